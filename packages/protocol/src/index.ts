@@ -1,0 +1,4 @@
+export * from './canonicalJson.js';
+export * from './validate.js';
+export type * from './generated/types.js';
+export { schemas, type SchemaName } from './generated/schemas.js';
