@@ -1,1 +1,1 @@
-export {};
+export { reportAndExit, CliUsageError } from './errors.js';

@@ -1,0 +1,11 @@
+import type { Command } from 'commander';
+
+/**
+ * One module per command, each exporting `register(program)`. Commands are added here as
+ * they land; a command module parses flags and calls one package function.
+ */
+const modules: Array<{ register(program: Command): void }> = [];
+
+export function registerCommands(program: Command): void {
+  for (const m of modules) m.register(program);
+}

@@ -1,0 +1,13 @@
+#!/usr/bin/env node
+import { Command } from 'commander';
+import { registerCommands } from './commands/index.js';
+import { reportAndExit } from './errors.js';
+
+const program = new Command();
+program
+  .name('fedrad')
+  .description('FedRad: IBSI-verified radiomics, federated training and external validation')
+  .version('0.1.0')
+  .showHelpAfterError();
+registerCommands(program);
+program.parseAsync(process.argv).catch(reportAndExit);
