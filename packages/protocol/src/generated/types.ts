@@ -2,14 +2,40 @@
 /* eslint-disable */
 
 /**
+ * SHA-256 of canonical JSON (or of bytes), lower-case hex.
+ */
+export type Sha256 = string;
+/**
+ * RFC 3339 date-time.
+ */
+export type Timestamp = string;
+
+/**
  * Every protocol message and artifact, one property each (generation root only).
  */
 export interface FedRadProtocol {
   common?: Common;
+  'detached-signature'?: DetachedSignature;
 }
 /**
  * Shared definitions referenced by the other schemas. Not a message itself.
  */
 export interface Common {
   [k: string]: unknown;
+}
+/**
+ * A signature kept beside the document it signs (a protocol, a model card, a result). The signature is RSASSA-PKCS1-v1_5 with SHA-256 over the UTF-8 bytes of the document's canonical JSON; the signer is named by the SHA-256 fingerprint of its certificate's DER, so the verifier looks the certificate up and checks it against the campaign CA and CRL. signedAt is the signer's own claim and is not covered by the signature.
+ */
+export interface DetachedSignature {
+  /**
+   * Signature algorithm over the canonical JSON bytes.
+   */
+  algorithm: 'RSA-SHA256';
+  /**
+   * The signature bytes, base64 (RFC 4648, with padding).
+   */
+  signature: string;
+  signerCertificateSha256: Sha256;
+  documentSha256: Sha256;
+  signedAt: Timestamp;
 }
