@@ -60,7 +60,7 @@ function inlineRefs(schemas) {
     }
     return out;
   };
-  return schemas.map((s) => ({ ...s, inlined: walk(s.schema, s.file) }));
+  return schemas.map((s) => ({ ...s, inlined: target(s.file, '') }));
 }
 
 /** Returns { fileName: content } for everything under src/generated. */
