@@ -1,0 +1,166 @@
+/**
+ * One error class per kind of reading failure. Each carries a stable `code`, the file it is
+ * about, and what was expected vs what was found, so a site operator can act on the message
+ * and a caller (CLI, site node) can branch on `code` without parsing text.
+ */
+export abstract class ImagingError extends Error {
+  abstract readonly code: string;
+  /** The file (or folder) the failure is about. */
+  readonly path: string;
+  readonly expected?: string;
+  readonly found?: string;
+
+  protected constructor(message: string, ctx: { path: string; expected?: string; found?: string }) {
+    super(message);
+    this.name = new.target.name;
+    this.path = ctx.path;
+    this.expected = ctx.expected;
+    this.found = ctx.found;
+  }
+}
+
+/** The file is shorter than its header says, or its bytes do not decode (bad gzip, bad tags). */
+export class CorruptFileError extends ImagingError {
+  readonly code = 'CORRUPT_FILE';
+  constructor(path: string, expected: string, found: string) {
+    super(`${path}: corrupt or truncated file: expected ${expected}, found ${found}.`, { path, expected, found });
+  }
+}
+
+/** The file or folder does not exist or cannot be read. */
+export class FileNotFoundError extends ImagingError {
+  readonly code = 'FILE_NOT_FOUND';
+  constructor(path: string, detail: string) {
+    super(`${path}: cannot read: ${detail}.`, { path, expected: 'a readable file or folder', found: detail });
+  }
+}
+
+/** The file type is not one we read (by extension and magic bytes). */
+export class UnsupportedFormatError extends ImagingError {
+  readonly code = 'UNSUPPORTED_FORMAT';
+  constructor(path: string, found: string) {
+    const expected = 'NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr, .seg.nrrd), a DICOM file or a DICOM series folder';
+    super(`${path}: unsupported file type (${found}); expected ${expected}.`, { path, expected, found });
+  }
+}
+
+/** The voxel type cannot be stored as an intensity (complex, RGB, 128-bit float, …). */
+export class UnsupportedDatatypeError extends ImagingError {
+  readonly code = 'UNSUPPORTED_DATATYPE';
+  constructor(path: string, found: string, expected: string) {
+    super(`${path}: unsupported voxel datatype ${found}; expected one of ${expected}.`, { path, expected, found });
+  }
+}
+
+/**
+ * The image is readable but not a single 3D scalar volume on an orthogonal grid
+ * (a time series, a sheared affine, a multi-frame file with varying geometry, …).
+ */
+export class UnsupportedLayoutError extends ImagingError {
+  readonly code = 'UNSUPPORTED_LAYOUT';
+  constructor(path: string, expected: string, found: string) {
+    super(`${path}: ${found}; expected ${expected}.`, { path, expected, found });
+  }
+}
+
+/** A DICOM series whose slices do not form one regular grid (gap, uneven spacing, duplicate). */
+export class SliceSpacingError extends ImagingError {
+  readonly code = 'SLICE_SPACING';
+  constructor(path: string, expected: string, found: string) {
+    super(
+      `${path}: slices do not form a regular grid: expected ${expected}, found ${found}. ` +
+        'Check that the series is complete (no missing or duplicated slice files).',
+      { path, expected, found },
+    );
+  }
+}
+
+/** A folder holds no DICOM image series, or more than one where one was required. */
+export class SeriesSelectionError extends ImagingError {
+  readonly code = 'SERIES_SELECTION';
+  constructor(path: string, expected: string, found: string) {
+    super(`${path}: expected ${expected}, found ${found}.`, { path, expected, found });
+  }
+}
+
+/** Text used for one geometry in a grid-mismatch message. */
+export interface GridDescription {
+  dims: readonly number[];
+  spacing: readonly number[];
+  origin: readonly number[];
+  direction: readonly number[];
+}
+
+function fmt(xs: readonly number[]): string {
+  return '[' + xs.map((x) => +x.toFixed(4)).join(', ') + ']';
+}
+
+export function describeGrid(g: GridDescription): string {
+  return `dims ${fmt(g.dims)}, spacing ${fmt(g.spacing)} mm, origin ${fmt(g.origin)} mm (LPS), direction ${fmt(g.direction)}`;
+}
+
+/** Mask and image are not on the same voxel grid in world space. */
+export class GridMismatchError extends ImagingError {
+  readonly code = 'GRID_MISMATCH';
+  readonly imagePath: string;
+  readonly maskPath: string;
+  constructor(imagePath: string, maskPath: string, image: GridDescription, mask: GridDescription, what: string) {
+    const expected = describeGrid(image);
+    const found = describeGrid(mask);
+    super(
+      `mask ${maskPath} is not on the grid of image ${imagePath} (${what} differ). ` +
+        `Image: ${expected}. Mask: ${found}. Re-export the mask on the image's grid.`,
+      { path: maskPath, expected, found },
+    );
+    this.imagePath = imagePath;
+    this.maskPath = maskPath;
+  }
+}
+
+/** The mask (or the selected label / ROI of it) holds no voxel. */
+export class EmptyMaskError extends ImagingError {
+  readonly code = 'EMPTY_MASK';
+  constructor(path: string, expected: string, found = '0 mask voxels') {
+    super(`${path}: mask is empty: expected ${expected}, found ${found}.`, { path, expected, found });
+  }
+}
+
+/** The mask has voxels, but none of them falls inside the image. */
+export class MaskOutsideImageError extends ImagingError {
+  readonly code = 'MASK_OUTSIDE_IMAGE';
+  constructor(path: string, imagePath: string, found: string) {
+    super(
+      `${path}: no mask voxel lies inside image ${imagePath} (${found}). ` +
+        'Check that the mask belongs to this image (same patient, same series).',
+      { path, expected: `mask voxels inside ${imagePath}`, found },
+    );
+  }
+}
+
+/** Intensities that are not numbers (NaN / ±Inf) where features would be computed. */
+export class NanVoxelsError extends ImagingError {
+  readonly code = 'NAN_VOXELS';
+  readonly count: number;
+  constructor(path: string, count: number, where: string) {
+    super(
+      `${path}: ${count} voxel(s) ${where} are NaN or infinite; expected finite intensities.`,
+      { path, expected: 'finite intensities', found: `${count} non-finite voxel(s) ${where}` },
+    );
+    this.count = count;
+  }
+}
+
+/** A named structure (RTSTRUCT ROI, SEG / seg.nrrd segment) or label that the file does not hold. */
+export class UnknownRoiError extends ImagingError {
+  readonly code = 'UNKNOWN_ROI';
+  readonly available: string[];
+  constructor(path: string, requested: string, available: string[]) {
+    const list = available.length ? available.map((a) => `"${a}"`).join(', ') : '(none)';
+    super(`${path}: no ROI/segment ${requested}; the file holds: ${list}.`, {
+      path,
+      expected: requested,
+      found: list,
+    });
+    this.available = available;
+  }
+}
