@@ -12,15 +12,6 @@ export type SiteId = string;
 export type Timestamp = string;
 export type Pem = string;
 /**
- * SHA-256 of canonical JSON (or of bytes), lower-case hex.
- */
-export type Sha256 = string;
-export type SemVer = string;
-/**
- * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
- */
-export type PatientCount = number;
-/**
  * Idempotent job id: a retry carries the same id with attempt + 1.
  */
 export type JobId = string;
@@ -28,6 +19,15 @@ export type JobId = string;
  * Random, single-use (replay protection), hex.
  */
 export type Nonce = string;
+export type SemVer = string;
+/**
+ * SHA-256 of canonical JSON (or of bytes), lower-case hex.
+ */
+export type Sha256 = string;
+/**
+ * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
+ */
+export type PatientCount = number;
 
 /**
  * Every protocol message and artifact, one property each (generation root only).
@@ -37,6 +37,8 @@ export interface FedRadProtocol {
   'certificate-issue'?: CertificateIssue;
   'certificate-revocation'?: CertificateRevocation;
   common?: Common;
+  'coordinator-ack'?: CoordinatorAck;
+  'coordinator-welcome'?: CoordinatorWelcome;
   'detached-signature'?: DetachedSignature;
   'enrolment-request'?: EnrolmentRequest;
   'error-report'?: ErrorReport;
@@ -181,6 +183,37 @@ export interface CertificateRevocation {
  */
 export interface Common {
   [k: string]: unknown;
+}
+/**
+ * The coordinator's answer to a message from a site, sent only after its effect is committed: accepted, or refused with a stable code (REPLAY, STALE_ROUND, BAD_SIGNATURE, …) and a reason.
+ */
+export interface CoordinatorAck {
+  type: 'coordinator-ack';
+  of: 'job-result' | 'site-hello' | 'heartbeat' | 'unknown';
+  jobId?: JobId;
+  attempt?: number;
+  nonce?: Nonce;
+  status: 'accepted' | 'refused';
+  code?: string;
+  message?: string;
+  sentAt: Timestamp;
+}
+/**
+ * The coordinator's answer to a valid site-hello: heartbeat period and every campaign the site takes part in, with its full locked protocol (so the site can check the hash and take the campaign's egress minimum).
+ */
+export interface CoordinatorWelcome {
+  type: 'coordinator-welcome';
+  siteId: SiteId;
+  coordinatorVersion: SemVer;
+  heartbeatSeconds: number;
+  campaigns: {
+    campaignId: CampaignId;
+    protocolHash: Sha256;
+    role: 'training' | 'test';
+    state: 'draft' | 'locked' | 'training' | 'evaluating' | 'completed' | 'failed';
+    protocol: CampaignProtocol;
+  }[];
+  sentAt: Timestamp;
 }
 /**
  * A signature kept beside the document it signs (a protocol, a model card, a result). The signature is RSASSA-PKCS1-v1_5 with SHA-256 over the UTF-8 bytes of the document's canonical JSON; the signer is named by the SHA-256 fingerprint of its certificate's DER, so the verifier looks the certificate up and checks it against the campaign CA and CRL. signedAt is the signer's own claim and is not covered by the signature.
