@@ -2,6 +2,79 @@
 /* eslint-disable */
 
 export type CampaignId = string;
+export type FamilyName =
+  | 'morphology'
+  | 'local_intensity'
+  | 'intensity_statistics'
+  | 'intensity_histogram'
+  | 'intensity_volume_histogram'
+  | 'glcm'
+  | 'glrlm'
+  | 'glszm'
+  | 'gldzm'
+  | 'ngtdm'
+  | 'ngldm';
+export type Discretisation =
+  | {
+      /**
+       * Fixed bin number (K15C).
+       */
+      method: 'FBN';
+      bins: number;
+    }
+  | {
+      /**
+       * Fixed bin size (Q3RU).
+       */
+      method: 'FBS';
+      binWidth: number;
+      /**
+       * X_gl,min of the first bin. Default: the lower bound of the re-segmentation range, else the ROI minimum.
+       */
+      lowerBound?: number;
+    }
+  | {
+      /**
+       * Intensities are already grey levels (integers ≥ 1), e.g. the IBSI digital phantom.
+       */
+      method: 'none';
+    };
+/**
+ * IBSI P88C: 'none' for discrete calibrated intensities (CT: w = 1, range = re-segmentation range or [min, max]); FBS for continuous calibrated (PET: bin centres, range from the re-segmentation range); FBN for arbitrary units (default, 1000 bins).
+ */
+export type IvhDiscretisation =
+  | {
+      method: 'none';
+    }
+  | {
+      method: 'FBS';
+      binWidth: number;
+      lowerBound?: number;
+      upperBound?: number;
+    }
+  | {
+      method: 'FBN';
+      bins: number;
+    };
+/**
+ * GLCM/GLRLM aggregations by IBSI tag suffix: 2D_avg (BTW3), 2D_comb (SUJT), 2_5D_avg (JJUI), 2_5D_comb (ZW7Z), 3D_avg (ITBB), 3D_comb (IAZD).
+ *
+ * @minItems 1
+ */
+export type DirectionalAggregations = [
+  '2D_avg' | '2D_comb' | '2_5D_avg' | '2_5D_comb' | '3D_avg' | '3D_comb',
+  ...('2D_avg' | '2D_comb' | '2_5D_avg' | '2_5D_comb' | '3D_avg' | '3D_comb')[]
+];
+/**
+ * Neighbourhood distance δ in voxels, Chebyshev norm (default 1).
+ */
+export type ChebyshevDistance = number;
+/**
+ * GLSZM/GLDZM/NGTDM/NGLDM aggregations: 2D (8QNN), 2_5D (62GR), 3D (KOBO).
+ *
+ * @minItems 1
+ */
+export type ZoneAggregations = ['2D' | '2_5D' | '3D', ...('2D' | '2_5D' | '3D')[]];
 /**
  * Site identifier, also the certificate subject CN.
  */
@@ -138,9 +211,117 @@ export interface CampaignProtocol {
   createdAt?: Timestamp;
 }
 /**
- * Placeholder until its owner lands the full schema.
+ * Feature-extraction settings after IBSI chapter 1 (arXiv:1612.07003): interpolation, re-segmentation, discretisation, and the feature families with their texture parameters. Every field is optional; an empty object means the documented defaults (no interpolation, no re-segmentation, FBN 32 bins, IVH FBN 1000 bins, all families, texture 3D merged).
  */
-export interface FeatureConfig {}
+export interface FeatureConfig {
+  name?: string;
+  description?: string;
+  /**
+   * IBSI 'slice-wise or single volume': 2D interpolates in-plane and defaults texture to the 2D/2.5D aggregations; 3D to 3D. Morphology, local intensity, statistics, IH and IVH are always 3D (DHQ4).
+   */
+  dimensionality?: '2D' | '3D';
+  /**
+   * Feature families to compute (default: all eleven).
+   */
+  families?: FamilyName[];
+  input?: {
+    /**
+     * Round image intensities to the nearest integer after loading (IBSI: NIfTI CT is cast to float and rounded before processing). Leave false for continuous data (PET, MR).
+     */
+    roundIntensities?: boolean;
+  };
+  /**
+   * Resampling to a new voxel spacing (IBSI 2.4, VTM2). Absent or null: none. Grid: centres aligned (3WE3), size ceil(n·s_old/s_new) (026Q), boundary padded with the nearest intensity.
+   */
+  interpolation?: null | Interpolation;
+  resegmentation?: Resegmentation;
+  discretisation?: {
+    intensityHistogram?: Discretisation;
+    texture?: Discretisation;
+    ivh?: IvhDiscretisation;
+  };
+  texture?: {
+    glcm?: {
+      aggregations?: DirectionalAggregations;
+      distance?: ChebyshevDistance;
+      /**
+       * IBSI GLCMs are symmetric.
+       */
+      symmetric?: true;
+      discretisation?: Discretisation;
+    };
+    glrlm?: {
+      aggregations?: DirectionalAggregations;
+      discretisation?: Discretisation;
+    };
+    glszm?: ZoneFamily;
+    gldzm?: ZoneFamily;
+    ngtdm?: {
+      aggregations?: ZoneAggregations;
+      distance?: ChebyshevDistance;
+      discretisation?: Discretisation;
+    };
+    ngldm?: {
+      aggregations?: ZoneAggregations;
+      distance?: ChebyshevDistance;
+      /**
+       * NGLDM coarseness α (default 0).
+       */
+      coarseness?: number;
+      discretisation?: Discretisation;
+    };
+  };
+}
+export interface Interpolation {
+  /**
+   * New voxel spacing in mm [x, y, z]; z null keeps the slices (2D, in-plane interpolation).
+   *
+   * @minItems 3
+   * @maxItems 3
+   */
+  spacing: [unknown, unknown, unknown];
+  /**
+   * nearest neighbour; linear (bi-/trilinear); cubic (cubic B-spline, i.e. tricubic spline). Default linear.
+   */
+  imageMethod?: 'nearest' | 'linear' | 'cubic';
+  /**
+   * Round interpolated intensities (IBSI 68QD: nearest integer for HU).
+   */
+  intensityRounding?: 'none' | 'nearest_integer';
+  maskMethod?: 'nearest' | 'linear';
+  /**
+   * Partial-volume threshold δ: an interpolated mask value ≥ δ is in the ROI (IBSI E8H9).
+   */
+  maskThreshold?: number;
+  /**
+   * Only 'centre' (IBSI 3WE3) is supported.
+   */
+  gridAlignment?: 'centre';
+}
+/**
+ * Removes voxels from the intensity mask (IBSI IF9H); the morphological mask keeps them. When both are set the intersection of the two ranges is used.
+ */
+export interface Resegmentation {
+  /**
+   * Closed interval [lower, upper] of kept intensities (USB3); null for an open end.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  range?: [number | null, number | null];
+  /**
+   * Outlier filtering (7ACA): keep μ ± k·σ of the ROI intensities; IBSI uses k = 3.
+   */
+  outlierSigma?: number;
+}
+export interface ZoneFamily {
+  aggregations?: ZoneAggregations;
+  /**
+   * Zone linkage distance (IBSI CT configs: 1, i.e. 26-/8-connectivity).
+   */
+  linkageDistance?: 1;
+  discretisation?: Discretisation;
+}
 export interface ModelSpec {
   family: 'lasso-logistic' | 'elasticnet-logistic' | 'logistic' | 'cox' | 'mlp';
   /**
