@@ -1,0 +1,62 @@
+import type { DirectionalAggregation } from '../textureContract.js';
+import { aggregateDirectional, type DirectionalSource } from './aggregation.js';
+import { DIRECTIONS_2D, DIRECTIONS_3D, type Direction } from './directions.js';
+import type { TextureFamily } from './featureTable.js';
+import { GLCM_FEATURES, glcmCoefficients, type GlcmCoefficients } from './glcmFeatures.js';
+import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
+
+/**
+ * Grey level co-occurrence matrix (IBSI 1 §3.6, family LFYI): for one direction m, counts of
+ * grey level pairs (i, j) at voxels k and k + δm, both in the ROI, added in both orders
+ * (M_m = M_m+ + M_m+ᵀ, so the matrix is symmetric).
+ */
+export interface GlcmMatrix {
+  readonly nLevels: number;
+  /** Row-major counts: counts[(i-1)*Ng + (j-1)]. */
+  readonly counts: Float64Array;
+}
+
+/**
+ * One pass over the ROI voxels of slice `z` (or of the whole box when z is null) for
+ * direction `dir` scaled by the Chebyshev distance.
+ */
+export function buildGlcm(grid: RoiGrid, dir: Direction, distance: number, z: number | null): GlcmMatrix {
+  const ng = grid.nLevels;
+  const counts = new Float64Array(ng * ng);
+  const step = offsetOf(grid, dir[0] * distance, dir[1] * distance, dir[2] * distance);
+  const { levels, roi } = grid;
+  const from = z === null ? 0 : grid.sliceStart[z];
+  const to = z === null ? roi.length : grid.sliceStart[z + 1];
+  for (let k = from; k < to; k++) {
+    const p = roi[k];
+    const b = levels[p + step];
+    if (b === 0) continue;
+    const a = levels[p];
+    counts[(a - 1) * ng + (b - 1)] += 1;
+    counts[(b - 1) * ng + (a - 1)] += 1;
+  }
+  return { nLevels: ng, counts };
+}
+
+export function mergeGlcm(matrices: readonly GlcmMatrix[]): GlcmMatrix {
+  if (matrices.length === 1) return matrices[0];
+  const counts = new Float64Array(matrices[0].counts.length);
+  for (const m of matrices) for (let k = 0; k < counts.length; k++) counts[k] += m.counts[k];
+  return { nLevels: matrices[0].nLevels, counts };
+}
+
+export const glcmFamily: TextureFamily<GlcmMatrix, GlcmCoefficients> = {
+  coefficients: glcmCoefficients,
+  merge: mergeGlcm,
+  features: GLCM_FEATURES,
+};
+
+/** GLCM features for the requested aggregations, keyed by IBSI tag (e.g. `cm_joint_max_3D_comb`). */
+export function glcmFeatures(grid: RoiGrid, aggregations: readonly DirectionalAggregation[], distance: number): Record<string, number> {
+  const source: DirectionalSource<GlcmMatrix> = {
+    slices: slicesWithRoi(grid),
+    inPlane: (d, z) => buildGlcm(grid, DIRECTIONS_2D[d], distance, z),
+    volume: (d) => buildGlcm(grid, DIRECTIONS_3D[d], distance, null),
+  };
+  return aggregateDirectional(glcmFamily, source, aggregations);
+}

@@ -1,0 +1,91 @@
+import { chebyshevNeighbourhood } from './directions.js';
+import { offsetOf, sliceOf, type RoiGrid } from './roiGrid.js';
+
+/**
+ * Zones of the GLSZM and GLDZM (IBSI 1 §3.8, §3.9): maximal groups of ROI voxels with the same
+ * grey level linked through 26-connectivity in 3D or 8-connectivity within a slice in 2D.
+ * Labelling in 2D runs over all slices at once: 8-connected zones never cross a slice.
+ */
+export interface Zones {
+  readonly count: number;
+  /** Per zone (0..count-1): grey level, voxel count, slice of its voxels (2D) or of its first voxel (3D). */
+  readonly level: Int32Array;
+  readonly size: Int32Array;
+  readonly slice: Int32Array;
+  /** Zone index of each ROI voxel, in the order of grid.roi. */
+  readonly zoneOfRoi: Int32Array;
+}
+
+/** Flood fill with an explicit typed stack: no recursion, no per-voxel objects. */
+export function labelZones(grid: RoiGrid, planar: boolean): Zones {
+  const offsets = Int32Array.from(chebyshevNeighbourhood(1, planar), ([dx, dy, dz]) => offsetOf(grid, dx, dy, dz));
+  const { levels, roi } = grid;
+  const n = roi.length;
+  // Zone label + 1 per padded voxel (0 = not yet labelled).
+  const label = new Int32Array(levels.length);
+  const stack = new Int32Array(n);
+  const level = new Int32Array(n);
+  const size = new Int32Array(n);
+  const slice = new Int32Array(n);
+  let count = 0;
+  for (let k = 0; k < n; k++) {
+    const seed = roi[k];
+    if (label[seed] !== 0) continue;
+    const g = levels[seed];
+    const id = ++count;
+    label[seed] = id;
+    let top = 0;
+    stack[top++] = seed;
+    let voxels = 0;
+    while (top > 0) {
+      const p = stack[--top];
+      voxels++;
+      for (let o = 0; o < offsets.length; o++) {
+        const q = p + offsets[o];
+        if (label[q] === 0 && levels[q] === g) {
+          label[q] = id;
+          stack[top++] = q;
+        }
+      }
+    }
+    level[id - 1] = g;
+    size[id - 1] = voxels;
+    slice[id - 1] = sliceOf(grid, seed);
+  }
+  const zoneOfRoi = new Int32Array(n);
+  for (let k = 0; k < n; k++) zoneOfRoi[k] = label[roi[k]] - 1;
+  return { count, level: level.slice(0, count), size: size.slice(0, count), slice: slice.slice(0, count), zoneOfRoi };
+}
+
+/** Zone indices grouped by slice, in one pass (for the per-slice 2D matrices). */
+export function zonesBySlice(zones: Zones, nSlices: number): Int32Array[] {
+  const counts = new Int32Array(nSlices);
+  for (let z = 0; z < zones.count; z++) counts[zones.slice[z]]++;
+  const out = Array.from(counts, (n) => new Int32Array(n));
+  const fill = new Int32Array(nSlices);
+  for (let z = 0; z < zones.count; z++) {
+    const s = zones.slice[z];
+    out[s][fill[s]++] = z;
+  }
+  return out;
+}
+
+/** All zone indices 0..count-1 (the 3D matrix uses every zone). */
+export function allZones(zones: Zones): Int32Array {
+  return Int32Array.from({ length: zones.count }, (_, k) => k);
+}
+
+/** Zone labellings, computed at most once per case and shared by GLSZM and GLDZM. */
+export interface ZoneLabellings {
+  planar(): Zones;
+  volumetric(): Zones;
+}
+
+export function lazyZoneLabellings(grid: RoiGrid): ZoneLabellings {
+  let planar: Zones | null = null;
+  let volumetric: Zones | null = null;
+  return {
+    planar: () => (planar ??= labelZones(grid, true)),
+    volumetric: () => (volumetric ??= labelZones(grid, false)),
+  };
+}
