@@ -35,11 +35,14 @@ export class FileNotFoundError extends ImagingError {
   }
 }
 
-/** The file type is not one we read (by extension and magic bytes). */
+/** The file type (or its encoding, e.g. a compressed DICOM transfer syntax) is not one we read. */
 export class UnsupportedFormatError extends ImagingError {
   readonly code = 'UNSUPPORTED_FORMAT';
-  constructor(path: string, found: string) {
-    const expected = 'NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr, .seg.nrrd), a DICOM file or a DICOM series folder';
+  constructor(
+    path: string,
+    found: string,
+    expected = 'NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr, .seg.nrrd), a DICOM file or a DICOM series folder',
+  ) {
     super(`${path}: unsupported file type (${found}); expected ${expected}.`, { path, expected, found });
   }
 }
@@ -162,5 +165,17 @@ export class UnknownRoiError extends ImagingError {
       found: list,
     });
     this.available = available;
+  }
+}
+
+/** The mask was made for another image (different frame of reference / series). */
+export class ReferenceMismatchError extends ImagingError {
+  readonly code = 'REFERENCE_MISMATCH';
+  constructor(path: string, imagePath: string, expected: string, found: string) {
+    super(
+      `${path} does not belong to image ${imagePath}: expected ${expected}, found ${found}. ` +
+        'Pair each mask with the series it was drawn on.',
+      { path, expected, found },
+    );
   }
 }
