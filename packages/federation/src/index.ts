@@ -1,1 +1,13 @@
-export {};
+// @fedrad/federation: aggregation strategies (configure a round, aggregate its results). Pure: no I/O.
+export * from './types.js';
+export * from './errors.js';
+export { flatten, unflatten, sortedBySite } from './tensors.js';
+export { clipByNorm } from './clipping.js';
+export { fedAvg, type FedAvgOptions } from './fedAvg.js';
+export { fedProx } from './fedProx.js';
+export { fedAdam, fedYogi, type FedOptOptions } from './fedOpt.js';
+export { coordinateMedian, trimmedMean } from './robustMeans.js';
+export { exactNewton, type ExactNewtonOptions } from './glm/exactNewton.js';
+export { exactGradient, type ExactGradientOptions } from './glm/exactGradient.js';
+export { pooledStandardization, toOriginal, toStandardized } from './glm/standardization.js';
+export { strategyForProtocol, initialGlmParameters } from './createStrategy.js';

@@ -1,0 +1,53 @@
+import type { CampaignProtocol, Tensor } from '@fedrad/protocol';
+import { StrategyConfigError } from './errors.js';
+import { fedAvg } from './fedAvg.js';
+import { fedAdam, fedYogi } from './fedOpt.js';
+import { fedProx } from './fedProx.js';
+import { exactGradient } from './glm/exactGradient.js';
+import { exactNewton } from './glm/exactNewton.js';
+import { coordinateMedian, trimmedMean } from './robustMeans.js';
+import type { Strategy } from './types.js';
+
+/** The strategy a locked campaign protocol asks for, configured from its `training` block. */
+export function strategyForProtocol(protocol: CampaignProtocol): Strategy {
+  const t = protocol.training;
+  const common = { localEpochs: t.localEpochs, learningRate: t.learningRate, clipNorm: t.clipNorm, seed: t.seed };
+  switch (t.strategy) {
+    case 'fedavg':
+      return fedAvg(common);
+    case 'fedprox':
+      return fedProx({ ...common, proximalMu: t.proximalMu ?? 0.01 });
+    case 'fedadam':
+      return fedAdam(common);
+    case 'fedyogi':
+      return fedYogi(common);
+    case 'median':
+      return coordinateMedian(common);
+    case 'trimmed-mean':
+      return trimmedMean({ ...common, trimFraction: t.trimFraction });
+    case 'exact-newton':
+      return exactNewton({ model: protocol.model });
+    case 'exact-gradient':
+      return exactGradient({ model: protocol.model, learningRate: t.learningRate });
+  }
+}
+
+const GLM_FAMILIES = new Set(['logistic', 'lasso-logistic', 'elasticnet-logistic']);
+
+/**
+ * Starting parameters for round 0: all-zero GLM coefficients (intercept first, then one per
+ * feature, SITE_CHANNEL.md §6). Other families need the learning engine's seeded initialiser.
+ */
+export function initialGlmParameters(protocol: CampaignProtocol): Tensor[] {
+  if (!GLM_FAMILIES.has(protocol.model.family)) {
+    throw new StrategyConfigError(
+      `The coordinator can only start GLM campaigns (logistic families); "${protocol.model.family}" needs initial weights from the learning engine`,
+      'model.family',
+    );
+  }
+  const features = protocol.features ?? [];
+  if (features.length === 0) {
+    throw new StrategyConfigError('The protocol names no features; training needs the list of model features fixed in advance', 'features');
+  }
+  return [{ name: 'coef', shape: [features.length + 1], data: new Array(features.length + 1).fill(0) }];
+}

@@ -1,0 +1,54 @@
+import { siteDeltas, weightedMeanDelta, pooledLoss } from './siteDeltas.js';
+import { flatten, unflatten } from './tensors.js';
+import type { SiteRoundConfig, Strategy } from './types.js';
+
+export interface FedAvgOptions {
+  localEpochs?: number;
+  learningRate?: number;
+  clipNorm?: number;
+  seed?: number;
+}
+
+/** Same config for every site; the seed is offset by the round so local shuffles differ per round but are reproducible. */
+export function uniformConfig(sites: readonly string[], config: SiteRoundConfig): Record<string, SiteRoundConfig> {
+  const out: Record<string, SiteRoundConfig> = {};
+  for (const s of sites) {
+    const c: SiteRoundConfig = { strategy: config.strategy };
+    for (const [k, v] of Object.entries(config)) if (v !== undefined) (c as Record<string, unknown>)[k] = v;
+    out[s] = c;
+  }
+  return out;
+}
+
+/**
+ * FedAvg (McMahan et al. 2017, "Communication-efficient learning of deep networks from
+ * decentralized data", Algorithm 1): w ← Σ_k (n_k / n) w_k, i.e. the global parameters plus the
+ * sample-weighted mean of the site deltas (clipped first when clipNorm is set).
+ */
+export function fedAvg(options: FedAvgOptions = {}): Strategy {
+  return {
+    name: 'fedavg',
+    configureRound(state, sites) {
+      return uniformConfig(sites, {
+        strategy: 'fedavg',
+        localEpochs: options.localEpochs,
+        learningRate: options.learningRate,
+        clipNorm: options.clipNorm,
+        seed: options.seed === undefined ? undefined : options.seed + state.round,
+      });
+    },
+    aggregate(state, results) {
+      const deltas = siteDeltas(state, results, 'fedavg', options.clipNorm);
+      const mean = weightedMeanDelta(deltas, 'fedavg', state.round);
+      const global = flatten(state.parameters);
+      return {
+        parameters: unflatten(state.parameters, global.map((v, i) => v + mean[i])),
+        server: null,
+        converged: false,
+        sites: deltas.map((d) => d.siteId),
+        sampleCount: deltas.reduce((n, d) => n + d.sampleCount, 0),
+        loss: pooledLoss(deltas),
+      };
+    },
+  };
+}
