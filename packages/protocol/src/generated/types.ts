@@ -455,9 +455,92 @@ export interface EvaluateParams {
   seed?: number;
 }
 /**
- * Placeholder until its owner lands the full schema.
+ * Describes a locked ONNX inference model: its inputs by feature name with the standardisation baked into the graph, the outcome and score it produces, how it was trained (n, events, optimiser, hyper-parameters) and the SHA-256 of the exact ONNX bytes. Written next to model.onnx by `fedrad train` and by the coordinator when it locks a federated model. x-egress is forbidden: a site never sends a model card (a training site returns parameter updates, see model-update); the coordinator writes the card and sends it down to test sites inside evaluate-params. The per-feature means and scales are aggregates over the training cohort, so a card written at a site stays there unless the campaign's own aggregation produced it.
  */
-export interface ModelCard {}
+export interface ModelCard {
+  cardVersion: 1;
+  name?: string;
+  modelSha256: Sha256;
+  family: 'logistic' | 'lasso-logistic' | 'elasticnet-logistic' | 'cox' | 'mlp';
+  outcome: ModelOutcome;
+  inputs: ModelInputs;
+  output: ModelOutput;
+  training: ModelTraining;
+  hyperParameters: ModelHyperParameters;
+  coefficients?: ModelCoefficients;
+  /**
+   * Binary models: the probability threshold maximising Youden's J on the training data, fixed at training time (score >= threshold means positive). Evaluation reads it instead of re-optimising on test data.
+   */
+  youdenThreshold?: number;
+  onnx: ModelOnnx;
+  createdAt?: Timestamp;
+}
+export interface ModelOutcome {
+  kind: 'binary' | 'survival';
+  /**
+   * probability of label 1 for binary models; Cox linear predictor (log relative hazard) for survival models.
+   */
+  score: 'probability' | 'linear-predictor';
+  description?: string;
+}
+export interface ModelInputs {
+  tensorName: string;
+  dtype: 'float32';
+  /**
+   * Columns of the input tensor, in order. The graph computes (x - mean) / scale itself, so raw feature values go in.
+   *
+   * @minItems 1
+   */
+  features: [ModelInputFeature, ...ModelInputFeature[]];
+}
+export interface ModelInputFeature {
+  name: string;
+  mean: number;
+  scale: number;
+}
+export interface ModelOutput {
+  tensorName: string;
+  dtype: 'float64';
+}
+export interface ModelTraining {
+  n: PatientCount;
+  /**
+   * Cases with label 1 (binary) or with an observed event (survival).
+   */
+  events: number;
+  optimizer: 'newton' | 'proximal-newton' | 'fista' | 'adam' | 'sgd' | 'federated';
+  iterations: number;
+  converged: boolean;
+  /**
+   * Final mean loss plus penalty.
+   */
+  objective?: number;
+  sites?: SiteId[];
+}
+export interface ModelHyperParameters {
+  alpha: number;
+  lambda: number;
+  standardize: boolean;
+  classWeights: 'none' | 'balanced';
+  hiddenLayers?: number[];
+  activation?: 'relu' | 'tanh';
+  epochs?: number;
+  learningRate?: number;
+  seed?: number;
+}
+/**
+ * Linear models only: coefficients on the original (unstandardised) feature scale.
+ */
+export interface ModelCoefficients {
+  intercept?: number;
+  beta: {
+    [k: string]: number;
+  };
+}
+export interface ModelOnnx {
+  opset: number;
+  irVersion: number;
+}
 /**
  * Placeholder until its owner lands the full schema.
  */
