@@ -1,0 +1,192 @@
+import { chiSquareSurvival, zCritical } from './distributions.js';
+import { InvalidParameterError } from './errors.js';
+import { checkLevel, splitByClass, toLabels, toScores, type Labels, type Scores } from './inputs.js';
+import { fitLogistic } from './logistic.js';
+import { lowess } from './lowess.js';
+import { quantileSorted } from './quantile.js';
+import { wilsonInterval, type Proportion } from './wilson.js';
+
+export interface Estimate {
+  estimate: number;
+  lower: number;
+  upper: number;
+  level: number;
+  se: number;
+}
+
+export interface HosmerLemeshow {
+  statistic: number;
+  df: number;
+  pValue: number;
+  groups: number;
+}
+
+export interface CalibrationBin {
+  patients: number;
+  meanPredicted: number;
+  observed: Proportion;
+}
+
+export interface CalibrationCurvePoint {
+  predicted: number;
+  observed: number;
+}
+
+export interface Calibration {
+  /** Calibration-in-the-large: α of logit P(y) = α + offset(logit p) (ideal 0). */
+  calibrationInTheLarge: Estimate;
+  /** Calibration slope β of logit P(y) = a + β·logit p (ideal 1). */
+  slope: Estimate;
+  /** The intercept a of that joint recalibration fit (what rms::val.prob reports as "Intercept"). */
+  recalibrationIntercept: Estimate;
+  brier: number;
+  /** 1 − Brier / (ȳ(1 − ȳ)): Brier relative to a non-informative model predicting the prevalence. */
+  scaledBrier: number;
+  hosmerLemeshow: HosmerLemeshow;
+  bins: CalibrationBin[];
+  smoothed: CalibrationCurvePoint[];
+  /** Patients left out of the logistic fits because p is exactly 0 or 1 (logit infinite). */
+  excludedFromLogistic: number;
+}
+
+function wald(estimate: number, se: number, level: number): Estimate {
+  const z = zCritical(level);
+  return { estimate, se, lower: estimate - z * se, upper: estimate + z * se, level };
+}
+
+function checkProbabilities(p: Float64Array): void {
+  for (let i = 0; i < p.length; i++) {
+    if (p[i] < 0 || p[i] > 1) {
+      throw new InvalidParameterError(`predicted probability of row ${i + 1}`, p[i], 'a probability in [0, 1] (calibration needs probabilities, not raw risk scores)');
+    }
+  }
+}
+
+/** Brier score mean((p − y)²) (Brier 1950). */
+export function brierScore(probabilities: Scores, labels: Labels): number {
+  const p = toScores(probabilities);
+  const y = toLabels(labels, p.length);
+  let s = 0;
+  for (let i = 0; i < p.length; i++) s += (p[i] - y[i]) ** 2;
+  return s / p.length;
+}
+
+/**
+ * Groups of the predicted probabilities cut at their deciles (type-7 quantiles, duplicate
+ * cut points merged, lowest interval closed) — the grouping of R's
+ * cut(p, quantile(p, 0:g/g), include.lowest = TRUE) used by ResourceSelection::hoslem.test.
+ */
+export function quantileGroups(p: Float64Array, g: number): Int32Array {
+  const sorted = Float64Array.from(p).sort();
+  const breaks: number[] = [];
+  for (let k = 0; k <= g; k++) {
+    const q = quantileSorted(sorted, k / g);
+    if (breaks.length === 0 || q !== breaks[breaks.length - 1]) breaks.push(q);
+  }
+  const group = new Int32Array(p.length);
+  for (let i = 0; i < p.length; i++) {
+    let k = 1;
+    while (k < breaks.length - 1 && p[i] > breaks[k]) k++;
+    group[i] = k - 1;
+  }
+  return group;
+}
+
+/**
+ * Hosmer–Lemeshow C-hat (Hosmer & Lemeshow 1980): Σ over groups and both outcomes of
+ * (O − E)²/E, referred to χ² with g − 2 df.
+ */
+export function hosmerLemeshow(probabilities: Scores, labels: Labels, g = 10): HosmerLemeshow & { bins: CalibrationBin[] } {
+  const p = toScores(probabilities);
+  const y = toLabels(labels, p.length);
+  checkProbabilities(p);
+  const group = quantileGroups(p, g);
+  let groups = 0;
+  for (let i = 0; i < group.length; i++) groups = Math.max(groups, group[i] + 1);
+  const n = new Float64Array(groups);
+  const o1 = new Float64Array(groups);
+  const e1 = new Float64Array(groups);
+  for (let i = 0; i < p.length; i++) {
+    n[group[i]]++;
+    o1[group[i]] += y[i];
+    e1[group[i]] += p[i];
+  }
+  let statistic = 0;
+  const bins: CalibrationBin[] = [];
+  for (let k = 0; k < groups; k++) {
+    if (n[k] === 0) continue;
+    const e0 = n[k] - e1[k];
+    const o0 = n[k] - o1[k];
+    statistic += (o1[k] - e1[k]) ** 2 / e1[k] + (o0 - e0) ** 2 / e0;
+    bins.push({ patients: n[k], meanPredicted: e1[k] / n[k], observed: wilsonInterval(o1[k], n[k]) });
+  }
+  const df = bins.length - 2;
+  return { statistic, df, pValue: chiSquareSurvival(statistic, df), groups: bins.length, bins };
+}
+
+/**
+ * The lowess calibration curve (what rms::val.prob draws: lowess(p, y, iter = 0)), read off
+ * at a fixed probability grid inside the observed range so no patient's prediction is reported.
+ */
+export function smoothedCalibration(probabilities: Scores, labels: Labels, gridStep = 0.02): CalibrationCurvePoint[] {
+  const p = toScores(probabilities);
+  const y = toLabels(labels, p.length);
+  const fit = lowess(p, Float64Array.from(y), { iter: 0 });
+  const out: CalibrationCurvePoint[] = [];
+  const lo = fit.x[0];
+  const hi = fit.x[fit.x.length - 1];
+  let k = 0;
+  for (let g = gridStep; g < 1 - 1e-9; g += gridStep) {
+    const grid = Math.round(g * 1e6) / 1e6;
+    if (grid < lo || grid > hi) continue;
+    while (k < fit.x.length - 2 && fit.x[k + 1] < grid) k++;
+    // Linear interpolation between the smoothed values at the neighbouring predictions.
+    let j = k + 1;
+    while (j < fit.x.length - 1 && fit.x[j] === fit.x[k]) j++;
+    const x0 = fit.x[k];
+    const x1 = fit.x[j];
+    const t = x1 > x0 ? (grid - x0) / (x1 - x0) : 0;
+    out.push({ predicted: grid, observed: fit.y[k] + t * (fit.y[j] - fit.y[k]) });
+  }
+  return out;
+}
+
+/**
+ * Full calibration assessment of predicted probabilities on an independent test set
+ * (Van Calster et al. 2016, "A calibration hierarchy", J Clin Epidemiol 74:167).
+ */
+export function calibration(probabilities: Scores, labels: Labels, options: { level?: number; groups?: number } = {}): Calibration {
+  const level = checkLevel(options.level ?? 0.95);
+  const p = toScores(probabilities, 'predicted probability');
+  const y = toLabels(labels, p.length);
+  checkProbabilities(p);
+  splitByClass(p, y, 'calibration');
+  // Patients with p ∈ {0, 1} have an infinite logit; rms::val.prob drops them from the fits too.
+  const keep: number[] = [];
+  for (let i = 0; i < p.length; i++) if (p[i] > 0 && p[i] < 1) keep.push(i);
+  const lp = Float64Array.from(keep, (i) => Math.log(p[i] / (1 - p[i])));
+  const yk = Uint8Array.from(keep, (i) => y[i]);
+  const citl = fitLogistic(lp, yk, true);
+  const recal = fitLogistic(lp, yk, false);
+  let brier = 0;
+  let events = 0;
+  for (let i = 0; i < p.length; i++) {
+    brier += (p[i] - y[i]) ** 2;
+    events += y[i];
+  }
+  brier /= p.length;
+  const prevalence = events / p.length;
+  const hl = hosmerLemeshow(p, y, options.groups ?? 10);
+  const { bins, ...hlStats } = hl;
+  return {
+    calibrationInTheLarge: wald(citl.intercept, citl.interceptSe, level),
+    slope: wald(recal.slope, recal.slopeSe, level),
+    recalibrationIntercept: wald(recal.intercept, recal.interceptSe, level),
+    brier,
+    scaledBrier: 1 - brier / (prevalence * (1 - prevalence)),
+    hosmerLemeshow: hlStats,
+    bins,
+    smoothed: smoothedCalibration(p, y),
+    excludedFromLogistic: p.length - keep.length,
+  };
+}

@@ -1,0 +1,97 @@
+/**
+ * One error class per kind of bad evaluation input. Each carries a stable `code` and says
+ * which file / patient id / field is wrong so a site operator can fix the table.
+ */
+export class StatsInputError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+    readonly context: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** Outcomes hold one class only: AUC, calibration and DeLong are undefined. */
+export class OneClassError extends StatsInputError {
+  constructor(what: string, positives: number, negatives: number) {
+    super(
+      'STATS_ONE_CLASS',
+      `${what}: the outcome has ${positives} positive and ${negatives} negative patients; ` +
+        'discrimination needs at least one of each (check the label column is 0/1 and the test set is not filtered to one class)',
+      { positives, negatives },
+    );
+  }
+}
+
+/** A score, time or label is NaN/Infinity or otherwise not a usable number. */
+export class NonFiniteValueError extends StatsInputError {
+  constructor(field: string, index: number, value: unknown, id?: string) {
+    super(
+      'STATS_NON_FINITE',
+      `${field} of ${id !== undefined ? `patient "${id}"` : `row ${index + 1}`} is ${String(value)}; expected a finite number`,
+      { field, index, id, value: String(value) },
+    );
+  }
+}
+
+/** A label is not 0 or 1. */
+export class InvalidLabelError extends StatsInputError {
+  constructor(index: number, value: unknown, id?: string) {
+    super(
+      'STATS_INVALID_LABEL',
+      `label of ${id !== undefined ? `patient "${id}"` : `row ${index + 1}`} is ${String(value)}; expected 0 or 1`,
+      { index, id, value: String(value) },
+    );
+  }
+}
+
+/** Two arrays that describe the same patients have different lengths. */
+export class LengthMismatchError extends StatsInputError {
+  constructor(what: string, expected: number, actual: number) {
+    super('STATS_LENGTH_MISMATCH', `${what}: expected ${expected} values, got ${actual}`, { what, expected, actual });
+  }
+}
+
+/** Predictions, baseline and outcome tables do not cover the same patient ids. */
+export class IdMismatchError extends StatsInputError {
+  constructor(left: string, right: string, missing: string[], extra: string[]) {
+    const show = (ids: string[]) => ids.slice(0, 5).map((i) => `"${i}"`).join(', ') + (ids.length > 5 ? ` … (${ids.length} in all)` : '');
+    const parts: string[] = [];
+    if (missing.length) parts.push(`${missing.length} id(s) of ${left} are missing from ${right}: ${show(missing)}`);
+    if (extra.length) parts.push(`${extra.length} id(s) of ${right} are not in ${left}: ${show(extra)}`);
+    super('STATS_ID_MISMATCH', `${left} and ${right} do not list the same patients: ${parts.join('; ')}`, {
+      left,
+      right,
+      missing: missing.slice(0, 50),
+      extra: extra.slice(0, 50),
+    });
+  }
+}
+
+/** A survival outcome row lacks its time or its event indicator. */
+export class MissingSurvivalFieldError extends StatsInputError {
+  constructor(source: string, id: string, field: 'time' | 'event', value: string) {
+    super(
+      'STATS_SURVIVAL_FIELD',
+      `${source}: patient "${id}" has ${value === '' ? 'no' : `an unusable ${field} "${value}" as`} ${value === '' ? field : ''}`.trim() +
+        (field === 'event' ? ' (expected event 0 = censored or 1 = event)' : ' (expected a time > 0 since baseline)'),
+      { source, id, field, value },
+    );
+  }
+}
+
+/** A CSV table is not in the `id,score` / `id,label` / `id,time,event` shape. */
+export class CsvFormatError extends StatsInputError {
+  constructor(source: string, line: number, problem: string) {
+    super('STATS_CSV_FORMAT', `${source} line ${line}: ${problem}`, { source, line });
+  }
+}
+
+/** A parameter (level, replicate count, threshold) is outside its allowed range. */
+export class InvalidParameterError extends StatsInputError {
+  constructor(parameter: string, value: unknown, expected: string) {
+    super('STATS_INVALID_PARAMETER', `${parameter} is ${String(value)}; expected ${expected}`, { parameter, value: String(value) });
+  }
+}

@@ -1,0 +1,64 @@
+import { describe, expect, it } from '@jest/globals';
+import { calibration, decisionCurve, hosmerLemeshow, lowess, thresholdMetrics, wilsonInterval } from '../src/index.js';
+import { fixture, type BinaryFixture } from './fixtures.js';
+
+const { datasets } = fixture<BinaryFixture>('binary.json');
+const close = (a: number, b: number, tol = 1e-6) => expect(Math.abs(a - b)).toBeLessThan(tol);
+
+describe('calibration agrees with R rms::val.prob and glm', () => {
+  for (const d of datasets) {
+    it(`${d.name}: intercept and slope (val.prob), calibration-in-the-large (glm offset), Wald CIs`, () => {
+      const c = calibration(d.scores, d.labels);
+      close(c.recalibrationIntercept.estimate, d.valProb.intercept, 1e-4);
+      close(c.slope.estimate, d.valProb.slope, 1e-4);
+      close(c.calibrationInTheLarge.estimate, d.calibrationInTheLarge.estimate, 1e-6);
+      close(c.calibrationInTheLarge.lower, d.calibrationInTheLarge.lower, 1e-6);
+      close(c.calibrationInTheLarge.upper, d.calibrationInTheLarge.upper, 1e-6);
+      close(c.slope.estimate, d.calibrationSlope.estimate, 1e-6);
+      close(c.slope.lower, d.calibrationSlope.lower, 1e-6);
+      close(c.slope.upper, d.calibrationSlope.upper, 1e-6);
+      close(c.recalibrationIntercept.lower, d.recalibrationIntercept.lower, 1e-6);
+      close(c.brier, d.valProb.brier, 1e-12);
+      close(c.scaledBrier, d.scaledBrier, 1e-12);
+    });
+    it(`${d.name}: Hosmer–Lemeshow on deciles`, () => {
+      const hl = hosmerLemeshow(d.scores, d.labels);
+      expect(hl.groups).toBe(d.hosmerLemeshow.groups);
+      expect(hl.df).toBe(d.hosmerLemeshow.df);
+      expect(hl.bins.map((b) => b.patients)).toEqual(d.hosmerLemeshow.counts);
+      expect(hl.bins.map((b) => b.observed.successes)).toEqual(d.hosmerLemeshow.observed);
+      close(hl.statistic, d.hosmerLemeshow.statistic, 1e-9);
+      close(hl.pValue, d.hosmerLemeshow.pValue, 1e-9);
+    });
+    it(`${d.name}: lowess(p, y, iter = 0), the smoothed calibration curve`, () => {
+      const fit = lowess(d.scores, d.labels.map(Number), { iter: 0 });
+      expect(fit.y.length).toBe(d.lowess.y.length);
+      for (let i = 0; i < fit.y.length; i++) {
+        close(fit.x[i], d.lowess.x[i], 1e-12);
+        close(fit.y[i], d.lowess.y[i], 1e-9);
+      }
+    });
+    it(`${d.name}: threshold metrics with Wilson intervals (prop.test, correct = FALSE)`, () => {
+      const t = thresholdMetrics(d.scores, d.labels, d.threshold);
+      expect(t.confusion).toEqual({ truePositives: d.confusion.tp, falsePositives: d.confusion.fp, trueNegatives: d.confusion.tn, falseNegatives: d.confusion.fn });
+      for (const key of ['sensitivity', 'specificity', 'ppv', 'npv', 'accuracy'] as const) {
+        close(t[key].estimate, d[key].estimate, 1e-12);
+        close(t[key].lower, d[key].lower, 1e-9);
+        close(t[key].upper, d[key].upper, 1e-9);
+      }
+    });
+    it(`${d.name}: net benefit equals the closed form TP/n − FP/n · pt/(1 − pt)`, () => {
+      const curve = decisionCurve(d.scores, d.labels, d.decisionCurve.thresholds);
+      curve.forEach((p, i) => {
+        close(p.model, d.decisionCurve.model[i], 1e-12);
+        close(p.treatAll, d.decisionCurve.treatAll[i], 1e-12);
+        expect(p.treatNone).toBe(0);
+      });
+    });
+  }
+  it('Wilson interval of 0/10 and 10/10 (closed form: [0, z²/(n+z²)])', () => {
+    const z2 = 1.959963984540054 ** 2;
+    close(wilsonInterval(0, 10).upper, z2 / (10 + z2), 1e-12);
+    close(wilsonInterval(10, 10).lower, 1 - z2 / (10 + z2), 1e-12);
+  });
+});
