@@ -3,6 +3,7 @@ import { InvalidPkiOptionError } from './errors.js';
 import { DEFAULT_KEY_BITS, generateRsaKeyPair } from './keyPair.js';
 import { randomSerial, serialToDerHex } from './serialNumber.js';
 import { validityPeriod } from './validity.js';
+import { withUnixLineEnds } from './pemBlock.js';
 
 /** Same pattern as protocols/common.schema.json#/$defs/CampaignId. */
 export const CAMPAIGN_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
@@ -52,5 +53,5 @@ export function createCampaignCa(options: CampaignCaOptions): CampaignCa {
     { name: 'subjectKeyIdentifier' },
   ]);
   cert.sign(privateKey, forge.md.sha256.create());
-  return { certPem: forge.pki.certificateToPem(cert), keyPem };
+  return { certPem: withUnixLineEnds(forge.pki.certificateToPem(cert)), keyPem };
 }

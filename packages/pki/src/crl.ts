@@ -3,7 +3,7 @@ import { InvalidPkiOptionError, KeyMismatchError } from './errors.js';
 import { bitString, der, extension, integer, integerFromHex, OID, sequence, sha256WithRsa, time } from './asn1Builders.js';
 import { caKeyIdentifier } from './issueCertificate.js';
 import { isKeyPairOf } from './keyPair.js';
-import { readCertificate, readPrivateKey } from './pemBlock.js';
+import { readCertificate, readPrivateKey, withUnixLineEnds } from './pemBlock.js';
 import { normaliseSerial, serialToDerHex } from './serialNumber.js';
 import { certificateSubjectDer } from './x509Parts.js';
 import { serialOf } from './certificateInfo.js';
@@ -99,7 +99,7 @@ export function createCrl(options: CreateCrlOptions): string {
   md.update(der(tbsCertList));
   const signature = caKey.sign(md);
   const certificateList = sequence([tbsCertList, sha256WithRsa(), bitString(signature)]);
-  return forge.pem.encode({ type: 'X509 CRL', body: der(certificateList) }, { maxline: 64 });
+  return withUnixLineEnds(forge.pem.encode({ type: 'X509 CRL', body: der(certificateList) }, { maxline: 64 }));
 }
 
 function revokedCertificate(entry: RevokedEntry, index: number): forge.asn1.Asn1 {

@@ -3,7 +3,7 @@ import forge from 'node-forge';
 import { CsrSignatureError, InvalidPkiOptionError, KeyMismatchError } from './errors.js';
 import { isKeyPairOf } from './keyPair.js';
 import { commonName } from './certificateInfo.js';
-import { readCertificate, readCsr, readPrivateKey } from './pemBlock.js';
+import { readCertificate, readCsr, readPrivateKey, withUnixLineEnds } from './pemBlock.js';
 import { randomSerial, serialToDerHex } from './serialNumber.js';
 import { assertSiteId } from './siteId.js';
 import { validityPeriod } from './validity.js';
@@ -68,7 +68,7 @@ export function issueCertificate(options: IssueCertificateOptions): string {
     ...(altNames.length > 0 ? [{ name: 'subjectAltName', altNames }] : []),
   ]);
   cert.sign(caKey, forge.md.sha256.create());
-  return forge.pki.certificateToPem(cert);
+  return withUnixLineEnds(forge.pki.certificateToPem(cert));
 }
 
 function csrSignatureVerifies(csr: forge.pki.CertificateSigningRequest): boolean {

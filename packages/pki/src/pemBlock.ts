@@ -16,6 +16,9 @@ export function decodePemBlock(pem: unknown, expected: PemKind, source: string):
   if (typeof pem !== 'string' || pem.trim() === '') {
     throw new MalformedPemError(source, expected, typeof pem === 'string' ? 'it is empty' : `it is a ${typeof pem}, not text`);
   }
+  if (!/-----BEGIN [^-\r\n]+-----[\s\S]*?-----END [^-\r\n]+-----/.test(pem)) {
+    throw new MalformedPemError(source, expected, 'no complete "-----BEGIN …-----" / "-----END …-----" block was found');
+  }
   let blocks: forge.pem.ObjectPEM[];
   try {
     blocks = forge.pem.decode(pem);
@@ -91,4 +94,9 @@ export function pemKindOf(pem: string): PemKind | undefined {
   if (!match) return undefined;
   const label = match[1] === 'NEW CERTIFICATE REQUEST' ? 'CERTIFICATE REQUEST' : match[1];
   return (Object.keys(PEM_LABELS) as PemKind[]).find((kind) => PEM_LABELS[kind].includes(label));
+}
+
+/** forge writes PEM with CRLF line ends; FedRad's files use LF like OpenSSL and Node. */
+export function withUnixLineEnds(pem: string): string {
+  return pem.replace(/\r\n/g, '\n');
 }

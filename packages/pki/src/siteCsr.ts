@@ -1,6 +1,7 @@
 import forge from 'node-forge';
 import { DEFAULT_KEY_BITS, generateRsaKeyPair } from './keyPair.js';
 import { assertSiteId } from './siteId.js';
+import { withUnixLineEnds } from './pemBlock.js';
 
 export interface SiteKeyAndCsr {
   keyPem: string;
@@ -18,5 +19,5 @@ export function createSiteKeyAndCsr(siteId: string, options: { keyBits?: number 
   csr.publicKey = publicKey;
   csr.setSubject([{ shortName: 'CN', value: siteId }]);
   csr.sign(privateKey, forge.md.sha256.create());
-  return { keyPem, csrPem: forge.pki.certificationRequestToPem(csr) };
+  return { keyPem, csrPem: withUnixLineEnds(forge.pki.certificationRequestToPem(csr)) };
 }
