@@ -1,0 +1,143 @@
+import { egressOf, schemas, validate, type SchemaName } from '@fedrad/protocol';
+
+/**
+ * The egress guard: the last check before anything leaves the site. Pure — it decides, the
+ * daemon logs and drops (see egressGate.ts).
+ *
+ * A message may leave only when ALL of these hold (EGRESS.md explains the why):
+ *  1. schema: it is declared as a protocol schema marked `x-egress: allowed` and validates
+ *     against it; a job-result's nested result must itself be of an allowed schema.
+ *  2. per-patient arrays: no array anywhere in it has a length equal to one of the site's
+ *     local patient counts (a list with one entry per patient is a per-patient row, whatever
+ *     it holds), and no tensor has such a dimension. Arrays of length < 2 are never counted.
+ *  3. identifiers: no property named like a row identifier (`id`, `ids`, `patientId`,
+ *     `patientIds`, `caseIds`, `rows`, `mrn`), and no string equal to a local patient id —
+ *     except the error report's single `caseId`, which the protocol allows so that an
+ *     operator can find the failing case.
+ *  4. counts: every patient-count field (`patientCount`, `sampleCount`, `n`) is at least
+ *     the campaign's minimum cohort size.
+ */
+export interface EgressContext {
+  /** Patient counts of the site's local cohorts. */
+  localPatientCounts: readonly number[];
+  /** Local patient/case ids: none may appear as a value outside an error report's caseId. */
+  patientIds?: ReadonlySet<string>;
+  /** The campaign's minimum number of patients under any aggregate (default 5). */
+  minCohortSize: number;
+}
+
+export type EgressRule = 'schema-not-allowed' | 'schema-invalid' | 'per-patient-array' | 'identifier' | 'count-below-minimum';
+
+export interface EgressViolation {
+  rule: EgressRule;
+  /** JSON pointer of the offending value ('' for the message itself). */
+  path: string;
+  detail: string;
+}
+
+export type EgressVerdict =
+  | { allowed: true; schema: string }
+  | { allowed: false; schema: string; violations: EgressViolation[] };
+
+export const DEFAULT_MIN_COHORT_SIZE = 5;
+
+/** Property names that count as patient-level counts (the protocol's PatientCount fields). */
+export const PATIENT_COUNT_KEYS: ReadonlySet<string> = new Set(['patientCount', 'sampleCount', 'n']);
+
+/** Property names that only ever hold row identifiers or rows; compared case-insensitively. */
+export const IDENTIFIER_KEYS: ReadonlySet<string> = new Set(['id', 'ids', 'patientid', 'patientids', 'caseids', 'rows', 'mrn']);
+
+/** The nested result document of a job-result, by the job kind it answers. */
+const RESULT_SCHEMA_BY_KIND: Record<string, SchemaName> = {
+  extract: 'extract-result',
+  reproducibility: 'reproducibility-result',
+  harmonize: 'harmonize-result',
+  select: 'select-result',
+  'train-round': 'model-update',
+  evaluate: 'evaluation-report',
+};
+
+export function checkEgress(schema: string, message: unknown, context: EgressContext): EgressVerdict {
+  const violations: EgressViolation[] = [];
+  if (!(schema in schemas)) {
+    violations.push({ rule: 'schema-not-allowed', path: '', detail: `"${schema}" is not a protocol schema` });
+    return { allowed: false, schema, violations };
+  }
+  const name = schema as SchemaName;
+  if (egressOf(name) !== 'allowed') {
+    violations.push({ rule: 'schema-not-allowed', path: '', detail: `schema ${name} is marked x-egress: forbidden` });
+  }
+  const result = validate(name, message);
+  if (!result.valid) {
+    violations.push({ rule: 'schema-invalid', path: result.issues[0]?.field ?? '', detail: result.message });
+  }
+  if (name === 'job-result' && isObject(message) && isObject(message.result)) {
+    const nested = nestedResultSchema(message.result, String(message.kind));
+    if (egressOf(nested) !== 'allowed') {
+      violations.push({ rule: 'schema-not-allowed', path: '/result', detail: `a job result may not carry a ${nested} (x-egress: forbidden)` });
+    } else {
+      const inner = validate(nested, message.result);
+      if (!inner.valid) violations.push({ rule: 'schema-invalid', path: '/result', detail: inner.message });
+    }
+  }
+  const perPatient = new Set(context.localPatientCounts.filter((n) => n >= 2));
+  const errorReportCaseIdPath = name === 'error-report' ? '/caseId' : name === 'job-result' ? '/result/caseId' : undefined;
+  walk(message, '', (value, path, key) => {
+    if (key !== undefined && IDENTIFIER_KEYS.has(key.toLowerCase())) {
+      violations.push({ rule: 'identifier', path, detail: `field "${key}" holds row identifiers or rows` });
+    }
+    if (Array.isArray(value) && perPatient.has(value.length)) {
+      violations.push({ rule: 'per-patient-array', path, detail: `array of ${value.length} entries, one per patient of a local cohort` });
+    }
+    if (isTensor(value)) {
+      const dim = value.shape.find((d) => perPatient.has(d));
+      if (dim !== undefined) {
+        violations.push({ rule: 'per-patient-array', path, detail: `tensor "${value.name}" has a dimension of ${dim}, one per patient of a local cohort` });
+      }
+    }
+    if (typeof value === 'string' && context.patientIds?.has(value) && path !== errorReportCaseIdPath) {
+      violations.push({ rule: 'identifier', path, detail: 'a local patient id' });
+    }
+    if (key !== undefined && PATIENT_COUNT_KEYS.has(key) && typeof value === 'number' && value < context.minCohortSize) {
+      violations.push({ rule: 'count-below-minimum', path, detail: `${key} = ${value} is below the campaign minimum of ${context.minCohortSize} patients` });
+    }
+  });
+  return violations.length === 0 ? { allowed: true, schema } : { allowed: false, schema, violations };
+}
+
+/** Which schema a job-result's `result` is: an error report, or the document of its kind. */
+export function nestedResultSchema(result: Record<string, unknown>, jobKind: string): SchemaName {
+  if (result.type === 'error-report') return 'error-report';
+  const kind = typeof result.kind === 'string' ? result.kind : jobKind;
+  if (kind in RESULT_SCHEMA_BY_KIND) return RESULT_SCHEMA_BY_KIND[kind];
+  // A document that names another schema (e.g. kind: 'feature-table') is judged as that one.
+  if (kind in schemas) return kind as SchemaName;
+  return RESULT_SCHEMA_BY_KIND[jobKind] ?? 'common';
+}
+
+function walk(value: unknown, path: string, visit: (value: unknown, path: string, key?: string) => void, key?: string): void {
+  visit(value, path, key);
+  if (Array.isArray(value)) {
+    value.forEach((item, i) => walk(item, `${path}/${i}`, visit));
+  } else if (isObject(value)) {
+    for (const [k, v] of Object.entries(value)) walk(v, `${path}/${escapePointer(k)}`, visit, k);
+  }
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+function isTensor(value: unknown): value is { name: string; shape: number[]; data: unknown[] } {
+  return isObject(value) && typeof value.name === 'string' && Array.isArray(value.shape) && Array.isArray(value.data);
+}
+
+/** One line per violation, for logs and the EGRESS_BLOCKED error report. */
+export function describeViolations(verdict: EgressVerdict): string {
+  if (verdict.allowed) return 'allowed';
+  return verdict.violations.map((v) => `${v.rule} at ${v.path || '(message)'}: ${v.detail}`).join('; ');
+}

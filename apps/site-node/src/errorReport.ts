@@ -1,0 +1,32 @@
+import type { ErrorReport } from '@fedrad/protocol';
+
+const CODE = /^[A-Z][A-Z0-9_]{2,63}$/;
+
+/**
+ * Turns anything thrown by a job into the protocol's error report: a stable code, the first
+ * line of the message (never a stack trace, never data), and the failing case id when the
+ * error names one. Unknown throwables become JOB_FAILED.
+ */
+export function toErrorReport(error: unknown): ErrorReport {
+  const e = (error ?? {}) as {
+    code?: unknown; message?: unknown; caseId?: unknown; field?: unknown; retryable?: unknown;
+    context?: { caseId?: unknown; field?: unknown; retryable?: unknown };
+  };
+  const code = typeof e.code === 'string' && CODE.test(e.code) ? e.code : 'JOB_FAILED';
+  const rawMessage = typeof e.message === 'string' && e.message.trim() ? e.message : String(error);
+  const report: ErrorReport = { type: 'error-report', code, message: firstLine(rawMessage) };
+  const caseId = e.caseId ?? e.context?.caseId;
+  if (typeof caseId === 'string' && caseId.length > 0) report.caseId = caseId.slice(0, 128);
+  const field = e.field ?? e.context?.field;
+  if (typeof field === 'string' && field.length > 0) report.field = field.slice(0, 200);
+  const retryable = e.retryable ?? e.context?.retryable;
+  if (typeof retryable === 'boolean') report.retryable = retryable;
+  return report;
+}
+
+function firstLine(message: string): string {
+  // Keep the human sentence; drop anything that looks like a stack frame or a data dump.
+  const lines = message.split('\n').filter((l) => !/^\s+at /.test(l));
+  const text = lines.slice(0, 6).join(' ').replace(/\s+/g, ' ').trim();
+  return (text.length > 0 ? text : 'The job failed without a message.').slice(0, 2000);
+}

@@ -1,0 +1,121 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { SiteConfigError } from './errors.js';
+import { DEFAULT_MIN_COHORT_SIZE } from './egressGuard.js';
+
+/**
+ * site.yaml, the one file a site's IT person edits. Relative paths are resolved against
+ * `dataRoot`, which itself is resolved against the folder holding site.yaml.
+ *
+ *   siteId: site-a                         # also the certificate's subject CN
+ *   campaignId: sts-grade-2026             # used when enrolling
+ *   coordinatorUrl: https://coord:8443     # https base; the site channel is wss on the same host
+ *   dataRoot: ./data
+ *   database: site.sqlite                  # the site's own SQLite (approvals, jobs, egress log)
+ *   minCohortSize: 5                       # local floor; the campaign's minimum applies if higher
+ *   workers: 1
+ *   tls: { key: keys/site.key.pem, certificate: keys/site.cert.pem, ca: keys/ca.cert.pem }
+ *   cohortManifest: cohorts.yaml           # or an inline `cohorts:` list of the same shape:
+ *   cohorts:
+ *     - { name: training, features: features.csv, outcome: outcome.csv }
+ */
+export interface CohortEntry {
+  name: string;
+  features: string;
+  outcome: string;
+}
+
+export interface SiteConfig {
+  configFile: string;
+  siteId: string;
+  campaignId?: string;
+  coordinatorUrl: string;
+  dataRoot: string;
+  database: string;
+  minCohortSize: number;
+  workers: number;
+  tls: { key: string; certificate: string; ca: string };
+  cohorts: CohortEntry[];
+  /** Heartbeat period; reconnect backoff bounds. */
+  heartbeatSeconds: number;
+  reconnect: { initialMs: number; maxMs: number };
+}
+
+const SITE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
+
+export function loadSiteConfig(file: string): SiteConfig {
+  const configFile = resolve(file);
+  if (!existsSync(configFile)) throw new SiteConfigError(`Site configuration ${configFile} does not exist.`, { file: configFile });
+  let raw: unknown;
+  try {
+    raw = parseYaml(readFileSync(configFile, 'utf8'));
+  } catch (e) {
+    throw new SiteConfigError(`Site configuration ${configFile} is not valid YAML: ${(e as Error).message}`, { file: configFile });
+  }
+  return parseSiteConfig(raw, configFile);
+}
+
+export function parseSiteConfig(raw: unknown, configFile: string): SiteConfig {
+  if (typeof raw !== 'object' || raw === null) throw new SiteConfigError(`${configFile} must hold a YAML mapping.`, { file: configFile });
+  const doc = raw as Record<string, unknown>;
+  const need = (field: string): string => {
+    const v = doc[field];
+    if (typeof v !== 'string' || v.length === 0) throw new SiteConfigError(`${configFile}: "${field}" is required (a string).`, { file: configFile, field });
+    return v;
+  };
+  const siteId = need('siteId');
+  if (!SITE_ID.test(siteId)) throw new SiteConfigError(`${configFile}: siteId "${siteId}" must be lower-case letters, digits and dashes (2–63 characters).`, { file: configFile, field: 'siteId' });
+  const coordinatorUrl = need('coordinatorUrl');
+  const dataRoot = resolve(dirname(configFile), typeof doc.dataRoot === 'string' ? doc.dataRoot : '.');
+  const at = (p: string) => (isAbsolute(p) ? p : resolve(dataRoot, p));
+  const tlsRaw = (doc.tls ?? {}) as Record<string, unknown>;
+  const tls = {
+    key: at(typeof tlsRaw.key === 'string' ? tlsRaw.key : 'keys/site.key.pem'),
+    certificate: at(typeof tlsRaw.certificate === 'string' ? tlsRaw.certificate : 'keys/site.cert.pem'),
+    ca: at(typeof tlsRaw.ca === 'string' ? tlsRaw.ca : 'keys/ca.cert.pem'),
+  };
+  let cohortList: unknown = doc.cohorts;
+  let cohortBase = dataRoot;
+  if (typeof doc.cohortManifest === 'string') {
+    const manifest = at(doc.cohortManifest);
+    if (!existsSync(manifest)) throw new SiteConfigError(`Cohort manifest ${manifest} (named in ${configFile}) does not exist.`, { file: manifest, field: 'cohortManifest' });
+    const parsed = parseYaml(readFileSync(manifest, 'utf8')) as Record<string, unknown> | unknown[];
+    cohortList = Array.isArray(parsed) ? parsed : (parsed as Record<string, unknown>)?.cohorts;
+    cohortBase = dirname(manifest);
+  }
+  if (!Array.isArray(cohortList) || cohortList.length === 0) {
+    throw new SiteConfigError(`${configFile}: list at least one cohort (name, features, outcome) under "cohorts" or in "cohortManifest".`, { file: configFile, field: 'cohorts' });
+  }
+  const cohorts = cohortList.map((c, i) => {
+    const entry = c as Record<string, unknown>;
+    for (const f of ['name', 'features', 'outcome']) {
+      if (typeof entry?.[f] !== 'string') throw new SiteConfigError(`${configFile}: cohort #${i + 1} needs "${f}".`, { file: configFile, field: `cohorts/${i}/${f}` });
+    }
+    const file = (p: string) => (isAbsolute(p) ? p : resolve(cohortBase, p));
+    return { name: entry.name as string, features: file(entry.features as string), outcome: file(entry.outcome as string) };
+  });
+  const number = (field: string, fallback: number, min: number): number => {
+    const v = doc[field] ?? fallback;
+    if (typeof v !== 'number' || !Number.isFinite(v) || v < min) throw new SiteConfigError(`${configFile}: "${field}" must be a number ≥ ${min}.`, { file: configFile, field });
+    return v;
+  };
+  const reconnectRaw = (doc.reconnect ?? {}) as Record<string, unknown>;
+  return {
+    configFile,
+    siteId,
+    campaignId: typeof doc.campaignId === 'string' ? doc.campaignId : undefined,
+    coordinatorUrl,
+    dataRoot,
+    database: at(typeof doc.database === 'string' ? doc.database : 'site.sqlite'),
+    minCohortSize: number('minCohortSize', DEFAULT_MIN_COHORT_SIZE, 1),
+    workers: number('workers', 1, 1),
+    tls,
+    cohorts,
+    heartbeatSeconds: number('heartbeatSeconds', 10, 0.1),
+    reconnect: {
+      initialMs: typeof reconnectRaw.initialMs === 'number' ? reconnectRaw.initialMs : 250,
+      maxMs: typeof reconnectRaw.maxMs === 'number' ? reconnectRaw.maxMs : 15000,
+    },
+  };
+}

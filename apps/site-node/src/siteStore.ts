@@ -1,0 +1,146 @@
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+
+/**
+ * The site's own SQLite file: the local operator's protocol approvals, the jobs this node
+ * has run (so a retried job id is answered from the stored result, never run twice), and the
+ * egress log of everything the guard blocked. Nothing in it ever leaves the site.
+ */
+export interface Approval {
+  protocolHash: string;
+  approvedAt: string;
+  approvedBy: string;
+  note: string | null;
+}
+
+export interface StoredJob {
+  jobId: string;
+  kind: string;
+  protocolHash: string;
+  status: 'running' | 'done' | 'failed' | 'refused';
+  /** The JSON of the job-result as it was sent (or would have been), when finished. */
+  resultJson: string | null;
+}
+
+export interface EgressLogEntry {
+  id: number;
+  at: string;
+  schema: string;
+  jobId: string | null;
+  reasons: string;
+  messageSha256: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS approvals (
+  protocol_hash TEXT PRIMARY KEY,
+  approved_at   TEXT NOT NULL,
+  approved_by   TEXT NOT NULL,
+  note          TEXT
+);
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id        TEXT PRIMARY KEY,
+  kind          TEXT NOT NULL,
+  campaign_id   TEXT NOT NULL,
+  protocol_hash TEXT NOT NULL,
+  status        TEXT NOT NULL,
+  received_at   TEXT NOT NULL,
+  finished_at   TEXT,
+  result_json   TEXT
+);
+CREATE TABLE IF NOT EXISTS egress_log (
+  id             INTEGER PRIMARY KEY AUTOINCREMENT,
+  at             TEXT NOT NULL,
+  schema         TEXT NOT NULL,
+  job_id         TEXT,
+  reasons        TEXT NOT NULL,
+  message_sha256 TEXT NOT NULL
+);
+`;
+
+export class SiteStore {
+  private readonly db: Database.Database;
+
+  constructor(readonly file: string) {
+    mkdirSync(dirname(file), { recursive: true });
+    this.db = new Database(file);
+    this.db.pragma('journal_mode = WAL');
+    this.db.pragma('synchronous = FULL');
+    this.db.exec(SCHEMA);
+  }
+
+  close(): void {
+    this.db.close();
+  }
+
+  approve(protocolHash: string, approvedBy: string, note?: string): Approval {
+    const approvedAt = new Date().toISOString();
+    this.db
+      .prepare('INSERT INTO approvals (protocol_hash, approved_at, approved_by, note) VALUES (?, ?, ?, ?) ON CONFLICT(protocol_hash) DO NOTHING')
+      .run(protocolHash, approvedAt, approvedBy, note ?? null);
+    return this.approval(protocolHash)!;
+  }
+
+  revokeApproval(protocolHash: string): boolean {
+    return this.db.prepare('DELETE FROM approvals WHERE protocol_hash = ?').run(protocolHash).changes > 0;
+  }
+
+  approval(protocolHash: string): Approval | undefined {
+    const row = this.db.prepare('SELECT protocol_hash, approved_at, approved_by, note FROM approvals WHERE protocol_hash = ?').get(protocolHash) as
+      | { protocol_hash: string; approved_at: string; approved_by: string; note: string | null }
+      | undefined;
+    return row && { protocolHash: row.protocol_hash, approvedAt: row.approved_at, approvedBy: row.approved_by, note: row.note };
+  }
+
+  isApproved(protocolHash: string): boolean {
+    return this.approval(protocolHash) !== undefined;
+  }
+
+  approvedProtocols(): string[] {
+    return (this.db.prepare('SELECT protocol_hash FROM approvals ORDER BY approved_at, protocol_hash').all() as Array<{ protocol_hash: string }>).map((r) => r.protocol_hash);
+  }
+
+  job(jobId: string): StoredJob | undefined {
+    const row = this.db.prepare('SELECT job_id, kind, protocol_hash, status, result_json FROM jobs WHERE job_id = ?').get(jobId) as
+      | { job_id: string; kind: string; protocol_hash: string; status: StoredJob['status']; result_json: string | null }
+      | undefined;
+    return row && { jobId: row.job_id, kind: row.kind, protocolHash: row.protocol_hash, status: row.status, resultJson: row.result_json };
+  }
+
+  /** Records a job as received; false when this job id was already seen (a retry). */
+  startJob(job: { jobId: string; kind: string; campaignId: string; protocolHash: string }): boolean {
+    const info = this.db
+      .prepare("INSERT INTO jobs (job_id, kind, campaign_id, protocol_hash, status, received_at) VALUES (?, ?, ?, ?, 'running', ?) ON CONFLICT(job_id) DO NOTHING")
+      .run(job.jobId, job.kind, job.campaignId, job.protocolHash, new Date().toISOString());
+    return info.changes > 0;
+  }
+
+  finishJob(jobId: string, status: 'done' | 'failed' | 'refused', resultJson: string): void {
+    this.db
+      .prepare('UPDATE jobs SET status = ?, finished_at = ?, result_json = ? WHERE job_id = ?')
+      .run(status, new Date().toISOString(), resultJson, jobId);
+  }
+
+  /** Drops a job whose stored answer was a retryable failure, so that a retry runs it again. */
+  forgetJob(jobId: string): void {
+    this.db.prepare('DELETE FROM jobs WHERE job_id = ?').run(jobId);
+  }
+
+  /** A job left 'running' by a crash is forgotten so that the coordinator's retry runs it. */
+  forgetUnfinishedJobs(): number {
+    return this.db.prepare("DELETE FROM jobs WHERE status = 'running'").run().changes;
+  }
+
+  logBlockedEgress(entry: { schema: string; jobId?: string; reasons: string; messageSha256: string }): void {
+    this.db
+      .prepare('INSERT INTO egress_log (at, schema, job_id, reasons, message_sha256) VALUES (?, ?, ?, ?, ?)')
+      .run(new Date().toISOString(), entry.schema, entry.jobId ?? null, entry.reasons, entry.messageSha256);
+  }
+
+  blockedEgress(): EgressLogEntry[] {
+    return (this.db.prepare('SELECT id, at, schema, job_id, reasons, message_sha256 FROM egress_log ORDER BY id').all() as Array<{
+      id: number; at: string; schema: string; job_id: string | null; reasons: string; message_sha256: string;
+    }>).map((r) => ({ id: r.id, at: r.at, schema: r.schema, jobId: r.job_id, reasons: r.reasons, messageSha256: r.message_sha256 }));
+  }
+}
