@@ -9,7 +9,7 @@ import { evaluateMatrix, type TextureFamily } from './featureTable.js';
  * direction and/or slice, merge matrices and evaluate features of one matrix.
  *
  * Averages skip empty matrices (e.g. a one-voxel slice has no co-occurring pair), since a
- * feature of an empty matrix is undefined rather than zero.
+ * feature of an empty matrix is undefined rather than zero (see FeatureMean).
  */
 
 /** Matrices of a directional family (GLCM, GLRLM), built lazily by the aggregation step. */
@@ -30,21 +30,30 @@ export interface SliceSource<M> {
   volume(): M;
 }
 
-/** Running mean of feature vectors, ignoring empty matrices. */
+/**
+ * Running mean of feature vectors. Empty matrices are skipped, and so is a feature value that
+ * is undefined for one matrix (e.g. a 0/0 in a two-voxel slice) rather than letting it turn
+ * the whole aggregate into NaN; this matches the IBSI lead's reference implementation (MIRP),
+ * which averages with missing values skipped.
+ */
 class FeatureMean {
   private readonly sum: Float64Array;
-  private n = 0;
+  private readonly n: Float64Array;
   constructor(size: number) {
     this.sum = new Float64Array(size);
+    this.n = new Float64Array(size);
   }
   add(values: Float64Array | null): void {
     if (values === null) return;
-    for (let f = 0; f < values.length; f++) this.sum[f] += values[f];
-    this.n++;
+    for (let f = 0; f < values.length; f++) {
+      if (!Number.isFinite(values[f])) continue;
+      this.sum[f] += values[f];
+      this.n[f]++;
+    }
   }
   mean(): Float64Array {
     const out = new Float64Array(this.sum.length);
-    for (let f = 0; f < out.length; f++) out[f] = this.n === 0 ? Number.NaN : this.sum[f] / this.n;
+    for (let f = 0; f < out.length; f++) out[f] = this.n[f] === 0 ? Number.NaN : this.sum[f] / this.n[f];
     return out;
   }
 }

@@ -212,8 +212,12 @@ export function inverseVariance(c: GlcmCoefficients): number {
   return s;
 }
 
-/** Correlation (NI2N): (Σ_ij i j p_ij − μ_i.²) / σ²_i. (symmetric matrix). */
+/**
+ * Correlation (NI2N): (Σ_ij i j p_ij − μ_i.²) / σ²_i. (symmetric matrix). IBSI leaves the
+ * single-grey-level case (σ²_i. = 0, so 0/0) open; like MIRP and PyRadiomics we return 1.
+ */
 export function correlation(c: GlcmCoefficients): number {
+  if (c.varRow === 0) return 1;
   return (autocorrelation(c) - c.muRow * c.muRow) / c.varRow;
 }
 
@@ -240,14 +244,22 @@ export function clusterProminence(c: GlcmCoefficients): number {
   return sumOverCells(c, (i, j) => (i + j - m2) ** 4);
 }
 
-/** Information correlation 1 (R8DG): (HXY − HXY1) / HX. */
+/**
+ * Information correlation 1 (R8DG): (HXY − HXY1) / HX. IBSI leaves HX = 0 (one grey level,
+ * 0/0) open; we follow the IBSI lead's reference implementation (MIRP), which returns 1.
+ */
 export function informationCorrelation1(c: GlcmCoefficients): number {
+  if (c.hx === 0) return 1;
   return (c.hxy - c.hxy1) / c.hx;
 }
 
-/** Information correlation 2 (JN9H): √(1 − exp(−2 (HXY2 − HXY))). */
+/**
+ * Information correlation 2 (JN9H): √(1 − exp(−2 (HXY2 − HXY))). HXY2 ≥ HXY holds exactly
+ * (joint entropy never exceeds the entropy of the product of the marginals), so a negative
+ * difference is rounding and is clamped to 0.
+ */
 export function informationCorrelation2(c: GlcmCoefficients): number {
-  return Math.sqrt(1 - Math.exp(-2 * (c.hxy2 - c.hxy)));
+  return Math.sqrt(1 - Math.exp(-2 * Math.max(0, c.hxy2 - c.hxy)));
 }
 
 /** The 25 GLCM features of IBSI 1 §3.6, in the manual's order. */
