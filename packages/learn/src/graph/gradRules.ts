@@ -46,10 +46,11 @@ export const GRADIENT_RULES: Record<string, Rule> = {
     return [unbroadcast(g, g.div(dy, b), a), unbroadcast(g, g.neg(g.div(g.mul(dy, n.output), b)), b)];
   },
   Neg: (g, _n, dy) => [g.neg(dy)],
-  // Y = A B:  dA = dY Bᵀ,  dB = Aᵀ dY
+  // Y = A B:  dA = dY Bᵀ,  dB = Aᵀ dY = (dYᵀ A)ᵀ. The second form transposes dY and the
+  // result rather than A, which is the large data matrix in every model here.
   MatMul: (g, n, dy) => {
     const [a, b] = n.inputs;
-    return [g.matmul(dy, g.transpose(b, [1, 0])), g.matmul(g.transpose(a, [1, 0]), dy)];
+    return [g.matmul(dy, g.transpose(b, [1, 0])), g.transpose(g.matmul(g.transpose(dy, [1, 0]), a), [1, 0])];
   },
   Transpose: (g, n, dy) => {
     const rank = g.shape(n.inputs[0]).length;

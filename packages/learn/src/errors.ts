@@ -1,0 +1,82 @@
+/**
+ * One error class per kind of failure. Each has a stable `code`, a message a site operator can
+ * act on (which file, which case id, what was expected) and context fields.
+ */
+export class LearnError extends Error {
+  constructor(readonly code: string, message: string) {
+    super(message);
+    this.name = new.target.name;
+  }
+}
+
+/** A CSV table is malformed: no `id` column, ragged row, duplicate id, non-numeric cell. */
+export class TableFormatError extends LearnError {
+  constructor(message: string, readonly source: string, readonly row?: number, readonly column?: string) {
+    super('LEARN_TABLE_FORMAT', message);
+  }
+}
+
+/** A feature or outcome cell is empty/NA/NaN: training and prediction refuse to impute silently. */
+export class MissingValueError extends LearnError {
+  constructor(readonly source: string, readonly caseId: string, readonly column: string, readonly row: number) {
+    super('LEARN_MISSING_VALUE', `${source}: case "${caseId}" (row ${row}) has no value for "${column}"; impute or drop the case before training or prediction`);
+  }
+}
+
+/** The feature columns do not match what the model was trained on. */
+export class FeatureMismatchError extends LearnError {
+  constructor(readonly missing: string[], readonly unexpected: string[], readonly source: string) {
+    super(
+      'LEARN_FEATURE_MISMATCH',
+      `${source}: features do not match the model's inputs` +
+        (missing.length ? `; missing: ${missing.join(', ')}` : '') +
+        (unexpected.length ? `; not in the model: ${unexpected.join(', ')}` : ''),
+    );
+  }
+}
+
+/** Cases present in one table but not the other when joining features and outcomes on `id`. */
+export class CaseMismatchError extends LearnError {
+  constructor(readonly missingOutcome: string[], readonly source: string) {
+    super('LEARN_CASE_MISMATCH', `${source}: no outcome for case(s) ${missingOutcome.slice(0, 10).join(', ')}${missingOutcome.length > 10 ? ` and ${missingOutcome.length - 10} more` : ''}`);
+  }
+}
+
+/** A feature has zero variance, so standardisation (x − mean) / sd is undefined. */
+export class ConstantFeatureError extends LearnError {
+  constructor(readonly features: string[]) {
+    super('LEARN_CONSTANT_FEATURE', `feature(s) ${features.join(', ')} are constant across the training cases and cannot be standardised; remove them`);
+  }
+}
+
+/** The outcome cannot support the model: one class only, or no events for a Cox model. */
+export class DegenerateOutcomeError extends LearnError {
+  constructor(message: string, readonly detail: Record<string, number>) {
+    super('LEARN_DEGENERATE_OUTCOME', message);
+  }
+}
+
+/** An optimiser reached its iteration budget without meeting its convergence criterion. */
+export class NonConvergenceError extends LearnError {
+  constructor(readonly optimizer: string, readonly iterations: number, readonly lastChange: number, readonly tolerance: number) {
+    super(
+      'LEARN_NO_CONVERGENCE',
+      `${optimizer} did not converge after ${iterations} iterations (last change ${lastChange.toExponential(3)}, tolerance ${tolerance.toExponential(1)}); ` +
+        'try a larger lambda, fewer features, or more iterations',
+    );
+  }
+}
+
+/** An ONNX file is not a FedRad inference model (missing metadata, wrong input). */
+export class ModelFormatError extends LearnError {
+  constructor(message: string) {
+    super('LEARN_MODEL_FORMAT', message);
+  }
+}
+
+/** A model specification that cannot be built (unknown family, bad hyper-parameter). */
+export class ModelSpecError extends LearnError {
+  constructor(message: string) {
+    super('LEARN_MODEL_SPEC', message);
+  }
+}

@@ -1,0 +1,59 @@
+import { NonConvergenceError } from '../errors.js';
+import type { Objective } from '../training/objective.js';
+import { choleskySolve, maxAbs } from './linalg.js';
+import { noPenalty, type ElasticNet } from './penalty.js';
+import { smoothHessian, smoothValue, type OptimResult } from './smoothObjective.js';
+
+export interface NewtonOptions {
+  maxIterations?: number;
+  /** Converged when every |Δθ_k| ≤ tolerance · (1 + |θ_k|). */
+  tolerance?: number;
+  /** Throw NonConvergenceError instead of returning converged = false. */
+  throwOnFailure?: boolean;
+}
+
+/**
+ * One Newton step, Δ = −H⁻¹ g (H symmetric positive definite). Used locally and by a
+ * coordinator after summing the sites' gradients and Hessians (exact federated Newton).
+ */
+export function newtonStep(gradient: Float64Array, hessian: Float64Array): Float64Array {
+  const P = gradient.length;
+  const step = choleskySolve(hessian, gradient, P);
+  if (!step) throw new NonConvergenceError('Newton (Hessian not positive definite)', 0, Number.NaN, 0);
+  return step.map((s) => -s);
+}
+
+/**
+ * Newton–Raphson (IRLS for GLMs) on mean loss + ridge, with step halving when the objective
+ * does not decrease (as in R survival's coxph and glm.fit). Only for ridge or no penalty.
+ */
+export async function minimizeNewton(obj: Objective, theta0: Float64Array, pen: ElasticNet = noPenalty(theta0.length), options: NewtonOptions = {}): Promise<OptimResult> {
+  if (pen.lambda * pen.alpha > 0) throw new Error('Newton handles ridge only; use the proximal Newton optimiser for an L1 penalty');
+  const maxIterations = options.maxIterations ?? 100;
+  const tolerance = options.tolerance ?? 1e-10;
+  let theta: Float64Array<ArrayBufferLike> = Float64Array.from(theta0);
+  let lastChange = Infinity;
+  let value = NaN;
+  for (let it = 1; it <= maxIterations; it++) {
+    const { value: v, gradient, hessian } = await smoothHessian(obj, pen, theta);
+    value = v;
+    const step = newtonStep(gradient, hessian);
+    let t = 1;
+    let next = theta.map((x, k) => x + step[k]);
+    let nextValue = await smoothValue(obj, pen, next);
+    for (let halving = 0; !(nextValue <= value) && halving < 40; halving++) {
+      t /= 2;
+      next = theta.map((x, k) => x + t * step[k]);
+      nextValue = await smoothValue(obj, pen, next);
+    }
+    const change = maxAbs(next.map((x, k) => (x - theta[k]) / (1 + Math.abs(theta[k]))));
+    lastChange = change;
+    if (nextValue <= value) {
+      theta = next;
+      value = nextValue;
+    }
+    if (change <= tolerance) return { theta, objective: value, iterations: it, converged: true, lastChange, optimizer: 'newton' };
+  }
+  if (options.throwOnFailure ?? true) throw new NonConvergenceError('Newton', maxIterations, lastChange, tolerance);
+  return { theta, objective: value, iterations: maxIterations, converged: false, lastChange, optimizer: 'newton' };
+}

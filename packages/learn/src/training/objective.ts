@@ -1,0 +1,38 @@
+/**
+ * What an optimiser needs from the data: sums over cases of the loss, its gradient and (for
+ * Newton) its Hessian, plus the total case weight. A LocalTrainer provides it for one site; a
+ * federation runtime provides it by adding the sites' sums (exact aggregation: the sum of site
+ * gradients/Hessians is the pooled gradient/Hessian).
+ */
+export interface Evaluation {
+  loss: number;
+  gradient?: Float64Array;
+  /** Row-major P × P. */
+  hessian?: Float64Array;
+  weightSum: number;
+}
+
+export interface Objective {
+  paramCount: number;
+  loss(theta: Float64Array): Promise<Evaluation>;
+  gradient(theta: Float64Array): Promise<Evaluation>;
+  hessian?(theta: Float64Array): Promise<Evaluation>;
+}
+
+/** Adds site evaluations (for exact federated aggregation). */
+export function sumEvaluations(evals: Evaluation[]): Evaluation {
+  const out: Evaluation = { loss: 0, weightSum: 0 };
+  for (const e of evals) {
+    out.loss += e.loss;
+    out.weightSum += e.weightSum;
+    if (e.gradient) {
+      out.gradient ??= new Float64Array(e.gradient.length);
+      for (let k = 0; k < e.gradient.length; k++) out.gradient[k] += e.gradient[k];
+    }
+    if (e.hessian) {
+      out.hessian ??= new Float64Array(e.hessian.length);
+      for (let k = 0; k < e.hessian.length; k++) out.hessian[k] += e.hessian[k];
+    }
+  }
+  return out;
+}
