@@ -25,8 +25,12 @@ export function integerFromHex(hex: string): forge.asn1.Asn1 {
   return asn1.create(UNIVERSAL, asn1.Type.INTEGER, false, forge.util.hexToBytes(hex));
 }
 
+/** INTEGER of a non-negative safe integer (forge's integerToDer stops at 32 bits). */
 export function integer(value: number): forge.asn1.Asn1 {
-  return asn1.create(UNIVERSAL, asn1.Type.INTEGER, false, asn1.integerToDer(value).getBytes());
+  let hex = BigInt(value).toString(16);
+  if (hex.length % 2 === 1) hex = '0' + hex;
+  if (parseInt(hex.slice(0, 2), 16) >= 0x80) hex = '00' + hex;
+  return integerFromHex(hex);
 }
 
 export function octetString(bytes: string): forge.asn1.Asn1 {

@@ -1,5 +1,5 @@
 import forge from 'node-forge';
-import { CrlMismatchError, CrlSignatureError, MalformedPemError } from './errors.js';
+import { CrlExpiredError, CrlMismatchError, CrlSignatureError, MalformedPemError } from './errors.js';
 import { OID } from './asn1Builders.js';
 import { type RevocationReason, REVOCATION_REASONS, type RevokedEntry } from './crl.js';
 import { decodePemBlock, parseDer, readCertificate } from './pemBlock.js';
@@ -92,15 +92,25 @@ export function verifyCrlSignature(crl: ParsedCrl, caCertPem: string): void {
   if (!valid) throw new CrlSignatureError(crl.issuer, 'the RSA signature does not match its contents');
 }
 
+export interface RevocationCheckOptions {
+  /** The campaign CA: when given, the CRL's signature must verify under its key. */
+  caCertPem?: string;
+  /** When given, a CRL past its nextUpdate at this time is refused (as OpenSSL does in TLS). */
+  at?: Date;
+}
+
 /**
  * The CRL entry revoking this certificate, if any. The CRL must come from the certificate's
  * issuer (else CrlMismatchError: a foreign CRL can neither clear nor condemn it); with the CA
- * certificate given, the CRL's signature is verified too.
+ * certificate given, the CRL's signature is verified too; with `at`, its freshness.
  */
-export function findRevocation(certPem: string, crlPem: string, options: { caCertPem?: string } = {}): RevokedEntry | undefined {
+export function findRevocation(certPem: string, crlPem: string, options: RevocationCheckOptions = {}): RevokedEntry | undefined {
   const cert = readCertificate(certPem, 'certificate');
   const crl = parseCrl(crlPem);
   if (options.caCertPem !== undefined) verifyCrlSignature(crl, options.caCertPem);
+  if (options.at !== undefined && crl.nextUpdate !== undefined && options.at > crl.nextUpdate) {
+    throw new CrlExpiredError(crl.issuer, crl.nextUpdate, options.at);
+  }
   const issuerDer = certificateNameDer(cert, 'issuer');
   if (crl.issuerDer !== issuerDer) throw new CrlMismatchError(crl.issuer, nameToText(issuerDer));
   const serial = serialFromDerBytes(forge.util.hexToBytes(cert.serialNumber));
@@ -108,7 +118,7 @@ export function findRevocation(certPem: string, crlPem: string, options: { caCer
 }
 
 /** Whether the campaign CRL lists this certificate (the coordinator's check on every connection). */
-export function isRevoked(certPem: string, crlPem: string, options: { caCertPem?: string } = {}): boolean {
+export function isRevoked(certPem: string, crlPem: string, options: RevocationCheckOptions = {}): boolean {
   return findRevocation(certPem, crlPem, options) !== undefined;
 }
 

@@ -180,6 +180,21 @@ export class CrlSignatureError extends PkiError {
   }
 }
 
+export class CrlExpiredError extends PkiError {
+  readonly code = 'PKI_CRL_EXPIRED';
+  constructor(
+    readonly crlIssuer: string,
+    readonly nextUpdate: Date,
+    readonly at: Date,
+  ) {
+    super(
+      `The revocation list of "${crlIssuer}" was due for renewal on ${nextUpdate.toISOString()} ` +
+        `(checked at ${at.toISOString()}); a stale CRL cannot vouch for any certificate, and TLS peers refuse ` +
+        `every connection while it is in use. The coordinator must publish a fresh CRL.`,
+    );
+  }
+}
+
 export class SignerMismatchError extends PkiError {
   readonly code = 'PKI_SIGNER_MISMATCH';
   constructor(

@@ -17,7 +17,7 @@ export {
   type RevocationReason,
   type RevokedEntry,
 } from './crl.js';
-export { findRevocation, isRevoked, parseCrl, verifyCrlSignature, type ParsedCrl } from './crlReader.js';
+export { findRevocation, isRevoked, parseCrl, verifyCrlSignature, type ParsedCrl, type RevocationCheckOptions } from './crlReader.js';
 export { verifyCertificate, type VerifiedCertificate, type VerifyCertificateOptions } from './verifyCertificate.js';
 export {
   SIGNATURE_ALGORITHM,

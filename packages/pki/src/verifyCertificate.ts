@@ -26,7 +26,8 @@ export interface VerifiedCertificate {
 /**
  * The checks a TLS peer makes on a site certificate, as a pure function for artifacts that arrive
  * outside TLS (signed documents): issued and signed by the campaign CA, within its validity
- * period (and the CA within its own), not on the campaign CRL (whose signature is checked too).
+ * period (and the CA within its own), not on the campaign CRL (whose signature and freshness are
+ * checked too).
  */
 export function verifyCertificate(certPem: string, caCertPem: string, options: VerifyCertificateOptions = {}): VerifiedCertificate {
   const at = options.at ?? new Date();
@@ -46,7 +47,7 @@ export function verifyCertificate(certPem: string, caCertPem: string, options: V
   }
   const serial = serialFromDerBytes(forge.util.hexToBytes(cert.serialNumber));
   if (options.crlPem !== undefined) {
-    const entry = findRevocation(certPem, options.crlPem, { caCertPem });
+    const entry = findRevocation(certPem, options.crlPem, { caCertPem, at });
     if (entry) throw new CertificateRevokedError(subject, serial, entry.revokedAt);
   }
   return { subjectCommonName: subject, serial, fingerprint };

@@ -8,6 +8,7 @@ import {
   createCampaignCa,
   createSiteKeyAndCsr,
   CsrSignatureError,
+  describeCertificate,
   InvalidPkiOptionError,
   InvalidSiteIdError,
   issueCertificate,
@@ -176,6 +177,20 @@ describe('certificate identity', () => {
     expect(certificateFingerprint(certPem)).toBe(reference);
     const fromCli = openssl(['x509', '-in', '{c}', '-noout', '-fingerprint', '-sha256'], { c: certPem }).output;
     expect(fromCli.replace(/.*=/s, '').trim().replace(/:/g, '').toLowerCase()).toBe(reference);
+  });
+
+  it('describeCertificate summarises what Node reads from it', () => {
+    const x509 = new X509Certificate(certPem);
+    expect(describeCertificate(certPem)).toEqual({
+      subjectCommonName: 'lyon-clb',
+      issuerCommonName: 'lipoma-alt',
+      serial: '1f2e3d',
+      fingerprint: x509.fingerprint256.replace(/:/g, '').toLowerCase(),
+      notBefore: new Date(x509.validFrom),
+      notAfter: new Date(x509.validTo),
+      isCa: false,
+    });
+    expect(describeCertificate(ca.certPem).isCa).toBe(true);
   });
 
   it('site id and serial are read from the certificate', () => {

@@ -7,6 +7,7 @@ import {
   CertificateNotIssuedByCaError,
   CertificateRevokedError,
   createCrl,
+  CrlExpiredError,
   CrlMismatchError,
   CrlSignatureError,
   findRevocation,
@@ -57,6 +58,13 @@ describe('createCrl', () => {
     expect(text).toMatch(/No Revoked Certificates/);
     expect(text).toMatch(/X509v3 CRL Number:\s+7\s/);
     expect(verifyWithCrl(c.revoked.certPem, empty, c.ca.certPem).output).toMatch(/: OK/);
+  });
+
+  it('writes CRL numbers beyond 32 bits (RFC 5280 5.2.3 allows 20 octets)', () => {
+    const crl = createCrl({ caCertPem: c.ca.certPem, caKeyPem: c.ca.keyPem, revoked: [], crlNumber: 2 ** 40 + 5 });
+    const text = openssl(['crl', '-in', '{crl}', '-noout', '-text'], { crl }).output;
+    expect(text).toMatch(/X509v3 CRL Number:\s+1099511627781\s/);
+    expect(parseCrl(crl).crlNumber).toBe(2 ** 40 + 5);
   });
 
   it('refuses a CA key that does not match the CA certificate', () => {
@@ -131,6 +139,16 @@ describe('verifyCertificate (the TLS checks, for artifacts that arrive outside T
     expect(() => verifyCertificate(c.revoked.certPem, c.ca.certPem, { crlPem: c.crlPem })).toThrow(CertificateRevokedError);
     expect(() => verifyCertificate(c.revoked.certPem, c.ca.certPem, { crlPem: c.crlPem })).toThrow(
       `was revoked by the campaign CA on ${c.revokedAt.toISOString()}`,
+    );
+  });
+
+  it('refuses to rely on a CRL past its nextUpdate, as OpenSSL does', () => {
+    const thisUpdate = new Date(Date.now() - 10 * 86_400_000);
+    const stale = createCrl({ caCertPem: c.ca.certPem, caKeyPem: c.ca.keyPem, revoked: [], thisUpdate, nextUpdateDays: 1 });
+    expect(verifyWithCrl(c.siteA.certPem, stale, c.ca.certPem).output).toMatch(/CRL has expired/);
+    expect(() => verifyCertificate(c.siteA.certPem, c.ca.certPem, { crlPem: stale })).toThrow(CrlExpiredError);
+    expect(() => verifyCertificate(c.siteA.certPem, c.ca.certPem, { crlPem: stale })).toThrow(
+      `was due for renewal on ${new Date(Math.floor(thisUpdate.getTime() / 1000) * 1000 + 86_400_000).toISOString()}`,
     );
   });
 });

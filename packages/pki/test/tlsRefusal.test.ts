@@ -3,6 +3,7 @@
 // the campaign CA and loading the campaign CRL we wrote. The verdicts come from OpenSSL inside
 // Node (the verify error it reports on the server socket), not from our own checks.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createCrl } from '../src/index.js';
 import { makeCampaign, type CampaignFixture, type Identity } from './campaignFixture.js';
 import { httpsAttempt, startHttpsServer, startWssServer, wssAttempt, type ClientOutcome, type MtlsServer } from './mtlsServers.js';
 
@@ -70,12 +71,30 @@ describe.each([
   });
 });
 
-describe('the CRL is what refuses the revoked certificate', () => {
+describe('the CRL decides', () => {
   it('the same server without the crl option accepts it', async () => {
     const server = await startHttpsServer({ key: campaign.server.keyPem, cert: campaign.server.certPem, ca: campaign.ca.certPem });
     try {
       const outcome = await httpsAttempt(server, campaign.ca.certPem, campaign.revoked);
       expect(outcome.received).toBe('hello site-revoked');
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('a CRL past its nextUpdate makes OpenSSL refuse even a good site: the coordinator must renew it', async () => {
+    const stale = createCrl({
+      caCertPem: campaign.ca.certPem,
+      caKeyPem: campaign.ca.keyPem,
+      revoked: [],
+      thisUpdate: new Date(Date.now() - 10 * 86_400_000),
+      nextUpdateDays: 1,
+    });
+    const server = await startHttpsServer({ key: campaign.server.keyPem, cert: campaign.server.certPem, ca: campaign.ca.certPem, crl: stale });
+    try {
+      const outcome = await httpsAttempt(server, campaign.ca.certPem, campaign.siteA);
+      expect(outcome.received).toBeUndefined();
+      expect(outcome.server).toEqual({ authorized: false, reason: 'CRL_HAS_EXPIRED' });
     } finally {
       await server.close();
     }
