@@ -1,0 +1,156 @@
+/**
+ * Complex FFT for lengths whose prime factors are 2, 3 and 5 (Stockham autosort, decimation in
+ * frequency, natural-order output). Used to evaluate all-pairs distance-weighted sums exactly
+ * (Moran's I, Geary's C) through the convolution theorem. fft.js, the usual npm choice, handles
+ * powers of two only, which would inflate 3D grids up to ~2³ times.
+ */
+
+const plans = new Map<number, FftPlan>();
+
+interface FftPlan {
+  n: number;
+  radices: number[];
+  cos: Float64Array;
+  sin: Float64Array;
+  bufRe: Float64Array;
+  bufIm: Float64Array;
+}
+
+/** Smallest length ≥ n with no prime factor above 5. */
+export function fastLength(n: number): number {
+  for (let m = Math.max(1, n); ; m++) {
+    let r = m;
+    for (const p of [2, 3, 5]) while (r % p === 0) r /= p;
+    if (r === 1) return m;
+  }
+}
+
+function planFor(n: number): FftPlan {
+  let plan = plans.get(n);
+  if (plan) return plan;
+  const radices: number[] = [];
+  let r = n;
+  while (r % 4 === 0) { radices.push(4); r /= 4; }
+  while (r % 2 === 0) { radices.push(2); r /= 2; }
+  while (r % 3 === 0) { radices.push(3); r /= 3; }
+  while (r % 5 === 0) { radices.push(5); r /= 5; }
+  if (r !== 1) throw new RangeError(`FFT length ${n} has a prime factor above 5`);
+  const cos = new Float64Array(n), sin = new Float64Array(n);
+  for (let k = 0; k < n; k++) {
+    cos[k] = Math.cos((2 * Math.PI * k) / n);
+    sin[k] = -Math.sin((2 * Math.PI * k) / n);
+  }
+  plan = { n, radices, cos, sin, bufRe: new Float64Array(n), bufIm: new Float64Array(n) };
+  plans.set(n, plan);
+  return plan;
+}
+
+const C3 = -0.5, S3 = -Math.sqrt(3) / 2;
+const C51 = Math.cos((2 * Math.PI) / 5), C52 = Math.cos((4 * Math.PI) / 5);
+const S51 = -Math.sin((2 * Math.PI) / 5), S52 = -Math.sin((4 * Math.PI) / 5);
+
+/** In-place forward DFT X_k = Σ x_j e^{-2πi jk/n} of (re, im), length n. */
+export function fft(re: Float64Array, im: Float64Array): void {
+  const n = re.length;
+  if (n <= 1) return;
+  const plan = planFor(n);
+  let xr = re, xi = im, yr = plan.bufRe, yi = plan.bufIm;
+  let len = n, s = 1;
+  for (const radix of plan.radices) {
+    const m = len / radix;
+    const tw = n / len; // twiddle table stride: e^{-2πi p j / len} = table[p j tw]
+    for (let p = 0; p < m; p++) {
+      const w1 = (p * tw) % n;
+      const w1r = plan.cos[w1], w1i = plan.sin[w1];
+      const w2 = (2 * p * tw) % n, w2r = plan.cos[w2], w2i = plan.sin[w2];
+      const w3 = (3 * p * tw) % n, w3r = plan.cos[w3], w3i = plan.sin[w3];
+      const w4 = (4 * p * tw) % n, w4r = plan.cos[w4], w4i = plan.sin[w4];
+      for (let q = 0; q < s; q++) {
+        const i0 = q + s * p, sm = s * m;
+        const o0 = q + s * radix * p;
+        if (radix === 2) {
+          const ar = xr[i0], ai = xi[i0], br = xr[i0 + sm], bi = xi[i0 + sm];
+          yr[o0] = ar + br; yi[o0] = ai + bi;
+          const dr = ar - br, di = ai - bi;
+          yr[o0 + s] = dr * w1r - di * w1i; yi[o0 + s] = dr * w1i + di * w1r;
+        } else if (radix === 4) {
+          const ar = xr[i0], ai = xi[i0];
+          const br = xr[i0 + sm], bi = xi[i0 + sm];
+          const cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm];
+          const dr = xr[i0 + 3 * sm], di = xi[i0 + 3 * sm];
+          const t0r = ar + cr, t0i = ai + ci, t1r = ar - cr, t1i = ai - ci;
+          const t2r = br + dr, t2i = bi + di, t3r = br - dr, t3i = bi - di;
+          // y0 = t0 + t2; y1 = t1 - i t3; y2 = t0 - t2; y3 = t1 + i t3
+          yr[o0] = t0r + t2r; yi[o0] = t0i + t2i;
+          let u = t1r + t3i, v = t1i - t3r;
+          yr[o0 + s] = u * w1r - v * w1i; yi[o0 + s] = u * w1i + v * w1r;
+          u = t0r - t2r; v = t0i - t2i;
+          yr[o0 + 2 * s] = u * w2r - v * w2i; yi[o0 + 2 * s] = u * w2i + v * w2r;
+          u = t1r - t3i; v = t1i + t3r;
+          yr[o0 + 3 * s] = u * w3r - v * w3i; yi[o0 + 3 * s] = u * w3i + v * w3r;
+        } else if (radix === 3) {
+          const ar = xr[i0], ai = xi[i0];
+          const br = xr[i0 + sm], bi = xi[i0 + sm];
+          const cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm];
+          const sr = br + cr, si = bi + ci, dr = br - cr, di = bi - ci;
+          yr[o0] = ar + sr; yi[o0] = ai + si;
+          const mr = ar + C3 * sr, mi = ai + C3 * si;
+          // e^{-2πi/3} = C3 + i S3
+          let u = mr - S3 * di, v = mi + S3 * dr;
+          yr[o0 + s] = u * w1r - v * w1i; yi[o0 + s] = u * w1i + v * w1r;
+          u = mr + S3 * di; v = mi - S3 * dr;
+          yr[o0 + 2 * s] = u * w2r - v * w2i; yi[o0 + 2 * s] = u * w2i + v * w2r;
+        } else {
+          const ar = xr[i0], ai = xi[i0];
+          const br = xr[i0 + sm], bi = xi[i0 + sm];
+          const cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm];
+          const dr = xr[i0 + 3 * sm], di = xi[i0 + 3 * sm];
+          const er = xr[i0 + 4 * sm], ei = xi[i0 + 4 * sm];
+          const s1r = br + er, s1i = bi + ei, d1r = br - er, d1i = bi - ei;
+          const s2r = cr + dr, s2i = ci + di, d2r = cr - dr, d2i = ci - di;
+          yr[o0] = ar + s1r + s2r; yi[o0] = ai + s1i + s2i;
+          const m1r = ar + C51 * s1r + C52 * s2r, m1i = ai + C51 * s1i + C52 * s2i;
+          const m2r = ar + C52 * s1r + C51 * s2r, m2i = ai + C52 * s1i + C51 * s2i;
+          // i·(S51 d1 + S52 d2) and i·(S52 d1 − S51 d2)
+          const n1r = -(S51 * d1i + S52 * d2i), n1i = S51 * d1r + S52 * d2r;
+          const n2r = -(S52 * d1i - S51 * d2i), n2i = S52 * d1r - S51 * d2r;
+          let u = m1r + n1r, v = m1i + n1i;
+          yr[o0 + s] = u * w1r - v * w1i; yi[o0 + s] = u * w1i + v * w1r;
+          u = m2r + n2r; v = m2i + n2i;
+          yr[o0 + 2 * s] = u * w2r - v * w2i; yi[o0 + 2 * s] = u * w2i + v * w2r;
+          u = m2r - n2r; v = m2i - n2i;
+          yr[o0 + 3 * s] = u * w3r - v * w3i; yi[o0 + 3 * s] = u * w3i + v * w3r;
+          u = m1r - n1r; v = m1i - n1i;
+          yr[o0 + 4 * s] = u * w4r - v * w4i; yi[o0 + 4 * s] = u * w4i + v * w4r;
+        }
+      }
+    }
+    const tr = xr, ti = xi;
+    xr = yr; xi = yi; yr = tr; yi = ti;
+    len = m;
+    s *= radix;
+  }
+  if (xr !== re) {
+    re.set(xr);
+    im.set(xi);
+  }
+}
+
+/** In-place 3D forward FFT of a complex grid (x fastest), dims [lx, ly, lz]. */
+export function fft3d(re: Float64Array, im: Float64Array, dims: readonly [number, number, number]): void {
+  const [lx, ly, lz] = dims;
+  const axis = (len: number, stride: number, starts: Iterable<number>): void => {
+    const wr = new Float64Array(len), wi = new Float64Array(len);
+    for (const start of starts) {
+      for (let i = 0, p = start; i < len; i++, p += stride) { wr[i] = re[p]; wi[i] = im[p]; }
+      fft(wr, wi);
+      for (let i = 0, p = start; i < len; i++, p += stride) { re[p] = wr[i]; im[p] = wi[i]; }
+    }
+  };
+  function* rows(): Generator<number> { for (let z = 0; z < lz; z++) for (let y = 0; y < ly; y++) yield lx * (y + ly * z); }
+  function* cols(): Generator<number> { for (let z = 0; z < lz; z++) for (let x = 0; x < lx; x++) yield x + lx * ly * z; }
+  function* pillars(): Generator<number> { for (let y = 0; y < ly; y++) for (let x = 0; x < lx; x++) yield x + lx * y; }
+  axis(lx, 1, rows());
+  axis(ly, lx, cols());
+  axis(lz, lx * ly, pillars());
+}

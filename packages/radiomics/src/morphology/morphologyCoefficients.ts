@@ -1,0 +1,119 @@
+import { symmetricEigen3 } from '../math/symmetricEigen3.js';
+import { convexHull, maxPairDistance } from './convexHull.js';
+import { minimumVolumeEnclosingEllipsoid } from './enclosingEllipsoid.js';
+import { hullCandidateVertices, meshMeasures } from './mesh.js';
+import { orientedMinimumBoundingBox } from './orientedBoundingBox.js';
+import { spatialAutocorrelation } from './spatialAutocorrelation.js';
+
+/** The ROI as the morphology family needs it: both masks and the intensities on one box grid. */
+export interface MorphologyInput {
+  /** Morphological mask (not re-segmented), x fastest. */
+  morphologicalMask: Uint8Array;
+  /** Intensity mask (re-segmented). */
+  intensityMask: Uint8Array;
+  /** Intensities on the same grid. */
+  intensities: Float32Array | Float64Array;
+  dims: [number, number, number];
+  spacing: [number, number, number];
+}
+
+/** Everything the 29 morphological features are computed from, derived once (IBSI 1 §3.1). */
+export interface MorphologyCoefficients {
+  meshVolume: number;
+  meshArea: number;
+  voxelVolume: number;
+  centreOfMassShift: number;
+  maxDiameter: number;
+  /** PCA eigenvalues of the morphological voxel centres, λ_major ≥ λ_minor ≥ λ_least. */
+  eigenvalues: [number, number, number];
+  aabbVolume: number;
+  aabbArea: number;
+  ombbVolume: number;
+  ombbArea: number;
+  mveeSemiAxes: [number, number, number];
+  hullVolume: number;
+  hullArea: number;
+  meanIntensity: number;
+  moranI: number;
+  gearyC: number;
+}
+
+export function morphologyCoefficients(input: MorphologyInput): MorphologyCoefficients {
+  const { morphologicalMask: morph, intensityMask, intensities, dims, spacing } = input;
+  const [nx, ny, nz] = dims;
+  const [sx, sy, sz] = spacing;
+  const mesh = meshMeasures(morph, dims, spacing);
+
+  // Voxel point sets: centroid and covariance of the morphological mask (X_c), intensity-weighted
+  // centroid and mean of the intensity mask (X_c,gl).
+  let n = 0, mx = 0, my = 0, mz = 0;
+  let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity, zmin = Infinity, zmax = -Infinity;
+  let nGl = 0, wSum = 0, wx = 0, wy = 0, wz = 0;
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) {
+        if (morph[i]) {
+          n++;
+          mx += x; my += y; mz += z;
+          if (x < xmin) xmin = x;
+          if (x > xmax) xmax = x;
+          if (y < ymin) ymin = y;
+          if (y > ymax) ymax = y;
+          if (z < zmin) zmin = z;
+          if (z > zmax) zmax = z;
+        }
+        if (intensityMask[i]) {
+          const v = intensities[i];
+          nGl++;
+          wSum += v; wx += v * x; wy += v * y; wz += v * z;
+        }
+      }
+    }
+  }
+  mx /= n; my /= n; mz /= n;
+  const cov = new Float64Array(9);
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      for (let x = 0; x < nx; x++, i++) {
+        if (!morph[i]) continue;
+        const dx = (x - mx) * sx, dy = (y - my) * sy, dz = (z - mz) * sz;
+        cov[0] += dx * dx; cov[1] += dx * dy; cov[2] += dx * dz;
+        cov[4] += dy * dy; cov[5] += dy * dz; cov[8] += dz * dz;
+      }
+    }
+  }
+  cov[3] = cov[1]; cov[6] = cov[2]; cov[7] = cov[5];
+  // Sample covariance (n − 1): the normalisation behind IBSI's PCA reference values (TDIC).
+  for (let k = 0; k < 9; k++) cov[k] /= Math.max(1, n - 1);
+  const { values } = symmetricEigen3(cov);
+  const eigenvalues: [number, number, number] = [values[0], values[1], Math.max(0, values[2])];
+
+  const comShift = Math.hypot((wx / wSum - mx) * sx, (wy / wSum - my) * sy, (wz / wSum - mz) * sz);
+
+  // Mesh vertices sit half a voxel outside the outermost ROI voxel centres, so the AABB of
+  // X_vx spans whole voxels.
+  const ax = (xmax - xmin + 1) * sx, ay = (ymax - ymin + 1) * sy, az = (zmax - zmin + 1) * sz;
+
+  const hull = convexHull(hullCandidateVertices(morph, dims, spacing));
+  const ombb = orientedMinimumBoundingBox(hull.vertices, hull.normals);
+  const auto = spatialAutocorrelation(intensities, intensityMask, dims, spacing);
+
+  return {
+    meshVolume: mesh.volume,
+    meshArea: mesh.area,
+    voxelVolume: n * sx * sy * sz,
+    centreOfMassShift: comShift,
+    maxDiameter: maxPairDistance(hull.vertices),
+    eigenvalues,
+    aabbVolume: ax * ay * az,
+    aabbArea: 2 * (ax * ay + ax * az + ay * az),
+    ombbVolume: ombb.volume,
+    ombbArea: ombb.area,
+    mveeSemiAxes: minimumVolumeEnclosingEllipsoid(hull.vertices),
+    hullVolume: hull.volume,
+    hullArea: hull.area,
+    meanIntensity: wSum / nGl,
+    moranI: auto.moranI,
+    gearyC: auto.gearyC,
+  };
+}
