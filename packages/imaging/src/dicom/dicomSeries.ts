@@ -161,21 +161,25 @@ function assembleSeries(folder: string, uid: string, files: Array<{ path: string
   if (n === 1) {
     sliceSpacing = num(first, TAG.SpacingBetweenSlices) ?? num(first, TAG.SliceThickness) ?? 1;
   } else {
-    sliceSpacing = (d[n - 1] - d[0]) / (n - 1);
-    const tol = Math.max(SPACING_ABSOLUTE_TOLERANCE, SPACING_RELATIVE_TOLERANCE * sliceSpacing);
-    for (let k = 0; k + 1 < n; k++) {
-      const step = d[k + 1] - d[k];
+    const steps = d.slice(1).map((x, k) => x - d[k]);
+    const typical = [...steps].sort((a, b) => a - b)[Math.floor((n - 1) / 2)];
+    const tol = Math.max(SPACING_ABSOLUTE_TOLERANCE, SPACING_RELATIVE_TOLERANCE * typical);
+    steps.forEach((step, k) => {
       if (step < tol) {
-        throw new SliceSpacingError(folder, `one slice per position along the slice normal`,
+        throw new SliceSpacingError(folder, 'one slice per position along the slice normal',
           `two slices at ${d[k].toFixed(3)} mm: ${slices[k].path} and ${slices[k + 1].path}`);
       }
-      if (Math.abs(step - sliceSpacing) > tol) {
-        const gap = step > sliceSpacing ? ` (about ${Math.round(step / sliceSpacing) - 1} slice(s) missing?)` : '';
+    });
+    steps.forEach((step, k) => {
+      if (Math.abs(step - typical) > tol) {
+        const gap = step > typical ? ` (about ${Math.round(step / typical) - 1} slice(s) missing?)` : '';
         throw new SliceSpacingError(folder,
-          `evenly spaced slices (${n} slices spanning ${(d[n - 1] - d[0]).toFixed(3)} mm, i.e. ${sliceSpacing.toFixed(4)} mm apart, ±${tol.toFixed(3)} mm)`,
+          `evenly spaced slices (${typical.toFixed(4)} mm apart, as most of the ${n} slices are, ±${tol.toFixed(3)} mm)`,
           `a step of ${step.toFixed(4)} mm between ${slices[k].path} and ${slices[k + 1].path}${gap}`);
       }
-    }
+    });
+    // Validated as even: the end-to-end average is the most precise spacing.
+    sliceSpacing = (d[n - 1] - d[0]) / (n - 1);
     // Slices must stack straight along the normal; an in-plane drift is a tilted gantry.
     const last = slices[n - 1].position;
     const p0 = slices[0].position;

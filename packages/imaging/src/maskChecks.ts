@@ -1,0 +1,42 @@
+import { EmptyMaskError, NanVoxelsError } from './errors.js';
+import type { ImageVolume, MaskVolume } from './volume.js';
+
+export function maskVoxelCount(mask: MaskVolume): number {
+  let n = 0;
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i]) n++;
+  return n;
+}
+
+export function assertMaskNotEmpty(mask: MaskVolume, path: string, what = 'at least one mask voxel'): number {
+  const n = maskVoxelCount(mask);
+  if (n === 0) throw new EmptyMaskError(path, what);
+  return n;
+}
+
+/** Features of a ROI with NaN / ±Inf intensities are meaningless: refuse them, counting how many. */
+export function assertFiniteInMask(image: ImageVolume, mask: MaskVolume, imagePath: string): void {
+  let bad = 0;
+  for (let i = 0; i < mask.data.length; i++) if (mask.data[i] && !Number.isFinite(image.data[i])) bad++;
+  if (bad) throw new NanVoxelsError(imagePath, bad, 'inside the mask');
+}
+
+/** Binary mask from a label image: the voxels equal to `label`, or all non-zero voxels. */
+export function labelToMask(labels: ImageVolume, path: string, label?: number): MaskVolume {
+  const data = new Uint8Array(labels.data.length);
+  const seen = new Set<number>();
+  let n = 0;
+  for (let i = 0; i < data.length; i++) {
+    const v = labels.data[i];
+    if (v !== 0 && !Number.isNaN(v) && seen.size <= 32) seen.add(v);
+    if (label === undefined ? v !== 0 && !Number.isNaN(v) : v === label) {
+      data[i] = 1;
+      n++;
+    }
+  }
+  if (n === 0) {
+    const present = [...seen].sort((a, b) => a - b);
+    const found = present.length ? `no voxel with label ${label}; labels present: ${present.slice(0, 32).join(', ')}${seen.size > 32 ? ', …' : ''}` : '0 non-zero voxels';
+    throw new EmptyMaskError(path, label === undefined ? 'non-zero mask voxels' : `voxels with label ${label}`, found);
+  }
+  return { data, dims: [...labels.dims], spacing: [...labels.spacing], origin: [...labels.origin], direction: [...labels.direction] };
+}
