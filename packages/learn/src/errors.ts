@@ -80,3 +80,14 @@ export class ModelSpecError extends LearnError {
     super('LEARN_MODEL_SPEC', message);
   }
 }
+
+/** Newton's system is singular: a feature is constant or collinear (for Cox, within a stratum). */
+export class SingularHessianError extends LearnError {
+  constructor() {
+    super(
+      'LEARN_SINGULAR_HESSIAN',
+      'the Hessian is not positive definite: a feature is constant or a combination of other features ' +
+        '(for a stratified Cox model, constant within every stratum); remove it, or add a ridge penalty (alpha < 1, lambda > 0)',
+    );
+  }
+}

@@ -10,15 +10,16 @@ export function youdenThreshold(scores: ArrayLike<number>, labels: ArrayLike<num
   const negatives = labels.length - positives;
   let tp = 0;
   let fp = 0;
-  let best = { threshold: Infinity, j: -Infinity };
+  // Compare J through its integer numerator tp·N − fp·P so that exact ties stay ties.
+  let best = { threshold: Infinity, numerator: -Infinity };
   for (let k = 0; k < order.length; k++) {
     const i = order[k];
     if (labels[i] === 1) tp++;
     else fp++;
     // Only evaluate once all cases sharing this score are counted.
     if (k + 1 < order.length && scores[order[k + 1]] === scores[i]) continue;
-    const j = tp / positives - fp / negatives;
-    if (j > best.j) best = { threshold: scores[i], j };
+    const numerator = tp * negatives - fp * positives;
+    if (numerator > best.numerator) best = { threshold: scores[i], numerator };
   }
-  return best;
+  return { threshold: best.threshold, j: best.numerator / (positives * negatives) };
 }

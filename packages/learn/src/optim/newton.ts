@@ -1,4 +1,4 @@
-import { NonConvergenceError } from '../errors.js';
+import { NonConvergenceError, SingularHessianError } from '../errors.js';
 import type { Objective } from '../training/objective.js';
 import { choleskySolve, maxAbs } from './linalg.js';
 import { noPenalty, type ElasticNet } from './penalty.js';
@@ -19,7 +19,7 @@ export interface NewtonOptions {
 export function newtonStep(gradient: Float64Array, hessian: Float64Array): Float64Array {
   const P = gradient.length;
   const step = choleskySolve(hessian, gradient, P);
-  if (!step) throw new NonConvergenceError('Newton (Hessian not positive definite)', 0, Number.NaN, 0);
+  if (!step) throw new SingularHessianError();
   return step.map((s) => -s);
 }
 
