@@ -16,13 +16,20 @@ export interface Zones {
   readonly zoneOfRoi: Int32Array;
 }
 
-/** Flood fill with an explicit typed stack: no recursion, no per-voxel objects. */
+/**
+ * Flood fill with an explicit typed stack: no recursion, no per-voxel objects. A working copy
+ * of the grey levels is cleared as voxels join a zone, so each neighbour test is a single load
+ * ("same grey level and not yet in a zone").
+ */
 export function labelZones(grid: RoiGrid, planar: boolean): Zones {
   const offsets = Int32Array.from(chebyshevNeighbourhood(1, planar), ([dx, dy, dz]) => offsetOf(grid, dx, dy, dz));
-  const { levels, roi } = grid;
+  const nOffsets = offsets.length;
+  const { roi } = grid;
   const n = roi.length;
-  // Zone label + 1 per padded voxel (0 = not yet labelled).
-  const label = new Int32Array(levels.length);
+  const unvisited = grid.levels.slice();
+  const zoneOfRoi = new Int32Array(n);
+  // Zone of each padded voxel, needed to map grid.roi order back to zones.
+  const zoneOfVoxel = new Int32Array(unvisited.length);
   const stack = new Int32Array(n);
   const level = new Int32Array(n);
   const size = new Int32Array(n);
@@ -30,30 +37,31 @@ export function labelZones(grid: RoiGrid, planar: boolean): Zones {
   let count = 0;
   for (let k = 0; k < n; k++) {
     const seed = roi[k];
-    if (label[seed] !== 0) continue;
-    const g = levels[seed];
-    const id = ++count;
-    label[seed] = id;
+    const g = unvisited[seed];
+    if (g === 0) continue;
+    const id = count++;
+    unvisited[seed] = 0;
+    zoneOfVoxel[seed] = id;
     let top = 0;
     stack[top++] = seed;
     let voxels = 0;
     while (top > 0) {
       const p = stack[--top];
       voxels++;
-      for (let o = 0; o < offsets.length; o++) {
+      for (let o = 0; o < nOffsets; o++) {
         const q = p + offsets[o];
-        if (label[q] === 0 && levels[q] === g) {
-          label[q] = id;
+        if (unvisited[q] === g) {
+          unvisited[q] = 0;
+          zoneOfVoxel[q] = id;
           stack[top++] = q;
         }
       }
     }
-    level[id - 1] = g;
-    size[id - 1] = voxels;
-    slice[id - 1] = sliceOf(grid, seed);
+    level[id] = g;
+    size[id] = voxels;
+    slice[id] = sliceOf(grid, seed);
   }
-  const zoneOfRoi = new Int32Array(n);
-  for (let k = 0; k < n; k++) zoneOfRoi[k] = label[roi[k]] - 1;
+  for (let k = 0; k < n; k++) zoneOfRoi[k] = zoneOfVoxel[roi[k]];
   return { count, level: level.slice(0, count), size: size.slice(0, count), slice: slice.slice(0, count), zoneOfRoi };
 }
 
