@@ -17,7 +17,9 @@ export function openssl(args: string[], files: Record<string, string> = {}): Ope
     for (const [name, pem] of Object.entries(files)) writeFileSync(join(dir, `${name}.pem`), pem);
     const resolved = args.map((a) => a.replace(/\{(\w+)\}/g, (_, name: string) => join(dir, `${name}.pem`)));
     const run = spawnSync('openssl', resolved, { encoding: 'utf8' });
-    if (run.error) throw run.error;
+    if (run.error) {
+      throw new Error(`These tests need the openssl command-line tool (Debian package "openssl"): ${run.error.message}`);
+    }
     return { status: run.status, output: `${run.stdout}${run.stderr}` };
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -5,6 +5,7 @@ import { X509Certificate } from 'node:crypto';
 import {
   CertificateExpiredError,
   CertificateNotIssuedByCaError,
+  CertificateNotYetValidError,
   CertificateRevokedError,
   createCrl,
   CrlExpiredError,
@@ -139,6 +140,14 @@ describe('verifyCertificate (the TLS checks, for artifacts that arrive outside T
     expect(() => verifyCertificate(c.revoked.certPem, c.ca.certPem, { crlPem: c.crlPem })).toThrow(CertificateRevokedError);
     expect(() => verifyCertificate(c.revoked.certPem, c.ca.certPem, { crlPem: c.crlPem })).toThrow(
       `was revoked by the campaign CA on ${c.revokedAt.toISOString()}`,
+    );
+  });
+
+  it('refuses a certificate (or CA) before its notBefore, pointing at the clocks', () => {
+    const anHourAgo = new Date(Date.now() - 3_600_000);
+    expect(() => verifyCertificate(c.siteA.certPem, c.ca.certPem, { at: anHourAgo })).toThrow(CertificateNotYetValidError);
+    expect(() => verifyCertificate(c.siteA.certPem, c.ca.certPem, { at: anHourAgo })).toThrow(
+      /^Certificate "campaign CA sts-grade-2026" .* is not valid before .*Check the clocks of the site and the coordinator\.$/,
     );
   });
 

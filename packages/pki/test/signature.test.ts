@@ -105,6 +105,12 @@ describe('verifySignature', () => {
     );
   });
 
+  it('will not check revocation with a CRL it cannot authenticate', () => {
+    expect(() => verifySignature(modelCard, signature, c.siteA.certPem, { crlPem: c.crlPem })).toThrow(
+      'Option crlPem is "(given without caCertPem)"; expected to come with the caCertPem whose key signed it.',
+    );
+  });
+
   it('treats a garbled signature value as a mismatch, not a crash', () => {
     expect(() => verifySignature(modelCard, { ...signature, signature: 'AAAA' }, c.siteA.certPem)).toThrow(SignatureMismatchError);
   });
