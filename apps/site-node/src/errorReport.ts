@@ -9,7 +9,7 @@ const CODE = /^[A-Z][A-Z0-9_]{2,63}$/;
  */
 export function toErrorReport(error: unknown): ErrorReport {
   const e = (error ?? {}) as {
-    code?: unknown; message?: unknown; caseId?: unknown; field?: unknown; retryable?: unknown;
+    code?: unknown; message?: unknown; caseId?: unknown; field?: unknown; column?: unknown; retryable?: unknown;
     context?: { caseId?: unknown; field?: unknown; retryable?: unknown };
   };
   const code = typeof e.code === 'string' && CODE.test(e.code) ? e.code : 'JOB_FAILED';
@@ -17,7 +17,7 @@ export function toErrorReport(error: unknown): ErrorReport {
   const report: ErrorReport = { type: 'error-report', code, message: firstLine(rawMessage) };
   const caseId = e.caseId ?? e.context?.caseId;
   if (typeof caseId === 'string' && caseId.length > 0) report.caseId = caseId.slice(0, 128);
-  const field = e.field ?? e.context?.field;
+  const field = e.field ?? e.column ?? e.context?.field;
   if (typeof field === 'string' && field.length > 0) report.field = field.slice(0, 200);
   const retryable = e.retryable ?? e.context?.retryable;
   if (typeof retryable === 'boolean') report.retryable = retryable;

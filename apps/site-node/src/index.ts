@@ -1,7 +1,10 @@
-// @fedrad/site-node: the daemon a hospital runs next to its data (see EGRESS.md).
+// @fedrad/site-node: the daemon a hospital runs next to its data (see README.md, EGRESS.md).
 export * from './errors.js';
 export { checkEgress, describeViolations, nestedResultSchema, DEFAULT_MIN_COHORT_SIZE, IDENTIFIER_KEYS, PATIENT_COUNT_KEYS, type EgressContext, type EgressRule, type EgressVerdict, type EgressViolation } from './egressGuard.js';
 export { EgressGate } from './egressGate.js';
 export { SiteStore, type Approval, type EgressLogEntry, type StoredJob } from './siteStore.js';
 export { loadSiteConfig, parseSiteConfig, type CohortEntry, type SiteConfig } from './siteConfig.js';
+export { CohortRegistry, type RegisteredCohort } from './cohortRegistry.js';
+export { JobExecutor } from './jobExecutor.js';
+export type { JobInput, JobOutput } from './jobTypes.js';
 export { toErrorReport } from './errorReport.js';

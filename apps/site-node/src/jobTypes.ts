@@ -1,0 +1,18 @@
+import type { ErrorReport, JobEnvelope } from '@fedrad/protocol';
+import type { CohortEntry } from './siteConfig.js';
+
+/** What a worker thread receives: the job and where the site's data for it lives. */
+export interface JobInput {
+  envelope: JobEnvelope;
+  siteId: string;
+  cohort: CohortEntry;
+  /** The effective minimum cohort size (campaign's or site's, whichever is higher). */
+  minCohortSize: number;
+  /** Where the site keeps job artifacts (predictions, models) that never leave it. */
+  workDir: string;
+}
+
+/** What a worker thread answers: the job's result document, or why it failed. */
+export type JobOutput =
+  | { ok: true; result: Record<string, unknown> }
+  | { ok: false; report: ErrorReport };

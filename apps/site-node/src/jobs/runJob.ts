@@ -1,0 +1,16 @@
+import { JobInputError } from '../errors.js';
+import type { JobInput } from '../jobTypes.js';
+import { runExtractSummaries } from './extractSummaries.js';
+import { runTrainRound } from './trainRound.js';
+
+/** Dispatches a job to the module that does its kind; runs inside a worker thread. */
+export async function runJob(input: JobInput): Promise<Record<string, unknown>> {
+  switch (input.envelope.kind) {
+    case 'train-round':
+      return runTrainRound(input) as unknown as Promise<Record<string, unknown>>;
+    case 'extract':
+      return runExtractSummaries(input) as unknown as Record<string, unknown>;
+    default:
+      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round and extract).`, { field: 'kind' });
+  }
+}

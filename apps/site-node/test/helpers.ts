@@ -1,0 +1,38 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { JobEnvelope } from '@fedrad/protocol';
+
+export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
+
+/** Runs the committed synthetic-cohort generator; returns its JSON summary. */
+export function generateCohorts(outDir: string, sizes: string, features: number, seed = 7): {
+  features: string[];
+  sites: Array<{ siteId: string; featuresCsv: string; outcomeCsv: string; patients: number; events: number }>;
+} {
+  const out = execFileSync(process.execPath, [join(repoRoot, 'scripts/generate-site-cohorts.mjs'), '--out', outDir, '--sizes', sizes, '--features', String(features), '--seed', String(seed)], { encoding: 'utf8' });
+  return JSON.parse(out);
+}
+
+/** A plain CSV parse for the test's own reference computations (independent of learn's reader). */
+export function readCsv(file: string): { header: string[]; rows: string[][] } {
+  const lines = readFileSync(file, 'utf8').trim().split('\n');
+  return { header: lines[0].split(','), rows: lines.slice(1).map((l) => l.split(',')) };
+}
+
+export function envelope(kind: JobEnvelope['kind'], params: Record<string, unknown>, round?: number): JobEnvelope {
+  return {
+    type: 'job',
+    jobId: `test/${kind}/site-a`,
+    campaignId: 'test',
+    protocolHash: 'ab'.repeat(32),
+    siteId: 'site-a',
+    kind,
+    attempt: 1,
+    ...(round !== undefined ? { round } : {}),
+    deadline: new Date(Date.now() + 60000).toISOString(),
+    nonce: 'cd'.repeat(32),
+    params,
+  } as unknown as JobEnvelope;
+}

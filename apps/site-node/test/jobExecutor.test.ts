@@ -1,0 +1,64 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { JobExecutor } from '../src/jobExecutor.js';
+import type { JobInput } from '../src/jobTypes.js';
+import { envelope, generateCohorts } from './helpers.js';
+
+// Jobs run in worker threads from the built dist/jobWorker.js (turbo builds before testing).
+let dir: string;
+let features: string[];
+let good: JobInput['cohort'];
+let broken: JobInput['cohort'];
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'executor-'));
+  const summary = generateCohorts(dir, 'site-a=25', 3);
+  features = summary.features;
+  good = { name: 'training', features: summary.sites[0].featuresCsv, outcome: summary.sites[0].outcomeCsv };
+  // The same table with one empty cell for case site-a-0007.
+  const lines = readFileSync(good.features, 'utf8').split('\n');
+  lines[7] = lines[7].replace(/,[^,]*$/, ',');
+  const brokenFile = join(dir, 'broken.csv');
+  writeFileSync(brokenFile, lines.join('\n'));
+  broken = { ...good, features: brokenFile };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const trainParams = () => ({
+  kind: 'train-round', round: 0, strategy: 'exact-newton', model: { family: 'logistic' }, features,
+  globalParameters: [{ name: 'coef', shape: [features.length + 1], data: new Array(features.length + 1).fill(0) }],
+});
+const input = (cohort: JobInput['cohort'], env = envelope('train-round', trainParams(), 0)): JobInput => ({ envelope: env, siteId: 'site-a', cohort, minCohortSize: 5, workDir: dir });
+
+describe('job executor (worker threads)', () => {
+  it('runs a train-round job in a worker and returns its model update', async () => {
+    const executor = new JobExecutor({ concurrency: 1 });
+    const out = await executor.run(input(good));
+    expect(out.ok).toBe(true);
+    if (out.ok) expect(out.result).toMatchObject({ kind: 'train-round', sampleCount: 25, contents: 'gradient-hessian' });
+  });
+
+  it('turns bad input into an error report naming the case and column, without a stack trace', async () => {
+    const out = await new JobExecutor({ concurrency: 1 }).run(input(broken));
+    expect(out).toMatchObject({ ok: false, report: { type: 'error-report', code: 'LEARN_MISSING_VALUE', caseId: 'site-a-0007', field: features[2] } });
+    if (!out.ok) expect(out.report.message).not.toMatch(/\n|\s+at\s+\S+\s+\(/);
+  });
+
+  it('refuses a job kind it does not run', async () => {
+    const out = await new JobExecutor({ concurrency: 1 }).run(input(good, envelope('harmonize', { kind: 'harmonize', phase: 'statistics', features })));
+    expect(out).toMatchObject({ ok: false, report: { code: 'JOB_INPUT_INVALID', field: 'kind' } });
+  });
+
+  it('survives a worker that dies or throws: the caller gets JOB_CRASHED and the next job still runs', async () => {
+    const exits = join(dir, 'exits.mjs');
+    writeFileSync(exits, 'process.exit(7);\n');
+    const throws = join(dir, 'throws.mjs');
+    writeFileSync(throws, 'setTimeout(() => { throw new Error("boom"); }, 1);\n');
+    expect(await new JobExecutor({ concurrency: 1, workerScript: exits }).run(input(good))).toMatchObject({ ok: false, report: { code: 'JOB_CRASHED', retryable: true } });
+    expect(await new JobExecutor({ concurrency: 1, workerScript: throws }).run(input(good))).toMatchObject({ ok: false, report: { code: 'JOB_CRASHED' } });
+    const out = await new JobExecutor({ concurrency: 1 }).run(input(good));
+    expect(out.ok).toBe(true);
+  });
+});

@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runJob } from '../src/jobs/runJob.js';
+import { envelope, generateCohorts, readCsv } from './helpers.js';
+
+// Reference: the closed forms of SITE_CHANNEL.md §6, computed here directly from the CSV text
+// with plain arithmetic (no ONNX, no learn): g = Σ (σ(x̃ᵀβ) − y) x̃, H = Σ σ(1−σ) x̃ x̃ᵀ.
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+let dir: string;
+let features: string[];
+let x: number[][];
+let y: number[];
+let cohort: { name: string; features: string; outcome: string };
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'train-round-'));
+  const summary = generateCohorts(dir, 'site-a=37', 4);
+  features = summary.features;
+  const site = summary.sites[0];
+  cohort = { name: 'training', features: site.featuresCsv, outcome: site.outcomeCsv };
+  x = readCsv(site.featuresCsv).rows.map((r) => r.slice(1).map(Number));
+  y = readCsv(site.outcomeCsv).rows.map((r) => Number(r[1]));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const input = (params: Record<string, unknown>) => ({
+  envelope: envelope('train-round', params, 2),
+  siteId: 'site-a',
+  cohort,
+  minCohortSize: 5,
+  workDir: dir,
+});
+
+describe('train-round job', () => {
+  it('exact-newton returns the closed-form gradient, Hessian and feature sums (to 1e-9 relative)', async () => {
+    const coef = [0.3, 0.02, -0.01, 0.005, 0.001];
+    const update = (await runJob(input({
+      kind: 'train-round', round: 2, strategy: 'exact-newton', model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05 },
+      features, globalParameters: [{ name: 'coef', shape: [5], data: coef }],
+    }))) as { sampleCount: number; eventCount: number; contents: string; round: number; loss: number; tensors: Array<{ name: string; shape: number[]; data: number[] }> };
+    const n = x.length;
+    const P = features.length + 1;
+    const g = new Array(P).fill(0);
+    const h = new Array(P * P).fill(0);
+    let loss = 0;
+    for (let i = 0; i < n; i++) {
+      const xt = [1, ...x[i]];
+      const mu = sigmoid(xt.reduce((a, v, k) => a + v * coef[k], 0));
+      loss -= y[i] * Math.log(mu) + (1 - y[i]) * Math.log(1 - mu);
+      for (let a = 0; a < P; a++) {
+        g[a] += (mu - y[i]) * xt[a];
+        for (let b = 0; b < P; b++) h[a * P + b] += mu * (1 - mu) * xt[a] * xt[b];
+      }
+    }
+    expect(update).toMatchObject({ kind: 'train-round', round: 2, sampleCount: 37, eventCount: y.reduce((a, b) => a + b, 0), contents: 'gradient-hessian' });
+    const t = Object.fromEntries(update.tensors.map((tensor) => [tensor.name, tensor]));
+    expect(t.gradient.shape).toEqual([P]);
+    expect(t.hessian.shape).toEqual([P, P]);
+    const close = (got: number[], want: number[]) => got.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want[k]))));
+    close(t.gradient.data, g);
+    close(t.hessian.data, h);
+    close(t['feature-sum'].data, features.map((_, j) => x.reduce((a, r) => a + r[j], 0)));
+    close(t['feature-sumsq'].data, features.map((_, j) => x.reduce((a, r) => a + r[j] ** 2, 0)));
+    close([update.loss], [loss]);
+  });
+
+  it('fedavg with one local epoch is one gradient step of the mean log-loss on locally standardised features', async () => {
+    const coef = [-0.2, 0.01, 0, -0.02, 0.003];
+    const lr = 0.4;
+    const update = (await runJob(input({
+      kind: 'train-round', round: 2, strategy: 'fedavg', model: { family: 'logistic' }, features, localEpochs: 1, learningRate: lr,
+      globalParameters: [{ name: 'coef', shape: [5], data: coef }],
+    }))) as { contents: string; tensors: Array<{ name: string; data: number[] }> };
+    const n = x.length;
+    const p = features.length;
+    const mean = features.map((_, j) => x.reduce((a, r) => a + r[j], 0) / n);
+    const sd = features.map((_, j) => Math.sqrt(x.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / n));
+    // θ* = (b + Σ βⱼ mⱼ, βⱼ sⱼ); step; back: βⱼ = β*ⱼ / sⱼ, b = b* − Σ βⱼ mⱼ.
+    const thetaStar = [coef[0] + coef.slice(1).reduce((a, b, j) => a + b * mean[j], 0), ...coef.slice(1).map((b, j) => b * sd[j])];
+    const grad = new Array(p + 1).fill(0);
+    for (let i = 0; i < n; i++) {
+      const xs = [1, ...x[i].map((v, j) => (v - mean[j]) / sd[j])];
+      const mu = sigmoid(xs.reduce((a, v, k) => a + v * thetaStar[k], 0));
+      for (let k = 0; k <= p; k++) grad[k] += ((mu - y[i]) * xs[k]) / n;
+    }
+    const next = thetaStar.map((v, k) => v - lr * grad[k]);
+    const beta = next.slice(1).map((v, j) => v / sd[j]);
+    const want = [next[0] - beta.reduce((a, b, j) => a + b * mean[j], 0), ...beta];
+    expect(update.contents).toBe('parameters');
+    update.tensors[0].data.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThan(1e-10));
+  });
+
+  it('refuses a model tensor of the wrong size, naming the field', async () => {
+    await expect(runJob(input({
+      kind: 'train-round', round: 2, strategy: 'fedavg', model: { family: 'logistic' }, features,
+      globalParameters: [{ name: 'coef', shape: [3], data: [0, 0, 0] }],
+    }))).rejects.toMatchObject({ code: 'JOB_INPUT_INVALID', context: { field: 'params/globalParameters' } });
+  });
+});
