@@ -111,7 +111,7 @@ export class GridMismatchError extends ImagingError {
     const expected = describeGrid(image);
     const found = describeGrid(mask);
     super(
-      `mask ${maskPath} is not on the grid of image ${imagePath} (${what} differ). ` +
+      `mask ${maskPath} is not on the grid of image ${imagePath} (different ${what}). ` +
         `Image: ${expected}. Mask: ${found}. Re-export the mask on the image's grid.`,
       { path: maskPath, expected, found },
     );

@@ -1,0 +1,73 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { assertSameGrid, readImage, readMask, readNifti } from '../src/index.js';
+import { expectImagingError } from './errorAssert.js';
+import { FIXTURES, STS_DICOM } from './paths.js';
+
+/** nibabel-written image and masks (make_mask_fixtures.py) and what they were built to hold. */
+const DIR = join(FIXTURES, 'masks');
+const truth = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8'));
+const imagePath = join(DIR, 'image.nii.gz');
+const image = () => readImage(imagePath);
+const mask = (name: string, sel: { label?: number; roi?: string } = {}) => readMask(join(DIR, name), image(), { ...sel, imagePath });
+
+describe('readMask on label images', () => {
+  it('selects a label on the image grid', () => {
+    const m = mask('labels.nii.gz', { label: 1 });
+    expect(Array.from(m.data)).toEqual(truth.label1);
+    expect(m.voxelCount).toBe(18);
+    expect(m.selected).toBe('label 1');
+  });
+  it('places a mask cropped to its extent (same lattice) onto the image grid', () => {
+    expect(Array.from(mask('labels_cropped.nii.gz').data)).toEqual(truth.label1);
+  });
+  it('NaN intensities inside the ROI are refused, counted, naming the image', () => {
+    const e = expectImagingError(() => mask('labels.nii.gz', { label: 2 }), 'NAN_VOXELS', /image\.nii\.gz/, /1 voxel\(s\) inside the mask are NaN/);
+    expect(e.path).toBe(imagePath);
+    // The image itself reads: NaN outside a ROI is no error.
+    expect(Number.isNaN(image().data[truth.nanIndex])).toBe(true);
+  });
+  it('a label that is not in the file is an empty mask listing the labels present', () => {
+    expectImagingError(() => mask('labels.nii.gz', { label: 5 }), 'EMPTY_MASK', /labels\.nii\.gz/, /voxels with label 5/, /labels present: 1, 2/);
+  });
+  it('an all-zero mask is empty', () => {
+    expectImagingError(() => mask('labels_empty.nii.gz'), 'EMPTY_MASK', /labels_empty\.nii\.gz/, /0 non-zero voxels/);
+  });
+  it('a mask on the image lattice but beyond its extent has no voxel inside the image', () => {
+    expectImagingError(() => mask('labels_beyond.nii.gz'), 'MASK_OUTSIDE_IMAGE', /labels_beyond/, /image\.nii\.gz/, /26 mask voxel/);
+  });
+  it('a mask half a voxel off the grid is a grid mismatch that states both geometries', () => {
+    const e = expectImagingError(() => mask('labels_half_voxel.nii.gz'), 'GRID_MISMATCH',
+      /labels_half_voxel\.nii\.gz is not on the grid of image .*image\.nii\.gz/, /\(different origin\)/,
+      /Image: dims \[8, 7, 6\], spacing \[1\.2, 1\.2, 3\] mm, origin \[30, -15, 40\]/, /Mask: dims \[8, 7, 6\].*origin \[29\.4268, -15\.1773, 40\]/);
+    expect(e.path).toBe(join(DIR, 'labels_half_voxel.nii.gz'));
+  });
+  it('a plain label image has no ROI names', () => {
+    expectImagingError(() => mask('labels.nii.gz', { roi: 'GTV' }), 'UNKNOWN_ROI', /use a label/);
+  });
+});
+
+describe('assertSameGrid', () => {
+  it('passes for the same grid and names the differing parts otherwise', () => {
+    expect(() => assertSameGrid(image(), readNifti(join(DIR, 'labels.nii.gz')), { imagePath, maskPath: 'labels' })).not.toThrow();
+    expectImagingError(() => assertSameGrid(image(), readNifti(join(DIR, 'labels_other_spacing.nii.gz')), { imagePath: 'img.nii', maskPath: 'seg.nii' }),
+      'GRID_MISMATCH', /mask seg\.nii is not on the grid of image img\.nii \(different spacing\)/, /spacing \[1\.8, 1\.8, 4\.5\]/);
+  });
+});
+
+describe('readMask on real RTSTRUCT files', () => {
+  it('dispatches an RTSTRUCT and picks GTV_Mass on the MR series', () => {
+    const ct = readImage(join(STS_DICOM, 'STS_002/MR_T1/image'));
+    const ref = JSON.parse(readFileSync(join(FIXTURES, 'sts/reference.json'), 'utf8')).series['STS_002/MR_T1'];
+    const m = readMask(join(STS_DICOM, 'STS_002/MR_T1/mask/RS.dcm'), ct, { roi: 'GTV_Mass' });
+    const skimageCount = Object.values(ref.rtstruct.GTV_Mass_MR_T1.skimageSliceCounts as Record<string, number>).reduce((a, b) => a + b, 0);
+    expect(m.voxelCount).toBe(skimageCount);
+    expect(m.selected).toBe('ROI "GTV_Mass_MR_T1"');
+  });
+  it('an unknown ROI lists the names the structure set holds', () => {
+    const pet = readImage(join(STS_DICOM, 'STS_002/PET/image'));
+    expectImagingError(() => readMask(join(STS_DICOM, 'STS_002/PET/mask/RS.dcm'), pet, { roi: 'GTV_Node' }), 'UNKNOWN_ROI',
+      /RS\.dcm: no ROI\/segment "GTV_Node"; the file holds: "GTV_Mass_PET"/);
+  });
+});
