@@ -76,7 +76,7 @@ export function brierScore(probabilities: Scores, labels: Labels): number {
  * cut points merged, lowest interval closed) — the grouping of R's
  * cut(p, quantile(p, 0:g/g), include.lowest = TRUE) used by ResourceSelection::hoslem.test.
  */
-export function quantileGroups(p: Float64Array, g: number): Int32Array {
+export function quantileGroups(p: Float64Array, g: number, minGroupSize = 0): Int32Array {
   const sorted = Float64Array.from(p).sort();
   const breaks: number[] = [];
   for (let k = 0; k <= g; k++) {
@@ -89,18 +89,43 @@ export function quantileGroups(p: Float64Array, g: number): Int32Array {
     while (k < breaks.length - 1 && p[i] > breaks[k]) k++;
     group[i] = k - 1;
   }
-  return group;
+  return minGroupSize > 0 ? mergeSmallGroups(group, breaks.length - 1, minGroupSize) : group;
+}
+
+/**
+ * Merges each group holding fewer than `minGroupSize` patients into its next neighbour (the
+ * last into its previous one), so that no reported group rests on fewer patients than the
+ * campaign allows to leave a site. Groups stay contiguous in predicted risk.
+ */
+function mergeSmallGroups(group: Int32Array, groups: number, minGroupSize: number): Int32Array {
+  const size = new Int32Array(groups);
+  for (let i = 0; i < group.length; i++) size[group[i]]++;
+  const target = new Int32Array(groups);
+  let current = 0;
+  let running = 0;
+  for (let k = 0; k < groups; k++) {
+    target[k] = current;
+    running += size[k];
+    if (running >= minGroupSize) {
+      current++;
+      running = 0;
+    }
+  }
+  // A short tail joins the group before it.
+  if (running > 0 && current > 0) for (let k = 0; k < groups; k++) if (target[k] === current) target[k] = current - 1;
+  return Int32Array.from(group, (k) => target[k]);
 }
 
 /**
  * Hosmer–Lemeshow C-hat (Hosmer & Lemeshow 1980): Σ over groups and both outcomes of
  * (O − E)²/E, referred to χ² with g − 2 df.
  */
-export function hosmerLemeshow(probabilities: Scores, labels: Labels, g = 10): HosmerLemeshow & { bins: CalibrationBin[] } {
+export function hosmerLemeshow(probabilities: Scores, labels: Labels, g = 10, minGroupSize = 0, level = 0.95): HosmerLemeshow & { bins: CalibrationBin[] } {
   const p = toScores(probabilities);
   const y = toLabels(labels, p.length);
   checkProbabilities(p);
-  const group = quantileGroups(p, g);
+  checkLevel(level);
+  const group = quantileGroups(p, g, minGroupSize);
   let groups = 0;
   for (let i = 0; i < group.length; i++) groups = Math.max(groups, group[i] + 1);
   const n = new Float64Array(groups);
@@ -118,7 +143,7 @@ export function hosmerLemeshow(probabilities: Scores, labels: Labels, g = 10): H
     const e0 = n[k] - e1[k];
     const o0 = n[k] - o1[k];
     statistic += (o1[k] - e1[k]) ** 2 / e1[k] + (o0 - e0) ** 2 / e0;
-    bins.push({ patients: n[k], meanPredicted: e1[k] / n[k], observed: wilsonInterval(o1[k], n[k]) });
+    bins.push({ patients: n[k], meanPredicted: e1[k] / n[k], observed: wilsonInterval(o1[k], n[k], level) });
   }
   const df = bins.length - 2;
   return { statistic, df, pValue: chiSquareSurvival(statistic, df), groups: bins.length, bins };
@@ -155,7 +180,7 @@ export function smoothedCalibration(probabilities: Scores, labels: Labels, gridS
  * Full calibration assessment of predicted probabilities on an independent test set
  * (Van Calster et al. 2016, "A calibration hierarchy", J Clin Epidemiol 74:167).
  */
-export function calibration(probabilities: Scores, labels: Labels, options: { level?: number; groups?: number } = {}): Calibration {
+export function calibration(probabilities: Scores, labels: Labels, options: { level?: number; groups?: number; minGroupSize?: number } = {}): Calibration {
   const level = checkLevel(options.level ?? 0.95);
   const p = toScores(probabilities, 'predicted probability');
   const y = toLabels(labels, p.length);
@@ -176,7 +201,7 @@ export function calibration(probabilities: Scores, labels: Labels, options: { le
   }
   brier /= p.length;
   const prevalence = events / p.length;
-  const hl = hosmerLemeshow(p, y, options.groups ?? 10);
+  const hl = hosmerLemeshow(p, y, options.groups ?? 10, options.minGroupSize ?? 0, level);
   const { bins, ...hlStats } = hl;
   return {
     calibrationInTheLarge: wald(citl.intercept, citl.interceptSe, level),

@@ -17,3 +17,8 @@ export { type SurvivalData } from './survivalInputs.js';
 export * from './kaplanMeier.js';
 export * from './logRank.js';
 export * from './metaAnalysis.js';
+export * from './tables.js';
+export * from './survivalGrid.js';
+export * from './evaluateBinary.js';
+export * from './evaluateSurvival.js';
+export * from './metaReports.js';

@@ -542,9 +542,247 @@ export interface ModelOnnx {
   irVersion: number;
 }
 /**
- * Placeholder until its owner lands the full schema.
+ * The locked model evaluated on one independent test site (or pooled across sites): discrimination, threshold metrics at the training-time threshold, calibration, decision curve, added value over a clinical baseline, survival concordance and risk-group curves, and, for a pooled report, the random-effects meta-analysis. Every estimate comes with its confidence interval. x-egress is allowed because it carries site-level summaries only: no per-patient arrays, no identifiers, no scores; curves are given on fixed grids (FPR grid, probability grid, time grid), never at patients' own values, and calibration groups hold at least the campaign's minimum number of patients.
  */
-export interface EvaluationReport {}
+export interface EvaluationReport {
+  type: 'evaluation-report';
+  reportVersion: 1;
+  /**
+   * binary: label 0/1 with a probability or score; survival: time and event with a risk score (higher = shorter survival).
+   */
+  outcome: 'binary' | 'survival';
+  siteId?: SiteId;
+  modelSha256?: Sha256;
+  /**
+   * Confidence level of every interval in the report.
+   */
+  level: number;
+  patientCount: PatientCount;
+  /**
+   * Patients with label 1 (binary) or an observed event (survival).
+   */
+  eventCount: number;
+  bootstrap?: BootstrapSettings;
+  discrimination?: BinaryDiscrimination;
+  thresholdMetrics?: ThresholdMetrics;
+  calibration?: CalibrationSummary;
+  decisionCurve?: DecisionCurve;
+  baselineComparison?: BaselineComparison;
+  survival?: SurvivalSummary;
+  /**
+   * Pooled reports only: one random-effects meta-analysis per measure.
+   *
+   * @maxItems 32
+   */
+  metaAnalyses?: MetaAnalysisSummary[];
+  /**
+   * What was skipped and why (e.g. calibration needs probabilities).
+   *
+   * @maxItems 32
+   */
+  notes?: string[];
+}
+export interface BootstrapSettings {
+  replicates: number;
+  seed: number;
+  /**
+   * Resampled within outcome classes (binary) or not (survival).
+   */
+  stratified: boolean;
+  method: 'percentile' | 'bca';
+}
+export interface BinaryDiscrimination {
+  auc: Interval;
+  /**
+   * DeLong variance; carried so sites can be pooled.
+   */
+  aucVariance: number;
+  aucBootstrap?: Interval;
+  /**
+   * Empirical ROC on a fixed FPR grid (best TPR at FPR ≤ grid value).
+   *
+   * @maxItems 1001
+   */
+  rocCurve: RocGridPoint[];
+}
+/**
+ * An estimate with its confidence interval.
+ */
+export interface Interval {
+  estimate: number;
+  lower?: number;
+  upper?: number;
+  level?: number;
+  method?: string;
+}
+export interface RocGridPoint {
+  falsePositiveRate: number;
+  truePositiveRate: number;
+}
+export interface ThresholdMetrics {
+  /**
+   * Score ≥ threshold is called positive.
+   */
+  threshold: number;
+  /**
+   * Where the threshold was fixed; never the test data.
+   */
+  thresholdSource: 'model-card' | 'campaign' | 'operator';
+  truePositives: number;
+  falsePositives: number;
+  trueNegatives: number;
+  falseNegatives: number;
+  sensitivity?: Interval;
+  specificity?: Interval;
+  ppv?: Interval;
+  npv?: Interval;
+  accuracy: Interval;
+}
+export interface CalibrationSummary {
+  calibrationInTheLarge: Interval;
+  slope: Interval;
+  recalibrationIntercept: Interval;
+  brier: Interval;
+  scaledBrier: Interval;
+  hosmerLemeshow: HosmerLemeshowTest;
+  /**
+   * @maxItems 50
+   */
+  groups: CalibrationGroup[];
+  /**
+   * LOWESS calibration curve on a fixed probability grid.
+   *
+   * @maxItems 200
+   */
+  smoothed: CalibrationCurvePoint[];
+  /**
+   * Patients with p exactly 0 or 1, left out of the logistic fits.
+   */
+  excludedFromLogistic?: number;
+}
+export interface HosmerLemeshowTest {
+  statistic: number;
+  df: number;
+  pValue: number;
+  groups: number;
+}
+export interface CalibrationGroup {
+  patientCount: PatientCount;
+  meanPredicted: number;
+  observed: Interval;
+}
+export interface CalibrationCurvePoint {
+  predicted: number;
+  observed: number;
+}
+export interface DecisionCurve {
+  /**
+   * @maxItems 199
+   */
+  points: DecisionCurvePoint[];
+}
+export interface DecisionCurvePoint {
+  threshold: number;
+  model: Interval;
+  baseline?: Interval;
+  treatAll: number;
+  treatNone: number;
+}
+/**
+ * The added-value test: the model against a clinical baseline scored on the same patients.
+ */
+export interface BaselineComparison {
+  measure: 'auc' | 'harrellC';
+  baseline: Interval;
+  difference: Interval;
+  /**
+   * Z of the paired DeLong test.
+   */
+  statistic?: number;
+  /**
+   * Two-sided.
+   */
+  pValue: number;
+  method: 'delong-paired' | 'bootstrap-paired';
+}
+export interface SurvivalSummary {
+  harrellC: Interval;
+  /**
+   * Bootstrap variance; carried so sites can be pooled.
+   */
+  harrellCVariance?: number;
+  unoC: Interval;
+  unoCVariance?: number;
+  /**
+   * Truncation time of Uno's C, when set.
+   */
+  tau?: number;
+  /**
+   * Risk ≥ cut-off is the high-risk group; fixed on the training data.
+   */
+  riskCutoff?: number;
+  /**
+   * Low- and high-risk groups.
+   *
+   * @maxItems 32
+   */
+  riskGroups?: RiskGroupCurve[];
+  logRank?: LogRankSummary;
+}
+export interface RiskGroupCurve {
+  group: 'low' | 'high';
+  patientCount: PatientCount;
+  eventCount: number;
+  /**
+   * @maxItems 200
+   */
+  curve: KaplanMeierPoint[];
+}
+export interface KaplanMeierPoint {
+  time: number;
+  survival: number;
+  lower?: number;
+  upper?: number;
+  atRisk: number;
+}
+export interface LogRankSummary {
+  chiSquare: number;
+  df: number;
+  pValue: number;
+}
+export interface MetaAnalysisSummary {
+  measure: 'auc' | 'harrellC' | 'unoC';
+  /**
+   * Pooled on this scale, reported back on the original one.
+   */
+  scale: 'logit';
+  method: 'DerSimonian-Laird';
+  pooled: Interval;
+  predictionInterval: Interval;
+  /**
+   * Between-site variance on the pooling scale.
+   */
+  tau2: number;
+  i2: number;
+  q: number;
+  qPValue: number;
+  /**
+   * @maxItems 200
+   */
+  sites: MetaAnalysisSite[];
+}
+export interface MetaAnalysisSite {
+  /**
+   * Site id, for the forest plot.
+   */
+  label: string;
+  patientCount?: PatientCount;
+  estimate: Interval;
+  /**
+   * Random-effects weight.
+   */
+  weight: number;
+}
 /**
  * Run feature extraction on the site's cohort with the campaign's locked feature config.
  */
@@ -738,16 +976,6 @@ export interface ReproducibilityResult {
     name: string;
     icc: Interval;
   }[];
-}
-/**
- * An estimate with its confidence interval.
- */
-export interface Interval {
-  estimate: number;
-  lower?: number;
-  upper?: number;
-  level?: number;
-  method?: string;
 }
 /**
  * Per-feature selection statistics (aggregates only).

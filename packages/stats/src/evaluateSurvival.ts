@@ -1,0 +1,131 @@
+import type { EvaluationReport } from '@fedrad/protocol';
+import { bootstrap } from './bootstrap.js';
+import { harrellC, unoC } from './concordance.js';
+import { normalCdf } from './distributions.js';
+import { InvalidParameterError } from './errors.js';
+import { checkLevel, toScores, type Scores } from './inputs.js';
+import { kaplanMeier } from './kaplanMeier.js';
+import { logRank } from './logRank.js';
+import { avoidLengths, requiredInterval } from './reportParts.js';
+import { niceTimeGrid } from './survivalGrid.js';
+import { toSurvival } from './survivalInputs.js';
+
+export interface EvaluateSurvivalOptions {
+  /** Clinical baseline risk on the same patients, same order. */
+  baselineRisk?: Scores;
+  /** Risk ≥ cut-off = high-risk group; fixed on the training data (never chosen here). */
+  riskCutoff?: number;
+  /** Truncation time for Uno's C. */
+  tau?: number;
+  /** Times at which the Kaplan–Meier curves are reported (default: a round grid over follow-up). */
+  timeGrid?: number[];
+  siteId?: string;
+  modelSha256?: string;
+  level?: number;
+  bootstrapReplicates?: number;
+  seed?: number;
+  bootstrapMethod?: 'percentile' | 'bca';
+}
+
+/**
+ * Evaluates a survival model (risk score, higher = shorter survival) on one independent test
+ * set: Harrell's and Uno's C with bootstrap CIs (and variances for pooling across sites), the
+ * paired bootstrap difference in Harrell's C against a clinical baseline, and Kaplan–Meier
+ * curves with a log-rank test for the risk groups split at the training-time cut-off.
+ */
+export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean>, risk: Scores, options: EvaluateSurvivalOptions = {}): EvaluationReport {
+  const level = checkLevel(options.level ?? 0.95);
+  const { time: t, event: e } = toSurvival(time, event);
+  const r = toScores(risk, 'risk score');
+  if (r.length !== t.length) throw new InvalidParameterError('risk scores', `${r.length} values`, `${t.length} values, one per patient`);
+  const baseline = options.baselineRisk === undefined ? undefined : toScores(options.baselineRisk, 'baseline risk');
+  if (baseline && baseline.length !== t.length) throw new InvalidParameterError('baseline risk', `${baseline.length} values`, `${t.length} values, one per patient`);
+  const n = t.length;
+  let events = 0;
+  for (let i = 0; i < n; i++) events += e[i];
+  const replicates = options.bootstrapReplicates ?? 1000;
+  const seed = options.seed ?? 20240601;
+  const method = options.bootstrapMethod ?? 'percentile';
+  const tau = options.tau;
+
+  const statistic = (counts: Int32Array) => {
+    const out = [harrellC(t, e, r, counts), unoC(t, e, r, { tau, rowWeight: counts })];
+    if (baseline) out.push(out[0] - harrellC(t, e, baseline, counts));
+    return out;
+  };
+  const point = statistic(new Int32Array(n).fill(1));
+  const report: EvaluationReport = {
+    type: 'evaluation-report',
+    reportVersion: 1,
+    outcome: 'survival',
+    ...(options.siteId ? { siteId: options.siteId } : {}),
+    ...(options.modelSha256 ? { modelSha256: options.modelSha256 } : {}),
+    level,
+    patientCount: n,
+    eventCount: events,
+    survival: {
+      harrellC: requiredInterval(point[0], undefined, undefined, level, 'point estimate'),
+      unoC: requiredInterval(point[1], undefined, undefined, level, 'point estimate'),
+      ...(tau !== undefined ? { tau } : {}),
+    },
+  };
+  const summary = report.survival!;
+  if (replicates > 0) {
+    const draws = bootstrap(n, statistic, { replicates, seed, level, method });
+    report.bootstrap = { replicates, seed, stratified: false, method };
+    const [h, u] = draws.intervals;
+    summary.harrellC = requiredInterval(h.estimate, h.lower, h.upper, level, `bootstrap-${method}`);
+    summary.harrellCVariance = h.se * h.se;
+    summary.unoC = requiredInterval(u.estimate, u.lower, u.upper, level, `bootstrap-${method}`);
+    summary.unoCVariance = u.se * u.se;
+    if (baseline) {
+      const d = draws.intervals[2];
+      const z = d.estimate / d.se;
+      report.baselineComparison = {
+        measure: 'harrellC',
+        baseline: requiredInterval(point[0] - point[2], undefined, undefined, level, 'point estimate'),
+        difference: requiredInterval(d.estimate, d.lower, d.upper, level, `bootstrap-${method} paired`),
+        statistic: z,
+        // Two-sided p from the bootstrap SE of the paired difference (normal approximation).
+        pValue: Number.isFinite(z) ? 2 * normalCdf(-Math.abs(z)) : 1,
+        method: 'bootstrap-paired',
+      };
+    }
+  }
+
+  if (options.riskCutoff !== undefined) {
+    const cutoff = options.riskCutoff;
+    const high = Uint8Array.from(r, (x) => (x >= cutoff ? 1 : 0));
+    const nHigh = high.reduce((a, b) => a + b, 0);
+    let maxTime = 0;
+    for (let i = 0; i < n; i++) maxTime = Math.max(maxTime, t[i]);
+    const forbidden = new Set([n, nHigh, n - nHigh]);
+    const grid = avoidLengths(options.timeGrid ?? niceTimeGrid(maxTime), forbidden);
+    summary.riskCutoff = cutoff;
+    summary.riskGroups = (['low', 'high'] as const).map((group) => {
+      const rows = Array.from({ length: n }, (_, i) => i).filter((i) => (group === 'high') === (high[i] === 1));
+      const gt = rows.map((i) => t[i]);
+      const ge = rows.map((i) => e[i]);
+      const curve = rows.length > 0 ? kaplanMeier(gt, ge, grid, level) : [];
+      return {
+        group,
+        patientCount: rows.length,
+        eventCount: ge.reduce((a, b) => a + b, 0),
+        curve: curve.map((p) => ({
+          time: p.time,
+          survival: p.survival,
+          ...(Number.isFinite(p.lower) ? { lower: p.lower } : {}),
+          ...(Number.isFinite(p.upper) ? { upper: p.upper } : {}),
+          atRisk: p.atRisk,
+        })),
+      };
+    });
+    if (nHigh > 0 && nHigh < n) {
+      const lr = logRank(t, e, high);
+      summary.logRank = { chiSquare: lr.chiSquare, df: lr.df, pValue: lr.pValue };
+    } else {
+      report.notes = [`All patients fall in one risk group at cut-off ${cutoff}: no log-rank test.`];
+    }
+  }
+  return report;
+}

@@ -1,0 +1,51 @@
+import type { EvaluationReport, MetaAnalysisSummary } from '@fedrad/protocol';
+import { metaAnalysisLogit } from './metaAnalysis.js';
+import { requiredInterval } from './reportParts.js';
+
+type Measure = 'auc' | 'harrellC' | 'unoC';
+
+function siteValue(report: EvaluationReport, measure: Measure): { estimate: number; variance: number; lower?: number; upper?: number } | undefined {
+  if (measure === 'auc' && report.discrimination) {
+    const a = report.discrimination.auc;
+    return { estimate: a.estimate, variance: report.discrimination.aucVariance, lower: a.lower, upper: a.upper };
+  }
+  const s = report.survival;
+  if (measure === 'harrellC' && s?.harrellCVariance !== undefined) return { estimate: s.harrellC.estimate, variance: s.harrellCVariance, lower: s.harrellC.lower, upper: s.harrellC.upper };
+  if (measure === 'unoC' && s?.unoCVariance !== undefined) return { estimate: s.unoC.estimate, variance: s.unoCVariance, lower: s.unoC.lower, upper: s.unoC.upper };
+  return undefined;
+}
+
+/**
+ * Random-effects pooling of the per-site reports of independent test sites: AUC (DeLong
+ * variance) and Harrell's / Uno's C (bootstrap variance), each on the logit scale, with τ²,
+ * I², Q, the prediction interval and one forest-plot row per site. Measures that fewer than
+ * two sites report are skipped.
+ */
+export function metaAnalyzeReports(reports: readonly EvaluationReport[], level = 0.95): MetaAnalysisSummary[] {
+  const out: MetaAnalysisSummary[] = [];
+  for (const measure of ['auc', 'harrellC', 'unoC'] as const) {
+    const rows = reports
+      .map((r, i) => ({ report: r, label: r.siteId ?? `site-${i + 1}`, value: siteValue(r, measure) }))
+      .filter((x) => x.value && x.value.variance > 0 && x.value.estimate > 0 && x.value.estimate < 1);
+    if (rows.length < 2) continue;
+    const m = metaAnalysisLogit(rows.map((x) => ({ label: x.label, estimate: x.value!.estimate, variance: x.value!.variance })), level);
+    out.push({
+      measure,
+      scale: 'logit',
+      method: 'DerSimonian-Laird',
+      pooled: requiredInterval(m.estimate, m.lower, m.upper, level, 'DerSimonian-Laird, logit scale'),
+      predictionInterval: requiredInterval(m.estimate, m.predictionLower, m.predictionUpper, level, 'prediction interval, normal quantile'),
+      tau2: m.logitScale.tau2,
+      i2: m.logitScale.i2,
+      q: m.logitScale.q,
+      qPValue: m.logitScale.qPValue,
+      sites: rows.map((x, k) => ({
+        label: x.label,
+        patientCount: x.report.patientCount,
+        estimate: requiredInterval(x.value!.estimate, x.value!.lower, x.value!.upper, level, 'site'),
+        weight: m.logitScale.weights[k],
+      })),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,29 @@
+import type { Interval } from '@fedrad/protocol';
+
+/**
+ * Builds a protocol Interval, leaving out bounds that are not finite numbers (JSON has no
+ * NaN); returns undefined when the estimate itself is undefined (e.g. PPV with nobody called
+ * positive), so the report omits the field instead of carrying null.
+ */
+export function interval(estimate: number, lower: number | undefined, upper: number | undefined, level: number, method: string): Interval | undefined {
+  if (!Number.isFinite(estimate)) return undefined;
+  const out: Interval = { estimate, level, method };
+  if (lower !== undefined && Number.isFinite(lower)) out.lower = lower;
+  if (upper !== undefined && Number.isFinite(upper)) out.upper = upper;
+  return out;
+}
+
+/** Same, for values that are always defined by construction. */
+export function requiredInterval(estimate: number, lower: number | undefined, upper: number | undefined, level: number, method: string): Interval {
+  return interval(estimate, lower, upper, level, method) ?? { estimate: 0, level, method: `${method} (undefined)` };
+}
+
+/**
+ * Array lengths a report must not use: the egress guard reads an array as long as a local
+ * cohort as a per-patient row, so grids and group lists steer clear of the patient counts.
+ */
+export function avoidLengths<T>(items: T[], forbidden: ReadonlySet<number>): T[] {
+  let out = items;
+  while (out.length >= 2 && forbidden.has(out.length)) out = out.slice(0, -1);
+  return out;
+}

@@ -1,0 +1,54 @@
+import { describe, expect, it } from '@jest/globals';
+import { joinTables, parseOutcomeCsv, parsePredictionsCsv } from '../src/index.js';
+
+function codeOf(fn: () => unknown): string | undefined {
+  try {
+    fn();
+  } catch (e) {
+    return (e as { code?: string }).code;
+  }
+  return undefined;
+}
+
+describe('evaluation tables', () => {
+  it('joins predictions, baseline and outcome on id, in the outcome order, whatever the column order', () => {
+    const p = parsePredictionsCsv('id,score\nb,0.2\na,0.9\n"c,1",0.5\n', 'P.csv');
+    const b = parsePredictionsCsv('score,id\n0.3,a\n0.1,b\n0.4,"c,1"\n', 'B.csv');
+    const o = parseOutcomeCsv('id,label\r\na,1\r\nb,0\r\n"c,1",1\r\n', 'O.csv');
+    const j = joinTables(p, o, b);
+    expect(j.ids).toEqual(['a', 'b', 'c,1']);
+    expect(Array.from(j.scores)).toEqual([0.9, 0.2, 0.5]);
+    expect(Array.from(j.baselineScores!)).toEqual([0.3, 0.1, 0.4]);
+    expect(j.kind === 'binary' && Array.from(j.labels)).toEqual([1, 0, 1]);
+  });
+  it('reads survival outcomes', () => {
+    const o = parseOutcomeCsv('id,time,event\na,12.5,1\nb,30,0\n');
+    expect(o.kind).toBe('survival');
+    if (o.kind === 'survival') {
+      expect(Array.from(o.time)).toEqual([12.5, 30]);
+      expect(Array.from(o.event)).toEqual([1, 0]);
+    }
+  });
+  it('names the patient and the problem', () => {
+    expect(codeOf(() => parsePredictionsCsv('id,score\na,NaN\n'))).toBe('STATS_NON_FINITE');
+    expect(codeOf(() => parsePredictionsCsv('id,score\na,\n'))).toBe('STATS_NON_FINITE');
+    expect(codeOf(() => parseOutcomeCsv('id,time,event\na,,1\n'))).toBe('STATS_SURVIVAL_FIELD');
+    expect(codeOf(() => parseOutcomeCsv('id,time,event\na,3,\n'))).toBe('STATS_SURVIVAL_FIELD');
+    expect(codeOf(() => parseOutcomeCsv('id,label\na,2\n'))).toBe('STATS_INVALID_LABEL');
+    expect(codeOf(() => parsePredictionsCsv('id,score\na,1\na,2\n'))).toBe('STATS_CSV_FORMAT');
+    expect(codeOf(() => parsePredictionsCsv('patient,value\na,1\n'))).toBe('STATS_CSV_FORMAT');
+    const p = parsePredictionsCsv('id,score\na,0.1\nb,0.2\n', 'P.csv');
+    const b = parsePredictionsCsv('id,score\na,0.1\nx,0.2\n', 'B.csv');
+    const o = parseOutcomeCsv('id,label\na,0\nb,1\n', 'O.csv');
+    try {
+      joinTables(p, o, b);
+      throw new Error('expected a mismatch');
+    } catch (e) {
+      const err = e as { code: string; message: string };
+      expect(err.code).toBe('STATS_ID_MISMATCH');
+      expect(err.message).toMatch(/P\.csv and B\.csv/);
+      expect(err.message).toMatch(/"b"/);
+      expect(err.message).toMatch(/"x"/);
+    }
+  });
+});
