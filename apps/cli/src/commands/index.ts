@@ -1,10 +1,12 @@
 import type { Command } from 'commander';
+import * as train from './train.js';
+import * as predict from './predict.js';
 
 /**
  * One module per command, each exporting `register(program)`. Commands are added here as
  * they land; a command module parses flags and calls one package function.
  */
-const modules: Array<{ register(program: Command): void }> = [];
+const modules: Array<{ register(program: Command): void }> = [train, predict];
 
 export function registerCommands(program: Command): void {
   for (const m of modules) m.register(program);

@@ -1,0 +1,42 @@
+import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import type { Command } from 'commander';
+import { loadInferenceModel, predict, readFeatureTable } from '@fedrad/learn';
+import { CliUsageError } from '../errors.js';
+
+export interface PredictOptions {
+  model: string;
+  features: string;
+  out: string;
+}
+
+/**
+ * `fedrad predict`: score a features CSV with an exported model; writes id,score (probability
+ * for logistic models and MLPs, linear predictor for Cox) at full double precision.
+ */
+export async function runPredict(o: PredictOptions): Promise<{ rows: number; score: string }> {
+  for (const [path, what] of [[o.model, 'model'], [o.features, 'features']] as const)
+    if (!existsSync(path)) throw new CliUsageError(`${what} file not found: ${path}`);
+  const model = await loadInferenceModel(new Uint8Array(readFileSync(o.model)), o.model);
+  try {
+    const table = readFeatureTable(readFileSync(o.features, 'utf8'), o.features);
+    const scores = await predict(model, table, o.features);
+    const lines = ['id,score', ...table.ids.map((id, i) => `${/[",\n\r]/.test(id) ? `"${id.replace(/"/g, '""')}"` : id},${scores[i]}`)];
+    writeFileSync(o.out, lines.join('\n') + '\n');
+    return { rows: table.ids.length, score: model.score };
+  } finally {
+    await model.session.release();
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('predict')
+    .description('Score a features CSV with a model exported by fedrad train; writes id,score')
+    .requiredOption('--model <model.onnx>', 'ONNX inference model')
+    .requiredOption('--features <csv>', 'features CSV with the columns the model was trained on (any order)')
+    .requiredOption('--out <csv>', 'where to write id,score')
+    .action(async (opts: PredictOptions) => {
+      const r = await runPredict(opts);
+      process.stdout.write(`${r.rows} cases scored (${r.score}) -> ${opts.out}\n`);
+    });
+}
