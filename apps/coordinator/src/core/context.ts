@@ -1,0 +1,50 @@
+import type { CampaignProtocol, Tensor } from '@fedrad/protocol';
+import type { Db } from '../store/openStore.js';
+
+/** Something that happened in a campaign, for live subscribers (console, CLI `--follow`). */
+export interface CampaignEvent {
+  campaignId: string;
+  type:
+    | 'campaign-state'
+    | 'round-opened'
+    | 'round-closed'
+    | 'result-accepted'
+    | 'result-refused'
+    | 'job-failed'
+    | 'job-retried'
+    | 'model-locked'
+    | 'evaluation-received';
+  at: string;
+  round?: number;
+  siteId?: string;
+  detail?: Record<string, unknown>;
+}
+
+/** Turns the locked model into ONNX bytes for evaluation jobs (the learning engine's exporter). */
+export type ModelExporter = (protocol: CampaignProtocol, parameters: Tensor[]) => Uint8Array;
+
+/** The campaign CA, when the coordinator issues certificates and CRLs itself. */
+export interface CaMaterial {
+  certPem: string;
+  keyPem: string;
+}
+
+/**
+ * Everything the core functions need: the database, a clock (tests move it), and optional
+ * hooks. No sockets: the servers call these functions and send what they return.
+ */
+export interface CoreContext {
+  db: Db;
+  clock: () => Date;
+  exportModel?: ModelExporter;
+  ca?: CaMaterial;
+  autoApproveEnrolment?: boolean;
+  emit?: (event: CampaignEvent) => void;
+}
+
+export const nowIso = (ctx: CoreContext): string => ctx.clock().toISOString();
+
+/** Runs fn in one SQLite transaction (better-sqlite3 transactions are synchronous and nest as savepoints). */
+export function inTransaction<T>(ctx: CoreContext, fn: () => T): T {
+  return ctx.db.transaction(fn)();
+}

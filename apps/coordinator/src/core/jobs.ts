@@ -1,0 +1,148 @@
+import { randomBytes } from 'node:crypto';
+import type { JobEnvelope } from '@fedrad/protocol';
+import { appendAudit } from '../store/auditLog.js';
+import { nowIso, type CoreContext } from './context.js';
+
+export interface JobRecord {
+  jobId: string;
+  campaignId: string;
+  siteId: string;
+  kind: JobEnvelope['kind'];
+  round: number | null;
+  state: 'open' | 'done' | 'failed';
+  attempt: number;
+  params: JobEnvelope['params'];
+  failureCode: string | null;
+  failureMessage: string | null;
+}
+
+interface JobRow {
+  job_id: string;
+  campaign_id: string;
+  site_id: string;
+  kind: JobEnvelope['kind'];
+  round: number | null;
+  state: JobRecord['state'];
+  attempt: number;
+  params_json: string;
+  failure_code: string | null;
+  failure_message: string | null;
+}
+
+const toJob = (r: JobRow): JobRecord => ({
+  jobId: r.job_id,
+  campaignId: r.campaign_id,
+  siteId: r.site_id,
+  kind: r.kind,
+  round: r.round,
+  state: r.state,
+  attempt: r.attempt,
+  params: JSON.parse(r.params_json),
+  failureCode: r.failure_code,
+  failureMessage: r.failure_message,
+});
+
+export interface AttemptRecord {
+  jobId: string;
+  attempt: number;
+  nonce: string;
+  deadline: string;
+  consumedAt: string | null;
+}
+
+/** Idempotent job ids (SITE_CHANNEL.md §3): one id per campaign, round (or kind) and site. */
+export function jobIdFor(campaignId: string, kind: JobEnvelope['kind'], siteId: string, round?: number): string {
+  if (kind === 'train-round') return `${campaignId}/r${round}/${siteId}`;
+  if (kind === 'evaluate') return `${campaignId}/eval/${siteId}`;
+  return `${campaignId}/${kind}/${siteId}`;
+}
+
+export function findJob(ctx: CoreContext, jobId: string): JobRecord | undefined {
+  const row = ctx.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as JobRow | undefined;
+  return row ? toJob(row) : undefined;
+}
+
+export function jobsOf(ctx: CoreContext, campaignId: string, filter: { round?: number; kind?: JobEnvelope['kind'] } = {}): JobRecord[] {
+  let sql = 'SELECT * FROM jobs WHERE campaign_id = ?';
+  const args: unknown[] = [campaignId];
+  if (filter.round !== undefined) (sql += ' AND round = ?'), args.push(filter.round);
+  if (filter.kind) (sql += ' AND kind = ?'), args.push(filter.kind);
+  return (ctx.db.prepare(sql + ' ORDER BY site_id').all(...args) as JobRow[]).map(toJob);
+}
+
+export function findAttempt(ctx: CoreContext, jobId: string, attempt: number): AttemptRecord | undefined {
+  const r = ctx.db.prepare('SELECT * FROM job_attempts WHERE job_id = ? AND attempt = ?').get(jobId, attempt) as
+    | { job_id: string; attempt: number; nonce: string; deadline: string; consumed_at: string | null }
+    | undefined;
+  return r ? { jobId: r.job_id, attempt: r.attempt, nonce: r.nonce, deadline: r.deadline, consumedAt: r.consumed_at } : undefined;
+}
+
+function newAttempt(ctx: CoreContext, jobId: string, attempt: number, deadlineSeconds: number): void {
+  const now = ctx.clock();
+  const nonce = randomBytes(32).toString('hex');
+  const deadline = new Date(now.getTime() + deadlineSeconds * 1000).toISOString();
+  ctx.db.prepare('INSERT INTO job_attempts (job_id, attempt, nonce, deadline, issued_at) VALUES (?, ?, ?, ?, ?)').run(jobId, attempt, nonce, deadline, now.toISOString());
+}
+
+/** Creates a job with its first attempt (fresh nonce, deadline). Call inside a transaction. */
+export function createJob(
+  ctx: CoreContext,
+  job: { campaignId: string; siteId: string; kind: JobEnvelope['kind']; round?: number; params: JobEnvelope['params'] },
+  deadlineSeconds: number,
+): string {
+  const jobId = jobIdFor(job.campaignId, job.kind, job.siteId, job.round);
+  const at = nowIso(ctx);
+  ctx.db
+    .prepare(
+      "INSERT INTO jobs (job_id, campaign_id, site_id, kind, round, state, attempt, params_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', 1, ?, ?, ?)",
+    )
+    .run(jobId, job.campaignId, job.siteId, job.kind, job.round ?? null, JSON.stringify(job.params), at, at);
+  newAttempt(ctx, jobId, 1, deadlineSeconds);
+  return jobId;
+}
+
+/** Retries a job: same id, attempt + 1, fresh nonce and deadline. Call inside a transaction. */
+export function retryJob(ctx: CoreContext, jobId: string, deadlineSeconds: number, reason: string): void {
+  const job = findJob(ctx, jobId)!;
+  const attempt = job.attempt + 1;
+  ctx.db.prepare('UPDATE jobs SET attempt = ?, updated_at = ? WHERE job_id = ?').run(attempt, nowIso(ctx), jobId);
+  newAttempt(ctx, jobId, attempt, deadlineSeconds);
+  appendAudit(ctx.db, { event: 'job.retry', actor: 'coordinator', campaignId: job.campaignId, siteId: job.siteId, details: { jobId, attempt, reason } }, nowIso(ctx));
+  ctx.emit?.({ campaignId: job.campaignId, type: 'job-retried', at: nowIso(ctx), siteId: job.siteId, round: job.round ?? undefined, detail: { jobId, attempt, reason } });
+}
+
+export function finishJob(ctx: CoreContext, jobId: string, state: 'done' | 'failed', failure?: { code: string; message: string }): void {
+  ctx.db
+    .prepare('UPDATE jobs SET state = ?, failure_code = ?, failure_message = ?, updated_at = ? WHERE job_id = ?')
+    .run(state, failure?.code ?? null, failure?.message ?? null, nowIso(ctx), jobId);
+}
+
+/** The envelope of a job's current attempt, as stored (re-sending it is idempotent). */
+export function envelopeOf(ctx: CoreContext, job: JobRecord, protocolHash: string): JobEnvelope {
+  const a = findAttempt(ctx, job.jobId, job.attempt)!;
+  return {
+    type: 'job',
+    jobId: job.jobId,
+    campaignId: job.campaignId,
+    protocolHash,
+    siteId: job.siteId,
+    kind: job.kind,
+    attempt: job.attempt,
+    ...(job.round !== null ? { round: job.round } : {}),
+    deadline: a.deadline,
+    nonce: a.nonce,
+    params: job.params,
+  };
+}
+
+/** Current attempts of a site's open jobs whose deadline has not passed: what to send on (re)connect. */
+export function openEnvelopesForSite(ctx: CoreContext, siteId: string): JobEnvelope[] {
+  const rows = ctx.db
+    .prepare(
+      `SELECT j.*, c.protocol_hash FROM jobs j JOIN campaigns c ON c.campaign_id = j.campaign_id
+       JOIN job_attempts a ON a.job_id = j.job_id AND a.attempt = j.attempt
+       WHERE j.site_id = ? AND j.state = 'open' AND a.deadline > ? ORDER BY j.created_at, j.job_id`,
+    )
+    .all(siteId, nowIso(ctx)) as Array<JobRow & { protocol_hash: string }>;
+  return rows.map((r) => envelopeOf(ctx, toJob(r), r.protocol_hash));
+}

@@ -1,0 +1,161 @@
+import { verify } from 'node:crypto';
+import { canonicalHash, canonicalJson, validate, type CoordinatorAck, type JobEnvelope, type JobResult, type ModelUpdate, type Tensor } from '@fedrad/protocol';
+import { appendAudit } from '../store/auditLog.js';
+import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
+import { findCampaign, getCampaign } from './campaigns.js';
+import { nowIso, type CoreContext } from './context.js';
+import { envelopeOf, findAttempt, findJob, finishJob, retryJob, type JobRecord } from './jobs.js';
+import { completeEvaluationIfReady } from './modelLock.js';
+import type { PeerIdentity } from './peer.js';
+import { closeRoundIfReady, roundRow } from './rounds.js';
+import { trainingSettings } from './trainingDefaults.js';
+
+export interface ResultOutcome {
+  ack: CoordinatorAck;
+  /** Jobs to send now (a retry, the next round, evaluation jobs). */
+  send: JobEnvelope[];
+}
+
+class Refusal extends Error {
+  constructor(readonly refusal: RefusalCode, message: string) {
+    super(message);
+  }
+}
+
+/** RSASSA-PKCS1-v1_5/SHA-256 over canonicalJson(result without signature), by the connection's certificate key (SITE_CHANNEL.md §3). */
+function checkSignature(doc: JobResult, peer: PeerIdentity): void {
+  const sig = doc.signature;
+  if (!sig) throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} carries no signature; every job-result must be signed by the site key`);
+  if (sig.signerFingerprint !== peer.fingerprint) {
+    throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} is signed by certificate ${sig.signerFingerprint}, not the one this connection presented (${peer.fingerprint})`);
+  }
+  const { signature: _omit, ...unsigned } = doc;
+  const ok = verify('sha256', Buffer.from(canonicalJson(unsigned), 'utf8'), peer.publicKey, Buffer.from(sig.value, 'base64'));
+  if (!ok) throw new Refusal('BAD_SIGNATURE', `Signature of the result for job ${doc.jobId} does not verify: the result was altered after signing or signed with another key`);
+}
+
+function expectedTensors(job: JobRecord): Array<{ name: string; length: number }> | undefined {
+  const params = job.params as { strategy?: string; globalParameters?: Tensor[] };
+  const global = params.globalParameters ?? [];
+  const p1 = global.reduce((n, t) => n + t.data.length, 0);
+  switch (params.strategy) {
+    case 'exact-newton':
+      return [
+        { name: 'gradient', length: p1 },
+        { name: 'hessian', length: p1 * p1 },
+        { name: 'feature-sum', length: p1 - 1 },
+        { name: 'feature-sumsq', length: p1 - 1 },
+      ];
+    case 'exact-gradient':
+      return [
+        { name: 'gradient', length: p1 },
+        { name: 'feature-sum', length: p1 - 1 },
+        { name: 'feature-sumsq', length: p1 - 1 },
+      ];
+    default:
+      return global.map((t) => ({ name: t.name, length: t.data.length }));
+  }
+}
+
+/** Refuses a model update that cannot enter this round's aggregate. */
+function checkUpdate(job: JobRecord, update: ModelUpdate): void {
+  if (update.round !== job.round) {
+    throw new Refusal('UPDATE_INVALID', `Update says round ${update.round} but job ${job.jobId} is round ${job.round}`);
+  }
+  const expected = expectedTensors(job) ?? [];
+  for (const e of expected) {
+    const t = update.tensors.find((x) => x.name === e.name);
+    if (!t || t.data.length !== e.length || t.shape.reduce((a, b) => a * b, 1) !== e.length) {
+      throw new Refusal('UPDATE_INVALID', `Update for job ${job.jobId} needs tensor "${e.name}" with ${e.length} values; got ${t ? t.data.length : 'none'}`);
+    }
+  }
+}
+
+function refuse(ctx: CoreContext, peer: PeerIdentity, doc: unknown, code: RefusalCode, message: string): ResultOutcome {
+  const at = nowIso(ctx);
+  const d = (doc ?? {}) as Partial<JobResult>;
+  const details: Record<string, unknown> = { code, message };
+  for (const k of ['jobId', 'attempt', 'nonce', 'round', 'kind'] as const) if (d[k] !== undefined) details[k] = d[k];
+  const campaignId = typeof d.campaignId === 'string' && findCampaign(ctx, d.campaignId) ? d.campaignId : undefined;
+  ctx.db.transaction(() =>
+    appendAudit(ctx.db, { event: code === 'PROTOCOL_INVALID' ? 'message.invalid' : 'result.refused', actor: peer.siteId, siteId: peer.siteId, campaignId, details }, at),
+  )();
+  if (campaignId) ctx.emit?.({ campaignId, type: 'result-refused', at, siteId: peer.siteId, detail: details });
+  return { ack: refusedAck(doc, code, message, at), send: [] };
+}
+
+/**
+ * Receives a job-result from an authenticated site connection (SITE_CHANNEL.md §3): validates,
+ * verifies the signature, checks job, nonce, replay and round, then commits the result, its
+ * effect on the job and an audit row in one transaction — and only then returns the ack.
+ */
+export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown): ResultOutcome {
+  const v = validate('job-result', doc);
+  if (!v.valid) return refuse(ctx, peer, doc, 'PROTOCOL_INVALID', v.message);
+  const result = doc as JobResult;
+  try {
+    if (result.siteId !== peer.siteId) {
+      throw new Refusal('SITE_MISMATCH', `Result names site ${result.siteId} but arrived on the connection of ${peer.siteId}`);
+    }
+    checkSignature(result, peer);
+    const job = findJob(ctx, result.jobId);
+    const campaign = job ? findCampaign(ctx, job.campaignId) : undefined;
+    if (!job || !campaign || job.siteId !== peer.siteId || job.campaignId !== result.campaignId || job.kind !== result.kind || campaign.protocolHash !== result.protocolHash) {
+      throw new Refusal('UNKNOWN_JOB', `No job ${result.jobId} of kind ${result.kind} for site ${peer.siteId} in campaign ${result.campaignId} under protocol ${result.protocolHash}`);
+    }
+    const attempt = findAttempt(ctx, job.jobId, result.attempt);
+    if (!attempt || attempt.nonce !== result.nonce) {
+      throw new Refusal('NONCE_MISMATCH', `Nonce ${result.nonce} is not the nonce of attempt ${result.attempt} of job ${job.jobId}`);
+    }
+    const seen = ctx.db.prepare('SELECT 1 FROM results WHERE nonce = ?').get(result.nonce);
+    if (attempt.consumedAt || seen) {
+      throw new Refusal('REPLAY', `Nonce ${result.nonce} of job ${job.jobId} was already used by an earlier result; a result is accepted once`);
+    }
+    if (job.kind === 'train-round') {
+      const round = roundRow(ctx, job.campaignId, job.round!);
+      if (!round || round.state !== 'open' || campaign.currentRound !== job.round) {
+        throw new Refusal('STALE_ROUND', `Round ${job.round} of ${job.campaignId} is closed (current round ${campaign.currentRound}); its results can no longer count`);
+      }
+    }
+    if (job.state !== 'open') throw new Refusal('JOB_CLOSED', `Job ${job.jobId} is already ${job.state}; nothing more is accepted for it`);
+    const isError = (result.result as { type?: string }).type === 'error-report';
+    if (!isError && job.kind === 'train-round') checkUpdate(job, result.result as ModelUpdate);
+
+    const at = nowIso(ctx);
+    const send: JobEnvelope[] = ctx.db.transaction((): JobEnvelope[] => {
+      ctx.db
+        .prepare(
+          'INSERT INTO results (job_id, campaign_id, site_id, kind, round, attempt, nonce, is_error, result_json, result_hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+        )
+        .run(job.jobId, job.campaignId, peer.siteId, job.kind, job.round, result.attempt, result.nonce, isError ? 1 : 0, JSON.stringify(result.result), canonicalHash(result.result), at);
+      ctx.db.prepare('UPDATE job_attempts SET consumed_at = ? WHERE job_id = ? AND attempt = ?').run(at, job.jobId, result.attempt);
+      const base = { jobId: job.jobId, attempt: result.attempt, round: job.round, resultHash: canonicalHash(result.result) };
+      if (isError) {
+        const report = result.result as { code: string; message: string; retryable?: boolean; caseId?: string };
+        const settings = trainingSettings(campaign.protocol);
+        const event = report.code === 'PROTOCOL_NOT_APPROVED' ? 'job.refused-by-site' : 'job.failed-at-site';
+        appendAudit(ctx.db, { event, actor: peer.siteId, siteId: peer.siteId, campaignId: job.campaignId, details: { ...base, code: report.code, message: report.message, caseId: report.caseId } }, at);
+        if (report.retryable && job.attempt < settings.maxAttempts) {
+          retryJob(ctx, job.jobId, settings.deadlineSeconds, `site reported ${report.code}`);
+          return [envelopeOf(ctx, findJob(ctx, job.jobId)!, campaign.protocolHash)];
+        }
+        finishJob(ctx, job.jobId, 'failed', { code: report.code, message: report.message });
+        ctx.emit?.({ campaignId: job.campaignId, type: 'job-failed', at, siteId: peer.siteId, round: job.round ?? undefined, detail: { code: report.code, message: report.message } });
+      } else {
+        finishJob(ctx, job.jobId, 'done');
+        if (job.kind === 'evaluate') {
+          ctx.db.prepare('INSERT INTO evaluations (campaign_id, site_id, report_json, received_at) VALUES (?, ?, ?, ?)').run(job.campaignId, peer.siteId, JSON.stringify(result.result), at);
+        }
+        appendAudit(ctx.db, { event: 'result.accepted', actor: peer.siteId, siteId: peer.siteId, campaignId: job.campaignId, details: base }, at);
+        ctx.emit?.({ campaignId: job.campaignId, type: job.kind === 'evaluate' ? 'evaluation-received' : 'result-accepted', at, siteId: peer.siteId, round: job.round ?? undefined });
+      }
+      return [];
+    })();
+    const fresh = getCampaign(ctx, job.campaignId);
+    const next = job.kind === 'train-round' ? closeRoundIfReady(ctx, fresh) : (completeEvaluationIfReady(ctx, fresh), []);
+    return { ack: acceptedAck(result, at), send: [...send, ...next] };
+  } catch (e) {
+    if (e instanceof Refusal) return refuse(ctx, peer, doc, e.refusal, e.message);
+    throw e;
+  }
+}

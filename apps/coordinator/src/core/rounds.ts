@@ -1,0 +1,135 @@
+import { assertValid, canonicalHash, type JobEnvelope, type ModelUpdate, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { strategyForProtocol, type Json, type SiteFailure, type SiteResult } from '@fedrad/federation';
+import { appendAudit } from '../store/auditLog.js';
+import type { CampaignRecord } from './campaigns.js';
+import { setCampaignState } from './campaigns.js';
+import { nowIso, type CoreContext } from './context.js';
+import { createJob, envelopeOf, findJob, finishJob, jobsOf } from './jobs.js';
+import { lockModelAndEvaluate } from './modelLock.js';
+import { trainingSettings } from './trainingDefaults.js';
+
+interface RoundRow {
+  campaign_id: string;
+  round: number;
+  state: 'open' | 'closed' | 'failed';
+  opened_at: string;
+  deadline: string;
+  parameters_json: string;
+  server_json: string;
+  summary_json: string | null;
+}
+
+export function roundRow(ctx: CoreContext, campaignId: string, round: number): RoundRow | undefined {
+  return ctx.db.prepare('SELECT * FROM rounds WHERE campaign_id = ? AND round = ?').get(campaignId, round) as RoundRow | undefined;
+}
+
+/**
+ * Opens a training round: stores the global parameters it starts from and creates one
+ * train-round job per training site (sorted). Call inside a transaction; returns the envelopes.
+ */
+export function openRound(ctx: CoreContext, campaign: CampaignRecord, round: number, parameters: Tensor[], server: Json): JobEnvelope[] {
+  const settings = trainingSettings(campaign.protocol);
+  const now = ctx.clock();
+  const deadline = new Date(now.getTime() + settings.deadlineSeconds * 1000).toISOString();
+  ctx.db
+    .prepare("INSERT INTO rounds (campaign_id, round, state, opened_at, deadline, parameters_json, server_json) VALUES (?, ?, 'open', ?, ?, ?, ?)")
+    .run(campaign.campaignId, round, now.toISOString(), deadline, JSON.stringify(parameters), JSON.stringify(server));
+  ctx.db.prepare('UPDATE campaigns SET current_round = ?, updated_at = ? WHERE campaign_id = ?').run(round, now.toISOString(), campaign.campaignId);
+  const strategy = strategyForProtocol(campaign.protocol);
+  const sites = [...campaign.protocol.trainingSites].sort();
+  const configs = strategy.configureRound({ round, parameters, server }, sites);
+  const envelopes: JobEnvelope[] = [];
+  for (const siteId of sites) {
+    const params = assertValid<TrainRoundParams>(
+      'train-round-params',
+      JSON.parse(
+        JSON.stringify({
+          kind: 'train-round',
+          round,
+          model: campaign.protocol.model,
+          features: campaign.protocol.features,
+          globalParameters: parameters,
+          ...configs[siteId],
+        }),
+      ),
+      `Round ${round} parameters for ${siteId}`,
+    );
+    const jobId = createJob(ctx, { campaignId: campaign.campaignId, siteId, kind: 'train-round', round, params }, settings.deadlineSeconds);
+    envelopes.push(envelopeOf(ctx, findJob(ctx, jobId)!, campaign.protocolHash));
+  }
+  appendAudit(
+    ctx.db,
+    { event: 'round.opened', actor: 'coordinator', campaignId: campaign.campaignId, details: { round, deadline, sites, parametersHash: canonicalHash(parameters) } },
+    now.toISOString(),
+  );
+  ctx.emit?.({ campaignId: campaign.campaignId, type: 'round-opened', at: now.toISOString(), round, detail: { sites } });
+  return envelopes;
+}
+
+/**
+ * Closes the campaign's current round when it is ready (SITE_CHANNEL.md §4): every job answered
+ * or failed, or the quorum reached and the round deadline passed. Aggregates the accepted
+ * updates sorted by site id, stores the new model, and opens the next round or locks the model —
+ * all in one transaction, so a crash leaves either the open round or its successor, never half.
+ */
+export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): JobEnvelope[] {
+  if (campaign.state !== 'training' || campaign.currentRound === null) return [];
+  const r = campaign.currentRound;
+  const row = roundRow(ctx, campaign.campaignId, r);
+  if (!row || row.state !== 'open') return [];
+  const settings = trainingSettings(campaign.protocol);
+  const jobs = jobsOf(ctx, campaign.campaignId, { round: r, kind: 'train-round' });
+  const done = jobs.filter((j) => j.state === 'done');
+  const open = jobs.filter((j) => j.state === 'open');
+  const now = nowIso(ctx);
+  const deadlinePassed = now >= row.deadline;
+  if (open.length > 0 && !(done.length >= settings.quorum && deadlinePassed)) return [];
+
+  return ctx.db.transaction((): JobEnvelope[] => {
+    if (done.length < settings.quorum) {
+      ctx.db.prepare("UPDATE rounds SET state = 'failed', closed_at = ? WHERE campaign_id = ? AND round = ?").run(now, campaign.campaignId, r);
+      const failures = jobs.filter((j) => j.state === 'failed').map((j) => `${j.siteId}: ${j.failureCode}`);
+      setCampaignState(ctx, campaign.campaignId, 'failed', 'coordinator', {
+        code: 'QUORUM_NOT_MET',
+        message: `Round ${r} ended with ${done.length} update(s); the protocol needs ${settings.quorum}. Failed sites: ${failures.join(', ') || 'none'}`,
+      });
+      return [];
+    }
+    for (const j of open) {
+      finishJob(ctx, j.jobId, 'failed', { code: 'STRAGGLER', message: `Round ${r} closed by quorum before ${j.siteId} answered` });
+      appendAudit(ctx.db, { event: 'job.straggler', actor: 'coordinator', campaignId: campaign.campaignId, siteId: j.siteId, details: { jobId: j.jobId, round: r } }, now);
+    }
+    const results: SiteResult[] = (
+      ctx.db
+        .prepare("SELECT site_id, result_json FROM results WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND is_error = 0 ORDER BY site_id")
+        .all(campaign.campaignId, r) as Array<{ site_id: string; result_json: string }>
+    ).map((x) => ({ siteId: x.site_id, update: JSON.parse(x.result_json) as ModelUpdate }));
+    const failures: SiteFailure[] = jobsOf(ctx, campaign.campaignId, { round: r, kind: 'train-round' })
+      .filter((j) => j.state === 'failed')
+      .map((j) => ({ siteId: j.siteId, code: j.failureCode ?? 'FAILED', message: j.failureMessage ?? '' }));
+    const state = { round: r, parameters: JSON.parse(row.parameters_json) as Tensor[], server: JSON.parse(row.server_json) as Json };
+    let outcome;
+    try {
+      outcome = strategyForProtocol(campaign.protocol).aggregate(state, results, failures);
+    } catch (e) {
+      const err = e as { code?: string; message: string };
+      ctx.db.prepare("UPDATE rounds SET state = 'failed', closed_at = ? WHERE campaign_id = ? AND round = ?").run(now, campaign.campaignId, r);
+      setCampaignState(ctx, campaign.campaignId, 'failed', 'coordinator', { code: err.code ?? 'AGGREGATION_FAILED', message: `Round ${r}: ${err.message}` });
+      return [];
+    }
+    const parametersHash = canonicalHash(outcome.parameters);
+    const summary = { sites: outcome.sites, sampleCount: outcome.sampleCount, loss: outcome.loss ?? null, converged: outcome.converged, parametersHash, failures };
+    ctx.db
+      .prepare("UPDATE rounds SET state = 'closed', closed_at = ?, summary_json = ? WHERE campaign_id = ? AND round = ?")
+      .run(now, JSON.stringify(summary), campaign.campaignId, r);
+    ctx.db
+      .prepare('INSERT INTO models (campaign_id, round, parameters_json, parameters_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(campaign.campaignId, r, JSON.stringify(outcome.parameters), parametersHash, now);
+    appendAudit(ctx.db, { event: 'round.closed', actor: 'coordinator', campaignId: campaign.campaignId, details: { round: r, ...summary } }, now);
+    ctx.emit?.({ campaignId: campaign.campaignId, type: 'round-closed', at: now, round: r, detail: summary });
+    if (outcome.converged || r + 1 >= settings.rounds) {
+      return lockModelAndEvaluate(ctx, campaign, outcome.parameters, r + 1);
+    }
+    return openRound(ctx, campaign, r + 1, outcome.parameters, outcome.server);
+  })();
+}

@@ -1,0 +1,77 @@
+import { getCampaign, type CampaignState } from './campaigns.js';
+import type { CoreContext } from './context.js';
+import { jobsOf } from './jobs.js';
+
+export interface CampaignStatus {
+  campaignId: string;
+  title: string;
+  protocolHash: string;
+  state: CampaignState;
+  currentRound: number | null;
+  failure?: { code: string; message: string };
+  rounds: Array<{ round: number; state: string; openedAt: string; closedAt: string | null; sites?: string[]; sampleCount?: number; loss?: number | null; parametersHash?: string }>;
+  jobs: Array<{ jobId: string; siteId: string; kind: string; round: number | null; state: string; attempt: number; failureCode: string | null; failureMessage: string | null }>;
+  sites: Array<{ siteId: string; role: 'training' | 'test'; approved: boolean; lastSeenAt: string | null }>;
+  model?: { modelHash: string; onnxSha256: string | null; lockedAt: string; parameters: unknown };
+  evaluations: Array<{ siteId: string; report: unknown }>;
+}
+
+/** Everything an operator needs to see about one campaign, read from the store. */
+export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignStatus {
+  const c = getCampaign(ctx, campaignId);
+  const rounds = (ctx.db.prepare('SELECT * FROM rounds WHERE campaign_id = ? ORDER BY round').all(campaignId) as Array<{
+    round: number;
+    state: string;
+    opened_at: string;
+    closed_at: string | null;
+    summary_json: string | null;
+  }>).map((r) => {
+    const s = r.summary_json ? JSON.parse(r.summary_json) : {};
+    return { round: r.round, state: r.state, openedAt: r.opened_at, closedAt: r.closed_at, sites: s.sites, sampleCount: s.sampleCount, loss: s.loss, parametersHash: s.parametersHash };
+  });
+  const siteRow = ctx.db.prepare('SELECT approved_protocols, last_seen_at FROM sites WHERE site_id = ?');
+  const sites = [
+    ...c.protocol.trainingSites.map((s) => ({ siteId: s, role: 'training' as const })),
+    ...c.protocol.testSites.map((s) => ({ siteId: s, role: 'test' as const })),
+  ].map((s) => {
+    const row = siteRow.get(s.siteId) as { approved_protocols: string; last_seen_at: string | null } | undefined;
+    return { ...s, approved: row ? (JSON.parse(row.approved_protocols) as string[]).includes(c.protocolHash) : false, lastSeenAt: row?.last_seen_at ?? null };
+  });
+  const locked = ctx.db.prepare('SELECT model_hash, onnx_sha256, locked_at, model_json FROM locked_models WHERE campaign_id = ?').get(campaignId) as
+    | { model_hash: string; onnx_sha256: string | null; locked_at: string; model_json: string }
+    | undefined;
+  const evaluations = (ctx.db.prepare('SELECT site_id, report_json FROM evaluations WHERE campaign_id = ? ORDER BY site_id').all(campaignId) as Array<{
+    site_id: string;
+    report_json: string;
+  }>).map((e) => ({ siteId: e.site_id, report: JSON.parse(e.report_json) }));
+  return {
+    campaignId,
+    title: c.protocol.title,
+    protocolHash: c.protocolHash,
+    state: c.state,
+    currentRound: c.currentRound,
+    ...(c.failure ? { failure: c.failure } : {}),
+    rounds,
+    jobs: jobsOf(ctx, campaignId).map((j) => ({
+      jobId: j.jobId,
+      siteId: j.siteId,
+      kind: j.kind,
+      round: j.round,
+      state: j.state,
+      attempt: j.attempt,
+      failureCode: j.failureCode,
+      failureMessage: j.failureMessage,
+    })),
+    sites,
+    ...(locked
+      ? { model: { modelHash: locked.model_hash, onnxSha256: locked.onnx_sha256, lockedAt: locked.locked_at, parameters: JSON.parse(locked.model_json).parameters } }
+      : {}),
+    evaluations,
+  };
+}
+
+/** The locked model's ONNX bytes, when one was exported. */
+export function lockedModelOnnx(ctx: CoreContext, campaignId: string): Uint8Array | undefined {
+  const row = ctx.db.prepare('SELECT onnx FROM locked_models WHERE campaign_id = ?').get(campaignId) as { onnx: Buffer | null } | undefined;
+  return row?.onnx ?? undefined;
+}

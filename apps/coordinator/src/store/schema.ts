@@ -1,0 +1,153 @@
+/**
+ * The coordinator's SQLite schema. Every state change of a campaign is a row change here,
+ * committed before anything is acknowledged, so a restart (even after kill -9) resumes exactly.
+ */
+export const SCHEMA_VERSION = 1;
+
+export const SCHEMA_SQL = `
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+
+CREATE TABLE IF NOT EXISTS sites (
+  site_id TEXT PRIMARY KEY,
+  first_seen_at TEXT NOT NULL,
+  last_seen_at TEXT,
+  software_version TEXT,
+  approved_protocols TEXT NOT NULL DEFAULT '[]',
+  capabilities TEXT
+);
+
+CREATE TABLE IF NOT EXISTS certificates (
+  serial TEXT PRIMARY KEY,
+  site_id TEXT NOT NULL,
+  fingerprint TEXT NOT NULL UNIQUE,
+  certificate_pem TEXT,
+  recorded_at TEXT NOT NULL,
+  revoked_at TEXT,
+  revocation_reason TEXT
+);
+
+CREATE TABLE IF NOT EXISTS enrolments (
+  site_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  request_json TEXT NOT NULL,
+  status TEXT NOT NULL CHECK (status IN ('pending', 'approved', 'rejected')),
+  requested_at TEXT NOT NULL,
+  decided_at TEXT,
+  issue_json TEXT,
+  PRIMARY KEY (site_id, campaign_id)
+);
+
+CREATE TABLE IF NOT EXISTS campaigns (
+  campaign_id TEXT PRIMARY KEY,
+  protocol_json TEXT NOT NULL,
+  protocol_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('locked', 'training', 'evaluating', 'completed', 'failed')),
+  current_round INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  failure_code TEXT,
+  failure_message TEXT
+);
+
+CREATE TABLE IF NOT EXISTS rounds (
+  campaign_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'closed', 'failed')),
+  opened_at TEXT NOT NULL,
+  deadline TEXT NOT NULL,
+  parameters_json TEXT NOT NULL,
+  server_json TEXT NOT NULL,
+  closed_at TEXT,
+  summary_json TEXT,
+  PRIMARY KEY (campaign_id, round)
+);
+
+CREATE TABLE IF NOT EXISTS jobs (
+  job_id TEXT PRIMARY KEY,
+  campaign_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  round INTEGER,
+  state TEXT NOT NULL CHECK (state IN ('open', 'done', 'failed')),
+  attempt INTEGER NOT NULL,
+  params_json TEXT NOT NULL,
+  failure_code TEXT,
+  failure_message TEXT,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS jobs_open ON jobs (state, site_id);
+CREATE INDEX IF NOT EXISTS jobs_round ON jobs (campaign_id, round);
+
+CREATE TABLE IF NOT EXISTS job_attempts (
+  job_id TEXT NOT NULL,
+  attempt INTEGER NOT NULL,
+  nonce TEXT NOT NULL UNIQUE,
+  deadline TEXT NOT NULL,
+  issued_at TEXT NOT NULL,
+  consumed_at TEXT,
+  PRIMARY KEY (job_id, attempt)
+);
+
+CREATE TABLE IF NOT EXISTS results (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT,
+  job_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  kind TEXT NOT NULL,
+  round INTEGER,
+  attempt INTEGER NOT NULL,
+  nonce TEXT NOT NULL UNIQUE,
+  is_error INTEGER NOT NULL,
+  result_json TEXT NOT NULL,
+  result_hash TEXT NOT NULL,
+  received_at TEXT NOT NULL
+);
+-- An update counts once per (campaign, round, site), whatever arrives later.
+CREATE UNIQUE INDEX IF NOT EXISTS one_update_per_round_site ON results (campaign_id, round, site_id)
+  WHERE kind = 'train-round' AND is_error = 0;
+
+CREATE TABLE IF NOT EXISTS models (
+  campaign_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  parameters_json TEXT NOT NULL,
+  parameters_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, round)
+);
+
+CREATE TABLE IF NOT EXISTS locked_models (
+  campaign_id TEXT PRIMARY KEY,
+  model_hash TEXT NOT NULL,
+  model_json TEXT NOT NULL,
+  onnx BLOB,
+  onnx_sha256 TEXT,
+  locked_at TEXT NOT NULL
+);
+
+CREATE TABLE IF NOT EXISTS evaluations (
+  campaign_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  report_json TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, site_id)
+);
+
+CREATE TABLE IF NOT EXISTS audit_log (
+  seq INTEGER PRIMARY KEY,
+  at TEXT NOT NULL,
+  event TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  campaign_id TEXT,
+  site_id TEXT,
+  details_json TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+-- The newest row's seq and hash, written in the same transaction: a truncated tail shows.
+CREATE TABLE IF NOT EXISTS audit_head (id INTEGER PRIMARY KEY CHECK (id = 1), seq INTEGER NOT NULL, hash TEXT NOT NULL);
+CREATE TRIGGER IF NOT EXISTS audit_log_no_update BEFORE UPDATE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+CREATE TRIGGER IF NOT EXISTS audit_log_no_delete BEFORE DELETE ON audit_log
+  BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END;
+`;
