@@ -10,8 +10,13 @@ import type { GlcmMatrix } from './glcm.js';
  */
 export interface GlcmCoefficients {
   readonly ng: number;
-  /** p_ij, row-major: p[(i-1)*ng + (j-1)]. */
-  readonly p: Float64Array;
+  /**
+   * Non-zero cells only (grey levels i, j and p_ij): every Σ_ij runs over these, so a fine
+   * discretisation (large Ng, sparse matrix) costs what the ROI holds, not Ng².
+   */
+  readonly cellI: Int32Array;
+  readonly cellJ: Int32Array;
+  readonly cellP: Float64Array;
   /** p_i. at index i-1. */
   readonly pRow: Float64Array;
   /** μ_i. = Σ_i i p_i. (= μ_.j). */
@@ -37,17 +42,23 @@ export function glcmCoefficients(m: GlcmMatrix): GlcmCoefficients | null {
   let total = 0;
   for (let k = 0; k < m.counts.length; k++) total += m.counts[k];
   if (total === 0) return null;
-  const p = new Float64Array(ng * ng);
+  let cells = 0;
+  for (let k = 0; k < m.counts.length; k++) if (m.counts[k] !== 0) cells++;
+  const cellI = new Int32Array(cells);
+  const cellJ = new Int32Array(cells);
+  const cellP = new Float64Array(cells);
   const pRow = new Float64Array(ng);
   const pDiff = new Float64Array(ng);
   const pSum = new Float64Array(2 * ng + 1);
   let hxy = 0;
-  for (let i = 1; i <= ng; i++) {
+  for (let i = 1, c = 0; i <= ng; i++) {
     for (let j = 1; j <= ng; j++) {
-      const k = (i - 1) * ng + (j - 1);
-      const v = m.counts[k] / total;
-      if (v === 0) continue;
-      p[k] = v;
+      const n = m.counts[(i - 1) * ng + (j - 1)];
+      if (n === 0) continue;
+      const v = n / total;
+      cellI[c] = i;
+      cellJ[c] = j;
+      cellP[c++] = v;
       pRow[i - 1] += v;
       pDiff[Math.abs(i - j)] += v;
       pSum[i + j] += v;
@@ -63,38 +74,25 @@ export function glcmCoefficients(m: GlcmMatrix): GlcmCoefficients | null {
   }
   let varRow = 0;
   for (let i = 1; i <= ng; i++) varRow += (i - muRow) * (i - muRow) * pRow[i - 1];
+  // HXY1 needs only the non-zero cells. HXY2 = −Σ_ij p_i. p_.j log2(p_i. p_.j) splits into
+  // HX + HY = 2 HX (marginals sum to 1, and p_.j = p_i. by symmetry): O(Ng), not O(Ng²).
   let hxy1 = 0;
-  let hxy2 = 0;
-  for (let i = 0; i < ng; i++) {
-    if (pRow[i] === 0) continue;
-    for (let j = 0; j < ng; j++) {
-      if (pRow[j] === 0) continue;
-      const q = pRow[i] * pRow[j];
-      const lq = Math.log2(q);
-      hxy1 -= p[i * ng + j] * lq;
-      hxy2 -= q * lq;
-    }
-  }
-  return { ng, p, pRow, muRow, varRow, pDiff, pSum, hxy, hx, hxy1, hxy2 };
+  for (let c = 0; c < cells; c++) hxy1 -= cellP[c] * Math.log2(pRow[cellI[c] - 1] * pRow[cellJ[c] - 1]);
+  const hxy2 = 2 * hx;
+  return { ng, cellI, cellJ, cellP, pRow, muRow, varRow, pDiff, pSum, hxy, hx, hxy1, hxy2 };
 }
 
-/** Sum of w(i, j) p_ij over the non-zero cells (i, j are 1-based grey levels). */
+/** Σ_ij w(i, j) p_ij over the non-zero cells (i, j are 1-based grey levels). */
 function sumOverCells(c: GlcmCoefficients, w: (i: number, j: number) => number): number {
   let s = 0;
-  for (let i = 1; i <= c.ng; i++) {
-    const row = (i - 1) * c.ng;
-    for (let j = 1; j <= c.ng; j++) {
-      const v = c.p[row + j - 1];
-      if (v !== 0) s += w(i, j) * v;
-    }
-  }
+  for (let k = 0; k < c.cellP.length; k++) s += w(c.cellI[k], c.cellJ[k]) * c.cellP[k];
   return s;
 }
 
 /** Joint maximum (GYBY): max p_ij. */
 export function jointMaximum(c: GlcmCoefficients): number {
   let mx = 0;
-  for (let k = 0; k < c.p.length; k++) if (c.p[k] > mx) mx = c.p[k];
+  for (let k = 0; k < c.cellP.length; k++) if (c.cellP[k] > mx) mx = c.cellP[k];
   return mx;
 }
 
@@ -161,7 +159,7 @@ export function sumEntropy(c: GlcmCoefficients): number {
 /** Angular second moment / energy (8ZQL): Σ_ij p_ij². */
 export function angularSecondMoment(c: GlcmCoefficients): number {
   let s = 0;
-  for (let k = 0; k < c.p.length; k++) s += c.p[k] * c.p[k];
+  for (let k = 0; k < c.cellP.length; k++) s += c.cellP[k] * c.cellP[k];
   return s;
 }
 
