@@ -1,0 +1,114 @@
+import type { FeatureDefinition } from '../featureDefinition.js';
+import { percentileSorted } from './percentile.js';
+
+/** Shared quantities of the intensity-mask values X_gl (IBSI 1 §3.3, family UHIW). */
+export interface IntensityStatisticsCoefficients {
+  n: number;
+  sorted: Float64Array;
+  mean: number;
+  /** Central moments m2, m3, m4 (divided by N, no bias correction). */
+  m2: number;
+  m3: number;
+  m4: number;
+  sumSquares: number;
+  p10: number;
+  p25: number;
+  p75: number;
+  p90: number;
+  median: number;
+}
+
+export function intensityStatisticsCoefficients(values: ArrayLike<number>): IntensityStatisticsCoefficients {
+  const sorted = Float64Array.from(values).sort();
+  const n = sorted.length;
+  let sum = 0, sumSquares = 0;
+  for (let i = 0; i < n; i++) { sum += sorted[i]; sumSquares += sorted[i] * sorted[i]; }
+  const mean = sum / n;
+  let m2 = 0, m3 = 0, m4 = 0;
+  for (let i = 0; i < n; i++) {
+    const d = sorted[i] - mean, d2 = d * d;
+    m2 += d2; m3 += d2 * d; m4 += d2 * d2;
+  }
+  return {
+    n, sorted, mean, m2: m2 / n, m3: m3 / n, m4: m4 / n, sumSquares,
+    p10: percentileSorted(sorted, 0.1), p25: percentileSorted(sorted, 0.25), p75: percentileSorted(sorted, 0.75),
+    p90: percentileSorted(sorted, 0.9), median: percentileSorted(sorted, 0.5),
+  };
+}
+
+type C = IntensityStatisticsCoefficients;
+
+/** Mean of |x − centre| over the values. */
+function meanAbsoluteDeviation(values: ArrayLike<number>, centre: number): number {
+  let s = 0;
+  for (let i = 0; i < values.length; i++) s += Math.abs(values[i] - centre);
+  return s / values.length;
+}
+
+/** Robust MAD: mean absolute deviation from their own mean of the values within [P10, P90]. */
+function robustMeanAbsoluteDeviation(c: C): number {
+  let s = 0, k = 0;
+  for (const v of c.sorted) if (v >= c.p10 && v <= c.p90) { s += v; k++; }
+  const m = s / k;
+  let d = 0;
+  for (const v of c.sorted) if (v >= c.p10 && v <= c.p90) d += Math.abs(v - m);
+  return d / k;
+}
+
+/** Mean intensity, Q4LE: (1/N) Σ X. */
+export const mean = (c: C): number => c.mean;
+/** Intensity variance, ECT3: (1/N) Σ (X − μ)². */
+export const variance = (c: C): number => c.m2;
+/** Intensity skewness, KE2A: m3 / m2^{3/2} (0 if m2 = 0). */
+export const skewness = (c: C): number => (c.m2 === 0 ? 0 : c.m3 / c.m2 ** 1.5);
+/** (Excess) intensity kurtosis, IPH6: m4 / m2² − 3 (0 if m2 = 0). */
+export const kurtosis = (c: C): number => (c.m2 === 0 ? 0 : c.m4 / (c.m2 * c.m2) - 3);
+/** Median intensity, Y12H. */
+export const median = (c: C): number => c.median;
+/** Minimum intensity, 1GSF. */
+export const minimum = (c: C): number => c.sorted[0];
+/** 10th intensity percentile, QG58. */
+export const percentile10 = (c: C): number => c.p10;
+/** 90th intensity percentile, 8DWT. */
+export const percentile90 = (c: C): number => c.p90;
+/** Maximum intensity, 84IY. */
+export const maximum = (c: C): number => c.sorted[c.n - 1];
+/** Intensity interquartile range, SALO: P75 − P25. */
+export const interquartileRange = (c: C): number => c.p75 - c.p25;
+/** Intensity range, 2OJQ: max − min. */
+export const range = (c: C): number => c.sorted[c.n - 1] - c.sorted[0];
+/** Intensity-based mean absolute deviation, 4FUA: (1/N) Σ |X − μ|. */
+export const meanAbsDeviation = (c: C): number => meanAbsoluteDeviation(c.sorted, c.mean);
+/** Intensity-based robust mean absolute deviation, 1128: MAD of X within [P10, P90] about their mean. */
+export const robustMeanAbsDeviation = (c: C): number => robustMeanAbsoluteDeviation(c);
+/** Intensity-based median absolute deviation, N72L: (1/N) Σ |X − M|. */
+export const medianAbsDeviation = (c: C): number => meanAbsoluteDeviation(c.sorted, c.median);
+/** Intensity-based coefficient of variation, 7TET: σ/μ. */
+export const coefficientOfVariation = (c: C): number => Math.sqrt(c.m2) / c.mean;
+/** Intensity-based quartile coefficient of dispersion, 9S40: (P75 − P25)/(P75 + P25). */
+export const quartileCoefficientOfDispersion = (c: C): number => (c.p75 - c.p25) / (c.p75 + c.p25);
+/** Intensity-based energy, N8CA: Σ X². */
+export const energy = (c: C): number => c.sumSquares;
+/** Root mean square intensity, 5ZWQ: √(Σ X² / N). */
+export const rootMeanSquare = (c: C): number => Math.sqrt(c.sumSquares / c.n);
+
+export const INTENSITY_STATISTICS_FEATURES: ReadonlyArray<FeatureDefinition<C>> = [
+  { tag: 'stat_mean', code: 'Q4LE', name: 'Mean intensity', compute: mean },
+  { tag: 'stat_var', code: 'ECT3', name: 'Intensity variance', compute: variance },
+  { tag: 'stat_skew', code: 'KE2A', name: 'Intensity skewness', compute: skewness },
+  { tag: 'stat_kurt', code: 'IPH6', name: '(Excess) intensity kurtosis', compute: kurtosis },
+  { tag: 'stat_median', code: 'Y12H', name: 'Median intensity', compute: median },
+  { tag: 'stat_min', code: '1GSF', name: 'Minimum intensity', compute: minimum },
+  { tag: 'stat_p10', code: 'QG58', name: '10th intensity percentile', compute: percentile10 },
+  { tag: 'stat_p90', code: '8DWT', name: '90th intensity percentile', compute: percentile90 },
+  { tag: 'stat_max', code: '84IY', name: 'Maximum intensity', compute: maximum },
+  { tag: 'stat_iqr', code: 'SALO', name: 'Intensity interquartile range', compute: interquartileRange },
+  { tag: 'stat_range', code: '2OJQ', name: 'Intensity range', compute: range },
+  { tag: 'stat_mad', code: '4FUA', name: 'Intensity-based mean absolute deviation', compute: meanAbsDeviation },
+  { tag: 'stat_rmad', code: '1128', name: 'Intensity-based robust mean absolute deviation', compute: robustMeanAbsDeviation },
+  { tag: 'stat_medad', code: 'N72L', name: 'Intensity-based median absolute deviation', compute: medianAbsDeviation },
+  { tag: 'stat_cov', code: '7TET', name: 'Intensity-based coefficient of variation', compute: coefficientOfVariation },
+  { tag: 'stat_qcod', code: '9S40', name: 'Intensity-based quartile coefficient of dispersion', compute: quartileCoefficientOfDispersion },
+  { tag: 'stat_energy', code: 'N8CA', name: 'Intensity-based energy', compute: energy },
+  { tag: 'stat_rms', code: '5ZWQ', name: 'Root mean square intensity', compute: rootMeanSquare },
+];

@@ -1,0 +1,207 @@
+import type { FeatureConfig } from '@fedrad/protocol';
+import type { Volume, VoxelData } from '@fedrad/imaging';
+import { resolveFeatureConfig, TEXTURE_FAMILIES, type ResolvedFeatureConfig, type TextureFamily } from '../config/resolveConfig.js';
+import { EmptyRoiError, GridMismatchError } from '../errors.js';
+import { evaluateFeatures } from '../featureDefinition.js';
+import { INTENSITY_HISTOGRAM_FEATURES, intensityHistogramCoefficients } from '../intensity/intensityHistogram.js';
+import { INTENSITY_STATISTICS_FEATURES, intensityStatisticsCoefficients } from '../intensity/intensityStatistics.js';
+import { INTENSITY_VOLUME_HISTOGRAM_FEATURES, intensityVolumeHistogramCoefficients } from '../intensity/intensityVolumeHistogram.js';
+import { LOCAL_INTENSITY_FEATURES, localIntensityCoefficients, PEAK_SPHERE_RADIUS_MM } from '../intensity/localIntensity.js';
+import { morphologyCoefficients } from '../morphology/morphologyCoefficients.js';
+import { MORPHOLOGY_FEATURES } from '../morphology/morphologyFeatures.js';
+import { discretise } from '../preprocess/discretisation.js';
+import { resampleAxis, resampledAxis } from '../preprocess/interpolation.js';
+import { resegment } from '../preprocess/resegmentation.js';
+import { boundingBox, boxDims, crop, type VoxelBox } from '../preprocess/roiBox.js';
+import { computeTextureFeatures } from '../texture/index.js';
+import type { TextureSettings } from '../textureContract.js';
+import { ivhGrid } from './ivhGrid.js';
+
+export interface ExtractionInput {
+  image: Volume<VoxelData>;
+  /** Non-zero voxels are the ROI (select a label before calling). */
+  mask: Volume<VoxelData>;
+  config?: FeatureConfig | ResolvedFeatureConfig;
+  caseId?: string;
+}
+
+/** IBSI diagnostic values of the processed image and ROI (the `*_interp_img`, `*_reseg_roi` tags). */
+export type Diagnostics = Record<string, number>;
+
+export interface ExtractionResult {
+  /** Feature values keyed by IBSI tag (e.g. `morph_volume`, `cm_joint_max_3D_comb`). */
+  features: Record<string, number>;
+  diagnostics: Diagnostics;
+}
+
+/**
+ * The IBSI 1 chapter 2 pipeline: (rounding) → interpolation → re-segmentation → per-family
+ * discretisation → features. Works on a box around the ROI, wide enough for the local-intensity
+ * sphere and the interpolation kernels, so whole-image size hardly matters.
+ */
+export function extractFeatures(input: ExtractionInput): ExtractionResult {
+  const config = isResolved(input.config) ? input.config : resolveFeatureConfig(input.config ?? {});
+  const { image, mask, caseId } = input;
+  if (image.dims.some((d, k) => d !== mask.dims[k])) throw new GridMismatchError(image.dims, mask.dims, caseId);
+  const fullDims = image.dims;
+  const maskBits = toBinary(mask.data);
+  const roiBox = boundingBox(maskBits, fullDims);
+  if (!roiBox) throw new EmptyRoiError('mask', caseId);
+
+  // Work box: ROI ± (sphere radius + interpolation kernel support), clipped to the image.
+  const kernelMargin = config.interpolation ? (config.interpolation.imageMethod === 'cubic' ? 14 : 3) : 0;
+  const work: VoxelBox = { lo: [0, 0, 0], hi: [0, 0, 0] };
+  for (let a = 0; a < 3; a++) {
+    const m = Math.ceil(PEAK_SPHERE_RADIUS_MM / image.spacing[a]) + 1 + kernelMargin;
+    work.lo[a] = Math.max(0, roiBox.lo[a] - m);
+    work.hi[a] = Math.min(fullDims[a] - 1, roiBox.hi[a] + m);
+  }
+  let dims = boxDims(work);
+  let values: Float64Array = cropToFloat64(image.data, fullDims, work);
+  if (config.roundInputIntensities) for (let i = 0; i < values.length; i++) values[i] = Math.round(values[i]);
+  let roi = crop(maskBits, fullDims, work);
+  let spacing: [number, number, number] = [image.spacing[0], image.spacing[1], image.spacing[2]];
+  const diagnostics: Diagnostics = {};
+
+  if (config.interpolation) {
+    const interp = config.interpolation;
+    let maskValues: Float64Array = Float64Array.from(roi);
+    for (let a = 0 as 0 | 1 | 2; a < 3; a = (a + 1) as 0 | 1 | 2) {
+      const target = interp.spacing[a];
+      if (target === null) continue;
+      const axis = resampledAxis(fullDims[a], image.spacing[a], target);
+      diagnostics[`img_dim_${'xyz'[a]}_interp_img`] = axis.n;
+      // New points whose position falls inside the work box; at a true image edge the
+      // extrapolated points beyond it are kept too (IBSI: grid may extend past the image).
+      const first = work.lo[a] === 0 ? 0 : Math.ceil((work.lo[a] - axis.start) / axis.step - 1e-9);
+      const last = work.hi[a] === fullDims[a] - 1 ? axis.n - 1 : Math.floor((work.hi[a] - axis.start) / axis.step + 1e-9);
+      const positions = new Float64Array(Math.max(0, last - first + 1));
+      for (let j = 0; j < positions.length; j++) positions[j] = axis.start + (first + j) * axis.step - work.lo[a];
+      const img = resampleAxis(values, dims, a, positions, interp.imageMethod);
+      const msk = resampleAxis(maskValues, dims, a, positions, interp.maskMethod);
+      values = img.data;
+      maskValues = msk.data;
+      dims = img.dims;
+      spacing[a] = target;
+    }
+    if (interp.intensityRounding === 'nearest_integer') for (let i = 0; i < values.length; i++) values[i] = Math.round(values[i]);
+    roi = new Uint8Array(maskValues.length);
+    // Partial-volume threshold δ (E8H9); the tiny tolerance keeps 0.4999… from dropping a voxel.
+    for (let i = 0; i < roi.length; i++) roi[i] = maskValues[i] >= interp.maskThreshold - 1e-9 ? 1 : 0;
+    spacing = [spacing[0], spacing[1], spacing[2]];
+  }
+  diagnostics.vox_dim_x_interp_img = spacing[0];
+  diagnostics.vox_dim_y_interp_img = spacing[1];
+  diagnostics.vox_dim_z_interp_img = spacing[2];
+
+  const morphBox = boundingBox(roi, dims);
+  if (!morphBox) throw new EmptyRoiError('interpolation', caseId);
+  const reseg = resegment(values, roi, config.resegmentation);
+  let intensityCount = 0, sum = 0, min = Infinity, max = -Infinity, morphCount = 0;
+  for (let i = 0; i < roi.length; i++) {
+    if (roi[i]) morphCount++;
+    if (!reseg.intensityMask[i]) continue;
+    intensityCount++;
+    sum += values[i];
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  if (intensityCount === 0) throw new EmptyRoiError('re-segmentation', caseId);
+  const mb = boxDims(morphBox);
+  Object.assign(diagnostics, {
+    morph_mask_vox_count_reseg_roi: morphCount,
+    int_mask_vox_count_reseg_roi: intensityCount,
+    int_mask_mean_int_reseg_roi: sum / intensityCount,
+    int_mask_min_int_reseg_roi: min,
+    int_mask_max_int_reseg_roi: max,
+    morph_mask_bb_dim_x_reseg_roi: mb[0],
+    morph_mask_bb_dim_y_reseg_roi: mb[1],
+    morph_mask_bb_dim_z_reseg_roi: mb[2],
+  });
+
+  // ROI box: both masks and the intensities, for morphology, statistics and texture.
+  const boxValues = crop(values, dims, morphBox);
+  const boxMorph = crop(roi, dims, morphBox);
+  const boxIntensity = crop(reseg.intensityMask, dims, morphBox);
+  const roiValues = new Float64Array(intensityCount);
+  for (let i = 0, k = 0; i < boxIntensity.length; i++) if (boxIntensity[i]) roiValues[k++] = boxValues[i];
+  const lowerBound = Number.isFinite(config.resegmentation.range?.[0] ?? NaN) ? (config.resegmentation.range![0] as number) : null;
+
+  const features: Record<string, number> = {};
+  const want = config.families;
+  if (want.has('morphology')) {
+    Object.assign(features, evaluateFeatures(MORPHOLOGY_FEATURES, morphologyCoefficients({
+      morphologicalMask: boxMorph, intensityMask: boxIntensity, intensities: boxValues, dims: mb, spacing,
+    })));
+  }
+  if (want.has('local_intensity')) {
+    Object.assign(features, evaluateFeatures(LOCAL_INTENSITY_FEATURES, localIntensityCoefficients({
+      image: values, dims, spacing, intensityMask: reseg.intensityMask,
+    })));
+  }
+  if (want.has('intensity_statistics')) {
+    Object.assign(features, evaluateFeatures(INTENSITY_STATISTICS_FEATURES, intensityStatisticsCoefficients(roiValues)));
+  }
+  if (want.has('intensity_histogram')) {
+    const d = discretise(boxValues, boxIntensity, config.intensityHistogramDiscretisation, lowerBound, caseId);
+    const levels = new Int32Array(intensityCount);
+    for (let i = 0, k = 0; i < boxIntensity.length; i++) if (boxIntensity[i]) levels[k++] = d.levels[i];
+    Object.assign(features, evaluateFeatures(INTENSITY_HISTOGRAM_FEATURES, intensityHistogramCoefficients(levels, d.nLevels)));
+  }
+  if (want.has('intensity_volume_histogram')) {
+    Object.assign(features, evaluateFeatures(INTENSITY_VOLUME_HISTOGRAM_FEATURES,
+      intensityVolumeHistogramCoefficients(ivhGrid(roiValues, config.ivhDiscretisation, config.resegmentation.range))));
+  }
+  // Texture: one discretised volume per distinct discretisation, the families sharing it together.
+  const groups = new Map<string, { discretisation: ResolvedFeatureConfig['texture']['glcm']['discretisation']; settings: TextureSettings }>();
+  for (const family of TEXTURE_FAMILIES) {
+    if (!want.has(family)) continue;
+    const spec = config.texture[family];
+    const key = JSON.stringify(spec.discretisation);
+    const group = groups.get(key) ?? { discretisation: spec.discretisation, settings: {} };
+    groups.set(key, group);
+    addTextureSettings(group.settings, family, config);
+  }
+  for (const group of groups.values()) {
+    const d = discretise(boxValues, boxIntensity, group.discretisation, lowerBound, caseId);
+    Object.assign(features, computeTextureFeatures(
+      { levels: d.levels, mask: boxIntensity, morphologicalMask: boxMorph, dims: mb, spacing, nLevels: d.nLevels },
+      group.settings,
+    ));
+  }
+  return { features, diagnostics };
+}
+
+function addTextureSettings(settings: TextureSettings, family: TextureFamily, config: ResolvedFeatureConfig): void {
+  const t = config.texture;
+  switch (family) {
+    case 'glcm': settings.glcm = { aggregations: t.glcm.aggregations, distance: t.glcm.distance }; break;
+    case 'glrlm': settings.glrlm = { aggregations: t.glrlm.aggregations }; break;
+    case 'glszm': settings.glszm = { aggregations: t.glszm.aggregations }; break;
+    case 'gldzm': settings.gldzm = { aggregations: t.gldzm.aggregations }; break;
+    case 'ngtdm': settings.ngtdm = { aggregations: t.ngtdm.aggregations, distance: t.ngtdm.distance }; break;
+    case 'ngldm': settings.ngldm = { aggregations: t.ngldm.aggregations, distance: t.ngldm.distance, coarseness: t.ngldm.coarseness }; break;
+  }
+}
+
+function isResolved(c: FeatureConfig | ResolvedFeatureConfig | undefined): c is ResolvedFeatureConfig {
+  return !!c && (c as ResolvedFeatureConfig).families instanceof Set;
+}
+
+function toBinary(data: VoxelData): Uint8Array {
+  const out = new Uint8Array(data.length);
+  for (let i = 0; i < data.length; i++) out[i] = data[i] !== 0 && !Number.isNaN(data[i]) ? 1 : 0;
+  return out;
+}
+
+function cropToFloat64(data: VoxelData, dims: readonly [number, number, number], box: VoxelBox): Float64Array {
+  const [bx, by, bz] = boxDims(box);
+  const out = new Float64Array(bx * by * bz);
+  for (let z = 0, k = 0; z < bz; z++) {
+    for (let y = 0; y < by; y++) {
+      let src = box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z));
+      for (let x = 0; x < bx; x++) out[k++] = data[src++];
+    }
+  }
+  return out;
+}
