@@ -37,7 +37,10 @@ describe('feature and outcome tables', () => {
 
   it('refuses an outcome table that lacks cases present in the features', async () => {
     const f = readFeatureTable(features);
-    await expect(fitModel({ family: 'logistic' }, f, readOutcomeTable('id,label\np1,0\np2,1\n'))).rejects.toThrow(CaseMismatchError);
+    const err = await fitModel({ family: 'logistic' }, f, readOutcomeTable('id,label\np1,0\np2,1\n', 'labels.csv')).catch((e) => e);
+    expect(err).toBeInstanceOf(CaseMismatchError);
+    expect(err.message).toContain('labels.csv');
+    expect(err.missingOutcome).toEqual(['p3', 'p4', 'p5', 'p6']);
   });
 });
 

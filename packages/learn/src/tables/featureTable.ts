@@ -7,6 +7,8 @@ export interface FeatureTable {
   featureNames: string[];
   /** Row-major n × p, Float64. */
   values: Float64Array;
+  /** File name or label used in error messages. */
+  source?: string;
 }
 
 function header(rows: string[][], source: string): string[] {
@@ -53,7 +55,7 @@ export function readFeatureTable(csvText: string, source = 'features CSV'): Feat
       values[r * p + j] = v;
     }
   }
-  return { ids, featureNames, values };
+  return { ids, featureNames, values, source };
 }
 
 export { header as readHeader };

@@ -2,9 +2,10 @@ import { CaseMismatchError, MissingValueError, TableFormatError } from '../error
 import { parseCsv, parseNumber } from './csv.js';
 import { caseIds, readHeader, type FeatureTable } from './featureTable.js';
 
-export type OutcomeTable =
+export type OutcomeTable = (
   | { kind: 'binary'; ids: string[]; label: Float64Array }
-  | { kind: 'survival'; ids: string[]; time: Float64Array; event: Float64Array; stratum?: string[] };
+  | { kind: 'survival'; ids: string[]; time: Float64Array; event: Float64Array; stratum?: string[] }
+) & { /** File name or label used in error messages. */ source?: string };
 
 /** Reads an outcome CSV: `id,label` (0/1) or `id,time,event` (event 0/1), optional `stratum`. */
 export function readOutcomeTable(csvText: string, source = 'outcome CSV'): OutcomeTable {
@@ -22,7 +23,7 @@ export function readOutcomeTable(csvText: string, source = 'outcome CSV'): Outco
     });
   };
   const binary = (v: number) => v === 0 || v === 1;
-  if (col('label') >= 0) return { kind: 'binary', ids, label: numbers('label', binary, '0 or 1') };
+  if (col('label') >= 0) return { kind: 'binary', ids, label: numbers('label', binary, '0 or 1'), source };
   if (col('time') >= 0 && col('event') >= 0) {
     const s = col('stratum');
     return {
@@ -31,13 +32,14 @@ export function readOutcomeTable(csvText: string, source = 'outcome CSV'): Outco
       time: numbers('time', (v) => v >= 0, 'a non-negative follow-up time'),
       event: numbers('event', binary, '0 (censored) or 1 (event)'),
       ...(s >= 0 ? { stratum: ids.map((_, r) => rows[r + 1][s].trim()) } : {}),
+      source,
     };
   }
   throw new TableFormatError(`${source}: expected columns id,label or id,time,event; found ${head.join(',')}`, source, 1);
 }
 
 /** Rows of the outcome table in the order of the feature table (joined on id). */
-export function alignOutcome(features: FeatureTable, outcome: OutcomeTable, source = 'outcome CSV'): OutcomeTable {
+export function alignOutcome(features: FeatureTable, outcome: OutcomeTable, source = outcome.source ?? 'outcome CSV'): OutcomeTable {
   const index = new Map(outcome.ids.map((id, i) => [id, i]));
   const missing = features.ids.filter((id) => !index.has(id));
   if (missing.length) throw new CaseMismatchError(missing, source);
