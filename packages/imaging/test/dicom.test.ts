@@ -92,6 +92,9 @@ describe('readRtstruct on a hand-built structure set', () => {
   it('an ROI beyond the image is reported as outside it', () => {
     expectImagingError(() => readRtstruct(join(DIR, 'rtstruct.dcm'), image(), 'Outside', 'ct/'), 'MASK_OUTSIDE_IMAGE', /no mask voxel lies inside image ct\//);
   });
+  it('a truncated structure set is a corrupt file, not a crash', () => {
+    expectImagingError(() => readRtstruct(join(DIR, 'rtstruct_truncated.dcm'), image(), 'GTV'), 'CORRUPT_FILE', /rtstruct_truncated\.dcm/);
+  });
   it('a structure set from another frame of reference is refused', () => {
     expectImagingError(() => readRtstruct(join(DIR, 'rtstruct_other_frame.dcm'), image(), 'GTV'), 'REFERENCE_MISMATCH', /1\.2\.3\.4\.5\.6/);
   });

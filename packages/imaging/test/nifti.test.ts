@@ -50,6 +50,15 @@ describe('readNifti on the IBSI digital phantom', () => {
   });
 });
 
+describe('readNifti without qform or sform', () => {
+  it('uses nifti1.h method 1: RAS = pixdim · index, origin 0 (i.e. LPS axes -x, -y, +z)', () => {
+    const v = readNifti(join(NIFTI, 'method1_no_transform.nii'));
+    expect(v.spacing).toEqual([0.5, 0.75, 4]);
+    expect(v.origin).toEqual([0, 0, 0]);
+    expect(v.direction).toEqual([-1, 0, 0, 0, -1, 0, 0, 0, 1]);
+  });
+});
+
 describe('readNifti refuses bad input with typed errors', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['truncated_int16.nii', 'CORRUPT_FILE', /truncated_int16\.nii.*expected 472 bytes.*found 462 bytes/],
