@@ -174,10 +174,22 @@ export interface UnpairedRocTest {
 export function rocTestUnpaired(scores1: Scores, labels1: Labels, scores2: Scores, labels2: Labels): UnpairedRocTest {
   const a = delong(scores1, labels1);
   const b = delong(scores2, labels2);
+  return unpairedAucTest(
+    { auc: a.auc, variance: a.variance, patients: a.cases + a.controls },
+    { auc: b.auc, variance: b.variance, patients: b.cases + b.controls },
+  );
+}
+
+/**
+ * The same unpaired test from site summaries alone (AUC, DeLong variance, patient count), so
+ * the coordinator can compare two test sites from their evaluation reports.
+ */
+export function unpairedAucTest(
+  a: { auc: number; variance: number; patients: number },
+  b: { auc: number; variance: number; patients: number },
+): UnpairedRocTest {
   const statistic = (a.auc - b.auc) / Math.sqrt(a.variance + b.variance);
-  const n1 = a.cases + a.controls;
-  const n2 = b.cases + b.controls;
-  const df = (a.variance + b.variance) ** 2 / (a.variance ** 2 / (n1 - 1) + b.variance ** 2 / (n2 - 1));
+  const df = (a.variance + b.variance) ** 2 / (a.variance ** 2 / (a.patients - 1) + b.variance ** 2 / (b.patients - 1));
   return {
     auc1: a.auc,
     auc2: b.auc,

@@ -1,4 +1,6 @@
 import type { EvaluationReport, MetaAnalysisSummary } from '@fedrad/protocol';
+import { unpairedAucTest } from './delong.js';
+import { InvalidParameterError } from './errors.js';
 import { metaAnalysisLogit } from './metaAnalysis.js';
 import { requiredInterval } from './reportParts.js';
 
@@ -48,4 +50,16 @@ export function metaAnalyzeReports(reports: readonly EvaluationReport[], level =
     });
   }
   return out;
+}
+
+/**
+ * Unpaired DeLong comparison of the AUCs of two independent test sites from their reports
+ * (pROC roc.test(paired = FALSE) formula on the reported AUC, DeLong variance and count).
+ */
+export function compareSiteAucs(first: EvaluationReport, second: EvaluationReport) {
+  const side = (r: EvaluationReport) => {
+    if (!r.discrimination) throw new InvalidParameterError(`report of ${r.siteId ?? 'a site'}`, 'without discrimination', 'a binary evaluation report with AUC and DeLong variance');
+    return { auc: r.discrimination.auc.estimate, variance: r.discrimination.aucVariance, patients: r.patientCount };
+  };
+  return unpairedAucTest(side(first), side(second));
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { validate, type EvaluationReport } from '@fedrad/protocol';
-import { evaluateBinary, evaluateSurvival, metaAnalyzeReports, type StatsInputError } from '../src/index.js';
+import { compareSiteAucs, evaluateBinary, evaluateSurvival, metaAnalyzeReports, type StatsInputError } from '../src/index.js';
 import { fixture, type BinaryFixture, type SurvivalCase } from './fixtures.js';
 
 const binary = fixture<BinaryFixture>('binary.json').datasets;
@@ -83,6 +83,20 @@ describe('evaluateBinary builds a valid report whose numbers are the R reference
     }
     expect(err?.code).toBe('STATS_NON_FINITE');
     expect(err?.message).toMatch(/row 2/);
+  });
+});
+
+describe('compareSiteAucs: unpaired DeLong between two sites from their reports', () => {
+  it('equals pROC roc.test(paired = FALSE) on the two sites', () => {
+    const { unpairedDelong } = fixture<BinaryFixture>('binary.json');
+    const site = (name: string) => {
+      const d = binary.find((x) => x.name === name)!;
+      return evaluateBinary(d.scores, d.labels, { bootstrapReplicates: 0, siteId: name.split('-')[0] });
+    };
+    const t = compareSiteAucs(site(unpairedDelong.first), site(unpairedDelong.second));
+    close(t.statistic, unpairedDelong.statistic);
+    close(t.df, unpairedDelong.df);
+    close(t.pValue, unpairedDelong.pValue);
   });
 });
 
