@@ -18,7 +18,7 @@ export { youdenThreshold } from './models/youden.js';
 
 // Training on one site's data; objectives a federation can sum
 export { LocalTrainer, type LocalData } from './training/localTrainer.js';
-export { sumEvaluations, type Evaluation, type Objective } from './training/objective.js';
+export { sumEvaluations, sumObjectives, type Evaluation, type Objective } from './training/objective.js';
 export { buildLossGraph, buildGradientGraph, buildHessianGraph } from './training/trainingGraphs.js';
 
 // Optimisers

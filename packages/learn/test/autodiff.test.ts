@@ -15,7 +15,7 @@ function lcg(seed: number) {
 
 interface Arg { shape: number[]; lo?: number; hi?: number }
 
-async function checkOp(build: (g: Graph, xs: string[]) => string, args: Arg[], seed = 1, dtype: 'float64' | 'float32' = 'float64') {
+async function checkOp(build: (g: Graph, xs: string[]) => string, args: Arg[], seed = 1, dtype: 'float64' | 'float32' = 'float64', step?: { h: number; tol: number }) {
   // Typed as Float64ArrayConstructor only to share one code path; the runtime type follows dtype.
   const Arr = (dtype === 'float64' ? Float64Array : Float32Array) as Float64ArrayConstructor;
   const rnd = lcg(seed);
@@ -33,8 +33,8 @@ async function checkOp(build: (g: Graph, xs: string[]) => string, args: Arg[], s
   const feeds = () => Object.fromEntries(values.map((v, i) => [`x${i}`, { data: Arr.from(v), dims: args[i].shape }]));
   const base = await session.run(feeds());
   // float32 (only Softplus, whose onnxruntime kernel is float32-only) needs a coarser step.
-  const h = dtype === 'float64' ? 1e-6 : 1e-2;
-  const tol = dtype === 'float64' ? 1e-6 : 2e-3;
+  const h = step?.h ?? (dtype === 'float64' ? 1e-6 : 1e-2);
+  const tol = step?.tol ?? (dtype === 'float64' ? 1e-6 : 2e-3);
   for (let i = 0; i < args.length; i++) {
     const analytic = base[`g${i}`].data;
     expect(analytic.length).toBe(values[i].length);
@@ -74,6 +74,9 @@ describe('reverse-mode gradients agree with central finite differences', () => {
   it('CumSum reverse', () => checkOp((g, [a]) => g.cumsum(a, 0, true), [m]));
   it('Expand', () => checkOp((g, [a]) => g.expand(a, g.int64s([3, 4]), [3, 4]), [{ shape: [1, 4] }]));
   it('Reshape', () => checkOp((g, [a]) => g.reshape(a, g.int64s([4, 3]), [4, 3]), [m]));
+  // Through float32 and back: the function is flat below float32 resolution, so a coarse step.
+  it('Cast float64 → float32 → float64', () =>
+    checkOp((g, [a]) => g.cast(g.mul(g.cast(a, 'float32'), g.scalar(3, 'float32')), 'float64'), [m], 5, 'float64', { h: 1e-2, tol: 1e-4 }));
   it('Where', () =>
     checkOp((g, [a, b]) => g.where(g.greater(g.constant([1, -1, 1, -1], [1, 4]), g.scalar(0)), a, b), [m, { shape: [3, 1] }]));
   it('a composite: log-sum-exp with a stopped shift', () =>

@@ -23,6 +23,15 @@ describe('elastic-net logistic regression agrees with glmnet to 1e-4', () => {
     }
   }
 
+  it('class weights "balanced" (n / 2n_class) agree with glmnet given the same weights', async () => {
+    const d = dataset('synthetic');
+    const ref = (d.reference.glmnet_balanced as GlmnetRef[])[0];
+    const model = await fitGlmnet(d.features, d.outcome, { alpha: ref.alpha, lambda: ref.lambda, classWeights: 'balanced' });
+    const c = originalScaleCoefficients(model);
+    expect(Math.abs(c.intercept - ref.intercept)).toBeLessThan(1e-4);
+    expect(maxAbsDiff(c.beta, ref.beta)).toBeLessThan(1e-4);
+  });
+
   it('FISTA (gradient graph only) reaches the same glmnet solution on the synthetic cohort', async () => {
     const d = dataset('synthetic');
     const ref = (d.reference.glmnet as GlmnetRef[])[0];

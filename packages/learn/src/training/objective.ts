@@ -36,3 +36,20 @@ export function sumEvaluations(evals: Evaluation[]): Evaluation {
   }
   return out;
 }
+
+/**
+ * An objective whose sums are the sums over several objectives (e.g. one LocalTrainer per
+ * site, evaluated at the same θ). Gradients and Hessians are additive over cases, so an
+ * optimiser run on this is exactly the pooled fit — the basis of exact federated Newton.
+ */
+export function sumObjectives(parts: Objective[]): Objective {
+  const P = parts[0].paramCount;
+  if (parts.some((o) => o.paramCount !== P)) throw new Error('every part must have the same parameters');
+  const all = async (f: (o: Objective) => Promise<Evaluation>) => sumEvaluations(await Promise.all(parts.map(f)));
+  return {
+    paramCount: P,
+    loss: (theta) => all((o) => o.loss(theta)),
+    gradient: (theta) => all((o) => o.gradient(theta)),
+    ...(parts.every((o) => o.hessian) ? { hessian: (theta: Float64Array) => all((o) => o.hessian!(theta)) } : {}),
+  };
+}
