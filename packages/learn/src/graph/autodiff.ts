@@ -42,7 +42,7 @@ export function gradients(g: Graph, y: string, wrt: string[]): string[] {
     return list.reduce((acc, gi) => g.add(acc, gi));
   };
 
-  push(y, g.constant(new Array(ySize.length ? 1 : 1).fill(1), ySize.map(() => 1), g.value(y).dtype));
+  push(y, g.constant([1], ySize.map(() => 1), g.value(y).dtype)); // dL/dL = 1
   for (let k = snapshot.length - 1; k >= 0; k--) {
     const node = snapshot[k];
     if (!reach.has(node.output) || !needed.has(node.output)) continue;
