@@ -1,0 +1,88 @@
+import type { Command } from 'commander';
+import { enrolSite, loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
+import { CliUsageError } from '../errors.js';
+
+const SHA256 = /^[0-9a-f]{64}$/;
+
+/**
+ * `fedrad site …`: what a hospital's IT person runs. `enrol` gets the site its certificate,
+ * `approve` records the local operator's approval of a campaign protocol (by hash), `start`
+ * runs the daemon, `egress-log` shows what the egress guard blocked.
+ */
+export function register(program: Command): void {
+  const site = program.command('site').description('Site node: enrol, approve protocols, run the daemon');
+
+  site
+    .command('enrol')
+    .description('Make the site key (0600) and CSR, submit it to the coordinator, store the certificate once issued')
+    .requiredOption('--config <file>', 'site.yaml')
+    .option('--contact <text>', 'who the coordinator should call at the site')
+    .option('--wait <seconds>', 'keep polling for the certificate this long', (v) => Number(v), 0)
+    .action(async (o: { config: string; contact?: string; wait: number }) => {
+      const config = loadSiteConfig(o.config);
+      const outcome = await enrolSite(config, { contact: o.contact, waitSeconds: o.wait });
+      if (outcome.status === 'issued') {
+        process.stdout.write(`enrolled ${config.siteId}: certificate ${outcome.certificateFile} (serial ${outcome.serial}, valid until ${outcome.notAfter})\n`);
+      } else {
+        process.stdout.write(`enrolment of ${config.siteId} is pending approval by the coordinator's operator; run this command again (or with --wait) to collect the certificate\n`);
+        process.exitCode = 4;
+      }
+    });
+
+  site
+    .command('approve <protocolHash>')
+    .description("Record this site operator's approval of a campaign protocol (its SHA-256)")
+    .requiredOption('--config <file>', 'site.yaml')
+    .option('--by <name>', 'who approves', process.env.USER ?? 'site-operator')
+    .option('--note <text>', 'why, or which document was reviewed')
+    .action((hash: string, o: { config: string; by: string; note?: string }) => {
+      if (!SHA256.test(hash)) throw new CliUsageError(`"${hash}" is not a protocol hash (64 lower-case hex characters, as \`fedrad campaign\` prints it).`);
+      const config = loadSiteConfig(o.config);
+      const store = new SiteStore(config.database);
+      try {
+        const approval = store.approve(hash, o.by, o.note);
+        process.stdout.write(`approved protocol ${hash} at ${config.siteId} (by ${approval.approvedBy}, ${approval.approvedAt})\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  site
+    .command('egress-log')
+    .description('List the messages the egress guard blocked (reasons only; nothing blocked is kept)')
+    .requiredOption('--config <file>', 'site.yaml')
+    .option('--json', 'print JSON')
+    .action((o: { config: string; json?: boolean }) => {
+      const config = loadSiteConfig(o.config);
+      const store = new SiteStore(config.database);
+      try {
+        const entries = store.blockedEgress();
+        if (o.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+        else for (const e of entries) process.stdout.write(`${e.at}  ${e.schema}${e.jobId ? `  job ${e.jobId}` : ''}\n    ${e.reasons}\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  site
+    .command('start')
+    .description('Run the site daemon: outbound wss (mTLS) to the coordinator, jobs in worker threads')
+    .requiredOption('--config <file>', 'site.yaml')
+    .action(async (o: { config: string }) => {
+      const config = loadSiteConfig(o.config);
+      await new Promise<void>((resolve) => {
+        const daemon = new SiteDaemon(config, {
+          onRefused: (reason) => {
+            process.stderr.write(`fedrad site: [CERTIFICATE_REFUSED] ${reason}\n`);
+            process.exitCode = 3;
+            void daemon.stop().then(resolve);
+          },
+        });
+        const shutdown = () => void daemon.stop().then(resolve);
+        process.once('SIGINT', shutdown);
+        process.once('SIGTERM', shutdown);
+        daemon.start();
+        process.stderr.write(`[site ${config.siteId}] started; cohorts: ${daemon.registry.list().map((c) => `${c.name} (${c.patientIds.length} patients)`).join(', ')}\n`);
+      });
+    });
+}

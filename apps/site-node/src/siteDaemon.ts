@@ -1,0 +1,329 @@
+import { readFileSync } from 'node:fs';
+import { loadavg } from 'node:os';
+import { join } from 'node:path';
+import {
+  canonicalHash,
+  validate,
+  type CoordinatorAck,
+  type CoordinatorWelcome,
+  type ErrorReport,
+  type JobEnvelope,
+  type JobResult,
+  type SchemaName,
+} from '@fedrad/protocol';
+import { CohortRegistry } from './cohortRegistry.js';
+import { EgressGate } from './egressGate.js';
+import { describeViolations } from './egressGuard.js';
+import { toErrorReport } from './errorReport.js';
+import { CohortTooSmallError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
+import { JobExecutor } from './jobExecutor.js';
+import type { JobInput, JobOutput } from './jobTypes.js';
+import { ResultSigner } from './resultSigner.js';
+import { SiteChannel } from './siteChannel.js';
+import type { SiteConfig } from './siteConfig.js';
+import { SiteStore } from './siteStore.js';
+
+export const SOFTWARE_VERSION = '0.1.0';
+export const CHANNEL_PROTOCOL_VERSION = 1;
+export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'train-round'];
+
+/** Which schema an incoming frame's `type` names (SITE_CHANNEL.md §2). */
+const INCOMING: Record<string, SchemaName> = {
+  'coordinator-welcome': 'coordinator-welcome',
+  job: 'job-envelope',
+  'coordinator-ack': 'coordinator-ack',
+  'certificate-revocation': 'certificate-revocation',
+};
+
+export interface SiteDaemonOptions {
+  log?: (line: string) => void;
+  /** Replaces the worker-thread executor (tests inject a job that misbehaves on purpose). */
+  runJob?: (input: JobInput) => Promise<JobOutput>;
+  /** Called when the coordinator refuses this site for good (revoked certificate). */
+  onRefused?: (reason: string) => void;
+}
+
+interface CampaignInfo {
+  campaignId: string;
+  minCohortSize: number;
+  role: 'training' | 'test';
+}
+
+/**
+ * The site node: one outbound channel, the local approvals and job store, the cohort
+ * registry, the job executor, and the egress gate in front of every frame it sends.
+ */
+export class SiteDaemon {
+  readonly store: SiteStore;
+  readonly registry: CohortRegistry;
+  private readonly gate: EgressGate;
+  private readonly executor: JobExecutor;
+  private readonly signer: ResultSigner;
+  private readonly channel: SiteChannel;
+  private readonly campaigns = new Map<string, CampaignInfo>();
+  /** Jobs running now, with the newest envelope seen for each (a retry may arrive meanwhile). */
+  private readonly running = new Map<string, JobEnvelope>();
+  /** Signed results not yet acknowledged, by nonce; re-sent after a reconnect. */
+  private readonly outbox = new Map<string, string>();
+  private heartbeat?: NodeJS.Timeout;
+  private heartbeatSeconds: number;
+  private readonly log: (line: string) => void;
+
+  constructor(readonly config: SiteConfig, private readonly options: SiteDaemonOptions = {}) {
+    this.log = options.log ?? ((line) => process.stderr.write(`[site ${config.siteId}] ${line}\n`));
+    this.heartbeatSeconds = config.heartbeatSeconds;
+    const pem = (file: string, what: string) => {
+      try {
+        return readFileSync(file, 'utf8');
+      } catch {
+        throw new SiteConfigError(`The site's ${what} ${file} cannot be read; run \`fedrad site enrol\` first or fix tls.${what} in ${config.configFile}.`, { file });
+      }
+    };
+    const keyPem = pem(config.tls.key, 'key');
+    const certificatePem = pem(config.tls.certificate, 'certificate');
+    const caPem = pem(config.tls.ca, 'ca');
+    this.registry = CohortRegistry.load(config.cohorts);
+    this.store = new SiteStore(config.database);
+    const forgotten = this.store.forgetUnfinishedJobs();
+    if (forgotten > 0) this.log(`${forgotten} job(s) interrupted by the last shutdown will run again when the coordinator re-sends them`);
+    const counts = this.registry.patientCounts();
+    const ids = this.registry.patientIds();
+    this.gate = new EgressGate(this.store, () => ({ localPatientCounts: counts, patientIds: ids, minCohortSize: config.minCohortSize }), this.log);
+    this.executor = new JobExecutor({ concurrency: config.workers });
+    this.signer = new ResultSigner(keyPem, certificatePem);
+    this.channel = new SiteChannel({
+      url: channelUrl(config.coordinatorUrl),
+      keyPem,
+      certificatePem,
+      caPem,
+      reconnect: config.reconnect,
+      onOpen: () => this.sendHello(),
+      onMessage: (text) => this.receive(text),
+      onRefused: (reason) => {
+        this.stopHeartbeat();
+        this.options.onRefused?.(reason);
+      },
+      log: this.log,
+    });
+  }
+
+  start(): void {
+    this.channel.start();
+  }
+
+  async stop(): Promise<void> {
+    this.stopHeartbeat();
+    this.channel.stop();
+    await this.executor.close();
+    this.store.close();
+  }
+
+  /** Sends a message through the egress gate; false when blocked or not connected. */
+  send(schema: SchemaName, message: object, minCohortSize?: number, jobId?: string): boolean {
+    const verdict = this.gate.admit(schema, message, jobId, minCohortSize);
+    if (!verdict.allowed) return false;
+    return this.channel.send(JSON.stringify(message));
+  }
+
+  private sendHello(): void {
+    this.send('site-hello', {
+      type: 'site-hello',
+      siteId: this.config.siteId,
+      softwareVersion: SOFTWARE_VERSION,
+      protocolVersion: CHANNEL_PROTOCOL_VERSION,
+      capabilities: { jobKinds: SUPPORTED_JOB_KINDS, workers: this.config.workers, secureAggregation: false },
+      approvedProtocols: this.store.approvedProtocols(),
+      sentAt: new Date().toISOString(),
+    });
+  }
+
+  private startHeartbeat(): void {
+    this.stopHeartbeat();
+    this.heartbeat = setInterval(() => {
+      this.send('heartbeat', {
+        type: 'heartbeat',
+        siteId: this.config.siteId,
+        sentAt: new Date().toISOString(),
+        runningJobs: [...this.running.keys()],
+        load: Math.max(0, loadavg()[0]),
+      });
+    }, this.heartbeatSeconds * 1000);
+    this.heartbeat.unref();
+  }
+
+  private stopHeartbeat(): void {
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    this.heartbeat = undefined;
+  }
+
+  private receive(text: string): void {
+    let doc: unknown;
+    try {
+      doc = JSON.parse(text);
+    } catch {
+      this.log('ignored a frame that is not JSON');
+      return;
+    }
+    const type = (doc as { type?: unknown })?.type;
+    const schema = typeof type === 'string' ? INCOMING[type] : undefined;
+    if (!schema) {
+      this.log(`ignored a frame of unknown type ${JSON.stringify(type)}`);
+      return;
+    }
+    const check = validate(schema, doc);
+    if (!check.valid) {
+      this.log(`ignored an invalid ${schema}: ${check.message}`);
+      return;
+    }
+    switch (schema) {
+      case 'coordinator-welcome':
+        return this.onWelcome(doc as CoordinatorWelcome);
+      case 'job-envelope':
+        return void this.onJob(doc as JobEnvelope);
+      case 'coordinator-ack':
+        return this.onAck(doc as CoordinatorAck);
+      case 'certificate-revocation':
+        this.log('the coordinator revoked this site\'s certificate; the connection will be closed');
+        return;
+    }
+  }
+
+  private onWelcome(welcome: CoordinatorWelcome): void {
+    this.channel.markHealthy();
+    this.heartbeatSeconds = welcome.heartbeatSeconds;
+    for (const c of welcome.campaigns) {
+      if (canonicalHash(c.protocol) !== c.protocolHash) {
+        this.log(`campaign ${c.campaignId}: the protocol sent does not hash to ${c.protocolHash}; its jobs will be refused unless approved by hash`);
+        continue;
+      }
+      this.campaigns.set(c.protocolHash, {
+        campaignId: c.campaignId,
+        minCohortSize: Math.max(this.config.minCohortSize, c.protocol.minCohortSize ?? 0),
+        role: c.role,
+      });
+    }
+    this.startHeartbeat();
+    for (const frame of this.outbox.values()) this.channel.send(frame);
+  }
+
+  private onAck(ack: CoordinatorAck): void {
+    if (ack.of !== 'job-result' || !ack.nonce) return;
+    this.outbox.delete(ack.nonce);
+    if (ack.status === 'refused') this.log(`coordinator refused the result of ${ack.jobId} (attempt ${ack.attempt}): [${ack.code}] ${ack.message}`);
+  }
+
+  private minimumFor(protocolHash: string): number {
+    return this.campaigns.get(protocolHash)?.minCohortSize ?? this.config.minCohortSize;
+  }
+
+  private async onJob(job: JobEnvelope): Promise<void> {
+    if (job.siteId !== this.config.siteId) {
+      this.log(`ignored job ${job.jobId} addressed to ${job.siteId}`);
+      return;
+    }
+    if (!this.store.isApproved(job.protocolHash)) {
+      const refusal = toErrorReport(new UnapprovedProtocolError(job.protocolHash));
+      refusal.message = `Site ${this.config.siteId} has not approved protocol ${job.protocolHash}; its operator must run \`fedrad site approve ${job.protocolHash}\`.`;
+      refusal.retryable = false;
+      this.log(`refused job ${job.jobId}: protocol ${job.protocolHash} is not approved here`);
+      this.answer(job, refusal);
+      return;
+    }
+    const running = this.running.get(job.jobId);
+    if (running) {
+      this.running.set(job.jobId, job); // answer the newest attempt when done
+      return;
+    }
+    const stored = this.store.job(job.jobId);
+    if (stored && stored.resultJson && !isRetryableFailure(stored.resultJson)) {
+      this.answer(job, JSON.parse(stored.resultJson));
+      return;
+    }
+    if (stored) this.store.forgetJob(job.jobId);
+    this.store.startJob(job);
+    this.running.set(job.jobId, job);
+    let body: object;
+    try {
+      const input = this.jobInput(job);
+      const output = await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i)))(input);
+      body = output.ok ? output.result : output.report;
+    } catch (error) {
+      body = toErrorReport(error);
+    }
+    const latest = this.running.get(job.jobId) ?? job;
+    this.running.delete(job.jobId);
+    body = this.answer(latest, body);
+    this.store.finishJob(job.jobId, (body as { type?: string }).type === 'error-report' ? 'failed' : 'done', JSON.stringify(body));
+  }
+
+  private jobInput(job: JobEnvelope): JobInput {
+    const cohortName = (job.params as { cohort?: string }).cohort;
+    const cohort = this.registry.get(cohortName);
+    const minCohortSize = this.minimumFor(job.protocolHash);
+    if (cohort.patientIds.length < minCohortSize) throw new CohortTooSmallError(cohort.patientIds.length, minCohortSize, cohort.name);
+    return {
+      envelope: job,
+      siteId: this.config.siteId,
+      cohort: { name: cohort.name, features: cohort.features, outcome: cohort.outcome },
+      minCohortSize,
+      workDir: join(this.config.dataRoot, 'jobs'),
+    };
+  }
+
+  /**
+   * Wraps a result body for the given attempt, passes it through the egress gate (a blocked
+   * body is replaced by an EGRESS_BLOCKED report), signs and sends it. Returns the body that
+   * was actually sent, which is what the store keeps.
+   */
+  private answer(job: JobEnvelope, body: object): object {
+    const minimum = this.minimumFor(job.protocolHash);
+    const wrap = (result: object) => {
+      const unsigned: Record<string, unknown> = {
+        type: 'job-result',
+        jobId: job.jobId,
+        campaignId: job.campaignId,
+        siteId: this.config.siteId,
+        protocolHash: job.protocolHash,
+        kind: job.kind,
+        attempt: job.attempt,
+        nonce: job.nonce,
+        completedAt: new Date().toISOString(),
+        result,
+      };
+      if (job.round !== undefined) unsigned.round = job.round;
+      return unsigned;
+    };
+    let unsigned = wrap(body);
+    let verdict = this.gate.admit('job-result', unsigned, job.jobId, minimum);
+    if (!verdict.allowed) {
+      const blocked: ErrorReport = {
+        type: 'error-report',
+        code: 'EGRESS_BLOCKED',
+        message: `The site's egress guard blocked this job's result: ${describeViolations(verdict)}`.slice(0, 2000),
+        retryable: false,
+      };
+      body = blocked;
+      unsigned = wrap(body);
+      verdict = this.gate.admit('job-result', unsigned, job.jobId, minimum);
+      if (!verdict.allowed) return body;
+    }
+    const signed: JobResult = this.signer.sign(unsigned as unknown as JobResult);
+    const frame = JSON.stringify(signed);
+    this.outbox.set(job.nonce, frame);
+    this.channel.send(frame);
+    return body;
+  }
+}
+
+function isRetryableFailure(resultJson: string): boolean {
+  const body = JSON.parse(resultJson) as { type?: string; retryable?: boolean };
+  return body.type === 'error-report' && body.retryable === true;
+}
+
+/** `https://host:port` (or a wss URL already) → `wss://host:port/site`. */
+export function channelUrl(coordinatorUrl: string): string {
+  const url = new URL(coordinatorUrl);
+  if (url.protocol === 'https:') url.protocol = 'wss:';
+  if (url.pathname === '/' || url.pathname === '') url.pathname = '/site';
+  return url.toString();
+}

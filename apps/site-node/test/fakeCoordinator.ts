@@ -1,0 +1,109 @@
+// A stand-in for the coordinator's site port, speaking SITE_CHANNEL.md over real mTLS: it
+// records every frame a site sends and lets the test push frames down. The real coordinator
+// is exercised by the multi-process tests in test/.
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { createServer, type Server } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+
+export interface Frame {
+  type: string;
+  [key: string]: unknown;
+}
+
+export class FakeCoordinator {
+  readonly frames: Frame[] = [];
+  private server!: Server;
+  private wss!: WebSocketServer;
+  private socket?: WebSocket;
+  private waiters: Array<() => void> = [];
+  /** HTTP status to answer upgrades with instead of accepting them (e.g. 403 for a revoked site). */
+  refuseWith?: number;
+  connections = 0;
+  onHello?: (hello: Frame) => void;
+
+  constructor(private readonly tls: { certPem: string; keyPem: string; caPem: string }) {}
+
+  async listen(port = 0): Promise<number> {
+    this.server = createServer({ cert: this.tls.certPem, key: this.tls.keyPem, ca: this.tls.caPem, requestCert: true, rejectUnauthorized: false }, (req, res) => this.onRequest(req, res));
+    this.wss = new WebSocketServer({ noServer: true });
+    this.server.on('upgrade', (req, socket, head) => {
+      if (!(req.socket as import('node:tls').TLSSocket).authorized) {
+        socket.end('HTTP/1.1 401 Unauthorized\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+        return;
+      }
+      if (this.refuseWith) {
+        socket.end(`HTTP/1.1 ${this.refuseWith} Refused\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+        return;
+      }
+      this.wss.handleUpgrade(req, socket, head, (ws) => {
+        this.connections++;
+        this.socket = ws;
+        ws.on('message', (data) => {
+          const frame = JSON.parse(data.toString()) as Frame;
+          this.frames.push(frame);
+          if (frame.type === 'site-hello') this.onHello?.(frame);
+          for (const w of this.waiters.splice(0)) w();
+        });
+      });
+    });
+    await new Promise<void>((r) => this.server.listen(port, '127.0.0.1', r));
+    return (this.server.address() as AddressInfo).port;
+  }
+
+  /** Enrolment (SITE_CHANNEL.md §7): requests by site id, and the certificate once "approved". */
+  readonly enrolments = new Map<string, { request: Frame; issue?: object }>();
+
+  private onRequest(req: IncomingMessage, res: ServerResponse): void {
+    const url = new URL(req.url ?? '/', 'https://localhost');
+    const reply = (status: number, body: object) => {
+      res.writeHead(status, { 'content-type': 'application/json' });
+      res.end(JSON.stringify(body));
+    };
+    if (req.method === 'POST' && url.pathname === '/enrol') {
+      const chunks: Buffer[] = [];
+      req.on('data', (c: Buffer) => chunks.push(c));
+      req.on('end', () => {
+        const request = JSON.parse(Buffer.concat(chunks).toString()) as Frame;
+        this.enrolments.set(String(request.siteId), { request });
+        reply(202, { status: 'pending' });
+      });
+      return;
+    }
+    const match = /^\/enrol\/([^/]+)$/.exec(url.pathname);
+    if (req.method === 'GET' && match) {
+      const entry = this.enrolments.get(decodeURIComponent(match[1]));
+      if (!entry) return reply(404, { status: 'unknown' });
+      return entry.issue ? reply(200, entry.issue) : reply(202, { status: 'pending' });
+    }
+    reply(404, {});
+  }
+
+  send(doc: object): void {
+    this.socket!.send(JSON.stringify(doc));
+  }
+
+  dropConnection(): void {
+    this.socket?.close(1001, 'going away');
+  }
+
+  /** Resolves with the first recorded frame (from index `from`) that matches. */
+  async waitFor(match: (f: Frame) => boolean, from = 0, timeoutMs = 15000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const found = this.frames.slice(from).find(match);
+      if (found) return found;
+      if (Date.now() > deadline) throw new Error(`no matching frame within ${timeoutMs} ms; got ${this.frames.map((f) => f.type).join(', ')}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  }
+
+  async close(): Promise<void> {
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+    await new Promise<void>((r) => this.server.close(() => r()));
+  }
+}

@@ -1,0 +1,204 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { createPrivateKey, verify, X509Certificate } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
+import { canonicalHash, canonicalJson, validate } from '@fedrad/protocol';
+import { enrolSite } from '../src/enrolment.js';
+import { loadSiteConfig } from '../src/siteConfig.js';
+import { SiteDaemon } from '../src/siteDaemon.js';
+import { SiteStore } from '../src/siteStore.js';
+import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
+import { generateCohorts, repoRoot } from './helpers.js';
+
+let dir: string;
+let features: string[];
+let patientIds: string[];
+let siteCertPem: string;
+let caPem: string;
+let caKeyPem: string;
+let coordinator: FakeCoordinator;
+let port: number;
+const protocol = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8'));
+protocol.minCohortSize = 10;
+const protocolHash = canonicalHash(protocol);
+const otherHash = 'ee'.repeat(32);
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'site-daemon-'));
+  const summary = generateCohorts(join(dir, 'data'), 'site-a=40', 3);
+  features = summary.features;
+  patientIds = readFileSync(summary.sites[0].outcomeCsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+  const ca = createCampaignCa({ campaignId: 'sts-grade-2026', validityDays: 30 });
+  caPem = ca.certPem;
+  caKeyPem = ca.keyPem;
+  const issue = (cn: string, san?: string[]) => {
+    const { keyPem, csrPem } = createSiteKeyAndCsr(cn);
+    return { keyPem, certPem: issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem, validityDays: 30, ...(san ? { subjectAltNames: san } : {}) }) };
+  };
+  const server = issue('coordinator', ['127.0.0.1', 'localhost']);
+  const site = issue('site-a');
+  siteCertPem = site.certPem;
+  mkdirSync(join(dir, 'keys'));
+  writeFileSync(join(dir, 'keys/site.key.pem'), site.keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, 'keys/site.cert.pem'), site.certPem);
+  writeFileSync(join(dir, 'keys/ca.cert.pem'), ca.certPem);
+  coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
+  port = await coordinator.listen();
+  coordinator.onHello = () => coordinator.send({
+    type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
+    campaigns: [{ campaignId: protocol.campaignId, protocolHash, role: 'training', state: 'training', protocol }],
+  });
+  writeFileSync(join(dir, 'site.yaml'), [
+    'siteId: site-a',
+    `coordinatorUrl: https://127.0.0.1:${port}`,
+    'dataRoot: .',
+    'minCohortSize: 5',
+    'reconnect: { initialMs: 100, maxMs: 400 }',
+    'cohorts:',
+    `  - { name: training, features: ${summary.sites[0].featuresCsv}, outcome: ${summary.sites[0].outcomeCsv} }`,
+  ].join('\n'));
+});
+afterAll(async () => {
+  await coordinator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+let nonceCounter = 0;
+const job = (hash: string, attempt = 1, jobId = 'sts-grade-2026/r0/site-a') => ({
+  type: 'job', jobId, campaignId: 'sts-grade-2026', protocolHash: hash, siteId: 'site-a', kind: 'train-round', attempt, round: 0,
+  deadline: new Date(Date.now() + 60000).toISOString(), nonce: (++nonceCounter).toString(16).padStart(64, '0'),
+  params: {
+    kind: 'train-round', round: 0, strategy: 'exact-newton', model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05 }, features,
+    globalParameters: [{ name: 'coef', shape: [features.length + 1], data: new Array(features.length + 1).fill(0) }],
+  },
+});
+
+/** Checks a job-result's signature with Node's own RSA verify against the site certificate. */
+function signatureVerifies(frame: Frame): boolean {
+  const { signature, ...body } = frame as Frame & { signature: { value: string; signerFingerprint: string } };
+  const fingerprint = new X509Certificate(siteCertPem).fingerprint256.replace(/:/g, '').toLowerCase();
+  return signature.signerFingerprint === fingerprint
+    && verify('sha256', Buffer.from(canonicalJson(body), 'utf8'), siteCertPem, Buffer.from(signature.value, 'base64'));
+}
+
+describe('site daemon against a coordinator over mTLS', () => {
+  it('says hello, refuses an unapproved protocol, answers an approved job once, and keeps that answer for retries', async () => {
+    const config = loadSiteConfig(join(dir, 'site.yaml'));
+    const store = new SiteStore(config.database);
+    store.approve(protocolHash, 'test-operator');
+    store.close();
+    const daemon = new SiteDaemon(config, { log: () => {} });
+    daemon.start();
+    try {
+      const hello = await coordinator.waitFor((f) => f.type === 'site-hello');
+      expect(validate('site-hello', hello).valid).toBe(true);
+      expect(hello).toMatchObject({ siteId: 'site-a', approvedProtocols: [protocolHash] });
+      await coordinator.waitFor((f) => f.type === 'heartbeat');
+
+      const refusedJob = job(otherHash, 1, 'other/r0/site-a');
+      coordinator.send(refusedJob);
+      const refusal = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === refusedJob.nonce);
+      expect(refusal.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_NOT_APPROVED', retryable: false });
+      expect(signatureVerifies(refusal)).toBe(true);
+
+      const first = job(protocolHash);
+      coordinator.send(first);
+      const answer = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === first.nonce);
+      expect(validate('job-result', answer).valid).toBe(true);
+      expect(answer).toMatchObject({ jobId: first.jobId, attempt: 1, round: 0, siteId: 'site-a', protocolHash });
+      expect(answer.result).toMatchObject({ kind: 'train-round', sampleCount: 40, contents: 'gradient-hessian' });
+      expect(signatureVerifies(answer)).toBe(true);
+
+      // The coordinator retries (attempt 2, fresh nonce): same body, re-wrapped and re-signed.
+      const retry = job(protocolHash, 2);
+      coordinator.send(retry);
+      const again = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === retry.nonce);
+      expect(again.attempt).toBe(2);
+      expect(again.result).toEqual(answer.result);
+      expect(signatureVerifies(again)).toBe(true);
+
+      // A dropped connection is re-dialled (backoff 100–400 ms) and the site says hello again.
+      const before = coordinator.frames.length;
+      const helloCount = coordinator.connections;
+      coordinator.dropConnection();
+      await coordinator.waitFor((f) => f.type === 'site-hello', before);
+      expect(coordinator.connections).toBe(helloCount + 1);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('blocks a result carrying per-patient values, logs it locally and tells the coordinator only why', async () => {
+    const config = loadSiteConfig(join(dir, 'site.yaml'));
+    const daemon = new SiteDaemon(config, {
+      log: () => {},
+      // A job implementation gone wrong: it attaches every patient's score to its update.
+      runJob: async () => ({
+        ok: true,
+        result: {
+          kind: 'train-round', round: 0, sampleCount: 40, contents: 'parameters',
+          tensors: [{ name: 'coef', shape: [4], data: [0, 0, 0, 0] }, { name: 'scores', shape: [40], data: patientIds.map((_, i) => i / 40) }],
+        },
+      }),
+    });
+    const from = coordinator.frames.length;
+    daemon.start();
+    try {
+      await coordinator.waitFor((f) => f.type === 'site-hello', from);
+      const leaky = job(protocolHash, 1, 'sts-grade-2026/r1/site-a');
+      coordinator.send(leaky);
+      const answer = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === leaky.nonce, from);
+      expect(answer.result).toMatchObject({ type: 'error-report', code: 'EGRESS_BLOCKED' });
+      expect((answer.result as { message: string }).message).toMatch(/per-patient-array at \/result\/tensors\/1/);
+      const sent = JSON.stringify(coordinator.frames);
+      expect(sent).not.toContain(String(1 / 40));
+      for (const id of patientIds) expect(sent).not.toContain(id);
+      expect(daemon.store.blockedEgress()).toEqual([expect.objectContaining({ schema: 'job-result', jobId: leaky.jobId })]);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('stops dialling when the coordinator refuses its certificate (HTTP 403 on upgrade)', async () => {
+    const config = loadSiteConfig(join(dir, 'site.yaml'));
+    coordinator.refuseWith = 403;
+    try {
+      const reason = await new Promise<string>((resolve) => {
+        const daemon = new SiteDaemon(config, { log: () => {}, onRefused: (r) => void daemon.stop().then(() => resolve(r)) });
+        daemon.start();
+      });
+      expect(reason).toMatch(/HTTP 403/);
+    } finally {
+      coordinator.refuseWith = undefined;
+    }
+  });
+});
+
+describe('site enrolment', () => {
+  it('makes a 0600 key and a CSR with CN = site id, waits for approval, then stores the certificate', async () => {
+    const enrolDir = join(dir, 'enrol');
+    mkdirSync(join(enrolDir, 'keys'), { recursive: true });
+    writeFileSync(join(enrolDir, 'keys/ca.cert.pem'), readFileSync(join(dir, 'keys/ca.cert.pem')));
+    writeFileSync(join(enrolDir, 'site.yaml'), readFileSync(join(dir, 'site.yaml'), 'utf8').replace('siteId: site-a', 'siteId: site-new\ncampaignId: sts-grade-2026'));
+    const config = loadSiteConfig(join(enrolDir, 'site.yaml'));
+    expect(await enrolSite(config)).toEqual({ status: 'pending' });
+    const { request } = coordinator.enrolments.get('site-new')!;
+    expect(validate('enrolment-request', request).valid).toBe(true);
+    // The coordinator's operator approves: the CA signs the submitted CSR.
+    const certPem = issueCertificate({ caCertPem: caPem, caKeyPem: caKeyPem, csrPem: String(request.csrPem), validityDays: 30 });
+    const cert = new X509Certificate(certPem);
+    expect(cert.subject).toBe('CN=site-new');
+    coordinator.enrolments.get('site-new')!.issue = {
+      type: 'certificate-issue', siteId: 'site-new', campaignId: 'sts-grade-2026', certificatePem: certPem, caCertificatePem: caPem,
+      serial: cert.serialNumber.toLowerCase(), notAfter: new Date(cert.validTo).toISOString(),
+    };
+    const outcome = await enrolSite(config, { waitSeconds: 5, pollMs: 50 });
+    expect(outcome).toMatchObject({ status: 'issued', serial: cert.serialNumber.toLowerCase() });
+    expect(readFileSync(config.tls.certificate, 'utf8').trim()).toBe(certPem.trim());
+    expect(statSync(config.tls.key).mode & 0o777).toBe(0o600);
+    // The stored key is the one the certificate certifies.
+    expect(cert.checkPrivateKey(createPrivateKey(readFileSync(config.tls.key, 'utf8')))).toBe(true);
+  });
+});
