@@ -83,11 +83,20 @@ export function str(ds: DataSet, tag: string): string | undefined {
   return s === undefined || s === '' ? undefined : s;
 }
 
-/** A multi-valued decimal/integer string (DS/IS, backslash-separated) as numbers. */
+/**
+ * A multi-valued decimal/integer string (DS/IS, backslash-separated) as numbers. Decodes the
+ * element's bytes in one native call: dicom-parser's string() builds strings a character at a
+ * time, which dominated reading RTSTRUCTs (ContourData runs to megabytes).
+ */
 export function numbers(ds: DataSet, tag: string): number[] | undefined {
-  const s = ds.string(tag);
-  if (s === undefined || s === '') return undefined;
-  return s.split('\\').map((x) => Number(x.trim()));
+  const el = ds.elements[tag];
+  if (!el || !(el.length > 0)) return undefined;
+  const bytes = ds.byteArray as Uint8Array;
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset + el.dataOffset, Math.min(el.length, bytes.length - el.dataOffset))
+    .toString('latin1')
+    .replace(/[\0 ]+$/, '');
+  if (text === '') return undefined;
+  return text.split('\\').map((x) => Number(x.trim()));
 }
 
 export function num(ds: DataSet, tag: string): number | undefined {
