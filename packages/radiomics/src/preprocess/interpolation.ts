@@ -51,7 +51,9 @@ function bspline3(t: number): number {
   return 0;
 }
 
-const PAD = 4;
+// Edge padding: long enough that the cubic prefilter (pole √3 − 2, |z|¹² ≈ 1e-7) behaves as on an
+// infinitely edge-padded line, i.e. nearest-value extrapolation.
+const PAD = 12;
 
 /**
  * Resamples one axis of a volume. `positions` are the wanted coordinates along that axis in the

@@ -1,0 +1,110 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { resampleAxis, resampledAxis } from '../src/preprocess/interpolation.js';
+import { discretise } from '../src/preprocess/discretisation.js';
+import { resegment } from '../src/preprocess/resegmentation.js';
+import { spatialAutocorrelation } from '../src/morphology/spatialAutocorrelation.js';
+import { localIntensityCoefficients } from '../src/intensity/localIntensity.js';
+import { sharedIbsiDir } from './ibsiReference.js';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const fixture = JSON.parse(readFileSync(join(here, 'fixtures/preprocessing-scipy.json'), 'utf8'));
+
+describe('interpolation grid (IBSI 1 026Q, QCY4)', () => {
+  it('the IBSI worked example: 4 voxels of 3 mm to 2 mm gives 6 points, centres aligned', () => {
+    const axis = resampledAxis(4, 3, 2);
+    expect(axis.n).toBe(6);
+    // x_b,g = ½(n_a − 1 − (s_b/s_a)(n_b − 1)) and the grid is symmetric about the old centre.
+    expect(axis.start).toBeCloseTo(0.5 * (3 - (2 / 3) * 5), 12);
+    expect(axis.start + (axis.n - 1) * axis.step).toBeCloseTo(3 - axis.start, 12);
+  });
+  it('CT phantom grid sizes after interpolation equal the IBSI diagnostic values', () => {
+    const rows = readFileSync(join(sharedIbsiDir, 'ct_phantom_diagnostics.csv'), 'utf8').trim().split('\n').map((l) => l.split(','));
+    const value = (config: string, tag: string) => Number(rows.find((r) => r[0] === config && r[3] === tag)![4]);
+    for (const config of ['config_C', 'config_D', 'config_E']) {
+      const init = ['x', 'y', 'z'].map((a) => [value(config, `img_dim_${a}_init_img`), value(config, `vox_dim_${a}_init_img`)]);
+      const interp = ['x', 'y', 'z'].map((a) => value(config, `img_dim_${a}_interp_img`));
+      // The table rounds 0.9766 mm to 0.977; the size is robust to that.
+      init.forEach(([n, s], k) => expect(resampledAxis(n, s, 2).n).toBe(interp[k]));
+    }
+  });
+});
+
+describe('interpolation values against scipy.ndimage.map_coordinates (scripts/fixtures/radiomics/preprocessing_fixture.py)', () => {
+  const f = fixture.interpolation;
+  const run = (method: 'linear' | 'cubic') => {
+    let data = Float64Array.from(f.values as number[]);
+    let dims: [number, number, number] = f.dims;
+    for (const a of [0, 1, 2] as const) {
+      const axis = resampledAxis(f.dims[a], f.spacing[a], f.newSpacing[a]);
+      const positions = Float64Array.from({ length: axis.n }, (_, j) => axis.start + j * axis.step);
+      ({ data, dims } = resampleAxis(data, dims, a, positions, method));
+    }
+    expect(dims).toEqual(f.newDims);
+    return data;
+  };
+  it('trilinear, with edge padding beyond the original grid', () => {
+    const got = run('linear');
+    (f.linear as number[]).forEach((v, i) => expect(got[i]).toBeCloseTo(v, 9));
+  });
+  it('tricubic B-spline', () => {
+    const got = run('cubic');
+    (f.cubic as number[]).forEach((v, i) => expect(got[i]).toBeCloseTo(v, 5));
+  });
+});
+
+describe('discretisation (IBSI 1 K15C, Q3RU)', () => {
+  const mask = Uint8Array.of(1, 1, 1, 1, 0, 1);
+  const values = Float64Array.of(-500, -476, -475, 400, 9999, 0);
+  it('FBS bins of 25 HU from the lower re-segmentation bound: ⌊(X − X_min)/w⌋ + 1', () => {
+    const d = discretise(values, mask, { method: 'FBS', binWidth: 25 }, -500);
+    expect(Array.from(d.levels)).toEqual([1, 1, 2, 37, 0, 21]);
+    expect(d.nLevels).toBe(37);
+  });
+  it('FBN: ⌊N_g (X − min)/(max − min)⌋ + 1, and N_g at the maximum', () => {
+    const d = discretise(values, mask, { method: 'FBN', bins: 4 }, null);
+    // (X + 500)/900·4: 0 → 1, 0.1067 → 1, 0.1111 → 1, 4 → 4 (max), 2.222 → 3
+    expect(Array.from(d.levels)).toEqual([1, 1, 1, 4, 0, 3]);
+    expect(d.nLevels).toBe(4);
+  });
+  it('refuses FBS below its lower bound and non-integer levels for "none", naming the case', () => {
+    expect(() => discretise(values, mask, { method: 'FBS', binWidth: 25, lowerBound: -400 }, null, 'P1')).toThrow(/Case P1.*-400.*-500/);
+    expect(() => discretise(values, mask, { method: 'none' }, null)).toThrow(/integer grey levels/);
+  });
+});
+
+describe('re-segmentation (IBSI 1 USB3, 7ACA)', () => {
+  it('range and mean ± 3σ outlier filtering intersect', () => {
+    // 20 voxels at 0 and one at 100: μ = 100/21, σ = √(Σ(x−μ)²/21) → 100 lies above μ + 3σ.
+    const values = Float64Array.from([...new Array(20).fill(0), 100]);
+    const morph = new Uint8Array(21).fill(1);
+    const mu = 100 / 21;
+    const sd = Math.sqrt((20 * mu * mu + (100 - mu) ** 2) / 21);
+    expect(100 > mu + 3 * sd).toBe(true);
+    const r = resegment(values, morph, { outlierSigma: 3 });
+    expect(r.intensityMask.reduce((s, v) => s + v, 0)).toBe(20);
+    expect(r.upper).toBeCloseTo(mu + 3 * sd, 12);
+    const both = resegment(values, morph, { range: [-1, 50], outlierSigma: 3 });
+    expect(both.lower).toBe(-1);
+    expect(both.upper).toBe(50); // min(50, μ + 3σ ≈ 68.6)
+    expect(resegment(values, morph, { range: [-1, 200], outlierSigma: 3 }).upper).toBeCloseTo(mu + 3 * sd, 12);
+  });
+});
+
+describe('all-pairs features against direct O(N²) sums (scripts/fixtures/radiomics/preprocessing_fixture.py)', () => {
+  const f = fixture.roi;
+  const image = Float32Array.from(f.image as number[]);
+  const mask = Uint8Array.from(f.mask as number[]);
+  it("Moran's I and Geary's C by FFT equal the double sums over pairs", () => {
+    const r = spatialAutocorrelation(image, mask, f.dims, f.spacing);
+    expect(r.moranI).toBeCloseTo(f.moranI, 10);
+    expect(r.gearyC).toBeCloseTo(f.gearyC, 10);
+  });
+  it('local and global intensity peaks by prefix sums equal direct sphere means', () => {
+    const r = localIntensityCoefficients({ image, dims: f.dims, spacing: f.spacing, intensityMask: mask });
+    expect(r.localPeak).toBeCloseTo(f.localPeak, 10);
+    expect(r.globalPeak).toBeCloseTo(f.globalPeak, 10);
+  });
+});
