@@ -35,7 +35,7 @@ describe('interpolation grid (IBSI 1 026Q, QCY4)', () => {
 describe('interpolation values against scipy.ndimage.map_coordinates (scripts/fixtures/radiomics/preprocessing_fixture.py)', () => {
   const f = fixture.interpolation;
   const run = (method: 'linear' | 'cubic') => {
-    let data = Float64Array.from(f.values as number[]);
+    let data: Float64Array = Float64Array.from(f.values as number[]);
     let dims: [number, number, number] = f.dims;
     for (const a of [0, 1, 2] as const) {
       const axis = resampledAxis(f.dims[a], f.spacing[a], f.newSpacing[a]);
