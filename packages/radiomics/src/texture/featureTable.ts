@@ -1,26 +1,16 @@
-/**
- * How a texture family exposes its features: one entry per IBSI feature, holding the tag
- * stem of reference_values.csv (the aggregation suffix is added by the aggregation step),
- * the IBSI permanent code, the IBSI name and a pure function of the family's coefficients.
- * Output keys, documentation and tests all come from these tables.
- */
-export interface FeatureDef<C> {
-  /** Tag stem, e.g. `cm_joint_max`; the output key is `${tag}_${aggregation}`. */
-  readonly tag: string;
-  /** IBSI permanent identifier, e.g. `GYBY`. */
-  readonly code: string;
-  /** IBSI feature name. */
-  readonly name: string;
-  readonly compute: (c: C) => number;
-}
+import type { FeatureDefinition } from '../featureDefinition.js';
 
-/** A texture family as the shared aggregation step sees it. */
+/**
+ * A texture family as the shared aggregation step sees it. Its features use the package-wide
+ * FeatureDefinition (tag, IBSI code, IBSI name, pure function of the coefficients), with the
+ * tag stem as tag (`cm_joint_max`); the aggregation step appends the suffix (`_3D_comb`).
+ */
 export interface TextureFamily<M, C> {
   /** Shared quantities of one matrix; null when the matrix is empty (no pairs, runs, zones…). */
   coefficients(matrix: M): C | null;
   /** Sum matrices (IBSI "merging"), including their voxel counts. */
   merge(matrices: readonly M[]): M;
-  readonly features: readonly FeatureDef<C>[];
+  readonly features: readonly FeatureDefinition<C>[];
 }
 
 /** Every feature of one matrix, in table order; null for an empty matrix. */

@@ -1,4 +1,4 @@
-import type { FeatureDef } from './featureTable.js';
+import type { FeatureDefinition } from '../featureDefinition.js';
 import type { GlcmMatrix } from './glcm.js';
 
 /**
@@ -261,7 +261,7 @@ export function informationCorrelation2(c: GlcmCoefficients): number {
 }
 
 /** The 25 GLCM features of IBSI 1 §3.6, in the manual's order. */
-export const GLCM_FEATURES: readonly FeatureDef<GlcmCoefficients>[] = [
+export const GLCM_FEATURES: readonly FeatureDefinition<GlcmCoefficients>[] = [
   { tag: 'cm_joint_max', code: 'GYBY', name: 'Joint maximum', compute: jointMaximum },
   { tag: 'cm_joint_avg', code: '60VM', name: 'Joint average', compute: jointAverage },
   { tag: 'cm_joint_var', code: 'UR99', name: 'Joint variance', compute: jointVariance },

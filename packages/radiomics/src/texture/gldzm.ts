@@ -3,7 +3,8 @@ import { aggregateBySlice } from './aggregation.js';
 import { borderDistance } from './borderDistance.js';
 import { countMatrixFromPairs, mergeCountMatrices, type CountMatrix } from './countMatrix.js';
 import * as f from './countFeatures.js';
-import type { FeatureDef, TextureFamily } from './featureTable.js';
+import type { FeatureDefinition } from '../featureDefinition.js';
+import type { TextureFamily } from './featureTable.js';
 import { slicesWithRoi, type RoiGrid } from './roiGrid.js';
 import { allZones, zonesBySlice, type ZoneLabellings, type Zones } from './zones.js';
 
@@ -38,7 +39,7 @@ export function buildGldzm(grid: RoiGrid, zones: Zones, distances: Int32Array, p
 }
 
 /** The 16 GLDZM features of IBSI 1 §3.9 (formulas in countFeatures.ts). */
-export const GLDZM_FEATURES: readonly FeatureDef<f.CountCoefficients>[] = [
+export const GLDZM_FEATURES: readonly FeatureDefinition<f.CountCoefficients>[] = [
   { tag: 'dzm_sde', code: '0GBI', name: 'Small distance emphasis', compute: f.lowColumnEmphasis },
   { tag: 'dzm_lde', code: 'MB4I', name: 'Large distance emphasis', compute: f.highColumnEmphasis },
   { tag: 'dzm_lgze', code: 'S1RA', name: 'Low grey level zone emphasis', compute: f.lowLevelEmphasis },

@@ -3,7 +3,8 @@ import { aggregateDirectional, type DirectionalSource } from './aggregation.js';
 import { countMatrixFromDense, mergeCountMatrices, type CountMatrix } from './countMatrix.js';
 import * as f from './countFeatures.js';
 import { DIRECTIONS_2D, DIRECTIONS_3D, type Direction } from './directions.js';
-import type { FeatureDef, TextureFamily } from './featureTable.js';
+import type { FeatureDefinition } from '../featureDefinition.js';
+import type { TextureFamily } from './featureTable.js';
 import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
 
 /**
@@ -38,7 +39,7 @@ export function buildGlrlm(grid: RoiGrid, dir: Direction, z: number | null): Cou
 }
 
 /** The 16 GLRLM features of IBSI 1 §3.7 (formulas in countFeatures.ts). */
-export const GLRLM_FEATURES: readonly FeatureDef<f.CountCoefficients>[] = [
+export const GLRLM_FEATURES: readonly FeatureDefinition<f.CountCoefficients>[] = [
   { tag: 'rlm_sre', code: '22OV', name: 'Short runs emphasis', compute: f.lowColumnEmphasis },
   { tag: 'rlm_lre', code: 'W4KF', name: 'Long runs emphasis', compute: f.highColumnEmphasis },
   { tag: 'rlm_lgre', code: 'V3SW', name: 'Low grey level run emphasis', compute: f.lowLevelEmphasis },

@@ -2,7 +2,8 @@ import type { ZoneAggregation } from '../textureContract.js';
 import { aggregateBySlice } from './aggregation.js';
 import { countMatrixFromPairs, mergeCountMatrices, type CountMatrix } from './countMatrix.js';
 import * as f from './countFeatures.js';
-import type { FeatureDef, TextureFamily } from './featureTable.js';
+import type { FeatureDefinition } from '../featureDefinition.js';
+import type { TextureFamily } from './featureTable.js';
 import { slicesWithRoi, type RoiGrid } from './roiGrid.js';
 import { allZones, zonesBySlice, type ZoneLabellings, type Zones } from './zones.js';
 
@@ -23,7 +24,7 @@ export function buildGlszm(grid: RoiGrid, zones: Zones, picked: Int32Array, nVox
 }
 
 /** The 16 GLSZM features of IBSI 1 §3.8 (formulas in countFeatures.ts). */
-export const GLSZM_FEATURES: readonly FeatureDef<f.CountCoefficients>[] = [
+export const GLSZM_FEATURES: readonly FeatureDefinition<f.CountCoefficients>[] = [
   { tag: 'szm_sze', code: '5QRC', name: 'Small zone emphasis', compute: f.lowColumnEmphasis },
   { tag: 'szm_lze', code: '48P8', name: 'Large zone emphasis', compute: f.highColumnEmphasis },
   { tag: 'szm_lgze', code: 'XMSY', name: 'Low grey level zone emphasis', compute: f.lowLevelEmphasis },

@@ -16,7 +16,7 @@ export { GLSZM_FEATURES } from './glszm.js';
 export { GLDZM_FEATURES } from './gldzm.js';
 export { NGTDM_FEATURES } from './ngtdm.js';
 export { NGLDM_FEATURES } from './ngldm.js';
-export type { FeatureDef } from './featureTable.js';
+
 
 /**
  * Every enabled texture family (IBSI 1 §3.6–§3.11) in every enabled aggregation, keyed by the

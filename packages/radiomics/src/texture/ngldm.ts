@@ -3,7 +3,8 @@ import { aggregateBySlice } from './aggregation.js';
 import { countMatrixFromDense, mergeCountMatrices, type CountMatrix } from './countMatrix.js';
 import * as f from './countFeatures.js';
 import { chebyshevNeighbourhood } from './directions.js';
-import type { FeatureDef, TextureFamily } from './featureTable.js';
+import type { FeatureDefinition } from '../featureDefinition.js';
+import type { TextureFamily } from './featureTable.js';
 import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
 
 /**
@@ -47,7 +48,7 @@ export function buildNgldm(grid: RoiGrid, distance: number, coarseness: number, 
 }
 
 /** The 17 NGLDM features of IBSI 1 §3.11 (formulas in countFeatures.ts). */
-export const NGLDM_FEATURES: readonly FeatureDef<f.CountCoefficients>[] = [
+export const NGLDM_FEATURES: readonly FeatureDefinition<f.CountCoefficients>[] = [
   { tag: 'ngl_lde', code: 'SODN', name: 'Low dependence emphasis', compute: f.lowColumnEmphasis },
   { tag: 'ngl_hde', code: 'IMOQ', name: 'High dependence emphasis', compute: f.highColumnEmphasis },
   { tag: 'ngl_lgce', code: 'TL9H', name: 'Low grey level count emphasis', compute: f.lowLevelEmphasis },

@@ -1,7 +1,8 @@
 import type { ZoneAggregation } from '../textureContract.js';
 import { aggregateBySlice } from './aggregation.js';
 import { chebyshevNeighbourhood } from './directions.js';
-import type { FeatureDef, TextureFamily } from './featureTable.js';
+import type { FeatureDefinition } from '../featureDefinition.js';
+import type { TextureFamily } from './featureTable.js';
 import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
 
 /**
@@ -170,7 +171,7 @@ export function strength(c: NgtdmCoefficients): number {
 }
 
 /** The 5 NGTDM features of IBSI 1 §3.10. */
-export const NGTDM_FEATURES: readonly FeatureDef<NgtdmCoefficients>[] = [
+export const NGTDM_FEATURES: readonly FeatureDefinition<NgtdmCoefficients>[] = [
   { tag: 'ngt_coarseness', code: 'QCDE', name: 'Coarseness', compute: coarseness },
   { tag: 'ngt_contrast', code: '65HE', name: 'Contrast', compute: ngtdmContrast },
   { tag: 'ngt_busyness', code: 'NQ30', name: 'Busyness', compute: busyness },
