@@ -106,6 +106,9 @@ describe('readDicomSeg on a hand-built BINARY segmentation', () => {
     expect(voxels(readDicomSeg(join(DIR, 'seg.dcm'), image(), { roi: 'Tumour' }))).toEqual(truth.seg['1']);
     expect(voxels(readDicomSeg(join(DIR, 'seg.dcm'), image(), { label: 2 }))).toEqual(truth.seg['2']);
   });
+  it('FRACTIONAL: a voxel belongs to the segment from half the maximum fractional value', () => {
+    expect(voxels(readDicomSeg(join(DIR, 'seg_fractional.dcm'), image(), { roi: 'Tumour' }))).toEqual(truth.segFractional);
+  });
   it('asks for a segment when there are several and none is named', () => {
     expectImagingError(() => readDicomSeg(join(DIR, 'seg.dcm'), image()), 'UNKNOWN_ROI', /Tumour \(segment 1\)/, /Necrosis \(segment 2\)/);
   });

@@ -167,7 +167,8 @@ function assembleSeries(folder: string, uid: string, files: Array<{ path: string
     steps.forEach((step, k) => {
       if (step < tol) {
         throw new SliceSpacingError(folder, 'one slice per position along the slice normal',
-          `two slices at ${d[k].toFixed(3)} mm: ${slices[k].path} and ${slices[k + 1].path}`);
+          `two slices at ${d[k].toFixed(3)} mm: ${slices[k].path} and ${slices[k + 1].path} ` +
+            '(several echoes, phases or acquisitions in one series? export them as separate series)');
       }
     });
     steps.forEach((step, k) => {
