@@ -25,7 +25,7 @@ import { SiteStore } from './siteStore.js';
 
 export const SOFTWARE_VERSION = '0.1.0';
 export const CHANNEL_PROTOCOL_VERSION = 1;
-export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'train-round'];
+export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'train-round', 'evaluate'];
 
 /** Which schema an incoming frame's `type` names (SITE_CHANNEL.md §2). */
 const INCOMING: Record<string, SchemaName> = {

@@ -1,5 +1,6 @@
 import { JobInputError } from '../errors.js';
 import type { JobInput } from '../jobTypes.js';
+import { runEvaluate } from './evaluate.js';
 import { runExtractSummaries } from './extractSummaries.js';
 import { runTrainRound } from './trainRound.js';
 
@@ -8,9 +9,11 @@ export async function runJob(input: JobInput): Promise<Record<string, unknown>> 
   switch (input.envelope.kind) {
     case 'train-round':
       return runTrainRound(input) as unknown as Promise<Record<string, unknown>>;
+    case 'evaluate':
+      return runEvaluate(input) as unknown as Promise<Record<string, unknown>>;
     case 'extract':
       return runExtractSummaries(input) as unknown as Record<string, unknown>;
     default:
-      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round and extract).`, { field: 'kind' });
+      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate and extract).`, { field: 'kind' });
   }
 }

@@ -1,0 +1,51 @@
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadInferenceModel, predict, sha256Hex } from '@fedrad/learn';
+import type { EvaluateParams, EvaluationReport } from '@fedrad/protocol';
+import { evaluateBinary } from '@fedrad/stats';
+import { loadCohort } from '../cohortTables.js';
+import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
+import type { JobInput } from '../jobTypes.js';
+
+/**
+ * An `evaluate` job at an independent test site: check the locked model's bytes against its
+ * hash, score the site's cohort with onnxruntime (learn), and evaluate with the statistics
+ * package. Only the evaluation report leaves; the scores are written to the site's own job
+ * folder for its operator.
+ */
+export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
+  const params = input.envelope.params as EvaluateParams;
+  if (params.kind !== 'evaluate') throw new JobInputError('An evaluate job must carry evaluate parameters.', { field: 'params/kind' });
+  const bytes = new Uint8Array(Buffer.from(params.modelOnnxBase64, 'base64'));
+  const actual = sha256Hex(bytes);
+  if (actual !== params.modelHash) {
+    throw new SiteNodeError('MODEL_HASH_MISMATCH', `The model sent has SHA-256 ${actual}, not the locked model hash ${params.modelHash}; it was not evaluated.`, { field: 'params/modelOnnxBase64' });
+  }
+  const model = await loadInferenceModel(bytes, `locked model ${params.modelHash.slice(0, 12)}`);
+  try {
+    const cohort = loadCohort(input.cohort, model.featureNames);
+    if (cohort.outcome.kind !== 'binary') {
+      throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; this model predicts a binary outcome.`, { file: input.cohort.outcome, field: 'label' });
+    }
+    const scores = await predict(model, { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x }, input.cohort.features);
+    writeLocalPredictions(input, cohort.ids, scores);
+    const threshold = params.threshold ?? model.youdenThreshold;
+    return evaluateBinary(scores, cohort.outcome.label, {
+      siteId: input.siteId,
+      modelSha256: params.modelHash,
+      ...(threshold !== undefined ? { threshold, thresholdSource: params.threshold !== undefined ? 'campaign' : 'model-card' } : {}),
+      bootstrapReplicates: params.bootstrapReplicates ?? 1000,
+      ...(params.seed !== undefined ? { seed: params.seed } : {}),
+      minGroupSize: input.minCohortSize,
+    });
+  } finally {
+    await model.session.release();
+  }
+}
+
+/** id,score for the site's own records (never sent). */
+function writeLocalPredictions(input: JobInput, ids: string[], scores: Float64Array): void {
+  const dir = join(input.workDir, input.envelope.jobId.replace(/[^A-Za-z0-9._-]+/g, '_'));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'predictions.csv'), 'id,score\n' + ids.map((id, i) => `${id},${scores[i]}`).join('\n') + '\n');
+}

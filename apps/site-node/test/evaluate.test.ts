@@ -1,0 +1,65 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportInferenceModel, fitModel, originalScaleCoefficients, readFeatureTable, readOutcomeTable, sha256Hex } from '@fedrad/learn';
+import { checkEgress } from '../src/egressGuard.js';
+import { runJob } from '../src/jobs/runJob.js';
+import { envelope, generateCohorts, readCsv } from './helpers.js';
+
+let dir: string;
+let onnx: Uint8Array;
+let coef: { intercept: number; beta: number[] };
+let testCohort: { name: string; features: string; outcome: string };
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'evaluate-'));
+  const summary = generateCohorts(dir, 'site-a=120,site-test=90', 5);
+  const [train, test] = summary.sites;
+  const model = await fitModel(
+    { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.02 },
+    readFeatureTable(readFileSync(train.featuresCsv, 'utf8')),
+    readOutcomeTable(readFileSync(train.outcomeCsv, 'utf8')),
+  );
+  coef = originalScaleCoefficients(model);
+  onnx = exportInferenceModel(model);
+  testCohort = { name: 'test', features: test.featuresCsv, outcome: test.outcomeCsv };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const input = (params: Record<string, unknown>) => ({ envelope: envelope('evaluate', params), siteId: 'site-test', cohort: testCohort, minCohortSize: 5, workDir: dir });
+
+describe('evaluate job', () => {
+  it('scores the test cohort with the locked model and reports the Mann–Whitney AUC; the report may leave', async () => {
+    const modelHash = sha256Hex(onnx);
+    const report = (await runJob(input({ kind: 'evaluate', modelHash, modelOnnxBase64: Buffer.from(onnx).toString('base64'), bootstrapReplicates: 50, seed: 3 }))) as {
+      type: string; patientCount: number; modelSha256: string; discrimination: { auc: { estimate: number; lower: number; upper: number } };
+    };
+    // Reference: scores by hand from the original-scale coefficients, AUC as the Mann–Whitney
+    // probability P(score_case > score_control) + ½ P(tie).
+    const x = readCsv(testCohort.features).rows.map((r) => r.slice(1).map(Number));
+    const y = readCsv(testCohort.outcome).rows.map((r) => Number(r[1]));
+    const score = x.map((row) => 1 / (1 + Math.exp(-(coef.intercept + row.reduce((a, v, j) => a + v * coef.beta[j], 0)))));
+    let wins = 0;
+    let pairs = 0;
+    for (let i = 0; i < score.length; i++) for (let k = 0; k < score.length; k++) {
+      if (y[i] === 1 && y[k] === 0) {
+        pairs++;
+        wins += score[i] > score[k] ? 1 : score[i] === score[k] ? 0.5 : 0;
+      }
+    }
+    expect(report).toMatchObject({ type: 'evaluation-report', patientCount: 90, modelSha256: modelHash });
+    expect(report.discrimination.auc.estimate).toBeCloseTo(wins / pairs, 6);
+    expect(report.discrimination.auc.lower).toBeLessThan(report.discrimination.auc.estimate);
+    const verdict = checkEgress('job-result', {
+      type: 'job-result', jobId: 'test/eval/site-test', campaignId: 'test', siteId: 'site-test', protocolHash: 'ab'.repeat(32), kind: 'evaluate',
+      attempt: 1, nonce: 'cd'.repeat(32), completedAt: new Date().toISOString(), result: report,
+    }, { localPatientCounts: [90], minCohortSize: 5 });
+    expect(verdict).toEqual({ allowed: true, schema: 'job-result' });
+  });
+
+  it('refuses a model whose bytes do not match the locked hash', async () => {
+    await expect(runJob(input({ kind: 'evaluate', modelHash: 'ab'.repeat(32), modelOnnxBase64: Buffer.from(onnx).toString('base64') })))
+      .rejects.toMatchObject({ code: 'MODEL_HASH_MISMATCH' });
+  });
+});
