@@ -14,6 +14,8 @@ export interface Evaluation {
 
 export interface Objective {
   paramCount: number;
+  /** False when `hessian` exists but cannot be evaluated (a LocalTrainer for an MLP). */
+  hasHessian?: boolean;
   loss(theta: Float64Array): Promise<Evaluation>;
   gradient(theta: Float64Array): Promise<Evaluation>;
   hessian?(theta: Float64Array): Promise<Evaluation>;
@@ -50,6 +52,6 @@ export function sumObjectives(parts: Objective[]): Objective {
     paramCount: P,
     loss: (theta) => all((o) => o.loss(theta)),
     gradient: (theta) => all((o) => o.gradient(theta)),
-    ...(parts.every((o) => o.hessian) ? { hessian: (theta: Float64Array) => all((o) => o.hessian!(theta)) } : {}),
+    ...(parts.every((o) => o.hessian && o.hasHessian !== false) ? { hessian: (theta: Float64Array) => all((o) => o.hessian!(theta)) } : {}),
   };
 }
