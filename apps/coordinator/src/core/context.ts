@@ -21,7 +21,7 @@ export interface CampaignEvent {
 }
 
 /** Turns the locked model into ONNX bytes for evaluation jobs (the learning engine's exporter). */
-export type ModelExporter = (protocol: CampaignProtocol, parameters: Tensor[]) => Uint8Array;
+export type ModelExporter = (protocol: CampaignProtocol, parameters: Tensor[], info: { sampleCount: number; roundsRun: number; converged: boolean }) => Uint8Array;
 
 /** The campaign CA, when the coordinator issues certificates and CRLs itself. */
 export interface CaMaterial {

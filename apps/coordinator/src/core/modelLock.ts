@@ -22,7 +22,13 @@ export interface LockedModel {
  * independent test sites when an ONNX exporter is configured; otherwise the campaign completes
  * after training. Call inside a transaction.
  */
-export function lockModelAndEvaluate(ctx: CoreContext, campaign: CampaignRecord, parameters: Tensor[], roundsRun: number): JobEnvelope[] {
+export function lockModelAndEvaluate(
+  ctx: CoreContext,
+  campaign: CampaignRecord,
+  parameters: Tensor[],
+  info: { roundsRun: number; sampleCount: number; converged: boolean },
+): JobEnvelope[] {
+  const { roundsRun } = info;
   const p = campaign.protocol;
   const model: LockedModel = {
     type: 'locked-model',
@@ -34,7 +40,7 @@ export function lockModelAndEvaluate(ctx: CoreContext, campaign: CampaignRecord,
     parameters,
   };
   const modelHash = canonicalHash(model);
-  const onnx = ctx.exportModel && p.testSites.length > 0 ? ctx.exportModel(p, parameters) : undefined;
+  const onnx = ctx.exportModel && p.testSites.length > 0 ? ctx.exportModel(p, parameters, info) : undefined;
   const onnxSha256 = onnx ? sha256Hex(onnx) : null;
   const at = nowIso(ctx);
   ctx.db

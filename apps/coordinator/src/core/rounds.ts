@@ -128,7 +128,7 @@ export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): J
     appendAudit(ctx.db, { event: 'round.closed', actor: 'coordinator', campaignId: campaign.campaignId, details: { round: r, ...summary } }, now);
     ctx.emit?.({ campaignId: campaign.campaignId, type: 'round-closed', at: now, round: r, detail: summary });
     if (outcome.converged || r + 1 >= settings.rounds) {
-      return lockModelAndEvaluate(ctx, campaign, outcome.parameters, r + 1);
+      return lockModelAndEvaluate(ctx, campaign, outcome.parameters, { roundsRun: r + 1, sampleCount: outcome.sampleCount, converged: outcome.converged });
     }
     return openRound(ctx, campaign, r + 1, outcome.parameters, outcome.server);
   })();

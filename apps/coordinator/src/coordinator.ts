@@ -1,0 +1,128 @@
+import { EventEmitter } from 'node:events';
+import { existsSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { CertificateRevocation } from '@fedrad/protocol';
+import { describeCertificate, type RevocationReason } from '@fedrad/pki';
+import { ApiServer } from './api/apiServer.js';
+import type { ApiDeps } from './api/router.js';
+import { CA_FILES, loadCa, loadOrIssueServerCertificate, revokedInFolder, revokeInFolder, writeCrl } from './caFolder.js';
+import { startCampaign } from './core/campaigns.js';
+import type { CampaignEvent, CoreContext, ModelExporter } from './core/context.js';
+import { importRevocations, revokeSite } from './core/sites.js';
+import { tick } from './core/tick.js';
+import { CoordinatorError } from './errors.js';
+import { learnModelExporter } from './modelExport.js';
+import { SiteServer } from './net/siteServer.js';
+import { openStore } from './store/openStore.js';
+
+export interface CoordinatorOptions {
+  /** Folder for coordinator.sqlite (created if missing). */
+  dataDir: string;
+  /** Campaign CA folder (`fedrad ca init`): CA key and certificate, server certificate, CRL. */
+  caDir: string;
+  host?: string;
+  /** 0 picks a free port. */
+  sitePort?: number;
+  apiPort?: number;
+  apiHost?: string;
+  /** Scheduler period: deadlines, retries and quorum closes are checked this often. */
+  tickMs?: number;
+  autoApproveEnrolment?: boolean;
+  apiToken?: string;
+  /** Defaults to the learning engine's ONNX export; null turns evaluation jobs off. */
+  exportModel?: ModelExporter | null;
+  log?: (line: string) => void;
+}
+
+export interface RunningCoordinator {
+  sitePort: number;
+  apiPort: number;
+  siteUrl: string;
+  apiUrl: string;
+  core: CoreContext;
+  events: EventEmitter;
+  tickNow(): void;
+  close(): Promise<void>;
+}
+
+/**
+ * Starts a coordinator: opens (or resumes) its SQLite store, the mTLS site server and the
+ * operator API, then runs the scheduler. Everything it knows is in the store, so starting it
+ * again after a crash continues every campaign where the last commit left it.
+ */
+export async function startCoordinator(options: CoordinatorOptions): Promise<RunningCoordinator> {
+  const host = options.host ?? '127.0.0.1';
+  const log = options.log ?? (() => undefined);
+  if (!existsSync(join(options.caDir, CA_FILES.cert))) {
+    throw new CoordinatorError('CONFIG', `No campaign CA in ${options.caDir}; create one with \`fedrad ca init --ca-dir ${options.caDir} --campaign <id>\``);
+  }
+  mkdirSync(options.dataDir, { recursive: true });
+  const ca = loadCa(options.caDir);
+  const server = loadOrIssueServerCertificate(options.caDir, [...new Set([host, '127.0.0.1', 'localhost'])]);
+  const events = new EventEmitter();
+  events.setMaxListeners(1000);
+  const exportModel = options.exportModel === undefined ? await learnModelExporter() : options.exportModel ?? undefined;
+  const core: CoreContext = {
+    db: openStore(join(options.dataDir, 'coordinator.sqlite')),
+    clock: () => new Date(),
+    ca,
+    exportModel,
+    autoApproveEnrolment: options.autoApproveEnrolment,
+    emit: (e: CampaignEvent) => events.emit('event', e),
+  };
+  // Revocations made offline (`fedrad ca revoke`) count from the first handshake on.
+  importRevocations(core, revokedInFolder(options.caDir));
+  const crlPem = writeCrl(options.caDir);
+  const caCampaign = describeCertificate(ca.certPem).subjectCommonName;
+
+  const sites = new SiteServer({ core, host, port: options.sitePort ?? 0, serverCertPem: server.certPem, serverKeyPem: server.keyPem, caCertPem: ca.certPem, crlPem });
+  const deps: ApiDeps = {
+    core,
+    events,
+    apiToken: options.apiToken,
+    connectedSites: () => sites.connectedSites(),
+    startCampaign(campaignId) {
+      sites.sendJobs(startCampaign(core, campaignId));
+    },
+    revokeSite(siteId, reason) {
+      const serials = revokeSite(core, siteId, reason);
+      const revokedAt = new Date().toISOString();
+      const crl = revokeInFolder(options.caDir, serials.map((serial) => ({ serial, siteId, revokedAt, reason: reason as RevocationReason })));
+      sites.updateCrl(crl);
+      for (const serial of serials) {
+        const notice: CertificateRevocation = { type: 'certificate-revocation', campaignId: caCampaign, siteId, serial, reason, revokedAt, crlPem: crl };
+        sites.revoke(siteId, notice);
+      }
+      log(`revoked ${siteId} (${serials.join(', ') || 'no live certificate'})`);
+      return serials;
+    },
+  };
+  const api = new ApiServer(deps, options.apiHost ?? host, options.apiPort ?? 0);
+  const sitePort = await sites.listen();
+  const apiPort = await api.listen();
+
+  const step = () => {
+    try {
+      sites.sendJobs(tick(core));
+    } catch (e) {
+      log(`scheduler error: ${(e as Error).stack ?? e}`);
+    }
+  };
+  step();
+  const timer = setInterval(step, options.tickMs ?? 250);
+  return {
+    sitePort,
+    apiPort,
+    siteUrl: `wss://${host}:${sitePort}/site`,
+    apiUrl: `http://${options.apiHost ?? host}:${apiPort}/trpc`,
+    core,
+    events,
+    tickNow: step,
+    async close() {
+      clearInterval(timer);
+      await sites.close();
+      await api.close();
+      core.db.close();
+    },
+  };
+}
