@@ -38,6 +38,8 @@ export interface NiftiHeader {
   quatern: [number, number, number];
   qoffset: [number, number, number];
   srow: Affine3x4;
+  /** xyzt_units & 0x07: 1 metre, 2 mm, 3 µm, 0 unknown (treated as mm). */
+  spaceUnits: number;
   /** true for a single .nii file ("n+1"/"n+2"), false for a .hdr/.img pair ("ni1"/"ni2"). */
   singleFile: boolean;
 }
@@ -116,6 +118,7 @@ function parseNifti1(dv: DataView, le: boolean, bytes: Uint8Array, path: string)
     quatern: [f32(256), f32(260), f32(264)],
     qoffset: [f32(268), f32(272), f32(276)],
     srow: Array.from({ length: 12 }, (_, i) => f32(280 + 4 * i)) as Affine3x4,
+    spaceUnits: bytes[123] & 0x07,
     singleFile: magic === 'n+1',
   };
 }
@@ -141,6 +144,7 @@ function parseNifti2(dv: DataView, le: boolean, bytes: Uint8Array, path: string)
     quatern: [f64(352), f64(360), f64(368)],
     qoffset: [f64(376), f64(384), f64(392)],
     srow: Array.from({ length: 12 }, (_, i) => f64(400 + 8 * i)) as Affine3x4,
+    spaceUnits: dv.getInt32(500, le) & 0x07,
     singleFile: magic === 'n+2',
   };
 }
@@ -177,8 +181,22 @@ function niftiVolume(h: NiftiHeader, dataBytes: Uint8Array, dataPath: string, he
   return { data, dims, ...geometry };
 }
 
-/** voxel → RAS affine by the NIfTI precedence, then to LPS spacing/direction/origin. */
+/** Millimetres per NIfTI spatial unit (nifti1.h NIFTI_UNITS_METER / _MM / _MICRON). */
+const MM_PER_UNIT: Record<number, number> = { 1: 1000, 2: 1, 3: 0.001 };
+
+/** voxel → RAS affine by the NIfTI precedence, then to LPS spacing/direction/origin, in mm. */
 export function niftiGeometry(h: NiftiHeader, path: string): Pick<Volume, 'spacing' | 'origin' | 'direction'> {
+  const g = niftiGeometryInFileUnits(h, path);
+  const mm = MM_PER_UNIT[h.spaceUnits] ?? 1;
+  if (mm === 1) return g;
+  return {
+    spacing: g.spacing.map((s) => s * mm) as Volume['spacing'],
+    origin: g.origin.map((o) => o * mm) as Volume['origin'],
+    direction: g.direction,
+  };
+}
+
+function niftiGeometryInFileUnits(h: NiftiHeader, path: string): Pick<Volume, 'spacing' | 'origin' | 'direction'> {
   const candidates: Affine3x4[] = [];
   if (h.sformCode > 0) candidates.push(h.srow);
   if (h.qformCode > 0) candidates.push(qformAffine(h));

@@ -59,6 +59,15 @@ describe('readNifti without qform or sform', () => {
   });
 });
 
+describe('readNifti spatial units', () => {
+  it('converts micrometres (xyzt_units 3) to millimetres', () => {
+    // Written as 500 × 500 × 2000 µm voxels at RAS (1000, -2000, 3000) µm.
+    const v = readNifti(join(NIFTI, 'units_micron.nii'));
+    [0.5, 0.5, 2].forEach((s, i) => expect(v.spacing[i]).toBeCloseTo(s, 9));
+    [-1, 2, 3].forEach((o, i) => expect(v.origin[i]).toBeCloseTo(o, 9));
+  });
+});
+
 describe('readNifti refuses bad input with typed errors', () => {
   const cases: Array<[string, string, RegExp]> = [
     ['truncated_int16.nii', 'CORRUPT_FILE', /truncated_int16\.nii.*expected 472 bytes.*found 462 bytes/],
