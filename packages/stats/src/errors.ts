@@ -95,3 +95,10 @@ export class InvalidParameterError extends StatsInputError {
     super('STATS_INVALID_PARAMETER', `${parameter} is ${String(value)}; expected ${expected}`, { parameter, value: String(value) });
   }
 }
+
+/** An estimate the report must carry came out undefined (a bug or a degenerate input we missed). */
+export class UndefinedEstimateError extends StatsInputError {
+  constructor(what: string) {
+    super('STATS_UNDEFINED_ESTIMATE', `${what} is undefined for this test set (NaN); the input is degenerate in a way the checks did not catch`, { what });
+  }
+}

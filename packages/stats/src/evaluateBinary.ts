@@ -119,6 +119,9 @@ export function evaluateBinary(scores: Scores, labels: Labels, options: Evaluate
   const notes: string[] = [];
 
   const dl = delong(s, y, level);
+  if (!Number.isFinite(dl.variance)) {
+    notes.push('The DeLong variance needs at least two positive and two negative patients: the AUC is reported without a CI and with variance 0, and cannot be pooled.');
+  }
   const report: EvaluationReport = {
     type: 'evaluation-report',
     reportVersion: 1,

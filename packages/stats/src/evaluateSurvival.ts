@@ -2,7 +2,7 @@ import type { EvaluationReport } from '@fedrad/protocol';
 import { bootstrap } from './bootstrap.js';
 import { harrellC, unoC } from './concordance.js';
 import { normalCdf } from './distributions.js';
-import { InvalidParameterError } from './errors.js';
+import { InvalidParameterError, OneClassError } from './errors.js';
 import { checkLevel, toScores, type Scores } from './inputs.js';
 import { kaplanMeier } from './kaplanMeier.js';
 import { logRank } from './logRank.js';
@@ -54,6 +54,16 @@ export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean
     return out;
   };
   const point = statistic(new Int32Array(n).fill(1));
+  // A resample without any (comparable) event has no C-index: it is left out of the
+  // interval (as boot does with non-finite replicates) rather than stopping the evaluation.
+  const resampled = (counts: Int32Array) => {
+    try {
+      return statistic(counts);
+    } catch (err) {
+      if (err instanceof OneClassError) return point.map(() => NaN);
+      throw err;
+    }
+  };
   const report: EvaluationReport = {
     type: 'evaluation-report',
     reportVersion: 1,
@@ -71,13 +81,13 @@ export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean
   };
   const summary = report.survival!;
   if (replicates > 0) {
-    const draws = bootstrap(n, statistic, { replicates, seed, level, method });
+    const draws = bootstrap(n, resampled, { replicates, seed, level, method });
     report.bootstrap = { replicates, seed, stratified: false, method };
     const [h, u] = draws.intervals;
     summary.harrellC = requiredInterval(h.estimate, h.lower, h.upper, level, `bootstrap-${method}`);
-    summary.harrellCVariance = h.se * h.se;
+    if (Number.isFinite(h.se)) summary.harrellCVariance = h.se * h.se;
     summary.unoC = requiredInterval(u.estimate, u.lower, u.upper, level, `bootstrap-${method}`);
-    summary.unoCVariance = u.se * u.se;
+    if (Number.isFinite(u.se)) summary.unoCVariance = u.se * u.se;
     if (baseline) {
       const d = draws.intervals[2];
       const z = d.estimate / d.se;
@@ -85,7 +95,7 @@ export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean
         measure: 'harrellC',
         baseline: requiredInterval(point[0] - point[2], undefined, undefined, level, 'point estimate'),
         difference: requiredInterval(d.estimate, d.lower, d.upper, level, `bootstrap-${method} paired`),
-        statistic: z,
+        ...(Number.isFinite(z) ? { statistic: z } : {}),
         // Two-sided p from the bootstrap SE of the paired difference (normal approximation).
         pValue: Number.isFinite(z) ? 2 * normalCdf(-Math.abs(z)) : 1,
         method: 'bootstrap-paired',

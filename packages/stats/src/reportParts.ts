@@ -1,4 +1,5 @@
 import type { Interval } from '@fedrad/protocol';
+import { UndefinedEstimateError } from './errors.js';
 
 /**
  * Builds a protocol Interval, leaving out bounds that are not finite numbers (JSON has no
@@ -13,9 +14,11 @@ export function interval(estimate: number, lower: number | undefined, upper: num
   return out;
 }
 
-/** Same, for values that are always defined by construction. */
+/** Same, for values that are defined by construction; a NaN here is refused, never reported as a number. */
 export function requiredInterval(estimate: number, lower: number | undefined, upper: number | undefined, level: number, method: string): Interval {
-  return interval(estimate, lower, upper, level, method) ?? { estimate: 0, level, method: `${method} (undefined)` };
+  const out = interval(estimate, lower, upper, level, method);
+  if (!out) throw new UndefinedEstimateError(`${method} estimate`);
+  return out;
 }
 
 /**

@@ -119,6 +119,27 @@ describe('evaluateSurvival builds a valid report whose numbers are the R referen
   }
 });
 
+describe('evaluateSurvival with rare events', () => {
+  it('drops resamples without an event instead of failing, and keeps Harrell’s C equal to the pair-by-pair definition', () => {
+    // 30 patients, 2 events: about 1 resample in 8 has no event at all.
+    const time = Array.from({ length: 30 }, (_, i) => 1 + ((i * 7) % 30));
+    const event = time.map((_, i) => (i === 3 || i === 17 ? 1 : 0));
+    const risk = time.map((_, i) => ((i * 13) % 11) / 10);
+    let concordant = 0;
+    let comparable = 0;
+    for (let i = 0; i < 30; i++) {
+      for (let j = 0; j < 30; j++) {
+        if (!event[i] || !(time[i] < time[j] || (time[i] === time[j] && !event[j]))) continue;
+        comparable++;
+        concordant += risk[i] > risk[j] ? 1 : risk[i] === risk[j] ? 0.5 : 0;
+      }
+    }
+    const report = evaluateSurvival(time, event, risk, { bootstrapReplicates: 200, seed: 4 });
+    expectValid(report);
+    close(report.survival!.harrellC.estimate, concordant / comparable, 1e-12);
+  });
+});
+
 describe('metaAnalyzeReports pools site AUCs like metafor on the logit scale', () => {
   interface MetaCase { auc: number[]; aucVariance: number[]; estimate: number; lower: number; upper: number; tau2: number; i2: number; predictionLower: number; predictionUpper: number }
   const ref = fixture<{ meta: MetaCase[] }>('meta-bootstrap.json').meta[0];
