@@ -124,6 +124,7 @@ function assembleSeries(folder: string, uid: string, files: Array<{ path: string
   const rows = first.uint16(TAG.Rows) ?? 0;
   const cols = first.uint16(TAG.Columns) ?? 0;
   const pixelSpacing = numbers(first, TAG.PixelSpacing) ?? [1, 1];
+  const refOrientation = numbers(first, TAG.ImageOrientationPatient) ?? [];
   const slices: Slice[] = files.map(({ path, ds }) => {
     const frames = num(ds, TAG.NumberOfFrames) ?? 1;
     if (frames > 1) {
@@ -144,8 +145,8 @@ function assembleSeries(folder: string, uid: string, files: Array<{ path: string
         `a slice of ${r}×${c} pixels of ${ps.join('×')} mm in the same series`,
       );
     }
-    if (orientation.some((x, i) => Math.abs(x - slices0Orientation(files)[i]) > ORIENTATION_TOLERANCE)) {
-      throw new UnsupportedLayoutError(path, `orientation ${slices0Orientation(files).join('\\')} like ${files[0].path}`, `orientation ${orientation.join('\\')} in the same series`);
+    if (orientation.some((x, i) => Math.abs(x - refOrientation[i]) > ORIENTATION_TOLERANCE)) {
+      throw new UnsupportedLayoutError(path, `orientation ${refOrientation.join('\\')} like ${files[0].path}`, `orientation ${orientation.join('\\')} in the same series`);
     }
     return { path, ds, position: position as [number, number, number], orientation };
   });
@@ -227,10 +228,6 @@ function assembleSeries(folder: string, uid: string, files: Array<{ path: string
       files: slices.map((s) => s.path),
     },
   };
-}
-
-function slices0Orientation(files: Array<{ ds: DataSet }>): number[] {
-  return numbers(files[0].ds, TAG.ImageOrientationPatient) ?? [];
 }
 
 /** Row and column direction cosines, renormalised (DS strings carry ~6 digits). */
