@@ -22,12 +22,16 @@ export interface EvaluateBinaryOptions {
   /** Bootstrap replicates for the Brier, net-benefit and bootstrap-AUC intervals (default 2000; 0 = none). */
   bootstrapReplicates?: number;
   seed?: number;
+  /** Default BCa up to BCA_DEFAULT_MAX_PATIENTS patients, percentile above. */
   bootstrapMethod?: 'percentile' | 'bca';
   /** Smallest group a calibration bin may hold (the campaign's egress minimum, default 5). */
   minGroupSize?: number;
   /** Decision-curve threshold grid (default 0.01 … 0.99). */
   decisionThresholds?: number[];
 }
+
+/** Largest cohort for which BCa is the default bootstrap interval. */
+export const BCA_DEFAULT_MAX_PATIENTS = 5000;
 
 function isProbability(s: Float64Array): boolean {
   for (let i = 0; i < s.length; i++) if (s[i] < 0 || s[i] > 1) return false;
@@ -113,7 +117,9 @@ export function evaluateBinary(scores: Scores, labels: Labels, options: Evaluate
   const forbidden = new Set([n, cases.length, controls.length]);
   const replicates = options.bootstrapReplicates ?? 2000;
   const seed = options.seed ?? 20240601;
-  const method = options.bootstrapMethod ?? 'bca';
+  // BCa's jackknife costs n extra evaluations of an O(n) statistic: beyond a few thousand
+  // patients it dominates and BCa and percentile intervals coincide anyway.
+  const method = options.bootstrapMethod ?? (n <= BCA_DEFAULT_MAX_PATIENTS ? 'bca' : 'percentile');
   const minGroupSize = options.minGroupSize ?? 5;
   const probabilities = isProbability(s);
   const notes: string[] = [];
