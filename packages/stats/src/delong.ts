@@ -52,6 +52,39 @@ export function placements(cases: Float64Array, controls: Float64Array): Placeme
   return { auc: sum / m, v10, v01 };
 }
 
+/**
+ * Placements as multisets (order of patients lost), by two monotone pointers over the sorted
+ * classes — O(n) after the sorts. Enough for one AUC's variance; the paired test needs the
+ * per-patient order and uses `placements`.
+ */
+export function sortedPlacements(cases: Float64Array, controls: Float64Array): Placements {
+  const m = cases.length;
+  const n = controls.length;
+  const x = Float64Array.from(cases).sort();
+  const y = Float64Array.from(controls).sort();
+  const v10 = new Float64Array(m);
+  const v01 = new Float64Array(n);
+  let below = 0; // controls < x[i]
+  let atOrBelow = 0; // controls ≤ x[i]
+  let sum = 0;
+  for (let i = 0; i < m; i++) {
+    while (below < n && y[below] < x[i]) below++;
+    if (atOrBelow < below) atOrBelow = below;
+    while (atOrBelow < n && y[atOrBelow] <= x[i]) atOrBelow++;
+    v10[i] = (below + 0.5 * (atOrBelow - below)) / n;
+    sum += v10[i];
+  }
+  let casesBelow = 0; // cases < y[j]
+  let casesAtOrBelow = 0; // cases ≤ y[j]
+  for (let j = 0; j < n; j++) {
+    while (casesBelow < m && x[casesBelow] < y[j]) casesBelow++;
+    if (casesAtOrBelow < casesBelow) casesAtOrBelow = casesBelow;
+    while (casesAtOrBelow < m && x[casesAtOrBelow] <= y[j]) casesAtOrBelow++;
+    v01[j] = (m - casesAtOrBelow + 0.5 * (casesAtOrBelow - casesBelow)) / m;
+  }
+  return { auc: sum / m, v10, v01 };
+}
+
 function centredCovariance(a: Float64Array, ma: number, b: Float64Array, mb: number): number {
   let s = 0;
   for (let i = 0; i < a.length; i++) s += (a[i] - ma) * (b[i] - mb);
@@ -69,7 +102,7 @@ function delongVariance(p: Placements): number {
 export function auc(scores: Scores, labels: Labels): number {
   const s = toScores(scores);
   const { cases, controls } = splitByClass(s, toLabels(labels, s.length));
-  return placements(cases, controls).auc;
+  return sortedPlacements(cases, controls).auc;
 }
 
 export interface AucWithCi {
@@ -91,7 +124,7 @@ export function delong(scores: Scores, labels: Labels, level = 0.95): AucWithCi 
   checkLevel(level);
   const s = toScores(scores);
   const { cases, controls } = splitByClass(s, toLabels(labels, s.length));
-  const p = placements(cases, controls);
+  const p = sortedPlacements(cases, controls);
   const variance = delongVariance(p);
   const se = Math.sqrt(variance);
   const z = zCritical(level);
