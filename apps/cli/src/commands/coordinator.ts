@@ -1,0 +1,123 @@
+import { readFileSync } from 'node:fs';
+import type { Command } from 'commander';
+import { parse as parseYaml } from 'yaml';
+import { createCoordinatorClient, startCoordinator } from '@fedrad/coordinator';
+import { CliUsageError } from '../errors.js';
+
+const DEFAULT_API = 'http://127.0.0.1:8788/trpc';
+
+/** Thrown (exit 5) when a waited-for campaign ends failed or the wait times out. */
+class CampaignWaitError extends Error {
+  readonly exitCode = 5;
+  constructor(readonly code: 'CAMPAIGN_FAILED' | 'CAMPAIGN_WAIT_TIMEOUT', message: string) {
+    super(message);
+  }
+}
+
+const apiOption = (cmd: Command) =>
+  cmd
+    .option('--api <url>', 'operator API of the coordinator', process.env.FEDRAD_COORDINATOR_API ?? DEFAULT_API)
+    .option('--token <token>', 'operator API token', process.env.FEDRAD_COORDINATOR_TOKEN);
+
+const print = (value: unknown): void => void process.stdout.write(JSON.stringify(value, null, 2) + "\n");
+
+function readDocument(file: string): unknown {
+  const text = readFileSync(file, 'utf8');
+  return file.endsWith('.yaml') || file.endsWith('.yml') ? parseYaml(text) : JSON.parse(text);
+}
+
+/**
+ * `fedrad coordinator …`: run the coordinator, and drive campaigns through its operator API.
+ * `start` prints one JSON line `{"event":"listening",…}` once both servers accept connections.
+ */
+export function register(program: Command): void {
+  const coord = program.command('coordinator').description('Coordinator: run it, create and start campaigns, revoke sites');
+
+  coord
+    .command('start')
+    .description('Run the coordinator (site channel with mTLS + operator API) until interrupted')
+    .requiredOption('--data <dir>', 'data folder (coordinator.sqlite); restarting on the same folder resumes every campaign')
+    .requiredOption('--ca-dir <dir>', 'campaign CA folder (`fedrad ca init`)')
+    .option('--host <host>', 'address the site channel listens on', '127.0.0.1')
+    .option('--site-port <port>', 'site channel port (0 = any free port)', (v) => Number(v), 8787)
+    .option('--api-host <host>', 'address the operator API listens on', '127.0.0.1')
+    .option('--api-port <port>', 'operator API port (0 = any free port)', (v) => Number(v), 8788)
+    .option('--api-token <token>', 'require this bearer token on the operator API', process.env.FEDRAD_COORDINATOR_TOKEN)
+    .option('--auto-approve', 'approve every enrolment request at once (demo and tests only)')
+    .option('--tick-ms <ms>', 'scheduler period', (v) => Number(v), 250)
+    .option('--no-evaluation', 'lock the model without sending evaluation jobs to test sites')
+    .action(async (o: { data: string; caDir: string; host: string; sitePort: number; apiHost: string; apiPort: number; apiToken?: string; autoApprove?: boolean; tickMs: number; evaluation: boolean }) => {
+      const running = await startCoordinator({
+        dataDir: o.data,
+        caDir: o.caDir,
+        host: o.host,
+        sitePort: o.sitePort,
+        apiHost: o.apiHost,
+        apiPort: o.apiPort,
+        apiToken: o.apiToken,
+        autoApproveEnrolment: o.autoApprove,
+        tickMs: o.tickMs,
+        ...(o.evaluation ? {} : { exportModel: null }),
+        log: (line) => process.stderr.write(`coordinator: ${line}\n`),
+      });
+      process.stdout.write(JSON.stringify({ event: 'listening', sitePort: running.sitePort, apiPort: running.apiPort, siteUrl: running.siteUrl, apiUrl: running.apiUrl, pid: process.pid }) + '\n');
+      const stop = () => void running.close().then(() => process.exit(0));
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+    });
+
+  const campaign = coord.command('campaign').description('Create, start and follow campaigns');
+  apiOption(campaign.command('create').description('Lock a campaign protocol (JSON or YAML); prints its hash').requiredOption('--protocol <file>', 'campaign protocol')).action(
+    async (o: { protocol: string; api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.create(readDocument(o.protocol))),
+  );
+  apiOption(campaign.command('start').description('Start training (round 0)').requiredOption('--campaign <id>', 'campaign id')).action(async (o: { campaign: string; api: string; token?: string }) => {
+    const s = await createCoordinatorClient(o.api, o.token).campaigns.start({ campaignId: o.campaign });
+    process.stdout.write(`campaign ${s.campaignId} is ${s.state} (round ${s.currentRound})\n`);
+  });
+  apiOption(campaign.command('status').description('Campaign state, rounds, jobs, model and evaluations (JSON)').requiredOption('--campaign <id>', 'campaign id')).action(
+    async (o: { campaign: string; api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.status({ campaignId: o.campaign })),
+  );
+  apiOption(campaign.command('list').description('All campaigns')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.list()));
+  apiOption(
+    campaign
+      .command('wait')
+      .description('Wait until the campaign completes (prints its status; exit 5 if it failed or the wait timed out)')
+      .requiredOption('--campaign <id>', 'campaign id')
+      .option('--timeout <seconds>', 'give up after', (v) => Number(v), 600),
+  ).action(async (o: { campaign: string; timeout: number; api: string; token?: string }) => {
+    const client = createCoordinatorClient(o.api, o.token);
+    const until = Date.now() + o.timeout * 1000;
+    for (;;) {
+      const s = await client.campaigns.status({ campaignId: o.campaign });
+      if (s.state === 'completed') return print(s);
+      if (s.state === 'failed') throw new CampaignWaitError('CAMPAIGN_FAILED', `Campaign ${o.campaign} failed: ${s.failure?.code} ${s.failure?.message}`);
+      if (Date.now() > until) throw new CampaignWaitError('CAMPAIGN_WAIT_TIMEOUT', `Campaign ${o.campaign} is still ${s.state} (round ${s.currentRound}) after ${o.timeout} s`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+  });
+
+  apiOption(
+    coord
+      .command('revoke')
+      .description("Revoke a site's certificates now: CRL updated, live connection closed, later connections refused")
+      .requiredOption('--site <id>', 'site id')
+      .option('--reason <reason>', 'unspecified | keyCompromise | affiliationChanged | superseded | cessationOfOperation', 'unspecified'),
+  ).action(async (o: { site: string; reason: string; api: string; token?: string }) => {
+    const { revokedSerials } = await createCoordinatorClient(o.api, o.token).sites.revoke({ siteId: o.site, reason: o.reason as 'unspecified' });
+    process.stdout.write(`revoked ${o.site}: ${revokedSerials.join(', ') || 'no live certificate'}\n`);
+  });
+  apiOption(coord.command('sites').description('Known sites, certificates, approvals, connection')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).sites.list()));
+
+  const enrol = coord.command('enrolments').description('Pending and decided enrolment requests');
+  apiOption(enrol.command('list')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).enrolments.list()));
+  for (const verb of ['approve', 'reject'] as const) {
+    apiOption(enrol.command(verb).requiredOption('--site <id>', 'site id').requiredOption('--campaign <id>', 'campaign id')).action(
+      async (o: { site: string; campaign: string; api: string; token?: string }) => {
+        if (!o.site || !o.campaign) throw new CliUsageError('--site and --campaign are required');
+        const client = createCoordinatorClient(o.api, o.token);
+        const out = verb === 'approve' ? await client.enrolments.approve({ siteId: o.site, campaignId: o.campaign }) : await client.enrolments.reject({ siteId: o.site, campaignId: o.campaign });
+        process.stdout.write(`${o.site} for ${o.campaign}: ${out.status}\n`);
+      },
+    );
+  }
+}
