@@ -194,9 +194,12 @@ function assembleSeries(folder: string, uid: string, files: Array<{ path: string
   }
 
   const sliceVoxels = rows * cols;
+  // Decoding slice 0 first checks that its pixel data really hold rows × cols values, so a corrupt
+  // Rows/Columns is a CorruptFileError rather than a giant allocation.
+  const firstFrame = decodeFrame(slices[0].ds, slices[0].path);
   const data = new Float32Array(sliceVoxels * n);
   slices.forEach((s, k) => {
-    const frame = decodeFrame(s.ds, s.path);
+    const frame = k === 0 ? firstFrame : decodeFrame(s.ds, s.path);
     const { slope, intercept } = rescaleOf(s.ds);
     const off = k * sliceVoxels;
     if (slope === 1 && intercept === 0) data.set(frame, off);
