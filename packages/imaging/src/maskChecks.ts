@@ -1,4 +1,4 @@
-import { EmptyMaskError, NanVoxelsError } from './errors.js';
+import { EmptyMaskError, NanVoxelsError, UnknownRoiError, UnsupportedDatatypeError } from './errors.js';
 import type { ImageVolume, MaskVolume } from './volume.js';
 
 export function maskVoxelCount(mask: MaskVolume): number {
@@ -20,22 +20,37 @@ export function assertFiniteInMask(image: ImageVolume, mask: MaskVolume, imagePa
   if (bad) throw new NanVoxelsError(imagePath, bad, 'inside the mask');
 }
 
-/** Binary mask from a label image: the voxels equal to `label`, or all non-zero voxels. */
+/**
+ * Binary mask from a label image: the voxels equal to `label`; without a label, the non-zero
+ * voxels of a file that holds a single label value. Several labels without a choice, or
+ * non-integer values (a probability map, an interpolated mask), are refused rather than guessed.
+ */
 export function labelToMask(labels: ImageVolume, path: string, label?: number): MaskVolume {
   const data = new Uint8Array(labels.data.length);
   const seen = new Set<number>();
+  let fractional: number | undefined;
   let n = 0;
   for (let i = 0; i < data.length; i++) {
     const v = labels.data[i];
-    if (v !== 0 && !Number.isNaN(v) && seen.size <= 32) seen.add(v);
-    if (label === undefined ? v !== 0 && !Number.isNaN(v) : v === label) {
+    if (v === 0 || Number.isNaN(v)) continue;
+    if (seen.size <= 32) seen.add(v);
+    if (fractional === undefined && !Number.isInteger(v)) fractional = v;
+    if (label === undefined || v === label) {
       data[i] = 1;
       n++;
     }
   }
+  const present = [...seen].sort((a, b) => a - b);
+  const list = present.slice(0, 32).join(', ') + (seen.size > 32 ? ', …' : '');
+  if (label === undefined && fractional !== undefined) {
+    throw new UnsupportedDatatypeError(path, `mask values that are not whole numbers (e.g. ${fractional})`,
+      'integer label values (binarise probability or interpolated masks first)');
+  }
+  if (label === undefined && seen.size > 1) {
+    throw new UnknownRoiError(path, 'one label (the mask holds several: choose one with a label value)', present.slice(0, 32).map((v) => `label ${v}`));
+  }
   if (n === 0) {
-    const present = [...seen].sort((a, b) => a - b);
-    const found = present.length ? `no voxel with label ${label}; labels present: ${present.slice(0, 32).join(', ')}${seen.size > 32 ? ', …' : ''}` : '0 non-zero voxels';
+    const found = present.length ? `no voxel with label ${label}; labels present: ${list}` : '0 non-zero voxels';
     throw new EmptyMaskError(path, label === undefined ? 'non-zero mask voxels' : `voxels with label ${label}`, found);
   }
   return { data, dims: [...labels.dims], spacing: [...labels.spacing], origin: [...labels.origin], direction: [...labels.direction] };

@@ -35,13 +35,19 @@ describe('readMask on label images', () => {
     expectImagingError(() => mask('labels_empty.nii.gz'), 'EMPTY_MASK', /labels_empty\.nii\.gz/, /0 non-zero voxels/);
   });
   it('a mask on the image lattice but beyond its extent has no voxel inside the image', () => {
-    expectImagingError(() => mask('labels_beyond.nii.gz'), 'MASK_OUTSIDE_IMAGE', /labels_beyond/, /image\.nii\.gz/, /26 mask voxel/);
+    expectImagingError(() => mask('labels_beyond.nii.gz', { label: 1 }), 'MASK_OUTSIDE_IMAGE', /labels_beyond/, /image\.nii\.gz/, /18 mask voxel/);
   });
   it('a mask half a voxel off the grid is a grid mismatch that states both geometries', () => {
-    const e = expectImagingError(() => mask('labels_half_voxel.nii.gz'), 'GRID_MISMATCH',
+    const e = expectImagingError(() => mask('labels_half_voxel.nii.gz', { label: 1 }), 'GRID_MISMATCH',
       /labels_half_voxel\.nii\.gz is not on the grid of image .*image\.nii\.gz/, /\(different origin\)/,
       /Image: dims \[8, 7, 6\], spacing \[1\.2, 1\.2, 3\] mm, origin \[30, -15, 40\]/, /Mask: dims \[8, 7, 6\].*origin \[29\.4268, -15\.1773, 40\]/);
     expect(e.path).toBe(join(DIR, 'labels_half_voxel.nii.gz'));
+  });
+  it('several labels and no choice is refused, listing the labels', () => {
+    expectImagingError(() => mask('labels.nii.gz'), 'UNKNOWN_ROI', /choose one with a label value/, /"label 1", "label 2"/);
+  });
+  it('a mask with non-integer values is not taken for a label image', () => {
+    expectImagingError(() => mask('probability.nii.gz'), 'UNSUPPORTED_DATATYPE', /not whole numbers \(e\.g\. 0\.75\)/);
   });
   it('a plain label image has no ROI names', () => {
     expectImagingError(() => mask('labels.nii.gz', { roi: 'GTV' }), 'UNKNOWN_ROI', /use a label/);
