@@ -28,13 +28,13 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
   const [sx, sy, sz] = spacing;
   const r = PEAK_SPHERE_RADIUS_MM;
   // Sphere rows: for each (dy, dz) the half-width in x of the voxel centres within r.
-  const rows: Array<[number, number, number]> = [];
+  const rowList: Array<[number, number, number]> = [];
   const ry = Math.floor(r / sy + 1e-9), rz = Math.floor(r / sz + 1e-9);
   for (let dz = -rz; dz <= rz; dz++) {
     for (let dy = -ry; dy <= ry; dy++) {
       const rest = r * r - (dy * sy) ** 2 - (dz * sz) ** 2;
       if (rest < -1e-9) continue;
-      rows.push([dy, dz, Math.floor(Math.sqrt(Math.max(0, rest)) / sx + 1e-9)]);
+      rowList.push([dy, dz, Math.floor(Math.sqrt(Math.max(0, rest)) / sx + 1e-9)]);
     }
   }
   // ROI bounding box, widened by the sphere, clipped to the image.
@@ -63,22 +63,37 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
     const src = nx * (y + ny * z);
     for (let x = bx0; x <= bx1; x++) { s += image[src + x]; prefix[base + x - bx0 + 1] = s; }
   }
+  const nRows = rowList.length;
+  const rowDy = Int32Array.from(rowList, (r) => r[0]);
+  const rowDz = Int32Array.from(rowList, (r) => r[1]);
+  const rowHw = Int32Array.from(rowList, (r) => r[2]);
+  // Offset of each row's prefix line relative to the centre voxel's line.
+  const rowOffset = Int32Array.from(rowList, (r) => bw * (r[0] + bh * r[1]));
   let localPeak = -Infinity, globalPeak = -Infinity;
-  for (let z = z0; z <= z1; z++) for (let y = y0; y <= y1; y++) for (let x = x0; x <= x1; x++) {
-    const i = x + nx * (y + ny * z);
-    if (!intensityMask[i]) continue;
-    let sum = 0, count = 0;
-    for (const [dy, dz, hw] of rows) {
-      const yy = y + dy, zz = z + dz;
-      if (yy < 0 || yy >= ny || zz < 0 || zz >= nz) continue;
-      const xa = Math.max(0, x - hw), xb = Math.min(nx - 1, x + hw);
-      const base = bw * (yy - by0 + bh * (zz - bz0));
-      sum += prefix[base + xb - bx0 + 1] - prefix[base + xa - bx0];
-      count += xb - xa + 1;
+  for (let z = z0; z <= z1; z++) for (let y = y0; y <= y1; y++) {
+    // The whole sphere stays inside the image in y and z for most lines: skip the checks there.
+    const inside = y - ry >= 0 && y + ry < ny && z - rz >= 0 && z + rz < nz;
+    const lineBase = bw * (y - by0 + bh * (z - bz0)) - bx0 + 1;
+    for (let x = x0; x <= x1; x++) {
+      const i = x + nx * (y + ny * z);
+      if (!intensityMask[i]) continue;
+      let sum = 0, count = 0;
+      for (let r = 0; r < nRows; r++) {
+        if (!inside) {
+          const yy = y + rowDy[r], zz = z + rowDz[r];
+          if (yy < 0 || yy >= ny || zz < 0 || zz >= nz) continue;
+        }
+        const hw = rowHw[r];
+        const xa = x - hw < 0 ? 0 : x - hw;
+        const xb = x + hw >= nx ? nx - 1 : x + hw;
+        const base = lineBase + rowOffset[r];
+        sum += prefix[base + xb] - prefix[base + xa - 1];
+        count += xb - xa + 1;
+      }
+      const m = sum / count;
+      if (m > globalPeak) globalPeak = m;
+      if (image[i] === maxValue && m > localPeak) localPeak = m;
     }
-    const m = sum / count;
-    if (m > globalPeak) globalPeak = m;
-    if (image[i] === maxValue && m > localPeak) localPeak = m;
   }
   return { localPeak, globalPeak };
 }

@@ -136,21 +136,42 @@ export function fft(re: Float64Array, im: Float64Array): void {
   }
 }
 
-/** In-place 3D forward FFT of a complex grid (x fastest), dims [lx, ly, lz]. */
-export function fft3d(re: Float64Array, im: Float64Array, dims: readonly [number, number, number]): void {
+/**
+ * In-place 3D forward FFT of a complex grid (x fastest), dims [lx, ly, lz]. When the input is
+ * zero outside the corner box `support` (as a zero-padded signal is), lines that are all zero
+ * stay zero and are skipped: the x pass runs over support rows only, the y pass over support slices.
+ */
+export function fft3d(re: Float64Array, im: Float64Array, dims: readonly [number, number, number], support: readonly [number, number, number] = dims): void {
   const [lx, ly, lz] = dims;
-  const axis = (len: number, stride: number, starts: Iterable<number>): void => {
-    const wr = new Float64Array(len), wi = new Float64Array(len);
-    for (const start of starts) {
-      for (let i = 0, p = start; i < len; i++, p += stride) { wr[i] = re[p]; wi[i] = im[p]; }
+  const [, sy, sz] = support;
+  const lxy = lx * ly;
+  let wr = new Float64Array(lx), wi = new Float64Array(lx);
+  for (let z = 0; z < sz; z++) {
+    for (let y = 0; y < sy; y++) {
+      const start = lx * (y + ly * z);
+      wr.set(re.subarray(start, start + lx));
+      wi.set(im.subarray(start, start + lx));
       fft(wr, wi);
-      for (let i = 0, p = start; i < len; i++, p += stride) { re[p] = wr[i]; im[p] = wi[i]; }
+      re.set(wr, start);
+      im.set(wi, start);
     }
-  };
-  function* rows(): Generator<number> { for (let z = 0; z < lz; z++) for (let y = 0; y < ly; y++) yield lx * (y + ly * z); }
-  function* cols(): Generator<number> { for (let z = 0; z < lz; z++) for (let x = 0; x < lx; x++) yield x + lx * ly * z; }
-  function* pillars(): Generator<number> { for (let y = 0; y < ly; y++) for (let x = 0; x < lx; x++) yield x + lx * y; }
-  axis(lx, 1, rows());
-  axis(ly, lx, cols());
-  axis(lz, lx * ly, pillars());
+  }
+  wr = new Float64Array(ly); wi = new Float64Array(ly);
+  for (let z = 0; z < sz; z++) {
+    for (let x = 0; x < lx; x++) {
+      const start = x + lxy * z;
+      for (let i = 0, p = start; i < ly; i++, p += lx) { wr[i] = re[p]; wi[i] = im[p]; }
+      fft(wr, wi);
+      for (let i = 0, p = start; i < ly; i++, p += lx) { re[p] = wr[i]; im[p] = wi[i]; }
+    }
+  }
+  wr = new Float64Array(lz); wi = new Float64Array(lz);
+  for (let y = 0; y < ly; y++) {
+    for (let x = 0; x < lx; x++) {
+      const start = x + lx * y;
+      for (let i = 0, p = start; i < lz; i++, p += lxy) { wr[i] = re[p]; wi[i] = im[p]; }
+      fft(wr, wi);
+      for (let i = 0, p = start; i < lz; i++, p += lxy) { re[p] = wr[i]; im[p] = wi[i]; }
+    }
+  }
 }

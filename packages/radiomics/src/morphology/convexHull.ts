@@ -1,4 +1,4 @@
-import quickhull from 'quickhull3d';
+import quickhull from 'quickhull3d/dist/quickhull3d.js';
 
 /** Convex hull of the mesh vertices (IBSI 1, R3ER/7T7F/L0JK). */
 export interface ConvexHull {
@@ -6,8 +6,10 @@ export interface ConvexHull {
   area: number;
   /** Hull vertex coordinates, flat [x0, y0, z0, …] in mm. */
   vertices: Float64Array;
-  /** Unit outward normals of the hull faces, flat. */
+  /** Unit outward normals of the hull's (coplanar-merged) polygon faces, flat. */
   normals: Float64Array;
+  /** Area of each polygon face, same order as the normals. */
+  faceAreas: Float64Array;
 }
 
 /** Builds the hull with quickhull3d; volume by tetrahedra from an interior point, area by triangles. */
@@ -15,32 +17,39 @@ export function convexHull(points: Float64Array): ConvexHull {
   const n = points.length / 3;
   const pts: Array<[number, number, number]> = new Array(n);
   for (let i = 0; i < n; i++) pts[i] = [points[3 * i], points[3 * i + 1], points[3 * i + 2]];
-  if (n < 4) return { volume: 0, area: 0, vertices: points.slice(), normals: new Float64Array(0) };
-  const faces = quickhull(pts);
+  if (n < 4) return { volume: 0, area: 0, vertices: points.slice(), normals: new Float64Array(0), faceAreas: new Float64Array(0) };
+  // Polygon faces (coplanar triangles merged): one normal per hull plane.
+  const faces = quickhull(pts, { skipTriangulation: true });
   let cx = 0, cy = 0, cz = 0;
   for (const p of pts) { cx += p[0]; cy += p[1]; cz += p[2]; }
   cx /= n; cy /= n; cz /= n;
   let volume6 = 0, area2 = 0;
   const used = new Set<number>();
   const normals: number[] = [];
+  const faceAreas: number[] = [];
   for (const face of faces) {
     for (const v of face) used.add(v);
     const a = pts[face[0]];
+    let fx = 0, fy = 0, fz = 0;
     for (let k = 1; k + 1 < face.length; k++) {
       const b = pts[face[k]], c = pts[face[k + 1]];
       const ux = b[0] - a[0], uy = b[1] - a[1], uz = b[2] - a[2];
       const vx = c[0] - a[0], vy = c[1] - a[1], vz = c[2] - a[2];
       const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
-      const len = Math.sqrt(nx * nx + ny * ny + nz * nz);
-      area2 += len;
+      fx += nx; fy += ny; fz += nz;
+      area2 += Math.sqrt(nx * nx + ny * ny + nz * nz);
       volume6 += Math.abs(nx * (a[0] - cx) + ny * (a[1] - cy) + nz * (a[2] - cz));
-      if (len > 0) normals.push(nx / len, ny / len, nz / len);
+    }
+    const len = Math.sqrt(fx * fx + fy * fy + fz * fz);
+    if (len > 0) {
+      normals.push(fx / len, fy / len, fz / len);
+      faceAreas.push(len / 2);
     }
   }
   const vertices = new Float64Array(used.size * 3);
   let j = 0;
   for (const v of used) { vertices[j++] = pts[v][0]; vertices[j++] = pts[v][1]; vertices[j++] = pts[v][2]; }
-  return { volume: volume6 / 6, area: area2 / 2, vertices, normals: Float64Array.from(normals) };
+  return { volume: volume6 / 6, area: area2 / 2, vertices, normals: Float64Array.from(normals), faceAreas: Float64Array.from(faceAreas) };
 }
 
 /** Largest distance between two points (IBSI L0JK: attained by two hull vertices). */

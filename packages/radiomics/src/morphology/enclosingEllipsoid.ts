@@ -10,25 +10,37 @@ export function minimumVolumeEnclosingEllipsoid(vertices: Float64Array, toleranc
   const d = 3;
   const u = new Float64Array(n).fill(1 / n);
   const q = (i: number, r: number): number => (r < 3 ? vertices[3 * i + r] : 1);
+  // X = Σ u_i q_i q_iᵀ with q_i = (p_i, 1); M_i = q_iᵀ X⁻¹ q_i.
+  const X = new Float64Array(16);
+  for (let i = 0; i < n; i++) for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) X[4 * r + c] += u[i] * q(i, r) * q(i, c);
+  const Xi = invert(X, 4);
+  const M = new Float64Array(n);
+  for (let i = 0; i < n; i++) {
+    let m = 0;
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) m += q(i, r) * Xi[4 * r + c] * q(i, c);
+    M[i] = m;
+  }
+  const v = new Float64Array(4);
   for (let iter = 0; iter < maxIterations; iter++) {
-    const X = new Float64Array(16);
-    for (let i = 0; i < n; i++) {
-      for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) X[4 * r + c] += u[i] * q(i, r) * q(i, c);
-    }
-    const Xi = invert(X, 4);
-    let jBest = 0, mBest = -Infinity;
-    for (let i = 0; i < n; i++) {
-      let m = 0;
-      for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) m += q(i, r) * Xi[4 * r + c] * q(i, c);
-      if (m > mBest) { mBest = m; jBest = i; }
-    }
-    const step = (mBest - d - 1) / ((d + 1) * (mBest - 1));
+    let j = 0;
+    for (let i = 1; i < n; i++) if (M[i] > M[j]) j = i;
+    const mj = M[j];
+    const step = (mj - d - 1) / ((d + 1) * (mj - 1));
     let change = 0;
     for (let i = 0; i < n; i++) {
-      const next = (1 - step) * u[i] + (i === jBest ? step : 0);
+      const next = (1 - step) * u[i] + (i === j ? step : 0);
       change += (next - u[i]) ** 2;
       u[i] = next;
     }
+    // X ← (1−β)X + β q_j q_jᵀ, so (Sherman–Morrison)
+    // M_i ← [M_i − β (q_iᵀ X⁻¹ q_j)² / ((1−β) + β M_j)] / (1−β).
+    for (let r = 0; r < 4; r++) v[r] = Xi[4 * r] * q(j, 0) + Xi[4 * r + 1] * q(j, 1) + Xi[4 * r + 2] * q(j, 2) + Xi[4 * r + 3];
+    const denom = 1 - step + step * mj;
+    for (let i = 0; i < n; i++) {
+      const t = vertices[3 * i] * v[0] + vertices[3 * i + 1] * v[1] + vertices[3 * i + 2] * v[2] + v[3];
+      M[i] = (M[i] - (step * t * t) / denom) / (1 - step);
+    }
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) Xi[4 * r + c] = (Xi[4 * r + c] - (step * v[r] * v[c]) / denom) / (1 - step);
     if (Math.sqrt(change) < tolerance) break;
   }
   const c = [0, 0, 0];

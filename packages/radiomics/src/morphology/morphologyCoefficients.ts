@@ -95,7 +95,7 @@ export function morphologyCoefficients(input: MorphologyInput): MorphologyCoeffi
   const ax = (xmax - xmin + 1) * sx, ay = (ymax - ymin + 1) * sy, az = (zmax - zmin + 1) * sz;
 
   const hull = convexHull(hullCandidateVertices(morph, dims, spacing));
-  const ombb = orientedMinimumBoundingBox(hull.vertices, hull.normals);
+  const ombb = orientedMinimumBoundingBox(hull.vertices, hull.normals, hull.faceAreas);
   const auto = spatialAutocorrelation(intensities, intensityMask, dims, spacing);
 
   return {

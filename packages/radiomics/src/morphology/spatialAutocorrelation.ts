@@ -63,7 +63,7 @@ export function spatialAutocorrelation(
       }
     }
   }
-  fft3d(r1, i1, [lx, ly, lz]);
+  fft3d(r1, i1, [lx, ly, lz], [nx, ny, nz]);
   fft3d(r2, i2, [lx, ly, lz]);
 
   // Unpack the two real spectra of each grid: F(ω) = (Z(ω) + conj Z(−ω))/2, G(ω) = (Z(ω) − conj Z(−ω))/(2i).

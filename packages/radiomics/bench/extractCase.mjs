@@ -1,0 +1,27 @@
+// One measured extraction in a fresh process (so peak RSS is this case's): reads the NIfTI image
+// and mask, runs the pipeline, prints timings and peak memory as JSON on stdout.
+//   node bench/extractCase.mjs IMAGE MASK FAMILIES(comma list|all) RUNS
+import { performance } from 'node:perf_hooks';
+import { readImage, readMask } from '@fedrad/imaging';
+import { extractFeatures } from '../dist/index.js';
+
+const [image, mask, families, runsText] = process.argv.slice(2);
+const config = {
+  // No resampling, 32 fixed bins (the benchmark setting of issues 3 and 4), IVH on integer HU.
+  discretisation: { intensityHistogram: { method: 'FBN', bins: 32 }, texture: { method: 'FBN', bins: 32 }, ivh: { method: 'none' } },
+  ...(families === 'all' ? {} : { families: families.split(',') }),
+};
+const runs = Number(runsText ?? 1);
+const times = [];
+let read = 0, features = 0;
+for (let r = 0; r < runs; r++) {
+  const t0 = performance.now();
+  const img = readImage(image);
+  const roi = readMask(mask, img, { imagePath: image });
+  const t1 = performance.now();
+  const out = extractFeatures({ image: img, mask: roi, config });
+  const t2 = performance.now();
+  times.push(t2 - t0);
+  if (r === 0) { read = t1 - t0; features = Object.keys(out.features).length; }
+}
+process.stdout.write(JSON.stringify({ times, read, features, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');

@@ -1,0 +1,63 @@
+// Pipeline benchmark (issue 3): the seeded synthetic case of scripts/generate-synthetic-case.mjs
+// (256×256×64 int16 .nii.gz, 0.8×0.8×3 mm, 50,000-voxel blob), file reading included, each
+// measurement in a fresh Node process on one thread. Writes the @fedrad/radiomics section of
+// /BENCHMARKS.md. Run after `npm run build`.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeSyntheticCase } from '../../../scripts/generate-synthetic-case.mjs';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const BENCH_FILE = join(here, '../../../BENCHMARKS.md');
+const SECTION = '@fedrad/radiomics';
+const NON_TEXTURE = 'morphology,local_intensity,intensity_statistics,intensity_histogram,intensity_volume_histogram';
+
+const dir = mkdtempSync(join(os.tmpdir(), 'fedrad-radiomics-bench-'));
+const { imagePath, maskPath } = writeSyntheticCase(dir);
+
+function measure(families, processes, warmRuns) {
+  const cold = [];
+  let last;
+  for (let p = 0; p < processes; p++) {
+    last = JSON.parse(execFileSync(process.execPath, [join(here, 'extractCase.mjs'), imagePath, maskPath, families, String(warmRuns)], { encoding: 'utf8' }));
+    cold.push(last.times[0]);
+  }
+  const warm = last.times.slice(1).sort((a, b) => a - b);
+  return {
+    cold: cold.sort((a, b) => a - b)[Math.floor(cold.length / 2)],
+    warm: warm.length ? warm[Math.floor(warm.length / 2)] : NaN,
+    read: last.read,
+    features: last.features,
+    maxRssMb: last.maxRssMb,
+  };
+}
+
+const nonTexture = measure(NON_TEXTURE, 5, 6);
+const all = measure('all', 3, 4);
+rmSync(dir, { recursive: true, force: true });
+
+const ms = (x) => `${x.toFixed(1)} ms`;
+const date = new Date().toISOString().slice(0, 10);
+const section = `<!-- bench:${SECTION} -->
+### Radiomics pipeline (packages/radiomics/bench/pipeline.mjs)
+
+${date} · ${os.cpus()[0].model.trim()} · ${os.cpus().length} cores · node ${process.version} · one thread, fresh process per run
+
+Case: \`scripts/generate-synthetic-case.mjs\` (seeded 256×256×64 int16 .nii.gz, 0.8×0.8×3 mm, 50,000-voxel blob ROI);
+no resampling, 32 fixed bins, IVH on integer HU. Times include reading both .nii.gz files.
+
+| what | features | first run (median of fresh processes) | warm median | peak RSS | target |
+| --- | ---: | ---: | ---: | ---: | ---: |
+| non-texture families (morphology, local intensity, statistics, IH, IVH) | ${nonTexture.features} | ${ms(nonTexture.cold)} | ${ms(nonTexture.warm)} | ${nonTexture.maxRssMb.toFixed(0)} MB | < 150 ms, < 300 MB |
+| complete feature set (all 11 families, 3D merged / 3D) | ${all.features} | ${ms(all.cold)} | ${ms(all.warm)} | ${all.maxRssMb.toFixed(0)} MB | < 330 ms, < 400 MB |
+
+Reading the two .nii.gz files: ${ms(nonTexture.read)} of the first run.
+<!-- /bench:${SECTION} -->`;
+
+const current = existsSync(BENCH_FILE) ? readFileSync(BENCH_FILE, 'utf8') : '# Benchmarks\n';
+const re = new RegExp(`<!-- bench:${SECTION} -->[\\s\\S]*?<!-- /bench:${SECTION} -->`);
+const next = re.test(current) ? current.replace(re, section) : `${current.trimEnd()}\n\n${section}\n`;
+writeFileSync(BENCH_FILE, next);
+process.stdout.write(section + '\n');
