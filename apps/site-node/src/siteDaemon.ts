@@ -242,6 +242,8 @@ export class SiteDaemon {
     if (stored) this.store.forgetJob(job.jobId);
     this.store.startJob(job);
     this.running.set(job.jobId, job);
+    const startedAt = Date.now();
+    this.log(`running job ${job.jobId} (${job.kind}, attempt ${job.attempt})`);
     let body: object;
     try {
       const input = this.jobInput(job);
@@ -253,6 +255,8 @@ export class SiteDaemon {
     const latest = this.running.get(job.jobId) ?? job;
     this.running.delete(job.jobId);
     body = this.answer(latest, body);
+    const failure = (body as { type?: string; code?: string }).type === 'error-report' ? ` with error ${(body as { code?: string }).code}` : '';
+    this.log(`job ${job.jobId} answered${failure} after ${Date.now() - startedAt} ms`);
     this.store.finishJob(job.jobId, (body as { type?: string }).type === 'error-report' ? 'failed' : 'done', JSON.stringify(body));
   }
 
