@@ -1,0 +1,139 @@
+// A campaign's worth of real processes on 127.0.0.1: a fresh campaign CA, one coordinator
+// (`fedrad coordinator start`), and site nodes (`fedrad site enrol|approve|start`), each with
+// its own data folder and SQLite file, all under one temporary directory.
+import { execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createCoordinatorClient, type CoordinatorClient } from '@fedrad/coordinator';
+import { canonicalHash } from '@fedrad/protocol';
+import { freePort, repoRoot, runFedrad, spawnFedrad, waitUntil, type FedradProcess } from './processes.js';
+
+export interface SiteHandle {
+  siteId: string;
+  dir: string;
+  config: string;
+  featuresCsv: string;
+  outcomeCsv: string;
+  process?: FedradProcess;
+}
+
+export interface CohortSummary {
+  features: string[];
+  sites: Array<{ siteId: string; role: string; featuresCsv: string; outcomeCsv: string; patients: number; events: number }>;
+}
+
+export class CampaignWorld {
+  readonly logDir: string;
+  readonly caDir: string;
+  readonly sites = new Map<string, SiteHandle>();
+  coordinator?: FedradProcess;
+  client!: CoordinatorClient;
+  sitePort!: number;
+  apiPort!: number;
+
+  constructor(readonly dir: string, readonly campaignId: string, readonly cohorts: CohortSummary) {
+    this.logDir = join(dir, 'logs');
+    this.caDir = join(dir, 'ca');
+  }
+
+  /** Generates seeded cohorts with scripts/generate-site-cohorts.mjs. */
+  static generateCohorts(outDir: string, sizes: string, features: number, seed: number): CohortSummary {
+    const out = execFileSync(process.execPath, [join(repoRoot, 'scripts/generate-site-cohorts.mjs'), '--out', outDir, '--sizes', sizes, '--features', String(features), '--seed', String(seed)], { encoding: 'utf8' });
+    return JSON.parse(out) as CohortSummary;
+  }
+
+  async initCa(): Promise<void> {
+    await runFedrad(['ca', 'init', '--ca-dir', this.caDir, '--campaign', this.campaignId], this.logDir, 'ca-init');
+  }
+
+  /** Starts (or restarts, on the same data folder) the coordinator; waits until it listens. */
+  async startCoordinator(dataDir = join(this.dir, 'coordinator')): Promise<FedradProcess> {
+    this.sitePort ??= await freePort();
+    this.apiPort ??= await freePort();
+    const p = spawnFedrad('coordinator', [
+      'coordinator', 'start', '--data', dataDir, '--ca-dir', this.caDir, '--site-port', String(this.sitePort), '--api-port', String(this.apiPort),
+      '--auto-approve', '--tick-ms', '100',
+    ], this.logDir);
+    this.coordinator = p;
+    await waitUntil('the coordinator to listen', () => (p.output().includes('"event":"listening"') ? true : p.child.exitCode !== null ? Promise.reject(new Error(p.output())) : undefined), 30000);
+    this.client = createCoordinatorClient(`http://127.0.0.1:${this.apiPort}/trpc`);
+    return p;
+  }
+
+  /** Writes site.yaml for a site of the cohort summary and gets its certificate with `fedrad site enrol`. */
+  async enrolSite(siteId: string, extraYaml: string[] = []): Promise<SiteHandle> {
+    const cohort = this.cohorts.sites.find((s) => s.siteId === siteId)!;
+    const dir = join(this.dir, 'sites', siteId);
+    mkdirSync(join(dir, 'keys'), { recursive: true });
+    copyFileSync(join(this.caDir, 'ca.cert.pem'), join(dir, 'keys/ca.cert.pem'));
+    const config = join(dir, 'site.yaml');
+    writeFileSync(config, [
+      `siteId: ${siteId}`,
+      `campaignId: ${this.campaignId}`,
+      `coordinatorUrl: https://127.0.0.1:${this.sitePort}`,
+      'dataRoot: .',
+      'reconnect: { initialMs: 200, maxMs: 1000 }',
+      'cohorts:',
+      `  - { name: local, features: ${cohort.featuresCsv}, outcome: ${cohort.outcomeCsv} }`,
+      ...extraYaml,
+    ].join('\n') + '\n');
+    await runFedrad(['site', 'enrol', '--config', config, '--wait', '20'], this.logDir, `${siteId}-enrol`);
+    const handle: SiteHandle = { siteId, dir, config, featuresCsv: cohort.featuresCsv, outcomeCsv: cohort.outcomeCsv };
+    this.sites.set(siteId, handle);
+    return handle;
+  }
+
+  async approve(siteId: string, protocolHash: string): Promise<void> {
+    await runFedrad(['site', 'approve', protocolHash, '--config', this.sites.get(siteId)!.config, '--by', 'e2e-operator'], this.logDir, `${siteId}-approve`);
+  }
+
+  startSite(siteId: string): FedradProcess {
+    const site = this.sites.get(siteId)!;
+    site.process = spawnFedrad(siteId, ['site', 'start', '--config', site.config], this.logDir);
+    return site.process;
+  }
+
+  /** Waits until the coordinator sees every named site connected. */
+  async connected(siteIds: string[], timeoutMs = 20000): Promise<void> {
+    await waitUntil(`sites ${siteIds.join(', ')} to connect`, async () => {
+      const h = await this.client.health();
+      return siteIds.every((s) => h.connectedSites.includes(s)) ? true : undefined;
+    }, timeoutMs, 100);
+  }
+
+  async createCampaign(protocol: Record<string, unknown>): Promise<string> {
+    await this.client.campaigns.create(protocol);
+    return canonicalHash(protocol);
+  }
+
+  async waitForState(campaignId: string, states: string[], timeoutMs = 60000): Promise<Awaited<ReturnType<CoordinatorClient["campaigns"]["status"]>>> {
+    return waitUntil(`campaign ${campaignId} to reach ${states.join('/')}`, async () => {
+      const s = await this.client.campaigns.status({ campaignId });
+      if (s.state === 'failed' && !states.includes('failed')) throw Object.assign(new Error(`campaign ${campaignId} failed: ${JSON.stringify(s.failure)}`), { fatal: true });
+      return states.includes(s.state) ? s : undefined;
+    }, timeoutMs, 100);
+  }
+
+  async stopAll(): Promise<void> {
+    await Promise.all([...this.sites.values()].map((s) => s.process?.stop()));
+    await this.coordinator?.stop();
+  }
+}
+
+/** A campaign protocol for the synthetic cohorts (validated by the coordinator when created). */
+export function protocolFor(campaignId: string, features: string[], trainingSites: string[], testSites: string[], training: Record<string, unknown>, model: Record<string, unknown> = { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: true }): Record<string, unknown> {
+  return {
+    type: 'campaign-protocol',
+    campaignId,
+    title: `End-to-end campaign ${campaignId}`,
+    version: 1,
+    outcome: { type: 'binary', label: 'label' },
+    features,
+    model,
+    trainingSites,
+    testSites,
+    minCohortSize: 5,
+    training,
+    createdAt: '2026-11-26T12:00:00Z',
+  };
+}

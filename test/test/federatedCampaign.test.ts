@@ -1,0 +1,134 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
+import { CampaignWorld, protocolFor } from './campaignWorld.js';
+import { originalScaleCoefficients } from './onnxCoefficients.js';
+import { runFedrad, spawnFedrad, waitUntil } from './processes.js';
+
+// One coordinator and four site nodes as separate processes on 127.0.0.1, fresh CA, small
+// seeded cohorts. Campaigns run one after another on the same processes.
+const CAMPAIGN = 'e2e-campaign';
+const TRAINING = ['site-a', 'site-b', 'site-c'];
+let world: CampaignWorld;
+let dir: string;
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fedrad-e2e-'));
+  const cohorts = CampaignWorld.generateCohorts(join(dir, 'cohorts'), 'site-a=70,site-b=55,site-c=65,site-test=60', 6, 11);
+  world = new CampaignWorld(dir, CAMPAIGN, cohorts);
+  await world.initCa();
+  await world.startCoordinator();
+  for (const site of [...TRAINING, 'site-test']) await world.enrolSite(site);
+  for (const site of [...TRAINING, 'site-test']) world.startSite(site);
+  await world.connected([...TRAINING, 'site-test']);
+}, 120000);
+
+afterAll(async () => {
+  await world?.stopAll();
+  if (process.env.FEDRAD_E2E_KEEP) process.stdout.write(`e2e folder kept: ${dir}\n`);
+  else rmSync(dir, { recursive: true, force: true });
+});
+
+describe('federated campaign across processes', () => {
+  it('exact aggregation reproduces `fedrad train` on the pooled CSV (coefficients to 1e-6), and the test site evaluates the locked model', async () => {
+    const features = world.cohorts.features;
+    const protocol = protocolFor(`${CAMPAIGN}-exact`, features, TRAINING, ['site-test'], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 30 });
+    const hash = await world.createCampaign(protocol);
+    for (const site of [...TRAINING, 'site-test']) await world.approve(site, hash);
+    // A new approval is announced in the next hello: reconnecting is what a site does anyway.
+    await world.client.campaigns.start({ campaignId: protocol.campaignId as string });
+    const status = await world.waitForState(protocol.campaignId as string, ['completed'], 90000);
+
+    // Reference: the centralised fit of the same model on the union of the training sites' rows.
+    const pooledFeatures = join(dir, 'pooled-features.csv');
+    const pooledOutcome = join(dir, 'pooled-outcome.csv');
+    const training = world.cohorts.sites.filter((s) => TRAINING.includes(s.siteId));
+    const concat = (files: string[]) => {
+      const [header] = readFileSync(files[0], 'utf8').split('\n');
+      return [header, ...files.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').slice(1))].join('\n') + '\n';
+    };
+    writeFileSync(pooledFeatures, concat(training.map((s) => s.featuresCsv)));
+    writeFileSync(pooledOutcome, concat(training.map((s) => s.outcomeCsv)));
+    const pooledModel = join(dir, 'pooled.onnx');
+    await runFedrad(['train', '--features', pooledFeatures, '--outcome', pooledOutcome, '--model', 'elasticnet-logistic', '--alpha', '0.5', '--lambda', '0.05', '--out', pooledModel], world.logDir, 'pooled-train');
+    const pooled = originalScaleCoefficients(new Uint8Array(readFileSync(pooledModel)));
+
+    const coef = (status.model!.parameters as Array<{ name: string; data: number[] }>).find((t) => t.name === 'coef')!.data;
+    expect(coef).toHaveLength(features.length + 1);
+    coef.forEach((v, k) => expect(Math.abs(v - pooled[k])).toBeLessThan(1e-6));
+    // The exported ONNX model carries the same coefficients.
+    const onnx = await world.client.campaigns.modelOnnx({ campaignId: protocol.campaignId as string });
+    originalScaleCoefficients(new Uint8Array(Buffer.from(onnx!.base64, 'base64'))).forEach((v, k) => expect(Math.abs(v - pooled[k])).toBeLessThan(1e-6));
+
+    // Only the test site's evaluation report came back: 60 patients, an AUC with its DeLong CI.
+    expect(status.evaluations).toHaveLength(1);
+    const report = status.evaluations[0].report as { siteId: string; patientCount: number; discrimination: { auc: { estimate: number; lower: number; upper: number } } };
+    expect(report).toMatchObject({ siteId: 'site-test', patientCount: 60 });
+    expect(report.discrimination.auc.lower).toBeLessThan(report.discrimination.auc.estimate);
+  }, 120000);
+
+  it('a site that has not approved the protocol refuses its job, and the refusal reaches the coordinator with the reason', async () => {
+    const protocol = protocolFor(`${CAMPAIGN}-unapproved`, world.cohorts.features, ['site-a', 'site-b'], [], { strategy: 'fedavg', rounds: 1, quorum: 1, roundDeadlineSeconds: 30, localEpochs: 1 });
+    const hash = await world.createCampaign(protocol);
+    await world.approve('site-a', hash); // site-b's operator never approves
+    await world.client.campaigns.start({ campaignId: protocol.campaignId as string });
+    const status = await world.waitForState(protocol.campaignId as string, ['completed', 'failed'], 60000);
+    const jobB = status.jobs.find((j) => j.siteId === 'site-b')!;
+    expect(jobB.failureCode).toBe('PROTOCOL_NOT_APPROVED');
+    expect(jobB.failureMessage).toContain(hash);
+    expect(status.jobs.find((j) => j.siteId === 'site-a')!.failureCode).toBeNull();
+  }, 90000);
+
+  it('the egress guard of a site blocks a result carrying per-patient rows; the coordinator gets only EGRESS_BLOCKED', async () => {
+    // site-c's daemon is replaced by one whose training job leaks every patient's score.
+    const siteC = world.sites.get('site-c')!;
+    await siteC.process!.stop();
+    const config = loadSiteConfig(siteC.config);
+    const ids = readFileSync(siteC.outcomeCsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
+    const leaky = new SiteDaemon(config, {
+      log: () => {},
+      runJob: async (input) => ({
+        ok: true,
+        result: {
+          kind: 'train-round', round: input.envelope.round ?? 0, sampleCount: ids.length, contents: 'parameters',
+          tensors: [{ name: 'coef', shape: [7], data: new Array(7).fill(0) }, { name: 'rows', shape: [ids.length], data: ids.map((_, i) => i) }],
+        },
+      }),
+    });
+    const protocol = protocolFor(`${CAMPAIGN}-leak`, world.cohorts.features, ['site-c'], [], { strategy: 'fedavg', rounds: 1, roundDeadlineSeconds: 30 });
+    const hash = await world.createCampaign(protocol);
+    const store = new SiteStore(config.database);
+    store.approve(hash, 'e2e-operator');
+    store.close();
+    leaky.start();
+    try {
+      await world.client.campaigns.start({ campaignId: protocol.campaignId as string });
+      const status = await waitUntil('the leaky job to fail', async () => {
+        const s = await world.client.campaigns.status({ campaignId: protocol.campaignId as string });
+        return s.jobs.find((j) => j.failureCode) ? s : undefined;
+      }, 30000);
+      expect(status.jobs[0].failureCode).toBe('EGRESS_BLOCKED');
+      expect(status.jobs[0].failureMessage).toMatch(/per-patient-array at \/result\/tensors\/1/);
+      const audit = JSON.stringify(await world.client.audit.list({ campaignId: protocol.campaignId as string }));
+      for (const id of ids) expect(audit).not.toContain(id);
+    } finally {
+      await leaky.stop();
+    }
+    const log = JSON.parse(await runFedrad(['site', 'egress-log', '--config', siteC.config, '--json'], world.logDir, 'site-c-egress-log')) as Array<{ schema: string; reasons: string }>;
+    expect(log.some((e) => e.schema === 'job-result' && e.reasons.includes('per-patient-array'))).toBe(true);
+    world.startSite('site-c');
+  }, 90000);
+
+  it('a revoked site certificate is refused: the running site is cut off and cannot connect again', async () => {
+    const siteB = world.sites.get('site-b')!;
+    await world.client.sites.revoke({ siteId: 'site-b', reason: 'keyCompromise' });
+    expect(await siteB.process!.exited).toBe(3);
+    expect(siteB.process!.output()).toMatch(/CERTIFICATE_REFUSED/);
+    const again = spawnFedrad('site-b-after-revocation', ['site', 'start', '--config', siteB.config], world.logDir);
+    expect(await again.exited).toBe(3);
+    const audit = await world.client.audit.list({ siteId: 'site-b', event: 'site.connection-refused' });
+    expect(audit.length).toBeGreaterThan(0);
+  }, 60000);
+});
