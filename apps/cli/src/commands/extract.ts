@@ -1,0 +1,277 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import cliProgress from 'cli-progress';
+import { Piscina } from 'piscina';
+import type { FeatureConfig } from '@fedrad/protocol';
+import { readImage, readMask } from '@fedrad/imaging';
+import { extractFeatures, parseFeatureConfig } from '@fedrad/radiomics';
+import { CliUsageError } from '../errors.js';
+
+/** One case of a cohort, as a manifest row gives it (paths absolute). */
+export interface ExtractTask {
+  id: string;
+  image: string;
+  mask: string;
+  label?: number;
+  roi?: string;
+  config: FeatureConfig;
+}
+
+export type ExtractOutcome =
+  | { id: string; ok: true; features: Record<string, number>; diagnostics: Record<string, number> }
+  | { id: string; ok: false; code: string; message: string };
+
+/** Reads, preprocesses and extracts one case. Throws the readers' and pipeline's typed errors. */
+export function extractCase(task: ExtractTask): ExtractOutcome {
+  const image = readImage(task.image);
+  const mask = readMask(task.mask, image, { label: task.label, roi: task.roi, imagePath: task.image });
+  const { features, diagnostics } = extractFeatures({ image, mask, config: task.config, caseId: task.id });
+  return { id: task.id, ok: true, features, diagnostics };
+}
+
+/**
+ * Worker-thread entry (piscina loads this module in each worker and calls the default export).
+ * A failing case comes back as an outcome with its error code and message, never as a crash.
+ */
+export default function extractCaseTask(task: ExtractTask): ExtractOutcome {
+  try {
+    return extractCase(task);
+  } catch (e) {
+    const err = e as { code?: unknown; message?: string };
+    return { id: task.id, ok: false, code: typeof err.code === 'string' ? err.code : 'EXTRACTION_FAILED', message: err.message ?? String(e) };
+  }
+}
+
+export interface ExtractOptions {
+  image?: string;
+  mask?: string;
+  label?: number;
+  roi?: string;
+  id?: string;
+  manifest?: string;
+  config?: string;
+  out?: string;
+  format?: 'csv' | 'json' | 'ibsi';
+  workers?: number;
+  progress?: boolean;
+}
+
+export interface ExtractSummary {
+  outcomes: ExtractOutcome[];
+  failed: number;
+  output: string;
+}
+
+/** `fedrad extract`: one case (--image/--mask) in-process, or a manifest in a worker pool. */
+export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
+  const config = loadConfig(o.config);
+  let tasks: ExtractTask[];
+  if (o.manifest) {
+    if (o.image || o.mask) throw new CliUsageError('give either --manifest or --image/--mask, not both');
+    tasks = readManifest(o.manifest, config);
+  } else {
+    if (!o.image || !o.mask) throw new CliUsageError('--image and --mask are required (or --manifest for a cohort)');
+    if (o.label !== undefined && o.roi !== undefined) throw new CliUsageError('give --label or --roi, not both');
+    for (const [flag, path] of [['--image', o.image], ['--mask', o.mask]] as const) {
+      if (!existsSync(path)) throw new CliUsageError(`${flag} ${path} does not exist`);
+    }
+    tasks = [{ id: o.id ?? caseIdFromPath(o.image), image: resolve(o.image), mask: resolve(o.mask), label: o.label, roi: o.roi, config }];
+  }
+  const format = o.format ?? (o.out && extname(o.out).toLowerCase() === '.csv' ? 'csv' : 'json');
+  let outcomes: ExtractOutcome[];
+  if (o.manifest) {
+    outcomes = await runPool(tasks, o.workers, o.progress ?? true);
+  } else {
+    // A single case fails loudly with its typed error (exit code from the CLI's error handler).
+    outcomes = [extractCase(tasks[0])];
+  }
+  const failures = outcomes.filter((r): r is Extract<ExtractOutcome, { ok: false }> => !r.ok);
+  for (const f of failures) process.stderr.write(`fedrad extract: case ${f.id} failed: [${f.code}] ${f.message}\n`);
+  const text = format === 'csv' ? toCsv(outcomes) : format === 'ibsi' ? toIbsiJson(outcomes, !o.manifest) : toJson(outcomes);
+  if (o.out) writeFileSync(o.out, text);
+  else process.stdout.write(text);
+  return { outcomes, failed: failures.length, output: text };
+}
+
+async function runPool(tasks: ExtractTask[], workers: number | undefined, progress: boolean): Promise<ExtractOutcome[]> {
+  const threads = Math.max(1, Math.min(workers ?? availableParallelism(), tasks.length));
+  const pool = new Piscina<ExtractTask, ExtractOutcome>({
+    filename: new URL(import.meta.url).href,
+    minThreads: threads,
+    maxThreads: threads,
+    idleTimeout: 1000,
+  });
+  const bar = new cliProgress.SingleBar(
+    {
+      format: 'extract |{bar}| {value}/{total} cases | {rate} cases/s | ETA {eta_formatted} | failed {failed}',
+      stream: process.stderr,
+      hideCursor: true,
+      etaBuffer: 20,
+    },
+    cliProgress.Presets.shades_classic,
+  );
+  const started = Date.now();
+  let done = 0, failed = 0;
+  if (progress) bar.start(tasks.length, 0, { rate: '0.0', failed: 0 });
+  try {
+    return await Promise.all(
+      tasks.map(async (task) => {
+        let outcome: ExtractOutcome;
+        try {
+          outcome = await pool.run(task);
+        } catch (e) {
+          // A worker that died (out of memory, native crash) still reports its case.
+          outcome = { id: task.id, ok: false, code: 'WORKER_FAILED', message: (e as Error).message };
+        }
+        done++;
+        if (!outcome.ok) failed++;
+        if (progress) bar.update(done, { rate: (done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1), failed });
+        return outcome;
+      }),
+    );
+  } finally {
+    if (progress) bar.stop();
+    await pool.destroy();
+  }
+}
+
+function loadConfig(path: string | undefined): FeatureConfig {
+  if (!path) return {};
+  if (!existsSync(path)) throw new CliUsageError(`--config ${path} does not exist`);
+  return parseFeatureConfig(readFileSync(path, 'utf8'), path);
+}
+
+function caseIdFromPath(path: string): string {
+  return basename(path).replace(/(\.nii\.gz|\.nii|\.nrrd|\.seg\.nrrd)$/i, '') || path;
+}
+
+/** RFC 4180 fields of one line (quotes, doubled quotes). */
+function csvFields(line: string): string[] {
+  const out: string[] = [];
+  let cur = '', quoted = false;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i];
+    if (quoted) {
+      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
+      else if (ch === '"') quoted = false;
+      else cur += ch;
+    } else if (ch === '"') quoted = true;
+    else if (ch === ',') { out.push(cur.trim()); cur = ''; }
+    else cur += ch;
+  }
+  out.push(cur.trim());
+  return out;
+}
+
+/** Manifest: header `id,image,mask[,label][,roi]`; relative paths are taken from the manifest's folder. */
+export function readManifest(path: string, config: FeatureConfig): ExtractTask[] {
+  if (!existsSync(path)) throw new CliUsageError(`--manifest ${path} does not exist`);
+  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
+  if (lines.length < 2) throw new CliUsageError(`manifest ${path} has no case rows (expected a header id,image,mask and one row per case)`);
+  const header = csvFields(lines[0]).map((h) => h.toLowerCase());
+  const col = (name: string) => header.indexOf(name);
+  for (const required of ['id', 'image', 'mask']) {
+    if (col(required) < 0) throw new CliUsageError(`manifest ${path} has no "${required}" column (header: ${lines[0]})`);
+  }
+  const base = dirname(resolve(path));
+  const seen = new Set<string>();
+  return lines.slice(1).map((line, k) => {
+    const f = csvFields(line);
+    const id = f[col('id')];
+    const where = `manifest ${path} row ${k + 2}`;
+    if (!id) throw new CliUsageError(`${where}: empty id`);
+    if (seen.has(id)) throw new CliUsageError(`${where}: case id ${id} appears twice`);
+    seen.add(id);
+    const abs = (p: string | undefined, what: string) => {
+      if (!p) throw new CliUsageError(`${where} (case ${id}): empty ${what} path`);
+      return isAbsolute(p) ? p : resolve(base, p);
+    };
+    const labelText = col('label') >= 0 ? f[col('label')] : '';
+    const label = labelText ? Number(labelText) : undefined;
+    if (label !== undefined && !Number.isInteger(label)) throw new CliUsageError(`${where} (case ${id}): label ${labelText} is not an integer`);
+    const roi = col('roi') >= 0 && f[col('roi')] ? f[col('roi')] : undefined;
+    return { id, image: abs(f[col('image')], 'image'), mask: abs(f[col('mask')], 'mask'), label, roi, config };
+  });
+}
+
+/** Union of feature names in first-seen order. */
+function featureNames(outcomes: ExtractOutcome[]): string[] {
+  const names = new Set<string>();
+  for (const r of outcomes) if (r.ok) for (const k of Object.keys(r.features)) names.add(k);
+  return [...names];
+}
+
+function csvCell(text: string): string {
+  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+/** One row per successful case: id, then one column per IBSI tag. */
+export function toCsv(outcomes: ExtractOutcome[]): string {
+  const names = featureNames(outcomes);
+  const rows = [['id', ...names].map(csvCell).join(',')];
+  for (const r of outcomes) {
+    if (!r.ok) continue;
+    rows.push([csvCell(r.id), ...names.map((n) => (n in r.features ? String(r.features[n]) : ''))].join(','));
+  }
+  return rows.join('\n') + '\n';
+}
+
+function finiteOrNull(v: number): number | null {
+  return Number.isFinite(v) ? v : null;
+}
+
+export function toJson(outcomes: ExtractOutcome[]): string {
+  const cases = outcomes.filter((r) => r.ok).map((r) => r as Extract<ExtractOutcome, { ok: true }>).map((r) => ({
+    id: r.id,
+    features: Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, finiteOrNull(v)])),
+    diagnostics: r.diagnostics,
+  }));
+  const failures = outcomes.filter((r) => !r.ok).map((r) => r as Extract<ExtractOutcome, { ok: false }>).map(({ id, code, message }) => ({ id, code, message }));
+  return JSON.stringify({ features: featureNames(outcomes), cases, failures }, null, 2) + '\n';
+}
+
+/**
+ * `--format ibsi`: keyed by the IBSI tags of reference_values.csv (morph_volume, stat_mean, …) so a
+ * result compares with the IBSI table directly; one case gives a flat object, a cohort {id: {…}}.
+ */
+export function toIbsiJson(outcomes: ExtractOutcome[], single: boolean): string {
+  const flat = (r: Extract<ExtractOutcome, { ok: true }>) => Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, finiteOrNull(v)]));
+  const ok = outcomes.filter((r) => r.ok) as Array<Extract<ExtractOutcome, { ok: true }>>;
+  const doc = single ? flat(ok[0]) : Object.fromEntries(ok.map((r) => [r.id, flat(r)]));
+  return JSON.stringify(doc, null, 2) + '\n';
+}
+
+function integer(flag: string) {
+  return (v: string): number => {
+    const x = Number(v);
+    if (!Number.isInteger(x)) throw new CliUsageError(`${flag} ${v} is not an integer`);
+    return x;
+  };
+}
+
+export function register(program: Command): void {
+  program
+    .command('extract')
+    .description('IBSI features for one case (--image/--mask) or a cohort (--manifest id,image,mask[,label|roi])')
+    .option('--image <path>', 'image file (NIfTI, NRRD) or DICOM series folder')
+    .option('--mask <path>', 'mask: label image, .seg.nrrd, DICOM SEG or RTSTRUCT')
+    .option('--label <n>', 'label value / segment number to use from the mask', integer('--label'))
+    .option('--roi <name>', 'structure or segment name (RTSTRUCT, SEG, .seg.nrrd)')
+    .option('--id <id>', 'case id for the output (default: the image file name)')
+    .option('--manifest <csv>', 'cohort manifest: id,image,mask and optional label or roi columns')
+    .option('--config <file>', 'feature-extraction config (JSON or YAML, protocols/feature-config.schema.json)')
+    .option('--out <file>', 'output file (.csv → CSV, otherwise JSON); default stdout')
+    .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ibsi']))
+    .option('--workers <n>', 'worker threads for a manifest (default: CPU count)', integer('--workers'))
+    .option('--no-progress', 'no progress bar')
+    .action(async (opts: ExtractOptions) => {
+      const summary = await runExtract(opts);
+      if (summary.failed > 0) {
+        process.stderr.write(`fedrad extract: ${summary.failed} of ${summary.outcomes.length} case(s) failed\n`);
+        process.exitCode = 1;
+      }
+    });
+}
