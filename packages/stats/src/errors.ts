@@ -73,12 +73,9 @@ export class IdMismatchError extends StatsInputError {
 /** A survival outcome row lacks its time or its event indicator. */
 export class MissingSurvivalFieldError extends StatsInputError {
   constructor(source: string, id: string, field: 'time' | 'event', value: string) {
-    super(
-      'STATS_SURVIVAL_FIELD',
-      `${source}: patient "${id}" has ${value === '' ? 'no' : `an unusable ${field} "${value}" as`} ${value === '' ? field : ''}`.trim() +
-        (field === 'event' ? ' (expected event 0 = censored or 1 = event)' : ' (expected a time > 0 since baseline)'),
-      { source, id, field, value },
-    );
+    const found = value === '' ? `no ${field}` : `${field} "${value}"`;
+    const expected = field === 'event' ? 'event 0 (censored) or 1 (event)' : 'a follow-up time ≥ 0 since baseline';
+    super('STATS_SURVIVAL_FIELD', `${source}: patient "${id}" has ${found}; expected ${expected}`, { source, id, field, value });
   }
 }
 

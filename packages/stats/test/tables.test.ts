@@ -2,10 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { joinTables, parseOutcomeCsv, parsePredictionsCsv } from '../src/index.js';
 
 function codeOf(fn: () => unknown): string | undefined {
+  return errorOf(fn)?.code;
+}
+
+function errorOf(fn: () => unknown): { code?: string; message: string } | undefined {
   try {
     fn();
   } catch (e) {
-    return (e as { code?: string }).code;
+    return e as { code?: string; message: string };
   }
   return undefined;
 }
@@ -30,11 +34,27 @@ describe('evaluation tables', () => {
     }
   });
   it('names the patient and the problem', () => {
-    expect(codeOf(() => parsePredictionsCsv('id,score\na,NaN\n'))).toBe('STATS_NON_FINITE');
+    expect(errorOf(() => parsePredictionsCsv('id,score\na,0.5\nb,NaN\n', 'P.csv'))).toMatchObject({
+      code: 'STATS_NON_FINITE',
+      message: 'score in P.csv (line 3) of patient "b" is NaN; expected a finite number',
+    });
     expect(codeOf(() => parsePredictionsCsv('id,score\na,\n'))).toBe('STATS_NON_FINITE');
-    expect(codeOf(() => parseOutcomeCsv('id,time,event\na,,1\n'))).toBe('STATS_SURVIVAL_FIELD');
-    expect(codeOf(() => parseOutcomeCsv('id,time,event\na,3,\n'))).toBe('STATS_SURVIVAL_FIELD');
-    expect(codeOf(() => parseOutcomeCsv('id,label\na,2\n'))).toBe('STATS_INVALID_LABEL');
+    expect(errorOf(() => parseOutcomeCsv('id,time,event\na,,1\n', 'O.csv'))).toMatchObject({
+      code: 'STATS_SURVIVAL_FIELD',
+      message: 'O.csv line 2: patient "a" has no time; expected a follow-up time ≥ 0 since baseline',
+    });
+    expect(errorOf(() => parseOutcomeCsv('id,time,event\na,1,0\nb,-4,1\n', 'O.csv'))).toMatchObject({
+      code: 'STATS_SURVIVAL_FIELD',
+      message: 'O.csv line 3: patient "b" has time "-4"; expected a follow-up time ≥ 0 since baseline',
+    });
+    expect(errorOf(() => parseOutcomeCsv('id,time,event\na,3,\n', 'O.csv'))).toMatchObject({
+      code: 'STATS_SURVIVAL_FIELD',
+      message: 'O.csv line 2: patient "a" has no event; expected event 0 (censored) or 1 (event)',
+    });
+    expect(errorOf(() => parseOutcomeCsv('id,time,event\na,3,2\n', 'O.csv'))?.message).toBe(
+      'O.csv line 2: patient "a" has event "2"; expected event 0 (censored) or 1 (event)',
+    );
+    expect(errorOf(() => parseOutcomeCsv('id,label\na,2\n'))).toMatchObject({ code: 'STATS_INVALID_LABEL', message: 'label of patient "a" is 2; expected 0 or 1' });
     expect(codeOf(() => parsePredictionsCsv('id,score\na,1\na,2\n'))).toBe('STATS_CSV_FORMAT');
     expect(codeOf(() => parsePredictionsCsv('patient,value\na,1\n'))).toBe('STATS_CSV_FORMAT');
     const p = parsePredictionsCsv('id,score\na,0.1\nb,0.2\n', 'P.csv');
