@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { aucStatistic, bcaInterval, bootstrap, delong, metaAnalysis, metaAnalysisLogit, percentileInterval } from '../src/index.js';
+import { aucStatistic, bcaInterval, bootstrap, delong, jackknifeInfluence, metaAnalysis, metaAnalysisLogit, percentileInterval } from '../src/index.js';
 import { fixture, type BinaryFixture } from './fixtures.js';
 
 interface MetaCase {
@@ -42,6 +42,31 @@ describe('bootstrap intervals agree with R boot::boot.ci for the same replicates
       const bca = bcaInterval(b.t0, b.replicates, b.influence, b.level);
       close(bca.lower, b.bca[0], 1e-9);
       close(bca.upper, b.bca[1], 1e-9);
+    });
+  });
+});
+
+describe('jackknife influence values agree with R boot::empinf(type = "jack")', () => {
+  // The two statistics of the R script, written on multiplicities: mean(d[i]) and var(d[i]).
+  const mean = (x: number[]) => (counts: Int32Array) => {
+    let s = 0;
+    let n = 0;
+    for (let i = 0; i < x.length; i++) (s += counts[i] * x[i]), (n += counts[i]);
+    return s / n;
+  };
+  const variance = (x: number[]) => (counts: Int32Array) => {
+    const m = mean(x)(counts) as number;
+    let s = 0;
+    let n = 0;
+    for (let i = 0; i < x.length; i++) (s += counts[i] * (x[i] - m) ** 2), (n += counts[i]);
+    return s / (n - 1);
+  };
+  [mean, variance].forEach((statistic, k) => {
+    it(`case ${k + 1}: ${statistic.name}`, () => {
+      const b = ref.bootstrap[k];
+      const [influence] = jackknifeInfluence(b.data.length, statistic(b.data), 1);
+      expect(influence.length).toBe(b.influence.length);
+      influence.forEach((l, i) => close(l, b.influence[i], 1e-9));
     });
   });
 });
