@@ -193,13 +193,9 @@ export function calibration(probabilities: Scores, labels: Labels, options: { le
   const yk = Uint8Array.from(keep, (i) => y[i]);
   const citl = fitLogistic(lp, yk, true);
   const recal = fitLogistic(lp, yk, false);
-  let brier = 0;
+  const brier = brierScore(p, y);
   let events = 0;
-  for (let i = 0; i < p.length; i++) {
-    brier += (p[i] - y[i]) ** 2;
-    events += y[i];
-  }
-  brier /= p.length;
+  for (let i = 0; i < p.length; i++) events += y[i];
   const prevalence = events / p.length;
   const hl = hosmerLemeshow(p, y, options.groups ?? 10, options.minGroupSize ?? 0, level);
   const { bins, ...hlStats } = hl;

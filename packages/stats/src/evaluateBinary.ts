@@ -5,7 +5,7 @@ import { decisionCurve, defaultThresholdGrid } from './decisionCurve.js';
 import { delong, rocTest } from './delong.js';
 import { InvalidParameterError } from './errors.js';
 import { checkLevel, splitByClass, toLabels, toScores, type Labels, type Scores } from './inputs.js';
-import { avoidLengths, interval, requiredInterval } from './reportParts.js';
+import { avoidLengths, interval, reportHeader, requiredInterval } from './reportParts.js';
 import { rocCurve } from './rocCurve.js';
 import { thresholdMetrics } from './thresholdMetrics.js';
 import { aucStatistic } from './weightedAuc.js';
@@ -129,14 +129,7 @@ export function evaluateBinary(scores: Scores, labels: Labels, options: Evaluate
     notes.push('The DeLong variance needs at least two positive and two negative patients: the AUC is reported without a CI and with variance 0, and cannot be pooled.');
   }
   const report: EvaluationReport = {
-    type: 'evaluation-report',
-    reportVersion: 1,
-    outcome: 'binary',
-    ...(options.siteId ? { siteId: options.siteId } : {}),
-    ...(options.modelSha256 ? { modelSha256: options.modelSha256 } : {}),
-    level,
-    patientCount: n,
-    eventCount: cases.length,
+    ...reportHeader('binary', options, level, n, cases.length),
     discrimination: {
       auc: requiredInterval(dl.auc, dl.lower, dl.upper, level, 'DeLong'),
       aucVariance: Number.isFinite(dl.variance) ? dl.variance : 0,

@@ -6,7 +6,7 @@ import { InvalidParameterError, OneClassError } from './errors.js';
 import { checkLevel, toScores, type Scores } from './inputs.js';
 import { kaplanMeier } from './kaplanMeier.js';
 import { logRank } from './logRank.js';
-import { avoidLengths, requiredInterval } from './reportParts.js';
+import { avoidLengths, reportHeader, requiredInterval } from './reportParts.js';
 import { niceTimeGrid } from './survivalGrid.js';
 import { toSurvival } from './survivalInputs.js';
 
@@ -65,14 +65,7 @@ export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean
     }
   };
   const report: EvaluationReport = {
-    type: 'evaluation-report',
-    reportVersion: 1,
-    outcome: 'survival',
-    ...(options.siteId ? { siteId: options.siteId } : {}),
-    ...(options.modelSha256 ? { modelSha256: options.modelSha256 } : {}),
-    level,
-    patientCount: n,
-    eventCount: events,
+    ...reportHeader('survival', options, level, n, events),
     survival: {
       harrellC: requiredInterval(point[0], undefined, undefined, level, 'point estimate'),
       unoC: requiredInterval(point[1], undefined, undefined, level, 'point estimate'),

@@ -17,31 +17,34 @@ function expit(eta: number): number {
   return eta >= 0 ? 1 / (1 + Math.exp(-eta)) : Math.exp(eta) / (1 + Math.exp(eta));
 }
 
+/** Score vector (g₀, g₁) and Fisher information [[h₀₀, h₀₁], [h₀₁, h₁₁]] of y ~ a + b·x at (a, b). */
+function scoreAndInformation(x: Float64Array, y: Uint8Array, a: number, b: number) {
+  let g0 = 0;
+  let g1 = 0;
+  let h00 = 0;
+  let h01 = 0;
+  let h11 = 0;
+  for (let i = 0; i < x.length; i++) {
+    const p = expit(a + b * x[i]);
+    const w = p * (1 - p);
+    const r = y[i] - p;
+    g0 += r;
+    g1 += r * x[i];
+    h00 += w;
+    h01 += w * x[i];
+    h11 += w * x[i] * x[i];
+  }
+  return { g0, g1, h00, h01, h11 };
+}
+
 /** y ~ a + b·x (offset false) or y ~ a + offset(x) (offset true: slope fixed at 1). */
 export function fitLogistic(x: Float64Array, y: Uint8Array, offset = false, maxIter = 50): LogisticFit {
   let a = 0;
   let b = offset ? 1 : 0;
   let converged = false;
   let iter = 0;
-  let h00 = 0;
-  let h01 = 0;
-  let h11 = 0;
   for (; iter < maxIter; iter++) {
-    let g0 = 0;
-    let g1 = 0;
-    h00 = 0;
-    h01 = 0;
-    h11 = 0;
-    for (let i = 0; i < x.length; i++) {
-      const p = expit(a + b * x[i]);
-      const w = p * (1 - p);
-      const r = y[i] - p;
-      g0 += r;
-      g1 += r * x[i];
-      h00 += w;
-      h01 += w * x[i];
-      h11 += w * x[i] * x[i];
-    }
+    const { g0, g1, h00, h01, h11 } = scoreAndInformation(x, y, a, b);
     let da: number;
     let db = 0;
     if (offset) {
@@ -59,17 +62,8 @@ export function fitLogistic(x: Float64Array, y: Uint8Array, offset = false, maxI
       break;
     }
   }
-  // Information at the solution.
-  h00 = 0;
-  h01 = 0;
-  h11 = 0;
-  for (let i = 0; i < x.length; i++) {
-    const p = expit(a + b * x[i]);
-    const w = p * (1 - p);
-    h00 += w;
-    h01 += w * x[i];
-    h11 += w * x[i] * x[i];
-  }
+  // Standard errors from the information at the solution.
+  const { h00, h01, h11 } = scoreAndInformation(x, y, a, b);
   if (offset) return { intercept: a, slope: 1, interceptSe: Math.sqrt(1 / h00), slopeSe: NaN, iterations: iter, converged };
   const det = h00 * h11 - h01 * h01;
   return { intercept: a, slope: b, interceptSe: Math.sqrt(h11 / det), slopeSe: Math.sqrt(h00 / det), iterations: iter, converged };

@@ -1,4 +1,4 @@
-import type { Interval } from '@fedrad/protocol';
+import type { EvaluationReport, Interval } from '@fedrad/protocol';
 import { UndefinedEstimateError } from './errors.js';
 
 /**
@@ -29,4 +29,24 @@ export function avoidLengths<T>(items: T[], forbidden: ReadonlySet<number>): T[]
   let out = items;
   while (out.length >= 2 && forbidden.has(out.length)) out = out.slice(0, -1);
   return out;
+}
+
+/** The fields every evaluation report starts with: what was evaluated, where, on how many patients. */
+export function reportHeader(
+  outcome: EvaluationReport['outcome'],
+  site: { siteId?: string; modelSha256?: string },
+  level: number,
+  patientCount: number,
+  eventCount: number,
+): EvaluationReport {
+  return {
+    type: 'evaluation-report',
+    reportVersion: 1,
+    outcome,
+    ...(site.siteId ? { siteId: site.siteId } : {}),
+    ...(site.modelSha256 ? { modelSha256: site.modelSha256 } : {}),
+    level,
+    patientCount,
+    eventCount,
+  };
 }
