@@ -44,8 +44,8 @@ export class CaseMismatchError extends LearnError {
 
 /** A feature has zero variance, so standardisation (x − mean) / sd is undefined. */
 export class ConstantFeatureError extends LearnError {
-  constructor(readonly features: string[]) {
-    super('LEARN_CONSTANT_FEATURE', `feature(s) ${features.join(', ')} are constant across the training cases and cannot be standardised; remove them`);
+  constructor(readonly features: string[], readonly source = 'features CSV') {
+    super('LEARN_CONSTANT_FEATURE', `${source}: feature(s) ${features.join(', ')} are constant across the training cases and cannot be standardised; remove them`);
   }
 }
 

@@ -47,18 +47,22 @@ describe('feature and outcome tables', () => {
 describe('training refuses what it cannot fit, with an actionable error', () => {
   const f = readFeatureTable(features);
   it('a constant column under standardisation names the feature', async () => {
-    const c = readFeatureTable('id,a,flat\np1,1,3\np2,2,3\np3,3,3\np4,4,3\n');
+    const c = readFeatureTable('id,a,flat\np1,1,3\np2,2,3\np3,3,3\np4,4,3\n', 'cohort.csv');
     const o = readOutcomeTable('id,label\np1,0\np2,1\np3,0\np4,1\n');
     await expect(fitModel({ family: 'lasso-logistic', lambda: 0.1 }, c, o)).rejects.toThrow(ConstantFeatureError);
-    await expect(fitModel({ family: 'lasso-logistic', lambda: 0.1 }, c, o)).rejects.toThrow(/flat/);
+    await expect(fitModel({ family: 'lasso-logistic', lambda: 0.1 }, c, o)).rejects.toThrow(/^cohort\.csv: feature\(s\) flat are constant/);
   });
   it('an outcome with a single class', async () => {
-    const o = readOutcomeTable('id,label\np1,1\np2,1\np3,1\np4,1\np5,1\np6,1\n');
+    const o = readOutcomeTable('id,label\np1,1\np2,1\np3,1\np4,1\np5,1\np6,1\n', 'labels.csv');
     await expect(fitModel({ family: 'lasso-logistic' }, f, o)).rejects.toThrow(DegenerateOutcomeError);
+    await expect(fitModel({ family: 'lasso-logistic' }, f, o)).rejects.toThrow('labels.csv: the outcome has a single class (6 positive of 6)');
   });
   it('a Cox model without events', async () => {
-    const o = readOutcomeTable('id,time,event\np1,1,0\np2,2,0\np3,3,0\np4,4,0\np5,5,0\np6,6,0\n');
-    await expect(fitModel({ family: 'cox' }, f, o)).rejects.toThrow(/no events/);
+    const o = readOutcomeTable('id,time,event\np1,1,0\np2,2,0\np3,3,0\np4,4,0\np5,5,0\np6,6,0\n', 'survival.csv');
+    await expect(fitModel({ family: 'cox' }, f, o)).rejects.toThrow(/^survival\.csv: the survival outcome has no events/);
+  });
+  it('an outcome of the wrong kind for the model names the file', async () => {
+    await expect(fitModel({ family: 'cox' }, f, readOutcomeTable(labels, 'labels.csv'))).rejects.toThrow('labels.csv: a Cox model needs an outcome with time and event columns');
   });
   it('non-convergence reports the iterations and the last change', async () => {
     const err = await fitModel({ family: 'lasso-logistic', lambda: 0.001 }, f, readOutcomeTable(labels), { solver: 'fista', maxIterations: 2 }).catch((e) => e);
@@ -77,7 +81,7 @@ describe('training refuses what it cannot fit, with an actionable error', () => 
     expect(err).toBeInstanceOf(FeatureMismatchError);
     expect(err.missing).toEqual(['b']);
     expect(err.unexpected).toEqual(['c']);
-    expect(err.message).toContain('new.csv');
+    expect(err.message).toBe("new.csv: features do not match the model's inputs; missing: b; not in the model: c");
     await loaded.session.release();
   });
 });

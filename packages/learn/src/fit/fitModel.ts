@@ -30,17 +30,17 @@ function caseWeights(outcome: OutcomeTable, mode: 'none' | 'balanced'): Float64A
   return outcome.label.map((y) => (y === 1 ? n / (2 * pos) : n / (2 * (n - pos))));
 }
 
-function checkOutcome(outcome: OutcomeTable, family: string): number {
+function checkOutcome(outcome: OutcomeTable, family: string, source: string): number {
   if (outcome.kind === 'binary') {
-    if (family === 'cox') throw new ModelSpecError('a Cox model needs an outcome with time and event columns, the outcome has label');
+    if (family === 'cox') throw new ModelSpecError(`${source}: a Cox model needs an outcome with time and event columns; this one has label`);
     const pos = outcome.label.reduce((a, y) => a + y, 0);
     if (pos === 0 || pos === outcome.label.length)
-      throw new DegenerateOutcomeError(`the outcome has a single class (${pos} positive of ${outcome.label.length}); a classifier needs both 0 and 1`, { positives: pos, n: outcome.label.length });
+      throw new DegenerateOutcomeError(`${source}: the outcome has a single class (${pos} positive of ${outcome.label.length}); a classifier needs both 0 and 1`, { positives: pos, n: outcome.label.length });
     return pos;
   }
-  if (family !== 'cox') throw new ModelSpecError(`${family} needs a binary label column, the outcome has time and event`);
+  if (family !== 'cox') throw new ModelSpecError(`${source}: ${family} needs a binary label column; this outcome has time and event`);
   const events = outcome.event.reduce((a, e) => a + e, 0);
-  if (events === 0) throw new DegenerateOutcomeError('the survival outcome has no events; a Cox model cannot be fitted', { events, n: outcome.event.length });
+  if (events === 0) throw new DegenerateOutcomeError(`${source}: the survival outcome has no events; a Cox model cannot be fitted`, { events, n: outcome.event.length });
   return events;
 }
 
@@ -66,11 +66,11 @@ async function optimise(trainer: LocalTrainer, model: ForwardModel, options: Fit
 export async function fitModel(spec: ModelSpec, features: FeatureTable, outcomeTable: OutcomeTable, options: FitOptions = {}): Promise<TrainedModel> {
   const s = resolveSpec(spec);
   const outcome = alignOutcome(features, outcomeTable);
-  const events = checkOutcome(outcome, s.family);
+  const events = checkOutcome(outcome, s.family, outcomeTable.source ?? 'outcome CSV');
   const n = features.ids.length;
   const p = features.featureNames.length;
   const weight = caseWeights(outcome, s.classWeights);
-  const std = s.standardize ? standardization(features.values, n, p, weight, features.featureNames) : identityStandardization(p);
+  const std = s.standardize ? standardization(features.values, n, p, weight, features.featureNames, features.source) : identityStandardization(p);
   const x = applyStandardization(features.values, n, p, std);
   const model = buildModel(s, p);
   const trainer = await LocalTrainer.create(model, {

@@ -8,9 +8,9 @@ export interface Standardization {
 /**
  * Column means and standard deviations as glmnet computes them for standardize = TRUE
  * (weighted, population form: sd² = Σ wᵢ (xᵢ − x̄)² / Σ wᵢ; Friedman et al. 2010 §2.1).
- * A constant column cannot be standardised and is refused by name.
+ * A constant column cannot be standardised and is refused by name (and by `source`, the file).
  */
-export function standardization(x: Float64Array, n: number, p: number, weight: Float64Array, featureNames: string[]): Standardization {
+export function standardization(x: Float64Array, n: number, p: number, weight: Float64Array, featureNames: string[], source?: string): Standardization {
   const mean = new Array<number>(p).fill(0);
   const scale = new Array<number>(p).fill(0);
   let w = 0;
@@ -27,7 +27,7 @@ export function standardization(x: Float64Array, n: number, p: number, weight: F
     scale[j] = Math.sqrt(scale[j] / w);
     if (!(scale[j] > 1e-12 * Math.max(1, Math.abs(mean[j])))) constant.push(featureNames[j]);
   }
-  if (constant.length) throw new ConstantFeatureError(constant);
+  if (constant.length) throw new ConstantFeatureError(constant, source);
   return { mean, scale };
 }
 
