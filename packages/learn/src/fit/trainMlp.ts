@@ -2,7 +2,8 @@ import type { ForwardModel } from '../models/forward.js';
 import { paramSize, totalParamSize } from '../models/forward.js';
 import { Adam } from '../optim/adam.js';
 import { SgdMomentum } from '../optim/sgd.js';
-import { l1Part, ridgePart, type ElasticNet } from '../optim/penalty.js';
+import { maxAbs } from '../optim/linalg.js';
+import type { ElasticNet } from '../optim/penalty.js';
 import type { OptimResult } from '../optim/smoothObjective.js';
 import { smoothGradient } from '../optim/smoothObjective.js';
 import type { Objective } from '../training/objective.js';
@@ -34,21 +35,23 @@ export function initMlp(model: ForwardModel, seed: number): Float64Array {
   return theta;
 }
 
-/** Full-batch training with Adam or SGD+momentum; weight decay = the ridge part of the penalty. */
-export async function trainMlp(obj: Objective, model: ForwardModel, options: MlpOptions): Promise<OptimResult> {
+/**
+ * Full-batch training with Adam or SGD+momentum for a fixed number of epochs; weight decay = the
+ * ridge part of the penalty. An epoch budget is not a convergence criterion, so the result
+ * reports the max-norm of the objective's gradient at the final parameters as `lastChange`, and
+ * `converged` only when that is within `tolerance` (a stationary point).
+ */
+export async function trainMlp(obj: Objective, model: ForwardModel, options: MlpOptions & { tolerance?: number }): Promise<OptimResult> {
   const penalized: boolean[] = [];
   for (const p of model.params) for (let k = 0; k < paramSize(p); k++) penalized.push(p.penalized);
   const pen: ElasticNet = { lambda: model.spec.lambda, alpha: 0, penalized };
   const theta = initMlp(model, options.seed ?? 1);
   const epochs = options.epochs ?? 300;
+  const tolerance = options.tolerance ?? 1e-6;
   const opt = options.optimizer === 'sgd' ? new SgdMomentum(options.learningRate ?? 0.05, 0.9) : new Adam(options.learningRate ?? 0.01);
-  let value = NaN;
-  for (let epoch = 0; epoch < epochs; epoch++) {
-    const { value: v, gradient } = await smoothGradient(obj, pen, theta);
-    value = v;
-    opt.step(theta, gradient);
-  }
-  const e = await obj.loss(theta);
-  value = e.loss / e.weightSum + ridgePart(pen, theta) + l1Part(pen, theta);
-  return { theta, objective: value, iterations: epochs, converged: true, lastChange: 0, optimizer: options.optimizer ?? 'adam' };
+  for (let epoch = 0; epoch < epochs; epoch++) opt.step(theta, (await smoothGradient(obj, pen, theta)).gradient);
+  // alpha = 0: the whole penalty is the ridge part inside the smooth objective.
+  const final = await smoothGradient(obj, pen, theta);
+  const lastChange = maxAbs(final.gradient);
+  return { theta, objective: final.value, iterations: epochs, converged: lastChange <= tolerance, lastChange, optimizer: options.optimizer ?? 'adam' };
 }
