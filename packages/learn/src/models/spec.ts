@@ -1,29 +1,12 @@
+import type { ModelSpec } from '@fedrad/protocol';
 import { ModelSpecError } from '../errors.js';
 
-export type ModelFamily = 'logistic' | 'lasso-logistic' | 'elasticnet-logistic' | 'cox' | 'mlp';
+/** What to train: the campaign protocol's ModelSpec (protocols/campaign-protocol.schema.json). */
+export type { ModelSpec };
+export type ModelFamily = ModelSpec['family'];
 
-/** What to train; mirrors the campaign protocol's ModelSpec (protocols/campaign-protocol.schema.json). */
-export interface ModelSpec {
-  family: ModelFamily;
-  /** Elastic-net mixing, glmnet's alpha: 1 = lasso, 0 = ridge. */
-  alpha?: number;
-  /** Penalty strength, glmnet's lambda (objective is the mean loss + penalty). */
-  lambda?: number;
-  hiddenLayers?: number[];
-  activation?: 'relu' | 'tanh';
-  standardize?: boolean;
-  classWeights?: 'none' | 'balanced';
-}
-
-export interface ResolvedSpec {
-  family: ModelFamily;
-  alpha: number;
-  lambda: number;
-  hiddenLayers: number[];
-  activation: 'relu' | 'tanh';
-  standardize: boolean;
-  classWeights: 'none' | 'balanced';
-}
+/** A ModelSpec with every default filled in. */
+export type ResolvedSpec = Required<ModelSpec>;
 
 /** Fills in defaults and refuses inconsistent hyper-parameters. */
 export function resolveSpec(spec: ModelSpec): ResolvedSpec {
