@@ -1,4 +1,4 @@
-import type { DType, Dim, Shape } from './dtype.js';
+import { ONNX_DATA_TYPE, type DType, type Dim, type Shape } from './dtype.js';
 import { broadcastShapes, GraphShapeError } from './shapes.js';
 
 export type Attr =
@@ -138,7 +138,8 @@ export class Graph {
         return { dtype: x.dtype, shape: x.shape };
       case 'Cast': {
         const to = (node.attrs.to as { value: number }).value;
-        const dtype: DType = to === 11 ? 'float64' : to === 1 ? 'float32' : to === 7 ? 'int64' : 'bool';
+        const dtype = (Object.keys(ONNX_DATA_TYPE) as DType[]).find((t) => ONNX_DATA_TYPE[t] === to);
+        if (!dtype) throw new GraphShapeError(`Cast to ONNX data type ${to} is not supported here`, [x.shape]);
         return { dtype, shape: x.shape };
       }
       case 'Shape':
@@ -178,8 +179,7 @@ export class Graph {
   greater(a: string, b: string) { return this.op('Greater', [a, b]); }
   where(c: string, a: string, b: string) { return this.op('Where', [c, a, b]); }
   cast(a: string, dtype: DType) {
-    const to = { float32: 1, int64: 7, bool: 9, float64: 11 }[dtype];
-    return this.op('Cast', [a], { to: { type: 'int', value: to } });
+    return this.op('Cast', [a], { to: { type: 'int', value: ONNX_DATA_TYPE[dtype] } });
   }
   reduceSum(a: string, axes: number[], keepdims = true) {
     return this.op('ReduceSum', [a, this.int64s(axes)], { keepdims: { type: 'int', value: keepdims ? 1 : 0 } });

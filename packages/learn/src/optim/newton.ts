@@ -1,8 +1,9 @@
 import { NonConvergenceError, SingularHessianError } from '../errors.js';
 import type { Objective } from '../training/objective.js';
-import { choleskySolve, maxAbs } from './linalg.js';
+import { choleskySolve } from './linalg.js';
 import { noPenalty, type ElasticNet } from './penalty.js';
 import { smoothHessian, smoothValue, type OptimResult } from './smoothObjective.js';
+import { halvingStep } from './stepHalving.js';
 
 export interface NewtonOptions {
   maxIterations?: number;
@@ -38,21 +39,10 @@ export async function minimizeNewton(obj: Objective, theta0: Float64Array, pen: 
     const { value: v, gradient, hessian } = await smoothHessian(obj, pen, theta);
     value = v;
     const step = newtonStep(gradient, hessian);
-    let t = 1;
-    let next = theta.map((x, k) => x + step[k]);
-    let nextValue = await smoothValue(obj, pen, next);
-    for (let halving = 0; !(nextValue <= value) && halving < 40; halving++) {
-      t /= 2;
-      next = theta.map((x, k) => x + t * step[k]);
-      nextValue = await smoothValue(obj, pen, next);
-    }
-    const change = maxAbs(next.map((x, k) => (x - theta[k]) / (1 + Math.abs(theta[k]))));
-    lastChange = change;
-    if (nextValue <= value) {
-      theta = next;
-      value = nextValue;
-    }
-    if (change <= tolerance) return { theta, objective: value, iterations: it, converged: true, lastChange, optimizer: 'newton' };
+    const accepted = await halvingStep(theta, theta.map((x, k) => x + step[k]), value, (point) => smoothValue(obj, pen, point));
+    ({ theta, value } = accepted);
+    lastChange = accepted.change;
+    if (lastChange <= tolerance) return { theta, objective: value, iterations: it, converged: true, lastChange, optimizer: 'newton' };
   }
   if (options.throwOnFailure ?? true) throw new NonConvergenceError('Newton', maxIterations, lastChange, tolerance);
   return { theta, objective: value, iterations: maxIterations, converged: false, lastChange, optimizer: 'newton' };

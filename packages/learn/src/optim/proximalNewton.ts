@@ -1,8 +1,8 @@
 import { NonConvergenceError } from '../errors.js';
 import type { Objective } from '../training/objective.js';
-import { maxAbs } from './linalg.js';
 import { l1Part, softThreshold, type ElasticNet } from './penalty.js';
 import { smoothHessian, smoothValue, type OptimResult } from './smoothObjective.js';
+import { halvingStep } from './stepHalving.js';
 import type { NewtonOptions } from './newton.js';
 
 /**
@@ -48,19 +48,9 @@ export async function minimizeProximalNewton(obj: Objective, theta0: Float64Arra
     const q = await smoothHessian(obj, pen, theta);
     value = q.value + l1Part(pen, theta);
     const z = proximalNewtonStep(theta, q.gradient, q.hessian, pen);
-    let t = 1;
-    let next = z;
-    let nextValue = (await smoothValue(obj, pen, next)) + l1Part(pen, next);
-    for (let halving = 0; !(nextValue <= value) && halving < 40; halving++) {
-      t /= 2;
-      next = theta.map((x, k) => x + t * (z[k] - x));
-      nextValue = (await smoothValue(obj, pen, next)) + l1Part(pen, next);
-    }
-    lastChange = maxAbs(next.map((x, k) => (x - theta[k]) / (1 + Math.abs(theta[k]))));
-    if (nextValue <= value) {
-      theta = next;
-      value = nextValue;
-    }
+    const accepted = await halvingStep(theta, z, value, async (point) => (await smoothValue(obj, pen, point)) + l1Part(pen, point));
+    ({ theta, value } = accepted);
+    lastChange = accepted.change;
     if (lastChange <= tolerance) return { theta, objective: value, iterations: it, converged: true, lastChange, optimizer: 'proximal-newton' };
   }
   if (options.throwOnFailure ?? true) throw new NonConvergenceError('proximal Newton', maxIterations, lastChange, tolerance);
