@@ -17,19 +17,21 @@ export interface MeshMeasures {
 export function meshMeasures(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): MeshMeasures {
   const [nx, ny, nz] = dims;
   const [sx, sy, sz] = spacing;
-  const at = (x: number, y: number, z: number): number =>
-    x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz ? 0 : mask[x + nx * (y + ny * z)] ? 1 : 0;
+  const p = padded(mask, dims);
+  const px = nx + 2, pxy = (nx + 2) * (ny + 2);
   let signedVolume6 = 0;
   let area2 = 0;
   let faceCount = 0;
   const ex = new Float64Array(12), ey = new Float64Array(12), ez = new Float64Array(12);
-  // Cube (x, y, z) spans voxels x..x+1 etc.; x = -1 and x = nx - 1 cover the padding.
+  // Cube (x, y, z) spans voxels x..x+1 etc. of the original grid; x = -1 and x = nx - 1 cover the
+  // zero padding. In the padded array voxel x sits at x + 1.
   for (let z = -1; z < nz; z++) {
     for (let y = -1; y < ny; y++) {
-      for (let x = -1; x < nx; x++) {
+      let i = (z + 1) * pxy + (y + 1) * px;
+      for (let x = -1; x < nx; x++, i++) {
         const config =
-          at(x, y, z) | (at(x + 1, y, z) << 1) | (at(x, y + 1, z) << 2) | (at(x + 1, y + 1, z) << 3) |
-          (at(x, y, z + 1) << 4) | (at(x + 1, y, z + 1) << 5) | (at(x, y + 1, z + 1) << 6) | (at(x + 1, y + 1, z + 1) << 7);
+          p[i] | (p[i + 1] << 1) | (p[i + px] << 2) | (p[i + px + 1] << 3) |
+          (p[i + pxy] << 4) | (p[i + pxy + 1] << 5) | (p[i + pxy + px] << 6) | (p[i + pxy + px + 1] << 7);
         if (config === 0 || config === 255) continue;
         for (let e = 0; e < 12; e++) {
           const m = EDGE_MIDPOINTS[e];
@@ -63,22 +65,38 @@ export function meshMeasures(mask: Uint8Array, dims: readonly [number, number, n
  * others on an axis-parallel line is not extreme, so only the first and last vertex of every
  * x-, y- and z-line can be hull vertices. Coordinates are in mm, flat [x0, y0, z0, x1, …].
  */
+/** The mask as 0/1 with one voxel of zero padding on every side. */
+function padded(mask: Uint8Array, dims: readonly [number, number, number]): Uint8Array {
+  const [nx, ny, nz] = dims;
+  const px = nx + 2, pxy = (nx + 2) * (ny + 2);
+  const out = new Uint8Array(pxy * (nz + 2));
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      let o = (z + 1) * pxy + (y + 1) * px + 1;
+      for (let x = 0; x < nx; x++, i++, o++) out[o] = mask[i] ? 1 : 0;
+    }
+  }
+  return out;
+}
+
 export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): Float64Array {
   const [nx, ny, nz] = dims;
   // Vertex grid in half-voxel units on the padded grid: doubled coordinates 2x+1 for x-edges etc.
   const gx = 2 * nx + 1, gy = 2 * ny + 1, gz = 2 * nz + 1;
-  const at = (x: number, y: number, z: number): number =>
-    x < 0 || y < 0 || z < 0 || x >= nx || y >= ny || z >= nz ? 0 : mask[x + nx * (y + ny * z)];
   const isVertex = new Uint8Array(gx * gy * gz);
   const vid = (X: number, Y: number, Z: number): number => X + gx * (Y + gy * Z);
-  // Doubled coordinate of voxel x is 2x + 1 (shifted so the padding voxel -1 maps to -1 → edge at 0).
+  const p = padded(mask, dims);
+  const px = nx + 2, pxy = (nx + 2) * (ny + 2);
+  // Doubled coordinate of voxel x is 2x + 1 (the padding voxel −1 maps to −1, so the edge
+  // between them is at 0).
   for (let z = -1; z < nz; z++) {
     for (let y = -1; y < ny; y++) {
-      for (let x = -1; x < nx; x++) {
-        const v = at(x, y, z);
-        if (y >= 0 && z >= 0 && v !== at(x + 1, y, z)) isVertex[vid(2 * x + 2, 2 * y + 1, 2 * z + 1)] = 1;
-        if (x >= 0 && z >= 0 && v !== at(x, y + 1, z)) isVertex[vid(2 * x + 1, 2 * y + 2, 2 * z + 1)] = 1;
-        if (x >= 0 && y >= 0 && v !== at(x, y, z + 1)) isVertex[vid(2 * x + 1, 2 * y + 1, 2 * z + 2)] = 1;
+      let i = (z + 1) * pxy + (y + 1) * px;
+      for (let x = -1; x < nx; x++, i++) {
+        const v = p[i];
+        if (v !== p[i + 1] && y >= 0 && z >= 0) isVertex[vid(2 * x + 2, 2 * y + 1, 2 * z + 1)] = 1;
+        if (v !== p[i + px] && x >= 0 && z >= 0) isVertex[vid(2 * x + 1, 2 * y + 2, 2 * z + 1)] = 1;
+        if (v !== p[i + pxy] && x >= 0 && y >= 0) isVertex[vid(2 * x + 1, 2 * y + 1, 2 * z + 2)] = 1;
       }
     }
   }
@@ -104,8 +122,7 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
   for (let Z = 0; Z < gz; Z++) {
     for (let Y = 0; Y < gy; Y++) {
       for (let X = 0; X < gx; X++) {
-        const i = vid(X, Y, Z);
-        if (extremeCount[i] === 3) out.push(((X - 1) / 2) * spacing[0], ((Y - 1) / 2) * spacing[1], ((Z - 1) / 2) * spacing[2]);
+        if (extremeCount[vid(X, Y, Z)] === 3) out.push(((X - 1) / 2) * spacing[0], ((Y - 1) / 2) * spacing[1], ((Z - 1) / 2) * spacing[2]);
       }
     }
   }

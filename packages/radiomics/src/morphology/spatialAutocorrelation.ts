@@ -63,8 +63,9 @@ export function spatialAutocorrelation(
       }
     }
   }
-  fft3d(r1, i1, [lx, ly, lz], [nx, ny, nz]);
-  fft3d(r2, i2, [lx, ly, lz]);
+  const scratch: [Float64Array, Float64Array] = [new Float64Array(size), new Float64Array(size)];
+  fft3d(r1, i1, [lx, ly, lz], [nx, ny, nz], scratch);
+  fft3d(r2, i2, [lx, ly, lz], [lx, ly, lz], scratch);
 
   // Unpack the two real spectra of each grid: F(ω) = (Z(ω) + conj Z(−ω))/2, G(ω) = (Z(ω) − conj Z(−ω))/(2i).
   let sumMM = 0, sumAA = 0, sumA2M = 0;

@@ -44,8 +44,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   const { image, mask, caseId } = input;
   if (image.dims.some((d, k) => d !== mask.dims[k])) throw new GridMismatchError(image.dims, mask.dims, caseId);
   const fullDims = image.dims;
-  const maskBits = toBinary(mask.data);
-  const roiBox = boundingBox(maskBits, fullDims);
+  const roiBox = boundingBox(mask.data, fullDims);
   if (!roiBox) throw new EmptyRoiError('mask', caseId);
 
   // Work box: ROI ± (sphere radius + interpolation kernel support), clipped to the image.
@@ -59,7 +58,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   let dims = boxDims(work);
   let values: Float64Array = cropToFloat64(image.data, fullDims, work);
   if (config.roundInputIntensities) for (let i = 0; i < values.length; i++) values[i] = Math.round(values[i]);
-  let roi = crop(maskBits, fullDims, work);
+  let roi = toBinary(cropToFloat64(mask.data, fullDims, work));
   let spacing: [number, number, number] = [image.spacing[0], image.spacing[1], image.spacing[2]];
   const diagnostics: Diagnostics = {};
 
@@ -188,7 +187,7 @@ function isResolved(c: FeatureConfig | ResolvedFeatureConfig | undefined): c is 
   return !!c && (c as ResolvedFeatureConfig).families instanceof Set;
 }
 
-function toBinary(data: VoxelData): Uint8Array {
+function toBinary(data: ArrayLike<number>): Uint8Array {
   const out = new Uint8Array(data.length);
   for (let i = 0; i < data.length; i++) out[i] = data[i] !== 0 && !Number.isNaN(data[i]) ? 1 : 0;
   return out;

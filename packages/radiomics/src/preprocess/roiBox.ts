@@ -4,15 +4,16 @@ export interface VoxelBox {
   hi: [number, number, number];
 }
 
-/** Bounding box of the non-zero voxels of a mask, or null when the mask is empty. */
-export function boundingBox(mask: Uint8Array, dims: readonly [number, number, number]): VoxelBox | null {
+/** Bounding box of the non-zero (and non-NaN) voxels of a mask, or null when the mask is empty. */
+export function boundingBox(mask: ArrayLike<number>, dims: readonly [number, number, number]): VoxelBox | null {
   const [nx, ny, nz] = dims;
   const lo: [number, number, number] = [nx, ny, nz];
   const hi: [number, number, number] = [-1, -1, -1];
   for (let z = 0, i = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++, i++) {
-        if (!mask[i]) continue;
+        const v = mask[i];
+        if (v === 0 || v !== v) continue;
         if (x < lo[0]) lo[0] = x;
         if (x > hi[0]) hi[0] = x;
         if (y < lo[1]) lo[1] = y;
