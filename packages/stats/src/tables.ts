@@ -1,4 +1,4 @@
-import { CsvFormatError, IdMismatchError, MissingSurvivalFieldError, NonFiniteValueError, InvalidLabelError } from './errors.js';
+import { CsvFormatError, IdMismatchError, MissingSurvivalFieldError, NonFiniteValueError, InvalidLabelError, OneClassError } from './errors.js';
 
 /**
  * The evaluation tables, parsed from CSV text (the caller reads the file): predictions
@@ -169,7 +169,8 @@ export interface JoinedSurvival {
 /**
  * Joins predictions (and an optional baseline) with outcomes on `id`, in the outcome table's
  * order. Every table must hold the same patients: a patient without a prediction, or a
- * baseline that scored other patients, is an error rather than a silent drop.
+ * baseline that scored other patients, is an error rather than a silent drop. A binary outcome
+ * with one class only is refused, naming the outcome file.
  */
 export function joinTables(predictions: PredictionTable, outcome: OutcomeTable, baseline?: PredictionTable): JoinedBinary | JoinedSurvival {
   const ids = outcome.ids;
@@ -182,6 +183,11 @@ export function joinTables(predictions: PredictionTable, outcome: OutcomeTable, 
     const b = align(ids, outcome.source, baseline.ids, baseline.source);
     baselineScores = Float64Array.from(b, (k) => baseline.scores[k]);
   }
-  if (outcome.kind === 'binary') return { kind: 'binary', ids: [...ids], scores, baselineScores, labels: outcome.labels };
+  if (outcome.kind === 'binary') {
+    // Refused here, where the file is known, rather than deep inside the AUC.
+    const positives = outcome.labels.reduce((a, y) => a + y, 0);
+    if (positives === 0 || positives === ids.length) throw new OneClassError(outcome.source, positives, ids.length - positives);
+    return { kind: 'binary', ids: [...ids], scores, baselineScores, labels: outcome.labels };
+  }
   return { kind: 'survival', ids: [...ids], scores, baselineScores, time: outcome.time, event: outcome.event };
 }

@@ -58,6 +58,10 @@ describe('evaluation tables', () => {
     expect(codeOf(() => parsePredictionsCsv('id,score\na,1\na,2\n'))).toBe('STATS_CSV_FORMAT');
     expect(codeOf(() => parsePredictionsCsv('patient,value\na,1\n'))).toBe('STATS_CSV_FORMAT');
     const p = parsePredictionsCsv('id,score\na,0.1\nb,0.2\n', 'P.csv');
+    expect(errorOf(() => joinTables(p, parseOutcomeCsv('id,label\na,1\nb,1\n', 'O.csv')))).toMatchObject({
+      code: 'STATS_ONE_CLASS',
+      message: expect.stringMatching(/^O\.csv: the outcome has 2 positive and 0 negative patients/),
+    });
     const b = parsePredictionsCsv('id,score\na,0.1\nx,0.2\n', 'B.csv');
     const o = parseOutcomeCsv('id,label\na,0\nb,1\n', 'O.csv');
     try {
