@@ -10,7 +10,8 @@ export type RefusalCode =
   | 'STALE_ROUND'
   | 'JOB_CLOSED'
   | 'UPDATE_INVALID'
-  | 'CERT_REVOKED';
+  | 'CERT_REVOKED'
+  | 'INTERNAL_ERROR';
 
 export function acceptedAck(doc: { jobId: string; attempt: number; nonce: string }, at: string): CoordinatorAck {
   return { type: 'coordinator-ack', of: 'job-result', jobId: doc.jobId, attempt: doc.attempt, nonce: doc.nonce, status: 'accepted', sentAt: at };

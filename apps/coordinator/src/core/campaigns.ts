@@ -30,10 +30,15 @@ interface CampaignRow {
   failure_message: string | null;
 }
 
+// A locked protocol never changes: parse each one once (it is read on every message).
+const protocolCache = new Map<string, CampaignProtocol>();
+
 function toRecord(row: CampaignRow): CampaignRecord {
+  let protocol = protocolCache.get(row.protocol_hash);
+  if (!protocol) protocolCache.set(row.protocol_hash, (protocol = JSON.parse(row.protocol_json) as CampaignProtocol));
   return {
     campaignId: row.campaign_id,
-    protocol: JSON.parse(row.protocol_json),
+    protocol,
     protocolHash: row.protocol_hash,
     state: row.state,
     currentRound: row.current_round,

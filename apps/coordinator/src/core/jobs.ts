@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import type { JobEnvelope } from '@fedrad/protocol';
+import { sha256Hex, type JobEnvelope } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
 import { nowIso, type CoreContext } from './context.js';
 
@@ -24,23 +24,46 @@ interface JobRow {
   round: number | null;
   state: JobRecord['state'];
   attempt: number;
-  params_json: string;
+  params_hash: string;
   failure_code: string | null;
   failure_message: string | null;
 }
 
-const toJob = (r: JobRow): JobRecord => ({
-  jobId: r.job_id,
-  campaignId: r.campaign_id,
-  siteId: r.site_id,
-  kind: r.kind,
-  round: r.round,
-  state: r.state,
-  attempt: r.attempt,
-  params: JSON.parse(r.params_json),
-  failureCode: r.failure_code,
-  failureMessage: r.failure_message,
-});
+// Parsed params by hash (immutable once stored); a round's sites share one entry.
+const paramsCache = new Map<string, JobEnvelope['params']>();
+const PARAMS_CACHE_SIZE = 32;
+
+function paramsByHash(ctx: CoreContext, hash: string): JobEnvelope['params'] {
+  let params = paramsCache.get(hash);
+  if (!params) {
+    const row = ctx.db.prepare('SELECT params_json FROM job_params WHERE params_hash = ?').get(hash) as { params_json: string };
+    params = JSON.parse(row.params_json) as JobEnvelope['params'];
+    if (paramsCache.size >= PARAMS_CACHE_SIZE) paramsCache.delete(paramsCache.keys().next().value as string);
+    paramsCache.set(hash, params);
+  }
+  return params;
+}
+
+// params can be large (a model's parameters): loaded only when asked for.
+const toJob = (ctx: CoreContext, r: JobRow): JobRecord => {
+  return {
+    jobId: r.job_id,
+    campaignId: r.campaign_id,
+    siteId: r.site_id,
+    kind: r.kind,
+    round: r.round,
+    state: r.state,
+    attempt: r.attempt,
+    get params() {
+      return paramsByHash(ctx, r.params_hash);
+    },
+    failureCode: r.failure_code,
+    failureMessage: r.failure_message,
+  };
+};
+
+/** Params objects already validated against their schema when the job was made (skips re-validation on send). */
+export const prevalidatedParams = new WeakSet<object>();
 
 export interface AttemptRecord {
   jobId: string;
@@ -59,7 +82,7 @@ export function jobIdFor(campaignId: string, kind: JobEnvelope['kind'], siteId: 
 
 export function findJob(ctx: CoreContext, jobId: string): JobRecord | undefined {
   const row = ctx.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as JobRow | undefined;
-  return row ? toJob(row) : undefined;
+  return row ? toJob(ctx, row) : undefined;
 }
 
 export function jobsOf(ctx: CoreContext, campaignId: string, filter: { round?: number; kind?: JobEnvelope['kind'] } = {}): JobRecord[] {
@@ -67,7 +90,7 @@ export function jobsOf(ctx: CoreContext, campaignId: string, filter: { round?: n
   const args: unknown[] = [campaignId];
   if (filter.round !== undefined) (sql += ' AND round = ?'), args.push(filter.round);
   if (filter.kind) (sql += ' AND kind = ?'), args.push(filter.kind);
-  return (ctx.db.prepare(sql + ' ORDER BY site_id').all(...args) as JobRow[]).map(toJob);
+  return (ctx.db.prepare(sql + ' ORDER BY site_id').all(...args) as JobRow[]).map((r) => toJob(ctx, r));
 }
 
 export function findAttempt(ctx: CoreContext, jobId: string, attempt: number): AttemptRecord | undefined {
@@ -77,28 +100,47 @@ export function findAttempt(ctx: CoreContext, jobId: string, attempt: number): A
   return r ? { jobId: r.job_id, attempt: r.attempt, nonce: r.nonce, deadline: r.deadline, consumedAt: r.consumed_at } : undefined;
 }
 
-function newAttempt(ctx: CoreContext, jobId: string, attempt: number, deadlineSeconds: number): void {
+function newAttempt(ctx: CoreContext, jobId: string, attempt: number, deadlineSeconds: number): { nonce: string; deadline: string } {
   const now = ctx.clock();
   const nonce = randomBytes(32).toString('hex');
   const deadline = new Date(now.getTime() + deadlineSeconds * 1000).toISOString();
   ctx.db.prepare('INSERT INTO job_attempts (job_id, attempt, nonce, deadline, issued_at) VALUES (?, ?, ?, ?, ?)').run(jobId, attempt, nonce, deadline, now.toISOString());
+  return { nonce, deadline };
 }
 
-/** Creates a job with its first attempt (fresh nonce, deadline). Call inside a transaction. */
+/**
+ * Creates a job with its first attempt (fresh nonce, deadline) and returns its envelope. Call
+ * inside a transaction. `paramsJson` may be given when many jobs share the same params.
+ */
 export function createJob(
   ctx: CoreContext,
-  job: { campaignId: string; siteId: string; kind: JobEnvelope['kind']; round?: number; params: JobEnvelope['params'] },
+  job: { campaignId: string; protocolHash: string; siteId: string; kind: JobEnvelope['kind']; round?: number; params: JobEnvelope['params']; paramsJson?: string },
   deadlineSeconds: number,
-): string {
+): JobEnvelope {
   const jobId = jobIdFor(job.campaignId, job.kind, job.siteId, job.round);
   const at = nowIso(ctx);
+  const paramsJson = job.paramsJson ?? JSON.stringify(job.params);
+  const paramsHash = sha256Hex(paramsJson);
+  ctx.db.prepare('INSERT INTO job_params (params_hash, params_json) VALUES (?, ?) ON CONFLICT(params_hash) DO NOTHING').run(paramsHash, paramsJson);
   ctx.db
     .prepare(
-      "INSERT INTO jobs (job_id, campaign_id, site_id, kind, round, state, attempt, params_json, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', 1, ?, ?, ?)",
+      "INSERT INTO jobs (job_id, campaign_id, site_id, kind, round, state, attempt, params_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', 1, ?, ?, ?)",
     )
-    .run(jobId, job.campaignId, job.siteId, job.kind, job.round ?? null, JSON.stringify(job.params), at, at);
-  newAttempt(ctx, jobId, 1, deadlineSeconds);
-  return jobId;
+    .run(jobId, job.campaignId, job.siteId, job.kind, job.round ?? null, paramsHash, at, at);
+  const { nonce, deadline } = newAttempt(ctx, jobId, 1, deadlineSeconds);
+  return {
+    type: 'job',
+    jobId,
+    campaignId: job.campaignId,
+    protocolHash: job.protocolHash,
+    siteId: job.siteId,
+    kind: job.kind,
+    attempt: 1,
+    ...(job.round !== undefined ? { round: job.round } : {}),
+    deadline,
+    nonce,
+    params: job.params,
+  };
 }
 
 /** Retries a job: same id, attempt + 1, fresh nonce and deadline. Call inside a transaction. */
@@ -144,5 +186,5 @@ export function openEnvelopesForSite(ctx: CoreContext, siteId: string): JobEnvel
        WHERE j.site_id = ? AND j.state = 'open' AND a.deadline > ? ORDER BY j.created_at, j.job_id`,
     )
     .all(siteId, nowIso(ctx)) as Array<JobRow & { protocol_hash: string }>;
-  return rows.map((r) => envelopeOf(ctx, toJob(r), r.protocol_hash));
+  return rows.map((r) => envelopeOf(ctx, toJob(ctx, r), r.protocol_hash));
 }

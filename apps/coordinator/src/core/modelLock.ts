@@ -3,7 +3,7 @@ import { appendAudit } from '../store/auditLog.js';
 import type { CampaignRecord } from './campaigns.js';
 import { setCampaignState } from './campaigns.js';
 import { nowIso, type CoreContext } from './context.js';
-import { createJob, envelopeOf, findJob, jobsOf } from './jobs.js';
+import { createJob, jobsOf } from './jobs.js';
 import { trainingSettings } from './trainingDefaults.js';
 
 /** The locked model document; its canonical hash is the campaign's model hash. */
@@ -61,10 +61,7 @@ export function lockModelAndEvaluate(
     ...(p.analysisPlan?.bootstrapReplicates !== undefined ? { bootstrapReplicates: p.analysisPlan.bootstrapReplicates } : {}),
     ...(p.training.seed !== undefined ? { seed: p.training.seed } : {}),
   };
-  return [...p.testSites].sort().map((siteId) => {
-    const jobId = createJob(ctx, { campaignId: campaign.campaignId, siteId, kind: 'evaluate', params }, settings.deadlineSeconds);
-    return envelopeOf(ctx, findJob(ctx, jobId)!, campaign.protocolHash);
-  });
+  return [...p.testSites].sort().map((siteId) => createJob(ctx, { campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: 'evaluate', params }, settings.deadlineSeconds));
 }
 
 /** Completes an evaluating campaign once every test site's evaluation job is done or failed. */

@@ -1,5 +1,5 @@
 import { verify } from 'node:crypto';
-import { canonicalHash, canonicalJson, validate, type CoordinatorAck, type JobEnvelope, type JobResult, type ModelUpdate, type Tensor } from '@fedrad/protocol';
+import { canonicalJson, sha256Hex, validate, type CoordinatorAck, type JobEnvelope, type JobResult, type ModelUpdate, type Tensor } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
 import { findCampaign, getCampaign } from './campaigns.js';
@@ -23,15 +23,17 @@ class Refusal extends Error {
 }
 
 /** RSASSA-PKCS1-v1_5/SHA-256 over canonicalJson(result without signature), by the connection's certificate key (SITE_CHANNEL.md §3). */
-function checkSignature(doc: JobResult, peer: PeerIdentity): void {
+function checkSignature(doc: JobResult, peer: PeerIdentity): string {
   const sig = doc.signature;
   if (!sig) throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} carries no signature; every job-result must be signed by the site key`);
   if (sig.signerFingerprint !== peer.fingerprint) {
     throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} is signed by certificate ${sig.signerFingerprint}, not the one this connection presented (${peer.fingerprint})`);
   }
   const { signature: _omit, ...unsigned } = doc;
-  const ok = verify('sha256', Buffer.from(canonicalJson(unsigned), 'utf8'), peer.publicKey, Buffer.from(sig.value, 'base64'));
+  const signed = canonicalJson(unsigned);
+  const ok = verify('sha256', Buffer.from(signed, 'utf8'), peer.publicKey, Buffer.from(sig.value, 'base64'));
   if (!ok) throw new Refusal('BAD_SIGNATURE', `Signature of the result for job ${doc.jobId} does not verify: the result was altered after signing or signed with another key`);
+  return signed;
 }
 
 function expectedTensors(job: JobRecord): Array<{ name: string; length: number }> | undefined {
@@ -97,7 +99,7 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
     if (result.siteId !== peer.siteId) {
       throw new Refusal('SITE_MISMATCH', `Result names site ${result.siteId} but arrived on the connection of ${peer.siteId}`);
     }
-    checkSignature(result, peer);
+    const signed = checkSignature(result, peer);
     const job = findJob(ctx, result.jobId);
     const campaign = job ? findCampaign(ctx, job.campaignId) : undefined;
     if (!job || !campaign || job.siteId !== peer.siteId || job.campaignId !== result.campaignId || job.kind !== result.kind || campaign.protocolHash !== result.protocolHash) {
@@ -122,14 +124,16 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
     if (!isError && job.kind === 'train-round') checkUpdate(job, result.result as ModelUpdate);
 
     const at = nowIso(ctx);
+    // Hash of exactly what the site signed (the job-result without its signature).
+    const resultHash = sha256Hex(signed);
     const send: JobEnvelope[] = ctx.db.transaction((): JobEnvelope[] => {
       ctx.db
         .prepare(
-          'INSERT INTO results (job_id, campaign_id, site_id, kind, round, attempt, nonce, is_error, result_json, result_hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO results (job_id, campaign_id, site_id, kind, round, attempt, nonce, is_error, signed_json, signature, result_hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(job.jobId, job.campaignId, peer.siteId, job.kind, job.round, result.attempt, result.nonce, isError ? 1 : 0, JSON.stringify(result.result), canonicalHash(result.result), at);
+        .run(job.jobId, job.campaignId, peer.siteId, job.kind, job.round, result.attempt, result.nonce, isError ? 1 : 0, signed, result.signature!.value, resultHash, at);
       ctx.db.prepare('UPDATE job_attempts SET consumed_at = ? WHERE job_id = ? AND attempt = ?').run(at, job.jobId, result.attempt);
-      const base = { jobId: job.jobId, attempt: result.attempt, round: job.round, resultHash: canonicalHash(result.result) };
+      const base = { jobId: job.jobId, attempt: result.attempt, round: job.round, resultHash };
       if (isError) {
         const report = result.result as { code: string; message: string; retryable?: boolean; caseId?: string };
         const settings = trainingSettings(campaign.protocol);
@@ -158,4 +162,22 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
     if (e instanceof Refusal) return refuse(ctx, peer, doc, e.refusal, e.message);
     throw e;
   }
+}
+
+/**
+ * Group commit: the results that arrived in one event-loop turn are handled in one outer
+ * transaction (each in its own savepoint), so the disk flush (synchronous = FULL) is paid once per
+ * batch instead of once per site. Acks must be sent only after this returns. A bug while handling
+ * one result refuses that result (INTERNAL_ERROR, retried by the site) and spares the others.
+ */
+export function acceptResults(ctx: CoreContext, items: ReadonlyArray<{ peer: PeerIdentity; doc: unknown }>): ResultOutcome[] {
+  return ctx.db.transaction(() =>
+    items.map(({ peer, doc }) => {
+      try {
+        return ctx.db.transaction(() => acceptResult(ctx, peer, doc))();
+      } catch (e) {
+        return { ack: refusedAck(doc, 'INTERNAL_ERROR', `The coordinator could not process this result (${(e as Error).message}); resend it`, nowIso(ctx)), send: [] };
+      }
+    }),
+  )();
 }

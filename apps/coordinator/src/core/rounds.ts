@@ -4,7 +4,7 @@ import { appendAudit } from '../store/auditLog.js';
 import type { CampaignRecord } from './campaigns.js';
 import { setCampaignState } from './campaigns.js';
 import { nowIso, type CoreContext } from './context.js';
-import { createJob, envelopeOf, findJob, finishJob, jobsOf } from './jobs.js';
+import { createJob, finishJob, jobsOf, prevalidatedParams } from './jobs.js';
 import { lockModelAndEvaluate } from './modelLock.js';
 import { trainingSettings } from './trainingDefaults.js';
 
@@ -39,23 +39,20 @@ export function openRound(ctx: CoreContext, campaign: CampaignRecord, round: num
   const sites = [...campaign.protocol.trainingSites].sort();
   const configs = strategy.configureRound({ round, parameters, server }, sites);
   const envelopes: JobEnvelope[] = [];
+  // Sites with the same config share one params object, validated and serialised once.
+  const built = new Map<string, { params: TrainRoundParams; json: string }>();
   for (const siteId of sites) {
-    const params = assertValid<TrainRoundParams>(
-      'train-round-params',
-      JSON.parse(
-        JSON.stringify({
-          kind: 'train-round',
-          round,
-          model: campaign.protocol.model,
-          features: campaign.protocol.features,
-          globalParameters: parameters,
-          ...configs[siteId],
-        }),
-      ),
-      `Round ${round} parameters for ${siteId}`,
+    const configKey = JSON.stringify(configs[siteId]);
+    let entry = built.get(configKey);
+    if (!entry) {
+      const json = JSON.stringify({ kind: 'train-round', round, model: campaign.protocol.model, features: campaign.protocol.features, globalParameters: parameters, ...configs[siteId] });
+      const params = assertValid<TrainRoundParams>('train-round-params', JSON.parse(json), `Round ${round} parameters for ${siteId}`);
+      prevalidatedParams.add(params);
+      built.set(configKey, (entry = { params, json }));
+    }
+    envelopes.push(
+      createJob(ctx, { campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: 'train-round', round, params: entry.params, paramsJson: entry.json }, settings.deadlineSeconds),
     );
-    const jobId = createJob(ctx, { campaignId: campaign.campaignId, siteId, kind: 'train-round', round, params }, settings.deadlineSeconds);
-    envelopes.push(envelopeOf(ctx, findJob(ctx, jobId)!, campaign.protocolHash));
   }
   appendAudit(
     ctx.db,
@@ -78,12 +75,15 @@ export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): J
   const row = roundRow(ctx, campaign.campaignId, r);
   if (!row || row.state !== 'open') return [];
   const settings = trainingSettings(campaign.protocol);
+  // This runs after every result: count on the covering index, and the done count only when it matters.
+  const count = (state: string) =>
+    (ctx.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND state = ?").get(campaign.campaignId, r, state) as { n: number }).n;
+  const now = nowIso(ctx);
+  const deadlinePassed = now >= row.deadline;
+  if (count('open') > 0 && !(deadlinePassed && count('done') >= settings.quorum)) return [];
   const jobs = jobsOf(ctx, campaign.campaignId, { round: r, kind: 'train-round' });
   const done = jobs.filter((j) => j.state === 'done');
   const open = jobs.filter((j) => j.state === 'open');
-  const now = nowIso(ctx);
-  const deadlinePassed = now >= row.deadline;
-  if (open.length > 0 && !(done.length >= settings.quorum && deadlinePassed)) return [];
 
   return ctx.db.transaction((): JobEnvelope[] => {
     if (done.length < settings.quorum) {
@@ -101,9 +101,9 @@ export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): J
     }
     const results: SiteResult[] = (
       ctx.db
-        .prepare("SELECT site_id, result_json FROM results WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND is_error = 0 ORDER BY site_id")
-        .all(campaign.campaignId, r) as Array<{ site_id: string; result_json: string }>
-    ).map((x) => ({ siteId: x.site_id, update: JSON.parse(x.result_json) as ModelUpdate }));
+        .prepare("SELECT site_id, signed_json FROM results WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND is_error = 0 ORDER BY site_id")
+        .all(campaign.campaignId, r) as Array<{ site_id: string; signed_json: string }>
+    ).map((x) => ({ siteId: x.site_id, update: (JSON.parse(x.signed_json) as { result: ModelUpdate }).result }));
     const failures: SiteFailure[] = jobsOf(ctx, campaign.campaignId, { round: r, kind: 'train-round' })
       .filter((j) => j.state === 'failed')
       .map((j) => ({ siteId: j.siteId, code: j.failureCode ?? 'FAILED', message: j.failureMessage ?? '' }));

@@ -8,7 +8,7 @@ import { refusedAck } from '../core/acks.js';
 import { nowIso, type CoreContext } from '../core/context.js';
 import { enrolmentStatus, submitEnrolment } from '../core/enrolment.js';
 import { peerFromDer, type PeerIdentity } from '../core/peer.js';
-import { acceptResult } from '../core/results.js';
+import { acceptResults } from '../core/results.js';
 import { admitSite, recordHeartbeat, recordHello } from '../core/sites.js';
 import { appendAudit } from '../store/auditLog.js';
 import { decodeFrame, encodeOutgoing } from './wire.js';
@@ -46,6 +46,7 @@ export class SiteServer {
   private readonly server: Server;
   private readonly wss = new WebSocketServer({ noServer: true, maxPayload: MAX_PAYLOAD });
   private readonly connections = new Map<string, Connection>();
+  private readonly pendingResults: Array<{ peer: PeerIdentity; doc: unknown }> = [];
   private silenceTimer?: NodeJS.Timeout;
 
   constructor(private readonly options: SiteServerOptions) {
@@ -252,14 +253,24 @@ export class SiteServer {
         return;
       }
       case 'job-result': {
-        const { ack, send } = acceptResult(core, peer, doc);
-        this.send(peer.siteId, ack);
-        this.sendJobs(send);
+        this.pendingResults.push({ peer, doc });
+        if (this.pendingResults.length === 1) setImmediate(() => this.flushResults());
         return;
       }
       default:
         this.refuseFrame(conn, doc, 'PROTOCOL_INVALID', `unknown or missing message type ${JSON.stringify(type)}`);
     }
+  }
+
+  /** Commits every result that arrived this turn in one transaction, then acks them (SITE_CHANNEL.md §3: ack after commit). */
+  private flushResults(): void {
+    const batch = this.pendingResults.splice(0);
+    if (batch.length === 0) return;
+    const outcomes = acceptResults(this.options.core, batch);
+    outcomes.forEach(({ ack, send }, i) => {
+      this.send(batch[i].peer.siteId, ack);
+      this.sendJobs(send);
+    });
   }
 
   private refuseFrame(conn: Connection, doc: unknown, code: 'PROTOCOL_INVALID' | 'SITE_MISMATCH', message: string): void {

@@ -1,4 +1,5 @@
 import { assertValid, type SchemaName } from '@fedrad/protocol';
+import { prevalidatedParams } from '../core/jobs.js';
 
 /** Schema of each coordinator→site message type (SITE_CHANNEL.md §2). */
 const OUTGOING: Record<string, SchemaName> = {
@@ -8,13 +9,30 @@ const OUTGOING: Record<string, SchemaName> = {
   'certificate-revocation': 'certificate-revocation',
 };
 
-/** Serialises an outgoing message after validating it: the coordinator never sends what a site would have to refuse. */
-export function encodeOutgoing(doc: { type: string }): string {
+// A round's params (the model's parameters) are shared by many envelopes: serialise them once.
+const paramsJson = new WeakMap<object, string>();
+
+/**
+ * Serialises an outgoing message after validating it: the coordinator never sends what a site
+ * would have to refuse. Job params validated when the job was made are not validated again
+ * (the envelope around them is); the site validates the whole envelope when it arrives.
+ */
+export function encodeOutgoing(doc: { type: string; params?: object }): string {
   const schema = OUTGOING[doc.type];
   if (!schema) throw new Error(`No schema for outgoing message type ${doc.type}`);
+  if (doc.type === 'job' && doc.params && prevalidatedParams.has(doc.params)) {
+    const { params, ...shell } = doc;
+    assertValid(schema, { ...shell, params: SHELL_PARAMS }, `Outgoing ${doc.type}`);
+    let json = paramsJson.get(params);
+    if (json === undefined) paramsJson.set(params, (json = JSON.stringify(params)));
+    return JSON.stringify(shell).slice(0, -1) + ',"params":' + json + '}';
+  }
   assertValid(schema, doc, `Outgoing ${doc.type}`);
   return JSON.stringify(doc);
 }
+
+/** The smallest valid params, standing in for already-validated ones while the envelope fields are checked. */
+const SHELL_PARAMS = { kind: 'evaluate', modelHash: '0'.repeat(64), modelOnnxBase64: '' };
 
 /** Parses one text frame; returns undefined for anything that is not a JSON object. */
 export function decodeFrame(data: unknown, isBinary: boolean): Record<string, unknown> | undefined {

@@ -70,14 +70,22 @@ CREATE TABLE IF NOT EXISTS jobs (
   round INTEGER,
   state TEXT NOT NULL CHECK (state IN ('open', 'done', 'failed')),
   attempt INTEGER NOT NULL,
-  params_json TEXT NOT NULL,
+  params_hash TEXT NOT NULL,
   failure_code TEXT,
   failure_message TEXT,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS jobs_open ON jobs (state, site_id);
-CREATE INDEX IF NOT EXISTS jobs_round ON jobs (campaign_id, round);
+-- Covers the per-result "is the round complete?" count without touching job rows.
+CREATE INDEX IF NOT EXISTS jobs_round_state ON jobs (campaign_id, round, kind, state);
+
+-- Job params by hash: every site of a round usually gets the same params (the global model),
+-- stored once instead of once per site.
+CREATE TABLE IF NOT EXISTS job_params (
+  params_hash TEXT PRIMARY KEY,
+  params_json TEXT NOT NULL
+);
 
 CREATE TABLE IF NOT EXISTS job_attempts (
   job_id TEXT NOT NULL,
@@ -99,7 +107,10 @@ CREATE TABLE IF NOT EXISTS results (
   attempt INTEGER NOT NULL,
   nonce TEXT NOT NULL UNIQUE,
   is_error INTEGER NOT NULL,
-  result_json TEXT NOT NULL,
+  -- Exactly what the site signed (canonical JSON of the job-result without its signature) and the
+  -- signature: the coordinator can show any auditor the site's own signed statement.
+  signed_json TEXT NOT NULL,
+  signature TEXT NOT NULL,
   result_hash TEXT NOT NULL,
   received_at TEXT NOT NULL
 );
