@@ -27,6 +27,10 @@ export const SOFTWARE_VERSION = '0.1.0';
 export const CHANNEL_PROTOCOL_VERSION = 1;
 export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'train-round', 'evaluate'];
 
+/** Refusals after which a result is dropped from the outbox (SITE_CHANNEL.md §3). */
+const FINAL_REFUSALS = new Set(['REPLAY', 'STALE_ROUND', 'JOB_CLOSED', 'BAD_SIGNATURE', 'PROTOCOL_INVALID', 'UNKNOWN_JOB', 'NONCE_MISMATCH', 'SITE_MISMATCH', 'UPDATE_INVALID']);
+const RESEND_DELAY_MS = 2000;
+
 /** Which schema an incoming frame's `type` names (SITE_CHANNEL.md §2). */
 const INCOMING: Record<string, SchemaName> = {
   'coordinator-welcome': 'coordinator-welcome',
@@ -208,8 +212,16 @@ export class SiteDaemon {
 
   private onAck(ack: CoordinatorAck): void {
     if (ack.of !== 'job-result' || !ack.nonce) return;
-    this.outbox.delete(ack.nonce);
     if (ack.status === 'refused') this.log(`coordinator refused the result of ${ack.jobId} (attempt ${ack.attempt}): [${ack.code}] ${ack.message}`);
+    // SITE_CHANNEL.md §3: these refusals are final (nothing resent could be accepted, or it
+    // is a bug/tampering to look into locally); any other refusal is the coordinator's own
+    // trouble, so the result stays in the outbox and is sent again a little later.
+    if (ack.status === 'accepted' || FINAL_REFUSALS.has(ack.code ?? '')) {
+      this.outbox.delete(ack.nonce);
+      return;
+    }
+    const frame = this.outbox.get(ack.nonce);
+    if (frame) setTimeout(() => this.outbox.has(ack.nonce!) && this.channel.send(frame), RESEND_DELAY_MS).unref();
   }
 
   private minimumFor(protocolHash: string): number {

@@ -75,6 +75,14 @@ const job = (hash: string, attempt = 1, jobId = 'sts-grade-2026/r0/site-a') => (
   },
 });
 
+async function waitUntilCount(ok: () => boolean, timeoutMs = 10000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!ok()) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
 /** Checks a job-result's signature with Node's own RSA verify against the site certificate. */
 function signatureVerifies(frame: Frame): boolean {
   const { signature, ...body } = frame as Frame & { signature: { value: string; signerFingerprint: string } };
@@ -118,6 +126,14 @@ describe('site daemon against a coordinator over mTLS', () => {
       expect(again.attempt).toBe(2);
       expect(again.result).toEqual(answer.result);
       expect(signatureVerifies(again)).toBe(true);
+
+      // A refusal that is the coordinator's own trouble: the same signed result comes again.
+      const countOf = (nonce: string) => coordinator.frames.filter((f) => f.type === 'job-result' && f.nonce === nonce).length;
+      const sentBefore = countOf(retry.nonce);
+      coordinator.send({ type: 'coordinator-ack', of: 'job-result', jobId: retry.jobId, attempt: 2, nonce: retry.nonce, status: 'refused', code: 'INTERNAL_ERROR', message: 'database busy; resend it', sentAt: new Date().toISOString() });
+      await waitUntilCount(() => countOf(retry.nonce) > sentBefore);
+      const resent = coordinator.frames.filter((f) => f.type === 'job-result' && f.nonce === retry.nonce).pop()!;
+      expect(resent).toEqual(again);
 
       // A dropped connection is re-dialled (backoff 100–400 ms) and the site says hello again.
       const before = coordinator.frames.length;
