@@ -18,11 +18,11 @@ function write(dir: string, name: string, header: string, rows: string[]): strin
   return path;
 }
 
-function codeOf(fn: () => unknown): string | undefined {
+function errorOf(fn: () => unknown): { code?: string; message: string } | undefined {
   try {
     fn();
   } catch (e) {
-    return (e as { code?: string }).code;
+    return e as { code?: string; message: string };
   }
   return undefined;
 }
@@ -75,18 +75,42 @@ describe('fedrad evaluate', () => {
     expect(Math.abs(r.survival!.logRank!.chiSquare - survival.logRank.chiSquare)).toBeLessThan(1e-9);
   });
 
-  it('clear errors: one class, NaN score, baseline ids that differ, survival rows without time', () => {
+  it('clear errors name the file and the patient: one class, NaN score, baseline ids that differ, survival rows without time', () => {
     const o1 = write(dir, 'one.csv', 'id,label', ['a,1', 'b,1', 'c,1']);
     const p1 = write(dir, 'p1.csv', 'id,score', ['a,0.1', 'b,0.2', 'c,0.3']);
-    expect(codeOf(() => runEvaluate({ predictions: p1, outcomeFile: o1, out: join(dir, 'x.json'), bootstrap: '0' }))).toBe('STATS_ONE_CLASS');
+    expect(errorOf(() => runEvaluate({ predictions: p1, outcomeFile: o1, out: join(dir, 'x.json'), bootstrap: '0' }))).toMatchObject({
+      code: 'STATS_ONE_CLASS',
+      message: expect.stringContaining(`${o1}: the outcome has 3 positive and 0 negative patients`),
+    });
     const pNaN = write(dir, 'pnan.csv', 'id,score', ['a,0.1', 'b,NaN', 'c,0.3']);
-    expect(codeOf(() => runEvaluate({ predictions: pNaN, outcomeFile: o1, out: join(dir, 'x.json') }))).toBe('STATS_NON_FINITE');
+    expect(errorOf(() => runEvaluate({ predictions: pNaN, outcomeFile: o1, out: join(dir, 'x.json') }))).toMatchObject({
+      code: 'STATS_NON_FINITE',
+      message: `score in ${pNaN} (line 3) of patient "b" is NaN; expected a finite number`,
+    });
     const o2 = write(dir, 'two.csv', 'id,label', ['a,1', 'b,0', 'c,1']);
     const b2 = write(dir, 'b2.csv', 'id,score', ['a,0.1', 'b,0.2', 'z,0.3']);
-    expect(codeOf(() => runEvaluate({ predictions: p1, baseline: b2, outcomeFile: o2, out: join(dir, 'x.json') }))).toBe('STATS_ID_MISMATCH');
+    expect(errorOf(() => runEvaluate({ predictions: p1, baseline: b2, outcomeFile: o2, out: join(dir, 'x.json') }))).toMatchObject({
+      code: 'STATS_ID_MISMATCH',
+      message: `${p1} and ${b2} do not list the same patients: 1 id(s) of ${p1} are missing from ${b2}: "c"; 1 id(s) of ${b2} are not in ${p1}: "z"`,
+    });
     const o3 = write(dir, 'surv.csv', 'id,time,event', ['a,10,1', 'b,,0', 'c,5,1']);
-    expect(codeOf(() => runEvaluate({ predictions: p1, outcomeFile: o3, out: join(dir, 'x.json') }))).toBe('STATS_SURVIVAL_FIELD');
-    expect(codeOf(() => runEvaluate({ predictions: join(dir, 'missing.csv'), outcomeFile: o2, out: join(dir, 'x.json') }))).toBe('CLI_USAGE');
+    expect(errorOf(() => runEvaluate({ predictions: p1, outcomeFile: o3, out: join(dir, 'x.json') }))).toMatchObject({
+      code: 'STATS_SURVIVAL_FIELD',
+      message: `${o3} line 3: patient "b" has no time; expected a follow-up time ≥ 0 since baseline`,
+    });
+    expect(errorOf(() => runEvaluate({ predictions: join(dir, 'missing.csv'), outcomeFile: o2, out: join(dir, 'x.json') }))).toMatchObject({
+      code: 'CLI_USAGE',
+      message: `predictions file not found: ${join(dir, 'missing.csv')}`,
+    });
+    expect(errorOf(() => runEvaluate({ predictions: p1, outcomeFile: o2, out: join(dir, 'no-such-folder', 'x.json') }))).toMatchObject({
+      code: 'CLI_USAGE',
+      message: expect.stringContaining(`folder ${join(dir, 'no-such-folder')} does not exist`),
+    });
+    const notJson = write(dir, 'card.txt', 'not', ['json']);
+    expect(errorOf(() => runEvaluate({ predictions: p1, outcomeFile: o2, modelCard: notJson, out: join(dir, 'x.json') }))).toMatchObject({
+      code: 'CLI_USAGE',
+      message: expect.stringContaining(`${notJson} is not JSON`),
+    });
   });
 
   it('is registered as `fedrad evaluate` with the documented flags', async () => {

@@ -63,6 +63,12 @@ describe('fedrad train', () => {
     program.configureOutput({ writeErr: () => {} });
     register(program);
     await expect(program.parseAsync(['train', '--features', 'f.csv', '--outcome', 'o.csv', '--model', 'svm', '--out', 'm.onnx'], { from: 'user' })).rejects.toThrow(/svm/);
-    await expect(runTrain({ features: '/nonexistent.csv', outcome: 'o.csv', model: 'cox', out: 'm.onnx' })).rejects.toMatchObject({ code: 'CLI_USAGE' });
+    await expect(runTrain({ features: '/nonexistent.csv', outcome: 'o.csv', model: 'cox', out: 'm.onnx' })).rejects.toMatchObject({
+      code: 'CLI_USAGE',
+      message: 'features file not found: /nonexistent.csv',
+    });
+    // An output folder that does not exist is found before training, not after it.
+    await expect(runTrain({ features: fx('pima-features.csv'), outcome: fx('pima-outcome.csv'), model: 'lasso-logistic', out: join(tmp(), 'missing', 'm.onnx') }))
+      .rejects.toMatchObject({ code: 'CLI_USAGE', message: expect.stringContaining('cannot write the model to') });
   });
 });

@@ -1,8 +1,9 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { assertValid, type EvaluationReport, type ModelCard } from '@fedrad/protocol';
 import { evaluateBinary, evaluateSurvival, joinTables, parseOutcomeCsv, parsePredictionsCsv } from '@fedrad/stats';
 import { CliUsageError } from '../errors.js';
+import { checkOutputPath, readInputText } from '../commandFiles.js';
 
 export interface EvaluateOptions {
   predictions: string;
@@ -20,9 +21,12 @@ export interface EvaluateOptions {
   level?: string;
 }
 
-function readText(path: string, what: string): string {
-  if (!existsSync(path)) throw new CliUsageError(`${what} file not found: ${path}`);
-  return readFileSync(path, 'utf8');
+function parseJson(text: string, path: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (e) {
+    throw new CliUsageError(`${path} is not JSON (${(e as Error).message}); expected the model card written by fedrad train`);
+  }
 }
 
 function numberOption(value: string | undefined, flag: string, check: (x: number) => boolean = Number.isFinite): number | undefined {
@@ -39,10 +43,11 @@ function numberOption(value: string | undefined, flag: string, check: (x: number
  * the operator passes --threshold; it is never optimised on the test data.
  */
 export function runEvaluate(o: EvaluateOptions): EvaluationReport {
-  const predictions = parsePredictionsCsv(readText(o.predictions, 'predictions'), o.predictions);
-  const outcome = parseOutcomeCsv(readText(o.outcomeFile, 'outcome'), o.outcomeFile);
-  const baseline = o.baseline ? parsePredictionsCsv(readText(o.baseline, 'baseline predictions'), o.baseline) : undefined;
-  const card = o.modelCard ? assertValid<ModelCard>('model-card', JSON.parse(readText(o.modelCard, 'model card')), o.modelCard) : undefined;
+  const predictions = parsePredictionsCsv(readInputText(o.predictions, 'predictions'), o.predictions);
+  const outcome = parseOutcomeCsv(readInputText(o.outcomeFile, 'outcome'), o.outcomeFile);
+  const baseline = o.baseline ? parsePredictionsCsv(readInputText(o.baseline, 'baseline predictions'), o.baseline) : undefined;
+  const card = o.modelCard ? assertValid<ModelCard>('model-card', parseJson(readInputText(o.modelCard, 'model card'), o.modelCard), o.modelCard) : undefined;
+  checkOutputPath(o.out, 'evaluation report');
   if (card && card.outcome.kind !== outcome.kind) {
     throw new CliUsageError(`${o.modelCard} describes a ${card.outcome.kind} model but ${o.outcomeFile} holds ${outcome.kind} outcomes`);
   }

@@ -1,7 +1,7 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadInferenceModel, predict, readFeatureTable } from '@fedrad/learn';
-import { CliUsageError } from '../errors.js';
+import { checkOutputPath, readInputFile, readInputText } from '../commandFiles.js';
 
 export interface PredictOptions {
   model: string;
@@ -14,11 +14,12 @@ export interface PredictOptions {
  * for logistic models and MLPs, linear predictor for Cox) at full double precision.
  */
 export async function runPredict(o: PredictOptions): Promise<{ rows: number; score: string }> {
-  for (const [path, what] of [[o.model, 'model'], [o.features, 'features']] as const)
-    if (!existsSync(path)) throw new CliUsageError(`${what} file not found: ${path}`);
-  const model = await loadInferenceModel(new Uint8Array(readFileSync(o.model)), o.model);
+  const modelBytes = readInputFile(o.model, 'model');
+  const featuresText = readInputText(o.features, 'features');
+  checkOutputPath(o.out, 'scores');
+  const model = await loadInferenceModel(new Uint8Array(modelBytes), o.model);
   try {
-    const table = readFeatureTable(readFileSync(o.features, 'utf8'), o.features);
+    const table = readFeatureTable(featuresText, o.features);
     const scores = await predict(model, table, o.features);
     const lines = ['id,score', ...table.ids.map((id, i) => `${/[",\n\r]/.test(id) ? `"${id.replace(/"/g, '""')}"` : id},${scores[i]}`)];
     writeFileSync(o.out, lines.join('\n') + '\n');

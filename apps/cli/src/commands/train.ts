@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import {
@@ -6,6 +6,7 @@ import {
   type FitOptions, type ModelFamily, type ModelSpec,
 } from '@fedrad/learn';
 import { CliUsageError } from '../errors.js';
+import { checkOutputPath, readInputText } from '../commandFiles.js';
 
 export interface TrainOptions {
   features: string;
@@ -29,15 +30,11 @@ export interface TrainOptions {
 /** The model card sits next to the model: model.onnx -> model.card.json. */
 export const cardPathFor = (onnxPath: string) => onnxPath.replace(/\.onnx$/i, '') + '.card.json';
 
-function readText(path: string, what: string): string {
-  if (!existsSync(path)) throw new CliUsageError(`${what} file not found: ${path}`);
-  return readFileSync(path, 'utf8');
-}
-
 /** `fedrad train`: fit on local tables, write the ONNX inference model and its model card. */
 export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; cardPath: string; sha256: string }> {
-  const features = readFeatureTable(readText(o.features, 'features'), o.features);
-  const outcome = readOutcomeTable(readText(o.outcome, 'outcome'), o.outcome);
+  const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
+  const outcome = readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome);
+  checkOutputPath(o.out, 'model');
   const spec: ModelSpec = {
     family: o.model,
     ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
@@ -77,19 +74,24 @@ export function register(program: Command): void {
     .requiredOption('--outcome <csv>', 'outcome CSV: id,label (0/1) or id,time,event[,stratum]')
     .addOption(new Option('--model <family>', 'model family').choices(['lasso-logistic', 'elasticnet-logistic', 'logistic', 'cox', 'mlp']).makeOptionMandatory())
     .requiredOption('--out <model.onnx>', 'where to write the ONNX inference model')
-    .option('--alpha <a>', "elastic-net mixing (glmnet's alpha; 1 = lasso)", number('alpha'))
-    .option('--lambda <l>', "penalty strength (glmnet's lambda)", number('lambda'))
-    .option('--standardize', 'standardise features (glmnet convention); on by default', true)
+    .option('--alpha <a>', "elastic-net mixing, glmnet's alpha: 1 = lasso, 0 = ridge (default 1 for lasso-logistic, 0.5 for elasticnet-logistic)", number('alpha'))
+    .option('--lambda <l>', "penalty strength, glmnet's lambda on the mean log-likelihood (default 0.01; mlp: 1e-4 weight decay; cox, logistic: 0)", number('lambda'))
+    .option('--standardize', 'standardise features (glmnet convention; coefficients reported on the original scale)', true)
     .option('--no-standardize', 'use features as they are')
     .addOption(new Option('--class-weights <mode>', 'weight classes equally in the loss').choices(['none', 'balanced']))
-    .option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 16,8', (v: string) => v.split(',').map(number('hidden')))
-    .addOption(new Option('--activation <fn>', 'MLP activation').choices(['relu', 'tanh']))
-    .option('--epochs <n>', 'MLP full-batch epochs', number('epochs'))
-    .option('--learning-rate <r>', 'MLP learning rate', number('learning-rate'))
-    .option('--seed <n>', 'seed for MLP initialisation', number('seed'))
+    .option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 16,8 (default 16)', (v: string) => v.split(',').map(number('hidden')))
+    .addOption(new Option('--activation <fn>', 'MLP activation (default relu)').choices(['relu', 'tanh']))
+    .option('--epochs <n>', 'MLP full-batch epochs (default 300)', number('epochs'))
+    .option('--learning-rate <r>', 'MLP learning rate (default 0.01 with Adam)', number('learning-rate'))
+    .option('--seed <n>', 'seed for MLP initialisation (default 1)', number('seed'))
     .addOption(new Option('--solver <name>', 'optimiser for linear models').choices(['auto', 'newton', 'proximal-newton', 'fista']))
     .option('--max-iterations <n>', 'optimiser iteration budget', number('max-iterations'))
     .option('--name <text>', 'model name for the card')
+    .addHelpText(
+      'after',
+      '\nExample:\n  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --lambda 0.02 --out model.onnx\n' +
+        '  writes model.onnx (raw feature values in, probability out) and model.card.json next to it.',
+    )
     .action(async (opts: TrainOptions) => {
       const r = await runTrain(opts);
       process.stdout.write(`model: ${r.modelPath}\ncard:  ${r.cardPath}\nsha256: ${r.sha256}\n`);
