@@ -11,3 +11,4 @@ export { exactNewton, type ExactNewtonOptions } from './glm/exactNewton.js';
 export { exactGradient, type ExactGradientOptions } from './glm/exactGradient.js';
 export { pooledStandardization, toOriginal, toStandardized } from './glm/standardization.js';
 export { strategyForProtocol, initialGlmParameters } from './createStrategy.js';
+export { pairwiseSeed, maskStream, maskUpdate, unmaskSum, quantize, dequantize } from './secureAggregation.js';
