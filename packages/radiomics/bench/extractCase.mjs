@@ -13,15 +13,19 @@ const config = {
 };
 const runs = Number(runsText ?? 1);
 const times = [];
+const cpu = [];
 let read = 0, features = 0;
 for (let r = 0; r < runs; r++) {
   const t0 = performance.now();
+  const c0 = process.cpuUsage();
   const img = readImage(image);
   const roi = readMask(mask, img, { imagePath: image });
   const t1 = performance.now();
   const out = extractFeatures({ image: img, mask: roi, config });
   const t2 = performance.now();
   times.push(t2 - t0);
+  const c = process.cpuUsage(c0);
+  cpu.push((c.user + c.system) / 1000);
   if (r === 0) { read = t1 - t0; features = Object.keys(out.features).length; }
 }
-process.stdout.write(JSON.stringify({ times, read, features, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');
+process.stdout.write(JSON.stringify({ times, cpu, read, features, maxRssMb: process.resourceUsage().maxRSS / 1024 }) + '\n');

@@ -54,92 +54,123 @@ export function fft(re: Float64Array, im: Float64Array): void {
   const n = re.length;
   if (n <= 1) return;
   const plan = planFor(n);
-  let xr = re, xi = im, yr = plan.bufRe, yi = plan.bufIm;
-  let len = n, s = 1;
-  for (const radix of plan.radices) {
-    const m = len / radix;
-    const tw = n / len; // twiddle table stride: e^{-2πi p j / len} = table[p j tw]
-    for (let p = 0; p < m; p++) {
-      const w1 = (p * tw) % n;
-      const w1r = plan.cos[w1], w1i = plan.sin[w1];
-      const w2 = (2 * p * tw) % n, w2r = plan.cos[w2], w2i = plan.sin[w2];
-      const w3 = (3 * p * tw) % n, w3r = plan.cos[w3], w3i = plan.sin[w3];
-      const w4 = (4 * p * tw) % n, w4r = plan.cos[w4], w4i = plan.sin[w4];
-      for (let q = 0; q < s; q++) {
-        const i0 = q + s * p, sm = s * m;
-        const o0 = q + s * radix * p;
-        if (radix === 2) {
-          const ar = xr[i0], ai = xi[i0], br = xr[i0 + sm], bi = xi[i0 + sm];
-          yr[o0] = ar + br; yi[o0] = ai + bi;
-          const dr = ar - br, di = ai - bi;
-          yr[o0 + s] = dr * w1r - di * w1i; yi[o0 + s] = dr * w1i + di * w1r;
-        } else if (radix === 4) {
-          const ar = xr[i0], ai = xi[i0];
-          const br = xr[i0 + sm], bi = xi[i0 + sm];
-          const cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm];
-          const dr = xr[i0 + 3 * sm], di = xi[i0 + 3 * sm];
-          const t0r = ar + cr, t0i = ai + ci, t1r = ar - cr, t1i = ai - ci;
-          const t2r = br + dr, t2i = bi + di, t3r = br - dr, t3i = bi - di;
-          // y0 = t0 + t2; y1 = t1 - i t3; y2 = t0 - t2; y3 = t1 + i t3
-          yr[o0] = t0r + t2r; yi[o0] = t0i + t2i;
-          let u = t1r + t3i, v = t1i - t3r;
-          yr[o0 + s] = u * w1r - v * w1i; yi[o0 + s] = u * w1i + v * w1r;
-          u = t0r - t2r; v = t0i - t2i;
-          yr[o0 + 2 * s] = u * w2r - v * w2i; yi[o0 + 2 * s] = u * w2i + v * w2r;
-          u = t1r - t3i; v = t1i + t3r;
-          yr[o0 + 3 * s] = u * w3r - v * w3i; yi[o0 + 3 * s] = u * w3i + v * w3r;
-        } else if (radix === 3) {
-          const ar = xr[i0], ai = xi[i0];
-          const br = xr[i0 + sm], bi = xi[i0 + sm];
-          const cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm];
-          const sr = br + cr, si = bi + ci, dr = br - cr, di = bi - ci;
-          yr[o0] = ar + sr; yi[o0] = ai + si;
-          const mr = ar + C3 * sr, mi = ai + C3 * si;
-          // e^{-2πi/3} = C3 + i S3
-          let u = mr - S3 * di, v = mi + S3 * dr;
-          yr[o0 + s] = u * w1r - v * w1i; yi[o0 + s] = u * w1i + v * w1r;
-          u = mr + S3 * di; v = mi - S3 * dr;
-          yr[o0 + 2 * s] = u * w2r - v * w2i; yi[o0 + 2 * s] = u * w2i + v * w2r;
-        } else {
-          const ar = xr[i0], ai = xi[i0];
-          const br = xr[i0 + sm], bi = xi[i0 + sm];
-          const cr = xr[i0 + 2 * sm], ci = xi[i0 + 2 * sm];
-          const dr = xr[i0 + 3 * sm], di = xi[i0 + 3 * sm];
-          const er = xr[i0 + 4 * sm], ei = xi[i0 + 4 * sm];
-          const s1r = br + er, s1i = bi + ei, d1r = br - er, d1i = bi - ei;
-          const s2r = cr + dr, s2i = ci + di, d2r = cr - dr, d2i = ci - di;
-          yr[o0] = ar + s1r + s2r; yi[o0] = ai + s1i + s2i;
-          const m1r = ar + C51 * s1r + C52 * s2r, m1i = ai + C51 * s1i + C52 * s2i;
-          const m2r = ar + C52 * s1r + C51 * s2r, m2i = ai + C52 * s1i + C51 * s2i;
-          // i·(S51 d1 + S52 d2) and i·(S52 d1 − S51 d2)
-          const n1r = -(S51 * d1i + S52 * d2i), n1i = S51 * d1r + S52 * d2r;
-          const n2r = -(S52 * d1i - S51 * d2i), n2i = S52 * d1r - S51 * d2r;
-          let u = m1r + n1r, v = m1i + n1i;
-          yr[o0 + s] = u * w1r - v * w1i; yi[o0 + s] = u * w1i + v * w1r;
-          u = m2r + n2r; v = m2i + n2i;
-          yr[o0 + 2 * s] = u * w2r - v * w2i; yi[o0 + 2 * s] = u * w2i + v * w2r;
-          u = m2r - n2r; v = m2i - n2i;
-          yr[o0 + 3 * s] = u * w3r - v * w3i; yi[o0 + 3 * s] = u * w3i + v * w3r;
-          u = m1r - n1r; v = m1i - n1i;
-          yr[o0 + 4 * s] = u * w4r - v * w4i; yi[o0 + 4 * s] = u * w4i + v * w4r;
-        }
+  fftBatch(re, im, 0, n, 1, plan.bufRe, plan.bufIm);
+}
+
+function stage4(xr: Float64Array, xi: Float64Array, xo: number, yr: Float64Array, yi: Float64Array, yo: number, m: number, s: number, B: number, tw: number, n: number, cos: Float64Array, sin: Float64Array): void {
+  const sm = s * m * B, so = s * B;
+  for (let p = 0; p < m; p++) {
+    const w1 = (1 * p * tw) % n, w1r = cos[w1], w1i = sin[w1];
+    const w2 = (2 * p * tw) % n, w2r = cos[w2], w2i = sin[w2];
+    const w3 = (3 * p * tw) % n, w3r = cos[w3], w3i = sin[w3];
+    for (let q = 0; q < s; q++) {
+      const i0 = xo + (q + s * p) * B;
+      const o0 = yo + (q + s * 4 * p) * B;
+      for (let b = 0; b < B; b++) {
+        const ia = i0 + b, oa = o0 + b;
+        const ar = xr[ia], ai = xi[ia];
+        const br = xr[ia + sm], bi = xi[ia + sm];
+        const cr = xr[ia + 2 * sm], ci = xi[ia + 2 * sm];
+        const dr = xr[ia + 3 * sm], di = xi[ia + 3 * sm];
+        const t0r = ar + cr, t0i = ai + ci, t1r = ar - cr, t1i = ai - ci;
+        const t2r = br + dr, t2i = bi + di, t3r = br - dr, t3i = bi - di;
+        yr[oa] = t0r + t2r; yi[oa] = t0i + t2i;
+        let u = t1r + t3i, v = t1i - t3r;
+        yr[oa + so] = u * w1r - v * w1i; yi[oa + so] = u * w1i + v * w1r;
+        u = t0r - t2r; v = t0i - t2i;
+        yr[oa + 2 * so] = u * w2r - v * w2i; yi[oa + 2 * so] = u * w2i + v * w2r;
+        u = t1r - t3i; v = t1i + t3r;
+        yr[oa + 3 * so] = u * w3r - v * w3i; yi[oa + 3 * so] = u * w3i + v * w3r;
       }
     }
-    const tr = xr, ti = xi;
-    xr = yr; xi = yi; yr = tr; yi = ti;
-    len = m;
-    s *= radix;
   }
-  if (xr !== re) {
-    re.set(xr);
-    im.set(xi);
+}
+
+function stage2(xr: Float64Array, xi: Float64Array, xo: number, yr: Float64Array, yi: Float64Array, yo: number, m: number, s: number, B: number, tw: number, n: number, cos: Float64Array, sin: Float64Array): void {
+  const sm = s * m * B, so = s * B;
+  for (let p = 0; p < m; p++) {
+    const w1 = (1 * p * tw) % n, w1r = cos[w1], w1i = sin[w1];
+    for (let q = 0; q < s; q++) {
+      const i0 = xo + (q + s * p) * B;
+      const o0 = yo + (q + s * 2 * p) * B;
+      for (let b = 0; b < B; b++) {
+        const ia = i0 + b, oa = o0 + b;
+        const ar = xr[ia], ai = xi[ia], br = xr[ia + sm], bi = xi[ia + sm];
+        yr[oa] = ar + br; yi[oa] = ai + bi;
+        const dr = ar - br, di = ai - bi;
+        yr[oa + so] = dr * w1r - di * w1i; yi[oa + so] = dr * w1i + di * w1r;
+      }
+    }
+  }
+}
+
+function stage3(xr: Float64Array, xi: Float64Array, xo: number, yr: Float64Array, yi: Float64Array, yo: number, m: number, s: number, B: number, tw: number, n: number, cos: Float64Array, sin: Float64Array): void {
+  const sm = s * m * B, so = s * B;
+  for (let p = 0; p < m; p++) {
+    const w1 = (1 * p * tw) % n, w1r = cos[w1], w1i = sin[w1];
+    const w2 = (2 * p * tw) % n, w2r = cos[w2], w2i = sin[w2];
+    for (let q = 0; q < s; q++) {
+      const i0 = xo + (q + s * p) * B;
+      const o0 = yo + (q + s * 3 * p) * B;
+      for (let b = 0; b < B; b++) {
+        const ia = i0 + b, oa = o0 + b;
+        const ar = xr[ia], ai = xi[ia];
+        const br = xr[ia + sm], bi = xi[ia + sm];
+        const cr = xr[ia + 2 * sm], ci = xi[ia + 2 * sm];
+        const sr = br + cr, si = bi + ci, dr = br - cr, di = bi - ci;
+        yr[oa] = ar + sr; yi[oa] = ai + si;
+        const mr = ar + C3 * sr, mi = ai + C3 * si;
+        let u = mr - S3 * di, v = mi + S3 * dr;
+        yr[oa + so] = u * w1r - v * w1i; yi[oa + so] = u * w1i + v * w1r;
+        u = mr + S3 * di; v = mi - S3 * dr;
+        yr[oa + 2 * so] = u * w2r - v * w2i; yi[oa + 2 * so] = u * w2i + v * w2r;
+      }
+    }
+  }
+}
+
+function stage5(xr: Float64Array, xi: Float64Array, xo: number, yr: Float64Array, yi: Float64Array, yo: number, m: number, s: number, B: number, tw: number, n: number, cos: Float64Array, sin: Float64Array): void {
+  const sm = s * m * B, so = s * B;
+  for (let p = 0; p < m; p++) {
+    const w1 = (1 * p * tw) % n, w1r = cos[w1], w1i = sin[w1];
+    const w2 = (2 * p * tw) % n, w2r = cos[w2], w2i = sin[w2];
+    const w3 = (3 * p * tw) % n, w3r = cos[w3], w3i = sin[w3];
+    const w4 = (4 * p * tw) % n, w4r = cos[w4], w4i = sin[w4];
+    for (let q = 0; q < s; q++) {
+      const i0 = xo + (q + s * p) * B;
+      const o0 = yo + (q + s * 5 * p) * B;
+      for (let b = 0; b < B; b++) {
+        const ia = i0 + b, oa = o0 + b;
+        const ar = xr[ia], ai = xi[ia];
+        const br = xr[ia + sm], bi = xi[ia + sm];
+        const cr = xr[ia + 2 * sm], ci = xi[ia + 2 * sm];
+        const dr = xr[ia + 3 * sm], di = xi[ia + 3 * sm];
+        const er = xr[ia + 4 * sm], ei = xi[ia + 4 * sm];
+        const s1r = br + er, s1i = bi + ei, d1r = br - er, d1i = bi - ei;
+        const s2r = cr + dr, s2i = ci + di, d2r = cr - dr, d2i = ci - di;
+        yr[oa] = ar + s1r + s2r; yi[oa] = ai + s1i + s2i;
+        const m1r = ar + C51 * s1r + C52 * s2r, m1i = ai + C51 * s1i + C52 * s2i;
+        const m2r = ar + C52 * s1r + C51 * s2r, m2i = ai + C52 * s1i + C51 * s2i;
+        const n1r = -(S51 * d1i + S52 * d2i), n1i = S51 * d1r + S52 * d2r;
+        const n2r = -(S52 * d1i - S51 * d2i), n2i = S52 * d1r - S51 * d2r;
+        let u = m1r + n1r, v = m1i + n1i;
+        yr[oa + so] = u * w1r - v * w1i; yi[oa + so] = u * w1i + v * w1r;
+        u = m2r + n2r; v = m2i + n2i;
+        yr[oa + 2 * so] = u * w2r - v * w2i; yi[oa + 2 * so] = u * w2i + v * w2r;
+        u = m2r - n2r; v = m2i - n2i;
+        yr[oa + 3 * so] = u * w3r - v * w3i; yi[oa + 3 * so] = u * w3i + v * w3r;
+        u = m1r - n1r; v = m1i - n1i;
+        yr[oa + 4 * so] = u * w4r - v * w4i; yi[oa + 4 * so] = u * w4i + v * w4r;
+      }
+    }
   }
 }
 
 /**
  * In-place forward DFT of `batch` interleaved lines at once: element i of line b sits at
  * offset + i·batch + b. Each butterfly then sweeps `batch` contiguous values with one twiddle,
- * which is how the y and z passes of a 3D FFT avoid gathering strided lines.
+ * which is how the y and z passes of a 3D FFT avoid gathering strided lines. One function per
+ * radix keeps each hot loop monomorphic for the JIT (a shared loop deoptimises on every new radix).
  */
 export function fftBatch(re: Float64Array, im: Float64Array, offset: number, n: number, batch: number, scratchRe: Float64Array, scratchIm: Float64Array): void {
   if (n <= 1) return;
@@ -147,86 +178,13 @@ export function fftBatch(re: Float64Array, im: Float64Array, offset: number, n: 
   let xr = re, xi = im, xo = offset;
   let yr = scratchRe, yi = scratchIm, yo = 0;
   let len = n, s = 1;
-  const B = batch;
   for (const radix of plan.radices) {
     const m = len / radix;
     const tw = n / len;
-    for (let p = 0; p < m; p++) {
-      const w1 = (p * tw) % n, w1r = plan.cos[w1], w1i = plan.sin[w1];
-      const w2 = (2 * p * tw) % n, w2r = plan.cos[w2], w2i = plan.sin[w2];
-      const w3 = (3 * p * tw) % n, w3r = plan.cos[w3], w3i = plan.sin[w3];
-      const w4 = (4 * p * tw) % n, w4r = plan.cos[w4], w4i = plan.sin[w4];
-      for (let q = 0; q < s; q++) {
-        const sm = s * m * B;
-        const i0 = xo + (q + s * p) * B;
-        const o0 = yo + (q + s * radix * p) * B;
-        const so = s * B;
-        if (radix === 4) {
-          for (let b = 0; b < B; b++) {
-            const ia = i0 + b, oa = o0 + b;
-            const ar = xr[ia], ai = xi[ia];
-            const br = xr[ia + sm], bi = xi[ia + sm];
-            const cr = xr[ia + 2 * sm], ci = xi[ia + 2 * sm];
-            const dr = xr[ia + 3 * sm], di = xi[ia + 3 * sm];
-            const t0r = ar + cr, t0i = ai + ci, t1r = ar - cr, t1i = ai - ci;
-            const t2r = br + dr, t2i = bi + di, t3r = br - dr, t3i = bi - di;
-            yr[oa] = t0r + t2r; yi[oa] = t0i + t2i;
-            let u = t1r + t3i, v = t1i - t3r;
-            yr[oa + so] = u * w1r - v * w1i; yi[oa + so] = u * w1i + v * w1r;
-            u = t0r - t2r; v = t0i - t2i;
-            yr[oa + 2 * so] = u * w2r - v * w2i; yi[oa + 2 * so] = u * w2i + v * w2r;
-            u = t1r - t3i; v = t1i + t3r;
-            yr[oa + 3 * so] = u * w3r - v * w3i; yi[oa + 3 * so] = u * w3i + v * w3r;
-          }
-        } else if (radix === 2) {
-          for (let b = 0; b < B; b++) {
-            const ia = i0 + b, oa = o0 + b;
-            const ar = xr[ia], ai = xi[ia], br = xr[ia + sm], bi = xi[ia + sm];
-            yr[oa] = ar + br; yi[oa] = ai + bi;
-            const dr = ar - br, di = ai - bi;
-            yr[oa + so] = dr * w1r - di * w1i; yi[oa + so] = dr * w1i + di * w1r;
-          }
-        } else if (radix === 3) {
-          for (let b = 0; b < B; b++) {
-            const ia = i0 + b, oa = o0 + b;
-            const ar = xr[ia], ai = xi[ia];
-            const br = xr[ia + sm], bi = xi[ia + sm];
-            const cr = xr[ia + 2 * sm], ci = xi[ia + 2 * sm];
-            const sr = br + cr, si = bi + ci, dr = br - cr, di = bi - ci;
-            yr[oa] = ar + sr; yi[oa] = ai + si;
-            const mr = ar + C3 * sr, mi = ai + C3 * si;
-            let u = mr - S3 * di, v = mi + S3 * dr;
-            yr[oa + so] = u * w1r - v * w1i; yi[oa + so] = u * w1i + v * w1r;
-            u = mr + S3 * di; v = mi - S3 * dr;
-            yr[oa + 2 * so] = u * w2r - v * w2i; yi[oa + 2 * so] = u * w2i + v * w2r;
-          }
-        } else {
-          for (let b = 0; b < B; b++) {
-            const ia = i0 + b, oa = o0 + b;
-            const ar = xr[ia], ai = xi[ia];
-            const br = xr[ia + sm], bi = xi[ia + sm];
-            const cr = xr[ia + 2 * sm], ci = xi[ia + 2 * sm];
-            const dr = xr[ia + 3 * sm], di = xi[ia + 3 * sm];
-            const er = xr[ia + 4 * sm], ei = xi[ia + 4 * sm];
-            const s1r = br + er, s1i = bi + ei, d1r = br - er, d1i = bi - ei;
-            const s2r = cr + dr, s2i = ci + di, d2r = cr - dr, d2i = ci - di;
-            yr[oa] = ar + s1r + s2r; yi[oa] = ai + s1i + s2i;
-            const m1r = ar + C51 * s1r + C52 * s2r, m1i = ai + C51 * s1i + C52 * s2i;
-            const m2r = ar + C52 * s1r + C51 * s2r, m2i = ai + C52 * s1i + C51 * s2i;
-            const n1r = -(S51 * d1i + S52 * d2i), n1i = S51 * d1r + S52 * d2r;
-            const n2r = -(S52 * d1i - S51 * d2i), n2i = S52 * d1r - S51 * d2r;
-            let u = m1r + n1r, v = m1i + n1i;
-            yr[oa + so] = u * w1r - v * w1i; yi[oa + so] = u * w1i + v * w1r;
-            u = m2r + n2r; v = m2i + n2i;
-            yr[oa + 2 * so] = u * w2r - v * w2i; yi[oa + 2 * so] = u * w2i + v * w2r;
-            u = m2r - n2r; v = m2i - n2i;
-            yr[oa + 3 * so] = u * w3r - v * w3i; yi[oa + 3 * so] = u * w3i + v * w3r;
-            u = m1r - n1r; v = m1i - n1i;
-            yr[oa + 4 * so] = u * w4r - v * w4i; yi[oa + 4 * so] = u * w4i + v * w4r;
-          }
-        }
-      }
-    }
+    if (radix === 4) stage4(xr, xi, xo, yr, yi, yo, m, s, batch, tw, n, plan.cos, plan.sin);
+    else if (radix === 2) stage2(xr, xi, xo, yr, yi, yo, m, s, batch, tw, n, plan.cos, plan.sin);
+    else if (radix === 3) stage3(xr, xi, xo, yr, yi, yo, m, s, batch, tw, n, plan.cos, plan.sin);
+    else stage5(xr, xi, xo, yr, yi, yo, m, s, batch, tw, n, plan.cos, plan.sin);
     const tr = xr, ti = xi, to = xo;
     xr = yr; xi = yi; xo = yo;
     yr = tr; yi = ti; yo = to;
@@ -234,8 +192,8 @@ export function fftBatch(re: Float64Array, im: Float64Array, offset: number, n: 
     s *= radix;
   }
   if (xr !== re) {
-    re.set(xr.subarray(xo, xo + n * B), offset);
-    im.set(xi.subarray(xo, xo + n * B), offset);
+    re.set(xr.subarray(xo, xo + n * batch), offset);
+    im.set(xi.subarray(xo, xo + n * batch), offset);
   }
 }
 
