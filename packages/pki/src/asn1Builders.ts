@@ -1,4 +1,5 @@
 import forge from 'node-forge';
+import { wholeSeconds } from './validity.js';
 
 // Small constructors for the DER structures forge has no writer for (the CRL). Each mirrors one
 // ASN.1 type of RFC 5280 / X.690.
@@ -44,7 +45,7 @@ export function bitString(bytes: string): forge.asn1.Asn1 {
 
 /** RFC 5280 4.1.2.5: UTCTime through 2049, GeneralizedTime from 2050, whole seconds, Zulu. */
 export function time(date: Date): forge.asn1.Asn1 {
-  const whole = new Date(Math.floor(date.getTime() / 1000) * 1000);
+  const whole = wholeSeconds(date);
   return whole.getUTCFullYear() < 2050
     ? asn1.create(UNIVERSAL, asn1.Type.UTCTIME, false, asn1.dateToUtcTime(whole))
     : asn1.create(UNIVERSAL, asn1.Type.GENERALIZEDTIME, false, asn1.dateToGeneralizedTime(whole));

@@ -21,7 +21,12 @@ export function siteIdOf(certPem: string, source = 'certificate'): string {
 
 /** Serial number as lower-case hex without leading zeros. */
 export function serialOf(certPem: string, source = 'certificate'): string {
-  return serialFromDerBytes(forge.util.hexToBytes(readCertificate(certPem, source).serialNumber));
+  return certificateSerial(readCertificate(certPem, source));
+}
+
+/** The same, of a certificate already parsed (forge keeps the DER INTEGER content as hex). */
+export function certificateSerial(cert: forge.pki.Certificate): string {
+  return serialFromDerBytes(forge.util.hexToBytes(cert.serialNumber));
 }
 
 export interface CertificateSummary {

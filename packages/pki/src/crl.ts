@@ -5,7 +5,7 @@ import { caKeyIdentifier } from './issueCertificate.js';
 import { isKeyPairOf } from './keyPair.js';
 import { readCertificate, readPrivateKey, withUnixLineEnds } from './pemBlock.js';
 import { normaliseSerial, serialToDerHex } from './serialNumber.js';
-import { certificateSubjectDer } from './x509Parts.js';
+import { certificateNameDer } from './x509Parts.js';
 import { serialOf } from './certificateInfo.js';
 
 /** CRLReason (RFC 5280 5.3.1), the ones a campaign has use for. */
@@ -88,7 +88,7 @@ export function createCrl(options: CreateCrlOptions): string {
   const tbsCertList = sequence([
     integer(1), // v2: required once extensions are present (RFC 5280 5.1.2.1)
     sha256WithRsa(),
-    forge.asn1.fromDer(certificateSubjectDer(ca)),
+    forge.asn1.fromDer(certificateNameDer(ca, 'subject')),
     time(thisUpdate),
     time(nextUpdate),
     // "When there are no revoked certificates, the revoked certificates list MUST be absent" (5.1.2.6)

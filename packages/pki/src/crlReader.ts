@@ -4,6 +4,7 @@ import { OID } from './asn1Builders.js';
 import { type RevocationReason, REVOCATION_REASONS, type RevokedEntry } from './crl.js';
 import { decodePemBlock, parseDer, readCertificate } from './pemBlock.js';
 import { serialFromDerBytes } from './serialNumber.js';
+import { certificateSerial } from './certificateInfo.js';
 import { certificateNameDer, nameToText } from './x509Parts.js';
 
 export interface ParsedCrl {
@@ -113,7 +114,7 @@ export function findRevocation(certPem: string, crlPem: string, options: Revocat
   }
   const issuerDer = certificateNameDer(cert, 'issuer');
   if (crl.issuerDer !== issuerDer) throw new CrlMismatchError(crl.issuer, nameToText(issuerDer));
-  const serial = serialFromDerBytes(forge.util.hexToBytes(cert.serialNumber));
+  const serial = certificateSerial(cert);
   return crl.revoked.find((entry) => entry.serial === serial);
 }
 

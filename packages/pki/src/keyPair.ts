@@ -37,7 +37,3 @@ export function isKeyPairOf(privateKey: forge.pki.rsa.PrivateKey, publicKey: for
   const rsa = publicKey as forge.pki.rsa.PublicKey;
   return rsa.n !== undefined && rsa.n.equals(privateKey.n) && rsa.e.equals(privateKey.e);
 }
-
-export function publicKeyOf(privateKey: forge.pki.rsa.PrivateKey): forge.pki.rsa.PublicKey {
-  return forge.pki.setRsaPublicKey(privateKey.n, privateKey.e);
-}

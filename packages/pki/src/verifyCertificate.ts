@@ -5,10 +5,9 @@ import {
   CertificateNotYetValidError,
   CertificateRevokedError,
 } from './errors.js';
-import { certificateFingerprint, commonName } from './certificateInfo.js';
+import { certificateFingerprint, certificateSerial, commonName } from './certificateInfo.js';
 import { findRevocation } from './crlReader.js';
 import { readCertificate } from './pemBlock.js';
-import { serialFromDerBytes } from './serialNumber.js';
 
 export interface VerifyCertificateOptions {
   /** The campaign CRL; when given, a listed certificate is refused. */
@@ -45,7 +44,7 @@ export function verifyCertificate(certPem: string, caCertPem: string, options: V
     if (at < c.validity.notBefore) throw new CertificateNotYetValidError(who, print, c.validity.notBefore, at);
     if (at > c.validity.notAfter) throw new CertificateExpiredError(who, print, c.validity.notAfter, at);
   }
-  const serial = serialFromDerBytes(forge.util.hexToBytes(cert.serialNumber));
+  const serial = certificateSerial(cert);
   if (options.crlPem !== undefined) {
     const entry = findRevocation(certPem, options.crlPem, { caCertPem, at });
     if (entry) throw new CertificateRevokedError(subject, serial, entry.revokedAt);

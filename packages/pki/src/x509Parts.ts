@@ -16,10 +16,6 @@ export function certificateNameDer(cert: forge.pki.Certificate, which: 'issuer' 
   return forge.asn1.toDer(node).getBytes();
 }
 
-export function certificateSubjectDer(cert: forge.pki.Certificate): string {
-  return certificateNameDer(cert, 'subject');
-}
-
 /** A Name's attributes as "CN=x, O=y" for messages. */
 export function nameToText(nameDer: string): string {
   try {
