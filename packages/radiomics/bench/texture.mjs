@@ -94,6 +94,7 @@ function time(input, settings, runs) {
   return { median: median(ms), first: ms[0], keys };
 }
 
+const loadAtStart = os.loadavg()[0];
 const { input, roiVoxels } = syntheticRoi();
 // The CLI extracts each case once in a fresh worker: the first, not-yet-optimised call is what
 // it pays, so it is measured before any warm-up.
@@ -110,7 +111,7 @@ const lines = [
   `<!-- bench:${SECTION} -->`,
   `### Texture families (packages/radiomics/bench/texture.mjs)`,
   '',
-  `${new Date().toISOString().slice(0, 10)} · ${cpu} · ${os.cpus().length} cores · node ${process.version} · one thread`,
+  `${new Date().toISOString().slice(0, 10)} · ${cpu} · ${os.cpus().length} cores · node ${process.version} · one thread · 1-min load average ${loadAtStart.toFixed(1)} at start (other processes share the cores)`,
   '',
   `Seeded synthetic ROI: box ${input.dims.join('×')}, ${roiVoxels} ROI voxels, 32 FBN levels (cropped, discretised input of computeTextureFeatures).`,
   '',
