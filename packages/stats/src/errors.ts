@@ -38,11 +38,11 @@ export class NonFiniteValueError extends StatsInputError {
 
 /** A label is not 0 or 1. */
 export class InvalidLabelError extends StatsInputError {
-  constructor(index: number, value: unknown, id?: string) {
+  constructor(index: number, value: unknown, id?: string, source?: string) {
     super(
       'STATS_INVALID_LABEL',
-      `label of ${id !== undefined ? `patient "${id}"` : `row ${index + 1}`} is ${String(value)}; expected 0 or 1`,
-      { index, id, value: String(value) },
+      `${source ? `${source}: ` : ''}label of ${id !== undefined ? `patient "${id}"` : `row ${index + 1}`} is ${String(value)}; expected 0 or 1`,
+      { index, id, value: String(value), source },
     );
   }
 }

@@ -75,6 +75,12 @@ function checkUniqueId(seen: Set<string>, id: string, source: string, line: numb
   seen.add(id);
 }
 
+/** A 0/1 cell read as a number ("1", "1.0", "0"), as `fedrad train` reads labels and events; else undefined. */
+function zeroOneCell(cell: string | undefined): 0 | 1 | undefined {
+  const v = numberCell(cell);
+  return v === 0 || v === 1 ? v : undefined;
+}
+
 /** Parses a number cell; '', 'NA', 'NaN' and the like become NaN for the caller to refuse. */
 function numberCell(cell: string | undefined): number {
   if (cell === undefined || cell === '') return NaN;
@@ -114,9 +120,10 @@ export function parseOutcomeCsv(text: string, source = 'outcome'): OutcomeTable 
       const id = cells[idCol] ?? '';
       checkUniqueId(seen, id, source, line);
       const cell = cells[labelCol] ?? '';
-      if (cell !== '0' && cell !== '1') throw new InvalidLabelError(i, cell === '' ? '(empty)' : cell, id);
+      const label = zeroOneCell(cell);
+      if (label === undefined) throw new InvalidLabelError(i, cell === '' ? '(empty)' : cell, id, `${source} line ${line}`);
       ids.push(id);
-      labels[i] = cell === '1' ? 1 : 0;
+      labels[i] = label;
     });
     return { kind: 'binary', source, ids, labels };
   }
@@ -130,10 +137,11 @@ export function parseOutcomeCsv(text: string, source = 'outcome'): OutcomeTable 
     const t = numberCell(cells[timeCol]);
     if (!(Number.isFinite(t) && t >= 0)) throw new MissingSurvivalFieldError(`${source} line ${line}`, id, 'time', cells[timeCol] ?? '');
     const e = cells[eventCol] ?? '';
-    if (e !== '0' && e !== '1') throw new MissingSurvivalFieldError(`${source} line ${line}`, id, 'event', e);
+    const ev = zeroOneCell(e);
+    if (ev === undefined) throw new MissingSurvivalFieldError(`${source} line ${line}`, id, 'event', e);
     ids.push(id);
     time[i] = t;
-    event[i] = e === '1' ? 1 : 0;
+    event[i] = ev;
   });
   return { kind: 'survival', source, ids, time, event };
 }

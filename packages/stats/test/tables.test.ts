@@ -25,6 +25,12 @@ describe('evaluation tables', () => {
     expect(Array.from(j.baselineScores!)).toEqual([0.3, 0.1, 0.4]);
     expect(j.kind === 'binary' && Array.from(j.labels)).toEqual([1, 0, 1]);
   });
+  it('reads labels and events as numbers, as fedrad train does ("1.0" is 1)', () => {
+    const o = parseOutcomeCsv('id,label\na,1.0\nb,0.0\nc, 1 \n');
+    expect(o.kind === 'binary' && Array.from(o.labels)).toEqual([1, 0, 1]);
+    const s = parseOutcomeCsv('id,time,event\na,3,1.0\nb,4,0\n');
+    expect(s.kind === 'survival' && Array.from(s.event)).toEqual([1, 0]);
+  });
   it('reads survival outcomes', () => {
     const o = parseOutcomeCsv('id,time,event\na,12.5,1\nb,30,0\n');
     expect(o.kind).toBe('survival');
@@ -54,7 +60,7 @@ describe('evaluation tables', () => {
     expect(errorOf(() => parseOutcomeCsv('id,time,event\na,3,2\n', 'O.csv'))?.message).toBe(
       'O.csv line 2: patient "a" has event "2"; expected event 0 (censored) or 1 (event)',
     );
-    expect(errorOf(() => parseOutcomeCsv('id,label\na,2\n'))).toMatchObject({ code: 'STATS_INVALID_LABEL', message: 'label of patient "a" is 2; expected 0 or 1' });
+    expect(errorOf(() => parseOutcomeCsv('id,label\na,2\n', 'O.csv'))).toMatchObject({ code: 'STATS_INVALID_LABEL', message: 'O.csv line 2: label of patient "a" is 2; expected 0 or 1' });
     expect(codeOf(() => parsePredictionsCsv('id,score\na,1\na,2\n'))).toBe('STATS_CSV_FORMAT');
     expect(codeOf(() => parsePredictionsCsv('patient,value\na,1\n'))).toBe('STATS_CSV_FORMAT');
     const p = parsePredictionsCsv('id,score\na,0.1\nb,0.2\n', 'P.csv');
