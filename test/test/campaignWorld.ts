@@ -47,12 +47,12 @@ export class CampaignWorld {
   }
 
   /** Starts (or restarts, on the same data folder) the coordinator; waits until it listens. */
-  async startCoordinator(dataDir = join(this.dir, 'coordinator')): Promise<FedradProcess> {
+  async startCoordinator(dataDir = join(this.dir, 'coordinator'), tickMs = 100): Promise<FedradProcess> {
     this.sitePort ??= await freePort();
     this.apiPort ??= await freePort();
     const p = spawnFedrad('coordinator', [
       'coordinator', 'start', '--data', dataDir, '--ca-dir', this.caDir, '--site-port', String(this.sitePort), '--api-port', String(this.apiPort),
-      '--auto-approve', '--tick-ms', '100',
+      '--auto-approve', '--tick-ms', String(tickMs),
     ], this.logDir);
     this.coordinator = p;
     await waitUntil('the coordinator to listen', () => (p.output().includes('"event":"listening"') ? true : p.child.exitCode !== null ? Promise.reject(new Error(p.output())) : undefined), 30000);

@@ -20,7 +20,7 @@ beforeAll(async () => {
   world = new CampaignWorld(dir, CAMPAIGN, cohorts);
   await world.initCa();
   await world.startCoordinator();
-  for (const site of [...TRAINING, 'site-test']) await world.enrolSite(site);
+  await Promise.all([...TRAINING, 'site-test'].map((site) => world.enrolSite(site)));
   for (const site of [...TRAINING, 'site-test']) world.startSite(site);
   await world.connected([...TRAINING, 'site-test']);
 }, 120000);
@@ -36,7 +36,7 @@ describe('federated campaign across processes', () => {
     const features = world.cohorts.features;
     const protocol = protocolFor(`${CAMPAIGN}-exact`, features, TRAINING, ['site-test'], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 30 });
     const hash = await world.createCampaign(protocol);
-    for (const site of [...TRAINING, 'site-test']) await world.approve(site, hash);
+    await Promise.all([...TRAINING, 'site-test'].map((site) => world.approve(site, hash)));
     // A new approval is announced in the next hello: reconnecting is what a site does anyway.
     await world.client.campaigns.start({ campaignId: protocol.campaignId as string });
     const status = await world.waitForState(protocol.campaignId as string, ['completed'], 90000);

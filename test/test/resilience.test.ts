@@ -1,0 +1,175 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import WebSocket from 'ws';
+import { JobExecutor, ResultSigner } from '@fedrad/site-node';
+import { CampaignWorld, protocolFor, type CohortSummary } from './campaignWorld.js';
+import { waitUntil } from './processes.js';
+
+// Faults on real processes: kill -9 of the coordinator (mid-round and between rounds), kill -9
+// of a site mid-round, a site that sends a tampered and then a replayed update.
+const CAMPAIGN = 'e2e-fedavg';
+const TRAINING = ['site-a', 'site-b', 'site-c'];
+const TICK_MS = 250;
+let dir: string;
+let cohorts: CohortSummary;
+const worlds: CampaignWorld[] = [];
+
+const fedavg = () => protocolFor(CAMPAIGN, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 5, localEpochs: 3, learningRate: 0.5, roundDeadlineSeconds: 30, seed: 5 });
+
+async function newWorld(name: string): Promise<CampaignWorld> {
+  const world = new CampaignWorld(join(dir, name), CAMPAIGN, cohorts);
+  worlds.push(world);
+  await world.initCa();
+  await world.startCoordinator(undefined, TICK_MS);
+  await Promise.all(TRAINING.map((site) => world.enrolSite(site)));
+  return world;
+}
+
+async function runFedAvg(world: CampaignWorld): Promise<string> {
+  const hash = await world.createCampaign(fedavg());
+  await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
+  for (const site of TRAINING) world.startSite(site);
+  await world.connected(TRAINING);
+  await world.client.campaigns.start({ campaignId: CAMPAIGN });
+  return hash;
+}
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'fedrad-faults-'));
+  cohorts = CampaignWorld.generateCohorts(join(dir, 'cohorts'), 'site-a=45,site-b=52,site-c=38', 5, 23);
+});
+
+afterAll(async () => {
+  for (const w of worlds) await w.stopAll();
+  if (process.env.FEDRAD_E2E_KEEP) process.stdout.write(`e2e folder kept: ${dir}\n`);
+  else rmSync(dir, { recursive: true, force: true });
+});
+
+let reference: { modelHash: string; rounds: number };
+
+describe('coordinator crashes', () => {
+  it('five FedAvg rounds complete, each with all three sites', async () => {
+    const world = await newWorld('uninterrupted');
+    await runFedAvg(world);
+    const status = await world.waitForState(CAMPAIGN, ['completed'], 90000);
+    expect(status.rounds.map((r) => r.round)).toEqual([0, 1, 2, 3, 4]);
+    for (const r of status.rounds) {
+      expect(r.sites).toEqual(TRAINING);
+      expect(r.sampleCount).toBe(45 + 52 + 38);
+    }
+    reference = { modelHash: status.model!.modelHash, rounds: status.rounds.length };
+    await world.stopAll();
+  }, 120000);
+
+  it('kill -9 of the coordinator mid-round and between rounds, then restart: the same final model hash', async () => {
+    const world = await newWorld('interrupted');
+    await runFedAvg(world);
+    const statusOf = () => world.client.campaigns.status({ campaignId: CAMPAIGN });
+
+    // Mid-round: round 1 is open and at least one site's update for it is already committed.
+    await waitUntil('round 1 to be half answered', async () => {
+      const s = await statusOf();
+      const round = s.rounds.find((r) => r.round === 1);
+      const jobs = s.jobs.filter((j) => j.round === 1);
+      return round && !round.closedAt && jobs.some((j) => j.state === 'done') ? true : undefined;
+    }, 60000, 15);
+    await world.coordinator!.kill9();
+    await world.startCoordinator(undefined, TICK_MS);
+
+    // Between rounds: round 3 has just been aggregated and closed.
+    await waitUntil('round 3 to close', async () => {
+      const s = await statusOf();
+      return s.rounds.find((r) => r.round === 3)?.closedAt ? true : undefined;
+    }, 60000, 15);
+    await world.coordinator!.kill9();
+    await world.startCoordinator(undefined, TICK_MS);
+
+    const status = await world.waitForState(CAMPAIGN, ['completed'], 90000);
+    expect(status.rounds).toHaveLength(reference.rounds);
+    for (const r of status.rounds) {
+      expect(r.sites).toEqual(TRAINING); // no round lost, none counted twice
+      expect(r.sampleCount).toBe(45 + 52 + 38);
+    }
+    expect(status.model!.modelHash).toBe(reference.modelHash);
+    const audit = await world.client.audit.verify();
+    expect(audit).toMatchObject({ ok: true });
+  }, 150000);
+});
+
+describe('site faults', () => {
+  it('a site killed mid-round: the round closes by quorum, the site rejoins the next round', async () => {
+    const world = worlds[1];
+    const campaignId = `${CAMPAIGN}-quorum`;
+    const hash = await world.createCampaign(protocolFor(campaignId, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 4, quorum: 2, roundDeadlineSeconds: 3, maxAttempts: 1, localEpochs: 1, seed: 9 }));
+    await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
+    await world.client.campaigns.start({ campaignId });
+    // Kill site-c while its job of some round is still unanswered.
+    const killedIn = await waitUntil('site-c to have an unanswered job', async () => {
+      const s = await world.client.campaigns.status({ campaignId });
+      const job = s.jobs.find((j) => j.siteId === 'site-c' && j.state === 'open' && j.round !== null && j.round < 3);
+      return job ? job.round! : undefined;
+    }, 30000, 10);
+    await world.sites.get('site-c')!.process!.kill9();
+    // The round closes with the two others once its deadline has passed.
+    const closed = await waitUntil(`round ${killedIn} to close`, async () => {
+      const s = await world.client.campaigns.status({ campaignId });
+      const r = s.rounds.find((x) => x.round === killedIn);
+      return r?.closedAt ? r : undefined;
+    }, 30000);
+    world.startSite('site-c');
+    const status = await world.waitForState(campaignId, ['completed'], 60000);
+    const killedRound = status.rounds.find((r) => r.round === killedIn)!;
+    const wasAnswered = killedRound.sites?.includes('site-c');
+    // If site-c's update was committed in the instant before the kill, the round is complete; otherwise it closed by quorum.
+    expect(closed.sites?.length).toBeGreaterThanOrEqual(2);
+    if (!wasAnswered) expect(killedRound.sites).toEqual(['site-a', 'site-b']);
+    const later = status.rounds.filter((r) => r.round > killedIn);
+    expect(later.some((r) => r.sites?.includes('site-c'))).toBe(true);
+    expect(status.rounds).toHaveLength(4);
+  }, 90000);
+
+  it('a tampered update (bad signature) is refused and audited; a replayed update is refused', async () => {
+    const world = worlds[1];
+    const campaignId = `${CAMPAIGN}-rogue`;
+    const site = world.sites.get('site-c')!;
+    await site.process!.stop();
+    const hash = await world.createCampaign(protocolFor(campaignId, cohorts.features, ['site-c'], [], { strategy: 'fedavg', rounds: 1, roundDeadlineSeconds: 30, localEpochs: 1 }));
+    await world.client.campaigns.start({ campaignId });
+    // A hand-driven site-c: its own key and certificate, speaking SITE_CHANNEL.md directly.
+    const keyPem = readFileSync(join(site.dir, 'keys/site.key.pem'), 'utf8');
+    const certPem = readFileSync(join(site.dir, 'keys/site.cert.pem'), 'utf8');
+    const ws = new WebSocket(`wss://127.0.0.1:${world.sitePort}/site`, { key: keyPem, cert: certPem, ca: readFileSync(join(site.dir, 'keys/ca.cert.pem'), 'utf8') });
+    const inbox: Array<Record<string, unknown>> = [];
+    ws.on('message', (d) => inbox.push(JSON.parse(String(d))));
+    await new Promise((r, j) => (ws.once('open', r), ws.once('error', j)));
+    ws.send(JSON.stringify({ type: 'site-hello', siteId: 'site-c', softwareVersion: '0.1.0', protocolVersion: 1, capabilities: { jobKinds: ['train-round'] }, approvedProtocols: [hash], sentAt: new Date().toISOString() }));
+    const next = (pred: (m: Record<string, unknown>) => boolean) => waitUntil('a coordinator message', () => {
+      const i = inbox.findIndex(pred);
+      return i >= 0 ? inbox.splice(i, 1)[0] : undefined;
+    }, 15000, 20);
+    const job = (await next((m) => m.type === 'job' && m.campaignId === campaignId)) as Record<string, unknown> & { jobId: string; nonce: string; attempt: number; round: number };
+    const out = await new JobExecutor({ concurrency: 1 }).run({
+      envelope: job as never, siteId: 'site-c', cohort: { name: 'local', features: site.featuresCsv, outcome: site.outcomeCsv }, minCohortSize: 5, workDir: join(site.dir, 'jobs'),
+    });
+    expect(out.ok).toBe(true);
+    const signed = new ResultSigner(keyPem, certPem).sign({
+      type: 'job-result', jobId: job.jobId, campaignId, siteId: 'site-c', protocolHash: hash, kind: 'train-round', attempt: job.attempt, round: job.round,
+      nonce: job.nonce, completedAt: new Date().toISOString(), result: (out as unknown as { result: never }).result,
+    });
+    const tampered = structuredClone(signed) as unknown as { result: { tensors: Array<{ data: number[] }> } };
+    tampered.result.tensors[0].data[0] += 1; // one coefficient changed after signing
+    ws.send(JSON.stringify(tampered));
+    expect(await next((m) => m.type === 'coordinator-ack')).toMatchObject({ status: 'refused', code: 'BAD_SIGNATURE' });
+    ws.send(JSON.stringify(signed));
+    expect(await next((m) => m.type === 'coordinator-ack')).toMatchObject({ status: 'accepted' });
+    ws.send(JSON.stringify(signed));
+    expect(await next((m) => m.type === 'coordinator-ack')).toMatchObject({ status: 'refused', code: 'REPLAY' });
+    ws.close();
+    const refused = JSON.stringify(await world.client.audit.list({ campaignId, event: 'result.refused' }));
+    expect(refused).toContain('BAD_SIGNATURE');
+    expect(refused).toContain('REPLAY');
+    await world.waitForState(campaignId, ['completed'], 30000);
+  }, 60000);
+});
