@@ -12,10 +12,20 @@ const p = digitalPhantom();
 const volume = (data: Float32Array | Uint8Array, dims = p.dims) => ({ data, dims, spacing: p.spacing, origin: [0, 0, 0] as [number, number, number], direction: IDENTITY_DIRECTION });
 const FAMILIES = ['intensity_statistics'] as never;
 
+interface InterpolationCase {
+  spacing: [number, number, number | null];
+  method: 'linear' | 'cubic';
+  dims: number[];
+  roiVoxels: number;
+  mean: number;
+  max: number;
+}
+const cases = fixture.phantomInterpolation as InterpolationCase[];
+
 describe('pipeline interpolation against scipy on the IBSI phantom (preprocessing_fixture.py)', () => {
-  it.each(fixture.phantomInterpolation.map((c: { spacing: unknown; method: string }) => [JSON.stringify(c.spacing), c.method, c]))(
+  it.each(cases.map((c) => [JSON.stringify(c.spacing), c.method, c] as const))(
     'spacing %s, image %s, mask linear ≥ 0.5, intensities rounded',
-    (_s, _m, c) => {
+    (_s: string, _m: string, c: InterpolationCase) => {
       const { features, diagnostics } = extractFeatures({
         image: volume(p.image),
         mask: volume(p.mask),
@@ -27,7 +37,7 @@ describe('pipeline interpolation against scipy on the IBSI phantom (preprocessin
       expect(diagnostics.morph_mask_vox_count_reseg_roi).toBe(c.roiVoxels);
       expect(features.stat_mean).toBeCloseTo(c.mean, 10);
       expect(features.stat_max).toBe(c.max);
-      c.spacing.forEach((s: number | null, a: number) => {
+      c.spacing.forEach((s, a) => {
         if (s !== null) expect(diagnostics[`img_dim_${'xyz'[a]}_interp_img`]).toBe(c.dims[a]);
       });
     },
