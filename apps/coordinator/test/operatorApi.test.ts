@@ -1,0 +1,91 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { request } from 'node:https';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { X509Certificate } from 'node:crypto';
+import WebSocket from 'ws';
+import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
+import type { CertificateIssue } from '@fedrad/protocol';
+import { createSiteKeyAndCsr, verifyCertificate } from '@fedrad/pki';
+import { CA_FILES, createCoordinatorClient, initCaFolder, startCoordinator, type AppRouter, type CampaignEvent, type RunningCoordinator } from '../src/index.js';
+import { protocolFor } from './fakeSites.js';
+
+const dir = mkdtempSync(join(tmpdir(), 'fedrad-api-'));
+const caDir = join(dir, 'ca');
+let coordinator: RunningCoordinator;
+let caPem: string;
+
+function https(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: coordinator.sitePort, path, method, ca: caPem, headers: { 'content-type': 'application/json' } }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
+    });
+    req.on('error', reject);
+    req.end(body === undefined ? undefined : JSON.stringify(body));
+  });
+}
+
+beforeAll(async () => {
+  initCaFolder(caDir, 'api-test', 30);
+  caPem = readFileSync(join(caDir, CA_FILES.cert), 'utf8');
+  coordinator = await startCoordinator({ dataDir: join(dir, 'data'), caDir, exportModel: null, tickMs: 100, apiToken: 'secret-token' });
+});
+afterAll(async () => {
+  await coordinator?.close();
+});
+
+describe('operator API and enrolment', () => {
+  it('refuses operator calls without the API token', async () => {
+    await expect(createCoordinatorClient(coordinator.apiUrl).campaigns.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
+    expect(await createCoordinatorClient(coordinator.apiUrl, 'secret-token').campaigns.list()).toEqual([]);
+  });
+
+  it('enrols a site: request pending, operator approves, the site collects a certificate the campaign CA issued', async () => {
+    const { csrPem } = createSiteKeyAndCsr('site-new');
+    const request = { type: 'enrolment-request', siteId: 'site-new', campaignId: 'api-test', csrPem, softwareVersion: '0.1.0' };
+    expect(await https('POST', '/enrol', request)).toEqual({ status: 202, json: { status: 'pending' } });
+    expect((await https('GET', '/enrol/site-new?campaignId=api-test')).status).toBe(202);
+    expect((await https('GET', '/enrol/site-zzz?campaignId=api-test')).status).toBe(404);
+    expect((await https('POST', '/enrol', { ...request, csrPem: 'not a csr' })).status).toBe(400);
+    const api = createCoordinatorClient(coordinator.apiUrl, 'secret-token');
+    expect(await api.enrolments.list()).toMatchObject([{ siteId: 'site-new', campaignId: 'api-test', status: 'pending' }]);
+    await api.enrolments.approve({ siteId: 'site-new', campaignId: 'api-test' });
+    const { status, json } = await https('GET', '/enrol/site-new?campaignId=api-test');
+    expect(status).toBe(200);
+    const issue = json as CertificateIssue;
+    expect(issue).toMatchObject({ type: 'certificate-issue', siteId: 'site-new', campaignId: 'api-test', caCertificatePem: caPem });
+    // Checked independently of the coordinator: the certificate chains to the CA and names the site.
+    expect(new X509Certificate(issue.certificatePem).verify(new X509Certificate(caPem).publicKey)).toBe(true);
+    expect(new X509Certificate(issue.certificatePem).subject).toContain('CN=site-new');
+    expect(verifyCertificate(issue.certificatePem, caPem)).toBeTruthy();
+  });
+
+  it('streams campaign events to a tRPC subscription over WebSocket', async () => {
+    const api = createCoordinatorClient(coordinator.apiUrl, 'secret-token');
+    await api.campaigns.create(protocolFor({ campaignId: 'events' }));
+    const wsClient = createWSClient({ url: `ws://127.0.0.1:${coordinator.apiPort}/trpc?token=secret-token`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
+    const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
+    const received: CampaignEvent[] = [];
+    const gotRoundOpened = new Promise<void>((resolve, reject) => {
+      const sub = client.campaigns.events.subscribe(
+        { campaignId: 'events' },
+        {
+          onData: (e) => {
+            received.push(e as CampaignEvent);
+            if ((e as CampaignEvent).type === 'round-opened') (sub.unsubscribe(), resolve());
+          },
+          onError: reject,
+        },
+      );
+    });
+    await new Promise((r) => setTimeout(r, 200)); // let the subscription register
+    await api.campaigns.start({ campaignId: 'events' });
+    await gotRoundOpened;
+    expect(received.map((e) => e.type)).toEqual(['campaign-state', 'round-opened']);
+    expect(received[1]).toMatchObject({ campaignId: 'events', round: 0, detail: { sites: ['site-a', 'site-b', 'site-c'] } });
+    await wsClient.close();
+  });
+});
