@@ -1,7 +1,7 @@
 import type { EvaluationReport } from '@fedrad/protocol';
 import { bootstrap, type ResampleStatistic } from './bootstrap.js';
 import { calibration } from './calibration.js';
-import { decisionCurve, defaultThresholdGrid } from './decisionCurve.js';
+import { decisionCurve, defaultThresholdGrid, netBenefitStatistic } from './decisionCurve.js';
 import { delong, rocTest } from './delong.js';
 import { InvalidParameterError } from './errors.js';
 import { checkLevel, splitByClass, toLabels, toScores, type Labels, type Scores } from './inputs.js';
@@ -46,36 +46,8 @@ function isProbability(s: Float64Array): boolean {
 function binaryStatistic(s: Float64Array, y: Uint8Array, probabilities: boolean, thresholds: number[], baseline?: Float64Array): ResampleStatistic {
   const aucOf = aucStatistic(s, y);
   const n = s.length;
-  const netBenefitOf = (scores: Float64Array) => {
-    const order = Int32Array.from({ length: n }, (_, i) => i).sort((a, b) => scores[a] - scores[b]);
-    const start = thresholds.map((pt) => {
-      let lo = 0;
-      let hi = n;
-      while (lo < hi) {
-        const mid = (lo + hi) >>> 1;
-        if (scores[order[mid]] < pt) lo = mid + 1;
-        else hi = mid;
-      }
-      return lo;
-    });
-    const tpFrom = new Float64Array(n + 1);
-    const allFrom = new Float64Array(n + 1);
-    return (counts: Int32Array, out: number[]) => {
-      for (let k = n - 1; k >= 0; k--) {
-        const i = order[k];
-        tpFrom[k] = tpFrom[k + 1] + counts[i] * y[i];
-        allFrom[k] = allFrom[k + 1] + counts[i];
-      }
-      const total = allFrom[0];
-      thresholds.forEach((pt, t) => {
-        const tp = tpFrom[start[t]];
-        const fp = allFrom[start[t]] - tp;
-        out.push(tp / total - (fp / total) * (pt / (1 - pt)));
-      });
-    };
-  };
-  const modelNb = probabilities ? netBenefitOf(s) : null;
-  const baselineNb = probabilities && baseline && isProbability(baseline) ? netBenefitOf(baseline) : null;
+  const modelNb = probabilities ? netBenefitStatistic(s, y, thresholds) : null;
+  const baselineNb = probabilities && baseline && isProbability(baseline) ? netBenefitStatistic(baseline, y, thresholds) : null;
   return (counts) => {
     const out: number[] = [aucOf(counts) as number];
     if (probabilities) {
