@@ -1,3 +1,4 @@
+/** The structure shared by FedRad CSV tables: RFC 4180 cells, the header, case ids, numeric cells. */
 import { TableFormatError } from '../errors.js';
 
 /** Parses RFC 4180 CSV (quoted fields, "" escapes, CRLF or LF); returns rows of cells. */
@@ -39,4 +40,34 @@ export function parseNumber(cell: string, source: string, row: number, column: s
   const v = Number(t);
   if (!Number.isFinite(v)) throw new TableFormatError(`${source}: row ${row}, column "${column}": "${cell}" is not a number`, source, row, column);
   return v;
+}
+
+/** The header line of a FedRad table: `id` first, then distinct, non-empty column names. */
+export function readHeader(rows: string[][], source: string): string[] {
+  if (!rows.length) throw new TableFormatError(`${source}: the table is empty (expected a header line)`, source);
+  const head = rows[0].map((h) => h.trim());
+  if (head[0] !== 'id') throw new TableFormatError(`${source}: the first column must be "id", found "${head[0]}"`, source, 1, head[0]);
+  const seen = new Set<string>();
+  for (const h of head) {
+    if (!h) throw new TableFormatError(`${source}: a header cell is empty`, source, 1);
+    if (seen.has(h)) throw new TableFormatError(`${source}: column "${h}" appears twice`, source, 1, h);
+    seen.add(h);
+  }
+  return head;
+}
+
+/** The `id` of every data row, refusing ragged rows, empty ids and duplicates (with the line number). */
+export function caseIds(rows: string[][], width: number, source: string): string[] {
+  const ids: string[] = [];
+  const seen = new Set<string>();
+  for (let r = 1; r < rows.length; r++) {
+    if (rows[r].length !== width)
+      throw new TableFormatError(`${source}: line ${r + 1} has ${rows[r].length} cells, the header has ${width}`, source, r + 1);
+    const id = rows[r][0].trim();
+    if (!id) throw new TableFormatError(`${source}: line ${r + 1} has an empty id`, source, r + 1, 'id');
+    if (seen.has(id)) throw new TableFormatError(`${source}: case id "${id}" appears twice (line ${r + 1})`, source, r + 1, 'id');
+    seen.add(id);
+    ids.push(id);
+  }
+  return ids;
 }

@@ -1,6 +1,6 @@
 import { CaseMismatchError, MissingValueError, TableFormatError } from '../errors.js';
-import { parseCsv, parseNumber } from './csv.js';
-import { caseIds, readHeader, type FeatureTable } from './featureTable.js';
+import { caseIds, parseCsv, parseNumber, readHeader } from './csv.js';
+import type { FeatureTable } from './featureTable.js';
 
 export type OutcomeTable = (
   | { kind: 'binary'; ids: string[]; label: Float64Array }
