@@ -10,6 +10,8 @@ export function orientedMinimumBoundingBox(vertices: Float64Array, normals: Floa
   let best = { volume: Infinity, area: Infinity };
   const seen = new Set<string>();
   const order = Array.from(faceAreas.keys()).sort((a, b) => faceAreas[b] - faceAreas[a]).slice(0, maxFaces);
+  const pu = new Float64Array(n), pv = new Float64Array(n);
+  const order2d = new Uint32Array(n), hullIdx = new Uint32Array(2 * n + 2);
   for (const face of order) {
     const f = 3 * face;
     const nx = normals[f], ny = normals[f + 1], nz = normals[f + 2];
@@ -23,25 +25,26 @@ export function orientedMinimumBoundingBox(vertices: Float64Array, normals: Floa
     ux /= ul; uy /= ul; uz /= ul;
     const vx = ny * uz - nz * uy, vy = nz * ux - nx * uz, vz = nx * uy - ny * ux;
     let hMin = Infinity, hMax = -Infinity;
-    const pts: Array<[number, number]> = new Array(n);
     for (let i = 0; i < n; i++) {
       const x = vertices[3 * i], y = vertices[3 * i + 1], z = vertices[3 * i + 2];
       const h = x * nx + y * ny + z * nz;
       if (h < hMin) hMin = h;
       if (h > hMax) hMax = h;
-      pts[i] = [x * ux + y * uy + z * uz, x * vx + y * vy + z * vz];
+      pu[i] = x * ux + y * uy + z * uz;
+      pv[i] = x * vx + y * vy + z * vz;
     }
     const height = hMax - hMin;
-    const hull = hull2d(pts);
-    for (let e = 0; e < hull.length; e++) {
-      const a = hull[e], b = hull[(e + 1) % hull.length];
-      const ex = b[0] - a[0], ey = b[1] - a[1];
+    const hull = hull2d(pu, pv, n, order2d, hullIdx);
+    for (let e = 0; e < hull; e++) {
+      const a = hullIdx[e], b = hullIdx[(e + 1) % hull];
+      const ex = pu[b] - pu[a], ey = pv[b] - pv[a];
       const el = Math.hypot(ex, ey);
       if (el === 0) continue;
       const dx = ex / el, dy = ey / el;
       let sMin = Infinity, sMax = -Infinity, tMin = Infinity, tMax = -Infinity;
-      for (const p of hull) {
-        const s = p[0] * dx + p[1] * dy, t = -p[0] * dy + p[1] * dx;
+      for (let k = 0; k < hull; k++) {
+        const q = hullIdx[k];
+        const s = pu[q] * dx + pv[q] * dy, t = -pu[q] * dy + pv[q] * dx;
         if (s < sMin) sMin = s;
         if (s > sMax) sMax = s;
         if (t < tMin) tMin = t;
@@ -55,21 +58,26 @@ export function orientedMinimumBoundingBox(vertices: Float64Array, normals: Floa
   return best;
 }
 
-/** Andrew's monotone chain convex hull in 2D, counter-clockwise, collinear points dropped. */
-function hull2d(points: Array<[number, number]>): Array<[number, number]> {
-  const p = points.slice().sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  if (p.length < 3) return p;
-  const cross = (o: number[], a: number[], b: number[]): number => (a[0] - o[0]) * (b[1] - o[1]) - (a[1] - o[1]) * (b[0] - o[0]);
-  const lower: Array<[number, number]> = [];
-  for (const q of p) {
-    while (lower.length >= 2 && cross(lower[lower.length - 2], lower[lower.length - 1], q) <= 1e-12) lower.pop();
-    lower.push(q);
+/**
+ * Andrew's monotone chain convex hull in 2D (counter-clockwise, collinear points dropped) of the
+ * points (u[i], v[i]); writes point indices into `out` and returns their count.
+ */
+function hull2d(u: Float64Array, v: Float64Array, n: number, order: Uint32Array, out: Uint32Array): number {
+  for (let i = 0; i < n; i++) order[i] = i;
+  const sorted = order.subarray(0, n).sort((a, b) => u[a] - u[b] || v[a] - v[b]);
+  if (n < 3) { out.set(sorted); return n; }
+  const cross = (o: number, a: number, b: number): number => (u[a] - u[o]) * (v[b] - v[o]) - (v[a] - v[o]) * (u[b] - u[o]);
+  let k = 0;
+  for (let i = 0; i < n; i++) {
+    const q = sorted[i];
+    while (k >= 2 && cross(out[k - 2], out[k - 1], q) <= 1e-12) k--;
+    out[k++] = q;
   }
-  const upper: Array<[number, number]> = [];
-  for (let i = p.length - 1; i >= 0; i--) {
-    const q = p[i];
-    while (upper.length >= 2 && cross(upper[upper.length - 2], upper[upper.length - 1], q) <= 1e-12) upper.pop();
-    upper.push(q);
+  const lowerEnd = k + 1;
+  for (let i = n - 2; i >= 0; i--) {
+    const q = sorted[i];
+    while (k >= lowerEnd && cross(out[k - 2], out[k - 1], q) <= 1e-12) k--;
+    out[k++] = q;
   }
-  return lower.slice(0, -1).concat(upper.slice(0, -1));
+  return k - 1;
 }
