@@ -103,22 +103,28 @@ export function bcaInterval(estimate: number, replicates: ArrayLike<number>, inf
   return { estimate, lower: ends[0], upper: ends[1], level, se: sd(t), method: 'bca' };
 }
 
-/** Jackknife influence values L_i = (n − 1)(θ̄₍.₎ − θ₍₋ᵢ₎) (Efron & Tibshirani 1993, eq. 14.15). */
-export function jackknifeInfluence(n: number, statistic: ResampleStatistic, components: number): Float64Array[] {
+/**
+ * Jackknife empirical influence values l_j = (n_s − 1)(t − t₋ⱼ), t the statistic on all patients,
+ * t₋ⱼ without patient j and n_s the size of j's stratum (n without strata): Davison & Hinkley
+ * 1997, eq. 2.44 and §3.7, the values boot::empinf(type = "jack") gives boot.ci's BCa.
+ */
+export function jackknifeInfluence(n: number, statistic: ResampleStatistic, components: number, strata?: ArrayLike<number>): Float64Array[] {
   const counts = new Int32Array(n).fill(1);
+  const t = asArray(statistic(counts));
+  const stratumSize = new Map<number, number>();
+  for (let i = 0; i < n; i++) {
+    const key = strata ? strata[i] : 0;
+    stratumSize.set(key, (stratumSize.get(key) ?? 0) + 1);
+  }
   const values = Array.from({ length: components }, () => new Float64Array(n));
   for (let i = 0; i < n; i++) {
     counts[i] = 0;
-    const v = asArray(statistic(counts));
-    for (let c = 0; c < components; c++) values[c][i] = v[c];
+    const without = asArray(statistic(counts));
+    const factor = stratumSize.get(strata ? strata[i] : 0)! - 1;
+    for (let c = 0; c < components; c++) values[c][i] = factor * (t[c] - without[c]);
     counts[i] = 1;
   }
-  return values.map((theta) => {
-    let mean = 0;
-    for (let i = 0; i < n; i++) mean += theta[i];
-    mean /= n;
-    return Float64Array.from(theta, (x) => (n - 1) * (mean - x));
-  });
+  return values;
 }
 
 function asArray(v: number | ArrayLike<number>): ArrayLike<number> {
@@ -157,7 +163,7 @@ export function bootstrap(n: number, statistic: ResampleStatistic, options: Boot
     const v = asArray(statistic(counts));
     for (let c = 0; c < components; c++) draws[c][r] = v[c];
   }
-  const influence = options.method === 'bca' ? jackknifeInfluence(n, statistic, components) : null;
+  const influence = options.method === 'bca' ? jackknifeInfluence(n, statistic, components, options.strata) : null;
   const intervals = estimate.map((e, c) =>
     influence ? bcaInterval(e, draws[c], influence[c], level) : percentileInterval(e, draws[c], level),
   );

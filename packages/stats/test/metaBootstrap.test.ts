@@ -7,7 +7,8 @@ interface MetaCase {
   tau2: number; i2: number; q: number; qPValue: number; predictionLower: number; predictionUpper: number;
 }
 interface BootCase { data: number[]; t0: number; replicates: number[]; influence: number[]; level: number; percentile: [number, number]; bca: [number, number] }
-const ref = fixture<{ meta: MetaCase[]; bootstrap: BootCase[] }>('meta-bootstrap.json');
+interface JackCase { scores: number[]; labels: number[]; t0: number; influence: number[] }
+const ref = fixture<{ meta: MetaCase[]; bootstrap: BootCase[]; stratifiedAucJackknife: JackCase }>('meta-bootstrap.json');
 const close = (a: number, b: number, tol = 1e-6) => expect(Math.abs(a - b)).toBeLessThan(tol);
 
 describe('random-effects meta-analysis agrees with metafor::rma(method = "DL")', () => {
@@ -68,6 +69,13 @@ describe('jackknife influence values agree with R boot::empinf(type = "jack")', 
       expect(influence.length).toBe(b.influence.length);
       influence.forEach((l, i) => close(l, b.influence[i], 1e-9));
     });
+  });
+  it('the class-stratified AUC, where centring at t or at the leave-one-out mean differ: (n_s − 1)(t − t₋ⱼ)', () => {
+    const j = ref.stratifiedAucJackknife;
+    const statistic = aucStatistic(j.scores, j.labels);
+    close(statistic(new Int32Array(j.labels.length).fill(1)) as number, j.t0, 1e-12);
+    const [influence] = jackknifeInfluence(j.labels.length, statistic, 1, j.labels);
+    influence.forEach((l, i) => close(l, j.influence[i], 1e-9));
   });
 });
 
