@@ -5,6 +5,7 @@ import {
   exportInferenceModel, fitModel, modelCard, readFeatureTable, readOutcomeTable,
   type FitOptions, type ModelFamily, type ModelSpec,
 } from '@fedrad/learn';
+import type { ModelCard } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 
@@ -31,7 +32,7 @@ export interface TrainOptions {
 export const cardPathFor = (onnxPath: string) => onnxPath.replace(/\.onnx$/i, '') + '.card.json';
 
 /** `fedrad train`: fit on local tables, write the ONNX inference model and its model card. */
-export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; cardPath: string; sha256: string }> {
+export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; cardPath: string; sha256: string; training: ModelCard['training'] }> {
   const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
   const outcome = readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome);
   checkOutputPath(o.out, 'model');
@@ -57,7 +58,7 @@ export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; ca
   const cardPath = cardPathFor(o.out);
   writeFileSync(o.out, bytes);
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
-  return { modelPath: o.out, cardPath, sha256: card.modelSha256 };
+  return { modelPath: o.out, cardPath, sha256: card.modelSha256, training: card.training };
 }
 
 const number = (name: string) => (v: string) => {
@@ -94,6 +95,11 @@ export function register(program: Command): void {
     )
     .action(async (opts: TrainOptions) => {
       const r = await runTrain(opts);
-      process.stdout.write(`model: ${r.modelPath}\ncard:  ${r.cardPath}\nsha256: ${r.sha256}\n`);
+      const t = r.training;
+      // Linear models throw when they do not converge; an MLP stops at its epoch budget.
+      const fit = t.converged
+        ? `${t.optimizer}, converged in ${t.iterations} iterations`
+        : `${t.optimizer}, stopped after ${t.iterations} epochs before the gradient vanished (more --epochs may help)`;
+      process.stdout.write(`trained on ${t.n} cases (${t.events} ${opts.model === 'cox' ? 'events' : 'positive'}): ${fit}\nmodel: ${r.modelPath}\ncard:  ${r.cardPath}\nsha256: ${r.sha256}\n`);
     });
 }
