@@ -118,6 +118,9 @@ export function nestedResultSchema(result: Record<string, unknown>, jobKind: str
 function walk(value: unknown, path: string, visit: (value: unknown, path: string, key?: string) => void, key?: string): void {
   visit(value, path, key);
   if (Array.isArray(value)) {
+    // A run of plain numbers (tensor data) holds no key and no id: only its length matters,
+    // which the visit above has seen. Skipping it keeps a 1 M-number Hessian cheap.
+    if (value.every((item) => typeof item === 'number')) return;
     value.forEach((item, i) => walk(item, `${path}/${i}`, visit));
   } else if (isObject(value)) {
     for (const [k, v] of Object.entries(value)) walk(v, `${path}/${escapePointer(k)}`, visit, k);
