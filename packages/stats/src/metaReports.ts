@@ -20,18 +20,29 @@ function siteValue(report: EvaluationReport, measure: Measure): { estimate: numb
 /**
  * Random-effects pooling of the per-site reports of independent test sites: AUC (DeLong
  * variance) and Harrell's / Uno's C (bootstrap variance), each on the logit scale, with τ²,
- * I², Q, the prediction interval and one forest-plot row per site. Measures that fewer than
- * two sites report are skipped.
+ * I², Q, the prediction interval and one forest-plot row per site. A site whose estimate is 0
+ * or 1 (no logit) or whose variance is missing or 0 cannot be pooled: it is left out and named in
+ * `notes` (for the report's notes), never dropped silently. Measures that fewer than two sites
+ * can contribute are skipped, with a note.
  */
-export function metaAnalyzeReports(reports: readonly EvaluationReport[], level = 0.95): MetaAnalysisSummary[] {
-  const out: MetaAnalysisSummary[] = [];
+export function metaAnalyzeReports(reports: readonly EvaluationReport[], level = 0.95): { analyses: MetaAnalysisSummary[]; notes: string[] } {
+  const analyses: MetaAnalysisSummary[] = [];
+  const notes: string[] = [];
   for (const measure of ['auc', 'harrellC', 'unoC'] as const) {
-    const rows = reports
+    const reporting = reports
       .map((r, i) => ({ report: r, label: r.siteId ?? `site-${i + 1}`, value: siteValue(r, measure) }))
-      .filter((x) => x.value && x.value.variance > 0 && x.value.estimate > 0 && x.value.estimate < 1);
-    if (rows.length < 2) continue;
+      .filter((x) => x.value !== undefined);
+    const rows = reporting.filter((x) => x.value!.variance > 0 && x.value!.estimate > 0 && x.value!.estimate < 1);
+    const left = reporting.filter((x) => !rows.includes(x));
+    if (left.length) {
+      notes.push(`${measure}: ${left.map((x) => `${x.label} (${x.value!.estimate} with variance ${x.value!.variance})`).join(', ')} left out of the pooling: an estimate of 0 or 1 or a zero variance has no logit-scale weight`);
+    }
+    if (rows.length < 2) {
+      if (reporting.length) notes.push(`${measure}: ${rows.length} site(s) can be pooled; a meta-analysis needs at least 2`);
+      continue;
+    }
     const m = metaAnalysisLogit(rows.map((x) => ({ label: x.label, estimate: x.value!.estimate, variance: x.value!.variance })), level);
-    out.push({
+    analyses.push({
       measure,
       scale: 'logit',
       method: 'DerSimonian-Laird',
@@ -49,7 +60,7 @@ export function metaAnalyzeReports(reports: readonly EvaluationReport[], level =
       })),
     });
   }
-  return out;
+  return { analyses, notes };
 }
 
 /**
