@@ -129,6 +129,8 @@ export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean
     } else {
       report.notes = [`All patients fall in one risk group at cut-off ${cutoff}: no log-rank test.`];
     }
+  } else {
+    report.notes = ['No risk cut-off was given (fixed on the training data): Kaplan–Meier risk groups and the log-rank test are not reported; a cut-off is never chosen on test data.'];
   }
   return report;
 }

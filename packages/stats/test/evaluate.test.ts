@@ -136,6 +136,8 @@ describe('evaluateSurvival with rare events', () => {
     }
     const report = evaluateSurvival(time, event, risk, { bootstrapReplicates: 200, seed: 4 });
     expectValid(report);
+    expect(report.survival!.riskGroups).toBeUndefined();
+    expect(report.notes).toEqual([expect.stringMatching(/^No risk cut-off was given/)]);
     close(report.survival!.harrellC.estimate, concordant / comparable, 1e-12);
   });
 });
