@@ -44,9 +44,9 @@ export function morphologyCoefficients(input: MorphologyInput): MorphologyCoeffi
   const [sx, sy, sz] = spacing;
   const mesh = meshMeasures(morph, dims, spacing);
 
-  // Voxel point sets: centroid and covariance of the morphological mask (X_c), intensity-weighted
-  // centroid and mean of the intensity mask (X_c,gl).
-  let n = 0, mx = 0, my = 0, mz = 0;
+  // Voxel point sets, one pass: centroid and covariance of the morphological mask (X_c),
+  // intensity-weighted centroid and mean of the intensity mask (X_c,gl).
+  let n = 0, mx = 0, my = 0, mz = 0, sxx = 0, sxy = 0, sxz = 0, syy = 0, syz = 0, szz = 0;
   let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity, zmin = Infinity, zmax = -Infinity;
   let nGl = 0, wSum = 0, wx = 0, wy = 0, wz = 0;
   for (let z = 0, i = 0; z < nz; z++) {
@@ -55,6 +55,7 @@ export function morphologyCoefficients(input: MorphologyInput): MorphologyCoeffi
         if (morph[i]) {
           n++;
           mx += x; my += y; mz += z;
+          sxx += x * x; sxy += x * y; sxz += x * z; syy += y * y; syz += y * z; szz += z * z;
           if (x < xmin) xmin = x;
           if (x > xmax) xmax = x;
           if (y < ymin) ymin = y;
@@ -70,21 +71,16 @@ export function morphologyCoefficients(input: MorphologyInput): MorphologyCoeffi
       }
     }
   }
-  mx /= n; my /= n; mz /= n;
-  const cov = new Float64Array(9);
-  for (let z = 0, i = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        if (!morph[i]) continue;
-        const dx = (x - mx) * sx, dy = (y - my) * sy, dz = (z - mz) * sz;
-        cov[0] += dx * dx; cov[1] += dx * dy; cov[2] += dx * dz;
-        cov[4] += dy * dy; cov[5] += dy * dz; cov[8] += dz * dz;
-      }
-    }
-  }
-  cov[3] = cov[1]; cov[6] = cov[2]; cov[7] = cov[5];
   // Sample covariance (n − 1): the normalisation behind IBSI's PCA reference values (TDIC).
-  for (let k = 0; k < 9; k++) cov[k] /= Math.max(1, n - 1);
+  // Index sums stay small integers, so the one-pass form loses nothing here.
+  const dn = Math.max(1, n - 1);
+  const cov = new Float64Array([
+    ((sxx - (mx * mx) / n) * sx * sx) / dn, ((sxy - (mx * my) / n) * sx * sy) / dn, ((sxz - (mx * mz) / n) * sx * sz) / dn,
+    0, ((syy - (my * my) / n) * sy * sy) / dn, ((syz - (my * mz) / n) * sy * sz) / dn,
+    0, 0, ((szz - (mz * mz) / n) * sz * sz) / dn,
+  ]);
+  cov[3] = cov[1]; cov[6] = cov[2]; cov[7] = cov[5];
+  mx /= n; my /= n; mz /= n;
   const { values } = symmetricEigen3(cov);
   const eigenvalues: [number, number, number] = [values[0], values[1], Math.max(0, values[2])];
 

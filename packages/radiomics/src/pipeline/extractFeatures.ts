@@ -58,7 +58,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   let dims = boxDims(work);
   let values: Float64Array = cropToFloat64(image.data, fullDims, work);
   if (config.roundInputIntensities) for (let i = 0; i < values.length; i++) values[i] = Math.round(values[i]);
-  let roi = toBinary(cropToFloat64(mask.data, fullDims, work));
+  let roi = cropToBinary(mask.data, fullDims, work);
   let spacing: [number, number, number] = [image.spacing[0], image.spacing[1], image.spacing[2]];
   const diagnostics: Diagnostics = {};
 
@@ -187,9 +187,19 @@ function isResolved(c: FeatureConfig | ResolvedFeatureConfig | undefined): c is 
   return !!c && (c as ResolvedFeatureConfig).families instanceof Set;
 }
 
-function toBinary(data: ArrayLike<number>): Uint8Array {
-  const out = new Uint8Array(data.length);
-  for (let i = 0; i < data.length; i++) out[i] = data[i] !== 0 && !Number.isNaN(data[i]) ? 1 : 0;
+/** Copies the box out of a mask as 0/1 (non-zero, non-NaN voxels are the ROI). */
+function cropToBinary(data: VoxelData, dims: readonly [number, number, number], box: VoxelBox): Uint8Array {
+  const [bx, by, bz] = boxDims(box);
+  const out = new Uint8Array(bx * by * bz);
+  for (let z = 0, k = 0; z < bz; z++) {
+    for (let y = 0; y < by; y++) {
+      let src = box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z));
+      for (let x = 0; x < bx; x++, src++) {
+        const v = data[src];
+        out[k++] = v !== 0 && v === v ? 1 : 0;
+      }
+    }
+  }
   return out;
 }
 
