@@ -266,7 +266,15 @@ export class SiteServer {
   private flushResults(): void {
     const batch = this.pendingResults.splice(0);
     if (batch.length === 0) return;
-    const outcomes = acceptResults(this.options.core, batch);
+    let outcomes: ReturnType<typeof acceptResults>;
+    try {
+      outcomes = acceptResults(this.options.core, batch);
+    } catch (e) {
+      // The batch's transaction did not commit (disk full, database locked…): nothing was accepted.
+      console.error(`coordinator: could not commit ${batch.length} result(s): ${(e as Error).message}`);
+      const at = nowIso(this.options.core);
+      outcomes = batch.map(({ doc }) => ({ ack: refusedAck(doc, 'INTERNAL_ERROR', 'The coordinator could not store this result; resend it', at), send: [] }));
+    }
     outcomes.forEach(({ ack, send }, i) => {
       this.send(batch[i].peer.siteId, ack);
       this.sendJobs(send);
