@@ -106,6 +106,12 @@ describe('fedrad evaluate', () => {
       code: 'CLI_USAGE',
       message: expect.stringContaining(`folder ${join(dir, 'no-such-folder')} does not exist`),
     });
+    expect(errorOf(() => runEvaluate({ predictions: p1, outcomeFile: o2, out: join(dir, 'x.json'), riskCutoff: '0.5' }))).toMatchObject({
+      code: 'CLI_USAGE',
+      message: `--risk-cutoff applies to survival outcomes; ${o2} holds binary outcomes`,
+    });
+    expect(errorOf(() => runEvaluate({ predictions: p1, outcomeFile: write(dir, 's3.csv', 'id,time,event', ['a,10,1', 'b,3,0', 'c,5,1']), out: join(dir, 'x.json'), threshold: '0.5' }))?.message)
+      .toMatch(/^--threshold applies to binary outcomes; .*s3\.csv holds survival outcomes$/);
     const notJson = write(dir, 'card.txt', 'not', ['json']);
     expect(errorOf(() => runEvaluate({ predictions: p1, outcomeFile: o2, modelCard: notJson, out: join(dir, 'x.json') }))).toMatchObject({
       code: 'CLI_USAGE',

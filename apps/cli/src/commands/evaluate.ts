@@ -51,6 +51,16 @@ export function runEvaluate(o: EvaluateOptions): EvaluationReport {
   if (card && card.outcome.kind !== outcome.kind) {
     throw new CliUsageError(`${o.modelCard} describes a ${card.outcome.kind} model but ${o.outcomeFile} holds ${outcome.kind} outcomes`);
   }
+  // A flag for the other kind of outcome would otherwise be ignored without a word.
+  const misplaced =
+    outcome.kind === 'binary'
+      ? [o.riskCutoff !== undefined && '--risk-cutoff', o.tau !== undefined && '--tau'].filter(Boolean)
+      : [o.threshold !== undefined && '--threshold'].filter(Boolean);
+  if (misplaced.length) {
+    throw new CliUsageError(
+      `${misplaced.join(' and ')} ${misplaced.length > 1 ? 'apply' : 'applies'} to ${outcome.kind === 'binary' ? 'survival' : 'binary'} outcomes; ${o.outcomeFile} holds ${outcome.kind} outcomes`,
+    );
+  }
   const joined = joinTables(predictions, outcome, baseline);
   const common = {
     siteId: o.siteId,
