@@ -16,6 +16,16 @@ describe('feature and outcome tables', () => {
     expect(o.kind).toBe('survival');
   });
 
+  it('reads an outcome CSV by the rules fedrad evaluate applies: any column order and letter case, status = event', () => {
+    const o = readOutcomeTable('Label,ID\n1.0,B\n0,A\n');
+    expect(o.kind === 'binary' && [o.ids, Array.from(o.label)]).toEqual([['B', 'A'], [1, 0]]);
+    const s = readOutcomeTable('id,Time,status\nA,3,1\nB,4,0\n');
+    expect(s.kind === 'survival' && Array.from(s.event)).toEqual([1, 0]);
+    // label beside time and event: a survival table, as evaluate reads it
+    expect(readOutcomeTable('id,label,time,event\nA,1,3,1\n').kind).toBe('survival');
+    expect(() => readOutcomeTable('case,label\n1,0\n', 'o.csv')).toThrow('o.csv: no "id" column in the header "case,label"');
+  });
+
   it('refuses a missing value and names the case, the row and the column', () => {
     const err = (() => { try { readFeatureTable('id,a,b\np1,1,2\np2,NA,1\n', 'cohort.csv'); } catch (e) { return e; } })() as MissingValueError;
     expect(err).toBeInstanceOf(MissingValueError);

@@ -42,11 +42,15 @@ export function parseNumber(cell: string, source: string, row: number, column: s
   return v;
 }
 
-/** The header line of a FedRad table: `id` first, then distinct, non-empty column names. */
-export function readHeader(rows: string[][], source: string): string[] {
+/**
+ * The header line of a FedRad table: distinct, non-empty column names, one of them `id` (any
+ * letter case, as fedrad evaluate reads it) — the first one when `idFirst` (a features table).
+ */
+export function readHeader(rows: string[][], source: string, idFirst = true): string[] {
   if (!rows.length) throw new TableFormatError(`${source}: the table is empty (expected a header line)`, source);
   const head = rows[0].map((h) => h.trim());
-  if (head[0] !== 'id') throw new TableFormatError(`${source}: the first column must be "id", found "${head[0]}"`, source, 1, head[0]);
+  if (idFirst && head[0].toLowerCase() !== 'id') throw new TableFormatError(`${source}: the first column must be "id", found "${head[0]}"`, source, 1, head[0]);
+  if (!head.some((h) => h.toLowerCase() === 'id')) throw new TableFormatError(`${source}: no "id" column in the header "${head.join(',')}"`, source, 1);
   const seen = new Set<string>();
   for (const h of head) {
     if (!h) throw new TableFormatError(`${source}: a header cell is empty`, source, 1);
@@ -57,13 +61,13 @@ export function readHeader(rows: string[][], source: string): string[] {
 }
 
 /** The `id` of every data row, refusing ragged rows, empty ids and duplicates (with the line number). */
-export function caseIds(rows: string[][], width: number, source: string): string[] {
+export function caseIds(rows: string[][], width: number, source: string, idColumn = 0): string[] {
   const ids: string[] = [];
   const seen = new Set<string>();
   for (let r = 1; r < rows.length; r++) {
     if (rows[r].length !== width)
       throw new TableFormatError(`${source}: line ${r + 1} has ${rows[r].length} cells, the header has ${width}`, source, r + 1);
-    const id = rows[r][0].trim();
+    const id = rows[r][idColumn].trim();
     if (!id) throw new TableFormatError(`${source}: line ${r + 1} has an empty id`, source, r + 1, 'id');
     if (seen.has(id)) throw new TableFormatError(`${source}: case id "${id}" appears twice (line ${r + 1})`, source, r + 1, 'id');
     seen.add(id);

@@ -7,14 +7,19 @@ export type OutcomeTable = (
   | { kind: 'survival'; ids: string[]; time: Float64Array; event: Float64Array; stratum?: string[] }
 ) & { /** File name or label used in error messages. */ source?: string };
 
-/** Reads an outcome CSV: `id,label` (0/1) or `id,time,event` (event 0/1), optional `stratum`. */
+/**
+ * Reads an outcome CSV: `id,label` (0/1) or `id,time,event` (event 0/1, also named `status`),
+ * optional `stratum`; columns in any order and letter case, the rules fedrad evaluate's reader
+ * (@fedrad/stats parseOutcomeCsv) applies to the same file.
+ */
 export function readOutcomeTable(csvText: string, source = 'outcome CSV'): OutcomeTable {
   const rows = parseCsv(csvText, source);
-  const head = readHeader(rows, source);
-  const ids = caseIds(rows, head.length, source);
-  const col = (name: string) => head.indexOf(name);
-  const numbers = (name: string, check: (v: number) => boolean, expected: string) => {
-    const j = col(name);
+  const head = readHeader(rows, source, false);
+  const lower = head.map((h) => h.toLowerCase());
+  const col = (...names: string[]) => lower.findIndex((h) => names.includes(h));
+  const ids = caseIds(rows, head.length, source, col('id'));
+  const numbers = (j: number, check: (v: number) => boolean, expected: string) => {
+    const name = head[j];
     return Float64Array.from(ids, (id, r) => {
       const v = parseNumber(rows[r + 1][j], source, r + 2, name);
       if (v === undefined) throw new MissingValueError(source, id, name, r + 2);
@@ -23,14 +28,15 @@ export function readOutcomeTable(csvText: string, source = 'outcome CSV'): Outco
     });
   };
   const binary = (v: number) => v === 0 || v === 1;
-  if (col('label') >= 0) return { kind: 'binary', ids, label: numbers('label', binary, '0 or 1'), source };
-  if (col('time') >= 0 && col('event') >= 0) {
+  const [label, time, event] = [col('label'), col('time'), col('event', 'status')];
+  if (label >= 0 && time < 0) return { kind: 'binary', ids, label: numbers(label, binary, '0 or 1'), source };
+  if (time >= 0 && event >= 0) {
     const s = col('stratum');
     return {
       kind: 'survival',
       ids,
-      time: numbers('time', (v) => v >= 0, 'a non-negative follow-up time'),
-      event: numbers('event', binary, '0 (censored) or 1 (event)'),
+      time: numbers(time, (v) => v >= 0, 'a non-negative follow-up time'),
+      event: numbers(event, binary, '0 (censored) or 1 (event)'),
       ...(s >= 0 ? { stratum: ids.map((_, r) => rows[r + 1][s].trim()) } : {}),
       source,
     };
