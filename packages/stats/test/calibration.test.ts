@@ -38,6 +38,20 @@ describe('calibration agrees with R rms::val.prob and glm', () => {
         close(fit.y[i], d.lowess.y[i], 1e-9);
       }
     });
+    it(`${d.name}: the reported smoothed curve is R's lowess curve read at the grid by linear interpolation (approx)`, () => {
+      const { x, y } = d.lowess;
+      const smoothed = calibration(d.scores, d.labels).smoothed;
+      expect(smoothed.length).toBeGreaterThan(10);
+      for (const point of smoothed) {
+        // approx(x, y, xout): the last x ≤ g and the first x ≥ g with a different value.
+        let k = 0;
+        while (k + 1 < x.length && x[k + 1] <= point.predicted) k++;
+        let j = k;
+        while (j + 1 < x.length && x[j] <= point.predicted) j++;
+        const expected = x[j] === x[k] ? y[k] : y[k] + ((point.predicted - x[k]) / (x[j] - x[k])) * (y[j] - y[k]);
+        close(point.observed, expected, 1e-9);
+      }
+    });
     it(`${d.name}: threshold metrics with Wilson intervals (prop.test, correct = FALSE)`, () => {
       const t = thresholdMetrics(d.scores, d.labels, d.threshold);
       expect(t.confusion).toEqual({ truePositives: d.confusion.tp, falsePositives: d.confusion.fp, trueNegatives: d.confusion.tn, falseNegatives: d.confusion.fn });
