@@ -68,20 +68,19 @@ describe('coordinator crashes', () => {
     await runFedAvg(world);
     const statusOf = () => world.client.campaigns.status({ campaignId: CAMPAIGN });
 
-    // Mid-round: round 1 is open and at least one site's update for it is already committed.
-    await waitUntil('round 1 to be half answered', async () => {
+    // Mid-round: a round (0–2) is open and at least one site's update for it is already committed.
+    const midRound = await waitUntil('a round to be partly answered', async () => {
       const s = await statusOf();
-      const round = s.rounds.find((r) => r.round === 1);
-      const jobs = s.jobs.filter((j) => j.round === 1);
-      return round && !round.closedAt && jobs.some((j) => j.state === 'done') ? true : undefined;
+      const open = s.rounds.find((r) => r.round <= 2 && !r.closedAt && s.jobs.some((j) => j.round === r.round && j.state === 'done'));
+      return open?.round;
     }, 60000, 15);
     await world.coordinator!.kill9();
     await world.startCoordinator(undefined, TICK_MS);
 
-    // Between rounds: round 3 has just been aggregated and closed.
-    await waitUntil('round 3 to close', async () => {
+    // Between rounds: the next round has just been aggregated and closed (the last one, 4, would end the campaign).
+    await waitUntil(`round ${midRound + 1} to close`, async () => {
       const s = await statusOf();
-      return s.rounds.find((r) => r.round === 3)?.closedAt ? true : undefined;
+      return s.rounds.find((r) => r.round === midRound + 1)?.closedAt ? true : undefined;
     }, 60000, 15);
     await world.coordinator!.kill9();
     await world.startCoordinator(undefined, TICK_MS);
@@ -102,7 +101,7 @@ describe('site faults', () => {
   it('a site killed mid-round: the round closes by quorum, the site rejoins the next round', async () => {
     const world = worlds[1];
     const campaignId = `${CAMPAIGN}-quorum`;
-    const hash = await world.createCampaign(protocolFor(campaignId, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 4, quorum: 2, roundDeadlineSeconds: 3, maxAttempts: 1, localEpochs: 1, seed: 9 }));
+    const hash = await world.createCampaign(protocolFor(campaignId, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 4, quorum: 2, roundDeadlineSeconds: 8, maxAttempts: 1, localEpochs: 1, seed: 9 }));
     await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
     await world.client.campaigns.start({ campaignId });
     // Kill site-c while its job of some round is still unanswered.
