@@ -70,6 +70,7 @@ export class SiteDaemon {
   /** Signed results not yet acknowledged, by nonce; re-sent after a reconnect. */
   private readonly outbox = new Map<string, string>();
   private heartbeat?: NodeJS.Timeout;
+  private stopped = false;
   private heartbeatSeconds: number;
   private readonly log: (line: string) => void;
 
@@ -116,6 +117,8 @@ export class SiteDaemon {
   }
 
   async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
     this.stopHeartbeat();
     this.channel.stop();
     await this.executor.close();
@@ -183,7 +186,12 @@ export class SiteDaemon {
       case 'coordinator-welcome':
         return this.onWelcome(doc as CoordinatorWelcome);
       case 'job-envelope':
-        return void this.onJob(doc as JobEnvelope);
+        // A job's failure is reported to the coordinator inside onJob; anything that escapes
+        // (the daemon stopping under it, a full disk) is logged, never allowed to end the daemon.
+        this.onJob(doc as JobEnvelope).catch((error) => {
+          if (!this.stopped) this.log(`job ${(doc as JobEnvelope).jobId} could not be completed: ${(error as Error).message}`);
+        });
+        return;
       case 'coordinator-ack':
         return this.onAck(doc as CoordinatorAck);
       case 'certificate-revocation':
@@ -264,6 +272,7 @@ export class SiteDaemon {
     } catch (error) {
       body = toErrorReport(error);
     }
+    if (this.stopped) return; // the store is closed; the coordinator will re-send the job
     const latest = this.running.get(job.jobId) ?? job;
     this.running.delete(job.jobId);
     body = this.answer(latest, body);

@@ -177,6 +177,33 @@ describe('site daemon against a coordinator over mTLS', () => {
     }
   });
 
+  it('stopping in the middle of a job loses nothing: on restart the re-sent job runs again', async () => {
+    const config = loadSiteConfig(join(dir, 'site.yaml'));
+    let release!: () => void;
+    const slow = new SiteDaemon(config, { log: () => {}, runJob: () => new Promise((r) => (release = () => r({ ok: false, report: { type: 'error-report', code: 'TOO_LATE', message: 'x' } }))) });
+    let from = coordinator.frames.length;
+    slow.start();
+    await coordinator.waitFor((f) => f.type === 'site-hello', from);
+    const interrupted = job(protocolHash, 1, 'sts-grade-2026/r7/site-a');
+    coordinator.send(interrupted);
+    await new Promise((r) => setTimeout(r, 300));
+    await slow.stop();
+    release(); // the job "finishes" after the daemon stopped: nothing is sent or stored
+    await new Promise((r) => setTimeout(r, 100));
+    expect(coordinator.frames.some((f) => f.type === 'job-result' && f.nonce === interrupted.nonce)).toBe(false);
+    const restarted = new SiteDaemon(config, { log: () => {} });
+    from = coordinator.frames.length;
+    restarted.start();
+    try {
+      await coordinator.waitFor((f) => f.type === 'site-hello', from);
+      coordinator.send(interrupted);
+      const answer = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === interrupted.nonce, from);
+      expect(answer.result).toMatchObject({ kind: 'train-round', sampleCount: 40 });
+    } finally {
+      await restarted.stop();
+    }
+  });
+
   it('stops dialling when the coordinator refuses its certificate (HTTP 403 on upgrade)', async () => {
     const config = loadSiteConfig(join(dir, 'site.yaml'));
     coordinator.refuseWith = 403;
