@@ -53,6 +53,24 @@ describe('fedrad train', () => {
     (r.features as string[]).forEach((f, j) => expect(Math.abs(card.coefficients.beta[f] - r.cox.beta[j])).toBeLessThan(1e-5));
   });
 
+  it('mlp: the flags reach the card (optimiser, epochs, layers), and a fixed epoch budget is not reported as converged', async () => {
+    const out = join(tmp(), 'mlp.onnx');
+    const program = new Command().exitOverride();
+    register(program);
+    const args = ['train', '--features', fx('pima-features.csv'), '--outcome', fx('pima-outcome.csv'), '--model', 'mlp', '--hidden', '4,3', '--activation', 'tanh', '--optimizer', 'sgd', '--epochs', '5', '--seed', '7', '--out', out];
+    const write0 = process.stdout.write;
+    process.stdout.write = (() => true) as typeof process.stdout.write;
+    try {
+      await program.parseAsync(args, { from: 'user' });
+    } finally {
+      process.stdout.write = write0;
+    }
+    const card = JSON.parse(readFileSync(join(dirname(out), 'mlp.card.json'), 'utf8'));
+    expect(validate('model-card', card).valid).toBe(true);
+    expect(card.training).toMatchObject({ optimizer: 'sgd', iterations: 5, converged: false });
+    expect(card.hyperParameters).toMatchObject({ hiddenLayers: [4, 3], activation: 'tanh', epochs: 5, seed: 7 });
+  });
+
   it('a stratified Cox model with a feature constant within every stratum is refused as singular', async () => {
     await expect(runTrain({ features: fx('lung-features.csv'), outcome: fx('lung-outcome.csv'), model: 'cox', out: join(tmp(), 'm.onnx') }))
       .rejects.toMatchObject({ code: 'LEARN_SINGULAR_HESSIAN' });

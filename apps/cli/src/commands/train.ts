@@ -22,6 +22,7 @@ export interface TrainOptions {
   activation?: 'relu' | 'tanh';
   epochs?: number;
   learningRate?: number;
+  optimizer?: 'adam' | 'sgd';
   seed?: number;
   solver?: FitOptions['solver'];
   maxIterations?: number;
@@ -50,6 +51,7 @@ export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; ca
     ...(o.maxIterations ? { maxIterations: o.maxIterations } : {}),
     ...(o.epochs ? { epochs: o.epochs } : {}),
     ...(o.learningRate ? { learningRate: o.learningRate } : {}),
+    ...(o.optimizer ? { optimizer: o.optimizer } : {}),
     ...(o.seed !== undefined ? { seed: o.seed } : {}),
   };
   const model = await fitModel(spec, features, outcome, fitOptions);
@@ -83,7 +85,8 @@ export function register(program: Command): void {
     .option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 16,8 (default 16)', (v: string) => v.split(',').map(number('hidden')))
     .addOption(new Option('--activation <fn>', 'MLP activation (default relu)').choices(['relu', 'tanh']))
     .option('--epochs <n>', 'MLP full-batch epochs (default 300)', number('epochs'))
-    .option('--learning-rate <r>', 'MLP learning rate (default 0.01 with Adam)', number('learning-rate'))
+    .option('--learning-rate <r>', 'MLP learning rate (default 0.01 with Adam, 0.05 with SGD)', number('learning-rate'))
+    .addOption(new Option('--optimizer <name>', 'MLP optimiser: Adam, or SGD with momentum 0.9 (default adam)').choices(['adam', 'sgd']))
     .option('--seed <n>', 'seed for MLP initialisation (default 1)', number('seed'))
     .addOption(new Option('--solver <name>', 'optimiser for linear models').choices(['auto', 'newton', 'proximal-newton', 'fista']))
     .option('--max-iterations <n>', 'optimiser iteration budget', number('max-iterations'))
