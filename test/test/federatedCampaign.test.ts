@@ -121,6 +121,32 @@ describe('federated campaign across processes', () => {
     world.startSite('site-c');
   }, 90000);
 
+  it('a site whose table has a missing value reports the code and the failing case to the coordinator, and keeps running', async () => {
+    const siteC = world.sites.get('site-c')!;
+    await siteC.process!.stop();
+    const lines = readFileSync(siteC.featuresCsv, 'utf8').split('\n');
+    const caseId = lines[9].split(',')[0];
+    lines[9] = lines[9].replace(/,[^,]*$/, ','); // the last feature of the 9th case is empty
+    const brokenCsv = join(dir, 'site-c-broken.csv');
+    writeFileSync(brokenCsv, lines.join('\n'));
+    const brokenConfig = join(siteC.dir, 'site-broken.yaml');
+    writeFileSync(brokenConfig, readFileSync(siteC.config, 'utf8').replace(siteC.featuresCsv, brokenCsv));
+    const broken = spawnFedrad('site-c-broken', ['site', 'start', '--config', brokenConfig], world.logDir);
+    try {
+      const protocol = protocolFor(`${CAMPAIGN}-broken`, world.cohorts.features, ['site-c'], [], { strategy: 'exact-newton', rounds: 3, roundDeadlineSeconds: 30, maxAttempts: 1 });
+      const hash = await world.createCampaign(protocol);
+      await world.approve('site-c', hash);
+      await world.client.campaigns.start({ campaignId: protocol.campaignId as string });
+      const status = await world.waitForState(protocol.campaignId as string, ['failed', 'completed'], 60000);
+      expect(status.jobs[0].failureCode).toBe('LEARN_MISSING_VALUE');
+      expect(status.jobs[0].failureMessage).toContain(caseId);
+      expect(broken.child.exitCode).toBeNull(); // the daemon is still up
+    } finally {
+      await broken.stop();
+    }
+    world.startSite('site-c');
+  }, 90000);
+
   it('a revoked site certificate is refused: the running site is cut off and cannot connect again', async () => {
     const siteB = world.sites.get('site-b')!;
     await world.client.sites.revoke({ siteId: 'site-b', reason: 'keyCompromise' });

@@ -1,3 +1,4 @@
+import { existsSync, readFileSync } from 'node:fs';
 import { CohortError } from './errors.js';
 import type { CohortEntry } from './siteConfig.js';
 import { readCohortIds } from './cohortTables.js';
@@ -10,6 +11,8 @@ import { readCohortIds } from './cohortTables.js';
  */
 export interface RegisteredCohort extends CohortEntry {
   patientIds: string[];
+  /** Why the tables could not be read (jobs on this cohort then fail with it, as error reports). */
+  problem?: { code: string; message: string };
 }
 
 export class CohortRegistry {
@@ -19,12 +22,25 @@ export class CohortRegistry {
     for (const c of entries) this.cohorts.set(c.name, c);
   }
 
-  static load(entries: CohortEntry[]): CohortRegistry {
+  /**
+   * Reads every cohort. A cohort whose tables are broken (a missing value, a ragged row) does
+   * not stop the daemon: it is registered with its problem, the jobs that use it fail with
+   * that error — so the coordinator's operator sees it — and the egress guard still learns
+   * its patient ids from the first column of the features file.
+   */
+  static load(entries: CohortEntry[], warn: (line: string) => void = () => {}): CohortRegistry {
     const seen = new Set<string>();
-    const registered = entries.map((entry) => {
+    const registered = entries.map((entry): RegisteredCohort => {
       if (seen.has(entry.name)) throw new CohortError(`Cohort "${entry.name}" is listed twice in the site configuration.`, { field: 'cohorts' });
       seen.add(entry.name);
-      return { ...entry, patientIds: readCohortIds(entry) };
+      try {
+        return { ...entry, patientIds: readCohortIds(entry) };
+      } catch (error) {
+        const e = error as { code?: string; message?: string };
+        if (!existsSync(entry.features)) throw error;
+        warn(`cohort "${entry.name}" cannot be used: ${e.message}; jobs on it will fail with this error`);
+        return { ...entry, patientIds: firstColumn(entry.features), problem: { code: e.code ?? 'COHORT_INVALID', message: e.message ?? String(error) } };
+      }
     });
     return new CohortRegistry(registered);
   }
@@ -48,4 +64,9 @@ export class CohortRegistry {
   patientIds(): Set<string> {
     return new Set(this.list().flatMap((c) => c.patientIds));
   }
+}
+
+/** Ids from a features file the table reader refused: its first column, header dropped. */
+function firstColumn(file: string): string[] {
+  return readFileSync(file, 'utf8').split(/\r?\n/).slice(1).map((line) => line.split(',')[0].trim().replace(/^"|"$/g, '')).filter((id) => id.length > 0);
 }

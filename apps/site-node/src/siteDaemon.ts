@@ -87,7 +87,7 @@ export class SiteDaemon {
     const keyPem = pem(config.tls.key, 'key');
     const certificatePem = pem(config.tls.certificate, 'certificate');
     const caPem = pem(config.tls.ca, 'ca');
-    this.registry = CohortRegistry.load(config.cohorts);
+    this.registry = CohortRegistry.load(config.cohorts, this.log);
     this.store = new SiteStore(config.database);
     const forgotten = this.store.forgetUnfinishedJobs();
     if (forgotten > 0) this.log(`${forgotten} job(s) interrupted by the last shutdown will run again when the coordinator re-sends them`);

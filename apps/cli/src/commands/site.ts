@@ -82,7 +82,7 @@ export function register(program: Command): void {
         process.once('SIGINT', shutdown);
         process.once('SIGTERM', shutdown);
         daemon.start();
-        process.stderr.write(`[site ${config.siteId}] started; cohorts: ${daemon.registry.list().map((c) => `${c.name} (${c.patientIds.length} patients)`).join(', ')}\n`);
+        process.stderr.write(`[site ${config.siteId}] started; cohorts: ${daemon.registry.list().map((c) => `${c.name} (${c.patientIds.length} patients${c.problem ? `, unusable: ${c.problem.code}` : ''})`).join(', ')}\n`);
       });
     });
 }

@@ -1,0 +1,37 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { CohortRegistry } from '../src/cohortRegistry.js';
+import { generateCohorts, readCsv } from './helpers.js';
+
+let dir: string;
+let site: { featuresCsv: string; outcomeCsv: string };
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'registry-'));
+  site = generateCohorts(dir, 'site-a=30', 3).sites[0];
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('cohort registry', () => {
+  it('knows every patient id of each cohort, as listed in its tables', () => {
+    const registry = CohortRegistry.load([{ name: 'local', features: site.featuresCsv, outcome: site.outcomeCsv }]);
+    expect(registry.patientCounts()).toEqual([30]);
+    expect([...registry.patientIds()]).toEqual(readCsv(site.outcomeCsv).rows.map((r) => r[0]));
+    expect(() => registry.get('other')).toThrow(/no cohort named "other"/);
+  });
+
+  it('keeps a cohort with a broken table, with its problem and ids, instead of refusing to start', () => {
+    const lines = readFileSync(site.featuresCsv, 'utf8').split('\n');
+    lines[4] = lines[4].replace(/,[^,]*$/, ',');
+    const broken = join(dir, 'broken.csv');
+    writeFileSync(broken, lines.join('\n'));
+    const warnings: string[] = [];
+    const registry = CohortRegistry.load([{ name: 'local', features: broken, outcome: site.outcomeCsv }], (l) => warnings.push(l));
+    const cohort = registry.get();
+    expect(cohort.problem?.code).toBe('LEARN_MISSING_VALUE');
+    expect(cohort.patientIds).toHaveLength(30);
+    expect(warnings[0]).toMatch(/site-a-0004/);
+  });
+});
