@@ -1,5 +1,16 @@
 import { fastLength, fft3d } from '../math/fft.js';
 
+// Six grids of ~8× the ROI box each; kept between calls (one case after another in a worker)
+// so a cohort does not allocate and garbage-collect tens of MB per case.
+let pool: Float64Array[] = [];
+
+function grids(size: number): Float64Array[] {
+  if (pool.length === 0 || pool[0].length < size) pool = Array.from({ length: 6 }, () => new Float64Array(size));
+  const views = pool.map((g) => g.subarray(0, size));
+  for (const v of views.slice(0, 4)) v.fill(0);
+  return views;
+}
+
 /** Moran's I and Geary's C of the intensity-mask voxels (IBSI 1 N365, NPT7). */
 export interface SpatialAutocorrelation {
   moranI: number;
@@ -35,8 +46,7 @@ export function spatialAutocorrelation(
   const lx = fastLength(2 * nx - 1), ly = fastLength(2 * ny - 1), lz = fastLength(2 * nz - 1);
   const size = lx * ly * lz;
   // Grid 1: mask + i·a.  Grid 2: a² + i·w (kernel centred at the origin, wrapped).
-  const r1 = new Float64Array(size), i1 = new Float64Array(size);
-  const r2 = new Float64Array(size), i2 = new Float64Array(size);
+  const [r1, i1, r2, i2, s1, s2] = grids(size);
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       for (let x = 0; x < nx; x++) {
@@ -63,9 +73,8 @@ export function spatialAutocorrelation(
       }
     }
   }
-  const scratch: [Float64Array, Float64Array] = [new Float64Array(size), new Float64Array(size)];
-  fft3d(r1, i1, [lx, ly, lz], [nx, ny, nz], scratch);
-  fft3d(r2, i2, [lx, ly, lz], [lx, ly, lz], scratch);
+  fft3d(r1, i1, [lx, ly, lz], [nx, ny, nz], [s1, s2]);
+  fft3d(r2, i2, [lx, ly, lz], [lx, ly, lz], [s1, s2]);
 
   // Unpack the two real spectra of each grid: F(ω) = (Z(ω) + conj Z(−ω))/2, G(ω) = (Z(ω) − conj Z(−ω))/(2i).
   let sumMM = 0, sumAA = 0, sumA2M = 0;
