@@ -2,13 +2,13 @@ import { createHash } from 'node:crypto';
 import type { ModelCard } from '@fedrad/protocol';
 import { INFERENCE_INPUT, INFERENCE_OUTPUT, ONNX_VERSIONS, scoreKind } from './export/inferenceGraph.js';
 import { originalScaleCoefficients, type TrainedModel } from './models/trainedModel.js';
-import type { MlpOptions } from './fit/trainMlp.js';
 
 export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** The model card for an exported model (protocols/model-card.schema.json). */
-export function modelCard(model: TrainedModel, onnxBytes: Uint8Array, extra: { name?: string; createdAt?: string; mlp?: MlpOptions } = {}): ModelCard {
+export function modelCard(model: TrainedModel, onnxBytes: Uint8Array, extra: { name?: string; createdAt?: string } = {}): ModelCard {
   const { spec } = model;
+  const mlp = model.training.mlp;
   const card: ModelCard = {
     cardVersion: 1,
     ...(extra.name ? { name: extra.name } : {}),
@@ -38,9 +38,8 @@ export function modelCard(model: TrainedModel, onnxBytes: Uint8Array, extra: { n
         ? {
             hiddenLayers: spec.hiddenLayers,
             activation: spec.activation,
-            ...(extra.mlp?.epochs ? { epochs: extra.mlp.epochs } : {}),
-            ...(extra.mlp?.learningRate ? { learningRate: extra.mlp.learningRate } : {}),
-            ...(extra.mlp?.seed !== undefined ? { seed: extra.mlp.seed } : {}),
+            // The values the fit used, defaults included, so the card alone reproduces it.
+            ...(mlp ? { epochs: mlp.epochs, learningRate: mlp.learningRate, seed: mlp.seed } : {}),
           }
         : {}),
     },

@@ -50,6 +50,12 @@ describe('exported inference models', () => {
       assertValid('model-card', card);
       expect(card.modelSha256).toBe(sha256Hex(bytes));
       expect(card.inputs.features.map((f) => f.name)).toEqual(d.features.featureNames);
+      if (c.spec.family === 'mlp') {
+        // The card records the settings this fit used (the case's own options), not the defaults.
+        const o = c.options as { epochs: number; seed: number; optimizer?: string; learningRate?: number };
+        expect(card.hyperParameters).toMatchObject({ epochs: o.epochs, seed: o.seed, ...(o.learningRate ? { learningRate: o.learningRate } : {}) });
+        expect(card.training.optimizer).toBe(o.optimizer ?? 'adam');
+      }
       await loaded.session.release();
     });
   }

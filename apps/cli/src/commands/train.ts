@@ -56,7 +56,7 @@ export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; ca
   };
   const model = await fitModel(spec, features, outcome, fitOptions);
   const bytes = exportInferenceModel(model);
-  const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString(), mlp: fitOptions });
+  const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString() });
   const cardPath = cardPathFor(o.out);
   writeFileSync(o.out, bytes);
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');

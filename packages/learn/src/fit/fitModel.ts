@@ -10,7 +10,7 @@ import { minimizeNewton } from '../optim/newton.js';
 import type { ElasticNet } from '../optim/penalty.js';
 import { minimizeProximalNewton } from '../optim/proximalNewton.js';
 import type { OptimResult } from '../optim/smoothObjective.js';
-import { trainMlp, type MlpOptions } from './trainMlp.js';
+import { resolveMlpOptions, trainMlp, type MlpOptions } from './trainMlp.js';
 import type { FeatureTable } from '../tables/featureTable.js';
 import { alignOutcome, type OutcomeTable } from '../tables/outcomeTable.js';
 import { LocalTrainer } from '../training/localTrainer.js';
@@ -102,6 +102,7 @@ export async function fitModel(spec: ModelSpec, features: FeatureTable, outcomeT
         converged: result.converged,
         objective: result.objective,
         lastChange: result.lastChange,
+        ...(s.family === 'mlp' ? { mlp: resolveMlpOptions(options) } : {}),
       },
     };
     if (outcome.kind === 'binary') trained.youdenThreshold = youdenThreshold(referenceScores(trained, features.values, n), outcome.label).threshold;

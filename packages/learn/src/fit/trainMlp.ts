@@ -16,6 +16,12 @@ export interface MlpOptions {
   seed?: number;
 }
 
+/** The MLP settings a fit actually uses, defaults filled in (the model card records these). */
+export function resolveMlpOptions(o: MlpOptions): Required<MlpOptions> {
+  const optimizer = o.optimizer ?? 'adam';
+  return { epochs: o.epochs ?? 300, learningRate: o.learningRate ?? (optimizer === 'sgd' ? 0.05 : 0.01), optimizer, seed: o.seed ?? 1 };
+}
+
 /**
  * Glorot/Xavier uniform initialisation, U(−a, a) with a = √(6 / (fan_in + fan_out))
  * (Glorot & Bengio 2010, eq. 16), biases zero, from a seeded generator.
@@ -45,13 +51,13 @@ export async function trainMlp(obj: Objective, model: ForwardModel, options: Mlp
   const penalized: boolean[] = [];
   for (const p of model.params) for (let k = 0; k < paramSize(p); k++) penalized.push(p.penalized);
   const pen: ElasticNet = { lambda: model.spec.lambda, alpha: 0, penalized };
-  const theta = initMlp(model, options.seed ?? 1);
-  const epochs = options.epochs ?? 300;
+  const { epochs, learningRate, optimizer, seed } = resolveMlpOptions(options);
+  const theta = initMlp(model, seed);
   const tolerance = options.tolerance ?? 1e-6;
-  const opt = options.optimizer === 'sgd' ? new SgdMomentum(options.learningRate ?? 0.05, 0.9) : new Adam(options.learningRate ?? 0.01);
+  const opt = optimizer === 'sgd' ? new SgdMomentum(learningRate, 0.9) : new Adam(learningRate);
   for (let epoch = 0; epoch < epochs; epoch++) opt.step(theta, (await smoothGradient(obj, pen, theta)).gradient);
   // alpha = 0: the whole penalty is the ridge part inside the smooth objective.
   const final = await smoothGradient(obj, pen, theta);
   const lastChange = maxAbs(final.gradient);
-  return { theta, objective: final.value, iterations: epochs, converged: lastChange <= tolerance, lastChange, optimizer: options.optimizer ?? 'adam' };
+  return { theta, objective: final.value, iterations: epochs, converged: lastChange <= tolerance, lastChange, optimizer };
 }

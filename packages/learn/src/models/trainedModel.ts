@@ -24,6 +24,8 @@ export interface TrainedModel {
     converged: boolean;
     objective: number;
     lastChange: number;
+    /** MLPs: the settings the fit used, defaults filled in, for the model card. */
+    mlp?: { epochs: number; learningRate: number; optimizer: 'adam' | 'sgd'; seed: number };
   };
   /** Youden-optimal probability threshold on the training data (binary models). */
   youdenThreshold?: number;
