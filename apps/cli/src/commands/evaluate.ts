@@ -94,7 +94,7 @@ export function runEvaluate(o: EvaluateOptions): EvaluationReport {
 
 function summary(r: EvaluationReport): string {
   const ci = (i?: { estimate: number; lower?: number; upper?: number }) =>
-    i ? `${i.estimate.toFixed(3)} [${i.lower?.toFixed(3) ?? '?'}, ${i.upper?.toFixed(3) ?? '?'}]` : 'n/a';
+    !i ? 'n/a' : i.lower === undefined || i.upper === undefined ? i.estimate.toFixed(3) : `${i.estimate.toFixed(3)} [${i.lower.toFixed(3)}, ${i.upper.toFixed(3)}]`;
   if (r.outcome === 'binary') {
     const parts = [`AUC ${ci(r.discrimination?.auc)}`];
     if (r.calibration) parts.push(`slope ${ci(r.calibration.slope)}`, `Brier ${ci(r.calibration.brier)}`);
