@@ -18,7 +18,8 @@ export type PemKind = 'certificate' | 'private key' | 'certificate request' | 'c
 export const PEM_LABELS: Record<PemKind, readonly string[]> = {
   certificate: ['CERTIFICATE'],
   'private key': ['PRIVATE KEY', 'RSA PRIVATE KEY'],
-  'certificate request': ['CERTIFICATE REQUEST'],
+  // "NEW CERTIFICATE REQUEST": the label older OpenSSL and Windows certreq write (RFC 7468 section 7).
+  'certificate request': ['CERTIFICATE REQUEST', 'NEW CERTIFICATE REQUEST'],
   'certificate revocation list': ['X509 CRL'],
 };
 

@@ -92,8 +92,7 @@ export function readCsr(pem: string, source: string): forge.pki.CertificateSigni
 export function pemKindOf(pem: string): PemKind | undefined {
   const match = /-----BEGIN ([A-Z0-9 ]+)-----/.exec(pem);
   if (!match) return undefined;
-  const label = match[1] === 'NEW CERTIFICATE REQUEST' ? 'CERTIFICATE REQUEST' : match[1];
-  return (Object.keys(PEM_LABELS) as PemKind[]).find((kind) => PEM_LABELS[kind].includes(label));
+  return (Object.keys(PEM_LABELS) as PemKind[]).find((kind) => PEM_LABELS[kind].includes(match[1]));
 }
 
 /** forge writes PEM with CRLF line ends; FedRad's files use LF like OpenSSL and Node. */

@@ -99,6 +99,13 @@ describe('issueCertificate', () => {
     expect(new X509Certificate(serverCertPem).checkIP('127.0.0.1')).toBe('127.0.0.1');
   });
 
+  it('accepts a request under the older "NEW CERTIFICATE REQUEST" label (RFC 7468 section 7), as OpenSSL does', () => {
+    const relabelled = site.csrPem.replace(/CERTIFICATE REQUEST-----/g, 'NEW CERTIFICATE REQUEST-----');
+    expect(openssl(['req', '-in', '{csr}', '-noout', '-verify'], { csr: relabelled }).output).toMatch(/verify OK/i);
+    const pem = issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: relabelled, validityDays: 2 });
+    expect(new X509Certificate(pem).subject).toBe('CN=lyon-clb');
+  });
+
   it('lasts the asked number of days from the asked start, even in the past', () => {
     const start = new Date('2024-01-01T00:00:00Z');
     const pem = issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: site.csrPem, validityDays: 2, notBefore: start });
