@@ -2,13 +2,13 @@ import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CertificateRevocation } from '@fedrad/protocol';
-import { describeCertificate, type RevocationReason } from '@fedrad/pki';
+import { describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
 import { ApiServer } from './api/apiServer.js';
 import type { ApiDeps } from './api/router.js';
 import { CA_FILES, loadCa, loadOrIssueServerCertificate, revokedInFolder, revokeInFolder, writeCrl } from './caFolder.js';
 import { startCampaign } from './core/campaigns.js';
 import type { CampaignEvent, CoreContext, ModelExporter } from './core/context.js';
-import { importRevocations, revokeSite } from './core/sites.js';
+import { importRevocations, revokedSerials, revokeSite } from './core/sites.js';
 import { tick } from './core/tick.js';
 import { CoordinatorError } from './errors.js';
 import { learnModelExporter } from './modelExport.js';
@@ -72,6 +72,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   };
   // Revocations made offline (`fedrad ca revoke`) count from the first handshake on.
   importRevocations(core, revokedInFolder(options.caDir));
+  // …and revocations committed here but not yet in the folder (a crash between the two) go into the CRL.
+  const inFolder = new Set(revokedInFolder(options.caDir).map((e) => e.serial));
+  const missing = revokedSerials(core).filter((r) => !inFolder.has(r.serial));
+  if (missing.length > 0) revokeInFolder(options.caDir, missing.map((r) => ({ serial: r.serial, revokedAt: r.revokedAt, ...(r.reason && r.reason in REVOCATION_REASONS ? { reason: r.reason as RevocationReason } : {}) })));
   const crlPem = writeCrl(options.caDir);
   const caCampaign = describeCertificate(ca.certPem).subjectCommonName;
 

@@ -16,7 +16,7 @@ export class ApiServer {
   private readonly wss: WebSocketServer;
   private readonly wsHandler: ReturnType<typeof applyWSSHandler>;
 
-  constructor(private readonly deps: ApiDeps, private readonly host: string, private readonly port: number) {
+  constructor(deps: ApiDeps, private readonly host: string, private readonly port: number) {
     const app = express();
     app.use(
       API_PATH,
