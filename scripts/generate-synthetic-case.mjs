@@ -24,12 +24,11 @@ function rng(seed) {
   };
 }
 
-/** Builds the image (Int16Array) and the mask (Uint8Array), x fastest. */
-export function syntheticCase(seed = 20261126) {
+/** The ROI (Uint8Array, x fastest) and the PRNG state the image continues from. */
+export function syntheticRoi(seed = 20261126) {
   const [nx, ny, nz] = CASE_DIMS;
   const [sx, sy, sz] = CASE_SPACING;
   const rand = rng(seed);
-  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   // Blob: radius modulated by low-order harmonics of the direction, centred off-centre in the body.
   const c = [130 * sx, 120 * sy, 31 * sz];
   const h = Array.from({ length: 6 }, () => 0.25 * (rand() - 0.5));
@@ -40,15 +39,27 @@ export function syntheticCase(seed = 20261126) {
       + h[3] * Math.cos(3 * th) + h[4] * Math.sin(ph + 2 * th) + h[5] * Math.cos(4 * ph) * Math.sin(th);
     return r / f;
   };
-  // Normalised radius of every voxel in a generous box; the 50,000 smallest form the ROI.
+  // Normalised radius of every voxel in a generous box; the 50,000 smallest form the ROI
+  // (threshold = the 50,000th smallest value, found with a native typed-array sort).
   const box = [[80, 180], [70, 170], [10, 54]];
-  const rho = [];
-  for (let k = box[2][0]; k < box[2][1]; k++)
-    for (let j = box[1][0]; j < box[1][1]; j++)
-      for (let i = box[0][0]; i < box[0][1]; i++) rho.push([shape(i * sx - c[0], j * sy - c[1], k * sz - c[2]), i + nx * (j + ny * k)]);
-  rho.sort((a, b) => a[0] - b[0]);
+  const bw = box[0][1] - box[0][0], bh = box[1][1] - box[1][0], bd = box[2][1] - box[2][0];
+  const rho = new Float64Array(bw * bh * bd);
+  for (let k = 0, q = 0; k < bd; k++)
+    for (let j = 0; j < bh; j++)
+      for (let i = 0; i < bw; i++, q++) rho[q] = shape((i + box[0][0]) * sx - c[0], (j + box[1][0]) * sy - c[1], (k + box[2][0]) * sz - c[2]);
+  const threshold = Float64Array.from(rho).sort()[CASE_ROI_VOXELS - 1];
   const mask = new Uint8Array(nx * ny * nz);
-  for (let n = 0; n < CASE_ROI_VOXELS; n++) mask[rho[n][1]] = 1;
+  for (let k = 0, q = 0; k < bd; k++)
+    for (let j = 0; j < bh; j++)
+      for (let i = 0; i < bw; i++, q++) if (rho[q] <= threshold) mask[i + box[0][0] + nx * (j + box[1][0] + ny * (k + box[2][0]))] = 1;
+  return { mask, rand };
+}
+
+/** Builds the image (Int16Array) and the mask (Uint8Array), x fastest. */
+export function syntheticCase(seed = 20261126) {
+  const [nx, ny, nz] = CASE_DIMS;
+  const { mask, rand } = syntheticRoi(seed);
+  const gauss = () => Math.sqrt(-2 * Math.log(rand() + 1e-12)) * Math.cos(2 * Math.PI * rand());
   const image = new Int16Array(nx * ny * nz);
   for (let k = 0, p = 0; k < nz; k++)
     for (let j = 0; j < ny; j++)
