@@ -1,18 +1,17 @@
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { toErrorReport } from './errorReport.js';
 import { runJob } from './jobs/runJob.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 
-// One worker thread per job: whatever happens in here (a throw, a bad table, an onnxruntime
-// failure), the daemon only ever sees a JobOutput message or the worker's exit.
-async function main(): Promise<void> {
+// A job worker thread: it takes one job at a time from the executor and answers each with a
+// JobOutput. Whatever happens inside a job (a throw, a bad table, an onnxruntime failure)
+// becomes an error report; a crash of the thread itself ends only this thread.
+parentPort!.on('message', async (message: { id: number; input: JobInput }) => {
   let output: JobOutput;
   try {
-    output = { ok: true, result: await runJob(workerData as JobInput) };
+    output = { ok: true, result: await runJob(message.input) };
   } catch (error) {
     output = { ok: false, report: toErrorReport(error) };
   }
-  parentPort!.postMessage(output);
-}
-
-void main();
+  parentPort!.postMessage({ id: message.id, output });
+});

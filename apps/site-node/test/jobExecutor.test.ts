@@ -33,11 +33,30 @@ const trainParams = () => ({
 const input = (cohort: JobInput['cohort'], env = envelope('train-round', trainParams(), 0)): JobInput => ({ envelope: env, siteId: 'site-a', cohort, minCohortSize: 5, workDir: dir });
 
 describe('job executor (worker threads)', () => {
-  it('runs a train-round job in a worker and returns its model update', async () => {
+  it('runs train-round jobs in a warm worker and returns their model updates; a failed job does not spoil the worker', async () => {
     const executor = new JobExecutor({ concurrency: 1 });
-    const out = await executor.run(input(good));
-    expect(out.ok).toBe(true);
-    if (out.ok) expect(out.result).toMatchObject({ kind: 'train-round', sampleCount: 25, contents: 'gradient-hessian' });
+    try {
+      const out = await executor.run(input(good));
+      expect(out.ok).toBe(true);
+      if (out.ok) expect(out.result).toMatchObject({ kind: 'train-round', sampleCount: 25, contents: 'gradient-hessian' });
+      expect((await executor.run(input(broken))).ok).toBe(false);
+      const again = await executor.run(input(good));
+      expect(again).toEqual(out); // same inputs, same sums, in the same (reused) worker
+    } finally {
+      await executor.close();
+    }
+  });
+
+  it('gives up on a job at its deadline (JOB_DEADLINE) and replaces the worker', async () => {
+    const silent = join(dir, 'silent.mjs');
+    writeFileSync(silent, 'import { parentPort } from "node:worker_threads";\nparentPort.on("message", () => {});\n');
+    const executor = new JobExecutor({ concurrency: 1, workerScript: silent });
+    try {
+      const out = await executor.run(input(good), new Date(Date.now() + 300));
+      expect(out).toMatchObject({ ok: false, report: { code: 'JOB_DEADLINE', retryable: true } });
+    } finally {
+      await executor.close();
+    }
   });
 
   it('turns bad input into an error report naming the case and column, without a stack trace', async () => {
