@@ -44,6 +44,25 @@ describe('pipeline interpolation against scipy on the IBSI phantom (preprocessin
   );
 });
 
+describe('IBSI diagnostic values', () => {
+  it('initial ROI of the phantom: the sanity values of phantom.json (74 voxels, mean 2.1486, 5×4×4 box)', () => {
+    const sanity = JSON.parse(readFileSync(join(here, '../../../../shared/ibsi/ibsi1/digital_phantom/phantom.json'), 'utf8')).sanity;
+    const { diagnostics } = extractFeatures({ image: volume(p.image), mask: volume(p.mask), config: { families: FAMILIES } });
+    expect(diagnostics.int_mask_vox_count_init_roi).toBe(sanity.roi_voxel_count);
+    expect(diagnostics.int_mask_mean_int_init_roi).toBeCloseTo(sanity.roi_mean, 10);
+    expect([diagnostics.morph_mask_bb_dim_x_init_roi, diagnostics.morph_mask_bb_dim_y_init_roi, diagnostics.morph_mask_bb_dim_z_init_roi]).toEqual(p.dims);
+    expect(diagnostics.img_dim_x_init_img).toBe(5);
+  });
+  it('re-segmentation keeps the morphological mask and shrinks the intensity mask', () => {
+    // Phantom grey levels in the ROI: 50 × 1, 1 × 3, 16 × 4, 7 × 6 (phantom.json); [2, 5] keeps 17.
+    const { diagnostics } = extractFeatures({ image: volume(p.image), mask: volume(p.mask), config: { families: FAMILIES, resegmentation: { range: [2, 5] } } });
+    expect(diagnostics.morph_mask_vox_count_reseg_roi).toBe(74);
+    expect(diagnostics.int_mask_vox_count_reseg_roi).toBe(17);
+    expect(diagnostics.int_mask_min_int_reseg_roi).toBe(3);
+    expect(diagnostics.int_mask_max_int_reseg_roi).toBe(4);
+  });
+});
+
 describe('pipeline errors name the case and what to check', () => {
   it('image and mask grids differ', () => {
     expect(() => extractFeatures({ image: volume(p.image), mask: volume(new Uint8Array(40), [5, 4, 2]), caseId: 'P7' }))

@@ -60,7 +60,11 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   if (config.roundInputIntensities) for (let i = 0; i < values.length; i++) values[i] = Math.round(values[i]);
   let roi = cropToBinary(mask.data, fullDims, work);
   let spacing: [number, number, number] = [image.spacing[0], image.spacing[1], image.spacing[2]];
-  const diagnostics: Diagnostics = {};
+  const diagnostics: Diagnostics = {
+    img_dim_x_init_img: fullDims[0], img_dim_y_init_img: fullDims[1], img_dim_z_init_img: fullDims[2],
+    vox_dim_x_init_img: image.spacing[0], vox_dim_y_init_img: image.spacing[1], vox_dim_z_init_img: image.spacing[2],
+    ...roiDiagnostics('init_roi', values, roi, roi, dims),
+  };
 
   if (config.interpolation) {
     const interp = config.interpolation;
@@ -95,28 +99,12 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
 
   const morphBox = boundingBox(roi, dims);
   if (!morphBox) throw new EmptyRoiError('interpolation', caseId);
+  if (config.interpolation) Object.assign(diagnostics, roiDiagnostics('interp_roi', values, roi, roi, dims));
   const reseg = resegment(values, roi, config.resegmentation);
-  let intensityCount = 0, sum = 0, min = Infinity, max = -Infinity, morphCount = 0;
-  for (let i = 0; i < roi.length; i++) {
-    if (roi[i]) morphCount++;
-    if (!reseg.intensityMask[i]) continue;
-    intensityCount++;
-    sum += values[i];
-    if (values[i] < min) min = values[i];
-    if (values[i] > max) max = values[i];
-  }
+  Object.assign(diagnostics, roiDiagnostics('reseg_roi', values, roi, reseg.intensityMask, dims));
+  const intensityCount = diagnostics.int_mask_vox_count_reseg_roi;
   if (intensityCount === 0) throw new EmptyRoiError('re-segmentation', caseId);
   const mb = boxDims(morphBox);
-  Object.assign(diagnostics, {
-    morph_mask_vox_count_reseg_roi: morphCount,
-    int_mask_vox_count_reseg_roi: intensityCount,
-    int_mask_mean_int_reseg_roi: sum / intensityCount,
-    int_mask_min_int_reseg_roi: min,
-    int_mask_max_int_reseg_roi: max,
-    morph_mask_bb_dim_x_reseg_roi: mb[0],
-    morph_mask_bb_dim_y_reseg_roi: mb[1],
-    morph_mask_bb_dim_z_reseg_roi: mb[2],
-  });
 
   // ROI box: both masks and the intensities, for morphology, statistics and texture.
   const boxValues = crop(values, dims, morphBox);
@@ -169,6 +157,36 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
     ));
   }
   return { features, diagnostics };
+}
+
+/**
+ * IBSI diagnostic values of one ROI stage (ct_phantom_diagnostics.csv: `*_init_roi`,
+ * `*_interp_roi`, `*_reseg_roi`): voxel counts, bounding boxes, intensities in the intensity mask.
+ */
+function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', values: ArrayLike<number>, morph: Uint8Array, intensity: Uint8Array, dims: readonly [number, number, number]): Diagnostics {
+  const out: Diagnostics = {};
+  let nMorph = 0, nInt = 0, sum = 0, min = Infinity, max = -Infinity;
+  for (let i = 0; i < morph.length; i++) {
+    if (morph[i]) nMorph++;
+    if (!intensity[i]) continue;
+    nInt++;
+    sum += values[i];
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  const mb = boundingBox(morph, dims), ib = boundingBox(intensity, dims);
+  ['x', 'y', 'z'].forEach((a, k) => {
+    if (ib) out[`int_mask_bb_dim_${a}_${stage}`] = ib.hi[k] - ib.lo[k] + 1;
+    if (mb) out[`morph_mask_bb_dim_${a}_${stage}`] = mb.hi[k] - mb.lo[k] + 1;
+  });
+  out[`int_mask_vox_count_${stage}`] = nInt;
+  out[`morph_mask_vox_count_${stage}`] = nMorph;
+  if (nInt > 0) {
+    out[`int_mask_mean_int_${stage}`] = sum / nInt;
+    out[`int_mask_min_int_${stage}`] = min;
+    out[`int_mask_max_int_${stage}`] = max;
+  }
+  return out;
 }
 
 function addTextureSettings(settings: TextureSettings, family: TextureFamily, config: ResolvedFeatureConfig): void {
