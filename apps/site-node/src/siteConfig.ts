@@ -15,6 +15,7 @@ import { DEFAULT_MIN_COHORT_SIZE } from './egressGuard.js';
  *   database: site.sqlite                  # the site's own SQLite (approvals, jobs, egress log)
  *   minCohortSize: 5                       # local floor; the campaign's minimum applies if higher
  *   workers: 1
+ *   jobTimeoutSeconds: 3600                # a job running longer is abandoned (retryable)
  *   tls: { key: keys/site.key.pem, certificate: keys/site.cert.pem, ca: keys/ca.cert.pem }
  *   cohortManifest: cohorts.yaml           # or an inline `cohorts:` list of the same shape:
  *   cohorts:
@@ -37,6 +38,8 @@ export interface SiteConfig {
   workers: number;
   tls: { key: string; certificate: string; ca: string };
   cohorts: CohortEntry[];
+  /** A job still running after this long is abandoned (JOB_DEADLINE, retryable). */
+  jobTimeoutSeconds: number;
   /** Heartbeat period; reconnect backoff bounds. */
   heartbeatSeconds: number;
   reconnect: { initialMs: number; maxMs: number };
@@ -112,6 +115,7 @@ export function parseSiteConfig(raw: unknown, configFile: string): SiteConfig {
     workers: number('workers', 1, 1),
     tls,
     cohorts,
+    jobTimeoutSeconds: number('jobTimeoutSeconds', 3600, 1),
     heartbeatSeconds: number('heartbeatSeconds', 10, 0.1),
     reconnect: {
       initialMs: typeof reconnectRaw.initialMs === 'number' ? reconnectRaw.initialMs : 250,

@@ -267,7 +267,10 @@ export class SiteDaemon {
     let body: object;
     try {
       const input = this.jobInput(job);
-      const output = await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i)))(input);
+      // Not the attempt's deadline: a late answer to an open job still counts (SITE_CHANNEL.md §3);
+      // only a job that runs far longer than any should is abandoned.
+      const hardLimit = new Date(Date.now() + this.config.jobTimeoutSeconds * 1000);
+      const output = await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i, hardLimit)))(input);
       body = output.ok ? output.result : output.report;
     } catch (error) {
       body = toErrorReport(error);
