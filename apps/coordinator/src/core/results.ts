@@ -1,7 +1,8 @@
 import { verify } from 'node:crypto';
-import { canonicalJson, sha256Hex, validate, type CoordinatorAck, type JobEnvelope, type JobResult, type ModelUpdate, type Tensor } from '@fedrad/protocol';
+import { sha256Hex, validate, type CoordinatorAck, type JobEnvelope, type JobResult, type ModelUpdate, type Tensor } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
+import { canonicalJsonWithTensors } from './resultWire.js';
 import { findCampaign, getCampaign } from './campaigns.js';
 import { nowIso, type CoreContext } from './context.js';
 import { envelopeOf, findAttempt, findJob, finishJob, retryJob, type JobRecord } from './jobs.js';
@@ -30,7 +31,7 @@ function checkSignature(doc: JobResult, peer: PeerIdentity): string {
     throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} is signed by certificate ${sig.signerFingerprint}, not the one this connection presented (${peer.fingerprint})`);
   }
   const { signature: _omit, ...unsigned } = doc;
-  const signed = canonicalJson(unsigned);
+  const signed = canonicalJsonWithTensors(unsigned);
   const ok = verify('sha256', Buffer.from(signed, 'utf8'), peer.publicKey, Buffer.from(sig.value, 'base64'));
   if (!ok) throw new Refusal('BAD_SIGNATURE', `Signature of the result for job ${doc.jobId} does not verify: the result was altered after signing or signed with another key`);
   return signed;

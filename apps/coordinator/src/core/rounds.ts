@@ -75,12 +75,13 @@ export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): J
   const row = roundRow(ctx, campaign.campaignId, r);
   if (!row || row.state !== 'open') return [];
   const settings = trainingSettings(campaign.protocol);
-  // This runs after every result: count on the covering index, and the done count only when it matters.
-  const count = (state: string) =>
-    (ctx.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND state = ?").get(campaign.campaignId, r, state) as { n: number }).n;
+  // This runs after every result: an existence probe on the covering index, and the done count only when it matters.
+  const anyOpen = ctx.db.prepare("SELECT 1 FROM jobs WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND state = 'open' LIMIT 1").get(campaign.campaignId, r) !== undefined;
+  const countDone = () =>
+    (ctx.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND state = 'done'").get(campaign.campaignId, r) as { n: number }).n;
   const now = nowIso(ctx);
   const deadlinePassed = now >= row.deadline;
-  if (count('open') > 0 && !(deadlinePassed && count('done') >= settings.quorum)) return [];
+  if (anyOpen && !(deadlinePassed && countDone() >= settings.quorum)) return [];
   const jobs = jobsOf(ctx, campaign.campaignId, { round: r, kind: 'train-round' });
   const done = jobs.filter((j) => j.state === 'done');
   const open = jobs.filter((j) => j.state === 'open');
