@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   canonicalHash,
   validate,
+  type CampaignProtocol,
   type CoordinatorAck,
   type CoordinatorWelcome,
   type ErrorReport,
@@ -17,6 +18,7 @@ import { describeViolations } from './egressGuard.js';
 import { toErrorReport } from './errorReport.js';
 import { CohortTooSmallError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
 import { JobExecutor } from './jobExecutor.js';
+import { protocolDeviations } from './protocolConformance.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
 import { SiteChannel } from './siteChannel.js';
@@ -51,6 +53,7 @@ interface CampaignInfo {
   campaignId: string;
   minCohortSize: number;
   role: 'training' | 'test';
+  protocol: CampaignProtocol;
 }
 
 /**
@@ -71,6 +74,7 @@ export class SiteDaemon {
   private readonly outbox = new Map<string, string>();
   private heartbeat?: NodeJS.Timeout;
   private stopped = false;
+  private readonly welcomeWaiters: Array<() => void> = [];
   private heartbeatSeconds: number;
   private readonly log: (line: string) => void;
 
@@ -212,10 +216,24 @@ export class SiteDaemon {
         campaignId: c.campaignId,
         minCohortSize: Math.max(this.config.minCohortSize, c.protocol.minCohortSize ?? 0),
         role: c.role,
+        protocol: c.protocol,
       });
     }
+    for (const done of this.welcomeWaiters.splice(0)) done();
     this.startHeartbeat();
     for (const frame of this.outbox.values()) this.channel.send(frame);
+  }
+
+  /** Sends a fresh hello and waits (at most 5 s) for the welcome that answers it. */
+  private refreshCampaigns(timeoutMs = 5000): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, timeoutMs);
+      this.welcomeWaiters.push(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+      this.sendHello();
+    });
   }
 
   private onAck(ack: CoordinatorAck): void {
@@ -259,9 +277,22 @@ export class SiteDaemon {
       this.answer(job, JSON.parse(stored.resultJson));
       return;
     }
+    this.running.set(job.jobId, job);
+    // A campaign created after this connection's welcome: say hello again to get its protocol.
+    if (!this.campaigns.has(job.protocolHash)) await this.refreshCampaigns();
+    const campaign = this.campaigns.get(job.protocolHash);
+    const deviations = campaign ? protocolDeviations(job, campaign.protocol, campaign.role) : [];
+    if (!campaign || deviations.length > 0) {
+      this.running.delete(job.jobId);
+      const refusal: ErrorReport = campaign
+        ? { type: 'error-report', code: 'JOB_OUTSIDE_PROTOCOL', message: `Site ${this.config.siteId} refuses this job: ${deviations.join('; ')}.`.slice(0, 2000), retryable: false }
+        : { type: 'error-report', code: 'PROTOCOL_UNKNOWN', message: `Site ${this.config.siteId} has not received the locked protocol ${job.protocolHash} from the coordinator, so it cannot check the job against it.`, retryable: true };
+      this.log(`refused job ${job.jobId}: [${refusal.code}] ${refusal.message}`);
+      this.answer(this.running.get(job.jobId) ?? job, refusal);
+      return;
+    }
     if (stored) this.store.forgetJob(job.jobId);
     this.store.startJob(job);
-    this.running.set(job.jobId, job);
     const startedAt = Date.now();
     this.log(`running job ${job.jobId} (${job.kind}, attempt ${job.attempt})`);
     let body: object;

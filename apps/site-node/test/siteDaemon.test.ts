@@ -24,6 +24,7 @@ const protocol = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/camp
 protocol.minCohortSize = 10;
 const protocolHash = canonicalHash(protocol);
 const otherHash = 'ee'.repeat(32);
+const otherHash2 = 'dd'.repeat(32);
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'site-daemon-'));
@@ -70,7 +71,7 @@ const job = (hash: string, attempt = 1, jobId = 'sts-grade-2026/r0/site-a') => (
   type: 'job', jobId, campaignId: 'sts-grade-2026', protocolHash: hash, siteId: 'site-a', kind: 'train-round', attempt, round: 0,
   deadline: new Date(Date.now() + 60000).toISOString(), nonce: (++nonceCounter).toString(16).padStart(64, '0'),
   params: {
-    kind: 'train-round', round: 0, strategy: 'exact-newton', model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05 }, features,
+    kind: 'train-round', round: 0, strategy: 'exact-newton', model: protocol.model, features,
     globalParameters: [{ name: 'coef', shape: [features.length + 1], data: new Array(features.length + 1).fill(0) }],
   },
 });
@@ -110,6 +111,24 @@ describe('site daemon against a coordinator over mTLS', () => {
       const refusal = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === refusedJob.nonce);
       expect(refusal.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_NOT_APPROVED', retryable: false });
       expect(signatureVerifies(refusal)).toBe(true);
+
+      // Approved, but asking for something the protocol does not say: refused with the reason.
+      const offProtocol = job(protocolHash, 1, 'sts-grade-2026/r9/site-a');
+      offProtocol.params.model = { ...protocol.model, lambda: 0.0001 };
+      coordinator.send(offProtocol);
+      const outside = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === offProtocol.nonce);
+      expect(outside.result).toMatchObject({ type: 'error-report', code: 'JOB_OUTSIDE_PROTOCOL', retryable: false });
+
+      // Approved here, but a campaign the coordinator's welcome (asked for again) does not list.
+      const store2 = new SiteStore(config.database);
+      store2.approve(otherHash2, 'test-operator');
+      store2.close();
+      const hellosBefore = coordinator.frames.filter((f) => f.type === 'site-hello').length;
+      const unknown = job(otherHash2, 1, 'ghost/r0/site-a');
+      coordinator.send(unknown);
+      const ghost = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === unknown.nonce);
+      expect(ghost.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_UNKNOWN' });
+      expect(coordinator.frames.filter((f) => f.type === 'site-hello').length).toBe(hellosBefore + 1);
 
       const first = job(protocolHash);
       coordinator.send(first);
