@@ -108,3 +108,13 @@ describe('all-pairs features against direct O(N²) sums (scripts/fixtures/radiom
     expect(r.globalPeak).toBeCloseTo(f.globalPeak, 10);
   });
 });
+
+describe('local intensity with missing voxels', () => {
+  it('NaN voxels outside the ROI are left out of the sphere mean (closed form)', () => {
+    // 3×1×1 image [NaN, 2, 10] at 5 mm spacing, ROI = middle voxel: the 6.2 mm sphere holds all
+    // three centres; without the NaN the mean is (2 + 10)/2 = 6.
+    const r = localIntensityCoefficients({ image: Float64Array.of(NaN, 2, 10), dims: [3, 1, 1], spacing: [5, 5, 5], intensityMask: Uint8Array.of(0, 1, 0) });
+    expect(r.globalPeak).toBe(6);
+    expect(r.localPeak).toBe(6);
+  });
+});

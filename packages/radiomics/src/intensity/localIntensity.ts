@@ -57,11 +57,22 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
   const bw = bx1 - bx0 + 2; // prefix length per row
   const bh = by1 - by0 + 1;
   const prefix = new Float64Array(bw * bh * (bz1 - bz0 + 1));
+  // Voxels without a value (NaN background of resampled MR/PET) are not part of any sphere:
+  // they are left out of both the sum and the count (prefix counts only when such voxels exist).
+  let missing: Float64Array | null = null;
   for (let z = bz0; z <= bz1; z++) for (let y = by0; y <= by1; y++) {
     const base = bw * (y - by0 + bh * (z - bz0));
     let s = 0;
     const src = nx * (y + ny * z);
-    for (let x = bx0; x <= bx1; x++) { s += image[src + x]; prefix[base + x - bx0 + 1] = s; }
+    for (let x = bx0; x <= bx1; x++) {
+      const v = image[src + x];
+      if (v === v) s += v;
+      else (missing ??= new Float64Array(prefix.length))[base + x - bx0 + 1] = 1;
+      prefix[base + x - bx0 + 1] = s;
+    }
+  }
+  if (missing) {
+    for (let line = 0; line < prefix.length; line += bw) for (let k = 1; k < bw; k++) missing[line + k] += missing[line + k - 1];
   }
   const nRows = rowList.length;
   const rowDy = Int32Array.from(rowList, (r) => r[0]);
@@ -89,6 +100,7 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
         const base = lineBase + rowOffset[r];
         sum += prefix[base + xb] - prefix[base + xa - 1];
         count += xb - xa + 1;
+        if (missing) count -= missing[base + xb] - missing[base + xa - 1];
       }
       const m = sum / count;
       if (m > globalPeak) globalPeak = m;
