@@ -47,6 +47,16 @@ export const PATIENT_COUNT_KEYS: ReadonlySet<string> = new Set(['patientCount', 
 /** Property names that only ever hold row identifiers or rows; compared case-insensitively. */
 export const IDENTIFIER_KEYS: ReadonlySet<string> = new Set(['id', 'ids', 'patientid', 'patientids', 'caseids', 'rows', 'mrn']);
 
+/**
+ * Arrays that the schema itself defines as lists of something other than patients (protocol
+ * hashes, job ids, job kinds): a site that approved as many protocols as a cohort has
+ * patients must still be able to say hello. Their items are still checked for identifiers.
+ */
+export const NON_PATIENT_ARRAYS: Readonly<Record<string, readonly string[]>> = {
+  'site-hello': ['/approvedProtocols', '/capabilities/jobKinds'],
+  heartbeat: ['/runningJobs'],
+};
+
 /** The nested result document of a job-result, by the job kind it answers. */
 const RESULT_SCHEMA_BY_KIND: Record<string, SchemaName> = {
   extract: 'extract-result',
@@ -86,7 +96,7 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
     if (key !== undefined && IDENTIFIER_KEYS.has(key.toLowerCase())) {
       violations.push({ rule: 'identifier', path, detail: `field "${key}" holds row identifiers or rows` });
     }
-    if (Array.isArray(value) && perPatient.has(value.length)) {
+    if (Array.isArray(value) && perPatient.has(value.length) && !NON_PATIENT_ARRAYS[name]?.includes(path)) {
       violations.push({ rule: 'per-patient-array', path, detail: `array of ${value.length} entries, one per patient of a local cohort` });
     }
     if (isTensor(value)) {

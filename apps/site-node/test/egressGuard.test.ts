@@ -3,7 +3,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { schemaNames } from '@fedrad/protocol';
-import { checkEgress, type EgressContext } from '../src/egressGuard.js';
+import { checkEgress, NON_PATIENT_ARRAYS, type EgressContext } from '../src/egressGuard.js';
 
 // The reference is the protocol contract itself, read from disk: each schema file's own
 // x-egress mark and the committed examples under protocols/examples/.
@@ -51,7 +51,7 @@ describe('egress guard against every protocol message type', () => {
     if (mark === 'allowed') {
       it(`${name}: an array the length of a local cohort is treated as per-patient and blocked`, () => {
         for (const { doc } of examples(name, 'valid')) {
-          const lengths = arrayLengths(doc).filter((n) => n >= 2);
+          const lengths = arrayLengths(doc, '', NON_PATIENT_ARRAYS[name] ?? []).filter((n) => n >= 2);
           if (lengths.length === 0) continue;
           const verdict = checkEgress(name, doc, { localPatientCounts: [lengths[0]], minCohortSize: 1 });
           expect(verdict.allowed).toBe(false);
@@ -118,6 +118,15 @@ describe('egress guard rules on crafted messages', () => {
     if (!verdict.allowed) expect(verdict.violations[0]).toMatchObject({ rule: 'identifier', path: '/runningJobs/0' });
   });
 
+  it('does not count lists the schema defines as non-patient (approved protocols, running jobs)', () => {
+    const hello = JSON.parse(readFileSync(join(protocolsDir, 'examples/site-hello/valid-1.json'), 'utf8'));
+    hello.approvedProtocols = Array.from({ length: 40 }, (_, i) => i.toString(16).padStart(64, '0'));
+    expect(checkEgress('site-hello', hello, context).allowed).toBe(true);
+    const beat = JSON.parse(readFileSync(join(protocolsDir, 'examples/heartbeat/valid-1.json'), 'utf8'));
+    beat.runningJobs = Array.from({ length: 40 }, (_, i) => `job-${i}`);
+    expect(checkEgress('heartbeat', beat, context).allowed).toBe(true);
+  });
+
   it('blocks every patient-count field below the campaign minimum', () => {
     const extract = JSON.parse(readFileSync(join(protocolsDir, 'examples/extract-result/valid-1.json'), 'utf8'));
     expect(checkEgress('extract-result', extract, { ...context, minCohortSize: 42 }).allowed).toBe(true);
@@ -136,8 +145,8 @@ describe('egress guard rules on crafted messages', () => {
   });
 });
 
-function arrayLengths(value: unknown): number[] {
-  if (Array.isArray(value)) return [value.length, ...value.flatMap(arrayLengths)];
-  if (value && typeof value === 'object') return Object.values(value).flatMap(arrayLengths);
+function arrayLengths(value: unknown, path: string, exempt: readonly string[]): number[] {
+  if (Array.isArray(value)) return [...(exempt.includes(path) ? [] : [value.length]), ...value.flatMap((v, i) => arrayLengths(v, `${path}/${i}`, exempt))];
+  if (value && typeof value === 'object') return Object.entries(value).flatMap(([k, v]) => arrayLengths(v, `${path}/${k}`, exempt));
   return [];
 }
