@@ -118,6 +118,9 @@ describe('federated campaign across processes', () => {
     }
     const log = JSON.parse(await runFedrad(['site', 'egress-log', '--config', siteC.config, '--json'], world.logDir, 'site-c-egress-log')) as Array<{ schema: string; reasons: string }>;
     expect(log.some((e) => e.schema === 'job-result' && e.reasons.includes('per-patient-array'))).toBe(true);
+    const siteStatus = JSON.parse(await runFedrad(['site', 'status', '--config', siteC.config, '--json'], world.logDir, 'site-c-status')) as { blockedMessages: number; approvals: Array<{ protocolHash: string }> };
+    expect(siteStatus.blockedMessages).toBe(log.length);
+    expect(siteStatus.approvals.map((a) => a.protocolHash)).toContain(hash);
     world.startSite('site-c');
   }, 90000);
 

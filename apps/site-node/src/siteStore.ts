@@ -108,6 +108,13 @@ export class SiteStore {
     return row && { jobId: row.job_id, kind: row.kind, protocolHash: row.protocol_hash, status: row.status, resultJson: row.result_json };
   }
 
+  /** The most recent jobs, newest first (for `fedrad site status`). */
+  recentJobs(limit = 20): Array<StoredJob & { receivedAt: string; finishedAt: string | null }> {
+    return (this.db.prepare('SELECT job_id, kind, protocol_hash, status, result_json, received_at, finished_at FROM jobs ORDER BY received_at DESC, job_id LIMIT ?').all(limit) as Array<{
+      job_id: string; kind: string; protocol_hash: string; status: StoredJob['status']; result_json: string | null; received_at: string; finished_at: string | null;
+    }>).map((r) => ({ jobId: r.job_id, kind: r.kind, protocolHash: r.protocol_hash, status: r.status, resultJson: r.result_json, receivedAt: r.received_at, finishedAt: r.finished_at }));
+  }
+
   /** Records a job as received; false when this job id was already seen (a retry). */
   startJob(job: { jobId: string; kind: string; campaignId: string; protocolHash: string }): boolean {
     const info = this.db

@@ -45,6 +45,7 @@ describe('site store (the site\'s own SQLite)', () => {
       store.finishJob(job.jobId, 'done', '{"kind":"train-round"}');
       expect(store.forgetUnfinishedJobs()).toBe(0);
       expect(store.job(job.jobId)).toMatchObject({ status: 'done', resultJson: '{"kind":"train-round"}' });
+      expect(store.recentJobs()).toEqual([expect.objectContaining({ jobId: job.jobId, status: 'done', kind: 'train-round' })]);
       store.logBlockedEgress({ schema: 'job-result', jobId: job.jobId, reasons: 'per-patient-array at /result/tensors/0', messageSha256: 'ef'.repeat(32) });
       expect(store.blockedEgress()).toEqual([expect.objectContaining({ schema: 'job-result', jobId: job.jobId, reasons: 'per-patient-array at /result/tensors/0' })]);
       store.close();

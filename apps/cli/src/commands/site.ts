@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { enrolSite, loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
+import { CohortRegistry, enrolSite, loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
 import { CliUsageError } from '../errors.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -7,7 +7,7 @@ const SHA256 = /^[0-9a-f]{64}$/;
 /**
  * `fedrad site …`: what a hospital's IT person runs. `enrol` gets the site its certificate,
  * `approve` records the local operator's approval of a campaign protocol (by hash), `start`
- * runs the daemon, `egress-log` shows what the egress guard blocked.
+ * runs the daemon, `status` and `egress-log` show what it did and what the egress guard blocked.
  */
 export function register(program: Command): void {
   const site = program.command('site').description('Site node: enrol, approve protocols, run the daemon');
@@ -59,6 +59,37 @@ export function register(program: Command): void {
         const entries = store.blockedEgress();
         if (o.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
         else for (const e of entries) process.stdout.write(`${e.at}  ${e.schema}${e.jobId ? `  job ${e.jobId}` : ''}\n    ${e.reasons}\n`);
+      } finally {
+        store.close();
+      }
+    });
+
+  site
+    .command('status')
+    .description("This site's cohorts, approved protocols, recent jobs and blocked messages (nothing is contacted)")
+    .requiredOption('--config <file>', 'site.yaml')
+    .option('--json', 'print JSON')
+    .action((o: { config: string; json?: boolean }) => {
+      const config = loadSiteConfig(o.config);
+      const store = new SiteStore(config.database);
+      try {
+        const cohorts = CohortRegistry.load(config.cohorts).list().map((c) => ({ name: c.name, patients: c.patientIds.length, ...(c.problem ? { problem: c.problem } : {}) }));
+        const jobs = store.recentJobs(20).map((j) => {
+          const body = j.resultJson ? (JSON.parse(j.resultJson) as { type?: string; code?: string }) : undefined;
+          return { jobId: j.jobId, kind: j.kind, status: j.status, receivedAt: j.receivedAt, finishedAt: j.finishedAt, ...(body?.type === 'error-report' ? { error: body.code } : {}) };
+        });
+        const status = { siteId: config.siteId, coordinatorUrl: config.coordinatorUrl, cohorts, approvals: store.approvedProtocols().map((h) => store.approval(h)), jobs, blockedMessages: store.blockedEgress().length };
+        if (o.json) return void process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+        const lines = [
+          `site ${status.siteId} → ${status.coordinatorUrl}`,
+          `cohorts: ${cohorts.map((c) => `${c.name} (${c.patients} patients${c.problem ? `, unusable: ${c.problem.code}` : ''})`).join(', ')}`,
+          `approved protocols: ${status.approvals.length === 0 ? 'none' : ''}`,
+          ...status.approvals.map((a) => `  ${a!.protocolHash}  by ${a!.approvedBy} at ${a!.approvedAt}`),
+          `recent jobs: ${jobs.length === 0 ? 'none' : ''}`,
+          ...jobs.map((j) => `  ${j.receivedAt}  ${j.jobId}  ${j.kind}  ${j.status}${j.error ? ` (${j.error})` : ''}`),
+          `messages blocked by the egress guard: ${status.blockedMessages}${status.blockedMessages ? ' (fedrad site egress-log)' : ''}`,
+        ];
+        process.stdout.write(lines.join('\n') + '\n');
       } finally {
         store.close();
       }
