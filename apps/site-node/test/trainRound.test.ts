@@ -93,6 +93,43 @@ describe('train-round job', () => {
     update.tensors[0].data.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThan(1e-10));
   });
 
+  it('fedprox adds (μ/2)‖w − w_global‖² on the original-scale parameters (its gradient checked by central differences)', async () => {
+    const coef = [0.1, 0.02, -0.03, 0.01, 0.002];
+    const lr = 0.3;
+    const mu = 2;
+    const update = (await runJob(input({
+      kind: 'train-round', round: 2, strategy: 'fedprox', model: { family: 'logistic' }, features, localEpochs: 2, learningRate: lr, proximalMu: mu,
+      globalParameters: [{ name: 'coef', shape: [5], data: coef }],
+    }))) as { tensors: Array<{ data: number[] }> };
+    const n = x.length;
+    const p = features.length;
+    const mean = features.map((_, j) => x.reduce((a, r) => a + r[j], 0) / n);
+    const sd = features.map((_, j) => Math.sqrt(x.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / n));
+    const toOriginal = (t: number[]) => {
+      const beta = t.slice(1).map((v, j) => v / sd[j]);
+      return [t[0] - beta.reduce((a, b, j) => a + b * mean[j], 0), ...beta];
+    };
+    const proximal = (t: number[]) => (mu / 2) * toOriginal(t).reduce((a, w, k) => a + (w - coef[k]) ** 2, 0);
+    let theta = [coef[0] + coef.slice(1).reduce((a, b, j) => a + b * mean[j], 0), ...coef.slice(1).map((b, j) => b * sd[j])];
+    for (let epoch = 0; epoch < 2; epoch++) {
+      const grad = new Array(p + 1).fill(0);
+      for (let i = 0; i < n; i++) {
+        const xs = [1, ...x[i].map((v, j) => (v - mean[j]) / sd[j])];
+        const m = sigmoid(xs.reduce((a, v, k) => a + v * theta[k], 0));
+        for (let k = 0; k <= p; k++) grad[k] += ((m - y[i]) * xs[k]) / n;
+      }
+      const h = 1e-6;
+      for (let k = 0; k <= p; k++) {
+        const up = theta.slice(); up[k] += h;
+        const down = theta.slice(); down[k] -= h;
+        grad[k] += (proximal(up) - proximal(down)) / (2 * h);
+      }
+      theta = theta.map((v, k) => v - lr * grad[k]);
+    }
+    const want = toOriginal(theta);
+    update.tensors[0].data.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThan(1e-7));
+  });
+
   it('refuses a model tensor of the wrong size, naming the field', async () => {
     await expect(runJob(input({
       kind: 'train-round', round: 2, strategy: 'fedavg', model: { family: 'logistic' }, features,

@@ -22,8 +22,9 @@ import type { JobInput } from '../jobTypes.js';
  *   on raw features. The coordinator adds the sites' sums and takes the penalised step, so the
  *   federated fit equals the pooled one.
  * - fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean: `localEpochs` full-batch
- *   proximal-gradient steps (glmnet's objective: mean log-loss + elastic net, plus FedProx's
- *   (μ/2)‖θ − θ_global‖²) on locally standardised features, returned on the original scale.
+ *   proximal-gradient steps (glmnet's objective: mean log-loss + elastic net, plus for FedProx
+ *   (μ/2)‖w − w_global‖² on the original-scale parameters) on locally standardised features,
+ *   returned on the original scale.
  */
 export async function runTrainRound(input: JobInput): Promise<ModelUpdate> {
   const params = input.envelope.params as TrainRoundParams;
@@ -136,13 +137,13 @@ async function localTraining(cohort: CohortData, label: Float64Array, coef: numb
     const theta = new Float64Array(p + 1);
     for (let j = 0; j < p; j++) theta[j] = coef[j + 1] * s.scale[j];
     theta[p] = coef[0] + coef.slice(1).reduce((a, b, j) => a + b * s.mean[j], 0);
-    const anchor = Float64Array.from(theta);
     const ridge = o.lambda * (1 - o.alpha);
     const l1 = o.lambda * o.alpha;
     for (let e = 0; e < o.epochs; e++) {
       const ev = await trainer.gradient(theta);
+      const prox = o.proximalMu > 0 ? proximalGradient(theta, coef, s, o.proximalMu) : undefined;
       for (let k = 0; k <= p; k++) {
-        let g = ev.gradient![k] / n + o.proximalMu * (theta[k] - anchor[k]);
+        let g = ev.gradient![k] / n + (prox ? prox[k] : 0);
         if (k < p) g += ridge * theta[k];
         theta[k] -= o.learningRate * g;
         // Proximal step of the lasso part (never on the intercept), as in glmnet's objective.
@@ -161,6 +162,27 @@ async function localTraining(cohort: CohortData, label: Float64Array, coef: numb
   } finally {
     await trainer.release();
   }
+}
+
+/**
+ * Gradient, with respect to the standardised parameters θ* = (β*, b*), of FedProx's proximal
+ * term (μ/2)‖w − w_global‖² taken on the ORIGINAL-scale parameters w = (b, β) as the wire
+ * carries them (Li et al. 2020, FedProx; SITE_CHANNEL.md §6). With βⱼ = β*ⱼ/sⱼ and
+ * b = b* − Σ β*ⱼ mⱼ/sⱼ: ∂/∂b* = μ(b − b_g), ∂/∂β*ⱼ = μ(βⱼ − βⱼ_g)/sⱼ − μ(b − b_g) mⱼ/sⱼ.
+ */
+function proximalGradient(theta: Float64Array, global: number[], s: { mean: number[]; scale: number[] }, mu: number): Float64Array {
+  const p = theta.length - 1;
+  let b = theta[p];
+  const beta = new Array<number>(p);
+  for (let j = 0; j < p; j++) {
+    beta[j] = theta[j] / s.scale[j];
+    b -= beta[j] * s.mean[j];
+  }
+  const db = mu * (b - global[0]);
+  const out = new Float64Array(p + 1);
+  for (let j = 0; j < p; j++) out[j] = (mu * (beta[j] - global[j + 1]) - db * s.mean[j]) / s.scale[j];
+  out[p] = db;
+  return out;
 }
 
 /** Scales the update θ − θ_global down to norm `clip` when it is longer (update norm clipping). */
