@@ -130,6 +130,17 @@ describe('train-round job', () => {
     update.tensors[0].data.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThan(1e-7));
   });
 
+  it('clips the update θ − θ_global to clipNorm (same direction, norm = clipNorm)', async () => {
+    const coef = [0, 0.01, 0.01, 0.01, 0.01];
+    const params = { kind: 'train-round', round: 2, strategy: 'fedavg', model: { family: 'logistic' }, features, localEpochs: 2, learningRate: 0.5, globalParameters: [{ name: 'coef', shape: [5], data: coef }] };
+    const free = ((await runJob(input(params))) as { tensors: Array<{ data: number[] }> }).tensors[0].data;
+    const clipped = ((await runJob(input({ ...params, clipNorm: 0.01 }))) as { tensors: Array<{ data: number[] }> }).tensors[0].data;
+    const delta = free.map((v, k) => v - coef[k]);
+    const norm = Math.hypot(...delta);
+    expect(norm).toBeGreaterThan(0.01);
+    clipped.forEach((v, k) => expect(Math.abs(v - (coef[k] + (0.01 * delta[k]) / norm))).toBeLessThan(1e-12));
+  });
+
   it('refuses a model tensor of the wrong size, naming the field', async () => {
     await expect(runJob(input({
       kind: 'train-round', round: 2, strategy: 'fedavg', model: { family: 'logistic' }, features,
