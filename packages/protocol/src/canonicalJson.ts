@@ -23,11 +23,14 @@ function serialise(value: unknown, path: string): string {
     case 'string':
       return JSON.stringify(value);
     case 'object': {
-      if (Array.isArray(value)) {
-        return '[' + value.map((item, i) => serialise(item, `${path}[${i}]`)).join(',') + ']';
-      }
-      if (ArrayBuffer.isView(value)) {
-        return serialise(Array.from(value as unknown as ArrayLike<number>), path);
+      if (Array.isArray(value) || ArrayBuffer.isView(value)) {
+        const items = value as ArrayLike<unknown>;
+        // Tensors are long arrays of numbers: print them in one native call. JSON.stringify
+        // prints a finite number with Number::toString, which is exactly RFC 8785's form.
+        if (allFiniteNumbers(items)) return JSON.stringify(Array.isArray(items) ? items : Array.from(items as ArrayLike<number>));
+        const parts = new Array<string>(items.length);
+        for (let i = 0; i < items.length; i++) parts[i] = serialise(items[i], `${path}[${i}]`);
+        return '[' + parts.join(',') + ']';
       }
       const entries = Object.keys(value as object)
         .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
@@ -38,6 +41,14 @@ function serialise(value: unknown, path: string): string {
     default:
       throw new CanonicalJsonError(`${path} is a ${typeof value}, which JSON cannot hold`, path);
   }
+}
+
+function allFiniteNumbers(items: ArrayLike<unknown>): boolean {
+  for (let i = 0; i < items.length; i++) {
+    const x = items[i];
+    if (typeof x !== 'number' || !Number.isFinite(x)) return false;
+  }
+  return true;
 }
 
 /** SHA-256 (hex) of a value's canonical JSON: the one hash every document is known by. */

@@ -21,3 +21,18 @@ describe('canonical JSON', () => {
     expect(canonicalHash({ b: 1, a: 2 })).toBe(sha256Hex('{"a":2,"b":1}'));
   });
 });
+
+describe('canonical JSON of tensors', () => {
+  it('prints typed and plain number arrays as JSON.stringify does (ECMAScript Number::toString)', () => {
+    const values = [0.1, -0, 1e21, 1e-7, 5e-324, -1.7976931348623157e308, 123456789.123, 1 / 3];
+    expect(canonicalJson({ data: values })).toBe('{"data":' + JSON.stringify(values) + '}');
+    expect(canonicalJson(new Float64Array(values))).toBe(JSON.stringify(values));
+    expect(canonicalJson(new Int16Array([-3, 7]))).toBe('[-3,7]');
+  });
+
+  it('still finds a NaN inside a long tensor', () => {
+    const data = new Array(1000).fill(0.5);
+    data[777] = NaN;
+    expect(() => canonicalJson({ tensors: [{ data }] })).toThrow('$.tensors[0].data[777] is NaN');
+  });
+});
