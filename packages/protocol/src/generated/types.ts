@@ -80,6 +80,18 @@ export type ZoneAggregations = ['2D' | '2_5D' | '3D', ...('2D' | '2_5D' | '3D')[
  */
 export type SiteId = string;
 /**
+ * Federated aggregation strategy (packages/federation).
+ */
+export type StrategyName =
+  | 'fedavg'
+  | 'fedprox'
+  | 'fedadam'
+  | 'fedyogi'
+  | 'median'
+  | 'trimmed-mean'
+  | 'exact-newton'
+  | 'exact-gradient';
+/**
  * RFC 3339 date-time.
  */
 export type Timestamp = string;
@@ -101,6 +113,11 @@ export type Sha256 = string;
  * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
  */
 export type PatientCount = number;
+/**
+ * What a job asks a site to do.
+ */
+export type JobKind =
+  'extract' | 'reproducibility' | 'harmonize' | 'select' | 'train-round' | 'evaluate';
 
 /**
  * Every protocol message and artifact, one property each (generation root only).
@@ -173,15 +190,7 @@ export interface CampaignProtocol {
   testSites: SiteId[];
   minCohortSize: number;
   training: {
-    strategy:
-      | 'fedavg'
-      | 'fedprox'
-      | 'fedadam'
-      | 'fedyogi'
-      | 'median'
-      | 'trimmed-mean'
-      | 'exact-newton'
-      | 'exact-gradient';
+    strategy: StrategyName;
     rounds: number;
     /**
      * Proceed with a round once this many training sites answered.
@@ -873,7 +882,7 @@ export interface JobEnvelope {
   campaignId: CampaignId;
   protocolHash: Sha256;
   siteId: SiteId;
-  kind: 'extract' | 'reproducibility' | 'harmonize' | 'select' | 'train-round' | 'evaluate';
+  kind: JobKind;
   attempt: number;
   round?: number;
   deadline: Timestamp;
@@ -910,15 +919,7 @@ export interface SelectParams {
 export interface TrainRoundParams {
   kind: 'train-round';
   round: number;
-  strategy:
-    | 'fedavg'
-    | 'fedprox'
-    | 'fedadam'
-    | 'fedyogi'
-    | 'median'
-    | 'trimmed-mean'
-    | 'exact-newton'
-    | 'exact-gradient';
+  strategy: StrategyName;
   model: ModelSpec;
   /**
    * @minItems 1
@@ -944,7 +945,7 @@ export interface JobResult {
   campaignId: CampaignId;
   siteId: SiteId;
   protocolHash: Sha256;
-  kind: 'extract' | 'reproducibility' | 'harmonize' | 'select' | 'train-round' | 'evaluate';
+  kind: JobKind;
   attempt: number;
   round?: number;
   nonce: Nonce;
@@ -1197,9 +1198,7 @@ export interface SiteHello {
   softwareVersion: SemVer;
   protocolVersion: number;
   capabilities: {
-    jobKinds: (
-      'extract' | 'reproducibility' | 'harmonize' | 'select' | 'train-round' | 'evaluate'
-    )[];
+    jobKinds: JobKind[];
     onnxRuntimeVersion?: string;
     workers?: number;
     secureAggregation?: boolean;
