@@ -3,7 +3,7 @@ import { decomposeAffine, rasToLps, type Affine3x4 } from './affine.js';
 import { CorruptFileError, UnsupportedDatatypeError, UnsupportedLayoutError } from './errors.js';
 import { readMaybeGzip } from './fileBytes.js';
 import { applyRescale, decodeScalars, type ScalarType } from './voxelDecode.js';
-import type { ImageVolume, Volume } from './volume.js';
+import type { ImageVolume, Volume, VoxelData } from './volume.js';
 
 /**
  * NIfTI-1 / NIfTI-2 reader. Field offsets follow nifti1.h and nifti2.h (NITRC, NIfTI Data
@@ -56,6 +56,35 @@ export function readNifti(path: string): ImageVolume {
   }
   return niftiVolume(header, dataBytes, dataPath, path);
 }
+
+/**
+ * Reads a NIfTI label image (a mask) for `labelToMask`. An unscaled uint8 / uint16 / int16 file
+ * in host byte order comes back as a typed-array view of the inflated bytes, with the same values
+ * the Float32 decode would give (every such integer is exact in Float32) but without converting
+ * and scanning a 16 MB Float32 copy of a mostly-zero volume. Anything else reads as readNifti.
+ */
+export function readNiftiLabels(path: string): Volume<VoxelData> {
+  const bytes = readMaybeGzip(path);
+  const header = parseNiftiHeader(bytes, path);
+  const type = NIFTI_DATATYPES[header.datatype];
+  const scaled = Number.isFinite(header.sclSlope) && header.sclSlope !== 0 &&
+    !(header.sclSlope === 1 && (Number.isFinite(header.sclInter) ? header.sclInter : 0) === 0);
+  if (!header.singleFile || scaled || (type !== 'uint8' && type !== 'uint16' && type !== 'int16')) {
+    return header.singleFile ? niftiVolume(header, bytes, path, path) : readNifti(path);
+  }
+  const { dims, offset } = niftiLayout(header, path);
+  const count = dims[0] * dims[1] * dims[2];
+  const size = type === 'uint8' ? 1 : 2;
+  const start = bytes.byteOffset + offset;
+  if (bytes.length < offset + count * size || (size === 2 && (start % 2 !== 0 || header.littleEndian !== HOST_LITTLE_ENDIAN))) {
+    return niftiVolume(header, bytes, path, path); // short file (typed error there), odd offset or byte swap
+  }
+  const data = type === 'uint8' ? new Uint8Array(bytes.buffer, start, count)
+    : type === 'uint16' ? new Uint16Array(bytes.buffer, start, count) : new Int16Array(bytes.buffer, start, count);
+  return { data, dims, ...niftiGeometry(header, path) };
+}
+
+const HOST_LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Decodes a NIfTI file already in memory (inflated). `path` is only used in messages. */
 export function parseNifti(bytes: Uint8Array, path: string): ImageVolume {
@@ -151,6 +180,20 @@ function parseNifti2(dv: DataView, le: boolean, bytes: Uint8Array, path: string)
 
 function niftiVolume(h: NiftiHeader, dataBytes: Uint8Array, dataPath: string, headerPath: string): ImageVolume {
   const type = NIFTI_DATATYPES[h.datatype];
+  const { dims, offset } = niftiLayout(h, headerPath);
+  const count = dims[0] * dims[1] * dims[2];
+  const data = decodeScalars(dataBytes, offset, count, type, h.littleEndian, dataPath);
+  // scl_slope = 0 (or not a number) means "no scaling" (nifti1.h).
+  if (Number.isFinite(h.sclSlope) && h.sclSlope !== 0) {
+    applyRescale(data, h.sclSlope, Number.isFinite(h.sclInter) ? h.sclInter : 0);
+  }
+  const geometry = niftiGeometry(h, headerPath);
+  return { data, dims, ...geometry };
+}
+
+/** Checks datatype and dimensions; the 3D size and the byte offset of the voxel data. */
+function niftiLayout(h: NiftiHeader, headerPath: string): { dims: Volume['dims']; offset: number } {
+  const type = NIFTI_DATATYPES[h.datatype];
   if (!type) {
     const name = NIFTI_UNSUPPORTED[h.datatype] ?? `code ${h.datatype}`;
     throw new UnsupportedDatatypeError(headerPath, `NIfTI datatype ${name}`, SUPPORTED_LIST);
@@ -171,14 +214,7 @@ function niftiVolume(h: NiftiHeader, dataBytes: Uint8Array, dataPath: string, he
   // leave it 0 (the IBSI phantom does), so fall back to the minimum, as nibabel does.
   const minOffset = h.version === 1 ? 352 : 544;
   const offset = h.singleFile ? Math.max(Math.floor(h.voxOffset), minOffset) : Math.max(Math.floor(h.voxOffset), 0);
-  const count = dims[0] * dims[1] * dims[2];
-  const data = decodeScalars(dataBytes, offset, count, type, h.littleEndian, dataPath);
-  // scl_slope = 0 (or not a number) means "no scaling" (nifti1.h).
-  if (Number.isFinite(h.sclSlope) && h.sclSlope !== 0) {
-    applyRescale(data, h.sclSlope, Number.isFinite(h.sclInter) ? h.sclInter : 0);
-  }
-  const geometry = niftiGeometry(h, headerPath);
-  return { data, dims, ...geometry };
+  return { dims, offset };
 }
 
 /** Millimetres per NIfTI spatial unit (nifti1.h NIFTI_UNITS_METER / _MM / _MICRON). */

@@ -5,7 +5,7 @@ import { MaskOutsideImageError, UnknownRoiError, UnsupportedFormatError } from '
 import { fileKind } from './fileKind.js';
 import { placeOnGrid } from './grid.js';
 import { assertFiniteInMask, labelToMask, maskVoxelCount } from './maskChecks.js';
-import { readNifti } from './nifti.js';
+import { readNiftiLabels } from './nifti.js';
 import { parseNrrdHeader, readNrrd } from './nrrd.js';
 import { readFileBytes } from './fileBytes.js';
 import { isSlicerSegmentation, readSegNrrd } from './segNrrd.js';
@@ -34,6 +34,7 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
   const paths = { imagePath, maskPath: path };
   let mask: MaskVolume;
   let selected: string;
+  let voxelCount: number | undefined;
   const kind = fileKind(path);
   if (kind === 'dicom') {
     const modality = str(readDicomFile(path, TAG.PixelData), TAG.Modality);
@@ -59,19 +60,20 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
       if (sel.roi !== undefined) {
         throw new UnknownRoiError(path, `"${sel.roi}" (a plain label image has label values, not names: use a label)`, []);
       }
-      fileMask = labelToMask(kind === 'nifti' ? readNifti(path) : readNrrd(path), path, sel.label);
+      fileMask = labelToMask(kind === 'nifti' ? readNiftiLabels(path) : readNrrd(path), path, sel.label);
       selected = sel.label === undefined ? 'non-zero voxels' : `label ${sel.label}`;
     } else {
       throw new UnsupportedFormatError(path, 'a DICOM folder', 'a mask file: NIfTI/NRRD label image, .seg.nrrd, DICOM SEG or RTSTRUCT');
     }
     const placed = placeOnGrid(fileMask, referenceImage, paths);
     mask = placed.mask;
-    if (maskVoxelCount(mask) === 0) {
+    voxelCount = maskVoxelCount(mask);
+    if (voxelCount === 0) {
       throw new MaskOutsideImageError(path, imagePath, `${placed.dropped} mask voxel(s) of ${selected}, all beyond the image extent`);
     }
   }
   assertFiniteInMask(referenceImage, mask, imagePath);
-  return { ...mask, voxelCount: maskVoxelCount(mask), selected };
+  return { ...mask, voxelCount: voxelCount ?? maskVoxelCount(mask), selected };
 }
 
 function rtstructRoiByNumberOrSole(path: string, label?: number): string {
