@@ -33,9 +33,12 @@ interface CampaignRow {
 // A locked protocol never changes: parse each one once (it is read on every message).
 const protocolCache = new Map<string, CampaignProtocol>();
 
-function toRecord(row: CampaignRow): CampaignRecord {
+function toRecord(ctx: CoreContext, row: Omit<CampaignRow, 'protocol_json'> & { protocol_json?: string }): CampaignRecord {
   let protocol = protocolCache.get(row.protocol_hash);
-  if (!protocol) protocolCache.set(row.protocol_hash, (protocol = JSON.parse(row.protocol_json) as CampaignProtocol));
+  if (!protocol) {
+    const json = row.protocol_json ?? (ctx.db.prepare('SELECT protocol_json FROM campaigns WHERE campaign_id = ?').get(row.campaign_id) as { protocol_json: string }).protocol_json;
+    protocolCache.set(row.protocol_hash, (protocol = JSON.parse(json) as CampaignProtocol));
+  }
   return {
     campaignId: row.campaign_id,
     protocol,
@@ -48,9 +51,12 @@ function toRecord(row: CampaignRow): CampaignRecord {
   };
 }
 
+// Every column but protocol_json: the protocol (tens of kB with many features) is read on a cache miss only.
+const CAMPAIGN_COLUMNS = 'campaign_id, protocol_hash, state, current_round, created_at, updated_at, failure_code, failure_message';
+
 export function findCampaign(ctx: CoreContext, campaignId: string): CampaignRecord | undefined {
-  const row = ctx.db.prepare('SELECT * FROM campaigns WHERE campaign_id = ?').get(campaignId) as CampaignRow | undefined;
-  return row ? toRecord(row) : undefined;
+  const row = ctx.db.prepare(`SELECT ${CAMPAIGN_COLUMNS} FROM campaigns WHERE campaign_id = ?`).get(campaignId) as Omit<CampaignRow, 'protocol_json'> | undefined;
+  return row ? toRecord(ctx, row) : undefined;
 }
 
 export function getCampaign(ctx: CoreContext, campaignId: string): CampaignRecord {
@@ -60,8 +66,8 @@ export function getCampaign(ctx: CoreContext, campaignId: string): CampaignRecor
 }
 
 export function listCampaigns(ctx: CoreContext, states?: CampaignState[]): CampaignRecord[] {
-  const rows = ctx.db.prepare('SELECT * FROM campaigns ORDER BY campaign_id').all() as CampaignRow[];
-  return rows.map(toRecord).filter((c) => !states || states.includes(c.state));
+  const rows = ctx.db.prepare(`SELECT ${CAMPAIGN_COLUMNS} FROM campaigns ORDER BY campaign_id`).all() as Array<Omit<CampaignRow, 'protocol_json'>>;
+  return rows.map((row) => toRecord(ctx, row)).filter((c) => !states || states.includes(c.state));
 }
 
 /**

@@ -108,20 +108,26 @@ function newAttempt(ctx: CoreContext, jobId: string, attempt: number, deadlineSe
   return { nonce, deadline };
 }
 
+/** Stores a params document once under its SHA-256 and returns the hash. Call inside a transaction. */
+export function storeParams(ctx: CoreContext, paramsJson: string): string {
+  const paramsHash = sha256Hex(paramsJson);
+  ctx.db.prepare('INSERT INTO job_params (params_hash, params_json) VALUES (?, ?) ON CONFLICT(params_hash) DO NOTHING').run(paramsHash, paramsJson);
+  return paramsHash;
+}
+
 /**
  * Creates a job with its first attempt (fresh nonce, deadline) and returns its envelope. Call
- * inside a transaction. `paramsJson` may be given when many jobs share the same params.
+ * inside a transaction. `paramsHash` may be given when many jobs share params already stored
+ * with storeParams (a round's sites: hashed and written once, not once per site).
  */
 export function createJob(
   ctx: CoreContext,
-  job: { campaignId: string; protocolHash: string; siteId: string; kind: JobEnvelope['kind']; round?: number; params: JobEnvelope['params']; paramsJson?: string },
+  job: { campaignId: string; protocolHash: string; siteId: string; kind: JobEnvelope['kind']; round?: number; params: JobEnvelope['params']; paramsHash?: string },
   deadlineSeconds: number,
 ): JobEnvelope {
   const jobId = jobIdFor(job.campaignId, job.kind, job.siteId, job.round);
   const at = nowIso(ctx);
-  const paramsJson = job.paramsJson ?? JSON.stringify(job.params);
-  const paramsHash = sha256Hex(paramsJson);
-  ctx.db.prepare('INSERT INTO job_params (params_hash, params_json) VALUES (?, ?) ON CONFLICT(params_hash) DO NOTHING').run(paramsHash, paramsJson);
+  const paramsHash = job.paramsHash ?? storeParams(ctx, JSON.stringify(job.params));
   ctx.db
     .prepare(
       "INSERT INTO jobs (job_id, campaign_id, site_id, kind, round, state, attempt, params_hash, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 'open', 1, ?, ?, ?)",

@@ -3,12 +3,12 @@ import { sha256Hex, validate, type CoordinatorAck, type JobEnvelope, type JobRes
 import { appendAudit } from '../store/auditLog.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
 import { canonicalJsonWithTensors } from './resultWire.js';
-import { findCampaign, getCampaign } from './campaigns.js';
+import { findCampaign } from './campaigns.js';
 import { nowIso, type CoreContext } from './context.js';
 import { envelopeOf, findAttempt, findJob, finishJob, retryJob, type JobRecord } from './jobs.js';
 import { completeEvaluationIfReady } from './modelLock.js';
 import type { PeerIdentity } from './peer.js';
-import { closeRoundIfReady, roundRow } from './rounds.js';
+import { closeRoundIfReady, roundState } from './rounds.js';
 import { trainingSettings } from './trainingDefaults.js';
 
 export interface ResultOutcome {
@@ -115,7 +115,7 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
       throw new Refusal('REPLAY', `Nonce ${result.nonce} of job ${job.jobId} was already used by an earlier result; a result is accepted once`);
     }
     if (job.kind === 'train-round') {
-      const round = roundRow(ctx, job.campaignId, job.round!);
+      const round = roundState(ctx, job.campaignId, job.round!);
       if (!round || round.state !== 'open' || campaign.currentRound !== job.round) {
         throw new Refusal('STALE_ROUND', `Round ${job.round} of ${job.campaignId} is closed (current round ${campaign.currentRound}); its results can no longer count`);
       }
@@ -156,8 +156,8 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
       }
       return [];
     })();
-    const fresh = getCampaign(ctx, job.campaignId);
-    const next = job.kind === 'train-round' ? closeRoundIfReady(ctx, fresh) : (completeEvaluationIfReady(ctx, fresh), []);
+    // The transaction above changed jobs, results and audit rows only: `campaign` is still current.
+    const next = job.kind === 'train-round' ? closeRoundIfReady(ctx, campaign) : (completeEvaluationIfReady(ctx, campaign), []);
     return { ack: acceptedAck(result, at), send: [...send, ...next] };
   } catch (e) {
     if (e instanceof Refusal) return refuse(ctx, peer, doc, e.refusal, e.message);

@@ -4,7 +4,7 @@ import { appendAudit } from '../store/auditLog.js';
 import type { CampaignRecord } from './campaigns.js';
 import { setCampaignState } from './campaigns.js';
 import { nowIso, type CoreContext } from './context.js';
-import { createJob, finishJob, jobsOf, prevalidatedParams } from './jobs.js';
+import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams } from './jobs.js';
 import { lockModelAndEvaluate } from './modelLock.js';
 import { trainingSettings } from './trainingDefaults.js';
 
@@ -21,6 +21,11 @@ interface RoundRow {
 
 export function roundRow(ctx: CoreContext, campaignId: string, round: number): RoundRow | undefined {
   return ctx.db.prepare('SELECT * FROM rounds WHERE campaign_id = ? AND round = ?').get(campaignId, round) as RoundRow | undefined;
+}
+
+/** State and deadline of a round, without its parameters (read after every result; the parameters only at the close). */
+export function roundState(ctx: CoreContext, campaignId: string, round: number): Pick<RoundRow, 'state' | 'deadline'> | undefined {
+  return ctx.db.prepare('SELECT state, deadline FROM rounds WHERE campaign_id = ? AND round = ?').get(campaignId, round) as Pick<RoundRow, 'state' | 'deadline'> | undefined;
 }
 
 /**
@@ -40,7 +45,7 @@ export function openRound(ctx: CoreContext, campaign: CampaignRecord, round: num
   const configs = strategy.configureRound({ round, parameters, server }, sites);
   const envelopes: JobEnvelope[] = [];
   // Sites with the same config share one params object, validated and serialised once.
-  const built = new Map<string, { params: TrainRoundParams; json: string }>();
+  const built = new Map<string, { params: TrainRoundParams; hash: string }>();
   for (const siteId of sites) {
     const configKey = JSON.stringify(configs[siteId]);
     let entry = built.get(configKey);
@@ -48,10 +53,10 @@ export function openRound(ctx: CoreContext, campaign: CampaignRecord, round: num
       const json = JSON.stringify({ kind: 'train-round', round, model: campaign.protocol.model, features: campaign.protocol.features, globalParameters: parameters, ...configs[siteId] });
       const params = assertValid<TrainRoundParams>('train-round-params', JSON.parse(json), `Round ${round} parameters for ${siteId}`);
       prevalidatedParams.add(params);
-      built.set(configKey, (entry = { params, json }));
+      built.set(configKey, (entry = { params, hash: storeParams(ctx, json) }));
     }
     envelopes.push(
-      createJob(ctx, { campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: 'train-round', round, params: entry.params, paramsJson: entry.json }, settings.deadlineSeconds),
+      createJob(ctx, { campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: 'train-round', round, params: entry.params, paramsHash: entry.hash }, settings.deadlineSeconds),
     );
   }
   appendAudit(
@@ -72,7 +77,7 @@ export function openRound(ctx: CoreContext, campaign: CampaignRecord, round: num
 export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): JobEnvelope[] {
   if (campaign.state !== 'training' || campaign.currentRound === null) return [];
   const r = campaign.currentRound;
-  const row = roundRow(ctx, campaign.campaignId, r);
+  const row = roundState(ctx, campaign.campaignId, r);
   if (!row || row.state !== 'open') return [];
   const settings = trainingSettings(campaign.protocol);
   // This runs after every result: an existence probe on the covering index, and the done count only when it matters.
@@ -108,7 +113,8 @@ export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): J
     const failures: SiteFailure[] = jobsOf(ctx, campaign.campaignId, { round: r, kind: 'train-round' })
       .filter((j) => j.state === 'failed')
       .map((j) => ({ siteId: j.siteId, code: j.failureCode ?? 'FAILED', message: j.failureMessage ?? '' }));
-    const state = { round: r, parameters: JSON.parse(row.parameters_json) as Tensor[], server: JSON.parse(row.server_json) as Json };
+    const full = roundRow(ctx, campaign.campaignId, r)!;
+    const state = { round: r, parameters: JSON.parse(full.parameters_json) as Tensor[], server: JSON.parse(full.server_json) as Json };
     let outcome;
     try {
       outcome = strategyForProtocol(campaign.protocol).aggregate(state, results, failures);
