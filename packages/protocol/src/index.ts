@@ -1,4 +1,5 @@
 export * from './canonicalJson.js';
 export * from './validate.js';
+export * from './tables/index.js';
 export type * from './generated/types.js';
 export { schemas, type SchemaName } from './generated/schemas.js';

@@ -1,0 +1,92 @@
+/**
+ * Errors of the table readers. Each names the file (`source`), the line the record starts on
+ * (`row`, the header being row 1), the column, the cell's text and the case id where there is
+ * one, so that a site operator or a radiologist can find and fix the cell.
+ *
+ * The codes keep the strings that @fedrad/learn and @fedrad/stats used before their two
+ * readers were merged here: they travel in a site's error reports and sit in the coordinator's
+ * job records, so their LEARN_ / STATS_ prefix says where a code was born, not who throws it.
+ */
+export interface TableErrorContext {
+  /** File name or label of the table (what the caller passed as `source`). */
+  source: string;
+  /** 1-based line of the file where the record starts (the header is row 1). */
+  row?: number;
+  /** Header name of the offending column. */
+  column?: string;
+  /** The cell's text as written in the file. */
+  value?: string;
+  /** The case (patient) id of the offending row. */
+  caseId?: string;
+}
+
+export class TableError extends Error {
+  readonly source: string;
+  readonly row?: number;
+  readonly column?: string;
+  readonly value?: string;
+  readonly caseId?: string;
+
+  constructor(readonly code: string, message: string, context: TableErrorContext) {
+    super(message);
+    this.name = new.target.name;
+    this.source = context.source;
+    this.row = context.row;
+    this.column = context.column;
+    this.value = context.value;
+    this.caseId = context.caseId;
+  }
+}
+
+/** The table's shape is wrong: not CSV, bad header, no `id` column, ragged row, empty or repeated id, non-numeric feature. */
+export class TableFormatError extends TableError {
+  constructor(message: string, context: TableErrorContext) {
+    super('STATS_CSV_FORMAT', message, context);
+  }
+}
+
+/** A feature cell is empty or NA: training and prediction refuse to impute silently. */
+export class MissingValueError extends TableError {
+  constructor(context: TableErrorContext & { row: number; column: string; caseId: string }) {
+    super(
+      'LEARN_MISSING_VALUE',
+      `${context.source}: case "${context.caseId}" (row ${context.row}) has no value for "${context.column}"; impute or drop the case before training or prediction`,
+      context,
+    );
+  }
+}
+
+/** A score of a predictions table is missing or not a finite number. */
+export class ScoreValueError extends TableError {
+  constructor(context: TableErrorContext & { row: number; column: string; caseId: string; value: string }) {
+    super(
+      'STATS_NON_FINITE',
+      `${context.column} in ${context.source} (line ${context.row}) of patient "${context.caseId}" is ${shown(context.value)}; expected a finite number`,
+      context,
+    );
+  }
+}
+
+/** A binary outcome label is missing or not 0/1. */
+export class LabelValueError extends TableError {
+  constructor(context: TableErrorContext & { row: number; column: string; caseId: string; value: string }) {
+    super(
+      'STATS_INVALID_LABEL',
+      `${context.source} line ${context.row}: ${context.column} of patient "${context.caseId}" is ${shown(context.value)}; expected 0 or 1`,
+      context,
+    );
+  }
+}
+
+/** A survival outcome's follow-up time or event indicator is missing or out of range. */
+export class SurvivalValueError extends TableError {
+  constructor(context: TableErrorContext & { row: number; column: string; caseId: string; value: string }, readonly field: 'time' | 'event', missing: boolean) {
+    const found = missing ? `no ${field}` : `${field} "${context.value}"`;
+    const expected = field === 'event' ? 'event 0 (censored) or 1 (event)' : 'a follow-up time ≥ 0 since baseline';
+    super('STATS_SURVIVAL_FIELD', `${context.source} line ${context.row}: patient "${context.caseId}" has ${found}; expected ${expected}`, context);
+  }
+}
+
+function shown(value: string): string {
+  return value === '' ? '(empty)' : value;
+}
