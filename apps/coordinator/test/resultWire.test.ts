@@ -22,8 +22,14 @@ describe('canonicalJsonWithTensors', () => {
       expect(canonicalJsonWithTensors(doc)).toBe(canonicalJson(doc));
     }
   });
-  it('a string that looks like its token is left alone', () => {
-    const doc = { note: '"fedrad-tensor-0"', t: { name: 'a', shape: [1], data: [7] } };
+  it('strings with quotes, escapes and control characters, and arrays of mixed items, print as canonicalJson does', () => {
+    const doc = { note: '"fedrad-tensor-0"\u0000\n', t: { name: 'a', shape: [1], data: [7] }, mixed: [1, 'x', null, true, [2.5, -0]], typed: new Float64Array([0.1, 3]) };
     expect(canonicalJsonWithTensors(doc)).toBe(canonicalJson(doc));
+  });
+  it('throws canonicalJson\'s error for what JSON cannot hold', () => {
+    for (const bad of [{ t: { name: 'a', shape: [2], data: [1, Number.NaN] } }, { a: [1, undefined] }, { x: Infinity }]) {
+      expect(() => canonicalJsonWithTensors(bad)).toThrow(expect.objectContaining({ code: 'CANONICAL_JSON' }) as unknown as Error);
+      expect(() => canonicalJson(bad)).toThrow(expect.objectContaining({ code: 'CANONICAL_JSON' }) as unknown as Error);
+    }
   });
 });

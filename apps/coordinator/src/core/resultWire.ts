@@ -1,30 +1,64 @@
-import { randomBytes } from 'node:crypto';
 import { canonicalJson } from '@fedrad/protocol';
 
 /**
- * canonicalJson(value), faster for documents carrying tensors: RFC 8785 writes a number as
- * ECMAScript's Number::toString, which is what JSON.stringify does, so an array of finite numbers
- * has the same canonical form as its JSON.stringify. Tensor data arrays are swapped for an
- * unguessable token, the rest goes through canonicalJson, and the arrays are put back.
- * Same output as canonicalJson (the tests check it against @fedrad/protocol); about 40% faster on a
- * 1,000-number update, which is on the per-result hot path.
+ * canonicalJson(value) in one pass, faster for documents carrying tensors. RFC 8785 §3.2.2.3
+ * writes a number as ECMAScript's Number::toString, which is what JSON.stringify does, so an
+ * array of finite numbers has the same canonical form as its JSON.stringify, printed natively in
+ * one call instead of number by number. Keys are sorted by UTF-16 code units (RFC 8785
+ * §3.2.3), strings escaped by JSON.stringify, as @fedrad/protocol's canonicalJson does; anything
+ * that is not plain JSON (NaN, undefined in an array, a function…) is handed to canonicalJson,
+ * which throws its usual error. Same output as canonicalJson (the tests check it).
  */
 export function canonicalJsonWithTensors(value: unknown): string {
-  const token = `fedrad-tensor-${randomBytes(12).toString('hex')}-`;
-  const arrays: number[][] = [];
-  const swap = (node: unknown): unknown => {
-    if (Array.isArray(node)) return node.map(swap);
-    if (!node || typeof node !== 'object') return node;
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(node)) {
-      if (k === 'data' && Array.isArray(v) && 'shape' in node && 'name' in node && v.every((x) => typeof x === 'number' && Number.isFinite(x))) {
-        out[k] = token + arrays.length;
-        arrays.push(v as number[]);
-      } else out[k] = swap(v);
+  const text = write(value);
+  return text ?? canonicalJson(value);
+}
+
+function isFiniteNumberArray(a: readonly unknown[]): boolean {
+  for (let i = 0; i < a.length; i++) {
+    const v = a[i];
+    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
+  }
+  return true;
+}
+
+/** The canonical text, or undefined when the value is not plain JSON (the caller falls back). */
+function write(value: unknown): string | undefined {
+  if (value === null) return 'null';
+  switch (typeof value) {
+    case 'boolean':
+      return value ? 'true' : 'false';
+    case 'number':
+      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
+    case 'string':
+      return JSON.stringify(value);
+    case 'object': {
+      if (Array.isArray(value)) {
+        if (isFiniteNumberArray(value)) return JSON.stringify(value);
+        let out = '[';
+        for (let i = 0; i < value.length; i++) {
+          const item = write(value[i]);
+          if (item === undefined) return undefined;
+          out += (i ? ',' : '') + item;
+        }
+        return out + ']';
+      }
+      if (ArrayBuffer.isView(value)) return write(Array.from(value as unknown as ArrayLike<number>));
+      const obj = value as Record<string, unknown>;
+      const keys = Object.keys(obj).sort();
+      let out = '{';
+      let first = true;
+      for (const key of keys) {
+        const v = obj[key];
+        if (v === undefined) continue;
+        const item = write(v);
+        if (item === undefined) return undefined;
+        out += (first ? '' : ',') + JSON.stringify(key) + ':' + item;
+        first = false;
+      }
+      return out + '}';
     }
-    return out;
-  };
-  const text = canonicalJson(swap(value));
-  if (arrays.length === 0) return text;
-  return text.replace(new RegExp(`"${token}(\\d+)"`, 'g'), (_, i: string) => JSON.stringify(arrays[Number(i)]));
+    default:
+      return undefined;
+  }
 }
