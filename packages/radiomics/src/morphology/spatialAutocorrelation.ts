@@ -1,15 +1,4 @@
-import { fastLength, fft3d } from '../math/fft.js';
-
-// Six grids of ~8× the ROI box each; kept between calls (one case after another in a worker)
-// so a cohort does not allocate and garbage-collect tens of MB per case.
-let pool: Float64Array[] = [];
-
-function grids(size: number): Float64Array[] {
-  if (pool.length === 0 || pool[0].length < size) pool = Array.from({ length: 6 }, () => new Float64Array(size));
-  const views = pool.map((g) => g.subarray(0, size));
-  for (const v of views.slice(0, 4)) v.fill(0);
-  return views;
-}
+import { fastLength, fftBatch } from '../math/fft.js';
 
 /** Moran's I and Geary's C of the intensity-mask voxels (IBSI 1 N365, NPT7). */
 export interface SpatialAutocorrelation {
@@ -17,15 +6,33 @@ export interface SpatialAutocorrelation {
   gearyC: number;
 }
 
+// Work arrays, kept between calls (one case after another in a worker) so a cohort does not
+// allocate and garbage-collect tens of MB per case.
+const pool = new Map<string, Float64Array>();
+function scratch(name: string, size: number): Float64Array {
+  let a = pool.get(name);
+  if (!a || a.length < size) {
+    a = new Float64Array(size);
+    pool.set(name, a);
+  }
+  return a.subarray(0, size);
+}
+
 /**
  * IBSI weights every pair of intensity-mask voxels by the inverse Euclidean distance of their
  * centres, w = 1/‖x₁ − x₂‖ (k₁ ≠ k₂). Every sum over pairs then has the form
- * Σ_k f_k (w ∗ g)_k, which the convolution theorem turns into (1/N) Σ_ω conj(F̂) Ŵ Ĝ on a grid
- * padded to ≥ 2n − 1 per axis (no wrap-around). This is exact, not subsampled: O(N log N)
- * instead of the O(N²) pair loop IBSI warns about.
+ * Σ_k f_k (w ∗ g)_k, which the convolution theorem turns into (1/L) Σ_ω conj(F̂) Ŵ Ĝ on a grid
+ * of L points padded to ≥ 2n − 1 per axis (no wrap-around). This is exact, not subsampled:
+ * O(N log N) instead of the O(N²) pair loop IBSI warns about.
  *
  *   Moran  I = N/W · Σ w a₁a₂ / Σ a²,  a = X − μ
  *   Geary  C = (N − 1)/(2W) · Σ w (X₁ − X₂)² / Σ a²,  Σ w (a₁ − a₂)² = 2 Σ a²(w ∗ m) − 2 Σ a (w ∗ a)
+ *
+ * Cost: the signals m (mask), a and a² are real, so their spectra are Hermitian and only the half
+ * kx ≤ lx/2 is transformed along y and z (m and a share one complex x transform, two slices of a²
+ * another). The kernel is real and even in each axis, so Ŵ is real and even and only its octant
+ * is computed, from the octant of w. The sum over the full spectrum is the half-spectrum sum with
+ * every column counted twice except kx = 0 and kx = lx/2 (their own mirror images).
  *
  * `values` and `mask` cover a box of `dims` voxels (the ROI bounding box), x fastest.
  */
@@ -44,64 +51,184 @@ export function spatialAutocorrelation(
   if (count < 2 || ss === 0) return { moranI: NaN, gearyC: NaN };
 
   const lx = fastLength(2 * nx - 1), ly = fastLength(2 * ny - 1), lz = fastLength(2 * nz - 1);
-  const size = lx * ly * lz;
-  // Grid 1: mask + i·a.  Grid 2: a² + i·w (kernel centred at the origin, wrapped).
-  const [r1, i1, r2, i2, s1, s2] = grids(size);
-  for (let z = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++) {
-        const s = x + nx * (y + ny * z);
-        if (!mask[s]) continue;
-        const d = x + lx * (y + ly * z);
-        const a = values[s] - mean;
-        r1[d] = 1;
-        i1[d] = a;
-        r2[d] = a * a;
-      }
-    }
-  }
-  const [sx, sy, sz] = spacing;
-  for (let dz = -(nz - 1); dz <= nz - 1; dz++) {
-    const wz = (dz + lz) % lz;
-    for (let dy = -(ny - 1); dy <= ny - 1; dy++) {
-      const wy = (dy + ly) % ly;
-      const row = lx * (wy + ly * wz);
-      const yz2 = (dy * sy) ** 2 + (dz * sz) ** 2;
-      for (let dx = -(nx - 1); dx <= nx - 1; dx++) {
-        const r2d = (dx * sx) ** 2 + yz2;
-        if (r2d > 0) i2[row + ((dx + lx) % lx)] = 1 / Math.sqrt(r2d);
-      }
-    }
-  }
-  fft3d(r1, i1, [lx, ly, lz], [nx, ny, nz], [s1, s2]);
-  fft3d(r2, i2, [lx, ly, lz], [lx, ly, lz], [s1, s2]);
+  const hx = (lx >> 1) + 1;
+  const slice = hx * ly;
+  const size = slice * lz;
+  // Half spectra (kx < hx) of m, a and a², layout kx + hx·(ky + ly·kz).
+  const mr = scratch('mr', size).fill(0), mi = scratch('mi', size).fill(0);
+  const ar = scratch('ar', size).fill(0), ai = scratch('ai', size).fill(0);
+  const br = scratch('br', size).fill(0), bi = scratch('bi', size).fill(0);
+  const sr = scratch('sr', size), si = scratch('si', size);
 
-  // Unpack the two real spectra of each grid: F(ω) = (Z(ω) + conj Z(−ω))/2, G(ω) = (Z(ω) − conj Z(−ω))/(2i).
-  let sumMM = 0, sumAA = 0, sumA2M = 0;
-  for (let z = 0; z < lz; z++) {
-    const zn = (lz - z) % lz;
-    for (let y = 0; y < ly; y++) {
-      const yn = (ly - y) % ly;
-      for (let x = 0; x < lx; x++) {
-        const k = x + lx * (y + ly * z);
-        const kn = (lx - x) % lx + lx * (yn + ly * zn);
-        const zr = r1[k], zi = i1[k], cr = r1[kn], ci = -i1[kn];
-        const mr = (zr + cr) / 2, mi = (zi + ci) / 2; // M̂
-        const ar = (zi - ci) / 2, ai = -(zr - cr) / 2; // Â
-        const ur = r2[k], ui = i2[k], vr = r2[kn], vi = -i2[kn];
-        const br = (ur + vr) / 2, bi = (ui + vi) / 2; // (a²)^
-        const w = (ui - vi) / 2; // Ŵ is real: the kernel is real and even
-        sumMM += w * (mr * mr + mi * mi);
-        sumAA += w * (ar * ar + ai * ai);
-        sumA2M += w * (br * mr + bi * mi);
+  // x pass, one slice at a time, lines batched: row buffer t[x·ny + y].
+  const tr = scratch('tr', lx * ny), ti = scratch('ti', lx * ny);
+  const xPass = (fill: (re: Float64Array, im: Float64Array) => void, outF: [Float64Array, Float64Array], offF: number, outG: [Float64Array, Float64Array] | null, offG: number): void => {
+    tr.fill(0);
+    ti.fill(0);
+    fill(tr, ti);
+    fftBatch(tr, ti, 0, lx, ny, sr, si);
+    // Two real signals in one transform: F = (Z(k) + conj Z(−k))/2, G = (Z(k) − conj Z(−k))/(2i).
+    const [fr, fi] = outF;
+    for (let y = 0; y < ny; y++) {
+      const o = hx * y;
+      for (let k = 0; k < hx; k++) {
+        const p = k * ny + y, q = ((lx - k) % lx) * ny + y;
+        const zr = tr[p], zi = ti[p], cr = tr[q], ci = -ti[q];
+        fr[offF + o + k] = (zr + cr) / 2;
+        fi[offF + o + k] = (zi + ci) / 2;
+        if (outG) {
+          outG[0][offG + o + k] = (zi - ci) / 2;
+          outG[1][offG + o + k] = -(zr - cr) / 2;
+        }
       }
     }
+  };
+  for (let z = 0; z < nz; z++) {
+    // m + i·a of slice z.
+    xPass((re, im) => {
+      for (let y = 0, s = nx * ny * z; y < ny; y++) {
+        for (let x = 0; x < nx; x++, s++) {
+          if (!mask[s]) continue;
+          re[x * ny + y] = 1;
+          im[x * ny + y] = values[s] - mean;
+        }
+      }
+    }, [mr, mi], slice * z, [ar, ai], slice * z);
   }
-  const weightTotal = sumMM / size;
-  const moranNumerator = sumAA / size;
-  const gearyNumerator = 2 * (sumA2M / size) - 2 * moranNumerator;
+  for (let z = 0; z < nz; z += 2) {
+    // a² of slices z and z + 1.
+    const pair = z + 1 < nz;
+    xPass((re, im) => {
+      for (let y = 0, s = nx * ny * z; y < ny; y++) {
+        for (let x = 0; x < nx; x++, s++) {
+          if (mask[s]) re[x * ny + y] = (values[s] - mean) ** 2;
+          if (pair && mask[s + nx * ny]) im[x * ny + y] = (values[s + nx * ny] - mean) ** 2;
+        }
+      }
+    }, [br, bi], slice * z, pair ? [br, bi] : null, slice * (z + 1));
+  }
+  // y pass over the slices that hold data, then z pass over every pillar.
+  for (const [re, im] of [[mr, mi], [ar, ai], [br, bi]] as const) {
+    for (let z = 0; z < nz; z++) fftBatch(re, im, slice * z, ly, hx, sr, si);
+    fftBatch(re, im, 0, lz, slice, sr, si);
+  }
+
+  const w = kernelOctant(dims, spacing, lx, ly, lz);
+  const hy = (ly >> 1) + 1;
+  let sumMM = 0, sumAA = 0, sumA2M = 0;
+  const nyq = lx % 2 === 0 ? lx >> 1 : -1;
+  for (let z = 0; z < lz; z++) {
+    const wz = hy * (z <= lz - z ? z : lz - z);
+    for (let y = 0; y < ly; y++) {
+      const wy = hx * ((y <= ly - y ? y : ly - y) + wz);
+      const row = hx * (y + ly * z);
+      let rowMM = 0, rowAA = 0, rowA2M = 0;
+      for (let x = 0; x < hx; x++) {
+        const k = row + x;
+        const c = x === 0 || x === nyq ? w[wy + x] : 2 * w[wy + x];
+        const Mr = mr[k], Mi = mi[k];
+        rowMM += c * (Mr * Mr + Mi * Mi);
+        rowAA += c * (ar[k] * ar[k] + ai[k] * ai[k]);
+        rowA2M += c * (br[k] * Mr + bi[k] * Mi);
+      }
+      sumMM += rowMM;
+      sumAA += rowAA;
+      sumA2M += rowA2M;
+    }
+  }
+  const L = lx * ly * lz;
+  const weightTotal = sumMM / L;
+  const moranNumerator = sumAA / L;
+  const gearyNumerator = 2 * (sumA2M / L) - 2 * moranNumerator;
   return {
     moranI: (count / weightTotal) * (moranNumerator / ss),
     gearyC: ((count - 1) / (2 * weightTotal)) * (gearyNumerator / ss),
   };
+}
+
+/**
+ * The DFT of the kernel w(d) = 1/‖d‖ (|d_i| < n_i, w(0) = 0) on the lx × ly × lz grid, which is
+ * real and even in each axis: Ŵ(kx, ky, kz) = out[kx + hx·(ky + hy·kz)] for the octant kx < hx,
+ * ky < hy, kz < hz (h = ⌊l/2⌋ + 1). Built axis by axis from the octant dx, dy, dz ≥ 0 of w;
+ * every intermediate is real, so two lines go through each complex transform (re and im).
+ */
+function kernelOctant(dims: readonly [number, number, number], spacing: readonly [number, number, number], lx: number, ly: number, lz: number): Float64Array {
+  const [nx, ny, nz] = dims;
+  const [sx, sy, sz] = spacing;
+  const hx = (lx >> 1) + 1, hy = (ly >> 1) + 1, hz = (lz >> 1) + 1;
+  // x: rows (dy, dz) of the octant, two dz slices per transform; k1[kx + hx·(dy + ny·dz)].
+  const k1 = scratch('k1', hx * ny * nz);
+  const tr = scratch('ktr', Math.max(lx * ny, ly * hx, lz * Math.ceil((hx * hy) / 2)));
+  const ti = scratch('kti', tr.length);
+  const sr = scratch('ksr', tr.length), si = scratch('ksi', tr.length);
+  const row = (dy: number, dz: number, t: Float64Array): void => {
+    const yz2 = (dy * sy) ** 2 + (dz * sz) ** 2;
+    for (let dx = 0; dx < nx; dx++) {
+      const r2 = (dx * sx) ** 2 + yz2;
+      const v = r2 > 0 ? 1 / Math.sqrt(r2) : 0;
+      t[dx * ny + dy] = v;
+      if (dx > 0) t[(lx - dx) * ny + dy] = v;
+    }
+  };
+  for (let dz = 0; dz < nz; dz += 2) {
+    const re = tr.subarray(0, lx * ny), im = ti.subarray(0, lx * ny);
+    re.fill(0);
+    im.fill(0);
+    for (let dy = 0; dy < ny; dy++) {
+      row(dy, dz, re);
+      if (dz + 1 < nz) row(dy, dz + 1, im);
+    }
+    fftBatch(re, im, 0, lx, ny, sr, si);
+    for (let dy = 0; dy < ny; dy++) {
+      for (let k = 0; k < hx; k++) {
+        k1[k + hx * (dy + ny * dz)] = re[k * ny + dy];
+        if (dz + 1 < nz) k1[k + hx * (dy + ny * (dz + 1))] = im[k * ny + dy];
+      }
+    }
+  }
+  // y: per dz, the hx columns mirrored to ±dy; k2[kx + hx·(ky + hy·dz)].
+  const k2 = scratch('k2', hx * hy * nz);
+  for (let dz = 0; dz < nz; dz += 2) {
+    const re = tr.subarray(0, ly * hx), im = ti.subarray(0, ly * hx);
+    re.fill(0);
+    im.fill(0);
+    for (let dy = 0; dy < ny; dy++) {
+      for (let k = 0; k < hx; k++) {
+        const a = k1[k + hx * (dy + ny * dz)];
+        re[dy * hx + k] = a;
+        if (dy > 0) re[(ly - dy) * hx + k] = a;
+        if (dz + 1 < nz) {
+          const b = k1[k + hx * (dy + ny * (dz + 1))];
+          im[dy * hx + k] = b;
+          if (dy > 0) im[(ly - dy) * hx + k] = b;
+        }
+      }
+    }
+    fftBatch(re, im, 0, ly, hx, sr, si);
+    for (let ky = 0; ky < hy; ky++) {
+      for (let k = 0; k < hx; k++) {
+        k2[k + hx * (ky + hy * dz)] = re[ky * hx + k];
+        if (dz + 1 < nz) k2[k + hx * (ky + hy * (dz + 1))] = im[ky * hx + k];
+      }
+    }
+  }
+  // z: the hx·hy pillars mirrored to ±dz, the first half of them in re, the rest in im.
+  const plane = hx * hy, half = Math.ceil(plane / 2);
+  const re = tr.subarray(0, lz * half), im = ti.subarray(0, lz * half);
+  re.fill(0);
+  im.fill(0);
+  for (let dz = 0; dz < nz; dz++) {
+    for (let b = 0; b < plane; b++) {
+      const v = k2[b + plane * dz];
+      const t = b < half ? re : im, j = b < half ? b : b - half;
+      t[dz * half + j] = v;
+      if (dz > 0) t[(lz - dz) * half + j] = v;
+    }
+  }
+  fftBatch(re, im, 0, lz, half, sr, si);
+  const out = scratch('w', plane * hz);
+  for (let kz = 0; kz < hz; kz++) {
+    for (let b = 0; b < plane; b++) out[b + plane * kz] = b < half ? re[kz * half + b] : im[kz * half + b - half];
+  }
+  return out;
 }
