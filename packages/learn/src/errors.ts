@@ -9,19 +9,11 @@ export class LearnError extends Error {
   }
 }
 
-/** A CSV table is malformed: no `id` column, ragged row, duplicate id, non-numeric cell. */
-export class TableFormatError extends LearnError {
-  constructor(message: string, readonly source: string, readonly row?: number, readonly column?: string) {
-    super('LEARN_TABLE_FORMAT', message);
-  }
-}
-
-/** A feature or outcome cell is empty/NA/NaN: training and prediction refuse to impute silently. */
-export class MissingValueError extends LearnError {
-  constructor(readonly source: string, readonly caseId: string, readonly column: string, readonly row: number) {
-    super('LEARN_MISSING_VALUE', `${source}: case "${caseId}" (row ${row}) has no value for "${column}"; impute or drop the case before training or prediction`);
-  }
-}
+/**
+ * The table readers' errors (a malformed CSV, a missing feature value) come from
+ * @fedrad/protocol with the readers; re-exported so `instanceof` checks against learn keep working.
+ */
+export { MissingValueError, TableFormatError } from '@fedrad/protocol';
 
 /** The feature columns do not match what the model was trained on. */
 export class FeatureMismatchError extends LearnError {

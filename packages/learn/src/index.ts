@@ -38,8 +38,10 @@ export { loadInferenceModel, predict, type InferenceModel } from './export/predi
 export { modelCard, sha256Hex } from './modelCard.js';
 
 // Tables
-export { readFeatureTable, type FeatureTable } from './tables/featureTable.js';
-export { readOutcomeTable, alignOutcome, type OutcomeTable } from './tables/outcomeTable.js';
+// Tables: the readers live in @fedrad/protocol (the file formats every command shares); re-exported
+// here under the names learn's callers already use.
+export { readFeatureTable, readOutcomeTable, type FeatureCsv as FeatureTable, type OutcomeCsv as OutcomeTable } from '@fedrad/protocol';
+export { alignOutcome } from './tables/alignOutcome.js';
 
 // Errors
 export * from './errors.js';

@@ -1,7 +1,7 @@
 import { FeatureMismatchError, ModelFormatError } from '../errors.js';
 import { onnx } from '../graph/onnxProto.js';
 import { CompiledGraph } from '../runtime/session.js';
-import type { FeatureTable } from '../tables/featureTable.js';
+import type { FeatureCsv as FeatureTable } from '@fedrad/protocol';
 import { INFERENCE_INPUT, INFERENCE_OUTPUT, METADATA } from './inferenceGraph.js';
 
 export interface InferenceModel {

@@ -11,8 +11,8 @@ import type { ElasticNet } from '../optim/penalty.js';
 import { minimizeProximalNewton } from '../optim/proximalNewton.js';
 import type { OptimResult } from '../optim/smoothObjective.js';
 import { resolveMlpOptions, trainMlp, type MlpOptions } from './trainMlp.js';
-import type { FeatureTable } from '../tables/featureTable.js';
-import { alignOutcome, type OutcomeTable } from '../tables/outcomeTable.js';
+import type { FeatureCsv as FeatureTable, OutcomeCsv as OutcomeTable } from '@fedrad/protocol';
+import { alignOutcome } from '../tables/alignOutcome.js';
 import { LocalTrainer } from '../training/localTrainer.js';
 
 export interface FitOptions extends MlpOptions {
