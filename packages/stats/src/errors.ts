@@ -70,21 +70,12 @@ export class IdMismatchError extends StatsInputError {
   }
 }
 
-/** A survival outcome row lacks its time or its event indicator. */
-export class MissingSurvivalFieldError extends StatsInputError {
-  constructor(source: string, id: string, field: 'time' | 'event', value: string) {
-    const found = value === '' ? `no ${field}` : `${field} "${value}"`;
-    const expected = field === 'event' ? 'event 0 (censored) or 1 (event)' : 'a follow-up time ≥ 0 since baseline';
-    super('STATS_SURVIVAL_FIELD', `${source}: patient "${id}" has ${found}; expected ${expected}`, { source, id, field, value });
-  }
-}
-
-/** A CSV table is not in the `id,score` / `id,label` / `id,time,event` shape. */
-export class CsvFormatError extends StatsInputError {
-  constructor(source: string, line: number, problem: string) {
-    super('STATS_CSV_FORMAT', `${source} line ${line}: ${problem}`, { source, line });
-  }
-}
+/**
+ * The CSV tables' errors come from @fedrad/protocol with the readers (same codes:
+ * STATS_CSV_FORMAT, STATS_SURVIVAL_FIELD); re-exported under stats' former names so
+ * `instanceof` checks keep working.
+ */
+export { TableFormatError as CsvFormatError, SurvivalValueError as MissingSurvivalFieldError } from '@fedrad/protocol';
 
 /** A parameter (level, replicate count, threshold) is outside its allowed range. */
 export class InvalidParameterError extends StatsInputError {
