@@ -93,13 +93,16 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
     for (let i = 0; i < roi.length; i++) roi[i] = maskValues[i] >= interp.maskThreshold - 1e-9 ? 1 : 0;
     spacing = [spacing[0], spacing[1], spacing[2]];
   }
+  // IBSI 1 ch. 5 diagnostic features ("interpolated image stack"): an axis that is not resampled
+  // (config A, z in config B) keeps its size, as the CT phantom table lists it.
+  for (let a = 0; a < 3; a++) diagnostics[`img_dim_${'xyz'[a]}_interp_img`] ??= fullDims[a];
   diagnostics.vox_dim_x_interp_img = spacing[0];
   diagnostics.vox_dim_y_interp_img = spacing[1];
   diagnostics.vox_dim_z_interp_img = spacing[2];
 
   const morphBox = boundingBox(roi, dims);
   if (!morphBox) throw new EmptyRoiError('interpolation', caseId);
-  if (config.interpolation) Object.assign(diagnostics, roiDiagnostics('interp_roi', values, roi, roi, dims));
+  Object.assign(diagnostics, roiDiagnostics('interp_roi', values, roi, roi, dims));
   const reseg = resegment(values, roi, config.resegmentation);
   Object.assign(diagnostics, roiDiagnostics('reseg_roi', values, roi, reseg.intensityMask, dims));
   const intensityCount = diagnostics.int_mask_vox_count_reseg_roi;
