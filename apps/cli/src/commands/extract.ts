@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { Piscina } from 'piscina';
-import type { FeatureConfig } from '@fedrad/protocol';
+import { readCsv, type FeatureConfig } from '@fedrad/protocol';
 import { readImage, readMask } from '@fedrad/imaging';
 import { extractFeatures, parseFeatureConfig } from '@fedrad/radiomics';
 import { CliUsageError } from '../errors.js';
@@ -148,40 +148,22 @@ function caseIdFromPath(path: string): string {
   return basename(path).replace(/(\.nii\.gz|\.nii|\.nrrd|\.seg\.nrrd)$/i, '') || path;
 }
 
-/** RFC 4180 fields of one line (quotes, doubled quotes). */
-function csvFields(line: string): string[] {
-  const out: string[] = [];
-  let cur = '', quoted = false;
-  for (let i = 0; i < line.length; i++) {
-    const ch = line[i];
-    if (quoted) {
-      if (ch === '"' && line[i + 1] === '"') { cur += '"'; i++; }
-      else if (ch === '"') quoted = false;
-      else cur += ch;
-    } else if (ch === '"') quoted = true;
-    else if (ch === ',') { out.push(cur.trim()); cur = ''; }
-    else cur += ch;
-  }
-  out.push(cur.trim());
-  return out;
-}
-
 /** Manifest: header `id,image,mask[,label][,roi]`; relative paths are taken from the manifest's folder. */
 export function readManifest(path: string, config: FeatureConfig): ExtractTask[] {
   if (!existsSync(path)) throw new CliUsageError(`--manifest ${path} does not exist`);
-  const lines = readFileSync(path, 'utf8').split(/\r?\n/).filter((l) => l.trim() !== '');
-  if (lines.length < 2) throw new CliUsageError(`manifest ${path} has no case rows (expected a header id,image,mask and one row per case)`);
-  const header = csvFields(lines[0]).map((h) => h.toLowerCase());
+  // The CSV layer every fedrad table uses (quoted commas and line breaks, CRLF, BOM, blank lines).
+  const records = readCsv(readFileSync(path, 'utf8'), `manifest ${path}`);
+  if (records.length < 2) throw new CliUsageError(`manifest ${path} has no case rows (expected a header id,image,mask and one row per case)`);
+  const header = records[0].cells.map((h) => h.toLowerCase());
   const col = (name: string) => header.indexOf(name);
   for (const required of ['id', 'image', 'mask']) {
-    if (col(required) < 0) throw new CliUsageError(`manifest ${path} has no "${required}" column (header: ${lines[0]})`);
+    if (col(required) < 0) throw new CliUsageError(`manifest ${path} has no "${required}" column (header: ${records[0].cells.join(',')})`);
   }
   const base = dirname(resolve(path));
   const seen = new Set<string>();
-  return lines.slice(1).map((line, k) => {
-    const f = csvFields(line);
+  return records.slice(1).map(({ row, cells: f }) => {
     const id = f[col('id')];
-    const where = `manifest ${path} row ${k + 2}`;
+    const where = `manifest ${path} row ${row}`;
     if (!id) throw new CliUsageError(`${where}: empty id`);
     if (seen.has(id)) throw new CliUsageError(`${where}: case id ${id} appears twice`);
     seen.add(id);
