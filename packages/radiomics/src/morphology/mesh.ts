@@ -82,9 +82,20 @@ function padded(mask: Uint8Array, dims: readonly [number, number, number]): Uint
 export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): Float64Array {
   const [nx, ny, nz] = dims;
   // Vertex grid in half-voxel units on the padded grid: doubled coordinates 2x+1 for x-edges etc.
+  // Instead of marking an (2n+1)³ grid, keep the first and last vertex of every x-, y- and z-line.
   const gx = 2 * nx + 1, gy = 2 * ny + 1, gz = 2 * nz + 1;
-  const isVertex = new Uint8Array(gx * gy * gz);
-  const vid = (X: number, Y: number, Z: number): number => X + gx * (Y + gy * Z);
+  const xFirst = new Int32Array(gy * gz).fill(-1), xLast = new Int32Array(gy * gz).fill(-1);
+  const yFirst = new Int32Array(gx * gz).fill(-1), yLast = new Int32Array(gx * gz).fill(-1);
+  const zFirst = new Int32Array(gx * gy).fill(-1), zLast = new Int32Array(gx * gy).fill(-1);
+  const add = (X: number, Y: number, Z: number): void => {
+    const a = Y + gy * Z, b = X + gx * Z, c = X + gx * Y;
+    if (xFirst[a] < 0 || X < xFirst[a]) xFirst[a] = X;
+    if (X > xLast[a]) xLast[a] = X;
+    if (yFirst[b] < 0 || Y < yFirst[b]) yFirst[b] = Y;
+    if (Y > yLast[b]) yLast[b] = Y;
+    if (zFirst[c] < 0 || Z < zFirst[c]) zFirst[c] = Z;
+    if (Z > zLast[c]) zLast[c] = Z;
+  };
   const p = padded(mask, dims);
   const px = nx + 2, pxy = (nx + 2) * (ny + 2);
   // Doubled coordinate of voxel x is 2x + 1 (the padding voxel −1 maps to −1, so the edge
@@ -94,36 +105,27 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
       let i = (z + 1) * pxy + (y + 1) * px;
       for (let x = -1; x < nx; x++, i++) {
         const v = p[i];
-        if (v !== p[i + 1] && y >= 0 && z >= 0) isVertex[vid(2 * x + 2, 2 * y + 1, 2 * z + 1)] = 1;
-        if (v !== p[i + px] && x >= 0 && z >= 0) isVertex[vid(2 * x + 1, 2 * y + 2, 2 * z + 1)] = 1;
-        if (v !== p[i + pxy] && x >= 0 && y >= 0) isVertex[vid(2 * x + 1, 2 * y + 1, 2 * z + 2)] = 1;
+        if (v !== p[i + 1] && y >= 0 && z >= 0) add(2 * x + 2, 2 * y + 1, 2 * z + 1);
+        if (v !== p[i + px] && x >= 0 && z >= 0) add(2 * x + 1, 2 * y + 2, 2 * z + 1);
+        if (v !== p[i + pxy] && x >= 0 && y >= 0) add(2 * x + 1, 2 * y + 1, 2 * z + 2);
       }
     }
   }
-  // Keep vertices extreme along their x-line, y-line and z-line (counts reach 3 only for those).
-  const extremeCount = new Uint8Array(isVertex.length);
-  const markLine = (start: number, stride: number, count: number): void => {
-    let first = -1, last = -1;
-    for (let i = 0, p = start; i < count; i++, p += stride) {
-      if (isVertex[p]) {
-        if (first < 0) first = p;
-        last = p;
-      }
-    }
-    if (first >= 0) {
-      extremeCount[first]++;
-      if (last !== first) extremeCount[last]++;
+  // Keep the vertices extreme along their x-line, y-line and z-line, in (Z, Y, X) order: each is
+  // the first or last vertex of its x-line.
+  const out: number[] = [];
+  const keep = (X: number, Y: number, Z: number): void => {
+    const b = X + gx * Z, c = X + gx * Y;
+    if ((yFirst[b] === Y || yLast[b] === Y) && (zFirst[c] === Z || zLast[c] === Z)) {
+      out.push(((X - 1) / 2) * spacing[0], ((Y - 1) / 2) * spacing[1], ((Z - 1) / 2) * spacing[2]);
     }
   };
-  for (let Z = 0; Z < gz; Z++) for (let Y = 0; Y < gy; Y++) markLine(vid(0, Y, Z), 1, gx);
-  for (let Z = 0; Z < gz; Z++) for (let X = 0; X < gx; X++) markLine(vid(X, 0, Z), gx, gy);
-  for (let Y = 0; Y < gy; Y++) for (let X = 0; X < gx; X++) markLine(vid(X, Y, 0), gx * gy, gz);
-  const out: number[] = [];
   for (let Z = 0; Z < gz; Z++) {
     for (let Y = 0; Y < gy; Y++) {
-      for (let X = 0; X < gx; X++) {
-        if (extremeCount[vid(X, Y, Z)] === 3) out.push(((X - 1) / 2) * spacing[0], ((Y - 1) / 2) * spacing[1], ((Z - 1) / 2) * spacing[2]);
-      }
+      const a = Y + gy * Z;
+      if (xFirst[a] < 0) continue;
+      keep(xFirst[a], Y, Z);
+      if (xLast[a] !== xFirst[a]) keep(xLast[a], Y, Z);
     }
   }
   return Float64Array.from(out);
