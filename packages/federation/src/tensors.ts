@@ -1,9 +1,9 @@
 import type { Tensor } from '@fedrad/protocol';
 import { AggregationError } from './errors.js';
-import type { SiteResult } from './types.js';
+import type { SiteResult, TensorView } from './types.js';
 
 /** Concatenates tensors into one Float64 vector (row-major, in list order). */
-export function flatten(tensors: readonly Tensor[]): Float64Array {
+export function flatten(tensors: readonly TensorView[]): Float64Array {
   const total = tensors.reduce((n, t) => n + t.data.length, 0);
   const out = new Float64Array(total);
   let offset = 0;
@@ -15,7 +15,7 @@ export function flatten(tensors: readonly Tensor[]): Float64Array {
 }
 
 /** Splits a vector back into tensors shaped like `layout`. */
-export function unflatten(layout: readonly Tensor[], vector: ArrayLike<number>): Tensor[] {
+export function unflatten(layout: readonly TensorView[], vector: ArrayLike<number>): Tensor[] {
   let offset = 0;
   return layout.map((t) => {
     const data = Array.from({ length: t.data.length }, (_, i) => vector[offset + i]);
@@ -29,8 +29,8 @@ function elementCount(shape: readonly number[]): number {
 }
 
 /** Throws unless `tensors` has the same names and shapes, in order, as `layout`. */
-export function assertSameLayout(layout: readonly Tensor[], tensors: readonly Tensor[], siteId: string, strategy: string): void {
-  const describe = (ts: readonly Tensor[]) => ts.map((t) => `${t.name}[${t.shape.join('x')}]`).join(', ');
+export function assertSameLayout(layout: readonly TensorView[], tensors: readonly TensorView[], siteId: string, strategy: string): void {
+  const describe = (ts: readonly TensorView[]) => ts.map((t) => `${t.name}[${t.shape.join('x')}]`).join(', ');
   const same =
     layout.length === tensors.length &&
     layout.every(
@@ -55,7 +55,7 @@ export function sortedBySite<T extends { siteId: string }>(results: readonly T[]
 }
 
 /** A named tensor of an update, or an error naming the site and what is missing. */
-export function tensorNamed(result: SiteResult, name: string, strategy: string): Tensor {
+export function tensorNamed(result: SiteResult, name: string, strategy: string): TensorView {
   const t = result.update.tensors.find((x) => x.name === name);
   if (!t) {
     throw new AggregationError(

@@ -17,9 +17,19 @@ export type SiteRoundConfig = Pick<
   'strategy' | 'localEpochs' | 'learningRate' | 'proximalMu' | 'clipNorm' | 'seed'
 >;
 
+/** A tensor as strategies read it: the coordinator hands stored updates over as Float64Array views (no JSON arrays). */
+export interface TensorView {
+  name: string;
+  shape: number[];
+  data: ArrayLike<number>;
+}
+
+/** A model update whose tensor data may be any array-like of numbers (a ModelUpdate is one). */
+export type UpdateView = Omit<ModelUpdate, 'tensors'> & { tensors: TensorView[] };
+
 export interface SiteResult {
   siteId: string;
-  update: ModelUpdate;
+  update: UpdateView;
 }
 
 export interface SiteFailure {

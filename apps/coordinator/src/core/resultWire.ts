@@ -1,3 +1,4 @@
+import { endianness } from 'node:os';
 import { canonicalJson } from '@fedrad/protocol';
 
 /**
@@ -10,7 +11,7 @@ import { canonicalJson } from '@fedrad/protocol';
  * which throws its usual error. Same output as canonicalJson (the tests check it).
  */
 export function canonicalJsonWithTensors(value: unknown): string {
-  const text = write(value);
+  const text = write(value, undefined, undefined);
   return text ?? canonicalJson(value);
 }
 
@@ -22,8 +23,11 @@ function isFiniteNumberArray(a: readonly unknown[]): boolean {
   return true;
 }
 
-/** The canonical text, or undefined when the value is not plain JSON (the caller falls back). */
-function write(value: unknown): string | undefined {
+/**
+ * The canonical text, or undefined when the value is not plain JSON (the caller falls back).
+ * Arrays in `marks` are printed into texts[i] and written as a placeholder instead.
+ */
+function write(value: unknown, marks: Map<object, number> | undefined, texts: string[] | undefined): string | undefined {
   if (value === null) return 'null';
   switch (typeof value) {
     case 'boolean':
@@ -34,16 +38,21 @@ function write(value: unknown): string | undefined {
       return JSON.stringify(value);
     case 'object': {
       if (Array.isArray(value)) {
+        const mark = marks?.get(value);
+        if (mark !== undefined) {
+          texts![mark] = JSON.stringify(value);
+          return PLACEHOLDER + mark + PLACEHOLDER;
+        }
         if (isFiniteNumberArray(value)) return JSON.stringify(value);
         let out = '[';
         for (let i = 0; i < value.length; i++) {
-          const item = write(value[i]);
+          const item = write(value[i], marks, texts);
           if (item === undefined) return undefined;
           out += (i ? ',' : '') + item;
         }
         return out + ']';
       }
-      if (ArrayBuffer.isView(value)) return write(Array.from(value as unknown as ArrayLike<number>));
+      if (ArrayBuffer.isView(value)) return write(Array.from(value as unknown as ArrayLike<number>), marks, texts);
       const obj = value as Record<string, unknown>;
       const keys = Object.keys(obj).sort();
       let out = '{';
@@ -51,7 +60,7 @@ function write(value: unknown): string | undefined {
       for (const key of keys) {
         const v = obj[key];
         if (v === undefined) continue;
-        const item = write(v);
+        const item = write(v, marks, texts);
         if (item === undefined) return undefined;
         out += (first ? '' : ',') + JSON.stringify(key) + ':' + item;
         first = false;
@@ -61,4 +70,89 @@ function write(value: unknown): string | undefined {
     default:
       return undefined;
   }
+}
+
+/** What is signed, and how it is stored (SITE_CHANNEL.md §3, "keeps exactly what the site signed"). */
+export interface SignedForms {
+  /** canonicalJson of the job-result without its signature: the signed bytes (UTF-8). */
+  signed: string;
+  /** The same text with each model-update tensor's data array replaced by its length; equals `signed` when nothing was elided. */
+  shell: string;
+  /** The elided numbers, tensor after tensor, as Float64 (null when nothing was elided). */
+  tensorData: Float64Array | null;
+}
+
+/**
+ * Canonicalises a job-result (without signature) once and splits it for storage: the tensor
+ * numbers of a model update go to a Float64 blob (8 bytes each instead of ~20 characters of text,
+ * read back without parsing), the rest stays canonical text. rebuildSigned() turns the two back
+ * into the exact signed bytes.
+ */
+export function signedForms(unsigned: Record<string, unknown>): SignedForms {
+  const tensors = updateTensors(unsigned);
+  if (tensors) {
+    const marks = new Map<object, number>();
+    tensors.forEach((t, i) => marks.set(t.data, i));
+    const texts: string[] = [];
+    const text = marks.size === tensors.length ? write(unsigned, marks, texts) : undefined;
+    // Each placeholder must appear once, in tensor order (an array shared elsewhere in the document would break that).
+    const parts = text?.split(PLACEHOLDER);
+    if (parts && parts.length === 2 * tensors.length + 1 && tensors.every((_, i) => parts[2 * i + 1] === String(i))) {
+      let signed = parts[0];
+      let shell = parts[0];
+      let total = 0;
+      for (let i = 0; i < tensors.length; i++) {
+        signed += texts[i] + parts[2 * i + 2];
+        shell += String(tensors[i].data.length) + parts[2 * i + 2];
+        total += tensors[i].data.length;
+      }
+      const tensorData = new Float64Array(total);
+      let offset = 0;
+      for (const t of tensors) {
+        tensorData.set(t.data, offset);
+        offset += t.data.length;
+      }
+      return { signed, shell, tensorData };
+    }
+  }
+  const signed = canonicalJsonWithTensors(unsigned);
+  return { signed, shell: signed, tensorData: null };
+}
+
+/** The exact signed text from a stored shell and its Float64 blob (inverse of signedForms). */
+export function rebuildSigned(shell: string, tensorData: Float64Array | null): string {
+  if (!tensorData) return shell;
+  const doc = JSON.parse(shell) as { result: { tensors: Array<{ data: unknown }> } };
+  let offset = 0;
+  for (const t of doc.result.tensors) {
+    const n = t.data as number;
+    t.data = Array.from(tensorData.subarray(offset, offset + n));
+    offset += n;
+  }
+  if (offset !== tensorData.length) throw new Error(`stored tensor data holds ${tensorData.length} values but the signed shell names ${offset}`);
+  return canonicalJson(doc);
+}
+
+/** Float64 bytes as stored in SQLite (IEEE 754, little-endian: a Float64Array's own order on x64 and arm64). */
+export function float64Bytes(values: Float64Array): Buffer {
+  if (endianness() !== 'LE') throw new Error('The coordinator stores tensors as little-endian Float64 and needs a little-endian CPU');
+  return Buffer.from(values.buffer, values.byteOffset, values.byteLength);
+}
+
+/** A stored blob as Float64 values (a view when aligned, else a copy). */
+export function float64sOf(blob: Uint8Array): Float64Array {
+  const bytes = blob.byteOffset % 8 === 0 ? blob : new Uint8Array(blob);
+  return new Float64Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 8);
+}
+
+// A raw NUL never occurs in canonical JSON (JSON.stringify escapes U+0000), so it can mark where tensor data goes.
+const PLACEHOLDER = '\u0000';
+
+/** The tensors of a model-update result whose data is plain finite numbers, else undefined. */
+function updateTensors(doc: Record<string, unknown>): Array<{ data: number[] }> | undefined {
+  const result = doc.result as { type?: unknown; kind?: unknown; tensors?: unknown } | undefined;
+  if (!result || typeof result !== 'object' || result.type !== undefined || result.kind !== 'train-round' || !Array.isArray(result.tensors)) return undefined;
+  const tensors = result.tensors as Array<{ data?: unknown }>;
+  if (!tensors.every((t) => t && typeof t === 'object' && Array.isArray(t.data) && isFiniteNumberArray(t.data))) return undefined;
+  return tensors as Array<{ data: number[] }>;
 }

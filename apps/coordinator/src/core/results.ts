@@ -2,7 +2,8 @@ import { verify } from 'node:crypto';
 import { sha256Hex, validate, type CoordinatorAck, type JobEnvelope, type JobResult, type ModelUpdate, type Tensor } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
-import { canonicalJsonWithTensors } from './resultWire.js';
+import { float64Bytes, float64sOf, rebuildSigned, signedForms, type SignedForms } from './resultWire.js';
+import { StoreError } from '../errors.js';
 import { findCampaign } from './campaigns.js';
 import { nowIso, type CoreContext } from './context.js';
 import { envelopeOf, findAttempt, findJob, finishJob, retryJob, type JobRecord } from './jobs.js';
@@ -24,17 +25,18 @@ class Refusal extends Error {
 }
 
 /** RSASSA-PKCS1-v1_5/SHA-256 over canonicalJson(result without signature), by the connection's certificate key (SITE_CHANNEL.md §3). */
-function checkSignature(doc: JobResult, peer: PeerIdentity): string {
+function checkSignature(doc: JobResult, peer: PeerIdentity): SignedForms {
   const sig = doc.signature;
   if (!sig) throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} carries no signature; every job-result must be signed by the site key`);
   if (sig.signerFingerprint !== peer.fingerprint) {
     throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} is signed by certificate ${sig.signerFingerprint}, not the one this connection presented (${peer.fingerprint})`);
   }
   const { signature: _omit, ...unsigned } = doc;
-  const signed = canonicalJsonWithTensors(unsigned);
-  const ok = verify('sha256', Buffer.from(signed, 'utf8'), peer.publicKey, Buffer.from(sig.value, 'base64'));
+  // Canonicalised once: the same text is verified, hashed, and stored (split into shell + Float64 blob).
+  const forms = signedForms(unsigned);
+  const ok = verify('sha256', Buffer.from(forms.signed, 'utf8'), peer.publicKey, Buffer.from(sig.value, 'base64'));
   if (!ok) throw new Refusal('BAD_SIGNATURE', `Signature of the result for job ${doc.jobId} does not verify: the result was altered after signing or signed with another key`);
-  return signed;
+  return forms;
 }
 
 function expectedTensors(job: JobRecord): Array<{ name: string; length: number }> | undefined {
@@ -100,7 +102,7 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
     if (result.siteId !== peer.siteId) {
       throw new Refusal('SITE_MISMATCH', `Result names site ${result.siteId} but arrived on the connection of ${peer.siteId}`);
     }
-    const signed = checkSignature(result, peer);
+    const forms = checkSignature(result, peer);
     const job = findJob(ctx, result.jobId);
     const campaign = job ? findCampaign(ctx, job.campaignId) : undefined;
     if (!job || !campaign || job.siteId !== peer.siteId || job.campaignId !== result.campaignId || job.kind !== result.kind || campaign.protocolHash !== result.protocolHash) {
@@ -126,13 +128,16 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
 
     const at = nowIso(ctx);
     // Hash of exactly what the site signed (the job-result without its signature).
-    const resultHash = sha256Hex(signed);
+    const resultHash = sha256Hex(forms.signed);
     const send: JobEnvelope[] = ctx.db.transaction((): JobEnvelope[] => {
       ctx.db
         .prepare(
-          'INSERT INTO results (job_id, campaign_id, site_id, kind, round, attempt, nonce, is_error, signed_json, signature, result_hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
+          'INSERT INTO results (job_id, campaign_id, site_id, kind, round, attempt, nonce, is_error, signed_json, tensor_data, signature, result_hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
         )
-        .run(job.jobId, job.campaignId, peer.siteId, job.kind, job.round, result.attempt, result.nonce, isError ? 1 : 0, signed, result.signature!.value, resultHash, at);
+        .run(
+          job.jobId, job.campaignId, peer.siteId, job.kind, job.round, result.attempt, result.nonce, isError ? 1 : 0,
+          forms.shell, forms.tensorData ? float64Bytes(forms.tensorData) : null, result.signature!.value, resultHash, at,
+        );
       ctx.db.prepare('UPDATE job_attempts SET consumed_at = ? WHERE job_id = ? AND attempt = ?').run(at, job.jobId, result.attempt);
       const base = { jobId: job.jobId, attempt: result.attempt, round: job.round, resultHash };
       if (isError) {
@@ -181,4 +186,17 @@ export function acceptResults(ctx: CoreContext, items: ReadonlyArray<{ peer: Pee
       }
     }),
   )();
+}
+
+/** A stored result as the site signed it: the exact signed text (rebuilt, checked against its hash) and the signature. */
+export function signedResultOf(ctx: CoreContext, nonce: string): { siteId: string; signed: string; signature: string; resultHash: string } | undefined {
+  const row = ctx.db.prepare('SELECT site_id, signed_json, tensor_data, signature, result_hash FROM results WHERE nonce = ?').get(nonce) as
+    | { site_id: string; signed_json: string; tensor_data: Buffer | null; signature: string; result_hash: string }
+    | undefined;
+  if (!row) return undefined;
+  const signed = rebuildSigned(row.signed_json, row.tensor_data ? float64sOf(row.tensor_data) : null);
+  if (sha256Hex(signed) !== row.result_hash) {
+    throw new StoreError(`Stored result ${nonce} of ${row.site_id} no longer matches its hash ${row.result_hash}: the results table was edited`, ctx.db.name);
+  }
+  return { siteId: row.site_id, signed, signature: row.signature, resultHash: row.result_hash };
 }

@@ -1,5 +1,6 @@
-import { assertValid, canonicalHash, type JobEnvelope, type ModelUpdate, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
-import { strategyForProtocol, type Json, type SiteFailure, type SiteResult } from '@fedrad/federation';
+import { assertValid, canonicalHash, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { strategyForProtocol, type Json, type SiteFailure, type SiteResult, type UpdateView } from '@fedrad/federation';
+import { float64sOf } from './resultWire.js';
 import { appendAudit } from '../store/auditLog.js';
 import type { CampaignRecord } from './campaigns.js';
 import { setCampaignState } from './campaigns.js';
@@ -7,6 +8,20 @@ import { nowIso, type CoreContext } from './context.js';
 import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams } from './jobs.js';
 import { lockModelAndEvaluate } from './modelLock.js';
 import { trainingSettings } from './trainingDefaults.js';
+
+/** A stored model update for aggregation: the small shell parsed, tensor data as Float64 views of the blob (no number parsing). */
+function storedUpdate(shell: string, blob: Buffer | null): UpdateView {
+  const update = (JSON.parse(shell) as { result: UpdateView }).result;
+  if (!blob) return update; // a row written before tensors were stored as Float64 (schema v1)
+  const values = float64sOf(blob);
+  let offset = 0;
+  for (const t of update.tensors) {
+    const n = t.data as unknown as number;
+    t.data = values.subarray(offset, offset + n);
+    offset += n;
+  }
+  return update;
+}
 
 interface RoundRow {
   campaign_id: string;
@@ -107,9 +122,9 @@ export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): J
     }
     const results: SiteResult[] = (
       ctx.db
-        .prepare("SELECT site_id, signed_json FROM results WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND is_error = 0 ORDER BY site_id")
-        .all(campaign.campaignId, r) as Array<{ site_id: string; signed_json: string }>
-    ).map((x) => ({ siteId: x.site_id, update: (JSON.parse(x.signed_json) as { result: ModelUpdate }).result }));
+        .prepare("SELECT site_id, signed_json, tensor_data FROM results WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND is_error = 0 ORDER BY site_id")
+        .all(campaign.campaignId, r) as Array<{ site_id: string; signed_json: string; tensor_data: Buffer | null }>
+    ).map((x) => ({ siteId: x.site_id, update: storedUpdate(x.signed_json, x.tensor_data) }));
     const failures: SiteFailure[] = jobsOf(ctx, campaign.campaignId, { round: r, kind: 'train-round' })
       .filter((j) => j.state === 'failed')
       .map((j) => ({ siteId: j.siteId, code: j.failureCode ?? 'FAILED', message: j.failureMessage ?? '' }));

@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
-import { SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -33,7 +33,14 @@ export function openStore(path: string, options: { readonly?: boolean } = {}): D
   const row = db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string } | undefined;
   if (!row) db.prepare("INSERT INTO meta (key, value) VALUES ('schema_version', ?)").run(String(SCHEMA_VERSION));
   else if (Number(row.value) !== SCHEMA_VERSION) {
-    throw new StoreError(`Coordinator database has schema version ${row.value}; this coordinator needs ${SCHEMA_VERSION}`, path);
+    const from = Number(row.value);
+    if (!(from < SCHEMA_VERSION) || !Array.from({ length: SCHEMA_VERSION - from }, (_, i) => MIGRATIONS[from + i]).every(Boolean)) {
+      throw new StoreError(`Coordinator database has schema version ${row.value}; this coordinator needs ${SCHEMA_VERSION}`, path);
+    }
+    db.transaction(() => {
+      for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+      db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
+    })();
   }
   return db;
 }

@@ -2,7 +2,13 @@
  * The coordinator's SQLite schema. Every state change of a campaign is a row change here,
  * committed before anything is acknowledged, so a restart (even after kill -9) resumes exactly.
  */
-export const SCHEMA_VERSION = 1;
+export const SCHEMA_VERSION = 2;
+
+/** Steps from each older schema version to the next, run in order at open. */
+export const MIGRATIONS: Record<number, string> = {
+  // v1 kept every update's tensors as JSON text inside signed_json (its rows stay readable: tensor_data NULL).
+  1: 'ALTER TABLE results ADD COLUMN tensor_data BLOB',
+};
 
 export const SCHEMA_SQL = `
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -107,9 +113,14 @@ CREATE TABLE IF NOT EXISTS results (
   attempt INTEGER NOT NULL,
   nonce TEXT NOT NULL UNIQUE,
   is_error INTEGER NOT NULL,
-  -- Exactly what the site signed (canonical JSON of the job-result without its signature) and the
-  -- signature: the coordinator can show any auditor the site's own signed statement.
+  -- What the site signed (canonical JSON of the job-result without its signature) and the
+  -- signature: the coordinator can show any auditor the site's own signed statement. For a model
+  -- update, the tensor numbers are kept in tensor_data as Float64 bytes (little-endian, tensor
+  -- after tensor) and signed_json holds the canonical text with each tensor's data array replaced
+  -- by its length; signedResultOf() rebuilds the exact signed bytes and checks them against
+  -- result_hash. tensor_data is NULL when nothing was elided (signed_json is then the signed text).
   signed_json TEXT NOT NULL,
+  tensor_data BLOB,
   signature TEXT NOT NULL,
   result_hash TEXT NOT NULL,
   received_at TEXT NOT NULL

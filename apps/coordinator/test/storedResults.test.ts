@@ -1,0 +1,83 @@
+import { describe, expect, it } from '@jest/globals';
+import { verify } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalJson, sha256Hex, type JobEnvelope, type JobResult } from '@fedrad/protocol';
+import { createCampaign, startCampaign } from '../src/core/campaigns.js';
+import type { CoreContext } from '../src/core/context.js';
+import { acceptResult, signedResultOf } from '../src/core/results.js';
+import { rebuildSigned, signedForms } from '../src/core/resultWire.js';
+import { openStore } from '../src/store/openStore.js';
+import { SCHEMA_VERSION } from '../src/store/schema.js';
+import { answerTrainJob, glmFixture, makeSite, protocolFor, refuseJob } from './fakeSites.js';
+
+// Updates are stored as a canonical shell + Float64 blob; what comes back must be, byte for byte,
+// what the site signed: checked against @fedrad/protocol's canonicalJson and node:crypto's verify.
+const sites = Object.fromEntries(['site-a', 'site-b', 'site-c'].map((s) => [s, makeSite(s)]));
+const unsignedOf = (doc: JobResult) => {
+  const { signature: _omit, ...unsigned } = doc;
+  return unsigned;
+};
+
+describe('signed results kept as shell + Float64 blob', () => {
+  it('splits and rebuilds the exact canonical text, for edge-case numbers and several tensors', () => {
+    const edge = [-0, 0, 1e21, 1e-7, 5e-324, 0.1 + 0.2, -1.7976931348623157e308, 1 / 3, -2.5e-10];
+    const doc = {
+      type: 'job-result', jobId: 'c/r0/site-a', note: 'x', result: {
+        kind: 'train-round', round: 0, sampleCount: 9, contents: 'gradient-hessian',
+        tensors: [{ name: 'gradient', shape: [edge.length], data: edge }, { name: 'h"é', shape: [0], data: [] }, { name: 'z', shape: [2], data: [7, -3.5] }],
+      },
+    };
+    const forms = signedForms(doc);
+    expect(forms.signed).toBe(canonicalJson(doc));
+    expect(Array.from(forms.tensorData!)).toEqual([...edge, 7, -3.5]);
+    expect(forms.shell.length).toBeLessThan(forms.signed.length);
+    expect(rebuildSigned(forms.shell, forms.tensorData)).toBe(canonicalJson(doc));
+  });
+
+  it('elides nothing for error reports, or when a data array is shared with another field', () => {
+    const error = { type: 'job-result', result: { type: 'error-report', code: 'X', message: 'm', retryable: false } };
+    expect(signedForms(error)).toEqual({ signed: canonicalJson(error), shell: canonicalJson(error), tensorData: null });
+    const shared = [1, 2];
+    const aliased = { extra: shared, result: { kind: 'train-round', tensors: [{ name: 'a', shape: [2], data: shared }] } };
+    expect(signedForms(aliased)).toEqual({ signed: canonicalJson(aliased), shell: canonicalJson(aliased), tensorData: null });
+  });
+
+  it('a stored update and a stored error report come back as the signed bytes, and the site signature verifies on them', () => {
+    const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-11-26T12:00:00Z') };
+    createCampaign(ctx, protocolFor({ campaignId: 'kept', training: { strategy: 'exact-newton', rounds: 2 } }));
+    const jobs = startCampaign(ctx, 'kept');
+    const answers: JobResult[] = jobs.map((job: JobEnvelope) =>
+      job.siteId === 'site-c' ? refuseJob(sites[job.siteId], job, 'SITE_BUSY', 'busy') : answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job),
+    );
+    for (const a of answers) expect(acceptResult(ctx, sites[a.siteId].peer, a).ack.status).toBe('accepted');
+    for (const a of answers) {
+      const kept = signedResultOf(ctx, a.nonce)!;
+      expect(kept.signed).toBe(canonicalJson(unsignedOf(a)));
+      expect(kept.resultHash).toBe(sha256Hex(canonicalJson(unsignedOf(a))));
+      expect(verify('sha256', Buffer.from(kept.signed, 'utf8'), sites[a.siteId].peer.publicKey, Buffer.from(kept.signature, 'base64'))).toBe(true);
+    }
+    const row = ctx.db.prepare("SELECT length(signed_json) AS text, length(tensor_data) AS blob FROM results WHERE site_id = 'site-a'").get() as { text: number; blob: number };
+    const update = answers.find((a) => a.siteId === 'site-a')!.result as { tensors: Array<{ data: number[] }> };
+    expect(row.blob).toBe(8 * update.tensors.reduce((n, t) => n + t.data.length, 0));
+    // An edited blob no longer matches the stored hash.
+    ctx.db.prepare("UPDATE results SET tensor_data = zeroblob(length(tensor_data)) WHERE site_id = 'site-a'").run();
+    expect(() => signedResultOf(ctx, answers[0].nonce)).toThrow(/no longer matches its hash/);
+  });
+
+  it('opens a schema-1 database by adding the tensor column; its text-only rows stay readable', () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'fedrad-coord-v1-')), 'c.sqlite');
+    let db = openStore(path);
+    db.exec("ALTER TABLE results DROP COLUMN tensor_data; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    db.close();
+    db = openStore(path);
+    expect((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe(String(SCHEMA_VERSION));
+    expect((db.prepare('PRAGMA table_info(results)').all() as Array<{ name: string }>).map((c) => c.name)).toContain('tensor_data');
+    const text = canonicalJson({ type: 'job-result', result: { kind: 'train-round', tensors: [{ name: 'a', shape: [1], data: [0.5] }] } });
+    db.prepare("INSERT INTO results (job_id, campaign_id, site_id, kind, round, attempt, nonce, is_error, signed_json, signature, result_hash, received_at) VALUES ('j', 'c', 's', 'train-round', 0, 1, ?, 0, ?, 'sig', ?, 't')")
+      .run('f'.repeat(64), text, sha256Hex(text));
+    expect(signedResultOf({ db, clock: () => new Date() }, 'f'.repeat(64))!.signed).toBe(text);
+    db.close();
+  });
+});
