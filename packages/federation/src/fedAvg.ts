@@ -1,4 +1,4 @@
-import { siteDeltas, weightedMeanDelta, pooledLoss } from './siteDeltas.js';
+import { weightedMeanUpdate } from './siteDeltas.js';
 import { flatten, unflatten } from './tensors.js';
 import type { SiteRoundConfig, Strategy } from './types.js';
 
@@ -38,17 +38,10 @@ export function fedAvg(options: FedAvgOptions = {}): Strategy {
       });
     },
     aggregate(state, results) {
-      const deltas = siteDeltas(state, results, 'fedavg', options.clipNorm);
-      const mean = weightedMeanDelta(deltas, 'fedavg', state.round);
+      const { mean, sites, sampleCount, loss } = weightedMeanUpdate(state, results, 'fedavg', options.clipNorm);
       const global = flatten(state.parameters);
-      return {
-        parameters: unflatten(state.parameters, global.map((v, i) => v + mean[i])),
-        server: null,
-        converged: false,
-        sites: deltas.map((d) => d.siteId),
-        sampleCount: deltas.reduce((n, d) => n + d.sampleCount, 0),
-        loss: pooledLoss(deltas),
-      };
+      for (let i = 0; i < global.length; i++) global[i] += mean[i];
+      return { parameters: unflatten(state.parameters, global), server: null, converged: false, sites, sampleCount, loss };
     },
   };
 }

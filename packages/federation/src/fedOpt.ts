@@ -1,6 +1,6 @@
 import { AggregationError } from './errors.js';
 import { uniformConfig, type FedAvgOptions } from './fedAvg.js';
-import { pooledLoss, siteDeltas, weightedMeanDelta } from './siteDeltas.js';
+import { weightedMeanUpdate } from './siteDeltas.js';
 import { flatten, unflatten } from './tensors.js';
 import type { Json, Strategy } from './types.js';
 
@@ -43,8 +43,7 @@ function fedOpt(kind: 'fedadam' | 'fedyogi', options: FedOptOptions): Strategy {
       });
     },
     aggregate(state, results) {
-      const deltas = siteDeltas(state, results, kind, options.clipNorm);
-      const g = weightedMeanDelta(deltas, kind, state.round);
+      const { mean: g, sites, sampleCount, loss } = weightedMeanUpdate(state, results, kind, options.clipNorm);
       const w = flatten(state.parameters);
       const prior = state.server as unknown as Moments | null;
       if (prior && (prior.m.length !== w.length || prior.v.length !== w.length)) {
@@ -65,9 +64,9 @@ function fedOpt(kind: 'fedadam' | 'fedyogi', options: FedOptOptions): Strategy {
         parameters: unflatten(state.parameters, w),
         server: { m: Array.from(m), v: Array.from(v) } as unknown as Json,
         converged: false,
-        sites: deltas.map((d) => d.siteId),
-        sampleCount: deltas.reduce((n, d) => n + d.sampleCount, 0),
-        loss: pooledLoss(deltas),
+        sites,
+        sampleCount,
+        loss,
       };
     },
   };

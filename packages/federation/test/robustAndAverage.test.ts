@@ -34,6 +34,22 @@ describe('FedAvg (McMahan et al. 2017)', () => {
     expect(out.parameters[0].data[1]).toBeCloseTo(0.8, 14);
   });
 
+  it('reads Float64Array tensor data (as the coordinator passes stored updates) and clips only the deltas over the bound', () => {
+    // By hand: site-a Δ (3,4) clipped to (0.6,0.8), weight 1/4; site-b Δ (0,0.5), norm 0.5 < 1, weight 3/4:
+    // (0.6/4, (0.8 + 3·0.5)/4) = (0.15, 0.575)
+    const typed = (siteId: string, n: number, data: number[]): SiteResult => ({
+      siteId,
+      update: { kind: 'train-round', round: 2, sampleCount: n, contents: 'parameters', tensors: [{ name: 'w', shape: [2], data: Float64Array.from(data) }] },
+    });
+    for (const strategy of [fedAvg({ clipNorm: 1 }), fedProx({ clipNorm: 1, proximalMu: 0.1 })]) {
+      const out = strategy.aggregate(state([0, 0]), [typed('site-b', 3, [0, 0.5]), typed('site-a', 1, [3, 4])], []);
+      expect(out.parameters[0].data[0]).toBeCloseTo(0.15, 14);
+      expect(out.parameters[0].data[1]).toBeCloseTo(0.575, 14);
+      expect(Array.isArray(out.parameters[0].data)).toBe(true);
+      expect(out).toMatchObject({ sites: ['site-a', 'site-b'], sampleCount: 4 });
+    }
+  });
+
   it('refuses an update with another model layout, naming the site', () => {
     const bad: SiteResult = { siteId: 'site-x', update: { kind: 'train-round', round: 2, sampleCount: 5, contents: 'parameters', tensors: layout([1, 2, 3]) } };
     expect(() => fedAvg().aggregate(state([0, 0]), [bad], [])).toThrow(/site-x/);
