@@ -40,6 +40,9 @@ export function assertFiniteInMask(image: ImageVolume, mask: MaskVolume, imagePa
   if (bad) throw new NanVoxelsError(imagePath, bad, 'inside the mask');
 }
 
+/** How far a stored mask value may sit from a whole number and still be read as that label. */
+const LABEL_ROUNDING_TOLERANCE = 1e-3;
+
 /**
  * Binary mask from a label image: the voxels equal to `label`; without a label, the non-zero
  * voxels of a file that holds a single label value. Several labels without a choice, or
@@ -52,7 +55,11 @@ export function labelToMask(labels: Volume<VoxelData>, path: string, label?: num
   let fractional: number | undefined;
   let n = 0;
   const take = (i: number): void => {
-    const v = src[i];
+    // IBSI 2.1 rounds mask values; a float mask written as 0.9999999 is label 1, while a
+    // value far from any whole number (a probability map) is refused below.
+    const stored = src[i];
+    const v = Math.abs(stored - Math.round(stored)) < LABEL_ROUNDING_TOLERANCE ? Math.round(stored) : stored;
+    if (v === 0) return;
     if (seen.size <= 32) seen.add(v);
     if (fractional === undefined && !Number.isInteger(v)) fractional = v;
     if (label === undefined || v === label) {

@@ -49,6 +49,10 @@ describe('readMask on label images', () => {
   it('a mask with non-integer values is not taken for a label image', () => {
     expectImagingError(() => mask('probability.nii.gz'), 'UNSUPPORTED_DATATYPE', /not whole numbers \(e\.g\. 0\.75\)/);
   });
+  it('a float mask stored as 0.9999999 is label 1 after IBSI rounding, with or without --label', () => {
+    expect(Array.from(mask('label1_float_rounding.nii.gz').data)).toEqual(truth.label1);
+    expect(Array.from(mask('label1_float_rounding.nii.gz', { label: 1 }).data)).toEqual(truth.label1);
+  });
   it('a plain label image has no ROI names', () => {
     expectImagingError(() => mask('labels.nii.gz', { roi: 'GTV' }), 'UNKNOWN_ROI', /use a label/);
   });
