@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
+import { canonicalJson } from '@fedrad/protocol';
 import { appendAudit, GENESIS_HASH, verifyAuditLog } from '../src/store/auditLog.js';
 import { openStore } from '../src/store/openStore.js';
 
@@ -19,6 +20,16 @@ describe('hash-chained audit log', () => {
     expect(rows[0].hash).toBe(createHash('sha256').update(GENESIS_HASH + canonical1).digest('hex'));
     expect(rows[1].prev_hash).toBe(rows[0].hash);
     expect(verifyAuditLog(db)).toEqual({ ok: true, rows: 2, headHash: rows[1].hash });
+  });
+
+  it('hashes rows with quotes, non-ASCII, nulls and nested details as canonicalJson of the row', () => {
+    const db = openStore(':memory:');
+    const entry = { event: 'result.refused', actor: 'site-"é"', campaignId: 'c\\1', details: { z: [1.5, -0, 1e21], a: { m: 'line\nbreak', n: null }, é: true } };
+    appendAudit(db, entry, '2026-11-26T12:00:00.000Z');
+    const row = db.prepare('SELECT * FROM audit_log').get() as Record<string, string>;
+    const canonical = canonicalJson({ seq: 1, at: '2026-11-26T12:00:00.000Z', event: entry.event, actor: entry.actor, campaignId: entry.campaignId, siteId: null, details: entry.details });
+    expect(row.hash).toBe(createHash('sha256').update(GENESIS_HASH + canonical).digest('hex'));
+    expect(verifyAuditLog(db).ok).toBe(true);
   });
 
   it('is append-only inside SQLite (triggers refuse UPDATE and DELETE)', () => {

@@ -36,9 +36,21 @@ function canonicalRow(row: Omit<AuditRow, 'hash' | 'prev_hash'>): string {
   });
 }
 
+/**
+ * canonicalRow for a row whose details_json is canonical already (appendAudit just made it):
+ * the same text, without parsing the details back. Keys in RFC 8785 order (actor, at,
+ * campaignId, details, event, seq, siteId); verifyAuditLog recomputes through canonicalRow.
+ */
+function canonicalRowOfCanonicalDetails(row: Omit<AuditRow, 'hash' | 'prev_hash'>): string {
+  return (
+    `{"actor":${JSON.stringify(row.actor)},"at":${JSON.stringify(row.at)},"campaignId":${JSON.stringify(row.campaign_id)},` +
+    `"details":${row.details_json},"event":${JSON.stringify(row.event)},"seq":${canonicalJson(row.seq)},"siteId":${JSON.stringify(row.site_id)}}`
+  );
+}
+
 /** hash_n = SHA-256(hash_{n−1} ‖ canonical(row_n)): a hash chain (Haber & Stornetta 1991), so editing or removing any row breaks every later link. */
-function chainHash(prevHash: string, row: Omit<AuditRow, 'hash' | 'prev_hash'>): string {
-  return sha256Hex(prevHash + canonicalRow(row));
+function chainHash(prevHash: string, row: Omit<AuditRow, 'hash' | 'prev_hash'>, detailsCanonical = false): string {
+  return sha256Hex(prevHash + (detailsCanonical ? canonicalRowOfCanonicalDetails(row) : canonicalRow(row)));
 }
 
 /**
@@ -58,7 +70,7 @@ export function appendAudit(db: Db, entry: AuditEntry, at: string): number {
     site_id: entry.siteId ?? null,
     details_json: canonicalJson(entry.details ?? {}),
   };
-  const hash = chainHash(prevHash, row);
+  const hash = chainHash(prevHash, row, true);
   db.prepare(
     'INSERT INTO audit_log (seq, at, event, actor, campaign_id, site_id, details_json, prev_hash, hash) VALUES (@seq, @at, @event, @actor, @campaign_id, @site_id, @details_json, @prev_hash, @hash)',
   ).run({ ...row, prev_hash: prevHash, hash });
