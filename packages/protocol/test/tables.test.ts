@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   LabelValueError, MissingValueError, ScoreValueError, SurvivalValueError, TableError, TableFormatError,
-  readCsv, readFeatureTable, readOutcomeTable, readPredictionTable,
+  formatCsvRow, readCsv, readFeatureTable, readOutcomeTable, readPredictionTable,
 } from '../src/index.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -22,9 +22,14 @@ describe('readCsv', () => {
   // Records parsed by Python's csv module (scripts/fixtures/protocol/csv-reference.py).
   const reference = JSON.parse(readFileSync(join(fixtures, 'csv-reference.json'), 'utf8')) as {
     cases: { name: string; text: string; records: { row: number; cells: string[] }[] }[];
+    writes: { cells: string[]; line: string }[];
   };
   it.each(reference.cases.map((c) => [c.name, c] as const))('%s: the records and start lines Python csv reads', (_, c) => {
     expect(readCsv(c.text, c.name)).toEqual(c.records);
+  });
+
+  it.each(reference.writes.map((w) => [w.line, w] as const))('formatCsvRow writes %j as Python csv.writer does', (_, w) => {
+    expect(formatCsvRow(w.cells)).toBe(w.line);
   });
 
   it('refuses quotes RFC 4180 section 2 items 5 and 7 do not allow, naming the line', () => {

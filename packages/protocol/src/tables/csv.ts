@@ -57,3 +57,11 @@ function quoteProblem(code: string): string {
       return code;
   }
 }
+
+/**
+ * One CSV line (no line end) as RFC 4180 writes it: a cell holding a comma, a quote or a line
+ * break is quoted, with its quotes doubled (what Python's csv.writer does with QUOTE_MINIMAL).
+ */
+export function formatCsvRow(cells: readonly (string | number)[]): string {
+  return cells.map((c) => (typeof c === 'number' ? String(c) : /[",\r\n]/.test(c) ? `"${c.replace(/"/g, '""')}"` : c)).join(',');
+}

@@ -1,5 +1,5 @@
 // The file-level contract between fedrad commands: features, outcome and predictions CSVs.
-export { readCsv, type CsvRecord } from './csv.js';
+export { formatCsvRow, readCsv, type CsvRecord } from './csv.js';
 export { readFeatureTable, type FeatureCsv } from './featureTable.js';
 export { readOutcomeTable, type OutcomeCsv } from './outcomeTable.js';
 export { readPredictionTable, type PredictionCsv } from './predictionTable.js';
