@@ -5,7 +5,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { Piscina } from 'piscina';
-import { readCsv, type FeatureConfig } from '@fedrad/protocol';
+import { formatCsvRow, readCsv, type FeatureConfig } from '@fedrad/protocol';
 import { readImage, readMask } from '@fedrad/imaging';
 import { extractFeatures, parseFeatureConfig } from '@fedrad/radiomics';
 import { CliUsageError } from '../errors.js';
@@ -186,17 +186,13 @@ function featureNames(outcomes: ExtractOutcome[]): string[] {
   return [...names];
 }
 
-function csvCell(text: string): string {
-  return /[",\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
 /** One row per successful case: id, then one column per IBSI tag. */
 export function toCsv(outcomes: ExtractOutcome[]): string {
   const names = featureNames(outcomes);
-  const rows = [['id', ...names].map(csvCell).join(',')];
+  const rows = [formatCsvRow(['id', ...names])];
   for (const r of outcomes) {
     if (!r.ok) continue;
-    rows.push([csvCell(r.id), ...names.map((n) => (n in r.features ? String(r.features[n]) : ''))].join(','));
+    rows.push(formatCsvRow([r.id, ...names.map((n) => (n in r.features ? String(r.features[n]) : ''))]));
   }
   return rows.join('\n') + '\n';
 }

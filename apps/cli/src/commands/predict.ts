@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { loadInferenceModel, predict, readFeatureTable } from '@fedrad/learn';
+import { formatCsvRow } from '@fedrad/protocol';
 import { checkOutputPath, readInputFile, readInputText } from '../commandFiles.js';
 
 export interface PredictOptions {
@@ -21,7 +22,7 @@ export async function runPredict(o: PredictOptions): Promise<{ rows: number; sco
   try {
     const table = readFeatureTable(featuresText, o.features);
     const scores = await predict(model, table, o.features);
-    const lines = ['id,score', ...table.ids.map((id, i) => `${/[",\n\r]/.test(id) ? `"${id.replace(/"/g, '""')}"` : id},${scores[i]}`)];
+    const lines = ['id,score', ...table.ids.map((id, i) => formatCsvRow([id, scores[i]]))];
     writeFileSync(o.out, lines.join('\n') + '\n');
     return { rows: table.ids.length, score: model.score };
   } finally {
