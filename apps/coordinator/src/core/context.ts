@@ -44,7 +44,13 @@ export interface CoreContext {
 
 export const nowIso = (ctx: CoreContext): string => ctx.clock().toISOString();
 
+// One transaction wrapper per database: better-sqlite3's db.transaction(fn) builds four wrapper
+// functions on every call, which the result path did two or three times per result.
+const runners = new WeakMap<Db, (fn: () => unknown) => unknown>();
+
 /** Runs fn in one SQLite transaction (better-sqlite3 transactions are synchronous and nest as savepoints). */
 export function inTransaction<T>(ctx: CoreContext, fn: () => T): T {
-  return ctx.db.transaction(fn)();
+  let run = runners.get(ctx.db);
+  if (!run) runners.set(ctx.db, (run = ctx.db.transaction((f: () => unknown) => f())));
+  return run(fn) as T;
 }

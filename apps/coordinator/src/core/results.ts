@@ -5,7 +5,7 @@ import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
 import { float64Bytes, float64sOf, rebuildSigned, signedForms, type SignedForms } from './resultWire.js';
 import { StoreError } from '../errors.js';
 import { findCampaign } from './campaigns.js';
-import { nowIso, type CoreContext } from './context.js';
+import { inTransaction, nowIso, type CoreContext } from './context.js';
 import { envelopeOf, findAttempt, findJob, finishJob, retryJob, type JobRecord } from './jobs.js';
 import { completeEvaluationIfReady } from './modelLock.js';
 import type { PeerIdentity } from './peer.js';
@@ -82,9 +82,9 @@ function refuse(ctx: CoreContext, peer: PeerIdentity, doc: unknown, code: Refusa
   const details: Record<string, unknown> = { code, message };
   for (const k of ['jobId', 'attempt', 'nonce', 'round', 'kind'] as const) if (d[k] !== undefined) details[k] = d[k];
   const campaignId = typeof d.campaignId === 'string' && findCampaign(ctx, d.campaignId) ? d.campaignId : undefined;
-  ctx.db.transaction(() =>
+  inTransaction(ctx, () =>
     appendAudit(ctx.db, { event: code === 'PROTOCOL_INVALID' ? 'message.invalid' : 'result.refused', actor: peer.siteId, siteId: peer.siteId, campaignId, details }, at),
-  )();
+  );
   if (campaignId) ctx.emit?.({ campaignId, type: 'result-refused', at, siteId: peer.siteId, detail: details });
   return { ack: refusedAck(doc, code, message, at), send: [] };
 }
@@ -129,7 +129,7 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
     const at = nowIso(ctx);
     // Hash of exactly what the site signed (the job-result without its signature).
     const resultHash = sha256Hex(forms.signed);
-    const send: JobEnvelope[] = ctx.db.transaction((): JobEnvelope[] => {
+    const send: JobEnvelope[] = inTransaction(ctx, (): JobEnvelope[] => {
       ctx.db
         .prepare(
           'INSERT INTO results (job_id, campaign_id, site_id, kind, round, attempt, nonce, is_error, signed_json, tensor_data, signature, result_hash, received_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)',
@@ -160,7 +160,7 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
         ctx.emit?.({ campaignId: job.campaignId, type: job.kind === 'evaluate' ? 'evaluation-received' : 'result-accepted', at, siteId: peer.siteId, round: job.round ?? undefined });
       }
       return [];
-    })();
+    });
     // The transaction above changed jobs, results and audit rows only: `campaign` is still current.
     const next = job.kind === 'train-round' ? closeRoundIfReady(ctx, campaign) : (completeEvaluationIfReady(ctx, campaign), []);
     return { ack: acceptedAck(result, at), send: [...send, ...next] };
@@ -177,15 +177,15 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
  * one result refuses that result (INTERNAL_ERROR, retried by the site) and spares the others.
  */
 export function acceptResults(ctx: CoreContext, items: ReadonlyArray<{ peer: PeerIdentity; doc: unknown }>): ResultOutcome[] {
-  return ctx.db.transaction(() =>
+  return inTransaction(ctx, () =>
     items.map(({ peer, doc }) => {
       try {
-        return ctx.db.transaction(() => acceptResult(ctx, peer, doc))();
+        return inTransaction(ctx, () => acceptResult(ctx, peer, doc));
       } catch (e) {
         return { ack: refusedAck(doc, 'INTERNAL_ERROR', `The coordinator could not process this result (${(e as Error).message}); resend it`, nowIso(ctx)), send: [] };
       }
     }),
-  )();
+  );
 }
 
 /** A stored result as the site signed it: the exact signed text (rebuilt, checked against its hash) and the signature. */

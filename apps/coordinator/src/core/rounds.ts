@@ -4,7 +4,7 @@ import { float64sOf } from './resultWire.js';
 import { appendAudit } from '../store/auditLog.js';
 import type { CampaignRecord } from './campaigns.js';
 import { setCampaignState } from './campaigns.js';
-import { nowIso, type CoreContext } from './context.js';
+import { inTransaction, nowIso, type CoreContext } from './context.js';
 import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams } from './jobs.js';
 import { lockModelAndEvaluate } from './modelLock.js';
 import { trainingSettings } from './trainingDefaults.js';
@@ -106,7 +106,7 @@ export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): J
   const done = jobs.filter((j) => j.state === 'done');
   const open = jobs.filter((j) => j.state === 'open');
 
-  return ctx.db.transaction((): JobEnvelope[] => {
+  return inTransaction(ctx, (): JobEnvelope[] => {
     if (done.length < settings.quorum) {
       ctx.db.prepare("UPDATE rounds SET state = 'failed', closed_at = ? WHERE campaign_id = ? AND round = ?").run(now, campaign.campaignId, r);
       const failures = jobs.filter((j) => j.state === 'failed').map((j) => `${j.siteId}: ${j.failureCode}`);
@@ -153,5 +153,5 @@ export function closeRoundIfReady(ctx: CoreContext, campaign: CampaignRecord): J
       return lockModelAndEvaluate(ctx, campaign, outcome.parameters, { roundsRun: r + 1, sampleCount: outcome.sampleCount, converged: outcome.converged });
     }
     return openRound(ctx, campaign, r + 1, outcome.parameters, outcome.server);
-  })();
+  });
 }
