@@ -6,7 +6,7 @@ export interface VoxelBox {
 
 /** Bounding box of the non-zero (and non-NaN) voxels of a mask, or null when the mask is empty. */
 export function boundingBox(mask: ArrayLike<number>, dims: readonly [number, number, number]): VoxelBox | null {
-  if (mask instanceof Uint8Array) return byteMaskBox(mask, dims);
+  if (mask instanceof Uint8Array && mask.length === dims[0] * dims[1] * dims[2]) return byteMaskBox(mask, dims);
   const [nx, ny, nz] = dims;
   const lo: [number, number, number] = [nx, ny, nz];
   const hi: [number, number, number] = [-1, -1, -1];
@@ -28,33 +28,45 @@ export function boundingBox(mask: ArrayLike<number>, dims: readonly [number, num
 }
 
 /**
- * The same box for a 0/1 byte mask, testing 32-bit words first: a whole-image mask is mostly
- * zero words, so this scans a 256×256×64 mask in about a quarter of the byte loop's time.
+ * The same box for a byte mask, row by row: each x-row is searched from both ends (a 32-bit word
+ * at a time when rows are whole words, as whole CT slices are), so the empty rows of a
+ * whole-image mask cost a quarter of a byte loop and the interior of an ROI row is never read.
  */
 function byteMaskBox(mask: Uint8Array, dims: readonly [number, number, number]): VoxelBox | null {
-  const [nx, ny] = dims;
-  const nxy = nx * ny;
-  let x0 = Infinity, x1 = -1, y0 = Infinity, y1 = -1, z0 = Infinity, z1 = -1;
-  const visit = (i: number): void => {
-    const z = Math.floor(i / nxy), r = i - z * nxy, y = Math.floor(r / nx), x = r - y * nx;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-    if (z < z0) z0 = z;
-    if (z > z1) z1 = z;
-  };
-  const n = mask.length;
-  let start = 0;
-  if (mask.byteOffset % 4 === 0 && n >= 4) {
-    const words = new Uint32Array(mask.buffer, mask.byteOffset, n >> 2);
-    for (let w = 0; w < words.length; w++) {
-      if (words[w] === 0) continue;
-      for (let i = 4 * w; i < 4 * w + 4; i++) if (mask[i] !== 0) visit(i);
+  const [nx, ny, nz] = dims;
+  const words = nx % 4 === 0 && mask.byteOffset % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : null;
+  const wx = nx >> 2;
+  let x0 = nx, x1 = -1, y0 = ny, y1 = -1, z0 = nz, z1 = -1;
+  for (let z = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++) {
+      const row = y + ny * z;
+      const base = row * nx;
+      let xa: number, xb: number;
+      if (words) {
+        const w0 = row * wx;
+        let a = 0;
+        while (a < wx && words[w0 + a] === 0) a++;
+        if (a === wx) continue;
+        let b = wx - 1;
+        while (words[w0 + b] === 0) b--;
+        xa = 4 * a;
+        xb = 4 * b + 3;
+      } else {
+        xa = 0;
+        while (xa < nx && mask[base + xa] === 0) xa++;
+        if (xa === nx) continue;
+        xb = nx - 1;
+      }
+      while (mask[base + xa] === 0) xa++;
+      while (mask[base + xb] === 0) xb--;
+      if (xa < x0) x0 = xa;
+      if (xb > x1) x1 = xb;
+      if (y < y0) y0 = y;
+      if (y > y1) y1 = y;
+      if (z < z0) z0 = z;
+      z1 = z;
     }
-    start = 4 * words.length;
   }
-  for (let i = start; i < n; i++) if (mask[i] !== 0) visit(i);
   return x1 < 0 ? null : { lo: [x0, y0, z0], hi: [x1, y1, z1] };
 }
 
