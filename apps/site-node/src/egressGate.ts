@@ -2,6 +2,9 @@ import { canonicalJson, sha256Hex } from '@fedrad/protocol';
 import { checkEgress, describeViolations, type EgressContext, type EgressVerdict } from './egressGuard.js';
 import type { SiteStore } from './siteStore.js';
 
+/** What one job adds to the site's own egress context. */
+export type JobEgressLimits = Partial<Pick<EgressContext, 'minCohortSize' | 'modelUpdateTensors'>>;
+
 /**
  * The guard with a memory: every outgoing message passes through `admit`; a blocked one is
  * logged in the site's SQLite (schema, job, reasons and the SHA-256 of the message — not the
@@ -14,10 +17,15 @@ export class EgressGate {
     private readonly log: (line: string) => void = () => {},
   ) {}
 
-  /** `minCohortSize` overrides the site's floor with the campaign's minimum for this message. */
-  admit(schema: string, message: unknown, jobId?: string, minCohortSize?: number): EgressVerdict {
-    const context = this.context();
-    const verdict = checkEgress(schema, message, minCohortSize === undefined ? context : { ...context, minCohortSize: Math.max(context.minCohortSize, minCohortSize) });
+  /**
+   * `job.minCohortSize` raises the site's floor to the campaign's minimum for this message;
+   * `job.modelUpdateTensors` is the layout a train-round's update must have.
+   */
+  admit(schema: string, message: unknown, jobId?: string, job: JobEgressLimits = {}): EgressVerdict {
+    const site = this.context();
+    const context: EgressContext = { ...site, minCohortSize: Math.max(site.minCohortSize, job.minCohortSize ?? 0) };
+    if (job.modelUpdateTensors) context.modelUpdateTensors = job.modelUpdateTensors;
+    const verdict = checkEgress(schema, message, context);
     if (!verdict.allowed) {
       const reasons = truncate(describeViolations(verdict), 4000);
       let digest: string;

@@ -1,4 +1,5 @@
 import { egressOf, schemas, validate, type SchemaName } from '@fedrad/protocol';
+import type { TensorLayout } from './updateLayout.js';
 
 /**
  * The egress guard: the last check before anything leaves the site. Pure — it decides, the
@@ -16,6 +17,9 @@ import { egressOf, schemas, validate, type SchemaName } from '@fedrad/protocol';
  *     operator can find the failing case.
  *  4. counts: every patient-count field (`patientCount`, `sampleCount`, `n`) is at least
  *     the campaign's minimum cohort size.
+ *  5. tensor layout: a tensor's data has exactly as many numbers as its shape says, and a
+ *     model update holds exactly the tensors its job's strategy defines (when the layout is
+ *     known) — rule 2 alone lets n + 1 values or 2n values through.
  */
 export interface EgressContext {
   /** Patient counts of the site's local cohorts. */
@@ -24,9 +28,11 @@ export interface EgressContext {
   patientIds?: ReadonlySet<string>;
   /** The campaign's minimum number of patients under any aggregate (default 5). */
   minCohortSize: number;
+  /** The tensors a model update may hold (updateLayout.ts); unset for messages that carry none. */
+  modelUpdateTensors?: TensorLayout;
 }
 
-export type EgressRule = 'schema-not-allowed' | 'schema-invalid' | 'per-patient-array' | 'identifier' | 'count-below-minimum';
+export type EgressRule = 'schema-not-allowed' | 'schema-invalid' | 'per-patient-array' | 'identifier' | 'count-below-minimum' | 'tensor-layout';
 
 export interface EgressViolation {
   rule: EgressRule;
@@ -90,6 +96,8 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
       if (!inner.valid) violations.push({ rule: 'schema-invalid', path: '/result', detail: inner.message });
     }
   }
+  const update = name === 'model-update' ? { doc: message, path: '' } : name === 'job-result' && isObject(message) && isObject(message.result) && nestedResultSchema(message.result, String(message.kind)) === 'model-update' ? { doc: message.result, path: '/result' } : undefined;
+  if (update && context.modelUpdateTensors) violations.push(...layoutViolations(update.doc, update.path, context.modelUpdateTensors));
   const perPatient = new Set(context.localPatientCounts.filter((n) => n >= 2));
   const errorReportCaseIdPath = name === 'error-report' ? '/caseId' : name === 'job-result' ? '/result/caseId' : undefined;
   walk(message, '', (value, path, key) => {
@@ -100,6 +108,10 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
       violations.push({ rule: 'per-patient-array', path, detail: `array of ${value.length} entries, one per patient of a local cohort` });
     }
     if (isTensor(value)) {
+      const size = value.shape.reduce((a, d) => a * d, 1);
+      if (size !== value.data.length) {
+        violations.push({ rule: 'tensor-layout', path, detail: `tensor "${value.name}" holds ${value.data.length} numbers, its shape [${value.shape.join(', ')}] says ${size}` });
+      }
       const dim = value.shape.find((d) => perPatient.has(d));
       if (dim !== undefined) {
         violations.push({ rule: 'per-patient-array', path, detail: `tensor "${value.name}" has a dimension of ${dim}, one per patient of a local cohort` });
@@ -113,6 +125,31 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
     }
   });
   return violations.length === 0 ? { allowed: true, schema } : { allowed: false, schema, violations };
+}
+
+/** An update's tensors against the layout of its strategy: nothing extra, missing, repeated or reshaped. */
+function layoutViolations(update: unknown, path: string, layout: TensorLayout): EgressViolation[] {
+  const tensors = isObject(update) && Array.isArray(update.tensors) ? update.tensors : [];
+  const out: EgressViolation[] = [];
+  const seen = new Set<string>();
+  tensors.forEach((t, i) => {
+    if (!isTensor(t)) return; // the schema check reports it
+    const expected = Object.prototype.hasOwnProperty.call(layout, t.name) ? layout[t.name] : undefined;
+    const at = `${path}/tensors/${i}`;
+    if (!expected) out.push({ rule: 'tensor-layout', path: at, detail: `tensor "${t.name}" is not part of this job's update (${describeLayout(layout)})` });
+    else if (seen.has(t.name)) out.push({ rule: 'tensor-layout', path: at, detail: `tensor "${t.name}" appears twice` });
+    else if (t.shape.length !== expected.length || t.shape.some((d, k) => d !== expected[k])) {
+      out.push({ rule: 'tensor-layout', path: at, detail: `tensor "${t.name}" has shape [${t.shape.join(', ')}], this job's update defines [${expected.join(', ')}]` });
+    }
+    seen.add(t.name);
+  });
+  const missing = Object.keys(layout).filter((k) => !seen.has(k));
+  if (missing.length > 0) out.push({ rule: 'tensor-layout', path: `${path}/tensors`, detail: `missing tensor(s) ${missing.join(', ')} (${describeLayout(layout)})` });
+  return out;
+}
+
+function describeLayout(layout: TensorLayout): string {
+  return Object.entries(layout).map(([k, shape]) => `${k} [${shape.join(', ')}]`).join(', ');
 }
 
 /** Which schema a job-result's `result` is: an error report, or the document of its kind. */
@@ -149,8 +186,42 @@ function isTensor(value: unknown): value is { name: string; shape: number[]; dat
   return isObject(value) && typeof value.name === 'string' && Array.isArray(value.shape) && Array.isArray(value.data);
 }
 
-/** One line per violation, for logs and the EGRESS_BLOCKED error report. */
+/** One line per violation with its details, for the site's own log. */
 export function describeViolations(verdict: EgressVerdict): string {
   if (verdict.allowed) return 'allowed';
   return verdict.violations.map((v) => `${v.rule} at ${v.path || '(message)'}: ${v.detail}`).join('; ');
+}
+
+/**
+ * Rules and paths only, for the EGRESS_BLOCKED report that does leave: a detail can quote a
+ * name from the blocked message (a tensor's name, an unknown field), and a path can hold an
+ * object key that is itself a patient id — substring matching would not catch either. So
+ * details stay local and a path keeps only array indices and the property names the protocol
+ * declares; any other key is shown as `*`.
+ */
+export function describeViolationsForCoordinator(verdict: EgressVerdict): string {
+  if (verdict.allowed) return 'allowed';
+  const lines = verdict.violations.map((v) => `${v.rule} at ${redactPointer(v.path) || '(message)'}`);
+  return [...new Set(lines)].join('; ');
+}
+
+/** Every property name declared under `properties` in a protocol schema. */
+const PROTOCOL_KEYS: ReadonlySet<string> = (() => {
+  const keys = new Set<string>();
+  const visit = (node: unknown): void => {
+    if (Array.isArray(node)) node.forEach(visit);
+    else if (isObject(node)) {
+      if (isObject(node.properties)) for (const k of Object.keys(node.properties)) keys.add(k);
+      Object.values(node).forEach(visit);
+    }
+  };
+  visit(Object.values(schemas));
+  return keys;
+})();
+
+function redactPointer(pointer: string): string {
+  return pointer
+    .split('/')
+    .map((segment, i) => (i === 0 || /^\d+$/.test(segment) || PROTOCOL_KEYS.has(segment.replace(/~1/g, '/').replace(/~0/g, '~')) ? segment : '*'))
+    .join('/');
 }

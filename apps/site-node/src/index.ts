@@ -1,6 +1,6 @@
 // @fedrad/site-node: the daemon a hospital runs next to its data (see README.md, EGRESS.md).
 export * from './errors.js';
-export { checkEgress, describeViolations, nestedResultSchema, DEFAULT_MIN_COHORT_SIZE, IDENTIFIER_KEYS, PATIENT_COUNT_KEYS, type EgressContext, type EgressRule, type EgressVerdict, type EgressViolation } from './egressGuard.js';
+export { checkEgress, describeViolations, describeViolationsForCoordinator, nestedResultSchema, DEFAULT_MIN_COHORT_SIZE, IDENTIFIER_KEYS, PATIENT_COUNT_KEYS, type EgressContext, type EgressRule, type EgressVerdict, type EgressViolation } from './egressGuard.js';
 export { EgressGate } from './egressGate.js';
 export { SiteStore, type Approval, type EgressLogEntry, type StoredJob } from './siteStore.js';
 export { loadSiteConfig, parseSiteConfig, type CohortEntry, type SiteConfig } from './siteConfig.js';

@@ -11,10 +11,11 @@ import {
   type JobEnvelope,
   type JobResult,
   type SchemaName,
+  type TrainRoundParams,
 } from '@fedrad/protocol';
 import { CohortRegistry } from './cohortRegistry.js';
-import { EgressGate } from './egressGate.js';
-import { describeViolations } from './egressGuard.js';
+import { EgressGate, type JobEgressLimits } from './egressGate.js';
+import { describeViolationsForCoordinator } from './egressGuard.js';
 import { toErrorReport } from './errorReport.js';
 import { CohortTooSmallError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
 import { JobExecutor } from './jobExecutor.js';
@@ -24,6 +25,7 @@ import { ResultSigner } from './resultSigner.js';
 import { SiteChannel } from './siteChannel.js';
 import type { SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
+import { modelUpdateLayout } from './updateLayout.js';
 
 export const SOFTWARE_VERSION = '0.1.0';
 export const CHANNEL_PROTOCOL_VERSION = 1;
@@ -130,8 +132,8 @@ export class SiteDaemon {
   }
 
   /** Sends a message through the egress gate; false when blocked or not connected. */
-  send(schema: SchemaName, message: object, minCohortSize?: number, jobId?: string): boolean {
-    const verdict = this.gate.admit(schema, message, jobId, minCohortSize);
+  send(schema: SchemaName, message: object): boolean {
+    const verdict = this.gate.admit(schema, message);
     if (!verdict.allowed) return false;
     return this.channel.send(JSON.stringify(message));
   }
@@ -335,7 +337,11 @@ export class SiteDaemon {
    * was actually sent, which is what the store keeps.
    */
   private answer(job: JobEnvelope, body: object): object {
-    const minimum = this.minimumFor(job.protocolHash);
+    const limits: JobEgressLimits = { minCohortSize: this.minimumFor(job.protocolHash) };
+    if (job.kind === 'train-round') {
+      const params = job.params as TrainRoundParams;
+      limits.modelUpdateTensors = modelUpdateLayout(params.strategy, params.features.length);
+    }
     const wrap = (result: object) => {
       const unsigned: Record<string, unknown> = {
         type: 'job-result',
@@ -353,17 +359,17 @@ export class SiteDaemon {
       return unsigned;
     };
     let unsigned = wrap(body);
-    let verdict = this.gate.admit('job-result', unsigned, job.jobId, minimum);
+    let verdict = this.gate.admit('job-result', unsigned, job.jobId, limits);
     if (!verdict.allowed) {
       const blocked: ErrorReport = {
         type: 'error-report',
         code: 'EGRESS_BLOCKED',
-        message: `The site's egress guard blocked this job's result: ${describeViolations(verdict)}`.slice(0, 2000),
+        message: `The site's egress guard blocked this job's result (details in \`fedrad site egress-log\` at the site): ${describeViolationsForCoordinator(verdict)}`.slice(0, 2000),
         retryable: false,
       };
       body = blocked;
       unsigned = wrap(body);
-      verdict = this.gate.admit('job-result', unsigned, job.jobId, minimum);
+      verdict = this.gate.admit('job-result', unsigned, job.jobId, limits);
       if (!verdict.allowed) return body;
     }
     const signed: JobResult = this.signer.sign(unsigned as unknown as JobResult);

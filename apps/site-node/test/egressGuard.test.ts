@@ -3,7 +3,8 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { schemaNames } from '@fedrad/protocol';
-import { checkEgress, NON_PATIENT_ARRAYS, type EgressContext } from '../src/egressGuard.js';
+import { checkEgress, describeViolations, describeViolationsForCoordinator, NON_PATIENT_ARRAYS, type EgressContext } from '../src/egressGuard.js';
+import { modelUpdateLayout } from '../src/updateLayout.js';
 
 // The reference is the protocol contract itself, read from disk: each schema file's own
 // x-egress mark and the committed examples under protocols/examples/.
@@ -142,6 +143,95 @@ describe('egress guard rules on crafted messages', () => {
     const small = checkEgress('job-result', update, context);
     expect(small.allowed).toBe(false);
     if (!small.allowed) expect(small.violations).toEqual([expect.objectContaining({ rule: 'count-below-minimum', path: '/result/sampleCount' })]);
+  });
+});
+
+describe('egress guard: a model update holds the tensors of its strategy and nothing else', () => {
+  const ids = Array.from({ length: 40 }, (_, i) => `site-a-${String(i + 1).padStart(4, '0')}`);
+  const base = JSON.parse(readFileSync(join(protocolsDir, 'examples/job-result/valid-1.json'), 'utf8'));
+  const p = 6;
+  const fedavg: EgressContext = { localPatientCounts: [40], patientIds: new Set(ids), minCohortSize: 5, modelUpdateTensors: modelUpdateLayout('fedavg', p) };
+  const update = (tensors: Array<{ name: string; shape: number[]; data: number[] }>) => {
+    const doc = structuredClone(base);
+    doc.result = { kind: 'train-round', round: 3, sampleCount: 40, contents: 'parameters', tensors };
+    return doc;
+  };
+  const coef = { name: 'coef', shape: [p + 1], data: new Array(p + 1).fill(0.1) };
+  const rulesOf = (verdict: ReturnType<typeof checkEgress>) => (verdict.allowed ? [] : verdict.violations.map((v) => `${v.rule} ${v.path}`));
+
+  it('the layouts are the table of SITE_CHANNEL.md §6 (tensor names and shapes per strategy)', () => {
+    // Reference: the channel contract's own table, read from disk, with p = 6 substituted.
+    const doc = readFileSync(join(protocolsDir, '../apps/coordinator/SITE_CHANNEL.md'), 'utf8');
+    const rows = doc.split('\n').filter((l) => /^\| `(exact-newton|exact-gradient|fedavg)/.test(l));
+    const fromTable = (row: string) => Object.fromEntries([...row.split('|')[4].matchAll(/`([a-z-]+)` \[([^\]]+)\]/g)].map(([, name, shape]) => [name, shape.split(',').map((d) => Function('p', `return ${d}`)(p) as number)]));
+    const exact = (strategy: string) => fromTable(rows.find((r) => r.startsWith(`| \`${strategy}\``))!);
+    expect(modelUpdateLayout('exact-newton', p)).toEqual(exact('exact-newton'));
+    expect(modelUpdateLayout('exact-gradient', p)).toEqual(exact('exact-gradient'));
+    // fedavg's row says "same names/shapes as globalParameters", which §6 defines as coef [p + 1].
+    expect(rows.find((r) => r.startsWith('| `fedavg`'))).toContain('same names/shapes as `globalParameters`');
+    expect(doc).toContain('`{name: "coef", shape: [p + 1]}`');
+    expect(modelUpdateLayout('fedavg', p)).toEqual({ coef: [p + 1] });
+  });
+
+  it('lets the update of the layout leave', () => {
+    expect(checkEgress('job-result', update([coef]), fedavg)).toEqual({ allowed: true, schema: 'job-result' });
+  });
+
+  it('blocks per-patient values sent as one extra tensor each (n + 1 tensors, so no array is n long)', () => {
+    const leak = update([coef, ...ids.map((_, i) => ({ name: `t${i}`, shape: [1], data: [i / 40] }))]);
+    expect(checkEgress('job-result', leak, { ...fedavg, modelUpdateTensors: undefined }).allowed).toBe(true); // what rule 2 alone let through
+    const rules = rulesOf(checkEgress('job-result', leak, fedavg));
+    expect(rules).toContain('tensor-layout /result/tensors/1');
+    expect(rules).toContain('tensor-layout /result/tensors/40');
+  });
+
+  it('blocks per-patient values inside a longer coef (n + 1 or 2n numbers)', () => {
+    for (const length of [41, 80]) {
+      const rules = rulesOf(checkEgress('job-result', update([{ name: 'coef', shape: [length], data: new Array(length).fill(0.5) }]), fedavg));
+      expect(rules).toEqual(['tensor-layout /result/tensors/0']);
+    }
+  });
+
+  it('blocks a tensor whose data is longer than its shape, with or without a layout', () => {
+    const lying = update([{ name: 'coef', shape: [p + 1], data: new Array(41).fill(0.5) }]);
+    for (const context of [fedavg, { ...fedavg, modelUpdateTensors: undefined }]) {
+      expect(rulesOf(checkEgress('job-result', lying, context))).toContain('tensor-layout /result/tensors/0');
+    }
+  });
+
+  it('blocks a repeated or missing tensor of the exact-newton layout', () => {
+    const newton: EgressContext = { ...fedavg, modelUpdateTensors: modelUpdateLayout('exact-newton', 1) };
+    // The protocol example (p = 1) with the feature sums §6 adds.
+    const full = structuredClone(base);
+    full.result.tensors.push({ name: 'feature-sum', shape: [1], data: [3] }, { name: 'feature-sumsq', shape: [1], data: [9] });
+    expect(checkEgress('job-result', full, newton).allowed).toBe(true);
+    expect(rulesOf(checkEgress('job-result', base, newton))).toEqual(['tensor-layout /result/tensors']);
+    const twice = structuredClone(full);
+    twice.result.tensors.push(structuredClone(twice.result.tensors[0]));
+    expect(rulesOf(checkEgress('job-result', twice, newton))).toEqual([`tensor-layout /result/tensors/${twice.result.tensors.length - 1}`]);
+    const missing = structuredClone(full);
+    missing.result.tensors = missing.result.tensors.filter((t: { name: string }) => t.name !== 'hessian');
+    expect(rulesOf(checkEgress('job-result', missing, newton))).toEqual(['tensor-layout /result/tensors']);
+  });
+});
+
+describe('egress guard: what the coordinator is told about a blocked message', () => {
+  const ids = Array.from({ length: 40 }, (_, i) => `site-a-${String(i + 1).padStart(4, '0')}`);
+  const context: EgressContext = { localPatientCounts: [40], patientIds: new Set(ids), minCohortSize: 5, modelUpdateTensors: modelUpdateLayout('fedavg', 1) };
+  const base = JSON.parse(readFileSync(join(protocolsDir, 'examples/job-result/valid-1.json'), 'utf8'));
+
+  it('rules and paths with protocol field names and indices only: no key, name or value of the message', () => {
+    const leak = structuredClone(base);
+    leak.result = { kind: 'train-round', round: 3, sampleCount: 40, contents: 'parameters', tensors: [{ name: `${ids[1]}-score`, shape: [1], data: [0.25] }] };
+    leak.result[ids[0]] = { [ids[2]]: ids[3] };
+    const verdict = checkEgress('job-result', leak, context);
+    const local = describeViolations(verdict);
+    expect(local).toContain(ids[0]); // the site's own log may name it
+    const told = describeViolationsForCoordinator(verdict);
+    for (const id of ids) expect(told).not.toContain(id);
+    expect(told).toContain('identifier at /result/*/*');
+    expect(told).toContain('tensor-layout at /result/tensors/0');
+    expect(told.split('; ').every((line) => /^[a-z-]+ at (\(message\)|(\/([A-Za-z0-9]+|\*))+)$/.test(line))).toBe(true);
   });
 });
 

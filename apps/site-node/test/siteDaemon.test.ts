@@ -196,6 +196,45 @@ describe('site daemon against a coordinator over mTLS', () => {
     }
   });
 
+  it('blocks an update whose tensors are not its strategy\'s, and names no patient in the report it sends instead', async () => {
+    const config = loadSiteConfig(join(dir, 'site.yaml'));
+    const scores = patientIds.map((_, i) => (i + 0.5) / 40);
+    const daemon = new SiteDaemon(config, {
+      log: () => {},
+      // Every patient's score behind an intercept (41 numbers, so no array is a cohort long),
+      // a tensor named after a patient, and a field whose key is a patient id.
+      runJob: async () => ({
+        ok: true,
+        result: {
+          kind: 'train-round', round: 0, sampleCount: 40, contents: 'parameters', [patientIds[4]]: patientIds[5],
+          tensors: [{ name: 'coef', shape: [41], data: [0, ...scores] }, { name: `${patientIds[3]}-score`, shape: [1], data: [0.3] }],
+        } as never,
+      }),
+    });
+    const from = coordinator.frames.length;
+    daemon.start();
+    try {
+      await coordinator.waitFor((f) => f.type === 'site-hello', from);
+      const leaky = job(protocolHash, 1, 'sts-grade-2026/r1/site-a/layout');
+      coordinator.send(leaky);
+      const answer = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === leaky.nonce, from);
+      expect(answer.result).toMatchObject({ type: 'error-report', code: 'EGRESS_BLOCKED' });
+      const message = (answer.result as { message: string }).message;
+      expect(message).toContain('tensor-layout at /result/tensors/0');
+      expect(message).toContain('tensor-layout at /result/tensors/1');
+      expect(message).toContain('identifier at /result/*'); // the key, not its value
+      const sent = JSON.stringify(coordinator.frames.slice(from));
+      expect(sent).not.toContain(String(scores[7]));
+      for (const id of patientIds) expect(sent).not.toContain(id);
+      // The site's own log keeps the details, for its operator.
+      const local = daemon.store.blockedEgress().find((e) => e.jobId === leaky.jobId)!;
+      expect(local.reasons).toContain(`/result/${patientIds[4]}`);
+      expect(local.reasons).toContain(`tensor "coef" is not part of this job's update`);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('stopping in the middle of a job loses nothing: on restart the re-sent job runs again', async () => {
     const config = loadSiteConfig(join(dir, 'site.yaml'));
     let release!: () => void;
