@@ -68,14 +68,24 @@ describe('coordinator crashes', () => {
     await runFedAvg(world);
     const statusOf = () => world.client.campaigns.status({ campaignId: CAMPAIGN });
 
-    // Mid-round: a round (0–2) is open and at least one site's update for it is already committed.
-    const midRound = await waitUntil('a round to be partly answered', async () => {
+    // Mid-round: a round (0–2) is open and at least one site's update for it is already
+    // committed. The sites are frozen (SIGSTOP) before the check, so no further result can
+    // close the round between the check and the kill; they resume once the coordinator is back.
+    const sites = TRAINING.map((s) => world.sites.get(s)!.process!);
+    let midRound: number | undefined;
+    while (midRound === undefined) {
+      const partly = await waitUntil('a round to be partly answered', async () => {
+        const s = await statusOf();
+        return s.rounds.find((r) => r.round <= 2 && !r.closedAt && s.jobs.some((j) => j.round === r.round && j.state === 'done'))?.round;
+      }, 60000, 15);
+      for (const p of sites) p.child.kill('SIGSTOP');
       const s = await statusOf();
-      const open = s.rounds.find((r) => r.round <= 2 && !r.closedAt && s.jobs.some((j) => j.round === r.round && j.state === 'done'));
-      return open?.round;
-    }, 60000, 15);
+      if (!s.rounds.find((r) => r.round === partly)?.closedAt) midRound = partly;
+      else for (const p of sites) p.child.kill('SIGCONT'); // the round closed meanwhile: try the next one
+    }
     await world.coordinator!.kill9();
     await world.startCoordinator(undefined, TICK_MS);
+    for (const p of sites) p.child.kill('SIGCONT');
 
     // Between rounds: the next round has just been aggregated and closed (the last one, 4, would end the campaign).
     await waitUntil(`round ${midRound + 1} to close`, async () => {
@@ -104,35 +114,26 @@ describe('site faults', () => {
     const hash = await world.createCampaign(protocolFor(campaignId, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 4, quorum: 2, roundDeadlineSeconds: 8, maxAttempts: 1, localEpochs: 1, seed: 9 }));
     await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
     await world.client.campaigns.start({ campaignId });
-    // Kill site-c while its job of some round is still unanswered: freeze it (SIGSTOP) as soon
-    // as its job is out, check the job is still open, then kill -9 (else let it go on and try
-    // the next round).
-    const siteC = world.sites.get('site-c')!.process!;
+    // Kill -9 site-c while its job of some round (0–2) is unanswered. Whether its result was
+    // already on the wire is known only once that round has closed: if the round counted it,
+    // restart site-c and try a later round (no sleep guessing how long a frame takes to land).
+    const statusOf = () => world.client.campaigns.status({ campaignId });
     let killedIn: number | undefined;
     for (let attempt = 0; attempt < 3 && killedIn === undefined; attempt++) {
       const round = await waitUntil('site-c to have an unanswered job', async () => {
-        const s = await world.client.campaigns.status({ campaignId });
-        const job = s.jobs.find((j) => j.siteId === 'site-c' && j.state === 'open' && j.round !== null && j.round < 3);
+        const job = (await statusOf()).jobs.find((j) => j.siteId === 'site-c' && j.state === 'open' && j.round !== null && j.round < 3);
         return job ? job.round! : undefined;
       }, 30000, 10);
-      siteC.child.kill('SIGSTOP');
-      await new Promise((r) => setTimeout(r, 300)); // a result already on the wire lands now
-      const s = await world.client.campaigns.status({ campaignId });
-      if (s.jobs.find((j) => j.siteId === 'site-c' && j.round === round)?.state === 'open') {
-        await siteC.kill9();
-        killedIn = round;
-      } else {
-        siteC.child.kill('SIGCONT');
-        await waitUntil(`round ${round} to close`, async () => (await world.client.campaigns.status({ campaignId })).rounds.find((r) => r.round === round)?.closedAt ? true : undefined, 30000);
-      }
+      await world.sites.get('site-c')!.process!.kill9();
+      // The round closes with the two others once its deadline has passed.
+      const closed = await waitUntil(`round ${round} to close`, async () => {
+        const s = await statusOf();
+        return s.rounds.find((r) => r.round === round)?.closedAt ? s : undefined;
+      }, 30000);
+      if (closed.jobs.find((j) => j.siteId === 'site-c' && j.round === round)?.state !== 'done') killedIn = round;
+      world.startSite('site-c');
     }
     expect(killedIn).toBeDefined();
-    // The round closes with the two others once its deadline has passed.
-    await waitUntil(`round ${killedIn} to close`, async () => {
-      const s = await world.client.campaigns.status({ campaignId });
-      return s.rounds.find((x) => x.round === killedIn)?.closedAt ? true : undefined;
-    }, 30000);
-    world.startSite('site-c');
     const status = await world.waitForState(campaignId, ['completed'], 60000);
     const killedRound = status.rounds.find((r) => r.round === killedIn)!;
     expect(killedRound.sites).toEqual(['site-a', 'site-b']);
