@@ -22,7 +22,10 @@ describe('fedrad demo', () => {
     expect(validate('evaluation-report', report)).toEqual({ valid: true });
     expect(report).toMatchObject({ siteId: 'site-test', patientCount: 200 });
     const auc = report.discrimination.auc;
-    expect(out).toContain(`AUC                       ${auc.estimate.toFixed(3)} (95% CI ${auc.lower.toFixed(3)}–${auc.upper.toFixed(3)})`);
+    expect(out).toContain(`AUC                       ${auc.estimate.toFixed(3)} (95% CI ${auc.lower.toFixed(3)} to ${auc.upper.toFixed(3)})`);
+    const locked = JSON.parse(readFileSync(join(work, 'report/locked-model.json'), 'utf8'));
+    expect(out).toContain(`(model hash ${locked.modelHash})`);
+    expect(out).toContain(join(work, 'report/locked-model.json'));
 
     // Reference: `fedrad train` on the pooled rows of the demo's training sites, same model.
     const concat = (name: string) => {

@@ -71,9 +71,11 @@ async function runDemo(o: DemoOptions): Promise<void> {
   if (o.dir && existsSync(join(dir, 'ca'))) throw new CliUsageError(`${dir} already holds a demo; give an empty --dir`);
   mkdirSync(dir, { recursive: true });
   const logs: string[] = [];
-  const children: ChildProcess[] = [];
+  const children: Array<{ name: string; child: ChildProcess }> = [];
+  // A process that exits while we wait (a site that cannot start) ends the demo at once.
+  const exited = () => children.find(({ child }) => child.exitCode !== null || child.signalCode !== null)?.name;
   const stopAll = async () => {
-    await Promise.all(children.map((c) => new Promise<void>((r) => {
+    await Promise.all(children.map(({ child: c }) => new Promise<void>((r) => {
       if (c.exitCode !== null || c.signalCode !== null) return r();
       c.once('exit', () => r());
       c.kill('SIGTERM');
@@ -98,9 +100,9 @@ async function runDemo(o: DemoOptions): Promise<void> {
       'coordinator', 'start', '--data', join(dir, 'coordinator'), '--ca-dir', caDir,
       '--site-port', String(sitePort), '--api-port', String(apiPort), '--auto-approve', '--tick-ms', '100',
     ], logs);
-    children.push(coordinator);
+    children.push({ name: 'the coordinator', child: coordinator });
     const client = createCoordinatorClient(`http://127.0.0.1:${apiPort}/trpc`);
-    await until('the coordinator to listen', async () => (await client.health()).ok, 30000, () => coordinator.exitCode !== null);
+    await until('the coordinator to listen', async () => (await client.health()).ok, 30000, exited);
     say(`coordinator on 127.0.0.1 (site channel :${sitePort}, operator API :${apiPort}); campaign CA in ${caDir}`);
 
     // 3. The campaign protocol, locked by its hash before any site sees data.
@@ -146,13 +148,13 @@ async function runDemo(o: DemoOptions): Promise<void> {
       const store = new SiteStore(config.database);
       store.approve(protocolHash, `${s.siteId}-operator`, 'demo');
       store.close();
-      children.push(startProcess(s.siteId, ['site', 'start', '--config', configFile], logs));
+      children.push({ name: `site ${s.siteId}`, child: startProcess(s.siteId, ['site', 'start', '--config', configFile], logs) });
     }
     const siteIds = cohorts.sites.map((s) => s.siteId);
     await until('the four sites to connect', async () => {
       const connected = (await client.health()).connectedSites;
       return siteIds.every((id) => connected.includes(id));
-    }, 30000);
+    }, 30000, exited);
     say(`sites enrolled (certificates from the campaign CA), protocol approved locally, connected over mTLS: ${siteIds.join(', ')}`);
 
     // 5. Train with exact aggregation, lock, evaluate at the independent test site.
@@ -168,7 +170,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
       }
       if (s.state === 'failed') throw Object.assign(new Error(`campaign failed: ${s.failure?.code} ${s.failure?.message}`), { fatal: true });
       return s.state === 'completed' ? s : undefined;
-    }, o.timeout * 1000);
+    }, o.timeout * 1000, exited);
 
     // 6. Write what the coordinator holds: the evaluation report and the locked ONNX model.
     const out = join(dir, 'report');
@@ -180,11 +182,13 @@ async function runDemo(o: DemoOptions): Promise<void> {
     const onnx = await client.campaigns.modelOnnx({ campaignId: CAMPAIGN });
     const modelFile = join(out, 'model.onnx');
     if (onnx) writeFileSync(modelFile, Buffer.from(onnx.base64, 'base64'));
-    writeFileSync(join(out, 'locked-model.json'), canonicalJson(status.model) + '\n');
+    const lockedModelFile = join(out, 'locked-model.json');
+    writeFileSync(lockedModelFile, canonicalJson(status.model) + '\n');
     printEvaluation(evaluation.report as EvaluationSummary, status.model?.modelHash ?? '?', status.rounds.length);
     say('');
-    say(`evaluation report: ${reportFile}`);
-    if (onnx) say(`locked ONNX model:  ${modelFile} (SHA-256 ${status.model?.onnxSha256})`);
+    say(`evaluation report:  ${reportFile}`);
+    if (onnx) say(`locked ONNX model:  ${modelFile} (file SHA-256 ${status.model?.onnxSha256})`);
+    say(`locked parameters:  ${lockedModelFile}`);
     say(`SQLite files:       ${join(dir, 'coordinator', 'coordinator.sqlite')} and ${join(dir, 'sites', '<site>', 'site.sqlite')}`);
     say(`done in ${((Date.now() - started) / 1000).toFixed(1)} s`);
   } catch (error) {
@@ -204,9 +208,11 @@ interface EvaluationSummary {
 }
 
 function printEvaluation(r: EvaluationSummary, modelHash: string, rounds: number): void {
-  const ci = (v: IntervalValue, digits = 3) => `${v.estimate.toFixed(digits)}${v.lower !== undefined && v.upper !== undefined ? ` (95% CI ${v.lower.toFixed(digits)}–${v.upper.toFixed(digits)})` : ''}`;
+  // "−0.181 to 0.494", not "-0.181–0.494": a dash between bounds reads as a minus sign.
+  const num = (x: number, digits: number) => x.toFixed(digits).replace(/^-/, '−');
+  const ci = (v: IntervalValue, digits = 3) => `${num(v.estimate, digits)}${v.lower !== undefined && v.upper !== undefined ? ` (95% CI ${num(v.lower, digits)} to ${num(v.upper, digits)})` : ''}`;
   say('');
-  say(`model locked after ${rounds} rounds of exact federated Newton steps: ${modelHash}`);
+  say(`model locked after ${rounds} rounds of exact federated Newton steps (model hash ${modelHash})`);
   say(`independent test site ${TEST_SITE}: ${r.patientCount} patients, ${r.eventCount} events`);
   say(`  AUC                       ${ci(r.discrimination.auc)}  [DeLong]`);
   if (r.calibration) {
@@ -219,7 +225,8 @@ function printEvaluation(r: EvaluationSummary, modelHash: string, rounds: number
   }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, dead?: () => boolean): Promise<T> {
+/** Polls `probe` until it gives a value; fails after `timeoutMs`, or as soon as `exited` names a process that is gone. */
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs: number, exited?: () => string | undefined): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -230,7 +237,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
       if ((e as { fatal?: boolean }).fatal) throw e;
       last = e;
     }
-    if (dead?.()) throw new Error(`gave up waiting for ${what}: the process exited`);
+    const gone = exited?.();
+    if (gone) throw new Error(`gave up waiting for ${what}: ${gone} exited (its output is above)`);
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
