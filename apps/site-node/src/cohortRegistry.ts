@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { CohortError } from './errors.js';
 import type { CohortEntry } from './siteConfig.js';
 import { readCohortIds } from './cohortTables.js';
@@ -13,12 +13,15 @@ export interface RegisteredCohort extends CohortEntry {
   patientIds: string[];
   /** Why the tables could not be read (jobs on this cohort then fail with it, as error reports). */
   problem?: { code: string; message: string };
+  /** Size and modification time of both tables when their ids were read. */
+  stamp: string;
 }
 
 export class CohortRegistry {
   private readonly cohorts = new Map<string, RegisteredCohort>();
+  private ids?: Set<string>;
 
-  private constructor(entries: RegisteredCohort[]) {
+  private constructor(entries: RegisteredCohort[], private readonly warn: (line: string) => void) {
     for (const c of entries) this.cohorts.set(c.name, c);
   }
 
@@ -33,16 +36,24 @@ export class CohortRegistry {
     const registered = entries.map((entry): RegisteredCohort => {
       if (seen.has(entry.name)) throw new CohortError(`Cohort "${entry.name}" is listed twice in the site configuration.`, { field: 'cohorts' });
       seen.add(entry.name);
-      try {
-        return { ...entry, patientIds: readCohortIds(entry) };
-      } catch (error) {
-        const e = error as { code?: string; message?: string };
-        if (!existsSync(entry.features)) throw error;
-        warn(`cohort "${entry.name}" cannot be used: ${e.message}; jobs on it will fail with this error`);
-        return { ...entry, patientIds: firstColumn(entry.features), problem: { code: e.code ?? 'COHORT_INVALID', message: e.message ?? String(error) } };
-      }
+      return register(entry, warn);
     });
-    return new CohortRegistry(registered);
+    return new CohortRegistry(registered, warn);
+  }
+
+  /**
+   * Reads the named cohort's ids again if either table changed since they were read (a data
+   * manager added patients while the daemon ran), so that the egress guard never judges a
+   * job's result against an outdated patient list. Called as each job starts.
+   */
+  refresh(name?: string): RegisteredCohort {
+    const cohort = this.get(name);
+    if (stampOf(cohort) === cohort.stamp) return cohort;
+    const fresh = register(cohort, this.warn);
+    this.warn(`cohort "${cohort.name}" changed on disk: ${fresh.patientIds.length} patients now (were ${cohort.patientIds.length})`);
+    this.cohorts.set(cohort.name, fresh);
+    this.ids = undefined;
+    return fresh;
   }
 
   /** The named cohort, or the first one listed when the job names none. */
@@ -62,8 +73,32 @@ export class CohortRegistry {
   }
 
   patientIds(): Set<string> {
-    return new Set(this.list().flatMap((c) => c.patientIds));
+    this.ids ??= new Set(this.list().flatMap((c) => c.patientIds));
+    return this.ids;
   }
+}
+
+function register(entry: CohortEntry, warn: (line: string) => void): RegisteredCohort {
+  const stamp = stampOf(entry);
+  try {
+    return { ...entry, patientIds: readCohortIds(entry), stamp };
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    if (!existsSync(entry.features)) throw error;
+    warn(`cohort "${entry.name}" cannot be used: ${e.message}; jobs on it will fail with this error`);
+    return { ...entry, patientIds: firstColumn(entry.features), problem: { code: e.code ?? 'COHORT_INVALID', message: e.message ?? String(error) }, stamp };
+  }
+}
+
+function stampOf(entry: CohortEntry): string {
+  return [entry.features, entry.outcome].map((f) => {
+    try {
+      const s = statSync(f);
+      return `${s.size}:${s.mtimeMs}`;
+    } catch {
+      return 'missing';
+    }
+  }).join('|');
 }
 
 /** Ids from a features file the table reader refused: its first column, header dropped. */

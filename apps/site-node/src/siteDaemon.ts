@@ -97,9 +97,7 @@ export class SiteDaemon {
     this.store = new SiteStore(config.database);
     const forgotten = this.store.forgetUnfinishedJobs();
     if (forgotten > 0) this.log(`${forgotten} job(s) interrupted by the last shutdown will run again when the coordinator re-sends them`);
-    const counts = this.registry.patientCounts();
-    const ids = this.registry.patientIds();
-    this.gate = new EgressGate(this.store, () => ({ localPatientCounts: counts, patientIds: ids, minCohortSize: config.minCohortSize }), this.log);
+    this.gate = new EgressGate(this.store, () => ({ localPatientCounts: this.registry.patientCounts(), patientIds: this.registry.patientIds(), minCohortSize: config.minCohortSize }), this.log);
     this.executor = new JobExecutor({ concurrency: config.workers });
     this.signer = new ResultSigner(keyPem, certificatePem);
     this.channel = new SiteChannel({
@@ -319,7 +317,7 @@ export class SiteDaemon {
 
   private jobInput(job: JobEnvelope): JobInput {
     const cohortName = (job.params as { cohort?: string }).cohort;
-    const cohort = this.registry.get(cohortName);
+    const cohort = this.registry.refresh(cohortName);
     const minCohortSize = this.minimumFor(job.protocolHash);
     if (cohort.patientIds.length < minCohortSize) throw new CohortTooSmallError(cohort.patientIds.length, minCohortSize, cohort.name);
     return {

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CohortRegistry } from '../src/cohortRegistry.js';
@@ -20,6 +20,26 @@ describe('cohort registry', () => {
     expect(registry.patientCounts()).toEqual([30]);
     expect([...registry.patientIds()]).toEqual(readCsv(site.outcomeCsv).rows.map((r) => r[0]));
     expect(() => registry.get('other')).toThrow(/no cohort named "other"/);
+  });
+
+  it('reads a cohort\'s ids again when its tables change on disk, and only then', () => {
+    const features = join(dir, 'growing-features.csv');
+    const outcome = join(dir, 'growing-outcome.csv');
+    copyFileSync(site.featuresCsv, features);
+    copyFileSync(site.outcomeCsv, outcome);
+    const warnings: string[] = [];
+    const registry = CohortRegistry.load([{ name: 'local', features, outcome }], (l) => warnings.push(l));
+    const before = registry.get();
+    expect(registry.refresh('local')).toBe(before); // unchanged tables: nothing re-read
+    // The data manager replaces the tables with a 36-patient export while the daemon runs.
+    const bigger = generateCohorts(join(dir, 'bigger'), 'site-a=36', 3, 99).sites[0];
+    copyFileSync(bigger.featuresCsv, features);
+    copyFileSync(bigger.outcomeCsv, outcome);
+    const after = registry.refresh('local');
+    expect(after.patientIds).toEqual(readCsv(bigger.outcomeCsv).rows.map((r) => r[0]));
+    expect(registry.patientCounts()).toEqual([36]);
+    expect([...registry.patientIds()].sort()).toEqual(readCsv(bigger.outcomeCsv).rows.map((r) => r[0]).sort());
+    expect(warnings).toEqual([expect.stringContaining('36 patients now (were 30)')]);
   });
 
   it('keeps a cohort with a broken table, with its problem and ids, instead of refusing to start', () => {
