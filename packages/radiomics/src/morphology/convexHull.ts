@@ -21,7 +21,7 @@ export function convexHull(points: Float64Array): ConvexHull {
   // Polygon faces (coplanar triangles merged): one normal per hull plane.
   const faces = quickhull(pts, { skipTriangulation: true });
   let cx = 0, cy = 0, cz = 0;
-  for (const p of pts) { cx += p[0]; cy += p[1]; cz += p[2]; }
+  for (let i = 0; i < n; i++) { cx += pts[i][0]; cy += pts[i][1]; cz += pts[i][2]; }
   cx /= n; cy /= n; cz /= n;
   let volume6 = 0, area2 = 0;
   const used = new Set<number>();

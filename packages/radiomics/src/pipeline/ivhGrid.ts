@@ -12,7 +12,11 @@ import type { IvhGridSpec } from '../intensity/intensityVolumeHistogram.js';
  */
 export function ivhGrid(values: Float64Array, spec: IvhDiscretisation, range: [number | null, number | null] | undefined): IvhGridSpec {
   let min = Infinity, max = -Infinity;
-  for (const v of values) { if (v < min) min = v; if (v > max) max = v; }
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v < min) min = v;
+    if (v > max) max = v;
+  }
   const lower = range?.[0] ?? null, upper = range?.[1] ?? null;
   if (spec.method === 'none') {
     return { values, gridMin: lower ?? min, gridMax: upper ?? max, step: 1 };
