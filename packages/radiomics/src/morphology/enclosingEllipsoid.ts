@@ -22,25 +22,7 @@ export function minimumVolumeEnclosingEllipsoid(vertices: Float64Array, toleranc
   }
   const v = new Float64Array(4);
   for (let iter = 0; iter < maxIterations; iter++) {
-    let j = 0;
-    for (let i = 1; i < n; i++) if (M[i] > M[j]) j = i;
-    const mj = M[j];
-    const step = (mj - d - 1) / ((d + 1) * (mj - 1));
-    let change = 0;
-    for (let i = 0; i < n; i++) {
-      const next = (1 - step) * u[i] + (i === j ? step : 0);
-      change += (next - u[i]) ** 2;
-      u[i] = next;
-    }
-    // X ← (1−β)X + β q_j q_jᵀ, so (Sherman–Morrison)
-    // M_i ← [M_i − β (q_iᵀ X⁻¹ q_j)² / ((1−β) + β M_j)] / (1−β).
-    for (let r = 0; r < 4; r++) v[r] = Xi[4 * r] * q(j, 0) + Xi[4 * r + 1] * q(j, 1) + Xi[4 * r + 2] * q(j, 2) + Xi[4 * r + 3];
-    const denom = 1 - step + step * mj;
-    for (let i = 0; i < n; i++) {
-      const t = vertices[3 * i] * v[0] + vertices[3 * i + 1] * v[1] + vertices[3 * i + 2] * v[2] + v[3];
-      M[i] = (M[i] - (step * t * t) / denom) / (1 - step);
-    }
-    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) Xi[4 * r + c] = (Xi[4 * r + c] - (step * v[r] * v[c]) / denom) / (1 - step);
+    const change = khachiyanStep(u, M, Xi, v, vertices, n, d);
     if (Math.sqrt(change) < tolerance) break;
   }
   const c = [0, 0, 0];
@@ -52,6 +34,54 @@ export function minimumVolumeEnclosingEllipsoid(vertices: Float64Array, toleranc
   // A = (1/d) S⁻¹; semi-axes 1/√eig(A) = √(d · eig(S)).
   const { values } = symmetricEigen3(S);
   return [Math.sqrt(d * values[0]), Math.sqrt(d * values[1]), Math.sqrt(d * Math.max(0, values[2]))];
+}
+
+// The per-iteration sweeps over the points, as small functions: called thousands of times, they
+// are optimised by the JIT within the first case instead of running unoptimised in one long loop.
+
+/**
+ * One coordinate-descent step: move weight β to the point j with the largest M_j, update X⁻¹
+ * and every M_i; returns ‖Δu‖².
+ */
+function khachiyanStep(u: Float64Array, M: Float64Array, Xi: Float64Array, v: Float64Array, vertices: Float64Array, n: number, d: number): number {
+  const j = argMax(M, n);
+  const mj = M[j];
+  const step = (mj - d - 1) / ((d + 1) * (mj - 1));
+  const change = moveWeights(u, n, j, step);
+  // X ← (1−β)X + β q_j q_jᵀ, so (Sherman–Morrison)
+  // M_i ← [M_i − β (q_iᵀ X⁻¹ q_j)² / ((1−β) + β M_j)] / (1−β).
+  const qx = vertices[3 * j], qy = vertices[3 * j + 1], qz = vertices[3 * j + 2];
+  for (let r = 0; r < 4; r++) v[r] = Xi[4 * r] * qx + Xi[4 * r + 1] * qy + Xi[4 * r + 2] * qz + Xi[4 * r + 3];
+  const denom = 1 - step + step * mj;
+  updateDistances(M, vertices, n, v, step, denom);
+  for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) Xi[4 * r + c] = (Xi[4 * r + c] - (step * v[r] * v[c]) / denom) / (1 - step);
+  return change;
+}
+
+/** Index of the first largest M_i. */
+function argMax(M: Float64Array, n: number): number {
+  let j = 0;
+  for (let i = 1; i < n; i++) if (M[i] > M[j]) j = i;
+  return j;
+}
+
+/** u ← (1 − β) u + β e_j; returns ‖Δu‖². */
+function moveWeights(u: Float64Array, n: number, j: number, step: number): number {
+  let change = 0;
+  for (let i = 0; i < n; i++) {
+    const next = (1 - step) * u[i] + (i === j ? step : 0);
+    change += (next - u[i]) ** 2;
+    u[i] = next;
+  }
+  return change;
+}
+
+/** The Sherman–Morrison update of every M_i (see the caller). */
+function updateDistances(M: Float64Array, vertices: Float64Array, n: number, v: Float64Array, step: number, denom: number): void {
+  for (let i = 0; i < n; i++) {
+    const t = vertices[3 * i] * v[0] + vertices[3 * i + 1] * v[1] + vertices[3 * i + 2] * v[2] + v[3];
+    M[i] = (M[i] - (step * t * t) / denom) / (1 - step);
+  }
 }
 
 /** Gauss–Jordan inverse of a small dense matrix (row-major). */
