@@ -115,27 +115,16 @@ export function spatialAutocorrelation(
 
   const w = kernelOctant(dims, spacing, lx, ly, lz);
   const hy = (ly >> 1) + 1;
-  let sumMM = 0, sumAA = 0, sumA2M = 0;
+  const sums = new Float64Array(3); // Σ Ŵ|M̂|², Σ Ŵ|Â|², Σ Ŵ Re(conj(Â²) M̂)
   const nyq = lx % 2 === 0 ? lx >> 1 : -1;
   for (let z = 0; z < lz; z++) {
     const wz = hy * (z <= lz - z ? z : lz - z);
     for (let y = 0; y < ly; y++) {
       const wy = hx * ((y <= ly - y ? y : ly - y) + wz);
-      const row = hx * (y + ly * z);
-      let rowMM = 0, rowAA = 0, rowA2M = 0;
-      for (let x = 0; x < hx; x++) {
-        const k = row + x;
-        const c = x === 0 || x === nyq ? w[wy + x] : 2 * w[wy + x];
-        const Mr = mr[k], Mi = mi[k];
-        rowMM += c * (Mr * Mr + Mi * Mi);
-        rowAA += c * (ar[k] * ar[k] + ai[k] * ai[k]);
-        rowA2M += c * (br[k] * Mr + bi[k] * Mi);
-      }
-      sumMM += rowMM;
-      sumAA += rowAA;
-      sumA2M += rowA2M;
+      addRowSums(sums, mr, mi, ar, ai, br, bi, w, hx * (y + ly * z), wy, hx, nyq);
     }
   }
+  const [sumMM, sumAA, sumA2M] = sums;
   const L = lx * ly * lz;
   const weightTotal = sumMM / L;
   const moranNumerator = sumAA / L;
@@ -144,6 +133,26 @@ export function spatialAutocorrelation(
     moranI: (count / weightTotal) * (moranNumerator / ss),
     gearyC: ((count - 1) / (2 * weightTotal)) * (gearyNumerator / ss),
   };
+}
+
+/**
+ * One kx row of the half-spectrum sums, added to `sums`. A small function called once per row
+ * (rather than a loop nest inside the one-call main function) is optimised by the JIT after a
+ * few rows of the first case, instead of running unoptimised until on-stack replacement.
+ */
+function addRowSums(sums: Float64Array, mr: Float64Array, mi: Float64Array, ar: Float64Array, ai: Float64Array, br: Float64Array, bi: Float64Array, w: Float64Array, row: number, wy: number, hx: number, nyq: number): void {
+  let rowMM = 0, rowAA = 0, rowA2M = 0;
+  for (let x = 0; x < hx; x++) {
+    const k = row + x;
+    const c = x === 0 || x === nyq ? w[wy + x] : 2 * w[wy + x];
+    const Mr = mr[k], Mi = mi[k];
+    rowMM += c * (Mr * Mr + Mi * Mi);
+    rowAA += c * (ar[k] * ar[k] + ai[k] * ai[k]);
+    rowA2M += c * (br[k] * Mr + bi[k] * Mi);
+  }
+  sums[0] += rowMM;
+  sums[1] += rowAA;
+  sums[2] += rowA2M;
 }
 
 /**
