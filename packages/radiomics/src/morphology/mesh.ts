@@ -16,47 +16,55 @@ export interface MeshMeasures {
  */
 export function meshMeasures(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): MeshMeasures {
   const [nx, ny, nz] = dims;
-  const [sx, sy, sz] = spacing;
   const p = padded(mask, dims);
   const px = nx + 2, pxy = (nx + 2) * (ny + 2);
-  let signedVolume6 = 0;
-  let area2 = 0;
-  let faceCount = 0;
+  // [Σ a·(b×c), Σ |ab × ac|, face count], accumulated triangle by triangle in cube order.
+  const acc = new Float64Array(3);
   const ex = new Float64Array(12), ey = new Float64Array(12), ez = new Float64Array(12);
   // Cube (x, y, z) spans voxels x..x+1 etc. of the original grid; x = -1 and x = nx - 1 cover the
   // zero padding. In the padded array voxel x sits at x + 1.
   for (let z = -1; z < nz; z++) {
-    for (let y = -1; y < ny; y++) {
-      let i = (z + 1) * pxy + (y + 1) * px;
-      for (let x = -1; x < nx; x++, i++) {
-        const config =
-          p[i] | (p[i + 1] << 1) | (p[i + px] << 2) | (p[i + px + 1] << 3) |
-          (p[i + pxy] << 4) | (p[i + pxy + 1] << 5) | (p[i + pxy + px] << 6) | (p[i + pxy + px + 1] << 7);
-        if (config === 0 || config === 255) continue;
-        for (let e = 0; e < 12; e++) {
-          const m = EDGE_MIDPOINTS[e];
-          ex[e] = (x + m[0]) * sx;
-          ey[e] = (y + m[1]) * sy;
-          ez[e] = (z + m[2]) * sz;
-        }
-        const tris = TRIANGLES[config];
-        for (let t = 0; t < tris.length; t += 3) {
-          const a = tris[t], b = tris[t + 1], c = tris[t + 2];
-          const ax = ex[a], ay = ey[a], az = ez[a];
-          const bx = ex[b], by = ey[b], bz = ez[b];
-          const cx = ex[c], cy = ey[c], cz = ez[c];
-          // a · (b × c): signed tetrahedron volume × 6 (IBSI RNU0, after Zhang & Chen 2001).
-          signedVolume6 += ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx);
-          const ux = bx - ax, uy = by - ay, uz = bz - az;
-          const vx = cx - ax, vy = cy - ay, vz = cz - az;
-          const nx_ = uy * vz - uz * vy, ny_ = uz * vx - ux * vz, nz_ = ux * vy - uy * vx;
-          area2 += Math.sqrt(nx_ * nx_ + ny_ * ny_ + nz_ * nz_);
-          faceCount++;
-        }
-      }
+    for (let y = -1; y < ny; y++) cubeRow(acc, p, (z + 1) * pxy + (y + 1) * px, px, pxy, nx, y, z, spacing, ex, ey, ez);
+  }
+  return { volume: Math.abs(acc[0]) / 6, area: acc[1] / 2, faceCount: acc[2] };
+}
+
+/**
+ * The cubes x = −1 … nx − 1 of one row (y, z), starting at padded index i. A function per row
+ * rather than a loop nest in the once-per-case caller, so the JIT optimises it within the
+ * first case.
+ */
+function cubeRow(
+  acc: Float64Array, p: Uint8Array, i: number, px: number, pxy: number, nx: number, y: number, z: number,
+  spacing: readonly [number, number, number], ex: Float64Array, ey: Float64Array, ez: Float64Array,
+): void {
+  const sx = spacing[0], sy = spacing[1], sz = spacing[2];
+  for (let x = -1; x < nx; x++, i++) {
+    const config =
+      p[i] | (p[i + 1] << 1) | (p[i + px] << 2) | (p[i + px + 1] << 3) |
+      (p[i + pxy] << 4) | (p[i + pxy + 1] << 5) | (p[i + pxy + px] << 6) | (p[i + pxy + px + 1] << 7);
+    if (config === 0 || config === 255) continue;
+    for (let e = 0; e < 12; e++) {
+      const m = EDGE_MIDPOINTS[e];
+      ex[e] = (x + m[0]) * sx;
+      ey[e] = (y + m[1]) * sy;
+      ez[e] = (z + m[2]) * sz;
+    }
+    const tris = TRIANGLES[config];
+    for (let t = 0; t < tris.length; t += 3) {
+      const a = tris[t], b = tris[t + 1], c = tris[t + 2];
+      const ax = ex[a], ay = ey[a], az = ez[a];
+      const bx = ex[b], by = ey[b], bz = ez[b];
+      const cx = ex[c], cy = ey[c], cz = ez[c];
+      // a · (b × c): signed tetrahedron volume × 6 (IBSI RNU0, after Zhang & Chen 2001).
+      acc[0] += ax * (by * cz - bz * cy) + ay * (bz * cx - bx * cz) + az * (bx * cy - by * cx);
+      const ux = bx - ax, uy = by - ay, uz = bz - az;
+      const vx = cx - ax, vy = cy - ay, vz = cz - az;
+      const nx_ = uy * vz - uz * vy, ny_ = uz * vx - ux * vz, nz_ = ux * vy - uy * vx;
+      acc[1] += Math.sqrt(nx_ * nx_ + ny_ * ny_ + nz_ * nz_);
+      acc[2]++;
     }
   }
-  return { volume: Math.abs(signedVolume6) / 6, area: area2 / 2, faceCount };
 }
 
 /**
