@@ -12,6 +12,7 @@ export function orientedMinimumBoundingBox(vertices: Float64Array, normals: Floa
   const order = Array.from(faceAreas.keys()).sort((a, b) => faceAreas[b] - faceAreas[a]).slice(0, maxFaces);
   const pu = new Float64Array(n), pv = new Float64Array(n);
   const order2d = new Uint32Array(n), hullIdx = new Uint32Array(2 * n + 2);
+  const rect = new Float64Array(2);
   for (const face of order) {
     const f = 3 * face;
     const nx = normals[f], ny = normals[f + 1], nz = normals[f + 2];
@@ -24,38 +25,52 @@ export function orientedMinimumBoundingBox(vertices: Float64Array, normals: Floa
     const ul = Math.hypot(ux, uy, uz);
     ux /= ul; uy /= ul; uz /= ul;
     const vx = ny * uz - nz * uy, vy = nz * ux - nx * uz, vz = nx * uy - ny * ux;
-    let hMin = Infinity, hMax = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const x = vertices[3 * i], y = vertices[3 * i + 1], z = vertices[3 * i + 2];
-      const h = x * nx + y * ny + z * nz;
-      if (h < hMin) hMin = h;
-      if (h > hMax) hMax = h;
-      pu[i] = x * ux + y * uy + z * uz;
-      pv[i] = x * vx + y * vy + z * vz;
-    }
-    const height = hMax - hMin;
+    const height = project(vertices, n, nx, ny, nz, ux, uy, uz, vx, vy, vz, pu, pv);
     const hull = hull2d(pu, pv, n, order2d, hullIdx);
     for (let e = 0; e < hull; e++) {
       const a = hullIdx[e], b = hullIdx[(e + 1) % hull];
       const ex = pu[b] - pu[a], ey = pv[b] - pv[a];
       const el = Math.hypot(ex, ey);
       if (el === 0) continue;
-      const dx = ex / el, dy = ey / el;
-      let sMin = Infinity, sMax = -Infinity, tMin = Infinity, tMax = -Infinity;
-      for (let k = 0; k < hull; k++) {
-        const q = hullIdx[k];
-        const s = pu[q] * dx + pv[q] * dy, t = -pu[q] * dy + pv[q] * dx;
-        if (s < sMin) sMin = s;
-        if (s > sMax) sMax = s;
-        if (t < tMin) tMin = t;
-        if (t > tMax) tMax = t;
-      }
-      const w = sMax - sMin, d = tMax - tMin;
+      edgeRectangle(pu, pv, hullIdx, hull, ex / el, ey / el, rect);
+      const w = rect[0], d = rect[1];
       const volume = w * d * height;
       if (volume < best.volume) best = { volume, area: 2 * (w * d + w * height + d * height) };
     }
   }
   return best;
+}
+
+// The sweeps over points as small functions (called per face and per edge), which the JIT
+// optimises within the first case.
+
+/** Projects the points on (u, v) into pu, pv and returns their extent along n (the box height). */
+function project(vertices: Float64Array, n: number, nx: number, ny: number, nz: number, ux: number, uy: number, uz: number, vx: number, vy: number, vz: number, pu: Float64Array, pv: Float64Array): number {
+  let hMin = Infinity, hMax = -Infinity;
+  for (let i = 0; i < n; i++) {
+    const x = vertices[3 * i], y = vertices[3 * i + 1], z = vertices[3 * i + 2];
+    const h = x * nx + y * ny + z * nz;
+    if (h < hMin) hMin = h;
+    if (h > hMax) hMax = h;
+    pu[i] = x * ux + y * uy + z * uz;
+    pv[i] = x * vx + y * vy + z * vz;
+  }
+  return hMax - hMin;
+}
+
+/** Width and depth of the 2D hull's points along the unit direction (dx, dy) and its normal, into rect. */
+function edgeRectangle(pu: Float64Array, pv: Float64Array, hullIdx: Uint32Array, hull: number, dx: number, dy: number, rect: Float64Array): void {
+  let sMin = Infinity, sMax = -Infinity, tMin = Infinity, tMax = -Infinity;
+  for (let k = 0; k < hull; k++) {
+    const q = hullIdx[k];
+    const s = pu[q] * dx + pv[q] * dy, t = -pu[q] * dy + pv[q] * dx;
+    if (s < sMin) sMin = s;
+    if (s > sMax) sMax = s;
+    if (t < tMin) tMin = t;
+    if (t > tMax) tMax = t;
+  }
+  rect[0] = sMax - sMin;
+  rect[1] = tMax - tMin;
 }
 
 /**
