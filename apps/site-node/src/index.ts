@@ -3,6 +3,7 @@ export * from './errors.js';
 export { checkEgress, describeViolations, describeViolationsForCoordinator, nestedResultSchema, DEFAULT_MIN_COHORT_SIZE, IDENTIFIER_KEYS, PATIENT_COUNT_KEYS, type EgressContext, type EgressRule, type EgressVerdict, type EgressViolation } from './egressGuard.js';
 export { EgressGate } from './egressGate.js';
 export { SiteStore, type Approval, type EgressLogEntry, type StoredJob } from './siteStore.js';
+export { readSiteStatus, withSiteStore, type SiteStatus } from './siteStatus.js';
 export { loadSiteConfig, parseSiteConfig, type CohortEntry, type SiteConfig } from './siteConfig.js';
 export { CohortRegistry, type RegisteredCohort } from './cohortRegistry.js';
 export { JobExecutor } from './jobExecutor.js';

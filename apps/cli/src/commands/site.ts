@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { CohortRegistry, enrolSite, loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
+import { enrolSite, loadSiteConfig, readSiteStatus, SiteDaemon, withSiteStore } from '@fedrad/site-node';
 import { CliUsageError } from '../errors.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
@@ -15,7 +15,7 @@ export function register(program: Command): void {
   site
     .command('enrol')
     .description('Make the site key (0600) and CSR, submit it to the coordinator, store the certificate once issued')
-    .requiredOption('--config <file>', 'site.yaml')
+    .requiredOption('--config <file>', 'the site configuration (site.yaml: site id, coordinator URL, data root, cohorts)')
     .option('--contact <text>', 'who the coordinator should call at the site')
     .option('--wait <seconds>', 'keep polling for the certificate this long', (v) => Number(v), 0)
     .action(async (o: { config: string; contact?: string; wait: number }) => {
@@ -32,73 +32,51 @@ export function register(program: Command): void {
   site
     .command('approve <protocolHash>')
     .description("Record this site operator's approval of a campaign protocol (its SHA-256)")
-    .requiredOption('--config <file>', 'site.yaml')
+    .requiredOption('--config <file>', 'the site configuration (site.yaml: site id, coordinator URL, data root, cohorts)')
     .option('--by <name>', 'who approves', process.env.USER ?? 'site-operator')
     .option('--note <text>', 'why, or which document was reviewed')
     .action((hash: string, o: { config: string; by: string; note?: string }) => {
       if (!SHA256.test(hash)) throw new CliUsageError(`"${hash}" is not a protocol hash (64 lower-case hex characters, as \`fedrad campaign\` prints it).`);
       const config = loadSiteConfig(o.config);
-      const store = new SiteStore(config.database);
-      try {
-        const approval = store.approve(hash, o.by, o.note);
-        process.stdout.write(`approved protocol ${hash} at ${config.siteId} (by ${approval.approvedBy}, ${approval.approvedAt})\n`);
-      } finally {
-        store.close();
-      }
+      const approval = withSiteStore(config, (store) => store.approve(hash, o.by, o.note));
+      process.stdout.write(`approved protocol ${hash} at ${config.siteId} (by ${approval.approvedBy}, ${approval.approvedAt})\n`);
     });
 
   site
     .command('egress-log')
     .description('List the messages the egress guard blocked (reasons only; nothing blocked is kept)')
-    .requiredOption('--config <file>', 'site.yaml')
+    .requiredOption('--config <file>', 'the site configuration (site.yaml: site id, coordinator URL, data root, cohorts)')
     .option('--json', 'print JSON')
     .action((o: { config: string; json?: boolean }) => {
-      const config = loadSiteConfig(o.config);
-      const store = new SiteStore(config.database);
-      try {
-        const entries = store.blockedEgress();
-        if (o.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
-        else for (const e of entries) process.stdout.write(`${e.at}  ${e.schema}${e.jobId ? `  job ${e.jobId}` : ''}\n    ${e.reasons}\n`);
-      } finally {
-        store.close();
-      }
+      const entries = withSiteStore(loadSiteConfig(o.config), (store) => store.blockedEgress());
+      if (o.json) process.stdout.write(JSON.stringify(entries, null, 2) + '\n');
+      else for (const e of entries) process.stdout.write(`${e.at}  ${e.schema}${e.jobId ? `  job ${e.jobId}` : ''}\n    ${e.reasons}\n`);
     });
 
   site
     .command('status')
     .description("This site's cohorts, approved protocols, recent jobs and blocked messages (nothing is contacted)")
-    .requiredOption('--config <file>', 'site.yaml')
+    .requiredOption('--config <file>', 'the site configuration (site.yaml: site id, coordinator URL, data root, cohorts)')
     .option('--json', 'print JSON')
     .action((o: { config: string; json?: boolean }) => {
-      const config = loadSiteConfig(o.config);
-      const store = new SiteStore(config.database);
-      try {
-        const cohorts = CohortRegistry.load(config.cohorts).list().map((c) => ({ name: c.name, patients: c.patientIds.length, ...(c.problem ? { problem: c.problem } : {}) }));
-        const jobs = store.recentJobs(20).map((j) => {
-          const body = j.resultJson ? (JSON.parse(j.resultJson) as { type?: string; code?: string }) : undefined;
-          return { jobId: j.jobId, kind: j.kind, status: j.status, receivedAt: j.receivedAt, finishedAt: j.finishedAt, ...(body?.type === 'error-report' ? { error: body.code } : {}) };
-        });
-        const status = { siteId: config.siteId, coordinatorUrl: config.coordinatorUrl, cohorts, approvals: store.approvedProtocols().map((h) => store.approval(h)), jobs, blockedMessages: store.blockedEgress().length };
-        if (o.json) return void process.stdout.write(JSON.stringify(status, null, 2) + '\n');
-        const lines = [
-          `site ${status.siteId} → ${status.coordinatorUrl}`,
-          `cohorts: ${cohorts.map((c) => `${c.name} (${c.patients} patients${c.problem ? `, unusable: ${c.problem.code}` : ''})`).join(', ')}`,
-          `approved protocols: ${status.approvals.length === 0 ? 'none' : ''}`,
-          ...status.approvals.map((a) => `  ${a!.protocolHash}  by ${a!.approvedBy} at ${a!.approvedAt}`),
-          `recent jobs: ${jobs.length === 0 ? 'none' : ''}`,
-          ...jobs.map((j) => `  ${j.receivedAt}  ${j.jobId}  ${j.kind}  ${j.status}${j.error ? ` (${j.error})` : ''}`),
-          `messages blocked by the egress guard: ${status.blockedMessages}${status.blockedMessages ? ' (fedrad site egress-log)' : ''}`,
-        ];
-        process.stdout.write(lines.join('\n') + '\n');
-      } finally {
-        store.close();
-      }
+      const status = readSiteStatus(loadSiteConfig(o.config));
+      if (o.json) return void process.stdout.write(JSON.stringify(status, null, 2) + '\n');
+      const lines = [
+        `site ${status.siteId} → ${status.coordinatorUrl}`,
+        `cohorts: ${status.cohorts.map((c) => `${c.name} (${c.patients} patients${c.problem ? `, unusable: ${c.problem.code}` : ''})`).join(', ')}`,
+        `approved protocols: ${status.approvals.length === 0 ? 'none' : ''}`,
+        ...status.approvals.map((a) => `  ${a.protocolHash}  by ${a.approvedBy} at ${a.approvedAt}`),
+        `recent jobs: ${status.jobs.length === 0 ? 'none' : ''}`,
+        ...status.jobs.map((j) => `  ${j.receivedAt}  ${j.jobId}  ${j.kind}  ${j.status}${j.error ? ` (${j.error})` : ''}`),
+        `messages blocked by the egress guard: ${status.blockedMessages}${status.blockedMessages ? ' (fedrad site egress-log)' : ''}`,
+      ];
+      process.stdout.write(lines.join('\n') + '\n');
     });
 
   site
     .command('start')
     .description('Run the site daemon: outbound wss (mTLS) to the coordinator, jobs in worker threads')
-    .requiredOption('--config <file>', 'site.yaml')
+    .requiredOption('--config <file>', 'the site configuration (site.yaml: site id, coordinator URL, data root, cohorts)')
     .action(async (o: { config: string }) => {
       const config = loadSiteConfig(o.config);
       await new Promise<void>((resolve) => {
