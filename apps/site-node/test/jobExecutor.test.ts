@@ -65,6 +65,36 @@ describe('job executor (worker threads)', () => {
     if (!out.ok) expect(out.report.message).not.toMatch(/\n|\s+at\s+\S+\s+\(/);
   });
 
+  it('names the file, line, case and column of an unreadable cell, but withholds the cell itself (a patient\'s data)', async () => {
+    // Case site-a-0005: a feature written with a unit, and an outcome label written as a word.
+    const featureLines = readFileSync(good.features, 'utf8').split('\n');
+    featureLines[5] = featureLines[5].replace(/,[^,]*$/, ',12.5mm');
+    const outcomeLines = readFileSync(good.outcome, 'utf8').split('\n');
+    outcomeLines[5] = outcomeLines[5].replace(/,[^,]*$/, ',yes');
+    const unitFile = join(dir, 'with-unit.csv');
+    const wordFile = join(dir, 'label-word.csv');
+    writeFileSync(unitFile, featureLines.join('\n'));
+    writeFileSync(wordFile, outcomeLines.join('\n'));
+    const executor = new JobExecutor({ concurrency: 1 });
+    try {
+      const unit = await executor.run(input({ ...good, features: unitFile }));
+      expect(unit).toMatchObject({ ok: false, report: { caseId: 'site-a-0005', field: features[2] } });
+      if (!unit.ok) {
+        expect(unit.report.message).toContain(unitFile);
+        expect(unit.report.message).toContain('line 6');
+        expect(unit.report.message).not.toContain('12.5mm');
+      }
+      const word = await executor.run(input({ ...good, outcome: wordFile }));
+      expect(word).toMatchObject({ ok: false, report: { caseId: 'site-a-0005' } });
+      if (!word.ok) {
+        expect(word.report.message).toContain(wordFile);
+        expect(word.report.message).not.toMatch(/\byes\b/);
+      }
+    } finally {
+      await executor.close();
+    }
+  });
+
   it('refuses a job kind it does not run', async () => {
     const out = await new JobExecutor({ concurrency: 1 }).run(input(good, envelope('harmonize', { kind: 'harmonize', phase: 'statistics', features })));
     expect(out).toMatchObject({ ok: false, report: { code: 'JOB_INPUT_INVALID', field: 'kind' } });
