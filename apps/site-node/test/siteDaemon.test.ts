@@ -244,7 +244,7 @@ describe('site daemon against a coordinator over mTLS', () => {
     await coordinator.waitFor((f) => f.type === 'site-hello', from);
     const interrupted = job(protocolHash, 1, 'sts-grade-2026/r7/site-a');
     coordinator.send(interrupted);
-    await new Promise((r) => setTimeout(r, 300));
+    await waitUntilCount(() => release !== undefined); // the job is running
     await slow.stop();
     release(); // the job "finishes" after the daemon stopped: nothing is sent or stored
     await new Promise((r) => setTimeout(r, 100));
