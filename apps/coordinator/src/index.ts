@@ -9,7 +9,7 @@ export { CoordinatorError, StoreError } from './errors.js';
 export type { CampaignEvent, CoreContext } from './core/context.js';
 export { createCampaign, startCampaign, getCampaign, listCampaigns } from './core/campaigns.js';
 export { campaignStatus, type CampaignStatus } from './core/status.js';
-export { acceptResult, acceptResults } from './core/results.js';
+export { acceptResult, acceptResults, signedResultOf } from './core/results.js';
 export { tick } from './core/tick.js';
 export { SITE_PATH, CLOSE } from './net/siteServer.js';
 export { API_PATH } from './api/apiServer.js';
