@@ -59,9 +59,15 @@ if (existsSync(cli) && manifestCases > 0) {
     execFileSync(process.execPath, [cli, 'extract', '--manifest', manifest, '--out', join(dir, `f${workers}.csv`), '--workers', String(workers), '--no-progress'], { stdio: 'ignore' });
     return performance.now() - t;
   };
-  const one = run(1);
-  const two = run(2);
-  scaling = { one, two };
+  // Alternated twice and the faster of each kept: on a shared machine a run can lose a core to
+  // other jobs for seconds, which a single run would report as poor scaling.
+  const loads = [];
+  const times = { 1: [], 2: [] };
+  for (const workers of [1, 2, 1, 2]) {
+    loads.push(os.loadavg()[0]);
+    times[workers].push(run(workers));
+  }
+  scaling = { one: Math.min(...times[1]), two: Math.min(...times[2]), loads };
 }
 rmSync(dir, { recursive: true, force: true });
 
@@ -86,7 +92,7 @@ includes V8's helper threads (GC, compiler), so it can exceed wall time on an id
 
 Reading the two .nii.gz files: ${ms(nonTexture.read)} of the first run.
 ${scaling ? `
-\`fedrad extract --manifest\` with ${manifestCases} cases (complete default feature set): 1 worker ${(scaling.one / 1000).toFixed(1)} s, 2 workers ${(scaling.two / 1000).toFixed(1)} s — speed-up ${(scaling.one / scaling.two).toFixed(2)}× (target ≥ 1.7× on 2 cores).` : ''}
+\`fedrad extract --manifest\` with ${manifestCases} cases (complete default feature set), faster of two alternated runs each: 1 worker ${(scaling.one / 1000).toFixed(1)} s, 2 workers ${(scaling.two / 1000).toFixed(1)} s — speed-up ${(scaling.one / scaling.two).toFixed(2)}× (target ≥ 1.7× on 2 cores); 1-min load average before each run ${scaling.loads.map((l) => l.toFixed(1)).join(', ')} (two workers need both cores free).` : ''}
 <!-- /bench:${SECTION} -->`;
 
 const current = existsSync(BENCH_FILE) ? readFileSync(BENCH_FILE, 'utf8') : '# Benchmarks\n';
