@@ -6,6 +6,10 @@ import { WebSocket } from 'ws';
  * (SITE_CHANNEL.md §2), except when the coordinator says the certificate is refused
  * (HTTP 401/403 on upgrade, close 4403): then retrying cannot help, and the channel stops.
  *
+ * A coordinator host that vanishes (power, a firewall dropping state) sends no FIN, and TCP
+ * alone notices only after many minutes: the channel pings, and drops and re-dials a
+ * connection that answered no ping within one ping interval.
+ *
  * The channel moves text frames; what goes out has already passed the egress gate (the
  * daemon only calls `send` with admitted messages).
  */
@@ -20,6 +24,8 @@ export interface SiteChannelOptions {
   /** Called once when the coordinator refuses this site for good (revoked/unknown). */
   onRefused: (reason: string) => void;
   log: (line: string) => void;
+  /** Time between pings, read again before each one (the daemon ties it to the heartbeat); 15 s by default. */
+  pingIntervalMs?: () => number;
   /** Seeded jitter in tests; Math.random otherwise. */
   random?: () => number;
 }
@@ -30,6 +36,8 @@ export class SiteChannel {
   private socket?: WebSocket;
   private attempt = 0;
   private timer?: NodeJS.Timeout;
+  private pinger?: NodeJS.Timeout;
+  private schedulePing?: () => void;
   private stopped = false;
 
   constructor(private readonly options: SiteChannelOptions) {}
@@ -42,6 +50,7 @@ export class SiteChannel {
   stop(): void {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
+    if (this.pinger) clearTimeout(this.pinger);
     this.socket?.close(1000, 'site node stopping');
     this.socket = undefined;
   }
@@ -50,9 +59,13 @@ export class SiteChannel {
     return this.socket?.readyState === WebSocket.OPEN;
   }
 
-  /** The coordinator welcomed us: the next disconnect starts the backoff from the beginning. */
+  /**
+   * The coordinator welcomed us: the next disconnect starts the backoff from the beginning,
+   * and the next ping follows the interval as it is now (the welcome sets the heartbeat).
+   */
   markHealthy(): void {
     this.attempt = 0;
+    this.schedulePing?.();
   }
 
   send(text: string): boolean {
@@ -81,6 +94,7 @@ export class SiteChannel {
     let refused = false;
     socket.on('open', () => {
       log(`connected to ${url}`);
+      this.keepAlive(socket);
       this.options.onOpen();
     });
     socket.on('message', (data, isBinary) => {
@@ -104,7 +118,10 @@ export class SiteChannel {
       if (!refused) log(`connection error: ${error.message}`);
     });
     socket.on('close', (code, reason) => {
-      if (this.socket === socket) this.socket = undefined;
+      if (this.socket === socket) {
+        this.socket = undefined;
+        if (this.pinger) clearTimeout(this.pinger);
+      }
       if (refused || this.stopped) return;
       if (code === 4403) {
         this.refuse(`the coordinator closed the connection: ${reason.toString() || 'certificate revoked or site mismatch'} (4403)`);
@@ -112,6 +129,29 @@ export class SiteChannel {
       }
       this.scheduleReconnect(code);
     });
+  }
+
+  private keepAlive(socket: WebSocket): void {
+    let answered = true;
+    socket.on('pong', () => (answered = true));
+    const schedule = () => {
+      if (this.pinger) clearTimeout(this.pinger);
+      this.pinger = setTimeout(tick, this.options.pingIntervalMs?.() ?? 15000);
+      this.pinger.unref();
+    };
+    const tick = () => {
+      if (this.socket !== socket || socket.readyState !== WebSocket.OPEN) return;
+      if (!answered) {
+        this.options.log('the coordinator answered no ping; dropping the connection to dial again');
+        socket.terminate(); // 'close' follows, which schedules the reconnect
+        return;
+      }
+      answered = false;
+      socket.ping();
+      schedule();
+    };
+    this.schedulePing = schedule;
+    schedule();
   }
 
   private refuse(reason: string): void {

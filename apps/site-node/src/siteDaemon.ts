@@ -106,6 +106,8 @@ export class SiteDaemon {
       certificatePem,
       caPem,
       reconnect: config.reconnect,
+      // Two heartbeats without a pong: the coordinator is gone.
+      pingIntervalMs: () => 2 * this.heartbeatSeconds * 1000,
       onOpen: () => this.sendHello(),
       onMessage: (text) => this.receive(text),
       onRefused: (reason) => {
@@ -205,8 +207,8 @@ export class SiteDaemon {
   }
 
   private onWelcome(welcome: CoordinatorWelcome): void {
-    this.channel.markHealthy();
     this.heartbeatSeconds = welcome.heartbeatSeconds;
+    this.channel.markHealthy(); // after the heartbeat: the ping interval follows it
     for (const c of welcome.campaigns) {
       if (canonicalHash(c.protocol) !== c.protocolHash) {
         this.log(`campaign ${c.campaignId}: the protocol sent does not hash to ${c.protocolHash}; its jobs will be refused unless approved by hash`);

@@ -16,6 +16,7 @@ export class FakeCoordinator {
   private server!: Server;
   private wss!: WebSocketServer;
   private socket?: WebSocket;
+  private rawSocket?: import('node:stream').Duplex;
   private waiters: Array<() => void> = [];
   /** HTTP status to answer upgrades with instead of accepting them (e.g. 403 for a revoked site). */
   refuseWith?: number;
@@ -39,6 +40,7 @@ export class FakeCoordinator {
       this.wss.handleUpgrade(req, socket, head, (ws) => {
         this.connections++;
         this.socket = ws;
+        this.rawSocket = socket;
         ws.on('message', (data) => {
           const frame = JSON.parse(data.toString()) as Frame;
           this.frames.push(frame);
@@ -81,6 +83,11 @@ export class FakeCoordinator {
 
   send(doc: object): void {
     this.socket!.send(JSON.stringify(doc));
+  }
+
+  /** Stops reading the current connection, as a host that vanished would: no pong, no FIN. */
+  freeze(): void {
+    this.rawSocket?.pause();
   }
 
   dropConnection(): void {

@@ -165,6 +165,24 @@ describe('site daemon against a coordinator over mTLS', () => {
     }
   });
 
+  it('dials again when the coordinator stops answering pings (a vanished host sends no FIN)', async () => {
+    const config = loadSiteConfig(join(dir, 'site.yaml'));
+    const lines: string[] = [];
+    const daemon = new SiteDaemon(config, { log: (l) => lines.push(l) });
+    const from = coordinator.frames.length;
+    const before = coordinator.connections;
+    daemon.start();
+    try {
+      await coordinator.waitFor((f) => f.type === 'site-hello', from);
+      coordinator.freeze(); // the welcome set heartbeatSeconds 0.5: pings every second
+      await waitUntilCount(() => coordinator.connections === before + 2, 15000);
+      expect(lines).toContain('the coordinator answered no ping; dropping the connection to dial again');
+      await coordinator.waitFor((f) => f.type === 'site-hello', coordinator.frames.length - 1);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('blocks a result carrying per-patient values, logs it locally and tells the coordinator only why', async () => {
     const config = loadSiteConfig(join(dir, 'site.yaml'));
     const daemon = new SiteDaemon(config, {
