@@ -36,3 +36,15 @@ describe('canonical JSON of tensors', () => {
     expect(() => canonicalJson({ tensors: [{ data }] })).toThrow('$.tensors[0].data[777] is NaN');
   });
 });
+
+describe('canonical JSON with substitutions', () => {
+  it('prints a marked array as the given text and everything else canonically', () => {
+    const data = [1, 2, 3];
+    const doc = { z: 1, t: { data, name: 'g' } };
+    expect(canonicalJson(doc, { substitute: new Map([[data, '"@0"']]) })).toBe('{"t":{"data":"@0","name":"g"},"z":1}');
+  });
+  it('names a function and an Infinity by path', () => {
+    expect(() => canonicalJson({ a: [{ b: () => 1 }] })).toThrow('$.a[0].b is a function');
+    expect(() => canonicalJson({ a: { b: -Infinity } })).toThrow('$.a.b is -Infinity');
+  });
+});

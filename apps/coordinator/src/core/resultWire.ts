@@ -1,77 +1,6 @@
 import { endianness } from 'node:os';
 import { canonicalJson } from '@fedrad/protocol';
 
-/**
- * canonicalJson(value) in one pass, faster for documents carrying tensors. RFC 8785 §3.2.2.3
- * writes a number as ECMAScript's Number::toString, which is what JSON.stringify does, so an
- * array of finite numbers has the same canonical form as its JSON.stringify, printed natively in
- * one call instead of number by number. Keys are sorted by UTF-16 code units (RFC 8785
- * §3.2.3), strings escaped by JSON.stringify, as @fedrad/protocol's canonicalJson does; anything
- * that is not plain JSON (NaN, undefined in an array, a function…) is handed to canonicalJson,
- * which throws its usual error. Same output as canonicalJson (the tests check it).
- */
-export function canonicalJsonWithTensors(value: unknown): string {
-  const text = write(value, undefined, undefined);
-  return text ?? canonicalJson(value);
-}
-
-function isFiniteNumberArray(a: readonly unknown[]): boolean {
-  for (let i = 0; i < a.length; i++) {
-    const v = a[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) return false;
-  }
-  return true;
-}
-
-/**
- * The canonical text, or undefined when the value is not plain JSON (the caller falls back).
- * Arrays in `marks` are printed into texts[i] and written as a placeholder instead.
- */
-function write(value: unknown, marks: Map<object, number> | undefined, texts: string[] | undefined): string | undefined {
-  if (value === null) return 'null';
-  switch (typeof value) {
-    case 'boolean':
-      return value ? 'true' : 'false';
-    case 'number':
-      return Number.isFinite(value) ? JSON.stringify(value) : undefined;
-    case 'string':
-      return JSON.stringify(value);
-    case 'object': {
-      if (Array.isArray(value)) {
-        const mark = marks?.get(value);
-        if (mark !== undefined) {
-          texts![mark] = JSON.stringify(value);
-          return PLACEHOLDER + mark + PLACEHOLDER;
-        }
-        if (isFiniteNumberArray(value)) return JSON.stringify(value);
-        let out = '[';
-        for (let i = 0; i < value.length; i++) {
-          const item = write(value[i], marks, texts);
-          if (item === undefined) return undefined;
-          out += (i ? ',' : '') + item;
-        }
-        return out + ']';
-      }
-      if (ArrayBuffer.isView(value)) return write(Array.from(value as unknown as ArrayLike<number>), marks, texts);
-      const obj = value as Record<string, unknown>;
-      const keys = Object.keys(obj).sort();
-      let out = '{';
-      let first = true;
-      for (const key of keys) {
-        const v = obj[key];
-        if (v === undefined) continue;
-        const item = write(v, marks, texts);
-        if (item === undefined) return undefined;
-        out += (first ? '' : ',') + JSON.stringify(key) + ':' + item;
-        first = false;
-      }
-      return out + '}';
-    }
-    default:
-      return undefined;
-  }
-}
-
 /** What is signed, and how it is stored (SITE_CHANNEL.md §3, "keeps exactly what the site signed"). */
 export interface SignedForms {
   /** canonicalJson of the job-result without its signature: the signed bytes (UTF-8). */
@@ -91,13 +20,15 @@ export interface SignedForms {
 export function signedForms(unsigned: Record<string, unknown>): SignedForms {
   const tensors = updateTensors(unsigned);
   if (tensors) {
-    const marks = new Map<object, number>();
-    tensors.forEach((t, i) => marks.set(t.data, i));
-    const texts: string[] = [];
-    const text = marks.size === tensors.length ? write(unsigned, marks, texts) : undefined;
+    // Each tensor's numbers are printed once, by canonicalJson itself, and stand in the text as
+    // a NUL-delimited index (NUL never occurs raw in JSON text, so the split below is exact).
+    const marks = new Map<object, string>();
+    tensors.forEach((t, i) => marks.set(t.data, PLACEHOLDER + i + PLACEHOLDER));
+    const text = marks.size === tensors.length ? canonicalJson(unsigned, { substitute: marks }) : undefined;
     // Each placeholder must appear once, in tensor order (an array shared elsewhere in the document would break that).
     const parts = text?.split(PLACEHOLDER);
     if (parts && parts.length === 2 * tensors.length + 1 && tensors.every((_, i) => parts[2 * i + 1] === String(i))) {
+      const texts = tensors.map((t) => canonicalJson(t.data));
       let signed = parts[0];
       let shell = parts[0];
       let total = 0;
@@ -115,7 +46,7 @@ export function signedForms(unsigned: Record<string, unknown>): SignedForms {
       return { signed, shell, tensorData };
     }
   }
-  const signed = canonicalJsonWithTensors(unsigned);
+  const signed = canonicalJson(unsigned);
   return { signed, shell: signed, tensorData: null };
 }
 
@@ -153,6 +84,6 @@ function updateTensors(doc: Record<string, unknown>): Array<{ data: number[] }> 
   const result = doc.result as { type?: unknown; kind?: unknown; tensors?: unknown } | undefined;
   if (!result || typeof result !== 'object' || result.type !== undefined || result.kind !== 'train-round' || !Array.isArray(result.tensors)) return undefined;
   const tensors = result.tensors as Array<{ data?: unknown }>;
-  if (!tensors.every((t) => t && typeof t === 'object' && Array.isArray(t.data) && isFiniteNumberArray(t.data))) return undefined;
+  if (!tensors.every((t) => t && typeof t === 'object' && Array.isArray(t.data) && t.data.every(Number.isFinite))) return undefined;
   return tensors as Array<{ data: number[] }>;
 }
