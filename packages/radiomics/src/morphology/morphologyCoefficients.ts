@@ -38,6 +38,45 @@ export interface MorphologyCoefficients {
   gearyC: number;
 }
 
+// Slots of the one-pass voxel sums (see voxelRow).
+const N = 0, MX = 1, MY = 2, MZ = 3, SXX = 4, SXY = 5, SXZ = 6, SYY = 7, SYZ = 8, SZZ = 9, XMIN = 10;
+const NGL = 16, WSUM = 17, WX = 18, WY = 19, WZ = 20, ACC_SIZE = 21;
+
+/**
+ * One x-row (y, z) of the one-pass sums, starting at index i: count, index sums and products and
+ * extent of the morphological mask; count and intensity-weighted index sums of the intensity
+ * mask. Sums continue from `acc` in voxel order. A function per row rather than a loop nest in
+ * the once-per-case caller, so the JIT optimises it within the first case.
+ */
+function voxelRow(acc: Float64Array, morph: Uint8Array, intensityMask: Uint8Array, intensities: Float32Array | Float64Array, i: number, nx: number, y: number, z: number): void {
+  let n = acc[N], mx = acc[MX], my = acc[MY], mz = acc[MZ];
+  let sxx = acc[SXX], sxy = acc[SXY], sxz = acc[SXZ], syy = acc[SYY], syz = acc[SYZ], szz = acc[SZZ];
+  let xmin = acc[XMIN], xmax = acc[XMIN + 1], ymin = acc[XMIN + 2], ymax = acc[XMIN + 3], zmin = acc[XMIN + 4], zmax = acc[XMIN + 5];
+  let nGl = acc[NGL], wSum = acc[WSUM], wx = acc[WX], wy = acc[WY], wz = acc[WZ];
+  for (let x = 0; x < nx; x++, i++) {
+    if (morph[i]) {
+      n++;
+      mx += x; my += y; mz += z;
+      sxx += x * x; sxy += x * y; sxz += x * z; syy += y * y; syz += y * z; szz += z * z;
+      if (x < xmin) xmin = x;
+      if (x > xmax) xmax = x;
+      if (y < ymin) ymin = y;
+      if (y > ymax) ymax = y;
+      if (z < zmin) zmin = z;
+      if (z > zmax) zmax = z;
+    }
+    if (intensityMask[i]) {
+      const v = intensities[i];
+      nGl++;
+      wSum += v; wx += v * x; wy += v * y; wz += v * z;
+    }
+  }
+  acc[N] = n; acc[MX] = mx; acc[MY] = my; acc[MZ] = mz;
+  acc[SXX] = sxx; acc[SXY] = sxy; acc[SXZ] = sxz; acc[SYY] = syy; acc[SYZ] = syz; acc[SZZ] = szz;
+  acc[XMIN] = xmin; acc[XMIN + 1] = xmax; acc[XMIN + 2] = ymin; acc[XMIN + 3] = ymax; acc[XMIN + 4] = zmin; acc[XMIN + 5] = zmax;
+  acc[NGL] = nGl; acc[WSUM] = wSum; acc[WX] = wx; acc[WY] = wy; acc[WZ] = wz;
+}
+
 export function morphologyCoefficients(input: MorphologyInput): MorphologyCoefficients {
   const { morphologicalMask: morph, intensityMask, intensities, dims, spacing } = input;
   const [nx, ny, nz] = dims;
@@ -46,31 +85,15 @@ export function morphologyCoefficients(input: MorphologyInput): MorphologyCoeffi
 
   // Voxel point sets, one pass: centroid and covariance of the morphological mask (X_c),
   // intensity-weighted centroid and mean of the intensity mask (X_c,gl).
-  let n = 0, mx = 0, my = 0, mz = 0, sxx = 0, sxy = 0, sxz = 0, syy = 0, syz = 0, szz = 0;
-  let xmin = Infinity, xmax = -Infinity, ymin = Infinity, ymax = -Infinity, zmin = Infinity, zmax = -Infinity;
-  let nGl = 0, wSum = 0, wx = 0, wy = 0, wz = 0;
+  const acc = new Float64Array(ACC_SIZE);
+  acc.set([Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity], XMIN);
   for (let z = 0, i = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++) {
-      for (let x = 0; x < nx; x++, i++) {
-        if (morph[i]) {
-          n++;
-          mx += x; my += y; mz += z;
-          sxx += x * x; sxy += x * y; sxz += x * z; syy += y * y; syz += y * z; szz += z * z;
-          if (x < xmin) xmin = x;
-          if (x > xmax) xmax = x;
-          if (y < ymin) ymin = y;
-          if (y > ymax) ymax = y;
-          if (z < zmin) zmin = z;
-          if (z > zmax) zmax = z;
-        }
-        if (intensityMask[i]) {
-          const v = intensities[i];
-          nGl++;
-          wSum += v; wx += v * x; wy += v * y; wz += v * z;
-        }
-      }
-    }
+    for (let y = 0; y < ny; y++, i += nx) voxelRow(acc, morph, intensityMask, intensities, i, nx, y, z);
   }
+  const n = acc[N], sxx = acc[SXX], sxy = acc[SXY], sxz = acc[SXZ], syy = acc[SYY], syz = acc[SYZ], szz = acc[SZZ];
+  let mx = acc[MX], my = acc[MY], mz = acc[MZ];
+  const xmin = acc[XMIN], xmax = acc[XMIN + 1], ymin = acc[XMIN + 2], ymax = acc[XMIN + 3], zmin = acc[XMIN + 4], zmax = acc[XMIN + 5];
+  const nGl = acc[NGL], wSum = acc[WSUM], wx = acc[WX], wy = acc[WY], wz = acc[WZ];
   // Sample covariance (n − 1): the normalisation behind IBSI's PCA reference values (TDIC).
   // Index sums stay small integers, so the one-pass form loses nothing here.
   const dn = Math.max(1, n - 1);
