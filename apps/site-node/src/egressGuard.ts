@@ -89,6 +89,12 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
   }
   if (name === 'job-result' && isObject(message) && isObject(message.result)) {
     const nested = nestedResultSchema(message.result, String(message.kind));
+    // A job answers with its own kind's document: a train-round job's "extract-result" would
+    // escape the tensor layout of rule 5.
+    const own = RESULT_SCHEMA_BY_KIND[String(message.kind)];
+    if (nested !== 'error-report' && own !== undefined && nested !== own) {
+      violations.push({ rule: 'schema-not-allowed', path: '/result', detail: `a ${String(message.kind)} job answers with a ${own} or an error report, not a ${nested}` });
+    }
     if (egressOf(nested) !== 'allowed') {
       violations.push({ rule: 'schema-not-allowed', path: '/result', detail: `a job result may not carry a ${nested} (x-egress: forbidden)` });
     } else {

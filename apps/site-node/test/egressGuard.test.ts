@@ -199,6 +199,16 @@ describe('egress guard: a model update holds the tensors of its strategy and not
     }
   });
 
+  it('blocks a train-round job answering with another kind\'s document (which the layout would not cover)', () => {
+    const extract = JSON.parse(readFileSync(join(protocolsDir, 'examples/extract-result/valid-1.json'), 'utf8'));
+    expect(checkEgress('extract-result', extract, { ...fedavg, modelUpdateTensors: undefined, minCohortSize: 1 }).allowed).toBe(true);
+    const doc = structuredClone(base); // kind: train-round
+    doc.result = extract;
+    const verdict = checkEgress('job-result', doc, { ...fedavg, minCohortSize: 1 });
+    expect(verdict.allowed).toBe(false);
+    if (!verdict.allowed) expect(verdict.violations).toContainEqual(expect.objectContaining({ rule: 'schema-not-allowed', path: '/result' }));
+  });
+
   it('blocks a repeated or missing tensor of the exact-newton layout', () => {
     const newton: EgressContext = { ...fedavg, modelUpdateTensors: modelUpdateLayout('exact-newton', 1) };
     // The protocol example (p = 1) with the feature sums §6 adds.
