@@ -119,18 +119,27 @@ export function writeCohorts(outDir, options = {}) {
   return summary;
 }
 
+/** A whole number ≥ min, or an error naming the flag (a typo must not give an empty site). */
+function wholeNumber(text, what, min) {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${what} must be a whole number ≥ ${min}, got "${text}"`);
+  return n;
+}
+
 function parseArgs(argv) {
   const args = { out: undefined, seed: 2026, sizes: DEFAULT_SIZES, featureCount: 24 };
   for (let i = 0; i < argv.length; i++) {
     const flag = argv[i];
     const value = argv[++i];
+    if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--out') args.out = resolve(value);
-    else if (flag === '--seed') args.seed = Number(value);
-    else if (flag === '--features') args.featureCount = Number(value);
+    else if (flag === '--seed') args.seed = wholeNumber(value, '--seed', 0);
+    else if (flag === '--features') args.featureCount = wholeNumber(value, '--features', 1);
     else if (flag === '--sizes') {
       args.sizes = Object.fromEntries(value.split(',').map((pair) => {
         const [site, n] = pair.split('=');
-        return [site, Number(n)];
+        if (!/^[a-z0-9][a-z0-9-]{1,62}$/.test(site ?? '')) throw new Error(`--sizes: "${site}" is not a site id (lower-case letters, digits and dashes)`);
+        return [site, wholeNumber(n, `--sizes ${site}`, 1)];
       }));
     } else throw new Error(`unknown option ${flag}`);
   }
@@ -139,7 +148,13 @@ function parseArgs(argv) {
 }
 
 if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
-  const args = parseArgs(process.argv.slice(2));
+  let args;
+  try {
+    args = parseArgs(process.argv.slice(2));
+  } catch (e) {
+    process.stderr.write(`generate-site-cohorts: ${e.message}\n`);
+    process.exit(2);
+  }
   const summary = writeCohorts(args.out, args);
   process.stdout.write(JSON.stringify(summary, null, 2) + '\n');
 }
