@@ -36,6 +36,13 @@ async function runFedAvg(world: CampaignWorld): Promise<string> {
   return hash;
 }
 
+/** The site-fault tests reuse the processes of the coordinator-crash test (they are slow to start). */
+function interruptedWorld(): CampaignWorld {
+  const world = worlds[1];
+  if (!world?.coordinator || world.sites.size < TRAINING.length) throw new Error('the coordinator-crash test did not leave its coordinator and three enrolled sites running; see its failure above');
+  return world;
+}
+
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'fedrad-faults-'));
   cohorts = CampaignWorld.generateCohorts(join(dir, 'cohorts'), 'site-a=45,site-b=52,site-c=38', 5, 23);
@@ -109,7 +116,7 @@ describe('coordinator crashes', () => {
 
 describe('site faults', () => {
   it('a site killed mid-round: the round closes by quorum, the site rejoins the next round', async () => {
-    const world = worlds[1];
+    const world = interruptedWorld();
     const campaignId = `${CAMPAIGN}-quorum`;
     const hash = await world.createCampaign(protocolFor(campaignId, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 4, quorum: 2, roundDeadlineSeconds: 8, maxAttempts: 1, localEpochs: 1, seed: 9 }));
     await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
@@ -144,7 +151,7 @@ describe('site faults', () => {
   }, 90000);
 
   it('a tampered update (bad signature) is refused and audited; a replayed update is refused', async () => {
-    const world = worlds[1];
+    const world = interruptedWorld();
     const campaignId = `${CAMPAIGN}-rogue`;
     const site = world.sites.get('site-c')!;
     await site.process!.stop();
