@@ -7,8 +7,9 @@ import type { JobInput } from '../jobTypes.js';
 /**
  * An `extract` job on a site whose features are already extracted (`fedrad extract` writes
  * the table the registry points to): counts and per-feature summaries of that table —
- * n, mean, 1/(n−1) standard deviation, min, max — and the SHA-256 of its bytes, so the
- * coordinator can see scanner shifts between sites. The rows stay here.
+ * n, mean, 1/(n−1) standard deviation — and the SHA-256 of its bytes, so the coordinator
+ * can see scanner shifts between sites. The rows stay here, and so do the minimum and
+ * maximum: each is one patient's exact value.
  */
 export function runExtractSummaries(input: JobInput): ExtractResult {
   const cohort = loadCohort(input.cohort);
@@ -16,18 +17,11 @@ export function runExtractSummaries(input: JobInput): ExtractResult {
   const p = cohort.featureNames.length;
   const summaries = cohort.featureNames.map((name, j) => {
     let mean = 0;
-    let min = Infinity;
-    let max = -Infinity;
-    for (let i = 0; i < n; i++) {
-      const v = cohort.x[i * p + j];
-      mean += v;
-      if (v < min) min = v;
-      if (v > max) max = v;
-    }
+    for (let i = 0; i < n; i++) mean += cohort.x[i * p + j];
     mean /= n;
     let ss = 0;
     for (let i = 0; i < n; i++) ss += (cohort.x[i * p + j] - mean) ** 2;
-    return { name, n, mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, min, max, missing: 0 };
+    return { name, n, mean, sd: n > 1 ? Math.sqrt(ss / (n - 1)) : 0, missing: 0 };
   });
   return {
     kind: 'extract',

@@ -812,13 +812,14 @@ export interface ExtractResult {
   patientCount: PatientCount;
   failedCases: number;
   featureCount: number;
+  /**
+   * Items: No minimum or maximum: each would be one patient's exact value.
+   */
   summaries: {
     name: string;
     n: PatientCount;
     mean: number;
     sd: number;
-    min?: number;
-    max?: number;
     missing?: number;
   }[];
   featureTableHash?: Sha256;
