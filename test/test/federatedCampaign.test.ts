@@ -141,7 +141,7 @@ describe('federated campaign across processes', () => {
       await world.approve('site-c', hash);
       await world.client.campaigns.start({ campaignId: protocol.campaignId as string });
       const status = await world.waitForState(protocol.campaignId as string, ['failed', 'completed'], 60000);
-      expect(status.jobs[0].failureCode).toBe('LEARN_MISSING_VALUE');
+      expect(status.jobs[0].failureCode).toBe('TABLE_MISSING_VALUE');
       expect(status.jobs[0].failureMessage).toContain(caseId);
       expect(broken.child.exitCode).toBeNull(); // the daemon is still up
     } finally {

@@ -84,7 +84,7 @@ describe('fedrad evaluate', () => {
     });
     const pNaN = write(dir, 'pnan.csv', 'id,score', ['a,0.1', 'b,NaN', 'c,0.3']);
     expect(errorOf(() => runEvaluate({ predictions: pNaN, outcomeFile: o1, out: join(dir, 'x.json') }))).toMatchObject({
-      code: 'STATS_NON_FINITE',
+      code: 'TABLE_NON_FINITE_SCORE',
       message: `score in ${pNaN} (line 3) of patient "b" is NaN; expected a finite number`,
     });
     const o2 = write(dir, 'two.csv', 'id,label', ['a,1', 'b,0', 'c,1']);
@@ -95,7 +95,7 @@ describe('fedrad evaluate', () => {
     });
     const o3 = write(dir, 'surv.csv', 'id,time,event', ['a,10,1', 'b,,0', 'c,5,1']);
     expect(errorOf(() => runEvaluate({ predictions: p1, outcomeFile: o3, out: join(dir, 'x.json') }))).toMatchObject({
-      code: 'STATS_SURVIVAL_FIELD',
+      code: 'TABLE_SURVIVAL_FIELD',
       message: `${o3} line 3: patient "b" has no time; expected a follow-up time ≥ 0 since baseline`,
     });
     expect(errorOf(() => runEvaluate({ predictions: join(dir, 'missing.csv'), outcomeFile: o2, out: join(dir, 'x.json') }))).toMatchObject({

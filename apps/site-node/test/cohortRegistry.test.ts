@@ -50,7 +50,7 @@ describe('cohort registry', () => {
     const warnings: string[] = [];
     const registry = CohortRegistry.load([{ name: 'local', features: broken, outcome: site.outcomeCsv }], (l) => warnings.push(l));
     const cohort = registry.get();
-    expect(cohort.problem?.code).toBe('LEARN_MISSING_VALUE');
+    expect(cohort.problem?.code).toBe('TABLE_MISSING_VALUE');
     expect(cohort.patientIds).toHaveLength(30);
     expect(warnings[0]).toMatch(/site-a-0004/);
   });

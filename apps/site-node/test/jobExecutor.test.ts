@@ -61,7 +61,7 @@ describe('job executor (worker threads)', () => {
 
   it('turns bad input into an error report naming the case and column, without a stack trace', async () => {
     const out = await new JobExecutor({ concurrency: 1 }).run(input(broken));
-    expect(out).toMatchObject({ ok: false, report: { type: 'error-report', code: 'LEARN_MISSING_VALUE', caseId: 'site-a-0007', field: features[2] } });
+    expect(out).toMatchObject({ ok: false, report: { type: 'error-report', code: 'TABLE_MISSING_VALUE', caseId: 'site-a-0007', field: features[2] } });
     if (!out.ok) expect(out.report.message).not.toMatch(/\n|\s+at\s+\S+\s+\(/);
   });
 

@@ -31,7 +31,7 @@ describe('site status (from the site\'s own files)', () => {
       store.startJob({ jobId: 'c/r0/site-a', kind: 'train-round', campaignId: 'c', protocolHash: hash });
       store.finishJob('c/r0/site-a', 'done', JSON.stringify({ kind: 'train-round' }));
       store.startJob({ jobId: 'c/r1/site-a', kind: 'train-round', campaignId: 'c', protocolHash: hash });
-      store.finishJob('c/r1/site-a', 'failed', JSON.stringify({ type: 'error-report', code: 'LEARN_MISSING_VALUE', message: 'x' }));
+      store.finishJob('c/r1/site-a', 'failed', JSON.stringify({ type: 'error-report', code: 'TABLE_MISSING_VALUE', message: 'x' }));
       store.logBlockedEgress({ schema: 'job-result', jobId: 'c/r1/site-a', reasons: 'per-patient-array at /result/tensors/1', messageSha256: 'cd'.repeat(32) });
     });
     const status = readSiteStatus(config);
@@ -40,6 +40,6 @@ describe('site status (from the site\'s own files)', () => {
     const byId = new Map(status.jobs.map((j) => [j.jobId, j]));
     expect(byId.get('c/r0/site-a')).toMatchObject({ status: 'done' });
     expect(byId.get('c/r0/site-a')?.error).toBeUndefined();
-    expect(byId.get('c/r1/site-a')).toMatchObject({ status: 'failed', error: 'LEARN_MISSING_VALUE' });
+    expect(byId.get('c/r1/site-a')).toMatchObject({ status: 'failed', error: 'TABLE_MISSING_VALUE' });
   });
 });

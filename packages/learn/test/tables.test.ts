@@ -14,7 +14,7 @@ describe('feature and outcome tables', () => {
   it('refuses a missing value and names the case, the row and the column', () => {
     const err = (() => { try { readFeatureTable('id,a,b\np1,1,2\np2,NA,1\n', 'cohort.csv'); } catch (e) { return e; } })() as MissingValueError;
     expect(err).toBeInstanceOf(MissingValueError);
-    expect(err.code).toBe('LEARN_MISSING_VALUE');
+    expect(err.code).toBe('TABLE_MISSING_VALUE');
     expect(err.message).toContain('cohort.csv');
     expect(err.message).toContain('"p2"');
     expect(err.message).toContain('row 3');

@@ -36,7 +36,7 @@ describe('readCsv', () => {
     for (const [text, row] of [['id,a\nP1,ab"c\n', 2], ['id,a\nP1,"ab"c\n', 2], ['id,a\nP1,"never closed\nP2,1\n', 3]] as const) {
       const e = errorOf(() => readCsv(text, 'f.csv'));
       expect(e).toBeInstanceOf(TableFormatError);
-      expect(e).toMatchObject({ code: 'STATS_CSV_FORMAT', source: 'f.csv', row });
+      expect(e).toMatchObject({ code: 'TABLE_FORMAT', source: 'f.csv', row });
       expect(e!.message).toMatch(new RegExp(`^f\\.csv line ${row}: not valid CSV`));
     }
   });
@@ -52,7 +52,7 @@ describe('readFeatureTable', () => {
   it('refuses a missing value and names the case, the row and the column', () => {
     const err = errorOf(() => readFeatureTable('id,a,b\np1,1,2\np2,NA,1\n', 'cohort.csv')) as MissingValueError;
     expect(err).toBeInstanceOf(MissingValueError);
-    expect(err.code).toBe('LEARN_MISSING_VALUE');
+    expect(err.code).toBe('TABLE_MISSING_VALUE');
     expect(err.message).toContain('cohort.csv');
     expect(err.message).toContain('"p2"');
     expect(err.message).toContain('row 3');
@@ -63,7 +63,7 @@ describe('readFeatureTable', () => {
   it('counts a record by the line it starts on, after blank lines and quoted line breaks', () => {
     // id "p\n2" spans lines 4-5; p3 is on line 6 (count the lines of the literal).
     const err = errorOf(() => readFeatureTable('id,a\n\np1,1\n"p\n2",2\np3,\n', 'c.csv'));
-    expect(err).toMatchObject({ code: 'LEARN_MISSING_VALUE', row: 6, caseId: 'p3', column: 'a' });
+    expect(err).toMatchObject({ code: 'TABLE_MISSING_VALUE', row: 6, caseId: 'p3', column: 'a' });
   });
 
   it('refuses malformed tables: no id column, duplicate ids, ragged rows, non-numeric cells, empty tables', () => {
@@ -72,8 +72,8 @@ describe('readFeatureTable', () => {
     expect(() => readFeatureTable('id,a\np1,1,3\n')).toThrow(/3 cells, the header has 2/);
     expect(() => readFeatureTable('id,a\np1,high\n')).toThrow(/not a number/);
     expect(() => readFeatureTable('id,a\np1,Infinity\n')).toThrow(/not a number/);
-    expect(errorOf(() => readFeatureTable('id,a,a\np1,1,2\n', 'f.csv'))).toMatchObject({ code: 'STATS_CSV_FORMAT', column: 'a', message: 'f.csv: column "a" appears twice in the header' });
-    expect(errorOf(() => readFeatureTable('id,a\n', 'f.csv'))).toMatchObject({ code: 'STATS_CSV_FORMAT', message: 'f.csv: no data rows after the header' });
+    expect(errorOf(() => readFeatureTable('id,a,a\np1,1,2\n', 'f.csv'))).toMatchObject({ code: 'TABLE_FORMAT', column: 'a', message: 'f.csv: column "a" appears twice in the header' });
+    expect(errorOf(() => readFeatureTable('id,a\n', 'f.csv'))).toMatchObject({ code: 'TABLE_FORMAT', message: 'f.csv: no data rows after the header' });
     expect(errorOf(() => readFeatureTable('', 'f.csv'))?.message).toMatch(/^f\.csv: the file is empty/);
     expect(errorOf(() => readFeatureTable('id,a\n,1\n', 'f.csv'))).toMatchObject({ row: 2, column: 'id' });
   });
@@ -101,20 +101,20 @@ describe('readOutcomeTable', () => {
 
   it('names the patient, the line and the problem', () => {
     expect(errorOf(() => readOutcomeTable('id,label\np1,2\n', 'O.csv'))).toBeInstanceOf(LabelValueError);
-    expect(errorOf(() => readOutcomeTable('id,label\na,2\n', 'O.csv'))).toMatchObject({ code: 'STATS_INVALID_LABEL', message: 'O.csv line 2: label of patient "a" is 2; expected 0 or 1' });
+    expect(errorOf(() => readOutcomeTable('id,label\na,2\n', 'O.csv'))).toMatchObject({ code: 'TABLE_INVALID_LABEL', message: 'O.csv line 2: label of patient "a" is 2; expected 0 or 1' });
     expect(errorOf(() => readOutcomeTable('id,label\na,\n', 'O.csv'))?.message).toBe('O.csv line 2: label of patient "a" is (empty); expected 0 or 1');
     expect(errorOf(() => readOutcomeTable('id,time,event\na,,1\n', 'O.csv'))).toMatchObject({
-      code: 'STATS_SURVIVAL_FIELD',
+      code: 'TABLE_SURVIVAL_FIELD',
       message: 'O.csv line 2: patient "a" has no time; expected a follow-up time ≥ 0 since baseline',
     });
     expect(errorOf(() => readOutcomeTable('id,time,event\na,1,0\nb,-4,1\n', 'O.csv'))).toMatchObject({
-      code: 'STATS_SURVIVAL_FIELD',
+      code: 'TABLE_SURVIVAL_FIELD',
       message: 'O.csv line 3: patient "b" has time "-4"; expected a follow-up time ≥ 0 since baseline',
       caseId: 'b',
       row: 3,
     });
     expect(errorOf(() => readOutcomeTable('id,time,event\na,3,\n', 'O.csv'))).toMatchObject({
-      code: 'STATS_SURVIVAL_FIELD',
+      code: 'TABLE_SURVIVAL_FIELD',
       message: 'O.csv line 2: patient "a" has no event; expected event 0 (censored) or 1 (event)',
     });
     expect(errorOf(() => readOutcomeTable('id,time,event\na,3,NA\n', 'O.csv'))).toBeInstanceOf(SurvivalValueError);
@@ -134,13 +134,13 @@ describe('readPredictionTable', () => {
 
   it('names the patient and the problem', () => {
     expect(errorOf(() => readPredictionTable('id,score\na,0.5\nb,NaN\n', 'P.csv'))).toMatchObject({
-      code: 'STATS_NON_FINITE',
+      code: 'TABLE_NON_FINITE_SCORE',
       message: 'score in P.csv (line 3) of patient "b" is NaN; expected a finite number',
     });
     expect(errorOf(() => readPredictionTable('id,score\na,\n'))).toBeInstanceOf(ScoreValueError);
-    expect(errorOf(() => readPredictionTable('id,score\na,\n'))?.code).toBe('STATS_NON_FINITE');
-    expect(errorOf(() => readPredictionTable('id,score\na,1\na,2\n'))?.code).toBe('STATS_CSV_FORMAT');
-    expect(errorOf(() => readPredictionTable('patient,value\na,1\n'))?.code).toBe('STATS_CSV_FORMAT');
+    expect(errorOf(() => readPredictionTable('id,score\na,\n'))?.code).toBe('TABLE_NON_FINITE_SCORE');
+    expect(errorOf(() => readPredictionTable('id,score\na,1\na,2\n'))?.code).toBe('TABLE_FORMAT');
+    expect(errorOf(() => readPredictionTable('patient,value\na,1\n'))?.code).toBe('TABLE_FORMAT');
     expect(errorOf(() => readPredictionTable('id,value\na,1\n', 'P.csv'))?.message).toBe('P.csv: no "score" column in the header "id,value"; expected columns id,score');
   });
 });

@@ -72,7 +72,7 @@ export class IdMismatchError extends StatsInputError {
 
 /**
  * The CSV tables' errors come from @fedrad/protocol with the readers (same codes:
- * STATS_CSV_FORMAT, STATS_SURVIVAL_FIELD); re-exported under stats' former names so
+ * TABLE_FORMAT, TABLE_SURVIVAL_FIELD); re-exported under stats' former names so
  * `instanceof` checks keep working.
  */
 export { TableFormatError as CsvFormatError, SurvivalValueError as MissingSurvivalFieldError } from '@fedrad/protocol';

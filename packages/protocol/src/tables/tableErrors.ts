@@ -3,9 +3,8 @@
  * (`row`, the header being row 1), the column, the cell's text and the case id where there is
  * one, so that a site operator or a radiologist can find and fix the cell.
  *
- * The codes keep the strings that @fedrad/learn and @fedrad/stats used before their two
- * readers were merged here: they travel in a site's error reports and sit in the coordinator's
- * job records, so their LEARN_ / STATS_ prefix says where a code was born, not who throws it.
+ * Their codes (TABLE_*) travel in a site's error reports and sit in the coordinator's job
+ * records, so they are the same whichever command read the table.
  */
 export interface TableErrorContext {
   /** File name or label of the table (what the caller passed as `source`). */
@@ -41,7 +40,7 @@ export class TableError extends Error {
 /** The table's shape is wrong: not CSV, bad header, no `id` column, ragged row, empty or repeated id, non-numeric feature. */
 export class TableFormatError extends TableError {
   constructor(message: string, context: TableErrorContext) {
-    super('STATS_CSV_FORMAT', message, context);
+    super('TABLE_FORMAT', message, context);
   }
 }
 
@@ -49,7 +48,7 @@ export class TableFormatError extends TableError {
 export class MissingValueError extends TableError {
   constructor(context: TableErrorContext & { row: number; column: string; caseId: string }) {
     super(
-      'LEARN_MISSING_VALUE',
+      'TABLE_MISSING_VALUE',
       `${context.source}: case "${context.caseId}" (row ${context.row}) has no value for "${context.column}"; impute or drop the case before training or prediction`,
       context,
     );
@@ -60,7 +59,7 @@ export class MissingValueError extends TableError {
 export class ScoreValueError extends TableError {
   constructor(context: TableErrorContext & { row: number; column: string; caseId: string; value: string }) {
     super(
-      'STATS_NON_FINITE',
+      'TABLE_NON_FINITE_SCORE',
       `${context.column} in ${context.source} (line ${context.row}) of patient "${context.caseId}" is ${shown(context.value)}; expected a finite number`,
       context,
     );
@@ -71,7 +70,7 @@ export class ScoreValueError extends TableError {
 export class LabelValueError extends TableError {
   constructor(context: TableErrorContext & { row: number; column: string; caseId: string; value: string }) {
     super(
-      'STATS_INVALID_LABEL',
+      'TABLE_INVALID_LABEL',
       `${context.source} line ${context.row}: ${context.column} of patient "${context.caseId}" is ${shown(context.value)}; expected 0 or 1`,
       context,
     );
@@ -83,7 +82,7 @@ export class SurvivalValueError extends TableError {
   constructor(context: TableErrorContext & { row: number; column: string; caseId: string; value: string }, readonly field: 'time' | 'event', missing: boolean) {
     const found = missing ? `no ${field}` : `${field} "${context.value}"`;
     const expected = field === 'event' ? 'event 0 (censored) or 1 (event)' : 'a follow-up time ≥ 0 since baseline';
-    super('STATS_SURVIVAL_FIELD', `${context.source} line ${context.row}: patient "${context.caseId}" has ${found}; expected ${expected}`, context);
+    super('TABLE_SURVIVAL_FIELD', `${context.source} line ${context.row}: patient "${context.caseId}" has ${found}; expected ${expected}`, context);
   }
 }
 
