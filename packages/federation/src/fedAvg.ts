@@ -21,6 +21,25 @@ export function uniformConfig(sites: readonly string[], config: SiteRoundConfig)
 }
 
 /**
+ * The local-training settings every site gets this round. The seed moves with the round, so
+ * rounds draw differently while a rerun (or a resumed coordinator) draws the same.
+ */
+export function localTrainingConfig(
+  sites: readonly string[],
+  round: number,
+  options: FedAvgOptions,
+  settings: SiteRoundConfig,
+): Record<string, SiteRoundConfig> {
+  return uniformConfig(sites, {
+    ...settings,
+    localEpochs: options.localEpochs,
+    learningRate: options.learningRate,
+    clipNorm: options.clipNorm,
+    seed: options.seed === undefined ? undefined : options.seed + round,
+  });
+}
+
+/**
  * FedAvg (McMahan et al. 2017, "Communication-efficient learning of deep networks from
  * decentralized data", Algorithm 1): w ← Σ_k (n_k / n) w_k, i.e. the global parameters plus the
  * sample-weighted mean of the site deltas (clipped first when clipNorm is set).
@@ -29,13 +48,7 @@ export function fedAvg(options: FedAvgOptions = {}): Strategy {
   return {
     name: 'fedavg',
     configureRound(state, sites) {
-      return uniformConfig(sites, {
-        strategy: 'fedavg',
-        localEpochs: options.localEpochs,
-        learningRate: options.learningRate,
-        clipNorm: options.clipNorm,
-        seed: options.seed === undefined ? undefined : options.seed + state.round,
-      });
+      return localTrainingConfig(sites, state.round, options, { strategy: 'fedavg' });
     },
     aggregate(state, results) {
       const { mean, sites, sampleCount, loss } = weightedMeanUpdate(state, results, 'fedavg', options.clipNorm);

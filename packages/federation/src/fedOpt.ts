@@ -1,5 +1,5 @@
 import { AggregationError } from './errors.js';
-import { uniformConfig, type FedAvgOptions } from './fedAvg.js';
+import { localTrainingConfig, type FedAvgOptions } from './fedAvg.js';
 import { weightedMeanUpdate } from './siteDeltas.js';
 import { flatten, unflatten } from './tensors.js';
 import type { Json, Strategy } from './types.js';
@@ -34,13 +34,7 @@ function fedOpt(kind: 'fedadam' | 'fedyogi', options: FedOptOptions): Strategy {
   return {
     name: kind,
     configureRound(state, sites) {
-      return uniformConfig(sites, {
-        strategy: kind,
-        localEpochs: options.localEpochs,
-        learningRate: options.learningRate,
-        clipNorm: options.clipNorm,
-        seed: options.seed === undefined ? undefined : options.seed + state.round,
-      });
+      return localTrainingConfig(sites, state.round, options, { strategy: kind });
     },
     aggregate(state, results) {
       const { mean: g, sites, sampleCount, loss } = weightedMeanUpdate(state, results, kind, options.clipNorm);

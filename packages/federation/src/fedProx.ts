@@ -1,4 +1,4 @@
-import { fedAvg, uniformConfig, type FedAvgOptions } from './fedAvg.js';
+import { fedAvg, localTrainingConfig, type FedAvgOptions } from './fedAvg.js';
 import type { Strategy } from './types.js';
 
 /**
@@ -11,14 +11,7 @@ export function fedProx(options: FedAvgOptions & { proximalMu: number }): Strate
   return {
     name: 'fedprox',
     configureRound(state, sites) {
-      return uniformConfig(sites, {
-        strategy: 'fedprox',
-        proximalMu: options.proximalMu,
-        localEpochs: options.localEpochs,
-        learningRate: options.learningRate,
-        clipNorm: options.clipNorm,
-        seed: options.seed === undefined ? undefined : options.seed + state.round,
-      });
+      return localTrainingConfig(sites, state.round, options, { strategy: 'fedprox', proximalMu: options.proximalMu });
     },
     aggregate: (state, results, failures) => avg.aggregate(state, results, failures),
   };

@@ -1,5 +1,5 @@
 import { AggregationError } from './errors.js';
-import { uniformConfig, type FedAvgOptions } from './fedAvg.js';
+import { localTrainingConfig, type FedAvgOptions } from './fedAvg.js';
 import { pooledLoss, siteDeltas } from './siteDeltas.js';
 import { flatten, unflatten } from './tensors.js';
 import type { Strategy } from './types.js';
@@ -29,13 +29,7 @@ function coordinateWise(kind: 'median' | 'trimmed-mean', options: FedAvgOptions 
   return {
     name: kind,
     configureRound(state, sites) {
-      return uniformConfig(sites, {
-        strategy: kind,
-        localEpochs: options.localEpochs,
-        learningRate: options.learningRate,
-        clipNorm: options.clipNorm,
-        seed: options.seed === undefined ? undefined : options.seed + state.round,
-      });
+      return localTrainingConfig(sites, state.round, options, { strategy: kind });
     },
     aggregate(state, results) {
       const deltas = siteDeltas(state, results, kind, options.clipNorm);
