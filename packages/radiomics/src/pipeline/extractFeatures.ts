@@ -168,15 +168,10 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
  */
 function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', values: ArrayLike<number>, morph: Uint8Array, intensity: Uint8Array, dims: readonly [number, number, number]): Diagnostics {
   const out: Diagnostics = {};
-  let nMorph = 0, nInt = 0, sum = 0, min = Infinity, max = -Infinity;
-  for (let i = 0; i < morph.length; i++) {
-    if (morph[i]) nMorph++;
-    if (!intensity[i]) continue;
-    nInt++;
-    sum += values[i];
-    if (values[i] < min) min = values[i];
-    if (values[i] > max) max = values[i];
-  }
+  // [morphological count, intensity count, Σ, min, max], continued row by row in voxel order.
+  const acc = new Float64Array([0, 0, 0, Infinity, -Infinity]);
+  for (let i = 0; i < morph.length; i += dims[0]) diagnosticsRow(acc, values, morph, intensity, i, Math.min(dims[0], morph.length - i));
+  const [nMorph, nInt, sum, min, max] = acc;
   const mb = boundingBox(morph, dims), ib = boundingBox(intensity, dims);
   ['x', 'y', 'z'].forEach((a, k) => {
     if (ib) out[`int_mask_bb_dim_${a}_${stage}`] = ib.hi[k] - ib.lo[k] + 1;
@@ -190,6 +185,20 @@ function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', values: 
     out[`int_mask_max_int_${stage}`] = max;
   }
   return out;
+}
+
+/** One row of roiDiagnostics' sums; a small function so the JIT optimises it within the first case. */
+function diagnosticsRow(acc: Float64Array, values: ArrayLike<number>, morph: Uint8Array, intensity: Uint8Array, i0: number, n: number): void {
+  let nMorph = acc[0], nInt = acc[1], sum = acc[2], min = acc[3], max = acc[4];
+  for (let i = i0; i < i0 + n; i++) {
+    if (morph[i]) nMorph++;
+    if (!intensity[i]) continue;
+    nInt++;
+    sum += values[i];
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  acc[0] = nMorph; acc[1] = nInt; acc[2] = sum; acc[3] = min; acc[4] = max;
 }
 
 function addTextureSettings(settings: TextureSettings, family: TextureFamily, config: ResolvedFeatureConfig): void {
@@ -213,24 +222,29 @@ function cropToBinary(data: VoxelData, dims: readonly [number, number, number], 
   const [bx, by, bz] = boxDims(box);
   const out = new Uint8Array(bx * by * bz);
   for (let z = 0, k = 0; z < bz; z++) {
-    for (let y = 0; y < by; y++) {
-      let src = box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z));
-      for (let x = 0; x < bx; x++, src++) {
-        const v = data[src];
-        out[k++] = v !== 0 && v === v ? 1 : 0;
-      }
+    for (let y = 0; y < by; y++, k += bx) {
+      binaryRow(data, box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z)), out, k, bx);
     }
   }
   return out;
 }
 
+/** One row as 0/1; a small function so the JIT optimises it within the first case. */
+function binaryRow(data: VoxelData, src: number, out: Uint8Array, k: number, n: number): void {
+  for (let x = 0; x < n; x++) {
+    const v = data[src + x];
+    out[k + x] = v !== 0 && v === v ? 1 : 0;
+  }
+}
+
+/** The box as Float64, row by row with the native typed-array conversion (no JS loop per voxel). */
 function cropToFloat64(data: VoxelData, dims: readonly [number, number, number], box: VoxelBox): Float64Array {
   const [bx, by, bz] = boxDims(box);
   const out = new Float64Array(bx * by * bz);
   for (let z = 0, k = 0; z < bz; z++) {
-    for (let y = 0; y < by; y++) {
-      let src = box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z));
-      for (let x = 0; x < bx; x++) out[k++] = data[src++];
+    for (let y = 0; y < by; y++, k += bx) {
+      const src = box.lo[0] + dims[0] * (box.lo[1] + y + dims[1] * (box.lo[2] + z));
+      out.set(data.subarray(src, src + bx), k);
     }
   }
   return out;
