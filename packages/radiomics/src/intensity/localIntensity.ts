@@ -88,26 +88,39 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
     for (let x = x0; x <= x1; x++) {
       const i = x + nx * (y + ny * z);
       if (!intensityMask[i]) continue;
-      let sum = 0, count = 0;
-      for (let r = 0; r < nRows; r++) {
-        if (!inside) {
-          const yy = y + rowDy[r], zz = z + rowDz[r];
-          if (yy < 0 || yy >= ny || zz < 0 || zz >= nz) continue;
-        }
-        const hw = rowHw[r];
-        const xa = x - hw < 0 ? 0 : x - hw;
-        const xb = x + hw >= nx ? nx - 1 : x + hw;
-        const base = lineBase + rowOffset[r];
-        sum += prefix[base + xb] - prefix[base + xa - 1];
-        count += xb - xa + 1;
-        if (missing) count -= missing[base + xb] - missing[base + xa - 1];
-      }
-      const m = sum / count;
+      const m = sphereMean(prefix, missing, rowDy, rowDz, rowHw, rowOffset, nRows, x, y, z, nx, ny, nz, inside, lineBase);
       if (m > globalPeak) globalPeak = m;
       if (image[i] === maxValue && m > localPeak) localPeak = m;
     }
   }
   return { localPeak, globalPeak };
+}
+
+/**
+ * Mean of the image voxels with a value in the sphere around (x, y, z): prefix-sum differences,
+ * run by run. A small function called per voxel: the JIT optimises (and inlines) it within the
+ * first case, where the once-per-case caller would otherwise run it unoptimised until on-stack
+ * replacement, and deoptimise again after it in every later case.
+ */
+function sphereMean(
+  prefix: Float64Array, missing: Float64Array | null, rowDy: Int32Array, rowDz: Int32Array, rowHw: Int32Array, rowOffset: Int32Array,
+  nRows: number, x: number, y: number, z: number, nx: number, ny: number, nz: number, inside: boolean, lineBase: number,
+): number {
+  let sum = 0, count = 0;
+  for (let r = 0; r < nRows; r++) {
+    if (!inside) {
+      const yy = y + rowDy[r], zz = z + rowDz[r];
+      if (yy < 0 || yy >= ny || zz < 0 || zz >= nz) continue;
+    }
+    const hw = rowHw[r];
+    const xa = x - hw < 0 ? 0 : x - hw;
+    const xb = x + hw >= nx ? nx - 1 : x + hw;
+    const base = lineBase + rowOffset[r];
+    sum += prefix[base + xb] - prefix[base + xa - 1];
+    count += xb - xa + 1;
+    if (missing) count -= missing[base + xb] - missing[base + xa - 1];
+  }
+  return sum / count;
 }
 
 type C = LocalIntensityCoefficients;
