@@ -60,52 +60,27 @@ export function spatialAutocorrelation(
   const br = scratch('br', size).fill(0), bi = scratch('bi', size).fill(0);
   const sr = scratch('sr', size), si = scratch('si', size);
 
-  // x pass, one slice at a time, lines batched: row buffer t[x·ny + y].
+  // x pass, one slice at a time, lines batched: row buffer t[x·ny + y]. Module-level helpers, not
+  // closures: a closure made anew in every case is re-optimised by the JIT in every case.
   const tr = scratch('tr', lx * ny), ti = scratch('ti', lx * ny);
-  const xPass = (fill: (re: Float64Array, im: Float64Array) => void, outF: [Float64Array, Float64Array], offF: number, outG: [Float64Array, Float64Array] | null, offG: number): void => {
-    tr.fill(0);
-    ti.fill(0);
-    fill(tr, ti);
-    fftBatch(tr, ti, 0, lx, ny, sr, si);
-    // Two real signals in one transform: F = (Z(k) + conj Z(−k))/2, G = (Z(k) − conj Z(−k))/(2i).
-    const [fr, fi] = outF;
-    for (let y = 0; y < ny; y++) {
-      const o = hx * y;
-      for (let k = 0; k < hx; k++) {
-        const p = k * ny + y, q = ((lx - k) % lx) * ny + y;
-        const zr = tr[p], zi = ti[p], cr = tr[q], ci = -ti[q];
-        fr[offF + o + k] = (zr + cr) / 2;
-        fi[offF + o + k] = (zi + ci) / 2;
-        if (outG) {
-          outG[0][offG + o + k] = (zi - ci) / 2;
-          outG[1][offG + o + k] = -(zr - cr) / 2;
-        }
-      }
-    }
-  };
   for (let z = 0; z < nz; z++) {
     // m + i·a of slice z.
-    xPass((re, im) => {
-      for (let y = 0, s = nx * ny * z; y < ny; y++) {
-        for (let x = 0; x < nx; x++, s++) {
-          if (!mask[s]) continue;
-          re[x * ny + y] = 1;
-          im[x * ny + y] = values[s] - mean;
-        }
-      }
-    }, [mr, mi], slice * z, [ar, ai], slice * z);
+    tr.fill(0);
+    ti.fill(0);
+    fillMaskAndDeviation(tr, ti, values, mask, mean, nx, ny, z);
+    fftBatch(tr, ti, 0, lx, ny, sr, si);
+    unpackTwoReal(tr, ti, lx, ny, hx, mr, mi, slice * z, ar, ai, slice * z);
   }
   for (let z = 0; z < nz; z += 2) {
-    // a² of slices z and z + 1.
+    // a² of slices z and z + 1 (a lone last slice pairs with zeros, whose spectrum is dropped).
     const pair = z + 1 < nz;
-    xPass((re, im) => {
-      for (let y = 0, s = nx * ny * z; y < ny; y++) {
-        for (let x = 0; x < nx; x++, s++) {
-          if (mask[s]) re[x * ny + y] = (values[s] - mean) ** 2;
-          if (pair && mask[s + nx * ny]) im[x * ny + y] = (values[s + nx * ny] - mean) ** 2;
-        }
-      }
-    }, [br, bi], slice * z, pair ? [br, bi] : null, slice * (z + 1));
+    tr.fill(0);
+    ti.fill(0);
+    fillSquaredDeviation(tr, values, mask, mean, nx, ny, z);
+    if (pair) fillSquaredDeviation(ti, values, mask, mean, nx, ny, z + 1);
+    fftBatch(tr, ti, 0, lx, ny, sr, si);
+    if (pair) unpackTwoReal(tr, ti, lx, ny, hx, br, bi, slice * z, br, bi, slice * (z + 1));
+    else unpackTwoReal(tr, ti, lx, ny, hx, br, bi, slice * z, scratch('dr', slice), scratch('di', slice), 0);
   }
   // y pass over the slices that hold data, then z pass over every pillar.
   for (const [re, im] of [[mr, mi], [ar, ai], [br, bi]] as const) {
@@ -133,6 +108,54 @@ export function spatialAutocorrelation(
     moranI: (count / weightTotal) * (moranNumerator / ss),
     gearyC: ((count - 1) / (2 * weightTotal)) * (gearyNumerator / ss),
   };
+}
+
+/** Slice z of the mask (re) and of a = X − μ (im), at t[x·ny + y]. */
+function fillMaskAndDeviation(re: Float64Array, im: Float64Array, values: Float32Array | Float64Array, mask: Uint8Array, mean: number, nx: number, ny: number, z: number): void {
+  for (let y = 0, s = nx * ny * z; y < ny; y++) {
+    for (let x = 0; x < nx; x++, s++) {
+      if (!mask[s]) continue;
+      re[x * ny + y] = 1;
+      im[x * ny + y] = values[s] - mean;
+    }
+  }
+}
+
+/** Slice z of a² at t[x·ny + y]. */
+function fillSquaredDeviation(t: Float64Array, values: Float32Array | Float64Array, mask: Uint8Array, mean: number, nx: number, ny: number, z: number): void {
+  for (let y = 0, s = nx * ny * z; y < ny; y++) {
+    for (let x = 0; x < nx; x++, s++) if (mask[s]) t[x * ny + y] = (values[s] - mean) ** 2;
+  }
+}
+
+/**
+ * Splits the batched x transforms of two real signals packed as f + i·g (line y at t[k·ny + y])
+ * into their half spectra, F = (Z(k) + conj Z(−k))/2 and G = (Z(k) − conj Z(−k))/(2i), written
+ * at out[off + k + hx·y] for k < hx.
+ */
+function unpackTwoReal(tr: Float64Array, ti: Float64Array, lx: number, ny: number, hx: number, fr: Float64Array, fi: Float64Array, offF: number, gr: Float64Array, gi: Float64Array, offG: number): void {
+  for (let y = 0; y < ny; y++) {
+    const o = hx * y;
+    for (let k = 0; k < hx; k++) {
+      const p = k * ny + y, q = ((lx - k) % lx) * ny + y;
+      const zr = tr[p], zi = ti[p], cr = tr[q], ci = -ti[q];
+      fr[offF + o + k] = (zr + cr) / 2;
+      fi[offF + o + k] = (zi + ci) / 2;
+      gr[offG + o + k] = (zi - ci) / 2;
+      gi[offG + o + k] = -(zr - cr) / 2;
+    }
+  }
+}
+
+/** Kernel row (dy, dz) of the octant, mirrored to ±dx on the lx grid, at t[dx·ny + dy]. */
+function kernelRow(t: Float64Array, dy: number, dz: number, nx: number, ny: number, lx: number, sx: number, sy: number, sz: number): void {
+  const yz2 = (dy * sy) ** 2 + (dz * sz) ** 2;
+  for (let dx = 0; dx < nx; dx++) {
+    const r2 = (dx * sx) ** 2 + yz2;
+    const v = r2 > 0 ? 1 / Math.sqrt(r2) : 0;
+    t[dx * ny + dy] = v;
+    if (dx > 0) t[(lx - dx) * ny + dy] = v;
+  }
 }
 
 /**
@@ -170,22 +193,13 @@ function kernelOctant(dims: readonly [number, number, number], spacing: readonly
   const tr = scratch('ktr', Math.max(lx * ny, ly * hx, lz * Math.ceil((hx * hy) / 2)));
   const ti = scratch('kti', tr.length);
   const sr = scratch('ksr', tr.length), si = scratch('ksi', tr.length);
-  const row = (dy: number, dz: number, t: Float64Array): void => {
-    const yz2 = (dy * sy) ** 2 + (dz * sz) ** 2;
-    for (let dx = 0; dx < nx; dx++) {
-      const r2 = (dx * sx) ** 2 + yz2;
-      const v = r2 > 0 ? 1 / Math.sqrt(r2) : 0;
-      t[dx * ny + dy] = v;
-      if (dx > 0) t[(lx - dx) * ny + dy] = v;
-    }
-  };
   for (let dz = 0; dz < nz; dz += 2) {
     const re = tr.subarray(0, lx * ny), im = ti.subarray(0, lx * ny);
     re.fill(0);
     im.fill(0);
     for (let dy = 0; dy < ny; dy++) {
-      row(dy, dz, re);
-      if (dz + 1 < nz) row(dy, dz + 1, im);
+      kernelRow(re, dy, dz, nx, ny, lx, sx, sy, sz);
+      if (dz + 1 < nz) kernelRow(im, dy, dz + 1, nx, ny, lx, sx, sy, sz);
     }
     fftBatch(re, im, 0, lx, ny, sr, si);
     for (let dy = 0; dy < ny; dy++) {
