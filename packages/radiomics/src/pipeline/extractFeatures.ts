@@ -114,7 +114,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   const boxMorph = crop(roi, dims, morphBox);
   const boxIntensity = crop(reseg.intensityMask, dims, morphBox);
   const roiValues = new Float64Array(intensityCount);
-  for (let i = 0, k = 0; i < boxIntensity.length; i++) if (boxIntensity[i]) roiValues[k++] = boxValues[i];
+  gatherMasked(boxValues, boxIntensity, roiValues);
   const lowerBound = Number.isFinite(config.resegmentation.range?.[0] ?? NaN) ? (config.resegmentation.range![0] as number) : null;
 
   const features: Record<string, number> = {};
@@ -135,7 +135,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   if (want.has('intensity_histogram')) {
     const d = discretise(boxValues, boxIntensity, config.intensityHistogramDiscretisation, lowerBound, caseId);
     const levels = new Int32Array(intensityCount);
-    for (let i = 0, k = 0; i < boxIntensity.length; i++) if (boxIntensity[i]) levels[k++] = d.levels[i];
+    gatherMasked(d.levels, boxIntensity, levels);
     Object.assign(features, evaluateFeatures(INTENSITY_HISTOGRAM_FEATURES, intensityHistogramCoefficients(levels, d.nLevels)));
   }
   if (want.has('intensity_volume_histogram')) {
@@ -185,6 +185,15 @@ function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', values: 
     out[`int_mask_max_int_${stage}`] = max;
   }
   return out;
+}
+
+/**
+ * The mask's voxels of `values`, in voxel order, into `out`. Loops live in small functions like
+ * this one rather than in extractFeatures itself: a loop there makes the JIT compile the whole
+ * (large) pipeline function on-stack, and recompile it case after case in a cohort.
+ */
+function gatherMasked<T extends Float64Array | Int32Array>(values: T, mask: Uint8Array, out: T): void {
+  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i]) out[k++] = values[i];
 }
 
 /** One row of roiDiagnostics' sums; a small function so the JIT optimises it within the first case. */
