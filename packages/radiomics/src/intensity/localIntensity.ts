@@ -93,6 +93,12 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
       if (image[i] === maxValue && m > localPeak) localPeak = m;
     }
   }
+  // Built in a helper: an object literal right after the hot loop made the loop's on-stack
+  // compiled code deoptimise there in every case of a cohort.
+  return peakCoefficients(localPeak, globalPeak);
+}
+
+function peakCoefficients(localPeak: number, globalPeak: number): LocalIntensityCoefficients {
   return { localPeak, globalPeak };
 }
 
