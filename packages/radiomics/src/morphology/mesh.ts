@@ -92,17 +92,11 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
   // Vertex grid in half-voxel units on the padded grid: doubled coordinates 2x+1 for x-edges etc.
   // Instead of marking an (2n+1)³ grid, keep the first and last vertex of every x-, y- and z-line.
   const gx = 2 * nx + 1, gy = 2 * ny + 1, gz = 2 * nz + 1;
-  const xFirst = new Int32Array(gy * gz).fill(-1), xLast = new Int32Array(gy * gz).fill(-1);
-  const yFirst = new Int32Array(gx * gz).fill(-1), yLast = new Int32Array(gx * gz).fill(-1);
-  const zFirst = new Int32Array(gx * gy).fill(-1), zLast = new Int32Array(gx * gy).fill(-1);
-  const add = (X: number, Y: number, Z: number): void => {
-    const a = Y + gy * Z, b = X + gx * Z, c = X + gx * Y;
-    if (xFirst[a] < 0 || X < xFirst[a]) xFirst[a] = X;
-    if (X > xLast[a]) xLast[a] = X;
-    if (yFirst[b] < 0 || Y < yFirst[b]) yFirst[b] = Y;
-    if (Y > yLast[b]) yLast[b] = Y;
-    if (zFirst[c] < 0 || Z < zFirst[c]) zFirst[c] = Z;
-    if (Z > zLast[c]) zLast[c] = Z;
+  const e: LineExtremes = {
+    gx, gy,
+    xFirst: new Int32Array(gy * gz).fill(-1), xLast: new Int32Array(gy * gz).fill(-1),
+    yFirst: new Int32Array(gx * gz).fill(-1), yLast: new Int32Array(gx * gz).fill(-1),
+    zFirst: new Int32Array(gx * gy).fill(-1), zLast: new Int32Array(gx * gy).fill(-1),
   };
   const p = padded(mask, dims);
   const px = nx + 2, pxy = (nx + 2) * (ny + 2);
@@ -113,28 +107,54 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
       let i = (z + 1) * pxy + (y + 1) * px;
       for (let x = -1; x < nx; x++, i++) {
         const v = p[i];
-        if (v !== p[i + 1] && y >= 0 && z >= 0) add(2 * x + 2, 2 * y + 1, 2 * z + 1);
-        if (v !== p[i + px] && x >= 0 && z >= 0) add(2 * x + 1, 2 * y + 2, 2 * z + 1);
-        if (v !== p[i + pxy] && x >= 0 && y >= 0) add(2 * x + 1, 2 * y + 1, 2 * z + 2);
+        if (v !== p[i + 1] && y >= 0 && z >= 0) addVertex(e, 2 * x + 2, 2 * y + 1, 2 * z + 1);
+        if (v !== p[i + px] && x >= 0 && z >= 0) addVertex(e, 2 * x + 1, 2 * y + 2, 2 * z + 1);
+        if (v !== p[i + pxy] && x >= 0 && y >= 0) addVertex(e, 2 * x + 1, 2 * y + 1, 2 * z + 2);
       }
     }
   }
   // Keep the vertices extreme along their x-line, y-line and z-line, in (Z, Y, X) order: each is
   // the first or last vertex of its x-line.
   const out: number[] = [];
-  const keep = (X: number, Y: number, Z: number): void => {
-    const b = X + gx * Z, c = X + gx * Y;
-    if ((yFirst[b] === Y || yLast[b] === Y) && (zFirst[c] === Z || zLast[c] === Z)) {
-      out.push(((X - 1) / 2) * spacing[0], ((Y - 1) / 2) * spacing[1], ((Z - 1) / 2) * spacing[2]);
-    }
-  };
   for (let Z = 0; Z < gz; Z++) {
     for (let Y = 0; Y < gy; Y++) {
       const a = Y + gy * Z;
-      if (xFirst[a] < 0) continue;
-      keep(xFirst[a], Y, Z);
-      if (xLast[a] !== xFirst[a]) keep(xLast[a], Y, Z);
+      if (e.xFirst[a] < 0) continue;
+      keepIfExtreme(e, out, e.xFirst[a], Y, Z, spacing);
+      if (e.xLast[a] !== e.xFirst[a]) keepIfExtreme(e, out, e.xLast[a], Y, Z, spacing);
     }
   }
   return Float64Array.from(out);
+}
+
+/** First and last vertex coordinate of every x-line (index Y + gy·Z), y-line (X + gx·Z) and z-line (X + gx·Y). */
+interface LineExtremes {
+  gx: number;
+  gy: number;
+  xFirst: Int32Array;
+  xLast: Int32Array;
+  yFirst: Int32Array;
+  yLast: Int32Array;
+  zFirst: Int32Array;
+  zLast: Int32Array;
+}
+
+// Module-level helpers rather than closures: a closure made anew per call is re-optimised by the
+// JIT in every case of a cohort.
+
+function addVertex(e: LineExtremes, X: number, Y: number, Z: number): void {
+  const a = Y + e.gy * Z, b = X + e.gx * Z, c = X + e.gx * Y;
+  if (e.xFirst[a] < 0 || X < e.xFirst[a]) e.xFirst[a] = X;
+  if (X > e.xLast[a]) e.xLast[a] = X;
+  if (e.yFirst[b] < 0 || Y < e.yFirst[b]) e.yFirst[b] = Y;
+  if (Y > e.yLast[b]) e.yLast[b] = Y;
+  if (e.zFirst[c] < 0 || Z < e.zFirst[c]) e.zFirst[c] = Z;
+  if (Z > e.zLast[c]) e.zLast[c] = Z;
+}
+
+function keepIfExtreme(e: LineExtremes, out: number[], X: number, Y: number, Z: number, spacing: readonly [number, number, number]): void {
+  const b = X + e.gx * Z, c = X + e.gx * Y;
+  if ((e.yFirst[b] === Y || e.yLast[b] === Y) && (e.zFirst[c] === Z || e.zLast[c] === Z)) {
+    out.push(((X - 1) / 2) * spacing[0], ((Y - 1) / 2) * spacing[1], ((Z - 1) / 2) * spacing[2]);
+  }
 }
