@@ -61,10 +61,9 @@ export type IvhDiscretisation =
  *
  * @minItems 1
  */
-export type DirectionalAggregations = [
-  '2D_avg' | '2D_comb' | '2_5D_avg' | '2_5D_comb' | '3D_avg' | '3D_comb',
-  ...('2D_avg' | '2D_comb' | '2_5D_avg' | '2_5D_comb' | '3D_avg' | '3D_comb')[]
-];
+export type DirectionalAggregations = (
+  '2D_avg' | '2D_comb' | '2_5D_avg' | '2_5D_comb' | '3D_avg' | '3D_comb'
+)[];
 /**
  * Neighbourhood distance δ in voxels, Chebyshev norm (default 1).
  */
@@ -74,7 +73,7 @@ export type ChebyshevDistance = number;
  *
  * @minItems 1
  */
-export type ZoneAggregations = ['2D' | '2_5D' | '3D', ...('2D' | '2_5D' | '3D')[]];
+export type ZoneAggregations = ('2D' | '2_5D' | '3D')[];
 /**
  * Site identifier, also the certificate subject CN.
  */
@@ -183,7 +182,7 @@ export interface CampaignProtocol {
   /**
    * @minItems 1
    */
-  trainingSites: [SiteId, ...SiteId[]];
+  trainingSites: SiteId[];
   /**
    * Independent external test sites: never used for training or tuning.
    */
@@ -288,7 +287,7 @@ export interface Interpolation {
    * @minItems 3
    * @maxItems 3
    */
-  spacing: [unknown, unknown, unknown];
+  spacing: unknown[];
   /**
    * nearest neighbour; linear (bi-/trilinear); cubic (cubic B-spline, i.e. tricubic spline). Default linear.
    */
@@ -317,7 +316,7 @@ export interface Resegmentation {
    * @minItems 2
    * @maxItems 2
    */
-  range?: [number | null, number | null];
+  range?: (number | null)[];
   /**
    * Outlier filtering (7ACA): keep μ ± k·σ of the ROI intensities; IBSI uses k = 3.
    */
@@ -500,7 +499,7 @@ export interface ModelInputs {
    *
    * @minItems 1
    */
-  features: [ModelInputFeature, ...ModelInputFeature[]];
+  features: ModelInputFeature[];
 }
 export interface ModelInputFeature {
   name: string;
@@ -925,7 +924,7 @@ export interface TrainRoundParams {
   /**
    * @minItems 1
    */
-  features: [string, ...string[]];
+  features: string[];
   globalParameters: Tensor[];
   localEpochs?: number;
   learningRate?: number;
@@ -1003,7 +1002,7 @@ export interface ModelUpdate {
   /**
    * @minItems 1
    */
-  tensors: [Tensor, ...Tensor[]];
+  tensors: Tensor[];
   loss?: number;
   /**
    * True when tensors carry pairwise secure-aggregation masks that cancel in the sum.
@@ -1022,173 +1021,22 @@ export interface RqsChecklist {
    * @minItems 16
    * @maxItems 16
    */
-  items: [
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    },
-    {
-      item: number;
-      name?: string;
-      points: number;
-      /**
-       * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
-       */
-      source: 'derived' | 'declared';
-      evidence?: string;
-    }
-  ];
+  items: RqsItem[];
   total: number;
   derivedTotal: number;
   declaredTotal: number;
   percentage?: number;
   computedAt?: Timestamp;
+}
+export interface RqsItem {
+  item: number;
+  name?: string;
+  points: number;
+  /**
+   * derived: computed from campaign provenance; declared: stated by the study lead, shown apart.
+   */
+  source: 'derived' | 'declared';
+  evidence?: string;
 }
 /**
  * First message on a site's connection: who it is, what it can run, which protocols its operator approved.
