@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readCsv } from '@fedrad/protocol';
 import { CohortError } from './errors.js';
 import type { CohortEntry } from './siteConfig.js';
 import { readCohortIds } from './cohortTables.js';
@@ -101,7 +102,18 @@ function stampOf(entry: CohortEntry): string {
   }).join('|');
 }
 
-/** Ids from a features file the table reader refused: its first column, header dropped. */
+/**
+ * Ids from a features file the table reader refused, so the egress guard still knows them: its
+ * first column, header dropped, read as CSV (quoted ids may hold commas); a file that is not
+ * even CSV falls back to the text before each line's first comma.
+ */
 function firstColumn(file: string): string[] {
-  return readFileSync(file, 'utf8').split(/\r?\n/).slice(1).map((line) => line.split(',')[0].trim().replace(/^"|"$/g, '')).filter((id) => id.length > 0);
+  const text = readFileSync(file, 'utf8');
+  let cells: string[];
+  try {
+    cells = readCsv(text, file).slice(1).map((record) => record.cells[0] ?? '');
+  } catch {
+    cells = text.split(/\r?\n/).slice(1).map((line) => line.split(',')[0].trim().replace(/^"|"$/g, ''));
+  }
+  return cells.filter((id) => id.length > 0);
 }

@@ -54,4 +54,16 @@ describe('cohort registry', () => {
     expect(cohort.patientIds).toHaveLength(30);
     expect(warnings[0]).toMatch(/site-a-0004/);
   });
+
+  it('knows a quoted id holding a comma in a broken table as one id', () => {
+    const lines = readFileSync(site.featuresCsv, 'utf8').split('\n');
+    const nFeatures = lines[0].split(',').length - 1;
+    lines[1] = ['"Smith, J"', ...Array(nFeatures).fill('')].join(',');
+    const broken = join(dir, 'broken-quoted.csv');
+    writeFileSync(broken, lines.join('\n'));
+    const cohort = CohortRegistry.load([{ name: 'local', features: broken, outcome: site.outcomeCsv }], () => undefined).get();
+    expect(cohort.problem).toBeDefined();
+    expect(cohort.patientIds).toContain('Smith, J');
+    expect(cohort.patientIds).not.toContain('"Smith');
+  });
 });
