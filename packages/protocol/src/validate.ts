@@ -11,16 +11,11 @@ ajv.addKeyword({ keyword: 'x-kind' });
 addFormats(ajv);
 for (const schema of Object.values(schemas)) ajv.addSchema(schema as object);
 
-const compiled = new Map<SchemaName, ValidateFunction>();
-
+/** ajv compiles a schema on first use and keeps it; this only maps our names to its ids. */
 function validatorFor(name: SchemaName): ValidateFunction {
-  let fn = compiled.get(name);
-  if (!fn) {
-    const schema = schemas[name] as { $id?: string } | undefined;
-    if (!schema?.$id) throw new UnknownSchemaError(String(name));
-    fn = ajv.getSchema(schema.$id)!;
-    compiled.set(name, fn);
-  }
+  const schema = schemas[name] as { $id?: string } | undefined;
+  const fn = schema?.$id ? ajv.getSchema(schema.$id) : undefined;
+  if (!fn) throw new UnknownSchemaError(String(name));
   return fn;
 }
 
