@@ -1,8 +1,8 @@
-import { verify } from 'node:crypto';
-import { sha256Hex, validate, type CoordinatorAck, type JobEnvelope, type JobResult, type ModelUpdate, type Tensor } from '@fedrad/protocol';
+import { sha256Hex, type CoordinatorAck, type JobEnvelope, type JobResult, type Tensor } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
-import { float64Bytes, float64sOf, rebuildSigned, signedForms, type SignedForms } from './resultWire.js';
+import { checkResult, type CheckedResult } from './resultCheck.js';
+import { float64Bytes, float64sOf, rebuildSigned } from './resultWire.js';
 import { StoreError } from '../errors.js';
 import { findCampaign } from './campaigns.js';
 import { inTransaction, nowIso, type CoreContext } from './context.js';
@@ -22,21 +22,6 @@ class Refusal extends Error {
   constructor(readonly refusal: RefusalCode, message: string) {
     super(message);
   }
-}
-
-/** RSASSA-PKCS1-v1_5/SHA-256 over canonicalJson(result without signature), by the connection's certificate key (SITE_CHANNEL.md §3). */
-function checkSignature(doc: JobResult, peer: PeerIdentity): SignedForms {
-  const sig = doc.signature;
-  if (!sig) throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} carries no signature; every job-result must be signed by the site key`);
-  if (sig.signerFingerprint !== peer.fingerprint) {
-    throw new Refusal('BAD_SIGNATURE', `Result for job ${doc.jobId} is signed by certificate ${sig.signerFingerprint}, not the one this connection presented (${peer.fingerprint})`);
-  }
-  const { signature: _omit, ...unsigned } = doc;
-  // Canonicalised once: the same text is verified, hashed, and stored (split into shell + Float64 blob).
-  const forms = signedForms(unsigned);
-  const ok = verify('sha256', Buffer.from(forms.signed, 'utf8'), peer.publicKey, Buffer.from(sig.value, 'base64'));
-  if (!ok) throw new Refusal('BAD_SIGNATURE', `Signature of the result for job ${doc.jobId} does not verify: the result was altered after signing or signed with another key`);
-  return forms;
 }
 
 function expectedTensors(job: JobRecord): Array<{ name: string; length: number }> | undefined {
@@ -62,8 +47,8 @@ function expectedTensors(job: JobRecord): Array<{ name: string; length: number }
   }
 }
 
-/** Refuses a model update that cannot enter this round's aggregate. */
-function checkUpdate(job: JobRecord, update: ModelUpdate): void {
+/** Refuses a model update that cannot enter this round's aggregate (its tensors are value views after checkResult). */
+function checkUpdate(job: JobRecord, update: { round: number; tensors: Array<{ name: string; shape: number[]; data: ArrayLike<number> }> }): void {
   if (update.round !== job.round) {
     throw new Refusal('UPDATE_INVALID', `Update says round ${update.round} but job ${job.jobId} is round ${job.round}`);
   }
@@ -95,14 +80,17 @@ function refuse(ctx: CoreContext, peer: PeerIdentity, doc: unknown, code: Refusa
  * effect on the job and an audit row in one transaction — and only then returns the ack.
  */
 export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown): ResultOutcome {
-  const v = validate('job-result', doc);
-  if (!v.valid) return refuse(ctx, peer, doc, 'PROTOCOL_INVALID', v.message);
-  const result = doc as JobResult;
+  return acceptChecked(ctx, peer, checkResult(doc, peer));
+}
+
+/**
+ * The store's part of acceptResult, for a result already through checkResult (on this thread
+ * or on a worker thread: see net/resultIntake.ts).
+ */
+export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: CheckedResult): ResultOutcome {
+  if (!checked.ok) return refuse(ctx, peer, checked.doc, checked.code, checked.message);
+  const { doc: result, resultHash } = checked;
   try {
-    if (result.siteId !== peer.siteId) {
-      throw new Refusal('SITE_MISMATCH', `Result names site ${result.siteId} but arrived on the connection of ${peer.siteId}`);
-    }
-    const forms = checkSignature(result, peer);
     const job = findJob(ctx, result.jobId);
     const campaign = job ? findCampaign(ctx, job.campaignId) : undefined;
     if (!job || !campaign || job.siteId !== peer.siteId || job.campaignId !== result.campaignId || job.kind !== result.kind || campaign.protocolHash !== result.protocolHash) {
@@ -124,11 +112,9 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
     }
     if (job.state !== 'open') throw new Refusal('JOB_CLOSED', `Job ${job.jobId} is already ${job.state}; nothing more is accepted for it`);
     const isError = (result.result as { type?: string }).type === 'error-report';
-    if (!isError && job.kind === 'train-round') checkUpdate(job, result.result as ModelUpdate);
+    if (!isError && job.kind === 'train-round') checkUpdate(job, result.result as unknown as Parameters<typeof checkUpdate>[1]);
 
     const at = nowIso(ctx);
-    // Hash of exactly what the site signed (the job-result without its signature).
-    const resultHash = sha256Hex(forms.signed);
     const send: JobEnvelope[] = inTransaction(ctx, (): JobEnvelope[] => {
       ctx.db
         .prepare(
@@ -136,7 +122,7 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
         )
         .run(
           job.jobId, job.campaignId, peer.siteId, job.kind, job.round, result.attempt, result.nonce, isError ? 1 : 0,
-          forms.shell, forms.tensorData ? float64Bytes(forms.tensorData) : null, result.signature!.value, resultHash, at,
+          checked.shell, checked.tensorData ? float64Bytes(checked.tensorData) : null, result.signature!.value, resultHash, at,
         );
       ctx.db.prepare('UPDATE job_attempts SET consumed_at = ? WHERE job_id = ? AND attempt = ?').run(at, job.jobId, result.attempt);
       const base = { jobId: job.jobId, attempt: result.attempt, round: job.round, resultHash };
@@ -165,7 +151,7 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
     const next = job.kind === 'train-round' ? closeRoundIfReady(ctx, campaign) : (completeEvaluationIfReady(ctx, campaign), []);
     return { ack: acceptedAck(result, at), send: [...send, ...next] };
   } catch (e) {
-    if (e instanceof Refusal) return refuse(ctx, peer, doc, e.refusal, e.message);
+    if (e instanceof Refusal) return refuse(ctx, peer, result, e.refusal, e.message);
     throw e;
   }
 }
@@ -176,11 +162,13 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
  * batch instead of once per site. Acks must be sent only after this returns. A bug while handling
  * one result refuses that result (INTERNAL_ERROR, retried by the site) and spares the others.
  */
-export function acceptResults(ctx: CoreContext, items: ReadonlyArray<{ peer: PeerIdentity; doc: unknown }>): ResultOutcome[] {
+export function acceptResults(ctx: CoreContext, items: ReadonlyArray<{ peer: PeerIdentity; doc: unknown } | { peer: PeerIdentity; checked: CheckedResult }>): ResultOutcome[] {
   return inTransaction(ctx, () =>
-    items.map(({ peer, doc }) => {
+    items.map((item) => {
+      const { peer } = item;
+      const doc = 'checked' in item ? item.checked.doc : item.doc;
       try {
-        return inTransaction(ctx, () => acceptResult(ctx, peer, doc));
+        return inTransaction(ctx, () => ('checked' in item ? acceptChecked(ctx, peer, item.checked) : acceptResult(ctx, peer, doc)));
       } catch (e) {
         return { ack: refusedAck(doc, 'INTERNAL_ERROR', `The coordinator could not process this result (${(e as Error).message}); resend it`, nowIso(ctx)), send: [] };
       }
