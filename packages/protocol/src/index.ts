@@ -3,3 +3,4 @@ export * from './validate.js';
 export * from './tables/index.js';
 export type * from './generated/types.js';
 export { schemas, type SchemaName } from './generated/schemas.js';
+export * from './tensorPacking.js';

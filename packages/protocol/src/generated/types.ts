@@ -1000,15 +1000,25 @@ export interface ModelUpdate {
   eventCount?: number;
   contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient';
   /**
+   * Each tensor either as a JSON number array (data) or packed as base64 Float64 (f64le); site nodes send packed tensors.
+   *
    * @minItems 1
    */
-  tensors: Tensor[];
+  tensors: (Tensor | PackedTensor)[];
   loss?: number;
   /**
    * True when tensors carry pairwise secure-aggregation masks that cancel in the sum.
    */
   masked?: boolean;
   maskSeedCommitments?: Sha256[];
+}
+/**
+ * A named Float64 tensor in row-major order whose values travel as little-endian IEEE 754 doubles, base64-encoded (RFC 4648, with padding): 8 bytes per value instead of ~20 characters of decimal text, and parsed, hashed and signed without converting a number. The coordinator refuses one whose decoded length is not 8 × the product of its shape or whose base64 is not canonical.
+ */
+export interface PackedTensor {
+  name: string;
+  shape: number[];
+  f64le: string;
 }
 /**
  * The Radiomics Quality Score (Lambin et al., Nat Rev Clin Oncol 2017): 16 items, total -8..36, derived items kept apart from declared ones.
