@@ -1,4 +1,4 @@
-import { egressOf, schemas, validate, type SchemaName } from '@fedrad/protocol';
+import { egressOf, isPackedTensor as hasPackedValues, packedValueCount, schemas, validate, type PackedTensor, type SchemaName } from '@fedrad/protocol';
 import type { TensorLayout } from './updateLayout.js';
 
 /**
@@ -113,10 +113,12 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
     if (Array.isArray(value) && perPatient.has(value.length) && !NON_PATIENT_ARRAYS[name]?.includes(path)) {
       violations.push({ rule: 'per-patient-array', path, detail: `array of ${value.length} entries, one per patient of a local cohort` });
     }
-    if (isTensor(value)) {
+    if (isTensor(value) || isPackedTensor(value)) {
       const size = value.shape.reduce((a, d) => a * d, 1);
-      if (size !== value.data.length) {
-        violations.push({ rule: 'tensor-layout', path, detail: `tensor "${value.name}" holds ${value.data.length} numbers, its shape [${value.shape.join(', ')}] says ${size}` });
+      const held = isTensor(value) ? value.data.length : packedValueCount(value);
+      if (size !== held) {
+        const holds = held < 0 ? 'packs a byte count that is not a whole number of Float64 values' : `holds ${held} numbers`;
+        violations.push({ rule: 'tensor-layout', path, detail: `tensor "${value.name}" ${holds}, its shape [${value.shape.join(', ')}] says ${size}` });
       }
       const dim = value.shape.find((d) => perPatient.has(d));
       if (dim !== undefined) {
@@ -139,7 +141,7 @@ function layoutViolations(update: unknown, path: string, layout: TensorLayout): 
   const out: EgressViolation[] = [];
   const seen = new Set<string>();
   tensors.forEach((t, i) => {
-    if (!isTensor(t)) return; // the schema check reports it
+    if (!isTensor(t) && !isPackedTensor(t)) return; // the schema check reports it
     const expected = Object.prototype.hasOwnProperty.call(layout, t.name) ? layout[t.name] : undefined;
     const at = `${path}/tensors/${i}`;
     if (!expected) out.push({ rule: 'tensor-layout', path: at, detail: `tensor "${t.name}" is not part of this job's update (${describeLayout(layout)})` });
@@ -190,6 +192,10 @@ function isObject(value: unknown): value is Record<string, unknown> {
 
 function isTensor(value: unknown): value is { name: string; shape: number[]; data: unknown[] } {
   return isObject(value) && typeof value.name === 'string' && Array.isArray(value.shape) && Array.isArray(value.data);
+}
+
+function isPackedTensor(value: unknown): value is PackedTensor {
+  return hasPackedValues(value) && typeof value.name === 'string' && Array.isArray(value.shape);
 }
 
 /** One line per violation with its details, for the site's own log. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { schemaNames } from '@fedrad/protocol';
+import { packTensor, schemaNames } from '@fedrad/protocol';
 import { checkEgress, describeViolations, describeViolationsForCoordinator, NON_PATIENT_ARRAYS, type EgressContext } from '../src/egressGuard.js';
 import { modelUpdateLayout } from '../src/updateLayout.js';
 
@@ -90,6 +90,33 @@ describe('egress guard rules on crafted messages', () => {
     const leak = structuredClone(base);
     leak.result.tensors = [{ name: 'rows', shape: [40, 2], data: new Array(80).fill(0.5) }];
     expect(checkEgress('job-result', leak, context).allowed).toBe(false);
+  });
+
+  it('judges packed tensors as it judges JSON ones: a packed per-patient vector is blocked', () => {
+    const leak = structuredClone(base);
+    leak.result.tensors.push(packTensor({ name: 'scores', shape: [40], data: ids.map((_, i) => i / 40) }));
+    const verdict = checkEgress('job-result', leak, context);
+    expect(verdict.allowed).toBe(false);
+    if (!verdict.allowed) expect(verdict.violations.some((v) => v.rule === 'per-patient-array' && v.path === '/result/tensors/2')).toBe(true);
+  });
+
+  it('lets a packed model update leave, and blocks one whose packed bytes disagree with its shape', () => {
+    const packed = structuredClone(base);
+    packed.result.tensors = packed.result.tensors.map(packTensor);
+    expect(checkEgress('job-result', packed, context).allowed).toBe(true);
+    // Three values packed under a shape of two: 24 bytes where 16 belong.
+    packed.result.tensors[0] = { ...packTensor({ name: 'gradient', shape: [3], data: [1, 2, 3] }), shape: [2] };
+    const verdict = checkEgress('job-result', packed, context);
+    expect(verdict.allowed).toBe(false);
+    if (!verdict.allowed) expect(verdict.violations.map((v) => v.detail)).toContain('tensor "gradient" holds 3 numbers, its shape [2] says 2');
+  });
+
+  it('checks a packed update against its strategy layout like a JSON one', () => {
+    const layout = modelUpdateLayout('fedavg', 1);
+    const update = { kind: 'train-round', round: 1, sampleCount: 120, contents: 'parameters', tensors: [packTensor({ name: 'coef', shape: [2], data: [0.1, 0.2] })] };
+    expect(checkEgress('model-update', update, { ...context, modelUpdateTensors: layout }).allowed).toBe(true);
+    update.tensors.push(packTensor({ name: 'extra', shape: [2], data: [0, 0] }));
+    expect(checkEgress('model-update', update, { ...context, modelUpdateTensors: layout }).allowed).toBe(false);
   });
 
   it('blocks a job result that carries a feature table (forbidden schema), naming the rows', () => {

@@ -1,6 +1,6 @@
 // Test helper playing the site's part of SITE_CHANNEL.md §6: sums over a site's patients of the
 // logistic negative log-likelihood's gradient and Hessian, straight from the definitions.
-import type { ModelUpdate } from '@fedrad/protocol';
+import type { Tensor } from '@fedrad/protocol';
 import type { SiteResult } from '../src/index.js';
 
 export interface SiteData {
@@ -29,7 +29,7 @@ export function siteUpdate(siteId: string, data: SiteData, beta: number[], round
       fss[j] += v * v;
     });
   });
-  const tensors: ModelUpdate['tensors'] = [{ name: 'gradient', shape: [p1], data: g }];
+  const tensors: Tensor[] = [{ name: 'gradient', shape: [p1], data: g }];
   if (withHessian) tensors.push({ name: 'hessian', shape: [p1, p1], data: h });
   tensors.push({ name: 'feature-sum', shape: [p1 - 1], data: fs }, { name: 'feature-sumsq', shape: [p1 - 1], data: fss });
   return {
