@@ -3,14 +3,14 @@ import { verify } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalJson, sha256Hex, type JobEnvelope, type JobResult } from '@fedrad/protocol';
+import { canonicalJson, packTensor, sha256Hex, type JobEnvelope, type JobResult } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
 import { acceptResult, signedResultOf } from '../src/core/results.js';
 import { rebuildSigned, signedForms } from '../src/core/resultWire.js';
 import { openStore } from '../src/store/openStore.js';
 import { SCHEMA_VERSION } from '../src/store/schema.js';
-import { answerTrainJob, glmFixture, makeSite, protocolFor, refuseJob } from './fakeSites.js';
+import { answerTrainJob, glmFixture, makeSite, protocolFor, refuseJob, signResult } from './fakeSites.js';
 
 // Updates are stored as a canonical shell + Float64 blob; what comes back must be, byte for byte,
 // what the site signed: checked against @fedrad/protocol's canonicalJson and node:crypto's verify.
@@ -18,6 +18,11 @@ const sites = Object.fromEntries(['site-a', 'site-b', 'site-c'].map((s) => [s, m
 const unsignedOf = (doc: JobResult) => {
   const { signature: _omit, ...unsigned } = doc;
   return unsigned;
+};
+/** The same answer as a site node sends it: tensors packed, signed again. */
+const packedAnswer = (doc: JobResult): JobResult => {
+  const update = doc.result as { tensors: Array<{ name: string; shape: number[]; data: number[] }> };
+  return signResult(sites[doc.siteId], { ...unsignedOf(doc), result: { ...(doc.result as object), tensors: update.tensors.map(packTensor) } } as never);
 };
 
 describe('signed results kept as shell + Float64 blob', () => {
@@ -36,12 +41,17 @@ describe('signed results kept as shell + Float64 blob', () => {
     expect(rebuildSigned(forms.shell, forms.tensorData)).toBe(canonicalJson(doc));
   });
 
-  it('elides nothing for error reports, or when a data array is shared with another field', () => {
+  it('elides nothing for error reports, or when a tensor object is shared with another field', () => {
     const error = { type: 'job-result', result: { type: 'error-report', code: 'X', message: 'm', retryable: false } };
     expect(signedForms(error)).toEqual({ signed: canonicalJson(error), shell: canonicalJson(error), tensorData: null });
-    const shared = [1, 2];
-    const aliased = { extra: shared, result: { kind: 'train-round', tensors: [{ name: 'a', shape: [2], data: shared }] } };
+    const tensor = { name: 'a', shape: [2], data: [1, 2] };
+    const aliased = { extra: tensor, result: { kind: 'train-round', tensors: [tensor] } };
     expect(signedForms(aliased)).toEqual({ signed: canonicalJson(aliased), shell: canonicalJson(aliased), tensorData: null });
+    // A data array shared with another field is fine: whole tensors are what gets elided.
+    const sharedData = { extra: tensor.data, result: { kind: 'train-round', tensors: [{ ...tensor }] } };
+    const forms = signedForms(sharedData);
+    expect(forms.signed).toBe(canonicalJson(sharedData));
+    expect(rebuildSigned(forms.shell, forms.tensorData)).toBe(canonicalJson(sharedData));
   });
 
   it('a stored update and a stored error report come back as the signed bytes, and the site signature verifies on them', () => {
@@ -64,6 +74,51 @@ describe('signed results kept as shell + Float64 blob', () => {
     // An edited blob no longer matches the stored hash.
     ctx.db.prepare("UPDATE results SET tensor_data = zeroblob(length(tensor_data)) WHERE site_id = 'site-a'").run();
     expect(() => signedResultOf(ctx, answers[0].nonce)).toThrow(/no longer matches its hash/);
+  });
+
+  it('splits and rebuilds packed tensors (base64 Float64) and a mix of both forms exactly', () => {
+    const values = [-0, 1e21, 5e-324, 0.1 + 0.2, -2.5e-10];
+    const doc = {
+      type: 'job-result', result: {
+        kind: 'train-round', round: 0, sampleCount: 9, contents: 'gradient',
+        tensors: [packTensor({ name: 'gradient', shape: [5], data: values }), { name: 'feature-sum', shape: [2], data: [7, -3.5] }],
+      },
+    };
+    const forms = signedForms(doc);
+    expect(forms.signed).toBe(canonicalJson(doc));
+    expect(forms.tensorError).toBeUndefined();
+    expect(Array.from(forms.tensorData!)).toEqual([...values, 7, -3.5]);
+    expect(forms.shell).not.toContain(packTensor({ name: 'gradient', shape: [5], data: values }).f64le);
+    expect(rebuildSigned(forms.shell, forms.tensorData)).toBe(canonicalJson(doc));
+  });
+
+  it('a packed update aggregates to the same model as the JSON one, and its signed bytes are kept', () => {
+    const run = (pack: boolean) => {
+      const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-11-26T12:00:00Z') };
+      createCampaign(ctx, protocolFor({ campaignId: 'same', training: { strategy: 'exact-newton', rounds: 1 } }));
+      for (const job of startCampaign(ctx, 'same')) {
+        const answer = answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job);
+        const sent = pack ? packedAnswer(answer) : answer;
+        expect(acceptResult(ctx, sites[job.siteId].peer, sent).ack.status).toBe('accepted');
+        expect(signedResultOf(ctx, sent.nonce)!.signed).toBe(canonicalJson(unsignedOf(sent)));
+      }
+      return (ctx.db.prepare("SELECT parameters_json FROM models WHERE campaign_id = 'same' ORDER BY round DESC LIMIT 1").get() as { parameters_json: string }).parameters_json;
+    };
+    expect(run(true)).toBe(run(false));
+  });
+
+  it('refuses a packed tensor whose base64 is not canonical or whose length disagrees with its shape', () => {
+    const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-11-26T12:00:00Z') };
+    createCampaign(ctx, protocolFor({ campaignId: 'bad', training: { strategy: 'fedavg', rounds: 2 } }));
+    const [job] = startCampaign(ctx, 'bad');
+    const answer = answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job);
+    const coef = (answer.result as { tensors: Array<{ name: string; shape: number[]; data: number[] }> }).tensors[0];
+    const withTensor = (t: object) => signResult(sites[job.siteId], { ...unsignedOf(answer), result: { ...(answer.result as object), tensors: [t] } } as never);
+    const short = withTensor({ ...packTensor(coef), f64le: packTensor({ ...coef, data: coef.data.slice(1) }).f64le });
+    expect(acceptResult(ctx, sites[job.siteId].peer, short).ack).toMatchObject({ status: 'refused', code: 'UPDATE_INVALID' });
+    const unpadded = withTensor({ ...packTensor(coef), f64le: packTensor(coef).f64le + '\n' });
+    expect(acceptResult(ctx, sites[job.siteId].peer, unpadded).ack).toMatchObject({ status: 'refused', code: 'UPDATE_INVALID', message: expect.stringContaining('not canonical base64') });
+    expect(acceptResult(ctx, sites[job.siteId].peer, packedAnswer(answer)).ack.status).toBe('accepted');
   });
 
   it('opens a schema-1 database by adding the tensor column; its text-only rows stay readable', () => {

@@ -1,5 +1,5 @@
 import { assertValid, canonicalHash, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
-import { strategyForProtocol, type Json, type SiteFailure, type SiteResult, type UpdateView } from '@fedrad/federation';
+import { strategyForProtocol, type Json, type SiteFailure, type SiteResult, type TensorView, type UpdateView } from '@fedrad/federation';
 import { float64sOf } from './resultWire.js';
 import { appendAudit } from '../store/auditLog.js';
 import type { CampaignRecord } from './campaigns.js';
@@ -15,8 +15,10 @@ function storedUpdate(shell: string, blob: Buffer | null): UpdateView {
   if (!blob) return update; // a row written before tensors were stored as Float64 (schema v1)
   const values = float64sOf(blob);
   let offset = 0;
-  for (const t of update.tensors) {
-    const n = t.data as unknown as number;
+  for (const t of update.tensors as Array<TensorView & { f64le?: number }>) {
+    // The shell holds each tensor's value count where its data (or packed f64le) was.
+    const n = (t.f64le ?? t.data) as unknown as number;
+    delete t.f64le;
     t.data = values.subarray(offset, offset + n);
     offset += n;
   }
