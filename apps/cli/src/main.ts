@@ -1,7 +1,11 @@
 #!/usr/bin/env node
 import { Command } from 'commander';
+import { rerunWithCohortFlags } from './cohortFlags.js';
 import { registerCommands } from './commands/index.js';
 import { reportAndExit } from './errors.js';
+
+const rerun = await rerunWithCohortFlags(process.argv);
+if (rerun !== undefined) process.exit(rerun);
 
 const program = new Command();
 program
