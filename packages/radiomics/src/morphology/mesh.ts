@@ -113,18 +113,59 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
       }
     }
   }
-  // Keep the vertices extreme along their x-line, y-line and z-line, in (Z, Y, X) order: each is
-  // the first or last vertex of its x-line.
+  // Keep the vertices extreme along their x-line, y-line and z-line and on the convex hull of
+  // their own z-plane, in (Z, Y, X) order: each is the first or last vertex of its x-line.
   const out: number[] = [];
+  const onHull = { first: new Uint8Array(gy), last: new Uint8Array(gy), chain: new Int32Array(4 * gy + 2) };
   for (let Z = 0; Z < gz; Z++) {
+    markPlaneHull(e, Z, gy, onHull);
     for (let Y = 0; Y < gy; Y++) {
       const a = Y + gy * Z;
       if (e.xFirst[a] < 0) continue;
-      keepIfExtreme(e, out, e.xFirst[a], Y, Z, spacing);
-      if (e.xLast[a] !== e.xFirst[a]) keepIfExtreme(e, out, e.xLast[a], Y, Z, spacing);
+      if (onHull.first[Y]) keepIfExtreme(e, out, e.xFirst[a], Y, Z, spacing);
+      if (e.xLast[a] !== e.xFirst[a] && onHull.last[Y]) keepIfExtreme(e, out, e.xLast[a], Y, Z, spacing);
     }
   }
   return Float64Array.from(out);
+}
+
+/**
+ * Marks which x-line ends of z-plane Z are vertices of that plane's 2D convex hull. A mesh vertex
+ * inside the hull of the other vertices of its own plane is a convex combination of them, so it
+ * is not a vertex of the 3D hull either; this leaves quickhull a few hundred points per ROI
+ * instead of thousands. Andrew's monotone chain over the line ends, which come sorted by (Y, X);
+ * integer coordinates, so the orientation tests are exact, and collinear points are dropped
+ * (a point inside a hull edge is not extreme).
+ */
+function markPlaneHull(e: LineExtremes, Z: number, gy: number, mark: { first: Uint8Array; last: Uint8Array; chain: Int32Array }): void {
+  mark.first.fill(0);
+  mark.last.fill(0);
+  // Points as codes 2·Y + (0: xFirst end, 1: xLast end); coordinates read back from e.
+  const pts: number[] = [];
+  for (let Y = 0; Y < gy; Y++) {
+    const a = Y + gy * Z;
+    if (e.xFirst[a] < 0) continue;
+    pts.push(2 * Y);
+    if (e.xLast[a] !== e.xFirst[a]) pts.push(2 * Y + 1);
+  }
+  if (pts.length <= 2) {
+    for (const c of pts) (c & 1 ? mark.last : mark.first)[c >> 1] = 1;
+    return;
+  }
+  const px = (c: number): number => (c & 1 ? e.xLast : e.xFirst)[(c >> 1) + gy * Z];
+  const cross = (o: number, a: number, b: number): number =>
+    ((a >> 1) - (o >> 1)) * (px(b) - px(o)) - (px(a) - px(o)) * ((b >> 1) - (o >> 1));
+  const chain = mark.chain;
+  let k = 0;
+  for (let i = 0; i < pts.length; i++) {
+    while (k >= 2 && cross(chain[k - 2], chain[k - 1], pts[i]) <= 0) k--;
+    chain[k++] = pts[i];
+  }
+  for (let i = pts.length - 2, lower = k + 1; i >= 0; i--) {
+    while (k >= lower && cross(chain[k - 2], chain[k - 1], pts[i]) <= 0) k--;
+    chain[k++] = pts[i];
+  }
+  for (let i = 0; i < k - 1; i++) (chain[i] & 1 ? mark.last : mark.first)[chain[i] >> 1] = 1;
 }
 
 /** First and last vertex coordinate of every x-line (index Y + gy·Z), y-line (X + gx·Z) and z-line (X + gx·Y). */
