@@ -1,7 +1,8 @@
 // Site-node micro-benchmarks, written to its own section of BENCHMARKS.md:
 //  - the egress guard on a job result carrying a 1,000-parameter model's gradient and Hessian
 //    (1,001 + 1,001² numbers: every outgoing frame is walked in full);
-//  - signing that result (RSA-SHA256 over canonical JSON);
+//  - signing that result (RSA-SHA256 over canonical JSON), and packing + guarding + signing it as
+//    the daemon sends it (tensors packed as base64 Float64);
 //  - one exact-newton train-round job end to end in a worker thread (CSV read, ONNX sessions,
 //    gradient + Hessian sums) on 200 patients × 24 features: the first one, which also starts
 //    the thread and loads onnxruntime, and then in the warm worker.
@@ -11,7 +12,7 @@ import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSiteKeyAndCsr, createCampaignCa, issueCertificate } from '@fedrad/pki';
-import { canonicalJson } from '@fedrad/protocol';
+import { canonicalJson, packTensor } from '@fedrad/protocol';
 import { checkEgress, JobExecutor, ResultSigner } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -61,6 +62,15 @@ const certPem = issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, c
 const signer = new ResultSigner(keyPem, certPem);
 const signMs = time(() => signer.sign(result), 5);
 const canonicalMs = time(() => canonicalJson(result), 5);
+// What the daemon sends since model updates travel packed: pack, guard and sign the packed result.
+const packOf = () => ({ ...result, result: { ...result.result, tensors: result.result.tensors.map(packTensor) } });
+const packed = packOf();
+if (!checkEgress('job-result', packed, context).allowed) throw new Error('packed bench message unexpectedly blocked');
+const packedMs = time(() => {
+  const doc = packOf();
+  checkEgress('job-result', doc, context);
+  signer.sign(doc);
+}, 5);
 
 const dir = mkdtempSync(join(tmpdir(), 'site-bench-'));
 const summary = JSON.parse(execFileSync(process.execPath, [join(root, 'scripts/generate-site-cohorts.mjs'), '--out', dir, '--sizes', 'site-a=200', '--features', '24'], { encoding: 'utf8' }));
@@ -86,6 +96,7 @@ const rows = [
   ['egress guard, job result with a 1,000-parameter gradient + Hessian (1.0 M numbers)', egressMs, 50],
   ['signing that result (RSA-SHA256 over its canonical JSON)', signMs, 200],
   ['… of which @fedrad/protocol canonicalJson of the 1.0 M numbers', canonicalMs, 200],
+  ['as the daemon sends it: tensors packed (base64 Float64), egress guard and signature', packedMs, 200],
   ['exact-newton train-round job, first in a new worker thread (thread + module load), 200 patients × 24 features', coldMs, 1000],
   ['the same job in the warm worker', jobMs, 100],
 ];
