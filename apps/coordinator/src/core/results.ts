@@ -83,10 +83,7 @@ export function acceptResult(ctx: CoreContext, peer: PeerIdentity, doc: unknown)
   return acceptChecked(ctx, peer, checkResult(doc, peer));
 }
 
-/**
- * The store's part of acceptResult, for a result already through checkResult (on this thread
- * or on a worker thread: see net/resultIntake.ts).
- */
+/** The store's part of acceptResult, for a result already through checkResult (which needs no database). */
 export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: CheckedResult): ResultOutcome {
   if (!checked.ok) return refuse(ctx, peer, checked.doc, checked.code, checked.message);
   const { doc: result, resultHash } = checked;
@@ -162,13 +159,11 @@ export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: Che
  * batch instead of once per site. Acks must be sent only after this returns. A bug while handling
  * one result refuses that result (INTERNAL_ERROR, retried by the site) and spares the others.
  */
-export function acceptResults(ctx: CoreContext, items: ReadonlyArray<{ peer: PeerIdentity; doc: unknown } | { peer: PeerIdentity; checked: CheckedResult }>): ResultOutcome[] {
+export function acceptResults(ctx: CoreContext, items: ReadonlyArray<{ peer: PeerIdentity; doc: unknown }>): ResultOutcome[] {
   return inTransaction(ctx, () =>
-    items.map((item) => {
-      const { peer } = item;
-      const doc = 'checked' in item ? item.checked.doc : item.doc;
+    items.map(({ peer, doc }) => {
       try {
-        return inTransaction(ctx, () => ('checked' in item ? acceptChecked(ctx, peer, item.checked) : acceptResult(ctx, peer, doc)));
+        return inTransaction(ctx, () => acceptResult(ctx, peer, doc));
       } catch (e) {
         return { ack: refusedAck(doc, 'INTERNAL_ERROR', `The coordinator could not process this result (${(e as Error).message}); resend it`, nowIso(ctx)), send: [] };
       }
