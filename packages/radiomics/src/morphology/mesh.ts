@@ -116,7 +116,10 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
   // Keep the vertices extreme along their x-line, y-line and z-line and on the convex hull of
   // their own z-plane, in (Z, Y, X) order: each is the first or last vertex of its x-line.
   const out: number[] = [];
-  const onHull = { first: new Uint8Array(gy), last: new Uint8Array(gy), chain: new Int32Array(4 * gy + 2) };
+  const onHull: PlaneHullScratch = {
+    first: new Uint8Array(gy), last: new Uint8Array(gy),
+    ys: new Int32Array(2 * gy), xs: new Int32Array(2 * gy), isLast: new Uint8Array(2 * gy), chain: new Int32Array(4 * gy + 2),
+  };
   for (let Z = 0; Z < gz; Z++) {
     markPlaneHull(e, Z, gy, onHull);
     for (let Y = 0; Y < gy; Y++) {
@@ -135,37 +138,50 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
  * is not a vertex of the 3D hull either; this leaves quickhull a few hundred points per ROI
  * instead of thousands. Andrew's monotone chain over the line ends, which come sorted by (Y, X);
  * integer coordinates, so the orientation tests are exact, and collinear points are dropped
- * (a point inside a hull edge is not extreme).
+ * (a point inside a hull edge is not extreme). Plain loops and typed arrays, no closures: this
+ * runs in every case and is compiled once.
  */
-function markPlaneHull(e: LineExtremes, Z: number, gy: number, mark: { first: Uint8Array; last: Uint8Array; chain: Int32Array }): void {
+function markPlaneHull(e: LineExtremes, Z: number, gy: number, mark: PlaneHullScratch): void {
   mark.first.fill(0);
   mark.last.fill(0);
-  // Points as codes 2·Y + (0: xFirst end, 1: xLast end); coordinates read back from e.
-  const pts: number[] = [];
+  // The plane's line ends in (Y, X) order; end k is (ys[k], xs[k]), an xLast end when isLast[k].
+  const { ys, xs, isLast, chain } = mark;
+  let n = 0;
   for (let Y = 0; Y < gy; Y++) {
     const a = Y + gy * Z;
     if (e.xFirst[a] < 0) continue;
-    pts.push(2 * Y);
-    if (e.xLast[a] !== e.xFirst[a]) pts.push(2 * Y + 1);
+    ys[n] = Y; xs[n] = e.xFirst[a]; isLast[n++] = 0;
+    if (e.xLast[a] !== e.xFirst[a]) { ys[n] = Y; xs[n] = e.xLast[a]; isLast[n++] = 1; }
   }
-  if (pts.length <= 2) {
-    for (const c of pts) (c & 1 ? mark.last : mark.first)[c >> 1] = 1;
+  if (n <= 2) {
+    for (let k = 0; k < n; k++) (isLast[k] ? mark.last : mark.first)[ys[k]] = 1;
     return;
   }
-  const px = (c: number): number => (c & 1 ? e.xLast : e.xFirst)[(c >> 1) + gy * Z];
-  const cross = (o: number, a: number, b: number): number =>
-    ((a >> 1) - (o >> 1)) * (px(b) - px(o)) - (px(a) - px(o)) * ((b >> 1) - (o >> 1));
-  const chain = mark.chain;
-  let k = 0;
-  for (let i = 0; i < pts.length; i++) {
-    while (k >= 2 && cross(chain[k - 2], chain[k - 1], pts[i]) <= 0) k--;
-    chain[k++] = pts[i];
+  let h = 0;
+  for (let i = 0; i < n; i++) h = pushHull(chain, h, 2, ys, xs, i);
+  for (let i = n - 2, lower = h + 1; i >= 0; i--) h = pushHull(chain, h, lower, ys, xs, i);
+  for (let i = 0; i < h - 1; i++) (isLast[chain[i]] ? mark.last : mark.first)[ys[chain[i]]] = 1;
+}
+
+/** One monotone-chain step: pops while the turn to point i is not strictly left, then pushes i. */
+function pushHull(chain: Int32Array, h: number, min: number, ys: Int32Array, xs: Int32Array, i: number): number {
+  while (h >= min) {
+    const o = chain[h - 2], a = chain[h - 1];
+    if ((ys[a] - ys[o]) * (xs[i] - xs[o]) - (xs[a] - xs[o]) * (ys[i] - ys[o]) > 0) break;
+    h--;
   }
-  for (let i = pts.length - 2, lower = k + 1; i >= 0; i--) {
-    while (k >= lower && cross(chain[k - 2], chain[k - 1], pts[i]) <= 0) k--;
-    chain[k++] = pts[i];
-  }
-  for (let i = 0; i < k - 1; i++) (chain[i] & 1 ? mark.last : mark.first)[chain[i] >> 1] = 1;
+  chain[h] = i;
+  return h + 1;
+}
+
+/** Work arrays of markPlaneHull, sized for one plane's line ends (two per x-line). */
+interface PlaneHullScratch {
+  first: Uint8Array;
+  last: Uint8Array;
+  ys: Int32Array;
+  xs: Int32Array;
+  isLast: Uint8Array;
+  chain: Int32Array;
 }
 
 /** First and last vertex coordinate of every x-line (index Y + gy·Z), y-line (X + gx·Z) and z-line (X + gx·Y). */
