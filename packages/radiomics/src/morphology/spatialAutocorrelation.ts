@@ -89,16 +89,8 @@ export function spatialAutocorrelation(
   }
 
   const w = kernelOctant(dims, spacing, lx, ly, lz);
-  const hy = (ly >> 1) + 1;
   const sums = new Float64Array(3); // Σ Ŵ|M̂|², Σ Ŵ|Â|², Σ Ŵ Re(conj(Â²) M̂)
-  const nyq = lx % 2 === 0 ? lx >> 1 : -1;
-  for (let z = 0; z < lz; z++) {
-    const wz = hy * (z <= lz - z ? z : lz - z);
-    for (let y = 0; y < ly; y++) {
-      const wy = hx * ((y <= ly - y ? y : ly - y) + wz);
-      addRowSums(sums, mr, mi, ar, ai, br, bi, w, hx * (y + ly * z), wy, hx, nyq);
-    }
-  }
+  spectrumSums(sums, mr, mi, ar, ai, br, bi, w, lx, ly, lz);
   const [sumMM, sumAA, sumA2M] = sums;
   const L = lx * ly * lz;
   const weightTotal = sumMM / L;
@@ -155,6 +147,23 @@ function kernelRow(t: Float64Array, dy: number, dz: number, nx: number, ny: numb
     const v = r2 > 0 ? 1 / Math.sqrt(r2) : 0;
     t[dx * ny + dy] = v;
     if (dx > 0) t[(lx - dx) * ny + dy] = v;
+  }
+}
+
+/**
+ * The three half-spectrum sums, row by row. A function of its own: code compiled on-stack inside
+ * this loop nest knew nothing of the result object built after it in spatialAutocorrelation, and
+ * deoptimised there in every case of a cohort.
+ */
+function spectrumSums(sums: Float64Array, mr: Float64Array, mi: Float64Array, ar: Float64Array, ai: Float64Array, br: Float64Array, bi: Float64Array, w: Float64Array, lx: number, ly: number, lz: number): void {
+  const hx = (lx >> 1) + 1, hy = (ly >> 1) + 1;
+  const nyq = lx % 2 === 0 ? lx >> 1 : -1;
+  for (let z = 0; z < lz; z++) {
+    const wz = hy * (z <= lz - z ? z : lz - z);
+    for (let y = 0; y < ly; y++) {
+      const wy = hx * ((y <= ly - y ? y : ly - y) + wz);
+      addRowSums(sums, mr, mi, ar, ai, br, bi, w, hx * (y + ly * z), wy, hx, nyq);
+    }
   }
 }
 

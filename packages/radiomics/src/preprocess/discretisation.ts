@@ -20,6 +20,34 @@ export function discretise(
   resegmentationLower: number | null,
   caseId?: string,
 ): Discretised {
+  const range = maskedRange(intensities, mask);
+  const min = range[0], max = range[1];
+  const levels = new Int32Array(mask.length);
+  let nLevels: number;
+  if (spec.method === 'FBN') {
+    binFixedNumber(intensities, mask, levels, min, max, spec.bins);
+    nLevels = spec.bins;
+  } else if (spec.method === 'FBS') {
+    const lowerBound = spec.lowerBound ?? resegmentationLower ?? min;
+    if (min < lowerBound) {
+      throw new DiscretisationError(`fixed bin size discretisation starts at ${lowerBound}, but the ROI holds intensities down to ${min}; lower the bound or re-segment with it.`, caseId);
+    }
+    nLevels = binFixedSize(intensities, mask, levels, lowerBound, spec.binWidth);
+  } else {
+    const bad = copyIntegerLevels(intensities, mask, levels);
+    if (bad !== null) {
+      throw new DiscretisationError(`discretisation 'none' needs integer grey levels ≥ 1 in the ROI, found ${bad}; use FBN or FBS.`, caseId);
+    }
+    nLevels = maxLevel(levels);
+  }
+  return { levels, nLevels };
+}
+
+// The loops below are functions of their own: code compiled on-stack inside a loop of
+// discretise knew nothing of what follows it and deoptimised there in every case of a cohort.
+
+/** [min, max] of the masked intensities. */
+function maskedRange(intensities: ArrayLike<number>, mask: Uint8Array): Float64Array {
   let min = Infinity, max = -Infinity;
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
@@ -27,38 +55,46 @@ export function discretise(
     if (v < min) min = v;
     if (v > max) max = v;
   }
-  const levels = new Int32Array(mask.length);
-  let nLevels = 0;
-  if (spec.method === 'FBN') {
-    const bins = spec.bins;
-    const width = max - min;
-    for (let i = 0; i < mask.length; i++) {
-      if (!mask[i]) continue;
-      const v = intensities[i];
-      levels[i] = width === 0 ? 1 : v >= max ? bins : Math.floor((bins * (v - min)) / width) + 1;
-    }
-    nLevels = bins;
-  } else if (spec.method === 'FBS') {
-    const lowerBound = spec.lowerBound ?? resegmentationLower ?? min;
-    if (min < lowerBound) {
-      throw new DiscretisationError(`fixed bin size discretisation starts at ${lowerBound}, but the ROI holds intensities down to ${min}; lower the bound or re-segment with it.`, caseId);
-    }
-    for (let i = 0; i < mask.length; i++) {
-      if (!mask[i]) continue;
-      const level = Math.floor((intensities[i] - lowerBound) / spec.binWidth) + 1;
-      levels[i] = level;
-      if (level > nLevels) nLevels = level;
-    }
-  } else {
-    for (let i = 0; i < mask.length; i++) {
-      if (!mask[i]) continue;
-      const v = intensities[i];
-      if (!Number.isInteger(v) || v < 1) {
-        throw new DiscretisationError(`discretisation 'none' needs integer grey levels ≥ 1 in the ROI, found ${v}; use FBN or FBS.`, caseId);
-      }
-      levels[i] = v;
-      if (v > nLevels) nLevels = v;
-    }
+  const out = new Float64Array(2);
+  out[0] = min; out[1] = max;
+  return out;
+}
+
+/** Fixed bin number (IBSI 1 §2.7, Eq. for FBN): ⌊N_g (X − X_min)/(X_max − X_min)⌋ + 1, X_max in bin N_g. */
+function binFixedNumber(intensities: ArrayLike<number>, mask: Uint8Array, levels: Int32Array, min: number, max: number, bins: number): void {
+  const width = max - min;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    const v = intensities[i];
+    levels[i] = width === 0 ? 1 : v >= max ? bins : Math.floor((bins * (v - min)) / width) + 1;
   }
-  return { levels, nLevels };
+}
+
+/** Fixed bin size (IBSI 1 §2.7, Eq. for FBS): ⌊(X − X_b)/w_b⌋ + 1; returns the highest level. */
+function binFixedSize(intensities: ArrayLike<number>, mask: Uint8Array, levels: Int32Array, lowerBound: number, binWidth: number): number {
+  let nLevels = 0;
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    const level = Math.floor((intensities[i] - lowerBound) / binWidth) + 1;
+    levels[i] = level;
+    if (level > nLevels) nLevels = level;
+  }
+  return nLevels;
+}
+
+/** The masked intensities as levels when all are integers ≥ 1; else the first offending value. */
+function copyIntegerLevels(intensities: ArrayLike<number>, mask: Uint8Array, levels: Int32Array): number | null {
+  for (let i = 0; i < mask.length; i++) {
+    if (!mask[i]) continue;
+    const v = intensities[i];
+    if (!Number.isInteger(v) || v < 1) return v;
+    levels[i] = v;
+  }
+  return null;
+}
+
+function maxLevel(levels: Int32Array): number {
+  let n = 0;
+  for (let i = 0; i < levels.length; i++) if (levels[i] > n) n = levels[i];
+  return n;
 }

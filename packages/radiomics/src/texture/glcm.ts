@@ -27,6 +27,16 @@ export function buildGlcm(grid: RoiGrid, dir: Direction, distance: number, z: nu
   const { levels, roi } = grid;
   const from = z === null ? 0 : grid.sliceStart[z];
   const to = z === null ? roi.length : grid.sliceStart[z + 1];
+  countPairs(counts, levels, roi, from, to, step, ng);
+  return { nLevels: ng, counts };
+}
+
+/**
+ * The symmetric pair counts of ROI voxels from..to with their neighbour at `step`. The loop lives
+ * here rather than in buildGlcm: code compiled on-stack in the middle of a loop knows nothing of
+ * what follows it, and buildGlcm's result object made that code deoptimise in every call.
+ */
+function countPairs(counts: Float64Array, levels: Int32Array, roi: Int32Array, from: number, to: number, step: number, ng: number): void {
   for (let k = from; k < to; k++) {
     const p = roi[k];
     const b = levels[p + step];
@@ -35,7 +45,6 @@ export function buildGlcm(grid: RoiGrid, dir: Direction, distance: number, z: nu
     counts[(a - 1) * ng + (b - 1)] += 1;
     counts[(b - 1) * ng + (a - 1)] += 1;
   }
-  return { nLevels: ng, counts };
 }
 
 export function mergeGlcm(matrices: readonly GlcmMatrix[]): GlcmMatrix {

@@ -27,6 +27,12 @@ export function buildGlrlm(grid: RoiGrid, dir: Direction, z: number | null): Cou
   const { levels, roi } = grid;
   const from = z === null ? 0 : grid.sliceStart[z];
   const to = z === null ? roi.length : grid.sliceStart[z + 1];
+  countRuns(dense, levels, roi, from, to, step, maxRun);
+  return countMatrixFromDense(dense, ng, maxRun, to - from);
+}
+
+/** The run counts, in a function of its own so no code follows the loop (see countPairs in glcm.ts). */
+function countRuns(dense: Float64Array, levels: Int32Array, roi: Int32Array, from: number, to: number, step: number, maxRun: number): void {
   for (let k = from; k < to; k++) {
     const p = roi[k];
     const g = levels[p];
@@ -35,7 +41,6 @@ export function buildGlrlm(grid: RoiGrid, dir: Direction, z: number | null): Cou
     for (let q = p + step; levels[q] === g; q += step) length++;
     dense[(g - 1) * maxRun + (length - 1)] += 1;
   }
-  return countMatrixFromDense(dense, ng, maxRun, to - from);
 }
 
 /** The 16 GLRLM features of IBSI 1 §3.7 (formulas in countFeatures.ts). */
