@@ -6,7 +6,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { readImage, readMask } from '@fedrad/imaging';
 
-// The built bin is exercised end to end (worker threads load dist/commands/extract.js).
+// The built bin is exercised end to end (worker threads load dist/commands/extractCase.js).
 const here = dirname(fileURLToPath(import.meta.url));
 const repo = join(here, '../../..');
 const main = join(here, '../dist/main.js');

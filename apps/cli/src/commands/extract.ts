@@ -6,44 +6,14 @@ import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { Piscina } from 'piscina';
 import { formatCsvRow, readCsv, type FeatureConfig } from '@fedrad/protocol';
-import { readImage, readMask } from '@fedrad/imaging';
-import { extractFeatures, parseFeatureConfig } from '@fedrad/radiomics';
 import { CliUsageError } from '../errors.js';
+import type { ExtractOutcome, ExtractTask } from './extractCase.js';
 
-/** One case of a cohort, as a manifest row gives it (paths absolute). */
-export interface ExtractTask {
-  id: string;
-  image: string;
-  mask: string;
-  label?: number;
-  roi?: string;
-  config: FeatureConfig;
-}
+export type { ExtractOutcome, ExtractTask } from './extractCase.js';
 
-export type ExtractOutcome =
-  | { id: string; ok: true; features: Record<string, number>; diagnostics: Record<string, number> }
-  | { id: string; ok: false; code: string; message: string };
-
-/** Reads, preprocesses and extracts one case. Throws the readers' and pipeline's typed errors. */
-export function extractCase(task: ExtractTask): ExtractOutcome {
-  const image = readImage(task.image);
-  const mask = readMask(task.mask, image, { label: task.label, roi: task.roi, imagePath: task.image });
-  const { features, diagnostics } = extractFeatures({ image, mask, config: task.config, caseId: task.id });
-  return { id: task.id, ok: true, features, diagnostics };
-}
-
-/**
- * Worker-thread entry (piscina loads this module in each worker and calls the default export).
- * A failing case comes back as an outcome with its error code and message, never as a crash.
- */
-export default function extractCaseTask(task: ExtractTask): ExtractOutcome {
-  try {
-    return extractCase(task);
-  } catch (e) {
-    const err = e as { code?: unknown; message?: string };
-    return { id: task.id, ok: false, code: typeof err.code === 'string' ? err.code : 'EXTRACTION_FAILED', message: err.message ?? String(e) };
-  }
-}
+// The pipeline (imaging, radiomics) is loaded by extractCase.ts: in each worker for a cohort,
+// here only for a single case, so the cohort's main thread starts its workers without it.
+const CASE_MODULE = new URL('./extractCase.js', import.meta.url);
 
 export interface ExtractOptions {
   image?: string;
@@ -67,12 +37,22 @@ export interface ExtractSummary {
 
 /** `fedrad extract`: one case (--image/--mask) in-process, or a manifest in a worker pool. */
 export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
-  const config = loadConfig(o.config);
   let tasks: ExtractTask[];
+  let pool: Piscina<ExtractTask, ExtractOutcome> | undefined;
   if (o.manifest) {
     if (o.image || o.mask) throw new CliUsageError('give either --manifest or --image/--mask, not both');
-    tasks = readManifest(o.manifest, config);
+    tasks = readManifest(o.manifest, {});
+    // Workers start loading the pipeline now, while this thread reads and checks the config.
+    pool = startPool(tasks.length, o.workers);
+    try {
+      const config = await loadConfig(o.config);
+      for (const t of tasks) t.config = config;
+    } catch (e) {
+      await pool.destroy();
+      throw e;
+    }
   } else {
+    const config = await loadConfig(o.config);
     if (!o.image || !o.mask) throw new CliUsageError('--image and --mask are required (or --manifest for a cohort)');
     if (o.label !== undefined && o.roi !== undefined) throw new CliUsageError('give --label or --roi, not both');
     for (const [flag, path] of [['--image', o.image], ['--mask', o.mask]] as const) {
@@ -82,10 +62,11 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   }
   const format = o.format ?? (o.out && extname(o.out).toLowerCase() === '.csv' ? 'csv' : 'json');
   let outcomes: ExtractOutcome[];
-  if (o.manifest) {
-    outcomes = await runPool(tasks, o.workers, o.progress ?? true);
+  if (pool) {
+    outcomes = await runPool(pool, tasks, o.progress ?? true);
   } else {
     // A single case fails loudly with its typed error (exit code from the CLI's error handler).
+    const { extractCase } = (await import(CASE_MODULE.href)) as typeof import('./extractCase.js');
     outcomes = [extractCase(tasks[0])];
   }
   const failures = outcomes.filter((r): r is Extract<ExtractOutcome, { ok: false }> => !r.ok);
@@ -96,14 +77,13 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   return { outcomes, failed: failures.length, output: text };
 }
 
-async function runPool(tasks: ExtractTask[], workers: number | undefined, progress: boolean): Promise<ExtractOutcome[]> {
-  const threads = Math.max(1, Math.min(workers ?? availableParallelism(), tasks.length));
-  const pool = new Piscina<ExtractTask, ExtractOutcome>({
-    filename: new URL(import.meta.url).href,
-    minThreads: threads,
-    maxThreads: threads,
-    idleTimeout: 1000,
-  });
+/** The worker-thread pool for a cohort: one thread per core unless --workers says, never more than cases. */
+function startPool(caseCount: number, workers: number | undefined): Piscina<ExtractTask, ExtractOutcome> {
+  const threads = Math.max(1, Math.min(workers ?? availableParallelism(), caseCount));
+  return new Piscina<ExtractTask, ExtractOutcome>({ filename: CASE_MODULE.href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+}
+
+async function runPool(pool: Piscina<ExtractTask, ExtractOutcome>, tasks: ExtractTask[], progress: boolean): Promise<ExtractOutcome[]> {
   const bar = new cliProgress.SingleBar(
     {
       format: 'extract |{bar}| {value}/{total} cases | {rate} cases/s | ETA {eta_formatted} | failed {failed}',
@@ -138,9 +118,10 @@ async function runPool(tasks: ExtractTask[], workers: number | undefined, progre
   }
 }
 
-function loadConfig(path: string | undefined): FeatureConfig {
+async function loadConfig(path: string | undefined): Promise<FeatureConfig> {
   if (!path) return {};
   if (!existsSync(path)) throw new CliUsageError(`--config ${path} does not exist`);
+  const { parseFeatureConfig } = await import('@fedrad/radiomics');
   return parseFeatureConfig(readFileSync(path, 'utf8'), path);
 }
 
