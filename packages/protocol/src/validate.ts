@@ -1,22 +1,31 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import { createRequire } from 'node:module';
+import type { Ajv2020 as Ajv2020Type, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { schemas, type SchemaName } from './generated/schemas.js';
 
-// ajv-formats is CommonJS; under NodeNext its default export arrives wrapped.
-const addFormats = ((addFormatsModule as unknown as { default?: unknown }).default ?? addFormatsModule) as (ajv: Ajv2020) => void;
+// ajv (and ajv-formats) are loaded on the first validation, not when this package is imported:
+// most importers (a worker thread extracting features, a site job computing sums) never validate,
+// and loading ajv cost each of them ~60 ms plus compiling Node's CommonJS export scanner.
+const require = createRequire(import.meta.url);
+let shared: Ajv2020Type | undefined;
 
-// Our schemas are checked against the JSON Schema 2020-12 meta-schema by the tests
-// (test/metaSchema.test.ts); doing it again in every process that loads this module cost ~45 ms.
-const ajv = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, validateSchema: false });
-ajv.addKeyword({ keyword: 'x-egress' });
-ajv.addKeyword({ keyword: 'x-kind' });
-addFormats(ajv);
-for (const schema of Object.values(schemas)) ajv.addSchema(schema as object);
+function ajv(): Ajv2020Type {
+  if (shared) return shared;
+  const { Ajv2020 } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  const formats = require('ajv-formats') as { default?: (a: Ajv2020Type) => void } & ((a: Ajv2020Type) => void);
+  // Our schemas are checked against the JSON Schema 2020-12 meta-schema by the tests
+  // (test/metaSchema.test.ts); doing it again in every process cost ~45 ms.
+  const instance = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, validateSchema: false });
+  instance.addKeyword({ keyword: 'x-egress' });
+  instance.addKeyword({ keyword: 'x-kind' });
+  (formats.default ?? formats)(instance);
+  for (const schema of Object.values(schemas)) instance.addSchema(schema as object);
+  return (shared = instance);
+}
 
 /** ajv compiles a schema on first use and keeps it; this only maps our names to its ids. */
 function validatorFor(name: SchemaName): ValidateFunction {
   const schema = schemas[name] as { $id?: string } | undefined;
-  const fn = schema?.$id ? ajv.getSchema(schema.$id) : undefined;
+  const fn = schema?.$id ? ajv().getSchema(schema.$id) : undefined;
   if (!fn) throw new UnknownSchemaError(String(name));
   return fn;
 }
