@@ -22,9 +22,19 @@ export interface IntensityHistogramCoefficients {
   gradient: Float64Array;
 }
 
-export function intensityHistogramCoefficients(levels: ArrayLike<number>, nLevels: number): IntensityHistogramCoefficients {
+/**
+ * Voxel count per grey level (index 0 unused). The one loop over the ROI in a function of its
+ * own: compiled on-stack inside intensityHistogramCoefficients, it deoptimised at the code after
+ * it in every case of a cohort.
+ */
+function histogram(levels: ArrayLike<number>, nLevels: number): Float64Array {
   const counts = new Float64Array(nLevels + 1);
   for (let k = 0; k < levels.length; k++) counts[levels[k]]++;
+  return counts;
+}
+
+export function intensityHistogramCoefficients(levels: ArrayLike<number>, nLevels: number): IntensityHistogramCoefficients {
+  const counts = histogram(levels, nLevels);
   const n = levels.length;
   let mean = 0;
   for (let i = 1; i <= nLevels; i++) mean += i * counts[i];

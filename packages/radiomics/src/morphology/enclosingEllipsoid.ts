@@ -9,35 +9,61 @@ export function minimumVolumeEnclosingEllipsoid(vertices: Float64Array, toleranc
   const n = vertices.length / 3;
   const d = 3;
   const u = new Float64Array(n).fill(1 / n);
-  const q = (i: number, r: number): number => (r < 3 ? vertices[3 * i + r] : 1);
-  // X = Σ u_i q_i q_iᵀ with q_i = (p_i, 1); M_i = q_iᵀ X⁻¹ q_i.
-  const X = new Float64Array(16);
-  for (let i = 0; i < n; i++) for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) X[4 * r + c] += u[i] * q(i, r) * q(i, c);
-  const Xi = invert(X, 4);
+  // X = Σ u_i q_i q_iᵀ with q_i = (x_i, 1), its inverse, and M_i = q_iᵀ X⁻¹ q_i.
+  const Xi = invert(liftedScatter(vertices, u, n), 4);
   const M = new Float64Array(n);
+  liftedDistances(vertices, Xi, n, M);
+  descend(u, M, Xi, vertices, n, d, tolerance, maxIterations);
+  // Centre c = Σ u_i x_i and shape matrix from S = Σ u_i (x_i − c)(x_i − c)ᵀ: semi-axes √(d λ).
+  const { values } = symmetricEigen3(weightedScatter(vertices, u, n));
+  return [Math.sqrt(d * values[0]), Math.sqrt(d * values[1]), Math.sqrt(d * Math.max(0, values[2]))];
+}
+
+// Each loop below is a function of its own, with nothing after it: code V8 compiles on-stack in
+// a loop of a once-per-case caller knows nothing of what follows, and deoptimised there.
+
+/** Σ u_i q_i q_iᵀ for the lifted points q_i = (x_i, y_i, z_i, 1), row-major 4×4. */
+function liftedScatter(vertices: Float64Array, u: Float64Array, n: number): Float64Array {
+  const X = new Float64Array(16);
+  const q = new Float64Array(4);
+  q[3] = 1;
   for (let i = 0; i < n; i++) {
+    q[0] = vertices[3 * i]; q[1] = vertices[3 * i + 1]; q[2] = vertices[3 * i + 2];
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) X[4 * r + c] += u[i] * q[r] * q[c];
+  }
+  return X;
+}
+
+/** M_i = q_iᵀ X⁻¹ q_i for every lifted point. */
+function liftedDistances(vertices: Float64Array, Xi: Float64Array, n: number, M: Float64Array): void {
+  const q = new Float64Array(4);
+  q[3] = 1;
+  for (let i = 0; i < n; i++) {
+    q[0] = vertices[3 * i]; q[1] = vertices[3 * i + 1]; q[2] = vertices[3 * i + 2];
     let m = 0;
-    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) m += q(i, r) * Xi[4 * r + c] * q(i, c);
+    for (let r = 0; r < 4; r++) for (let c = 0; c < 4; c++) m += q[r] * Xi[4 * r + c] * q[c];
     M[i] = m;
   }
+}
+
+/** Khachiyan steps until ‖Δu‖ < τ (or maxIterations). */
+function descend(u: Float64Array, M: Float64Array, Xi: Float64Array, vertices: Float64Array, n: number, d: number, tolerance: number, maxIterations: number): void {
   const v = new Float64Array(4);
   for (let iter = 0; iter < maxIterations; iter++) {
-    const change = khachiyanStep(u, M, Xi, v, vertices, n, d);
-    if (Math.sqrt(change) < tolerance) break;
+    if (Math.sqrt(khachiyanStep(u, M, Xi, v, vertices, n, d)) < tolerance) return;
   }
-  const c = [0, 0, 0];
+}
+
+/** Σ u_i (x_i − c)(x_i − c)ᵀ with c = Σ u_i x_i, row-major 3×3. */
+function weightedScatter(vertices: Float64Array, u: Float64Array, n: number): Float64Array {
+  const c = new Float64Array(3);
   for (let i = 0; i < n; i++) for (let r = 0; r < 3; r++) c[r] += u[i] * vertices[3 * i + r];
   const S = new Float64Array(9);
   for (let i = 0; i < n; i++) {
     for (let r = 0; r < 3; r++) for (let k = 0; k < 3; k++) S[3 * r + k] += u[i] * (vertices[3 * i + r] - c[r]) * (vertices[3 * i + k] - c[k]);
   }
-  // A = (1/d) S⁻¹; semi-axes 1/√eig(A) = √(d · eig(S)).
-  const { values } = symmetricEigen3(S);
-  return [Math.sqrt(d * values[0]), Math.sqrt(d * values[1]), Math.sqrt(d * Math.max(0, values[2]))];
+  return S;
 }
-
-// The per-iteration sweeps over the points, as small functions: called thousands of times, they
-// are optimised by the JIT within the first case instead of running unoptimised in one long loop.
 
 /**
  * One coordinate-descent step: move weight β to the point j with the largest M_j, update X⁻¹

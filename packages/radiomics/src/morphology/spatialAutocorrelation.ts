@@ -43,11 +43,8 @@ export function spatialAutocorrelation(
   spacing: readonly [number, number, number],
 ): SpatialAutocorrelation {
   const [nx, ny, nz] = dims;
-  let count = 0, sum = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) { count++; sum += values[i]; }
-  const mean = sum / count;
-  let ss = 0;
-  for (let i = 0; i < mask.length; i++) if (mask[i]) ss += (values[i] - mean) ** 2;
+  const moments = maskedMoments(values, mask);
+  const count = moments[0], mean = moments[1], ss = moments[2];
   if (count < 2 || ss === 0) return { moranI: NaN, gearyC: NaN };
 
   const lx = fastLength(2 * nx - 1), ly = fastLength(2 * ny - 1), lz = fastLength(2 * nz - 1);
@@ -100,6 +97,22 @@ export function spatialAutocorrelation(
     moranI: (count / weightTotal) * (moranNumerator / ss),
     gearyC: ((count - 1) / (2 * weightTotal)) * (gearyNumerator / ss),
   };
+}
+
+/**
+ * [N, μ, Σ (X − μ)²] of the masked voxels, two passes. Loops live in helpers like this one, with
+ * nothing after them: code compiled on-stack in a loop of the once-per-case caller knows nothing
+ * of what follows it, and deoptimised there in every case of a cohort.
+ */
+function maskedMoments(values: Float32Array | Float64Array, mask: Uint8Array): Float64Array {
+  let count = 0, sum = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) { count++; sum += values[i]; }
+  const mean = sum / count;
+  let ss = 0;
+  for (let i = 0; i < mask.length; i++) if (mask[i]) ss += (values[i] - mean) ** 2;
+  const out = new Float64Array(3);
+  out[0] = count; out[1] = mean; out[2] = ss;
+  return out;
 }
 
 /** Slice z of the mask (re) and of a = X − μ (im), at t[x·ny + y]. */
@@ -202,21 +215,15 @@ function kernelOctant(dims: readonly [number, number, number], spacing: readonly
   const tr = scratch('ktr', Math.max(lx * ny, ly * hx, lz * Math.ceil((hx * hy) / 2)));
   const ti = scratch('kti', tr.length);
   const sr = scratch('ksr', tr.length), si = scratch('ksi', tr.length);
+  // The loops are in the helpers below, one per pass and step, each with nothing after its loop:
+  // this function then runs only its short slab loops and is never compiled on-stack mid-loop.
   for (let dz = 0; dz < nz; dz += 2) {
     const re = tr.subarray(0, lx * ny), im = ti.subarray(0, lx * ny);
     re.fill(0);
     im.fill(0);
-    for (let dy = 0; dy < ny; dy++) {
-      kernelRow(re, dy, dz, nx, ny, lx, sx, sy, sz);
-      if (dz + 1 < nz) kernelRow(im, dy, dz + 1, nx, ny, lx, sx, sy, sz);
-    }
+    kernelRows(re, im, dz, nx, ny, nz, lx, sx, sy, sz);
     fftBatch(re, im, 0, lx, ny, sr, si);
-    for (let dy = 0; dy < ny; dy++) {
-      for (let k = 0; k < hx; k++) {
-        k1[k + hx * (dy + ny * dz)] = re[k * ny + dy];
-        if (dz + 1 < nz) k1[k + hx * (dy + ny * (dz + 1))] = im[k * ny + dy];
-      }
-    }
+    keepXHalf(k1, re, im, dz, ny, nz, hx);
   }
   // y: per dz, the hx columns mirrored to ±dy; k2[kx + hx·(ky + hy·dz)].
   const k2 = scratch('k2', hx * hy * nz);
@@ -224,31 +231,68 @@ function kernelOctant(dims: readonly [number, number, number], spacing: readonly
     const re = tr.subarray(0, ly * hx), im = ti.subarray(0, ly * hx);
     re.fill(0);
     im.fill(0);
-    for (let dy = 0; dy < ny; dy++) {
-      for (let k = 0; k < hx; k++) {
-        const a = k1[k + hx * (dy + ny * dz)];
-        re[dy * hx + k] = a;
-        if (dy > 0) re[(ly - dy) * hx + k] = a;
-        if (dz + 1 < nz) {
-          const b = k1[k + hx * (dy + ny * (dz + 1))];
-          im[dy * hx + k] = b;
-          if (dy > 0) im[(ly - dy) * hx + k] = b;
-        }
-      }
-    }
+    mirrorY(re, im, k1, dz, ny, nz, ly, hx);
     fftBatch(re, im, 0, ly, hx, sr, si);
-    for (let ky = 0; ky < hy; ky++) {
-      for (let k = 0; k < hx; k++) {
-        k2[k + hx * (ky + hy * dz)] = re[ky * hx + k];
-        if (dz + 1 < nz) k2[k + hx * (ky + hy * (dz + 1))] = im[ky * hx + k];
-      }
-    }
+    keepYHalf(k2, re, im, dz, nz, hx, hy);
   }
   // z: the hx·hy pillars mirrored to ±dz, the first half of them in re, the rest in im.
   const plane = hx * hy, half = Math.ceil(plane / 2);
   const re = tr.subarray(0, lz * half), im = ti.subarray(0, lz * half);
   re.fill(0);
   im.fill(0);
+  mirrorZ(re, im, k2, nz, lz, plane, half);
+  fftBatch(re, im, 0, lz, half, sr, si);
+  const out = scratch('w', plane * hz);
+  keepZHalf(out, re, im, hz, plane, half);
+  return out;
+}
+
+/** Kernel rows of slices dz (into re) and dz + 1 (into im) of the octant. */
+function kernelRows(re: Float64Array, im: Float64Array, dz: number, nx: number, ny: number, nz: number, lx: number, sx: number, sy: number, sz: number): void {
+  for (let dy = 0; dy < ny; dy++) {
+    kernelRow(re, dy, dz, nx, ny, lx, sx, sy, sz);
+    if (dz + 1 < nz) kernelRow(im, dy, dz + 1, nx, ny, lx, sx, sy, sz);
+  }
+}
+
+/** The kx < hx half of the x transforms of slices dz, dz + 1 into k1. */
+function keepXHalf(k1: Float64Array, re: Float64Array, im: Float64Array, dz: number, ny: number, nz: number, hx: number): void {
+  for (let dy = 0; dy < ny; dy++) {
+    for (let k = 0; k < hx; k++) {
+      k1[k + hx * (dy + ny * dz)] = re[k * ny + dy];
+      if (dz + 1 < nz) k1[k + hx * (dy + ny * (dz + 1))] = im[k * ny + dy];
+    }
+  }
+}
+
+/** Slices dz (re) and dz + 1 (im) of k1, mirrored to ±dy on the ly grid. */
+function mirrorY(re: Float64Array, im: Float64Array, k1: Float64Array, dz: number, ny: number, nz: number, ly: number, hx: number): void {
+  for (let dy = 0; dy < ny; dy++) {
+    for (let k = 0; k < hx; k++) {
+      const a = k1[k + hx * (dy + ny * dz)];
+      re[dy * hx + k] = a;
+      if (dy > 0) re[(ly - dy) * hx + k] = a;
+      if (dz + 1 < nz) {
+        const b = k1[k + hx * (dy + ny * (dz + 1))];
+        im[dy * hx + k] = b;
+        if (dy > 0) im[(ly - dy) * hx + k] = b;
+      }
+    }
+  }
+}
+
+/** The ky < hy half of the y transforms of slices dz, dz + 1 into k2. */
+function keepYHalf(k2: Float64Array, re: Float64Array, im: Float64Array, dz: number, nz: number, hx: number, hy: number): void {
+  for (let ky = 0; ky < hy; ky++) {
+    for (let k = 0; k < hx; k++) {
+      k2[k + hx * (ky + hy * dz)] = re[ky * hx + k];
+      if (dz + 1 < nz) k2[k + hx * (ky + hy * (dz + 1))] = im[ky * hx + k];
+    }
+  }
+}
+
+/** The hx·hy pillars of k2 mirrored to ±dz, the first half of them in re, the rest in im. */
+function mirrorZ(re: Float64Array, im: Float64Array, k2: Float64Array, nz: number, lz: number, plane: number, half: number): void {
   for (let dz = 0; dz < nz; dz++) {
     for (let b = 0; b < plane; b++) {
       const v = k2[b + plane * dz];
@@ -257,10 +301,11 @@ function kernelOctant(dims: readonly [number, number, number], spacing: readonly
       if (dz > 0) t[(lz - dz) * half + j] = v;
     }
   }
-  fftBatch(re, im, 0, lz, half, sr, si);
-  const out = scratch('w', plane * hz);
+}
+
+/** The kz < hz half of the z transforms, pillars back in order: out[b + plane·kz]. */
+function keepZHalf(out: Float64Array, re: Float64Array, im: Float64Array, hz: number, plane: number, half: number): void {
   for (let kz = 0; kz < hz; kz++) {
     for (let b = 0; b < plane; b++) out[b + plane * kz] = b < half ? re[kz * half + b] : im[kz * half + b - half];
   }
-  return out;
 }
