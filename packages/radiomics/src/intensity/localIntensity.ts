@@ -59,11 +59,9 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
   const rowOffset = Int32Array.from(rowList, (r) => bw * (r[0] + bh * r[1]));
   const peaks = new Float64Array(2); // [local, global]
   peaks[0] = peaks[1] = -Infinity;
-  for (let z = z0; z <= z1; z++) for (let y = y0; y <= y1; y++) {
-    // The whole sphere stays inside the image in y and z for most lines: skip the checks there.
-    const inside = y - ry >= 0 && y + ry < ny && z - rz >= 0 && z + rz < nz;
-    const lineBase = bw * (y - by0 + bh * (z - bz0)) - bx0 + 1;
-    linePeaks(peaks, image, intensityMask, maxValue, prefix, missing, rowDy, rowDz, rowHw, rowOffset, nRows, x0, x1, y, z, nx, ny, nz, inside, lineBase);
+  for (let z = z0; z <= z1; z++) {
+    const zInside = z - rz >= 0 && z + rz < nz;
+    slicePeaks(peaks, image, intensityMask, maxValue, prefix, missing, rowDy, rowDz, rowHw, rowOffset, nRows, x0, x1, y0, y1, z, nx, ny, nz, ry, zInside, bw, bh, bx0, by0, bz0);
   }
   const localPeak = peaks[0], globalPeak = peaks[1];
   // Built in a helper: an object literal right after the hot loop made the loop's on-stack
@@ -123,6 +121,21 @@ function rowPrefixSums(
 /** In-place running sum of one prefix line. */
 function prefixRow(a: Float64Array, line: number, bw: number): void {
   for (let k = 1; k < bw; k++) a[line + k] += a[line + k - 1];
+}
+
+/** Sphere means of the mask voxels of slice z, line by line, folded into peaks = [local, global]. */
+function slicePeaks(
+  peaks: Float64Array, image: Float32Array | Float64Array, mask: Uint8Array, maxValue: number,
+  prefix: Float64Array, missing: Float64Array | null, rowDy: Int32Array, rowDz: Int32Array, rowHw: Int32Array, rowOffset: Int32Array,
+  nRows: number, x0: number, x1: number, y0: number, y1: number, z: number, nx: number, ny: number, nz: number, ry: number, zInside: boolean,
+  bw: number, bh: number, bx0: number, by0: number, bz0: number,
+): void {
+  for (let y = y0; y <= y1; y++) {
+    // The whole sphere stays inside the image in y and z for most lines: skip the checks there.
+    const inside = zInside && y - ry >= 0 && y + ry < ny;
+    const lineBase = bw * (y - by0 + bh * (z - bz0)) - bx0 + 1;
+    linePeaks(peaks, image, mask, maxValue, prefix, missing, rowDy, rowDz, rowHw, rowOffset, nRows, x0, x1, y, z, nx, ny, nz, inside, lineBase);
+  }
 }
 
 /** Sphere means of the mask voxels of line (y, z), folded into peaks = [local, global]. */

@@ -103,15 +103,7 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
   // Doubled coordinate of voxel x is 2x + 1 (the padding voxel −1 maps to −1, so the edge
   // between them is at 0).
   for (let z = -1; z < nz; z++) {
-    for (let y = -1; y < ny; y++) {
-      let i = (z + 1) * pxy + (y + 1) * px;
-      for (let x = -1; x < nx; x++, i++) {
-        const v = p[i];
-        if (v !== p[i + 1] && y >= 0 && z >= 0) addVertex(e, 2 * x + 2, 2 * y + 1, 2 * z + 1);
-        if (v !== p[i + px] && x >= 0 && z >= 0) addVertex(e, 2 * x + 1, 2 * y + 2, 2 * z + 1);
-        if (v !== p[i + pxy] && x >= 0 && y >= 0) addVertex(e, 2 * x + 1, 2 * y + 1, 2 * z + 2);
-      }
-    }
+    for (let y = -1; y < ny; y++) vertexRow(e, p, (z + 1) * pxy + (y + 1) * px, px, pxy, nx, y, z);
   }
   // Keep the vertices extreme along their x-line, y-line and z-line and on the convex hull of
   // their own z-plane, in (Z, Y, X) order: each is the first or last vertex of its x-line.
@@ -182,6 +174,20 @@ interface PlaneHullScratch {
   xs: Int32Array;
   isLast: Uint8Array;
   chain: Int32Array;
+}
+
+/**
+ * The mesh vertices of cube row (y, z), x = −1 … nx − 1, from padded index i: one on each
+ * face-adjacent pair of voxels that differ. A function per row, like cubeRow, so the JIT
+ * optimises it early instead of compiling the once-per-case caller on-stack.
+ */
+function vertexRow(e: LineExtremes, p: Uint8Array, i: number, px: number, pxy: number, nx: number, y: number, z: number): void {
+  for (let x = -1; x < nx; x++, i++) {
+    const v = p[i];
+    if (v !== p[i + 1] && y >= 0 && z >= 0) addVertex(e, 2 * x + 2, 2 * y + 1, 2 * z + 1);
+    if (v !== p[i + px] && x >= 0 && z >= 0) addVertex(e, 2 * x + 1, 2 * y + 2, 2 * z + 1);
+    if (v !== p[i + pxy] && x >= 0 && y >= 0) addVertex(e, 2 * x + 1, 2 * y + 1, 2 * z + 2);
+  }
 }
 
 /** First and last vertex coordinate of every x-line (index Y + gy·Z), y-line (X + gx·Z) and z-line (X + gx·Y). */

@@ -27,17 +27,7 @@ export function buildNgldm(grid: RoiGrid, distance: number, coarseness: number, 
   const dense = new Float64Array(nMatrices * block);
   const { levels, roi } = grid;
   for (let z = 0; z < grid.nSlices; z++) {
-    const base = planar ? z * block : 0;
-    for (let k = grid.sliceStart[z]; k < grid.sliceStart[z + 1]; k++) {
-      const p = roi[k];
-      const i = levels[p];
-      let j = 1;
-      for (let o = 0; o < offsets.length; o++) {
-        const g = levels[p + offsets[o]];
-        if (g !== 0 && Math.abs(g - i) <= coarseness) j++;
-      }
-      dense[base + (i - 1) * maxDependence + (j - 1)] += 1;
-    }
+    countDependences(dense, levels, roi, offsets, grid.sliceStart[z], grid.sliceStart[z + 1], planar ? z * block : 0, maxDependence, coarseness);
   }
   const out: CountMatrix[] = [];
   for (let m = 0; m < nMatrices; m++) {
@@ -45,6 +35,26 @@ export function buildNgldm(grid: RoiGrid, distance: number, coarseness: number, 
     out.push(countMatrixFromDense(dense, ng, maxDependence, nVoxels, m * block));
   }
   return out;
+}
+
+/**
+ * Dependence counts of ROI voxels from..to into dense[base + …]. The voxel loop is a function of
+ * its own with nothing after it: compiled on-stack inside buildNgldm it deoptimised at the
+ * matrix code that follows, in every case of a cohort.
+ */
+function countDependences(
+  dense: Float64Array, levels: Int32Array, roi: Int32Array, offsets: Int32Array, from: number, to: number, base: number, maxDependence: number, coarseness: number,
+): void {
+  for (let k = from; k < to; k++) {
+    const p = roi[k];
+    const i = levels[p];
+    let j = 1;
+    for (let o = 0; o < offsets.length; o++) {
+      const g = levels[p + offsets[o]];
+      if (g !== 0 && Math.abs(g - i) <= coarseness) j++;
+    }
+    dense[base + (i - 1) * maxDependence + (j - 1)] += 1;
+  }
 }
 
 /** The 17 NGLDM features of IBSI 1 §3.11 (formulas in countFeatures.ts). */

@@ -32,29 +32,37 @@ export function buildNgtdm(grid: RoiGrid, distance: number, planar: boolean): Ng
   const n = new Float64Array(nMatrices * (ng + 1));
   const { levels, roi } = grid;
   for (let z = 0; z < grid.nSlices; z++) {
-    const base = planar ? z * (ng + 1) : 0;
-    for (let k = grid.sliceStart[z]; k < grid.sliceStart[z + 1]; k++) {
-      const p = roi[k];
-      let sum = 0;
-      let w = 0;
-      for (let o = 0; o < offsets.length; o++) {
-        const g = levels[p + offsets[o]];
-        if (g !== 0) {
-          sum += g;
-          w++;
-        }
-      }
-      if (w === 0) continue;
-      const i = levels[p];
-      s[base + i] += Math.abs(i - sum / w);
-      n[base + i] += 1;
-    }
+    addDifferences(s, n, levels, roi, offsets, grid.sliceStart[z], grid.sliceStart[z + 1], planar ? z * (ng + 1) : 0);
   }
   const out: NgtdmMatrix[] = [];
   for (let m = 0; m < nMatrices; m++) {
     out.push({ nLevels: ng, s: s.slice(m * (ng + 1), (m + 1) * (ng + 1)), n: n.slice(m * (ng + 1), (m + 1) * (ng + 1)) });
   }
   return out;
+}
+
+/**
+ * s_i += |i − mean neighbour level| and n_i += 1 for ROI voxels from..to with a neighbour. A
+ * function of its own with nothing after the loop: compiled on-stack inside buildNgtdm it
+ * deoptimised at the code that follows, in every case of a cohort.
+ */
+function addDifferences(s: Float64Array, n: Float64Array, levels: Int32Array, roi: Int32Array, offsets: Int32Array, from: number, to: number, base: number): void {
+  for (let k = from; k < to; k++) {
+    const p = roi[k];
+    let sum = 0;
+    let w = 0;
+    for (let o = 0; o < offsets.length; o++) {
+      const g = levels[p + offsets[o]];
+      if (g !== 0) {
+        sum += g;
+        w++;
+      }
+    }
+    if (w === 0) continue;
+    const i = levels[p];
+    s[base + i] += Math.abs(i - sum / w);
+    n[base + i] += 1;
+  }
 }
 
 /** Merging sums s_i and n_i (IBSI 1 §3.10.1); p_i and N_v,c follow from the merged matrix. */

@@ -23,19 +23,34 @@ export interface Zones {
  */
 export function labelZones(grid: RoiGrid, planar: boolean): Zones {
   const offsets = Int32Array.from(chebyshevNeighbourhood(1, planar), ([dx, dy, dz]) => offsetOf(grid, dx, dy, dz));
-  const nOffsets = offsets.length;
   const { roi } = grid;
   const n = roi.length;
   const unvisited = grid.levels.slice();
-  const zoneOfRoi = new Int32Array(n);
   // Zone of each padded voxel, needed to map grid.roi order back to zones.
   const zoneOfVoxel = new Int32Array(unvisited.length);
-  const stack = new Int32Array(n);
   const level = new Int32Array(n);
   const size = new Int32Array(n);
-  const slice = new Int32Array(n);
+  const seed = new Int32Array(n);
+  const count = floodFillZones(roi, unvisited, offsets, zoneOfVoxel, level, size, seed, new Int32Array(n));
+  const slice = new Int32Array(count);
+  zoneSlices(grid, seed, slice);
+  const zoneOfRoi = new Int32Array(n);
+  gather(zoneOfVoxel, roi, zoneOfRoi);
+  return { count, level: level.slice(0, count), size: size.slice(0, count), slice, zoneOfRoi };
+}
+
+/**
+ * The flood fill itself: zone ids in seed order, with each zone's grey level, size and seed
+ * voxel; returns the zone count. Its own function with nothing after the loop: compiled
+ * on-stack inside labelZones it deoptimised at the code that follows, in every case of a cohort.
+ */
+function floodFillZones(
+  roi: Int32Array, unvisited: Int32Array, offsets: Int32Array, zoneOfVoxel: Int32Array,
+  level: Int32Array, size: Int32Array, seedOf: Int32Array, stack: Int32Array,
+): number {
+  const nOffsets = offsets.length;
   let count = 0;
-  for (let k = 0; k < n; k++) {
+  for (let k = 0; k < roi.length; k++) {
     const seed = roi[k];
     const g = unvisited[seed];
     if (g === 0) continue;
@@ -59,10 +74,19 @@ export function labelZones(grid: RoiGrid, planar: boolean): Zones {
     }
     level[id] = g;
     size[id] = voxels;
-    slice[id] = sliceOf(grid, seed);
+    seedOf[id] = seed;
   }
-  for (let k = 0; k < n; k++) zoneOfRoi[k] = zoneOfVoxel[roi[k]];
-  return { count, level: level.slice(0, count), size: size.slice(0, count), slice: slice.slice(0, count), zoneOfRoi };
+  return count;
+}
+
+/** The slice of each zone's seed voxel. */
+function zoneSlices(grid: RoiGrid, seed: Int32Array, out: Int32Array): void {
+  for (let id = 0; id < out.length; id++) out[id] = sliceOf(grid, seed[id]);
+}
+
+/** out[k] = values[index[k]]. */
+function gather(values: Int32Array, index: Int32Array, out: Int32Array): void {
+  for (let k = 0; k < index.length; k++) out[k] = values[index[k]];
 }
 
 /** Zone indices grouped by slice, in one pass (for the per-slice 2D matrices). */
