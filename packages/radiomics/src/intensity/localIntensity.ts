@@ -38,8 +38,19 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
     }
   }
   // ROI bounding box (and the highest intensity in it), widened by the sphere, clipped to the image.
-  const roi = maskBoxAndMax(image, intensityMask, nx, ny, nz);
-  const x0 = roi[0], x1 = roi[1], y0 = roi[2], y1 = roi[3], z0 = roi[4], z1 = roi[5], maxValue = roi[6];
+  // (Inline: as a helper this scan measured 3 ms slower per case.)
+  let x0 = nx, x1 = -1, y0 = ny, y1 = -1, z0 = nz, z1 = -1;
+  let maxValue = -Infinity;
+  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
+    if (!intensityMask[i]) continue;
+    if (x < x0) x0 = x;
+    if (x > x1) x1 = x;
+    if (y < y0) y0 = y;
+    if (y > y1) y1 = y;
+    if (z < z0) z0 = z;
+    if (z > z1) z1 = z;
+    if (image[i] > maxValue) maxValue = image[i];
+  }
   const rx = Math.floor(r / sx + 1e-9);
   const bx0 = Math.max(0, x0 - rx), bx1 = Math.min(nx - 1, x1 + rx);
   const by0 = Math.max(0, y0 - ry), by1 = Math.min(ny - 1, y1 + ry);
@@ -57,13 +68,19 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
   const rowHw = Int32Array.from(rowList, (r) => r[2]);
   // Offset of each row's prefix line relative to the centre voxel's line.
   const rowOffset = Int32Array.from(rowList, (r) => bw * (r[0] + bh * r[1]));
-  const peaks = new Float64Array(2); // [local, global]
-  peaks[0] = peaks[1] = -Infinity;
-  for (let z = z0; z <= z1; z++) {
-    const zInside = z - rz >= 0 && z + rz < nz;
-    slicePeaks(peaks, image, intensityMask, maxValue, prefix, missing, rowDy, rowDz, rowHw, rowOffset, nRows, x0, x1, y0, y1, z, nx, ny, nz, ry, zInside, bw, bh, bx0, by0, bz0);
+  let localPeak = -Infinity, globalPeak = -Infinity;
+  for (let z = z0; z <= z1; z++) for (let y = y0; y <= y1; y++) {
+    // The whole sphere stays inside the image in y and z for most lines: skip the checks there.
+    const inside = y - ry >= 0 && y + ry < ny && z - rz >= 0 && z + rz < nz;
+    const lineBase = bw * (y - by0 + bh * (z - bz0)) - bx0 + 1;
+    for (let x = x0; x <= x1; x++) {
+      const i = x + nx * (y + ny * z);
+      if (!intensityMask[i]) continue;
+      const m = sphereMean(prefix, missing, rowDy, rowDz, rowHw, rowOffset, nRows, x, y, z, nx, ny, nz, inside, lineBase);
+      if (m > globalPeak) globalPeak = m;
+      if (image[i] === maxValue && m > localPeak) localPeak = m;
+    }
   }
-  const localPeak = peaks[0], globalPeak = peaks[1];
   // Built in a helper: an object literal right after the hot loop made the loop's on-stack
   // compiled code deoptimise there in every case of a cohort.
   return peakCoefficients(localPeak, globalPeak);
@@ -75,25 +92,6 @@ function peakCoefficients(localPeak: number, globalPeak: number): LocalIntensity
 
 // The loops over voxels are helpers with nothing after their loop: compiled on-stack inside the
 // once-per-case caller, they deoptimised at the code after them in every case of a cohort.
-
-/** [x0, x1, y0, y1, z0, z1, max] of the intensity-mask voxels (the box inclusive). */
-function maskBoxAndMax(image: Float32Array | Float64Array, mask: Uint8Array, nx: number, ny: number, nz: number): Float64Array {
-  let x0 = nx, x1 = -1, y0 = ny, y1 = -1, z0 = nz, z1 = -1;
-  let maxValue = -Infinity;
-  for (let z = 0, i = 0; z < nz; z++) for (let y = 0; y < ny; y++) for (let x = 0; x < nx; x++, i++) {
-    if (!mask[i]) continue;
-    if (x < x0) x0 = x;
-    if (x > x1) x1 = x;
-    if (y < y0) y0 = y;
-    if (y > y1) y1 = y;
-    if (z < z0) z0 = z;
-    if (z > z1) z1 = z;
-    if (image[i] > maxValue) maxValue = image[i];
-  }
-  const out = new Float64Array(7);
-  out[0] = x0; out[1] = x1; out[2] = y0; out[3] = y1; out[4] = z0; out[5] = z1; out[6] = maxValue;
-  return out;
-}
 
 /**
  * Running sums along x of each row of the box, prefix[line + x − bx0 + 1] (slot 0 of a line is
@@ -121,36 +119,6 @@ function rowPrefixSums(
 /** In-place running sum of one prefix line. */
 function prefixRow(a: Float64Array, line: number, bw: number): void {
   for (let k = 1; k < bw; k++) a[line + k] += a[line + k - 1];
-}
-
-/** Sphere means of the mask voxels of slice z, line by line, folded into peaks = [local, global]. */
-function slicePeaks(
-  peaks: Float64Array, image: Float32Array | Float64Array, mask: Uint8Array, maxValue: number,
-  prefix: Float64Array, missing: Float64Array | null, rowDy: Int32Array, rowDz: Int32Array, rowHw: Int32Array, rowOffset: Int32Array,
-  nRows: number, x0: number, x1: number, y0: number, y1: number, z: number, nx: number, ny: number, nz: number, ry: number, zInside: boolean,
-  bw: number, bh: number, bx0: number, by0: number, bz0: number,
-): void {
-  for (let y = y0; y <= y1; y++) {
-    // The whole sphere stays inside the image in y and z for most lines: skip the checks there.
-    const inside = zInside && y - ry >= 0 && y + ry < ny;
-    const lineBase = bw * (y - by0 + bh * (z - bz0)) - bx0 + 1;
-    linePeaks(peaks, image, mask, maxValue, prefix, missing, rowDy, rowDz, rowHw, rowOffset, nRows, x0, x1, y, z, nx, ny, nz, inside, lineBase);
-  }
-}
-
-/** Sphere means of the mask voxels of line (y, z), folded into peaks = [local, global]. */
-function linePeaks(
-  peaks: Float64Array, image: Float32Array | Float64Array, mask: Uint8Array, maxValue: number,
-  prefix: Float64Array, missing: Float64Array | null, rowDy: Int32Array, rowDz: Int32Array, rowHw: Int32Array, rowOffset: Int32Array,
-  nRows: number, x0: number, x1: number, y: number, z: number, nx: number, ny: number, nz: number, inside: boolean, lineBase: number,
-): void {
-  for (let x = x0; x <= x1; x++) {
-    const i = x + nx * (y + ny * z);
-    if (!mask[i]) continue;
-    const m = sphereMean(prefix, missing, rowDy, rowDz, rowHw, rowOffset, nRows, x, y, z, nx, ny, nz, inside, lineBase);
-    if (m > peaks[1]) peaks[1] = m;
-    if (image[i] === maxValue && m > peaks[0]) peaks[0] = m;
-  }
 }
 
 /**
