@@ -90,7 +90,7 @@ function peakCoefficients(localPeak: number, globalPeak: number): LocalIntensity
   return { localPeak, globalPeak };
 }
 
-// The loops over voxels are helpers with nothing after their loop: compiled on-stack inside the
+// The prefix sums are helpers with nothing after their loop: compiled on-stack inside the
 // once-per-case caller, they deoptimised at the code after them in every case of a cohort.
 
 /**
