@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { meshMeasures, hullCandidateVertices } from '../src/morphology/mesh.js';
+import { meshMeasures, hullCandidateLattice, hullCandidateVertices } from '../src/morphology/mesh.js';
+import { latticeConvexHull } from '../src/morphology/latticeHull.js';
 import { convexHull, maxPairDistance } from '../src/morphology/convexHull.js';
 import { morphologyCoefficients } from '../src/morphology/morphologyCoefficients.js';
 import { MORPHOLOGY_FEATURES } from '../src/morphology/morphologyFeatures.js';
@@ -26,6 +27,10 @@ describe('marching cubes mesh (scikit-image fixture, scripts/fixtures/radiomics/
     expect(hull.volume).toBeCloseTo(c.hullVolume, 6);
     expect(hull.area).toBeCloseTo(c.hullArea, 6);
     expect(maxPairDistance(hull.vertices)).toBeCloseTo(c.maxDiameter, 6);
+    const lattice = latticeConvexHull(hullCandidateLattice(mask, c.dims), c.spacing)!;
+    expect(lattice.volume).toBeCloseTo(c.hullVolume, 9);
+    expect(lattice.area).toBeCloseTo(c.hullArea, 9);
+    expect(maxPairDistance(lattice.vertices)).toBeCloseTo(c.maxDiameter, 9);
     const coeffs = morphologyCoefficients({ morphologicalMask: mask, intensityMask: mask, intensities: new Float32Array(mask.length).map((_, k) => k % 7), dims: c.dims, spacing: c.spacing });
     coeffs.eigenvalues.forEach((l, k) => expect(l).toBeCloseTo(c.pcaEigenvalues[k], 6));
   });
@@ -94,5 +99,34 @@ describe('enclosing boxes and ellipsoids (closed forms)', () => {
     let series = 0;
     for (let nu = 0; nu <= 20; nu++) series += ((alpha * beta) ** nu / (1 - 4 * nu * nu)) * legendre(nu, (alpha ** 2 + beta ** 2) / (2 * alpha * beta));
     expect(ellipsoidSurfaceArea(a, b, cc)).toBeCloseTo(4 * Math.PI * a * b * series, 8);
+  });
+});
+
+// The exact lattice hull (what morphologyCoefficients uses) against quickhull3d, an independent
+// floating-point implementation, on seeded random blobs larger than the scipy fixture's: the same
+// volume and area, the same extreme vertices, the same polygon faces (unit normal and area each).
+describe('lattice hull agrees with quickhull3d', () => {
+  let state = 20261126;
+  const random = (): number => ((state = (Math.imul(state, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const key = (xs: ArrayLike<number>, i: number, k: number): string => Array.from({ length: k }, (_, j) => xs[k * i + j].toFixed(9)).join(',');
+  const sortedKeys = (xs: ArrayLike<number>, k: number): string[] => Array.from({ length: xs.length / k }, (_, i) => key(xs, i, k)).sort();
+  it.each(Array.from({ length: 24 }, (_, i) => i))('random blob %i', () => {
+    const dims: [number, number, number] = [8 + Math.floor(random() * 24), 8 + Math.floor(random() * 24), 3 + Math.floor(random() * 12)];
+    const spacing: [number, number, number] = [0.5 + random(), 0.5 + random(), 1 + 3 * random()];
+    const mask = new Uint8Array(dims[0] * dims[1] * dims[2]);
+    for (let blob = 0; blob < 1 + Math.floor(random() * 3); blob++) {
+      const c = dims.map((d) => random() * d), r = dims.map((d) => 1 + random() * d * 0.4);
+      for (let z = 0, i = 0; z < dims[2]; z++) for (let y = 0; y < dims[1]; y++) for (let x = 0; x < dims[0]; x++, i++) {
+        if (((x - c[0]) / r[0]) ** 2 + ((y - c[1]) / r[1]) ** 2 + ((z - c[2]) / r[2]) ** 2 <= 1) mask[i] = 1;
+      }
+    }
+    if (!mask.some((v) => v)) mask[0] = 1;
+    const q = convexHull(hullCandidateVertices(mask, dims, spacing));
+    const l = latticeConvexHull(hullCandidateLattice(mask, dims), spacing)!;
+    expect(l.volume).toBeCloseTo(q.volume, 8);
+    expect(l.area).toBeCloseTo(q.area, 8);
+    expect(sortedKeys(l.vertices, 3)).toEqual(sortedKeys(q.vertices, 3));
+    const faces = (h: typeof q) => Array.from({ length: h.faceAreas.length }, (_, i) => `${key(h.normals, i, 3).replace(/-0\.000000000/g, '0.000000000')}|${h.faceAreas[i].toFixed(6)}`).sort();
+    expect(faces(l)).toEqual(faces(q));
   });
 });

@@ -12,7 +12,12 @@ export interface ConvexHull {
   faceAreas: Float64Array;
 }
 
-/** Builds the hull with quickhull3d; volume by tetrahedra from an interior point, area by triangles. */
+/**
+ * Builds the hull of any points with quickhull3d (floating point, with its tolerances); volume by
+ * tetrahedra from an interior point, area by triangles. Mesh vertices of a mask go to
+ * latticeConvexHull instead (exact, and without quickhull3d's start-up cost); this is its fallback
+ * and the hull of arbitrary point sets.
+ */
 export function convexHull(points: Float64Array): ConvexHull {
   const n = points.length / 3;
   const pts: Array<[number, number, number]> = new Array(n);

@@ -67,12 +67,6 @@ function cubeRow(
   }
 }
 
-/**
- * The mesh vertex set X_vx that can lie on its convex hull. Every marching-cubes vertex is the
- * midpoint between two face-adjacent voxels of different mask value; a point strictly between two
- * others on an axis-parallel line is not extreme, so only the first and last vertex of every
- * x-, y- and z-line can be hull vertices. Coordinates are in mm, flat [x0, y0, z0, x1, …].
- */
 /** The mask as 0/1 with one voxel of zero padding on every side. */
 function padded(mask: Uint8Array, dims: readonly [number, number, number]): Uint8Array {
   const [nx, ny, nz] = dims;
@@ -87,7 +81,28 @@ function padded(mask: Uint8Array, dims: readonly [number, number, number]): Uint
   return out;
 }
 
+/**
+ * The mesh vertex set X_vx that can lie on its convex hull. Every marching-cubes vertex is the
+ * midpoint between two face-adjacent voxels of different mask value; a point strictly between two
+ * others on an axis-parallel line is not extreme, so only the first and last vertex of every
+ * x-, y- and z-line can be hull vertices. Coordinates are in mm, flat [x0, y0, z0, x1, …].
+ */
 export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): Float64Array {
+  const lattice = hullCandidateLattice(mask, dims);
+  const out = new Float64Array(lattice.length);
+  for (let i = 0; i < lattice.length; i += 3) {
+    out[i] = ((lattice[i] - 1) / 2) * spacing[0];
+    out[i + 1] = ((lattice[i + 1] - 1) / 2) * spacing[1];
+    out[i + 2] = ((lattice[i + 2] - 1) / 2) * spacing[2];
+  }
+  return out;
+}
+
+/**
+ * hullCandidateVertices on the half-voxel lattice: integer (X, Y, Z) with X = 2x + 1 at voxel
+ * centre x (mm position ((X − 1)/2)·s_x), so hulls can be built with exact arithmetic.
+ */
+export function hullCandidateLattice(mask: Uint8Array, dims: readonly [number, number, number]): Int32Array {
   const [nx, ny, nz] = dims;
   // Vertex grid in half-voxel units on the padded grid: doubled coordinates 2x+1 for x-edges etc.
   // Instead of marking an (2n+1)³ grid, keep the first and last vertex of every x-, y- and z-line.
@@ -117,17 +132,17 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
     for (let Y = 0; Y < gy; Y++) {
       const a = Y + gy * Z;
       if (e.xFirst[a] < 0) continue;
-      if (onHull.first[Y]) keepIfExtreme(e, out, e.xFirst[a], Y, Z, spacing);
-      if (e.xLast[a] !== e.xFirst[a] && onHull.last[Y]) keepIfExtreme(e, out, e.xLast[a], Y, Z, spacing);
+      if (onHull.first[Y]) keepIfExtreme(e, out, e.xFirst[a], Y, Z);
+      if (e.xLast[a] !== e.xFirst[a] && onHull.last[Y]) keepIfExtreme(e, out, e.xLast[a], Y, Z);
     }
   }
-  return Float64Array.from(out);
+  return Int32Array.from(out);
 }
 
 /**
  * Marks which x-line ends of z-plane Z are vertices of that plane's 2D convex hull. A mesh vertex
  * inside the hull of the other vertices of its own plane is a convex combination of them, so it
- * is not a vertex of the 3D hull either; this leaves quickhull a few hundred points per ROI
+ * is not a vertex of the 3D hull either; this leaves the hull a few hundred points per ROI
  * instead of thousands. Andrew's monotone chain over the line ends, which come sorted by (Y, X);
  * integer coordinates, so the orientation tests are exact, and collinear points are dropped
  * (a point inside a hull edge is not extreme). Plain loops and typed arrays, no closures: this
@@ -215,9 +230,7 @@ function addVertex(e: LineExtremes, X: number, Y: number, Z: number): void {
   if (Z > e.zLast[c]) e.zLast[c] = Z;
 }
 
-function keepIfExtreme(e: LineExtremes, out: number[], X: number, Y: number, Z: number, spacing: readonly [number, number, number]): void {
+function keepIfExtreme(e: LineExtremes, out: number[], X: number, Y: number, Z: number): void {
   const b = X + e.gx * Z, c = X + e.gx * Y;
-  if ((e.yFirst[b] === Y || e.yLast[b] === Y) && (e.zFirst[c] === Z || e.zLast[c] === Z)) {
-    out.push(((X - 1) / 2) * spacing[0], ((Y - 1) / 2) * spacing[1], ((Z - 1) / 2) * spacing[2]);
-  }
+  if ((e.yFirst[b] === Y || e.yLast[b] === Y) && (e.zFirst[c] === Z || e.zLast[c] === Z)) out.push(X, Y, Z);
 }

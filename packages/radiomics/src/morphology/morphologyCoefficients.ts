@@ -1,7 +1,8 @@
 import { symmetricEigen3 } from '../math/symmetricEigen3.js';
 import { convexHull, maxPairDistance } from './convexHull.js';
 import { minimumVolumeEnclosingEllipsoid } from './enclosingEllipsoid.js';
-import { hullCandidateVertices, meshMeasures } from './mesh.js';
+import { latticeConvexHull } from './latticeHull.js';
+import { hullCandidateLattice, hullCandidateVertices, meshMeasures } from './mesh.js';
 import { orientedMinimumBoundingBox } from './orientedBoundingBox.js';
 import { spatialAutocorrelation } from './spatialAutocorrelation.js';
 
@@ -113,7 +114,8 @@ export function morphologyCoefficients(input: MorphologyInput): MorphologyCoeffi
   // X_vx spans whole voxels.
   const ax = (xmax - xmin + 1) * sx, ay = (ymax - ymin + 1) * sy, az = (zmax - zmin + 1) * sz;
 
-  const hull = convexHull(hullCandidateVertices(morph, dims, spacing));
+  // Exact hull on the half-voxel lattice; the general (floating-point) one only for flat ROIs.
+  const hull = latticeConvexHull(hullCandidateLattice(morph, dims), spacing) ?? convexHull(hullCandidateVertices(morph, dims, spacing));
   const ombb = orientedMinimumBoundingBox(hull.vertices, hull.normals, hull.faceAreas);
   const auto = spatialAutocorrelation(intensities, intensityMask, dims, spacing);
 

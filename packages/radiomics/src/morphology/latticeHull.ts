@@ -1,0 +1,280 @@
+import type { ConvexHull } from './convexHull.js';
+
+/**
+ * Convex hull of mesh vertices given on the half-voxel lattice (integer coordinates X, Y, Z with
+ * mm position ((X − 1)/2)·s_x etc., as hullCandidateLattice gives them), by Quickhull (Barber,
+ * Dobkin & Huhdanpaa 1996): every point waits in the outside set of one face it lies beyond; the
+ * farthest point of a face's set is added, the faces it sees go, a cone to their horizon comes,
+ * and the waiting points of the removed faces move to a new face they lie beyond, or are inside.
+ *
+ * All orientation tests are exact: coordinates are small integers, so every plane test is an
+ * integer computation far below 2^53. "Beyond" is strict, so points on the hull's boundary (in a
+ * face's plane) are never added and need no tolerance, unlike the floating-point original. Faces
+ * in one plane (voxel hulls have many) are then grouped by their exact integer normal into the
+ * hull's polygon faces, whose outward unit normals and areas the oriented bounding box uses.
+ * Returns null when the points span no volume (the caller falls back to the general hull).
+ */
+export function latticeConvexHull(lattice: Int32Array, spacing: readonly [number, number, number]): ConvexHull | null {
+  const n = lattice.length / 3;
+  if (n < 4) return null;
+  const seed = initialSimplex(lattice, n);
+  if (!seed) return null;
+  const h = new HullBuilder(lattice, n);
+  h.start(seed);
+  h.run();
+  return h.measure(spacing);
+}
+
+/** Four points spanning a tetrahedron (extremes first, so most later points fall inside), or null. */
+function initialSimplex(L: Int32Array, n: number): [number, number, number, number] | null {
+  let a = 0;
+  for (let i = 1; i < n; i++) if (L[3 * i] < L[3 * a]) a = i;
+  let b = -1, best = 0;
+  for (let i = 0; i < n; i++) {
+    const d = (L[3 * i] - L[3 * a]) ** 2 + (L[3 * i + 1] - L[3 * a + 1]) ** 2 + (L[3 * i + 2] - L[3 * a + 2]) ** 2;
+    if (d > best) { best = d; b = i; }
+  }
+  if (b < 0) return null;
+  let c = -1;
+  best = 0;
+  for (let i = 0; i < n; i++) {
+    const ux = L[3 * b] - L[3 * a], uy = L[3 * b + 1] - L[3 * a + 1], uz = L[3 * b + 2] - L[3 * a + 2];
+    const vx = L[3 * i] - L[3 * a], vy = L[3 * i + 1] - L[3 * a + 1], vz = L[3 * i + 2] - L[3 * a + 2];
+    const d = (uy * vz - uz * vy) ** 2 + (uz * vx - ux * vz) ** 2 + (ux * vy - uy * vx) ** 2;
+    if (d > best) { best = d; c = i; }
+  }
+  if (c < 0) return null;
+  let d = -1;
+  best = 0;
+  for (let i = 0; i < n; i++) {
+    const o = Math.abs(orient(L, a, b, c, i));
+    if (o > best) { best = o; d = i; }
+  }
+  return d < 0 ? null : [a, b, c, d];
+}
+
+/** det[b − a, c − a, p − a]: positive when p is on the side the normal (b − a) × (c − a) points to. */
+function orient(L: Int32Array, a: number, b: number, c: number, p: number): number {
+  const ax = L[3 * a], ay = L[3 * a + 1], az = L[3 * a + 2];
+  const ux = L[3 * b] - ax, uy = L[3 * b + 1] - ay, uz = L[3 * b + 2] - az;
+  const vx = L[3 * c] - ax, vy = L[3 * c + 1] - ay, vz = L[3 * c + 2] - az;
+  const wx = L[3 * p] - ax, wy = L[3 * p + 1] - ay, wz = L[3 * p + 2] - az;
+  return wx * (uy * vz - uz * vy) + wy * (uz * vx - ux * vz) + wz * (ux * vy - uy * vx);
+}
+
+/**
+ * Triangles (a, b, c) counter-clockwise seen from outside, in growable typed arrays; `edgeFace`
+ * maps each directed edge a→b to the live face that has it, so the horizon is found by walking
+ * from one visible face to its neighbours.
+ */
+class HullBuilder {
+  private fa = new Int32Array(256);
+  private fb = new Int32Array(256);
+  private fc = new Int32Array(256);
+  private alive = new Uint8Array(256);
+  private visibleMark = new Int32Array(256);
+  // Each face's plane N·x = d with N = (b − a) × (c − a): all integers, so N·p > d is exact.
+  private pnx = new Float64Array(256);
+  private pny = new Float64Array(256);
+  private pnz = new Float64Array(256);
+  private pd = new Float64Array(256);
+  private faces = 0;
+  private readonly edgeFace = new Map<number, number>();
+  private stamp = 0;
+  private stack: number[] = [];
+  private horizon: number[] = [];
+  private outside: Array<number[] | undefined> = [];
+
+  constructor(private readonly L: Int32Array, private readonly n: number) {}
+
+  start([a, b, c, d]: [number, number, number, number]): void {
+    // Orient the first face away from d, then the other three around it.
+    if (orient(this.L, a, b, c, d) > 0) [b, c] = [c, b];
+    this.addFace(a, b, c);
+    this.addFace(a, d, b);
+    this.addFace(b, d, c);
+    this.addFace(c, d, a);
+  }
+
+  /** Outside sets of the first simplex, then eyes added until no face has points beyond it. */
+  run(): void {
+    const seed = new Set([this.fa[0], this.fb[0], this.fc[0], this.fb[1]]);
+    const all: number[] = [];
+    for (let p = 0; p < this.n; p++) if (!seed.has(p)) all.push(p);
+    this.assign(all, 0);
+    for (let f = 0; f < this.faces; f++) {
+      const set = this.outside[f];
+      if (this.alive[f] && set && set.length > 0) this.addEye(f, set);
+    }
+  }
+
+  /** Puts each point in the outside set of the first face from `firstFace` on that it lies beyond; drops the rest (inside). */
+  private assign(points: number[], firstFace: number): void {
+    for (const p of points) {
+      for (let f = firstFace; f < this.faces; f++) {
+        if (this.alive[f] && this.beyond(f, p)) {
+          (this.outside[f] ??= []).push(p);
+          break;
+        }
+      }
+    }
+  }
+
+  /** Adds the farthest point of face f's outside set; its visible faces' waiting points are reassigned. */
+  private addEye(f: number, set: number[]): void {
+    const { L, pnx, pny, pnz, pd } = this;
+    let eye = set[0], far = -Infinity;
+    for (const p of set) {
+      const h = pnx[f] * L[3 * p] + pny[f] * L[3 * p + 1] + pnz[f] * L[3 * p + 2] - pd[f];
+      if (h > far) { far = h; eye = p; }
+    }
+    const stamp = ++this.stamp;
+    const { stack, horizon } = this;
+    stack.length = 0;
+    horizon.length = 0;
+    stack.push(f);
+    this.visibleMark[f] = stamp;
+    const visible: number[] = [];
+    while (stack.length > 0) {
+      const g = stack.pop()!;
+      visible.push(g);
+      const a = this.fa[g], b = this.fb[g], c = this.fc[g];
+      for (let e = 0; e < 3; e++) {
+        const u = e === 0 ? a : e === 1 ? b : c, v = e === 0 ? b : e === 1 ? c : a;
+        const h = this.edgeFace.get(v * this.n + u)!; // the neighbour across edge u→v has v→u
+        if (this.visibleMark[h] === stamp) continue;
+        if (this.beyond(h, eye)) {
+          this.visibleMark[h] = stamp;
+          stack.push(h);
+        } else {
+          horizon.push(u, v);
+        }
+      }
+    }
+    const waiting: number[] = [];
+    for (const g of visible) {
+      for (const p of this.outside[g] ?? []) if (p !== eye) waiting.push(p);
+      this.outside[g] = undefined;
+      this.removeFace(g);
+    }
+    const firstNew = this.faces;
+    for (let k = 0; k < horizon.length; k += 2) this.addFace(horizon[k], horizon[k + 1], eye);
+    this.assign(waiting, firstNew);
+  }
+
+  private beyond(f: number, p: number): boolean {
+    const L = this.L;
+    return this.pnx[f] * L[3 * p] + this.pny[f] * L[3 * p + 1] + this.pnz[f] * L[3 * p + 2] > this.pd[f];
+  }
+
+  private addFace(a: number, b: number, c: number): void {
+    if (this.faces === this.fa.length) this.grow();
+    const f = this.faces++;
+    this.fa[f] = a; this.fb[f] = b; this.fc[f] = c;
+    this.alive[f] = 1;
+    const L = this.L;
+    const ux = L[3 * b] - L[3 * a], uy = L[3 * b + 1] - L[3 * a + 1], uz = L[3 * b + 2] - L[3 * a + 2];
+    const vx = L[3 * c] - L[3 * a], vy = L[3 * c + 1] - L[3 * a + 1], vz = L[3 * c + 2] - L[3 * a + 2];
+    const nx = uy * vz - uz * vy, ny = uz * vx - ux * vz, nz = ux * vy - uy * vx;
+    this.pnx[f] = nx; this.pny[f] = ny; this.pnz[f] = nz;
+    this.pd[f] = nx * L[3 * a] + ny * L[3 * a + 1] + nz * L[3 * a + 2];
+    this.edgeFace.set(a * this.n + b, f);
+    this.edgeFace.set(b * this.n + c, f);
+    this.edgeFace.set(c * this.n + a, f);
+  }
+
+  private removeFace(f: number): void {
+    this.alive[f] = 0;
+    const a = this.fa[f], b = this.fb[f], c = this.fc[f];
+    // An edge may already belong to a new face; delete only this face's own entries.
+    for (const key of [a * this.n + b, b * this.n + c, c * this.n + a]) if (this.edgeFace.get(key) === f) this.edgeFace.delete(key);
+  }
+
+  private grow(): void {
+    const size = 2 * this.fa.length;
+    const widen = <T extends Int32Array | Uint8Array | Float64Array>(old: T): T => {
+      const next = new (old.constructor as new (n: number) => T)(size);
+      next.set(old);
+      return next;
+    };
+    this.fa = widen(this.fa);
+    this.fb = widen(this.fb);
+    this.fc = widen(this.fc);
+    this.alive = widen(this.alive);
+    this.visibleMark = widen(this.visibleMark);
+    this.pnx = widen(this.pnx);
+    this.pny = widen(this.pny);
+    this.pnz = widen(this.pnz);
+    this.pd = widen(this.pd);
+  }
+
+  /**
+   * Volume, area, polygon faces and extreme vertices in mm. Lattice unit vectors are half a voxel:
+   * an integer normal N becomes (N_x s_y s_z, N_y s_x s_z, N_z s_x s_y)/4 in mm², and an integer
+   * triple product T becomes T·s_x s_y s_z/8 mm³.
+   */
+  measure(spacing: readonly [number, number, number]): ConvexHull {
+    const { L, fa, fb, fc, alive } = this;
+    const [sx, sy, sz] = spacing;
+    const scale = [(sy * sz) / 4, (sx * sz) / 4, (sx * sy) / 4];
+    // Any point strictly inside: the centroid of the first simplex's corners, which are live vertices.
+    let cx = 0, cy = 0, cz = 0, m = 0;
+    for (let f = 0; f < this.faces && m < 4; f++) {
+      if (!alive[f]) continue;
+      for (const v of [fa[f], fb[f], fc[f]]) { cx += L[3 * v]; cy += L[3 * v + 1]; cz += L[3 * v + 2]; m++; }
+    }
+    cx /= m; cy /= m; cz /= m;
+    let volume6 = 0, area2 = 0;
+    const facets = new Map<string, { nx: number; ny: number; nz: number; area2: number }>();
+    const facetOfFace = new Map<number, string>();
+    for (let f = 0; f < this.faces; f++) {
+      if (!alive[f]) continue;
+      const a = fa[f], b = fb[f], c = fc[f];
+      const ux = L[3 * b] - L[3 * a], uy = L[3 * b + 1] - L[3 * a + 1], uz = L[3 * b + 2] - L[3 * a + 2];
+      const vx = L[3 * c] - L[3 * a], vy = L[3 * c + 1] - L[3 * a + 1], vz = L[3 * c + 2] - L[3 * a + 2];
+      const Nx = uy * vz - uz * vy, Ny = uz * vx - ux * vz, Nz = ux * vy - uy * vx;
+      // Tetrahedron (centre, a, b, c): N · (a − centre) ≥ 0 for an outward face.
+      volume6 += Nx * (L[3 * a] - cx) + Ny * (L[3 * a + 1] - cy) + Nz * (L[3 * a + 2] - cz);
+      const mx = Nx * scale[0], my = Ny * scale[1], mz = Nz * scale[2];
+      const twiceArea = Math.sqrt(mx * mx + my * my + mz * mz);
+      area2 += twiceArea;
+      const g = gcd(gcd(Math.abs(Nx), Math.abs(Ny)), Math.abs(Nz)) || 1;
+      const key = `${Nx / g},${Ny / g},${Nz / g}`;
+      facetOfFace.set(f, key);
+      const facet = facets.get(key);
+      if (facet) facet.area2 += twiceArea;
+      else facets.set(key, { nx: mx / twiceArea, ny: my / twiceArea, nz: mz / twiceArea, area2: twiceArea });
+    }
+    const normals = new Float64Array(3 * facets.size);
+    const faceAreas = new Float64Array(facets.size);
+    let k = 0;
+    for (const facet of facets.values()) {
+      normals[3 * k] = facet.nx; normals[3 * k + 1] = facet.ny; normals[3 * k + 2] = facet.nz;
+      faceAreas[k++] = facet.area2 / 2;
+    }
+    // A vertex is extreme when its faces lie in at least three planes (two: inside an edge; one: inside a face).
+    const planesAt = new Map<number, Set<string>>();
+    for (let f = 0; f < this.faces; f++) {
+      if (!alive[f]) continue;
+      const key = facetOfFace.get(f)!;
+      for (const v of [fa[f], fb[f], fc[f]]) {
+        let set = planesAt.get(v);
+        if (!set) planesAt.set(v, (set = new Set()));
+        set.add(key);
+      }
+    }
+    const extreme = [...planesAt].filter(([, planes]) => planes.size >= 3).map(([v]) => v).sort((p, q) => p - q);
+    const vertices = new Float64Array(3 * extreme.length);
+    extreme.forEach((v, i) => {
+      vertices[3 * i] = ((L[3 * v] - 1) / 2) * sx;
+      vertices[3 * i + 1] = ((L[3 * v + 1] - 1) / 2) * sy;
+      vertices[3 * i + 2] = ((L[3 * v + 2] - 1) / 2) * sz;
+    });
+    return { volume: (volume6 / 6) * ((sx * sy * sz) / 8), area: area2 / 2, vertices, normals, faceAreas };
+  }
+}
+
+function gcd(a: number, b: number): number {
+  while (b) [a, b] = [b, a % b];
+  return a;
+}
