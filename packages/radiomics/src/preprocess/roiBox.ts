@@ -6,7 +6,7 @@ export interface VoxelBox {
 
 /** Bounding box of the non-zero (and non-NaN) voxels of a mask, or null when the mask is empty. */
 export function boundingBox(mask: ArrayLike<number>, dims: readonly [number, number, number]): VoxelBox | null {
-  if (mask instanceof Uint8Array && mask.length === dims[0] * dims[1] * dims[2]) return byteMaskBox(mask, dims);
+  if (mask instanceof Uint8Array && mask.length === dims[0] * dims[1] * dims[2] && dims[0] < 65536) return byteMaskBox(mask, dims);
   const [nx, ny, nz] = dims;
   const lo: [number, number, number] = [nx, ny, nz];
   const hi: [number, number, number] = [-1, -1, -1];
@@ -35,30 +35,13 @@ export function boundingBox(mask: ArrayLike<number>, dims: readonly [number, num
 function byteMaskBox(mask: Uint8Array, dims: readonly [number, number, number]): VoxelBox | null {
   const [nx, ny, nz] = dims;
   const words = nx % 4 === 0 && mask.byteOffset % 4 === 0 ? new Uint32Array(mask.buffer, mask.byteOffset, mask.length >> 2) : null;
-  const wx = nx >> 2;
   let x0 = nx, x1 = -1, y0 = ny, y1 = -1, z0 = nz, z1 = -1;
   for (let z = 0; z < nz; z++) {
     for (let y = 0; y < ny; y++) {
       const row = y + ny * z;
-      const base = row * nx;
-      let xa: number, xb: number;
-      if (words) {
-        const w0 = row * wx;
-        let a = 0;
-        while (a < wx && words[w0 + a] === 0) a++;
-        if (a === wx) continue;
-        let b = wx - 1;
-        while (words[w0 + b] === 0) b--;
-        xa = 4 * a;
-        xb = 4 * b + 3;
-      } else {
-        xa = 0;
-        while (xa < nx && mask[base + xa] === 0) xa++;
-        if (xa === nx) continue;
-        xb = nx - 1;
-      }
-      while (mask[base + xa] === 0) xa++;
-      while (mask[base + xb] === 0) xb--;
+      const ends = words ? wordRowEnds(mask, words, row, nx) : byteRowEnds(mask, row, nx);
+      if (ends < 0) continue;
+      const xa = ends >> 16, xb = ends & 0xffff;
       if (xa < x0) x0 = xa;
       if (xb > x1) x1 = xb;
       if (y < y0) y0 = y;
@@ -68,6 +51,35 @@ function byteMaskBox(mask: Uint8Array, dims: readonly [number, number, number]):
     }
   }
   return x1 < 0 ? null : { lo: [x0, y0, z0], hi: [x1, y1, z1] };
+}
+
+// The row scans are small functions called once per row, so V8 optimises them within the first
+// slices of the first case instead of running a whole-image loop unoptimised until it compiles
+// the caller on-stack. They return the first and last set x as (first << 16) | last, or −1.
+
+/** A row searched a 32-bit word at a time from both ends (rows of whole words, as CT slices are). */
+function wordRowEnds(mask: Uint8Array, words: Uint32Array, row: number, nx: number): number {
+  const wx = nx >> 2, w0 = row * wx, base = row * nx;
+  let a = 0;
+  while (a < wx && words[w0 + a] === 0) a++;
+  if (a === wx) return -1;
+  let b = wx - 1;
+  while (words[w0 + b] === 0) b--;
+  let xa = 4 * a, xb = 4 * b + 3;
+  while (mask[base + xa] === 0) xa++;
+  while (mask[base + xb] === 0) xb--;
+  return (xa << 16) | xb;
+}
+
+/** The same a byte at a time. */
+function byteRowEnds(mask: Uint8Array, row: number, nx: number): number {
+  const base = row * nx;
+  let xa = 0;
+  while (xa < nx && mask[base + xa] === 0) xa++;
+  if (xa === nx) return -1;
+  let xb = nx - 1;
+  while (mask[base + xb] === 0) xb--;
+  return (xa << 16) | xb;
 }
 
 export function boxDims(box: VoxelBox): [number, number, number] {
