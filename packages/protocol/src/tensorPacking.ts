@@ -1,5 +1,5 @@
 import { endianness } from 'node:os';
-import type { PackedTensor, Tensor } from './generated/types.js';
+import type { PackedTensor } from './generated/types.js';
 
 /** A tensor whose values are any array of numbers (a JSON array or a Float64Array view). */
 export interface TensorValues {
@@ -12,7 +12,7 @@ export function isPackedTensor(t: unknown): t is PackedTensor {
   return !!t && typeof t === 'object' && typeof (t as PackedTensor).f64le === 'string';
 }
 
-export const shapeSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
+const shapeSize = (shape: readonly number[]): number => shape.reduce((a, b) => a * b, 1);
 
 /**
  * Values a PackedTensor's base64 decodes to, computed from the text alone (RFC 4648 §4: every 4
@@ -56,11 +56,6 @@ export function unpackTensor(t: PackedTensor): { name: string; shape: number[]; 
   const data = new Float64Array(n);
   new Uint8Array(data.buffer).set(bytes);
   return { name: t.name, shape: [...t.shape], data };
-}
-
-/** Either tensor form as values. */
-export function tensorValues(t: Tensor | PackedTensor): TensorValues {
-  return isPackedTensor(t) ? unpackTensor(t) : t;
 }
 
 function assertLittleEndian(): void {
