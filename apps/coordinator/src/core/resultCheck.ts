@@ -1,15 +1,11 @@
-import { verify, type KeyObject } from 'node:crypto';
+import { verify } from 'node:crypto';
 import { packedValueCount, sha256Hex, validate, type JobResult, type PackedTensor } from '@fedrad/protocol';
 import type { RefusalCode } from './acks.js';
+import type { PeerIdentity } from './peer.js';
 import { signedForms } from './resultWire.js';
 
 /** The key a result must be signed with: the certificate its connection presented. */
-export interface ResultSigner {
-  siteId: string;
-  /** SHA-256 of the certificate DER, lower-case hex. */
-  fingerprint: string;
-  publicKey: KeyObject;
-}
+export type ResultSigner = Pick<PeerIdentity, 'siteId' | 'fingerprint' | 'publicKey'>;
 
 /**
  * A job-result after the checks that need no database (SITE_CHANNEL.md §3): schema, site,

@@ -214,7 +214,7 @@ class HullBuilder {
    * triple product T becomes T·s_x s_y s_z/8 mm³.
    */
   measure(spacing: readonly [number, number, number]): ConvexHull {
-    const { L, fa, fb, fc, alive } = this;
+    const { L, fa, fb, fc, alive, pnx, pny, pnz } = this;
     const [sx, sy, sz] = spacing;
     const scale = [(sy * sz) / 4, (sx * sz) / 4, (sx * sy) / 4];
     // Any point strictly inside: the centroid of the first simplex's corners, which are live vertices.
@@ -229,10 +229,8 @@ class HullBuilder {
     const facetOfFace = new Map<number, string>();
     for (let f = 0; f < this.faces; f++) {
       if (!alive[f]) continue;
-      const a = fa[f], b = fb[f], c = fc[f];
-      const ux = L[3 * b] - L[3 * a], uy = L[3 * b + 1] - L[3 * a + 1], uz = L[3 * b + 2] - L[3 * a + 2];
-      const vx = L[3 * c] - L[3 * a], vy = L[3 * c + 1] - L[3 * a + 1], vz = L[3 * c + 2] - L[3 * a + 2];
-      const Nx = uy * vz - uz * vy, Ny = uz * vx - ux * vz, Nz = ux * vy - uy * vx;
+      const a = fa[f];
+      const Nx = pnx[f], Ny = pny[f], Nz = pnz[f]; // (b − a) × (c − a), stored when the face was made
       // Tetrahedron (centre, a, b, c): N · (a − centre) ≥ 0 for an outward face.
       volume6 += Nx * (L[3 * a] - cx) + Ny * (L[3 * a + 1] - cy) + Nz * (L[3 * a + 2] - cz);
       const mx = Nx * scale[0], my = Ny * scale[1], mz = Nz * scale[2];
