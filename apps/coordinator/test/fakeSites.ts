@@ -83,22 +83,15 @@ export function answerTrainJob(site: FakeSite, data: SiteData, job: JobEnvelope)
     const local = beta.map((b, j) => b - (params.learningRate ?? 0.01) * (s.tensors[0].data[j] / s.n));
     result = { kind: 'train-round', round: params.round, sampleCount: s.n, contents: 'parameters', tensors: [{ name: 'coef', shape: [beta.length], data: local }], loss: s.loss };
   }
-  return signResult(site, {
-    type: 'job-result',
-    jobId: job.jobId,
-    campaignId: job.campaignId,
-    siteId: site.siteId,
-    protocolHash: job.protocolHash,
-    kind: job.kind,
-    attempt: job.attempt,
-    round: job.round,
-    nonce: job.nonce,
-    completedAt: '2026-11-26T12:00:00Z',
-    result,
-  });
+  return answer(site, job, result);
 }
 
 export function refuseJob(site: FakeSite, job: JobEnvelope, code: string, message: string, retryable = false): JobResult {
+  return answer(site, job, { type: 'error-report', code, message, retryable });
+}
+
+/** The signed job-result a site sends for `job` with this result body. */
+function answer(site: FakeSite, job: JobEnvelope, result: JobResult['result']): JobResult {
   return signResult(site, {
     type: 'job-result',
     jobId: job.jobId,
@@ -110,7 +103,7 @@ export function refuseJob(site: FakeSite, job: JobEnvelope, code: string, messag
     ...(job.round !== undefined ? { round: job.round } : {}),
     nonce: job.nonce,
     completedAt: '2026-11-26T12:00:00Z',
-    result: { type: 'error-report', code, message, retryable },
+    result,
   });
 }
 

@@ -5,25 +5,18 @@ import { decisionCurve, defaultThresholdGrid, netBenefitStatistic } from './deci
 import { delong, rocTest } from './delong.js';
 import { InvalidParameterError } from './errors.js';
 import { checkLevel, splitByClass, toLabels, toScores, type Labels, type Scores } from './inputs.js';
-import { avoidLengths, interval, reportHeader, requiredInterval } from './reportParts.js';
+import { avoidLengths, interval, reportHeader, requiredInterval, type ReportOptions } from './reportParts.js';
 import { rocCurve } from './rocCurve.js';
 import { thresholdMetrics } from './thresholdMetrics.js';
 import { aucStatistic } from './weightedAuc.js';
 
-export interface EvaluateBinaryOptions {
+/** Bootstrap replicates cover the Brier, net-benefit and bootstrap-AUC intervals. */
+export interface EvaluateBinaryOptions extends ReportOptions {
   /** Clinical baseline scored on the same patients, in the same order: the added-value test. */
   baselineScores?: Scores;
   /** Operating threshold fixed on the training data (e.g. the model card's Youden point). */
   threshold?: number;
   thresholdSource?: 'model-card' | 'campaign' | 'operator';
-  siteId?: string;
-  modelSha256?: string;
-  level?: number;
-  /** Bootstrap replicates for the Brier, net-benefit and bootstrap-AUC intervals (default 2000; 0 = none). */
-  bootstrapReplicates?: number;
-  seed?: number;
-  /** Default BCa up to BCA_DEFAULT_MAX_PATIENTS patients, percentile above. */
-  bootstrapMethod?: 'percentile' | 'bca';
   /** Smallest group a calibration bin may hold (the campaign's egress minimum, default 5). */
   minGroupSize?: number;
   /** Decision-curve threshold grid (default 0.01 … 0.99). */

@@ -6,11 +6,11 @@ import { InvalidParameterError, OneClassError } from './errors.js';
 import { checkLevel, toScores, type Scores } from './inputs.js';
 import { kaplanMeier } from './kaplanMeier.js';
 import { logRank } from './logRank.js';
-import { avoidLengths, reportHeader, requiredInterval } from './reportParts.js';
+import { avoidLengths, reportHeader, requiredInterval, type ReportOptions } from './reportParts.js';
 import { niceTimeGrid } from './survivalGrid.js';
 import { toSurvival } from './survivalInputs.js';
 
-export interface EvaluateSurvivalOptions {
+export interface EvaluateSurvivalOptions extends ReportOptions {
   /** Clinical baseline risk on the same patients, same order. */
   baselineRisk?: Scores;
   /** Risk ≥ cut-off = high-risk group; fixed on the training data (never chosen here). */
@@ -19,12 +19,6 @@ export interface EvaluateSurvivalOptions {
   tau?: number;
   /** Times at which the Kaplan–Meier curves are reported (default: a round grid over follow-up). */
   timeGrid?: number[];
-  siteId?: string;
-  modelSha256?: string;
-  level?: number;
-  bootstrapReplicates?: number;
-  seed?: number;
-  bootstrapMethod?: 'percentile' | 'bca';
 }
 
 /**

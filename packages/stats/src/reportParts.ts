@@ -50,3 +50,15 @@ export function reportHeader(
     eventCount,
   };
 }
+
+/** Options every evaluation report takes (evaluateBinary, evaluateSurvival). */
+export interface ReportOptions {
+  siteId?: string;
+  modelSha256?: string;
+  level?: number;
+  /** Bootstrap replicates for the bootstrap intervals (default 2000; 0 = none). */
+  bootstrapReplicates?: number;
+  seed?: number;
+  /** Default BCa up to BCA_DEFAULT_MAX_PATIENTS patients, percentile above. */
+  bootstrapMethod?: 'percentile' | 'bca';
+}
