@@ -108,6 +108,35 @@ export class FakeCoordinator {
     }
   }
 
+  /**
+   * Sends a job and resolves with the site's job-result for it. Like the real coordinator, which
+   * sends a site's open jobs again when it reconnects, it re-sends the job when the site dials
+   * again (a new connection, and its hello) before answering: under CPU load a late pong makes the daemon drop and re-dial (pings
+   * every second in these tests), and a job written to the dropped connection is gone.
+   */
+  async ask(job: { nonce: string }, timeoutMs = 15000): Promise<Frame> {
+    const deadline = Date.now() + timeoutMs;
+    let connection = this.connections;
+    let resendAfter = this.frames.length;
+    const from = this.frames.length;
+    this.send(job);
+    for (;;) {
+      const found = this.frames.slice(from).find((f) => f.type === 'job-result' && f.nonce === job.nonce);
+      if (found) return found;
+      // A new connection whose hello has arrived: the old one (and the job on it) is gone.
+      if (this.connections > connection && this.frames.slice(resendAfter).some((f) => f.type === 'site-hello')) {
+        connection = this.connections;
+        resendAfter = this.frames.length;
+        this.send(job);
+      }
+      if (Date.now() > deadline) throw new Error(`no job-result for nonce ${job.nonce} within ${timeoutMs} ms; got ${this.frames.map((f) => f.type).join(', ')}`);
+      await new Promise<void>((r) => {
+        this.waiters.push(r);
+        setTimeout(r, 200);
+      });
+    }
+  }
+
   async close(): Promise<void> {
     for (const c of this.wss.clients) c.terminate();
     this.wss.close();

@@ -107,16 +107,14 @@ describe('site daemon against a coordinator over mTLS', () => {
       await coordinator.waitFor((f) => f.type === 'heartbeat');
 
       const refusedJob = job(otherHash, 1, 'other/r0/site-a');
-      coordinator.send(refusedJob);
-      const refusal = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === refusedJob.nonce);
+      const refusal = await coordinator.ask(refusedJob);
       expect(refusal.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_NOT_APPROVED', retryable: false });
       expect(signatureVerifies(refusal)).toBe(true);
 
       // Approved, but asking for something the protocol does not say: refused with the reason.
       const offProtocol = job(protocolHash, 1, 'sts-grade-2026/r9/site-a');
       offProtocol.params.model = { ...protocol.model, lambda: 0.0001 };
-      coordinator.send(offProtocol);
-      const outside = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === offProtocol.nonce);
+      const outside = await coordinator.ask(offProtocol);
       expect(outside.result).toMatchObject({ type: 'error-report', code: 'JOB_OUTSIDE_PROTOCOL', retryable: false });
 
       // Approved here, but a campaign the coordinator's welcome (asked for again) does not list.
@@ -125,14 +123,12 @@ describe('site daemon against a coordinator over mTLS', () => {
       store2.close();
       const hellosBefore = coordinator.frames.filter((f) => f.type === 'site-hello').length;
       const unknown = job(otherHash2, 1, 'ghost/r0/site-a');
-      coordinator.send(unknown);
-      const ghost = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === unknown.nonce);
+      const ghost = await coordinator.ask(unknown);
       expect(ghost.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_UNKNOWN' });
       expect(coordinator.frames.filter((f) => f.type === 'site-hello').length).toBe(hellosBefore + 1);
 
       const first = job(protocolHash);
-      coordinator.send(first);
-      const answer = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === first.nonce);
+      const answer = await coordinator.ask(first);
       expect(validate('job-result', answer).valid).toBe(true);
       expect(answer).toMatchObject({ jobId: first.jobId, attempt: 1, round: 0, siteId: 'site-a', protocolHash });
       expect(answer.result).toMatchObject({ kind: 'train-round', sampleCount: 40, contents: 'gradient-hessian' });
@@ -140,8 +136,7 @@ describe('site daemon against a coordinator over mTLS', () => {
 
       // The coordinator retries (attempt 2, fresh nonce): same body, re-wrapped and re-signed.
       const retry = job(protocolHash, 2);
-      coordinator.send(retry);
-      const again = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === retry.nonce);
+      const again = await coordinator.ask(retry);
       expect(again.attempt).toBe(2);
       expect(again.result).toEqual(answer.result);
       expect(signatureVerifies(again)).toBe(true);
@@ -201,8 +196,7 @@ describe('site daemon against a coordinator over mTLS', () => {
     try {
       await coordinator.waitFor((f) => f.type === 'site-hello', from);
       const leaky = job(protocolHash, 1, 'sts-grade-2026/r1/site-a');
-      coordinator.send(leaky);
-      const answer = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === leaky.nonce, from);
+      const answer = await coordinator.ask(leaky);
       expect(answer.result).toMatchObject({ type: 'error-report', code: 'EGRESS_BLOCKED' });
       expect((answer.result as { message: string }).message).toMatch(/per-patient-array at \/result\/tensors\/1/);
       const sent = JSON.stringify(coordinator.frames);
@@ -234,8 +228,7 @@ describe('site daemon against a coordinator over mTLS', () => {
     try {
       await coordinator.waitFor((f) => f.type === 'site-hello', from);
       const leaky = job(protocolHash, 1, 'sts-grade-2026/r1/site-a/layout');
-      coordinator.send(leaky);
-      const answer = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === leaky.nonce, from);
+      const answer = await coordinator.ask(leaky);
       expect(answer.result).toMatchObject({ type: 'error-report', code: 'EGRESS_BLOCKED' });
       const message = (answer.result as { message: string }).message;
       expect(message).toContain('tensor-layout at /result/tensors/0');
@@ -272,8 +265,7 @@ describe('site daemon against a coordinator over mTLS', () => {
     restarted.start();
     try {
       await coordinator.waitFor((f) => f.type === 'site-hello', from);
-      coordinator.send(interrupted);
-      const answer = await coordinator.waitFor((f) => f.type === 'job-result' && f.nonce === interrupted.nonce, from);
+      const answer = await coordinator.ask(interrupted);
       expect(answer.result).toMatchObject({ kind: 'train-round', sampleCount: 40 });
     } finally {
       await restarted.stop();
