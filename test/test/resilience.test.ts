@@ -72,27 +72,27 @@ describe('coordinator crashes', () => {
 
   it('kill -9 of the coordinator mid-round and between rounds, then restart: the same final model hash', async () => {
     const world = await newWorld('interrupted');
-    await runFedAvg(world);
+    const hash = await world.createCampaign(fedavg());
+    await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
+    for (const site of TRAINING) world.startSite(site);
+    await world.connected(TRAINING);
     const statusOf = () => world.client.campaigns.status({ campaignId: CAMPAIGN });
 
-    // Mid-round: a round (0–2) is open and at least one site's update for it is already
-    // committed. The sites are frozen (SIGSTOP) before the check, so no further result can
-    // close the round between the check and the kill; they resume once the coordinator is back.
-    const sites = TRAINING.map((s) => world.sites.get(s)!.process!);
-    let midRound: number | undefined;
-    while (midRound === undefined) {
-      const partly = await waitUntil('a round to be partly answered', async () => {
-        const s = await statusOf();
-        return s.rounds.find((r) => r.round <= 2 && !r.closedAt && s.jobs.some((j) => j.round === r.round && j.state === 'done'))?.round;
-      }, 60000, 15);
-      for (const p of sites) p.child.kill('SIGSTOP');
+    // Mid-round, made certain rather than raced for: site-b and site-c are frozen (SIGSTOP)
+    // before round 0 opens, so round 0 stays open with site-a's update committed and the two
+    // others' jobs unanswered. They resume once the coordinator is back.
+    const frozen = TRAINING.slice(1).map((s) => world.sites.get(s)!.process!);
+    for (const p of frozen) p.child.kill('SIGSTOP');
+    await world.client.campaigns.start({ campaignId: CAMPAIGN });
+    const midRound = 0;
+    await waitUntil(`site-a's update for round ${midRound}`, async () => {
       const s = await statusOf();
-      if (!s.rounds.find((r) => r.round === partly)?.closedAt) midRound = partly;
-      else for (const p of sites) p.child.kill('SIGCONT'); // the round closed meanwhile: try the next one
-    }
+      return s.jobs.some((j) => j.siteId === 'site-a' && j.round === midRound && j.state === 'done') ? true : undefined;
+    }, 60000);
+    expect((await statusOf()).rounds.find((r) => r.round === midRound)?.closedAt).toBeFalsy();
     await world.coordinator!.kill9();
     await world.startCoordinator(undefined, TICK_MS);
-    for (const p of sites) p.child.kill('SIGCONT');
+    for (const p of frozen) p.child.kill('SIGCONT');
 
     // Between rounds: the next round has just been aggregated and closed (the last one, 4, would end the campaign).
     await waitUntil(`round ${midRound + 1} to close`, async () => {
@@ -120,32 +120,28 @@ describe('site faults', () => {
     const campaignId = `${CAMPAIGN}-quorum`;
     const hash = await world.createCampaign(protocolFor(campaignId, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 4, quorum: 2, roundDeadlineSeconds: 8, maxAttempts: 1, localEpochs: 1, seed: 9 }));
     await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
-    await world.client.campaigns.start({ campaignId });
-    // Kill -9 site-c while its job of some round (0–2) is unanswered. Whether its result was
-    // already on the wire is known only once that round has closed: if the round counted it,
-    // restart site-c and try a later round (no sleep guessing how long a frame takes to land).
+    // site-c is frozen (SIGSTOP) before round 0 opens, then killed -9 once its job is out:
+    // its result certainly never reaches the coordinator, with no race against a frame in flight.
     const statusOf = () => world.client.campaigns.status({ campaignId });
-    let killedIn: number | undefined;
-    for (let attempt = 0; attempt < 3 && killedIn === undefined; attempt++) {
-      const round = await waitUntil('site-c to have an unanswered job', async () => {
-        const job = (await statusOf()).jobs.find((j) => j.siteId === 'site-c' && j.state === 'open' && j.round !== null && j.round < 3);
-        return job ? job.round! : undefined;
-      }, 30000, 10);
-      await world.sites.get('site-c')!.process!.kill9();
-      // The round closes with the two others once its deadline has passed.
-      const closed = await waitUntil(`round ${round} to close`, async () => {
-        const s = await statusOf();
-        return s.rounds.find((r) => r.round === round)?.closedAt ? s : undefined;
-      }, 30000);
-      if (closed.jobs.find((j) => j.siteId === 'site-c' && j.round === round)?.state !== 'done') killedIn = round;
-      world.startSite('site-c');
-    }
-    expect(killedIn).toBeDefined();
+    world.sites.get('site-c')!.process!.child.kill('SIGSTOP');
+    await world.client.campaigns.start({ campaignId });
+    const killedIn = 0;
+    await waitUntil(`site-c's job for round ${killedIn}`, async () => {
+      const job = (await statusOf()).jobs.find((j) => j.siteId === 'site-c' && j.round === killedIn);
+      return job?.state === 'open' ? true : undefined;
+    }, 30000);
+    await world.sites.get('site-c')!.process!.kill9();
+    // The round closes with the two others once its deadline has passed; then site-c comes back.
+    await waitUntil(`round ${killedIn} to close`, async () => {
+      const s = await statusOf();
+      return s.rounds.find((r) => r.round === killedIn)?.closedAt ? true : undefined;
+    }, 30000);
+    world.startSite('site-c');
     const status = await world.waitForState(campaignId, ['completed'], 60000);
     const killedRound = status.rounds.find((r) => r.round === killedIn)!;
     expect(killedRound.sites).toEqual(['site-a', 'site-b']);
     expect(status.jobs.find((j) => j.siteId === 'site-c' && j.round === killedIn)?.state).toBe('failed');
-    const later = status.rounds.filter((r) => r.round > killedIn!);
+    const later = status.rounds.filter((r) => r.round > killedIn);
     expect(later.some((r) => r.sites?.includes('site-c'))).toBe(true); // it rejoined
     expect(status.rounds).toHaveLength(4);
   }, 90000);
