@@ -20,7 +20,10 @@ export class FakeCoordinator {
   private waiters: Array<() => void> = [];
   /** HTTP status to answer upgrades with instead of accepting them (e.g. 403 for a revoked site). */
   refuseWith?: number;
+  /** Connections accepted so far; the latest one is number `connections`. */
   connections = 0;
+  /** Which connection (1, 2, …) each recorded frame came in on. */
+  private readonly connectionOfFrame = new WeakMap<Frame, number>();
   onHello?: (hello: Frame) => void;
 
   constructor(private readonly tls: { certPem: string; keyPem: string; caPem: string }) {}
@@ -38,12 +41,13 @@ export class FakeCoordinator {
         return;
       }
       this.wss.handleUpgrade(req, socket, head, (ws) => {
-        this.connections++;
+        const connection = ++this.connections;
         this.socket = ws;
         this.rawSocket = socket;
         ws.on('message', (data) => {
           const frame = JSON.parse(data.toString()) as Frame;
           this.frames.push(frame);
+          this.connectionOfFrame.set(frame, connection);
           if (frame.type === 'site-hello') this.onHello?.(frame);
           for (const w of this.waiters.splice(0)) w();
         });
@@ -81,6 +85,11 @@ export class FakeCoordinator {
     reply(404, {});
   }
 
+  /** The connection a recorded frame came in on. */
+  connectionOf(frame: Frame): number {
+    return this.connectionOfFrame.get(frame)!;
+  }
+
   send(doc: object): void {
     this.socket!.send(JSON.stringify(doc));
   }
@@ -114,22 +123,31 @@ export class FakeCoordinator {
    * again (a new connection, and its hello) before answering: under CPU load a late pong makes the daemon drop and re-dial (pings
    * every second in these tests), and a job written to the dropped connection is gone.
    */
-  async ask(job: { nonce: string }, timeoutMs = 15000): Promise<Frame> {
+  ask(job: { nonce: string }, timeoutMs = 15000): Promise<Frame> {
+    const from = this.frames.length;
+    return this.deliver(job, () => this.frames.slice(from).find((f) => f.type === 'job-result' && f.nonce === job.nonce), `a job-result for nonce ${job.nonce}`, timeoutMs);
+  }
+
+  /**
+   * Sends a job, and sends it again on each new connection the site says hello on (see `ask`),
+   * until `done` gives a value, which it resolves with.
+   */
+  async deliver<T>(job: object, done: () => T | undefined, what: string, timeoutMs = 15000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let connection = this.connections;
     let resendAfter = this.frames.length;
-    const from = this.frames.length;
     this.send(job);
     for (;;) {
-      const found = this.frames.slice(from).find((f) => f.type === 'job-result' && f.nonce === job.nonce);
-      if (found) return found;
-      // A new connection whose hello has arrived: the old one (and the job on it) is gone.
-      if (this.connections > connection && this.frames.slice(resendAfter).some((f) => f.type === 'site-hello')) {
-        connection = this.connections;
+      const value = done();
+      if (value !== undefined) return value;
+      // A newer connection whose hello has arrived: the old one (and the job on it) is gone.
+      const hellos = this.frames.slice(resendAfter).filter((f) => f.type === 'site-hello' && this.connectionOf(f) > connection);
+      if (hellos.length > 0) {
+        connection = this.connectionOf(hellos[hellos.length - 1]);
         resendAfter = this.frames.length;
         this.send(job);
       }
-      if (Date.now() > deadline) throw new Error(`no job-result for nonce ${job.nonce} within ${timeoutMs} ms; got ${this.frames.map((f) => f.type).join(', ')}`);
+      if (Date.now() > deadline) throw new Error(`no ${what} within ${timeoutMs} ms; got ${this.frames.map((f) => f.type).join(', ')}`);
       await new Promise<void>((r) => {
         this.waiters.push(r);
         setTimeout(r, 200);

@@ -121,11 +121,14 @@ describe('site daemon against a coordinator over mTLS', () => {
       const store2 = new SiteStore(config.database);
       store2.approve(otherHash2, 'test-operator');
       store2.close();
-      const hellosBefore = coordinator.frames.filter((f) => f.type === 'site-hello').length;
       const unknown = job(otherHash2, 1, 'ghost/r0/site-a');
       const ghost = await coordinator.ask(unknown);
       expect(ghost.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_UNKNOWN' });
-      expect(coordinator.frames.filter((f) => f.type === 'site-hello').length).toBe(hellosBefore + 1);
+      // Counted on the connection that answered, so that a re-dial under load (a new connection,
+      // with its own hello) is not taken for the site asking again: its opening hello, then one more.
+      const hellosOn = coordinator.frames.filter((f) => f.type === 'site-hello' && coordinator.connectionOf(f) === coordinator.connectionOf(ghost));
+      expect(hellosOn).toHaveLength(2);
+      expect(coordinator.frames.indexOf(hellosOn[1])).toBeLessThan(coordinator.frames.indexOf(ghost));
 
       const first = job(protocolHash);
       const answer = await coordinator.ask(first);
@@ -151,10 +154,10 @@ describe('site daemon against a coordinator over mTLS', () => {
 
       // A dropped connection is re-dialled (backoff 100–400 ms) and the site says hello again.
       const before = coordinator.frames.length;
-      const helloCount = coordinator.connections;
+      const dropped = coordinator.connections;
       coordinator.dropConnection();
-      await coordinator.waitFor((f) => f.type === 'site-hello', before);
-      expect(coordinator.connections).toBe(helloCount + 1);
+      await coordinator.waitFor((f) => f.type === 'site-hello' && coordinator.connectionOf(f) > dropped, before);
+      expect(coordinator.connections).toBe(dropped + 1);
     } finally {
       await daemon.stop();
     }
@@ -165,14 +168,18 @@ describe('site daemon against a coordinator over mTLS', () => {
     const lines: string[] = [];
     const daemon = new SiteDaemon(config, { log: (l) => lines.push(l) });
     const from = coordinator.frames.length;
-    const before = coordinator.connections;
     daemon.start();
     try {
       await coordinator.waitFor((f) => f.type === 'site-hello', from);
+      // Everything from here on is about the connection frozen now (the latest one), whatever
+      // the site did before: the hello awaited is the first one on a newer connection.
+      const frozen = coordinator.connections;
+      const frozenAt = coordinator.frames.length;
+      const linesBefore = lines.length;
       coordinator.freeze(); // the welcome set heartbeatSeconds 0.5: pings every second
-      await waitUntilCount(() => coordinator.connections === before + 2, 15000);
-      expect(lines).toContain('the coordinator answered no ping; dropping the connection to dial again');
-      await coordinator.waitFor((f) => f.type === 'site-hello', coordinator.frames.length - 1);
+      const hello = await coordinator.waitFor((f) => f.type === 'site-hello' && coordinator.connectionOf(f) > frozen, frozenAt, 30000);
+      expect(coordinator.connectionOf(hello)).toBe(frozen + 1);
+      expect(lines.slice(linesBefore)).toContain('the coordinator answered no ping; dropping the connection to dial again');
     } finally {
       await daemon.stop();
     }
@@ -251,12 +258,14 @@ describe('site daemon against a coordinator over mTLS', () => {
     let release!: () => void;
     const slow = new SiteDaemon(config, { log: () => {}, runJob: () => new Promise((r) => (release = () => r({ ok: false, report: { type: 'error-report', code: 'TOO_LATE', message: 'x' } }))) });
     let from = coordinator.frames.length;
-    slow.start();
-    await coordinator.waitFor((f) => f.type === 'site-hello', from);
     const interrupted = job(protocolHash, 1, 'sts-grade-2026/r7/site-a');
-    coordinator.send(interrupted);
-    await waitUntilCount(() => release !== undefined); // the job is running
-    await slow.stop();
+    slow.start();
+    try {
+      await coordinator.waitFor((f) => f.type === 'site-hello', from);
+      await coordinator.deliver(interrupted, () => (release !== undefined ? true : undefined), 'the job to be running');
+    } finally {
+      await slow.stop(); // also when the job never started: a daemon left dialling keeps jest from exiting
+    }
     release(); // the job "finishes" after the daemon stopped: nothing is sent or stored
     await new Promise((r) => setTimeout(r, 100));
     expect(coordinator.frames.some((f) => f.type === 'job-result' && f.nonce === interrupted.nonce)).toBe(false);
