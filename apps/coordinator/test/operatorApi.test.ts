@@ -69,10 +69,15 @@ describe('operator API and enrolment', () => {
     const wsClient = createWSClient({ url: `ws://127.0.0.1:${coordinator.apiPort}/trpc?token=secret-token`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
     const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
     const received: CampaignEvent[] = [];
+    let registered!: () => void;
+    const started = new Promise<void>((resolve) => (registered = resolve));
     const gotRoundOpened = new Promise<void>((resolve, reject) => {
       const sub = client.campaigns.events.subscribe(
         { campaignId: 'events' },
         {
+          // The server sends `started` once the subscription is running (its listener is on the
+          // event bus): starting the campaign after it cannot emit an event the client misses.
+          onStarted: () => registered(),
           onData: (e) => {
             received.push(e as CampaignEvent);
             if ((e as CampaignEvent).type === 'round-opened') (sub.unsubscribe(), resolve());
@@ -81,7 +86,7 @@ describe('operator API and enrolment', () => {
         },
       );
     });
-    await new Promise((r) => setTimeout(r, 200)); // let the subscription register
+    await Promise.race([started, gotRoundOpened]); // an error before `started` fails the test at once
     await api.campaigns.start({ campaignId: 'events' });
     await gotRoundOpened;
     expect(received.map((e) => e.type)).toEqual(['campaign-state', 'round-opened']);
