@@ -94,8 +94,10 @@ describe('site channel over mTLS (SITE_CHANNEL.md)', () => {
       });
     }
     await api.campaigns.start({ campaignId: 'wire' });
+    // Until the campaign ends, however long the rounds take on a busy machine; the deadline only
+    // bounds a campaign that never ends (the test's own timeout is later still).
     let status = await api.campaigns.status({ campaignId: 'wire' });
-    for (let i = 0; i < 200 && status.state !== 'completed'; i++) {
+    for (const deadline = Date.now() + 60_000; !['completed', 'failed'].includes(status.state) && Date.now() < deadline;) {
       await new Promise((r) => setTimeout(r, 50));
       status = await api.campaigns.status({ campaignId: 'wire' });
     }
@@ -105,7 +107,7 @@ describe('site channel over mTLS (SITE_CHANNEL.md)', () => {
     expect(status.sites.every((s) => s.approved)).toBe(true);
     expect(await api.audit.verify()).toMatchObject({ ok: true });
     for (const c of Object.values(conns)) c.ws.close();
-  });
+  }, 90_000);
 
   it('answers an invalid frame with a PROTOCOL_INVALID ack and a forged site id with a close', async () => {
     const conn = (await connect(sites['site-a'])) as SiteConn;
