@@ -6,7 +6,7 @@ import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createCoordinatorClient, type CoordinatorClient } from '@fedrad/coordinator';
 import { canonicalHash } from '@fedrad/protocol';
-import { freePort, repoRoot, runFedrad, spawnFedrad, waitUntil, type FedradProcess } from './processes.js';
+import { repoRoot, runFedrad, spawnFedrad, waitUntil, type FedradProcess } from './processes.js';
 
 export interface SiteHandle {
   siteId: string;
@@ -46,16 +46,25 @@ export class CampaignWorld {
     await runFedrad(['ca', 'init', '--ca-dir', this.caDir, '--campaign', this.campaignId], this.logDir, 'ca-init');
   }
 
-  /** Starts (or restarts, on the same data folder) the coordinator; waits until it listens. */
+  /**
+   * Starts (or restarts, on the same data folder) the coordinator; waits until it listens. The
+   * first start listens on ports the OS picks (0) and reads them from its `listening` line, so
+   * no other process can take them between choosing and binding; a restart keeps them, as the
+   * sites' configs name them.
+   */
   async startCoordinator(dataDir = join(this.dir, 'coordinator'), tickMs = 100): Promise<FedradProcess> {
-    this.sitePort ??= await freePort();
-    this.apiPort ??= await freePort();
     const p = spawnFedrad('coordinator', [
-      'coordinator', 'start', '--data', dataDir, '--ca-dir', this.caDir, '--site-port', String(this.sitePort), '--api-port', String(this.apiPort),
+      'coordinator', 'start', '--data', dataDir, '--ca-dir', this.caDir, '--site-port', String(this.sitePort ?? 0), '--api-port', String(this.apiPort ?? 0),
       '--auto-approve', '--tick-ms', String(tickMs),
     ], this.logDir);
     this.coordinator = p;
-    await waitUntil('the coordinator to listen', () => (p.output().includes('"event":"listening"') ? true : p.child.exitCode !== null ? Promise.reject(new Error(p.output())) : undefined), 30000);
+    const listening = await waitUntil('the coordinator to listen', () => {
+      const line = /\{"event":"listening".*?\}/.exec(p.output());
+      if (line) return JSON.parse(line[0]) as { sitePort: number; apiPort: number };
+      return p.child.exitCode !== null ? Promise.reject(Object.assign(new Error(p.output()), { fatal: true })) : undefined;
+    }, 60000);
+    this.sitePort = listening.sitePort;
+    this.apiPort = listening.apiPort;
     this.client = createCoordinatorClient(`http://127.0.0.1:${this.apiPort}/trpc`);
     return p;
   }

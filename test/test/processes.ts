@@ -1,7 +1,6 @@
 // Spawning and killing the real `fedrad` processes the end-to-end tests talk to.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -47,18 +46,6 @@ export async function runFedrad(args: string[], logDir: string, name = args.slic
   const code = await p.exited;
   if (code !== 0) throw new Error(`fedrad ${args.join(' ')} exited with ${code}:\n${p.output()}`);
   return p.output();
-}
-
-/** A port nothing listens on right now (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
 }
 
 /** Polls `probe` until it returns a value (not undefined), or fails after `timeoutMs`. */
