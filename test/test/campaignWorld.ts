@@ -102,8 +102,11 @@ export class CampaignWorld {
     return site.process;
   }
 
-  /** Waits until the coordinator sees every named site connected. */
-  async connected(siteIds: string[], timeoutMs = 20000): Promise<void> {
+  /**
+   * Waits until the coordinator sees every named site connected. The default deadline is long
+   * enough for several site processes starting at once on a loaded machine; it bounds only failure.
+   */
+  async connected(siteIds: string[], timeoutMs = 60000): Promise<void> {
     await waitUntil(`sites ${siteIds.join(', ')} to connect`, async () => {
       const h = await this.client.health();
       return siteIds.every((s) => h.connectedSites.includes(s)) ? true : undefined;
