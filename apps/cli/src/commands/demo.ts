@@ -1,6 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -41,15 +40,15 @@ export function register(program: Command): void {
     .action(async (o: DemoOptions) => runDemo(o));
 }
 
-function freePort(): Promise<number> {
-  return new Promise((res, rej) => {
-    const s = createServer();
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => res(port));
-    });
-    s.on('error', rej);
-  });
+/**
+ * The ports of the coordinator's `{"event":"listening",…}` line (a flat object), once it is in the
+ * logs. Its pieces are joined first: a line can arrive split across two chunks of output.
+ */
+function listeningPorts(logs: readonly string[]): { sitePort: number; apiPort: number } | undefined {
+  const prefix = '[coordinator] ';
+  const text = logs.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length)).join('');
+  const json = /\{"event":"listening"[^}]*\}/.exec(text)?.[0];
+  return json ? (JSON.parse(json) as { sitePort: number; apiPort: number }) : undefined;
 }
 
 function say(line: string): void {
@@ -95,14 +94,15 @@ async function runDemo(o: DemoOptions): Promise<void> {
     // 2. A fresh campaign CA, and the coordinator as its own process.
     const caDir = join(dir, 'ca');
     initCaFolder(caDir, CAMPAIGN);
-    const [sitePort, apiPort] = [await freePort(), await freePort()];
+    // Ports 0: the coordinator binds ports the OS picks and prints them in its `listening` line, so
+    // no other process can take a port between our choosing it and the coordinator binding it.
     const coordinator = startProcess('coordinator', [
       'coordinator', 'start', '--data', join(dir, 'coordinator'), '--ca-dir', caDir,
-      '--site-port', String(sitePort), '--api-port', String(apiPort), '--auto-approve', '--tick-ms', '100',
+      '--site-port', '0', '--api-port', '0', '--auto-approve', '--tick-ms', '100',
     ], logs);
     children.push({ name: 'the coordinator', child: coordinator });
+    const { sitePort, apiPort } = await until('the coordinator to listen', async () => listeningPorts(logs), 60000, exited);
     const client = createCoordinatorClient(`http://127.0.0.1:${apiPort}/trpc`);
-    await until('the coordinator to listen', async () => (await client.health()).ok, 30000, exited);
     say(`coordinator on 127.0.0.1 (site channel :${sitePort}, operator API :${apiPort}); campaign CA in ${caDir}`);
 
     // 3. The campaign protocol, locked by its hash before any site sees data.
@@ -154,7 +154,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
     await until('the four sites to connect', async () => {
       const connected = (await client.health()).connectedSites;
       return siteIds.every((id) => connected.includes(id));
-    }, 30000, exited);
+    }, 60000, exited);
     say(`sites enrolled (certificates from the campaign CA), protocol approved locally, connected over mTLS: ${siteIds.join(', ')}`);
 
     // 5. Train with exact aggregation, lock, evaluate at the independent test site.
