@@ -211,68 +211,121 @@ class HullBuilder {
   /**
    * Volume, area, polygon faces and extreme vertices in mm. Lattice unit vectors are half a voxel:
    * an integer normal N becomes (N_x s_y s_z, N_y s_x s_z, N_z s_x s_y)/4 in mm², and an integer
-   * triple product T becomes T·s_x s_y s_z/8 mm³.
+   * triple product T becomes T·s_x s_y s_z/8 mm³. Typed arrays only (no string-keyed maps or
+   * per-vertex sets): this runs once per case, and its compiled code is then small and stable.
    */
   measure(spacing: readonly [number, number, number]): ConvexHull {
-    const { L, fa, fb, fc, alive, pnx, pny, pnz } = this;
+    const { L, fa, alive, pnx, pny, pnz } = this;
     const [sx, sy, sz] = spacing;
-    const scale = [(sy * sz) / 4, (sx * sz) / 4, (sx * sy) / 4];
-    // Any point strictly inside: the centroid of the first simplex's corners, which are live vertices.
-    let cx = 0, cy = 0, cz = 0, m = 0;
-    for (let f = 0; f < this.faces && m < 4; f++) {
-      if (!alive[f]) continue;
-      for (const v of [fa[f], fb[f], fc[f]]) { cx += L[3 * v]; cy += L[3 * v + 1]; cz += L[3 * v + 2]; m++; }
-    }
-    cx /= m; cy /= m; cz /= m;
-    let volume6 = 0, area2 = 0;
-    const facets = new Map<string, { nx: number; ny: number; nz: number; area2: number }>();
-    const facetOfFace = new Map<number, string>();
+    const scaleX = (sy * sz) / 4, scaleY = (sx * sz) / 4, scaleZ = (sx * sy) / 4;
+    const centre = this.interiorPoint();
+    const cx = centre[0], cy = centre[1], cz = centre[2];
+    const facetOf = this.labelFacets();
+    let facetCount = 0;
+    for (let f = 0; f < this.faces; f++) if (facetOf[f] >= facetCount) facetCount = facetOf[f] + 1;
+    const normals = new Float64Array(3 * facetCount);
+    const faceAreas = new Float64Array(facetCount);
+    let volume6 = 0, area2 = 0, seen = 0;
     for (let f = 0; f < this.faces; f++) {
       if (!alive[f]) continue;
       const a = fa[f];
       const Nx = pnx[f], Ny = pny[f], Nz = pnz[f]; // (b − a) × (c − a), stored when the face was made
       // Tetrahedron (centre, a, b, c): N · (a − centre) ≥ 0 for an outward face.
       volume6 += Nx * (L[3 * a] - cx) + Ny * (L[3 * a + 1] - cy) + Nz * (L[3 * a + 2] - cz);
-      const mx = Nx * scale[0], my = Ny * scale[1], mz = Nz * scale[2];
+      const mx = Nx * scaleX, my = Ny * scaleY, mz = Nz * scaleZ;
       const twiceArea = Math.sqrt(mx * mx + my * my + mz * mz);
       area2 += twiceArea;
-      const g = gcd(gcd(Math.abs(Nx), Math.abs(Ny)), Math.abs(Nz)) || 1;
-      const key = `${Nx / g},${Ny / g},${Nz / g}`;
-      facetOfFace.set(f, key);
-      const facet = facets.get(key);
-      if (facet) facet.area2 += twiceArea;
-      else facets.set(key, { nx: mx / twiceArea, ny: my / twiceArea, nz: mz / twiceArea, area2: twiceArea });
-    }
-    const normals = new Float64Array(3 * facets.size);
-    const faceAreas = new Float64Array(facets.size);
-    let k = 0;
-    for (const facet of facets.values()) {
-      normals[3 * k] = facet.nx; normals[3 * k + 1] = facet.ny; normals[3 * k + 2] = facet.nz;
-      faceAreas[k++] = facet.area2 / 2;
-    }
-    // A vertex is extreme when its faces lie in at least three planes (two: inside an edge; one: inside a face).
-    const planesAt = new Map<number, Set<string>>();
-    for (let f = 0; f < this.faces; f++) {
-      if (!alive[f]) continue;
-      const key = facetOfFace.get(f)!;
-      for (const v of [fa[f], fb[f], fc[f]]) {
-        let set = planesAt.get(v);
-        if (!set) planesAt.set(v, (set = new Set()));
-        set.add(key);
+      const k = facetOf[f];
+      if (k === seen) { // the facet's first (lowest) face gives its unit normal
+        normals[3 * k] = mx / twiceArea; normals[3 * k + 1] = my / twiceArea; normals[3 * k + 2] = mz / twiceArea;
+        seen++;
       }
+      faceAreas[k] += twiceArea;
     }
-    const extreme = [...planesAt].filter(([, planes]) => planes.size >= 3).map(([v]) => v).sort((p, q) => p - q);
+    for (let k = 0; k < facetCount; k++) faceAreas[k] /= 2;
+    const extreme = this.extremeVertices(facetOf);
     const vertices = new Float64Array(3 * extreme.length);
-    extreme.forEach((v, i) => {
+    for (let i = 0; i < extreme.length; i++) {
+      const v = extreme[i];
       vertices[3 * i] = ((L[3 * v] - 1) / 2) * sx;
       vertices[3 * i + 1] = ((L[3 * v + 1] - 1) / 2) * sy;
       vertices[3 * i + 2] = ((L[3 * v + 2] - 1) / 2) * sz;
-    });
+    }
     return { volume: (volume6 / 6) * ((sx * sy * sz) / 8), area: area2 / 2, vertices, normals, faceAreas };
   }
-}
 
-function gcd(a: number, b: number): number {
-  while (b) [a, b] = [b, a % b];
-  return a;
+  /** A point strictly inside: the centroid of the corners of the first two live faces (the first simplex's). */
+  private interiorPoint(): Float64Array {
+    const { L, fa, fb, fc, alive } = this;
+    const sum = new Float64Array(3);
+    let m = 0;
+    for (let f = 0; f < this.faces && m < 4; f++) {
+      if (!alive[f]) continue;
+      for (let e = 0; e < 3; e++) {
+        const v = e === 0 ? fa[f] : e === 1 ? fb[f] : fc[f];
+        sum[0] += L[3 * v]; sum[1] += L[3 * v + 1]; sum[2] += L[3 * v + 2];
+        m++;
+      }
+    }
+    sum[0] /= m; sum[1] /= m; sum[2] /= m;
+    return sum;
+  }
+
+  /**
+   * Polygon face (facet) of each live triangle: triangles whose integer normals point the same way
+   * lie in one supporting plane of a convex hull, and are edge-connected there, so each facet is a
+   * flood fill across shared edges (exact: N × M = 0 and N · M > 0 on integers). Facets are numbered
+   * by their lowest triangle, the order in which the measure loop meets them.
+   */
+  private labelFacets(): Int32Array {
+    const { fa, fb, fc, alive, pnx, pny, pnz, n } = this;
+    const facetOf = new Int32Array(this.faces).fill(-1);
+    const queue: number[] = [];
+    let next = 0;
+    for (let f = 0; f < this.faces; f++) {
+      if (!alive[f] || facetOf[f] >= 0) continue;
+      const k = next++;
+      facetOf[f] = k;
+      queue.length = 0;
+      queue.push(f);
+      while (queue.length > 0) {
+        const g = queue.pop()!;
+        for (let e = 0; e < 3; e++) {
+          const u = e === 0 ? fa[g] : e === 1 ? fb[g] : fc[g], v = e === 0 ? fb[g] : e === 1 ? fc[g] : fa[g];
+          const h = this.edgeFace.get(v * n + u)!;
+          if (facetOf[h] >= 0) continue;
+          const cross = pny[f] * pnz[h] - pnz[f] * pny[h] || pnz[f] * pnx[h] - pnx[f] * pnz[h] || pnx[f] * pny[h] - pny[f] * pnx[h];
+          if (cross !== 0 || pnx[f] * pnx[h] + pny[f] * pny[h] + pnz[f] * pnz[h] <= 0) continue;
+          facetOf[h] = k;
+          queue.push(h);
+        }
+      }
+    }
+    return facetOf;
+  }
+
+  /**
+   * Vertices where live triangles of at least three facets meet, ascending (two facets: inside an
+   * edge; one: inside a polygon face).
+   */
+  private extremeVertices(facetOf: Int32Array): Int32Array {
+    const { fa, fb, fc, alive } = this;
+    const first = new Int32Array(this.n).fill(-1), second = new Int32Array(this.n).fill(-1);
+    const corner = new Uint8Array(this.n);
+    for (let f = 0; f < this.faces; f++) {
+      if (!alive[f]) continue;
+      const k = facetOf[f];
+      for (let e = 0; e < 3; e++) {
+        const v = e === 0 ? fa[f] : e === 1 ? fb[f] : fc[f];
+        if (first[v] < 0) first[v] = k;
+        else if (first[v] !== k && second[v] < 0) second[v] = k;
+        else if (first[v] !== k && second[v] !== k) corner[v] = 1;
+      }
+    }
+    let count = 0;
+    for (let v = 0; v < this.n; v++) count += corner[v];
+    const out = new Int32Array(count);
+    for (let v = 0, i = 0; v < this.n; v++) if (corner[v]) out[i++] = v;
+    return out;
+  }
 }
