@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -8,6 +8,7 @@ import { Piscina } from 'piscina';
 import { formatCsvRow, readCsv, type FeatureConfig } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import type { ExtractOutcome, ExtractTask } from './extractCase.js';
+import { ExtractJournal, JOURNAL_SUFFIX } from './extractJournal.js';
 
 export type { ExtractOutcome, ExtractTask } from './extractCase.js';
 
@@ -27,6 +28,8 @@ export interface ExtractOptions {
   format?: 'csv' | 'json' | 'ibsi';
   workers?: number;
   progress?: boolean;
+  /** Extract every case again, ignoring the journal an earlier run left beside --out. */
+  fresh?: boolean;
 }
 
 export interface ExtractSummary {
@@ -62,8 +65,23 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   }
   const format = o.format ?? (o.out && extname(o.out).toLowerCase() === '.csv' ? 'csv' : 'json');
   let outcomes: ExtractOutcome[];
+  let journal: ExtractJournal | undefined;
   if (pool) {
-    outcomes = await runPool(pool, tasks, o.progress ?? true);
+    // With --out, every finished case goes to a journal first: a killed run loses nothing, and
+    // the same command run again extracts only what is missing or failed.
+    let reused = new Map<string, ExtractOutcome>();
+    if (o.out) {
+      const opened = ExtractJournal.open(o.out, tasks[0].config, tasks, o.fresh ?? false);
+      journal = opened.journal;
+      reused = opened.reused;
+      if (opened.notice) process.stderr.write(`fedrad extract: ${opened.notice}\n`);
+    }
+    try {
+      outcomes = await runPool(pool, tasks, o.progress ?? true, reused, journal);
+    } catch (e) {
+      journal?.close(false);
+      throw e;
+    }
   } else {
     // A single case fails loudly with its typed error (exit code from the CLI's error handler).
     const { extractCase } = (await import(CASE_MODULE.href)) as typeof import('./extractCase.js');
@@ -72,8 +90,17 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   const failures = outcomes.filter((r): r is Extract<ExtractOutcome, { ok: false }> => !r.ok);
   for (const f of failures) process.stderr.write(`fedrad extract: case ${f.id} failed: [${f.code}] ${f.message}\n`);
   const text = format === 'csv' ? toCsv(outcomes) : format === 'ibsi' ? toIbsiJson(outcomes, !o.manifest) : toJson(outcomes);
-  if (o.out) writeFileSync(o.out, text);
-  else process.stdout.write(text);
+  if (o.out) {
+    // Written whole or not at all: a kill while writing leaves the previous file (and the journal).
+    writeFileSync(`${o.out}.tmp`, text);
+    renameSync(`${o.out}.tmp`, o.out);
+  } else {
+    process.stdout.write(text);
+  }
+  journal?.close(failures.length === 0);
+  if (journal && failures.length > 0) {
+    process.stderr.write(`fedrad extract: run the same command again to retry only the failed case(s); the others are kept in ${o.out}${JOURNAL_SUFFIX}\n`);
+  }
   return { outcomes, failed: failures.length, output: text };
 }
 
@@ -83,7 +110,14 @@ function startPool(caseCount: number, workers: number | undefined): Piscina<Extr
   return new Piscina<ExtractTask, ExtractOutcome>({ filename: CASE_MODULE.href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
 }
 
-async function runPool(pool: Piscina<ExtractTask, ExtractOutcome>, tasks: ExtractTask[], progress: boolean): Promise<ExtractOutcome[]> {
+/**
+ * Runs the cases not in `reused` through the pool, recording each in the journal as it ends;
+ * returns every case's outcome in manifest order.
+ */
+async function runPool(
+  pool: Piscina<ExtractTask, ExtractOutcome>, tasks: ExtractTask[], progress: boolean,
+  reused: ReadonlyMap<string, ExtractOutcome>, journal: ExtractJournal | undefined,
+): Promise<ExtractOutcome[]> {
   const bar = new cliProgress.SingleBar(
     {
       format: 'extract |{bar}| {value}/{total} cases | {rate} cases/s | ETA {eta_formatted} | failed {failed}',
@@ -94,11 +128,13 @@ async function runPool(pool: Piscina<ExtractTask, ExtractOutcome>, tasks: Extrac
     cliProgress.Presets.shades_classic,
   );
   const started = Date.now();
-  let done = 0, failed = 0;
-  if (progress) bar.start(tasks.length, 0, { rate: '0.0', failed: 0 });
+  let done = reused.size, failed = 0;
+  if (progress) bar.start(tasks.length, done, { rate: '0.0', failed: 0 });
   try {
     return await Promise.all(
       tasks.map(async (task) => {
+        const earlier = reused.get(task.id);
+        if (earlier) return earlier;
         let outcome: ExtractOutcome;
         try {
           outcome = await pool.run(task);
@@ -106,9 +142,10 @@ async function runPool(pool: Piscina<ExtractTask, ExtractOutcome>, tasks: Extrac
           // A worker that died (out of memory, native crash) still reports its case.
           outcome = { id: task.id, ok: false, code: 'WORKER_FAILED', message: (e as Error).message };
         }
+        journal?.record(task, outcome);
         done++;
         if (!outcome.ok) failed++;
-        if (progress) bar.update(done, { rate: (done / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1), failed });
+        if (progress) bar.update(done, { rate: ((done - reused.size) / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1), failed });
         return outcome;
       }),
     );
@@ -226,6 +263,7 @@ export function register(program: Command): void {
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ibsi']))
     .option('--workers <n>', 'worker threads for a manifest (default: CPU count)', integer('--workers'))
     .option('--no-progress', 'no progress bar')
+    .option('--fresh', `extract every case again, ignoring the journal (<out>${JOURNAL_SUFFIX}) a killed or partly failed run left`)
     .action(async (opts: ExtractOptions) => {
       const summary = await runExtract(opts);
       if (summary.failed > 0) {
