@@ -1,4 +1,5 @@
-import dicomParser, { type DataSet, type Element } from 'dicom-parser';
+import type { DataSet, Element, ParseDicomOptions } from 'dicom-parser';
+import { createRequire } from 'node:module';
 import { inflateRawSync } from 'node:zlib';
 import { CorruptFileError } from '../errors.js';
 import { readFileBytes } from '../fileBytes.js';
@@ -61,13 +62,18 @@ function inflater(bytes: Uint8Array, position: number): Uint8Array {
   return out;
 }
 
+// dicom-parser takes about 20 ms to import: it is loaded with the first DICOM file read, so
+// NIfTI and NRRD cohorts (and their worker threads) never load it.
+let parseDicom: typeof import('dicom-parser').parseDicom | undefined;
+
 /** Parses DICOM bytes; any parser failure becomes a CorruptFileError naming the file. */
 export function parseDicomBytes(bytes: Uint8Array, path: string, untilTag?: string): DataSet {
   if (!hasDicomMagic(bytes)) {
     throw new CorruptFileError(path, 'a DICOM Part 10 file ("DICM" at byte 128)', `${bytes.length} bytes without the DICM marker`);
   }
   try {
-    return dicomParser.parseDicom(bytes, { untilTag, inflater } as dicomParser.ParseDicomOptions);
+    parseDicom ??= (createRequire(import.meta.url)('dicom-parser') as typeof import('dicom-parser')).parseDicom;
+    return parseDicom(bytes, { untilTag, inflater } as ParseDicomOptions);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
     throw new CorruptFileError(path, 'a complete DICOM data set', `parse error: ${msg}`);

@@ -1,4 +1,4 @@
-import { CsvError, parse } from 'csv-parse/sync';
+import { createRequire } from 'node:module';
 import { TableFormatError } from './tableErrors.js';
 
 /** One CSV record: its cells (trimmed) and the line of the file it starts on. */
@@ -17,6 +17,7 @@ export interface CsvRecord {
  * Records may have different lengths: the table readers say which row is ragged.
  */
 export function readCsv(text: string, source: string): CsvRecord[] {
+  const { CsvError, parse } = csvParse();
   // One line-end convention before parsing, so line numbers count what an editor shows; a
   // quoted CRLF inside a cell becomes LF, which no table cell depends on.
   const normalised = text.replace(/\r\n?/g, '\n');
@@ -36,6 +37,14 @@ export function readCsv(text: string, source: string): CsvRecord[] {
     const inner = record.reduce((n, cell) => n + countNewlines(cell), 0);
     return { row: info.lines - inner, cells: record.map((c) => c.trim()) };
   });
+}
+
+// csv-parse is loaded with the first table read, like ajv: processes that read no CSV (the
+// workers of a cohort extraction) never load it.
+type CsvParse = typeof import('csv-parse/sync');
+let csvModule: CsvParse | undefined;
+function csvParse(): CsvParse {
+  return (csvModule ??= createRequire(import.meta.url)('csv-parse/sync') as CsvParse);
 }
 
 function countNewlines(cell: string): number {

@@ -1,5 +1,5 @@
 import { assertValid, type Discretisation, type FamilyName, type FeatureConfig, type IvhDiscretisation } from '@fedrad/protocol';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
 import { FeatureConfigError } from '../errors.js';
 import type { DirectionalAggregation, ZoneAggregation } from '../textureContract.js';
 
@@ -82,6 +82,14 @@ export function resolveFeatureConfig(config: FeatureConfig): ResolvedFeatureConf
       },
     },
   };
+}
+
+// yaml takes about 70 ms to import: it is loaded with the first config parsed, so a cohort's
+// workers (handed the parsed config) and callers passing a config object never load it.
+let yamlParse: ((text: string) => unknown) | undefined;
+function parseYaml(text: string): unknown {
+  yamlParse ??= (createRequire(import.meta.url)('yaml') as typeof import('yaml')).parse;
+  return yamlParse(text);
 }
 
 /**
