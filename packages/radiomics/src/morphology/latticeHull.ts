@@ -19,11 +19,18 @@ export function latticeConvexHull(lattice: Int32Array, spacing: readonly [number
   if (n < 4) return null;
   const seed = initialSimplex(lattice, n);
   if (!seed) return null;
-  const h = new HullBuilder(lattice, n);
+  const h = (builder ??= new HullBuilder()).reset(lattice, n);
   h.start(seed);
   h.run();
   return h.measure(spacing);
 }
+
+/**
+ * One builder, reused case after case. Built anew for each case, its instances' hidden class
+ * died between cases (V8 holds class transitions weakly), and V8 threw away and recompiled
+ * every optimised HullBuilder method in every worker, 50-75 ms of compiling each time.
+ */
+let builder: HullBuilder | undefined;
 
 /** Four points spanning a tetrahedron (extremes first, so most later points fall inside), or null. */
 function initialSimplex(L: Int32Array, n: number): [number, number, number, number] | null {
@@ -84,8 +91,20 @@ class HullBuilder {
   private stack: number[] = [];
   private horizon: number[] = [];
   private outside: Array<number[] | undefined> = [];
+  private L: Int32Array = new Int32Array(0);
+  private n = 0;
 
-  constructor(private readonly L: Int32Array, private readonly n: number) {}
+  /** Empties the builder for the points L (its arrays keep their size). */
+  reset(L: Int32Array, n: number): this {
+    this.L = L;
+    this.n = n;
+    this.faces = 0;
+    this.edgeFace.clear();
+    this.stack.length = 0;
+    this.horizon.length = 0;
+    this.outside.length = 0;
+    return this;
+  }
 
   start([a, b, c, d]: [number, number, number, number]): void {
     // Orient the first face away from d, then the other three around it.
