@@ -5,10 +5,14 @@ import { spawn } from 'node:child_process';
  * of MB per case. By default V8 hands garbage-collection marking and sweeping to helper threads,
  * which on such a machine only take cores from the other workers: collecting on each worker's own
  * thread cut a 100-case run's CPU by a sixth and took two workers from 1.3× to 1.6× the speed of
- * one (BENCHMARKS.md). V8 reads the flag when a heap is made, and setting it in a running process
- * crashes V8, so the CLI runs itself again with it.
+ * one (BENCHMARKS.md). V8 also lets the hidden class of an object die once no object of it is
+ * alive for two full collections; the per-case result objects then die between cases, and V8 throws
+ * away the optimised code built for them and compiles it again (--trace-deopt: "weak objects",
+ * about 40 recompiles per worker over 30 cases). Retaining those classes removes that churn.
+ * V8 reads such flags when a heap is made, and setting them in a running process crashes V8, so
+ * the CLI runs itself again with them.
  */
-export const COHORT_V8_FLAGS = ['--single-threaded-gc'];
+export const COHORT_V8_FLAGS = ['--single-threaded-gc', '--retain-maps-for-n-gc=1000000'];
 
 /**
  * Runs this CLI invocation again in a child with COHORT_V8_FLAGS when it is a cohort extraction
