@@ -237,8 +237,8 @@ class HullBuilder {
     const { L, fa, alive, pnx, pny, pnz } = this;
     const [sx, sy, sz] = spacing;
     const scaleX = (sy * sz) / 4, scaleY = (sx * sz) / 4, scaleZ = (sx * sy) / 4;
-    const centre = this.interiorPoint();
-    const cx = centre[0], cy = centre[1], cz = centre[2];
+    const apex = this.volumeApex();
+    const cx = apex[0], cy = apex[1], cz = apex[2];
     const facetOf = this.labelFacets();
     let facetCount = 0;
     for (let f = 0; f < this.faces; f++) if (facetOf[f] >= facetCount) facetCount = facetOf[f] + 1;
@@ -249,7 +249,7 @@ class HullBuilder {
       if (!alive[f]) continue;
       const a = fa[f];
       const Nx = pnx[f], Ny = pny[f], Nz = pnz[f]; // (b − a) × (c − a), stored when the face was made
-      // Tetrahedron (centre, a, b, c): N · (a − centre) ≥ 0 for an outward face.
+      // Tetrahedron (apex, a, b, c), signed: N · (a − apex)/6 with N pointing outwards.
       volume6 += Nx * (L[3 * a] - cx) + Ny * (L[3 * a + 1] - cy) + Nz * (L[3 * a + 2] - cz);
       const mx = Nx * scaleX, my = Ny * scaleY, mz = Nz * scaleZ;
       const twiceArea = Math.sqrt(mx * mx + my * my + mz * mz);
@@ -273,8 +273,11 @@ class HullBuilder {
     return { volume: (volume6 / 6) * ((sx * sy * sz) / 8), area: area2 / 2, vertices, normals, faceAreas };
   }
 
-  /** A point strictly inside: the centroid of the corners of the first two live faces (the first simplex's). */
-  private interiorPoint(): Float64Array {
+  /**
+   * The apex of the volume's tetrahedra: the mean of the first two live faces' corners. Over a
+   * closed surface any apex gives the same total; one on the hull keeps the terms small.
+   */
+  private volumeApex(): Float64Array {
     const { L, fa, fb, fc, alive } = this;
     const sum = new Float64Array(3);
     let m = 0;
