@@ -120,6 +120,13 @@ describe('fedrad extract --manifest', () => {
     expect(doc.cases[0].features.stat_energy).toBe(567); // IBSI phantom sanity value (README)
   });
 
+  it('an --out in a folder that does not exist is a usage error before any case runs', () => {
+    const out = join(dir, 'no-such-folder', 'features.csv');
+    const r = fedrad(['extract', '--manifest', join(dir, 'cohort.csv'), '--config', config, '--out', out, '--no-progress']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(`folder ${join(dir, 'no-such-folder')} does not exist`);
+  });
+
   it('a manifest without a mask column is a usage error naming the column', () => {
     writeFileSync(join(dir, 'bad.csv'), 'id,image\nP1,img.nii.gz\n');
     const r = fedrad(['extract', '--manifest', join(dir, 'bad.csv'), '--out', join(dir, 'x.csv')]);

@@ -42,6 +42,7 @@ export interface ExtractSummary {
 export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   let tasks: ExtractTask[];
   let pool: Piscina<ExtractTask, ExtractOutcome> | undefined;
+  if (o.out && !existsSync(dirname(resolve(o.out)))) throw new CliUsageError(`--out ${o.out}: folder ${dirname(resolve(o.out))} does not exist`);
   if (o.manifest) {
     if (o.image || o.mask) throw new CliUsageError('give either --manifest or --image/--mask, not both');
     tasks = readManifest(o.manifest, {});
@@ -71,13 +72,18 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
     // the same command run again extracts only what is missing or failed.
     let reused = new Map<string, ExtractOutcome>();
     if (o.out) {
-      const opened = ExtractJournal.open(o.out, tasks[0].config, tasks, o.fresh ?? false);
-      journal = opened.journal;
-      reused = opened.reused;
-      if (opened.notice) process.stderr.write(`fedrad extract: ${opened.notice}\n`);
+      try {
+        const opened = ExtractJournal.open(o.out, tasks[0].config, tasks, o.fresh ?? false);
+        journal = opened.journal;
+        reused = opened.reused;
+        if (opened.notice) process.stderr.write(`fedrad extract: ${opened.notice}\n`);
+      } catch (e) {
+        await pool.destroy();
+        throw e;
+      }
     }
     try {
-      outcomes = await runPool(pool, tasks, o.progress ?? true, reused, journal);
+      outcomes = await runPool(pool, tasks, o.progress ?? true, reused, journal); // destroys the pool
     } catch (e) {
       journal?.close(false);
       throw e;
