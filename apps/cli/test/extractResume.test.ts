@@ -1,9 +1,10 @@
-import { describe, expect, it } from '@jest/globals';
+import { afterAll, describe, expect, it } from '@jest/globals';
 import { spawn, spawnSync } from 'node:child_process';
-import { appendFileSync, copyFileSync, existsSync, mkdtempSync, readFileSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { caseFingerprint } from '../src/commands/extractJournal.js';
 
 // `fedrad extract --manifest … --out F` keeps F.partial.jsonl while it runs: a killed run or one
 // with failed cases is resumed by the same command, which extracts only what is missing.
@@ -19,9 +20,20 @@ function fedrad(args: string[]) {
   return { code: r.status, stderr: r.stderr };
 }
 
+const folders: string[] = [];
+afterAll(() => {
+  for (const f of folders) rmSync(f, { recursive: true, force: true });
+});
+
+function tempFolder(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'fedrad-resume-'));
+  folders.push(dir);
+  return dir;
+}
+
 /** A folder with one copy of the IBSI phantom per case (so each case has files of its own). */
 function cohort(ids: string[], missingMaskFor: string[] = []): string {
-  const dir = mkdtempSync(join(tmpdir(), 'fedrad-resume-'));
+  const dir = tempFolder();
   const rows = ['id,image,mask'];
   for (const id of ids) {
     copyFileSync(join(phantom, 'phantom.nii.gz'), join(dir, `${id}-img.nii.gz`));
@@ -42,8 +54,8 @@ function rows(file: string): Map<string, string[]> {
   return new Map(lines.slice(1).map((l) => [l.split(',')[0], l.split(',').slice(1)]));
 }
 
-/** Sets a feature of one case in the journal to a sentinel that no extraction gives. */
-function plant(journal: string, id: string, tag: string, value: number): void {
+/** Sets a feature of one case in the journal to a value no extraction gives (non-finite ones as the journal writes them). */
+function plant(journal: string, id: string, tag: string, value: number | string): void {
   const [header, ...lines] = readFileSync(journal, 'utf8').trim().split('\n');
   const edited = lines.map((l) => {
     const line = JSON.parse(l);
@@ -51,6 +63,12 @@ function plant(journal: string, id: string, tag: string, value: number): void {
     return JSON.stringify(line);
   });
   writeFileSync(journal, [header, ...edited].join('\n') + '\n');
+}
+
+/** The cell of one case and feature in an output CSV. */
+function cell(file: string, id: string, tag: string): string {
+  const header = readFileSync(file, 'utf8').split('\n')[0].split(',').slice(1);
+  return rows(file).get(id)![header.indexOf(tag)];
 }
 
 describe('fedrad extract --manifest resumes from its journal', () => {
@@ -94,7 +112,7 @@ describe('fedrad extract --manifest resumes from its journal', () => {
     plant(journal, 'P1', 'stat_mean', 12345);
     writeFileSync(join(dir, 'cfg.json'), JSON.stringify({ families: ['morphology', 'intensity_statistics', 'intensity_histogram'] }));
     const other = extract(dir, 'f.csv');
-    expect(other.stderr).toMatch(/from a run with another config: extracting every case again/);
+    expect(other.stderr).toMatch(/from a run with another config or fedrad version: extracting every case again/);
     expect(statMean()).not.toBe('12345');
 
     plant(journal, 'P1', 'stat_mean', 12345);
@@ -103,16 +121,78 @@ describe('fedrad extract --manifest resumes from its journal', () => {
   });
 
   it('a line torn by a kill mid-write is dropped, and the journal is rewritten without it', () => {
-    const dir = cohort(['P1', 'P2'], ['P2']);
+    const dir = cohort(['P1', 'P2', 'P3'], ['P2', 'P3']);
     expect(extract(dir, 'f.csv').code).toBe(1);
     const journal = join(dir, 'f.csv.partial.jsonl');
     appendFileSync(journal, '{"fingerprint":"abc","outcome":{"id":"P2","ok":true,"feat'); // no newline: cut short
     copyFileSync(join(phantom, 'mask.nii.gz'), join(dir, 'P2-roi.nii.gz'));
-    writeFileSync(join(dir, 'cohort.csv'), readFileSync(join(dir, 'cohort.csv'), 'utf8') + 'P3,P1-img.nii.gz,P2-roi.nii.gz\n');
-    expect(extract(dir, 'f.csv').code).toBe(0);
+    const second = extract(dir, 'f.csv');
+    expect(second.code).toBe(1); // P3 still fails, so the journal stays
+    expect(second.stderr).toMatch(/1 of 3 case\(s\) already extracted/);
+    const lines = readFileSync(journal, 'utf8').split('\n');
+    expect(lines.pop()).toBe(''); // ends with a whole line
+    for (const line of lines) expect(() => JSON.parse(line)).not.toThrow();
+    expect(lines.slice(1).map((l) => JSON.parse(l).outcome.id).sort()).toEqual(['P1', 'P2', 'P3']);
     const out = rows(join(dir, 'f.csv'));
-    expect([...out.keys()]).toEqual(['P1', 'P2', 'P3']);
+    expect([...out.keys()]).toEqual(['P1', 'P2']);
     expect(out.get('P2')).toEqual(out.get('P1'));
+  });
+
+  it('NaN and infinite feature values come back from the journal as they went in', () => {
+    const dir = cohort(['P1', 'P2'], ['P2']);
+    expect(extract(dir, 'f.csv').code).toBe(1);
+    const journal = join(dir, 'f.csv.partial.jsonl');
+    plant(journal, 'P1', 'stat_mean', 'NaN');
+    plant(journal, 'P1', 'stat_var', '-Infinity');
+    extract(dir, 'f.csv');
+    expect(cell(join(dir, 'f.csv'), 'P1', 'stat_mean')).toBe('NaN'); // String(NaN), as the CSV writes it
+    expect(cell(join(dir, 'f.csv'), 'P1', 'stat_var')).toBe('-Infinity');
+  });
+
+  it('another fedrad version makes the journal stale', () => {
+    const dir = cohort(['P1', 'P2'], ['P2']);
+    expect(extract(dir, 'f.csv').code).toBe(1);
+    const journal = join(dir, 'f.csv.partial.jsonl');
+    plant(journal, 'P1', 'stat_mean', 12345);
+    const [header, ...rest] = readFileSync(journal, 'utf8').split('\n');
+    writeFileSync(journal, [JSON.stringify({ ...JSON.parse(header), software: 'fedrad-cli@0.0.1' }), ...rest].join('\n'));
+    expect(extract(dir, 'f.csv').stderr).toMatch(/another config or fedrad version/);
+    expect(cell(join(dir, 'f.csv'), 'P1', 'stat_mean')).not.toBe('12345');
+  });
+
+  it('a lock held by a running process refuses a second run; one left by a dead process is taken over', () => {
+    const dir = cohort(['P1']);
+    const lock = join(dir, 'f.csv.lock');
+    writeFileSync(lock, `${process.pid}\n`); // this test process: alive
+    const refused = extract(dir, 'f.csv');
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain(`another fedrad extract (pid ${process.pid}) is writing`);
+    const dead = spawnSync(process.execPath, ['-e', '0']).pid!; // has exited by now
+    writeFileSync(lock, `${dead}\n`);
+    expect(extract(dir, 'f.csv').code).toBe(0);
+    expect(existsSync(lock)).toBe(false);
+  });
+
+  it('the fingerprint covers every file a reader reads: files deep in a DICOM folder, the .img of a .hdr, the data of a .nhdr', () => {
+    const dir = tempFolder();
+    const touch = (p: string) => utimesSync(p, new Date(), new Date(Date.now() + 5000)); // a modification time it did not have
+    const print = (image: string) => caseFingerprint({ id: 'x', image, mask: image, config: {} });
+    mkdirSync(join(dir, 'series/sub'), { recursive: true });
+    writeFileSync(join(dir, 'series/sub/0001.dcm'), 'a');
+    const series = print(join(dir, 'series'));
+    touch(join(dir, 'series/sub/0001.dcm'));
+    expect(print(join(dir, 'series'))).not.toBe(series);
+    writeFileSync(join(dir, 'v.hdr'), 'h');
+    writeFileSync(join(dir, 'v.img'), 'i');
+    const pair = print(join(dir, 'v.hdr'));
+    touch(join(dir, 'v.img'));
+    expect(print(join(dir, 'v.hdr'))).not.toBe(pair);
+    writeFileSync(join(dir, 'v.nhdr'), 'NRRD0004\ntype: short\ndata file: data/v.raw.gz\n');
+    mkdirSync(join(dir, 'data'));
+    writeFileSync(join(dir, 'data/v.raw.gz'), 'r');
+    const detached = print(join(dir, 'v.nhdr'));
+    touch(join(dir, 'data/v.raw.gz'));
+    expect(print(join(dir, 'v.nhdr'))).not.toBe(detached);
   });
 
   it('kill -9 in the middle of a cohort, then the same command: the output equals an uninterrupted run', async () => {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -8,7 +8,7 @@ import { Piscina } from 'piscina';
 import { formatCsvRow, readCsv, type FeatureConfig } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import type { ExtractOutcome, ExtractTask } from './extractCase.js';
-import { ExtractJournal, JOURNAL_SUFFIX } from './extractJournal.js';
+import { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX } from './extractJournal.js';
 
 export type { ExtractOutcome, ExtractTask } from './extractCase.js';
 
@@ -97,9 +97,7 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   for (const f of failures) process.stderr.write(`fedrad extract: case ${f.id} failed: [${f.code}] ${f.message}\n`);
   const text = format === 'csv' ? toCsv(outcomes) : format === 'ibsi' ? toIbsiJson(outcomes, !o.manifest) : toJson(outcomes);
   if (o.out) {
-    // Written whole or not at all: a kill while writing leaves the previous file (and the journal).
-    writeFileSync(`${o.out}.tmp`, text);
-    renameSync(`${o.out}.tmp`, o.out);
+    writeDurably(o.out, text);
   } else {
     process.stdout.write(text);
   }
@@ -108,6 +106,28 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
     process.stderr.write(`fedrad extract: run the same command again to retry only the failed case(s); the others are kept in ${o.out}${JOURNAL_SUFFIX}\n`);
   }
   return { outcomes, failed: failures.length, output: text };
+}
+
+/**
+ * Writes `file` whole or not at all, and on disk before it returns (the journal is deleted after
+ * this): a temporary file is flushed, renamed over `file`, and the rename flushed with the folder.
+ */
+function writeDurably(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(tmp, 'w');
+  try {
+    writeFileSync(fd, text);
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(tmp, file);
+  const folder = openSync(dirname(resolve(file)), 'r');
+  try {
+    fsyncSync(folder);
+  } finally {
+    closeSync(folder);
+  }
 }
 
 /** The worker-thread pool for a cohort: one thread per core unless --workers says, never more than cases. */
@@ -141,6 +161,7 @@ async function runPool(
       tasks.map(async (task) => {
         const earlier = reused.get(task.id);
         if (earlier) return earlier;
+        const fingerprint = journal && caseFingerprint(task);
         let outcome: ExtractOutcome;
         try {
           outcome = await pool.run(task);
@@ -148,7 +169,7 @@ async function runPool(
           // A worker that died (out of memory, native crash) still reports its case.
           outcome = { id: task.id, ok: false, code: 'WORKER_FAILED', message: (e as Error).message };
         }
-        journal?.record(task, outcome);
+        if (journal && fingerprint) journal.record(fingerprint, outcome);
         done++;
         if (!outcome.ok) failed++;
         if (progress) bar.update(done, { rate: ((done - reused.size) / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1), failed });

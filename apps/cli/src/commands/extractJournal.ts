@@ -1,5 +1,8 @@
-import { closeSync, existsSync, openSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { canonicalHash, type FeatureConfig } from '@fedrad/protocol';
+import { CliUsageError } from '../errors.js';
 import type { ExtractOutcome, ExtractTask } from './extractCase.js';
 
 /**
@@ -8,10 +11,13 @@ import type { ExtractOutcome, ExtractTask } from './extractCase.js';
  * or ends with failed cases leaves it behind; the same command run again takes the cases already
  * extracted from it and computes only the rest. It is removed once every case has succeeded.
  *
- * Line 1 is the run's header (the config's hash: another config makes every line stale). Each
- * case line carries the case's own fingerprint: its files' paths, sizes and modification times and
- * its label/roi, so a case whose image or mask changed since is extracted again. Failed cases are
- * always retried. A line cut short by a kill can only be the last one; it is dropped.
+ * Line 1 is the run's header: the config's hash and the fedrad packages' versions (another config
+ * or another fedrad makes every line stale). Each case line carries the case's fingerprint, taken
+ * before it was extracted: the size and modification time of every file its readers read (all
+ * files of a DICOM folder, the .img of a .hdr, the data file of a .nhdr) and its label/roi, so a
+ * case whose files changed since is extracted again. Failed cases are always retried. A line cut
+ * short by a kill can only be the last one; it is dropped. `<out>.lock` (the running process's
+ * pid) keeps two runs from sharing one journal.
  */
 export const JOURNAL_SUFFIX = '.partial.jsonl';
 const VERSION = 1;
@@ -20,6 +26,7 @@ interface Header {
   journal: 'fedrad-extract';
   version: number;
   configHash: string;
+  software: string;
 }
 
 interface CaseLine {
@@ -36,7 +43,9 @@ export interface ResumedJournal {
 }
 
 export class ExtractJournal {
-  private constructor(readonly path: string, private fd: number) {}
+  private closed = false;
+
+  private constructor(readonly path: string, private readonly fd: number, private readonly lock: string) {}
 
   /**
    * Opens the journal for the output file `out`, taking what an earlier run with the same config
@@ -44,15 +53,27 @@ export class ExtractJournal {
    * torn last line never has a new line appended to it.
    */
   static open(out: string, config: FeatureConfig, tasks: readonly ExtractTask[], fresh: boolean): ResumedJournal {
+    const lock = takeLock(out);
+    try {
+      return ExtractJournal.resume(out, config, tasks, fresh, lock);
+    } catch (e) {
+      rmSync(lock, { force: true });
+      throw e;
+    }
+  }
+
+  private static resume(out: string, config: FeatureConfig, tasks: readonly ExtractTask[], fresh: boolean, lock: string): ResumedJournal {
     const path = out + JOURNAL_SUFFIX;
-    const header: Header = { journal: 'fedrad-extract', version: VERSION, configHash: canonicalHash(config) };
+    const header: Header = { journal: 'fedrad-extract', version: VERSION, configHash: canonicalHash(config), software: softwareVersions() };
     const reused = new Map<string, ExtractOutcome>();
     const kept: CaseLine[] = [];
     let notice: string | undefined;
     if (existsSync(path) && !fresh) {
       const earlier = readJournal(path);
-      if (!earlier || earlier.header.configHash !== header.configHash || earlier.header.version !== VERSION) {
-        notice = `${path} is from a run with another config: extracting every case again`;
+      if (!earlier || earlier.header.version !== VERSION) {
+        notice = `${path} is not a journal this fedrad can read: extracting every case again`;
+      } else if (earlier.header.configHash !== header.configHash || earlier.header.software !== header.software) {
+        notice = `${path} is from a run with another config or fedrad version: extracting every case again`;
       } else {
         const byId = new Map(tasks.map((t) => [t.id, t]));
         for (const line of earlier.lines) {
@@ -66,27 +87,81 @@ export class ExtractJournal {
     } else if (existsSync(path)) {
       notice = `--fresh: ignoring ${path}`;
     }
-    const tmp = `${path}.tmp`;
+    const tmp = `${path}.${process.pid}.tmp`;
     writeFileSync(tmp, [header, ...kept].map((l) => encodeLine(l) + '\n').join(''));
     renameSync(tmp, path);
-    return { journal: new ExtractJournal(path, openSync(path, 'a')), reused, notice };
+    return { journal: new ExtractJournal(path, openSync(path, 'a'), lock), reused, notice };
   }
 
-  /** Appends a finished case (written through to the file before the next case is counted). */
-  record(task: ExtractTask, outcome: ExtractOutcome): void {
-    writeSync(this.fd, encodeLine({ fingerprint: caseFingerprint(task), outcome }) + '\n');
+  /**
+   * Appends a finished case, with the fingerprint taken before it ran (a file changed meanwhile
+   * then makes the line stale rather than the old result current). Written through to the file
+   * before the next case is counted; nothing once the journal is closed.
+   */
+  record(fingerprint: string, outcome: ExtractOutcome): void {
+    if (!this.closed) writeSync(this.fd, encodeLine({ fingerprint, outcome }) + '\n');
   }
 
-  /** Closes the journal, and deletes it when nothing is left to retry. */
+  /** Closes the journal and releases the lock; deletes the journal when nothing is left to retry. */
   close(remove: boolean): void {
+    if (this.closed) return;
+    this.closed = true;
     closeSync(this.fd);
     if (remove) rmSync(this.path, { force: true });
+    rmSync(this.lock, { force: true });
   }
 }
 
-/** The case as extracted: its row of the manifest and the size and time of each of its files. */
+/**
+ * Creates `<out>.lock` holding this process's pid. A lock whose process is gone (a run killed with
+ * -9) is taken over; one whose process still runs is a usage error naming it.
+ */
+function takeLock(out: string): string {
+  const lock = `${out}.lock`;
+  for (let attempt = 0; attempt < 2; attempt++) {
+    try {
+      writeFileSync(lock, `${process.pid}\n`, { flag: 'wx' });
+      return lock;
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+    const pid = Number(readFileSync(lock, 'utf8').trim());
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processRuns(pid)) {
+      throw new CliUsageError(`another fedrad extract (pid ${pid}) is writing ${out}; wait for it or stop it (its lock is ${lock})`);
+    }
+    rmSync(lock, { force: true }); // left by a run that was killed
+  }
+  throw new CliUsageError(`could not take the lock ${lock}: another run keeps creating it`);
+}
+
+function processRuns(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'EPERM'; // alive, someone else's
+  }
+}
+
+/** The versions of the packages that turn a case into features. */
+function softwareVersions(): string {
+  const require = createRequire(import.meta.url);
+  const version = (entry: string) => {
+    const pkg = JSON.parse(readFileSync(join(dirname(require.resolve(entry)), '..', 'package.json'), 'utf8')) as { name: string; version: string };
+    return `${pkg.name}@${pkg.version}`;
+  };
+  const cli = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return [`${cli.name}@${cli.version}`, version('@fedrad/imaging'), version('@fedrad/radiomics')].join(' ');
+}
+
+/** The case as it will be extracted: its label/roi and the size and time of every file it reads. */
 export function caseFingerprint(task: ExtractTask): string {
-  const file = (p: string) => {
+  return canonicalHash({ image: filesOf(task.image), mask: filesOf(task.mask), label: task.label ?? null, roi: task.roi ?? null });
+}
+
+/** [path, size, mtime] of each file a reader reads for `path` (a file, a .hdr/.nhdr pair, a folder). */
+function filesOf(path: string): Array<[string, number | null, number | null]> {
+  const stat = (p: string): [string, number | null, number | null] => {
     try {
       const s = statSync(p);
       return [p, s.size, s.mtimeMs];
@@ -94,7 +169,35 @@ export function caseFingerprint(task: ExtractTask): string {
       return [p, null, null];
     }
   };
-  return canonicalHash({ image: file(task.image), mask: file(task.mask), label: task.label ?? null, roi: task.roi ?? null });
+  let isFolder = false;
+  try {
+    isFolder = statSync(path).isDirectory();
+  } catch {
+    return [stat(path)];
+  }
+  if (isFolder) return walk(path).map(stat); // a DICOM series: every file in it, at any depth
+  const files = [stat(path)];
+  if (/\.hdr(\.gz)?$/i.test(path)) {
+    const base = path.replace(/\.hdr(\.gz)?$/i, '');
+    files.push(stat(`${base}.img`), stat(`${base}.img.gz`));
+  } else if (/\.nhdr$/i.test(path)) {
+    const header = readFileSync(path, 'latin1');
+    const data = /^data ?file:\s*(.+?)\s*$/im.exec(header)?.[1];
+    // One detached file by name; a list or pattern of files means the whole folder.
+    if (data && !/^LIST\b|%/.test(data)) files.push(stat(resolve(dirname(path), data)));
+    else files.push(...walk(dirname(path)).map(stat));
+  }
+  return files;
+}
+
+function walk(folder: string): string[] {
+  const out: string[] = [];
+  for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const p = join(folder, entry.name);
+    if (entry.isDirectory()) out.push(...walk(p));
+    else if (entry.isFile()) out.push(p);
+  }
+  return out;
 }
 
 function readJournal(path: string): { header: Header; lines: CaseLine[] } | undefined {
