@@ -103,6 +103,10 @@ class HullBuilder {
     this.stack.length = 0;
     this.horizon.length = 0;
     this.outside.length = 0;
+    if (this.stamp > 2 ** 30) { // visibleMark is an Int32Array: start the stamps over well before they wrap
+      this.visibleMark.fill(0);
+      this.stamp = 0;
+    }
     return this;
   }
 
