@@ -16,7 +16,8 @@ let dir: string;
 let cohorts: CohortSummary;
 const worlds: CampaignWorld[] = [];
 
-const fedavg = () => protocolFor(CAMPAIGN, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 5, localEpochs: 3, learningRate: 0.5, roundDeadlineSeconds: 30, seed: 5 });
+// A long deadline: in the crash test two sites stay frozen through a coordinator kill and restart.
+const fedavg = () => protocolFor(CAMPAIGN, cohorts.features, TRAINING, [], { strategy: 'fedavg', rounds: 5, localEpochs: 3, learningRate: 0.5, roundDeadlineSeconds: 120, seed: 5 });
 
 async function newWorld(name: string): Promise<CampaignWorld> {
   const world = new CampaignWorld(join(dir, name), CAMPAIGN, cohorts);

@@ -40,14 +40,9 @@ export function register(program: Command): void {
     .action(async (o: DemoOptions) => runDemo(o));
 }
 
-/**
- * The ports of the coordinator's `{"event":"listening",…}` line (a flat object), once it is in the
- * logs. Its pieces are joined first: a line can arrive split across two chunks of output.
- */
-function listeningPorts(logs: readonly string[]): { sitePort: number; apiPort: number } | undefined {
-  const prefix = '[coordinator] ';
-  const text = logs.filter((l) => l.startsWith(prefix)).map((l) => l.slice(prefix.length)).join('');
-  const json = /\{"event":"listening"[^}]*\}/.exec(text)?.[0];
+/** The ports of the coordinator's `{"event":"listening",…}` line (a flat object), once it is on its stdout. */
+function listeningPorts(stdout: string): { sitePort: number; apiPort: number } | undefined {
+  const json = /\{"event":"listening"[^}\n]*\}/.exec(stdout)?.[0];
   return json ? (JSON.parse(json) as { sitePort: number; apiPort: number }) : undefined;
 }
 
@@ -101,7 +96,9 @@ async function runDemo(o: DemoOptions): Promise<void> {
       '--site-port', '0', '--api-port', '0', '--auto-approve', '--tick-ms', '100',
     ], logs);
     children.push({ name: 'the coordinator', child: coordinator });
-    const { sitePort, apiPort } = await until('the coordinator to listen', async () => listeningPorts(logs), 60000, exited);
+    let coordinatorStdout = '';
+    coordinator.stdout!.on('data', (chunk: Buffer) => (coordinatorStdout += chunk.toString()));
+    const { sitePort, apiPort } = await until('the coordinator to listen', async () => listeningPorts(coordinatorStdout), 60000, exited);
     const client = createCoordinatorClient(`http://127.0.0.1:${apiPort}/trpc`);
     say(`coordinator on 127.0.0.1 (site channel :${sitePort}, operator API :${apiPort}); campaign CA in ${caDir}`);
 
