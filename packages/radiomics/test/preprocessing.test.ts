@@ -117,4 +117,10 @@ describe('local intensity with missing voxels', () => {
     expect(r.globalPeak).toBe(6);
     expect(r.localPeak).toBe(6);
   });
+
+  it('an empty intensity mask has no peak (NaN), not an error', () => {
+    const r = localIntensityCoefficients({ image: Float64Array.of(1, 2, 3), dims: [3, 1, 1], spacing: [5, 5, 5], intensityMask: new Uint8Array(3) });
+    expect(r.globalPeak).toBeNaN();
+    expect(r.localPeak).toBeNaN();
+  });
 });

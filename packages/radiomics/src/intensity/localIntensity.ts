@@ -32,6 +32,7 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
   // ROI bounding box (and the highest intensity in it), widened by the sphere, clipped to the image.
   const roi = roiBoxAndMax(image, intensityMask, nx, ny, nz);
   const x0 = roi[0], x1 = roi[1], y0 = roi[2], y1 = roi[3], z0 = roi[4], z1 = roi[5], maxValue = roi[6];
+  if (x1 < 0) return { localPeak: NaN, globalPeak: NaN }; // no voxel in the intensity mask
   const bx0 = Math.max(0, x0 - rx), bx1 = Math.min(nx - 1, x1 + rx);
   const by0 = Math.max(0, y0 - ry), by1 = Math.min(ny - 1, y1 + ry);
   const bz0 = Math.max(0, z0 - rz), bz1 = Math.min(nz - 1, z1 + rz);
