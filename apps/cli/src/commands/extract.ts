@@ -122,11 +122,14 @@ function writeDurably(file: string, text: string): void {
     closeSync(fd);
   }
   renameSync(tmp, file);
-  const folder = openSync(dirname(resolve(file)), 'r');
+  let folder: number | undefined;
   try {
+    folder = openSync(dirname(resolve(file)), 'r');
     fsyncSync(folder);
+  } catch {
+    // Best effort: Windows cannot open a folder, and some file systems refuse to flush one.
   } finally {
-    closeSync(folder);
+    if (folder !== undefined) closeSync(folder);
   }
 }
 
