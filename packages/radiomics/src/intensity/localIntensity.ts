@@ -1,4 +1,5 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
+import { boundingBox, type VoxelBox } from '../preprocess/roiBox.js';
 
 /**
  * IBSI 1 §3.2 (family 9ST6): mean intensity in a 1 cm³ sphere, radius r = (3/(4π))^{1/3} cm,
@@ -30,9 +31,10 @@ export function localIntensityCoefficients(input: LocalIntensityInput): LocalInt
   const rx = Math.floor(r / sx + 1e-9), ry = Math.floor(r / sy + 1e-9), rz = Math.floor(r / sz + 1e-9);
   const rows = sphereRows(r, spacing, ry, rz);
   // ROI bounding box (and the highest intensity in it), widened by the sphere, clipped to the image.
-  const roi = roiBoxAndMax(image, intensityMask, nx, ny, nz);
-  const x0 = roi[0], x1 = roi[1], y0 = roi[2], y1 = roi[3], z0 = roi[4], z1 = roi[5], maxValue = roi[6];
-  if (x1 < 0) return { localPeak: NaN, globalPeak: NaN }; // no voxel in the intensity mask
+  const roi = boundingBox(intensityMask, dims);
+  if (!roi) return { localPeak: NaN, globalPeak: NaN }; // no voxel in the intensity mask
+  const [x0, y0, z0] = roi.lo, [x1, y1, z1] = roi.hi;
+  const maxValue = maskedMax(image, intensityMask, roi, nx, ny);
   const bx0 = Math.max(0, x0 - rx), bx1 = Math.min(nx - 1, x1 + rx);
   const by0 = Math.max(0, y0 - ry), by1 = Math.min(ny - 1, y1 + ry);
   const bz0 = Math.max(0, z0 - rz), bz1 = Math.min(nz - 1, z1 + rz);
@@ -77,32 +79,21 @@ function sphereRows(r: number, spacing: readonly [number, number, number], ry: n
 }
 
 /**
- * [x0, x1, y0, y1, z0, z1, max]: the intensity mask's bounding box and its highest intensity.
- * Loops live in helpers like this one, with nothing after them: compiled on-stack inside the
- * once-per-case caller, a loop deoptimised at the code after it in every case of a cohort.
+ * Highest intensity of the mask's voxels in `box`, row by row. Loops live in helpers like this
+ * one, with nothing after them: compiled on-stack inside the once-per-case caller, a loop
+ * deoptimised at the code after it in every case of a cohort.
  */
-function roiBoxAndMax(image: Float32Array | Float64Array, mask: Uint8Array, nx: number, ny: number, nz: number): Float64Array {
-  const out = new Float64Array([nx, -1, ny, -1, nz, -1, -Infinity]);
-  for (let z = 0; z < nz; z++) for (let y = 0; y < ny; y++) roiBoxRow(out, image, mask, nx * (y + ny * z), nx, y, z);
-  return out;
+function maskedMax(image: Float32Array | Float64Array, mask: Uint8Array, box: VoxelBox, nx: number, ny: number): number {
+  let max = -Infinity;
+  for (let z = box.lo[2]; z <= box.hi[2]; z++) {
+    for (let y = box.lo[1]; y <= box.hi[1]; y++) max = rowMax(image, mask, nx * (y + ny * z), box.lo[0], box.hi[0], max);
+  }
+  return max;
 }
 
-function roiBoxRow(out: Float64Array, image: Float32Array | Float64Array, mask: Uint8Array, i0: number, nx: number, y: number, z: number): void {
-  let first = -1, last = -1, max = out[6];
-  for (let x = 0; x < nx; x++) {
-    if (!mask[i0 + x]) continue;
-    if (first < 0) first = x;
-    last = x;
-    if (image[i0 + x] > max) max = image[i0 + x];
-  }
-  if (first < 0) return;
-  if (first < out[0]) out[0] = first;
-  if (last > out[1]) out[1] = last;
-  if (y < out[2]) out[2] = y;
-  if (y > out[3]) out[3] = y;
-  if (z < out[4]) out[4] = z;
-  if (z > out[5]) out[5] = z;
-  out[6] = max;
+function rowMax(image: Float32Array | Float64Array, mask: Uint8Array, row: number, x0: number, x1: number, max: number): number {
+  for (let i = row + x0; i <= row + x1; i++) if (mask[i] && image[i] > max) max = image[i];
+  return max;
 }
 
 /** Sphere means around the intensity-mask voxels of slice z, folded into peaks [local, global]. */
