@@ -1,4 +1,4 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -6,6 +6,7 @@ import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import { Piscina } from 'piscina';
 import { formatCsvRow, readCsv, type FeatureConfig } from '@fedrad/protocol';
+import { writeDurably } from '../durableFile.js';
 import { CliUsageError } from '../errors.js';
 import type { ExtractOutcome, ExtractTask } from './extractCase.js';
 import { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX } from './extractJournal.js';
@@ -106,31 +107,6 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
     process.stderr.write(`fedrad extract: run the same command again to retry only the failed case(s); the others are kept in ${o.out}${JOURNAL_SUFFIX}\n`);
   }
   return { outcomes, failed: failures.length, output: text };
-}
-
-/**
- * Writes `file` whole or not at all, and on disk before it returns (the journal is deleted after
- * this): a temporary file is flushed, renamed over `file`, and the rename flushed with the folder.
- */
-function writeDurably(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(tmp, 'w');
-  try {
-    writeFileSync(fd, text);
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  renameSync(tmp, file);
-  let folder: number | undefined;
-  try {
-    folder = openSync(dirname(resolve(file)), 'r');
-    fsyncSync(folder);
-  } catch {
-    // Best effort: Windows cannot open a folder, and some file systems refuse to flush one.
-  } finally {
-    if (folder !== undefined) closeSync(folder);
-  }
 }
 
 /** The worker-thread pool for a cohort: one thread per core unless --workers says, never more than cases. */

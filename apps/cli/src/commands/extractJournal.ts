@@ -1,7 +1,8 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { canonicalHash, type FeatureConfig } from '@fedrad/protocol';
+import { writeDurably } from '../durableFile.js';
 import { CliUsageError } from '../errors.js';
 import type { ExtractOutcome, ExtractTask } from './extractCase.js';
 
@@ -87,9 +88,7 @@ export class ExtractJournal {
     } else if (existsSync(path)) {
       notice = `--fresh: ignoring ${path}`;
     }
-    const tmp = `${path}.${process.pid}.tmp`;
-    writeFileSync(tmp, [header, ...kept].map((l) => encodeLine(l) + '\n').join(''));
-    renameSync(tmp, path);
+    writeDurably(path, [header, ...kept].map((l) => encodeLine(l) + '\n').join(''));
     return { journal: new ExtractJournal(path, openSync(path, 'a'), lock), reused, notice };
   }
 
