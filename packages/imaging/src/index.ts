@@ -8,6 +8,7 @@ export { readDicomSeries, type DicomImageVolume, type DicomSeriesInfo } from './
 export { readRtstruct, readRtstructRois, type RtstructRoi } from './dicom/rtstruct.js';
 export { readDicomSeg } from './dicom/dicomSeg.js';
 export { readImage } from './readImage.js';
+export { sourceFiles } from './sourceFiles.js';
 export { readMask, type CaseMask, type MaskSelection } from './readMask.js';
 export { assertSameGrid, gridDifferences, GRID_TOLERANCE } from './grid.js';
 export { assertFiniteInMask, assertMaskNotEmpty, maskVoxelCount } from './maskChecks.js';

@@ -95,7 +95,8 @@ export function parseNifti(bytes: Uint8Array, path: string): ImageVolume {
   return niftiVolume(header, bytes, path, path);
 }
 
-function pairedImagePath(hdrPath: string): string {
+/** The .img (or .img.gz) beside a NIfTI .hdr header. */
+export function pairedImagePath(hdrPath: string): string {
   const base = hdrPath.replace(/\.hdr(\.gz)?$/i, '');
   for (const candidate of [`${base}.img`, `${base}.img.gz`]) if (existsSync(candidate)) return candidate;
   return `${base}.img`;

@@ -139,18 +139,34 @@ export function readNrrdArray(path: string): NrrdArray {
   return { header, sizes, spatialAxes, data, geometry };
 }
 
+/** The detached data file a header names ("data file"), or undefined when the data are attached. */
+function detachedSource(header: NrrdHeader, path: string): string | undefined {
+  const detached = header.fields['data file'] ?? header.fields.datafile;
+  if (!detached) return undefined;
+  if (/^LIST$/i.test(detached) || /%/.test(detached)) {
+    throw new UnsupportedFormatError(path, `a multi-file NRRD ("data file: ${detached}")`, 'one attached or detached data file');
+  }
+  return isAbsolute(detached) ? detached : join(dirname(path), detached);
+}
+
+/** The data file of a detached header (.nhdr), or undefined (attached data, or not readable as one). */
+export function nhdrDataFile(path: string): string | undefined {
+  try {
+    return detachedSource(parseNrrdHeader(readFileBytes(path), path), path);
+  } catch {
+    return undefined; // reading the image reports what is wrong
+  }
+}
+
 /** Attached data follow the header; detached data are in "data file" (skips applied). */
 function nrrdPayload(bytes: Uint8Array, header: NrrdHeader, path: string): { data: Uint8Array; offset: number } {
   const f = header.fields;
-  const detached = f['data file'] ?? f.datafile;
+  const detached = detachedSource(header, path);
   let data = bytes;
   let offset = header.dataStart;
   let source = path;
   if (detached) {
-    if (/^LIST$/i.test(detached) || /%/.test(detached)) {
-      throw new UnsupportedFormatError(path, `a multi-file NRRD ("data file: ${detached}")`, 'one attached or detached data file');
-    }
-    source = isAbsolute(detached) ? detached : join(dirname(path), detached);
+    source = detached;
     data = readFileBytes(source);
     offset = 0;
   }

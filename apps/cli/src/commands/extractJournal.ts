@@ -1,6 +1,7 @@
-import { closeSync, existsSync, openSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, openSync, readFileSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, join } from 'node:path';
+import { sourceFiles } from '@fedrad/imaging';
 import { canonicalHash, type FeatureConfig } from '@fedrad/protocol';
 import { writeDurably } from '../durableFile.js';
 import { CliUsageError } from '../errors.js';
@@ -14,8 +15,8 @@ import type { ExtractOutcome, ExtractTask } from './extractCase.js';
  *
  * Line 1 is the run's header: the config's hash and the fedrad packages' versions (another config
  * or another fedrad makes every line stale). Each case line carries the case's fingerprint, taken
- * before it was extracted: the size and modification time of every file its readers read (all
- * files of a DICOM folder, the .img of a .hdr, the data file of a .nhdr) and its label/roi, so a
+ * before it was extracted: the size and modification time of every file its readers read
+ * (@fedrad/imaging's sourceFiles) and its label/roi, so a
  * case whose files changed since is extracted again. Failed cases are always retried. A line cut
  * short by a kill can only be the last one; it is dropped. `<out>.lock` (the running process's
  * pid) keeps two runs from sharing one journal.
@@ -158,45 +159,16 @@ export function caseFingerprint(task: ExtractTask): string {
   return canonicalHash({ image: filesOf(task.image), mask: filesOf(task.mask), label: task.label ?? null, roi: task.roi ?? null });
 }
 
-/** [path, size, mtime] of each file a reader reads for `path` (a file, a .hdr/.nhdr pair, a folder). */
+/** [path, size, mtime] of each file the readers read for `path`. */
 function filesOf(path: string): Array<[string, number | null, number | null]> {
-  const stat = (p: string): [string, number | null, number | null] => {
+  return sourceFiles(path).map((p) => {
     try {
       const s = statSync(p);
       return [p, s.size, s.mtimeMs];
     } catch {
       return [p, null, null];
     }
-  };
-  let isFolder = false;
-  try {
-    isFolder = statSync(path).isDirectory();
-  } catch {
-    return [stat(path)];
-  }
-  if (isFolder) return walk(path).map(stat); // a DICOM series: every file in it, at any depth
-  const files = [stat(path)];
-  if (/\.hdr(\.gz)?$/i.test(path)) {
-    const base = path.replace(/\.hdr(\.gz)?$/i, '');
-    files.push(stat(`${base}.img`), stat(`${base}.img.gz`));
-  } else if (/\.nhdr$/i.test(path)) {
-    const header = readFileSync(path, 'latin1');
-    const data = /^data ?file:\s*(.+?)\s*$/im.exec(header)?.[1];
-    // One detached file by name; a list or pattern of files means the whole folder.
-    if (data && !/^LIST\b|%/.test(data)) files.push(stat(resolve(dirname(path), data)));
-    else files.push(...walk(dirname(path)).map(stat));
-  }
-  return files;
-}
-
-function walk(folder: string): string[] {
-  const out: string[] = [];
-  for (const entry of readdirSync(folder, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-    const p = join(folder, entry.name);
-    if (entry.isDirectory()) out.push(...walk(p));
-    else if (entry.isFile()) out.push(p);
-  }
-  return out;
+  });
 }
 
 function readJournal(path: string): { header: Header; lines: CaseLine[] } | undefined {

@@ -48,7 +48,8 @@ interface Slice {
   orientation: number[];
 }
 
-function listFiles(folder: string): string[] {
+/** Every file under `folder`, at any depth, sorted. */
+export function listFiles(folder: string): string[] {
   const out: string[] = [];
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {
