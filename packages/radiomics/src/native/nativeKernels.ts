@@ -1,0 +1,34 @@
+import { createRequire } from 'node:module';
+
+/**
+ * The C++ kernels of `native/` (built by node-gyp with the package, like better-sqlite3): the
+ * hottest loops of the pipeline, compiled ahead of time, so that a process's first case runs at
+ * full speed instead of waiting for V8 to optimise them. Each kernel has a TypeScript twin
+ * computing the same sums in the same order; tests hold the two to each other.
+ */
+export interface NativeKernels {
+  /** [Moran's I, Geary's C] of the masked voxels of an nx·ny·nz box (x fastest), spacing in mm. */
+  spatialAutocorrelation(values: Float32Array | Float64Array, mask: Uint8Array, nx: number, ny: number, nz: number, sx: number, sy: number, sz: number): [number, number];
+}
+
+const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike
+
+let loaded: NativeKernels | null | undefined;
+
+/**
+ * The native kernels, or null when they are switched off (FEDRAD_NATIVE=0) or were not built
+ * (then a one-time warning says so and the TypeScript kernels run: same results, slower first
+ * cases). Any other load failure (a broken or foreign binary) is thrown, not hidden.
+ */
+export function nativeKernels(): NativeKernels | null {
+  if (loaded !== undefined) return loaded;
+  if (process.env.FEDRAD_NATIVE === '0') return (loaded = null);
+  try {
+    loaded = createRequire(import.meta.url)(ADDON) as NativeKernels;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
+    process.emitWarning('FedRad native kernels are not built (run `npm run build`); using the TypeScript kernels, which give the same results more slowly', { code: 'FEDRAD_NO_NATIVE' });
+    loaded = null;
+  }
+  return loaded;
+}

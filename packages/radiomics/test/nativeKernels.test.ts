@@ -1,0 +1,56 @@
+import { describe, expect, it } from '@jest/globals';
+import { nativeKernels } from '../src/native/nativeKernels.js';
+import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
+
+// The native kernels are built with the package (`npm run build`, which `npm test` runs first),
+// so a missing addon here is a broken build, not a reason to skip.
+const native = nativeKernels();
+
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+describe('native kernels (native/*.cc)', () => {
+  it('are built and loaded', () => {
+    expect(native).not.toBeNull();
+    expect(typeof native!.spatialAutocorrelation).toBe('function');
+  });
+
+  // The TypeScript twin is an independent implementation of the same sums, itself checked
+  // against the O(N²) pair sums of scipy in preprocessing.test.ts.
+  type Case = [dims: [number, number, number], spacing: [number, number, number], type: 'float32' | 'float64'];
+  it.each<Case>([
+    [[7, 5, 3], [1, 1, 1], 'float32'],
+    [[17, 13, 6], [0.8, 0.8, 3], 'float64'],
+    [[30, 9, 11], [0.98, 0.98, 2.5], 'float32'],
+    [[1, 12, 9], [2, 2, 2], 'float64'],
+    [[25, 25, 1], [0.5, 0.7, 5], 'float32'],
+  ])("Moran's I and Geary's C equal the TypeScript kernel's, box %j, spacing %j, %s", (dims, spacing, type) => {
+    const rnd = seeded(dims[0] * 131 + dims[1] * 17 + dims[2]);
+    const n = dims[0] * dims[1] * dims[2];
+    const values = type === 'float32' ? new Float32Array(n) : new Float64Array(n);
+    const mask = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      mask[i] = rnd() < 0.7 ? 1 : 0;
+      values[i] = Math.round(200 * rnd() - 100) + (i % dims[0]);
+    }
+    const [moranI, gearyC] = native!.spatialAutocorrelation(values, mask, dims[0], dims[1], dims[2], spacing[0], spacing[1], spacing[2]);
+    const ts = spatialAutocorrelationTs(values, mask, dims, spacing);
+    expect(moranI).toBeCloseTo(ts.moranI, 12);
+    expect(gearyC).toBeCloseTo(ts.gearyC, 12);
+    expect(Number.isFinite(moranI) && Number.isFinite(gearyC)).toBe(true);
+  });
+
+  it('gives NaN, like the TypeScript kernel, for one voxel or a constant ROI', () => {
+    const mask = Uint8Array.of(0, 1, 0, 0);
+    expect(native!.spatialAutocorrelation(Float32Array.of(1, 2, 3, 4), mask, 2, 2, 1, 1, 1, 1).every(Number.isNaN)).toBe(true);
+    expect(native!.spatialAutocorrelation(Float32Array.of(5, 5, 5, 5), new Uint8Array(4).fill(1), 2, 2, 1, 1, 1, 1).every(Number.isNaN)).toBe(true);
+  });
+
+  it('refuses arrays that do not match the box, naming the argument', () => {
+    expect(() => native!.spatialAutocorrelation(new Float32Array(5), new Uint8Array(6), 3, 2, 1, 1, 1, 1)).toThrow(/values and mask must hold nx\*ny\*nz = 6 voxels/);
+    expect(() => native!.spatialAutocorrelation(new Int16Array(6) as unknown as Float32Array, new Uint8Array(6), 3, 2, 1, 1, 1, 1)).toThrow(/values must be a Float32Array or Float64Array/);
+    expect(() => native!.spatialAutocorrelation(new Float32Array(6), new Uint8Array(6), 3, 2, 0, 1, 1, 1)).toThrow(/nz must be a positive integer/);
+  });
+});
