@@ -3,9 +3,12 @@
 #include <node_api.h>
 
 #include <cstdint>
+#include <cstring>
 #include <exception>
+#include <vector>
 #include <string>
 
+#include "latticeHull.h"
 #include "spatialAutocorrelation.h"
 
 namespace {
@@ -84,10 +87,60 @@ napi_value SpatialAutocorrelation(napi_env env, napi_callback_info info) {
   }
 }
 
+napi_value float64Array(napi_env env, const std::vector<double>& values) {
+  void* data = nullptr;
+  napi_value buffer, out;
+  napi_create_arraybuffer(env, values.size() * sizeof(double), &data, &buffer);
+  if (!values.empty()) std::memcpy(data, values.data(), values.size() * sizeof(double));
+  napi_create_typedarray(env, napi_float64_array, values.size(), buffer, 0, &out);
+  return out;
+}
+
+void setNumber(napi_env env, napi_value object, const char* name, double value) {
+  napi_value v;
+  napi_create_double(env, value, &v);
+  napi_set_named_property(env, object, name, v);
+}
+
+// latticeConvexHull(lattice: Int32Array, sx, sy, sz)
+//   -> { volume, area, vertices, normals, faceAreas } | null (the points span no volume)
+napi_value LatticeConvexHull(napi_env env, napi_callback_info info) {
+  std::size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  try {
+    if (argc != 4) throw ArgError{"ERR_MISSING_ARGS", "latticeConvexHull takes 4 arguments"};
+    const TypedView lattice = typedArray(env, argv[0], "lattice");
+    if (lattice.type != napi_int32_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "lattice must be an Int32Array"};
+    if (lattice.length % 3 != 0) throw ArgError{"ERR_OUT_OF_RANGE", "lattice must hold x, y, z triples"};
+    const double sx = number(env, argv[1], "sx"), sy = number(env, argv[2], "sy"), sz = number(env, argv[3], "sz");
+    const auto hull = fedrad::latticeConvexHull(static_cast<const std::int32_t*>(lattice.data), lattice.length / 3, sx, sy, sz);
+    napi_value out;
+    if (!hull) {
+      napi_get_null(env, &out);
+      return out;
+    }
+    napi_create_object(env, &out);
+    setNumber(env, out, "volume", hull->volume);
+    setNumber(env, out, "area", hull->area);
+    napi_set_named_property(env, out, "vertices", float64Array(env, hull->vertices));
+    napi_set_named_property(env, out, "normals", float64Array(env, hull->normals));
+    napi_set_named_property(env, out, "faceAreas", float64Array(env, hull->faceAreas));
+    return out;
+  } catch (const ArgError& e) {
+    return fail(env, e);
+  } catch (const std::exception& e) {
+    napi_throw_error(env, "ERR_FEDRAD_NATIVE", e.what());
+    return nullptr;
+  }
+}
+
 napi_value Init(napi_env env, napi_value exports) {
-  napi_value fn;
-  napi_create_function(env, "spatialAutocorrelation", NAPI_AUTO_LENGTH, SpatialAutocorrelation, nullptr, &fn);
-  napi_set_named_property(env, exports, "spatialAutocorrelation", fn);
+  const napi_property_descriptor kernels[] = {
+      {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"latticeConvexHull", nullptr, LatticeConvexHull, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;
 }
 

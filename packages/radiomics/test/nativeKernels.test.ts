@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { nativeKernels } from '../src/native/nativeKernels.js';
 import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
+import { latticeConvexHullTs } from '../src/morphology/latticeHull.js';
+import { hullCandidateLattice } from '../src/morphology/mesh.js';
 
 // The native kernels are built with the package (`npm run build`, which `npm test` runs first),
 // so a missing addon here is a broken build, not a reason to skip.
@@ -52,5 +54,36 @@ describe('native kernels (native/*.cc)', () => {
     expect(() => native!.spatialAutocorrelation(new Float32Array(5), new Uint8Array(6), 3, 2, 1, 1, 1, 1)).toThrow(/values and mask must hold nx\*ny\*nz = 6 voxels/);
     expect(() => native!.spatialAutocorrelation(new Int16Array(6) as unknown as Float32Array, new Uint8Array(6), 3, 2, 1, 1, 1, 1)).toThrow(/values must be a Float32Array or Float64Array/);
     expect(() => native!.spatialAutocorrelation(new Float32Array(6), new Uint8Array(6), 3, 2, 0, 1, 1, 1)).toThrow(/nz must be a positive integer/);
+  });
+
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])('the lattice hull of random blobs %i is the TypeScript twin\'s, face for face', (k) => {
+    const rnd = seeded(1000 + k);
+    const dims: [number, number, number] = [6 + Math.floor(rnd() * 30), 6 + Math.floor(rnd() * 30), 2 + Math.floor(rnd() * 14)];
+    const spacing: [number, number, number] = [0.4 + rnd(), 0.4 + rnd(), 0.8 + 4 * rnd()];
+    const mask = new Uint8Array(dims[0] * dims[1] * dims[2]);
+    for (let blob = 0; blob < 1 + k % 3; blob++) {
+      const c = dims.map((d) => rnd() * d), r = dims.map((d) => 1 + rnd() * d * 0.4);
+      for (let z = 0, i = 0; z < dims[2]; z++) for (let y = 0; y < dims[1]; y++) for (let x = 0; x < dims[0]; x++, i++) {
+        if (((x - c[0]) / r[0]) ** 2 + ((y - c[1]) / r[1]) ** 2 + ((z - c[2]) / r[2]) ** 2 <= 1) mask[i] = 1;
+      }
+    }
+    mask[0] = 1;
+    const lattice = hullCandidateLattice(mask, dims);
+    const n = native!.latticeConvexHull(lattice, ...spacing)!;
+    const ts = latticeConvexHullTs(lattice, spacing)!;
+    expect(n.volume).toBe(ts.volume);
+    expect(n.area).toBe(ts.area);
+    expect(n.vertices).toEqual(ts.vertices);
+    expect(n.normals).toEqual(ts.normals);
+    expect(n.faceAreas).toEqual(ts.faceAreas);
+    expect(n.vertices).toBeInstanceOf(Float64Array);
+  });
+
+  it('the lattice hull is null for flat or too few points, as the TypeScript twin says', () => {
+    const flat = Int32Array.from([1, 1, 1, 3, 1, 1, 1, 3, 1, 3, 3, 1, 5, 5, 1]);
+    expect(native!.latticeConvexHull(flat, 1, 1, 1)).toBeNull();
+    expect(latticeConvexHullTs(flat, [1, 1, 1])).toBeNull();
+    expect(native!.latticeConvexHull(Int32Array.from([1, 1, 1, 3, 3, 3]), 1, 1, 1)).toBeNull();
+    expect(() => native!.latticeConvexHull(Int32Array.of(1, 2), 1, 1, 1)).toThrow(/x, y, z triples/);
   });
 });

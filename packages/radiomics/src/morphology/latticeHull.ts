@@ -1,4 +1,14 @@
 import type { ConvexHull } from './convexHull.js';
+import { nativeKernels } from '../native/nativeKernels.js';
+
+/**
+ * The exact lattice hull by the native kernel when it is built, else by the TypeScript one below
+ * (the same Quickhull steps in the same order: the same faces, facets and vertices).
+ */
+export function latticeConvexHull(lattice: Int32Array, spacing: readonly [number, number, number]): ConvexHull | null {
+  const native = nativeKernels();
+  return native ? native.latticeConvexHull(lattice, spacing[0], spacing[1], spacing[2]) : latticeConvexHullTs(lattice, spacing);
+}
 
 /**
  * Convex hull of mesh vertices given on the half-voxel lattice (integer coordinates X, Y, Z with
@@ -14,7 +24,7 @@ import type { ConvexHull } from './convexHull.js';
  * hull's polygon faces, whose outward unit normals and areas the oriented bounding box uses.
  * Returns null when the points span no volume (the caller falls back to the general hull).
  */
-export function latticeConvexHull(lattice: Int32Array, spacing: readonly [number, number, number]): ConvexHull | null {
+export function latticeConvexHullTs(lattice: Int32Array, spacing: readonly [number, number, number]): ConvexHull | null {
   const n = lattice.length / 3;
   if (n < 4) return null;
   const seed = initialSimplex(lattice, n);

@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import type { ConvexHull } from '../morphology/convexHull.js';
 
 /**
  * The C++ kernels of `native/` (built by node-gyp with the package, like better-sqlite3): the
@@ -9,6 +10,8 @@ import { createRequire } from 'node:module';
 export interface NativeKernels {
   /** [Moran's I, Geary's C] of the masked voxels of an nx·ny·nz box (x fastest), spacing in mm. */
   spatialAutocorrelation(values: Float32Array | Float64Array, mask: Uint8Array, nx: number, ny: number, nz: number, sx: number, sy: number, sz: number): [number, number];
+  /** Exact hull of half-voxel lattice points (flat X, Y, Z), or null when they span no volume. */
+  latticeConvexHull(lattice: Int32Array, sx: number, sy: number, sz: number): ConvexHull | null;
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike
