@@ -2,7 +2,8 @@
 // w = 1/|x1 - x2|. Every pair sum then has the form sum_k f_k (w * g)_k, which the convolution
 // theorem turns into (1/L) sum_omega conj(F) W G on a grid padded to >= 2n - 1 per axis (no
 // wrap-around): exact, O(N log N). See src/morphology/spatialAutocorrelation.ts for the
-// derivation; this file follows it step for step.
+// derivation; this file follows it step for step, except that the z pass and the spectrum sums
+// run one pillar row at a time (so the sums are added in another order: equal to rounding).
 //
 //   Moran  I = N/W * sum w a1 a2 / sum a^2,  a = X - mu
 //   Geary  C = (N - 1)/(2W) * sum w (X1 - X2)^2 / sum a^2,
@@ -21,12 +22,12 @@ namespace {
 
 using Buffer = std::vector<double>;
 
-// Work arrays kept per thread between cases, so a cohort does not fault in tens of MB per case.
-Buffer& scratch(int slot, std::size_t size) {
-  thread_local std::vector<Buffer> pool(16);
+// Work arrays kept per thread between cases, so a cohort does not fault in memory case after case.
+double* scratch(int slot, std::size_t size) {
+  thread_local std::vector<Buffer> pool(21);
   Buffer& b = pool[slot];
   if (b.size() < size) b.resize(size);
-  return b;
+  return b.data();
 }
 
 // Splits the batched x transforms of two real signals packed as f + i g (line y at t[k*ny + y])
@@ -54,12 +55,12 @@ const double* kernelOctant(std::size_t nx, std::size_t ny, std::size_t nz, doubl
   const std::size_t hx = lx / 2 + 1, hy = ly / 2 + 1, hz = lz / 2 + 1;
   const std::size_t plane = hx * hy, half = (plane + 1) / 2;
   const std::size_t work = std::max({lx * ny, ly * hx, lz * half});
-  double* tr = scratch(8, work).data();
-  double* ti = scratch(9, work).data();
-  double* sr = scratch(10, work).data();
-  double* si = scratch(11, work).data();
+  double* tr = scratch(8, work);
+  double* ti = scratch(9, work);
+  double* sr = scratch(10, work);
+  double* si = scratch(11, work);
   // x: rows (dy, dz) mirrored to +-dx; k1[kx + hx*(dy + ny*dz)].
-  double* k1 = scratch(12, hx * ny * nz).data();
+  double* k1 = scratch(12, hx * ny * nz);
   for (std::size_t dz = 0; dz < nz; dz += 2) {
     std::fill(tr, tr + lx * ny, 0.0);
     std::fill(ti, ti + lx * ny, 0.0);
@@ -84,7 +85,7 @@ const double* kernelOctant(std::size_t nx, std::size_t ny, std::size_t nz, doubl
     }
   }
   // y: per dz, the hx columns mirrored to +-dy; k2[kx + hx*(ky + hy*dz)].
-  double* k2 = scratch(13, hx * hy * nz).data();
+  double* k2 = scratch(13, hx * hy * nz);
   for (std::size_t dz = 0; dz < nz; dz += 2) {
     std::fill(tr, tr + ly * hx, 0.0);
     std::fill(ti, ti + ly * hx, 0.0);
@@ -121,7 +122,7 @@ const double* kernelOctant(std::size_t nx, std::size_t ny, std::size_t nz, doubl
     }
   }
   fftBatch(tr, ti, lz, half, sr, si);
-  double* out = scratch(14, plane * hz).data();
+  double* out = scratch(14, plane * hz);
   for (std::size_t kz = 0; kz < hz; kz++) {
     for (std::size_t b = 0; b < plane; b++) out[b + plane * kz] = b < half ? tr[kz * half + b] : ti[kz * half + b - half];
   }
@@ -143,16 +144,21 @@ SpatialAutocorrelation spatialAutocorrelation(const T* values, const std::uint8_
   if (count < 2 || ss == 0) return {nan, nan};
 
   const std::size_t lx = fastLength(2 * nx - 1), ly = fastLength(2 * ny - 1), lz = fastLength(2 * nz - 1);
-  const std::size_t hx = lx / 2 + 1, slice = hx * ly, size = slice * lz;
-  // Half spectra (kx < hx) of m, a and a^2, layout kx + hx*(ky + ly*kz).
+  const std::size_t hx = lx / 2 + 1, hy = ly / 2 + 1, slice = hx * ly;
+  // Half spectra (kx < hx) of m, a and a^2 after the x and y passes: only the nz slices that
+  // hold data exist yet (the padding slices are zero), layout kx + hx*(ky + ly*z). The z pass
+  // then runs one ky row of pillars at a time and its sums are taken there and then, so the
+  // padded 3D spectra (three times the memory, ~35 MB for a 50,000-voxel ROI) are never stored.
+  const std::size_t size = slice * nz;
   double* spectra[6];
   for (int k = 0; k < 6; k++) {
-    spectra[k] = scratch(k, size).data();
+    spectra[k] = scratch(k, size);
     std::fill(spectra[k], spectra[k] + size, 0.0);
   }
   double *mr = spectra[0], *mi = spectra[1], *ar = spectra[2], *ai = spectra[3], *br = spectra[4], *bi = spectra[5];
-  double* sr = scratch(6, std::max(size, lx * ny)).data();
-  double* si = scratch(7, std::max(size, lx * ny)).data();
+  const std::size_t work = std::max({lx * ny, ly * hx, lz * hx});
+  double* sr = scratch(6, work);
+  double* si = scratch(7, work);
   Buffer tr(lx * ny), ti(lx * ny), dropR(slice), dropI(slice);
 
   // x pass, one slice at a time, lines batched: t[x*ny + y]. First m + i a of slice z.
@@ -184,29 +190,35 @@ SpatialAutocorrelation spatialAutocorrelation(const T* values, const std::uint8_
     unpackTwoReal(tr.data(), ti.data(), lx, ny, hx, br + slice * z, bi + slice * z, pair ? br + slice * (z + 1) : dropR.data(),
                   pair ? bi + slice * (z + 1) : dropI.data());
   }
-  // y pass over the slices that hold data, then z pass over every pillar.
+  // y pass, slice by slice.
   for (int k = 0; k < 6; k += 2) {
     for (std::size_t z = 0; z < nz; z++) fftBatch(spectra[k] + slice * z, spectra[k + 1] + slice * z, ly, hx, sr, si);
-    fftBatch(spectra[k], spectra[k + 1], lz, slice, sr, si);
   }
 
   const double* w = kernelOctant(nx, ny, nz, sx, sy, sz, lx, ly, lz);
-  // Half-spectrum sums: every kx column counts twice except kx = 0 and the Nyquist column.
-  const std::size_t hy = ly / 2 + 1;
+  // z pass and sums, one ky row of hx pillars at a time: pillars[k][kz*hx + kx], zero-padded
+  // from z = nz. Every kx column counts twice except kx = 0 and the Nyquist column (their own
+  // mirror images in the half spectrum).
+  double* pillars[6];
+  for (int k = 0; k < 6; k++) pillars[k] = scratch(15 + k, lz * hx);
   const std::size_t nyq = lx % 2 == 0 ? lx / 2 : std::size_t(-1);
   double sumMM = 0, sumAA = 0, sumA2M = 0;
-  for (std::size_t z = 0; z < lz; z++) {
-    const std::size_t wz = hy * std::min(z, lz - z);
-    for (std::size_t y = 0; y < ly; y++) {
-      const std::size_t wy = hx * (std::min(y, ly - y) + wz), row = hx * (y + ly * z);
-      double rowMM = 0, rowAA = 0, rowA2M = 0;  // row partials, as the TypeScript twin sums them
+  for (std::size_t y = 0; y < ly; y++) {
+    for (int k = 0; k < 6; k++) {
+      for (std::size_t z = 0; z < nz; z++) std::copy_n(spectra[k] + hx * y + slice * z, hx, pillars[k] + hx * z);
+      std::fill(pillars[k] + hx * nz, pillars[k] + hx * lz, 0.0);
+    }
+    for (int k = 0; k < 6; k += 2) fftBatch(pillars[k], pillars[k + 1], lz, hx, sr, si);
+    const double *Mr = pillars[0], *Mi = pillars[1], *Ar = pillars[2], *Ai = pillars[3], *Br = pillars[4], *Bi = pillars[5];
+    for (std::size_t kz = 0; kz < lz; kz++) {
+      const std::size_t wy = hx * (std::min(y, ly - y) + hy * std::min(kz, lz - kz)), row = hx * kz;
+      double rowMM = 0, rowAA = 0, rowA2M = 0;
       for (std::size_t x = 0; x < hx; x++) {
         const std::size_t k = row + x;
         const double c = x == 0 || x == nyq ? w[wy + x] : 2 * w[wy + x];
-        const double Mr = mr[k], Mi = mi[k];
-        rowMM += c * (Mr * Mr + Mi * Mi);
-        rowAA += c * (ar[k] * ar[k] + ai[k] * ai[k]);
-        rowA2M += c * (br[k] * Mr + bi[k] * Mi);
+        rowMM += c * (Mr[k] * Mr[k] + Mi[k] * Mi[k]);
+        rowAA += c * (Ar[k] * Ar[k] + Ai[k] * Ai[k]);
+        rowA2M += c * (Br[k] * Mr[k] + Bi[k] * Mi[k]);
       }
       sumMM += rowMM;
       sumAA += rowAA;

@@ -1,5 +1,5 @@
 // Moran's I and Geary's C (IBSI 1 N365, NPT7): the native twin of
-// src/morphology/spatialAutocorrelation.ts, same algorithm, same sums.
+// src/morphology/spatialAutocorrelation.ts: the same algorithm and sums, less memory.
 #pragma once
 #include <cstddef>
 #include <cstdint>

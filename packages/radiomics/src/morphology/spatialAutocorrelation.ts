@@ -21,7 +21,7 @@ function scratch(name: string, size: number): Float64Array {
 
 /**
  * Moran's I and Geary's C by the native kernel when it is built, else by the TypeScript one
- * below (same algorithm, same sums in the same order).
+ * below (same algorithm and sums; the native one adds them in another order, equal to rounding).
  */
 export function spatialAutocorrelation(
   values: Float32Array | Float64Array,

@@ -5,7 +5,7 @@ import type { ConvexHull } from '../morphology/convexHull.js';
  * The C++ kernels of `native/` (built by node-gyp with the package, like better-sqlite3): the
  * hottest loops of the pipeline, compiled ahead of time, so that a process's first case runs at
  * full speed instead of waiting for V8 to optimise them. Each kernel has a TypeScript twin
- * computing the same sums in the same order; tests hold the two to each other.
+ * computing the same quantities by the same method; tests hold the two to each other.
  */
 export interface NativeKernels {
   /** [Moran's I, Geary's C] of the masked voxels of an nx·ny·nz box (x fastest), spacing in mm. */
