@@ -5,10 +5,11 @@
 #include <cstdint>
 #include <cstring>
 #include <exception>
-#include <vector>
 #include <string>
+#include <vector>
 
 #include "latticeHull.h"
+#include "localIntensity.h"
 #include "spatialAutocorrelation.h"
 
 namespace {
@@ -19,7 +20,8 @@ struct ArgError {
 };
 
 napi_value fail(napi_env env, const ArgError& e) {
-  napi_throw_type_error(env, e.code, e.message.c_str());
+  if (std::string(e.code) == "ERR_OUT_OF_RANGE") napi_throw_range_error(env, e.code, e.message.c_str());
+  else napi_throw_type_error(env, e.code, e.message.c_str());
   return nullptr;
 }
 
@@ -52,39 +54,90 @@ std::size_t count(napi_env env, napi_value value, const char* name) {
   return static_cast<std::size_t>(d);
 }
 
-// spatialAutocorrelation(values: Float32Array | Float64Array, mask: Uint8Array,
-//                        nx, ny, nz, sx, sy, sz) -> [moranI, gearyC]
-napi_value SpatialAutocorrelation(napi_env env, napi_callback_info info) {
-  std::size_t argc = 8;
-  napi_value argv[8];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+// The arguments shared by the voxel kernels: (values: Float32Array | Float64Array,
+// mask: Uint8Array, nx, ny, nz, sx, sy, sz), values and mask covering nx*ny*nz voxels.
+struct VolumeArgs {
+  TypedView values;
+  const std::uint8_t* mask;
+  std::size_t nx, ny, nz;
+  double sx, sy, sz;
+};
+
+VolumeArgs volumeArgs(napi_env env, const napi_value* argv) {
+  VolumeArgs a{typedArray(env, argv[0], "values"), nullptr, 0, 0, 0, 0, 0, 0};
+  const TypedView mask = typedArray(env, argv[1], "mask");
+  a.nx = count(env, argv[2], "nx");
+  a.ny = count(env, argv[3], "ny");
+  a.nz = count(env, argv[4], "nz");
+  a.sx = number(env, argv[5], "sx");
+  a.sy = number(env, argv[6], "sy");
+  a.sz = number(env, argv[7], "sz");
+  if (a.values.type != napi_float32_array && a.values.type != napi_float64_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "values must be a Float32Array or Float64Array"};
+  if (mask.type != napi_uint8_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "mask must be a Uint8Array"};
+  const std::size_t n = a.nx * a.ny * a.nz;
+  if (a.values.length != n || mask.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "values and mask must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
+  a.mask = static_cast<const std::uint8_t*>(mask.data);
+  return a;
+}
+
+// Runs `kernel(values as float* or double*)` for the values' element type.
+template <typename Kernel>
+auto byValueType(const VolumeArgs& a, Kernel kernel) {
+  return a.values.type == napi_float32_array ? kernel(static_cast<const float*>(a.values.data))
+                                              : kernel(static_cast<const double*>(a.values.data));
+}
+
+napi_value pair(napi_env env, double first, double second) {
+  napi_value out, a, b;
+  napi_create_array_with_length(env, 2, &out);
+  napi_create_double(env, first, &a);
+  napi_create_double(env, second, &b);
+  napi_set_element(env, out, 0, a);
+  napi_set_element(env, out, 1, b);
+  return out;
+}
+
+// Calls body() and turns its errors into JavaScript exceptions.
+template <typename Body>
+napi_value guarded(napi_env env, Body body) {
   try {
-    if (argc != 8) throw ArgError{"ERR_MISSING_ARGS", "spatialAutocorrelation takes 8 arguments"};
-    const TypedView values = typedArray(env, argv[0], "values");
-    const TypedView mask = typedArray(env, argv[1], "mask");
-    const std::size_t nx = count(env, argv[2], "nx"), ny = count(env, argv[3], "ny"), nz = count(env, argv[4], "nz");
-    const double sx = number(env, argv[5], "sx"), sy = number(env, argv[6], "sy"), sz = number(env, argv[7], "sz");
-    if (values.type != napi_float32_array && values.type != napi_float64_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "values must be a Float32Array or Float64Array"};
-    if (mask.type != napi_uint8_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "mask must be a Uint8Array"};
-    const std::size_t n = nx * ny * nz;
-    if (values.length != n || mask.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "values and mask must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
-    const auto* m = static_cast<const std::uint8_t*>(mask.data);
-    const fedrad::SpatialAutocorrelation r = values.type == napi_float32_array
-        ? fedrad::spatialAutocorrelation(static_cast<const float*>(values.data), m, nx, ny, nz, sx, sy, sz)
-        : fedrad::spatialAutocorrelation(static_cast<const double*>(values.data), m, nx, ny, nz, sx, sy, sz);
-    napi_value out, a, b;
-    napi_create_array_with_length(env, 2, &out);
-    napi_create_double(env, r.moranI, &a);
-    napi_create_double(env, r.gearyC, &b);
-    napi_set_element(env, out, 0, a);
-    napi_set_element(env, out, 1, b);
-    return out;
+    return body();
   } catch (const ArgError& e) {
     return fail(env, e);
   } catch (const std::exception& e) {
     napi_throw_error(env, "ERR_FEDRAD_NATIVE", e.what());
     return nullptr;
   }
+}
+
+// Fills argv, and checks that exactly `expected` arguments came.
+void args(napi_env env, napi_callback_info info, std::size_t expected, napi_value* argv, const char* name) {
+  std::size_t argc = expected;
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != expected) throw ArgError{"ERR_MISSING_ARGS", std::string(name) + " takes " + std::to_string(expected) + " arguments"};
+}
+
+// spatialAutocorrelation(values, mask, nx, ny, nz, sx, sy, sz) -> [moranI, gearyC]
+napi_value SpatialAutocorrelation(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[8];
+    args(env, info, 8, argv, "spatialAutocorrelation");
+    const VolumeArgs a = volumeArgs(env, argv);
+    const auto r = byValueType(a, [&](auto values) { return fedrad::spatialAutocorrelation(values, a.mask, a.nx, a.ny, a.nz, a.sx, a.sy, a.sz); });
+    return pair(env, r.moranI, r.gearyC);
+  });
+}
+
+// localIntensityPeaks(image, mask, nx, ny, nz, sx, sy, sz, radius) -> [localPeak, globalPeak]
+napi_value LocalIntensityPeaks(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[9];
+    args(env, info, 9, argv, "localIntensityPeaks");
+    const VolumeArgs a = volumeArgs(env, argv);
+    const double radius = number(env, argv[8], "radius");
+    const auto r = byValueType(a, [&](auto image) { return fedrad::localIntensityPeaks(image, a.mask, a.nx, a.ny, a.nz, a.sx, a.sy, a.sz, radius); });
+    return pair(env, r.localPeak, r.globalPeak);
+  });
 }
 
 napi_value float64Array(napi_env env, const std::vector<double>& values) {
@@ -105,11 +158,9 @@ void setNumber(napi_env env, napi_value object, const char* name, double value) 
 // latticeConvexHull(lattice: Int32Array, sx, sy, sz)
 //   -> { volume, area, vertices, normals, faceAreas } | null (the points span no volume)
 napi_value LatticeConvexHull(napi_env env, napi_callback_info info) {
-  std::size_t argc = 4;
-  napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  try {
-    if (argc != 4) throw ArgError{"ERR_MISSING_ARGS", "latticeConvexHull takes 4 arguments"};
+  return guarded(env, [&] {
+    napi_value argv[4];
+    args(env, info, 4, argv, "latticeConvexHull");
     const TypedView lattice = typedArray(env, argv[0], "lattice");
     if (lattice.type != napi_int32_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "lattice must be an Int32Array"};
     if (lattice.length % 3 != 0) throw ArgError{"ERR_OUT_OF_RANGE", "lattice must hold x, y, z triples"};
@@ -127,18 +178,14 @@ napi_value LatticeConvexHull(napi_env env, napi_callback_info info) {
     napi_set_named_property(env, out, "normals", float64Array(env, hull->normals));
     napi_set_named_property(env, out, "faceAreas", float64Array(env, hull->faceAreas));
     return out;
-  } catch (const ArgError& e) {
-    return fail(env, e);
-  } catch (const std::exception& e) {
-    napi_throw_error(env, "ERR_FEDRAD_NATIVE", e.what());
-    return nullptr;
-  }
+  });
 }
 
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor kernels[] = {
       {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"latticeConvexHull", nullptr, LatticeConvexHull, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"localIntensityPeaks", nullptr, LocalIntensityPeaks, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;

@@ -3,6 +3,7 @@ import { nativeKernels } from '../src/native/nativeKernels.js';
 import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
 import { latticeConvexHullTs } from '../src/morphology/latticeHull.js';
 import { hullCandidateLattice } from '../src/morphology/mesh.js';
+import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
 
 // The native kernels are built with the package (`npm run build`, which `npm test` runs first),
 // so a missing addon here is a broken build, not a reason to skip.
@@ -85,5 +86,28 @@ describe('native kernels (native/*.cc)', () => {
     expect(latticeConvexHullTs(flat, [1, 1, 1])).toBeNull();
     expect(native!.latticeConvexHull(Int32Array.from([1, 1, 1, 3, 3, 3]), 1, 1, 1)).toBeNull();
     expect(() => native!.latticeConvexHull(Int32Array.of(1, 2), 1, 1, 1)).toThrow(/x, y, z triples/);
+  });
+
+  it.each<[dims: [number, number, number], spacing: [number, number, number], type: 'float32' | 'float64', nanShare: number]>([
+    [[20, 18, 9], [1, 1, 2], 'float32', 0],
+    [[33, 21, 7], [0.8, 0.8, 3], 'float64', 0],
+    [[16, 16, 16], [2, 2, 2], 'float32', 0.05],
+    [[40, 9, 3], [0.5, 0.6, 5], 'float64', 0.1],
+  ])('local and global peaks equal the TypeScript kernel\'s, box %j, spacing %j, %s, NaN share %d', (dims, spacing, type, nanShare) => {
+    const rnd = seeded(dims[0] * 7 + dims[2]);
+    const n = dims[0] * dims[1] * dims[2];
+    const image = type === 'float32' ? new Float32Array(n) : new Float64Array(n);
+    const mask = new Uint8Array(n);
+    for (let i = 0; i < n; i++) {
+      image[i] = rnd() < nanShare ? NaN : Math.round(1000 * rnd() - 500);
+      // ROI away from the image border on one side, touching it on the other.
+      const x = i % dims[0];
+      mask[i] = x > dims[0] / 3 && rnd() < 0.6 && image[i] === image[i] ? 1 : 0;
+    }
+    const [localPeak, globalPeak] = native!.localIntensityPeaks(image, mask, ...dims, ...spacing, PEAK_SPHERE_RADIUS_MM);
+    const ts = localIntensityCoefficientsTs({ image, dims, spacing, intensityMask: mask });
+    expect(localPeak).toBe(ts.localPeak);
+    expect(globalPeak).toBe(ts.globalPeak);
+    expect(Number.isFinite(localPeak) && Number.isFinite(globalPeak)).toBe(true);
   });
 });

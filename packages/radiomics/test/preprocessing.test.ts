@@ -6,7 +6,7 @@ import { resampleAxis, resampledAxis } from '../src/preprocess/interpolation.js'
 import { discretise } from '../src/preprocess/discretisation.js';
 import { resegment } from '../src/preprocess/resegmentation.js';
 import { spatialAutocorrelation, spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
-import { localIntensityCoefficients } from '../src/intensity/localIntensity.js';
+import { localIntensityCoefficients, localIntensityCoefficientsTs } from '../src/intensity/localIntensity.js';
 import { sharedIbsiDir } from './ibsiReference.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -105,14 +105,20 @@ describe('all-pairs features against direct O(N²) sums (scripts/fixtures/radiom
     expect(r.moranI).toBeCloseTo(f.moranI, 10);
     expect(r.gearyC).toBeCloseTo(f.gearyC, 10);
   });
-  it('local and global intensity peaks by prefix sums equal direct sphere means', () => {
-    const r = localIntensityCoefficients({ image, dims: f.dims, spacing: f.spacing, intensityMask: mask });
+  it.each([
+    ['native', localIntensityCoefficients],
+    ['TypeScript', localIntensityCoefficientsTs],
+  ])('local and global intensity peaks by prefix sums (%s kernel) equal direct sphere means', (_, kernel) => {
+    const r = kernel({ image, dims: f.dims, spacing: f.spacing, intensityMask: mask });
     expect(r.localPeak).toBeCloseTo(f.localPeak, 10);
     expect(r.globalPeak).toBeCloseTo(f.globalPeak, 10);
   });
 });
 
-describe('local intensity with missing voxels', () => {
+describe.each([
+  ['native', localIntensityCoefficients],
+  ['TypeScript', localIntensityCoefficientsTs],
+])('local intensity with missing voxels (%s kernel)', (_, localIntensityCoefficients) => {
   it('NaN voxels outside the ROI are left out of the sphere mean (closed form)', () => {
     // 3×1×1 image [NaN, 2, 10] at 5 mm spacing, ROI = middle voxel: the 6.2 mm sphere holds all
     // three centres; without the NaN the mean is (2 + 10)/2 = 6.

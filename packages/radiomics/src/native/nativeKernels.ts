@@ -12,6 +12,8 @@ export interface NativeKernels {
   spatialAutocorrelation(values: Float32Array | Float64Array, mask: Uint8Array, nx: number, ny: number, nz: number, sx: number, sy: number, sz: number): [number, number];
   /** Exact hull of half-voxel lattice points (flat X, Y, Z), or null when they span no volume. */
   latticeConvexHull(lattice: Int32Array, sx: number, sy: number, sz: number): ConvexHull | null;
+  /** [local, global] intensity peak: sphere means of radius `radius` mm over the whole image around the mask's voxels. */
+  localIntensityPeaks(image: Float32Array | Float64Array, mask: Uint8Array, nx: number, ny: number, nz: number, sx: number, sy: number, sz: number, radius: number): [number, number];
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike
