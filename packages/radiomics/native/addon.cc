@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "enclosingShapes.h"
 #include "latticeHull.h"
 #include "localIntensity.h"
 #include "spatialAutocorrelation.h"
@@ -181,11 +182,51 @@ napi_value LatticeConvexHull(napi_env env, napi_callback_info info) {
   });
 }
 
+TypedView float64Arg(napi_env env, napi_value value, const char* name) {
+  const TypedView v = typedArray(env, value, name);
+  if (v.type != napi_float64_array) throw ArgError{"ERR_INVALID_ARG_TYPE", std::string(name) + " must be a Float64Array"};
+  return v;
+}
+
+// orientedMinimumBoundingBox(vertices, normals, faceAreas, maxFaces) -> [volume, area]
+napi_value OrientedMinimumBoundingBox(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[4];
+    args(env, info, 4, argv, "orientedMinimumBoundingBox");
+    const TypedView vertices = float64Arg(env, argv[0], "vertices");
+    const TypedView normals = float64Arg(env, argv[1], "normals");
+    const TypedView faceAreas = float64Arg(env, argv[2], "faceAreas");
+    const std::size_t maxFaces = count(env, argv[3], "maxFaces");
+    if (vertices.length % 3 != 0) throw ArgError{"ERR_OUT_OF_RANGE", "vertices must hold x, y, z triples"};
+    if (normals.length != 3 * faceAreas.length) throw ArgError{"ERR_OUT_OF_RANGE", "normals must hold one x, y, z triple per face area"};
+    const auto box = fedrad::orientedMinimumBoundingBox(static_cast<const double*>(vertices.data), vertices.length / 3,
+                                                        static_cast<const double*>(normals.data), static_cast<const double*>(faceAreas.data),
+                                                        faceAreas.length, maxFaces);
+    return pair(env, box.volume, box.area);
+  });
+}
+
+// enclosingEllipsoidScatter(vertices, tolerance, maxIterations) -> Float64Array(9)
+napi_value EnclosingEllipsoidScatter(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[3];
+    args(env, info, 3, argv, "enclosingEllipsoidScatter");
+    const TypedView vertices = float64Arg(env, argv[0], "vertices");
+    const double tolerance = number(env, argv[1], "tolerance");
+    const std::size_t maxIterations = count(env, argv[2], "maxIterations");
+    if (vertices.length % 3 != 0) throw ArgError{"ERR_OUT_OF_RANGE", "vertices must hold x, y, z triples"};
+    const auto S = fedrad::enclosingEllipsoidScatter(static_cast<const double*>(vertices.data), vertices.length / 3, tolerance, maxIterations);
+    return float64Array(env, std::vector<double>(S.begin(), S.end()));
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor kernels[] = {
       {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"latticeConvexHull", nullptr, LatticeConvexHull, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"localIntensityPeaks", nullptr, LocalIntensityPeaks, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"orientedMinimumBoundingBox", nullptr, OrientedMinimumBoundingBox, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"enclosingEllipsoidScatter", nullptr, EnclosingEllipsoidScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;

@@ -8,8 +8,9 @@ import { convexHull, maxPairDistance } from '../src/morphology/convexHull.js';
 import { morphologyCoefficients } from '../src/morphology/morphologyCoefficients.js';
 import { MORPHOLOGY_FEATURES } from '../src/morphology/morphologyFeatures.js';
 import { evaluateFeatures } from '../src/featureDefinition.js';
-import { orientedMinimumBoundingBox } from '../src/morphology/orientedBoundingBox.js';
-import { minimumVolumeEnclosingEllipsoid } from '../src/morphology/enclosingEllipsoid.js';
+import { orientedMinimumBoundingBox, orientedMinimumBoundingBoxTs } from '../src/morphology/orientedBoundingBox.js';
+import { enclosingEllipsoidScatterTs, minimumVolumeEnclosingEllipsoid } from '../src/morphology/enclosingEllipsoid.js';
+import { symmetricEigen3 } from '../src/math/symmetricEigen3.js';
 import { ellipsoidSurfaceArea } from '../src/morphology/ellipsoid.js';
 import { digitalPhantom, referenceValues, round3 } from './ibsiReference.js';
 
@@ -61,17 +62,24 @@ describe('enclosing boxes and ellipsoids (closed forms)', () => {
   const corners: number[] = [];
   for (const x of [-2, 2]) for (const y of [-1, 1]) for (const z of [-0.5, 0.5]) corners.push(c * x - s * y, s * x + c * y, z);
   const box = Float64Array.from(corners);
-  it('OMBB of a rotated box is the box', () => {
+  it.each([
+    ['native', orientedMinimumBoundingBox],
+    ['TypeScript', orientedMinimumBoundingBoxTs],
+  ])('OMBB of a rotated box is the box (%s kernel)', (_, ombbOf) => {
     const hull = convexHull(box);
     expect(hull.volume).toBeCloseTo(8, 10);
-    const ombb = orientedMinimumBoundingBox(hull.vertices, hull.normals, hull.faceAreas);
+    const ombb = ombbOf(hull.vertices, hull.normals, hull.faceAreas);
     expect(ombb.volume).toBeCloseTo(8, 8);
     expect(ombb.area).toBeCloseTo(2 * (4 * 2 + 4 * 1 + 2 * 1), 8);
   });
-  it('MVEE of the cube [-1, 1]³ is the sphere of radius √3 (Khachiyan, τ = 0.001)', () => {
+  const semiAxesTs = (vertices: Float64Array): number[] => symmetricEigen3(enclosingEllipsoidScatterTs(vertices)).values.map((l) => Math.sqrt(3 * Math.max(0, l)));
+  it.each([
+    ['native', minimumVolumeEnclosingEllipsoid],
+    ['TypeScript', semiAxesTs],
+  ])('MVEE of the cube [-1, 1]³ is the sphere of radius √3 (Khachiyan, τ = 0.001; %s kernel)', (_, mvee) => {
     const cube: number[] = [];
     for (const x of [-1, 1]) for (const y of [-1, 1]) for (const z of [-1, 1]) cube.push(x, y, z);
-    const axes = minimumVolumeEnclosingEllipsoid(Float64Array.from(cube));
+    const axes = mvee(Float64Array.from(cube));
     for (const a of axes) expect(a).toBeCloseTo(Math.sqrt(3), 3);
   });
   it('on every fixture mask: hull ≤ OMBB ≤ AABB volume', () => {

@@ -3,6 +3,8 @@ import { nativeKernels } from '../src/native/nativeKernels.js';
 import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
 import { latticeConvexHullTs } from '../src/morphology/latticeHull.js';
 import { hullCandidateLattice } from '../src/morphology/mesh.js';
+import { orientedMinimumBoundingBoxTs } from '../src/morphology/orientedBoundingBox.js';
+import { enclosingEllipsoidScatterTs } from '../src/morphology/enclosingEllipsoid.js';
 import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
 
 // The native kernels are built with the package (`npm run build`, which `npm test` runs first),
@@ -12,6 +14,22 @@ const native = nativeKernels();
 function seeded(seed: number): () => number {
   let s = seed;
   return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
+}
+
+/** Hull candidates of 1–3 random ellipsoids in a random box with random spacing. */
+function randomBlobs(k: number): { lattice: Int32Array; spacing: [number, number, number] } {
+  const rnd = seeded(1000 + k);
+  const dims: [number, number, number] = [6 + Math.floor(rnd() * 30), 6 + Math.floor(rnd() * 30), 2 + Math.floor(rnd() * 14)];
+  const spacing: [number, number, number] = [0.4 + rnd(), 0.4 + rnd(), 0.8 + 4 * rnd()];
+  const mask = new Uint8Array(dims[0] * dims[1] * dims[2]);
+  for (let blob = 0; blob < 1 + k % 3; blob++) {
+    const c = dims.map((d) => rnd() * d), r = dims.map((d) => 1 + rnd() * d * 0.4);
+    for (let z = 0, i = 0; z < dims[2]; z++) for (let y = 0; y < dims[1]; y++) for (let x = 0; x < dims[0]; x++, i++) {
+      if (((x - c[0]) / r[0]) ** 2 + ((y - c[1]) / r[1]) ** 2 + ((z - c[2]) / r[2]) ** 2 <= 1) mask[i] = 1;
+    }
+  }
+  mask[0] = 1;
+  return { lattice: hullCandidateLattice(mask, dims), spacing };
 }
 
 describe('native kernels (native/*.cc)', () => {
@@ -58,18 +76,7 @@ describe('native kernels (native/*.cc)', () => {
   });
 
   it.each([0, 1, 2, 3, 4, 5, 6, 7])('the lattice hull of random blobs %i is the TypeScript twin\'s, face for face', (k) => {
-    const rnd = seeded(1000 + k);
-    const dims: [number, number, number] = [6 + Math.floor(rnd() * 30), 6 + Math.floor(rnd() * 30), 2 + Math.floor(rnd() * 14)];
-    const spacing: [number, number, number] = [0.4 + rnd(), 0.4 + rnd(), 0.8 + 4 * rnd()];
-    const mask = new Uint8Array(dims[0] * dims[1] * dims[2]);
-    for (let blob = 0; blob < 1 + k % 3; blob++) {
-      const c = dims.map((d) => rnd() * d), r = dims.map((d) => 1 + rnd() * d * 0.4);
-      for (let z = 0, i = 0; z < dims[2]; z++) for (let y = 0; y < dims[1]; y++) for (let x = 0; x < dims[0]; x++, i++) {
-        if (((x - c[0]) / r[0]) ** 2 + ((y - c[1]) / r[1]) ** 2 + ((z - c[2]) / r[2]) ** 2 <= 1) mask[i] = 1;
-      }
-    }
-    mask[0] = 1;
-    const lattice = hullCandidateLattice(mask, dims);
+    const { lattice, spacing } = randomBlobs(k);
     const n = native!.latticeConvexHull(lattice, ...spacing)!;
     const ts = latticeConvexHullTs(lattice, spacing)!;
     expect(n.volume).toBe(ts.volume);
@@ -109,5 +116,23 @@ describe('native kernels (native/*.cc)', () => {
     expect(localPeak).toBe(ts.localPeak);
     expect(globalPeak).toBe(ts.globalPeak);
     expect(Number.isFinite(localPeak) && Number.isFinite(globalPeak)).toBe(true);
+  });
+
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])('the oriented box and the ellipsoid scatter of random hull %i are the TypeScript twins\'', (k) => {
+    const { lattice, spacing } = randomBlobs(k);
+    const hull = native!.latticeConvexHull(lattice, ...spacing)!;
+    const [volume, area] = native!.orientedMinimumBoundingBox(hull.vertices, hull.normals, hull.faceAreas, 32);
+    const ts = orientedMinimumBoundingBoxTs(hull.vertices, hull.normals, hull.faceAreas, 32);
+    expect(volume).toBe(ts.volume);
+    expect(area).toBe(ts.area);
+    expect(volume).toBeGreaterThanOrEqual(hull.volume * (1 - 1e-12));
+    expect(native!.enclosingEllipsoidScatter(hull.vertices, 0.001, 10000)).toEqual(enclosingEllipsoidScatterTs(hull.vertices, 0.001, 10000));
+  });
+
+  it('checks the shape kernels\' arguments', () => {
+    expect(() => native!.orientedMinimumBoundingBox(new Float64Array(6), new Float64Array(3), new Float64Array(2), 32)).toThrow(/one x, y, z triple per face area/);
+    expect(() => native!.orientedMinimumBoundingBox(new Float64Array(6), new Float32Array(3) as unknown as Float64Array, new Float64Array(1), 32)).toThrow(/normals must be a Float64Array/);
+    expect(() => native!.enclosingEllipsoidScatter(new Float64Array(4), 0.001, 10)).toThrow(/x, y, z triples/);
+    expect(Array.from(native!.enclosingEllipsoidScatter(new Float64Array(0), 0.001, 10)).every(Number.isNaN)).toBe(true);
   });
 });

@@ -1,4 +1,5 @@
 import { symmetricEigen3 } from '../math/symmetricEigen3.js';
+import { nativeKernels } from '../native/nativeKernels.js';
 
 /**
  * Minimum-volume enclosing ellipsoid of the hull vertices by Khachiyan's barycentric coordinate
@@ -6,6 +7,21 @@ import { symmetricEigen3 } from '../math/symmetricEigen3.js';
  * Returns the semi-axes, largest first.
  */
 export function minimumVolumeEnclosingEllipsoid(vertices: Float64Array, tolerance = 0.001, maxIterations = 10000): [number, number, number] {
+  const native = nativeKernels();
+  return semiAxes(native ? native.enclosingEllipsoidScatter(vertices, tolerance, maxIterations) : enclosingEllipsoidScatterTs(vertices, tolerance, maxIterations));
+}
+
+/** Semi-axes √(d λ), largest first, from the eigenvalues λ of the weighted scatter S (d = 3). */
+function semiAxes(S: Float64Array): [number, number, number] {
+  const { values } = symmetricEigen3(S);
+  return [Math.sqrt(3 * values[0]), Math.sqrt(3 * values[1]), Math.sqrt(3 * Math.max(0, values[2]))];
+}
+
+/**
+ * Khachiyan's descent, the TypeScript twin of the native kernel: returns the weighted scatter
+ * S = Σ u_i (x_i − c)(x_i − c)ᵀ, c = Σ u_i x_i, row-major 3×3.
+ */
+export function enclosingEllipsoidScatterTs(vertices: Float64Array, tolerance = 0.001, maxIterations = 10000): Float64Array {
   const n = vertices.length / 3;
   const d = 3;
   const u = new Float64Array(n).fill(1 / n);
@@ -14,9 +30,7 @@ export function minimumVolumeEnclosingEllipsoid(vertices: Float64Array, toleranc
   const M = new Float64Array(n);
   liftedDistances(vertices, Xi, n, M);
   descend(u, M, Xi, vertices, n, d, tolerance, maxIterations);
-  // Centre c = Σ u_i x_i and shape matrix from S = Σ u_i (x_i − c)(x_i − c)ᵀ: semi-axes √(d λ).
-  const { values } = symmetricEigen3(weightedScatter(vertices, u, n));
-  return [Math.sqrt(d * values[0]), Math.sqrt(d * values[1]), Math.sqrt(d * Math.max(0, values[2]))];
+  return weightedScatter(vertices, u, n);
 }
 
 // Each loop below is a function of its own, with nothing after it: code V8 compiles on-stack in

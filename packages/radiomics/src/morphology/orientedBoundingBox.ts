@@ -1,3 +1,5 @@
+import { nativeKernels } from '../native/nativeKernels.js';
+
 /**
  * Oriented minimum bounding box of the hull vertices (IBSI 1 ZH1A/IQYR). The exact 3D rotating
  * callipers of O'Rourke (1985) are costly; as IBSI allows, we approximate (after Chan & Tan 2001):
@@ -6,6 +8,14 @@
  * (Freeman & Shapira 1975). Voxel hulls have hundreds of small facets; the large ones carry the box.
  */
 export function orientedMinimumBoundingBox(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = 32): { volume: number; area: number } {
+  const native = nativeKernels();
+  if (!native) return orientedMinimumBoundingBoxTs(vertices, normals, faceAreas, maxFaces);
+  const [volume, area] = native.orientedMinimumBoundingBox(vertices, normals, faceAreas, maxFaces);
+  return { volume, area };
+}
+
+/** The TypeScript twin of the native kernel (same steps, same arithmetic). */
+export function orientedMinimumBoundingBoxTs(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = 32): { volume: number; area: number } {
   const n = vertices.length / 3;
   let best = { volume: Infinity, area: Infinity };
   const seen = new Set<string>();

@@ -14,6 +14,10 @@ export interface NativeKernels {
   latticeConvexHull(lattice: Int32Array, sx: number, sy: number, sz: number): ConvexHull | null;
   /** [local, global] intensity peak: sphere means of radius `radius` mm over the whole image around the mask's voxels. */
   localIntensityPeaks(image: Float32Array | Float64Array, mask: Uint8Array, nx: number, ny: number, nz: number, sx: number, sy: number, sz: number, radius: number): [number, number];
+  /** [volume, area] of the oriented minimum bounding box of hull vertices, one side on one of the maxFaces largest faces. */
+  orientedMinimumBoundingBox(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces: number): [number, number];
+  /** Khachiyan's descent to `tolerance`: the weighted scatter S (row-major 3×3) of the enclosing ellipsoid. */
+  enclosingEllipsoidScatter(vertices: Float64Array, tolerance: number, maxIterations: number): Float64Array;
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike
