@@ -11,6 +11,7 @@
 #include "enclosingShapes.h"
 #include "latticeHull.h"
 #include "localIntensity.h"
+#include "mesh.h"
 #include "spatialAutocorrelation.h"
 
 namespace {
@@ -220,6 +221,51 @@ napi_value EnclosingEllipsoidScatter(napi_env env, napi_callback_info info) {
   });
 }
 
+// A mask argument and its box: (mask: Uint8Array, nx, ny, nz) from argv[0..3].
+struct MaskArgs {
+  const std::uint8_t* mask;
+  std::size_t nx, ny, nz;
+};
+
+MaskArgs maskArgs(napi_env env, const napi_value* argv) {
+  const TypedView mask = typedArray(env, argv[0], "mask");
+  if (mask.type != napi_uint8_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "mask must be a Uint8Array"};
+  MaskArgs a{static_cast<const std::uint8_t*>(mask.data), count(env, argv[1], "nx"), count(env, argv[2], "ny"), count(env, argv[3], "nz")};
+  if (mask.length != a.nx * a.ny * a.nz) throw ArgError{"ERR_OUT_OF_RANGE", "mask must hold nx*ny*nz = " + std::to_string(a.nx * a.ny * a.nz) + " voxels"};
+  return a;
+}
+
+// meshSums(mask, nx, ny, nz, sx, sy, sz) -> [sum a.(b x c), sum |ab x ac|, face count]
+napi_value MeshSums(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[7];
+    args(env, info, 7, argv, "meshSums");
+    const MaskArgs a = maskArgs(env, argv);
+    const double sx = number(env, argv[4], "sx"), sy = number(env, argv[5], "sy"), sz = number(env, argv[6], "sz");
+    const fedrad::MeshSums m = fedrad::meshSums(a.mask, a.nx, a.ny, a.nz, sx, sy, sz);
+    napi_value out = pair(env, m.tripleSum, m.crossSum), faces;
+    napi_create_double(env, m.faceCount, &faces);
+    napi_set_element(env, out, 2, faces);
+    return out;
+  });
+}
+
+// hullCandidateLattice(mask, nx, ny, nz) -> Int32Array of X, Y, Z triples
+napi_value HullCandidateLattice(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[4];
+    args(env, info, 4, argv, "hullCandidateLattice");
+    const MaskArgs a = maskArgs(env, argv);
+    const std::vector<std::int32_t> points = fedrad::hullCandidateLattice(a.mask, a.nx, a.ny, a.nz);
+    void* data = nullptr;
+    napi_value buffer, out;
+    napi_create_arraybuffer(env, points.size() * sizeof(std::int32_t), &data, &buffer);
+    if (!points.empty()) std::memcpy(data, points.data(), points.size() * sizeof(std::int32_t));
+    napi_create_typedarray(env, napi_int32_array, points.size(), buffer, 0, &out);
+    return out;
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor kernels[] = {
       {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -227,6 +273,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"localIntensityPeaks", nullptr, LocalIntensityPeaks, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"orientedMinimumBoundingBox", nullptr, OrientedMinimumBoundingBox, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"enclosingEllipsoidScatter", nullptr, EnclosingEllipsoidScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"meshSums", nullptr, MeshSums, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"hullCandidateLattice", nullptr, HullCandidateLattice, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;

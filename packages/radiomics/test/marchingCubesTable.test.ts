@@ -1,6 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { deriveTriangles } from '../src/morphology/marchingCubesDerivation.js';
 import { TRIANGLES } from '../src/morphology/marchingCubesTable.js';
+import { TRIANGLE_CODES } from '../src/morphology/marchingCubesTriangles.generated.js';
+import { readFileSync } from 'node:fs';
 
 // The stored table is generated (scripts/generate-marching-cubes-table.mjs); it must be exactly
 // what the derivation gives today. The derivation itself is checked against scikit-image's
@@ -18,5 +20,11 @@ describe('stored marching-cubes table', () => {
       expect(t.length === 0).toBe(config === 0 || config === 255);
       for (const e of t) expect(e >= 0 && e < 12).toBe(true);
     });
+  });
+
+  it('the native kernels\' copy (native/marchingCubesTriangles.generated.h) holds the same codes', () => {
+    const header = readFileSync(new URL('../native/marchingCubesTriangles.generated.h', import.meta.url), 'utf8');
+    const codes = /kTriangleCodes =\s*"([^"]*)"/.exec(header)?.[1];
+    expect(codes).toBe(TRIANGLE_CODES);
   });
 });

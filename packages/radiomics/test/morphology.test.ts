@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { meshMeasures, hullCandidateLattice, hullCandidateVertices } from '../src/morphology/mesh.js';
+import { meshMeasures, meshMeasuresTs, hullCandidateLattice, hullCandidateLatticeTs, hullCandidateVertices } from '../src/morphology/mesh.js';
 import { latticeConvexHull, latticeConvexHullTs } from '../src/morphology/latticeHull.js';
 import { convexHull, maxPairDistance } from '../src/morphology/convexHull.js';
 import { morphologyCoefficients } from '../src/morphology/morphologyCoefficients.js';
@@ -21,17 +21,20 @@ const fixture = JSON.parse(
 describe('marching cubes mesh (scikit-image fixture, scripts/fixtures/radiomics/morphology_fixture.py)', () => {
   it.each(fixture.cases.map((c, i) => [i, c] as const))('case %i: mesh volume, area, hull and diameter match', (_i, c) => {
     const mask = Uint8Array.from(c.mask);
-    const mesh = meshMeasures(mask, c.dims, c.spacing);
-    expect(mesh.volume).toBeCloseTo(c.meshVolume, 6);
-    expect(mesh.area).toBeCloseTo(c.meshArea, 6);
+    for (const mesh of [meshMeasures(mask, c.dims, c.spacing), meshMeasuresTs(mask, c.dims, c.spacing)]) { // native, TypeScript
+      expect(mesh.volume).toBeCloseTo(c.meshVolume, 6);
+      expect(mesh.area).toBeCloseTo(c.meshArea, 6);
+    }
     const hull = convexHull(hullCandidateVertices(mask, c.dims, c.spacing));
     expect(hull.volume).toBeCloseTo(c.hullVolume, 6);
     expect(hull.area).toBeCloseTo(c.hullArea, 6);
     expect(maxPairDistance(hull.vertices)).toBeCloseTo(c.maxDiameter, 6);
-    const lattice = latticeConvexHull(hullCandidateLattice(mask, c.dims), c.spacing)!;
-    expect(lattice.volume).toBeCloseTo(c.hullVolume, 9);
-    expect(lattice.area).toBeCloseTo(c.hullArea, 9);
-    expect(maxPairDistance(lattice.vertices)).toBeCloseTo(c.maxDiameter, 9);
+    for (const candidates of [hullCandidateLattice(mask, c.dims), hullCandidateLatticeTs(mask, c.dims)]) { // native, TypeScript
+      const lattice = latticeConvexHull(candidates, c.spacing)!;
+      expect(lattice.volume).toBeCloseTo(c.hullVolume, 9);
+      expect(lattice.area).toBeCloseTo(c.hullArea, 9);
+      expect(maxPairDistance(lattice.vertices)).toBeCloseTo(c.maxDiameter, 9);
+    }
     const coeffs = morphologyCoefficients({ morphologicalMask: mask, intensityMask: mask, intensities: new Float32Array(mask.length).map((_, k) => k % 7), dims: c.dims, spacing: c.spacing });
     coeffs.eigenvalues.forEach((l, k) => expect(l).toBeCloseTo(c.pcaEigenvalues[k], 6));
   });

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { nativeKernels } from '../src/native/nativeKernels.js';
 import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
 import { latticeConvexHullTs } from '../src/morphology/latticeHull.js';
-import { hullCandidateLattice } from '../src/morphology/mesh.js';
+import { hullCandidateLatticeTs, meshMeasuresTs } from '../src/morphology/mesh.js';
 import { orientedMinimumBoundingBoxTs } from '../src/morphology/orientedBoundingBox.js';
 import { enclosingEllipsoidScatterTs } from '../src/morphology/enclosingEllipsoid.js';
 import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
@@ -16,8 +16,8 @@ function seeded(seed: number): () => number {
   return () => (s = (s * 1103515245 + 12345) % 2147483648) / 2147483648;
 }
 
-/** Hull candidates of 1–3 random ellipsoids in a random box with random spacing. */
-function randomBlobs(k: number): { lattice: Int32Array; spacing: [number, number, number] } {
+/** 1–3 random ellipsoids in a random box with random spacing, and their hull candidates (TypeScript). */
+function randomBlobs(k: number): { mask: Uint8Array; dims: [number, number, number]; lattice: Int32Array; spacing: [number, number, number] } {
   const rnd = seeded(1000 + k);
   const dims: [number, number, number] = [6 + Math.floor(rnd() * 30), 6 + Math.floor(rnd() * 30), 2 + Math.floor(rnd() * 14)];
   const spacing: [number, number, number] = [0.4 + rnd(), 0.4 + rnd(), 0.8 + 4 * rnd()];
@@ -29,7 +29,7 @@ function randomBlobs(k: number): { lattice: Int32Array; spacing: [number, number
     }
   }
   mask[0] = 1;
-  return { lattice: hullCandidateLattice(mask, dims), spacing };
+  return { mask, dims, lattice: hullCandidateLatticeTs(mask, dims), spacing };
 }
 
 describe('native kernels (native/*.cc)', () => {
@@ -134,5 +134,21 @@ describe('native kernels (native/*.cc)', () => {
     expect(() => native!.orientedMinimumBoundingBox(new Float64Array(6), new Float32Array(3) as unknown as Float64Array, new Float64Array(1), 32)).toThrow(/normals must be a Float64Array/);
     expect(() => native!.enclosingEllipsoidScatter(new Float64Array(4), 0.001, 10)).toThrow(/x, y, z triples/);
     expect(Array.from(native!.enclosingEllipsoidScatter(new Float64Array(0), 0.001, 10)).every(Number.isNaN)).toBe(true);
+  });
+
+  it.each([0, 1, 2, 3, 4, 5, 6, 7])('the mesh sums and hull candidates of random blobs %i are the TypeScript twins\'', (k) => {
+    const { mask, dims, lattice, spacing } = randomBlobs(k);
+    const [triple, cross, faceCount] = native!.meshSums(mask, ...dims, ...spacing);
+    const ts = meshMeasuresTs(mask, dims, spacing);
+    expect(Math.abs(triple) / 6).toBe(ts.volume);
+    expect(cross / 2).toBe(ts.area);
+    expect(faceCount).toBe(ts.faceCount);
+    expect(native!.hullCandidateLattice(mask, ...dims)).toEqual(lattice);
+  });
+
+  it('checks the mask kernels\' arguments', () => {
+    expect(() => native!.meshSums(new Uint8Array(5), 2, 3, 1, 1, 1, 1)).toThrow(/mask must hold nx\*ny\*nz = 6 voxels/);
+    expect(() => native!.hullCandidateLattice(new Int8Array(6) as unknown as Uint8Array, 2, 3, 1)).toThrow(/mask must be a Uint8Array/);
+    expect(native!.hullCandidateLattice(new Uint8Array(6), 2, 3, 1)).toEqual(new Int32Array(0));
   });
 });

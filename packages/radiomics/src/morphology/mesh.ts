@@ -1,4 +1,5 @@
 import { EDGE_MIDPOINTS, TRIANGLES } from './marchingCubesTable.js';
+import { nativeKernels } from '../native/nativeKernels.js';
 
 /** Surface mesh measures of a binary mask (IBSI 1 mesh-based representation, WRJH). */
 export interface MeshMeasures {
@@ -15,6 +16,14 @@ export interface MeshMeasures {
  * volume and area are accumulated cube by cube.
  */
 export function meshMeasures(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): MeshMeasures {
+  const native = nativeKernels();
+  if (!native) return meshMeasuresTs(mask, dims, spacing);
+  const [triple, cross, faceCount] = native.meshSums(mask, ...dims, ...spacing);
+  return { volume: Math.abs(triple) / 6, area: cross / 2, faceCount };
+}
+
+/** The TypeScript twin of the native kernel: the same cubes and sums in the same order. */
+export function meshMeasuresTs(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): MeshMeasures {
   const [nx, ny, nz] = dims;
   const p = padded(mask, dims);
   const px = nx + 2, pxy = (nx + 2) * (ny + 2);
@@ -103,6 +112,12 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
  * centre x (mm position ((X − 1)/2)·s_x), so hulls can be built with exact arithmetic.
  */
 export function hullCandidateLattice(mask: Uint8Array, dims: readonly [number, number, number]): Int32Array {
+  const native = nativeKernels();
+  return native ? native.hullCandidateLattice(mask, ...dims) : hullCandidateLatticeTs(mask, dims);
+}
+
+/** The TypeScript twin of the native kernel: the same points in the same order. */
+export function hullCandidateLatticeTs(mask: Uint8Array, dims: readonly [number, number, number]): Int32Array {
   const [nx, ny, nz] = dims;
   // Vertex grid in half-voxel units on the padded grid: doubled coordinates 2x+1 for x-edges etc.
   // Instead of marking an (2n+1)³ grid, keep the first and last vertex of every x-, y- and z-line.

@@ -18,6 +18,10 @@ export interface NativeKernels {
   orientedMinimumBoundingBox(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces: number): [number, number];
   /** Khachiyan's descent to `tolerance`: the weighted scatter S (row-major 3×3) of the enclosing ellipsoid. */
   enclosingEllipsoidScatter(vertices: Float64Array, tolerance: number, maxIterations: number): Float64Array;
+  /** Marching cubes on the zero-padded mask: [Σ a·(b×c), Σ |ab × ac|, face count]. */
+  meshSums(mask: Uint8Array, nx: number, ny: number, nz: number, sx: number, sy: number, sz: number): [number, number, number];
+  /** The mesh vertices that can lie on the convex hull, on the half-voxel lattice (flat X, Y, Z). */
+  hullCandidateLattice(mask: Uint8Array, nx: number, ny: number, nz: number): Int32Array;
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike
