@@ -12,6 +12,7 @@
 #include "latticeHull.h"
 #include "localIntensity.h"
 #include "mesh.h"
+#include "pointSets.h"
 #include "spatialAutocorrelation.h"
 
 namespace {
@@ -266,6 +267,45 @@ napi_value HullCandidateLattice(napi_env env, napi_callback_info info) {
   });
 }
 
+const std::uint8_t* uint8Arg(napi_env env, napi_value value, const char* name, std::size_t length) {
+  const TypedView v = typedArray(env, value, name);
+  if (v.type != napi_uint8_array) throw ArgError{"ERR_INVALID_ARG_TYPE", std::string(name) + " must be a Uint8Array"};
+  if (v.length != length) throw ArgError{"ERR_OUT_OF_RANGE", std::string(name) + " must hold nx*ny*nz = " + std::to_string(length) + " voxels"};
+  return static_cast<const std::uint8_t*>(v.data);
+}
+
+// voxelMoments(morph, intensityMask, intensities, nx, ny, nz) -> Float64Array(21) (slots: pointSets.h)
+napi_value VoxelMoments(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[6];
+    args(env, info, 6, argv, "voxelMoments");
+    const std::size_t nx = count(env, argv[3], "nx"), ny = count(env, argv[4], "ny"), nz = count(env, argv[5], "nz");
+    const std::size_t n = nx * ny * nz;
+    const std::uint8_t* morph = uint8Arg(env, argv[0], "morph", n);
+    const std::uint8_t* intensityMask = uint8Arg(env, argv[1], "intensityMask", n);
+    const TypedView intensities = typedArray(env, argv[2], "intensities");
+    if (intensities.type != napi_float32_array && intensities.type != napi_float64_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "intensities must be a Float32Array or Float64Array"};
+    if (intensities.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "intensities must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
+    const fedrad::VoxelMoments m = intensities.type == napi_float32_array
+        ? fedrad::voxelMoments(morph, intensityMask, static_cast<const float*>(intensities.data), nx, ny, nz)
+        : fedrad::voxelMoments(morph, intensityMask, static_cast<const double*>(intensities.data), nx, ny, nz);
+    return float64Array(env, std::vector<double>(m.begin(), m.end()));
+  });
+}
+
+// maxPairDistance(points: Float64Array) -> number
+napi_value MaxPairDistance(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[1];
+    args(env, info, 1, argv, "maxPairDistance");
+    const TypedView points = float64Arg(env, argv[0], "points");
+    if (points.length % 3 != 0) throw ArgError{"ERR_OUT_OF_RANGE", "points must hold x, y, z triples"};
+    napi_value out;
+    napi_create_double(env, fedrad::maxPairDistance(static_cast<const double*>(points.data), points.length / 3), &out);
+    return out;
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor kernels[] = {
       {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -275,6 +315,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"enclosingEllipsoidScatter", nullptr, EnclosingEllipsoidScatter, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"meshSums", nullptr, MeshSums, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"hullCandidateLattice", nullptr, HullCandidateLattice, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"voxelMoments", nullptr, VoxelMoments, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"maxPairDistance", nullptr, MaxPairDistance, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;

@@ -5,6 +5,8 @@ import { latticeConvexHullTs } from '../src/morphology/latticeHull.js';
 import { hullCandidateLatticeTs, meshMeasuresTs } from '../src/morphology/mesh.js';
 import { orientedMinimumBoundingBoxTs } from '../src/morphology/orientedBoundingBox.js';
 import { enclosingEllipsoidScatterTs } from '../src/morphology/enclosingEllipsoid.js';
+import { voxelMomentsTs } from '../src/morphology/morphologyCoefficients.js';
+import { maxPairDistanceTs } from '../src/morphology/convexHull.js';
 import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
 
 // The native kernels are built with the package (`npm run build`, which `npm test` runs first),
@@ -150,5 +152,23 @@ describe('native kernels (native/*.cc)', () => {
     expect(() => native!.meshSums(new Uint8Array(5), 2, 3, 1, 1, 1, 1)).toThrow(/mask must hold nx\*ny\*nz = 6 voxels/);
     expect(() => native!.hullCandidateLattice(new Int8Array(6) as unknown as Uint8Array, 2, 3, 1)).toThrow(/mask must be a Uint8Array/);
     expect(native!.hullCandidateLattice(new Uint8Array(6), 2, 3, 1)).toEqual(new Int32Array(0));
+  });
+
+  it.each([0, 1, 2, 3, 4, 5])('the voxel moments and the largest hull diameter of random blobs %i are the TypeScript twins\'', (k) => {
+    const { mask, dims, lattice, spacing } = randomBlobs(k);
+    const rnd = seeded(77 + k);
+    const intensityMask = mask.map((v) => (v && rnd() < 0.8 ? 1 : 0));
+    const intensities = Float64Array.from(mask, () => Math.round(400 * rnd() - 200));
+    expect(native!.voxelMoments(mask, intensityMask, intensities, ...dims)).toEqual(voxelMomentsTs(mask, intensityMask, intensities, dims));
+    const f32 = Float32Array.from(intensities);
+    expect(native!.voxelMoments(mask, intensityMask, f32, ...dims)).toEqual(voxelMomentsTs(mask, intensityMask, f32, dims));
+    const hull = native!.latticeConvexHull(lattice, ...spacing)!;
+    expect(native!.maxPairDistance(hull.vertices)).toBe(maxPairDistanceTs(hull.vertices));
+  });
+
+  it('checks the point-set kernels\' arguments', () => {
+    expect(() => native!.voxelMoments(new Uint8Array(6), new Uint8Array(5), new Float32Array(6), 3, 2, 1)).toThrow(/intensityMask must hold nx\*ny\*nz = 6 voxels/);
+    expect(() => native!.maxPairDistance(new Float64Array(4))).toThrow(/x, y, z triples/);
+    expect(native!.maxPairDistance(new Float64Array(0))).toBe(0);
   });
 });

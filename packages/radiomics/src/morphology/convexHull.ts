@@ -1,4 +1,5 @@
 import quickhull from 'quickhull3d/dist/quickhull3d.js';
+import { nativeKernels } from '../native/nativeKernels.js';
 
 /** Convex hull of the mesh vertices (IBSI 1, R3ER/7T7F/L0JK). */
 export interface ConvexHull {
@@ -59,6 +60,12 @@ export function convexHull(points: Float64Array): ConvexHull {
 
 /** Largest distance between two points (IBSI L0JK: attained by two hull vertices). */
 export function maxPairDistance(points: Float64Array): number {
+  const native = nativeKernels();
+  return native ? native.maxPairDistance(points) : maxPairDistanceTs(points);
+}
+
+/** The TypeScript twin of the native kernel: the same pair loop. */
+export function maxPairDistanceTs(points: Float64Array): number {
   const n = points.length / 3;
   let best = 0;
   for (let i = 0; i < n; i++) {

@@ -5,6 +5,7 @@ import { latticeConvexHull } from './latticeHull.js';
 import { hullCandidateLattice, hullCandidateVertices, meshMeasures } from './mesh.js';
 import { orientedMinimumBoundingBox } from './orientedBoundingBox.js';
 import { spatialAutocorrelation } from './spatialAutocorrelation.js';
+import { nativeKernels } from '../native/nativeKernels.js';
 
 /** The ROI as the morphology family needs it: both masks and the intensities on one box grid. */
 export interface MorphologyInput {
@@ -78,6 +79,17 @@ function voxelRow(acc: Float64Array, morph: Uint8Array, intensityMask: Uint8Arra
   acc[NGL] = nGl; acc[WSUM] = wSum; acc[WX] = wx; acc[WY] = wy; acc[WZ] = wz;
 }
 
+/** The one-pass voxel sums (slots above), the TypeScript twin of the native kernel. */
+export function voxelMomentsTs(morph: Uint8Array, intensityMask: Uint8Array, intensities: Float32Array | Float64Array, dims: readonly [number, number, number]): Float64Array {
+  const [nx, ny, nz] = dims;
+  const acc = new Float64Array(ACC_SIZE);
+  acc.set([Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity], XMIN);
+  for (let z = 0, i = 0; z < nz; z++) {
+    for (let y = 0; y < ny; y++, i += nx) voxelRow(acc, morph, intensityMask, intensities, i, nx, y, z);
+  }
+  return acc;
+}
+
 export function morphologyCoefficients(input: MorphologyInput): MorphologyCoefficients {
   const { morphologicalMask: morph, intensityMask, intensities, dims, spacing } = input;
   const [nx, ny, nz] = dims;
@@ -86,11 +98,8 @@ export function morphologyCoefficients(input: MorphologyInput): MorphologyCoeffi
 
   // Voxel point sets, one pass: centroid and covariance of the morphological mask (X_c),
   // intensity-weighted centroid and mean of the intensity mask (X_c,gl).
-  const acc = new Float64Array(ACC_SIZE);
-  acc.set([Infinity, -Infinity, Infinity, -Infinity, Infinity, -Infinity], XMIN);
-  for (let z = 0, i = 0; z < nz; z++) {
-    for (let y = 0; y < ny; y++, i += nx) voxelRow(acc, morph, intensityMask, intensities, i, nx, y, z);
-  }
+  const native = nativeKernels();
+  const acc = native ? native.voxelMoments(morph, intensityMask, intensities, nx, ny, nz) : voxelMomentsTs(morph, intensityMask, intensities, dims);
   const n = acc[N], sxx = acc[SXX], sxy = acc[SXY], sxz = acc[SXZ], syy = acc[SYY], syz = acc[SYZ], szz = acc[SZZ];
   let mx = acc[MX], my = acc[MY], mz = acc[MZ];
   const xmin = acc[XMIN], xmax = acc[XMIN + 1], ymin = acc[XMIN + 2], ymax = acc[XMIN + 3], zmin = acc[XMIN + 4], zmax = acc[XMIN + 5];

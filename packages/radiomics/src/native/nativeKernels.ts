@@ -22,6 +22,10 @@ export interface NativeKernels {
   meshSums(mask: Uint8Array, nx: number, ny: number, nz: number, sx: number, sy: number, sz: number): [number, number, number];
   /** The mesh vertices that can lie on the convex hull, on the half-voxel lattice (flat X, Y, Z). */
   hullCandidateLattice(mask: Uint8Array, nx: number, ny: number, nz: number): Int32Array;
+  /** The one-pass voxel sums of morphologyCoefficients (slots N … WZ there), in voxel order. */
+  voxelMoments(morph: Uint8Array, intensityMask: Uint8Array, intensities: Float32Array | Float64Array, nx: number, ny: number, nz: number): Float64Array;
+  /** Largest distance between two points (flat x, y, z). */
+  maxPairDistance(points: Float64Array): number;
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike
