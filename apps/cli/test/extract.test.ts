@@ -16,9 +16,9 @@ const phantomMask = join(ibsi, 'digital_phantom/mask.nii.gz');
 const phantomConfig = join(repo, 'packages/radiomics/configs/ibsi-digital-phantom.json');
 const NON_TEXTURE = /^(morph|loc|stat|ih|ivh)_/;
 
-function fedrad(args: string[]) {
+function fedrad(args: string[], env: NodeJS.ProcessEnv = process.env) {
   if (!existsSync(main)) throw new Error(`build the CLI first (npm run build): ${main} is missing`);
-  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd: repo });
+  const r = spawnSync(process.execPath, [main, ...args], { encoding: 'utf8', cwd: repo, env });
   return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -54,6 +54,21 @@ describe('fedrad extract, one case', () => {
     const mask = readMask(rs, img, { roi: 'GTV_Mass' });
     expect(features.morph_vol_approx).toBeCloseTo(mask.voxelCount * img.spacing[0] * img.spacing[1] * img.spacing[2], 6);
     for (const v of Object.values(features)) expect(v === null || Number.isFinite(v)).toBe(true);
+  });
+
+  it('the native kernels and their TypeScript twins (FEDRAD_NATIVE=0) give the same 174 features on a real CT with its RTSTRUCT', () => {
+    const args = ['extract', '--image', join(repo, '../shared/sts-dicom/STS_001/CT/image'), '--mask', join(repo, '../shared/sts-dicom/STS_001/CT/mask/RS.dcm'), '--roi', 'GTV_Mass', '--format', 'ibsi'];
+    const native = fedrad(args);
+    const twin = fedrad(args, { ...process.env, FEDRAD_NATIVE: '0' });
+    expect([native.code, twin.code]).toEqual([0, 0]);
+    const a = JSON.parse(native.stdout) as Record<string, number>, b = JSON.parse(twin.stdout) as Record<string, number>;
+    expect(Object.keys(a)).toHaveLength(174);
+    expect(Object.keys(a)).toEqual(Object.keys(b));
+    // Moran's I and Geary's C add their spectrum sums in another order; everything else is bitwise.
+    for (const tag of Object.keys(a)) {
+      if (/^morph_(moran_i|geary_c)$/.test(tag)) expect([tag, a[tag]]).toEqual([tag, expect.closeTo(b[tag], 12)]);
+      else expect([tag, a[tag]]).toEqual([tag, b[tag]]);
+    }
   });
 
   it('refuses a half-given case with a usage error (exit code 2)', () => {
