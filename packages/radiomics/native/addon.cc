@@ -2,9 +2,11 @@
 // them, and throws a TypeError/RangeError naming the argument rather than reading out of bounds.
 #include <node_api.h>
 
+#include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <exception>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -51,10 +53,27 @@ double number(napi_env env, napi_value value, const char* name) {
   return out;
 }
 
+// A positive whole number below 2^31 (box sides, iteration and face limits): the kernels index
+// lattice coordinates 2x + 1 in int32, and the bound keeps every cast below defined.
 std::size_t count(napi_env env, napi_value value, const char* name) {
   const double d = number(env, value, name);
-  if (!(d >= 1) || d != static_cast<double>(static_cast<std::size_t>(d))) throw ArgError{"ERR_OUT_OF_RANGE", std::string(name) + " must be a positive integer"};
+  if (!(d >= 1 && d <= 2147483647.0) || d != std::floor(d)) throw ArgError{"ERR_OUT_OF_RANGE", std::string(name) + " must be a whole number from 1 to 2^31 - 1"};
   return static_cast<std::size_t>(d);
+}
+
+// A voxel spacing or radius in mm: finite and positive (a zero or negative spacing would turn
+// the sphere's half-widths into out-of-range indices).
+double length(napi_env env, napi_value value, const char* name) {
+  const double d = number(env, value, name);
+  if (!(std::isfinite(d) && d > 0)) throw ArgError{"ERR_OUT_OF_RANGE", std::string(name) + " must be a finite number above 0"};
+  return d;
+}
+
+// nx*ny*nz, refused when it overflows (then no typed array can hold it anyway).
+std::size_t voxelCount(std::size_t nx, std::size_t ny, std::size_t nz) {
+  std::size_t n;
+  if (__builtin_mul_overflow(nx, ny, &n) || __builtin_mul_overflow(n, nz, &n)) throw ArgError{"ERR_OUT_OF_RANGE", "nx*ny*nz is too large"};
+  return n;
 }
 
 // The arguments shared by the voxel kernels: (values: Float32Array | Float64Array,
@@ -72,12 +91,12 @@ VolumeArgs volumeArgs(napi_env env, const napi_value* argv) {
   a.nx = count(env, argv[2], "nx");
   a.ny = count(env, argv[3], "ny");
   a.nz = count(env, argv[4], "nz");
-  a.sx = number(env, argv[5], "sx");
-  a.sy = number(env, argv[6], "sy");
-  a.sz = number(env, argv[7], "sz");
+  a.sx = length(env, argv[5], "sx");
+  a.sy = length(env, argv[6], "sy");
+  a.sz = length(env, argv[7], "sz");
   if (a.values.type != napi_float32_array && a.values.type != napi_float64_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "values must be a Float32Array or Float64Array"};
   if (mask.type != napi_uint8_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "mask must be a Uint8Array"};
-  const std::size_t n = a.nx * a.ny * a.nz;
+  const std::size_t n = voxelCount(a.nx, a.ny, a.nz);
   if (a.values.length != n || mask.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "values and mask must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
   a.mask = static_cast<const std::uint8_t*>(mask.data);
   return a;
@@ -137,7 +156,7 @@ napi_value LocalIntensityPeaks(napi_env env, napi_callback_info info) {
     napi_value argv[9];
     args(env, info, 9, argv, "localIntensityPeaks");
     const VolumeArgs a = volumeArgs(env, argv);
-    const double radius = number(env, argv[8], "radius");
+    const double radius = length(env, argv[8], "radius");
     const auto r = byValueType(a, [&](auto image) { return fedrad::localIntensityPeaks(image, a.mask, a.nx, a.ny, a.nz, a.sx, a.sy, a.sz, radius); });
     return pair(env, r.localPeak, r.globalPeak);
   });
@@ -146,7 +165,7 @@ napi_value LocalIntensityPeaks(napi_env env, napi_callback_info info) {
 napi_value float64Array(napi_env env, const std::vector<double>& values) {
   void* data = nullptr;
   napi_value buffer, out;
-  napi_create_arraybuffer(env, values.size() * sizeof(double), &data, &buffer);
+  if (napi_create_arraybuffer(env, values.size() * sizeof(double), &data, &buffer) != napi_ok) throw std::bad_alloc();
   if (!values.empty()) std::memcpy(data, values.data(), values.size() * sizeof(double));
   napi_create_typedarray(env, napi_float64_array, values.size(), buffer, 0, &out);
   return out;
@@ -167,7 +186,7 @@ napi_value LatticeConvexHull(napi_env env, napi_callback_info info) {
     const TypedView lattice = typedArray(env, argv[0], "lattice");
     if (lattice.type != napi_int32_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "lattice must be an Int32Array"};
     if (lattice.length % 3 != 0) throw ArgError{"ERR_OUT_OF_RANGE", "lattice must hold x, y, z triples"};
-    const double sx = number(env, argv[1], "sx"), sy = number(env, argv[2], "sy"), sz = number(env, argv[3], "sz");
+    const double sx = length(env, argv[1], "sx"), sy = length(env, argv[2], "sy"), sz = length(env, argv[3], "sz");
     const auto hull = fedrad::latticeConvexHull(static_cast<const std::int32_t*>(lattice.data), lattice.length / 3, sx, sy, sz);
     napi_value out;
     if (!hull) {
@@ -214,7 +233,7 @@ napi_value EnclosingEllipsoidScatter(napi_env env, napi_callback_info info) {
     napi_value argv[3];
     args(env, info, 3, argv, "enclosingEllipsoidScatter");
     const TypedView vertices = float64Arg(env, argv[0], "vertices");
-    const double tolerance = number(env, argv[1], "tolerance");
+    const double tolerance = length(env, argv[1], "tolerance");
     const std::size_t maxIterations = count(env, argv[2], "maxIterations");
     if (vertices.length % 3 != 0) throw ArgError{"ERR_OUT_OF_RANGE", "vertices must hold x, y, z triples"};
     const auto S = fedrad::enclosingEllipsoidScatter(static_cast<const double*>(vertices.data), vertices.length / 3, tolerance, maxIterations);
@@ -232,7 +251,8 @@ MaskArgs maskArgs(napi_env env, const napi_value* argv) {
   const TypedView mask = typedArray(env, argv[0], "mask");
   if (mask.type != napi_uint8_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "mask must be a Uint8Array"};
   MaskArgs a{static_cast<const std::uint8_t*>(mask.data), count(env, argv[1], "nx"), count(env, argv[2], "ny"), count(env, argv[3], "nz")};
-  if (mask.length != a.nx * a.ny * a.nz) throw ArgError{"ERR_OUT_OF_RANGE", "mask must hold nx*ny*nz = " + std::to_string(a.nx * a.ny * a.nz) + " voxels"};
+  const std::size_t n = voxelCount(a.nx, a.ny, a.nz);
+  if (mask.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "mask must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
   return a;
 }
 
@@ -242,7 +262,7 @@ napi_value MeshSums(napi_env env, napi_callback_info info) {
     napi_value argv[7];
     args(env, info, 7, argv, "meshSums");
     const MaskArgs a = maskArgs(env, argv);
-    const double sx = number(env, argv[4], "sx"), sy = number(env, argv[5], "sy"), sz = number(env, argv[6], "sz");
+    const double sx = length(env, argv[4], "sx"), sy = length(env, argv[5], "sy"), sz = length(env, argv[6], "sz");
     const fedrad::MeshSums m = fedrad::meshSums(a.mask, a.nx, a.ny, a.nz, sx, sy, sz);
     napi_value out = pair(env, m.tripleSum, m.crossSum), faces;
     napi_create_double(env, m.faceCount, &faces);
@@ -260,7 +280,7 @@ napi_value HullCandidateLattice(napi_env env, napi_callback_info info) {
     const std::vector<std::int32_t> points = fedrad::hullCandidateLattice(a.mask, a.nx, a.ny, a.nz);
     void* data = nullptr;
     napi_value buffer, out;
-    napi_create_arraybuffer(env, points.size() * sizeof(std::int32_t), &data, &buffer);
+    if (napi_create_arraybuffer(env, points.size() * sizeof(std::int32_t), &data, &buffer) != napi_ok) throw std::bad_alloc();
     if (!points.empty()) std::memcpy(data, points.data(), points.size() * sizeof(std::int32_t));
     napi_create_typedarray(env, napi_int32_array, points.size(), buffer, 0, &out);
     return out;
@@ -280,7 +300,7 @@ napi_value VoxelMoments(napi_env env, napi_callback_info info) {
     napi_value argv[6];
     args(env, info, 6, argv, "voxelMoments");
     const std::size_t nx = count(env, argv[3], "nx"), ny = count(env, argv[4], "ny"), nz = count(env, argv[5], "nz");
-    const std::size_t n = nx * ny * nz;
+    const std::size_t n = voxelCount(nx, ny, nz);
     const std::uint8_t* morph = uint8Arg(env, argv[0], "morph", n);
     const std::uint8_t* intensityMask = uint8Arg(env, argv[1], "intensityMask", n);
     const TypedView intensities = typedArray(env, argv[2], "intensities");

@@ -5,10 +5,9 @@
 
 #include <algorithm>
 #include <cmath>
-#include <cstdio>
+#include <cstdint>
 #include <numeric>
 #include <set>
-#include <string>
 #include <vector>
 
 namespace fedrad {
@@ -19,9 +18,10 @@ namespace {
 std::size_t hull2d(const std::vector<double>& u, const std::vector<double>& v, std::size_t n, std::vector<std::uint32_t>& order,
                    std::vector<std::uint32_t>& out) {
   for (std::size_t i = 0; i < n; i++) order[i] = std::uint32_t(i);
+  // The twin's comparator is `du || dv`: a zero or NaN du falls through to dv.
   std::stable_sort(order.begin(), order.begin() + n, [&](std::uint32_t a, std::uint32_t b) {
     const double du = u[a] - u[b];
-    return du != 0 ? du < 0 : v[a] - v[b] < 0;
+    return du != 0 && du == du ? du < 0 : v[a] - v[b] < 0;
   });
   if (n < 3) {
     std::copy(order.begin(), order.begin() + n, out.begin());
@@ -45,12 +45,16 @@ std::size_t hull2d(const std::vector<double>& u, const std::vector<double>& v, s
   return k - 1;
 }
 
-// The key under which a face's normal was seen: its components to 6 decimals, as the twin's
-// toFixed(6) writes them (which prints -0 as 0; printf would not).
-std::string normalKey(double x, double y, double z) {
-  char buf[96];
-  std::snprintf(buf, sizeof buf, "%.6f,%.6f,%.6f", x == 0 ? 0.0 : x, y == 0 ? 0.0 : y, z == 0 ? 0.0 : z);
-  return buf;
+// JavaScript's Math.round: the nearest whole number, halves towards +infinity (as V8 computes it).
+double jsRound(double v) {
+  const double up = std::ceil(v);
+  return up - 0.5 > v ? up - 1 : up;
+}
+
+// The key under which a face's normal was seen: its components in millionths, rounded as the
+// twin rounds them (-0 and 0 compare equal in the set, as they print alike in the twin's key).
+std::array<double, 3> normalKey(double x, double y, double z) {
+  return {jsRound(x * 1e6), jsRound(y * 1e6), jsRound(z * 1e6)};
 }
 
 }  // namespace
@@ -62,16 +66,17 @@ Box orientedMinimumBoundingBox(const double* vertices, std::size_t n, const doub
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(), [&](std::size_t a, std::size_t b) { return faceAreas[b] - faceAreas[a] < 0; });
   if (order.size() > maxFaces) order.resize(maxFaces);
-  std::set<std::string> seen;
+  std::set<std::array<double, 3>> seen;
   std::vector<double> pu(n), pv(n);
   std::vector<std::uint32_t> order2d(n), hullIdx(2 * n + 2);
   for (std::size_t face : order) {
     const double nx = normals[3 * face], ny = normals[3 * face + 1], nz = normals[3 * face + 2];
+    if (!(faceAreas[face] > 0 && std::isfinite(nx + ny + nz))) continue;  // a degenerate face has no plane
     if (!seen.insert(normalKey(nx, ny, nz)).second) continue;
     // Orthonormal basis (u, v) of the plane perpendicular to n.
     double ux, uy, uz;
     if (std::fabs(nx) < 0.9) { ux = 0; uy = nz; uz = -ny; } else { ux = -nz; uy = 0; uz = nx; }
-    const double ul = std::hypot(ux, uy, uz);
+    const double ul = std::sqrt(ux * ux + uy * uy + uz * uz);
     ux /= ul; uy /= ul; uz /= ul;
     const double vx = ny * uz - nz * uy, vy = nz * ux - nx * uz, vz = nx * uy - ny * ux;
     double hMin = INFINITY, hMax = -INFINITY;
@@ -88,7 +93,7 @@ Box orientedMinimumBoundingBox(const double* vertices, std::size_t n, const doub
     for (std::size_t e = 0; e < hull; e++) {
       const std::uint32_t a = hullIdx[e], b = hullIdx[(e + 1) % hull];
       const double ex = pu[b] - pu[a], ey = pv[b] - pv[a];
-      const double el = std::hypot(ex, ey);
+      const double el = std::sqrt(ex * ex + ey * ey);
       if (el == 0) continue;
       const double dx = ex / el, dy = ey / el;
       double sMin = INFINITY, sMax = -INFINITY, tMin = INFINITY, tMax = -INFINITY;
@@ -138,11 +143,7 @@ std::array<double, 16> invert4(std::array<double, 16> a) {
 
 std::array<double, 9> enclosingEllipsoidScatter(const double* vertices, std::size_t n, double tolerance, std::size_t maxIterations) {
   const double d = 3;
-  if (n == 0) {  // no points, no ellipsoid (the twin's arithmetic gives NaN as well)
-    std::array<double, 9> none;
-    none.fill(NAN);
-    return none;
-  }
+  if (n == 0) return {};  // no points: a zero scatter, as the twin's loops give
   std::vector<double> u(n, 1.0 / double(n)), M(n);
   // X = sum u_i q_i q_i^T with q_i = (x_i, 1), its inverse, and M_i = q_i^T X^-1 q_i.
   std::array<double, 16> X{};

@@ -251,16 +251,18 @@ bool initialSimplex(const std::int32_t* L, std::size_t n, std::int64_t out[4]) {
   for (std::size_t i = 1; i < n; i++) if (L[3 * i] < L[3 * a]) a = i;
   std::int64_t b = -1;
   double best = 0;
+  // Differences in double, as the twin takes them: int32 coordinates may span more than 2^31.
+  auto at = [L](std::size_t p, int k) { return double(L[3 * p + k]); };
   for (std::size_t i = 0; i < n; i++) {
-    const double d = squared(L[3 * i] - L[3 * a]) + squared(L[3 * i + 1] - L[3 * a + 1]) + squared(L[3 * i + 2] - L[3 * a + 2]);
+    const double d = squared(at(i, 0) - at(a, 0)) + squared(at(i, 1) - at(a, 1)) + squared(at(i, 2) - at(a, 2));
     if (d > best) { best = d; b = std::int64_t(i); }
   }
   if (b < 0) return false;
   std::int64_t c = -1;
   best = 0;
-  const double ux = L[3 * b] - L[3 * a], uy = L[3 * b + 1] - L[3 * a + 1], uz = L[3 * b + 2] - L[3 * a + 2];
+  const double ux = at(b, 0) - at(a, 0), uy = at(b, 1) - at(a, 1), uz = at(b, 2) - at(a, 2);
   for (std::size_t i = 0; i < n; i++) {
-    const double vx = L[3 * i] - L[3 * a], vy = L[3 * i + 1] - L[3 * a + 1], vz = L[3 * i + 2] - L[3 * a + 2];
+    const double vx = at(i, 0) - at(a, 0), vy = at(i, 1) - at(a, 1), vz = at(i, 2) - at(a, 2);
     const double d = squared(uy * vz - uz * vy) + squared(uz * vx - ux * vz) + squared(ux * vy - uy * vx);
     if (d > best) { best = d; c = std::int64_t(i); }
   }
@@ -281,6 +283,9 @@ bool initialSimplex(const std::int32_t* L, std::size_t n, std::int64_t out[4]) {
 
 std::optional<LatticeHull> latticeConvexHull(const std::int32_t* lattice, std::size_t n, double sx, double sy, double sz) {
   if (n < 4) return std::nullopt;
+  // Exact in doubles only while |X| <= 2^15 (triple products below 48 * 2^45 < 2^53): beyond it,
+  // as in the twin, the caller takes the general hull.
+  for (std::size_t i = 0; i < 3 * n; i++) if (lattice[i] > 32768 || lattice[i] < -32768) return std::nullopt;
   std::int64_t seed[4];
   if (!initialSimplex(lattice, n, seed)) return std::nullopt;
   HullBuilder h(lattice, n);

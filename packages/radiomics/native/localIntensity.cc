@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cmath>
 #include <limits>
+#include <stdexcept>
 #include <vector>
 
 namespace fedrad {
@@ -15,7 +16,11 @@ IntensityPeaks localIntensityPeaks(const T* image, const std::uint8_t* mask, std
                                    double sx, double sy, double sz, double r) {
   using Index = std::int64_t;
   const Index NX = Index(nx), NY = Index(ny), NZ = Index(nz);
-  const Index rx = Index(std::floor(r / sx + 1e-9)), ry = Index(std::floor(r / sy + 1e-9)), rz = Index(std::floor(r / sz + 1e-9));
+  // Half-widths in voxels; a sphere wider than any image (a spacing of 1e-300 mm, say) is refused
+  // before its size is cast to an index.
+  const double reach[3] = {std::floor(r / sx + 1e-9), std::floor(r / sy + 1e-9), std::floor(r / sz + 1e-9)};
+  for (double d : reach) if (!(d < 65536)) throw std::length_error("the intensity-peak sphere spans more than 65,536 voxels along an axis");
+  const Index rx = Index(reach[0]), ry = Index(reach[1]), rz = Index(reach[2]);
   // The sphere as x-runs: for each (dy, dz) within r, the half-width in x of the centres inside.
   std::vector<Index> rowDy, rowDz, rowHw;
   for (Index z = -rz; z <= rz; z++) {

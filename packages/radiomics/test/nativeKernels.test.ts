@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { nativeKernels } from '../src/native/nativeKernels.js';
 import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
-import { latticeConvexHullTs } from '../src/morphology/latticeHull.js';
+import { LATTICE_EXACT_RANGE, latticeConvexHullTs } from '../src/morphology/latticeHull.js';
 import { hullCandidateLatticeTs, meshMeasuresTs } from '../src/morphology/mesh.js';
 import { orientedMinimumBoundingBoxTs } from '../src/morphology/orientedBoundingBox.js';
 import { enclosingEllipsoidScatterTs } from '../src/morphology/enclosingEllipsoid.js';
@@ -65,6 +65,38 @@ describe('native kernels (native/*.cc)', () => {
     expect(Number.isFinite(moranI) && Number.isFinite(gearyC)).toBe(true);
   });
 
+  // Elongated single-slice boxes: the x pass's lx·ny work array is then larger than the padded
+  // half spectrum (the TypeScript kernel once sized its scratch by the latter and gave NaN).
+  it.each<[number, number, number]>([[7, 1, 1], [4, 2, 1], [19, 3, 1], [9, 2, 2], [1, 1, 6]])('both kernels equal the direct pair sums on box %j', (...dims) => {
+    const rnd = seeded(dims[0] * 5 + dims[1] * 3 + dims[2]);
+    const n = dims[0] * dims[1] * dims[2];
+    const spacing: [number, number, number] = [0.7, 1.1, 2.5];
+    const values = Float64Array.from({ length: n }, () => Math.round(50 * rnd()));
+    const mask = new Uint8Array(n).fill(1);
+    // IBSI N365 / NPT7 by definition: w = 1/‖x₁ − x₂‖ over all ordered pairs of distinct voxels.
+    const pos = (i: number) => [i % dims[0], Math.floor(i / dims[0]) % dims[1], Math.floor(i / (dims[0] * dims[1]))].map((c, k) => c * spacing[k]);
+    const mean = values.reduce((a, b) => a + b, 0) / n;
+    let W = 0, moranSum = 0, gearySum = 0, ss = 0;
+    for (let i = 0; i < n; i++) {
+      ss += (values[i] - mean) ** 2;
+      for (let j = 0; j < n; j++) {
+        if (i === j) continue;
+        const [a, b] = [pos(i), pos(j)];
+        const w = 1 / Math.hypot(a[0] - b[0], a[1] - b[1], a[2] - b[2]);
+        W += w;
+        moranSum += w * (values[i] - mean) * (values[j] - mean);
+        gearySum += w * (values[i] - values[j]) ** 2;
+      }
+    }
+    const moranI = (n / W) * (moranSum / ss), gearyC = ((n - 1) / (2 * W)) * (gearySum / ss);
+    const [nativeI, nativeC] = native!.spatialAutocorrelation(values, mask, ...dims, ...spacing);
+    const ts = spatialAutocorrelationTs(values, mask, dims, spacing);
+    for (const [i, c] of [[nativeI, nativeC], [ts.moranI, ts.gearyC]]) {
+      expect(i).toBeCloseTo(moranI, 10);
+      expect(c).toBeCloseTo(gearyC, 10);
+    }
+  });
+
   it('gives NaN, like the TypeScript kernel, for one voxel or a constant ROI', () => {
     const mask = Uint8Array.of(0, 1, 0, 0);
     expect(native!.spatialAutocorrelation(Float32Array.of(1, 2, 3, 4), mask, 2, 2, 1, 1, 1, 1).every(Number.isNaN)).toBe(true);
@@ -74,7 +106,15 @@ describe('native kernels (native/*.cc)', () => {
   it('refuses arrays that do not match the box, naming the argument', () => {
     expect(() => native!.spatialAutocorrelation(new Float32Array(5), new Uint8Array(6), 3, 2, 1, 1, 1, 1)).toThrow(/values and mask must hold nx\*ny\*nz = 6 voxels/);
     expect(() => native!.spatialAutocorrelation(new Int16Array(6) as unknown as Float32Array, new Uint8Array(6), 3, 2, 1, 1, 1, 1)).toThrow(/values must be a Float32Array or Float64Array/);
-    expect(() => native!.spatialAutocorrelation(new Float32Array(6), new Uint8Array(6), 3, 2, 0, 1, 1, 1)).toThrow(/nz must be a positive integer/);
+    expect(() => native!.spatialAutocorrelation(new Float32Array(6), new Uint8Array(6), 3, 2, 0, 1, 1, 1)).toThrow(/nz must be a whole number from 1 to 2\^31 - 1/);
+    // Sides whose product wraps around, or beyond int32, never reach the kernels (they read out of bounds once).
+    expect(() => native!.localIntensityPeaks(new Float64Array(0), new Uint8Array(0), 2 ** 32, 2 ** 32, 1, 1, 1, 1, 6)).toThrow(/nx must be a whole number/);
+    expect(() => native!.spatialAutocorrelation(new Float64Array(2), new Uint8Array(2), 548354, 67280421310721, 1, 1, 1, 1)).toThrow(/ny must be a whole number/);
+    // Spacings and radii must be finite and positive (a negative spacing indexed before the prefix sums).
+    const cube = new Uint8Array(125).fill(1), ones = new Float64Array(125).fill(1);
+    for (const bad of [0, -100, NaN, Infinity]) expect(() => native!.localIntensityPeaks(ones, cube, 5, 5, 5, bad, 1, 1, 6)).toThrow(/sx must be a finite number above 0/);
+    expect(() => native!.localIntensityPeaks(ones, cube, 5, 5, 5, 1, 1, 1, NaN)).toThrow(/radius must be a finite number above 0/);
+    expect(() => native!.localIntensityPeaks(ones, cube, 5, 5, 5, 1e-300, 1, 1, 6)).toThrow(/spans more than 65,536 voxels/);
   });
 
   it.each([0, 1, 2, 3, 4, 5, 6, 7])('the lattice hull of random blobs %i is the TypeScript twin\'s, face for face', (k) => {
@@ -135,7 +175,7 @@ describe('native kernels (native/*.cc)', () => {
     expect(() => native!.orientedMinimumBoundingBox(new Float64Array(6), new Float64Array(3), new Float64Array(2), 32)).toThrow(/one x, y, z triple per face area/);
     expect(() => native!.orientedMinimumBoundingBox(new Float64Array(6), new Float32Array(3) as unknown as Float64Array, new Float64Array(1), 32)).toThrow(/normals must be a Float64Array/);
     expect(() => native!.enclosingEllipsoidScatter(new Float64Array(4), 0.001, 10)).toThrow(/x, y, z triples/);
-    expect(Array.from(native!.enclosingEllipsoidScatter(new Float64Array(0), 0.001, 10)).every(Number.isNaN)).toBe(true);
+    expect(native!.enclosingEllipsoidScatter(new Float64Array(0), 0.001, 10)).toEqual(enclosingEllipsoidScatterTs(new Float64Array(0), 0.001, 10));
   });
 
   it.each([0, 1, 2, 3, 4, 5, 6, 7])('the mesh sums and hull candidates of random blobs %i are the TypeScript twins\'', (k) => {
@@ -170,5 +210,23 @@ describe('native kernels (native/*.cc)', () => {
     expect(() => native!.voxelMoments(new Uint8Array(6), new Uint8Array(5), new Float32Array(6), 3, 2, 1)).toThrow(/intensityMask must hold nx\*ny\*nz = 6 voxels/);
     expect(() => native!.maxPairDistance(new Float64Array(4))).toThrow(/x, y, z triples/);
     expect(native!.maxPairDistance(new Float64Array(0))).toBe(0);
+  });
+
+  it('both lattice hulls give way (null) beyond the coordinates where their integer tests stay exact', () => {
+    const big = LATTICE_EXACT_RANGE + 1;
+    const tetra = Int32Array.from([0, 0, 0, big, 0, 0, 0, 9, 0, 0, 0, 9, 1, 1, 1]);
+    expect(native!.latticeConvexHull(tetra, 1, 1, 1)).toBeNull();
+    expect(latticeConvexHullTs(tetra, [1, 1, 1])).toBeNull();
+    tetra[3] = LATTICE_EXACT_RANGE;
+    expect(native!.latticeConvexHull(tetra, 1, 1, 1)!.volume).toBe(latticeConvexHullTs(tetra, [1, 1, 1])!.volume);
+  });
+
+  it('both oriented boxes pass over a degenerate face (zero area, no normal) instead of letting it win', () => {
+    const { lattice, spacing } = randomBlobs(3);
+    const hull = native!.latticeConvexHull(lattice, ...spacing)!;
+    const normals = Float64Array.from([...hull.normals, NaN, NaN, NaN]), faceAreas = Float64Array.from([...hull.faceAreas, 0]);
+    const clean = orientedMinimumBoundingBoxTs(hull.vertices, hull.normals, hull.faceAreas, 64);
+    expect(orientedMinimumBoundingBoxTs(hull.vertices, normals, faceAreas, 64)).toEqual(clean);
+    expect(native!.orientedMinimumBoundingBox(hull.vertices, normals, faceAreas, 64)).toEqual([clean.volume, clean.area]);
   });
 });

@@ -26,7 +26,7 @@ export function latticeConvexHull(lattice: Int32Array, spacing: readonly [number
  */
 export function latticeConvexHullTs(lattice: Int32Array, spacing: readonly [number, number, number]): ConvexHull | null {
   const n = lattice.length / 3;
-  if (n < 4) return null;
+  if (n < 4 || !withinExactRange(lattice)) return null;
   const seed = initialSimplex(lattice, n);
   if (!seed) return null;
   const h = (builder ??= new HullBuilder()).reset(lattice, n);
@@ -41,6 +41,18 @@ export function latticeConvexHullTs(lattice: Int32Array, spacing: readonly [numb
  * every optimised HullBuilder method in every worker, 50-75 ms of compiling each time.
  */
 let builder: HullBuilder | undefined;
+
+/**
+ * Largest coordinate magnitude for which every plane and orientation test here is exact in
+ * doubles: with |X| ≤ B, a triple product is at most 48·B³, below 2^53 for B = 2^15 (lattices of
+ * ROIs up to 16,383 voxels along an axis). Beyond it the caller takes the general hull.
+ */
+export const LATTICE_EXACT_RANGE = 2 ** 15;
+
+function withinExactRange(lattice: Int32Array): boolean {
+  for (let i = 0; i < lattice.length; i++) if (lattice[i] > LATTICE_EXACT_RANGE || lattice[i] < -LATTICE_EXACT_RANGE) return false;
+  return true;
+}
 
 /** Four points spanning a tetrahedron (extremes first, so most later points fall inside), or null. */
 function initialSimplex(L: Int32Array, n: number): [number, number, number, number] | null {

@@ -26,13 +26,16 @@ export function orientedMinimumBoundingBoxTs(vertices: Float64Array, normals: Fl
   for (const face of order) {
     const f = 3 * face;
     const nx = normals[f], ny = normals[f + 1], nz = normals[f + 2];
-    const key = `${nx.toFixed(6)},${ny.toFixed(6)},${nz.toFixed(6)}`;
+    if (!(faceAreas[face] > 0 && Number.isFinite(nx + ny + nz))) continue; // a degenerate face has no plane
+    // Normals equal to a millionth are one plane; the native twin rounds the same way.
+    const key = `${Math.round(nx * 1e6)},${Math.round(ny * 1e6)},${Math.round(nz * 1e6)}`;
     if (seen.has(key)) continue;
     seen.add(key);
     // Orthonormal basis (u, v) of the plane ⟂ n.
     let ux: number, uy: number, uz: number;
     if (Math.abs(nx) < 0.9) { ux = 0; uy = nz; uz = -ny; } else { ux = -nz; uy = 0; uz = nx; }
-    const ul = Math.hypot(ux, uy, uz);
+    // Plain square roots, not Math.hypot: V8 rounds hypot its own way, and the native twin must match.
+    const ul = Math.sqrt(ux * ux + uy * uy + uz * uz);
     ux /= ul; uy /= ul; uz /= ul;
     const vx = ny * uz - nz * uy, vy = nz * ux - nx * uz, vz = nx * uy - ny * ux;
     const height = project(vertices, n, nx, ny, nz, ux, uy, uz, vx, vy, vz, pu, pv);
@@ -40,7 +43,7 @@ export function orientedMinimumBoundingBoxTs(vertices: Float64Array, normals: Fl
     for (let e = 0; e < hull; e++) {
       const a = hullIdx[e], b = hullIdx[(e + 1) % hull];
       const ex = pu[b] - pu[a], ey = pv[b] - pv[a];
-      const el = Math.hypot(ex, ey);
+      const el = Math.sqrt(ex * ex + ey * ey);
       if (el === 0) continue;
       edgeRectangle(pu, pv, hullIdx, hull, ex / el, ey / el, rect);
       const w = rect[0], d = rect[1];

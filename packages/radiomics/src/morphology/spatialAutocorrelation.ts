@@ -72,7 +72,8 @@ export function spatialAutocorrelationTs(
   const mr = scratch('mr', size).fill(0), mi = scratch('mi', size).fill(0);
   const ar = scratch('ar', size).fill(0), ai = scratch('ai', size).fill(0);
   const br = scratch('br', size).fill(0), bi = scratch('bi', size).fill(0);
-  const sr = scratch('sr', size), si = scratch('si', size);
+  // Scratch for every transform below: the x pass needs lx·ny, which can exceed `size` when nz = 1.
+  const sr = scratch('sr', Math.max(size, lx * ny)), si = scratch('si', Math.max(size, lx * ny));
 
   // x pass, one slice at a time, lines batched: row buffer t[x·ny + y]. Module-level helpers, not
   // closures: a closure made anew in every case is re-optimised by the JIT in every case.
