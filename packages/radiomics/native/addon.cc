@@ -15,6 +15,7 @@
 #include "localIntensity.h"
 #include "mesh.h"
 #include "pointSets.h"
+#include "roiSummary.h"
 #include "spatialAutocorrelation.h"
 
 namespace {
@@ -326,6 +327,20 @@ napi_value MaxPairDistance(napi_env env, napi_callback_info info) {
   });
 }
 
+// roiSummary(values: Float64Array, morph, intensity, nx, ny, nz) -> Float64Array(17) (slots: roiSummary.h)
+napi_value RoiSummary(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[6];
+    args(env, info, 6, argv, "roiSummary");
+    const std::size_t nx = count(env, argv[3], "nx"), ny = count(env, argv[4], "ny"), nz = count(env, argv[5], "nz");
+    const std::size_t n = voxelCount(nx, ny, nz);
+    const TypedView values = float64Arg(env, argv[0], "values");
+    if (values.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "values must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
+    const auto s = fedrad::roiSummary(static_cast<const double*>(values.data), uint8Arg(env, argv[1], "morph", n), uint8Arg(env, argv[2], "intensity", n), nx, ny, nz);
+    return float64Array(env, std::vector<double>(s.begin(), s.end()));
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor kernels[] = {
       {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -337,6 +352,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"hullCandidateLattice", nullptr, HullCandidateLattice, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"voxelMoments", nullptr, VoxelMoments, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPairDistance", nullptr, MaxPairDistance, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"roiSummary", nullptr, RoiSummary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;

@@ -7,6 +7,7 @@ import { orientedMinimumBoundingBoxTs } from '../src/morphology/orientedBounding
 import { enclosingEllipsoidScatterTs } from '../src/morphology/enclosingEllipsoid.js';
 import { voxelMomentsTs } from '../src/morphology/morphologyCoefficients.js';
 import { maxPairDistanceTs } from '../src/morphology/convexHull.js';
+import { roiSummaryTs } from '../src/pipeline/roiSummary.js';
 import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
 
 // The native kernels are built with the package (`npm run build`, which `npm test` runs first),
@@ -228,5 +229,15 @@ describe('native kernels (native/*.cc)', () => {
     const clean = orientedMinimumBoundingBoxTs(hull.vertices, hull.normals, hull.faceAreas, 64);
     expect(orientedMinimumBoundingBoxTs(hull.vertices, normals, faceAreas, 64)).toEqual(clean);
     expect(native!.orientedMinimumBoundingBox(hull.vertices, normals, faceAreas, 64)).toEqual([clean.volume, clean.area]);
+  });
+
+  it.each([0, 1, 2, 3])('the ROI summary of random blobs %i is the TypeScript twin\'s, and empty masks give -1 boxes in both', (k) => {
+    const { mask, dims } = randomBlobs(k);
+    const rnd = seeded(500 + k);
+    const values = Float64Array.from(mask, () => Math.round(1000 * rnd() - 500) / 4);
+    const intensity = k === 3 ? new Uint8Array(mask.length) : mask.map((v) => (v && rnd() < 0.7 ? 1 : 0));
+    const summary = native!.roiSummary(values, mask, intensity, ...dims);
+    expect(summary).toEqual(roiSummaryTs(values, mask, intensity, dims));
+    if (k === 3) expect(Array.from(summary.subarray(11))).toEqual([-1, -1, -1, -1, -1, -1]);
   });
 });

@@ -26,6 +26,8 @@ export interface NativeKernels {
   voxelMoments(morph: Uint8Array, intensityMask: Uint8Array, intensities: Float32Array | Float64Array, nx: number, ny: number, nz: number): Float64Array;
   /** Largest distance between two points (flat x, y, z). */
   maxPairDistance(points: Float64Array): number;
+  /** Counts, intensity sum/min/max and both masks' boxes of one ROI stage (slots: pipeline/roiSummary.ts). */
+  roiSummary(values: Float64Array, morph: Uint8Array, intensity: Uint8Array, nx: number, ny: number, nz: number): Float64Array;
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike

@@ -16,6 +16,7 @@ import { boundingBox, boxDims, crop, type VoxelBox } from '../preprocess/roiBox.
 import { computeTextureFeatures } from '../texture/index.js';
 import type { TextureSettings } from '../textureContract.js';
 import { ivhGrid } from './ivhGrid.js';
+import { roiSummary } from './roiSummary.js';
 
 export interface ExtractionInput {
   image: Volume<VoxelData>;
@@ -166,23 +167,20 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
  * IBSI diagnostic values of one ROI stage (ct_phantom_diagnostics.csv: `*_init_roi`,
  * `*_interp_roi`, `*_reseg_roi`): voxel counts, bounding boxes, intensities in the intensity mask.
  */
-function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', values: ArrayLike<number>, morph: Uint8Array, intensity: Uint8Array, dims: readonly [number, number, number]): Diagnostics {
+function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', values: Float64Array, morph: Uint8Array, intensity: Uint8Array, dims: readonly [number, number, number]): Diagnostics {
   const out: Diagnostics = {};
-  // [morphological count, intensity count, Σ, min, max], continued row by row in voxel order.
-  const acc = new Float64Array([0, 0, 0, Infinity, -Infinity]);
-  for (let i = 0; i < morph.length; i += dims[0]) diagnosticsRow(acc, values, morph, intensity, i, Math.min(dims[0], morph.length - i));
-  const [nMorph, nInt, sum, min, max] = acc;
-  const mb = boundingBox(morph, dims), ib = boundingBox(intensity, dims);
+  const s = roiSummary(values, morph, intensity, dims);
+  const nMorph = s[0], nInt = s[1];
   ['x', 'y', 'z'].forEach((a, k) => {
-    if (ib) out[`int_mask_bb_dim_${a}_${stage}`] = ib.hi[k] - ib.lo[k] + 1;
-    if (mb) out[`morph_mask_bb_dim_${a}_${stage}`] = mb.hi[k] - mb.lo[k] + 1;
+    if (nInt > 0) out[`int_mask_bb_dim_${a}_${stage}`] = s[14 + k] - s[11 + k] + 1;
+    if (nMorph > 0) out[`morph_mask_bb_dim_${a}_${stage}`] = s[8 + k] - s[5 + k] + 1;
   });
   out[`int_mask_vox_count_${stage}`] = nInt;
   out[`morph_mask_vox_count_${stage}`] = nMorph;
   if (nInt > 0) {
-    out[`int_mask_mean_int_${stage}`] = sum / nInt;
-    out[`int_mask_min_int_${stage}`] = min;
-    out[`int_mask_max_int_${stage}`] = max;
+    out[`int_mask_mean_int_${stage}`] = s[2] / nInt;
+    out[`int_mask_min_int_${stage}`] = s[3];
+    out[`int_mask_max_int_${stage}`] = s[4];
   }
   return out;
 }
@@ -194,20 +192,6 @@ function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', values: 
  */
 function gatherMasked<T extends Float64Array | Int32Array>(values: T, mask: Uint8Array, out: T): void {
   for (let i = 0, k = 0; i < mask.length; i++) if (mask[i]) out[k++] = values[i];
-}
-
-/** One row of roiDiagnostics' sums; a small function so the JIT optimises it within the first case. */
-function diagnosticsRow(acc: Float64Array, values: ArrayLike<number>, morph: Uint8Array, intensity: Uint8Array, i0: number, n: number): void {
-  let nMorph = acc[0], nInt = acc[1], sum = acc[2], min = acc[3], max = acc[4];
-  for (let i = i0; i < i0 + n; i++) {
-    if (morph[i]) nMorph++;
-    if (!intensity[i]) continue;
-    nInt++;
-    sum += values[i];
-    if (values[i] < min) min = values[i];
-    if (values[i] > max) max = values[i];
-  }
-  acc[0] = nMorph; acc[1] = nInt; acc[2] = sum; acc[3] = min; acc[4] = max;
 }
 
 function addTextureSettings(settings: TextureSettings, family: TextureFamily, config: ResolvedFeatureConfig): void {
