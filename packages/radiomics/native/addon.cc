@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "enclosingShapes.h"
+#include "intensityStatistics.h"
 #include "latticeHull.h"
 #include "localIntensity.h"
 #include "mesh.h"
@@ -341,6 +342,18 @@ napi_value RoiSummary(napi_env env, napi_callback_info info) {
   });
 }
 
+// statisticsSums(sorted: Float64Array, median, p10, p90) -> Float64Array(8) (slots: intensityStatistics.h)
+napi_value StatisticsSums(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[4];
+    args(env, info, 4, argv, "statisticsSums");
+    const TypedView sorted = float64Arg(env, argv[0], "sorted");
+    const double median = number(env, argv[1], "median"), p10 = number(env, argv[2], "p10"), p90 = number(env, argv[3], "p90");
+    const auto s = fedrad::statisticsSums(static_cast<const double*>(sorted.data), sorted.length, median, p10, p90);
+    return float64Array(env, std::vector<double>(s.begin(), s.end()));
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor kernels[] = {
       {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -353,6 +366,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"voxelMoments", nullptr, VoxelMoments, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maxPairDistance", nullptr, MaxPairDistance, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"roiSummary", nullptr, RoiSummary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"statisticsSums", nullptr, StatisticsSums, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;

@@ -8,6 +8,8 @@ import { enclosingEllipsoidScatterTs } from '../src/morphology/enclosingEllipsoi
 import { voxelMomentsTs } from '../src/morphology/morphologyCoefficients.js';
 import { maxPairDistanceTs } from '../src/morphology/convexHull.js';
 import { roiSummaryTs } from '../src/pipeline/roiSummary.js';
+import { statisticsSumsTs } from '../src/intensity/intensityStatistics.js';
+import { percentileSorted } from '../src/intensity/percentile.js';
 import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
 
 // The native kernels are built with the package (`npm run build`, which `npm test` runs first),
@@ -239,5 +241,12 @@ describe('native kernels (native/*.cc)', () => {
     const summary = native!.roiSummary(values, mask, intensity, ...dims);
     expect(summary).toEqual(roiSummaryTs(values, mask, intensity, dims));
     if (k === 3) expect(Array.from(summary.subarray(11))).toEqual([-1, -1, -1, -1, -1, -1]);
+  });
+
+  it.each([1, 2, 7, 1000, 50000])('the intensity-statistics sums of %i sorted values are the TypeScript twin\'s', (n) => {
+    const rnd = seeded(n);
+    const sorted = Float64Array.from({ length: n }, () => Math.round(2000 * rnd() - 1000) / 8).sort();
+    const [median, p10, p90] = [0.5, 0.1, 0.9].map((q) => percentileSorted(sorted, q));
+    expect(native!.statisticsSums(sorted, median, p10, p90)).toEqual(statisticsSumsTs(sorted, median, p10, p90));
   });
 });

@@ -1,5 +1,6 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
 import { percentileSorted } from './percentile.js';
+import { nativeKernels } from '../native/nativeKernels.js';
 
 /** Shared quantities of the intensity-mask values X_gl (IBSI 1 §3.3, family UHIW). */
 export interface IntensityStatisticsCoefficients {
@@ -16,17 +17,38 @@ export interface IntensityStatisticsCoefficients {
   p75: number;
   p90: number;
   median: number;
+  /** Mean absolute deviations: about the mean, about the median, and robust (within [P10, P90] about their own mean). */
+  meanAbsDev: number;
+  medianAbsDev: number;
+  robustMeanAbsDev: number;
 }
 
 export function intensityStatisticsCoefficients(values: ArrayLike<number>): IntensityStatisticsCoefficients {
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
-  const [mean, m2, m3, m4, sumSquares] = moments(sorted);
+  const p10 = percentileSorted(sorted, 0.1), p90 = percentileSorted(sorted, 0.9), median = percentileSorted(sorted, 0.5);
+  const native = nativeKernels();
+  const sums = native ? native.statisticsSums(sorted, median, p10, p90) : statisticsSumsTs(sorted, median, p10, p90);
+  const [mean, m2, m3, m4, sumSquares, meanAbsDev, medianAbsDev, robustMeanAbsDev] = sums;
   return {
-    n, sorted, mean, m2, m3, m4, sumSquares,
-    p10: percentileSorted(sorted, 0.1), p25: percentileSorted(sorted, 0.25), p75: percentileSorted(sorted, 0.75),
-    p90: percentileSorted(sorted, 0.9), median: percentileSorted(sorted, 0.5),
+    n, sorted, mean, m2, m3, m4, sumSquares, p10, p25: percentileSorted(sorted, 0.25), p75: percentileSorted(sorted, 0.75), p90, median,
+    meanAbsDev, medianAbsDev, robustMeanAbsDev,
   };
+}
+
+/**
+ * The sums over the sorted values, the TypeScript twin of the native kernel: [mean, m2, m3, m4,
+ * Σx², MAD about the mean, MAD about the median, robust MAD within [P10, P90]], central moments
+ * divided by N.
+ */
+export function statisticsSumsTs(sorted: Float64Array, median: number, p10: number, p90: number): Float64Array {
+  const m = moments(sorted);
+  const out = new Float64Array(8);
+  out.set(m);
+  out[5] = meanAbsoluteDeviation(sorted, m[0]);
+  out[6] = meanAbsoluteDeviation(sorted, median);
+  out[7] = robustMeanAbsoluteDeviation(sorted, p10, p90);
+  return out;
 }
 
 /**
@@ -59,10 +81,9 @@ function meanAbsoluteDeviation(values: ArrayLike<number>, centre: number): numbe
 }
 
 /** Robust MAD: mean absolute deviation from their own mean of the values within [P10, P90]. */
-function robustMeanAbsoluteDeviation(c: C): number {
+function robustMeanAbsoluteDeviation(sorted: Float64Array, p10: number, p90: number): number {
   // Indexed loops: a for-of over a typed array allocates an iterator result per value until the
   // JIT has optimised it, which is most of a first (fresh-process) extraction.
-  const { sorted, p10, p90 } = c;
   let s = 0, k = 0;
   for (let i = 0; i < sorted.length; i++) {
     const v = sorted[i];
@@ -100,11 +121,11 @@ export const interquartileRange = (c: C): number => c.p75 - c.p25;
 /** Intensity range, 2OJQ: max − min. */
 export const range = (c: C): number => c.sorted[c.n - 1] - c.sorted[0];
 /** Intensity-based mean absolute deviation, 4FUA: (1/N) Σ |X − μ|. */
-export const meanAbsDeviation = (c: C): number => meanAbsoluteDeviation(c.sorted, c.mean);
+export const meanAbsDeviation = (c: C): number => c.meanAbsDev;
 /** Intensity-based robust mean absolute deviation, 1128: MAD of X within [P10, P90] about their mean. */
-export const robustMeanAbsDeviation = (c: C): number => robustMeanAbsoluteDeviation(c);
+export const robustMeanAbsDeviation = (c: C): number => c.robustMeanAbsDev;
 /** Intensity-based median absolute deviation, N72L: (1/N) Σ |X − M|. */
-export const medianAbsDeviation = (c: C): number => meanAbsoluteDeviation(c.sorted, c.median);
+export const medianAbsDeviation = (c: C): number => c.medianAbsDev;
 /** Intensity-based coefficient of variation, 7TET: σ/μ. */
 export const coefficientOfVariation = (c: C): number => Math.sqrt(c.m2) / c.mean;
 /** Intensity-based quartile coefficient of dispersion, 9S40: (P75 − P25)/(P75 + P25). */

@@ -28,6 +28,8 @@ export interface NativeKernels {
   maxPairDistance(points: Float64Array): number;
   /** Counts, intensity sum/min/max and both masks' boxes of one ROI stage (slots: pipeline/roiSummary.ts). */
   roiSummary(values: Float64Array, morph: Uint8Array, intensity: Uint8Array, nx: number, ny: number, nz: number): Float64Array;
+  /** The intensity-statistics sums over sorted values (slots: intensity/intensityStatistics.ts statisticsSumsTs). */
+  statisticsSums(sorted: Float64Array, median: number, p10: number, p90: number): Float64Array;
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike
