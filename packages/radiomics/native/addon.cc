@@ -14,6 +14,7 @@
 #include "intensityStatistics.h"
 #include "latticeHull.h"
 #include "localIntensity.h"
+#include "maskBox.h"
 #include "mesh.h"
 #include "pointSets.h"
 #include "roiSummary.h"
@@ -354,6 +355,22 @@ napi_value StatisticsSums(napi_env env, napi_callback_info info) {
   });
 }
 
+// maskBox(mask, nx, ny, nz) -> Float64Array [lo x, y, z, hi x, y, z] | null (empty mask)
+napi_value MaskBox(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[4];
+    args(env, info, 4, argv, "maskBox");
+    const MaskArgs a = maskArgs(env, argv);
+    const auto box = fedrad::maskBox(a.mask, a.nx, a.ny, a.nz);
+    napi_value out;
+    if (!box) {
+      napi_get_null(env, &out);
+      return out;
+    }
+    return float64Array(env, std::vector<double>(box->begin(), box->end()));
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor kernels[] = {
       {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -367,6 +384,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"maxPairDistance", nullptr, MaxPairDistance, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"roiSummary", nullptr, RoiSummary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"statisticsSums", nullptr, StatisticsSums, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"maskBox", nullptr, MaskBox, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;

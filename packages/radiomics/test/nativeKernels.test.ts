@@ -8,6 +8,7 @@ import { enclosingEllipsoidScatterTs } from '../src/morphology/enclosingEllipsoi
 import { voxelMomentsTs } from '../src/morphology/morphologyCoefficients.js';
 import { maxPairDistanceTs } from '../src/morphology/convexHull.js';
 import { roiSummaryTs } from '../src/pipeline/roiSummary.js';
+import { boundingBox } from '../src/preprocess/roiBox.js';
 import { statisticsSumsTs } from '../src/intensity/intensityStatistics.js';
 import { percentileSorted } from '../src/intensity/percentile.js';
 import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
@@ -248,5 +249,15 @@ describe('native kernels (native/*.cc)', () => {
     const sorted = Float64Array.from({ length: n }, () => Math.round(2000 * rnd() - 1000) / 8).sort();
     const [median, p10, p90] = [0.5, 0.1, 0.9].map((q) => percentileSorted(sorted, q));
     expect(native!.statisticsSums(sorted, median, p10, p90)).toEqual(statisticsSumsTs(sorted, median, p10, p90));
+  });
+
+  it.each([0, 1, 2, 3, 4])('the bounding box of random blobs %i is the TypeScript one, and an empty mask has none', (k) => {
+    const { mask, dims } = randomBlobs(k);
+    mask[0] = 0; // randomBlobs sets the corner voxel; without it the box starts inside the grid
+    if (k === 4) mask.fill(0);
+    const b = native!.maskBox(mask, ...dims);
+    const ts = boundingBox(mask, dims);
+    expect(b === null ? null : { lo: Array.from(b.subarray(0, 3)), hi: Array.from(b.subarray(3)) }).toEqual(ts);
+    if (k === 4) expect(b).toBeNull();
   });
 });

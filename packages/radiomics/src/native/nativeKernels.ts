@@ -30,6 +30,8 @@ export interface NativeKernels {
   roiSummary(values: Float64Array, morph: Uint8Array, intensity: Uint8Array, nx: number, ny: number, nz: number): Float64Array;
   /** The intensity-statistics sums over sorted values (slots: intensity/intensityStatistics.ts statisticsSumsTs). */
   statisticsSums(sorted: Float64Array, median: number, p10: number, p90: number): Float64Array;
+  /** Bounding box of a byte mask's non-zero voxels, [lo x, y, z, hi x, y, z], or null when it is empty. */
+  maskBox(mask: Uint8Array, nx: number, ny: number, nz: number): Float64Array | null;
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike

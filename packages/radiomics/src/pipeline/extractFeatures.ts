@@ -12,7 +12,7 @@ import { MORPHOLOGY_FEATURES } from '../morphology/morphologyFeatures.js';
 import { discretise } from '../preprocess/discretisation.js';
 import { resampleAxis, resampledAxis } from '../preprocess/interpolation.js';
 import { resegment } from '../preprocess/resegmentation.js';
-import { boundingBox, boxDims, crop, type VoxelBox } from '../preprocess/roiBox.js';
+import { boxDims, crop, maskBoundingBox, type VoxelBox } from '../preprocess/roiBox.js';
 import { computeTextureFeatures } from '../texture/index.js';
 import type { TextureSettings } from '../textureContract.js';
 import { ivhGrid } from './ivhGrid.js';
@@ -45,7 +45,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   const { image, mask, caseId } = input;
   if (image.dims.some((d, k) => d !== mask.dims[k])) throw new GridMismatchError(image.dims, mask.dims, caseId);
   const fullDims = image.dims;
-  const roiBox = boundingBox(mask.data, fullDims);
+  const roiBox = maskBoundingBox(mask.data, fullDims);
   if (!roiBox) throw new EmptyRoiError('mask', caseId);
 
   // Work box: ROI ± (sphere radius + interpolation kernel support), clipped to the image.
@@ -101,7 +101,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   diagnostics.vox_dim_y_interp_img = spacing[1];
   diagnostics.vox_dim_z_interp_img = spacing[2];
 
-  const morphBox = boundingBox(roi, dims);
+  const morphBox = maskBoundingBox(roi, dims);
   if (!morphBox) throw new EmptyRoiError('interpolation', caseId);
   Object.assign(diagnostics, roiDiagnostics('interp_roi', values, roi, roi, dims));
   const reseg = resegment(values, roi, config.resegmentation);
