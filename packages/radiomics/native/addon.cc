@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "discretisation.h"
 #include "enclosingShapes.h"
 #include "intensityStatistics.h"
 #include "latticeHull.h"
@@ -371,6 +372,62 @@ napi_value MaskBox(napi_env env, napi_callback_info info) {
   });
 }
 
+// The masked values and their levels: (values: Float64Array, mask: Uint8Array[, levels: Int32Array]), one length.
+struct BinArgs {
+  const double* values;
+  const std::uint8_t* mask;
+  std::int32_t* levels;
+  std::size_t n;
+};
+
+BinArgs binArgs(napi_env env, const napi_value* argv, bool withLevels) {
+  const TypedView values = float64Arg(env, argv[0], "values");
+  BinArgs a{static_cast<const double*>(values.data), uint8Arg(env, argv[1], "mask", values.length), nullptr, values.length};
+  if (withLevels) {
+    const TypedView levels = typedArray(env, argv[2], "levels");
+    if (levels.type != napi_int32_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "levels must be an Int32Array"};
+    if (levels.length != a.n) throw ArgError{"ERR_OUT_OF_RANGE", "levels must hold as many voxels as values"};
+    a.levels = static_cast<std::int32_t*>(levels.data);
+  }
+  return a;
+}
+
+// maskedRange(values, mask) -> [min, max]
+napi_value MaskedRange(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[2];
+    args(env, info, 2, argv, "maskedRange");
+    const BinArgs a = binArgs(env, argv, false);
+    const auto r = fedrad::maskedRange(a.values, a.mask, a.n);
+    return pair(env, r[0], r[1]);
+  });
+}
+
+// binFixedNumber(values, mask, levels, min, max, bins): writes the masked voxels' levels
+napi_value BinFixedNumber(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[6];
+    args(env, info, 6, argv, "binFixedNumber");
+    const BinArgs a = binArgs(env, argv, true);
+    fedrad::binFixedNumber(a.values, a.mask, a.levels, a.n, number(env, argv[3], "min"), number(env, argv[4], "max"), static_cast<double>(count(env, argv[5], "bins")));
+    napi_value out;
+    napi_get_undefined(env, &out);
+    return out;
+  });
+}
+
+// binFixedSize(values, mask, levels, lowerBound, binWidth) -> highest level
+napi_value BinFixedSize(napi_env env, napi_callback_info info) {
+  return guarded(env, [&] {
+    napi_value argv[5];
+    args(env, info, 5, argv, "binFixedSize");
+    const BinArgs a = binArgs(env, argv, true);
+    napi_value out;
+    napi_create_double(env, fedrad::binFixedSize(a.values, a.mask, a.levels, a.n, number(env, argv[3], "lowerBound"), length(env, argv[4], "binWidth")), &out);
+    return out;
+  });
+}
+
 napi_value Init(napi_env env, napi_value exports) {
   const napi_property_descriptor kernels[] = {
       {"spatialAutocorrelation", nullptr, SpatialAutocorrelation, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
@@ -385,6 +442,9 @@ napi_value Init(napi_env env, napi_value exports) {
       {"roiSummary", nullptr, RoiSummary, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"statisticsSums", nullptr, StatisticsSums, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
       {"maskBox", nullptr, MaskBox, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"maskedRange", nullptr, MaskedRange, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"binFixedNumber", nullptr, BinFixedNumber, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
+      {"binFixedSize", nullptr, BinFixedSize, nullptr, nullptr, nullptr, napi_enumerable, nullptr},
   };
   napi_define_properties(env, exports, sizeof(kernels) / sizeof(kernels[0]), kernels);
   return exports;

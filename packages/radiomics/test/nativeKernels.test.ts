@@ -9,6 +9,7 @@ import { voxelMomentsTs } from '../src/morphology/morphologyCoefficients.js';
 import { maxPairDistanceTs } from '../src/morphology/convexHull.js';
 import { roiSummaryTs } from '../src/pipeline/roiSummary.js';
 import { boundingBox } from '../src/preprocess/roiBox.js';
+import { binFixedNumber, binFixedSize, maskedRange } from '../src/preprocess/discretisation.js';
 import { statisticsSumsTs } from '../src/intensity/intensityStatistics.js';
 import { percentileSorted } from '../src/intensity/percentile.js';
 import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
@@ -259,5 +260,21 @@ describe('native kernels (native/*.cc)', () => {
     const ts = boundingBox(mask, dims);
     expect(b === null ? null : { lo: Array.from(b.subarray(0, 3)), hi: Array.from(b.subarray(3)) }).toEqual(ts);
     if (k === 4) expect(b).toBeNull();
+  });
+
+  it.each([0, 1, 2])('fixed bin number and fixed bin size levels of random blobs %i are the TypeScript twins\'', (k) => {
+    const { mask, dims } = randomBlobs(k);
+    const rnd = seeded(900 + k);
+    const n = dims[0] * dims[1] * dims[2];
+    const values = Float64Array.from({ length: n }, () => Math.round(3000 * rnd() - 1000) / 3);
+    const range = maskedRange(values, mask);
+    expect(native!.maskedRange(values, mask)).toEqual(Array.from(range));
+    const a = new Int32Array(n), b = new Int32Array(n);
+    native!.binFixedNumber(values, mask, a, range[0], range[1], 32);
+    binFixedNumber(values, mask, b, range[0], range[1], 32);
+    expect(a).toEqual(b);
+    const c = new Int32Array(n), d = new Int32Array(n);
+    expect(native!.binFixedSize(values, mask, c, -1000, 25)).toBe(binFixedSize(values, mask, d, -1000, 25));
+    expect(c).toEqual(d);
   });
 });

@@ -69,6 +69,14 @@ describe('discretisation (IBSI 1 K15C, Q3RU)', () => {
     expect(Array.from(d.levels)).toEqual([1, 1, 1, 4, 0, 3]);
     expect(d.nLevels).toBe(4);
   });
+  it('refuses a discretisation with more than 65,536 grey levels (native and TypeScript loops alike)', () => {
+    // 0 … 100,000 HU in bins of 1 HU from 0: 100,001 levels.
+    const wide = Float64Array.of(0, 100000), all = Uint8Array.of(1, 1);
+    for (const v of [wide, Array.from(wide)]) {
+      expect(() => discretise(v, all, { method: 'FBS', binWidth: 1 }, 0, 'P7')).toThrow(/Case P7.*100001 grey levels, more than the 65536/);
+    }
+    expect(discretise(wide, all, { method: 'FBS', binWidth: 2 }, 0).nLevels).toBe(50001);
+  });
   it('refuses FBS below its lower bound and non-integer levels for "none", naming the case', () => {
     expect(() => discretise(values, mask, { method: 'FBS', binWidth: 25, lowerBound: -400 }, null, 'P1')).toThrow(/Case P1.*-400.*-500/);
     expect(() => discretise(values, mask, { method: 'none' }, null)).toThrow(/integer grey levels/);

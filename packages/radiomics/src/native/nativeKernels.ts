@@ -32,6 +32,12 @@ export interface NativeKernels {
   statisticsSums(sorted: Float64Array, median: number, p10: number, p90: number): Float64Array;
   /** Bounding box of a byte mask's non-zero voxels, [lo x, y, z, hi x, y, z], or null when it is empty. */
   maskBox(mask: Uint8Array, nx: number, ny: number, nz: number): Float64Array | null;
+  /** [min, max] of the masked values. */
+  maskedRange(values: Float64Array, mask: Uint8Array): [number, number];
+  /** Fixed bin number levels of the masked voxels, written into `levels`. */
+  binFixedNumber(values: Float64Array, mask: Uint8Array, levels: Int32Array, min: number, max: number, bins: number): void;
+  /** Fixed bin size levels of the masked voxels, written into `levels`; returns the highest level. */
+  binFixedSize(values: Float64Array, mask: Uint8Array, levels: Int32Array, lowerBound: number, binWidth: number): number;
 }
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike

@@ -1,5 +1,6 @@
 import type { Discretisation } from '@fedrad/protocol';
 import { DiscretisationError } from '../errors.js';
+import { nativeKernels } from '../native/nativeKernels.js';
 
 /** Discretised intensity-mask voxels: grey level 1..nLevels inside the mask, 0 outside. */
 export interface Discretised {
@@ -20,19 +21,22 @@ export function discretise(
   resegmentationLower: number | null,
   caseId?: string,
 ): Discretised {
-  const range = maskedRange(intensities, mask);
+  // The fixed-bin loops run in the native kernels when they are built (same arithmetic).
+  const native = intensities instanceof Float64Array && intensities.length === mask.length ? nativeKernels() : null;
+  const range = native ? native.maskedRange(intensities as Float64Array, mask) : maskedRange(intensities, mask);
   const min = range[0], max = range[1];
   const levels = new Int32Array(mask.length);
   let nLevels: number;
   if (spec.method === 'FBN') {
-    binFixedNumber(intensities, mask, levels, min, max, spec.bins);
+    if (native) native.binFixedNumber(intensities as Float64Array, mask, levels, min, max, spec.bins);
+    else binFixedNumber(intensities, mask, levels, min, max, spec.bins);
     nLevels = spec.bins;
   } else if (spec.method === 'FBS') {
     const lowerBound = spec.lowerBound ?? resegmentationLower ?? min;
     if (min < lowerBound) {
       throw new DiscretisationError(`fixed bin size discretisation starts at ${lowerBound}, but the ROI holds intensities down to ${min}; lower the bound or re-segment with it.`, caseId);
     }
-    nLevels = binFixedSize(intensities, mask, levels, lowerBound, spec.binWidth);
+    nLevels = native ? native.binFixedSize(intensities as Float64Array, mask, levels, lowerBound, spec.binWidth) : binFixedSize(intensities, mask, levels, lowerBound, spec.binWidth);
   } else {
     const bad = copyIntegerLevels(intensities, mask, levels);
     if (bad !== null) {
@@ -40,14 +44,20 @@ export function discretise(
     }
     nLevels = maxLevel(levels);
   }
+  if (nLevels > MAX_LEVELS) {
+    throw new DiscretisationError(`the discretisation gives ${nLevels} grey levels, more than the ${MAX_LEVELS} a texture matrix can hold; use a wider bin or fewer bins.`, caseId);
+  }
   return { levels, nLevels };
 }
+
+/** The most grey levels a discretisation may give: texture matrices grow with their square. */
+export const MAX_LEVELS = 65536;
 
 // The loops below are functions of their own: code compiled on-stack inside a loop of
 // discretise knew nothing of what follows it and deoptimised there in every case of a cohort.
 
 /** [min, max] of the masked intensities. */
-function maskedRange(intensities: ArrayLike<number>, mask: Uint8Array): Float64Array {
+export function maskedRange(intensities: ArrayLike<number>, mask: Uint8Array): Float64Array {
   let min = Infinity, max = -Infinity;
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
@@ -61,7 +71,7 @@ function maskedRange(intensities: ArrayLike<number>, mask: Uint8Array): Float64A
 }
 
 /** Fixed bin number (IBSI 1 §2.7, Eq. for FBN): ⌊N_g (X − X_min)/(X_max − X_min)⌋ + 1, X_max in bin N_g. */
-function binFixedNumber(intensities: ArrayLike<number>, mask: Uint8Array, levels: Int32Array, min: number, max: number, bins: number): void {
+export function binFixedNumber(intensities: ArrayLike<number>, mask: Uint8Array, levels: Int32Array, min: number, max: number, bins: number): void {
   const width = max - min;
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
@@ -71,7 +81,7 @@ function binFixedNumber(intensities: ArrayLike<number>, mask: Uint8Array, levels
 }
 
 /** Fixed bin size (IBSI 1 §2.7, Eq. for FBS): ⌊(X − X_b)/w_b⌋ + 1; returns the highest level. */
-function binFixedSize(intensities: ArrayLike<number>, mask: Uint8Array, levels: Int32Array, lowerBound: number, binWidth: number): number {
+export function binFixedSize(intensities: ArrayLike<number>, mask: Uint8Array, levels: Int32Array, lowerBound: number, binWidth: number): number {
   let nLevels = 0;
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;

@@ -1,0 +1,43 @@
+#include "discretisation.h"
+
+#include <cmath>
+
+namespace {
+// A level as int32 without the undefined behaviour of an out-of-range cast (the caller refuses
+// more than 65,536 levels anyway).
+std::int32_t levelOf(double level) { return level > 2147483647.0 ? 2147483647 : level < -2147483648.0 ? -2147483647 - 1 : std::int32_t(level); }
+}  // namespace
+
+namespace fedrad {
+
+std::array<double, 2> maskedRange(const double* values, const std::uint8_t* mask, std::size_t n) {
+  double min = INFINITY, max = -INFINITY;
+  for (std::size_t i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    if (values[i] < min) min = values[i];
+    if (values[i] > max) max = values[i];
+  }
+  return {min, max};
+}
+
+void binFixedNumber(const double* values, const std::uint8_t* mask, std::int32_t* levels, std::size_t n, double min, double max, double bins) {
+  const double width = max - min;
+  for (std::size_t i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    const double v = values[i];
+    levels[i] = levelOf(width == 0 ? 1 : v >= max ? bins : std::floor((bins * (v - min)) / width) + 1);
+  }
+}
+
+double binFixedSize(const double* values, const std::uint8_t* mask, std::int32_t* levels, std::size_t n, double lowerBound, double binWidth) {
+  double nLevels = 0;
+  for (std::size_t i = 0; i < n; i++) {
+    if (!mask[i]) continue;
+    const double level = std::floor((values[i] - lowerBound) / binWidth) + 1;
+    levels[i] = levelOf(level);
+    if (level > nLevels) nLevels = level;
+  }
+  return nLevels;
+}
+
+}  // namespace fedrad
