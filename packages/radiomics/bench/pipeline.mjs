@@ -59,11 +59,12 @@ if (existsSync(cli) && manifestCases > 0) {
     execFileSync(process.execPath, [cli, 'extract', '--manifest', manifest, '--out', join(dir, `f${workers}.csv`), '--workers', String(workers), '--no-progress'], { stdio: 'ignore' });
     return performance.now() - t;
   };
-  // Alternated three times: on a shared machine a run can lose a core to other jobs for seconds,
-  // so the section gives the median of each and the speed-up of every adjacent (1, 2) pair.
+  // Alternated five times: on a shared machine a run can lose a core to other jobs for seconds
+  // (single 1-worker runs of the same cohort vary by ±10 %), so the section gives the median of
+  // each and the speed-up of every adjacent (1, 2) pair.
   const loads = [];
   const times = { 1: [], 2: [] };
-  for (const workers of [1, 2, 1, 2, 1, 2]) {
+  for (const workers of [1, 2, 1, 2, 1, 2, 1, 2, 1, 2]) {
     loads.push(os.loadavg()[0]);
     times[workers].push(run(workers));
   }
@@ -93,7 +94,7 @@ includes V8's helper threads (GC, compiler), so it can exceed wall time on an id
 
 Reading the two .nii.gz files: ${ms(nonTexture.read)} of the first run.
 ${scaling ? `
-\`fedrad extract --manifest\` with ${manifestCases} cases (complete default feature set), three alternated runs each, medians: 1 worker ${(scaling.one / 1000).toFixed(1)} s, 2 workers ${(scaling.two / 1000).toFixed(1)} s — speed-up ${(scaling.one / scaling.two).toFixed(2)}× (target ≥ 1.7× on 2 cores; ${scaling.one / scaling.two >= 1.7 ? 'met' : 'missed'}); the three pairs gave ${scaling.pairs.map((r) => r.toFixed(2) + '×').join(', ')}; 1-min load average before each run ${scaling.loads.map((l) => l.toFixed(1)).join(', ')} (two workers need both cores free).` : ''}
+\`fedrad extract --manifest\` with ${manifestCases} cases (complete default feature set), five alternated runs each, medians: 1 worker ${(scaling.one / 1000).toFixed(1)} s, 2 workers ${(scaling.two / 1000).toFixed(1)} s — speed-up ${(scaling.one / scaling.two).toFixed(2)}× (target ≥ 1.7× on 2 cores; ${scaling.one / scaling.two >= 1.7 ? 'met' : 'missed'}); the five pairs gave ${scaling.pairs.map((r) => r.toFixed(2) + '×').join(', ')}; 1-min load average before each run ${scaling.loads.map((l) => l.toFixed(1)).join(', ')} (two workers need both cores free).` : ''}
 <!-- /bench:${SECTION} -->`;
 
 const current = existsSync(BENCH_FILE) ? readFileSync(BENCH_FILE, 'utf8') : '# Benchmarks\n';
