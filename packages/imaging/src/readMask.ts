@@ -1,10 +1,10 @@
 import { TAG, readDicomFile, str } from './dicom/dicomFile.js';
 import { readDicomSeg } from './dicom/dicomSeg.js';
 import { readRtstruct, readRtstructRois } from './dicom/rtstruct.js';
-import { MaskOutsideImageError, UnknownRoiError, UnsupportedFormatError } from './errors.js';
+import { MaskOutsideImageError, NanVoxelsError, UnknownRoiError, UnsupportedFormatError } from './errors.js';
 import { fileKind } from './fileKind.js';
 import { placeOnGrid } from './grid.js';
-import { assertFiniteInMask, labelToMask, maskVoxelCount } from './maskChecks.js';
+import { assertFiniteInMask, labelToMask, maskVoxelCount, scanMaskedValues } from './maskChecks.js';
 import { readNiftiLabels } from './nifti.js';
 import { parseNrrdHeader, readNrrd } from './nrrd.js';
 import { readFileBytes } from './fileBytes.js';
@@ -34,7 +34,6 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
   const paths = { imagePath, maskPath: path };
   let mask: MaskVolume;
   let selected: string;
-  let voxelCount: number | undefined;
   const kind = fileKind(path);
   if (kind === 'dicom') {
     const modality = str(readDicomFile(path, TAG.PixelData), TAG.Modality);
@@ -67,13 +66,15 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
     }
     const placed = placeOnGrid(fileMask, referenceImage, paths);
     mask = placed.mask;
-    voxelCount = maskVoxelCount(mask);
-    if (voxelCount === 0) {
+    const scan = scanMaskedValues(referenceImage, mask);
+    if (scan.count === 0) {
       throw new MaskOutsideImageError(path, imagePath, `${placed.dropped} mask voxel(s) of ${selected}, all beyond the image extent`);
     }
+    if (scan.nonFinite) throw new NanVoxelsError(imagePath, scan.nonFinite, 'inside the mask');
+    return { ...mask, voxelCount: scan.count, selected };
   }
   assertFiniteInMask(referenceImage, mask, imagePath);
-  return { ...mask, voxelCount: voxelCount ?? maskVoxelCount(mask), selected };
+  return { ...mask, voxelCount: maskVoxelCount(mask), selected };
 }
 
 function rtstructRoiByNumberOrSole(path: string, label?: number): string {

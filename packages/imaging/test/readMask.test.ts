@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { assertSameGrid, readImage, readMask, readNifti } from '../src/index.js';
 import { expectImagingError } from './errorAssert.js';
+import { labelToMask } from '../src/maskChecks.js';
 import { FIXTURES, STS_DICOM } from './paths.js';
 
 /** nibabel-written image and masks (make_mask_fixtures.py) and what they were built to hold. */
@@ -79,5 +80,36 @@ describe('readMask on real RTSTRUCT files', () => {
     const pet = readImage(join(STS_DICOM, 'STS_002/PET/image'));
     expectImagingError(() => readMask(join(STS_DICOM, 'STS_002/PET/mask/RS.dcm'), pet, { roi: 'GTV_Node' }), 'UNKNOWN_ROI',
       /RS\.dcm: no ROI\/segment "GTV_Node"; the file holds: "GTV_Mass_PET"/);
+  });
+});
+
+describe('labelToMask on raw uint8 labels (the histogram path)', () => {
+  // A 7×6×5 uint8 label volume, hand-made: values chosen by position, so the expected masks are
+  // computed here independently of the code under test.
+  const dims: [number, number, number] = [7, 6, 5];
+  const volume = (value: (i: number) => number) => ({
+    data: Uint8Array.from({ length: 210 }, (_, i) => value(i)), dims, spacing: [1, 1, 1] as [number, number, number],
+    origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number],
+  });
+  it('a single label other than 1 becomes a 0/1 mask of its voxels', () => {
+    const labels = volume((i) => (i % 11 === 3 ? 7 : 0));
+    const m = labelToMask(labels, 'seven.nii');
+    expect(Array.from(m.data)).toEqual(Array.from(labels.data, (v) => (v === 7 ? 1 : 0)));
+  });
+  it('a 0/1 file is copied, not shared', () => {
+    const labels = volume((i) => (i % 3 === 0 ? 1 : 0));
+    const m = labelToMask(labels, 'binary.nii');
+    expect(m.data).toEqual(labels.data);
+    expect(m.data).not.toBe(labels.data);
+  });
+  it('a chosen label among several keeps only its voxels; a missing one lists those present', () => {
+    const labels = volume((i) => i % 4); // labels 1, 2, 3
+    expect(Array.from(labelToMask(labels, 'three.nii', 2).data)).toEqual(Array.from(labels.data, (v) => (v === 2 ? 1 : 0)));
+    expectImagingError(() => labelToMask(labels, 'three.nii', 9), 'EMPTY_MASK', /no voxel with label 9; labels present: 1, 2, 3/);
+    expectImagingError(() => labelToMask(labels, 'three.nii'), 'UNKNOWN_ROI', /several/);
+  });
+  it('more than 32 labels are listed as the 32 smallest and an ellipsis', () => {
+    const labels = volume((i) => i % 40); // labels 1 … 39
+    expectImagingError(() => labelToMask(labels, 'many.nii', 200), 'EMPTY_MASK', new RegExp(`labels present: ${Array.from({ length: 32 }, (_, k) => k + 1).join(', ')}, …`));
   });
 });
