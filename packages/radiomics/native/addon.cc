@@ -166,13 +166,19 @@ napi_value LocalIntensityPeaks(napi_env env, napi_callback_info info) {
   });
 }
 
-napi_value float64Array(napi_env env, const std::vector<double>& values) {
+// A new Float64Array holding `count` values.
+napi_value float64Array(napi_env env, const double* values, std::size_t count) {
   void* data = nullptr;
   napi_value buffer, out;
-  if (napi_create_arraybuffer(env, values.size() * sizeof(double), &data, &buffer) != napi_ok) throw std::bad_alloc();
-  if (!values.empty()) std::memcpy(data, values.data(), values.size() * sizeof(double));
-  napi_create_typedarray(env, napi_float64_array, values.size(), buffer, 0, &out);
+  if (napi_create_arraybuffer(env, count * sizeof(double), &data, &buffer) != napi_ok) throw std::bad_alloc();
+  if (count) std::memcpy(data, values, count * sizeof(double));
+  napi_create_typedarray(env, napi_float64_array, count, buffer, 0, &out);
   return out;
+}
+
+template <typename Values>  // std::vector<double> or std::array<double, N>
+napi_value float64Array(napi_env env, const Values& values) {
+  return float64Array(env, values.data(), values.size());
 }
 
 void setNumber(napi_env env, napi_value object, const char* name, double value) {
@@ -241,7 +247,7 @@ napi_value EnclosingEllipsoidScatter(napi_env env, napi_callback_info info) {
     const std::size_t maxIterations = count(env, argv[2], "maxIterations");
     if (vertices.length % 3 != 0) throw ArgError{"ERR_OUT_OF_RANGE", "vertices must hold x, y, z triples"};
     const auto S = fedrad::enclosingEllipsoidScatter(static_cast<const double*>(vertices.data), vertices.length / 3, tolerance, maxIterations);
-    return float64Array(env, std::vector<double>(S.begin(), S.end()));
+    return float64Array(env, S);
   });
 }
 
@@ -313,7 +319,7 @@ napi_value VoxelMoments(napi_env env, napi_callback_info info) {
     const fedrad::VoxelMoments m = intensities.type == napi_float32_array
         ? fedrad::voxelMoments(morph, intensityMask, static_cast<const float*>(intensities.data), nx, ny, nz)
         : fedrad::voxelMoments(morph, intensityMask, static_cast<const double*>(intensities.data), nx, ny, nz);
-    return float64Array(env, std::vector<double>(m.begin(), m.end()));
+    return float64Array(env, m);
   });
 }
 
@@ -340,7 +346,7 @@ napi_value RoiSummary(napi_env env, napi_callback_info info) {
     const TypedView values = float64Arg(env, argv[0], "values");
     if (values.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "values must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
     const auto s = fedrad::roiSummary(static_cast<const double*>(values.data), uint8Arg(env, argv[1], "morph", n), uint8Arg(env, argv[2], "intensity", n), nx, ny, nz);
-    return float64Array(env, std::vector<double>(s.begin(), s.end()));
+    return float64Array(env, s);
   });
 }
 
@@ -352,7 +358,7 @@ napi_value StatisticsSums(napi_env env, napi_callback_info info) {
     const TypedView sorted = float64Arg(env, argv[0], "sorted");
     const double median = number(env, argv[1], "median"), p10 = number(env, argv[2], "p10"), p90 = number(env, argv[3], "p90");
     const auto s = fedrad::statisticsSums(static_cast<const double*>(sorted.data), sorted.length, median, p10, p90);
-    return float64Array(env, std::vector<double>(s.begin(), s.end()));
+    return float64Array(env, s);
   });
 }
 
@@ -368,7 +374,7 @@ napi_value MaskBox(napi_env env, napi_callback_info info) {
       napi_get_null(env, &out);
       return out;
     }
-    return float64Array(env, std::vector<double>(box->begin(), box->end()));
+    return float64Array(env, *box);
   });
 }
 
