@@ -297,10 +297,11 @@ napi_value HullCandidateLattice(napi_env env, napi_callback_info info) {
   });
 }
 
-const std::uint8_t* uint8Arg(napi_env env, napi_value value, const char* name, std::size_t length) {
+// A Uint8Array of `length` voxels; `expected` says where that length comes from, for the message.
+const std::uint8_t* uint8Arg(napi_env env, napi_value value, const char* name, std::size_t length, const char* expected = "nx*ny*nz = ") {
   const TypedView v = typedArray(env, value, name);
   if (v.type != napi_uint8_array) throw ArgError{"ERR_INVALID_ARG_TYPE", std::string(name) + " must be a Uint8Array"};
-  if (v.length != length) throw ArgError{"ERR_OUT_OF_RANGE", std::string(name) + " must hold nx*ny*nz = " + std::to_string(length) + " voxels"};
+  if (v.length != length) throw ArgError{"ERR_OUT_OF_RANGE", std::string(name) + " must hold " + expected + std::to_string(length) + " voxels"};
   return static_cast<const std::uint8_t*>(v.data);
 }
 
@@ -386,14 +387,23 @@ struct BinArgs {
   std::size_t n;
 };
 
+// Whether two byte ranges share memory.
+bool overlap(const void* a, std::size_t aBytes, const void* b, std::size_t bBytes) {
+  const auto* p = static_cast<const char*>(a);
+  const auto* q = static_cast<const char*>(b);
+  return aBytes && bBytes && p < q + bBytes && q < p + aBytes;
+}
+
 BinArgs binArgs(napi_env env, const napi_value* argv, bool withLevels) {
   const TypedView values = float64Arg(env, argv[0], "values");
-  BinArgs a{static_cast<const double*>(values.data), uint8Arg(env, argv[1], "mask", values.length), nullptr, values.length};
+  BinArgs a{static_cast<const double*>(values.data), uint8Arg(env, argv[1], "mask", values.length, "as many voxels as values: "), nullptr, values.length};
   if (withLevels) {
     const TypedView levels = typedArray(env, argv[2], "levels");
     if (levels.type != napi_int32_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "levels must be an Int32Array"};
     if (levels.length != a.n) throw ArgError{"ERR_OUT_OF_RANGE", "levels must hold as many voxels as values"};
     a.levels = static_cast<std::int32_t*>(levels.data);
+    // The levels are written while values and mask are read: they may not share memory.
+    if (overlap(a.levels, a.n * 4, a.values, a.n * 8) || overlap(a.levels, a.n * 4, a.mask, a.n)) throw ArgError{"ERR_INVALID_ARG_VALUE", "levels must not share memory with values or mask"};
   }
   return a;
 }

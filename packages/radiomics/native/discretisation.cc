@@ -3,9 +3,16 @@
 #include <cmath>
 
 namespace {
-// A level as int32 without the undefined behaviour of an out-of-range cast (the caller refuses
-// more than 65,536 levels anyway).
-std::int32_t levelOf(double level) { return level > 2147483647.0 ? 2147483647 : level < -2147483648.0 ? -2147483647 - 1 : std::int32_t(level); }
+// A level stored as JavaScript stores a number in an Int32Array (ECMAScript ToInt32: NaN and
+// infinities to 0, else truncated modulo 2^32), so both twins keep the same levels even for
+// values the caller then refuses, and no out-of-range cast is undefined behaviour.
+std::int32_t levelOf(double level) {
+  if (!std::isfinite(level)) return 0;
+  double m = std::fmod(std::trunc(level), 4294967296.0);
+  if (m < 0) m += 4294967296.0;
+  if (m >= 2147483648.0) m -= 4294967296.0;
+  return std::int32_t(m);
+}
 }  // namespace
 
 namespace fedrad {

@@ -277,4 +277,19 @@ describe('native kernels (native/*.cc)', () => {
     expect(native!.binFixedSize(values, mask, c, -1000, 25)).toBe(binFixedSize(values, mask, d, -1000, 25));
     expect(c).toEqual(d);
   });
+
+  it('binning stores NaN, infinite and huge levels as an Int32Array would (the twin), and refuses levels sharing memory', () => {
+    const values = Float64Array.of(1, NaN, 3, 2, Infinity, 5e9), mask = new Uint8Array(6).fill(1);
+    const a = new Int32Array(6), b = new Int32Array(6);
+    native!.binFixedNumber(values, mask, a, 1, 3, 4);
+    binFixedNumber(values, mask, b, 1, 3, 4);
+    expect(a).toEqual(b);
+    const c = new Int32Array(6), d = new Int32Array(6);
+    expect(native!.binFixedSize(values, mask, c, 0, 1)).toBe(binFixedSize(values, mask, d, 0, 1));
+    expect(c).toEqual(d);
+    expect(Array.from(c)).toEqual([2, 0, 4, 3, 0, 705032705]); // 5e9 + 1 modulo 2^32
+    const shared = new ArrayBuffer(64);
+    expect(() => native!.binFixedNumber(new Float64Array(shared, 0, 4), new Uint8Array(4).fill(1), new Int32Array(shared, 16, 4), 0, 1, 4)).toThrow(/levels must not share memory/);
+    expect(() => native!.maskedRange(new Float64Array(3), new Uint8Array(2))).toThrow(/mask must hold as many voxels as values: 3 voxels/);
+  });
 });

@@ -73,6 +73,17 @@ describe('pipeline errors name the case and what to check', () => {
   it('empty mask', () => {
     expect(() => extractFeatures({ image: volume(p.image), mask: volume(new Uint8Array(80)), caseId: 'P8' })).toThrow(EmptyRoiError);
   });
+  it('a ROI that interpolation leaves without grid points is an empty ROI, native kernels or not', () => {
+    // 60³ voxels of 1 mm resampled to 30 mm: points at 14.5 and 44.5 mm per axis, none inside the
+    // work box (19–41) around a one-voxel ROI at 30, so every axis of the box has no points (the
+    // native box scan was once handed that 0-length grid and threw a RangeError).
+    const image = { data: new Float32Array(216000).fill(5), dims: [60, 60, 60] as [number, number, number], spacing: [1, 1, 1] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: IDENTITY_DIRECTION };
+    const roi = new Uint8Array(216000);
+    roi[30 + 60 * (30 + 60 * 30)] = 1;
+    const run = () => extractFeatures({ image, mask: { ...image, data: roi }, caseId: 'P10', config: { families: FAMILIES, interpolation: { spacing: [30, 30, 30] } } });
+    expect(run).toThrow(EmptyRoiError);
+    expect(run).toThrow(/Case P10: .*interpolation/);
+  });
   it('no voxel left after re-segmentation: the message points at the range and the units', () => {
     let error: unknown;
     try {

@@ -69,6 +69,15 @@ describe('discretisation (IBSI 1 K15C, Q3RU)', () => {
     expect(Array.from(d.levels)).toEqual([1, 1, 1, 4, 0, 3]);
     expect(d.nLevels).toBe(4);
   });
+  it('refuses bins and bin widths that cannot discretise, before binning (native and TypeScript loops alike)', () => {
+    const v = Float64Array.of(1, 2, 3), all = Uint8Array.of(1, 1, 1);
+    for (const x of [v, Array.from(v)]) {
+      for (const bins of [3e9, 2.5, 0]) expect(() => discretise(x, all, { method: 'FBN', bins }, null, 'P5')).toThrow(/Case P5.*whole number of bins from 1 to 65536, got/);
+      for (const binWidth of [Infinity, 0, -1]) expect(() => discretise(x, all, { method: 'FBS', binWidth }, 0, 'P5')).toThrow(/Case P5.*finite bin width above 0, got/);
+    }
+    // 'none': levels beyond 65,536 are refused, not wrapped into the Int32Array (2^32 + 2 was level 2).
+    expect(() => discretise(Float64Array.of(1, 2 ** 32 + 2), Uint8Array.of(1, 1), { method: 'none' }, null)).toThrow(/integer grey levels from 1 to 65536.*4294967298/);
+  });
   it('refuses a discretisation with more than 65,536 grey levels (native and TypeScript loops alike)', () => {
     // 0 … 100,000 HU in bins of 1 HU from 0: 100,001 levels.
     const wide = Float64Array.of(0, 100000), all = Uint8Array.of(1, 1);

@@ -21,6 +21,7 @@ export function discretise(
   resegmentationLower: number | null,
   caseId?: string,
 ): Discretised {
+  checkSpec(spec, caseId);
   // The fixed-bin loops run in the native kernels when they are built (same arithmetic).
   const native = intensities instanceof Float64Array && intensities.length === mask.length ? nativeKernels() : null;
   const range = native ? native.maskedRange(intensities as Float64Array, mask) : maskedRange(intensities, mask);
@@ -40,7 +41,7 @@ export function discretise(
   } else {
     const bad = copyIntegerLevels(intensities, mask, levels);
     if (bad !== null) {
-      throw new DiscretisationError(`discretisation 'none' needs integer grey levels ≥ 1 in the ROI, found ${bad}; use FBN or FBS.`, caseId);
+      throw new DiscretisationError(`discretisation 'none' needs integer grey levels from 1 to ${MAX_LEVELS} in the ROI, found ${bad}; use FBN or FBS.`, caseId);
     }
     nLevels = maxLevel(levels);
   }
@@ -52,6 +53,16 @@ export function discretise(
 
 /** The most grey levels a discretisation may give: texture matrices grow with their square. */
 export const MAX_LEVELS = 65536;
+
+/** Bins and bin widths that can discretise at all, checked before any voxel is binned. */
+function checkSpec(spec: Discretisation, caseId?: string): void {
+  if (spec.method === 'FBN' && !(Number.isInteger(spec.bins) && spec.bins >= 1 && spec.bins <= MAX_LEVELS)) {
+    throw new DiscretisationError(`fixed bin number discretisation needs a whole number of bins from 1 to ${MAX_LEVELS}, got ${spec.bins}.`, caseId);
+  }
+  if (spec.method === 'FBS' && !(Number.isFinite(spec.binWidth) && spec.binWidth > 0)) {
+    throw new DiscretisationError(`fixed bin size discretisation needs a finite bin width above 0, got ${spec.binWidth}.`, caseId);
+  }
+}
 
 // The loops below are functions of their own: code compiled on-stack inside a loop of
 // discretise knew nothing of what follows it and deoptimised there in every case of a cohort.
@@ -97,7 +108,7 @@ function copyIntegerLevels(intensities: ArrayLike<number>, mask: Uint8Array, lev
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
     const v = intensities[i];
-    if (!Number.isInteger(v) || v < 1) return v;
+    if (!Number.isInteger(v) || v < 1 || v > MAX_LEVELS) return v;
     levels[i] = v;
   }
   return null;
