@@ -58,9 +58,13 @@ describe('fedrad extract, one case', () => {
 
   it('the native kernels and their TypeScript twins (FEDRAD_NATIVE=0) give the same 174 features on a real CT with its RTSTRUCT', () => {
     const args = ['extract', '--image', join(repo, '../shared/sts-dicom/STS_001/CT/image'), '--mask', join(repo, '../shared/sts-dicom/STS_001/CT/mask/RS.dcm'), '--roi', 'GTV_Mass', '--format', 'ibsi'];
-    const native = fedrad(args);
+    const { FEDRAD_NATIVE: _, ...withNative } = process.env;
+    const native = fedrad(args, withNative);
     const twin = fedrad(args, { ...process.env, FEDRAD_NATIVE: '0' });
     expect([native.code, twin.code]).toEqual([0, 0]);
+    // The first run must really be native: the addon is there and no fallback warning was given.
+    expect(existsSync(join(repo, 'packages/radiomics/build/Release/fedrad_radiomics.node'))).toBe(true);
+    expect(native.stderr).not.toMatch(/FEDRAD_NO_NATIVE/);
     const a = JSON.parse(native.stdout) as Record<string, number>, b = JSON.parse(twin.stdout) as Record<string, number>;
     expect(Object.keys(a)).toHaveLength(174);
     expect(Object.keys(a)).toEqual(Object.keys(b));

@@ -4,7 +4,7 @@ import { readRtstruct, readRtstructRois } from './dicom/rtstruct.js';
 import { MaskOutsideImageError, NanVoxelsError, UnknownRoiError, UnsupportedFormatError } from './errors.js';
 import { fileKind } from './fileKind.js';
 import { placeOnGrid } from './grid.js';
-import { assertFiniteInMask, labelToMask, maskVoxelCount, scanMaskedValues } from './maskChecks.js';
+import { labelToMask, scanMaskedValues } from './maskChecks.js';
 import { readNiftiLabels } from './nifti.js';
 import { parseNrrdHeader, readNrrd } from './nrrd.js';
 import { readFileBytes } from './fileBytes.js';
@@ -73,8 +73,9 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
     if (scan.nonFinite) throw new NanVoxelsError(imagePath, scan.nonFinite, 'inside the mask');
     return { ...mask, voxelCount: scan.count, selected };
   }
-  assertFiniteInMask(referenceImage, mask, imagePath);
-  return { ...mask, voxelCount: maskVoxelCount(mask), selected };
+  const scan = scanMaskedValues(referenceImage, mask);
+  if (scan.nonFinite) throw new NanVoxelsError(imagePath, scan.nonFinite, 'inside the mask');
+  return { ...mask, voxelCount: scan.count, selected };
 }
 
 function rtstructRoiByNumberOrSole(path: string, label?: number): string {

@@ -74,6 +74,9 @@ if (existsSync(cli) && manifestCases > 0) {
 rmSync(dir, { recursive: true, force: true });
 
 const ms = (x) => `${x.toFixed(1)} ms`;
+// Whether the extractions above ran the C++ kernels (FEDRAD_NATIVE=0 or an unbuilt addon: TypeScript).
+const nativeOn = process.env.FEDRAD_NATIVE !== '0' && existsSync(join(here, '../build/Release/fedrad_radiomics.node'));
+const verdict = (m, msTarget, mbTarget) => (m.cold < msTarget && m.maxRssMb < mbTarget ? 'met' : 'missed');
 const date = new Date().toISOString().slice(0, 10);
 const section = `<!-- bench:${SECTION} -->
 ### Radiomics pipeline (packages/radiomics/bench/pipeline.mjs)
@@ -83,11 +86,12 @@ load average ${loadBefore.toFixed(1)} when the bench started (the machine is sha
 
 Case: \`scripts/generate-synthetic-case.mjs\` (seeded 256×256×64 int16 .nii.gz, 0.8×0.8×3 mm, 50,000-voxel blob ROI);
 no resampling, 32 fixed bins, IVH on integer HU. Times include reading both .nii.gz files.
+Native kernels (packages/radiomics/native): ${nativeOn ? 'on' : 'off, TypeScript twins (FEDRAD_NATIVE=0 or addon not built)'}.
 
 | what | features | first run in a fresh process: wall / CPU | warm run: wall / CPU | peak RSS | target |
 | --- | ---: | ---: | ---: | ---: | ---: |
-| non-texture families (morphology, local intensity, statistics, IH, IVH) | ${nonTexture.features} | ${ms(nonTexture.cold)} / ${ms(nonTexture.coldCpu)} | ${ms(nonTexture.warm)} / ${ms(nonTexture.warmCpu)} | ${nonTexture.maxRssMb.toFixed(0)} MB | < 150 ms, < 300 MB |
-| complete feature set (all 11 families, 3D merged / 3D) | ${all.features} | ${ms(all.cold)} / ${ms(all.coldCpu)} | ${ms(all.warm)} / ${ms(all.warmCpu)} | ${all.maxRssMb.toFixed(0)} MB | < 330 ms, < 400 MB |
+| non-texture families (morphology, local intensity, statistics, IH, IVH) | ${nonTexture.features} | ${ms(nonTexture.cold)} / ${ms(nonTexture.coldCpu)} | ${ms(nonTexture.warm)} / ${ms(nonTexture.warmCpu)} | ${nonTexture.maxRssMb.toFixed(0)} MB | < 150 ms, < 300 MB: ${verdict(nonTexture, 150, 300)} |
+| complete feature set (all 11 families, 3D merged / 3D) | ${all.features} | ${ms(all.cold)} / ${ms(all.coldCpu)} | ${ms(all.warm)} / ${ms(all.warmCpu)} | ${all.maxRssMb.toFixed(0)} MB | < 330 ms, < 400 MB: ${verdict(all, 330, 400)} |
 
 Medians over fresh processes (first run) and over the later runs of one process (warm). CPU time
 includes V8's helper threads (GC, compiler), so it can exceed wall time on an idle machine.

@@ -1,5 +1,6 @@
 // Moran's I and Geary's C (IBSI 1 N365, NPT7): the native twin of
-// src/morphology/spatialAutocorrelation.ts: the same algorithm and sums, less memory.
+// src/morphology/spatialAutocorrelation.ts: the same algorithm with less memory; its sums are
+// added in another order (equal to rounding).
 #pragma once
 #include <cstddef>
 #include <cstdint>

@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { nativeKernels } from '../src/native/nativeKernels.js';
+import { createRequire } from 'node:module';
+import { nativeKernels, type NativeKernels } from '../src/native/nativeKernels.js';
 import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
 import { LATTICE_EXACT_RANGE, latticeConvexHullTs } from '../src/morphology/latticeHull.js';
 import { hullCandidateLatticeTs, meshMeasuresTs } from '../src/morphology/mesh.js';
@@ -15,8 +16,9 @@ import { percentileSorted } from '../src/intensity/percentile.js';
 import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/intensity/localIntensity.js';
 
 // The native kernels are built with the package (`npm run build`, which `npm test` runs first),
-// so a missing addon here is a broken build, not a reason to skip.
-const native = nativeKernels();
+// so a missing addon here is a broken build, not a reason to skip. It is loaded directly, so the
+// twins are compared even when FEDRAD_NATIVE=0 sends the rest of the suite through TypeScript.
+const native: NativeKernels | null = createRequire(import.meta.url)('../build/Release/fedrad_radiomics.node');
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -40,9 +42,9 @@ function randomBlobs(k: number): { mask: Uint8Array; dims: [number, number, numb
 }
 
 describe('native kernels (native/*.cc)', () => {
-  it('are built and loaded', () => {
-    expect(native).not.toBeNull();
+  it('are built, and the pipeline uses them unless FEDRAD_NATIVE=0', () => {
     expect(typeof native!.spatialAutocorrelation).toBe('function');
+    expect(nativeKernels() === null).toBe(process.env.FEDRAD_NATIVE === '0');
   });
 
   // The TypeScript twin is an independent implementation of the same sums, itself checked
@@ -103,9 +105,13 @@ describe('native kernels (native/*.cc)', () => {
   });
 
   it('gives NaN, like the TypeScript kernel, for one voxel or a constant ROI', () => {
-    const mask = Uint8Array.of(0, 1, 0, 0);
-    expect(native!.spatialAutocorrelation(Float32Array.of(1, 2, 3, 4), mask, 2, 2, 1, 1, 1, 1).every(Number.isNaN)).toBe(true);
-    expect(native!.spatialAutocorrelation(Float32Array.of(5, 5, 5, 5), new Uint8Array(4).fill(1), 2, 2, 1, 1, 1, 1).every(Number.isNaN)).toBe(true);
+    const one = Uint8Array.of(0, 1, 0, 0), all = new Uint8Array(4).fill(1);
+    expect(native!.spatialAutocorrelation(Float32Array.of(1, 2, 3, 4), one, 2, 2, 1, 1, 1, 1).every(Number.isNaN)).toBe(true);
+    expect(native!.spatialAutocorrelation(Float32Array.of(5, 5, 5, 5), all, 2, 2, 1, 1, 1, 1).every(Number.isNaN)).toBe(true);
+    for (const [values, mask] of [[Float32Array.of(1, 2, 3, 4), one], [Float32Array.of(5, 5, 5, 5), all]] as const) {
+      const ts = spatialAutocorrelationTs(values, mask, [2, 2, 1], [1, 1, 1]);
+      expect([ts.moranI, ts.gearyC].every(Number.isNaN)).toBe(true);
+    }
   });
 
   it('refuses arrays that do not match the box, naming the argument', () => {
@@ -223,7 +229,11 @@ describe('native kernels (native/*.cc)', () => {
     expect(native!.latticeConvexHull(tetra, 1, 1, 1)).toBeNull();
     expect(latticeConvexHullTs(tetra, [1, 1, 1])).toBeNull();
     tetra[3] = LATTICE_EXACT_RANGE;
-    expect(native!.latticeConvexHull(tetra, 1, 1, 1)!.volume).toBe(latticeConvexHullTs(tetra, [1, 1, 1])!.volume);
+    // The tetrahedron (0,0,0), (B,0,0), (0,9,0), (0,0,9) holds (1,1,1): volume B·81/6 lattice units³,
+    // each lattice unit half a voxel (1 mm spacing: × 1/8 mm³).
+    const closedForm = (LATTICE_EXACT_RANGE * 81) / 6 / 8;
+    expect(native!.latticeConvexHull(tetra, 1, 1, 1)!.volume).toBeCloseTo(closedForm, 9);
+    expect(latticeConvexHullTs(tetra, [1, 1, 1])!.volume).toBeCloseTo(closedForm, 9);
   });
 
   it('both oriented boxes pass over a degenerate face (zero area, no normal) instead of letting it win', () => {

@@ -73,7 +73,7 @@ describe('pipeline errors name the case and what to check', () => {
   it('empty mask', () => {
     expect(() => extractFeatures({ image: volume(p.image), mask: volume(new Uint8Array(80)), caseId: 'P8' })).toThrow(EmptyRoiError);
   });
-  it('a ROI that interpolation leaves without grid points is an empty ROI, native kernels or not', () => {
+  it('a ROI that interpolation leaves without grid points is an empty ROI, not an addon argument error', () => {
     // 60³ voxels of 1 mm resampled to 30 mm: points at 14.5 and 44.5 mm per axis, none inside the
     // work box (19–41) around a one-voxel ROI at 30, so every axis of the box has no points (the
     // native box scan was once handed that 0-length grid and threw a RangeError).

@@ -11,6 +11,11 @@ export function minimumVolumeEnclosingEllipsoid(vertices: Float64Array, toleranc
   return semiAxes(native ? native.enclosingEllipsoidScatter(vertices, tolerance, maxIterations) : enclosingEllipsoidScatterTs(vertices, tolerance, maxIterations));
 }
 
+/** minimumVolumeEnclosingEllipsoid through the TypeScript twin only. */
+export function minimumVolumeEnclosingEllipsoidTs(vertices: Float64Array, tolerance = 0.001, maxIterations = 10000): [number, number, number] {
+  return semiAxes(enclosingEllipsoidScatterTs(vertices, tolerance, maxIterations));
+}
+
 /** Semi-axes √(d λ), largest first, from the eigenvalues λ of the weighted scatter S (d = 3). */
 function semiAxes(S: Float64Array): [number, number, number] {
   const { values } = symmetricEigen3(S);

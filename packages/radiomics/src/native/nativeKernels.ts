@@ -56,7 +56,7 @@ export function nativeKernels(): NativeKernels | null {
     loaded = createRequire(import.meta.url)(ADDON) as NativeKernels;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
-    process.emitWarning('FedRad native kernels are not built (run `npm run build`); using the TypeScript kernels, which give the same results more slowly', { code: 'FEDRAD_NO_NATIVE' });
+    process.emitWarning("FedRad native kernels are not built (run `npm run build`); using the TypeScript kernels: the same results (Moran's I and Geary's C to rounding), more slowly", { code: 'FEDRAD_NO_NATIVE' });
     loaded = null;
   }
   return loaded;

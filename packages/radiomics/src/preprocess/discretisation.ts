@@ -103,7 +103,7 @@ export function binFixedSize(intensities: ArrayLike<number>, mask: Uint8Array, l
   return nLevels;
 }
 
-/** The masked intensities as levels when all are integers ≥ 1; else the first offending value. */
+/** The masked intensities as levels when all are integers from 1 to MAX_LEVELS; else the first offending value. */
 function copyIntegerLevels(intensities: ArrayLike<number>, mask: Uint8Array, levels: Int32Array): number | null {
   for (let i = 0; i < mask.length; i++) {
     if (!mask[i]) continue;
