@@ -11,12 +11,21 @@
 namespace fedrad {
 namespace {
 
+// det[b - a, c - a, p - a]: positive when p is on the side the normal (b - a) x (c - a) points to.
+double orient(const std::int32_t* L, std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t p) {
+  auto at = [L](std::int64_t q, int k) { return double(L[3 * q + k]); };
+  const double ux = at(b, 0) - at(a, 0), uy = at(b, 1) - at(a, 1), uz = at(b, 2) - at(a, 2);
+  const double vx = at(c, 0) - at(a, 0), vy = at(c, 1) - at(a, 1), vz = at(c, 2) - at(a, 2);
+  const double wx = at(p, 0) - at(a, 0), wy = at(p, 1) - at(a, 1), wz = at(p, 2) - at(a, 2);
+  return wx * (uy * vz - uz * vy) + wy * (uz * vx - ux * vz) + wz * (ux * vy - uy * vx);
+}
+
 class HullBuilder {
  public:
   HullBuilder(const std::int32_t* L, std::size_t n) : L_(L), n_(n) {}
 
   void start(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t d) {
-    if (orient(a, b, c, d) > 0) std::swap(b, c);  // first face turned away from d
+    if (orient(L_, a, b, c, d) > 0) std::swap(b, c);  // first face turned away from d
     addFace(a, b, c);
     addFace(a, d, b);
     addFace(b, d, c);
@@ -76,13 +85,6 @@ class HullBuilder {
     out.volume = volume6 / 6 * (sx * sy * sz / 8);
     out.area = area2 / 2;
     return out;
-  }
-
-  double orient(std::int64_t a, std::int64_t b, std::int64_t c, std::int64_t p) const {
-    const double ux = X(b) - X(a), uy = Y(b) - Y(a), uz = Z(b) - Z(a);
-    const double vx = X(c) - X(a), vy = Y(c) - Y(a), vz = Z(c) - Z(a);
-    const double wx = X(p) - X(a), wy = Y(p) - Y(a), wz = Z(p) - Z(a);
-    return wx * (uy * vz - uz * vy) + wy * (uz * vx - ux * vz) + wz * (ux * vy - uy * vx);
   }
 
  private:
@@ -267,11 +269,10 @@ bool initialSimplex(const std::int32_t* L, std::size_t n, std::int64_t out[4]) {
     if (d > best) { best = d; c = std::int64_t(i); }
   }
   if (c < 0) return false;
-  HullBuilder probe(L, n);
   std::int64_t d = -1;
   best = 0;
   for (std::size_t i = 0; i < n; i++) {
-    const double o = std::fabs(probe.orient(std::int64_t(a), b, c, std::int64_t(i)));
+    const double o = std::fabs(orient(L, std::int64_t(a), b, c, std::int64_t(i)));
     if (o > best) { best = o; d = std::int64_t(i); }
   }
   if (d < 0) return false;
