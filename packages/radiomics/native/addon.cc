@@ -57,11 +57,14 @@ double number(napi_env env, napi_value value, const char* name) {
   return out;
 }
 
-// A positive whole number below 2^31 (box sides, iteration and face limits): the kernels index
-// lattice coordinates 2x + 1 in int32, and the bound keeps every cast below defined.
-std::size_t count(napi_env env, napi_value value, const char* name) {
+// A whole number from `minimum` (1 unless a kernel takes empty boxes) below 2^31 (box sides,
+// iteration and face limits): the kernels index lattice coordinates 2x + 1 in int32, and the
+// bound keeps every cast below defined.
+std::size_t count(napi_env env, napi_value value, const char* name, int minimum = 1) {
   const double d = number(env, value, name);
-  if (!(d >= 1 && d <= 2147483647.0) || d != std::floor(d)) throw ArgError{"ERR_OUT_OF_RANGE", std::string(name) + " must be a whole number from 1 to 2^31 - 1"};
+  if (!(d >= minimum && d <= 2147483647.0) || d != std::floor(d)) {
+    throw ArgError{"ERR_OUT_OF_RANGE", std::string(name) + " must be a whole number from " + std::to_string(minimum) + " to 2^31 - 1"};
+  }
   return static_cast<std::size_t>(d);
 }
 
@@ -257,10 +260,11 @@ struct MaskArgs {
   std::size_t nx, ny, nz;
 };
 
-MaskArgs maskArgs(napi_env env, const napi_value* argv) {
+// minSide 0 for the scans that take an empty box (an axis interpolated to no points) as empty.
+MaskArgs maskArgs(napi_env env, const napi_value* argv, int minSide = 1) {
   const TypedView mask = typedArray(env, argv[0], "mask");
   if (mask.type != napi_uint8_array) throw ArgError{"ERR_INVALID_ARG_TYPE", "mask must be a Uint8Array"};
-  MaskArgs a{static_cast<const std::uint8_t*>(mask.data), count(env, argv[1], "nx"), count(env, argv[2], "ny"), count(env, argv[3], "nz")};
+  MaskArgs a{static_cast<const std::uint8_t*>(mask.data), count(env, argv[1], "nx", minSide), count(env, argv[2], "ny", minSide), count(env, argv[3], "nz", minSide)};
   const std::size_t n = voxelCount(a.nx, a.ny, a.nz);
   if (mask.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "mask must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
   return a;
@@ -342,7 +346,7 @@ napi_value RoiSummary(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     napi_value argv[6];
     args(env, info, 6, argv, "roiSummary");
-    const std::size_t nx = count(env, argv[3], "nx"), ny = count(env, argv[4], "ny"), nz = count(env, argv[5], "nz");
+    const std::size_t nx = count(env, argv[3], "nx", 0), ny = count(env, argv[4], "ny", 0), nz = count(env, argv[5], "nz", 0);
     const std::size_t n = voxelCount(nx, ny, nz);
     const TypedView values = float64Arg(env, argv[0], "values");
     if (values.length != n) throw ArgError{"ERR_OUT_OF_RANGE", "values must hold nx*ny*nz = " + std::to_string(n) + " voxels"};
@@ -368,7 +372,7 @@ napi_value MaskBox(napi_env env, napi_callback_info info) {
   return guarded(env, [&] {
     napi_value argv[4];
     args(env, info, 4, argv, "maskBox");
-    const MaskArgs a = maskArgs(env, argv);
+    const MaskArgs a = maskArgs(env, argv, 0);
     const auto box = fedrad::maskBox(a.mask, a.nx, a.ny, a.nz);
     napi_value out;
     if (!box) {

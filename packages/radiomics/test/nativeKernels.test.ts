@@ -302,4 +302,10 @@ describe('native kernels (native/*.cc)', () => {
     expect(() => native!.binFixedNumber(new Float64Array(shared, 0, 4), new Uint8Array(4).fill(1), new Int32Array(shared, 16, 4), 0, 1, 4)).toThrow(/levels must not share memory/);
     expect(() => native!.maskedRange(new Float64Array(3), new Uint8Array(2))).toThrow(/mask must hold as many voxels as values: 3 voxels/);
   });
+
+  it('the scans take an empty box (an axis interpolated to no points) as an empty mask', () => {
+    expect(native!.maskBox(new Uint8Array(0), 0, 4, 3)).toBeNull();
+    expect(native!.roiSummary(new Float64Array(0), new Uint8Array(0), new Uint8Array(0), 5, 0, 2)).toEqual(roiSummaryTs(new Float64Array(0), new Uint8Array(0), new Uint8Array(0), [5, 0, 2]));
+    expect(() => native!.meshSums(new Uint8Array(0), 0, 4, 3, 1, 1, 1)).toThrow(/nx must be a whole number from 1/);
+  });
 });

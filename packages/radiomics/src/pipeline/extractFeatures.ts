@@ -64,7 +64,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   const diagnostics: Diagnostics = {
     img_dim_x_init_img: fullDims[0], img_dim_y_init_img: fullDims[1], img_dim_z_init_img: fullDims[2],
     vox_dim_x_init_img: image.spacing[0], vox_dim_y_init_img: image.spacing[1], vox_dim_z_init_img: image.spacing[2],
-    ...roiDiagnostics('init_roi', values, roi, roi, dims),
+    ...roiDiagnostics('init_roi', roiSummary(values, roi, roi, dims)),
   };
 
   if (config.interpolation) {
@@ -101,11 +101,13 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   diagnostics.vox_dim_y_interp_img = spacing[1];
   diagnostics.vox_dim_z_interp_img = spacing[2];
 
-  const morphBox = maskBoundingBox(roi, dims);
-  if (!morphBox) throw new EmptyRoiError('interpolation', caseId);
-  Object.assign(diagnostics, roiDiagnostics('interp_roi', values, roi, roi, dims));
+  // The interpolated ROI's summary gives its diagnostics and the morphological box.
+  const interp = roiSummary(values, roi, roi, dims);
+  if (interp[0] === 0) throw new EmptyRoiError('interpolation', caseId);
+  const morphBox: VoxelBox = { lo: [interp[5], interp[6], interp[7]], hi: [interp[8], interp[9], interp[10]] };
+  Object.assign(diagnostics, roiDiagnostics('interp_roi', interp));
   const reseg = resegment(values, roi, config.resegmentation);
-  Object.assign(diagnostics, roiDiagnostics('reseg_roi', values, roi, reseg.intensityMask, dims));
+  Object.assign(diagnostics, roiDiagnostics('reseg_roi', roiSummary(values, roi, reseg.intensityMask, dims)));
   const intensityCount = diagnostics.int_mask_vox_count_reseg_roi;
   if (intensityCount === 0) throw new EmptyRoiError('re-segmentation', caseId);
   const mb = boxDims(morphBox);
@@ -165,11 +167,11 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
 
 /**
  * IBSI diagnostic values of one ROI stage (ct_phantom_diagnostics.csv: `*_init_roi`,
- * `*_interp_roi`, `*_reseg_roi`): voxel counts, bounding boxes, intensities in the intensity mask.
+ * `*_interp_roi`, `*_reseg_roi`) from its roiSummary: voxel counts, bounding boxes, intensities in
+ * the intensity mask.
  */
-function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', values: Float64Array, morph: Uint8Array, intensity: Uint8Array, dims: readonly [number, number, number]): Diagnostics {
+function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', s: Float64Array): Diagnostics {
   const out: Diagnostics = {};
-  const s = roiSummary(values, morph, intensity, dims);
   const nMorph = s[0], nInt = s[1];
   ['x', 'y', 'z'].forEach((a, k) => {
     if (nInt > 0) out[`int_mask_bb_dim_${a}_${stage}`] = s[14 + k] - s[11 + k] + 1;

@@ -12,8 +12,7 @@ export interface VoxelBox {
  */
 export function maskBoundingBox(mask: ArrayLike<number>, dims: readonly [number, number, number]): VoxelBox | null {
   const native = nativeKernels();
-  // An axis resampled to no points leaves an empty grid: no box, as boundingBox says.
-  if (!native || !(mask instanceof Uint8Array) || mask.length === 0 || mask.length !== dims[0] * dims[1] * dims[2]) return boundingBox(mask, dims);
+  if (!native || !(mask instanceof Uint8Array) || mask.length !== dims[0] * dims[1] * dims[2]) return boundingBox(mask, dims);
   const b = native.maskBox(mask, ...dims);
   return b ? { lo: [b[0], b[1], b[2]], hi: [b[3], b[4], b[5]] } : null;
 }
