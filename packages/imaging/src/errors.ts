@@ -179,3 +179,21 @@ export class ReferenceMismatchError extends ImagingError {
     );
   }
 }
+
+/**
+ * Part of the mask lies beyond the image: cropping it would silently compute features on a
+ * smaller ROI than the one drawn. Refused unless the caller asked to crop (`cropToImage`,
+ * the CLI's `--crop-mask-to-image`), which then records the count.
+ */
+export class MaskBeyondImageError extends ImagingError {
+  readonly code = 'MASK_BEYOND_IMAGE';
+  readonly count: number;
+  constructor(path: string, imagePath: string, count: number, what: string) {
+    super(
+      `${path}: ${count} ${what} lie beyond the extent of image ${imagePath}; features would be computed on the part inside only. ` +
+        'Check that the mask belongs to this image (same series, not shifted), or crop it explicitly with --crop-mask-to-image.',
+      { path, expected: `every mask voxel inside ${imagePath}`, found: `${count} ${what} outside` },
+    );
+    this.count = count;
+  }
+}

@@ -9,6 +9,6 @@ export { readRtstruct, readRtstructRois, type RtstructRoi } from './dicom/rtstru
 export { readDicomSeg } from './dicom/dicomSeg.js';
 export { readImage } from './readImage.js';
 export { sourceFiles } from './sourceFiles.js';
-export { readMask, type CaseMask, type MaskSelection } from './readMask.js';
+export { readMask, type CaseMask, type MaskSelection, type OutsideImage } from './readMask.js';
 export { assertSameGrid, gridDifferences, GRID_TOLERANCE } from './grid.js';
 export { assertFiniteInMask, assertMaskNotEmpty, maskVoxelCount } from './maskChecks.js';

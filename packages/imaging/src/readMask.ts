@@ -1,7 +1,7 @@
 import { TAG, readDicomFile, str } from './dicom/dicomFile.js';
 import { readDicomSeg } from './dicom/dicomSeg.js';
 import { readRtstruct, readRtstructRois } from './dicom/rtstruct.js';
-import { MaskOutsideImageError, NanVoxelsError, UnknownRoiError, UnsupportedFormatError } from './errors.js';
+import { MaskBeyondImageError, MaskOutsideImageError, NanVoxelsError, UnknownRoiError, UnsupportedFormatError } from './errors.js';
 import { fileKind } from './fileKind.js';
 import { placeOnGrid } from './grid.js';
 import { labelToMask, scanMaskedValues } from './maskChecks.js';
@@ -18,22 +18,34 @@ export interface MaskSelection {
   roi?: string;
   /** The image's path, for messages. */
   imagePath?: string;
+  /**
+   * Crop a mask that reaches beyond the image to the image (default false: refused with
+   * MaskBeyondImageError). What was cut is returned in `outsideImage`.
+   */
+  cropToImage?: boolean;
 }
 
-/** A binary mask on the image's grid, with what was selected from the file. */
-export type CaseMask = MaskVolume & { voxelCount: number; selected: string };
+/** What of a mask lay beyond the image and was cropped (only with `cropToImage`). */
+export interface OutsideImage {
+  count: number;
+  unit: 'voxels' | 'contour points';
+}
+
+/** A binary mask on the image's grid, with what was selected from the file and what was cropped. */
+export type CaseMask = MaskVolume & { voxelCount: number; selected: string; outsideImage?: OutsideImage };
 
 /**
  * Reads a mask for `referenceImage` from a label image (NIfTI, NRRD), a 3D Slicer .seg.nrrd, a
  * DICOM SEG or an RTSTRUCT, and returns it on the image's grid. Refuses, with typed errors: a mask
- * on another grid, an empty selection, a mask entirely outside the image, and NaN intensities
- * inside the mask.
+ * on another grid, an empty selection, a mask entirely outside the image, a mask partly outside
+ * the image (unless `cropToImage`), and NaN intensities inside the mask.
  */
 export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSelection = {}): CaseMask {
   const imagePath = sel.imagePath ?? 'the image';
   const paths = { imagePath, maskPath: path };
   let mask: MaskVolume;
   let selected: string;
+  let outside: OutsideImage | undefined;
   const kind = fileKind(path);
   if (kind === 'dicom') {
     const modality = str(readDicomFile(path, TAG.PixelData), TAG.Modality);
@@ -42,10 +54,12 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
       const m = readRtstruct(path, referenceImage, roi, imagePath);
       mask = m;
       selected = `ROI "${m.roiName}"`;
+      if (m.pointsOutside > 0) outside = { count: m.pointsOutside, unit: 'contour points' };
     } else if (modality === 'SEG') {
       const m = readDicomSeg(path, referenceImage, sel, imagePath);
       mask = m;
       selected = `segment "${m.segmentName}"`;
+      if (m.voxelsOutside > 0) outside = { count: m.voxelsOutside, unit: 'voxels' };
     } else {
       throw new UnsupportedFormatError(path, `a DICOM ${modality ?? ''} object`, 'a mask: NIfTI/NRRD label image, .seg.nrrd, DICOM SEG or RTSTRUCT');
     }
@@ -70,12 +84,12 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
     if (scan.count === 0) {
       throw new MaskOutsideImageError(path, imagePath, `${placed.dropped} mask voxel(s) of ${selected}, all beyond the image extent`);
     }
-    if (scan.nonFinite) throw new NanVoxelsError(imagePath, scan.nonFinite, 'inside the mask');
-    return { ...mask, voxelCount: scan.count, selected };
+    if (placed.dropped > 0) outside = { count: placed.dropped, unit: 'voxels' };
   }
+  if (outside && !sel.cropToImage) throw new MaskBeyondImageError(path, imagePath, outside.count, `${outside.unit} of ${selected}`);
   const scan = scanMaskedValues(referenceImage, mask);
   if (scan.nonFinite) throw new NanVoxelsError(imagePath, scan.nonFinite, 'inside the mask');
-  return { ...mask, voxelCount: scan.count, selected };
+  return { ...mask, voxelCount: scan.count, selected, ...(outside ? { outsideImage: outside } : {}) };
 }
 
 function rtstructRoiByNumberOrSole(path: string, label?: number): string {

@@ -11,7 +11,7 @@ const DIR = join(FIXTURES, 'masks');
 const truth = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8'));
 const imagePath = join(DIR, 'image.nii.gz');
 const image = () => readImage(imagePath);
-const mask = (name: string, sel: { label?: number; roi?: string } = {}) => readMask(join(DIR, name), image(), { ...sel, imagePath });
+const mask = (name: string, sel: { label?: number; roi?: string; cropToImage?: boolean } = {}) => readMask(join(DIR, name), image(), { ...sel, imagePath });
 
 describe('readMask on label images', () => {
   it('selects a label on the image grid', () => {
@@ -37,6 +37,23 @@ describe('readMask on label images', () => {
   });
   it('a mask on the image lattice but beyond its extent has no voxel inside the image', () => {
     expectImagingError(() => mask('labels_beyond.nii.gz', { label: 1 }), 'MASK_OUTSIDE_IMAGE', /labels_beyond/, /image\.nii\.gz/, /18 mask voxel/);
+  });
+  it('a mask slipped one voxel across the image edge is refused, naming the file and the voxels lost (issue #19.1)', () => {
+    const e = expectImagingError(() => mask('labels_slipped.nii.gz', { label: 1 }), 'MASK_BEYOND_IMAGE',
+      /labels_slipped\.nii\.gz: 6 voxels of label 1 lie beyond the extent of image .*image\.nii\.gz/, /--crop-mask-to-image/);
+    expect((e as unknown as { count: number }).count).toBe(truth.slipped.dropped);
+  });
+  it('a mask grid larger than the image is refused too', () => {
+    expectImagingError(() => mask('labels_larger.nii.gz'), 'MASK_BEYOND_IMAGE', new RegExp(`${truth.larger.dropped} voxels of non-zero voxels`));
+  });
+  it('with cropToImage the part inside is kept and the cropped count is returned', () => {
+    for (const [name, label, expected] of [['labels_slipped.nii.gz', 1, truth.slipped], ['labels_larger.nii.gz', undefined, truth.larger]] as const) {
+      const m = mask(name, { label, cropToImage: true });
+      expect(Array.from(m.data)).toEqual(expected.kept);
+      expect(m.voxelCount).toBe(expected.keptCount);
+      expect(m.outsideImage).toEqual({ count: expected.dropped, unit: 'voxels' });
+    }
+    expect(mask('labels.nii.gz', { label: 1, cropToImage: true }).outsideImage).toBeUndefined();
   });
   it('a mask half a voxel off the grid is a grid mismatch that states both geometries', () => {
     const e = expectImagingError(() => mask('labels_half_voxel.nii.gz', { label: 1 }), 'GRID_MISMATCH',

@@ -66,7 +66,7 @@ export function readDicomSeg(
   referenceImage: ImageVolume,
   select: { roi?: string; label?: number } = {},
   imagePath = 'the image',
-): MaskVolume & { segmentName: string } {
+): MaskVolume & { segmentName: string; voxelsOutside: number } {
   const ds = readDicomFile(path);
   if (str(ds, TAG.Modality) !== 'SEG') {
     throw new UnsupportedFormatError(path, `DICOM modality ${str(ds, TAG.Modality) ?? '(none)'}`, 'a DICOM Segmentation (modality SEG)');
@@ -113,6 +113,8 @@ export function readDicomSeg(
   const refDir = referenceImage.direction;
   let inSegment = 0;
   let inside = 0;
+  // Segment voxels on frames or pixels beyond the image: the caller decides whether cropping is allowed.
+  let voxelsOutside = 0;
   for (let f = 0; f < frames; f++) {
     const g = frameGroups[f];
     const segItem = g ? items(g, SEG.SegmentIdentificationSequence)[0] : shared ? items(shared, SEG.SegmentIdentificationSequence)[0] : undefined;
@@ -145,7 +147,10 @@ export function readDicomSeg(
         inSegment++;
         const i = i0 + c;
         const j = j0 + r;
-        if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) continue;
+        if (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz) {
+          voxelsOutside++;
+          continue;
+        }
         const q = i + nx * (j + ny * k);
         if (!data[q]) inside++;
         data[q] = 1;
@@ -161,5 +166,6 @@ export function readDicomSeg(
     origin: [...referenceImage.origin],
     direction: [...referenceImage.direction],
     segmentName: seg.label,
+    voxelsOutside,
   };
 }

@@ -81,7 +81,12 @@ const PLANARITY_TOLERANCE = 0.1;
  * are holes); each plane is drawn on its nearest slice (planes from a finer contouring series
  * that meet on one slice are OR-ed, never cancelled).
  */
-export function readRtstruct(path: string, referenceImage: ImageVolume, roiName: string, imagePath = 'the image'): MaskVolume & { roiName: string } {
+export function readRtstruct(
+  path: string,
+  referenceImage: ImageVolume,
+  roiName: string,
+  imagePath = 'the image',
+): MaskVolume & { roiName: string; pointsOutside: number } {
   const rois = readRtstructRois(path);
   if (rois.length === 0) throw new UnknownRoiError(path, `"${roiName}"`, []);
   const { value: roi } = selectByName(path, roiName, rois.map((r) => ({ name: r.name, value: r })));
@@ -98,11 +103,18 @@ export function readRtstruct(path: string, referenceImage: ImageVolume, roiName:
   if (mask.inside === 0) {
     throw new MaskOutsideImageError(path, imagePath, `ROI "${roi.name}": ${roi.contours.length} contour(s), none covering an image voxel centre`);
   }
-  return { ...mask.volume, roiName: roi.name };
+  return { ...mask.volume, roiName: roi.name, pointsOutside: mask.pointsOutside };
 }
 
-export function rasteriseContours(contours: Float64Array[], grid: ImageVolume | MaskVolume, path: string): { volume: MaskVolume; inside: number } {
+/**
+ * `pointsOutside` counts contour vertices beyond the image's extent (more than half a voxel past
+ * its first or last voxel centre, in-plane or through the slices): the part of the ROI they
+ * enclose there is lost on this grid.
+ */
+export function rasteriseContours(contours: Float64Array[], grid: ImageVolume | MaskVolume, path: string): { volume: MaskVolume; inside: number; pointsOutside: number } {
   const [nx, ny, nz] = grid.dims;
+  let pointsOutside = 0;
+  const beyond = (x: number, n: number) => x < -0.5 || x > n - 0.5;
   const planes = new Map<number, Array<{ xs: Float64Array; ys: Float64Array }>>();
   for (const pts of contours) {
     const n = pts.length / 3;
@@ -115,6 +127,7 @@ export function rasteriseContours(contours: Float64Array[], grid: ImageVolume | 
       const [i, j, k] = worldToIndex(grid, [pts[3 * v], pts[3 * v + 1], pts[3 * v + 2]]);
       xs[v] = i;
       ys[v] = j;
+      if (beyond(i, nx) || beyond(j, ny) || beyond(k, nz)) pointsOutside++;
       kSum += k;
       if (k < kMin) kMin = k;
       if (k > kMax) kMax = k;
@@ -143,5 +156,6 @@ export function rasteriseContours(contours: Float64Array[], grid: ImageVolume | 
   return {
     volume: { data, dims: [nx, ny, nz], spacing: [...grid.spacing], origin: [...grid.origin], direction: [...grid.direction] },
     inside,
+    pointsOutside,
   };
 }
