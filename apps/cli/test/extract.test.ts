@@ -47,17 +47,17 @@ describe('fedrad extract, one case', () => {
   it('a DICOM MR series with its RTSTRUCT (--roi): voxel-count volume equals the rasterised ROI', () => {
     const image = join(repo, '../shared/sts-dicom/STS_002/MR_T1/image');
     const rs = join(repo, '../shared/sts-dicom/STS_002/MR_T1/mask/RS.dcm');
-    const r = fedrad(['extract', '--image', image, '--mask', rs, '--roi', 'GTV_Mass', '--format', 'ibsi']);
+    const r = fedrad(['extract', '--image', image, '--mask', rs, '--roi', 'GTV_Mass_MR_T1', '--format', 'ibsi']);
     expect(r.code).toBe(0);
     const features = JSON.parse(r.stdout);
     const img = readImage(image);
-    const mask = readMask(rs, img, { roi: 'GTV_Mass' });
+    const mask = readMask(rs, img, { roi: 'GTV_Mass_MR_T1' });
     expect(features.morph_vol_approx).toBeCloseTo(mask.voxelCount * img.spacing[0] * img.spacing[1] * img.spacing[2], 6);
     for (const v of Object.values(features)) expect(v === null || Number.isFinite(v)).toBe(true);
   });
 
   it('the native kernels and their TypeScript twins (FEDRAD_NATIVE=0) give the same 174 features on a real CT with its RTSTRUCT', () => {
-    const args = ['extract', '--image', join(repo, '../shared/sts-dicom/STS_001/CT/image'), '--mask', join(repo, '../shared/sts-dicom/STS_001/CT/mask/RS.dcm'), '--roi', 'GTV_Mass', '--format', 'ibsi'];
+    const args = ['extract', '--image', join(repo, '../shared/sts-dicom/STS_001/CT/image'), '--mask', join(repo, '../shared/sts-dicom/STS_001/CT/mask/RS.dcm'), '--roi', 'GTV_Mass_CT', '--format', 'ibsi'];
     const { FEDRAD_NATIVE: _, ...withNative } = process.env;
     const native = fedrad(args, withNative);
     const twin = fedrad(args, { ...process.env, FEDRAD_NATIVE: '0' });

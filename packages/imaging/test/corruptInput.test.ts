@@ -43,7 +43,7 @@ describe('damaged files never crash a reader', () => {
           writeFileSync(path, damaged);
           try {
             if (kind === 'image') readImage(path);
-            else if (kind === 'rtstruct') readMask(path, dicomImage, { roi: 'GTV_Mass' });
+            else if (kind === 'rtstruct') readMask(path, dicomImage, { roi: 'GTV_Mass_CT' });
             else if (kind === 'seg') readMask(path, dicomImage, { roi: 'Tumour' });
             else readMask(path, nrrdImage, { roi: 'gtv' });
           } catch (e) {

@@ -85,10 +85,10 @@ describe('assertSameGrid', () => {
 });
 
 describe('readMask on real RTSTRUCT files', () => {
-  it('dispatches an RTSTRUCT and picks GTV_Mass on the MR series', () => {
+  it('dispatches an RTSTRUCT and picks GTV_Mass_MR_T1 on the MR series', () => {
     const ct = readImage(join(STS_DICOM, 'STS_002/MR_T1/image'));
     const ref = JSON.parse(readFileSync(join(FIXTURES, 'sts/reference.json'), 'utf8')).series['STS_002/MR_T1'];
-    const m = readMask(join(STS_DICOM, 'STS_002/MR_T1/mask/RS.dcm'), ct, { roi: 'GTV_Mass' });
+    const m = readMask(join(STS_DICOM, 'STS_002/MR_T1/mask/RS.dcm'), ct, { roi: 'GTV_Mass_MR_T1' });
     const skimageCount = Object.values(ref.rtstruct.GTV_Mass_MR_T1.skimageSliceCounts as Record<string, number>).reduce((a, b) => a + b, 0);
     expect(m.voxelCount).toBe(skimageCount);
     expect(m.selected).toBe('ROI "GTV_Mass_MR_T1"');
@@ -96,7 +96,9 @@ describe('readMask on real RTSTRUCT files', () => {
   it('an unknown ROI lists the names the structure set holds', () => {
     const pet = readImage(join(STS_DICOM, 'STS_002/PET/image'));
     expectImagingError(() => readMask(join(STS_DICOM, 'STS_002/PET/mask/RS.dcm'), pet, { roi: 'GTV_Node' }), 'UNKNOWN_ROI',
-      /RS\.dcm: no ROI\/segment "GTV_Node"; the file holds: "GTV_Mass_PET"/);
+      /RS\.dcm: no ROI\/segment "GTV_Node" \(names must match exactly, letter case aside\); the file holds: "GTV_Mass_PET"/);
+    // The structure set's only ROI is not taken for a partial name either.
+    expectImagingError(() => readMask(join(STS_DICOM, 'STS_002/PET/mask/RS.dcm'), pet, { roi: 'GTV_Mass' }), 'UNKNOWN_ROI', /the file holds: "GTV_Mass_PET"/);
   });
 });
 
