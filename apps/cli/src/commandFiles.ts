@@ -1,5 +1,6 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
+import { parse as parseYaml } from 'yaml';
 import { CliUsageError } from './errors.js';
 
 /**
@@ -18,4 +19,14 @@ export const readInputText = (path: string, what: string): string => readInputFi
 export function checkOutputPath(path: string, what: string): void {
   const folder = dirname(resolve(path));
   if (!existsSync(folder) || !statSync(folder).isDirectory()) throw new CliUsageError(`cannot write the ${what} to ${path}: folder ${folder} does not exist`);
+}
+
+/** A JSON or YAML document (by its extension), e.g. a campaign protocol; unparsable text is a usage error naming the file. */
+export function readDocument(path: string, what: string): unknown {
+  const text = readInputText(path, what);
+  try {
+    return path.endsWith('.yaml') || path.endsWith('.yml') ? parseYaml(text) : JSON.parse(text);
+  } catch (e) {
+    throw new CliUsageError(`${what} file ${path} is not valid ${/\.ya?ml$/.test(path) ? 'YAML' : 'JSON'}: ${(e as Error).message}`);
+  }
 }

@@ -1,6 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { readDocument } from '../commandFiles.js';
 import type { Command } from 'commander';
-import { parse as parseYaml } from 'yaml';
 import { createCoordinatorClient, startCoordinator } from '@fedrad/coordinator';
 import { CliUsageError } from '../errors.js';
 
@@ -20,11 +19,6 @@ const apiOption = (cmd: Command) =>
     .option('--token <token>', 'operator API token', process.env.FEDRAD_COORDINATOR_TOKEN);
 
 const print = (value: unknown): void => void process.stdout.write(JSON.stringify(value, null, 2) + "\n");
-
-function readDocument(file: string): unknown {
-  const text = readFileSync(file, 'utf8');
-  return file.endsWith('.yaml') || file.endsWith('.yml') ? parseYaml(text) : JSON.parse(text);
-}
 
 /**
  * `fedrad coordinator …`: run the coordinator, and drive campaigns through its operator API.
@@ -68,7 +62,7 @@ export function register(program: Command): void {
 
   const campaign = coord.command('campaign').description('Create, start and follow campaigns');
   apiOption(campaign.command('create').description('Lock a campaign protocol (JSON or YAML); prints its hash').requiredOption('--protocol <file>', 'campaign protocol')).action(
-    async (o: { protocol: string; api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.create(readDocument(o.protocol))),
+    async (o: { protocol: string; api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.create(readDocument(o.protocol, 'protocol'))),
   );
   apiOption(campaign.command('start').description('Start training (round 0)').requiredOption('--campaign <id>', 'campaign id')).action(async (o: { campaign: string; api: string; token?: string }) => {
     const s = await createCoordinatorClient(o.api, o.token).campaigns.start({ campaignId: o.campaign });

@@ -1,11 +1,15 @@
 import type { Command } from 'commander';
 import { enrolSite, loadSiteConfig, readSiteStatus, SiteDaemon, withSiteStore } from '@fedrad/site-node';
+import { assertValid, canonicalHash, type CampaignProtocol } from '@fedrad/protocol';
+import { readDocument } from '../commandFiles.js';
 import { CliUsageError } from '../errors.js';
+import { protocolSummary } from '../protocolSummary.js';
 
 const SHA256 = /^[0-9a-f]{64}$/;
 
 /**
  * `fedrad site …`: what a hospital's IT person runs. `enrol` gets the site its certificate,
+ * `protocol show|hash` let the operator read and hash a protocol before approving it,
  * `approve` records the local operator's approval of a campaign protocol (by hash), `start`
  * runs the daemon, `status` and `egress-log` show what it did and what the egress guard blocked.
  */
@@ -27,6 +31,26 @@ export function register(program: Command): void {
         process.stdout.write(`enrolment of ${config.siteId} is pending approval by the coordinator's operator; run this command again (or with --wait) to collect the certificate\n`);
         process.exitCode = 4;
       }
+    });
+
+  const protocol = site.command('protocol').description('Read a campaign protocol before approving it');
+  const readProtocol = (file: string) => {
+    const doc = assertValid<CampaignProtocol>('campaign-protocol', readDocument(file, 'protocol'), `Campaign protocol ${file}`);
+    return { doc, hash: canonicalHash(doc) };
+  };
+  protocol
+    .command('show <file>')
+    .description("Validate a campaign protocol (JSON or YAML) and print every field, its hash (what `approve` takes) and this site's role")
+    .option('--config <file>', "the site configuration, to say what the protocol asks of this site")
+    .action((file: string, o: { config?: string }) => {
+      const { doc, hash } = readProtocol(file);
+      process.stdout.write(protocolSummary(doc, hash, o.config === undefined ? undefined : loadSiteConfig(o.config).siteId));
+    });
+  protocol
+    .command('hash <file>')
+    .description('Validate a campaign protocol and print its SHA-256 (canonical JSON), the hash the coordinator locks and `approve` takes')
+    .action((file: string) => {
+      process.stdout.write(readProtocol(file).hash + '\n');
     });
 
   site
