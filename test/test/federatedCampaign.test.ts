@@ -67,6 +67,21 @@ describe('federated campaign across processes', () => {
     const report = status.evaluations[0].report as { siteId: string; patientCount: number; discrimination: { auc: { estimate: number; lower: number; upper: number } } };
     expect(report).toMatchObject({ siteId: 'site-test', patientCount: 60 });
     expect(report.discrimination.auc.lower).toBeLessThan(report.discrimination.auc.estimate);
+
+    // Issue #19.5: a hand-run campaign ends in a summary a person reads, and its results export as files.
+    const api = ['--api', `http://127.0.0.1:${world.apiPort}/trpc`, '--campaign', protocol.campaignId as string];
+    const summary = await runFedrad(['coordinator', 'campaign', 'wait', ...api], world.logDir, 'campaign-wait');
+    expect(summary).toContain(`state      completed`);
+    expect(summary).toContain(`model      locked ${status.model!.lockedAt}, hash ${status.model!.modelHash}`);
+    expect(summary).toContain(`independent test site site-test: 60 patients`);
+    expect(summary).toContain(`AUC                       ${report.discrimination.auc.estimate.toFixed(3)} (95% CI`);
+    expect(summary).not.toContain('"evaluations"');
+    const exported = join(dir, 'export');
+    await runFedrad(['coordinator', 'campaign', 'export', ...api, '--out', exported], world.logDir, 'campaign-export');
+    expect(readFileSync(join(exported, 'model.onnx')).equals(Buffer.from(onnx!.base64, 'base64'))).toBe(true);
+    expect(JSON.parse(readFileSync(join(exported, 'evaluations/site-test.json'), 'utf8'))).toEqual(report);
+    expect(JSON.parse(readFileSync(join(exported, 'locked-model.json'), 'utf8')).modelHash).toBe(status.model!.modelHash);
+    expect(readFileSync(join(exported, 'summary.txt'), 'utf8')).toContain('state      completed');
   }, 120000);
 
   it('a site that has not approved the protocol refuses its job, and the refusal reaches the coordinator with the reason', async () => {

@@ -1,4 +1,7 @@
-import { readDocument } from '../commandFiles.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { campaignSummary } from '../campaignSummary.js';
+import { checkOutputPath, readDocument } from '../commandFiles.js';
 import type { Command } from 'commander';
 import { createCoordinatorClient, startCoordinator } from '@fedrad/coordinator';
 import { CliUsageError } from '../errors.js';
@@ -75,19 +78,47 @@ export function register(program: Command): void {
   apiOption(
     campaign
       .command('wait')
-      .description('Wait until the campaign completes (prints its status; exit 5 if it failed or the wait timed out)')
+      .description('Wait until the campaign completes, then print its summary (exit 5 if it failed or the wait timed out)')
       .requiredOption('--campaign <id>', 'campaign id')
-      .option('--timeout <seconds>', 'give up after', (v) => Number(v), 600),
-  ).action(async (o: { campaign: string; timeout: number; api: string; token?: string }) => {
+      .option('--timeout <seconds>', 'give up after', (v) => Number(v), 600)
+      .option('--json', 'print the full status as JSON instead of the summary'),
+  ).action(async (o: { campaign: string; timeout: number; json?: boolean; api: string; token?: string }) => {
     const client = createCoordinatorClient(o.api, o.token);
     const until = Date.now() + o.timeout * 1000;
     for (;;) {
       const s = await client.campaigns.status({ campaignId: o.campaign });
-      if (s.state === 'completed') return print(s);
-      if (s.state === 'failed') throw new CampaignWaitError('CAMPAIGN_FAILED', `Campaign ${o.campaign} failed: ${s.failure?.code} ${s.failure?.message}`);
+      if (s.state === 'completed') return o.json ? print(s) : void process.stdout.write(campaignSummary(s));
+      if (s.state === 'failed') {
+        if (!o.json) process.stdout.write(campaignSummary(s));
+        throw new CampaignWaitError('CAMPAIGN_FAILED', `Campaign ${o.campaign} failed: ${s.failure?.code} ${s.failure?.message}`);
+      }
       if (Date.now() > until) throw new CampaignWaitError('CAMPAIGN_WAIT_TIMEOUT', `Campaign ${o.campaign} is still ${s.state} (round ${s.currentRound}) after ${o.timeout} s`);
       await new Promise((r) => setTimeout(r, 200));
     }
+  });
+  apiOption(
+    campaign
+      .command('export')
+      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx and one evaluation report per test site")
+      .requiredOption('--campaign <id>', 'campaign id')
+      .requiredOption('--out <dir>', 'folder to write into (created if missing; its parent must exist)'),
+  ).action(async (o: { campaign: string; out: string; api: string; token?: string }) => {
+    checkOutputPath(o.out, 'export folder');
+    const client = createCoordinatorClient(o.api, o.token);
+    const s = await client.campaigns.status({ campaignId: o.campaign });
+    mkdirSync(join(o.out, 'evaluations'), { recursive: true });
+    const written: string[] = [];
+    const write = (name: string, data: string | Uint8Array) => (writeFileSync(join(o.out, name), data), written.push(join(o.out, name)));
+    write('status.json', JSON.stringify(s, null, 2) + '\n');
+    write('summary.txt', campaignSummary(s));
+    if (s.model) {
+      write('locked-model.json', JSON.stringify(s.model, null, 2) + '\n');
+      const onnx = await client.campaigns.modelOnnx({ campaignId: o.campaign });
+      if (onnx) write('model.onnx', Buffer.from(onnx.base64, 'base64'));
+    }
+    for (const e of s.evaluations) write(join('evaluations', `${e.siteId}.json`), JSON.stringify(e.report, null, 2) + '\n');
+    process.stdout.write(`campaign ${s.campaignId} (${s.state}): wrote ${written.length} files\n${written.map((f) => `  ${f}`).join('\n')}\n`);
+    if (!s.model) process.stdout.write('  (no locked model yet: the campaign has not finished training)\n');
   });
 
   apiOption(

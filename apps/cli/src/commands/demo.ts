@@ -7,6 +7,7 @@ import type { Command } from 'commander';
 import { CA_FILES, createCoordinatorClient, initCaFolder } from '@fedrad/coordinator';
 import { canonicalHash, canonicalJson } from '@fedrad/protocol';
 import { enrolSite, loadSiteConfig, SiteStore } from '@fedrad/site-node';
+import { evaluationLines, type EvaluationSummary } from '../campaignSummary.js';
 import { CliUsageError } from '../errors.js';
 
 /**
@@ -196,30 +197,10 @@ async function runDemo(o: DemoOptions): Promise<void> {
   }
 }
 
-interface IntervalValue { estimate: number; lower?: number; upper?: number }
-interface EvaluationSummary {
-  patientCount: number;
-  eventCount: number;
-  discrimination: { auc: IntervalValue };
-  calibration?: { calibrationInTheLarge: IntervalValue; slope: IntervalValue; brier: IntervalValue; scaledBrier: IntervalValue; hosmerLemeshow: { statistic: number; df: number; pValue: number } };
-}
-
 function printEvaluation(r: EvaluationSummary, modelHash: string, rounds: number): void {
-  // "−0.181 to 0.494", not "-0.181–0.494": a dash between bounds reads as a minus sign.
-  const num = (x: number, digits: number) => x.toFixed(digits).replace(/^-/, '−');
-  const ci = (v: IntervalValue, digits = 3) => `${num(v.estimate, digits)}${v.lower !== undefined && v.upper !== undefined ? ` (95% CI ${num(v.lower, digits)} to ${num(v.upper, digits)})` : ''}`;
   say('');
   say(`model locked after ${rounds} rounds of exact federated Newton steps (model hash ${modelHash})`);
-  say(`independent test site ${TEST_SITE}: ${r.patientCount} patients, ${r.eventCount} events`);
-  say(`  AUC                       ${ci(r.discrimination.auc)}  [DeLong]`);
-  if (r.calibration) {
-    say(`  calibration-in-the-large  ${ci(r.calibration.calibrationInTheLarge)}  (ideal 0)`);
-    say(`  calibration slope         ${ci(r.calibration.slope)}  (ideal 1)`);
-    say(`  Brier score               ${ci(r.calibration.brier)}  [bootstrap]`);
-    say(`  scaled Brier              ${ci(r.calibration.scaledBrier)}`);
-    const hl = r.calibration.hosmerLemeshow;
-    say(`  Hosmer–Lemeshow           χ² = ${hl.statistic.toFixed(2)} on ${hl.df} df, p = ${hl.pValue.toFixed(3)}`);
-  }
+  for (const line of evaluationLines(TEST_SITE, r)) say(line);
 }
 
 /** Polls `probe` until it gives a value; fails after `timeoutMs`, or as soon as `exited` names a process that is gone. */

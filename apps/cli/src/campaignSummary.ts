@@ -1,0 +1,64 @@
+import type { CoordinatorClient } from '@fedrad/coordinator';
+
+/** A campaign's status as the operator API returns it. */
+type CampaignStatus = Awaited<ReturnType<CoordinatorClient['campaigns']['status']>>;
+
+interface IntervalValue {
+  estimate: number;
+  lower?: number;
+  upper?: number;
+}
+
+/** The parts of an evaluation report (protocols/evaluation-report.schema.json) a summary prints. */
+export interface EvaluationSummary {
+  patientCount: number;
+  eventCount: number;
+  discrimination: { auc: IntervalValue };
+  calibration?: {
+    calibrationInTheLarge: IntervalValue;
+    slope: IntervalValue;
+    brier: IntervalValue;
+    scaledBrier: IntervalValue;
+    hosmerLemeshow: { statistic: number; df: number; pValue: number };
+  };
+}
+
+// "−0.181 to 0.494", not "-0.181–0.494": a dash between bounds reads as a minus sign.
+const num = (x: number, digits: number) => x.toFixed(digits).replace(/^-/, '−');
+const ci = (v: IntervalValue, digits = 3) =>
+  `${num(v.estimate, digits)}${v.lower !== undefined && v.upper !== undefined ? ` (95% CI ${num(v.lower, digits)} to ${num(v.upper, digits)})` : ''}`;
+
+/** One test site's evaluation in the lines the demo and `campaign wait` print. */
+export function evaluationLines(siteId: string, r: EvaluationSummary): string[] {
+  const lines = [
+    `independent test site ${siteId}: ${r.patientCount} patients, ${r.eventCount} events`,
+    `  AUC                       ${ci(r.discrimination.auc)}  [DeLong]`,
+  ];
+  if (r.calibration) {
+    const hl = r.calibration.hosmerLemeshow;
+    lines.push(
+      `  calibration-in-the-large  ${ci(r.calibration.calibrationInTheLarge)}  (ideal 0)`,
+      `  calibration slope         ${ci(r.calibration.slope)}  (ideal 1)`,
+      `  Brier score               ${ci(r.calibration.brier)}  [bootstrap]`,
+      `  scaled Brier              ${ci(r.calibration.scaledBrier)}`,
+      `  Hosmer–Lemeshow           χ² = ${hl.statistic.toFixed(2)} on ${hl.df} df, p = ${hl.pValue.toFixed(3)}`,
+    );
+  }
+  return lines;
+}
+
+/** A campaign's status as a person reads it: state, rounds, sites, locked model, evaluations (the JSON stays for `--json`). */
+export function campaignSummary(s: CampaignStatus): string {
+  const lines = [`campaign ${s.campaignId}: ${s.title}`, `state      ${s.state}${s.failure ? ` (${s.failure.code}: ${s.failure.message})` : ''}`, `protocol   ${s.protocolHash}`];
+  lines.push(`sites      ${s.sites.map((x) => `${x.siteId} (${x.role}${x.approved ? '' : ', not approved'})`).join(', ')}`);
+  const closed = s.rounds.filter((r) => r.closedAt);
+  lines.push(`rounds     ${closed.length} closed${s.rounds.length > closed.length ? `, ${s.rounds.length - closed.length} open` : ''}`);
+  for (const r of closed) {
+    lines.push(`  round ${r.round}: ${r.state}, ${r.sites?.length ?? 0} sites, n = ${r.sampleCount ?? '?'}${typeof r.loss === 'number' ? `, pooled −log-likelihood ${r.loss.toFixed(3)}` : ''}`);
+  }
+  const failed = s.jobs.filter((j) => j.state === 'failed');
+  for (const j of failed) lines.push(`  job ${j.jobId} at ${j.siteId} failed: ${j.failureCode}${j.failureMessage ? ` ${j.failureMessage}` : ''}`);
+  if (s.model) lines.push(`model      locked ${s.model.lockedAt}, hash ${s.model.modelHash}${s.model.onnxSha256 ? `, ONNX SHA-256 ${s.model.onnxSha256}` : ''}`);
+  for (const e of s.evaluations) lines.push(...evaluationLines(e.siteId, e.report as EvaluationSummary));
+  return lines.join('\n') + '\n';
+}
