@@ -156,30 +156,68 @@ export interface FedRadProtocol {
  * The pre-registered study: locked by the SHA-256 of its canonical JSON before any site sees data.
  */
 export interface CampaignProtocol {
+  /**
+   * Always "campaign-protocol": says what the document is.
+   */
   type: 'campaign-protocol';
   campaignId: CampaignId;
+  /**
+   * A short human title, shown in listings, summaries and the site's `fedrad site protocol show`.
+   */
   title: string;
+  /**
+   * The protocol's version number, part of the locked document (and so of its hash): raise it when a study is re-registered with changes.
+   */
   version: number;
+  /**
+   * The clinical question in words (e.g. "high vs low FNCLCC grade from T1 contrast MRI"), for the record and the report.
+   */
   question?: string;
   featureConfig?: FeatureConfig;
   /**
-   * Feature names the model uses (after selection, if fixed in advance).
+   * The feature columns the model uses, in model order (after selection, when fixed in advance). Each training and test site's feature table must have every one; this build requires the list for the logistic families.
    */
   features?: string[];
+  /**
+   * What is predicted: a binary outcome (classification) or a survival outcome (time to event).
+   */
   outcome:
     | {
+        /**
+         * "binary".
+         */
         type: 'binary';
+        /**
+         * The name of the outcome in the study (e.g. "high_grade"). This build reads each site's binary outcome from the `label` column of its outcome table (docs/site-operator.md); reading the column named here is issue #13.
+         */
         label: string;
+        /**
+         * Which recorded value counts as the positive class (1), when the sites record it otherwise. Not yet applied by this build: outcome tables must hold 0/1 (issue #13).
+         */
         positive?: string;
       }
     | {
+        /**
+         * "survival".
+         */
         type: 'survival';
+        /**
+         * The name of the follow-up time (e.g. "days_to_metastasis"). This build reads the `time` column of each site's outcome table.
+         */
         time: string;
+        /**
+         * The name of the event indicator (1 = event, 0 = censored). This build reads the `event` (or `status`) column.
+         */
         event: string;
+        /**
+         * The time point (days) at which survival probabilities are evaluated and calibrated.
+         */
         horizonDays?: number;
       };
   model: ModelSpec;
   /**
+   * Site ids that train the model. Each runs only the training jobs of a protocol its own operator approved.
+   *
    * @minItems 1
    */
   trainingSites: SiteId[];
@@ -187,33 +225,87 @@ export interface CampaignProtocol {
    * Independent external test sites: never used for training or tuning.
    */
   testSites: SiteId[];
+  /**
+   * The fewest patients any aggregate leaving a site may rest on; a site refuses a job on a smaller cohort (a site may set a higher minimum of its own).
+   */
   minCohortSize: number;
+  /**
+   * How federated training runs: strategy, number of rounds, and the round runner's quorum, deadlines and retries.
+   */
   training: {
     strategy: StrategyName;
+    /**
+     * The most rounds to run; training also stops when the strategy reports convergence (exact strategies converge in a few rounds).
+     */
     rounds: number;
     /**
-     * Proceed with a round once this many training sites answered.
+     * Close a round once this many training sites answered and the round deadline passed. Default: every training site (then rounds never depend on timing).
      */
     quorum?: number;
+    /**
+     * How long a round (and each job attempt) may stay open before late sites are retried or dropped. Default 60.
+     */
     roundDeadlineSeconds?: number;
+    /**
+     * How many times a job is sent to a site (a new nonce each time) before it counts as failed. Default 3.
+     */
     maxAttempts?: number;
+    /**
+     * Local optimisation steps per round at each site, for the parameter-averaging strategies (FedAvg family). Default 1.
+     */
     localEpochs?: number;
+    /**
+     * Step size of local training (FedAvg family) or of the exact-gradient step. Default 0.5.
+     */
     learningRate?: number;
+    /**
+     * FedProx's proximal weight μ (Li et al. 2020). Default 0.01 with fedprox.
+     */
     proximalMu?: number;
+    /**
+     * Clip each site's update to this Euclidean norm before averaging (FedAvg family).
+     */
     clipNorm?: number;
+    /**
+     * With trimmed-mean: the fraction of sites trimmed at each end, per coordinate.
+     */
     trimFraction?: number;
+    /**
+     * Seed for every random draw of the campaign (local shuffles move with the round; bootstrap replicates at the test sites).
+     */
     seed?: number;
+    /**
+     * Ask for pairwise-masked secure aggregation of the sites' updates. Refused by the sites of this build (issue #16 wires it into the round runner).
+     */
     secureAggregation?: boolean;
   };
+  /**
+   * The pre-registered analysis of the locked model at the independent test sites.
+   */
   analysisPlan?: {
+    /**
+     * The metric the study is judged on: AUC (binary), C-index (survival), Brier score or calibration slope.
+     */
     primaryMetric?: 'auc' | 'c-index' | 'brier' | 'calibration-slope';
     /**
      * Clinical baseline model the radiomics model must beat or add to.
      */
     baseline?: string;
+    /**
+     * Harmonisation of features across scanners before training: none, ComBat at each site, or federated ComBat (issue #12/#13 carry it out; this build does not yet).
+     */
     harmonization?: 'none' | 'combat' | 'combat-federated';
+    /**
+     * Bootstrap replicates for the test sites' confidence intervals (calibration, Brier).
+     */
     bootstrapReplicates?: number;
+    /**
+     * Significance level of the analysis plan's tests and the width of its intervals (0.05 = 95 % intervals).
+     */
     alpha?: number;
+    /**
+     * How test sites' results are pooled: random-effects (REML), fixed-effect, or not at all (issue #14 carries it out).
+     */
     metaAnalysis?: 'random-effects' | 'fixed-effect' | 'none';
   };
   createdAt?: Timestamp;
@@ -330,16 +422,37 @@ export interface ZoneFamily {
   linkageDistance?: 1;
   discretisation?: Discretisation;
 }
+/**
+ * The model to train.
+ */
 export interface ModelSpec {
+  /**
+   * lasso-logistic, elasticnet-logistic and logistic are penalised/unpenalised logistic regression (binary outcome); cox is the Cox proportional-hazards model (survival); mlp a small neural network. Federated campaigns of this build train the logistic families (issue #17 adds cox and mlp).
+   */
   family: 'lasso-logistic' | 'elasticnet-logistic' | 'logistic' | 'cox' | 'mlp';
   /**
    * Elastic-net mixing (glmnet's alpha): 1 = lasso.
    */
   alpha?: number;
+  /**
+   * Penalty strength λ of the elastic net, on glmnet's scale (mean log-likelihood + λ penalty).
+   */
   lambda?: number;
+  /**
+   * MLP only: the width of each hidden layer.
+   */
   hiddenLayers?: number[];
+  /**
+   * MLP only: the hidden layers' activation function.
+   */
   activation?: 'relu' | 'tanh';
+  /**
+   * Fit on standardised features (glmnet's default); coefficients are reported on the original scale either way.
+   */
   standardize?: boolean;
+  /**
+   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build the exact strategies refuse "balanced" and the FedAvg family does not yet apply it (issue #12).
+   */
   classWeights?: 'none' | 'balanced';
 }
 /**
