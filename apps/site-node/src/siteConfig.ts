@@ -47,6 +47,26 @@ export interface SiteConfig {
 
 const SITE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
+/** Every key site.yaml may hold, at each level: anything else is refused by name, never ignored. */
+const KNOWN_KEYS = {
+  top: ['siteId', 'campaignId', 'coordinatorUrl', 'dataRoot', 'database', 'minCohortSize', 'workers', 'jobTimeoutSeconds', 'heartbeatSeconds', 'reconnect', 'tls', 'cohorts', 'cohortManifest'],
+  tls: ['key', 'certificate', 'ca'],
+  reconnect: ['initialMs', 'maxMs'],
+  cohort: ['name', 'features', 'outcome'],
+} as const;
+
+function refuseUnknownKeys(value: unknown, known: readonly string[], where: string, configFile: string, fieldPrefix = ''): void {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return;
+  for (const key of Object.keys(value)) {
+    if (!known.includes(key)) {
+      throw new SiteConfigError(`${where}: unknown key "${key}" (known keys: ${known.join(', ')}). A misspelt key would otherwise be ignored.`, {
+        file: configFile,
+        field: fieldPrefix + key,
+      });
+    }
+  }
+}
+
 export function loadSiteConfig(file: string): SiteConfig {
   const configFile = resolve(file);
   if (!existsSync(configFile)) throw new SiteConfigError(`Site configuration ${configFile} does not exist.`, { file: configFile });
@@ -62,6 +82,9 @@ export function loadSiteConfig(file: string): SiteConfig {
 export function parseSiteConfig(raw: unknown, configFile: string): SiteConfig {
   if (typeof raw !== 'object' || raw === null) throw new SiteConfigError(`${configFile} must hold a YAML mapping.`, { file: configFile });
   const doc = raw as Record<string, unknown>;
+  refuseUnknownKeys(doc, KNOWN_KEYS.top, configFile, configFile);
+  refuseUnknownKeys(doc.tls, KNOWN_KEYS.tls, `${configFile} (tls)`, configFile, 'tls/');
+  refuseUnknownKeys(doc.reconnect, KNOWN_KEYS.reconnect, `${configFile} (reconnect)`, configFile, 'reconnect/');
   const need = (field: string): string => {
     const v = doc[field];
     if (typeof v !== 'string' || v.length === 0) throw new SiteConfigError(`${configFile}: "${field}" is required (a string).`, { file: configFile, field });
@@ -92,6 +115,7 @@ export function parseSiteConfig(raw: unknown, configFile: string): SiteConfig {
   }
   const cohorts = cohortList.map((c, i) => {
     const entry = c as Record<string, unknown>;
+    refuseUnknownKeys(entry, KNOWN_KEYS.cohort, `${configFile} (cohort #${i + 1})`, configFile, `cohorts/${i}/`);
     for (const f of ['name', 'features', 'outcome']) {
       if (typeof entry?.[f] !== 'string') throw new SiteConfigError(`${configFile}: cohort #${i + 1} needs "${f}".`, { file: configFile, field: `cohorts/${i}/${f}` });
     }

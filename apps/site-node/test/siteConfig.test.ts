@@ -40,4 +40,31 @@ describe('site.yaml', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('refuses a key it does not know, at any level, naming it (a misspelt key is not ignored)', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'site-config-'));
+    const base = ['siteId: site-a', 'coordinatorUrl: https://127.0.0.1:9443'];
+    const cohort = 'cohorts:\n  - { name: c, features: f.csv, outcome: o.csv }';
+    try {
+      for (const [lines, key] of [
+        [[...base, 'minCohortsize: 20', cohort], 'minCohortsize'],
+        [[...base, 'tls: { key: k.pem, cert: c.pem }', cohort], 'cert'],
+        [[...base, 'reconnect: { initialMs: 10, maximumMs: 50 }', cohort], 'maximumMs'],
+        [[...base, 'cohorts:\n  - { name: c, features: f.csv, outcome: o.csv, labels: l.csv }'], 'labels'],
+      ] as const) {
+        writeFileSync(join(dir, 'site.yaml'), lines.join('\n'));
+        let error: unknown;
+        try {
+          loadSiteConfig(join(dir, 'site.yaml'));
+        } catch (e) {
+          error = e;
+        }
+        expect(error).toBeInstanceOf(SiteConfigError);
+        expect((error as Error).message).toContain(`unknown key "${key}"`);
+        expect((error as Error).message).toContain(join(dir, 'site.yaml'));
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
