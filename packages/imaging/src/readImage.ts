@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
 import { TAG, readDicomFile, str } from './dicom/dicomFile.js';
 import { readDicomSeries } from './dicom/dicomSeries.js';
+import { UnsupportedFormatError } from './errors.js';
 import { fileKind } from './fileKind.js';
 import { readNifti } from './nifti.js';
 import { readNrrd } from './nrrd.js';
@@ -15,7 +16,14 @@ export function readImage(pathOrFolder: string): ImageVolume {
     case 'dicom-folder':
       return readDicomSeries(pathOrFolder);
     case 'dicom': {
-      const uid = str(readDicomFile(pathOrFolder, TAG.PixelData), TAG.SeriesInstanceUID);
+      const header = readDicomFile(pathOrFolder, TAG.PixelData);
+      const modality = str(header, TAG.Modality);
+      // A structure set or segmentation given as the image (--image and --mask swapped): say so,
+      // instead of looking for an image series beside it.
+      if (modality === 'RTSTRUCT' || modality === 'SEG') {
+        throw new UnsupportedFormatError(pathOrFolder, `a DICOM ${modality}, which is a mask, not an image (were the image and the mask swapped?)`, 'an image: NIfTI, NRRD, or a DICOM image series folder or file');
+      }
+      const uid = str(header, TAG.SeriesInstanceUID);
       return readDicomSeries(dirname(pathOrFolder), { seriesInstanceUid: uid });
     }
     case 'nifti':

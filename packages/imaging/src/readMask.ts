@@ -61,7 +61,8 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
       selected = `segment "${m.segmentName}"`;
       if (m.voxelsOutside > 0) outside = { count: m.voxelsOutside, unit: 'voxels' };
     } else {
-      throw new UnsupportedFormatError(path, `a DICOM ${modality ?? ''} object`, 'a mask: NIfTI/NRRD label image, .seg.nrrd, DICOM SEG or RTSTRUCT');
+      const swapped = modality === 'CT' || modality === 'MR' || modality === 'PT' ? ', an image slice (were the image and the mask swapped?)' : '';
+      throw new UnsupportedFormatError(path, `a DICOM ${modality ?? ''} object${swapped}`, 'a mask: NIfTI/NRRD label image, .seg.nrrd, DICOM SEG or RTSTRUCT');
     }
   } else {
     let fileMask: MaskVolume;
@@ -76,7 +77,7 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
       fileMask = labelToMask(kind === 'nifti' ? readNiftiLabels(path) : readNrrd(path), path, sel.label);
       selected = sel.label === undefined ? 'non-zero voxels' : `label ${sel.label}`;
     } else {
-      throw new UnsupportedFormatError(path, 'a DICOM folder', 'a mask file: NIfTI/NRRD label image, .seg.nrrd, DICOM SEG or RTSTRUCT');
+      throw new UnsupportedFormatError(path, 'a DICOM folder, which holds an image series, not a mask (were the image and the mask swapped?)', 'a mask file: NIfTI/NRRD label image, .seg.nrrd, DICOM SEG or RTSTRUCT');
     }
     const placed = placeOnGrid(fileMask, referenceImage, paths);
     mask = placed.mask;

@@ -132,3 +132,14 @@ describe('labelToMask on raw uint8 labels (the histogram path)', () => {
     expectImagingError(() => labelToMask(labels, 'many.nii', 200), 'EMPTY_MASK', new RegExp(`labels present: ${Array.from({ length: 32 }, (_, k) => k + 1).join(', ')}, …`));
   });
 });
+
+describe('image and mask swapped (issue #19.9)', () => {
+  const ct = join(STS_DICOM, 'STS_001/CT');
+  it('an RTSTRUCT given as the image says it is a mask and asks whether the two were swapped', () => {
+    expectImagingError(() => readImage(join(ct, 'mask/RS.dcm')), 'UNSUPPORTED_FORMAT', /RS\.dcm: unsupported file type \(a DICOM RTSTRUCT, which is a mask, not an image \(were the image and the mask swapped\?\)\)/);
+  });
+  it('an image series folder given as the mask says so too', () => {
+    const image = readImage(join(ct, 'image'));
+    expectImagingError(() => readMask(join(ct, 'image'), image), 'UNSUPPORTED_FORMAT', /holds an image series, not a mask \(were the image and the mask swapped\?\)/);
+  });
+});
