@@ -2,6 +2,7 @@
 import { Command } from 'commander';
 import { rerunWithCohortFlags } from './cohortFlags.js';
 import { reportAndExit } from './errors.js';
+import { FEDRAD_VERSION } from './version.js';
 
 // Before any command module loads: a re-run should not pay for loading them twice.
 const rerun = await rerunWithCohortFlags(process.argv);
@@ -12,7 +13,7 @@ const program = new Command();
 program
   .name('fedrad')
   .description('FedRad: IBSI-verified radiomics, federated training and external validation')
-  .version('0.1.0')
+  .version(FEDRAD_VERSION)
   .showHelpAfterError();
 await registerCommands(program);
 program.parseAsync(process.argv).catch(reportAndExit);

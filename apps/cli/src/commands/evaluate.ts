@@ -4,6 +4,7 @@ import { assertValid, type EvaluationReport, type ModelCard } from '@fedrad/prot
 import { evaluateBinary, evaluateSurvival, joinTables, parseOutcomeCsv, parsePredictionsCsv } from '@fedrad/stats';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
+import { provenanceOf, provenancePath } from '../provenance.js';
 
 export interface EvaluateOptions {
   predictions: string;
@@ -89,6 +90,13 @@ export function runEvaluate(o: EvaluateOptions): EvaluationReport {
   }
   assertValid<EvaluationReport>('evaluation-report', JSON.parse(JSON.stringify(report)), o.out);
   writeFileSync(o.out, JSON.stringify(report, null, 2) + '\n');
+  const inputs = [
+    { role: 'predictions', path: o.predictions },
+    { role: 'outcome', path: o.outcomeFile },
+    ...(o.baseline ? [{ role: 'baseline', path: o.baseline }] : []),
+    ...(o.modelCard ? [{ role: 'model card', path: o.modelCard }] : []),
+  ];
+  writeFileSync(provenancePath(o.out), JSON.stringify(provenanceOf(o.out, { command: 'fedrad evaluate', inputs }), null, 2) + '\n');
   return report;
 }
 

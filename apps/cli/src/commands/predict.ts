@@ -3,6 +3,7 @@ import type { Command } from 'commander';
 import { loadInferenceModel, predict, readFeatureTable } from '@fedrad/learn';
 import { formatCsvRow } from '@fedrad/protocol';
 import { checkOutputPath, readInputFile, readInputText } from '../commandFiles.js';
+import { provenanceOf, provenancePath } from '../provenance.js';
 
 export interface PredictOptions {
   model: string;
@@ -24,6 +25,12 @@ export async function runPredict(o: PredictOptions): Promise<{ rows: number; sco
     const scores = await predict(model, table, o.features);
     const lines = ['id,score', ...table.ids.map((id, i) => formatCsvRow([id, scores[i]]))];
     writeFileSync(o.out, lines.join('\n') + '\n');
+    const provenance = provenanceOf(o.out, {
+      command: 'fedrad predict',
+      inputs: [{ role: 'model', path: o.model }, { role: 'features', path: o.features }],
+      details: { score: model.score, rows: table.ids.length },
+    });
+    writeFileSync(provenancePath(o.out), JSON.stringify(provenance, null, 2) + '\n');
     return { rows: table.ids.length, score: model.score };
   } finally {
     await model.session.release();
@@ -33,7 +40,7 @@ export async function runPredict(o: PredictOptions): Promise<{ rows: number; sco
 export function register(program: Command): void {
   program
     .command('predict')
-    .description('Score a features CSV with a model exported by fedrad train; writes id,score')
+    .description('Score a features CSV with a model exported by fedrad train; writes id,score and <out>.provenance.json')
     .requiredOption('--model <model.onnx>', 'ONNX inference model')
     .requiredOption('--features <csv>', 'features CSV with the columns the model was trained on (any order)')
     .requiredOption('--out <csv>', 'where to write id,score')
