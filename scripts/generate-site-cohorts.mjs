@@ -14,18 +14,8 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
-
-/** mulberry32: a small, well-known 32-bit seeded PRNG (Tommy Ettinger, public domain). */
-function mulberry32(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+// The seeded generator every package shares (needs `npm run build`, as the demo and tests do).
+import { mulberry32 } from '@fedrad/numeric';
 
 /** Standard normal deviates by the Box–Muller transform. */
 function normal(rand) {

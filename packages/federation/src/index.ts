@@ -9,6 +9,5 @@ export { fedAdam, fedYogi, type FedOptOptions } from './fedOpt.js';
 export { coordinateMedian, trimmedMean } from './robustMeans.js';
 export { exactNewton, type ExactNewtonOptions } from './glm/exactNewton.js';
 export { exactGradient, type ExactGradientOptions } from './glm/exactGradient.js';
-export { pooledStandardization, toOriginal, toStandardized } from './glm/standardization.js';
 export { strategyForProtocol, initialGlmParameters } from './createStrategy.js';
 export { pairwiseSeed, maskStream, maskUpdate, unmaskSum, quantize, dequantize } from './secureAggregation.js';

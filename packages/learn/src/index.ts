@@ -11,7 +11,9 @@ export { CompiledGraph, type Feed, type Result } from './runtime/session.js';
 // Models
 export { buildModel, totalParamSize, type ForwardModel, type ParamInfo } from './models/forward.js';
 export { resolveSpec, type ModelSpec, type ModelFamily, type ResolvedSpec } from './models/spec.js';
-export { standardization, applyStandardization, identityStandardization, type Standardization } from './models/standardization.js';
+export { standardization } from './models/standardization.js';
+// Numeric building blocks learn's callers (the site node, the coordinator) already take from here.
+export { applyStandardization, identityStandardization, softThreshold, type ElasticNet, type Standardization } from '@fedrad/numeric';
 export { originalScaleCoefficients, type TrainedModel, type NamedParam } from './models/trainedModel.js';
 export { referenceScores } from './models/referenceForward.js';
 export { youdenThreshold } from './models/youden.js';
@@ -27,7 +29,6 @@ export { minimizeProximalNewton, proximalNewtonStep } from './optim/proximalNewt
 export { minimizeFista, proximalGradientStep, type FistaOptions } from './optim/fista.js';
 export { SgdMomentum } from './optim/sgd.js';
 export { Adam } from './optim/adam.js';
-export { softThreshold, type ElasticNet } from './optim/penalty.js';
 export type { OptimResult } from './optim/smoothObjective.js';
 
 // Fitting, export, prediction

@@ -28,8 +28,9 @@ describe('exact federated aggregation over site trainers', () => {
     }));
   }
   const toOriginal = (theta: Float64Array) => {
-    const beta = Array.from(theta.subarray(0, p), (b, j) => b / std.scale[j]);
-    return { beta, intercept: theta[p] - beta.reduce((a, b, j) => a + b * std.mean[j], 0) };
+    // θ = [intercept, β₁ … βₚ] on the standardised scale
+    const beta = Array.from(theta.subarray(1), (b, j) => b / std.scale[j]);
+    return { beta, intercept: theta[0] - beta.reduce((a, b, j) => a + b * std.mean[j], 0) };
   };
 
   it('federated Newton equals R glm (1e-6)', async () => {
@@ -44,7 +45,7 @@ describe('exact federated aggregation over site trainers', () => {
   it('federated proximal Newton equals glmnet (1e-4)', async () => {
     const ref = d.reference.glmnet[0];
     const trainers = await sites('lasso-logistic');
-    const penalized = [...new Array(p).fill(true), false];
+    const penalized = [false, ...new Array(p).fill(true)];
     const r = await minimizeProximalNewton(sumObjectives(trainers), new Float64Array(p + 1), { lambda: ref.lambda, alpha: ref.alpha, penalized });
     const c = toOriginal(r.theta);
     expect(maxAbsDiff(c.beta, ref.beta)).toBeLessThan(1e-4);

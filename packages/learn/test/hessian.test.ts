@@ -5,7 +5,7 @@ import { dataset } from './helpers.js';
 // Closed form for the logistic model (McCullagh & Nelder §4.5): with μ = σ(Dθ),
 //   ∇L = Dᵀ W (μ − y)         (W = case weights)
 //   ∇²L = Dᵀ diag(w μ (1 − μ)) D
-// where D = [X | 1]. The graphs compute both by reverse mode (and reverse-over-reverse).
+// where D = [1 | X] (θ = [intercept, β]). The graphs compute both by reverse mode (and reverse-over-reverse).
 describe('logistic gradient and Hessian graphs match the closed form', () => {
   it('on infert with non-uniform weights, at a non-trivial θ', async () => {
     const d = dataset('infert');
@@ -21,7 +21,7 @@ describe('logistic gradient and Hessian graphs match the closed form', () => {
     const H = new Float64Array(P * P);
     let loss = 0;
     for (let i = 0; i < n; i++) {
-      const row = [...d.features.values.subarray(i * p, (i + 1) * p), 1];
+      const row = [1, ...d.features.values.subarray(i * p, (i + 1) * p)];
       const eta = row.reduce((a, v, k) => a + v * theta[k], 0);
       const mu = 1 / (1 + Math.exp(-eta));
       const y = d.outcome.label[i];

@@ -1,11 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { Adam, SgdMomentum, softThreshold, youdenThreshold, proximalNewtonStep, newtonStep } from '../src/index.js';
+import { Adam, SgdMomentum, youdenThreshold, proximalNewtonStep, newtonStep } from '../src/index.js';
 
 describe('optimiser steps against their closed forms', () => {
-  it('soft-thresholding S(z, t) = sign(z) max(|z| − t, 0)', () => {
-    expect([softThreshold(3, 1), softThreshold(-3, 1), softThreshold(0.5, 1), softThreshold(-1, 1)]).toEqual([2, -2, 0, 0]);
-  });
-
   it('SGD with momentum on f(θ) = ½ a θ² follows v_{k+1} = μ v_k + a θ_k, θ_{k+1} = θ_k − η v_{k+1}', () => {
     // Hand-iterated with a = 2, η = 0.1, μ = 0.5, θ0 = 1:
     // k=1: v = 2, θ = 0.8;  k=2: v = 0.5·2 + 1.6 = 2.6, θ = 0.54;  k=3: v = 1.3 + 1.08 = 2.38, θ = 0.302

@@ -8,7 +8,8 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { aucStatistic, bootstrap, delong, evaluateBinary, harrellC, SeededRandom, unoC } from '../dist/index.js';
+import { SeededRandom } from '@fedrad/numeric';
+import { aucStatistic, bootstrap, delong, evaluateBinary, harrellC, unoC } from '../dist/index.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCH_FILE = join(here, '../../../BENCHMARKS.md');

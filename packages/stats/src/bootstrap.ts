@@ -1,7 +1,6 @@
-import { normalCdf, normalQuantile } from './distributions.js';
+import { normalCdf, normalQuantile, SeededRandom } from '@fedrad/numeric';
 import { InvalidParameterError } from './errors.js';
 import { checkLevel } from './inputs.js';
-import { SeededRandom } from './rng.js';
 
 /**
  * A statistic evaluated on a resample, given as how many times each original row was drawn

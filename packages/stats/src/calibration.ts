@@ -1,4 +1,4 @@
-import { chiSquareSurvival, zCritical } from './distributions.js';
+import { chiSquareSurvival, zCritical } from '@fedrad/numeric';
 import { InvalidParameterError } from './errors.js';
 import { checkLevel, splitByClass, toLabels, toScores, type Labels, type Scores } from './inputs.js';
 import { fitLogistic } from './logistic.js';

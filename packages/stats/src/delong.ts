@@ -1,4 +1,4 @@
-import { normalCdf, studentTCdf, zCritical } from './distributions.js';
+import { normalCdf, studentTCdf, zCritical } from '@fedrad/numeric';
 import { checkLevel, splitByClass, toLabels, toScores, type Labels, type Scores } from './inputs.js';
 
 /**

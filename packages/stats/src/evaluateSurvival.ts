@@ -1,7 +1,7 @@
 import type { EvaluationReport } from '@fedrad/protocol';
 import { bootstrap } from './bootstrap.js';
 import { harrellC, unoC } from './concordance.js';
-import { normalCdf } from './distributions.js';
+import { normalCdf } from '@fedrad/numeric';
 import { InvalidParameterError, OneClassError } from './errors.js';
 import { checkLevel, toScores, type Scores } from './inputs.js';
 import { kaplanMeier } from './kaplanMeier.js';

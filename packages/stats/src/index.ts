@@ -1,5 +1,4 @@
 export * from './errors.js';
-export * from './distributions.js';
 export { type Scores, type Labels } from './inputs.js';
 export * from './delong.js';
 export * from './rocCurve.js';
@@ -9,7 +8,6 @@ export * from './logistic.js';
 export * from './lowess.js';
 export * from './calibration.js';
 export * from './decisionCurve.js';
-export * from './rng.js';
 export * from './bootstrap.js';
 export * from './weightedAuc.js';
 export * from './concordance.js';

@@ -1,4 +1,4 @@
-import { zCritical } from './distributions.js';
+import { zCritical } from '@fedrad/numeric';
 import { checkLevel, type Scores } from './inputs.js';
 import { toSurvival } from './survivalInputs.js';
 

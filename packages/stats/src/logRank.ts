@@ -1,4 +1,4 @@
-import { chiSquareSurvival } from './distributions.js';
+import { chiSquareSurvival } from '@fedrad/numeric';
 import { InvalidParameterError } from './errors.js';
 import { type Scores } from './inputs.js';
 import { toSurvival } from './survivalInputs.js';

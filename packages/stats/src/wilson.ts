@@ -1,4 +1,4 @@
-import { zCritical } from './distributions.js';
+import { zCritical } from '@fedrad/numeric';
 import { checkLevel } from './inputs.js';
 
 export interface Proportion {

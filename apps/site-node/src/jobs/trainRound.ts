@@ -77,10 +77,6 @@ function globalCoefficients(tensors: Tensor[], p: number): number[] {
   return coef.data;
 }
 
-/** learn orders θ as [β₁ … βₚ, intercept]; the wire as [intercept, β₁ … βₚ]. */
-const toLearnOrder = (coef: number[]) => Float64Array.from([...coef.slice(1), coef[0]]);
-const toWireOrder = (theta: ArrayLike<number>, p: number) => [theta[p], ...Array.from(theta).slice(0, p)];
-
 async function trainerFor(x: Float64Array, n: number, p: number, label: Float64Array): Promise<LocalTrainer> {
   const data: LocalData = { n, p, x, weight: new Float64Array(n).fill(1), label };
   return LocalTrainer.create(buildModel({ family: 'logistic', standardize: false }, p), data);
@@ -91,16 +87,10 @@ async function exactSums(cohort: CohortData, label: Float64Array, coef: number[]
   const p = cohort.featureNames.length;
   const trainer = await trainerFor(cohort.x, n, p, label);
   try {
-    const theta = toLearnOrder(coef);
-    const ev = withHessian ? await trainer.hessian(theta) : await trainer.gradient(theta);
-    const gradient = toWireOrder(ev.gradient!, p);
-    let hessian: number[] | undefined;
-    if (withHessian) {
-      const P = p + 1;
-      const learnIndex = (k: number) => (k === 0 ? p : k - 1);
-      hessian = new Array(P * P);
-      for (let a = 0; a < P; a++) for (let b = 0; b < P; b++) hessian[a * P + b] = ev.hessian![learnIndex(a) * P + learnIndex(b)];
-    }
+    // learn's θ is the wire's [intercept, β₁ … βₚ]: sums travel as the graphs return them.
+    const ev = withHessian ? await trainer.hessian(Float64Array.from(coef)) : await trainer.gradient(Float64Array.from(coef));
+    const gradient = Array.from(ev.gradient!);
+    const hessian = withHessian ? Array.from(ev.hessian!) : undefined;
     const featureSum = new Array(p).fill(0);
     const featureSumSq = new Array(p).fill(0);
     for (let i = 0; i < n; i++) {
@@ -133,10 +123,10 @@ async function localTraining(cohort: CohortData, label: Float64Array, coef: numb
   const xs = applyStandardization(cohort.x, n, p, s);
   const trainer = await trainerFor(xs, n, p, label);
   try {
-    // θ* on the standardised scale: β*ⱼ = βⱼ sⱼ, b* = b + Σ βⱼ mⱼ.
+    // θ* = [b*, β*₁ … β*ₚ] on the standardised scale: β*ⱼ = βⱼ sⱼ, b* = b + Σ βⱼ mⱼ.
     const theta = new Float64Array(p + 1);
-    for (let j = 0; j < p; j++) theta[j] = coef[j + 1] * s.scale[j];
-    theta[p] = coef[0] + coef.slice(1).reduce((a, b, j) => a + b * s.mean[j], 0);
+    for (let j = 0; j < p; j++) theta[j + 1] = coef[j + 1] * s.scale[j];
+    theta[0] = coef[0] + coef.slice(1).reduce((a, b, j) => a + b * s.mean[j], 0);
     const ridge = o.lambda * (1 - o.alpha);
     const l1 = o.lambda * o.alpha;
     for (let e = 0; e < o.epochs; e++) {
@@ -144,17 +134,17 @@ async function localTraining(cohort: CohortData, label: Float64Array, coef: numb
       const prox = o.proximalMu > 0 ? proximalGradient(theta, coef, s, o.proximalMu) : undefined;
       for (let k = 0; k <= p; k++) {
         let g = ev.gradient![k] / n + (prox ? prox[k] : 0);
-        if (k < p) g += ridge * theta[k];
+        if (k > 0) g += ridge * theta[k];
         theta[k] -= o.learningRate * g;
         // Proximal step of the lasso part (never on the intercept), as in glmnet's objective.
-        if (k < p && l1 > 0) theta[k] = softThreshold(theta[k], o.learningRate * l1);
+        if (k > 0 && l1 > 0) theta[k] = softThreshold(theta[k], o.learningRate * l1);
       }
     }
     const loss = (await trainer.loss(theta)).loss;
     const out = new Array(p + 1);
-    let intercept = theta[p];
+    let intercept = theta[0];
     for (let j = 0; j < p; j++) {
-      out[j + 1] = theta[j] / s.scale[j];
+      out[j + 1] = theta[j + 1] / s.scale[j];
       intercept -= out[j + 1] * s.mean[j];
     }
     out[0] = intercept;
@@ -165,23 +155,23 @@ async function localTraining(cohort: CohortData, label: Float64Array, coef: numb
 }
 
 /**
- * Gradient, with respect to the standardised parameters θ* = (β*, b*), of FedProx's proximal
+ * Gradient, with respect to the standardised parameters θ* = (b*, β*), of FedProx's proximal
  * term (μ/2)‖w − w_global‖² taken on the ORIGINAL-scale parameters w = (b, β) as the wire
  * carries them (Li et al. 2020, FedProx; SITE_CHANNEL.md §6). With βⱼ = β*ⱼ/sⱼ and
  * b = b* − Σ β*ⱼ mⱼ/sⱼ: ∂/∂b* = μ(b − b_g), ∂/∂β*ⱼ = μ(βⱼ − βⱼ_g)/sⱼ − μ(b − b_g) mⱼ/sⱼ.
  */
 function proximalGradient(theta: Float64Array, global: number[], s: { mean: number[]; scale: number[] }, mu: number): Float64Array {
   const p = theta.length - 1;
-  let b = theta[p];
+  let b = theta[0];
   const beta = new Array<number>(p);
   for (let j = 0; j < p; j++) {
-    beta[j] = theta[j] / s.scale[j];
+    beta[j] = theta[j + 1] / s.scale[j];
     b -= beta[j] * s.mean[j];
   }
   const db = mu * (b - global[0]);
   const out = new Float64Array(p + 1);
-  for (let j = 0; j < p; j++) out[j] = (mu * (beta[j] - global[j + 1]) - db * s.mean[j]) / s.scale[j];
-  out[p] = db;
+  for (let j = 0; j < p; j++) out[j + 1] = (mu * (beta[j] - global[j + 1]) - db * s.mean[j]) / s.scale[j];
+  out[0] = db;
   return out;
 }
 

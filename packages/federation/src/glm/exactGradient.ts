@@ -1,11 +1,10 @@
+import { gradientToStandardized, pooledStandardization, softThreshold, toOriginal, toStandardized } from '@fedrad/numeric';
 import type { ModelSpec } from '@fedrad/protocol';
 import { uniformConfig } from '../fedAvg.js';
 import { flatten, unflatten } from '../tensors.js';
 import type { Strategy } from '../types.js';
 import { penaltyOf } from './glmPenalty.js';
-import { softThreshold } from './penalizedQuadratic.js';
 import { pooledSums } from './pooledSums.js';
-import { gradientToStandardized, pooledStandardization, toOriginal, toStandardized } from './standardization.js';
 
 export interface ExactGradientOptions {
   model: ModelSpec;

@@ -5,7 +5,7 @@ import type { Strategy } from '../types.js';
 import { penaltyOf } from './glmPenalty.js';
 import { minimizePenalizedQuadratic } from './penalizedQuadratic.js';
 import { pooledSums } from './pooledSums.js';
-import { gradientToStandardized, hessianToStandardized, pooledStandardization, toOriginal, toStandardized } from './standardization.js';
+import { gradientToStandardized, hessianToStandardized, pooledStandardization, toOriginal, toStandardized } from '@fedrad/numeric';
 
 export interface ExactNewtonOptions {
   model: ModelSpec;

@@ -1,6 +1,6 @@
 import type { ModelSpec } from '@fedrad/protocol';
 import { StrategyConfigError } from '../errors.js';
-import type { ElasticNetPenalty } from './penalizedQuadratic.js';
+import type { ElasticNetPenalty } from '@fedrad/numeric';
 
 /**
  * The penalty a GLM model spec asks for, with the same defaults as the learning engine's

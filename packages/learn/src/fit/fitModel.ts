@@ -1,13 +1,13 @@
+import { applyStandardization, identityStandardization, type ElasticNet } from '@fedrad/numeric';
 import { DegenerateOutcomeError, ModelSpecError } from '../errors.js';
 import { buildModel, paramSize, totalParamSize, type ForwardModel } from '../models/forward.js';
 import { resolveSpec, type ModelSpec } from '../models/spec.js';
-import { applyStandardization, identityStandardization, standardization } from '../models/standardization.js';
+import { standardization } from '../models/standardization.js';
 import type { TrainedModel } from '../models/trainedModel.js';
 import { referenceScores } from '../models/referenceForward.js';
 import { youdenThreshold } from '../models/youden.js';
 import { minimizeFista } from '../optim/fista.js';
 import { minimizeNewton } from '../optim/newton.js';
-import type { ElasticNet } from '../optim/penalty.js';
 import { minimizeProximalNewton } from '../optim/proximalNewton.js';
 import type { OptimResult } from '../optim/smoothObjective.js';
 import { resolveMlpOptions, trainMlp, type MlpOptions } from './trainMlp.js';

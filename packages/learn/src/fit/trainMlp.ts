@@ -1,13 +1,11 @@
+import { maxAbs, mulberry32, type ElasticNet } from '@fedrad/numeric';
 import type { ForwardModel } from '../models/forward.js';
 import { paramSize, totalParamSize } from '../models/forward.js';
 import { Adam } from '../optim/adam.js';
 import { SgdMomentum } from '../optim/sgd.js';
-import { maxAbs } from '../optim/linalg.js';
-import type { ElasticNet } from '../optim/penalty.js';
 import type { OptimResult } from '../optim/smoothObjective.js';
 import { smoothGradient } from '../optim/smoothObjective.js';
 import type { Objective } from '../training/objective.js';
-import { seededRandom } from './seededRandom.js';
 
 export interface MlpOptions {
   epochs?: number;
@@ -27,7 +25,7 @@ export function resolveMlpOptions(o: MlpOptions): Required<MlpOptions> {
  * (Glorot & Bengio 2010, eq. 16), biases zero, from a seeded generator.
  */
 export function initMlp(model: ForwardModel, seed: number): Float64Array {
-  const rnd = seededRandom(seed);
+  const rnd = mulberry32(seed);
   const theta = new Float64Array(totalParamSize(model.params));
   let offset = 0;
   for (const p of model.params) {

@@ -52,9 +52,12 @@ export function buildModel(spec: ModelSpec, featureCount: number): ForwardModel 
       },
     };
   }
-  const params: ParamInfo[] = [{ name: 'beta', shape: [featureCount, 1], penalized: true }];
-  // The Cox partial likelihood is invariant to an intercept, so Cox has none.
+  // θ = [intercept, β₁ … βₚ], the wire's order (SITE_CHANNEL.md §6), so a site's gradients and
+  // Hessians travel as the graphs compute them. The Cox partial likelihood is invariant to an
+  // intercept, so Cox has none: θ = β.
+  const params: ParamInfo[] = [];
   if (outcome === 'binary') params.push({ name: 'intercept', shape: [1, 1], penalized: false });
+  params.push({ name: 'beta', shape: [featureCount, 1], penalized: true });
   return {
     spec: s,
     featureCount,

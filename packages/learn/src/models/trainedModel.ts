@@ -1,5 +1,5 @@
 import type { ResolvedSpec } from './spec.js';
-import type { Standardization } from './standardization.js';
+import type { Standardization } from '@fedrad/numeric';
 
 export interface NamedParam {
   name: string;

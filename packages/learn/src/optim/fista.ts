@@ -1,6 +1,6 @@
 import { NonConvergenceError } from '../errors.js';
 import type { Objective } from '../training/objective.js';
-import { l1Part, softThreshold, type ElasticNet } from './penalty.js';
+import { l1Part, softThreshold, type ElasticNet } from '@fedrad/numeric';
 import { smoothGradient, smoothValue, type OptimResult } from './smoothObjective.js';
 
 export interface FistaOptions {

@@ -1,9 +1,18 @@
+import { choleskySolve, isNotPositiveDefinite, noPenalty, type ElasticNet } from '@fedrad/numeric';
 import { NonConvergenceError, SingularHessianError } from '../errors.js';
 import type { Objective } from '../training/objective.js';
-import { choleskySolve } from './linalg.js';
-import { noPenalty, type ElasticNet } from './penalty.js';
 import { smoothHessian, smoothValue, type OptimResult } from './smoothObjective.js';
 import { halvingStep } from './stepHalving.js';
+
+/** Runs a solve, turning numeric's NOT_POSITIVE_DEFINITE into the fit's SingularHessianError. */
+export function asSingularHessian<T>(solve: () => T): T {
+  try {
+    return solve();
+  } catch (error) {
+    if (isNotPositiveDefinite(error)) throw new SingularHessianError();
+    throw error;
+  }
+}
 
 export interface NewtonOptions {
   maxIterations?: number;
@@ -18,10 +27,7 @@ export interface NewtonOptions {
  * coordinator after summing the sites' gradients and Hessians (exact federated Newton).
  */
 export function newtonStep(gradient: Float64Array, hessian: Float64Array): Float64Array {
-  const P = gradient.length;
-  const step = choleskySolve(hessian, gradient, P);
-  if (!step) throw new SingularHessianError();
-  return step.map((s) => -s);
+  return asSingularHessian(() => choleskySolve(hessian, gradient, gradient.length)).map((s) => -s);
 }
 
 /**

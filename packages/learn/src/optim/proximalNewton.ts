@@ -1,37 +1,18 @@
+import { l1Part, minimizePenalizedQuadratic, type ElasticNet } from '@fedrad/numeric';
 import { NonConvergenceError } from '../errors.js';
 import type { Objective } from '../training/objective.js';
-import { l1Part, softThreshold, type ElasticNet } from './penalty.js';
 import { smoothHessian, smoothValue, type OptimResult } from './smoothObjective.js';
 import { halvingStep } from './stepHalving.js';
-import type { NewtonOptions } from './newton.js';
+import { asSingularHessian, type NewtonOptions } from './newton.js';
 
 /**
- * Minimises the quadratic model  gᵀd + ½ dᵀHd + λα‖(θ + d)_penalised‖₁  by cyclic coordinate
- * descent (Friedman et al. 2010, §2.1 and §3: glmnet's inner loop, here on the full Hessian so
- * that the model can be built from summed site Hessians). Returns z = θ + d.
- * Coordinate update: z_j ← S(H_jj z_j − (g_j + (H d)_j), λα) / H_jj.
+ * Minimises the quadratic model  gᵀd + ½ dᵀHd + λα‖(θ + d)_penalised‖₁  (the ridge part is already
+ * in g and H): glmnet's inner problem (Friedman et al. 2010, §2.1 and §3), here on the full
+ * Hessian so that the model can be built from summed site Hessians. Returns z = θ + d.
  */
 export function proximalNewtonStep(theta: Float64Array, gradient: Float64Array, hessian: Float64Array, pen: ElasticNet, tolerance = 1e-13, maxSweeps = 100000): Float64Array {
-  const P = theta.length;
-  const z = Float64Array.from(theta);
-  const hd = new Float64Array(P); // H (z − θ)
-  const t = pen.lambda * pen.alpha;
-  for (let sweep = 0; sweep < maxSweeps; sweep++) {
-    let biggest = 0;
-    for (let j = 0; j < P; j++) {
-      const hjj = hessian[j * P + j];
-      if (!(hjj > 0)) continue;
-      const u = hjj * z[j] - (gradient[j] + hd[j]);
-      const zj = pen.penalized[j] ? softThreshold(u, t) / hjj : u / hjj;
-      const delta = zj - z[j];
-      if (delta === 0) continue;
-      z[j] = zj;
-      for (let k = 0; k < P; k++) hd[k] += hessian[k * P + j] * delta;
-      biggest = Math.max(biggest, Math.abs(delta) * Math.sqrt(hjj));
-    }
-    if (biggest <= tolerance) break;
-  }
-  return z;
+  const quadratic = { hessian, gradient, center: theta, l1: pen.lambda * pen.alpha, l2: 0, penalized: (j: number) => pen.penalized[j] };
+  return asSingularHessian(() => minimizePenalizedQuadratic(quadratic, { tolerance, maxSweeps }));
 }
 
 /**

@@ -1,5 +1,5 @@
 import type { Objective } from '../training/objective.js';
-import { ridgePart, type ElasticNet } from './penalty.js';
+import { ridgePart, type ElasticNet } from '@fedrad/numeric';
 
 /**
  * The smooth part of the training objective as the optimisers see it: mean loss (sum divided

@@ -1,4 +1,4 @@
-import { maxAbs } from './linalg.js';
+import { maxAbs } from '@fedrad/numeric';
 
 /**
  * Step halving, as R's glm.fit and coxph do it: from θ try the full step `target`, then

@@ -70,11 +70,12 @@ function makeBlocks(model: ForwardModel, data: LocalData, withDesign: boolean): 
       feeds.tieEvents = { data: tieEvents, dims: [n, 1] };
     }
     if (withDesign) {
-      // η = X β (+ intercept): the design is ∂η/∂θ in parameter order (beta then intercept).
+      // η = (intercept +) X β: the design is ∂η/∂θ in parameter order (intercept, then beta).
+      const withIntercept = P > p ? 1 : 0;
       const design = new Float64Array(n * P);
       for (let i = 0; i < n; i++) {
-        design.set(x.subarray(i * p, (i + 1) * p), i * P);
-        if (P > p) design[i * P + p] = 1;
+        if (withIntercept) design[i * P] = 1;
+        design.set(x.subarray(i * p, (i + 1) * p), i * P + withIntercept);
       }
       feeds.design = { data: design, dims: [n, P] };
     }

@@ -1,7 +1,12 @@
-/**
- * Seeded pseudo-random numbers: xoshiro128** (Blackman & Vigna 2018) seeded through
- * splitmix32, so the same seed gives the same bootstrap on every machine and Node version.
+/*
+ * Seeded pseudo-random numbers: the same seed gives the same stream on every machine and Node
+ * version. Two generators, both kept so that every seeded result stays what it was: stats'
+ * bootstrap resamples from SeededRandom, learn's MLP initial weights from mulberry32 (a model card
+ * records the seed, and the same seed must rebuild the same model). Not for cryptography: secure aggregation's mask stream
+ * is a cryptographic PRG of its own, in @fedrad/federation.
  */
+
+/** xoshiro128** (Blackman & Vigna 2018, "Scrambled linear pseudorandom number generators") seeded through splitmix32. */
 export class SeededRandom {
   private s0: number;
   private s1: number;
@@ -43,4 +48,18 @@ export class SeededRandom {
   nextInt(n: number): number {
     return Math.floor((this.nextUint32() / 4294967296) * n);
   }
+}
+
+/**
+ * Mulberry32 (Tommy Ettinger, public domain): a small 32-bit generator, uniform in [0, 1).
+ */
+export function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
