@@ -1,6 +1,6 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
-import { boundingBox, type VoxelBox } from '../preprocess/roiBox.js';
-import { nativeKernels } from '../native/nativeKernels.js';
+import { boundingBox } from '../preprocess/roiBox.js';
+import type { VoxelBox } from '../preprocess/voxelBox.js';
 
 /**
  * IBSI 1 §3.2 (family 9ST6): mean intensity in a 1 cm³ sphere, radius r = (3/(4π))^{1/3} cm,
@@ -25,17 +25,9 @@ export interface LocalIntensityCoefficients {
 }
 
 /**
- * The peaks by the native kernel when it is built, else by the TypeScript one below (the same
- * prefix sums added in the same order).
+ * The peaks, the TypeScript twin of the native kernel (the same prefix sums added in the same
+ * order), RadiomicsKernels.localIntensityPeaks.
  */
-export function localIntensityCoefficients(input: LocalIntensityInput): LocalIntensityCoefficients {
-  const native = nativeKernels();
-  if (!native) return localIntensityCoefficientsTs(input);
-  const { image, dims, spacing, intensityMask } = input;
-  const [localPeak, globalPeak] = native.localIntensityPeaks(image, intensityMask, ...dims, ...spacing, PEAK_SPHERE_RADIUS_MM);
-  return { localPeak, globalPeak };
-}
-
 export function localIntensityCoefficientsTs(input: LocalIntensityInput): LocalIntensityCoefficients {
   const { image, dims, spacing, intensityMask } = input;
   const [nx, ny, nz] = dims;

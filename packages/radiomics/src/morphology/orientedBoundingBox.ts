@@ -1,5 +1,3 @@
-import { nativeKernels } from '../native/nativeKernels.js';
-
 /**
  * Oriented minimum bounding box of the hull vertices (IBSI 1 ZH1A/IQYR). The exact 3D rotating
  * callipers of O'Rourke (1985) are costly; as IBSI allows, we approximate (after Chan & Tan 2001):
@@ -7,15 +5,10 @@ import { nativeKernels } from '../native/nativeKernels.js';
  * the minimum-area rectangle of the projected points, which has a side on an edge of their 2D hull
  * (Freeman & Shapira 1975). Voxel hulls have hundreds of small facets; the large ones carry the box.
  */
-export function orientedMinimumBoundingBox(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = 32): { volume: number; area: number } {
-  const native = nativeKernels();
-  if (!native) return orientedMinimumBoundingBoxTs(vertices, normals, faceAreas, maxFaces);
-  const [volume, area] = native.orientedMinimumBoundingBox(vertices, normals, faceAreas, maxFaces);
-  return { volume, area };
-}
+export const OMBB_CANDIDATE_FACES = 32;
 
-/** The TypeScript twin of the native kernel (same steps, same arithmetic). */
-export function orientedMinimumBoundingBoxTs(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = 32): { volume: number; area: number } {
+/** The TypeScript twin of the native kernel (same steps, same arithmetic); RadiomicsKernels.orientedMinimumBoundingBox. */
+export function orientedMinimumBoundingBoxTs(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = OMBB_CANDIDATE_FACES): { volume: number; area: number } {
   const n = vertices.length / 3;
   let best = { volume: Infinity, area: Infinity };
   const seen = new Set<string>();
