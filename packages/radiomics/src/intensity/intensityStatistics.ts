@@ -1,6 +1,7 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
 import { percentileSorted } from './percentile.js';
 import type { RadiomicsKernels } from '../kernels/radiomicsKernels.js';
+import type { RoiFeatureFamily } from '../featureFamily.js';
 
 /** Shared quantities of the intensity-mask values X_gl (IBSI 1 §3.3, family UHIW). */
 export interface IntensityStatisticsCoefficients {
@@ -154,3 +155,12 @@ export const INTENSITY_STATISTICS_FEATURES: ReadonlyArray<FeatureDefinition<C>> 
   { tag: 'stat_energy', code: 'N8CA', name: 'Intensity-based energy', compute: energy },
   { tag: 'stat_rms', code: '5ZWQ', name: 'Root mean square intensity', compute: rootMeanSquare },
 ];
+
+/** The intensity statistics family (IBSI 1 §3.3, UHIW), on the intensity-mask values. */
+export const INTENSITY_STATISTICS_FAMILY: RoiFeatureFamily<C> = {
+  kind: 'roi',
+  name: 'intensity_statistics',
+  ibsiCode: 'UHIW',
+  features: INTENSITY_STATISTICS_FEATURES,
+  coefficients: ({ roiValues, kernels }) => intensityStatisticsCoefficients(roiValues, kernels),
+};

@@ -1,6 +1,8 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
 import { boundingBox } from '../preprocess/roiBox.js';
 import type { VoxelBox } from '../preprocess/voxelBox.js';
+import type { LocalIntensityCoefficients, LocalIntensityInput } from './localIntensityTypes.js';
+import type { RoiFeatureFamily } from '../featureFamily.js';
 
 /**
  * IBSI 1 §3.2 (family 9ST6): mean intensity in a 1 cm³ sphere, radius r = (3/(4π))^{1/3} cm,
@@ -9,20 +11,6 @@ import type { VoxelBox } from '../preprocess/voxelBox.js';
  * O(N · rows) instead of O(N · sphere voxels), and exact.
  */
 export const PEAK_SPHERE_RADIUS_MM = 10 * Math.cbrt(3 / (4 * Math.PI));
-
-export interface LocalIntensityInput {
-  /** Whole image (all voxels can fall in a sphere), x fastest. */
-  image: Float32Array | Float64Array;
-  dims: [number, number, number];
-  spacing: [number, number, number];
-  /** Intensity mask on the same grid. */
-  intensityMask: Uint8Array;
-}
-
-export interface LocalIntensityCoefficients {
-  localPeak: number;
-  globalPeak: number;
-}
 
 /**
  * The peaks, the TypeScript twin of the native kernel (the same prefix sums added in the same
@@ -189,3 +177,12 @@ export const LOCAL_INTENSITY_FEATURES: ReadonlyArray<FeatureDefinition<C>> = [
   { tag: 'loc_peak_loc', code: 'VJGA', name: 'Local intensity peak', compute: localIntensityPeak },
   { tag: 'loc_peak_glob', code: '0F91', name: 'Global intensity peak', compute: globalIntensityPeak },
 ];
+
+/** The local intensity family (IBSI 1 §3.2, 9ST6): spheres over the whole work box, centred in the intensity mask. */
+export const LOCAL_INTENSITY_FAMILY: RoiFeatureFamily<C> = {
+  kind: 'roi',
+  name: 'local_intensity',
+  ibsiCode: '9ST6',
+  features: LOCAL_INTENSITY_FEATURES,
+  coefficients: ({ image, dims, spacing, intensityMask, kernels }) => kernels.localIntensityPeaks({ image, dims, spacing, intensityMask }),
+};

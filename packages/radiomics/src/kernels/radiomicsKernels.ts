@@ -1,4 +1,4 @@
-import type { LocalIntensityCoefficients, LocalIntensityInput } from '../intensity/localIntensity.js';
+import type { LocalIntensityCoefficients, LocalIntensityInput } from '../intensity/localIntensityTypes.js';
 import type { ConvexHull } from '../morphology/convexHullTypes.js';
 import type { MeshMeasures } from '../morphology/mesh.js';
 import type { SpatialAutocorrelation } from '../morphology/spatialAutocorrelation.js';

@@ -1,24 +1,22 @@
-import type { FeatureConfig } from '@fedrad/protocol';
+import type { Discretisation, FeatureConfig } from '@fedrad/protocol';
 import type { Volume, VoxelData } from '@fedrad/imaging';
-import { resolveFeatureConfig, TEXTURE_FAMILIES, type ResolvedFeatureConfig, type TextureFamily } from '../config/resolveConfig.js';
+import { resolveFeatureConfig, type ResolvedFeatureConfig } from '../config/resolveConfig.js';
 import { EmptyRoiError, GridMismatchError } from '../errors.js';
+import { ROI_FEATURE_FAMILIES } from '../familyRegistry.js';
 import { evaluateFeatures } from '../featureDefinition.js';
-import { INTENSITY_HISTOGRAM_FEATURES, intensityHistogramCoefficients } from '../intensity/intensityHistogram.js';
-import { INTENSITY_STATISTICS_FEATURES, intensityStatisticsCoefficients } from '../intensity/intensityStatistics.js';
-import { INTENSITY_VOLUME_HISTOGRAM_FEATURES, intensityVolumeHistogramCoefficients } from '../intensity/intensityVolumeHistogram.js';
-import { LOCAL_INTENSITY_FEATURES, PEAK_SPHERE_RADIUS_MM } from '../intensity/localIntensity.js';
+import { PEAK_SPHERE_RADIUS_MM } from '../intensity/localIntensity.js';
 import type { RadiomicsKernels } from '../kernels/radiomicsKernels.js';
 import { selectKernels } from '../kernels/selectKernels.js';
-import { morphologyCoefficients } from '../morphology/morphologyCoefficients.js';
-import { MORPHOLOGY_FEATURES } from '../morphology/morphologyFeatures.js';
 import { discretise } from '../preprocess/discretisation.js';
+import { gatherMasked } from '../preprocess/gatherMasked.js';
 import { resampleAxis, resampledAxis } from '../preprocess/interpolation.js';
 import { resegment } from '../preprocess/resegmentation.js';
 import { boundingBox, boxDims, crop } from '../preprocess/roiBox.js';
 import type { VoxelBox } from '../preprocess/voxelBox.js';
 import { computeTextureFeatures } from '../texture/index.js';
+import { TEXTURE_FEATURE_FAMILIES } from '../texture/textureFamilies.js';
 import type { TextureSettings } from '../textureContract.js';
-import { ivhGrid } from './ivhGrid.js';
+import type { PreparedRoi } from './preparedRoi.js';
 
 export interface ExtractionInput {
   image: Volume<VoxelData>;
@@ -123,40 +121,26 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   gatherMasked(boxValues, boxIntensity, roiValues);
   const lowerBound = Number.isFinite(config.resegmentation.range?.[0] ?? NaN) ? (config.resegmentation.range![0] as number) : null;
 
+  const prepared: PreparedRoi = {
+    image: values, dims, spacing, intensityMask: reseg.intensityMask,
+    box: { values: boxValues, morphologicalMask: boxMorph, intensityMask: boxIntensity, dims: mb },
+    roiValues, lowerBound, config, kernels, caseId,
+  };
+
   const features: Record<string, number> = {};
   const want = config.families;
-  if (want.has('morphology')) {
-    Object.assign(features, evaluateFeatures(MORPHOLOGY_FEATURES, morphologyCoefficients({
-      morphologicalMask: boxMorph, intensityMask: boxIntensity, intensities: boxValues, dims: mb, spacing,
-    }, kernels)));
-  }
-  if (want.has('local_intensity')) {
-    Object.assign(features, evaluateFeatures(LOCAL_INTENSITY_FEATURES, kernels.localIntensityPeaks({
-      image: values, dims, spacing, intensityMask: reseg.intensityMask,
-    })));
-  }
-  if (want.has('intensity_statistics')) {
-    Object.assign(features, evaluateFeatures(INTENSITY_STATISTICS_FEATURES, intensityStatisticsCoefficients(roiValues, kernels)));
-  }
-  if (want.has('intensity_histogram')) {
-    const d = discretise(boxValues, boxIntensity, config.intensityHistogramDiscretisation, lowerBound, caseId, kernels);
-    const levels = new Int32Array(intensityCount);
-    gatherMasked(d.levels, boxIntensity, levels);
-    Object.assign(features, evaluateFeatures(INTENSITY_HISTOGRAM_FEATURES, intensityHistogramCoefficients(levels, d.nLevels)));
-  }
-  if (want.has('intensity_volume_histogram')) {
-    Object.assign(features, evaluateFeatures(INTENSITY_VOLUME_HISTOGRAM_FEATURES,
-      intensityVolumeHistogramCoefficients(ivhGrid(roiValues, config.ivhDiscretisation, config.resegmentation.range))));
+  for (const family of ROI_FEATURE_FAMILIES) {
+    if (want.has(family.name)) Object.assign(features, evaluateFeatures(family.features, family.coefficients(prepared)));
   }
   // Texture: one discretised volume per distinct discretisation, the families sharing it together.
-  const groups = new Map<string, { discretisation: ResolvedFeatureConfig['texture']['glcm']['discretisation']; settings: TextureSettings }>();
-  for (const family of TEXTURE_FAMILIES) {
-    if (!want.has(family)) continue;
-    const spec = config.texture[family];
-    const key = JSON.stringify(spec.discretisation);
-    const group = groups.get(key) ?? { discretisation: spec.discretisation, settings: {} };
+  const groups = new Map<string, { discretisation: Discretisation; settings: TextureSettings }>();
+  for (const family of TEXTURE_FEATURE_FAMILIES) {
+    if (!want.has(family.name)) continue;
+    const { discretisation } = config.texture[family.name];
+    const key = JSON.stringify(discretisation);
+    const group = groups.get(key) ?? { discretisation, settings: {} };
     groups.set(key, group);
-    addTextureSettings(group.settings, family, config);
+    Object.assign(group.settings, { [family.name]: family.settings(config) });
   }
   for (const group of groups.values()) {
     const d = discretise(boxValues, boxIntensity, group.discretisation, lowerBound, caseId, kernels);
@@ -188,27 +172,6 @@ function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', s: Float
     out[`int_mask_max_int_${stage}`] = s[4];
   }
   return out;
-}
-
-/**
- * The mask's voxels of `values`, in voxel order, into `out`. Loops live in small functions like
- * this one rather than in extractFeatures itself: a loop there makes the JIT compile the whole
- * (large) pipeline function on-stack, and recompile it case after case in a cohort.
- */
-function gatherMasked<T extends Float64Array | Int32Array>(values: T, mask: Uint8Array, out: T): void {
-  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i]) out[k++] = values[i];
-}
-
-function addTextureSettings(settings: TextureSettings, family: TextureFamily, config: ResolvedFeatureConfig): void {
-  const t = config.texture;
-  switch (family) {
-    case 'glcm': settings.glcm = { aggregations: t.glcm.aggregations, distance: t.glcm.distance }; break;
-    case 'glrlm': settings.glrlm = { aggregations: t.glrlm.aggregations }; break;
-    case 'glszm': settings.glszm = { aggregations: t.glszm.aggregations }; break;
-    case 'gldzm': settings.gldzm = { aggregations: t.gldzm.aggregations }; break;
-    case 'ngtdm': settings.ngtdm = { aggregations: t.ngtdm.aggregations, distance: t.ngtdm.distance }; break;
-    case 'ngldm': settings.ngldm = { aggregations: t.ngldm.aggregations, distance: t.ngldm.distance, coarseness: t.ngldm.coarseness }; break;
-  }
 }
 
 function isResolved(c: FeatureConfig | ResolvedFeatureConfig | undefined): c is ResolvedFeatureConfig {

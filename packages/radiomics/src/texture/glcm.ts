@@ -5,6 +5,7 @@ import type { TextureFamily } from './featureTable.js';
 import type { GlcmMatrix } from './glcmMatrix.js';
 import { GLCM_FEATURES, glcmCoefficients, type GlcmCoefficients } from './glcmFeatures.js';
 import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
+import type { TextureFeatureFamily } from '../featureFamily.js';
 
 /**
  * One pass over the ROI voxels of slice `z` (or of the whole box when z is null) for
@@ -59,3 +60,13 @@ export function glcmFeatures(grid: RoiGrid, aggregations: readonly DirectionalAg
   };
   return aggregateDirectional(glcmFamily, source, aggregations);
 }
+
+/** The GLCM family (IBSI 1 §3.6, LFYI) for the registry: its settings from the config, and its aggregations. */
+export const GLCM_FAMILY: TextureFeatureFamily<'glcm', GlcmCoefficients> = {
+  kind: 'texture',
+  name: 'glcm',
+  ibsiCode: 'LFYI',
+  features: GLCM_FEATURES,
+  settings: ({ texture: { glcm } }) => ({ aggregations: glcm.aggregations, distance: glcm.distance }),
+  compute: (grid, _zones, s) => glcmFeatures(grid, s.aggregations, s.distance),
+};
