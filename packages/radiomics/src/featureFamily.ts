@@ -14,8 +14,11 @@ import type { TextureSettings } from './textureContract.js';
  */
 export type FeatureFamily = RoiFeatureFamily | AnyTextureFeatureFamily;
 
-/** A family computed once on the prepared ROI: its coefficients, then every feature of its table. */
-export interface RoiFeatureFamily<C = any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- a list holds families of every coefficient type
+/**
+ * A family computed once on the prepared ROI: its coefficients, then every feature of its table.
+ * C defaults to `any` so that one list can hold families of every coefficient type.
+ */
+export interface RoiFeatureFamily<C = any> {
   readonly kind: 'roi';
   readonly name: Exclude<FamilyName, TextureFamily>;
   readonly ibsiCode: string;
@@ -27,7 +30,7 @@ export interface RoiFeatureFamily<C = any> { // eslint-disable-line @typescript-
  * A texture family (IBSI 1 §3.6–§3.11): its table's tags are stems (`cm_joint_max`) to which the
  * shared aggregation step appends the aggregation (`_3D_comb`).
  */
-export interface TextureFeatureFamily<K extends TextureFamily = TextureFamily, C = any> { // eslint-disable-line @typescript-eslint/no-explicit-any -- as above
+export interface TextureFeatureFamily<K extends TextureFamily = TextureFamily, C = any> {
   readonly kind: 'texture';
   readonly name: K;
   readonly ibsiCode: string;

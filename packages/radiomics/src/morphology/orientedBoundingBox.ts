@@ -1,13 +1,14 @@
+/** How many of the largest hull faces a box face may lie on. */
+export const OMBB_CANDIDATE_FACES = 32;
+
 /**
  * Oriented minimum bounding box of the hull vertices (IBSI 1 ZH1A/IQYR). The exact 3D rotating
  * callipers of O'Rourke (1985) are costly; as IBSI allows, we approximate (after Chan & Tan 2001):
  * one box face lies on one of the `maxFaces` (32) largest hull faces, and the rectangle in that plane is
  * the minimum-area rectangle of the projected points, which has a side on an edge of their 2D hull
  * (Freeman & Shapira 1975). Voxel hulls have hundreds of small facets; the large ones carry the box.
+ * The TypeScript twin of the native kernel (same steps, same arithmetic), RadiomicsKernels.orientedMinimumBoundingBox.
  */
-export const OMBB_CANDIDATE_FACES = 32;
-
-/** The TypeScript twin of the native kernel (same steps, same arithmetic); RadiomicsKernels.orientedMinimumBoundingBox. */
 export function orientedMinimumBoundingBoxTs(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = OMBB_CANDIDATE_FACES): { volume: number; area: number } {
   const n = vertices.length / 3;
   let best = { volume: Infinity, area: Infinity };
