@@ -4,7 +4,7 @@ import { appendFileSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readF
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { caseFingerprint } from '../src/commands/extractJournal.js';
+import { caseFingerprint } from '@fedrad/extraction';
 
 // `fedrad extract --manifest … --out F` keeps F.partial.jsonl while it runs: a killed run or one
 // with failed cases is resumed by the same command, which extracts only what is missing.

@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readManifest } from '../src/commands/extract.js';
+import { readManifest } from '@fedrad/extraction';
 
 // The manifest is read with the CSV layer every fedrad table shares (@fedrad/protocol readCsv):
 // the expected values are the cells as RFC 4180 quotes them in the file written here.

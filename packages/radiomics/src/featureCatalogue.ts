@@ -1,26 +1,21 @@
-import { INTENSITY_HISTOGRAM_FEATURES } from './intensity/intensityHistogram.js';
-import { INTENSITY_STATISTICS_FEATURES } from './intensity/intensityStatistics.js';
-import { INTENSITY_VOLUME_HISTOGRAM_FEATURES } from './intensity/intensityVolumeHistogram.js';
-import { LOCAL_INTENSITY_FEATURES } from './intensity/localIntensity.js';
-import { MORPHOLOGY_FEATURES } from './morphology/morphologyFeatures.js';
+import { FEATURE_FAMILIES } from './familyRegistry.js';
 
 export interface CatalogueEntry {
+  /** Config name of the family (`morphology`, `glcm`, …). */
   family: string;
+  /** IBSI family code (`HCUG`, `LFYI`, …). */
+  familyCode: string;
+  /** IBSI tag; for a texture family the stem, to which the output appends the aggregation (`_3D_comb`). */
   tag: string;
+  /** IBSI feature code. */
   code: string;
   name: string;
+  texture: boolean;
 }
 
-/** The non-texture features with their IBSI tags, codes and names (texture families list their own). */
+/** Every feature of every registered family, texture included, with its IBSI tag, codes and name. */
 export function featureCatalogue(): CatalogueEntry[] {
-  const rows: CatalogueEntry[] = [];
-  const add = (family: string, table: ReadonlyArray<{ tag: string; code: string; name: string }>): void => {
-    for (const f of table) rows.push({ family, tag: f.tag, code: f.code, name: f.name });
-  };
-  add('morphology', MORPHOLOGY_FEATURES);
-  add('local_intensity', LOCAL_INTENSITY_FEATURES);
-  add('intensity_statistics', INTENSITY_STATISTICS_FEATURES);
-  add('intensity_histogram', INTENSITY_HISTOGRAM_FEATURES);
-  add('intensity_volume_histogram', INTENSITY_VOLUME_HISTOGRAM_FEATURES);
-  return rows;
+  return FEATURE_FAMILIES.flatMap((family) => family.features.map((f) => ({
+    family: family.name, familyCode: family.ibsiCode, tag: f.tag, code: f.code, name: f.name, texture: family.kind === 'texture',
+  })));
 }

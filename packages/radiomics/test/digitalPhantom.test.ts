@@ -29,7 +29,7 @@ describe('IBSI digital phantom through the pipeline with the shipped phantom con
   });
   it('every catalogued non-texture feature carries the IBSI code of the reference table', () => {
     const codes = new Map(referenceValues().filter((r) => r.dataset === 'digital_phantom').map((r) => [r.tag, r.ibsiCode]));
-    const catalogue = featureCatalogue();
+    const catalogue = featureCatalogue().filter((f) => !f.texture);
     expect(catalogue.length).toBe(29 + 2 + 18 + 23 + 7);
     for (const f of catalogue) if (codes.has(f.tag)) expect(f.code).toBe(codes.get(f.tag));
   });

@@ -2,16 +2,21 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { meshMeasures, meshMeasuresTs, hullCandidateLattice, hullCandidateLatticeTs, hullCandidateVertices } from '../src/morphology/mesh.js';
-import { latticeConvexHull, latticeConvexHullTs } from '../src/morphology/latticeHull.js';
-import { convexHull, maxPairDistance, maxPairDistanceTs } from '../src/morphology/convexHull.js';
+import { selectKernels } from '../src/kernels/selectKernels.js';
+import { meshMeasuresTs, hullCandidateLatticeTs, hullCandidateVertices } from '../src/morphology/mesh.js';
+import { latticeConvexHullTs } from '../src/morphology/latticeHull.js';
+import { convexHull, maxPairDistanceTs } from '../src/morphology/convexHull.js';
 import { morphologyCoefficients } from '../src/morphology/morphologyCoefficients.js';
 import { MORPHOLOGY_FEATURES } from '../src/morphology/morphologyFeatures.js';
 import { evaluateFeatures } from '../src/featureDefinition.js';
-import { orientedMinimumBoundingBox, orientedMinimumBoundingBoxTs } from '../src/morphology/orientedBoundingBox.js';
+import { OMBB_CANDIDATE_FACES, orientedMinimumBoundingBoxTs } from '../src/morphology/orientedBoundingBox.js';
 import { minimumVolumeEnclosingEllipsoid, minimumVolumeEnclosingEllipsoidTs } from '../src/morphology/enclosingEllipsoid.js';
 import { ellipsoidSurfaceArea } from '../src/morphology/ellipsoid.js';
 import { digitalPhantom, referenceValues, round3 } from './ibsiReference.js';
+
+// The kernels the pipeline runs (native when built, the TypeScript twins with FEDRAD_NATIVE=0).
+const kernels = selectKernels();
+const { meshMeasures, hullCandidateLattice, latticeConvexHull, maxPairDistance } = kernels;
 
 const fixture = JSON.parse(
   readFileSync(join(dirname(fileURLToPath(import.meta.url)), 'fixtures/morphology-skimage.json'), 'utf8'),
@@ -35,7 +40,7 @@ describe('marching cubes mesh (scikit-image fixture, scripts/fixtures/radiomics/
       expect(lattice.area).toBeCloseTo(c.hullArea, 9);
       expect(diameterOf(lattice.vertices)).toBeCloseTo(c.maxDiameter, 9);
     }
-    const coeffs = morphologyCoefficients({ morphologicalMask: mask, intensityMask: mask, intensities: new Float32Array(mask.length).map((_, k) => k % 7), dims: c.dims, spacing: c.spacing });
+    const coeffs = morphologyCoefficients({ morphologicalMask: mask, intensityMask: mask, intensities: new Float32Array(mask.length).map((_, k) => k % 7), dims: c.dims, spacing: c.spacing }, kernels);
     coeffs.eigenvalues.forEach((l, k) => expect(l).toBeCloseTo(c.pcaEigenvalues[k], 6));
   });
 });
@@ -44,7 +49,7 @@ describe('morphology on the IBSI digital phantom', () => {
   const p = digitalPhantom();
   const features = evaluateFeatures(
     MORPHOLOGY_FEATURES,
-    morphologyCoefficients({ morphologicalMask: p.mask, intensityMask: p.mask, intensities: p.image, dims: p.dims, spacing: p.spacing }),
+    morphologyCoefficients({ morphologicalMask: p.mask, intensityMask: p.mask, intensities: p.image, dims: p.dims, spacing: p.spacing }, kernels),
   );
   const rows = referenceValues().filter((r) => r.dataset === 'digital_phantom' && r.family === 'morphology' && r.value !== null);
   it('covers every phantom morphology reference', () => {
@@ -66,7 +71,7 @@ describe('enclosing boxes and ellipsoids (closed forms)', () => {
   for (const x of [-2, 2]) for (const y of [-1, 1]) for (const z of [-0.5, 0.5]) corners.push(c * x - s * y, s * x + c * y, z);
   const box = Float64Array.from(corners);
   it.each([
-    ['native', orientedMinimumBoundingBox],
+    ['native', (v: Float64Array, n: Float64Array, a: Float64Array) => kernels.orientedMinimumBoundingBox(v, n, a, OMBB_CANDIDATE_FACES)],
     ['TypeScript', orientedMinimumBoundingBoxTs],
   ])('OMBB of a rotated box is the box (%s kernel)', (_, ombbOf) => {
     const hull = convexHull(box);
@@ -76,7 +81,7 @@ describe('enclosing boxes and ellipsoids (closed forms)', () => {
     expect(ombb.area).toBeCloseTo(2 * (4 * 2 + 4 * 1 + 2 * 1), 8);
   });
   it.each([
-    ['native', minimumVolumeEnclosingEllipsoid],
+    ['native', (v: Float64Array) => minimumVolumeEnclosingEllipsoid(kernels, v)],
     ['TypeScript', minimumVolumeEnclosingEllipsoidTs],
   ])('MVEE of the cube [-1, 1]³ is the sphere of radius √3 (Khachiyan, τ = 0.001; %s kernel)', (_, mvee) => {
     const cube: number[] = [];
@@ -87,7 +92,7 @@ describe('enclosing boxes and ellipsoids (closed forms)', () => {
   it('on every fixture mask: hull ≤ OMBB ≤ AABB volume', () => {
     for (const f of fixture.cases) {
       const mask = Uint8Array.from(f.mask);
-      const coeffs = morphologyCoefficients({ morphologicalMask: mask, intensityMask: mask, intensities: new Float32Array(mask.length).fill(1), dims: f.dims, spacing: f.spacing });
+      const coeffs = morphologyCoefficients({ morphologicalMask: mask, intensityMask: mask, intensities: new Float32Array(mask.length).fill(1), dims: f.dims, spacing: f.spacing }, kernels);
       expect(coeffs.ombbVolume).toBeGreaterThanOrEqual(coeffs.hullVolume * (1 - 1e-9));
       expect(coeffs.ombbVolume).toBeLessThanOrEqual(coeffs.aabbVolume * (1 + 1e-9));
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { createRequire } from 'node:module';
-import { nativeKernels, type NativeKernels } from '../src/native/nativeKernels.js';
+import { selectKernels } from '../src/kernels/selectKernels.js';
+import { nativeKernels, type NativeAddon } from '../src/native/nativeKernels.js';
 import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
 import { LATTICE_EXACT_RANGE, latticeConvexHullTs } from '../src/morphology/latticeHull.js';
 import { hullCandidateLatticeTs, meshMeasuresTs } from '../src/morphology/mesh.js';
@@ -18,7 +19,7 @@ import { localIntensityCoefficientsTs, PEAK_SPHERE_RADIUS_MM } from '../src/inte
 // The native kernels are built with the package (`npm run build`, which `npm test` runs first),
 // so a missing addon here is a broken build, not a reason to skip. It is loaded directly, so the
 // twins are compared even when FEDRAD_NATIVE=0 sends the rest of the suite through TypeScript.
-const native: NativeKernels | null = createRequire(import.meta.url)('../build/Release/fedrad_radiomics.node');
+const native: NativeAddon | null = createRequire(import.meta.url)('../build/Release/fedrad_radiomics.node');
 
 function seeded(seed: number): () => number {
   let s = seed;
@@ -45,6 +46,7 @@ describe('native kernels (native/*.cc)', () => {
   it('are built, and the pipeline uses them unless FEDRAD_NATIVE=0', () => {
     expect(typeof native!.spatialAutocorrelation).toBe('function');
     expect(nativeKernels() === null).toBe(process.env.FEDRAD_NATIVE === '0');
+    expect(selectKernels().kind).toBe(process.env.FEDRAD_NATIVE === '0' ? 'typescript' : 'native');
   });
 
   // The TypeScript twin is an independent implementation of the same sums, itself checked

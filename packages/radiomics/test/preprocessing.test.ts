@@ -5,8 +5,9 @@ import { fileURLToPath } from 'node:url';
 import { resampleAxis, resampledAxis } from '../src/preprocess/interpolation.js';
 import { discretise, MAX_LEVELS } from '../src/preprocess/discretisation.js';
 import { resegment } from '../src/preprocess/resegmentation.js';
-import { spatialAutocorrelation, spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
-import { localIntensityCoefficients, localIntensityCoefficientsTs } from '../src/intensity/localIntensity.js';
+import { selectKernels } from '../src/kernels/selectKernels.js';
+import { spatialAutocorrelationTs } from '../src/morphology/spatialAutocorrelation.js';
+import { localIntensityCoefficientsTs } from '../src/intensity/localIntensity.js';
 import { sharedIbsiDir } from './ibsiReference.js';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -115,7 +116,7 @@ describe('all-pairs features against direct O(N²) sums (scripts/fixtures/radiom
   const image = Float32Array.from(f.image as number[]);
   const mask = Uint8Array.from(f.mask as number[]);
   it.each([
-    ['native', spatialAutocorrelation],
+    ['native', selectKernels().spatialAutocorrelation],
     ['TypeScript', spatialAutocorrelationTs],
   ])("Moran's I and Geary's C by FFT (%s kernel) equal the double sums over pairs", (_, kernel) => {
     const r = kernel(image, mask, f.dims, f.spacing);
@@ -123,7 +124,7 @@ describe('all-pairs features against direct O(N²) sums (scripts/fixtures/radiom
     expect(r.gearyC).toBeCloseTo(f.gearyC, 10);
   });
   it.each([
-    ['native', localIntensityCoefficients],
+    ['native', selectKernels().localIntensityPeaks],
     ['TypeScript', localIntensityCoefficientsTs],
   ])('local and global intensity peaks by prefix sums (%s kernel) equal direct sphere means', (_, kernel) => {
     const r = kernel({ image, dims: f.dims, spacing: f.spacing, intensityMask: mask });
@@ -133,7 +134,7 @@ describe('all-pairs features against direct O(N²) sums (scripts/fixtures/radiom
 });
 
 describe.each([
-  ['native', localIntensityCoefficients],
+  ['native', selectKernels().localIntensityPeaks],
   ['TypeScript', localIntensityCoefficientsTs],
 ])('local intensity with missing voxels (%s kernel)', (_, localIntensityCoefficients) => {
   it('NaN voxels outside the ROI are left out of the sphere mean (closed form)', () => {

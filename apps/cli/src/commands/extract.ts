@@ -1,21 +1,14 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
-import { basename, dirname, extname, isAbsolute, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import cliProgress from 'cli-progress';
-import { Piscina } from 'piscina';
-import { formatCsvRow, readCsv, type FeatureConfig } from '@fedrad/protocol';
-import { writeDurably } from '../durableFile.js';
+import type { FeatureConfig } from '@fedrad/protocol';
+import {
+  extractCohort, extractSingleCase, ExtractionInputError, ExtractionLockedError, JOURNAL_SUFFIX, readManifest, toCsv, toIbsiJson, toJson,
+  writeDurably, type CohortProgress, type ExtractOutcome, type ExtractTask,
+} from '@fedrad/extraction';
 import { CliUsageError } from '../errors.js';
-import type { ExtractOutcome, ExtractTask } from './extractCase.js';
-import { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX } from './extractJournal.js';
-
-export type { ExtractOutcome, ExtractTask } from './extractCase.js';
-
-// The pipeline (imaging, radiomics) is loaded by extractCase.ts: in each worker for a cohort,
-// here only for a single case, so the cohort's main thread starts its workers without it.
-const CASE_MODULE = new URL('./extractCase.js', import.meta.url);
 
 export interface ExtractOptions {
   image?: string;
@@ -39,90 +32,76 @@ export interface ExtractSummary {
   output: string;
 }
 
-/** `fedrad extract`: one case (--image/--mask) in-process, or a manifest in a worker pool. */
-export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
-  let tasks: ExtractTask[];
-  let pool: Piscina<ExtractTask, ExtractOutcome> | undefined;
-  if (o.out && !existsSync(dirname(resolve(o.out)))) throw new CliUsageError(`--out ${o.out}: folder ${dirname(resolve(o.out))} does not exist`);
-  if (o.manifest) {
-    if (o.image || o.mask) throw new CliUsageError('give either --manifest or --image/--mask, not both');
-    tasks = readManifest(o.manifest, {});
-    // Workers start loading the pipeline now, while this thread reads and checks the config.
-    pool = startPool(tasks.length, o.workers);
-    try {
-      const config = await loadConfig(o.config);
-      for (const t of tasks) t.config = config;
-    } catch (e) {
-      await pool.destroy();
-      throw e;
-    }
-  } else {
-    const config = await loadConfig(o.config);
-    if (!o.image || !o.mask) throw new CliUsageError('--image and --mask are required (or --manifest for a cohort)');
-    if (o.label !== undefined && o.roi !== undefined) throw new CliUsageError('give --label or --roi, not both');
-    for (const [flag, path] of [['--image', o.image], ['--mask', o.mask]] as const) {
-      if (!existsSync(path)) throw new CliUsageError(`${flag} ${path} does not exist`);
-    }
-    tasks = [{ id: o.id ?? caseIdFromPath(o.image), image: resolve(o.image), mask: resolve(o.mask), label: o.label, roi: o.roi, config }];
-  }
-  const format = o.format ?? (o.out && extname(o.out).toLowerCase() === '.csv' ? 'csv' : 'json');
-  let outcomes: ExtractOutcome[];
-  let journal: ExtractJournal | undefined;
-  if (pool) {
-    // With --out, every finished case goes to a journal first: a killed run loses nothing, and
-    // the same command run again extracts only what is missing or failed.
-    let reused = new Map<string, ExtractOutcome>();
-    if (o.out) {
-      try {
-        const opened = ExtractJournal.open(o.out, tasks[0].config, tasks, o.fresh ?? false);
-        journal = opened.journal;
-        reused = opened.reused;
-        if (opened.notice) process.stderr.write(`fedrad extract: ${opened.notice}\n`);
-      } catch (e) {
-        await pool.destroy();
-        throw e;
-      }
-    }
-    try {
-      outcomes = await runPool(pool, tasks, o.progress ?? true, reused, journal); // destroys the pool
-    } catch (e) {
-      journal?.close(false);
-      throw e;
-    }
-  } else {
-    // A single case fails loudly with its typed error (exit code from the CLI's error handler).
-    const { extractCase } = (await import(CASE_MODULE.href)) as typeof import('./extractCase.js');
-    outcomes = [extractCase(tasks[0])];
-  }
-  const failures = outcomes.filter((r): r is Extract<ExtractOutcome, { ok: false }> => !r.ok);
-  for (const f of failures) process.stderr.write(`fedrad extract: case ${f.id} failed: [${f.code}] ${f.message}\n`);
-  const text = format === 'csv' ? toCsv(outcomes) : format === 'ibsi' ? toIbsiJson(outcomes, !o.manifest) : toJson(outcomes);
-  if (o.out) {
-    writeDurably(o.out, text);
-  } else {
-    process.stdout.write(text);
-  }
-  journal?.close(failures.length === 0);
-  if (journal && failures.length > 0) {
-    process.stderr.write(`fedrad extract: run the same command again to retry only the failed case(s); the others are kept in ${o.out}${JOURNAL_SUFFIX}\n`);
-  }
-  return { outcomes, failed: failures.length, output: text };
-}
-
-/** The worker-thread pool for a cohort: one thread per core unless --workers says, never more than cases. */
-function startPool(caseCount: number, workers: number | undefined): Piscina<ExtractTask, ExtractOutcome> {
-  const threads = Math.max(1, Math.min(workers ?? availableParallelism(), caseCount));
-  return new Piscina<ExtractTask, ExtractOutcome>({ filename: CASE_MODULE.href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
-}
+/** This program as the extraction journal records it (another version extracts every case again). */
+const CLI_VERSION = (() => {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  return `${pkg.name}@${pkg.version}`;
+})();
 
 /**
- * Runs the cases not in `reused` through the pool, recording each in the journal as it ends;
- * returns every case's outcome in manifest order.
+ * `fedrad extract`: one case (--image/--mask) in-process, or a manifest through @fedrad/extraction's
+ * cohort engine (worker pool, journal beside --out, durable output) with a progress bar.
  */
-async function runPool(
-  pool: Piscina<ExtractTask, ExtractOutcome>, tasks: ExtractTask[], progress: boolean,
-  reused: ReadonlyMap<string, ExtractOutcome>, journal: ExtractJournal | undefined,
-): Promise<ExtractOutcome[]> {
+export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
+  if (o.out && !existsSync(dirname(resolve(o.out)))) throw new CliUsageError(`--out ${o.out}: folder ${dirname(resolve(o.out))} does not exist`);
+  const format = o.format ?? (o.out && extname(o.out).toLowerCase() === '.csv' ? 'csv' : 'json');
+  const render = (outcomes: readonly ExtractOutcome[]) => (format === 'csv' ? toCsv(outcomes) : format === 'ibsi' ? toIbsiJson(outcomes, !o.manifest) : toJson(outcomes));
+  if (o.manifest) {
+    if (o.image || o.mask) throw new CliUsageError('give either --manifest or --image/--mask, not both');
+    if (!existsSync(o.manifest)) throw new CliUsageError(`--manifest ${o.manifest} does not exist`);
+    const tasks = await usage(() => readManifest(o.manifest!, {}));
+    const bar = (o.progress ?? true) ? progressBar() : undefined;
+    let cohort;
+    try {
+      cohort = await usage(() => extractCohort({
+        tasks,
+        config: loadConfig(o.config), // read while the workers start
+        workers: o.workers,
+        output: o.out ? { path: o.out, render } : undefined,
+        fresh: o.fresh ?? false,
+        caller: CLI_VERSION,
+        onProgress: bar,
+        onNotice: (message) => process.stderr.write(`fedrad extract: ${message}\n`),
+      }));
+    } finally {
+      bar?.stop();
+    }
+    reportFailures(cohort.outcomes);
+    const text = cohort.text ?? render(cohort.outcomes);
+    if (!o.out) process.stdout.write(text);
+    return { outcomes: cohort.outcomes, failed: cohort.failed, output: text };
+  }
+  const config = await loadConfig(o.config);
+  if (!o.image || !o.mask) throw new CliUsageError('--image and --mask are required (or --manifest for a cohort)');
+  if (o.label !== undefined && o.roi !== undefined) throw new CliUsageError('give --label or --roi, not both');
+  for (const [flag, path] of [['--image', o.image], ['--mask', o.mask]] as const) {
+    if (!existsSync(path)) throw new CliUsageError(`${flag} ${path} does not exist`);
+  }
+  const task: ExtractTask = { id: o.id ?? caseIdFromPath(o.image), image: resolve(o.image), mask: resolve(o.mask), label: o.label, roi: o.roi, config };
+  // A single case fails loudly with its typed error (exit code from the CLI's error handler).
+  const outcomes = [await extractSingleCase(task)];
+  const text = render(outcomes);
+  if (o.out) writeDurably(o.out, text);
+  else process.stdout.write(text);
+  return { outcomes, failed: 0, output: text };
+}
+
+/** The engine's input and lock errors are usage errors here (exit code 2), with the same message. */
+async function usage<T>(run: () => T | Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (e) {
+    if (e instanceof ExtractionInputError || e instanceof ExtractionLockedError) throw new CliUsageError(e.message);
+    throw e;
+  }
+}
+
+function reportFailures(outcomes: readonly ExtractOutcome[]): void {
+  for (const f of outcomes) if (!f.ok) process.stderr.write(`fedrad extract: case ${f.id} failed: [${f.code}] ${f.message}\n`);
+}
+
+/** The cohort's progress bar on stderr, fed by the engine's progress reports. */
+function progressBar(): ((p: CohortProgress) => void) & { stop(): void } {
   const bar = new cliProgress.SingleBar(
     {
       format: 'extract |{bar}| {value}/{total} cases | {rate} cases/s | ETA {eta_formatted} | failed {failed}',
@@ -132,33 +111,16 @@ async function runPool(
     },
     cliProgress.Presets.shades_classic,
   );
-  const started = Date.now();
-  let done = reused.size, failed = 0;
-  if (progress) bar.start(tasks.length, done, { rate: '0.0', failed: 0 });
-  try {
-    return await Promise.all(
-      tasks.map(async (task) => {
-        const earlier = reused.get(task.id);
-        if (earlier) return earlier;
-        const fingerprint = journal && caseFingerprint(task);
-        let outcome: ExtractOutcome;
-        try {
-          outcome = await pool.run(task);
-        } catch (e) {
-          // A worker that died (out of memory, native crash) still reports its case.
-          outcome = { id: task.id, ok: false, code: 'WORKER_FAILED', message: (e as Error).message };
-        }
-        if (journal && fingerprint) journal.record(fingerprint, outcome);
-        done++;
-        if (!outcome.ok) failed++;
-        if (progress) bar.update(done, { rate: ((done - reused.size) / Math.max(1e-3, (Date.now() - started) / 1000)).toFixed(1), failed });
-        return outcome;
-      }),
-    );
-  } finally {
-    if (progress) bar.stop();
-    await pool.destroy();
-  }
+  let started = false;
+  const update = (p: CohortProgress) => {
+    if (!started) {
+      started = true;
+      bar.start(p.total, p.done, { rate: '0.0', failed: 0 });
+      return;
+    }
+    bar.update(p.done, { rate: ((p.done - p.reused) / Math.max(1e-3, p.elapsedMs / 1000)).toFixed(1), failed: p.failed });
+  };
+  return Object.assign(update, { stop: () => { if (started) bar.stop(); } });
 }
 
 async function loadConfig(path: string | undefined): Promise<FeatureConfig> {
@@ -170,80 +132,6 @@ async function loadConfig(path: string | undefined): Promise<FeatureConfig> {
 
 function caseIdFromPath(path: string): string {
   return basename(path).replace(/(\.nii\.gz|\.nii|\.nrrd|\.seg\.nrrd)$/i, '') || path;
-}
-
-/** Manifest: header `id,image,mask[,label][,roi]`; relative paths are taken from the manifest's folder. */
-export function readManifest(path: string, config: FeatureConfig): ExtractTask[] {
-  if (!existsSync(path)) throw new CliUsageError(`--manifest ${path} does not exist`);
-  // The CSV layer every fedrad table uses (quoted commas and line breaks, CRLF, BOM, blank lines).
-  const records = readCsv(readFileSync(path, 'utf8'), `manifest ${path}`);
-  if (records.length < 2) throw new CliUsageError(`manifest ${path} has no case rows (expected a header id,image,mask and one row per case)`);
-  const header = records[0].cells.map((h) => h.toLowerCase());
-  const col = (name: string) => header.indexOf(name);
-  for (const required of ['id', 'image', 'mask']) {
-    if (col(required) < 0) throw new CliUsageError(`manifest ${path} has no "${required}" column (header: ${records[0].cells.join(',')})`);
-  }
-  const base = dirname(resolve(path));
-  const seen = new Set<string>();
-  return records.slice(1).map(({ row, cells: f }) => {
-    const id = f[col('id')];
-    const where = `manifest ${path} row ${row}`;
-    if (!id) throw new CliUsageError(`${where}: empty id`);
-    if (seen.has(id)) throw new CliUsageError(`${where}: case id ${id} appears twice`);
-    seen.add(id);
-    const abs = (p: string | undefined, what: string) => {
-      if (!p) throw new CliUsageError(`${where} (case ${id}): empty ${what} path`);
-      return isAbsolute(p) ? p : resolve(base, p);
-    };
-    const labelText = col('label') >= 0 ? f[col('label')] : '';
-    const label = labelText ? Number(labelText) : undefined;
-    if (label !== undefined && !Number.isInteger(label)) throw new CliUsageError(`${where} (case ${id}): label ${labelText} is not an integer`);
-    const roi = col('roi') >= 0 && f[col('roi')] ? f[col('roi')] : undefined;
-    return { id, image: abs(f[col('image')], 'image'), mask: abs(f[col('mask')], 'mask'), label, roi, config };
-  });
-}
-
-/** Union of feature names in first-seen order. */
-function featureNames(outcomes: ExtractOutcome[]): string[] {
-  const names = new Set<string>();
-  for (const r of outcomes) if (r.ok) for (const k of Object.keys(r.features)) names.add(k);
-  return [...names];
-}
-
-/** One row per successful case: id, then one column per IBSI tag. */
-export function toCsv(outcomes: ExtractOutcome[]): string {
-  const names = featureNames(outcomes);
-  const rows = [formatCsvRow(['id', ...names])];
-  for (const r of outcomes) {
-    if (!r.ok) continue;
-    rows.push(formatCsvRow([r.id, ...names.map((n) => (n in r.features ? String(r.features[n]) : ''))]));
-  }
-  return rows.join('\n') + '\n';
-}
-
-function finiteOrNull(v: number): number | null {
-  return Number.isFinite(v) ? v : null;
-}
-
-export function toJson(outcomes: ExtractOutcome[]): string {
-  const cases = outcomes.filter((r) => r.ok).map((r) => r as Extract<ExtractOutcome, { ok: true }>).map((r) => ({
-    id: r.id,
-    features: Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, finiteOrNull(v)])),
-    diagnostics: r.diagnostics,
-  }));
-  const failures = outcomes.filter((r) => !r.ok).map((r) => r as Extract<ExtractOutcome, { ok: false }>).map(({ id, code, message }) => ({ id, code, message }));
-  return JSON.stringify({ features: featureNames(outcomes), cases, failures }, null, 2) + '\n';
-}
-
-/**
- * `--format ibsi`: keyed by the IBSI tags of reference_values.csv (morph_volume, stat_mean, …) so a
- * result compares with the IBSI table directly; one case gives a flat object, a cohort {id: {…}}.
- */
-export function toIbsiJson(outcomes: ExtractOutcome[], single: boolean): string {
-  const flat = (r: Extract<ExtractOutcome, { ok: true }>) => Object.fromEntries(Object.entries(r.features).map(([k, v]) => [k, finiteOrNull(v)]));
-  const ok = outcomes.filter((r) => r.ok) as Array<Extract<ExtractOutcome, { ok: true }>>;
-  const doc = single ? flat(ok[0]) : Object.fromEntries(ok.map((r) => [r.id, flat(r)]));
-  return JSON.stringify(doc, null, 2) + '\n';
 }
 
 function integer(flag: string) {

@@ -1,4 +1,7 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
+import type { RoiFeatureFamily } from '../featureFamily.js';
+import { discretise } from '../preprocess/discretisation.js';
+import { gatherMasked } from '../preprocess/gatherMasked.js';
 
 /** Shared quantities of the discretised intensities X_d (IBSI 1 §3.4, family ZVCW). */
 export interface IntensityHistogramCoefficients {
@@ -173,3 +176,20 @@ export const INTENSITY_HISTOGRAM_FEATURES: ReadonlyArray<FeatureDefinition<C>> =
   { tag: 'ih_min_grad', code: 'VQB3', name: 'Minimum histogram gradient', compute: minGradient },
   { tag: 'ih_min_grad_g', code: 'RHQZ', name: 'Minimum histogram gradient intensity', compute: minGradientIntensity },
 ];
+
+/**
+ * The intensity histogram family (IBSI 1 §3.4, ZVCW), on the intensity-mask values discretised
+ * with the config's intensity-histogram discretisation.
+ */
+export const INTENSITY_HISTOGRAM_FAMILY: RoiFeatureFamily<C> = {
+  kind: 'roi',
+  name: 'intensity_histogram',
+  ibsiCode: 'ZVCW',
+  features: INTENSITY_HISTOGRAM_FEATURES,
+  coefficients({ box, roiValues, lowerBound, config, kernels, caseId }) {
+    const d = discretise(box.values, box.intensityMask, config.intensityHistogramDiscretisation, lowerBound, caseId, kernels);
+    const levels = new Int32Array(roiValues.length);
+    gatherMasked(d.levels, box.intensityMask, levels);
+    return intensityHistogramCoefficients(levels, d.nLevels);
+  },
+};

@@ -1,6 +1,7 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
 import { percentileSorted } from './percentile.js';
-import { nativeKernels } from '../native/nativeKernels.js';
+import type { RadiomicsKernels } from '../kernels/radiomicsKernels.js';
+import type { RoiFeatureFamily } from '../featureFamily.js';
 
 /** Shared quantities of the intensity-mask values X_gl (IBSI 1 §3.3, family UHIW). */
 export interface IntensityStatisticsCoefficients {
@@ -23,12 +24,11 @@ export interface IntensityStatisticsCoefficients {
   robustMeanAbsDev: number;
 }
 
-export function intensityStatisticsCoefficients(values: ArrayLike<number>): IntensityStatisticsCoefficients {
+export function intensityStatisticsCoefficients(values: ArrayLike<number>, kernels: RadiomicsKernels): IntensityStatisticsCoefficients {
   const sorted = Float64Array.from(values).sort();
   const n = sorted.length;
   const p10 = percentileSorted(sorted, 0.1), p90 = percentileSorted(sorted, 0.9), median = percentileSorted(sorted, 0.5);
-  const native = nativeKernels();
-  const sums = native ? native.statisticsSums(sorted, median, p10, p90) : statisticsSumsTs(sorted, median, p10, p90);
+  const sums = kernels.statisticsSums(sorted, median, p10, p90);
   const [mean, m2, m3, m4, sumSquares, meanAbsDev, medianAbsDev, robustMeanAbsDev] = sums;
   return {
     n, sorted, mean, m2, m3, m4, sumSquares, p10, p25: percentileSorted(sorted, 0.25), p75: percentileSorted(sorted, 0.75), p90, median,
@@ -155,3 +155,12 @@ export const INTENSITY_STATISTICS_FEATURES: ReadonlyArray<FeatureDefinition<C>> 
   { tag: 'stat_energy', code: 'N8CA', name: 'Intensity-based energy', compute: energy },
   { tag: 'stat_rms', code: '5ZWQ', name: 'Root mean square intensity', compute: rootMeanSquare },
 ];
+
+/** The intensity statistics family (IBSI 1 §3.3, UHIW), on the intensity-mask values. */
+export const INTENSITY_STATISTICS_FAMILY: RoiFeatureFamily<C> = {
+  kind: 'roi',
+  name: 'intensity_statistics',
+  ibsiCode: 'UHIW',
+  features: INTENSITY_STATISTICS_FEATURES,
+  coefficients: ({ roiValues, kernels }) => intensityStatisticsCoefficients(roiValues, kernels),
+};

@@ -1,4 +1,7 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
+import type { IvhGridSpec } from './ivhGrid.js';
+import type { RoiFeatureFamily } from '../featureFamily.js';
+import { ivhGrid } from './ivhGrid.js';
 
 /**
  * The IVH grid and fractional volumes (IBSI 1 §3.5, family P88C): discretised intensities
@@ -11,15 +14,6 @@ export interface IntensityVolumeHistogramCoefficients {
   step: number;
   /** ν_k for k = 0..K+1; the extra last point lies one step above G_max (ν = share at or above it). */
   volumeFraction: Float64Array;
-}
-
-/** How the intensity-mask values were turned into X_d,gl (see resolveIvhGrid in the pipeline). */
-export interface IvhGridSpec {
-  /** X_d,gl per intensity-mask voxel. */
-  values: ArrayLike<number>;
-  gridMin: number;
-  gridMax: number;
-  step: number;
 }
 
 export function intensityVolumeHistogramCoefficients(spec: IvhGridSpec): IntensityVolumeHistogramCoefficients {
@@ -88,3 +82,12 @@ export const INTENSITY_VOLUME_HISTOGRAM_FEATURES: ReadonlyArray<FeatureDefinitio
   { tag: 'ivh_diff_i10_i90', code: 'CNV2', name: 'Intensity difference between 10% and 90% volume', compute: intensityDifference },
   { tag: 'ivh_auc', code: '9CMM', name: 'Area under the IVH curve', compute: areaUnderCurve },
 ];
+
+/** The intensity-volume histogram family (IBSI 1 §3.5, P88C), on the intensity-mask values. */
+export const INTENSITY_VOLUME_HISTOGRAM_FAMILY: RoiFeatureFamily<C> = {
+  kind: 'roi',
+  name: 'intensity_volume_histogram',
+  ibsiCode: 'P88C',
+  features: INTENSITY_VOLUME_HISTOGRAM_FEATURES,
+  coefficients: ({ roiValues, config }) => intensityVolumeHistogramCoefficients(ivhGrid(roiValues, config.ivhDiscretisation, config.resegmentation.range)),
+};

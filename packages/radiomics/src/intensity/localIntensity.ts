@@ -1,6 +1,8 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
-import { boundingBox, type VoxelBox } from '../preprocess/roiBox.js';
-import { nativeKernels } from '../native/nativeKernels.js';
+import { boundingBox } from '../preprocess/roiBox.js';
+import type { VoxelBox } from '../preprocess/voxelBox.js';
+import type { LocalIntensityCoefficients, LocalIntensityInput } from './localIntensityTypes.js';
+import type { RoiFeatureFamily } from '../featureFamily.js';
 
 /**
  * IBSI 1 §3.2 (family 9ST6): mean intensity in a 1 cm³ sphere, radius r = (3/(4π))^{1/3} cm,
@@ -10,32 +12,10 @@ import { nativeKernels } from '../native/nativeKernels.js';
  */
 export const PEAK_SPHERE_RADIUS_MM = 10 * Math.cbrt(3 / (4 * Math.PI));
 
-export interface LocalIntensityInput {
-  /** Whole image (all voxels can fall in a sphere), x fastest. */
-  image: Float32Array | Float64Array;
-  dims: [number, number, number];
-  spacing: [number, number, number];
-  /** Intensity mask on the same grid. */
-  intensityMask: Uint8Array;
-}
-
-export interface LocalIntensityCoefficients {
-  localPeak: number;
-  globalPeak: number;
-}
-
 /**
- * The peaks by the native kernel when it is built, else by the TypeScript one below (the same
- * prefix sums added in the same order).
+ * The peaks, the TypeScript twin of the native kernel (the same prefix sums added in the same
+ * order), RadiomicsKernels.localIntensityPeaks.
  */
-export function localIntensityCoefficients(input: LocalIntensityInput): LocalIntensityCoefficients {
-  const native = nativeKernels();
-  if (!native) return localIntensityCoefficientsTs(input);
-  const { image, dims, spacing, intensityMask } = input;
-  const [localPeak, globalPeak] = native.localIntensityPeaks(image, intensityMask, ...dims, ...spacing, PEAK_SPHERE_RADIUS_MM);
-  return { localPeak, globalPeak };
-}
-
 export function localIntensityCoefficientsTs(input: LocalIntensityInput): LocalIntensityCoefficients {
   const { image, dims, spacing, intensityMask } = input;
   const [nx, ny, nz] = dims;
@@ -197,3 +177,12 @@ export const LOCAL_INTENSITY_FEATURES: ReadonlyArray<FeatureDefinition<C>> = [
   { tag: 'loc_peak_loc', code: 'VJGA', name: 'Local intensity peak', compute: localIntensityPeak },
   { tag: 'loc_peak_glob', code: '0F91', name: 'Global intensity peak', compute: globalIntensityPeak },
 ];
+
+/** The local intensity family (IBSI 1 §3.2, 9ST6): spheres over the whole work box, centred in the intensity mask. */
+export const LOCAL_INTENSITY_FAMILY: RoiFeatureFamily<C> = {
+  kind: 'roi',
+  name: 'local_intensity',
+  ibsiCode: '9ST6',
+  features: LOCAL_INTENSITY_FEATURES,
+  coefficients: ({ image, dims, spacing, intensityMask, kernels }) => kernels.localIntensityPeaks({ image, dims, spacing, intensityMask }),
+};

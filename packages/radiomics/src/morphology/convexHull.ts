@@ -1,17 +1,5 @@
 import quickhull from 'quickhull3d/dist/quickhull3d.js';
-import { nativeKernels } from '../native/nativeKernels.js';
-
-/** Convex hull of the mesh vertices (IBSI 1, R3ER/7T7F/L0JK). */
-export interface ConvexHull {
-  volume: number;
-  area: number;
-  /** Hull vertex coordinates, flat [x0, y0, z0, …] in mm. */
-  vertices: Float64Array;
-  /** Unit outward normals of the hull's (coplanar-merged) polygon faces, flat. */
-  normals: Float64Array;
-  /** Area of each polygon face, same order as the normals. */
-  faceAreas: Float64Array;
-}
+import type { ConvexHull } from './convexHullTypes.js';
 
 /**
  * Builds the hull of any points with quickhull3d (floating point, with its tolerances); volume by
@@ -58,13 +46,10 @@ export function convexHull(points: Float64Array): ConvexHull {
   return { volume: volume6 / 6, area: area2 / 2, vertices, normals: Float64Array.from(normals), faceAreas: Float64Array.from(faceAreas) };
 }
 
-/** Largest distance between two points (IBSI L0JK: attained by two hull vertices). */
-export function maxPairDistance(points: Float64Array): number {
-  const native = nativeKernels();
-  return native ? native.maxPairDistance(points) : maxPairDistanceTs(points);
-}
-
-/** The TypeScript twin of the native kernel: the same pair loop. */
+/**
+ * Largest distance between two points (IBSI L0JK: attained by two hull vertices); the TypeScript
+ * twin of the native kernel (the same pair loop), RadiomicsKernels.maxPairDistance.
+ */
 export function maxPairDistanceTs(points: Float64Array): number {
   const n = points.length / 3;
   let best = 0;

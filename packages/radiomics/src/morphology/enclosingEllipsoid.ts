@@ -1,14 +1,13 @@
 import { symmetricEigen3 } from '../math/symmetricEigen3.js';
-import { nativeKernels } from '../native/nativeKernels.js';
+import type { RadiomicsKernels } from '../kernels/radiomicsKernels.js';
 
 /**
  * Minimum-volume enclosing ellipsoid of the hull vertices by Khachiyan's barycentric coordinate
  * descent (Khachiyan 1996; Todd & Yıldırım 2007), IBSI 1 SWZ1/BRI8 with tolerance τ = 0.001.
  * Returns the semi-axes, largest first.
  */
-export function minimumVolumeEnclosingEllipsoid(vertices: Float64Array, tolerance = 0.001, maxIterations = 10000): [number, number, number] {
-  const native = nativeKernels();
-  return semiAxes(native ? native.enclosingEllipsoidScatter(vertices, tolerance, maxIterations) : enclosingEllipsoidScatterTs(vertices, tolerance, maxIterations));
+export function minimumVolumeEnclosingEllipsoid(kernels: RadiomicsKernels, vertices: Float64Array, tolerance = 0.001, maxIterations = 10000): [number, number, number] {
+  return semiAxes(kernels.enclosingEllipsoidScatter(vertices, tolerance, maxIterations));
 }
 
 /** minimumVolumeEnclosingEllipsoid through the TypeScript twin only. */

@@ -1,14 +1,4 @@
-import type { ConvexHull } from './convexHull.js';
-import { nativeKernels } from '../native/nativeKernels.js';
-
-/**
- * The exact lattice hull by the native kernel when it is built, else by the TypeScript one below
- * (the same Quickhull steps in the same order: the same faces, facets and vertices).
- */
-export function latticeConvexHull(lattice: Int32Array, spacing: readonly [number, number, number]): ConvexHull | null {
-  const native = nativeKernels();
-  return native ? native.latticeConvexHull(lattice, spacing[0], spacing[1], spacing[2]) : latticeConvexHullTs(lattice, spacing);
-}
+import type { ConvexHull } from './convexHullTypes.js';
 
 /**
  * Convex hull of mesh vertices given on the half-voxel lattice (integer coordinates X, Y, Z with
@@ -23,6 +13,8 @@ export function latticeConvexHull(lattice: Int32Array, spacing: readonly [number
  * in one plane (voxel hulls have many) are then grouped by their exact integer normal into the
  * hull's polygon faces, whose outward unit normals and areas the oriented bounding box uses.
  * Returns null when the points span no volume (the caller falls back to the general hull).
+ * The native kernel takes the same Quickhull steps in the same order (the same faces, facets and
+ * vertices); both are RadiomicsKernels.latticeConvexHull.
  */
 export function latticeConvexHullTs(lattice: Int32Array, spacing: readonly [number, number, number]): ConvexHull | null {
   const n = lattice.length / 3;

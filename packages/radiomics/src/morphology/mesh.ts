@@ -1,5 +1,4 @@
 import { EDGE_MIDPOINTS, TRIANGLES } from './marchingCubesTable.js';
-import { nativeKernels } from '../native/nativeKernels.js';
 
 /** Surface mesh measures of a binary mask (IBSI 1 mesh-based representation, WRJH). */
 export interface MeshMeasures {
@@ -13,16 +12,9 @@ export interface MeshMeasures {
 /**
  * Marching cubes at level 0.5 on the zero-padded mask (IBSI 1, mesh-based representation).
  * Works on the whole grid given; callers pass the ROI's bounding box. Faces are not stored:
- * volume and area are accumulated cube by cube.
+ * volume and area are accumulated cube by cube. The TypeScript twin of the native kernel (the
+ * same cubes and sums in the same order), RadiomicsKernels.meshMeasures.
  */
-export function meshMeasures(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): MeshMeasures {
-  const native = nativeKernels();
-  if (!native) return meshMeasuresTs(mask, dims, spacing);
-  const [triple, cross, faceCount] = native.meshSums(mask, ...dims, ...spacing);
-  return { volume: Math.abs(triple) / 6, area: cross / 2, faceCount };
-}
-
-/** The TypeScript twin of the native kernel: the same cubes and sums in the same order. */
 export function meshMeasuresTs(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): MeshMeasures {
   const [nx, ny, nz] = dims;
   const p = padded(mask, dims);
@@ -97,7 +89,11 @@ function padded(mask: Uint8Array, dims: readonly [number, number, number]): Uint
  * x-, y- and z-line can be hull vertices. Coordinates are in mm, flat [x0, y0, z0, x1, …].
  */
 export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, number, number], spacing: readonly [number, number, number]): Float64Array {
-  const lattice = hullCandidateLattice(mask, dims);
+  return latticeToMillimetres(hullCandidateLatticeTs(mask, dims), spacing);
+}
+
+/** Half-voxel lattice points (X, Y, Z) as mm positions ((X − 1)/2)·s_x etc. */
+export function latticeToMillimetres(lattice: Int32Array, spacing: readonly [number, number, number]): Float64Array {
   const out = new Float64Array(lattice.length);
   for (let i = 0; i < lattice.length; i += 3) {
     out[i] = ((lattice[i] - 1) / 2) * spacing[0];
@@ -109,14 +105,10 @@ export function hullCandidateVertices(mask: Uint8Array, dims: readonly [number, 
 
 /**
  * hullCandidateVertices on the half-voxel lattice: integer (X, Y, Z) with X = 2x + 1 at voxel
- * centre x (mm position ((X − 1)/2)·s_x), so hulls can be built with exact arithmetic.
+ * centre x (mm position ((X − 1)/2)·s_x), so hulls can be built with exact arithmetic. The
+ * TypeScript twin of the native kernel (the same points in the same order),
+ * RadiomicsKernels.hullCandidateLattice.
  */
-export function hullCandidateLattice(mask: Uint8Array, dims: readonly [number, number, number]): Int32Array {
-  const native = nativeKernels();
-  return native ? native.hullCandidateLattice(mask, ...dims) : hullCandidateLatticeTs(mask, dims);
-}
-
-/** The TypeScript twin of the native kernel: the same points in the same order. */
 export function hullCandidateLatticeTs(mask: Uint8Array, dims: readonly [number, number, number]): Int32Array {
   const [nx, ny, nz] = dims;
   // Vertex grid in half-voxel units on the padded grid: doubled coordinates 2x+1 for x-edges etc.

@@ -1,11 +1,9 @@
 import { symmetricEigen3 } from '../math/symmetricEigen3.js';
-import { convexHull, maxPairDistance } from './convexHull.js';
+import type { RadiomicsKernels } from '../kernels/radiomicsKernels.js';
+import { convexHull } from './convexHull.js';
 import { minimumVolumeEnclosingEllipsoid } from './enclosingEllipsoid.js';
-import { latticeConvexHull } from './latticeHull.js';
-import { hullCandidateLattice, hullCandidateVertices, meshMeasures } from './mesh.js';
-import { orientedMinimumBoundingBox } from './orientedBoundingBox.js';
-import { spatialAutocorrelation } from './spatialAutocorrelation.js';
-import { nativeKernels } from '../native/nativeKernels.js';
+import { latticeToMillimetres } from './mesh.js';
+import { OMBB_CANDIDATE_FACES } from './orientedBoundingBox.js';
 
 /** The ROI as the morphology family needs it: both masks and the intensities on one box grid. */
 export interface MorphologyInput {
@@ -79,7 +77,7 @@ function voxelRow(acc: Float64Array, morph: Uint8Array, intensityMask: Uint8Arra
   acc[NGL] = nGl; acc[WSUM] = wSum; acc[WX] = wx; acc[WY] = wy; acc[WZ] = wz;
 }
 
-/** The one-pass voxel sums (slots above), the TypeScript twin of the native kernel. */
+/** The one-pass voxel sums (slots above), the TypeScript twin of the native kernel (RadiomicsKernels.voxelMoments). */
 export function voxelMomentsTs(morph: Uint8Array, intensityMask: Uint8Array, intensities: Float32Array | Float64Array, dims: readonly [number, number, number]): Float64Array {
   const [nx, ny, nz] = dims;
   const acc = new Float64Array(ACC_SIZE);
@@ -90,16 +88,14 @@ export function voxelMomentsTs(morph: Uint8Array, intensityMask: Uint8Array, int
   return acc;
 }
 
-export function morphologyCoefficients(input: MorphologyInput): MorphologyCoefficients {
+export function morphologyCoefficients(input: MorphologyInput, kernels: RadiomicsKernels): MorphologyCoefficients {
   const { morphologicalMask: morph, intensityMask, intensities, dims, spacing } = input;
-  const [nx, ny, nz] = dims;
   const [sx, sy, sz] = spacing;
-  const mesh = meshMeasures(morph, dims, spacing);
+  const mesh = kernels.meshMeasures(morph, dims, spacing);
 
   // Voxel point sets, one pass: centroid and covariance of the morphological mask (X_c),
   // intensity-weighted centroid and mean of the intensity mask (X_c,gl).
-  const native = nativeKernels();
-  const acc = native ? native.voxelMoments(morph, intensityMask, intensities, nx, ny, nz) : voxelMomentsTs(morph, intensityMask, intensities, dims);
+  const acc = kernels.voxelMoments(morph, intensityMask, intensities, dims);
   const n = acc[N], sxx = acc[SXX], sxy = acc[SXY], sxz = acc[SXZ], syy = acc[SYY], syz = acc[SYZ], szz = acc[SZZ];
   let mx = acc[MX], my = acc[MY], mz = acc[MZ];
   const xmin = acc[XMIN], xmax = acc[XMIN + 1], ymin = acc[XMIN + 2], ymax = acc[XMIN + 3], zmin = acc[XMIN + 4], zmax = acc[XMIN + 5];
@@ -124,22 +120,23 @@ export function morphologyCoefficients(input: MorphologyInput): MorphologyCoeffi
   const ax = (xmax - xmin + 1) * sx, ay = (ymax - ymin + 1) * sy, az = (zmax - zmin + 1) * sz;
 
   // Exact hull on the half-voxel lattice; the general (floating-point) one only for flat ROIs.
-  const hull = latticeConvexHull(hullCandidateLattice(morph, dims), spacing) ?? convexHull(hullCandidateVertices(morph, dims, spacing));
-  const ombb = orientedMinimumBoundingBox(hull.vertices, hull.normals, hull.faceAreas);
-  const auto = spatialAutocorrelation(intensities, intensityMask, dims, spacing);
+  const lattice = kernels.hullCandidateLattice(morph, dims);
+  const hull = kernels.latticeConvexHull(lattice, spacing) ?? convexHull(latticeToMillimetres(lattice, spacing));
+  const ombb = kernels.orientedMinimumBoundingBox(hull.vertices, hull.normals, hull.faceAreas, OMBB_CANDIDATE_FACES);
+  const auto = kernels.spatialAutocorrelation(intensities, intensityMask, dims, spacing);
 
   return {
     meshVolume: mesh.volume,
     meshArea: mesh.area,
     voxelVolume: n * sx * sy * sz,
     centreOfMassShift: comShift,
-    maxDiameter: maxPairDistance(hull.vertices),
+    maxDiameter: kernels.maxPairDistance(hull.vertices),
     eigenvalues,
     aabbVolume: ax * ay * az,
     aabbArea: 2 * (ax * ay + ax * az + ay * az),
     ombbVolume: ombb.volume,
     ombbArea: ombb.area,
-    mveeSemiAxes: minimumVolumeEnclosingEllipsoid(hull.vertices),
+    mveeSemiAxes: minimumVolumeEnclosingEllipsoid(kernels, hull.vertices),
     hullVolume: hull.volume,
     hullArea: hull.area,
     meanIntensity: wSum / nGl,

@@ -1,6 +1,8 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
 import { ellipsoidSurfaceArea } from './ellipsoid.js';
 import type { MorphologyCoefficients as C } from './morphologyCoefficients.js';
+import type { RoiFeatureFamily } from '../featureFamily.js';
+import { morphologyCoefficients } from './morphologyCoefficients.js';
 
 // IBSI 1 §3.1 (morphological features, family HCUG). V = mesh volume, A = mesh area.
 
@@ -105,3 +107,14 @@ export const MORPHOLOGY_FEATURES: ReadonlyArray<FeatureDefinition<C>> = [
   { tag: 'morph_moran_i', code: 'N365', name: "Moran's I index", compute: moransI },
   { tag: 'morph_geary_c', code: 'NPT7', name: "Geary's C measure", compute: gearysC },
 ];
+
+/** The morphological family (IBSI 1 §3.1, HCUG), on the ROI's box: both masks and the intensities. */
+export const MORPHOLOGY_FAMILY: RoiFeatureFamily<C> = {
+  kind: 'roi',
+  name: 'morphology',
+  ibsiCode: 'HCUG',
+  features: MORPHOLOGY_FEATURES,
+  coefficients: ({ box, spacing, kernels }) => morphologyCoefficients({
+    morphologicalMask: box.morphologicalMask, intensityMask: box.intensityMask, intensities: box.values, dims: box.dims, spacing,
+  }, kernels),
+};

@@ -1,4 +1,5 @@
-import { nativeKernels } from '../native/nativeKernels.js';
+/** How many of the largest hull faces a box face may lie on. */
+export const OMBB_CANDIDATE_FACES = 32;
 
 /**
  * Oriented minimum bounding box of the hull vertices (IBSI 1 ZH1A/IQYR). The exact 3D rotating
@@ -6,16 +7,9 @@ import { nativeKernels } from '../native/nativeKernels.js';
  * one box face lies on one of the `maxFaces` (32) largest hull faces, and the rectangle in that plane is
  * the minimum-area rectangle of the projected points, which has a side on an edge of their 2D hull
  * (Freeman & Shapira 1975). Voxel hulls have hundreds of small facets; the large ones carry the box.
+ * The TypeScript twin of the native kernel (same steps, same arithmetic), RadiomicsKernels.orientedMinimumBoundingBox.
  */
-export function orientedMinimumBoundingBox(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = 32): { volume: number; area: number } {
-  const native = nativeKernels();
-  if (!native) return orientedMinimumBoundingBoxTs(vertices, normals, faceAreas, maxFaces);
-  const [volume, area] = native.orientedMinimumBoundingBox(vertices, normals, faceAreas, maxFaces);
-  return { volume, area };
-}
-
-/** The TypeScript twin of the native kernel (same steps, same arithmetic). */
-export function orientedMinimumBoundingBoxTs(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = 32): { volume: number; area: number } {
+export function orientedMinimumBoundingBoxTs(vertices: Float64Array, normals: Float64Array, faceAreas: Float64Array, maxFaces = OMBB_CANDIDATE_FACES): { volume: number; area: number } {
   const n = vertices.length / 3;
   let best = { volume: Infinity, area: Infinity };
   const seen = new Set<string>();

@@ -1,5 +1,4 @@
 import { fastLength, fftBatch } from '../math/fft.js';
-import { nativeKernels } from '../native/nativeKernels.js';
 
 /** Moran's I and Geary's C of the intensity-mask voxels (IBSI 1 N365, NPT7). */
 export interface SpatialAutocorrelation {
@@ -20,22 +19,6 @@ function scratch(name: string, size: number): Float64Array {
 }
 
 /**
- * Moran's I and Geary's C by the native kernel when it is built, else by the TypeScript one
- * below (same algorithm and sums; the native one adds them in another order, equal to rounding).
- */
-export function spatialAutocorrelation(
-  values: Float32Array | Float64Array,
-  mask: Uint8Array,
-  dims: readonly [number, number, number],
-  spacing: readonly [number, number, number],
-): SpatialAutocorrelation {
-  const native = nativeKernels();
-  if (!native) return spatialAutocorrelationTs(values, mask, dims, spacing);
-  const [moranI, gearyC] = native.spatialAutocorrelation(values, mask, dims[0], dims[1], dims[2], spacing[0], spacing[1], spacing[2]);
-  return { moranI, gearyC };
-}
-
-/**
  * IBSI weights every pair of intensity-mask voxels by the inverse Euclidean distance of their
  * centres, w = 1/‖x₁ − x₂‖ (k₁ ≠ k₂). Every sum over pairs then has the form
  * Σ_k f_k (w ∗ g)_k, which the convolution theorem turns into (1/L) Σ_ω conj(F̂) Ŵ Ĝ on a grid
@@ -51,7 +34,9 @@ export function spatialAutocorrelation(
  * is computed, from the octant of w. The sum over the full spectrum is the half-spectrum sum with
  * every column counted twice except kx = 0 and kx = lx/2 (their own mirror images).
  *
- * `values` and `mask` cover a box of `dims` voxels (the ROI bounding box), x fastest.
+ * `values` and `mask` cover a box of `dims` voxels (the ROI bounding box), x fastest. This is the
+ * TypeScript twin of the native kernel (same algorithm and sums; the native one adds them in
+ * another order, equal to rounding), RadiomicsKernels.spatialAutocorrelation.
  */
 export function spatialAutocorrelationTs(
   values: Float32Array | Float64Array,

@@ -1,13 +1,14 @@
 import { createRequire } from 'node:module';
-import type { ConvexHull } from '../morphology/convexHull.js';
+import type { ConvexHull } from '../morphology/convexHullTypes.js';
 
 /**
  * The C++ kernels of `native/` (built by node-gyp with the package, like better-sqlite3): the
  * hottest loops of the pipeline, compiled ahead of time, so that a process's first case runs at
  * full speed instead of waiting for V8 to optimise them. Each kernel has a TypeScript twin
- * computing the same quantities by the same method; tests hold the two to each other.
+ * computing the same quantities by the same method; tests hold the two to each other. This is the
+ * addon's own flat signature; kernels/nativeRadiomicsKernels.ts wraps it as RadiomicsKernels.
  */
-export interface NativeKernels {
+export interface NativeAddon {
   /** [Moran's I, Geary's C] of the masked voxels of an nx·ny·nz box (x fastest), spacing in mm. */
   spatialAutocorrelation(values: Float32Array | Float64Array, mask: Uint8Array, nx: number, ny: number, nz: number, sx: number, sy: number, sz: number): [number, number];
   /** Exact hull of half-voxel lattice points (flat X, Y, Z), or null when they span no volume. */
@@ -42,18 +43,18 @@ export interface NativeKernels {
 
 const ADDON = '../../build/Release/fedrad_radiomics.node'; // from src/native and dist/native alike
 
-let loaded: NativeKernels | null | undefined;
+let loaded: NativeAddon | null | undefined;
 
 /**
- * The native kernels, or null when they are switched off (FEDRAD_NATIVE=0) or were not built
+ * The native addon, or null when they are switched off (FEDRAD_NATIVE=0) or were not built
  * (then a one-time warning says so and the TypeScript kernels run: same results, slower first
  * cases). Any other load failure (a broken or foreign binary) is thrown, not hidden.
  */
-export function nativeKernels(): NativeKernels | null {
+export function nativeKernels(): NativeAddon | null {
   if (loaded !== undefined) return loaded;
   if (process.env.FEDRAD_NATIVE === '0') return (loaded = null);
   try {
-    loaded = createRequire(import.meta.url)(ADDON) as NativeKernels;
+    loaded = createRequire(import.meta.url)(ADDON) as NativeAddon;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'MODULE_NOT_FOUND') throw error;
     process.emitWarning("FedRad native kernels are not built (run `npm run build`); using the TypeScript kernels: the same results (Moran's I and Geary's C to rounding), more slowly", { code: 'FEDRAD_NO_NATIVE' });

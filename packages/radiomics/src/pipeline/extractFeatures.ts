@@ -1,22 +1,22 @@
-import type { FeatureConfig } from '@fedrad/protocol';
+import type { Discretisation, FeatureConfig } from '@fedrad/protocol';
 import type { Volume, VoxelData } from '@fedrad/imaging';
-import { resolveFeatureConfig, TEXTURE_FAMILIES, type ResolvedFeatureConfig, type TextureFamily } from '../config/resolveConfig.js';
+import { resolveFeatureConfig, type ResolvedFeatureConfig } from '../config/resolveConfig.js';
 import { EmptyRoiError, GridMismatchError } from '../errors.js';
+import { ROI_FEATURE_FAMILIES } from '../familyRegistry.js';
 import { evaluateFeatures } from '../featureDefinition.js';
-import { INTENSITY_HISTOGRAM_FEATURES, intensityHistogramCoefficients } from '../intensity/intensityHistogram.js';
-import { INTENSITY_STATISTICS_FEATURES, intensityStatisticsCoefficients } from '../intensity/intensityStatistics.js';
-import { INTENSITY_VOLUME_HISTOGRAM_FEATURES, intensityVolumeHistogramCoefficients } from '../intensity/intensityVolumeHistogram.js';
-import { LOCAL_INTENSITY_FEATURES, localIntensityCoefficients, PEAK_SPHERE_RADIUS_MM } from '../intensity/localIntensity.js';
-import { morphologyCoefficients } from '../morphology/morphologyCoefficients.js';
-import { MORPHOLOGY_FEATURES } from '../morphology/morphologyFeatures.js';
+import { PEAK_SPHERE_RADIUS_MM } from '../intensity/localIntensity.js';
+import type { RadiomicsKernels } from '../kernels/radiomicsKernels.js';
+import { selectKernels } from '../kernels/selectKernels.js';
 import { discretise } from '../preprocess/discretisation.js';
+import { gatherMasked } from '../preprocess/gatherMasked.js';
 import { resampleAxis, resampledAxis } from '../preprocess/interpolation.js';
 import { resegment } from '../preprocess/resegmentation.js';
-import { boxDims, crop, maskBoundingBox, type VoxelBox } from '../preprocess/roiBox.js';
+import { boundingBox, boxDims, crop } from '../preprocess/roiBox.js';
+import type { VoxelBox } from '../preprocess/voxelBox.js';
 import { computeTextureFeatures } from '../texture/index.js';
+import { TEXTURE_FEATURE_FAMILIES } from '../texture/textureFamilies.js';
 import type { TextureSettings } from '../textureContract.js';
-import { ivhGrid } from './ivhGrid.js';
-import { roiSummary } from './roiSummary.js';
+import type { PreparedRoi } from './preparedRoi.js';
 
 export interface ExtractionInput {
   image: Volume<VoxelData>;
@@ -43,9 +43,10 @@ export interface ExtractionResult {
 export function extractFeatures(input: ExtractionInput): ExtractionResult {
   const config = isResolved(input.config) ? input.config : resolveFeatureConfig(input.config ?? {});
   const { image, mask, caseId } = input;
+  const kernels = selectKernels();
   if (image.dims.some((d, k) => d !== mask.dims[k])) throw new GridMismatchError(image.dims, mask.dims, caseId);
   const fullDims = image.dims;
-  const roiBox = maskBoundingBox(mask.data, fullDims);
+  const roiBox = maskBoundingBox(kernels, mask.data, fullDims);
   if (!roiBox) throw new EmptyRoiError('mask', caseId);
 
   // Work box: ROI ± (sphere radius + interpolation kernel support), clipped to the image.
@@ -64,7 +65,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   const diagnostics: Diagnostics = {
     img_dim_x_init_img: fullDims[0], img_dim_y_init_img: fullDims[1], img_dim_z_init_img: fullDims[2],
     vox_dim_x_init_img: image.spacing[0], vox_dim_y_init_img: image.spacing[1], vox_dim_z_init_img: image.spacing[2],
-    ...roiDiagnostics('init_roi', roiSummary(values, roi, roi, dims)),
+    ...roiDiagnostics('init_roi', kernels.roiSummary(values, roi, roi, dims)),
   };
 
   if (config.interpolation) {
@@ -102,12 +103,12 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   diagnostics.vox_dim_z_interp_img = spacing[2];
 
   // The interpolated ROI's summary gives its diagnostics and the morphological box.
-  const interp = roiSummary(values, roi, roi, dims);
+  const interp = kernels.roiSummary(values, roi, roi, dims);
   if (interp[0] === 0) throw new EmptyRoiError('interpolation', caseId);
   const morphBox: VoxelBox = { lo: [interp[5], interp[6], interp[7]], hi: [interp[8], interp[9], interp[10]] };
   Object.assign(diagnostics, roiDiagnostics('interp_roi', interp));
   const reseg = resegment(values, roi, config.resegmentation);
-  Object.assign(diagnostics, roiDiagnostics('reseg_roi', roiSummary(values, roi, reseg.intensityMask, dims)));
+  Object.assign(diagnostics, roiDiagnostics('reseg_roi', kernels.roiSummary(values, roi, reseg.intensityMask, dims)));
   const intensityCount = diagnostics.int_mask_vox_count_reseg_roi;
   if (intensityCount === 0) throw new EmptyRoiError('re-segmentation', caseId);
   const mb = boxDims(morphBox);
@@ -120,43 +121,29 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   gatherMasked(boxValues, boxIntensity, roiValues);
   const lowerBound = Number.isFinite(config.resegmentation.range?.[0] ?? NaN) ? (config.resegmentation.range![0] as number) : null;
 
+  const prepared: PreparedRoi = {
+    image: values, dims, spacing, intensityMask: reseg.intensityMask,
+    box: { values: boxValues, morphologicalMask: boxMorph, intensityMask: boxIntensity, dims: mb },
+    roiValues, lowerBound, config, kernels, caseId,
+  };
+
   const features: Record<string, number> = {};
   const want = config.families;
-  if (want.has('morphology')) {
-    Object.assign(features, evaluateFeatures(MORPHOLOGY_FEATURES, morphologyCoefficients({
-      morphologicalMask: boxMorph, intensityMask: boxIntensity, intensities: boxValues, dims: mb, spacing,
-    })));
-  }
-  if (want.has('local_intensity')) {
-    Object.assign(features, evaluateFeatures(LOCAL_INTENSITY_FEATURES, localIntensityCoefficients({
-      image: values, dims, spacing, intensityMask: reseg.intensityMask,
-    })));
-  }
-  if (want.has('intensity_statistics')) {
-    Object.assign(features, evaluateFeatures(INTENSITY_STATISTICS_FEATURES, intensityStatisticsCoefficients(roiValues)));
-  }
-  if (want.has('intensity_histogram')) {
-    const d = discretise(boxValues, boxIntensity, config.intensityHistogramDiscretisation, lowerBound, caseId);
-    const levels = new Int32Array(intensityCount);
-    gatherMasked(d.levels, boxIntensity, levels);
-    Object.assign(features, evaluateFeatures(INTENSITY_HISTOGRAM_FEATURES, intensityHistogramCoefficients(levels, d.nLevels)));
-  }
-  if (want.has('intensity_volume_histogram')) {
-    Object.assign(features, evaluateFeatures(INTENSITY_VOLUME_HISTOGRAM_FEATURES,
-      intensityVolumeHistogramCoefficients(ivhGrid(roiValues, config.ivhDiscretisation, config.resegmentation.range))));
+  for (const family of ROI_FEATURE_FAMILIES) {
+    if (want.has(family.name)) Object.assign(features, evaluateFeatures(family.features, family.coefficients(prepared)));
   }
   // Texture: one discretised volume per distinct discretisation, the families sharing it together.
-  const groups = new Map<string, { discretisation: ResolvedFeatureConfig['texture']['glcm']['discretisation']; settings: TextureSettings }>();
-  for (const family of TEXTURE_FAMILIES) {
-    if (!want.has(family)) continue;
-    const spec = config.texture[family];
-    const key = JSON.stringify(spec.discretisation);
-    const group = groups.get(key) ?? { discretisation: spec.discretisation, settings: {} };
+  const groups = new Map<string, { discretisation: Discretisation; settings: TextureSettings }>();
+  for (const family of TEXTURE_FEATURE_FAMILIES) {
+    if (!want.has(family.name)) continue;
+    const { discretisation } = config.texture[family.name];
+    const key = JSON.stringify(discretisation);
+    const group = groups.get(key) ?? { discretisation, settings: {} };
     groups.set(key, group);
-    addTextureSettings(group.settings, family, config);
+    Object.assign(group.settings, { [family.name]: family.settings(config) });
   }
   for (const group of groups.values()) {
-    const d = discretise(boxValues, boxIntensity, group.discretisation, lowerBound, caseId);
+    const d = discretise(boxValues, boxIntensity, group.discretisation, lowerBound, caseId, kernels);
     Object.assign(features, computeTextureFeatures(
       { levels: d.levels, mask: boxIntensity, morphologicalMask: boxMorph, dims: mb, spacing, nLevels: d.nLevels },
       group.settings,
@@ -187,29 +174,17 @@ function roiDiagnostics(stage: 'init_roi' | 'interp_roi' | 'reseg_roi', s: Float
   return out;
 }
 
-/**
- * The mask's voxels of `values`, in voxel order, into `out`. Loops live in small functions like
- * this one rather than in extractFeatures itself: a loop there makes the JIT compile the whole
- * (large) pipeline function on-stack, and recompile it case after case in a cohort.
- */
-function gatherMasked<T extends Float64Array | Int32Array>(values: T, mask: Uint8Array, out: T): void {
-  for (let i = 0, k = 0; i < mask.length; i++) if (mask[i]) out[k++] = values[i];
-}
-
-function addTextureSettings(settings: TextureSettings, family: TextureFamily, config: ResolvedFeatureConfig): void {
-  const t = config.texture;
-  switch (family) {
-    case 'glcm': settings.glcm = { aggregations: t.glcm.aggregations, distance: t.glcm.distance }; break;
-    case 'glrlm': settings.glrlm = { aggregations: t.glrlm.aggregations }; break;
-    case 'glszm': settings.glszm = { aggregations: t.glszm.aggregations }; break;
-    case 'gldzm': settings.gldzm = { aggregations: t.gldzm.aggregations }; break;
-    case 'ngtdm': settings.ngtdm = { aggregations: t.ngtdm.aggregations, distance: t.ngtdm.distance }; break;
-    case 'ngldm': settings.ngldm = { aggregations: t.ngldm.aggregations, distance: t.ngldm.distance, coarseness: t.ngldm.coarseness }; break;
-  }
-}
-
 function isResolved(c: FeatureConfig | ResolvedFeatureConfig | undefined): c is ResolvedFeatureConfig {
   return !!c && (c as ResolvedFeatureConfig).families instanceof Set;
+}
+
+/**
+ * The ROI's bounding box in the whole mask, through the kernels for a byte mask (millions of
+ * voxels, scanned once per case), else by the TypeScript scan of any voxel type.
+ */
+function maskBoundingBox(kernels: RadiomicsKernels, mask: ArrayLike<number>, dims: readonly [number, number, number]): VoxelBox | null {
+  if (!(mask instanceof Uint8Array) || mask.length !== dims[0] * dims[1] * dims[2]) return boundingBox(mask, dims);
+  return kernels.maskBox(mask, dims);
 }
 
 /** Copies the box out of a mask as 0/1 (non-zero, non-NaN voxels are the ROI). */

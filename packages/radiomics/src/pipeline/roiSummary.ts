@@ -1,4 +1,3 @@
-import { nativeKernels } from '../native/nativeKernels.js';
 import { boundingBox } from '../preprocess/roiBox.js';
 
 /**
@@ -6,13 +5,9 @@ import { boundingBox } from '../preprocess/roiBox.js';
  * [1] intensity voxel count, [2] Σ, [3] min and [4] max of the intensities in the intensity mask
  * (voxel order), [5–10] morphological mask box lo x, y, z, hi x, y, z, [11–16] intensity mask
  * box likewise (−1 throughout for an empty mask).
+ * This is the TypeScript twin of the native kernel (the same sums in voxel order, the same
+ * boxes), RadiomicsKernels.roiSummary.
  */
-export function roiSummary(values: Float64Array, morph: Uint8Array, intensity: Uint8Array, dims: readonly [number, number, number]): Float64Array {
-  const native = nativeKernels();
-  return native ? native.roiSummary(values, morph, intensity, ...dims) : roiSummaryTs(values, morph, intensity, dims);
-}
-
-/** The TypeScript twin of the native kernel: the same sums in voxel order, the same boxes. */
 export function roiSummaryTs(values: Float64Array, morph: Uint8Array, intensity: Uint8Array, dims: readonly [number, number, number]): Float64Array {
   const out = new Float64Array(17).fill(-1);
   out.set([0, 0, 0, Infinity, -Infinity]);

@@ -1,6 +1,6 @@
 import type { Discretisation } from '@fedrad/protocol';
 import { DiscretisationError } from '../errors.js';
-import { nativeKernels } from '../native/nativeKernels.js';
+import type { RadiomicsKernels } from '../kernels/radiomicsKernels.js';
 
 /** Discretised intensity-mask voxels: grey level 1..nLevels inside the mask, 0 outside. */
 export interface Discretised {
@@ -13,6 +13,8 @@ export interface Discretised {
  * X_max, with X_min/X_max of the ROI. Fixed bin size (Q3RU): ⌊(X − X_min)/w_b⌋ + 1 with X_min
  * the set lower bound (the re-segmentation range's lower bound by default, else the ROI minimum);
  * N_g is then the highest level present. `none`: the intensities are grey levels already.
+ * The fixed-bin loops run through `kernels` (the native ones when built: same arithmetic) for a
+ * Float64 box, else through the TypeScript loops below.
  */
 export function discretise(
   intensities: ArrayLike<number>,
@@ -20,10 +22,10 @@ export function discretise(
   spec: Discretisation,
   resegmentationLower: number | null,
   caseId?: string,
+  kernels?: RadiomicsKernels,
 ): Discretised {
   checkSpec(spec, caseId);
-  // The fixed-bin loops run in the native kernels when they are built (same arithmetic).
-  const native = intensities instanceof Float64Array && intensities.length === mask.length ? nativeKernels() : null;
+  const native = intensities instanceof Float64Array && intensities.length === mask.length ? kernels : undefined;
   const range = native ? native.maskedRange(intensities as Float64Array, mask) : maskedRange(intensities, mask);
   const min = range[0], max = range[1];
   const levels = new Int32Array(mask.length);

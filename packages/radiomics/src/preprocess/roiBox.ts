@@ -1,21 +1,4 @@
-import { nativeKernels } from '../native/nativeKernels.js';
-
-/** Axis-aligned box of voxel indices, inclusive bounds. */
-export interface VoxelBox {
-  lo: [number, number, number];
-  hi: [number, number, number];
-}
-
-/**
- * boundingBox by the native kernel for a byte mask when it is built (whole-image masks of
- * millions of voxels, scanned once per case), else by the TypeScript one below.
- */
-export function maskBoundingBox(mask: ArrayLike<number>, dims: readonly [number, number, number]): VoxelBox | null {
-  const native = nativeKernels();
-  if (!native || !(mask instanceof Uint8Array) || mask.length !== dims[0] * dims[1] * dims[2]) return boundingBox(mask, dims);
-  const b = native.maskBox(mask, ...dims);
-  return b ? { lo: [b[0], b[1], b[2]], hi: [b[3], b[4], b[5]] } : null;
-}
+import type { VoxelBox } from './voxelBox.js';
 
 /** Bounding box of the non-zero (and non-NaN) voxels of a mask, or null when the mask is empty. */
 export function boundingBox(mask: ArrayLike<number>, dims: readonly [number, number, number]): VoxelBox | null {

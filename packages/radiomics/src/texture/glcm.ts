@@ -2,19 +2,10 @@ import type { DirectionalAggregation } from '../textureContract.js';
 import { aggregateDirectional, type DirectionalSource } from './aggregation.js';
 import { DIRECTIONS_2D, DIRECTIONS_3D, type Direction } from './directions.js';
 import type { TextureFamily } from './featureTable.js';
+import type { GlcmMatrix } from './glcmMatrix.js';
 import { GLCM_FEATURES, glcmCoefficients, type GlcmCoefficients } from './glcmFeatures.js';
 import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
-
-/**
- * Grey level co-occurrence matrix (IBSI 1 §3.6, family LFYI): for one direction m, counts of
- * grey level pairs (i, j) at voxels k and k + δm, both in the ROI, added in both orders
- * (M_m = M_m+ + M_m+ᵀ, so the matrix is symmetric).
- */
-export interface GlcmMatrix {
-  readonly nLevels: number;
-  /** Row-major counts: counts[(i-1)*Ng + (j-1)]. */
-  readonly counts: Float64Array;
-}
+import type { TextureFeatureFamily } from '../featureFamily.js';
 
 /**
  * One pass over the ROI voxels of slice `z` (or of the whole box when z is null) for
@@ -69,3 +60,13 @@ export function glcmFeatures(grid: RoiGrid, aggregations: readonly DirectionalAg
   };
   return aggregateDirectional(glcmFamily, source, aggregations);
 }
+
+/** The GLCM family (IBSI 1 §3.6, LFYI) for the registry: its settings from the config, and its aggregations. */
+export const GLCM_FAMILY: TextureFeatureFamily<'glcm', GlcmCoefficients> = {
+  kind: 'texture',
+  name: 'glcm',
+  ibsiCode: 'LFYI',
+  features: GLCM_FEATURES,
+  settings: ({ texture: { glcm } }) => ({ aggregations: glcm.aggregations, distance: glcm.distance }),
+  compute: (grid, _zones, s) => glcmFeatures(grid, s.aggregations, s.distance),
+};

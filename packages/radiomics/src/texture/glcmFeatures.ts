@@ -1,5 +1,5 @@
 import type { FeatureDefinition } from '../featureDefinition.js';
-import type { GlcmMatrix } from './glcm.js';
+import type { GlcmMatrix } from './glcmMatrix.js';
 
 /**
  * GLCM coefficients and features (IBSI 1 §3.6). Notation: p_ij = M_ij / Σ M; p_i. the row

@@ -7,6 +7,7 @@ import type { FeatureDefinition } from '../featureDefinition.js';
 import type { TextureFamily } from './featureTable.js';
 import { slicesWithRoi, type RoiGrid } from './roiGrid.js';
 import { allZones, zonesBySlice, type ZoneLabellings, type Zones } from './zones.js';
+import type { TextureFeatureFamily } from '../featureFamily.js';
 
 /**
  * Grey level distance zone matrix (IBSI 1 §3.9, family VMDZ): number of zones of grey level i
@@ -79,3 +80,13 @@ export function gldzmFeatures(grid: RoiGrid, zones: ZoneLabellings, aggregations
     },
   }, aggregations);
 }
+
+/** The GLDZM family (IBSI 1 §3.9, VMDZ) for the registry: its settings from the config, and its aggregations. */
+export const GLDZM_FAMILY: TextureFeatureFamily<'gldzm', f.CountCoefficients> = {
+  kind: 'texture',
+  name: 'gldzm',
+  ibsiCode: 'VMDZ',
+  features: GLDZM_FEATURES,
+  settings: ({ texture: { gldzm } }) => ({ aggregations: gldzm.aggregations }),
+  compute: (grid, zones, s) => gldzmFeatures(grid, zones, s.aggregations),
+};

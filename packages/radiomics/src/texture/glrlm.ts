@@ -6,6 +6,7 @@ import { DIRECTIONS_2D, DIRECTIONS_3D, type Direction } from './directions.js';
 import type { FeatureDefinition } from '../featureDefinition.js';
 import type { TextureFamily } from './featureTable.js';
 import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
+import type { TextureFeatureFamily } from '../featureFamily.js';
 
 /**
  * Grey level run length matrix (IBSI 1 §3.7, family TP0I): for one direction m, the number
@@ -78,3 +79,13 @@ export function glrlmFeatures(grid: RoiGrid, aggregations: readonly DirectionalA
   };
   return aggregateDirectional(glrlmFamily, source, aggregations);
 }
+
+/** The GLRLM family (IBSI 1 §3.7, TP0I) for the registry: its settings from the config, and its aggregations. */
+export const GLRLM_FAMILY: TextureFeatureFamily<'glrlm', f.CountCoefficients> = {
+  kind: 'texture',
+  name: 'glrlm',
+  ibsiCode: 'TP0I',
+  features: GLRLM_FEATURES,
+  settings: ({ texture: { glrlm } }) => ({ aggregations: glrlm.aggregations }),
+  compute: (grid, _zones, s) => glrlmFeatures(grid, s.aggregations),
+};

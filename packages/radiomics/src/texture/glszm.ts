@@ -6,6 +6,7 @@ import type { FeatureDefinition } from '../featureDefinition.js';
 import type { TextureFamily } from './featureTable.js';
 import { slicesWithRoi, type RoiGrid } from './roiGrid.js';
 import { allZones, zonesBySlice, type ZoneLabellings, type Zones } from './zones.js';
+import type { TextureFeatureFamily } from '../featureFamily.js';
 
 /**
  * Grey level size zone matrix (IBSI 1 §3.8, family 9SAK): number of zones of grey level i
@@ -63,3 +64,13 @@ export function glszmFeatures(grid: RoiGrid, zones: ZoneLabellings, aggregations
     },
   }, aggregations);
 }
+
+/** The GLSZM family (IBSI 1 §3.8, 9SAK) for the registry: its settings from the config, and its aggregations. */
+export const GLSZM_FAMILY: TextureFeatureFamily<'glszm', f.CountCoefficients> = {
+  kind: 'texture',
+  name: 'glszm',
+  ibsiCode: '9SAK',
+  features: GLSZM_FEATURES,
+  settings: ({ texture: { glszm } }) => ({ aggregations: glszm.aggregations }),
+  compute: (grid, zones, s) => glszmFeatures(grid, zones, s.aggregations),
+};

@@ -1,12 +1,7 @@
 import type { TextureInput, TextureSettings } from '../textureContract.js';
 import { TextureInputError } from './errors.js';
-import { gldzmFeatures } from './gldzm.js';
-import { glcmFeatures } from './glcm.js';
-import { glrlmFeatures } from './glrlm.js';
-import { glszmFeatures } from './glszm.js';
-import { ngldmFeatures } from './ngldm.js';
-import { ngtdmFeatures } from './ngtdm.js';
 import { buildRoiGrid } from './roiGrid.js';
+import { TEXTURE_FEATURE_FAMILIES } from './textureFamilies.js';
 import { lazyZoneLabellings } from './zones.js';
 
 export { TextureInputError } from './errors.js';
@@ -17,12 +12,11 @@ export { GLDZM_FEATURES } from './gldzm.js';
 export { NGTDM_FEATURES } from './ngtdm.js';
 export { NGLDM_FEATURES } from './ngldm.js';
 
-
 /**
  * Every enabled texture family (IBSI 1 §3.6–§3.11) in every enabled aggregation, keyed by the
- * IBSI tags of reference_values.csv (e.g. `cm_joint_max_3D_comb`, `szm_sze_2D`). The ROI is
- * copied once into a padded grid shared by all families; GLSZM and GLDZM share one zone
- * labelling per dimensionality.
+ * IBSI tags of reference_values.csv (e.g. `cm_joint_max_3D_comb`, `szm_sze_2D`), walking the
+ * texture families of the registry in order. The ROI is copied once into a padded grid shared by
+ * all families; GLSZM and GLDZM share one zone labelling per dimensionality.
  */
 export function computeTextureFeatures(input: TextureInput, settings: TextureSettings): Record<string, number> {
   const glcmDistance = checkedDistance('glcm.distance', settings.glcm?.distance);
@@ -32,19 +26,25 @@ export function computeTextureFeatures(input: TextureInput, settings: TextureSet
   if (!(Number.isFinite(coarseness) && coarseness >= 0)) {
     throw new TextureInputError('ngldm.coarseness', 'a non-negative number (IBSI alpha, usually 0)', String(coarseness));
   }
-  const anyFamily = settings.glcm || settings.glrlm || settings.glszm || settings.gldzm || settings.ngtdm || settings.ngldm;
-  if (!anyFamily) return {};
+  // The settings with their checked defaults, as the families read them.
+  const checked: TextureSettings = {
+    ...settings,
+    ...(settings.glcm && { glcm: { ...settings.glcm, distance: glcmDistance } }),
+    ...(settings.ngtdm && { ngtdm: { ...settings.ngtdm, distance: ngtdmDistance } }),
+    ...(settings.ngldm && { ngldm: { ...settings.ngldm, distance: ngldmDistance, coarseness } }),
+  };
+  const enabled = TEXTURE_FEATURE_FAMILIES.filter((family) => checked[family.name]);
+  if (enabled.length === 0) return {};
 
   // Padding covers the largest reach of any neighbourhood or co-occurrence offset.
   const grid = buildRoiGrid(input, Math.max(1, glcmDistance, ngtdmDistance, ngldmDistance));
   const zones = lazyZoneLabellings(grid);
   const out: Record<string, number> = {};
-  if (settings.glcm) Object.assign(out, glcmFeatures(grid, settings.glcm.aggregations, glcmDistance));
-  if (settings.glrlm) Object.assign(out, glrlmFeatures(grid, settings.glrlm.aggregations));
-  if (settings.glszm) Object.assign(out, glszmFeatures(grid, zones, settings.glszm.aggregations));
-  if (settings.gldzm) Object.assign(out, gldzmFeatures(grid, zones, settings.gldzm.aggregations));
-  if (settings.ngtdm) Object.assign(out, ngtdmFeatures(grid, settings.ngtdm.aggregations, ngtdmDistance));
-  if (settings.ngldm) Object.assign(out, ngldmFeatures(grid, settings.ngldm.aggregations, ngldmDistance, coarseness));
+  for (const family of enabled) {
+    // Each family reads the settings of its own name (the union cannot say so to the compiler).
+    const compute = family.compute as (g: typeof grid, z: typeof zones, s: NonNullable<TextureSettings[typeof family.name]>) => Record<string, number>;
+    Object.assign(out, compute(grid, zones, checked[family.name]!));
+  }
   return out;
 }
 

@@ -6,6 +6,7 @@ import { chebyshevNeighbourhood } from './directions.js';
 import type { FeatureDefinition } from '../featureDefinition.js';
 import type { TextureFamily } from './featureTable.js';
 import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
+import type { TextureFeatureFamily } from '../featureFamily.js';
 
 /**
  * Neighbouring grey level dependence matrix (IBSI 1 §3.11, family REK0). For each ROI voxel k
@@ -94,3 +95,13 @@ export function ngldmFeatures(grid: RoiGrid, aggregations: readonly ZoneAggregat
     volume: () => buildNgldm(grid, distance, coarseness, false)[0],
   }, aggregations);
 }
+
+/** The NGLDM family (IBSI 1 §3.11, REK0) for the registry: its settings from the config, and its aggregations. */
+export const NGLDM_FAMILY: TextureFeatureFamily<'ngldm', f.CountCoefficients> = {
+  kind: 'texture',
+  name: 'ngldm',
+  ibsiCode: 'REK0',
+  features: NGLDM_FEATURES,
+  settings: ({ texture: { ngldm } }) => ({ aggregations: ngldm.aggregations, distance: ngldm.distance, coarseness: ngldm.coarseness }),
+  compute: (grid, _zones, s) => ngldmFeatures(grid, s.aggregations, s.distance, s.coarseness),
+};

@@ -4,6 +4,7 @@ import { chebyshevNeighbourhood } from './directions.js';
 import type { FeatureDefinition } from '../featureDefinition.js';
 import type { TextureFamily } from './featureTable.js';
 import { offsetOf, slicesWithRoi, type RoiGrid } from './roiGrid.js';
+import type { TextureFeatureFamily } from '../featureFamily.js';
 
 /**
  * Neighbourhood grey tone difference matrix (IBSI 1 §3.10, family IPET). For each ROI voxel k
@@ -203,3 +204,13 @@ export function ngtdmFeatures(grid: RoiGrid, aggregations: readonly ZoneAggregat
     volume: () => buildNgtdm(grid, distance, false)[0],
   }, aggregations);
 }
+
+/** The NGTDM family (IBSI 1 §3.10, IPET) for the registry: its settings from the config, and its aggregations. */
+export const NGTDM_FAMILY: TextureFeatureFamily<'ngtdm', NgtdmCoefficients> = {
+  kind: 'texture',
+  name: 'ngtdm',
+  ibsiCode: 'IPET',
+  features: NGTDM_FEATURES,
+  settings: ({ texture: { ngtdm } }) => ({ aggregations: ngtdm.aggregations, distance: ngtdm.distance }),
+  compute: (grid, _zones, s) => ngtdmFeatures(grid, s.aggregations, s.distance),
+};

@@ -25,8 +25,8 @@ export function extractCase(task: ExtractTask): ExtractOutcome {
 }
 
 /**
- * Worker-thread entry (piscina loads this module in each worker of `fedrad extract --manifest`
- * and calls the default export).
+ * Worker-thread entry (piscina loads this module in each worker of a cohort extraction and calls
+ * the default export).
  * A failing case comes back as an outcome with its error code and message, never as a crash.
  */
 export default function extractCaseTask(task: ExtractTask): ExtractOutcome {

@@ -3,8 +3,8 @@ import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import { sourceFiles } from '@fedrad/imaging';
 import { canonicalHash, type FeatureConfig } from '@fedrad/protocol';
-import { writeDurably } from '../durableFile.js';
-import { CliUsageError } from '../errors.js';
+import { writeDurably } from './durableFile.js';
+import { ExtractionLockedError } from './errors.js';
 import type { ExtractOutcome, ExtractTask } from './extractCase.js';
 
 /**
@@ -13,8 +13,8 @@ import type { ExtractOutcome, ExtractTask } from './extractCase.js';
  * or ends with failed cases leaves it behind; the same command run again takes the cases already
  * extracted from it and computes only the rest. It is removed once every case has succeeded.
  *
- * Line 1 is the run's header: the config's hash and the fedrad packages' versions (another config
- * or another fedrad makes every line stale). Each case line carries the case's fingerprint, taken
+ * Line 1 is the run's header: the config's hash and the fedrad packages' versions, with the
+ * caller's own (the CLI's) in front (another config or another fedrad makes every line stale). Each case line carries the case's fingerprint, taken
  * before it was extracted: the size and modification time of every file its readers read
  * (@fedrad/imaging's sourceFiles) and its label/roi, so a
  * case whose files changed since is extracted again. Failed cases are always retried. A line cut
@@ -52,21 +52,22 @@ export class ExtractJournal {
   /**
    * Opens the journal for the output file `out`, taking what an earlier run with the same config
    * left (unless `fresh`). The file is rewritten with the header and the lines still valid, so a
-   * torn last line never has a new line appended to it.
+   * torn last line never has a new line appended to it. `caller` (name@version of the program
+   * running the extraction) joins the software versions of the header.
    */
-  static open(out: string, config: FeatureConfig, tasks: readonly ExtractTask[], fresh: boolean): ResumedJournal {
+  static open(out: string, config: FeatureConfig, tasks: readonly ExtractTask[], fresh: boolean, caller?: string): ResumedJournal {
     const lock = takeLock(out);
     try {
-      return ExtractJournal.resume(out, config, tasks, fresh, lock);
+      return ExtractJournal.resume(out, config, tasks, fresh, lock, caller);
     } catch (e) {
       rmSync(lock, { force: true });
       throw e;
     }
   }
 
-  private static resume(out: string, config: FeatureConfig, tasks: readonly ExtractTask[], fresh: boolean, lock: string): ResumedJournal {
+  private static resume(out: string, config: FeatureConfig, tasks: readonly ExtractTask[], fresh: boolean, lock: string, caller: string | undefined): ResumedJournal {
     const path = out + JOURNAL_SUFFIX;
-    const header: Header = { journal: 'fedrad-extract', version: VERSION, configHash: canonicalHash(config), software: softwareVersions() };
+    const header: Header = { journal: 'fedrad-extract', version: VERSION, configHash: canonicalHash(config), software: softwareVersions(caller) };
     const reused = new Map<string, ExtractOutcome>();
     const kept: CaseLine[] = [];
     let notice: string | undefined;
@@ -114,7 +115,7 @@ export class ExtractJournal {
 
 /**
  * Creates `<out>.lock` holding this process's pid. A lock whose process is gone (a run killed with
- * -9) is taken over; one whose process still runs is a usage error naming it.
+ * -9) is taken over; one whose process still runs is refused, naming it.
  */
 function takeLock(out: string): string {
   const lock = `${out}.lock`;
@@ -127,11 +128,11 @@ function takeLock(out: string): string {
     }
     const pid = Number(readFileSync(lock, 'utf8').trim());
     if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && processRuns(pid)) {
-      throw new CliUsageError(`another fedrad extract (pid ${pid}) is writing ${out}; wait for it or stop it (its lock is ${lock})`);
+      throw new ExtractionLockedError(`another fedrad extract (pid ${pid}) is writing ${out}; wait for it or stop it (its lock is ${lock})`, { output: out, lock, pid });
     }
     rmSync(lock, { force: true }); // left by a run that was killed
   }
-  throw new CliUsageError(`could not take the lock ${lock}: another run keeps creating it`);
+  throw new ExtractionLockedError(`could not take the lock ${lock}: another run keeps creating it`, { output: out, lock });
 }
 
 function processRuns(pid: number): boolean {
@@ -143,15 +144,16 @@ function processRuns(pid: number): boolean {
   }
 }
 
-/** The versions of the packages that turn a case into features. */
-function softwareVersions(): string {
+/** The versions of the packages that turn a case into features, after the caller's own. */
+function softwareVersions(caller: string | undefined): string {
   const require = createRequire(import.meta.url);
   const version = (entry: string) => {
     const pkg = JSON.parse(readFileSync(join(dirname(require.resolve(entry)), '..', 'package.json'), 'utf8')) as { name: string; version: string };
     return `${pkg.name}@${pkg.version}`;
   };
-  const cli = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
-  return [`${cli.name}@${cli.version}`, version('@fedrad/imaging'), version('@fedrad/radiomics')].join(' ');
+  const own = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
+  const versions = [`${own.name}@${own.version}`, version('@fedrad/imaging'), version('@fedrad/radiomics')];
+  return (caller ? [caller, ...versions] : versions).join(' ');
 }
 
 /** The case as it will be extracted: its label/roi and the size and time of every file it reads. */

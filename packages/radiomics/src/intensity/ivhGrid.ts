@@ -1,5 +1,13 @@
 import type { IvhDiscretisation } from '@fedrad/protocol';
-import type { IvhGridSpec } from '../intensity/intensityVolumeHistogram.js';
+
+/** How the intensity-mask values were turned into X_d,gl (see ivhGrid). */
+export interface IvhGridSpec {
+  /** X_d,gl per intensity-mask voxel. */
+  values: ArrayLike<number>;
+  gridMin: number;
+  gridMax: number;
+  step: number;
+}
 
 /**
  * IBSI 1 §3.5 (P88C) IVH discretisation, by case:

@@ -1,0 +1,8 @@
+export { extractCohort, type CohortExtraction, type CohortExtractionOptions, type CohortOutput, type CohortProgress } from './cohort.js';
+export type { ExtractOutcome, ExtractTask } from './extractCase.js';
+export { extractSingleCase } from './singleCase.js';
+export { readManifest } from './manifest.js';
+export { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX, type ResumedJournal } from './extractJournal.js';
+export { toCsv, toIbsiJson, toJson } from './outputFormats.js';
+export { writeDurably } from './durableFile.js';
+export { ExtractionInputError, ExtractionLockedError } from './errors.js';

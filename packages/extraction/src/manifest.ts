@@ -1,0 +1,40 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, resolve } from 'node:path';
+import { readCsv, type FeatureConfig } from '@fedrad/protocol';
+import { ExtractionInputError } from './errors.js';
+import type { ExtractTask } from './extractCase.js';
+
+/**
+ * A cohort manifest: header `id,image,mask[,label][,roi]`, one row per case; relative paths are
+ * taken from the manifest's folder. Every task gets `config`.
+ */
+export function readManifest(path: string, config: FeatureConfig): ExtractTask[] {
+  if (!existsSync(path)) throw new ExtractionInputError(`manifest ${path} does not exist`, { manifest: path });
+  // The CSV layer every fedrad table uses (quoted commas and line breaks, CRLF, BOM, blank lines).
+  const records = readCsv(readFileSync(path, 'utf8'), `manifest ${path}`);
+  if (records.length < 2) throw new ExtractionInputError(`manifest ${path} has no case rows (expected a header id,image,mask and one row per case)`, { manifest: path });
+  const header = records[0].cells.map((h) => h.toLowerCase());
+  const col = (name: string) => header.indexOf(name);
+  for (const required of ['id', 'image', 'mask']) {
+    if (col(required) < 0) throw new ExtractionInputError(`manifest ${path} has no "${required}" column (header: ${records[0].cells.join(',')})`, { manifest: path });
+  }
+  const base = dirname(resolve(path));
+  const seen = new Set<string>();
+  return records.slice(1).map(({ row, cells: f }) => {
+    const id = f[col('id')];
+    const where = `manifest ${path} row ${row}`;
+    const context = { manifest: path, row, caseId: id || undefined };
+    if (!id) throw new ExtractionInputError(`${where}: empty id`, context);
+    if (seen.has(id)) throw new ExtractionInputError(`${where}: case id ${id} appears twice`, context);
+    seen.add(id);
+    const abs = (p: string | undefined, what: string) => {
+      if (!p) throw new ExtractionInputError(`${where} (case ${id}): empty ${what} path`, context);
+      return isAbsolute(p) ? p : resolve(base, p);
+    };
+    const labelText = col('label') >= 0 ? f[col('label')] : '';
+    const label = labelText ? Number(labelText) : undefined;
+    if (label !== undefined && !Number.isInteger(label)) throw new ExtractionInputError(`${where} (case ${id}): label ${labelText} is not an integer`, context);
+    const roi = col('roi') >= 0 && f[col('roi')] ? f[col('roi')] : undefined;
+    return { id, image: abs(f[col('image')], 'image'), mask: abs(f[col('mask')], 'mask'), label, roi, config };
+  });
+}
