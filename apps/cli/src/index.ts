@@ -1,1 +1,1 @@
-export { reportAndExit, CliUsageError } from './errors.js';
+export { reportAndExit, CliError, CliUsageError } from './errors.js';

@@ -1,14 +1,20 @@
 import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import { ERROR_CODE_PATTERN, FedRadError } from '@fedrad/protocol';
 import type { AppRouter } from './api/router.js';
 
 type Inputs = inferRouterInputs<AppRouter>;
 type Outputs = inferRouterOutputs<AppRouter>;
 
-/** An operator API call that failed: the coordinator's stable code and message. */
-export class CoordinatorApiError extends Error {
-  constructor(readonly code: string, message: string, readonly path: string, readonly httpStatus?: number) {
-    super(message);
-    this.name = 'CoordinatorApiError';
+/**
+ * An operator API call that failed: the coordinator's stable code and message. The code comes
+ * from the wire; one that is not a well-formed code is reported as HTTP_<status>.
+ */
+export class CoordinatorApiError extends FedRadError {
+  constructor(code: string, message: string, readonly path: string, readonly httpStatus?: number, cause?: unknown) {
+    const stable = ERROR_CODE_PATTERN.test(code) ? code : `HTTP_${httpStatus ?? 0}`;
+    // No HTTP status: the coordinator was never reached.
+    const kind = httpStatus === undefined || httpStatus === 503 ? 'unavailable' : httpStatus === 404 ? 'not-found' : httpStatus === 409 ? 'conflict' : 'invalid';
+    super(stable, message, { cause, kind });
   }
 }
 
@@ -26,7 +32,7 @@ export function createCoordinatorClient(apiUrl: string, apiToken?: string) {
     try {
       res = await fetch(url, kind === 'query' ? { headers: headers() } : { method: 'POST', headers: headers(), body: JSON.stringify(input ?? null) });
     } catch (e) {
-      throw new CoordinatorApiError('COORDINATOR_UNREACHABLE', `Cannot reach the coordinator API at ${base}: ${(e as Error).message}`, path);
+      throw new CoordinatorApiError('COORDINATOR_UNREACHABLE', `Cannot reach the coordinator API at ${base}: ${(e as Error).message}`, path, undefined, e);
     }
     const body = (await res.json().catch(() => ({}))) as { result?: { data?: unknown }; error?: { message?: string; data?: { fedradCode?: string; code?: string } } };
     if (body.error || !res.ok) {

@@ -43,6 +43,22 @@ describe('operator API and enrolment', () => {
     expect(await createCoordinatorClient(coordinator.apiUrl, 'secret-token').campaigns.list()).toEqual([]);
   });
 
+  it('answers a core error with its status, stable code and message, and never with a stack', async () => {
+    const api = createCoordinatorClient(coordinator.apiUrl, 'secret-token');
+    await expect(api.campaigns.status({ campaignId: 'no-such-campaign' })).rejects.toMatchObject({ code: 'CAMPAIGN_NOT_FOUND', httpStatus: 404 });
+    await expect(api.campaigns.create({ campaignId: 'x' })).rejects.toMatchObject({ code: 'PROTOCOL_INVALID', httpStatus: 400 });
+    const res = await fetch(`${coordinator.apiUrl}/campaigns.status?input=${encodeURIComponent(JSON.stringify({ campaignId: 'no-such-campaign' }))}`, { headers: { authorization: 'Bearer secret-token' } });
+    const body = (await res.json()) as { error: { message: string; data: Record<string, unknown> } };
+    expect(res.status).toBe(404);
+    expect(body.error.data).toMatchObject({ code: 'NOT_FOUND', fedradCode: 'CAMPAIGN_NOT_FOUND' });
+    expect(body.error.data).not.toHaveProperty('stack');
+    expect(JSON.stringify(body)).not.toMatch(/\n\s+at /);
+    // Enrolment over HTTPS: a request the schema refuses is a 400 with its code and message, nothing more.
+    const bad = await https('POST', '/enrol', { type: 'enrolment-request', siteId: 'site-bad', campaignId: 'api-test', csrPem: 'not a csr', softwareVersion: '0.1.0' });
+    expect(bad).toMatchObject({ status: 400, json: { code: 'PROTOCOL_INVALID' } });
+    expect(Object.keys(bad.json as object).sort()).toEqual(['code', 'message']);
+  });
+
   it('enrols a site: request pending, operator approves, the site collects a certificate the campaign CA issued', async () => {
     const { csrPem } = createSiteKeyAndCsr('site-new');
     const request = { type: 'enrolment-request', siteId: 'site-new', campaignId: 'api-test', csrPem, softwareVersion: '0.1.0' };

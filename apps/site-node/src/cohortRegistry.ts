@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { readCsv } from '@fedrad/protocol';
+import { isFedRadError, readCsv } from '@fedrad/protocol';
 import { CohortError } from './errors.js';
 import type { CohortEntry } from './siteConfig.js';
 import { readCohortIds } from './cohortTables.js';
@@ -84,10 +84,10 @@ function register(entry: CohortEntry, warn: (line: string) => void): RegisteredC
   try {
     return { ...entry, patientIds: readCohortIds(entry), stamp };
   } catch (error) {
-    const e = error as { code?: string; message?: string };
     if (!existsSync(entry.features)) throw error;
-    warn(`cohort "${entry.name}" cannot be used: ${e.message}; jobs on it will fail with this error`);
-    return { ...entry, patientIds: firstColumn(entry.features), problem: { code: e.code ?? 'COHORT_INVALID', message: e.message ?? String(error) }, stamp };
+    const message = error instanceof Error ? error.message : String(error);
+    warn(`cohort "${entry.name}" cannot be used: ${message}; jobs on it will fail with this error`);
+    return { ...entry, patientIds: firstColumn(entry.features), problem: { code: isFedRadError(error) ? error.code : 'COHORT_INVALID', message }, stamp };
   }
 }
 

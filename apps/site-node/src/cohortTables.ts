@@ -20,7 +20,7 @@ function readText(file: string, what: string, cohort: string): string {
   try {
     return readFileSync(file, 'utf8');
   } catch (e) {
-    throw new CohortError(`Cohort "${cohort}": cannot read its ${what} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, { file });
+    throw new CohortError(`Cohort "${cohort}": cannot read its ${what} ${file} (${(e as NodeJS.ErrnoException).code ?? (e as Error).message}).`, { file }, e);
   }
 }
 

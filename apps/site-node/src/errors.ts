@@ -1,29 +1,26 @@
+import { FedRadError, type ErrorContext } from '@fedrad/protocol';
+
 /**
  * Site-node failures, one class per kind, each with a stable `code` (the error-report code
  * the coordinator sees) and a message a site's IT person can act on.
  */
-export class SiteNodeError extends Error {
-  constructor(
-    readonly code: string,
-    message: string,
-    readonly context: { caseId?: string; field?: string; file?: string; retryable?: boolean } = {},
-  ) {
-    super(message);
-    this.name = new.target.name;
+export class SiteNodeError extends FedRadError {
+  constructor(code: string, message: string, context: Pick<ErrorContext, 'caseId' | 'field' | 'file' | 'retryable'> = {}, cause?: unknown) {
+    super(code, message, { context, cause, kind: context.retryable ? 'unavailable' : 'invalid' });
   }
 }
 
 /** site.yaml is missing, unreadable or names something that does not exist. */
 export class SiteConfigError extends SiteNodeError {
-  constructor(message: string, context: { file?: string; field?: string } = {}) {
-    super('SITE_CONFIG', message, context);
+  constructor(message: string, context: { file?: string; field?: string } = {}, cause?: unknown) {
+    super('SITE_CONFIG', message, context, cause);
   }
 }
 
 /** The cohort a job asks for is not registered, or its tables disagree with each other. */
 export class CohortError extends SiteNodeError {
-  constructor(message: string, context: { caseId?: string; field?: string; file?: string } = {}) {
-    super('COHORT_INVALID', message, context);
+  constructor(message: string, context: { caseId?: string; field?: string; file?: string } = {}, cause?: unknown) {
+    super('COHORT_INVALID', message, context, cause);
   }
 }
 

@@ -8,7 +8,6 @@ export { loadSiteConfig, parseSiteConfig, type CohortEntry, type SiteConfig } fr
 export { CohortRegistry, type RegisteredCohort } from './cohortRegistry.js';
 export { JobExecutor } from './jobExecutor.js';
 export type { JobInput, JobOutput } from './jobTypes.js';
-export { toErrorReport } from './errorReport.js';
 export { ResultSigner } from './resultSigner.js';
 export { SiteChannel, MAX_FRAME_BYTES, type SiteChannelOptions } from './siteChannel.js';
 export { SiteDaemon, channelUrl, SOFTWARE_VERSION, SUPPORTED_JOB_KINDS, type SiteDaemonOptions } from './siteDaemon.js';

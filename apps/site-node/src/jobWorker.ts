@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { toErrorReport } from './errorReport.js';
+import { toErrorReport } from '@fedrad/protocol';
 import { runJob } from './jobs/runJob.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 

@@ -74,7 +74,7 @@ export function loadSiteConfig(file: string): SiteConfig {
   try {
     raw = parseYaml(readFileSync(configFile, 'utf8'));
   } catch (e) {
-    throw new SiteConfigError(`Site configuration ${configFile} is not valid YAML: ${(e as Error).message}`, { file: configFile });
+    throw new SiteConfigError(`Site configuration ${configFile} is not valid YAML: ${(e as Error).message}`, { file: configFile }, e);
   }
   return parseSiteConfig(raw, configFile);
 }

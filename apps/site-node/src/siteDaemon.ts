@@ -15,11 +15,11 @@ import {
   type ModelUpdate,
   type SchemaName,
   type TrainRoundParams,
+  toErrorReport,
 } from '@fedrad/protocol';
 import { CohortRegistry } from './cohortRegistry.js';
 import { EgressGate, type JobEgressLimits } from './egressGate.js';
 import { describeViolationsForCoordinator } from './egressGuard.js';
-import { toErrorReport } from './errorReport.js';
 import { CohortTooSmallError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
 import { JobExecutor } from './jobExecutor.js';
 import { protocolDeviations } from './protocolConformance.js';

@@ -1,20 +1,24 @@
+import { FedRadError, type ErrorContext } from '@fedrad/protocol';
+
+/** Why an aggregation failed: one code per cause, all of them AggregationErrors. */
+export type AggregationErrorCode = 'NO_RESULTS' | 'LAYOUT_MISMATCH' | 'WRONG_CONTENTS' | 'NOT_ENOUGH_SITES' | 'SINGULAR_HESSIAN';
+
 /** An aggregation could not be computed from what the sites returned. */
-export class AggregationError extends Error {
-  constructor(
-    readonly code: 'NO_RESULTS' | 'LAYOUT_MISMATCH' | 'WRONG_CONTENTS' | 'NOT_ENOUGH_SITES' | 'SINGULAR_HESSIAN',
-    message: string,
-    readonly context: { strategy?: string; round?: number; siteId?: string; tensor?: string } = {},
-  ) {
-    super(message);
-    this.name = 'AggregationError';
+export class AggregationError extends FedRadError {
+  declare readonly code: AggregationErrorCode;
+  constructor(code: AggregationErrorCode, message: string, context: Pick<ErrorContext, 'strategy' | 'round' | 'siteId' | 'tensor'> = {}) {
+    super(code, message, { context });
   }
 }
 
 /** The campaign protocol asks for something no strategy here provides. */
-export class StrategyConfigError extends Error {
-  readonly code = 'STRATEGY_CONFIG';
-  constructor(message: string, readonly field: string) {
-    super(message);
-    this.name = 'StrategyConfigError';
+export class StrategyConfigError extends FedRadError {
+  constructor(message: string, field: string) {
+    super('STRATEGY_CONFIG', message, { context: { field } });
+  }
+
+  /** The protocol field that asks for it (context.field). */
+  get field(): string {
+    return this.context.field!;
   }
 }

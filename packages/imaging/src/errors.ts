@@ -1,57 +1,57 @@
+import { FedRadError } from '@fedrad/protocol';
+
 /**
  * One error class per kind of reading failure. Each carries a stable `code`, the file it is
  * about, and what was expected vs what was found, so a site operator can act on the message
- * and a caller (CLI, site node) can branch on `code` without parsing text.
+ * and a caller (CLI, site node) can branch on the class without parsing text. The file, what was
+ * expected and what was found sit in the FedRadError context (file, expected, found).
  */
-export abstract class ImagingError extends Error {
-  abstract readonly code: string;
-  /** The file (or folder) the failure is about. */
-  readonly path: string;
-  readonly expected?: string;
-  readonly found?: string;
+export abstract class ImagingError extends FedRadError {
+  protected constructor(code: string, message: string, ctx: { path: string; expected?: string; found?: string }, cause?: unknown) {
+    super(code, message, { context: { file: ctx.path, expected: ctx.expected, found: ctx.found }, cause });
+  }
 
-  protected constructor(message: string, ctx: { path: string; expected?: string; found?: string }) {
-    super(message);
-    this.name = new.target.name;
-    this.path = ctx.path;
-    this.expected = ctx.expected;
-    this.found = ctx.found;
+  /** The file (or folder) the failure is about (context.file). */
+  get path(): string {
+    return this.context.file!;
+  }
+  get expected(): string | undefined {
+    return this.context.expected;
+  }
+  get found(): string | undefined {
+    return this.context.found;
   }
 }
 
 /** The file is shorter than its header says, or its bytes do not decode (bad gzip, bad tags). */
 export class CorruptFileError extends ImagingError {
-  readonly code = 'CORRUPT_FILE';
-  constructor(path: string, expected: string, found: string) {
-    super(`${path}: corrupt or truncated file: expected ${expected}, found ${found}.`, { path, expected, found });
+  constructor(path: string, expected: string, found: string, cause?: unknown) {
+    super('CORRUPT_FILE', `${path}: corrupt or truncated file: expected ${expected}, found ${found}.`, { path, expected, found }, cause);
   }
 }
 
 /** The file or folder does not exist or cannot be read. */
 export class FileNotFoundError extends ImagingError {
-  readonly code = 'FILE_NOT_FOUND';
-  constructor(path: string, detail: string) {
-    super(`${path}: cannot read: ${detail}.`, { path, expected: 'a readable file or folder', found: detail });
+  constructor(path: string, detail: string, cause?: unknown) {
+    super('FILE_NOT_FOUND', `${path}: cannot read: ${detail}.`, { path, expected: 'a readable file or folder', found: detail }, cause);
   }
 }
 
 /** The file type (or its encoding, e.g. a compressed DICOM transfer syntax) is not one we read. */
 export class UnsupportedFormatError extends ImagingError {
-  readonly code = 'UNSUPPORTED_FORMAT';
   constructor(
     path: string,
     found: string,
     expected = 'NIfTI (.nii, .nii.gz), NRRD (.nrrd, .nhdr, .seg.nrrd), a DICOM file or a DICOM series folder',
   ) {
-    super(`${path}: unsupported file type (${found}); expected ${expected}.`, { path, expected, found });
+    super('UNSUPPORTED_FORMAT', `${path}: unsupported file type (${found}); expected ${expected}.`, { path, expected, found });
   }
 }
 
 /** The voxel type cannot be stored as an intensity (complex, RGB, 128-bit float, …). */
 export class UnsupportedDatatypeError extends ImagingError {
-  readonly code = 'UNSUPPORTED_DATATYPE';
   constructor(path: string, found: string, expected: string) {
-    super(`${path}: unsupported voxel datatype ${found}; expected one of ${expected}.`, { path, expected, found });
+    super('UNSUPPORTED_DATATYPE', `${path}: unsupported voxel datatype ${found}; expected one of ${expected}.`, { path, expected, found });
   }
 }
 
@@ -60,17 +60,16 @@ export class UnsupportedDatatypeError extends ImagingError {
  * (a time series, a sheared affine, a multi-frame file with varying geometry, …).
  */
 export class UnsupportedLayoutError extends ImagingError {
-  readonly code = 'UNSUPPORTED_LAYOUT';
   constructor(path: string, expected: string, found: string) {
-    super(`${path}: ${found}; expected ${expected}.`, { path, expected, found });
+    super('UNSUPPORTED_LAYOUT', `${path}: ${found}; expected ${expected}.`, { path, expected, found });
   }
 }
 
 /** A DICOM series whose slices do not form one regular grid (gap, uneven spacing, duplicate). */
 export class SliceSpacingError extends ImagingError {
-  readonly code = 'SLICE_SPACING';
   constructor(path: string, expected: string, found: string) {
     super(
+      'SLICE_SPACING',
       `${path}: slices do not form a regular grid: expected ${expected}, found ${found}. ` +
         'Check that the series is complete (no missing or duplicated slice files).',
       { path, expected, found },
@@ -80,9 +79,8 @@ export class SliceSpacingError extends ImagingError {
 
 /** A folder holds no DICOM image series, or more than one where one was required. */
 export class SeriesSelectionError extends ImagingError {
-  readonly code = 'SERIES_SELECTION';
   constructor(path: string, expected: string, found: string) {
-    super(`${path}: expected ${expected}, found ${found}.`, { path, expected, found });
+    super('SERIES_SELECTION', `${path}: expected ${expected}, found ${found}.`, { path, expected, found });
   }
 }
 
@@ -104,13 +102,13 @@ export function describeGrid(g: GridDescription): string {
 
 /** Mask and image are not on the same voxel grid in world space. */
 export class GridMismatchError extends ImagingError {
-  readonly code = 'GRID_MISMATCH';
   readonly imagePath: string;
   readonly maskPath: string;
   constructor(imagePath: string, maskPath: string, image: GridDescription, mask: GridDescription, what: string) {
     const expected = describeGrid(image);
     const found = describeGrid(mask);
     super(
+      'GRID_MISMATCH',
       `mask ${maskPath} is not on the grid of image ${imagePath} (different ${what}). ` +
         `Image: ${expected}. Mask: ${found}. Re-export the mask on the image's grid.`,
       { path: maskPath, expected, found },
@@ -122,17 +120,16 @@ export class GridMismatchError extends ImagingError {
 
 /** The mask (or the selected label / ROI of it) holds no voxel. */
 export class EmptyMaskError extends ImagingError {
-  readonly code = 'EMPTY_MASK';
   constructor(path: string, expected: string, found = '0 mask voxels') {
-    super(`${path}: mask is empty: expected ${expected}, found ${found}.`, { path, expected, found });
+    super('EMPTY_MASK', `${path}: mask is empty: expected ${expected}, found ${found}.`, { path, expected, found });
   }
 }
 
 /** The mask has voxels, but none of them falls inside the image. */
 export class MaskOutsideImageError extends ImagingError {
-  readonly code = 'MASK_OUTSIDE_IMAGE';
   constructor(path: string, imagePath: string, found: string) {
     super(
+      'MASK_OUTSIDE_IMAGE',
       `${path}: no mask voxel lies inside image ${imagePath} (${found}). ` +
         'Check that the mask belongs to this image (same patient, same series).',
       { path, expected: `mask voxels inside ${imagePath}`, found },
@@ -142,10 +139,10 @@ export class MaskOutsideImageError extends ImagingError {
 
 /** Intensities that are not numbers (NaN / ±Inf) where features would be computed. */
 export class NanVoxelsError extends ImagingError {
-  readonly code = 'NAN_VOXELS';
   readonly count: number;
   constructor(path: string, count: number, where: string) {
     super(
+      'NAN_VOXELS',
       `${path}: ${count} voxel(s) ${where} are NaN or infinite; expected finite intensities.`,
       { path, expected: 'finite intensities', found: `${count} non-finite voxel(s) ${where}` },
     );
@@ -155,11 +152,10 @@ export class NanVoxelsError extends ImagingError {
 
 /** A named structure (RTSTRUCT ROI, SEG / seg.nrrd segment) or label that the file does not hold. */
 export class UnknownRoiError extends ImagingError {
-  readonly code = 'UNKNOWN_ROI';
   readonly available: string[];
   constructor(path: string, requested: string, available: string[]) {
     const list = available.length ? available.map((a) => `"${a}"`).join(', ') : '(none)';
-    super(`${path}: no ROI/segment ${requested}; the file holds: ${list}.`, {
+    super('UNKNOWN_ROI', `${path}: no ROI/segment ${requested}; the file holds: ${list}.`, {
       path,
       expected: requested,
       found: list,
@@ -170,9 +166,9 @@ export class UnknownRoiError extends ImagingError {
 
 /** The mask was made for another image (different frame of reference / series). */
 export class ReferenceMismatchError extends ImagingError {
-  readonly code = 'REFERENCE_MISMATCH';
   constructor(path: string, imagePath: string, expected: string, found: string) {
     super(
+      'REFERENCE_MISMATCH',
       `${path} does not belong to image ${imagePath}: expected ${expected}, found ${found}. ` +
         'Pair each mask with the series it was drawn on.',
       { path, expected, found },

@@ -7,7 +7,7 @@ export function readFileBytes(path: string): Uint8Array {
   try {
     return readFileSync(path);
   } catch (e) {
-    throw new FileNotFoundError(path, (e as NodeJS.ErrnoException).code ?? String(e));
+    throw new FileNotFoundError(path, (e as NodeJS.ErrnoException).code ?? String(e), e);
   }
 }
 
@@ -31,7 +31,7 @@ export function gunzip(bytes: Uint8Array, path: string): Uint8Array {
   try {
     return gunzipSync(bytes, { chunkSize });
   } catch (e) {
-    throw new CorruptFileError(path, 'a complete gzip stream', `gzip error: ${(e as Error).message}`);
+    throw new CorruptFileError(path, 'a complete gzip stream', `gzip error: ${(e as Error).message}`, e);
   }
 }
 

@@ -20,7 +20,7 @@ export function fileKind(path: string): FileKind {
   try {
     isDir = statSync(path).isDirectory();
   } catch (e) {
-    throw new FileNotFoundError(path, (e as NodeJS.ErrnoException).code ?? String(e));
+    throw new FileNotFoundError(path, (e as NodeJS.ErrnoException).code ?? String(e), e);
   }
   if (isDir) return 'dicom-folder';
   const name = path.toLowerCase();

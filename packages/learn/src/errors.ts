@@ -1,11 +1,12 @@
+import { FedRadError, type FedRadErrorOptions } from '@fedrad/protocol';
+
 /**
  * One error class per kind of failure. Each has a stable `code`, a message a site operator can
  * act on (which file, which case id, what was expected) and context fields.
  */
-export class LearnError extends Error {
-  constructor(readonly code: string, message: string) {
-    super(message);
-    this.name = new.target.name;
+export class LearnError extends FedRadError {
+  constructor(code: string, message: string, options?: FedRadErrorOptions) {
+    super(code, message, options);
   }
 }
 
@@ -23,6 +24,7 @@ export class FeatureMismatchError extends LearnError {
       `${source}: features do not match the model's inputs` +
         (missing.length ? `; missing: ${missing.join(', ')}` : '') +
         (unexpected.length ? `; not in the model: ${unexpected.join(', ')}` : ''),
+      { context: { file: source } },
     );
   }
 }
@@ -30,14 +32,18 @@ export class FeatureMismatchError extends LearnError {
 /** Cases present in one table but not the other when joining features and outcomes on `id`. */
 export class CaseMismatchError extends LearnError {
   constructor(readonly missingOutcome: string[], readonly source: string) {
-    super('LEARN_CASE_MISMATCH', `${source}: no outcome for case(s) ${missingOutcome.slice(0, 10).join(', ')}${missingOutcome.length > 10 ? ` and ${missingOutcome.length - 10} more` : ''}`);
+    super('LEARN_CASE_MISMATCH', `${source}: no outcome for case(s) ${missingOutcome.slice(0, 10).join(', ')}${missingOutcome.length > 10 ? ` and ${missingOutcome.length - 10} more` : ''}`, {
+      context: { file: source },
+    });
   }
 }
 
 /** A feature has zero variance, so standardisation (x − mean) / sd is undefined. */
 export class ConstantFeatureError extends LearnError {
   constructor(readonly features: string[], readonly source = 'features CSV') {
-    super('LEARN_CONSTANT_FEATURE', `${source}: feature(s) ${features.join(', ')} are constant across the training cases and cannot be standardised; remove them`);
+    super('LEARN_CONSTANT_FEATURE', `${source}: feature(s) ${features.join(', ')} are constant across the training cases and cannot be standardised; remove them`, {
+      context: { file: source },
+    });
   }
 }
 
@@ -61,8 +67,8 @@ export class NonConvergenceError extends LearnError {
 
 /** An ONNX file is not a FedRad inference model (missing metadata, wrong input). */
 export class ModelFormatError extends LearnError {
-  constructor(message: string) {
-    super('LEARN_MODEL_FORMAT', message);
+  constructor(message: string, cause?: unknown) {
+    super('LEARN_MODEL_FORMAT', message, { cause });
   }
 }
 

@@ -1,13 +1,13 @@
+import { FedRadError, type ErrorContext } from '@fedrad/protocol';
+
 /**
  * One class per kind of PKI failure. Each carries a stable `code` (for the protocol's error
  * report and for callers that branch on it), a message a site's IT person can act on, and
  * the context needed to find the culprit (file, site id, fingerprint, serial).
  */
-export abstract class PkiError extends Error {
-  abstract readonly code: string;
-  constructor(message: string) {
-    super(message);
-    this.name = new.target.name;
+export abstract class PkiError extends FedRadError {
+  constructor(code: string, message: string, context: ErrorContext = {}, cause?: unknown) {
+    super(code, message, { context, cause });
   }
 }
 
@@ -24,38 +24,41 @@ export const PEM_LABELS: Record<PemKind, readonly string[]> = {
 };
 
 export class MalformedPemError extends PkiError {
-  readonly code = 'PKI_MALFORMED_PEM';
   constructor(
     /** Where the text came from: a file path or the argument's role. */
     readonly source: string,
     readonly expected: PemKind,
     readonly detail: string,
+    cause?: unknown,
   ) {
     super(
+      'PKI_MALFORMED_PEM',
       `${source} is not a usable ${expected}: ${detail}. ` +
         `Expected a PEM block starting with "-----BEGIN ${PEM_LABELS[expected][0]}-----".`,
+      { file: source, expected: `a PEM ${expected}` },
+      cause,
     );
   }
 }
 
 export class PemFileError extends PkiError {
-  readonly code = 'PKI_PEM_FILE';
   constructor(
     readonly path: string,
     readonly operation: 'read' | 'write',
     readonly reason: string,
+    cause?: unknown,
   ) {
-    super(`Cannot ${operation} PEM file ${path}: ${reason}.`);
+    super('PKI_PEM_FILE', `Cannot ${operation} PEM file ${path}: ${reason}.`, { file: path }, cause);
   }
 }
 
 export class InvalidSiteIdError extends PkiError {
-  readonly code = 'PKI_INVALID_SITE_ID';
   constructor(
     readonly siteId: string,
     readonly where: string,
   ) {
     super(
+      'PKI_INVALID_SITE_ID',
       `${where}: "${siteId}" is not a valid site id. A site id is 2 to 63 characters of lower-case ` +
         `letters, digits and hyphens, starting with a letter or digit (for example "paris-igr").`,
     );
@@ -63,20 +66,19 @@ export class InvalidSiteIdError extends PkiError {
 }
 
 export class InvalidPkiOptionError extends PkiError {
-  readonly code = 'PKI_INVALID_OPTION';
   constructor(
     readonly option: string,
     readonly value: unknown,
     readonly expected: string,
   ) {
-    super(`Option ${option} is ${JSON.stringify(value)}; expected ${expected}.`);
+    super('PKI_INVALID_OPTION', `Option ${option} is ${JSON.stringify(value)}; expected ${expected}.`, { field: option, expected });
   }
 }
 
 export class CsrSignatureError extends PkiError {
-  readonly code = 'PKI_CSR_SIGNATURE_INVALID';
   constructor(readonly subject: string) {
     super(
+      'PKI_CSR_SIGNATURE_INVALID',
       `The certificate request from "${subject}" carries a signature that does not verify against ` +
         `its own public key: it was altered or corrupted after the site made it. No certificate was ` +
         `issued; ask the site to run enrolment again to make a fresh request.`,
@@ -85,12 +87,12 @@ export class CsrSignatureError extends PkiError {
 }
 
 export class KeyMismatchError extends PkiError {
-  readonly code = 'PKI_KEY_MISMATCH';
   constructor(
     readonly keyRole: string,
     readonly certificateRole: string,
   ) {
     super(
+      'PKI_KEY_MISMATCH',
       `The ${keyRole} does not belong to the ${certificateRole} (their public keys differ). ` +
         `Check that the key and certificate files were taken from the same enrolment.`,
     );
@@ -98,13 +100,13 @@ export class KeyMismatchError extends PkiError {
 }
 
 export class CertificateNotIssuedByCaError extends PkiError {
-  readonly code = 'PKI_CERT_NOT_ISSUED_BY_CA';
   constructor(
     readonly subject: string,
     readonly fingerprint: string,
     readonly caSubject: string,
   ) {
     super(
+      'PKI_CERT_NOT_ISSUED_BY_CA',
       `Certificate "${subject}" (SHA-256 ${fingerprint}) was not issued by the campaign CA "${caSubject}". ` +
         `It may belong to another campaign or another CA; the site must enrol with this campaign.`,
     );
@@ -112,7 +114,6 @@ export class CertificateNotIssuedByCaError extends PkiError {
 }
 
 export class CertificateExpiredError extends PkiError {
-  readonly code = 'PKI_CERT_EXPIRED';
   constructor(
     readonly subject: string,
     readonly fingerprint: string,
@@ -120,6 +121,7 @@ export class CertificateExpiredError extends PkiError {
     readonly at: Date,
   ) {
     super(
+      'PKI_CERT_EXPIRED',
       `Certificate "${subject}" (SHA-256 ${fingerprint}) expired on ${notAfter.toISOString()} ` +
         `(checked at ${at.toISOString()}). The site must renew its certificate through enrolment.`,
     );
@@ -127,7 +129,6 @@ export class CertificateExpiredError extends PkiError {
 }
 
 export class CertificateNotYetValidError extends PkiError {
-  readonly code = 'PKI_CERT_NOT_YET_VALID';
   constructor(
     readonly subject: string,
     readonly fingerprint: string,
@@ -135,6 +136,7 @@ export class CertificateNotYetValidError extends PkiError {
     readonly at: Date,
   ) {
     super(
+      'PKI_CERT_NOT_YET_VALID',
       `Certificate "${subject}" (SHA-256 ${fingerprint}) is not valid before ${notBefore.toISOString()} ` +
         `(checked at ${at.toISOString()}). Check the clocks of the site and the coordinator.`,
     );
@@ -142,13 +144,13 @@ export class CertificateNotYetValidError extends PkiError {
 }
 
 export class CertificateRevokedError extends PkiError {
-  readonly code = 'PKI_CERT_REVOKED';
   constructor(
     readonly subject: string,
     readonly serial: string,
     readonly revokedAt: Date,
   ) {
     super(
+      'PKI_CERT_REVOKED',
       `Certificate "${subject}" (serial ${serial}) was revoked by the campaign CA on ` +
         `${revokedAt.toISOString()}. Nothing it signs or sends is accepted; the site must enrol again.`,
     );
@@ -156,12 +158,12 @@ export class CertificateRevokedError extends PkiError {
 }
 
 export class CrlMismatchError extends PkiError {
-  readonly code = 'PKI_CRL_MISMATCH';
   constructor(
     readonly crlIssuer: string,
     readonly expectedIssuer: string,
   ) {
     super(
+      'PKI_CRL_MISMATCH',
       `The revocation list was issued by "${crlIssuer}", not by "${expectedIssuer}", so it says nothing ` +
         `about this certificate. Use the CRL published by this campaign's CA.`,
     );
@@ -169,12 +171,12 @@ export class CrlMismatchError extends PkiError {
 }
 
 export class CrlSignatureError extends PkiError {
-  readonly code = 'PKI_CRL_SIGNATURE_INVALID';
   constructor(
     readonly crlIssuer: string,
     readonly detail: string,
   ) {
     super(
+      'PKI_CRL_SIGNATURE_INVALID',
       `The revocation list claiming to come from "${crlIssuer}" does not verify against the campaign CA ` +
         `certificate (${detail}). It was altered, or belongs to another CA; fetch it again from the coordinator.`,
     );
@@ -182,13 +184,13 @@ export class CrlSignatureError extends PkiError {
 }
 
 export class CrlExpiredError extends PkiError {
-  readonly code = 'PKI_CRL_EXPIRED';
   constructor(
     readonly crlIssuer: string,
     readonly nextUpdate: Date,
     readonly at: Date,
   ) {
     super(
+      'PKI_CRL_EXPIRED',
       `The revocation list of "${crlIssuer}" was due for renewal on ${nextUpdate.toISOString()} ` +
         `(checked at ${at.toISOString()}); a stale CRL cannot vouch for any certificate, and TLS peers refuse ` +
         `every connection while it is in use. The coordinator must publish a fresh CRL.`,
@@ -197,13 +199,13 @@ export class CrlExpiredError extends PkiError {
 }
 
 export class SignerMismatchError extends PkiError {
-  readonly code = 'PKI_SIGNER_MISMATCH';
   constructor(
     readonly expectedFingerprint: string,
     readonly presentedFingerprint: string,
     readonly presentedSubject: string,
   ) {
     super(
+      'PKI_SIGNER_MISMATCH',
       `The signature names signer certificate SHA-256 ${expectedFingerprint}, but it was checked ` +
         `against certificate "${presentedSubject}" (SHA-256 ${presentedFingerprint}). The document was ` +
         `signed by someone else, or the wrong certificate was looked up.`,
@@ -212,13 +214,13 @@ export class SignerMismatchError extends PkiError {
 }
 
 export class SignatureMismatchError extends PkiError {
-  readonly code = 'PKI_SIGNATURE_MISMATCH';
   constructor(
     readonly signer: string,
     readonly documentSha256: string,
     readonly detail: string,
   ) {
     super(
+      'PKI_SIGNATURE_MISMATCH',
       `The signature by "${signer}" does not match the document (canonical SHA-256 ${documentSha256}): ` +
         `${detail}. The document was changed after it was signed, or the signature belongs to another document.`,
     );

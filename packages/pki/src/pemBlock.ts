@@ -23,7 +23,7 @@ export function decodePemBlock(pem: unknown, expected: PemKind, source: string):
   try {
     blocks = forge.pem.decode(pem);
   } catch (error) {
-    throw new MalformedPemError(source, expected, `its PEM headers are unreadable (${(error as Error).message})`);
+    throw new MalformedPemError(source, expected, `its PEM headers are unreadable (${(error as Error).message})`, error);
   }
   const first = blocks[0];
   if (!first) {
@@ -51,7 +51,7 @@ export function parseDer(block: PemBlock, expected: PemKind, source: string, dec
     const fromDer = forge.asn1.fromDer as unknown as (bytes: string, options: object) => forge.asn1.Asn1;
     return fromDer(block.der, { strict: true, parseAllBytes: true, decodeBitStrings });
   } catch (error) {
-    throw new MalformedPemError(source, expected, `its body is not valid DER, perhaps truncated or corrupted (${(error as Error).message})`);
+    throw new MalformedPemError(source, expected, `its body is not valid DER, perhaps truncated or corrupted (${(error as Error).message})`, error);
   }
 }
 
@@ -61,7 +61,7 @@ export function readCertificate(pem: string, source: string): forge.pki.Certific
   try {
     return forge.pki.certificateFromAsn1(asn, true);
   } catch (error) {
-    throw new MalformedPemError(source, 'certificate', `its DER is not an X.509 certificate FedRad can read (${(error as Error).message})`);
+    throw new MalformedPemError(source, 'certificate', `its DER is not an X.509 certificate FedRad can read (${(error as Error).message})`, error);
   }
 }
 
@@ -72,7 +72,7 @@ export function readPrivateKey(pem: string, source: string): forge.pki.rsa.Priva
   try {
     key = forge.pki.privateKeyFromAsn1(asn) as forge.pki.rsa.PrivateKey | null;
   } catch (error) {
-    throw new MalformedPemError(source, 'private key', `its DER is not an RSA private key (${(error as Error).message})`);
+    throw new MalformedPemError(source, 'private key', `its DER is not an RSA private key (${(error as Error).message})`, error);
   }
   if (!key) throw new MalformedPemError(source, 'private key', 'its DER is not an RSA private key');
   return key;
@@ -84,7 +84,7 @@ export function readCsr(pem: string, source: string): forge.pki.CertificateSigni
   try {
     return forge.pki.certificationRequestFromAsn1(asn, true) as forge.pki.CertificateSigningRequest;
   } catch (error) {
-    throw new MalformedPemError(source, 'certificate request', `its DER is not a PKCS#10 certificate request (${(error as Error).message})`);
+    throw new MalformedPemError(source, 'certificate request', `its DER is not a PKCS#10 certificate request (${(error as Error).message})`, error);
   }
 }
 

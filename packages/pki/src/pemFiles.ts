@@ -18,7 +18,7 @@ export function loadPem(path: string, expected: PemKind): string {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new PemFileError(path, 'read', describeFsError(error));
+    throw new PemFileError(path, 'read', describeFsError(error), error);
   }
   checkPem(text, expected, `File ${path}`);
   return text;
@@ -49,7 +49,7 @@ export function storePem(path: string, pem: string, options: { private: boolean 
     } catch {
       // nothing was created
     }
-    throw new PemFileError(path, 'write', describeFsError(error));
+    throw new PemFileError(path, 'write', describeFsError(error), error);
   }
 }
 

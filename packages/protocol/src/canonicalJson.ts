@@ -1,3 +1,4 @@
+import { FedRadError } from './errors/fedRadError.js';
 import { createHash } from 'node:crypto';
 
 /** Options of canonicalJson. */
@@ -109,10 +110,9 @@ export function sha256Hex(data: string | Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
 
-export class CanonicalJsonError extends Error {
-  readonly code = 'CANONICAL_JSON';
+/** A value that canonical JSON cannot hold (NaN, a function, a cycle); `path` is its JSON path. */
+export class CanonicalJsonError extends FedRadError {
   constructor(message: string, readonly path: string) {
-    super(message);
-    this.name = 'CanonicalJsonError';
+    super('CANONICAL_JSON', message, { context: { field: path } });
   }
 }

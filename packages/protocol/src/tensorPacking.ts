@@ -1,3 +1,4 @@
+import { FedRadError } from './errors/fedRadError.js';
 import { endianness } from 'node:os';
 import type { PackedTensor } from './generated/types.js';
 
@@ -33,11 +34,10 @@ export function packTensor(t: TensorValues): PackedTensor {
   return { name: t.name, shape: [...t.shape], f64le: Buffer.from(values.buffer, values.byteOffset, values.byteLength).toString('base64') };
 }
 
-export class PackedTensorError extends Error {
-  readonly code = 'PACKED_TENSOR';
-  constructor(message: string) {
-    super(message);
-    this.name = 'PackedTensorError';
+/** A packed tensor whose bytes disagree with its shape or are not canonical base64. */
+export class PackedTensorError extends FedRadError {
+  constructor(message: string, tensor?: string) {
+    super('PACKED_TENSOR', message, { context: { tensor } });
   }
 }
 
@@ -49,9 +49,9 @@ export class PackedTensorError extends Error {
 export function unpackTensor(t: PackedTensor): { name: string; shape: number[]; data: Float64Array } {
   assertLittleEndian();
   const bytes = Buffer.from(t.f64le, 'base64');
-  if (bytes.toString('base64') !== t.f64le) throw new PackedTensorError(`tensor "${t.name}": f64le is not canonical base64 (RFC 4648 alphabet, padded, no whitespace)`);
+  if (bytes.toString('base64') !== t.f64le) throw new PackedTensorError(`tensor "${t.name}": f64le is not canonical base64 (RFC 4648 alphabet, padded, no whitespace)`, t.name);
   const n = shapeSize(t.shape);
-  if (bytes.length !== 8 * n) throw new PackedTensorError(`tensor "${t.name}": f64le holds ${bytes.length} bytes, its shape [${t.shape.join(', ')}] needs ${8 * n}`);
+  if (bytes.length !== 8 * n) throw new PackedTensorError(`tensor "${t.name}": f64le holds ${bytes.length} bytes, its shape [${t.shape.join(', ')}] needs ${8 * n}`, t.name);
   // A copy, not a view: Buffer.from may hand back a slice of a shared pool, not 8-byte aligned.
   const data = new Float64Array(n);
   new Uint8Array(data.buffer).set(bytes);

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type { Ajv2020 as Ajv2020Type, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
 import { schemas, type SchemaName } from './generated/schemas.js';
+import { FedRadError } from './errors/fedRadError.js';
 
 // ajv (and ajv-formats) are loaded on the first validation, not when this package is imported:
 // most importers (a worker thread extracting features, a site job computing sums) never validate,
@@ -86,22 +87,20 @@ function formatIssues(name: string, issues: ValidationIssue[]): string {
   return `does not match schema ${name}:\n${lines.join('\n')}${more}`;
 }
 
-export class ProtocolValidationError extends Error {
-  readonly code = 'PROTOCOL_INVALID';
+/** A document or message that does not match its schema in protocols/. */
+export class ProtocolValidationError extends FedRadError {
   constructor(
     readonly schema: string,
     readonly issues: ValidationIssue[],
     readonly source?: string,
   ) {
-    super(`${source ? source + ' ' : 'Document '}${formatIssues(schema, issues)}`);
-    this.name = 'ProtocolValidationError';
+    super('PROTOCOL_INVALID', `${source ? source + ' ' : 'Document '}${formatIssues(schema, issues)}`, { context: { field: issues[0]?.field || undefined } });
   }
 }
 
-export class UnknownSchemaError extends Error {
-  readonly code = 'UNKNOWN_SCHEMA';
+/** A schema name that protocols/ does not define: a programming error in the caller. */
+export class UnknownSchemaError extends FedRadError {
   constructor(readonly schema: string) {
-    super(`No protocol schema named "${schema}" (known: ${Object.keys(schemas).join(', ')})`);
-    this.name = 'UnknownSchemaError';
+    super('UNKNOWN_SCHEMA', `No protocol schema named "${schema}" (known: ${Object.keys(schemas).join(', ')})`, { kind: 'internal' });
   }
 }

@@ -2,14 +2,12 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { openStore, verifyAuditLog } from '@fedrad/coordinator';
-import { CliUsageError } from '../errors.js';
+import { CliError, CliUsageError } from '../errors.js';
 
 /** Thrown (exit 3) when the coordinator's audit chain does not verify. */
-class AuditChainBrokenError extends Error {
-  readonly code = 'AUDIT_CHAIN_BROKEN';
-  readonly exitCode = 3;
+class AuditChainBrokenError extends CliError {
   constructor(message: string, readonly database: string, readonly seq: number) {
-    super(message);
+    super('AUDIT_CHAIN_BROKEN', message, { kind: 'tampered', context: { file: database } });
   }
 }
 

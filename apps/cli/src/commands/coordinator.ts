@@ -4,15 +4,14 @@ import { campaignSummary } from '../campaignSummary.js';
 import { checkOutputPath, readDocument } from '../commandFiles.js';
 import type { Command } from 'commander';
 import { createCoordinatorClient, startCoordinator } from '@fedrad/coordinator';
-import { CliUsageError } from '../errors.js';
+import { CliError, CliUsageError } from '../errors.js';
 
 const DEFAULT_API = 'http://127.0.0.1:8788/trpc';
 
 /** Thrown (exit 5) when a waited-for campaign ends failed or the wait times out. */
-class CampaignWaitError extends Error {
-  readonly exitCode = 5;
-  constructor(readonly code: 'CAMPAIGN_FAILED' | 'CAMPAIGN_WAIT_TIMEOUT', message: string) {
-    super(message);
+class CampaignWaitError extends CliError {
+  constructor(code: 'CAMPAIGN_FAILED' | 'CAMPAIGN_WAIT_TIMEOUT', message: string) {
+    super(code, message, { kind: 'campaign-failed' });
   }
 }
 

@@ -26,7 +26,7 @@ function parseJson(text: string, path: string): unknown {
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new CliUsageError(`${path} is not JSON (${(e as Error).message}); expected the model card written by fedrad train`);
+    throw new CliUsageError(`${path} is not JSON (${(e as Error).message}); expected the model card written by fedrad train`, e);
   }
 }
 

@@ -1,13 +1,12 @@
 import { EventEmitter, on } from 'node:events';
 import { initTRPC, TRPCError } from '@trpc/server';
-import { canonicalHash, type CampaignProtocol } from '@fedrad/protocol';
+import { canonicalHash, isFedRadError, toApiError, type CampaignProtocol } from '@fedrad/protocol';
 import type { CampaignEvent, CoreContext } from '../core/context.js';
 import { createCampaign, listCampaigns } from '../core/campaigns.js';
 import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrolment.js';
 import { campaignStatus, lockedModelOnnx } from '../core/status.js';
 import { listSites } from '../core/sites.js';
 import { listAudit, verifyAuditLog } from '../store/auditLog.js';
-import { CoordinatorError } from '../errors.js';
 
 /** What the router needs from the running coordinator: the core and the operations with side effects on sockets. */
 export interface ApiDeps {
@@ -27,9 +26,10 @@ export interface ApiContext {
 }
 
 const t = initTRPC.context<ApiContext>().create({
+  // The stable code travels in data.fedradCode; a stack never leaves the coordinator (tRPC adds one outside production).
   errorFormatter({ shape, error }) {
-    const cause = error.cause as { code?: unknown } | undefined;
-    return { ...shape, data: { ...shape.data, fedradCode: typeof cause?.code === 'string' ? cause.code : undefined } };
+    const { stack: _stack, ...data } = shape.data;
+    return { ...shape, data: { ...data, fedradCode: isFedRadError(error.cause) ? error.cause.code : undefined } };
   },
 });
 
@@ -40,17 +40,14 @@ const operator = t.procedure.use(({ ctx, next }) => {
   return next();
 });
 
-/** Core errors keep their stable code (in error.data.fedradCode) and message. */
+/** Core errors keep their stable code (in error.data.fedradCode) and message; the status comes from their kind (toApiError). */
 function call<T>(fn: () => T): T {
   try {
     return fn();
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    if (e instanceof CoordinatorError || code === 'PROTOCOL_INVALID' || code === 'STRATEGY_CONFIG') {
-      const trpcCode = code === 'CAMPAIGN_NOT_FOUND' || code === 'SITE_NOT_FOUND' || code === 'ENROLMENT_NOT_FOUND' ? 'NOT_FOUND' : code === 'CAMPAIGN_EXISTS' ? 'CONFLICT' : 'BAD_REQUEST';
-      throw new TRPCError({ code: trpcCode, message: (e as Error).message, cause: e as Error });
-    }
-    throw e;
+    if (e instanceof TRPCError) throw e;
+    const api = toApiError(e);
+    throw new TRPCError({ code: api.status, message: api.message, cause: e });
   }
 }
 

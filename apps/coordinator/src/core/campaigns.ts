@@ -1,4 +1,4 @@
-import { assertValid, canonicalHash, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
+import { assertValid, canonicalHash, isFedRadError, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
 import { initialGlmParameters, strategyForProtocol } from '@fedrad/federation';
 import { CoordinatorError } from '../errors.js';
 import { appendAudit } from '../store/auditLog.js';
@@ -80,7 +80,7 @@ export function createCampaign(ctx: CoreContext, protocolDoc: unknown, actor = '
     strategyForProtocol(protocol);
     initialGlmParameters(protocol);
   } catch (e) {
-    throw new CoordinatorError('PROTOCOL_UNSUPPORTED', (e as Error).message, { campaignId: protocol.campaignId, field: (e as { field?: string }).field });
+    throw new CoordinatorError('PROTOCOL_UNSUPPORTED', (e as Error).message, { campaignId: protocol.campaignId, field: isFedRadError(e) ? e.context.field : undefined }, e);
   }
   const overlap = protocol.testSites.filter((s) => protocol.trainingSites.includes(s));
   if (overlap.length > 0) {

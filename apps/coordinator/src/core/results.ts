@@ -1,4 +1,4 @@
-import { sha256Hex, type CoordinatorAck, type JobEnvelope, type JobResult, type Tensor } from '@fedrad/protocol';
+import { FedRadError, sha256Hex, type CoordinatorAck, type JobEnvelope, type JobResult, type Tensor } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
 import { checkResult, type CheckedResult } from './resultCheck.js';
@@ -18,9 +18,9 @@ export interface ResultOutcome {
   send: JobEnvelope[];
 }
 
-class Refusal extends Error {
+class Refusal extends FedRadError {
   constructor(readonly refusal: RefusalCode, message: string) {
-    super(message);
+    super(refusal, message);
   }
 }
 

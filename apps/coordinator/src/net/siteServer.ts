@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { validate, type CertificateRevocation, type JobEnvelope, type SiteHello } from '@fedrad/protocol';
+import { isFedRadError, toApiError, validate, type CertificateRevocation, type JobEnvelope, type SiteHello } from '@fedrad/protocol';
 import { refusedAck } from '../core/acks.js';
 import { nowIso, type CoreContext } from '../core/context.js';
 import { enrolmentStatus, submitEnrolment } from '../core/enrolment.js';
@@ -143,7 +143,9 @@ export class SiteServer {
             if (status.status === 'approved') json(200, status.issue);
             else json(202, { status: status.status });
           } catch (e) {
-            json(400, { code: (e as { code?: string }).code ?? 'BAD_REQUEST', message: (e as Error).message });
+            // Always 400, whatever the kind: the site's enrol client reads 404 as "no request from this site".
+            const { code, message } = toApiError(e);
+            json(400, { code: isFedRadError(e) ? code : 'BAD_REQUEST', message });
           }
         });
         return;
@@ -157,7 +159,8 @@ export class SiteServer {
       }
       json(404, { code: 'NOT_FOUND', message: `No route ${req.method} ${url.pathname}` });
     } catch (e) {
-      json(500, { code: 'INTERNAL', message: (e as Error).message });
+      const { code, message } = toApiError(e);
+      json(500, { code, message });
     }
   }
 

@@ -76,7 +76,7 @@ export function parseDicomBytes(bytes: Uint8Array, path: string, untilTag?: stri
     return parseDicom(bytes, { untilTag, inflater } as ParseDicomOptions);
   } catch (e) {
     const msg = e instanceof Error ? e.message : String(e);
-    throw new CorruptFileError(path, 'a complete DICOM data set', `parse error: ${msg}`);
+    throw new CorruptFileError(path, 'a complete DICOM data set', `parse error: ${msg}`, e);
   }
 }
 

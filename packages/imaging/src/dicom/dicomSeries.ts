@@ -75,7 +75,7 @@ export function scanDicomFolder(folder: string): Map<string, Array<{ path: strin
     if (!statSync(folder).isDirectory()) throw new Error('not a folder');
     files = listFiles(folder);
   } catch (e) {
-    throw new FileNotFoundError(folder, (e as NodeJS.ErrnoException).code ?? (e as Error).message);
+    throw new FileNotFoundError(folder, (e as NodeJS.ErrnoException).code ?? (e as Error).message, e);
   }
   const series = new Map<string, Array<{ path: string; ds: DataSet }>>();
   for (const path of files) {

@@ -18,7 +18,7 @@ export async function loadInferenceModel(bytes: Uint8Array, source = 'model'): P
   try {
     proto = onnx.ModelProto.decode(bytes);
   } catch (e) {
-    throw new ModelFormatError(`${source}: not an ONNX model (${(e as Error).message})`);
+    throw new ModelFormatError(`${source}: not an ONNX model (${(e as Error).message})`, e);
   }
   const meta = new Map((proto.metadataProps ?? []).map((m) => [m.key ?? '', m.value ?? '']));
   const features = meta.get(METADATA.features);

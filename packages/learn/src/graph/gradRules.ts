@@ -1,12 +1,11 @@
+import { LearnError } from '../errors.js';
 import type { Graph, NodeDef } from './graph.js';
 import { broadcastAxes, sameShape } from './shapes.js';
 
 /** Thrown when a graph is differentiated through an op that has no gradient rule. */
-export class NoGradientRuleError extends Error {
-  readonly code = 'LEARN_NO_GRADIENT_RULE';
+export class NoGradientRuleError extends LearnError {
   constructor(readonly op: string) {
-    super(`no gradient rule for ONNX op ${op}; rewrite the model with supported ops or mark the value with stopGradient`);
-    this.name = 'NoGradientRuleError';
+    super('LEARN_NO_GRADIENT_RULE', `no gradient rule for ONNX op ${op}; rewrite the model with supported ops or mark the value with stopGradient`, { kind: 'internal' });
   }
 }
 

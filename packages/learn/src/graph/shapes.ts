@@ -1,11 +1,10 @@
+import { LearnError } from '../errors.js';
 import type { Dim, Shape } from './dtype.js';
 
 /** Thrown when a graph is assembled with incompatible shapes: a programming error in a model builder. */
-export class GraphShapeError extends Error {
-  readonly code = 'LEARN_GRAPH_SHAPE';
+export class GraphShapeError extends LearnError {
   constructor(message: string, readonly shapes: Shape[]) {
-    super(message);
-    this.name = 'GraphShapeError';
+    super('LEARN_GRAPH_SHAPE', message, { kind: 'internal' });
   }
 }
 

@@ -28,7 +28,7 @@ export function readCsv(text: string, source: string): CsvRecord[] {
   } catch (e) {
     if (e instanceof CsvError) {
       const row = typeof e.lines === 'number' ? e.lines : undefined;
-      throw new TableFormatError(`${source}${row ? ` line ${row}` : ''}: not valid CSV (${quoteProblem(e.code)}); quote a cell that holds a comma, a quote or a line break, and write a quote inside it as ""`, { source, row });
+      throw new TableFormatError(`${source}${row ? ` line ${row}` : ''}: not valid CSV (${quoteProblem(e.code)}); quote a cell that holds a comma, a quote or a line break, and write a quote inside it as ""`, { source, row }, e);
     }
     throw e;
   }

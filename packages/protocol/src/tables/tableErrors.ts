@@ -1,3 +1,5 @@
+import { FedRadError } from '../errors/fedRadError.js';
+
 /**
  * Errors of the table readers. Each names the file (`source`), the line the record starts on
  * (`row`, the header being row 1), the column, the cell's text and the case id where there is
@@ -17,30 +19,39 @@ export interface TableErrorContext {
   value?: string;
   /** The case (patient) id of the offending row. */
   caseId?: string;
+  /** Which field of the record is wrong, where a column alone does not say it (a survival time or event). */
+  field?: string;
 }
 
-export class TableError extends Error {
-  readonly source: string;
-  readonly row?: number;
-  readonly column?: string;
-  readonly value?: string;
-  readonly caseId?: string;
+export class TableError extends FedRadError {
+  constructor(code: string, message: string, context: TableErrorContext, cause?: unknown) {
+    const { source, row, column, value, caseId, field } = context;
+    super(code, message, { context: { file: source, line: row, column, value, caseId, field }, cause });
+  }
 
-  constructor(readonly code: string, message: string, context: TableErrorContext) {
-    super(message);
-    this.name = new.target.name;
-    this.source = context.source;
-    this.row = context.row;
-    this.column = context.column;
-    this.value = context.value;
-    this.caseId = context.caseId;
+  /** The table's file name or label (context.file). */
+  get source(): string {
+    return this.context.file!;
+  }
+  /** The line the record starts on (context.line). */
+  get row(): number | undefined {
+    return this.context.line;
+  }
+  get column(): string | undefined {
+    return this.context.column;
+  }
+  get value(): string | undefined {
+    return this.context.value;
+  }
+  get caseId(): string | undefined {
+    return this.context.caseId;
   }
 }
 
 /** The table's shape is wrong: not CSV, bad header, no `id` column, ragged row, empty or repeated id, non-numeric feature. */
 export class TableFormatError extends TableError {
-  constructor(message: string, context: TableErrorContext) {
-    super('TABLE_FORMAT', message, context);
+  constructor(message: string, context: TableErrorContext, cause?: unknown) {
+    super('TABLE_FORMAT', message, context, cause);
   }
 }
 
@@ -79,10 +90,15 @@ export class LabelValueError extends TableError {
 
 /** A survival outcome's follow-up time or event indicator is missing or out of range. */
 export class SurvivalValueError extends TableError {
-  constructor(context: TableErrorContext & { row: number; column: string; caseId: string; value: string }, readonly field: 'time' | 'event', missing: boolean) {
+  constructor(context: TableErrorContext & { row: number; column: string; caseId: string; value: string }, field: 'time' | 'event', missing: boolean) {
     const found = missing ? `no ${field}` : `${field} "${context.value}"`;
     const expected = field === 'event' ? 'event 0 (censored) or 1 (event)' : 'a follow-up time ≥ 0 since baseline';
-    super('TABLE_SURVIVAL_FIELD', `${context.source} line ${context.row}: patient "${context.caseId}" has ${found}; expected ${expected}`, context);
+    super('TABLE_SURVIVAL_FIELD', `${context.source} line ${context.row}: patient "${context.caseId}" has ${found}; expected ${expected}`, { ...context, field });
+  }
+
+  /** Which of the survival outcome's fields is wrong (context.field). */
+  get field(): 'time' | 'event' {
+    return this.context.field as 'time' | 'event';
   }
 }
 

@@ -101,11 +101,11 @@ export function parseFeatureConfig(text: string, source = 'feature config'): Fea
   try {
     doc = parseYaml(text);
   } catch (e) {
-    throw new FeatureConfigError(`is neither valid JSON nor YAML (${(e as Error).message})`, source);
+    throw new FeatureConfigError(`is neither valid JSON nor YAML (${(e as Error).message})`, source, e);
   }
   try {
     return assertValid<FeatureConfig>('feature-config', doc ?? {}, source);
   } catch (e) {
-    throw new FeatureConfigError((e as Error).message.replace(`${source} `, ''), source);
+    throw new FeatureConfigError((e as Error).message.replace(`${source} `, ''), source, e);
   }
 }

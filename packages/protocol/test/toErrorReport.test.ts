@@ -1,0 +1,69 @@
+import { describe, expect, it } from '@jest/globals';
+import { FedRadError, LabelValueError, MissingValueError, SurvivalValueError, readFeatureTable, readOutcomeTable, toErrorReport, validate } from '../src/index.js';
+
+function thrownBy(fn: () => unknown): unknown {
+  try {
+    fn();
+  } catch (e) {
+    return e;
+  }
+  throw new Error('expected a throw');
+}
+
+describe('toErrorReport: what crosses the wire when a site job fails', () => {
+  it('gives a table reader error\'s code, case and column, and withholds the quoted cell (a patient\'s data)', () => {
+    const error = thrownBy(() => readFeatureTable('id,a,b\np1,1,2\np2,12.5mm,1\n', 'cohort.csv'));
+    const report = toErrorReport(error);
+    expect(report).toMatchObject({ type: 'error-report', code: 'TABLE_FORMAT', caseId: 'p2', field: 'a' });
+    expect(report.message).toContain('cohort.csv line 3');
+    expect(report.message).toContain('(value withheld at the site)');
+    expect(report.message).not.toContain('12.5mm');
+    expect(validate('error-report', report).valid).toBe(true);
+  });
+
+  it('withholds an unquoted cell too ("is yes;"), and a survival field names time or event', () => {
+    const label = toErrorReport(thrownBy(() => readOutcomeTable('id,label\np1,1\np2,yes\n', 'O.csv')));
+    expect(label.code).toBe('TABLE_INVALID_LABEL');
+    expect(label.message).not.toMatch(/\byes\b/);
+    expect(label).toMatchObject({ caseId: 'p2', field: 'label' });
+    const survival = toErrorReport(new SurvivalValueError({ source: 'S.csv', row: 2, column: 'followup', caseId: 'p1', value: '-3' }, 'time', false));
+    expect(survival).toMatchObject({ code: 'TABLE_SURVIVAL_FIELD', field: 'time', caseId: 'p1' });
+    expect(survival.message).not.toContain('-3');
+  });
+
+  it('does not withhold a value equal to the case id (the id is sent anyway) or an empty cell', () => {
+    const missing = new MissingValueError({ source: 'f.csv', row: 2, column: 'a', caseId: 'p1', value: '' });
+    expect(toErrorReport(missing).message).toBe(missing.message);
+    const label = new LabelValueError({ source: 'O.csv', row: 2, column: 'label', caseId: 'p1', value: 'p1' });
+    expect(toErrorReport(label).message).toContain('"p1"');
+  });
+
+  it('never sends a stack: only the sentence before the first stack frame', () => {
+    const error = new FedRadError('JOB_INPUT_INVALID', 'the job asks for cohort "x", which is not registered');
+    const withStack = new FedRadError('JOB_INPUT_INVALID', `first line\n    at Object.<anonymous> (/srv/site/job.js:10:5)\n    at run (/srv/site/run.js:3:1)`);
+    expect(toErrorReport(error).message).toBe('the job asks for cohort "x", which is not registered');
+    const report = toErrorReport(withStack);
+    expect(report.message).toBe('first line');
+    expect(JSON.stringify(report)).not.toContain('job.js');
+    const plain = new Error('disk full');
+    expect(toErrorReport(plain)).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: 'disk full' });
+    expect(JSON.stringify(toErrorReport(plain))).not.toContain(' at ');
+  });
+
+  it('turns anything that is not a FedRadError into JOB_FAILED, whatever code it carries', () => {
+    expect(toErrorReport(Object.assign(new Error('no such file'), { code: 'ENOENT', caseId: 'p1' }))).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: 'no such file' });
+    expect(toErrorReport('a string')).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: 'a string' });
+    expect(toErrorReport(undefined).code).toBe('JOB_FAILED');
+    expect(toErrorReport(new Error('')).message).toBe('The job failed without a message.');
+  });
+
+  it('trims the case id, field and message to the schema\'s limits and passes retryable on', () => {
+    const long = new FedRadError('JOB_ABORTED', 'm'.repeat(3000), { context: { caseId: 'c'.repeat(300), field: 'f'.repeat(300), retryable: true } });
+    const report = toErrorReport(long);
+    expect(report.caseId).toHaveLength(128);
+    expect(report.field).toHaveLength(200);
+    expect(report.message).toHaveLength(2000);
+    expect(report.retryable).toBe(true);
+    expect(validate('error-report', report).valid).toBe(true);
+  });
+});
