@@ -182,10 +182,10 @@ export class ReferenceMismatchError extends ImagingError {
  * the CLI's `--crop-mask-to-image`), which then records the count.
  */
 export class MaskBeyondImageError extends ImagingError {
-  readonly code = 'MASK_BEYOND_IMAGE';
   readonly count: number;
   constructor(path: string, imagePath: string, count: number, what: string) {
     super(
+      'MASK_BEYOND_IMAGE',
       `${path}: ${count} ${what} lie beyond the extent of image ${imagePath}; features would be computed on the part inside only. ` +
         'Check that the mask belongs to this image (same series, not shifted), or crop it explicitly with --crop-mask-to-image.',
       { path, expected: `every mask voxel inside ${imagePath}`, found: `${count} ${what} outside` },
