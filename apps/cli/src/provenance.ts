@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, statSync } from 'node:fs';
-import { join, relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
+import { contentHash } from '@fedrad/extraction';
 import { canonicalHash } from '@fedrad/protocol';
 import { FEDRAD_VERSION } from './version.js';
 
@@ -33,29 +32,14 @@ export interface Provenance {
   output: { path: string; sha256: string };
 }
 
-const sha256 = (bytes: Uint8Array | string) => createHash('sha256').update(bytes).digest('hex');
-
-/** A file's or folder's content hash (a folder's files in sorted order, subfolders included). */
+/** A file's or folder's content hash, with the role the command used it in. */
 export function hashInput(role: string, path: string): ProvenanceInput {
-  const full = resolve(path);
-  if (!statSync(full).isDirectory()) return { role, path: full, sha256: sha256(readFileSync(full)) };
-  const files: string[] = [];
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
-      const p = join(dir, entry.name);
-      if (entry.isDirectory()) walk(p);
-      else if (entry.isFile()) files.push(p);
-    }
-  };
-  walk(full);
-  const digest = createHash('sha256');
-  for (const f of files) digest.update(`${relative(full, f)}\0${sha256(readFileSync(f))}\n`);
-  return { role, path: full, sha256: digest.digest('hex'), files: files.length };
+  return { role, ...contentHash(path) };
 }
 
 export interface ProvenanceFacts {
   command: string;
-  inputs: Array<{ role: string; path: string }>;
+  inputs: Array<{ role: string; path: string } | ProvenanceInput>;
   config?: { path?: string; value: unknown };
   details?: Record<string, unknown>;
   argv?: string[];
@@ -70,10 +54,10 @@ export function provenanceOf(outputPath: string, facts: ProvenanceFacts): Proven
     argv: facts.argv ?? process.argv.slice(2),
     fedradVersion: FEDRAD_VERSION,
     createdAt: (facts.clock ?? (() => new Date()))().toISOString(),
-    inputs: facts.inputs.map((i) => hashInput(i.role, i.path)),
+    inputs: facts.inputs.map((i) => ('sha256' in i ? i : hashInput(i.role, i.path))),
     ...(facts.config ? { config: { ...(facts.config.path ? { path: resolve(facts.config.path) } : {}), sha256: canonicalHash(facts.config.value), value: facts.config.value } } : {}),
     ...(facts.details ? { details: facts.details } : {}),
-    output: { path: resolve(outputPath), sha256: sha256(readFileSync(outputPath)) },
+    output: { path: resolve(outputPath), sha256: contentHash(outputPath).sha256 },
   };
 }
 

@@ -1,6 +1,7 @@
 import type { FeatureConfig } from '@fedrad/protocol';
 import { readImage, readMask } from '@fedrad/imaging';
 import { extractFeatures } from '@fedrad/radiomics';
+import { contentHash, type ContentHash } from './contentHash.js';
 
 /** One case of a cohort, as a manifest row gives it (paths absolute). */
 export interface ExtractTask {
@@ -10,18 +11,40 @@ export interface ExtractTask {
   label?: number;
   roi?: string;
   config: FeatureConfig;
+  /** Crop a mask reaching beyond the image instead of refusing it (MASK_BEYOND_IMAGE); what was cut is recorded. */
+  cropMaskToImage?: boolean;
+}
+
+/** How one case was made, for the output's provenance. */
+export interface CaseProvenance {
+  image: ContentHash;
+  mask: ContentHash;
+  /** What was taken from the mask file: `ROI "GTV_Mass_CT"`, `label 1`, … */
+  roi: string;
+  /** Mask voxels (or RTSTRUCT contour points) beyond the image, cropped on request. */
+  croppedOutsideImage?: { count: number; unit: string };
+  /** The DICOM PatientID of the image, when it is a DICOM series. */
+  patientId?: string;
 }
 
 export type ExtractOutcome =
-  | { id: string; ok: true; features: Record<string, number>; diagnostics: Record<string, number> }
+  | { id: string; ok: true; features: Record<string, number>; diagnostics: Record<string, number>; provenance?: CaseProvenance }
   | { id: string; ok: false; code: string; message: string };
 
 /** Reads, preprocesses and extracts one case. Throws the readers' and pipeline's typed errors. */
 export function extractCase(task: ExtractTask): ExtractOutcome {
   const image = readImage(task.image);
-  const mask = readMask(task.mask, image, { label: task.label, roi: task.roi, imagePath: task.image });
+  const mask = readMask(task.mask, image, { label: task.label, roi: task.roi, imagePath: task.image, cropToImage: task.cropMaskToImage });
   const { features, diagnostics } = extractFeatures({ image, mask, config: task.config, caseId: task.id });
-  return { id: task.id, ok: true, features, diagnostics };
+  const patientId = (image as { dicom?: { patientId?: string } }).dicom?.patientId;
+  const provenance: CaseProvenance = {
+    image: contentHash(task.image),
+    mask: contentHash(task.mask),
+    roi: mask.selected,
+    ...(mask.outsideImage ? { croppedOutsideImage: mask.outsideImage } : {}),
+    ...(patientId ? { patientId } : {}),
+  };
+  return { id: task.id, ok: true, features, diagnostics, provenance };
 }
 
 /**

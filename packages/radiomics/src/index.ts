@@ -3,3 +3,4 @@ export { parseFeatureConfig, resolveFeatureConfig, ALL_FAMILIES, TEXTURE_FAMILIE
 export { EmptyRoiError, GridMismatchError, DiscretisationError, FeatureConfigError } from './errors.js';
 export { featureCatalogue, type CatalogueEntry } from './featureCatalogue.js';
 export type { TextureInput, TextureSettings, DirectionalAggregation, ZoneAggregation } from './textureContract.js';
+export { radiomicsKernelKind } from './kernels/selectKernels.js';

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
@@ -9,6 +9,7 @@ import {
   writeDurably, type CohortProgress, type ExtractOutcome, type ExtractTask,
 } from '@fedrad/extraction';
 import { CliUsageError } from '../errors.js';
+import { provenanceOf, provenancePath, type ProvenanceInput } from '../provenance.js';
 
 export interface ExtractOptions {
   image?: string;
@@ -24,6 +25,8 @@ export interface ExtractOptions {
   progress?: boolean;
   /** Extract every case again, ignoring the journal an earlier run left beside --out. */
   fresh?: boolean;
+  /** Crop masks reaching beyond their image instead of refusing the case; the count goes into the provenance. */
+  cropMaskToImage?: boolean;
 }
 
 export interface ExtractSummary {
@@ -49,7 +52,9 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   if (o.manifest) {
     if (o.image || o.mask) throw new CliUsageError('give either --manifest or --image/--mask, not both');
     if (!existsSync(o.manifest)) throw new CliUsageError(`--manifest ${o.manifest} does not exist`);
-    const tasks = await usage(() => readManifest(o.manifest!, {}));
+    const tasks = (await usage(() => readManifest(o.manifest!, {}))).map((t) => ({ ...t, cropMaskToImage: o.cropMaskToImage }));
+    const started = Date.now();
+    let reused = 0;
     const bar = (o.progress ?? true) ? progressBar() : undefined;
     let cohort;
     try {
@@ -60,7 +65,7 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
         output: o.out ? { path: o.out, render } : undefined,
         fresh: o.fresh ?? false,
         caller: CLI_VERSION,
-        onProgress: bar,
+        onProgress: (p) => ((reused = p.reused), bar?.(p)),
         onNotice: (message) => process.stderr.write(`fedrad extract: ${message}\n`),
       }));
     } finally {
@@ -68,7 +73,13 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
     }
     reportFailures(cohort.outcomes);
     const text = cohort.text ?? render(cohort.outcomes);
-    if (!o.out) process.stdout.write(text);
+    if (o.out) await writeExtractProvenance(o, await loadConfig(o.config), cohort.outcomes, [{ role: 'manifest', path: o.manifest }]);
+    else process.stdout.write(text);
+    const n = cohort.outcomes.length;
+    process.stderr.write(
+      `fedrad extract: ${n} case(s): ${n - cohort.failed} extracted${reused ? ` (${reused} taken from the journal of an earlier run)` : ''}, ${cohort.failed} failed` +
+        ` in ${((Date.now() - started) / 1000).toFixed(1)} s${o.out ? ` -> ${o.out} (+ ${provenancePath(o.out)})` : ''}\n`,
+    );
     return { outcomes: cohort.outcomes, failed: cohort.failed, output: text };
   }
   const config = await loadConfig(o.config);
@@ -77,13 +88,40 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   for (const [flag, path] of [['--image', o.image], ['--mask', o.mask]] as const) {
     if (!existsSync(path)) throw new CliUsageError(`${flag} ${path} does not exist`);
   }
-  const task: ExtractTask = { id: o.id ?? caseIdFromPath(o.image), image: resolve(o.image), mask: resolve(o.mask), label: o.label, roi: o.roi, config };
+  const task: ExtractTask = {
+    id: o.id ?? caseIdFromPath(o.image), image: resolve(o.image), mask: resolve(o.mask), label: o.label, roi: o.roi, config, cropMaskToImage: o.cropMaskToImage,
+  };
   // A single case fails loudly with its typed error (exit code from the CLI's error handler).
-  const outcomes = [await extractSingleCase(task)];
+  const outcome = await extractSingleCase(task);
+  // A DICOM series is named by its PatientID, not by its folder (every case's folder is often `image`).
+  const patientId = outcome.ok ? outcome.provenance?.patientId : undefined;
+  const outcomes = [o.id === undefined && patientId ? { ...outcome, id: patientId } : outcome];
+  const cropped = outcome.ok ? outcome.provenance?.croppedOutsideImage : undefined;
+  if (cropped) process.stderr.write(`fedrad extract: warning: ${cropped.count} ${cropped.unit} of the mask lay beyond the image and were cropped (--crop-mask-to-image)\n`);
   const text = render(outcomes);
-  if (o.out) writeDurably(o.out, text);
-  else process.stdout.write(text);
+  if (o.out) {
+    writeDurably(o.out, text);
+    await writeExtractProvenance(o, config, outcomes, []);
+  } else process.stdout.write(text);
   return { outcomes, failed: 0, output: text };
+}
+
+/**
+ * `<out>.provenance.json`: the command, fedrad's version, the kernels that ran, the config with
+ * every default filled in (and its hash), and for each case its image and mask by content hash,
+ * the ROI taken and anything cropped.
+ */
+async function writeExtractProvenance(o: ExtractOptions, config: FeatureConfig, outcomes: readonly ExtractOutcome[], inputs: Array<{ role: string; path: string } | ProvenanceInput>): Promise<void> {
+  // Loaded here, not at the top: a cohort run keeps the pipeline out of its main thread until the end.
+  const { resolveFeatureConfig, radiomicsKernelKind } = await import('@fedrad/radiomics');
+  const cases = outcomes.map((c) => (c.ok ? { id: c.id, ...c.provenance } : { id: c.id, failed: { code: c.code, message: c.message } }));
+  const provenance = provenanceOf(o.out!, {
+    command: 'fedrad extract',
+    inputs,
+    config: { ...(o.config ? { path: o.config } : {}), value: resolveFeatureConfig(config) },
+    details: { kernels: radiomicsKernelKind(), format: o.format ?? 'by extension', cropMaskToImage: o.cropMaskToImage ?? false, cases },
+  });
+  writeFileSync(provenancePath(o.out!), JSON.stringify(provenance, null, 2) + '\n');
 }
 
 /** The engine's input and lock errors are usage errors here (exit code 2), with the same message. */
@@ -158,6 +196,14 @@ export function register(program: Command): void {
     .option('--workers <n>', 'worker threads for a manifest (default: CPU count)', integer('--workers'))
     .option('--no-progress', 'no progress bar')
     .option('--fresh', `extract every case again, ignoring the journal (<out>${JOURNAL_SUFFIX}) a killed or partly failed run left`)
+    .option('--crop-mask-to-image', 'crop a mask that reaches beyond its image instead of refusing the case (the count is warned about and recorded)')
+    .addHelpText(
+      'after',
+      '\nWithout --config the IBSI defaults apply: no interpolation, no re-segmentation, fixed bin number 32 (intensity\n' +
+        'histogram and texture), IVH 1000 bins, every family, texture 3D merged. --out FILE also writes\n' +
+        'FILE.provenance.json: fedrad version, kernels, the config with its defaults and hash, each case\'s inputs by SHA-256 and\n' +
+        'the ROI taken. Exit codes: 0 done, 1 some cases failed, 2 usage error.',
+    )
     .action(async (opts: ExtractOptions) => {
       const summary = await runExtract(opts);
       if (summary.failed > 0) {

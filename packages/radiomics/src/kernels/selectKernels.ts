@@ -14,3 +14,8 @@ export function selectKernels(): RadiomicsKernels {
   const addon = nativeKernels();
   return (selected = addon ? nativeRadiomicsKernels(addon) : typescriptKernels);
 }
+
+/** Which kernels this process runs ('native' or 'typescript'), for an output's provenance. */
+export function radiomicsKernelKind(): RadiomicsKernels['kind'] {
+  return selectKernels().kind;
+}
