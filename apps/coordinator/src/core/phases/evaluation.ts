@@ -1,6 +1,6 @@
 import type { EvaluateParams } from '@fedrad/protocol';
 import { createJob, jobsOf } from '../jobs.js';
-import type { LockedModelOutcome } from './lock.js';
+import { exportsModel, type LockedModelOutcome } from './lock.js';
 import type { JobKind, Phase } from './phase.js';
 import { trainingSettings } from './trainingSettings.js';
 
@@ -31,6 +31,8 @@ const evaluate: JobKind = {
 export const evaluation: Phase<LockedModelOutcome, EvaluationOutcome> = {
   name: 'evaluation',
   campaignState: 'evaluating',
+  // Only a model exported for the test sites can be evaluated.
+  applies: (protocol, coordinator) => exportsModel(coordinator, protocol),
   open(ctx, campaign, locked) {
     const { onnx, onnxSha256 } = locked!;
     const p = campaign.protocol;

@@ -52,6 +52,8 @@ export interface Phase<Input = unknown, Output = unknown> {
    * 'training' until the model is locked, 'evaluating' after.
    */
   campaignState: Extract<CampaignState, 'training' | 'evaluating'>;
+  /** Whether the plan of this protocol includes the phase (default: always), given the coordinator's set-up. */
+  applies?(protocol: CampaignProtocol, coordinator: Pick<CoreContext, 'exportModel'>): boolean;
   /** Throws when the protocol asks for something this phase cannot do (at campaign creation). */
   validate?(protocol: CampaignProtocol): void;
   /** Starts the phase's work; returns the jobs to send. Inside the runner's transaction. */

@@ -1,28 +1,32 @@
 import type { CampaignProtocol, JobEnvelope } from '@fedrad/protocol';
 import type { CoreContext } from '../context.js';
 import { evaluation } from './evaluation.js';
-import { exportsModel, lock } from './lock.js';
+import { lock } from './lock.js';
 import type { JobKind, Phase } from './phase.js';
 import { training } from './training.js';
 
-/** Every phase the coordinator can run, by name. A new phase is one file and one entry here. */
-const PHASES: Record<string, Phase> = Object.fromEntries(([training, lock, evaluation] as Phase[]).map((p) => [p.name, p]));
+/**
+ * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
+ * file and one entry here.
+ */
+const PHASES: readonly Phase[] = [training, lock, evaluation] as Phase[];
+const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**
- * The steps a campaign runs, in order, derived from its protocol: training, then the model is
- * locked, then evaluated on the independent test sites when it was exported for them.
+ * The steps a campaign runs, in order, derived from its protocol: every phase that applies to it
+ * (today training, then the lock, then evaluation when the model is exported for test sites).
  */
 export function plan(protocol: CampaignProtocol, coordinator: Pick<CoreContext, 'exportModel'>): string[] {
-  return ['training', 'lock', ...(exportsModel(coordinator, protocol) ? ['evaluation'] : [])];
+  return PHASES.filter((p) => p.applies?.(protocol, coordinator) ?? true).map((p) => p.name);
 }
 
 export function phaseNamed(name: string): Phase {
-  const phase = PHASES[name];
+  const phase = BY_NAME.get(name);
   if (!phase) throw new Error(`No campaign phase "${name}" in this coordinator`);
   return phase;
 }
 
-const JOB_KINDS = new Map<string, JobKind>(Object.values(PHASES).flatMap((p) => (p.jobKind ? [[p.jobKind.kind, p.jobKind] as const] : [])));
+const JOB_KINDS = new Map<string, JobKind>(PHASES.flatMap((p) => (p.jobKind ? [[p.jobKind.kind, p.jobKind] as const] : [])));
 
 /** The job kind a phase of this coordinator creates, by name; undefined for a kind no phase sends. */
 export function jobKindOf(kind: JobEnvelope['kind']): JobKind | undefined {
