@@ -124,7 +124,8 @@ describe('signed results kept as shell + Float64 blob', () => {
   it('opens a schema-1 database by adding the tensor column; its text-only rows stay readable', () => {
     const path = join(mkdtempSync(join(tmpdir(), 'fedrad-coord-v1-')), 'c.sqlite');
     let db = openStore(path);
-    db.exec("ALTER TABLE results DROP COLUMN tensor_data; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
+    // A v1 file: no tensor column, and nothing of later versions either (the campaign's plan step).
+    db.exec("ALTER TABLE results DROP COLUMN tensor_data; ALTER TABLE campaigns DROP COLUMN phase; UPDATE meta SET value = '1' WHERE key = 'schema_version'");
     db.close();
     db = openStore(path);
     expect((db.prepare("SELECT value FROM meta WHERE key = 'schema_version'").get() as { value: string }).value).toBe(String(SCHEMA_VERSION));

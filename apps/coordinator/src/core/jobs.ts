@@ -73,13 +73,6 @@ export interface AttemptRecord {
   consumedAt: string | null;
 }
 
-/** Idempotent job ids (SITE_CHANNEL.md §3): one id per campaign, round (or kind) and site. */
-export function jobIdFor(campaignId: string, kind: JobEnvelope['kind'], siteId: string, round?: number): string {
-  if (kind === 'train-round') return `${campaignId}/r${round}/${siteId}`;
-  if (kind === 'evaluate') return `${campaignId}/eval/${siteId}`;
-  return `${campaignId}/${kind}/${siteId}`;
-}
-
 export function findJob(ctx: CoreContext, jobId: string): JobRecord | undefined {
   const row = ctx.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as JobRow | undefined;
   return row ? toJob(ctx, row) : undefined;
@@ -117,15 +110,16 @@ export function storeParams(ctx: CoreContext, paramsJson: string): string {
 
 /**
  * Creates a job with its first attempt (fresh nonce, deadline) and returns its envelope. Call
- * inside a transaction. `paramsHash` may be given when many jobs share params already stored
- * with storeParams (a round's sites: hashed and written once, not once per site).
+ * inside a transaction. `jobId` is the idempotent id its phase gives it (SITE_CHANNEL.md §3).
+ * `paramsHash` may be given when many jobs share params already stored with storeParams (a
+ * round's sites: hashed and written once, not once per site).
  */
 export function createJob(
   ctx: CoreContext,
-  job: { campaignId: string; protocolHash: string; siteId: string; kind: JobEnvelope['kind']; round?: number; params: JobEnvelope['params']; paramsHash?: string },
+  job: { jobId: string; campaignId: string; protocolHash: string; siteId: string; kind: JobEnvelope['kind']; round?: number; params: JobEnvelope['params']; paramsHash?: string },
   deadlineSeconds: number,
 ): JobEnvelope {
-  const jobId = jobIdFor(job.campaignId, job.kind, job.siteId, job.round);
+  const { jobId } = job;
   const at = nowIso(ctx);
   const paramsHash = job.paramsHash ?? storeParams(ctx, JSON.stringify(job.params));
   ctx.db

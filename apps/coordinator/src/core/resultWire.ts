@@ -18,9 +18,10 @@ export interface SignedForms {
 
 /**
  * Canonicalises a job-result (without signature) once and splits it for storage: the values of
- * a model update's tensors go to a Float64 blob (8 bytes each, read back without parsing), the
- * rest stays canonical text. Tensors come as JSON number arrays (`data`, printed once here) or
- * packed (`f64le`, base64 of the same bytes: printed as the string it is, decoded natively).
+ * its result's tensors (a model update's) go to a Float64 blob (8 bytes each, read back without
+ * parsing), the rest stays canonical text. Tensors come as JSON number arrays (`data`, printed
+ * once here) or packed (`f64le`, base64 of the same bytes: printed as the string it is, decoded
+ * natively).
  * rebuildSigned() turns shell and blob back into the exact signed bytes.
  */
 export function signedForms(unsigned: Record<string, unknown>): SignedForms {
@@ -106,10 +107,14 @@ export function float64sOf(blob: Uint8Array): Float64Array {
 // A raw NUL never occurs in canonical JSON (JSON.stringify escapes U+0000), so it can mark where tensor data goes.
 const PLACEHOLDER = '\u0000';
 
-/** The tensors of a model-update result, each finite JSON numbers or packed, else undefined. */
+/**
+ * The tensors of a result body that carries a tensor list (a model update, or any other kind's
+ * result with `tensors`; reports, which have a `type`, never do), each finite JSON numbers or
+ * packed, else undefined. Whatever the kind, the split is lossless: rebuildSigned restores it.
+ */
 function updateTensors(doc: Record<string, unknown>): Array<Tensor | PackedTensor> | undefined {
-  const result = doc.result as { type?: unknown; kind?: unknown; tensors?: unknown } | undefined;
-  if (!result || typeof result !== 'object' || result.type !== undefined || result.kind !== 'train-round' || !Array.isArray(result.tensors)) return undefined;
+  const result = doc.result as { type?: unknown; tensors?: unknown } | undefined;
+  if (!result || typeof result !== 'object' || result.type !== undefined || !Array.isArray(result.tensors)) return undefined;
   const tensors = result.tensors as Array<{ name?: unknown; shape?: unknown; data?: unknown; f64le?: unknown }>;
   const readable = (t: (typeof tensors)[number]): boolean =>
     !!t && typeof t === 'object' && typeof t.name === 'string' && Array.isArray(t.shape) &&

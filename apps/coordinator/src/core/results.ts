@@ -1,16 +1,15 @@
-import { FedRadError, sha256Hex, type CoordinatorAck, type JobEnvelope, type JobResult, type Tensor } from '@fedrad/protocol';
+import { FedRadError, sha256Hex, type CoordinatorAck, type JobEnvelope, type JobResult } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
+import { advance } from './campaignRunner.js';
+import { findCampaign } from './campaignStore.js';
 import { checkResult, type CheckedResult } from './resultCheck.js';
 import { float64Bytes, float64sOf, rebuildSigned } from './resultWire.js';
 import { StoreError } from '../errors.js';
-import { findCampaign } from './campaigns.js';
 import { inTransaction, nowIso, type CoreContext } from './context.js';
-import { envelopeOf, findAttempt, findJob, finishJob, retryJob, type JobRecord } from './jobs.js';
-import { completeEvaluationIfReady } from './modelLock.js';
+import { envelopeOf, findAttempt, findJob, finishJob, retryJob } from './jobs.js';
 import type { PeerIdentity } from './peer.js';
-import { closeRoundIfReady, roundState } from './rounds.js';
-import { trainingSettings } from './trainingDefaults.js';
+import { jobKindOf } from './phases/plan.js';
 
 export interface ResultOutcome {
   ack: CoordinatorAck;
@@ -21,43 +20,6 @@ export interface ResultOutcome {
 class Refusal extends FedRadError {
   constructor(readonly refusal: RefusalCode, message: string) {
     super(refusal, message);
-  }
-}
-
-function expectedTensors(job: JobRecord): Array<{ name: string; length: number }> | undefined {
-  const params = job.params as { strategy?: string; globalParameters?: Tensor[] };
-  const global = params.globalParameters ?? [];
-  const p1 = global.reduce((n, t) => n + t.data.length, 0);
-  switch (params.strategy) {
-    case 'exact-newton':
-      return [
-        { name: 'gradient', length: p1 },
-        { name: 'hessian', length: p1 * p1 },
-        { name: 'feature-sum', length: p1 - 1 },
-        { name: 'feature-sumsq', length: p1 - 1 },
-      ];
-    case 'exact-gradient':
-      return [
-        { name: 'gradient', length: p1 },
-        { name: 'feature-sum', length: p1 - 1 },
-        { name: 'feature-sumsq', length: p1 - 1 },
-      ];
-    default:
-      return global.map((t) => ({ name: t.name, length: t.data.length }));
-  }
-}
-
-/** Refuses a model update that cannot enter this round's aggregate (its tensors are value views after checkResult). */
-function checkUpdate(job: JobRecord, update: { round: number; tensors: Array<{ name: string; shape: number[]; data: ArrayLike<number> }> }): void {
-  if (update.round !== job.round) {
-    throw new Refusal('UPDATE_INVALID', `Update says round ${update.round} but job ${job.jobId} is round ${job.round}`);
-  }
-  const expected = expectedTensors(job) ?? [];
-  for (const e of expected) {
-    const t = update.tensors.find((x) => x.name === e.name);
-    if (!t || t.data.length !== e.length || t.shape.reduce((a, b) => a * b, 1) !== e.length) {
-      throw new Refusal('UPDATE_INVALID', `Update for job ${job.jobId} needs tensor "${e.name}" with ${e.length} values; got ${t ? t.data.length : 'none'}`);
-    }
   }
 }
 
@@ -90,7 +52,9 @@ export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: Che
   try {
     const job = findJob(ctx, result.jobId);
     const campaign = job ? findCampaign(ctx, job.campaignId) : undefined;
-    if (!job || !campaign || job.siteId !== peer.siteId || job.campaignId !== result.campaignId || job.kind !== result.kind || campaign.protocolHash !== result.protocolHash) {
+    // The phase that made the job knows its kind: its staleness, its result's checks and storage.
+    const kind = job ? jobKindOf(job.kind) : undefined;
+    if (!job || !campaign || !kind || job.siteId !== peer.siteId || job.campaignId !== result.campaignId || job.kind !== result.kind || campaign.protocolHash !== result.protocolHash) {
       throw new Refusal('UNKNOWN_JOB', `No job ${result.jobId} of kind ${result.kind} for site ${peer.siteId} in campaign ${result.campaignId} under protocol ${result.protocolHash}`);
     }
     const attempt = findAttempt(ctx, job.jobId, result.attempt);
@@ -101,15 +65,12 @@ export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: Che
     if (attempt.consumedAt || seen) {
       throw new Refusal('REPLAY', `Nonce ${result.nonce} of job ${job.jobId} was already used by an earlier result; a result is accepted once`);
     }
-    if (job.kind === 'train-round') {
-      const round = roundState(ctx, job.campaignId, job.round!);
-      if (!round || round.state !== 'open' || campaign.currentRound !== job.round) {
-        throw new Refusal('STALE_ROUND', `Round ${job.round} of ${job.campaignId} is closed (current round ${campaign.currentRound}); its results can no longer count`);
-      }
-    }
+    const stale = kind.stale?.(ctx, campaign, job);
+    if (stale) throw new Refusal(stale.code, stale.message);
     if (job.state !== 'open') throw new Refusal('JOB_CLOSED', `Job ${job.jobId} is already ${job.state}; nothing more is accepted for it`);
     const isError = (result.result as { type?: string }).type === 'error-report';
-    if (!isError && job.kind === 'train-round') checkUpdate(job, result.result as unknown as Parameters<typeof checkUpdate>[1]);
+    const invalid = isError ? undefined : kind.check?.(campaign, job, result.result);
+    if (invalid) throw new Refusal(invalid.code, invalid.message);
 
     const at = nowIso(ctx);
     const send: JobEnvelope[] = inTransaction(ctx, (): JobEnvelope[] => {
@@ -125,7 +86,7 @@ export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: Che
       const base = { jobId: job.jobId, attempt: result.attempt, round: job.round, resultHash };
       if (isError) {
         const report = result.result as { code: string; message: string; retryable?: boolean; caseId?: string };
-        const settings = trainingSettings(campaign.protocol);
+        const settings = kind.attempts(campaign.protocol);
         const event = report.code === 'PROTOCOL_NOT_APPROVED' ? 'job.refused-by-site' : 'job.failed-at-site';
         appendAudit(ctx.db, { event, actor: peer.siteId, siteId: peer.siteId, campaignId: job.campaignId, details: { ...base, code: report.code, message: report.message, caseId: report.caseId } }, at);
         if (report.retryable && job.attempt < settings.maxAttempts) {
@@ -136,16 +97,14 @@ export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: Che
         ctx.emit?.({ campaignId: job.campaignId, type: 'job-failed', at, siteId: peer.siteId, round: job.round ?? undefined, detail: { code: report.code, message: report.message } });
       } else {
         finishJob(ctx, job.jobId, 'done');
-        if (job.kind === 'evaluate') {
-          ctx.db.prepare('INSERT INTO evaluations (campaign_id, site_id, report_json, received_at) VALUES (?, ?, ?, ?)').run(job.campaignId, peer.siteId, JSON.stringify(result.result), at);
-        }
+        kind.store?.(ctx, job, result.result, at);
         appendAudit(ctx.db, { event: 'result.accepted', actor: peer.siteId, siteId: peer.siteId, campaignId: job.campaignId, details: base }, at);
-        ctx.emit?.({ campaignId: job.campaignId, type: job.kind === 'evaluate' ? 'evaluation-received' : 'result-accepted', at, siteId: peer.siteId, round: job.round ?? undefined });
+        ctx.emit?.({ campaignId: job.campaignId, type: kind.acceptedEvent, at, siteId: peer.siteId, round: job.round ?? undefined });
       }
       return [];
     });
     // The transaction above changed jobs, results and audit rows only: `campaign` is still current.
-    const next = job.kind === 'train-round' ? closeRoundIfReady(ctx, campaign) : (completeEvaluationIfReady(ctx, campaign), []);
+    const next = advance(ctx, campaign);
     return { ack: acceptedAck(result, at), send: [...send, ...next] };
   } catch (e) {
     if (e instanceof Refusal) return refuse(ctx, peer, result, e.refusal, e.message);

@@ -1,7 +1,7 @@
 import type { CoordinatorWelcome, JobEnvelope, SiteHello } from '@fedrad/protocol';
 import { CoordinatorError } from '../errors.js';
 import { appendAudit } from '../store/auditLog.js';
-import { listCampaigns } from './campaigns.js';
+import { listCampaigns } from './campaignStore.js';
 import { nowIso, type CoreContext } from './context.js';
 import { openEnvelopesForSite } from './jobs.js';
 import type { PeerIdentity } from './peer.js';

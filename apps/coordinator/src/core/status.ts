@@ -1,4 +1,5 @@
-import { getCampaign, type CampaignState } from './campaigns.js';
+import { planStatus, type PlanStep } from './campaignRunner.js';
+import { getCampaign, type CampaignState } from './campaignStore.js';
 import type { CoreContext } from './context.js';
 import { jobsOf } from './jobs.js';
 
@@ -7,6 +8,10 @@ export interface CampaignStatus {
   title: string;
   protocolHash: string;
   state: CampaignState;
+  /** The step of the plan the campaign is in (or ended in); null before it starts. */
+  phase: string | null;
+  /** The campaign's plan, derived from its protocol, with each step's state. */
+  plan: PlanStep[];
   currentRound: number | null;
   failure?: { code: string; message: string };
   rounds: Array<{ round: number; state: string; openedAt: string; closedAt: string | null; sites?: string[]; sampleCount?: number; loss?: number | null; parametersHash?: string }>;
@@ -49,6 +54,8 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
     title: c.protocol.title,
     protocolHash: c.protocolHash,
     state: c.state,
+    phase: c.phase,
+    plan: planStatus(ctx, c),
     currentRound: c.currentRound,
     ...(c.failure ? { failure: c.failure } : {}),
     rounds,

@@ -1,22 +1,21 @@
 import type { JobEnvelope } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
-import { getCampaign, listCampaigns } from './campaigns.js';
+import { advanceAll } from './campaignRunner.js';
+import { getCampaign } from './campaignStore.js';
 import { nowIso, type CoreContext } from './context.js';
-import { envelopeOf, findJob, finishJob } from './jobs.js';
-import { completeEvaluationIfReady } from './modelLock.js';
-import { closeRoundIfReady } from './rounds.js';
-import { retryJob } from './jobs.js';
-import { trainingSettings } from './trainingDefaults.js';
+import { envelopeOf, findJob, finishJob, retryJob } from './jobs.js';
+import { jobKindOf } from './phases/plan.js';
 
 /**
  * One scheduler step (the coordinator calls it every few hundred ms, and once at start-up):
- * closes rounds that are ready (quorum + deadline), retries attempts past their deadline with
- * attempt + 1 and a fresh nonce, fails jobs out of attempts, completes evaluations. Returns the
- * envelopes to send. Idempotent: calling it twice at the same instant does nothing the second time.
+ * advances campaigns whose current phase is ready (a round's quorum + deadline, evaluations all
+ * in), retries attempts past their deadline with attempt + 1 and a fresh nonce, fails jobs out of
+ * attempts, then advances again. Returns the envelopes to send. Idempotent: calling it twice at
+ * the same instant does nothing the second time.
  */
 export function tick(ctx: CoreContext): JobEnvelope[] {
   const send: JobEnvelope[] = [];
-  for (const c of listCampaigns(ctx, ['training'])) send.push(...closeRoundIfReady(ctx, c));
+  send.push(...advanceAll(ctx));
   const now = nowIso(ctx);
   const expired = ctx.db
     .prepare(
@@ -27,7 +26,7 @@ export function tick(ctx: CoreContext): JobEnvelope[] {
   for (const { job_id } of expired) {
     const job = findJob(ctx, job_id)!;
     const campaign = getCampaign(ctx, job.campaignId);
-    const settings = trainingSettings(campaign.protocol);
+    const settings = jobKindOf(job.kind)!.attempts(campaign.protocol);
     ctx.db.transaction(() => {
       if (job.attempt < settings.maxAttempts) {
         retryJob(ctx, job.jobId, settings.deadlineSeconds, `attempt ${job.attempt} passed its deadline`);
@@ -39,7 +38,6 @@ export function tick(ctx: CoreContext): JobEnvelope[] {
       }
     })();
   }
-  for (const c of listCampaigns(ctx, ['training'])) send.push(...closeRoundIfReady(ctx, c));
-  for (const c of listCampaigns(ctx, ['evaluating'])) completeEvaluationIfReady(ctx, getCampaign(ctx, c.campaignId));
+  send.push(...advanceAll(ctx));
   return send;
 }

@@ -2,12 +2,23 @@
  * The coordinator's SQLite schema. Every state change of a campaign is a row change here,
  * committed before anything is acknowledged, so a restart (even after kill -9) resumes exactly.
  */
-export const SCHEMA_VERSION = 2;
+export const SCHEMA_VERSION = 3;
 
-/** Steps from each older schema version to the next, run in order at open. */
+/** Steps from each older schema version to the next, run in order at open (after SCHEMA_SQL). */
 export const MIGRATIONS: Record<number, string> = {
   // v1 kept every update's tensors as JSON text inside signed_json (its rows stay readable: tensor_data NULL).
   1: 'ALTER TABLE results ADD COLUMN tensor_data BLOB',
+  // v2 had no plan step: a v2 campaign was in training, evaluating (the evaluation step), or it ended
+  // after its model was locked — with an ONNX export exactly when it went on to evaluation — or
+  // before (training). Its one-update-per-round index named the training job kind; v3's names none.
+  2: `ALTER TABLE campaigns ADD COLUMN phase TEXT;
+UPDATE campaigns SET phase = CASE state
+  WHEN 'locked' THEN NULL
+  WHEN 'training' THEN 'training'
+  WHEN 'evaluating' THEN 'evaluation'
+  ELSE COALESCE((SELECT CASE WHEN m.onnx IS NULL THEN 'lock' ELSE 'evaluation' END FROM locked_models m WHERE m.campaign_id = campaigns.campaign_id), 'training')
+END;
+DROP INDEX IF EXISTS one_update_per_round_site;`,
 };
 
 export const SCHEMA_SQL = `
@@ -48,6 +59,8 @@ CREATE TABLE IF NOT EXISTS campaigns (
   protocol_json TEXT NOT NULL,
   protocol_hash TEXT NOT NULL,
   state TEXT NOT NULL CHECK (state IN ('locked', 'training', 'evaluating', 'completed', 'failed')),
+  -- The step of the campaign's plan (core/phases/plan.ts) it is in, or ended in; NULL while locked.
+  phase TEXT,
   current_round INTEGER,
   created_at TEXT NOT NULL,
   updated_at TEXT NOT NULL,
@@ -125,9 +138,11 @@ CREATE TABLE IF NOT EXISTS results (
   result_hash TEXT NOT NULL,
   received_at TEXT NOT NULL
 );
--- An update counts once per (campaign, round, site), whatever arrives later.
-CREATE UNIQUE INDEX IF NOT EXISTS one_update_per_round_site ON results (campaign_id, round, site_id)
-  WHERE kind = 'train-round' AND is_error = 0;
+-- A result counts once per (campaign, round, kind, site), whatever arrives later: one update per
+-- round and site (jobs without a round have NULL there, and NULLs never collide). Also serves the
+-- round close's read of a round's updates in site order.
+CREATE UNIQUE INDEX IF NOT EXISTS one_result_per_round_site ON results (campaign_id, round, kind, site_id)
+  WHERE is_error = 0;
 
 CREATE TABLE IF NOT EXISTS models (
   campaign_id TEXT NOT NULL,

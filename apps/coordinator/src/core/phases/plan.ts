@@ -1,0 +1,34 @@
+import type { CampaignProtocol, JobEnvelope } from '@fedrad/protocol';
+import type { CoreContext } from '../context.js';
+import { evaluation } from './evaluation.js';
+import { lock } from './lock.js';
+import type { JobKind, Phase } from './phase.js';
+import { training } from './training.js';
+
+/**
+ * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
+ * file and one entry here.
+ */
+const PHASES: readonly Phase[] = [training, lock, evaluation] as Phase[];
+const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
+
+/**
+ * The steps a campaign runs, in order, derived from its protocol: every phase that applies to it
+ * (today training, then the lock, then evaluation when the model is exported for test sites).
+ */
+export function plan(protocol: CampaignProtocol, coordinator: Pick<CoreContext, 'exportModel'>): string[] {
+  return PHASES.filter((p) => p.applies?.(protocol, coordinator) ?? true).map((p) => p.name);
+}
+
+export function phaseNamed(name: string): Phase {
+  const phase = BY_NAME.get(name);
+  if (!phase) throw new Error(`No campaign phase "${name}" in this coordinator`);
+  return phase;
+}
+
+const JOB_KINDS = new Map<string, JobKind>(PHASES.flatMap((p) => (p.jobKind ? [[p.jobKind.kind, p.jobKind] as const] : [])));
+
+/** The job kind a phase of this coordinator creates, by name; undefined for a kind no phase sends. */
+export function jobKindOf(kind: JobEnvelope['kind']): JobKind | undefined {
+  return JOB_KINDS.get(kind);
+}

@@ -1,0 +1,235 @@
+import { assertValid, canonicalHash, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { appendAudit } from '../../store/auditLog.js';
+import { setCurrentRound, type CampaignRecord } from '../campaignStore.js';
+import { nowIso, type CoreContext } from '../context.js';
+import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams } from '../jobs.js';
+import { float64sOf } from '../resultWire.js';
+import type { JobKind, Phase } from './phase.js';
+import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
+import { trainingSettings } from './trainingSettings.js';
+
+/** What training hands to the next step: the final parameters and how they were reached. */
+export interface TrainedModel {
+  parameters: Tensor[];
+  roundsRun: number;
+  sampleCount: number;
+  converged: boolean;
+}
+
+const KIND = 'train-round';
+
+// A locked protocol's method is built once (the store hands out one protocol object per hash).
+const methods = new WeakMap<object, TrainingMethod>();
+function methodOf(campaign: CampaignRecord): TrainingMethod {
+  let method = methods.get(campaign.protocol);
+  if (!method) methods.set(campaign.protocol, (method = trainingMethod(campaign.protocol)));
+  return method;
+}
+
+/** A stored model update for aggregation: the small shell parsed, tensor data as Float64 views of the blob (no number parsing). */
+function storedUpdate(shell: string, blob: Buffer | null): UpdateView {
+  const update = (JSON.parse(shell) as { result: UpdateView }).result;
+  if (!blob) return update; // a row written before tensors were stored as Float64 (schema v1)
+  const values = float64sOf(blob);
+  let offset = 0;
+  for (const t of update.tensors as Array<TensorView & { f64le?: number }>) {
+    // The shell holds each tensor's value count where its data (or packed f64le) was.
+    const n = (t.f64le ?? t.data) as unknown as number;
+    delete t.f64le;
+    t.data = values.subarray(offset, offset + n);
+    offset += n;
+  }
+  return update;
+}
+
+interface RoundRow {
+  campaign_id: string;
+  round: number;
+  state: 'open' | 'closed' | 'failed';
+  opened_at: string;
+  deadline: string;
+  parameters_json: string;
+  server_json: string;
+  summary_json: string | null;
+}
+
+function roundRow(ctx: CoreContext, campaignId: string, round: number): RoundRow | undefined {
+  return ctx.db.prepare('SELECT * FROM rounds WHERE campaign_id = ? AND round = ?').get(campaignId, round) as RoundRow | undefined;
+}
+
+/** State and deadline of a round, without its parameters (read after every result; the parameters only at the close). */
+function roundState(ctx: CoreContext, campaignId: string, round: number): Pick<RoundRow, 'state' | 'deadline'> | undefined {
+  return ctx.db.prepare('SELECT state, deadline FROM rounds WHERE campaign_id = ? AND round = ?').get(campaignId, round) as Pick<RoundRow, 'state' | 'deadline'> | undefined;
+}
+
+/**
+ * Opens a training round: stores the global parameters it starts from and creates one
+ * train-round job per training site (sorted). Returns the envelopes.
+ */
+function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingState): JobEnvelope[] {
+  const { round, parameters, server } = state;
+  const settings = trainingSettings(campaign.protocol);
+  const now = ctx.clock();
+  const deadline = new Date(now.getTime() + settings.deadlineSeconds * 1000).toISOString();
+  ctx.db
+    .prepare("INSERT INTO rounds (campaign_id, round, state, opened_at, deadline, parameters_json, server_json) VALUES (?, ?, 'open', ?, ?, ?, ?)")
+    .run(campaign.campaignId, round, now.toISOString(), deadline, JSON.stringify(parameters), JSON.stringify(server));
+  setCurrentRound(ctx, campaign.campaignId, round);
+  const sites = [...campaign.protocol.trainingSites].sort();
+  const configs = methodOf(campaign).configure(state, sites);
+  const envelopes: JobEnvelope[] = [];
+  // Sites with the same params share one object, validated and serialised once. Params are
+  // compared field by field, objects (the model, the feature list, the global parameters) by
+  // identity: the method hands every site of a round the same ones, and printing them once per
+  // site would cost more than the rest of the round's set-up.
+  const objectIds = new Map<object, number>();
+  const idOf = (o: object): number => {
+    let id = objectIds.get(o);
+    if (id === undefined) objectIds.set(o, (id = objectIds.size));
+    return id;
+  };
+  const fieldKey = ([name, value]: [string, unknown]) => (value !== null && typeof value === 'object' ? `${name}#${idOf(value)}` : `${name}=${JSON.stringify(value)}`);
+  const built = new Map<string, { params: TrainRoundParams; hash: string }>();
+  for (const siteId of sites) {
+    const configKey = Object.entries(configs[siteId]).map(fieldKey).join(',');
+    let entry = built.get(configKey);
+    if (!entry) {
+      const json = JSON.stringify(configs[siteId]);
+      const params = assertValid<TrainRoundParams>('train-round-params', JSON.parse(json), `Round ${round} parameters for ${siteId}`);
+      prevalidatedParams.add(params);
+      built.set(configKey, (entry = { params, hash: storeParams(ctx, json) }));
+    }
+    envelopes.push(
+      createJob(
+        ctx,
+        { jobId: trainRound.jobId(campaign.campaignId, siteId, round), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, round, params: entry.params, paramsHash: entry.hash },
+        settings.deadlineSeconds,
+      ),
+    );
+  }
+  appendAudit(
+    ctx.db,
+    { event: 'round.opened', actor: 'coordinator', campaignId: campaign.campaignId, details: { round, deadline, sites, parametersHash: canonicalHash(parameters) } },
+    now.toISOString(),
+  );
+  ctx.emit?.({ campaignId: campaign.campaignId, type: 'round-opened', at: now.toISOString(), round, detail: { sites } });
+  return envelopes;
+}
+
+function failRound(ctx: CoreContext, campaignId: string, round: number, at: string): void {
+  ctx.db.prepare("UPDATE rounds SET state = 'failed', closed_at = ? WHERE campaign_id = ? AND round = ?").run(at, campaignId, round);
+}
+
+/** The train-round job: one per training site and round; its result is a model update. */
+const trainRound: JobKind = {
+  kind: KIND,
+  jobId: (campaignId, siteId, round) => `${campaignId}/r${round}/${siteId}`,
+  attempts: (protocol) => trainingSettings(protocol),
+  stale(ctx, campaign, job) {
+    const round = roundState(ctx, job.campaignId, job.round!);
+    if (!round || round.state !== 'open' || campaign.currentRound !== job.round) {
+      return { code: 'STALE_ROUND', message: `Round ${job.round} of ${job.campaignId} is closed (current round ${campaign.currentRound}); its results can no longer count` };
+    }
+    return undefined;
+  },
+  /** An update that cannot enter this round's aggregate (its tensors are value views after checkResult). */
+  check(campaign, job, body) {
+    const update = body as unknown as { round: number; tensors: Array<{ name: string; shape: number[]; data: ArrayLike<number> }> };
+    if (update.round !== job.round) {
+      return { code: 'UPDATE_INVALID', message: `Update says round ${update.round} but job ${job.jobId} is round ${job.round}` };
+    }
+    const layout = methodOf(campaign).layout(job.params as TrainRoundParams);
+    for (const [name, shape] of Object.entries(layout)) {
+      const length = shape.reduce((a, b) => a * b, 1);
+      const t = update.tensors.find((x) => x.name === name);
+      if (!t || t.data.length !== length || t.shape.reduce((a, b) => a * b, 1) !== length) {
+        return { code: 'UPDATE_INVALID', message: `Update for job ${job.jobId} needs tensor "${name}" with ${length} values; got ${t ? t.data.length : 'none'}` };
+      }
+    }
+    return undefined;
+  },
+  acceptedEvent: 'result-accepted',
+};
+
+/**
+ * Federated training: a round per open, repeated until the method says converged or the
+ * protocol's round count is reached. A round is ready when every training site answered or
+ * failed, or when the quorum is in and the round deadline has passed (SITE_CHANNEL.md §4).
+ */
+export const training: Phase<TrainingState, TrainedModel> = {
+  name: 'training',
+  campaignState: 'training',
+  validate(protocol) {
+    trainingMethod(protocol).initialState();
+  },
+  open: (ctx, campaign, state) => openRound(ctx, campaign, state ?? methodOf(campaign).initialState()),
+  ready(ctx, campaign) {
+    const r = campaign.currentRound;
+    if (r === null) return false;
+    const row = roundState(ctx, campaign.campaignId, r);
+    if (!row || row.state !== 'open') return false;
+    // This runs after every result: an existence probe on the covering index, and the done count only when it matters.
+    const anyOpen = ctx.db.prepare("SELECT 1 FROM jobs WHERE campaign_id = ? AND round = ? AND kind = ? AND state = 'open' LIMIT 1").get(campaign.campaignId, r, KIND) !== undefined;
+    if (!anyOpen) return true;
+    if (nowIso(ctx) < row.deadline) return false;
+    const done = (ctx.db.prepare("SELECT COUNT(*) AS n FROM jobs WHERE campaign_id = ? AND round = ? AND kind = ? AND state = 'done'").get(campaign.campaignId, r, KIND) as { n: number }).n;
+    return done >= trainingSettings(campaign.protocol).quorum;
+  },
+  /**
+   * Aggregates the round's accepted updates sorted by site id and stores the new model; a
+   * resumed campaign therefore ends with the same model as an uninterrupted one.
+   */
+  close(ctx, campaign) {
+    const r = campaign.currentRound!;
+    const settings = trainingSettings(campaign.protocol);
+    const now = nowIso(ctx);
+    const jobs = jobsOf(ctx, campaign.campaignId, { round: r, kind: KIND });
+    const done = jobs.filter((j) => j.state === 'done');
+    if (done.length < settings.quorum) {
+      failRound(ctx, campaign.campaignId, r, now);
+      const failures = jobs.filter((j) => j.state === 'failed').map((j) => `${j.siteId}: ${j.failureCode}`);
+      return {
+        status: 'failed',
+        code: 'QUORUM_NOT_MET',
+        message: `Round ${r} ended with ${done.length} update(s); the protocol needs ${settings.quorum}. Failed sites: ${failures.join(', ') || 'none'}`,
+      };
+    }
+    for (const j of jobs.filter((x) => x.state === 'open')) {
+      finishJob(ctx, j.jobId, 'failed', { code: 'STRAGGLER', message: `Round ${r} closed by quorum before ${j.siteId} answered` });
+      appendAudit(ctx.db, { event: 'job.straggler', actor: 'coordinator', campaignId: campaign.campaignId, siteId: j.siteId, details: { jobId: j.jobId, round: r } }, now);
+    }
+    const results: SiteResult[] = (
+      ctx.db
+        .prepare('SELECT site_id, signed_json, tensor_data FROM results WHERE campaign_id = ? AND round = ? AND kind = ? AND is_error = 0 ORDER BY site_id')
+        .all(campaign.campaignId, r, KIND) as Array<{ site_id: string; signed_json: string; tensor_data: Buffer | null }>
+    ).map((x) => ({ siteId: x.site_id, update: storedUpdate(x.signed_json, x.tensor_data) }));
+    const failures: SiteFailure[] = jobsOf(ctx, campaign.campaignId, { round: r, kind: KIND })
+      .filter((j) => j.state === 'failed')
+      .map((j) => ({ siteId: j.siteId, code: j.failureCode ?? 'FAILED', message: j.failureMessage ?? '' }));
+    const full = roundRow(ctx, campaign.campaignId, r)!;
+    const state = { round: r, parameters: JSON.parse(full.parameters_json) as Tensor[], server: JSON.parse(full.server_json) as Json };
+    let outcome;
+    try {
+      outcome = methodOf(campaign).aggregate(state, results, failures);
+    } catch (e) {
+      const err = e as { code?: string; message: string };
+      failRound(ctx, campaign.campaignId, r, now);
+      return { status: 'failed', code: err.code ?? 'AGGREGATION_FAILED', message: `Round ${r}: ${err.message}` };
+    }
+    const parametersHash = canonicalHash(outcome.parameters);
+    const summary = { sites: outcome.sites, sampleCount: outcome.sampleCount, loss: outcome.loss ?? null, converged: outcome.converged, parametersHash, failures };
+    ctx.db
+      .prepare("UPDATE rounds SET state = 'closed', closed_at = ?, summary_json = ? WHERE campaign_id = ? AND round = ?")
+      .run(now, JSON.stringify(summary), campaign.campaignId, r);
+    ctx.db
+      .prepare('INSERT INTO models (campaign_id, round, parameters_json, parameters_hash, created_at) VALUES (?, ?, ?, ?, ?)')
+      .run(campaign.campaignId, r, JSON.stringify(outcome.parameters), parametersHash, now);
+    appendAudit(ctx.db, { event: 'round.closed', actor: 'coordinator', campaignId: campaign.campaignId, details: { round: r, ...summary } }, now);
+    ctx.emit?.({ campaignId: campaign.campaignId, type: 'round-closed', at: now, round: r, detail: summary });
+    if (outcome.converged || r + 1 >= settings.rounds) {
+      return { status: 'done', output: { parameters: outcome.parameters, roundsRun: r + 1, sampleCount: outcome.sampleCount, converged: outcome.converged } };
+    }
+    return { status: 'again', input: { round: r + 1, parameters: outcome.parameters, server: outcome.server } };
+  },
+  jobKind: trainRound,
+};
