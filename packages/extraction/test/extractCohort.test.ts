@@ -92,7 +92,7 @@ describe('extractCohort', () => {
   it('refuses to share an output with a running extraction', async () => {
     writeFileSync(`${out}.lock`, `${process.ppid}\n`); // the process that started this one: alive
     await expect(run([], [])).rejects.toThrow(ExtractionLockedError);
-    await expect(run([], [])).rejects.toMatchObject({ code: 'EXTRACTION_LOCKED', context: { output: out, pid: process.ppid } });
+    await expect(run([], [])).rejects.toMatchObject({ code: 'EXTRACTION_LOCKED', context: { file: out }, lock: { output: out, pid: process.ppid } });
     rmSync(`${out}.lock`);
   });
 
@@ -100,6 +100,6 @@ describe('extractCohort', () => {
     const file = join(dir, 'twice.csv');
     writeFileSync(file, 'id,image,mask\nP1,i.nii,m.nii\nP1,j.nii,n.nii\n');
     expect(() => readManifest(file, {})).toThrow(ExtractionInputError);
-    expect(() => readManifest(file, {})).toThrow(expect.objectContaining({ code: 'EXTRACTION_INPUT', context: { manifest: file, row: 3, caseId: 'P1' } }));
+    expect(() => readManifest(file, {})).toThrow(expect.objectContaining({ code: 'EXTRACTION_INPUT', context: { file, line: 3, caseId: 'P1' } }));
   });
 });

@@ -1,3 +1,5 @@
+import { FedRadError } from '@fedrad/protocol';
+
 /**
  * The one error this package throws: a stable `code` and the context a caller needs to turn it
  * into its own message (a GLM fit names the coefficient, a federation the round). Callers catch
@@ -5,14 +7,15 @@
  */
 export type NumericErrorCode = 'NOT_POSITIVE_DEFINITE';
 
-export class NumericError extends Error {
+export class NumericError extends FedRadError {
+  declare readonly code: NumericErrorCode;
   constructor(
-    readonly code: NumericErrorCode,
+    code: NumericErrorCode,
     message: string,
-    readonly context: { pivot?: number; size?: number } = {},
+    /** Where the factorisation stopped: the failing pivot (0-based) of an n × n matrix. */
+    readonly detail: { pivot?: number; size?: number } = {},
   ) {
-    super(message);
-    this.name = 'NumericError';
+    super(code, message, { kind: 'internal' });
   }
 }
 

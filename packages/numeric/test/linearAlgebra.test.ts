@@ -23,7 +23,7 @@ describe('Cholesky', () => {
     }
     expect(thrown).toBeInstanceOf(NumericError);
     expect(isNotPositiveDefinite(thrown)).toBe(true);
-    expect((thrown as NumericError).context).toEqual({ pivot: 1, size: 2 });
+    expect((thrown as NumericError).detail).toEqual({ pivot: 1, size: 2 });
   });
 
   it('maxAbs is the ∞-norm', () => {

@@ -23,7 +23,7 @@ export function minimizePenalizedQuadratic(
     if (!isNotPositiveDefinite(error)) throw error;
     throw new AggregationError(
       'SINGULAR_HESSIAN',
-      `The pooled Hessian is singular at coefficient ${error.context.pivot} in round ${context.round}: the outcome may be perfectly separated or a feature constant; add a penalty (lambda > 0)`,
+      `The pooled Hessian is singular at coefficient ${error.detail.pivot} in round ${context.round}: the outcome may be perfectly separated or a feature constant; add a penalty (lambda > 0)`,
       context,
     );
   }
