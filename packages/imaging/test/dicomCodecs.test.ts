@@ -1,0 +1,74 @@
+import { describe, expect, it } from '@jest/globals';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readDicomFile } from '../src/dicom/dicomFile.js';
+import { decodeFrame } from '../src/dicom/pixelData.js';
+import { readImage, type DicomImageVolume } from '../src/index.js';
+import { expectImagingError } from './errorAssert.js';
+import { FIXTURES } from './paths.js';
+
+/** pydicom's (or, for JPEG / JPEG-LS, dcmtk's) decoding, by make_dicom_codec_fixtures.py. */
+const DIR = join(FIXTURES, 'dicom-codecs');
+const truth = JSON.parse(readFileSync(join(DIR, 'expected.json'), 'utf8'));
+
+interface Digest { sha256: string; count: number; min: number; max: number; sum: number; first: number[] }
+
+/** The same fingerprint the fixture script takes: SHA-256 of the values as little-endian int32. */
+function storedDigest(values: Float32Array): Digest {
+  const ints = Int32Array.from(values);
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of ints) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
+  return {
+    sha256: createHash('sha256').update(new Uint8Array(ints.buffer)).digest('hex'),
+    count: ints.length, min, max, sum, first: Array.from(ints.subarray(0, 8)),
+  };
+}
+
+function storedValues(name: string): Float32Array {
+  const path = join(DIR, name);
+  const ds = readDicomFile(path);
+  const frames = truth.files[name].frames as number;
+  const parts = Array.from({ length: frames }, (_, f) => decodeFrame(ds, path, f));
+  const all = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let off = 0;
+  for (const p of parts) { all.set(p, off); off += p.length; }
+  return all;
+}
+
+function expectDigest(name: string): void {
+  const { sha256, count, min, max, sum, first } = truth.files[name].storedValues as Digest;
+  expect(storedDigest(storedValues(name))).toEqual({ sha256, count, min, max, sum, first });
+}
+
+describe('compressed DICOM decodes to what pydicom / dcmtk decode', () => {
+  it.each([
+    'MR_small.dcm',
+    'MR_small_RLE.dcm',
+    'MR_small_jpeg_ls_lossless.dcm',
+    'MR_small_jp2klossless.dcm',
+    'MR_small_jpeg_lossless_sv1.dcm',
+    'MR_small_jpeg_lossless_p14.dcm',
+    'MR_small_deflate.dcm',
+    'image_dfl.dcm',
+    'MR_small_jpeg_ls_near.dcm',
+    '693_J2KI.dcm',
+  ])('%s', (name) => expectDigest(name));
+
+  it('lossless syntaxes give exactly the uncompressed MR_small', () => {
+    const original = storedValues('MR_small.dcm');
+    for (const name of ['MR_small_RLE.dcm', 'MR_small_jpeg_ls_lossless.dcm', 'MR_small_jp2klossless.dcm',
+      'MR_small_jpeg_lossless_sv1.dcm', 'MR_small_jpeg_lossless_p14.dcm', 'MR_small_deflate.dcm']) {
+      expect(Array.from(storedValues(name))).toEqual(Array.from(original));
+    }
+  });
+});
+
+describe('a transfer syntax no reader decodes', () => {
+  it('is an UnsupportedFormatError naming the file, the syntax UID and its name', () => {
+    const path = join(DIR, 'unsupported', 'MR_small_mpeg2.dcm');
+    const e = expectImagingError(() => readImage(path), 'UNSUPPORTED_FORMAT',
+      /MR_small_mpeg2\.dcm/, /MPEG2 Main Profile @ Main Level/, /1\.2\.840\.10008\.1\.2\.4\.100/);
+    expect(e.path).toBe(path);
+  });
+});
