@@ -5,6 +5,8 @@ export { readNifti, parseNifti } from './nifti.js';
 export { readNrrd } from './nrrd.js';
 export { readSegNrrd, type SlicerSegment } from './segNrrd.js';
 export { readDicomSeries, type DicomImageVolume, type DicomSeriesInfo } from './dicom/dicomSeries.js';
+export { readDicomMultiFrame } from './dicom/multiFrame.js';
+export type { LossyCompression } from './dicom/seriesInfo.js';
 export { readRtstruct, readRtstructRois, type RtstructRoi } from './dicom/rtstruct.js';
 export { readDicomSeg } from './dicom/dicomSeg.js';
 export { readImage } from './readImage.js';

@@ -72,3 +72,53 @@ describe('a transfer syntax no reader decodes', () => {
     expect(e.path).toBe(path);
   });
 });
+
+/** SHA-256 of the values as little-endian float32, as the fixture script takes it. */
+function floatDigest(values: Float32Array) {
+  let min = Infinity, max = -Infinity, sum = 0;
+  for (const v of values) { min = Math.min(min, v); max = Math.max(max, v); sum += v; }
+  return {
+    sha256: createHash('sha256').update(new Uint8Array(values.buffer, values.byteOffset, values.byteLength)).digest('hex'),
+    count: values.length, min, max, sum, first: Array.from(values.subarray(0, 8)),
+  };
+}
+
+describe('Enhanced MR multi-frame: frames placed by the functional groups', () => {
+  const want = truth.enhanced;
+  it.each(['enhanced_mr.dcm', 'enhanced_mr_rle.dcm', 'enhanced_mr_jpeg_ls.dcm'])(
+    '%s: sorted along the normal, rescaled per frame, geometry as pydicom + numpy build it', (name) => {
+      const v = readImage(join(DIR, name)) as DicomImageVolume;
+      expect(v.dims).toEqual(want.dims);
+      want.spacing.forEach((s: number, a: number) => expect(v.spacing[a]).toBeCloseTo(s, 5));
+      want.origin.forEach((o: number, a: number) => expect(v.origin[a]).toBeCloseTo(o, 5));
+      want.direction.forEach((d: number, a: number) => expect(v.direction[a]).toBeCloseTo(d, 6));
+      const { sha256, count, min, max, sum, first } = want.valuesXFastest;
+      expect(floatDigest(v.data)).toEqual({ sha256, count, min, max, sum, first });
+      expect(v.dicom.frames).toEqual([2, 4, 5, 1, 3]); // file frame n holds slice [3, 0, 4, 1, 2][n]
+      expect(v.dicom.lossyCompression).toBeUndefined();
+    });
+
+  it('refuses frames in two orientations, naming the file and the frame', () => {
+    const path = join(DIR, 'enhanced_mr_two_orientations.dcm');
+    const e = expectImagingError(() => readImage(path), 'UNSUPPORTED_LAYOUT', /enhanced_mr_two_orientations\.dcm/, /orientation/, /frame \d of/);
+    expect(e.path).toBe(path);
+  });
+  it('refuses unevenly spaced frames, naming the file and the frames', () => {
+    const path = join(DIR, 'enhanced_mr_uneven.dcm');
+    const e = expectImagingError(() => readImage(path), 'SLICE_SPACING', /enhanced_mr_uneven\.dcm/, /evenly spaced/, /between frame \d of .* and frame \d of/);
+    expect(e.path).toBe(path);
+  });
+});
+
+describe('lossy compression is recorded on the volume', () => {
+  it('JPEG 2000 lossy: transfer syntax and LossyImageCompressionRatio', () => {
+    const v = readImage(join(DIR, '693_J2KI.dcm')) as DicomImageVolume;
+    expect(v.dicom.lossyCompression).toEqual(expect.objectContaining({
+      transferSyntax: '1.2.840.10008.1.2.4.91', transferSyntaxName: 'JPEG 2000', ratio: truth.files['693_J2KI.dcm'].lossy.ratio,
+    }));
+  });
+  it('a lossless syntax records nothing', () => {
+    const v = readImage(join(DIR, 'enhanced_mr_rle.dcm')) as DicomImageVolume;
+    expect(v.dicom.lossyCompression).toBeUndefined();
+  });
+});
