@@ -2,6 +2,7 @@ export * from './volume.js';
 export * from './errors.js';
 export { indexToWorld, worldToIndex } from './affine.js';
 export { readNifti, parseNifti } from './nifti.js';
+export { writeNifti, encodeNifti } from './niftiWrite.js';
 export { readNrrd } from './nrrd.js';
 export { readSegNrrd, type SlicerSegment } from './segNrrd.js';
 export { readDicomSeries, type DicomImageVolume, type DicomSeriesInfo } from './dicom/dicomSeries.js';

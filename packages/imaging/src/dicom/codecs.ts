@@ -48,6 +48,10 @@ function loadEmscripten(jsEntry: string, wasmEntry: string, className: string): 
   const factory = require(jsEntry) as (arg: object) => Promise<unknown>;
   const wasm = new wasmApi.Module(readFileSync(require.resolve(wasmEntry)));
   const mod: Record<string, unknown> = {
+    // OpenJPEG logs "[INFO] …" per frame to stdout, which would corrupt a CLI's piped output;
+    // a failed decode throws, which is what the readers report.
+    print: () => undefined,
+    printErr: () => undefined,
     instantiateWasm(imports: object, receive: (instance: object, module: object) => void) {
       const instance = new wasmApi.Instance(wasm, imports);
       receive(instance, wasm);
