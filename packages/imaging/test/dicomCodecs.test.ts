@@ -1,10 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readDicomFile } from '../src/dicom/dicomFile.js';
 import { decodeFrame } from '../src/dicom/pixelData.js';
-import { readImage, type DicomImageVolume } from '../src/index.js';
+import { readDicomMultiFrame, readDicomSeries, readImage, type DicomImageVolume } from '../src/index.js';
 import { expectImagingError } from './errorAssert.js';
 import { FIXTURES } from './paths.js';
 
@@ -97,6 +98,27 @@ describe('Enhanced MR multi-frame: frames placed by the functional groups', () =
       expect(v.dicom.frames).toEqual([2, 4, 5, 1, 3]); // file frame n holds slice [3, 0, 4, 1, 2][n]
       expect(v.dicom.lossyCompression).toBeUndefined();
     });
+
+  it('a series folder holding one multi-frame file reads as that file', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-enhanced-'));
+    try {
+      copyFileSync(join(DIR, 'enhanced_mr_rle.dcm'), join(dir, 'IM1'));
+      const v = readDicomSeries(dir);
+      expect(v.dims).toEqual(want.dims);
+      expect(v.dicom.files).toEqual(Array(5).fill(join(dir, 'IM1')));
+      // two multi-frame files of one series are not one grid
+      copyFileSync(join(DIR, 'enhanced_mr_jpeg_ls.dcm'), join(dir, 'IM2'));
+      expectImagingError(() => readDicomSeries(dir), 'UNSUPPORTED_LAYOUT', /multi-frame image with 5 frames among 2 files/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a multi-frame object without per-frame plane positions (RT Dose), naming the file', () => {
+    const path = join(DIR, 'rtdose.dcm');
+    const e = expectImagingError(() => readDicomMultiFrame(path), 'UNSUPPORTED_LAYOUT', /rtdose\.dcm/, /without per-frame positions/);
+    expect(e.path).toBe(path);
+  });
 
   it('refuses frames in two orientations, naming the file and the frame', () => {
     const path = join(DIR, 'enhanced_mr_two_orientations.dcm');
