@@ -32,7 +32,7 @@ function runs(command, args) {
 /**
  * Every prerequisite: what needs it, how to tell it is there, and the Debian package that brings it.
  * node-gyp (the radiomics kernels, better-sqlite3 without a prebuilt binary) needs g++, make and python3;
- * the tests' independent references need the ONNX checker and the openssl CLI.
+ * the tests' independent references need the ONNX checker, nibabel and the openssl CLI.
  */
 export const PREREQUISITES = [
   { name: 'g++', why: 'compiles the radiomics C++ kernels (node-gyp)', debian: 'g++', present: () => onPath('g++') },
@@ -45,6 +45,12 @@ export const PREREQUISITES = [
     present: () => existsSync(systemPython()) && runs(systemPython(), ['-c', 'import onnx']),
   },
   { name: 'openssl', why: 'the tests check certificates and CRLs with the openssl CLI', debian: 'openssl', present: () => onPath('openssl') },
+  {
+    name: 'python3-nibabel',
+    why: `nibabel, the independent NIfTI reader the tests check fedrad's NIfTI writer with, called through ${systemPython()}`,
+    debian: 'python3-nibabel',
+    present: () => existsSync(systemPython()) && runs(systemPython(), ['-c', 'import nibabel']),
+  },
 ];
 
 /** The prerequisites not found on this machine. */

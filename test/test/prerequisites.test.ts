@@ -14,7 +14,7 @@ const script = join(repoRoot, 'scripts/prerequisites.mjs');
 
 describe('setup prerequisites', () => {
   it('names every missing program and prints the single apt-get line, installing nothing in --check mode', () => {
-    // A PATH holding only node: no compiler, make, python3 or openssl; and no system python with onnx.
+    // A PATH holding only node: no compiler, make, python3 or openssl; and no system python with onnx or nibabel.
     const bin = join(dir, 'bin');
     spawnSync('mkdir', ['-p', bin]);
     symlinkSync(process.execPath, join(bin, 'node'));
@@ -23,8 +23,8 @@ describe('setup prerequisites', () => {
       env: { PATH: bin, FEDRAD_SYSTEM_PYTHON: join(dir, 'no-python3') },
     });
     expect(out.status).toBe(1);
-    for (const name of ['g++', 'make', 'python3', 'python3-onnx', 'openssl']) expect(out.stderr).toContain(`  - ${name}: `);
-    expect(out.stderr).toContain('sudo apt-get update && sudo apt-get install -y --no-install-recommends g++ make python3 python3-onnx openssl');
+    for (const name of ['g++', 'make', 'python3', 'python3-onnx', 'openssl', 'python3-nibabel']) expect(out.stderr).toContain(`  - ${name}: `);
+    expect(out.stderr).toContain('sudo apt-get update && sudo apt-get install -y --no-install-recommends g++ make python3 python3-onnx openssl python3-nibabel');
     expect(out.stderr).toContain('nothing has been installed or built');
   });
 

@@ -1,6 +1,7 @@
 import { dirname } from 'node:path';
-import { TAG, readDicomFile, str } from './dicom/dicomFile.js';
+import { TAG, num, readDicomFile, str } from './dicom/dicomFile.js';
 import { readDicomSeries } from './dicom/dicomSeries.js';
+import { readDicomMultiFrame } from './dicom/multiFrame.js';
 import { UnsupportedFormatError } from './errors.js';
 import { fileKind } from './fileKind.js';
 import { readNifti } from './nifti.js';
@@ -8,8 +9,8 @@ import { readNrrd } from './nrrd.js';
 import type { ImageVolume } from './volume.js';
 
 /**
- * Reads an image from a NIfTI or NRRD file, a DICOM series folder, or one DICOM slice (then the
- * whole series it belongs to, from its folder).
+ * Reads an image from a NIfTI or NRRD file, a DICOM series folder, a multi-frame DICOM file, or
+ * one DICOM slice (then the whole series it belongs to, from its folder).
  */
 export function readImage(pathOrFolder: string): ImageVolume {
   switch (fileKind(pathOrFolder)) {
@@ -23,8 +24,9 @@ export function readImage(pathOrFolder: string): ImageVolume {
       if (modality === 'RTSTRUCT' || modality === 'SEG') {
         throw new UnsupportedFormatError(pathOrFolder, `a DICOM ${modality}, which is a mask, not an image (were the image and the mask swapped?)`, 'an image: NIfTI, NRRD, or a DICOM image series folder or file');
       }
-      const uid = str(header, TAG.SeriesInstanceUID);
-      return readDicomSeries(dirname(pathOrFolder), { seriesInstanceUid: uid });
+      // A multi-frame object (Enhanced CT/MR) is a whole volume in itself.
+      if ((num(header, TAG.NumberOfFrames) ?? 1) > 1) return readDicomMultiFrame(pathOrFolder);
+      return readDicomSeries(dirname(pathOrFolder), { seriesInstanceUid: str(header, TAG.SeriesInstanceUID) });
     }
     case 'nifti':
       return readNifti(pathOrFolder);

@@ -61,8 +61,11 @@ describe('readDicomSeries on pydicom-written slices', () => {
     const e = expectImagingError(() => readDicomSeries(join(DIR, 'series_two')), 'SERIES_SELECTION', /3 series/, /exactly one DICOM image series/);
     expect(e.path).toBe(join(DIR, 'series_two'));
   });
-  it('refuses compressed pixel data with a way out', () => {
-    expectImagingError(() => readDicomSeries(join(DIR, 'series_jpeg')), 'UNSUPPORTED_FORMAT', /JPEG Lossless SV1 \(1\.2\.840\.10008\.1\.2\.4\.70\)/, /dcmdjpeg/);
+  // JPEG Lossless is decoded now (#19.10; dicomCodecs.test.ts); these slices hold a fake stream.
+  it('refuses compressed pixel data that does not decode, naming the file and the syntax', () => {
+    const e = expectImagingError(() => readDicomSeries(join(DIR, 'series_jpeg')), 'CORRUPT_FILE',
+      /JPEG Lossless, Non-Hierarchical, First-Order Prediction \(Process 14, SV1\)/, /1\.2\.840\.10008\.1\.2\.4\.70/, /found/);
+    expect(e.path).toBe(join(DIR, 'series_jpeg', '0.dcm'));
   });
   it('refuses a truncated slice, naming that file', () => {
     const e = expectImagingError(() => readDicomSeries(join(DIR, 'series_truncated')), 'CORRUPT_FILE', /1\.dcm/);

@@ -15,6 +15,7 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   audit: () => import('./audit.js'),
   ca: () => import('./ca.js'),
   extract: () => import('./extract.js'),
+  convert: () => import('./convert.js'),
   demo: () => import('./demo.js'),
 };
 

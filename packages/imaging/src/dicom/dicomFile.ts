@@ -34,18 +34,20 @@ export const TAG = {
   PixelRepresentation: 'x00280103',
   RescaleIntercept: 'x00281052',
   RescaleSlope: 'x00281053',
+  LossyImageCompression: 'x00282110',
+  LossyImageCompressionRatio: 'x00282112',
+  LossyImageCompressionMethod: 'x00282114',
+  PixelMeasuresSequence: 'x00289110',
+  PixelValueTransformationSequence: 'x00289145',
+  PlanePositionSequence: 'x00209113',
+  PlaneOrientationSequence: 'x00209116',
+  SharedFunctionalGroupsSequence: 'x52009229',
+  PerFrameFunctionalGroupsSequence: 'x52009230',
   PixelData: 'x7fe00010',
   FloatPixelData: 'x7fe00008',
   DoubleFloatPixelData: 'x7fe00009',
 } as const;
 
-/** Transfer syntaxes whose pixel data is stored uncompressed (PS3.5 §A.1–A.5). */
-export const NATIVE_TRANSFER_SYNTAXES: Record<string, string> = {
-  '1.2.840.10008.1.2': 'Implicit VR Little Endian',
-  '1.2.840.10008.1.2.1': 'Explicit VR Little Endian',
-  '1.2.840.10008.1.2.1.99': 'Deflated Explicit VR Little Endian',
-  '1.2.840.10008.1.2.2': 'Explicit VR Big Endian',
-};
 export const BIG_ENDIAN_TS = '1.2.840.10008.1.2.2';
 
 /** A DICOM Part 10 file starts with a 128-byte preamble then "DICM" (PS3.10 §7.1). */

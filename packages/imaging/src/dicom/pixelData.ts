@@ -4,39 +4,42 @@ import {
   UnsupportedFormatError,
 } from '../errors.js';
 import { BYTES_PER_SCALAR, decodeScalars, type ScalarType } from '../voxelDecode.js';
-import { BIG_ENDIAN_TS, NATIVE_TRANSFER_SYNTAXES, TAG, num, str, type DataSet } from './dicomFile.js';
+import { decodeCompressedFrame } from './codecs.js';
+import { BIG_ENDIAN_TS, TAG, num, str, type DataSet, type Element } from './dicomFile.js';
+import { encapsulatedFrame } from './encapsulatedFrames.js';
+import { transferSyntax, type PixelCodec, type TransferSyntax } from './transferSyntax.js';
 
-const COMPRESSED_TS_NAMES: Record<string, string> = {
-  '1.2.840.10008.1.2.4.50': 'JPEG Baseline',
-  '1.2.840.10008.1.2.4.51': 'JPEG Extended',
-  '1.2.840.10008.1.2.4.57': 'JPEG Lossless',
-  '1.2.840.10008.1.2.4.70': 'JPEG Lossless SV1',
-  '1.2.840.10008.1.2.4.80': 'JPEG-LS Lossless',
-  '1.2.840.10008.1.2.4.81': 'JPEG-LS Near-lossless',
-  '1.2.840.10008.1.2.4.90': 'JPEG 2000 Lossless',
-  '1.2.840.10008.1.2.4.91': 'JPEG 2000',
-  '1.2.840.10008.1.2.5': 'RLE Lossless',
-};
+/** A transfer syntax no reader here decodes: the error names the file, the UID and its name. */
+function unsupported(path: string, ts: TransferSyntax, expected: string): UnsupportedFormatError {
+  return new UnsupportedFormatError(path, `pixel data in ${ts.name} (transfer syntax ${ts.uid})`, expected);
+}
 
-/** Refuses encapsulated (compressed) pixel data with a message saying how to convert it. */
+const DECODABLE = 'uncompressed, deflated, RLE Lossless, JPEG Lossless (process 14), JPEG-LS or JPEG 2000 DICOM; ' +
+  'transcode others first, e.g. `gdcmconv --raw in out`';
+
+/** The file's transfer syntax, refused when its pixel data cannot be decoded here. */
+export function decodableTransferSyntax(ds: DataSet, path: string): TransferSyntax {
+  const ts = transferSyntax(str(ds, TAG.TransferSyntaxUID));
+  if (!ts.codec) throw unsupported(path, ts, DECODABLE);
+  return ts;
+}
+
+/** Refuses encapsulated (compressed) pixel data, for objects read bit by bit (SEG). */
 export function assertNativeTransferSyntax(ds: DataSet, path: string): void {
-  const ts = str(ds, TAG.TransferSyntaxUID) ?? '1.2.840.10008.1.2';
-  if (NATIVE_TRANSFER_SYNTAXES[ts]) return;
-  const name = COMPRESSED_TS_NAMES[ts] ?? 'a compressed or unknown transfer syntax';
-  throw new UnsupportedFormatError(
-    path,
-    `${name} (${ts})`,
-    'uncompressed DICOM (Implicit/Explicit VR Little Endian); decompress first, e.g. `dcmdjpeg in out` or `gdcmconv --raw in out`',
-  );
+  const ts = transferSyntax(str(ds, TAG.TransferSyntaxUID));
+  if (ts.codec !== 'native') {
+    throw unsupported(path, ts, 'uncompressed DICOM (Implicit/Explicit VR Little Endian); decompress first, e.g. `dcmdjpeg in out` or `gdcmconv --raw in out`');
+  }
 }
 
 /**
  * One frame of a single-sample image as Float32, before rescale. Handles BitsAllocated 8/16/32,
  * signed and unsigned (PixelRepresentation), BitsStored < BitsAllocated (bits above HighBit are
- * not part of the value, PS3.5 §8.1.1) and float / double float pixel data.
+ * not part of the value, PS3.5 §8.1.1), float / double float pixel data, and compressed frames
+ * (decoded by ./codecs.ts into the same little-endian sample layout as native data).
  */
 export function decodeFrame(ds: DataSet, path: string, frame = 0): Float32Array {
-  assertNativeTransferSyntax(ds, path);
+  const ts = decodableTransferSyntax(ds, path);
   const rows = ds.uint16(TAG.Rows);
   const cols = ds.uint16(TAG.Columns);
   if (!rows || !cols) throw new CorruptFileError(path, 'Rows and Columns', 'missing image size');
@@ -45,7 +48,6 @@ export function decodeFrame(ds: DataSet, path: string, frame = 0): Float32Array 
   if (samples !== 1 || !photometric.startsWith('MONOCHROME')) {
     throw new UnsupportedDatatypeError(path, `${samples} sample(s) per pixel, ${photometric}`, 'greyscale (MONOCHROME1/2, 1 sample per pixel)');
   }
-  const littleEndian = str(ds, TAG.TransferSyntaxUID) !== BIG_ENDIAN_TS;
   const count = rows * cols;
   const floatEl = ds.elements[TAG.FloatPixelData] ?? ds.elements[TAG.DoubleFloatPixelData];
   const el = ds.elements[TAG.PixelData] ?? floatEl;
@@ -62,18 +64,50 @@ export function decodeFrame(ds: DataSet, path: string, frame = 0): Float32Array 
     throw new UnsupportedDatatypeError(path, `BitsAllocated ${bitsAllocated}`, 'BitsAllocated 8, 16 or 32');
   }
   const frameBytes = count * BYTES_PER_SCALAR[type];
-  const bytes = ds.byteArray as Uint8Array;
-  const available = Math.min(el.length, bytes.length - el.dataOffset);
-  if (available < (frame + 1) * frameBytes) {
-    throw new CorruptFileError(
-      path,
-      `${(frame + 1) * frameBytes} bytes of pixel data (${rows}×${cols}, ${bitsAllocated} bit${frame ? `, frame ${frame + 1}` : ''})`,
-      `${Math.max(available, 0)} bytes`,
-    );
+  let out: Float32Array;
+  if (ts.codec === 'native') {
+    const bytes = ds.byteArray as Uint8Array;
+    const available = Math.min(el.length, bytes.length - el.dataOffset);
+    if (available < (frame + 1) * frameBytes) {
+      throw new CorruptFileError(
+        path,
+        `${(frame + 1) * frameBytes} bytes of pixel data (${rows}×${cols}, ${bitsAllocated} bit${frame ? `, frame ${frame + 1}` : ''})`,
+        `${Math.max(available, 0)} bytes`,
+      );
+    }
+    out = decodeScalars(bytes, el.dataOffset + frame * frameBytes, count, type, ts.uid !== BIG_ENDIAN_TS, path);
+  } else {
+    out = decodeCompressed(ds, el, ts, frame, { rows, cols, type, frameBytes }, path);
   }
-  const out = decodeScalars(bytes, el.dataOffset + frame * frameBytes, count, type, littleEndian, path);
   if (el !== floatEl) maskStoredBits(out, ds, bitsAllocated, signed);
   return out;
+}
+
+function decodeCompressed(
+  ds: DataSet,
+  el: Element,
+  ts: TransferSyntax,
+  frame: number,
+  f: { rows: number; cols: number; type: ScalarType; frameBytes: number },
+  path: string,
+): Float32Array {
+  const frameCount = num(ds, TAG.NumberOfFrames) ?? 1;
+  const encoded = encapsulatedFrame(ds, el, frame, frameCount, path);
+  let decoded;
+  try {
+    decoded = decodeCompressedFrame(ts.codec as Exclude<PixelCodec, 'native'>, encoded, f.cols, f.rows);
+  } catch (e) {
+    const why = e instanceof Error ? e.message : typeof e === 'number' ? `decoder error ${e}` : String(e);
+    throw new CorruptFileError(path, `a decodable ${ts.name} frame (transfer syntax ${ts.uid}${frameCount > 1 ? `, frame ${frame + 1}` : ''})`, why);
+  }
+  if (decoded.width !== f.cols || decoded.height !== f.rows || decoded.bytes.length < f.frameBytes) {
+    throw new CorruptFileError(
+      path,
+      `a ${f.cols}×${f.rows} frame of ${f.frameBytes} bytes (Columns × Rows, BitsAllocated)`,
+      `the ${ts.name} stream decodes to ${decoded.width}×${decoded.height}, ${decoded.bytes.length} bytes`,
+    );
+  }
+  return decodeScalars(decoded.bytes, 0, f.rows * f.cols, f.type, true, path);
 }
 
 function maskStoredBits(v: Float32Array, ds: DataSet, bitsAllocated: number, signed: boolean): void {
