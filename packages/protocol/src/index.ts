@@ -4,3 +4,4 @@ export * from './tables/index.js';
 export type * from './generated/types.js';
 export { schemas, type SchemaName } from './generated/schemas.js';
 export * from './tensorPacking.js';
+export * from './updateLayout.js';
