@@ -14,8 +14,8 @@ export interface SiteData {
 }
 
 const here = dirname(fileURLToPath(import.meta.url));
-/** Three sites' data and R's pooled fits, written by scripts/fixtures/federation/glm-sites.R. */
-export const glmFixture = JSON.parse(readFileSync(join(here, '../../../packages/federation/test/fixtures/glm-sites.json'), 'utf8')) as {
+/** Three sites' data and R's pooled fits, written by scripts/fixtures/methods/glm-sites.R. */
+export const glmFixture = JSON.parse(readFileSync(join(here, '../../../packages/methods/test/fixtures/glm-sites.json'), 'utf8')) as {
   sites: Record<string, SiteData>;
   pooledFits: Array<{ family: CampaignProtocol['model']['family']; alpha: number; lambda: number; coef: number[] }>;
 };
