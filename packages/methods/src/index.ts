@@ -6,3 +6,5 @@ export { trainingMethod, type TrainingMethod } from './training/trainingMethod.j
 export { trainingSiteStep, type PlainModelUpdate } from './training/trainingSiteStep.js';
 export type { TrainingRows } from './training/trainingRows.js';
 export { runLocalTwin, type LocalTwinOptions, type LocalTwinRun } from './localTwin.js';
+export { withSecureAggregation, type PairwiseSeeds, type SecureAggregationOptions } from './secureAggregation/maskedSums.js';
+export { localPairwiseSeeds } from './secureAggregation/localSeeds.js';
