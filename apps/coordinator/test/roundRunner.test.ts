@@ -33,6 +33,10 @@ async function deliver(ctx: CoreContext, queue: JobEnvelope[], answering = new S
   }
 }
 
+// The fake sites run the real site step (ONNX sessions at each answer): a campaign of several
+// rounds at three sites takes a few seconds on an idle machine, much longer on a loaded one.
+const SITE_STEPS_TIMEOUT = 300_000;
+
 describe('campaign round runner (no servers)', () => {
   it('exact Newton through the coordinator reproduces R glmnet on the pooled data to 1e-6', async () => {
     const { ctx } = context();
@@ -47,7 +51,7 @@ describe('campaign round runner (no servers)', () => {
       coef.forEach((v, j) => expect(Math.abs(v - fit.coef[j])).toBeLessThan(1e-6));
     }
     expect(verifyAuditLog(ctx.db).ok).toBe(true);
-  });
+  }, SITE_STEPS_TIMEOUT);
 
   it('FedAvg runs the protocol number of rounds, one update per site per round', async () => {
     const { ctx } = context();
@@ -183,5 +187,5 @@ describe('campaign round runner (no servers)', () => {
     expect((status.jobs.find((j) => j.round === 3)!.attempt)).toBe(1);
     expect(((a.ctx.db.prepare('SELECT COUNT(*) AS n FROM results').get()) as { n: number }).n).toBe(12);
     expect(((b.ctx.db.prepare('SELECT COUNT(*) AS n FROM results').get()) as { n: number }).n).toBe(12);
-  });
+  }, SITE_STEPS_TIMEOUT);
 });

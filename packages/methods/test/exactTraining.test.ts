@@ -75,5 +75,5 @@ describe('exact proximal-gradient training (the local twin)', () => {
     expect(run.steps.at(-1)!.converged).toBe(true);
     expect(coefOf(run)).toHaveLength(fit.coef.length);
     coefOf(run).forEach((v, j) => expect(Math.abs(v - fit.coef[j])).toBeLessThan(1e-6));
-  }, 300_000); // ~300 rounds, each an ONNX site step at three sites: about 40 s on an idle core
+  }); // ~300 rounds, each an ONNX site step at three sites: about 40 s on an idle core (jest.config.cjs)
 });
