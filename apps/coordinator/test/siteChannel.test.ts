@@ -90,7 +90,7 @@ describe('site channel over mTLS (SITE_CHANNEL.md)', () => {
       conns[s].ws.on('message', (data) => {
         const m = JSON.parse(String(data)) as JobEnvelope;
         if (m.type !== 'job') return;
-        conns[s].ws.send(JSON.stringify(answerTrainJob(sites[s], glmFixture.sites[s], m)));
+        void answerTrainJob(sites[s], glmFixture.sites[s], m).then((r) => conns[s].ws.send(JSON.stringify(r)));
       });
     }
     await api.campaigns.start({ campaignId: 'wire' });

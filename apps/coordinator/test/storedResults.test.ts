@@ -54,13 +54,13 @@ describe('signed results kept as shell + Float64 blob', () => {
     expect(rebuildSigned(forms.shell, forms.tensorData)).toBe(canonicalJson(sharedData));
   });
 
-  it('a stored update and a stored error report come back as the signed bytes, and the site signature verifies on them', () => {
+  it('a stored update and a stored error report come back as the signed bytes, and the site signature verifies on them', async () => {
     const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-11-26T12:00:00Z') };
     createCampaign(ctx, protocolFor({ campaignId: 'kept', training: { strategy: 'exact-newton', rounds: 2 } }));
     const jobs = startCampaign(ctx, 'kept');
-    const answers: JobResult[] = jobs.map((job: JobEnvelope) =>
+    const answers: JobResult[] = await Promise.all(jobs.map(async (job: JobEnvelope) =>
       job.siteId === 'site-c' ? refuseJob(sites[job.siteId], job, 'SITE_BUSY', 'busy') : answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job),
-    );
+    ));
     for (const a of answers) expect(acceptResult(ctx, sites[a.siteId].peer, a).ack.status).toBe('accepted');
     for (const a of answers) {
       const kept = signedResultOf(ctx, a.nonce)!;
@@ -92,26 +92,26 @@ describe('signed results kept as shell + Float64 blob', () => {
     expect(rebuildSigned(forms.shell, forms.tensorData)).toBe(canonicalJson(doc));
   });
 
-  it('a packed update aggregates to the same model as the JSON one, and its signed bytes are kept', () => {
-    const run = (pack: boolean) => {
+  it('a packed update aggregates to the same model as the JSON one, and its signed bytes are kept', async () => {
+    const run = async (pack: boolean) => {
       const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-11-26T12:00:00Z') };
       createCampaign(ctx, protocolFor({ campaignId: 'same', training: { strategy: 'exact-newton', rounds: 1 } }));
       for (const job of startCampaign(ctx, 'same')) {
-        const answer = answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job);
+        const answer = await answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job);
         const sent = pack ? packedAnswer(answer) : answer;
         expect(acceptResult(ctx, sites[job.siteId].peer, sent).ack.status).toBe('accepted');
         expect(signedResultOf(ctx, sent.nonce)!.signed).toBe(canonicalJson(unsignedOf(sent)));
       }
       return (ctx.db.prepare("SELECT parameters_json FROM models WHERE campaign_id = 'same' ORDER BY round DESC LIMIT 1").get() as { parameters_json: string }).parameters_json;
     };
-    expect(run(true)).toBe(run(false));
+    expect(await run(true)).toBe(await run(false));
   });
 
-  it('refuses a packed tensor whose base64 is not canonical or whose length disagrees with its shape', () => {
+  it('refuses a packed tensor whose base64 is not canonical or whose length disagrees with its shape', async () => {
     const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-11-26T12:00:00Z') };
     createCampaign(ctx, protocolFor({ campaignId: 'bad', training: { strategy: 'fedavg', rounds: 2 } }));
     const [job] = startCampaign(ctx, 'bad');
-    const answer = answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job);
+    const answer = await answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job);
     const coef = (answer.result as { tensors: Array<{ name: string; shape: number[]; data: number[] }> }).tensors[0];
     const withTensor = (t: object) => signResult(sites[job.siteId], { ...unsignedOf(answer), result: { ...(answer.result as object), tensors: [t] } } as never);
     const short = withTensor({ ...packTensor(coef), f64le: packTensor({ ...coef, data: coef.data.slice(1) }).f64le });

@@ -1,5 +1,4 @@
-import { egressOf, isPackedTensor as hasPackedValues, packedValueCount, schemas, validate, type PackedTensor, type SchemaName } from '@fedrad/protocol';
-import type { TensorLayout } from './updateLayout.js';
+import { egressOf, isPackedTensor as hasPackedValues, packedValueCount, schemas, validate, type PackedTensor, type SchemaName, type TensorLayout } from '@fedrad/protocol';
 
 /**
  * The egress guard: the last check before anything leaves the site. Pure — it decides, the
@@ -28,7 +27,7 @@ export interface EgressContext {
   patientIds?: ReadonlySet<string>;
   /** The campaign's minimum number of patients under any aggregate (default 5). */
   minCohortSize: number;
-  /** The tensors a model update may hold (updateLayout.ts); unset for messages that carry none. */
+  /** The tensors a model update may hold (@fedrad/protocol's updateLayout); unset for messages that carry none. */
   modelUpdateTensors?: TensorLayout;
 }
 

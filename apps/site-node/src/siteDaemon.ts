@@ -5,6 +5,7 @@ import {
   canonicalHash,
   isPackedTensor,
   packTensor,
+  updateLayout,
   validate,
   type CampaignProtocol,
   type CoordinatorAck,
@@ -28,7 +29,6 @@ import { ResultSigner } from './resultSigner.js';
 import { SiteChannel } from './siteChannel.js';
 import type { SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
-import { modelUpdateLayout } from './updateLayout.js';
 
 export const SOFTWARE_VERSION = '0.1.0';
 export const CHANNEL_PROTOCOL_VERSION = 1;
@@ -343,7 +343,7 @@ export class SiteDaemon {
     const limits: JobEgressLimits = { minCohortSize: this.minimumFor(job.protocolHash) };
     if (job.kind === 'train-round') {
       const params = job.params as TrainRoundParams;
-      limits.modelUpdateTensors = modelUpdateLayout(params.strategy, params.features.length);
+      limits.modelUpdateTensors = updateLayout(params);
     }
     const wrap = (result: object) => {
       const unsigned: Record<string, unknown> = {

@@ -2,12 +2,14 @@ import { describe, expect, it } from '@jest/globals';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { packTensor, schemaNames } from '@fedrad/protocol';
+import { packTensor, schemaNames, updateLayout, type TrainRoundParams } from '@fedrad/protocol';
 import { checkEgress, describeViolations, describeViolationsForCoordinator, NON_PATIENT_ARRAYS, type EgressContext } from '../src/egressGuard.js';
-import { modelUpdateLayout } from '../src/updateLayout.js';
 
 // The reference is the protocol contract itself, read from disk: each schema file's own
 // x-egress mark and the committed examples under protocols/examples/.
+/** The layout of a train-round update for p features (@fedrad/protocol's updateLayout; its test holds it to SITE_CHANNEL.md §6). */
+const modelUpdateLayout = (strategy: TrainRoundParams['strategy'], p: number) =>
+  updateLayout({ kind: 'train-round', strategy, features: Array.from({ length: p }, (_, j) => `f${j + 1}`) });
 const protocolsDir = join(dirname(fileURLToPath(import.meta.url)), '../../../protocols');
 const schemaFiles = readdirSync(protocolsDir).filter((f) => f.endsWith('.schema.json'));
 const markOf = (name: string): string => JSON.parse(readFileSync(join(protocolsDir, `${name}.schema.json`), 'utf8'))['x-egress'];
@@ -185,20 +187,6 @@ describe('egress guard: a model update holds the tensors of its strategy and not
   };
   const coef = { name: 'coef', shape: [p + 1], data: new Array(p + 1).fill(0.1) };
   const rulesOf = (verdict: ReturnType<typeof checkEgress>) => (verdict.allowed ? [] : verdict.violations.map((v) => `${v.rule} ${v.path}`));
-
-  it('the layouts are the table of SITE_CHANNEL.md §6 (tensor names and shapes per strategy)', () => {
-    // Reference: the channel contract's own table, read from disk, with p = 6 substituted.
-    const doc = readFileSync(join(protocolsDir, '../apps/coordinator/SITE_CHANNEL.md'), 'utf8');
-    const rows = doc.split('\n').filter((l) => /^\| `(exact-newton|exact-gradient|fedavg)/.test(l));
-    const fromTable = (row: string) => Object.fromEntries([...row.split('|')[4].matchAll(/`([a-z-]+)` \[([^\]]+)\]/g)].map(([, name, shape]) => [name, shape.split(',').map((d) => Function('p', `return ${d}`)(p) as number)]));
-    const exact = (strategy: string) => fromTable(rows.find((r) => r.startsWith(`| \`${strategy}\``))!);
-    expect(modelUpdateLayout('exact-newton', p)).toEqual(exact('exact-newton'));
-    expect(modelUpdateLayout('exact-gradient', p)).toEqual(exact('exact-gradient'));
-    // fedavg's row says "same names/shapes as globalParameters", which §6 defines as coef [p + 1].
-    expect(rows.find((r) => r.startsWith('| `fedavg`'))).toContain('same names/shapes as `globalParameters`');
-    expect(doc).toContain('`{name: "coef", shape: [p + 1]}`');
-    expect(modelUpdateLayout('fedavg', p)).toEqual({ coef: [p + 1] });
-  });
 
   it('lets the update of the layout leave', () => {
     expect(checkEgress('job-result', update([coef]), fedavg)).toEqual({ allowed: true, schema: 'job-result' });

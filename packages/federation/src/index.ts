@@ -1,5 +1,7 @@
-// @fedrad/federation: aggregation strategies (configure a round, aggregate its results). Pure: no I/O.
+// @fedrad/federation: aggregation strategies (configure a round, aggregate its results) and the
+// FederatedMethod shape every federated method takes. Pure: no I/O.
 export * from './types.js';
+export type * from './federatedMethod.js';
 export * from './errors.js';
 export { flatten, unflatten, sortedBySite } from './tensors.js';
 export { clipByNorm } from './clipping.js';

@@ -5,3 +5,4 @@ export type * from './generated/types.js';
 export { schemas, type SchemaName } from './generated/schemas.js';
 export * from './tensorPacking.js';
 export * from './errors/index.js';
+export * from './updateLayout.js';

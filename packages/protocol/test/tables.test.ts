@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   LabelValueError, MissingValueError, ScoreValueError, SurvivalValueError, TableError, TableFormatError,
-  formatCsvRow, readCsv, readFeatureTable, readOutcomeTable, readPredictionTable,
+  formatCsvRow, readCsv, readFeatureTable, readOutcomeTable, readPredictionTable, readSiteTable,
 } from '../src/index.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -142,5 +142,19 @@ describe('readPredictionTable', () => {
     expect(errorOf(() => readPredictionTable('id,score\na,1\na,2\n'))?.code).toBe('TABLE_FORMAT');
     expect(errorOf(() => readPredictionTable('patient,value\na,1\n'))?.code).toBe('TABLE_FORMAT');
     expect(errorOf(() => readPredictionTable('id,value\na,1\n', 'P.csv'))?.message).toBe('P.csv: no "score" column in the header "id,value"; expected columns id,score');
+  });
+});
+
+describe('readSiteTable', () => {
+  it('reads id,site whatever the column order and letter case, quoted cells as RFC 4180 has them', () => {
+    const t = readSiteTable('id,site\r\nb,site-2\r\n"a,1","site ""one"""\r\n', 'S.csv');
+    expect([t.source, t.ids, t.sites]).toEqual(['S.csv', ['b', 'a,1'], ['site-2', 'site "one"']]);
+    expect(readSiteTable('Site,ID,note\nx,a,\n').sites).toEqual(['x']);
+  });
+
+  it('names the line and the case of a row without a site, and refuses a table without the columns', () => {
+    expect(errorOf(() => readSiteTable('id,site\na,x\nb,\n', 'S.csv'))).toMatchObject({ code: 'TABLE_FORMAT', row: 3, caseId: 'b', message: 'S.csv line 3: case "b" has no site; every case belongs to one site' });
+    expect(errorOf(() => readSiteTable('id,centre\na,x\n', 'S.csv'))?.message).toBe('S.csv: no "site" column in the header "id,centre"; expected columns id,site');
+    expect(errorOf(() => readSiteTable('id,site\na,x\na,y\n'))?.code).toBe('TABLE_FORMAT');
   });
 });

@@ -5,9 +5,10 @@ import {
   exportInferenceModel, fitModel, modelCard, readFeatureTable, readOutcomeTable,
   type FitOptions, type ModelFamily, type ModelSpec,
 } from '@fedrad/learn';
-import type { ModelCard } from '@fedrad/protocol';
+import type { ModelCard, StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
+import { runFederatedTrain } from './federatedTrain.js';
 
 export interface TrainOptions {
   features: string;
@@ -27,25 +28,46 @@ export interface TrainOptions {
   solver?: FitOptions['solver'];
   maxIterations?: number;
   name?: string;
+  /** `id,site`: train federated over these partitions (the local twin) instead of pooled. */
+  sites?: string;
+  strategy?: StrategyName;
+  rounds?: number;
+  localEpochs?: number;
+  minCohort?: number;
 }
+
+/** The aggregation strategies of a federated campaign (protocols' StrategyName). */
+const STRATEGIES: StrategyName[] = ['exact-newton', 'exact-gradient', 'fedavg', 'fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean'];
 
 /** The model card sits next to the model: model.onnx -> model.card.json. */
 export const cardPathFor = (onnxPath: string) => onnxPath.replace(/\.onnx$/i, '') + '.card.json';
 
 /** `fedrad train`: fit on local tables, write the ONNX inference model and its model card. */
 export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; cardPath: string; sha256: string; training: ModelCard['training'] }> {
+  const spec = modelSpecOf(o);
+  if (o.sites !== undefined) {
+    return runFederatedTrain({
+      features: o.features,
+      outcome: o.outcome,
+      sites: o.sites,
+      out: o.out,
+      cardPath: cardPathFor(o.out),
+      model: spec,
+      strategy: o.strategy ?? 'exact-newton',
+      rounds: o.rounds ?? 50,
+      ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
+      ...(o.localEpochs !== undefined ? { localEpochs: o.localEpochs } : {}),
+      ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      minCohortSize: o.minCohort ?? 5,
+      ...(o.name ? { name: o.name } : {}),
+    });
+  }
+  if (o.strategy !== undefined || o.rounds !== undefined || o.localEpochs !== undefined || o.minCohort !== undefined) {
+    throw new CliUsageError('--strategy, --rounds, --local-epochs and --min-cohort train federated over the sites of --sites S.csv; give --sites too');
+  }
   const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
   const outcome = readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome);
   checkOutputPath(o.out, 'model');
-  const spec: ModelSpec = {
-    family: o.model,
-    ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
-    ...(o.lambda !== undefined ? { lambda: o.lambda } : {}),
-    ...(o.standardize !== undefined ? { standardize: o.standardize } : {}),
-    ...(o.classWeights ? { classWeights: o.classWeights } : {}),
-    ...(o.hidden ? { hiddenLayers: o.hidden } : {}),
-    ...(o.activation ? { activation: o.activation } : {}),
-  };
   const fitOptions: FitOptions = {
     ...(o.solver ? { solver: o.solver } : {}),
     ...(o.maxIterations ? { maxIterations: o.maxIterations } : {}),
@@ -61,6 +83,19 @@ export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; ca
   writeFileSync(o.out, bytes);
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
   return { modelPath: o.out, cardPath, sha256: card.modelSha256, training: card.training };
+}
+
+/** The model the flags describe. */
+function modelSpecOf(o: TrainOptions): ModelSpec {
+  return {
+    family: o.model,
+    ...(o.alpha !== undefined ? { alpha: o.alpha } : {}),
+    ...(o.lambda !== undefined ? { lambda: o.lambda } : {}),
+    ...(o.standardize !== undefined ? { standardize: o.standardize } : {}),
+    ...(o.classWeights ? { classWeights: o.classWeights } : {}),
+    ...(o.hidden ? { hiddenLayers: o.hidden } : {}),
+    ...(o.activation ? { activation: o.activation } : {}),
+  };
 }
 
 const number = (name: string) => (v: string) => {
@@ -85,20 +120,32 @@ export function register(program: Command): void {
     .option('--hidden <sizes>', 'MLP hidden layer sizes, e.g. 16,8 (default 16)', (v: string) => v.split(',').map(number('hidden')))
     .addOption(new Option('--activation <fn>', 'MLP activation (default relu)').choices(['relu', 'tanh']))
     .option('--epochs <n>', 'MLP full-batch epochs (default 300)', number('epochs'))
-    .option('--learning-rate <r>', 'MLP learning rate (default 0.01 with Adam, 0.05 with SGD)', number('learning-rate'))
+    .option('--learning-rate <r>', 'MLP learning rate (default 0.01 with Adam, 0.05 with SGD); with --sites, the strategy\'s learning rate', number('learning-rate'))
     .addOption(new Option('--optimizer <name>', 'MLP optimiser: Adam, or SGD with momentum 0.9 (default adam)').choices(['adam', 'sgd']))
     .option('--seed <n>', 'seed for MLP initialisation (default 1)', number('seed'))
     .addOption(new Option('--solver <name>', 'optimiser for linear models').choices(['auto', 'newton', 'proximal-newton', 'fista']))
     .option('--max-iterations <n>', 'optimiser iteration budget', number('max-iterations'))
     .option('--name <text>', 'model name for the card')
+    .option('--sites <csv>', 'id,site: train federated over these sites in one process (the local twin of a campaign: the same site step and aggregation); logistic families only')
+    .addOption(new Option('--strategy <name>', 'with --sites: the aggregation strategy (default exact-newton)').choices(STRATEGIES))
+    .option('--rounds <n>', 'with --sites: at most this many rounds (default 50; exact strategies stop earlier when converged)', number('rounds'))
+    .option('--local-epochs <n>', 'with --sites: local epochs per round for fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean (default 1)', number('local-epochs'))
+    .option('--min-cohort <n>', 'with --sites: the fewest cases a site may have (default 5, as a campaign)', number('min-cohort'))
     .addHelpText(
       'after',
       '\nExample:\n  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --lambda 0.02 --out model.onnx\n' +
-        '  writes model.onnx (raw feature values in, probability out) and model.card.json next to it.',
+        '  writes model.onnx (raw feature values in, probability out) and model.card.json next to it.\n' +
+        '  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --sites sites.csv --out model.onnx\n' +
+        '  trains the same model federated over the sites of sites.csv (exact Newton: equal to the pooled fit).',
     )
     .action(async (opts: TrainOptions) => {
       const r = await runTrain(opts);
       const t = r.training;
+      if (t.optimizer === 'federated') {
+        const state = t.converged ? `converged in ${t.iterations} rounds` : `stopped after ${t.iterations} rounds`;
+        process.stdout.write(`trained federated over ${t.sites!.join(', ')} (${t.n} cases, ${t.events} positive; ${opts.strategy ?? 'exact-newton'}, ${state})\nmodel: ${r.modelPath}\ncard:  ${r.cardPath}\nsha256: ${r.sha256}\n`);
+        return;
+      }
       // Linear models throw when they do not converge; an MLP stops at its epoch budget.
       const fit = t.converged
         ? `${t.optimizer}, converged in ${t.iterations} iterations`

@@ -1,3 +1,4 @@
+import { trainRoundLayout } from '@fedrad/protocol';
 import { AggregationError } from '../errors.js';
 import { requireResults, sortedBySite, tensorNamed } from '../tensors.js';
 import type { SiteResult } from '../types.js';
@@ -21,11 +22,9 @@ export interface PooledSums {
  */
 export function pooledSums(results: readonly SiteResult[], parameterCount: number, withHessian: boolean, strategy: string, round: number): PooledSums {
   requireResults(results, strategy, round);
-  const p1 = parameterCount;
-  const gradient = new Float64Array(p1);
-  const hessian = withHessian ? new Float64Array(p1 * p1) : undefined;
-  const featureSum = new Float64Array(p1 - 1);
-  const featureSumSq = new Float64Array(p1 - 1);
+  // What each site sent is read by protocol's update layout: the names and shapes §6 fixes.
+  const layout = trainRoundLayout(withHessian ? 'exact-newton' : 'exact-gradient', parameterCount - 1);
+  const sums = new Map(Object.entries(layout).map(([name, shape]) => [name, new Float64Array(shape.reduce((a, d) => a * d, 1))]));
   let sampleCount = 0;
   let loss: number | undefined = 0;
   const sites: string[] = [];
@@ -49,13 +48,10 @@ export function pooledSums(results: readonly SiteResult[], parameterCount: numbe
         round,
       });
     }
-    add(gradient, r, 'gradient');
-    if (hessian) add(hessian, r, 'hessian');
-    add(featureSum, r, 'feature-sum');
-    add(featureSumSq, r, 'feature-sumsq');
+    for (const [name, into] of sums) add(into, r, name);
     sampleCount += r.update.sampleCount;
     loss = typeof r.update.loss === 'number' && loss !== undefined ? loss + r.update.loss : undefined;
     sites.push(r.siteId);
   }
-  return { sampleCount, gradient, hessian, featureSum, featureSumSq, loss, sites };
+  return { sampleCount, gradient: sums.get('gradient')!, hessian: sums.get('hessian'), featureSum: sums.get('feature-sum')!, featureSumSq: sums.get('feature-sumsq')!, loss, sites };
 }

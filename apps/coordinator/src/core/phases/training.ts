@@ -216,20 +216,22 @@ export const training: Phase<TrainingState, TrainedModel> = {
       failRound(ctx, campaign.campaignId, r, now);
       return { status: 'failed', code: err.code ?? 'AGGREGATION_FAILED', message: `Round ${r}: ${err.message}` };
     }
-    const parametersHash = canonicalHash(outcome.parameters);
+    const { parameters, server } = outcome.state;
+    const parametersHash = canonicalHash(parameters);
     const summary = { sites: outcome.sites, sampleCount: outcome.sampleCount, loss: outcome.loss ?? null, converged: outcome.converged, parametersHash, failures };
     ctx.db
       .prepare("UPDATE rounds SET state = 'closed', closed_at = ?, summary_json = ? WHERE campaign_id = ? AND round = ?")
       .run(now, JSON.stringify(summary), campaign.campaignId, r);
     ctx.db
       .prepare('INSERT INTO models (campaign_id, round, parameters_json, parameters_hash, created_at) VALUES (?, ?, ?, ?, ?)')
-      .run(campaign.campaignId, r, JSON.stringify(outcome.parameters), parametersHash, now);
+      .run(campaign.campaignId, r, JSON.stringify(parameters), parametersHash, now);
     appendAudit(ctx.db, { event: 'round.closed', actor: 'coordinator', campaignId: campaign.campaignId, details: { round: r, ...summary } }, now);
     ctx.emit?.({ campaignId: campaign.campaignId, type: 'round-closed', at: now, round: r, detail: summary });
-    if (outcome.converged || r + 1 >= settings.rounds) {
-      return { status: 'done', output: { parameters: outcome.parameters, roundsRun: r + 1, sampleCount: outcome.sampleCount, converged: outcome.converged } };
+    // The method stops at convergence or at the protocol's round count (the same rounds settings.rounds holds).
+    if (outcome.done) {
+      return { status: 'done', output: { parameters, roundsRun: r + 1, sampleCount: outcome.sampleCount, converged: outcome.converged } };
     }
-    return { status: 'again', input: { round: r + 1, parameters: outcome.parameters, server: outcome.server } };
+    return { status: 'again', input: outcome.state };
   },
   jobKind: trainRound,
 };

@@ -1,0 +1,10 @@
+// @fedrad/methods: each federated method assembled from the engines' plain functions — its site
+// step (learn, later harmonize and stats), its aggregation (federation) — and the local twin that
+// runs any method over partitions in one process. Pure: no I/O.
+export * from './errors.js';
+export { trainingMethod, type TrainingMethod } from './training/trainingMethod.js';
+export { trainingSiteStep, type PlainModelUpdate } from './training/trainingSiteStep.js';
+export type { TrainingRows } from './training/trainingRows.js';
+export { runLocalTwin, type LocalTwinOptions, type LocalTwinRun } from './localTwin.js';
+export { withSecureAggregation, type PairwiseSeeds, type SecureAggregationOptions } from './secureAggregation/maskedSums.js';
+export { localPairwiseSeeds } from './secureAggregation/localSeeds.js';

@@ -1,0 +1,85 @@
+import {
+  initialGlmParameters,
+  StrategyConfigError,
+  strategyForProtocol,
+  type FederatedMethod,
+  type MethodOutcome,
+  type MethodResult,
+  type RoundState,
+  type SiteFailure,
+  type Strategy,
+  type UpdateView,
+} from '@fedrad/federation';
+import { updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { MethodConfigError } from '../errors.js';
+import { trainingSiteStep, type PlainModelUpdate } from './trainingSiteStep.js';
+import type { TrainingRows } from './trainingRows.js';
+
+/**
+ * Federated training of the protocol's model with the protocol's strategy: the site half is
+ * trainingSiteStep (the learning engine's ONNX graphs), the coordinator half the federation
+ * strategy (FedAvg, FedProx, FedAdam/Yogi, median, trimmed mean, exact Newton, exact gradient).
+ * State is the round about to run: its index, the global parameters and the strategy's own state.
+ */
+export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundParams, UpdateView, TrainingRows> {
+  readonly strategy: Strategy;
+  siteStep(params: TrainRoundParams, rows: TrainingRows): Promise<PlainModelUpdate>;
+}
+
+/**
+ * The training method a campaign protocol asks for (replaces strategyForProtocol +
+ * initialGlmParameters for callers). Throws MethodConfigError naming the protocol field when the
+ * protocol asks for something not implemented (a non-GLM family, no features, balanced class
+ * weights with an exact strategy).
+ */
+export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
+  let strategy: Strategy;
+  let initialParameters: Tensor[];
+  try {
+    strategy = strategyForProtocol(protocol);
+    initialParameters = initialGlmParameters(protocol);
+  } catch (e) {
+    if (e instanceof StrategyConfigError) throw new MethodConfigError(e.message, { field: e.field }, { cause: e });
+    throw e;
+  }
+  const features = protocol.features ?? [];
+  const rounds = protocol.training.rounds;
+  const exact = strategy.name === 'exact-newton' || strategy.name === 'exact-gradient';
+  return {
+    name: `train-round/${strategy.name}`,
+    strategy,
+    initialState: () => ({ round: 0, parameters: initialParameters, server: null }),
+    configure(state, sites) {
+      const configs = strategy.configureRound(state, sites);
+      const out: Record<string, TrainRoundParams> = {};
+      for (const siteId of sites) {
+        out[siteId] = { kind: 'train-round', round: state.round, model: protocol.model, features, globalParameters: state.parameters, ...configs[siteId] };
+      }
+      return out;
+    },
+    siteStep: (params, rows) => trainingSiteStep(params, rows),
+    aggregate(state: RoundState, results: readonly MethodResult<UpdateView>[], failures: readonly SiteFailure[]): MethodOutcome<RoundState> {
+      const outcome = strategy.aggregate(state, results, failures);
+      return {
+        state: { round: state.round + 1, parameters: outcome.parameters, server: outcome.server },
+        converged: outcome.converged,
+        done: outcome.converged || state.round + 1 >= rounds,
+        sites: outcome.sites,
+        sampleCount: outcome.sampleCount,
+        ...(outcome.loss !== undefined ? { loss: outcome.loss } : {}),
+      };
+    },
+    layout: (params) => updateLayout(params),
+    egress: (params) => ({
+      tensors: updateLayout(params),
+      counts: ['sampleCount', 'eventCount'],
+      scalars: ['loss'],
+      minCohortSize: protocol.minCohortSize,
+      summary: exact
+        ? "Sums over the site's patients, at the global coefficients, of the log-likelihood's gradient" +
+          (strategy.name === 'exact-newton' ? ' and Hessian' : '') +
+          ', and per-feature sums and sums of squares.'
+        : 'The model coefficients after local training from the global ones.',
+    }),
+  };
+}

@@ -1,0 +1,70 @@
+import { resolveSpec } from '@fedrad/learn';
+import type { ModelUpdate, Tensor, TrainRoundParams } from '@fedrad/protocol';
+import { clipByNorm } from '@fedrad/federation';
+import { MethodInputError } from '../errors.js';
+import { exactSums } from './exactSums.js';
+import { localTraining } from './localTraining.js';
+import type { TrainingRows } from './trainingRows.js';
+
+/** A model update whose tensors are plain number arrays (the site node packs them before sending). */
+export type PlainModelUpdate = Omit<ModelUpdate, 'tensors'> & { tensors: [Tensor, ...Tensor[]] };
+
+/**
+ * One training round at a site (SITE_CHANNEL.md §6): the update `params` asks for, from the
+ * site's own rows. Parameters travel as one tensor `coef` = [intercept, β₁ … βₚ] on the original
+ * feature scale.
+ *
+ * - exact-newton / exact-gradient: the sums of exactSums, nothing trained.
+ * - fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean: `localEpochs` of localTraining from
+ *   the global coefficients, the delta clipped to `clipNorm` when set (the coordinator clips again).
+ */
+export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingRows): Promise<PlainModelUpdate> {
+  const spec = resolveSpec(params.model);
+  if (spec.family === 'cox' || spec.family === 'mlp') {
+    throw new MethodInputError(`Federated ${spec.family} training is not supported by this site node yet (GLM logistic families only).`, { field: 'params/model/family' });
+  }
+  const p = params.features.length;
+  if (rows.featureNames.length !== p || rows.featureNames.some((f, j) => f !== params.features[j])) {
+    throw new MethodInputError(`The site's rows hold features ${rows.featureNames.join(', ')}; the job's model needs ${params.features.join(', ')}, in that order.`, { field: 'params/features' });
+  }
+  const coef = globalCoefficients(params.globalParameters, p);
+  const n = rows.label.length;
+  const eventCount = rows.label.reduce((a, y) => a + y, 0);
+  const base = { kind: 'train-round' as const, round: params.round, sampleCount: n, eventCount };
+
+  if (params.strategy === 'exact-newton' || params.strategy === 'exact-gradient') {
+    const withHessian = params.strategy === 'exact-newton';
+    const sums = await exactSums(rows, coef, withHessian);
+    const tensors: [Tensor, ...Tensor[]] = [{ name: 'gradient', shape: [p + 1], data: sums.gradient }];
+    if (withHessian) tensors.push({ name: 'hessian', shape: [p + 1, p + 1], data: sums.hessian! });
+    tensors.push({ name: 'feature-sum', shape: [p], data: sums.featureSum }, { name: 'feature-sumsq', shape: [p], data: sums.featureSumSq });
+    return { ...base, contents: withHessian ? 'gradient-hessian' : 'gradient', tensors, loss: sums.loss };
+  }
+
+  const trained = await localTraining(rows, coef, {
+    epochs: params.localEpochs ?? 1,
+    learningRate: params.learningRate ?? 0.5,
+    proximalMu: params.strategy === 'fedprox' ? params.proximalMu ?? 0.01 : 0,
+    lambda: spec.lambda,
+    alpha: spec.alpha,
+  });
+  const out = params.clipNorm === undefined ? trained.coef : clippedFrom(coef, trained.coef, params.clipNorm);
+  return { ...base, contents: 'parameters', tensors: [{ name: 'coef', shape: [p + 1], data: out }], loss: trained.loss };
+}
+
+function globalCoefficients(tensors: Tensor[], p: number): number[] {
+  const coef = tensors.find((t) => t.name === 'coef');
+  if (!coef) throw new MethodInputError('The global parameters carry no "coef" tensor.', { field: 'params/globalParameters' });
+  if (coef.data.length !== p + 1) {
+    throw new MethodInputError(`The global "coef" tensor has ${coef.data.length} values; the model has ${p} features plus an intercept (${p + 1}).`, { field: 'params/globalParameters' });
+  }
+  return coef.data;
+}
+
+/** θ_global + the update θ − θ_global clipped by federation's clipByNorm (the rule the coordinator applies again). */
+function clippedFrom(global: readonly number[], local: readonly number[], clipNorm: number): number[] {
+  const delta = Float64Array.from(local, (v, k) => v - global[k]);
+  const clipped = clipByNorm(delta, clipNorm);
+  // Within the norm clipByNorm hands the delta back: keep the trained values as they are.
+  return clipped === delta ? [...local] : local.map((_, k) => global[k] + clipped[k]);
+}

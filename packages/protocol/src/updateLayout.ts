@@ -1,0 +1,38 @@
+import type { TrainRoundParams } from './generated/types.js';
+
+/** Tensor name → shape: everything a site's update may carry, nothing more. */
+export type TensorLayout = Readonly<Record<string, readonly number[]>>;
+
+/**
+ * The job parameters an update's layout follows from. Today only train-round jobs return
+ * tensors; a later job kind that does (harmonise, select) adds its params to this union and a
+ * case to `updateLayout`.
+ */
+export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'>;
+
+/**
+ * The tensors a site's update to a job may hold: the one source of truth for the site's egress
+ * guard, the coordinator's result check and the aggregation strategies
+ * (apps/coordinator/SITE_CHANNEL.md §6, the table "what the update must hold"). A layout fixes
+ * every name and shape from the job's own parameters, so an extra tensor or a longer one — a
+ * place where per-patient values could ride along with n + 1 entries — fits no layout.
+ */
+export function updateLayout(params: LayoutParams): TensorLayout {
+  switch (params.kind) {
+    case 'train-round':
+      return trainRoundLayout(params.strategy, params.features.length);
+  }
+}
+
+/** §6 for the GLM families: exact strategies send sums at `coef`, the others the locally trained `coef`. */
+export function trainRoundLayout(strategy: TrainRoundParams['strategy'], featureCount: number): TensorLayout {
+  const p = featureCount;
+  switch (strategy) {
+    case 'exact-newton':
+      return { gradient: [p + 1], hessian: [p + 1, p + 1], 'feature-sum': [p], 'feature-sumsq': [p] };
+    case 'exact-gradient':
+      return { gradient: [p + 1], 'feature-sum': [p], 'feature-sumsq': [p] };
+    default:
+      return { coef: [p + 1] };
+  }
+}

@@ -1,0 +1,27 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { updateLayout, type TrainRoundParams } from '../src/index.js';
+
+// The reference is the channel contract's own table (apps/coordinator/SITE_CHANNEL.md §6), read from disk.
+const doc = readFileSync(new URL('../../../apps/coordinator/SITE_CHANNEL.md', import.meta.url), 'utf8');
+const p = 6;
+const features = Array.from({ length: p }, (_, j) => `f${j + 1}`);
+const layoutOf = (strategy: TrainRoundParams['strategy']) => updateLayout({ kind: 'train-round', strategy, features });
+
+describe('updateLayout', () => {
+  it('is the table of SITE_CHANNEL.md §6 (tensor names and shapes per strategy)', () => {
+    const rows = doc.split('\n').filter((l) => /^\| `(exact-newton|exact-gradient|fedavg)/.test(l));
+    const fromTable = (row: string) => Object.fromEntries([...row.split('|')[4].matchAll(/`([a-z-]+)` \[([^\]]+)\]/g)].map(([, name, shape]) => [name, shape.split(',').map((d) => Function('p', `return ${d}`)(p) as number)]));
+    const exact = (strategy: string) => fromTable(rows.find((r) => r.startsWith(`| \`${strategy}\``))!);
+    expect(layoutOf('exact-newton')).toEqual(exact('exact-newton'));
+    expect(layoutOf('exact-gradient')).toEqual(exact('exact-gradient'));
+    // fedavg's row says "same names/shapes as globalParameters", which §6 defines as coef [p + 1].
+    expect(rows.find((r) => r.startsWith('| `fedavg`'))).toContain('same names/shapes as `globalParameters`');
+    expect(doc).toContain('`{name: "coef", shape: [p + 1]}`');
+    expect(layoutOf('fedavg')).toEqual({ coef: [p + 1] });
+  });
+
+  it('gives every parameter-averaging strategy the coef layout', () => {
+    for (const s of ['fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean'] as const) expect(layoutOf(s)).toEqual({ coef: [p + 1] });
+  });
+});
