@@ -28,7 +28,7 @@ function context(options: { path?: string; exportModel?: ModelExporter; start?: 
 }
 
 /** Training sites answer their jobs; evaluate jobs are returned unanswered. */
-function train(ctx: CoreContext, queue: JobEnvelope[]): JobEnvelope[] {
+async function train(ctx: CoreContext, queue: JobEnvelope[]): Promise<JobEnvelope[]> {
   const evaluate: JobEnvelope[] = [];
   while (queue.length > 0) {
     const job = queue.shift()!;
@@ -36,7 +36,7 @@ function train(ctx: CoreContext, queue: JobEnvelope[]): JobEnvelope[] {
       evaluate.push(job);
       continue;
     }
-    const out = acceptResult(ctx, sites[job.siteId].peer, answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job));
+    const out = acceptResult(ctx, sites[job.siteId].peer, await answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job));
     expect(out.ack.status).toBe('accepted');
     queue.push(...out.send);
   }
@@ -58,7 +58,7 @@ describe('campaign plan', () => {
     expect(plan(protocolFor({ testSites: ['site-t1'] }), { exportModel })).toEqual(['training', 'lock', 'evaluation']);
   });
 
-  it('walks training, lock and evaluation; status shows the step and each step\'s state', () => {
+  it('walks training, lock and evaluation; status shows the step and each step\'s state', async () => {
     const { ctx } = context({ exportModel });
     createCampaign(ctx, protocolFor({ campaignId: 'walk', training: { strategy: 'exact-newton', rounds: 30 }, testSites: ['site-t1', 'site-t2'] }));
     let status = campaignStatus(ctx, 'walk');
@@ -72,7 +72,7 @@ describe('campaign plan', () => {
     expect(round0.map((j) => j.jobId)).toEqual(['walk/r0/site-a', 'walk/r0/site-b', 'walk/r0/site-c']);
 
     // Training ends (exact Newton converges), the model is locked and sent to both test sites in the same step.
-    const evaluate = train(ctx, round0);
+    const evaluate = await train(ctx, round0);
     expect(evaluate.map((j) => [j.jobId, j.kind])).toEqual([['walk/eval/site-t1', 'evaluate'], ['walk/eval/site-t2', 'evaluate']]);
     status = campaignStatus(ctx, 'walk');
     expect([status.state, status.phase]).toEqual(['evaluating', 'evaluation']);
@@ -96,10 +96,10 @@ describe('campaign plan', () => {
     expect(verifyAuditLog(ctx.db).ok).toBe(true);
   });
 
-  it('fails the evaluation step when no test site returns a report, and marks the failed step', () => {
+  it('fails the evaluation step when no test site returns a report, and marks the failed step', async () => {
     const { ctx, advance } = context({ exportModel });
     createCampaign(ctx, protocolFor({ campaignId: 'no-eval', training: { strategy: 'exact-newton', rounds: 30, maxAttempts: 1 }, testSites: ['site-t1', 'site-t2'] }));
-    const evaluate = train(ctx, startCampaign(ctx, 'no-eval'));
+    const evaluate = await train(ctx, startCampaign(ctx, 'no-eval'));
     acceptResult(ctx, sites['site-t1'].peer, refuseJob(sites['site-t1'], evaluate[0], 'COHORT_TOO_SMALL', 'too few patients'));
     // site-t2 never answers: its only attempt times out at the next tick past the deadline.
     advance(61);
@@ -110,11 +110,11 @@ describe('campaign plan', () => {
     expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'failed']);
   });
 
-  it('a failed round skips the rest of the plan', () => {
+  it('a failed round skips the rest of the plan', async () => {
     const { ctx, advance } = context();
     createCampaign(ctx, protocolFor({ campaignId: 'short', training: { strategy: 'exact-newton', rounds: 3, quorum: 3, maxAttempts: 1 } }));
     const [jobA] = startCampaign(ctx, 'short');
-    acceptResult(ctx, sites['site-a'].peer, answerTrainJob(sites['site-a'], glmFixture.sites['site-a'], jobA));
+    acceptResult(ctx, sites['site-a'].peer, await answerTrainJob(sites['site-a'], glmFixture.sites['site-a'], jobA));
     advance(61);
     tick(ctx);
     const status = campaignStatus(ctx, 'short');
@@ -122,12 +122,12 @@ describe('campaign plan', () => {
     expect(status.plan).toEqual([{ phase: 'training', state: 'failed' }, { phase: 'lock', state: 'skipped' }]);
   });
 
-  it('opens a schema-2 database mid-round: the campaign resumes in its training step and ends with the same model', () => {
+  it('opens a schema-2 database mid-round: the campaign resumes in its training step and ends with the same model', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedrad-coord-v2-'));
     const protocol = protocolFor({ campaignId: 'v2', model: { family: 'logistic' }, training: { strategy: 'fedadam', rounds: 3, learningRate: 0.05 } });
     const a = context({ path: join(dir, 'a.sqlite') });
     createCampaign(a.ctx, protocol);
-    train(a.ctx, startCampaign(a.ctx, 'v2'));
+    await train(a.ctx, startCampaign(a.ctx, 'v2'));
     const expected = campaignStatus(a.ctx, 'v2').model!.modelHash;
 
     // Round 1 open with one update in, then the file is turned into what a v2 coordinator wrote.
@@ -135,9 +135,9 @@ describe('campaign plan', () => {
     let b = context({ path });
     createCampaign(b.ctx, protocol);
     const queue = startCampaign(b.ctx, 'v2');
-    while (queue[0].round === 0) queue.push(...acceptResult(b.ctx, sites[queue[0].siteId].peer, answerTrainJob(sites[queue[0].siteId], glmFixture.sites[queue[0].siteId], queue.shift()!)).send);
+    while (queue[0].round === 0) queue.push(...acceptResult(b.ctx, sites[queue[0].siteId].peer, await answerTrainJob(sites[queue[0].siteId], glmFixture.sites[queue[0].siteId], queue.shift()!)).send);
     const first = queue.shift()!;
-    acceptResult(b.ctx, sites[first.siteId].peer, answerTrainJob(sites[first.siteId], glmFixture.sites[first.siteId], first));
+    acceptResult(b.ctx, sites[first.siteId].peer, await answerTrainJob(sites[first.siteId], glmFixture.sites[first.siteId], first));
     b.ctx.db.exec(`ALTER TABLE campaigns DROP COLUMN phase; DROP INDEX one_result_per_round_site;
       CREATE UNIQUE INDEX one_update_per_round_site ON results (campaign_id, round, site_id) WHERE kind = 'train-round' AND is_error = 0;
       UPDATE meta SET value = '2' WHERE key = 'schema_version'`);
@@ -148,18 +148,18 @@ describe('campaign plan', () => {
     const indexes = (b.ctx.db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'results'").all() as Array<{ name: string }>).map((r) => r.name);
     expect(indexes).toContain('one_result_per_round_site');
     expect(indexes).not.toContain('one_update_per_round_site');
-    train(b.ctx, queue);
+    await train(b.ctx, queue);
     const status = campaignStatus(b.ctx, 'v2');
     expect([status.state, status.phase]).toEqual(['completed', 'lock']);
     expect(status.model!.modelHash).toBe(expected);
   });
 
-  it('gives v2 campaigns that had ended the step they ended in', () => {
+  it('gives v2 campaigns that had ended the step they ended in', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'fedrad-coord-v2-ended-')), 'c.sqlite');
     const { ctx } = context({ path, exportModel });
     for (const [id, testSites] of [['ended-lock', []], ['ended-eval', ['site-t1']]] as const) {
       createCampaign(ctx, protocolFor({ campaignId: id, training: { strategy: 'exact-newton', rounds: 30 }, testSites: [...testSites] }));
-      for (const job of train(ctx, startCampaign(ctx, id))) acceptResult(ctx, sites[job.siteId].peer, evaluationAnswer(job));
+      for (const job of await train(ctx, startCampaign(ctx, id))) acceptResult(ctx, sites[job.siteId].peer, evaluationAnswer(job));
     }
     createCampaign(ctx, protocolFor({ campaignId: 'still-locked' }));
     ctx.db.exec("ALTER TABLE campaigns DROP COLUMN phase; UPDATE meta SET value = '2' WHERE key = 'schema_version'");
