@@ -16,9 +16,18 @@ const opensslSha256 = (file: string) => execFileSync('openssl', ['dgst', '-sha25
 const cliVersion = JSON.parse(readFileSync(join(dirname(fileURLToPath(import.meta.url)), '../package.json'), 'utf8')).version;
 
 describe('provenance sidecars', () => {
-  it('predict and evaluate write <out>.provenance.json naming every input and the output by SHA-256', async () => {
+  it('train, predict and evaluate write <out>.provenance.json naming every input and the output by SHA-256', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedrad-provenance-'));
     await runTrain({ features: fx('pima-features.csv'), outcome: fx('pima-outcome.csv'), model: 'logistic', out: join(dir, 'm.onnx') });
+    const t = JSON.parse(readFileSync(provenancePath(join(dir, 'm.onnx')), 'utf8')) as Provenance;
+    expect(t.command).toBe('fedrad train');
+    expect(t.inputs.map((i) => [i.role, i.sha256])).toEqual([
+      ['features', opensslSha256(fx('pima-features.csv'))],
+      ['outcome', opensslSha256(fx('pima-outcome.csv'))],
+    ]);
+    expect(t.output.sha256).toBe(opensslSha256(join(dir, 'm.onnx')));
+    expect(t.config!.value).toMatchObject({ family: 'logistic', alpha: 0, lambda: 0, standardize: true, classWeights: 'none' });
+    expect((t.details!.card as { sha256: string }).sha256).toBe(opensslSha256(join(dir, 'm.card.json')));
     const preds = join(dir, 'preds.csv');
     await runPredict({ model: join(dir, 'm.onnx'), features: fx('pima-features.csv'), out: preds });
     const p = JSON.parse(readFileSync(provenancePath(preds), 'utf8')) as Provenance;

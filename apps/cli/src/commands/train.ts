@@ -1,13 +1,16 @@
 import { writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import {
-  exportInferenceModel, fitModel, modelCard, readFeatureTable, readOutcomeTable,
+  exportInferenceModel, fitModel, modelCard, readFeatureTable, readOutcomeTable, resolveSpec,
   type FitOptions, type ModelFamily, type ModelSpec,
 } from '@fedrad/learn';
+import { contentHash } from '@fedrad/extraction';
 import type { ModelCard, StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
+import { provenanceOf, provenancePath } from '../provenance.js';
 import { runFederatedTrain } from './federatedTrain.js';
 
 export interface TrainOptions {
@@ -42,8 +45,30 @@ const STRATEGIES: StrategyName[] = ['exact-newton', 'exact-gradient', 'fedavg', 
 /** The model card sits next to the model: model.onnx -> model.card.json. */
 export const cardPathFor = (onnxPath: string) => onnxPath.replace(/\.onnx$/i, '') + '.card.json';
 
-/** `fedrad train`: fit on local tables, write the ONNX inference model and its model card. */
-export async function runTrain(o: TrainOptions): Promise<{ modelPath: string; cardPath: string; sha256: string; training: ModelCard['training'] }> {
+type TrainResult = { modelPath: string; cardPath: string; sha256: string; training: ModelCard['training'] };
+
+/**
+ * `fedrad train`: fit on local tables (or federated over --sites), write the ONNX inference model,
+ * its model card, and `<out>.provenance.json` (inputs by hash, the model spec and its hash, the fit).
+ */
+export async function runTrain(o: TrainOptions): Promise<TrainResult> {
+  const result = await trainModel(o);
+  const provenance = provenanceOf(o.out, {
+    command: 'fedrad train',
+    inputs: [
+      { role: 'features', path: o.features },
+      { role: 'outcome', path: o.outcome },
+      ...(o.sites !== undefined ? [{ role: 'sites', path: o.sites }] : []),
+    ],
+    // The model as fitted: the flags with learn's defaults filled in (lambda, alpha, standardisation, …).
+    config: { value: resolveSpec(modelSpecOf(o)) },
+    details: { card: { path: resolve(result.cardPath), sha256: contentHash(result.cardPath).sha256 }, training: result.training },
+  });
+  writeFileSync(provenancePath(o.out), JSON.stringify(provenance, null, 2) + '\n');
+  return result;
+}
+
+async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const spec = modelSpecOf(o);
   if (o.sites !== undefined) {
     return runFederatedTrain({
@@ -107,7 +132,7 @@ const number = (name: string) => (v: string) => {
 export function register(program: Command): void {
   program
     .command('train')
-    .description('Train a model on local feature and outcome tables; writes model.onnx and model.card.json next to it')
+    .description('Train a model on local feature and outcome tables; writes --out (ONNX), its card (--out without .onnx, + .card.json) and --out + .provenance.json')
     .requiredOption('--features <csv>', 'features CSV (id + one numeric column per feature, as written by fedrad extract)')
     .requiredOption('--outcome <csv>', 'outcome CSV: id,label (0/1) or id,time,event[,stratum]')
     .addOption(new Option('--model <family>', 'model family').choices(['lasso-logistic', 'elasticnet-logistic', 'logistic', 'cox', 'mlp']).makeOptionMandatory())
@@ -134,7 +159,7 @@ export function register(program: Command): void {
     .addHelpText(
       'after',
       '\nExample:\n  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --lambda 0.02 --out model.onnx\n' +
-        '  writes model.onnx (raw feature values in, probability out) and model.card.json next to it.\n' +
+        '  writes model.onnx (raw feature values in, probability out), model.card.json and model.onnx.provenance.json.\n' +
         '  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --sites sites.csv --out model.onnx\n' +
         '  trains the same model federated over the sites of sites.csv (exact Newton: equal to the pooled fit).',
     )
