@@ -1,28 +1,16 @@
-import { describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { appendAudit, openStore } from '@fedrad/coordinator';
 import { createSiteKeyAndCsr } from '@fedrad/pki';
 import * as auditCommand from '../src/commands/audit.js';
 import * as caCommand from '../src/commands/ca.js';
+import { runCommands } from './commandRunner.js';
 
-async function fedrad(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  caCommand.register(program);
-  auditCommand.register(program);
-  let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  try {
-    await program.parseAsync(['node', 'fedrad', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const fedrad = (...args: string[]) => runCommands([caCommand, auditCommand], args);
 
 describe('fedrad ca', () => {
   it('creates a CA, issues a site certificate from a CSR and revokes it in a CRL OpenSSL reads', async () => {

@@ -1,12 +1,12 @@
-import { describe, expect, it, jest } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Command } from 'commander';
 import { stringify as toYaml } from 'yaml';
 import * as siteCommand from '../src/commands/site.js';
+import { runCommands } from './commandRunner.js';
 
 // Issue #19.8: a site operator reads and hashes a protocol before approving it, instead of
 // approving a hash blind.
@@ -14,18 +14,7 @@ const here = dirname(fileURLToPath(import.meta.url));
 const example = join(here, '../../../protocols/examples/campaign-protocol/valid-1.json');
 const dir = mkdtempSync(join(tmpdir(), 'fedrad-site-protocol-'));
 
-async function fedrad(...args: string[]): Promise<string> {
-  const program = new Command().exitOverride();
-  siteCommand.register(program);
-  let out = '';
-  const spy = jest.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => ((out += String(chunk)), true));
-  try {
-    await program.parseAsync(['node', 'fedrad', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return out;
-}
+const fedrad = (...args: string[]) => runCommands([siteCommand], args);
 
 /** SHA-256 of the RFC 8785 canonical form, computed by Python (sorted keys, no spaces; the example has no floats JCS writes differently). */
 function pythonHash(file: string): string {

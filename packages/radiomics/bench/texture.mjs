@@ -9,23 +9,15 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
 import { computeTextureFeatures } from '../dist/texture/index.js';
+import { mulberry32 } from '@fedrad/numeric';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const BENCH_FILE = join(here, '../../../BENCHMARKS.md');
 const SECTION = '@fedrad/radiomics:texture';
 const TARGET_MS = 150; // texture share of the 0.33 s budget for the complete feature set
 
-/** mulberry32: small seeded PRNG so every run sees the same case. */
-function rng(seed) {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** A small seeded PRNG so every run sees the same case. */
+const rng = mulberry32;
 
 /** Ellipsoidal blob (0.8 x 0.8 x 3 mm voxels) of ~50,000 voxels with a smooth-plus-noise texture, 32 FBN bins. */
 function syntheticRoi() {

@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { IDENTITY_DIRECTION } from '@fedrad/imaging';
 import { extractFeatures, parseFeatureConfig } from '../src/index.js';
 import { TEXTURE_FAMILIES, readReferenceValues } from './textureFixtures.js';
+import { mulberry32 } from '@fedrad/numeric';
 
 /**
  * The shipped CT configurations A–E, run through the pipeline on a seeded CT-like volume with
@@ -13,17 +14,7 @@ import { TEXTURE_FAMILIES, readReferenceValues } from './textureFixtures.js';
  */
 const here = dirname(fileURLToPath(import.meta.url));
 
-/** mulberry32, seeded. */
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+const random = mulberry32;
 
 function ctLikeCase() {
   const dims: [number, number, number] = [28, 26, 9];
