@@ -15,4 +15,4 @@ export interface JobInput {
 /** What a worker thread answers: the job's result document, or why it failed. */
 export type JobOutput =
   | { ok: true; result: Record<string, unknown> }
-  | { ok: false; report: ErrorReport };
+  | { ok: false; report: ErrorReport; /** The full reason, local paths and causes included, for this site's operator only. */ localReason?: string };

@@ -1,5 +1,5 @@
 import { parentPort } from 'node:worker_threads';
-import { toErrorReport } from '@fedrad/protocol';
+import { localReason, toErrorReport } from '@fedrad/protocol';
 import { runJob } from './jobs/runJob.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 
@@ -11,7 +11,7 @@ parentPort!.on('message', async (message: { id: number; input: JobInput }) => {
   try {
     output = { ok: true, result: await runJob(message.input) };
   } catch (error) {
-    output = { ok: false, report: toErrorReport(error) };
+    output = { ok: false, report: toErrorReport(error), localReason: localReason(error) };
   }
   parentPort!.postMessage({ id: message.id, output });
 });

@@ -16,6 +16,7 @@ import {
   type ModelUpdate,
   type SchemaName,
   type TrainRoundParams,
+  localReason,
   toErrorReport,
 } from '@fedrad/protocol';
 import { CohortRegistry } from './cohortRegistry.js';
@@ -301,6 +302,7 @@ export class SiteDaemon {
     const startedAt = Date.now();
     this.log(`running job ${job.jobId} (${job.kind}, attempt ${job.attempt})`);
     let body: object;
+    let reason: string | undefined;
     try {
       const input = this.jobInput(job);
       // Not the attempt's deadline: a late answer to an open job still counts (SITE_CHANNEL.md §3);
@@ -308,16 +310,20 @@ export class SiteDaemon {
       const hardLimit = new Date(Date.now() + this.config.jobTimeoutSeconds * 1000);
       const output = await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i, hardLimit)))(input);
       body = output.ok ? output.result : output.report;
+      if (!output.ok) reason = output.localReason ?? output.report.message;
     } catch (error) {
       body = toErrorReport(error);
+      reason = localReason(error);
     }
     if (this.stopped) return; // the store is closed; the coordinator will re-send the job
     const latest = this.running.get(job.jobId) ?? job;
     this.running.delete(job.jobId);
     body = this.answer(latest, body);
-    const failure = (body as { type?: string; code?: string }).type === 'error-report' ? ` with error ${(body as { code?: string }).code}` : '';
+    const failed = (body as { type?: string }).type === 'error-report';
+    // The site's operator reads the whole reason here (and in `fedrad site status`); the coordinator got the path-free report.
+    const failure = failed ? ` with error ${(body as { code?: string }).code}: ${reason ?? (body as { message?: string }).message}` : '';
     this.log(`job ${job.jobId} answered${failure} after ${Date.now() - startedAt} ms`);
-    this.store.finishJob(job.jobId, (body as { type?: string }).type === 'error-report' ? 'failed' : 'done', JSON.stringify(body));
+    this.store.finishJob(job.jobId, failed ? 'failed' : 'done', JSON.stringify(body), failed ? reason ?? (body as { message?: string }).message : undefined);
   }
 
   private jobInput(job: JobEnvelope): JobInput {

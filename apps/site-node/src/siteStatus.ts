@@ -8,8 +8,11 @@ export interface SiteStatus {
   coordinatorUrl: string;
   cohorts: Array<{ name: string; patients: number; problem?: { code: string; message: string } }>;
   approvals: Approval[];
-  /** Newest first; `error` is the code of the error report a failed job answered with. */
-  jobs: Array<{ jobId: string; kind: string; status: string; receivedAt: string; finishedAt: string | null; error?: string }>;
+  /**
+   * Newest first; `error` is the code of the error report a failed job answered with, `reason` the
+   * full reason kept at the site (local paths and causes included; the coordinator got a path-free one).
+   */
+  jobs: Array<{ jobId: string; kind: string; status: string; receivedAt: string; finishedAt: string | null; error?: string; reason?: string }>;
   blockedMessages: number;
 }
 
@@ -31,8 +34,13 @@ export function readSiteStatus(config: SiteConfig, recentJobs = 20): SiteStatus 
     cohorts,
     approvals: store.approvedProtocols().map((h) => store.approval(h)!),
     jobs: store.recentJobs(recentJobs).map((j) => {
-      const body = j.resultJson ? (JSON.parse(j.resultJson) as { type?: string; code?: string }) : undefined;
-      return { jobId: j.jobId, kind: j.kind, status: j.status, receivedAt: j.receivedAt, finishedAt: j.finishedAt, ...(body?.type === 'error-report' && body.code ? { error: body.code } : {}) };
+      const body = j.resultJson ? (JSON.parse(j.resultJson) as { type?: string; code?: string; message?: string }) : undefined;
+      const failed = body?.type === 'error-report' && body.code;
+      const reason = j.localReason ?? body?.message;
+      return {
+        jobId: j.jobId, kind: j.kind, status: j.status, receivedAt: j.receivedAt, finishedAt: j.finishedAt,
+        ...(failed ? { error: body.code, ...(reason ? { reason } : {}) } : {}),
+      };
     }),
     blockedMessages: store.blockedEgress().length,
   }));

@@ -47,7 +47,8 @@ CREATE TABLE IF NOT EXISTS jobs (
   status        TEXT NOT NULL,
   received_at   TEXT NOT NULL,
   finished_at   TEXT,
-  result_json   TEXT
+  result_json   TEXT,
+  local_reason  TEXT
 );
 CREATE TABLE IF NOT EXISTS egress_log (
   id             INTEGER PRIMARY KEY AUTOINCREMENT,
@@ -68,6 +69,9 @@ export class SiteStore {
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = FULL');
     this.db.exec(SCHEMA);
+    // Files made before local_reason existed gain the column (NULL for their jobs).
+    const columns = this.db.prepare('PRAGMA table_info(jobs)').all() as Array<{ name: string }>;
+    if (!columns.some((c) => c.name === 'local_reason')) this.db.exec('ALTER TABLE jobs ADD COLUMN local_reason TEXT');
   }
 
   close(): void {
@@ -109,10 +113,12 @@ export class SiteStore {
   }
 
   /** The most recent jobs, newest first (for `fedrad site status`). */
-  recentJobs(limit = 20): Array<StoredJob & { receivedAt: string; finishedAt: string | null }> {
-    return (this.db.prepare('SELECT job_id, kind, protocol_hash, status, result_json, received_at, finished_at FROM jobs ORDER BY received_at DESC, job_id LIMIT ?').all(limit) as Array<{
-      job_id: string; kind: string; protocol_hash: string; status: StoredJob['status']; result_json: string | null; received_at: string; finished_at: string | null;
-    }>).map((r) => ({ jobId: r.job_id, kind: r.kind, protocolHash: r.protocol_hash, status: r.status, resultJson: r.result_json, receivedAt: r.received_at, finishedAt: r.finished_at }));
+  recentJobs(limit = 20): Array<StoredJob & { receivedAt: string; finishedAt: string | null; localReason: string | null }> {
+    return (this.db.prepare('SELECT job_id, kind, protocol_hash, status, result_json, received_at, finished_at, local_reason FROM jobs ORDER BY received_at DESC, job_id LIMIT ?').all(limit) as Array<{
+      job_id: string; kind: string; protocol_hash: string; status: StoredJob['status']; result_json: string | null; received_at: string; finished_at: string | null; local_reason: string | null;
+    }>).map((r) => ({
+      jobId: r.job_id, kind: r.kind, protocolHash: r.protocol_hash, status: r.status, resultJson: r.result_json, receivedAt: r.received_at, finishedAt: r.finished_at, localReason: r.local_reason,
+    }));
   }
 
   /** Records a job as received; false when this job id was already seen (a retry). */
@@ -123,10 +129,11 @@ export class SiteStore {
     return info.changes > 0;
   }
 
-  finishJob(jobId: string, status: 'done' | 'failed' | 'refused', resultJson: string): void {
+  /** Stores a job's answer; a failed job also keeps its full local reason (paths, causes), which never leaves the site. */
+  finishJob(jobId: string, status: 'done' | 'failed' | 'refused', resultJson: string, localReason?: string): void {
     this.db
-      .prepare('UPDATE jobs SET status = ?, finished_at = ?, result_json = ? WHERE job_id = ?')
-      .run(status, new Date().toISOString(), resultJson, jobId);
+      .prepare('UPDATE jobs SET status = ?, finished_at = ?, result_json = ?, local_reason = ? WHERE job_id = ?')
+      .run(status, new Date().toISOString(), resultJson, localReason ?? null, jobId);
   }
 
   /** Drops a job whose stored answer was a retryable failure, so that a retry runs it again. */

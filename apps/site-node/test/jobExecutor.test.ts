@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { JobExecutor } from '../src/jobExecutor.js';
 import type { JobInput } from '../src/jobTypes.js';
 import { envelope, generateCohorts } from './helpers.js';
@@ -80,14 +80,19 @@ describe('job executor (worker threads)', () => {
       const unit = await executor.run(input({ ...good, features: unitFile }));
       expect(unit).toMatchObject({ ok: false, report: { caseId: 'site-a-0005', field: features[2] } });
       if (!unit.ok) {
-        expect(unit.report.message).toContain(unitFile);
+        // Issue #19.7: what leaves names the file, not the site's folders; the site keeps the full reason.
+        expect(unit.report.message).toContain(basename(unitFile));
+        expect(unit.report.message).not.toContain(dir);
+        expect(unit.localReason).toContain(unitFile);
         expect(unit.report.message).toContain('line 6');
         expect(unit.report.message).not.toContain('12.5mm');
       }
       const word = await executor.run(input({ ...good, outcome: wordFile }));
       expect(word).toMatchObject({ ok: false, report: { caseId: 'site-a-0005' } });
       if (!word.ok) {
-        expect(word.report.message).toContain(wordFile);
+        expect(word.report.message).toContain(basename(wordFile));
+        expect(word.report.message).not.toContain(dir);
+        expect(word.localReason).toContain(wordFile);
         expect(word.report.message).not.toMatch(/\byes\b/);
       }
     } finally {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FedRadError, LabelValueError, MissingValueError, SurvivalValueError, readFeatureTable, readOutcomeTable, toErrorReport, validate } from '../src/index.js';
+import { FedRadError, LabelValueError, MissingValueError, SurvivalValueError, readFeatureTable, readOutcomeTable, localReason, toErrorReport, validate, withoutLocalPaths } from '../src/index.js';
 
 function thrownBy(fn: () => unknown): unknown {
   try {
@@ -65,5 +65,23 @@ describe('toErrorReport: what crosses the wire when a site job fails', () => {
     expect(report.message).toHaveLength(2000);
     expect(report.retryable).toBe(true);
     expect(validate('error-report', report).valid).toBe(true);
+  });
+});
+
+describe('local paths stay at the site (issue #19.7)', () => {
+  it('the report names the file, never its folders; localReason keeps the path and the causes', () => {
+    const cause = new Error("ENOENT: no such file or directory, open '/srv/fedrad/site-a/tables/outcome.csv'");
+    const error = new FedRadError('COHORT_INVALID', 'Cohort "grade": cannot read its outcome table /srv/fedrad/site-a/tables/outcome.csv (ENOENT).', { cause });
+    const report = toErrorReport(error);
+    expect(report.message).toBe('Cohort "grade": cannot read its outcome table outcome.csv (ENOENT).');
+    expect(localReason(error)).toBe(
+      '[COHORT_INVALID] Cohort "grade": cannot read its outcome table /srv/fedrad/site-a/tables/outcome.csv (ENOENT).\n' +
+        "caused by: ENOENT: no such file or directory, open '/srv/fedrad/site-a/tables/outcome.csv'",
+    );
+  });
+  it('Windows paths are cut too; ratios, URLs and single names are left alone', () => {
+    expect(withoutLocalPaths('cannot open D:\\cohorts\\grade\\features.csv: locked')).toBe('cannot open features.csv: locked');
+    expect(withoutLocalPaths('a 1/2/3 split, https://coord.example.org:8443/site and /tmp are kept')).toBe('a 1/2/3 split, https://coord.example.org:8443/site and /tmp are kept');
+    expect(withoutLocalPaths('folder /data/exports/series-7/ is empty')).toBe('folder series-7 is empty');
   });
 });

@@ -91,7 +91,10 @@ export function register(program: Command): void {
         `approved protocols: ${status.approvals.length === 0 ? 'none' : ''}`,
         ...status.approvals.map((a) => `  ${a.protocolHash}  by ${a.approvedBy} at ${a.approvedAt}`),
         `recent jobs: ${status.jobs.length === 0 ? 'none' : ''}`,
-        ...status.jobs.map((j) => `  ${j.receivedAt}  ${j.jobId}  ${j.kind}  ${j.status}${j.error ? ` (${j.error})` : ''}`),
+        ...status.jobs.flatMap((j) => [
+          `  ${j.receivedAt}  ${j.jobId}  ${j.kind}  ${j.status}${j.error ? ` (${j.error})` : ''}`,
+          ...(j.reason ? j.reason.split('\n').map((line) => `      ${line}`) : []),
+        ]),
         `messages blocked by the egress guard: ${status.blockedMessages}${status.blockedMessages ? ' (fedrad site egress-log)' : ''}`,
       ];
       process.stdout.write(lines.join('\n') + '\n');
