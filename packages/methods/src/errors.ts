@@ -1,33 +1,32 @@
+import { FedRadError } from '@fedrad/protocol';
+
 /**
  * A step's parameters ask for something the site half cannot do with them. The code is the one a
  * site node reports for a malformed job (JOB_INPUT_INVALID), with the job parameter's path in
  * `context.field`.
  */
-export class MethodInputError extends Error {
-  readonly code = 'JOB_INPUT_INVALID';
-  constructor(message: string, readonly context: { field: string }) {
-    super(message);
-    this.name = 'MethodInputError';
+export class MethodInputError extends FedRadError {
+  constructor(message: string, where: { field: string }) {
+    super('JOB_INPUT_INVALID', message, { context: { field: where.field } });
   }
 }
 
 /** The campaign protocol asks for a method, or a setting of one, that is not implemented; `context.field` names the protocol field. */
-export class MethodConfigError extends Error {
-  readonly code = 'METHOD_UNSUPPORTED';
-  constructor(message: string, readonly context: { field: string }, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'MethodConfigError';
+export class MethodConfigError extends FedRadError {
+  constructor(message: string, where: { field: string }, options: { cause?: unknown } = {}) {
+    super('METHOD_UNSUPPORTED', message, { context: { field: where.field }, cause: options.cause });
   }
 }
 
 /** The local twin cannot run: a partition is missing, too small, or the method does not finish. */
-export class LocalTwinError extends Error {
+export class LocalTwinError extends FedRadError {
+  declare readonly code: 'COHORT_TOO_SMALL' | 'NO_PARTITIONS' | 'STEP_BUDGET';
   constructor(
-    readonly code: 'COHORT_TOO_SMALL' | 'NO_PARTITIONS' | 'STEP_BUDGET',
+    code: 'COHORT_TOO_SMALL' | 'NO_PARTITIONS' | 'STEP_BUDGET',
     message: string,
-    readonly context: { siteId?: string; patientCount?: number; minimum?: number } = {},
+    /** The site and its patient count against the minimum, for COHORT_TOO_SMALL. */
+    readonly detail: { siteId?: string; patientCount?: number; minimum?: number } = {},
   ) {
-    super(message);
-    this.name = 'LocalTwinError';
+    super(code, message, { context: detail.siteId ? { siteId: detail.siteId } : {} });
   }
 }

@@ -71,7 +71,8 @@ describe('trainingMethod', () => {
     small.set('site-a', { featureNames: a.featureNames, x: a.x.slice(0, 4 * featureNames.length), label: a.label.slice(0, 4) });
     await expect(runLocalTwin(trainingMethod(protocolFor({ family: 'logistic' })), small, { patientCount: (r) => r.label.length })).rejects.toMatchObject({
       code: 'COHORT_TOO_SMALL',
-      context: { siteId: 'site-a', patientCount: 4, minimum: 5 },
+      context: { siteId: 'site-a' },
+      detail: { siteId: 'site-a', patientCount: 4, minimum: 5 },
     });
   });
 });
