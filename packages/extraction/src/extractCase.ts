@@ -1,5 +1,5 @@
 import type { FeatureConfig } from '@fedrad/protocol';
-import { readImage, readMask } from '@fedrad/imaging';
+import { readImage, readMask, type DicomSeriesInfo, type LossyCompression } from '@fedrad/imaging';
 import { extractFeatures } from '@fedrad/radiomics';
 import { contentHash, type ContentHash } from './contentHash.js';
 
@@ -25,6 +25,8 @@ export interface CaseProvenance {
   croppedOutsideImage?: { count: number; unit: string };
   /** The DICOM PatientID of the image, when it is a DICOM series. */
   patientId?: string;
+  /** The image was stored with lossy compression (a known confounder of texture features): its transfer syntax and ratio. */
+  lossyCompression?: LossyCompression;
 }
 
 export type ExtractOutcome =
@@ -36,13 +38,15 @@ export function extractCase(task: ExtractTask): ExtractOutcome {
   const image = readImage(task.image);
   const mask = readMask(task.mask, image, { label: task.label, roi: task.roi, imagePath: task.image, cropToImage: task.cropMaskToImage });
   const { features, diagnostics } = extractFeatures({ image, mask, config: task.config, caseId: task.id });
-  const patientId = (image as { dicom?: { patientId?: string } }).dicom?.patientId;
+  const dicom = (image as { dicom?: DicomSeriesInfo }).dicom;
+  const patientId = dicom?.patientId;
   const provenance: CaseProvenance = {
     image: contentHash(task.image),
     mask: contentHash(task.mask),
     roi: mask.selected,
     ...(mask.outsideImage ? { croppedOutsideImage: mask.outsideImage } : {}),
     ...(patientId ? { patientId } : {}),
+    ...(dicom?.lossyCompression ? { lossyCompression: dicom.lossyCompression } : {}),
   };
   return { id: task.id, ok: true, features, diagnostics, provenance };
 }
