@@ -4,6 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { contentHash } from '@fedrad/extraction';
 import { readImage } from '@fedrad/imaging';
 
 // Issue #19: provenance on extraction outputs (4), no silent cropping (1), a summary line after a
@@ -42,6 +43,8 @@ describe('fedrad extract provenance', () => {
     const listing = join(dir, 'listing.txt');
     writeFileSync(listing, files.map((f) => `${f}\0${opensslSha256(join(sts, 'image', f))}\n`).join(''));
     expect(c.image).toMatchObject({ sha256: opensslSha256(listing), files: files.length });
+    // One slice given as the image stands for its series: the same files, the same hash.
+    expect(contentHash(join(sts, 'image', files[0]))).toMatchObject({ sha256: opensslSha256(listing), files: files.length });
   });
 
   it('a mask reaching beyond its image is refused (exit 1, MASK_BEYOND_IMAGE); --crop-mask-to-image crops, warns and records the count', () => {
@@ -70,5 +73,22 @@ describe('fedrad extract provenance', () => {
     const p = JSON.parse(readFileSync(`${out}.provenance.json`, 'utf8'));
     expect(p.inputs).toEqual([{ role: 'manifest', path: manifest, sha256: opensslSha256(manifest) }]);
     expect(p.details.cases.map((c: { id: string; failed?: { code: string } }) => [c.id, c.failed?.code])).toEqual([['A', undefined], ['B', 'MASK_BEYOND_IMAGE']]);
+  });
+
+  it('with --crop-mask-to-image a manifest run warns per cropped case, and a later run without it does not reuse the cropped case', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-extract-manifest-crop-'));
+    const manifest = join(dir, 'cohort.csv');
+    writeFileSync(manifest, [
+      'id,image,mask,label',
+      `B,${join(masks, 'image.nii.gz')},${join(masks, 'labels_slipped.nii.gz')},1`,
+      `C,${join(masks, 'image.nii.gz')},${join(dir, 'missing.nii.gz')},1`, // fails, so the journal stays
+    ].join('\n') + '\n');
+    const out = join(dir, 'features.csv');
+    const cropped = fedrad(['extract', '--manifest', manifest, '--out', out, '--workers', '1', '--no-progress', '--crop-mask-to-image']);
+    expect(cropped.stderr).toContain(`warning: case B: ${expected.slipped.dropped} voxels of the mask lay beyond the image and were cropped`);
+    expect(cropped.stderr).toMatch(/2 case\(s\): 1 extracted, 1 failed, 1 with the mask cropped to the image/);
+    const again = fedrad(['extract', '--manifest', manifest, '--out', out, '--workers', '1', '--no-progress']);
+    expect(again.stderr).toContain('case B failed: [MASK_BEYOND_IMAGE]');
+    expect(again.stderr).not.toContain('taken from the journal');
   });
 });

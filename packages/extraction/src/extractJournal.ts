@@ -156,9 +156,13 @@ function softwareVersions(caller: string | undefined): string {
   return (caller ? [caller, ...versions] : versions).join(' ');
 }
 
-/** The case as it will be extracted: its label/roi and the size and time of every file it reads. */
+/**
+ * The case as it will be extracted: its label/roi, whether its mask may be cropped to the image,
+ * and the size and time of every file it reads (a case cropped under --crop-mask-to-image is not
+ * reused by a run without it, which must refuse it).
+ */
 export function caseFingerprint(task: ExtractTask): string {
-  return canonicalHash({ image: filesOf(task.image), mask: filesOf(task.mask), label: task.label ?? null, roi: task.roi ?? null });
+  return canonicalHash({ image: filesOf(task.image), mask: filesOf(task.mask), label: task.label ?? null, roi: task.roi ?? null, crop: task.cropMaskToImage ?? false });
 }
 
 /** [path, size, mtime] of each file the readers read for `path`. */

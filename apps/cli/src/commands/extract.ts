@@ -72,12 +72,14 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
       bar?.stop();
     }
     reportFailures(cohort.outcomes);
+    const cropped = reportCropping(cohort.outcomes);
     const text = cohort.text ?? render(cohort.outcomes);
     if (o.out) await writeExtractProvenance(o, await loadConfig(o.config), cohort.outcomes, [{ role: 'manifest', path: o.manifest }]);
     else process.stdout.write(text);
     const n = cohort.outcomes.length;
     process.stderr.write(
       `fedrad extract: ${n} case(s): ${n - cohort.failed} extracted${reused ? ` (${reused} taken from the journal of an earlier run)` : ''}, ${cohort.failed} failed` +
+        (cropped ? `, ${cropped} with the mask cropped to the image` : '') +
         ` in ${((Date.now() - started) / 1000).toFixed(1)} s${o.out ? ` -> ${o.out} (+ ${provenancePath(o.out)})` : ''}\n`,
     );
     return { outcomes: cohort.outcomes, failed: cohort.failed, output: text };
@@ -134,6 +136,18 @@ async function usage<T>(run: () => T | Promise<T>): Promise<T> {
   }
 }
 
+/** One warning per case whose mask was cropped to its image (--crop-mask-to-image); returns how many. */
+function reportCropping(outcomes: readonly ExtractOutcome[]): number {
+  let n = 0;
+  for (const c of outcomes) {
+    const cut = c.ok ? c.provenance?.croppedOutsideImage : undefined;
+    if (!cut) continue;
+    n++;
+    process.stderr.write(`fedrad extract: warning: case ${c.id}: ${cut.count} ${cut.unit} of the mask lay beyond the image and were cropped (--crop-mask-to-image)\n`);
+  }
+  return n;
+}
+
 function reportFailures(outcomes: readonly ExtractOutcome[]): void {
   for (const f of outcomes) if (!f.ok) process.stderr.write(`fedrad extract: case ${f.id} failed: [${f.code}] ${f.message}\n`);
 }
@@ -188,7 +202,7 @@ export function register(program: Command): void {
     .option('--mask <path>', 'mask: label image, .seg.nrrd, DICOM SEG or RTSTRUCT')
     .option('--label <n>', 'label value / segment number to use from the mask', integer('--label'))
     .option('--roi <name>', 'structure or segment name (RTSTRUCT, SEG, .seg.nrrd)')
-    .option('--id <id>', 'case id for the output (default: the image file name)')
+    .option('--id <id>', 'case id for the output (default: the DICOM PatientID of a DICOM series, else the image file name)')
     .option('--manifest <csv>', 'cohort manifest: id,image,mask and optional label or roi columns')
     .option('--config <file>', 'feature-extraction config (JSON or YAML, protocols/feature-config.schema.json)')
     .option('--out <file>', 'output file (.csv → CSV, otherwise JSON); default stdout')
