@@ -10,6 +10,8 @@ export interface JobInput {
   minCohortSize: number;
   /** Where the site keeps job artifacts (predictions, models) that never leave it. */
   workDir: string;
+  /** Folders whose paths an error report must not carry out (toErrorReport's localRoots). */
+  localRoots?: string[];
 }
 
 /** What a worker thread answers: the job's result document, or why it failed. */

@@ -11,7 +11,7 @@ parentPort!.on('message', async (message: { id: number; input: JobInput }) => {
   try {
     output = { ok: true, result: await runJob(message.input) };
   } catch (error) {
-    output = { ok: false, report: toErrorReport(error), localReason: localReason(error) };
+    output = { ok: false, report: toErrorReport(error, { localRoots: message.input.localRoots }), localReason: localReason(error) };
   }
   parentPort!.postMessage({ id: message.id, output });
 });

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { loadavg } from 'node:os';
-import { join } from 'node:path';
+import { homedir, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
 import {
   canonicalHash,
   isPackedTensor,
@@ -312,7 +312,7 @@ export class SiteDaemon {
       body = output.ok ? output.result : output.report;
       if (!output.ok) reason = output.localReason ?? output.report.message;
     } catch (error) {
-      body = toErrorReport(error);
+      body = toErrorReport(error, { localRoots: this.localRoots() });
       reason = localReason(error);
     }
     if (this.stopped) return; // the store is closed; the coordinator will re-send the job
@@ -337,7 +337,14 @@ export class SiteDaemon {
       cohort: { name: cohort.name, features: cohort.features, outcome: cohort.outcome },
       minCohortSize,
       workDir: join(this.config.dataRoot, 'jobs'),
+      localRoots: this.localRoots(),
     };
+  }
+
+  /** The folders whose paths an error report must not carry out: data root, config folder, cohort folders, home, temp. */
+  private localRoots(): string[] {
+    const c = this.config;
+    return [c.dataRoot, dirname(c.configFile), dirname(c.database), ...c.cohorts.flatMap((k) => [dirname(k.features), dirname(k.outcome)]), homedir(), tmpdir()];
   }
 
   /**

@@ -2,6 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
+import { LOCAL_PATH } from '@fedrad/protocol';
 import { JobExecutor } from '../src/jobExecutor.js';
 import type { JobInput } from '../src/jobTypes.js';
 import { envelope, generateCohorts } from './helpers.js';
@@ -80,9 +81,10 @@ describe('job executor (worker threads)', () => {
       const unit = await executor.run(input({ ...good, features: unitFile }));
       expect(unit).toMatchObject({ ok: false, report: { caseId: 'site-a-0005', field: features[2] } });
       if (!unit.ok) {
-        // Issue #19.7: what leaves names the file, not the site's folders; the site keeps the full reason.
-        expect(unit.report.message).toContain(basename(unitFile));
+        // Issue #19.7: what leaves carries no path of the site; the site keeps the full reason.
+        expect(unit.report.message).toContain(LOCAL_PATH);
         expect(unit.report.message).not.toContain(dir);
+        expect(unit.report.message).not.toContain(basename(unitFile));
         expect(unit.localReason).toContain(unitFile);
         expect(unit.report.message).toContain('line 6');
         expect(unit.report.message).not.toContain('12.5mm');
@@ -90,7 +92,7 @@ describe('job executor (worker threads)', () => {
       const word = await executor.run(input({ ...good, outcome: wordFile }));
       expect(word).toMatchObject({ ok: false, report: { caseId: 'site-a-0005' } });
       if (!word.ok) {
-        expect(word.report.message).toContain(basename(wordFile));
+        expect(word.report.message).toContain(LOCAL_PATH);
         expect(word.report.message).not.toContain(dir);
         expect(word.localReason).toContain(wordFile);
         expect(word.report.message).not.toMatch(/\byes\b/);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { FedRadError, LabelValueError, MissingValueError, SurvivalValueError, readFeatureTable, readOutcomeTable, localReason, toErrorReport, validate, withoutLocalPaths } from '../src/index.js';
+import { FedRadError, LabelValueError, MissingValueError, SurvivalValueError, readFeatureTable, readOutcomeTable, localReason, toErrorReport, UNEXPECTED_ERROR_MESSAGE, validate, withoutLocalPaths } from '../src/index.js';
 
 function thrownBy(fn: () => unknown): unknown {
   try {
@@ -46,15 +46,15 @@ describe('toErrorReport: what crosses the wire when a site job fails', () => {
     expect(report.message).toBe('first line');
     expect(JSON.stringify(report)).not.toContain('job.js');
     const plain = new Error('disk full');
-    expect(toErrorReport(plain)).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: 'disk full' });
+    expect(toErrorReport(plain)).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: UNEXPECTED_ERROR_MESSAGE });
     expect(JSON.stringify(toErrorReport(plain))).not.toContain(' at ');
   });
 
   it('turns anything that is not a FedRadError into JOB_FAILED, whatever code it carries', () => {
-    expect(toErrorReport(Object.assign(new Error('no such file'), { code: 'ENOENT', caseId: 'p1' }))).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: 'no such file' });
-    expect(toErrorReport('a string')).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: 'a string' });
+    expect(toErrorReport(Object.assign(new Error('no such file'), { code: 'ENOENT', caseId: 'p1' }))).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: UNEXPECTED_ERROR_MESSAGE });
+    expect(toErrorReport('a string')).toEqual({ type: 'error-report', code: 'JOB_FAILED', message: UNEXPECTED_ERROR_MESSAGE });
     expect(toErrorReport(undefined).code).toBe('JOB_FAILED');
-    expect(toErrorReport(new Error('')).message).toBe('The job failed without a message.');
+    expect(toErrorReport(new Error('')).message).toBe(UNEXPECTED_ERROR_MESSAGE);
   });
 
   it('trims the case id, field and message to the schema\'s limits and passes retryable on', () => {
@@ -69,19 +69,26 @@ describe('toErrorReport: what crosses the wire when a site job fails', () => {
 });
 
 describe('local paths stay at the site (issue #19.7)', () => {
-  it('the report names the file, never its folders; localReason keeps the path and the causes', () => {
+  it('the report carries no path of the site, not even a file name; localReason keeps the path and the causes', () => {
     const cause = new Error("ENOENT: no such file or directory, open '/srv/fedrad/site-a/tables/outcome.csv'");
     const error = new FedRadError('COHORT_INVALID', 'Cohort "grade": cannot read its outcome table /srv/fedrad/site-a/tables/outcome.csv (ENOENT).', { cause });
-    const report = toErrorReport(error);
-    expect(report.message).toBe('Cohort "grade": cannot read its outcome table outcome.csv (ENOENT).');
+    expect(toErrorReport(error).message).toBe('Cohort "grade": cannot read its outcome table (a path at the site) (ENOENT).');
     expect(localReason(error)).toBe(
       '[COHORT_INVALID] Cohort "grade": cannot read its outcome table /srv/fedrad/site-a/tables/outcome.csv (ENOENT).\n' +
         "caused by: ENOENT: no such file or directory, open '/srv/fedrad/site-a/tables/outcome.csv'",
     );
   });
-  it('Windows paths are cut too; ratios, URLs and single names are left alone', () => {
-    expect(withoutLocalPaths('cannot open D:\\cohorts\\grade\\features.csv: locked')).toBe('cannot open features.csv: locked');
-    expect(withoutLocalPaths('a 1/2/3 split, https://coord.example.org:8443/site and /tmp are kept')).toBe('a 1/2/3 split, https://coord.example.org:8443/site and /tmp are kept');
-    expect(withoutLocalPaths('folder /data/exports/series-7/ is empty')).toBe('folder series-7 is empty');
+  it("the site's own folders go whole, spaces included, and so does the error's own file", () => {
+    const roots = ['/opt2/Jane Doe/cohorts'];
+    expect(withoutLocalPaths('cannot read /opt2/Jane Doe/cohorts/DOE_JOHN/outcome.csv: locked', roots)).toBe('cannot read (a path at the site): locked');
+    const error = new FedRadError('TABLE_MISSING_VALUE', '/x y/z/features.csv line 4: empty cell', { context: { file: '/x y/z/features.csv' } });
+    expect(toErrorReport(error).message).toBe('(a path at the site) line 4: empty cell');
+  });
+  it('Windows, home and file: paths are cut too; JSON pointers, ratios and URLs are left alone', () => {
+    expect(withoutLocalPaths('cannot open D:\\cohorts\\grade\\features.csv, ~/fedrad/site.yaml or file:///mnt/x.nii')).toBe(
+      'cannot open (a path at the site), (a path at the site) or (a path at the site)',
+    );
+    const kept = '/params/model/family must be equal to one of the allowed values; a 1/2/3 split; https://coord.example.org:8443/data/site';
+    expect(withoutLocalPaths(kept)).toBe(kept);
   });
 });

@@ -6,28 +6,38 @@ const MESSAGE_MAX = 2000;
 const CASE_ID_MAX = 128;
 const FIELD_MAX = 200;
 
+/** What a site knows about its own file system, so its paths can be kept out of a report. */
+export interface ErrorReportOptions {
+  /** Folders whose paths must not leave (the site's data root, config folder, cohort folders, home, temp). */
+  localRoots?: readonly string[];
+}
+
+/** What a report says of an error that is not one of FedRad's: its text may quote data (a parser's snippet), so it stays at the site. */
+export const UNEXPECTED_ERROR_MESSAGE = "The job failed with an unexpected error; the site's operator sees the details in the site's log and in `fedrad site status`.";
+
 /**
- * The wire's error report for anything a site job threw: the error's code, the first line of
+ * The wire's error report for anything a site job threw: the error's code, the first lines of
  * its message (never a stack trace, never data), and the failing case id, field and
- * retryability from its context. Anything that is not a FedRadError becomes JOB_FAILED.
+ * retryability from its context. Anything that is not a FedRadError becomes JOB_FAILED with a
+ * fixed message: its text was not written for the wire.
  *
  * The table readers' errors quote the offending cell (`context.value`): a label "yes", a feature
  * written "12,5", a survival time. That is one patient's data, so the report withholds it —
  * file, line, column and case id are enough for the site's operator to find the cell.
  *
- * Local file paths (`/srv/pacs/export/…/outcome.csv`, `D:\\cohorts\\…`) are cut to their last
- * component: the report names the file, not the site's folder layout. The site keeps the full
- * message for its own operator (`localReason`).
+ * Local paths never leave: the error's own file, every path under the site's `localRoots`, and
+ * any absolute path under a usual top-level folder (/home, /srv, /mnt, /data, C:\\ …) become
+ * "(a path at the site)". Not even the file name is kept, since file and folder names can carry
+ * a patient's name. The site keeps the full message for its own operator (`localReason`).
  */
-export function toErrorReport(error: unknown): ErrorReport {
-  if (!isFedRadError(error)) {
-    const message = error instanceof Error ? error.message : String(error);
-    return { type: 'error-report', code: 'JOB_FAILED', message: firstLine(withoutLocalPaths(message)) };
-  }
-  const { caseId, value, retryable } = error.context;
+export function toErrorReport(error: unknown, options: ErrorReportOptions = {}): ErrorReport {
+  if (!isFedRadError(error)) return { type: 'error-report', code: 'JOB_FAILED', message: UNEXPECTED_ERROR_MESSAGE };
+  const { caseId, value, retryable, file } = error.context;
   const field = error.context.field ?? error.context.column;
   const message = value !== undefined && value.trim() !== '' && value !== caseId ? withhold(error.message, value) : error.message;
-  const report: ErrorReport = { type: 'error-report', code: error.code, message: firstLine(withoutLocalPaths(message)) };
+  // The error's own file goes whole when it is a path (a bare file name says nothing of the site's folders).
+  const roots = [...(options.localRoots ?? []), ...(file && /[\\/]/.test(file) ? [file] : [])];
+  const report: ErrorReport = { type: 'error-report', code: error.code, message: firstLine(withoutLocalPaths(message, roots)) };
   if (caseId) report.caseId = caseId.slice(0, CASE_ID_MAX);
   if (field) report.field = field.slice(0, FIELD_MAX);
   if (retryable !== undefined) report.retryable = retryable;
@@ -48,15 +58,26 @@ export function localReason(error: unknown): string {
   return lines.join('\n');
 }
 
-// An absolute POSIX path of two or more components, or a Windows drive path, not inside a word or
-// a URL; the last component is kept.
-const POSIX_PATH = /(?<![\w.~\/:-])\/(?:[^\s\/"'`:;,()]+\/)+([^\s\/"'`:;,()]*)/g;
-const WINDOWS_PATH = /\b[A-Za-z]:\\(?:[^\s\\"'`:;,()]+\\)*([^\s\\"'`:;,()]*)/g;
+export const LOCAL_PATH = '(a path at the site)';
 
-/** A message with every local path cut to its file (or last folder) name. */
-export function withoutLocalPaths(message: string): string {
-  const last = (match: string, name: string) => name || match.replace(/[\\/]+$/, '').split(/[\\/]/).pop() || match;
-  return message.replace(POSIX_PATH, last).replace(WINDOWS_PATH, last);
+// The rest of a path after a known root: anything up to a space, quote or separator of prose.
+const PATH_TAIL = String.raw`(?:[\\/][^\s"'\`:;,()]*)?`;
+// Absolute paths under the usual top-level folders of a site's machines (not JSON pointers such as
+// /params/model/family), Windows drive paths, home-relative and file: URLs.
+const USUAL_POSIX = String.raw`(?<![\w.~/:-])/(?:home|Users|srv|mnt|media|data|tmp|var|opt|root|Volumes|run|net|nfs|scratch|work|usr|private|export|pacs)(?:/[^\s"'\`:;,()]*)?`;
+const WINDOWS = String.raw`\b[A-Za-z]:\\[^\s"'\`:;,()]*`;
+const HOME = String.raw`(?<![\w.])~/[^\s"'\`:;,()]*`;
+const FILE_URL = String.raw`\bfile://[^\s"'\`:;,()]*`;
+const USUAL_PATHS = new RegExp(`${FILE_URL}|${USUAL_POSIX}|${WINDOWS}|${HOME}`, 'g');
+
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** A message with the site's paths replaced by LOCAL_PATH: those under `roots` first (spaces and all), then the usual absolute forms. */
+export function withoutLocalPaths(message: string, roots: readonly string[] = []): string {
+  let out = message;
+  const known = [...new Set(roots.map((r) => r.replace(/[\\/]+$/, '')).filter((r) => r.length > 1))].sort((a, b) => b.length - a.length);
+  for (const root of known) out = out.replace(new RegExp(escapeRegExp(root) + PATH_TAIL, 'g'), LOCAL_PATH);
+  return out.replace(USUAL_PATHS, LOCAL_PATH);
 }
 
 /** The cell's text where a reader's message quotes it: `"<value>"` or `is <value>;`. */
