@@ -77,7 +77,11 @@ export function readMask(path: string, referenceImage: ImageVolume, sel: MaskSel
       fileMask = labelToMask(kind === 'nifti' ? readNiftiLabels(path) : readNrrd(path), path, sel.label);
       selected = sel.label === undefined ? 'non-zero voxels' : `label ${sel.label}`;
     } else {
-      throw new UnsupportedFormatError(path, 'a DICOM folder, which holds an image series, not a mask (were the image and the mask swapped?)', 'a mask file: NIfTI/NRRD label image, .seg.nrrd, DICOM SEG or RTSTRUCT');
+      throw new UnsupportedFormatError(
+        path,
+        'a DICOM folder: a mask is one file (give the RTSTRUCT or SEG file itself, not its folder; if this folder holds the image series, were the image and the mask swapped?)',
+        'a mask file: NIfTI/NRRD label image, .seg.nrrd, DICOM SEG or RTSTRUCT',
+      );
     }
     const placed = placeOnGrid(fileMask, referenceImage, paths);
     mask = placed.mask;

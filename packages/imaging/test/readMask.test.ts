@@ -140,6 +140,6 @@ describe('image and mask swapped (issue #19.9)', () => {
   });
   it('an image series folder given as the mask says so too', () => {
     const image = readImage(join(ct, 'image'));
-    expectImagingError(() => readMask(join(ct, 'image'), image), 'UNSUPPORTED_FORMAT', /holds an image series, not a mask \(were the image and the mask swapped\?\)/);
+    expectImagingError(() => readMask(join(ct, 'image'), image), 'UNSUPPORTED_FORMAT', /a mask is one file \(give the RTSTRUCT or SEG file itself, not its folder; if this folder holds the image series, were the image and the mask swapped\?\)/);
   });
 });
