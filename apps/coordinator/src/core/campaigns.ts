@@ -4,6 +4,7 @@ import { startPlan } from './campaignRunner.js';
 import { getCampaign, insertCampaign } from './campaignStore.js';
 import { inTransaction, type CoreContext } from './context.js';
 import { phaseNamed, plan } from './phases/plan.js';
+import { unsupportedFields } from './protocolSupport.js';
 
 /**
  * Pre-registers a campaign: validates its protocol and locks it by the SHA-256 of its canonical
@@ -15,6 +16,15 @@ export function createCampaign(ctx: CoreContext, protocolDoc: unknown, actor = '
     for (const step of plan(protocol, ctx)) phaseNamed(step).validate?.(protocol);
   } catch (e) {
     throw new CoordinatorError('PROTOCOL_UNSUPPORTED', (e as Error).message, { campaignId: protocol.campaignId, field: isFedRadError(e) ? e.context.field : undefined }, e);
+  }
+  // Every field is carried out or refused here, naming it: a pre-registered plan runs as written.
+  const unsupported = unsupportedFields(protocol);
+  if (unsupported.length > 0) {
+    throw new CoordinatorError(
+      'PROTOCOL_UNSUPPORTED',
+      `Campaign "${protocol.campaignId}" asks for what this coordinator cannot carry out: ${unsupported.map((u) => `${u.field}: ${u.reason}`).join('; ')}`,
+      { campaignId: protocol.campaignId, field: unsupported[0].field },
+    );
   }
   const overlap = protocol.testSites.filter((s) => protocol.trainingSites.includes(s));
   if (overlap.length > 0) {

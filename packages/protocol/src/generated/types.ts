@@ -192,7 +192,7 @@ export interface CampaignProtocol {
          */
         label: string;
         /**
-         * Which recorded value counts as the positive class (1), when the sites record it otherwise. Not yet applied by this build: outcome tables must hold 0/1 (issue #13).
+         * Which recorded value counts as the positive class (1), when the sites record it otherwise. Refused at creation by this build: outcome tables must hold 0/1 (issue #13).
          */
         positive?: string;
       }
@@ -275,7 +275,7 @@ export interface CampaignProtocol {
      */
     seed?: number;
     /**
-     * Ask for pairwise-masked secure aggregation of the sites' updates. Refused by the sites of this build (issue #16 wires it into the round runner).
+     * Ask for pairwise-masked secure aggregation of the sites' updates. true is refused at creation by this build, whose sites do not send masked updates yet (issue #16).
      */
     secureAggregation?: boolean;
   };
@@ -284,15 +284,15 @@ export interface CampaignProtocol {
    */
   analysisPlan?: {
     /**
-     * The metric the study is judged on: AUC (binary), C-index (survival), Brier score or calibration slope.
+     * The metric the study is judged on: AUC (binary), C-index (survival), Brier score or calibration slope. Every evaluation report holds AUC, Brier and calibration slope; c-index is refused at creation by this build (survival campaigns: issue #17).
      */
     primaryMetric?: 'auc' | 'c-index' | 'brier' | 'calibration-slope';
     /**
-     * Clinical baseline model the radiomics model must beat or add to.
+     * Clinical baseline model the radiomics model must beat or add to. Refused at creation by this build (issue #14); `fedrad evaluate --baseline` compares with a baseline at one site.
      */
     baseline?: string;
     /**
-     * Harmonisation of features across scanners before training: none, ComBat at each site, or federated ComBat (issue #12/#13 carry it out; this build does not yet).
+     * Harmonisation of features across scanners before training: none, ComBat at each site, or federated ComBat. Anything but "none" is refused at creation by this build (issues #12, #13).
      */
     harmonization?: 'none' | 'combat' | 'combat-federated';
     /**
@@ -300,11 +300,11 @@ export interface CampaignProtocol {
      */
     bootstrapReplicates?: number;
     /**
-     * Significance level of the analysis plan's tests and the width of its intervals (0.05 = 95 % intervals).
+     * Significance level of the analysis plan's tests and the width of its intervals. This build's evaluation reports give 95 % intervals: any other value than 0.05 is refused at creation.
      */
     alpha?: number;
     /**
-     * How test sites' results are pooled: random-effects (REML), fixed-effect, or not at all (issue #14 carries it out).
+     * How test sites' results are pooled: random-effects (REML), fixed-effect, or not at all. Anything but "none" is refused at creation by this build (issue #14); each test site reports on its own.
      */
     metaAnalysis?: 'random-effects' | 'fixed-effect' | 'none';
   };
@@ -447,11 +447,11 @@ export interface ModelSpec {
    */
   activation?: 'relu' | 'tanh';
   /**
-   * Fit on standardised features (glmnet's default); coefficients are reported on the original scale either way.
+   * Fit on standardised features (glmnet's default); coefficients are reported on the original scale either way. false is carried out by the exact strategies and refused at creation with the FedAvg family, whose local steps always standardise.
    */
   standardize?: boolean;
   /**
-   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build the exact strategies refuse "balanced" and the FedAvg family does not yet apply it (issue #12).
+   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is refused at creation (issue #12).
    */
   classWeights?: 'none' | 'balanced';
 }

@@ -1,0 +1,154 @@
+import type { CampaignProtocol } from '@fedrad/protocol';
+
+/**
+ * Every field of the campaign protocol (protocols/campaign-protocol.schema.json) and what this
+ * coordinator does with it: carried out (and how), or refused at creation with a reason naming
+ * the field. A pre-registered plan must run as written, so a field this build would ignore is
+ * refused rather than accepted and dropped. test/protocolSupport.test.ts walks the schema and
+ * fails when a field has no entry here.
+ */
+export interface FieldSupport {
+  /** Dotted path; a oneOf variant's fields are listed under the shared name (outcome.label). */
+  field: string;
+  /** What the campaign does with the field when it is accepted. */
+  carriedOut: string;
+  /** Why a given value cannot run in this build, or undefined when it can. */
+  refuse?: (p: CampaignProtocol) => string | undefined;
+}
+
+const EXACT = new Set(['exact-newton', 'exact-gradient']);
+const isExact = (p: CampaignProtocol) => EXACT.has(p.training.strategy);
+
+export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
+  { field: 'type', carriedOut: 'identifies the document' },
+  { field: 'campaignId', carriedOut: 'the campaign id of every job, result and audit row' },
+  { field: 'title', carriedOut: 'shown in listings and summaries' },
+  { field: 'version', carriedOut: 'part of the locked document and its hash' },
+  { field: 'question', carriedOut: 'recorded in the locked document' },
+  {
+    field: 'featureConfig',
+    carriedOut: '',
+    refuse: (p) => (p.featureConfig !== undefined ? 'campaigns of this build train on the feature tables each site registered; extraction jobs from a pinned config come with issue #13' : undefined),
+  },
+  { field: 'features', carriedOut: "the model's inputs, in order; the training method refuses a logistic campaign without them" },
+  {
+    field: 'outcome',
+    carriedOut: 'binary outcomes are trained and evaluated',
+    refuse: (p) => (p.outcome.type === 'survival' ? 'campaigns of this build train logistic models on binary outcomes; survival campaigns come with issue #17' : undefined),
+  },
+  { field: 'outcome.type', carriedOut: 'binary (survival is refused with the outcome)' },
+  { field: 'outcome.label', carriedOut: "the outcome's name in the locked record; sites read their 0/1 label column (docs/site-operator.md)" },
+  {
+    field: 'outcome.positive',
+    carriedOut: '',
+    refuse: (p) => (p.outcome.type === 'binary' && p.outcome.positive !== undefined ? "sites' outcome tables hold 0/1 labels; mapping another value to the positive class comes with issue #13" : undefined),
+  },
+  { field: 'outcome.time', carriedOut: 'survival outcomes are refused with the outcome' },
+  { field: 'outcome.event', carriedOut: 'survival outcomes are refused with the outcome' },
+  { field: 'outcome.horizonDays', carriedOut: 'survival outcomes are refused with the outcome' },
+  { field: 'model', carriedOut: 'the model the training method fits' },
+  { field: 'model.family', carriedOut: 'the logistic families; the training method refuses cox and mlp (issue #17)' },
+  { field: 'model.alpha', carriedOut: "the elastic net's mixing, in the site step and the exact aggregation" },
+  { field: 'model.lambda', carriedOut: "the elastic net's strength, in the site step and the exact aggregation" },
+  {
+    field: 'model.hiddenLayers',
+    carriedOut: '',
+    refuse: (p) => (p.model.hiddenLayers !== undefined && p.model.family !== 'mlp' ? `applies to the mlp family only, not ${p.model.family}` : undefined),
+  },
+  {
+    field: 'model.activation',
+    carriedOut: '',
+    refuse: (p) => (p.model.activation !== undefined && p.model.family !== 'mlp' ? `applies to the mlp family only, not ${p.model.family}` : undefined),
+  },
+  {
+    field: 'model.standardize',
+    carriedOut: "the exact strategies' penalty scale",
+    refuse: (p) =>
+      p.model.standardize === false && !isExact(p)
+        ? `strategy ${p.training.strategy} trains on locally standardised features whatever this says; use an exact strategy for an unstandardised penalty`
+        : undefined,
+  },
+  {
+    field: 'model.classWeights',
+    carriedOut: '"none"; the exact strategies refuse "balanced" themselves',
+    refuse: (p) => (p.model.classWeights === 'balanced' && !isExact(p) ? `strategy ${p.training.strategy} does not weight classes yet (issue #12)` : undefined),
+  },
+  { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
+  { field: 'testSites', carriedOut: 'the sites that evaluate the locked model' },
+  { field: 'minCohortSize', carriedOut: "enforced by each site's egress guard" },
+  { field: 'training', carriedOut: 'the round runner' },
+  { field: 'training.strategy', carriedOut: 'the training method' },
+  { field: 'training.rounds', carriedOut: 'the most rounds the training phase runs' },
+  { field: 'training.quorum', carriedOut: 'closes a round once this many sites answered and the deadline passed' },
+  { field: 'training.roundDeadlineSeconds', carriedOut: "each job attempt's deadline" },
+  { field: 'training.maxAttempts', carriedOut: 'attempts per job before it fails' },
+  {
+    field: 'training.localEpochs',
+    carriedOut: 'local steps per round (FedAvg family)',
+    refuse: (p) => (p.training.localEpochs !== undefined && isExact(p) ? `strategy ${p.training.strategy} sends sums and trains nothing locally` : undefined),
+  },
+  {
+    field: 'training.learningRate',
+    carriedOut: 'the local step size (FedAvg family) or the exact-gradient step',
+    refuse: (p) => (p.training.learningRate !== undefined && p.training.strategy === 'exact-newton' ? 'exact-newton takes full Newton steps and has no learning rate' : undefined),
+  },
+  {
+    field: 'training.proximalMu',
+    carriedOut: "FedProx's proximal weight",
+    refuse: (p) => (p.training.proximalMu !== undefined && p.training.strategy !== 'fedprox' ? `applies to fedprox only, not ${p.training.strategy}` : undefined),
+  },
+  {
+    field: 'training.clipNorm',
+    carriedOut: "clips each site's update (FedAvg family)",
+    refuse: (p) => (p.training.clipNorm !== undefined && isExact(p) ? `strategy ${p.training.strategy} sends sums, which are not clipped` : undefined),
+  },
+  {
+    field: 'training.trimFraction',
+    carriedOut: 'the trimmed mean',
+    refuse: (p) => (p.training.trimFraction !== undefined && p.training.strategy !== 'trimmed-mean' ? `applies to trimmed-mean only, not ${p.training.strategy}` : undefined),
+  },
+  { field: 'training.seed', carriedOut: 'local shuffles and the test sites\' bootstrap' },
+  {
+    field: 'training.secureAggregation',
+    carriedOut: 'false',
+    refuse: (p) => (p.training.secureAggregation ? "the sites of this build do not send masked updates yet (issue #16); they would refuse every round" : undefined),
+  },
+  { field: 'analysisPlan', carriedOut: 'the evaluation at the test sites' },
+  {
+    field: 'analysisPlan.primaryMetric',
+    carriedOut: 'auc, brier and calibration-slope are in every evaluation report',
+    refuse: (p) => (p.analysisPlan?.primaryMetric === 'c-index' ? 'the C-index needs a survival campaign (issue #17)' : undefined),
+  },
+  {
+    field: 'analysisPlan.baseline',
+    carriedOut: '',
+    refuse: (p) => (p.analysisPlan?.baseline !== undefined ? 'campaigns do not compare with a clinical baseline yet (issue #14); `fedrad evaluate --baseline` does it for one site' : undefined),
+  },
+  {
+    field: 'analysisPlan.harmonization',
+    carriedOut: '"none"',
+    refuse: (p) => (p.analysisPlan?.harmonization !== undefined && p.analysisPlan.harmonization !== 'none' ? `${p.analysisPlan.harmonization} harmonisation comes with issues #12 and #13` : undefined),
+  },
+  { field: 'analysisPlan.bootstrapReplicates', carriedOut: "the test sites' bootstrap confidence intervals" },
+  {
+    field: 'analysisPlan.alpha',
+    carriedOut: '0.05: the evaluation reports 95 % intervals',
+    refuse: (p) => (p.analysisPlan?.alpha !== undefined && p.analysisPlan.alpha !== 0.05 ? `evaluation reports give 95 % intervals; alpha ${p.analysisPlan.alpha} is not carried out yet` : undefined),
+  },
+  {
+    field: 'analysisPlan.metaAnalysis',
+    carriedOut: '"none": each test site reports on its own',
+    refuse: (p) => (p.analysisPlan?.metaAnalysis !== undefined && p.analysisPlan.metaAnalysis !== 'none' ? `pooling test sites (${p.analysisPlan.metaAnalysis}) comes with issue #14` : undefined),
+  },
+  { field: 'createdAt', carriedOut: 'part of the locked document' },
+];
+
+/** The fields of `protocol` that this build cannot carry out, each with its reason. */
+export function unsupportedFields(protocol: CampaignProtocol): Array<{ field: string; reason: string }> {
+  const out: Array<{ field: string; reason: string }> = [];
+  for (const f of PROTOCOL_FIELDS) {
+    const reason = f.refuse?.(protocol);
+    if (reason) out.push({ field: f.field, reason });
+  }
+  return out;
+}

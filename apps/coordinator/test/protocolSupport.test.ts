@@ -1,0 +1,88 @@
+import { describe, expect, it } from '@jest/globals';
+import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { CampaignProtocol } from '@fedrad/protocol';
+import { createCampaign } from '../src/core/campaigns.js';
+import type { CoreContext } from '../src/core/context.js';
+import { PROTOCOL_FIELDS } from '../src/core/protocolSupport.js';
+import { openStore } from '../src/store/openStore.js';
+import { protocolFor } from './fakeSites.js';
+
+// Issue #13's rule, for the fields of this build: every field of the campaign protocol is carried
+// out or refused at creation with a message naming it; none is accepted and then ignored.
+const schemas = join(dirname(fileURLToPath(import.meta.url)), '../../../protocols');
+const schema = JSON.parse(readFileSync(join(schemas, 'campaign-protocol.schema.json'), 'utf8'));
+
+/** Every field path of the schema: properties, oneOf variants' properties (under the shared name), local $refs. */
+function schemaFields(): string[] {
+  const out = new Set<string>();
+  const walk = (node: Record<string, any>, prefix: string) => {
+    const target = typeof node.$ref === 'string' && node.$ref.startsWith('#/$defs/') ? schema.$defs[node.$ref.split('/').pop()!] : node;
+    for (const [name, sub] of Object.entries<Record<string, any>>(target.properties ?? {})) {
+      out.add(prefix + name);
+      walk(sub, `${prefix}${name}.`);
+    }
+    for (const variant of target.oneOf ?? []) walk(variant, prefix);
+  };
+  walk(schema, '');
+  return [...out].sort();
+}
+
+const ctx = (): CoreContext => ({ db: openStore(':memory:'), clock: () => new Date('2026-12-06T12:00:00Z') });
+
+/** For each refused field, one protocol that asks for what this build cannot do. */
+const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol> = {
+  featureConfig: (p) => ({ ...p, featureConfig: {} }),
+  outcome: (p) => ({ ...p, outcome: { type: 'survival', time: 'days', event: 'died' } }),
+  'outcome.positive': (p) => ({ ...p, outcome: { type: 'binary', label: 'grade', positive: 'high' } }),
+  'model.hiddenLayers': (p) => ({ ...p, model: { ...p.model, hiddenLayers: [8] } }),
+  'model.activation': (p) => ({ ...p, model: { ...p.model, activation: 'tanh' } }),
+  'model.standardize': (p) => ({ ...p, model: { ...p.model, standardize: false }, training: { ...p.training, strategy: 'fedavg' } }),
+  'model.classWeights': (p) => ({ ...p, model: { ...p.model, classWeights: 'balanced' }, training: { ...p.training, strategy: 'fedavg' } }),
+  'training.localEpochs': (p) => ({ ...p, training: { ...p.training, localEpochs: 2 } }),
+  'training.learningRate': (p) => ({ ...p, training: { ...p.training, learningRate: 0.1 } }),
+  'training.proximalMu': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', proximalMu: 0.1 } }),
+  'training.clipNorm': (p) => ({ ...p, training: { ...p.training, clipNorm: 1 } }),
+  'training.trimFraction': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', trimFraction: 0.2 } }),
+  'training.secureAggregation': (p) => ({ ...p, training: { ...p.training, secureAggregation: true } }),
+  'analysisPlan.primaryMetric': (p) => ({ ...p, analysisPlan: { primaryMetric: 'c-index' } }),
+  'analysisPlan.baseline': (p) => ({ ...p, analysisPlan: { baseline: 'size + depth' } }),
+  'analysisPlan.harmonization': (p) => ({ ...p, analysisPlan: { harmonization: 'combat-federated' } }),
+  'analysisPlan.alpha': (p) => ({ ...p, analysisPlan: { alpha: 0.1 } }),
+  'analysisPlan.metaAnalysis': (p) => ({ ...p, analysisPlan: { metaAnalysis: 'random-effects' } }),
+};
+
+describe('every campaign-protocol field is carried out or refused', () => {
+  it('the support table names exactly the fields of the schema', () => {
+    expect(PROTOCOL_FIELDS.map((f) => f.field).sort()).toEqual(schemaFields());
+  });
+
+  it('each field that can be refused is refused at creation, naming it; its example is the only change from an accepted protocol', () => {
+    const refusable = PROTOCOL_FIELDS.filter((f) => f.refuse).map((f) => f.field).sort();
+    expect(Object.keys(refusedExamples).sort()).toEqual(refusable);
+    for (const [field, make] of Object.entries(refusedExamples)) {
+      const protocol = make(protocolFor({ campaignId: `refuse-${field.replace(/\./g, '-')}` }));
+      let error: { code?: string; message?: string; context?: { field?: string } } | undefined;
+      try {
+        createCampaign(ctx(), protocol);
+      } catch (e) {
+        error = e as typeof error;
+      }
+      expect([field, error?.code]).toEqual([field, 'PROTOCOL_UNSUPPORTED']);
+      expect(error?.message).toContain(`${field}: `);
+    }
+  });
+
+  it('a protocol using every carried-out field is accepted', () => {
+    const protocol: CampaignProtocol = {
+      ...protocolFor({ campaignId: 'all-carried-out', testSites: ['site-t'] }),
+      question: 'grade from T1',
+      createdAt: '2026-12-06T12:00:00Z',
+      training: { strategy: 'exact-gradient', rounds: 5, quorum: 2, roundDeadlineSeconds: 60, maxAttempts: 2, learningRate: 0.5, seed: 3, secureAggregation: false },
+      model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: false, classWeights: 'none' },
+      analysisPlan: { primaryMetric: 'auc', harmonization: 'none', bootstrapReplicates: 200, alpha: 0.05, metaAnalysis: 'none' },
+    };
+    expect(createCampaign(ctx(), protocol).campaignId).toBe('all-carried-out');
+  });
+});
