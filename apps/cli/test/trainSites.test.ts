@@ -65,4 +65,12 @@ describe('fedrad train --sites (the local twin of federated training)', () => {
     const t = writeTables();
     await expect(runTrain({ features: t.file('features.csv'), outcome: t.file('outcome.csv'), model: 'logistic', strategy: 'fedavg', out: t.file('m.onnx') })).rejects.toMatchObject({ code: 'CLI_USAGE' });
   });
+
+  it("refuses the pooled fit's optimiser flags with --sites instead of ignoring them", async () => {
+    const t = writeTables();
+    await expect(runTrain({ features: t.file('features.csv'), outcome: t.file('outcome.csv'), sites: t.file('sites.csv'), model: 'logistic', solver: 'fista', epochs: 10, out: t.file('m.onnx') })).rejects.toMatchObject({
+      code: 'CLI_USAGE',
+      message: expect.stringContaining('--solver, --epochs set the pooled fit'),
+    });
+  });
 });

@@ -10,6 +10,7 @@ import {
 } from '@fedrad/extraction';
 import { CliUsageError } from '../errors.js';
 import { provenanceOf, provenancePath, type ProvenanceInput } from '../provenance.js';
+import { FEDRAD_VERSION } from '../version.js';
 
 export interface ExtractOptions {
   image?: string;
@@ -36,10 +37,7 @@ export interface ExtractSummary {
 }
 
 /** This program as the extraction journal records it (another version extracts every case again). */
-const CLI_VERSION = (() => {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { name: string; version: string };
-  return `${pkg.name}@${pkg.version}`;
-})();
+const CLI_VERSION = `fedrad-cli@${FEDRAD_VERSION}`;
 
 /**
  * `fedrad extract`: one case (--image/--mask) in-process, or a manifest through @fedrad/extraction's
@@ -56,11 +54,12 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
     const started = Date.now();
     let reused = 0;
     const bar = (o.progress ?? true) ? progressBar() : undefined;
+    const config = loadConfig(o.config); // read while the workers start; the provenance reuses it
     let cohort;
     try {
       cohort = await usage(() => extractCohort({
         tasks,
-        config: loadConfig(o.config), // read while the workers start
+        config,
         workers: o.workers,
         output: o.out ? { path: o.out, render } : undefined,
         fresh: o.fresh ?? false,
@@ -74,7 +73,7 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
     reportFailures(cohort.outcomes);
     const cropped = reportCropping(cohort.outcomes);
     const text = cohort.text ?? render(cohort.outcomes);
-    if (o.out) await writeExtractProvenance(o, await loadConfig(o.config), cohort.outcomes, [{ role: 'manifest', path: o.manifest }]);
+    if (o.out) await writeExtractProvenance(o, await config, cohort.outcomes, [{ role: 'manifest', path: o.manifest }]);
     else process.stdout.write(text);
     const n = cohort.outcomes.length;
     process.stderr.write(

@@ -71,6 +71,11 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
 async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const spec = modelSpecOf(o);
   if (o.sites !== undefined) {
+    // The pooled fit's optimiser settings have no meaning in a federated run: refuse, don't drop them.
+    const pooledOnly = ([['--solver', o.solver], ['--max-iterations', o.maxIterations], ['--epochs', o.epochs], ['--optimizer', o.optimizer]] as const).filter(([, v]) => v !== undefined);
+    if (pooledOnly.length > 0) {
+      throw new CliUsageError(`${pooledOnly.map(([f]) => f).join(', ')} set${pooledOnly.length > 1 ? '' : 's'} the pooled fit's optimiser; with --sites the strategy's rounds train the model (--strategy, --rounds, --local-epochs, --learning-rate)`);
+    }
     return runFederatedTrain({
       features: o.features,
       outcome: o.outcome,
