@@ -88,7 +88,8 @@ describe('local paths stay at the site (issue #19.7)', () => {
     expect(withoutLocalPaths('cannot open D:\\cohorts\\grade\\features.csv, ~/fedrad/site.yaml or file:///mnt/x.nii')).toBe(
       'cannot open (a path at the site), (a path at the site) or (a path at the site)',
     );
-    const kept = '/params/model/family must be equal to one of the allowed values; a 1/2/3 split; https://coord.example.org:8443/data/site';
+    const kept = '/params/model/family must be equal to one of the allowed values; a 1/2/3 split; https://coord.example.org:8443/data/site; /tmpfiles';
+    expect(withoutLocalPaths('under /tmpx/a and /tmp/a', ['/tmp'])).toBe('under /tmpx/a and (a path at the site)');
     expect(withoutLocalPaths(kept)).toBe(kept);
   });
 });

@@ -60,11 +60,12 @@ export function localReason(error: unknown): string {
 
 export const LOCAL_PATH = '(a path at the site)';
 
-// The rest of a path after a known root: anything up to a space, quote or separator of prose.
-const PATH_TAIL = String.raw`(?:[\\/][^\s"'\`:;,()]*)?`;
+// The rest of a path after a known root: anything up to a space, quote or separator of prose. The
+// root must end there or at a separator, so /tmp is not cut out of /tmpfiles.
+const PATH_TAIL = String.raw`(?:[\\/][^\s"'\`:;,()]*)?(?![^\\/\s"'\`:;,()])`;
 // Absolute paths under the usual top-level folders of a site's machines (not JSON pointers such as
 // /params/model/family), Windows drive paths, home-relative and file: URLs.
-const USUAL_POSIX = String.raw`(?<![\w.~/:-])/(?:home|Users|srv|mnt|media|data|tmp|var|opt|root|Volumes|run|net|nfs|scratch|work|usr|private|export|pacs)(?:/[^\s"'\`:;,()]*)?`;
+const USUAL_POSIX = String.raw`(?<![\w.~/:-])/(?:home|Users|srv|mnt|media|data|tmp|var|opt|root|Volumes|run|net|nfs|scratch|work|usr|private|export|pacs)(?:/[^\s"'\`:;,()]*)?(?![^/\s"'\`:;,()])`;
 const WINDOWS = String.raw`\b[A-Za-z]:\\[^\s"'\`:;,()]*`;
 const HOME = String.raw`(?<![\w.])~/[^\s"'\`:;,()]*`;
 const FILE_URL = String.raw`\bfile://[^\s"'\`:;,()]*`;
