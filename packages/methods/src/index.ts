@@ -3,6 +3,7 @@
 // runs any method over partitions in one process. Pure: no I/O.
 export * from './errors.js';
 export { trainingMethod, type TrainingMethod } from './training/trainingMethod.js';
+export { TRAINING_SETTING_RULES, unusedTrainingSettings } from './training/unusedSettings.js';
 export { trainingSiteStep, type PlainModelUpdate } from './training/trainingSiteStep.js';
 export type { TrainingRows } from './training/trainingRows.js';
 export { runLocalTwin, type LocalTwinOptions, type LocalTwinRun } from './localTwin.js';

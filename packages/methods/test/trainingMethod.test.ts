@@ -43,6 +43,18 @@ describe('trainingMethod', () => {
     expect(cox).toMatchObject({ code: 'METHOD_UNSUPPORTED', context: { field: 'model.family' } });
     expect(attempt(() => trainingMethod({ ...protocolFor({ family: 'logistic' }), features: [] }))).toMatchObject({ context: { field: 'features' } });
     expect(attempt(() => trainingMethod(protocolFor({ family: 'logistic', classWeights: 'balanced' })))).toMatchObject({ context: { field: 'model.classWeights' } });
+
+    // A setting the strategy would not use is refused here, so the coordinator and the local twin refuse it alike.
+    for (const [training, field] of [
+      [{ strategy: 'exact-newton', localEpochs: 2 }, 'training.localEpochs'],
+      [{ strategy: 'exact-newton', learningRate: 0.1 }, 'training.learningRate'],
+      [{ strategy: 'fedavg', proximalMu: 0.1 }, 'training.proximalMu'],
+    ] as const) {
+      const e = attempt(() => trainingMethod(protocolFor({ family: 'logistic' }, training)));
+      expect(e).toMatchObject({ code: 'METHOD_UNSUPPORTED', context: { field } });
+      expect((e as Error).message).toContain(`${field}: `);
+    }
+    expect(attempt(() => trainingMethod(protocolFor({ family: 'logistic', classWeights: 'balanced' }, { strategy: 'fedavg' })))).toMatchObject({ context: { field: 'model.classWeights' } });
   });
 
   it('refuses a site step whose rows do not hold the model features in order (the job-input error code)', async () => {

@@ -1,11 +1,13 @@
+import { TRAINING_SETTING_RULES } from '@fedrad/methods';
 import type { CampaignProtocol } from '@fedrad/protocol';
 
 /**
  * Every field of the campaign protocol (protocols/campaign-protocol.schema.json) and what this
  * coordinator does with it: carried out (and how), or refused at creation with a reason naming
  * the field. A pre-registered plan must run as written, so a field this build would ignore is
- * refused rather than accepted and dropped. test/protocolSupport.test.ts walks the schema and
- * fails when a field has no entry here.
+ * refused rather than accepted and dropped. Model and training settings a strategy would not use
+ * are the training method's own rules (@fedrad/methods), so the local twin refuses them too.
+ * test/protocolSupport.test.ts walks the schema and fails when a field has no entry here.
  */
 export interface FieldSupport {
   /** Dotted path; a oneOf variant's fields are listed under the shared name (outcome.label). */
@@ -15,9 +17,6 @@ export interface FieldSupport {
   /** Why a given value cannot run in this build, or undefined when it can. */
   refuse?: (p: CampaignProtocol) => string | undefined;
 }
-
-const EXACT = new Set(['exact-newton', 'exact-gradient']);
-const isExact = (p: CampaignProtocol) => EXACT.has(p.training.strategy);
 
 export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'type', carriedOut: 'identifies the document' },
@@ -50,29 +49,10 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'model.family', carriedOut: 'the logistic families; the training method refuses cox and mlp (issue #17)' },
   { field: 'model.alpha', carriedOut: "the elastic net's mixing, in the site step and the exact aggregation" },
   { field: 'model.lambda', carriedOut: "the elastic net's strength, in the site step and the exact aggregation" },
-  {
-    field: 'model.hiddenLayers',
-    carriedOut: '',
-    refuse: (p) => (p.model.hiddenLayers !== undefined && p.model.family !== 'mlp' ? `applies to the mlp family only, not ${p.model.family}` : undefined),
-  },
-  {
-    field: 'model.activation',
-    carriedOut: '',
-    refuse: (p) => (p.model.activation !== undefined && p.model.family !== 'mlp' ? `applies to the mlp family only, not ${p.model.family}` : undefined),
-  },
-  {
-    field: 'model.standardize',
-    carriedOut: "the exact strategies' penalty scale",
-    refuse: (p) =>
-      p.model.standardize === false && !isExact(p)
-        ? `strategy ${p.training.strategy} trains on locally standardised features whatever this says; use an exact strategy for an unstandardised penalty`
-        : undefined,
-  },
-  {
-    field: 'model.classWeights',
-    carriedOut: '"none"; the exact strategies refuse "balanced" themselves',
-    refuse: (p) => (p.model.classWeights === 'balanced' && !isExact(p) ? `strategy ${p.training.strategy} does not weight classes yet (issue #12)` : undefined),
-  },
+  { field: 'model.hiddenLayers', carriedOut: '', refuse: TRAINING_SETTING_RULES['model.hiddenLayers'] },
+  { field: 'model.activation', carriedOut: '', refuse: TRAINING_SETTING_RULES['model.activation'] },
+  { field: 'model.standardize', carriedOut: "the exact strategies' penalty scale", refuse: TRAINING_SETTING_RULES['model.standardize'] },
+  { field: 'model.classWeights', carriedOut: '"none"; the exact strategies refuse "balanced" themselves', refuse: TRAINING_SETTING_RULES['model.classWeights'] },
   { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
   { field: 'testSites', carriedOut: 'the sites that evaluate the locked model' },
   { field: 'minCohortSize', carriedOut: "enforced by each site's egress guard" },
@@ -82,31 +62,11 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'training.quorum', carriedOut: 'closes a round once this many sites answered and the deadline passed' },
   { field: 'training.roundDeadlineSeconds', carriedOut: "each job attempt's deadline" },
   { field: 'training.maxAttempts', carriedOut: 'attempts per job before it fails' },
-  {
-    field: 'training.localEpochs',
-    carriedOut: 'local steps per round (FedAvg family)',
-    refuse: (p) => (p.training.localEpochs !== undefined && isExact(p) ? `strategy ${p.training.strategy} sends sums and trains nothing locally` : undefined),
-  },
-  {
-    field: 'training.learningRate',
-    carriedOut: 'the local step size (FedAvg family) or the exact-gradient step',
-    refuse: (p) => (p.training.learningRate !== undefined && p.training.strategy === 'exact-newton' ? 'exact-newton takes full Newton steps and has no learning rate' : undefined),
-  },
-  {
-    field: 'training.proximalMu',
-    carriedOut: "FedProx's proximal weight",
-    refuse: (p) => (p.training.proximalMu !== undefined && p.training.strategy !== 'fedprox' ? `applies to fedprox only, not ${p.training.strategy}` : undefined),
-  },
-  {
-    field: 'training.clipNorm',
-    carriedOut: "clips each site's update (FedAvg family)",
-    refuse: (p) => (p.training.clipNorm !== undefined && isExact(p) ? `strategy ${p.training.strategy} sends sums, which are not clipped` : undefined),
-  },
-  {
-    field: 'training.trimFraction',
-    carriedOut: 'the trimmed mean',
-    refuse: (p) => (p.training.trimFraction !== undefined && p.training.strategy !== 'trimmed-mean' ? `applies to trimmed-mean only, not ${p.training.strategy}` : undefined),
-  },
+  { field: 'training.localEpochs', carriedOut: 'local steps per round (FedAvg family)', refuse: TRAINING_SETTING_RULES['training.localEpochs'] },
+  { field: 'training.learningRate', carriedOut: 'the local step size (FedAvg family) or the exact-gradient step', refuse: TRAINING_SETTING_RULES['training.learningRate'] },
+  { field: 'training.proximalMu', carriedOut: "FedProx's proximal weight", refuse: TRAINING_SETTING_RULES['training.proximalMu'] },
+  { field: 'training.clipNorm', carriedOut: "clips each site's update (FedAvg family)", refuse: TRAINING_SETTING_RULES['training.clipNorm'] },
+  { field: 'training.trimFraction', carriedOut: 'the trimmed mean', refuse: TRAINING_SETTING_RULES['training.trimFraction'] },
   { field: 'training.seed', carriedOut: 'local shuffles and the test sites\' bootstrap' },
   {
     field: 'training.secureAggregation',

@@ -12,6 +12,7 @@ import {
 } from '@fedrad/federation';
 import { updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { MethodConfigError } from '../errors.js';
+import { unusedTrainingSettings } from './unusedSettings.js';
 import { trainingSiteStep, type PlainModelUpdate } from './trainingSiteStep.js';
 import type { TrainingRows } from './trainingRows.js';
 
@@ -30,9 +31,11 @@ export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundPa
  * The training method a campaign protocol asks for (replaces strategyForProtocol +
  * initialGlmParameters for callers). Throws MethodConfigError naming the protocol field when the
  * protocol asks for something not implemented (a non-GLM family, no features, balanced class
- * weights with an exact strategy).
+ * weights with an exact strategy) or a setting its strategy would not use (unusedSettings.ts).
  */
 export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
+  const unused = unusedTrainingSettings(protocol);
+  if (unused.length > 0) throw new MethodConfigError(unused.map((u) => `${u.field}: ${u.reason}`).join('; '), { field: unused[0].field });
   let strategy: Strategy;
   let initialParameters: Tensor[];
   try {

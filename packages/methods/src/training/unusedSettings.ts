@@ -1,0 +1,39 @@
+import type { CampaignProtocol } from '@fedrad/protocol';
+
+/**
+ * Model and training settings the chosen strategy would accept and then not use. The training
+ * method refuses them (a pre-registered plan runs as written), so the coordinator and the local
+ * twin refuse the same protocols. Keyed by the protocol field they name.
+ */
+const EXACT = new Set(['exact-newton', 'exact-gradient']);
+
+/** A setting that only one strategy (or family) carries out. */
+const onlyWith = (present: boolean, allowed: boolean, what: string, actual: string) =>
+  present && !allowed ? `applies to ${what} only, not ${actual}` : undefined;
+
+export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtocol) => string | undefined>> = {
+  'model.hiddenLayers': (p) => onlyWith(p.model.hiddenLayers !== undefined, p.model.family === 'mlp', 'the mlp family', p.model.family),
+  'model.activation': (p) => onlyWith(p.model.activation !== undefined, p.model.family === 'mlp', 'the mlp family', p.model.family),
+  'model.standardize': (p) =>
+    p.model.standardize === false && !EXACT.has(p.training.strategy)
+      ? `strategy ${p.training.strategy} trains on locally standardised features whatever this says; use an exact strategy for an unstandardised penalty`
+      : undefined,
+  'model.classWeights': (p) =>
+    p.model.classWeights === 'balanced' && !EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} does not weight classes yet (issue #12)` : undefined,
+  'training.localEpochs': (p) =>
+    p.training.localEpochs !== undefined && EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} sends sums and trains nothing locally` : undefined,
+  'training.learningRate': (p) =>
+    p.training.learningRate !== undefined && p.training.strategy === 'exact-newton' ? 'exact-newton takes full Newton steps and has no learning rate' : undefined,
+  'training.proximalMu': (p) => onlyWith(p.training.proximalMu !== undefined, p.training.strategy === 'fedprox', 'fedprox', p.training.strategy),
+  'training.clipNorm': (p) =>
+    p.training.clipNorm !== undefined && EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} sends sums, which are not clipped` : undefined,
+  'training.trimFraction': (p) => onlyWith(p.training.trimFraction !== undefined, p.training.strategy === 'trimmed-mean', 'trimmed-mean', p.training.strategy),
+};
+
+/** The settings of `protocol` its strategy would not use, each with its reason. */
+export function unusedTrainingSettings(protocol: CampaignProtocol): Array<{ field: string; reason: string }> {
+  return Object.entries(TRAINING_SETTING_RULES).flatMap(([field, rule]) => {
+    const reason = rule(protocol);
+    return reason ? [{ field, reason }] : [];
+  });
+}
