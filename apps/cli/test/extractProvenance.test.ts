@@ -91,4 +91,25 @@ describe('fedrad extract provenance', () => {
     expect(again.stderr).toContain('case B failed: [MASK_BEYOND_IMAGE]');
     expect(again.stderr).not.toContain('taken from the journal');
   });
+
+  it("--format ibsi names each feature's IBSI code in the provenance, as reference_values.csv gives it", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-extract-ibsi-'));
+    const phantom = join(repo, '../shared/ibsi/ibsi1/digital_phantom');
+    const out = join(dir, 'phantom.json');
+    const r = fedrad(['extract', '--image', join(phantom, 'phantom.nii.gz'), '--mask', join(phantom, 'mask.nii.gz'),
+      '--config', join(repo, 'packages/radiomics/configs/ibsi-digital-phantom.json'), '--format', 'ibsi', '--out', out]);
+    expect(r.status).toBe(0);
+    const codes = JSON.parse(readFileSync(`${out}.provenance.json`, 'utf8')).details.ibsiFeatures as Record<string, { code: string }>;
+    const lines = readFileSync(join(repo, '../shared/ibsi/ibsi1/reference_values.csv'), 'utf8').trim().split('\n').slice(1);
+    let checked = 0;
+    for (const line of lines) {
+      const cells = line.match(/("[^"]*"|[^,]*)(,|$)/g)!.map((c) => c.replace(/,$/, '').replace(/^"|"$/g, ''));
+      const [dataset, , , , code, , , tag] = cells;
+      if (dataset !== 'digital_phantom' || !(tag in codes)) continue;
+      expect([tag, codes[tag].code]).toEqual([tag, code]);
+      checked++;
+    }
+    expect(checked).toBeGreaterThan(100); // texture tags with their aggregation suffix included
+    expect(Object.keys(codes)).toEqual(Object.keys(JSON.parse(readFileSync(out, 'utf8'))));
+  });
 });

@@ -114,15 +114,41 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
  */
 async function writeExtractProvenance(o: ExtractOptions, config: FeatureConfig, outcomes: readonly ExtractOutcome[], inputs: Array<{ role: string; path: string } | ProvenanceInput>): Promise<void> {
   // Loaded here, not at the top: a cohort run keeps the pipeline out of its main thread until the end.
-  const { resolveFeatureConfig, radiomicsKernelKind } = await import('@fedrad/radiomics');
+  const { resolveFeatureConfig, radiomicsKernelKind, featureCatalogue } = await import('@fedrad/radiomics');
   const cases = outcomes.map((c) => (c.ok ? { id: c.id, ...c.provenance } : { id: c.id, failed: { code: c.code, message: c.message } }));
   const provenance = provenanceOf(o.out!, {
     command: 'fedrad extract',
     inputs,
     config: { ...(o.config ? { path: o.config } : {}), value: resolveFeatureConfig(config) },
-    details: { kernels: radiomicsKernelKind(), format: o.format ?? 'by extension', cropMaskToImage: o.cropMaskToImage ?? false, cases },
+    details: {
+      kernels: radiomicsKernelKind(),
+      format: o.format ?? 'by extension',
+      cropMaskToImage: o.cropMaskToImage ?? false,
+      cases,
+      ...(o.format === 'ibsi' ? { ibsiFeatures: ibsiCodesOf(outcomes, featureCatalogue()) } : {}),
+    },
   });
   writeFileSync(provenancePath(o.out!), JSON.stringify(provenance, null, 2) + '\n');
+}
+
+/**
+ * For `--format ibsi`: each output tag with its IBSI feature code, name and family (code), from the
+ * radiomics registry's catalogue; a texture tag is its family's stem plus the aggregation suffix.
+ */
+function ibsiCodesOf(
+  outcomes: readonly ExtractOutcome[],
+  catalogue: ReadonlyArray<{ tag: string; code: string; name: string; family: string; familyCode: string; texture: boolean }>,
+): Record<string, { code: string; name: string; family: string; familyCode: string }> {
+  const out: Record<string, { code: string; name: string; family: string; familyCode: string }> = {};
+  const tags = new Set(outcomes.flatMap((c) => (c.ok ? Object.keys(c.features) : [])));
+  for (const tag of tags) {
+    // The longest stem wins: rlm_glnu_norm_3D_comb is rlm_glnu_norm's, not rlm_glnu's.
+    const entry = catalogue
+      .filter((e) => e.tag === tag || (e.texture && tag.startsWith(`${e.tag}_`)))
+      .sort((a, b) => b.tag.length - a.tag.length)[0];
+    if (entry) out[tag] = { code: entry.code, name: entry.name, family: entry.family, familyCode: entry.familyCode };
+  }
+  return out;
 }
 
 /** The engine's input and lock errors are usage errors here (exit code 2), with the same message. */
