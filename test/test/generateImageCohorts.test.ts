@@ -1,0 +1,102 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
+import { repoRoot } from './processes.js';
+
+// scripts/generate-image-cohorts.mjs feeds the from-images demo and simulate (#13): each site's
+// scanner must really be in its images (gain, offset, slice thickness), the label must really be
+// in the lesions, and the same seed must give the same bytes.
+const dir = mkdtempSync(join(tmpdir(), 'fedrad-image-cohorts-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const run = (...args: string[]) => spawnSync(process.execPath, [join(repoRoot, 'scripts/generate-image-cohorts.mjs'), ...args], { encoding: 'utf8' });
+
+interface SiteSummary { siteId: string; role: string; dir: string; gain: number; offset: number; noise: number; sliceThickness: number; patients: number; events: number }
+
+/** A NIfTI-1 read straight from the header fields (independent of @fedrad/imaging): dims, pixdim, float32 voxels. */
+function readNifti(file: string): { dims: number[]; spacing: number[]; data: Float32Array } {
+  const bytes = gunzipSync(readFileSync(file));
+  const dv = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const dims = [1, 2, 3].map((i) => dv.getInt16(40 + 2 * i, true));
+  const spacing = [1, 2, 3].map((i) => dv.getFloat32(76 + 4 * i, true));
+  expect(dv.getInt16(70, true)).toBe(16); // float32
+  const offset = dv.getFloat32(108, true);
+  const count = dims[0] * dims[1] * dims[2];
+  const data = new Float32Array(count);
+  for (let i = 0; i < count; i++) data[i] = dv.getFloat32(offset + 4 * i, true);
+  return { dims, spacing, data };
+}
+
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+describe('generate-image-cohorts', () => {
+  const out = run('--out', join(dir, 'one'), '--patients', '6', '--seed', '7');
+  const summary = JSON.parse(out.stdout) as { sites: SiteSummary[] };
+
+  it('writes three training and two test sites, each with a manifest and outcome row per patient', () => {
+    expect(out.status).toBe(0);
+    expect(summary.sites.map((s) => [s.siteId, s.role])).toEqual([
+      ['site-a', 'training'], ['site-b', 'training'], ['site-c', 'training'], ['site-d', 'test'], ['site-e', 'test'],
+    ]);
+    for (const s of summary.sites) {
+      const manifest = readFileSync(join(s.dir, 'manifest.csv'), 'utf8').trim().split('\n');
+      const outcome = readFileSync(join(s.dir, 'outcome.csv'), 'utf8').trim().split('\n');
+      expect(manifest[0]).toBe('id,image,mask');
+      expect(manifest).toHaveLength(7);
+      expect(outcome.slice(1).filter((l) => l.endsWith(',1')).length).toBe(s.events);
+    }
+  });
+
+  it("puts each site's scanner into its images: slice thickness, and background at gain × 20 + offset", () => {
+    for (const s of summary.sites) {
+      const ids = readFileSync(join(s.dir, 'manifest.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(','));
+      const background: number[] = [];
+      for (const [, image, mask] of ids) {
+        const img = readNifti(join(s.dir, image));
+        const roi = readNifti(join(s.dir, mask));
+        expect(img.spacing).toEqual([1, 1, s.sliceThickness]);
+        expect(img.dims).toEqual(roi.dims);
+        expect(img.dims[2]).toBe(Math.floor(40 / s.sliceThickness));
+        const roiVoxels = roi.data.reduce((n, v) => n + (v === 1 ? 1 : 0), 0);
+        expect(roiVoxels).toBeGreaterThan(100);
+        for (let i = 0; i < img.data.length; i++) if (roi.data[i] === 0) background.push(img.data[i]);
+      }
+      // Soft tissue is 20 (unit field around it) before the scanner; the lesion's partial-volume rim moves this by < 2.
+      expect(Math.abs(mean(background) - (s.gain * 20 + s.offset))).toBeLessThan(2.5);
+    }
+  });
+
+  it('makes label-1 lesions brighter than label-0 ones on the same scanner', () => {
+    const big = run('--out', join(dir, 'big'), '--patients', '24', '--seed', '11');
+    const site = (JSON.parse(big.stdout) as { sites: SiteSummary[] }).sites[0];
+    const labels = new Map(readFileSync(join(site.dir, 'outcome.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
+    const lesionMean: Record<string, number[]> = { '0': [], '1': [] };
+    for (const [id, label] of labels) {
+      const img = readNifti(join(site.dir, 'images', `${id}.nii.gz`));
+      const roi = readNifti(join(site.dir, 'masks', `${id}.nii.gz`));
+      const inside = Array.from(img.data).filter((_, i) => roi.data[i] === 1);
+      lesionMean[label].push(mean(inside));
+    }
+    expect(lesionMean['0'].length).toBeGreaterThan(5);
+    expect(lesionMean['1'].length).toBeGreaterThan(5);
+    // The generator adds 8 to the lesion mean of label 1 (patient SD 8): the class means must differ by most of that.
+    expect(mean(lesionMean['1']) - mean(lesionMean['0'])).toBeGreaterThan(3);
+  });
+
+  it('gives byte-identical files for the same seed', () => {
+    const again = run('--out', join(dir, 'two'), '--patients', '6', '--seed', '7');
+    expect(again.status).toBe(0);
+    for (const file of ['site-b/images/site-b-p003.nii.gz', 'site-e/masks/site-e-p006.nii.gz', 'site-c/outcome.csv']) {
+      expect(readFileSync(join(dir, 'two', file))).toEqual(readFileSync(join(dir, 'one', file)));
+    }
+  });
+
+  it('refuses an unknown flag or a patient count that is not one', () => {
+    expect(run('--out', join(dir, 'bad'), '--patient', '3').stderr).toContain('unknown option --patient');
+    const zero = run('--out', join(dir, 'bad'), '--patients', '0');
+    expect(zero.status).toBe(2);
+    expect(zero.stderr).toContain('--patients must be a positive integer');
+  });
+});
