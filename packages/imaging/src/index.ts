@@ -6,6 +6,7 @@ export { writeNifti, encodeNifti } from './niftiWrite.js';
 export { readNrrd } from './nrrd.js';
 export { readSegNrrd, type SlicerSegment } from './segNrrd.js';
 export { readDicomSeries, type DicomImageVolume, type DicomSeriesInfo } from './dicom/dicomSeries.js';
+export type { DicomAcquisition } from './dicom/seriesInfo.js';
 export { readDicomMultiFrame } from './dicom/multiFrame.js';
 export type { LossyCompression } from './dicom/seriesInfo.js';
 export { readRtstruct, readRtstructRois, type RtstructRoi } from './dicom/rtstruct.js';

@@ -18,6 +18,18 @@ export interface LossyCompression {
   method?: string;
 }
 
+/** Acquisition parameters from the DICOM header; absent when the file does not state them. */
+export interface DicomAcquisition {
+  manufacturer?: string;
+  model?: string;
+  /** SliceThickness (0018,0050), mm. */
+  sliceThickness?: number;
+  /** KVP (0018,0060): CT tube voltage, kV. */
+  kvp?: number;
+  /** MagneticFieldStrength (0018,0087): MR field strength, tesla. */
+  fieldStrength?: number;
+}
+
 /** Identity of the series a volume came from; masks (RTSTRUCT, SEG) are checked against it. */
 export interface DicomSeriesInfo {
   seriesInstanceUid: string;
@@ -26,6 +38,11 @@ export interface DicomSeriesInfo {
   modality?: string;
   patientId?: string;
   seriesDescription?: string;
+  /**
+   * How the series was acquired, as its first file states it (PS3.3 C.7.5.1, C.8.2.1, C.8.3.1):
+   * what a site reports, as counts, so a study lead sees the scanners and protocols behind the features.
+   */
+  acquisition: DicomAcquisition;
   /** SOPInstanceUID of slice k, in volume order. */
   sopInstanceUids: string[];
   /** File of slice k, in volume order. */
@@ -47,6 +64,22 @@ export function seriesIdentity(ds: DataSet, uid: string | undefined = str(ds, TA
     modality: str(ds, TAG.Modality),
     patientId: str(ds, TAG.PatientID),
     seriesDescription: str(ds, TAG.SeriesDescription),
+    acquisition: acquisitionOf(ds),
+  };
+}
+
+function acquisitionOf(ds: DataSet): DicomAcquisition {
+  const manufacturer = str(ds, TAG.Manufacturer)?.trim();
+  const model = str(ds, TAG.ManufacturerModelName)?.trim();
+  const sliceThickness = num(ds, TAG.SliceThickness);
+  const kvp = num(ds, TAG.KVP);
+  const fieldStrength = num(ds, TAG.MagneticFieldStrength);
+  return {
+    ...(manufacturer ? { manufacturer } : {}),
+    ...(model ? { model } : {}),
+    ...(sliceThickness !== undefined ? { sliceThickness } : {}),
+    ...(kvp !== undefined ? { kvp } : {}),
+    ...(fieldStrength !== undefined ? { fieldStrength } : {}),
   };
 }
 
