@@ -1,5 +1,5 @@
 import type { FeatureConfig } from '@fedrad/protocol';
-import { readImage, readMask, type DicomSeriesInfo, type LossyCompression } from '@fedrad/imaging';
+import { readImage, readMask, type DicomAcquisition, type DicomSeriesInfo, type ImageVolume, type LossyCompression } from '@fedrad/imaging';
 import { extractFeatures } from '@fedrad/radiomics';
 import { contentHash, type ContentHash } from './contentHash.js';
 
@@ -25,8 +25,30 @@ export interface CaseProvenance {
   croppedOutsideImage?: { count: number; unit: string };
   /** The DICOM PatientID of the image, when it is a DICOM series. */
   patientId?: string;
+  /** How the image was acquired: what a site summarises, as counts, for its study lead (#13). */
+  acquisition: CaseAcquisition;
   /** The image was stored with lossy compression (a known confounder of texture features): its transfer syntax and ratio. */
   lossyCompression?: LossyCompression;
+}
+
+/**
+ * The acquisition of one case: the voxel grid as read (any format), and for a DICOM series its
+ * modality and the header's scanner and protocol fields. A NIfTI or NRRD file states none of them.
+ */
+export interface CaseAcquisition extends DicomAcquisition {
+  modality?: string;
+  /** In-plane voxel spacing [x, y] and slice spacing of the image as read, mm. */
+  pixelSpacing: [number, number];
+  sliceSpacing: number;
+}
+
+export function caseAcquisition(image: ImageVolume, dicom: DicomSeriesInfo | undefined): CaseAcquisition {
+  return {
+    ...(dicom?.modality ? { modality: dicom.modality } : {}),
+    ...(dicom?.acquisition ?? {}),
+    pixelSpacing: [image.spacing[0], image.spacing[1]],
+    sliceSpacing: image.spacing[2],
+  };
 }
 
 export type ExtractOutcome =
@@ -44,6 +66,7 @@ export function extractCase(task: ExtractTask): ExtractOutcome {
     image: contentHash(task.image),
     mask: contentHash(task.mask),
     roi: mask.selected,
+    acquisition: caseAcquisition(image, dicom),
     ...(mask.outsideImage ? { croppedOutsideImage: mask.outsideImage } : {}),
     ...(patientId ? { patientId } : {}),
     ...(dicom?.lossyCompression ? { lossyCompression: dicom.lossyCompression } : {}),

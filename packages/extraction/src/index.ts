@@ -1,5 +1,5 @@
 export { extractCohort, type CohortExtraction, type CohortExtractionOptions, type CohortOutput, type CohortProgress } from './cohort.js';
-export type { CaseProvenance, ExtractOutcome, ExtractTask } from './extractCase.js';
+export { caseAcquisition, type CaseAcquisition, type CaseProvenance, type ExtractOutcome, type ExtractTask } from './extractCase.js';
 export { contentHash, type ContentHash } from './contentHash.js';
 export { extractSingleCase } from './singleCase.js';
 export { readManifest } from './manifest.js';

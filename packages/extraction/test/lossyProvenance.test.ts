@@ -32,4 +32,26 @@ describe('case provenance', () => {
       else expect(out.provenance?.lossyCompression).toBeUndefined();
     }
   });
+
+  it("records the scanner and voxel grid of a DICOM image as its header states them, and only the grid of a NIfTI", () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-acquisition-'));
+    const folder = join(dir, 'mr');
+    mkdirSync(folder);
+    copyFileSync(join(codecs, 'MR_small_jp2klossless.dcm'), join(folder, 'mr.dcm'));
+    const image = readImage(join(folder, 'mr.dcm'));
+    const data = new Uint8Array(image.data.length);
+    for (let i = 0; i < data.length; i += 3) data[i] = 1;
+    const mask = join(dir, 'mask.nii.gz');
+    writeNifti({ ...image, data }, mask);
+    const fromDicom = extractCase({ id: 'mr', image: join(folder, 'mr.dcm'), mask, config: { families: ['intensity_statistics'] } });
+    // pydicom 2.3 reads: Modality MR, Manufacturer TOSHIBA_MEC, ManufacturerModelName MRT50H1, SliceThickness 0.8, PixelSpacing 0.3125.
+    expect(fromDicom.ok && fromDicom.provenance?.acquisition).toEqual({
+      modality: 'MR', manufacturer: 'TOSHIBA_MEC', model: 'MRT50H1', sliceThickness: 0.8, pixelSpacing: [0.3125, 0.3125], sliceSpacing: image.spacing[2],
+    });
+    const nifti = join(dir, 'image.nii.gz');
+    writeNifti({ ...image, spacing: [0.7, 0.9, 2.5] }, nifti);
+    writeNifti({ ...image, spacing: [0.7, 0.9, 2.5], data }, mask);
+    const fromNifti = extractCase({ id: 'nii', image: nifti, mask, config: { families: ['intensity_statistics'] } });
+    expect(fromNifti.ok && fromNifti.provenance?.acquisition).toEqual({ pixelSpacing: [Math.fround(0.7), Math.fround(0.9)], sliceSpacing: 2.5 });
+  });
 });
