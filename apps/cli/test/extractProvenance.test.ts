@@ -35,6 +35,9 @@ describe('fedrad extract provenance', () => {
     // The defaults a reader needs to know "no config" meant: FBN 32 bins, no interpolation.
     expect(JSON.stringify(p.config.value)).toContain('"bins":32');
     expect(p.config.value.interpolation).toBeNull();
+    // Every family IBSI defines (chapter 3: morphology … NGLDM, eleven of them), listed, not an empty Set's {}.
+    expect(p.config.value.families).toHaveLength(11);
+    expect(p.config.value.families).toContain('morphology');
     const [c] = p.details.cases;
     expect(c).toMatchObject({ id: patientId, roi: 'ROI "GTV_Mass_MR_T1"', patientId });
     expect(c.mask.sha256).toBe(opensslSha256(join(sts, 'mask/RS.dcm')));

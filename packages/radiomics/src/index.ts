@@ -1,5 +1,6 @@
 export { extractFeatures, type ExtractionInput, type ExtractionResult, type Diagnostics } from './pipeline/extractFeatures.js';
 export { parseFeatureConfig, resolveFeatureConfig, ALL_FAMILIES, TEXTURE_FAMILIES, type ResolvedFeatureConfig } from './config/resolveConfig.js';
+export { recordedFeatureConfig } from './config/recordedConfig.js';
 export { EmptyRoiError, GridMismatchError, DiscretisationError, FeatureConfigError } from './errors.js';
 export { featureCatalogue, type CatalogueEntry } from './featureCatalogue.js';
 export type { TextureInput, TextureSettings, DirectionalAggregation, ZoneAggregation } from './textureContract.js';

@@ -114,12 +114,12 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
  */
 async function writeExtractProvenance(o: ExtractOptions, config: FeatureConfig, outcomes: readonly ExtractOutcome[], inputs: Array<{ role: string; path: string } | ProvenanceInput>): Promise<void> {
   // Loaded here, not at the top: a cohort run keeps the pipeline out of its main thread until the end.
-  const { resolveFeatureConfig, radiomicsKernelKind, featureCatalogue } = await import('@fedrad/radiomics');
+  const { recordedFeatureConfig, radiomicsKernelKind, featureCatalogue } = await import('@fedrad/radiomics');
   const cases = outcomes.map((c) => (c.ok ? { id: c.id, ...c.provenance } : { id: c.id, failed: { code: c.code, message: c.message } }));
   const provenance = provenanceOf(o.out!, {
     command: 'fedrad extract',
     inputs,
-    config: { ...(o.config ? { path: o.config } : {}), value: resolveFeatureConfig(config) },
+    config: { ...(o.config ? { path: o.config } : {}), value: recordedFeatureConfig(config) },
     details: {
       kernels: radiomicsKernelKind(),
       format: o.format ?? 'by extension',
