@@ -1,4 +1,5 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
+import { readManifest } from '@fedrad/extraction';
 import { isFedRadError, readCsv } from '@fedrad/protocol';
 import { CohortError } from './errors.js';
 import type { CohortEntry } from './siteConfig.js';
@@ -81,6 +82,7 @@ export class CohortRegistry {
 
 function register(entry: CohortEntry, warn: (line: string) => void): RegisteredCohort {
   const stamp = stampOf(entry);
+  if (entry.images) return registerImages(entry, stamp);
   try {
     return { ...entry, patientIds: readCohortIds(entry), stamp };
   } catch (error) {
@@ -91,8 +93,19 @@ function register(entry: CohortEntry, warn: (line: string) => void): RegisteredC
   }
 }
 
+/**
+ * An image cohort: its patients are the manifest's cases and the outcome table's rows (the
+ * egress guard must know them all, extracted or not). A manifest that cannot be read stops the
+ * daemon at start: nothing of the cohort could be used.
+ */
+function registerImages(entry: CohortEntry, stamp: string): RegisteredCohort {
+  const cases = readManifest(entry.images!, {}).map((t) => t.id);
+  const outcomeIds = existsSync(entry.outcome) ? firstColumn(entry.outcome) : [];
+  return { ...entry, patientIds: [...new Set([...cases, ...outcomeIds])], stamp };
+}
+
 function stampOf(entry: CohortEntry): string {
-  return [entry.features, entry.outcome].map((f) => {
+  return [entry.images ?? entry.features, entry.outcome].map((f) => {
     try {
       const s = statSync(f);
       return `${s.size}:${s.mtimeMs}`;

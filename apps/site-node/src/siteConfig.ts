@@ -19,12 +19,23 @@ import { DEFAULT_MIN_COHORT_SIZE } from './egressGuard.js';
  *   tls: { key: keys/site.key.pem, certificate: keys/site.cert.pem, ca: keys/ca.cert.pem }
  *   cohortManifest: cohorts.yaml           # or an inline `cohorts:` list of the same shape:
  *   cohorts:
- *     - { name: training, features: features.csv, outcome: outcome.csv }
+ *     - { name: training, features: features.csv, outcome: outcome.csv }   # features extracted by hand
+ *     - { name: scans, images: manifest.csv, outcome: outcome.csv }        # or images: the campaign extracts
+ *
+ * An image cohort's manifest is `fedrad extract`'s (id,image,mask[,roi]); the campaign's extract
+ * job extracts it with the protocol's feature config and keeps the tables under
+ * `<dataRoot>/features/` (extractedTables.ts), where the later jobs read them.
  */
 export interface CohortEntry {
   name: string;
+  /**
+   * The feature table (id + features). For an image cohort: the base name of its extracted
+   * tables, `<dataRoot>/features/<name>.csv`, one per feature config (extractedTables.ts).
+   */
   features: string;
   outcome: string;
+  /** An image cohort's manifest (id,image,mask[,roi]); absent for a feature-table cohort. */
+  images?: string;
 }
 
 export interface SiteConfig {
@@ -52,7 +63,7 @@ const KNOWN_KEYS = {
   top: ['siteId', 'campaignId', 'coordinatorUrl', 'dataRoot', 'database', 'minCohortSize', 'workers', 'jobTimeoutSeconds', 'heartbeatSeconds', 'reconnect', 'tls', 'cohorts', 'cohortManifest'],
   tls: ['key', 'certificate', 'ca'],
   reconnect: ['initialMs', 'maxMs'],
-  cohort: ['name', 'features', 'outcome'],
+  cohort: ['name', 'features', 'images', 'outcome'],
 } as const;
 
 function refuseUnknownKeys(value: unknown, known: readonly string[], where: string, configFile: string, fieldPrefix = ''): void {
@@ -116,11 +127,24 @@ export function parseSiteConfig(raw: unknown, configFile: string): SiteConfig {
   const cohorts = cohortList.map((c, i) => {
     const entry = c as Record<string, unknown>;
     refuseUnknownKeys(entry, KNOWN_KEYS.cohort, `${configFile} (cohort #${i + 1})`, configFile, `cohorts/${i}/`);
-    for (const f of ['name', 'features', 'outcome']) {
+    for (const f of ['name', 'outcome']) {
       if (typeof entry?.[f] !== 'string') throw new SiteConfigError(`${configFile}: cohort #${i + 1} needs "${f}".`, { file: configFile, field: `cohorts/${i}/${f}` });
     }
+    const hasFeatures = typeof entry.features === 'string';
+    const hasImages = typeof entry.images === 'string';
+    if (hasFeatures === hasImages) {
+      throw new SiteConfigError(
+        `${configFile}: cohort #${i + 1} ("${String(entry.name)}") needs exactly one of "features" (a feature table) or "images" (a manifest id,image,mask the campaign extracts)${hasFeatures ? ', not both' : ''}.`,
+        { file: configFile, field: `cohorts/${i}/${hasFeatures ? 'images' : 'features'}` },
+      );
+    }
+    if (!/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/.test(entry.name as string)) {
+      throw new SiteConfigError(`${configFile}: cohort name "${String(entry.name)}" must be letters, digits, dots, dashes or underscores (it names files under the data root).`, { file: configFile, field: `cohorts/${i}/name` });
+    }
     const file = (p: string) => (isAbsolute(p) ? p : resolve(cohortBase, p));
-    return { name: entry.name as string, features: file(entry.features as string), outcome: file(entry.outcome as string) };
+    return hasImages
+      ? { name: entry.name as string, images: file(entry.images as string), features: resolve(dataRoot, 'features', `${entry.name as string}.csv`), outcome: file(entry.outcome as string) }
+      : { name: entry.name as string, features: file(entry.features as string), outcome: file(entry.outcome as string) };
   });
   const number = (field: string, fallback: number, min: number): number => {
     const v = doc[field] ?? fallback;

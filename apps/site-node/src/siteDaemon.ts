@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir, loadavg, tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import {
   canonicalHash,
   isPackedTensor,
@@ -22,16 +22,18 @@ import {
 import { CohortRegistry } from './cohortRegistry.js';
 import { EgressGate, type JobEgressLimits } from './egressGate.js';
 import { describeViolationsForCoordinator } from './egressGuard.js';
-import { CohortTooSmallError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
+import { CohortTooSmallError, JobInputError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
+import { extractedTables } from './extractedTables.js';
 import { JobExecutor } from './jobExecutor.js';
 import { protocolDeviations } from './protocolConformance.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
 import { SiteChannel } from './siteChannel.js';
-import type { SiteConfig } from './siteConfig.js';
+import type { CohortEntry, SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
+import { SOFTWARE_VERSION } from './version.js';
 
-export const SOFTWARE_VERSION = '0.1.0';
+export { SOFTWARE_VERSION };
 export const CHANNEL_PROTOCOL_VERSION = 1;
 export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'train-round', 'evaluate'];
 
@@ -334,17 +336,36 @@ export class SiteDaemon {
     return {
       envelope: job,
       siteId: this.config.siteId,
-      cohort: { name: cohort.name, features: cohort.features, outcome: cohort.outcome },
+      cohort: this.cohortTablesFor(job, cohort),
       minCohortSize,
       workDir: join(this.config.dataRoot, 'jobs'),
       localRoots: this.localRoots(),
     };
   }
 
+  /**
+   * The tables a job reads. A feature-table cohort: its own. An image cohort: the manifest for
+   * the extract job; for later jobs, what the campaign's extract step made with the protocol's
+   * feature config (extractedTables.ts) — refused, naming the step, when it has not run here.
+   */
+  private cohortTablesFor(job: JobEnvelope, cohort: CohortEntry): CohortEntry {
+    if (!cohort.images) return { name: cohort.name, features: cohort.features, outcome: cohort.outcome };
+    if (job.kind === 'extract') return { name: cohort.name, features: cohort.features, outcome: cohort.outcome, images: cohort.images };
+    const featureConfig = this.campaigns.get(job.protocolHash)?.protocol.featureConfig;
+    if (!featureConfig) {
+      throw new JobInputError(`Cohort "${cohort.name}" holds images, and campaign ${job.campaignId}'s protocol pins no featureConfig to extract them with; this site has no feature table for it.`, { field: 'cohort' });
+    }
+    const tables = extractedTables(cohort, canonicalHash(featureConfig));
+    if (!existsSync(tables.features)) {
+      throw new JobInputError(`Cohort "${cohort.name}" has not been extracted with campaign ${job.campaignId}'s feature config yet (its extract step makes ${basename(tables.features)}).`, { field: 'cohort' });
+    }
+    return { name: cohort.name, features: tables.features, outcome: tables.outcome };
+  }
+
   /** The folders whose paths an error report must not carry out: data root, config folder, cohort folders, home, temp. */
   private localRoots(): string[] {
     const c = this.config;
-    return [c.dataRoot, dirname(c.configFile), dirname(c.database), ...c.cohorts.flatMap((k) => [dirname(k.features), dirname(k.outcome)]), homedir(), tmpdir()];
+    return [c.dataRoot, dirname(c.configFile), dirname(c.database), ...c.cohorts.flatMap((k) => [dirname(k.features), dirname(k.outcome), ...(k.images ? [dirname(k.images)] : [])]), homedir(), tmpdir()];
   }
 
   /**

@@ -1,9 +1,10 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validate } from '@fedrad/protocol';
+import { canonicalHash, validate } from '@fedrad/protocol';
+import { recordedFeatureConfig } from '@fedrad/radiomics';
 import { runJob } from '../src/jobs/runJob.js';
 import { envelope, generateCohorts, readCsv } from './helpers.js';
 
@@ -15,15 +16,40 @@ beforeAll(() => {
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
+/** The provenance `fedrad extract --out` writes beside a table: here only the field the site reads, the config's hash with defaults. */
+function writeProvenance(table: string, configSha256: string): void {
+  writeFileSync(`${table}.provenance.json`, JSON.stringify({ type: 'fedrad-provenance', command: 'fedrad extract', config: { sha256: configSha256 } }));
+}
+
+const job = (featureConfig: Record<string, unknown>) => ({
+  envelope: envelope('extract', { kind: 'extract', featureConfig }), siteId: 'site-a', minCohortSize: 5, workDir: dir,
+  cohort: { name: 'local', features: site.featuresCsv, outcome: site.outcomeCsv },
+});
+
 describe('extract job (summaries of the registered feature table)', () => {
+  it("refuses a table with no provenance, or one extracted with another config, naming both hashes: the job's config is never ignored", async () => {
+    rmSync(`${site.featuresCsv}.provenance.json`, { force: true });
+    await expect(runJob(job({}))).rejects.toMatchObject({ code: 'COHORT_INVALID', message: expect.stringContaining('without provenance') });
+    const other = canonicalHash(recordedFeatureConfig({ families: ['morphology'] }));
+    writeProvenance(site.featuresCsv, other);
+    const wanted = canonicalHash(recordedFeatureConfig({}));
+    await expect(runJob(job({}))).rejects.toMatchObject({ message: expect.stringContaining(`extracted with feature config ${other}`) });
+    await expect(runJob(job({}))).rejects.toMatchObject({ message: expect.stringContaining(`not the campaign's ${wanted}`) });
+  });
+
+  it("refuses a config that does not hash to the hash the job pins", async () => {
+    const pinned = job({});
+    (pinned.envelope.params as unknown as Record<string, unknown>).featureConfigHash = 'ef'.repeat(32);
+    await expect(runJob(pinned)).rejects.toMatchObject({ code: 'JOB_INPUT_INVALID', message: expect.stringContaining(`not to the ${'ef'.repeat(32)} it pins`) });
+  });
+
   it('returns n, mean and sample SD per feature (never a min or max, each being a single patient value) and the table SHA-256 — a valid extract-result', async () => {
-    const result = (await runJob({
-      envelope: envelope('extract', { kind: 'extract', featureConfig: {} }), siteId: 'site-a', minCohortSize: 5, workDir: dir,
-      cohort: { name: 'local', features: site.featuresCsv, outcome: site.outcomeCsv },
-    })) as { patientCount: number; summaries: Array<{ name: string; n: number; mean: number; sd: number; min?: number; max?: number }>; featureTableHash: string };
+    writeProvenance(site.featuresCsv, canonicalHash(recordedFeatureConfig({})));
+    const result = (await runJob(job({}))) as { patientCount: number; summaries: Array<{ name: string; n: number; mean: number; sd: number; min?: number; max?: number }>; featureTableHash: string };
     expect(validate('extract-result', result)).toEqual({ valid: true });
     const { header, rows } = readCsv(site.featuresCsv);
     expect(result.patientCount).toBe(33);
+    expect((result as { featureConfigHash?: string }).featureConfigHash).toBe(canonicalHash({}));
     expect(result.featureTableHash).toBe(createHash('sha256').update(readFileSync(site.featuresCsv)).digest('hex'));
     header.slice(1).forEach((name, j) => {
       const v = rows.map((r) => Number(r[j + 1]));

@@ -67,4 +67,33 @@ describe('site.yaml', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('takes an image cohort (a manifest the campaign extracts) and puts its extracted tables under the data root', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'site-config-'));
+    try {
+      writeFileSync(join(dir, 'site.yaml'), ['siteId: site-a', 'coordinatorUrl: https://127.0.0.1:9443', 'dataRoot: data', 'cohorts:', '  - { name: scans, images: manifest.csv, outcome: outcome.csv }'].join('\n'));
+      expect(loadSiteConfig(join(dir, 'site.yaml')).cohorts).toEqual([
+        { name: 'scans', images: join(dir, 'data/manifest.csv'), features: join(dir, 'data/features/scans.csv'), outcome: join(dir, 'data/outcome.csv') },
+      ]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses a cohort with both features and images, with neither, or a name that cannot be a file name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'site-config-'));
+    const base = ['siteId: site-a', 'coordinatorUrl: https://127.0.0.1:9443', 'cohorts:'];
+    try {
+      for (const [cohort, message] of [
+        ['  - { name: c, features: f.csv, images: m.csv, outcome: o.csv }', 'needs exactly one of "features" (a feature table) or "images"'],
+        ['  - { name: c, outcome: o.csv }', 'needs exactly one of "features"'],
+        ['  - { name: ../c, images: m.csv, outcome: o.csv }', 'cohort name "../c" must be letters'],
+      ] as const) {
+        writeFileSync(join(dir, 'site.yaml'), [...base, cohort].join('\n'));
+        expect(() => loadSiteConfig(join(dir, 'site.yaml'))).toThrow(message);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });

@@ -1,4 +1,6 @@
+import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import type { FeatureConfig } from '@fedrad/protocol';
 import { Piscina } from 'piscina';
 import { writeDurably } from './durableFile.js';
@@ -7,7 +9,16 @@ import { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX } from './extractJourna
 
 // The pipeline (imaging, radiomics) is loaded by extractCase.ts in each worker, not here, so the
 // calling thread starts its workers without it.
-const CASE_MODULE = new URL('./extractCase.js', import.meta.url);
+const CASE_MODULE = caseModule();
+
+/**
+ * The compiled case module next to this one; when this module runs from its TypeScript source
+ * (a dependant's tests), the built one in dist/ — a worker thread cannot load TypeScript.
+ */
+function caseModule(): URL {
+  const beside = new URL('./extractCase.js', import.meta.url);
+  return existsSync(fileURLToPath(beside)) ? beside : new URL('../dist/extractCase.js', import.meta.url);
+}
 
 /** Where a cohort extraction stands, after each finished case (and once before the first). */
 export interface CohortProgress {

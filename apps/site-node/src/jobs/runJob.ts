@@ -1,6 +1,7 @@
 import { JobInputError } from '../errors.js';
 import type { JobInput } from '../jobTypes.js';
 import { runEvaluate } from './evaluate.js';
+import { runExtractImages } from './extractImages.js';
 import { runExtractSummaries } from './extractSummaries.js';
 import { runTrainRound } from './trainRound.js';
 
@@ -12,7 +13,8 @@ export async function runJob(input: JobInput): Promise<Record<string, unknown>> 
     case 'evaluate':
       return runEvaluate(input) as unknown as Promise<Record<string, unknown>>;
     case 'extract':
-      return runExtractSummaries(input) as unknown as Record<string, unknown>;
+      // An image cohort is extracted here; a feature table is summarised if it was made with the job's config.
+      return (input.cohort.images ? await runExtractImages(input) : runExtractSummaries(input)) as unknown as Record<string, unknown>;
     default:
       throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate and extract).`, { field: 'kind' });
   }

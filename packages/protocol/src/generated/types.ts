@@ -112,6 +112,10 @@ export type Sha256 = string;
  * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
  */
 export type PatientCount = number;
+export type ValueCounts = {
+  value: string;
+  count: number;
+}[];
 /**
  * What a job asks a site to do.
  */
@@ -935,6 +939,39 @@ export interface ExtractResult {
     missing?: number;
   }[];
   featureTableHash?: Sha256;
+  featureConfigHash?: Sha256;
+  /**
+   * Failed cases counted by error code (the patients themselves are not named).
+   */
+  failures?: {
+    code: string;
+    count: number;
+  }[];
+  /**
+   * Cases with images but no row in the outcome table: extracted, counted here, and left out of training and evaluation.
+   */
+  missingOutcome?: number;
+  /**
+   * How the site's images were acquired, as counts per value. A value seen in fewer cases than the minimum cohort size is counted under "other", so a rare scanner cannot single out a patient.
+   */
+  acquisition?: {
+    modality?: ValueCounts;
+    manufacturer?: ValueCounts;
+    model?: ValueCounts;
+    sliceThickness?: ValueCounts;
+    kvp?: ValueCounts;
+    fieldStrength?: ValueCounts;
+    pixelSpacing?: ValueCounts;
+    sliceSpacing?: ValueCounts;
+  };
+  /**
+   * Rows of the outcome table with no case in the image manifest: counted, not extracted.
+   */
+  outcomeWithoutImages?: number;
+  /**
+   * Features whose summary is left out because fewer cases than the campaign minimum have a value for them (the summary would rest on too few patients).
+   */
+  suppressedSummaries?: number;
 }
 /**
  * Per-patient feature rows. Exists so the egress guard can name it: it must never leave a site.

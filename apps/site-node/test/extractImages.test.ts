@@ -1,0 +1,114 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalHash, validate } from '@fedrad/protocol';
+import { checkEgress } from '../src/egressGuard.js';
+import { extractedTables } from '../src/extractedTables.js';
+import { runJob } from '../src/jobs/runJob.js';
+import { CohortRegistry } from '../src/cohortRegistry.js';
+import { envelope, readCsv, repoRoot } from './helpers.js';
+
+// An image cohort (#13): the site extracts its own images with the campaign's pinned feature
+// config and sends only aggregates; the features stay at the site for the later jobs.
+const featureConfig = {
+  interpolation: { spacing: [2, 2, 2], imageMethod: 'linear', maskMethod: 'linear', maskThreshold: 0.5 },
+  discretisation: { intensityHistogram: { method: 'FBS', binWidth: 10 }, texture: { method: 'FBS', binWidth: 10 } },
+  families: ['morphology', 'intensity_statistics', 'glcm'],
+};
+let dir: string;
+let site: string;
+let cohort: { name: string; images: string; features: string; outcome: string };
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'extract-images-'));
+  execFileSync(process.execPath, [join(repoRoot, 'scripts/generate-image-cohorts.mjs'), '--out', dir, '--patients', '9', '--seed', '3']);
+  site = join(dir, 'site-b');
+  // One case whose image is missing, one case with no outcome row, one outcome row with no case.
+  appendFileSync(join(site, 'manifest.csv'), 'site-b-lost,images/nowhere.nii.gz,masks/site-b-p001.nii.gz\n');
+  const outcome = readFileSync(join(site, 'outcome.csv'), 'utf8').trim().split('\n');
+  writeFileSync(join(site, 'outcome.csv'), [...outcome.filter((l) => !l.startsWith('site-b-p009,')), 'site-b-never,1'].join('\n') + '\n');
+  cohort = { name: 'scans', images: join(site, 'manifest.csv'), features: join(dir, 'data/features/scans.csv'), outcome: join(site, 'outcome.csv') };
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const job = (config: Record<string, unknown>) => ({
+  envelope: envelope('extract', { kind: 'extract', featureConfig: config, featureConfigHash: canonicalHash(config) }),
+  siteId: 'site-b', minCohortSize: 3, workDir: join(dir, 'jobs'), cohort,
+});
+
+type Result = {
+  patientCount: number; failedCases: number; featureCount: number; missingOutcome: number; outcomeWithoutImages: number; suppressedSummaries: number;
+  featureConfigHash: string; featureTableHash: string; failures: Array<{ code: string; count: number }>;
+  summaries: Array<{ name: string; n: number; mean: number; sd: number }>; acquisition: Record<string, Array<{ value: string; count: number }>>;
+};
+
+describe('extract job on an image cohort', () => {
+  let result: Result;
+  beforeAll(async () => {
+    result = (await runJob(job(featureConfig))) as unknown as Result;
+  }, 120_000);
+
+  it('counts every case: extracted with an outcome, failed by reason, without outcome, outcome without images', () => {
+    expect(validate('extract-result', result)).toEqual({ valid: true });
+    expect(result.patientCount).toBe(8); // 9 generated, p009 has no outcome row
+    expect(result.failedCases).toBe(1);
+    expect(result.failures).toEqual([{ code: 'FILE_NOT_FOUND', count: 1 }]);
+    expect(result.missingOutcome).toBe(1);
+    expect(result.outcomeWithoutImages).toBe(1);
+    expect(result.featureConfigHash).toBe(canonicalHash(featureConfig));
+  });
+
+  it("summarises each feature as the site's own table of the extracted cases gives it, and that table is what later jobs read", () => {
+    const tables = extractedTables(cohort, canonicalHash(featureConfig));
+    const { header, rows } = readCsv(tables.features);
+    expect(rows.map((r) => r[0])).toEqual(Array.from({ length: 8 }, (_, i) => `site-b-p00${i + 1}`));
+    expect(readCsv(tables.outcome).rows.map((r) => r[0])).toEqual(rows.map((r) => r[0]));
+    for (const name of ['stat_mean', 'stat_var', 'morph_volume']) {
+      const j = header.indexOf(name);
+      const v = rows.map((r) => Number(r[j]));
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      const sd = Math.sqrt(v.reduce((a, b) => a + (b - mean) ** 2, 0) / (v.length - 1));
+      const s = result.summaries.find((x) => x.name === name)!;
+      expect(s.n).toBe(8);
+      expect(s.mean).toBeCloseTo(mean, 9);
+      expect(s.sd).toBeCloseTo(sd, 9);
+    }
+    // The site's operator, and only they, can see which case failed and why.
+    const qc = JSON.parse(readFileSync(tables.qc, 'utf8'));
+    expect(qc.failed).toEqual([expect.objectContaining({ id: 'site-b-lost', code: 'FILE_NOT_FOUND' })]);
+    expect(qc.missingOutcome).toEqual(['site-b-p009']);
+    expect(qc.outcomeWithoutImages).toEqual(['site-b-never']);
+  });
+
+  it("reports the scanner's voxel grid of the cases it summarises, as counts: site-b's 1 × 1 mm pixels and 3 mm slices (generate-image-cohorts.mjs)", () => {
+    expect(result.acquisition.pixelSpacing).toEqual([{ value: '1 × 1', count: 8 }]);
+    expect(result.acquisition.sliceSpacing).toEqual([{ value: '3', count: 8 }]);
+    expect(result.acquisition.modality).toEqual([{ value: 'not stated', count: 8 }]); // NIfTI states no modality
+  });
+
+  it('passes the egress guard: no case id, no per-patient array, every count at or above the minimum', () => {
+    const registered = CohortRegistry.load([cohort]).get('scans');
+    expect(registered.patientIds).toHaveLength(11); // 10 manifest cases + the outcome row without images
+    const verdict = checkEgress('extract-result', result, { localPatientCounts: [registered.patientIds.length, 8], patientIds: new Set(registered.patientIds), minCohortSize: 3 });
+    expect(verdict).toEqual({ allowed: true, schema: 'extract-result' });
+  });
+
+  it('merges a value seen in fewer cases than the minimum into "other", so a rare scanner names no patient', async () => {
+    const strict = { ...job(featureConfig), minCohortSize: 10 };
+    const again = (await runJob(strict)) as unknown as Result;
+    expect(again.acquisition.sliceSpacing).toEqual([{ value: 'other', count: 8 }]);
+    // Every feature rests on 8 cases, fewer than 10: no summary leaves, and the count says so.
+    expect(again.summaries).toEqual([]);
+    expect(again.suppressedSummaries).toBe(again.featureCount);
+  }, 120_000);
+
+  it('keeps another config apart: its tables have their own names', async () => {
+    const other = { ...featureConfig, families: ['morphology'] };
+    await runJob(job(other));
+    expect(extractedTables(cohort, canonicalHash(other)).features).not.toBe(extractedTables(cohort, canonicalHash(featureConfig)).features);
+    expect(existsSync(extractedTables(cohort, canonicalHash(other)).features)).toBe(true);
+    expect(readCsv(extractedTables(cohort, canonicalHash(other)).features).header.every((h) => h === 'id' || h.startsWith('morph_'))).toBe(true);
+  }, 120_000);
+});
