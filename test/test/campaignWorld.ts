@@ -69,9 +69,12 @@ export class CampaignWorld {
     return p;
   }
 
-  /** Writes site.yaml for a site of the cohort summary and gets its certificate with `fedrad site enrol`. */
-  async enrolSite(siteId: string, extraYaml: string[] = []): Promise<SiteHandle> {
-    const cohort = this.cohorts.sites.find((s) => s.siteId === siteId)!;
+  /**
+   * Writes site.yaml for a site of the cohort summary (or with the given cohort entry, e.g. an
+   * image cohort) and gets its certificate with `fedrad site enrol`.
+   */
+  async enrolSite(siteId: string, extraYaml: string[] = [], cohortEntry?: { images: string; outcome: string }): Promise<SiteHandle> {
+    const cohort = cohortEntry ? { featuresCsv: '', outcomeCsv: cohortEntry.outcome } : this.cohorts.sites.find((s) => s.siteId === siteId)!;
     const dir = join(this.dir, 'sites', siteId);
     mkdirSync(join(dir, 'keys'), { recursive: true });
     copyFileSync(join(this.caDir, 'ca.cert.pem'), join(dir, 'keys/ca.cert.pem'));
@@ -83,7 +86,9 @@ export class CampaignWorld {
       'dataRoot: .',
       'reconnect: { initialMs: 200, maxMs: 1000 }',
       'cohorts:',
-      `  - { name: local, features: ${cohort.featuresCsv}, outcome: ${cohort.outcomeCsv} }`,
+      cohortEntry
+        ? `  - { name: local, images: ${cohortEntry.images}, outcome: ${cohortEntry.outcome} }`
+        : `  - { name: local, features: ${cohort.featuresCsv}, outcome: ${cohort.outcomeCsv} }`,
       ...extraYaml,
     ].join('\n') + '\n');
     await runFedrad(['site', 'enrol', '--config', config, '--wait', '20'], this.logDir, `${siteId}-enrol`);

@@ -33,7 +33,6 @@ const ctx = (): CoreContext => ({ db: openStore(':memory:'), clock: () => new Da
 
 /** For each refused field, one protocol that asks for what this build cannot do. */
 const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol> = {
-  featureConfig: (p) => ({ ...p, featureConfig: {} }),
   outcome: (p) => ({ ...p, outcome: { type: 'survival', time: 'days', event: 'died' } }),
   'outcome.positive': (p) => ({ ...p, outcome: { type: 'binary', label: 'grade', positive: 'high' } }),
   'model.hiddenLayers': (p) => ({ ...p, model: { ...p.model, hiddenLayers: [8] } }),
@@ -78,6 +77,7 @@ describe('every campaign-protocol field is carried out or refused', () => {
     const protocol: CampaignProtocol = {
       ...protocolFor({ campaignId: 'all-carried-out', testSites: ['site-t'] }),
       question: 'grade from T1',
+      featureConfig: { families: ['morphology', 'intensity_statistics'] },
       createdAt: '2026-12-06T12:00:00Z',
       training: { strategy: 'exact-gradient', rounds: 5, quorum: 2, roundDeadlineSeconds: 60, maxAttempts: 2, learningRate: 0.5, seed: 3, secureAggregation: false },
       model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: false, classWeights: 'none' },

@@ -13,7 +13,8 @@ export interface CampaignEvent {
     | 'job-failed'
     | 'job-retried'
     | 'model-locked'
-    | 'evaluation-received';
+    | 'evaluation-received'
+    | 'extraction-received';
   at: string;
   round?: number;
   siteId?: string;

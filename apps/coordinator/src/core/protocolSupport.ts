@@ -26,8 +26,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'question', carriedOut: 'recorded in the locked document' },
   {
     field: 'featureConfig',
-    carriedOut: '',
-    refuse: (p) => (p.featureConfig !== undefined ? 'campaigns of this build train on the feature tables each site registered; extraction jobs from a pinned config come with issue #13' : undefined),
+    carriedOut: "the extraction step: every site extracts its image cohort with it, pinned by its hash (a feature-table site shows by its table's provenance that it was made with it); its QC is in the campaign status",
   },
   { field: 'features', carriedOut: "the model's inputs, in order; the training method refuses a logistic campaign without them" },
   {

@@ -18,6 +18,8 @@ export interface CampaignStatus {
   jobs: Array<{ jobId: string; siteId: string; kind: string; round: number | null; state: string; attempt: number; failureCode: string | null; failureMessage: string | null }>;
   sites: Array<{ siteId: string; role: 'training' | 'test'; approved: boolean; lastSeenAt: string | null }>;
   model?: { modelHash: string; onnxSha256: string | null; lockedAt: string; parameters: unknown };
+  /** Each site's extraction QC (counts, feature means and SDs, failures by reason, acquisition counts), when the plan extracts. */
+  extractions: Array<{ siteId: string; result: unknown }>;
   evaluations: Array<{ siteId: string; report: unknown }>;
 }
 
@@ -49,6 +51,10 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
     site_id: string;
     report_json: string;
   }>).map((e) => ({ siteId: e.site_id, report: JSON.parse(e.report_json) }));
+  const extractions = (ctx.db.prepare('SELECT site_id, result_json FROM extractions WHERE campaign_id = ? ORDER BY site_id').all(campaignId) as Array<{
+    site_id: string;
+    result_json: string;
+  }>).map((e) => ({ siteId: e.site_id, result: JSON.parse(e.result_json) }));
   return {
     campaignId,
     title: c.protocol.title,
@@ -73,6 +79,7 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
     ...(locked
       ? { model: { modelHash: locked.model_hash, onnxSha256: locked.onnx_sha256, lockedAt: locked.locked_at, parameters: JSON.parse(locked.model_json).parameters } }
       : {}),
+    extractions,
     evaluations,
   };
 }

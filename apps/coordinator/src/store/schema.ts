@@ -162,6 +162,16 @@ CREATE TABLE IF NOT EXISTS locked_models (
   locked_at TEXT NOT NULL
 );
 
+-- Each site's aggregate extraction QC (extract-result), for the campaign's extraction step.
+-- A table of its own, not a migration: every open creates what is missing (SCHEMA_SQL).
+CREATE TABLE IF NOT EXISTS extractions (
+  campaign_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  result_json TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, site_id)
+);
+
 CREATE TABLE IF NOT EXISTS evaluations (
   campaign_id TEXT NOT NULL,
   site_id TEXT NOT NULL,

@@ -1,0 +1,100 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { canonicalHash } from '@fedrad/protocol';
+import { CampaignWorld, protocolFor } from './campaignWorld.js';
+import { originalScaleCoefficients } from './onnxCoefficients.js';
+import { repoRoot, runFedrad } from './processes.js';
+
+// Issue #13: a campaign that starts from each hospital's images. Four site processes hold NIfTI
+// cohorts (scripts/generate-image-cohorts.mjs, each with its own scanner); the coordinator's
+// extraction step has each site extract its own images with the protocol's pinned feature config,
+// then trains (exact Newton), locks and evaluates at the held-out site. Reference: `fedrad extract`
+// run by hand on each training site's images with the same config, pooled, and `fedrad train`.
+const CAMPAIGN = 'e2e-images';
+const TRAINING = ['site-a', 'site-b', 'site-c'];
+const TEST = 'site-d';
+const PATIENTS = 15;
+const featureConfig = {
+  interpolation: { spacing: [2, 2, 2], imageMethod: 'linear', maskMethod: 'linear', maskThreshold: 0.5 },
+  discretisation: { intensityHistogram: { method: 'FBS', binWidth: 10 }, texture: { method: 'FBS', binWidth: 10 } },
+  families: ['morphology', 'intensity_statistics'],
+};
+const FEATURES = ['stat_mean', 'stat_var', 'morph_volume'];
+
+interface ImageSite { siteId: string; dir: string; sliceThickness: number }
+let world: CampaignWorld;
+let dir: string;
+let sites: ImageSite[];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'fedrad-e2e-images-'));
+  const summary = JSON.parse(execFileSync(process.execPath, [join(repoRoot, 'scripts/generate-image-cohorts.mjs'), '--out', join(dir, 'cohorts'), '--patients', String(PATIENTS), '--seed', '5'], { encoding: 'utf8' }));
+  sites = (summary.sites as ImageSite[]).filter((s) => [...TRAINING, TEST].includes(s.siteId));
+  world = new CampaignWorld(dir, CAMPAIGN, { features: [], sites: [] });
+  await world.initCa();
+  await world.startCoordinator();
+  for (const s of sites) await world.enrolSite(s.siteId, [], { images: join(s.dir, 'manifest.csv'), outcome: join(s.dir, 'outcome.csv') });
+  for (const s of sites) world.startSite(s.siteId);
+  await world.connected(sites.map((s) => s.siteId));
+}, 180000);
+
+afterAll(async () => {
+  await world?.stopAll();
+  if (process.env.FEDRAD_E2E_KEEP) process.stdout.write(`e2e folder kept: ${dir}\n`);
+  else rmSync(dir, { recursive: true, force: true });
+});
+
+describe('a campaign from the sites\' images', () => {
+  it('extracts at every site with the pinned config, trains on those features exactly as the pooled hand-extracted fit, and evaluates at the held-out site', async () => {
+    const protocol = { ...protocolFor(CAMPAIGN, FEATURES, TRAINING, [TEST], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 60 }), featureConfig };
+    const hash = await world.createCampaign(protocol);
+    await Promise.all(sites.map((s) => world.approve(s.siteId, hash)));
+    await world.client.campaigns.start({ campaignId: CAMPAIGN });
+    const status = await world.waitForState(CAMPAIGN, ['completed'], 150000);
+
+    expect(status.plan).toEqual(['extraction', 'training', 'lock', 'evaluation'].map((phase) => ({ phase, state: 'done' })));
+    // Each site's QC: every patient extracted, the pinned config echoed, its own scanner's slices as counts.
+    expect(status.extractions.map((e) => e.siteId)).toEqual(sites.map((s) => s.siteId).sort());
+    for (const e of status.extractions) {
+      const qc = e.result as { patientCount: number; failedCases: number; featureConfigHash: string; acquisition: { sliceSpacing: Array<{ value: string; count: number }> } };
+      const site = sites.find((s) => s.siteId === e.siteId)!;
+      expect(qc).toMatchObject({ patientCount: PATIENTS, failedCases: 0, featureConfigHash: canonicalHash(featureConfig) });
+      expect(qc.acquisition.sliceSpacing).toEqual([{ value: String(site.sliceThickness), count: PATIENTS }]);
+    }
+
+    // Reference: the same config run by hand at each training site, pooled, fitted centrally.
+    const configFile = join(dir, 'feature-config.json');
+    writeFileSync(configFile, JSON.stringify(featureConfig));
+    const tables: string[] = [];
+    for (const siteId of TRAINING) {
+      const site = sites.find((s) => s.siteId === siteId)!;
+      const out = join(dir, `${siteId}-by-hand.csv`);
+      await runFedrad(['extract', '--manifest', join(site.dir, 'manifest.csv'), '--config', configFile, '--out', out, '--no-progress'], world.logDir, `${siteId}-extract`);
+      tables.push(out);
+    }
+    // The pooled rows, with the protocol's columns only (the by-hand tables hold every feature of the families).
+    const concat = (files: string[], columns?: string[]) => {
+      const [header] = readFileSync(files[0], 'utf8').split('\n');
+      const names = header.split(',');
+      const keep = columns ? ['id', ...columns].map((c) => names.indexOf(c)) : names.map((_, j) => j);
+      const pick = (line: string) => keep.map((j) => line.split(',')[j]).join(',');
+      return [pick(header), ...files.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').slice(1).map(pick))].join('\n') + '\n';
+    };
+    const pooledFeatures = join(dir, 'pooled-features.csv');
+    const pooledOutcome = join(dir, 'pooled-outcome.csv');
+    writeFileSync(pooledFeatures, concat(tables, FEATURES));
+    writeFileSync(pooledOutcome, concat(TRAINING.map((s) => join(sites.find((x) => x.siteId === s)!.dir, 'outcome.csv'))));
+    const pooledModel = join(dir, 'pooled.onnx');
+    await runFedrad(['train', '--features', pooledFeatures, '--outcome', pooledOutcome, '--model', 'elasticnet-logistic', '--alpha', '0.5', '--lambda', '0.05', '--out', pooledModel], world.logDir, 'pooled-train');
+    const pooled = originalScaleCoefficients(new Uint8Array(readFileSync(pooledModel)));
+    const coef = (status.model!.parameters as Array<{ name: string; data: number[] }>).find((t) => t.name === 'coef')!.data;
+    expect(coef).toHaveLength(FEATURES.length + 1);
+    coef.forEach((v, k) => expect(Math.abs(v - pooled[k]) / Math.max(1, Math.abs(pooled[k]))).toBeLessThan(1e-6));
+
+    expect(status.evaluations).toHaveLength(1);
+    expect(status.evaluations[0].report).toMatchObject({ siteId: TEST, patientCount: PATIENTS });
+  }, 240000);
+});
