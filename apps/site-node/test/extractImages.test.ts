@@ -112,3 +112,32 @@ describe('extract job on an image cohort', () => {
     expect(readCsv(extractedTables(cohort, canonicalHash(other)).features).header.every((h) => h === 'id' || h.startsWith('morph_'))).toBe(true);
   }, 120_000);
 });
+
+// The smoke test of issue #13: the two real sarcoma patients (CT series + RTSTRUCT, ../shared/sts-dicom)
+// through a site's extraction. Acquisition facts as pydicom reads them (packages/imaging/test/fixtures/sts/acquisition.json).
+describe('extract job on the real STS CT cases', () => {
+  const sts = join(repoRoot, '../shared/sts-dicom');
+  it('extracts both patients from DICOM + RTSTRUCT and reports their scanner as counts: GE Discovery ST CT at 140 kV, 3.27 mm slices', async () => {
+    const stsDir = mkdtempSync(join(tmpdir(), 'extract-sts-'));
+    try {
+      writeFileSync(join(stsDir, 'manifest.csv'), ['id,image,mask,roi', ...['STS_001', 'STS_002'].map((p) => `${p},${join(sts, p, 'CT/image')},${join(sts, p, 'CT/mask/RS.dcm')},GTV_Mass_CT`)].join('\n') + '\n');
+      writeFileSync(join(stsDir, 'outcome.csv'), 'id,label\nSTS_001,1\nSTS_002,0\n');
+      const config = { families: ['morphology', 'intensity_statistics'] };
+      const result = (await runJob({
+        envelope: envelope('extract', { kind: 'extract', featureConfig: config }), siteId: 'site-a', minCohortSize: 2, workDir: join(stsDir, 'jobs'),
+        cohort: { name: 'sts', images: join(stsDir, 'manifest.csv'), features: join(stsDir, 'features/sts.csv'), outcome: join(stsDir, 'outcome.csv') },
+      })) as unknown as Result;
+      expect(validate('extract-result', result)).toEqual({ valid: true });
+      expect(result).toMatchObject({ patientCount: 2, failedCases: 0, missingOutcome: 0 });
+      expect(result.acquisition).toMatchObject({
+        modality: [{ value: 'CT', count: 2 }],
+        manufacturer: [{ value: 'GE MEDICAL SYSTEMS', count: 2 }],
+        model: [{ value: 'Discovery ST', count: 2 }],
+        kvp: [{ value: '140', count: 2 }],
+        sliceThickness: [{ value: '3.27', count: 2 }],
+      });
+    } finally {
+      rmSync(stsDir, { recursive: true, force: true });
+    }
+  }, 180_000);
+});
