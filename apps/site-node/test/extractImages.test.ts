@@ -113,6 +113,25 @@ describe('extract job on an image cohort', () => {
   }, 120_000);
 });
 
+describe('extract job on an image cohort with time points (delta-radiomics)', () => {
+  it('keeps one row of delta features per patient, counts patients, and reports the acquisitions behind them', async () => {
+    const img = (p: number) => `images/site-b-p00${p}.nii.gz,masks/site-b-p00${p}.nii.gz`;
+    writeFileSync(join(site, 'delta.csv'), ['id,timepoint,image,mask', `A,pre,${img(1)}`, `B,pre,${img(2)}`, `C,pre,${img(3)}`, `A,post,${img(4)}`, `B,post,${img(5)}`, `C,post,${img(6)}`].join('\n') + '\n');
+    writeFileSync(join(site, 'delta-outcome.csv'), 'id,label\nA,1\nB,0\nC,1\n');
+    const deltaCohort = { name: 'followup', images: join(site, 'delta.csv'), features: join(dir, 'data/features/followup.csv'), outcome: join(site, 'delta-outcome.csv') };
+    const config = { families: ['intensity_statistics'] };
+    const result = (await runJob({ ...job(config), cohort: deltaCohort })) as unknown as Result;
+    expect(validate('extract-result', result)).toEqual({ valid: true });
+    expect(result).toMatchObject({ patientCount: 3, failedCases: 0, missingOutcome: 0 });
+    expect(result.acquisition.sliceSpacing).toEqual([{ value: '3', count: 6 }]); // six acquisitions behind three rows
+    const { header, rows } = readCsv(extractedTables(deltaCohort, canonicalHash(config)).features);
+    expect(rows.map((r) => r[0])).toEqual(['A', 'B', 'C']);
+    expect(header).toContain('stat_mean.pre');
+    expect(header).toContain('stat_mean.delta.post');
+    expect(CohortRegistry.load([deltaCohort]).get('followup').patientIds).toEqual(['A', 'B', 'C']);
+  }, 120_000);
+});
+
 // The smoke test of issue #13: the two real sarcoma patients (CT series + RTSTRUCT, ../shared/sts-dicom)
 // through a site's extraction. Acquisition facts as pydicom reads them (packages/imaging/test/fixtures/sts/acquisition.json).
 describe('extract job on the real STS CT cases', () => {

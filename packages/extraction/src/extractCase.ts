@@ -11,6 +11,10 @@ export interface ExtractTask {
   label?: number;
   roi?: string;
   config: FeatureConfig;
+  /** The acquisition's time point, when the manifest has a `timepoint` column (then `id` is `<patient>@<timepoint>`). */
+  timepoint?: string;
+  /** The patient of a case with a time point. */
+  patientId?: string;
   /** Crop a mask reaching beyond the image instead of refusing it (MASK_BEYOND_IMAGE); what was cut is recorded. */
   cropMaskToImage?: boolean;
 }

@@ -4,9 +4,17 @@ import { readCsv, type FeatureConfig } from '@fedrad/protocol';
 import { ExtractionInputError } from './errors.js';
 import type { ExtractTask } from './extractCase.js';
 
+/** The columns a manifest may hold: any other is refused by name rather than ignored. */
+export const MANIFEST_COLUMNS = ['id', 'image', 'mask', 'label', 'roi', 'timepoint'] as const;
+
+/** A time point names feature columns (`<feature>.delta.<t>`): letters, digits, `_` and `-`. */
+const TIMEPOINT = /^[A-Za-z0-9_-]{1,32}$/;
+
 /**
- * A cohort manifest: header `id,image,mask[,label][,roi]`, one row per case; relative paths are
- * taken from the manifest's folder. Every task gets `config`.
+ * A cohort manifest: header `id,image,mask[,label][,roi][,timepoint]`, one row per case; relative
+ * paths are taken from the manifest's folder. Every task gets `config`. With a `timepoint` column
+ * (delta-radiomics) a patient id appears once per time point, and each case's id becomes
+ * `<patient>@<timepoint>` (deltaFeatures.ts joins them back per patient).
  */
 export function readManifest(path: string, config: FeatureConfig): ExtractTask[] {
   if (!existsSync(path)) throw new ExtractionInputError(`manifest ${path} does not exist`, { manifest: path });
@@ -15,17 +23,26 @@ export function readManifest(path: string, config: FeatureConfig): ExtractTask[]
   if (records.length < 2) throw new ExtractionInputError(`manifest ${path} has no case rows (expected a header id,image,mask and one row per case)`, { manifest: path });
   const header = records[0].cells.map((h) => h.toLowerCase());
   const col = (name: string) => header.indexOf(name);
+  const unknown = header.filter((h) => !(MANIFEST_COLUMNS as readonly string[]).includes(h));
+  if (unknown.length > 0) {
+    throw new ExtractionInputError(`manifest ${path}: unknown column(s) ${unknown.map((c) => `"${c}"`).join(', ')} (a manifest holds ${MANIFEST_COLUMNS.join(', ')})`, { manifest: path });
+  }
   for (const required of ['id', 'image', 'mask']) {
     if (col(required) < 0) throw new ExtractionInputError(`manifest ${path} has no "${required}" column (header: ${records[0].cells.join(',')})`, { manifest: path });
   }
   const base = dirname(resolve(path));
   const seen = new Set<string>();
   return records.slice(1).map(({ row, cells: f }) => {
-    const id = f[col('id')];
+    const patient = f[col('id')];
     const where = `manifest ${path} row ${row}`;
-    const context = { manifest: path, row, caseId: id || undefined };
-    if (!id) throw new ExtractionInputError(`${where}: empty id`, context);
-    if (seen.has(id)) throw new ExtractionInputError(`${where}: case id ${id} appears twice`, context);
+    const context = { manifest: path, row, caseId: patient || undefined };
+    if (!patient) throw new ExtractionInputError(`${where}: empty id`, context);
+    const timepoint = col('timepoint') >= 0 ? f[col('timepoint')] : undefined;
+    if (timepoint !== undefined && !TIMEPOINT.test(timepoint)) {
+      throw new ExtractionInputError(`${where} (case ${patient}): time point "${timepoint}" must be 1–32 letters, digits, "_" or "-" (it names feature columns)`, context);
+    }
+    const id = timepoint === undefined ? patient : `${patient}@${timepoint}`;
+    if (seen.has(id)) throw new ExtractionInputError(`${where}: case id ${patient}${timepoint === undefined ? '' : ` at time point ${timepoint}`} appears twice`, context);
     seen.add(id);
     const abs = (p: string | undefined, what: string) => {
       if (!p) throw new ExtractionInputError(`${where} (case ${id}): empty ${what} path`, context);
@@ -35,6 +52,6 @@ export function readManifest(path: string, config: FeatureConfig): ExtractTask[]
     const label = labelText ? Number(labelText) : undefined;
     if (label !== undefined && !Number.isInteger(label)) throw new ExtractionInputError(`${where} (case ${id}): label ${labelText} is not an integer`, context);
     const roi = col('roi') >= 0 && f[col('roi')] ? f[col('roi')] : undefined;
-    return { id, image: abs(f[col('image')], 'image'), mask: abs(f[col('mask')], 'mask'), label, roi, config };
+    return { id, image: abs(f[col('image')], 'image'), mask: abs(f[col('mask')], 'mask'), label, roi, config, ...(timepoint === undefined ? {} : { timepoint, patientId: patient }) };
   });
 }

@@ -5,8 +5,8 @@ import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { FeatureConfig } from '@fedrad/protocol';
 import {
-  extractCohort, extractSingleCase, ExtractionInputError, ExtractionLockedError, JOURNAL_SUFFIX, readManifest, toCsv, toIbsiJson, toJson,
-  writeDurably, type CohortProgress, type ExtractOutcome, type ExtractTask,
+  deltaFeatures, extractCohort, extractSingleCase, ExtractionInputError, ExtractionLockedError, hasTimepoints, JOURNAL_SUFFIX, readManifest, toCsv, toIbsiJson, toJson,
+  writeDurably, type CohortProgress, type DeltaTable, type ExtractOutcome, type ExtractTask,
 } from '@fedrad/extraction';
 import { CliUsageError } from '../errors.js';
 import { provenanceOf, provenancePath, type ProvenanceInput } from '../provenance.js';
@@ -46,11 +46,15 @@ const CLI_VERSION = `fedrad-cli@${FEDRAD_VERSION}`;
 export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   if (o.out && !existsSync(dirname(resolve(o.out)))) throw new CliUsageError(`--out ${o.out}: folder ${dirname(resolve(o.out))} does not exist`);
   const format = o.format ?? (o.out && extname(o.out).toLowerCase() === '.csv' ? 'csv' : 'json');
-  const render = (outcomes: readonly ExtractOutcome[]) => (format === 'csv' ? toCsv(outcomes) : format === 'ibsi' ? toIbsiJson(outcomes, !o.manifest) : toJson(outcomes));
+  const renderCases = (outcomes: readonly ExtractOutcome[]) => (format === 'csv' ? toCsv(outcomes) : format === 'ibsi' ? toIbsiJson(outcomes, !o.manifest) : toJson(outcomes));
   if (o.manifest) {
     if (o.image || o.mask) throw new CliUsageError('give either --manifest or --image/--mask, not both');
     if (!existsSync(o.manifest)) throw new CliUsageError(`--manifest ${o.manifest} does not exist`);
     const tasks = (await usage(() => readManifest(o.manifest!, {}))).map((t) => ({ ...t, cropMaskToImage: o.cropMaskToImage }));
+    // A manifest with time points (delta-radiomics) writes one row per patient: baseline, absolute and relative change.
+    const delta = hasTimepoints(tasks);
+    if (delta && format === 'ibsi') throw new CliUsageError('--format ibsi keys features by IBSI tags; the delta features of a manifest with time points are not IBSI features (use csv or json)');
+    const render = delta ? (outcomes: readonly ExtractOutcome[]) => renderCases(deltaFeatures(tasks, outcomes).outcomes) : renderCases;
     const started = Date.now();
     let reused = 0;
     const bar = (o.progress ?? true) ? progressBar() : undefined;
@@ -71,9 +75,12 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
       bar?.stop();
     }
     reportFailures(cohort.outcomes);
+    const deltas = delta ? deltaFeatures(tasks, cohort.outcomes) : undefined;
+    if (deltas) reportDeltas(deltas);
     const cropped = reportCropping(cohort.outcomes);
     const text = cohort.text ?? render(cohort.outcomes);
-    if (o.out) await writeExtractProvenance(o, await config, cohort.outcomes, [{ role: 'manifest', path: o.manifest }]);
+    const deltaDetails = deltas ? { delta: { timepoints: deltas.timepoints, baseline: deltas.timepoints[0], noRelativeChange: deltas.noRelativeChange } } : {};
+    if (o.out) await writeExtractProvenance(o, await config, cohort.outcomes, [{ role: 'manifest', path: o.manifest }], deltaDetails);
     else process.stdout.write(text);
     const n = cohort.outcomes.length;
     process.stderr.write(
@@ -81,6 +88,8 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
         (cropped ? `, ${cropped} with the mask cropped to the image` : '') +
         ` in ${((Date.now() - started) / 1000).toFixed(1)} s${o.out ? ` -> ${o.out} (+ ${provenancePath(o.out)})` : ''}\n`,
     );
+    // A delta cohort counts by patient: one without a row (a time point missing or failed) is a failure.
+    if (deltas) return { outcomes: deltas.outcomes, failed: deltas.outcomes.filter((d) => !d.ok).length, output: text };
     return { outcomes: cohort.outcomes, failed: cohort.failed, output: text };
   }
   const config = await loadConfig(o.config);
@@ -99,10 +108,10 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
   const outcomes = [o.id === undefined && patientId ? { ...outcome, id: patientId } : outcome];
   const cropped = outcome.ok ? outcome.provenance?.croppedOutsideImage : undefined;
   if (cropped) process.stderr.write(`fedrad extract: warning: ${cropped.count} ${cropped.unit} of the mask lay beyond the image and were cropped (--crop-mask-to-image)\n`);
-  const text = render(outcomes);
+  const text = renderCases(outcomes);
   if (o.out) {
     writeDurably(o.out, text);
-    await writeExtractProvenance(o, config, outcomes, []);
+    await writeExtractProvenance(o, config, outcomes, [], {});
   } else process.stdout.write(text);
   return { outcomes, failed: 0, output: text };
 }
@@ -112,7 +121,13 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
  * every default filled in (and its hash), and for each case its image and mask by content hash,
  * the ROI taken and anything cropped.
  */
-async function writeExtractProvenance(o: ExtractOptions, config: FeatureConfig, outcomes: readonly ExtractOutcome[], inputs: Array<{ role: string; path: string } | ProvenanceInput>): Promise<void> {
+async function writeExtractProvenance(
+  o: ExtractOptions,
+  config: FeatureConfig,
+  outcomes: readonly ExtractOutcome[],
+  inputs: Array<{ role: string; path: string } | ProvenanceInput>,
+  extraDetails: Record<string, unknown>,
+): Promise<void> {
   // Loaded here, not at the top: a cohort run keeps the pipeline out of its main thread until the end.
   const { recordedFeatureConfig, radiomicsKernelKind, featureCatalogue } = await import('@fedrad/radiomics');
   const cases = outcomes.map((c) => (c.ok ? { id: c.id, ...c.provenance } : { id: c.id, failed: { code: c.code, message: c.message } }));
@@ -125,6 +140,7 @@ async function writeExtractProvenance(o: ExtractOptions, config: FeatureConfig, 
       format: o.format ?? 'by extension',
       cropMaskToImage: o.cropMaskToImage ?? false,
       cases,
+      ...extraDetails,
       ...(o.format === 'ibsi' ? { ibsiFeatures: ibsiCodesOf(outcomes, featureCatalogue()) } : {}),
     },
   });
@@ -175,6 +191,14 @@ function reportCropping(outcomes: readonly ExtractOutcome[]): number {
 
 function reportFailures(outcomes: readonly ExtractOutcome[]): void {
   for (const f of outcomes) if (!f.ok) process.stderr.write(`fedrad extract: case ${f.id} failed: [${f.code}] ${f.message}\n`);
+}
+
+/** A delta cohort's patients left without a row, and the relative changes left out. */
+function reportDeltas(deltas: DeltaTable): void {
+  for (const f of deltas.outcomes) if (!f.ok) process.stderr.write(`fedrad extract: no delta features for ${f.message}\n`);
+  if (deltas.noRelativeChange.length > 0) {
+    process.stderr.write(`fedrad extract: relative change left out for ${deltas.noRelativeChange.length} feature(s) with a baseline value of 0 (${deltas.noRelativeChange.slice(0, 5).join(', ')}${deltas.noRelativeChange.length > 5 ? ', …' : ''})\n`);
+  }
 }
 
 /** The cohort's progress bar on stderr, fed by the engine's progress reports. */
@@ -228,7 +252,7 @@ export function register(program: Command): void {
     .option('--label <n>', 'label value / segment number to use from the mask', integer('--label'))
     .option('--roi <name>', 'structure or segment name (RTSTRUCT, SEG, .seg.nrrd)')
     .option('--id <id>', 'case id for the output (default: the DICOM PatientID of a DICOM series, else the image file name)')
-    .option('--manifest <csv>', 'cohort manifest: id,image,mask and optional label or roi columns')
+    .option('--manifest <csv>', 'cohort manifest: id,image,mask and optional label, roi and timepoint columns (with timepoint: one row per patient of delta features)')
     .option('--config <file>', 'feature-extraction config (JSON or YAML, protocols/feature-config.schema.json)')
     .option('--out <file>', 'output file (.csv → CSV, otherwise JSON); default stdout')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ibsi']))
@@ -241,7 +265,11 @@ export function register(program: Command): void {
       '\nWithout --config the IBSI defaults apply: no interpolation, no re-segmentation, fixed bin number 32 (intensity\n' +
         'histogram and texture), IVH 1000 bins, every family, texture 3D merged. --out FILE also writes\n' +
         'FILE.provenance.json: fedrad version, kernels, the config with its defaults and hash, each case\'s inputs by SHA-256 and\n' +
-        'the ROI taken. Exit codes: 0 done, 1 some cases failed, 2 usage error.',
+        'the ROI taken.\n' +
+        'Delta-radiomics: a manifest with a timepoint column lists each patient once per time point (the first time point\n' +
+        'listed is the baseline); the output has one row per patient: <feature>.<baseline>, <feature>.delta.<t> (x_t - x_0)\n' +
+        'and <feature>.rel.<t> ((x_t - x_0) / |x_0|, left out for a feature with a baseline of 0), all from one config.\n' +
+        'Exit codes: 0 done, 1 some cases failed, 2 usage error.',
     )
     .action(async (opts: ExtractOptions) => {
       const summary = await runExtract(opts);

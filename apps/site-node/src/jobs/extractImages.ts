@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { extractCohort, readManifest, toCsv, writeDurably, type ExtractOutcome } from '@fedrad/extraction';
+import { deltaFeatures, extractCohort, hasTimepoints, readManifest, toCsv, writeDurably, type ExtractOutcome } from '@fedrad/extraction';
 import { formatCsvRow, readCsv, readOutcomeTable, type ExtractParams, type ExtractResult, type FeatureConfig } from '@fedrad/protocol';
 import { CohortError } from '../errors.js';
 import { extractedTables } from '../extractedTables.js';
@@ -18,7 +18,8 @@ type Extracted = Extract<ExtractOutcome, { ok: true }>;
  * daemon resumes where it stopped; the same config again reuses what is done). The site keeps
  * the features, the outcome rows that go with them and a named per-case QC file under
  * `<dataRoot>/features/`; the coordinator gets counts, per-feature means and SDs, failures by
- * reason and the acquisition parameters seen, as counts.
+ * reason and the acquisition parameters seen, as counts. A manifest with time points gives one
+ * row of delta features per patient (baseline, absolute and relative change).
  */
 export async function runExtractImages(input: JobInput): Promise<ExtractResult> {
   const params = input.envelope.params as ExtractParams;
@@ -35,12 +36,18 @@ export async function runExtractImages(input: JobInput): Promise<ExtractResult> 
     caller: `fedrad-site@${SOFTWARE_VERSION}`,
   });
 
+  // A manifest with time points gives one row of delta features per patient (deltaFeatures.ts).
+  const delta = hasTimepoints(tasks) ? deltaFeatures(tasks, run.outcomes) : undefined;
+  const perPatient = delta ? delta.outcomes : run.outcomes;
   const outcomeText = readOutcomeText(cohort.outcome, cohort.name);
   const outcomeIds = new Set(readOutcomeTable(outcomeText, cohort.outcome).ids);
-  const extracted = run.outcomes.filter((o): o is Extracted => o.ok);
+  const extracted = perPatient.filter((o): o is Extracted => o.ok);
   const usable = extracted.filter((o) => outcomeIds.has(o.id));
   const missingOutcome = extracted.filter((o) => !outcomeIds.has(o.id)).map((o) => o.id);
-  const manifestIds = new Set(tasks.map((t) => t.id));
+  const manifestIds = new Set(tasks.map((t) => t.patientId ?? t.id));
+  const usableIds = new Set(usable.map((o) => o.id));
+  // The acquisitions behind the table's rows (a delta row rests on each of its time points' cases).
+  const usableCases = run.outcomes.filter((o, i): o is Extracted => o.ok && usableIds.has(tasks[i].patientId ?? tasks[i].id));
   const outcomeWithoutImages = [...outcomeIds].filter((id) => !manifestIds.has(id));
 
   // The table the later jobs read: the cases with features and an outcome; a feature some case
@@ -60,7 +67,8 @@ export async function runExtractImages(input: JobInput): Promise<ExtractResult> 
     featureConfigHash: configHash,
     siteSoftware: SOFTWARE_VERSION,
     cases: tasks.length,
-    failed: run.outcomes.filter((o) => !o.ok).map((o) => ({ id: o.id, code: (o as { code: string }).code, message: (o as { message: string }).message })),
+    failed: [...run.outcomes, ...(delta ? delta.outcomes : [])].filter((o) => !o.ok).map((o) => ({ id: o.id, code: (o as { code: string }).code, message: (o as { message: string }).message })),
+    ...(delta ? { delta: { timepoints: delta.timepoints, baseline: delta.timepoints[0], noRelativeChange: delta.noRelativeChange } } : {}),
     missingOutcome,
     outcomeWithoutImages,
     featuresLeftOutForMissingValues: incomplete,
@@ -75,11 +83,11 @@ export async function runExtractImages(input: JobInput): Promise<ExtractResult> 
     summaries,
     featureConfigHash: configHash,
     featureTableHash: createHash('sha256').update(featureCsv).digest('hex'),
-    failures: failureCounts(run.outcomes),
+    failures: failureCounts(delta ? [...run.outcomes, ...delta.outcomes] : run.outcomes),
     missingOutcome: missingOutcome.length,
     outcomeWithoutImages: outcomeWithoutImages.length,
     suppressedSummaries: suppressed,
-    acquisition: acquisitionCounts(usable, input.minCohortSize),
+    acquisition: acquisitionCounts(usableCases, input.minCohortSize),
   };
 }
 
