@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalHash } from '@fedrad/protocol';
@@ -12,7 +12,8 @@ import { repoRoot, runFedrad } from './processes.js';
 // cohorts (scripts/generate-image-cohorts.mjs, each with its own scanner); the coordinator's
 // extraction step has each site extract its own images with the protocol's pinned feature config,
 // then trains (exact Newton), locks and evaluates at the held-out site. Reference: `fedrad extract`
-// run by hand on each training site's images with the same config, pooled, and `fedrad train`.
+// run by hand on each training site's images with the same config, pooled, and `fedrad train`;
+// and `fedrad simulate` of the same protocol and site folders in one process gives the same results.
 const CAMPAIGN = 'e2e-images';
 const TRAINING = ['site-a', 'site-b', 'site-c'];
 const TEST = 'site-d';
@@ -96,5 +97,19 @@ describe('a campaign from the sites\' images', () => {
 
     expect(status.evaluations).toHaveLength(1);
     expect(status.evaluations[0].report).toMatchObject({ siteId: TEST, patientCount: PATIENTS });
-  }, 240000);
+
+    // The same protocol rehearsed with `fedrad simulate` on the same site folders: the same locked model, the same evaluation.
+    const simSites = join(dir, 'simulate-sites');
+    mkdirSync(simSites);
+    for (const s of sites) symlinkSync(s.dir, join(simSites, s.siteId));
+    const protocolFile = join(dir, 'protocol.json');
+    writeFileSync(protocolFile, JSON.stringify(protocol));
+    const printed = await runFedrad(['simulate', '--protocol', protocolFile, '--sites', simSites, '--out', join(dir, 'simulation')], world.logDir, 'simulate');
+    expect(printed).toContain('✓ extraction');
+    expect(printed).toContain(`campaign ${CAMPAIGN} completed`);
+    const simulated = JSON.parse(readFileSync(join(dir, 'simulation/results/status.json'), 'utf8'));
+    expect(simulated.model.modelHash).toBe(status.model!.modelHash);
+    expect(simulated.evaluations).toEqual(status.evaluations);
+    expect(readFileSync(join(dir, 'simulation/results/model.onnx')).equals(Buffer.from((await world.client.campaigns.modelOnnx({ campaignId: CAMPAIGN }))!.base64, 'base64'))).toBe(true);
+  }, 400000);
 });

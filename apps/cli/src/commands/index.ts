@@ -17,6 +17,7 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   extract: () => import('./extract.js'),
   convert: () => import('./convert.js'),
   demo: () => import('./demo.js'),
+  simulate: () => import('./simulate.js'),
 };
 
 /**

@@ -1,0 +1,51 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { CampaignProtocol } from '@fedrad/protocol';
+import { CliUsageError } from '../src/errors.js';
+import { cohortYaml, readSiteFolders } from '../src/simulation/siteFolders.js';
+
+// `fedrad simulate --sites DIR`: one folder per site of the protocol, each a site's cohorts.
+const dir = mkdtempSync(join(tmpdir(), 'fedrad-sim-sites-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+const protocol = { trainingSites: ['site-a', 'site-b'], testSites: ['site-t'] } as unknown as CampaignProtocol;
+
+function sites(name: string, files: Record<string, Record<string, string>>): string {
+  const root = join(dir, name);
+  for (const [site, content] of Object.entries(files)) {
+    mkdirSync(join(root, site), { recursive: true });
+    for (const [file, text] of Object.entries(content)) writeFileSync(join(root, site, file), text);
+  }
+  return root;
+}
+
+describe('simulation site folders', () => {
+  it('reads an image folder, a feature-table folder and a site.yaml with its own cohorts and minimum', () => {
+    const root = sites('ok', {
+      'site-a': { 'manifest.csv': 'id,image,mask\n', 'outcome.csv': 'id,label\n' },
+      'site-b': { 'features.csv': 'id,f\n', 'outcome.csv': 'id,label\n' },
+      'site-t': { 'site.yaml': 'siteId: site-t\nminCohortSize: 8\ncohorts:\n  - { name: scans, images: m/manifest.csv, outcome: o.csv }\n' },
+    });
+    const read = readSiteFolders(root, protocol);
+    expect(read.map((s) => [s.siteId, s.role])).toEqual([['site-a', 'training'], ['site-b', 'training'], ['site-t', 'test']]);
+    expect(read[0].cohorts).toEqual([{ name: 'local', images: join(root, 'site-a/manifest.csv'), outcome: join(root, 'site-a/outcome.csv') }]);
+    expect(read[1].cohorts).toEqual([{ name: 'local', features: join(root, 'site-b/features.csv'), outcome: join(root, 'site-b/outcome.csv') }]);
+    expect(read[2]).toMatchObject({ minCohortSize: 8, cohorts: [{ name: 'scans', images: join(root, 'site-t/m/manifest.csv'), outcome: join(root, 'site-t/o.csv') }] });
+    expect(cohortYaml(read[2].cohorts)).toEqual(['cohorts:', `  - { name: "scans", images: ${JSON.stringify(join(root, 'site-t/m/manifest.csv'))}, outcome: ${JSON.stringify(join(root, 'site-t/o.csv'))} }`]);
+  });
+
+  it('refuses a folder that is not a site, a site without a folder, a folder with nothing usable, and a site.yaml setting what the simulation sets', () => {
+    const cases: Array<[Record<string, Record<string, string>>, string]> = [
+      [{ 'site-a': {}, 'site-b': {}, 'site-t': {}, 'site-x': {} }, 'folder "site-x" is not a site of the protocol'],
+      [{ 'site-a': {}, 'site-b': {} }, 'no folder for site(s) site-t'],
+      [{ 'site-a': { 'outcome.csv': '' }, 'site-b': {}, 'site-t': {} }, 'has outcome.csv but neither manifest.csv'],
+      [{ 'site-a': { 'site.yaml': 'coordinatorUrl: https://x\ncohorts: []\n' }, 'site-b': {}, 'site-t': {} }, '"coordinatorUrl" cannot be set in a simulation'],
+    ];
+    cases.forEach(([files, message], i) => {
+      const root = sites(`bad-${i}`, files);
+      expect(() => readSiteFolders(root, protocol)).toThrow(CliUsageError);
+      expect(() => readSiteFolders(root, protocol)).toThrow(message);
+    });
+  });
+});
