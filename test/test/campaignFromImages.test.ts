@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { canonicalHash } from '@fedrad/protocol';
 import { CampaignWorld, protocolFor } from './campaignWorld.js';
 import { originalScaleCoefficients } from './onnxCoefficients.js';
-import { repoRoot, runFedrad } from './processes.js';
+import { repoRoot, runFedrad, waitUntil } from './processes.js';
 
 // Issue #13: a campaign that starts from each hospital's images. Four site processes hold NIfTI
 // cohorts (scripts/generate-image-cohorts.mjs, each with its own scanner); the coordinator's
@@ -112,4 +112,30 @@ describe('a campaign from the sites\' images', () => {
     expect(simulated.evaluations).toEqual(status.evaluations);
     expect(readFileSync(join(dir, 'simulation/results/model.onnx')).equals(Buffer.from((await world.client.campaigns.modelOnnx({ campaignId: CAMPAIGN }))!.base64, 'base64'))).toBe(true);
   }, 400000);
+
+  it('kill -9 of the coordinator in the middle of the extraction step, then restart: the campaign completes with the same model', async () => {
+    const first = await world.client.campaigns.status({ campaignId: CAMPAIGN });
+    const campaignId = `${CAMPAIGN}-restart`;
+    const protocol = { ...protocolFor(campaignId, FEATURES, TRAINING, [TEST], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 60 }), featureConfig };
+    const hash = await world.createCampaign(protocol);
+    await Promise.all(sites.map((s) => world.approve(s.siteId, hash)));
+    // Made certain rather than raced for: all sites but site-a are frozen, so the step stays open with one extraction in.
+    const frozen = sites.filter((s) => s.siteId !== 'site-a').map((s) => world.sites.get(s.siteId)!.process!);
+    for (const p of frozen) p.child.kill('SIGSTOP');
+    await world.client.campaigns.start({ campaignId });
+    await waitUntil("site-a's extraction", async () => {
+      const s = await world.client.campaigns.status({ campaignId });
+      return s.extractions.some((e) => e.siteId === 'site-a') ? s : undefined;
+    }, 60000);
+    expect((await world.client.campaigns.status({ campaignId })).phase).toBe('extraction');
+    await world.coordinator!.kill9();
+    await world.startCoordinator();
+    for (const p of frozen) p.child.kill('SIGCONT');
+    const status = await world.waitForState(campaignId, ['completed'], 150000);
+    expect(status.extractions.map((e) => e.siteId)).toEqual(sites.map((s) => s.siteId).sort());
+    expect(status.jobs.filter((j) => j.kind === 'extract').every((j) => j.state === 'done')).toBe(true);
+    const coef = (s: typeof status) => (s.model!.parameters as Array<{ name: string; data: number[] }>).find((t) => t.name === 'coef')!.data;
+    expect(coef(status)).toEqual(coef(first));
+    expect(await world.client.audit.verify()).toMatchObject({ ok: true });
+  }, 240000);
 });
