@@ -4,3 +4,8 @@ export { EmptyRoiError, GridMismatchError, DiscretisationError, FeatureConfigErr
 export { featureCatalogue, type CatalogueEntry } from './featureCatalogue.js';
 export type { TextureInput, TextureSettings, DirectionalAggregation, ZoneAggregation } from './textureContract.js';
 export { radiomicsKernelKind } from './kernels/selectKernels.js';
+export {
+  applyFilter, parseFilterSpec, filterLabel, FILTER_FAMILIES, BOUNDARY_CONDITIONS, LAWS_KERNELS, waveletFilters, WAVELET_NAMES, rightAngleRotations,
+  type FilterSpec, type FilterFamily, type BoundaryCondition, type FilterDimensionality, type FilterGrid, type Pooling,
+} from './filters/index.js';
+export { FilterConfigError } from './errors.js';
