@@ -5,7 +5,7 @@ export { featureCatalogue, type CatalogueEntry } from './featureCatalogue.js';
 export type { TextureInput, TextureSettings, DirectionalAggregation, ZoneAggregation } from './textureContract.js';
 export { radiomicsKernelKind } from './kernels/selectKernels.js';
 export {
-  applyFilter, parseFilterSpec, filterLabel, FILTER_FAMILIES, BOUNDARY_CONDITIONS, LAWS_KERNELS, waveletFilters, WAVELET_NAMES, rightAngleRotations,
-  type FilterSpec, type FilterFamily, type BoundaryCondition, type FilterDimensionality, type FilterGrid, type Pooling,
+  applyFilter, parseFilterSpec, parseFilterConfigFile, filterLabel, FILTER_FAMILIES, BOUNDARY_CONDITIONS, LAWS_KERNELS, waveletFilters, WAVELET_NAMES, rightAngleRotations,
+  type FilterSpec, type FilterFamily, type BoundaryCondition, type FilterDimensionality, type FilterGrid, type Pooling, type FilterProgress,
 } from './filters/index.js';
 export { FilterConfigError } from './errors.js';

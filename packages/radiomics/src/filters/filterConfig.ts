@@ -152,3 +152,26 @@ export function filterLabel(f: FilterSpec): string {
     case 'shannon': return `${f.family}${d}_l${f.level}${f.riesz ? `_r${f.riesz.join('')}` : ''}_${f.boundary}`;
   }
 }
+
+/** The descriptive fields a filter config file may carry beside its "filter". */
+const FILE_FIELDS = ['filter', 'id', 'name', 'description', 'phantom', 'reference'];
+
+/**
+ * A filter config file (JSON): `{ "filter": { … } }` with optional descriptive fields (the
+ * phase 1 configs' "id", "phantom" and "reference", a "name", a "description"), or the bare
+ * filter object itself. Anything else is refused with the field named.
+ */
+export function parseFilterConfigFile(text: string, source?: string): FilterSpec {
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (e) {
+    throw new FilterConfigError('(file)', `not valid JSON: ${(e as Error).message}`, source);
+  }
+  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) throw new FilterConfigError('(file)', 'expected a JSON object', source);
+  const o = doc as Record<string, unknown>;
+  if ('family' in o) return parseFilterSpec(o, source);
+  for (const key of Object.keys(o)) if (!FILE_FIELDS.includes(key)) throw new FilterConfigError(key, `not a field of a filter config (its fields: ${FILE_FIELDS.join(', ')}, or a bare filter with "family")`, source);
+  if (o.filter === undefined) throw new FilterConfigError('filter', 'missing: give the filter to apply', source);
+  return parseFilterSpec(o.filter, source);
+}

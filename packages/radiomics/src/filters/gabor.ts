@@ -1,6 +1,6 @@
 import { convolveSpectrum, paddedSpectrum } from './fourier.js';
 import type { BoundaryCondition, FilterGrid } from './grid.js';
-import { ResponsePool, type Pooling } from './rotations.js';
+import { ResponsePool, type FilterProgress, type Pooling } from './rotations.js';
 
 /** An image plane: the filter's x̃ axis along image axis `u`, its ỹ axis along image axis `v`. */
 export type GaborPlane = readonly [u: number, v: number];
@@ -33,8 +33,11 @@ export interface GaborSettings {
  * responses of the orientations θ ∈ {0, Δθ, …} (section 2.4); a "3D" Gabor response averages
  * the responses in the three orthogonal planes.
  */
-export function gaborFilter(grid: FilterGrid, s: GaborSettings): Float64Array {
+export function gaborFilter(grid: FilterGrid, s: GaborSettings, progress?: FilterProgress): Float64Array {
   const planes = new ResponsePool('average');
+  const thetas = distinctModuloPi(s.thetas);
+  const total = thetas.length * s.planes.length;
+  let done = 0;
   for (const [u, v] of s.planes) {
     const su = s.sigma / grid.spacing[u], sv = s.sigma / grid.spacing[v];
     const reach = Math.max(1, 1 / s.gamma);
@@ -43,7 +46,7 @@ export function gaborFilter(grid: FilterGrid, s: GaborSettings): Float64Array {
     radius[v] = Math.floor(s.truncation * sv * reach + 0.5);
     const spectrum = paddedSpectrum(grid, radius, s.boundary);
     const orientations = new ResponsePool(s.pooling);
-    for (const theta of distinctModuloPi(s.thetas)) {
+    for (const theta of thetas) {
       const c = Math.cos(theta), sn = Math.sin(theta);
       // offsets in mm, scaled back by σ and λ expressed in voxels of each axis
       const { re, im } = convolveSpectrum(spectrum, (off) => {
@@ -57,6 +60,7 @@ export function gaborFilter(grid: FilterGrid, s: GaborSettings): Float64Array {
       const modulus = new Float64Array(re.length);
       for (let i = 0; i < re.length; i++) modulus[i] = Math.hypot(re[i], im[i]);
       orientations.add(modulus);
+      progress?.(++done, total);
     }
     planes.add(orientations.result());
   }

@@ -1,6 +1,6 @@
 import { absInPlace, filterAxes, type BoundaryCondition, type FilterDimensionality, type FilterGrid } from './grid.js';
 import { meanFilter } from './mean.js';
-import { IDENTITY_ROTATION_2D, IDENTITY_ROTATION_3D, ResponsePool, rightAngleRotations, type Pooling } from './rotations.js';
+import { IDENTITY_ROTATION_2D, IDENTITY_ROTATION_3D, ResponsePool, rightAngleRotations, type FilterProgress, type Pooling } from './rotations.js';
 import { centredKernel, type Kernel1D } from './separable.js';
 import { applyRotatedSeparable } from './separableFilter.js';
 
@@ -43,7 +43,7 @@ export interface LawsSettings {
  * Chebyshev distance δ), a mean filter of width 2δ + 1 over the absolute response with the same
  * boundary condition.
  */
-export function lawsFilter(grid: FilterGrid, s: LawsSettings): Float64Array {
+export function lawsFilter(grid: FilterGrid, s: LawsSettings, progress?: FilterProgress): Float64Array {
   const names = lawsKernelNames(s.kernel);
   const d = filterAxes(s.dimensionality).length;
   if (!names || names.length !== d) throw new RangeError(`Laws kernel ${s.kernel} does not name ${d} 1-D kernels`);
@@ -51,8 +51,9 @@ export function lawsFilter(grid: FilterGrid, s: LawsSettings): Float64Array {
   const identity = s.dimensionality === '2D' ? IDENTITY_ROTATION_2D : IDENTITY_ROTATION_3D;
   let response: Float64Array;
   if (s.pooling) {
-    const pool = new ResponsePool(s.pooling);
-    for (const r of rightAngleRotations(s.dimensionality)) pool.add(applyRotatedSeparable(grid, chains, r, s.boundary));
+    const rotations = rightAngleRotations(s.dimensionality);
+    const pool = new ResponsePool(s.pooling, progress && { total: rotations.length, report: progress });
+    for (const r of rotations) pool.add(applyRotatedSeparable(grid, chains, r, s.boundary));
     response = pool.result();
   } else {
     response = applyRotatedSeparable(grid, chains, identity, s.boundary);

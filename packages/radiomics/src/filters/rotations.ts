@@ -51,14 +51,18 @@ export function rightAngleRotations(dimensionality: FilterDimensionality): reado
 /** How the responses to the rotated filters are combined into one (IBSI 2 manual, section 2.4). */
 export type Pooling = 'max' | 'average' | 'min';
 
+/** Told how many of a filter's `total` passes (rotations, orientations) are done. */
+export type FilterProgress = (done: number, total: number) => void;
+
 /** Accumulates responses one rotation at a time, so only two maps are held at once. */
 export class ResponsePool {
   private acc: Float64Array | null = null;
   private count = 0;
-  constructor(private readonly pooling: Pooling) {}
+  constructor(private readonly pooling: Pooling, private readonly progress?: { total: number; report: FilterProgress }) {}
 
   add(response: Float64Array): void {
     this.count++;
+    this.progress?.report(this.count, this.progress.total);
     if (!this.acc) {
       this.acc = Float64Array.from(response);
       return;

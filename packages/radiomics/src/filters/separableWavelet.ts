@@ -1,5 +1,5 @@
 import { filterAxes, type BoundaryCondition, type FilterDimensionality, type FilterGrid } from './grid.js';
-import { IDENTITY_ROTATION_2D, IDENTITY_ROTATION_3D, ResponsePool, rightAngleRotations, type Pooling } from './rotations.js';
+import { IDENTITY_ROTATION_2D, IDENTITY_ROTATION_3D, ResponsePool, rightAngleRotations, type FilterProgress, type Pooling } from './rotations.js';
 import { dilateKernel, type Kernel1D } from './separable.js';
 import { applyRotatedSeparable } from './separableFilter.js';
 import { waveletFilters } from './waveletCoefficients.js';
@@ -27,7 +27,7 @@ function anchored(weights: number[]): Kernel1D {
  * 1 … j−1, the filter of level l upsampled by 2^{l−1}, then the sub-band's filters upsampled by
  * 2^{j−1} are applied. With rotation invariance the whole chain is rotated and pooled.
  */
-export function separableWavelet(grid: FilterGrid, s: SeparableWaveletSettings): Float64Array {
+export function separableWavelet(grid: FilterGrid, s: SeparableWaveletSettings, progress?: FilterProgress): Float64Array {
   const filters = waveletFilters(s.wavelet);
   const d = filterAxes(s.dimensionality).length;
   if (!filters) throw new RangeError(`unknown wavelet ${s.wavelet}`);
@@ -41,7 +41,8 @@ export function separableWavelet(grid: FilterGrid, s: SeparableWaveletSettings):
     return chain;
   });
   if (!s.pooling) return applyRotatedSeparable(grid, chains, s.dimensionality === '2D' ? IDENTITY_ROTATION_2D : IDENTITY_ROTATION_3D, s.boundary);
-  const pool = new ResponsePool(s.pooling);
-  for (const r of rightAngleRotations(s.dimensionality)) pool.add(applyRotatedSeparable(grid, chains, r, s.boundary));
+  const rotations = rightAngleRotations(s.dimensionality);
+  const pool = new ResponsePool(s.pooling, progress && { total: rotations.length, report: progress });
+  for (const r of rotations) pool.add(applyRotatedSeparable(grid, chains, r, s.boundary));
   return pool.result();
 }
