@@ -4,6 +4,6 @@ export { contentHash, type ContentHash } from './contentHash.js';
 export { extractSingleCase } from './singleCase.js';
 export { readManifest } from './manifest.js';
 export { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX, type ResumedJournal } from './extractJournal.js';
-export { toCsv, toIbsiJson, toJson } from './outputFormats.js';
+export { ibsiKeys, toCsv, toIbsiJson, toJson } from './outputFormats.js';
 export { writeDurably } from './durableFile.js';
 export { ExtractionInputError, ExtractionLockedError } from './errors.js';

@@ -5,7 +5,7 @@ import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { FeatureConfig } from '@fedrad/protocol';
 import {
-  extractCohort, extractSingleCase, ExtractionInputError, ExtractionLockedError, JOURNAL_SUFFIX, readManifest, toCsv, toIbsiJson, toJson,
+  extractCohort, extractSingleCase, ExtractionInputError, ExtractionLockedError, ibsiKeys, JOURNAL_SUFFIX, readManifest, toCsv, toIbsiJson, toJson,
   writeDurably, type CohortProgress, type ExtractOutcome, type ExtractTask,
 } from '@fedrad/extraction';
 import { CliUsageError } from '../errors.js';
@@ -114,39 +114,64 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
  */
 async function writeExtractProvenance(o: ExtractOptions, config: FeatureConfig, outcomes: readonly ExtractOutcome[], inputs: Array<{ role: string; path: string } | ProvenanceInput>): Promise<void> {
   // Loaded here, not at the top: a cohort run keeps the pipeline out of its main thread until the end.
-  const { resolveFeatureConfig, radiomicsKernelKind, featureCatalogue } = await import('@fedrad/radiomics');
+  const { resolveFeatureConfig, radiomicsKernelKind, featureCatalogue, filterLabel, filterIbsiCodes, FILTER_SEPARATOR } = await import('@fedrad/radiomics');
+  const resolved = resolveFeatureConfig(config);
+  const filters = new Map(resolved.filters.map((f) => [filterLabel(f), { label: filterLabel(f), ibsiCodes: filterIbsiCodes(f), filter: f }]));
   const cases = outcomes.map((c) => (c.ok ? { id: c.id, ...c.provenance } : { id: c.id, failed: { code: c.code, message: c.message } }));
   const provenance = provenanceOf(o.out!, {
     command: 'fedrad extract',
     inputs,
-    config: { ...(o.config ? { path: o.config } : {}), value: resolveFeatureConfig(config) },
+    config: { ...(o.config ? { path: o.config } : {}), value: resolved },
     details: {
       kernels: radiomicsKernelKind(),
       format: o.format ?? 'by extension',
       cropMaskToImage: o.cropMaskToImage ?? false,
       cases,
-      ...(o.format === 'ibsi' ? { ibsiFeatures: ibsiCodesOf(outcomes, featureCatalogue()) } : {}),
+      ...(o.format === 'ibsi' || filters.size > 0 ? { ibsiFeatures: ibsiCodesOf(outcomes, featureCatalogue(), { filters, separator: FILTER_SEPARATOR }, o.format === 'ibsi') } : {}),
     },
   });
   writeFileSync(provenancePath(o.out!), JSON.stringify(provenance, null, 2) + '\n');
 }
 
+interface FilterIdentity {
+  label: string;
+  ibsiCodes: string[];
+  filter: unknown;
+}
+
+interface IbsiIdentity {
+  code: string;
+  name: string;
+  family: string;
+  familyCode: string;
+  /** For a feature of a response map: the filter, its IBSI 2 codes and parameters. */
+  filter?: FilterIdentity;
+}
+
 /**
- * For `--format ibsi`: each output tag with its IBSI feature code, name and family (code), from the
- * radiomics registry's catalogue; a texture tag is its family's stem plus the aggregation suffix.
+ * For `--format ibsi` (and any output with filtered features): each output key with its IBSI
+ * feature code, name and family (code), from the radiomics registry's catalogue; a texture tag is
+ * its family's stem plus the aggregation suffix; a filtered feature `<filter>__<tag>` also names
+ * its filter with the IBSI 2 filter codes. Keys are those of the output (`ibsiKeys` for ibsi).
  */
 function ibsiCodesOf(
   outcomes: readonly ExtractOutcome[],
   catalogue: ReadonlyArray<{ tag: string; code: string; name: string; family: string; familyCode: string; texture: boolean }>,
-): Record<string, { code: string; name: string; family: string; familyCode: string }> {
-  const out: Record<string, { code: string; name: string; family: string; familyCode: string }> = {};
-  const tags = new Set(outcomes.flatMap((c) => (c.ok ? Object.keys(c.features) : [])));
-  for (const tag of tags) {
+  { filters, separator }: { filters: ReadonlyMap<string, FilterIdentity>; separator: string },
+  ibsiFormat: boolean,
+): Record<string, IbsiIdentity> {
+  const out: Record<string, IbsiIdentity> = {};
+  const names = [...new Set(outcomes.flatMap((c) => (c.ok ? Object.keys(c.features) : [])))];
+  const keys = ibsiFormat ? ibsiKeys(names) : new Map(names.map((n) => [n, n]));
+  for (const name of names) {
+    const cut = name.indexOf(separator);
+    const filter = cut > 0 ? filters.get(name.slice(0, cut)) : undefined;
+    const tag = filter ? name.slice(cut + separator.length) : name;
     // The longest stem wins: rlm_glnu_norm_3D_comb is rlm_glnu_norm's, not rlm_glnu's.
     const entry = catalogue
       .filter((e) => e.tag === tag || (e.texture && tag.startsWith(`${e.tag}_`)))
       .sort((a, b) => b.tag.length - a.tag.length)[0];
-    if (entry) out[tag] = { code: entry.code, name: entry.name, family: entry.family, familyCode: entry.familyCode };
+    if (entry) out[keys.get(name)!] = { code: entry.code, name: entry.name, family: entry.family, familyCode: entry.familyCode, ...(filter ? { filter } : {}) };
   }
   return out;
 }

@@ -137,8 +137,15 @@ export function parseFilterSpec(raw: unknown, source?: string): FilterSpec {
   }
 }
 
-/** A short stable name of a filter and its parameters, used to name the features of its response map. */
+/**
+ * A short stable name of a filter and its parameters, used to name the features of its response
+ * map: letters, digits and underscores only (a decimal point is written p, a minus sign m).
+ */
 export function filterLabel(f: FilterSpec): string {
+  return labelOf(f).replace(/-/g, 'm').replace(/\./g, 'p');
+}
+
+function labelOf(f: FilterSpec): string {
   const inv = (p: Pooling | null): string => (p ? `_rot${p}` : '');
   const d = f.dimensionality.toLowerCase();
   switch (f.family) {

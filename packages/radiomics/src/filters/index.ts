@@ -4,3 +4,4 @@ export { BOUNDARY_CONDITIONS, type BoundaryCondition, type FilterDimensionality,
 export { LAWS_KERNELS } from './laws.js';
 export { waveletFilters, WAVELET_NAMES } from './waveletCoefficients.js';
 export { rightAngleRotations, type Pooling, type FilterProgress } from './rotations.js';
+export { filterIbsiCodes } from './filterCodes.js';
