@@ -114,8 +114,9 @@ export async function runExtract(o: ExtractOptions): Promise<ExtractSummary> {
  */
 async function writeExtractProvenance(o: ExtractOptions, config: FeatureConfig, outcomes: readonly ExtractOutcome[], inputs: Array<{ role: string; path: string } | ProvenanceInput>): Promise<void> {
   // Loaded here, not at the top: a cohort run keeps the pipeline out of its main thread until the end.
-  const { resolveFeatureConfig, radiomicsKernelKind, featureCatalogue, filterLabel, filterIbsiCodes, FILTER_SEPARATOR } = await import('@fedrad/radiomics');
+  const { resolveFeatureConfig, radiomicsKernelKind, featureCatalogue, catalogueEntryOf, filterLabel, filterIbsiCodes, FILTER_SEPARATOR } = await import('@fedrad/radiomics');
   const resolved = resolveFeatureConfig(config);
+  const catalogue = featureCatalogue();
   const filters = new Map(resolved.filters.map((f) => [filterLabel(f), { label: filterLabel(f), ibsiCodes: filterIbsiCodes(f), filter: f }]));
   const cases = outcomes.map((c) => (c.ok ? { id: c.id, ...c.provenance } : { id: c.id, failed: { code: c.code, message: c.message } }));
   const provenance = provenanceOf(o.out!, {
@@ -127,7 +128,7 @@ async function writeExtractProvenance(o: ExtractOptions, config: FeatureConfig, 
       format: o.format ?? 'by extension',
       cropMaskToImage: o.cropMaskToImage ?? false,
       cases,
-      ...(o.format === 'ibsi' || filters.size > 0 ? { ibsiFeatures: ibsiCodesOf(outcomes, featureCatalogue(), { filters, separator: FILTER_SEPARATOR }, o.format === 'ibsi') } : {}),
+      ...(o.format === 'ibsi' || filters.size > 0 ? { ibsiFeatures: ibsiCodesOf(outcomes, (tag) => catalogueEntryOf(tag, catalogue), { filters, separator: FILTER_SEPARATOR }, o.format === 'ibsi') } : {}),
     },
   });
   writeFileSync(provenancePath(o.out!), JSON.stringify(provenance, null, 2) + '\n');
@@ -156,7 +157,7 @@ interface IbsiIdentity {
  */
 function ibsiCodesOf(
   outcomes: readonly ExtractOutcome[],
-  catalogue: ReadonlyArray<{ tag: string; code: string; name: string; family: string; familyCode: string; texture: boolean }>,
+  entryOf: (tag: string) => { code: string; name: string; family: string; familyCode: string } | undefined,
   { filters, separator }: { filters: ReadonlyMap<string, FilterIdentity>; separator: string },
   ibsiFormat: boolean,
 ): Record<string, IbsiIdentity> {
@@ -167,10 +168,7 @@ function ibsiCodesOf(
     const cut = name.indexOf(separator);
     const filter = cut > 0 ? filters.get(name.slice(0, cut)) : undefined;
     const tag = filter ? name.slice(cut + separator.length) : name;
-    // The longest stem wins: rlm_glnu_norm_3D_comb is rlm_glnu_norm's, not rlm_glnu's.
-    const entry = catalogue
-      .filter((e) => e.tag === tag || (e.texture && tag.startsWith(`${e.tag}_`)))
-      .sort((a, b) => b.tag.length - a.tag.length)[0];
+    const entry = entryOf(tag);
     if (entry) out[keys.get(name)!] = { code: entry.code, name: entry.name, family: entry.family, familyCode: entry.familyCode, ...(filter ? { filter } : {}) };
   }
   return out;

@@ -17,6 +17,7 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   extract: () => import('./extract.js'),
   convert: () => import('./convert.js'),
   filter: () => import('./filter.js'),
+  map: () => import('./map.js'),
   demo: () => import('./demo.js'),
 };
 
