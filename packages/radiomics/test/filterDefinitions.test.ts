@@ -81,3 +81,23 @@ describe('filter configs refuse what they would otherwise ignore, naming the fie
     expect((caught as Error).message).toContain('cfg.json');
   });
 });
+
+describe('a filter config sent to a site cannot make it spend unbounded time or memory (attacker\'s test)', () => {
+  const grid = { data: new Float64Array(16 * 16 * 8), dims: [16, 16, 8] as const, spacing: [1, 1, 3] as const };
+  it.each([
+    ['support', { family: 'mean', boundary: 'mirror', support: 999_999 }],
+    ['sigma', { family: 'gabor', boundary: 'mirror', sigma: 1e7, lambda: 2, gamma: 1, theta: 0 }],
+    ['sigma', { family: 'laplacian_of_gaussian', boundary: 'nearest', sigma: 1e6 }],
+    ['energyDistance', { family: 'laws', boundary: 'constant', kernel: 'L5E5E5', energyDistance: 1_000_000 }],
+  ])('a kernel of absurd size (%s) is refused at once, before any voxel is filtered', (field, raw) => {
+    const started = Date.now();
+    let caught: unknown;
+    try { applyFilter(grid, parseFilterSpec(raw)); } catch (e) { caught = e; }
+    expect(caught).toBeInstanceOf(FilterConfigError);
+    expect((caught as FilterConfigError).field).toBe(field);
+    expect(Date.now() - started).toBeLessThan(1000);
+  });
+  it('a Gabor orientation step below 1° (hundreds of thousands of convolutions) is refused', () => {
+    expect(() => parseFilterSpec({ family: 'gabor', boundary: 'mirror', sigma: 5, lambda: 2, gamma: 1, rotationInvariance: true, thetaStep: 0.001 })).toThrow(/thetaStep.*at most 360/);
+  });
+});

@@ -1,4 +1,6 @@
+import { FilterConfigError } from '../errors.js';
 import type { FilterSpec } from './filterConfig.js';
+import { filterReach } from './reach.js';
 import { AXIAL_PLANE, gaborFilter, gaborOrientations, ORTHOGONAL_PLANES } from './gabor.js';
 import type { FilterGrid } from './grid.js';
 import type { FilterProgress } from './rotations.js';
@@ -16,9 +18,29 @@ const DEG = Math.PI / 180;
  * `progress` hears of each rotation or orientation of a pooled filter, and of the end of any filter.
  */
 export function applyFilter(grid: FilterGrid, f: FilterSpec, progress?: FilterProgress): Float64Array {
+  checkReach(grid, f);
   const response = responseOf(grid, f, progress);
   progress?.(1, 1);
   return response;
+}
+
+/** The parameter that sets how far each family reaches, named when that reach is refused. */
+const SIZE_FIELD: Partial<Record<FilterSpec['family'], string>> = { mean: 'support', laplacian_of_gaussian: 'sigma', gabor: 'sigma', laws: 'energyDistance', wavelet: 'level' };
+
+/**
+ * A kernel reaching past twice the image's extent (plus a margin) sees nothing but the boundary
+ * extension there, and its cost grows with its size: refused before any voxel is touched, so a
+ * config sent to a site cannot make it spend hours or gigabytes on one filter.
+ */
+function checkReach(grid: FilterGrid, f: FilterSpec): void {
+  const reach = filterReach({ ...f, boundary: 'mirror' } as FilterSpec, grid.spacing);
+  if (!reach) return;
+  for (let a = 0; a < 3; a++) {
+    const limit = 2 * grid.dims[a] + 32;
+    if (reach[a] > limit) {
+      throw new FilterConfigError(SIZE_FIELD[f.family] ?? 'family', `the ${f.family} filter reaches ${reach[a]} voxels along axis ${'xyz'[a]}, more than ${limit} (twice the image's ${grid.dims[a]} voxels plus 32): the kernel would see only the boundary extension there`);
+    }
+  }
 }
 
 function responseOf(grid: FilterGrid, f: FilterSpec, progress?: FilterProgress): Float64Array {

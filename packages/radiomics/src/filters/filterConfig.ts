@@ -120,6 +120,8 @@ export function parseFilterSpec(raw: unknown, source?: string): FilterSpec {
       const theta = rotationInvariant ? 0 : (typeof o.theta === 'number' && Number.isFinite(o.theta) ? o.theta : fail('theta', `expected an angle in degrees, found ${JSON.stringify(o.theta)}`));
       const thetaStep = rotationInvariant ? positive('thetaStep') : null;
       if (thetaStep !== null && Math.abs(360 / thetaStep - Math.round(360 / thetaStep)) > 1e-9) fail('thetaStep', `expected a divisor of 360°, found ${thetaStep}`);
+      // each orientation is a full convolution: a step below 1° would be a denial of service, not a filter
+      if (thetaStep !== null && thetaStep < 1) fail('thetaStep', `at most 360 orientations: expected a step of at least 1°, found ${thetaStep}`);
       return {
         family, sigma: positive('sigma'), lambda: positive('lambda'), gamma: positive('gamma'), theta: theta as number, thetaStep,
         pooling: rotationInvariant ? pooling('average') : 'average', truncation: positive('truncation', 4), ...common,

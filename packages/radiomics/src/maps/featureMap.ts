@@ -44,6 +44,8 @@ export function featureMap(input: FeatureMapInput): FeatureMap {
   const k = kernelSize;
   if (!Number.isInteger(k) || k < 1 || k % 2 === 0) throw new FeatureConfigError(`the kernel size must be an odd number of voxels, found ${k}`);
   if (image.dims.some((d, a) => d !== mask.dims[a])) throw new GridMismatchError(image.dims, mask.dims, caseId);
+  const widest = 2 * Math.max(...image.dims) + 1;
+  if (k > widest) throw new FeatureConfigError(`a ${k}-voxel kernel is wider than the image itself allows (${widest} voxels covers it from any voxel)`);
   const config = resolveFeatureConfig(input.config ?? {});
   if (config.interpolation) throw new FeatureConfigError('a feature map is written on the image\'s grid: remove "interpolation" from the config (resample the image first if needed)');
   if (config.filters.length) throw new FeatureConfigError('a feature map maps one feature of the image: remove "filters" from the config, and map a response map written by fedrad filter instead');
