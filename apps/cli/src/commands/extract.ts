@@ -9,6 +9,7 @@ import {
   writeDurably, type CohortProgress, type ExtractOutcome, type ExtractTask,
 } from '@fedrad/extraction';
 import { CliUsageError } from '../errors.js';
+import { integerFlag } from '../integerFlag.js';
 import { provenanceOf, provenancePath, type ProvenanceInput } from '../provenance.js';
 import { FEDRAD_VERSION } from '../version.js';
 
@@ -234,13 +235,6 @@ function caseIdFromPath(path: string): string {
   return basename(path).replace(/(\.nii\.gz|\.nii|\.nrrd|\.seg\.nrrd)$/i, '') || path;
 }
 
-function integer(flag: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (!Number.isInteger(x)) throw new CliUsageError(`${flag} ${v} is not an integer`);
-    return x;
-  };
-}
 
 export function register(program: Command): void {
   program
@@ -248,14 +242,14 @@ export function register(program: Command): void {
     .description('IBSI features for one case (--image/--mask) or a cohort (--manifest id,image,mask[,label|roi])')
     .option('--image <path>', 'image file (NIfTI, NRRD) or DICOM series folder')
     .option('--mask <path>', 'mask: label image, .seg.nrrd, DICOM SEG or RTSTRUCT')
-    .option('--label <n>', 'label value / segment number to use from the mask', integer('--label'))
+    .option('--label <n>', 'label value / segment number to use from the mask', integerFlag('--label'))
     .option('--roi <name>', 'structure or segment name (RTSTRUCT, SEG, .seg.nrrd)')
     .option('--id <id>', 'case id for the output (default: the DICOM PatientID of a DICOM series, else the image file name)')
     .option('--manifest <csv>', 'cohort manifest: id,image,mask and optional label or roi columns')
     .option('--config <file>', 'feature-extraction config (JSON or YAML, protocols/feature-config.schema.json)')
     .option('--out <file>', 'output file (.csv → CSV, otherwise JSON); default stdout')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ibsi']))
-    .option('--workers <n>', 'worker threads for a manifest (default: CPU count)', integer('--workers'))
+    .option('--workers <n>', 'worker threads for a manifest (default: CPU count)', integerFlag('--workers'))
     .option('--no-progress', 'no progress bar')
     .option('--fresh', `extract every case again, ignoring the journal (<out>${JOURNAL_SUFFIX}) a killed or partly failed run left`)
     .option('--crop-mask-to-image', 'crop a mask that reaches beyond its image instead of refusing the case (the count is warned about and recorded)')

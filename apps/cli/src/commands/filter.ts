@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { readImage, readMask, writeNifti, type ImageVolume } from '@fedrad/imaging';
 import { checkOutputPath } from '../commandFiles.js';
 import { CliUsageError } from '../errors.js';
+import { integerFlag } from '../integerFlag.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
+import { stepProgressBar } from '../stepProgressBar.js';
 
 export interface FilterOptions {
   image: string;
@@ -40,7 +41,7 @@ export async function runFilter(o: FilterOptions): Promise<FilterResult> {
   const spec = parseFilterConfigFile(readFileSync(o.config, 'utf8'), o.config);
   const image = readImage(o.image);
   const mask = o.mask ? readMask(o.mask, image, { label: o.label, roi: o.roi }) : undefined;
-  const bar = (o.progress ?? true) ? progressBar(filterLabel(spec)) : undefined;
+  const bar = (o.progress ?? true) ? stepProgressBar(`filter ${filterLabel(spec)} |{bar}| {value}/{total}`) : undefined;
   let response: Float64Array;
   try {
     response = applyFilter({ data: Float64Array.from(image.data), dims: image.dims, spacing: image.spacing }, spec, bar);
@@ -68,25 +69,7 @@ export async function runFilter(o: FilterOptions): Promise<FilterResult> {
   return { filter: filterLabel(spec), dims: image.dims, keptVoxels: kept };
 }
 
-/** A bar on stderr over the filter's rotations or orientations. */
-function progressBar(label: string): ((done: number, total: number) => void) & { stop(): void } {
-  const bar = new cliProgress.SingleBar({ format: `filter ${label} |{bar}| {value}/{total}`, stream: process.stderr, hideCursor: true }, cliProgress.Presets.shades_classic);
-  let started = false;
-  const update = (done: number, total: number) => {
-    if (!started) { started = true; bar.start(total, done); return; }
-    bar.setTotal(total);
-    bar.update(done);
-  };
-  return Object.assign(update, { stop: () => { if (started) bar.stop(); } });
-}
 
-function integer(flag: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (!Number.isInteger(x)) throw new CliUsageError(`${flag} ${v} is not an integer`);
-    return x;
-  };
-}
 
 export function register(program: Command): void {
   program
@@ -94,7 +77,7 @@ export function register(program: Command): void {
     .description('Write the response map of an IBSI 2 convolutional filter (mean, LoG, Laws, Gabor, wavelets, Riesz) as NIfTI')
     .requiredOption('--image <path>', 'image file (NIfTI, NRRD) or DICOM series folder')
     .option('--mask <path>', 'mask (label image, .seg.nrrd, DICOM SEG, RTSTRUCT): the response outside it is written as 0')
-    .option('--label <n>', 'label value / segment number to use from the mask', integer('--label'))
+    .option('--label <n>', 'label value / segment number to use from the mask', integerFlag('--label'))
     .option('--roi <name>', 'structure or segment name (RTSTRUCT, SEG, .seg.nrrd)')
     .requiredOption('--config <file.json>', 'filter config: {"filter": {"family": …, "boundary": …, …}} (see packages/radiomics/configs/ibsi2-phase1/)')
     .requiredOption('--out <file.nii.gz>', 'NIfTI-1 response map on the image\'s grid (float32); also writes <out>.provenance.json')

@@ -1,10 +1,11 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import cliProgress from 'cli-progress';
 import { readImage, readMask, writeNifti, type ImageVolume } from '@fedrad/imaging';
 import { checkOutputPath } from '../commandFiles.js';
 import { CliUsageError } from '../errors.js';
+import { integerFlag } from '../integerFlag.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
+import { stepProgressBar } from '../stepProgressBar.js';
 
 export interface MapOptions {
   image: string;
@@ -41,7 +42,7 @@ export async function runMap(o: MapOptions): Promise<MapResult> {
   const config = o.config ? parseFeatureConfig(readFileSync(o.config, 'utf8'), o.config) : {};
   const image = readImage(o.image);
   const mask = readMask(o.mask, image, { label: o.label, roi: o.roi });
-  const bar = (o.progress ?? true) ? progressBar(o.feature) : undefined;
+  const bar = (o.progress ?? true) ? stepProgressBar(`map ${o.feature} |{bar}| {value}/{total} voxels | ETA {eta_formatted}`, 64) : undefined;
   let map;
   try {
     map = featureMap({ image, mask, tag: o.feature, kernelSize, config, onProgress: bar });
@@ -62,27 +63,7 @@ export async function runMap(o: MapOptions): Promise<MapResult> {
   return { family: map.family, roiVoxels: map.roiVoxels, dims: image.dims };
 }
 
-/** A bar on stderr over the ROI's voxels. */
-function progressBar(feature: string): ((done: number, total: number) => void) & { stop(): void } {
-  const bar = new cliProgress.SingleBar(
-    { format: `map ${feature} |{bar}| {value}/{total} voxels | ETA {eta_formatted}`, stream: process.stderr, hideCursor: true, etaBuffer: 500 },
-    cliProgress.Presets.shades_classic,
-  );
-  let started = false;
-  const update = (done: number, total: number) => {
-    if (!started) { started = true; bar.start(total, done); return; }
-    if (done % 64 === 0 || done === total) bar.update(done);
-  };
-  return Object.assign(update, { stop: () => { if (started) bar.stop(); } });
-}
 
-function integer(flag: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (!Number.isInteger(x)) throw new CliUsageError(`${flag} ${v} is not an integer`);
-    return x;
-  };
-}
 
 export function register(program: Command): void {
   program
@@ -90,10 +71,10 @@ export function register(program: Command): void {
     .description('Write a voxel-wise feature map (one feature in a sliding neighbourhood over the ROI) as NIfTI aligned with the image')
     .requiredOption('--image <path>', 'image file (NIfTI, NRRD) or DICOM series folder')
     .requiredOption('--mask <path>', 'mask: label image, .seg.nrrd, DICOM SEG or RTSTRUCT')
-    .option('--label <n>', 'label value / segment number to use from the mask', integer('--label'))
+    .option('--label <n>', 'label value / segment number to use from the mask', integerFlag('--label'))
     .option('--roi <name>', 'structure or segment name (RTSTRUCT, SEG, .seg.nrrd)')
     .requiredOption('--feature <tag>', 'IBSI output tag of the feature, e.g. stat_mean or cm_inv_diff_3D_comb')
-    .option('--kernel <n>', 'neighbourhood edge in voxels, odd (default 5: 5×5×5)', integer('--kernel'))
+    .option('--kernel <n>', 'neighbourhood edge in voxels, odd (default 5: 5×5×5)', integerFlag('--kernel'))
     .option('--config <file>', 'feature config (JSON or YAML) for re-segmentation, discretisation and aggregation; no interpolation or filters')
     .requiredOption('--out <file.nii.gz>', 'NIfTI-1 map on the image\'s grid (float32, 0 outside the ROI); also writes <out>.provenance.json')
     .option('--no-progress', 'no progress bar')

@@ -15,12 +15,13 @@ const DEG = Math.PI / 180;
 
 /**
  * The response map of one filter over the whole grid (Float64, same grid as the input).
- * `progress` hears of each rotation or orientation of a pooled filter, and of the end of any filter.
+ * `progress` hears of each rotation or orientation of a pooled filter, or of the end of any other.
  */
 export function applyFilter(grid: FilterGrid, f: FilterSpec, progress?: FilterProgress): Float64Array {
   checkReach(grid, f);
-  const response = responseOf(grid, f, progress);
-  progress?.(1, 1);
+  let told = false;
+  const response = responseOf(grid, f, progress && ((done, total) => ((told = true), progress(done, total))));
+  if (!told) progress?.(1, 1);
   return response;
 }
 
