@@ -5,6 +5,6 @@ export { extractSingleCase } from './singleCase.js';
 export { readManifest, MANIFEST_COLUMNS } from './manifest.js';
 export { deltaFeatures, hasTimepoints, type DeltaTable } from './deltaFeatures.js';
 export { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX, type ResumedJournal } from './extractJournal.js';
-export { toCsv, toIbsiJson, toJson } from './outputFormats.js';
+export { ibsiKeys, toCsv, toIbsiJson, toJson } from './outputFormats.js';
 export { writeDurably } from './durableFile.js';
 export { ExtractionInputError, ExtractionLockedError } from './errors.js';

@@ -42,3 +42,10 @@ export class FeatureConfigError extends FedRadError {
     super('FEATURE_CONFIG_INVALID', `${source ? `${source}: ` : ''}${message}`, { context: { file: source }, cause });
   }
 }
+
+/** A filter config names an unknown family or a field outside what the family accepts. */
+export class FilterConfigError extends FedRadError {
+  constructor(readonly field: string, message: string, readonly source?: string) {
+    super('FILTER_CONFIG_INVALID', `${source ? `${source}: ` : ''}filter field "${field}": ${message}`, { context: { file: source, field } });
+  }
+}

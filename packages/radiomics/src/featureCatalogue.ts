@@ -19,3 +19,14 @@ export function featureCatalogue(): CatalogueEntry[] {
     family: family.name, familyCode: family.ibsiCode, tag: f.tag, code: f.code, name: f.name, texture: family.kind === 'texture',
   })));
 }
+
+/**
+ * The catalogue entry an output tag belongs to: the feature itself, or for a texture tag the
+ * family stem it extends with an aggregation suffix — the longest stem wins, so
+ * rlm_glnu_norm_3D_comb is rlm_glnu_norm's, not rlm_glnu's. Undefined for a tag no family makes.
+ */
+export function catalogueEntryOf(tag: string, catalogue: readonly CatalogueEntry[] = featureCatalogue()): CatalogueEntry | undefined {
+  return catalogue
+    .filter((e) => e.tag === tag || (e.texture && tag.startsWith(`${e.tag}_`)))
+    .sort((a, b) => b.tag.length - a.tag.length)[0];
+}

@@ -5,10 +5,11 @@ import { Option } from 'commander';
 import cliProgress from 'cli-progress';
 import type { FeatureConfig } from '@fedrad/protocol';
 import {
-  deltaFeatures, extractCohort, extractSingleCase, ExtractionInputError, ExtractionLockedError, hasTimepoints, JOURNAL_SUFFIX, readManifest, toCsv, toIbsiJson, toJson,
+  deltaFeatures, extractCohort, extractSingleCase, ExtractionInputError, ExtractionLockedError, hasTimepoints, ibsiKeys, JOURNAL_SUFFIX, readManifest, toCsv, toIbsiJson, toJson,
   writeDurably, type CohortProgress, type DeltaTable, type ExtractOutcome, type ExtractTask,
 } from '@fedrad/extraction';
 import { CliUsageError } from '../errors.js';
+import { integerFlag } from '../integerFlag.js';
 import { provenanceOf, provenancePath, type ProvenanceInput } from '../provenance.js';
 import { FEDRAD_VERSION } from '../version.js';
 
@@ -129,7 +130,10 @@ async function writeExtractProvenance(
   extraDetails: Record<string, unknown>,
 ): Promise<void> {
   // Loaded here, not at the top: a cohort run keeps the pipeline out of its main thread until the end.
-  const { recordedFeatureConfig, radiomicsKernelKind, featureCatalogue } = await import('@fedrad/radiomics');
+  const { resolveFeatureConfig, recordedFeatureConfig, radiomicsKernelKind, featureCatalogue, catalogueEntryOf, filterLabel, filterIbsiCodes, FILTER_SEPARATOR } = await import('@fedrad/radiomics');
+  const resolved = resolveFeatureConfig(config);
+  const catalogue = featureCatalogue();
+  const filters = new Map(resolved.filters.map((f) => [filterLabel(f), { label: filterLabel(f), ibsiCodes: filterIbsiCodes(f), filter: f }]));
   const cases = outcomes.map((c) => (c.ok ? { id: c.id, ...c.provenance } : { id: c.id, failed: { code: c.code, message: c.message } }));
   const provenance = provenanceOf(o.out!, {
     command: 'fedrad extract',
@@ -141,28 +145,48 @@ async function writeExtractProvenance(
       cropMaskToImage: o.cropMaskToImage ?? false,
       cases,
       ...extraDetails,
-      ...(o.format === 'ibsi' ? { ibsiFeatures: ibsiCodesOf(outcomes, featureCatalogue()) } : {}),
+      ...(o.format === 'ibsi' || filters.size > 0 ? { ibsiFeatures: ibsiCodesOf(outcomes, (tag) => catalogueEntryOf(tag, catalogue), { filters, separator: FILTER_SEPARATOR }, o.format === 'ibsi') } : {}),
     },
   });
   writeFileSync(provenancePath(o.out!), JSON.stringify(provenance, null, 2) + '\n');
 }
 
+interface FilterIdentity {
+  label: string;
+  ibsiCodes: string[];
+  filter: unknown;
+}
+
+interface IbsiIdentity {
+  code: string;
+  name: string;
+  family: string;
+  familyCode: string;
+  /** For a feature of a response map: the filter, its IBSI 2 codes and parameters. */
+  filter?: FilterIdentity;
+}
+
 /**
- * For `--format ibsi`: each output tag with its IBSI feature code, name and family (code), from the
- * radiomics registry's catalogue; a texture tag is its family's stem plus the aggregation suffix.
+ * For `--format ibsi` (and any output with filtered features): each output key with its IBSI
+ * feature code, name and family (code), from the radiomics registry's catalogue; a texture tag is
+ * its family's stem plus the aggregation suffix; a filtered feature `<filter>__<tag>` also names
+ * its filter with the IBSI 2 filter codes. Keys are those of the output (`ibsiKeys` for ibsi).
  */
 function ibsiCodesOf(
   outcomes: readonly ExtractOutcome[],
-  catalogue: ReadonlyArray<{ tag: string; code: string; name: string; family: string; familyCode: string; texture: boolean }>,
-): Record<string, { code: string; name: string; family: string; familyCode: string }> {
-  const out: Record<string, { code: string; name: string; family: string; familyCode: string }> = {};
-  const tags = new Set(outcomes.flatMap((c) => (c.ok ? Object.keys(c.features) : [])));
-  for (const tag of tags) {
-    // The longest stem wins: rlm_glnu_norm_3D_comb is rlm_glnu_norm's, not rlm_glnu's.
-    const entry = catalogue
-      .filter((e) => e.tag === tag || (e.texture && tag.startsWith(`${e.tag}_`)))
-      .sort((a, b) => b.tag.length - a.tag.length)[0];
-    if (entry) out[tag] = { code: entry.code, name: entry.name, family: entry.family, familyCode: entry.familyCode };
+  entryOf: (tag: string) => { code: string; name: string; family: string; familyCode: string } | undefined,
+  { filters, separator }: { filters: ReadonlyMap<string, FilterIdentity>; separator: string },
+  ibsiFormat: boolean,
+): Record<string, IbsiIdentity> {
+  const out: Record<string, IbsiIdentity> = {};
+  const names = [...new Set(outcomes.flatMap((c) => (c.ok ? Object.keys(c.features) : [])))];
+  const keys = ibsiFormat ? ibsiKeys(names) : new Map(names.map((n) => [n, n]));
+  for (const name of names) {
+    const cut = name.indexOf(separator);
+    const filter = cut > 0 ? filters.get(name.slice(0, cut)) : undefined;
+    const tag = filter ? name.slice(cut + separator.length) : name;
+    const entry = entryOf(tag);
+    if (entry) out[keys.get(name)!] = { code: entry.code, name: entry.name, family: entry.family, familyCode: entry.familyCode, ...(filter ? { filter } : {}) };
   }
   return out;
 }
@@ -235,13 +259,6 @@ function caseIdFromPath(path: string): string {
   return basename(path).replace(/(\.nii\.gz|\.nii|\.nrrd|\.seg\.nrrd)$/i, '') || path;
 }
 
-function integer(flag: string) {
-  return (v: string): number => {
-    const x = Number(v);
-    if (!Number.isInteger(x)) throw new CliUsageError(`${flag} ${v} is not an integer`);
-    return x;
-  };
-}
 
 export function register(program: Command): void {
   program
@@ -249,14 +266,14 @@ export function register(program: Command): void {
     .description('IBSI features for one case (--image/--mask) or a cohort (--manifest id,image,mask[,label|roi])')
     .option('--image <path>', 'image file (NIfTI, NRRD) or DICOM series folder')
     .option('--mask <path>', 'mask: label image, .seg.nrrd, DICOM SEG or RTSTRUCT')
-    .option('--label <n>', 'label value / segment number to use from the mask', integer('--label'))
+    .option('--label <n>', 'label value / segment number to use from the mask', integerFlag('--label'))
     .option('--roi <name>', 'structure or segment name (RTSTRUCT, SEG, .seg.nrrd)')
     .option('--id <id>', 'case id for the output (default: the DICOM PatientID of a DICOM series, else the image file name)')
     .option('--manifest <csv>', 'cohort manifest: id,image,mask and optional label, roi and timepoint columns (with timepoint: one row per patient of delta features)')
     .option('--config <file>', 'feature-extraction config (JSON or YAML, protocols/feature-config.schema.json)')
     .option('--out <file>', 'output file (.csv → CSV, otherwise JSON); default stdout')
     .addOption(new Option('--format <format>', 'output format').choices(['csv', 'json', 'ibsi']))
-    .option('--workers <n>', 'worker threads for a manifest (default: CPU count)', integer('--workers'))
+    .option('--workers <n>', 'worker threads for a manifest (default: CPU count)', integerFlag('--workers'))
     .option('--no-progress', 'no progress bar')
     .option('--fresh', `extract every case again, ignoring the journal (<out>${JOURNAL_SUFFIX}) a killed or partly failed run left`)
     .option('--crop-mask-to-image', 'crop a mask that reaches beyond its image instead of refusing the case (the count is warned about and recorded)')

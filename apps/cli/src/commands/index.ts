@@ -16,6 +16,8 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   ca: () => import('./ca.js'),
   extract: () => import('./extract.js'),
   convert: () => import('./convert.js'),
+  filter: () => import('./filter.js'),
+  map: () => import('./map.js'),
   demo: () => import('./demo.js'),
   simulate: () => import('./simulate.js'),
 };

@@ -375,6 +375,14 @@ export interface FeatureConfig {
       discretisation?: Discretisation;
     };
   };
+  /**
+   * IBSI 2 convolutional filters (Depeursinge et al., arXiv:2006.05470). Each filter's response map, computed over the whole (interpolated) image, gets the features of filteredFamilies over the same ROI (re-segmented on the original intensities, IBSI 2 chapter 6); a feature is named <filter>__<IBSI tag>, e.g. log3d_s1p5_mirror__stat_mean. Absent or empty: no filtered features.
+   */
+  filters?: Filter[];
+  /**
+   * Feature families computed on each filter's response map (default: intensity_statistics, as in IBSI 2 phase 2). Morphology does not depend on intensities and is refused here; FBS discretisation of a response map starts at its ROI minimum.
+   */
+  filteredFamilies?: FamilyName[];
 }
 export interface Interpolation {
   /**
@@ -425,6 +433,88 @@ export interface ZoneFamily {
    */
   linkageDistance?: 1;
   discretisation?: Discretisation;
+}
+/**
+ * One IBSI 2 filter: its family and parameters (lengths in mm, angles in degrees, sizes in voxels). Which parameters each family takes and their defaults: packages/radiomics/README.md; a parameter the family does not take is refused.
+ */
+export interface Filter {
+  family:
+    | 'mean'
+    | 'laplacian_of_gaussian'
+    | 'laws'
+    | 'gabor'
+    | 'wavelet'
+    | 'simoncelli'
+    | 'shannon'
+    | 'riesz_laplacian_of_gaussian';
+  /**
+   * 2D: in each axial slice; 3D: over the volume (Gabor: averaged over the three orthogonal planes).
+   */
+  dimensionality?: '2D' | '3D';
+  /**
+   * How the image is extended past its edge (IBSI 2 section 2.3).
+   */
+  boundary: 'constant' | 'nearest' | 'periodic' | 'mirror';
+  /**
+   * mean: the filter width M in voxels (odd).
+   */
+  support?: number;
+  /**
+   * LoG, Riesz-LoG, Gabor: σ in mm.
+   */
+  sigma?: number;
+  /**
+   * LoG, Riesz-LoG, Gabor: the kernel reaches ⌊t·σ + 1/2⌋ voxels (default 4).
+   */
+  truncation?: number;
+  /**
+   * laws: one 1-D kernel per axis, e.g. L5E5 (2D) or E5L5S5 (3D).
+   */
+  kernel?: string;
+  /**
+   * laws, gabor, wavelet: pool the responses of the rotated filters.
+   */
+  rotationInvariance?: boolean;
+  /**
+   * How rotated responses are pooled (laws default max, gabor and wavelet default average).
+   */
+  pooling?: 'max' | 'average' | 'min';
+  /**
+   * laws: the energy map averages |response| within Chebyshev distance δ.
+   */
+  energyDistance?: number;
+  /**
+   * gabor: wavelength in mm.
+   */
+  lambda?: number;
+  /**
+   * gabor: spatial aspect ratio.
+   */
+  gamma?: number;
+  /**
+   * gabor: orientation in degrees (without rotation invariance).
+   */
+  theta?: number;
+  /**
+   * gabor: orientation step Δθ in degrees (with rotation invariance).
+   */
+  thetaStep?: number;
+  wavelet?: 'haar' | 'db1' | 'db2' | 'db3' | 'coif1';
+  /**
+   * wavelet: L or H per axis, e.g. LHL.
+   */
+  subband?: string;
+  /**
+   * wavelet, simoncelli, shannon: decomposition level (default 1).
+   */
+  level?: number;
+  /**
+   * Riesz transform order [nx, ny, nz].
+   *
+   * @minItems 3
+   * @maxItems 3
+   */
+  riesz?: number[];
 }
 /**
  * The model to train.

@@ -1,6 +1,7 @@
 import { assertValid, type Discretisation, type FamilyName, type FeatureConfig, type IvhDiscretisation } from '@fedrad/protocol';
 import { createRequire } from 'node:module';
-import { FeatureConfigError } from '../errors.js';
+import { FeatureConfigError, FilterConfigError } from '../errors.js';
+import { parseFilterSpec, type FilterSpec } from '../filters/filterConfig.js';
 import type { DirectionalAggregation, ZoneAggregation } from '../textureContract.js';
 
 export const ALL_FAMILIES: readonly FamilyName[] = [
@@ -26,6 +27,9 @@ export interface ResolvedFeatureConfig {
   resegmentation: { range?: [number | null, number | null]; outlierSigma?: number };
   intensityHistogramDiscretisation: Discretisation;
   ivhDiscretisation: IvhDiscretisation;
+  /** IBSI 2 filters whose response maps get the `filteredFamilies` (empty: none). */
+  filters: FilterSpec[];
+  filteredFamilies: ReadonlySet<FamilyName>;
   texture: {
     glcm: { aggregations: DirectionalAggregation[]; distance: number; discretisation: Discretisation };
     glrlm: { aggregations: DirectionalAggregation[]; discretisation: Discretisation };
@@ -50,8 +54,20 @@ export function resolveFeatureConfig(config: FeatureConfig): ResolvedFeatureConf
   if (interp && dimensionality === '2D' && interp.spacing[2] !== null) {
     throw new FeatureConfigError('a 2D configuration interpolates in-plane only: set the z spacing to null');
   }
+  const filters = (config.filters ?? []).map((f, i) => {
+    try {
+      return parseFilterSpec(f);
+    } catch (e) {
+      if (e instanceof FilterConfigError) throw new FeatureConfigError(`filters[${i}].${e.field}: ${e.message.replace(/^filter field "[^"]*": /, '')}`, undefined, e);
+      throw e;
+    }
+  });
+  if (config.filteredFamilies && filters.length === 0) throw new FeatureConfigError('filteredFamilies is given but no filters: list the filters whose response maps it applies to');
+  if (config.filteredFamilies?.includes('morphology')) throw new FeatureConfigError('filteredFamilies: morphology does not depend on intensities, so a response map has the same morphology as the image; compute it once in families');
   return {
     name: config.name,
+    filters,
+    filteredFamilies: new Set(config.filteredFamilies ?? ['intensity_statistics']),
     dimensionality,
     families: new Set(config.families ?? ALL_FAMILIES),
     roundInputIntensities: config.input?.roundIntensities ?? false,

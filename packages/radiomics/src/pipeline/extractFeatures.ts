@@ -1,9 +1,12 @@
-import type { Discretisation, FeatureConfig } from '@fedrad/protocol';
+import type { Discretisation, FamilyName, FeatureConfig } from '@fedrad/protocol';
 import type { Volume, VoxelData } from '@fedrad/imaging';
 import { resolveFeatureConfig, type ResolvedFeatureConfig } from '../config/resolveConfig.js';
 import { EmptyRoiError, GridMismatchError } from '../errors.js';
 import { ROI_FEATURE_FAMILIES } from '../familyRegistry.js';
 import { evaluateFeatures } from '../featureDefinition.js';
+import { applyFilter } from '../filters/applyFilter.js';
+import { filterLabel } from '../filters/filterConfig.js';
+import { filterReach } from '../filters/reach.js';
 import { PEAK_SPHERE_RADIUS_MM } from '../intensity/localIntensity.js';
 import type { RadiomicsKernels } from '../kernels/radiomicsKernels.js';
 import { selectKernels } from '../kernels/selectKernels.js';
@@ -49,11 +52,17 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
   const roiBox = maskBoundingBox(kernels, mask.data, fullDims);
   if (!roiBox) throw new EmptyRoiError('mask', caseId);
 
-  // Work box: ROI ± (sphere radius + interpolation kernel support), clipped to the image.
+  // Work box: ROI ± (sphere radius + interpolation kernel support + the filters' reach), clipped
+  // to the image, where a filter's boundary condition then acts as on the whole image (IBSI 2,
+  // section 2.3). A filter whose response depends on the whole image (Fourier-domain, periodic)
+  // gets the whole image.
   const kernelMargin = config.interpolation ? (config.interpolation.imageMethod === 'cubic' ? 14 : 3) : 0;
   const work: VoxelBox = { lo: [0, 0, 0], hi: [0, 0, 0] };
-  for (let a = 0; a < 3; a++) {
-    const m = Math.ceil(PEAK_SPHERE_RADIUS_MM / image.spacing[a]) + 1 + kernelMargin;
+  const reachMm = filtersReachMm(config, image.spacing);
+  const wholeImage = reachMm === null;
+  for (let a = 0; a < 3 && wholeImage; a++) work.hi[a] = fullDims[a] - 1;
+  for (let a = 0; a < 3 && !wholeImage; a++) {
+    const m = Math.ceil(PEAK_SPHERE_RADIUS_MM / image.spacing[a]) + 1 + kernelMargin + Math.ceil(reachMm![a] / image.spacing[a]);
     work.lo[a] = Math.max(0, roiBox.lo[a] - m);
     work.hi[a] = Math.min(fullDims[a] - 1, roiBox.hi[a] + m);
   }
@@ -127,8 +136,47 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
     roiValues, lowerBound, config, kernels, caseId,
   };
 
+  const features = computeFamilies(prepared, config.families);
+  // IBSI 2 chapter 6: each response map over the same ROI (re-segmented on the original
+  // intensities), its features named by the filter.
+  for (const spec of config.filters) {
+    const response = applyFilter({ data: values, dims, spacing }, spec);
+    const boxResponse = crop(response, dims, morphBox);
+    const responseValues = new Float64Array(intensityCount);
+    gatherMasked(boxResponse, boxIntensity, responseValues);
+    const filtered = computeFamilies(
+      { ...prepared, image: response, box: { ...prepared.box, values: boxResponse }, roiValues: responseValues, lowerBound: null },
+      config.filteredFamilies,
+    );
+    const label = filterLabel(spec);
+    for (const [tag, value] of Object.entries(filtered)) features[`${label}${FILTER_SEPARATOR}${tag}`] = value;
+  }
+  return { features, diagnostics };
+}
+
+/**
+ * How far (mm per axis) the config's filters look from a voxel, on the grid they run on (the
+ * interpolated one when the config interpolates), or null when one needs the whole image.
+ */
+function filtersReachMm(config: ResolvedFeatureConfig, imageSpacing: readonly [number, number, number]): [number, number, number] | null {
+  const grid = [0, 1, 2].map((a) => config.interpolation?.spacing[a] ?? imageSpacing[a]) as [number, number, number];
+  const out: [number, number, number] = [0, 0, 0];
+  for (const f of config.filters) {
+    const reach = filterReach(f, grid);
+    if (!reach) return null;
+    for (let a = 0; a < 3; a++) out[a] = Math.max(out[a], reach[a] * grid[a]);
+  }
+  return out;
+}
+
+/** Between a filter's label and a feature's IBSI tag in a filtered feature's name (no IBSI tag holds it). */
+export const FILTER_SEPARATOR = '__';
+
+/** The features of the wanted families over a prepared ROI (of the image or of a response map). */
+function computeFamilies(prepared: PreparedRoi, want: ReadonlySet<FamilyName>): Record<string, number> {
+  const { config, caseId, kernels, lowerBound, spacing } = prepared;
+  const { values: boxValues, intensityMask: boxIntensity, morphologicalMask: boxMorph, dims: mb } = prepared.box;
   const features: Record<string, number> = {};
-  const want = config.families;
   for (const family of ROI_FEATURE_FAMILIES) {
     if (want.has(family.name)) Object.assign(features, evaluateFeatures(family.features, family.coefficients(prepared)));
   }
@@ -149,7 +197,7 @@ export function extractFeatures(input: ExtractionInput): ExtractionResult {
       group.settings,
     ));
   }
-  return { features, diagnostics };
+  return features;
 }
 
 /**
