@@ -54,7 +54,7 @@ export function requireWellFormed(rows: FeatureRows, what: string): void {
 export function requireSameFeatures(reference: readonly string[], found: readonly string[], siteId: string): void {
   if (reference.length === found.length && reference.every((f, j) => f === found[j])) return;
   const differing = reference.find((f, j) => found[j] !== f) ?? found[reference.length];
-  throw new HarmonizeInputError(`Site ${siteId} summarised other features than the first site (first difference: "${differing}"); every site must use the campaign's feature list in its order.`, {
+  throw new HarmonizeInputError(`Site ${siteId}'s features are not the ones agreed (first difference: "${differing}"); every site must use the campaign's feature list in its order.`, {
     siteId, field: differing, expected: `${reference.length} features`, found: `${found.length}`,
   });
 }
