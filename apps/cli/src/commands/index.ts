@@ -16,6 +16,8 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   ca: () => import('./ca.js'),
   extract: () => import('./extract.js'),
   convert: () => import('./convert.js'),
+  harmonize: () => import('./harmonize.js'),
+  reproducibility: () => import('./reproducibility.js'),
   demo: () => import('./demo.js'),
 };
 
