@@ -4,15 +4,10 @@
 // `npm run build -w @fedrad/harmonize`.
 //   federated ComBat and ICC, 10 sites × 500 patients × 1,000 features: < 2 s of coordinator time
 // The sites' steps are timed too (each site runs its own in parallel in a campaign; the table gives one site's).
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-import { cpus } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { SeededRandom } from '@fedrad/numeric';
+import { medianTime as time, writeBenchSection } from '../../../scripts/benchSection.mjs';
 import { combatCovariateFit, combatEstimate, combatSiteApply, combatSiteMoments, combatSiteResiduals, iccCombine, iccSiteSummary } from '../dist/index.js';
 
-const here = dirname(fileURLToPath(import.meta.url));
-const BENCH_FILE = join(here, '../../../BENCHMARKS.md');
 const SECTION = '@fedrad/harmonize';
 const SITES = 10;
 const PATIENTS = 500;
@@ -41,18 +36,6 @@ function site(s) {
   return { ids, featureNames, values, covariateNames: ['label'], covariates: label, second: { ids, featureNames, values: second } };
 }
 
-/** Median wall time over `runs` runs (ms), after one warm-up run, and the last result. */
-function time(fn, runs = 3) {
-  let result = fn();
-  const out = [];
-  for (let r = 0; r < runs; r++) {
-    const t0 = process.hrtime.bigint();
-    result = fn();
-    out.push(Number(process.hrtime.bigint() - t0) / 1e6);
-  }
-  return [out.sort((a, b) => a - b)[Math.floor(out.length / 2)], result];
-}
-
 const sites = new Map(Array.from({ length: SITES }, (_, s) => [`site-${s}`, site(s)]));
 const ctx = (siteId) => ({ siteId });
 const rows = [];
@@ -75,28 +58,7 @@ const [iccMs] = time(() => iccCombine(summaries));
 rows.push(['ICC coordinator (pooled ANOVA + six forms with CIs), 2 readers', iccMs, 2000]);
 rows.push(['ICC, one site\'s summary, 2 readers', iccSiteMs, null]);
 
-const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.toFixed(1)} ms`);
-const date = new Date().toISOString().slice(0, 10);
-const cpu = cpus();
-const body = [
-  `<!-- bench:${SECTION} -->`,
-  `### Harmonisation and reproducibility (packages/harmonize/bench/harmonize.mjs)`,
-  '',
-  `${date} · ${cpu[0]?.model?.trim() ?? 'unknown CPU'} · ${cpu.length} cores · node ${process.version} · medians of 3 runs after a warm-up (unless noted)`,
-  '',
-  `Seeded synthetic data: ${SITES} sites × ${PATIENTS} patients × ${FEATURES.toLocaleString('en')} features with site shifts in location and scale; for the ICC a second reading with noise.`,
-  '',
-  '| what | time | target | met |',
-  '| --- | ---: | ---: | :---: |',
-  ...rows.map(([what, ms, target]) => `| ${what} | ${fmt(ms)} | ${target ? `< ${fmt(target)}` : ''} | ${target ? (ms < target ? 'yes' : '**no**') : ''} |`),
-  `<!-- /bench:${SECTION} -->`,
-].join('\n');
-
-for (const [what, ms, target] of rows) console.log(`${what}: ${fmt(ms)}${target ? ` (target < ${fmt(target)})` : ''}`);
-
-const escaped = SECTION.replace(/[/@]/g, '\\$&');
-const pattern = new RegExp(`<!-- bench:${escaped} -->[\\s\\S]*?<!-- /bench:${escaped} -->`);
-const current = existsSync(BENCH_FILE) ? readFileSync(BENCH_FILE, 'utf8') : '# Benchmarks\n';
-const next = pattern.test(current) ? current.replace(pattern, body) : `${current.trimEnd()}\n\n${body}\n`;
-writeFileSync(BENCH_FILE, next);
-console.log(`updated ${BENCH_FILE}`);
+writeBenchSection(SECTION, 'Harmonisation and reproducibility (packages/harmonize/bench/harmonize.mjs)', {
+  timing: 'medians of 3 runs after a warm-up (unless noted)',
+  data: `Seeded synthetic data: ${SITES} sites × ${PATIENTS} patients × ${FEATURES.toLocaleString('en')} features with site shifts in location and scale; for the ICC a second reading with noise.`,
+}, rows);

@@ -7,6 +7,7 @@ import {
 } from '@fedrad/harmonize';
 import { formatCsvRow, readFeatureTable, readSiteTable, type FeatureCsv } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
+import { countFlag } from '../numberFlags.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
 import { partitionBySite, selectRows } from '../sitePartition.js';
@@ -117,12 +118,6 @@ function alignCovariates(features: FeatureCsv, table: FeatureCsv, o: HarmonizeOp
   return { names: table.featureNames, values: selectRows(table.values, q, features.ids.map((id) => row.get(id)!)) };
 }
 
-const integer = (name: string) => (v: string) => {
-  const x = Number(v);
-  if (!Number.isInteger(x) || x < 1) throw new CliUsageError(`--${name} expects a whole number ≥ 1, got "${v}"`);
-  return x;
-};
-
 export function register(program: Command): void {
   program
     .command('harmonize')
@@ -134,7 +129,7 @@ export function register(program: Command): void {
     .option('--reference-site <id>', 'combat: a site left unchanged, the others brought to it (sva\'s ref.batch)')
     .option('--mean-only', 'combat: adjust the location only, not the scale (sva\'s mean.only)')
     .option('--non-parametric', 'combat: the non-parametric empirical-Bayes prior (sva\'s par.prior = FALSE)')
-    .option('--min-cohort <n>', `with --sites: the fewest cases a site may have (default ${DEFAULT_MIN_COHORT_SIZE}, as a campaign)`, integer('min-cohort'))
+    .option('--min-cohort <n>', `with --sites: the fewest cases a site may have (default ${DEFAULT_MIN_COHORT_SIZE}, as a campaign)`, countFlag('min-cohort'))
     .requiredOption('--out <csv>', 'where to write the harmonised features')
     .addHelpText(
       'after',

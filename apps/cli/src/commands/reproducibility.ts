@@ -7,6 +7,7 @@ import {
 } from '@fedrad/harmonize';
 import { readFeatureTable, readSiteTable } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
+import { countFlag, numberFlag as number } from '../numberFlags.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
 import { partitionBySite, selectRows } from '../sitePartition.js';
@@ -94,19 +95,13 @@ export function runReproducibility(o: ReproducibilityOptions): { out: string; ca
   return { out: o.out, cases: readers[0].ids.length, features: results.length, ...(decisions ? { kept: decisions.filter((d) => d.kept).length } : {}) };
 }
 
-const number = (name: string) => (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new CliUsageError(`--${name} expects a number, got "${v}"`);
-  return x;
-};
-
 export function register(program: Command): void {
   program
     .command('reproducibility')
     .description('ICC of every feature across segmentations, readers or perturbations of the same cases: every form with its CI; writes --out (JSON) and --out + .provenance.json')
     .requiredOption('--features <csv>', 'a features CSV of one segmentation (reader, perturbation); give it once per measurement, at least twice', (v: string, all: string[]) => [...all, v], [] as string[])
     .option('--sites <csv>', 'id,site: compute each site\'s ANOVA sums on its own cases and combine them (the local twin of a campaign)')
-    .option('--min-cohort <n>', `with --sites: the fewest cases a site may have (default ${DEFAULT_MIN_COHORT_SIZE})`, number('min-cohort'))
+    .option('--min-cohort <n>', `with --sites: the fewest cases a site may have (default ${DEFAULT_MIN_COHORT_SIZE})`, countFlag('min-cohort'))
     .option('--confidence <level>', 'confidence level of the intervals (default 0.95)', number('confidence'))
     .option('--threshold <icc>', 'also list the features whose ICC reaches this value (Koo & Li: 0.5 moderate, 0.75 good, 0.9 excellent)', number('threshold'))
     .addOption(new Option('--form <form>', 'with --threshold: the form compared (default ICC(2,1))').choices([...ICC_FORMS]))
