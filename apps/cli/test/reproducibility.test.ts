@@ -64,3 +64,48 @@ describe('fedrad reproducibility', () => {
     await expect(runCommands([reproducibility], ['reproducibility', '--features', r.files[0], '--features', r.files[1], '--sites', r.sites, '--min-cohort', '8', '--out', out])).rejects.toThrow(/Site site-a has 7 patients/);
   });
 });
+
+describe('fedrad reproducibility --manifest (robustness without a second reader)', () => {
+  it('extracts every case under each perturbation and reports the ICC over them; an identity perturbation agrees perfectly', async () => {
+    const { writeNifti } = await import('@fedrad/imaging');
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-perturb-'));
+    const dims: [number, number, number] = [14, 14, 8];
+    const geometry = { spacing: [1, 1, 2] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number] };
+    const rows = ['id,image,mask'];
+    // Six cases: ellipsoids of different sizes with different intensity levels and a gradient.
+    for (let c = 0; c < 6; c++) {
+      const image = new Float32Array(dims[0] * dims[1] * dims[2]);
+      const mask = new Uint8Array(image.length);
+      const radius = 3 + (c % 3) * 0.8;
+      for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
+        const v = i + dims[0] * (j + dims[1] * k);
+        image[v] = 50 + 20 * c + 3 * i + ((i * 7 + j * 13 + k * 17 + c * 5) % 11);
+        mask[v] = ((i - 6.5) / radius) ** 2 + ((j - 6.5) / (radius + c * 0.3)) ** 2 + ((k - 3.5) / 2.5) ** 2 <= 1 ? 1 : 0;
+      }
+      writeNifti({ data: image, dims, ...geometry }, join(dir, `c${c}-img.nii.gz`));
+      writeNifti({ data: mask, dims, ...geometry }, join(dir, `c${c}-roi.nii.gz`));
+      rows.push(`c${c},c${c}-img.nii.gz,c${c}-roi.nii.gz`);
+    }
+    writeFileSync(join(dir, 'cohort.csv'), rows.join('\n') + '\n');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ families: ['intensity_statistics'] }));
+    const out = join(dir, 'icc.json');
+    const run = (...perturbations: string[]) => runCommands([reproducibility], ['reproducibility', '--manifest', join(dir, 'cohort.csv'), '--config', join(dir, 'config.json'), ...perturbations.flatMap((p) => ['--perturbation', p]), '--out', out]);
+    await run('none', 'translate:0,0,0');
+    const identical = JSON.parse(readFileSync(out, 'utf8'));
+    expect(identical.perturbations).toEqual(['none', 'translate:0,0,0']);
+    // Two identical measurements: no within-case variance, every ICC is exactly 1.
+    for (const f of identical.features) expect([f['ICC(1,1)'].estimate, f['ICC(1,1)'].lower, f['ICC(1,1)'].F, f['ICC(1,1)'].p]).toEqual([1, 1, 'Infinity', 0]);
+    const stdout = await run('none', 'rotate:15', 'dilate:1', 'noise:4');
+    expect(stdout).toMatch(/over 6 cases and 4 measurements/);
+    const perturbed = JSON.parse(readFileSync(out, 'utf8'));
+    const mean = perturbed.features.find((f: { feature: string }) => f.feature === 'stat_mean');
+    // The mean intensity is dominated by the case level (20 per case): robust, but no longer perfect.
+    expect(mean['ICC(1,1)'].estimate).toBeGreaterThan(0.9);
+    expect(mean['ICC(1,1)'].estimate).toBeLessThan(1);
+    const provenance = JSON.parse(readFileSync(`${out}.provenance.json`, 'utf8'));
+    expect(provenance.inputs.map((i: { role: string }) => i.role)).toEqual(['manifest']);
+    expect(provenance.config.value).toMatchObject({ perturbations: ['none', 'rotate:15', 'dilate:1', 'noise:4'], seed: 1 });
+    await expect(runCommands([reproducibility], ['reproducibility', '--manifest', join(dir, 'cohort.csv'), '--perturbation', 'spin:3', '--perturbation', 'none', '--out', out])).rejects.toThrow(/perturbation "spin:3": unknown kind/);
+    await expect(runCommands([reproducibility], ['reproducibility', '--features', 'a.csv', '--features', 'b.csv', '--perturbation', 'none', '--out', out])).rejects.toThrow(/--perturbation belongs to --manifest/);
+  });
+});

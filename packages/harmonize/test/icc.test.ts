@@ -96,6 +96,35 @@ describe('ICC refusals', () => {
   });
 });
 
+describe('perfect agreement', () => {
+  // Two identical readings: no within-case variance, so F is infinite, p is 0 and every ICC and limit is 1
+  // (the limits of McGraw & Wong's formulas as F → ∞). A constant offset between readers keeps the
+  // consistency forms at 1 and lowers absolute agreement: ICC(2,1) = MSB/(MSB + k·MSJ/n).
+  const set = fixture.sets[0];
+  it('identical readings', () => {
+    const [a] = readerTables(set);
+    for (const r of icc([a, { ...a, source: 'copy' }])) {
+      for (const form of ICC_FORMS) {
+        for (const v of [r.forms[form].estimate, r.forms[form].lower, r.forms[form].upper]) close(v, 1, 1e-12);
+        expect(r.forms[form].p).toBe(0);
+      }
+    }
+  });
+  it('readings offset by a constant', () => {
+    const [a] = readerTables(set);
+    const shifted = { ...a, values: a.values.map((v) => v + 10) };
+    for (const r of icc([a, shifted])) {
+      const { n, k, betweenCases } = r.anova;
+      const msb = betweenCases / (n - 1);
+      const msj = (n * 2 * 5 ** 2) / (k - 1); // reader means at ±5 from the grand mean
+      close(r.forms['ICC(3,1)'].estimate, 1, 1e-9);
+      close(r.forms['ICC(3,1)'].lower, 1, 1e-6);
+      expect(Math.abs(r.forms['ICC(2,1)'].estimate - msb / (msb + (k * msj) / n))).toBeLessThan(1e-9 * Math.max(1, msb));
+      expect(Number.isFinite(r.forms['ICC(2,1)'].lower) && r.forms['ICC(2,1)'].lower < r.forms['ICC(2,1)'].estimate).toBe(true);
+    }
+  });
+});
+
 describe('Koo & Li bands and the reproducibility filter', () => {
   it('bands at the published cut-offs', () => {
     expect([0.49, 0.5, 0.74, 0.75, 0.89, 0.9].map(kooLiBand)).toEqual(['poor', 'moderate', 'moderate', 'good', 'good', 'excellent']);

@@ -48,7 +48,8 @@ export interface IccAnova {
  */
 export function iccFromAnova(a: IccAnova, confidence = 0.95): Record<IccForm, IccEstimate> {
   const { n, k } = a;
-  const residual = a.withinCases - a.betweenReaders;
+  // Residual = within cases − between readers, ≥ 0 in exact arithmetic; rounding can leave −1e-28 when readers agree perfectly.
+  const residual = Math.max(0, a.withinCases - a.betweenReaders);
   const msb = a.betweenCases / (n - 1);
   const msj = a.betweenReaders / (k - 1);
   const mse = residual / ((n - 1) * (k - 1));
@@ -75,11 +76,12 @@ export function iccFromAnova(a: IccAnova, confidence = 0.95): Record<IccForm, Ic
   const f3L = f3 / fQuantile(q, df3n, df3d);
   const f3U = f3 * fQuantile(q, df3d, df3n);
 
-  // Case 2 (absolute agreement): Satterthwaite's approximate df v (McGraw & Wong 1996, Table 7 note).
+  // Case 2 (absolute agreement): Satterthwaite's approximate df v (McGraw & Wong 1996, Table 7 note);
+  // with no residual error (MSE = 0, F_J infinite) v tends to k − 1.
   const fj = msj / mse;
   const vn = (k - 1) * (n - 1) * (k * icc2 * fj + n * (1 + (k - 1) * icc2) - k * icc2) ** 2;
   const vd = (n - 1) * k ** 2 * icc2 ** 2 * fj ** 2 + (n * (1 + (k - 1) * icc2) - k * icc2) ** 2;
-  const v = vn / vd;
+  const v = Number.isFinite(fj) ? vn / vd : k - 1;
   const f2U = fQuantile(q, n - 1, v);
   const f2L = fQuantile(q, v, n - 1);
   const core = k * msj + (k * n - k - n) * mse;
@@ -87,13 +89,15 @@ export function iccFromAnova(a: IccAnova, confidence = 0.95): Record<IccForm, Ic
   const upper2 = (n * (f2L * msb - mse)) / (core + n * f2L * msb);
   // Spearman–Brown: the mean of k measures from the single-measure limit.
   const toMean = (r: number) => (r * k) / (1 + r * (k - 1));
+  // (F − 1)/(F + k − 1); a perfect agreement (no error: F infinite) has every limit at 1.
+  const single = (f: number) => (f === Infinity ? 1 : (f - 1) / (f + k - 1));
 
   const oneWay = { F: f1, df1: df1n, df2: df1d, p: p1 };
   const twoWay = { F: f3, df1: df3n, df2: df3d, p: p3 };
   return {
-    'ICC(1,1)': { estimate: icc1, ...oneWay, lower: (f1L - 1) / (f1L + k - 1), upper: (f1U - 1) / (f1U + k - 1) },
+    'ICC(1,1)': { estimate: icc1, ...oneWay, lower: single(f1L), upper: single(f1U) },
     'ICC(2,1)': { estimate: icc2, ...twoWay, lower: lower2, upper: upper2 },
-    'ICC(3,1)': { estimate: icc3, ...twoWay, lower: (f3L - 1) / (f3L + k - 1), upper: (f3U - 1) / (f3U + k - 1) },
+    'ICC(3,1)': { estimate: icc3, ...twoWay, lower: single(f3L), upper: single(f3U) },
     'ICC(1,k)': { estimate: (msb - msw) / msb, ...oneWay, lower: 1 - 1 / f1L, upper: 1 - 1 / f1U },
     'ICC(2,k)': { estimate: (msb - mse) / (msb + (msj - mse) / n), ...twoWay, lower: toMean(lower2), upper: toMean(upper2) },
     'ICC(3,k)': { estimate: (msb - mse) / msb, ...twoWay, lower: 1 - 1 / f3L, upper: 1 - 1 / f3U },
