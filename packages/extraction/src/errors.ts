@@ -20,3 +20,10 @@ export class ExtractionLockedError extends FedRadError {
     super('EXTRACTION_LOCKED', message, { kind: 'conflict', context: { file: lock.output } });
   }
 }
+
+/** A perturbation (Zwanenburg et al. 2019) is written in a form fedrad does not read; the message gives the syntax. */
+export class PerturbationSpecError extends FedRadError {
+  constructor(message: string) {
+    super('PERTURBATION_INVALID', message, { kind: 'usage', context: { field: 'perturbation' } });
+  }
+}

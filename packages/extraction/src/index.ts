@@ -8,3 +8,10 @@ export { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX, type ResumedJournal } 
 export { ibsiKeys, toCsv, toIbsiJson, toJson } from './outputFormats.js';
 export { writeDurably } from './durableFile.js';
 export { ExtractionInputError, ExtractionLockedError } from './errors.js';
+export { PerturbationSpecError } from './errors.js';
+export { parsePerturbation, perturbationName, type Perturbation } from './perturbation/perturbation.js';
+export { perturbCase } from './perturbation/perturbCase.js';
+export { dilateMask, erodeMask } from './perturbation/roiMorphology.js';
+export { rigidResample } from './perturbation/rigidResample.js';
+export { addNoise, estimateNoiseSd } from './perturbation/imageNoise.js';
+export { extractPerturbed, extractPerturbedCase, type PerturbedTables } from './perturbation/perturbedExtraction.js';

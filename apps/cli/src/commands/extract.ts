@@ -248,7 +248,7 @@ function progressBar(): ((p: CohortProgress) => void) & { stop(): void } {
   return Object.assign(update, { stop: () => { if (started) bar.stop(); } });
 }
 
-async function loadConfig(path: string | undefined): Promise<FeatureConfig> {
+export async function loadConfig(path: string | undefined): Promise<FeatureConfig> {
   if (!path) return {};
   if (!existsSync(path)) throw new CliUsageError(`--config ${path} does not exist`);
   const { parseFeatureConfig } = await import('@fedrad/radiomics');

@@ -18,6 +18,8 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   convert: () => import('./convert.js'),
   filter: () => import('./filter.js'),
   map: () => import('./map.js'),
+  harmonize: () => import('./harmonize.js'),
+  reproducibility: () => import('./reproducibility.js'),
   demo: () => import('./demo.js'),
   simulate: () => import('./simulate.js'),
 };

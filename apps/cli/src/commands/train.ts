@@ -9,6 +9,7 @@ import {
 import { contentHash } from '@fedrad/extraction';
 import type { ModelCard, StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
+import { numberFlag as number } from '../numberFlags.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
 import { runFederatedTrain } from './federatedTrain.js';
@@ -127,12 +128,6 @@ function modelSpecOf(o: TrainOptions): ModelSpec {
     ...(o.activation ? { activation: o.activation } : {}),
   };
 }
-
-const number = (name: string) => (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new CliUsageError(`--${name} expects a number, got "${v}"`);
-  return x;
-};
 
 export function register(program: Command): void {
   program
