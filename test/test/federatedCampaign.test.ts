@@ -69,7 +69,7 @@ describe('federated campaign across processes', () => {
     expect(report.discrimination.auc.lower).toBeLessThan(report.discrimination.auc.estimate);
 
     // Issue #19.5: a hand-run campaign ends in a summary a person reads, and its results export as files.
-    const api = ['--api', `http://127.0.0.1:${world.apiPort}/trpc`, '--campaign', protocol.campaignId as string];
+    const api = ['--api', `http://127.0.0.1:${world.apiPort}/trpc`, '--token', world.token!, '--campaign', protocol.campaignId as string];
     const summary = await runFedrad(['coordinator', 'campaign', 'wait', ...api], world.logDir, 'campaign-wait');
     expect(summary).toContain(`state      completed`);
     expect(summary).toContain(`model      locked ${status.model!.lockedAt}, hash ${status.model!.modelHash}`);

@@ -3,7 +3,10 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CertificateRevocation } from '@fedrad/protocol';
 import { describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
-import { ApiServer } from './api/apiServer.js';
+import { ApiServer, type ApiLimits } from './api/apiServer.js';
+import { RateLimiter } from './api/rateLimiter.js';
+import { Authenticator } from './auth/authenticator.js';
+import { ensureFirstAdmin } from './auth/operators.js';
 import type { ApiDeps } from './api/router.js';
 import { CA_FILES, loadCa, loadOrIssueServerCertificate, revokedInFolder, revokeInFolder, writeCrl } from './caFolder.js';
 import { startCampaign } from './core/campaigns.js';
@@ -28,7 +31,19 @@ export interface CoordinatorOptions {
   /** Scheduler period: deadlines, retries and quorum closes are checked this often. */
   tickMs?: number;
   autoApproveEnrolment?: boolean;
-  apiToken?: string;
+  /** Browser origins allowed besides the API's own (a console served elsewhere). */
+  allowedOrigins?: string[];
+  /** Body size and per-address request rate of the operator API. */
+  apiLimits?: Partial<ApiLimits>;
+  /** Session cookies get Secure even over plain HTTP (the API behind a TLS-terminating proxy). */
+  secureCookies?: boolean;
+  /** Console session lifetime (default 8 hours). */
+  sessionTtlSeconds?: number;
+  /**
+   * First start only (no operator yet): the `admin` account was created with this password,
+   * shown here once. Default: written to `log`.
+   */
+  onFirstAdmin?: (credential: { username: string; password: string }) => void;
   /** Defaults to the learning engine's ONNX export; null turns evaluation jobs off. */
   exportModel?: ModelExporter | null;
   log?: (line: string) => void;
@@ -80,16 +95,21 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const caCampaign = describeCertificate(ca.certPem).subjectCommonName;
 
   const sites = new SiteServer({ core, host, port: options.sitePort ?? 0, serverCertPem: server.certPem, serverKeyPem: server.keyPem, caCertPem: ca.certPem, crlPem });
+  const firstAdmin = await ensureFirstAdmin(core.db);
+  if (firstAdmin) (options.onFirstAdmin ?? ((c) => log(`first start: operator ${c.username} created with the one-time password ${c.password} (shown only now)`)))(firstAdmin);
   const deps: ApiDeps = {
     core,
     events,
-    apiToken: options.apiToken,
+    auth: new Authenticator(core.db, () => core.clock()),
+    // Ten password attempts at once per address and per name, then one every 6 s.
+    loginLimiter: new RateLimiter({ perSecond: 1 / 6, burst: 10 }),
+    sessionTtlSeconds: options.sessionTtlSeconds ?? 8 * 3600,
     connectedSites: () => sites.connectedSites(),
-    startCampaign(campaignId) {
-      sites.sendJobs(startCampaign(core, campaignId));
+    startCampaign(campaignId, actor) {
+      sites.sendJobs(startCampaign(core, campaignId, actor));
     },
-    revokeSite(siteId, reason) {
-      const serials = revokeSite(core, siteId, reason);
+    revokeSite(siteId, reason, actor) {
+      const serials = revokeSite(core, siteId, reason, actor);
       const revokedAt = new Date().toISOString();
       const crl = revokeInFolder(options.caDir, serials.map((serial) => ({ serial, siteId, revokedAt, reason: reason as RevocationReason })));
       sites.updateCrl(crl);
@@ -101,7 +121,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       return serials;
     },
   };
-  const api = new ApiServer(deps, options.apiHost ?? host, options.apiPort ?? 0);
+  const api = new ApiServer(deps, options.apiHost ?? host, options.apiPort ?? 0, { allowedOrigins: options.allowedOrigins, limits: options.apiLimits, secureCookies: options.secureCookies });
   const sitePort = await sites.listen();
   const apiPort = await api.listen();
 
