@@ -94,7 +94,8 @@ export class CampaignWorld {
       `  - { name: local, features: ${cohort.featuresCsv}, outcome: ${cohort.outcomeCsv} }`,
       ...extraYaml,
     ].join('\n') + '\n');
-    await runFedrad(['site', 'enrol', '--config', config, '--wait', '20'], this.logDir, `${siteId}-enrol`);
+    const { code } = await this.client.enrolments.createCode({ siteId, campaignId: this.campaignId });
+    await runFedrad(['site', 'enrol', '--config', config, '--code', code, '--wait', '20'], this.logDir, `${siteId}-enrol`);
     const handle: SiteHandle = { siteId, dir, config, featuresCsv: cohort.featuresCsv, outcomeCsv: cohort.outcomeCsv };
     this.sites.set(siteId, handle);
     return handle;

@@ -99,7 +99,8 @@ export function createCoordinatorClient(apiUrl: string, credential?: Coordinator
     },
     enrolments: {
       list: () => q('enrolments.list')() as Promise<Outputs['enrolments']['list']>,
-      approve: (input: Inputs['enrolments']['approve']) => m('enrolments.approve')(input) as Promise<Outputs['enrolments']['approve']>,
+      createCode: (input: { siteId: string; campaignId: string; hours?: number }) => m('enrolments.createCode')(input) as Promise<Outputs['enrolments']['createCode']>,
+      approve: (input: { siteId: string; campaignId: string; fingerprint?: string }) => m('enrolments.approve')(input) as Promise<Outputs['enrolments']['approve']>,
       reject: (input: Inputs['enrolments']['reject']) => m('enrolments.reject')(input) as Promise<Outputs['enrolments']['reject']>,
     },
     audit: {

@@ -8,6 +8,8 @@ export { verifyAuditLog, listAudit, appendAudit, type AuditVerification, type Au
 export { AccessError, CoordinatorError, StoreError } from './errors.js';
 export type { CampaignEvent, CoreContext } from './core/context.js';
 export { createCampaign, startCampaign } from './core/campaigns.js';
+export { createEnrolmentCode, ENROLMENT_CODE_PATTERN, type EnrolmentCode } from './core/enrolmentCodes.js';
+export { MAX_PENDING_ENROLMENTS } from './core/enrolment.js';
 export { getCampaign, listCampaigns } from './core/campaignStore.js';
 export { plan } from './core/phases/plan.js';
 export type { PlanStep } from './core/campaignRunner.js';

@@ -7,7 +7,7 @@ import { X509Certificate } from 'node:crypto';
 import WebSocket from 'ws';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import type { CertificateIssue } from '@fedrad/protocol';
-import { createSiteKeyAndCsr, verifyCertificate } from '@fedrad/pki';
+import { createSiteKeyAndCsr, publicKeyFingerprint, verifyCertificate } from '@fedrad/pki';
 import { CA_FILES, createApiToken, createCoordinatorClient, initCaFolder, startCoordinator, type AppRouter, type CampaignEvent, type RunningCoordinator } from '../src/index.js';
 import { protocolFor } from './fakeSites.js';
 
@@ -63,13 +63,14 @@ describe('operator API and enrolment', () => {
 
   it('enrols a site: request pending, operator approves, the site collects a certificate the campaign CA issued', async () => {
     const { csrPem } = createSiteKeyAndCsr('site-new');
-    const request = { type: 'enrolment-request', siteId: 'site-new', campaignId: 'api-test', csrPem, softwareVersion: '0.1.0' };
+    const api = createCoordinatorClient(coordinator.apiUrl, token);
+    const { code } = await api.enrolments.createCode({ siteId: 'site-new', campaignId: 'api-test' });
+    const request = { type: 'enrolment-request', siteId: 'site-new', campaignId: 'api-test', csrPem, enrolmentCode: code, softwareVersion: '0.1.0' };
     expect(await https('POST', '/enrol', request)).toEqual({ status: 202, json: { status: 'pending' } });
     expect((await https('GET', '/enrol/site-new?campaignId=api-test')).status).toBe(202);
     expect((await https('GET', '/enrol/site-zzz?campaignId=api-test')).status).toBe(404);
     expect((await https('POST', '/enrol', { ...request, csrPem: 'not a csr' })).status).toBe(400);
-    const api = createCoordinatorClient(coordinator.apiUrl, token);
-    expect(await api.enrolments.list()).toMatchObject([{ siteId: 'site-new', campaignId: 'api-test', status: 'pending' }]);
+    expect(await api.enrolments.list()).toMatchObject([{ siteId: 'site-new', campaignId: 'api-test', status: 'pending', keyFingerprint: publicKeyFingerprint(csrPem) }]);
     await api.enrolments.approve({ siteId: 'site-new', campaignId: 'api-test' });
     const { status, json } = await https('GET', '/enrol/site-new?campaignId=api-test');
     expect(status).toBe(200);

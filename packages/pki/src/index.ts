@@ -8,6 +8,7 @@ export { CLOCK_SKEW_MS } from './validity.js';
 export { CAMPAIGN_ID_PATTERN, CA_ORGANISATION, createCampaignCa, type CampaignCa, type CampaignCaOptions } from './campaignCa.js';
 export { createSiteKeyAndCsr, type SiteKeyAndCsr } from './siteCsr.js';
 export { issueCertificate, type IssueCertificateOptions } from './issueCertificate.js';
+export { formatFingerprint, publicKeyFingerprint } from './keyFingerprint.js';
 export { certificateFingerprint, describeCertificate, serialOf, siteIdOf, type CertificateSummary } from './certificateInfo.js';
 export {
   REVOCATION_REASONS,

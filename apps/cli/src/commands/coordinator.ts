@@ -140,13 +140,26 @@ export function register(program: Command): void {
   registerOperatorCommands(coord);
 
   const enrol = coord.command('enrolments').description('Pending and decided enrolment requests');
-  apiOption(enrol.command('list')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).enrolments.list()));
+  apiOption(enrol.command('list').description('Requests with their key fingerprints (compare with what the site prints)')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).enrolments.list()));
+  apiOption(
+    enrol
+      .command('code')
+      .description("Make the one-time code a site enrols with (hand it over out of band: telephone, letter); a new code replaces the site's previous one")
+      .requiredOption('--site <id>', 'site id')
+      .requiredOption('--campaign <id>', 'campaign id')
+      .option('--hours <n>', 'the code expires after', (v) => Number(v), 72),
+  ).action(async (o: { site: string; campaign: string; hours: number; api: string; token?: string }) => {
+    const c = await createCoordinatorClient(o.api, o.token).enrolments.createCode({ siteId: o.site, campaignId: o.campaign, hours: o.hours });
+    process.stdout.write(`enrolment code for ${c.siteId} in ${c.campaignId}: ${c.code}\n  valid once, until ${c.expiresAt}; the site runs \`fedrad site enrol --code ${c.code}\`\n`);
+  });
   for (const verb of ['approve', 'reject'] as const) {
-    apiOption(enrol.command(verb).requiredOption('--site <id>', 'site id').requiredOption('--campaign <id>', 'campaign id')).action(
-      async (o: { site: string; campaign: string; api: string; token?: string }) => {
+    const cmd = enrol.command(verb).requiredOption('--site <id>', 'site id').requiredOption('--campaign <id>', 'campaign id');
+    if (verb === 'approve') cmd.option('--fingerprint <hex>', "the key fingerprint the site's operator read out: a request holding another key is refused");
+    apiOption(cmd).action(
+      async (o: { site: string; campaign: string; fingerprint?: string; api: string; token?: string }) => {
         if (!o.site || !o.campaign) throw new CliUsageError('--site and --campaign are required');
         const client = createCoordinatorClient(o.api, o.token);
-        const out = verb === 'approve' ? await client.enrolments.approve({ siteId: o.site, campaignId: o.campaign }) : await client.enrolments.reject({ siteId: o.site, campaignId: o.campaign });
+        const out = verb === 'approve' ? await client.enrolments.approve({ siteId: o.site, campaignId: o.campaign, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}) }) : await client.enrolments.reject({ siteId: o.site, campaignId: o.campaign });
         process.stdout.write(`${o.site} for ${o.campaign}: ${out.status}\n`);
       },
     );

@@ -150,7 +150,9 @@ async function runDemo(o: DemoOptions): Promise<void> {
         `  - { name: local, features: ${s.featuresCsv}, outcome: ${s.outcomeCsv} }`,
       ].join('\n') + '\n');
       const config = loadSiteConfig(configFile);
-      const enrolled = await enrolSite(config, { waitSeconds: 20, pollMs: 200 });
+      // The operator makes the site's one-time code (handed over out of band in a real consortium).
+      const { code } = await client.enrolments.createCode({ siteId: s.siteId, campaignId: CAMPAIGN });
+      const enrolled = await enrolSite(config, { code, waitSeconds: 20, pollMs: 200 });
       if (enrolled.status !== 'issued') throw new Error(`${s.siteId} did not get its certificate`);
       const store = new SiteStore(config.database);
       store.approve(protocolHash, `${s.siteId}-operator`, 'demo');

@@ -5,6 +5,7 @@ import type { CampaignEvent, CoreContext } from '../core/context.js';
 import { listCampaigns } from '../core/campaignStore.js';
 import { createCampaign } from '../core/campaigns.js';
 import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrolment.js';
+import { createEnrolmentCode } from '../core/enrolmentCodes.js';
 import { campaignStatus, lockedModelOnnx } from '../core/status.js';
 import { listSites } from '../core/sites.js';
 import { appendAudit, listAudit, verifyAuditLog } from '../store/auditLog.js';
@@ -122,6 +123,15 @@ const obj = (v: unknown): Record<string, unknown> => {
 };
 const campaignIdInput = (v: unknown) => ({ campaignId: str('campaignId', CAMPAIGN_ID)(obj(v).campaignId) });
 const enrolmentInput = (v: unknown) => ({ siteId: str('siteId', SITE_ID)(obj(v).siteId), campaignId: str('campaignId', CAMPAIGN_ID)(obj(v).campaignId) });
+const approveInput = (v: unknown) => {
+  const fingerprint = obj(v).fingerprint;
+  return { ...enrolmentInput(v), fingerprint: fingerprint === undefined ? undefined : str('fingerprint', /^([0-9a-fA-F]{2}:?){31}[0-9a-fA-F]{2}$/)(fingerprint) };
+};
+const codeInput = (v: unknown) => {
+  const hours = obj(v).hours;
+  if (hours !== undefined && (typeof hours !== 'number' || !(hours > 0 && hours <= 2160))) throw new TRPCError({ code: 'BAD_REQUEST', message: 'hours must be a number between 0 and 2160' });
+  return { ...enrolmentInput(v), hours: hours as number | undefined };
+};
 const REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
 const revokeInput = (v: unknown) => {
   const o = obj(v);
@@ -241,7 +251,9 @@ export const appRouter = t.router({
   }),
   enrolments: t.router({
     list: reader.query(({ ctx }) => listEnrolments(ctx.deps.core)),
-    approve: admin.input(enrolmentInput).mutation(({ ctx, input }) => call(() => approveEnrolment(ctx.deps.core, input.siteId, input.campaignId, ctx.principal.username))),
+    /** A one-time code for one site to enrol with, handed over out of band; shown once. */
+    createCode: admin.input(codeInput).mutation(({ ctx, input }) => callAsync(() => createEnrolmentCode(ctx.deps.core, input.siteId, input.campaignId, ctx.principal.username, input.hours))),
+    approve: admin.input(approveInput).mutation(({ ctx, input }) => call(() => approveEnrolment(ctx.deps.core, input.siteId, input.campaignId, ctx.principal.username, input.fingerprint))),
     reject: admin.input(enrolmentInput).mutation(({ ctx, input }) => call(() => (rejectEnrolment(ctx.deps.core, input.siteId, input.campaignId, ctx.principal.username), { status: 'rejected' as const }))),
   }),
   audit: t.router({

@@ -12,6 +12,7 @@ import { acceptResults } from '../core/results.js';
 import { admitSite, recordHeartbeat, recordHello } from '../core/sites.js';
 import { appendAudit } from '../store/auditLog.js';
 import { decodeFrame, encodeOutgoing } from './wire.js';
+import { RateLimiter } from '../api/rateLimiter.js';
 
 
 export const SITE_PATH = '/site';
@@ -48,6 +49,8 @@ export class SiteServer {
   private readonly connections = new Map<string, Connection>();
   private readonly pendingResults: Array<{ peer: PeerIdentity; doc: unknown }> = [];
   private silenceTimer?: NodeJS.Timeout;
+  // Twenty requests at once per address, then one every 3 s.
+  private readonly enrolLimiter = new RateLimiter({ perSecond: 1 / 3, burst: 20 });
 
   constructor(private readonly options: SiteServerOptions) {
     this.server = createServer(this.tlsOptions(options.crlPem), (req, res) => this.handleHttp(req, res));
@@ -130,6 +133,11 @@ export class SiteServer {
         return;
       }
       if (req.method === 'POST' && url.pathname === '/enrol') {
+        // Unauthenticated by nature (the site has no certificate yet): a budget per address keeps junk and code guessing slow.
+        if (!this.enrolLimiter.take(req.socket.remoteAddress ?? 'unknown')) {
+          req.resume();
+          return json(429, { code: 'RATE_LIMITED', message: 'Too many enrolment requests from this address; wait a minute' });
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         req.on('data', (c: Buffer) => {
@@ -138,15 +146,18 @@ export class SiteServer {
           else chunks.push(c);
         });
         req.on('end', () => {
-          try {
-            const status = submitEnrolment(this.options.core, JSON.parse(Buffer.concat(chunks).toString('utf8')));
-            if (status.status === 'approved') json(200, status.issue);
-            else json(202, { status: status.status });
-          } catch (e) {
-            // Always 400, whatever the kind: the site's enrol client reads 404 as "no request from this site".
-            const { code, message } = toApiError(e);
-            json(400, { code: isFedRadError(e) ? code : 'BAD_REQUEST', message });
-          }
+          const answer = async () => {
+            try {
+              const status = await submitEnrolment(this.options.core, JSON.parse(Buffer.concat(chunks).toString('utf8')));
+              if (status.status === 'approved') json(200, status.issue);
+              else json(202, { status: status.status });
+            } catch (e) {
+              // Always 400, whatever the kind: the site's enrol client reads 404 as "no request from this site".
+              const { code, message } = toApiError(e);
+              json(400, { code: isFedRadError(e) ? code : 'BAD_REQUEST', message: isFedRadError(e) ? message : 'The enrolment request is not valid JSON' });
+            }
+          };
+          void answer();
         });
         return;
       }

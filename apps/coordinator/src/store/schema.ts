@@ -27,7 +27,7 @@ UPDATE campaigns SET phase = CASE state
 END;
 DROP INDEX IF EXISTS one_update_per_round_site;`,
   // v3 had no operator accounts (the API was open, or behind one shared token) and no enrolment
-  // codes; its new tables come from SCHEMA_SQL. A v3 enrolment keeps a NULL key fingerprint (its
+  // codes; its new tables (operators, operator_tokens, operator_sessions, enrolment_codes) come from SCHEMA_SQL. A v3 enrolment keeps a NULL key fingerprint (its
   // CSR is still there: listEnrolments computes it).
   3: [{ table: 'enrolments', column: 'key_fingerprint', definition: 'TEXT' }],
 };
@@ -83,6 +83,17 @@ CREATE TABLE IF NOT EXISTS operator_tokens (
   created_at TEXT NOT NULL,
   expires_at TEXT,
   revoked_at TEXT
+);
+-- One-time enrolment codes (core/enrolmentCodes.ts), one live code per site and campaign: only the scrypt hash.
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+  site_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT,
+  PRIMARY KEY (site_id, campaign_id)
 );
 CREATE TABLE IF NOT EXISTS operator_sessions (
   session_id TEXT PRIMARY KEY,

@@ -534,13 +534,17 @@ export interface DetachedSignature {
   signedAt: Timestamp;
 }
 /**
- * A site asks to join a campaign: its CSR (subject CN = site id). Sent before the site has a certificate.
+ * A site asks to join a campaign: its CSR (subject CN = site id) and the one-time enrolment code the coordinator's operator made for this site and handed over out of band. Sent before the site has a certificate.
  */
 export interface EnrolmentRequest {
   type: 'enrolment-request';
   siteId: SiteId;
   campaignId: CampaignId;
   csrPem: Pem;
+  /**
+   * One-time code (Crockford base32, five groups of four) from `fedrad coordinator enrolments code`: binds this request to the site the operator expects. Used once; the coordinator keeps only its scrypt hash.
+   */
+  enrolmentCode: string;
   /**
    * Who to call at the site (site IT), free text.
    */
