@@ -17,6 +17,8 @@ import { CoordinatorError } from './errors.js';
 import { learnModelExporter } from './modelExport.js';
 import { SiteServer } from './net/siteServer.js';
 import { openStore } from './store/openStore.js';
+import { flushRefusalCounts } from './store/refusalCounts.js';
+import { watchCaRevocations } from './crlReload.js';
 
 export interface CoordinatorOptions {
   /** Folder for coordinator.sqlite (created if missing). */
@@ -122,11 +124,21 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     },
   };
   const api = new ApiServer(deps, options.apiHost ?? host, options.apiPort ?? 0, { allowedOrigins: options.allowedOrigins, limits: options.apiLimits, secureCookies: options.secureCookies });
+  // `fedrad ca revoke` on the folder while this runs: effective at once (new CRL, live connection closed).
+  const stopWatchingCa = watchCaRevocations(options.caDir, core, {
+    updateCrl: (crl) => sites.updateCrl(crl),
+    revokeLive(serial, siteId, reason, revokedAt, crl) {
+      if (sites.connectedSerial(siteId) !== serial) return;
+      sites.revoke(siteId, { type: 'certificate-revocation', campaignId: caCampaign, siteId, serial, reason: reason as CertificateRevocation['reason'], revokedAt, crlPem: crl });
+      log(`revoked ${siteId} (${serial}) from the CA folder`);
+    },
+  });
   const sitePort = await sites.listen();
   const apiPort = await api.listen();
 
   const step = () => {
     try {
+      flushRefusalCounts(core.db, core.clock());
       sites.sendJobs(tick(core));
     } catch (e) {
       log(`scheduler error: ${(e as Error).stack ?? e}`);
@@ -144,8 +156,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     tickNow: step,
     async close() {
       clearInterval(timer);
+      stopWatchingCa();
       await sites.close();
       await api.close();
+      flushRefusalCounts(core.db, core.clock(), true);
       core.db.close();
     },
   };

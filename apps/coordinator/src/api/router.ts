@@ -8,8 +8,8 @@ import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrol
 import { createEnrolmentCode } from '../core/enrolmentCodes.js';
 import { campaignStatus, lockedModelOnnx } from '../core/status.js';
 import { listSites } from '../core/sites.js';
-import { appendAudit, listAudit, verifyAuditLog } from '../store/auditLog.js';
-import { nowIso } from '../core/context.js';
+import { listAudit, verifyAuditLog } from '../store/auditLog.js';
+import { countRefusal } from '../store/refusalCounts.js';
 import { ACCESS_STATUS, AccessError } from '../errors.js';
 import type { Authenticator, Credentials, Principal } from '../auth/authenticator.js';
 import { addOperator, checkPassword, createApiToken, listApiTokens, listOperators, revokeApiToken } from '../auth/operators.js';
@@ -185,7 +185,7 @@ export const appRouter = t.router({
         operator = await checkPassword(deps.core.db, input.username, input.password);
       } catch (e) {
         if (e instanceof AccessError) {
-          deps.core.db.transaction(() => appendAudit(deps.core.db, { event: 'operator.sign-in-refused', actor: 'unknown', details: { username: input.username, client: ctx.clientKey } }, nowIso(deps.core)))();
+          countRefusal(deps.core.db, { event: 'operator.sign-in-refused', peer: `${ctx.clientKey} as ${input.username}`, code: 'LOGIN_FAILED' }, deps.core.clock());
           throw refuse(e);
         }
         throw e;

@@ -11,6 +11,8 @@ import { peerFromDer, type PeerIdentity } from '../core/peer.js';
 import { acceptResults } from '../core/results.js';
 import { admitSite, recordHeartbeat, recordHello } from '../core/sites.js';
 import { appendAudit } from '../store/auditLog.js';
+import { boundFields } from '../store/auditDetails.js';
+import { countRefusal } from '../store/refusalCounts.js';
 import { decodeFrame, encodeOutgoing } from './wire.js';
 import { RateLimiter } from '../api/rateLimiter.js';
 
@@ -88,6 +90,11 @@ export class SiteServer {
     this.server.setSecureContext(this.tlsOptions(crlPem));
   }
 
+  /** The certificate serial of a site's live connection, if it has one. */
+  connectedSerial(siteId: string): string | undefined {
+    return this.connections.get(siteId)?.peer.serial;
+  }
+
   connectedSites(): string[] {
     return [...this.connections.values()].filter((c) => c.hello).map((c) => c.peer.siteId).sort();
   }
@@ -152,6 +159,8 @@ export class SiteServer {
               if (status.status === 'approved') json(200, status.issue);
               else json(202, { status: status.status });
             } catch (e) {
+              const core = this.options.core;
+              countRefusal(core.db, { event: 'enrolment.refused', peer: req.socket.remoteAddress ?? 'unknown', code: isFedRadError(e) ? e.code : 'BAD_REQUEST' }, core.clock());
               // Always 400, whatever the kind: the site's enrol client reads 404 as "no request from this site".
               const { code, message } = toApiError(e);
               json(400, { code: isFedRadError(e) ? code : 'BAD_REQUEST', message: isFedRadError(e) ? message : 'The enrolment request is not valid JSON' });
@@ -192,10 +201,10 @@ export class SiteServer {
       } catch {
         peer = undefined;
       }
+      // Counted per peer and minute (store/refusalCounts.ts), not one audit row per attempt.
       const core = this.options.core;
-      core.db.transaction(() =>
-        appendAudit(core.db, { event: 'site.connection-refused', actor: peer?.siteId || 'unknown', siteId: peer?.siteId || undefined, details: { code: reason, serial: peer?.serial } }, nowIso(core)),
-      )();
+      const address = req.socket.remoteAddress ?? 'unknown';
+      countRefusal(core.db, { event: 'site.connection-refused', peer: peer?.siteId ? `${address} (CN ${peer.siteId})` : address, code: reason, siteId: peer?.siteId || undefined }, core.clock());
       return refuse(reason === 'CERT_REVOKED' ? 403 : 401, `Client certificate refused: ${reason}`);
     }
     const peer = peerFromDer(raw);
@@ -232,13 +241,13 @@ export class SiteServer {
     if (!conn.hello) {
       const v = validate('site-hello', doc);
       if (!v.valid) {
-        appendAuditNow(core, { event: 'message.invalid', actor: peer.siteId, siteId: peer.siteId, details: { code: 'PROTOCOL_INVALID', message: v.message.slice(0, 1000) } });
+        appendAuditNow(core, { event: 'message.invalid', actor: peer.siteId, siteId: peer.siteId, details: boundFields({ code: 'PROTOCOL_INVALID', message: v.message }) });
         ws.close(CLOSE.invalidHello, 'first message must be a valid site-hello');
         return;
       }
       const hello = doc as unknown as SiteHello;
       if (hello.siteId !== peer.siteId) {
-        appendAuditNow(core, { event: 'message.refused', actor: peer.siteId, siteId: peer.siteId, details: { code: 'SITE_MISMATCH', claimed: hello.siteId } });
+        appendAuditNow(core, { event: 'message.refused', actor: peer.siteId, siteId: peer.siteId, details: boundFields({ code: 'SITE_MISMATCH', claimed: hello.siteId }) });
         ws.close(CLOSE.forbidden, `site-hello names ${hello.siteId} but the certificate is ${peer.siteId}`);
         return;
       }
@@ -297,7 +306,7 @@ export class SiteServer {
 
   private refuseFrame(conn: Connection, doc: unknown, code: 'PROTOCOL_INVALID' | 'SITE_MISMATCH', message: string): void {
     const core = this.options.core;
-    appendAuditNow(core, { event: 'message.invalid', actor: conn.peer.siteId, siteId: conn.peer.siteId, details: { code, message: message.slice(0, 1000) } });
+    appendAuditNow(core, { event: 'message.invalid', actor: conn.peer.siteId, siteId: conn.peer.siteId, details: boundFields({ code, message }) });
     this.send(conn.peer.siteId, refusedAck(doc, code, message, nowIso(core)));
   }
 }

@@ -27,7 +27,7 @@ UPDATE campaigns SET phase = CASE state
 END;
 DROP INDEX IF EXISTS one_update_per_round_site;`,
   // v3 had no operator accounts (the API was open, or behind one shared token) and no enrolment
-  // codes; its new tables (operators, operator_tokens, operator_sessions, enrolment_codes) come from SCHEMA_SQL. A v3 enrolment keeps a NULL key fingerprint (its
+  // codes; its new tables (operators, operator_tokens, operator_sessions, enrolment_codes, refusal_counts) come from SCHEMA_SQL. A v3 enrolment keeps a NULL key fingerprint (its
   // CSR is still there: listEnrolments computes it).
   3: [{ table: 'enrolments', column: 'key_fingerprint', definition: 'TEXT' }],
 };
@@ -84,6 +84,19 @@ CREATE TABLE IF NOT EXISTS operator_tokens (
   expires_at TEXT,
   revoked_at TEXT
 );
+-- Refusals of unauthenticated callers, counted per minute and peer until the minute is over and
+-- they become one audit row each (store/refusalCounts.ts).
+CREATE TABLE IF NOT EXISTS refusal_counts (
+  minute TEXT NOT NULL,
+  event TEXT NOT NULL,
+  peer TEXT NOT NULL,
+  code TEXT NOT NULL,
+  site_id TEXT,
+  count INTEGER NOT NULL,
+  first_at TEXT NOT NULL,
+  PRIMARY KEY (minute, event, peer, code)
+);
+
 -- One-time enrolment codes (core/enrolmentCodes.ts), one live code per site and campaign: only the scrypt hash.
 CREATE TABLE IF NOT EXISTS enrolment_codes (
   site_id TEXT NOT NULL,
