@@ -1,8 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CertificateRevocation } from '@fedrad/protocol';
-import { describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
+import type { AuditHead, CertificateRevocation } from '@fedrad/protocol';
+import { createDocumentSigner, describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
 import { ApiServer, type ApiLimits } from './api/apiServer.js';
 import { RateLimiter } from './api/rateLimiter.js';
 import { Authenticator } from './auth/authenticator.js';
@@ -17,6 +17,8 @@ import { CoordinatorError } from './errors.js';
 import { learnModelExporter } from './modelExport.js';
 import { SiteServer } from './net/siteServer.js';
 import { openStore } from './store/openStore.js';
+import { auditHead } from './store/auditLog.js';
+import { nowIso } from './core/context.js';
 import { flushRefusalCounts } from './store/refusalCounts.js';
 import { watchCaRevocations } from './crlReload.js';
 
@@ -96,7 +98,14 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const crlPem = writeCrl(options.caDir);
   const caCampaign = describeCertificate(ca.certPem).subjectCommonName;
 
-  const sites = new SiteServer({ core, host, port: options.sitePort ?? 0, serverCertPem: server.certPem, serverKeyPem: server.keyPem, caCertPem: ca.certPem, crlPem });
+  // The audit head, signed with the server certificate's key: every site keeps the heads it is sent,
+  // so a log rewritten later (triggers dropped, chain recomputed) no longer matches them.
+  const signHead = createDocumentSigner(server.keyPem, server.certPem);
+  const signedAuditHead = (): AuditHead => {
+    const doc = { type: 'audit-head' as const, campaign: caCampaign, ...auditHead(core.db), at: nowIso(core) };
+    return { ...doc, signature: signHead(doc), signerCertificatePem: server.certPem };
+  };
+  const sites = new SiteServer({ core, host, port: options.sitePort ?? 0, serverCertPem: server.certPem, serverKeyPem: server.keyPem, caCertPem: ca.certPem, crlPem, signedAuditHead });
   const firstAdmin = await ensureFirstAdmin(core.db);
   if (firstAdmin) (options.onFirstAdmin ?? ((c) => log(`first start: operator ${c.username} created with the one-time password ${c.password} (shown only now)`)))(firstAdmin);
   const deps: ApiDeps = {

@@ -4,7 +4,8 @@ export { createCoordinatorClient, CoordinatorApiError, type CoordinatorClient, t
 export type { AppRouter } from './api/router.js';
 export { CA_FILES, initCaFolder, issueServerCertificate, signSiteCsr, revokeInFolder, revokedInFolder, issuedInFolder, loadCa } from './caFolder.js';
 export { openStore, type Db } from './store/openStore.js';
-export { verifyAuditLog, listAudit, appendAudit, type AuditVerification, type AuditRecord } from './store/auditLog.js';
+export { verifyAuditLog, listAudit, appendAudit, auditHead, type AuditVerification, type AuditRecord } from './store/auditLog.js';
+export { verifyAgainstHeads, type HeadsVerification } from './store/auditHeadCheck.js';
 export { AccessError, CoordinatorError, StoreError } from './errors.js';
 export type { CampaignEvent, CoreContext } from './core/context.js';
 export { createCampaign, startCampaign } from './core/campaigns.js';

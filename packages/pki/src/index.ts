@@ -27,4 +27,5 @@ export {
   type DetachedSignature,
   type VerifySignatureOptions,
 } from './detachedSignature.js';
+export { createDocumentSigner } from './documentSigner.js';
 export { PRIVATE_MODE, PUBLIC_MODE, checkPem, loadPem, storePem } from './pemFiles.js';

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isFedRadError, toApiError, validate, type CertificateRevocation, type JobEnvelope, type SiteHello } from '@fedrad/protocol';
+import { isFedRadError, toApiError, validate, type AuditHead, type CertificateRevocation, type JobEnvelope, type SiteHello } from '@fedrad/protocol';
 import { refusedAck } from '../core/acks.js';
 import { nowIso, type CoreContext } from '../core/context.js';
 import { enrolmentStatus, submitEnrolment } from '../core/enrolment.js';
@@ -31,6 +31,8 @@ export interface SiteServerOptions {
   caCertPem: string;
   crlPem?: string;
   heartbeatSeconds?: number;
+  /** The audit log's head, signed now: sent after each welcome and with each batch of jobs (so at every round). */
+  signedAuditHead?: () => AuditHead;
 }
 
 interface Connection {
@@ -102,6 +104,12 @@ export class SiteServer {
   /** Sends job envelopes to their sites when connected; the rest go out when the site says hello. */
   sendJobs(envelopes: JobEnvelope[]): void {
     for (const e of envelopes) this.send(e.siteId, e);
+    // One signature per batch (a round's jobs go out in one batch), to every site that got a job.
+    const reached = [...new Set(envelopes.map((e) => e.siteId))].filter((s) => this.connections.get(s)?.hello);
+    if (reached.length > 0 && this.options.signedAuditHead) {
+      const head = this.options.signedAuditHead();
+      for (const siteId of reached) this.send(siteId, head);
+    }
   }
 
   /** Tells a site its certificate is revoked, then closes its connection. */
@@ -257,6 +265,7 @@ export class SiteServer {
       this.connections.set(peer.siteId, conn);
       const { welcome, jobs } = recordHello(core, peer, hello);
       this.send(peer.siteId, welcome);
+      if (this.options.signedAuditHead) this.send(peer.siteId, this.options.signedAuditHead());
       this.sendJobs(jobs);
       return;
     }
