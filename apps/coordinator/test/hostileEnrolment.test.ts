@@ -5,11 +5,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createHash, createPublicKey } from 'node:crypto';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createSiteKeyAndCsr } from '@fedrad/pki';
 import { CA_FILES, createApiToken, createCoordinatorClient, initCaFolder, MAX_PENDING_ENROLMENTS, startCoordinator, type CoordinatorClient, type RunningCoordinator } from '../src/index.js';
+import { siteHttps } from './siteHttps.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fedrad-hostile-enrol-'));
 const caDir = join(dir, 'ca');
@@ -18,17 +18,7 @@ let coordinator: RunningCoordinator;
 let caPem: string;
 let api: CoordinatorClient;
 
-function https(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: Record<string, unknown> }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: coordinator.sitePort, path, method, ca: caPem, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const https = (method: 'GET' | 'POST', path: string, body?: unknown) => siteHttps(coordinator.sitePort, caPem, method, path, body);
 
 const enrolment = (siteId: string, csrPem: string, enrolmentCode: string) => ({ type: 'enrolment-request', siteId, campaignId: CAMPAIGN, csrPem, enrolmentCode, softwareVersion: '0.1.0' });
 const spkiSha256 = (keyPem: string) => createHash('sha256').update(createPublicKey(keyPem).export({ type: 'spki', format: 'der' }) as Buffer).digest('hex');

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
@@ -10,6 +9,7 @@ import type { CertificateIssue } from '@fedrad/protocol';
 import { createSiteKeyAndCsr, publicKeyFingerprint, verifyCertificate } from '@fedrad/pki';
 import { CA_FILES, createApiToken, createCoordinatorClient, initCaFolder, startCoordinator, type AppRouter, type CampaignEvent, type RunningCoordinator } from '../src/index.js';
 import { protocolFor } from './fakeSites.js';
+import { siteHttps } from './siteHttps.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fedrad-api-'));
 const caDir = join(dir, 'ca');
@@ -17,17 +17,7 @@ let coordinator: RunningCoordinator;
 let caPem: string;
 let token: string;
 
-function https(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: coordinator.sitePort, path, method, ca: caPem, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const https = (method: 'GET' | 'POST', path: string, body?: unknown) => siteHttps(coordinator.sitePort, caPem, method, path, body);
 
 beforeAll(async () => {
   initCaFolder(caDir, 'api-test', 30);

@@ -1,9 +1,10 @@
 import { AccessError } from '../errors.js';
 import type { Db } from '../store/openStore.js';
-import { getOperator, liveToken, parseApiToken } from './operators.js';
+import { API_TOKEN, liveCredential, parseCredential, SESSION } from './credentials.js';
+import { getOperator } from './operators.js';
 import type { Role } from './roles.js';
 import { digest, safeEqual, verifySecret } from './secrets.js';
-import { csrfTokenFor, liveSession, parseSessionCookie } from './sessions.js';
+import { csrfTokenFor } from './sessions.js';
 
 /** What a request presents: an Authorization header, the session cookie, the CSRF header. */
 export interface Credentials {
@@ -41,17 +42,17 @@ export class Authenticator {
   async authenticate(c: Credentials): Promise<Principal | undefined> {
     if (c.authorization !== undefined) {
       const m = /^Bearer (\S+)$/.exec(c.authorization);
-      const parsed = m ? parseApiToken(m[1]) : undefined;
-      const row = parsed && liveToken(this.db, parsed.tokenId, this.clock());
-      if (!parsed || !row || !(await this.check(parsed.tokenId, parsed.secret, row.secretHash))) throw new AccessError('UNAUTHORIZED', 'The API token is unknown, revoked or expired');
-      return this.principal(row.username, 'token', parsed.tokenId, true);
+      const parsed = m ? parseCredential(API_TOKEN, m[1]) : undefined;
+      const row = parsed && liveCredential(this.db, API_TOKEN, parsed.id, this.clock());
+      if (!parsed || !row || !(await this.check(parsed.id, parsed.secret, row.secretHash))) throw new AccessError('UNAUTHORIZED', 'The API token is unknown, revoked or expired');
+      return this.principal(row.username, 'token', parsed.id, true);
     }
     if (c.sessionCookie !== undefined) {
-      const parsed = parseSessionCookie(c.sessionCookie);
-      const row = parsed && liveSession(this.db, parsed.sessionId, this.clock());
-      if (!parsed || !row || !(await this.check(parsed.sessionId, parsed.secret, row.secretHash))) throw new AccessError('UNAUTHORIZED', 'The session has ended or expired: sign in again');
+      const parsed = parseCredential(SESSION, c.sessionCookie);
+      const row = parsed && liveCredential(this.db, SESSION, parsed.id, this.clock());
+      if (!parsed || !row || !(await this.check(parsed.id, parsed.secret, row.secretHash))) throw new AccessError('UNAUTHORIZED', 'The session has ended or expired: sign in again');
       const csrfToken = csrfTokenFor(parsed.secret);
-      return this.principal(row.username, 'session', parsed.sessionId, c.csrfHeader !== undefined && safeEqual(c.csrfHeader, csrfToken), csrfToken);
+      return this.principal(row.username, 'session', parsed.id, c.csrfHeader !== undefined && safeEqual(c.csrfHeader, csrfToken), csrfToken);
     }
     return undefined;
   }

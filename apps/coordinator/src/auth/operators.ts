@@ -26,7 +26,6 @@ export interface IssuedToken {
   expiresAt?: string;
 }
 
-const TOKEN_FORMAT = /^fedrad_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
 const now = () => new Date().toISOString();
 
 export function getOperator(db: Db, username: string): Operator | undefined {
@@ -115,20 +114,4 @@ export function revokeApiToken(db: Db, tokenId: string, actor: string): void {
     if (r.changes === 0) throw new CoordinatorError('TOKEN_NOT_FOUND', `No live token ${tokenId}`, { field: 'tokenId' });
     appendAudit(db, { event: 'operator.token-revoked', actor, details: { tokenId } }, at);
   })();
-}
-
-/** The token's id and secret, or undefined when it is not of the form this coordinator issues. */
-export function parseApiToken(token: string): { tokenId: string; secret: string } | undefined {
-  const m = TOKEN_FORMAT.exec(token);
-  return m ? { tokenId: m[1], secret: m[2] } : undefined;
-}
-
-/** The live row of a token id (not revoked, not expired, account enabled): its hash and owner. */
-export function liveToken(db: Db, tokenId: string, at: Date): { username: string; secretHash: string } | undefined {
-  const row = db.prepare(
-    `SELECT t.username, t.secret_hash, t.expires_at FROM operator_tokens t JOIN operators o ON o.username = t.username
-     WHERE t.token_id = ? AND t.revoked_at IS NULL AND o.disabled_at IS NULL`,
-  ).get(tokenId) as { username: string; secret_hash: string; expires_at: string | null } | undefined;
-  if (!row || (row.expires_at && Date.parse(row.expires_at) <= at.getTime())) return undefined;
-  return { username: row.username, secretHash: row.secret_hash };
 }

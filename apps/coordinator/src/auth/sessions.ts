@@ -12,7 +12,6 @@ import { hashSecret, randomSecret } from './secrets.js';
  */
 export const SESSION_COOKIE = 'fedrad_session';
 export const CSRF_HEADER = 'x-csrf-token';
-const COOKIE_FORMAT = /^([0-9a-f]{16})\.([A-Za-z0-9_-]{43})$/;
 
 export interface NewSession {
   sessionId: string;
@@ -35,21 +34,6 @@ export async function createSession(db: Db, username: string, ttlSeconds: number
     appendAudit(db, { event: 'operator.signed-in', actor: username, details: { sessionId, expiresAt } }, at.toISOString());
   })();
   return { sessionId, cookieValue: `${sessionId}.${secret}`, csrfToken: csrfTokenFor(secret), expiresAt };
-}
-
-export function parseSessionCookie(value: string): { sessionId: string; secret: string } | undefined {
-  const m = COOKIE_FORMAT.exec(value);
-  return m ? { sessionId: m[1], secret: m[2] } : undefined;
-}
-
-/** A session that has not ended nor expired, of an enabled account. */
-export function liveSession(db: Db, sessionId: string, at: Date): { username: string; secretHash: string } | undefined {
-  const row = db.prepare(
-    `SELECT s.username, s.secret_hash, s.expires_at FROM operator_sessions s JOIN operators o ON o.username = s.username
-     WHERE s.session_id = ? AND s.ended_at IS NULL AND o.disabled_at IS NULL`,
-  ).get(sessionId) as { username: string; secret_hash: string; expires_at: string } | undefined;
-  if (!row || Date.parse(row.expires_at) <= at.getTime()) return undefined;
-  return { username: row.username, secretHash: row.secret_hash };
 }
 
 export function endSession(db: Db, sessionId: string, actor: string, at = new Date()): void {
