@@ -4,6 +4,7 @@ import express, { type NextFunction, type Request, type Response } from 'express
 import { WebSocketServer } from 'ws';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
+import type { TRPCError } from '@trpc/server';
 import { ACCESS_STATUS, AccessError } from '../errors.js';
 import type { Credentials } from '../auth/authenticator.js';
 import { cookieValue, CSRF_HEADER, SESSION_COOKIE } from '../auth/sessions.js';
@@ -60,6 +61,7 @@ export class ApiServer {
         router: appRouter,
         // Counted as the body streams in, whatever content-length claimed (chunked bodies have none).
         maxBodySize: limits.maxBodyBytes,
+        onError: logInternalError,
         createContext: ({ req, res }): ApiContext => ({
           deps,
           credentials: credentialsOf(req),
@@ -88,6 +90,7 @@ export class ApiServer {
     this.wsHandler = applyWSSHandler({
       wss: this.wss,
       router: appRouter,
+      onError: logInternalError,
       createContext: ({ req }): ApiContext => ({
         deps,
         credentials: credentialsOf(req, tokenFromQuery(req.url)),
@@ -115,6 +118,11 @@ export class ApiServer {
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
+}
+
+/** The reply says only "internal error": the details go to the coordinator's own log. */
+function logInternalError({ error, path }: { error: TRPCError; path?: string }): void {
+  if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`coordinator: operator API ${path ?? '?'}: ${(error.cause as Error | undefined)?.stack ?? error.message}`);
 }
 
 function refuse(res: Response, e: AccessError): void {

@@ -49,7 +49,7 @@ const t = initTRPC.context<ApiContext>().create({
   // outside production), nor the text of an error no FedRad code wrote (it may name server paths).
   errorFormatter({ shape, error }) {
     const { stack: _stack, ...data } = shape.data;
-    const known = isFedRadError(error.cause) || (error.code !== 'INTERNAL_SERVER_ERROR' && !error.cause);
+    const known = isFedRadError(error.cause) || error.code !== 'INTERNAL_SERVER_ERROR';
     return { ...shape, message: known ? shape.message : 'Internal error of the coordinator (its log has the details)', data: { ...data, fedradCode: isFedRadError(error.cause) ? error.cause.code : undefined } };
   },
 });
