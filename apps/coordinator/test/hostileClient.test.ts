@@ -268,7 +268,7 @@ describe('hostile client: oversized bodies and floods', () => {
   });
 
   it('answers 429 once an address spends its request budget, and serves it again after a pause', async () => {
-    const small = await startCoordinator({ dataDir: join(dir, 'data-rate'), caDir, exportModel: null, tickMs: 1000, onFirstAdmin: () => undefined, apiLimits: { rate: { perSecond: 5, burst: 10 } } });
+    const small = await startCoordinator({ dataDir: join(dir, 'data-rate'), caDir, exportModel: null, tickMs: 1000, onFirstAdmin: () => undefined, apiLimits: { rate: { perSecond: 1, burst: 10 } } });
     try {
       const statuses: number[] = [];
       for (let i = 0; i < 30; i++) statuses.push((await call('GET', 'health', { port: small.apiPort })).status);
@@ -276,7 +276,7 @@ describe('hostile client: oversized bodies and floods', () => {
       expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
       const flood = await call('GET', 'health', { port: small.apiPort });
       expectRefused(flood, 429, 'RATE_LIMITED');
-      await new Promise((r) => setTimeout(r, 600));
+      await new Promise((r) => setTimeout(r, 1200));
       expect((await call('GET', 'health', { port: small.apiPort })).status).toBe(200);
     } finally {
       await small.close();
