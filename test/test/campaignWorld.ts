@@ -30,6 +30,8 @@ export class CampaignWorld {
   client!: CoordinatorClient;
   sitePort!: number;
   apiPort!: number;
+  /** An admin API token, made with `fedrad coordinator token create` after the first start. */
+  token?: string;
 
   constructor(readonly dir: string, readonly campaignId: string, readonly cohorts: CohortSummary) {
     this.logDir = join(dir, 'logs');
@@ -65,7 +67,13 @@ export class CampaignWorld {
     }, 60000);
     this.sitePort = listening.sitePort;
     this.apiPort = listening.apiPort;
-    this.client = createCoordinatorClient(`http://127.0.0.1:${this.apiPort}/trpc`);
+    // The first start creates the operator `admin` (its one-time password on stdout); scripts use a token.
+    if (!this.token) {
+      if (!/\{"event":"admin-created"/.test(p.output())) throw new Error(`the coordinator's first start printed no admin-created line:\n${p.output()}`);
+      const out = await runFedrad(['coordinator', 'token', 'create', '--data', dataDir, '--username', 'admin', '--label', 'e2e'], this.logDir, 'token-create');
+      this.token = (JSON.parse(out) as { token: string }).token;
+    }
+    this.client = createCoordinatorClient(`http://127.0.0.1:${this.apiPort}/trpc`, this.token);
     return p;
   }
 
@@ -91,7 +99,8 @@ export class CampaignWorld {
         : `  - { name: local, features: ${cohort.featuresCsv}, outcome: ${cohort.outcomeCsv} }`,
       ...extraYaml,
     ].join('\n') + '\n');
-    await runFedrad(['site', 'enrol', '--config', config, '--wait', '20'], this.logDir, `${siteId}-enrol`);
+    const { code } = await this.client.enrolments.createCode({ siteId, campaignId: this.campaignId });
+    await runFedrad(['site', 'enrol', '--config', config, '--code', code, '--wait', '20'], this.logDir, `${siteId}-enrol`);
     const handle: SiteHandle = { siteId, dir, config, featuresCsv: cohort.featuresCsv, outcomeCsv: cohort.outcomeCsv };
     this.sites.set(siteId, handle);
     return handle;
@@ -113,7 +122,7 @@ export class CampaignWorld {
    */
   async connected(siteIds: string[], timeoutMs = 60000): Promise<void> {
     await waitUntil(`sites ${siteIds.join(', ')} to connect`, async () => {
-      const h = await this.client.health();
+      const h = await this.client.sites.connected();
       return siteIds.every((s) => h.connectedSites.includes(s)) ? true : undefined;
     }, timeoutMs, 100);
   }

@@ -69,7 +69,7 @@ describe('federated campaign across processes', () => {
     expect(report.discrimination.auc.lower).toBeLessThan(report.discrimination.auc.estimate);
 
     // Issue #19.5: a hand-run campaign ends in a summary a person reads, and its results export as files.
-    const api = ['--api', `http://127.0.0.1:${world.apiPort}/trpc`, '--campaign', protocol.campaignId as string];
+    const api = ['--api', `http://127.0.0.1:${world.apiPort}/trpc`, '--token', world.token!, '--campaign', protocol.campaignId as string];
     const summary = await runFedrad(['coordinator', 'campaign', 'wait', ...api], world.logDir, 'campaign-wait');
     expect(summary).toContain(`state      completed`);
     expect(summary).toContain(`model      locked ${status.model!.lockedAt}, hash ${status.model!.modelHash}`);
@@ -82,6 +82,11 @@ describe('federated campaign across processes', () => {
     expect(JSON.parse(readFileSync(join(exported, 'evaluations/site-test.json'), 'utf8'))).toEqual(report);
     expect(JSON.parse(readFileSync(join(exported, 'locked-model.json'), 'utf8')).modelHash).toBe(status.model!.modelHash);
     expect(readFileSync(join(exported, 'summary.txt'), 'utf8')).toContain('state      completed');
+    // Issue #16: every site kept the coordinator's signed audit heads; the log matches them.
+    const headsA = join(world.sites.get('site-a')!.dir, 'coordinator-audit-heads.jsonl');
+    const verified = await runFedrad(['audit', 'verify', '--data', join(dir, 'coordinator'), '--site-heads', headsA, '--ca-cert', join(world.caDir, 'ca.cert.pem')], world.logDir, 'audit-verify');
+    expect(verified).toMatch(/matches the \d+ signed heads in /);
+    expect(Number(/matches the (\d+) signed heads/.exec(verified)![1])).toBeGreaterThanOrEqual(2);
   }, 120000);
 
   it('a site that has not approved the protocol refuses its job, and the refusal reaches the coordinator with the reason', async () => {

@@ -18,19 +18,41 @@ export class CoordinatorApiError extends FedRadError {
   }
 }
 
+/** How the client signs in: a bearer token (scripts, CLI), or an operator name and password (a session, as the console does). */
+export type CoordinatorCredential = string | { username: string; password: string };
+
 /**
  * A small typed client for the operator API over tRPC's HTTP wire format (GET ?input= for
  * queries, POST JSON for mutations, `{result: {data}}` back). Plain fetch, so the CLI needs no
- * tRPC client at run time.
+ * tRPC client at run time. With a password it signs in once (auth.login), then sends the
+ * session cookie and, on mutations, the session's CSRF token, exactly as the console does.
  */
-export function createCoordinatorClient(apiUrl: string, apiToken?: string) {
+export function createCoordinatorClient(apiUrl: string, credential?: CoordinatorCredential) {
   const base = apiUrl.replace(/\/$/, '');
-  const headers = (): Record<string, string> => ({ 'content-type': 'application/json', ...(apiToken ? { authorization: `Bearer ${apiToken}` } : {}) });
-  async function call(kind: 'query' | 'mutation', path: string, input: unknown): Promise<unknown> {
+  let session: Promise<{ cookie: string; csrfToken: string }> | undefined;
+  async function headers(kind: 'query' | 'mutation', path: string): Promise<Record<string, string>> {
+    const h: Record<string, string> = { 'content-type': 'application/json' };
+    if (typeof credential === 'string') h.authorization = `Bearer ${credential}`;
+    else if (credential && path !== 'auth.login') {
+      const s = await (session ??= signIn(credential).catch((e) => ((session = undefined), Promise.reject(e))));
+      h.cookie = s.cookie;
+      if (kind === 'mutation') h['x-csrf-token'] = s.csrfToken;
+    }
+    return h;
+  }
+  async function signIn(c: { username: string; password: string }): Promise<{ cookie: string; csrfToken: string }> {
+    const { body, res } = await send('mutation', 'auth.login', c);
+    const cookie = res.headers.getSetCookie().map((v) => v.split(';')[0]).find((v) => v.startsWith('fedrad_session='));
+    const csrfToken = (body as { csrfToken?: string }).csrfToken;
+    if (!cookie || !csrfToken) throw new CoordinatorApiError('LOGIN_FAILED', 'The coordinator answered the sign-in without a session', 'auth.login', res.status);
+    return { cookie, csrfToken };
+  }
+  async function send(kind: 'query' | 'mutation', path: string, input: unknown): Promise<{ body: unknown; res: Response }> {
     const url = kind === 'query' ? `${base}/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}` : `${base}/${path}`;
+    const h = await headers(kind, path);
     let res: Response;
     try {
-      res = await fetch(url, kind === 'query' ? { headers: headers() } : { method: 'POST', headers: headers(), body: JSON.stringify(input ?? null) });
+      res = await fetch(url, kind === 'query' ? { headers: h } : { method: 'POST', headers: h, body: JSON.stringify(input ?? null) });
     } catch (e) {
       throw new CoordinatorApiError('COORDINATOR_UNREACHABLE', `Cannot reach the coordinator API at ${base}: ${(e as Error).message}`, path, undefined, e);
     }
@@ -39,12 +61,30 @@ export function createCoordinatorClient(apiUrl: string, apiToken?: string) {
       const code = body.error?.data?.fedradCode ?? body.error?.data?.code ?? `HTTP_${res.status}`;
       throw new CoordinatorApiError(code, body.error?.message ?? `HTTP ${res.status} from ${url}`, path, res.status);
     }
-    return body.result?.data;
+    return { body: body.result?.data, res };
   }
+  const call = async (kind: 'query' | 'mutation', path: string, input: unknown) => (await send(kind, path, input)).body;
   const q = <P extends string>(path: P) => (input?: unknown) => call('query', path, input);
   const m = <P extends string>(path: P) => (input?: unknown) => call('mutation', path, input);
   return {
     health: () => q('health')() as Promise<Outputs['health']>,
+    auth: {
+      me: () => q('auth.me')() as Promise<Outputs['auth']['me']>,
+      logout: async () => {
+        const out = (await m('auth.logout')()) as Outputs['auth']['logout'];
+        session = undefined;
+        return out;
+      },
+    },
+    users: {
+      list: () => q('users.list')() as Promise<Outputs['users']['list']>,
+      add: (input: Inputs['users']['add']) => m('users.add')(input) as Promise<Outputs['users']['add']>,
+    },
+    tokens: {
+      create: (input: { username?: string; label?: string; days?: number } = {}) => m('tokens.create')(input) as Promise<Outputs['tokens']['create']>,
+      list: () => q('tokens.list')() as Promise<Outputs['tokens']['list']>,
+      revoke: (input: Inputs['tokens']['revoke']) => m('tokens.revoke')(input) as Promise<Outputs['tokens']['revoke']>,
+    },
     campaigns: {
       create: (protocol: unknown) => m('campaigns.create')(protocol) as Promise<Outputs['campaigns']['create']>,
       start: (input: Inputs['campaigns']['start']) => m('campaigns.start')(input) as Promise<Outputs['campaigns']['start']>,
@@ -54,11 +94,13 @@ export function createCoordinatorClient(apiUrl: string, apiToken?: string) {
     },
     sites: {
       list: () => q('sites.list')() as Promise<Outputs['sites']['list']>,
+      connected: () => q('sites.connected')() as Promise<Outputs['sites']['connected']>,
       revoke: (input: Inputs['sites']['revoke']) => m('sites.revoke')(input) as Promise<Outputs['sites']['revoke']>,
     },
     enrolments: {
       list: () => q('enrolments.list')() as Promise<Outputs['enrolments']['list']>,
-      approve: (input: Inputs['enrolments']['approve']) => m('enrolments.approve')(input) as Promise<Outputs['enrolments']['approve']>,
+      createCode: (input: { siteId: string; campaignId: string; hours?: number }) => m('enrolments.createCode')(input) as Promise<Outputs['enrolments']['createCode']>,
+      approve: (input: { siteId: string; campaignId: string; fingerprint?: string }) => m('enrolments.approve')(input) as Promise<Outputs['enrolments']['approve']>,
       reject: (input: Inputs['enrolments']['reject']) => m('enrolments.reject')(input) as Promise<Outputs['enrolments']['reject']>,
     },
     audit: {

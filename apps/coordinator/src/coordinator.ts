@@ -1,9 +1,12 @@
 import { EventEmitter } from 'node:events';
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CertificateRevocation } from '@fedrad/protocol';
-import { describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
-import { ApiServer } from './api/apiServer.js';
+import type { AuditHead, CertificateRevocation } from '@fedrad/protocol';
+import { createDocumentSigner, describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
+import { ApiServer, type ApiLimits } from './api/apiServer.js';
+import { RateLimiter } from './api/rateLimiter.js';
+import { Authenticator } from './auth/authenticator.js';
+import { ensureFirstAdmin } from './auth/operators.js';
 import type { ApiDeps } from './api/router.js';
 import { CA_FILES, loadCa, loadOrIssueServerCertificate, revokedInFolder, revokeInFolder, writeCrl } from './caFolder.js';
 import { startCampaign } from './core/campaigns.js';
@@ -14,6 +17,10 @@ import { CoordinatorError } from './errors.js';
 import { learnModelExporter } from './modelExport.js';
 import { SiteServer } from './net/siteServer.js';
 import { openStore } from './store/openStore.js';
+import { auditHead } from './store/auditLog.js';
+import { nowIso } from './core/context.js';
+import { flushRefusalCounts } from './store/refusalCounts.js';
+import { watchCaRevocations } from './crlReload.js';
 
 export interface CoordinatorOptions {
   /** Folder for coordinator.sqlite (created if missing). */
@@ -28,7 +35,19 @@ export interface CoordinatorOptions {
   /** Scheduler period: deadlines, retries and quorum closes are checked this often. */
   tickMs?: number;
   autoApproveEnrolment?: boolean;
-  apiToken?: string;
+  /** Browser origins allowed besides the API's own (a console served elsewhere). */
+  allowedOrigins?: string[];
+  /** Body size and per-address request rate of the operator API. */
+  apiLimits?: Partial<ApiLimits>;
+  /** Session cookies get Secure even over plain HTTP (the API behind a TLS-terminating proxy). */
+  secureCookies?: boolean;
+  /** Console session lifetime (default 8 hours). */
+  sessionTtlSeconds?: number;
+  /**
+   * First start only (no operator yet): the `admin` account was created with this password,
+   * shown here once. Default: written to `log`.
+   */
+  onFirstAdmin?: (credential: { username: string; password: string }) => void;
   /** Defaults to the learning engine's ONNX export; null turns evaluation jobs off. */
   exportModel?: ModelExporter | null;
   log?: (line: string) => void;
@@ -79,17 +98,29 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const crlPem = writeCrl(options.caDir);
   const caCampaign = describeCertificate(ca.certPem).subjectCommonName;
 
-  const sites = new SiteServer({ core, host, port: options.sitePort ?? 0, serverCertPem: server.certPem, serverKeyPem: server.keyPem, caCertPem: ca.certPem, crlPem });
+  // The audit head, signed with the server certificate's key: every site keeps the heads it is sent,
+  // so a log rewritten later (triggers dropped, chain recomputed) no longer matches them.
+  const signHead = createDocumentSigner(server.keyPem, server.certPem);
+  const signedAuditHead = (): AuditHead => {
+    const doc = { type: 'audit-head' as const, campaign: caCampaign, ...auditHead(core.db), at: nowIso(core) };
+    return { ...doc, signature: signHead(doc), signerCertificatePem: server.certPem };
+  };
+  const sites = new SiteServer({ core, host, port: options.sitePort ?? 0, serverCertPem: server.certPem, serverKeyPem: server.keyPem, caCertPem: ca.certPem, crlPem, signedAuditHead });
+  const firstAdmin = await ensureFirstAdmin(core.db);
+  if (firstAdmin) (options.onFirstAdmin ?? ((c) => log(`first start: operator ${c.username} created with the one-time password ${c.password} (shown only now)`)))(firstAdmin);
   const deps: ApiDeps = {
     core,
     events,
-    apiToken: options.apiToken,
+    auth: new Authenticator(core.db, () => core.clock()),
+    // Ten password attempts at once per address and per name, then one every 6 s.
+    loginLimiter: new RateLimiter({ perSecond: 1 / 6, burst: 10 }),
+    sessionTtlSeconds: options.sessionTtlSeconds ?? 8 * 3600,
     connectedSites: () => sites.connectedSites(),
-    startCampaign(campaignId) {
-      sites.sendJobs(startCampaign(core, campaignId));
+    startCampaign(campaignId, actor) {
+      sites.sendJobs(startCampaign(core, campaignId, actor));
     },
-    revokeSite(siteId, reason) {
-      const serials = revokeSite(core, siteId, reason);
+    revokeSite(siteId, reason, actor) {
+      const serials = revokeSite(core, siteId, reason, actor);
       const revokedAt = new Date().toISOString();
       const crl = revokeInFolder(options.caDir, serials.map((serial) => ({ serial, siteId, revokedAt, reason: reason as RevocationReason })));
       sites.updateCrl(crl);
@@ -101,12 +132,22 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       return serials;
     },
   };
-  const api = new ApiServer(deps, options.apiHost ?? host, options.apiPort ?? 0);
+  const api = new ApiServer(deps, options.apiHost ?? host, options.apiPort ?? 0, { allowedOrigins: options.allowedOrigins, limits: options.apiLimits, secureCookies: options.secureCookies });
+  // `fedrad ca revoke` on the folder while this runs: effective at once (new CRL, live connection closed).
+  const stopWatchingCa = watchCaRevocations(options.caDir, core, {
+    updateCrl: (crl) => sites.updateCrl(crl),
+    revokeLive(serial, siteId, reason, revokedAt, crl) {
+      if (sites.connectedSerial(siteId) !== serial) return;
+      sites.revoke(siteId, { type: 'certificate-revocation', campaignId: caCampaign, siteId, serial, reason: reason as CertificateRevocation['reason'], revokedAt, crlPem: crl });
+      log(`revoked ${siteId} (${serial}) from the CA folder`);
+    },
+  });
   const sitePort = await sites.listen();
   const apiPort = await api.listen();
 
   const step = () => {
     try {
+      flushRefusalCounts(core.db, core.clock());
       sites.sendJobs(tick(core));
     } catch (e) {
       log(`scheduler error: ${(e as Error).stack ?? e}`);
@@ -124,8 +165,10 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     tickNow: step,
     async close() {
       clearInterval(timer);
+      stopWatchingCa();
       await sites.close();
       await api.close();
+      flushRefusalCounts(core.db, core.clock(), true);
       core.db.close();
     },
   };

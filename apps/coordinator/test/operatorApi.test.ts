@@ -1,37 +1,29 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync } from 'node:fs';
-import { request } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { X509Certificate } from 'node:crypto';
 import WebSocket from 'ws';
 import { createTRPCClient, createWSClient, wsLink } from '@trpc/client';
 import type { CertificateIssue } from '@fedrad/protocol';
-import { createSiteKeyAndCsr, verifyCertificate } from '@fedrad/pki';
-import { CA_FILES, createCoordinatorClient, initCaFolder, startCoordinator, type AppRouter, type CampaignEvent, type RunningCoordinator } from '../src/index.js';
+import { createSiteKeyAndCsr, publicKeyFingerprint, verifyCertificate } from '@fedrad/pki';
+import { CA_FILES, createApiToken, createCoordinatorClient, initCaFolder, startCoordinator, type AppRouter, type CampaignEvent, type RunningCoordinator } from '../src/index.js';
 import { protocolFor } from './fakeSites.js';
+import { siteHttps } from './siteHttps.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'fedrad-api-'));
 const caDir = join(dir, 'ca');
 let coordinator: RunningCoordinator;
 let caPem: string;
+let token: string;
 
-function https(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; json: unknown }> {
-  return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: coordinator.sitePort, path, method, ca: caPem, headers: { 'content-type': 'application/json' } }, (res) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c) => chunks.push(c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: JSON.parse(Buffer.concat(chunks).toString() || 'null') }));
-    });
-    req.on('error', reject);
-    req.end(body === undefined ? undefined : JSON.stringify(body));
-  });
-}
+const https = (method: 'GET' | 'POST', path: string, body?: unknown) => siteHttps(coordinator.sitePort, caPem, method, path, body);
 
 beforeAll(async () => {
   initCaFolder(caDir, 'api-test', 30);
   caPem = readFileSync(join(caDir, CA_FILES.cert), 'utf8');
-  coordinator = await startCoordinator({ dataDir: join(dir, 'data'), caDir, exportModel: null, tickMs: 100, apiToken: 'secret-token' });
+  coordinator = await startCoordinator({ dataDir: join(dir, 'data'), caDir, exportModel: null, tickMs: 100, onFirstAdmin: () => undefined });
+  token = (await createApiToken(coordinator.core.db, 'admin', 'tests', 'test-setup')).token;
 });
 afterAll(async () => {
   await coordinator?.close();
@@ -40,14 +32,14 @@ afterAll(async () => {
 describe('operator API and enrolment', () => {
   it('refuses operator calls without the API token', async () => {
     await expect(createCoordinatorClient(coordinator.apiUrl).campaigns.list()).rejects.toMatchObject({ code: 'UNAUTHORIZED' });
-    expect(await createCoordinatorClient(coordinator.apiUrl, 'secret-token').campaigns.list()).toEqual([]);
+    expect(await createCoordinatorClient(coordinator.apiUrl, token).campaigns.list()).toEqual([]);
   });
 
   it('answers a core error with its status, stable code and message, and never with a stack', async () => {
-    const api = createCoordinatorClient(coordinator.apiUrl, 'secret-token');
+    const api = createCoordinatorClient(coordinator.apiUrl, token);
     await expect(api.campaigns.status({ campaignId: 'no-such-campaign' })).rejects.toMatchObject({ code: 'CAMPAIGN_NOT_FOUND', httpStatus: 404 });
     await expect(api.campaigns.create({ campaignId: 'x' })).rejects.toMatchObject({ code: 'PROTOCOL_INVALID', httpStatus: 400 });
-    const res = await fetch(`${coordinator.apiUrl}/campaigns.status?input=${encodeURIComponent(JSON.stringify({ campaignId: 'no-such-campaign' }))}`, { headers: { authorization: 'Bearer secret-token' } });
+    const res = await fetch(`${coordinator.apiUrl}/campaigns.status?input=${encodeURIComponent(JSON.stringify({ campaignId: 'no-such-campaign' }))}`, { headers: { authorization: `Bearer ${token}` } });
     const body = (await res.json()) as { error: { message: string; data: Record<string, unknown> } };
     expect(res.status).toBe(404);
     expect(body.error.data).toMatchObject({ code: 'NOT_FOUND', fedradCode: 'CAMPAIGN_NOT_FOUND' });
@@ -61,13 +53,14 @@ describe('operator API and enrolment', () => {
 
   it('enrols a site: request pending, operator approves, the site collects a certificate the campaign CA issued', async () => {
     const { csrPem } = createSiteKeyAndCsr('site-new');
-    const request = { type: 'enrolment-request', siteId: 'site-new', campaignId: 'api-test', csrPem, softwareVersion: '0.1.0' };
+    const api = createCoordinatorClient(coordinator.apiUrl, token);
+    const { code } = await api.enrolments.createCode({ siteId: 'site-new', campaignId: 'api-test' });
+    const request = { type: 'enrolment-request', siteId: 'site-new', campaignId: 'api-test', csrPem, enrolmentCode: code, softwareVersion: '0.1.0' };
     expect(await https('POST', '/enrol', request)).toEqual({ status: 202, json: { status: 'pending' } });
     expect((await https('GET', '/enrol/site-new?campaignId=api-test')).status).toBe(202);
     expect((await https('GET', '/enrol/site-zzz?campaignId=api-test')).status).toBe(404);
     expect((await https('POST', '/enrol', { ...request, csrPem: 'not a csr' })).status).toBe(400);
-    const api = createCoordinatorClient(coordinator.apiUrl, 'secret-token');
-    expect(await api.enrolments.list()).toMatchObject([{ siteId: 'site-new', campaignId: 'api-test', status: 'pending' }]);
+    expect(await api.enrolments.list()).toMatchObject([{ siteId: 'site-new', campaignId: 'api-test', status: 'pending', keyFingerprint: publicKeyFingerprint(csrPem) }]);
     await api.enrolments.approve({ siteId: 'site-new', campaignId: 'api-test' });
     const { status, json } = await https('GET', '/enrol/site-new?campaignId=api-test');
     expect(status).toBe(200);
@@ -80,9 +73,9 @@ describe('operator API and enrolment', () => {
   });
 
   it('streams campaign events to a tRPC subscription over WebSocket', async () => {
-    const api = createCoordinatorClient(coordinator.apiUrl, 'secret-token');
+    const api = createCoordinatorClient(coordinator.apiUrl, token);
     await api.campaigns.create(protocolFor({ campaignId: 'events' }));
-    const wsClient = createWSClient({ url: `ws://127.0.0.1:${coordinator.apiPort}/trpc?token=secret-token`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
+    const wsClient = createWSClient({ url: `ws://127.0.0.1:${coordinator.apiPort}/trpc?token=${token}`, WebSocket: WebSocket as unknown as typeof globalThis.WebSocket });
     const client = createTRPCClient<AppRouter>({ links: [wsLink({ client: wsClient })] });
     const received: CampaignEvent[] = [];
     let registered!: () => void;

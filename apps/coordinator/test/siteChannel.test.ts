@@ -63,11 +63,14 @@ const hello = (siteId: string, approved: string[]) => ({
   type: 'site-hello', siteId, softwareVersion: '0.1.0', protocolVersion: 1, capabilities: { jobKinds: ['train-round'] }, approvedProtocols: approved, sentAt: new Date().toISOString(),
 });
 
+let admin: { username: string; password: string };
+
 beforeAll(async () => {
   initCaFolder(caDir, 'channel-test', 30);
   caPem = readFileSync(join(caDir, CA_FILES.cert), 'utf8');
   for (const s of ['site-a', 'site-b', 'site-c', 'site-x']) sites[s] = enrolOffline(s);
-  coordinator = await startCoordinator({ dataDir: join(dir, 'data'), caDir, exportModel: null, tickMs: 100 });
+  // The first start's admin signs in with its one-time password: a session, as the console has.
+  coordinator = await startCoordinator({ dataDir: join(dir, 'data'), caDir, exportModel: null, tickMs: 100, onFirstAdmin: (c) => (admin = c) });
 });
 
 afterAll(async () => {
@@ -76,7 +79,7 @@ afterAll(async () => {
 
 describe('site channel over mTLS (SITE_CHANNEL.md)', () => {
   it('runs an exact-Newton campaign created through the tRPC API and reproduces R glmnet to 1e-6', async () => {
-    const api = createCoordinatorClient(coordinator.apiUrl);
+    const api = createCoordinatorClient(coordinator.apiUrl, admin);
     const fit = glmFixture.pooledFits[0];
     const protocol = protocolFor({ campaignId: 'wire', model: { family: fit.family, alpha: fit.alpha, lambda: fit.lambda, standardize: true } });
     const { protocolHash } = await api.campaigns.create(protocol);
@@ -125,7 +128,7 @@ describe('site channel over mTLS (SITE_CHANNEL.md)', () => {
 
   it('refuses a client without a certificate (401) and a revoked certificate (403), closing the live connection', async () => {
     expect(await connect(null)).toEqual({ status: 401 });
-    const api = createCoordinatorClient(coordinator.apiUrl);
+    const api = createCoordinatorClient(coordinator.apiUrl, admin);
     const conn = (await connect(sites['site-x'])) as SiteConn;
     conn.ws.send(JSON.stringify(hello('site-x', [])));
     await conn.waitFor((m) => m.type === 'coordinator-welcome');

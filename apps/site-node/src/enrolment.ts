@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { request } from 'node:https';
-import { createSiteKeyAndCsr, loadPem, storePem } from '@fedrad/pki';
+import { createSiteKeyAndCsr, loadPem, publicKeyFingerprint, siteIdOf, storePem, verifyCertificate } from '@fedrad/pki';
 import { assertValid, type CertificateIssue, type EnrolmentRequest } from '@fedrad/protocol';
 import { checkEgress } from './egressGuard.js';
 import { EnrolmentError } from './errors.js';
@@ -15,10 +15,12 @@ import type { SiteConfig } from './siteConfig.js';
  * the site out of band and is the only thing the site trusts.
  */
 export type EnrolmentOutcome =
-  | { status: 'issued'; certificateFile: string; serial: string; notAfter: string }
-  | { status: 'pending' };
+  | { status: 'issued'; certificateFile: string; serial: string; notAfter: string; keyFingerprint: string }
+  | { status: 'pending'; keyFingerprint: string };
 
 export interface EnrolOptions {
+  /** The one-time enrolment code the coordinator's operator handed over out of band (needed for the first request). */
+  code?: string;
   contact?: string;
   /** Keep polling for the certificate this long (seconds); 0 asks once. */
   waitSeconds?: number;
@@ -44,27 +46,35 @@ export async function enrolSite(config: SiteConfig, options: EnrolOptions = {}):
     storePem(csrFile, made.csrPem, { private: false });
     csrPem = made.csrPem;
   }
-  const request: EnrolmentRequest = {
-    type: 'enrolment-request',
-    siteId: config.siteId,
-    campaignId: config.campaignId,
-    csrPem,
-    softwareVersion: SOFTWARE_VERSION,
-    ...(options.contact ? { contact: options.contact } : {}),
-  };
-  const verdict = checkEgress('enrolment-request', request, { localPatientCounts: [], minCohortSize: config.minCohortSize });
-  if (!verdict.allowed) throw new EnrolmentError(`The enrolment request was blocked by the egress guard: ${verdict.violations.map((v) => v.detail).join('; ')}`);
+  // What the site's operator reads out to the coordinator's, who sees the same in `enrolments list`.
+  const keyFingerprint = publicKeyFingerprint(csrPem, csrFile);
   const base = httpsBase(config.coordinatorUrl);
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
   const poll = `${base}/enrol/${encodeURIComponent(config.siteId)}?campaignId=${encodeURIComponent(config.campaignId)}`;
   // A request already submitted is polled, not re-submitted (which could reset its approval).
   let answer = alreadyRequested ? await call(poll, 'GET', caPem) : { status: 404, body: '' };
-  if (answer.status === 404) answer = await call(`${base}/enrol`, 'POST', caPem, JSON.stringify(request));
+  if (answer.status === 404) {
+    if (!options.code) {
+      throw new EnrolmentError(`Enrolling ${config.siteId} needs the one-time enrolment code the coordinator's operator made for it (\`fedrad coordinator enrolments code\`): run \`fedrad site enrol --code XXXX-XXXX-XXXX-XXXX-XXXX\`.`);
+    }
+    const request: EnrolmentRequest = {
+      type: 'enrolment-request',
+      siteId: config.siteId,
+      campaignId: config.campaignId,
+      csrPem,
+      enrolmentCode: options.code.trim().toUpperCase(),
+      softwareVersion: SOFTWARE_VERSION,
+      ...(options.contact ? { contact: options.contact } : {}),
+    };
+    const verdict = checkEgress('enrolment-request', request, { localPatientCounts: [], minCohortSize: config.minCohortSize });
+    if (!verdict.allowed) throw new EnrolmentError(`The enrolment request was blocked by the egress guard: ${verdict.violations.map((v) => v.detail).join('; ')}`);
+    answer = await call(`${base}/enrol`, 'POST', caPem, JSON.stringify(request));
+  }
   while (answer.status === 202 && Date.now() < deadline) {
     await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
     answer = await call(poll, 'GET', caPem);
   }
-  if (answer.status === 202) return { status: 'pending' };
+  if (answer.status === 202) return { status: 'pending', keyFingerprint };
   if (answer.status !== 200) {
     const reason = answer.status === 403 ? 'the coordinator\'s operator rejected this enrolment'
       : answer.status === 404 ? 'the coordinator has no enrolment request from this site'
@@ -73,8 +83,29 @@ export async function enrolSite(config: SiteConfig, options: EnrolOptions = {}):
   }
   const issue = assertValid<CertificateIssue>('certificate-issue', JSON.parse(answer.body), 'The coordinator\'s certificate-issue');
   if (issue.siteId !== config.siteId) throw new EnrolmentError(`The coordinator issued a certificate for ${issue.siteId}, not ${config.siteId}; refusing it.`);
+  checkIssuedCertificate(issue.certificatePem, caPem, keyFingerprint, config);
   storePem(config.tls.certificate, issue.certificatePem, { private: false });
-  return { status: 'issued', certificateFile: config.tls.certificate, serial: issue.serial, notAfter: issue.notAfter };
+  return { status: 'issued', certificateFile: config.tls.certificate, serial: issue.serial, notAfter: issue.notAfter, keyFingerprint };
+}
+
+/**
+ * A certificate is stored only if it certifies this site's own key (a coordinator, or anyone in
+ * between, could otherwise hand the site a certificate for a key it holds itself) and chains to
+ * the campaign CA pinned at the site (tls.ca, handed over out of band), never to the CA the
+ * answer names.
+ */
+function checkIssuedCertificate(certificatePem: string, pinnedCaPem: string, keyFingerprint: string, config: SiteConfig): void {
+  let certKey: string;
+  try {
+    certKey = publicKeyFingerprint(certificatePem, 'the issued certificate');
+    verifyCertificate(certificatePem, pinnedCaPem);
+  } catch (e) {
+    throw new EnrolmentError(`The certificate the coordinator sent for ${config.siteId} does not chain to the campaign CA pinned in ${config.tls.ca}; refusing it (${(e as Error).message}).`, { file: config.tls.ca });
+  }
+  if (certKey !== keyFingerprint) {
+    throw new EnrolmentError(`The certificate the coordinator sent for ${config.siteId} holds the key ${certKey}, not this site's key ${keyFingerprint}; refusing it.`);
+  }
+  if (siteIdOf(certificatePem) !== config.siteId) throw new EnrolmentError(`The certificate the coordinator sent names ${siteIdOf(certificatePem)}, not ${config.siteId}; refusing it.`);
 }
 
 /** `https://host:port` from the configured coordinator URL (which may be the wss one). */

@@ -12,3 +12,4 @@ export { ResultSigner } from './resultSigner.js';
 export { SiteChannel, MAX_FRAME_BYTES, type SiteChannelOptions } from './siteChannel.js';
 export { SiteDaemon, channelUrl, SOFTWARE_VERSION, SUPPORTED_JOB_KINDS, type SiteDaemonOptions } from './siteDaemon.js';
 export { enrolSite, httpsBase, type EnrolmentOutcome, type EnrolOptions } from './enrolment.js';
+export { AuditHeadRecorder, auditHeadsFile, readAuditHeads, type HeadOutcome } from './auditHeads.js';

@@ -7,6 +7,7 @@ import {
   packTensor,
   updateLayout,
   validate,
+  type AuditHead,
   type CampaignProtocol,
   type CoordinatorAck,
   type CoordinatorWelcome,
@@ -31,6 +32,7 @@ import { ResultSigner } from './resultSigner.js';
 import { SiteChannel } from './siteChannel.js';
 import type { CohortEntry, SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
+import { AuditHeadRecorder, auditHeadsFile } from './auditHeads.js';
 import { SOFTWARE_VERSION } from './version.js';
 
 export { SOFTWARE_VERSION };
@@ -47,6 +49,7 @@ const INCOMING: Record<string, SchemaName> = {
   job: 'job-envelope',
   'coordinator-ack': 'coordinator-ack',
   'certificate-revocation': 'certificate-revocation',
+  'audit-head': 'audit-head',
 };
 
 export interface SiteDaemonOptions {
@@ -70,6 +73,8 @@ interface CampaignInfo {
  */
 export class SiteDaemon {
   readonly store: SiteStore;
+  /** The coordinator's signed audit heads, kept beside the database (auditHeads.ts). */
+  private readonly auditHeads: AuditHeadRecorder;
   readonly registry: CohortRegistry;
   private readonly gate: EgressGate;
   private readonly executor: JobExecutor;
@@ -101,6 +106,7 @@ export class SiteDaemon {
     const caPem = pem(config.tls.ca, 'ca');
     this.registry = CohortRegistry.load(config.cohorts, this.log);
     this.store = new SiteStore(config.database);
+    this.auditHeads = new AuditHeadRecorder(auditHeadsFile(config), readFileSync(config.tls.ca, 'utf8'), this.log);
     const forgotten = this.store.forgetUnfinishedJobs();
     if (forgotten > 0) this.log(`${forgotten} job(s) interrupted by the last shutdown will run again when the coordinator re-sends them`);
     this.gate = new EgressGate(this.store, () => ({ localPatientCounts: this.registry.patientCounts(), patientIds: this.registry.patientIds(), minCohortSize: config.minCohortSize }), this.log);
@@ -208,6 +214,9 @@ export class SiteDaemon {
         return this.onAck(doc as CoordinatorAck);
       case 'certificate-revocation':
         this.log('the coordinator revoked this site\'s certificate; the connection will be closed');
+        return;
+      case 'audit-head':
+        this.auditHeads.record(doc as AuditHead);
         return;
     }
   }

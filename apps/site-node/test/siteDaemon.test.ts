@@ -303,7 +303,7 @@ describe('site enrolment', () => {
     writeFileSync(join(enrolDir, 'keys/ca.cert.pem'), readFileSync(join(dir, 'keys/ca.cert.pem')));
     writeFileSync(join(enrolDir, 'site.yaml'), readFileSync(join(dir, 'site.yaml'), 'utf8').replace('siteId: site-a', 'siteId: site-new\ncampaignId: sts-grade-2026'));
     const config = loadSiteConfig(join(enrolDir, 'site.yaml'));
-    expect(await enrolSite(config)).toEqual({ status: 'pending' });
+    expect(await enrolSite(config, { code: '7K3M-Q9PX-2WTR-VB6N-HC4D' })).toEqual({ status: 'pending', keyFingerprint: expect.stringMatching(/^[0-9a-f]{64}$/) });
     const { request } = coordinator.enrolments.get('site-new')!;
     expect(validate('enrolment-request', request).valid).toBe(true);
     // The coordinator's operator approves: the CA signs the submitted CSR.

@@ -8,6 +8,7 @@ export { CLOCK_SKEW_MS } from './validity.js';
 export { CAMPAIGN_ID_PATTERN, CA_ORGANISATION, createCampaignCa, type CampaignCa, type CampaignCaOptions } from './campaignCa.js';
 export { createSiteKeyAndCsr, type SiteKeyAndCsr } from './siteCsr.js';
 export { issueCertificate, type IssueCertificateOptions } from './issueCertificate.js';
+export { formatFingerprint, publicKeyFingerprint } from './keyFingerprint.js';
 export { certificateFingerprint, describeCertificate, serialOf, siteIdOf, type CertificateSummary } from './certificateInfo.js';
 export {
   REVOCATION_REASONS,
@@ -26,4 +27,5 @@ export {
   type DetachedSignature,
   type VerifySignatureOptions,
 } from './detachedSignature.js';
+export { createDocumentSigner } from './documentSigner.js';
 export { PRIVATE_MODE, PUBLIC_MODE, checkPem, loadPem, storePem } from './pemFiles.js';

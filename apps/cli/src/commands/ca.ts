@@ -49,7 +49,7 @@ export function register(program: Command): void {
     });
 
   ca.command('revoke')
-    .description('Revoke a certificate (by file or serial) and rewrite crl.pem; a running coordinator learns it via `fedrad coordinator revoke` or at restart')
+    .description('Revoke a certificate (by file or serial) and rewrite crl.pem; a running coordinator on this CA folder applies it within a second (new CRL, live connection closed)')
     .requiredOption('--ca-dir <dir>', 'campaign CA folder')
     .option('--cert <file>', 'the certificate to revoke (PEM)')
     .option('--serial <hex>', 'or its serial number')

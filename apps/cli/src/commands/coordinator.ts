@@ -5,6 +5,7 @@ import { checkOutputPath, readDocument } from '../commandFiles.js';
 import type { Command } from 'commander';
 import { createCoordinatorClient, startCoordinator } from '@fedrad/coordinator';
 import { CliError, CliUsageError } from '../errors.js';
+import { registerOperatorCommands } from './coordinatorOperators.js';
 
 const DEFAULT_API = 'http://127.0.0.1:8788/trpc';
 
@@ -18,7 +19,7 @@ class CampaignWaitError extends CliError {
 const apiOption = (cmd: Command) =>
   cmd
     .option('--api <url>', 'operator API of the coordinator', process.env.FEDRAD_COORDINATOR_API ?? DEFAULT_API)
-    .option('--token <token>', 'operator API token', process.env.FEDRAD_COORDINATOR_TOKEN);
+    .option('--token <token>', 'operator API token (`fedrad coordinator token create`; or set FEDRAD_COORDINATOR_TOKEN)', process.env.FEDRAD_COORDINATOR_TOKEN);
 
 const print = (value: unknown): void => void process.stdout.write(JSON.stringify(value, null, 2) + "\n");
 
@@ -38,11 +39,12 @@ export function register(program: Command): void {
     .option('--site-port <port>', 'site channel port (0 = any free port)', (v) => Number(v), 8787)
     .option('--api-host <host>', 'address the operator API listens on', '127.0.0.1')
     .option('--api-port <port>', 'operator API port (0 = any free port)', (v) => Number(v), 8788)
-    .option('--api-token <token>', 'require this bearer token on the operator API', process.env.FEDRAD_COORDINATOR_TOKEN)
+    .option('--allow-origin <origin...>', 'browser origins allowed to call the operator API besides its own (a console served elsewhere)')
+    .option('--secure-cookies', 'mark session cookies Secure (the operator API is behind a TLS-terminating proxy)')
     .option('--auto-approve', 'approve every enrolment request at once (demo and tests only)')
     .option('--tick-ms <ms>', 'scheduler period', (v) => Number(v), 250)
     .option('--no-evaluation', 'lock the model without sending evaluation jobs to test sites')
-    .action(async (o: { data: string; caDir: string; host: string; sitePort: number; apiHost: string; apiPort: number; apiToken?: string; autoApprove?: boolean; tickMs: number; evaluation: boolean }) => {
+    .action(async (o: { data: string; caDir: string; host: string; sitePort: number; apiHost: string; apiPort: number; allowOrigin?: string[]; secureCookies?: boolean; autoApprove?: boolean; tickMs: number; evaluation: boolean }) => {
       const running = await startCoordinator({
         dataDir: o.data,
         caDir: o.caDir,
@@ -50,7 +52,10 @@ export function register(program: Command): void {
         sitePort: o.sitePort,
         apiHost: o.apiHost,
         apiPort: o.apiPort,
-        apiToken: o.apiToken,
+        allowedOrigins: o.allowOrigin,
+        secureCookies: o.secureCookies,
+        // First start only: the admin's one-time password, on stdout once (never in the log).
+        onFirstAdmin: (c) => process.stdout.write(JSON.stringify({ event: 'admin-created', username: c.username, password: c.password, note: 'shown once: sign in with it, then create tokens (`fedrad coordinator token create`)' }) + '\n'),
         autoApproveEnrolment: o.autoApprove,
         tickMs: o.tickMs,
         ...(o.evaluation ? {} : { exportModel: null }),
@@ -132,14 +137,29 @@ export function register(program: Command): void {
   });
   apiOption(coord.command('sites').description('Known sites, certificates, approvals, connection')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).sites.list()));
 
+  registerOperatorCommands(coord);
+
   const enrol = coord.command('enrolments').description('Pending and decided enrolment requests');
-  apiOption(enrol.command('list')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).enrolments.list()));
+  apiOption(enrol.command('list').description('Requests with their key fingerprints (compare with what the site prints)')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).enrolments.list()));
+  apiOption(
+    enrol
+      .command('code')
+      .description("Make the one-time code a site enrols with (hand it over out of band: telephone, letter); a new code replaces the site's previous one")
+      .requiredOption('--site <id>', 'site id')
+      .requiredOption('--campaign <id>', 'campaign id')
+      .option('--hours <n>', 'the code expires after', (v) => Number(v), 72),
+  ).action(async (o: { site: string; campaign: string; hours: number; api: string; token?: string }) => {
+    const c = await createCoordinatorClient(o.api, o.token).enrolments.createCode({ siteId: o.site, campaignId: o.campaign, hours: o.hours });
+    process.stdout.write(`enrolment code for ${c.siteId} in ${c.campaignId}: ${c.code}\n  valid once, until ${c.expiresAt}; the site runs \`fedrad site enrol --code ${c.code}\`\n`);
+  });
   for (const verb of ['approve', 'reject'] as const) {
-    apiOption(enrol.command(verb).requiredOption('--site <id>', 'site id').requiredOption('--campaign <id>', 'campaign id')).action(
-      async (o: { site: string; campaign: string; api: string; token?: string }) => {
+    const cmd = enrol.command(verb).requiredOption('--site <id>', 'site id').requiredOption('--campaign <id>', 'campaign id');
+    if (verb === 'approve') cmd.option('--fingerprint <hex>', "the key fingerprint the site's operator read out: a request holding another key is refused");
+    apiOption(cmd).action(
+      async (o: { site: string; campaign: string; fingerprint?: string; api: string; token?: string }) => {
         if (!o.site || !o.campaign) throw new CliUsageError('--site and --campaign are required');
         const client = createCoordinatorClient(o.api, o.token);
-        const out = verb === 'approve' ? await client.enrolments.approve({ siteId: o.site, campaignId: o.campaign }) : await client.enrolments.reject({ siteId: o.site, campaignId: o.campaign });
+        const out = verb === 'approve' ? await client.enrolments.approve({ siteId: o.site, campaignId: o.campaign, ...(o.fingerprint ? { fingerprint: o.fingerprint } : {}) }) : await client.enrolments.reject({ siteId: o.site, campaignId: o.campaign });
         process.stdout.write(`${o.site} for ${o.campaign}: ${out.status}\n`);
       },
     );

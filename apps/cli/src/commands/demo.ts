@@ -47,6 +47,12 @@ function listeningPorts(stdout: string): { sitePort: number; apiPort: number } |
   return json ? (JSON.parse(json) as { sitePort: number; apiPort: number }) : undefined;
 }
 
+/** The `{"event":"admin-created",…}` line of a coordinator's first start. */
+function firstAdmin(stdout: string): { username: string; password: string } | undefined {
+  const json = /\{"event":"admin-created"[^\n]*\}/.exec(stdout)?.[0];
+  return json ? (JSON.parse(json) as { username: string; password: string }) : undefined;
+}
+
 function say(line: string): void {
   process.stdout.write(line + '\n');
 }
@@ -100,7 +106,10 @@ async function runDemo(o: DemoOptions): Promise<void> {
     let coordinatorStdout = '';
     coordinator.stdout!.on('data', (chunk: Buffer) => (coordinatorStdout += chunk.toString()));
     const { sitePort, apiPort } = await until('the coordinator to listen', async () => listeningPorts(coordinatorStdout), 60000, exited);
-    const client = createCoordinatorClient(`http://127.0.0.1:${apiPort}/trpc`);
+    // The first start created the operator `admin` and printed its one-time password: the demo signs in with it.
+    const admin = firstAdmin(coordinatorStdout);
+    if (!admin) throw new Error('the coordinator did not print its first operator (was its data folder used before?)');
+    const client = createCoordinatorClient(`http://127.0.0.1:${apiPort}/trpc`, admin);
     say(`coordinator on 127.0.0.1 (site channel :${sitePort}, operator API :${apiPort}); campaign CA in ${caDir}`);
 
     // 3. The campaign protocol, locked by its hash before any site sees data.
@@ -141,7 +150,9 @@ async function runDemo(o: DemoOptions): Promise<void> {
         `  - { name: local, features: ${s.featuresCsv}, outcome: ${s.outcomeCsv} }`,
       ].join('\n') + '\n');
       const config = loadSiteConfig(configFile);
-      const enrolled = await enrolSite(config, { waitSeconds: 20, pollMs: 200 });
+      // The operator makes the site's one-time code (handed over out of band in a real consortium).
+      const { code } = await client.enrolments.createCode({ siteId: s.siteId, campaignId: CAMPAIGN });
+      const enrolled = await enrolSite(config, { code, waitSeconds: 20, pollMs: 200 });
       if (enrolled.status !== 'issued') throw new Error(`${s.siteId} did not get its certificate`);
       const store = new SiteStore(config.database);
       store.approve(protocolHash, `${s.siteId}-operator`, 'demo');
@@ -150,7 +161,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
     }
     const siteIds = cohorts.sites.map((s) => s.siteId);
     await until('the four sites to connect', async () => {
-      const connected = (await client.health()).connectedSites;
+      const { connectedSites: connected } = await client.sites.connected();
       return siteIds.every((id) => connected.includes(id));
     }, 60000, exited);
     say(`sites enrolled (certificates from the campaign CA), protocol approved locally, connected over mTLS: ${siteIds.join(', ')}`);

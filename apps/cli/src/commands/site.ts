@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { formatFingerprint } from '@fedrad/pki';
 import { enrolSite, loadSiteConfig, readSiteStatus, SiteDaemon, withSiteStore } from '@fedrad/site-node';
 import { assertValid, canonicalHash, type CampaignProtocol } from '@fedrad/protocol';
 import { readDocument } from '../commandFiles.js';
@@ -18,13 +19,15 @@ export function register(program: Command): void {
 
   site
     .command('enrol')
-    .description('Make the site key (0600) and CSR, submit it to the coordinator, store the certificate once issued')
+    .description("Make the site key (0600) and CSR, submit it with the operator's one-time code, print the key fingerprint to compare, store the certificate once issued (only if it holds this key and chains to the pinned CA)")
     .requiredOption('--config <file>', 'the site configuration (site.yaml: site id, coordinator URL, data root, cohorts)')
+    .option('--code <code>', "the one-time enrolment code from the coordinator's operator (or set FEDRAD_ENROLMENT_CODE)", process.env.FEDRAD_ENROLMENT_CODE)
     .option('--contact <text>', 'who the coordinator should call at the site')
     .option('--wait <seconds>', 'keep polling for the certificate this long', (v) => Number(v), 0)
-    .action(async (o: { config: string; contact?: string; wait: number }) => {
+    .action(async (o: { config: string; code?: string; contact?: string; wait: number }) => {
       const config = loadSiteConfig(o.config);
-      const outcome = await enrolSite(config, { contact: o.contact, waitSeconds: o.wait });
+      const outcome = await enrolSite(config, { code: o.code, contact: o.contact, waitSeconds: o.wait });
+      process.stdout.write(`key fingerprint (SHA-256 of the public key): ${formatFingerprint(outcome.keyFingerprint)}\n  read it to the coordinator's operator: it must match the one in \`fedrad coordinator enrolments list\`\n`);
       if (outcome.status === 'issued') {
         process.stdout.write(`enrolled ${config.siteId}: certificate ${outcome.certificateFile} (serial ${outcome.serial}, valid until ${outcome.notAfter})\n`);
       } else {

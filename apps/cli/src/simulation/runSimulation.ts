@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CA_FILES, createCoordinatorClient, initCaFolder, startCoordinator, type CoordinatorClient } from '@fedrad/coordinator';
@@ -28,29 +27,37 @@ export interface SimulationResult {
 /**
  * A whole campaign on this machine (issue #13): a fresh campaign CA, the real coordinator, and
  * one real site daemon per site folder, all in this process but talking only through the site
- * channel over loopback mTLS, with every SQLite file in the run folder. Each site is enrolled
- * through the real enrolment route and its operator's approval of the protocol is recorded as
- * given by `fedrad simulate`. Prints each step of the plan as it happens; writes the status, the
+ * channel over loopback mTLS, with every SQLite file in the run folder. The simulation signs in as
+ * the coordinator's first operator; each site is enrolled through the real enrolment route with
+ * its one-time code, and its operator's approval of the protocol is recorded as given by
+ * `fedrad simulate`. Prints each step of the plan as it happens; writes the status, the
  * locked model and every evaluation report under `<runDir>/results`.
  */
 export async function runSimulation(o: SimulationOptions): Promise<SimulationResult> {
   const { protocol, say } = o;
   const caDir = join(o.runDir, 'ca');
   initCaFolder(caDir, protocol.campaignId);
-  const apiToken = randomBytes(24).toString('hex');
+  // The first start creates the operator `admin`; the simulation is that operator.
+  let admin: { username: string; password: string } | undefined;
   const coordinator = await startCoordinator({
-    dataDir: join(o.runDir, 'coordinator'), caDir, sitePort: 0, apiPort: 0, tickMs: 100, autoApproveEnrolment: true, apiToken,
+    dataDir: join(o.runDir, 'coordinator'), caDir, sitePort: 0, apiPort: 0, tickMs: 100, autoApproveEnrolment: true,
+    onFirstAdmin: (credential) => (admin = credential),
     log: (line) => o.log(`[coordinator] ${line}`),
   });
   const daemons: SiteDaemon[] = [];
   try {
-    const client = createCoordinatorClient(coordinator.apiUrl, apiToken);
+    if (!admin) throw new Error(`the coordinator in ${o.runDir} created no operator (was the run folder used before?)`);
+    const client = createCoordinatorClient(coordinator.apiUrl, admin);
     await client.campaigns.create(protocol);
     const protocolHash = canonicalHash(protocol);
     say(`campaign ${protocol.campaignId} locked: protocol SHA-256 ${protocolHash}`);
-    for (const site of o.sites) daemons.push(await startSite(site, o.runDir, caDir, coordinator.sitePort, protocol.campaignId, protocolHash, o.log));
+    for (const site of o.sites) {
+      // The operator's one-time enrolment code for the site (handed over out of band in a real consortium).
+      const { code } = await client.enrolments.createCode({ siteId: site.siteId, campaignId: protocol.campaignId });
+      daemons.push(await startSite(site, o.runDir, caDir, coordinator.sitePort, protocol.campaignId, protocolHash, code, o.log));
+    }
     await until('every site to connect', o.timeoutSeconds, async () => {
-      const connected = (await client.health()).connectedSites;
+      const { connectedSites: connected } = await client.sites.connected();
       return o.sites.every((s) => connected.includes(s.siteId)) ? true : undefined;
     });
     say(`sites connected over mTLS: ${o.sites.map((s) => `${s.siteId} (${s.role})`).join(', ')}`);
@@ -70,7 +77,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
 }
 
 /** site.yaml in the run folder (cohorts from the site's folder), enrolment, approval, the daemon. */
-async function startSite(site: SimulatedSite, runDir: string, caDir: string, sitePort: number, campaignId: string, protocolHash: string, log: (line: string) => void): Promise<SiteDaemon> {
+async function startSite(site: SimulatedSite, runDir: string, caDir: string, sitePort: number, campaignId: string, protocolHash: string, code: string, log: (line: string) => void): Promise<SiteDaemon> {
   const dir = join(runDir, 'sites', site.siteId);
   mkdirSync(join(dir, 'keys'), { recursive: true });
   copyFileSync(join(caDir, CA_FILES.cert), join(dir, 'keys/ca.cert.pem'));
@@ -85,7 +92,7 @@ async function startSite(site: SimulatedSite, runDir: string, caDir: string, sit
     ...cohortYaml(site.cohorts),
   ].join('\n') + '\n');
   const config = loadSiteConfig(configFile);
-  const enrolled = await enrolSite(config, { waitSeconds: 20, pollMs: 100 });
+  const enrolled = await enrolSite(config, { code, waitSeconds: 20, pollMs: 100 });
   if (enrolled.status !== 'issued') throw new Error(`site ${site.siteId} did not get its certificate (enrolment ${enrolled.status})`);
   const store = new SiteStore(config.database);
   try {

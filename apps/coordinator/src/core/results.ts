@@ -1,5 +1,6 @@
 import { FedRadError, sha256Hex, type CoordinatorAck, type JobEnvelope, type JobResult } from '@fedrad/protocol';
 import { appendAudit } from '../store/auditLog.js';
+import { boundFields } from '../store/auditDetails.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
 import { advance } from './campaignRunner.js';
 import { findCampaign } from './campaignStore.js';
@@ -26,8 +27,8 @@ class Refusal extends FedRadError {
 function refuse(ctx: CoreContext, peer: PeerIdentity, doc: unknown, code: RefusalCode, message: string): ResultOutcome {
   const at = nowIso(ctx);
   const d = (doc ?? {}) as Partial<JobResult>;
-  const details: Record<string, unknown> = { code, message };
-  for (const k of ['jobId', 'attempt', 'nonce', 'round', 'kind'] as const) if (d[k] !== undefined) details[k] = d[k];
+  // The refused message's own fields are bounded (a hash beyond 512 characters): a site cannot inflate the log.
+  const details = boundFields({ code, message, jobId: d.jobId, attempt: d.attempt, nonce: d.nonce, round: d.round, kind: d.kind });
   const campaignId = typeof d.campaignId === 'string' && findCampaign(ctx, d.campaignId) ? d.campaignId : undefined;
   inTransaction(ctx, () =>
     appendAudit(ctx.db, { event: code === 'PROTOCOL_INVALID' ? 'message.invalid' : 'result.refused', actor: peer.siteId, siteId: peer.siteId, campaignId, details }, at),

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Duplex } from 'node:stream';
 import type { TLSSocket } from 'node:tls';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { isFedRadError, toApiError, validate, type CertificateRevocation, type JobEnvelope, type SiteHello } from '@fedrad/protocol';
+import { isFedRadError, toApiError, validate, type AuditHead, type CertificateRevocation, type JobEnvelope, type SiteHello } from '@fedrad/protocol';
 import { refusedAck } from '../core/acks.js';
 import { nowIso, type CoreContext } from '../core/context.js';
 import { enrolmentStatus, submitEnrolment } from '../core/enrolment.js';
@@ -11,7 +11,10 @@ import { peerFromDer, type PeerIdentity } from '../core/peer.js';
 import { acceptResults } from '../core/results.js';
 import { admitSite, recordHeartbeat, recordHello } from '../core/sites.js';
 import { appendAudit } from '../store/auditLog.js';
+import { boundFields } from '../store/auditDetails.js';
+import { countRefusal } from '../store/refusalCounts.js';
 import { decodeFrame, encodeOutgoing } from './wire.js';
+import { RateLimiter } from '../api/rateLimiter.js';
 
 
 export const SITE_PATH = '/site';
@@ -28,6 +31,8 @@ export interface SiteServerOptions {
   caCertPem: string;
   crlPem?: string;
   heartbeatSeconds?: number;
+  /** The audit log's head, signed now: sent after each welcome and with each batch of jobs (so at every round). */
+  signedAuditHead?: () => AuditHead;
 }
 
 interface Connection {
@@ -48,6 +53,8 @@ export class SiteServer {
   private readonly connections = new Map<string, Connection>();
   private readonly pendingResults: Array<{ peer: PeerIdentity; doc: unknown }> = [];
   private silenceTimer?: NodeJS.Timeout;
+  // Twenty requests at once per address, then one every 3 s.
+  private readonly enrolLimiter = new RateLimiter({ perSecond: 1 / 3, burst: 20 });
 
   constructor(private readonly options: SiteServerOptions) {
     this.server = createServer(this.tlsOptions(options.crlPem), (req, res) => this.handleHttp(req, res));
@@ -85,6 +92,11 @@ export class SiteServer {
     this.server.setSecureContext(this.tlsOptions(crlPem));
   }
 
+  /** The certificate serial of a site's live connection, if it has one. */
+  connectedSerial(siteId: string): string | undefined {
+    return this.connections.get(siteId)?.peer.serial;
+  }
+
   connectedSites(): string[] {
     return [...this.connections.values()].filter((c) => c.hello).map((c) => c.peer.siteId).sort();
   }
@@ -92,6 +104,12 @@ export class SiteServer {
   /** Sends job envelopes to their sites when connected; the rest go out when the site says hello. */
   sendJobs(envelopes: JobEnvelope[]): void {
     for (const e of envelopes) this.send(e.siteId, e);
+    // One signature per batch (a round's jobs go out in one batch), to every site that got a job.
+    const reached = [...new Set(envelopes.map((e) => e.siteId))].filter((s) => this.connections.get(s)?.hello);
+    if (reached.length > 0 && this.options.signedAuditHead) {
+      const head = this.options.signedAuditHead();
+      for (const siteId of reached) this.send(siteId, head);
+    }
   }
 
   /** Tells a site its certificate is revoked, then closes its connection. */
@@ -130,6 +148,11 @@ export class SiteServer {
         return;
       }
       if (req.method === 'POST' && url.pathname === '/enrol') {
+        // Unauthenticated by nature (the site has no certificate yet): a budget per address keeps junk and code guessing slow.
+        if (!this.enrolLimiter.take(req.socket.remoteAddress ?? 'unknown')) {
+          req.resume();
+          return json(429, { code: 'RATE_LIMITED', message: 'Too many enrolment requests from this address; wait a minute' });
+        }
         const chunks: Buffer[] = [];
         let size = 0;
         req.on('data', (c: Buffer) => {
@@ -138,15 +161,20 @@ export class SiteServer {
           else chunks.push(c);
         });
         req.on('end', () => {
-          try {
-            const status = submitEnrolment(this.options.core, JSON.parse(Buffer.concat(chunks).toString('utf8')));
-            if (status.status === 'approved') json(200, status.issue);
-            else json(202, { status: status.status });
-          } catch (e) {
-            // Always 400, whatever the kind: the site's enrol client reads 404 as "no request from this site".
-            const { code, message } = toApiError(e);
-            json(400, { code: isFedRadError(e) ? code : 'BAD_REQUEST', message });
-          }
+          const answer = async () => {
+            try {
+              const status = await submitEnrolment(this.options.core, JSON.parse(Buffer.concat(chunks).toString('utf8')));
+              if (status.status === 'approved') json(200, status.issue);
+              else json(202, { status: status.status });
+            } catch (e) {
+              const core = this.options.core;
+              countRefusal(core.db, { event: 'enrolment.refused', peer: req.socket.remoteAddress ?? 'unknown', code: isFedRadError(e) ? e.code : 'BAD_REQUEST' }, core.clock());
+              // Always 400, whatever the kind: the site's enrol client reads 404 as "no request from this site".
+              const { code, message } = toApiError(e);
+              json(400, { code: isFedRadError(e) ? code : 'BAD_REQUEST', message: isFedRadError(e) ? message : 'The enrolment request is not valid JSON' });
+            }
+          };
+          void answer();
         });
         return;
       }
@@ -181,10 +209,10 @@ export class SiteServer {
       } catch {
         peer = undefined;
       }
+      // Counted per peer and minute (store/refusalCounts.ts), not one audit row per attempt.
       const core = this.options.core;
-      core.db.transaction(() =>
-        appendAudit(core.db, { event: 'site.connection-refused', actor: peer?.siteId || 'unknown', siteId: peer?.siteId || undefined, details: { code: reason, serial: peer?.serial } }, nowIso(core)),
-      )();
+      const address = req.socket.remoteAddress ?? 'unknown';
+      countRefusal(core.db, { event: 'site.connection-refused', peer: peer?.siteId ? `${address} (CN ${peer.siteId})` : address, code: reason, siteId: peer?.siteId || undefined }, core.clock());
       return refuse(reason === 'CERT_REVOKED' ? 403 : 401, `Client certificate refused: ${reason}`);
     }
     const peer = peerFromDer(raw);
@@ -221,13 +249,13 @@ export class SiteServer {
     if (!conn.hello) {
       const v = validate('site-hello', doc);
       if (!v.valid) {
-        appendAuditNow(core, { event: 'message.invalid', actor: peer.siteId, siteId: peer.siteId, details: { code: 'PROTOCOL_INVALID', message: v.message.slice(0, 1000) } });
+        appendAuditNow(core, { event: 'message.invalid', actor: peer.siteId, siteId: peer.siteId, details: boundFields({ code: 'PROTOCOL_INVALID', message: v.message }) });
         ws.close(CLOSE.invalidHello, 'first message must be a valid site-hello');
         return;
       }
       const hello = doc as unknown as SiteHello;
       if (hello.siteId !== peer.siteId) {
-        appendAuditNow(core, { event: 'message.refused', actor: peer.siteId, siteId: peer.siteId, details: { code: 'SITE_MISMATCH', claimed: hello.siteId } });
+        appendAuditNow(core, { event: 'message.refused', actor: peer.siteId, siteId: peer.siteId, details: boundFields({ code: 'SITE_MISMATCH', claimed: hello.siteId }) });
         ws.close(CLOSE.forbidden, `site-hello names ${hello.siteId} but the certificate is ${peer.siteId}`);
         return;
       }
@@ -237,6 +265,7 @@ export class SiteServer {
       this.connections.set(peer.siteId, conn);
       const { welcome, jobs } = recordHello(core, peer, hello);
       this.send(peer.siteId, welcome);
+      if (this.options.signedAuditHead) this.send(peer.siteId, this.options.signedAuditHead());
       this.sendJobs(jobs);
       return;
     }
@@ -286,7 +315,7 @@ export class SiteServer {
 
   private refuseFrame(conn: Connection, doc: unknown, code: 'PROTOCOL_INVALID' | 'SITE_MISMATCH', message: string): void {
     const core = this.options.core;
-    appendAuditNow(core, { event: 'message.invalid', actor: conn.peer.siteId, siteId: conn.peer.siteId, details: { code, message: message.slice(0, 1000) } });
+    appendAuditNow(core, { event: 'message.invalid', actor: conn.peer.siteId, siteId: conn.peer.siteId, details: boundFields({ code, message }) });
     this.send(conn.peer.siteId, refusedAck(doc, code, message, nowIso(core)));
   }
 }

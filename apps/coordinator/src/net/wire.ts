@@ -7,6 +7,7 @@ const OUTGOING: Record<string, SchemaName> = {
   'coordinator-welcome': 'coordinator-welcome',
   'coordinator-ack': 'coordinator-ack',
   'certificate-revocation': 'certificate-revocation',
+  'audit-head': 'audit-head',
 };
 
 // A round's params (the model's parameters) are shared by many envelopes: serialise them once.

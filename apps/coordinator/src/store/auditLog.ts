@@ -78,6 +78,12 @@ export function appendAudit(db: Db, entry: AuditEntry, at: string): number {
   return seq;
 }
 
+/** The newest row's sequence number and chain hash (0 and the genesis hash when the log is empty). */
+export function auditHead(db: Db): { seq: number; hash: string } {
+  const head = db.prepare('SELECT seq, hash FROM audit_head WHERE id = 1').get() as { seq: number; hash: string } | undefined;
+  return head ?? { seq: 0, hash: GENESIS_HASH };
+}
+
 export type AuditVerification =
   | { ok: true; rows: number; headHash: string }
   | { ok: false; rows: number; seq: number; reason: string };

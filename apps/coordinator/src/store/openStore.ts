@@ -1,6 +1,6 @@
 import Database from 'better-sqlite3';
 import { StoreError } from '../errors.js';
-import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION } from './schema.js';
+import { MIGRATIONS, SCHEMA_SQL, SCHEMA_VERSION, type AddColumn } from './schema.js';
 
 export type Db = Database.Database;
 
@@ -45,9 +45,17 @@ export function openStore(path: string, options: { readonly?: boolean } = {}): D
       throw new StoreError(`Coordinator database has schema version ${row.value}; this coordinator needs ${SCHEMA_VERSION}`, path);
     }
     db.transaction(() => {
-      for (let v = from; v < SCHEMA_VERSION; v++) db.exec(MIGRATIONS[v]);
+      for (let v = from; v < SCHEMA_VERSION; v++) migrate(db, MIGRATIONS[v]);
       db.prepare("UPDATE meta SET value = ? WHERE key = 'schema_version'").run(String(SCHEMA_VERSION));
     })();
   }
   return db;
+}
+
+function migrate(db: Db, step: string | AddColumn[]): void {
+  if (typeof step === 'string') return void db.exec(step);
+  for (const { table, column, definition } of step) {
+    const columns = (db.prepare(`PRAGMA table_info(${table})`).all() as Array<{ name: string }>).map((c) => c.name);
+    if (!columns.includes(column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${definition}`);
+  }
 }

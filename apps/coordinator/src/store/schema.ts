@@ -2,10 +2,17 @@
  * The coordinator's SQLite schema. Every state change of a campaign is a row change here,
  * committed before anything is acknowledged, so a restart (even after kill -9) resumes exactly.
  */
-export const SCHEMA_VERSION = 3;
+export const SCHEMA_VERSION = 4;
+
+/** A column a migration adds, unless the table has it already (a file made by SCHEMA_SQL of a later version). */
+export interface AddColumn {
+  table: string;
+  column: string;
+  definition: string;
+}
 
 /** Steps from each older schema version to the next, run in order at open (after SCHEMA_SQL). */
-export const MIGRATIONS: Record<number, string> = {
+export const MIGRATIONS: Record<number, string | AddColumn[]> = {
   // v1 kept every update's tensors as JSON text inside signed_json (its rows stay readable: tensor_data NULL).
   1: 'ALTER TABLE results ADD COLUMN tensor_data BLOB',
   // v2 had no plan step: a v2 campaign was in training, evaluating (the evaluation step), or it ended
@@ -19,6 +26,10 @@ UPDATE campaigns SET phase = CASE state
   ELSE COALESCE((SELECT CASE WHEN m.onnx IS NULL THEN 'lock' ELSE 'evaluation' END FROM locked_models m WHERE m.campaign_id = campaigns.campaign_id), 'training')
 END;
 DROP INDEX IF EXISTS one_update_per_round_site;`,
+  // v3 had no operator accounts (the API was open, or behind one shared token) and no enrolment
+  // codes; its new tables (operators, operator_tokens, operator_sessions, enrolment_codes, refusal_counts) come from SCHEMA_SQL. A v3 enrolment keeps a NULL key fingerprint (its
+  // CSR is still there: listEnrolments computes it).
+  3: [{ table: 'enrolments', column: 'key_fingerprint', definition: 'TEXT' }],
 };
 
 export const SCHEMA_SQL = `
@@ -51,7 +62,59 @@ CREATE TABLE IF NOT EXISTS enrolments (
   requested_at TEXT NOT NULL,
   decided_at TEXT,
   issue_json TEXT,
+  -- SHA-256 of the CSR's SubjectPublicKeyInfo: what the operator compares with the site's own print.
+  key_fingerprint TEXT,
   PRIMARY KEY (site_id, campaign_id)
+);
+
+-- Operators of the API (auth/): only scrypt hashes of passwords, tokens and session secrets.
+CREATE TABLE IF NOT EXISTS operators (
+  username TEXT PRIMARY KEY,
+  role TEXT NOT NULL CHECK (role IN ('admin', 'study-lead', 'auditor')),
+  password_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  disabled_at TEXT
+);
+CREATE TABLE IF NOT EXISTS operator_tokens (
+  token_id TEXT PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES operators (username),
+  label TEXT NOT NULL,
+  secret_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT,
+  revoked_at TEXT
+);
+-- Refusals of unauthenticated callers, counted per minute and peer until the minute is over and
+-- they become one audit row each (store/refusalCounts.ts).
+CREATE TABLE IF NOT EXISTS refusal_counts (
+  minute TEXT NOT NULL,
+  event TEXT NOT NULL,
+  peer TEXT NOT NULL,
+  code TEXT NOT NULL,
+  site_id TEXT,
+  count INTEGER NOT NULL,
+  first_at TEXT NOT NULL,
+  PRIMARY KEY (minute, event, peer, code)
+);
+
+-- One-time enrolment codes (core/enrolmentCodes.ts), one live code per site and campaign: only the scrypt hash.
+CREATE TABLE IF NOT EXISTS enrolment_codes (
+  site_id TEXT NOT NULL,
+  campaign_id TEXT NOT NULL,
+  code_hash TEXT NOT NULL,
+  created_by TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  used_at TEXT,
+  PRIMARY KEY (site_id, campaign_id)
+);
+CREATE TABLE IF NOT EXISTS operator_sessions (
+  session_id TEXT PRIMARY KEY,
+  username TEXT NOT NULL REFERENCES operators (username),
+  secret_hash TEXT NOT NULL,
+  created_at TEXT NOT NULL,
+  expires_at TEXT NOT NULL,
+  ended_at TEXT
 );
 
 CREATE TABLE IF NOT EXISTS campaigns (
