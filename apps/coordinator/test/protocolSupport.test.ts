@@ -40,6 +40,7 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'model.activation': (p) => ({ ...p, model: { ...p.model, activation: 'tanh' } }),
   'model.standardize': (p) => ({ ...p, model: { ...p.model, standardize: false }, training: { ...p.training, strategy: 'fedavg' } }),
   'model.classWeights': (p) => ({ ...p, model: { ...p.model, classWeights: 'balanced' }, training: { ...p.training, strategy: 'fedavg' } }),
+  jobBudget: (p) => ({ ...p, testSites: ['site-t'], jobBudget: { evaluations: 0 } }),
   'training.localEpochs': (p) => ({ ...p, training: { ...p.training, localEpochs: 2 } }),
   'training.learningRate': (p) => ({ ...p, training: { ...p.training, learningRate: 0.1 } }),
   'training.proximalMu': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', proximalMu: 0.1 } }),
@@ -78,6 +79,7 @@ describe('every campaign-protocol field is carried out or refused', () => {
     const protocol: CampaignProtocol = {
       ...protocolFor({ campaignId: 'all-carried-out', testSites: ['site-t'] }),
       question: 'grade from T1',
+      jobBudget: { summaries: 0, evaluations: 2 },
       createdAt: '2026-12-06T12:00:00Z',
       training: { strategy: 'exact-gradient', rounds: 5, quorum: 2, roundDeadlineSeconds: 60, maxAttempts: 2, learningRate: 0.5, seed: 3, secureAggregation: false },
       model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: false, classWeights: 'none' },

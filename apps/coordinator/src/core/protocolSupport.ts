@@ -56,6 +56,13 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
   { field: 'testSites', carriedOut: 'the sites that evaluate the locked model' },
   { field: 'minCohortSize', carriedOut: "enforced by each site's egress guard" },
+  {
+    field: 'jobBudget',
+    carriedOut: "each site counts the non-training jobs it answers under the protocol and refuses those beyond it (apps/site-node's jobPolicy)",
+    refuse: (p) => ((p.jobBudget?.evaluations ?? 1) < 1 && p.testSites.length > 0 ? 'the evaluation phase sends each test site one evaluate job; jobBudget.evaluations 0 would have every test site refuse it' : undefined),
+  },
+  { field: 'jobBudget.summaries', carriedOut: 'summary jobs (extract, reproducibility, harmonize, select) a site answers; this build sends none, so any value runs' },
+  { field: 'jobBudget.evaluations', carriedOut: 'evaluate jobs a test site answers, all of the one locked model; the evaluation phase needs one' },
   { field: 'training', carriedOut: 'the round runner' },
   { field: 'training.strategy', carriedOut: 'the training method' },
   { field: 'training.rounds', carriedOut: 'the most rounds the training phase runs' },

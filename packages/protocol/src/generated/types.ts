@@ -230,6 +230,19 @@ export interface CampaignProtocol {
    */
   minCohortSize: number;
   /**
+   * How many non-training jobs a site answers under this protocol, counted by the site itself in its own store: every answered aggregate is one more query about its patients, so the approved protocol bounds them. Training jobs are bounded by training.rounds (one per round, rounds strictly increasing).
+   */
+  jobBudget?: {
+    /**
+     * The most summary-statistics jobs (extract, reproducibility, harmonize, select) each site answers under this protocol. Default 1.
+     */
+    summaries?: number;
+    /**
+     * The most evaluate jobs each test site answers under this protocol, all of the one locked model. Default 1.
+     */
+    evaluations?: number;
+  };
+  /**
    * How federated training runs: strategy, number of rounds, and the round runner's quorum, deadlines and retries.
    */
   training: {
