@@ -146,6 +146,15 @@ const trainRound: JobKind = {
         return { code: 'UPDATE_INVALID', message: `Update for job ${job.jobId} needs tensor "${name}" with ${length} values; got ${t ? t.data.length : 'none'}` };
       }
     }
+    // Packed tensors carry IEEE 754 bytes, so NaN and ±Infinity arrive intact (JSON numbers cannot).
+    for (const t of update.tensors) {
+      for (let i = 0; i < t.data.length; i++) {
+        if (!Number.isFinite(t.data[i])) {
+          const message = `Update of ${job.siteId} for job ${job.jobId}: tensor "${t.name}" holds ${t.data[i]} at index ${i}; an aggregate takes finite numbers only`;
+          return { code: 'UPDATE_INVALID', message, failsJob: 'UPDATE_NOT_FINITE' };
+        }
+      }
+    }
     return undefined;
   },
   acceptedEvent: 'result-accepted',
@@ -217,6 +226,11 @@ export const training: Phase<TrainingState, TrainedModel> = {
       return { status: 'failed', code: err.code ?? 'AGGREGATION_FAILED', message: `Round ${r}: ${err.message}` };
     }
     const { parameters, server } = outcome.state;
+    const nonFinite = parameters.find((t) => !t.data.every(Number.isFinite));
+    if (nonFinite) {
+      failRound(ctx, campaign.campaignId, r, now);
+      return { status: 'failed', code: 'AGGREGATE_NOT_FINITE', message: `Round ${r}: the aggregate of ${outcome.sites.join(', ')} gives non-finite values in "${nonFinite.name}" (the fit diverged)` };
+    }
     const parametersHash = canonicalHash(parameters);
     const summary = { sites: outcome.sites, sampleCount: outcome.sampleCount, loss: outcome.loss ?? null, converged: outcome.converged, parametersHash, failures };
     ctx.db
