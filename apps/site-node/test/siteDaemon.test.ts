@@ -22,7 +22,8 @@ let coordinator: FakeCoordinator;
 let port: number;
 const protocol = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8'));
 protocol.minCohortSize = 10;
-const protocolHash = canonicalHash(protocol);
+// Set with the generated cohort's features below: a protocol a site can train names its model's features.
+let protocolHash: string;
 const otherHash = 'ee'.repeat(32);
 const otherHash2 = 'dd'.repeat(32);
 
@@ -30,6 +31,8 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'site-daemon-'));
   const summary = generateCohorts(join(dir, 'data'), 'site-a=40', 3);
   features = summary.features;
+  protocol.features = features;
+  protocolHash = canonicalHash(protocol);
   patientIds = readFileSync(summary.sites[0].outcomeCsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
   const ca = createCampaignCa({ campaignId: 'sts-grade-2026', validityDays: 30 });
   caPem = ca.certPem;
@@ -67,11 +70,14 @@ afterAll(async () => {
 });
 
 let nonceCounter = 0;
-const job = (hash: string, attempt = 1, jobId = 'sts-grade-2026/r0/site-a') => ({
-  type: 'job', jobId, campaignId: 'sts-grade-2026', protocolHash: hash, siteId: 'site-a', kind: 'train-round', attempt, round: 0,
+// Job ids are SITE_CHANNEL.md §3's `<campaignId>/r<round>/<siteId>`, and the site checks that they
+// are (jobIds.ts): the round comes from the id. The tests share one site database, so their rounds
+// go forward from one test to the next (jobPolicy.ts).
+const job = (hash: string, attempt = 1, jobId = 'sts-grade-2026/r0/site-a', round = Number(/\/r(\d+)\//.exec(jobId)?.[1] ?? 0)) => ({
+  type: 'job', jobId, campaignId: 'sts-grade-2026', protocolHash: hash, siteId: 'site-a', kind: 'train-round', attempt, round,
   deadline: new Date(Date.now() + 60000).toISOString(), nonce: (++nonceCounter).toString(16).padStart(64, '0'),
   params: {
-    kind: 'train-round', round: 0, strategy: 'exact-newton', model: protocol.model, features,
+    kind: 'train-round', round, strategy: 'exact-newton', model: protocol.model, features,
     globalParameters: [{ name: 'coef', shape: [features.length + 1], data: new Array(features.length + 1).fill(0) }],
   },
 });
@@ -106,7 +112,7 @@ describe('site daemon against a coordinator over mTLS', () => {
       expect(hello).toMatchObject({ siteId: 'site-a', approvedProtocols: [protocolHash] });
       await coordinator.waitFor((f) => f.type === 'heartbeat');
 
-      const refusedJob = job(otherHash, 1, 'other/r0/site-a');
+      const refusedJob = job(otherHash, 1, 'sts-grade-2026/r0/site-a');
       const refusal = await coordinator.ask(refusedJob);
       expect(refusal.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_NOT_APPROVED', retryable: false });
       expect(signatureVerifies(refusal)).toBe(true);
@@ -121,7 +127,7 @@ describe('site daemon against a coordinator over mTLS', () => {
       const store2 = new SiteStore(config.database);
       store2.approve(otherHash2, 'test-operator');
       store2.close();
-      const unknown = job(otherHash2, 1, 'ghost/r0/site-a');
+      const unknown = job(otherHash2, 1, 'sts-grade-2026/r0/site-a');
       const ghost = await coordinator.ask(unknown);
       expect(ghost.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_UNKNOWN' });
       // Counted on the connection that answered, so that a re-dial under load (a new connection,
@@ -234,7 +240,7 @@ describe('site daemon against a coordinator over mTLS', () => {
     daemon.start();
     try {
       await coordinator.waitFor((f) => f.type === 'site-hello', from);
-      const leaky = job(protocolHash, 1, 'sts-grade-2026/r1/site-a/layout');
+      const leaky = job(protocolHash, 1, 'sts-grade-2026/r2/site-a');
       const answer = await coordinator.ask(leaky);
       expect(answer.result).toMatchObject({ type: 'error-report', code: 'EGRESS_BLOCKED' });
       const message = (answer.result as { message: string }).message;
