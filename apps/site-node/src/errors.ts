@@ -45,7 +45,7 @@ export class UnapprovedProtocolError extends SiteNodeError {
  */
 export class JobRefusedError extends SiteNodeError {
   constructor(code: string, message: string) {
-    super(code, message);
+    super(code, message, { retryable: false });
   }
 }
 

@@ -49,18 +49,18 @@ export function admitJob(store: SiteStore, input: PolicyInput): PolicyRefusal | 
       return { code: 'ROUND_OUT_OF_ORDER', message: `This site already computed round ${later.round} of campaign ${job.campaignId} (job ${later.jobId}); it computes each round once and rounds only go forward, so round ${round} is refused.` };
     }
   }
-  const budget = budgetOf(job.kind, protocol);
-  if (budget) {
-    const used = earlier.filter((q) => budget.kinds(q.kind)).length;
-    if (used >= budget.limit) {
-      return { code: 'JOB_BUDGET_SPENT', message: `The approved protocol allows ${budget.limit} ${budget.name} job(s) per site (jobBudget.${budget.name}); this site already answered ${used} for campaign ${job.campaignId}.` };
-    }
-  }
   if (job.kind === 'evaluate') {
     const modelHash = (job.params as EvaluateParams).modelHash;
     const bound = store.lockedModel(job.campaignId);
     if (bound && bound.modelHash !== modelHash) {
       return { code: 'MODEL_NOT_LOCKED', message: `Campaign ${job.campaignId}'s locked model is ${bound.modelHash} (first evaluated in job ${bound.jobId}); this site evaluates no other model, so ${modelHash} is refused.` };
+    }
+  }
+  const budget = budgetOf(job.kind, protocol);
+  if (budget) {
+    const used = earlier.filter((q) => budget.kinds(q.kind)).length;
+    if (used >= budget.limit) {
+      return { code: 'JOB_BUDGET_SPENT', message: `The approved protocol allows ${budget.limit} ${budget.name} job(s) per site (jobBudget.${budget.name}); this site already answered ${used} for campaign ${job.campaignId}.` };
     }
   }
   const hashes = patientHashes(input.patientIds);

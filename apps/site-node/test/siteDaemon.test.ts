@@ -259,6 +259,26 @@ describe('site daemon against a coordinator over mTLS', () => {
     }
   });
 
+  it('sends no update holding NaN or Infinity: the coordinator gets UPDATE_NOT_FINITE from this site instead', async () => {
+    const config = loadSiteConfig(join(dir, 'site.yaml'));
+    const daemon = new SiteDaemon(config, {
+      log: () => {},
+      // A local fit that diverged: one coefficient is NaN, another Infinity.
+      runJob: async () => ({ ok: true, result: { kind: 'train-round', round: 5, sampleCount: 40, contents: 'parameters', tensors: [{ name: 'coef', shape: [4], data: [0, NaN, Infinity, 0] }] } }),
+    });
+    const from = coordinator.frames.length;
+    daemon.start();
+    try {
+      await coordinator.waitFor((f) => f.type === 'site-hello', from);
+      const answer = await coordinator.ask(job(protocolHash, 1, 'sts-grade-2026/r5/site-a'));
+      expect(answer.result).toMatchObject({ type: 'error-report', code: 'UPDATE_NOT_FINITE', retryable: false });
+      expect((answer.result as { message: string }).message).toContain('NaN in tensor "coef" at index 1');
+      expect(signatureVerifies(answer)).toBe(true);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
   it('stopping in the middle of a job loses nothing: on restart the re-sent job runs again', async () => {
     const config = loadSiteConfig(join(dir, 'site.yaml'));
     let release!: () => void;
