@@ -201,7 +201,8 @@ describe('a hostile coordinator against a real site daemon', () => {
     const third = await coordinator.ask(otherJob('extract', 'hostile-eval/extract/site-a/4', { featureConfig, cohort: 'all' }));
     expect(refusal(third)).toMatchObject({ code: 'JOB_BUDGET_SPENT' });
     // The training campaign's rounds ran over cohort "all" too: its summary budget is its own, but the differencing check is site-wide.
-    const trainSide = await coordinator.ask({ ...otherJob('extract', 'hostile-train/extract/site-a', { featureConfig, cohort: 'minus-one' }), campaignId: 'hostile-train', protocolHash: hashOf(training) });
+    const trainSideJob = { ...otherJob('extract', 'hostile-train/extract/site-a', { featureConfig, cohort: 'minus-one' }), campaignId: 'hostile-train', protocolHash: hashOf(training) };
+    const trainSide = await coordinator.ask(trainSideJob);
     expect(refusal(trainSide)).toMatchObject({ code: 'COHORT_DIFFERENCE_TOO_SMALL' });
     // The one patient's exact feature values are nowhere in what left.
     nothingPerPatientLeft();
