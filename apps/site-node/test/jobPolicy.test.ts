@@ -13,7 +13,9 @@ import { repoRoot } from './helpers.js';
 // them end to end. References are counts made here: which patients two cohorts do not share.
 const protocol = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8')) as CampaignProtocol;
 let dir: string;
-beforeAll(() => (dir = mkdtempSync(join(tmpdir(), 'job-policy-'))));
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'job-policy-'));
+});
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 const ids = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => `P${String(from + i).padStart(3, '0')}`);
