@@ -39,9 +39,34 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     if (params.round >= protocol.training.rounds) problems.push(`round ${params.round} is beyond the protocol's ${protocol.training.rounds} rounds`);
     if (job.round !== params.round) problems.push(`the envelope says round ${job.round} but its parameters round ${params.round}`);
     if (params.round === 0) problems.push(...initialParameterDeviations(params, protocol));
+    problems.push(...settingDeviations(job.siteId, params, protocol));
   }
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
   return problems;
+}
+
+/** Fields checked one by one above, with their own message; globalParameters are the round's to set (after round 0). */
+const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters']);
+
+/**
+ * Every other setting of a training job (learning rate, local epochs, proximal μ, clip norm, seed,
+ * …) must be exactly what the protocol's training method configures for this site and round: a
+ * coordinator may not, say, raise the learning rate or the epochs to make an update reveal more.
+ */
+function settingDeviations(siteId: string, params: TrainRoundParams, protocol: CampaignProtocol): string[] {
+  let expected: Record<string, unknown>;
+  try {
+    const sites = [...protocol.trainingSites].sort();
+    const configured = trainingMethod(protocol).configure({ round: params.round, parameters: params.globalParameters, server: null }, sites)[siteId];
+    if (!configured) return [];
+    expected = JSON.parse(JSON.stringify(configured)) as Record<string, unknown>;
+  } catch {
+    return []; // reported by initialParameterDeviations at round 0; a later round names the method's problem the same way there
+  }
+  const sent = params as unknown as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(expected), ...Object.keys(sent)])].filter((k) => !CHECKED_APART.has(k)).sort();
+  const differing = fields.filter((k) => canonicalJson(sent[k] ?? null) !== canonicalJson(expected[k] ?? null));
+  return differing.length === 0 ? [] : [`the job's ${differing.join(', ')} ${differing.length === 1 ? 'is' : 'are'} not what the protocol's training method gives this site for round ${params.round} (${differing.map((k) => `${k} ${JSON.stringify(expected[k] ?? null)}`).join(', ')})`];
 }
 
 /** Round 0 starts where the protocol's training method starts, not at coefficients the coordinator chose. */
