@@ -9,7 +9,7 @@ import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
 import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { generateCohorts, readCsv, repoRoot } from './helpers.js';
+import { generateCohorts, readCsv, repoRoot, siteYaml } from './helpers.js';
 
 // Issue #16, item 3: a coordinator that is compromised (or run by someone curious) tries, against a
 // real site daemon over real mTLS, every way it had to read one patient out of a site. Each attack
@@ -80,17 +80,11 @@ beforeAll(async () => {
       { campaignId: testing.campaignId, protocolHash: hashOf(testing), role: 'training', state: 'training', protocol: testing },
     ],
   });
-  writeFileSync(join(dir, 'site.yaml'), [
-    'siteId: site-a',
-    `coordinatorUrl: https://127.0.0.1:${port}`,
-    'dataRoot: .',
-    'minCohortSize: 5',
-    'reconnect: { initialMs: 100, maxMs: 400 }',
-    'cohorts:',
-    `  - { name: all, features: ${site.featuresCsv}, outcome: ${site.outcomeCsv} }`,
-    `  - { name: minus-one, features: ${join(minus1, 'features.csv')}, outcome: ${join(minus1, 'outcome.csv')} }`,
-    `  - { name: minus-five, features: ${join(minus5, 'features.csv')}, outcome: ${join(minus5, 'outcome.csv')} }`,
-  ].join('\n'));
+  writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [
+    { name: 'all', features: site.featuresCsv, outcome: site.outcomeCsv },
+    { name: 'minus-one', features: join(minus1, 'features.csv'), outcome: join(minus1, 'outcome.csv') },
+    { name: 'minus-five', features: join(minus5, 'features.csv'), outcome: join(minus5, 'outcome.csv') },
+  ]));
   const config = loadSiteConfig(join(dir, 'site.yaml'));
   const store = new SiteStore(config.database);
   store.approve(hashOf(training), 'site-a operator');

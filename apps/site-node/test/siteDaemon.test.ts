@@ -10,7 +10,7 @@ import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
 import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { generateCohorts, repoRoot } from './helpers.js';
+import { generateCohorts, repoRoot, siteYaml } from './helpers.js';
 
 let dir: string;
 let features: string[];
@@ -54,15 +54,7 @@ beforeAll(async () => {
     type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
     campaigns: [{ campaignId: protocol.campaignId, protocolHash, role: 'training', state: 'training', protocol }],
   });
-  writeFileSync(join(dir, 'site.yaml'), [
-    'siteId: site-a',
-    `coordinatorUrl: https://127.0.0.1:${port}`,
-    'dataRoot: .',
-    'minCohortSize: 5',
-    'reconnect: { initialMs: 100, maxMs: 400 }',
-    'cohorts:',
-    `  - { name: training, features: ${summary.sites[0].featuresCsv}, outcome: ${summary.sites[0].outcomeCsv} }`,
-  ].join('\n'));
+  writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [{ name: 'training', features: summary.sites[0].featuresCsv, outcome: summary.sites[0].outcomeCsv }]));
 });
 afterAll(async () => {
   await coordinator.close();
