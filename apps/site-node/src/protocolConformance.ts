@@ -45,8 +45,8 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
   return problems;
 }
 
-/** Fields checked one by one above, with their own message; globalParameters are the round's to set (after round 0). */
-const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters']);
+/** Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's. */
+const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript']);
 
 /**
  * Every other setting of a training job (learning rate, local epochs, proximal μ, clip norm, seed,

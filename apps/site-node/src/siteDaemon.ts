@@ -30,6 +30,7 @@ import { admitJob } from './jobPolicy.js';
 import { protocolDeviations, siteRole, type SiteRole } from './protocolConformance.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
+import { checkTrajectory, type VerifiedState } from './trajectory.js';
 import { SiteChannel } from './siteChannel.js';
 import type { SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
@@ -87,6 +88,8 @@ export class SiteDaemon {
   private readonly welcomeWaiters: Array<() => void> = [];
   private heartbeatSeconds: number;
   private readonly log: (line: string) => void;
+  /** The campaign CA, against which the trajectory check verifies other sites' certificates. */
+  private readonly caPem: string;
 
   constructor(readonly config: SiteConfig, private readonly options: SiteDaemonOptions = {}) {
     this.log = options.log ?? ((line) => process.stderr.write(`[site ${config.siteId}] ${line}\n`));
@@ -101,6 +104,7 @@ export class SiteDaemon {
     const keyPem = pem(config.tls.key, 'key');
     const certificatePem = pem(config.tls.certificate, 'certificate');
     const caPem = pem(config.tls.ca, 'ca');
+    this.caPem = caPem;
     this.registry = CohortRegistry.load(config.cohorts, this.log);
     this.store = new SiteStore(config.database);
     const forgotten = this.store.forgetUnfinishedJobs();
@@ -319,8 +323,12 @@ export class SiteDaemon {
       const input = this.jobInput(job);
       // The site's own limits on what may be asked under the protocol (jobPolicy.ts); a refusal is
       // stored as the job's answer, so a retry of the same job id gets the same refusal.
+      const previous = job.round ? this.store.verifiedState(job.campaignId, job.round - 1) : undefined;
+      const trajectory = checkTrajectory(job, campaign.protocol, this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined);
+      if (!trajectory.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${trajectory.problem}.`);
       const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: this.registry.refresh(input.cohort.name).patientIds, minCohortSize: input.minCohortSize });
       if (refusal) throw new JobRefusedError(refusal.code, refusal.message);
+      if (trajectory.state) this.store.recordVerifiedState(job.campaignId, trajectory.state.round, JSON.stringify(trajectory.state));
       // Not the attempt's deadline: a late answer to an open job still counts (SITE_CHANNEL.md §3);
       // only a job that runs far longer than any should is abandoned.
       const hardLimit = new Date(Date.now() + this.config.jobTimeoutSeconds * 1000);

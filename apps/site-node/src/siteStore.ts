@@ -88,6 +88,12 @@ CREATE TABLE IF NOT EXISTS query_cohorts (
   cohort_set     TEXT PRIMARY KEY,
   patient_hashes TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS trajectory (
+  campaign_id TEXT NOT NULL,
+  round       INTEGER NOT NULL,
+  state_json  TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, round)
+);
 CREATE TABLE IF NOT EXISTS locked_models (
   campaign_id TEXT PRIMARY KEY,
   model_hash  TEXT NOT NULL,
@@ -204,6 +210,15 @@ export class SiteStore {
   queriedCohorts(): Array<{ cohortSet: string; patientHashes: string[] }> {
     return (this.db.prepare('SELECT cohort_set, patient_hashes FROM query_cohorts').all() as Array<{ cohort_set: string; patient_hashes: string }>)
       .map((r) => ({ cohortSet: r.cohort_set, patientHashes: JSON.parse(r.patient_hashes) as string[] }));
+  }
+
+  /** The training state this site verified for a campaign's round (trajectory.ts), as JSON. */
+  verifiedState(campaignId: string, round: number): string | undefined {
+    return (this.db.prepare('SELECT state_json FROM trajectory WHERE campaign_id = ? AND round = ?').get(campaignId, round) as { state_json: string } | undefined)?.state_json;
+  }
+
+  recordVerifiedState(campaignId: string, round: number, stateJson: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO trajectory (campaign_id, round, state_json) VALUES (?, ?, ?)').run(campaignId, round, stateJson);
   }
 
   /** The locked model a campaign's evaluation is bound to, once the first evaluate job named it. */

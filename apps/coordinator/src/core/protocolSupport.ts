@@ -75,6 +75,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'training.clipNorm', carriedOut: "clips each site's update (FedAvg family)", refuse: TRAINING_SETTING_RULES['training.clipNorm'] },
   { field: 'training.trimFraction', carriedOut: 'the trimmed mean', refuse: TRAINING_SETTING_RULES['training.trimFraction'] },
   { field: 'training.seed', carriedOut: 'local shuffles and the test sites\' bootstrap' },
+  { field: 'training.shareSiteUpdates', carriedOut: "each training job after round 0 carries the previous round's signed updates; each site recomputes the step and refuses parameters that do not follow (apps/site-node's trajectory.ts)" },
   {
     field: 'training.secureAggregation',
     carriedOut: 'false',

@@ -7,6 +7,7 @@ import { float64sOf } from '../resultWire.js';
 import type { JobKind, Phase } from './phase.js';
 import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
+import { roundTranscript } from './transcript.js';
 
 /** What training hands to the next step: the final parameters and how they were reached. */
 export interface TrainedModel {
@@ -77,6 +78,11 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
   setCurrentRound(ctx, campaign.campaignId, round);
   const sites = [...campaign.protocol.trainingSites].sort();
   const configs = methodOf(campaign).configure(state, sites);
+  if (campaign.protocol.training.shareSiteUpdates && round > 0) {
+    // One object for every site: the envelopes below share one validated, serialised params.
+    const transcript = roundTranscript(ctx, campaign, round - 1);
+    for (const siteId of sites) configs[siteId] = { ...configs[siteId], transcript };
+  }
   const envelopes: JobEnvelope[] = [];
   // Sites with the same params share one object, validated and serialised once. Params are
   // compared field by field, objects (the model, the feature list, the global parameters) by
