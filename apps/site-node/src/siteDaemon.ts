@@ -347,7 +347,10 @@ export class SiteDaemon {
     // The site's operator reads the whole reason here (and in `fedrad site status`); the coordinator got the path-free report.
     const failure = failed ? ` with error ${(body as { code?: string }).code}: ${reason ?? (body as { message?: string }).message}` : '';
     this.log(`job ${job.jobId} answered${failure} after ${Date.now() - startedAt} ms`);
-    this.store.finishJob(job.jobId, failed ? 'failed' : 'done', JSON.stringify(body), failed ? reason ?? (body as { message?: string }).message : undefined);
+    // Parameters that did not follow from the transcript computed nothing: the job id stays free for
+    // the parameters that do (as a refusal against the protocol is never stored either).
+    if ((body as { code?: string }).code === 'TRAJECTORY_MISMATCH') this.store.forgetJob(job.jobId);
+    else this.store.finishJob(job.jobId, failed ? 'failed' : 'done', JSON.stringify(body), failed ? reason ?? (body as { message?: string }).message : undefined);
   }
 
   private jobInput(job: JobEnvelope): JobInput {

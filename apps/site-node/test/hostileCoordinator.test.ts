@@ -2,9 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { sign } from 'node:crypto';
 import { exportInferenceModel, fitModel, readFeatureTable, readOutcomeTable, sha256Hex } from '@fedrad/learn';
+import { trainingMethod, trainingSiteStep } from '@fedrad/methods';
 import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
-import { canonicalHash, type CampaignProtocol } from '@fedrad/protocol';
+import { canonicalHash, canonicalJson, packTensor, unpackTensor, type CampaignProtocol, type PackedTensor, type Tensor } from '@fedrad/protocol';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
@@ -28,6 +30,11 @@ delete base.analysisPlan;
 // site-a trains in one campaign and is an independent test site of the other.
 let training: CampaignProtocol;
 let testing: CampaignProtocol;
+// A third campaign shares site updates: its training jobs carry the previous round's signed updates.
+let verified: CampaignProtocol;
+let siteCertPem: string;
+let peerSigners: Record<string, { keyPem: string; certPem: string }>;
+let peerRows: Record<string, { featureNames: string[]; x: Float64Array; label: Float64Array }>;
 const hashOf = (p: CampaignProtocol) => canonicalHash(p);
 let nonce = 0;
 
@@ -52,6 +59,15 @@ beforeAll(async () => {
   const minus1 = without(1);
   const minus5 = without(5);
   training = { ...base, campaignId: 'hostile-train', features, trainingSites: ['site-a', 'site-b'], testSites: ['site-t'], minCohortSize: 5 };
+  verified = { ...base, campaignId: 'hostile-verified', features, trainingSites: ['site-a', 'site-b', 'site-c'], testSites: [], minCohortSize: 5, training: { strategy: 'exact-newton', rounds: 10, shareSiteUpdates: true } };
+  // site-b and site-c's rows: the other cohort, halved.
+  const of = readCsv(other.featuresCsv);
+  const oo = readCsv(other.outcomeCsv);
+  const half = (k: number) => {
+    const rows = of.rows.filter((_, i) => i % 2 === k);
+    return { featureNames: features, x: Float64Array.from(rows.flatMap((r) => r.slice(1).map(Number))), label: Float64Array.from(oo.rows.filter((_, i) => i % 2 === k).map((r) => Number(r[1]))) };
+  };
+  peerRows = { 'site-b': half(0), 'site-c': half(1) };
   testing = { ...base, campaignId: 'hostile-eval', features, trainingSites: ['site-b', 'site-c'], testSites: ['site-a'], minCohortSize: 5, jobBudget: { summaries: 2, evaluations: 2 } };
 
   // The locked model of the test campaign, and a model crafted to be sent in its place.
@@ -66,6 +82,8 @@ beforeAll(async () => {
   };
   const server = issue('coordinator', ['127.0.0.1', 'localhost']);
   const siteCert = issue('site-a');
+  siteCertPem = siteCert.certPem;
+  peerSigners = { 'site-b': issue('site-b'), 'site-c': issue('site-c') };
   mkdirSync(join(dir, 'keys'));
   writeFileSync(join(dir, 'keys/site.key.pem'), siteCert.keyPem, { mode: 0o600 });
   writeFileSync(join(dir, 'keys/site.cert.pem'), siteCert.certPem);
@@ -78,6 +96,7 @@ beforeAll(async () => {
     campaigns: [
       { campaignId: training.campaignId, protocolHash: hashOf(training), role: 'training', state: 'training', protocol: training },
       { campaignId: testing.campaignId, protocolHash: hashOf(testing), role: 'training', state: 'training', protocol: testing },
+      { campaignId: verified.campaignId, protocolHash: hashOf(verified), role: 'training', state: 'training', protocol: verified },
     ],
   });
   writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [
@@ -89,6 +108,7 @@ beforeAll(async () => {
   const store = new SiteStore(config.database);
   store.approve(hashOf(training), 'site-a operator');
   store.approve(hashOf(testing), 'site-a operator');
+  store.approve(hashOf(verified), 'site-a operator');
   store.close();
   daemon = startDaemon();
   await coordinator.waitFor((fr) => fr.type === 'site-hello');
@@ -228,6 +248,44 @@ describe('a hostile coordinator against a real site daemon', () => {
     // Round 4 was not spent by it: the honest job of that round still runs.
     const honest = await coordinator.ask(trainJob(4, [0, 0, 0, 0].slice(0, features.length + 1)));
     expect(honest.result).toMatchObject({ round: 4, contents: 'gradient-hessian' });
+  });
+
+  it('with shared site updates, refuses a round at coefficients that do not follow from the last round\'s signed updates, and answers the honest step', async () => {
+    const start = trainingMethod(verified).initialState();
+    const r0 = await coordinator.ask(trainJob(0, null, { protocol: verified }));
+    expect(r0.result).toMatchObject({ round: 0, contents: 'gradient-hessian' });
+    // Round 0's transcript: site-a's update as it signed it, and site-b's and site-c's, signed by their keys.
+    const { signature, ...unsigned } = r0 as Frame & { signature: { value: string } };
+    const own = { signed: canonicalJson(unsigned), signature: signature.value, certificatePem: siteCertPem };
+    const updates: Record<string, unknown> = { 'site-a': r0.result };
+    const peers = await Promise.all(['site-b', 'site-c'].map(async (siteId) => {
+      const update = await trainingSiteStep({ kind: 'train-round', round: 0, strategy: 'exact-newton', model: verified.model, features, globalParameters: start.parameters }, peerRows[siteId]);
+      updates[siteId] = update;
+      const body = { type: 'job-result', jobId: `hostile-verified/r0/${siteId}`, campaignId: 'hostile-verified', siteId, protocolHash: hashOf(verified), kind: 'train-round', attempt: 1, round: 0, nonce: 'ab'.repeat(32), completedAt: new Date().toISOString(), result: { ...update, tensors: update.tensors.map((t) => packTensor(t)) } };
+      const text = canonicalJson(body);
+      return { signed: text, signature: sign('sha256', Buffer.from(text, 'utf8'), peerSigners[siteId].keyPem).toString('base64'), certificatePem: peerSigners[siteId].certPem };
+    }));
+    const transcript = { round: 0, results: [own, ...peers], failures: [] };
+    // The honest step, as the coordinator computes it.
+    const decoded = (u: unknown) => ({ ...(u as object), tensors: (u as { tensors: Array<Tensor | PackedTensor> }).tensors.map((t) => ('f64le' in t ? unpackTensor(t) : t)) });
+    const next = trainingMethod(verified).aggregate(start, ['site-a', 'site-b', 'site-c'].map((siteId) => ({ siteId, update: decoded(updates[siteId]) as never })), []).state.parameters;
+    const withTranscript = (coef: number[]) => {
+      const j = trainJob(1, coef, { protocol: verified });
+      return { ...j, params: { ...j.params, transcript } };
+    };
+    // Crafted coefficients, with a genuine transcript: refused.
+    const crafted = await coordinator.ask(withTranscript([0, 40, -40, 40].slice(0, features.length + 1)));
+    expect(refusal(crafted)).toMatchObject({ code: 'TRAJECTORY_MISMATCH', retryable: false });
+    expect(refusal(crafted).message).toMatch(/do not follow from round 0's signed updates/);
+    // A transcript that drops site-b's update without calling it failed does not justify the honest step either.
+    const partialJob = withTranscript(next[0].data);
+    partialJob.params.transcript = { ...transcript, results: [own, peers[1]] };
+    const partial = await coordinator.ask(partialJob);
+    expect(refusal(partial)).toMatchObject({ code: 'TRAJECTORY_MISMATCH' });
+    // The honest step runs.
+    const honest = await coordinator.ask(withTranscript(next[0].data));
+    expect(honest.result).toMatchObject({ round: 1, contents: 'gradient-hessian', sampleCount: 60 });
+    nothingPerPatientLeft();
   });
 
   it('keeps its ledger across a restart: the earlier round stays refused and the answered one is re-sent as stored', async () => {
