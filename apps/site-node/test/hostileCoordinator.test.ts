@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { sign } from 'node:crypto';
 import { exportInferenceModel, fitModel, readFeatureTable, readOutcomeTable, sha256Hex } from '@fedrad/learn';
 import { trainingMethod, trainingSiteStep } from '@fedrad/methods';
-import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
+import { createCampaignCa } from '@fedrad/pki';
 import { canonicalHash, canonicalJson, packTensor, unpackTensor, type CampaignProtocol, type PackedTensor, type Tensor } from '@fedrad/protocol';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
 import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { generateCohorts, readCsv, repoRoot, siteYaml } from './helpers.js';
+import { certificateIssuer, generateCohorts, readCsv, repoRoot, siteYaml, writeSiteKeys } from './helpers.js';
 
 // Issue #16, item 3: a coordinator that is compromised (or run by someone curious) tries, against a
 // real site daemon over real mTLS, every way it had to read one patient out of a site. Each attack
@@ -76,18 +76,12 @@ beforeAll(async () => {
   craftedOnnx = exportInferenceModel(await fit(0.2));
 
   const ca = createCampaignCa({ campaignId: 'hostile', validityDays: 30 });
-  const issue = (cn: string, san?: string[]) => {
-    const { keyPem, csrPem } = createSiteKeyAndCsr(cn);
-    return { keyPem, certPem: issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem, validityDays: 30, ...(san ? { subjectAltNames: san } : {}) }) };
-  };
+  const issue = certificateIssuer(ca);
   const server = issue('coordinator', ['127.0.0.1', 'localhost']);
   const siteCert = issue('site-a');
   siteCertPem = siteCert.certPem;
   peerSigners = { 'site-b': issue('site-b'), 'site-c': issue('site-c') };
-  mkdirSync(join(dir, 'keys'));
-  writeFileSync(join(dir, 'keys/site.key.pem'), siteCert.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, 'keys/site.cert.pem'), siteCert.certPem);
-  writeFileSync(join(dir, 'keys/ca.cert.pem'), ca.certPem);
+  writeSiteKeys(dir, siteCert, ca.certPem);
   coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
   const port = await coordinator.listen();
   // The welcome lies about the test campaign: it calls site-a a training site there.

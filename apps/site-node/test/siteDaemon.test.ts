@@ -3,14 +3,14 @@ import { createPrivateKey, verify, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
+import { createCampaignCa, issueCertificate } from '@fedrad/pki';
 import { canonicalHash, canonicalJson, validate } from '@fedrad/protocol';
 import { enrolSite } from '../src/enrolment.js';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
 import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { generateCohorts, repoRoot, siteYaml } from './helpers.js';
+import { certificateIssuer, generateCohorts, repoRoot, siteYaml, writeSiteKeys } from './helpers.js';
 
 let dir: string;
 let features: string[];
@@ -37,17 +37,11 @@ beforeAll(async () => {
   const ca = createCampaignCa({ campaignId: 'sts-grade-2026', validityDays: 30 });
   caPem = ca.certPem;
   caKeyPem = ca.keyPem;
-  const issue = (cn: string, san?: string[]) => {
-    const { keyPem, csrPem } = createSiteKeyAndCsr(cn);
-    return { keyPem, certPem: issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem, validityDays: 30, ...(san ? { subjectAltNames: san } : {}) }) };
-  };
+  const issue = certificateIssuer(ca);
   const server = issue('coordinator', ['127.0.0.1', 'localhost']);
   const site = issue('site-a');
   siteCertPem = site.certPem;
-  mkdirSync(join(dir, 'keys'));
-  writeFileSync(join(dir, 'keys/site.key.pem'), site.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, 'keys/site.cert.pem'), site.certPem);
-  writeFileSync(join(dir, 'keys/ca.cert.pem'), ca.certPem);
+  writeSiteKeys(dir, site, ca.certPem);
   coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
   port = await coordinator.listen();
   coordinator.onHello = () => coordinator.send({

@@ -3,10 +3,10 @@ import { sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { trainingMethod, trainingSiteStep } from '@fedrad/methods';
-import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
+import { createCampaignCa } from '@fedrad/pki';
 import { canonicalJson, packTensor, type CampaignProtocol, type JobEnvelope, type Tensor } from '@fedrad/protocol';
 import { checkTrajectory, type VerifiedState } from '../src/trajectory.js';
-import { repoRoot } from './helpers.js';
+import { certificateIssuer, repoRoot } from './helpers.js';
 
 // The trajectory check against the coordinator's own step: the parameters a real coordinator sends
 // for round 1 are the training method's aggregate of round 0's updates (what
@@ -21,10 +21,7 @@ const protocol = {
 delete (protocol as { analysisPlan?: unknown }).analysisPlan;
 const ca = createCampaignCa({ campaignId: 'trajectory', validityDays: 30 });
 const otherCa = createCampaignCa({ campaignId: 'elsewhere', validityDays: 30 });
-const siteKeys = (cn: string, issuer = ca) => {
-  const { keyPem, csrPem } = createSiteKeyAndCsr(cn);
-  return { keyPem, certPem: issueCertificate({ caCertPem: issuer.certPem, caKeyPem: issuer.keyPem, csrPem, validityDays: 30 }) };
-};
+const siteKeys = (cn: string, issuer = ca) => certificateIssuer(issuer)(cn);
 const keys = Object.fromEntries(['site-a', 'site-b', 'site-c', 'site-x'].map((s) => [s, siteKeys(s)]));
 // Three sites' rows: x in [−1, 1], labels alternating with a shift so each site has both classes.
 const rowsOf = (k: number) => {
