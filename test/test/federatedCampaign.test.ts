@@ -89,6 +89,30 @@ describe('federated campaign across processes', () => {
     expect(Number(/matches the (\d+) signed heads/.exec(verified)![1])).toBeGreaterThanOrEqual(2);
   }, 120000);
 
+  it('with shared site updates every site checks every round\'s parameters against the signed updates, and the campaign reaches the same model', async () => {
+    const features = world.cohorts.features;
+    const protocol = protocolFor(`${CAMPAIGN}-verified`, features, TRAINING, [], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 30, shareSiteUpdates: true });
+    const hash = await world.createCampaign(protocol);
+    await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
+    await world.client.campaigns.start({ campaignId: protocol.campaignId as string });
+    const status = await world.waitForState(protocol.campaignId as string, ['completed'], 90000);
+    // The same sums and the same steps as the campaign without the check: the same coefficients.
+    const plain = await world.waitForState(`${CAMPAIGN}-exact`, ['completed'], 5000);
+    const coef = (s: typeof status) => (s.model!.parameters as Array<{ name: string; data: number[] }>).find((t) => t.name === 'coef')!.data;
+    expect(coef(status)).toEqual(coef(plain));
+    // Each training site verified the last round it was sent (its trajectory record), so it checked every round before.
+    const last = status.rounds.length - 1;
+    expect(last).toBeGreaterThan(1);
+    for (const site of TRAINING) {
+      const store = new SiteStore(loadSiteConfig(world.sites.get(site)!.config).database);
+      try {
+        expect(store.verifiedState(protocol.campaignId as string, last)).toBeDefined();
+      } finally {
+        store.close();
+      }
+    }
+  }, 120000);
+
   it('a site that has not approved the protocol refuses its job, and the refusal reaches the coordinator with the reason', async () => {
     const protocol = protocolFor(`${CAMPAIGN}-unapproved`, world.cohorts.features, ['site-a', 'site-b'], [], { strategy: 'fedavg', rounds: 1, quorum: 1, roundDeadlineSeconds: 30, localEpochs: 1 });
     const hash = await world.createCampaign(protocol);

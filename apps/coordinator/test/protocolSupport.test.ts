@@ -39,6 +39,7 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'model.activation': (p) => ({ ...p, model: { ...p.model, activation: 'tanh' } }),
   'model.standardize': (p) => ({ ...p, model: { ...p.model, standardize: false }, training: { ...p.training, strategy: 'fedavg' } }),
   'model.classWeights': (p) => ({ ...p, model: { ...p.model, classWeights: 'balanced' }, training: { ...p.training, strategy: 'fedavg' } }),
+  jobBudget: (p) => ({ ...p, testSites: ['site-t'], jobBudget: { evaluations: 0 } }),
   'training.localEpochs': (p) => ({ ...p, training: { ...p.training, localEpochs: 2 } }),
   'training.learningRate': (p) => ({ ...p, training: { ...p.training, learningRate: 0.1 } }),
   'training.proximalMu': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', proximalMu: 0.1 } }),
@@ -78,11 +79,18 @@ describe('every campaign-protocol field is carried out or refused', () => {
       ...protocolFor({ campaignId: 'all-carried-out', testSites: ['site-t'] }),
       question: 'grade from T1',
       featureConfig: { families: ['morphology', 'intensity_statistics'] },
+      jobBudget: { summaries: 1, evaluations: 2 },
       createdAt: '2026-12-06T12:00:00Z',
       training: { strategy: 'exact-gradient', rounds: 5, quorum: 2, roundDeadlineSeconds: 60, maxAttempts: 2, learningRate: 0.5, seed: 3, secureAggregation: false },
       model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: false, classWeights: 'none' },
       analysisPlan: { primaryMetric: 'auc', harmonization: 'none', bootstrapReplicates: 200, alpha: 0.05, metaAnalysis: 'none' },
     };
     expect(createCampaign(ctx(), protocol).campaignId).toBe('all-carried-out');
+  });
+
+  it('refuses a summary budget of 0 when the protocol pins a feature config: its extraction step sends each site one extract job', () => {
+    const protocol: CampaignProtocol = { ...protocolFor({ campaignId: 'no-summaries' }), featureConfig: {}, jobBudget: { summaries: 0 } };
+    expect(() => createCampaign(ctx(), protocol)).toThrow('jobBudget: the extraction step sends each site one extract job');
+    expect(createCampaign(ctx(), { ...protocolFor({ campaignId: 'no-extraction' }), jobBudget: { summaries: 0 } }).campaignId).toBe('no-extraction');
   });
 });

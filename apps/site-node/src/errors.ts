@@ -38,6 +38,17 @@ export class UnapprovedProtocolError extends SiteNodeError {
   }
 }
 
+/**
+ * The job is inside the protocol, but the site's own policy (jobPolicy.ts) refuses it: a round
+ * out of order, a spent job budget, another model than the locked one, or a cohort too close to
+ * one already queried. `code` is the policy's.
+ */
+export class JobRefusedError extends SiteNodeError {
+  constructor(code: string, message: string) {
+    super(code, message, { retryable: false });
+  }
+}
+
 /** The job envelope or its parameters are malformed or ask for something this node cannot do. */
 export class JobInputError extends SiteNodeError {
   constructor(message: string, context: { field?: string; caseId?: string } = {}) {

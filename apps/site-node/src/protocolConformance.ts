@@ -1,28 +1,87 @@
+import { trainingMethod } from '@fedrad/methods';
 import { canonicalJson, type CampaignProtocol, type ExtractParams, type JobEnvelope, type TrainRoundParams } from '@fedrad/protocol';
+
+export type SiteRole = 'training' | 'test';
+
+/**
+ * This site's role in a campaign, read from the approved protocol itself (its trainingSites and
+ * testSites), never from what the coordinator says in its welcome: a coordinator that calls a
+ * test site a training site would otherwise get gradients of the independent test cohort.
+ * Undefined when the protocol does not list the site, or lists it as both (an independent test
+ * site never trains).
+ */
+export function siteRole(protocol: CampaignProtocol, siteId: string): SiteRole | undefined {
+  const training = protocol.trainingSites.includes(siteId);
+  const test = protocol.testSites.includes(siteId);
+  if (training === test) return undefined;
+  return training ? 'training' : 'test';
+}
 
 /**
  * Approving a protocol hash approves what that protocol says, not anything a job claims
  * under it. With the locked protocol document in hand (from the coordinator's welcome, its
  * hash checked), a job must stay inside it: training jobs go to training sites and train the
- * protocol's model on the protocol's features with the protocol's strategy; extract jobs run
- * the protocol's feature config, to the byte; evaluation jobs go to test sites. Returns what is out of line (empty when the job conforms).
+ * protocol's model on the protocol's features with the protocol's strategy, starting round 0
+ * from the strategy's own initial parameters; extract jobs run the protocol's feature config, to
+ * the byte; evaluation jobs go to test sites. `role` comes from siteRole (undefined: the protocol
+ * does not make this site a training or a test site). Returns what is out of line (empty when
+ * the job conforms).
  */
-export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol, role: 'training' | 'test'): string[] {
+export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol, role: SiteRole | undefined): string[] {
   const problems: string[] = [];
   if (job.campaignId !== protocol.campaignId) problems.push(`the job is for campaign ${job.campaignId}, the protocol for ${protocol.campaignId}`);
+  if (role === undefined) problems.push(`the protocol does not list site ${job.siteId} as exactly one of its training or test sites; it runs nothing for it`);
   if (job.kind === 'train-round') {
     const params = job.params as TrainRoundParams;
-    if (role !== 'training') problems.push(`this site is a ${role} site of the campaign; it trains nothing`);
+    if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; it trains nothing`);
     if (params.strategy !== protocol.training.strategy) problems.push(`strategy ${params.strategy} is not the protocol's ${protocol.training.strategy}`);
     if (canonicalJson(params.model) !== canonicalJson(protocol.model)) problems.push(`the model ${canonicalJson(params.model)} is not the protocol's ${canonicalJson(protocol.model)}`);
     if (protocol.features && canonicalJson(params.features) !== canonicalJson(protocol.features)) problems.push('the features asked for are not the protocol\'s features');
     if (params.round >= protocol.training.rounds) problems.push(`round ${params.round} is beyond the protocol's ${protocol.training.rounds} rounds`);
+    if (job.round !== params.round) problems.push(`the envelope says round ${job.round} but its parameters round ${params.round}`);
+    if (params.round === 0) problems.push(...initialParameterDeviations(params, protocol));
+    problems.push(...settingDeviations(job.siteId, params, protocol));
   }
   if (job.kind === 'extract') {
     const params = job.params as ExtractParams;
     if (protocol.featureConfig === undefined) problems.push('the protocol pins no feature config, so it asks for no extraction');
     else if (canonicalJson(params.featureConfig) !== canonicalJson(protocol.featureConfig)) problems.push("the feature config sent is not the protocol's");
   }
-  if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role} site of the campaign; only independent test sites evaluate`);
+  if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
   return problems;
+}
+
+/** Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's. */
+const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript']);
+
+/**
+ * Every other setting of a training job (learning rate, local epochs, proximal μ, clip norm, seed,
+ * …) must be exactly what the protocol's training method configures for this site and round: a
+ * coordinator may not, say, raise the learning rate or the epochs to make an update reveal more.
+ */
+function settingDeviations(siteId: string, params: TrainRoundParams, protocol: CampaignProtocol): string[] {
+  let expected: Record<string, unknown>;
+  try {
+    const sites = [...protocol.trainingSites].sort();
+    const configured = trainingMethod(protocol).configure({ round: params.round, parameters: params.globalParameters, server: null }, sites)[siteId];
+    if (!configured) return [];
+    expected = JSON.parse(JSON.stringify(configured)) as Record<string, unknown>;
+  } catch {
+    return []; // reported by initialParameterDeviations at round 0; a later round names the method's problem the same way there
+  }
+  const sent = params as unknown as Record<string, unknown>;
+  const fields = [...new Set([...Object.keys(expected), ...Object.keys(sent)])].filter((k) => !CHECKED_APART.has(k)).sort();
+  const differing = fields.filter((k) => canonicalJson(sent[k] ?? null) !== canonicalJson(expected[k] ?? null));
+  return differing.length === 0 ? [] : [`the job's ${differing.join(', ')} ${differing.length === 1 ? 'is' : 'are'} not what the protocol's training method gives this site for round ${params.round} (${differing.map((k) => `${k} ${JSON.stringify(expected[k] ?? null)}`).join(', ')})`];
+}
+
+/** Round 0 starts where the protocol's training method starts, not at coefficients the coordinator chose. */
+function initialParameterDeviations(params: TrainRoundParams, protocol: CampaignProtocol): string[] {
+  let initial;
+  try {
+    initial = trainingMethod(protocol).initialState().parameters;
+  } catch (e) {
+    return [`the protocol's training method cannot be built here (${(e as Error).message})`];
+  }
+  return canonicalJson(params.globalParameters) === canonicalJson(initial) ? [] : ["round 0's global parameters are not the protocol's initial parameters"];
 }

@@ -5,6 +5,7 @@ import {
   canonicalHash,
   isPackedTensor,
   packTensor,
+  unpackTensor,
   updateLayout,
   validate,
   type AuditHead,
@@ -23,12 +24,15 @@ import {
 import { CohortRegistry } from './cohortRegistry.js';
 import { EgressGate, type JobEgressLimits } from './egressGate.js';
 import { describeViolationsForCoordinator } from './egressGuard.js';
-import { CohortTooSmallError, JobInputError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
+import { CohortTooSmallError, JobInputError, JobRefusedError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
 import { extractedTables } from './extractedTables.js';
 import { JobExecutor } from './jobExecutor.js';
-import { protocolDeviations } from './protocolConformance.js';
+import { jobIdProblem } from './jobIds.js';
+import { admitJob } from './jobPolicy.js';
+import { protocolDeviations, siteRole, type SiteRole } from './protocolConformance.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
+import { checkTrajectory, type VerifiedState } from './trajectory.js';
 import { SiteChannel } from './siteChannel.js';
 import type { CohortEntry, SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
@@ -63,7 +67,8 @@ export interface SiteDaemonOptions {
 interface CampaignInfo {
   campaignId: string;
   minCohortSize: number;
-  role: 'training' | 'test';
+  /** From the protocol's own site lists (siteRole), never from the welcome. */
+  role: SiteRole | undefined;
   protocol: CampaignProtocol;
 }
 
@@ -90,6 +95,8 @@ export class SiteDaemon {
   private readonly welcomeWaiters: Array<() => void> = [];
   private heartbeatSeconds: number;
   private readonly log: (line: string) => void;
+  /** The campaign CA, against which the trajectory check verifies other sites' certificates. */
+  private readonly caPem: string;
 
   constructor(readonly config: SiteConfig, private readonly options: SiteDaemonOptions = {}) {
     this.log = options.log ?? ((line) => process.stderr.write(`[site ${config.siteId}] ${line}\n`));
@@ -104,6 +111,7 @@ export class SiteDaemon {
     const keyPem = pem(config.tls.key, 'key');
     const certificatePem = pem(config.tls.certificate, 'certificate');
     const caPem = pem(config.tls.ca, 'ca');
+    this.caPem = caPem;
     this.registry = CohortRegistry.load(config.cohorts, this.log);
     this.store = new SiteStore(config.database);
     this.auditHeads = new AuditHeadRecorder(auditHeadsFile(config), readFileSync(config.tls.ca, 'utf8'), this.log);
@@ -229,10 +237,12 @@ export class SiteDaemon {
         this.log(`campaign ${c.campaignId}: the protocol sent does not hash to ${c.protocolHash}; its jobs will be refused unless approved by hash`);
         continue;
       }
+      const role = siteRole(c.protocol, this.config.siteId);
+      if (role !== c.role) this.log(`campaign ${c.campaignId}: the coordinator calls this site a ${c.role} site, its protocol makes it ${role ? `a ${role} site` : 'neither'}; the protocol decides`);
       this.campaigns.set(c.protocolHash, {
         campaignId: c.campaignId,
         minCohortSize: Math.max(this.config.minCohortSize, c.protocol.minCohortSize ?? 0),
-        role: c.role,
+        role,
         protocol: c.protocol,
       });
     }
@@ -276,6 +286,12 @@ export class SiteDaemon {
       this.log(`ignored job ${job.jobId} addressed to ${job.siteId}`);
       return;
     }
+    const badId = jobIdProblem(job);
+    if (badId) {
+      this.log(`refused a job: ${badId}`);
+      this.answer(job, { type: 'error-report', code: 'JOB_ID_INVALID', message: `Site ${this.config.siteId} refuses this job: ${badId}.`, retryable: false });
+      return;
+    }
     if (!this.store.isApproved(job.protocolHash)) {
       const refusal = toErrorReport(new UnapprovedProtocolError(job.protocolHash));
       refusal.message = `Site ${this.config.siteId} has not approved protocol ${job.protocolHash}; its operator must run \`fedrad site approve ${job.protocolHash}\`.`;
@@ -316,6 +332,14 @@ export class SiteDaemon {
     let reason: string | undefined;
     try {
       const input = this.jobInput(job);
+      // The site's own limits on what may be asked under the protocol (jobPolicy.ts); a refusal is
+      // stored as the job's answer, so a retry of the same job id gets the same refusal.
+      const previous = job.round ? this.store.verifiedState(job.campaignId, job.round - 1) : undefined;
+      const trajectory = checkTrajectory(job, campaign.protocol, this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined);
+      if (!trajectory.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${trajectory.problem}.`);
+      const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: this.registry.refresh(input.cohort.name).patientIds, minCohortSize: input.minCohortSize });
+      if (refusal) throw new JobRefusedError(refusal.code, refusal.message);
+      if (trajectory.state) this.store.recordVerifiedState(job.campaignId, trajectory.state.round, JSON.stringify(trajectory.state));
       // Not the attempt's deadline: a late answer to an open job still counts (SITE_CHANNEL.md §3);
       // only a job that runs far longer than any should is abandoned.
       const hardLimit = new Date(Date.now() + this.config.jobTimeoutSeconds * 1000);
@@ -334,7 +358,10 @@ export class SiteDaemon {
     // The site's operator reads the whole reason here (and in `fedrad site status`); the coordinator got the path-free report.
     const failure = failed ? ` with error ${(body as { code?: string }).code}: ${reason ?? (body as { message?: string }).message}` : '';
     this.log(`job ${job.jobId} answered${failure} after ${Date.now() - startedAt} ms`);
-    this.store.finishJob(job.jobId, failed ? 'failed' : 'done', JSON.stringify(body), failed ? reason ?? (body as { message?: string }).message : undefined);
+    // Parameters that did not follow from the transcript computed nothing: the job id stays free for
+    // the parameters that do (as a refusal against the protocol is never stored either).
+    if ((body as { code?: string }).code === 'TRAJECTORY_MISMATCH') this.store.forgetJob(job.jobId);
+    else this.store.finishJob(job.jobId, failed ? 'failed' : 'done', JSON.stringify(body), failed ? reason ?? (body as { message?: string }).message : undefined);
   }
 
   private jobInput(job: JobEnvelope): JobInput {
@@ -404,7 +431,11 @@ export class SiteDaemon {
       if (job.round !== undefined) unsigned.round = job.round;
       return unsigned;
     };
-    if (job.kind === 'train-round') body = packedUpdate(body);
+    if (job.kind === 'train-round') {
+      const bad = nonFiniteValue(body);
+      if (bad) body = { type: 'error-report', code: 'UPDATE_NOT_FINITE', message: `This site's update holds ${bad}; it is not sent (the local fit diverged, or a feature value is not finite).`, retryable: false } satisfies ErrorReport;
+      body = packedUpdate(body);
+    }
     let unsigned = wrap(body);
     let verdict = this.gate.admit('job-result', unsigned, job.jobId, limits);
     if (!verdict.allowed) {
@@ -436,6 +467,22 @@ function packedUpdate(body: object): object {
   const update = body as Partial<ModelUpdate> & { type?: string };
   if (update.type !== undefined || !Array.isArray(update.tensors)) return body;
   return { ...update, tensors: update.tensors.map((t) => (isPackedTensor(t) ? t : packTensor(t))) };
+}
+
+/** Where a model update holds NaN or ±Infinity (a packed tensor would carry them intact), or undefined. */
+function nonFiniteValue(body: object): string | undefined {
+  const update = body as Partial<ModelUpdate> & { type?: string };
+  if (update.type !== undefined || !Array.isArray(update.tensors)) return undefined;
+  for (const t of update.tensors) {
+    const values = isPackedTensor(t) ? unpackTensor(t).data : t.data;
+    const i = Array.prototype.findIndex.call(values, (v: number) => !Number.isFinite(v));
+    if (i >= 0) return `${values[i]} in tensor "${t.name}" at index ${i}`;
+  }
+  for (const key of ['loss', 'sampleCount', 'eventCount'] as const) {
+    const v = update[key];
+    if (typeof v === 'number' && !Number.isFinite(v)) return `${v} as its ${key}`;
+  }
+  return undefined;
 }
 
 function isRetryableFailure(resultJson: string): boolean {

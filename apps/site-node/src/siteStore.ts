@@ -4,8 +4,10 @@ import { dirname } from 'node:path';
 
 /**
  * The site's own SQLite file: the local operator's protocol approvals, the jobs this node
- * has run (so a retried job id is answered from the stored result, never run twice), and the
- * egress log of everything the guard blocked. Nothing in it ever leaves the site.
+ * has run (so a retried job id is answered from the stored result, never run twice), the
+ * egress log of everything the guard blocked, and the query audit (which cohort every job ran
+ * over, and the locked model each campaign evaluated) that the site's job policy reads.
+ * Nothing in it ever leaves the site.
  */
 export interface Approval {
   protocolHash: string;
@@ -21,6 +23,19 @@ export interface StoredJob {
   status: 'running' | 'done' | 'failed' | 'refused';
   /** The JSON of the job-result as it was sent (or would have been), when finished. */
   resultJson: string | null;
+}
+
+/** One job the site agreed to compute, as its query audit keeps it (jobPolicy.ts). */
+export interface QueryRecord {
+  jobId: string;
+  campaignId: string;
+  protocolHash: string;
+  kind: string;
+  round: number | null;
+  /** SHA-256 of the sorted per-patient hashes of the cohort the job ran over. */
+  cohortSet: string;
+  patientCount: number;
+  at: string;
 }
 
 export interface EgressLogEntry {
@@ -57,6 +72,33 @@ CREATE TABLE IF NOT EXISTS egress_log (
   job_id         TEXT,
   reasons        TEXT NOT NULL,
   message_sha256 TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS query_audit (
+  job_id        TEXT PRIMARY KEY,
+  campaign_id   TEXT NOT NULL,
+  protocol_hash TEXT NOT NULL,
+  kind          TEXT NOT NULL,
+  round         INTEGER,
+  cohort_set    TEXT NOT NULL,
+  patient_count INTEGER NOT NULL,
+  at            TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS query_audit_campaign ON query_audit (campaign_id, kind);
+CREATE TABLE IF NOT EXISTS query_cohorts (
+  cohort_set     TEXT PRIMARY KEY,
+  patient_hashes TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS trajectory (
+  campaign_id TEXT NOT NULL,
+  round       INTEGER NOT NULL,
+  state_json  TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, round)
+);
+CREATE TABLE IF NOT EXISTS locked_models (
+  campaign_id TEXT PRIMARY KEY,
+  model_hash  TEXT NOT NULL,
+  job_id      TEXT NOT NULL,
+  at          TEXT NOT NULL
 );
 `;
 
@@ -144,6 +186,50 @@ export class SiteStore {
   /** A job left 'running' by a crash is forgotten so that the coordinator's retry runs it. */
   forgetUnfinishedJobs(): number {
     return this.db.prepare("DELETE FROM jobs WHERE status = 'running'").run().changes;
+  }
+
+  /** Records that a job is computed over a cohort (kept when the job later fails: the query was asked). */
+  recordQuery(record: Omit<QueryRecord, 'at'>, patientHashes: readonly string[]): void {
+    const at = new Date().toISOString();
+    this.db.transaction(() => {
+      this.db.prepare('INSERT INTO query_cohorts (cohort_set, patient_hashes) VALUES (?, ?) ON CONFLICT(cohort_set) DO NOTHING').run(record.cohortSet, JSON.stringify(patientHashes));
+      this.db
+        .prepare('INSERT OR REPLACE INTO query_audit (job_id, campaign_id, protocol_hash, kind, round, cohort_set, patient_count, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(record.jobId, record.campaignId, record.protocolHash, record.kind, record.round, record.cohortSet, record.patientCount, at);
+    })();
+  }
+
+  /** The jobs of a campaign in the query audit, oldest first. */
+  queriesOf(campaignId: string): QueryRecord[] {
+    return (this.db.prepare('SELECT * FROM query_audit WHERE campaign_id = ? ORDER BY at, job_id').all(campaignId) as Array<{
+      job_id: string; campaign_id: string; protocol_hash: string; kind: string; round: number | null; cohort_set: string; patient_count: number; at: string;
+    }>).map((r) => ({ jobId: r.job_id, campaignId: r.campaign_id, protocolHash: r.protocol_hash, kind: r.kind, round: r.round, cohortSet: r.cohort_set, patientCount: r.patient_count, at: r.at }));
+  }
+
+  /** Every distinct cohort any answered job ran over (any campaign), as sorted per-patient hashes. */
+  queriedCohorts(): Array<{ cohortSet: string; patientHashes: string[] }> {
+    return (this.db.prepare('SELECT cohort_set, patient_hashes FROM query_cohorts').all() as Array<{ cohort_set: string; patient_hashes: string }>)
+      .map((r) => ({ cohortSet: r.cohort_set, patientHashes: JSON.parse(r.patient_hashes) as string[] }));
+  }
+
+  /** The training state this site verified for a campaign's round (trajectory.ts), as JSON. */
+  verifiedState(campaignId: string, round: number): string | undefined {
+    return (this.db.prepare('SELECT state_json FROM trajectory WHERE campaign_id = ? AND round = ?').get(campaignId, round) as { state_json: string } | undefined)?.state_json;
+  }
+
+  recordVerifiedState(campaignId: string, round: number, stateJson: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO trajectory (campaign_id, round, state_json) VALUES (?, ?, ?)').run(campaignId, round, stateJson);
+  }
+
+  /** The locked model a campaign's evaluation is bound to, once the first evaluate job named it. */
+  lockedModel(campaignId: string): { modelHash: string; jobId: string } | undefined {
+    const row = this.db.prepare('SELECT model_hash, job_id FROM locked_models WHERE campaign_id = ?').get(campaignId) as { model_hash: string; job_id: string } | undefined;
+    return row && { modelHash: row.model_hash, jobId: row.job_id };
+  }
+
+  /** Binds a campaign's evaluation to a model hash; the first binding stays. */
+  rememberLockedModel(campaignId: string, modelHash: string, jobId: string): void {
+    this.db.prepare('INSERT INTO locked_models (campaign_id, model_hash, job_id, at) VALUES (?, ?, ?, ?) ON CONFLICT(campaign_id) DO NOTHING').run(campaignId, modelHash, jobId, new Date().toISOString());
   }
 
   logBlockedEgress(entry: { schema: string; jobId?: string; reasons: string; messageSha256: string }): void {

@@ -94,6 +94,11 @@ export class FakeCoordinator {
     this.socket!.send(JSON.stringify(doc));
   }
 
+  /** Sends a frame's text as it is (a hostile coordinator's numbers JSON.stringify would not print, such as 1e400). */
+  sendText(text: string): void {
+    this.socket!.send(text);
+  }
+
   /** Stops reading the current connection, as a host that vanished would: no pong, no FIN. */
   freeze(): void {
     this.rawSocket?.pause();

@@ -1,7 +1,8 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
 import type { JobEnvelope } from '@fedrad/protocol';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -35,4 +36,33 @@ export function envelope(kind: JobEnvelope['kind'], params: Record<string, unkno
     nonce: 'cd'.repeat(32),
     params,
   } as unknown as JobEnvelope;
+}
+
+/** site.yaml of site-a against a stand-in coordinator on 127.0.0.1:port, quick to re-dial, with these cohorts. */
+export function siteYaml(port: number, cohorts: Array<{ name: string; features: string; outcome: string }>): string {
+  return [
+    'siteId: site-a',
+    `coordinatorUrl: https://127.0.0.1:${port}`,
+    'dataRoot: .',
+    'minCohortSize: 5',
+    'reconnect: { initialMs: 100, maxMs: 400 }',
+    'cohorts:',
+    ...cohorts.map((c) => `  - { name: ${c.name}, features: ${c.features}, outcome: ${c.outcome} }`),
+  ].join('\n');
+}
+
+/** Issues a key and a 30-day certificate for a CN (with these SANs) under the given campaign CA. */
+export function certificateIssuer(ca: { certPem: string; keyPem: string }): (cn: string, san?: string[]) => { keyPem: string; certPem: string } {
+  return (cn, san) => {
+    const { keyPem, csrPem } = createSiteKeyAndCsr(cn);
+    return { keyPem, certPem: issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem, validityDays: 30, ...(san ? { subjectAltNames: san } : {}) }) };
+  };
+}
+
+/** keys/site.key.pem (0600), keys/site.cert.pem and keys/ca.cert.pem under dir, where site.yaml looks for them. */
+export function writeSiteKeys(dir: string, site: { keyPem: string; certPem: string }, caPem: string): void {
+  mkdirSync(join(dir, 'keys'));
+  writeFileSync(join(dir, 'keys/site.key.pem'), site.keyPem, { mode: 0o600 });
+  writeFileSync(join(dir, 'keys/site.cert.pem'), site.certPem);
+  writeFileSync(join(dir, 'keys/ca.cert.pem'), caPem);
 }

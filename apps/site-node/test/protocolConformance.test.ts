@@ -26,3 +26,20 @@ describe('a job must stay inside the approved protocol', () => {
     expect(protocolDeviations({ ...example, campaignId: 'other' }, withFeatures, 'training')[0]).toMatch(/campaign other/);
   });
 });
+
+describe('a training job\'s settings are the protocol method\'s, not the coordinator\'s', () => {
+  // A FedAvg protocol: its method gives every site localEpochs 2 and learningRate 0.1 (the protocol's values).
+  const fedavg = { ...withFeatures, model: { family: 'logistic' }, training: { strategy: 'fedavg', rounds: 5, localEpochs: 2, learningRate: 0.1, seed: 9 } } as CampaignProtocol;
+  const fedavgJob = (patch: Record<string, unknown>) => ({
+    ...example, round: 1, params: { kind: 'train-round', round: 1, strategy: 'fedavg', model: fedavg.model, features: ['f1', 'f2'], globalParameters: [{ name: 'coef', shape: [3], data: [0.1, 0.2, 0.3] }], ...patch },
+  }) as JobEnvelope;
+  it('accepts the configured settings and refuses a raised learning rate or more local epochs, naming the protocol\'s value', async () => {
+    const { trainingMethod } = await import('@fedrad/methods');
+    const configured = trainingMethod(fedavg).configure({ round: 1, parameters: [{ name: 'coef', shape: [3], data: [0.1, 0.2, 0.3] }], server: null }, fedavg.trainingSites)['site-a'];
+    const { kind: _k, round: _r, strategy: _s, model: _m, features: _f, globalParameters: _g, ...settings } = configured;
+    expect(settings).toMatchObject({ localEpochs: 2, learningRate: 0.1 });
+    expect(protocolDeviations(fedavgJob(settings), fedavg, 'training')).toEqual([]);
+    expect(protocolDeviations(fedavgJob({ ...settings, learningRate: 50 }), fedavg, 'training')).toEqual([expect.stringMatching(/learningRate is not what the protocol's training method gives this site for round 1 \(learningRate 0.1\)/)]);
+    expect(protocolDeviations(fedavgJob({ ...settings, localEpochs: 200, clipNorm: 1e9 }), fedavg, 'training')[0]).toMatch(/clipNorm, localEpochs are not/);
+  });
+});

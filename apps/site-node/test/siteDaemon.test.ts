@@ -3,14 +3,14 @@ import { createPrivateKey, verify, X509Certificate } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
+import { createCampaignCa, issueCertificate } from '@fedrad/pki';
 import { canonicalHash, canonicalJson, validate } from '@fedrad/protocol';
 import { enrolSite } from '../src/enrolment.js';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
 import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { generateCohorts, repoRoot } from './helpers.js';
+import { certificateIssuer, generateCohorts, repoRoot, siteYaml, writeSiteKeys } from './helpers.js';
 
 let dir: string;
 let features: string[];
@@ -22,7 +22,8 @@ let coordinator: FakeCoordinator;
 let port: number;
 const protocol = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8'));
 protocol.minCohortSize = 10;
-const protocolHash = canonicalHash(protocol);
+// Set with the generated cohort's features below: a protocol a site can train names its model's features.
+let protocolHash: string;
 const otherHash = 'ee'.repeat(32);
 const otherHash2 = 'dd'.repeat(32);
 
@@ -30,36 +31,24 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'site-daemon-'));
   const summary = generateCohorts(join(dir, 'data'), 'site-a=40', 3);
   features = summary.features;
+  protocol.features = features;
+  protocolHash = canonicalHash(protocol);
   patientIds = readFileSync(summary.sites[0].outcomeCsv, 'utf8').trim().split('\n').slice(1).map((l) => l.split(',')[0]);
   const ca = createCampaignCa({ campaignId: 'sts-grade-2026', validityDays: 30 });
   caPem = ca.certPem;
   caKeyPem = ca.keyPem;
-  const issue = (cn: string, san?: string[]) => {
-    const { keyPem, csrPem } = createSiteKeyAndCsr(cn);
-    return { keyPem, certPem: issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem, validityDays: 30, ...(san ? { subjectAltNames: san } : {}) }) };
-  };
+  const issue = certificateIssuer(ca);
   const server = issue('coordinator', ['127.0.0.1', 'localhost']);
   const site = issue('site-a');
   siteCertPem = site.certPem;
-  mkdirSync(join(dir, 'keys'));
-  writeFileSync(join(dir, 'keys/site.key.pem'), site.keyPem, { mode: 0o600 });
-  writeFileSync(join(dir, 'keys/site.cert.pem'), site.certPem);
-  writeFileSync(join(dir, 'keys/ca.cert.pem'), ca.certPem);
+  writeSiteKeys(dir, site, ca.certPem);
   coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
   port = await coordinator.listen();
   coordinator.onHello = () => coordinator.send({
     type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
     campaigns: [{ campaignId: protocol.campaignId, protocolHash, role: 'training', state: 'training', protocol }],
   });
-  writeFileSync(join(dir, 'site.yaml'), [
-    'siteId: site-a',
-    `coordinatorUrl: https://127.0.0.1:${port}`,
-    'dataRoot: .',
-    'minCohortSize: 5',
-    'reconnect: { initialMs: 100, maxMs: 400 }',
-    'cohorts:',
-    `  - { name: training, features: ${summary.sites[0].featuresCsv}, outcome: ${summary.sites[0].outcomeCsv} }`,
-  ].join('\n'));
+  writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [{ name: 'training', features: summary.sites[0].featuresCsv, outcome: summary.sites[0].outcomeCsv }]));
 });
 afterAll(async () => {
   await coordinator.close();
@@ -67,11 +56,14 @@ afterAll(async () => {
 });
 
 let nonceCounter = 0;
-const job = (hash: string, attempt = 1, jobId = 'sts-grade-2026/r0/site-a') => ({
-  type: 'job', jobId, campaignId: 'sts-grade-2026', protocolHash: hash, siteId: 'site-a', kind: 'train-round', attempt, round: 0,
+// Job ids are SITE_CHANNEL.md §3's `<campaignId>/r<round>/<siteId>`, and the site checks that they
+// are (jobIds.ts): the round comes from the id. The tests share one site database, so their rounds
+// go forward from one test to the next (jobPolicy.ts).
+const job = (hash: string, attempt = 1, jobId = 'sts-grade-2026/r0/site-a', round = Number(/\/r(\d+)\//.exec(jobId)?.[1] ?? 0)) => ({
+  type: 'job', jobId, campaignId: 'sts-grade-2026', protocolHash: hash, siteId: 'site-a', kind: 'train-round', attempt, round,
   deadline: new Date(Date.now() + 60000).toISOString(), nonce: (++nonceCounter).toString(16).padStart(64, '0'),
   params: {
-    kind: 'train-round', round: 0, strategy: 'exact-newton', model: protocol.model, features,
+    kind: 'train-round', round, strategy: 'exact-newton', model: protocol.model, features,
     globalParameters: [{ name: 'coef', shape: [features.length + 1], data: new Array(features.length + 1).fill(0) }],
   },
 });
@@ -106,7 +98,7 @@ describe('site daemon against a coordinator over mTLS', () => {
       expect(hello).toMatchObject({ siteId: 'site-a', approvedProtocols: [protocolHash] });
       await coordinator.waitFor((f) => f.type === 'heartbeat');
 
-      const refusedJob = job(otherHash, 1, 'other/r0/site-a');
+      const refusedJob = job(otherHash, 1, 'sts-grade-2026/r0/site-a');
       const refusal = await coordinator.ask(refusedJob);
       expect(refusal.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_NOT_APPROVED', retryable: false });
       expect(signatureVerifies(refusal)).toBe(true);
@@ -121,7 +113,7 @@ describe('site daemon against a coordinator over mTLS', () => {
       const store2 = new SiteStore(config.database);
       store2.approve(otherHash2, 'test-operator');
       store2.close();
-      const unknown = job(otherHash2, 1, 'ghost/r0/site-a');
+      const unknown = job(otherHash2, 1, 'sts-grade-2026/r0/site-a');
       const ghost = await coordinator.ask(unknown);
       expect(ghost.result).toMatchObject({ type: 'error-report', code: 'PROTOCOL_UNKNOWN' });
       // Counted on the connection that answered, so that a re-dial under load (a new connection,
@@ -234,7 +226,7 @@ describe('site daemon against a coordinator over mTLS', () => {
     daemon.start();
     try {
       await coordinator.waitFor((f) => f.type === 'site-hello', from);
-      const leaky = job(protocolHash, 1, 'sts-grade-2026/r1/site-a/layout');
+      const leaky = job(protocolHash, 1, 'sts-grade-2026/r2/site-a');
       const answer = await coordinator.ask(leaky);
       expect(answer.result).toMatchObject({ type: 'error-report', code: 'EGRESS_BLOCKED' });
       const message = (answer.result as { message: string }).message;
@@ -248,6 +240,26 @@ describe('site daemon against a coordinator over mTLS', () => {
       const local = daemon.store.blockedEgress().find((e) => e.jobId === leaky.jobId)!;
       expect(local.reasons).toContain(`/result/${patientIds[4]}`);
       expect(local.reasons).toContain(`tensor "coef" is not part of this job's update`);
+    } finally {
+      await daemon.stop();
+    }
+  });
+
+  it('sends no update holding NaN or Infinity: the coordinator gets UPDATE_NOT_FINITE from this site instead', async () => {
+    const config = loadSiteConfig(join(dir, 'site.yaml'));
+    const daemon = new SiteDaemon(config, {
+      log: () => {},
+      // A local fit that diverged: one coefficient is NaN, another Infinity.
+      runJob: async () => ({ ok: true, result: { kind: 'train-round', round: 5, sampleCount: 40, contents: 'parameters', tensors: [{ name: 'coef', shape: [4], data: [0, NaN, Infinity, 0] }] } }),
+    });
+    const from = coordinator.frames.length;
+    daemon.start();
+    try {
+      await coordinator.waitFor((f) => f.type === 'site-hello', from);
+      const answer = await coordinator.ask(job(protocolHash, 1, 'sts-grade-2026/r5/site-a'));
+      expect(answer.result).toMatchObject({ type: 'error-report', code: 'UPDATE_NOT_FINITE', retryable: false });
+      expect((answer.result as { message: string }).message).toContain('NaN in tensor "coef" at index 1');
+      expect(signatureVerifies(answer)).toBe(true);
     } finally {
       await daemon.stop();
     }

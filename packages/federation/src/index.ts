@@ -13,3 +13,14 @@ export { exactNewton, type ExactNewtonOptions } from './glm/exactNewton.js';
 export { exactGradient, type ExactGradientOptions } from './glm/exactGradient.js';
 export { strategyForProtocol, initialGlmParameters } from './createStrategy.js';
 export { pairwiseSeed, maskStream, maskUpdate, unmaskSum, quantize, dequantize } from './secureAggregation.js';
+export {
+  SecureAggregationSite,
+  unmaskSum as unmaskSecureSum,
+  MIN_SECURE_AGGREGATE_SITES,
+  type SecAggContext,
+  type KeyAdvertisement,
+  type EncryptedShares,
+  type UnmaskingShares,
+} from './secureAggregation/doubleMasking.js';
+export { splitSecret, combineShares, lagrangeAtZero, SHAMIR_PRIME, type Share } from './secureAggregation/shamir.js';
+export { encodeFixedPoint, decodeFixedPoint, perSiteBound, RING } from './secureAggregation/fixedPoint.js';

@@ -55,6 +55,18 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
   { field: 'testSites', carriedOut: 'the sites that evaluate the locked model' },
   { field: 'minCohortSize', carriedOut: "enforced by each site's egress guard" },
+  {
+    field: 'jobBudget',
+    carriedOut: "each site counts the non-training jobs it answers under the protocol and refuses those beyond it (apps/site-node's jobPolicy)",
+    refuse: (p) =>
+      (p.jobBudget?.evaluations ?? 1) < 1 && p.testSites.length > 0
+        ? 'the evaluation phase sends each test site one evaluate job; jobBudget.evaluations 0 would have every test site refuse it'
+        : (p.jobBudget?.summaries ?? 1) < 1 && p.featureConfig !== undefined
+          ? 'the extraction step sends each site one extract job (a summary); jobBudget.summaries 0 would have every site refuse it'
+          : undefined,
+  },
+  { field: 'jobBudget.summaries', carriedOut: 'summary jobs (extract, reproducibility, harmonize, select) a site answers; the extraction step needs one (when the protocol pins a featureConfig)' },
+  { field: 'jobBudget.evaluations', carriedOut: 'evaluate jobs a test site answers, all of the one locked model; the evaluation phase needs one' },
   { field: 'training', carriedOut: 'the round runner' },
   { field: 'training.strategy', carriedOut: 'the training method' },
   { field: 'training.rounds', carriedOut: 'the most rounds the training phase runs' },
@@ -67,6 +79,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'training.clipNorm', carriedOut: "clips each site's update (FedAvg family)", refuse: TRAINING_SETTING_RULES['training.clipNorm'] },
   { field: 'training.trimFraction', carriedOut: 'the trimmed mean', refuse: TRAINING_SETTING_RULES['training.trimFraction'] },
   { field: 'training.seed', carriedOut: 'local shuffles and the test sites\' bootstrap' },
+  { field: 'training.shareSiteUpdates', carriedOut: "each training job after round 0 carries the previous round's signed updates; each site recomputes the step and refuses parameters that do not follow (apps/site-node's trajectory.ts)" },
   {
     field: 'training.secureAggregation',
     carriedOut: 'false',

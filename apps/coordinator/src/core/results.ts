@@ -3,12 +3,12 @@ import { appendAudit } from '../store/auditLog.js';
 import { boundFields } from '../store/auditDetails.js';
 import { acceptedAck, refusedAck, type RefusalCode } from './acks.js';
 import { advance } from './campaignRunner.js';
-import { findCampaign } from './campaignStore.js';
+import { findCampaign, type CampaignRecord } from './campaignStore.js';
 import { checkResult, type CheckedResult } from './resultCheck.js';
 import { float64Bytes, float64sOf, rebuildSigned } from './resultWire.js';
 import { StoreError } from '../errors.js';
 import { inTransaction, nowIso, type CoreContext } from './context.js';
-import { envelopeOf, findAttempt, findJob, finishJob, retryJob } from './jobs.js';
+import { envelopeOf, findAttempt, findJob, finishJob, retryJob, type JobRecord } from './jobs.js';
 import type { PeerIdentity } from './peer.js';
 import { jobKindOf } from './phases/plan.js';
 
@@ -71,6 +71,7 @@ export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: Che
     if (job.state !== 'open') throw new Refusal('JOB_CLOSED', `Job ${job.jobId} is already ${job.state}; nothing more is accepted for it`);
     const isError = (result.result as { type?: string }).type === 'error-report';
     const invalid = isError ? undefined : kind.check?.(campaign, job, result.result);
+    if (invalid?.failsJob) return failAtSite(ctx, peer, campaign, job, result, { code: invalid.failsJob, message: invalid.message }, invalid.code);
     if (invalid) throw new Refusal(invalid.code, invalid.message);
 
     const at = nowIso(ctx);
@@ -111,6 +112,25 @@ export function acceptChecked(ctx: CoreContext, peer: PeerIdentity, checked: Che
     if (e instanceof Refusal) return refuse(ctx, peer, result, e.refusal, e.message);
     throw e;
   }
+}
+
+/**
+ * A signed result that can never count (failsJob): its nonce is consumed and its job failed with
+ * the site's own fault in one transaction, so the round goes on without it at once and names that
+ * site; the site gets a final refusal and drops it from its outbox.
+ */
+function failAtSite(
+  ctx: CoreContext, peer: PeerIdentity, campaign: CampaignRecord, job: JobRecord,
+  result: JobResult, failure: { code: string; message: string }, refusal: RefusalCode,
+): ResultOutcome {
+  const at = nowIso(ctx);
+  inTransaction(ctx, () => {
+    ctx.db.prepare('UPDATE job_attempts SET consumed_at = ? WHERE job_id = ? AND attempt = ?').run(at, job.jobId, result.attempt);
+    finishJob(ctx, job.jobId, 'failed', failure);
+    appendAudit(ctx.db, { event: 'result.refused', actor: peer.siteId, siteId: peer.siteId, campaignId: job.campaignId, details: { jobId: job.jobId, attempt: result.attempt, nonce: result.nonce, round: job.round, code: refusal, failure: failure.code, message: failure.message } }, at);
+  });
+  ctx.emit?.({ campaignId: job.campaignId, type: 'job-failed', at, siteId: peer.siteId, round: job.round ?? undefined, detail: failure });
+  return { ack: refusedAck(result, refusal, failure.message, at), send: advance(ctx, campaign) };
 }
 
 /**

@@ -43,9 +43,14 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
   }
 }
 
-/** id,score for the site's own records (never sent). */
+/**
+ * id,score for the site's own records (never sent), in a folder named by the SHA-256 of the job
+ * id: a job id comes from the coordinator, so no part of it becomes a path (job.json inside says
+ * which job it was).
+ */
 function writeLocalPredictions(input: JobInput, ids: string[], scores: Float64Array): void {
-  const dir = join(input.workDir, input.envelope.jobId.replace(/[^A-Za-z0-9._-]+/g, '_'));
+  const dir = join(input.workDir, `evaluate-${sha256Hex(new TextEncoder().encode(input.envelope.jobId)).slice(0, 32)}`);
   mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'job.json'), JSON.stringify({ jobId: input.envelope.jobId, campaignId: input.envelope.campaignId, modelHash: (input.envelope.params as EvaluateParams).modelHash }, null, 2) + '\n');
   writeFileSync(join(dir, 'predictions.csv'), 'id,score\n' + ids.map((id, i) => `${id},${scores[i]}`).join('\n') + '\n');
 }

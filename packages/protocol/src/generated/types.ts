@@ -269,6 +269,19 @@ export interface CampaignProtocol {
    */
   minCohortSize: number;
   /**
+   * How many non-training jobs a site answers under this protocol, counted by the site itself in its own store: every answered aggregate is one more query about its patients, so the approved protocol bounds them. Training jobs are bounded by training.rounds (one per round, rounds strictly increasing).
+   */
+  jobBudget?: {
+    /**
+     * The most summary-statistics jobs (extract, reproducibility, harmonize, select) each site answers under this protocol. Default 1.
+     */
+    summaries?: number;
+    /**
+     * The most evaluate jobs each test site answers under this protocol, all of the one locked model. Default 1.
+     */
+    evaluations?: number;
+  };
+  /**
    * How federated training runs: strategy, number of rounds, and the round runner's quorum, deadlines and retries.
    */
   training: {
@@ -313,6 +326,10 @@ export interface CampaignProtocol {
      * Seed for every random draw of the campaign (local shuffles move with the round; bootstrap replicates at the test sites).
      */
     seed?: number;
+    /**
+     * Send every training job the previous round's signed site updates so that each site recomputes the strategy's step and refuses parameters that do not follow from them (the trajectory check: a coordinator cannot ask for a round at coefficients of its choosing). Each training site then sees the other sites' updates, which are aggregates over their cohorts; false (default) keeps each update between its site and the coordinator, and the trajectory is not checked after round 0.
+     */
+    shareSiteUpdates?: boolean;
     /**
      * Ask for pairwise-masked secure aggregation of the sites' updates. true is refused at creation by this build, whose sites do not send masked updates yet (issue #16).
      */
@@ -1197,6 +1214,36 @@ export interface TrainRoundParams {
   secureAggregation?: {
     peers: SiteId[];
     scale: number;
+  };
+  /**
+   * The previous round as the coordinator aggregated it (issue #16, trajectory check): every update it took, exactly as its site signed it, and the sites it counted as failed. A site recomputes the strategy's step from it and refuses parameters that do not follow. Sent only when the protocol's training.shareSiteUpdates is true.
+   */
+  transcript?: {
+    /**
+     * The round these updates answered (this job's round − 1).
+     */
+    round: number;
+    /**
+     * Each update that entered the aggregate, sorted by site id.
+     */
+    results: {
+      /**
+       * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
+       */
+      signed: string;
+      /**
+       * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed` (SITE_CHANNEL.md §3).
+       */
+      signature: string;
+      /**
+       * The site's certificate, issued by the campaign CA, whose key made the signature.
+       */
+      certificatePem: string;
+    }[];
+    /**
+     * Training sites whose job of that round failed.
+     */
+    failures: SiteId[];
   };
 }
 /**

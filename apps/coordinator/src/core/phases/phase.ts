@@ -17,6 +17,12 @@ export type PhaseOutcome<Input, Output> =
 export interface Refused {
   code: RefusalCode;
   message: string;
+  /**
+   * Set when the site signed this body and no attempt of the job can ever do better (a
+   * non-finite update: the site's stored answer is the same): the job fails at once with this
+   * code, naming that site, instead of waiting out its attempts and stalling the round.
+   */
+  failsJob?: string;
 }
 
 /**

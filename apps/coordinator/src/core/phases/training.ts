@@ -7,6 +7,7 @@ import { float64sOf } from '../resultWire.js';
 import type { JobKind, Phase } from './phase.js';
 import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
+import { roundTranscript } from './transcript.js';
 
 /** What training hands to the next step: the final parameters and how they were reached. */
 export interface TrainedModel {
@@ -77,6 +78,11 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
   setCurrentRound(ctx, campaign.campaignId, round);
   const sites = [...campaign.protocol.trainingSites].sort();
   const configs = methodOf(campaign).configure(state, sites);
+  if (campaign.protocol.training.shareSiteUpdates && round > 0) {
+    // One object for every site: the envelopes below share one validated, serialised params.
+    const transcript = roundTranscript(ctx, campaign, round - 1);
+    for (const siteId of sites) configs[siteId] = { ...configs[siteId], transcript };
+  }
   const envelopes: JobEnvelope[] = [];
   // Sites with the same params share one object, validated and serialised once. Params are
   // compared field by field, objects (the model, the feature list, the global parameters) by
@@ -144,6 +150,15 @@ const trainRound: JobKind = {
       const t = update.tensors.find((x) => x.name === name);
       if (!t || t.data.length !== length || t.shape.reduce((a, b) => a * b, 1) !== length) {
         return { code: 'UPDATE_INVALID', message: `Update for job ${job.jobId} needs tensor "${name}" with ${length} values; got ${t ? t.data.length : 'none'}` };
+      }
+    }
+    // Packed tensors carry IEEE 754 bytes, so NaN and ±Infinity arrive intact (JSON numbers cannot).
+    for (const t of update.tensors) {
+      for (let i = 0; i < t.data.length; i++) {
+        if (!Number.isFinite(t.data[i])) {
+          const message = `Update of ${job.siteId} for job ${job.jobId}: tensor "${t.name}" holds ${t.data[i]} at index ${i}; an aggregate takes finite numbers only`;
+          return { code: 'UPDATE_INVALID', message, failsJob: 'UPDATE_NOT_FINITE' };
+        }
       }
     }
     return undefined;
@@ -217,6 +232,11 @@ export const training: Phase<TrainingState, TrainedModel> = {
       return { status: 'failed', code: err.code ?? 'AGGREGATION_FAILED', message: `Round ${r}: ${err.message}` };
     }
     const { parameters, server } = outcome.state;
+    const nonFinite = parameters.find((t) => !t.data.every(Number.isFinite));
+    if (nonFinite) {
+      failRound(ctx, campaign.campaignId, r, now);
+      return { status: 'failed', code: 'AGGREGATE_NOT_FINITE', message: `Round ${r}: the aggregate of ${outcome.sites.join(', ')} gives non-finite values in "${nonFinite.name}" (the fit diverged)` };
+    }
     const parametersHash = canonicalHash(parameters);
     const summary = { sites: outcome.sites, sampleCount: outcome.sampleCount, loss: outcome.loss ?? null, converged: outcome.converged, parametersHash, failures };
     ctx.db

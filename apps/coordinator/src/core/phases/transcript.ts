@@ -1,0 +1,29 @@
+import type { CampaignRecord } from '../campaignStore.js';
+import type { CoreContext } from '../context.js';
+import { jobsOf } from '../jobs.js';
+import { signedResultOf } from '../results.js';
+import { StoreError } from '../../errors.js';
+import type { TrainRoundParams } from '@fedrad/protocol';
+
+/**
+ * The transcript a training job of round r carries when the protocol shares site updates
+ * (training.shareSiteUpdates, issue #16's trajectory check): every update the aggregate of round
+ * r − 1 took, as its site signed it (the stored signed text, checked against its hash, and the
+ * signature), with the certificate of that site, and the sites that failed. Sorted by site id, the
+ * order the aggregate read them in, so a site recomputes exactly the coordinator's step.
+ */
+export function roundTranscript(ctx: CoreContext, campaign: CampaignRecord, round: number): NonNullable<TrainRoundParams['transcript']> {
+  const rows = ctx.db
+    .prepare("SELECT site_id, nonce FROM results WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND is_error = 0 ORDER BY site_id")
+    .all(campaign.campaignId, round) as Array<{ site_id: string; nonce: string }>;
+  const results = rows.map(({ site_id: siteId, nonce }) => {
+    const stored = signedResultOf(ctx, nonce)!;
+    const cert = ctx.db
+      .prepare('SELECT certificate_pem FROM certificates WHERE site_id = ? AND certificate_pem IS NOT NULL ORDER BY recorded_at DESC LIMIT 1')
+      .get(siteId) as { certificate_pem: string } | undefined;
+    if (!cert) throw new StoreError(`No certificate of ${siteId} is recorded, so its signed update of round ${round} cannot travel in the transcript`, ctx.db.name);
+    return { signed: stored.signed, signature: stored.signature, certificatePem: cert.certificate_pem };
+  });
+  const failures = jobsOf(ctx, campaign.campaignId, { round, kind: 'train-round' }).filter((j) => j.state === 'failed').map((j) => j.siteId).sort();
+  return { round, results, failures };
+}

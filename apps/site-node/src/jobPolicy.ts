@@ -1,0 +1,116 @@
+import { createHash } from 'node:crypto';
+import type { CampaignProtocol, EvaluateParams, JobEnvelope } from '@fedrad/protocol';
+import type { SiteStore } from './siteStore.js';
+
+/**
+ * What the site itself allows a coordinator to ask under an approved protocol, whoever the
+ * coordinator is (issue #16, item 3; DESIGN.md "Trust"). Each rule closes one way of reading a
+ * patient out of aggregates:
+ *
+ * - training: one computation per round and rounds strictly increasing, so the coordinator cannot
+ *   collect gradients of the same rows at as many crafted coefficients as it likes;
+ * - a budget of summary and evaluation jobs (protocol's jobBudget), since every answered aggregate
+ *   is one more equation about the patients;
+ * - evaluation of one model only, the first locked model hash the campaign named, so a crafted
+ *   model cannot turn the evaluation report into one patient's label;
+ * - no aggregate over a cohort that differs from one already answered by fewer patients than the
+ *   minimum cohort size (any campaign): the difference of two such aggregates is an aggregate of
+ *   that handful of patients — with one patient, their exact values (Dinur & Nissim 2003's
+ *   differencing attack).
+ *
+ * A job that passes is recorded in the site's query audit before it runs, so the rules hold across
+ * restarts. A job id already recorded (a retry, or a job re-sent after a coordinator restart) is
+ * the same computation and is never counted twice.
+ */
+export interface PolicyRefusal {
+  code: 'ROUND_OUT_OF_ORDER' | 'JOB_BUDGET_SPENT' | 'MODEL_NOT_LOCKED' | 'COHORT_DIFFERENCE_TOO_SMALL';
+  message: string;
+}
+
+export interface PolicyInput {
+  job: JobEnvelope;
+  protocol: CampaignProtocol;
+  /** The patients of the cohort the job would run over. */
+  patientIds: readonly string[];
+  /** The effective minimum cohort size (campaign's or site's, whichever is higher). */
+  minCohortSize: number;
+}
+
+const SUMMARY_KINDS: ReadonlySet<string> = new Set(['extract', 'reproducibility', 'harmonize', 'select']);
+
+/** Checks a job against the site's policy and, when it passes, records it in the query audit. */
+export function admitJob(store: SiteStore, input: PolicyInput): PolicyRefusal | undefined {
+  const { job, protocol } = input;
+  const earlier = store.queriesOf(job.campaignId).filter((q) => q.jobId !== job.jobId);
+  if (job.kind === 'train-round') {
+    const round = job.round ?? -1;
+    const later = earlier.find((q) => q.kind === 'train-round' && (q.round ?? -1) >= round);
+    if (later) {
+      return { code: 'ROUND_OUT_OF_ORDER', message: `This site already computed round ${later.round} of campaign ${job.campaignId} (job ${later.jobId}); it computes each round once and rounds only go forward, so round ${round} is refused.` };
+    }
+  }
+  if (job.kind === 'evaluate') {
+    const modelHash = (job.params as EvaluateParams).modelHash;
+    const bound = store.lockedModel(job.campaignId);
+    if (bound && bound.modelHash !== modelHash) {
+      return { code: 'MODEL_NOT_LOCKED', message: `Campaign ${job.campaignId}'s locked model is ${bound.modelHash} (first evaluated in job ${bound.jobId}); this site evaluates no other model, so ${modelHash} is refused.` };
+    }
+  }
+  const budget = budgetOf(job.kind, protocol);
+  if (budget) {
+    const used = earlier.filter((q) => budget.kinds(q.kind)).length;
+    if (used >= budget.limit) {
+      return { code: 'JOB_BUDGET_SPENT', message: `The approved protocol allows ${budget.limit} ${budget.name} job(s) per site (jobBudget.${budget.name}); this site already answered ${used} for campaign ${job.campaignId}.` };
+    }
+  }
+  const hashes = patientHashes(input.patientIds);
+  const cohortSet = sha256(hashes.join('\n'));
+  for (const other of store.queriedCohorts()) {
+    if (other.cohortSet === cohortSet) continue;
+    const difference = symmetricDifference(hashes, other.patientHashes);
+    if (difference > 0 && difference < input.minCohortSize) {
+      return {
+        code: 'COHORT_DIFFERENCE_TOO_SMALL',
+        message: `The cohort of this job differs by ${difference} patient(s) from one this site already answered a query over; the difference of the two answers would rest on fewer than the minimum of ${input.minCohortSize} patients, so it is refused.`,
+      };
+    }
+  }
+  if (job.kind === 'evaluate') store.rememberLockedModel(job.campaignId, (job.params as EvaluateParams).modelHash, job.jobId);
+  store.recordQuery({ jobId: job.jobId, campaignId: job.campaignId, protocolHash: job.protocolHash, kind: job.kind, round: job.round ?? null, cohortSet, patientCount: hashes.length }, hashes);
+  return undefined;
+}
+
+function budgetOf(kind: string, protocol: CampaignProtocol): { name: 'summaries' | 'evaluations'; limit: number; kinds: (k: string) => boolean } | undefined {
+  if (kind === 'evaluate') return { name: 'evaluations', limit: protocol.jobBudget?.evaluations ?? 1, kinds: (k) => k === 'evaluate' };
+  if (SUMMARY_KINDS.has(kind)) return { name: 'summaries', limit: protocol.jobBudget?.summaries ?? 1, kinds: (k) => SUMMARY_KINDS.has(k) };
+  return undefined;
+}
+
+/** Sorted SHA-256 of each patient id: enough to compare cohorts, and no id in clear in the audit. */
+function patientHashes(ids: readonly string[]): string[] {
+  return [...new Set(ids)].map((id) => sha256(`fedrad-patient/${id}`)).sort();
+}
+
+/** |A Δ B| of two sorted, duplicate-free lists (one merge pass). */
+function symmetricDifference(a: readonly string[], b: readonly string[]): number {
+  let i = 0;
+  let j = 0;
+  let diff = 0;
+  while (i < a.length && j < b.length) {
+    if (a[i] === b[j]) {
+      i++;
+      j++;
+    } else if (a[i] < b[j]) {
+      i++;
+      diff++;
+    } else {
+      j++;
+      diff++;
+    }
+  }
+  return diff + (a.length - i) + (b.length - j);
+}
+
+function sha256(text: string): string {
+  return createHash('sha256').update(text).digest('hex');
+}

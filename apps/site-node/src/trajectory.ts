@@ -1,0 +1,104 @@
+import { verify, X509Certificate } from 'node:crypto';
+import { trainingMethod } from '@fedrad/methods';
+import { canonicalJson, isPackedTensor, unpackTensor, type CampaignProtocol, type JobEnvelope, type PackedTensor, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+
+/** Where training stood after a round this site checked: the parameters and the strategy's own state. */
+export interface VerifiedState {
+  round: number;
+  parameters: Tensor[];
+  server: unknown;
+}
+
+export type TrajectoryCheck = { ok: true; state?: VerifiedState } | { ok: false; problem: string };
+
+/**
+ * The trajectory check (issue #16): with the protocol's training.shareSiteUpdates, a training job
+ * of round r carries the updates of round r − 1 exactly as their sites signed them. The site checks
+ * each signature against a certificate of the campaign CA whose CN is a training site, that each
+ * update answered round r − 1 of this campaign and protocol, recomputes the strategy's step (the
+ * training method's aggregate, the coordinator's own code) from the state it verified for round
+ * r − 1, and refuses parameters that do not follow bit for bit. A coordinator then cannot ask any
+ * round at coefficients of its choosing — Newton's included — without forging site signatures.
+ *
+ * `previous` is the state this site verified for round r − 1 (its store); round 0 starts from the
+ * method's initial state (protocolConformance checks the parameters). A site that took no part in
+ * round r − 1 has nothing to check round r against and refuses it.
+ */
+export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, caPem: string, previous: VerifiedState | undefined): TrajectoryCheck {
+  if (job.kind !== 'train-round' || protocol.training.shareSiteUpdates !== true) return { ok: true };
+  const params = job.params as TrainRoundParams;
+  const method = trainingMethod(protocol);
+  if (params.round === 0) {
+    const initial = method.initialState();
+    return { ok: true, state: { round: 0, parameters: initial.parameters, server: initial.server } };
+  }
+  const before = params.round - 1;
+  const transcript = params.transcript;
+  if (!transcript || transcript.round !== before) return { ok: false, problem: `round ${params.round} carries no transcript of round ${before}, so its parameters cannot be checked` };
+  if (!previous || previous.round !== before) return { ok: false, problem: `this site has not verified round ${before} (it took no part in it), so it cannot check round ${params.round}'s parameters` };
+  const ca = new X509Certificate(caPem);
+  const results: Array<{ siteId: string; update: never }> = [];
+  for (const [i, entry] of transcript.results.entries()) {
+    const problem = signedUpdateProblem(entry, i, ca, job, protocol, before, results);
+    if (problem) return { ok: false, problem };
+  }
+  const failures = transcript.failures;
+  const counted = new Set(results.map((r) => r.siteId));
+  const stray = failures.find((s) => counted.has(s) || !protocol.trainingSites.includes(s));
+  if (stray) return { ok: false, problem: `the transcript lists ${stray} as failed, but it is not a training site without an update` };
+  let outcome;
+  try {
+    outcome = method.aggregate({ round: before, parameters: previous.parameters, server: previous.server as never }, results, failures.map((siteId) => ({ siteId, code: 'FAILED', message: '' })));
+  } catch (e) {
+    return { ok: false, problem: `round ${before}'s signed updates do not aggregate: ${(e as Error).message}` };
+  }
+  // The coordinator stops when the method is done (converged, or out of rounds): no round follows.
+  if (outcome.done) return { ok: false, problem: `the protocol's training method finished after round ${before}; there is no round ${params.round}` };
+  const parameters = JSON.parse(JSON.stringify(outcome.state.parameters)) as Tensor[];
+  if (canonicalJson(parameters) !== canonicalJson(params.globalParameters)) {
+    return { ok: false, problem: `the parameters of round ${params.round} do not follow from round ${before}'s signed updates by the protocol's ${protocol.training.strategy} step` };
+  }
+  return { ok: true, state: { round: params.round, parameters, server: outcome.state.server } };
+}
+
+/** Checks one signed update of the transcript; pushes it (decoded, as the aggregate reads it) when sound. */
+function signedUpdateProblem(
+  entry: { signed: string; signature: string; certificatePem: string },
+  index: number,
+  ca: X509Certificate,
+  job: JobEnvelope,
+  protocol: CampaignProtocol,
+  round: number,
+  results: Array<{ siteId: string; update: never }>,
+): string | undefined {
+  let cert: X509Certificate;
+  try {
+    cert = new X509Certificate(entry.certificatePem);
+  } catch {
+    return `update ${index} of the transcript comes with no readable certificate`;
+  }
+  const siteId = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? '';
+  const now = Date.now();
+  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey) || now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) {
+    return `update ${index} of the transcript is signed under a certificate the campaign CA did not issue, or one not valid now`;
+  }
+  if (!protocol.trainingSites.includes(siteId)) return `update ${index} of the transcript is signed by ${siteId}, not a training site of the protocol`;
+  if (!verify('sha256', Buffer.from(entry.signed, 'utf8'), cert.publicKey, Buffer.from(entry.signature, 'base64'))) return `the signature of ${siteId}'s update does not verify`;
+  let doc: { type?: string; jobId?: string; campaignId?: string; siteId?: string; protocolHash?: string; kind?: string; round?: number; result?: { type?: string; round?: number; tensors?: Array<Tensor | PackedTensor> } };
+  try {
+    doc = JSON.parse(entry.signed);
+  } catch {
+    return `${siteId}'s signed update is not JSON`;
+  }
+  const expectedId = `${job.campaignId}/r${round}/${siteId}`;
+  if (doc.type !== 'job-result' || doc.jobId !== expectedId || doc.campaignId !== job.campaignId || doc.siteId !== siteId || doc.protocolHash !== job.protocolHash || doc.kind !== 'train-round' || doc.round !== round) {
+    return `${siteId}'s signed result is not its answer to job ${expectedId} under this protocol`;
+  }
+  const update = doc.result;
+  if (!update || update.type !== undefined || update.round !== round || !Array.isArray(update.tensors)) return `${siteId}'s signed result for round ${round} is not a model update`;
+  if (results.some((r) => r.siteId === siteId)) return `the transcript holds two updates of ${siteId}`;
+  if (results.length > 0 && results[results.length - 1].siteId > siteId) return 'the transcript\'s updates are not sorted by site id, as the coordinator aggregates them';
+  const tensors = update.tensors.map((t) => (isPackedTensor(t) ? unpackTensor(t) : t));
+  results.push({ siteId, update: { ...update, tensors } as never });
+  return undefined;
+}
