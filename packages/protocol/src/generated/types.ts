@@ -872,12 +872,18 @@ export interface LogRankSummary {
   pValue: number;
 }
 export interface MetaAnalysisSummary {
-  measure: 'auc' | 'harrellC' | 'unoC';
+  /**
+   * AUC and C-indices pool on the logit scale with their variance carried over by the delta method; the calibration slope and calibration-in-the-large on their own scale with the variance of their Wald CI.
+   */
+  measure: 'auc' | 'harrellC' | 'unoC' | 'calibrationSlope' | 'calibrationInTheLarge';
   /**
    * Pooled on this scale, reported back on the original one.
    */
-  scale: 'logit';
-  method: 'DerSimonian-Laird';
+  scale: 'logit' | 'identity';
+  /**
+   * Estimator of the between-site variance τ² (metafor::rma's REML by default).
+   */
+  method: 'REML' | 'DerSimonian-Laird';
   pooled: Interval;
   predictionInterval: Interval;
   /**
