@@ -98,7 +98,7 @@ export function register(program: Command): void {
   apiOption(
     campaign
       .command('export')
-      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx and one evaluation report per test site")
+      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx, one evaluation report per test site and meta-analysis.json (their pooled report)")
       .requiredOption('--campaign <id>', 'campaign id')
       .requiredOption('--out <dir>', 'folder to write into (created if missing; its parent must exist)'),
   ).action(async (o: { campaign: string; out: string; api: string; token?: string }) => {
@@ -116,6 +116,7 @@ export function register(program: Command): void {
       if (onnx) write('model.onnx', Buffer.from(onnx.base64, 'base64'));
     }
     for (const e of s.evaluations) write(join('evaluations', `${e.siteId}.json`), JSON.stringify(e.report, null, 2) + '\n');
+    if (s.metaAnalysis) write('meta-analysis.json', JSON.stringify(s.metaAnalysis, null, 2) + '\n');
     process.stdout.write(`campaign ${s.campaignId} (${s.state}): wrote ${written.length} files\n${written.map((f) => `  ${f}`).join('\n')}\n`);
     if (!s.model) process.stdout.write('  (no locked model yet: the campaign has not finished training)\n');
   });

@@ -10,6 +10,7 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   train: () => import('./train.js'),
   predict: () => import('./predict.js'),
   evaluate: () => import('./evaluate.js'),
+  'meta-analyze': () => import('./metaAnalyze.js'),
   site: () => import('./site.js'),
   coordinator: () => import('./coordinator.js'),
   audit: () => import('./audit.js'),

@@ -2,6 +2,7 @@ import { planStatus, type PlanStep } from './campaignRunner.js';
 import { getCampaign, type CampaignState } from './campaignStore.js';
 import type { CoreContext } from './context.js';
 import { jobsOf } from './jobs.js';
+import { metaAnalysisOf, type MetaAnalysisRecord } from './phases/metaAnalysis.js';
 
 export interface CampaignStatus {
   campaignId: string;
@@ -19,6 +20,8 @@ export interface CampaignStatus {
   sites: Array<{ siteId: string; role: 'training' | 'test'; approved: boolean; lastSeenAt: string | null }>;
   model?: { modelHash: string; onnxSha256: string | null; lockedAt: string; parameters: unknown };
   evaluations: Array<{ siteId: string; report: unknown }>;
+  /** The pooled report of the test sites, once the meta-analysis step has run. */
+  metaAnalysis?: MetaAnalysisRecord;
 }
 
 /** Everything an operator needs to see about one campaign, read from the store. */
@@ -49,6 +52,7 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
     site_id: string;
     report_json: string;
   }>).map((e) => ({ siteId: e.site_id, report: JSON.parse(e.report_json) }));
+  const meta = metaAnalysisOf(ctx, campaignId);
   return {
     campaignId,
     title: c.protocol.title,
@@ -74,6 +78,7 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
       ? { model: { modelHash: locked.model_hash, onnxSha256: locked.onnx_sha256, lockedAt: locked.locked_at, parameters: JSON.parse(locked.model_json).parameters } }
       : {}),
     evaluations,
+    ...(meta ? { metaAnalysis: meta } : {}),
   };
 }
 

@@ -2,6 +2,7 @@ import type { CampaignProtocol, JobEnvelope } from '@fedrad/protocol';
 import type { CoreContext } from '../context.js';
 import { evaluation } from './evaluation.js';
 import { lock } from './lock.js';
+import { metaAnalysis } from './metaAnalysis.js';
 import type { JobKind, Phase } from './phase.js';
 import { training } from './training.js';
 
@@ -9,12 +10,13 @@ import { training } from './training.js';
  * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
  * file and one entry here.
  */
-const PHASES: readonly Phase[] = [training, lock, evaluation] as Phase[];
+const PHASES: readonly Phase[] = [training, lock, evaluation, metaAnalysis] as Phase[];
 const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**
  * The steps a campaign runs, in order, derived from its protocol: every phase that applies to it
- * (today training, then the lock, then evaluation when the model is exported for test sites).
+ * (today training, then the lock, then evaluation when the model is exported for test sites, and the
+ * meta-analysis of their reports when there are two or more).
  */
 export function plan(protocol: CampaignProtocol, coordinator: Pick<CoreContext, 'exportModel'>): string[] {
   return PHASES.filter((p) => p.applies?.(protocol, coordinator) ?? true).map((p) => p.name);
