@@ -11,6 +11,7 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   predict: () => import('./predict.js'),
   evaluate: () => import('./evaluate.js'),
   'meta-analyze': () => import('./metaAnalyze.js'),
+  rqs: () => import('./rqs.js'),
   site: () => import('./site.js'),
   coordinator: () => import('./coordinator.js'),
   audit: () => import('./audit.js'),

@@ -94,6 +94,14 @@ export type StrategyName =
  * RFC 3339 date-time.
  */
 export type Timestamp = string;
+/**
+ * SHA-256 of canonical JSON (or of bytes), lower-case hex.
+ */
+export type Sha256 = string;
+/**
+ * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
+ */
+export type PatientCount = number;
 export type Pem = string;
 /**
  * Idempotent job id: a retry carries the same id with attempt + 1.
@@ -105,14 +113,6 @@ export type JobId = string;
 export type Nonce = string;
 export type SemVer = string;
 /**
- * SHA-256 of canonical JSON (or of bytes), lower-case hex.
- */
-export type Sha256 = string;
-/**
- * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
- */
-export type PatientCount = number;
-/**
  * What a job asks a site to do.
  */
 export type JobKind =
@@ -123,6 +123,7 @@ export type JobKind =
  */
 export interface FedRadProtocol {
   'campaign-protocol'?: CampaignProtocol;
+  'campaign-provenance'?: CampaignProvenance;
   'certificate-issue'?: CertificateIssue;
   'certificate-revocation'?: CertificateRevocation;
   common?: Common;
@@ -142,6 +143,7 @@ export interface FedRadProtocol {
   heartbeat?: Heartbeat;
   'job-envelope'?: JobEnvelope;
   'job-result'?: JobResult;
+  'metrics-score'?: MetricsScore;
   'model-card'?: ModelCard;
   'model-update'?: ModelUpdate;
   'reproducibility-params'?: ReproducibilityParams;
@@ -454,6 +456,225 @@ export interface ModelSpec {
    * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is refused at creation (issue #12).
    */
   classWeights?: 'none' | 'balanced';
+}
+/**
+ * What a campaign actually did, as the coordinator recorded it: the facts the Radiomics Quality Score and METRICS are scored from (packages/rqs). Every field is a record of a step that ran (or its absence); what no software can know is in `attestations`, each with who stated it, where and when. Absent blocks mean the step did not run.
+ */
+export interface CampaignProvenance {
+  type: 'campaign-provenance';
+  campaignId: CampaignId;
+  protocolHash: Sha256;
+  software: SoftwareProvenance;
+  /**
+   * @minItems 1
+   * @maxItems 500
+   */
+  sites: ProvenanceSite[];
+  extraction?: ExtractionProvenance;
+  phantomVerification?: PhantomVerification;
+  reproducibility?: ReproducibilityProvenance;
+  harmonization?: HarmonizationProvenance;
+  selection?: SelectionProvenance;
+  model: ModelProvenance;
+  evaluation?: EvaluationProvenance;
+  published?: PublishedHashes;
+  /**
+   * What no software can know, stated in the protocol or by an operator: one entry per RQS or METRICS item or METRICS condition.
+   *
+   * @maxItems 100
+   */
+  attestations?: Attestation[];
+}
+export interface SoftwareProvenance {
+  name: string;
+  version: string;
+  /**
+   * Public repository of the exact source that ran (open-source code).
+   */
+  codeRepository?: string;
+  sourceSha256?: Sha256;
+}
+export interface ProvenanceSite {
+  siteId: SiteId;
+  role: 'training' | 'test';
+  /**
+   * The hospital the site belongs to: two sites of one hospital are one institution.
+   */
+  institution: string;
+  patientCount?: PatientCount;
+  eventCount?: number;
+  acquisition?: AcquisitionSummary;
+}
+/**
+ * The site's extract job's summary of its images' acquisition (from their headers).
+ */
+export interface AcquisitionSummary {
+  modality: 'CT' | 'MR' | 'PT' | 'other';
+  /**
+   * @maxItems 20
+   */
+  manufacturers?: string[];
+  /**
+   * Range over the site's images.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  sliceThicknessMm?: number[];
+  /**
+   * @minItems 2
+   * @maxItems 2
+   */
+  pixelSpacingMm?: number[];
+  /**
+   * @maxItems 20
+   */
+  sequences?: string[];
+}
+export interface ExtractionProvenance {
+  featureConfigSha256: Sha256;
+  featureCount: number;
+  /**
+   * Features follow IBSI definitions (hand-crafted, tabular).
+   */
+  ibsiCompliant?: boolean;
+  /**
+   * Images per patient used (2 or more: delta features).
+   */
+  timePoints?: number;
+}
+/**
+ * The IBSI digital phantom run by the software version named, against the IBSI reference values.
+ */
+export interface PhantomVerification {
+  phantom: string;
+  softwareVersion: string;
+  passed: boolean;
+  featuresChecked: number;
+  /**
+   * A physical phantom was imaged on every scanner of the campaign.
+   */
+  onScanners?: boolean;
+}
+export interface ReproducibilityProvenance {
+  /**
+   * Segmentations per patient compared (readers, algorithms or perturbations).
+   */
+  segmentations: number;
+  /**
+   * e.g. ICC(3,1) across two readers.
+   */
+  method: string;
+  iccThreshold?: number;
+  /**
+   * Non-robust features removed before modelling.
+   */
+  featuresRemoved?: number;
+}
+export interface HarmonizationProvenance {
+  method: string;
+  /**
+   * Whose data estimated its parameters.
+   */
+  fittedOn: 'training-sites' | 'all-sites';
+}
+export interface SelectionProvenance {
+  method: string;
+  featuresBefore: number;
+  featuresAfter: number;
+  /**
+   * Correlated (redundant) features were removed.
+   */
+  redundancyRemoved?: boolean;
+  multipleTestingCorrection?: string;
+}
+export interface ModelProvenance {
+  family: string;
+  radiomicFeatures: number;
+  /**
+   * Non-radiomic variables in the model (a combined model).
+   *
+   * @maxItems 100
+   */
+  clinicalFeatures: string[];
+  endToEndDeepLearning?: boolean;
+  modelSha256?: Sha256;
+  /**
+   * The ONNX model and its card were signed with the campaign CA's key.
+   */
+  signed?: boolean;
+  /**
+   * The model file and its card are released with the study.
+   */
+  published?: boolean;
+  /**
+   * Events (positives) across the training sites.
+   */
+  trainingEvents?: number;
+}
+export interface EvaluationProvenance {
+  /**
+   * @maxItems 500
+   */
+  siteReports: EvaluatedSite[];
+  /**
+   * A held-out test set from the training institutions was also evaluated.
+   */
+  internalHoldOut?: boolean;
+  metaAnalysis?: boolean;
+}
+export interface EvaluatedSite {
+  siteId: SiteId;
+  /**
+   * AUC or C-index with its CI and test.
+   */
+  discrimination: boolean;
+  /**
+   * Calibration-in-the-large and slope with CIs.
+   */
+  calibration: boolean;
+  bootstrapReplicates: number;
+  /**
+   * Paired comparison with a clinical baseline (the current standard) on the same patients.
+   */
+  baselineComparison: boolean;
+  decisionCurve: boolean;
+  /**
+   * The operating threshold or risk cut-off was fixed on the training data.
+   */
+  thresholdFromTraining: boolean;
+  confusionMatrix: boolean;
+}
+/**
+ * Hashes released with the study so a reader can check what ran.
+ */
+export interface PublishedHashes {
+  protocolSha256?: Sha256;
+  modelSha256?: Sha256;
+  codeSha256?: Sha256;
+}
+export interface Attestation {
+  /**
+   * rqs-N (or rqs-N.part for an item with several parts), metrics-N or metrics-condition-N.
+   */
+  claim: string;
+  /**
+   * Whether the study did it.
+   */
+  value: boolean;
+  /**
+   * Who states it (operator name or role).
+   */
+  by: string;
+  at: Timestamp;
+  /**
+   * Stated in the locked protocol or by an operator afterwards.
+   */
+  in: 'protocol' | 'operator';
+  /**
+   * Where a reader can check it (registry id, DOI, URL).
+   */
+  evidence?: string;
 }
 /**
  * The coordinator's answer to an approved enrolment: the site certificate and the campaign CA.
@@ -1140,7 +1361,59 @@ export interface PackedTensor {
   f64le: string;
 }
 /**
- * The Radiomics Quality Score (Lambin et al., Nat Rev Clin Oncol 2017): 16 items, total -8..36, derived items kept apart from declared ones.
+ * The METhodological RadiomICs Score (Kocak et al., Insights Imaging 2024;15:8, Table 1; weights as in the authors' METRICS tool v1.0): 30 weighted items in 9 categories and 5 conditions; items whose condition is not met are left out of both sums, and the score is Σ weight(yes) / Σ weight(applicable) × 100. packages/rqs scores it from a campaign provenance, derived answers kept apart from declared ones.
+ */
+export interface MetricsScore {
+  type: 'metrics-score';
+  campaignId: CampaignId;
+  protocolHash?: Sha256;
+  /**
+   * @minItems 5
+   * @maxItems 5
+   */
+  conditions: MetricsCondition[];
+  /**
+   * @minItems 30
+   * @maxItems 30
+   */
+  items: MetricsItem[];
+  /**
+   * Percentage, rounded to one decimal as the METRICS tool does.
+   */
+  score: number;
+  /**
+   * The METRICS tool's bands: <20, <40, <60, <80, ≤100.
+   */
+  category: 'Very low' | 'Low' | 'Moderate' | 'Good' | 'Excellent';
+  computedAt?: Timestamp;
+}
+export interface MetricsCondition {
+  condition: number;
+  question: string;
+  answer: boolean;
+  source: 'derived' | 'declared';
+  evidence: string;
+  declaredBy?: string;
+  declaredAt?: Timestamp;
+  declaredIn?: 'protocol' | 'operator';
+}
+export interface MetricsItem {
+  item: number;
+  category: string;
+  name: string;
+  weight: number;
+  /**
+   * not-applicable: its condition is not met; the item is left out of the score.
+   */
+  answer: 'yes' | 'no' | 'not-applicable';
+  source: 'derived' | 'declared';
+  evidence: string;
+  declaredBy?: string;
+  declaredAt?: Timestamp;
+  declaredIn?: 'protocol' | 'operator';
+}
+/**
+ * The Radiomics Quality Score (Lambin et al., Nat Rev Clin Oncol 2017;14:749, Table 1): 16 items, total -8..36, derived items kept apart from declared ones. packages/rqs scores it from a campaign provenance: a derived item's evidence names the recorded step; a declared one names who stated it, where and when.
  */
 export interface RqsChecklist {
   type: 'rqs-checklist';
@@ -1154,6 +1427,9 @@ export interface RqsChecklist {
   total: number;
   derivedTotal: number;
   declaredTotal: number;
+  /**
+   * max(0, total) / 36 × 100.
+   */
   percentage?: number;
   computedAt?: Timestamp;
 }
@@ -1166,6 +1442,20 @@ export interface RqsItem {
    */
   source: 'derived' | 'declared';
   evidence?: string;
+  /**
+   * The item's lowest possible points.
+   */
+  minPoints?: number;
+  /**
+   * The item's highest possible points.
+   */
+  maxPoints?: number;
+  /**
+   * Declared items: who stated it.
+   */
+  declaredBy?: string;
+  declaredAt?: Timestamp;
+  declaredIn?: 'protocol' | 'operator';
 }
 /**
  * First message on a site's connection: who it is, what it can run, which protocols its operator approved.
