@@ -60,6 +60,8 @@ describe('campaign plan', () => {
     // Two or more test sites: their reports are pooled after evaluation.
     expect(plan(protocolFor({ testSites: ['site-t1', 'site-t2'] }), { exportModel })).toEqual(['training', 'lock', 'evaluation', 'meta-analysis']);
     expect(plan(protocolFor({ testSites: ['site-t1', 'site-t2'] }), {})).toEqual(['training', 'lock']);
+    const none = protocolFor({ testSites: ['site-t1', 'site-t2'] });
+    expect(plan({ ...none, analysisPlan: { metaAnalysis: 'none' } }, { exportModel })).toEqual(['training', 'lock', 'evaluation']);
   });
 
   it('walks training, lock and evaluation; status shows the step and each step\'s state', async () => {

@@ -27,3 +27,4 @@ export {
   type VerifySignatureOptions,
 } from './detachedSignature.js';
 export { PRIVATE_MODE, PUBLIC_MODE, checkPem, loadPem, storePem } from './pemFiles.js';
+export { MODEL_SIGNER_CN, signModel, verifyModel, type ModelSignature, type VerifyModelOptions } from './modelSignature.js';

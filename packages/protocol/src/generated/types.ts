@@ -145,6 +145,7 @@ export interface FedRadProtocol {
   'job-result'?: JobResult;
   'metrics-score'?: MetricsScore;
   'model-card'?: ModelCard;
+  'model-signature'?: ModelSignature;
   'model-update'?: ModelUpdate;
   'reproducibility-params'?: ReproducibilityParams;
   'reproducibility-result'?: ReproducibilityResult;
@@ -306,7 +307,7 @@ export interface CampaignProtocol {
      */
     alpha?: number;
     /**
-     * How test sites' results are pooled: random-effects (REML), fixed-effect, or not at all. Anything but "none" is refused at creation by this build (issue #14); each test site reports on its own.
+     * How test sites' results are pooled: random-effects (REML, metafor::rma; also what a campaign with two or more test sites does when this is absent), fixed-effect, or not at all ("none": each test site reports on its own). "fixed-effect" is refused at creation by this build: independent hospitals do not share one true performance.
      */
     metaAnalysis?: 'random-effects' | 'fixed-effect' | 'none';
   };
@@ -785,7 +786,7 @@ export interface ErrorReport {
   okCases?: number;
 }
 /**
- * Evaluate the locked model on the site's independent test cohort.
+ * Evaluate the locked model on the site's independent test cohort. The model comes with its card and the coordinator's signature of the card; a site evaluates only a model whose signature verifies against its campaign CA and whose bytes are the card's.
  */
 export interface EvaluateParams {
   kind: 'evaluate';
@@ -795,6 +796,7 @@ export interface EvaluateParams {
   threshold?: number;
   bootstrapReplicates?: number;
   seed?: number;
+  modelSignature?: ModelSignature;
 }
 /**
  * Describes a locked ONNX inference model: its inputs by feature name with the standardisation baked into the graph, the outcome and score it produces, how it was trained (n, events, optimiser, hyper-parameters) and the SHA-256 of the exact ONNX bytes. Written next to model.onnx by `fedrad train` and by the coordinator when it locks a federated model. x-egress is forbidden: a site never sends a model card (a training site returns parameter updates, see model-update); the coordinator writes the card and sends it down to test sites inside evaluate-params. The per-feature means and scales are aggregates over the training cohort, so a card written at a site stays there unless the campaign's own aggregation produced it.
@@ -816,6 +818,7 @@ export interface ModelCard {
   youdenThreshold?: number;
   onnx: ModelOnnx;
   createdAt?: Timestamp;
+  campaign?: ModelCardCampaign;
 }
 export interface ModelOutcome {
   kind: 'binary' | 'survival';
@@ -882,6 +885,73 @@ export interface ModelCoefficients {
 export interface ModelOnnx {
   opset: number;
   irVersion: number;
+}
+export interface ModelCardCampaign {
+  campaignId: CampaignId;
+  protocolHash: Sha256;
+  lockedModelHash: Sha256;
+  /**
+   * Federated training strategy.
+   */
+  strategy: string;
+  roundsRun: number;
+  /**
+   * @maxItems 500
+   */
+  sites: ModelCardSite[];
+  /**
+   * @maxItems 5000
+   */
+  features: ModelCardFeature[];
+  featureConfigSha256?: Sha256;
+  preprocessing?: string;
+  harmonisation?: string;
+  selection?: string;
+  tuning?: string;
+  classWeights?: string;
+  trainingMetrics?: ModelCardTrainingMetrics;
+  intendedUse: string;
+  /**
+   * @maxItems 50
+   */
+  limitations: string[];
+  software: ModelCardSoftware;
+}
+export interface ModelCardSite {
+  siteId: SiteId;
+  role: 'training' | 'test';
+  patientCount?: PatientCount;
+}
+export interface ModelCardFeature {
+  name: string;
+  /**
+   * IBSI feature code, when the feature is an IBSI feature.
+   */
+  ibsiCode?: string;
+}
+export interface ModelCardTrainingMetrics {
+  sampleCount?: number;
+  converged?: boolean;
+  /**
+   * Pooled −log-likelihood of the last round.
+   */
+  finalLoss?: number;
+}
+export interface ModelCardSoftware {
+  name: string;
+  version: string;
+  sourceSha256?: Sha256;
+}
+/**
+ * The coordinator's signature of a locked model's card, with the certificate that made it. The card names the ONNX file by its SHA-256 (modelSha256), so the signature covers the model bytes too. A verifier checks: the certificate was issued by the campaign CA (and is not revoked) with subject CN 'coordinator', the signature verifies over the card's canonical JSON, and the ONNX file's SHA-256 is the card's modelSha256.
+ */
+export interface ModelSignature {
+  type: 'model-signature';
+  signature: DetachedSignature;
+  /**
+   * The coordinator's certificate (issued by the campaign CA), PEM.
+   */
+  signerCertificatePem: string;
 }
 /**
  * The locked model evaluated on one independent test site (or pooled across sites): discrimination, threshold metrics at the training-time threshold, calibration, decision curve, added value over a clinical baseline, survival concordance and risk-group curves, and, for a pooled report, the random-effects meta-analysis. Every estimate comes with its confidence interval. x-egress is allowed because it carries site-level summaries only: no per-patient arrays, no identifiers, no scores; curves are given on fixed grids (FPR grid, probability grid, time grid), never at patients' own values, and calibration groups hold at least the campaign's minimum number of patients.

@@ -25,8 +25,9 @@ export interface MetaAnalysisRecord {
 export const metaAnalysis: Phase<EvaluationOutcome, MetaAnalysisRecord> = {
   name: 'meta-analysis',
   campaignState: 'evaluating',
-  // A meta-analysis needs at least two independent test sites, and evaluation to have run.
-  applies: (protocol, coordinator) => (evaluation.applies?.(protocol, coordinator) ?? true) && protocol.testSites.length >= 2,
+  // A meta-analysis needs at least two independent test sites, evaluation to have run, and a plan that does not say "none".
+  applies: (protocol, coordinator) =>
+    (evaluation.applies?.(protocol, coordinator) ?? true) && protocol.testSites.length >= 2 && protocol.analysisPlan?.metaAnalysis !== 'none',
   open(ctx, campaign) {
     const rows = ctx.db.prepare('SELECT site_id, report_json FROM evaluations WHERE campaign_id = ? ORDER BY site_id').all(campaign.campaignId) as Array<{ site_id: string; report_json: string }>;
     // Each report is labelled by the site that sent it (authenticated by its certificate), not by the siteId it claims.
