@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CertificateRevocation } from '@fedrad/protocol';
 import { describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
@@ -11,9 +11,12 @@ import type { CampaignEvent, CoreContext, ModelExporter } from './core/context.j
 import { importRevocations, revokedSerials, revokeSite } from './core/sites.js';
 import { tick } from './core/tick.js';
 import { CoordinatorError } from './errors.js';
-import { learnModelExporter } from './modelExport.js';
+import { learnModelDescriber, learnModelExporter } from './modelExport.js';
 import { SiteServer } from './net/siteServer.js';
 import { openStore } from './store/openStore.js';
+
+/** This coordinator's version (its package's), written into the model cards it signs. */
+const COORDINATOR_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface CoordinatorOptions {
   /** Folder for coordinator.sqlite (created if missing). */
@@ -62,11 +65,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const events = new EventEmitter();
   events.setMaxListeners(1000);
   const exportModel = options.exportModel === undefined ? await learnModelExporter() : options.exportModel ?? undefined;
+  // The learning engine's export is described by its own card, which the lock signs with the
+  // coordinator's certificate (CN "coordinator", from the campaign CA): test sites verify it.
+  const describeModel = options.exportModel === undefined ? await learnModelDescriber() : undefined;
   const core: CoreContext = {
     db: openStore(join(options.dataDir, 'coordinator.sqlite')),
     clock: () => new Date(),
     ca,
     exportModel,
+    describeModel,
+    modelSigner: { keyPem: server.keyPem, certPem: server.certPem, softwareVersion: COORDINATOR_VERSION },
     autoApproveEnrolment: options.autoApproveEnrolment,
     emit: (e: CampaignEvent) => events.emit('event', e),
   };

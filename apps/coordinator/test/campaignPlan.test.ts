@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex, type EvaluateParams, type EvaluationReport, type JobEnvelope, type JobResult } from '@fedrad/protocol';
+import { createCampaignCa, createSiteKeyAndCsr, issueCertificate, verifyModel } from '@fedrad/pki';
+import { sha256Hex, type EvaluateParams, type EvaluationReport, type ModelCard, type JobEnvelope, type JobResult } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext, ModelExporter } from '../src/core/context.js';
 import { plan } from '../src/core/phases/plan.js';
@@ -125,6 +126,30 @@ describe('campaign plan', () => {
     expect(auc.sites.map((s) => s.label)).toEqual(testSites);
     expect(pooled.patientCount).toBe(5 * base().patientCount);
     expect(listAudit(ctx.db, { campaignId: 'pooled' }).map((e) => e.event)).toContain('meta-analysis.done');
+  });
+
+  it('signs the locked model\'s card with the coordinator certificate and sends both with the model; the signature verifies under the campaign CA', async () => {
+    const ca = createCampaignCa({ campaignId: 'signed', validityDays: 30 });
+    const { keyPem, csrPem } = createSiteKeyAndCsr('coordinator');
+    const certPem = issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem, validityDays: 30 });
+    const example = JSON.parse(readFileSync(join(here, '../../../protocols/examples/model-card/valid-lasso.json'), 'utf8')) as ModelCard;
+    const { ctx } = context({ exportModel });
+    ctx.describeModel = (_p, _params, _info, onnx) => ({ ...example, modelSha256: sha256Hex(onnx) });
+    ctx.modelSigner = { keyPem, certPem, softwareVersion: '9.9.9' };
+    createCampaign(ctx, protocolFor({ campaignId: 'signed', training: { strategy: 'exact-newton', rounds: 30 }, testSites: ['site-t1'] }));
+    const [job] = await train(ctx, startCampaign(ctx, 'signed'));
+    const params = JSON.parse(JSON.stringify(job.params)) as EvaluateParams;
+    const onnx = new Uint8Array(Buffer.from(params.modelOnnxBase64, 'base64'));
+    expect(verifyModel(onnx, params.modelCard, params.modelSignature, { caCertPem: ca.certPem }).subjectCommonName).toBe('coordinator');
+    expect(params.modelCard!.campaign).toMatchObject({
+      campaignId: 'signed',
+      lockedModelHash: campaignStatus(ctx, 'signed').model!.modelHash,
+      strategy: 'exact-newton',
+      sites: [{ siteId: 'site-a', role: 'training' }, { siteId: 'site-b', role: 'training' }, { siteId: 'site-c', role: 'training' }, { siteId: 'site-t1', role: 'test' }],
+      software: { name: 'fedrad', version: '9.9.9' },
+    });
+    expect(params.modelCard!.training.optimizer).toBe('federated');
+    expect(listAudit(ctx.db, { campaignId: 'signed' }).find((e) => e.event === 'model.locked')!.details).toMatchObject({ cardSha256: params.modelSignature!.signature.documentSha256 });
   });
 
   it('fails the evaluation step when no test site returns a report, and marks the failed step', async () => {

@@ -73,6 +73,8 @@ export class SiteDaemon {
   private readonly executor: JobExecutor;
   private readonly signer: ResultSigner;
   private readonly channel: SiteChannel;
+  /** The campaign CA: evaluate jobs check the model's signature under it. */
+  private readonly caPem: string;
   private readonly campaigns = new Map<string, CampaignInfo>();
   /** Jobs running now, with the newest envelope seen for each (a retry may arrive meanwhile). */
   private readonly running = new Map<string, JobEnvelope>();
@@ -97,6 +99,7 @@ export class SiteDaemon {
     const keyPem = pem(config.tls.key, 'key');
     const certificatePem = pem(config.tls.certificate, 'certificate');
     const caPem = pem(config.tls.ca, 'ca');
+    this.caPem = caPem;
     this.registry = CohortRegistry.load(config.cohorts, this.log);
     this.store = new SiteStore(config.database);
     const forgotten = this.store.forgetUnfinishedJobs();
@@ -337,6 +340,7 @@ export class SiteDaemon {
       cohort: { name: cohort.name, features: cohort.features, outcome: cohort.outcome },
       minCohortSize,
       workDir: join(this.config.dataRoot, 'jobs'),
+      caCertPem: this.caPem,
       localRoots: this.localRoots(),
     };
   }
