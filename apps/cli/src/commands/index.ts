@@ -12,6 +12,7 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   evaluate: () => import('./evaluate.js'),
   'meta-analyze': () => import('./metaAnalyze.js'),
   rqs: () => import('./rqs.js'),
+  'verify-model': () => import('./verifyModel.js'),
   site: () => import('./site.js'),
   coordinator: () => import('./coordinator.js'),
   audit: () => import('./audit.js'),

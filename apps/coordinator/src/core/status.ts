@@ -3,6 +3,7 @@ import { getCampaign, type CampaignState } from './campaignStore.js';
 import type { CoreContext } from './context.js';
 import { jobsOf } from './jobs.js';
 import { metaAnalysisOf, type MetaAnalysisRecord } from './phases/metaAnalysis.js';
+import { modelReleaseOf, type ModelRelease } from './phases/modelRelease.js';
 
 export interface CampaignStatus {
   campaignId: string;
@@ -20,6 +21,8 @@ export interface CampaignStatus {
   sites: Array<{ siteId: string; role: 'training' | 'test'; approved: boolean; lastSeenAt: string | null }>;
   model?: { modelHash: string; onnxSha256: string | null; lockedAt: string; parameters: unknown };
   evaluations: Array<{ siteId: string; report: unknown }>;
+  /** The locked model's card and the coordinator's signature of it, when the coordinator signs models. */
+  modelRelease?: ModelRelease;
   /** The pooled report of the test sites, once the meta-analysis step has run. */
   metaAnalysis?: MetaAnalysisRecord;
 }
@@ -53,6 +56,7 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
     report_json: string;
   }>).map((e) => ({ siteId: e.site_id, report: JSON.parse(e.report_json) }));
   const meta = metaAnalysisOf(ctx, campaignId);
+  const release = modelReleaseOf(ctx, campaignId);
   return {
     campaignId,
     title: c.protocol.title,
@@ -78,6 +82,7 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
       ? { model: { modelHash: locked.model_hash, onnxSha256: locked.onnx_sha256, lockedAt: locked.locked_at, parameters: JSON.parse(locked.model_json).parameters } }
       : {}),
     evaluations,
+    ...(release ? { modelRelease: release } : {}),
     ...(meta ? { metaAnalysis: meta } : {}),
   };
 }
