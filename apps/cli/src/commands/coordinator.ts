@@ -98,7 +98,7 @@ export function register(program: Command): void {
   apiOption(
     campaign
       .command('export')
-      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx with model.card.json and model.signature.json (check them with fedrad verify-model), one evaluation report per test site and meta-analysis.json (their pooled report)")
+      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx with model.card.json and model.signature.json (check them with fedrad verify-model), one evaluation report per test site, meta-analysis.json (their pooled report) and the study report (report.html, report.json)")
       .requiredOption('--campaign <id>', 'campaign id')
       .requiredOption('--out <dir>', 'folder to write into (created if missing; its parent must exist)'),
   ).action(async (o: { campaign: string; out: string; api: string; token?: string }) => {
@@ -121,6 +121,12 @@ export function register(program: Command): void {
     }
     for (const e of s.evaluations) write(join('evaluations', `${e.siteId}.json`), JSON.stringify(e.report, null, 2) + '\n');
     if (s.metaAnalysis) write('meta-analysis.json', JSON.stringify(s.metaAnalysis, null, 2) + '\n');
+    // The study report of what was exported (fedrad report --run DIR), once a test site has reported.
+    if (s.evaluations.length > 0) {
+      const { runReport } = await import('./report.js');
+      const report = await runReport({ run: o.out, out: join(o.out, 'report.html') });
+      written.push(report.html, report.twin);
+    }
     process.stdout.write(`campaign ${s.campaignId} (${s.state}): wrote ${written.length} files\n${written.map((f) => `  ${f}`).join('\n')}\n`);
     if (!s.model) process.stdout.write('  (no locked model yet: the campaign has not finished training)\n');
   });

@@ -13,6 +13,7 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   'meta-analyze': () => import('./metaAnalyze.js'),
   rqs: () => import('./rqs.js'),
   'verify-model': () => import('./verifyModel.js'),
+  report: () => import('./report.js'),
   site: () => import('./site.js'),
   coordinator: () => import('./coordinator.js'),
   audit: () => import('./audit.js'),
