@@ -18,7 +18,7 @@ module.exports = function preset(packageDir, overrides = {}) {
     },
     moduleNameMapper: {
       // Workspace packages resolve to their sources, so tests never need a stale build.
-      '^@fedrad/(protocol|numeric|imaging|radiomics|extraction|learn|stats|harmonize|federation|methods|pki|rqs)$':
+      '^@fedrad/(protocol|numeric|imaging|radiomics|extraction|learn|stats|harmonize|federation|methods|pki|rqs|report)$':
         path.join(__dirname, 'packages/$1/src/index.ts'),
       // NodeNext sources import siblings as './x.js'; map them back to the .ts file.
       '^(\\.{1,2}/.*)\\.js$': '$1',

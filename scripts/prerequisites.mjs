@@ -51,6 +51,12 @@ export const PREREQUISITES = [
     debian: 'python3-nibabel',
     present: () => existsSync(systemPython()) && runs(systemPython(), ['-c', 'import nibabel']),
   },
+  {
+    name: 'chromium',
+    why: 'the study report is tested in a real browser (playwright-core drives Debian\'s chromium; it downloads none)',
+    debian: 'chromium',
+    present: () => existsSync(process.env.FEDRAD_CHROMIUM ?? '/usr/bin/chromium'),
+  },
 ];
 
 /** The prerequisites not found on this machine. */

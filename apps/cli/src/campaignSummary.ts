@@ -60,5 +60,12 @@ export function campaignSummary(s: CampaignStatus): string {
   for (const j of failed) lines.push(`  job ${j.jobId} at ${j.siteId} failed: ${j.failureCode}${j.failureMessage ? ` ${j.failureMessage}` : ''}`);
   if (s.model) lines.push(`model      locked ${s.model.lockedAt}, hash ${s.model.modelHash}${s.model.onnxSha256 ? `, ONNX SHA-256 ${s.model.onnxSha256}` : ''}`);
   for (const e of s.evaluations) lines.push(...evaluationLines(e.siteId, e.report as EvaluationSummary));
+  if (s.metaAnalysis) {
+    for (const m of s.metaAnalysis.report?.metaAnalyses ?? []) {
+      const f = (x?: number) => (x === undefined ? '?' : x.toFixed(3));
+      lines.push(`pooled     ${m.measure} ${f(m.pooled.estimate)} [${f(m.pooled.lower)}, ${f(m.pooled.upper)}], prediction interval [${f(m.predictionInterval.lower)}, ${f(m.predictionInterval.upper)}], I² ${(m.i2 * 100).toFixed(0)} % (${m.method}, ${m.sites.length} sites)`);
+    }
+    for (const n of s.metaAnalysis.notes) lines.push(`  meta-analysis: ${n}`);
+  }
   return lines.join('\n') + '\n';
 }

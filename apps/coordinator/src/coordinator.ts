@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditHead, CertificateRevocation } from '@fedrad/protocol';
 import { createDocumentSigner, describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
@@ -14,13 +14,16 @@ import type { CampaignEvent, CoreContext, ModelExporter } from './core/context.j
 import { importRevocations, revokedSerials, revokeSite } from './core/sites.js';
 import { tick } from './core/tick.js';
 import { CoordinatorError } from './errors.js';
-import { learnModelExporter } from './modelExport.js';
+import { learnModelDescriber, learnModelExporter } from './modelExport.js';
 import { SiteServer } from './net/siteServer.js';
 import { openStore } from './store/openStore.js';
 import { auditHead } from './store/auditLog.js';
 import { nowIso } from './core/context.js';
 import { flushRefusalCounts } from './store/refusalCounts.js';
 import { watchCaRevocations } from './crlReload.js';
+
+/** This coordinator's version (its package's), written into the model cards it signs. */
+const COORDINATOR_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
 
 export interface CoordinatorOptions {
   /** Folder for coordinator.sqlite (created if missing). */
@@ -81,11 +84,16 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
   const events = new EventEmitter();
   events.setMaxListeners(1000);
   const exportModel = options.exportModel === undefined ? await learnModelExporter() : options.exportModel ?? undefined;
+  // The learning engine's export is described by its own card, which the lock signs with the
+  // coordinator's certificate (CN "coordinator", from the campaign CA): test sites verify it.
+  const describeModel = options.exportModel === undefined ? await learnModelDescriber() : undefined;
   const core: CoreContext = {
     db: openStore(join(options.dataDir, 'coordinator.sqlite')),
     clock: () => new Date(),
     ca,
     exportModel,
+    describeModel,
+    modelSigner: { keyPem: server.keyPem, certPem: server.certPem, softwareVersion: COORDINATOR_VERSION },
     autoApproveEnrolment: options.autoApproveEnrolment,
     emit: (e: CampaignEvent) => events.emit('event', e),
   };

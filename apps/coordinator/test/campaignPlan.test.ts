@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { sha256Hex, type EvaluateParams, type JobEnvelope, type JobResult } from '@fedrad/protocol';
+import { createCampaignCa, createSiteKeyAndCsr, issueCertificate, verifyModel } from '@fedrad/pki';
+import { sha256Hex, type EvaluateParams, type EvaluationReport, type ModelCard, type JobEnvelope, type JobResult } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext, ModelExporter } from '../src/core/context.js';
 import { plan } from '../src/core/phases/plan.js';
@@ -16,8 +17,9 @@ import { answerTrainJob, glmFixture, makeSite, protocolFor, refuseJob, signResul
 
 // The campaign runner walks the plan derived from the protocol; status shows each step's state.
 const here = dirname(fileURLToPath(import.meta.url));
-const sites: Record<string, FakeSite> = Object.fromEntries(['site-a', 'site-b', 'site-c', 'site-t1', 'site-t2'].map((s) => [s, makeSite(s)]));
+const sites: Record<string, FakeSite> = Object.fromEntries(['site-a', 'site-b', 'site-c', 'site-t1', 'site-t2', 'site-t3', 'site-t4', 'site-t5'].map((s) => [s, makeSite(s)]));
 const report = JSON.parse(readFileSync(join(here, '../../../protocols/examples/evaluation-report/valid-binary-site.json'), 'utf8')) as JobResult['result'];
+const base = () => report as unknown as EvaluationReport;
 // Stand-in ONNX bytes: the coordinator only hashes, stores and sends them.
 const exportModel: ModelExporter = (_p, parameters) => new TextEncoder().encode(`onnx:${JSON.stringify(parameters)}`);
 
@@ -43,10 +45,10 @@ async function train(ctx: CoreContext, queue: JobEnvelope[]): Promise<JobEnvelop
   return evaluate;
 }
 
-function evaluationAnswer(job: JobEnvelope): JobResult {
+function evaluationAnswer(job: JobEnvelope, result: JobResult['result'] = report): JobResult {
   return signResult(sites[job.siteId], {
     type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind,
-    attempt: job.attempt, nonce: job.nonce, completedAt: '2026-11-26T12:00:00Z', result: report,
+    attempt: job.attempt, nonce: job.nonce, completedAt: '2026-11-26T12:00:00Z', result,
   });
 }
 
@@ -56,6 +58,11 @@ describe('campaign plan', () => {
     expect(plan(protocolFor(), { exportModel })).toEqual(['training', 'lock']);
     expect(plan(protocolFor({ testSites: ['site-t1'] }), {})).toEqual(['training', 'lock']);
     expect(plan(protocolFor({ testSites: ['site-t1'] }), { exportModel })).toEqual(['training', 'lock', 'evaluation']);
+    // Two or more test sites: their reports are pooled after evaluation.
+    expect(plan(protocolFor({ testSites: ['site-t1', 'site-t2'] }), { exportModel })).toEqual(['training', 'lock', 'evaluation', 'meta-analysis']);
+    expect(plan(protocolFor({ testSites: ['site-t1', 'site-t2'] }), {})).toEqual(['training', 'lock']);
+    const none = protocolFor({ testSites: ['site-t1', 'site-t2'] });
+    expect(plan({ ...none, analysisPlan: { metaAnalysis: 'none' } }, { exportModel })).toEqual(['training', 'lock', 'evaluation']);
   });
 
   it('walks training, lock and evaluation; status shows the step and each step\'s state', async () => {
@@ -63,12 +70,12 @@ describe('campaign plan', () => {
     createCampaign(ctx, protocolFor({ campaignId: 'walk', training: { strategy: 'exact-newton', rounds: 30 }, testSites: ['site-t1', 'site-t2'] }));
     let status = campaignStatus(ctx, 'walk');
     expect([status.state, status.phase]).toEqual(['locked', null]);
-    expect(status.plan).toEqual([{ phase: 'training', state: 'pending' }, { phase: 'lock', state: 'pending' }, { phase: 'evaluation', state: 'pending' }]);
+    expect(status.plan).toEqual([{ phase: 'training', state: 'pending' }, { phase: 'lock', state: 'pending' }, { phase: 'evaluation', state: 'pending' }, { phase: 'meta-analysis', state: 'pending' }]);
 
     const round0 = startCampaign(ctx, 'walk');
     status = campaignStatus(ctx, 'walk');
     expect([status.state, status.phase, status.currentRound]).toEqual(['training', 'training', 0]);
-    expect(status.plan.map((s) => s.state)).toEqual(['running', 'pending', 'pending']);
+    expect(status.plan.map((s) => s.state)).toEqual(['running', 'pending', 'pending', 'pending']);
     expect(round0.map((j) => j.jobId)).toEqual(['walk/r0/site-a', 'walk/r0/site-b', 'walk/r0/site-c']);
 
     // Training ends (exact Newton converges), the model is locked and sent to both test sites in the same step.
@@ -76,24 +83,73 @@ describe('campaign plan', () => {
     expect(evaluate.map((j) => [j.jobId, j.kind])).toEqual([['walk/eval/site-t1', 'evaluate'], ['walk/eval/site-t2', 'evaluate']]);
     status = campaignStatus(ctx, 'walk');
     expect([status.state, status.phase]).toEqual(['evaluating', 'evaluation']);
-    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'running']);
+    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'running', 'pending']);
     const params = evaluate[0].params as EvaluateParams;
     expect(params.modelHash).toBe(status.model!.onnxSha256);
     expect(sha256Hex(Buffer.from(params.modelOnnxBase64, 'base64'))).toBe(status.model!.onnxSha256);
 
-    // One test site reports, the other refuses: the campaign completes with one evaluation.
+    // One test site reports, the other refuses: the campaign completes with one evaluation, and nothing to pool.
     expect(acceptResult(ctx, sites['site-t1'].peer, evaluationAnswer(evaluate[0])).ack.status).toBe('accepted');
     expect(campaignStatus(ctx, 'walk').state).toBe('evaluating');
     expect(acceptResult(ctx, sites['site-t2'].peer, refuseJob(sites['site-t2'], evaluate[1], 'PROTOCOL_NOT_APPROVED', 'not approved')).ack.status).toBe('accepted');
     status = campaignStatus(ctx, 'walk');
-    expect([status.state, status.phase]).toEqual(['completed', 'evaluation']);
-    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'done']);
+    expect([status.state, status.phase]).toEqual(['completed', 'meta-analysis']);
+    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
     expect(status.evaluations.map((e) => e.siteId)).toEqual(['site-t1']);
+    expect(status.metaAnalysis).toMatchObject({ report: null, sites: ['site-t1'], notes: ['1 of 2 test sites returned an evaluation; a meta-analysis needs at least 2'] });
     // listAudit gives the newest first.
     expect(listAudit(ctx.db, { campaignId: 'walk' }).map((e) => e.event).filter((e) => e.startsWith('campaign.') || e === 'model.locked').reverse()).toEqual([
       'campaign.locked', 'campaign.training', 'model.locked', 'campaign.evaluating', 'campaign.completed',
     ]);
     expect(verifyAuditLog(ctx.db).ok).toBe(true);
+  });
+
+  it('pools the reports of every test site after evaluation (REML, as metafor::rma), labelled by the site that sent each', async () => {
+    // Five test sites with the AUCs and DeLong variances of scripts/fixtures/stats/meta-analysis.R.
+    const ref = JSON.parse(readFileSync(join(here, '../../../packages/stats/test/fixtures/meta-analysis.json'), 'utf8')).cases[0];
+    const { ctx } = context({ exportModel });
+    const testSites = ['site-t1', 'site-t2', 'site-t3', 'site-t4', 'site-t5'];
+    createCampaign(ctx, protocolFor({ campaignId: 'pooled', training: { strategy: 'exact-newton', rounds: 30 }, testSites }));
+    const evaluate = await train(ctx, startCampaign(ctx, 'pooled'));
+    evaluate.forEach((job, i) => {
+      // Every report names site-lyon (the example's): the pooled rows take the authenticated sender instead.
+      const result = { ...base(), discrimination: { ...base().discrimination!, auc: { estimate: ref.siteEstimate[i] }, aucVariance: ref.siteVariance[i] } };
+      expect(acceptResult(ctx, sites[job.siteId].peer, evaluationAnswer(job, result as unknown as JobResult['result'])).ack.status).toBe('accepted');
+    });
+    const status = campaignStatus(ctx, 'pooled');
+    expect([status.state, status.phase]).toEqual(['completed', 'meta-analysis']);
+    const pooled = status.metaAnalysis!.report!;
+    const auc = pooled.metaAnalyses!.find((m) => m.measure === 'auc')!;
+    expect(auc.method).toBe('REML');
+    expect(Math.abs(auc.pooled.estimate - 1 / (1 + Math.exp(-ref.reml.estimate)))).toBeLessThan(1e-6);
+    expect(Math.abs(auc.tau2 - ref.reml.tau2)).toBeLessThan(1e-6);
+    expect(auc.sites.map((s) => s.label)).toEqual(testSites);
+    expect(pooled.patientCount).toBe(5 * base().patientCount);
+    expect(listAudit(ctx.db, { campaignId: 'pooled' }).map((e) => e.event)).toContain('meta-analysis.done');
+  });
+
+  it('signs the locked model\'s card with the coordinator certificate and sends both with the model; the signature verifies under the campaign CA', async () => {
+    const ca = createCampaignCa({ campaignId: 'signed', validityDays: 30 });
+    const { keyPem, csrPem } = createSiteKeyAndCsr('coordinator');
+    const certPem = issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem, validityDays: 30 });
+    const example = JSON.parse(readFileSync(join(here, '../../../protocols/examples/model-card/valid-lasso.json'), 'utf8')) as ModelCard;
+    const { ctx } = context({ exportModel });
+    ctx.describeModel = (_p, _params, _info, onnx) => ({ ...example, modelSha256: sha256Hex(onnx) });
+    ctx.modelSigner = { keyPem, certPem, softwareVersion: '9.9.9' };
+    createCampaign(ctx, protocolFor({ campaignId: 'signed', training: { strategy: 'exact-newton', rounds: 30 }, testSites: ['site-t1'] }));
+    const [job] = await train(ctx, startCampaign(ctx, 'signed'));
+    const params = JSON.parse(JSON.stringify(job.params)) as EvaluateParams;
+    const onnx = new Uint8Array(Buffer.from(params.modelOnnxBase64, 'base64'));
+    expect(verifyModel(onnx, params.modelCard, params.modelSignature, { caCertPem: ca.certPem }).subjectCommonName).toBe('coordinator');
+    expect(params.modelCard!.campaign).toMatchObject({
+      campaignId: 'signed',
+      lockedModelHash: campaignStatus(ctx, 'signed').model!.modelHash,
+      strategy: 'exact-newton',
+      sites: [{ siteId: 'site-a', role: 'training' }, { siteId: 'site-b', role: 'training' }, { siteId: 'site-c', role: 'training' }, { siteId: 'site-t1', role: 'test' }],
+      software: { name: 'fedrad', version: '9.9.9' },
+    });
+    expect(params.modelCard!.training.optimizer).toBe('federated');
+    expect(listAudit(ctx.db, { campaignId: 'signed' }).find((e) => e.event === 'model.locked')!.details).toMatchObject({ cardSha256: params.modelSignature!.signature.documentSha256 });
   });
 
   it('fails the evaluation step when no test site returns a report, and marks the failed step', async () => {
@@ -107,7 +163,7 @@ describe('campaign plan', () => {
     const status = campaignStatus(ctx, 'no-eval');
     expect(status.state).toBe('failed');
     expect(status.failure).toMatchObject({ code: 'EVALUATION_FAILED' });
-    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'failed']);
+    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'failed', 'skipped']);
   });
 
   it('a failed round skips the rest of the plan', async () => {

@@ -50,7 +50,7 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'analysisPlan.baseline': (p) => ({ ...p, analysisPlan: { baseline: 'size + depth' } }),
   'analysisPlan.harmonization': (p) => ({ ...p, analysisPlan: { harmonization: 'combat-federated' } }),
   'analysisPlan.alpha': (p) => ({ ...p, analysisPlan: { alpha: 0.1 } }),
-  'analysisPlan.metaAnalysis': (p) => ({ ...p, analysisPlan: { metaAnalysis: 'random-effects' } }),
+  'analysisPlan.metaAnalysis': (p) => ({ ...p, analysisPlan: { metaAnalysis: 'fixed-effect' } }),
 };
 
 describe('every campaign-protocol field is carried out or refused', () => {

@@ -10,6 +10,8 @@ export interface JobInput {
   minCohortSize: number;
   /** Where the site keeps job artifacts (predictions, models) that never leave it. */
   workDir: string;
+  /** The campaign CA certificate (PEM): an evaluate job's model must be signed by the campaign's coordinator under it. */
+  caCertPem?: string;
   /** Folders whose paths an error report must not carry out (toErrorReport's localRoots). */
   localRoots?: string[];
 }

@@ -95,7 +95,7 @@ export class SiteDaemon {
   private readonly welcomeWaiters: Array<() => void> = [];
   private heartbeatSeconds: number;
   private readonly log: (line: string) => void;
-  /** The campaign CA, against which the trajectory check verifies other sites' certificates. */
+  /** The campaign CA: the trajectory check verifies other sites' certificates, and evaluate jobs the model's signature, under it. */
   private readonly caPem: string;
 
   constructor(readonly config: SiteConfig, private readonly options: SiteDaemonOptions = {}) {
@@ -375,6 +375,7 @@ export class SiteDaemon {
       cohort: this.cohortTablesFor(job, cohort),
       minCohortSize,
       workDir: join(this.config.dataRoot, 'jobs'),
+      caCertPem: this.caPem,
       localRoots: this.localRoots(),
     };
   }

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportInferenceModel, fitModel, originalScaleCoefficients, readFeatureTable, readOutcomeTable, sha256Hex } from '@fedrad/learn';
+import { exportInferenceModel, fitModel, modelCard, originalScaleCoefficients, readFeatureTable, readOutcomeTable, sha256Hex } from '@fedrad/learn';
+import { createCampaignCa, createSiteKeyAndCsr, issueCertificate, signModel } from '@fedrad/pki';
+import type { ModelCard, ModelSignature } from '@fedrad/protocol';
 import { checkEgress } from '../src/egressGuard.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { envelope, generateCohorts, readCsv } from './helpers.js';
@@ -11,6 +13,15 @@ let dir: string;
 let onnx: Uint8Array;
 let coef: { intercept: number; beta: number[] };
 let testCohort: { name: string; features: string; outcome: string };
+let card: ModelCard;
+let signed: { modelCard: ModelCard; modelSignature: ModelSignature };
+// The campaign CA and the coordinator's certificate under it (CN "coordinator"): the model's card is signed with it.
+const ca = createCampaignCa({ campaignId: 'test', validityDays: 30 });
+const issue = (cn: string, issuer = ca) => {
+  const { keyPem, csrPem } = createSiteKeyAndCsr(cn);
+  return { keyPem, certPem: issueCertificate({ caCertPem: issuer.certPem, caKeyPem: issuer.keyPem, csrPem, validityDays: 30 }) };
+};
+const coordinator = issue('coordinator');
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'evaluate-'));
@@ -23,16 +34,18 @@ beforeAll(async () => {
   );
   coef = originalScaleCoefficients(model);
   onnx = exportInferenceModel(model);
+  card = modelCard(model, onnx);
+  signed = { modelCard: card, modelSignature: signModel(onnx, card, coordinator.keyPem, coordinator.certPem) };
   testCohort = { name: 'test', features: test.featuresCsv, outcome: test.outcomeCsv };
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-const input = (params: Record<string, unknown>) => ({ envelope: envelope('evaluate', params), siteId: 'site-test', cohort: testCohort, minCohortSize: 5, workDir: dir });
+const input = (params: Record<string, unknown>) => ({ envelope: envelope('evaluate', params), siteId: 'site-test', cohort: testCohort, minCohortSize: 5, workDir: dir, caCertPem: ca.certPem });
 
 describe('evaluate job', () => {
   it('scores the test cohort with the locked model and reports the Mann–Whitney AUC; the report may leave', async () => {
     const modelHash = sha256Hex(onnx);
-    const report = (await runJob(input({ kind: 'evaluate', modelHash, modelOnnxBase64: Buffer.from(onnx).toString('base64'), bootstrapReplicates: 50, seed: 3 }))) as {
+    const report = (await runJob(input({ kind: 'evaluate', modelHash, modelOnnxBase64: Buffer.from(onnx).toString('base64'), ...signed, bootstrapReplicates: 50, seed: 3 }))) as {
       type: string; patientCount: number; modelSha256: string; discrimination: { auc: { estimate: number; lower: number; upper: number } };
     };
     // Reference: scores by hand from the original-scale coefficients, AUC as the Mann–Whitney
@@ -61,5 +74,26 @@ describe('evaluate job', () => {
   it('refuses a model whose bytes do not match the locked hash', async () => {
     await expect(runJob(input({ kind: 'evaluate', modelHash: 'ab'.repeat(32), modelOnnxBase64: Buffer.from(onnx).toString('base64') })))
       .rejects.toMatchObject({ code: 'MODEL_HASH_MISMATCH' });
+  });
+
+  // The attacker's tests: whoever can put a job on the channel cannot make a site evaluate (and so
+  // reveal the test cohort's performance on) a model the campaign's coordinator did not lock and sign.
+  const base64 = (bytes: Uint8Array) => Buffer.from(bytes).toString('base64');
+  it('refuses an unsigned model', async () => {
+    await expect(runJob(input({ kind: 'evaluate', modelHash: sha256Hex(onnx), modelOnnxBase64: base64(onnx), modelCard: card }))).rejects.toMatchObject({ code: 'MODEL_NOT_SIGNED' });
+  });
+  it('refuses a tampered model whose job hash was updated to match it', async () => {
+    const tampered = new Uint8Array(onnx);
+    tampered[tampered.length - 1] ^= 1;
+    await expect(runJob(input({ kind: 'evaluate', modelHash: sha256Hex(tampered), modelOnnxBase64: base64(tampered), ...signed }))).rejects.toMatchObject({ code: 'MODEL_SIGNATURE_INVALID' });
+  });
+  it('refuses a tampered card (its threshold moved)', async () => {
+    const modelCard = { ...card, youdenThreshold: 0.01 };
+    await expect(runJob(input({ kind: 'evaluate', modelHash: sha256Hex(onnx), modelOnnxBase64: base64(onnx), ...signed, modelCard }))).rejects.toMatchObject({ code: 'PKI_SIGNATURE_MISMATCH' });
+  });
+  it('refuses a card signed by another CA\'s "coordinator"', async () => {
+    const other = issue('coordinator', createCampaignCa({ campaignId: 'other', validityDays: 30 }));
+    const modelSignature = signModel(onnx, card, other.keyPem, other.certPem);
+    await expect(runJob(input({ kind: 'evaluate', modelHash: sha256Hex(onnx), modelOnnxBase64: base64(onnx), modelCard: card, modelSignature }))).rejects.toMatchObject({ code: 'PKI_CERT_NOT_ISSUED_BY_CA' });
   });
 });

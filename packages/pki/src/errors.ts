@@ -226,3 +226,17 @@ export class SignatureMismatchError extends PkiError {
     );
   }
 }
+
+/** A model came without the coordinator's signature: nothing vouches for it. */
+export class ModelNotSignedError extends PkiError {
+  constructor() {
+    super('MODEL_NOT_SIGNED', 'The model comes without the coordinator\'s signature of its card; an unsigned model is not evaluated (it may not be the campaign\'s locked model).');
+  }
+}
+
+/** A model, its card and their signature do not belong together (other bytes, another signer). */
+export class ModelSignatureError extends PkiError {
+  constructor(detail: string) {
+    super('MODEL_SIGNATURE_INVALID', `The model cannot be trusted: ${detail}.`);
+  }
+}

@@ -29,3 +29,4 @@ export {
 } from './detachedSignature.js';
 export { createDocumentSigner } from './documentSigner.js';
 export { PRIVATE_MODE, PUBLIC_MODE, checkPem, loadPem, storePem } from './pemFiles.js';
+export { MODEL_SIGNER_CN, signModel, verifyModel, type ModelSignature, type VerifyModelOptions } from './modelSignature.js';

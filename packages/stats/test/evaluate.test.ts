@@ -150,7 +150,7 @@ describe('metaAnalyzeReports pools site AUCs like metafor on the logit scale', (
       type: 'evaluation-report', reportVersion: 1, outcome: 'binary', siteId: `site-${i + 1}`, level: 0.95, patientCount: 100, eventCount: 30,
       discrimination: { auc: { estimate: a }, aucVariance: ref.aucVariance[i], rocCurve: [] },
     }) as EvaluationReport);
-    const { analyses: [m], notes } = metaAnalyzeReports(reports);
+    const { analyses: [m], notes } = metaAnalyzeReports(reports, { method: 'DL' });
     expect(notes).toEqual([]);
     const expit = (x: number) => 1 / (1 + Math.exp(-x));
     close(m.pooled.estimate, expit(ref.estimate));
@@ -169,7 +169,7 @@ describe('metaAnalyzeReports pools site AUCs like metafor on the logit scale', (
       type: 'evaluation-report', reportVersion: 1, outcome: 'binary', siteId: `site-${i + 1}`, level: 0.95, patientCount: 100, eventCount: 30,
       discrimination: { auc: { estimate: a }, aucVariance: i < ref.auc.length ? ref.aucVariance[i] : 0, rocCurve: [] },
     }) as EvaluationReport);
-    const { analyses: [m], notes } = metaAnalyzeReports(reports);
+    const { analyses: [m], notes } = metaAnalyzeReports(reports, { method: 'DL' });
     expect(m.sites.map((s) => s.label)).toEqual(['site-1', 'site-2', 'site-3', 'site-4', 'site-5']);
     close(m.pooled.estimate, 1 / (1 + Math.exp(-ref.estimate)));
     expect(notes).toEqual([expect.stringMatching(/^auc: site-6 \(1 with variance 0\) left out of the pooling/)]);

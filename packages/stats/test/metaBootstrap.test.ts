@@ -14,7 +14,7 @@ const close = (a: number, b: number, tol = 1e-6) => expect(Math.abs(a - b)).toBe
 describe('random-effects meta-analysis agrees with metafor::rma(method = "DL")', () => {
   for (const m of ref.meta) {
     it(m.name, () => {
-      const r = metaAnalysis(m.yi.map((y, i) => ({ label: `site-${i}`, estimate: y, variance: m.vi[i] })));
+      const r = metaAnalysis(m.yi.map((y, i) => ({ label: `site-${i}`, estimate: y, variance: m.vi[i] })), { method: 'DL' });
       close(r.estimate, m.estimate);
       close(r.se, m.se);
       close(r.lower, m.lower);

@@ -103,7 +103,7 @@ export function register(program: Command): void {
   apiOption(
     campaign
       .command('export')
-      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx and one evaluation report per test site")
+      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx with model.card.json and model.signature.json (check them with fedrad verify-model), one evaluation report per test site, meta-analysis.json (their pooled report) and the study report (report.html, report.json)")
       .requiredOption('--campaign <id>', 'campaign id')
       .requiredOption('--out <dir>', 'folder to write into (created if missing; its parent must exist)'),
   ).action(async (o: { campaign: string; out: string; api: string; token?: string }) => {
@@ -119,8 +119,19 @@ export function register(program: Command): void {
       write('locked-model.json', JSON.stringify(s.model, null, 2) + '\n');
       const onnx = await client.campaigns.modelOnnx({ campaignId: o.campaign });
       if (onnx) write('model.onnx', Buffer.from(onnx.base64, 'base64'));
+      if (s.modelRelease) {
+        write('model.card.json', JSON.stringify(s.modelRelease.card, null, 2) + '\n');
+        write('model.signature.json', JSON.stringify(s.modelRelease.signature, null, 2) + '\n');
+      }
     }
     for (const e of s.evaluations) write(join('evaluations', `${e.siteId}.json`), JSON.stringify(e.report, null, 2) + '\n');
+    if (s.metaAnalysis) write('meta-analysis.json', JSON.stringify(s.metaAnalysis, null, 2) + '\n');
+    // The study report of what was exported (fedrad report --run DIR), once a test site has reported.
+    if (s.evaluations.length > 0) {
+      const { runReport } = await import('./report.js');
+      const report = await runReport({ run: o.out, out: join(o.out, 'report.html') });
+      written.push(report.html, report.twin);
+    }
     process.stdout.write(`campaign ${s.campaignId} (${s.state}): wrote ${written.length} files\n${written.map((f) => `  ${f}`).join('\n')}\n`);
     if (!s.model) process.stdout.write('  (no locked model yet: the campaign has not finished training)\n');
   });

@@ -1,4 +1,4 @@
-import type { CampaignProtocol, Tensor } from '@fedrad/protocol';
+import type { CampaignProtocol, ModelCard, Tensor } from '@fedrad/protocol';
 import type { Db } from '../store/openStore.js';
 
 /** Something that happened in a campaign, for live subscribers (console, CLI `--follow`). */
@@ -24,6 +24,17 @@ export interface CampaignEvent {
 /** Turns the locked model into ONNX bytes for evaluation jobs (the learning engine's exporter). */
 export type ModelExporter = (protocol: CampaignProtocol, parameters: Tensor[], info: { sampleCount: number; roundsRun: number; converged: boolean }) => Uint8Array;
 
+/** The learning engine's model card of an exported model (inputs, coefficients, training), before the campaign's block is added. */
+export type ModelDescriber = (protocol: CampaignProtocol, parameters: Tensor[], info: { sampleCount: number; roundsRun: number; converged: boolean }, onnx: Uint8Array) => ModelCard;
+
+/** The coordinator's own key and certificate (CN "coordinator", issued by the campaign CA): it signs the locked model's card. */
+export interface ModelSigner {
+  keyPem: string;
+  certPem: string;
+  /** fedrad's version, written into the card. */
+  softwareVersion: string;
+}
+
 /** The campaign CA, when the coordinator issues certificates and CRLs itself. */
 export interface CaMaterial {
   certPem: string;
@@ -38,6 +49,9 @@ export interface CoreContext {
   db: Db;
   clock: () => Date;
   exportModel?: ModelExporter;
+  /** With `modelSigner`: the lock writes a model card and signs it, and test sites get both with the model. */
+  describeModel?: ModelDescriber;
+  modelSigner?: ModelSigner;
   ca?: CaMaterial;
   autoApproveEnrolment?: boolean;
   emit?: (event: CampaignEvent) => void;

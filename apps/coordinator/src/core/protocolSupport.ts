@@ -109,8 +109,11 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   {
     field: 'analysisPlan.metaAnalysis',
-    carriedOut: '"none": each test site reports on its own',
-    refuse: (p) => (p.analysisPlan?.metaAnalysis !== undefined && p.analysisPlan.metaAnalysis !== 'none' ? `pooling test sites (${p.analysisPlan.metaAnalysis}) comes with issue #14` : undefined),
+    carriedOut: '"random-effects" (also when absent): with two or more test sites, the meta-analysis step pools their reports by REML random effects (metafor::rma); "none": each test site reports on its own',
+    refuse: (p) =>
+      p.analysisPlan?.metaAnalysis === 'fixed-effect'
+        ? 'fixed-effect pooling assumes the test sites share one true performance, which independent hospitals do not; this build pools by random effects (give "random-effects" or "none")'
+        : undefined,
   },
   { field: 'createdAt', carriedOut: 'part of the locked document' },
 ];

@@ -2,6 +2,8 @@ import { planStatus, type PlanStep } from './campaignRunner.js';
 import { getCampaign, type CampaignState } from './campaignStore.js';
 import type { CoreContext } from './context.js';
 import { jobsOf } from './jobs.js';
+import { metaAnalysisOf, type MetaAnalysisRecord } from './phases/metaAnalysis.js';
+import { modelReleaseOf, type ModelRelease } from './phases/modelRelease.js';
 
 export interface CampaignStatus {
   campaignId: string;
@@ -21,6 +23,10 @@ export interface CampaignStatus {
   /** Each site's extraction QC (counts, feature means and SDs, failures by reason, acquisition counts), when the plan extracts. */
   extractions: Array<{ siteId: string; result: unknown }>;
   evaluations: Array<{ siteId: string; report: unknown }>;
+  /** The locked model's card and the coordinator's signature of it, when the coordinator signs models. */
+  modelRelease?: ModelRelease;
+  /** The pooled report of the test sites, once the meta-analysis step has run. */
+  metaAnalysis?: MetaAnalysisRecord;
 }
 
 /** Everything an operator needs to see about one campaign, read from the store. */
@@ -55,6 +61,8 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
     site_id: string;
     result_json: string;
   }>).map((e) => ({ siteId: e.site_id, result: JSON.parse(e.result_json) }));
+  const meta = metaAnalysisOf(ctx, campaignId);
+  const release = modelReleaseOf(ctx, campaignId);
   return {
     campaignId,
     title: c.protocol.title,
@@ -81,6 +89,8 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
       : {}),
     extractions,
     evaluations,
+    ...(release ? { modelRelease: release } : {}),
+    ...(meta ? { metaAnalysis: meta } : {}),
   };
 }
 

@@ -243,6 +243,24 @@ CREATE TABLE IF NOT EXISTS evaluations (
   PRIMARY KEY (campaign_id, site_id)
 );
 
+-- The locked model's card and the coordinator's signature of it (when the coordinator signs models).
+CREATE TABLE IF NOT EXISTS model_releases (
+  campaign_id TEXT PRIMARY KEY,
+  card_json TEXT NOT NULL,
+  signature_json TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
+-- The meta-analysis phase's pooled report of the test sites (NULL when there was nothing to pool, with notes saying why).
+-- A new table: SCHEMA_SQL creates it in older files too, so no migration step is needed.
+CREATE TABLE IF NOT EXISTS meta_analyses (
+  campaign_id TEXT PRIMARY KEY,
+  report_json TEXT,
+  sites_json TEXT NOT NULL,
+  notes_json TEXT NOT NULL,
+  created_at TEXT NOT NULL
+);
+
 CREATE TABLE IF NOT EXISTS audit_log (
   seq INTEGER PRIMARY KEY,
   at TEXT NOT NULL,

@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadInferenceModel, predict, sha256Hex } from '@fedrad/learn';
+import { verifyModel } from '@fedrad/pki';
 import type { EvaluateParams, EvaluationReport } from '@fedrad/protocol';
 import { evaluateBinary } from '@fedrad/stats';
 import { loadCohort } from '../cohortTables.js';
@@ -9,7 +10,7 @@ import type { JobInput } from '../jobTypes.js';
 
 /**
  * An `evaluate` job at an independent test site: check the locked model's bytes against its
- * hash, score the site's cohort with onnxruntime (learn), and evaluate with the statistics
+ * hash and the coordinator's signature of its card, score the site's cohort with onnxruntime (learn), and evaluate with the statistics
  * package. Only the evaluation report leaves; the scores are written to the site's own job
  * folder for its operator.
  */
@@ -21,6 +22,10 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
   if (actual !== params.modelHash) {
     throw new SiteNodeError('MODEL_HASH_MISMATCH', `The model sent has SHA-256 ${actual}, not the locked model hash ${params.modelHash}; it was not evaluated.`, { field: 'params/modelOnnxBase64' });
   }
+  // Only the campaign's locked model is evaluated: its card must carry the coordinator's signature
+  // under the campaign CA and name these bytes (a tampered, swapped or unsigned model is refused).
+  if (!input.caCertPem) throw new JobInputError('This site has no campaign CA certificate to check the model signature with; the model was not evaluated.', { field: 'caCertPem' });
+  verifyModel(bytes, params.modelCard, params.modelSignature, { caCertPem: input.caCertPem });
   const model = await loadInferenceModel(bytes, `locked model ${params.modelHash.slice(0, 12)}`);
   try {
     const cohort = loadCohort(input.cohort, model.featureNames);

@@ -100,6 +100,10 @@ export type StrategyName =
   | 'exact-newton'
   | 'exact-gradient';
 /**
+ * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
+ */
+export type PatientCount = number;
+/**
  * Idempotent job id: a retry carries the same id with attempt + 1.
  */
 export type JobId = string;
@@ -108,10 +112,6 @@ export type JobId = string;
  */
 export type Nonce = string;
 export type SemVer = string;
-/**
- * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
- */
-export type PatientCount = number;
 export type ValueCounts = {
   value: string;
   count: number;
@@ -128,6 +128,7 @@ export type JobKind =
 export interface FedRadProtocol {
   'audit-head'?: AuditHead;
   'campaign-protocol'?: CampaignProtocol;
+  'campaign-provenance'?: CampaignProvenance;
   'certificate-issue'?: CertificateIssue;
   'certificate-revocation'?: CertificateRevocation;
   common?: Common;
@@ -147,7 +148,9 @@ export interface FedRadProtocol {
   heartbeat?: Heartbeat;
   'job-envelope'?: JobEnvelope;
   'job-result'?: JobResult;
+  'metrics-score'?: MetricsScore;
   'model-card'?: ModelCard;
+  'model-signature'?: ModelSignature;
   'model-update'?: ModelUpdate;
   'reproducibility-params'?: ReproducibilityParams;
   'reproducibility-result'?: ReproducibilityResult;
@@ -360,7 +363,7 @@ export interface CampaignProtocol {
      */
     alpha?: number;
     /**
-     * How test sites' results are pooled: random-effects (REML), fixed-effect, or not at all. Anything but "none" is refused at creation by this build (issue #14); each test site reports on its own.
+     * How test sites' results are pooled: random-effects (REML, metafor::rma; also what a campaign with two or more test sites does when this is absent), fixed-effect, or not at all ("none": each test site reports on its own). "fixed-effect" is refused at creation by this build: independent hospitals do not share one true performance.
      */
     metaAnalysis?: 'random-effects' | 'fixed-effect' | 'none';
   };
@@ -602,6 +605,225 @@ export interface ModelSpec {
   classWeights?: 'none' | 'balanced';
 }
 /**
+ * What a campaign actually did, as the coordinator recorded it: the facts the Radiomics Quality Score and METRICS are scored from (packages/rqs). Every field is a record of a step that ran (or its absence); what no software can know is in `attestations`, each with who stated it, where and when. Absent blocks mean the step did not run.
+ */
+export interface CampaignProvenance {
+  type: 'campaign-provenance';
+  campaignId: CampaignId;
+  protocolHash: Sha256;
+  software: SoftwareProvenance;
+  /**
+   * @minItems 1
+   * @maxItems 500
+   */
+  sites: ProvenanceSite[];
+  extraction?: ExtractionProvenance;
+  phantomVerification?: PhantomVerification;
+  reproducibility?: ReproducibilityProvenance;
+  harmonization?: HarmonizationProvenance;
+  selection?: SelectionProvenance;
+  model: ModelProvenance;
+  evaluation?: EvaluationProvenance;
+  published?: PublishedHashes;
+  /**
+   * What no software can know, stated in the protocol or by an operator: one entry per RQS or METRICS item or METRICS condition.
+   *
+   * @maxItems 100
+   */
+  attestations?: Attestation[];
+}
+export interface SoftwareProvenance {
+  name: string;
+  version: string;
+  /**
+   * Public repository of the exact source that ran (open-source code).
+   */
+  codeRepository?: string;
+  sourceSha256?: Sha256;
+}
+export interface ProvenanceSite {
+  siteId: SiteId;
+  role: 'training' | 'test';
+  /**
+   * The hospital the site belongs to: two sites of one hospital are one institution.
+   */
+  institution: string;
+  patientCount?: PatientCount;
+  eventCount?: number;
+  acquisition?: AcquisitionSummary;
+}
+/**
+ * The site's extract job's summary of its images' acquisition (from their headers).
+ */
+export interface AcquisitionSummary {
+  modality: 'CT' | 'MR' | 'PT' | 'other';
+  /**
+   * @maxItems 20
+   */
+  manufacturers?: string[];
+  /**
+   * Range over the site's images.
+   *
+   * @minItems 2
+   * @maxItems 2
+   */
+  sliceThicknessMm?: number[];
+  /**
+   * @minItems 2
+   * @maxItems 2
+   */
+  pixelSpacingMm?: number[];
+  /**
+   * @maxItems 20
+   */
+  sequences?: string[];
+}
+export interface ExtractionProvenance {
+  featureConfigSha256: Sha256;
+  featureCount: number;
+  /**
+   * Features follow IBSI definitions (hand-crafted, tabular).
+   */
+  ibsiCompliant?: boolean;
+  /**
+   * Images per patient used (2 or more: delta features).
+   */
+  timePoints?: number;
+}
+/**
+ * The IBSI digital phantom run by the software version named, against the IBSI reference values.
+ */
+export interface PhantomVerification {
+  phantom: string;
+  softwareVersion: string;
+  passed: boolean;
+  featuresChecked: number;
+  /**
+   * A physical phantom was imaged on every scanner of the campaign.
+   */
+  onScanners?: boolean;
+}
+export interface ReproducibilityProvenance {
+  /**
+   * Segmentations per patient compared (readers, algorithms or perturbations).
+   */
+  segmentations: number;
+  /**
+   * e.g. ICC(3,1) across two readers.
+   */
+  method: string;
+  iccThreshold?: number;
+  /**
+   * Non-robust features removed before modelling.
+   */
+  featuresRemoved?: number;
+}
+export interface HarmonizationProvenance {
+  method: string;
+  /**
+   * Whose data estimated its parameters.
+   */
+  fittedOn: 'training-sites' | 'all-sites';
+}
+export interface SelectionProvenance {
+  method: string;
+  featuresBefore: number;
+  featuresAfter: number;
+  /**
+   * Correlated (redundant) features were removed.
+   */
+  redundancyRemoved?: boolean;
+  multipleTestingCorrection?: string;
+}
+export interface ModelProvenance {
+  family: string;
+  radiomicFeatures: number;
+  /**
+   * Non-radiomic variables in the model (a combined model).
+   *
+   * @maxItems 100
+   */
+  clinicalFeatures: string[];
+  endToEndDeepLearning?: boolean;
+  modelSha256?: Sha256;
+  /**
+   * The ONNX model and its card were signed with the campaign CA's key.
+   */
+  signed?: boolean;
+  /**
+   * The model file and its card are released with the study.
+   */
+  published?: boolean;
+  /**
+   * Events (positives) across the training sites.
+   */
+  trainingEvents?: number;
+}
+export interface EvaluationProvenance {
+  /**
+   * @maxItems 500
+   */
+  siteReports: EvaluatedSite[];
+  /**
+   * A held-out test set from the training institutions was also evaluated.
+   */
+  internalHoldOut?: boolean;
+  metaAnalysis?: boolean;
+}
+export interface EvaluatedSite {
+  siteId: SiteId;
+  /**
+   * AUC or C-index with its CI and test.
+   */
+  discrimination: boolean;
+  /**
+   * Calibration-in-the-large and slope with CIs.
+   */
+  calibration: boolean;
+  bootstrapReplicates: number;
+  /**
+   * Paired comparison with a clinical baseline (the current standard) on the same patients.
+   */
+  baselineComparison: boolean;
+  decisionCurve: boolean;
+  /**
+   * The operating threshold or risk cut-off was fixed on the training data.
+   */
+  thresholdFromTraining: boolean;
+  confusionMatrix: boolean;
+}
+/**
+ * Hashes released with the study so a reader can check what ran.
+ */
+export interface PublishedHashes {
+  protocolSha256?: Sha256;
+  modelSha256?: Sha256;
+  codeSha256?: Sha256;
+}
+export interface Attestation {
+  /**
+   * rqs-N (or rqs-N.part for an item with several parts), metrics-N or metrics-condition-N.
+   */
+  claim: string;
+  /**
+   * Whether the study did it.
+   */
+  value: boolean;
+  /**
+   * Who states it (operator name or role).
+   */
+  by: string;
+  at: Timestamp;
+  /**
+   * Stated in the locked protocol or by an operator afterwards.
+   */
+  in: 'protocol' | 'operator';
+  /**
+   * Where a reader can check it (registry id, DOI, URL).
+   */
+  evidence?: string;
+}
+/**
  * The coordinator's answer to an approved enrolment: the site certificate and the campaign CA.
  */
 export interface CertificateIssue {
@@ -698,7 +920,7 @@ export interface ErrorReport {
   okCases?: number;
 }
 /**
- * Evaluate the locked model on the site's independent test cohort.
+ * Evaluate the locked model on the site's independent test cohort. The model comes with its card and the coordinator's signature of the card; a site evaluates only a model whose signature verifies against its campaign CA and whose bytes are the card's.
  */
 export interface EvaluateParams {
   kind: 'evaluate';
@@ -708,6 +930,7 @@ export interface EvaluateParams {
   threshold?: number;
   bootstrapReplicates?: number;
   seed?: number;
+  modelSignature?: ModelSignature;
 }
 /**
  * Describes a locked ONNX inference model: its inputs by feature name with the standardisation baked into the graph, the outcome and score it produces, how it was trained (n, events, optimiser, hyper-parameters) and the SHA-256 of the exact ONNX bytes. Written next to model.onnx by `fedrad train` and by the coordinator when it locks a federated model. x-egress is forbidden: a site never sends a model card (a training site returns parameter updates, see model-update); the coordinator writes the card and sends it down to test sites inside evaluate-params. The per-feature means and scales are aggregates over the training cohort, so a card written at a site stays there unless the campaign's own aggregation produced it.
@@ -729,6 +952,7 @@ export interface ModelCard {
   youdenThreshold?: number;
   onnx: ModelOnnx;
   createdAt?: Timestamp;
+  campaign?: ModelCardCampaign;
 }
 export interface ModelOutcome {
   kind: 'binary' | 'survival';
@@ -795,6 +1019,73 @@ export interface ModelCoefficients {
 export interface ModelOnnx {
   opset: number;
   irVersion: number;
+}
+export interface ModelCardCampaign {
+  campaignId: CampaignId;
+  protocolHash: Sha256;
+  lockedModelHash: Sha256;
+  /**
+   * Federated training strategy.
+   */
+  strategy: string;
+  roundsRun: number;
+  /**
+   * @maxItems 500
+   */
+  sites: ModelCardSite[];
+  /**
+   * @maxItems 5000
+   */
+  features: ModelCardFeature[];
+  featureConfigSha256?: Sha256;
+  preprocessing?: string;
+  harmonisation?: string;
+  selection?: string;
+  tuning?: string;
+  classWeights?: string;
+  trainingMetrics?: ModelCardTrainingMetrics;
+  intendedUse: string;
+  /**
+   * @maxItems 50
+   */
+  limitations: string[];
+  software: ModelCardSoftware;
+}
+export interface ModelCardSite {
+  siteId: SiteId;
+  role: 'training' | 'test';
+  patientCount?: PatientCount;
+}
+export interface ModelCardFeature {
+  name: string;
+  /**
+   * IBSI feature code, when the feature is an IBSI feature.
+   */
+  ibsiCode?: string;
+}
+export interface ModelCardTrainingMetrics {
+  sampleCount?: number;
+  converged?: boolean;
+  /**
+   * Pooled −log-likelihood of the last round.
+   */
+  finalLoss?: number;
+}
+export interface ModelCardSoftware {
+  name: string;
+  version: string;
+  sourceSha256?: Sha256;
+}
+/**
+ * The coordinator's signature of a locked model's card, with the certificate that made it. The card names the ONNX file by its SHA-256 (modelSha256), so the signature covers the model bytes too. A verifier checks: the certificate was issued by the campaign CA (and is not revoked) with subject CN 'coordinator', the signature verifies over the card's canonical JSON, and the ONNX file's SHA-256 is the card's modelSha256.
+ */
+export interface ModelSignature {
+  type: 'model-signature';
+  signature: DetachedSignature;
+  /**
+   * The coordinator's certificate (issued by the campaign CA), PEM.
+   */
+  signerCertificatePem: string;
 }
 /**
  * The locked model evaluated on one independent test site (or pooled across sites): discrimination, threshold metrics at the training-time threshold, calibration, decision curve, added value over a clinical baseline, survival concordance and risk-group curves, and, for a pooled report, the random-effects meta-analysis. Every estimate comes with its confidence interval. x-egress is allowed because it carries site-level summaries only: no per-patient arrays, no identifiers, no scores; curves are given on fixed grids (FPR grid, probability grid, time grid), never at patients' own values, and calibration groups hold at least the campaign's minimum number of patients.
@@ -1006,12 +1297,18 @@ export interface LogRankSummary {
   pValue: number;
 }
 export interface MetaAnalysisSummary {
-  measure: 'auc' | 'harrellC' | 'unoC';
+  /**
+   * AUC and C-indices pool on the logit scale with their variance carried over by the delta method; the calibration slope and calibration-in-the-large on their own scale with the variance of their Wald CI.
+   */
+  measure: 'auc' | 'harrellC' | 'unoC' | 'calibrationSlope' | 'calibrationInTheLarge';
   /**
    * Pooled on this scale, reported back on the original one.
    */
-  scale: 'logit';
-  method: 'DerSimonian-Laird';
+  scale: 'logit' | 'identity';
+  /**
+   * Estimator of the between-site variance τ² (metafor::rma's REML by default).
+   */
+  method: 'REML' | 'DerSimonian-Laird';
   pooled: Interval;
   predictionInterval: Interval;
   /**
@@ -1331,7 +1628,59 @@ export interface PackedTensor {
   f64le: string;
 }
 /**
- * The Radiomics Quality Score (Lambin et al., Nat Rev Clin Oncol 2017): 16 items, total -8..36, derived items kept apart from declared ones.
+ * The METhodological RadiomICs Score (Kocak et al., Insights Imaging 2024;15:8, Table 1; weights as in the authors' METRICS tool v1.0): 30 weighted items in 9 categories and 5 conditions; items whose condition is not met are left out of both sums, and the score is Σ weight(yes) / Σ weight(applicable) × 100. packages/rqs scores it from a campaign provenance, derived answers kept apart from declared ones.
+ */
+export interface MetricsScore {
+  type: 'metrics-score';
+  campaignId: CampaignId;
+  protocolHash?: Sha256;
+  /**
+   * @minItems 5
+   * @maxItems 5
+   */
+  conditions: MetricsCondition[];
+  /**
+   * @minItems 30
+   * @maxItems 30
+   */
+  items: MetricsItem[];
+  /**
+   * Percentage, rounded to one decimal as the METRICS tool does.
+   */
+  score: number;
+  /**
+   * The METRICS tool's bands: <20, <40, <60, <80, ≤100.
+   */
+  category: 'Very low' | 'Low' | 'Moderate' | 'Good' | 'Excellent';
+  computedAt?: Timestamp;
+}
+export interface MetricsCondition {
+  condition: number;
+  question: string;
+  answer: boolean;
+  source: 'derived' | 'declared';
+  evidence: string;
+  declaredBy?: string;
+  declaredAt?: Timestamp;
+  declaredIn?: 'protocol' | 'operator';
+}
+export interface MetricsItem {
+  item: number;
+  category: string;
+  name: string;
+  weight: number;
+  /**
+   * not-applicable: its condition is not met; the item is left out of the score.
+   */
+  answer: 'yes' | 'no' | 'not-applicable';
+  source: 'derived' | 'declared';
+  evidence: string;
+  declaredBy?: string;
+  declaredAt?: Timestamp;
+  declaredIn?: 'protocol' | 'operator';
+}
+/**
+ * The Radiomics Quality Score (Lambin et al., Nat Rev Clin Oncol 2017;14:749, Table 1): 16 items, total -8..36, derived items kept apart from declared ones. packages/rqs scores it from a campaign provenance: a derived item's evidence names the recorded step; a declared one names who stated it, where and when.
  */
 export interface RqsChecklist {
   type: 'rqs-checklist';
@@ -1345,6 +1694,9 @@ export interface RqsChecklist {
   total: number;
   derivedTotal: number;
   declaredTotal: number;
+  /**
+   * max(0, total) / 36 × 100.
+   */
   percentage?: number;
   computedAt?: Timestamp;
 }
@@ -1357,6 +1709,20 @@ export interface RqsItem {
    */
   source: 'derived' | 'declared';
   evidence?: string;
+  /**
+   * The item's lowest possible points.
+   */
+  minPoints?: number;
+  /**
+   * The item's highest possible points.
+   */
+  maxPoints?: number;
+  /**
+   * Declared items: who stated it.
+   */
+  declaredBy?: string;
+  declaredAt?: Timestamp;
+  declaredIn?: 'protocol' | 'operator';
 }
 /**
  * First message on a site's connection: who it is, what it can run, which protocols its operator approved.

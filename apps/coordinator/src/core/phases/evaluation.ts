@@ -1,6 +1,7 @@
 import type { EvaluateParams } from '@fedrad/protocol';
 import { createJob, jobsOf } from '../jobs.js';
 import { exportsModel, type LockedModelOutcome } from './lock.js';
+import { modelReleaseOf } from './modelRelease.js';
 import type { JobKind, Phase } from './phase.js';
 import { trainingSettings } from './trainingSettings.js';
 
@@ -37,10 +38,13 @@ export const evaluation: Phase<LockedModelOutcome, EvaluationOutcome> = {
     const { onnx, onnxSha256 } = locked!;
     const p = campaign.protocol;
     const settings = trainingSettings(p);
+    const release = modelReleaseOf(ctx, campaign.campaignId);
     const params: EvaluateParams = {
       kind: KIND,
       modelHash: onnxSha256!,
       modelOnnxBase64: Buffer.from(onnx!).toString('base64'),
+      // The card and the coordinator's signature of it: the site checks them before it evaluates.
+      ...(release ? { modelCard: release.card, modelSignature: release.signature } : {}),
       ...(p.analysisPlan?.bootstrapReplicates !== undefined ? { bootstrapReplicates: p.analysisPlan.bootstrapReplicates } : {}),
       ...(p.training.seed !== undefined ? { seed: p.training.seed } : {}),
     };

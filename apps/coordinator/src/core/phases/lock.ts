@@ -1,6 +1,7 @@
 import { canonicalHash, sha256Hex, type CampaignProtocol, type Tensor } from '@fedrad/protocol';
 import { appendAudit } from '../../store/auditLog.js';
 import { nowIso, type CoreContext } from '../context.js';
+import { releaseModel } from './modelRelease.js';
 import type { Phase } from './phase.js';
 import type { TrainedModel } from './training.js';
 
@@ -53,7 +54,16 @@ export const lock: Phase<TrainedModel, LockedModelOutcome> = {
     ctx.db
       .prepare('INSERT INTO locked_models (campaign_id, model_hash, model_json, onnx, onnx_sha256, locked_at) VALUES (?, ?, ?, ?, ?, ?)')
       .run(campaign.campaignId, modelHash, JSON.stringify(model), onnx ? Buffer.from(onnx) : null, onnxSha256, at);
-    appendAudit(ctx.db, { event: 'model.locked', actor: 'coordinator', campaignId: campaign.campaignId, details: { modelHash, onnxSha256, roundsRun: info.roundsRun } }, at);
+    // The card, signed: test sites evaluate only a model whose card the coordinator signed.
+    const release =
+      onnx && ctx.describeModel && ctx.modelSigner
+        ? releaseModel(ctx, campaign, { modelHash, onnx, parameters: info.parameters, info: { sampleCount: info.sampleCount, roundsRun: info.roundsRun, converged: info.converged } }, at)
+        : undefined;
+    appendAudit(
+      ctx.db,
+      { event: 'model.locked', actor: 'coordinator', campaignId: campaign.campaignId, details: { modelHash, onnxSha256, roundsRun: info.roundsRun, ...(release ? { cardSha256: release.signature.signature.documentSha256 } : {}) } },
+      at,
+    );
     ctx.emit?.({ campaignId: campaign.campaignId, type: 'model-locked', at, detail: { modelHash, onnxSha256 } });
     return [];
   },

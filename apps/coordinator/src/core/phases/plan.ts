@@ -3,6 +3,7 @@ import type { CoreContext } from '../context.js';
 import { evaluation } from './evaluation.js';
 import { extraction } from './extraction.js';
 import { lock } from './lock.js';
+import { metaAnalysis } from './metaAnalysis.js';
 import type { JobKind, Phase } from './phase.js';
 import { training } from './training.js';
 
@@ -10,13 +11,14 @@ import { training } from './training.js';
  * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
  * file and one entry here.
  */
-const PHASES: readonly Phase[] = [extraction, training, lock, evaluation] as Phase[];
+const PHASES: readonly Phase[] = [extraction, training, lock, evaluation, metaAnalysis] as Phase[];
 const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**
  * The steps a campaign runs, in order, derived from its protocol: every phase that applies to it
  * (extraction when the protocol pins a feature config, training, the lock, then evaluation when
- * the model is exported for test sites).
+ * the model is exported for test sites, and the meta-analysis of their reports when there are two
+ * or more).
  */
 export function plan(protocol: CampaignProtocol, coordinator: Pick<CoreContext, 'exportModel'>): string[] {
   return PHASES.filter((p) => p.applies?.(protocol, coordinator) ?? true).map((p) => p.name);

@@ -1,0 +1,70 @@
+import { assertValid, type CampaignProtocol, type ModelCard, type ModelSignature, type Tensor } from '@fedrad/protocol';
+import { signModel } from '@fedrad/pki';
+import type { CoreContext } from '../context.js';
+
+/** What a test site receives with the locked model: its card and the coordinator's signature of it. */
+export interface ModelRelease {
+  card: ModelCard;
+  signature: ModelSignature;
+}
+
+/** Why a model of this build is for research only, and what it was not tested on: written into every card. */
+const LIMITATIONS = [
+  'Validated only at the campaign\'s independent test sites (role "test"); its performance at any other hospital is unknown until evaluated there.',
+  "The coefficients are on the original feature scale: features must be computed exactly as the campaign's sites computed them (same software, configuration and feature names).",
+  'A research model: it is not a medical device, and no clinical decision should rest on it alone.',
+];
+
+/**
+ * The locked model's card — the learning engine's (inputs, coefficients, training) completed with
+ * the campaign's block (sites, features, strategy, training metrics, intended use and limits,
+ * software) — signed with the coordinator's key (pki signModel), and stored beside the locked
+ * model. Called by the lock inside its transaction, only when the coordinator describes and signs.
+ */
+export function releaseModel(
+  ctx: CoreContext,
+  campaign: { campaignId: string; protocolHash: string; protocol: CampaignProtocol },
+  locked: { modelHash: string; onnx: Uint8Array; parameters: Tensor[]; info: { sampleCount: number; roundsRun: number; converged: boolean } },
+  at: string,
+): ModelRelease {
+  const p = campaign.protocol;
+  const base = ctx.describeModel!(p, locked.parameters, locked.info, locked.onnx);
+  // The pooled −log-likelihood of the last round, when the strategy computes one.
+  const last = ctx.db.prepare('SELECT summary_json FROM rounds WHERE campaign_id = ? AND summary_json IS NOT NULL ORDER BY round DESC LIMIT 1').get(campaign.campaignId) as { summary_json: string } | undefined;
+  const finalLoss = last ? (JSON.parse(last.summary_json) as { loss?: number | null }).loss : undefined;
+  const { objective, ...training } = base.training;
+  const card: ModelCard = {
+    ...base,
+    // Fitted by the campaign's rounds, not by a local optimiser; its objective is the rounds' loss.
+    training: { ...training, optimizer: 'federated', sites: [...p.trainingSites], ...(Number.isFinite(objective) ? { objective } : {}) },
+    name: p.title,
+    createdAt: at,
+    campaign: {
+      campaignId: campaign.campaignId,
+      protocolHash: campaign.protocolHash,
+      lockedModelHash: locked.modelHash,
+      strategy: p.training.strategy,
+      roundsRun: locked.info.roundsRun,
+      sites: [...p.trainingSites.map((siteId) => ({ siteId, role: 'training' as const })), ...p.testSites.map((siteId) => ({ siteId, role: 'test' as const }))],
+      features: (p.features ?? []).map((name) => ({ name })),
+      ...(p.model.classWeights !== undefined ? { classWeights: String(p.model.classWeights) } : {}),
+      preprocessing: "each site's registered feature table, used as is (no extraction, harmonisation, selection or tuning step ran in this campaign)",
+      trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) ? { finalLoss } : {}) },
+      intendedUse: `Research: ${p.question ?? p.title} (outcome "${p.outcome.type === 'binary' ? p.outcome.label : p.outcome.event}"), on patients like those of the training sites.`,
+      limitations: LIMITATIONS,
+      software: { name: 'fedrad', version: ctx.modelSigner!.softwareVersion },
+    },
+  };
+  assertValid<ModelCard>('model-card', card, `model card of campaign ${campaign.campaignId}`);
+  const signature = signModel(locked.onnx, card, ctx.modelSigner!.keyPem, ctx.modelSigner!.certPem, { signedAt: new Date(at) });
+  ctx.db
+    .prepare('INSERT INTO model_releases (campaign_id, card_json, signature_json, created_at) VALUES (?, ?, ?, ?)')
+    .run(campaign.campaignId, JSON.stringify(card), JSON.stringify(signature), at);
+  return { card, signature };
+}
+
+/** The campaign's signed model card, when the lock wrote one. */
+export function modelReleaseOf(ctx: CoreContext, campaignId: string): ModelRelease | undefined {
+  const row = ctx.db.prepare('SELECT card_json, signature_json FROM model_releases WHERE campaign_id = ?').get(campaignId) as { card_json: string; signature_json: string } | undefined;
+  return row && { card: JSON.parse(row.card_json), signature: JSON.parse(row.signature_json) };
+}
