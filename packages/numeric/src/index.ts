@@ -8,3 +8,7 @@ export * from './penalizedQuadratic.js';
 export * from './standardization.js';
 export * from './random.js';
 export * from './distributions.js';
+export * from './logisticSums.js';
+export * from './lambdaGrid.js';
+export * from './crossValidation.js';
+export * from './falseDiscovery.js';
