@@ -11,6 +11,7 @@ export { withSecureAggregation, type PairwiseSeeds, type SecureAggregationOption
 export { localPairwiseSeeds } from './secureAggregation/localSeeds.js';
 export { crossValidationMethod, type CrossValidationMethod, type CrossValidationSettings, type CvState } from './tuning/crossValidationMethod.js';
 export { crossValidationResult, type CrossValidationResult } from './tuning/crossValidationResult.js';
+export { pooledRepeats } from './tuning/repeatedFolds.js';
 export { cvSiteStep } from './tuning/cvSiteStep.js';
 export type { CvMeasure, CvStepParams, CvStepUpdate } from './tuning/cvStep.js';
 export { foldAssignment, type FoldScheme, type SiteFolds } from './tuning/foldScheme.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
-import { crossValidationMethod, crossValidationResult, CrossValidationError, MethodConfigError, MethodInputError, runLocalTwin, type CrossValidationSettings, type TuningRows } from '../src/index.js';
+import { crossValidationMethod, crossValidationResult, CrossValidationError, MethodConfigError, MethodInputError, pooledRepeats, runLocalTwin, type CrossValidationSettings, type TuningRows } from '../src/index.js';
 
 // Three sites' rows and glmnet::cv.glmnet's curves on them (scripts/fixtures/methods/cv-sites.R):
 // the federated cross-validation, run by the local twin over the sites, must equal the pooled one.
@@ -102,5 +102,16 @@ describe('federated cross-validation refuses what it cannot do, naming it', () =
       const results = await Promise.all(siteIds.map(async (s) => ({ siteId: s, update: await method.siteStep(params[s], rowsOf(s, false), { siteId: s }) })));
       state = method.aggregate(state, results, []).state;
     }
+  });
+});
+
+describe('repeated K-fold', () => {
+  it('pools the R·K folds: a repeat of the same folds keeps cvm and shrinks cvsd by √((K − 1)/(2K − 1))', async () => {
+    const ref = fixture.cv.find((c) => c.scheme === 'kfold-within-sites' && c.alpha === 1)!;
+    const { result } = await crossValidate({ features, alpha: 1, lambdas: ref.lambda, folds: { scheme: 'kfold', count: 3, seed: 1 }, measure: 'deviance', minCohortSize: 5 }, true);
+    const twice = pooledRepeats([result, result], 'deviance');
+    expect(twice.folds.count).toBe(6);
+    close(twice.cvm, ref.cvm, 1e-8);
+    close(twice.cvsd, ref.cvsd.map((s) => s * Math.sqrt(2 / 5)), 1e-7);
   });
 });

@@ -4,9 +4,10 @@ import {
   type FeatureTable, type ModelSpec, type TrainedModel,
 } from '@fedrad/learn';
 import { runLocalTwin, trainingMethod, type TrainingRows } from '@fedrad/methods';
-import { readSiteTable, type CampaignProtocol, type ModelCard, type StrategyName } from '@fedrad/protocol';
+import { readSiteTable, type CampaignProtocol, type ModelCard, type SiteCsv, type StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
+import { featureRows, siteRowIndices } from '../sitePartitions.js';
 
 export interface FederatedTrainOptions {
   features: string;
@@ -31,9 +32,6 @@ export interface FederatedTrainResult {
   sha256: string;
   training: ModelCard['training'];
 }
-
-/** A site id as a site node's certificate carries it (common.schema.json SiteId). */
-const SITE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 /**
  * `fedrad train --sites S.csv`: the local twin of a federated training campaign. The cases are
@@ -97,29 +95,11 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
   return { modelPath: o.out, cardPath: o.cardPath, sha256: card.modelSha256, training: card.training };
 }
 
-/** Each site's rows, in the feature table's order: every case in exactly one site, every site a valid id. */
-function partition(features: FeatureTable, label: Float64Array, sites: { ids: string[]; sites: string[] }, o: FederatedTrainOptions): Map<string, TrainingRows> {
-  const siteOf = new Map(sites.ids.map((id, i) => [id, sites.sites[i]]));
-  const missing = features.ids.find((id) => !siteOf.has(id));
-  if (missing !== undefined) throw new CliUsageError(`${o.sites} names no site for case "${missing}" of ${o.features}; every case needs its site`);
-  const known = new Set(features.ids);
-  const extra = sites.ids.find((id) => !known.has(id));
-  if (extra !== undefined) throw new CliUsageError(`${o.sites} lists case "${extra}", which ${o.features} does not have`);
-  const bad = sites.sites.find((s) => !SITE_ID.test(s));
-  if (bad !== undefined) throw new CliUsageError(`${o.sites}: site "${bad}" is not a site id (lower-case letters, digits and hyphens, 2 to 63 characters, as a site node's certificate names it)`);
-  const rowsOf = new Map<string, number[]>();
-  features.ids.forEach((id, i) => {
-    const s = siteOf.get(id)!;
-    if (!rowsOf.has(s)) rowsOf.set(s, []);
-    rowsOf.get(s)!.push(i);
-  });
-  const q = features.featureNames.length;
+/** Each site's rows, in the feature table's order (the CLI's siteRowIndices). */
+function partition(features: FeatureTable, label: Float64Array, sites: SiteCsv, o: FederatedTrainOptions): Map<string, TrainingRows> {
   const out = new Map<string, TrainingRows>();
-  for (const site of [...rowsOf.keys()].sort()) {
-    const rows = rowsOf.get(site)!;
-    const x = new Float64Array(rows.length * q);
-    rows.forEach((i, r) => x.set(features.values.subarray(i * q, (i + 1) * q), r * q));
-    out.set(site, { featureNames: features.featureNames, x, label: Float64Array.from(rows, (i) => label[i]) });
+  for (const [site, rows] of siteRowIndices(features, sites, o)) {
+    out.set(site, { featureNames: features.featureNames, x: featureRows(features, rows), label: Float64Array.from(rows, (i) => label[i]) });
   }
   return out;
 }

@@ -8,6 +8,7 @@ import type { Command } from 'commander';
  */
 const MODULES: Record<string, () => Promise<{ register(program: Command): void }>> = {
   train: () => import('./train.js'),
+  tune: () => import('./tune.js'),
   predict: () => import('./predict.js'),
   evaluate: () => import('./evaluate.js'),
   site: () => import('./site.js'),

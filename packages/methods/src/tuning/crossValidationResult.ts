@@ -6,6 +6,8 @@ export interface CrossValidationResult {
   alpha: number;
   measure: CrossValidationSettings['measure'];
   folds: { scheme: CrossValidationSettings['folds']['scheme']; count: number; sizes: number[] };
+  /** foldValues[k][l]: fold k's held-out mean deviance (or AUC) at λ_l. */
+  foldValues: number[][];
   sampleCount: number;
   lambda: number[];
   /** Mean held-out criterion per λ, and its standard error. */
@@ -26,6 +28,7 @@ export function crossValidationResult(state: CvState, settings: CrossValidationS
     alpha: settings.alpha,
     measure: settings.measure,
     folds: { scheme: settings.folds.scheme, count: state.folds, sizes: state.foldSize },
+    foldValues: state.heldOut,
     sampleCount: state.sampleCount,
     lambda: state.lambdas,
     cvm: curve.cvm,
