@@ -4,10 +4,10 @@ import {
   type FeatureTable, type ModelSpec, type TrainedModel,
 } from '@fedrad/learn';
 import { runLocalTwin, trainingMethod, type TrainingRows } from '@fedrad/methods';
-import { readSiteTable, type CampaignProtocol, type ModelCard, type SiteCsv, type StrategyName } from '@fedrad/protocol';
+import { readSiteTable, type CampaignProtocol, type ModelCard, type StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
-import { featureRows, siteRowIndices } from '../sitePartitions.js';
+import { partitionBySite, selectRows } from '../sitePartition.js';
 
 export interface FederatedTrainOptions {
   features: string;
@@ -95,11 +95,12 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
   return { modelPath: o.out, cardPath: o.cardPath, sha256: card.modelSha256, training: card.training };
 }
 
-/** Each site's rows, in the feature table's order (the CLI's siteRowIndices). */
-function partition(features: FeatureTable, label: Float64Array, sites: SiteCsv, o: FederatedTrainOptions): Map<string, TrainingRows> {
+/** Each site's rows, in the feature table's order: every case in exactly one site, every site a valid id. */
+function partition(features: FeatureTable, label: Float64Array, sites: { source: string; ids: string[]; sites: string[] }, o: FederatedTrainOptions): Map<string, TrainingRows> {
+  const q = features.featureNames.length;
   const out = new Map<string, TrainingRows>();
-  for (const [site, rows] of siteRowIndices(features, sites, o)) {
-    out.set(site, { featureNames: features.featureNames, x: featureRows(features, rows), label: Float64Array.from(rows, (i) => label[i]) });
+  for (const [site, rows] of partitionBySite(features.ids, sites, { table: o.features, sites: o.sites })) {
+    out.set(site, { featureNames: features.featureNames, x: selectRows(features.values, q, rows), label: Float64Array.from(rows, (i) => label[i]) });
   }
   return out;
 }

@@ -7,7 +7,7 @@ import { readCsv, readSiteTable, type FeatureCsv } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
-import { featureRows, siteRowIndices } from '../sitePartitions.js';
+import { partitionBySite, selectRows } from '../sitePartition.js';
 
 export interface TuneOptions {
   features: string;
@@ -66,11 +66,11 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   const lambdas = o.lambdas !== undefined ? readLambdas(o.lambdas) : undefined;
   const foldOf = o.foldid !== undefined ? readFoldIds(o.foldid, features) : undefined;
   checkOutputPath(o.out, 'cross-validation report');
-  const indices = o.sites !== undefined ? siteRowIndices(features, readSiteTable(readInputText(o.sites, 'sites'), o.sites), { features: o.features, sites: o.sites }) : new Map([['local', features.ids.map((_, i) => i)]]);
+  const indices = o.sites !== undefined ? partitionBySite(features.ids, readSiteTable(readInputText(o.sites, 'sites'), o.sites), { table: o.features, sites: o.sites }) : new Map([['local', features.ids.map((_, i) => i)]]);
   const partitions = new Map<string, TuningRows>(
     [...indices].map(([site, rows]) => [
       site,
-      { featureNames: features.featureNames, x: featureRows(features, rows), label: Float64Array.from(rows, (i) => outcome.label[i]), ...(foldOf ? { fold: Int32Array.from(rows, (i) => foldOf.fold[i]) } : {}) },
+      { featureNames: features.featureNames, x: selectRows(features.values, features.featureNames.length, rows), label: Float64Array.from(rows, (i) => outcome.label[i]), ...(foldOf ? { fold: Int32Array.from(rows, (i) => foldOf.fold[i]) } : {}) },
     ]),
   );
   const repeats = o.repeats ?? 1;
