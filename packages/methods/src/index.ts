@@ -10,10 +10,16 @@ export { runLocalTwin, type LocalTwinOptions, type LocalTwinRun } from './localT
 export { withSecureAggregation, type PairwiseSeeds, type SecureAggregationOptions } from './secureAggregation/maskedSums.js';
 export { localPairwiseSeeds } from './secureAggregation/localSeeds.js';
 export { crossValidationMethod, type CrossValidationMethod, type CrossValidationSettings, type CvState } from './tuning/crossValidationMethod.js';
-export { crossValidationResult, type CrossValidationResult } from './tuning/crossValidationResult.js';
+export { crossValidationResult, pathResult, type CrossValidationResult, type PathResult } from './tuning/crossValidationResult.js';
 export { pooledRepeats } from './tuning/repeatedFolds.js';
 export { cvSiteStep } from './tuning/cvSiteStep.js';
 export type { CvMeasure, CvStepParams, CvStepUpdate } from './tuning/cvStep.js';
 export { foldAssignment, type FoldScheme, type SiteFolds } from './tuning/foldScheme.js';
 export { CrossValidationError } from './tuning/tuningErrors.js';
 export type { TuningRows } from './tuning/tuningRows.js';
+export { selectionMethod, applySelection, type SelectionMethod, type SelectionState } from './selection/selectionMethod.js';
+export { selectionSiteSummary, type SelectionSummary, type SelectionSummaryParams } from './selection/selectionSummary.js';
+export { selectionSteps, type FeatureStatistics, type SelectionOptions, type SelectionStep } from './selection/selectionSteps.js';
+export { pooledMoments, pooledCorrelation, momentsStandardization, type PooledMoments } from './selection/pooledMoments.js';
+export { reproducibilityValues, type ReproducibilityChoice, type ReproducibilityReport } from './selection/reproducibilityReport.js';
+export { lassoStep } from './selection/lassoStep.js';

@@ -12,3 +12,4 @@ export * from './logisticSums.js';
 export * from './lambdaGrid.js';
 export * from './crossValidation.js';
 export * from './falseDiscovery.js';
+export * from './scoreTest.js';

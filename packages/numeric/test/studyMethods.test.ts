@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { benjaminiHochberg, crossValidationCurve, lambdaGrid, lambdaMax, logisticSums } from '../src/index.js';
+import { benjaminiHochberg, crossValidationCurve, lambdaGrid, lambdaMax, logisticScoreTest, logisticSums } from '../src/index.js';
 
 describe('logisticSums', () => {
   const p = 2;
@@ -64,5 +64,17 @@ describe('Benjamini–Hochberg', () => {
   it("equals R's p.adjust(p, 'BH')", () => {
     const r = [0.035000000000000003, 0.055999999999999994, 0.055999999999999994, 0.035000000000000003, 0.5, 0.23333333333333336, 0.055999999999999994];
     benjaminiHochberg([0.01, 0.04, 0.03, 0.005, 0.5, 0.2, 0.04]).forEach((q, i) => expect(q).toBeCloseTo(r[i], 15));
+  });
+});
+
+describe('logistic score test from sums', () => {
+  it('a 2 × 2 table: U²/I is the Pearson χ² of the table (closed form for a binary x)', () => {
+    // x = 1: 30 cases, 10 events; x = 0: 20 cases, 15 events. Pearson χ² = n (ad − bc)² / (r₁ r₂ c₁ c₂).
+    const [a, b, c, d] = [10, 20, 15, 5];
+    const n = a + b + c + d;
+    const pearson = (n * (a * d - b * c) ** 2) / ((a + b) * (c + d) * (a + c) * (b + d));
+    const t = logisticScoreTest(n, a + c, 30, 30, 10);
+    expect(t.statistic).toBeCloseTo(pearson, 12);
+    expect(Number.isNaN(logisticScoreTest(n, 25, 50, 50, 25).statistic)).toBe(true);
   });
 });

@@ -86,10 +86,12 @@ export function crossValidationMethod(settings: CrossValidationSettings): CrossV
   const penaltyAt = (index: number, lambdas: number[], fullFit: boolean) => ({ lambda: index === 0 && fullFit && !settings.lambdas ? 9.9e35 : lambdas[index], alpha: settings.alpha });
   const zeros = () => new Array<number>(p + 1).fill(0);
 
-  const siteFolds = (sites: readonly string[], siteId: string, state: CvState): CvStepParams['folds'] =>
+  const siteFolds = (sites: readonly string[], siteId: string): CvStepParams['folds'] =>
     settings.folds.scheme === 'leave-one-site-out'
       ? { scheme: 'leave-one-site-out', count: sites.length, fold: sites.indexOf(siteId) }
-      : { scheme: 'kfold', count: settings.folds.count, seed: settings.folds.seed };
+      : settings.folds.scheme === 'none'
+        ? { scheme: 'none', count: 0 }
+        : { scheme: 'kfold', count: settings.folds.count, seed: settings.folds.seed };
 
   return {
     name: 'cross-validation',
@@ -98,7 +100,7 @@ export function crossValidationMethod(settings: CrossValidationSettings): CrossV
       const sorted = [...sites].sort();
       const out: Record<string, CvStepParams> = {};
       for (const siteId of sites) {
-        const common = { kind: 'cv-step' as const, features: settings.features, folds: siteFolds(sorted, siteId, state), measure: settings.measure, minCohortSize: settings.minCohortSize };
+        const common = { kind: 'cv-step' as const, features: settings.features, folds: siteFolds(sorted, siteId), measure: settings.measure, minCohortSize: settings.minCohortSize };
         out[siteId] =
           state.phase === 'grid'
             ? { ...common, phase: 'grid' }
@@ -148,8 +150,8 @@ export function crossValidationMethod(settings: CrossValidationSettings): CrossV
     const sumY = summed(results, 'feature-sumy', p);
     const std = pooledStandardization(n, sum, sumSq, true);
     refuseConstant(std, 'all rows');
-    const folds = settings.folds.scheme === 'leave-one-site-out' ? siteCount : settings.folds.count;
-    if (folds < 2) throw new MethodConfigError('Leave-one-site-out cross-validation needs at least 2 sites.', { field: 'folds' });
+    const folds = settings.folds.scheme === 'leave-one-site-out' ? siteCount : settings.folds.scheme === 'none' ? 0 : settings.folds.count;
+    if (settings.folds.scheme === 'leave-one-site-out' && folds < 2) throw new MethodConfigError('Leave-one-site-out cross-validation needs at least 2 sites.', { field: 'folds' });
     let lambdas = settings.lambdas ? [...settings.lambdas].sort((a, b) => b - a) : undefined;
     if (!lambdas) {
       // Σ (yᵢ − ȳ) x̃ᵢⱼ = (Σ yᵢ xᵢⱼ − ȳ Σ xᵢⱼ) / s_j (glmnet's λ_max, numeric's lambdaGrid.ts).

@@ -6,12 +6,13 @@ import type { TuningRows } from './tuningRows.js';
  * How rows are split into folds. Leave-one-site-out: fold k is every row of the k-th site (site
  * ids sorted), so each site's rows are held out once and the model is trained on the others — the
  * external-validation split. K-fold within sites: each site splits its own rows into `count` folds
- * from the seed, and fold k is the union of the sites' k-th parts (stratified by site).
+ * from the seed, and fold k is the union of the sites' k-th parts (stratified by site). None: no
+ * fold, only the fit on every row (a regularisation path, as selection's LASSO step needs).
  */
-export type FoldScheme = { scheme: 'leave-one-site-out' } | { scheme: 'kfold'; count: number; seed: number };
+export type FoldScheme = { scheme: 'leave-one-site-out' } | { scheme: 'kfold'; count: number; seed: number } | { scheme: 'none' };
 
 /** What a site is told: the scheme, and with leave-one-site-out the fold its rows form. */
-export type SiteFolds = { scheme: 'leave-one-site-out'; count: number; fold: number } | { scheme: 'kfold'; count: number; seed: number };
+export type SiteFolds = { scheme: 'leave-one-site-out'; count: number; fold: number } | { scheme: 'kfold'; count: number; seed: number } | { scheme: 'none'; count: 0 };
 
 /**
  * The fold of each of the site's rows: the rows' own when they carry them (a foldid table), else
@@ -20,6 +21,7 @@ export type SiteFolds = { scheme: 'leave-one-site-out'; count: number; fold: num
  */
 export function foldAssignment(rows: TuningRows, folds: SiteFolds): Int32Array {
   const n = rows.label.length;
+  if (folds.scheme === 'none') return new Int32Array(n).fill(-1);
   if (rows.fold) {
     const bad = rows.fold.findIndex((f) => !(f >= 0 && f < folds.count));
     if (bad >= 0) throw new MethodInputError(`Row ${bad + 1} is given fold ${rows.fold[bad] + 1}; the job has folds 1 to ${folds.count}.`, { field: 'params/folds' });
