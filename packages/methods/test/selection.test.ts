@@ -73,12 +73,12 @@ describe('federated selection (local twin) equals the pooled statistics of R', (
   it('reads the reproducibility report of fedrad reproducibility and filters on it', async () => {
     const report = { type: 'fedrad-reproducibility', features: features.map((f, j) => ({ feature: f, 'ICC(2,1)': { estimate: 0.95 - j * 0.1, lower: 0.9 - j * 0.1, upper: 0.99 } })) };
     const values = reproducibilityValues(report, { form: 'ICC(2,1)', on: 'lower' }, 'icc.json');
-    const run = await runLocalTwin(selectionMethod({ features, minCohortSize: 5, reproducibility: { values, threshold: 0.75, form: 'ICC(2,1)', on: 'lower' } }), partitions());
+    const run = await runLocalTwin(selectionMethod({ features, minCohortSize: 5, icc: { values, form: 'ICC(2,1)', on: 'lower' }, reproducibility: { threshold: 0.75 } }), partitions());
     expect(run.state.steps![1].kept).toEqual(['f1', 'f2']);
     expect(run.state.steps![1].removed[0]).toEqual({ feature: 'f3', reason: 'ICC(2,1) lower 0.700 < 0.75' });
     expect(() => reproducibilityValues({ features: [] }, { form: 'ICC(2,1)', on: 'lower' }, 'x.json')).toThrow(MethodConfigError);
     const partial = reproducibilityValues({ ...report, features: report.features.slice(1) }, { form: 'ICC(2,1)', on: 'lower' }, 'icc.json');
-    await expect(runLocalTwin(selectionMethod({ features, minCohortSize: 5, reproducibility: { values: partial, threshold: 0.75, form: 'ICC(2,1)', on: 'lower' } }), partitions())).rejects.toThrow('The reproducibility report has no ICC for "f1"');
+    await expect(runLocalTwin(selectionMethod({ features, minCohortSize: 5, icc: { values: partial, form: 'ICC(2,1)', on: 'lower' }, reproducibility: { threshold: 0.75 } }), partitions())).rejects.toThrow('The reproducibility report has no ICC for "f1"');
   });
 
   it('refuses a site under the minimum cohort and a site with other features, naming them', async () => {

@@ -23,8 +23,10 @@ export interface FeatureStatistics {
 export interface SelectionOptions {
   /** Near-zero variance: drop features whose pooled SD is at most this (constant features always go). */
   minSd?: number;
-  /** Keep features whose ICC (form and reading of `reproducibility`) reaches the threshold. */
-  reproducibility?: { values: Map<string, number>; threshold: number; form: string; on: 'estimate' | 'lower' };
+  /** Each feature's ICC (reproducibilityValues), for the reproducibility filter and for `prefer: 'reproducibility'`. */
+  icc?: { values: Map<string, number>; form: string; on: 'estimate' | 'lower' };
+  /** Keep features whose ICC reaches the threshold. */
+  reproducibility?: { threshold: number };
   /** Keep features whose univariate score test has Benjamini–Hochberg q ≤ fdr. */
   univariate?: { fdr: number };
   /** Prune pairs with |r| above the threshold, keeping the most associated (or reproducible) feature. */
@@ -61,14 +63,18 @@ export function selectionSteps(m: PooledMoments, o: SelectionOptions): { kept: s
   });
 
   // 2. Reproducibility (ICC from fedrad reproducibility).
-  if (o.reproducibility) {
-    const r = o.reproducibility;
-    const absent = kept.filter((f) => !r.values.has(f));
+  const icc = o.icc;
+  if (o.reproducibility && !icc) throw new MethodConfigError('The reproducibility filter needs the ICC of every feature (the reproducibility report).', { field: 'reproducibility' });
+  if (icc) {
+    const absent = kept.filter((f) => !icc.values.has(f));
     if (absent.length > 0) throw new MethodConfigError(`The reproducibility report has no ICC for ${absent.map((f) => `"${f}"`).join(', ')}; it must cover every feature selected from.`, { field: 'reproducibility' });
-    for (const f of kept) statistics[f].icc = r.values.get(f)!;
-    kept = run('reproducibility', { form: r.form, on: r.on, threshold: r.threshold }, kept, (f) => {
-      const v = r.values.get(f)!;
-      return v < r.threshold ? `${r.form} ${r.on} ${v.toFixed(3)} < ${r.threshold}` : undefined;
+    for (const f of kept) statistics[f].icc = icc.values.get(f)!;
+  }
+  if (icc && o.reproducibility) {
+    const threshold = o.reproducibility.threshold;
+    kept = run('reproducibility', { form: icc.form, on: icc.on, threshold }, kept, (f) => {
+      const v = icc.values.get(f)!;
+      return v < threshold ? `${icc.form} ${icc.on} ${v.toFixed(3)} < ${threshold}` : undefined;
     });
   }
 
@@ -92,7 +98,7 @@ export function selectionSteps(m: PooledMoments, o: SelectionOptions): { kept: s
   // goes when it correlates above the threshold with one already kept (greedy clustering).
   if (o.correlation) {
     const { threshold, prefer } = o.correlation;
-    if (prefer === 'reproducibility' && !o.reproducibility) throw new MethodConfigError('Keeping the most reproducible feature of a correlated cluster needs the reproducibility report.', { field: 'correlation.prefer' });
+    if (prefer === 'reproducibility' && !icc) throw new MethodConfigError('Keeping the most reproducible feature of a correlated cluster needs the reproducibility report.', { field: 'correlation.prefer' });
     const priority = (f: string) => (prefer === 'reproducibility' ? statistics[f].icc! : statistics[f].score!);
     const order = [...kept].sort((a, b) => priority(b) - priority(a) || index.get(a)! - index.get(b)!);
     const chosen: string[] = [];
