@@ -74,3 +74,16 @@ describe('fedrad train --sites (the local twin of federated training)', () => {
     });
   });
 });
+
+describe('fedrad train --sites --class-weights balanced', () => {
+  it("exact Newton with balanced weights equals R's weighted glm (scripts/fixtures/methods/class-weights.R); the card records the weights", async () => {
+    const weighted = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/class-weights.json', import.meta.url), 'utf8')) as { fits: Array<{ family: string; coef: number[] }> };
+    const fit = weighted.fits.find((f) => f.family === 'logistic')!;
+    const t = writeTables();
+    await runTrain({ features: t.file('features.csv'), outcome: t.file('outcome.csv'), sites: t.file('sites.csv'), model: 'logistic', classWeights: 'balanced', out: t.file('m.onnx') });
+    const card = JSON.parse(readFileSync(t.file('m.card.json'), 'utf8'));
+    expect(card.hyperParameters.classWeights).toBe('balanced');
+    expect(Math.abs(card.coefficients.intercept - fit.coef[0])).toBeLessThan(1e-6);
+    featureNames.forEach((f, j) => expect(Math.abs(card.coefficients.beta[f] - fit.coef[j + 1])).toBeLessThan(1e-6));
+  });
+});

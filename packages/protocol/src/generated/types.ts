@@ -451,7 +451,7 @@ export interface ModelSpec {
    */
   standardize?: boolean;
   /**
-   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is refused at creation (issue #12).
+   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and refused at creation with the FedAvg family, whose local steps would need the pooled counts first.
    */
   classWeights?: 'none' | 'balanced';
 }
