@@ -11,6 +11,8 @@ import { partitionBySite, selectRows } from '../sitePartition.js';
 
 export interface FederatedTrainOptions {
   features: string;
+  /** The table to train on when it is not the features file as it is (train's --clinical model sets). */
+  featureTable?: FeatureTable;
   outcome: string;
   /** `id,site`: which site each case belongs to. */
   sites: string;
@@ -42,7 +44,7 @@ export interface FederatedTrainResult {
  * which sites and in how many rounds.
  */
 export async function runFederatedTrain(o: FederatedTrainOptions): Promise<FederatedTrainResult> {
-  const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
+  const features = o.featureTable ?? readFeatureTable(readInputText(o.features, 'features'), o.features);
   const outcome = alignOutcome(features, readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome), o.outcome);
   if (outcome.kind !== 'binary') throw new CliUsageError(`${o.outcome} has no label column; federated training fits logistic models (id,label)`);
   const siteTable = readSiteTable(readInputText(o.sites, 'sites'), o.sites);
