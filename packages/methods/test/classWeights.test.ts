@@ -31,7 +31,7 @@ describe('balanced class weights in the exact strategies (local twin)', () => {
     const protocol = protocolFor({ family: 'logistic', classWeights: 'balanced' });
     const method = trainingMethod({ ...protocol, minCohortSize: 5 });
     const params = method.configure(method.initialState(), siteIds)['site-a'];
-    const update = await method.siteStep(params, partitions.get('site-a')!, { siteId: 'site-a' });
+    const update = await method.siteStep(params, partitions.get('site-a')!);
     const layout = updateLayout(params);
     expect(update.tensors.map((t) => t.name).sort()).toEqual(Object.keys(layout).sort());
     for (const t of update.tensors) expect(t.shape).toEqual(layout[t.name]);
@@ -39,14 +39,14 @@ describe('balanced class weights in the exact strategies (local twin)', () => {
     const rows = partitions.get('site-a')!;
     const positives = rows.label.reduce((a, y) => a + y, 0);
     const strict = trainingMethod({ ...protocol, minCohortSize: Math.min(positives, rows.label.length - positives) + 1 });
-    await expect(strict.siteStep(strict.configure(strict.initialState(), siteIds)['site-a'], rows, { siteId: 'site-a' })).rejects.toThrow(MethodInputError);
+    await expect(strict.siteStep(strict.configure(strict.initialState(), siteIds)['site-a'], rows)).rejects.toThrow(MethodInputError);
   });
 
   it('refuses to aggregate a sum without its class part instead of leaving it unweighted', async () => {
     const method = trainingMethod(protocolFor({ family: 'logistic', classWeights: 'balanced' }));
     const state = method.initialState();
     const params = method.configure(state, siteIds);
-    const results = await Promise.all(siteIds.map(async (s) => ({ siteId: s, update: await method.siteStep(params[s], partitions.get(s)!, { siteId: s }) })));
+    const results = await Promise.all(siteIds.map(async (s) => ({ siteId: s, update: await method.siteStep(params[s], partitions.get(s)!) })));
     results[1].update.tensors = results[1].update.tensors.filter((t) => t.name !== 'hessian-positive') as typeof results[1]['update']['tensors'];
     expect(() => method.aggregate(state, results, [])).toThrow('Site site-b sent "hessian" without "hessian-positive"');
   });

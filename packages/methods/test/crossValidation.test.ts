@@ -115,3 +115,40 @@ describe('repeated K-fold', () => {
     close(twice.cvsd, ref.cvsd.map((s) => s * Math.sqrt(2 / 5)), 1e-7);
   });
 });
+
+describe('resampling inside cross-validation', () => {
+  it('rebalances each fold’s training rows at each site and never its held-out rows', async () => {
+    const ref = fixture.cv.find((c) => c.scheme === 'kfold-within-sites' && c.alpha === 1)!;
+    const base: CrossValidationSettings = { features, alpha: 1, lambdas: ref.lambda.slice(0, 4), folds: { scheme: 'kfold', count: 3, seed: 1 }, measure: 'deviance', minCohortSize: 5 };
+    const method = crossValidationMethod({ ...base, resampling: { method: 'oversample', seed: 9 } });
+    const sent: Array<{ site: string; name: string; rows: number }> = [];
+    const recording: typeof method = {
+      ...method,
+      aggregate: (state, results, failures) => {
+        for (const r of results) for (const t of r.update.tensors) if (/\/(count|held-out)$/.test(t.name)) sent.push({ site: r.siteId, name: t.name, rows: t.data[0] });
+        return method.aggregate(state, results, failures);
+      },
+    };
+    const run = await runLocalTwin(recording, partitions(true));
+    // What each site's rows give, counted here from the fixture: fold k's training rows oversampled to
+    // twice the larger class; its held-out rows as they are.
+    for (const s of siteIds) {
+      const { fold, y } = fixture.sites[s];
+      for (let k = 0; k < 3; k++) {
+        const train = y.filter((_, i) => fold[i] - 1 !== k);
+        const positives = train.filter((v) => v === 1).length;
+        const expectedTrain = 2 * Math.max(positives, train.length - positives);
+        const heldOut = fold.filter((f) => f - 1 === k).length;
+        const counts = sent.filter((e) => e.site === s && e.name === `fold-${k}/count`).map((e) => e.rows);
+        const held = sent.filter((e) => e.site === s && e.name === `fold-${k}/held-out`).map((e) => e.rows);
+        expect(counts.length).toBeGreaterThan(0);
+        expect(new Set(counts)).toEqual(new Set([expectedTrain]));
+        expect(new Set(held)).toEqual(new Set([heldOut]));
+      }
+    }
+    const result = crossValidationResult(run.state, base);
+    const plain = (await crossValidate(base, true)).result;
+    expect(result.folds.sizes).toEqual(plain.folds.sizes);
+    expect(result.cvm.some((v, l) => Math.abs(v - plain.cvm[l]) > 1e-6)).toBe(true);
+  });
+});

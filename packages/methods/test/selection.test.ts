@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import {
   applySelection, crossValidationMethod, lassoStep, MethodConfigError, MethodInputError, pathResult, pooledCorrelation, momentsStandardization,
-  reproducibilityValues, runLocalTwin, selectionMethod, type TrainingRows,
+  reproducibilityValues, runLocalTwin, selectionMethod, type FeatureStatistics, type TrainingRows,
 } from '../src/index.js';
 
 // The three sites of cv-sites.json and R's statistics on their pooled rows (scripts/fixtures/methods/selection.R):
@@ -56,7 +56,7 @@ describe('federated selection (local twin) equals the pooled statistics of R', (
 
   it("the LASSO step on the path fitted at the sites keeps glmnet's non-zero coefficients at λ", async () => {
     const path = await runLocalTwin(crossValidationMethod({ features, alpha: 1, lambdas: [ref.lasso.lambda], folds: { scheme: 'none' }, measure: 'deviance', minCohortSize: 5 }), partitions());
-    const statistics = Object.fromEntries(features.map((f) => [f, { sd: 1 }]));
+    const statistics: Record<string, FeatureStatistics> = Object.fromEntries(features.map((f) => [f, { sd: 1 }]));
     const { kept, step } = lassoStep(pathResult(path.state), features, { alpha: 1, lambda: ref.lasso.lambda }, statistics);
     expect(kept).toEqual(features.filter((_, j) => ref.lasso.coef[j + 1] !== 0));
     features.forEach((f, j) => expect(Math.abs(statistics[f].coefficient! - ref.lasso.coef[j + 1])).toBeLessThan(1e-6));

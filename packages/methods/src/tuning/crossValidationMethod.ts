@@ -1,4 +1,5 @@
 import type { FederatedMethod, MethodOutcome, MethodResult, SiteFailure } from '@fedrad/federation';
+import type { Resampling } from '@fedrad/learn';
 import { lambdaGrid, lambdaMax, pooledStandardization, type Standardization } from '@fedrad/numeric';
 import type { Tensor } from '@fedrad/protocol';
 import { MethodConfigError } from '../errors.js';
@@ -26,6 +27,8 @@ export interface CrossValidationSettings {
   tolerance?: number;
   /** Newton iterations allowed at one λ. */
   maxIterations?: number;
+  /** Rebalance each fold's training rows at the sites (never the held-out rows). */
+  resampling?: Resampling;
 }
 
 export interface CvState {
@@ -100,7 +103,7 @@ export function crossValidationMethod(settings: CrossValidationSettings): CrossV
       const sorted = [...sites].sort();
       const out: Record<string, CvStepParams> = {};
       for (const siteId of sites) {
-        const common = { kind: 'cv-step' as const, features: settings.features, folds: siteFolds(sorted, siteId), measure: settings.measure, minCohortSize: settings.minCohortSize };
+        const common = { kind: 'cv-step' as const, features: settings.features, folds: siteFolds(sorted, siteId), measure: settings.measure, minCohortSize: settings.minCohortSize, ...(settings.resampling ? { resampling: settings.resampling } : {}) };
         out[siteId] =
           state.phase === 'grid'
             ? { ...common, phase: 'grid' }

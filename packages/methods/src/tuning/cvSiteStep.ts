@@ -1,4 +1,5 @@
 import { linearPredictor, logisticSums } from '@fedrad/numeric';
+import { resampleRows, type Resampling } from '@fedrad/learn';
 import { auc } from '@fedrad/stats';
 import { MethodInputError } from '../errors.js';
 import type { CvStepParams, CvStepUpdate } from './cvStep.js';
@@ -53,18 +54,19 @@ export async function cvSiteStep(params: CvStepParams, rows: TuningRows, site: {
     };
     if (params.train?.[k]) {
       refuseSmall(trainRows, 'training part');
-      const s = logisticSums(x, p, label, coef[k], (i) => !inFold(i));
+      const training = trainingPart(rows, (i) => !inFold(i), params.resampling && { ...params.resampling, seed: params.resampling.seed + k });
+      const count = training.label.length;
+      const s = logisticSums(training.x, p, training.label, coef[k]);
       const sum = new Array<number>(p).fill(0);
       const sumSq = new Array<number>(p).fill(0);
-      for (let i = 0; i < n; i++) {
-        if (inFold(i)) continue;
+      for (let i = 0; i < count; i++) {
         for (let j = 0; j < p; j++) {
-          sum[j] += x[i * p + j];
-          sumSq[j] += x[i * p + j] ** 2;
+          sum[j] += training.x[i * p + j];
+          sumSq[j] += training.x[i * p + j] ** 2;
         }
       }
       tensors.push(
-        { name: `fold-${k}/count`, shape: [1], data: [trainRows] },
+        { name: `fold-${k}/count`, shape: [1], data: [count] },
         { name: `fold-${k}/gradient`, shape: [p + 1], data: Array.from(s.gradient) },
         { name: `fold-${k}/hessian`, shape: [p + 1, p + 1], data: Array.from(s.hessian) },
         { name: `fold-${k}/feature-sum`, shape: [p], data: sum },
@@ -77,6 +79,18 @@ export async function cvSiteStep(params: CvStepParams, rows: TuningRows, site: {
     }
   }
   return { ...base, tensors };
+}
+
+/** The rows `take` selects (a fold's training part), rebalanced when asked: resampling touches training rows only. */
+function trainingPart(rows: TuningRows, take: (i: number) => boolean, resampling: Resampling | undefined): { x: Float64Array; label: Float64Array } {
+  const p = rows.featureNames.length;
+  const chosen = [...rows.label.keys()].filter(take);
+  const x = new Float64Array(chosen.length * p);
+  chosen.forEach((i, r) => x.set(rows.x.subarray(i * p, (i + 1) * p), r * p));
+  const label = Float64Array.from(chosen, (i) => rows.label[i]);
+  if (!resampling || chosen.length === 0) return { x, label };
+  const out = resampleRows({ x, label, p }, resampling);
+  return { x: out.x, label: out.label };
 }
 
 /** The held-out rows' deviance sum (cv.glmnet's binomial deviance, probabilities clipped) or their AUC. */

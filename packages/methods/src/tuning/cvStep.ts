@@ -1,3 +1,4 @@
+import type { Resampling } from '@fedrad/learn';
 import type { Tensor } from '@fedrad/protocol';
 import type { SiteFolds } from './foldScheme.js';
 
@@ -22,6 +23,8 @@ export interface CvStepParams {
   coef?: number[][];
   train?: boolean[];
   heldOut?: boolean;
+  /** Rebalance the classes of each fold's TRAINING rows (seed + fold index); held-out rows never are. */
+  resampling?: Resampling;
 }
 
 /**

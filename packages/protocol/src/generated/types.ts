@@ -637,6 +637,23 @@ export interface ModelTraining {
    */
   objective?: number;
   sites?: SiteId[];
+  resampling?: ModelResampling;
+}
+/**
+ * How the classes of the training rows were rebalanced before fitting (at each site, on training rows only; test rows are never resampled). n and events above count the rows the model was fitted on; patients and patientEvents the patients before resampling.
+ */
+export interface ModelResampling {
+  /**
+   * Random oversampling of the minority class, random undersampling of the majority class, or SMOTE (Chawla et al. 2002), each to equal class counts.
+   */
+  method: 'oversample' | 'undersample' | 'smote';
+  seed: number;
+  /**
+   * SMOTE's k nearest minority neighbours.
+   */
+  neighbours?: number;
+  patients: PatientCount;
+  patientEvents: number;
 }
 export interface ModelHyperParameters {
   alpha: number;
