@@ -1,13 +1,14 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { alignOutcome, readFeatureTable, readOutcomeTable } from '@fedrad/learn';
+import { alignOutcome, readFeatureTable, readOutcomeTable, type Resampling } from '@fedrad/learn';
 import { crossValidationMethod, crossValidationResult, pooledRepeats, runLocalTwin, type CrossValidationResult, type CrossValidationSettings, type TuningRows } from '@fedrad/methods';
 import { readCsv, readSiteTable, type FeatureCsv } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
 import { partitionBySite, selectRows } from '../sitePartition.js';
+import { resamplingOf } from '../trainingResampling.js';
 
 export interface TuneOptions {
   features: string;
@@ -25,6 +26,9 @@ export interface TuneOptions {
   foldid?: string;
   measure?: 'deviance' | 'auc';
   minCohort?: number;
+  resample?: Resampling['method'];
+  resampleSeed?: number;
+  smoteNeighbours?: number;
   out: string;
 }
 
@@ -63,6 +67,7 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
   const outcome = alignOutcome(features, readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome), o.outcome);
   if (outcome.kind !== 'binary') throw new CliUsageError(`${o.outcome} has no label column; tune fits logistic models (id,label)`);
+  const resampling = resamplingOf(o);
   const lambdas = o.lambdas !== undefined ? readLambdas(o.lambdas) : undefined;
   const foldOf = o.foldid !== undefined ? readFoldIds(o.foldid, features) : undefined;
   checkOutputPath(o.out, 'cross-validation report');
@@ -87,6 +92,7 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
         folds: o.cv === 'leave-one-site-out' ? { scheme: 'leave-one-site-out' } : { scheme: 'kfold', count, seed: seed + r },
         measure: o.measure ?? 'deviance',
         minCohortSize: o.minCohort ?? 5,
+        ...(resampling ? { resampling } : {}),
       };
       const run = await runLocalTwin(crossValidationMethod(settings), partitions, { patientCount: (rows) => rows.label.length });
       runs.push(crossValidationResult(run.state, settings));
@@ -123,7 +129,7 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
       ...(o.lambdas !== undefined ? [{ role: 'lambdas', path: o.lambdas }] : []),
       ...(o.foldid !== undefined ? [{ role: 'foldid', path: o.foldid }] : []),
     ],
-    config: { value: { model: o.model, alphas, cv: o.cv, measure: o.measure ?? 'deviance', folds: o.cv === 'kfold' ? count : undefined, repeats, seed: o.cv === 'kfold' && !foldOf ? seed : undefined, lambdas: lambdas ?? { nlambda: o.nlambda ?? 100, lambdaMinRatio: o.lambdaMinRatio ?? 'glmnet default' }, minCohortSize: o.minCohort ?? 5 } },
+    config: { value: { model: o.model, alphas, cv: o.cv, measure: o.measure ?? 'deviance', folds: o.cv === 'kfold' ? count : undefined, repeats, seed: o.cv === 'kfold' && !foldOf ? seed : undefined, lambdas: lambdas ?? { nlambda: o.nlambda ?? 100, lambdaMinRatio: o.lambdaMinRatio ?? 'glmnet default' }, minCohortSize: o.minCohort ?? 5, resampling: resampling ?? null } },
   });
   writeFileSync(provenancePath(o.out), JSON.stringify(provenance, null, 2) + '\n');
   return report;
@@ -182,6 +188,9 @@ export function register(program: Command): void {
     .option('--foldid <csv>', "with --cv kfold: id,fold (1…K) fixing each case's fold, as cv.glmnet's foldid")
     .addOption(new Option('--measure <m>', 'the criterion: binomial deviance, or AUC (leave-one-site-out only) (default deviance)').choices(['deviance', 'auc']))
     .option('--min-cohort <n>', 'the fewest cases under any sum a site sends (default 5, as a campaign)', number('min-cohort'))
+    .addOption(new Option('--resample <method>', "rebalance each fold's training rows at each site (never its held-out rows): random oversampling, undersampling or SMOTE").choices(['oversample', 'undersample', 'smote']))
+    .option('--resample-seed <n>', 'with --resample: the seed (fold k uses seed + k; default 1)', number('resample-seed'))
+    .option('--smote-neighbours <k>', 'with --resample smote: the minority neighbours (default 5)', number('smote-neighbours'))
     .requiredOption('--out <json>', 'where to write cv.json')
     .addHelpText(
       'after',

@@ -24,8 +24,9 @@ export interface LabelledRows {
  *   xᵢ drawn at random and one of its k nearest minority neighbours x̂ (Euclidean, on the values as
  *   given), the new row xᵢ + u (x̂ − xᵢ) with u ~ U(0, 1); appended.
  * Original rows keep their order and values; seeded, so the same seed gives the same rows.
+ * `origin[i]` is the input row an output row is (−1 for an added one).
  */
-export function resampleRows(rows: LabelledRows, r: Resampling): LabelledRows {
+export function resampleRows(rows: LabelledRows, r: Resampling): LabelledRows & { origin: Int32Array } {
   const n = rows.label.length;
   const positives = [...rows.label.keys()].filter((i) => rows.label[i] === 1);
   const negatives = [...rows.label.keys()].filter((i) => rows.label[i] !== 1);
@@ -45,7 +46,7 @@ export function resampleRows(rows: LabelledRows, r: Resampling): LabelledRows {
     const kept = [...rows.label.keys()].filter((i) => keep.has(i));
     const x = new Float64Array(kept.length * p);
     kept.forEach((i, k) => x.set(row(i), k * p));
-    return { x, label: Float64Array.from(kept, (i) => rows.label[i]), p };
+    return { x, label: Float64Array.from(kept, (i) => rows.label[i]), p, origin: Int32Array.from(kept) };
   }
   const extra = majority.length - minority.length;
   const x = new Float64Array((n + extra) * p);
@@ -69,7 +70,7 @@ export function resampleRows(rows: LabelledRows, r: Resampling): LabelledRows {
     }
     label[n + e] = minorityLabel;
   }
-  return { x, label, p };
+  return { x, label, p, origin: Int32Array.from({ length: n + extra }, (_, i) => (i < n ? i : -1)) };
 }
 
 /** For each minority row, the row indices of its k nearest other minority rows (ties by index). */
