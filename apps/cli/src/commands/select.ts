@@ -8,6 +8,7 @@ import {
 } from '@fedrad/methods';
 import { readSiteTable } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
+import { numberFlag } from '../numberFlag.js';
 import { checkOutputPath, readDocument, readInputText } from '../commandFiles.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
 import { partitionBySite, selectRows } from '../sitePartition.js';
@@ -113,11 +114,7 @@ export async function runSelect(o: SelectOptions): Promise<SelectReport> {
   return report;
 }
 
-const number = (name: string) => (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new CliUsageError(`--${name} expects a number, got "${v}"`);
-  return x;
-};
+const number = numberFlag;
 
 export function register(program: Command): void {
   program

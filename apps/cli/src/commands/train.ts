@@ -9,6 +9,7 @@ import {
 import { contentHash } from '@fedrad/extraction';
 import type { FeatureCsv, ModelCard, StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
+import { numberFlag } from '../numberFlag.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { modelSetTable, type ModelSet } from '../clinicalFeatures.js';
 import { resampledTables, resamplingOf, resamplingRecord } from '../trainingResampling.js';
@@ -162,11 +163,7 @@ function modelSpecOf(o: TrainOptions): ModelSpec {
   };
 }
 
-const number = (name: string) => (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new CliUsageError(`--${name} expects a number, got "${v}"`);
-  return x;
-};
+const number = numberFlag;
 
 export function register(program: Command): void {
   program

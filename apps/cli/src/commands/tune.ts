@@ -5,6 +5,7 @@ import { alignOutcome, readFeatureTable, readOutcomeTable, type Resampling } fro
 import { crossValidationMethod, crossValidationResult, pooledRepeats, runLocalTwin, type CrossValidationResult, type CrossValidationSettings, type TuningRows } from '@fedrad/methods';
 import { readCsv, readSiteTable, type FeatureCsv } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
+import { numberFlag } from '../numberFlag.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
 import { partitionBySite, selectRows } from '../sitePartition.js';
@@ -163,11 +164,7 @@ function readFoldIds(path: string, features: FeatureCsv): { fold: number[]; coun
   return { fold, count: Math.max(...fold) + 1 };
 }
 
-const number = (name: string) => (v: string) => {
-  const x = Number(v);
-  if (!Number.isFinite(x)) throw new CliUsageError(`--${name} expects a number, got "${v}"`);
-  return x;
-};
+const number = numberFlag;
 
 export function register(program: Command): void {
   program
