@@ -96,6 +96,17 @@ export function crossValidationMethod(settings: CrossValidationSettings): CrossV
         ? { scheme: 'none', count: 0 }
         : { scheme: 'kfold', count: settings.folds.count, seed: settings.folds.seed };
 
+  const layoutOf = (params: CvStepParams): Record<string, number[]> => {
+    if (params.phase === 'grid') return { 'feature-sum': [p], 'feature-sumsq': [p], 'feature-sumy': [p] };
+    const layout: Record<string, number[]> = {};
+    params.train?.forEach((t, k) => {
+      if (!t) return;
+      Object.assign(layout, { [`fold-${k}/count`]: [1], [`fold-${k}/gradient`]: [p + 1], [`fold-${k}/hessian`]: [p + 1, p + 1], [`fold-${k}/feature-sum`]: [p], [`fold-${k}/feature-sumsq`]: [p] });
+    });
+    if (params.heldOut) for (let k = 0; k < params.folds.count; k++) layout[`fold-${k}/held-out`] = [2];
+    return layout;
+  };
+
   return {
     name: 'cross-validation',
     initialState: () => ({ phase: 'grid', lambdas: [], folds: 0, lambdaIndex: 0, coef: [], converged: [], iterations: 0, evaluating: null, heldOut: [], foldSize: [], path: [], sampleCount: 0 }),
@@ -121,19 +132,10 @@ export function crossValidationMethod(settings: CrossValidationSettings): CrossV
       const next = state.phase === 'grid' ? afterGrid(results, sites.length) : afterPathStep(state, results);
       return { state: next, converged: next.phase === 'done', done: next.phase === 'done', sites, sampleCount };
     },
-    layout(params) {
-      if (params.phase === 'grid') return { 'feature-sum': [p], 'feature-sumsq': [p], 'feature-sumy': [p] };
-      const layout: Record<string, number[]> = {};
-      params.train?.forEach((t, k) => {
-        if (!t) return;
-        Object.assign(layout, { [`fold-${k}/count`]: [1], [`fold-${k}/gradient`]: [p + 1], [`fold-${k}/hessian`]: [p + 1, p + 1], [`fold-${k}/feature-sum`]: [p], [`fold-${k}/feature-sumsq`]: [p] });
-      });
-      if (params.heldOut) for (let k = 0; k < params.folds.count; k++) layout[`fold-${k}/held-out`] = [2];
-      return layout;
-    },
+    layout: (params) => layoutOf(params),
     egress(params) {
       return {
-        tensors: this.layout(params),
+        tensors: layoutOf(params),
         counts: ['sampleCount', 'eventCount'],
         scalars: [],
         minCohortSize: settings.minCohortSize,
