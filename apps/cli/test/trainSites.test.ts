@@ -74,3 +74,48 @@ describe('fedrad train --sites (the local twin of federated training)', () => {
     });
   });
 });
+
+describe('fedrad train --sites --class-weights balanced', () => {
+  it("exact Newton with balanced weights equals R's weighted glm (scripts/fixtures/methods/class-weights.R); the card records the weights", async () => {
+    const weighted = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/class-weights.json', import.meta.url), 'utf8')) as { fits: Array<{ family: string; coef: number[] }> };
+    const fit = weighted.fits.find((f) => f.family === 'logistic')!;
+    const t = writeTables();
+    await runTrain({ features: t.file('features.csv'), outcome: t.file('outcome.csv'), sites: t.file('sites.csv'), model: 'logistic', classWeights: 'balanced', out: t.file('m.onnx') });
+    const card = JSON.parse(readFileSync(t.file('m.card.json'), 'utf8'));
+    expect(card.hyperParameters.classWeights).toBe('balanced');
+    expect(Math.abs(card.coefficients.intercept - fit.coef[0])).toBeLessThan(1e-6);
+    featureNames.forEach((f, j) => expect(Math.abs(card.coefficients.beta[f] - fit.coef[j + 1])).toBeLessThan(1e-6));
+  });
+});
+
+describe('fedrad train --resample', () => {
+  const counts = () => {
+    const y = Object.values(fixture.sites).flatMap((d) => d.y);
+    const positives = y.filter((v) => v === 1).length;
+    return { n: y.length, positives, negatives: y.length - positives };
+  };
+  it('pooled: the card records the method and the patients; the model was fitted on the rebalanced rows', async () => {
+    const t = writeTables();
+    const c = counts();
+    await runTrain({ features: t.file('features.csv'), outcome: t.file('outcome.csv'), model: 'logistic', resample: 'undersample', resampleSeed: 4, out: t.file('u.onnx') });
+    const card = JSON.parse(readFileSync(t.file('u.card.json'), 'utf8'));
+    expect(validate('model-card', card).valid).toBe(true);
+    const minority = Math.min(c.positives, c.negatives);
+    expect(card.training).toMatchObject({ n: 2 * minority, events: minority, resampling: { method: 'undersample', seed: 4, patients: c.n, patientEvents: c.positives } });
+  });
+
+  it('over --sites: each site rebalances its own rows before the exact strategy; the card says so', async () => {
+    const t = writeTables();
+    await runTrain({ features: t.file('features.csv'), outcome: t.file('outcome.csv'), sites: t.file('sites.csv'), model: 'logistic', resample: 'smote', out: t.file('s.onnx') });
+    const card = JSON.parse(readFileSync(t.file('s.card.json'), 'utf8'));
+    expect(validate('model-card', card).valid).toBe(true);
+    // Per site, SMOTE tops the minority up to the majority: n = Σ 2·max(class counts).
+    const expected = Object.values(fixture.sites).reduce((a, d) => a + 2 * Math.max(d.y.filter((v) => v === 1).length, d.y.filter((v) => v === 0).length), 0);
+    expect(card.training).toMatchObject({ n: expected, optimizer: 'federated', resampling: { method: 'smote', seed: 1, neighbours: 5, patients: 240 } });
+  });
+
+  it('refuses the resampling flags without --resample', async () => {
+    const t = writeTables();
+    await expect(runTrain({ features: t.file('features.csv'), outcome: t.file('outcome.csv'), model: 'logistic', resampleSeed: 3, out: t.file('x.onnx') })).rejects.toThrow('give --resample too');
+  });
+});

@@ -82,7 +82,7 @@ describe('every campaign-protocol field is carried out or refused', () => {
       jobBudget: { summaries: 1, evaluations: 2 },
       createdAt: '2026-12-06T12:00:00Z',
       training: { strategy: 'exact-gradient', rounds: 5, quorum: 2, roundDeadlineSeconds: 60, maxAttempts: 2, learningRate: 0.5, seed: 3, secureAggregation: false },
-      model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: false, classWeights: 'none' },
+      model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: false, classWeights: 'balanced' },
       analysisPlan: { primaryMetric: 'auc', harmonization: 'none', bootstrapReplicates: 200, alpha: 0.05, metaAnalysis: 'none' },
     };
     expect(createCampaign(ctx(), protocol).campaignId).toBe('all-carried-out');

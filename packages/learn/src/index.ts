@@ -43,6 +43,7 @@ export { modelCard, sha256Hex } from './modelCard.js';
 // here under the names learn's callers already use.
 export { readFeatureTable, readOutcomeTable, type FeatureCsv as FeatureTable, type OutcomeCsv as OutcomeTable } from '@fedrad/protocol';
 export { alignOutcome } from './tables/alignOutcome.js';
+export { resampleRows, type LabelledRows, type Resampling } from './resampling/resampleRows.js';
 
 // Errors
 export * from './errors.js';

@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
-import type { ModelCard } from '@fedrad/protocol';
+import type { ModelCard, ModelResampling } from '@fedrad/protocol';
 import { INFERENCE_INPUT, INFERENCE_OUTPUT, ONNX_VERSIONS, scoreKind } from './export/inferenceGraph.js';
 import { originalScaleCoefficients, type TrainedModel } from './models/trainedModel.js';
 
 export const sha256Hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
 /** The model card for an exported model (protocols/model-card.schema.json). */
-export function modelCard(model: TrainedModel, onnxBytes: Uint8Array, extra: { name?: string; createdAt?: string } = {}): ModelCard {
+export function modelCard(model: TrainedModel, onnxBytes: Uint8Array, extra: { name?: string; createdAt?: string; resampling?: ModelResampling } = {}): ModelCard {
   const { spec } = model;
   const mlp = model.training.mlp;
   const card: ModelCard = {
@@ -28,6 +28,8 @@ export function modelCard(model: TrainedModel, onnxBytes: Uint8Array, extra: { n
       iterations: model.training.iterations,
       converged: model.training.converged,
       objective: model.training.objective,
+      // Class rebalancing of the training rows is part of how the model was made.
+      ...(extra.resampling ? { resampling: extra.resampling } : {}),
     },
     hyperParameters: {
       alpha: spec.alpha,

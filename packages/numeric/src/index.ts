@@ -9,3 +9,8 @@ export * from './standardization.js';
 export * from './random.js';
 export * from './distributions.js';
 export * from './fDistribution.js';
+export * from './logisticSums.js';
+export * from './lambdaGrid.js';
+export * from './crossValidation.js';
+export * from './falseDiscovery.js';
+export * from './scoreTest.js';

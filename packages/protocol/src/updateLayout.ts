@@ -8,7 +8,7 @@ export type TensorLayout = Readonly<Record<string, readonly number[]>>;
  * tensors; a later job kind that does (harmonise, select) adds its params to this union and a
  * case to `updateLayout`.
  */
-export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'>;
+export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'> & Partial<Pick<TrainRoundParams, 'model'>>;
 
 /**
  * The tensors a site's update to a job may hold: the one source of truth for the site's egress
@@ -19,9 +19,22 @@ export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'feature
  */
 export function updateLayout(params: LayoutParams): TensorLayout {
   switch (params.kind) {
-    case 'train-round':
-      return trainRoundLayout(params.strategy, params.features.length);
+    case 'train-round': {
+      const layout = trainRoundLayout(params.strategy, params.features.length);
+      return params.model?.classWeights === 'balanced' ? withPositiveClassParts(layout) : layout;
+    }
   }
+}
+
+/**
+ * With balanced class weights an exact strategy's sums also travel split by class: each sum over
+ * the site's positive patients as `<name>-positive`, and their loss as `loss-positive` [1], so the
+ * coordinator can weight the classes by the POOLED counts (methods' classWeighting.ts). Parameter
+ * updates (coef) have no class parts.
+ */
+function withPositiveClassParts(layout: TensorLayout): TensorLayout {
+  if (!('gradient' in layout)) return layout;
+  return { ...layout, ...Object.fromEntries(Object.entries(layout).map(([name, shape]) => [`${name}-positive`, shape])), 'loss-positive': [1] };
 }
 
 /** §6 for the GLM families: exact strategies send sums at `coef`, the others the locally trained `coef`. */

@@ -1,16 +1,21 @@
 import { writeFileSync } from 'node:fs';
 import {
   alignOutcome, exportInferenceModel, identityStandardization, modelCard, readFeatureTable, readOutcomeTable, resolveSpec,
-  type FeatureTable, type ModelSpec, type TrainedModel,
+  type FeatureTable, type ModelSpec, type Resampling, type TrainedModel,
 } from '@fedrad/learn';
 import { runLocalTwin, trainingMethod, type TrainingRows } from '@fedrad/methods';
 import { readSiteTable, type CampaignProtocol, type ModelCard, type StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { partitionBySite, selectRows } from '../sitePartition.js';
+import { resampledPartitions, resamplingRecord } from '../trainingResampling.js';
 
 export interface FederatedTrainOptions {
   features: string;
+  /** The table to train on when it is not the features file as it is (train's --clinical model sets). */
+  featureTable?: FeatureTable;
+  /** Each site rebalances its own training rows first (train's --resample). */
+  resampling?: Resampling;
   outcome: string;
   /** `id,site`: which site each case belongs to. */
   sites: string;
@@ -42,12 +47,13 @@ export interface FederatedTrainResult {
  * which sites and in how many rounds.
  */
 export async function runFederatedTrain(o: FederatedTrainOptions): Promise<FederatedTrainResult> {
-  const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
+  const features = o.featureTable ?? readFeatureTable(readInputText(o.features, 'features'), o.features);
   const outcome = alignOutcome(features, readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome), o.outcome);
   if (outcome.kind !== 'binary') throw new CliUsageError(`${o.outcome} has no label column; federated training fits logistic models (id,label)`);
   const siteTable = readSiteTable(readInputText(o.sites, 'sites'), o.sites);
   checkOutputPath(o.out, 'model');
-  const partitions = partition(features, outcome.label, siteTable, o);
+  const patients = partition(features, outcome.label, siteTable, o);
+  const partitions = o.resampling ? resampledPartitions(patients, o.resampling) : patients;
   const protocol: CampaignProtocol = {
     type: 'campaign-protocol',
     campaignId: 'local-twin',
@@ -71,8 +77,10 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
   const coef = run.state.parameters[0].data;
   const p = features.featureNames.length;
   const last = run.steps[run.steps.length - 1];
-  const n = outcome.label.length;
-  const events = outcome.label.reduce((a, y) => a + y, 0);
+  // The rows the model was fitted on (after any resampling; the card's resampling names the patients).
+  const fitted = [...partitions.values()];
+  const n = fitted.reduce((a, r) => a + r.label.length, 0);
+  const events = fitted.reduce((a, r) => a + r.label.reduce((b, y) => b + y, 0), 0);
   // Coefficients on the original feature scale (SITE_CHANNEL.md §6): exported with the identity
   // standardisation, as the coordinator exports a federated model.
   const model: TrainedModel = {
@@ -87,9 +95,10 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
     training: { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, objective: Number.NaN, lastChange: Number.NaN },
   };
   const bytes = exportInferenceModel(model);
-  const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString() });
+  const resampling = o.resampling ? { resampling: resamplingRecord(o.resampling, outcome.label.length, outcome.label.reduce((a, y) => a + y, 0)) } : {};
+  const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString(), ...resampling });
   // No pooled objective exists in a federation (only the sites' losses at each round's start).
-  card.training = { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, sites: run.sites };
+  card.training = { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, sites: run.sites, ...resampling };
   writeFileSync(o.out, bytes);
   writeFileSync(o.cardPath, JSON.stringify(card, null, 2) + '\n');
   return { modelPath: o.out, cardPath: o.cardPath, sha256: card.modelSha256, training: card.training };

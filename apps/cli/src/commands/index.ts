@@ -8,6 +8,8 @@ import type { Command } from 'commander';
  */
 const MODULES: Record<string, () => Promise<{ register(program: Command): void }>> = {
   train: () => import('./train.js'),
+  tune: () => import('./tune.js'),
+  select: () => import('./select.js'),
   predict: () => import('./predict.js'),
   evaluate: () => import('./evaluate.js'),
   'meta-analyze': () => import('./metaAnalyze.js'),

@@ -3,14 +3,16 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import {
-  exportInferenceModel, fitModel, modelCard, readFeatureTable, readOutcomeTable, resolveSpec,
-  type FitOptions, type ModelFamily, type ModelSpec,
+  alignOutcome, exportInferenceModel, fitModel, modelCard, readFeatureTable, readOutcomeTable, resolveSpec,
+  type FitOptions, type ModelFamily, type ModelSpec, type Resampling,
 } from '@fedrad/learn';
 import { contentHash } from '@fedrad/extraction';
-import type { ModelCard, StrategyName } from '@fedrad/protocol';
+import type { FeatureCsv, ModelCard, StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { numberFlag as number } from '../numberFlags.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
+import { modelSetTable, type ModelSet } from '../clinicalFeatures.js';
+import { resampledTables, resamplingOf, resamplingRecord } from '../trainingResampling.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
 import { runFederatedTrain } from './federatedTrain.js';
 
@@ -38,6 +40,13 @@ export interface TrainOptions {
   rounds?: number;
   localEpochs?: number;
   minCohort?: number;
+  /** id + numeric clinical covariates, joined by id (with --model-set clinical or combined). */
+  clinical?: string;
+  modelSet?: ModelSet;
+  /** Rebalance the training rows' classes (at each site with --sites) before fitting. */
+  resample?: Resampling['method'];
+  resampleSeed?: number;
+  smoteNeighbours?: number;
 }
 
 /** The aggregation strategies of a federated campaign (protocols' StrategyName). */
@@ -60,9 +69,10 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
       { role: 'features', path: o.features },
       { role: 'outcome', path: o.outcome },
       ...(o.sites !== undefined ? [{ role: 'sites', path: o.sites }] : []),
+      ...(o.clinical !== undefined ? [{ role: 'clinical', path: o.clinical }] : []),
     ],
     // The model as fitted: the flags with learn's defaults filled in (lambda, alpha, standardisation, …).
-    config: { value: resolveSpec(modelSpecOf(o)) },
+    config: { value: { ...resolveSpec(modelSpecOf(o)), ...(o.modelSet !== undefined ? { modelSet: o.modelSet } : {}), ...(o.resample !== undefined ? { resampling: resamplingOf(o) } : {}) } },
     details: { card: { path: resolve(result.cardPath), sha256: contentHash(result.cardPath).sha256 }, training: result.training },
   });
   writeFileSync(provenancePath(o.out), JSON.stringify(provenance, null, 2) + '\n');
@@ -71,6 +81,8 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
 
 async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const spec = modelSpecOf(o);
+  const featureTable = trainingTable(o);
+  const resampling = resamplingOf(o);
   if (o.sites !== undefined) {
     // The pooled fit's optimiser settings have no meaning in a federated run: refuse, don't drop them.
     const pooledOnly = ([['--solver', o.solver], ['--max-iterations', o.maxIterations], ['--epochs', o.epochs], ['--optimizer', o.optimizer]] as const).filter(([, v]) => v !== undefined);
@@ -79,6 +91,8 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
     }
     return runFederatedTrain({
       features: o.features,
+      ...(featureTable ? { featureTable } : {}),
+      ...(resampling ? { resampling } : {}),
       outcome: o.outcome,
       sites: o.sites,
       out: o.out,
@@ -96,9 +110,10 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
   if (o.strategy !== undefined || o.rounds !== undefined || o.localEpochs !== undefined || o.minCohort !== undefined) {
     throw new CliUsageError('--strategy, --rounds, --local-epochs and --min-cohort train federated over the sites of --sites S.csv; give --sites too');
   }
-  const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
-  const outcome = readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome);
+  const table = featureTable ?? readFeatureTable(readInputText(o.features, 'features'), o.features);
+  const outcomeTable = readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome);
   checkOutputPath(o.out, 'model');
+  const { features, outcome } = resampling ? resampledTables(table, outcomeTable, resampling) : { features: table, outcome: outcomeTable };
   const fitOptions: FitOptions = {
     ...(o.solver ? { solver: o.solver } : {}),
     ...(o.maxIterations ? { maxIterations: o.maxIterations } : {}),
@@ -109,11 +124,30 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
   };
   const model = await fitModel(spec, features, outcome, fitOptions);
   const bytes = exportInferenceModel(model);
-  const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString() });
+  const patients = resampling ? alignOutcome(table, outcomeTable, o.outcome) : undefined;
+  const card = modelCard(model, bytes, {
+    ...(o.name ? { name: o.name } : {}),
+    createdAt: new Date().toISOString(),
+    ...(resampling && patients?.kind === 'binary' ? { resampling: resamplingRecord(resampling, patients.label.length, patients.label.reduce((a, y) => a + y, 0)) } : {}),
+  });
   const cardPath = cardPathFor(o.out);
   writeFileSync(o.out, bytes);
   writeFileSync(cardPath, JSON.stringify(card, null, 2) + '\n');
   return { modelPath: o.out, cardPath, sha256: card.modelSha256, training: card.training };
+}
+
+/** With --clinical, the table of the model set (clinicalFeatures.ts); undefined when the features file is used as it is. */
+function trainingTable(o: TrainOptions): FeatureCsv | undefined {
+  if (o.clinical === undefined) {
+    if (o.modelSet !== undefined && o.modelSet !== 'radiomics') throw new CliUsageError(`--model-set ${o.modelSet} trains on clinical covariates; give them with --clinical C.csv`);
+    return undefined;
+  }
+  if (o.modelSet === undefined || o.modelSet === 'radiomics') {
+    throw new CliUsageError('--clinical gives covariates for --model-set clinical (covariates only) or combined (features and covariates); say which');
+  }
+  const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
+  const clinical = readFeatureTable(readInputText(o.clinical, 'clinical'), o.clinical);
+  return modelSetTable(features, clinical, o.modelSet);
 }
 
 /** The model the flags describe. */
@@ -156,12 +190,19 @@ export function register(program: Command): void {
     .option('--rounds <n>', 'with --sites: at most this many rounds (default 50; exact strategies stop earlier when converged)', number('rounds'))
     .option('--local-epochs <n>', 'with --sites: local epochs per round for fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean (default 1)', number('local-epochs'))
     .option('--min-cohort <n>', 'with --sites: the fewest cases a site may have (default 5, as a campaign)', number('min-cohort'))
+    .option('--clinical <csv>', 'clinical covariates: id + one numeric column each (categories coded as numbers), joined to the features by id')
+    .addOption(new Option('--resample <method>', "rebalance the training rows' classes before fitting (with --sites, each site its own rows): random oversampling, undersampling or SMOTE; recorded in the model card").choices(['oversample', 'undersample', 'smote']))
+    .option('--resample-seed <n>', 'with --resample: the seed (default 1; site k of --sites uses seed + k)', number('resample-seed'))
+    .option('--smote-neighbours <k>', "with --resample smote: the minority neighbours (default 5)", number('smote-neighbours'))
+    .addOption(new Option('--model-set <set>', 'train on the radiomics features, the clinical covariates of --clinical, or both (compare the clinical and combined models with fedrad evaluate --baseline)').choices(['radiomics', 'clinical', 'combined']))
     .addHelpText(
       'after',
       '\nExample:\n  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --lambda 0.02 --out model.onnx\n' +
         '  writes model.onnx (raw feature values in, probability out), model.card.json and model.onnx.provenance.json.\n' +
         '  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --sites sites.csv --out model.onnx\n' +
-        '  trains the same model federated over the sites of sites.csv (exact Newton: equal to the pooled fit).',
+        '  trains the same model federated over the sites of sites.csv (exact Newton: equal to the pooled fit).\n' +
+        '  fedrad train --features features.csv --clinical clinical.csv --model-set combined --outcome outcome.csv --model logistic --out combined.onnx\n' +
+        '  trains on the features and the clinical covariates; --model-set clinical on the covariates alone (the baseline).',
     )
     .action(async (opts: TrainOptions) => {
       const r = await runTrain(opts);

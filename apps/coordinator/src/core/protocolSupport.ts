@@ -51,7 +51,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'model.hiddenLayers', carriedOut: '', refuse: TRAINING_SETTING_RULES['model.hiddenLayers'] },
   { field: 'model.activation', carriedOut: '', refuse: TRAINING_SETTING_RULES['model.activation'] },
   { field: 'model.standardize', carriedOut: "the exact strategies' penalty scale", refuse: TRAINING_SETTING_RULES['model.standardize'] },
-  { field: 'model.classWeights', carriedOut: '"none"; the exact strategies refuse "balanced" themselves', refuse: TRAINING_SETTING_RULES['model.classWeights'] },
+  { field: 'model.classWeights', carriedOut: '"none", and "balanced" with the exact strategies (sums split by class, weighted by the pooled counts)', refuse: TRAINING_SETTING_RULES['model.classWeights'] },
   { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
   { field: 'testSites', carriedOut: 'the sites that evaluate the locked model' },
   { field: 'minCohortSize', carriedOut: "enforced by each site's egress guard" },

@@ -20,5 +20,5 @@ export async function runTrainRound(input: JobInput): Promise<ModelUpdate> {
   if (cohort.outcome.kind !== 'binary') {
     throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; a logistic model needs one.`, { file: input.cohort.outcome, field: 'label' });
   }
-  return trainingSiteStep(params, { featureNames: cohort.featureNames, x: cohort.x, label: cohort.outcome.label });
+  return trainingSiteStep(params, { featureNames: cohort.featureNames, x: cohort.x, label: cohort.outcome.label }, { minCohortSize: input.minCohortSize });
 }

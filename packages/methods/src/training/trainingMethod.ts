@@ -12,6 +12,7 @@ import {
 } from '@fedrad/federation';
 import { updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { MethodConfigError } from '../errors.js';
+import { classWeightedResults } from './classWeighting.js';
 import { unusedTrainingSettings } from './unusedSettings.js';
 import { trainingSiteStep, type PlainModelUpdate } from './trainingSiteStep.js';
 import type { TrainingRows } from './trainingRows.js';
@@ -30,8 +31,9 @@ export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundPa
 /**
  * The training method a campaign protocol asks for (replaces strategyForProtocol +
  * initialGlmParameters for callers). Throws MethodConfigError naming the protocol field when the
- * protocol asks for something not implemented (a non-GLM family, no features, balanced class
- * weights with an exact strategy) or a setting its strategy would not use (unusedSettings.ts).
+ * protocol asks for something not implemented (a non-GLM family, no features) or a setting its
+ * strategy would not use (unusedSettings.ts; balanced class weights are carried out by the exact
+ * strategies, classWeighting.ts).
  */
 export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   const unused = unusedTrainingSettings(protocol);
@@ -39,7 +41,9 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   let strategy: Strategy;
   let initialParameters: Tensor[];
   try {
-    strategy = strategyForProtocol(protocol);
+    // Balanced class weights are applied to the sites' sums before the strategy sees them
+    // (classWeighting.ts), so the strategy aggregates weighted sums as it does plain ones.
+    strategy = strategyForProtocol(protocol.model.classWeights === 'balanced' ? { ...protocol, model: { ...protocol.model, classWeights: 'none' } } : protocol);
     initialParameters = initialGlmParameters(protocol);
   } catch (e) {
     if (e instanceof StrategyConfigError) throw new MethodConfigError(e.message, { field: e.field }, { cause: e });
@@ -60,9 +64,10 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
       }
       return out;
     },
-    siteStep: (params, rows) => trainingSiteStep(params, rows),
+    siteStep: (params, rows) => trainingSiteStep(params, rows, { minCohortSize: protocol.minCohortSize }),
     aggregate(state: RoundState, results: readonly MethodResult<UpdateView>[], failures: readonly SiteFailure[]): MethodOutcome<RoundState> {
-      const outcome = strategy.aggregate(state, results, failures);
+      const balanced = exact && protocol.model.classWeights === 'balanced';
+      const outcome = strategy.aggregate(state, balanced ? classWeightedResults(results, { strategy: strategy.name, round: state.round }) : results, failures);
       return {
         state: { round: state.round + 1, parameters: outcome.parameters, server: outcome.server },
         converged: outcome.converged,
@@ -81,7 +86,8 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
       summary: exact
         ? "Sums over the site's patients, at the global coefficients, of the log-likelihood's gradient" +
           (strategy.name === 'exact-newton' ? ' and Hessian' : '') +
-          ', and per-feature sums and sums of squares.'
+          ', and per-feature sums and sums of squares' +
+          (protocol.model.classWeights === 'balanced' ? '; each also over its positive patients alone (balanced class weights).' : '.')
         : 'The model coefficients after local training from the global ones.',
     }),
   };

@@ -2,6 +2,7 @@ import { resolveSpec } from '@fedrad/learn';
 import type { ModelUpdate, Tensor, TrainRoundParams } from '@fedrad/protocol';
 import { clipByNorm } from '@fedrad/federation';
 import { MethodInputError } from '../errors.js';
+import { positiveClassTensors } from './classWeighting.js';
 import { exactSums } from './exactSums.js';
 import { localTraining } from './localTraining.js';
 import type { TrainingRows } from './trainingRows.js';
@@ -14,11 +15,12 @@ export type PlainModelUpdate = Omit<ModelUpdate, 'tensors'> & { tensors: [Tensor
  * site's own rows. Parameters travel as one tensor `coef` = [intercept, β₁ … βₚ] on the original
  * feature scale.
  *
- * - exact-newton / exact-gradient: the sums of exactSums, nothing trained.
+ * - exact-newton / exact-gradient: the sums of exactSums, nothing trained; with balanced class
+ *   weights also their positive-class parts (classWeighting.ts), each class at least `minCohortSize`.
  * - fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean: `localEpochs` of localTraining from
  *   the global coefficients, the delta clipped to `clipNorm` when set (the coordinator clips again).
  */
-export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingRows): Promise<PlainModelUpdate> {
+export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingRows, options: { minCohortSize?: number } = {}): Promise<PlainModelUpdate> {
   const spec = resolveSpec(params.model);
   if (spec.family === 'cox' || spec.family === 'mlp') {
     throw new MethodInputError(`Federated ${spec.family} training is not supported by this site node yet (GLM logistic families only).`, { field: 'params/model/family' });
@@ -38,6 +40,8 @@ export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingR
     const tensors: [Tensor, ...Tensor[]] = [{ name: 'gradient', shape: [p + 1], data: sums.gradient }];
     if (withHessian) tensors.push({ name: 'hessian', shape: [p + 1, p + 1], data: sums.hessian! });
     tensors.push({ name: 'feature-sum', shape: [p], data: sums.featureSum }, { name: 'feature-sumsq', shape: [p], data: sums.featureSumSq });
+    // Without the site's minimum the campaign default (5) guards the per-class sums.
+    if (params.model.classWeights === 'balanced') tensors.push(...(await positiveClassTensors(rows, coef, withHessian, options.minCohortSize ?? 5)));
     return { ...base, contents: withHessian ? 'gradient-hessian' : 'gradient', tensors, loss: sums.loss };
   }
 

@@ -19,7 +19,7 @@ export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtoco
       ? `strategy ${p.training.strategy} trains on locally standardised features whatever this says; use an exact strategy for an unstandardised penalty`
       : undefined,
   'model.classWeights': (p) =>
-    p.model.classWeights === 'balanced' && !EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} does not weight classes yet (issue #12)` : undefined,
+    p.model.classWeights === 'balanced' && !EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} trains locally, and balanced weights need the pooled class counts before the first local step; use exact-newton or exact-gradient, which weight the classes exactly` : undefined,
   'training.localEpochs': (p) =>
     p.training.localEpochs !== undefined && EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} sends sums and trains nothing locally` : undefined,
   'training.learningRate': (p) =>

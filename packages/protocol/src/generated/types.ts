@@ -600,7 +600,7 @@ export interface ModelSpec {
    */
   standardize?: boolean;
   /**
-   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is refused at creation (issue #12).
+   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and refused at creation with the FedAvg family, whose local steps would need the pooled counts first.
    */
   classWeights?: 'none' | 'balanced';
 }
@@ -995,6 +995,23 @@ export interface ModelTraining {
    */
   objective?: number;
   sites?: SiteId[];
+  resampling?: ModelResampling;
+}
+/**
+ * How the classes of the training rows were rebalanced before fitting (at each site, on training rows only; test rows are never resampled). n and events above count the rows the model was fitted on; patients and patientEvents the patients before resampling.
+ */
+export interface ModelResampling {
+  /**
+   * Random oversampling of the minority class, random undersampling of the majority class, or SMOTE (Chawla et al. 2002), each to equal class counts.
+   */
+  method: 'oversample' | 'undersample' | 'smote';
+  seed: number;
+  /**
+   * SMOTE's k nearest minority neighbours.
+   */
+  neighbours?: number;
+  patients: PatientCount;
+  patientEvents: number;
 }
 export interface ModelHyperParameters {
   alpha: number;

@@ -1,0 +1,71 @@
+import { describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tune from '../src/commands/tune.js';
+import { runCommands } from './commandRunner.js';
+
+// Three sites' rows and glmnet::cv.glmnet's curves on them (scripts/fixtures/methods/cv-sites.R).
+const fixture = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/cv-sites.json', import.meta.url), 'utf8')) as {
+  sites: Record<string, { x: number[][]; y: number[]; fold: number[] }>;
+  cv: Array<{ scheme: string; alpha: number; measure: string; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number }>;
+};
+const features = fixture.sites['site-a'].x[0].map((_, j) => `f${j + 1}`);
+
+function writeTables() {
+  const dir = mkdtempSync(join(tmpdir(), 'fedrad-tune-'));
+  const cases = Object.entries(fixture.sites).flatMap(([site, d]) => d.x.map((x, i) => ({ id: `${site}-${i + 1}`, site, x, y: d.y[i], fold: d.fold[i] })));
+  // Interleaved, as a pooled table would list them: the site table, not the order, makes the partitions.
+  cases.sort((a, b) => (a.id.split('-').at(-1)!.padStart(4, '0') + a.id).localeCompare(b.id.split('-').at(-1)!.padStart(4, '0') + b.id));
+  writeFileSync(join(dir, 'features.csv'), ['id,' + features.join(','), ...cases.map((c) => [c.id, ...c.x.map(String)].join(','))].join('\n') + '\n');
+  writeFileSync(join(dir, 'outcome.csv'), ['id,label', ...cases.map((c) => `${c.id},${c.y}`)].join('\n') + '\n');
+  writeFileSync(join(dir, 'sites.csv'), ['id,site', ...cases.map((c) => `${c.id},${c.site}`)].join('\n') + '\n');
+  writeFileSync(join(dir, 'foldid.csv'), ['id,fold', ...cases.map((c) => `${c.id},${c.fold}`)].join('\n') + '\n');
+  return (f: string) => join(dir, f);
+}
+
+const close = (got: number[], want: number[], tol: number) => got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(tol * Math.max(1, Math.abs(want[i]))));
+
+describe('fedrad tune (the local twin of federated cross-validation)', () => {
+  it("leave-one-site-out over --sites equals cv.glmnet with foldid = site; writes cv.json and its provenance", async () => {
+    const file = writeTables();
+    const ref = fixture.cv.find((c) => c.scheme === 'leave-one-site-out' && c.measure === 'deviance' && c.alpha === 1)!;
+    const out = await runCommands([tune], ['tune', '--features', file('features.csv'), '--outcome', file('outcome.csv'), '--sites', file('sites.csv'), '--model', 'lasso-logistic', '--cv', 'leave-one-site-out', '--nlambda', '20', '--lambda-min-ratio', '0.01', '--out', file('cv.json')]);
+    expect(out).toContain('lambda_min');
+    const cv = JSON.parse(readFileSync(file('cv.json'), 'utf8'));
+    expect(cv).toMatchObject({ type: 'fedrad-cv', model: 'lasso-logistic', alpha: 1, measure: 'deviance', sites: ['site-a', 'site-b', 'site-c'], folds: { scheme: 'leave-one-site-out', count: 3, sizes: [60, 80, 100] } });
+    close(cv.lambda, ref.lambda, 1e-10);
+    close(cv.cvm, ref.cvm, 1e-8);
+    close(cv.cvsd, ref.cvsd, 1e-7);
+    expect(cv.lambdaMin).toBeCloseTo(ref.lambdaMin, 12);
+    expect(cv.lambda1se).toBeCloseTo(ref.lambda1se, 12);
+    expect(Object.keys(cv.coefficientsMin)).toEqual(['(intercept)', ...features]);
+    const provenance = JSON.parse(readFileSync(file('cv.json.provenance.json'), 'utf8'));
+    expect(provenance.command).toBe('fedrad tune');
+    expect(provenance.inputs.map((i: { role: string }) => i.role)).toEqual(['features', 'outcome', 'sites']);
+  });
+
+  it('K-fold with --foldid and a λ file equals cv.glmnet with that foldid; several alphas: the best one is chosen', async () => {
+    const file = writeTables();
+    const refs = fixture.cv.filter((c) => c.scheme === 'kfold-within-sites');
+    writeFileSync(file('lambdas.txt'), refs[0].lambda.join('\n') + '\n');
+    const report = await tune.runTune({ features: file('features.csv'), outcome: file('outcome.csv'), sites: file('sites.csv'), model: 'elasticnet-logistic', alpha: [1], lambdas: file('lambdas.txt'), cv: 'kfold', foldid: file('foldid.csv'), out: file('cv.json') });
+    close(report.cvm, refs[0].cvm, 1e-8);
+    expect(report.lambdaMin).toBeCloseTo(refs[0].lambdaMin, 12);
+    const two = await tune.runTune({ features: file('features.csv'), outcome: file('outcome.csv'), sites: file('sites.csv'), model: 'elasticnet-logistic', alpha: [1, 0.5], nlambda: 20, lambdaMinRatio: 0.01, cv: 'kfold', foldid: file('foldid.csv'), out: file('cv2.json') });
+    const best = (r: (typeof refs)[number]) => Math.min(...r.cvm);
+    const winner = refs.reduce((a, b) => (best(b) < best(a) ? b : a));
+    expect(two.alpha).toBe(winner.alpha);
+    expect(two.alphas.map((a) => a.alpha)).toEqual([1, 0.5]);
+    two.alphas.forEach((a) => expect(a.best).toBeCloseTo(best(refs.find((r) => r.alpha === a.alpha)!), 8));
+  });
+
+  it('refuses cox, leave-one-site-out without --sites, and AUC with K-fold, each with its reason', async () => {
+    const file = writeTables();
+    const base = { features: file('features.csv'), outcome: file('outcome.csv'), out: file('x.json') };
+    await expect(tune.runTune({ ...base, sites: file('sites.csv'), model: 'cox', cv: 'leave-one-site-out' })).rejects.toThrow(/C-index needs federated Cox fits, which this build does not have yet \(issue #17\)/);
+    await expect(tune.runTune({ ...base, model: 'lasso-logistic', cv: 'leave-one-site-out' })).rejects.toThrow('give --sites');
+    await expect(tune.runTune({ ...base, sites: file('sites.csv'), model: 'lasso-logistic', cv: 'kfold', folds: 3, measure: 'auc', nlambda: 5 })).rejects.toMatchObject({ code: 'METHOD_UNSUPPORTED' });
+    expect(existsSync(file('x.json'))).toBe(false);
+  });
+});

@@ -1,0 +1,30 @@
+import { MethodConfigError } from '../errors.js';
+import type { PathResult } from '../tuning/crossValidationResult.js';
+import type { FeatureStatistics, SelectionStep } from './selectionSteps.js';
+
+/**
+ * The LASSO / elastic-net step, from the regularisation path fitted federated on the features kept
+ * so far (crossValidationMethod with folds 'none'): at a given λ (the path holds that one λ), the
+ * features with a non-zero coefficient; or, with `maxFeatures`, those of the smallest λ of the path
+ * at which at most that many are non-zero (the first to enter the path).
+ */
+export function lassoStep(
+  path: PathResult,
+  features: readonly string[],
+  choice: { alpha: number; lambda?: number; maxFeatures?: number },
+  statistics: Record<string, FeatureStatistics>,
+): { kept: string[]; step: SelectionStep } {
+  let at: number;
+  if (choice.maxFeatures !== undefined) {
+    at = path.nonzero.reduce((best, c, l) => (c <= choice.maxFeatures! ? l : best), -1);
+    if (at < 0) throw new MethodConfigError(`No λ of the path keeps ${choice.maxFeatures} features or fewer.`, { field: 'lasso.maxFeatures' });
+  } else {
+    at = path.lambda.length - 1;
+  }
+  const coef = path.coefficients[at];
+  const lambda = path.lambda[at];
+  features.forEach((f, j) => (statistics[f].coefficient = coef[j + 1]));
+  const removed = features.flatMap((f, j) => (coef[j + 1] === 0 ? [{ feature: f, reason: `coefficient 0 at λ = ${lambda.toPrecision(4)} (alpha ${choice.alpha})` }] : []));
+  const kept = features.filter((_, j) => coef[j + 1] !== 0);
+  return { kept, step: { step: 'lasso', settings: { alpha: choice.alpha, lambda, ...(choice.maxFeatures !== undefined ? { maxFeatures: choice.maxFeatures } : {}), standardize: true }, kept, removed } };
+}

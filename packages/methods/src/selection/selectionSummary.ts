@@ -1,0 +1,62 @@
+import type { Tensor } from '@fedrad/protocol';
+import { MethodInputError } from '../errors.js';
+import type { TrainingRows } from '../training/trainingRows.js';
+
+/** The job of selection's one site step: the features, in order, and the campaign's minimum cohort. */
+export interface SelectionSummaryParams {
+  kind: 'select-summary';
+  features: string[];
+  minCohortSize: number;
+}
+
+/** Counts and named tensors: `feature-sum`, `feature-sumsq`, `feature-sumy` [p] and `cross-products` [p, p]. */
+export interface SelectionSummary {
+  sampleCount: number;
+  eventCount: number;
+  tensors: Tensor[];
+}
+
+/**
+ * The site half of feature selection: sums over the site's own patients from which every
+ * selection step's statistic follows exactly — Σx, Σx², Σxy per feature and the cross-products
+ * Σ xⱼ xₖ. Refuses a cohort under the minimum and features other than the job's, naming them.
+ */
+export async function selectionSiteSummary(params: SelectionSummaryParams, rows: TrainingRows, site: { siteId: string }): Promise<SelectionSummary> {
+  const p = params.features.length;
+  const missing = params.features.filter((f) => !rows.featureNames.includes(f));
+  if (missing.length > 0 || rows.featureNames.length !== p || rows.featureNames.some((f, j) => f !== params.features[j])) {
+    throw new MethodInputError(
+      missing.length > 0
+        ? `Site ${site.siteId} has no feature ${missing.map((f) => `"${f}"`).join(', ')}; the job needs ${params.features.join(', ')}.`
+        : `Site ${site.siteId} holds features ${rows.featureNames.join(', ')}; the job needs ${params.features.join(', ')}, in that order.`,
+      { field: 'params/features' },
+    );
+  }
+  const n = rows.label.length;
+  if (n < params.minCohortSize) throw new MethodInputError(`Site ${site.siteId} has ${n} patients; the campaign requires at least ${params.minCohortSize} under any aggregate.`, { field: 'params/minCohortSize' });
+  const sum = new Array<number>(p).fill(0);
+  const sumSq = new Array<number>(p).fill(0);
+  const sumY = new Array<number>(p).fill(0);
+  const cross = new Array<number>(p * p).fill(0);
+  for (let i = 0; i < n; i++) {
+    const y = rows.label[i];
+    for (let j = 0; j < p; j++) {
+      const v = rows.x[i * p + j];
+      sum[j] += v;
+      sumSq[j] += v * v;
+      sumY[j] += v * y;
+      for (let k = j; k < p; k++) cross[j * p + k] += v * rows.x[i * p + k];
+    }
+  }
+  for (let j = 0; j < p; j++) for (let k = 0; k < j; k++) cross[j * p + k] = cross[k * p + j];
+  return {
+    sampleCount: n,
+    eventCount: rows.label.reduce((a, y) => a + y, 0),
+    tensors: [
+      { name: 'feature-sum', shape: [p], data: sum },
+      { name: 'feature-sumsq', shape: [p], data: sumSq },
+      { name: 'feature-sumy', shape: [p], data: sumY },
+      { name: 'cross-products', shape: [p, p], data: cross },
+    ],
+  };
+}

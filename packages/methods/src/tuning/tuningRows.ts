@@ -1,0 +1,10 @@
+import type { TrainingRows } from '../training/trainingRows.js';
+
+/**
+ * One site's rows for cross-validation: the training rows, and optionally the fold of each row
+ * (0-based), as cv.glmnet's `foldid` fixes them. Without it the site draws its folds itself from the
+ * job's seed (foldAssignment.ts). Only the site holds them.
+ */
+export interface TuningRows extends TrainingRows {
+  fold?: Int32Array;
+}
