@@ -13,3 +13,8 @@ export { exactNewton, type ExactNewtonOptions } from './glm/exactNewton.js';
 export { exactGradient, type ExactGradientOptions } from './glm/exactGradient.js';
 export { strategyForProtocol, initialGlmParameters } from './createStrategy.js';
 export { pairwiseSeed, maskStream, maskUpdate, unmaskSum, quantize, dequantize } from './secureAggregation.js';
+export { coxLayout, type CoxRoundParams, type CoxState, type CoxUpdate, type CoxVariant } from './cox/coxRound.js';
+export { coxPenaltyOf } from './cox/coxPenalty.js';
+export { coxNewtonStep, type CoxPooledDerivatives } from './cox/coxNewtonStep.js';
+export { coxPooledDerivatives } from './cox/coxSums.js';
+export { mergeTimeBins } from './cox/coxTimeBins.js';

@@ -9,3 +9,8 @@ export type { TrainingRows } from './training/trainingRows.js';
 export { runLocalTwin, type LocalTwinOptions, type LocalTwinRun } from './localTwin.js';
 export { withSecureAggregation, type PairwiseSeeds, type SecureAggregationOptions } from './secureAggregation/maskedSums.js';
 export { localPairwiseSeeds } from './secureAggregation/localSeeds.js';
+export type { SurvivalRows } from './cox/survivalRows.js';
+export { coxSiteStep, coxBinObjections, type PlainCoxUpdate } from './cox/coxSiteStep.js';
+export { coxMethod, type CoxMethod, type CoxMethodOptions } from './cox/coxMethod.js';
+export { coxTimeBinsMethod, type TimeBinsParams, type TimeBinsState, type TimeBinsUpdate } from './cox/coxTimeBinsMethod.js';
+export { runCoxTwin, type CoxTwinRun } from './cox/coxTwin.js';

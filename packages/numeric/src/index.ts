@@ -8,3 +8,4 @@ export * from './penalizedQuadratic.js';
 export * from './standardization.js';
 export * from './random.js';
 export * from './distributions.js';
+export * from './coxPartialLikelihood.js';
