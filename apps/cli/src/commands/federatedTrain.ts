@@ -99,6 +99,18 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
 
 /** Each site's rows, in the feature table's order: every case in exactly one site, every site a valid id. */
 function partition(features: FeatureTable, label: Float64Array, sites: { ids: string[]; sites: string[] }, o: FederatedTrainOptions): Map<string, TrainingRows> {
+  const q = features.featureNames.length;
+  const out = new Map<string, TrainingRows>();
+  for (const [site, rows] of siteRows(features, sites, o)) {
+    const x = new Float64Array(rows.length * q);
+    rows.forEach((i, r) => x.set(features.values.subarray(i * q, (i + 1) * q), r * q));
+    out.set(site, { featureNames: features.featureNames, x, label: Float64Array.from(rows, (i) => label[i]) });
+  }
+  return out;
+}
+
+/** The feature table's row indices of each site, sites in id order: every case in exactly one site, every site a valid id. */
+export function siteRows(features: FeatureTable, sites: { ids: string[]; sites: string[] }, o: { sites: string; features: string }): Map<string, number[]> {
   const siteOf = new Map(sites.ids.map((id, i) => [id, sites.sites[i]]));
   const missing = features.ids.find((id) => !siteOf.has(id));
   if (missing !== undefined) throw new CliUsageError(`${o.sites} names no site for case "${missing}" of ${o.features}; every case needs its site`);
@@ -113,13 +125,5 @@ function partition(features: FeatureTable, label: Float64Array, sites: { ids: st
     if (!rowsOf.has(s)) rowsOf.set(s, []);
     rowsOf.get(s)!.push(i);
   });
-  const q = features.featureNames.length;
-  const out = new Map<string, TrainingRows>();
-  for (const site of [...rowsOf.keys()].sort()) {
-    const rows = rowsOf.get(site)!;
-    const x = new Float64Array(rows.length * q);
-    rows.forEach((i, r) => x.set(features.values.subarray(i * q, (i + 1) * q), r * q));
-    out.set(site, { featureNames: features.featureNames, x, label: Float64Array.from(rows, (i) => label[i]) });
-  }
-  return out;
+  return new Map([...rowsOf.keys()].sort().map((s) => [s, rowsOf.get(s)!]));
 }
