@@ -9,6 +9,7 @@ import type { CampaignProtocol, Tensor } from '@fedrad/protocol';
 export async function learnModelExporter() {
   const learn = await import('@fedrad/learn');
   return (protocol: CampaignProtocol, parameters: Tensor[], info: { sampleCount: number; roundsRun: number; converged: boolean }): Uint8Array => {
+    if (protocol.model.family === 'cox') return learn.exportInferenceModel(coxModel(learn, protocol, parameters, info));
     const coef = parameters[0].data;
     const p = coef.length - 1;
     return learn.exportInferenceModel({
@@ -30,5 +31,34 @@ export async function learnModelExporter() {
         lastChange: Number.NaN,
       },
     });
+  };
+}
+
+type Learn = typeof import('@fedrad/learn');
+
+/**
+ * A campaign's Cox model (stratified by site): β on the original scale (identity standardisation,
+ * no intercept) and, with the protocol's horizon, the baseline survival S0 = exp(−H0) from the
+ * sites' patient-weighted Breslow H0 (SITE_CHANNEL.md §6), so the graph also outputs S(t | x).
+ */
+function coxModel(learn: Learn, protocol: CampaignProtocol, parameters: Tensor[], info: { sampleCount: number; roundsRun: number; converged: boolean }) {
+  const beta = parameters.find((t) => t.name === 'coef')!.data;
+  const hazard = parameters.find((t) => t.name === 'baseline-hazard')?.data ?? [];
+  const horizon = protocol.outcome.type === 'survival' ? protocol.outcome.horizonDays : undefined;
+  const spec = learn.resolveSpec(protocol.model);
+  return {
+    spec,
+    featureNames: protocol.features ?? [],
+    outcome: 'survival' as const,
+    standardization: learn.identityStandardization(beta.length),
+    params: [{ name: 'beta', shape: [beta.length, 1] as [number, number], data: beta }],
+    survival: {
+      variant: 'stratified' as const,
+      ties: spec.ties ?? 'breslow',
+      strata: [...protocol.trainingSites].sort(),
+      horizonsDays: horizon !== undefined && hazard.length === 1 ? [horizon] : [],
+      baselineSurvival: horizon !== undefined && hazard.length === 1 ? [Math.exp(-hazard[0])] : [],
+    },
+    training: { n: info.sampleCount, events: 0, optimizer: 'federated exact-newton', iterations: info.roundsRun, converged: info.converged, objective: Number.NaN, lastChange: Number.NaN },
   };
 }

@@ -16,5 +16,6 @@ export { pairwiseSeed, maskStream, maskUpdate, unmaskSum, quantize, dequantize }
 export { coxLayout, type CoxRoundParams, type CoxState, type CoxUpdate, type CoxVariant } from './cox/coxRound.js';
 export { coxPenaltyOf } from './cox/coxPenalty.js';
 export { coxNewtonStep, type CoxPooledDerivatives } from './cox/coxNewtonStep.js';
-export { coxPooledDerivatives } from './cox/coxSums.js';
+export { coxPooledDerivatives, type CoxResult } from './cox/coxSums.js';
 export { mergeTimeBins } from './cox/coxTimeBins.js';
+export { coxExactNewton, type CoxExactNewtonOptions } from './cox/coxStrategy.js';

@@ -168,3 +168,17 @@ export function addCoxRiskSetSums(parts: readonly CoxRiskSetSums[]): CoxRiskSetS
   }
   return out;
 }
+
+/**
+ * Breslow's estimator of the baseline cumulative hazard (Breslow 1972, discussion of Cox 1972;
+ * Therneau & Grambsch 2000 §10.2) at each horizon, from risk-set sums at the points `pointTimes`:
+ *   H0(h) = Σ_{k: t_k ≤ h} d_k / S0_k      (S0_k with the sums' shift undone)
+ * the hazard at linear predictor 0 (x = 0 on the scale β applies to).
+ */
+export function breslowCumulativeHazard(s: CoxRiskSetSums, pointTimes: readonly number[], horizons: readonly number[]): number[] {
+  return horizons.map((h) => {
+    let hazard = 0;
+    for (let k = 0; k < pointTimes.length && pointTimes[k] <= h; k++) if (s.eventCount[k] > 0) hazard += (s.eventCount[k] / s.riskS0[k]) * Math.exp(-s.shift);
+    return hazard;
+  });
+}

@@ -1,10 +1,9 @@
-import { writeFileSync } from 'node:fs';
-import { alignOutcome, exportInferenceModel, identityStandardization, modelCard, readFeatureTable, readOutcomeTable, resolveSpec, type ModelSpec, type TrainedModel } from '@fedrad/learn';
+import { alignOutcome, identityStandardization, readFeatureTable, readOutcomeTable, resolveSpec, type ModelSpec, type TrainedModel } from '@fedrad/learn';
 import { runCoxTwin, type SurvivalRows } from '@fedrad/methods';
 import { readSiteTable } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
-import { siteRows, type FederatedTrainResult } from './federatedTrain.js';
+import { siteRows, writeFederatedModel, type FederatedTrainResult } from './federatedTrain.js';
 
 export interface FederatedCoxTrainOptions {
   features: string;
@@ -79,16 +78,11 @@ export async function runFederatedCoxTrain(o: FederatedCoxTrainOptions): Promise
     params: [{ name: 'beta', shape: [q, 1], data: run.state.beta }],
     training: { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, objective: Number.NaN, lastChange: Number.NaN },
   };
-  const bytes = exportInferenceModel(model);
-  const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString() });
-  card.training = { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, sites: run.sites };
-  writeFileSync(o.out, bytes);
-  writeFileSync(o.cardPath, JSON.stringify(card, null, 2) + '\n');
   const federation: CoxFederation = {
     variant,
     ties: o.ties,
     strata: o.stratifyBySite ? 'site' : 'none',
     ...(variant === 'pooled' ? { minEventsPerTimeBin: o.minEventsPerTimeBin ?? o.minCohortSize, timeEdges: run.timeEdges } : {}),
   };
-  return { modelPath: o.out, cardPath: o.cardPath, sha256: card.modelSha256, training: card.training, federation };
+  return { ...writeFederatedModel(model, run.sites, o), federation };
 }

@@ -88,10 +88,19 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
     ],
     training: { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, objective: Number.NaN, lastChange: Number.NaN },
   };
+  return writeFederatedModel(model, run.sites, o);
+}
+
+/**
+ * Writes a federated model's ONNX and card; the card's training block says federated, over which
+ * sites and in how many rounds (no pooled objective exists in a federation, only the sites'
+ * losses at each round's start).
+ */
+export function writeFederatedModel(model: TrainedModel, sites: string[], o: { out: string; cardPath: string; name?: string }): FederatedTrainResult {
   const bytes = exportInferenceModel(model);
   const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString() });
-  // No pooled objective exists in a federation (only the sites' losses at each round's start).
-  card.training = { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, sites: run.sites };
+  const t = model.training;
+  card.training = { n: t.n, events: t.events, optimizer: 'federated', iterations: t.iterations, converged: t.converged, sites };
   writeFileSync(o.out, bytes);
   writeFileSync(o.cardPath, JSON.stringify(card, null, 2) + '\n');
   return { modelPath: o.out, cardPath: o.cardPath, sha256: card.modelSha256, training: card.training };

@@ -87,38 +87,23 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
     if (pooledOnly.length > 0) {
       throw new CliUsageError(`${pooledOnly.map(([f]) => f).join(', ')} set${pooledOnly.length > 1 ? '' : 's'} the pooled fit's optimiser; with --sites the strategy's rounds train the model (--strategy, --rounds, --local-epochs, --learning-rate)`);
     }
+    const common = { features: o.features, outcome: o.outcome, sites: o.sites, out: o.out, cardPath: cardPathFor(o.out), model: spec, rounds: o.rounds ?? 50, minCohortSize: o.minCohort ?? 5, ...(o.name ? { name: o.name } : {}) };
     if (spec.family === 'cox') {
       if (o.strategy !== undefined && o.strategy !== 'exact-newton') throw new CliUsageError(`A federated Cox model is fitted by exact Newton; --strategy ${o.strategy} is not implemented for it`);
       if (o.localEpochs !== undefined || o.learningRate !== undefined) throw new CliUsageError('--local-epochs and --learning-rate set local training; a federated Cox model is fitted by exact Newton, which has neither');
       return runFederatedCoxTrain({
-        features: o.features,
-        outcome: o.outcome,
-        sites: o.sites,
-        out: o.out,
-        cardPath: cardPathFor(o.out),
-        model: spec,
+        ...common,
         stratifyBySite: o.stratifyBySite ?? false,
         ties: o.ties ?? 'breslow',
         ...(o.minEventsPerTimeBin !== undefined ? { minEventsPerTimeBin: o.minEventsPerTimeBin } : {}),
-        rounds: o.rounds ?? 50,
-        minCohortSize: o.minCohort ?? 5,
-        ...(o.name ? { name: o.name } : {}),
       });
     }
     return runFederatedTrain({
-      features: o.features,
-      outcome: o.outcome,
-      sites: o.sites,
-      out: o.out,
-      cardPath: cardPathFor(o.out),
-      model: spec,
+      ...common,
       strategy: o.strategy ?? 'exact-newton',
-      rounds: o.rounds ?? 50,
       ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
       ...(o.localEpochs !== undefined ? { localEpochs: o.localEpochs } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      minCohortSize: o.minCohort ?? 5,
-      ...(o.name ? { name: o.name } : {}),
     });
   }
   if (o.strategy !== undefined || o.rounds !== undefined || o.localEpochs !== undefined || o.minCohort !== undefined) {

@@ -1,4 +1,4 @@
-import type { ModelSpec, TensorLayout } from '@fedrad/protocol';
+import { coxStratifiedLayout, type ModelSpec, type TensorLayout } from '@fedrad/protocol';
 import type { CoxTies } from '@fedrad/numeric';
 import type { TensorView } from '../types.js';
 
@@ -23,6 +23,8 @@ export interface CoxRoundParams {
   timeEdges?: number[];
   /** Pooled only: a bin with 1 … n−1 of the site's events, or of its patients leaving the risk set, is refused. */
   minEventsPerTimeBin?: number;
+  /** Stratified only: horizons (days) at which the site adds its Breslow baseline cumulative hazard. */
+  horizonDays?: number[];
   minCohortSize: number;
 }
 
@@ -48,10 +50,11 @@ export interface CoxState {
 }
 
 /** Every tensor a Cox update may hold, by name and shape: nothing else may leave a site. */
-export function coxLayout(params: Pick<CoxRoundParams, 'variant' | 'ties' | 'features' | 'timeEdges'>): TensorLayout {
+export function coxLayout(params: Pick<CoxRoundParams, 'variant' | 'ties' | 'features' | 'timeEdges' | 'horizonDays'>): TensorLayout {
   const p = params.features.length;
+  // Stratified Cox is what a campaign runs: its layout is protocol's (SITE_CHANNEL.md §6).
+  if (params.variant === 'stratified') return coxStratifiedLayout(p, params.horizonDays?.length ?? 0);
   const moments = { 'feature-sum': [p], 'feature-sumsq': [p] };
-  if (params.variant === 'stratified') return { gradient: [p], hessian: [p, p], ...moments };
   const K = params.timeEdges?.length ?? 0;
   const events: Record<string, number[]> = params.ties === 'efron' ? { 'event-s0': [K], 'event-s1': [K, p], 'event-s2': [K, p, p] } : {};
   return { 'risk-s0': [K], 'risk-s1': [K, p], 'risk-s2': [K, p, p], 'event-count': [K], ...events, 'event-x-sum': [p], ...moments };

@@ -2,14 +2,19 @@ import { addCoxRiskSetSums, coxPartialLikelihood, type CoxRiskSetSums } from '@f
 import type { TensorLayout } from '@fedrad/protocol';
 import { AggregationError } from '../errors.js';
 import { sortedBySite } from '../tensors.js';
-import type { MethodResult } from '../federatedMethod.js';
 import { coxLayout, type CoxRoundParams, type CoxUpdate } from './coxRound.js';
 import type { CoxPooledDerivatives } from './coxNewtonStep.js';
 
 type Tensors = Map<string, Float64Array>;
 
+/** What the aggregation reads of a site's answer: a CoxUpdate, or a campaign's model-update carrying the same tensors. */
+export interface CoxResult {
+  siteId: string;
+  update: Pick<CoxUpdate, 'sampleCount' | 'tensors' | 'loss'> & { eventCount?: number };
+}
+
 /** A site's tensors, held to the layout: every name present with its size, nothing else. */
-function readTensors(result: MethodResult<CoxUpdate>, layout: TensorLayout, strategy: string, round: number): Tensors {
+function readTensors(result: CoxResult, layout: TensorLayout, strategy: string, round: number): Tensors {
   const out: Tensors = new Map();
   const names = new Set(Object.keys(layout));
   for (const t of result.update.tensors) {
@@ -36,7 +41,11 @@ const sum = (into: Float64Array, from: Float64Array) => from.forEach((v, i) => (
  * losses add up to the pooled ones. Pooled: the sites' risk-set sums add up to the pooled risk
  * sets, from which numeric's coxPartialLikelihood takes −ℓ and its derivatives.
  */
-export function coxPooledDerivatives(params: CoxRoundParams, results: readonly MethodResult<CoxUpdate>[], strategy: string): CoxPooledDerivatives & { sites: string[]; eventCount: number } {
+export function coxPooledDerivatives(
+  params: CoxRoundParams,
+  results: readonly CoxResult[],
+  strategy: string,
+): CoxPooledDerivatives & { sites: string[]; eventCount: number; baselineHazard?: number[] } {
   const round = params.round;
   if (results.length === 0) throw new AggregationError('NO_RESULTS', `No site returned an update in round ${round}; nothing to aggregate`, { strategy, round });
   const layout = coxLayout(params);
@@ -53,7 +62,7 @@ export function coxPooledDerivatives(params: CoxRoundParams, results: readonly M
     sum(featureSum, t.get('feature-sum')!);
     sum(featureSumSq, t.get('feature-sumsq')!);
     sampleCount += r.update.sampleCount;
-    eventCount += r.update.eventCount;
+    eventCount += r.update.eventCount ?? 0;
     sites.push(r.siteId);
   }
   const common = { sampleCount, eventCount, featureSum, featureSumSq, sites };
@@ -67,7 +76,14 @@ export function coxPooledDerivatives(params: CoxRoundParams, results: readonly M
       sum(gradient, perSite[i].get('gradient')!);
       sum(hessian, perSite[i].get('hessian')!);
     });
-    return { ...common, loss, gradient, hessian };
+    // The locked model's baseline: the sites' Breslow H0 at each horizon, weighted by their patient counts.
+    const horizons = params.horizonDays?.length ?? 0;
+    let baselineHazard: number[] | undefined;
+    if (horizons > 0) {
+      baselineHazard = new Array<number>(horizons).fill(0);
+      sortedBySite(results).forEach((r, i) => perSite[i].get('baseline-hazard')!.forEach((h, k) => (baselineHazard![k] += (h * r.update.sampleCount) / sampleCount)));
+    }
+    return { ...common, loss, gradient, hessian, ...(baselineHazard ? { baselineHazard } : {}) };
   }
   const riskSets: CoxRiskSetSums[] = perSite.map((t) => ({
     p,

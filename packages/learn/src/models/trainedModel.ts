@@ -27,6 +27,18 @@ export interface TrainedModel {
     /** MLPs: the settings the fit used, defaults filled in, for the model card. */
     mlp?: { epochs: number; learningRate: number; optimizer: 'adam' | 'sgd'; seed: number };
   };
+  /**
+   * Cox models: how the partial likelihood was set up and the baseline survival S0 at each horizon;
+   * with horizons the inference graph also outputs S(t | x) = S0(t)^exp(η) (model card's `survival`).
+   */
+  survival?: {
+    variant: 'centralised' | 'stratified' | 'pooled';
+    ties: 'breslow' | 'efron';
+    strata: string[];
+    timeBins?: number[];
+    horizonsDays: number[];
+    baselineSurvival: number[];
+  };
   /** Youden-optimal probability threshold on the training data (binary models). */
   youdenThreshold?: number;
 }

@@ -1,5 +1,5 @@
 import { coxLayout, type CoxRoundParams, type CoxUpdate } from '@fedrad/federation';
-import { coxPartialLikelihood, coxRiskSetSums } from '@fedrad/numeric';
+import { breslowCumulativeHazard, coxPartialLikelihood, coxRiskSetSums } from '@fedrad/numeric';
 import type { Tensor } from '@fedrad/protocol';
 import { EgressRefusedError, MethodInputError } from '../errors.js';
 import type { SurvivalRows } from './survivalRows.js';
@@ -57,7 +57,19 @@ export function coxSiteStep(params: CoxRoundParams, rows: SurvivalRows): PlainCo
     }
     const sums = coxRiskSetSums(rows.x, p, binOfTimes(rows.time, points), rows.event, params.beta, points.length, { shift, withEventSums });
     const { loss, gradient, hessian } = coxPartialLikelihood(sums, params.beta, params.ties);
-    return { ...base, tensors: [tensor('gradient', gradient), tensor('hessian', hessian), ...moments], loss };
+    const tensors = [tensor('gradient', gradient), tensor('hessian', hessian), ...moments];
+    const horizons = params.horizonDays ?? [];
+    if (horizons.length > 0) {
+      // H0 at a horizon rests on the events before it: refused when they are fewer than the minimum cohort.
+      horizons.forEach((h) => {
+        const before = Array.from(rows.time).filter((t, i) => rows.event[i] && t <= h).length;
+        if (before < params.minCohortSize) {
+          throw new EgressRefusedError(`Only ${before} of this site's events lie at or before the horizon of ${h} days; the campaign requires at least ${params.minCohortSize} before the baseline hazard there may leave the site.`, { field: 'params/horizonDays' });
+        }
+      });
+      tensors.push(tensor('baseline-hazard', breslowCumulativeHazard(sums, points, horizons)));
+    }
+    return { ...base, tensors, loss };
   }
 
   const edges = params.timeEdges ?? [];
