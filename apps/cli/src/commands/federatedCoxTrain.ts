@@ -1,25 +1,16 @@
-import { alignOutcome, identityStandardization, readFeatureTable, readOutcomeTable, resolveSpec, type ModelSpec, type TrainedModel } from '@fedrad/learn';
+import { alignOutcome, identityStandardization, readFeatureTable, readOutcomeTable, resolveSpec, type TrainedModel } from '@fedrad/learn';
 import { runCoxTwin, type SurvivalRows } from '@fedrad/methods';
 import { readSiteTable } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
-import { siteRows, writeFederatedModel, type FederatedTrainResult } from './federatedTrain.js';
+import { siteRows, writeFederatedModel, type FederatedRunOptions, type FederatedTrainResult } from './federatedTrain.js';
 
-export interface FederatedCoxTrainOptions {
-  features: string;
-  outcome: string;
-  sites: string;
-  out: string;
-  cardPath: string;
-  model: ModelSpec;
+export interface FederatedCoxTrainOptions extends FederatedRunOptions {
   /** A baseline hazard per site (coxph's strata(site)); otherwise one pooled baseline hazard. */
   stratifyBySite: boolean;
   ties: 'breslow' | 'efron';
   /** Pooled only: the fewest events (and patients leaving the risk set) per time bin at each site; default the minimum cohort; 1 keeps exact times. */
   minEventsPerTimeBin?: number;
-  rounds: number;
-  minCohortSize: number;
-  name?: string;
 }
 
 /** What the federated Cox fit was, for the provenance: variant, ties, strata and the time bins of a pooled fit. */

@@ -8,7 +8,8 @@ import { readSiteTable, type CampaignProtocol, type ModelCard, type StrategyName
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 
-export interface FederatedTrainOptions {
+/** What every federated `fedrad train --sites` run takes. */
+export interface FederatedRunOptions {
   features: string;
   outcome: string;
   /** `id,site`: which site each case belongs to. */
@@ -16,13 +17,16 @@ export interface FederatedTrainOptions {
   out: string;
   cardPath: string;
   model: ModelSpec;
-  strategy: StrategyName;
   rounds: number;
+  minCohortSize: number;
+  name?: string;
+}
+
+export interface FederatedTrainOptions extends FederatedRunOptions {
+  strategy: StrategyName;
   learningRate?: number;
   localEpochs?: number;
   seed?: number;
-  minCohortSize: number;
-  name?: string;
 }
 
 export interface FederatedTrainResult {

@@ -1,5 +1,6 @@
 import type { ResolvedSpec } from './spec.js';
 import type { Standardization } from '@fedrad/numeric';
+import type { ModelSurvival } from '@fedrad/protocol';
 
 export interface NamedParam {
   name: string;
@@ -31,14 +32,7 @@ export interface TrainedModel {
    * Cox models: how the partial likelihood was set up and the baseline survival S0 at each horizon;
    * with horizons the inference graph also outputs S(t | x) = S0(t)^exp(η) (model card's `survival`).
    */
-  survival?: {
-    variant: 'centralised' | 'stratified' | 'pooled';
-    ties: 'breslow' | 'efron';
-    strata: string[];
-    timeBins?: number[];
-    horizonsDays: number[];
-    baselineSurvival: number[];
-  };
+  survival?: ModelSurvival;
   /** Youden-optimal probability threshold on the training data (binary models). */
   youdenThreshold?: number;
 }
