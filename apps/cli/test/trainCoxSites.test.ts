@@ -40,6 +40,7 @@ describe('fedrad train --model cox --sites (the local twin of a federated Cox ca
     expect(validate('model-card', card).valid).toBe(true);
     expect(card.training).toMatchObject({ n: 300, optimizer: 'federated', converged: true, sites: ['site-a', 'site-b', 'site-c'] });
     expect(maxDiff(betaOf(card), fixture.stratifiedEfron.coef)).toBeLessThan(1e-6);
+    expect(card.survival).toEqual({ variant: 'stratified', ties: 'efron', strata: ['site-a', 'site-b', 'site-c'], horizonsDays: [], baselineSurvival: [] });
     const provenance = JSON.parse(readFileSync(t.file('model.onnx.provenance.json'), 'utf8'));
     expect(provenance.details.federation).toEqual({ variant: 'stratified', ties: 'efron', strata: 'site' });
   });

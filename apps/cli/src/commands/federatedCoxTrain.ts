@@ -68,6 +68,15 @@ export async function runFederatedCoxTrain(o: FederatedCoxTrainOptions): Promise
     standardization: identityStandardization(q),
     params: [{ name: 'beta', shape: [q, 1], data: run.state.beta }],
     training: { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, objective: Number.NaN, lastChange: Number.NaN },
+    // The card says how the partial likelihood was set up; the twin has no horizon, so no S(t | x) output.
+    survival: {
+      variant,
+      ties: o.ties,
+      strata: o.stratifyBySite ? run.sites : [],
+      ...(run.timeEdges ? { timeBins: run.timeEdges } : {}),
+      horizonsDays: [],
+      baselineSurvival: [],
+    },
   };
   const federation: CoxFederation = {
     variant,
