@@ -34,16 +34,48 @@ function federatedGlm(learn: Learn, protocol: CampaignProtocol, parameters: Tens
 }
 
 /**
- * The learning engine's ONNX inference export for a federated GLM. Loaded lazily so the
+ * A campaign's Cox model (stratified by site): β on the original scale (identity standardisation,
+ * no intercept) and, with the protocol's horizon, the baseline survival S0 = exp(−H0) from the
+ * sites' patient-weighted Breslow H0 (SITE_CHANNEL.md §6), so the graph also outputs S(t | x).
+ */
+function federatedCox(learn: Learn, protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): TrainedModel {
+  const beta = parameters.find((t) => t.name === 'coef')!.data;
+  const hazard = parameters.find((t) => t.name === 'baseline-hazard')?.data ?? [];
+  const horizon = protocol.outcome.type === 'survival' ? protocol.outcome.horizonDays : undefined;
+  const spec = learn.resolveSpec(protocol.model);
+  return {
+    spec,
+    featureNames: protocol.features ?? [],
+    outcome: 'survival',
+    standardization: learn.identityStandardization(beta.length),
+    params: [{ name: 'beta', shape: [beta.length, 1], data: beta }],
+    survival: {
+      variant: 'stratified',
+      ties: spec.ties ?? 'breslow',
+      strata: [...protocol.trainingSites].sort(),
+      horizonsDays: horizon !== undefined && hazard.length === 1 ? [horizon] : [],
+      baselineSurvival: horizon !== undefined && hazard.length === 1 ? [Math.exp(-hazard[0])] : [],
+    },
+    training: { n: info.sampleCount, events: 0, optimizer: 'federated exact-newton', iterations: info.roundsRun, converged: info.converged, objective: Number.NaN, lastChange: Number.NaN },
+  };
+}
+
+/** The campaign's locked model as the learning engine's trained model: a Cox model or a GLM. */
+function federatedModel(learn: Learn, protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): TrainedModel {
+  return protocol.model.family === 'cox' ? federatedCox(learn, protocol, parameters, info) : federatedGlm(learn, protocol, parameters, info);
+}
+
+/**
+ * The learning engine's ONNX inference export of a campaign's model. Loaded lazily so the
  * coordinator core (and its tests) never load onnxruntime.
  */
 export async function learnModelExporter() {
   const learn = await import('@fedrad/learn');
-  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): Uint8Array => learn.exportInferenceModel(federatedGlm(learn, protocol, parameters, info));
+  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): Uint8Array => learn.exportInferenceModel(federatedModel(learn, protocol, parameters, info));
 }
 
 /** The learning engine's model card of the same model (inputs, coefficients, training), for the lock to complete and sign. */
 export async function learnModelDescriber() {
   const learn = await import('@fedrad/learn');
-  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo, onnx: Uint8Array) => learn.modelCard(federatedGlm(learn, protocol, parameters, info), onnx);
+  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo, onnx: Uint8Array) => learn.modelCard(federatedModel(learn, protocol, parameters, info), onnx);
 }

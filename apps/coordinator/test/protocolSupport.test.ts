@@ -36,6 +36,7 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   outcome: (p) => ({ ...p, outcome: { type: 'survival', time: 'days', event: 'died' } }),
   'outcome.positive': (p) => ({ ...p, outcome: { type: 'binary', label: 'grade', positive: 'high' } }),
   'model.hiddenLayers': (p) => ({ ...p, model: { ...p.model, hiddenLayers: [8] } }),
+  'model.ties': (p) => ({ ...p, model: { ...p.model, ties: 'efron' } }),
   'model.activation': (p) => ({ ...p, model: { ...p.model, activation: 'tanh' } }),
   'model.standardize': (p) => ({ ...p, model: { ...p.model, standardize: false }, training: { ...p.training, strategy: 'fedavg' } }),
   'model.classWeights': (p) => ({ ...p, model: { ...p.model, classWeights: 'balanced' }, training: { ...p.training, strategy: 'fedavg' } }),
@@ -92,5 +93,16 @@ describe('every campaign-protocol field is carried out or refused', () => {
     const protocol: CampaignProtocol = { ...protocolFor({ campaignId: 'no-summaries' }), featureConfig: {}, jobBudget: { summaries: 0 } };
     expect(() => createCampaign(ctx(), protocol)).toThrow('jobBudget: the extraction step sends each site one extract job');
     expect(createCampaign(ctx(), { ...protocolFor({ campaignId: 'no-extraction' }), jobBudget: { summaries: 0 } }).campaignId).toBe('no-extraction');
+  });
+
+  it('a Cox protocol using every carried-out survival field is accepted', () => {
+    const protocol: CampaignProtocol = {
+      ...protocolFor({ campaignId: 'cox-carried-out' }),
+      outcome: { type: 'survival', time: 'days_to_metastasis', event: 'metastasis', horizonDays: 730 },
+      model: { family: 'cox', ties: 'efron', alpha: 1, lambda: 0.05, standardize: true },
+      testSites: ['site-t'],
+      analysisPlan: { primaryMetric: 'c-index' },
+    };
+    expect(createCampaign(ctx(), protocol).campaignId).toBe('cox-carried-out');
   });
 });

@@ -34,7 +34,9 @@ describe('trainingMethod(protocol)', () => {
 
   it('refuses a model family the coordinator cannot start', () => {
     // Exact aggregation refuses it when the method is made; FedAvg could aggregate it but has no initial weights for it.
-    expect(() => trainingMethod(protocolFor({ model: { family: 'cox' } }))).toThrow(/needs a logistic GLM/);
-    expect(() => trainingMethod(protocolFor({ model: { family: 'cox' }, training: { strategy: 'fedavg', rounds: 2 } })).initialState()).toThrow(/can only start GLM campaigns/);
+    expect(() => trainingMethod(protocolFor({ model: { family: 'mlp' } }))).toThrow(/needs a logistic GLM/);
+    expect(() => trainingMethod(protocolFor({ model: { family: 'mlp' }, training: { strategy: 'fedavg', rounds: 2 } })).initialState()).toThrow(/can only start GLM campaigns/);
+    // cox is started (stratified by site, packages/methods/test/coxCampaign.test.ts), on a survival outcome only.
+    expect(() => trainingMethod(protocolFor({ model: { family: 'cox' } }))).toThrow(/a cox model needs a survival outcome/);
   });
 });

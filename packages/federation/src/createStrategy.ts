@@ -6,11 +6,18 @@ import { fedProx } from './fedProx.js';
 import { exactGradient } from './glm/exactGradient.js';
 import { exactNewton } from './glm/exactNewton.js';
 import { coordinateMedian, trimmedMean } from './robustMeans.js';
+import { coxExactNewton } from './cox/coxStrategy.js';
 import type { Strategy } from './types.js';
 
 /** The strategy a locked campaign protocol asks for, configured from its `training` block. */
 export function strategyForProtocol(protocol: CampaignProtocol): Strategy {
   const t = protocol.training;
+  if (protocol.model.family === 'cox') {
+    // A campaign's Cox model is stratified by site and fitted by exact Newton (SITE_CHANNEL.md §6).
+    if (t.strategy !== 'exact-newton') throw new StrategyConfigError(`A Cox model is trained by exact-newton (stratified by site); strategy ${t.strategy} is not implemented for it`, 'training.strategy');
+    const horizon = protocol.outcome.type === 'survival' ? protocol.outcome.horizonDays : undefined;
+    return coxExactNewton({ model: protocol.model, features: protocol.features ?? [], horizonDays: horizon !== undefined ? [horizon] : [], minCohortSize: protocol.minCohortSize });
+  }
   const common = { localEpochs: t.localEpochs, learningRate: t.learningRate, clipNorm: t.clipNorm, seed: t.seed };
   switch (t.strategy) {
     case 'fedavg':
@@ -32,16 +39,17 @@ export function strategyForProtocol(protocol: CampaignProtocol): Strategy {
   }
 }
 
-const GLM_FAMILIES = new Set(['logistic', 'lasso-logistic', 'elasticnet-logistic']);
+const GLM_FAMILIES = new Set(['logistic', 'lasso-logistic', 'elasticnet-logistic', 'cox']);
 
 /**
  * Starting parameters for round 0: all-zero GLM coefficients (intercept first, then one per
- * feature, SITE_CHANNEL.md §6). Other families need the learning engine's seeded initialiser.
+ * feature, SITE_CHANNEL.md §6; a Cox model has no intercept). Other families need the learning
+ * engine's seeded initialiser.
  */
 export function initialGlmParameters(protocol: CampaignProtocol): Tensor[] {
   if (!GLM_FAMILIES.has(protocol.model.family)) {
     throw new StrategyConfigError(
-      `The coordinator can only start GLM campaigns (logistic families); "${protocol.model.family}" needs initial weights from the learning engine`,
+      `The coordinator can only start GLM campaigns (logistic families, cox); "${protocol.model.family}" needs initial weights from the learning engine`,
       'model.family',
     );
   }
@@ -49,5 +57,6 @@ export function initialGlmParameters(protocol: CampaignProtocol): Tensor[] {
   if (features.length === 0) {
     throw new StrategyConfigError('The protocol names no features; training needs the list of model features fixed in advance', 'features');
   }
-  return [{ name: 'coef', shape: [features.length + 1], data: new Array(features.length + 1).fill(0) }];
+  const size = protocol.model.family === 'cox' ? features.length : features.length + 1;
+  return [{ name: 'coef', shape: [size], data: new Array(size).fill(0) }];
 }

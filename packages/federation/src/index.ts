@@ -24,3 +24,9 @@ export {
 } from './secureAggregation/doubleMasking.js';
 export { splitSecret, combineShares, lagrangeAtZero, SHAMIR_PRIME, type Share } from './secureAggregation/shamir.js';
 export { encodeFixedPoint, decodeFixedPoint, perSiteBound, RING } from './secureAggregation/fixedPoint.js';
+export { coxLayout, type CoxRoundParams, type CoxState, type CoxUpdate, type CoxVariant } from './cox/coxRound.js';
+export { coxPenaltyOf } from './cox/coxPenalty.js';
+export { coxNewtonStep, type CoxPooledDerivatives } from './cox/coxNewtonStep.js';
+export { coxPooledDerivatives, type CoxResult } from './cox/coxSums.js';
+export { mergeTimeBins } from './cox/coxTimeBins.js';
+export { coxExactNewton, type CoxExactNewtonOptions } from './cox/coxStrategy.js';

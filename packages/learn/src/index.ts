@@ -34,8 +34,8 @@ export type { OptimResult } from './optim/smoothObjective.js';
 // Fitting, export, prediction
 export { fitModel, fitGlmnet, fitCox, type FitOptions } from './fit/fitModel.js';
 export { initMlp, type MlpOptions } from './fit/trainMlp.js';
-export { exportInferenceModel, INFERENCE_INPUT, INFERENCE_OUTPUT } from './export/inferenceGraph.js';
-export { loadInferenceModel, predict, type InferenceModel } from './export/predict.js';
+export { exportInferenceModel, INFERENCE_INPUT, INFERENCE_OUTPUT, SURVIVAL_OUTPUT } from './export/inferenceGraph.js';
+export { loadInferenceModel, predict, predictOutputs, type InferenceModel } from './export/predict.js';
 export { modelCard, sha256Hex } from './modelCard.js';
 
 // Tables

@@ -56,5 +56,6 @@ export function modelCard(model: TrainedModel, onnxBytes: Uint8Array, extra: { n
     };
   }
   if (model.youdenThreshold !== undefined) card.youdenThreshold = model.youdenThreshold;
+  if (model.survival) card.survival = model.survival;
   return card;
 }

@@ -30,3 +30,14 @@ export class LocalTwinError extends FedRadError {
     super(code, message, { context: detail.siteId ? { siteId: detail.siteId } : {} });
   }
 }
+
+/**
+ * A site half refuses to compute an aggregate that would rest on fewer patients than the campaign's
+ * minimum (DESIGN.md, "What leaves a site"): e.g. a time bin of pooled Cox holding 1 … m − 1 of the
+ * site's events. Nothing is sent; `context.field` names the job parameter that asked for it.
+ */
+export class EgressRefusedError extends FedRadError {
+  constructor(message: string, where: { field: string }) {
+    super('EGRESS_REFUSED', message, { context: { field: where.field } });
+  }
+}

@@ -23,3 +23,8 @@ export { selectionSteps, type FeatureStatistics, type SelectionOptions, type Sel
 export { pooledMoments, pooledCorrelation, momentsStandardization, type PooledMoments } from './selection/pooledMoments.js';
 export { reproducibilityValues, type ReproducibilityChoice, type ReproducibilityReport } from './selection/reproducibilityReport.js';
 export { lassoStep } from './selection/lassoStep.js';
+export type { SurvivalRows } from './cox/survivalRows.js';
+export { coxSiteStep, coxBinObjections, type PlainCoxUpdate } from './cox/coxSiteStep.js';
+export { coxMethod, type CoxMethod, type CoxMethodOptions } from './cox/coxMethod.js';
+export { coxTimeBinsMethod, type TimeBinsParams, type TimeBinsState, type TimeBinsUpdate } from './cox/coxTimeBinsMethod.js';
+export { runCoxTwin, type CoxTwinRun } from './cox/coxTwin.js';

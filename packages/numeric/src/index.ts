@@ -14,3 +14,4 @@ export * from './lambdaGrid.js';
 export * from './crossValidation.js';
 export * from './falseDiscovery.js';
 export * from './scoreTest.js';
+export * from './coxPartialLikelihood.js';

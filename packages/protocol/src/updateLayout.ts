@@ -8,7 +8,7 @@ export type TensorLayout = Readonly<Record<string, readonly number[]>>;
  * tensors; a later job kind that does (harmonise, select) adds its params to this union and a
  * case to `updateLayout`.
  */
-export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'> & Partial<Pick<TrainRoundParams, 'model'>>;
+export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'> & Partial<Pick<TrainRoundParams, 'model' | 'horizonDays'>>;
 
 /**
  * The tensors a site's update to a job may hold: the one source of truth for the site's egress
@@ -19,10 +19,10 @@ export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'feature
  */
 export function updateLayout(params: LayoutParams): TensorLayout {
   switch (params.kind) {
-    case 'train-round': {
-      const layout = trainRoundLayout(params.strategy, params.features.length);
-      return params.model?.classWeights === 'balanced' ? withPositiveClassParts(layout) : layout;
-    }
+    case 'train-round':
+      return params.model?.family === 'cox'
+        ? coxStratifiedLayout(params.features.length, params.horizonDays?.length ?? 0)
+        : trainRoundLayout(params.strategy, params.features.length);
   }
 }
 
@@ -48,4 +48,14 @@ export function trainRoundLayout(strategy: TrainRoundParams['strategy'], feature
     default:
       return { coef: [p + 1] };
   }
+}
+
+/**
+ * §6 for Cox stratified by site (exact-newton, the only strategy it runs): the gradient and Hessian
+ * of the site's own partial likelihood in β (no intercept), the feature moments, and the site's
+ * Breslow baseline cumulative hazard at each of the protocol's horizons when it has any.
+ */
+export function coxStratifiedLayout(featureCount: number, horizonCount: number): TensorLayout {
+  const p = featureCount;
+  return { gradient: [p], hessian: [p, p], 'feature-sum': [p], 'feature-sumsq': [p], ...(horizonCount > 0 ? { 'baseline-hazard': [horizonCount] } : {}) };
 }

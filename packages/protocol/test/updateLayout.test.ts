@@ -25,3 +25,14 @@ describe('updateLayout', () => {
     for (const s of ['fedprox', 'fedadam', 'fedyogi', 'median', 'trimmed-mean'] as const) expect(layoutOf(s)).toEqual({ coef: [p + 1] });
   });
 });
+
+describe('updateLayout for Cox stratified by site', () => {
+  it('is the cox row of SITE_CHANNEL.md §6: no intercept, and the baseline hazard at the horizons', () => {
+    const row = doc.split('\n').find((l) => l.startsWith('| `cox` |'))!;
+    const h = 2;
+    const fromRow = Object.fromEntries([...row.split('|')[4].matchAll(/`([a-z-]+)` \[([^\]]+)\]/g)].map(([, name, shape]) => [name, shape.split(',').map((d) => Function('p', 'h', `return ${d}`)(p, h) as number)]));
+    expect(updateLayout({ kind: 'train-round', strategy: 'exact-newton', features, model: { family: 'cox' }, horizonDays: [365, 730] })).toEqual(fromRow);
+    const { 'baseline-hazard': _, ...withoutHorizons } = fromRow;
+    expect(updateLayout({ kind: 'train-round', strategy: 'exact-newton', features, model: { family: 'cox' } })).toEqual(withoutHorizons);
+  });
+});

@@ -9,6 +9,9 @@ import { logRank } from './logRank.js';
 import { avoidLengths, reportHeader, requiredInterval, type ReportOptions } from './reportParts.js';
 import { niceTimeGrid } from './survivalGrid.js';
 import { toSurvival } from './survivalInputs.js';
+import { cumulativeDynamicAuc } from './timeDependentAuc.js';
+import { ipcwBrierScore } from './brierScore.js';
+import { horizonCalibration } from './survivalCalibration.js';
 
 export interface EvaluateSurvivalOptions extends ReportOptions {
   /** Clinical baseline risk on the same patients, same order. */
@@ -19,13 +22,21 @@ export interface EvaluateSurvivalOptions extends ReportOptions {
   tau?: number;
   /** Times at which the Kaplan–Meier curves are reported (default: a round grid over follow-up). */
   timeGrid?: number[];
+  /** The horizon (days) of the time-dependent measures; with `survivalAtHorizon`. */
+  horizon?: number;
+  /** The model's S(horizon | x) per patient (a Cox model's `survival` output), same order. */
+  survivalAtHorizon?: Scores;
+  /** The fewest patients in a calibration group (the campaign's minimum cohort; default 5). */
+  minGroupSize?: number;
 }
 
 /**
  * Evaluates a survival model (risk score, higher = shorter survival) on one independent test
  * set: Harrell's and Uno's C with bootstrap CIs (and variances for pooling across sites), the
- * paired bootstrap difference in Harrell's C against a clinical baseline, and Kaplan–Meier
- * curves with a log-rank test for the risk groups split at the training-time cut-off.
+ * paired bootstrap difference in Harrell's C against a clinical baseline, Kaplan–Meier
+ * curves with a log-rank test for the risk groups split at the training-time cut-off, and, given
+ * the model's S(horizon | x), the time-dependent AUC and IPCW Brier score at the horizon (with
+ * bootstrap CIs) and the calibration at it (slope, predicted vs observed by risk group).
  */
 export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean>, risk: Scores, options: EvaluateSurvivalOptions = {}): EvaluationReport {
   const level = checkLevel(options.level ?? 0.95);
@@ -41,12 +52,19 @@ export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean
   const seed = options.seed ?? 20240601;
   const method = options.bootstrapMethod ?? 'percentile';
   const tau = options.tau;
+  const horizon = options.horizon;
+  const sh = options.survivalAtHorizon === undefined ? undefined : toScores(options.survivalAtHorizon, 'survival at the horizon');
+  if ((horizon === undefined) !== (sh === undefined)) throw new InvalidParameterError('horizon', horizon ?? 'none', 'both the horizon and S(horizon | x) per patient, or neither');
+  if (sh && sh.length !== t.length) throw new InvalidParameterError('survival at the horizon', `${sh.length} values`, `${t.length} values, one per patient`);
 
+  // Order of the statistics: Harrell, Uno, [AUC(t), Brier(t)], [baseline difference].
   const statistic = (counts: Int32Array) => {
     const out = [harrellC(t, e, r, counts), unoC(t, e, r, { tau, rowWeight: counts })];
+    if (sh) out.push(cumulativeDynamicAuc(t, e, r, horizon!, counts), ipcwBrierScore(t, e, sh, horizon!, counts));
     if (baseline) out.push(out[0] - harrellC(t, e, baseline, counts));
     return out;
   };
+  const differenceIndex = sh ? 4 : 2;
   const point = statistic(new Int32Array(n).fill(1));
   // A resample without any (comparable) event has no C-index: it is left out of the
   // interval (as boot does with non-finite replicates) rather than stopping the evaluation.
@@ -67,6 +85,14 @@ export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean
     },
   };
   const summary = report.survival!;
+  if (sh) {
+    summary.horizon = horizon!;
+    summary.timeDependentAuc = requiredInterval(point[2], undefined, undefined, level, 'point estimate');
+    summary.brierScore = requiredInterval(point[3], undefined, undefined, level, 'point estimate');
+    const calibration = horizonCalibration(t, e, r, sh, horizon!, { minGroupSize: options.minGroupSize ?? 5 });
+    summary.calibrationSlope = calibration.slope;
+    summary.calibrationGroups = calibration.groups;
+  }
   if (replicates > 0) {
     const draws = bootstrap(n, resampled, { replicates, seed, level, method });
     report.bootstrap = { replicates, seed, stratified: false, method };
@@ -75,12 +101,17 @@ export function evaluateSurvival(time: Scores, event: ArrayLike<number | boolean
     if (Number.isFinite(h.se)) summary.harrellCVariance = h.se * h.se;
     summary.unoC = requiredInterval(u.estimate, u.lower, u.upper, level, `bootstrap-${method}`);
     if (Number.isFinite(u.se)) summary.unoCVariance = u.se * u.se;
+    if (sh) {
+      const [auc, brier] = draws.intervals.slice(2, 4);
+      summary.timeDependentAuc = requiredInterval(auc.estimate, auc.lower, auc.upper, level, `bootstrap-${method}`);
+      summary.brierScore = requiredInterval(brier.estimate, brier.lower, brier.upper, level, `bootstrap-${method}`);
+    }
     if (baseline) {
-      const d = draws.intervals[2];
+      const d = draws.intervals[differenceIndex];
       const z = d.estimate / d.se;
       report.baselineComparison = {
         measure: 'harrellC',
-        baseline: requiredInterval(point[0] - point[2], undefined, undefined, level, 'point estimate'),
+        baseline: requiredInterval(point[0] - point[differenceIndex], undefined, undefined, level, 'point estimate'),
         difference: requiredInterval(d.estimate, d.lower, d.upper, level, `bootstrap-${method} paired`),
         ...(Number.isFinite(z) ? { statistic: z } : {}),
         // Two-sided p from the bootstrap SE of the paired difference (normal approximation).

@@ -10,7 +10,10 @@ import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { partitionBySite, selectRows } from '../sitePartition.js';
 import { resampledPartitions, resamplingRecord } from '../trainingResampling.js';
 
-export interface FederatedTrainOptions {
+type ResamplingRecord = ReturnType<typeof resamplingRecord>;
+
+/** What every federated `fedrad train --sites` run takes. */
+export interface FederatedRunOptions {
   features: string;
   /** The table to train on when it is not the features file as it is (train's --clinical model sets). */
   featureTable?: FeatureTable;
@@ -22,13 +25,16 @@ export interface FederatedTrainOptions {
   out: string;
   cardPath: string;
   model: ModelSpec;
-  strategy: StrategyName;
   rounds: number;
+  minCohortSize: number;
+  name?: string;
+}
+
+export interface FederatedTrainOptions extends FederatedRunOptions {
+  strategy: StrategyName;
   learningRate?: number;
   localEpochs?: number;
   seed?: number;
-  minCohortSize: number;
-  name?: string;
 }
 
 export interface FederatedTrainResult {
@@ -94,11 +100,20 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
     ],
     training: { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, objective: Number.NaN, lastChange: Number.NaN },
   };
+  const resampling = o.resampling ? resamplingRecord(o.resampling, outcome.label.length, outcome.label.reduce((a, y) => a + y, 0)) : undefined;
+  return writeFederatedModel(model, run.sites, { out: o.out, cardPath: o.cardPath, ...(o.name ? { name: o.name } : {}), ...(resampling ? { resampling } : {}) });
+}
+
+/**
+ * Writes a federated model's ONNX and card; the card's training block says federated, over which
+ * sites and in how many rounds (no pooled objective exists in a federation, only the sites'
+ * losses at each round's start).
+ */
+export function writeFederatedModel(model: TrainedModel, sites: string[], o: { out: string; cardPath: string; name?: string; resampling?: ResamplingRecord }): FederatedTrainResult {
   const bytes = exportInferenceModel(model);
-  const resampling = o.resampling ? { resampling: resamplingRecord(o.resampling, outcome.label.length, outcome.label.reduce((a, y) => a + y, 0)) } : {};
-  const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString(), ...resampling });
-  // No pooled objective exists in a federation (only the sites' losses at each round's start).
-  card.training = { n, events, optimizer: 'federated', iterations: run.steps.length, converged: last.converged, sites: run.sites, ...resampling };
+  const card = modelCard(model, bytes, { ...(o.name ? { name: o.name } : {}), createdAt: new Date().toISOString(), ...(o.resampling ? { resampling: o.resampling } : {}) });
+  const t = model.training;
+  card.training = { n: t.n, events: t.events, optimizer: 'federated', iterations: t.iterations, converged: t.converged, sites, ...(o.resampling ? { resampling: o.resampling } : {}) };
   writeFileSync(o.out, bytes);
   writeFileSync(o.cardPath, JSON.stringify(card, null, 2) + '\n');
   return { modelPath: o.out, cardPath: o.cardPath, sha256: card.modelSha256, training: card.training };

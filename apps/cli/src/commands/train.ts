@@ -15,6 +15,7 @@ import { modelSetTable, type ModelSet } from '../clinicalFeatures.js';
 import { resampledTables, resamplingOf, resamplingRecord } from '../trainingResampling.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
 import { runFederatedTrain } from './federatedTrain.js';
+import { runFederatedCoxTrain, type CoxFederation } from './federatedCoxTrain.js';
 
 export interface TrainOptions {
   features: string;
@@ -47,6 +48,12 @@ export interface TrainOptions {
   resample?: Resampling['method'];
   resampleSeed?: number;
   smoteNeighbours?: number;
+  /** Cox with --sites: a baseline hazard per site. */
+  stratifyBySite?: boolean;
+  /** Cox with --sites: ties method (default breslow, as the pooled fit). */
+  ties?: 'breslow' | 'efron';
+  /** Pooled Cox with --sites: fewest events per time bin at each site (default --min-cohort; 1 keeps exact times). */
+  minEventsPerTimeBin?: number;
 }
 
 /** The aggregation strategies of a federated campaign (protocols' StrategyName). */
@@ -55,7 +62,7 @@ const STRATEGIES: StrategyName[] = ['exact-newton', 'exact-gradient', 'fedavg', 
 /** The model card sits next to the model: model.onnx -> model.card.json. */
 export const cardPathFor = (onnxPath: string) => onnxPath.replace(/\.onnx$/i, '') + '.card.json';
 
-type TrainResult = { modelPath: string; cardPath: string; sha256: string; training: ModelCard['training'] };
+type TrainResult = { modelPath: string; cardPath: string; sha256: string; training: ModelCard['training']; federation?: CoxFederation };
 
 /**
  * `fedrad train`: fit on local tables (or federated over --sites), write the ONNX inference model,
@@ -73,7 +80,7 @@ export async function runTrain(o: TrainOptions): Promise<TrainResult> {
     ],
     // The model as fitted: the flags with learn's defaults filled in (lambda, alpha, standardisation, …).
     config: { value: { ...resolveSpec(modelSpecOf(o)), ...(o.modelSet !== undefined ? { modelSet: o.modelSet } : {}), ...(o.resample !== undefined ? { resampling: resamplingOf(o) } : {}) } },
-    details: { card: { path: resolve(result.cardPath), sha256: contentHash(result.cardPath).sha256 }, training: result.training },
+    details: { card: { path: resolve(result.cardPath), sha256: contentHash(result.cardPath).sha256 }, training: result.training, ...(result.federation ? { federation: result.federation } : {}) },
   });
   writeFileSync(provenancePath(o.out), JSON.stringify(provenance, null, 2) + '\n');
   return result;
@@ -83,28 +90,37 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const spec = modelSpecOf(o);
   const featureTable = trainingTable(o);
   const resampling = resamplingOf(o);
+  const coxFlags = ([['--stratify-by-site', o.stratifyBySite], ['--ties', o.ties], ['--min-events-per-time-bin', o.minEventsPerTimeBin]] as const).filter(([, v]) => v !== undefined);
+  if (coxFlags.length > 0 && (o.sites === undefined || spec.family !== 'cox')) {
+    throw new CliUsageError(`${coxFlags.map(([f]) => f).join(', ')} set${coxFlags.length > 1 ? '' : 's'} how a Cox model is trained federated; give --model cox and --sites S.csv too`);
+  }
   if (o.sites !== undefined) {
     // The pooled fit's optimiser settings have no meaning in a federated run: refuse, don't drop them.
     const pooledOnly = ([['--solver', o.solver], ['--max-iterations', o.maxIterations], ['--epochs', o.epochs], ['--optimizer', o.optimizer]] as const).filter(([, v]) => v !== undefined);
     if (pooledOnly.length > 0) {
       throw new CliUsageError(`${pooledOnly.map(([f]) => f).join(', ')} set${pooledOnly.length > 1 ? '' : 's'} the pooled fit's optimiser; with --sites the strategy's rounds train the model (--strategy, --rounds, --local-epochs, --learning-rate)`);
     }
+    const common = { features: o.features, outcome: o.outcome, sites: o.sites, out: o.out, cardPath: cardPathFor(o.out), model: spec, rounds: o.rounds ?? 50, minCohortSize: o.minCohort ?? 5, ...(o.name ? { name: o.name } : {}) };
+    if (spec.family === 'cox') {
+      const unused = ([['--clinical', o.clinical], ['--resample', o.resample]] as const).filter(([, v]) => v !== undefined);
+      if (unused.length > 0) throw new CliUsageError(`${unused.map(([f]) => f).join(' and ')} ${unused.length > 1 ? 'are' : 'is'} not carried out by the federated Cox fit; train the Cox model pooled (without --sites) for them`);
+      if (o.strategy !== undefined && o.strategy !== 'exact-newton') throw new CliUsageError(`A federated Cox model is fitted by exact Newton; --strategy ${o.strategy} is not implemented for it`);
+      if (o.localEpochs !== undefined || o.learningRate !== undefined) throw new CliUsageError('--local-epochs and --learning-rate set local training; a federated Cox model is fitted by exact Newton, which has neither');
+      return runFederatedCoxTrain({
+        ...common,
+        stratifyBySite: o.stratifyBySite ?? false,
+        ties: o.ties ?? 'breslow',
+        ...(o.minEventsPerTimeBin !== undefined ? { minEventsPerTimeBin: o.minEventsPerTimeBin } : {}),
+      });
+    }
     return runFederatedTrain({
-      features: o.features,
+      ...common,
       ...(featureTable ? { featureTable } : {}),
       ...(resampling ? { resampling } : {}),
-      outcome: o.outcome,
-      sites: o.sites,
-      out: o.out,
-      cardPath: cardPathFor(o.out),
-      model: spec,
       strategy: o.strategy ?? 'exact-newton',
-      rounds: o.rounds ?? 50,
       ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
       ...(o.localEpochs !== undefined ? { localEpochs: o.localEpochs } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
-      minCohortSize: o.minCohort ?? 5,
-      ...(o.name ? { name: o.name } : {}),
     });
   }
   if (o.strategy !== undefined || o.rounds !== undefined || o.localEpochs !== undefined || o.minCohort !== undefined) {
@@ -185,7 +201,7 @@ export function register(program: Command): void {
     .addOption(new Option('--solver <name>', 'optimiser for linear models').choices(['auto', 'newton', 'proximal-newton', 'fista']))
     .option('--max-iterations <n>', 'optimiser iteration budget', number('max-iterations'))
     .option('--name <text>', 'model name for the card')
-    .option('--sites <csv>', 'id,site: train federated over these sites in one process (the local twin of a campaign: the same site step and aggregation); logistic families only')
+    .option('--sites <csv>', 'id,site: train federated over these sites in one process (the local twin of a campaign: the same site step and aggregation); logistic families and cox (exact Newton)')
     .addOption(new Option('--strategy <name>', 'with --sites: the aggregation strategy (default exact-newton)').choices(STRATEGIES))
     .option('--rounds <n>', 'with --sites: at most this many rounds (default 50; exact strategies stop earlier when converged)', number('rounds'))
     .option('--local-epochs <n>', 'with --sites: local epochs per round for fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean (default 1)', number('local-epochs'))
@@ -195,6 +211,9 @@ export function register(program: Command): void {
     .option('--resample-seed <n>', 'with --resample: the seed (default 1; site k of --sites uses seed + k)', number('resample-seed'))
     .option('--smote-neighbours <k>', "with --resample smote: the minority neighbours (default 5)", number('smote-neighbours'))
     .addOption(new Option('--model-set <set>', 'train on the radiomics features, the clinical covariates of --clinical, or both (compare the clinical and combined models with fedrad evaluate --baseline)').choices(['radiomics', 'clinical', 'combined']))
+    .option('--stratify-by-site', "with --sites and --model cox: a baseline hazard per site, coxph's strata(site) (default: one pooled baseline hazard)")
+    .addOption(new Option('--ties <method>', 'with --sites and --model cox: how tied event times are handled (default breslow, as the pooled fit)').choices(['breslow', 'efron']))
+    .option('--min-events-per-time-bin <n>', 'with --sites and a pooled cox model: event times are coarsened to bins holding 0 or at least n events and patients leaving the risk set at every site (default --min-cohort; 1 keeps the exact times)', number('min-events-per-time-bin'))
     .addHelpText(
       'after',
       '\nExample:\n  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --lambda 0.02 --out model.onnx\n' +
@@ -202,14 +221,17 @@ export function register(program: Command): void {
         '  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --sites sites.csv --out model.onnx\n' +
         '  trains the same model federated over the sites of sites.csv (exact Newton: equal to the pooled fit).\n' +
         '  fedrad train --features features.csv --clinical clinical.csv --model-set combined --outcome outcome.csv --model logistic --out combined.onnx\n' +
-        '  trains on the features and the clinical covariates; --model-set clinical on the covariates alone (the baseline).',
+        '  trains on the features and the clinical covariates; --model-set clinical on the covariates alone (the baseline).\n' +
+        '  fedrad train --features features.csv --outcome survival.csv --model cox --sites sites.csv --stratify-by-site --ties efron --out model.onnx\n' +
+        '  fits coxph(Surv(time, event) ~ x + strata(site)) federated: each site sends only its gradient and Hessian.',
     )
     .action(async (opts: TrainOptions) => {
       const r = await runTrain(opts);
       const t = r.training;
       if (t.optimizer === 'federated') {
         const state = t.converged ? `converged in ${t.iterations} rounds` : `stopped after ${t.iterations} rounds`;
-        process.stdout.write(`trained federated over ${t.sites!.join(', ')} (${t.n} cases, ${t.events} positive; ${opts.strategy ?? 'exact-newton'}, ${state})\nmodel: ${r.modelPath}\ncard:  ${r.cardPath}\nsha256: ${r.sha256}\n`);
+        const what = r.federation ? `${t.events} events; cox ${r.federation.variant}, ${r.federation.ties} ties` : `${t.events} positive; ${opts.strategy ?? 'exact-newton'}`;
+        process.stdout.write(`trained federated over ${t.sites!.join(', ')} (${t.n} cases, ${what}, ${state})\nmodel: ${r.modelPath}\ncard:  ${r.cardPath}\nsha256: ${r.sha256}\n`);
         return;
       }
       // Linear models throw when they do not converge; an MLP stops at its epoch budget.

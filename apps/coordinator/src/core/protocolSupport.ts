@@ -28,24 +28,30 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
     field: 'featureConfig',
     carriedOut: "the extraction step: every site extracts its image cohort with it, pinned by its hash (a feature-table site shows by its table's provenance that it was made with it); its QC is in the campaign status",
   },
-  { field: 'features', carriedOut: "the model's inputs, in order; the training method refuses a logistic campaign without them" },
+  { field: 'features', carriedOut: "the model's inputs, in order; the training method refuses a campaign without them" },
   {
     field: 'outcome',
-    carriedOut: 'binary outcomes are trained and evaluated',
-    refuse: (p) => (p.outcome.type === 'survival' ? 'campaigns of this build train logistic models on binary outcomes; survival campaigns come with issue #17' : undefined),
+    carriedOut: 'binary outcomes train the logistic families, survival outcomes a Cox model',
+    refuse: (p) =>
+      p.outcome.type === 'survival' && p.model.family !== 'cox'
+        ? `a survival outcome is trained by a cox model, not ${p.model.family}`
+        : p.outcome.type === 'binary' && p.model.family === 'cox'
+          ? 'a cox model needs a survival outcome (time and event)'
+          : undefined,
   },
-  { field: 'outcome.type', carriedOut: 'binary (survival is refused with the outcome)' },
+  { field: 'outcome.type', carriedOut: 'binary (logistic families) or survival (cox)' },
   { field: 'outcome.label', carriedOut: "the outcome's name in the locked record; sites read their 0/1 label column (docs/site-operator.md)" },
   {
     field: 'outcome.positive',
     carriedOut: '',
     refuse: (p) => (p.outcome.type === 'binary' && p.outcome.positive !== undefined ? "sites' outcome tables hold 0/1 labels; mapping another value to the positive class comes with issue #13" : undefined),
   },
-  { field: 'outcome.time', carriedOut: 'survival outcomes are refused with the outcome' },
-  { field: 'outcome.event', carriedOut: 'survival outcomes are refused with the outcome' },
-  { field: 'outcome.horizonDays', carriedOut: 'survival outcomes are refused with the outcome' },
+  { field: 'outcome.time', carriedOut: "the outcome's name in the locked record; sites read their time column (docs/site-operator.md)" },
+  { field: 'outcome.event', carriedOut: "the outcome's name in the locked record; sites read their event (or status) column" },
+  { field: 'outcome.horizonDays', carriedOut: "the horizon at which the sites send their baseline hazard and the locked Cox model outputs S(t | x)" },
   { field: 'model', carriedOut: 'the model the training method fits' },
-  { field: 'model.family', carriedOut: 'the logistic families; the training method refuses cox and mlp (issue #17)' },
+  { field: 'model.family', carriedOut: 'the logistic families, and cox stratified by site (exact-newton); the training method refuses mlp (issue #17)' },
+  { field: 'model.ties', carriedOut: "cox: Breslow's or Efron's ties in each site's partial likelihood", refuse: TRAINING_SETTING_RULES['model.ties'] },
   { field: 'model.alpha', carriedOut: "the elastic net's mixing, in the site step and the exact aggregation" },
   { field: 'model.lambda', carriedOut: "the elastic net's strength, in the site step and the exact aggregation" },
   { field: 'model.hiddenLayers', carriedOut: '', refuse: TRAINING_SETTING_RULES['model.hiddenLayers'] },
@@ -53,7 +59,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'model.standardize', carriedOut: "the exact strategies' penalty scale", refuse: TRAINING_SETTING_RULES['model.standardize'] },
   { field: 'model.classWeights', carriedOut: '"none", and "balanced" with the exact strategies (sums split by class, weighted by the pooled counts)', refuse: TRAINING_SETTING_RULES['model.classWeights'] },
   { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
-  { field: 'testSites', carriedOut: 'the sites that evaluate the locked model' },
+  { field: 'testSites', carriedOut: 'the sites that evaluate the locked model (binary: AUC, calibration, decision curves; survival: C-indices, and at the horizon time-dependent AUC, Brier score, calibration)' },
   { field: 'minCohortSize', carriedOut: "enforced by each site's egress guard" },
   {
     field: 'jobBudget',
@@ -88,8 +94,13 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'analysisPlan', carriedOut: 'the evaluation at the test sites' },
   {
     field: 'analysisPlan.primaryMetric',
-    carriedOut: 'auc, brier and calibration-slope are in every evaluation report',
-    refuse: (p) => (p.analysisPlan?.primaryMetric === 'c-index' ? 'the C-index needs a survival campaign (issue #17)' : undefined),
+    carriedOut: "auc, brier and calibration-slope are in every binary evaluation report; a Cox campaign's report has the C-indices and, with outcome.horizonDays, the time-dependent AUC, Brier score and calibration slope at the horizon",
+    refuse: (p) =>
+      p.analysisPlan?.primaryMetric === 'c-index' && p.model.family !== 'cox'
+        ? 'the C-index needs a survival campaign (a cox model)'
+        : p.model.family === 'cox' && p.analysisPlan?.primaryMetric !== undefined && p.analysisPlan.primaryMetric !== 'c-index' && !(p.outcome.type === 'survival' && p.outcome.horizonDays !== undefined)
+          ? `${p.analysisPlan.primaryMetric} of a Cox model is taken at the horizon; set outcome.horizonDays`
+          : undefined,
   },
   {
     field: 'analysisPlan.baseline',

@@ -1,9 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { loadInferenceModel, predict, sha256Hex } from '@fedrad/learn';
+import { loadInferenceModel, predict, predictOutputs, sha256Hex, type InferenceModel } from '@fedrad/learn';
 import { verifyModel } from '@fedrad/pki';
 import type { EvaluateParams, EvaluationReport } from '@fedrad/protocol';
-import { evaluateBinary } from '@fedrad/stats';
+import { evaluateBinary, evaluateSurvival } from '@fedrad/stats';
 import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
 import type { JobInput } from '../jobTypes.js';
@@ -28,6 +28,7 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
   verifyModel(bytes, params.modelCard, params.modelSignature, { caCertPem: input.caCertPem });
   const model = await loadInferenceModel(bytes, `locked model ${params.modelHash.slice(0, 12)}`);
   try {
+    if (model.score === 'linear-predictor') return await evaluateCox(input, params, model);
     const cohort = loadCohort(input.cohort, model.featureNames);
     if (cohort.outcome.kind !== 'binary') {
       throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; this model predicts a binary outcome.`, { file: input.cohort.outcome, field: 'label' });
@@ -46,6 +47,34 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
   } finally {
     await model.session.release();
   }
+}
+
+/**
+ * A Cox model at a test site: its linear predictor as the risk score (Harrell's and Uno's C), and
+ * with a horizon its S(horizon | x) (time-dependent AUC, Brier score, calibration). The risk groups
+ * are split at the campaign's threshold when it gives one, else at the locked model's own rule:
+ * high risk when the predicted S(horizon | x) is below ½, i.e. η ≥ log(log ½ / log S0(horizon)).
+ */
+async function evaluateCox(input: JobInput, params: EvaluateParams, model: InferenceModel): Promise<EvaluationReport> {
+  const cohort = loadCohort(input.cohort, model.featureNames);
+  if (cohort.outcome.kind !== 'survival') {
+    throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no time and event columns; this Cox model predicts survival.`, { file: input.cohort.outcome, field: 'time' });
+  }
+  const out = await predictOutputs(model, { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x }, input.cohort.features);
+  writeLocalPredictions(input, cohort.ids, out.score);
+  const horizons = model.horizonsDays ?? [];
+  const h = horizons.length;
+  const s0 = model.baselineSurvival?.[0];
+  const cutoff = params.threshold ?? (s0 !== undefined && s0 > 0 && s0 < 1 ? Math.log(Math.log(0.5) / Math.log(s0)) : undefined);
+  return evaluateSurvival(cohort.outcome.time, cohort.outcome.event, out.score, {
+    siteId: input.siteId,
+    modelSha256: params.modelHash,
+    bootstrapReplicates: params.bootstrapReplicates ?? 1000,
+    ...(params.seed !== undefined ? { seed: params.seed } : {}),
+    ...(cutoff !== undefined ? { riskCutoff: cutoff } : {}),
+    ...(h > 0 ? { horizon: horizons[0], survivalAtHorizon: Float64Array.from(cohort.ids, (_, i) => out.survival![i * h]) } : {}),
+    minGroupSize: input.minCohortSize,
+  });
 }
 
 /**

@@ -8,7 +8,8 @@ import type { JobInput } from '../jobTypes.js';
  * One training round at the site (SITE_CHANNEL.md §6): loads the cohort's rows for the model's
  * features and runs the training method's site step (@fedrad/methods), the same function the
  * local twin runs. What this node refuses itself: a job without train-round parameters, secure
- * aggregation (not implemented here yet), a cohort without a binary label.
+ * aggregation (not implemented here yet), a cohort whose outcome the model cannot use (a binary
+ * label for the logistic families, time and event for cox).
  */
 export async function runTrainRound(input: JobInput): Promise<ModelUpdate> {
   const params = input.envelope.params as TrainRoundParams;
@@ -17,6 +18,13 @@ export async function runTrainRound(input: JobInput): Promise<ModelUpdate> {
     throw new SiteNodeError('SECURE_AGGREGATION_UNSUPPORTED', 'This site node does not implement secure aggregation masks yet; run the campaign without secureAggregation.');
   }
   const cohort = loadCohort(input.cohort, params.features);
+  if (params.model.family === 'cox') {
+    if (cohort.outcome.kind !== 'survival') {
+      throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no time and event columns; a Cox model needs them.`, { file: input.cohort.outcome, field: 'time' });
+    }
+    const { time, event } = cohort.outcome;
+    return trainingSiteStep(params, { featureNames: cohort.featureNames, x: cohort.x, label: new Float64Array(0), time, event }, { minCohortSize: input.minCohortSize });
+  }
   if (cohort.outcome.kind !== 'binary') {
     throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; a logistic model needs one.`, { file: input.cohort.outcome, field: 'label' });
   }

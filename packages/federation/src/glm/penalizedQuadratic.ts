@@ -7,7 +7,8 @@ import { AggregationError } from '../errors.js';
  *   b·(γ − γ⁰) + ½ (γ − γ⁰)ᵀ A (γ − γ⁰) + λ Σ_{j≥1} [ (1−α)/2 γ_j² + α |γ_j| ]
  * with A = H/n and b = g/n. The intercept (index 0) is not penalised; coordinates listed in
  * `frozen` (constant features) stay 0. Solved by @fedrad/numeric; a singular pooled Hessian
- * becomes this round's SINGULAR_HESSIAN.
+ * becomes this round's SINGULAR_HESSIAN. A model without an intercept (Cox) passes `penalized`
+ * saying every coordinate is.
  */
 export function minimizePenalizedQuadratic(
   a: Float64Array,
@@ -16,9 +17,10 @@ export function minimizePenalizedQuadratic(
   penalty: ElasticNetPenalty,
   frozen: (j: number) => boolean,
   context: { strategy: string; round: number },
+  penalized: (j: number) => boolean = (j) => j > 0,
 ): Float64Array {
   try {
-    return minimize({ hessian: a, gradient: b, center: gamma0, ...elasticNetWeights(penalty), penalized: (j) => j > 0, frozen });
+    return minimize({ hessian: a, gradient: b, center: gamma0, ...elasticNetWeights(penalty), penalized, frozen });
   } catch (error) {
     if (!isNotPositiveDefinite(error)) throw error;
     throw new AggregationError(

@@ -6,6 +6,8 @@ import type { TrainedModel } from '../models/trainedModel.js';
 
 export const INFERENCE_INPUT = 'features';
 export const INFERENCE_OUTPUT = 'score';
+/** Cox models with horizons: S(t | x) at each horizon, [N, h]. */
+export const SURVIVAL_OUTPUT = 'survival';
 
 /** ONNX metadata keys the exported model carries (read back by loadInferenceModel). */
 export const METADATA = {
@@ -13,13 +15,16 @@ export const METADATA = {
   family: 'fedrad.family',
   score: 'fedrad.score',
   youdenThreshold: 'fedrad.youdenThreshold',
+  horizonsDays: 'fedrad.horizonsDays',
+  baselineSurvival: 'fedrad.baselineSurvival',
 } as const;
 
 export const scoreKind = (m: TrainedModel) => (m.outcome === 'binary' ? 'probability' : 'linear-predictor');
 
 /**
  * The clean inference model: raw float32 features [N, p] in, score [N] out (probability for
- * binary models, Cox linear predictor for survival). Computation is in float64 after the input
+ * binary models, Cox linear predictor for survival), and for a Cox model with horizons also
+ * `survival` [N, h], S(t | x) at each horizon from the baseline survival the model stores. Computation is in float64 after the input
  * cast, and the standardisation (x − mean) / scale is part of the graph, so callers never
  * pre-process. Built from the same forward builder as the training graphs. Deterministic bytes:
  * the SHA-256 of the file identifies the model.
@@ -39,14 +44,25 @@ export function exportInferenceModel(model: TrainedModel): Uint8Array {
   });
   const linked = model.outcome === 'binary' ? g.sigmoid(eta) : eta;
   const score = g.op('Reshape', [linked, g.int64s([-1])], {}, { dtype: 'float64', shape: ['N'], name: INFERENCE_OUTPUT });
+  const outputs = [score];
+  const horizons = model.survival?.horizonsDays ?? [];
+  if (horizons.length > 0) {
+    // S(t | x) = S0(t)^exp(η) = exp(log S0(t) · e^η) (Cox 1972; Therneau & Grambsch 2000 §10.2), one column per horizon.
+    const logS0 = g.constant(model.survival!.baselineSurvival.map((s) => Math.log(s)), [1, horizons.length], 'float64', 'log_baseline_survival');
+    outputs.push(g.identity(g.exp(g.mul(g.exp(eta), logS0)), SURVIVAL_OUTPUT));
+  }
   const metadata: Record<string, string> = {
     [METADATA.features]: JSON.stringify(model.featureNames),
     [METADATA.family]: model.spec.family,
     [METADATA.score]: scoreKind(model),
   };
   if (model.youdenThreshold !== undefined) metadata[METADATA.youdenThreshold] = String(model.youdenThreshold);
+  if (horizons.length > 0) {
+    metadata[METADATA.horizonsDays] = JSON.stringify(horizons);
+    metadata[METADATA.baselineSurvival] = JSON.stringify(model.survival!.baselineSurvival);
+  }
   return serializeGraph(g, {
-    outputs: [score],
+    outputs,
     docString: `FedRad ${model.spec.family} model; input "${INFERENCE_INPUT}" = raw feature values in the order of ${METADATA.features}`,
     metadata,
   });

@@ -65,6 +65,8 @@ async function optimise(trainer: LocalTrainer, model: ForwardModel, options: Fit
  */
 export async function fitModel(spec: ModelSpec, features: FeatureTable, outcomeTable: OutcomeTable, options: FitOptions = {}): Promise<TrainedModel> {
   const s = resolveSpec(spec);
+  // The ONNX loss graph is Breslow's (losses.ts); Efron's ties are fitted federated (@fedrad/methods' Cox).
+  if (s.family === 'cox' && s.ties === 'efron') throw new ModelSpecError(`The centralised Cox fit handles Breslow ties; ties "${s.ties}" is fitted by the federated Cox method (fedrad train --sites)`);
   const outcome = alignOutcome(features, outcomeTable);
   const events = checkOutcome(outcome, s.family, outcomeTable.source ?? 'outcome CSV');
   const n = features.ids.length;
@@ -105,6 +107,9 @@ export async function fitModel(spec: ModelSpec, features: FeatureTable, outcomeT
         ...(s.family === 'mlp' ? { mlp: resolveMlpOptions(options) } : {}),
       },
     };
+    if (outcome.kind === 'survival') {
+      trained.survival = { variant: 'centralised', ties: 'breslow', strata: [...new Set(outcome.stratum ?? [])].sort(), horizonsDays: [], baselineSurvival: [] };
+    }
     if (outcome.kind === 'binary') trained.youdenThreshold = youdenThreshold(referenceScores(trained, features.values, n), outcome.label).threshold;
     return trained;
   } finally {

@@ -5,8 +5,8 @@ import { ModelSpecError } from '../errors.js';
 export type { ModelSpec };
 export type ModelFamily = ModelSpec['family'];
 
-/** A ModelSpec with every default filled in. */
-export type ResolvedSpec = Required<ModelSpec>;
+/** A ModelSpec with every default filled in (ties: for cox only). */
+export type ResolvedSpec = Required<Omit<ModelSpec, 'ties'>> & Pick<ModelSpec, 'ties'>;
 
 /** Fills in defaults and refuses inconsistent hyper-parameters. */
 export function resolveSpec(spec: ModelSpec): ResolvedSpec {
@@ -17,6 +17,7 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
   if (!(alpha >= 0 && alpha <= 1)) throw new ModelSpecError(`alpha must be in [0, 1], got ${alpha}`);
   const lambda = spec.lambda ?? (spec.family === 'lasso-logistic' || spec.family === 'elasticnet-logistic' ? 0.01 : spec.family === 'mlp' ? 1e-4 : 0);
   if (!(lambda >= 0)) throw new ModelSpecError(`lambda must be >= 0, got ${lambda}`);
+  if (spec.ties !== undefined && spec.family !== 'cox') throw new ModelSpecError(`ties applies to the cox family only, not ${spec.family}`);
   const hiddenLayers = spec.hiddenLayers ?? [16];
   if (spec.family === 'mlp' && (!hiddenLayers.length || hiddenLayers.some((h) => !Number.isInteger(h) || h < 1)))
     throw new ModelSpecError(`hiddenLayers must be positive integers, got [${hiddenLayers}]`);
@@ -28,6 +29,7 @@ export function resolveSpec(spec: ModelSpec): ResolvedSpec {
     activation: spec.activation ?? 'relu',
     standardize: spec.standardize ?? true,
     classWeights: spec.classWeights ?? 'none',
+    ...(spec.family === 'cox' ? { ties: spec.ties ?? 'breslow' } : {}),
   };
 }
 

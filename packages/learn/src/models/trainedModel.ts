@@ -1,5 +1,6 @@
 import type { ResolvedSpec } from './spec.js';
 import type { Standardization } from '@fedrad/numeric';
+import type { ModelSurvival } from '@fedrad/protocol';
 
 export interface NamedParam {
   name: string;
@@ -27,6 +28,11 @@ export interface TrainedModel {
     /** MLPs: the settings the fit used, defaults filled in, for the model card. */
     mlp?: { epochs: number; learningRate: number; optimizer: 'adam' | 'sgd'; seed: number };
   };
+  /**
+   * Cox models: how the partial likelihood was set up and the baseline survival S0 at each horizon;
+   * with horizons the inference graph also outputs S(t | x) = S0(t)^exp(η) (model card's `survival`).
+   */
+  survival?: ModelSurvival;
   /** Youden-optimal probability threshold on the training data (binary models). */
   youdenThreshold?: number;
 }

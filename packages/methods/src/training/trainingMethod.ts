@@ -51,6 +51,12 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   }
   const features = protocol.features ?? [];
   const rounds = protocol.training.rounds;
+  const cox = protocol.model.family === 'cox';
+  if (cox !== (protocol.outcome.type === 'survival')) {
+    throw new MethodConfigError(`outcome: a ${protocol.model.family} model needs ${cox ? 'a survival' : 'a binary'} outcome; the protocol's outcome is ${protocol.outcome.type}`, { field: 'outcome' });
+  }
+  // Cox: the sites add their baseline hazard at the protocol's horizon (SITE_CHANNEL.md §6, the cox row).
+  const horizonDays = protocol.outcome.type === 'survival' && protocol.outcome.horizonDays !== undefined ? [protocol.outcome.horizonDays] : undefined;
   const exact = strategy.name === 'exact-newton' || strategy.name === 'exact-gradient';
   return {
     name: `train-round/${strategy.name}`,
@@ -60,7 +66,7 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
       const configs = strategy.configureRound(state, sites);
       const out: Record<string, TrainRoundParams> = {};
       for (const siteId of sites) {
-        out[siteId] = { kind: 'train-round', round: state.round, model: protocol.model, features, globalParameters: state.parameters, ...configs[siteId] };
+        out[siteId] = { kind: 'train-round', round: state.round, model: protocol.model, features, globalParameters: state.parameters, ...configs[siteId], ...(cox && horizonDays ? { horizonDays } : {}) };
       }
       return out;
     },
@@ -83,7 +89,10 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
       counts: ['sampleCount', 'eventCount'],
       scalars: ['loss'],
       minCohortSize: protocol.minCohortSize,
-      summary: exact
+      summary: cox
+        ? "The gradient and Hessian of the site's own Cox partial likelihood at the global coefficients, its value, per-feature sums and sums of squares" +
+          (horizonDays ? ", and the site's Breslow baseline cumulative hazard at the protocol's horizon; no times." : '; no times.')
+        : exact
         ? "Sums over the site's patients, at the global coefficients, of the log-likelihood's gradient" +
           (strategy.name === 'exact-newton' ? ' and Hessian' : '') +
           ', and per-feature sums and sums of squares' +

@@ -1,8 +1,11 @@
-/** One site's rows for a training step: raw features in the job's feature order and the binary label. Only the site holds them. */
+/** One site's rows for a training step: raw features in the job's feature order and the outcome (a binary label, or time and event for cox). Only the site holds them. */
 export interface TrainingRows {
   featureNames: readonly string[];
   /** Row-major n × p, raw (unstandardised) values, in `featureNames` order. */
   x: Float64Array;
-  /** 0/1 per row. */
+  /** 0/1 per row (the logistic families; empty for a survival cohort). */
   label: Float64Array;
+  /** Survival cohorts (cox): follow-up time and event (1 = event, 0 = censored) per row. */
+  time?: Float64Array;
+  event?: Float64Array;
 }

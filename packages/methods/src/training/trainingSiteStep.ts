@@ -5,6 +5,7 @@ import { MethodInputError } from '../errors.js';
 import { positiveClassTensors } from './classWeighting.js';
 import { exactSums } from './exactSums.js';
 import { localTraining } from './localTraining.js';
+import { coxSiteStep } from '../cox/coxSiteStep.js';
 import type { TrainingRows } from './trainingRows.js';
 
 /** A model update whose tensors are plain number arrays (the site node packs them before sending). */
@@ -20,11 +21,13 @@ export type PlainModelUpdate = Omit<ModelUpdate, 'tensors'> & { tensors: [Tensor
  * - fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean: `localEpochs` of localTraining from
  *   the global coefficients, the delta clipped to `clipNorm` when set (the coordinator clips again).
  */
-export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingRows, options: { minCohortSize?: number } = {}): Promise<PlainModelUpdate> {
+export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingRows, site: { minCohortSize?: number } = {}): Promise<PlainModelUpdate> {
   const spec = resolveSpec(params.model);
-  if (spec.family === 'cox' || spec.family === 'mlp') {
-    throw new MethodInputError(`Federated ${spec.family} training is not supported by this site node yet (GLM logistic families only).`, { field: 'params/model/family' });
+  if (spec.family === 'mlp') {
+    throw new MethodInputError(`Federated ${spec.family} training is not supported by this site node yet (GLM logistic families and cox only).`, { field: 'params/model/family' });
   }
+  // The minimum cohort (the campaign's or the site's, the higher; 5 by default, DESIGN.md) bounds the Cox baseline hazard's events.
+  if (spec.family === 'cox') return coxTrainingStep(params, rows, spec.ties ?? 'breslow', site.minCohortSize ?? 5);
   const p = params.features.length;
   if (rows.featureNames.length !== p || rows.featureNames.some((f, j) => f !== params.features[j])) {
     throw new MethodInputError(`The site's rows hold features ${rows.featureNames.join(', ')}; the job's model needs ${params.features.join(', ')}, in that order.`, { field: 'params/features' });
@@ -41,7 +44,7 @@ export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingR
     if (withHessian) tensors.push({ name: 'hessian', shape: [p + 1, p + 1], data: sums.hessian! });
     tensors.push({ name: 'feature-sum', shape: [p], data: sums.featureSum }, { name: 'feature-sumsq', shape: [p], data: sums.featureSumSq });
     // Without the site's minimum the campaign default (5) guards the per-class sums.
-    if (params.model.classWeights === 'balanced') tensors.push(...(await positiveClassTensors(rows, coef, withHessian, options.minCohortSize ?? 5)));
+    if (params.model.classWeights === 'balanced') tensors.push(...(await positiveClassTensors(rows, coef, withHessian, site.minCohortSize ?? 5)));
     return { ...base, contents: withHessian ? 'gradient-hessian' : 'gradient', tensors, loss: sums.loss };
   }
 
@@ -71,4 +74,21 @@ function clippedFrom(global: readonly number[], local: readonly number[], clipNo
   const clipped = clipByNorm(delta, clipNorm);
   // Within the norm clipByNorm hands the delta back: keep the trained values as they are.
   return clipped === delta ? [...local] : local.map((_, k) => global[k] + clipped[k]);
+}
+
+/**
+ * A campaign's Cox round (SITE_CHANNEL.md §6, the cox row): the site is one stratum, and the
+ * update is coxSiteStep's stratified sums at the global `coef` [p], sent as gradient-hessian.
+ */
+function coxTrainingStep(params: TrainRoundParams, rows: TrainingRows, ties: 'breslow' | 'efron', minCohortSize: number): PlainModelUpdate {
+  if (!rows.time || !rows.event) throw new MethodInputError('A Cox model needs the cohort\'s follow-up time and event; this cohort has a binary label only.', { field: 'params/model/family' });
+  if (params.strategy !== 'exact-newton') throw new MethodInputError(`A Cox round is exact-newton; the job asks for ${params.strategy}.`, { field: 'params/strategy' });
+  const p = params.features.length;
+  const coef = params.globalParameters.find((t) => t.name === 'coef');
+  if (!coef || coef.data.length !== p) throw new MethodInputError(`The global "coef" tensor must hold ${p} values for a Cox model (no intercept).`, { field: 'params/globalParameters' });
+  const update = coxSiteStep(
+    { kind: 'cox-round', round: params.round, variant: 'stratified', ties, model: params.model, features: params.features, beta: coef.data, horizonDays: params.horizonDays ?? [], minCohortSize },
+    { featureNames: rows.featureNames, x: rows.x, time: rows.time, event: rows.event },
+  );
+  return { kind: 'train-round', round: params.round, sampleCount: update.sampleCount, eventCount: update.eventCount, contents: 'gradient-hessian', tensors: update.tensors as [Tensor, ...Tensor[]], loss: update.loss };
 }

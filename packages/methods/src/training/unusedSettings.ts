@@ -13,6 +13,7 @@ const onlyWith = (present: boolean, allowed: boolean, what: string, actual: stri
 
 export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtocol) => string | undefined>> = {
   'model.hiddenLayers': (p) => onlyWith(p.model.hiddenLayers !== undefined, p.model.family === 'mlp', 'the mlp family', p.model.family),
+  'model.ties': (p) => onlyWith(p.model.ties !== undefined, p.model.family === 'cox', 'the cox family', p.model.family),
   'model.activation': (p) => onlyWith(p.model.activation !== undefined, p.model.family === 'mlp', 'the mlp family', p.model.family),
   'model.standardize': (p) =>
     p.model.standardize === false && !EXACT.has(p.training.strategy)

@@ -576,7 +576,7 @@ export interface Filter {
  */
 export interface ModelSpec {
   /**
-   * lasso-logistic, elasticnet-logistic and logistic are penalised/unpenalised logistic regression (binary outcome); cox is the Cox proportional-hazards model (survival); mlp a small neural network. Federated campaigns of this build train the logistic families (issue #17 adds cox and mlp).
+   * lasso-logistic, elasticnet-logistic and logistic are penalised/unpenalised logistic regression (binary outcome); cox is the Cox proportional-hazards model (survival); mlp a small neural network. Federated campaigns of this build train the logistic families and cox (stratified by site, exact-newton); mlp comes with issue #17.
    */
   family: 'lasso-logistic' | 'elasticnet-logistic' | 'logistic' | 'cox' | 'mlp';
   /**
@@ -603,6 +603,10 @@ export interface ModelSpec {
    * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and refused at creation with the FedAvg family, whose local steps would need the pooled counts first.
    */
   classWeights?: 'none' | 'balanced';
+  /**
+   * Cox only: how tied event times enter the partial likelihood: Breslow's approximation (default, as glmnet) or Efron's (coxph's default).
+   */
+  ties?: 'breslow' | 'efron';
 }
 /**
  * What a campaign actually did, as the coordinator recorded it: the facts the Radiomics Quality Score and METRICS are scored from (packages/rqs). Every field is a record of a step that ran (or its absence); what no software can know is in `attestations`, each with who stated it, where and when. Absent blocks mean the step did not run.
@@ -950,6 +954,7 @@ export interface ModelCard {
    * Binary models: the probability threshold maximising Youden's J on the training data, fixed at training time (score >= threshold means positive). Evaluation reads it instead of re-optimising on test data.
    */
   youdenThreshold?: number;
+  survival?: ModelSurvival;
   onnx: ModelOnnx;
   createdAt?: Timestamp;
   campaign?: ModelCardCampaign;
@@ -1032,6 +1037,32 @@ export interface ModelCoefficients {
   beta: {
     [k: string]: number;
   };
+}
+/**
+ * Cox models: how the partial likelihood was set up, and the baseline survival behind the ONNX graph's `survival` output, S(t | x) = S0(t)^exp(linear predictor) at each horizon.
+ */
+export interface ModelSurvival {
+  /**
+   * centralised: fitted on one table; stratified: federated with a baseline hazard per site (coxph's strata(site)); pooled: federated with one baseline hazard through risk-set sums in time bins.
+   */
+  variant: 'centralised' | 'stratified' | 'pooled';
+  ties: 'breslow' | 'efron';
+  /**
+   * What the baseline hazard was stratified by: the training sites of a stratified fit; empty when not stratified.
+   */
+  strata: string[];
+  /**
+   * Pooled fits: the lower edges of the time bins the event times were coarsened to.
+   */
+  timeBins?: number[];
+  /**
+   * The horizons of the `survival` output's columns, in order (empty: the model outputs the linear predictor only).
+   */
+  horizonsDays: number[];
+  /**
+   * S0 at each horizon (linear predictor 0). A stratified fit's S0 is exp(-H0), H0 the training sites' Breslow cumulative hazards averaged with their patient counts as weights.
+   */
+  baselineSurvival: number[];
 }
 export interface ModelOnnx {
   opset: number;
@@ -1291,6 +1322,22 @@ export interface SurvivalSummary {
    */
   riskGroups?: RiskGroupCurve[];
   logRank?: LogRankSummary;
+  /**
+   * The horizon (days) of the time-dependent AUC, the Brier score and the calibration, from the locked model's survival output.
+   */
+  horizon?: number;
+  timeDependentAuc?: Interval;
+  brierScore?: Interval;
+  /**
+   * Coefficient of the linear predictor in a Cox model refitted on the test patients (1 = well calibrated).
+   */
+  calibrationSlope?: number;
+  /**
+   * Predicted-risk groups (1 = lowest risk), each at least the minimum cohort: mean predicted S(horizon | x) beside the Kaplan–Meier S(horizon).
+   *
+   * @maxItems 10
+   */
+  calibrationGroups?: HorizonCalibrationGroup[];
 }
 export interface RiskGroupCurve {
   group: 'low' | 'high';
@@ -1312,6 +1359,13 @@ export interface LogRankSummary {
   chiSquare: number;
   df: number;
   pValue: number;
+}
+export interface HorizonCalibrationGroup {
+  group: number;
+  patientCount: PatientCount;
+  eventCount: number;
+  predicted: number;
+  observed: number;
 }
 export interface MetaAnalysisSummary {
   /**
@@ -1559,6 +1613,10 @@ export interface TrainRoundParams {
      */
     failures: SiteId[];
   };
+  /**
+   * Cox only: the protocol's horizons (days); the site adds its baseline cumulative hazard at each (Breslow's estimator at the global coefficients) so the locked model can give S(t | x).
+   */
+  horizonDays?: number[];
 }
 /**
  * A site's answer to a job: exactly one result document of the job's kind, or an error report. Carries the job's nonce back (replay protection) and is signed by the site.

@@ -1,0 +1,47 @@
+import { afterAll, describe, expect, it } from '@jest/globals';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { exportInferenceModel, identityStandardization, resolveSpec, sha256Hex } from '@fedrad/learn';
+import { validate, type EvaluationReport } from '@fedrad/protocol';
+import { runJob } from '../src/jobs/runJob.js';
+import { envelope } from './helpers.js';
+
+// A test site evaluates a locked Cox model: the cohort and R's references are those of
+// scripts/fixtures/stats/survival-horizon.R (the model's one feature is the linear predictor, β = 1,
+// S0(8) = 0.7): IPCW Brier score and calibration slope at the horizon from R survival.
+const f = JSON.parse(readFileSync(new URL('../../../packages/stats/test/fixtures/survival-horizon.json', import.meta.url), 'utf8')) as {
+  time: number[]; event: number[]; lp: number[]; horizon: number; baselineSurvival: number; brier: number; calibrationSlope: number;
+};
+const dir = mkdtempSync(join(tmpdir(), 'evaluate-cox-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+describe('evaluate job for a Cox model', () => {
+  it('reports the C-indices, and at the horizon the time-dependent AUC, Brier score and calibration; risk groups at S(h | x) = ½', async () => {
+    const bytes = exportInferenceModel({
+      spec: resolveSpec({ family: 'cox' }),
+      featureNames: ['lp'],
+      outcome: 'survival',
+      standardization: identityStandardization(1),
+      params: [{ name: 'beta', shape: [1, 1], data: [1] }],
+      survival: { variant: 'stratified', ties: 'breslow', strata: ['site-a', 'site-b'], horizonsDays: [f.horizon], baselineSurvival: [f.baselineSurvival] },
+      training: { n: 300, events: 100, optimizer: 'federated', iterations: 5, converged: true, objective: Number.NaN, lastChange: Number.NaN },
+    });
+    const features = join(dir, 'features.csv');
+    const outcome = join(dir, 'outcome.csv');
+    writeFileSync(features, ['id,lp', ...f.lp.map((v, i) => `p${i},${v}`)].join('\n') + '\n');
+    writeFileSync(outcome, ['id,time,event', ...f.time.map((t, i) => `p${i},${t},${f.event[i]}`)].join('\n') + '\n');
+    const params = { kind: 'evaluate', modelHash: sha256Hex(bytes), modelOnnxBase64: Buffer.from(bytes).toString('base64'), bootstrapReplicates: 20, seed: 1 };
+    const report = (await runJob({ envelope: envelope('evaluate', params), siteId: 'site-t', cohort: { name: 'test', features, outcome }, minCohortSize: 5, workDir: dir })) as unknown as EvaluationReport;
+    expect(validate('evaluation-report', report).valid).toBe(true);
+    expect(report.outcome).toBe('survival');
+    const s = report.survival!;
+    expect(s.horizon).toBe(f.horizon);
+    // The model reads float32 features: S(h | x) agrees with R's to float32 rounding.
+    expect(s.brierScore!.estimate).toBeCloseTo(f.brier, 6);
+    expect(s.calibrationSlope).toBeCloseTo(f.calibrationSlope, 5);
+    expect(s.riskCutoff).toBeCloseTo(Math.log(Math.log(0.5) / Math.log(f.baselineSurvival)), 12);
+    expect(s.riskGroups!.map((g) => g.group)).toEqual(['low', 'high']);
+    expect(s.logRank!.pValue).toBeLessThan(0.05);
+  });
+});

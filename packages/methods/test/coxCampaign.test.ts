@@ -1,0 +1,59 @@
+import { describe, expect, it } from '@jest/globals';
+import type { CampaignProtocol, ModelSpec } from '@fedrad/protocol';
+import { EgressRefusedError, MethodConfigError, runLocalTwin, trainingMethod, type TrainingRows } from '../src/index.js';
+import { coxFeatures, coxFixture, coxPartitions, coxSiteIds } from './coxSites.js';
+
+// A campaign's Cox model (trainingMethod: what the coordinator and the site node run), through
+// the local twin, held to R's coxph(... + strata(site), ties = "breslow") and basehaz on the pooled
+// rows (scripts/fixtures/methods/cox-sites.R).
+const baseline = (coxFixture as unknown as { stratifiedBreslowBaseline: { horizon: number; hazard: Record<string, number> } }).stratifiedBreslowBaseline;
+const partitions = new Map<string, TrainingRows>([...coxPartitions].map(([s, r]) => [s, { featureNames: r.featureNames, x: r.x, label: new Float64Array(0), time: r.time, event: r.event }]));
+
+function protocol(model: ModelSpec = { family: 'cox' }, o: { horizonDays?: number; strategy?: CampaignProtocol['training']['strategy']; binary?: boolean } = {}): CampaignProtocol {
+  return {
+    type: 'campaign-protocol',
+    campaignId: 'cox-twin',
+    title: 'Cox twin',
+    version: 1,
+    outcome: o.binary ? { type: 'binary', label: 'y' } : { type: 'survival', time: 'time', event: 'event', ...(o.horizonDays !== undefined ? { horizonDays: o.horizonDays } : {}) },
+    features: coxFeatures,
+    model,
+    trainingSites: coxSiteIds,
+    testSites: [],
+    minCohortSize: 5,
+    training: { strategy: o.strategy ?? 'exact-newton', rounds: 30 },
+  };
+}
+
+describe('a Cox campaign (stratified by site) through the training method', () => {
+  it("converges to coxph(... + strata(site)); the locked parameters carry the sites' Breslow H0 at the horizon, weighted by patients", async () => {
+    const method = trainingMethod(protocol({ family: 'cox', ties: 'breslow' }, { horizonDays: baseline.horizon }));
+    const params = method.configure(method.initialState(), coxSiteIds)['site-a'];
+    expect(params.horizonDays).toEqual([baseline.horizon]);
+    expect(method.layout(params)).toEqual({ gradient: [4], hessian: [4, 4], 'feature-sum': [4], 'feature-sumsq': [4], 'baseline-hazard': [1] });
+    const run = await runLocalTwin(method, partitions);
+    expect(run.steps.at(-1)!.converged).toBe(true);
+    const coef = run.state.parameters.find((t) => t.name === 'coef')!.data;
+    coef.forEach((b, j) => expect(Math.abs(b - coxFixture.stratifiedBreslow.coef[j])).toBeLessThan(1e-7));
+    const n = coxSiteIds.map((s) => coxFixture.sites[s].time.length);
+    const expected = coxSiteIds.reduce((a, s, i) => a + (baseline.hazard[s] * n[i]) / n.reduce((x, y) => x + y, 0), 0);
+    expect(run.state.parameters.find((t) => t.name === 'baseline-hazard')!.data[0]).toBeCloseTo(expected, 8);
+  });
+
+  it('Efron ties through the campaign path equal coxph(..., ties = "efron")', async () => {
+    const run = await runLocalTwin(trainingMethod(protocol({ family: 'cox', ties: 'efron' })), partitions);
+    run.state.parameters[0].data.forEach((b, j) => expect(Math.abs(b - coxFixture.stratifiedEfron.coef[j])).toBeLessThan(1e-7));
+  });
+
+  it('a site refuses to send its baseline hazard at a horizon with fewer events before it than the minimum cohort', async () => {
+    const method = trainingMethod(protocol({ family: 'cox' }, { horizonDays: 1 }));
+    const params = method.configure(method.initialState(), coxSiteIds)['site-a'];
+    await expect(method.siteStep(params, partitions.get('site-a')!)).rejects.toThrow(EgressRefusedError);
+  });
+
+  it('refuses what it would not carry out: another strategy, a binary outcome, ties on a logistic model', () => {
+    expect(() => trainingMethod(protocol({ family: 'cox' }, { strategy: 'fedavg' }))).toThrow(expect.objectContaining({ context: expect.objectContaining({ field: 'training.strategy' }) }));
+    expect(() => trainingMethod(protocol({ family: 'cox' }, { binary: true }))).toThrow(MethodConfigError);
+    expect(() => trainingMethod({ ...protocol({ family: 'logistic', ties: 'efron' }, { binary: true }) })).toThrow(/model.ties: applies to the cox family only/);
+  });
+});
