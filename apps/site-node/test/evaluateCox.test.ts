@@ -2,7 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { exportInferenceModel, identityStandardization, resolveSpec, sha256Hex } from '@fedrad/learn';
+import { exportInferenceModel, identityStandardization, modelCard, resolveSpec, sha256Hex, type TrainedModel } from '@fedrad/learn';
+import { createCampaignCa, createSiteKeyAndCsr, issueCertificate, signModel } from '@fedrad/pki';
 import { validate, type EvaluationReport } from '@fedrad/protocol';
 import { runJob } from '../src/jobs/runJob.js';
 import { envelope } from './helpers.js';
@@ -14,25 +15,34 @@ const f = JSON.parse(readFileSync(new URL('../../../packages/stats/test/fixtures
   time: number[]; event: number[]; lp: number[]; horizon: number; baselineSurvival: number; brier: number; calibrationSlope: number;
 };
 const dir = mkdtempSync(join(tmpdir(), 'evaluate-cox-'));
+// The campaign CA and the coordinator's certificate under it: a test site evaluates only a model whose card the coordinator signed.
+const ca = createCampaignCa({ campaignId: 'test', validityDays: 30 });
+const coordinatorKey = createSiteKeyAndCsr('coordinator');
+const coordinator = { keyPem: coordinatorKey.keyPem, certPem: issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: coordinatorKey.csrPem, validityDays: 30 }) };
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('evaluate job for a Cox model', () => {
   it('reports the C-indices, and at the horizon the time-dependent AUC, Brier score and calibration; risk groups at S(h | x) = ½', async () => {
-    const bytes = exportInferenceModel({
+    const model: TrainedModel = {
       spec: resolveSpec({ family: 'cox' }),
       featureNames: ['lp'],
       outcome: 'survival',
       standardization: identityStandardization(1),
       params: [{ name: 'beta', shape: [1, 1], data: [1] }],
       survival: { variant: 'stratified', ties: 'breslow', strata: ['site-a', 'site-b'], horizonsDays: [f.horizon], baselineSurvival: [f.baselineSurvival] },
-      training: { n: 300, events: 100, optimizer: 'federated', iterations: 5, converged: true, objective: Number.NaN, lastChange: Number.NaN },
-    });
+      training: { n: 300, events: 100, optimizer: 'federated', iterations: 5, converged: true, objective: 1, lastChange: 0 },
+    };
+    const bytes = exportInferenceModel(model);
+    const card = modelCard(model, bytes);
     const features = join(dir, 'features.csv');
     const outcome = join(dir, 'outcome.csv');
     writeFileSync(features, ['id,lp', ...f.lp.map((v, i) => `p${i},${v}`)].join('\n') + '\n');
     writeFileSync(outcome, ['id,time,event', ...f.time.map((t, i) => `p${i},${t},${f.event[i]}`)].join('\n') + '\n');
-    const params = { kind: 'evaluate', modelHash: sha256Hex(bytes), modelOnnxBase64: Buffer.from(bytes).toString('base64'), bootstrapReplicates: 20, seed: 1 };
-    const report = (await runJob({ envelope: envelope('evaluate', params), siteId: 'site-t', cohort: { name: 'test', features, outcome }, minCohortSize: 5, workDir: dir })) as unknown as EvaluationReport;
+    const params = {
+      kind: 'evaluate', modelHash: sha256Hex(bytes), modelOnnxBase64: Buffer.from(bytes).toString('base64'),
+      modelCard: card, modelSignature: signModel(bytes, card, coordinator.keyPem, coordinator.certPem), bootstrapReplicates: 20, seed: 1,
+    };
+    const report = (await runJob({ envelope: envelope('evaluate', params), siteId: 'site-t', cohort: { name: 'test', features, outcome }, minCohortSize: 5, workDir: dir, caCertPem: ca.certPem })) as unknown as EvaluationReport;
     expect(validate('evaluation-report', report).valid).toBe(true);
     expect(report.outcome).toBe('survival');
     const s = report.survival!;

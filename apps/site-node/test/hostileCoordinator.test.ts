@@ -3,10 +3,11 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'node:crypto';
-import { exportInferenceModel, fitModel, readFeatureTable, readOutcomeTable, sha256Hex } from '@fedrad/learn';
+import { exportInferenceModel, fitModel, modelCard, readFeatureTable, readOutcomeTable, sha256Hex } from '@fedrad/learn';
 import { trainingMethod, trainingSiteStep } from '@fedrad/methods';
-import { createCampaignCa } from '@fedrad/pki';
-import { canonicalHash, canonicalJson, packTensor, unpackTensor, type CampaignProtocol, type PackedTensor, type Tensor } from '@fedrad/protocol';
+import { createCampaignCa, signModel } from '@fedrad/pki';
+import { recordedFeatureConfig } from '@fedrad/radiomics';
+import { canonicalHash, canonicalJson, packTensor, unpackTensor, type CampaignProtocol, type ModelCard, type PackedTensor, type Tensor } from '@fedrad/protocol';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
@@ -58,7 +59,7 @@ beforeAll(async () => {
   removed = all.ids[all.ids.length - 1];
   const minus1 = without(1);
   const minus5 = without(5);
-  training = { ...base, campaignId: 'hostile-train', features, trainingSites: ['site-a', 'site-b'], testSites: ['site-t'], minCohortSize: 5 };
+  training = { ...base, campaignId: 'hostile-train', features, trainingSites: ['site-a', 'site-b'], testSites: ['site-t'], minCohortSize: 5, featureConfig };
   verified = { ...base, campaignId: 'hostile-verified', features, trainingSites: ['site-a', 'site-b', 'site-c'], testSites: [], minCohortSize: 5, training: { strategy: 'exact-newton', rounds: 10, shareSiteUpdates: true } };
   // site-b and site-c's rows: the other cohort, halved.
   const of = readCsv(other.featuresCsv);
@@ -68,16 +69,26 @@ beforeAll(async () => {
     return { featureNames: features, x: Float64Array.from(rows.flatMap((r) => r.slice(1).map(Number))), label: Float64Array.from(oo.rows.filter((_, i) => i % 2 === k).map((r) => Number(r[1]))) };
   };
   peerRows = { 'site-b': half(0), 'site-c': half(1) };
-  testing = { ...base, campaignId: 'hostile-eval', features, trainingSites: ['site-b', 'site-c'], testSites: ['site-a'], minCohortSize: 5, jobBudget: { summaries: 2, evaluations: 2 } };
+  testing = { ...base, campaignId: 'hostile-eval', features, trainingSites: ['site-b', 'site-c'], testSites: ['site-a'], minCohortSize: 5, jobBudget: { summaries: 2, evaluations: 2 }, featureConfig };
+  // The site summarises a feature table only when its provenance shows the protocol's feature config made it.
+  for (const table of [site.featuresCsv, join(minus1, 'features.csv'), join(minus5, 'features.csv')]) {
+    writeFileSync(`${table}.provenance.json`, JSON.stringify({ type: 'fedrad-provenance', command: 'fedrad extract', config: { sha256: canonicalHash(recordedFeatureConfig(featureConfig)) } }));
+  }
 
   // The locked model of the test campaign, and a model crafted to be sent in its place.
   const fit = (lambda: number) => fitModel({ family: 'elasticnet-logistic', alpha: 0.5, lambda }, readFeatureTable(readFileSync(other.featuresCsv, 'utf8')), readOutcomeTable(readFileSync(other.outcomeCsv, 'utf8')));
-  lockedOnnx = exportInferenceModel(await fit(0.02));
-  craftedOnnx = exportInferenceModel(await fit(0.2));
+  const lockedModel = await fit(0.02);
+  const craftedModel = await fit(0.2);
+  lockedOnnx = exportInferenceModel(lockedModel);
+  craftedOnnx = exportInferenceModel(craftedModel);
+  cards.set(sha256Hex(lockedOnnx), modelCard(lockedModel, lockedOnnx));
+  cards.set(sha256Hex(craftedOnnx), modelCard(craftedModel, craftedOnnx));
 
   const ca = createCampaignCa({ campaignId: 'hostile', validityDays: 30 });
   const issue = certificateIssuer(ca);
   const server = issue('coordinator', ['127.0.0.1', 'localhost']);
+  // A hostile coordinator holds its own signing key: it signs whatever model it sends (the site's policy must still hold).
+  modelSigner = server;
   const siteCert = issue('site-a');
   siteCertPem = siteCert.certPem;
   peerSigners = { 'site-b': issue('site-b'), 'site-c': issue('site-c') };
@@ -142,7 +153,14 @@ function otherJob(kind: 'extract' | 'evaluate', jobId: string, params: Record<st
 }
 
 const featureConfig = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/feature-config/valid-defaults.json'), 'utf8'));
-const evaluate = (jobId: string, onnx: Uint8Array) => otherJob('evaluate', jobId, { modelHash: sha256Hex(onnx), modelOnnxBase64: Buffer.from(onnx).toString('base64'), bootstrapReplicates: 20, seed: 1 });
+const cards = new Map<string, ModelCard>();
+let modelSigner: { keyPem: string; certPem: string };
+const evaluate = (jobId: string, onnx: Uint8Array) => {
+  const modelCard = cards.get(sha256Hex(onnx))!;
+  return otherJob('evaluate', jobId, {
+    modelHash: sha256Hex(onnx), modelOnnxBase64: Buffer.from(onnx).toString('base64'), modelCard, modelSignature: signModel(onnx, modelCard, modelSigner.keyPem, modelSigner.certPem), bootstrapReplicates: 20, seed: 1,
+  });
+};
 const refusal = (frame: Frame) => frame.result as { type: string; code: string; message: string; tensors?: unknown };
 
 /** Nothing the site sent names a patient or carries a number only one patient has. */

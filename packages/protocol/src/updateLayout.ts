@@ -19,10 +19,11 @@ export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'feature
  */
 export function updateLayout(params: LayoutParams): TensorLayout {
   switch (params.kind) {
-    case 'train-round':
-      return params.model?.family === 'cox'
-        ? coxStratifiedLayout(params.features.length, params.horizonDays?.length ?? 0)
-        : trainRoundLayout(params.strategy, params.features.length);
+    case 'train-round': {
+      if (params.model?.family === 'cox') return coxStratifiedLayout(params.features.length, params.horizonDays?.length ?? 0);
+      const layout = trainRoundLayout(params.strategy, params.features.length);
+      return params.model?.classWeights === 'balanced' ? withPositiveClassParts(layout) : layout;
+    }
   }
 }
 
