@@ -113,6 +113,26 @@ describe('extract job on an image cohort', () => {
   }, 120_000);
 });
 
+describe('extract job with IBSI 2 filters in the pinned config (#15 in a campaign)', () => {
+  it("computes the filtered features a protocol's featureConfig asks for, named by filter, and summarises them", async () => {
+    const config = {
+      families: ['intensity_statistics'],
+      filters: [{ family: 'laplacian_of_gaussian', boundary: 'mirror', sigma: 1.5, truncation: 4, dimensionality: '3D' }],
+      filteredFamilies: ['intensity_statistics'],
+    };
+    const result = (await runJob(job(config))) as unknown as Result;
+    expect(validate('extract-result', result)).toEqual({ valid: true });
+    const filtered = result.summaries.filter((s) => s.name.includes('__stat_'));
+    expect(filtered.length).toBeGreaterThan(10);
+    // The site's own table holds the same filtered columns the summaries name, for the later jobs.
+    const { header, rows } = readCsv(extractedTables(cohort, canonicalHash(config)).features);
+    const name = filtered.find((s) => s.name.endsWith('__stat_mean'))!.name;
+    const j = header.indexOf(name);
+    const v = rows.map((r) => Number(r[j]));
+    expect(filtered.find((s) => s.name === name)!.mean).toBeCloseTo(v.reduce((a, b) => a + b, 0) / v.length, 9);
+  }, 120_000);
+});
+
 describe('extract job on an image cohort with time points (delta-radiomics)', () => {
   it('keeps one row of delta features per patient, counts patients, and reports the acquisitions behind them', async () => {
     const img = (p: number) => `images/site-b-p00${p}.nii.gz,masks/site-b-p00${p}.nii.gz`;
