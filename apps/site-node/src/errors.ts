@@ -26,8 +26,8 @@ export class CohortError extends SiteNodeError {
 
 /** The cohort rests on fewer patients than the campaign's minimum: nothing may leave. */
 export class CohortTooSmallError extends SiteNodeError {
-  constructor(readonly patientCount: number, readonly minimum: number, cohort: string) {
-    super('COHORT_TOO_SMALL', `Cohort "${cohort}" has ${patientCount} patients; the campaign requires at least ${minimum} before any aggregate may leave the site.`);
+  constructor(readonly patientCount: number, readonly minimum: number, cohort: string, counted = 'patients') {
+    super('COHORT_TOO_SMALL', `Cohort "${cohort}" has ${patientCount} ${counted}; the campaign requires at least ${minimum} before any aggregate may leave the site.`);
   }
 }
 

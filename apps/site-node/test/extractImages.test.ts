@@ -7,6 +7,7 @@ import { canonicalHash, validate } from '@fedrad/protocol';
 import { checkEgress } from '../src/egressGuard.js';
 import { extractedTables } from '../src/extractedTables.js';
 import { runJob } from '../src/jobs/runJob.js';
+import { acquisitionCounts, featureSummaries } from '../src/jobs/extractionQc.js';
 import { CohortRegistry } from '../src/cohortRegistry.js';
 import { envelope, readCsv, repoRoot } from './helpers.js';
 
@@ -95,14 +96,24 @@ describe('extract job on an image cohort', () => {
     expect(verdict).toEqual({ allowed: true, schema: 'extract-result' });
   });
 
-  it('merges a value seen in fewer cases than the minimum into "other", so a rare scanner names no patient', async () => {
-    const strict = { ...job(featureConfig), minCohortSize: 10 };
-    const again = (await runJob(strict)) as unknown as Result;
-    expect(again.acquisition.sliceSpacing).toEqual([{ value: 'other', count: 8 }]);
-    // Every feature rests on 8 cases, fewer than 10: no summary leaves, and the count says so.
-    expect(again.summaries).toEqual([]);
-    expect(again.suppressedSummaries).toBe(again.featureCount);
+  it('refuses, naming the count, when fewer patients than the minimum have features and an outcome (and keeps the named QC for its operator)', async () => {
+    await expect(runJob({ ...job(featureConfig), minCohortSize: 10 })).rejects.toMatchObject({
+      code: 'COHORT_TOO_SMALL', message: expect.stringContaining('has 8 patients with features and an outcome'),
+    });
+    expect(JSON.parse(readFileSync(extractedTables(cohort, canonicalHash(featureConfig)).qc, 'utf8')).missingOutcome).toEqual(['site-b-p009']);
   }, 120_000);
+
+  it('merges a value seen in fewer cases than the minimum into "other", so a rare scanner names no patient; suppresses a summary on too few values', () => {
+    const at = (sliceThickness: number) => ({ pixelSpacing: [1, 1] as [number, number], sliceSpacing: sliceThickness, sliceThickness, modality: 'CT' });
+    const cases = [3, 3, 3, 3, 3, 3, 5].map((t, i) => ({ id: `c${i}`, ok: true as const, features: { f: i, g: i < 2 ? i : Number.NaN }, diagnostics: {}, provenance: { image: { sha256: '', files: 1 }, mask: { sha256: '', files: 1 }, roi: 'label 1', acquisition: at(t) } }));
+    const counts = acquisitionCounts(cases as never, 5);
+    expect(counts.sliceThickness).toEqual([{ value: '3', count: 6 }, { value: 'other', count: 1 }]);
+    expect(counts.modality).toEqual([{ value: 'CT', count: 7 }]);
+    // f has 7 values (mean 3, SD of 0…6); g only 2, fewer than 5: suppressed, and counted.
+    const { summaries, suppressed } = featureSummaries(['f', 'g'], cases.map((c) => c.features), 5);
+    expect(summaries).toEqual([{ name: 'f', n: 7, mean: 3, sd: Math.sqrt(28 / 6), missing: 0 }]);
+    expect(suppressed).toBe(1);
+  });
 
   it('keeps another config apart: its tables have their own names', async () => {
     const other = { ...featureConfig, families: ['morphology'] };

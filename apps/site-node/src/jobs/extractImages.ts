@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { deltaFeatures, extractCohort, hasTimepoints, readManifest, toCsv, writeDurably, type ExtractOutcome } from '@fedrad/extraction';
 import { formatCsvRow, readCsv, readOutcomeTable, type ExtractParams, type ExtractResult, type FeatureConfig } from '@fedrad/protocol';
-import { CohortError } from '../errors.js';
+import { CohortError, CohortTooSmallError } from '../errors.js';
 import { extractedTables } from '../extractedTables.js';
 import type { JobInput } from '../jobTypes.js';
 import { SOFTWARE_VERSION } from '../version.js';
@@ -74,6 +74,10 @@ export async function runExtractImages(input: JobInput): Promise<ExtractResult> 
     featuresLeftOutForMissingValues: incomplete,
   }, null, 2) + '\n');
 
+  // Fewer usable patients than the minimum: nothing about them may leave (the QC file above says why, for the operator).
+  if (usable.length < input.minCohortSize) {
+    throw new CohortTooSmallError(usable.length, input.minCohortSize, cohort.name, `patients with features and an outcome (which cases failed or lack an outcome: ${basename(tables.qc)})`);
+  }
   const { summaries, suppressed } = featureSummaries(names, usable.map((o) => o.features), input.minCohortSize);
   return {
     kind: 'extract',
