@@ -39,6 +39,7 @@ function write(value: unknown, substitute: ReadonlyMap<object, string> | undefin
     case 'object': {
       const replaced = substitute?.get(value as object);
       if (replaced !== undefined) return replaced;
+      if (value instanceof Set || value instanceof Map) return undefined;
       if (Array.isArray(value) || ArrayBuffer.isView(value)) {
         const items = value as ArrayLike<unknown>;
         // Tensors are long arrays of numbers: print them in one native call. JSON.stringify
@@ -77,6 +78,8 @@ function unrepresentable(value: unknown, path: string): CanonicalJsonError | und
   }
   if (value === null || ['boolean', 'number', 'string'].includes(typeof value)) return undefined;
   if (typeof value !== 'object') return new CanonicalJsonError(`${path} is a ${typeof value}, which JSON cannot hold`, path);
+  // JSON would write a Set or Map as {}: two different ones would hash alike, so neither is written.
+  if (value instanceof Set || value instanceof Map) return new CanonicalJsonError(`${path} is a ${value instanceof Set ? 'Set' : 'Map'}, which JSON would write as {}; give an array or a plain object`, path);
   if (Array.isArray(value) || ArrayBuffer.isView(value)) {
     const items = value as ArrayLike<unknown>;
     for (let i = 0; i < items.length; i++) {

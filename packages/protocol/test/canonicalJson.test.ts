@@ -47,4 +47,11 @@ describe('canonical JSON with substitutions', () => {
     expect(() => canonicalJson({ a: [{ b: () => 1 }] })).toThrow('$.a[0].b is a function');
     expect(() => canonicalJson({ a: { b: -Infinity } })).toThrow('$.a.b is -Infinity');
   });
+
+  it('refuses a Set or a Map by path (JSON would write each as {}, so two different ones would hash alike)', () => {
+    // JSON.stringify's own behaviour, which the refusal exists to avoid.
+    expect(JSON.stringify({ families: new Set(['glcm']) })).toBe('{"families":{}}');
+    expect(() => canonicalJson({ config: { families: new Set(['glcm']) } })).toThrow('$.config.families is a Set');
+    expect(() => canonicalJson([new Map([['a', 1]])])).toThrow('$[0] is a Map');
+  });
 });

@@ -38,7 +38,7 @@ export async function runMap(o: MapOptions): Promise<MapResult> {
   }
   if (o.label !== undefined && o.roi !== undefined) throw new CliUsageError('give --label or --roi, not both');
   const kernelSize = o.kernel ?? 5;
-  const { featureMap, parseFeatureConfig, resolveFeatureConfig } = await import('@fedrad/radiomics');
+  const { featureMap, parseFeatureConfig, recordedFeatureConfig } = await import('@fedrad/radiomics');
   const config = o.config ? parseFeatureConfig(readFileSync(o.config, 'utf8'), o.config) : {};
   const image = readImage(o.image);
   const mask = readMask(o.mask, image, { label: o.label, roi: o.roi });
@@ -53,7 +53,7 @@ export async function runMap(o: MapOptions): Promise<MapResult> {
   const provenance = provenanceOf(o.out, {
     command: 'fedrad map',
     inputs: [{ role: 'image', path: o.image }, { role: 'mask', path: o.mask }],
-    config: { ...(o.config ? { path: o.config } : {}), value: resolveFeatureConfig(config) },
+    config: { ...(o.config ? { path: o.config } : {}), value: recordedFeatureConfig(config) },
     details: {
       feature: o.feature, family: map.family, kernelVoxels: kernelSize, roi: mask.selected, roiVoxels: map.roiVoxels,
       outsideRoi: 'written as 0', neighbourhood: `${kernelSize}×${kernelSize}×${kernelSize} voxels ∩ ROI; re-segmentation and discretisation over the whole ROI`,

@@ -127,8 +127,8 @@ async function perturbedTables(manifest: string, o: ReproducibilityOptions): Pro
 
 /** The feature config with its defaults, as the provenance records it. */
 async function resolvedConfig(path: string | undefined): Promise<unknown> {
-  const { resolveFeatureConfig } = await import('@fedrad/radiomics');
-  return resolveFeatureConfig(await loadConfig(path));
+  const { recordedFeatureConfig } = await import('@fedrad/radiomics');
+  return recordedFeatureConfig(await loadConfig(path));
 }
 
 export function register(program: Command): void {
