@@ -41,6 +41,7 @@ describe('simulation site folders', () => {
       [{ 'site-a': {}, 'site-b': {} }, 'no folder for site(s) site-t'],
       [{ 'site-a': { 'outcome.csv': '' }, 'site-b': {}, 'site-t': {} }, 'has outcome.csv but neither manifest.csv'],
       [{ 'site-a': { 'site.yaml': 'coordinatorUrl: https://x\ncohorts: []\n' }, 'site-b': {}, 'site-t': {} }, '"coordinatorUrl" cannot be set in a simulation'],
+      [{ 'site-a': { 'site.yaml': 'cohorts:\n  - { name: a, features: f.csv, outcome: o.csv }\n  - { name: b, features: g.csv, outcome: o.csv }\n' }, 'site-b': {}, 'site-t': {} }, "2 cohorts listed; a campaign's jobs use a site's first cohort"],
     ];
     cases.forEach(([files, message], i) => {
       const root = sites(`bad-${i}`, files);

@@ -54,6 +54,8 @@ function siteCohorts(folder: string, siteId: string): { cohorts: SimulatedCohort
     }
     if (doc.siteId !== undefined && doc.siteId !== siteId) throw new CliUsageError(`${yamlFile}: siteId "${String(doc.siteId)}" is not its folder's name "${siteId}"`);
     if (!Array.isArray(doc.cohorts) || doc.cohorts.length === 0) throw new CliUsageError(`${yamlFile}: list the site's cohorts under "cohorts:" ({ name, images | features, outcome })`);
+    // A campaign's jobs name no cohort, so a site runs them on its first: a second one would sit unused.
+    if (doc.cohorts.length > 1) throw new CliUsageError(`${yamlFile}: ${doc.cohorts.length} cohorts listed; a campaign's jobs use a site's first cohort, so list the one this site brings`);
     const cohorts = doc.cohorts.map((c: Record<string, unknown>, i: number): SimulatedCohort => {
       if (typeof c?.name !== 'string' || typeof c.outcome !== 'string' || (typeof c.images === 'string') === (typeof c.features === 'string')) {
         throw new CliUsageError(`${yamlFile}: cohort #${i + 1} needs a name, an outcome and exactly one of images or features`);
