@@ -112,10 +112,20 @@ export async function extractCohort(options: CohortExtractionOptions): Promise<C
   return { outcomes, failed, text };
 }
 
+/**
+ * piscina's worker first tries `require()` on the case module, an ES module. Node 20.19+ lets
+ * require() load ES modules, and doing so in a worker thread intermittently aborts the whole
+ * process (a failed assertion in ModuleWrap::CreateRequiredModuleFacade, seen in CI). With
+ * require(esm) off in the workers, that require() throws and piscina takes its import() path.
+ */
+const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has('--experimental-require-module')
+  ? [...process.execArgv, '--no-experimental-require-module']
+  : process.execArgv;
+
 /** The worker-thread pool for a cohort: one thread per core unless told, never more than cases. */
 function startPool(caseCount: number, workers: number | undefined): Piscina<ExtractTask, ExtractOutcome> {
   const threads = Math.max(1, Math.min(workers ?? availableParallelism(), caseCount));
-  return new Piscina<ExtractTask, ExtractOutcome>({ filename: CASE_MODULE.href, minThreads: threads, maxThreads: threads, idleTimeout: 1000 });
+  return new Piscina<ExtractTask, ExtractOutcome>({ filename: CASE_MODULE.href, minThreads: threads, maxThreads: threads, idleTimeout: 1000, execArgv: WORKER_EXEC_ARGV });
 }
 
 /**
