@@ -118,9 +118,9 @@ export async function extractCohort(options: CohortExtractionOptions): Promise<C
  * process (a failed assertion in ModuleWrap::CreateRequiredModuleFacade, seen in CI). With
  * require(esm) off in the workers, that require() throws and piscina takes its import() path.
  */
-const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has('--experimental-require-module')
-  ? [...process.execArgv, '--no-experimental-require-module']
-  : process.execArgv;
+// Only this flag: a worker refuses the process-wide V8 flags `fedrad extract` re-runs itself with
+// (--single-threaded-gc, …), which apply to its threads anyway.
+const WORKER_EXEC_ARGV = process.allowedNodeEnvironmentFlags.has('--experimental-require-module') ? ['--no-experimental-require-module'] : [];
 
 /** The worker-thread pool for a cohort: one thread per core unless told, never more than cases. */
 function startPool(caseCount: number, workers: number | undefined): Piscina<ExtractTask, ExtractOutcome> {
