@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCampaignCa, createSiteKeyAndCsr, issueCertificate, verifyModel } from '@fedrad/pki';
-import { sha256Hex, type EvaluateParams, type EvaluationReport, type ModelCard, type JobEnvelope, type JobResult } from '@fedrad/protocol';
+import { canonicalHash, sha256Hex, type EvaluateParams, type EvaluationReport, type ModelCard, type JobEnvelope, type JobResult } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext, ModelExporter } from '../src/core/context.js';
 import { plan } from '../src/core/phases/plan.js';
@@ -86,6 +86,10 @@ describe('campaign plan', () => {
     expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'running', 'pending']);
     const params = evaluate[0].params as EvaluateParams;
     expect(params.modelHash).toBe(status.model!.onnxSha256);
+    // Each closed step shows the hash of what it produced: the lock's is the hash of the model it locked.
+    expect(status.plan[1].outputHash).toBe(canonicalHash({ modelHash: status.model!.modelHash, onnxSha256: status.model!.onnxSha256 }));
+    expect(status.plan[0].outputHash).toMatch(/^[0-9a-f]{64}$/);
+    expect(status.plan[2].outputHash).toBeUndefined();
     expect(sha256Hex(Buffer.from(params.modelOnnxBase64, 'base64'))).toBe(status.model!.onnxSha256);
 
     // One test site reports, the other refuses: the campaign completes with one evaluation, and nothing to pool.

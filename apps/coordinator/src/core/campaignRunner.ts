@@ -3,11 +3,14 @@ import { getCampaign, listCampaigns, setCampaignPhase, setCampaignState, type Ca
 import { inTransaction, type CoreContext } from './context.js';
 import type { Phase } from './phases/phase.js';
 import { phaseNamed, plan } from './phases/plan.js';
+import { recordStepOutput, stepOutputHashes } from './stepOutputs.js';
 
 /** A step of the campaign's plan as the operator sees it. */
 export interface PlanStep {
   phase: string;
   state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  /** The canonical hash of what the step produced, once it closed (stepOutputs.ts). */
+  outputHash?: string;
 }
 
 const isRunning = (c: CampaignRecord): boolean => c.phase !== null && c.state !== 'locked' && c.state !== 'completed' && c.state !== 'failed';
@@ -45,6 +48,7 @@ function closeAndMoveOn(ctx: CoreContext, campaign: CampaignRecord, phase: Phase
     case 'again':
       return enter(ctx, campaign, phase, outcome.input, 'coordinator');
     case 'done': {
+      recordStepOutput(ctx, campaign.campaignId, phase.name, phase.recorded ? phase.recorded(outcome.output) : outcome.output);
       const steps = stepsOf(ctx, campaign);
       const next = steps[steps.indexOf(phase.name) + 1];
       if (next === undefined) {
@@ -76,9 +80,11 @@ export function advanceAll(ctx: CoreContext): JobEnvelope[] {
 export function planStatus(ctx: CoreContext, campaign: CampaignRecord): PlanStep[] {
   const steps = stepsOf(ctx, campaign);
   const current = campaign.phase === null ? -1 : steps.indexOf(campaign.phase);
+  const hashes = stepOutputHashes(ctx, campaign.campaignId);
+  const withHash = (step: PlanStep): PlanStep => (hashes.has(step.phase) ? { ...step, outputHash: hashes.get(step.phase) } : step);
   return steps.map((phase, i) => {
     if (current < 0 || i > current) return { phase, state: campaign.state === 'failed' ? 'skipped' : 'pending' };
-    if (i < current) return { phase, state: 'done' };
-    return { phase, state: campaign.state === 'completed' ? 'done' : campaign.state === 'failed' ? 'failed' : 'running' };
+    if (i < current) return withHash({ phase, state: 'done' });
+    return withHash({ phase, state: campaign.state === 'completed' ? 'done' : campaign.state === 'failed' ? 'failed' : 'running' });
   });
 }

@@ -251,6 +251,17 @@ CREATE TABLE IF NOT EXISTS model_releases (
   created_at TEXT NOT NULL
 );
 
+-- What each closed step of a campaign's plan produced (JSON) and its canonical hash: later steps
+-- read it from here, and the campaign's status shows the hash. A new table: SCHEMA_SQL creates it.
+CREATE TABLE IF NOT EXISTS campaign_steps (
+  campaign_id TEXT NOT NULL,
+  phase TEXT NOT NULL,
+  output_json TEXT NOT NULL,
+  output_hash TEXT NOT NULL,
+  closed_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, phase)
+);
+
 -- The meta-analysis phase's pooled report of the test sites (NULL when there was nothing to pool, with notes saying why).
 -- A new table: SCHEMA_SQL creates it in older files too, so no migration step is needed.
 CREATE TABLE IF NOT EXISTS meta_analyses (

@@ -35,6 +35,7 @@ export function exportsModel(ctx: Pick<CoreContext, 'exportModel'>, protocol: Ca
 export const lock: Phase<TrainedModel, LockedModelOutcome> = {
   name: 'lock',
   campaignState: 'training',
+  recorded: ({ modelHash, onnxSha256 }) => ({ modelHash, onnxSha256 }),
   open(ctx, campaign, trained) {
     const info = trained!;
     const p = campaign.protocol;

@@ -68,6 +68,12 @@ export interface Phase<Input = unknown, Output = unknown> {
   ready(ctx: CoreContext, campaign: CampaignRecord): boolean;
   /** What the phase produced, with its rows committed by the runner's transaction. */
   close(ctx: CoreContext, campaign: CampaignRecord): PhaseOutcome<Input, Output>;
+  /**
+   * What of the phase's output the campaign records as the step's result (stepOutputs.ts; its
+   * hash is shown in the status and pins it for later steps). Default: the whole output. A phase
+   * whose output holds bytes records their hash instead.
+   */
+  recorded?(output: Output): unknown;
   /** The job kind this phase creates, when it sends jobs. */
   jobKind?: JobKind;
 }
