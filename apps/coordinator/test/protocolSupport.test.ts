@@ -91,7 +91,7 @@ describe('every campaign-protocol field is carried out or refused', () => {
 
   it('refuses a summary budget of 0 when the protocol pins a feature config: its extraction step sends each site one extract job', () => {
     const protocol: CampaignProtocol = { ...protocolFor({ campaignId: 'no-summaries' }), featureConfig: {}, jobBudget: { summaries: 0 } };
-    expect(() => createCampaign(ctx(), protocol)).toThrow('jobBudget: the extraction step sends each site one extract job');
+    expect(() => createCampaign(ctx(), protocol)).toThrow('jobBudget: the plan sends each site 1 summary job(s)');
     expect(createCampaign(ctx(), { ...protocolFor({ campaignId: 'no-extraction' }), jobBudget: { summaries: 0 } }).campaignId).toBe('no-extraction');
   });
 

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CampaignProtocol, EvaluateParams, JobEnvelope } from '@fedrad/protocol';
+import { summaryJobBudget, type CampaignProtocol, type EvaluateParams, type JobEnvelope } from '@fedrad/protocol';
 import type { SiteStore } from './siteStore.js';
 
 /**
@@ -82,7 +82,7 @@ export function admitJob(store: SiteStore, input: PolicyInput): PolicyRefusal | 
 
 function budgetOf(kind: string, protocol: CampaignProtocol): { name: 'summaries' | 'evaluations'; limit: number; kinds: (k: string) => boolean } | undefined {
   if (kind === 'evaluate') return { name: 'evaluations', limit: protocol.jobBudget?.evaluations ?? 1, kinds: (k) => k === 'evaluate' };
-  if (SUMMARY_KINDS.has(kind)) return { name: 'summaries', limit: protocol.jobBudget?.summaries ?? 1, kinds: (k) => SUMMARY_KINDS.has(k) };
+  if (SUMMARY_KINDS.has(kind)) return { name: 'summaries', limit: summaryJobBudget(protocol), kinds: (k) => SUMMARY_KINDS.has(k) };
   return undefined;
 }
 

@@ -6,3 +6,4 @@ export { schemas, type SchemaName } from './generated/schemas.js';
 export * from './tensorPacking.js';
 export * from './errors/index.js';
 export * from './updateLayout.js';
+export * from './jobBudget.js';

@@ -1,5 +1,5 @@
 import { TRAINING_SETTING_RULES } from '@fedrad/methods';
-import type { CampaignProtocol } from '@fedrad/protocol';
+import { plannedSummaryJobs, summaryJobBudget, type CampaignProtocol } from '@fedrad/protocol';
 
 /**
  * Every field of the campaign protocol (protocols/campaign-protocol.schema.json) and what this
@@ -67,11 +67,11 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
     refuse: (p) =>
       (p.jobBudget?.evaluations ?? 1) < 1 && p.testSites.length > 0
         ? 'the evaluation phase sends each test site one evaluate job; jobBudget.evaluations 0 would have every test site refuse it'
-        : (p.jobBudget?.summaries ?? 1) < 1 && p.featureConfig !== undefined
-          ? 'the extraction step sends each site one extract job (a summary); jobBudget.summaries 0 would have every site refuse it'
+        : summaryJobBudget(p) < plannedSummaryJobs(p)
+          ? `the plan sends each site ${plannedSummaryJobs(p)} summary job(s) (extraction and the other aggregate steps); jobBudget.summaries ${summaryJobBudget(p)} would have every site refuse the later ones`
           : undefined,
   },
-  { field: 'jobBudget.summaries', carriedOut: 'summary jobs (extract, reproducibility, harmonize, select) a site answers; the extraction step needs one (when the protocol pins a featureConfig)' },
+  { field: 'jobBudget.summaries', carriedOut: 'summary jobs (extract, reproducibility, harmonize, select) a site answers; by default exactly what the plan sends (plannedSummaryJobs in @fedrad/protocol), at least 1' },
   { field: 'jobBudget.evaluations', carriedOut: 'evaluate jobs a test site answers, all of the one locked model; the evaluation phase needs one' },
   { field: 'training', carriedOut: 'the round runner' },
   { field: 'training.strategy', carriedOut: 'the training method' },

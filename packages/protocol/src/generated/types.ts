@@ -276,7 +276,7 @@ export interface CampaignProtocol {
    */
   jobBudget?: {
     /**
-     * The most summary-statistics jobs (extract, reproducibility, harmonize, select) each site answers under this protocol. Default 1.
+     * The most summary-statistics jobs (extract, reproducibility, harmonize, select) each site answers under this protocol. Default: exactly the number the protocol's plan sends each site (one extract job when it pins a featureConfig, plus each aggregate step's exchanges), at least 1.
      */
     summaries?: number;
     /**

@@ -1,0 +1,19 @@
+import type { CampaignProtocol } from './generated/types.js';
+
+/**
+ * How many summary-statistics jobs (extract, reproducibility, harmonize, select and the like) the
+ * plan of this protocol sends each site: one per step that asks the site for aggregates, times the
+ * exchanges that step needs. A step of the plan that sends summary jobs adds its count here, so the
+ * site's default budget (jobBudget.summaries unset) is exactly what the pre-registered plan needs:
+ * the site reads it from its own approved copy of the protocol, never from the coordinator.
+ */
+export function plannedSummaryJobs(protocol: CampaignProtocol): number {
+  let jobs = 0;
+  if (protocol.featureConfig !== undefined) jobs += 1; // extraction: one extract job
+  return jobs;
+}
+
+/** The summary jobs a site answers under this protocol: jobBudget.summaries, or by default what its plan needs (at least 1). */
+export function summaryJobBudget(protocol: CampaignProtocol): number {
+  return protocol.jobBudget?.summaries ?? Math.max(1, plannedSummaryJobs(protocol));
+}
