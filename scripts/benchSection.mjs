@@ -41,6 +41,15 @@ export function writeBenchSection(section, title, notes, rows) {
     `<!-- /bench:${section} -->`,
   ].join('\n');
   for (const [what, ms, target] of rows) console.log(`${what}: ${formatMs(ms)}${target ? ` (target < ${formatMs(target)})` : ''}`);
+  replaceSection(section, body);
+}
+
+/** Writes `text` (a section's title, notes and table, without its markers) as `section` of BENCHMARKS.md. */
+export function writeBenchSectionText(section, text) {
+  replaceSection(section, [`<!-- bench:${section} -->`, text, `<!-- /bench:${section} -->`].join('\n'));
+}
+
+function replaceSection(section, body) {
   const escaped = section.replace(/[/@]/g, '\\$&');
   const pattern = new RegExp(`<!-- bench:${escaped} -->[\\s\\S]*?<!-- /bench:${escaped} -->`);
   const current = existsSync(BENCH_FILE) ? readFileSync(BENCH_FILE, 'utf8') : '# Benchmarks\n';
