@@ -56,7 +56,10 @@ describe('a campaign from the sites\' images', () => {
     await world.client.campaigns.start({ campaignId: CAMPAIGN });
     const status = await world.waitForState(CAMPAIGN, ['completed'], 150000);
 
-    expect(status.plan).toEqual(['extraction', 'training', 'lock', 'evaluation'].map((phase) => ({ phase, state: 'done' })));
+    expect(status.plan.map(({ phase, state }) => ({ phase, state }))).toEqual(['extraction', 'training', 'lock', 'evaluation'].map((phase) => ({ phase, state: 'done' })));
+    // Each step's recorded output hash: extraction produces nothing (null); the lock, the model it locked.
+    expect(status.plan[0].outputHash).toBe(canonicalHash(null));
+    expect(status.plan[2].outputHash).toBe(canonicalHash({ modelHash: status.model!.modelHash, onnxSha256: status.model!.onnxSha256 }));
     // Each site's QC: every patient extracted, the pinned config echoed, its own scanner's slices as counts.
     expect(status.extractions.map((e) => e.siteId)).toEqual(sites.map((s) => s.siteId).sort());
     for (const e of status.extractions) {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -109,6 +110,15 @@ describe('extract job on an image cohort', () => {
     const counts = acquisitionCounts(cases as never, 5);
     expect(counts.sliceThickness).toEqual([{ value: '3', count: 6 }, { value: 'other', count: 1 }]);
     expect(counts.modality).toEqual([{ value: 'CT', count: 7 }]);
+    // A header string longer than the schema's 200 characters is cut, marked with a hash of the whole: two that share a beginning count apart.
+    const long = (tail: string) => ({ ...at(3), model: 'M'.repeat(300) + tail });
+    const longCases = [0, 1, 2, 3, 4, 5].map((i) => ({ ...cases[i], provenance: { ...cases[i].provenance, acquisition: long(i < 3 ? 'A' : 'B') } }));
+    const models = acquisitionCounts(longCases as never, 3).model!;
+    expect(models.map((m) => m.count)).toEqual([3, 3]);
+    for (const m of models) expect(m.value.length).toBeLessThanOrEqual(200);
+    const digest = (tail: string) => createHash('sha256').update('M'.repeat(300) + tail).digest('hex').slice(0, 12);
+    expect(models.map((m) => m.value.slice(-12)).sort()).toEqual([digest('A'), digest('B')].sort());
+    expect(validate('extract-result', { kind: 'extract', featureConfigHash: canonicalHash(featureConfig), patientCount: 6, failedCases: 0, featureCount: 0, summaries: [], featureTableHash: 'a'.repeat(64), acquisition: { model: models } }).valid).toBe(true);
     // f has 7 values (mean 3, SD of 0…6); g only 2, fewer than 5: suppressed, and counted.
     const { summaries, suppressed } = featureSummaries(['f', 'g'], cases.map((c) => c.features), 5);
     expect(summaries).toEqual([{ name: 'f', n: 7, mean: 3, sd: Math.sqrt(28 / 6), missing: 0 }]);

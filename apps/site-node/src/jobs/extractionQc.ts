@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { CaseAcquisition, ExtractOutcome } from '@fedrad/extraction';
 import type { ExtractResult } from '@fedrad/protocol';
 
@@ -43,6 +44,20 @@ function shown(v: number): string {
   return String(Math.round(v * 1000) / 1000);
 }
 
+/** The longest value extract-result's ValueCounts holds (protocols/extract-result.schema.json). */
+const MAX_VALUE_LENGTH = 200;
+
+/**
+ * A DICOM header string as the counts show it: a value longer than the schema allows (a vendor's
+ * long model string) is cut and marked with a hash of the whole, so two long values that share a
+ * beginning still count apart, and the result is never refused by the coordinator's schema check.
+ */
+function bounded(value: string): string {
+  if (value.length <= MAX_VALUE_LENGTH) return value;
+  const mark = `… #${createHash('sha256').update(value).digest('hex').slice(0, 12)}`;
+  return value.slice(0, MAX_VALUE_LENGTH - mark.length) + mark;
+}
+
 const PARAMETERS: Record<keyof Acquisition, (a: CaseAcquisition) => string> = {
   modality: (a) => a.modality ?? NOT_STATED,
   manufacturer: (a) => a.manufacturer ?? NOT_STATED,
@@ -61,7 +76,7 @@ export function acquisitionCounts(cases: readonly Extracted[], minimum: number):
     const counts = new Map<string, number>();
     for (const c of cases) {
       if (!c.provenance) continue;
-      const value = valueOf(c.provenance.acquisition);
+      const value = bounded(valueOf(c.provenance.acquisition));
       counts.set(value, (counts.get(value) ?? 0) + 1);
     }
     let other = 0;
