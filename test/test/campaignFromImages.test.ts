@@ -102,18 +102,27 @@ describe('a campaign from the sites\' images', () => {
     expect(status.evaluations[0].report).toMatchObject({ siteId: TEST, patientCount: PATIENTS });
 
     // The same protocol rehearsed with `fedrad simulate` on the same site folders: the same locked model, the same evaluation.
+    // A second campaign of the same plan runs in turn on the same simulated sites: it reuses their extracted features and locks the same coefficients.
     const simSites = join(dir, 'simulate-sites');
     mkdirSync(simSites);
     for (const s of sites) symlinkSync(s.dir, join(simSites, s.siteId));
     const protocolFile = join(dir, 'protocol.json');
     writeFileSync(protocolFile, JSON.stringify(protocol));
-    const printed = await runFedrad(['simulate', '--protocol', protocolFile, '--sites', simSites, '--out', join(dir, 'simulation')], world.logDir, 'simulate');
+    const again = { ...protocol, campaignId: `${CAMPAIGN}-again` };
+    const againFile = join(dir, 'protocol-again.json');
+    writeFileSync(againFile, JSON.stringify(again));
+    const printed = await runFedrad(['simulate', '--protocol', protocolFile, '--protocol', againFile, '--sites', simSites, '--out', join(dir, 'simulation')], world.logDir, 'simulate');
     expect(printed).toContain('✓ extraction');
     expect(printed).toContain(`campaign ${CAMPAIGN} completed`);
-    const simulated = JSON.parse(readFileSync(join(dir, 'simulation/results/status.json'), 'utf8'));
+    expect(printed).toContain(`campaign ${again.campaignId} completed`);
+    expect(printed).toContain('the same test patients under each campaign:');
+    const simulated = JSON.parse(readFileSync(join(dir, `simulation/results/${CAMPAIGN}/status.json`), 'utf8'));
     expect(simulated.model.modelHash).toBe(status.model!.modelHash);
     expect(simulated.evaluations).toEqual(status.evaluations);
-    expect(readFileSync(join(dir, 'simulation/results/model.onnx')).equals(Buffer.from((await world.client.campaigns.modelOnnx({ campaignId: CAMPAIGN }))!.base64, 'base64'))).toBe(true);
+    expect(readFileSync(join(dir, `simulation/results/${CAMPAIGN}/model.onnx`)).equals(Buffer.from((await world.client.campaigns.modelOnnx({ campaignId: CAMPAIGN }))!.base64, 'base64'))).toBe(true);
+    const second = JSON.parse(readFileSync(join(dir, `simulation/results/${again.campaignId}/status.json`), 'utf8'));
+    expect(second.model.parameters).toEqual(status.model!.parameters);
+    expect(second.extractions.map((e: { result: unknown }) => e.result)).toEqual(status.extractions.map((e) => e.result));
   }, 400000);
 
   it('kill -9 of the coordinator in the middle of the extraction step, then restart: the campaign completes with the same model', async () => {

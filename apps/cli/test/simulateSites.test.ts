@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CampaignProtocol } from '@fedrad/protocol';
 import { CliUsageError } from '../src/errors.js';
-import { cohortYaml, readSiteFolders } from '../src/simulation/siteFolders.js';
+import { comparisonLines } from '../src/simulation/runSimulation.js';
+import { cohortYaml, readSiteFolders, sameFederation } from '../src/simulation/siteFolders.js';
 
 // `fedrad simulate --sites DIR`: one folder per site of the protocol, each a site's cohorts.
 const dir = mkdtempSync(join(tmpdir(), 'fedrad-sim-sites-'));
@@ -48,5 +49,27 @@ describe('simulation site folders', () => {
       expect(() => readSiteFolders(root, protocol)).toThrow(CliUsageError);
       expect(() => readSiteFolders(root, protocol)).toThrow(message);
     });
+  });
+
+  it('runs several protocols together only on the same sites in the same roles, each with its own campaign id', () => {
+    const plan = (campaignId: string, trainingSites: string[], testSites: string[]) => ({ campaignId, trainingSites, testSites }) as unknown as CampaignProtocol;
+    expect(() => sameFederation([plan('a', ['s1', 's2'], ['t']), plan('b', ['s2', 's1'], ['t'])], ['a.json', 'b.json'])).not.toThrow();
+    expect(() => sameFederation([plan('a', ['s1', 's2'], ['t']), plan('b', ['s1', 't'], ['s2'])], ['a.json', 'b.json'])).toThrow('--protocol b.json: its training and test sites differ from those of a.json');
+    expect(() => sameFederation([plan('a', ['s1'], ['t']), plan('b', ['s1'], ['t']), plan('a', ['s1'], ['t'])], ['a.json', 'b.json', 'c.json'])).toThrow('--protocol c.json and a.json have the same campaignId "a"');
+  });
+
+  it("prints each test site's discrimination under each campaign side by side: AUC, or Harrell's C for survival", () => {
+    type Status = Parameters<typeof comparisonLines>[0][number];
+    const status = (campaignId: string, reports: Record<string, unknown>) => ({ campaignId, state: 'completed', evaluations: Object.entries(reports).map(([siteId, report]) => ({ siteId, report })) }) as unknown as Status;
+    const auc = (estimate: number) => ({ discrimination: { auc: { estimate, lower: estimate - 0.1, upper: estimate + 0.1 } } });
+    expect(comparisonLines([status('plain', { 't1': auc(0.7), 't2': auc(0.65) }), status('combat', { 't1': auc(0.8) })])).toEqual([
+      '', 'the same test patients under each campaign:',
+      '  test site t1', '    plain   AUC 0.700 (95% CI 0.600 to 0.800)', '    combat  AUC 0.800 (95% CI 0.700 to 0.900)',
+      '  test site t2', '    plain   AUC 0.650 (95% CI 0.550 to 0.750)', '    combat  no evaluation (completed)',
+    ]);
+    expect(comparisonLines([status('cox-a', { t: { survival: { harrellC: { estimate: 0.64 } } } }), status('cox-b', { t: { survival: { harrellC: { estimate: 0.61 } } } })]).slice(3)).toEqual([
+      "    cox-a  Harrell's C 0.640", "    cox-b  Harrell's C 0.610",
+    ]);
+    expect(comparisonLines([status('only', {})])).toEqual([]);
   });
 });

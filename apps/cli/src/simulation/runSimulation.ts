@@ -9,7 +9,8 @@ import { cohortYaml, type SimulatedSite } from './siteFolders.js';
 type CampaignStatus = Awaited<ReturnType<CoordinatorClient['campaigns']['status']>>;
 
 export interface SimulationOptions {
-  protocol: CampaignProtocol;
+  /** One or more campaigns, run in turn on the same federation (every protocol names the same sites in the same roles). */
+  protocols: CampaignProtocol[];
   sites: SimulatedSite[];
   /** The run's folder (empty or new): CA, coordinator and site SQLite files, keys, results. */
   runDir: string;
@@ -20,23 +21,28 @@ export interface SimulationOptions {
 }
 
 export interface SimulationResult {
-  status: CampaignStatus;
+  /** Each campaign as it ended, in the order run. */
+  statuses: CampaignStatus[];
   resultsDir: string;
 }
 
 /**
- * A whole campaign on this machine (issue #13): a fresh campaign CA, the real coordinator, and
+ * Whole campaigns on this machine (issue #13): a fresh campaign CA, the real coordinator, and
  * one real site daemon per site folder, all in this process but talking only through the site
  * channel over loopback mTLS, with every SQLite file in the run folder. The simulation signs in as
  * the coordinator's first operator; each site is enrolled through the real enrolment route with
- * its one-time code, and its operator's approval of the protocol is recorded as given by
- * `fedrad simulate`. Prints each step of the plan as it happens; writes the status, the
- * locked model and every evaluation report under `<runDir>/results`.
+ * its one-time code, and its operator's approval of each protocol is recorded as given by
+ * `fedrad simulate`. Several protocols run in turn on the same sites — two analysis plans of one
+ * study compared on the same patients; a site extracts its images once per feature config and
+ * reuses the features for a later campaign with the same config. Prints each step of the plan as
+ * it happens; writes the status, the locked model and every evaluation report under
+ * `<runDir>/results` (one campaign) or `<runDir>/results/<campaignId>` (several).
  */
 export async function runSimulation(o: SimulationOptions): Promise<SimulationResult> {
-  const { protocol, say } = o;
+  const { protocols, say } = o;
+  const first = protocols[0];
   const caDir = join(o.runDir, 'ca');
-  initCaFolder(caDir, protocol.campaignId);
+  initCaFolder(caDir, first.campaignId);
   // The first start creates the operator `admin`; the simulation is that operator.
   let admin: { username: string; password: string } | undefined;
   const coordinator = await startCoordinator({
@@ -48,28 +54,37 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
   try {
     if (!admin) throw new Error(`the coordinator in ${o.runDir} created no operator (was the run folder used before?)`);
     const client = createCoordinatorClient(coordinator.apiUrl, admin);
-    await client.campaigns.create(protocol);
-    const protocolHash = canonicalHash(protocol);
-    say(`campaign ${protocol.campaignId} locked: protocol SHA-256 ${protocolHash}`);
+    const hashes: string[] = [];
+    for (const protocol of protocols) {
+      await client.campaigns.create(protocol);
+      hashes.push(canonicalHash(protocol));
+      say(`campaign ${protocol.campaignId} locked: protocol SHA-256 ${hashes[hashes.length - 1]}`);
+    }
     for (const site of o.sites) {
       // The operator's one-time enrolment code for the site (handed over out of band in a real consortium).
-      const { code } = await client.enrolments.createCode({ siteId: site.siteId, campaignId: protocol.campaignId });
-      daemons.push(await startSite(site, o.runDir, caDir, coordinator.sitePort, protocol.campaignId, protocolHash, code, o.log));
+      const { code } = await client.enrolments.createCode({ siteId: site.siteId, campaignId: first.campaignId });
+      daemons.push(await startSite(site, o.runDir, caDir, coordinator.sitePort, first.campaignId, hashes, code, o.log));
     }
     await until('every site to connect', o.timeoutSeconds, async () => {
       const { connectedSites: connected } = await client.sites.connected();
       return o.sites.every((s) => connected.includes(s.siteId)) ? true : undefined;
     });
     say(`sites connected over mTLS: ${o.sites.map((s) => `${s.siteId} (${s.role})`).join(', ')}`);
-    await client.campaigns.start({ campaignId: protocol.campaignId });
-    const progress = new Progress(say);
-    const status = await until('the campaign to end', o.timeoutSeconds, async () => {
-      const s = await client.campaigns.status({ campaignId: protocol.campaignId });
-      progress.show(s);
-      return s.state === 'completed' || s.state === 'failed' ? s : undefined;
-    });
-    const resultsDir = await writeResults(client, status, o.runDir);
-    return { status, resultsDir };
+    const statuses: CampaignStatus[] = [];
+    const resultsRoot = join(o.runDir, 'results');
+    for (const protocol of protocols) {
+      if (protocols.length > 1) say(`\ncampaign ${protocol.campaignId}: ${protocol.title}`);
+      await client.campaigns.start({ campaignId: protocol.campaignId });
+      const progress = new Progress(say);
+      const status = await until(`campaign ${protocol.campaignId} to end`, o.timeoutSeconds, async () => {
+        const s = await client.campaigns.status({ campaignId: protocol.campaignId });
+        progress.show(s);
+        return s.state === 'completed' || s.state === 'failed' ? s : undefined;
+      });
+      await writeResults(client, status, protocols.length > 1 ? join(resultsRoot, protocol.campaignId) : resultsRoot);
+      statuses.push(status);
+    }
+    return { statuses, resultsDir: resultsRoot };
   } finally {
     await Promise.all(daemons.map((d) => d.stop()));
     await coordinator.close();
@@ -77,7 +92,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
 }
 
 /** site.yaml in the run folder (cohorts from the site's folder), enrolment, approval, the daemon. */
-async function startSite(site: SimulatedSite, runDir: string, caDir: string, sitePort: number, campaignId: string, protocolHash: string, code: string, log: (line: string) => void): Promise<SiteDaemon> {
+async function startSite(site: SimulatedSite, runDir: string, caDir: string, sitePort: number, campaignId: string, protocolHashes: readonly string[], code: string, log: (line: string) => void): Promise<SiteDaemon> {
   const dir = join(runDir, 'sites', site.siteId);
   mkdirSync(join(dir, 'keys'), { recursive: true });
   copyFileSync(join(caDir, CA_FILES.cert), join(dir, 'keys/ca.cert.pem'));
@@ -96,7 +111,7 @@ async function startSite(site: SimulatedSite, runDir: string, caDir: string, sit
   if (enrolled.status !== 'issued') throw new Error(`site ${site.siteId} did not get its certificate (enrolment ${enrolled.status})`);
   const store = new SiteStore(config.database);
   try {
-    store.approve(protocolHash, 'fedrad simulate', `simulated approval at ${site.siteId}`);
+    for (const hash of protocolHashes) store.approve(hash, 'fedrad simulate', `simulated approval at ${site.siteId}`);
   } finally {
     store.close();
   }
@@ -150,8 +165,7 @@ function phaseOfJob(kind: string): string {
   return kind === 'extract' ? 'extraction' : kind === 'train-round' ? 'training' : kind === 'evaluate' ? 'evaluation' : kind;
 }
 
-async function writeResults(client: CoordinatorClient, status: CampaignStatus, runDir: string): Promise<string> {
-  const out = join(runDir, 'results');
+async function writeResults(client: CoordinatorClient, status: CampaignStatus, out: string): Promise<string> {
   mkdirSync(join(out, 'evaluations'), { recursive: true });
   writeFileSync(join(out, 'status.json'), JSON.stringify(status, null, 2) + '\n');
   for (const e of status.evaluations) writeFileSync(join(out, 'evaluations', `${e.siteId}.json`), JSON.stringify(e.report, null, 2) + '\n');
@@ -161,6 +175,41 @@ async function writeResults(client: CoordinatorClient, status: CampaignStatus, r
     if (onnx) writeFileSync(join(out, 'model.onnx'), Buffer.from(onnx.base64, 'base64'));
   }
   return out;
+}
+
+/** A test site's discrimination as the comparison prints it: AUC (binary) or Harrell's C (survival), with its interval. */
+function discrimination(report: unknown): { name: string; value: IntervalValue } | undefined {
+  const r = report as { discrimination?: { auc?: IntervalValue }; survival?: { harrellC?: IntervalValue } };
+  if (r.discrimination?.auc) return { name: 'AUC', value: r.discrimination.auc };
+  if (r.survival?.harrellC) return { name: "Harrell's C", value: r.survival.harrellC };
+  return undefined;
+}
+
+interface IntervalValue {
+  estimate: number;
+  lower?: number;
+  upper?: number;
+}
+
+/**
+ * Several campaigns run on the same sites: each test site's discrimination under each campaign,
+ * side by side, so two analysis plans of a study compare on the same patients.
+ */
+export function comparisonLines(statuses: readonly CampaignStatus[]): string[] {
+  if (statuses.length < 2) return [];
+  const sites = [...new Set(statuses.flatMap((s) => s.evaluations.map((e) => e.siteId)))].sort();
+  const width = Math.max(...statuses.map((s) => s.campaignId.length));
+  const lines = ['', `the same test patients under each campaign:`];
+  for (const siteId of sites) {
+    lines.push(`  test site ${siteId}`);
+    for (const s of statuses) {
+      const e = s.evaluations.find((x) => x.siteId === siteId);
+      const d = e && discrimination(e.report);
+      const interval = d && d.value.lower !== undefined && d.value.upper !== undefined ? ` (95% CI ${d.value.lower.toFixed(3)} to ${d.value.upper.toFixed(3)})` : '';
+      lines.push(`    ${s.campaignId.padEnd(width)}  ${d ? `${d.name} ${d.value.estimate.toFixed(3)}${interval}` : `no evaluation (${s.state})`}`);
+    }
+  }
+  return lines;
 }
 
 /** The result lines of a finished simulation. */

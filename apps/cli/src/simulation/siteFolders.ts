@@ -82,3 +82,18 @@ export function cohortYaml(cohorts: readonly SimulatedCohort[]): string[] {
     ...cohorts.map((c) => `  - { name: ${quote(c.name)}, ${'images' in c ? `images: ${quote(c.images)}` : `features: ${quote(c.features)}`}, outcome: ${quote(c.outcome)} }`),
   ];
 }
+
+/**
+ * Several protocols run on one federation: each must name the same training and test sites, and
+ * have its own campaign id (the coordinator keeps one campaign per id).
+ */
+export function sameFederation(protocols: readonly CampaignProtocol[], files: readonly string[]): void {
+  const roles = (p: CampaignProtocol) => JSON.stringify([[...p.trainingSites].sort(), [...p.testSites].sort()]);
+  protocols.forEach((p, i) => {
+    if (i > 0 && roles(p) !== roles(protocols[0])) {
+      throw new CliUsageError(`--protocol ${files[i]}: its training and test sites differ from those of ${files[0]}; campaigns simulated together run on the same sites in the same roles`);
+    }
+    const twin = protocols.findIndex((q) => q.campaignId === p.campaignId);
+    if (twin !== i) throw new CliUsageError(`--protocol ${files[i]} and ${files[twin]} have the same campaignId "${p.campaignId}"; give each campaign its own`);
+  });
+}
