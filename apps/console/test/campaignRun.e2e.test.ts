@@ -8,7 +8,7 @@ import type { Browser, Page } from 'playwright-core';
 import { CA_FILES, createCoordinatorClient, initCaFolder, startCoordinator, type RunningCoordinator } from '@fedrad/coordinator';
 import { canonicalHash } from '@fedrad/protocol';
 import { enrolSite, loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
-import { launchChromium } from './browser.js';
+import { launchChromium, signIn } from './browser.js';
 import { CONSOLE_DIST } from './coordinatorUnderTest.js';
 import { formatInterval } from '../src/logic/results.js';
 
@@ -75,11 +75,7 @@ describe('a campaign with sites, watched in the console', () => {
       training: { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 60 },
       analysisPlan: { primaryMetric: 'auc', bootstrapReplicates: 200 },
     };
-    const page = await (await browser.newContext({ viewport: { width: 1280, height: 800 } })).newPage();
-    await page.goto(`http://127.0.0.1:${coordinator.apiPort}/`);
-    await page.getByLabel('Operator').fill(admin.username);
-    await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    const page = await signIn(await browser.newContext({ viewport: { width: 1280, height: 800 } }), `http://127.0.0.1:${coordinator.apiPort}`, admin);
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.getByLabel(/Campaign protocol/).fill(JSON.stringify(protocol, null, 2));
     await page.getByTestId('no-refusals').waitFor();

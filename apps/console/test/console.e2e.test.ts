@@ -3,11 +3,11 @@ import { createServer, type Server } from 'node:http';
 import { request } from 'node:https';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { canonicalHash } from '@fedrad/protocol';
 import { createSiteKeyAndCsr, publicKeyFingerprint } from '@fedrad/pki';
 import { createCoordinatorClient } from '@fedrad/coordinator';
-import { launchChromium } from './browser.js';
+import { launchChromium, signIn } from './browser.js';
 import { startCoordinatorUnderTest, type CoordinatorUnderTest } from './coordinatorUnderTest.js';
 
 // The console in Debian's chromium against a real coordinator: every page, every role, the CSRF
@@ -43,19 +43,6 @@ function enrolOverHttps(body: unknown): Promise<number> {
     req.on('error', reject);
     req.end(JSON.stringify(body));
   });
-}
-
-async function signIn(context: BrowserContext, who: { username: string; password: string }): Promise<Page> {
-  const page = await context.newPage();
-  await page.goto(`${env.origin}/`);
-  // Keyboard only: the operator field has focus, Tab to the password, Enter submits.
-  await page.getByLabel('Operator').waitFor();
-  await page.keyboard.type(who.username);
-  await page.keyboard.press('Tab');
-  await page.keyboard.type(who.password);
-  await page.keyboard.press('Enter');
-  await page.getByTestId('operator').filter({ hasText: who.username }).waitFor();
-  return page;
 }
 
 /** A tRPC call made by the page itself (its cookie, its origin), with or without the session's CSRF token. */
@@ -122,7 +109,7 @@ describe('the console in chromium against a real coordinator', () => {
   it('an admin signs in, creates a campaign from the protocol editor, sees it listed and live, enrols and revokes a site, reads and verifies the audit log, signs out', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const violations: string[] = [];
-    const page = await signIn(context, env.admin);
+    const page = await signIn(context, env.origin, env.admin);
     page.on('console', (m) => /Content Security Policy/i.test(m.text()) && violations.push(m.text()));
     await page.getByRole('heading', { name: 'Campaigns' }).waitFor();
     await page.getByText('No campaign yet').waitFor();
@@ -224,7 +211,7 @@ describe('the console in chromium against a real coordinator', () => {
 
   it('an auditor sees everything, every mutation control is disabled, and the coordinator refuses each mutation with 403', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await signIn(context, env.auditor);
+    const page = await signIn(context, env.origin, env.auditor);
     await page.getByRole('link', { name: protocol.campaignId }).waitFor();
     await expect(page.getByRole('button', { name: 'New campaign' }).isDisabled()).resolves.toBe(true);
     await page.screenshot({ path: `${SHOTS}auditor-campaigns.png` });
@@ -257,9 +244,22 @@ describe('the console in chromium against a real coordinator', () => {
     await context.close();
   });
 
+  it('ends an expired session: the next call answers 401 and the console returns to sign-in with the server\'s message', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await signIn(context, env.origin, env.studyLead);
+    await page.getByRole('link', { name: protocol.campaignId }).waitFor();
+    // The session's end has come (as 8 hours later): the coordinator reads expires_at on every request.
+    env.coordinator.core.db.prepare('UPDATE operator_sessions SET expires_at = ? WHERE username = ? AND ended_at IS NULL').run(new Date(Date.now() - 1000).toISOString(), env.studyLead.username);
+    await page.getByRole('link', { name: 'Sites' }).click();
+    await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+    await page.getByText('The session has ended or expired: sign in again').waitFor();
+    await page.screenshot({ path: `${SHOTS}session-expired.png` });
+    await context.close();
+  });
+
   it('refuses a CSRF attempt: a mutation without the CSRF token, and requests and WebSockets from another origin', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
-    const page = await signIn(context, env.studyLead);
+    const page = await signIn(context, env.origin, env.studyLead);
     // Same origin, the session cookie, but no CSRF token.
     await expect(callFromPage(page, 'campaigns.create', { ...protocol, campaignId: 'csrf-try' }, false)).resolves.toEqual({ status: 403, code: 'CSRF_REFUSED' });
 
