@@ -13,6 +13,8 @@ export default defineConfig({
     // Everything inline would need 'unsafe-inline' in the CSP: no inlined scripts or data: fonts.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
+    // The charts' chunk (Vega, ~280 kB gzipped) loads on demand from the Results page.
+    chunkSizeWarningLimit: 900,
     rollupOptions: {
       // TanStack Query marks its modules "use client" for React Server Components; meaningless in a plain SPA.
       onwarn(warning, warn) {

@@ -6,7 +6,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
 import { CA_FILES, createCoordinatorClient, initCaFolder, startCoordinator, type RunningCoordinator } from '@fedrad/coordinator';
-import { canonicalHash } from '@fedrad/protocol';
+import { canonicalHash, type EvaluationReport, type MetaAnalysisSummary } from '@fedrad/protocol';
+import { calibrationRows, decisionRows } from '@fedrad/report/charts';
 import { enrolSite, loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
 import { launchChromium, signIn } from './browser.js';
 import { CONSOLE_DIST } from './coordinatorUnderTest.js';
@@ -76,6 +77,10 @@ describe('a campaign with sites, watched in the console', () => {
       analysisPlan: { primaryMetric: 'auc', bootstrapReplicates: 200 },
     };
     const page = await signIn(await browser.newContext({ viewport: { width: 1280, height: 800 } }), `http://127.0.0.1:${coordinator.apiPort}`, admin);
+    const violations: string[] = [];
+    const elsewhere: string[] = [];
+    page.on('console', (m) => /Content Security Policy|unsafe-eval/i.test(m.text()) && violations.push(m.text()));
+    page.on('request', (r) => !r.url().startsWith(`http://127.0.0.1:${coordinator.apiPort}/`) && !r.url().startsWith('blob:') && elsewhere.push(r.url()));
     await page.getByRole('link', { name: 'New campaign' }).click();
     await page.getByLabel(/Campaign protocol/).fill(JSON.stringify(protocol, null, 2));
     await page.getByTestId('no-refusals').waitFor();
@@ -114,6 +119,17 @@ describe('a campaign with sites, watched in the console', () => {
     expect(status.evaluations.map((e) => e.siteId)).toEqual(TEST);
     await page.getByTestId('meta-analysis').getByRole('cell', { name: 'auc', exact: true }).waitFor();
     await page.getByTestId('model-card').getByText(status.modelRelease!.card.modelSha256).waitFor();
+    // The report's plots, drawn by Vega in the browser under the console's CSP: one per chart the
+    // report package would draw for these reports (ROC, calibration, decision curves, a forest plot per pooled measure).
+    const reports = status.evaluations.map((e) => e.report as EvaluationReport);
+    const meta = (status.metaAnalysis?.report?.metaAnalyses ?? []) as MetaAnalysisSummary[];
+    const expected = 1 + (calibrationRows(reports).length > 0 ? 1 : 0) + (decisionRows(reports).length > 0 ? 1 : 0) + meta.length;
+    await page.getByTestId('charts').locator('figure svg').nth(expected - 1).waitFor();
+    await expect(page.getByTestId('charts').locator('figure').count()).resolves.toBe(expected);
+    for (const figure of await page.getByTestId('charts').locator('figure').all()) expect(await figure.locator('svg path').count()).toBeGreaterThan(0);
+    await expect(page.getByTestId('charts').locator('.error-text').count()).resolves.toBe(0);
     await page.screenshot({ path: `${SHOTS}results.png`, fullPage: true });
+    expect(violations).toEqual([]);
+    expect(elsewhere).toEqual([]);
   });
 });

@@ -1,9 +1,14 @@
+import { lazy, Suspense } from 'react';
 import { useQuery } from '@tanstack/react-query';
+import type { EvaluationReport, MetaAnalysisSummary } from '@fedrad/protocol';
 import { trpc } from '../api';
 import { evaluationColumns, evaluationRows, formatInterval, metaAnalysisRows } from '../logic/results';
 import { href } from '../router';
 import { Empty, ErrorBox, Loading, Signature } from '../components/ui';
 import { ModelDownload } from './ModelDownload';
+
+// Vega and the chart specifications load with the first Results page, not with the console.
+const ResultCharts = lazy(() => import('./ResultCharts'));
 
 /** Per-site evaluation at the independent test sites, the pooled meta-analysis, the signed model card. */
 export function Results({ campaignId }: { campaignId: string }) {
@@ -55,6 +60,12 @@ export function Results({ campaignId }: { campaignId: string }) {
           </table>
           {s.metaAnalysis.notes.length ? <p className="muted">{s.metaAnalysis.notes.join(' ')}</p> : null}
         </>
+      )}
+      <h2>Plots</h2>
+      {rows.length === 0 ? <Empty>No plot yet.</Empty> : (
+        <Suspense fallback={<Loading what="the plots" />}>
+          <ResultCharts reports={s.evaluations.map((e) => e.report as EvaluationReport)} meta={meta as MetaAnalysisSummary[]} />
+        </Suspense>
       )}
       <h2>Model card</h2>
       {!card ? <Empty>No signed model card yet: it comes with the locked model.</Empty> : (
