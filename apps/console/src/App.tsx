@@ -1,3 +1,6 @@
+import { useEffect } from 'react';
+import { useQueryClient } from '@tanstack/react-query';
+import { campaignStatusQuery } from './queries';
 import { href, useRoute, type Route } from './router';
 import { useSession } from './session';
 import { Loading } from './components/ui';
@@ -29,6 +32,12 @@ function Page({ route }: { route: Route }) {
 export function App() {
   const session = useSession();
   const route = useRoute();
+  const queryClient = useQueryClient();
+  // A campaign opened by its address: its status is fetched alongside auth.me, not after it (a 401 is dropped with the session check).
+  const prefetchId = session.loading && (route.page === 'campaign' || route.page === 'results') ? route.campaignId : undefined;
+  useEffect(() => {
+    if (prefetchId) void queryClient.prefetchQuery(campaignStatusQuery(prefetchId));
+  }, [prefetchId, queryClient]);
   if (session.loading) return <Loading what="the session" />;
   if (!session.me) return <SignIn />;
   const current = route.page === 'sites' ? 'sites' : route.page === 'audit' ? 'audit' : 'campaigns';

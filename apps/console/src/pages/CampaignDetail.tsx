@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiError, trpc } from '../api';
 import { siteProgress } from '../logic/siteProgress';
+import { campaignStatusQuery } from '../queries';
 import { href } from '../router';
 import { useSession } from '../session';
 import { Empty, ErrorBox, Hash, Loading, READ_ONLY_TITLE, Signature, StateBadge, When } from '../components/ui';
@@ -16,7 +17,7 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
   const { me } = useSession();
   const queryClient = useQueryClient();
   const [live, setLive] = useState<'connecting' | 'live' | 'offline'>('connecting');
-  const status = useQuery({ queryKey: ['campaign', campaignId], queryFn: () => trpc.campaigns.status.query({ campaignId }), refetchInterval: 15_000 });
+  const status = useQuery(campaignStatusQuery(campaignId));
   const connected = useQuery({ queryKey: ['sites.connected'], queryFn: () => trpc.sites.connected.query(), refetchInterval: 15_000 });
   useEffect(() => {
     const sub = trpc.campaigns.events.subscribe(

@@ -1,8 +1,8 @@
 import { lazy, Suspense } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { EvaluationReport, MetaAnalysisSummary } from '@fedrad/protocol';
-import { trpc } from '../api';
 import { evaluationColumns, evaluationRows, formatInterval, metaAnalysisRows } from '../logic/results';
+import { campaignStatusQuery } from '../queries';
 import { href } from '../router';
 import { Empty, ErrorBox, Loading, Signature } from '../components/ui';
 import { ModelDownload } from './ModelDownload';
@@ -12,7 +12,7 @@ const ResultCharts = lazy(() => import('./ResultCharts'));
 
 /** Per-site evaluation at the independent test sites, the pooled meta-analysis, the signed model card. */
 export function Results({ campaignId }: { campaignId: string }) {
-  const status = useQuery({ queryKey: ['campaign', campaignId], queryFn: () => trpc.campaigns.status.query({ campaignId }), refetchInterval: 15_000 });
+  const status = useQuery(campaignStatusQuery(campaignId));
   if (status.isPending) return <Loading what="results" />;
   if (status.isError) return <ErrorBox error={status.error} title={`Campaign ${campaignId}`} />;
   const s = status.data;
