@@ -8,17 +8,20 @@ export interface Refusal {
   reason: string;
 }
 
+/** A step of the plan that cannot run the protocol: its error, naming a field when it did. */
+type PhaseRefusal = { field: string | undefined; reason: string; cause: unknown };
+
 /**
  * Why this coordinator would refuse a schema-valid protocol: a step of its plan that cannot run
  * it, the fields protocolSupport.ts refuses, a site both training and testing. createCampaign
  * throws on the first kind found; the console's editor shows them all as the operator types.
  */
-export function campaignRefusals(ctx: CoreContext, protocol: CampaignProtocol): { phase?: Refusal & { cause: unknown }; unsupported: Refusal[]; overlap?: Refusal } {
-  let phase: (Refusal & { cause: unknown }) | undefined;
+export function campaignRefusals(ctx: CoreContext, protocol: CampaignProtocol): { phase?: PhaseRefusal; unsupported: Refusal[]; overlap?: Refusal } {
+  let phase: PhaseRefusal | undefined;
   try {
     for (const step of plan(protocol, ctx)) phaseNamed(step).validate?.(protocol);
   } catch (e) {
-    phase = { field: isFedRadError(e) ? String(e.context.field ?? '') : '', reason: (e as Error).message, cause: e };
+    phase = { field: isFedRadError(e) ? e.context.field : undefined, reason: (e as Error).message, cause: e };
   }
   const overlapping = protocol.testSites.filter((s) => protocol.trainingSites.includes(s));
   return {
@@ -49,5 +52,5 @@ export function checkProtocol(ctx: CoreContext, doc: unknown): ProtocolCheck {
   const result = validate('campaign-protocol', doc);
   if (!result.valid) return { valid: false, issues: result.issues, protocolHash, refused: [] };
   const r = campaignRefusals(ctx, doc as CampaignProtocol);
-  return { valid: true, issues: [], protocolHash, refused: [...(r.phase ? [{ field: r.phase.field, reason: r.phase.reason }] : []), ...r.unsupported, ...(r.overlap ? [r.overlap] : [])] };
+  return { valid: true, issues: [], protocolHash, refused: [...(r.phase ? [{ field: r.phase.field ?? '', reason: r.phase.reason }] : []), ...r.unsupported, ...(r.overlap ? [r.overlap] : [])] };
 }
