@@ -126,7 +126,8 @@ describe('a campaign with sites, watched in the console', () => {
     const expected = 1 + (calibrationRows(reports).length > 0 ? 1 : 0) + (decisionRows(reports).length > 0 ? 1 : 0) + meta.length;
     await page.getByTestId('charts').locator('figure svg').nth(expected - 1).waitFor();
     await expect(page.getByTestId('charts').locator('figure').count()).resolves.toBe(expected);
-    for (const figure of await page.getByTestId('charts').locator('figure').all()) expect(await figure.locator('svg path').count()).toBeGreaterThan(0);
+    // Each plot drawn with marks (Vega renders each view on its own, so wait for each).
+    for (const figure of await page.getByTestId('charts').locator('figure').all()) await figure.locator('svg path').first().waitFor();
     await expect(page.getByTestId('charts').locator('.error-text').count()).resolves.toBe(0);
     await page.screenshot({ path: `${SHOTS}results.png`, fullPage: true });
     expect(violations).toEqual([]);

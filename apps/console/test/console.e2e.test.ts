@@ -186,6 +186,8 @@ describe('the console in chromium against a real coordinator', () => {
     await page.getByTestId('audit-rows').getByText('certificate.revoked').waitFor();
     await page.getByLabel('Event').fill('certificate.revoked');
     await page.getByRole('button', { name: 'Filter' }).click();
+    // The filtered answer has come when the footer counts it: one revocation, one row.
+    await page.getByText('1 of the 1 rows the coordinator sent', { exact: false }).waitFor();
     await expect(page.getByTestId('audit-rows').locator('tbody tr').count()).resolves.toBe(1);
     await page.getByRole('button', { name: 'Clear' }).click();
     await page.getByRole('button', { name: 'Verify the chain' }).click();
