@@ -19,7 +19,11 @@ export interface SiteProgress {
 /** Each of the campaign's sites: connection, its jobs, and whether it dropped out of rounds. */
 export function siteProgress(status: CampaignStatus, connected: readonly string[]): SiteProgress[] {
   const jobsBySite = new Map<string, CampaignStatus['jobs']>();
-  for (const j of status.jobs) jobsBySite.set(j.siteId, [...(jobsBySite.get(j.siteId) ?? []), j]);
+  for (const j of status.jobs) {
+    const list = jobsBySite.get(j.siteId);
+    if (list) list.push(j);
+    else jobsBySite.set(j.siteId, [j]);
+  }
   const roundsIn = new Map<string, number>();
   for (const r of status.rounds) for (const s of r.sites ?? []) roundsIn.set(s, (roundsIn.get(s) ?? 0) + 1);
   return status.sites.map((s) => {
