@@ -157,7 +157,7 @@ describe('the console in chromium against a real coordinator', () => {
     await page.screenshot({ path: `${SHOTS}campaigns.png` });
     await page.goto(`${env.origin}/#/campaigns/${protocol.campaignId}/results`);
     await page.getByText('No evaluation yet').waitFor();
-    await page.screenshot({ path: `${SHOTS}results.png`, fullPage: true });
+    await page.screenshot({ path: `${SHOTS}results-empty.png`, fullPage: true });
 
     // Enrolment: a one-time code from the console, a CSR over the site port, the request's fingerprint, approval.
     await page.goto(`${env.origin}/#/sites`);
