@@ -20,6 +20,8 @@ module.exports = function preset(packageDir, overrides = {}) {
       // Workspace packages resolve to their sources, so tests never need a stale build.
       '^@fedrad/(protocol|numeric|imaging|radiomics|extraction|learn|stats|harmonize|federation|methods|pki|rqs|report)$':
         path.join(__dirname, 'packages/$1/src/index.ts'),
+      // The browser-safe part of @fedrad/protocol (the console imports it).
+      '^@fedrad/protocol/issues$': path.join(__dirname, 'packages/protocol/src/validationIssues.ts'),
       // NodeNext sources import siblings as './x.js'; map them back to the .ts file.
       '^(\\.{1,2}/.*)\\.js$': '$1',
     },

@@ -44,6 +44,8 @@ export interface CoordinatorOptions {
   apiLimits?: Partial<ApiLimits>;
   /** Session cookies get Secure even over plain HTTP (the API behind a TLS-terminating proxy). */
   secureCookies?: boolean;
+  /** The built web console to serve at / (default: the @fedrad/console workspace's dist/ when built; null: none). */
+  consoleDir?: string | null;
   /** Console session lifetime (default 8 hours). */
   sessionTtlSeconds?: number;
   /**
@@ -140,7 +142,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
       return serials;
     },
   };
-  const api = new ApiServer(deps, options.apiHost ?? host, options.apiPort ?? 0, { allowedOrigins: options.allowedOrigins, limits: options.apiLimits, secureCookies: options.secureCookies });
+  const api = new ApiServer(deps, options.apiHost ?? host, options.apiPort ?? 0, { allowedOrigins: options.allowedOrigins, limits: options.apiLimits, secureCookies: options.secureCookies, consoleDir: options.consoleDir });
   // `fedrad ca revoke` on the folder while this runs: effective at once (new CRL, live connection closed).
   const stopWatchingCa = watchCaRevocations(options.caDir, core, {
     updateCrl: (crl) => sites.updateCrl(crl),

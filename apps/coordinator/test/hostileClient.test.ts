@@ -228,7 +228,7 @@ describe('hostile client: console sessions, CSRF and sign-out', () => {
     expectRefused(await mutate('campaigns.create', campaign, { cookie: s.cookie, 'x-csrf-token': other.csrfToken }), 403, 'CSRF_REFUSED');
     expect((await mutate('campaigns.create', campaign, { cookie: s.cookie, 'x-csrf-token': s.csrfToken })).status).toBe(200);
     // The page gets its CSRF token back after a reload.
-    expect((await query('auth.me', undefined, { cookie: s.cookie })).body.result!.data).toEqual({ username: 'admin', role: 'admin', via: 'session', csrfToken: s.csrfToken });
+    expect((await query('auth.me', undefined, { cookie: s.cookie })).body.result!.data).toEqual({ username: 'admin', role: 'admin', via: 'session', can: { campaign: true, admin: true }, csrfToken: s.csrfToken });
   });
 
   it('ends a session at sign-out and at expiry; a forged cookie never works', async () => {

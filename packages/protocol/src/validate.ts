@@ -1,7 +1,10 @@
 import { createRequire } from 'node:module';
-import type { Ajv2020 as Ajv2020Type, ErrorObject, ValidateFunction } from 'ajv/dist/2020.js';
+import type { Ajv2020 as Ajv2020Type, ValidateFunction } from 'ajv/dist/2020.js';
 import { schemas, type SchemaName } from './generated/schemas.js';
 import { FedRadError } from './errors/fedRadError.js';
+import { describeIssue as describe, type ValidationIssue } from './validationIssues.js';
+
+export type { ValidationIssue } from './validationIssues.js';
 
 // ajv (and ajv-formats) are loaded on the first validation, not when this package is imported:
 // most importers (a worker thread extracting features, a site job computing sums) never validate,
@@ -31,12 +34,6 @@ function validatorFor(name: SchemaName): ValidateFunction {
   return fn;
 }
 
-export interface ValidationIssue {
-  /** JSON pointer of the offending field, '' for the document itself. */
-  field: string;
-  message: string;
-}
-
 export type ValidationResult = { valid: true } | { valid: false; issues: ValidationIssue[]; message: string };
 
 /** Validates a document against the named protocol schema. Never throws for bad documents. */
@@ -62,23 +59,6 @@ export function egressOf(name: SchemaName): 'allowed' | 'forbidden' {
 
 export function schemaNames(): SchemaName[] {
   return Object.keys(schemas) as SchemaName[];
-}
-
-function describe(error: ErrorObject): ValidationIssue {
-  const field = error.instancePath || '';
-  const p = error.params as Record<string, unknown>;
-  switch (error.keyword) {
-    case 'required':
-      return { field: `${field}/${p.missingProperty}`, message: `is required but missing` };
-    case 'additionalProperties':
-      return { field: `${field}/${p.additionalProperty}`, message: 'is not a field this schema knows' };
-    case 'enum':
-      return { field, message: `must be one of ${JSON.stringify(p.allowedValues)}` };
-    case 'const':
-      return { field, message: `must be ${JSON.stringify(p.allowedValue)}` };
-    default:
-      return { field, message: error.message ?? error.keyword };
-  }
 }
 
 function formatIssues(name: string, issues: ValidationIssue[]): string {

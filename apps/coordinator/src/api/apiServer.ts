@@ -8,6 +8,7 @@ import type { TRPCError } from '@trpc/server';
 import { ACCESS_STATUS, AccessError } from '../errors.js';
 import type { Credentials } from '../auth/authenticator.js';
 import { cookieValue, CSRF_HEADER, SESSION_COOKIE } from '../auth/sessions.js';
+import { consoleRoute, defaultConsoleDir } from './consoleRoute.js';
 import { OriginPolicy } from './originPolicy.js';
 import { RateLimiter, type RateLimit } from './rateLimiter.js';
 import { appRouter, type ApiContext, type ApiDeps } from './router.js';
@@ -39,7 +40,12 @@ export class ApiServer {
   private readonly wsHandler: ReturnType<typeof applyWSSHandler>;
   readonly origins: OriginPolicy;
 
-  constructor(deps: ApiDeps, private readonly host: string, private readonly port: number, options: { allowedOrigins?: string[]; limits?: Partial<ApiLimits>; secureCookies?: boolean } = {}) {
+  constructor(
+    deps: ApiDeps,
+    private readonly host: string,
+    private readonly port: number,
+    options: { allowedOrigins?: string[]; limits?: Partial<ApiLimits>; secureCookies?: boolean; consoleDir?: string | null } = {},
+  ) {
     const limits = { ...DEFAULT_API_LIMITS, ...options.limits };
     this.origins = new OriginPolicy(options.allowedOrigins);
     const limiter = new RateLimiter(limits.rate);
@@ -59,6 +65,8 @@ export class ApiServer {
       API_PATH,
       createExpressMiddleware({
         router: appRouter,
+        // The console sends queries as POST: a protocol document under check is too long for a URL.
+        allowMethodOverride: true,
         // Counted as the body streams in, whatever content-length claimed (chunked bodies have none).
         maxBodySize: limits.maxBodyBytes,
         onError: logInternalError,
@@ -72,6 +80,8 @@ export class ApiServer {
         }),
       }),
     );
+    // The web console (apps/console), same origin: at / and /assets/*.
+    app.use(consoleRoute(options.consoleDir === null ? undefined : (options.consoleDir ?? defaultConsoleDir())));
     app.use((req: Request, res: Response) => res.status(404).json({ error: { message: `No route ${req.method} ${req.path.slice(0, 200)}`, data: { code: 'NOT_FOUND', httpStatus: 404, fedradCode: 'NOT_FOUND' } } }));
     // Express's own error page would show a stack outside production: a fixed reply instead.
     app.use((_e: unknown, _req: Request, res: Response, _next: NextFunction) => res.status(500).json({ error: { message: 'Internal error of the coordinator', data: { code: 'INTERNAL_SERVER_ERROR', httpStatus: 500, fedradCode: 'INTERNAL' } } }));

@@ -4,6 +4,7 @@ import { canonicalHash, isFedRadError, toApiError, type CampaignProtocol } from 
 import type { CampaignEvent, CoreContext } from '../core/context.js';
 import { listCampaigns } from '../core/campaignStore.js';
 import { createCampaign } from '../core/campaigns.js';
+import { checkProtocol } from '../core/protocolCheck.js';
 import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrolment.js';
 import { createEnrolmentCode } from '../core/enrolmentCodes.js';
 import { campaignStatus, lockedModelOnnx } from '../core/status.js';
@@ -204,7 +205,14 @@ export const appRouter = t.router({
       return { signedOut: ctx.principal.via === 'session' };
     }),
     /** Who is calling; a console reloading its page gets its CSRF token back from here. */
-    me: authed.query(({ ctx }) => ({ username: ctx.principal.username, role: ctx.principal.role, via: ctx.principal.via, ...(ctx.principal.csrfToken ? { csrfToken: ctx.principal.csrfToken } : {}) })),
+    me: authed.query(({ ctx }) => ({
+      username: ctx.principal.username,
+      role: ctx.principal.role,
+      via: ctx.principal.via,
+      // What the role may change (roles.ts): the console disables every other control; the procedures refuse them anyway.
+      can: { campaign: allows(ctx.principal.role, 'campaign'), admin: allows(ctx.principal.role, 'admin') },
+      ...(ctx.principal.csrfToken ? { csrfToken: ctx.principal.csrfToken } : {}),
+    })),
   }),
   users: t.router({
     list: admin.query(({ ctx }) => listOperators(ctx.deps.core.db)),
@@ -230,6 +238,8 @@ export const appRouter = t.router({
   campaigns: t.router({
     create: studyLead.input((v: unknown) => v).mutation(({ ctx, input }) => call(() => createCampaign(ctx.deps.core, input, ctx.principal.username))),
     hash: reader.input((v: unknown) => v).query(({ input }) => ({ protocolHash: canonicalHash(input as CampaignProtocol) })),
+    /** Read-only: schema issues, canonical hash and every refusal `create` would raise for this document (the console's editor). */
+    check: reader.input((v: unknown) => v).query(({ ctx, input }) => checkProtocol(ctx.deps.core, input)),
     start: studyLead.input(campaignIdInput).mutation(({ ctx, input }) => call(() => (ctx.deps.startCampaign(input.campaignId, ctx.principal.username), campaignStatus(ctx.deps.core, input.campaignId)))),
     status: reader.input(campaignIdInput).query(({ ctx, input }) => call(() => campaignStatus(ctx.deps.core, input.campaignId))),
     list: reader.query(({ ctx }) => listCampaigns(ctx.deps.core).map((c) => ({ campaignId: c.campaignId, title: c.protocol.title, state: c.state, protocolHash: c.protocolHash, currentRound: c.currentRound }))),

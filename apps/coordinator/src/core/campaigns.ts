@@ -1,10 +1,9 @@
-import { assertValid, canonicalHash, isFedRadError, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
+import { assertValid, canonicalHash, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
 import { CoordinatorError } from '../errors.js';
 import { startPlan } from './campaignRunner.js';
 import { getCampaign, insertCampaign } from './campaignStore.js';
 import { inTransaction, type CoreContext } from './context.js';
-import { phaseNamed, plan } from './phases/plan.js';
-import { unsupportedFields } from './protocolSupport.js';
+import { campaignRefusals } from './protocolCheck.js';
 
 /**
  * Pre-registers a campaign: validates its protocol and locks it by the SHA-256 of its canonical
@@ -12,27 +11,17 @@ import { unsupportedFields } from './protocolSupport.js';
  */
 export function createCampaign(ctx: CoreContext, protocolDoc: unknown, actor = 'operator'): { campaignId: string; protocolHash: string } {
   const protocol = assertValid<CampaignProtocol>('campaign-protocol', protocolDoc, 'Campaign protocol');
-  try {
-    for (const step of plan(protocol, ctx)) phaseNamed(step).validate?.(protocol);
-  } catch (e) {
-    throw new CoordinatorError('PROTOCOL_UNSUPPORTED', (e as Error).message, { campaignId: protocol.campaignId, field: isFedRadError(e) ? e.context.field : undefined }, e);
-  }
+  const refused = campaignRefusals(ctx, protocol);
+  if (refused.phase) throw new CoordinatorError('PROTOCOL_UNSUPPORTED', refused.phase.reason, { campaignId: protocol.campaignId, field: refused.phase.field }, refused.phase.cause);
   // Every field is carried out or refused here, naming it: a pre-registered plan runs as written.
-  const unsupported = unsupportedFields(protocol);
-  if (unsupported.length > 0) {
+  if (refused.unsupported.length > 0) {
     throw new CoordinatorError(
       'PROTOCOL_UNSUPPORTED',
-      `Campaign "${protocol.campaignId}" asks for what this coordinator cannot carry out: ${unsupported.map((u) => `${u.field}: ${u.reason}`).join('; ')}`,
-      { campaignId: protocol.campaignId, field: unsupported[0].field },
+      `Campaign "${protocol.campaignId}" asks for what this coordinator cannot carry out: ${refused.unsupported.map((u) => `${u.field}: ${u.reason}`).join('; ')}`,
+      { campaignId: protocol.campaignId, field: refused.unsupported[0].field },
     );
   }
-  const overlap = protocol.testSites.filter((s) => protocol.trainingSites.includes(s));
-  if (overlap.length > 0) {
-    throw new CoordinatorError('PROTOCOL_UNSUPPORTED', `Sites ${overlap.join(', ')} are both training and independent test sites; a test site must never train`, {
-      campaignId: protocol.campaignId,
-      field: 'testSites',
-    });
-  }
+  if (refused.overlap) throw new CoordinatorError('PROTOCOL_UNSUPPORTED', refused.overlap.reason, { campaignId: protocol.campaignId, field: refused.overlap.field });
   const protocolHash = canonicalHash(protocol);
   return inTransaction(ctx, () => {
     insertCampaign(ctx, protocol, protocolHash, actor);
