@@ -7,6 +7,7 @@ import { createCampaign } from '../core/campaigns.js';
 import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrolment.js';
 import { createEnrolmentCode } from '../core/enrolmentCodes.js';
 import { campaignStatus, lockedModelOnnx } from '../core/status.js';
+import { campaignReport } from '../core/report/campaignReport.js';
 import { listSites } from '../core/sites.js';
 import { listAudit, verifyAuditLog } from '../store/auditLog.js';
 import { countRefusal } from '../store/refusalCounts.js';
@@ -237,6 +238,8 @@ export const appRouter = t.router({
       const bytes = call(() => lockedModelOnnx(ctx.deps.core, input.campaignId));
       return bytes ? { base64: Buffer.from(bytes).toString('base64') } : null;
     }),
+    /** The campaign's study report (the report phase's): the self-contained HTML page to download and its JSON twin; null before the phase ran. */
+    report: reader.input(campaignIdInput).query(({ ctx, input }) => callAsync(() => campaignReport(ctx.deps.core, input.campaignId))),
     events: reader.input(campaignIdInput).subscription(async function* ({ ctx, input, signal }) {
       for await (const [event] of on(ctx.deps.events, 'event', { signal })) {
         if ((event as CampaignEvent).campaignId === input.campaignId) yield event as CampaignEvent;

@@ -272,6 +272,20 @@ CREATE TABLE IF NOT EXISTS meta_analyses (
   created_at TEXT NOT NULL
 );
 
+-- The report phase's study report of a campaign: its input (every number, the RQS and METRICS
+-- scored from the campaign's provenance, and that provenance), and the HTML page and JSON twin
+-- rendered from it (NULL until first rendered: rendering is asynchronous, the phase is not).
+-- A new table: SCHEMA_SQL creates it in older files too.
+CREATE TABLE IF NOT EXISTS study_reports (
+  campaign_id TEXT PRIMARY KEY,
+  input_json TEXT NOT NULL,
+  provenance_json TEXT,
+  created_at TEXT NOT NULL,
+  html TEXT,
+  twin_json TEXT,
+  rendered_at TEXT
+);
+
 CREATE TABLE IF NOT EXISTS audit_log (
   seq INTEGER PRIMARY KEY,
   at TEXT NOT NULL,
