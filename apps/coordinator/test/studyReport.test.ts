@@ -7,6 +7,7 @@ import { assertValid, sha256Hex, type EvaluateParams, type JobEnvelope, type Job
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext, ModelExporter } from '../src/core/context.js';
 import { cardFeatures } from '../src/core/phases/modelCardFacts.js';
+import { attest } from '../src/core/report/attestations.js';
 import { campaignReport } from '../src/core/report/campaignReport.js';
 import { acceptResult } from '../src/core/results.js';
 import { campaignStatus } from '../src/core/status.js';
@@ -155,6 +156,29 @@ describe('the report phase', () => {
     expect(report.rqs).toBeNull();
     expect(report.json.sections.map((s) => s.id)).not.toContain('rqs');
     expect(report.html).toMatch(/RQS and METRICS: not scored, the campaign&#39;s provenance could not be built \([\s\S]*iccThreshold/);
+  });
+
+  it("counts an operator's attestation of what no software can know, with who and when, and refuses one of a derived item", async () => {
+    const ctx = signingContext();
+    createCampaign(ctx, protocolFor({ campaignId: 'attested', testSites: ['site-t1'] }));
+    attest(ctx, 'attested', { claim: 'rqs-7', value: true, evidence: 'histology correlates, doi:10.1000/example' }, 'dr-lead');
+    await run(ctx, startCampaign(ctx, 'attested'));
+    const before = (await campaignReport(ctx, 'attested'))!;
+    expect(before.rqs!.items.find((i) => i.item === 7)).toMatchObject({ points: 1, source: 'declared', declaredBy: 'dr-lead', declaredAt: '2026-12-06T12:00:00.000Z', declaredIn: 'operator' });
+    expect(before.rqs!.items.find((i) => i.item === 11)!.points).toBe(0);
+    // After the report step: the report is scored again (Lambin et al. 2017, item 11: +7 for a prospective, registered study).
+    attest(ctx, 'attested', { claim: 'rqs-11', value: true, evidence: 'NCT00000000' }, 'dr-lead');
+    const after = (await campaignReport(ctx, 'attested'))!;
+    expect(after.rqs!.items.find((i) => i.item === 11)!.points).toBe(7);
+    expect([after.rqs!.total - before.rqs!.total, after.rqs!.declaredTotal]).toEqual([7, 8]);
+    expect(after.html).toContain('NCT00000000');
+    // A statement never overrules what the campaign recorded, and is recorded once.
+    expect(() => attest(ctx, 'attested', { claim: 'rqs-12', value: true }, 'dr-lead')).toThrow(expect.objectContaining({ code: 'ATTESTATION_NOT_ALLOWED' }));
+    expect(() => attest(ctx, 'attested', { claim: 'rqs-11', value: false }, 'someone-else')).toThrow(expect.objectContaining({ code: 'ATTESTATION_EXISTS' }));
+    expect(listAudit(ctx.db, { campaignId: 'attested' }).filter((e) => e.event === 'campaign.attested').map((e) => [e.actor, e.details.claim])).toEqual([
+      ['dr-lead', 'rqs-11'],
+      ['dr-lead', 'rqs-7'],
+    ]);
   });
 
   it('is null before the report step and refuses an unknown campaign by name', async () => {

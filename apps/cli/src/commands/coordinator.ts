@@ -78,6 +78,19 @@ export function register(program: Command): void {
   apiOption(campaign.command('status').description('Campaign state, rounds, jobs, model and evaluations (JSON)').requiredOption('--campaign <id>', 'campaign id')).action(
     async (o: { campaign: string; api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.status({ campaignId: o.campaign })),
   );
+  apiOption(
+    campaign
+      .command('attest')
+      .description("State what no software can know about a campaign (an RQS or METRICS claim: rqs-7 biological correlates, rqs-11 prospective registration, rqs-15 cost-effectiveness, rqs-16.scans, ...), recorded once with your name and the time; a finished campaign's report is scored again")
+      .requiredOption('--campaign <id>', 'campaign id')
+      .requiredOption('--claim <claim>', 'rqs-N, rqs-N.part, metrics-N or metrics-condition-N (the coordinator names the attestable ones when refused)')
+      .requiredOption('--value <yes|no>', 'whether the study did it')
+      .option('--evidence <text>', 'where a reader can check it (registry id, DOI, URL)'),
+  ).action(async (o: { campaign: string; claim: string; value: string; evidence?: string; api: string; token?: string }) => {
+    if (o.value !== 'yes' && o.value !== 'no') throw new CliUsageError(`--value must be yes or no, not "${o.value}"`);
+    const out = await createCoordinatorClient(o.api, o.token).campaigns.attest({ campaignId: o.campaign, claim: o.claim, value: o.value === 'yes', evidence: o.evidence });
+    process.stdout.write(`${o.campaign}: ${out.attestations.map((a) => `${a.claim} ${a.value ? 'yes' : 'no'} (${a.by}, ${a.at})`).join('; ')}\n`);
+  });
   apiOption(campaign.command('list').description('All campaigns')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.list()));
   apiOption(
     campaign

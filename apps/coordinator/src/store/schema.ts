@@ -286,6 +286,18 @@ CREATE TABLE IF NOT EXISTS study_reports (
   rendered_at TEXT
 );
 
+-- What an operator states about a campaign that no software can know (an RQS or METRICS claim:
+-- a prospective registration, biological correlates, open scans, ...), with who and when; once per claim.
+CREATE TABLE IF NOT EXISTS attestations (
+  campaign_id TEXT NOT NULL,
+  claim TEXT NOT NULL,
+  value INTEGER NOT NULL CHECK (value IN (0, 1)),
+  attested_by TEXT NOT NULL,
+  attested_at TEXT NOT NULL,
+  evidence TEXT,
+  PRIMARY KEY (campaign_id, claim)
+);
+
 CREATE TABLE IF NOT EXISTS audit_log (
   seq INTEGER PRIMARY KEY,
   at TEXT NOT NULL,

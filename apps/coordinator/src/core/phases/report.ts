@@ -1,5 +1,4 @@
 import { appendAudit } from '../../store/auditLog.js';
-import { COORDINATOR_VERSION } from '../../version.js';
 import { nowIso } from '../context.js';
 import { recordStudyReport, studyReportOf } from '../report/studyReport.js';
 import type { Phase } from './phase.js';
@@ -22,7 +21,7 @@ export const report: Phase<unknown, ReportOutcome> = {
   name: 'report',
   campaignState: 'evaluating',
   open(ctx, campaign) {
-    const r = recordStudyReport(ctx, campaign, ctx.modelSigner?.softwareVersion ?? COORDINATOR_VERSION);
+    const r = recordStudyReport(ctx, campaign);
     appendAudit(ctx.db, { event: 'report.recorded', actor: 'coordinator', campaignId: campaign.campaignId, details: { rqsTotal: r.rqs?.total ?? null, metricsScore: r.metrics?.score ?? null, notes: r.notes.length } }, nowIso(ctx));
     return [];
   },

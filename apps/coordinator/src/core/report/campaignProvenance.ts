@@ -12,8 +12,9 @@ import { isIbsiFeature } from './ibsiCodes.js';
  * - institutions: the protocol names sites, not hospitals, so each site counts as its own institution;
  * - a public code repository and the code's hash are not recorded by the coordinator;
  * - the IBSI phantom verification is not reported by the sites to the coordinator.
+ * What no software can know comes from the operators' attestations (attestations.ts), with who and when.
  */
-export function campaignProvenance(records: CampaignRecords, softwareVersion: string, attestations: CampaignProvenance['attestations'] = []): CampaignProvenance {
+export function campaignProvenance(records: CampaignRecords, softwareVersion: string): CampaignProvenance {
   const { campaign, evaluations, extractions, release, locked } = records;
   const p = campaign.protocol;
   const extractionOf = new Map(extractions.map((e) => [e.siteId, e.result]));
@@ -76,7 +77,7 @@ export function campaignProvenance(records: CampaignRecords, softwareVersion: st
         }
       : {}),
     published: { protocolSha256: campaign.protocolHash, ...(locked?.onnxSha256 ? { modelSha256: locked.onnxSha256 } : {}) },
-    ...(attestations.length ? { attestations } : {}),
+    ...(records.attestations.length ? { attestations: records.attestations } : {}),
   };
   return assertValid<CampaignProvenance>('campaign-provenance', provenance, `provenance of campaign ${campaign.campaignId}`);
 }

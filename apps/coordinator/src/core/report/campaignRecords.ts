@@ -1,4 +1,4 @@
-import type { EvaluationReport, ExtractResult } from '@fedrad/protocol';
+import type { Attestation, EvaluationReport, ExtractResult } from '@fedrad/protocol';
 import type { CampaignRecord } from '../campaignStore.js';
 import type { CoreContext } from '../context.js';
 import { metaAnalysisOf, type MetaAnalysisRecord } from '../phases/metaAnalysis.js';
@@ -52,6 +52,8 @@ export interface CampaignRecords {
   reproducibility?: ReproducibilityOutput;
   harmonization?: HarmonizationOutput;
   selection?: SelectionOutput;
+  /** What operators attested (claims no software can know), with who and when. */
+  attestations: Attestation[];
 }
 
 /** Reads a campaign's stored results, extraction QC, model, and the outputs of its steps. */
@@ -76,6 +78,7 @@ export function campaignRecords(ctx: CoreContext, campaign: CampaignRecord): Cam
     reproducibility: stepOutput<ReproducibilityOutput>(ctx, id, 'reproducibility')?.output,
     harmonization: stepOutput<HarmonizationOutput>(ctx, id, 'harmonization')?.output,
     selection: stepOutput<SelectionOutput>(ctx, id, 'selection')?.output,
+    attestations: attestationsOf(ctx, id),
   };
 }
 
@@ -93,4 +96,16 @@ export function trainingCounts(ctx: CoreContext, campaignId: string): Map<string
     if (typeof n === 'number' && Number.isInteger(n)) counts.set(r.site_id, n);
   }
   return counts;
+}
+
+/** The campaign's operator attestations, in the provenance's form. */
+export function attestationsOf(ctx: CoreContext, campaignId: string): Attestation[] {
+  const rows = ctx.db.prepare('SELECT claim, value, attested_by, attested_at, evidence FROM attestations WHERE campaign_id = ? ORDER BY claim').all(campaignId) as Array<{
+    claim: string;
+    value: number;
+    attested_by: string;
+    attested_at: string;
+    evidence: string | null;
+  }>;
+  return rows.map((r) => ({ claim: r.claim, value: r.value === 1, by: r.attested_by, at: r.attested_at, in: 'operator' as const, ...(r.evidence ? { evidence: r.evidence } : {}) }));
 }

@@ -2,6 +2,7 @@ import type { CampaignProvenance, MetricsScore, RqsChecklist } from '@fedrad/pro
 import type { ReportInput, StudyReport } from '@fedrad/report';
 import { scoreMetrics, scoreRqs } from '@fedrad/rqs';
 import type { CampaignRecord } from '../campaignStore.js';
+import { COORDINATOR_VERSION } from '../../version.js';
 import { nowIso, type CoreContext } from '../context.js';
 import { campaignRecords } from './campaignRecords.js';
 import { campaignProvenance } from './campaignProvenance.js';
@@ -34,8 +35,10 @@ interface Row {
  * transaction): the RQS and METRICS scored from the provenance, and the report's input. It never
  * throws for a part it cannot make: the part is left out and a note in the report says why.
  */
-export function recordStudyReport(ctx: CoreContext, campaign: CampaignRecord, softwareVersion: string): { rqs?: RqsChecklist; metrics?: MetricsScore; notes: string[] } {
+export function recordStudyReport(ctx: CoreContext, campaign: CampaignRecord): { rqs?: RqsChecklist; metrics?: MetricsScore; notes: string[] } {
   const at = nowIso(ctx);
+  // The version that signs the model (the coordinator's own when it signs none).
+  const softwareVersion = ctx.modelSigner?.softwareVersion ?? COORDINATOR_VERSION;
   const records = campaignRecords(ctx, campaign);
   const extra: string[] = [];
   let provenance: CampaignProvenance | null = null;
