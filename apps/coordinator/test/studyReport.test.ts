@@ -160,21 +160,24 @@ describe('the report phase', () => {
 
   it("counts an operator's attestation of what no software can know, with who and when, and refuses one of a derived item", async () => {
     const ctx = signingContext();
-    createCampaign(ctx, protocolFor({ campaignId: 'attested', testSites: ['site-t1'] }));
+    // Stated in the locked protocol: open scans (RQS 16's first part, +1).
+    createCampaign(ctx, { ...protocolFor({ campaignId: 'attested', testSites: ['site-t1'] }), attestations: [{ claim: 'rqs-16.scans', value: true, by: 'study lead', evidence: 'TCIA collection STS-2026' }] });
     attest(ctx, 'attested', { claim: 'rqs-7', value: true, evidence: 'histology correlates, doi:10.1000/example' }, 'dr-lead');
     await run(ctx, startCampaign(ctx, 'attested'));
     const before = (await campaignReport(ctx, 'attested'))!;
     expect(before.rqs!.items.find((i) => i.item === 7)).toMatchObject({ points: 1, source: 'declared', declaredBy: 'dr-lead', declaredAt: '2026-12-06T12:00:00.000Z', declaredIn: 'operator' });
     expect(before.rqs!.items.find((i) => i.item === 11)!.points).toBe(0);
+    expect(before.rqs!.items.find((i) => i.item === 16)).toMatchObject({ points: 1, source: 'declared', declaredBy: 'study lead', declaredIn: 'protocol', declaredAt: '2026-12-06T12:00:00.000Z' });
     // After the report step: the report is scored again (Lambin et al. 2017, item 11: +7 for a prospective, registered study).
     attest(ctx, 'attested', { claim: 'rqs-11', value: true, evidence: 'NCT00000000' }, 'dr-lead');
     const after = (await campaignReport(ctx, 'attested'))!;
     expect(after.rqs!.items.find((i) => i.item === 11)!.points).toBe(7);
-    expect([after.rqs!.total - before.rqs!.total, after.rqs!.declaredTotal]).toEqual([7, 8]);
+    expect([after.rqs!.total - before.rqs!.total, after.rqs!.declaredTotal]).toEqual([7, 9]);
     expect(after.html).toContain('NCT00000000');
     // A statement never overrules what the campaign recorded, and is recorded once.
     expect(() => attest(ctx, 'attested', { claim: 'rqs-12', value: true }, 'dr-lead')).toThrow(expect.objectContaining({ code: 'ATTESTATION_NOT_ALLOWED' }));
     expect(() => attest(ctx, 'attested', { claim: 'rqs-11', value: false }, 'someone-else')).toThrow(expect.objectContaining({ code: 'ATTESTATION_EXISTS' }));
+    expect(() => attest(ctx, 'attested', { claim: 'rqs-16.scans', value: false }, 'someone-else')).toThrow(/in its locked protocol/);
     expect(listAudit(ctx.db, { campaignId: 'attested' }).filter((e) => e.event === 'campaign.attested').map((e) => [e.actor, e.details.claim])).toEqual([
       ['dr-lead', 'rqs-11'],
       ['dr-lead', 'rqs-7'],

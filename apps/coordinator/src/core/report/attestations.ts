@@ -4,7 +4,7 @@ import { appendAudit } from '../../store/auditLog.js';
 import { CoordinatorError } from '../../errors.js';
 import { getCampaign } from '../campaignStore.js';
 import { inTransaction, nowIso, type CoreContext } from '../context.js';
-import { attestationsOf } from './campaignRecords.js';
+import { attestationsOf, protocolAttestations } from './campaignRecords.js';
 import { recordStudyReport } from './studyReport.js';
 
 /** What an operator states: an RQS or METRICS claim no software can know, whether the study did it, and where a reader can check. */
@@ -26,8 +26,9 @@ export function attest(ctx: CoreContext, campaignId: string, input: AttestationI
     throw new CoordinatorError('ATTESTATION_NOT_ALLOWED', `"${input.claim}" cannot be attested: it names no RQS/METRICS claim left to a person, or it is derived from what the campaign recorded (a statement never overrules that). Attestable: ${[...DECLARABLE_CLAIMS].sort().join(', ')}`, { campaignId, field: 'claim' });
   }
   return inTransaction(ctx, () => {
-    if (ctx.db.prepare('SELECT 1 FROM attestations WHERE campaign_id = ? AND claim = ?').get(campaignId, input.claim)) {
-      throw new CoordinatorError('ATTESTATION_EXISTS', `Campaign ${campaignId} already has an attestation of ${input.claim}; an attestation is recorded once`, { campaignId, field: 'claim' });
+    const inProtocol = protocolAttestations(campaign).some((a) => a.claim === input.claim);
+    if (inProtocol || ctx.db.prepare('SELECT 1 FROM attestations WHERE campaign_id = ? AND claim = ?').get(campaignId, input.claim)) {
+      throw new CoordinatorError('ATTESTATION_EXISTS', `Campaign ${campaignId} already has an attestation of ${input.claim}${inProtocol ? ' in its locked protocol' : ''}; an attestation is recorded once`, { campaignId, field: 'claim' });
     }
     const at = nowIso(ctx);
     ctx.db

@@ -78,7 +78,7 @@ export function campaignRecords(ctx: CoreContext, campaign: CampaignRecord): Cam
     reproducibility: stepOutput<ReproducibilityOutput>(ctx, id, 'reproducibility')?.output,
     harmonization: stepOutput<HarmonizationOutput>(ctx, id, 'harmonization')?.output,
     selection: stepOutput<SelectionOutput>(ctx, id, 'selection')?.output,
-    attestations: attestationsOf(ctx, id),
+    attestations: [...protocolAttestations(campaign), ...attestationsOf(ctx, id)],
   };
 }
 
@@ -108,4 +108,9 @@ export function attestationsOf(ctx: CoreContext, campaignId: string): Attestatio
     evidence: string | null;
   }>;
   return rows.map((r) => ({ claim: r.claim, value: r.value === 1, by: r.attested_by, at: r.attested_at, in: 'operator' as const, ...(r.evidence ? { evidence: r.evidence } : {}) }));
+}
+
+/** The attestations stated in the locked protocol: by whom it says, when the campaign was created. */
+export function protocolAttestations(campaign: CampaignRecord): Attestation[] {
+  return (campaign.protocol.attestations ?? []).map((a) => ({ claim: a.claim, value: a.value, by: a.by, at: campaign.createdAt, in: 'protocol' as const, ...(a.evidence ? { evidence: a.evidence } : {}) }));
 }
