@@ -111,6 +111,9 @@ describe('a campaign from the sites\' images', () => {
     const simulated = JSON.parse(readFileSync(join(dir, 'simulation/results/status.json'), 'utf8'));
     expect(simulated.model.modelHash).toBe(status.model!.modelHash);
     expect(simulated.evaluations).toEqual(status.evaluations);
+    // Its results hold the campaign's study report: the sites' extraction summaries drawn per site, the RQS scored from what ran.
+    expect(readFileSync(join(dir, 'simulation/results/report.html'), 'utf8')).toContain('<section id="distributions">');
+    expect(JSON.parse(readFileSync(join(dir, 'simulation/results/rqs.json'), 'utf8')).items).toHaveLength(16);
     expect(readFileSync(join(dir, 'simulation/results/model.onnx')).equals(Buffer.from((await world.client.campaigns.modelOnnx({ campaignId: CAMPAIGN }))!.base64, 'base64'))).toBe(true);
   }, 400000);
 

@@ -27,8 +27,8 @@ export function register(program: Command): void {
     .requiredOption('--sites <folder>', 'one sub-folder per site of the protocol: site.yaml with cohorts, or manifest.csv (images) or features.csv, with outcome.csv')
     .option('--out <folder>', 'the run folder (new or empty): CA, SQLite files, keys, results (default: a new temporary folder)')
     .option('--timeout <seconds>', 'give up after', (v) => Number(v), 900)
-    .addHelpText('after', '\nWrites <out>/results: status.json (the campaign as the coordinator holds it), locked-model.json, model.onnx and\n' +
-      'evaluations/<site>.json. Exit codes: 0 completed, 5 the campaign failed, 2 usage error.')
+    .addHelpText('after', '\nWrites <out>/results: status.json (the campaign as the coordinator holds it), locked-model.json, model.onnx,\n' +
+      'evaluations/<site>.json and the study report (report.html, report.json, rqs.json, metrics.json). Exit codes: 0 completed, 5 the campaign failed, 2 usage error.')
     .action(async (o: SimulateOptions) => {
       const protocol = readDocument(o.protocol, '--protocol') as CampaignProtocol;
       const valid = validate('campaign-protocol', protocol);

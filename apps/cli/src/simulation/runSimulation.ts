@@ -31,7 +31,7 @@ export interface SimulationResult {
  * the coordinator's first operator; each site is enrolled through the real enrolment route with
  * its one-time code, and its operator's approval of the protocol is recorded as given by
  * `fedrad simulate`. Prints each step of the plan as it happens; writes the status, the
- * locked model and every evaluation report under `<runDir>/results`.
+ * locked model, every evaluation report and the campaign's study report under `<runDir>/results`.
  */
 export async function runSimulation(o: SimulationOptions): Promise<SimulationResult> {
   const { protocol, say } = o;
@@ -159,6 +159,14 @@ async function writeResults(client: CoordinatorClient, status: CampaignStatus, r
     writeFileSync(join(out, 'locked-model.json'), canonicalJson(status.model) + '\n');
     const onnx = await client.campaigns.modelOnnx({ campaignId: status.campaignId });
     if (onnx) writeFileSync(join(out, 'model.onnx'), Buffer.from(onnx.base64, 'base64'));
+  }
+  // The campaign's study report (its report step), with the RQS and METRICS it scored.
+  const report = await client.campaigns.report({ campaignId: status.campaignId });
+  if (report) {
+    writeFileSync(join(out, 'report.html'), report.html);
+    writeFileSync(join(out, 'report.json'), JSON.stringify(report.json, null, 2) + '\n');
+    if (report.rqs) writeFileSync(join(out, 'rqs.json'), JSON.stringify(report.rqs, null, 2) + '\n');
+    if (report.metrics) writeFileSync(join(out, 'metrics.json'), JSON.stringify(report.metrics, null, 2) + '\n');
   }
   return out;
 }
