@@ -9,7 +9,7 @@ import { protocolFor } from './fakeSites.js';
 
 // The provenance the RQS is scored from, built from what the coordinator stored: each item's
 // point earned by one record and lost by another (Lambin et al. 2017, Table 1).
-const featureConfig = { families: ['morphology', 'intensity_statistics'] };
+const featureConfig = { families: ['morphology', 'intensity_statistics'] } as NonNullable<CampaignRecord['protocol']['featureConfig']>;
 const campaign = (over: Partial<CampaignRecord['protocol']> = {}): CampaignRecord => {
   const protocol = { ...protocolFor({ campaignId: 'prov', testSites: ['site-t1'] }), featureConfig, features: ['morph_volume', 'stat_mean'], ...over };
   return { campaignId: 'prov', protocol, protocolHash: canonicalHash(protocol), state: 'completed', phase: 'report', currentRound: null, createdAt: '2026-12-06T12:00:00.000Z', updatedAt: '2026-12-06T12:00:00.000Z' };
