@@ -56,8 +56,9 @@ describe('a campaign from the sites\' images', () => {
     await world.client.campaigns.start({ campaignId: CAMPAIGN });
     const status = await world.waitForState(CAMPAIGN, ['completed'], 150000);
 
-    expect(status.plan.map(({ phase, state }) => ({ phase, state }))).toEqual(['extraction', 'training', 'lock', 'evaluation'].map((phase) => ({ phase, state: 'done' })));
-    // Each step's recorded output hash: extraction produces nothing (null); the lock, the model it locked.
+    // Each done step also shows its output hash (campaign_steps); the report step ends every campaign.
+    expect(status.plan.map(({ phase, state }) => ({ phase, state }))).toEqual(['extraction', 'training', 'lock', 'evaluation', 'report'].map((phase) => ({ phase, state: 'done' })));
+    // Extraction produces nothing (null); the lock, the model it locked.
     expect(status.plan[0].outputHash).toBe(canonicalHash(null));
     expect(status.plan[2].outputHash).toBe(canonicalHash({ modelHash: status.model!.modelHash, onnxSha256: status.model!.onnxSha256 }));
     // Each site's QC: every patient extracted, the pinned config echoed, its own scanner's slices as counts.
@@ -120,6 +121,9 @@ describe('a campaign from the sites\' images', () => {
     expect(simulated.model.modelHash).toBe(status.model!.modelHash);
     expect(simulated.evaluations).toEqual(status.evaluations);
     expect(readFileSync(join(dir, `simulation/results/${CAMPAIGN}/model.onnx`)).equals(Buffer.from((await world.client.campaigns.modelOnnx({ campaignId: CAMPAIGN }))!.base64, 'base64'))).toBe(true);
+    // Its results hold the campaign's study report: the sites' extraction summaries drawn per site, the RQS scored from what ran.
+    expect(readFileSync(join(dir, `simulation/results/${CAMPAIGN}/report.html`), 'utf8')).toContain('<section id="distributions">');
+    expect(JSON.parse(readFileSync(join(dir, `simulation/results/${CAMPAIGN}/rqs.json`), 'utf8')).items).toHaveLength(16);
     const second = JSON.parse(readFileSync(join(dir, `simulation/results/${again.campaignId}/status.json`), 'utf8'));
     expect(second.model.parameters).toEqual(status.model!.parameters);
     expect(second.extractions.map((e: { result: unknown }) => e.result)).toEqual(status.extractions.map((e) => e.result));

@@ -82,6 +82,9 @@ describe('federated campaign across processes', () => {
     expect(JSON.parse(readFileSync(join(exported, 'evaluations/site-test.json'), 'utf8'))).toEqual(report);
     expect(JSON.parse(readFileSync(join(exported, 'locked-model.json'), 'utf8')).modelHash).toBe(status.model!.modelHash);
     expect(readFileSync(join(exported, 'summary.txt'), 'utf8')).toContain('state      completed');
+    // The export holds the campaign's own study report (its report step), with the RQS it scored: one external test site (item 12: +3).
+    expect(JSON.parse(readFileSync(join(exported, 'rqs.json'), 'utf8')).items.find((i: { item: number }) => i.item === 12).points).toBe(3);
+    expect(readFileSync(join(exported, 'report.html'), 'utf8')).toContain('<section id="tripod">');
     // Issue #16: every site kept the coordinator's signed audit heads; the log matches them.
     const headsA = join(world.sites.get('site-a')!.dir, 'coordinator-audit-heads.jsonl');
     const verified = await runFedrad(['audit', 'verify', '--data', join(dir, 'coordinator'), '--site-heads', headsA, '--ca-cert', join(world.caDir, 'ca.cert.pem')], world.logDir, 'audit-verify');

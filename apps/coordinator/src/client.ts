@@ -91,6 +91,8 @@ export function createCoordinatorClient(apiUrl: string, credential?: Coordinator
       status: (input: Inputs['campaigns']['status']) => q('campaigns.status')(input) as Promise<Outputs['campaigns']['status']>,
       list: () => q('campaigns.list')() as Promise<Outputs['campaigns']['list']>,
       modelOnnx: (input: Inputs['campaigns']['modelOnnx']) => q('campaigns.modelOnnx')(input) as Promise<Outputs['campaigns']['modelOnnx']>,
+      attest: (input: Inputs['campaigns']['attest']) => m('campaigns.attest')(input) as Promise<Outputs['campaigns']['attest']>,
+      report: (input: Inputs['campaigns']['report']) => q('campaigns.report')(input) as Promise<Outputs['campaigns']['report']>,
     },
     sites: {
       list: () => q('sites.list')() as Promise<Outputs['sites']['list']>,

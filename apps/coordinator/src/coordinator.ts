@@ -1,5 +1,5 @@
 import { EventEmitter } from 'node:events';
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { AuditHead, CertificateRevocation } from '@fedrad/protocol';
 import { createDocumentSigner, describeCertificate, REVOCATION_REASONS, type RevocationReason } from '@fedrad/pki';
@@ -21,9 +21,7 @@ import { auditHead } from './store/auditLog.js';
 import { nowIso } from './core/context.js';
 import { flushRefusalCounts } from './store/refusalCounts.js';
 import { watchCaRevocations } from './crlReload.js';
-
-/** This coordinator's version (its package's), written into the model cards it signs. */
-const COORDINATOR_VERSION: string = (JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+import { COORDINATOR_VERSION } from './version.js';
 
 export interface CoordinatorOptions {
   /** Folder for coordinator.sqlite (created if missing). */

@@ -16,7 +16,9 @@ export type CoordinatorErrorCode =
   | 'ENROLMENT_CODE_INVALID'
   | 'ENROLMENT_PENDING'
   | 'ENROLMENT_LIMIT'
-  | 'FINGERPRINT_MISMATCH';
+  | 'FINGERPRINT_MISMATCH'
+  | 'ATTESTATION_NOT_ALLOWED'
+  | 'ATTESTATION_EXISTS';
 
 /** What kind of failure each code is: the API answers NOT_FOUND / CONFLICT from it, not from the code's text. */
 const KIND_OF: Partial<Record<CoordinatorErrorCode, ErrorKind>> = {
@@ -30,6 +32,7 @@ const KIND_OF: Partial<Record<CoordinatorErrorCode, ErrorKind>> = {
   ENROLMENT_PENDING: 'conflict',
   ENROLMENT_LIMIT: 'unavailable',
   FINGERPRINT_MISMATCH: 'conflict',
+  ATTESTATION_EXISTS: 'conflict',
 };
 
 /** A request the coordinator cannot act on (unknown campaign, wrong state, …), with a stable code. */

@@ -54,15 +54,15 @@ function evaluationAnswer(job: JobEnvelope, result: JobResult['result'] = report
 
 describe('campaign plan', () => {
   it('is training then the lock, with evaluation only when the model is exported for test sites', () => {
-    expect(plan(protocolFor(), {})).toEqual(['training', 'lock']);
-    expect(plan(protocolFor(), { exportModel })).toEqual(['training', 'lock']);
-    expect(plan(protocolFor({ testSites: ['site-t1'] }), {})).toEqual(['training', 'lock']);
-    expect(plan(protocolFor({ testSites: ['site-t1'] }), { exportModel })).toEqual(['training', 'lock', 'evaluation']);
+    expect(plan(protocolFor(), {})).toEqual(['training', 'lock', 'report']);
+    expect(plan(protocolFor(), { exportModel })).toEqual(['training', 'lock', 'report']);
+    expect(plan(protocolFor({ testSites: ['site-t1'] }), {})).toEqual(['training', 'lock', 'report']);
+    expect(plan(protocolFor({ testSites: ['site-t1'] }), { exportModel })).toEqual(['training', 'lock', 'evaluation', 'report']);
     // Two or more test sites: their reports are pooled after evaluation.
-    expect(plan(protocolFor({ testSites: ['site-t1', 'site-t2'] }), { exportModel })).toEqual(['training', 'lock', 'evaluation', 'meta-analysis']);
-    expect(plan(protocolFor({ testSites: ['site-t1', 'site-t2'] }), {})).toEqual(['training', 'lock']);
+    expect(plan(protocolFor({ testSites: ['site-t1', 'site-t2'] }), { exportModel })).toEqual(['training', 'lock', 'evaluation', 'meta-analysis', 'report']);
+    expect(plan(protocolFor({ testSites: ['site-t1', 'site-t2'] }), {})).toEqual(['training', 'lock', 'report']);
     const none = protocolFor({ testSites: ['site-t1', 'site-t2'] });
-    expect(plan({ ...none, analysisPlan: { metaAnalysis: 'none' } }, { exportModel })).toEqual(['training', 'lock', 'evaluation']);
+    expect(plan({ ...none, analysisPlan: { metaAnalysis: 'none' } }, { exportModel })).toEqual(['training', 'lock', 'evaluation', 'report']);
   });
 
   it('walks training, lock and evaluation; status shows the step and each step\'s state', async () => {
@@ -70,12 +70,12 @@ describe('campaign plan', () => {
     createCampaign(ctx, protocolFor({ campaignId: 'walk', training: { strategy: 'exact-newton', rounds: 30 }, testSites: ['site-t1', 'site-t2'] }));
     let status = campaignStatus(ctx, 'walk');
     expect([status.state, status.phase]).toEqual(['locked', null]);
-    expect(status.plan).toEqual([{ phase: 'training', state: 'pending' }, { phase: 'lock', state: 'pending' }, { phase: 'evaluation', state: 'pending' }, { phase: 'meta-analysis', state: 'pending' }]);
+    expect(status.plan).toEqual([{ phase: 'training', state: 'pending' }, { phase: 'lock', state: 'pending' }, { phase: 'evaluation', state: 'pending' }, { phase: 'meta-analysis', state: 'pending' }, { phase: 'report', state: 'pending' }]);
 
     const round0 = startCampaign(ctx, 'walk');
     status = campaignStatus(ctx, 'walk');
     expect([status.state, status.phase, status.currentRound]).toEqual(['training', 'training', 0]);
-    expect(status.plan.map((s) => s.state)).toEqual(['running', 'pending', 'pending', 'pending']);
+    expect(status.plan.map((s) => s.state)).toEqual(['running', 'pending', 'pending', 'pending', 'pending']);
     expect(round0.map((j) => j.jobId)).toEqual(['walk/r0/site-a', 'walk/r0/site-b', 'walk/r0/site-c']);
 
     // Training ends (exact Newton converges), the model is locked and sent to both test sites in the same step.
@@ -83,7 +83,7 @@ describe('campaign plan', () => {
     expect(evaluate.map((j) => [j.jobId, j.kind])).toEqual([['walk/eval/site-t1', 'evaluate'], ['walk/eval/site-t2', 'evaluate']]);
     status = campaignStatus(ctx, 'walk');
     expect([status.state, status.phase]).toEqual(['evaluating', 'evaluation']);
-    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'running', 'pending']);
+    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'running', 'pending', 'pending']);
     const params = evaluate[0].params as EvaluateParams;
     expect(params.modelHash).toBe(status.model!.onnxSha256);
     // Each closed step shows the hash of what it produced: the lock's is the hash of the model it locked.
@@ -97,8 +97,8 @@ describe('campaign plan', () => {
     expect(campaignStatus(ctx, 'walk').state).toBe('evaluating');
     expect(acceptResult(ctx, sites['site-t2'].peer, refuseJob(sites['site-t2'], evaluate[1], 'PROTOCOL_NOT_APPROVED', 'not approved')).ack.status).toBe('accepted');
     status = campaignStatus(ctx, 'walk');
-    expect([status.state, status.phase]).toEqual(['completed', 'meta-analysis']);
-    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done']);
+    expect([status.state, status.phase]).toEqual(['completed', 'report']);
+    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'done', 'done', 'done']);
     expect(status.evaluations.map((e) => e.siteId)).toEqual(['site-t1']);
     expect(status.metaAnalysis).toMatchObject({ report: null, sites: ['site-t1'], notes: ['1 of 2 test sites returned an evaluation; a meta-analysis needs at least 2'] });
     // listAudit gives the newest first.
@@ -121,7 +121,7 @@ describe('campaign plan', () => {
       expect(acceptResult(ctx, sites[job.siteId].peer, evaluationAnswer(job, result as unknown as JobResult['result'])).ack.status).toBe('accepted');
     });
     const status = campaignStatus(ctx, 'pooled');
-    expect([status.state, status.phase]).toEqual(['completed', 'meta-analysis']);
+    expect([status.state, status.phase]).toEqual(['completed', 'report']);
     const pooled = status.metaAnalysis!.report!;
     const auc = pooled.metaAnalyses!.find((m) => m.measure === 'auc')!;
     expect(auc.method).toBe('REML');
@@ -167,7 +167,7 @@ describe('campaign plan', () => {
     const status = campaignStatus(ctx, 'no-eval');
     expect(status.state).toBe('failed');
     expect(status.failure).toMatchObject({ code: 'EVALUATION_FAILED' });
-    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'failed', 'skipped']);
+    expect(status.plan.map((s) => s.state)).toEqual(['done', 'done', 'failed', 'skipped', 'skipped']);
   });
 
   it('a failed round skips the rest of the plan', async () => {
@@ -179,7 +179,7 @@ describe('campaign plan', () => {
     tick(ctx);
     const status = campaignStatus(ctx, 'short');
     expect(status.failure).toMatchObject({ code: 'QUORUM_NOT_MET' });
-    expect(status.plan).toEqual([{ phase: 'training', state: 'failed' }, { phase: 'lock', state: 'skipped' }]);
+    expect(status.plan).toEqual([{ phase: 'training', state: 'failed' }, { phase: 'lock', state: 'skipped' }, { phase: 'report', state: 'skipped' }]);
   });
 
   it('opens a schema-2 database mid-round: the campaign resumes in its training step and ends with the same model', async () => {
@@ -210,7 +210,7 @@ describe('campaign plan', () => {
     expect(indexes).not.toContain('one_update_per_round_site');
     await train(b.ctx, queue);
     const status = campaignStatus(b.ctx, 'v2');
-    expect([status.state, status.phase]).toEqual(['completed', 'lock']);
+    expect([status.state, status.phase]).toEqual(['completed', 'report']);
     expect(status.model!.modelHash).toBe(expected);
   });
 

@@ -10,7 +10,8 @@ export type VegaLiteSpec = vl.TopLevelSpec;
  * values only: the view's loader is given nothing to fetch, so nothing is downloaded.
  */
 export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  const compiled = vl.compile(spec).spec;
+  // A copy: vega tags every datum it reads with a symbol, and the caller's rows are the twin's numbers.
+  const compiled = vl.compile(structuredClone(spec)).spec;
   const view = new vega.View(vega.parse(compiled), { renderer: 'none', loader: vega.loader({ mode: 'file' }) });
   try {
     return await view.toSVG();

@@ -11,11 +11,12 @@ describe('buildReport', () => {
   it('one self-contained page: every section, every plot an SVG with drawn marks, no script and nothing fetched', async () => {
     const input = campaignRun(3);
     const { html, json } = await buildReport(input);
-    expect(json.sections.map((s) => s.id)).toEqual(['sites', 'discrimination', 'meta-analysis', 'icc', 'rqs', 'metrics', 'model-card']);
+    expect(json.sections.map((s) => s.id)).toEqual(['sites', 'discrimination', 'meta-analysis', 'distributions', 'icc', 'rqs', 'metrics', 'tripod', 'model-card']);
     for (const id of json.sections.map((s) => s.id)) expect(html).toContain(`<section id="${id}">`);
     const figs = figures(html);
-    // ROC, calibration, decision curves; one forest plot per pooled measure; the ICC histogram.
-    expect(figs.map((f) => f.caption)).toEqual(['ROC curves', 'Calibration curves', 'Decision curves', 'Forest plot: auc', 'Forest plot: calibrationSlope', 'Forest plot: calibrationInTheLarge', 'ICC distribution']);
+    // ROC, calibration, decision curves; one forest plot per pooled measure; the feature distributions; the ICC histogram.
+    expect(figs.map((f) => f.caption)).toEqual(['ROC curves', 'Calibration curves', 'Decision curves', 'Forest plot: auc', 'Forest plot: calibrationSlope', 'Forest plot: calibrationInTheLarge', 'Feature distributions per site', 'ICC distribution']);
+    expect(json.notDrawn).toEqual([]);
     for (const f of figs) {
       expect(f.svg.startsWith('<svg')).toBe(true);
       expect(f.marks).toBeGreaterThan(0);
@@ -43,7 +44,7 @@ describe('buildReport', () => {
 
   it('survival sites get Kaplan–Meier curves by risk group; sections without data are left out', async () => {
     const { html, json } = await buildReport({ title: 'OS', siteReports: [survivalReport()], generatedAt: '2026-12-06T12:00:00Z', softwareVersion: '0.1.0' });
-    expect(json.sections.map((s) => s.id)).toEqual(['sites', 'survival']);
+    expect(json.sections.map((s) => s.id)).toEqual(['sites', 'survival', 'tripod']);
     const [km] = figures(html);
     expect(km.caption).toBe('Kaplan–Meier curves');
     expect(km.marks).toBeGreaterThan(0);

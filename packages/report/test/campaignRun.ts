@@ -1,10 +1,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import type { EvaluationReport, MetricsScore, ModelCard, RqsChecklist } from '@fedrad/protocol';
-import type { FeatureIcc, ReportInput } from '../src/index.js';
+import type { FeatureIcc, ReportInput, SiteFeatureSummary } from '../src/index.js';
 
 // The example run folder that scripts/report-screenshots.mjs writes (three test sites evaluated by
 // fedrad's statistics on seeded synthetic cohorts, their REML meta-analysis, the RQS and METRICS of
-// the example campaign provenance, a model card and an ICC list).
+// the example campaign provenance, a signed model card, an ICC list and per-site feature summaries
+// before and after harmonisation).
 const run = new URL('../../../docs/report-example/', import.meta.url);
 const read = <T>(name: string) => JSON.parse(readFileSync(new URL(name, run), 'utf8')) as T;
 
@@ -23,6 +24,7 @@ export function campaignRun(sites = 3): ReportInput {
     metrics: read<MetricsScore>('metrics.json'),
     modelCard: read<ModelCard>('model.card.json'),
     icc: read<FeatureIcc[]>('icc.json'),
+    distributions: read<SiteFeatureSummary[]>('distributions.json'),
     generatedAt: '2026-12-06T12:00:00.000Z',
     softwareVersion: '0.1.0',
   };

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Browser } from 'playwright-core';
-import { buildReport } from '../src/index.js';
+import { buildReport, TRIPOD_AI_ITEMS } from '../src/index.js';
 import { launchChromium } from './browser.js';
 import { campaignRun } from './campaignRun.js';
 
@@ -39,10 +39,15 @@ describe('the report in chromium', () => {
         return { caption: f.getAttribute('data-plot'), width: box?.width ?? 0, height: box?.height ?? 0, marks: svg ? svg.querySelectorAll('g.mark-line path, g.mark-symbol path, g.mark-rect path, g.mark-rule line, g.mark-rule path').length : 0 };
       }),
     );
-    expect(plots).toHaveLength(7);
+    expect(plots).toHaveLength(8);
     for (const p of plots) {
       expect([p.caption, p.width > 100, p.height > 50, p.marks > 0]).toEqual([p.caption, true, true, true]);
     }
+    // Every section is laid out, the new ones included (the TRIPOD+AI table has a row per item).
+    const sections = await page.$$eval('section', (ss) => ss.map((x) => ({ id: x.id, height: x.getBoundingClientRect().height, rows: x.querySelectorAll('tbody tr').length })));
+    expect(sections.map((x) => x.id)).toEqual(['sites', 'discrimination', 'meta-analysis', 'distributions', 'icc', 'rqs', 'metrics', 'tripod', 'model-card']);
+    for (const x of sections) expect([x.id, x.height > 50]).toEqual([x.id, true]);
+    expect(sections.find((x) => x.id === 'tripod')!.rows).toBe(TRIPOD_AI_ITEMS.length);
     expect(problems).toEqual([]);
     expect(requests).toEqual([]);
     const pdf = await page.pdf({ format: 'A4' });

@@ -78,6 +78,19 @@ export function register(program: Command): void {
   apiOption(campaign.command('status').description('Campaign state, rounds, jobs, model and evaluations (JSON)').requiredOption('--campaign <id>', 'campaign id')).action(
     async (o: { campaign: string; api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.status({ campaignId: o.campaign })),
   );
+  apiOption(
+    campaign
+      .command('attest')
+      .description("State what no software can know about a campaign (an RQS or METRICS claim: rqs-7 biological correlates, rqs-11 prospective registration, rqs-15 cost-effectiveness, rqs-16.scans, ...), recorded once with your name and the time; a finished campaign's report is scored again")
+      .requiredOption('--campaign <id>', 'campaign id')
+      .requiredOption('--claim <claim>', 'rqs-N, rqs-N.part, metrics-N or metrics-condition-N (the coordinator names the attestable ones when refused)')
+      .requiredOption('--value <yes|no>', 'whether the study did it')
+      .option('--evidence <text>', 'where a reader can check it (registry id, DOI, URL)'),
+  ).action(async (o: { campaign: string; claim: string; value: string; evidence?: string; api: string; token?: string }) => {
+    if (o.value !== 'yes' && o.value !== 'no') throw new CliUsageError(`--value must be yes or no, not "${o.value}"`);
+    const out = await createCoordinatorClient(o.api, o.token).campaigns.attest({ campaignId: o.campaign, claim: o.claim, value: o.value === 'yes', evidence: o.evidence });
+    process.stdout.write(`${o.campaign}: ${out.attestations.map((a) => `${a.claim} ${a.value ? 'yes' : 'no'} (${a.by}, ${a.at})`).join('; ')}\n`);
+  });
   apiOption(campaign.command('list').description('All campaigns')).action(async (o: { api: string; token?: string }) => print(await createCoordinatorClient(o.api, o.token).campaigns.list()));
   apiOption(
     campaign
@@ -103,7 +116,7 @@ export function register(program: Command): void {
   apiOption(
     campaign
       .command('export')
-      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx with model.card.json and model.signature.json (check them with fedrad verify-model), one evaluation report per test site, meta-analysis.json (their pooled report) and the study report (report.html, report.json)")
+      .description("Write a campaign's results as files: status.json, summary.txt, locked-model.json, model.onnx with model.card.json and model.signature.json (check them with fedrad verify-model), one evaluation report per test site, meta-analysis.json (their pooled report) and the campaign's study report (report.html, report.json) with the RQS, METRICS and campaign provenance they were scored from (rqs.json, metrics.json, campaign-provenance.json)")
       .requiredOption('--campaign <id>', 'campaign id')
       .requiredOption('--out <dir>', 'folder to write into (created if missing; its parent must exist)'),
   ).action(async (o: { campaign: string; out: string; api: string; token?: string }) => {
@@ -126,8 +139,16 @@ export function register(program: Command): void {
     }
     for (const e of s.evaluations) write(join('evaluations', `${e.siteId}.json`), JSON.stringify(e.report, null, 2) + '\n');
     if (s.metaAnalysis) write('meta-analysis.json', JSON.stringify(s.metaAnalysis, null, 2) + '\n');
-    // The study report of what was exported (fedrad report --run DIR), once a test site has reported.
-    if (s.evaluations.length > 0) {
+    // The campaign's own study report (its report step: RQS and METRICS scored from its provenance, feature
+    // distributions, TRIPOD+AI); for a campaign that ended before that step, the report of what was exported.
+    const stored = await client.campaigns.report({ campaignId: o.campaign });
+    if (stored) {
+      write('report.html', stored.html);
+      write('report.json', JSON.stringify(stored.json, null, 2) + '\n');
+      if (stored.rqs) write('rqs.json', JSON.stringify(stored.rqs, null, 2) + '\n');
+      if (stored.metrics) write('metrics.json', JSON.stringify(stored.metrics, null, 2) + '\n');
+      if (stored.provenance) write('campaign-provenance.json', JSON.stringify(stored.provenance, null, 2) + '\n');
+    } else if (s.evaluations.length > 0) {
       const { runReport } = await import('./report.js');
       const report = await runReport({ run: o.out, out: join(o.out, 'report.html') });
       written.push(report.html, report.twin);

@@ -19,7 +19,8 @@ export const twinPath = (out: string) => (out.endsWith('.html') ? `${out.slice(0
  * The files of a run folder (what `campaign export` writes) that the report reads, each validated
  * against its schema: evaluations/*.json (required), meta-analysis.json (the campaign's record, or a
  * pooled report from `fedrad meta-analyze`), rqs.json, metrics.json, model.card.json, icc.json
- * (`[{feature, icc}]`) and status.json (the title).
+ * (`[{feature, icc}]`), distributions.json (each site's `{siteId, feature, stage: before|after, n, mean, sd}`)
+ * and status.json (the title).
  */
 function readRun(dir: string) {
   if (!existsSync(join(dir, 'evaluations'))) throw new CliUsageError(`${dir} has no evaluations/ folder; give a folder written by \`fedrad coordinator campaign export\` (or lay out evaluations/<site>.json the same way)`);
@@ -41,6 +42,11 @@ function readRun(dir: string) {
   const status = read<{ title?: string; campaignId?: string }>('status.json', null, 'campaign status');
   const icc = read<Array<{ feature: string; icc: number }>>('icc.json', null, 'ICC per feature');
   if (icc && !(Array.isArray(icc) && icc.every((x) => typeof x?.feature === 'string' && typeof x?.icc === 'number'))) throw new CliUsageError(`${join(dir, 'icc.json')} is not a list of {"feature", "icc"}`);
+  const distributions = read<Array<{ siteId: string; feature: string; stage: string; n: number; mean: number; sd: number }>>('distributions.json', null, 'feature summaries per site');
+  const summaryOk = (x: { siteId?: unknown; feature?: unknown; stage?: unknown; n?: unknown; mean?: unknown; sd?: unknown }) =>
+    typeof x?.siteId === 'string' && typeof x.feature === 'string' && (x.stage === 'before' || x.stage === 'after') && [x.n, x.mean, x.sd].every((v) => typeof v === 'number' && Number.isFinite(v));
+  if (distributions && !(Array.isArray(distributions) && distributions.every(summaryOk)))
+    throw new CliUsageError(`${join(dir, 'distributions.json')} is not a list of {"siteId", "feature", "stage": "before"|"after", "n", "mean", "sd"}`);
   return {
     used,
     input: {
@@ -53,6 +59,7 @@ function readRun(dir: string) {
       metrics: read<MetricsScore>('metrics.json', 'metrics-score', 'METRICS score'),
       modelCard: read<ModelCard>('model.card.json', 'model-card', 'model card'),
       ...(icc ? { icc } : {}),
+      ...(distributions ? { distributions: distributions as Array<{ siteId: string; feature: string; stage: 'before' | 'after'; n: number; mean: number; sd: number }> } : {}),
     },
   };
 }
@@ -73,8 +80,8 @@ export async function runReport(o: ReportOptions, clock: () => Date = () => new 
 export function register(program: Command): void {
   program
     .command('report')
-    .description('Write the study report of a run folder (campaign export): one self-contained, printable HTML file with ROC, calibration, decision-curve, forest, Kaplan–Meier and ICC plots, the RQS and METRICS tables and the model card, and its JSON twin')
-    .requiredOption('--run <dir>', 'run folder: evaluations/*.json and, when present, meta-analysis.json, rqs.json, metrics.json, model.card.json, icc.json, status.json')
+    .description('Write the study report of a run folder (campaign export): one self-contained, printable HTML file with ROC, calibration, decision-curve, forest, Kaplan–Meier, feature-distribution and ICC plots, the RQS and METRICS tables, the TRIPOD+AI items for external validation and the model card, and its JSON twin')
+    .requiredOption('--run <dir>', 'run folder: evaluations/*.json and, when present, meta-analysis.json, rqs.json, metrics.json, model.card.json, icc.json, distributions.json, status.json')
     .requiredOption('--out <html>', 'where to write the report (the JSON twin goes beside it, .json)')
     .action(async (opts: ReportOptions) => {
       const r = await runReport(opts);

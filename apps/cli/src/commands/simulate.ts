@@ -27,10 +27,11 @@ export function register(program: Command): void {
     .requiredOption('--sites <folder>', 'one sub-folder per site of the protocol: site.yaml with cohorts, or manifest.csv (images) or features.csv, with outcome.csv')
     .option('--out <folder>', 'the run folder (new or empty): CA, SQLite files, keys, results (default: a new temporary folder)')
     .option('--timeout <seconds>', 'give up after', (v) => Number(v), 900)
-    .addHelpText('after', '\nWrites <out>/results: status.json (the campaign as the coordinator holds it), locked-model.json, model.onnx and\n' +
-      'evaluations/<site>.json; with several --protocol, one such folder per campaign, <out>/results/<campaignId>, and each test\n' +
-      "site's discrimination under each campaign side by side. A site extracts its images once per feature config: a later\n" +
-      'campaign with the same config reuses the features. Exit codes: 0 completed, 5 a campaign failed, 2 usage error.')
+    .addHelpText('after', '\nWrites <out>/results: status.json (the campaign as the coordinator holds it), locked-model.json, model.onnx,\n' +
+      'evaluations/<site>.json and the study report (report.html, report.json, rqs.json, metrics.json); with several --protocol,\n' +
+      "one such folder per campaign, <out>/results/<campaignId>, and each test site's discrimination under each campaign side by\n" +
+      'side. A site extracts its images once per feature config: a later campaign with the same config reuses the features.\n' +
+      'Exit codes: 0 completed, 5 a campaign failed, 2 usage error.')
     .action(async (o: SimulateOptions) => {
       const protocols = o.protocol.map((file) => {
         const protocol = readDocument(file, '--protocol') as CampaignProtocol;

@@ -35,8 +35,8 @@ export interface SimulationResult {
  * `fedrad simulate`. Several protocols run in turn on the same sites — two analysis plans of one
  * study compared on the same patients; a site extracts its images once per feature config and
  * reuses the features for a later campaign with the same config. Prints each step of the plan as
- * it happens; writes the status, the locked model and every evaluation report under
- * `<runDir>/results` (one campaign) or `<runDir>/results/<campaignId>` (several).
+ * it happens; writes the status, the locked model, every evaluation report and the campaign's
+ * study report under `<runDir>/results` (one campaign) or `<runDir>/results/<campaignId>` (several).
  */
 export async function runSimulation(o: SimulationOptions): Promise<SimulationResult> {
   const { protocols, say } = o;
@@ -173,6 +173,14 @@ async function writeResults(client: CoordinatorClient, status: CampaignStatus, o
     writeFileSync(join(out, 'locked-model.json'), canonicalJson(status.model) + '\n');
     const onnx = await client.campaigns.modelOnnx({ campaignId: status.campaignId });
     if (onnx) writeFileSync(join(out, 'model.onnx'), Buffer.from(onnx.base64, 'base64'));
+  }
+  // The campaign's study report (its report step), with the RQS and METRICS it scored.
+  const report = await client.campaigns.report({ campaignId: status.campaignId });
+  if (report) {
+    writeFileSync(join(out, 'report.html'), report.html);
+    writeFileSync(join(out, 'report.json'), JSON.stringify(report.json, null, 2) + '\n');
+    if (report.rqs) writeFileSync(join(out, 'rqs.json'), JSON.stringify(report.rqs, null, 2) + '\n');
+    if (report.metrics) writeFileSync(join(out, 'metrics.json'), JSON.stringify(report.metrics, null, 2) + '\n');
   }
   return out;
 }

@@ -8,6 +8,8 @@ import { checkProtocol } from '../core/protocolCheck.js';
 import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrolment.js';
 import { createEnrolmentCode } from '../core/enrolmentCodes.js';
 import { campaignStatus, lockedModelOnnx } from '../core/status.js';
+import { campaignReport } from '../core/report/campaignReport.js';
+import { attest } from '../core/report/attestations.js';
 import { listSites } from '../core/sites.js';
 import { listAudit, verifyAuditLog } from '../store/auditLog.js';
 import { countRefusal } from '../store/refusalCounts.js';
@@ -133,6 +135,12 @@ const codeInput = (v: unknown) => {
   if (hours !== undefined && (typeof hours !== 'number' || !(hours > 0 && hours <= 2160))) throw new TRPCError({ code: 'BAD_REQUEST', message: 'hours must be a number between 0 and 2160' });
   return { ...enrolmentInput(v), hours: hours as number | undefined };
 };
+const attestInput = (v: unknown) => {
+  const o = obj(v);
+  if (typeof o.value !== 'boolean') throw new TRPCError({ code: 'BAD_REQUEST', message: 'value must be true or false' });
+  const evidence = o.evidence === undefined ? undefined : str('evidence', /^[\s\S]{1,1000}$/)(o.evidence);
+  return { ...campaignIdInput(v), claim: str('claim', /^[a-z0-9.-]{1,40}$/)(o.claim), value: o.value, evidence };
+};
 const REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
 const revokeInput = (v: unknown) => {
   const o = obj(v);
@@ -247,6 +255,12 @@ export const appRouter = t.router({
       const bytes = call(() => lockedModelOnnx(ctx.deps.core, input.campaignId));
       return bytes ? { base64: Buffer.from(bytes).toString('base64') } : null;
     }),
+    /** An operator's attestation of an RQS/METRICS claim no software can know (recorded with who and when; the report is re-scored). */
+    attest: studyLead.input(attestInput).mutation(({ ctx, input }) =>
+      call(() => ({ attestations: attest(ctx.deps.core, input.campaignId, { claim: input.claim, value: input.value, ...(input.evidence ? { evidence: input.evidence } : {}) }, ctx.principal.username) })),
+    ),
+    /** The campaign's study report (the report phase's): the self-contained HTML page to download and its JSON twin; null before the phase ran. */
+    report: reader.input(campaignIdInput).query(({ ctx, input }) => callAsync(() => campaignReport(ctx.deps.core, input.campaignId))),
     events: reader.input(campaignIdInput).subscription(async function* ({ ctx, input, signal }) {
       for await (const [event] of on(ctx.deps.events, 'event', { signal })) {
         if ((event as CampaignEvent).campaignId === input.campaignId) yield event as CampaignEvent;

@@ -1,5 +1,6 @@
 import { TRAINING_SETTING_RULES } from '@fedrad/methods';
 import { plannedSummaryJobs, summaryJobBudget, type CampaignProtocol } from '@fedrad/protocol';
+import { DECLARABLE_CLAIMS } from '@fedrad/rqs';
 
 /**
  * Every field of the campaign protocol (protocols/campaign-protocol.schema.json) and what this
@@ -127,6 +128,11 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
         : undefined,
   },
   { field: 'createdAt', carriedOut: 'part of the locked document' },
+  {
+    field: 'attestations',
+    carriedOut: "counted by the report step's RQS and METRICS as stated in the protocol, by whom, at the campaign's creation",
+    refuse: (p) => refusedAttestation(p.attestations ?? []),
+  },
 ];
 
 /** The fields of `protocol` that this build cannot carry out, each with its reason. */
@@ -137,4 +143,15 @@ export function unsupportedFields(protocol: CampaignProtocol): Array<{ field: st
     if (reason) out.push({ field: f.field, reason });
   }
   return out;
+}
+
+/** A protocol attestation the scores cannot take: a claim the campaign's record decides, or one stated twice. */
+function refusedAttestation(attestations: NonNullable<CampaignProtocol['attestations']>): string | undefined {
+  const seen = new Set<string>();
+  for (const a of attestations) {
+    if (!DECLARABLE_CLAIMS.has(a.claim)) return `${a.claim} is decided by what the campaign records (or names no claim left to a person): it cannot be attested`;
+    if (seen.has(a.claim)) return `${a.claim} is attested twice`;
+    seen.add(a.claim);
+  }
+  return undefined;
 }

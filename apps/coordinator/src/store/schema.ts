@@ -272,6 +272,32 @@ CREATE TABLE IF NOT EXISTS meta_analyses (
   created_at TEXT NOT NULL
 );
 
+-- The report phase's study report of a campaign: its input (every number, the RQS and METRICS
+-- scored from the campaign's provenance, and that provenance), and the HTML page and JSON twin
+-- rendered from it (NULL until first rendered: rendering is asynchronous, the phase is not).
+-- A new table: SCHEMA_SQL creates it in older files too.
+CREATE TABLE IF NOT EXISTS study_reports (
+  campaign_id TEXT PRIMARY KEY,
+  input_json TEXT NOT NULL,
+  provenance_json TEXT,
+  created_at TEXT NOT NULL,
+  html TEXT,
+  twin_json TEXT,
+  rendered_at TEXT
+);
+
+-- What an operator states about a campaign that no software can know (an RQS or METRICS claim:
+-- a prospective registration, biological correlates, open scans, ...), with who and when; once per claim.
+CREATE TABLE IF NOT EXISTS attestations (
+  campaign_id TEXT NOT NULL,
+  claim TEXT NOT NULL,
+  value INTEGER NOT NULL CHECK (value IN (0, 1)),
+  attested_by TEXT NOT NULL,
+  attested_at TEXT NOT NULL,
+  evidence TEXT,
+  PRIMARY KEY (campaign_id, claim)
+);
+
 CREATE TABLE IF NOT EXISTS audit_log (
   seq INTEGER PRIMARY KEY,
   at TEXT NOT NULL,

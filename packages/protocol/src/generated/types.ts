@@ -368,6 +368,29 @@ export interface CampaignProtocol {
     metaAnalysis?: 'random-effects' | 'fixed-effect' | 'none';
   };
   createdAt?: Timestamp;
+  /**
+   * What no software can know, stated in the locked protocol (a prospective registration, biological correlates, cost-effectiveness, open scans or segmentations, METRICS study-design items): one entry per RQS or METRICS claim the scores leave to a person. The campaign's RQS and METRICS count them, recorded as stated in the protocol by `by` when the campaign was created. A claim the campaign's record decides, or one given twice, is refused at creation.
+   *
+   * @maxItems 100
+   */
+  attestations?: {
+    /**
+     * rqs-N (or rqs-N.part), metrics-N or metrics-condition-N.
+     */
+    claim: string;
+    /**
+     * Whether the study does it.
+     */
+    value: boolean;
+    /**
+     * Who states it (name or role).
+     */
+    by: string;
+    /**
+     * Where a reader can check it (registry id, DOI, URL).
+     */
+    evidence?: string;
+  }[];
 }
 /**
  * Feature-extraction settings after IBSI chapter 1 (arXiv:1612.07003): interpolation, re-segmentation, discretisation, and the feature families with their texture parameters. Every field is optional; an empty object means the documented defaults (no interpolation, no re-segmentation, FBN 32 bins, IVH FBN 1000 bins, all families, texture 3D merged).

@@ -1,6 +1,7 @@
 import { assertValid, type CampaignProtocol, type ModelCard, type ModelSignature, type Tensor } from '@fedrad/protocol';
 import { signModel } from '@fedrad/pki';
 import type { CoreContext } from '../context.js';
+import { cardFeatures, cardSites } from './modelCardFacts.js';
 
 /** What a test site receives with the locked model: its card and the coordinator's signature of it. */
 export interface ModelRelease {
@@ -45,8 +46,8 @@ export function releaseModel(
       lockedModelHash: locked.modelHash,
       strategy: p.training.strategy,
       roundsRun: locked.info.roundsRun,
-      sites: [...p.trainingSites.map((siteId) => ({ siteId, role: 'training' as const })), ...p.testSites.map((siteId) => ({ siteId, role: 'test' as const }))],
-      features: (p.features ?? []).map((name) => ({ name })),
+      sites: cardSites(ctx, campaign.campaignId, p),
+      features: cardFeatures(p.features ?? []),
       ...(p.model.classWeights !== undefined ? { classWeights: String(p.model.classWeights) } : {}),
       preprocessing: "each site's registered feature table, used as is (no extraction, harmonisation, selection or tuning step ran in this campaign)",
       trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) ? { finalLoss } : {}) },

@@ -5,13 +5,14 @@ import { extraction } from './extraction.js';
 import { lock } from './lock.js';
 import { metaAnalysis } from './metaAnalysis.js';
 import type { JobKind, Phase } from './phase.js';
+import { report } from './report.js';
 import { training } from './training.js';
 
 /**
  * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
  * file and one entry here.
  */
-const PHASES: readonly Phase[] = [extraction, training, lock, evaluation, metaAnalysis] as Phase[];
+const PHASES: readonly Phase[] = [extraction, training, lock, evaluation, metaAnalysis, report] as Phase[];
 const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**

@@ -1,0 +1,75 @@
+import { describe, expect, it } from '@jest/globals';
+import { canonicalHash, type EvaluationReport, type ExtractResult } from '@fedrad/protocol';
+import { scoreRqs } from '@fedrad/rqs';
+import type { CampaignRecord } from '../src/core/campaignStore.js';
+import type { CampaignRecords } from '../src/core/report/campaignRecords.js';
+import { campaignProvenance } from '../src/core/report/campaignProvenance.js';
+import { studyReportInput } from '../src/core/report/studyReportInput.js';
+import { protocolFor } from './fakeSites.js';
+
+// The provenance the RQS is scored from, built from what the coordinator stored: each item's
+// point earned by one record and lost by another (Lambin et al. 2017, Table 1).
+const featureConfig = { families: ['morphology', 'intensity_statistics'] } as NonNullable<CampaignRecord['protocol']['featureConfig']>;
+const campaign = (over: Partial<CampaignRecord['protocol']> = {}): CampaignRecord => {
+  const protocol = { ...protocolFor({ campaignId: 'prov', testSites: ['site-t1'] }), featureConfig, features: ['morph_volume', 'stat_mean'], ...over };
+  return { campaignId: 'prov', protocol, protocolHash: canonicalHash(protocol), state: 'completed', phase: 'report', currentRound: null, createdAt: '2026-12-06T12:00:00.000Z', updatedAt: '2026-12-06T12:00:00.000Z' };
+};
+const extract = (n: number, acquisition?: ExtractResult['acquisition']): ExtractResult => ({
+  kind: 'extract',
+  patientCount: n,
+  failedCases: 1,
+  missingOutcome: 2,
+  featureCount: 120,
+  summaries: [{ name: 'morph_volume', n, mean: 100, sd: 10 }],
+  ...(acquisition ? { acquisition } : {}),
+});
+const mr = { modality: [{ value: 'MR', count: 30 }], manufacturer: [{ value: 'Siemens', count: 30 }], sliceThickness: [{ value: '5', count: 12 }, { value: '3', count: 18 }] };
+const records = (over: Partial<CampaignRecords> = {}): CampaignRecords => ({
+  campaign: campaign(),
+  evaluations: [],
+  extractions: ['site-a', 'site-b', 'site-c', 'site-t1'].map((siteId) => ({ siteId, result: extract(30, mr) })),
+  trainingCounts: new Map([['site-a', 28]]),
+  attestations: [],
+  ...over,
+});
+const item = (r: CampaignRecords, n: number) => scoreRqs(campaignProvenance(r, '1.0.0')).items.find((i) => i.item === n)!;
+
+describe('the campaign provenance from the store', () => {
+  it('item 1 (image protocol): earned when every site summarised its acquisition and all ran the pinned config; lost when one did not', () => {
+    const p = campaignProvenance(records(), '1.0.0');
+    expect(p.sites[0]).toEqual({ siteId: 'site-a', role: 'training', institution: 'site-a', patientCount: 30, acquisition: { modality: 'MR', manufacturers: ['Siemens'], sliceThicknessMm: [3, 5] } });
+    expect(p.extraction).toEqual({ featureConfigSha256: canonicalHash(featureConfig), featureCount: 120, ibsiCompliant: true });
+    expect(item(records(), 1).points).toBe(1);
+    const oneMissing = records({ extractions: [...records().extractions.slice(0, 3), { siteId: 'site-t1', result: extract(30) }] });
+    expect(item(oneMissing, 1)).toMatchObject({ points: 0, evidence: expect.stringContaining('no acquisition summary from site-t1') });
+  });
+
+  it('item 5 (feature reduction): +3 when the model keeps fewer features than were extracted, −3 when it keeps them all', () => {
+    expect(item(records(), 5)).toMatchObject({ points: 3, evidence: 'the model keeps 2 of 120 extracted features (elasticnet-logistic)' });
+    const all = records({ campaign: campaign({ featureConfig: undefined }), extractions: [] });
+    expect(item(all, 5).points).toBe(-3);
+  });
+
+  it('item 12 (validation): one point band per number of distinct test sites, each its own institution', () => {
+    const withTests = (testSites: string[]) => records({ campaign: campaign({ testSites }) });
+    expect([[], ['site-t1'], ['site-t1', 'site-t2'], ['site-t1', 'site-t2', 'site-t3']].map((t) => item(withTests(t), 12).points)).toEqual([-5, 3, 4, 5]);
+  });
+
+  it('items 8–10, 13, 14 read each test site\'s evaluation report; a threshold chosen by the operator loses item 8', () => {
+    const report = { type: 'evaluation-report', reportVersion: 1, outcome: 'binary', siteId: 'site-t1', level: 0.95, patientCount: 40, eventCount: 12, thresholdMetrics: { thresholdSource: 'operator' } } as unknown as EvaluationReport;
+    const r = records({ evaluations: [report] });
+    expect([8, 9, 10, 13, 14].map((n) => item(r, n).points)).toEqual([0, 0, 0, 0, 0]);
+    const p = campaignProvenance(r, '1.0.0');
+    // The test site's count is its evaluation's; a training site's is its extraction QC's, else its signed sampleCount.
+    expect(p.sites.find((s) => s.siteId === 'site-t1')).toMatchObject({ patientCount: 40, eventCount: 12 });
+    expect(campaignProvenance(records({ extractions: [] }), '1.0.0').sites[0].patientCount).toBe(28);
+  });
+
+  it("the report input carries the extraction QC for TRIPOD+AI and, without a harmonisation step, the sites' summaries before only", () => {
+    const input = studyReportInput(records(), undefined, '2026-12-06T12:00:00Z', '1.0.0');
+    expect(input.study!.sites[0]).toEqual({ siteId: 'site-a', role: 'training', patientCount: 30, failedCases: 1, missingOutcome: 2 });
+    expect(input.distributions).toEqual(['site-a', 'site-b', 'site-c', 'site-t1'].map((siteId) => ({ siteId, feature: 'morph_volume', stage: 'before', n: 30, mean: 100, sd: 10 })));
+    const harmonised = studyReportInput(records({ harmonization: { method: 'combat' } }), undefined, '2026-12-06T12:00:00Z', '1.0.0');
+    expect(harmonised.notes).toContain('Feature distributions after harmonisation: not drawn, the harmonisation step (combat) recorded no per-site summaries (siteSummaries).');
+  });
+});
