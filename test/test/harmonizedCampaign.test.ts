@@ -4,6 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { protocolFor } from './campaignWorld.js';
+import { IMAGE_FEATURES, IMAGE_PATIENTS, IMAGE_TEST, IMAGE_TRAINING, concatTables, imageFeatureConfig } from './imageCampaign.js';
 import { originalScaleCoefficients } from './onnxCoefficients.js';
 import { repoRoot, runFedrad } from './processes.js';
 
@@ -14,40 +15,23 @@ import { repoRoot, runFedrad } from './processes.js';
 // (equal to sva::ComBat, packages/harmonize's fixtures), then `fedrad train` on the harmonised
 // pooled rows: the campaign's locked coefficients must equal that fit.
 const CAMPAIGN = 'harmonised-images';
-const TRAINING = ['site-a', 'site-b', 'site-c'];
-const TEST = 'site-d';
-const PATIENTS = 15;
-const featureConfig = {
-  interpolation: { spacing: [2, 2, 2], imageMethod: 'linear', maskMethod: 'linear', maskThreshold: 0.5 },
-  discretisation: { intensityHistogram: { method: 'FBS', binWidth: 10 }, texture: { method: 'FBS', binWidth: 10 } },
-  families: ['morphology', 'intensity_statistics'],
-};
-const FEATURES = ['stat_mean', 'stat_var', 'morph_volume'];
 
 let dir: string;
 let sites: Array<{ siteId: string; dir: string }>;
 beforeAll(() => {
   dir = mkdtempSync(join(tmpdir(), 'fedrad-harmonised-'));
-  const summary = JSON.parse(execFileSync(process.execPath, [join(repoRoot, 'scripts/generate-image-cohorts.mjs'), '--out', join(dir, 'cohorts'), '--patients', String(PATIENTS), '--seed', '5'], { encoding: 'utf8' }));
-  sites = (summary.sites as Array<{ siteId: string; dir: string }>).filter((s) => [...TRAINING, TEST].includes(s.siteId));
+  const summary = JSON.parse(execFileSync(process.execPath, [join(repoRoot, 'scripts/generate-image-cohorts.mjs'), '--out', join(dir, 'cohorts'), '--patients', String(IMAGE_PATIENTS), '--seed', '5'], { encoding: 'utf8' }));
+  sites = (summary.sites as Array<{ siteId: string; dir: string }>).filter((s) => [...IMAGE_TRAINING, IMAGE_TEST].includes(s.siteId));
 });
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** id + the protocol's columns of several tables, one after the other. */
-function concat(files: string[], columns?: string[]): string {
-  const [header] = readFileSync(files[0], 'utf8').split('\n');
-  const names = header.split(',');
-  const keep = columns ? ['id', ...columns].map((c) => names.indexOf(c)) : names.map((_, j) => j);
-  const pick = (line: string) => keep.map((j) => line.split(',')[j]).join(',');
-  return [pick(header), ...files.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').slice(1).map(pick))].join('\n') + '\n';
-}
 
 describe('a campaign that harmonises with ComBat', () => {
   it('trains on exactly the rows the local twin `fedrad harmonize --method combat --sites` gives; the test site is harmonised too and evaluates', async () => {
     const logs = join(dir, 'logs');
     const protocol = {
-      ...protocolFor(CAMPAIGN, FEATURES, TRAINING, [TEST], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 60 }),
-      featureConfig,
+      ...protocolFor(CAMPAIGN, IMAGE_FEATURES, IMAGE_TRAINING, [IMAGE_TEST], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 60 }),
+      featureConfig: imageFeatureConfig,
       analysisPlan: { harmonization: 'combat-federated', harmonizationOptions: { prior: 'parametric' } },
     };
     const simSites = join(dir, 'simulate-sites');
@@ -65,10 +49,10 @@ describe('a campaign that harmonises with ComBat', () => {
 
     // The local twin by hand on the training sites' own extractions.
     const configFile = join(dir, 'feature-config.json');
-    writeFileSync(configFile, JSON.stringify(featureConfig));
+    writeFileSync(configFile, JSON.stringify(imageFeatureConfig));
     const tables: string[] = [];
     const siteRows: string[] = ['id,site'];
-    for (const siteId of TRAINING) {
+    for (const siteId of IMAGE_TRAINING) {
       const site = sites.find((s) => s.siteId === siteId)!;
       const out = join(dir, `${siteId}-by-hand.csv`);
       await runFedrad(['extract', '--manifest', join(site.dir, 'manifest.csv'), '--config', configFile, '--out', out, '--no-progress'], logs, `${siteId}-extract`);
@@ -79,15 +63,15 @@ describe('a campaign that harmonises with ComBat', () => {
     const pooledOutcome = join(dir, 'pooled-outcome.csv');
     const sitesCsv = join(dir, 'sites.csv');
     const harmonised = join(dir, 'harmonised.csv');
-    writeFileSync(pooledFeatures, concat(tables, FEATURES));
-    writeFileSync(pooledOutcome, concat(TRAINING.map((s) => join(sites.find((x) => x.siteId === s)!.dir, 'outcome.csv'))));
+    writeFileSync(pooledFeatures, concatTables(tables, IMAGE_FEATURES));
+    writeFileSync(pooledOutcome, concatTables(IMAGE_TRAINING.map((s) => join(sites.find((x) => x.siteId === s)!.dir, 'outcome.csv'))));
     writeFileSync(sitesCsv, siteRows.join('\n') + '\n');
     await runFedrad(['harmonize', '--method', 'combat', '--features', pooledFeatures, '--sites', sitesCsv, '--out', harmonised], logs, 'harmonize');
     const pooledModel = join(dir, 'pooled.onnx');
     await runFedrad(['train', '--features', harmonised, '--outcome', pooledOutcome, '--model', 'elasticnet-logistic', '--alpha', '0.5', '--lambda', '0.05', '--out', pooledModel], logs, 'pooled-train');
     const pooled = originalScaleCoefficients(new Uint8Array(readFileSync(pooledModel)));
     const coef = (status.model.parameters as Array<{ name: string; data: number[] }>).find((t) => t.name === 'coef')!.data;
-    expect(coef).toHaveLength(FEATURES.length + 1);
+    expect(coef).toHaveLength(IMAGE_FEATURES.length + 1);
     coef.forEach((v, k) => expect(Math.abs(v - pooled[k]) / Math.max(1, Math.abs(pooled[k]))).toBeLessThan(1e-6));
     // Unharmonised, the fit differs: the step changed what was trained on.
     const rawModel = join(dir, 'raw.onnx');
@@ -98,8 +82,8 @@ describe('a campaign that harmonises with ComBat', () => {
     // Every job after the step named it; the test site evaluated on its own harmonised rows.
     const jobs = status.jobs as Array<{ kind: string; siteId: string; state: string }>;
     expect(jobs.filter((j) => j.kind === 'harmonize').every((j) => j.state === 'done')).toBe(true);
-    expect(jobs.filter((j) => j.kind === 'harmonize' && j.siteId === TEST)).toHaveLength(2);
+    expect(jobs.filter((j) => j.kind === 'harmonize' && j.siteId === IMAGE_TEST)).toHaveLength(2);
     expect(status.evaluations).toHaveLength(1);
-    expect(status.evaluations[0].report).toMatchObject({ siteId: TEST, patientCount: PATIENTS });
+    expect(status.evaluations[0].report).toMatchObject({ siteId: IMAGE_TEST, patientCount: IMAGE_PATIENTS });
   }, 400000);
 });
