@@ -53,7 +53,8 @@ describe('a campaign from the sites\' images', () => {
     await world.client.campaigns.start({ campaignId: CAMPAIGN });
     const status = await world.waitForState(CAMPAIGN, ['completed'], 150000);
 
-    expect(status.plan).toEqual(['extraction', 'training', 'lock', 'evaluation'].map((phase) => ({ phase, state: 'done' })));
+    // Each closed step shows the hash of what it produced (core/stepOutputs.ts).
+    expect(status.plan).toEqual(['extraction', 'training', 'lock', 'evaluation'].map((phase) => ({ phase, state: 'done', outputHash: expect.stringMatching(/^[0-9a-f]{64}$/) })));
     // Each site's QC: every patient extracted, the pinned config echoed, its own scanner's slices as counts.
     expect(status.extractions.map((e) => e.siteId)).toEqual(sites.map((s) => s.siteId).sort());
     for (const e of status.extractions) {
