@@ -42,7 +42,7 @@ const jobAt = (siteId: string, kind: JobEnvelope['kind'], params: Record<string,
   workDir: join(dir, 'work', siteId),
 });
 const moments = (siteId: string, minCohortSize = 5) =>
-  runJob(jobAt(siteId, 'harmonize', { kind: 'harmonize', stage: 'moments', method: 'combat', features }, minCohortSize)) as Promise<HarmonizeResult>;
+  runJob(jobAt(siteId, 'harmonize', { kind: 'harmonize', stage: 'moments', method: 'combat', features }, minCohortSize)) as unknown as Promise<HarmonizeResult>;
 
 /** The coordinator's half on the sites' answers: distributed ComBat's fit and estimate (no covariates). */
 function estimate(results: Map<string, HarmonizeResult>) {
