@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalHash } from '@fedrad/protocol';
 import { CampaignWorld, protocolFor } from './campaignWorld.js';
+import { IMAGE_FEATURES, IMAGE_PATIENTS, IMAGE_TEST, IMAGE_TRAINING, concatTables, imageFeatureConfig } from './imageCampaign.js';
 import { originalScaleCoefficients } from './onnxCoefficients.js';
 import { repoRoot, runFedrad, waitUntil } from './processes.js';
 
@@ -15,15 +16,11 @@ import { repoRoot, runFedrad, waitUntil } from './processes.js';
 // run by hand on each training site's images with the same config, pooled, and `fedrad train`;
 // and `fedrad simulate` of the same protocol and site folders in one process gives the same results.
 const CAMPAIGN = 'e2e-images';
-const TRAINING = ['site-a', 'site-b', 'site-c'];
-const TEST = 'site-d';
-const PATIENTS = 15;
-const featureConfig = {
-  interpolation: { spacing: [2, 2, 2], imageMethod: 'linear', maskMethod: 'linear', maskThreshold: 0.5 },
-  discretisation: { intensityHistogram: { method: 'FBS', binWidth: 10 }, texture: { method: 'FBS', binWidth: 10 } },
-  families: ['morphology', 'intensity_statistics'],
-};
-const FEATURES = ['stat_mean', 'stat_var', 'morph_volume'];
+const TRAINING = IMAGE_TRAINING;
+const TEST = IMAGE_TEST;
+const PATIENTS = IMAGE_PATIENTS;
+const featureConfig = imageFeatureConfig;
+const FEATURES = IMAGE_FEATURES;
 
 interface ImageSite { siteId: string; dir: string; sliceThickness: number }
 let world: CampaignWorld;
@@ -81,13 +78,7 @@ describe('a campaign from the sites\' images', () => {
       tables.push(out);
     }
     // The pooled rows, with the protocol's columns only (the by-hand tables hold every feature of the families).
-    const concat = (files: string[], columns?: string[]) => {
-      const [header] = readFileSync(files[0], 'utf8').split('\n');
-      const names = header.split(',');
-      const keep = columns ? ['id', ...columns].map((c) => names.indexOf(c)) : names.map((_, j) => j);
-      const pick = (line: string) => keep.map((j) => line.split(',')[j]).join(',');
-      return [pick(header), ...files.flatMap((f) => readFileSync(f, 'utf8').trim().split('\n').slice(1).map(pick))].join('\n') + '\n';
-    };
+    const concat = concatTables;
     const pooledFeatures = join(dir, 'pooled-features.csv');
     const pooledOutcome = join(dir, 'pooled-outcome.csv');
     writeFileSync(pooledFeatures, concat(tables, FEATURES));

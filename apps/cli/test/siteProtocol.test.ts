@@ -38,7 +38,7 @@ describe('fedrad site protocol', () => {
     expect(out).toContain('sts-grade-2026 (version 1)');
     expect(out).toContain('training   sites site-a, site-b, site-c');
     expect(out).toContain('test       sites site-d');
-    expect(out).toContain('"harmonization":"combat-federated"');
+    expect(out).toContain('"harmonization":"none"');
     expect(out).toContain('"alpha":0.5');
     expect(out).toContain(`fedrad site approve ${pythonHash(example)}`);
     // Nothing of the document is left out: every value it holds appears in the summary.

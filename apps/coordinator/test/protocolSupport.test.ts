@@ -50,7 +50,9 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'training.secureAggregation': (p) => ({ ...p, training: { ...p.training, secureAggregation: true } }),
   'analysisPlan.primaryMetric': (p) => ({ ...p, analysisPlan: { primaryMetric: 'c-index' } }),
   'analysisPlan.baseline': (p) => ({ ...p, analysisPlan: { baseline: 'size + depth' } }),
-  'analysisPlan.harmonization': (p) => ({ ...p, analysisPlan: { harmonization: 'combat-federated' } }),
+  'analysisPlan.harmonizationOptions': (p) => ({ ...p, analysisPlan: { harmonization: 'zscore-site', harmonizationOptions: { meanOnly: true } } }),
+  'analysisPlan.harmonizationOptions.referenceSite': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { referenceSite: 'site-z' } } }),
+  'analysisPlan.harmonizationOptions.covariates': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { covariates: ['age'] } } }),
   'analysisPlan.alpha': (p) => ({ ...p, analysisPlan: { alpha: 0.1 } }),
   'analysisPlan.metaAnalysis': (p) => ({ ...p, analysisPlan: { metaAnalysis: 'fixed-effect' } }),
 };
@@ -81,12 +83,15 @@ describe('every campaign-protocol field is carried out or refused', () => {
       ...protocolFor({ campaignId: 'all-carried-out', testSites: ['site-t'] }),
       question: 'grade from T1',
       featureConfig: { families: ['morphology', 'intensity_statistics'] },
-      jobBudget: { summaries: 1, evaluations: 2 },
+      jobBudget: { summaries: 3, evaluations: 2 },
       createdAt: '2026-12-06T12:00:00Z',
       attestations: [{ claim: 'rqs-11', value: true, by: 'study lead', evidence: 'NCT01234567' }],
       training: { strategy: 'exact-gradient', rounds: 5, quorum: 2, roundDeadlineSeconds: 60, maxAttempts: 2, learningRate: 0.5, seed: 3, secureAggregation: false },
       model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: false, classWeights: 'balanced' },
-      analysisPlan: { primaryMetric: 'auc', harmonization: 'none', bootstrapReplicates: 200, alpha: 0.05, metaAnalysis: 'none' },
+      analysisPlan: {
+        primaryMetric: 'auc', harmonization: 'combat', harmonizationOptions: { prior: 'non-parametric', meanOnly: true, referenceSite: 'site-b' },
+        bootstrapReplicates: 200, alpha: 0.05, metaAnalysis: 'none',
+      },
     };
     expect(createCampaign(ctx(), protocol).campaignId).toBe('all-carried-out');
   });

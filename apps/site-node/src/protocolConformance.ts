@@ -1,5 +1,5 @@
 import { trainingMethod } from '@fedrad/methods';
-import { canonicalJson, type CampaignProtocol, type ExtractParams, type JobEnvelope, type TrainRoundParams } from '@fedrad/protocol';
+import { canonicalJson, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type TrainRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -48,11 +48,31 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     else if (canonicalJson(params.featureConfig) !== canonicalJson(protocol.featureConfig)) problems.push("the feature config sent is not the protocol's");
   }
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
+  problems.push(...harmonizationDeviations(job, protocol));
   return problems;
 }
 
+/**
+ * A protocol that harmonises has every training and evaluation job name the harmonisation the site
+ * keeps (its rows are never used unharmonised), and a harmonize job runs the protocol's method; one
+ * that does not harmonise asks for neither.
+ */
+function harmonizationDeviations(job: JobEnvelope, protocol: CampaignProtocol): string[] {
+  const named = protocol.analysisPlan?.harmonization ?? 'none';
+  const method = named === 'combat-federated' ? 'combat' : named;
+  if (job.kind === 'harmonize') {
+    const asked = (job.params as HarmonizeParams).method;
+    return method === 'none' ? ['the protocol harmonises nothing, so it asks for no harmonize job'] : asked !== method ? [`harmonisation ${asked} is not the protocol's ${named}`] : [];
+  }
+  if (job.kind !== 'train-round' && job.kind !== 'evaluate') return [];
+  const hash = (job.params as TrainRoundParams | EvaluateParams).harmonizationHash;
+  if (method !== 'none' && hash === undefined) return [`the protocol harmonises the features (${named}) and the job names no harmonisation to apply`];
+  if (method === 'none' && hash !== undefined) return ['the protocol harmonises nothing, and the job names a harmonisation'];
+  return [];
+}
+
 /** Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's. */
-const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript']);
+const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript', 'harmonizationHash']);
 
 /**
  * Every other setting of a training job (learning rate, local epochs, proximal μ, clip norm, seed,

@@ -7,6 +7,7 @@ import { createCampaignCa, createSiteKeyAndCsr, issueCertificate, signModel } fr
 import type { ModelCard, ModelSignature } from '@fedrad/protocol';
 import { checkEgress } from '../src/egressGuard.js';
 import { runJob } from '../src/jobs/runJob.js';
+import { keepHarmonization } from '../src/harmonizations.js';
 import { envelope, generateCohorts, readCsv } from './helpers.js';
 
 let dir: string;
@@ -69,6 +70,34 @@ describe('evaluate job', () => {
       attempt: 1, nonce: 'cd'.repeat(32), completedAt: new Date().toISOString(), result: report,
     }, { localPatientCounts: [90], minCohortSize: 5 });
     expect(verdict).toEqual({ allowed: true, schema: 'job-result' });
+  });
+
+  it("scores the rows harmonised with the harmonisation the job names (the one this site keeps), and refuses one it does not hold", async () => {
+    const modelHash = sha256Hex(onnx);
+    const table = readCsv(testCohort.features);
+    const header = table.header.slice(1);
+    // A standardisation near the cohort's own, with a different scale per feature, so the harmonised score ranks the cases differently.
+    const column = (j: number) => table.rows.map((r) => Number(r[j + 1]));
+    const mean = header.map((_, j) => column(j).reduce((a, v) => a + v, 0) / table.rows.length);
+    // Each feature keeps its mean and has its spread about it shrunk by a factor f of its own, (x − μ(1 − f))/f = μ + (x − μ)/f:
+    // the model's scores stay inside (0, 1), and the features' relative weights change.
+    const f = header.map((_, j) => 1 + 0.5 * j);
+    const standardisation = { mean: mean.map((m, j) => m * (1 - f[j])), sd: f };
+    const hash = '5a'.repeat(32);
+    keepHarmonization(dir, { campaignId: 'test', harmonizationHash: hash, method: 'zscore-pooled', features: header, standardisation });
+    const job = { kind: 'evaluate', modelHash, modelOnnxBase64: Buffer.from(onnx).toString('base64'), ...signed, bootstrapReplicates: 20, seed: 3 };
+    const report = (await runJob(input({ ...job, harmonizationHash: hash }))) as { discrimination: { auc: { estimate: number } } };
+    // Reference: the same hand scores on (x − mean)/sd, AUC as the Mann–Whitney probability.
+    const x = readCsv(testCohort.features).rows.map((r) => r.slice(1).map((v, j) => (Number(v) - standardisation.mean[j]) / standardisation.sd[j]));
+    const y = readCsv(testCohort.outcome).rows.map((r) => Number(r[1]));
+    const score = x.map((row) => coef.intercept + row.reduce((a, v, j) => a + v * coef.beta[j], 0));
+    let wins = 0;
+    let pairs = 0;
+    for (let i = 0; i < score.length; i++) for (let k = 0; k < score.length; k++) {
+      if (y[i] === 1 && y[k] === 0) (pairs++, (wins += score[i] > score[k] ? 1 : score[i] === score[k] ? 0.5 : 0));
+    }
+    expect(report.discrimination.auc.estimate).toBeCloseTo(wins / pairs, 6);
+    await expect(runJob(input({ ...job, harmonizationHash: '5b'.repeat(32) }))).rejects.toMatchObject({ code: 'HARMONIZATION_UNKNOWN' });
   });
 
   it('refuses a model whose bytes do not match the locked hash', async () => {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, join } from 'node:path';
-import { LOCAL_PATH } from '@fedrad/protocol';
+import { LOCAL_PATH, type JobEnvelope } from '@fedrad/protocol';
 import { JobExecutor } from '../src/jobExecutor.js';
 import type { JobInput } from '../src/jobTypes.js';
 import { envelope, generateCohorts } from './helpers.js';
@@ -103,7 +103,8 @@ describe('job executor (worker threads)', () => {
   });
 
   it('refuses a job kind it does not run', async () => {
-    const out = await new JobExecutor({ concurrency: 1 }).run(input(good, envelope('harmonize', { kind: 'harmonize', phase: 'statistics', features })));
+    // A kind outside this build's dispatch (runJob.ts), as a newer coordinator might send.
+    const out = await new JobExecutor({ concurrency: 1 }).run(input(good, envelope('forecast' as JobEnvelope['kind'], { kind: 'forecast', features })));
     expect(out).toMatchObject({ ok: false, report: { code: 'JOB_INPUT_INVALID', field: 'kind' } });
   });
 

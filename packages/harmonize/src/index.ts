@@ -11,8 +11,8 @@ export { filterReproducible, kooLiBand, type KooLiBand, type ReproducibilityDeci
 export { combat, type CombatResult } from './combat/combat.js';
 export type { CombatOptions, CombatRows } from './combat/combatInput.js';
 export {
-  combatCovariateFit, combatEstimate, combatSiteApply, combatSiteMoments, combatSiteResiduals,
-  type CombatCovariateFit, type CombatSiteAdjustment, type CombatSiteMoments, type CombatSiteResiduals,
+  combatBatchAdjustment, combatCovariateFit, combatEstimate, combatSiteApply, combatSiteMoments, combatSiteResiduals,
+  type CombatCovariateFit, type CombatStandardisation, type CombatSiteAdjustment, type CombatSiteMoments, type CombatSiteResiduals,
 } from './combat/combatFederated.js';
 export { runCombatTwin, type CombatTwinRun } from './combat/combatTwin.js';
 export { shrinkBatchEffects, type BatchAdjustment, type BatchEffects, type EmpiricalBayesOptions } from './combat/empiricalBayes.js';

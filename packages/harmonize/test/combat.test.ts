@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from '@jest/globals';
 import {
-  BatchTooSmallError, CohortTooSmallError, ConstantFeatureError, HarmonizeInputError, combat, combatCovariateFit, combatEstimate,
+  BatchTooSmallError, CohortTooSmallError, ConstantFeatureError, HarmonizeInputError, combat, combatBatchAdjustment, combatCovariateFit, combatSiteApply, combatEstimate,
   combatSiteMoments, combatSiteResiduals, runCombatTwin, type CombatOptions, type CombatRows, type CombatSiteMoments,
 } from '../src/index.js';
 
@@ -63,6 +63,30 @@ describe('federated ComBat (distributed, Chen et al. 2022) equals sva::ComBat an
       }
     });
   }
+});
+
+describe('a batch brought to a fixed standardisation (an independent test site)', () => {
+  // With a reference batch and no covariates, sva's standardisation is the reference's own (its
+  // mean and variance), whatever the other batches: so site-c harmonised as a batch that took no
+  // part in the estimate (the campaign's test site) must equal sva::ComBat's output for site-c.
+  it('site-c against the training sites site-a and site-b (reference site-b) equals sva::ComBat(ref.batch = site-b)', () => {
+    const c = fixture.cases.find((k) => k.name === 'reference')!;
+    const parts = partitions(false);
+    const training = new Map([...parts].filter(([s]) => s !== 'site-c'));
+    const run = runCombatTwin(training, optionsOf(c), 5);
+    const { gammaStar: _g, deltaStar: _d, reference: _r, ...standardisation } = run.adjustments.get('site-a')!;
+    const test = parts.get('site-c')!;
+    const moments = combatSiteMoments(test, { siteId: 'site-c' });
+    const residuals = combatSiteResiduals(test, combatCovariateFit(new Map([['site-c', moments]])), { siteId: 'site-c' });
+    const adjustment = combatBatchAdjustment(standardisation, moments, residuals, optionsOf(c));
+    expectClose(combatSiteApply(test, adjustment, 'site-c'), c.out, ids.map((_, i) => i).filter((i) => fixture.site[i] === 'site-c'), 1e-9);
+  });
+  it('refuses moments and residuals of another case count', () => {
+    const run = runCombatTwin(partitions(false), {}, 5);
+    const { gammaStar: _g, deltaStar: _d, reference: _r, ...standardisation } = run.adjustments.get('site-a')!;
+    const m = combatSiteMoments(partitions(false).get('site-c')!, { siteId: 'site-c' });
+    expect(() => combatBatchAdjustment(standardisation, m, { patientCount: m.patientCount - 1, residualSumSq: m.featureMean })).toThrow(HarmonizeInputError);
+  });
 });
 
 describe('what crosses the wire', () => {

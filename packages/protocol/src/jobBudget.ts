@@ -10,10 +10,17 @@ import type { CampaignProtocol } from './generated/types.js';
 export function plannedSummaryJobs(protocol: CampaignProtocol): number {
   let jobs = 0;
   if (protocol.featureConfig !== undefined) jobs += 1; // extraction: one extract job
+  jobs += harmonizeJobs(protocol); // harmonisation: moments (ComBat, pooled z-scoring) and apply
   return jobs;
 }
 
 /** The summary jobs a site answers under this protocol: jobBudget.summaries, or by default what its plan needs (at least 1). */
 export function summaryJobBudget(protocol: CampaignProtocol): number {
   return protocol.jobBudget?.summaries ?? Math.max(1, plannedSummaryJobs(protocol));
+}
+
+/** The harmonize jobs the harmonisation step sends a site: its moments (ComBat, pooled z-scoring) and the apply job; none without harmonisation. */
+function harmonizeJobs(protocol: CampaignProtocol): number {
+  const method = protocol.analysisPlan?.harmonization ?? 'none';
+  return method === 'none' ? 0 : method === 'zscore-site' ? 1 : 2;
 }

@@ -14,7 +14,8 @@ export interface CampaignEvent {
     | 'job-retried'
     | 'model-locked'
     | 'evaluation-received'
-    | 'extraction-received';
+    | 'extraction-received'
+    | 'harmonization-received';
   at: string;
   round?: number;
   siteId?: string;

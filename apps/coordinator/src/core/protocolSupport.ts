@@ -110,8 +110,27 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   {
     field: 'analysisPlan.harmonization',
-    carriedOut: '"none"',
-    refuse: (p) => (p.analysisPlan?.harmonization !== undefined && p.analysisPlan.harmonization !== 'none' ? `${p.analysisPlan.harmonization} harmonisation comes with issues #12 and #13` : undefined),
+    carriedOut:
+      'the harmonisation step (core/phases/harmonization.ts) before selection and training: "combat" and "combat-federated" run distributed ComBat over the training sites (equal to sva::ComBat on their pooled rows) and bring each test site, as its own batch, to their standardisation without labels; "zscore-pooled" the training sites\' pooled mean and sd at every site; "zscore-site" each site its own; every site keeps only its own estimate, and training and evaluation jobs name it by the step\'s output hash',
+  },
+  { field: 'analysisPlan.harmonizationOptions', carriedOut: "ComBat's options, in the harmonisation step", refuse: (p) => (p.analysisPlan?.harmonizationOptions !== undefined && !isCombat(p) ? 'harmonizationOptions are ComBat\'s; give analysisPlan.harmonization "combat" or drop them' : undefined) },
+  { field: 'analysisPlan.harmonizationOptions.prior', carriedOut: "ComBat's empirical-Bayes prior (parametric, or non-parametric: sva's par.prior)" },
+  { field: 'analysisPlan.harmonizationOptions.meanOnly', carriedOut: "ComBat adjusts location only (sva's mean.only)" },
+  {
+    field: 'analysisPlan.harmonizationOptions.referenceSite',
+    carriedOut: "ComBat's reference batch (sva's ref.batch): that training site keeps its values, the others are brought to it",
+    refuse: (p) => {
+      const ref = p.analysisPlan?.harmonizationOptions?.referenceSite;
+      return ref !== undefined && !p.trainingSites.includes(ref) ? `the reference site ${ref} is not a training site; the standardisation is estimated from training sites only` : undefined;
+    },
+  },
+  {
+    field: 'analysisPlan.harmonizationOptions.covariates',
+    carriedOut: '',
+    refuse: (p) =>
+      (p.analysisPlan?.harmonizationOptions?.covariates ?? []).length > 0
+        ? "a site holds no covariate table beside its outcome in this build, and the outcome may not be used at test sites (their labels are what the evaluation tests); ComBat runs without covariates (`fedrad harmonize --covariates` preserves them locally)"
+        : undefined,
   },
   { field: 'analysisPlan.bootstrapReplicates', carriedOut: "the test sites' bootstrap confidence intervals" },
   {
@@ -134,6 +153,10 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
     refuse: (p) => refusedAttestation(p.attestations ?? []),
   },
 ];
+
+function isCombat(p: CampaignProtocol): boolean {
+  return p.analysisPlan?.harmonization === 'combat' || p.analysisPlan?.harmonization === 'combat-federated';
+}
 
 /** The fields of `protocol` that this build cannot carry out, each with its reason. */
 export function unsupportedFields(protocol: CampaignProtocol): Array<{ field: string; reason: string }> {

@@ -235,6 +235,17 @@ CREATE TABLE IF NOT EXISTS extractions (
   PRIMARY KEY (campaign_id, site_id)
 );
 
+-- Each site's answers to the harmonisation step (harmonize-result: its moments, and that it keeps its estimate).
+-- A new table: SCHEMA_SQL creates it in older files too, so no migration step is needed.
+CREATE TABLE IF NOT EXISTS harmonizations (
+  campaign_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  stage TEXT NOT NULL,
+  result_json TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, site_id, stage)
+);
+
 CREATE TABLE IF NOT EXISTS evaluations (
   campaign_id TEXT NOT NULL,
   site_id TEXT NOT NULL,

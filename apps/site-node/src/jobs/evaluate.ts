@@ -6,6 +6,7 @@ import type { EvaluateParams, EvaluationReport } from '@fedrad/protocol';
 import { evaluateBinary, evaluateSurvival } from '@fedrad/stats';
 import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
+import { rowsForJob } from '../harmonizations.js';
 import type { JobInput } from '../jobTypes.js';
 
 /**
@@ -29,7 +30,7 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
   const model = await loadInferenceModel(bytes, `locked model ${params.modelHash.slice(0, 12)}`);
   try {
     if (model.score === 'linear-predictor') return await evaluateCox(input, params, model);
-    const cohort = loadCohort(input.cohort, model.featureNames);
+    const cohort = harmonisedCohort(input, params, model.featureNames);
     if (cohort.outcome.kind !== 'binary') {
       throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; this model predicts a binary outcome.`, { file: input.cohort.outcome, field: 'label' });
     }
@@ -56,7 +57,7 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
  * high risk when the predicted S(horizon | x) is below ½, i.e. η ≥ log(log ½ / log S0(horizon)).
  */
 async function evaluateCox(input: JobInput, params: EvaluateParams, model: InferenceModel): Promise<EvaluationReport> {
-  const cohort = loadCohort(input.cohort, model.featureNames);
+  const cohort = harmonisedCohort(input, params, model.featureNames);
   if (cohort.outcome.kind !== 'survival') {
     throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no time and event columns; this Cox model predicts survival.`, { file: input.cohort.outcome, field: 'time' });
   }
@@ -75,6 +76,12 @@ async function evaluateCox(input: JobInput, params: EvaluateParams, model: Infer
     ...(h > 0 ? { horizon: horizons[0], survivalAtHorizon: Float64Array.from(cohort.ids, (_, i) => out.survival![i * h]) } : {}),
     minGroupSize: input.minCohortSize,
   });
+}
+
+/** The test cohort's rows for the model's features, harmonised with the campaign's harmonisation when the job names it. */
+function harmonisedCohort(input: JobInput, params: EvaluateParams, featureNames: string[]) {
+  const cohort = loadCohort(input.cohort, featureNames);
+  return { ...cohort, x: rowsForJob(input, params.harmonizationHash, { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x }) };
 }
 
 /**

@@ -2,6 +2,7 @@ import type { ModelUpdate, TrainRoundParams } from '@fedrad/protocol';
 import { trainingSiteStep } from '@fedrad/methods';
 import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
+import { rowsForJob } from '../harmonizations.js';
 import type { JobInput } from '../jobTypes.js';
 
 /**
@@ -17,7 +18,9 @@ export async function runTrainRound(input: JobInput): Promise<ModelUpdate> {
   if (params.secureAggregation) {
     throw new SiteNodeError('SECURE_AGGREGATION_UNSUPPORTED', 'This site node does not implement secure aggregation masks yet; run the campaign without secureAggregation.');
   }
-  const cohort = loadCohort(input.cohort, params.features);
+  const loaded = loadCohort(input.cohort, params.features);
+  // The campaign's harmonisation, when its step ran: exactly the estimate this site keeps under that hash.
+  const cohort = { ...loaded, x: rowsForJob(input, params.harmonizationHash, { ids: loaded.ids, featureNames: loaded.featureNames, values: loaded.x }) };
   if (params.model.family === 'cox') {
     if (cohort.outcome.kind !== 'survival') {
       throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no time and event columns; a Cox model needs them.`, { file: input.cohort.outcome, field: 'time' });

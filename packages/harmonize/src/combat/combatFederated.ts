@@ -157,14 +157,7 @@ export function combatEstimate(
   }
   const n = sites.reduce((a, s) => a + moments.get(s)!.patientCount, 0);
   // Each batch's intercept β_b = ȳ_b − c̄_bᵀβ_C (the normal equations of the batch indicators).
-  const intercept = new Map(sites.map((s) => {
-    const m = moments.get(s)!;
-    return [s, Float64Array.from({ length: p }, (_, f) => {
-      let b = m.featureMean[f];
-      for (let c = 0; c < q; c++) b -= m.covariateMean[c] * fit.beta[c * p + f];
-      return b;
-    })];
-  }));
+  const intercept = new Map(sites.map((s) => [s, batchIntercept(moments.get(s)!, fit.beta, p, q)]));
   const ref = options.referenceBatch;
   const grandMean = new Float64Array(p);
   const varPooled = new Float64Array(p);
@@ -179,24 +172,47 @@ export function combatEstimate(
       }
     }
   }
-  const adjustments = new Map<string, CombatSiteAdjustment>();
-  for (const s of sites) {
-    const nb = moments.get(s)!.patientCount;
-    const gammaHat = Float64Array.from({ length: p }, (_, f) => (intercept.get(s)![f] - grandMean[f]) / Math.sqrt(varPooled[f]));
-    const deltaHat = Float64Array.from({ length: p }, (_, f) => residuals.get(s)!.residualSumSq[f] / (nb - 1) / varPooled[f]);
-    // Σᵢ (sᵢ − c)² = (n − 1)δ̂ + n(γ̂ − c)² over the batch's standardised rows.
-    const sumSq = (f: number, center: number) => (nb - 1) * deltaHat[f] + nb * (gammaHat[f] - center) ** 2;
-    const isReference = s === ref;
-    const shrunk = isReference
-      ? { gammaStar: new Float64Array(p), deltaStar: new Float64Array(p).fill(1) }
-      : shrinkBatchEffects({ n: nb, gammaHat, deltaHat, sumSq }, { meanOnly: options.meanOnly ?? false, nonParametric: options.nonParametric ?? false });
-    adjustments.set(s, {
-      featureNames: [...fit.featureNames], covariateNames: [...fit.covariateNames],
-      grandMean: [...grandMean], beta: [...fit.beta], varPooled: [...varPooled],
-      gammaStar: [...shrunk.gammaStar], deltaStar: [...shrunk.deltaStar], reference: isReference,
-    });
+  const standardisation: CombatStandardisation = { featureNames: [...fit.featureNames], covariateNames: [...fit.covariateNames], grandMean: [...grandMean], beta: [...fit.beta], varPooled: [...varPooled] };
+  return new Map(sites.map((s) => [s, combatBatchAdjustment(standardisation, moments.get(s)!, residuals.get(s)!, options, s === ref)]));
+}
+
+/** What ComBat fixes once over the batches it estimated: the covariates' β_C, the grand mean and the pooled variance. */
+export type CombatStandardisation = Omit<CombatSiteAdjustment, 'gammaStar' | 'deltaStar' | 'reference'>;
+
+/**
+ * One batch's adjustment against a fixed standardisation: γ̂_b = (β_b − grand)/√var with the batch
+ * intercept β_b = ȳ_b − c̄_bᵀβ_C, δ̂_b = RSS_b/((n_b − 1)var), and their empirical-Bayes shrinkage,
+ * whose priors sva::ComBat estimates over the batch's own features (Johnson et al. 2007, §2.3): so
+ * a batch's adjustment depends on the others only through the standardisation. `combatEstimate`
+ * runs it for every batch it estimated; a campaign also runs it for an independent test site, a
+ * batch brought to the training sites' standardisation without taking part in it.
+ */
+export function combatBatchAdjustment(
+  standardisation: CombatStandardisation,
+  moments: CombatSiteMoments,
+  residuals: CombatSiteResiduals,
+  options: CombatOptions = {},
+  isReference = false,
+): CombatSiteAdjustment {
+  const { featureNames, covariateNames, grandMean, beta, varPooled } = standardisation;
+  const p = featureNames.length;
+  const q = covariateNames.length;
+  const nb = moments.patientCount;
+  if (!(nb >= 2) || residuals.patientCount !== nb || moments.featureMean.length !== p || moments.covariateMean.length !== q || residuals.residualSumSq.length !== p) {
+    throw new HarmonizeInputError(`A batch's moments and residuals do not fit the standardisation (${p} features, ${q} covariates, the same count of at least 2 cases in both).`, { field: 'moments' });
   }
-  return adjustments;
+  const intercept = batchIntercept(moments, beta, p, q);
+  const gammaHat = Float64Array.from({ length: p }, (_, f) => (intercept[f] - grandMean[f]) / Math.sqrt(varPooled[f]));
+  const deltaHat = Float64Array.from({ length: p }, (_, f) => residuals.residualSumSq[f] / (nb - 1) / varPooled[f]);
+  // Σᵢ (sᵢ − c)² = (n − 1)δ̂ + n(γ̂ − c)² over the batch's standardised rows.
+  const sumSq = (f: number, center: number) => (nb - 1) * deltaHat[f] + nb * (gammaHat[f] - center) ** 2;
+  const shrunk = isReference
+    ? { gammaStar: new Float64Array(p), deltaStar: new Float64Array(p).fill(1) }
+    : shrinkBatchEffects({ n: nb, gammaHat, deltaHat, sumSq }, { meanOnly: options.meanOnly ?? false, nonParametric: options.nonParametric ?? false });
+  return {
+    featureNames: [...featureNames], covariateNames: [...covariateNames], grandMean: [...grandMean], beta: [...beta], varPooled: [...varPooled],
+    gammaStar: [...shrunk.gammaStar], deltaStar: [...shrunk.deltaStar], reference: isReference,
+  };
 }
 
 /** The site applies its adjustment: y* = √var·(s − γ*)/√δ* + grand + cᵀβ_C with s = (y − grand − cᵀβ_C)/√var; the reference keeps y. */
@@ -219,6 +235,15 @@ export function combatSiteApply(rows: CombatRows, adjustment: CombatSiteAdjustme
     }
   }
   return out;
+}
+
+/** The batch intercept β_b = ȳ_b − c̄_bᵀβ_C (the normal equations of the batch indicators). */
+function batchIntercept(moments: CombatSiteMoments, beta: readonly number[], p: number, q: number): Float64Array {
+  return Float64Array.from({ length: p }, (_, f) => {
+    let b = moments.featureMean[f];
+    for (let c = 0; c < q; c++) b -= moments.covariateMean[c] * beta[c * p + f];
+    return b;
+  });
 }
 
 /** y − Cβ_C for the site's rows, after checking they are the features and covariates the coordinator fitted. */

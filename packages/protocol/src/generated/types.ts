@@ -351,9 +351,27 @@ export interface CampaignProtocol {
      */
     baseline?: string;
     /**
-     * Harmonisation of features across scanners before training: none, ComBat at each site, or federated ComBat. Anything but "none" is refused at creation by this build (issues #12, #13).
+     * Harmonisation of the features across sites (scanners) before selection and training, at every site, training and test: none; ComBat ("combat" and "combat-federated" are the same federated ComBat, equal to sva::ComBat on the training sites' pooled rows; each test site is its own batch brought to the training sites' standardisation, without labels); per-site z-scoring (each site its own mean and sd); or pooled z-scoring (the training sites' pooled mean and sd, at every site).
      */
-    harmonization?: 'none' | 'combat' | 'combat-federated';
+    harmonization?: 'none' | 'combat' | 'combat-federated' | 'zscore-site' | 'zscore-pooled';
+    /**
+     * ComBat's options (analysisPlan.harmonization combat or combat-federated).
+     */
+    harmonizationOptions?: {
+      /**
+       * ComBat's empirical-Bayes prior: parametric (normal / inverse-gamma, sva's par.prior = TRUE; the default) or non-parametric (par.prior = FALSE).
+       */
+      prior?: 'parametric' | 'non-parametric';
+      /**
+       * Adjust location only, not scale (sva's mean.only). Default false.
+       */
+      meanOnly?: boolean;
+      referenceSite?: SiteId;
+      /**
+       * Covariates whose effect ComBat preserves. Refused at creation by this build: a site holds no covariate table beside its outcome, and the outcome may not be used at test sites.
+       */
+      covariates?: string[];
+    };
     /**
      * Bootstrap replicates for the test sites' confidence intervals (calibration, Brier).
      */
@@ -958,6 +976,7 @@ export interface EvaluateParams {
   bootstrapReplicates?: number;
   seed?: number;
   modelSignature?: ModelSignature;
+  harmonizationHash?: Sha256;
 }
 /**
  * Describes a locked ONNX inference model: its inputs by feature name with the standardisation baked into the graph, the outcome and score it produces, how it was trained (n, events, optimiser, hyper-parameters) and the SHA-256 of the exact ONNX bytes. Written next to model.onnx by `fedrad train` and by the coordinator when it locks a federated model. x-egress is forbidden: a site never sends a model card (a training site returns parameter updates, see model-update); the coordinator writes the card and sends it down to test sites inside evaluate-params. The per-feature means and scales are aggregates over the training cohort, so a card written at a site stays there unless the campaign's own aggregation produced it.
@@ -1506,33 +1525,67 @@ export interface FeatureTable {
   }[];
 }
 /**
- * ComBat: return sufficient statistics (phase 'statistics') or apply the pooled estimates locally (phase 'apply').
+ * A step of the campaign's harmonisation (analysisPlan.harmonization) at one site. 'moments': the site's count, feature means and centred sums of squares (ComBat, Chen et al. 2022's distributed form without covariates; pooled z-scoring). 'apply': the site is handed its own batch's estimates (ComBat) or the pooled standardisation (z-scoring), or for per-site z-scoring computes its own, and keeps them under the step's output hash.
  */
 export interface HarmonizeParams {
   kind: 'harmonize';
-  phase: 'statistics' | 'apply';
+  /**
+   * Which exchange of the harmonisation this job is.
+   */
+  stage: 'moments' | 'apply';
+  /**
+   * The harmonisation the protocol's analysisPlan.harmonization names (combat and combat-federated are both the federated ComBat, equal to sva::ComBat on the pooled rows).
+   */
+  method: 'combat' | 'zscore-site' | 'zscore-pooled';
+  /**
+   * The features harmonised, in order.
+   *
+   * @minItems 1
+   */
   features: string[];
-  covariates?: string[];
-  pooled?: {
-    tensors?: Tensor[];
+  /**
+   * 'apply': the site whose batch the estimates are; a site refuses another site's.
+   */
+  batch?: string;
+  basisHash?: Sha256;
+  harmonizationHash?: Sha256;
+  /**
+   * ComBat 'apply': the pooled standardisation and this batch's own shrunken effects (γ*, δ*), per feature.
+   */
+  combat?: {
+    grandMean: number[];
+    varPooled: number[];
+    gammaStar: number[];
+    deltaStar: number[];
+    /**
+     * The reference batch keeps its values.
+     */
+    reference: boolean;
+  };
+  /**
+   * Pooled z-scoring 'apply': the training sites' pooled mean and sample sd, per feature.
+   */
+  standardisation?: {
+    mean: number[];
+    sd: number[];
   };
 }
 /**
- * A named Float64 tensor in row-major order.
- */
-export interface Tensor {
-  name: string;
-  shape: number[];
-  data: number[];
-}
-/**
- * ComBat sufficient statistics (sums, cross-products) or the confirmation that harmonisation was applied.
+ * A site's answer to a harmonize job: aggregate sums of its rows (never a row), or that it keeps the estimates it was sent.
  */
 export interface HarmonizeResult {
   kind: 'harmonize';
-  phase: 'statistics' | 'apply';
+  stage: 'moments' | 'apply';
   patientCount: PatientCount;
-  tensors?: Tensor[];
+  /**
+   * 'moments': the site's mean of each feature.
+   */
+  featureMean?: number[];
+  /**
+   * 'moments': Σ(x − x̄)² of each feature about the site's own mean.
+   */
+  sumSq?: number[];
+  harmonizationHash?: Sha256;
 }
 /**
  * Periodic liveness from a site, with what it is busy with.
@@ -1640,6 +1693,15 @@ export interface TrainRoundParams {
    * Cox only: the protocol's horizons (days); the site adds its baseline cumulative hazard at each (Breslow's estimator at the global coefficients) so the locked model can give S(t | x).
    */
   horizonDays?: number[];
+  harmonizationHash?: Sha256;
+}
+/**
+ * A named Float64 tensor in row-major order.
+ */
+export interface Tensor {
+  name: string;
+  shape: number[];
+  data: number[];
 }
 /**
  * A site's answer to a job: exactly one result document of the job's kind, or an error report. Carries the job's nonce back (replay protection) and is signed by the site.

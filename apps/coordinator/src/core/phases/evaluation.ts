@@ -1,5 +1,6 @@
 import type { EvaluateParams } from '@fedrad/protocol';
 import { createJob, jobsOf } from '../jobs.js';
+import { harmonizationHashOf } from './harmonization.js';
 import { exportsModel, type LockedModelOutcome } from './lock.js';
 import { modelReleaseOf } from './modelRelease.js';
 import type { JobKind, Phase } from './phase.js';
@@ -39,6 +40,7 @@ export const evaluation: Phase<LockedModelOutcome, EvaluationOutcome> = {
     const p = campaign.protocol;
     const settings = trainingSettings(p);
     const release = modelReleaseOf(ctx, campaign.campaignId);
+    const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
     const params: EvaluateParams = {
       kind: KIND,
       modelHash: onnxSha256!,
@@ -47,6 +49,7 @@ export const evaluation: Phase<LockedModelOutcome, EvaluationOutcome> = {
       ...(release ? { modelCard: release.card, modelSignature: release.signature } : {}),
       ...(p.analysisPlan?.bootstrapReplicates !== undefined ? { bootstrapReplicates: p.analysisPlan.bootstrapReplicates } : {}),
       ...(p.training.seed !== undefined ? { seed: p.training.seed } : {}),
+      ...(harmonizationHash !== undefined ? { harmonizationHash } : {}),
     };
     return [...p.testSites]
       .sort()

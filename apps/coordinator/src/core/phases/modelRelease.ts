@@ -1,6 +1,8 @@
 import { assertValid, type CampaignProtocol, type ModelCard, type ModelSignature, type Tensor } from '@fedrad/protocol';
 import { signModel } from '@fedrad/pki';
 import type { CoreContext } from '../context.js';
+import { stepOutput } from '../stepOutputs.js';
+import { harmonisationLine, type HarmonizationOutput } from './harmonizationEstimates.js';
 import { cardFeatures, cardSites } from './modelCardFacts.js';
 
 /** What a test site receives with the locked model: its card and the coordinator's signature of it. */
@@ -34,6 +36,7 @@ export function releaseModel(
   const last = ctx.db.prepare('SELECT summary_json FROM rounds WHERE campaign_id = ? AND summary_json IS NOT NULL ORDER BY round DESC LIMIT 1').get(campaign.campaignId) as { summary_json: string } | undefined;
   const finalLoss = last ? (JSON.parse(last.summary_json) as { loss?: number | null }).loss : undefined;
   const { objective, ...training } = base.training;
+  const harmonised = stepOutput<HarmonizationOutput>(ctx, campaign.campaignId, 'harmonization');
   const card: ModelCard = {
     ...base,
     // Fitted by the campaign's rounds, not by a local optimiser; its objective is the rounds' loss.
@@ -49,7 +52,10 @@ export function releaseModel(
       sites: cardSites(ctx, campaign.campaignId, p),
       features: cardFeatures(p.features ?? []),
       ...(p.model.classWeights !== undefined ? { classWeights: String(p.model.classWeights) } : {}),
-      preprocessing: "each site's registered feature table, used as is (no extraction, harmonisation, selection or tuning step ran in this campaign)",
+      preprocessing: harmonised
+        ? "each site's features, harmonised at the site with its own estimate of the campaign's harmonisation (below) before training or scoring: a new site must be harmonised the same way before the model is applied"
+        : "each site's registered feature table, used as is (no extraction, harmonisation, selection or tuning step ran in this campaign)",
+      ...(harmonised ? { harmonisation: harmonisationLine(harmonised.output, harmonised.outputHash) } : {}),
       trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) ? { finalLoss } : {}) },
       intendedUse: `Research: ${p.question ?? p.title} (outcome "${p.outcome.type === 'binary' ? p.outcome.label : p.outcome.event}"), on patients like those of the training sites.`,
       limitations: LIMITATIONS,

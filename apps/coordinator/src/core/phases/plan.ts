@@ -2,6 +2,7 @@ import type { CampaignProtocol, JobEnvelope } from '@fedrad/protocol';
 import type { CoreContext } from '../context.js';
 import { evaluation } from './evaluation.js';
 import { extraction } from './extraction.js';
+import { harmonization } from './harmonization.js';
 import { lock } from './lock.js';
 import { metaAnalysis } from './metaAnalysis.js';
 import type { JobKind, Phase } from './phase.js';
@@ -12,7 +13,7 @@ import { training } from './training.js';
  * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
  * file and one entry here.
  */
-const PHASES: readonly Phase[] = [extraction, training, lock, evaluation, metaAnalysis, report] as Phase[];
+const PHASES: readonly Phase[] = [extraction, harmonization, training, lock, evaluation, metaAnalysis, report] as Phase[];
 const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**

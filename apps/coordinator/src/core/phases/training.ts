@@ -4,6 +4,7 @@ import { setCurrentRound, type CampaignRecord } from '../campaignStore.js';
 import { nowIso, type CoreContext } from '../context.js';
 import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams } from '../jobs.js';
 import { float64sOf } from '../resultWire.js';
+import { harmonizationHashOf } from './harmonization.js';
 import type { JobKind, Phase } from './phase.js';
 import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
@@ -83,6 +84,9 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
     const transcript = roundTranscript(ctx, campaign, round - 1);
     for (const siteId of sites) configs[siteId] = { ...configs[siteId], transcript };
   }
+  // The harmonisation each site applies to its rows before the step, by the hash of the step that made it.
+  const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
+  if (harmonizationHash !== undefined) for (const siteId of sites) configs[siteId] = { ...configs[siteId], harmonizationHash };
   const envelopes: JobEnvelope[] = [];
   // Sites with the same params share one object, validated and serialised once. Params are
   // compared field by field, objects (the model, the feature list, the global parameters) by
@@ -177,7 +181,8 @@ export const training: Phase<TrainingState, TrainedModel> = {
   validate(protocol) {
     trainingMethod(protocol).initialState();
   },
-  open: (ctx, campaign, state) => openRound(ctx, campaign, state ?? methodOf(campaign).initialState()),
+  // The first round starts from the method's initial state, whatever the step before produced (its output is read by hash where needed).
+  open: (ctx, campaign, state) => openRound(ctx, campaign, campaign.currentRound === null || state === undefined ? methodOf(campaign).initialState() : state),
   ready(ctx, campaign) {
     const r = campaign.currentRound;
     if (r === null) return false;

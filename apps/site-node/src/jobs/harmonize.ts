@@ -1,0 +1,88 @@
+import { combatSiteMoments, combatSiteResiduals, standardisationOf, zscoreSiteMoments, type FeatureRows, type SiteStepContext } from '@fedrad/harmonize';
+import { harmonizeBasisHash, type HarmonizeParams, type HarmonizeResult } from '@fedrad/protocol';
+import { loadCohort } from '../cohortTables.js';
+import { JobInputError, SiteNodeError } from '../errors.js';
+import { harmonise, keepBasis, keepHarmonization, keptBasis, type KeptHarmonization } from '../harmonizations.js';
+import type { JobInput } from '../jobTypes.js';
+
+/**
+ * A `harmonize` job (issue #12 item 2, the campaign's harmonisation step) on the site's cohort for
+ * the features asked for. 'moments': the site's count, feature means and centred sums of squares —
+ * by @fedrad/harmonize's site functions, the ones `fedrad harmonize --sites` runs, refused below the
+ * minimum cohort. 'apply': the site takes the estimate it is handed only if it is for this site's
+ * batch and rests on the moments this site sent, checks it harmonises its rows to finite values,
+ * and keeps it under the step's output hash for the train-round and evaluate jobs that name it.
+ */
+export function runHarmonize(input: JobInput): HarmonizeResult {
+  const params = input.envelope.params as HarmonizeParams;
+  if (params.kind !== 'harmonize') throw new JobInputError('A harmonize job must carry harmonize parameters.', { field: 'params/kind' });
+  const cohort = loadCohort(input.cohort, params.features);
+  const rows: FeatureRows = { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x, source: `cohort "${input.cohort.name}"` };
+  const context: SiteStepContext = { siteId: input.siteId, minCohortSize: input.minCohortSize };
+  const campaignId = input.envelope.campaignId;
+  if (params.stage === 'moments') {
+    const result: HarmonizeResult = { kind: 'harmonize', stage: 'moments', patientCount: rows.ids.length, ...momentsOf(params.method, rows, context) };
+    keepBasis(input.workDir, campaignId, harmonizeBasisHash(result));
+    return result;
+  }
+  if (params.batch !== input.siteId) {
+    throw new SiteNodeError('HARMONIZATION_REFUSED', `The estimates sent are for site ${String(params.batch)}'s batch, not this site's (${input.siteId}); a site is harmonised with its own estimates only.`, { field: 'params/batch' });
+  }
+  if (params.harmonizationHash === undefined) throw new JobInputError('An apply job names the harmonisation step it keeps (harmonizationHash).', { field: 'params/harmonizationHash' });
+  const sent = keptBasis(input.workDir, campaignId);
+  const needsBasis = params.method === 'combat' || params.basisHash !== undefined;
+  if (needsBasis && (sent === undefined || params.basisHash !== sent)) {
+    throw new SiteNodeError(
+      'HARMONIZATION_REFUSED',
+      sent === undefined
+        ? `The estimates rest on moments ${String(params.basisHash)}, but this site sent no harmonisation moments for campaign ${campaignId}.`
+        : `The estimates rest on moments ${String(params.basisHash)}, not on the ones this site sent (${sent}).`,
+      { field: 'params/basisHash' },
+    );
+  }
+  const kept = keptOf(params, rows, campaignId, params.harmonizationHash, input.siteId);
+  const harmonised = harmonise(kept, rows, input.siteId);
+  const bad = harmonised.findIndex((v) => !Number.isFinite(v));
+  if (bad >= 0) throw new SiteNodeError('HARMONIZATION_REFUSED', `The estimates sent give feature "${rows.featureNames[bad % rows.featureNames.length]}" a non-finite value at this site; they were not kept.`, { field: 'params' });
+  keepHarmonization(input.workDir, kept);
+  return { kind: 'harmonize', stage: 'apply', patientCount: rows.ids.length, harmonizationHash: params.harmonizationHash };
+}
+
+/** ComBat's round (moments and, without covariates, the residual sums about the site's own mean) or pooled z-scoring's. */
+function momentsOf(method: HarmonizeParams['method'], rows: FeatureRows, context: SiteStepContext): Pick<HarmonizeResult, 'featureMean' | 'sumSq'> {
+  if (method === 'combat') {
+    const moments = combatSiteMoments(rows, context);
+    const residuals = combatSiteResiduals(rows, { featureNames: [...rows.featureNames], covariateNames: [], beta: [] }, context);
+    return { featureMean: moments.featureMean, sumSq: residuals.residualSumSq };
+  }
+  if (method === 'zscore-pooled') {
+    const moments = zscoreSiteMoments(rows, context);
+    return { featureMean: moments.mean, sumSq: moments.sumSq };
+  }
+  throw new JobInputError('Per-site z-scoring sends no moments: each site standardises with its own mean and sd.', { field: 'params/stage' });
+}
+
+/** What the site keeps: the estimate it was sent, shaped for its features, or for per-site z-scoring its own standardisation. */
+function keptOf(params: HarmonizeParams, rows: FeatureRows, campaignId: string, harmonizationHash: string, siteId: string): KeptHarmonization {
+  const base = { campaignId, harmonizationHash, method: params.method, features: [...params.features] };
+  const p = params.features.length;
+  const sized = (name: string, values: readonly number[] | undefined) => {
+    if (values?.length !== p) throw new JobInputError(`The estimate's ${name} holds ${values?.length ?? 0} values for ${p} features.`, { field: `params/${name}` });
+  };
+  if (params.method === 'combat') {
+    const c = params.combat;
+    if (!c) throw new JobInputError('A ComBat apply job carries this site\'s batch estimate (combat).', { field: 'params/combat' });
+    (['grandMean', 'varPooled', 'gammaStar', 'deltaStar'] as const).forEach((k) => sized(`combat/${k}`, c[k]));
+    return { ...base, combat: c };
+  }
+  if (params.method === 'zscore-pooled') {
+    const s = params.standardisation;
+    if (!s) throw new JobInputError('A pooled z-scoring apply job carries the pooled standardisation.', { field: 'params/standardisation' });
+    sized('standardisation/mean', s.mean);
+    sized('standardisation/sd', s.sd);
+    return { ...base, standardisation: s };
+  }
+  if (params.combat || params.standardisation) throw new JobInputError('Per-site z-scoring takes no estimate from the coordinator: the site uses its own mean and sd.', { field: 'params' });
+  const own = standardisationOf(rows, `site ${siteId}`, siteId);
+  return { ...base, standardisation: { mean: own.mean, sd: own.sd } };
+}

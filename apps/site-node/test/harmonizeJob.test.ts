@@ -1,0 +1,142 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { combatCovariateFit, combatEstimate, runCombatTwin, type CombatRows } from '@fedrad/harmonize';
+import { harmonizeBasisHash, type CampaignProtocol, type HarmonizeResult, type JobEnvelope } from '@fedrad/protocol';
+import { runJob } from '../src/jobs/runJob.js';
+import { admitJob } from '../src/jobPolicy.js';
+import { protocolDeviations } from '../src/protocolConformance.js';
+import { SiteStore } from '../src/siteStore.js';
+import { envelope, generateCohorts, readCsv, repoRoot } from './helpers.js';
+
+// Real site harmonize jobs on three sites' generated cohorts (each with its own scanner distortion),
+// the coordinator half by @fedrad/harmonize's coordinator functions, then a real train-round job on
+// the kept harmonisation. Reference: runCombatTwin — what `fedrad harmonize --method combat --sites`
+// runs — over the same partitions read here from the CSV text, and the closed-form logistic gradient
+// of SITE_CHANNEL.md §6 on those rows (plain arithmetic, no learn).
+const SITES = ['site-a', 'site-b', 'site-c'];
+let dir: string;
+let features: string[];
+const cohorts: Record<string, { name: string; features: string; outcome: string }> = {};
+const csv: Record<string, { ids: string[]; x: number[][]; y: number[] }> = {};
+
+beforeAll(() => {
+  dir = mkdtempSync(join(tmpdir(), 'harmonize-job-'));
+  const summary = generateCohorts(dir, 'site-a=37,site-b=41,site-c=30', 4);
+  features = summary.features;
+  for (const site of summary.sites) {
+    cohorts[site.siteId] = { name: 'training', features: site.featuresCsv, outcome: site.outcomeCsv };
+    const f = readCsv(site.featuresCsv);
+    csv[site.siteId] = { ids: f.rows.map((r) => r[0]), x: f.rows.map((r) => r.slice(1).map(Number)), y: readCsv(site.outcomeCsv).rows.map((r) => Number(r[1])) };
+    mkdirSync(join(dir, 'work', site.siteId), { recursive: true });
+  }
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const jobAt = (siteId: string, kind: JobEnvelope['kind'], params: Record<string, unknown>, minCohortSize = 5, round?: number) => ({
+  envelope: { ...envelope(kind, params, round), jobId: `test/${kind}/${siteId}`, siteId },
+  siteId,
+  cohort: cohorts[siteId],
+  minCohortSize,
+  workDir: join(dir, 'work', siteId),
+});
+const moments = (siteId: string, minCohortSize = 5) =>
+  runJob(jobAt(siteId, 'harmonize', { kind: 'harmonize', stage: 'moments', method: 'combat', features }, minCohortSize)) as unknown as Promise<HarmonizeResult>;
+
+/** The coordinator's half on the sites' answers: distributed ComBat's fit and estimate (no covariates). */
+function estimate(results: Map<string, HarmonizeResult>) {
+  const m = new Map([...results].map(([s, r]) => [s, { patientCount: r.patientCount, featureNames: features, covariateNames: [], featureMean: r.featureMean!, covariateMean: [], covariateScatter: [], crossScatter: [] }]));
+  const residuals = new Map([...results].map(([s, r]) => [s, { patientCount: r.patientCount, residualSumSq: r.sumSq! }]));
+  return combatEstimate(m, residuals, combatCovariateFit(m));
+}
+
+const HASH = 'e7'.repeat(32);
+const applyParams = (siteId: string, adjustment: ReturnType<typeof estimate> extends Map<string, infer A> ? A : never, basisHash: string) => ({
+  kind: 'harmonize', stage: 'apply', method: 'combat', features, batch: siteId, basisHash, harmonizationHash: HASH,
+  combat: { grandMean: adjustment.grandMean, varPooled: adjustment.varPooled, gammaStar: adjustment.gammaStar, deltaStar: adjustment.deltaStar, reference: adjustment.reference },
+});
+const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
+
+describe('the harmonize job at a site', () => {
+  let results: Map<string, HarmonizeResult>;
+  let adjustments: ReturnType<typeof estimate>;
+  beforeAll(async () => {
+    results = new Map();
+    for (const s of SITES) results.set(s, await moments(s));
+    adjustments = estimate(results);
+  });
+
+  it('sends a count, means and sums of squares only: one per feature, whatever the cohort size', () => {
+    for (const s of SITES) {
+      const r = results.get(s)!;
+      expect(Object.keys(r).sort()).toEqual(['featureMean', 'kind', 'patientCount', 'stage', 'sumSq']);
+      expect([r.patientCount, r.featureMean!.length, r.sumSq!.length]).toEqual([csv[s].ids.length, features.length, features.length]);
+    }
+  });
+
+  it('keeps its own estimate, and a train-round job naming it trains on the rows the local twin harmonises (closed-form gradient)', async () => {
+    for (const s of SITES) {
+      const kept = await runJob(jobAt(s, 'harmonize', applyParams(s, adjustments.get(s)!, harmonizeBasisHash(results.get(s)!))));
+      expect(kept).toEqual({ kind: 'harmonize', stage: 'apply', patientCount: csv[s].ids.length, harmonizationHash: HASH });
+    }
+    const partitions = new Map(SITES.map((s): [string, CombatRows] => [s, { ids: csv[s].ids, featureNames: features, values: Float64Array.from(csv[s].x.flat()) }]));
+    const twin = runCombatTwin(partitions, {}, 5).harmonised;
+    const coef = [0.2, 0.1, -0.05, 0.03, 0.01];
+    for (const s of SITES) {
+      const update = (await runJob(jobAt(s, 'train-round', {
+        kind: 'train-round', round: 0, strategy: 'exact-newton', model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05 },
+        features, globalParameters: [{ name: 'coef', shape: [5], data: coef }], harmonizationHash: HASH,
+      }, 5, 0))) as { tensors: Array<{ name: string; data: number[] }> };
+      const p = features.length;
+      const h = twin.get(s)!;
+      const g = new Array(p + 1).fill(0);
+      csv[s].y.forEach((y, i) => {
+        const xt = [1, ...h.subarray(i * p, (i + 1) * p)];
+        const mu = sigmoid(xt.reduce((a, v, k) => a + v * coef[k], 0));
+        xt.forEach((v, k) => (g[k] += (mu - y) * v));
+      });
+      const gradient = update.tensors.find((t) => t.name === 'gradient')!.data;
+      gradient.forEach((v, k) => expect(Math.abs(v - g[k])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(g[k]))));
+    }
+  });
+
+  describe('an attacking coordinator', () => {
+    it('asking for the sums of a cohort below the minimum is refused before anything is computed', async () => {
+      await expect(moments('site-c', 31)).rejects.toMatchObject({ code: 'COHORT_TOO_SMALL' });
+    });
+
+    it('asking for the sums of a cohort differing by one patient from one already answered is refused (differencing)', () => {
+      const store = new SiteStore(join(dir, "policy.sqlite"));
+      const protocol = { ...(JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8')) as CampaignProtocol), jobBudget: { summaries: 5 } };
+      const job = (jobId: string) => ({ ...envelope('harmonize', { kind: 'harmonize', stage: 'moments', method: 'combat', features }), campaignId: protocol.campaignId, jobId });
+      const ids = csv['site-a'].ids;
+      expect(admitJob(store, { job: job(`${protocol.campaignId}/harmonize/site-a`), protocol, patientIds: ids, minCohortSize: 5 })).toBeUndefined();
+      expect(admitJob(store, { job: job(`${protocol.campaignId}/harmonize/site-a/2`), protocol, patientIds: ids.slice(1), minCohortSize: 5 })).toMatchObject({ code: 'COHORT_DIFFERENCE_TOO_SMALL' });
+      store.close();
+    });
+
+    it("sending another site's estimates is refused: another batch, or this batch's name on estimates resting on other moments", async () => {
+      const a = adjustments.get('site-a')!;
+      await expect(runJob(jobAt('site-b', 'harmonize', applyParams('site-a', a, harmonizeBasisHash(results.get('site-a')!))))).rejects.toMatchObject({ code: 'HARMONIZATION_REFUSED' });
+      await expect(runJob(jobAt('site-b', 'harmonize', applyParams('site-b', a, harmonizeBasisHash(results.get('site-a')!))))).rejects.toMatchObject({ code: 'HARMONIZATION_REFUSED', message: expect.stringContaining('not on the ones this site sent') });
+    });
+
+    it('a train-round or an evaluate job naming a harmonisation the site does not hold is refused', async () => {
+      const train = { kind: 'train-round', round: 0, strategy: 'exact-newton', model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05 }, features, globalParameters: [{ name: 'coef', shape: [5], data: [0, 0, 0, 0, 0] }] };
+      await expect(runJob(jobAt('site-a', 'train-round', { ...train, harmonizationHash: 'f0'.repeat(32) }, 5, 0))).rejects.toMatchObject({ code: 'HARMONIZATION_UNKNOWN' });
+      await expect(runJob(jobAt('site-a', 'train-round', { ...train, harmonizationHash: '../../x' }, 5, 0))).rejects.toMatchObject({ code: 'HARMONIZATION_UNKNOWN' });
+    });
+
+    it('a protocol that harmonises has every training and evaluate job name the harmonisation, and harmonize jobs run its method', () => {
+      const protocol = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8')) as CampaignProtocol;
+      const harmonising = { ...protocol, analysisPlan: { ...protocol.analysisPlan, harmonization: 'combat-federated' as const } };
+      const evaluate = { ...envelope('evaluate', { kind: 'evaluate', modelHash: 'ab'.repeat(32), modelOnnxBase64: '' }), campaignId: protocol.campaignId };
+      expect(protocolDeviations(evaluate, harmonising, 'test')).toEqual([expect.stringContaining('names no harmonisation')]);
+      expect(protocolDeviations({ ...evaluate, params: { ...evaluate.params, harmonizationHash: HASH } } as JobEnvelope, harmonising, 'test')).toEqual([]);
+      const zscore = { ...envelope('harmonize', { kind: 'harmonize', stage: 'apply', method: 'zscore-site', features }), campaignId: protocol.campaignId };
+      expect(protocolDeviations(zscore, harmonising, 'training')).toEqual(['harmonisation zscore-site is not the protocol\'s combat-federated']);
+      expect(protocolDeviations(zscore, { ...protocol, analysisPlan: { harmonization: 'none' } }, 'training')).toEqual(['the protocol harmonises nothing, so it asks for no harmonize job']);
+    });
+  });
+});
