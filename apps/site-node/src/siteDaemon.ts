@@ -396,7 +396,8 @@ export class SiteDaemon {
     if (!existsSync(tables.features)) {
       throw new JobInputError(`Cohort "${cohort.name}" has not been extracted with campaign ${job.campaignId}'s feature config yet (its extract step makes ${basename(tables.features)}).`, { field: 'cohort' });
     }
-    return { name: cohort.name, features: tables.features, outcome: tables.outcome };
+    // The reproducibility step measures the extracted patients again from the manifest (further segmentations, perturbations).
+    return { name: cohort.name, features: tables.features, outcome: tables.outcome, ...(job.kind === 'reproducibility' ? { images: cohort.images } : {}) };
   }
 
   /** The folders whose paths an error report must not carry out: data root, config folder, cohort folders, home, temp. */

@@ -3,6 +3,7 @@ import type { JobInput } from '../jobTypes.js';
 import { runEvaluate } from './evaluate.js';
 import { runExtractImages } from './extractImages.js';
 import { runExtractSummaries } from './extractSummaries.js';
+import { runReproducibility } from './reproducibility.js';
 import { runTrainRound } from './trainRound.js';
 
 /** Dispatches a job to the module that does its kind; runs inside a worker thread. */
@@ -15,7 +16,9 @@ export async function runJob(input: JobInput): Promise<Record<string, unknown>> 
     case 'extract':
       // An image cohort is extracted here; a feature table is summarised if it was made with the job's config.
       return (input.cohort.images ? await runExtractImages(input) : runExtractSummaries(input)) as unknown as Record<string, unknown>;
+    case 'reproducibility':
+      return runReproducibility(input) as unknown as Promise<Record<string, unknown>>;
     default:
-      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate and extract).`, { field: 'kind' });
+      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate, extract and reproducibility).`, { field: 'kind' });
   }
 }

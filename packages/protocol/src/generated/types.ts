@@ -1587,6 +1587,7 @@ export interface ReproducibilityParams {
    * The protocol's reproducibility.source.
    */
   source: 'segmentations' | 'perturbations';
+  featureConfig: FeatureConfig;
   featureConfigHash: Sha256;
   /**
    * With source perturbations: the protocol's reproducibility.perturbations.
