@@ -41,7 +41,7 @@ import { SOFTWARE_VERSION } from './version.js';
 
 export { SOFTWARE_VERSION };
 export const CHANNEL_PROTOCOL_VERSION = 1;
-export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'train-round', 'evaluate'];
+export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'train-round', 'evaluate'];
 
 /** Refusals after which a result is dropped from the outbox (SITE_CHANNEL.md §3). */
 const FINAL_REFUSALS = new Set(['REPLAY', 'STALE_ROUND', 'JOB_CLOSED', 'BAD_SIGNATURE', 'PROTOCOL_INVALID', 'UNKNOWN_JOB', 'NONCE_MISMATCH', 'SITE_MISMATCH', 'UPDATE_INVALID']);

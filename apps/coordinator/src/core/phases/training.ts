@@ -177,7 +177,9 @@ export const training: Phase<TrainingState, TrainedModel> = {
   validate(protocol) {
     trainingMethod(protocol).initialState();
   },
-  open: (ctx, campaign, state) => openRound(ctx, campaign, state ?? methodOf(campaign).initialState()),
+  // The input is training's own state only when it repeats (a round has opened); entered from an
+  // earlier step (extraction, reproducibility, …) it gets that step's output, and starts afresh.
+  open: (ctx, campaign, state) => openRound(ctx, campaign, campaign.currentRound !== null && state ? state : methodOf(campaign).initialState()),
   ready(ctx, campaign) {
     const r = campaign.currentRound;
     if (r === null) return false;
