@@ -1,5 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { iccSiteSummary, type FeatureRows } from '@fedrad/harmonize';
@@ -29,8 +30,8 @@ const fixture = JSON.parse(readFileSync(join(here, '../../../packages/harmonize/
 const sites: Record<string, FakeSite> = Object.fromEntries(['site-a', 'site-b', 'site-c'].map((s) => [s, makeSite(s)]));
 const featureConfig = { families: ['intensity_statistics'] } as CampaignProtocol['featureConfig'] & object;
 
-function context(): CoreContext {
-  return { db: openStore(':memory:'), clock: () => new Date('2026-12-07T01:00:00Z') };
+function context(path = ':memory:'): CoreContext {
+  return { db: openStore(path), clock: () => new Date('2026-12-07T01:00:00Z') };
 }
 
 function protocolWith(campaignId: string, reproducibility: CampaignProtocol['reproducibility']): CampaignProtocol {
@@ -110,6 +111,32 @@ describe('the reproducibility step of a campaign', () => {
       expect(campaignStatus(ctx, campaignId).plan[1]).toMatchObject({ phase: 'reproducibility', state: 'done', outputHash: canonicalHash(output) });
     });
   }
+
+  it('resumes after a coordinator restart in the middle of the step: the sums already in count, and the output is the uninterrupted one', () => {
+    const set = fixture.sets[0];
+    const protocol = protocolWith('restart', { source: 'segmentations', threshold: 0.75, on: 'lower' });
+    const straight = context();
+    createCampaign(straight, protocol);
+    for (const job of throughExtraction(straight, 'restart')) acceptResult(straight, sites[job.siteId].peer, answer(job, siteResult(set, job.siteId)));
+    const expected = stepOutput(straight, 'restart', 'reproducibility')!.outputHash;
+
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-repro-restart-'));
+    try {
+      let ctx = context(join(dir, 'c.sqlite'));
+      createCampaign(ctx, protocol);
+      const jobs = throughExtraction(ctx, 'restart');
+      acceptResult(ctx, sites['site-a'].peer, answer(jobs[0], siteResult(set, 'site-a')));
+      ctx.db.close();
+      ctx = context(join(dir, 'c.sqlite'));
+      expect(campaignStatus(ctx, 'restart').phase).toBe('reproducibility');
+      for (const job of jobs.slice(1)) acceptResult(ctx, sites[job.siteId].peer, answer(job, siteResult(set, job.siteId)));
+      expect(stepOutput(ctx, 'restart', 'reproducibility')!.outputHash).toBe(expected);
+      expect(campaignStatus(ctx, 'restart').phase).toBe('training');
+      ctx.db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 
   it('refuses a result for another feature config or another number of perturbations, and fails the step below the quorum, naming each site\'s reason', () => {
     const ctx = context();
