@@ -39,7 +39,7 @@ export function readManifest(path: string, config: FeatureConfig, options: Manif
   const col = (name: string) => header.indexOf(name);
   const further = header.filter((h) => FURTHER_MASK.test(h)).sort();
   if (further.length > 0 && !options.segmentations) {
-    throw new ExtractionInputError(`manifest ${path}: column(s) ${further.map((c) => `"${c}"`).join(', ')} hold further segmentations, which only a site's reproducibility step reads; this reader extracts the "mask" column of each case (remove them, or give the manifest to a site)`, { manifest: path });
+    throw new ExtractionInputError(`manifest ${path}: column(s) ${further.map((c) => `"${c}"`).join(', ')} hold further segmentations, which only a reproducibility step reads (a campaign site's, or fedrad reproducibility --manifest without --perturbation); this reader extracts the "mask" column of each case (remove them, or give the manifest to one of those)`, { manifest: path });
   }
   // mask2…mask9 numbered without a gap: a missing reader would shift the others' numbers.
   const gap = further.findIndex((c, i) => c !== `mask${i + 2}`);

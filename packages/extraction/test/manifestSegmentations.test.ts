@@ -31,7 +31,7 @@ describe('manifest further segmentations', () => {
   it('refuses the columns for a reader that extracts one mask, a gap in the numbering, and a case without its further segmentation', () => {
     const withSecond = manifest('id,image,mask,mask2\nP1,a.nii,b.nii,c.nii\n');
     expect(() => readManifest(withSecond, {})).toThrow(ExtractionInputError);
-    expect(() => readManifest(withSecond, {})).toThrow('"mask2" hold further segmentations, which only a site\'s reproducibility step reads');
+    expect(() => readManifest(withSecond, {})).toThrow('"mask2" hold further segmentations, which only a reproducibility step reads');
     expect(() => readManifest(manifest('id,image,mask,mask3\nP1,a.nii,b.nii,c.nii\n'), {}, { segmentations: true })).toThrow('"mask3" without "mask2"');
     expect(() => readManifest(manifest('id,image,mask,mask2\nP1,a.nii,b.nii,c.nii\nP2,d.nii,e.nii,\n'), {}, { segmentations: true })).toThrow('row 3 (case P2): empty mask2 (further segmentation) path');
   });
