@@ -185,5 +185,9 @@ describe('the reproducibility step of a campaign', () => {
     expect(refused(protocolWith('x', { source: 'segmentations', perturbations: ['none', 'noise'], seed: 2, threshold: 0.75 }))).toEqual(['reproducibility.perturbations', 'reproducibility.seed']);
     expect(refused(protocolWith('x', { source: 'perturbations', perturbations: ['none', 'noise'], seed: 2, threshold: 0.75 }))).toEqual([]);
     expect(() => createCampaign(context(), { ...protocolWith('x', { source: 'segmentations', threshold: 0.75 }), featureConfig: undefined })).toThrow(/reproducibility/);
+    // The committed example (perturbations, ICC(1,1) on the lower bound) is accepted as written.
+    const example = JSON.parse(readFileSync(join(here, '../../../protocols/examples/campaign-protocol/valid-reproducibility.json'), 'utf8')) as CampaignProtocol;
+    expect(unsupportedFields(example)).toEqual([]);
+    expect(plan(example, {})).toEqual(['extraction', 'reproducibility', 'training', 'lock']);
   });
 });
