@@ -33,7 +33,11 @@ export async function runReproducibility(input: JobInput): Promise<Reproducibili
     throw new JobInputError(`Cohort "${cohort.name}" has time points (delta features); the reproducibility step measures one acquisition per patient, so it does not run on a delta cohort.`, { field: 'cohort' });
   }
   const byId = new Map(tasks.map((t) => [t.id, t]));
-  const cases = table.ids.map((id) => byId.get(id)!);
+  const cases = table.ids.map((id) => {
+    const task = byId.get(id);
+    if (!task) throw new CohortError(`Case ${id} is in the extracted table but no longer in the manifest of cohort "${cohort.name}"; the measurements must be of the patients the extraction step summarised.`, { caseId: id });
+    return task;
+  });
   if (cases.length < input.minCohortSize) throw new CohortTooSmallError(cases.length, input.minCohortSize, cohort.name, 'patients with features and an outcome');
 
   const readers = params.source === 'segmentations'
