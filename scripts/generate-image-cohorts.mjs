@@ -10,10 +10,14 @@
 // at the test sites: the situation ComBat exists for. Nothing here is real patient data; the
 // same seed always gives byte-identical files.
 //
-// Usage: node scripts/generate-image-cohorts.mjs --out DIR [--seed 2026] [--patients 30]
+// Usage: node scripts/generate-image-cohorts.mjs --out DIR [--seed 2026] [--patients 30] [--readers 1]
 //   writes DIR/<site>/{images/<id>.nii.gz, masks/<id>.nii.gz, manifest.csv, outcome.csv}
 //   (manifest: id,image,mask with paths relative to the site folder; outcome: id,label)
 //   and prints a JSON summary (sites, roles, scanner effects, patients, events) on stdout.
+//   --readers R (R ≥ 2) adds R − 1 further readers' segmentations for the reproducibility step:
+//   masks<r>/<id>.nii.gz, the lesion mask eroded or dilated by one voxel (6-connected; which one
+//   drawn per patient and reader from a stream of its own, so the default output is unchanged),
+//   and manifest columns mask2 … mask<R>.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -144,6 +148,23 @@ function scan(rand, { values, mask }, site) {
   return { image: volume(image), mask: volume(roi) };
 }
 
+/**
+ * Another reader's segmentation of the same lesion: the mask eroded (a voxel leaves when one of its
+ * 6 neighbours is outside, or off the grid) or dilated (a voxel joins when one of them is inside)
+ * by one voxel. A reader outlines the same lesion a little tighter or looser.
+ */
+function oneVoxelOutline(mask, erode) {
+  const [nx, ny, nz] = mask.dims;
+  const out = new Uint8Array(mask.data.length);
+  const at = (i, j, k) => (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? 0 : mask.data[i + nx * (j + ny * k)]);
+  for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
+    const around = [at(i - 1, j, k), at(i + 1, j, k), at(i, j - 1, k), at(i, j + 1, k), at(i, j, k - 1), at(i, j, k + 1)];
+    const self = at(i, j, k);
+    out[i + nx * (j + ny * k)] = erode ? (self && around.every((v) => v) ? 1 : 0) : (self || around.some((v) => v) ? 1 : 0);
+  }
+  return { ...mask, data: out };
+}
+
 /** A seed per site derived from the run's seed, so adding a site never changes another's cases. */
 function siteSeed(seed, siteId) {
   let h = seed >>> 0;
@@ -152,15 +173,19 @@ function siteSeed(seed, siteId) {
 }
 
 /** Writes every site's cohort under `out`; returns the summary. */
-export function generateImageCohorts({ out, seed = 2026, patients = 30, sites = IMAGE_SITES }) {
+export function generateImageCohorts({ out, seed = 2026, patients = 30, readers = 1, sites = IMAGE_SITES }) {
   const root = resolve(out);
-  const summary = { generator: 'scripts/generate-image-cohorts.mjs', seed, patientsPerSite: patients, sites: [] };
+  const summary = { generator: 'scripts/generate-image-cohorts.mjs', seed, patientsPerSite: patients, ...(readers > 1 ? { readers } : {}), sites: [] };
+  const further = Array.from({ length: readers - 1 }, (_, r) => r + 2);
   for (const site of sites) {
     const rand = mulberry32(siteSeed(seed, site.siteId));
+    // The further readers draw from their own stream: the images and first masks stay byte-identical.
+    const readerRand = mulberry32(siteSeed(seed, `${site.siteId}/readers`));
     const dir = join(root, site.siteId);
     mkdirSync(join(dir, 'images'), { recursive: true });
     mkdirSync(join(dir, 'masks'), { recursive: true });
-    const manifest = ['id,image,mask'];
+    for (const r of further) mkdirSync(join(dir, `masks${r}`), { recursive: true });
+    const manifest = [['id,image,mask', ...further.map((r) => `mask${r}`)].join(',')];
     const outcome = ['id,label'];
     let events = 0;
     for (let p = 1; p <= patients; p++) {
@@ -170,7 +195,8 @@ export function generateImageCohorts({ out, seed = 2026, patients = 30, sites = 
       const { image, mask } = scan(rand, anatomy(rand, label), site);
       writeNifti(image, join(dir, 'images', `${id}.nii.gz`), `fedrad synthetic ${id}`);
       writeNifti(mask, join(dir, 'masks', `${id}.nii.gz`), `fedrad synthetic mask ${id}`);
-      manifest.push(`${id},images/${id}.nii.gz,masks/${id}.nii.gz`);
+      for (const r of further) writeNifti(oneVoxelOutline(mask, readerRand() < 0.5), join(dir, `masks${r}`, `${id}.nii.gz`), `fedrad synthetic mask ${id} reader ${r}`);
+      manifest.push([`${id},images/${id}.nii.gz,masks/${id}.nii.gz`, ...further.map((r) => `masks${r}/${id}.nii.gz`)].join(','));
       outcome.push(`${id},${label}`);
     }
     writeFileSync(join(dir, 'manifest.csv'), manifest.join('\n') + '\n');
@@ -181,18 +207,20 @@ export function generateImageCohorts({ out, seed = 2026, patients = 30, sites = 
 }
 
 function parseArgs(argv) {
-  const args = { seed: 2026, patients: 30 };
+  const args = { seed: 2026, patients: 30, readers: 1 };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${flag} needs a value`);
     if (flag === '--out') args.out = value;
     else if (flag === '--seed') args.seed = Number(value);
     else if (flag === '--patients') args.patients = Number(value);
-    else throw new Error(`unknown option ${flag} (known: --out, --seed, --patients)`);
+    else if (flag === '--readers') args.readers = Number(value);
+    else throw new Error(`unknown option ${flag} (known: --out, --seed, --patients, --readers)`);
   }
   if (!args.out) throw new Error('--out DIR is required');
   if (!Number.isInteger(args.patients) || args.patients < 1) throw new Error('--patients must be a positive integer');
   if (!Number.isInteger(args.seed)) throw new Error('--seed must be an integer');
+  if (!Number.isInteger(args.readers) || args.readers < 1 || args.readers > 9) throw new Error('--readers must be an integer from 1 to 9 (segmentations per patient)');
   return args;
 }
 

@@ -93,6 +93,46 @@ describe('generate-image-cohorts', () => {
     }
   });
 
+  it('adds a further reader per --readers: each mask eroded or dilated by one voxel, the rest byte-identical to the default output', () => {
+    const readers = run('--out', join(dir, 'readers'), '--patients', '6', '--seed', '7', '--readers', '2');
+    expect(readers.status).toBe(0);
+    expect(JSON.parse(readers.stdout).readers).toBe(2);
+    let eroded = 0;
+    let dilated = 0;
+    for (const s of summary.sites) {
+      const siteDir = join(dir, 'readers', s.siteId);
+      const manifest = readFileSync(join(siteDir, 'manifest.csv'), 'utf8').trim().split('\n');
+      expect(manifest[0]).toBe('id,image,mask,mask2');
+      for (const [id, image, mask, mask2] of manifest.slice(1).map((l) => l.split(','))) {
+        expect(mask2).toBe(`masks2/${id}.nii.gz`);
+        expect(readFileSync(join(siteDir, image))).toEqual(readFileSync(join(s.dir, image)));
+        expect(readFileSync(join(siteDir, mask))).toEqual(readFileSync(join(s.dir, mask)));
+        // Independent of the generator: the 6-neighbourhood erosion or dilation of the first mask, recomputed here.
+        const first = readNifti(join(siteDir, mask));
+        const second = readNifti(join(siteDir, mask2)).data;
+        const [nx, ny, nz] = first.dims;
+        const at = (i: number, j: number, k: number) => (i < 0 || j < 0 || k < 0 || i >= nx || j >= ny || k >= nz ? 0 : first.data[i + nx * (j + ny * k)]);
+        const morph = (erode: boolean) => {
+          const out = new Float32Array(first.data.length);
+          for (let k = 0; k < nz; k++) for (let j = 0; j < ny; j++) for (let i = 0; i < nx; i++) {
+            const n6 = [at(i - 1, j, k), at(i + 1, j, k), at(i, j - 1, k), at(i, j + 1, k), at(i, j, k - 1), at(i, j, k + 1)];
+            out[i + nx * (j + ny * k)] = erode ? (at(i, j, k) && n6.every((v) => v) ? 1 : 0) : (at(i, j, k) || n6.some((v) => v) ? 1 : 0);
+          }
+          return out;
+        };
+        const [erosion, dilation] = [morph(true), morph(false)];
+        const isEroded = second.every((v, i) => v === erosion[i]);
+        const isDilated = !isEroded && second.every((v, i) => v === dilation[i]);
+        expect(isEroded || isDilated).toBe(true);
+        if (isEroded) eroded++;
+        else dilated++;
+      }
+    }
+    // Drawn at random per patient: both kinds occur among the 30 patients.
+    expect(eroded).toBeGreaterThan(3);
+    expect(dilated).toBeGreaterThan(3);
+  });
+
   it('refuses an unknown flag or a patient count that is not one', () => {
     expect(run('--out', join(dir, 'bad'), '--patient', '3').stderr).toContain('unknown option --patient');
     const zero = run('--out', join(dir, 'bad'), '--patients', '0');

@@ -65,28 +65,45 @@ describe('fedrad reproducibility', () => {
   });
 });
 
+/**
+ * Six cases in `dir`/cohort.csv: ellipsoids of different sizes with different intensity levels and
+ * a gradient. With `secondReader`, a mask2 column: each mask one voxel wider (the 6-neighbourhood
+ * dilation, computed here).
+ */
+async function writeCases(prefix: string, secondReader: boolean): Promise<string> {
+  const { writeNifti } = await import('@fedrad/imaging');
+  const dir = mkdtempSync(join(tmpdir(), prefix));
+  const dims: [number, number, number] = [14, 14, 8];
+  const geometry = { spacing: [1, 1, 2] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number] };
+  const rows = [secondReader ? 'id,image,mask,mask2' : 'id,image,mask'];
+  const at = (m: Uint8Array, i: number, j: number, k: number) => (i < 0 || j < 0 || k < 0 || i >= dims[0] || j >= dims[1] || k >= dims[2] ? 0 : m[i + dims[0] * (j + dims[1] * k)]);
+  for (let c = 0; c < 6; c++) {
+    const image = new Float32Array(dims[0] * dims[1] * dims[2]);
+    const mask = new Uint8Array(image.length);
+    const radius = 3 + (c % 3) * 0.8;
+    for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
+      const v = i + dims[0] * (j + dims[1] * k);
+      image[v] = 50 + 20 * c + 3 * i + ((i * 7 + j * 13 + k * 17 + c * 5) % 11);
+      mask[v] = ((i - 6.5) / radius) ** 2 + ((j - 6.5) / (radius + c * 0.3)) ** 2 + ((k - 3.5) / 2.5) ** 2 <= 1 ? 1 : 0;
+    }
+    writeNifti({ data: image, dims, ...geometry }, join(dir, `c${c}-img.nii.gz`));
+    writeNifti({ data: mask, dims, ...geometry }, join(dir, `c${c}-roi.nii.gz`));
+    if (secondReader) {
+      const wider = new Uint8Array(mask.length);
+      for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
+        wider[i + dims[0] * (j + dims[1] * k)] = [at(mask, i, j, k), at(mask, i - 1, j, k), at(mask, i + 1, j, k), at(mask, i, j - 1, k), at(mask, i, j + 1, k), at(mask, i, j, k - 1), at(mask, i, j, k + 1)].some((x) => x) ? 1 : 0;
+      }
+      writeNifti({ data: wider, dims, ...geometry }, join(dir, `c${c}-roi2.nii.gz`));
+    }
+    rows.push(`c${c},c${c}-img.nii.gz,c${c}-roi.nii.gz${secondReader ? `,c${c}-roi2.nii.gz` : ''}`);
+  }
+  writeFileSync(join(dir, 'cohort.csv'), rows.join('\n') + '\n');
+  return dir;
+}
+
 describe('fedrad reproducibility --manifest (robustness without a second reader)', () => {
   it('extracts every case under each perturbation and reports the ICC over them; an identity perturbation agrees perfectly', async () => {
-    const { writeNifti } = await import('@fedrad/imaging');
-    const dir = mkdtempSync(join(tmpdir(), 'fedrad-perturb-'));
-    const dims: [number, number, number] = [14, 14, 8];
-    const geometry = { spacing: [1, 1, 2] as [number, number, number], origin: [0, 0, 0] as [number, number, number], direction: [1, 0, 0, 0, 1, 0, 0, 0, 1] as [number, number, number, number, number, number, number, number, number] };
-    const rows = ['id,image,mask'];
-    // Six cases: ellipsoids of different sizes with different intensity levels and a gradient.
-    for (let c = 0; c < 6; c++) {
-      const image = new Float32Array(dims[0] * dims[1] * dims[2]);
-      const mask = new Uint8Array(image.length);
-      const radius = 3 + (c % 3) * 0.8;
-      for (let k = 0; k < dims[2]; k++) for (let j = 0; j < dims[1]; j++) for (let i = 0; i < dims[0]; i++) {
-        const v = i + dims[0] * (j + dims[1] * k);
-        image[v] = 50 + 20 * c + 3 * i + ((i * 7 + j * 13 + k * 17 + c * 5) % 11);
-        mask[v] = ((i - 6.5) / radius) ** 2 + ((j - 6.5) / (radius + c * 0.3)) ** 2 + ((k - 3.5) / 2.5) ** 2 <= 1 ? 1 : 0;
-      }
-      writeNifti({ data: image, dims, ...geometry }, join(dir, `c${c}-img.nii.gz`));
-      writeNifti({ data: mask, dims, ...geometry }, join(dir, `c${c}-roi.nii.gz`));
-      rows.push(`c${c},c${c}-img.nii.gz,c${c}-roi.nii.gz`);
-    }
-    writeFileSync(join(dir, 'cohort.csv'), rows.join('\n') + '\n');
+    const dir = await writeCases('fedrad-perturb-', false);
     writeFileSync(join(dir, 'config.json'), JSON.stringify({ families: ['intensity_statistics'] }));
     const out = join(dir, 'icc.json');
     const run = (...perturbations: string[]) => runCommands([reproducibility], ['reproducibility', '--manifest', join(dir, 'cohort.csv'), '--config', join(dir, 'config.json'), ...perturbations.flatMap((p) => ['--perturbation', p]), '--out', out]);
@@ -108,4 +125,26 @@ describe('fedrad reproducibility --manifest (robustness without a second reader)
     await expect(runCommands([reproducibility], ['reproducibility', '--manifest', join(dir, 'cohort.csv'), '--perturbation', 'spin:3', '--perturbation', 'none', '--out', out])).rejects.toThrow(/perturbation "spin:3": unknown kind/);
     await expect(runCommands([reproducibility], ['reproducibility', '--features', 'a.csv', '--features', 'b.csv', '--perturbation', 'none', '--out', out])).rejects.toThrow(/--perturbation belongs to --manifest/);
   });
+});
+
+describe('fedrad reproducibility --manifest with further segmentations (a campaign site\'s measurement, one machine)', () => {
+  it('extracts each case from mask and mask2 and gives the ICC of the perturbation run that dilates the same mask; refuses a manifest without one', async () => {
+    const dir = await writeCases('fedrad-segs-', true);
+    const rows = readFileSync(join(dir, 'cohort.csv'), 'utf8').trim().split('\n');
+    writeFileSync(join(dir, 'single.csv'), rows.map((r) => r.split(',').slice(0, 3).join(',')).join('\n') + '\n');
+    writeFileSync(join(dir, 'config.json'), JSON.stringify({ families: ['morphology', 'intensity_statistics'] }));
+    const base = ['reproducibility', '--config', join(dir, 'config.json')];
+    const stdout = await runCommands([reproducibility], [...base, '--manifest', join(dir, 'cohort.csv'), '--threshold', '0.9', '--out', join(dir, 'segs.json')]);
+    expect(stdout).toMatch(/over 6 cases and 2 measurements/);
+    await runCommands([reproducibility], [...base, '--manifest', join(dir, 'single.csv'), '--perturbation', 'none', '--perturbation', 'dilate:1', '--out', join(dir, 'dilated.json')]);
+    const segs = JSON.parse(readFileSync(join(dir, 'segs.json'), 'utf8'));
+    const dilated = JSON.parse(readFileSync(join(dir, 'dilated.json'), 'utf8'));
+    expect(segs.segmentations).toEqual(['mask', 'mask2']);
+    expect(segs.features.map((f: { feature: string }) => f.feature)).toEqual(dilated.features.map((f: { feature: string }) => f.feature));
+    segs.features.forEach((f: Record<string, { estimate: number }>, i: number) => expect(f['ICC(2,1)'].estimate).toBe(dilated.features[i]['ICC(2,1)'].estimate));
+    expect(segs.filter.dropped.map((d: { feature: string }) => d.feature)).toContain('morph_volume');
+    expect(JSON.parse(readFileSync(join(dir, 'segs.json.provenance.json'), 'utf8')).config.value).toMatchObject({ segmentations: 2 });
+    await expect(runCommands([reproducibility], [...base, '--manifest', join(dir, 'single.csv'), '--out', join(dir, 'x.json')])).rejects.toThrow(/has no further segmentation column \(mask2, mask3, …\)/);
+    await expect(runCommands([reproducibility], [...base, '--manifest', join(dir, 'cohort.csv'), '--perturbation', 'none', '--perturbation', 'noise', '--out', join(dir, 'x.json')])).rejects.toThrow(/"mask2" hold further segmentations/);
+  }, 120_000);
 });

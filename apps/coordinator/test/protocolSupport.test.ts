@@ -55,6 +55,9 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'analysisPlan.harmonizationOptions.covariates': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { covariates: ['age'] } } }),
   'analysisPlan.alpha': (p) => ({ ...p, analysisPlan: { alpha: 0.1 } }),
   'analysisPlan.metaAnalysis': (p) => ({ ...p, analysisPlan: { metaAnalysis: 'fixed-effect' } }),
+  reproducibility: (p) => ({ ...p, reproducibility: { source: 'segmentations', threshold: 0.75 } }),
+  'reproducibility.perturbations': (p) => ({ ...p, featureConfig: {}, reproducibility: { source: 'perturbations', threshold: 0.75 } }),
+  'reproducibility.seed': (p) => ({ ...p, featureConfig: {}, reproducibility: { source: 'segmentations', seed: 2, threshold: 0.75 } }),
 };
 
 describe('every campaign-protocol field is carried out or refused', () => {

@@ -99,7 +99,7 @@ function register(entry: CohortEntry, warn: (line: string) => void): RegisteredC
  * daemon at start: nothing of the cohort could be used.
  */
 function registerImages(entry: CohortEntry, stamp: string): RegisteredCohort {
-  const cases = readManifest(entry.images!, {}).map((t) => t.patientId ?? t.id);
+  const cases = readManifest(entry.images!, {}, { segmentations: true }).map((t) => t.patientId ?? t.id);
   const outcomeIds = existsSync(entry.outcome) ? firstColumn(entry.outcome) : [];
   return { ...entry, patientIds: [...new Set([...cases, ...outcomeIds])], stamp };
 }

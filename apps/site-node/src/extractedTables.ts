@@ -10,6 +10,8 @@ import type { CohortEntry } from './siteConfig.js';
  *   <cohort>.<hash16>.csv            the cases that extracted AND have an outcome: what jobs read
  *   <cohort>.<hash16>.outcome.csv    their outcome rows, in the same order
  *   <cohort>.<hash16>.qc.json        what happened to each case, named: for this site's operator only
+ *   <cohort>.<hash16>.reader<r>.csv  the reproducibility step's extraction of further segmentation r
+ *                                    (manifest column mask<r>) of those cases (and its journal, while running)
  */
 export interface ExtractedTables {
   all: string;
@@ -22,4 +24,9 @@ export interface ExtractedTables {
 export function extractedTables(cohort: Pick<CohortEntry, 'features'>, featureConfigHash: string): ExtractedTables {
   const stem = `${cohort.features.replace(/\.csv$/i, '')}.${featureConfigHash.slice(0, 16)}`;
   return { all: `${stem}.all.csv`, features: `${stem}.csv`, outcome: `${stem}.outcome.csv`, qc: `${stem}.qc.json` };
+}
+
+/** Where the reproducibility step keeps its extraction of a further segmentation (manifest column `mask<reader>`, reader ≥ 2). */
+export function readerTable(tables: Pick<ExtractedTables, 'features'>, reader: number): string {
+  return tables.features.replace(/\.csv$/i, `.reader${reader}.csv`);
 }

@@ -1,5 +1,5 @@
 import { trainingMethod } from '@fedrad/methods';
-import { canonicalJson, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type TrainRoundParams } from '@fedrad/protocol';
+import { canonicalJson, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ReproducibilityParams, type TrainRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -47,6 +47,7 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     if (protocol.featureConfig === undefined) problems.push('the protocol pins no feature config, so it asks for no extraction');
     else if (canonicalJson(params.featureConfig) !== canonicalJson(protocol.featureConfig)) problems.push("the feature config sent is not the protocol's");
   }
+  if (job.kind === 'reproducibility') problems.push(...reproducibilityDeviations(job.params as ReproducibilityParams, protocol, role));
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
   problems.push(...harmonizationDeviations(job, protocol));
   return problems;
@@ -69,6 +70,23 @@ function harmonizationDeviations(job: JobEnvelope, protocol: CampaignProtocol): 
   if (method !== 'none' && hash === undefined) return [`the protocol harmonises the features (${named}) and the job names no harmonisation to apply`];
   if (method === 'none' && hash !== undefined) return ['the protocol harmonises nothing, and the job names a harmonisation'];
   return [];
+}
+
+/**
+ * A reproducibility job measures the training cohort the protocol's way and no other: its source,
+ * perturbations and seed are the protocol's (a coordinator choosing its own perturbations could
+ * ask for as many re-measurements of the patients as it likes), with the protocol's feature config.
+ */
+function reproducibilityDeviations(params: ReproducibilityParams, protocol: CampaignProtocol, role: SiteRole | undefined): string[] {
+  const plan = protocol.reproducibility;
+  if (!plan) return ['the protocol has no reproducibility step'];
+  const problems: string[] = [];
+  if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only training sites measure reproducibility`);
+  if (protocol.featureConfig === undefined || canonicalJson(params.featureConfig) !== canonicalJson(protocol.featureConfig)) problems.push("the feature config sent is not the protocol's");
+  const expected = plan.source === 'perturbations' ? { source: plan.source, perturbations: plan.perturbations ?? null, seed: plan.seed ?? 1 } : { source: plan.source, perturbations: null, seed: null };
+  const sent = { source: params.source, perturbations: params.perturbations ?? null, seed: params.seed ?? (params.source === 'perturbations' ? 1 : null) };
+  if (canonicalJson(sent) !== canonicalJson(expected)) problems.push(`the measurements asked for (${canonicalJson(sent)}) are not the protocol's reproducibility step (${canonicalJson(expected)})`);
+  return problems;
 }
 
 /** Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's. */

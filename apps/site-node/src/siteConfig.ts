@@ -24,7 +24,9 @@ import { DEFAULT_MIN_COHORT_SIZE } from './egressGuard.js';
  *
  * An image cohort's manifest is `fedrad extract`'s (id,image,mask[,roi]); the campaign's extract
  * job extracts it with the protocol's feature config and keeps the tables under
- * `<dataRoot>/features/` (extractedTables.ts), where the later jobs read them.
+ * `<dataRoot>/features/` (extractedTables.ts), where the later jobs read them. Further
+ * segmentations of each case (other readers, algorithms or software) go in columns mask2, mask3, …:
+ * a campaign's reproducibility step extracts them with the same config and compares them with mask.
  */
 export interface CohortEntry {
   name: string;

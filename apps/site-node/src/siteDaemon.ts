@@ -41,7 +41,7 @@ import { SOFTWARE_VERSION } from './version.js';
 
 export { SOFTWARE_VERSION };
 export const CHANNEL_PROTOCOL_VERSION = 1;
-export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'train-round', 'evaluate'];
+export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'train-round', 'evaluate'];
 
 /** Refusals after which a result is dropped from the outbox (SITE_CHANNEL.md §3). */
 const FINAL_REFUSALS = new Set(['REPLAY', 'STALE_ROUND', 'JOB_CLOSED', 'BAD_SIGNATURE', 'PROTOCOL_INVALID', 'UNKNOWN_JOB', 'NONCE_MISMATCH', 'SITE_MISMATCH', 'UPDATE_INVALID']);
@@ -396,7 +396,8 @@ export class SiteDaemon {
     if (!existsSync(tables.features)) {
       throw new JobInputError(`Cohort "${cohort.name}" has not been extracted with campaign ${job.campaignId}'s feature config yet (its extract step makes ${basename(tables.features)}).`, { field: 'cohort' });
     }
-    return { name: cohort.name, features: tables.features, outcome: tables.outcome };
+    // The reproducibility step measures the extracted patients again from the manifest (further segmentations, perturbations).
+    return { name: cohort.name, features: tables.features, outcome: tables.outcome, ...(job.kind === 'reproducibility' ? { images: cohort.images } : {}) };
   }
 
   /** The folders whose paths an error report must not carry out: data root, config folder, cohort folders, home, temp. */

@@ -235,6 +235,20 @@ describe('a hostile coordinator against a real site daemon', () => {
     expect(JSON.stringify(coordinator.frames)).not.toContain(removed);
   });
 
+  it('re-measures patients only as the approved protocol\'s reproducibility step says: a campaign without one, or a test site, gets nothing', async () => {
+    const reproducibilityJob = (protocol: CampaignProtocol) => ({
+      type: 'job', jobId: `${protocol.campaignId}/reproducibility/site-a`, campaignId: protocol.campaignId, protocolHash: hashOf(protocol), siteId: 'site-a', kind: 'reproducibility', attempt: 1,
+      deadline: new Date(Date.now() + 60000).toISOString(), nonce: (++nonce).toString(16).padStart(64, '0'),
+      // Perturbations of the coordinator's choosing: each one more measurement of the same patients.
+      params: { kind: 'reproducibility', source: 'perturbations', perturbations: ['none', 'noise:1', 'noise:2', 'noise:3'], featureConfig, featureConfigHash: canonicalHash(featureConfig), cohort: 'all' },
+    });
+    const noStep = await coordinator.ask(reproducibilityJob(training));
+    expect(refusal(noStep)).toMatchObject({ code: 'JOB_OUTSIDE_PROTOCOL', message: expect.stringContaining('the protocol has no reproducibility step') });
+    const atTestSite = await coordinator.ask(reproducibilityJob(testing));
+    expect(refusal(atTestSite)).toMatchObject({ code: 'JOB_OUTSIDE_PROTOCOL' });
+    nothingPerPatientLeft();
+  });
+
   it('evaluates only the campaign\'s locked model, within its budget, and never turns a job id into a path', async () => {
     const locked = await coordinator.ask(evaluate('hostile-eval/eval/site-a', lockedOnnx));
     expect(locked.result).toMatchObject({ type: 'evaluation-report', modelSha256: sha256Hex(lockedOnnx), patientCount: 60 });

@@ -84,4 +84,18 @@ describe('the site\'s job policy (persisted query audit)', () => {
     expect(admit(evaluate('/2', 'a'.repeat(64)), { ...protocol, jobBudget: { evaluations: 2 } })).toBeUndefined();
     store.close();
   });
+
+  it('budgets a reproducibility step as one summary job beyond the extraction: a second reproducibility job is refused, and none over a cohort a handful away', () => {
+    const store = new SiteStore(join(dir, 'reproducibility.sqlite'));
+    // The example protocol pins no feature config; with one and a reproducibility step, its plan sends each site 2 summary jobs.
+    const p = { ...protocol, featureConfig: {}, reproducibility: { source: 'segmentations', threshold: 0.75 } } as CampaignProtocol;
+    const admit = (j: JobEnvelope, patients = ids(0, 40)) => admitJob(store, { job: j, protocol: p, patientIds: patients, minCohortSize: 5 })?.code;
+    expect(admit(job('extract', 'sts-grade-2026/extract/site-a'))).toBeUndefined();
+    // The same job asked over one patient fewer: its sums minus the first's would be that patient's.
+    expect(admit(job('reproducibility', 'sts-grade-2026/reproducibility/site-a'), ids(0, 39))).toBe('COHORT_DIFFERENCE_TOO_SMALL');
+    expect(admit(job('reproducibility', 'sts-grade-2026/reproducibility/site-a'))).toBeUndefined();
+    expect(admit(job('reproducibility', 'sts-grade-2026/reproducibility/site-a/2'))).toBe('JOB_BUDGET_SPENT');
+    expect(admit(job('reproducibility', 'sts-grade-2026/reproducibility/site-a'))).toBeUndefined(); // its own id again: a retry
+    store.close();
+  });
 });

@@ -27,6 +27,25 @@ describe('a job must stay inside the approved protocol', () => {
   });
 });
 
+describe('a reproducibility job is the protocol\'s reproducibility step (#12 item 1)', () => {
+  const featureConfig = { families: ['intensity_statistics'] };
+  const withStep = { ...withFeatures, featureConfig, reproducibility: { source: 'perturbations', perturbations: ['none', 'erode:1'], threshold: 0.75 } } as CampaignProtocol;
+  const job = (params: Record<string, unknown>) => ({ ...example, kind: 'reproducibility', round: undefined, params: { kind: 'reproducibility', source: 'perturbations', featureConfig, featureConfigHash: 'ab'.repeat(32), perturbations: ['none', 'erode:1'], ...params } }) as unknown as JobEnvelope;
+  it('accepts the protocol\'s measurements at a training site (seed defaulting to 1 on both sides)', () => {
+    expect(protocolDeviations(job({}), withStep, 'training')).toEqual([]);
+    expect(protocolDeviations(job({ seed: 1 }), withStep, 'training')).toEqual([]);
+  });
+  it('refuses it without the step, at a test site, with other perturbations, another seed or source, or another config', () => {
+    expect(protocolDeviations(job({}), withFeatures, 'training')).toEqual(['the protocol has no reproducibility step']);
+    expect(protocolDeviations(job({}), withStep, 'test')[0]).toMatch(/only training sites measure reproducibility/);
+    // More perturbations than approved would be more re-measurements of the same patients.
+    expect(protocolDeviations(job({ perturbations: ['none', 'erode:1', 'dilate:1'] }), withStep, 'training')[0]).toMatch(/are not the protocol's reproducibility step/);
+    expect(protocolDeviations(job({ seed: 2 }), withStep, 'training')[0]).toMatch(/are not the protocol's reproducibility step/);
+    expect(protocolDeviations(job({ source: 'segmentations', perturbations: undefined }), withStep, 'training')[0]).toMatch(/are not the protocol's reproducibility step/);
+    expect(protocolDeviations(job({ featureConfig: { families: ['glcm'] } }), withStep, 'training')[0]).toMatch(/feature config sent is not the protocol's/);
+  });
+});
+
 describe('a training job\'s settings are the protocol method\'s, not the coordinator\'s', () => {
   // A FedAvg protocol: its method gives every site localEpochs 2 and learningRate 0.1 (the protocol's values).
   const fedavg = { ...withFeatures, model: { family: 'logistic' }, training: { strategy: 'fedavg', rounds: 5, localEpochs: 2, learningRate: 0.1, seed: 9 } } as CampaignProtocol;

@@ -15,6 +15,8 @@ export interface ExtractTask {
   timepoint?: string;
   /** The patient of a case with a time point. */
   patientId?: string;
+  /** Further segmentations of the case (manifest columns mask2, mask3, …: other readers), for the reproducibility step; extraction reads `mask`. */
+  segmentations?: string[];
   /** Crop a mask reaching beyond the image instead of refusing it (MASK_BEYOND_IMAGE); what was cut is recorded. */
   cropMaskToImage?: boolean;
 }

@@ -2,7 +2,7 @@ export { extractCohort, type CohortExtraction, type CohortExtractionOptions, typ
 export { caseAcquisition, type CaseAcquisition, type CaseProvenance, type ExtractOutcome, type ExtractTask } from './extractCase.js';
 export { contentHash, type ContentHash } from './contentHash.js';
 export { extractSingleCase } from './singleCase.js';
-export { readManifest, MANIFEST_COLUMNS } from './manifest.js';
+export { readManifest, MANIFEST_COLUMNS, type ManifestOptions } from './manifest.js';
 export { deltaFeatures, hasTimepoints, type DeltaTable } from './deltaFeatures.js';
 export { caseFingerprint, ExtractJournal, JOURNAL_SUFFIX, type ResumedJournal } from './extractJournal.js';
 export { ibsiKeys, toCsv, toIbsiJson, toJson } from './outputFormats.js';

@@ -7,6 +7,18 @@ import type { ExtractTask } from './extractCase.js';
 /** The columns a manifest may hold: any other is refused by name rather than ignored. */
 export const MANIFEST_COLUMNS = ['id', 'image', 'mask', 'label', 'roi', 'timepoint'] as const;
 
+/** A further segmentation of the same case (reader 2, 3, …): `mask2`, `mask3`, … (issue #13). */
+const FURTHER_MASK = /^mask([2-9])$/;
+
+export interface ManifestOptions {
+  /**
+   * Accept the further segmentation columns mask2…mask9, read by a site's reproducibility step
+   * into each task's `segmentations`. Without it they are refused by name: a reader that
+   * extracts one mask per case would otherwise drop them unseen.
+   */
+  segmentations?: boolean;
+}
+
 /** A time point names feature columns (`<feature>.delta.<t>`): letters, digits, `_` and `-`. */
 const TIMEPOINT = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -14,16 +26,25 @@ const TIMEPOINT = /^[A-Za-z0-9_-]{1,32}$/;
  * A cohort manifest: header `id,image,mask[,label][,roi][,timepoint]`, one row per case; relative
  * paths are taken from the manifest's folder. Every task gets `config`. With a `timepoint` column
  * (delta-radiomics) a patient id appears once per time point, and each case's id becomes
- * `<patient>@<timepoint>` (deltaFeatures.ts joins them back per patient).
+ * `<patient>@<timepoint>` (deltaFeatures.ts joins them back per patient). With
+ * `options.segmentations`, columns mask2, mask3, … give further segmentations of each case (other
+ * readers), in that order; every case must have each one.
  */
-export function readManifest(path: string, config: FeatureConfig): ExtractTask[] {
+export function readManifest(path: string, config: FeatureConfig, options: ManifestOptions = {}): ExtractTask[] {
   if (!existsSync(path)) throw new ExtractionInputError(`manifest ${path} does not exist`, { manifest: path });
   // The CSV layer every fedrad table uses (quoted commas and line breaks, CRLF, BOM, blank lines).
   const records = readCsv(readFileSync(path, 'utf8'), `manifest ${path}`);
   if (records.length < 2) throw new ExtractionInputError(`manifest ${path} has no case rows (expected a header id,image,mask and one row per case)`, { manifest: path });
   const header = records[0].cells.map((h) => h.toLowerCase());
   const col = (name: string) => header.indexOf(name);
-  const unknown = header.filter((h) => !(MANIFEST_COLUMNS as readonly string[]).includes(h));
+  const further = header.filter((h) => FURTHER_MASK.test(h)).sort();
+  if (further.length > 0 && !options.segmentations) {
+    throw new ExtractionInputError(`manifest ${path}: column(s) ${further.map((c) => `"${c}"`).join(', ')} hold further segmentations, which only a reproducibility step reads (a campaign site's, or fedrad reproducibility --manifest without --perturbation); this reader extracts the "mask" column of each case (remove them, or give the manifest to one of those)`, { manifest: path });
+  }
+  // mask2…mask9 numbered without a gap: a missing reader would shift the others' numbers.
+  const gap = further.findIndex((c, i) => c !== `mask${i + 2}`);
+  if (gap >= 0) throw new ExtractionInputError(`manifest ${path}: further segmentation column "${further[gap]}" without "mask${gap + 2}" (number them mask2, mask3, … without a gap)`, { manifest: path });
+  const unknown = header.filter((h) => !(MANIFEST_COLUMNS as readonly string[]).includes(h) && !further.includes(h));
   if (unknown.length > 0) {
     throw new ExtractionInputError(`manifest ${path}: unknown column(s) ${unknown.map((c) => `"${c}"`).join(', ')} (a manifest holds ${MANIFEST_COLUMNS.join(', ')})`, { manifest: path });
   }
@@ -52,6 +73,11 @@ export function readManifest(path: string, config: FeatureConfig): ExtractTask[]
     const label = labelText ? Number(labelText) : undefined;
     if (label !== undefined && !Number.isInteger(label)) throw new ExtractionInputError(`${where} (case ${id}): label ${labelText} is not an integer`, context);
     const roi = col('roi') >= 0 && f[col('roi')] ? f[col('roi')] : undefined;
-    return { id, image: abs(f[col('image')], 'image'), mask: abs(f[col('mask')], 'mask'), label, roi, config, ...(timepoint === undefined ? {} : { timepoint, patientId: patient }) };
+    const segmentations = further.map((c) => abs(f[col(c)], `${c} (further segmentation)`));
+    return {
+      id, image: abs(f[col('image')], 'image'), mask: abs(f[col('mask')], 'mask'), label, roi, config,
+      ...(timepoint === undefined ? {} : { timepoint, patientId: patient }),
+      ...(segmentations.length > 0 ? { segmentations } : {}),
+    };
   });
 }

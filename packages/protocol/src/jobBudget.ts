@@ -10,6 +10,7 @@ import type { CampaignProtocol } from './generated/types.js';
 export function plannedSummaryJobs(protocol: CampaignProtocol): number {
   let jobs = 0;
   if (protocol.featureConfig !== undefined) jobs += 1; // extraction: one extract job
+  if (protocol.reproducibility !== undefined) jobs += 1; // reproducibility: one job, the site's ANOVA sums (training sites)
   jobs += harmonizeJobs(protocol); // harmonisation: moments (ComBat, pooled z-scoring) and apply
   return jobs;
 }

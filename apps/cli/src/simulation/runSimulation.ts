@@ -144,6 +144,11 @@ class Progress {
         return `  ${e.siteId}: ${qc.patientCount} patients with features and outcome, ${qc.featureCount} features, ${qc.failedCases} failed case(s)${qc.missingOutcome ? `, ${qc.missingOutcome} without outcome` : ''}`;
       }), ...failed];
     }
+    if (phase === 'reproducibility' && s.reproducibility) {
+      const r = s.reproducibility;
+      const total = r.kept.length + r.dropped.length + r.constant.length;
+      return [`  ${r.kept.length} of ${total} features kept: ${r.method}; ${r.patients} patients at ${Object.keys(r.sites).length} site(s)`, ...failed];
+    }
     if (phase === 'training') {
       return [...s.rounds.filter((r) => r.closedAt).map((r) => `  round ${r.round}: ${r.sites?.length ?? 0} sites, n = ${r.sampleCount ?? '?'}${typeof r.loss === 'number' ? `, pooled −log-likelihood ${r.loss.toFixed(4)}` : ''}`), ...failed];
     }

@@ -74,6 +74,31 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   { field: 'jobBudget.summaries', carriedOut: 'summary jobs (extract, reproducibility, harmonize, select) a site answers; by default exactly what the plan sends (plannedSummaryJobs in @fedrad/protocol), at least 1' },
   { field: 'jobBudget.evaluations', carriedOut: 'evaluate jobs a test site answers, all of the one locked model; the evaluation phase needs one' },
+  {
+    field: 'reproducibility',
+    carriedOut: "the reproducibility step after extraction: each training site sends the ANOVA sums of its patients measured k times, the coordinator pools them into every feature's ICC and keeps those reaching the threshold (its output's `kept`, where the selection step starts)",
+    refuse: (p) => (p.reproducibility !== undefined && p.featureConfig === undefined ? "the sites measure each patient again with the protocol's featureConfig; pin one (the extraction step)" : undefined),
+  },
+  { field: 'reproducibility.source', carriedOut: 'segmentations: the sites extract their manifests\' further segmentations (mask2, …) with the pinned config; perturbations: the sites re-extract each case under reproducibility.perturbations' },
+  { field: 'reproducibility.form', carriedOut: 'the ICC form the filter judges (every form is computed from the pooled sums)' },
+  { field: 'reproducibility.threshold', carriedOut: 'features whose ICC (or lower bound) is below it are dropped, each listed with its ICC and lower bound' },
+  { field: 'reproducibility.on', carriedOut: 'the filter compares the estimate or the lower bound of its interval' },
+  { field: 'reproducibility.confidence', carriedOut: 'the level of the pooled ICC intervals (McGraw & Wong 1996)' },
+  {
+    field: 'reproducibility.perturbations',
+    carriedOut: 'each training site re-extracts every case under each (Zwanenburg et al. 2019); the site refuses a job asking for others',
+    refuse: (p) => {
+      const r = p.reproducibility;
+      if (r?.source === 'perturbations' && !(r.perturbations && r.perturbations.length >= 2)) return 'source perturbations measures each case under each perturbation: list at least two (e.g. ["none", "erode:1", "dilate:1"])';
+      if (r?.source === 'segmentations' && r.perturbations !== undefined) return 'perturbations belong to source perturbations; with source segmentations the sites compare their further segmentations (mask2, …)';
+      return undefined;
+    },
+  },
+  {
+    field: 'reproducibility.seed',
+    carriedOut: "the seed of the sites' noise perturbations",
+    refuse: (p) => (p.reproducibility?.source === 'segmentations' && p.reproducibility.seed !== undefined ? 'the seed belongs to source perturbations (the noise of a perturbed re-extraction)' : undefined),
+  },
   { field: 'training', carriedOut: 'the round runner' },
   { field: 'training.strategy', carriedOut: 'the training method' },
   { field: 'training.rounds', carriedOut: 'the most rounds the training phase runs' },

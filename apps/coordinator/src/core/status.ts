@@ -4,6 +4,8 @@ import type { CoreContext } from './context.js';
 import { jobsOf } from './jobs.js';
 import { metaAnalysisOf, type MetaAnalysisRecord } from './phases/metaAnalysis.js';
 import { modelReleaseOf, type ModelRelease } from './phases/modelRelease.js';
+import type { ReproducibilityOutput } from './phases/reproducibility.js';
+import { stepOutput } from './stepOutputs.js';
 
 export interface CampaignStatus {
   campaignId: string;
@@ -22,6 +24,8 @@ export interface CampaignStatus {
   model?: { modelHash: string; onnxSha256: string | null; lockedAt: string; parameters: unknown };
   /** Each site's extraction QC (counts, feature means and SDs, failures by reason, acquisition counts), when the plan extracts. */
   extractions: Array<{ siteId: string; result: unknown }>;
+  /** What the reproducibility step kept and dropped (every dropped feature with its ICC), once it has closed. */
+  reproducibility?: ReproducibilityOutput;
   evaluations: Array<{ siteId: string; report: unknown }>;
   /** The locked model's card and the coordinator's signature of it, when the coordinator signs models. */
   modelRelease?: ModelRelease;
@@ -61,6 +65,7 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
     site_id: string;
     result_json: string;
   }>).map((e) => ({ siteId: e.site_id, result: JSON.parse(e.result_json) }));
+  const reproducibility = stepOutput<ReproducibilityOutput>(ctx, campaignId, 'reproducibility')?.output;
   const meta = metaAnalysisOf(ctx, campaignId);
   const release = modelReleaseOf(ctx, campaignId);
   return {
@@ -88,6 +93,7 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
       ? { model: { modelHash: locked.model_hash, onnxSha256: locked.onnx_sha256, lockedAt: locked.locked_at, parameters: JSON.parse(locked.model_json).parameters } }
       : {}),
     extractions,
+    ...(reproducibility ? { reproducibility } : {}),
     evaluations,
     ...(release ? { modelRelease: release } : {}),
     ...(meta ? { metaAnalysis: meta } : {}),

@@ -28,7 +28,8 @@ export async function runExtractImages(input: JobInput): Promise<ExtractResult> 
   const cohort = input.cohort;
   const tables = extractedTables(cohort, configHash);
   mkdirSync(dirname(tables.all), { recursive: true });
-  const tasks = readManifest(cohort.images!, config);
+  // Further segmentations (mask2, …) are the reproducibility step's; this job extracts each case's mask.
+  const tasks = readManifest(cohort.images!, config, { segmentations: true });
   const run = await extractCohort({
     tasks,
     config,

@@ -3,13 +3,14 @@ import { recordedFeatureConfig } from '@fedrad/radiomics';
 import { JobInputError } from '../errors.js';
 
 /**
- * The hash of the feature config an extract job carries, checked against the hash the job pins
- * (the protocol's, which the site approved): a config that does not hash to it is refused.
+ * The hash of the feature config a job carries (extract, reproducibility), checked against the
+ * hash the job pins (the protocol's, which the site approved): a config that does not hash to it
+ * is refused.
  */
-export function pinnedConfigHash(params: ExtractParams): string {
+export function pinnedConfigHash(params: Pick<ExtractParams, 'featureConfig' | 'featureConfigHash'> & { kind: string }): string {
   const hash = canonicalHash(params.featureConfig);
   if (params.featureConfigHash !== undefined && params.featureConfigHash !== hash) {
-    throw new JobInputError(`The extract job's feature config hashes to ${hash}, not to the ${params.featureConfigHash} it pins.`, { field: 'featureConfigHash' });
+    throw new JobInputError(`The ${params.kind} job's feature config hashes to ${hash}, not to the ${params.featureConfigHash} it pins.`, { field: 'featureConfigHash' });
   }
   return hash;
 }

@@ -4,6 +4,7 @@ import { runEvaluate } from './evaluate.js';
 import { runExtractImages } from './extractImages.js';
 import { runExtractSummaries } from './extractSummaries.js';
 import { runHarmonize } from './harmonize.js';
+import { runReproducibility } from './reproducibility.js';
 import { runTrainRound } from './trainRound.js';
 
 /** Dispatches a job to the module that does its kind; runs inside a worker thread. */
@@ -18,7 +19,9 @@ export async function runJob(input: JobInput): Promise<Record<string, unknown>> 
       return (input.cohort.images ? await runExtractImages(input) : runExtractSummaries(input)) as unknown as Record<string, unknown>;
     case 'harmonize':
       return runHarmonize(input) as unknown as Record<string, unknown>;
+    case 'reproducibility':
+      return runReproducibility(input) as unknown as Promise<Record<string, unknown>>;
     default:
-      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate, extract and harmonize).`, { field: 'kind' });
+      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate, extract, reproducibility and harmonize).`, { field: 'kind' });
   }
 }

@@ -285,6 +285,41 @@ export interface CampaignProtocol {
     evaluations?: number;
   };
   /**
+   * The reproducibility step (issue #12 item 1), after extraction: every training site measures each patient k ≥ 2 times, sends the two-way ANOVA sums of squares of its own cases, and the coordinator pools them into every feature's ICC with its interval (exactly as on the pooled cells) and keeps the features that reach the threshold; the selection step starts from them. Needs a featureConfig (sites extract the further segmentations or perturbations with it).
+   */
+  reproducibility?: {
+    /**
+     * What the k measurements of each patient are: "segmentations", each training site's further segmentations of its image cohort (manifest columns mask2, mask3, … beside mask: other readers, algorithms or software), or "perturbations", the site re-extracting each case under `perturbations` (Zwanenburg et al. 2019) when no second reader exists.
+     */
+    source: 'segmentations' | 'perturbations';
+    /**
+     * The ICC form the filter judges (Shrout & Fleiss 1979; McGraw & Wong 1996): ICC(2,1) two-way random, absolute agreement (readers); ICC(3,1) two-way mixed, consistency; ICC(1,1) one-way. Default ICC(2,1).
+     */
+    form?: 'ICC(1,1)' | 'ICC(2,1)' | 'ICC(3,1)' | 'ICC(1,k)' | 'ICC(2,k)' | 'ICC(3,k)';
+    /**
+     * A feature is kept when its ICC (or its CI's lower bound, see `on`) is at least this; Koo & Li (2016): 0.5 moderate, 0.75 good, 0.9 excellent.
+     */
+    threshold: number;
+    /**
+     * Compare the threshold with the ICC's point estimate or with the lower bound of its confidence interval (stricter; Koo & Li advise judging by the interval). Default estimate.
+     */
+    on?: 'estimate' | 'lower';
+    /**
+     * Confidence level of the ICC intervals. Default 0.95.
+     */
+    confidence?: number;
+    /**
+     * With source perturbations (and only then), at least two: each is one measurement of every case (none, rotate:DEGREES, translate:DI,DJ,DK in voxel fractions, noise or noise:SD, dilate:VOXELS, erode:VOXELS), e.g. ["none", "erode:1", "dilate:1", "noise"].
+     *
+     * @minItems 2
+     */
+    perturbations?: string[];
+    /**
+     * With source perturbations: the seed of the noise perturbations (each case's noise depends on it, the case id and the perturbation only). Default 1.
+     */
+    seed?: number;
+  };
+  /**
    * How federated training runs: strategy, number of rounds, and the round runner's quorum, deadlines and retries.
    */
   training: {
@@ -1620,13 +1655,30 @@ export interface JobEnvelope {
     | EvaluateParams;
 }
 /**
- * Compute feature reproducibility (ICC) across segmentations or perturbations.
+ * Measure every patient of the site's extracted cohort k ≥ 2 times (its further segmentations, or perturbations) with the campaign's pinned feature config, and return the two-way ANOVA sums of squares per feature (the campaign's reproducibility step).
  */
 export interface ReproducibilityParams {
   kind: 'reproducibility';
-  method: 'segmentations' | 'perturbation';
-  icc: 'ICC(2,1)' | 'ICC(3,1)' | 'ICC(1,1)';
+  /**
+   * The protocol's reproducibility.source.
+   */
+  source: 'segmentations' | 'perturbations';
+  featureConfig: FeatureConfig;
+  featureConfigHash: Sha256;
+  /**
+   * With source perturbations: the protocol's reproducibility.perturbations.
+   *
+   * @minItems 2
+   */
   perturbations?: string[];
+  /**
+   * With source perturbations: the protocol's reproducibility.seed (default 1).
+   */
+  seed?: number;
+  /**
+   * Name of the local cohort in the site's registry.
+   */
+  cohort?: string;
 }
 /**
  * Feature selection at a site: statistics for the coordinator's federated selection.
@@ -1735,14 +1787,35 @@ export interface JobResult {
   };
 }
 /**
- * Per-feature ICC with CI computed at a site.
+ * A site's two-way ANOVA sums of squares per feature over its own patients measured k times (McGraw & Wong 1996), centred on its own mean; the coordinator pools them into every ICC form. No per-patient value: each number is a sum over at least the campaign's minimum of patients.
  */
 export interface ReproducibilityResult {
   kind: 'reproducibility';
   patientCount: PatientCount;
-  icc: {
+  /**
+   * k: measurements of each patient (segmentations or perturbations).
+   */
+  readerCount: number;
+  source: 'segmentations' | 'perturbations';
+  featureConfigHash: Sha256;
+  features: {
     name: string;
-    icc: Interval;
+    /**
+     * m: the feature's mean over the site's patients and measurements.
+     */
+    mean: number;
+    /**
+     * k Σᵢ (x̄ᵢ. − m)².
+     */
+    betweenCases: number;
+    /**
+     * Σᵢᵣ (xᵢᵣ − x̄ᵢ.)².
+     */
+    withinCases: number;
+    /**
+     * Σᵢ (xᵢᵣ − m) for each measurement r, in the order of the measurements.
+     */
+    readerDeviation: number[];
   }[];
 }
 /**

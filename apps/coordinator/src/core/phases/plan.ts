@@ -7,18 +7,19 @@ import { lock } from './lock.js';
 import { metaAnalysis } from './metaAnalysis.js';
 import type { JobKind, Phase } from './phase.js';
 import { report } from './report.js';
+import { reproducibility } from './reproducibility.js';
 import { training } from './training.js';
 
 /**
  * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
  * file and one entry here.
  */
-const PHASES: readonly Phase[] = [extraction, harmonization, training, lock, evaluation, metaAnalysis, report] as Phase[];
+const PHASES: readonly Phase[] = [extraction, reproducibility, harmonization, training, lock, evaluation, metaAnalysis, report] as Phase[];
 const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**
  * The steps a campaign runs, in order, derived from its protocol: every phase that applies to it
- * (extraction when the protocol pins a feature config, training, the lock, then evaluation when
+ * (extraction when the protocol pins a feature config, reproducibility when it has that section, training, the lock, then evaluation when
  * the model is exported for test sites, and the meta-analysis of their reports when there are two
  * or more).
  */

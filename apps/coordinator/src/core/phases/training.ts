@@ -181,8 +181,9 @@ export const training: Phase<TrainingState, TrainedModel> = {
   validate(protocol) {
     trainingMethod(protocol).initialState();
   },
-  // The first round starts from the method's initial state, whatever the step before produced (its output is read by hash where needed).
-  open: (ctx, campaign, state) => openRound(ctx, campaign, campaign.currentRound === null || state === undefined ? methodOf(campaign).initialState() : state),
+  // The input is training's own state only when it repeats (a round has opened); entered from an
+  // earlier step (extraction, reproducibility, …) it gets that step's output, and starts afresh.
+  open: (ctx, campaign, state) => openRound(ctx, campaign, campaign.currentRound !== null && state ? state : methodOf(campaign).initialState()),
   ready(ctx, campaign) {
     const r = campaign.currentRound;
     if (r === null) return false;
