@@ -14,6 +14,7 @@ import { updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams
 import { MethodConfigError } from '../errors.js';
 import { classWeightedResults } from './classWeighting.js';
 import { unusedTrainingSettings } from './unusedSettings.js';
+import { mlpTrainingMethod } from '../mlp/mlpMethod.js';
 import { trainingSiteStep, type PlainModelUpdate } from './trainingSiteStep.js';
 import type { TrainingRows } from './trainingRows.js';
 
@@ -21,6 +22,7 @@ import type { TrainingRows } from './trainingRows.js';
  * Federated training of the protocol's model with the protocol's strategy: the site half is
  * trainingSiteStep (the learning engine's ONNX graphs), the coordinator half the federation
  * strategy (FedAvg, FedProx, FedAdam/Yogi, median, trimmed mean, exact Newton, exact gradient).
+ * The mlp family is mlpTrainingMethod (its standardisation round and early stopping).
  * State is the round about to run: its index, the global parameters and the strategy's own state.
  */
 export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundParams, UpdateView, TrainingRows> {
@@ -31,13 +33,18 @@ export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundPa
 /**
  * The training method a campaign protocol asks for (replaces strategyForProtocol +
  * initialGlmParameters for callers). Throws MethodConfigError naming the protocol field when the
- * protocol asks for something not implemented (a non-GLM family, no features) or a setting its
+ * protocol asks for something not implemented (no features, an MLP with an exact strategy) or a setting its
  * strategy would not use (unusedSettings.ts; balanced class weights are carried out by the exact
  * strategies, classWeighting.ts).
  */
 export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   const unused = unusedTrainingSettings(protocol);
   if (unused.length > 0) throw new MethodConfigError(unused.map((u) => `${u.field}: ${u.reason}`).join('; '), { field: unused[0].field });
+  const cox = protocol.model.family === 'cox';
+  if (cox !== (protocol.outcome.type === 'survival')) {
+    throw new MethodConfigError(`outcome: a ${protocol.model.family} model needs ${cox ? 'a survival' : 'a binary'} outcome; the protocol's outcome is ${protocol.outcome.type}`, { field: 'outcome' });
+  }
+  if (protocol.model.family === 'mlp') return mlpTrainingMethod(protocol);
   let strategy: Strategy;
   let initialParameters: Tensor[];
   try {
@@ -51,10 +58,6 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   }
   const features = protocol.features ?? [];
   const rounds = protocol.training.rounds;
-  const cox = protocol.model.family === 'cox';
-  if (cox !== (protocol.outcome.type === 'survival')) {
-    throw new MethodConfigError(`outcome: a ${protocol.model.family} model needs ${cox ? 'a survival' : 'a binary'} outcome; the protocol's outcome is ${protocol.outcome.type}`, { field: 'outcome' });
-  }
   // Cox: the sites add their baseline hazard at the protocol's horizon (SITE_CHANNEL.md §6, the cox row).
   const horizonDays = protocol.outcome.type === 'survival' && protocol.outcome.horizonDays !== undefined ? [protocol.outcome.horizonDays] : undefined;
   const exact = strategy.name === 'exact-newton' || strategy.name === 'exact-gradient';

@@ -326,6 +326,19 @@ export interface CampaignProtocol {
      */
     trimFraction?: number;
     /**
+     * MLP only: early stopping on a validation split at each site. Each training site holds out a seeded, class-stratified fraction of its rows (seed training.seed, default 0) and reports the summed log-loss of each round's global model on them; the coordinator stops once the pooled validation loss has not improved for `patience` rounds and locks the global model of the round with the lowest pooled validation loss. An MLP campaign always stops early; absent, the defaults apply.
+     */
+    earlyStopping?: {
+      /**
+       * The fraction of each site's rows held out for validation (per class, rounded). Default 0.2. Each site's validation rows and its training rows must each reach the campaign's minimum cohort.
+       */
+      validationFraction?: number;
+      /**
+       * Rounds without a lower pooled validation loss before training stops. Default 5.
+       */
+      patience?: number;
+    };
+    /**
      * Seed for every random draw of the campaign (local shuffles move with the round; bootstrap replicates at the test sites).
      */
     seed?: number;
@@ -1617,6 +1630,13 @@ export interface TrainRoundParams {
    * Cox only: the protocol's horizons (days); the site adds its baseline cumulative hazard at each (Breslow's estimator at the global coefficients) so the locked model can give S(t | x).
    */
   horizonDays?: number[];
+  /**
+   * MLP only: the site holds out this fraction of its rows (per class, shuffled with this seed, the same split every round) and reports the summed log-loss of the global parameters on them (the 'validation' tensor: [loss sum, row count]) for the coordinator's early stopping.
+   */
+  validationSplit?: {
+    fraction: number;
+    seed: number;
+  };
 }
 /**
  * A site's answer to a job: exactly one result document of the job's kind, or an error report. Carries the job's nonce back (replay protection) and is signed by the site.
@@ -1680,7 +1700,7 @@ export interface ModelUpdate {
   round: number;
   sampleCount: PatientCount;
   eventCount?: number;
-  contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient';
+  contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient' | 'feature-moments';
   /**
    * Each tensor either as a JSON number array (data) or packed as base64 Float64 (f64le); site nodes send packed tensors.
    *
