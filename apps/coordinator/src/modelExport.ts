@@ -2,6 +2,7 @@ import type { TrainedModel } from '@fedrad/learn';
 import type { CampaignProtocol, Tensor } from '@fedrad/protocol';
 
 type Learn = typeof import('@fedrad/learn');
+type Methods = typeof import('@fedrad/methods');
 type RoundInfo = { sampleCount: number; roundsRun: number; converged: boolean };
 
 /**
@@ -60,8 +61,9 @@ function federatedCox(learn: Learn, protocol: CampaignProtocol, parameters: Tens
   };
 }
 
-/** The campaign's locked model as the learning engine's trained model: a Cox model or a GLM. */
-function federatedModel(learn: Learn, protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): TrainedModel {
+/** The campaign's locked model as the learning engine's trained model: a Cox model, an MLP (methods' mlpTrainedModel: pooled standardisation, best round's weights) or a GLM. */
+function federatedModel(learn: Learn, methods: Methods, protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): TrainedModel {
+  if (protocol.model.family === 'mlp') return methods.mlpTrainedModel(protocol.model, protocol.features ?? [], parameters, { n: info.sampleCount, events: 0, rounds: info.roundsRun, converged: info.converged });
   return protocol.model.family === 'cox' ? federatedCox(learn, protocol, parameters, info) : federatedGlm(learn, protocol, parameters, info);
 }
 
@@ -70,12 +72,12 @@ function federatedModel(learn: Learn, protocol: CampaignProtocol, parameters: Te
  * coordinator core (and its tests) never load onnxruntime.
  */
 export async function learnModelExporter() {
-  const learn = await import('@fedrad/learn');
-  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): Uint8Array => learn.exportInferenceModel(federatedModel(learn, protocol, parameters, info));
+  const [learn, methods] = await Promise.all([import('@fedrad/learn'), import('@fedrad/methods')]);
+  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): Uint8Array => learn.exportInferenceModel(federatedModel(learn, methods, protocol, parameters, info));
 }
 
 /** The learning engine's model card of the same model (inputs, coefficients, training), for the lock to complete and sign. */
 export async function learnModelDescriber() {
-  const learn = await import('@fedrad/learn');
-  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo, onnx: Uint8Array) => learn.modelCard(federatedModel(learn, protocol, parameters, info), onnx);
+  const [learn, methods] = await Promise.all([import('@fedrad/learn'), import('@fedrad/methods')]);
+  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo, onnx: Uint8Array) => learn.modelCard(federatedModel(learn, methods, protocol, parameters, info), onnx);
 }
