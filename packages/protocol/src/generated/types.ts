@@ -290,7 +290,7 @@ export interface CampaignProtocol {
   training: {
     strategy: StrategyName;
     /**
-     * The most rounds to run; training also stops when the strategy reports convergence (exact strategies converge in a few rounds).
+     * The most rounds to run; training also stops when the strategy reports convergence (exact strategies converge in a few rounds). An MLP's round 0 sets the pooled standardisation, and it stops early on the pooled validation loss (earlyStopping).
      */
     rounds: number;
     /**
@@ -306,11 +306,11 @@ export interface CampaignProtocol {
      */
     maxAttempts?: number;
     /**
-     * Local optimisation steps per round at each site, for the parameter-averaging strategies (FedAvg family). Default 1.
+     * Local optimisation steps per round at each site, for the parameter-averaging strategies (FedAvg family). Default 1; an MLP: 10 full-batch Adam steps.
      */
     localEpochs?: number;
     /**
-     * Step size of local training (FedAvg family) or of the exact-gradient step. Default 0.5.
+     * Step size of local training (FedAvg family) or of the exact-gradient step. Default 0.5; an MLP: 0.01 (Adam's step).
      */
     learningRate?: number;
     /**
