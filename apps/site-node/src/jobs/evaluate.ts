@@ -53,7 +53,9 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
  * A Cox model at a test site: its linear predictor as the risk score (Harrell's and Uno's C), and
  * with a horizon its S(horizon | x) (time-dependent AUC, Brier score, calibration). The risk groups
  * are split at the campaign's threshold when it gives one, else at the locked model's own rule:
- * high risk when the predicted S(horizon | x) is below ½, i.e. η ≥ log(log ½ / log S0(horizon)).
+ * high risk when the predicted S(horizon | x) is at most ½ (a predicted median survival within the
+ * horizon), i.e. η ≥ log(log ½ / log S0(horizon)), since S = S0^exp(η) and log S0 < 0; stats
+ * puts η ≥ cut-off in the high-risk group, so S(horizon | x) = ½ exactly counts as high risk.
  */
 async function evaluateCox(input: JobInput, params: EvaluateParams, model: InferenceModel): Promise<EvaluationReport> {
   const cohort = loadCohort(input.cohort, model.featureNames);
