@@ -2,8 +2,8 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { trainingMethod, validationSplit } from '@fedrad/methods';
-import { packTensor, updateLayout, type CampaignProtocol, type ModelUpdate, type TrainRoundParams } from '@fedrad/protocol';
+import { trainingMethod, validationSplit, type PlainModelUpdate } from '@fedrad/methods';
+import { packTensor, updateLayout, type CampaignProtocol, type TrainRoundParams } from '@fedrad/protocol';
 import { checkEgress } from '../src/egressGuard.js';
 import { runJob } from '../src/jobs/runJob.js';
 import { envelope } from './helpers.js';
@@ -28,9 +28,9 @@ const protocol: CampaignProtocol = {
 };
 const method = trainingMethod(protocol);
 
-async function round(r: number): Promise<{ params: TrainRoundParams; update: ModelUpdate }> {
+async function round(r: number): Promise<{ params: TrainRoundParams; update: PlainModelUpdate }> {
   const params = JSON.parse(JSON.stringify(method.configure({ ...method.initialState(), round: r }, ['site-a', 'site-b'])['site-a'])) as TrainRoundParams;
-  const update = (await runJob({ envelope: envelope('train-round', params as never, r), siteId: 'site-a', cohort, minCohortSize: 5, workDir: dir })) as ModelUpdate;
+  const update = (await runJob({ envelope: envelope('train-round', params as never, r), siteId: 'site-a', cohort, minCohortSize: 5, workDir: dir })) as unknown as PlainModelUpdate;
   return { params, update };
 }
 

@@ -48,7 +48,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   { field: 'outcome.time', carriedOut: "the outcome's name in the locked record; sites read their time column (docs/site-operator.md)" },
   { field: 'outcome.event', carriedOut: "the outcome's name in the locked record; sites read their event (or status) column" },
-  { field: 'outcome.horizonDays', carriedOut: "the horizon at which the sites send their baseline hazard and the locked Cox model outputs S(t | x)" },
+  { field: 'outcome.horizonDays', carriedOut: "the horizon(s), one number or a list, at which the sites send their baseline hazard, the locked Cox model outputs S(t | x) and each test site reports the time-dependent measures (survival.byHorizon); the first is the primary horizon" },
   { field: 'model', carriedOut: 'the model the training method fits' },
   { field: 'model.family', carriedOut: 'the logistic families; cox stratified by site (exact-newton); mlp by the parameter-averaging strategies, with a standardisation round and early stopping (SITE_CHANNEL.md §6)' },
   { field: 'model.ties', carriedOut: "cox: Breslow's or Efron's ties in each site's partial likelihood", refuse: TRAINING_SETTING_RULES['model.ties'] },

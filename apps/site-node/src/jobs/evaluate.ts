@@ -51,7 +51,8 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
 
 /**
  * A Cox model at a test site: its linear predictor as the risk score (Harrell's and Uno's C), and
- * with a horizon its S(horizon | x) (time-dependent AUC, Brier score, calibration). The risk groups
+ * with a horizon its S(horizon | x) (time-dependent AUC, Brier score, calibration); with several,
+ * those at each horizon in `survival.byHorizon`, the first also at the top level. The risk groups
  * are split at the campaign's threshold when it gives one, else at the locked model's own rule:
  * high risk when the predicted S(horizon | x) is at most ½ (a predicted median survival within the
  * horizon), i.e. η ≥ log(log ½ / log S0(horizon)), since S = S0^exp(η) and log S0 < 0; stats
@@ -68,15 +69,34 @@ async function evaluateCox(input: JobInput, params: EvaluateParams, model: Infer
   const h = horizons.length;
   const s0 = model.baselineSurvival?.[0];
   const cutoff = params.threshold ?? (s0 !== undefined && s0 > 0 && s0 < 1 ? Math.log(Math.log(0.5) / Math.log(s0)) : undefined);
-  return evaluateSurvival(cohort.outcome.time, cohort.outcome.event, out.score, {
+  const { time, event } = cohort.outcome;
+  const common = {
     siteId: input.siteId,
     modelSha256: params.modelHash,
     bootstrapReplicates: params.bootstrapReplicates ?? 1000,
     ...(params.seed !== undefined ? { seed: params.seed } : {}),
-    ...(cutoff !== undefined ? { riskCutoff: cutoff } : {}),
-    ...(h > 0 ? { horizon: horizons[0], survivalAtHorizon: Float64Array.from(cohort.ids, (_, i) => out.survival![i * h]) } : {}),
     minGroupSize: input.minCohortSize,
-  });
+  };
+  const atHorizon = (k: number) => ({ horizon: horizons[k], survivalAtHorizon: Float64Array.from(cohort.ids, (_, i) => out.survival![i * h + k]) });
+  // The first horizon is the primary one: the report's top-level horizon measures and the cut-off's S0.
+  const report = evaluateSurvival(time, event, out.score, { ...common, ...(cutoff !== undefined ? { riskCutoff: cutoff } : {}), ...(h > 0 ? atHorizon(0) : {}) });
+  if (h > 1) {
+    // Several horizons: the time-dependent AUC, Brier score and calibration at each, with the same bootstrap seed.
+    report.survival!.byHorizon = horizons.map((_, k) => horizonMeasures(k === 0 ? report : evaluateSurvival(time, event, out.score, { ...common, ...atHorizon(k) })));
+  }
+  return report;
+}
+
+/** The horizon-specific part of a survival report (evaluation-report's HorizonMeasures). */
+function horizonMeasures(report: EvaluationReport): NonNullable<NonNullable<EvaluationReport['survival']>['byHorizon']>[number] {
+  const s = report.survival!;
+  return {
+    horizon: s.horizon!,
+    timeDependentAuc: s.timeDependentAuc!,
+    brierScore: s.brierScore!,
+    ...(s.calibrationSlope !== undefined ? { calibrationSlope: s.calibrationSlope } : {}),
+    ...(s.calibrationGroups !== undefined ? { calibrationGroups: s.calibrationGroups } : {}),
+  };
 }
 
 /**

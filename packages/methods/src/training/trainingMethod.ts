@@ -10,7 +10,7 @@ import {
   type Strategy,
   type UpdateView,
 } from '@fedrad/federation';
-import { updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { outcomeHorizons, updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { MethodConfigError } from '../errors.js';
 import { classWeightedResults } from './classWeighting.js';
 import { unusedTrainingSettings } from './unusedSettings.js';
@@ -58,8 +58,9 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   }
   const features = protocol.features ?? [];
   const rounds = protocol.training.rounds;
-  // Cox: the sites add their baseline hazard at the protocol's horizon (SITE_CHANNEL.md §6, the cox row).
-  const horizonDays = protocol.outcome.type === 'survival' && protocol.outcome.horizonDays !== undefined ? [protocol.outcome.horizonDays] : undefined;
+  // Cox: the sites add their baseline hazard at each of the protocol's horizons (SITE_CHANNEL.md §6, the cox row).
+  const horizons = outcomeHorizons(protocol.outcome);
+  const horizonDays = horizons.length > 0 ? horizons : undefined;
   const exact = strategy.name === 'exact-newton' || strategy.name === 'exact-gradient';
   return {
     name: `train-round/${strategy.name}`,
@@ -94,7 +95,7 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
       minCohortSize: protocol.minCohortSize,
       summary: cox
         ? "The gradient and Hessian of the site's own Cox partial likelihood at the global coefficients, its value, per-feature sums and sums of squares" +
-          (horizonDays ? ", and the site's Breslow baseline cumulative hazard at the protocol's horizon; no times." : '; no times.')
+          (horizonDays ? `, and the site's Breslow baseline cumulative hazard at the protocol's horizon${horizonDays.length > 1 ? 's' : ''}; no times.` : '; no times.')
         : exact
         ? "Sums over the site's patients, at the global coefficients, of the log-likelihood's gradient" +
           (strategy.name === 'exact-newton' ? ' and Hessian' : '') +

@@ -252,9 +252,9 @@ export interface CampaignProtocol {
          */
         event: string;
         /**
-         * The time point (days) at which survival probabilities are evaluated and calibrated.
+         * The time point (days), or several, at which survival probabilities are evaluated and calibrated. A single number is one horizon. With several, the locked Cox model outputs S(t | x) at each, in this order, each test site reports the time-dependent measures at each (survival.byHorizon), and the first is the primary horizon: the report's top-level horizon measures and the risk groups' cut-off (S(first horizon | x) ≤ ½).
          */
-        horizonDays?: number;
+        horizonDays?: number | number[];
       };
   model: ModelSpec;
   /**
@@ -1351,6 +1351,13 @@ export interface SurvivalSummary {
    * @maxItems 10
    */
   calibrationGroups?: HorizonCalibrationGroup[];
+  /**
+   * With a model of several horizons (the protocol's outcome.horizonDays as a list): the time-dependent AUC, Brier score and calibration at each horizon, in the model's order; the first entry repeats the top-level horizon measures.
+   *
+   * @minItems 2
+   * @maxItems 16
+   */
+  byHorizon?: HorizonMeasures[];
 }
 export interface RiskGroupCurve {
   group: 'low' | 'high';
@@ -1379,6 +1386,16 @@ export interface HorizonCalibrationGroup {
   eventCount: number;
   predicted: number;
   observed: number;
+}
+export interface HorizonMeasures {
+  horizon: number;
+  timeDependentAuc: Interval;
+  brierScore: Interval;
+  calibrationSlope?: number;
+  /**
+   * @maxItems 10
+   */
+  calibrationGroups?: HorizonCalibrationGroup[];
 }
 export interface MetaAnalysisSummary {
   /**
