@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadInferenceModel, predict, predictOutputs, sha256Hex, type InferenceModel } from '@fedrad/learn';
 import { verifyModel } from '@fedrad/pki';
 import type { EvaluateParams, EvaluationReport } from '@fedrad/protocol';
-import { evaluateBinary, evaluateSurvival } from '@fedrad/stats';
+import { evaluateBinary, evaluateSurvivalAtHorizons } from '@fedrad/stats';
 import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
 import type { JobInput } from '../jobTypes.js';
@@ -69,34 +69,17 @@ async function evaluateCox(input: JobInput, params: EvaluateParams, model: Infer
   const h = horizons.length;
   const s0 = model.baselineSurvival?.[0];
   const cutoff = params.threshold ?? (s0 !== undefined && s0 > 0 && s0 < 1 ? Math.log(Math.log(0.5) / Math.log(s0)) : undefined);
-  const { time, event } = cohort.outcome;
-  const common = {
+  // The first horizon is the primary one: the report's top-level horizon measures and the cut-off's S0;
+  // with several, stats adds the measures at each (survival.byHorizon).
+  const survivalAt = horizons.map((_, k) => Float64Array.from(cohort.ids, (_, i) => out.survival![i * h + k]));
+  return evaluateSurvivalAtHorizons(cohort.outcome.time, cohort.outcome.event, out.score, horizons, survivalAt, {
     siteId: input.siteId,
     modelSha256: params.modelHash,
     bootstrapReplicates: params.bootstrapReplicates ?? 1000,
     ...(params.seed !== undefined ? { seed: params.seed } : {}),
+    ...(cutoff !== undefined ? { riskCutoff: cutoff } : {}),
     minGroupSize: input.minCohortSize,
-  };
-  const atHorizon = (k: number) => ({ horizon: horizons[k], survivalAtHorizon: Float64Array.from(cohort.ids, (_, i) => out.survival![i * h + k]) });
-  // The first horizon is the primary one: the report's top-level horizon measures and the cut-off's S0.
-  const report = evaluateSurvival(time, event, out.score, { ...common, ...(cutoff !== undefined ? { riskCutoff: cutoff } : {}), ...(h > 0 ? atHorizon(0) : {}) });
-  if (h > 1) {
-    // Several horizons: the time-dependent AUC, Brier score and calibration at each, with the same bootstrap seed.
-    report.survival!.byHorizon = horizons.map((_, k) => horizonMeasures(k === 0 ? report : evaluateSurvival(time, event, out.score, { ...common, ...atHorizon(k) })));
-  }
-  return report;
-}
-
-/** The horizon-specific part of a survival report (evaluation-report's HorizonMeasures). */
-function horizonMeasures(report: EvaluationReport): NonNullable<NonNullable<EvaluationReport['survival']>['byHorizon']>[number] {
-  const s = report.survival!;
-  return {
-    horizon: s.horizon!,
-    timeDependentAuc: s.timeDependentAuc!,
-    brierScore: s.brierScore!,
-    ...(s.calibrationSlope !== undefined ? { calibrationSlope: s.calibrationSlope } : {}),
-    ...(s.calibrationGroups !== undefined ? { calibrationGroups: s.calibrationGroups } : {}),
-  };
+  });
 }
 
 /**
