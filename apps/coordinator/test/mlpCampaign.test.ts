@@ -1,14 +1,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { exportInferenceModel } from '@fedrad/learn';
-import { mlpTrainedModel, runLocalTwin, trainingMethod, trainingSiteStep, type TrainingRows } from '@fedrad/methods';
-import type { CampaignProtocol, EvaluateParams, JobEnvelope, TrainRoundParams } from '@fedrad/protocol';
+import { mlpTrainedModel, runLocalTwin, trainingMethod, type TrainingRows } from '@fedrad/methods';
+import type { CampaignProtocol, EvaluateParams, JobEnvelope } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
 import { acceptResult } from '../src/core/results.js';
 import { learnModelExporter } from '../src/modelExport.js';
 import { openStore } from '../src/store/openStore.js';
-import { makeSite, protocolFor, signResult, type FakeSite } from './fakeSites.js';
+import { answerTrainJob, makeSite, protocolFor, type FakeSite } from './fakeSites.js';
 
 // An MLP campaign end to end on the coordinator: three training sites answer with the site node's
 // own step on the rows of scripts/fixtures/methods/glm-sites.R, and the ONNX model the test site
@@ -18,14 +18,6 @@ const fixture = JSON.parse(readFileSync(new URL('../../../packages/methods/test/
 const features = ['f1', 'f2', 'f3', 'f4', 'f5'];
 const rowsOf = (siteId: string): TrainingRows => ({ featureNames: features, x: Float64Array.from(fixture.sites[siteId].x.flat()), label: Float64Array.from(fixture.sites[siteId].y) });
 const sites: Record<string, FakeSite> = Object.fromEntries(['site-a', 'site-b', 'site-c', 'site-t1'].map((s) => [s, makeSite(s)]));
-
-async function answer(job: JobEnvelope) {
-  const update = await trainingSiteStep(job.params as TrainRoundParams, rowsOf(job.siteId), { minCohortSize: 5 });
-  return signResult(sites[job.siteId], {
-    type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind,
-    attempt: job.attempt, round: job.round, nonce: job.nonce, completedAt: '2026-12-06T12:00:00Z', result: update,
-  });
-}
 
 describe('an MLP campaign (FedAdam, early stopping)', () => {
   it('locks and sends the test site the same model the local twin trains', async () => {
@@ -41,7 +33,7 @@ describe('an MLP campaign (FedAdam, early stopping)', () => {
     for (let job = queue.shift(); job; job = queue.shift()) {
       if (job.kind === 'train-round') {
         rounds = Math.max(rounds, job.round! + 1);
-        const accepted = acceptResult(ctx, sites[job.siteId].peer, await answer(job));
+        const accepted = acceptResult(ctx, sites[job.siteId].peer, await answerTrainJob(sites[job.siteId], fixture.sites[job.siteId], job));
         expect(accepted.ack.status).toBe('accepted');
         queue.push(...accepted.send);
       } else evaluate.push(job);

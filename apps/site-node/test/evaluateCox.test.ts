@@ -59,26 +59,7 @@ describe('evaluate job for a Cox model', () => {
   });
 
   it('reports the C-indices, and at the horizon the time-dependent AUC, Brier score and calibration; risk groups at S(h | x) = ½', async () => {
-    const model: TrainedModel = {
-      spec: resolveSpec({ family: 'cox' }),
-      featureNames: ['lp'],
-      outcome: 'survival',
-      standardization: identityStandardization(1),
-      params: [{ name: 'beta', shape: [1, 1], data: [1] }],
-      survival: { variant: 'stratified', ties: 'breslow', strata: ['site-a', 'site-b'], horizonsDays: [f.horizon], baselineSurvival: [f.baselineSurvival] },
-      training: { n: 300, events: 100, optimizer: 'federated', iterations: 5, converged: true, objective: 1, lastChange: 0 },
-    };
-    const bytes = exportInferenceModel(model);
-    const card = modelCard(model, bytes);
-    const features = join(dir, 'features.csv');
-    const outcome = join(dir, 'outcome.csv');
-    writeFileSync(features, ['id,lp', ...f.lp.map((v, i) => `p${i},${v}`)].join('\n') + '\n');
-    writeFileSync(outcome, ['id,time,event', ...f.time.map((t, i) => `p${i},${t},${f.event[i]}`)].join('\n') + '\n');
-    const params = {
-      kind: 'evaluate', modelHash: sha256Hex(bytes), modelOnnxBase64: Buffer.from(bytes).toString('base64'),
-      modelCard: card, modelSignature: signModel(bytes, card, coordinator.keyPem, coordinator.certPem), bootstrapReplicates: 20, seed: 1,
-    };
-    const report = (await runJob({ envelope: envelope('evaluate', params), siteId: 'site-t', cohort: { name: 'test', features, outcome }, minCohortSize: 5, workDir: dir, caCertPem: ca.certPem })) as unknown as EvaluationReport;
+    const report = await evaluateWith([f.horizon], [f.baselineSurvival]);
     expect(validate('evaluation-report', report).valid).toBe(true);
     expect(report.outcome).toBe('survival');
     const s = report.survival!;
