@@ -75,6 +75,32 @@ describe('fedrad evaluate', () => {
     expect(Math.abs(r.survival!.logRank!.chiSquare - survival.logRank.chiSquare)).toBeLessThan(1e-9);
   });
 
+  it('survival with fedrad predict\'s survival_<days> columns: the measures at each horizon, the first R\'s IPCW Brier score', () => {
+    // scripts/fixtures/stats/survival-horizon.R: risk = lp, S(h | x) = S0(h)^exp(lp), R's Brier score at h.
+    const h = JSON.parse(readFileSync(join(fixtures, 'survival-horizon.json'), 'utf8')) as { time: number[]; event: number[]; lp: number[]; horizon: number; baselineSurvival: number; brier: number };
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-evaluate-'));
+    const later = { days: 5, s0: 0.8 };
+    const at = (s0: number, lp: number) => s0 ** Math.exp(lp);
+    const outcome = write(dir, 'o.csv', 'id,time,event', h.time.map((t, i) => `p${i},${t},${h.event[i]}`));
+    const both = write(dir, 'p.csv', `id,score,survival_${h.horizon},survival_${later.days}`, h.lp.map((v, i) => `p${i},${v},${at(h.baselineSurvival, v)},${at(later.s0, v)}`));
+    const report = runEvaluate({ predictions: both, outcomeFile: outcome, out: join(dir, 'r.json'), bootstrap: '0' });
+    expect(validate('evaluation-report', report).valid).toBe(true);
+    const s = report.survival!;
+    expect(s.horizon).toBe(h.horizon);
+    expect(s.brierScore!.estimate).toBeCloseTo(h.brier, 10);
+    expect(s.byHorizon!.map((m) => m.horizon)).toEqual([h.horizon, later.days]);
+    // The later horizon's measures are those of its column evaluated alone.
+    const alone = write(dir, 'q.csv', `id,score,survival_${later.days}`, h.lp.map((v, i) => `p${i},${v},${at(later.s0, v)}`));
+    const single = runEvaluate({ predictions: alone, outcomeFile: outcome, out: join(dir, 's.json'), bootstrap: '0' }).survival!;
+    expect(single.byHorizon).toBeUndefined();
+    expect(s.byHorizon![1]).toEqual({ horizon: later.days, timeDependentAuc: single.timeDependentAuc, brierScore: single.brierScore, calibrationSlope: single.calibrationSlope, calibrationGroups: single.calibrationGroups });
+    // A binary outcome with survival columns is refused, not evaluated without them; a value outside [0, 1] is refused by name.
+    const labels = write(dir, 'b.csv', 'id,label', h.time.map((_, i) => `p${i},${i % 2}`));
+    expect(errorOf(() => runEvaluate({ predictions: both, outcomeFile: labels, out: join(dir, 'x.json') }))?.message).toContain(`survival_<days> columns of ${both}`);
+    const bad = write(dir, 'bad.csv', `id,score,survival_${later.days}`, h.lp.map((v, i) => `p${i},${v},${i === 3 ? 1.5 : 0.5}`));
+    expect(errorOf(() => runEvaluate({ predictions: bad, outcomeFile: outcome, out: join(dir, 'y.json') }))?.message).toContain(`survival_${later.days} in ${bad} (line 5) of patient "p3" is 1.5`);
+  });
+
   it('clear errors name the file and the patient: one class, NaN score, baseline ids that differ, survival rows without time', () => {
     const o1 = write(dir, 'one.csv', 'id,label', ['a,1', 'b,1', 'c,1']);
     const p1 = write(dir, 'p1.csv', 'id,score', ['a,0.1', 'b,0.2', 'c,0.3']);

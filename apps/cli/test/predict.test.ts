@@ -5,6 +5,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { runTrain } from '../src/commands/train.js';
 import { runPredict } from '../src/commands/predict.js';
+import { exportInferenceModel, identityStandardization, resolveSpec, type TrainedModel } from '@fedrad/learn';
 
 // The reference scores are computed here from R's coefficients (glmnet, coxph) in closed form:
 // probability = 1 / (1 + exp(−(b0 + x·β))) and Cox linear predictor = x·β.
@@ -59,5 +60,27 @@ describe('fedrad predict', () => {
     writeFileSync(join(dir, 'new.csv'), 'id,npreg,glu,bp,skin,bmi,pedigree,age\nx1,1,100,70,30,30,0.5,40\n');
     await expect(runPredict({ model: join(dir, 'm.onnx'), features: join(dir, 'new.csv'), out: join(dir, 'p.csv') }))
       .rejects.toMatchObject({ code: 'LEARN_FEATURE_MISMATCH', missing: ['ped'], unexpected: ['pedigree'] });
+  });
+
+  it('Cox with horizons: one survival_<days> column per horizon, S0(t)^exp(x·β) computed here', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-predict-'));
+    const beta = [0.5, -0.25];
+    const model: TrainedModel = {
+      spec: resolveSpec({ family: 'cox' }), featureNames: ['a', 'b'], outcome: 'survival', standardization: identityStandardization(2),
+      params: [{ name: 'beta', shape: [2, 1], data: beta }],
+      survival: { variant: 'stratified', ties: 'breslow', strata: ['s1', 's2'], horizonsDays: [365, 730], baselineSurvival: [0.9, 0.7] },
+      training: { n: 100, events: 30, optimizer: 'federated', iterations: 5, converged: true, objective: Number.NaN, lastChange: Number.NaN },
+    };
+    writeFileSync(join(dir, 'cox.onnx'), exportInferenceModel(model));
+    writeFileSync(join(dir, 'x.csv'), 'id,a,b\np1,1,2\np2,-0.5,4\n');
+    await runPredict({ model: join(dir, 'cox.onnx'), features: join(dir, 'x.csv'), out: join(dir, 'p.csv') });
+    const rows = csvRows(join(dir, 'p.csv'));
+    expect(rows[0]).toEqual(['id', 'score', 'survival_365', 'survival_730']);
+    [[1, 2], [-0.5, 4]].forEach((x, i) => {
+      const eta = x[0] * beta[0] + x[1] * beta[1];
+      expect(Number(rows[i + 1][1])).toBeCloseTo(eta, 6);
+      expect(Number(rows[i + 1][2])).toBeCloseTo(0.9 ** Math.exp(eta), 6);
+      expect(Number(rows[i + 1][3])).toBeCloseTo(0.7 ** Math.exp(eta), 6);
+    });
   });
 });

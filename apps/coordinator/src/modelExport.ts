@@ -1,7 +1,8 @@
 import type { TrainedModel } from '@fedrad/learn';
-import type { CampaignProtocol, Tensor } from '@fedrad/protocol';
+import { outcomeHorizons, type CampaignProtocol, type Tensor } from '@fedrad/protocol';
 
 type Learn = typeof import('@fedrad/learn');
+type Methods = typeof import('@fedrad/methods');
 type RoundInfo = { sampleCount: number; roundsRun: number; converged: boolean };
 
 /**
@@ -35,13 +36,15 @@ function federatedGlm(learn: Learn, protocol: CampaignProtocol, parameters: Tens
 
 /**
  * A campaign's Cox model (stratified by site): β on the original scale (identity standardisation,
- * no intercept) and, with the protocol's horizon, the baseline survival S0 = exp(−H0) from the
+ * no intercept) and, at each of the protocol's horizons, the baseline survival S0 = exp(−H0) from the
  * sites' patient-weighted Breslow H0 (SITE_CHANNEL.md §6), so the graph also outputs S(t | x).
  */
 function federatedCox(learn: Learn, protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): TrainedModel {
   const beta = parameters.find((t) => t.name === 'coef')!.data;
   const hazard = parameters.find((t) => t.name === 'baseline-hazard')?.data ?? [];
-  const horizon = protocol.outcome.type === 'survival' ? protocol.outcome.horizonDays : undefined;
+  const horizons = outcomeHorizons(protocol.outcome);
+  // The sites' H0 at every horizon, or (a model locked before any round ran with horizons) none.
+  const withHorizons = horizons.length > 0 && hazard.length === horizons.length;
   const spec = learn.resolveSpec(protocol.model);
   return {
     spec,
@@ -53,15 +56,16 @@ function federatedCox(learn: Learn, protocol: CampaignProtocol, parameters: Tens
       variant: 'stratified',
       ties: spec.ties ?? 'breslow',
       strata: [...protocol.trainingSites].sort(),
-      horizonsDays: horizon !== undefined && hazard.length === 1 ? [horizon] : [],
-      baselineSurvival: horizon !== undefined && hazard.length === 1 ? [Math.exp(-hazard[0])] : [],
+      horizonsDays: withHorizons ? horizons : [],
+      baselineSurvival: withHorizons ? Array.from(hazard, (h) => Math.exp(-h)) : [],
     },
     training: { n: info.sampleCount, events: 0, optimizer: 'federated exact-newton', iterations: info.roundsRun, converged: info.converged, objective: Number.NaN, lastChange: Number.NaN },
   };
 }
 
-/** The campaign's locked model as the learning engine's trained model: a Cox model or a GLM. */
-function federatedModel(learn: Learn, protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): TrainedModel {
+/** The campaign's locked model as the learning engine's trained model: a Cox model, an MLP (methods' mlpTrainedModel: pooled standardisation, best round's weights) or a GLM. */
+function federatedModel(learn: Learn, methods: Methods, protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): TrainedModel {
+  if (protocol.model.family === 'mlp') return methods.mlpTrainedModel(protocol.model, protocol.features ?? [], parameters, { n: info.sampleCount, events: 0, rounds: info.roundsRun, converged: info.converged });
   return protocol.model.family === 'cox' ? federatedCox(learn, protocol, parameters, info) : federatedGlm(learn, protocol, parameters, info);
 }
 
@@ -70,12 +74,12 @@ function federatedModel(learn: Learn, protocol: CampaignProtocol, parameters: Te
  * coordinator core (and its tests) never load onnxruntime.
  */
 export async function learnModelExporter() {
-  const learn = await import('@fedrad/learn');
-  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): Uint8Array => learn.exportInferenceModel(federatedModel(learn, protocol, parameters, info));
+  const [learn, methods] = await Promise.all([import('@fedrad/learn'), import('@fedrad/methods')]);
+  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): Uint8Array => learn.exportInferenceModel(federatedModel(learn, methods, protocol, parameters, info));
 }
 
 /** The learning engine's model card of the same model (inputs, coefficients, training), for the lock to complete and sign. */
 export async function learnModelDescriber() {
-  const learn = await import('@fedrad/learn');
-  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo, onnx: Uint8Array) => learn.modelCard(federatedModel(learn, protocol, parameters, info), onnx);
+  const [learn, methods] = await Promise.all([import('@fedrad/learn'), import('@fedrad/methods')]);
+  return (protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo, onnx: Uint8Array) => learn.modelCard(federatedModel(learn, methods, protocol, parameters, info), onnx);
 }

@@ -31,4 +31,22 @@ describe('the coordinator exports a Cox campaign model with its baseline surviva
     });
     await model.session.release();
   });
+
+  it('with several horizons (outcome.horizonDays a list) outputs S(t | x) at each, in the protocol\'s order', async () => {
+    const protocol: CampaignProtocol = {
+      ...protocolFor({ campaignId: 'cox-export-2', model: { family: 'cox' } }),
+      outcome: { type: 'survival', time: 'days', event: 'died', horizonDays: [730, 365] },
+    };
+    const beta = [0.4, -0.8, 0.02, 0.5, 0.1];
+    const hazard = [0.5, 0.3];
+    const exporter = await learnModelExporter();
+    const bytes = exporter(protocol, [{ name: 'coef', shape: [5], data: beta }, { name: 'baseline-hazard', shape: [2], data: hazard }], { sampleCount: 300, roundsRun: 6, converged: true });
+    const model = await loadInferenceModel(bytes);
+    expect(model.horizonsDays).toEqual([730, 365]);
+    const x = [1, 0.5, 30, 1, 2];
+    const out = await predictOutputs(model, { ids: ['a'], featureNames: protocol.features!, values: Float64Array.from(x), source: 'test' });
+    const eta = x.reduce((a, v, j) => a + Math.fround(v) * beta[j], 0);
+    hazard.forEach((h, k) => expect(out.survival![k]).toBeCloseTo(Math.exp(-h) ** Math.exp(eta), 8));
+    await model.session.release();
+  });
 });

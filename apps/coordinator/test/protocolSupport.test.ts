@@ -46,6 +46,7 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'training.learningRate': (p) => ({ ...p, training: { ...p.training, learningRate: 0.1 } }),
   'training.proximalMu': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', proximalMu: 0.1 } }),
   'training.clipNorm': (p) => ({ ...p, training: { ...p.training, clipNorm: 1 } }),
+  'training.earlyStopping': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', earlyStopping: { patience: 3 } } }),
   'training.trimFraction': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', trimFraction: 0.2 } }),
   'training.secureAggregation': (p) => ({ ...p, training: { ...p.training, secureAggregation: true } }),
   'analysisPlan.primaryMetric': (p) => ({ ...p, analysisPlan: { primaryMetric: 'c-index' } }),

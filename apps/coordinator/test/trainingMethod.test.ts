@@ -33,9 +33,11 @@ describe('trainingMethod(protocol)', () => {
   });
 
   it('refuses a model family the coordinator cannot start', () => {
-    // Exact aggregation refuses it when the method is made; FedAvg could aggregate it but has no initial weights for it.
-    expect(() => trainingMethod(protocolFor({ model: { family: 'mlp' } }))).toThrow(/needs a logistic GLM/);
-    expect(() => trainingMethod(protocolFor({ model: { family: 'mlp' }, training: { strategy: 'fedavg', rounds: 2 } })).initialState()).toThrow(/can only start GLM campaigns/);
+    // An MLP is not linear in its weights: exact aggregation is refused when the method is made; the
+    // parameter-averaging strategies start it from learn's seeded weights (packages/methods/test/mlpFederated.test.ts).
+    expect(() => trainingMethod(protocolFor({ model: { family: 'mlp' } }))).toThrow(/not linear in its weights/);
+    const mlp = trainingMethod(protocolFor({ model: { family: 'mlp', hiddenLayers: [3] }, training: { strategy: 'fedavg', rounds: 2 } })).initialState();
+    expect(mlp.parameters.map((t) => [t.name, t.shape])).toEqual([['input-mean', [5]], ['input-scale', [5]], ['W0', [5, 3]], ['b0', [1, 3]], ['W1', [3, 1]], ['b1', [1, 1]]]);
     // cox is started (stratified by site, packages/methods/test/coxCampaign.test.ts), on a survival outcome only.
     expect(() => trainingMethod(protocolFor({ model: { family: 'cox' } }))).toThrow(/a cox model needs a survival outcome/);
   });

@@ -1,4 +1,4 @@
-import type { CampaignProtocol, Tensor } from '@fedrad/protocol';
+import { outcomeHorizons, type CampaignProtocol, type Tensor } from '@fedrad/protocol';
 import { StrategyConfigError } from './errors.js';
 import { fedAvg } from './fedAvg.js';
 import { fedAdam, fedYogi } from './fedOpt.js';
@@ -15,8 +15,7 @@ export function strategyForProtocol(protocol: CampaignProtocol): Strategy {
   if (protocol.model.family === 'cox') {
     // A campaign's Cox model is stratified by site and fitted by exact Newton (SITE_CHANNEL.md §6).
     if (t.strategy !== 'exact-newton') throw new StrategyConfigError(`A Cox model is trained by exact-newton (stratified by site); strategy ${t.strategy} is not implemented for it`, 'training.strategy');
-    const horizon = protocol.outcome.type === 'survival' ? protocol.outcome.horizonDays : undefined;
-    return coxExactNewton({ model: protocol.model, features: protocol.features ?? [], horizonDays: horizon !== undefined ? [horizon] : [], minCohortSize: protocol.minCohortSize });
+    return coxExactNewton({ model: protocol.model, features: protocol.features ?? [], horizonDays: outcomeHorizons(protocol.outcome), minCohortSize: protocol.minCohortSize });
   }
   const common = { localEpochs: t.localEpochs, learningRate: t.learningRate, clipNorm: t.clipNorm, seed: t.seed };
   switch (t.strategy) {

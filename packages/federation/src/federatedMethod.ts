@@ -42,6 +42,8 @@ export interface MethodOutcome<State> {
   sampleCount: number;
   /** Pooled loss (sum of the sites' losses) when every site reported one. */
   loss?: number;
+  /** Methods that stop early: the pooled validation loss (mean over the sites' validation rows) of this step's model. */
+  validationLoss?: number;
 }
 
 /**

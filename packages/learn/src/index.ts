@@ -9,7 +9,7 @@ export { OPSET_VERSION, IR_VERSION } from './graph/onnxProto.js';
 export { CompiledGraph, type Feed, type Result } from './runtime/session.js';
 
 // Models
-export { buildModel, totalParamSize, type ForwardModel, type ParamInfo } from './models/forward.js';
+export { buildModel, paramSize, totalParamSize, type ForwardModel, type ParamInfo } from './models/forward.js';
 export { resolveSpec, type ModelSpec, type ModelFamily, type ResolvedSpec } from './models/spec.js';
 export { standardization } from './models/standardization.js';
 // Numeric building blocks learn's callers (the site node, the coordinator) already take from here.
@@ -33,7 +33,7 @@ export type { OptimResult } from './optim/smoothObjective.js';
 
 // Fitting, export, prediction
 export { fitModel, fitGlmnet, fitCox, type FitOptions } from './fit/fitModel.js';
-export { initMlp, type MlpOptions } from './fit/trainMlp.js';
+export { initMlp, mlpLocalSteps, type MlpLocalSteps, type MlpOptions } from './fit/trainMlp.js';
 export { exportInferenceModel, INFERENCE_INPUT, INFERENCE_OUTPUT, SURVIVAL_OUTPUT } from './export/inferenceGraph.js';
 export { loadInferenceModel, predict, predictOutputs, type InferenceModel } from './export/predict.js';
 export { modelCard, sha256Hex } from './modelCard.js';

@@ -9,7 +9,7 @@ import { coxFeatures, coxFixture, coxPartitions, coxSiteIds } from './coxSites.j
 const baseline = (coxFixture as unknown as { stratifiedBreslowBaseline: { horizon: number; hazard: Record<string, number> } }).stratifiedBreslowBaseline;
 const partitions = new Map<string, TrainingRows>([...coxPartitions].map(([s, r]) => [s, { featureNames: r.featureNames, x: r.x, label: new Float64Array(0), time: r.time, event: r.event }]));
 
-function protocol(model: ModelSpec = { family: 'cox' }, o: { horizonDays?: number; strategy?: CampaignProtocol['training']['strategy']; binary?: boolean } = {}): CampaignProtocol {
+function protocol(model: ModelSpec = { family: 'cox' }, o: { horizonDays?: number | number[]; strategy?: CampaignProtocol['training']['strategy']; binary?: boolean } = {}): CampaignProtocol {
   return {
     type: 'campaign-protocol',
     campaignId: 'cox-twin',
@@ -38,6 +38,22 @@ describe('a Cox campaign (stratified by site) through the training method', () =
     const n = coxSiteIds.map((s) => coxFixture.sites[s].time.length);
     const expected = coxSiteIds.reduce((a, s, i) => a + (baseline.hazard[s] * n[i]) / n.reduce((x, y) => x + y, 0), 0);
     expect(run.state.parameters.find((t) => t.name === 'baseline-hazard')!.data[0]).toBeCloseTo(expected, 8);
+  });
+
+  it('several horizons (outcome.horizonDays a list): H0 at each, in the protocol\'s order, R\'s basehaz at the fixture horizon', async () => {
+    const later = baseline.horizon * 1.5;
+    const method = trainingMethod(protocol({ family: 'cox', ties: 'breslow' }, { horizonDays: [later, baseline.horizon] }));
+    const params = method.configure(method.initialState(), coxSiteIds)['site-a'];
+    expect(params.horizonDays).toEqual([later, baseline.horizon]);
+    expect(method.layout(params)['baseline-hazard']).toEqual([2]);
+    const hazard = (await runLocalTwin(method, partitions)).state.parameters.find((t) => t.name === 'baseline-hazard')!.data;
+    const n = coxSiteIds.map((s) => coxFixture.sites[s].time.length);
+    const expected = coxSiteIds.reduce((a, s, i) => a + (baseline.hazard[s] * n[i]) / n.reduce((x, y) => x + y, 0), 0);
+    expect(hazard[1]).toBeCloseTo(expected, 8);
+    // The later horizon's H0 is the one a campaign with that horizon alone locks.
+    const alone = (await runLocalTwin(trainingMethod(protocol({ family: 'cox', ties: 'breslow' }, { horizonDays: later })), partitions)).state.parameters.find((t) => t.name === 'baseline-hazard')!.data;
+    expect(hazard[0]).toBe(alone[0]);
+    expect(hazard[0]).toBeGreaterThan(hazard[1]);
   });
 
   it('Efron ties through the campaign path equal coxph(..., ties = "efron")', async () => {

@@ -38,10 +38,13 @@ describe('trainingMethod', () => {
       }
       return undefined;
     };
-    // mlp is not trained federated yet; cox is (test/coxCampaign.test.ts), but not on a binary outcome.
+    // An MLP is trained by the parameter-averaging strategies (mlpFederated.test.ts), not by exact sums,
+    // and needs a round after its standardisation round; cox is trained (test/coxCampaign.test.ts), but not on a binary outcome.
     const mlp = attempt(() => trainingMethod(protocolFor({ family: 'mlp' })));
     expect(mlp).toBeInstanceOf(MethodConfigError);
-    expect(mlp).toMatchObject({ code: 'METHOD_UNSUPPORTED', context: { field: 'model.family' } });
+    expect(mlp).toMatchObject({ code: 'METHOD_UNSUPPORTED', context: { field: 'training.strategy' } });
+    expect(attempt(() => trainingMethod(protocolFor({ family: 'mlp' }, { strategy: 'fedavg', rounds: 1 })))).toMatchObject({ context: { field: 'training.rounds' } });
+    expect(attempt(() => trainingMethod(protocolFor({ family: 'logistic' }, { strategy: 'fedavg', earlyStopping: { patience: 3 } })))).toMatchObject({ context: { field: 'training.earlyStopping' } });
     expect(attempt(() => trainingMethod(protocolFor({ family: 'cox' })))).toMatchObject({ code: 'METHOD_UNSUPPORTED', context: { field: 'outcome' } });
     expect(attempt(() => trainingMethod({ ...protocolFor({ family: 'logistic' }), features: [] }))).toMatchObject({ context: { field: 'features' } });
     // Balanced class weights are carried out by the exact strategies (classWeights.test.ts), refused by the FedAvg family (below).

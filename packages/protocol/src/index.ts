@@ -6,5 +6,6 @@ export { schemas, type SchemaName } from './generated/schemas.js';
 export * from './tensorPacking.js';
 export * from './errors/index.js';
 export * from './updateLayout.js';
+export { outcomeHorizons } from './outcomeHorizons.js';
 export * from './jobBudget.js';
 export * from './harmonizeBasis.js';

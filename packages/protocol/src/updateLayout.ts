@@ -8,7 +8,7 @@ export type TensorLayout = Readonly<Record<string, readonly number[]>>;
  * tensors; a later job kind that does (harmonise, select) adds its params to this union and a
  * case to `updateLayout`.
  */
-export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'> & Partial<Pick<TrainRoundParams, 'model' | 'horizonDays'>>;
+export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'> & Partial<Pick<TrainRoundParams, 'model' | 'horizonDays' | 'round'>>;
 
 /**
  * The tensors a site's update to a job may hold: the one source of truth for the site's egress
@@ -21,6 +21,7 @@ export function updateLayout(params: LayoutParams): TensorLayout {
   switch (params.kind) {
     case 'train-round': {
       if (params.model?.family === 'cox') return coxStratifiedLayout(params.features.length, params.horizonDays?.length ?? 0);
+      if (params.model?.family === 'mlp') return mlpRoundLayout(params.features.length, params.model.hiddenLayers ?? [16], params.round ?? 0);
       const layout = trainRoundLayout(params.strategy, params.features.length);
       return params.model?.classWeights === 'balanced' ? withPositiveClassParts(layout) : layout;
     }
@@ -59,4 +60,23 @@ export function trainRoundLayout(strategy: TrainRoundParams['strategy'], feature
 export function coxStratifiedLayout(featureCount: number, horizonCount: number): TensorLayout {
   const p = featureCount;
   return { gradient: [p], hessian: [p, p], 'feature-sum': [p], 'feature-sumsq': [p], ...(horizonCount > 0 ? { 'baseline-hazard': [horizonCount] } : {}) };
+}
+
+/**
+ * §6 for an MLP (the FedAvg family): round 0 is the standardisation round, where a site sends its
+ * feature sums and sums of squares over its training rows; from round 1 it sends its locally
+ * trained weights and biases (W0 [p, h₁], b0 [1, h₁], …, the last layer to one output) and
+ * `validation` [2] = [summed log-loss of the global parameters on its validation rows, their count].
+ * Default hidden layers [16] as in @fedrad/learn's resolveSpec.
+ */
+export function mlpRoundLayout(featureCount: number, hiddenLayers: readonly number[], round: number): TensorLayout {
+  const p = featureCount;
+  if (round === 0) return { 'feature-sum': [p], 'feature-sumsq': [p] };
+  const widths = [p, ...hiddenLayers, 1];
+  const layout: Record<string, number[]> = {};
+  for (let l = 0; l + 1 < widths.length; l++) {
+    layout[`W${l}`] = [widths[l], widths[l + 1]];
+    layout[`b${l}`] = [1, widths[l + 1]];
+  }
+  return { ...layout, validation: [2] };
 }

@@ -36,3 +36,18 @@ describe('updateLayout for Cox stratified by site', () => {
     expect(updateLayout({ kind: 'train-round', strategy: 'exact-newton', features, model: { family: 'cox' } })).toEqual(withoutHorizons);
   });
 });
+
+describe('updateLayout for an MLP', () => {
+  it('is the mlp rows of SITE_CHANNEL.md §6: the feature sums in round 0, then the layers and the validation sums', () => {
+    const rows = doc.split('\n').filter((l) => l.startsWith('| `mlp` |'));
+    const tensorsOf = (row: string) => [...row.split('|')[5].matchAll(/`([A-Za-z0-9-]+)` \[([^\]]+)\]/g)].map(([, name, shape]) => [name, shape]);
+    expect(tensorsOf(rows[0])).toEqual([['feature-sum', 'p'], ['feature-sumsq', 'p']]);
+    expect(updateLayout({ kind: 'train-round', strategy: 'fedavg', features, model: { family: 'mlp', hiddenLayers: [4, 3] }, round: 0 })).toEqual({ 'feature-sum': [p], 'feature-sumsq': [p] });
+    expect(tensorsOf(rows[1])).toEqual([['W0', 'p, h₁'], ['b0', '1, h₁'], ['validation', '2']]);
+    // Layer by layer to one output, with the default widths [16] when hiddenLayers is left out.
+    expect(updateLayout({ kind: 'train-round', strategy: 'fedprox', features, model: { family: 'mlp', hiddenLayers: [4, 3] }, round: 2 })).toEqual({
+      W0: [p, 4], b0: [1, 4], W1: [4, 3], b1: [1, 3], W2: [3, 1], b2: [1, 1], validation: [2],
+    });
+    expect(updateLayout({ kind: 'train-round', strategy: 'fedavg', features, model: { family: 'mlp' }, round: 1 })).toEqual({ W0: [p, 16], b0: [1, 16], W1: [16, 1], b1: [1, 1], validation: [2] });
+  });
+});

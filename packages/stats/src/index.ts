@@ -23,4 +23,5 @@ export * from './tables.js';
 export * from './survivalGrid.js';
 export * from './evaluateBinary.js';
 export * from './evaluateSurvival.js';
+export { evaluateSurvivalAtHorizons } from './evaluateSurvivalHorizons.js';
 export * from './metaReports.js';

@@ -50,6 +50,8 @@ export interface JoinedSurvival {
   baselineScores?: Float64Array;
   time: Float64Array;
   event: Uint8Array;
+  /** The predictions' S(t | x) columns (`survival_<days>`), in the outcome table's order. */
+  survival?: { horizonsDays: number[]; values: Float64Array[] };
 }
 
 /**
@@ -75,5 +77,6 @@ export function joinTables(predictions: PredictionTable, outcome: OutcomeTable, 
     if (positives === 0 || positives === ids.length) throw new OneClassError(outcome.source, positives, ids.length - positives);
     return { kind: 'binary', ids: [...ids], scores, baselineScores, labels: outcome.labels };
   }
-  return { kind: 'survival', ids: [...ids], scores, baselineScores, time: outcome.time, event: outcome.event };
+  const survival = predictions.survival && { horizonsDays: [...predictions.survival.horizonsDays], values: predictions.survival.values.map((v) => Float64Array.from(p, (k) => v[k])) };
+  return { kind: 'survival', ids: [...ids], scores, baselineScores, time: outcome.time, event: outcome.event, ...(survival ? { survival } : {}) };
 }

@@ -1,7 +1,7 @@
 import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { assertValid, type EvaluationReport, type ModelCard } from '@fedrad/protocol';
-import { evaluateBinary, evaluateSurvival, joinTables, parseOutcomeCsv, parsePredictionsCsv } from '@fedrad/stats';
+import { evaluateBinary, evaluateSurvivalAtHorizons, joinTables, parseOutcomeCsv, parsePredictionsCsv } from '@fedrad/stats';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
 import { provenanceOf, provenancePath } from '../provenance.js';
@@ -57,6 +57,7 @@ export function runEvaluate(o: EvaluateOptions): EvaluationReport {
     outcome.kind === 'binary'
       ? [o.riskCutoff !== undefined && '--risk-cutoff', o.tau !== undefined && '--tau'].filter(Boolean)
       : [o.threshold !== undefined && '--threshold'].filter(Boolean);
+  if (outcome.kind === 'binary' && predictions.survival) misplaced.push(`the survival_<days> columns of ${o.predictions}`);
   if (misplaced.length) {
     throw new CliUsageError(
       `${misplaced.join(' and ')} ${misplaced.length > 1 ? 'apply' : 'applies'} to ${outcome.kind === 'binary' ? 'survival' : 'binary'} outcomes; ${o.outcomeFile} holds ${outcome.kind} outcomes`,
@@ -81,7 +82,10 @@ export function runEvaluate(o: EvaluateOptions): EvaluationReport {
       thresholdSource: override !== undefined ? 'operator' : 'model-card',
     });
   } else {
-    report = evaluateSurvival(joined.time, joined.event, joined.scores, {
+    // fedrad predict's survival_<days> columns (a Cox model with horizons): the time-dependent
+    // measures at each horizon, the first at the report's top level.
+    const survival = joined.survival ?? { horizonsDays: [], values: [] };
+    report = evaluateSurvivalAtHorizons(joined.time, joined.event, joined.scores, survival.horizonsDays, survival.values, {
       ...common,
       baselineRisk: joined.baselineScores,
       riskCutoff: numberOption(o.riskCutoff, '--risk-cutoff'),
@@ -116,7 +120,7 @@ export function register(program: Command): void {
   program
     .command('evaluate')
     .description('Evaluate predictions on an independent test set: AUC/DeLong, calibration, decision curve, C-index; writes an evaluation report')
-    .requiredOption('--predictions <csv>', 'id,score as written by fedrad predict')
+    .requiredOption('--predictions <csv>', 'id,score as written by fedrad predict; with survival_<days> columns (a Cox model with horizons) also the time-dependent AUC, Brier score and calibration at each horizon')
     .requiredOption('--outcome-file <csv>', 'id,label (binary) or id,time,event (survival)')
     .requiredOption('--out <json>', 'where to write the evaluation report')
     .option('--baseline <csv>', 'clinical baseline id,score on the same patients (added-value test)')

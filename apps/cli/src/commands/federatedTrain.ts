@@ -3,7 +3,7 @@ import {
   alignOutcome, exportInferenceModel, identityStandardization, modelCard, readFeatureTable, readOutcomeTable, resolveSpec,
   type FeatureTable, type ModelSpec, type Resampling, type TrainedModel,
 } from '@fedrad/learn';
-import { runLocalTwin, trainingMethod, type TrainingRows } from '@fedrad/methods';
+import { mlpTrainedModel, runLocalTwin, trainingMethod, type TrainingRows } from '@fedrad/methods';
 import { readSiteTable, type CampaignProtocol, type ModelCard, type StrategyName } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { checkOutputPath, readInputText } from '../commandFiles.js';
@@ -35,6 +35,8 @@ export interface FederatedTrainOptions extends FederatedRunOptions {
   learningRate?: number;
   localEpochs?: number;
   seed?: number;
+  /** MLP: each site's validation split and the rounds without improvement before stopping (the protocol's training.earlyStopping). */
+  earlyStopping?: { validationFraction?: number; patience?: number };
 }
 
 export interface FederatedTrainResult {
@@ -77,6 +79,7 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
       ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
       ...(o.localEpochs !== undefined ? { localEpochs: o.localEpochs } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(o.earlyStopping !== undefined ? { earlyStopping: o.earlyStopping } : {}),
     },
   };
   const run = await runLocalTwin(trainingMethod(protocol), partitions, { patientCount: (rows) => rows.label.length });
@@ -87,9 +90,10 @@ export async function runFederatedTrain(o: FederatedTrainOptions): Promise<Feder
   const fitted = [...partitions.values()];
   const n = fitted.reduce((a, r) => a + r.label.length, 0);
   const events = fitted.reduce((a, r) => a + r.label.reduce((b, y) => b + y, 0), 0);
-  // Coefficients on the original feature scale (SITE_CHANNEL.md §6): exported with the identity
-  // standardisation, as the coordinator exports a federated model.
-  const model: TrainedModel = {
+  // An MLP: the best round's global weights with the pooled standardisation, as the coordinator's lock exports them.
+  // A GLM: coefficients on the original feature scale (SITE_CHANNEL.md §6), exported with the
+  // identity standardisation, as the coordinator exports a federated model.
+  const model: TrainedModel = o.model.family === 'mlp' ? mlpTrainedModel(o.model, features.featureNames, run.state.parameters, { n, events, rounds: run.steps.length, converged: last.converged }) : {
     spec: resolveSpec(o.model),
     featureNames: features.featureNames,
     outcome: 'binary',

@@ -54,6 +54,9 @@ export interface TrainOptions {
   ties?: 'breslow' | 'efron';
   /** Pooled Cox with --sites: fewest events per time bin at each site (default --min-cohort; 1 keeps exact times). */
   minEventsPerTimeBin?: number;
+  /** MLP with --sites: early stopping's validation share of each site's rows and its patience in rounds. */
+  validationFraction?: number;
+  patience?: number;
 }
 
 /** The aggregation strategies of a federated campaign (protocols' StrategyName). */
@@ -94,6 +97,10 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
   if (coxFlags.length > 0 && (o.sites === undefined || spec.family !== 'cox')) {
     throw new CliUsageError(`${coxFlags.map(([f]) => f).join(', ')} set${coxFlags.length > 1 ? '' : 's'} how a Cox model is trained federated; give --model cox and --sites S.csv too`);
   }
+  const mlpFlags = ([['--validation-fraction', o.validationFraction], ['--patience', o.patience]] as const).filter(([, v]) => v !== undefined);
+  if (mlpFlags.length > 0 && (o.sites === undefined || spec.family !== 'mlp')) {
+    throw new CliUsageError(`${mlpFlags.map(([f]) => f).join(', ')} set${mlpFlags.length > 1 ? '' : 's'} the early stopping of a federated MLP; give --model mlp and --sites S.csv too`);
+  }
   if (o.sites !== undefined) {
     // The pooled fit's optimiser settings have no meaning in a federated run: refuse, don't drop them.
     const pooledOnly = ([['--solver', o.solver], ['--max-iterations', o.maxIterations], ['--epochs', o.epochs], ['--optimizer', o.optimizer]] as const).filter(([, v]) => v !== undefined);
@@ -117,10 +124,12 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
       ...common,
       ...(featureTable ? { featureTable } : {}),
       ...(resampling ? { resampling } : {}),
-      strategy: o.strategy ?? 'exact-newton',
+      // An MLP is not linear in its weights: it averages locally trained weights (FedAvg by default).
+      strategy: o.strategy ?? (spec.family === 'mlp' ? 'fedavg' : 'exact-newton'),
       ...(o.learningRate !== undefined ? { learningRate: o.learningRate } : {}),
       ...(o.localEpochs !== undefined ? { localEpochs: o.localEpochs } : {}),
       ...(o.seed !== undefined ? { seed: o.seed } : {}),
+      ...(mlpFlags.length > 0 ? { earlyStopping: { ...(o.validationFraction !== undefined ? { validationFraction: o.validationFraction } : {}), ...(o.patience !== undefined ? { patience: o.patience } : {}) } } : {}),
     });
   }
   if (o.strategy !== undefined || o.rounds !== undefined || o.localEpochs !== undefined || o.minCohort !== undefined) {
@@ -201,10 +210,12 @@ export function register(program: Command): void {
     .addOption(new Option('--solver <name>', 'optimiser for linear models').choices(['auto', 'newton', 'proximal-newton', 'fista']))
     .option('--max-iterations <n>', 'optimiser iteration budget', number('max-iterations'))
     .option('--name <text>', 'model name for the card')
-    .option('--sites <csv>', 'id,site: train federated over these sites in one process (the local twin of a campaign: the same site step and aggregation); logistic families and cox (exact Newton)')
-    .addOption(new Option('--strategy <name>', 'with --sites: the aggregation strategy (default exact-newton)').choices(STRATEGIES))
-    .option('--rounds <n>', 'with --sites: at most this many rounds (default 50; exact strategies stop earlier when converged)', number('rounds'))
-    .option('--local-epochs <n>', 'with --sites: local epochs per round for fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean (default 1)', number('local-epochs'))
+    .option('--sites <csv>', 'id,site: train federated over these sites in one process (the local twin of a campaign: the same site step and aggregation); logistic families, cox (exact Newton) and mlp (fedavg, fedprox, fedadam, …)')
+    .addOption(new Option('--strategy <name>', 'with --sites: the aggregation strategy (default exact-newton; mlp: fedavg)').choices(STRATEGIES))
+    .option('--rounds <n>', 'with --sites: at most this many rounds (default 50; exact strategies stop earlier when converged, an MLP on its validation loss; an MLP\'s round 0 sets the pooled standardisation)', number('rounds'))
+    .option('--local-epochs <n>', 'with --sites: local epochs per round for fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean (default 1; mlp: 10 Adam steps)', number('local-epochs'))
+    .option('--validation-fraction <f>', "with --sites and --model mlp: the share of each site's rows, per class, held out for early stopping (default 0.2)", number('validation-fraction'))
+    .option('--patience <n>', 'with --sites and --model mlp: stop after this many rounds without a lower pooled validation loss, keeping the best round\'s model (default 5)', number('patience'))
     .option('--min-cohort <n>', 'with --sites: the fewest cases a site may have (default 5, as a campaign)', number('min-cohort'))
     .option('--clinical <csv>', 'clinical covariates: id + one numeric column each (categories coded as numbers), joined to the features by id')
     .addOption(new Option('--resample <method>', "rebalance the training rows' classes before fitting (with --sites, each site its own rows): random oversampling, undersampling or SMOTE; recorded in the model card").choices(['oversample', 'undersample', 'smote']))
@@ -223,14 +234,17 @@ export function register(program: Command): void {
         '  fedrad train --features features.csv --clinical clinical.csv --model-set combined --outcome outcome.csv --model logistic --out combined.onnx\n' +
         '  trains on the features and the clinical covariates; --model-set clinical on the covariates alone (the baseline).\n' +
         '  fedrad train --features features.csv --outcome survival.csv --model cox --sites sites.csv --stratify-by-site --ties efron --out model.onnx\n' +
-        '  fits coxph(Surv(time, event) ~ x + strata(site)) federated: each site sends only its gradient and Hessian.',
+        '  fits coxph(Surv(time, event) ~ x + strata(site)) federated: each site sends only its gradient and Hessian.\n' +
+        '  fedrad train --features features.csv --outcome outcome.csv --model mlp --hidden 8 --sites sites.csv --strategy fedadam --patience 8 --out mlp.onnx\n' +
+        '  trains an MLP federated: each site trains locally and holds out a validation split; the best round by pooled validation loss is kept.',
     )
     .action(async (opts: TrainOptions) => {
       const r = await runTrain(opts);
       const t = r.training;
       if (t.optimizer === 'federated') {
-        const state = t.converged ? `converged in ${t.iterations} rounds` : `stopped after ${t.iterations} rounds`;
-        const what = r.federation ? `${t.events} events; cox ${r.federation.variant}, ${r.federation.ties} ties` : `${t.events} positive; ${opts.strategy ?? 'exact-newton'}`;
+        const mlp = opts.model === 'mlp';
+        const state = t.converged ? `${mlp ? 'stopped early on the pooled validation loss after' : 'converged in'} ${t.iterations} rounds` : `stopped after ${t.iterations} rounds`;
+        const what = r.federation ? `${t.events} events; cox ${r.federation.variant}, ${r.federation.ties} ties` : `${t.events} positive; ${opts.strategy ?? (mlp ? 'fedavg' : 'exact-newton')}`;
         process.stdout.write(`trained federated over ${t.sites!.join(', ')} (${t.n} cases, ${what}, ${state})\nmodel: ${r.modelPath}\ncard:  ${r.cardPath}\nsha256: ${r.sha256}\n`);
         return;
       }

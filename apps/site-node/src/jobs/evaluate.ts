@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { loadInferenceModel, predict, predictOutputs, sha256Hex, type InferenceModel } from '@fedrad/learn';
 import { verifyModel } from '@fedrad/pki';
 import type { EvaluateParams, EvaluationReport } from '@fedrad/protocol';
-import { evaluateBinary, evaluateSurvival } from '@fedrad/stats';
+import { evaluateBinary, evaluateSurvivalAtHorizons } from '@fedrad/stats';
 import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
 import { rowsForJob } from '../harmonizations.js';
@@ -52,9 +52,12 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
 
 /**
  * A Cox model at a test site: its linear predictor as the risk score (Harrell's and Uno's C), and
- * with a horizon its S(horizon | x) (time-dependent AUC, Brier score, calibration). The risk groups
+ * with a horizon its S(horizon | x) (time-dependent AUC, Brier score, calibration); with several,
+ * those at each horizon in `survival.byHorizon`, the first also at the top level. The risk groups
  * are split at the campaign's threshold when it gives one, else at the locked model's own rule:
- * high risk when the predicted S(horizon | x) is below ½, i.e. η ≥ log(log ½ / log S0(horizon)).
+ * high risk when the predicted S(horizon | x) is at most ½ (a predicted median survival within the
+ * horizon), i.e. η ≥ log(log ½ / log S0(horizon)), since S = S0^exp(η) and log S0 < 0; stats
+ * puts η ≥ cut-off in the high-risk group, so S(horizon | x) = ½ exactly counts as high risk.
  */
 async function evaluateCox(input: JobInput, params: EvaluateParams, model: InferenceModel): Promise<EvaluationReport> {
   const cohort = harmonisedCohort(input, params, model.featureNames);
@@ -67,13 +70,15 @@ async function evaluateCox(input: JobInput, params: EvaluateParams, model: Infer
   const h = horizons.length;
   const s0 = model.baselineSurvival?.[0];
   const cutoff = params.threshold ?? (s0 !== undefined && s0 > 0 && s0 < 1 ? Math.log(Math.log(0.5) / Math.log(s0)) : undefined);
-  return evaluateSurvival(cohort.outcome.time, cohort.outcome.event, out.score, {
+  // The first horizon is the primary one: the report's top-level horizon measures and the cut-off's S0;
+  // with several, stats adds the measures at each (survival.byHorizon).
+  const survivalAt = horizons.map((_, k) => Float64Array.from(cohort.ids, (_, i) => out.survival![i * h + k]));
+  return evaluateSurvivalAtHorizons(cohort.outcome.time, cohort.outcome.event, out.score, horizons, survivalAt, {
     siteId: input.siteId,
     modelSha256: params.modelHash,
     bootstrapReplicates: params.bootstrapReplicates ?? 1000,
     ...(params.seed !== undefined ? { seed: params.seed } : {}),
     ...(cutoff !== undefined ? { riskCutoff: cutoff } : {}),
-    ...(h > 0 ? { horizon: horizons[0], survivalAtHorizon: Float64Array.from(cohort.ids, (_, i) => out.survival![i * h]) } : {}),
     minGroupSize: input.minCohortSize,
   });
 }

@@ -59,3 +59,33 @@ export async function trainMlp(obj: Objective, model: ForwardModel, options: Mlp
   const lastChange = maxAbs(final.gradient);
   return { theta, objective: final.value, iterations: epochs, converged: lastChange <= tolerance, lastChange, optimizer };
 }
+
+export interface MlpLocalSteps {
+  epochs: number;
+  /** Adam's step α (Kingma & Ba 2015); the optimiser starts afresh at each call (each federated round). */
+  learningRate: number;
+  /** FedProx's μ (Li et al. 2020, eq. 2): adds (μ/2)‖θ − θ_global‖² to the local objective; 0 for none. */
+  proximalMu?: number;
+}
+
+/**
+ * A site's local training in a federated round: `epochs` full-batch Adam steps from `theta` (the
+ * global parameters, standardised-feature scale) on the mean log-loss plus the ridge part of the
+ * penalty, and for FedProx the proximal term, whose gradient is μ(θ − θ_global) (Li et al. 2020,
+ * "Federated optimization in heterogeneous networks", eq. 2). Returns the new parameters; `theta`
+ * is left as it is.
+ */
+export async function mlpLocalSteps(obj: Objective, model: ForwardModel, theta: Float64Array, o: MlpLocalSteps): Promise<Float64Array> {
+  const penalized: boolean[] = [];
+  for (const p of model.params) for (let k = 0; k < paramSize(p); k++) penalized.push(p.penalized);
+  const pen: ElasticNet = { lambda: model.spec.lambda, alpha: 0, penalized };
+  const out = Float64Array.from(theta);
+  const opt = new Adam(o.learningRate);
+  const mu = o.proximalMu ?? 0;
+  for (let epoch = 0; epoch < o.epochs; epoch++) {
+    const { gradient } = await smoothGradient(obj, pen, out);
+    if (mu > 0) for (let k = 0; k < out.length; k++) gradient[k] += mu * (out[k] - theta[k]);
+    opt.step(out, gradient);
+  }
+  return out;
+}

@@ -10,10 +10,11 @@ import {
   type Strategy,
   type UpdateView,
 } from '@fedrad/federation';
-import { updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { outcomeHorizons, updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { MethodConfigError } from '../errors.js';
 import { classWeightedResults } from './classWeighting.js';
 import { unusedTrainingSettings } from './unusedSettings.js';
+import { mlpTrainingMethod } from '../mlp/mlpMethod.js';
 import { trainingSiteStep, type PlainModelUpdate } from './trainingSiteStep.js';
 import type { TrainingRows } from './trainingRows.js';
 
@@ -21,6 +22,7 @@ import type { TrainingRows } from './trainingRows.js';
  * Federated training of the protocol's model with the protocol's strategy: the site half is
  * trainingSiteStep (the learning engine's ONNX graphs), the coordinator half the federation
  * strategy (FedAvg, FedProx, FedAdam/Yogi, median, trimmed mean, exact Newton, exact gradient).
+ * The mlp family is mlpTrainingMethod (its standardisation round and early stopping).
  * State is the round about to run: its index, the global parameters and the strategy's own state.
  */
 export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundParams, UpdateView, TrainingRows> {
@@ -31,13 +33,18 @@ export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundPa
 /**
  * The training method a campaign protocol asks for (replaces strategyForProtocol +
  * initialGlmParameters for callers). Throws MethodConfigError naming the protocol field when the
- * protocol asks for something not implemented (a non-GLM family, no features) or a setting its
+ * protocol asks for something not implemented (no features, an MLP with an exact strategy) or a setting its
  * strategy would not use (unusedSettings.ts; balanced class weights are carried out by the exact
  * strategies, classWeighting.ts).
  */
 export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   const unused = unusedTrainingSettings(protocol);
   if (unused.length > 0) throw new MethodConfigError(unused.map((u) => `${u.field}: ${u.reason}`).join('; '), { field: unused[0].field });
+  const cox = protocol.model.family === 'cox';
+  if (cox !== (protocol.outcome.type === 'survival')) {
+    throw new MethodConfigError(`outcome: a ${protocol.model.family} model needs ${cox ? 'a survival' : 'a binary'} outcome; the protocol's outcome is ${protocol.outcome.type}`, { field: 'outcome' });
+  }
+  if (protocol.model.family === 'mlp') return mlpTrainingMethod(protocol);
   let strategy: Strategy;
   let initialParameters: Tensor[];
   try {
@@ -51,12 +58,9 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   }
   const features = protocol.features ?? [];
   const rounds = protocol.training.rounds;
-  const cox = protocol.model.family === 'cox';
-  if (cox !== (protocol.outcome.type === 'survival')) {
-    throw new MethodConfigError(`outcome: a ${protocol.model.family} model needs ${cox ? 'a survival' : 'a binary'} outcome; the protocol's outcome is ${protocol.outcome.type}`, { field: 'outcome' });
-  }
-  // Cox: the sites add their baseline hazard at the protocol's horizon (SITE_CHANNEL.md §6, the cox row).
-  const horizonDays = protocol.outcome.type === 'survival' && protocol.outcome.horizonDays !== undefined ? [protocol.outcome.horizonDays] : undefined;
+  // Cox: the sites add their baseline hazard at each of the protocol's horizons (SITE_CHANNEL.md §6, the cox row).
+  const horizons = outcomeHorizons(protocol.outcome);
+  const horizonDays = horizons.length > 0 ? horizons : undefined;
   const exact = strategy.name === 'exact-newton' || strategy.name === 'exact-gradient';
   return {
     name: `train-round/${strategy.name}`,
@@ -91,7 +95,7 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
       minCohortSize: protocol.minCohortSize,
       summary: cox
         ? "The gradient and Hessian of the site's own Cox partial likelihood at the global coefficients, its value, per-feature sums and sums of squares" +
-          (horizonDays ? ", and the site's Breslow baseline cumulative hazard at the protocol's horizon; no times." : '; no times.')
+          (horizonDays ? `, and the site's Breslow baseline cumulative hazard at the protocol's horizon${horizonDays.length > 1 ? 's' : ''}; no times.` : '; no times.')
         : exact
         ? "Sums over the site's patients, at the global coefficients, of the log-likelihood's gradient" +
           (strategy.name === 'exact-newton' ? ' and Hessian' : '') +

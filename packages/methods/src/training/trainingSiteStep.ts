@@ -1,10 +1,12 @@
 import { resolveSpec } from '@fedrad/learn';
 import type { ModelUpdate, Tensor, TrainRoundParams } from '@fedrad/protocol';
-import { clipByNorm } from '@fedrad/federation';
 import { MethodInputError } from '../errors.js';
 import { positiveClassTensors } from './classWeighting.js';
 import { exactSums } from './exactSums.js';
 import { localTraining } from './localTraining.js';
+import { clippedFrom } from './clippedUpdate.js';
+import { assertJobFeatures } from './trainingRows.js';
+import { mlpSiteStep } from '../mlp/mlpSiteStep.js';
 import { coxSiteStep } from '../cox/coxSiteStep.js';
 import type { TrainingRows } from './trainingRows.js';
 
@@ -20,18 +22,15 @@ export type PlainModelUpdate = Omit<ModelUpdate, 'tensors'> & { tensors: [Tensor
  *   weights also their positive-class parts (classWeighting.ts), each class at least `minCohortSize`.
  * - fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean: `localEpochs` of localTraining from
  *   the global coefficients, the delta clipped to `clipNorm` when set (the coordinator clips again).
+ * - family mlp: mlpSiteStep (its own parameters, validation split and standardisation round).
  */
 export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingRows, site: { minCohortSize?: number } = {}): Promise<PlainModelUpdate> {
   const spec = resolveSpec(params.model);
-  if (spec.family === 'mlp') {
-    throw new MethodInputError(`Federated ${spec.family} training is not supported by this site node yet (GLM logistic families and cox only).`, { field: 'params/model/family' });
-  }
+  if (spec.family === 'mlp') return mlpSiteStep(params, rows, site.minCohortSize ?? 5);
   // The minimum cohort (the campaign's or the site's, the higher; 5 by default, DESIGN.md) bounds the Cox baseline hazard's events.
   if (spec.family === 'cox') return coxTrainingStep(params, rows, spec.ties ?? 'breslow', site.minCohortSize ?? 5);
+  assertJobFeatures(params, rows);
   const p = params.features.length;
-  if (rows.featureNames.length !== p || rows.featureNames.some((f, j) => f !== params.features[j])) {
-    throw new MethodInputError(`The site's rows hold features ${rows.featureNames.join(', ')}; the job's model needs ${params.features.join(', ')}, in that order.`, { field: 'params/features' });
-  }
   const coef = globalCoefficients(params.globalParameters, p);
   const n = rows.label.length;
   const eventCount = rows.label.reduce((a, y) => a + y, 0);
@@ -66,14 +65,6 @@ function globalCoefficients(tensors: Tensor[], p: number): number[] {
     throw new MethodInputError(`The global "coef" tensor has ${coef.data.length} values; the model has ${p} features plus an intercept (${p + 1}).`, { field: 'params/globalParameters' });
   }
   return coef.data;
-}
-
-/** θ_global + the update θ − θ_global clipped by federation's clipByNorm (the rule the coordinator applies again). */
-function clippedFrom(global: readonly number[], local: readonly number[], clipNorm: number): number[] {
-  const delta = Float64Array.from(local, (v, k) => v - global[k]);
-  const clipped = clipByNorm(delta, clipNorm);
-  // Within the norm clipByNorm hands the delta back: keep the trained values as they are.
-  return clipped === delta ? [...local] : local.map((_, k) => global[k] + clipped[k]);
 }
 
 /**

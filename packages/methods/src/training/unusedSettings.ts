@@ -28,6 +28,7 @@ export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtoco
   'training.proximalMu': (p) => onlyWith(p.training.proximalMu !== undefined, p.training.strategy === 'fedprox', 'fedprox', p.training.strategy),
   'training.clipNorm': (p) =>
     p.training.clipNorm !== undefined && EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} sends sums, which are not clipped` : undefined,
+  'training.earlyStopping': (p) => onlyWith(p.training.earlyStopping !== undefined, p.model.family === 'mlp', 'the mlp family', p.model.family),
   'training.trimFraction': (p) => onlyWith(p.training.trimFraction !== undefined, p.training.strategy === 'trimmed-mean', 'trimmed-mean', p.training.strategy),
 };
 

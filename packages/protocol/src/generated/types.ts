@@ -252,9 +252,9 @@ export interface CampaignProtocol {
          */
         event: string;
         /**
-         * The time point (days) at which survival probabilities are evaluated and calibrated.
+         * The time point (days), or several, at which survival probabilities are evaluated and calibrated. A single number is one horizon. With several, the locked Cox model outputs S(t | x) at each, in this order, each test site reports the time-dependent measures at each (survival.byHorizon), and the first is the primary horizon: the report's top-level horizon measures and the risk groups' cut-off (S(first horizon | x) ≤ ½).
          */
-        horizonDays?: number;
+        horizonDays?: number | number[];
       };
   model: ModelSpec;
   /**
@@ -325,7 +325,7 @@ export interface CampaignProtocol {
   training: {
     strategy: StrategyName;
     /**
-     * The most rounds to run; training also stops when the strategy reports convergence (exact strategies converge in a few rounds).
+     * The most rounds to run; training also stops when the strategy reports convergence (exact strategies converge in a few rounds). An MLP's round 0 sets the pooled standardisation, and it stops early on the pooled validation loss (earlyStopping).
      */
     rounds: number;
     /**
@@ -341,11 +341,11 @@ export interface CampaignProtocol {
      */
     maxAttempts?: number;
     /**
-     * Local optimisation steps per round at each site, for the parameter-averaging strategies (FedAvg family). Default 1.
+     * Local optimisation steps per round at each site, for the parameter-averaging strategies (FedAvg family). Default 1; an MLP: 10 full-batch Adam steps.
      */
     localEpochs?: number;
     /**
-     * Step size of local training (FedAvg family) or of the exact-gradient step. Default 0.5.
+     * Step size of local training (FedAvg family) or of the exact-gradient step. Default 0.5; an MLP: 0.01 (Adam's step).
      */
     learningRate?: number;
     /**
@@ -360,6 +360,19 @@ export interface CampaignProtocol {
      * With trimmed-mean: the fraction of sites trimmed at each end, per coordinate.
      */
     trimFraction?: number;
+    /**
+     * MLP only: early stopping on a validation split at each site. Each training site holds out a seeded, class-stratified fraction of its rows (seed training.seed, default 0) and reports the summed log-loss of each round's global model on them; the coordinator stops once the pooled validation loss has not improved for `patience` rounds and locks the global model of the round with the lowest pooled validation loss. An MLP campaign always stops early; absent, the defaults apply.
+     */
+    earlyStopping?: {
+      /**
+       * The fraction of each site's rows held out for validation (per class, rounded). Default 0.2. Each site's validation rows and its training rows must each reach the campaign's minimum cohort.
+       */
+      validationFraction?: number;
+      /**
+       * Rounds without a lower pooled validation loss before training stops. Default 5.
+       */
+      patience?: number;
+    };
     /**
      * Seed for every random draw of the campaign (local shuffles move with the round; bootstrap replicates at the test sites).
      */
@@ -1415,6 +1428,13 @@ export interface SurvivalSummary {
    * @maxItems 10
    */
   calibrationGroups?: HorizonCalibrationGroup[];
+  /**
+   * With a model of several horizons (the protocol's outcome.horizonDays as a list): the time-dependent AUC, Brier score and calibration at each horizon, in the model's order; the first entry repeats the top-level horizon measures.
+   *
+   * @minItems 2
+   * @maxItems 16
+   */
+  byHorizon?: HorizonMeasures[];
 }
 export interface RiskGroupCurve {
   group: 'low' | 'high';
@@ -1443,6 +1463,16 @@ export interface HorizonCalibrationGroup {
   eventCount: number;
   predicted: number;
   observed: number;
+}
+export interface HorizonMeasures {
+  horizon: number;
+  timeDependentAuc: Interval;
+  brierScore: Interval;
+  calibrationSlope?: number;
+  /**
+   * @maxItems 10
+   */
+  calibrationGroups?: HorizonCalibrationGroup[];
 }
 export interface MetaAnalysisSummary {
   /**
@@ -1746,6 +1776,13 @@ export interface TrainRoundParams {
    */
   horizonDays?: number[];
   harmonizationHash?: Sha256;
+  /**
+   * MLP only: the site holds out this fraction of its rows (per class, shuffled with this seed, the same split every round) and reports the summed log-loss of the global parameters on them (the 'validation' tensor: [loss sum, row count]) for the coordinator's early stopping.
+   */
+  validationSplit?: {
+    fraction: number;
+    seed: number;
+  };
 }
 /**
  * A named Float64 tensor in row-major order.
@@ -1838,7 +1875,7 @@ export interface ModelUpdate {
   round: number;
   sampleCount: PatientCount;
   eventCount?: number;
-  contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient';
+  contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient' | 'feature-moments';
   /**
    * Each tensor either as a JSON number array (data) or packed as base64 Float64 (f64le); site nodes send packed tensors.
    *
