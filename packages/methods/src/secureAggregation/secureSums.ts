@@ -22,9 +22,7 @@ export const DEFAULT_SECURE_SCALE = 2 ** 24;
 /** Why this protocol cannot run with secure aggregation, or undefined when it can (or does not ask). */
 export function secureAggregationRefusal(protocol: CampaignProtocol): string | undefined {
   const t = protocol.training;
-  if (!t.secureAggregation) {
-    return t.secureAggregationDropout !== undefined || t.secureAggregationScale !== undefined ? 'secureAggregationDropout and secureAggregationScale set how secure aggregation runs; the protocol does not ask for it (training.secureAggregation)' : undefined;
-  }
+  if (!t.secureAggregation) return undefined;
   if (t.strategy === 'median' || t.strategy === 'trimmed-mean') {
     return `${t.strategy} needs each site's update to sort the values of every coordinate; secure aggregation reveals only their sum`;
   }

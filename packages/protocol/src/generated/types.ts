@@ -1672,21 +1672,26 @@ export interface SecureAggregationParams {
    */
   scale: number;
   /**
-   * 'shares': every key advertisement of the round (U1).
+   * 'shares': every key advertisement of the round (U1), each as its site signed it, so a site encrypts its shares only to keys the other training sites made (a coordinator cannot put its own keys in their place).
    */
-  advertisements?: KeyAdvertisement[];
+  advertisements?: {
+    /**
+     * The advertising site's answer to its 'keys' job, as canonical JSON: the exact bytes it signed.
+     */
+    signed: string;
+    /**
+     * That site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed`.
+     */
+    signature: string;
+    /**
+     * That site's certificate, issued by the campaign CA.
+     */
+    certificatePem: string;
+  }[];
   /**
    * 'unmask': the sites whose masked updates the coordinator holds (U3).
    */
   survivors?: SiteId[];
-}
-/**
- * A site's two X25519 public keys for one round of secure aggregation (raw, base64url): c to encrypt shares to it, s to agree pairwise masks.
- */
-export interface KeyAdvertisement {
-  siteId: SiteId;
-  encryptionKey: string;
-  maskingKey: string;
 }
 /**
  * A site's answer to a job: exactly one result document of the job's kind, or an error report. Carries the job's nonce back (replay protection) and is signed by the site.
@@ -1794,6 +1799,14 @@ export interface SecureAggregationResult {
   maskingKey?: {
     [k: string]: SecretShare;
   };
+}
+/**
+ * A site's two X25519 public keys for one round of secure aggregation (raw, base64url): c to encrypt shares to it, s to agree pairwise masks.
+ */
+export interface KeyAdvertisement {
+  siteId: SiteId;
+  encryptionKey: string;
+  maskingKey: string;
 }
 /**
  * A Shamir share: the point x and f(x) as lower-case hex (GF(2^521 − 1)).
