@@ -1,0 +1,126 @@
+// A secure-aggregation round through the coordinator's round runner at 100 sites × 1,000
+// parameters (FedAvg, logistic model of 999 features), against the plain round of the same
+// protocol in the same process. Prints one line of JSON (it does not write BENCHMARKS.md).
+// Run after `npm run build -w @fedrad/coordinator`.
+//
+// What is measured: the coordinator's CPU for one whole round, in process, no sockets — for the
+// plain round, the per-result path of its N updates (parse, validation, canonical JSON, RSA
+// verify, checks, SQLite commit with audit row) and the round close; for the secure round the
+// same path for all four stages (N key advertisements, N share answers of N − 1 encrypted messages,
+// N masked updates, N unmasking answers), the relaying (the shares stage's params with every signed
+// advertisement, each site's masked-stage params with the shares addressed to it), unmaskSum and the
+// close. No site drops out. Excluded, as in roundOverhead.mjs: site compute and signing (done
+// before the timer; the sites here run @fedrad/federation's SecureAggregationSite), TLS, sockets.
+import { sign, X509Certificate } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+const SITES = Number(process.argv[2] ?? 100);
+const PARAMS = 1000;
+const ROUNDS = 3; // round 0 warms up; the mean of rounds 1 and 2 is reported
+const BATCH = 100;
+
+const { openStore, createCampaign, startCampaign, acceptResults } = await import('../dist/index.js');
+const { admitSite } = await import('../dist/core/sites.js');
+const { canonicalJson, packTensor } = await import('@fedrad/protocol');
+const { SecureAggregationSite } = await import('@fedrad/federation');
+const { secureSummand } = await import('@fedrad/methods');
+const { createCampaignCa, createSiteKeyAndCsr, issueCertificate } = await import('@fedrad/pki');
+const { peerFromDer } = await import('../dist/core/peer.js');
+
+async function run(secure) {
+  const dir = mkdtempSync(join(tmpdir(), 'fedrad-secure-bench-'));
+  const ctx = { db: openStore(join(dir, 'coordinator.sqlite')), clock: () => new Date() };
+  const siteIds = Array.from({ length: SITES }, (_, i) => `site-${String(i).padStart(4, '0')}`);
+  // Real certificates: the shares stage relays each site's certificate with its signed keys.
+  const ca = createCampaignCa({ campaignId: 'bench', validityDays: 2 });
+  const sites = new Map();
+  const peers = new Map();
+  for (const siteId of siteIds) {
+    // A CSR's CN cannot be replaced in its text: issue each site its own key where the CN differs.
+    const own = createSiteKeyAndCsr(siteId);
+    const certPem = issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: own.csrPem, validityDays: 2 });
+    sites.set(siteId, { keyPem: own.keyPem, certPem });
+    const peer = peerFromDer(new X509Certificate(certPem).raw);
+    peers.set(siteId, peer);
+    admitSite(ctx, peer);
+  }
+  createCampaign(ctx, {
+    type: 'campaign-protocol', campaignId: 'bench', title: 'bench', version: 1, outcome: { type: 'binary', label: 'y' },
+    features: Array.from({ length: PARAMS - 1 }, (_, j) => `f${j}`), model: { family: 'logistic' }, trainingSites: siteIds, testSites: [], minCohortSize: 5,
+    training: { strategy: 'fedavg', rounds: ROUNDS, roundDeadlineSeconds: 3600, ...(secure ? { secureAggregation: true } : {}) },
+  });
+  const secrets = new Map();
+  const answer = (job, k) => {
+    let result;
+    const p = job.params;
+    if (job.kind === 'secure-aggregation') {
+      const key = `${job.round}/${job.siteId}`;
+      if (p.stage === 'keys') {
+        const s = new SecureAggregationSite(job.siteId, { campaignId: 'bench', round: p.round, threshold: p.threshold, scale: p.scale });
+        secrets.set(key, s);
+        result = { kind: 'secure-aggregation', round: p.round, stage: 'keys', advertisement: s.advertiseKeys() };
+      } else if (p.stage === 'shares') {
+        const roster = p.advertisements.map((a) => JSON.parse(a.signed).result.advertisement);
+        result = { kind: 'secure-aggregation', round: p.round, stage: 'shares', shares: secrets.get(key).shareKeys(roster) };
+      } else {
+        const { selfMask, maskingKey } = secrets.get(key).unmask(p.survivors);
+        result = { kind: 'secure-aggregation', round: p.round, stage: 'unmask', selfMask, maskingKey };
+      }
+    } else {
+      const data = p.globalParameters[0].data.map((v, j) => v + Math.sin(k + j + job.round) * 1e-3);
+      const update = { kind: 'train-round', round: job.round, sampleCount: 50 + (k % 17), contents: 'parameters', tensors: [{ name: 'coef', shape: [PARAMS], data }] };
+      if (p.secureAggregation) {
+        const s = secrets.get(`${job.round}/${job.siteId}`);
+        s.receiveShares(p.secureAggregation.inbound);
+        update.tensors = [{ name: 'coef', shape: [PARAMS], data: Array.from(s.maskedInput(secureSummand('fedavg', update))) }];
+        update.masked = true;
+      }
+      result = { ...update, tensors: update.tensors.map(packTensor) };
+    }
+    const unsigned = {
+      type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind,
+      attempt: job.attempt, round: job.round, nonce: job.nonce, completedAt: new Date().toISOString(), result,
+    };
+    const value = sign('sha256', Buffer.from(canonicalJson(unsigned), 'utf8'), sites.get(job.siteId).keyPem).toString('base64');
+    return JSON.stringify({ ...unsigned, signature: { algorithm: 'RSA-SHA256', value, signerFingerprint: peers.get(job.siteId).fingerprint } });
+  };
+  let envelopes = startCampaign(ctx, 'bench');
+  const roundCpu = [];
+  let round = 0;
+  let cpu = 0;
+  while (envelopes.length > 0) {
+    // Site side, untimed: every answer of this batch of jobs (one stage), signed.
+    const frames = envelopes.map((job, k) => ({ siteId: job.siteId, round: job.round, text: answer(job, k) }));
+    let next = [];
+    const c0 = process.cpuUsage();
+    for (let start = 0; start < frames.length; start += BATCH) {
+      const batch = frames.slice(start, start + BATCH).map((f) => ({ peer: peers.get(f.siteId), doc: JSON.parse(f.text) }));
+      for (const out of acceptResults(ctx, batch)) {
+        if (out.ack.status !== 'accepted') throw new Error(`bench result refused: ${out.ack.code} ${out.ack.message}`);
+        JSON.stringify(out.ack);
+        for (const e of out.send) JSON.stringify(e);
+        next = next.concat(out.send);
+      }
+    }
+    const c = process.cpuUsage(c0);
+    cpu += (c.user + c.system) / 1000;
+    const nextRound = next[0]?.round;
+    if (nextRound !== round || next.length === 0) {
+      if (round > 0) roundCpu.push(cpu);
+      cpu = 0;
+      round = nextRound;
+    }
+    envelopes = next;
+  }
+  const state = ctx.db.prepare("SELECT state FROM campaigns WHERE campaign_id = 'bench'").get().state;
+  if (state !== 'completed') throw new Error(`bench campaign ended ${state}`);
+  ctx.db.close();
+  rmSync(dir, { recursive: true, force: true });
+  return roundCpu.reduce((a, b) => a + b, 0) / roundCpu.length;
+}
+
+const plainMs = await run(false);
+const secureMs = await run(true);
+process.stdout.write(JSON.stringify({ sites: SITES, params: PARAMS, plainRoundCpuMs: +plainMs.toFixed(1), secureRoundCpuMs: +secureMs.toFixed(1), ratio: +(secureMs / plainMs).toFixed(2) }) + '\n');
