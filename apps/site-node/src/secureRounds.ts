@@ -1,9 +1,9 @@
 import { X509Certificate } from 'node:crypto';
 import { SecureAggregationSite, type EncryptedShares, type KeyAdvertisement, type SecAggContext, type SecureAggregationSiteState } from '@fedrad/federation';
-import { secureSummand } from '@fedrad/methods';
-import { canonicalJson, type CampaignProtocol, type JobEnvelope, type ModelUpdate, type SecureAggregationParams, type SecureAggregationResult, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { secureRoundUpdate, secureSummand, trainingMethod } from '@fedrad/methods';
+import { canonicalJson, isPackedTensor, unpackTensor, type CampaignProtocol, type JobEnvelope, type ModelUpdate, type PackedTensor, type SecureAggregationParams, type SecureAggregationResult, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { JobRefusedError } from './errors.js';
-import { relayedResultSigner } from './signedResults.js';
+import { relayedResultSigner, type RelayedResult } from './signedResults.js';
 import type { SiteStore } from './siteStore.js';
 
 /**
@@ -54,6 +54,8 @@ export function secureAggregationStage(store: SiteStore, siteId: string, job: Jo
   const stored = load(store, job);
   const answer = (rest: Partial<SecureAggregationResult>): SecureAggregationResult => ({ kind: 'secure-aggregation', round: params.round, stage: params.stage, ...rest });
   if (params.stage === 'keys') {
+    // From round 1 on, the keys job carries how round r − 1 was aggregated; round r's parameters must follow.
+    verifyPreviousRound(store, job, protocol, caPem);
     // Asked again (a resent job after a restart): the same keys, never a second pair.
     const site = stored ? SecureAggregationSite.restore(stored.site) : new SecureAggregationSite(siteId, context);
     if (!stored) save(store, job, { site: site.saved() });
@@ -111,19 +113,10 @@ export function maskedTrainingUpdate(store: SiteStore, siteId: string, job: JobE
 
 /** The round's key roster from the advertisements as their sites signed them; refuses any it cannot trace to a training site. */
 function signedRoster(params: SecureAggregationParams, job: JobEnvelope, protocol: CampaignProtocol, caPem: string, own: KeyAdvertisement): KeyAdvertisement[] {
-  const ca = new X509Certificate(caPem);
-  const roster: KeyAdvertisement[] = [];
-  for (const [i, entry] of (params.advertisements ?? []).entries()) {
-    const signer = relayedResultSigner(entry, ca, protocol.trainingSites, `key advertisement ${i}`, 'keys');
-    if ('problem' in signer) return refuse(`Site ${job.siteId} refuses the roster: ${signer.problem}`);
-    const doc = signer.doc as { type?: string; jobId?: string; campaignId?: string; siteId?: string; protocolHash?: string; kind?: string; round?: number; result?: SecureAggregationResult };
-    const expectedId = `${job.campaignId}/r${params.round}/keys/${signer.siteId}`;
+  const roster = relayedAnswers(params.advertisements ?? [], job, protocol, new X509Certificate(caPem), params.round, 'keys', (doc, siteId) => {
     const ad = doc.result?.advertisement;
-    if (doc.type !== 'job-result' || doc.jobId !== expectedId || doc.siteId !== signer.siteId || doc.protocolHash !== job.protocolHash || doc.kind !== 'secure-aggregation' || !ad || ad.siteId !== signer.siteId) {
-      return refuse(`Site ${job.siteId} refuses the roster: key advertisement ${i} is not ${signer.siteId}'s answer to job ${expectedId}`);
-    }
-    roster.push({ siteId: ad.siteId, encryptionKey: ad.encryptionKey, maskingKey: ad.maskingKey });
-  }
+    return ad && ad.siteId === siteId ? { siteId: ad.siteId, encryptionKey: ad.encryptionKey, maskingKey: ad.maskingKey } : undefined;
+  }).map((r) => r.value);
   const mine = roster.find((a) => a.siteId === job.siteId);
   if (!mine || mine.encryptionKey !== own.encryptionKey || mine.maskingKey !== own.maskingKey) refuse(`Site ${job.siteId} refuses the roster: it does not hold this site's own keys of round ${params.round}`);
   return roster.sort((a, b) => (a.siteId < b.siteId ? -1 : a.siteId > b.siteId ? 1 : 0));
@@ -137,4 +130,73 @@ function attempt<T>(step: () => T): T {
     if (e instanceof JobRefusedError) throw e;
     return refuse((e as Error).message);
   }
+}
+
+type SignedDoc = { type?: string; jobId?: string; campaignId?: string; siteId?: string; protocolHash?: string; kind?: string; round?: number; result?: Partial<Omit<SecureAggregationResult, 'kind'>> & Partial<Omit<ModelUpdate, 'kind'>> };
+
+/**
+ * Relayed signed answers of one stage of `round`, each traced to a training site's certificate and
+ * to its own job of this campaign and protocol, in the order given; `read` takes what the stage's
+ * answer holds (undefined: not that answer). Refuses the first it cannot trace.
+ */
+function relayedAnswers<T>(entries: readonly RelayedResult[], job: JobEnvelope, protocol: CampaignProtocol, ca: X509Certificate, round: number, stage: 'keys' | 'masked' | 'unmask', read: (doc: SignedDoc, siteId: string) => T | undefined): Array<{ siteId: string; value: T }> {
+  const noun = stage === 'keys' ? 'keys' : stage === 'masked' ? 'masked update' : 'unmasking shares';
+  return entries.map((entry, i) => {
+    const signer = relayedResultSigner(entry, ca, protocol.trainingSites, `${noun} ${i} of round ${round}`, noun);
+    if ('problem' in signer) return refuse(`Site ${job.siteId} refuses: ${signer.problem}`);
+    const doc = signer.doc as SignedDoc;
+    const expectedId = stage === 'masked' ? `${job.campaignId}/r${round}/${signer.siteId}` : `${job.campaignId}/r${round}/${stage}/${signer.siteId}`;
+    const value = doc.type === 'job-result' && doc.jobId === expectedId && doc.siteId === signer.siteId && doc.protocolHash === job.protocolHash && doc.round === round ? read(doc, signer.siteId) : undefined;
+    if (value === undefined) return refuse(`Site ${job.siteId} refuses: ${noun} ${i} of round ${round} is not ${signer.siteId}'s answer to job ${expectedId}`);
+    return { siteId: signer.siteId, value };
+  });
+}
+
+/**
+ * The trajectory check on masked forms (issue #16): a keys job of round r ≥ 1 carries round
+ * r − 1's signed key advertisements, masked updates and unmasking answers. The site rebuilds the
+ * unmasked sum from them exactly as the coordinator does (secureRoundUpdate), runs the strategy's
+ * step from the state it verified for round r − 1, and keeps the result as round r's verified state:
+ * round r's train-round job must carry exactly those parameters (trajectory.ts). It learns nothing
+ * the coordinator did not: the sum over at least t sites.
+ */
+function verifyPreviousRound(store: SiteStore, job: JobEnvelope, protocol: CampaignProtocol, caPem: string): void {
+  const params = job.params as SecureAggregationParams;
+  const round = params.round;
+  const method = trainingMethod(protocol);
+  if (round === 0) {
+    const initial = method.initialState();
+    store.recordVerifiedState(job.campaignId, 0, JSON.stringify({ round: 0, parameters: initial.parameters, server: initial.server }));
+    return;
+  }
+  const t = params.transcript;
+  const mismatch = (problem: string): never => {
+    throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${job.siteId} refuses round ${round}: ${problem}.`);
+  };
+  if (!t || t.round !== round - 1) return mismatch(`its keys job carries no transcript of round ${round - 1}, so round ${round}'s parameters cannot be checked`);
+  const previousJson = store.verifiedState(job.campaignId, round - 1);
+  if (!previousJson) return mismatch(`this site has not verified round ${round - 1} (it took no part in it)`);
+  const previous = JSON.parse(previousJson) as { parameters: Tensor[]; server: unknown };
+  const ca = new X509Certificate(caPem);
+  const before = round - 1;
+  let outcome;
+  try {
+    const advertisements = relayedAnswers(t.advertisements, job, protocol, ca, before, 'keys', (d, s) => (d.result?.advertisement?.siteId === s ? d.result.advertisement : undefined)).map((r) => r.value);
+    const masked = relayedAnswers(t.masked, job, protocol, ca, before, 'masked', (d) => (d.kind === 'train-round' && d.result?.masked === true && Array.isArray(d.result.tensors) ? d.result : undefined)).map(({ siteId, value }) => ({
+      siteId,
+      update: { ...value, tensors: (value.tensors as Array<Tensor | PackedTensor>).map((x) => (isPackedTensor(x) ? unpackTensor(x) : x)) } as never,
+    }));
+    const responses = relayedAnswers(t.unmasking, job, protocol, ca, before, 'unmask', (d) => (d.result?.stage === 'unmask' && d.result.selfMask && d.result.maskingKey ? d.result : undefined)).map(({ siteId, value }) => ({ from: siteId, selfMask: value.selfMask!, maskingKey: value.maskingKey! }));
+    const sorted = (xs: readonly string[]) => xs.every((x, i) => i === 0 || xs[i - 1] < x);
+    if (!sorted(masked.map((m) => m.siteId)) || !sorted(responses.map((r) => r.from))) return mismatch(`round ${before}'s masked updates or unmasking answers are not each one per site, sorted by site id, as the coordinator reads them`);
+    if (masked.length === 0) return mismatch(`round ${before}'s transcript holds no masked update`);
+    const summed = secureRoundUpdate(protocol, before, { advertisements, exchanged: t.exchanged, masked, responses });
+    outcome = method.aggregate({ round: before, parameters: previous.parameters, server: previous.server as never }, [summed], t.failures.map((siteId) => ({ siteId, code: 'FAILED', message: '' })));
+  } catch (e) {
+    if (e instanceof JobRefusedError && e.code === 'TRAJECTORY_MISMATCH') throw e;
+    return mismatch(`round ${before}'s signed masked forms do not unmask and aggregate: ${(e as Error).message}`);
+  }
+  if (outcome.done) return mismatch(`the protocol's training method finished after round ${before}; there is no round ${round}`);
+  const parameters = JSON.parse(JSON.stringify(outcome.state.parameters)) as Tensor[];
+  store.recordVerifiedState(job.campaignId, round, JSON.stringify({ round, parameters, server: outcome.state.server }));
 }

@@ -336,7 +336,8 @@ export class SiteDaemon {
       // The site's own limits on what may be asked under the protocol (jobPolicy.ts); a refusal is
       // stored as the job's answer, so a retry of the same job id gets the same refusal.
       const previous = job.round ? this.store.verifiedState(job.campaignId, job.round - 1) : undefined;
-      const trajectory = checkTrajectory(job, campaign.protocol, this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined);
+      const current = job.kind === 'train-round' && job.round ? this.store.verifiedState(job.campaignId, job.round) : undefined;
+      const trajectory = checkTrajectory(job, campaign.protocol, this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined, current ? (JSON.parse(current) as VerifiedState) : undefined);
       if (!trajectory.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${trajectory.problem}.`);
       const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: this.registry.refresh(input.cohort.name).patientIds, minCohortSize: input.minCohortSize });
       if (refusal) throw new JobRefusedError(refusal.code, refusal.message);

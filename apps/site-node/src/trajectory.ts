@@ -25,7 +25,8 @@ export type TrajectoryCheck = { ok: true; state?: VerifiedState } | { ok: false;
  * method's initial state (protocolConformance checks the parameters). A site that took no part in
  * round r − 1 has nothing to check round r against and refuses it.
  */
-export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, caPem: string, previous: VerifiedState | undefined): TrajectoryCheck {
+export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, caPem: string, previous: VerifiedState | undefined, current?: VerifiedState): TrajectoryCheck {
+  if (job.kind === 'train-round' && protocol.training.secureAggregation === true && protocol.training.shareSiteUpdates !== true) return maskedRoundCheck(job, current);
   if (job.kind !== 'train-round' || protocol.training.shareSiteUpdates !== true) return { ok: true };
   const params = job.params as TrainRoundParams;
   const method = trainingMethod(protocol);
@@ -60,6 +61,21 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
     return { ok: false, problem: `the parameters of round ${params.round} do not follow from round ${before}'s signed updates by the protocol's ${protocol.training.strategy} step` };
   }
   return { ok: true, state: { round: params.round, parameters, server: outcome.state.server } };
+}
+
+/**
+ * Under secure aggregation the round's keys job carried round r − 1's signed masked forms and the
+ * site verified round r's parameters from them (secureRounds.ts, `current`): the train-round job
+ * must carry exactly those. Round 0's are checked by protocolConformance.
+ */
+function maskedRoundCheck(job: JobEnvelope, current: VerifiedState | undefined): TrajectoryCheck {
+  const params = job.params as TrainRoundParams;
+  if (params.round === 0) return { ok: true };
+  if (!current || current.round !== params.round) return { ok: false, problem: `this site has not verified round ${params.round}'s parameters (its keys job carried round ${params.round - 1}'s masked forms), so it does not train at them` };
+  if (canonicalJson(current.parameters) !== canonicalJson(params.globalParameters)) {
+    return { ok: false, problem: `the parameters of round ${params.round} do not follow from round ${params.round - 1}'s unmasked sum by the protocol's step` };
+  }
+  return { ok: true };
 }
 
 /** Checks one signed update of the transcript; pushes it (decoded, as the aggregate reads it) when sound. */

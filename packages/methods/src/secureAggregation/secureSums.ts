@@ -1,4 +1,4 @@
-import { flatten, MIN_SECURE_AGGREGATE_SITES, unflatten, type UpdateView } from '@fedrad/federation';
+import { flatten, MIN_SECURE_AGGREGATE_SITES, unflatten, unmaskSecureSum, type KeyAdvertisement, type MethodResult, type UnmaskingShares, type UpdateView } from '@fedrad/federation';
 import type { CampaignProtocol } from '@fedrad/protocol';
 
 /**
@@ -76,4 +76,27 @@ export function updateFromSecureSum(
     ...(counts.eventCount !== undefined ? { eventCount: counts.eventCount } : {}),
     tensors: unflatten(template.tensors, values),
   };
+}
+
+/**
+ * The one update a secure round's aggregate runs on, from what the coordinator holds: the
+ * survivors' masked updates (sorted by site), the round's key roster, the sites whose shares were
+ * relayed (U2) and the unmasking answers (the first t are used). The coordinator computes it to
+ * aggregate; a site recomputes it from the same signed messages to check the next round's
+ * parameters (apps/site-node's secureRounds.ts), so both must read it alike.
+ */
+export function secureRoundUpdate(
+  protocol: CampaignProtocol,
+  round: number,
+  input: { advertisements: readonly KeyAdvertisement[]; exchanged: readonly string[]; masked: readonly MethodResult<UpdateView>[]; responses: readonly UnmaskingShares[] },
+): MethodResult<UpdateView> {
+  const { masked } = input;
+  const context = { campaignId: protocol.campaignId, round, threshold: secureThreshold(protocol), scale: secureScale(protocol) };
+  const sum = unmaskSecureSum({ context, advertisements: input.advertisements, exchanged: input.exchanged, masked: new Map(masked.map((r) => [r.siteId, flatten(r.update.tensors)])), responses: input.responses });
+  const events = masked.map((r) => r.update.eventCount);
+  const counts = {
+    sampleCount: masked.reduce((n, r) => n + r.update.sampleCount, 0),
+    ...(events.every((e) => typeof e === 'number') ? { eventCount: (events as number[]).reduce((n, e) => n + e, 0) } : {}),
+  };
+  return { siteId: masked.map((r) => r.siteId).join('+'), update: updateFromSecureSum(protocol.training.strategy, masked[0].update, sum, counts) };
 }

@@ -1674,24 +1674,57 @@ export interface SecureAggregationParams {
   /**
    * 'shares': every key advertisement of the round (U1), each as its site signed it, so a site encrypts its shares only to keys the other training sites made (a coordinator cannot put its own keys in their place).
    */
-  advertisements?: {
-    /**
-     * The advertising site's answer to its 'keys' job, as canonical JSON: the exact bytes it signed.
-     */
-    signed: string;
-    /**
-     * That site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed`.
-     */
-    signature: string;
-    /**
-     * That site's certificate, issued by the campaign CA.
-     */
-    certificatePem: string;
-  }[];
+  advertisements?: RelayedResult[];
   /**
    * 'unmask': the sites whose masked updates the coordinator holds (U3).
    */
   survivors?: SiteId[];
+  /**
+   * 'keys' of round r ≥ 1: what the coordinator computed round r − 1's aggregate from (issue #16, trajectory check on masked forms). The site rebuilds the unmasked sum from these signed messages, runs the strategy's step from the state it verified for round r − 1, and refuses round r's train-round job unless its parameters are exactly that step's. Nothing in it is more than the sum the coordinator reads.
+   */
+  transcript?: {
+    /**
+     * The round these messages belong to (this job's round − 1).
+     */
+    round: number;
+    /**
+     * Every key advertisement of that round, as signed.
+     */
+    advertisements: RelayedResult[];
+    /**
+     * The sites whose shares were relayed (U2).
+     */
+    exchanged: SiteId[];
+    /**
+     * The survivors' masked updates, as signed, sorted by site id.
+     */
+    masked: RelayedResult[];
+    /**
+     * The unmasking answers, as signed, sorted by site id (the first t are used).
+     */
+    unmasking: RelayedResult[];
+    /**
+     * Training sites whose train-round job of that round failed.
+     */
+    failures: SiteId[];
+  };
+}
+/**
+ * A job-result of one site, relayed by the coordinator to another exactly as its site signed it: the receiver checks the certificate under the campaign CA and the signature over the exact bytes.
+ */
+export interface RelayedResult {
+  /**
+   * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
+   */
+  signed: string;
+  /**
+   * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed`.
+   */
+  signature: string;
+  /**
+   * The site's certificate, issued by the campaign CA.
+   */
+  certificatePem: string;
 }
 /**
  * A site's answer to a job: exactly one result document of the job's kind, or an error report. Carries the job's nonce back (replay protection) and is signed by the site.

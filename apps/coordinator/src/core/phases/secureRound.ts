@@ -1,5 +1,5 @@
-import { RING, unmaskSecureSum, type EncryptedShares, type KeyAdvertisement, type UnmaskingShares } from '@fedrad/federation';
-import { secureScale, secureThreshold, updateFromSecureSum } from '@fedrad/methods';
+import { RING, type EncryptedShares, type KeyAdvertisement, type UnmaskingShares } from '@fedrad/federation';
+import { secureRoundUpdate, secureScale, secureThreshold } from '@fedrad/methods';
 import { assertValid, type JobEnvelope, type JobResult, type SecureAggregationParams, type SecureAggregationResult, type TrainRoundParams } from '@fedrad/protocol';
 import { appendAudit } from '../../store/auditLog.js';
 import type { CampaignRecord } from '../campaignStore.js';
@@ -7,7 +7,7 @@ import { nowIso, type CoreContext } from '../context.js';
 import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams, type JobRecord } from '../jobs.js';
 import { signedResultOf } from '../results.js';
 import type { JobKind } from './phase.js';
-import type { SiteResult, UpdateView } from './trainingMethod.js';
+import type { SiteResult } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
 import { siteCertificate } from './transcript.js';
 
@@ -80,9 +80,30 @@ function createStageJobs(ctx: CoreContext, campaign: CampaignRecord, round: numb
   );
 }
 
-/** Stage 'keys' of a new round: one job per training site. */
+/**
+ * Stage 'keys' of a new round: one job per training site. From round 1 on it carries what round
+ * r − 1's aggregate was computed from, as signed, so each site checks round r's parameters.
+ */
 export function openKeys(ctx: CoreContext, campaign: CampaignRecord, round: number, sites: readonly string[]): JobEnvelope[] {
-  return createStageJobs(ctx, campaign, round, 'keys', sites, stageParams(campaign, round, 'keys'));
+  return createStageJobs(ctx, campaign, round, 'keys', sites, stageParams(campaign, round, 'keys', round > 0 ? { transcript: maskedTranscript(ctx, campaign, round - 1) } : {}));
+}
+
+/** Round `round`'s signed key advertisements, masked updates and unmasking answers, and who exchanged shares and who failed. */
+function maskedTranscript(ctx: CoreContext, campaign: CampaignRecord, round: number): NonNullable<SecureAggregationParams['transcript']> {
+  const id = campaign.campaignId;
+  const relayed = (j: JobRecord, what: string) => {
+    const { signed, signature } = answerOf(ctx, id, j);
+    return { signed, signature, certificatePem: siteCertificate(ctx, j.siteId, what) };
+  };
+  const done = (stage: SecureStage) => stageJobs(ctx, id, round, stage).filter((j) => j.state === 'done');
+  return {
+    round,
+    advertisements: done('keys').map((j) => relayed(j, `its key advertisement of round ${round}`)),
+    exchanged: done('shares').map((j) => j.siteId),
+    masked: done('masked').map((j) => relayed(j, `its masked update of round ${round}`)),
+    unmasking: done('unmask').map((j) => relayed(j, `its unmasking shares of round ${round}`)),
+    failures: stageJobs(ctx, id, round, 'masked').filter((j) => j.state === 'failed').map((j) => j.siteId),
+  };
 }
 
 /**
@@ -164,14 +185,7 @@ export function unmaskedResults(ctx: CoreContext, campaign: CampaignRecord, roun
     const body = answerOf<SecureAggregationResult>(ctx, id, j).body;
     return { from: j.siteId, selfMask: body.selfMask ?? {}, maskingKey: body.maskingKey ?? {} };
   });
-  const survivors = masked.map((r) => r.siteId);
-  const context = { campaignId: id, round, threshold: secureThreshold(campaign.protocol), scale: secureScale(campaign.protocol) };
-  const flat = (u: UpdateView) => Float64Array.from(u.tensors.flatMap((t) => Array.from(t.data)));
-  const sum = unmaskSecureSum({ context, advertisements, exchanged, masked: new Map(masked.map((r) => [r.siteId, flat(r.update)])), responses });
-  const events = masked.map((r) => r.update.eventCount);
-  const counts = { sampleCount: masked.reduce((n, r) => n + r.update.sampleCount, 0), ...(events.every((e) => typeof e === 'number') ? { eventCount: events.reduce((n, e) => n! + e!, 0) } : {}) };
-  const update = updateFromSecureSum(campaign.protocol.training.strategy, masked[0].update, sum, counts);
-  return { results: [{ siteId: survivors.join('+'), update }], survivors };
+  return { results: [secureRoundUpdate(campaign.protocol, round, { advertisements, exchanged, masked, responses })], survivors: masked.map((r) => r.siteId) };
 }
 
 /** A masked update is ring elements: integers in [0, 2^48), nothing else (fixedPoint.ts). */
