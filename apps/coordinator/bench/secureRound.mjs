@@ -24,6 +24,7 @@ const BATCH = 100;
 const { openStore, createCampaign, startCampaign, acceptResults } = await import('../dist/index.js');
 const { admitSite } = await import('../dist/core/sites.js');
 const { canonicalJson, packTensor } = await import('@fedrad/protocol');
+const { encodeOutgoing } = await import('../dist/net/wire.js');
 const { SecureAggregationSite } = await import('@fedrad/federation');
 const { secureSummand } = await import('@fedrad/methods');
 const { createCampaignCa, createSiteKeyAndCsr, issueCertificate } = await import('@fedrad/pki');
@@ -99,8 +100,9 @@ async function run(secure) {
       const batch = frames.slice(start, start + BATCH).map((f) => ({ peer: peers.get(f.siteId), doc: JSON.parse(f.text) }));
       for (const out of acceptResults(ctx, batch)) {
         if (out.ack.status !== 'accepted') throw new Error(`bench result refused: ${out.ack.code} ${out.ack.message}`);
-        JSON.stringify(out.ack);
-        for (const e of out.send) JSON.stringify(e);
+        // Encoded as the site server sends them (a shared params object is serialised once).
+        encodeOutgoing(out.ack);
+        for (const e of out.send) encodeOutgoing(e);
         next = next.concat(out.send);
       }
     }

@@ -47,10 +47,30 @@ function stageJobs(ctx: CoreContext, campaignId: string, round: number, stage: S
   return jobsOf(ctx, campaignId, { round, kind: stage === 'masked' ? 'train-round' : SECURE_KIND }).filter((j) => stageOfJob(j) === stage);
 }
 
-/** The stage the round is in: the latest whose jobs exist. */
+/** The SQL condition on (kind, job_id) that picks one stage's jobs of a round, and its arguments. */
+function stageFilter(campaignId: string, round: number, stage: SecureStage): [string, string[]] {
+  return stage === 'masked' ? ["kind = 'train-round'", []] : [`kind = '${SECURE_KIND}' AND job_id LIKE ?`, [`${campaignId}/r${round}/${stage}/%`]];
+}
+
+/**
+ * The stage the round is in: the latest whose jobs exist. Asked after every result (staleness,
+ * readiness), so it is one aggregate query, not the round's job rows.
+ */
 export function currentStage(ctx: CoreContext, campaignId: string, round: number): SecureStage {
-  for (const stage of ['unmask', 'masked', 'shares'] as const) if (stageJobs(ctx, campaignId, round, stage).length > 0) return stage;
-  return 'keys';
+  const order = ['keys', 'shares', 'masked', 'unmask'] as const;
+  const cases = order.slice(1).map((stage, i) => `WHEN ${stageFilter(campaignId, round, stage)[0]} THEN ${i + 1}`).join(' ');
+  const args = order.slice(1).flatMap((stage) => stageFilter(campaignId, round, stage)[1]);
+  const row = ctx.db.prepare(`SELECT MAX(CASE ${cases} ELSE 0 END) AS latest FROM jobs WHERE campaign_id = ? AND round = ?`).get(...args, campaignId, round) as { latest: number | null };
+  return order[row.latest ?? 0];
+}
+
+/** How many of the stage's jobs are open and done. */
+function stageCounts(ctx: CoreContext, campaignId: string, round: number, stage: SecureStage): { open: number; done: number } {
+  const [where, args] = stageFilter(campaignId, round, stage);
+  const row = ctx.db
+    .prepare(`SELECT SUM(state = 'open') AS open, SUM(state = 'done') AS done FROM jobs WHERE campaign_id = ? AND round = ? AND ${where}`)
+    .get(campaignId, round, ...args) as { open: number | null; done: number | null };
+  return { open: row.open ?? 0, done: row.done ?? 0 };
 }
 
 function jobIdOf(campaignId: string, siteId: string, round: number, stage: Exclude<SecureStage, 'masked'>): string {
@@ -140,9 +160,9 @@ export function openStage(
 
 /** Whether the round's current stage can close: no job of it open, or the deadline passed with t answers in. */
 export function stageReady(ctx: CoreContext, campaign: CampaignRecord, round: number, deadline: string): boolean {
-  const jobs = stageJobs(ctx, campaign.campaignId, round, currentStage(ctx, campaign.campaignId, round));
-  if (!jobs.some((j) => j.state === 'open')) return true;
-  return nowIso(ctx) >= deadline && jobs.filter((j) => j.state === 'done').length >= trainingSettings(campaign.protocol).quorum;
+  const { open, done } = stageCounts(ctx, campaign.campaignId, round, currentStage(ctx, campaign.campaignId, round));
+  if (open === 0) return true;
+  return nowIso(ctx) >= deadline && done >= trainingSettings(campaign.protocol).quorum;
 }
 
 /**
@@ -200,6 +220,14 @@ export function maskedUpdateProblem(update: { masked?: boolean; tensors: Array<{
   return undefined;
 }
 
+// The shares stage's params are one object for every site of the round: its roster is read once.
+const rosters = new WeakMap<object, Set<string | undefined>>();
+function rosterOf(params: SecureAggregationParams): Set<string | undefined> {
+  let roster = rosters.get(params);
+  if (!roster) rosters.set(params, (roster = new Set((params.advertisements ?? []).map((a) => (JSON.parse(a.signed) as JobResult & { result: SecureAggregationResult }).result.advertisement?.siteId))));
+  return roster;
+}
+
 /** The secure-aggregation job: the keys, shares and unmask stages of a training round. */
 export const secureAggregationJob: JobKind = {
   kind: SECURE_KIND,
@@ -220,8 +248,7 @@ export const secureAggregationJob: JobKind = {
     if (answer.kind !== SECURE_KIND || answer.round !== job.round || answer.stage !== stage) return bad(`it answers the ${answer.stage} stage of round ${answer.round}`);
     if (stage === 'keys' && answer.advertisement?.siteId !== job.siteId) return bad("it holds no key advertisement of the site's own");
     if (stage === 'shares') {
-      const params = job.params as SecureAggregationParams;
-      const roster = new Set((params.advertisements ?? []).map((a) => (JSON.parse(a.signed) as JobResult & { result: SecureAggregationResult }).result.advertisement?.siteId));
+      const roster = rosterOf(job.params as SecureAggregationParams);
       const messages: EncryptedShares[] = answer.shares ?? [];
       if (messages.length !== roster.size - 1 || messages.some((m) => m.from !== job.siteId || !roster.has(m.to) || m.to === job.siteId)) return bad('its shares are not one message from it to each other site of the roster');
     }
