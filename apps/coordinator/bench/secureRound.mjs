@@ -9,8 +9,18 @@
 // same path for all four stages (N key advertisements, N share answers of N − 1 encrypted messages,
 // N masked updates, N unmasking answers), the relaying (the shares stage's params with every signed
 // advertisement, each site's masked-stage params with the shares addressed to it), unmaskSum and the
-// close. No site drops out. Excluded, as in roundOverhead.mjs: site compute and signing (done
-// before the timer; the sites here run @fedrad/federation's SecureAggregationSite), TLS, sockets.
+// close, and from round 1 the keys stage's transcript of the previous round (the trajectory check on
+// masked forms). No site drops out. Excluded, as in roundOverhead.mjs: site compute and signing
+// (done before the timer; the sites here run @fedrad/federation's SecureAggregationSite), TLS,
+// sockets. Usage: node bench/secureRound.mjs [sites]  (default 100).
+//
+// Measured once on 2026-12-07 (2 shared cores, load average above 20, CPU time of the process):
+// plain 112.7 ms, secure 1,396.7 ms (12.4×); a second run under a profiler: 54.5 ms vs 1,471.8 ms.
+// Where it goes: per round 2·n·(n − 1) relayed share and unmasking entries (validated, canonical
+// JSON, hashed, stored), n distinct masked-stage params (each with the round's parameters and the
+// shares addressed to that site), and the transcript each site downloads (n masked updates, n
+// unmasking answers). SecAgg+ (Bell et al. 2020: each site shares with O(log n) neighbours) would
+// make the first two O(n log n); not done here.
 import { sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
