@@ -31,6 +31,18 @@ afterAll(async () => {
   else rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every training site's store holds the state it verified for that round of the campaign (its trajectory record). */
+function expectVerifiedAtEverySite(campaignId: string, round: number): void {
+  for (const site of TRAINING) {
+    const store = new SiteStore(loadSiteConfig(world.sites.get(site)!.config).database);
+    try {
+      expect(store.verifiedState(campaignId, round)).toBeDefined();
+    } finally {
+      store.close();
+    }
+  }
+}
+
 describe('federated campaign across processes', () => {
   it('exact aggregation reproduces `fedrad train` on the pooled CSV (coefficients to 1e-6), and the test site evaluates the locked model', async () => {
     const features = world.cohorts.features;
@@ -103,14 +115,7 @@ describe('federated campaign across processes', () => {
     // Each training site verified the last round it was sent (its trajectory record), so it checked every round before.
     const last = status.rounds.length - 1;
     expect(last).toBeGreaterThan(1);
-    for (const site of TRAINING) {
-      const store = new SiteStore(loadSiteConfig(world.sites.get(site)!.config).database);
-      try {
-        expect(store.verifiedState(protocol.campaignId as string, last)).toBeDefined();
-      } finally {
-        store.close();
-      }
-    }
+    expectVerifiedAtEverySite(protocol.campaignId as string, last);
   }, 120000);
 
   it('under secure aggregation every round runs its four stages between the real processes, each site checks each round on the masked forms, and the model is the plain one to the ring\'s precision', async () => {
@@ -134,14 +139,7 @@ describe('federated campaign across processes', () => {
       ['keys', 'keys', 'keys', 'shares', 'shares', 'shares', 'train-round', 'train-round', 'train-round', 'unmask', 'unmask', 'unmask'],
     );
     // Each training site verified the last round's parameters from the previous round's signed masked forms.
-    for (const site of TRAINING) {
-      const store = new SiteStore(loadSiteConfig(world.sites.get(site)!.config).database);
-      try {
-        expect(store.verifiedState(secureProtocol.campaignId as string, last)).toBeDefined();
-      } finally {
-        store.close();
-      }
-    }
+    expectVerifiedAtEverySite(secureProtocol.campaignId as string, last);
   }, 240000);
 
   it('a site that has not approved the protocol refuses its job, and the refusal reaches the coordinator with the reason', async () => {

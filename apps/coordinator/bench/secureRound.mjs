@@ -25,6 +25,7 @@ import { sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { deliverFrames } from './deliverFrames.mjs';
 
 const SITES = Number(process.argv[2] ?? 100);
 const PARAMS = 1000;
@@ -104,18 +105,9 @@ async function run(secure) {
   while (envelopes.length > 0) {
     // Site side, untimed: every answer of this batch of jobs (one stage), signed.
     const frames = envelopes.map((job, k) => ({ siteId: job.siteId, round: job.round, text: answer(job, k) }));
-    let next = [];
     const c0 = process.cpuUsage();
-    for (let start = 0; start < frames.length; start += BATCH) {
-      const batch = frames.slice(start, start + BATCH).map((f) => ({ peer: peers.get(f.siteId), doc: JSON.parse(f.text) }));
-      for (const out of acceptResults(ctx, batch)) {
-        if (out.ack.status !== 'accepted') throw new Error(`bench result refused: ${out.ack.code} ${out.ack.message}`);
-        // Encoded as the site server sends them (a shared params object is serialised once).
-        encodeOutgoing(out.ack);
-        for (const e of out.send) encodeOutgoing(e);
-        next = next.concat(out.send);
-      }
-    }
+    // Accepted and encoded as the site server does (a shared params object is serialised once).
+    const next = deliverFrames({ ctx, acceptResults, encodeOutgoing, peers }, frames, BATCH);
     const c = process.cpuUsage(c0);
     cpu += (c.user + c.system) / 1000;
     const nextRound = next[0]?.round;
