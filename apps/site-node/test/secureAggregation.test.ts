@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { sign } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flatten, SecureAggregationSite, unmaskSecureSum, type EncryptedShares, type KeyAdvertisement, type SecAggContext, type UnmaskingShares } from '@fedrad/federation';
@@ -11,7 +11,7 @@ import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
 import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { certificateIssuer, generateCohorts, readCsv, repoRoot, siteYaml, writeSiteKeys } from './helpers.js';
+import { certificateIssuer, generateCohorts, readCsv, repoRoot, siteYaml, tearDown, writeSiteKeys } from './helpers.js';
 
 // Issue #16: secure aggregation at a real site daemon over real mTLS, driven by a scripted
 // coordinator that also plays three peer sites (site-b, -c, -d) with federation's own
@@ -79,11 +79,7 @@ beforeAll(async () => {
   await coordinator.waitFor((fr) => fr.type === 'site-hello');
 }, 120_000);
 
-afterAll(async () => {
-  await daemon?.stop();
-  await coordinator.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(daemon, coordinator, dir));
 
 type Job = Parameters<FakeCoordinator['ask']>[0] & { params: Record<string, unknown> };
 function job(c: CampaignId, round: number, kind: 'secure-aggregation' | 'train-round', jobId: string, params: Record<string, unknown>, attempt = 1): Job {
