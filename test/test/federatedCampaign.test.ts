@@ -31,6 +31,18 @@ afterAll(async () => {
   else rmSync(dir, { recursive: true, force: true });
 });
 
+/** Every training site's store holds the state it verified for that round of the campaign (its trajectory record). */
+function expectVerifiedAtEverySite(campaignId: string, round: number): void {
+  for (const site of TRAINING) {
+    const store = new SiteStore(loadSiteConfig(world.sites.get(site)!.config).database);
+    try {
+      expect(store.verifiedState(campaignId, round)).toBeDefined();
+    } finally {
+      store.close();
+    }
+  }
+}
+
 describe('federated campaign across processes', () => {
   it('exact aggregation reproduces `fedrad train` on the pooled CSV (coefficients to 1e-6), and the test site evaluates the locked model', async () => {
     const features = world.cohorts.features;
@@ -106,15 +118,32 @@ describe('federated campaign across processes', () => {
     // Each training site verified the last round it was sent (its trajectory record), so it checked every round before.
     const last = status.rounds.length - 1;
     expect(last).toBeGreaterThan(1);
-    for (const site of TRAINING) {
-      const store = new SiteStore(loadSiteConfig(world.sites.get(site)!.config).database);
-      try {
-        expect(store.verifiedState(protocol.campaignId as string, last)).toBeDefined();
-      } finally {
-        store.close();
-      }
-    }
+    expectVerifiedAtEverySite(protocol.campaignId as string, last);
   }, 120000);
+
+  it('under secure aggregation every round runs its four stages between the real processes, each site checks each round on the masked forms, and the model is the plain one to the ring\'s precision', async () => {
+    const features = world.cohorts.features;
+    const training = { strategy: 'exact-newton' as const, rounds: 6, roundDeadlineSeconds: 30 };
+    const plainProtocol = protocolFor(`${CAMPAIGN}-unmasked`, features, TRAINING, [], training);
+    const secureProtocol = protocolFor(`${CAMPAIGN}-secure`, features, TRAINING, [], { ...training, secureAggregation: true });
+    for (const protocol of [plainProtocol, secureProtocol]) {
+      const hash = await world.createCampaign(protocol);
+      await Promise.all(TRAINING.map((site) => world.approve(site, hash)));
+      await world.client.campaigns.start({ campaignId: protocol.campaignId as string });
+    }
+    const plain = await world.waitForState(plainProtocol.campaignId as string, ['completed'], 90000);
+    const secure = await world.waitForState(secureProtocol.campaignId as string, ['completed'], 120000);
+    const coef = (s: typeof plain) => (s.model!.parameters as Array<{ name: string; data: number[] }>).find((t) => t.name === 'coef')!.data;
+    // Each site's sums are rounded to 2^-24 on the ring; Newton's fixed point moves by far less than 1e-5.
+    coef(secure).forEach((v, k) => expect(Math.abs(v - coef(plain)[k])).toBeLessThan(1e-5));
+    const last = secure.rounds.length - 1;
+    expect(last).toBeGreaterThan(1);
+    expect(secure.jobs.filter((j) => j.round === 0).map((j) => j.jobId.split('/').slice(2, -1).join('/') || 'train-round').sort()).toEqual(
+      ['keys', 'keys', 'keys', 'shares', 'shares', 'shares', 'train-round', 'train-round', 'train-round', 'unmask', 'unmask', 'unmask'],
+    );
+    // Each training site verified the last round's parameters from the previous round's signed masked forms.
+    expectVerifiedAtEverySite(secureProtocol.campaignId as string, last);
+  }, 240000);
 
   it('a site that has not approved the protocol refuses its job, and the refusal reaches the coordinator with the reason', async () => {
     const protocol = protocolFor(`${CAMPAIGN}-unapproved`, world.cohorts.features, ['site-a', 'site-b'], [], { strategy: 'fedavg', rounds: 1, quorum: 1, roundDeadlineSeconds: 30, localEpochs: 1 });

@@ -18,6 +18,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deliverFrames } from './deliverFrames.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const SECTION = '@fedrad/coordinator';
@@ -62,19 +63,9 @@ async function runOne(siteCount) {
       return { siteId: job.siteId, text: JSON.stringify({ ...unsigned, signature: { algorithm: 'RSA-SHA256', value, signerFingerprint: peers.get(job.siteId).fingerprint } }) };
     });
     peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    let next = [];
     const t0 = process.hrtime.bigint();
     const c0 = process.cpuUsage();
-    for (let start = 0; start < frames.length; start += BATCH) {
-      const batch = frames.slice(start, start + BATCH).map((f) => ({ peer: peers.get(f.siteId), doc: JSON.parse(f.text) }));
-      for (const out of acceptResults(ctx, batch)) {
-        if (out.ack.status !== 'accepted') throw new Error(`bench result refused: ${out.ack.code} ${out.ack.message}`);
-        encodeOutgoing(out.ack);
-        for (const e of out.send) encodeOutgoing(e);
-        next = next.concat(out.send);
-      }
-      peakRss = Math.max(peakRss, process.memoryUsage().rss);
-    }
+    const next = deliverFrames({ ctx, acceptResults, encodeOutgoing, peers }, frames, BATCH, () => (peakRss = Math.max(peakRss, process.memoryUsage().rss)));
     const ms = Number(process.hrtime.bigint() - t0) / 1e6;
     const cpu = process.cpuUsage(c0);
     const cpuMs = (cpu.user + cpu.system) / 1000;

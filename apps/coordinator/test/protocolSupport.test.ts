@@ -48,7 +48,10 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'training.clipNorm': (p) => ({ ...p, training: { ...p.training, clipNorm: 1 } }),
   'training.earlyStopping': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', earlyStopping: { patience: 3 } } }),
   'training.trimFraction': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', trimFraction: 0.2 } }),
-  'training.secureAggregation': (p) => ({ ...p, training: { ...p.training, secureAggregation: true } }),
+  // Secure aggregation runs with the summed strategies; the median needs each site's update.
+  'training.secureAggregation': (p) => ({ ...p, training: { ...p.training, strategy: 'median', secureAggregation: true } }),
+  'training.secureAggregationDropout': (p) => ({ ...p, training: { ...p.training, secureAggregationDropout: 0.2 } }),
+  'training.secureAggregationScale': (p) => ({ ...p, training: { ...p.training, secureAggregationScale: 1000 } }),
   'analysisPlan.primaryMetric': (p) => ({ ...p, analysisPlan: { primaryMetric: 'c-index' } }),
   'analysisPlan.baseline': (p) => ({ ...p, analysisPlan: { baseline: 'size + depth' } }),
   'analysisPlan.harmonizationOptions': (p) => ({ ...p, analysisPlan: { harmonization: 'zscore-site', harmonizationOptions: { meanOnly: true } } }),
@@ -98,6 +101,12 @@ describe('every campaign-protocol field is carried out or refused', () => {
       },
     };
     expect(createCampaign(ctx(), protocol).campaignId).toBe('all-carried-out');
+  });
+
+  it('a protocol with secure aggregation, its dropout tolerance and scale is accepted with a summed strategy', () => {
+    const base = protocolFor({ campaignId: 'secure-carried-out' });
+    const protocol: CampaignProtocol = { ...base, training: { ...base.training, strategy: 'fedavg', secureAggregation: true, secureAggregationDropout: 0.3, secureAggregationScale: 2 ** 20 }, model: { family: 'logistic' } };
+    expect(createCampaign(ctx(), protocol).campaignId).toBe('secure-carried-out');
   });
 
   it('refuses a summary budget of 0 when the protocol pins a feature config: its extraction step sends each site one extract job', () => {

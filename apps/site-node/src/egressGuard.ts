@@ -60,6 +60,8 @@ export const IDENTIFIER_KEYS: ReadonlySet<string> = new Set(['id', 'ids', 'patie
 export const NON_PATIENT_ARRAYS: Readonly<Record<string, readonly string[]>> = {
   'site-hello': ['/approvedProtocols', '/capabilities/jobKinds'],
   heartbeat: ['/runningJobs'],
+  // One encrypted message per peer site of a secure-aggregation round, not per patient.
+  'job-result': ['/result/shares'],
 };
 
 /** The nested result document of a job-result, by the job kind it answers. */
@@ -70,6 +72,7 @@ const RESULT_SCHEMA_BY_KIND: Record<string, SchemaName> = {
   select: 'select-result',
   'train-round': 'model-update',
   evaluate: 'evaluation-report',
+  'secure-aggregation': 'secure-aggregation-result',
 };
 
 export function checkEgress(schema: string, message: unknown, context: EgressContext): EgressVerdict {

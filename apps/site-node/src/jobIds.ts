@@ -6,11 +6,14 @@ import type { JobEnvelope } from '@fedrad/protocol';
  * others — the latter two with an optional `/<n>` when a protocol's jobBudget allows more than one. Each part must
  * be the envelope's own campaign, round and site, so one id names one computation: the site's
  * "at most once" rule then holds per round, and a crafted id cannot reach a file path or pose as
- * another round's job. Returns what is wrong, or undefined.
+ * another round's job. Secure aggregation's stages of a training round are
+ * `<campaignId>/r<round>/<keys|shares|unmask>/<siteId>`. Returns what is wrong, or undefined.
  */
 export function jobIdProblem(job: Pick<JobEnvelope, 'jobId' | 'campaignId' | 'siteId' | 'kind' | 'round'>): string | undefined {
   const expected = expectedJobId(job);
-  const ok = job.kind === 'train-round'
+  const ok = job.kind === 'secure-aggregation'
+    ? ['keys', 'shares', 'unmask'].some((stage) => job.jobId === `${job.campaignId}/r${job.round ?? '?'}/${stage}/${job.siteId}`)
+    : job.kind === 'train-round'
     ? job.jobId === expected
     : job.jobId === expected || (job.jobId.startsWith(`${expected}/`) && /^[1-9][0-9]{0,5}$/.test(job.jobId.slice(expected.length + 1)));
   return ok ? undefined : `job id ${JSON.stringify(job.jobId.slice(0, 140))} is not the ${job.kind} job id ${JSON.stringify(expected)} of this campaign, round and site`;

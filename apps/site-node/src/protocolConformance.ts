@@ -1,5 +1,5 @@
-import { trainingMethod } from '@fedrad/methods';
-import { canonicalJson, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ReproducibilityParams, type TrainRoundParams } from '@fedrad/protocol';
+import { secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
+import { canonicalJson, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ReproducibilityParams, type SecureAggregationParams, type TrainRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -41,6 +41,15 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     if (job.round !== params.round) problems.push(`the envelope says round ${job.round} but its parameters round ${params.round}`);
     if (params.round === 0) problems.push(...initialParameterDeviations(params, protocol));
     problems.push(...settingDeviations(job.siteId, params, protocol));
+    problems.push(...maskingDeviations(params.secureAggregation, protocol));
+  }
+  if (job.kind === 'secure-aggregation') {
+    const params = job.params as SecureAggregationParams;
+    if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; it takes no part in its secure aggregation`);
+    if (job.round !== params.round) problems.push(`the envelope says round ${job.round} but its parameters round ${params.round}`);
+    if (params.round >= protocol.training.rounds) problems.push(`round ${params.round} is beyond the protocol's ${protocol.training.rounds} rounds`);
+    if (!job.jobId.endsWith(`/${params.stage}/${job.siteId}`)) problems.push(`job ${job.jobId} is not the ${params.stage} stage's job`);
+    problems.push(...maskingDeviations(params, protocol));
   }
   if (job.kind === 'extract') {
     const params = job.params as ExtractParams;
@@ -90,7 +99,22 @@ function reproducibilityDeviations(params: ReproducibilityParams, protocol: Camp
 }
 
 /** Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's. */
-const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript', 'harmonizationHash']);
+const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript', 'secureAggregation', 'harmonizationHash']);
+
+/**
+ * Secure aggregation runs exactly as the protocol sets it, or not at all: the coordinator can
+ * neither drop the masks of a protocol that asks for them nor lower the Shamir threshold (fewer
+ * shares would rebuild a site's secrets) nor change the fixed-point scale.
+ */
+function maskingDeviations(sent: { threshold?: number; scale: number } | undefined, protocol: CampaignProtocol): string[] {
+  if (!protocol.training.secureAggregation) return sent ? ['the protocol does not ask for secure aggregation'] : [];
+  if (!sent) return ["the protocol asks for secure aggregation, and the job's update would travel unmasked"];
+  const refusal = secureAggregationRefusal(protocol);
+  if (refusal) return [`the protocol's secure aggregation cannot run: ${refusal}`];
+  const threshold = secureThreshold(protocol);
+  const scale = secureScale(protocol);
+  return sent.threshold === threshold && sent.scale === scale ? [] : [`secure aggregation at threshold ${sent.threshold} and scale ${sent.scale} is not the protocol's threshold ${threshold} and scale ${scale}`];
+}
 
 /**
  * Every other setting of a training job (learning rate, local epochs, proximal μ, clip norm, seed,

@@ -33,6 +33,7 @@ import { protocolDeviations, siteRole, type SiteRole } from './protocolConforman
 import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
 import { checkTrajectory, type VerifiedState } from './trajectory.js';
+import { maskedTrainingUpdate, secureAggregationStage } from './secureRounds.js';
 import { SiteChannel } from './siteChannel.js';
 import type { CohortEntry, SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
@@ -41,7 +42,7 @@ import { SOFTWARE_VERSION } from './version.js';
 
 export { SOFTWARE_VERSION };
 export const CHANNEL_PROTOCOL_VERSION = 1;
-export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'train-round', 'evaluate'];
+export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'harmonize', 'train-round', 'evaluate', 'secure-aggregation'];
 
 /** Refusals after which a result is dropped from the outbox (SITE_CHANNEL.md §3). */
 const FINAL_REFUSALS = new Set(['REPLAY', 'STALE_ROUND', 'JOB_CLOSED', 'BAD_SIGNATURE', 'PROTOCOL_INVALID', 'UNKNOWN_JOB', 'NONCE_MISMATCH', 'SITE_MISMATCH', 'UPDATE_INVALID']);
@@ -164,7 +165,7 @@ export class SiteDaemon {
       siteId: this.config.siteId,
       softwareVersion: SOFTWARE_VERSION,
       protocolVersion: CHANNEL_PROTOCOL_VERSION,
-      capabilities: { jobKinds: SUPPORTED_JOB_KINDS, workers: this.config.workers, secureAggregation: false },
+      capabilities: { jobKinds: SUPPORTED_JOB_KINDS, workers: this.config.workers, secureAggregation: true },
       approvedProtocols: this.store.approvedProtocols(),
       sentAt: new Date().toISOString(),
     });
@@ -335,7 +336,8 @@ export class SiteDaemon {
       // The site's own limits on what may be asked under the protocol (jobPolicy.ts); a refusal is
       // stored as the job's answer, so a retry of the same job id gets the same refusal.
       const previous = job.round ? this.store.verifiedState(job.campaignId, job.round - 1) : undefined;
-      const trajectory = checkTrajectory(job, campaign.protocol, this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined);
+      const current = job.kind === 'train-round' && job.round ? this.store.verifiedState(job.campaignId, job.round) : undefined;
+      const trajectory = checkTrajectory(job, campaign.protocol, this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined, current ? (JSON.parse(current) as VerifiedState) : undefined);
       if (!trajectory.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${trajectory.problem}.`);
       const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: this.registry.refresh(input.cohort.name).patientIds, minCohortSize: input.minCohortSize });
       if (refusal) throw new JobRefusedError(refusal.code, refusal.message);
@@ -343,8 +345,11 @@ export class SiteDaemon {
       // Not the attempt's deadline: a late answer to an open job still counts (SITE_CHANNEL.md §3);
       // only a job that runs far longer than any should is abandoned.
       const hardLimit = new Date(Date.now() + this.config.jobTimeoutSeconds * 1000);
-      const output = await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i, hardLimit)))(input);
-      body = output.ok ? output.result : output.report;
+      // Secure aggregation's key, share and unmask stages touch no patient row: they run here, beside the site's stored secrets.
+      const output = job.kind === 'secure-aggregation'
+        ? { ok: true as const, result: secureAggregationStage(this.store, this.config.siteId, job, campaign.protocol, this.caPem) as unknown as Record<string, unknown> }
+        : await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i, hardLimit)))(input);
+      body = output.ok ? this.maskedIfAsked(job, output.result) : output.report;
       if (!output.ok) reason = output.localReason ?? output.report.message;
     } catch (error) {
       body = toErrorReport(error, { localRoots: this.localRoots() });
@@ -362,6 +367,12 @@ export class SiteDaemon {
     // the parameters that do (as a refusal against the protocol is never stored either).
     if ((body as { code?: string }).code === 'TRAJECTORY_MISMATCH') this.store.forgetJob(job.jobId);
     else this.store.finishJob(job.jobId, failed ? 'failed' : 'done', JSON.stringify(body), failed ? reason ?? (body as { message?: string }).message : undefined);
+  }
+
+  /** A training update under secure aggregation leaves the site only masked (secureRounds.ts); any other result as it is. */
+  private maskedIfAsked(job: JobEnvelope, result: Record<string, unknown>): object {
+    if (job.kind !== 'train-round' || !(job.params as TrainRoundParams).secureAggregation || result.type !== undefined) return result;
+    return maskedTrainingUpdate(this.store, this.config.siteId, job, result as unknown as ModelUpdate);
   }
 
   private jobInput(job: JobEnvelope): JobInput {

@@ -94,6 +94,12 @@ CREATE TABLE IF NOT EXISTS trajectory (
   state_json  TEXT NOT NULL,
   PRIMARY KEY (campaign_id, round)
 );
+CREATE TABLE IF NOT EXISTS secure_rounds (
+  campaign_id TEXT NOT NULL,
+  round       INTEGER NOT NULL,
+  state_json  TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, round)
+);
 CREATE TABLE IF NOT EXISTS locked_models (
   campaign_id TEXT PRIMARY KEY,
   model_hash  TEXT NOT NULL,
@@ -219,6 +225,15 @@ export class SiteStore {
 
   recordVerifiedState(campaignId: string, round: number, stateJson: string): void {
     this.db.prepare('INSERT OR REPLACE INTO trajectory (campaign_id, round, state_json) VALUES (?, ?, ?)').run(campaignId, round, stateJson);
+  }
+
+  /** This site's secrets and progress in one round's secure aggregation (secureRounds.ts), as JSON; they never leave the site. */
+  secureRound(campaignId: string, round: number): string | undefined {
+    return (this.db.prepare('SELECT state_json FROM secure_rounds WHERE campaign_id = ? AND round = ?').get(campaignId, round) as { state_json: string } | undefined)?.state_json;
+  }
+
+  saveSecureRound(campaignId: string, round: number, stateJson: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO secure_rounds (campaign_id, round, state_json) VALUES (?, ?, ?)').run(campaignId, round, stateJson);
   }
 
   /** The locked model a campaign's evaluation is bound to, once the first evaluate job named it. */

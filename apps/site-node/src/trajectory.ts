@@ -1,5 +1,6 @@
-import { verify, X509Certificate } from 'node:crypto';
+import { X509Certificate } from 'node:crypto';
 import { trainingMethod } from '@fedrad/methods';
+import { relayedResultSigner } from './signedResults.js';
 import { canonicalJson, isPackedTensor, unpackTensor, type CampaignProtocol, type JobEnvelope, type PackedTensor, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 
 /** Where training stood after a round this site checked: the parameters and the strategy's own state. */
@@ -24,7 +25,8 @@ export type TrajectoryCheck = { ok: true; state?: VerifiedState } | { ok: false;
  * method's initial state (protocolConformance checks the parameters). A site that took no part in
  * round r − 1 has nothing to check round r against and refuses it.
  */
-export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, caPem: string, previous: VerifiedState | undefined): TrajectoryCheck {
+export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, caPem: string, previous: VerifiedState | undefined, current?: VerifiedState): TrajectoryCheck {
+  if (job.kind === 'train-round' && protocol.training.secureAggregation === true && protocol.training.shareSiteUpdates !== true) return maskedRoundCheck(job, current);
   if (job.kind !== 'train-round' || protocol.training.shareSiteUpdates !== true) return { ok: true };
   const params = job.params as TrainRoundParams;
   const method = trainingMethod(protocol);
@@ -61,6 +63,21 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
   return { ok: true, state: { round: params.round, parameters, server: outcome.state.server } };
 }
 
+/**
+ * Under secure aggregation the round's keys job carried round r − 1's signed masked forms and the
+ * site verified round r's parameters from them (secureRounds.ts, `current`): the train-round job
+ * must carry exactly those. Round 0's are checked by protocolConformance.
+ */
+function maskedRoundCheck(job: JobEnvelope, current: VerifiedState | undefined): TrajectoryCheck {
+  const params = job.params as TrainRoundParams;
+  if (params.round === 0) return { ok: true };
+  if (!current || current.round !== params.round) return { ok: false, problem: `this site has not verified round ${params.round}'s parameters (its keys job carried round ${params.round - 1}'s masked forms), so it does not train at them` };
+  if (canonicalJson(current.parameters) !== canonicalJson(params.globalParameters)) {
+    return { ok: false, problem: `the parameters of round ${params.round} do not follow from round ${params.round - 1}'s unmasked sum by the protocol's step` };
+  }
+  return { ok: true };
+}
+
 /** Checks one signed update of the transcript; pushes it (decoded, as the aggregate reads it) when sound. */
 function signedUpdateProblem(
   entry: { signed: string; signature: string; certificatePem: string },
@@ -71,25 +88,10 @@ function signedUpdateProblem(
   round: number,
   results: Array<{ siteId: string; update: never }>,
 ): string | undefined {
-  let cert: X509Certificate;
-  try {
-    cert = new X509Certificate(entry.certificatePem);
-  } catch {
-    return `update ${index} of the transcript comes with no readable certificate`;
-  }
-  const siteId = /(?:^|\n)CN=([^\n]+)/.exec(cert.subject)?.[1] ?? '';
-  const now = Date.now();
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey) || now < Date.parse(cert.validFrom) || now > Date.parse(cert.validTo)) {
-    return `update ${index} of the transcript is signed under a certificate the campaign CA did not issue, or one not valid now`;
-  }
-  if (!protocol.trainingSites.includes(siteId)) return `update ${index} of the transcript is signed by ${siteId}, not a training site of the protocol`;
-  if (!verify('sha256', Buffer.from(entry.signed, 'utf8'), cert.publicKey, Buffer.from(entry.signature, 'base64'))) return `the signature of ${siteId}'s update does not verify`;
-  let doc: { type?: string; jobId?: string; campaignId?: string; siteId?: string; protocolHash?: string; kind?: string; round?: number; result?: { type?: string; round?: number; tensors?: Array<Tensor | PackedTensor> } };
-  try {
-    doc = JSON.parse(entry.signed);
-  } catch {
-    return `${siteId}'s signed update is not JSON`;
-  }
+  const signer = relayedResultSigner(entry, ca, protocol.trainingSites, `update ${index} of the transcript`, 'update');
+  if ('problem' in signer) return signer.problem;
+  const siteId = signer.siteId;
+  const doc = signer.doc as { type?: string; jobId?: string; campaignId?: string; siteId?: string; protocolHash?: string; kind?: string; round?: number; result?: { type?: string; round?: number; tensors?: Array<Tensor | PackedTensor> } };
   const expectedId = `${job.campaignId}/r${round}/${siteId}`;
   if (doc.type !== 'job-result' || doc.jobId !== expectedId || doc.campaignId !== job.campaignId || doc.siteId !== siteId || doc.protocolHash !== job.protocolHash || doc.kind !== 'train-round' || doc.round !== round) {
     return `${siteId}'s signed result is not its answer to job ${expectedId} under this protocol`;

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
@@ -65,4 +65,11 @@ export function writeSiteKeys(dir: string, site: { keyPem: string; certPem: stri
   writeFileSync(join(dir, 'keys/site.key.pem'), site.keyPem, { mode: 0o600 });
   writeFileSync(join(dir, 'keys/site.cert.pem'), site.certPem);
   writeFileSync(join(dir, 'keys/ca.cert.pem'), caPem);
+}
+
+/** Stops a test's site daemon and stand-in coordinator, and removes the test's folder. */
+export async function tearDown(daemon: { stop(): Promise<void> } | undefined, coordinator: { close(): Promise<void> }, dir: string): Promise<void> {
+  await daemon?.stop();
+  await coordinator.close();
+  rmSync(dir, { recursive: true, force: true });
 }

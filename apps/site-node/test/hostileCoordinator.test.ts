@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sign } from 'node:crypto';
@@ -12,7 +12,7 @@ import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
 import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { certificateIssuer, generateCohorts, readCsv, repoRoot, siteYaml, writeSiteKeys } from './helpers.js';
+import { certificateIssuer, generateCohorts, readCsv, repoRoot, siteYaml, tearDown, writeSiteKeys } from './helpers.js';
 
 // Issue #16, item 3: a coordinator that is compromised (or run by someone curious) tries, against a
 // real site daemon over real mTLS, every way it had to read one patient out of a site. Each attack
@@ -119,11 +119,7 @@ beforeAll(async () => {
   await coordinator.waitFor((fr) => fr.type === 'site-hello');
 }, 120_000);
 
-afterAll(async () => {
-  await daemon?.stop();
-  await coordinator.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(daemon, coordinator, dir));
 
 function startDaemon(): SiteDaemon {
   const d = new SiteDaemon(loadSiteConfig(join(dir, 'site.yaml')), { log: () => {} });

@@ -21,6 +21,7 @@ export {
   type KeyAdvertisement,
   type EncryptedShares,
   type UnmaskingShares,
+  type SecureAggregationSiteState,
 } from './secureAggregation/doubleMasking.js';
 export { splitSecret, combineShares, lagrangeAtZero, SHAMIR_PRIME, type Share } from './secureAggregation/shamir.js';
 export { encodeFixedPoint, decodeFixedPoint, perSiteBound, RING } from './secureAggregation/fixedPoint.js';

@@ -1,4 +1,4 @@
-import { TRAINING_SETTING_RULES } from '@fedrad/methods';
+import { secureAggregationRefusal, TRAINING_SETTING_RULES } from '@fedrad/methods';
 import { plannedSummaryJobs, summaryJobBudget, type CampaignProtocol } from '@fedrad/protocol';
 import { DECLARABLE_CLAIMS } from '@fedrad/rqs';
 
@@ -18,6 +18,10 @@ export interface FieldSupport {
   /** Why a given value cannot run in this build, or undefined when it can. */
   refuse?: (p: CampaignProtocol) => string | undefined;
 }
+
+/** A secure-aggregation setting in a protocol that does not ask for secure aggregation would be ignored. */
+const unasked = (p: CampaignProtocol, field: 'secureAggregationDropout' | 'secureAggregationScale'): string | undefined =>
+  p.training[field] !== undefined && !p.training.secureAggregation ? `${field} sets how secure aggregation runs; the protocol does not ask for it (training.secureAggregation)` : undefined;
 
 export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'type', carriedOut: 'identifies the document' },
@@ -121,9 +125,11 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'training.shareSiteUpdates', carriedOut: "each training job after round 0 carries the previous round's signed updates; each site recomputes the step and refuses parameters that do not follow (apps/site-node's trajectory.ts)" },
   {
     field: 'training.secureAggregation',
-    carriedOut: 'false',
-    refuse: (p) => (p.training.secureAggregation ? "the sites of this build do not send masked updates yet (issue #16); they would refuse every round" : undefined),
+    carriedOut: "every round runs Bonawitz et al.'s double masking (keys, shares, masked updates, unmasking; phases/secureRound.ts), so the coordinator reads only the sum over at least three sites; the strategies whose aggregate is a (weighted) sum",
+    refuse: secureAggregationRefusal,
   },
+  { field: 'training.secureAggregationDropout', carriedOut: "the Shamir threshold t = n − floor(fraction · n) (at least 3); each stage of a round goes on once its deadline passed with t answers", refuse: (p) => unasked(p, 'secureAggregationDropout') },
+  { field: 'training.secureAggregationScale', carriedOut: "the fixed-point scale of the masked updates (each site refuses a value that could make the sum wrap)", refuse: (p) => unasked(p, 'secureAggregationScale') },
   { field: 'analysisPlan', carriedOut: 'the evaluation at the test sites' },
   {
     field: 'analysisPlan.primaryMetric',

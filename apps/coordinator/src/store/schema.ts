@@ -2,7 +2,7 @@
  * The coordinator's SQLite schema. Every state change of a campaign is a row change here,
  * committed before anything is acknowledged, so a restart (even after kill -9) resumes exactly.
  */
-export const SCHEMA_VERSION = 4;
+export const SCHEMA_VERSION = 5;
 
 /** A column a migration adds, unless the table has it already (a file made by SCHEMA_SQL of a later version). */
 export interface AddColumn {
@@ -30,6 +30,9 @@ DROP INDEX IF EXISTS one_update_per_round_site;`,
   // codes; its new tables (operators, operator_tokens, operator_sessions, enrolment_codes, refusal_counts) come from SCHEMA_SQL. A v3 enrolment keeps a NULL key fingerprint (its
   // CSR is still there: listEnrolments computes it).
   3: [{ table: 'enrolments', column: 'key_fingerprint', definition: 'TEXT' }],
+  // v4's one-result index also held secure aggregation's three stage jobs of a round to one result.
+  4: `DROP INDEX IF EXISTS one_result_per_round_site;
+CREATE UNIQUE INDEX one_result_per_round_site ON results (campaign_id, round, kind, site_id) WHERE is_error = 0 AND kind <> 'secure-aggregation';`,
 };
 
 export const SCHEMA_SQL = `
@@ -203,9 +206,10 @@ CREATE TABLE IF NOT EXISTS results (
 );
 -- A result counts once per (campaign, round, kind, site), whatever arrives later: one update per
 -- round and site (jobs without a round have NULL there, and NULLs never collide). Also serves the
--- round close's read of a round's updates in site order.
+-- round close's read of a round's updates in site order. A secure-aggregation round has three
+-- stage jobs per site (keys, shares, unmask), each answered once as any job is.
 CREATE UNIQUE INDEX IF NOT EXISTS one_result_per_round_site ON results (campaign_id, round, kind, site_id)
-  WHERE is_error = 0;
+  WHERE is_error = 0 AND kind <> 'secure-aggregation';
 
 CREATE TABLE IF NOT EXISTS models (
   campaign_id TEXT NOT NULL,

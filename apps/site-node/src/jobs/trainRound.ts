@@ -1,23 +1,21 @@
 import type { ModelUpdate, TrainRoundParams } from '@fedrad/protocol';
 import { trainingSiteStep } from '@fedrad/methods';
 import { loadCohort } from '../cohortTables.js';
-import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
+import { CohortError, JobInputError } from '../errors.js';
 import { rowsForJob } from '../harmonizations.js';
 import type { JobInput } from '../jobTypes.js';
 
 /**
  * One training round at the site (SITE_CHANNEL.md §6): loads the cohort's rows for the model's
  * features and runs the training method's site step (@fedrad/methods), the same function the
- * local twin runs. What this node refuses itself: a job without train-round parameters, secure
- * aggregation (not implemented here yet), a cohort whose outcome the model cannot use (a binary
- * label for the logistic families, time and event for cox).
+ * local twin runs. Under secure aggregation the plain update computed here goes back to the
+ * daemon, which masks it with the round's keys (secureRounds.ts) before anything leaves the site.
+ * What this node refuses itself: a job without train-round parameters, a cohort whose outcome the
+ * model cannot use (a binary label for the logistic families, time and event for cox).
  */
 export async function runTrainRound(input: JobInput): Promise<ModelUpdate> {
   const params = input.envelope.params as TrainRoundParams;
   if (params.kind !== 'train-round') throw new JobInputError('A train-round job must carry train-round parameters.', { field: 'params/kind' });
-  if (params.secureAggregation) {
-    throw new SiteNodeError('SECURE_AGGREGATION_UNSUPPORTED', 'This site node does not implement secure aggregation masks yet; run the campaign without secureAggregation.');
-  }
   const loaded = loadCohort(input.cohort, params.features);
   // The campaign's harmonisation, when its step ran: exactly the estimate this site keeps under that hash.
   const cohort = { ...loaded, x: rowsForJob(input, params.harmonizationHash, { ids: loaded.ids, featureNames: loaded.featureNames, values: loaded.x }) };

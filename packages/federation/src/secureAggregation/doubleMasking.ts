@@ -63,10 +63,39 @@ export const MIN_SECURE_AGGREGATE_SITES = 3;
 
 const sign = (siteId: string, peer: string): 1 | -1 => (siteId < peer ? 1 : -1);
 
-function rawKeys(): { privateKey: KeyObject; publicRaw: string; privateRaw: Uint8Array } {
+interface RawKeys {
+  privateKey: KeyObject;
+  publicRaw: string;
+  privateRaw: Uint8Array;
+}
+
+function rawKeys(): RawKeys {
   const { privateKey } = generateKeyPairSync('x25519');
+  return keysOf(privateKey);
+}
+
+function keysOf(privateKey: KeyObject): RawKeys {
   const jwk = privateKey.export({ format: 'jwk' }) as { x: string; d: string };
   return { privateKey, publicRaw: jwk.x, privateRaw: new Uint8Array(Buffer.from(jwk.d, 'base64url')) };
+}
+
+function restoredKeys(x: string, d: string): RawKeys {
+  return keysOf(createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', x, d }, format: 'jwk' }));
+}
+
+/**
+ * A site's secrets and progress in one round, as JSON (its store keeps it between the round's
+ * stages, so a restart of either side resumes the round). Secret: it never leaves the site.
+ */
+export interface SecureAggregationSiteState {
+  siteId: string;
+  context: SecAggContext;
+  encryption: { x: string; d: string };
+  masking: { x: string; d: string };
+  selfSeed: string;
+  roster: KeyAdvertisement[];
+  held: Record<string, { selfMask: Share; maskingKey: Share }>;
+  unmasked: boolean;
 }
 
 // Parsed once per key: a round with n sites uses each public key n − 1 times.
@@ -94,14 +123,46 @@ function needSites(count: number, context: SecAggContext, what: string): void {
 
 /** One site's side of one round's secure aggregation; holds its secrets, which never leave it in clear. */
 export class SecureAggregationSite {
-  private readonly encryption = rawKeys();
-  private readonly masking = rawKeys();
-  private readonly selfSeed = new Uint8Array(randomBytes(32));
+  private encryption = rawKeys();
+  private masking = rawKeys();
+  private selfSeed = new Uint8Array(randomBytes(32));
   private roster: KeyAdvertisement[] = [];
   private readonly held = new Map<string, { selfMask: Share; maskingKey: Share }>();
   private unmasked = false;
 
   constructor(readonly siteId: string, readonly context: SecAggContext) {}
+
+  /** The round's secrets and progress, to keep in the site's own store. */
+  saved(): SecureAggregationSiteState {
+    const raw = (k: RawKeys) => ({ x: k.publicRaw, d: Buffer.from(k.privateRaw).toString('base64url') });
+    return {
+      siteId: this.siteId,
+      context: this.context,
+      encryption: raw(this.encryption),
+      masking: raw(this.masking),
+      selfSeed: Buffer.from(this.selfSeed).toString('base64'),
+      roster: this.roster,
+      held: Object.fromEntries(this.held),
+      unmasked: this.unmasked,
+    };
+  }
+
+  /** A site's side of a round as saved() left it. */
+  static restore(state: SecureAggregationSiteState): SecureAggregationSite {
+    const site = new SecureAggregationSite(state.siteId, state.context);
+    site.encryption = restoredKeys(state.encryption.x, state.encryption.d);
+    site.masking = restoredKeys(state.masking.x, state.masking.d);
+    site.selfSeed = new Uint8Array(Buffer.from(state.selfSeed, 'base64'));
+    site.roster = state.roster;
+    for (const [peer, shares] of Object.entries(state.held)) site.held.set(peer, shares);
+    site.unmasked = state.unmasked;
+    return site;
+  }
+
+  /** Whether this site has revealed its unmasking shares for the round. */
+  get revealed(): boolean {
+    return this.unmasked;
+  }
 
   /** Stage 0. */
   advertiseKeys(): KeyAdvertisement {
@@ -115,6 +176,12 @@ export class SecureAggregationSite {
       throw new AggregationError('LAYOUT_MISMATCH', `The key roster of round ${this.context.round} must name each site once, ${this.siteId} included`, { round: this.context.round });
     }
     needSites(roster.length, this.context, 'Sharing keys');
+    // Each site reveals one kind of share per peer, once. With t > n/2 no two disjoint groups of
+    // sites (one told "v survived", the other "v dropped") can both reach t, so a coordinator that
+    // lies about the survivors never gets both v's self-mask seed and v's masking key (§6).
+    if (2 * this.context.threshold <= roster.length) {
+      throw new AggregationError('NOT_ENOUGH_SITES', `Sharing keys: threshold ${this.context.threshold} of ${roster.length} sites is not a majority; two groups of sites could then each rebuild one of a site's two secrets and unmask it`, { round: this.context.round });
+    }
     this.roster = roster;
     const n = roster.length;
     const selfShares = splitSecret(this.selfSeed, this.context.threshold, n);
@@ -183,6 +250,11 @@ export class SecureAggregationSite {
       throw new AggregationError('LAYOUT_MISMATCH', `The survivors of round ${this.context.round} must be distinct sites that exchanged shares with ${this.siteId}`, { round: this.context.round });
     }
     needSites(alive.size, this.context, 'Unmasking');
+    // This site sent its masked input (it is answering); a list without it would ask for its own
+    // masking key beside its self-mask seed's shares held by the others.
+    if (!alive.has(this.siteId)) {
+      throw new AggregationError('LAYOUT_MISMATCH', `The survivors of round ${this.context.round} leave out ${this.siteId}, which is answering: it does not reveal the key that masks its own update`, { round: this.context.round });
+    }
     this.unmasked = true;
     const out: UnmaskingShares = { from: this.siteId, selfMask: {}, maskingKey: {} };
     for (const [site, shares] of this.held) {

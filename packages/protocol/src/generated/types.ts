@@ -120,7 +120,13 @@ export type ValueCounts = {
  * What a job asks a site to do.
  */
 export type JobKind =
-  'extract' | 'reproducibility' | 'harmonize' | 'select' | 'train-round' | 'evaluate';
+  | 'extract'
+  | 'reproducibility'
+  | 'harmonize'
+  | 'select'
+  | 'train-round'
+  | 'evaluate'
+  | 'secure-aggregation';
 
 /**
  * Every protocol message and artifact, one property each (generation root only).
@@ -155,6 +161,8 @@ export interface FedRadProtocol {
   'reproducibility-params'?: ReproducibilityParams;
   'reproducibility-result'?: ReproducibilityResult;
   'rqs-checklist'?: RqsChecklist;
+  'secure-aggregation-params'?: SecureAggregationParams;
+  'secure-aggregation-result'?: SecureAggregationResult;
   'select-params'?: SelectParams;
   'select-result'?: SelectResult;
   'site-hello'?: SiteHello;
@@ -382,9 +390,17 @@ export interface CampaignProtocol {
      */
     shareSiteUpdates?: boolean;
     /**
-     * Ask for pairwise-masked secure aggregation of the sites' updates. true is refused at creation by this build, whose sites do not send masked updates yet (issue #16).
+     * Secure aggregation of the sites' updates (Bonawitz et al. 2017, double masking with Shamir-shared seeds): each round the sites exchange keys and encrypted shares through the coordinator, send fixed-point updates masked on the ring Z/2^48, and the coordinator learns only the sum over at least three sites. Carried out for the strategies whose aggregate is a (weighted) sum (exact-newton, exact-gradient, fedavg, fedprox, fedadam, fedyogi); refused with median and trimmed-mean (they need each site's update), with clipNorm (clipping is per site), with balanced class weights, with shareSiteUpdates (the masked forms are not checked yet) and with fewer than three training sites.
      */
     secureAggregation?: boolean;
+    /**
+     * With secureAggregation: the fraction of training sites that may drop out of a round after the key exchange while its sum stays exact. The Shamir threshold is t = n − floor(fraction · n), at least 3; below one half, so two disjoint groups of sites can never both reveal t shares of one site. Default 0.3.
+     */
+    secureAggregationDropout?: number;
+    /**
+     * With secureAggregation: the fixed-point scale; each value travels as round(x · scale) on the ring Z/2^48 and a value whose |x · scale| would let the sum of n sites wrap is refused by its site, naming it. Default 2^24 (precision 6e-8).
+     */
+    secureAggregationScale?: number;
   };
   /**
    * The pre-registered analysis of the locked model at the independent test sites.
@@ -1682,7 +1698,8 @@ export interface JobEnvelope {
     | HarmonizeParams
     | SelectParams
     | TrainRoundParams
-    | EvaluateParams;
+    | EvaluateParams
+    | SecureAggregationParams;
 }
 /**
  * Measure every patient of the site's extracted cohort k ≥ 2 times (its further segmentations, or perturbations) with the campaign's pinned feature config, and return the two-way ANOVA sums of squares per feature (the campaign's reproducibility step).
@@ -1737,9 +1754,20 @@ export interface TrainRoundParams {
   proximalMu?: number;
   clipNorm?: number;
   seed?: number;
+  /**
+   * Mask this round's update for secure aggregation. peers and scale: the pairwise-masking form the local twin runs; threshold and inbound: the campaign round's double masking (the site masks with the keys it exchanged in this round's secure-aggregation jobs).
+   */
   secureAggregation?: {
     peers: SiteId[];
     scale: number;
+    /**
+     * The round's Shamir threshold (training.secureAggregationDropout).
+     */
+    threshold?: number;
+    /**
+     * The encrypted shares the other sites of the round sent this site, as relayed by the coordinator.
+     */
+    inbound?: EncryptedShares[];
   };
   /**
    * The previous round as the coordinator aggregated it (issue #16, trajectory check): every update it took, exactly as its site signed it, and the sites it counted as failed. A site recomputes the strategy's step from it and refuses parameters that do not follow. Sent only when the protocol's training.shareSiteUpdates is true.
@@ -1793,6 +1821,86 @@ export interface Tensor {
   data: number[];
 }
 /**
+ * One site's Shamir shares of its self-mask seed and masking key for one peer, AES-256-GCM under the pair's X25519-agreed key: the coordinator relays it and cannot read it.
+ */
+export interface EncryptedShares {
+  from: SiteId;
+  to: SiteId;
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+/**
+ * One stage of a training round's secure aggregation (Bonawitz et al. 2017, §4): 'keys' (advertise two public keys), 'shares' (Shamir-share the self-mask seed and masking key among the advertised sites, each share encrypted to its holder), 'unmask' (reveal, once per round, the shares that remove the masks of the survivors' sum). The masked update itself is the round's train-round job.
+ */
+export interface SecureAggregationParams {
+  kind: 'secure-aggregation';
+  round: number;
+  stage: 'keys' | 'shares' | 'unmask';
+  /**
+   * Shares needed to rebuild a secret (the protocol's training.secureAggregationDropout).
+   */
+  threshold: number;
+  /**
+   * The fixed-point scale of the round (training.secureAggregationScale).
+   */
+  scale: number;
+  /**
+   * 'shares': every key advertisement of the round (U1), each as its site signed it, so a site encrypts its shares only to keys the other training sites made (a coordinator cannot put its own keys in their place).
+   */
+  advertisements?: RelayedResult[];
+  /**
+   * 'unmask': the sites whose masked updates the coordinator holds (U3).
+   */
+  survivors?: SiteId[];
+  /**
+   * 'keys' of round r ≥ 1: what the coordinator computed round r − 1's aggregate from (issue #16, trajectory check on masked forms). The site rebuilds the unmasked sum from these signed messages, runs the strategy's step from the state it verified for round r − 1, and refuses round r's train-round job unless its parameters are exactly that step's. Nothing in it is more than the sum the coordinator reads.
+   */
+  transcript?: {
+    /**
+     * The round these messages belong to (this job's round − 1).
+     */
+    round: number;
+    /**
+     * Every key advertisement of that round, as signed.
+     */
+    advertisements: RelayedResult[];
+    /**
+     * The sites whose shares were relayed (U2).
+     */
+    exchanged: SiteId[];
+    /**
+     * The survivors' masked updates, as signed, sorted by site id.
+     */
+    masked: RelayedResult[];
+    /**
+     * The unmasking answers, as signed, sorted by site id (the first t are used).
+     */
+    unmasking: RelayedResult[];
+    /**
+     * Training sites whose train-round job of that round failed.
+     */
+    failures: SiteId[];
+  };
+}
+/**
+ * A job-result of one site, relayed by the coordinator to another exactly as its site signed it: the receiver checks the certificate under the campaign CA and the signature over the exact bytes.
+ */
+export interface RelayedResult {
+  /**
+   * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
+   */
+  signed: string;
+  /**
+   * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed`.
+   */
+  signature: string;
+  /**
+   * The site's certificate, issued by the campaign CA.
+   */
+  certificatePem: string;
+}
+/**
  * A site's answer to a job: exactly one result document of the job's kind, or an error report. Carries the job's nonce back (replay protection) and is signed by the site.
  */
 export interface JobResult {
@@ -1813,6 +1921,7 @@ export interface JobResult {
     | SelectResult
     | ModelUpdate
     | EvaluationReport
+    | SecureAggregationResult
     | ErrorReport;
   /**
    * Detached signature over the canonical JSON of this message without the signature field.
@@ -1896,6 +2005,43 @@ export interface PackedTensor {
   name: string;
   shape: number[];
   f64le: string;
+}
+/**
+ * A site's answer to one stage of secure aggregation: its public keys, its encrypted shares for each peer, or its unmasking shares. Nothing in it is a patient value: keys, ciphertexts and shares of random seeds.
+ */
+export interface SecureAggregationResult {
+  kind: 'secure-aggregation';
+  round: number;
+  stage: 'keys' | 'shares' | 'unmask';
+  advertisement?: KeyAdvertisement;
+  shares?: EncryptedShares[];
+  /**
+   * 'unmask': this site's share of each survivor's self-mask seed.
+   */
+  selfMask?: {
+    [k: string]: SecretShare;
+  };
+  /**
+   * 'unmask': this site's share of each dropped site's masking key.
+   */
+  maskingKey?: {
+    [k: string]: SecretShare;
+  };
+}
+/**
+ * A site's two X25519 public keys for one round of secure aggregation (raw, base64url): c to encrypt shares to it, s to agree pairwise masks.
+ */
+export interface KeyAdvertisement {
+  siteId: SiteId;
+  encryptionKey: string;
+  maskingKey: string;
+}
+/**
+ * A Shamir share: the point x and f(x) as lower-case hex (GF(2^521 − 1)).
+ */
+export interface SecretShare {
+  x: number;
+  y: string;
 }
 /**
  * The METhodological RadiomICs Score (Kocak et al., Insights Imaging 2024;15:8, Table 1; weights as in the authors' METRICS tool v1.0): 30 weighted items in 9 categories and 5 conditions; items whose condition is not met are left out of both sums, and the score is Σ weight(yes) / Σ weight(applicable) × 100. packages/rqs scores it from a campaign provenance, derived answers kept apart from declared ones.

@@ -76,4 +76,6 @@ export interface Phase<Input = unknown, Output = unknown> {
   recorded?(output: Output): unknown;
   /** The job kind this phase creates, when it sends jobs. */
   jobKind?: JobKind;
+  /** Further kinds it creates (training's secure-aggregation stages). */
+  otherJobKinds?: readonly JobKind[];
 }

@@ -33,7 +33,7 @@ export function phaseNamed(name: string): Phase {
   return phase;
 }
 
-const JOB_KINDS = new Map<string, JobKind>(PHASES.flatMap((p) => (p.jobKind ? [[p.jobKind.kind, p.jobKind] as const] : [])));
+const JOB_KINDS = new Map<string, JobKind>(PHASES.flatMap((p) => [...(p.jobKind ? [p.jobKind] : []), ...(p.otherJobKinds ?? [])].map((k) => [k.kind, k] as const)));
 
 /** The job kind a phase of this coordinator creates, by name; undefined for a kind no phase sends. */
 export function jobKindOf(kind: JobEnvelope['kind']): JobKind | undefined {

@@ -9,6 +9,7 @@ import type { JobKind, Phase } from './phase.js';
 import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
 import { roundTranscript } from './transcript.js';
+import { closeStage, currentStage, isSecureStageInput, maskedUpdateProblem, openKeys, openStage, secureAggregationJob, stageReady, unmaskedResults, type SecureStageInput } from './secureRound.js';
 
 /** What training hands to the next step: the final parameters and how they were reached. */
 export interface TrainedModel {
@@ -66,7 +67,8 @@ function roundState(ctx: CoreContext, campaignId: string, round: number): Pick<R
 
 /**
  * Opens a training round: stores the global parameters it starts from and creates one
- * train-round job per training site (sorted). Returns the envelopes.
+ * train-round job per training site (sorted) — or, under secure aggregation, the round's first
+ * stage (secureRound.ts), whose 'masked' stage makes the train-round jobs later. Returns the envelopes.
  */
 function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingState): JobEnvelope[] {
   const { round, parameters, server } = state;
@@ -78,7 +80,22 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
     .run(campaign.campaignId, round, now.toISOString(), deadline, JSON.stringify(parameters), JSON.stringify(server));
   setCurrentRound(ctx, campaign.campaignId, round);
   const sites = [...campaign.protocol.trainingSites].sort();
-  const configs = methodOf(campaign).configure(state, sites);
+  const envelopes = campaign.protocol.training.secureAggregation ? openKeys(ctx, campaign, round, sites) : trainJobs(ctx, campaign, state, sites);
+  appendAudit(
+    ctx.db,
+    { event: 'round.opened', actor: 'coordinator', campaignId: campaign.campaignId, details: { round, deadline, sites, parametersHash: canonicalHash(parameters) } },
+    now.toISOString(),
+  );
+  ctx.emit?.({ campaignId: campaign.campaignId, type: 'round-opened', at: now.toISOString(), round, detail: { sites } });
+  return envelopes;
+}
+
+/** The round's train-round jobs for `sites`, each with its secure-aggregation params when the round masks. */
+function trainJobs(ctx: CoreContext, campaign: CampaignRecord, state: TrainingState, sites: readonly string[], masking?: (siteId: string) => NonNullable<TrainRoundParams['secureAggregation']>): JobEnvelope[] {
+  const { round } = state;
+  const settings = trainingSettings(campaign.protocol);
+  const configs = methodOf(campaign).configure(state, [...campaign.protocol.trainingSites].sort());
+  if (masking) for (const siteId of sites) configs[siteId] = { ...configs[siteId], secureAggregation: masking(siteId) };
   if (campaign.protocol.training.shareSiteUpdates && round > 0) {
     // One object for every site: the envelopes below share one validated, serialised params.
     const transcript = roundTranscript(ctx, campaign, round - 1);
@@ -117,13 +134,13 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
       ),
     );
   }
-  appendAudit(
-    ctx.db,
-    { event: 'round.opened', actor: 'coordinator', campaignId: campaign.campaignId, details: { round, deadline, sites, parametersHash: canonicalHash(parameters) } },
-    now.toISOString(),
-  );
-  ctx.emit?.({ campaignId: campaign.campaignId, type: 'round-opened', at: now.toISOString(), round, detail: { sites } });
   return envelopes;
+}
+
+/** The state a round started from (its stored parameters and strategy state). */
+function startOf(ctx: CoreContext, campaign: CampaignRecord, round: number): TrainingState {
+  const row = roundRow(ctx, campaign.campaignId, round)!;
+  return { round, parameters: JSON.parse(row.parameters_json) as Tensor[], server: JSON.parse(row.server_json) as Json };
 }
 
 function failRound(ctx: CoreContext, campaignId: string, round: number, at: string): void {
@@ -156,6 +173,8 @@ const trainRound: JobKind = {
         return { code: 'UPDATE_INVALID', message: `Update for job ${job.jobId} needs tensor "${name}" with ${length} values; got ${t ? t.data.length : 'none'}` };
       }
     }
+    const unmaskable = campaign.protocol.training.secureAggregation ? maskedUpdateProblem(update) : undefined;
+    if (unmaskable) return { code: 'UPDATE_INVALID', message: `Update of ${job.siteId} for job ${job.jobId}: ${unmaskable}` };
     // Packed tensors carry IEEE 754 bytes, so NaN and ±Infinity arrive intact (JSON numbers cannot).
     for (const t of update.tensors) {
       for (let i = 0; i < t.data.length; i++) {
@@ -175,7 +194,7 @@ const trainRound: JobKind = {
  * protocol's round count is reached. A round is ready when every training site answered or
  * failed, or when the quorum is in and the round deadline has passed (SITE_CHANNEL.md §4).
  */
-export const training: Phase<TrainingState, TrainedModel> = {
+export const training: Phase<TrainingState | SecureStageInput, TrainedModel> = {
   name: 'training',
   campaignState: 'training',
   validate(protocol) {
@@ -183,12 +202,17 @@ export const training: Phase<TrainingState, TrainedModel> = {
   },
   // The input is training's own state only when it repeats (a round has opened); entered from an
   // earlier step (extraction, reproducibility, …) it gets that step's output, and starts afresh.
-  open: (ctx, campaign, state) => openRound(ctx, campaign, campaign.currentRound !== null && state ? state : methodOf(campaign).initialState()),
+  open(ctx, campaign, input) {
+    if (!isSecureStageInput(input)) return openRound(ctx, campaign, campaign.currentRound !== null && input ? input : methodOf(campaign).initialState());
+    const round = campaign.currentRound!;
+    return openStage(ctx, campaign, round, input.secureStage, (sites, masking) => trainJobs(ctx, campaign, startOf(ctx, campaign, round), sites, masking));
+  },
   ready(ctx, campaign) {
     const r = campaign.currentRound;
     if (r === null) return false;
     const row = roundState(ctx, campaign.campaignId, r);
     if (!row || row.state !== 'open') return false;
+    if (campaign.protocol.training.secureAggregation) return stageReady(ctx, campaign, r, row.deadline);
     // This runs after every result: an existence probe on the covering index, and the done count only when it matters.
     const anyOpen = ctx.db.prepare("SELECT 1 FROM jobs WHERE campaign_id = ? AND round = ? AND kind = ? AND state = 'open' LIMIT 1").get(campaign.campaignId, r, KIND) !== undefined;
     if (!anyOpen) return true;
@@ -204,6 +228,13 @@ export const training: Phase<TrainingState, TrainedModel> = {
     const r = campaign.currentRound!;
     const settings = trainingSettings(campaign.protocol);
     const now = nowIso(ctx);
+    const secure = campaign.protocol.training.secureAggregation === true;
+    if (secure && currentStage(ctx, campaign.campaignId, r) !== 'unmask') {
+      const stage = closeStage(ctx, campaign, r);
+      if ('next' in stage) return { status: 'again', input: stage.next };
+      failRound(ctx, campaign.campaignId, r, now);
+      return { status: 'failed', ...stage };
+    }
     const jobs = jobsOf(ctx, campaign.campaignId, { round: r, kind: KIND });
     const done = jobs.filter((j) => j.state === 'done');
     if (done.length < settings.quorum) {
@@ -219,7 +250,7 @@ export const training: Phase<TrainingState, TrainedModel> = {
       finishJob(ctx, j.jobId, 'failed', { code: 'STRAGGLER', message: `Round ${r} closed by quorum before ${j.siteId} answered` });
       appendAudit(ctx.db, { event: 'job.straggler', actor: 'coordinator', campaignId: campaign.campaignId, siteId: j.siteId, details: { jobId: j.jobId, round: r } }, now);
     }
-    const results: SiteResult[] = (
+    let results: SiteResult[] = (
       ctx.db
         .prepare('SELECT site_id, signed_json, tensor_data FROM results WHERE campaign_id = ? AND round = ? AND kind = ? AND is_error = 0 ORDER BY site_id')
         .all(campaign.campaignId, r, KIND) as Array<{ site_id: string; signed_json: string; tensor_data: Buffer | null }>
@@ -231,7 +262,11 @@ export const training: Phase<TrainingState, TrainedModel> = {
     const state = { round: r, parameters: JSON.parse(full.parameters_json) as Tensor[], server: JSON.parse(full.server_json) as Json };
     let outcome;
     try {
+      // Under secure aggregation the stored updates are masked: the aggregate reads their unmasked sum.
+      const unmasked = secure ? unmaskedResults(ctx, campaign, r, results) : undefined;
+      if (unmasked) results = unmasked.results;
       outcome = methodOf(campaign).aggregate(state, results, failures);
+      if (unmasked) outcome = { ...outcome, sites: unmasked.survivors };
     } catch (e) {
       const err = e as { code?: string; message: string };
       failRound(ctx, campaign.campaignId, r, now);
@@ -260,4 +295,5 @@ export const training: Phase<TrainingState, TrainedModel> = {
     return { status: 'again', input: outcome.state };
   },
   jobKind: trainRound,
+  otherJobKinds: [secureAggregationJob],
 };

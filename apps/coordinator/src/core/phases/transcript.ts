@@ -18,12 +18,17 @@ export function roundTranscript(ctx: CoreContext, campaign: CampaignRecord, roun
     .all(campaign.campaignId, round) as Array<{ site_id: string; nonce: string }>;
   const results = rows.map(({ site_id: siteId, nonce }) => {
     const stored = signedResultOf(ctx, nonce)!;
-    const cert = ctx.db
-      .prepare('SELECT certificate_pem FROM certificates WHERE site_id = ? AND certificate_pem IS NOT NULL ORDER BY recorded_at DESC LIMIT 1')
-      .get(siteId) as { certificate_pem: string } | undefined;
-    if (!cert) throw new StoreError(`No certificate of ${siteId} is recorded, so its signed update of round ${round} cannot travel in the transcript`, ctx.db.name);
-    return { signed: stored.signed, signature: stored.signature, certificatePem: cert.certificate_pem };
+    return { signed: stored.signed, signature: stored.signature, certificatePem: siteCertificate(ctx, siteId, `its signed update of round ${round} in the transcript`) };
   });
   const failures = jobsOf(ctx, campaign.campaignId, { round, kind: 'train-round' }).filter((j) => j.state === 'failed').map((j) => j.siteId).sort();
   return { round, results, failures };
+}
+
+/** The newest recorded certificate of a site, which other sites check its relayed signed results under. */
+export function siteCertificate(ctx: CoreContext, siteId: string, what: string): string {
+  const cert = ctx.db
+    .prepare('SELECT certificate_pem FROM certificates WHERE site_id = ? AND certificate_pem IS NOT NULL ORDER BY recorded_at DESC LIMIT 1')
+    .get(siteId) as { certificate_pem: string } | undefined;
+  if (!cert) throw new StoreError(`No certificate of ${siteId} is recorded, so ${what} cannot be relayed`, ctx.db.name);
+  return cert.certificate_pem;
 }

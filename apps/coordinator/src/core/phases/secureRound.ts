@@ -1,0 +1,259 @@
+import { RING, type EncryptedShares, type KeyAdvertisement, type UnmaskingShares } from '@fedrad/federation';
+import { secureRoundUpdate, secureScale, secureThreshold } from '@fedrad/methods';
+import { assertValid, type JobEnvelope, type JobResult, type SecureAggregationParams, type SecureAggregationResult, type TrainRoundParams } from '@fedrad/protocol';
+import { appendAudit } from '../../store/auditLog.js';
+import type { CampaignRecord } from '../campaignStore.js';
+import { nowIso, type CoreContext } from '../context.js';
+import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams, type JobRecord } from '../jobs.js';
+import { signedResultOf } from '../results.js';
+import type { JobKind } from './phase.js';
+import type { SiteResult } from './trainingMethod.js';
+import { trainingSettings } from './trainingSettings.js';
+import { siteCertificate } from './transcript.js';
+
+/**
+ * A training round under the protocol's secure aggregation (Bonawitz et al. 2017, §4; the sites'
+ * half is apps/site-node's secureRounds.ts): four stages, each one job per site, each opened when
+ * the previous one is in — every site answered or failed, or the round's deadline passed with at
+ * least the Shamir threshold t of answers:
+ *
+ *   keys     every training site advertises two public keys (U1);
+ *   shares   each site of U1 gets every advertisement as its site signed it, and answers with its
+ *            Shamir shares encrypted to each peer (the coordinator relays what it cannot read);
+ *   masked   each site whose shares came (U2) gets the round's train-round job with the shares
+ *            addressed to it, and answers with its update masked on the ring;
+ *   unmask   each site whose masked update came (U3) reveals its shares of the survivors' self
+ *            masks and of the dropped sites' keys; t answers rebuild the sum of U3's updates.
+ *
+ * Everything a stage needs is read from the store (the jobs and their signed results), so a
+ * coordinator killed at any point resumes the round where its last commit left it; the sites keep
+ * their secrets and answer a resent job with their stored answer.
+ */
+export type SecureStage = 'keys' | 'shares' | 'masked' | 'unmask';
+const NEXT: Record<Exclude<SecureStage, 'unmask'>, SecureStage> = { keys: 'shares', shares: 'masked', masked: 'unmask' };
+export const SECURE_KIND = 'secure-aggregation';
+
+/** The phase input that opens a stage of the current round (rather than a new round). */
+export interface SecureStageInput {
+  secureStage: Exclude<SecureStage, 'keys'>;
+}
+
+export const isSecureStageInput = (input: unknown): input is SecureStageInput => typeof (input as SecureStageInput | undefined)?.secureStage === 'string';
+
+const stageOfJob = (job: Pick<JobRecord, 'jobId' | 'kind'>): SecureStage => (job.kind === 'train-round' ? 'masked' : (job.jobId.split('/').at(-2) as SecureStage));
+
+/** The jobs of one stage of a round. */
+function stageJobs(ctx: CoreContext, campaignId: string, round: number, stage: SecureStage): JobRecord[] {
+  return jobsOf(ctx, campaignId, { round, kind: stage === 'masked' ? 'train-round' : SECURE_KIND }).filter((j) => stageOfJob(j) === stage);
+}
+
+/** The SQL condition on (kind, job_id) that picks one stage's jobs of a round, and its arguments. */
+function stageFilter(campaignId: string, round: number, stage: SecureStage): [string, string[]] {
+  return stage === 'masked' ? ["kind = 'train-round'", []] : [`kind = '${SECURE_KIND}' AND job_id LIKE ?`, [`${campaignId}/r${round}/${stage}/%`]];
+}
+
+/**
+ * The stage the round is in: the latest whose jobs exist. Asked after every result (staleness,
+ * readiness), so it is one aggregate query, not the round's job rows.
+ */
+export function currentStage(ctx: CoreContext, campaignId: string, round: number): SecureStage {
+  const order = ['keys', 'shares', 'masked', 'unmask'] as const;
+  const cases = order.slice(1).map((stage, i) => `WHEN ${stageFilter(campaignId, round, stage)[0]} THEN ${i + 1}`).join(' ');
+  const args = order.slice(1).flatMap((stage) => stageFilter(campaignId, round, stage)[1]);
+  const row = ctx.db.prepare(`SELECT MAX(CASE ${cases} ELSE 0 END) AS latest FROM jobs WHERE campaign_id = ? AND round = ?`).get(...args, campaignId, round) as { latest: number | null };
+  return order[row.latest ?? 0];
+}
+
+/** How many of the stage's jobs are open and done. */
+function stageCounts(ctx: CoreContext, campaignId: string, round: number, stage: SecureStage): { open: number; done: number } {
+  const [where, args] = stageFilter(campaignId, round, stage);
+  const row = ctx.db
+    .prepare(`SELECT SUM(state = 'open') AS open, SUM(state = 'done') AS done FROM jobs WHERE campaign_id = ? AND round = ? AND ${where}`)
+    .get(campaignId, round, ...args) as { open: number | null; done: number | null };
+  return { open: row.open ?? 0, done: row.done ?? 0 };
+}
+
+function jobIdOf(campaignId: string, siteId: string, round: number, stage: Exclude<SecureStage, 'masked'>): string {
+  return `${campaignId}/r${round}/${stage}/${siteId}`;
+}
+
+/** The body of a done job's signed result, with its signed text for relaying. */
+function answerOf<T>(ctx: CoreContext, campaignId: string, job: JobRecord): { body: T; signed: string; signature: string } {
+  const row = ctx.db.prepare('SELECT nonce FROM results WHERE job_id = ? AND is_error = 0 ORDER BY seq DESC LIMIT 1').get(job.jobId) as { nonce: string };
+  const stored = signedResultOf(ctx, row.nonce)!;
+  return { body: (JSON.parse(stored.signed) as JobResult).result as T, signed: stored.signed, signature: stored.signature };
+}
+
+function stageParams(campaign: CampaignRecord, round: number, stage: Exclude<SecureStage, 'masked'>, extra: Partial<SecureAggregationParams> = {}): SecureAggregationParams {
+  return { kind: SECURE_KIND, round, stage, threshold: secureThreshold(campaign.protocol), scale: secureScale(campaign.protocol), ...extra };
+}
+
+/** Creates one stage job per site; the params are shared when they are the same for every site. */
+function createStageJobs(ctx: CoreContext, campaign: CampaignRecord, round: number, stage: Exclude<SecureStage, 'masked'>, sites: readonly string[], params: SecureAggregationParams): JobEnvelope[] {
+  const json = JSON.stringify(params);
+  const valid = assertValid<SecureAggregationParams>('secure-aggregation-params', JSON.parse(json), `Round ${round} ${stage} parameters`);
+  prevalidatedParams.add(valid);
+  const hash = storeParams(ctx, json);
+  const { deadlineSeconds } = trainingSettings(campaign.protocol);
+  return sites.map((siteId) =>
+    createJob(ctx, { jobId: jobIdOf(campaign.campaignId, siteId, round, stage), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: SECURE_KIND, round, params: valid, paramsHash: hash }, deadlineSeconds),
+  );
+}
+
+/**
+ * Stage 'keys' of a new round: one job per training site. From round 1 on it carries what round
+ * r − 1's aggregate was computed from, as signed, so each site checks round r's parameters.
+ */
+export function openKeys(ctx: CoreContext, campaign: CampaignRecord, round: number, sites: readonly string[]): JobEnvelope[] {
+  return createStageJobs(ctx, campaign, round, 'keys', sites, stageParams(campaign, round, 'keys', round > 0 ? { transcript: maskedTranscript(ctx, campaign, round - 1) } : {}));
+}
+
+/** Round `round`'s signed key advertisements, masked updates and unmasking answers, and who exchanged shares and who failed. */
+function maskedTranscript(ctx: CoreContext, campaign: CampaignRecord, round: number): NonNullable<SecureAggregationParams['transcript']> {
+  const id = campaign.campaignId;
+  const relayed = (j: JobRecord, what: string) => {
+    const { signed, signature } = answerOf(ctx, id, j);
+    return { signed, signature, certificatePem: siteCertificate(ctx, j.siteId, what) };
+  };
+  const done = (stage: SecureStage) => stageJobs(ctx, id, round, stage).filter((j) => j.state === 'done');
+  return {
+    round,
+    advertisements: done('keys').map((j) => relayed(j, `its key advertisement of round ${round}`)),
+    exchanged: done('shares').map((j) => j.siteId),
+    masked: done('masked').map((j) => relayed(j, `its masked update of round ${round}`)),
+    unmasking: done('unmask').map((j) => relayed(j, `its unmasking shares of round ${round}`)),
+    failures: stageJobs(ctx, id, round, 'masked').filter((j) => j.state === 'failed').map((j) => j.siteId),
+  };
+}
+
+/**
+ * Opens the next stage of the current round; 'masked' asks `trainJobs` for the round's train-round
+ * jobs, given each site's secure-aggregation params.
+ */
+export function openStage(
+  ctx: CoreContext,
+  campaign: CampaignRecord,
+  round: number,
+  stage: SecureStageInput['secureStage'],
+  trainJobs: (sites: readonly string[], masking: (siteId: string) => NonNullable<TrainRoundParams['secureAggregation']>) => JobEnvelope[],
+): JobEnvelope[] {
+  const id = campaign.campaignId;
+  if (stage === 'shares') {
+    const keys = stageJobs(ctx, id, round, 'keys').filter((j) => j.state === 'done');
+    const advertisements = keys.map((j) => {
+      const { signed, signature } = answerOf<SecureAggregationResult>(ctx, id, j);
+      return { signed, signature, certificatePem: siteCertificate(ctx, j.siteId, `its key advertisement of round ${round}`) };
+    });
+    return createStageJobs(ctx, campaign, round, 'shares', keys.map((j) => j.siteId), stageParams(campaign, round, 'shares', { advertisements }));
+  }
+  if (stage === 'masked') {
+    const shared = stageJobs(ctx, id, round, 'shares').filter((j) => j.state === 'done');
+    const exchanged = shared.map((j) => j.siteId);
+    const messages = shared.flatMap((j) => answerOf<SecureAggregationResult>(ctx, id, j).body.shares ?? []);
+    const threshold = secureThreshold(campaign.protocol);
+    const scale = secureScale(campaign.protocol);
+    return trainJobs(exchanged, (siteId) => ({ peers: exchanged, scale, threshold, inbound: messages.filter((m) => m.to === siteId && exchanged.includes(m.from)) }));
+  }
+  const survivors = stageJobs(ctx, id, round, 'masked').filter((j) => j.state === 'done').map((j) => j.siteId);
+  return createStageJobs(ctx, campaign, round, 'unmask', survivors, stageParams(campaign, round, 'unmask', { survivors }));
+}
+
+/** Whether the round's current stage can close: no job of it open, or the deadline passed with t answers in. */
+export function stageReady(ctx: CoreContext, campaign: CampaignRecord, round: number, deadline: string): boolean {
+  const { open, done } = stageCounts(ctx, campaign.campaignId, round, currentStage(ctx, campaign.campaignId, round));
+  if (open === 0) return true;
+  return nowIso(ctx) >= deadline && done >= trainingSettings(campaign.protocol).quorum;
+}
+
+/**
+ * Closes a stage before 'unmask': late sites become stragglers (they dropped out), and the next
+ * stage opens — or the round fails when fewer than t sites are left, since no sum could be unmasked.
+ */
+export function closeStage(ctx: CoreContext, campaign: CampaignRecord, round: number): { next: SecureStageInput } | { code: string; message: string } {
+  const stage = currentStage(ctx, campaign.campaignId, round) as Exclude<SecureStage, 'unmask'>;
+  const jobs = stageJobs(ctx, campaign.campaignId, round, stage);
+  const done = jobs.filter((j) => j.state === 'done').length;
+  const needed = trainingSettings(campaign.protocol).quorum;
+  if (done < needed) {
+    const failed = jobs.filter((j) => j.state === 'failed').map((j) => `${j.siteId}: ${j.failureCode}`);
+    return { code: 'QUORUM_NOT_MET', message: `Round ${round}'s secure-aggregation ${stage} stage ended with ${done} answer(s); ${needed} are needed to unmask the sum. Failed sites: ${failed.join(', ') || 'none'}` };
+  }
+  dropStragglers(ctx, campaign, round, jobs);
+  return { next: { secureStage: NEXT[stage] as SecureStageInput['secureStage'] } };
+}
+
+function dropStragglers(ctx: CoreContext, campaign: CampaignRecord, round: number, jobs: readonly JobRecord[]): void {
+  const now = nowIso(ctx);
+  for (const j of jobs.filter((x) => x.state === 'open')) {
+    finishJob(ctx, j.jobId, 'failed', { code: 'STRAGGLER', message: `Round ${round}'s ${stageOfJob(j)} stage closed before ${j.siteId} answered` });
+    appendAudit(ctx.db, { event: 'job.straggler', actor: 'coordinator', campaignId: campaign.campaignId, siteId: j.siteId, details: { jobId: j.jobId, round } }, now);
+  }
+}
+
+/**
+ * The unmask stage's close: the sum of the survivors' masked updates (U3) rebuilt from t sites'
+ * shares, handed to the aggregate as one update (updateFromSecureSum). Throws (an AggregationError
+ * naming the round) when fewer than t sites revealed their shares.
+ */
+export function unmaskedResults(ctx: CoreContext, campaign: CampaignRecord, round: number, masked: readonly SiteResult[]): { results: SiteResult[]; survivors: string[] } {
+  const id = campaign.campaignId;
+  const unmaskJobs = stageJobs(ctx, id, round, 'unmask');
+  dropStragglers(ctx, campaign, round, unmaskJobs);
+  const advertisements: KeyAdvertisement[] = stageJobs(ctx, id, round, 'keys').filter((j) => j.state === 'done').map((j) => answerOf<SecureAggregationResult>(ctx, id, j).body.advertisement!);
+  const exchanged = stageJobs(ctx, id, round, 'shares').filter((j) => j.state === 'done').map((j) => j.siteId);
+  const responses: UnmaskingShares[] = unmaskJobs.filter((j) => j.state === 'done').map((j) => {
+    const body = answerOf<SecureAggregationResult>(ctx, id, j).body;
+    return { from: j.siteId, selfMask: body.selfMask ?? {}, maskingKey: body.maskingKey ?? {} };
+  });
+  return { results: [secureRoundUpdate(campaign.protocol, round, { advertisements, exchanged, masked, responses })], survivors: masked.map((r) => r.siteId) };
+}
+
+/** A masked update is ring elements: integers in [0, 2^48), nothing else (fixedPoint.ts). */
+export function maskedUpdateProblem(update: { masked?: boolean; tensors: Array<{ name: string; data: ArrayLike<number> }> }): string | undefined {
+  if (update.masked !== true) return 'the protocol asks for secure aggregation and this update is not masked';
+  for (const t of update.tensors) {
+    for (let i = 0; i < t.data.length; i++) {
+      const v = t.data[i];
+      if (!Number.isInteger(v) || v < 0 || v >= RING) return `tensor "${t.name}" holds ${v} at index ${i}, not an element of the ring Z/2^48`;
+    }
+  }
+  return undefined;
+}
+
+// The shares stage's params are one object for every site of the round: its roster is read once.
+const rosters = new WeakMap<object, Set<string | undefined>>();
+function rosterOf(params: SecureAggregationParams): Set<string | undefined> {
+  let roster = rosters.get(params);
+  if (!roster) rosters.set(params, (roster = new Set((params.advertisements ?? []).map((a) => (JSON.parse(a.signed) as JobResult & { result: SecureAggregationResult }).result.advertisement?.siteId))));
+  return roster;
+}
+
+/** The secure-aggregation job: the keys, shares and unmask stages of a training round. */
+export const secureAggregationJob: JobKind = {
+  kind: SECURE_KIND,
+  // The round's first stage; each later stage's id names that stage (jobIdOf).
+  jobId: (campaignId, siteId, round) => jobIdOf(campaignId, siteId, round ?? 0, 'keys'),
+  attempts: (protocol) => trainingSettings(protocol),
+  stale(ctx, campaign, job) {
+    const open = ctx.db.prepare("SELECT 1 FROM rounds WHERE campaign_id = ? AND round = ? AND state = 'open'").get(job.campaignId, job.round) !== undefined;
+    if (!open || campaign.currentRound !== job.round || currentStage(ctx, job.campaignId, job.round!) !== stageOfJob(job)) {
+      return { code: 'STALE_ROUND', message: `Round ${job.round} of ${job.campaignId} is past its ${stageOfJob(job)} stage; the answer can no longer count` };
+    }
+    return undefined;
+  },
+  check(_campaign, job, body) {
+    const answer = body as unknown as SecureAggregationResult;
+    const stage = stageOfJob(job);
+    const bad = (what: string) => ({ code: 'UPDATE_INVALID' as const, message: `${job.siteId}'s answer to ${job.jobId}: ${what}` });
+    if (answer.kind !== SECURE_KIND || answer.round !== job.round || answer.stage !== stage) return bad(`it answers the ${answer.stage} stage of round ${answer.round}`);
+    if (stage === 'keys' && answer.advertisement?.siteId !== job.siteId) return bad("it holds no key advertisement of the site's own");
+    if (stage === 'shares') {
+      const roster = rosterOf(job.params as SecureAggregationParams);
+      const messages: EncryptedShares[] = answer.shares ?? [];
+      if (messages.length !== roster.size - 1 || messages.some((m) => m.from !== job.siteId || !roster.has(m.to) || m.to === job.siteId)) return bad('its shares are not one message from it to each other site of the roster');
+    }
+    if (stage === 'unmask' && (!answer.selfMask || !answer.maskingKey)) return bad('it reveals no shares');
+    return undefined;
+  },
+  acceptedEvent: 'result-accepted',
+};

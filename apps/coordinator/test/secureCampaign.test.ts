@@ -1,0 +1,210 @@
+import { describe, expect, it } from '@jest/globals';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { flatten, SecureAggregationSite, type KeyAdvertisement, type MethodResult, type UpdateView } from '@fedrad/federation';
+import { secureSummand, trainingMethod, trainingSiteStep } from '@fedrad/methods';
+import type { CampaignProtocol, JobEnvelope, JobResult, SecureAggregationParams, TrainRoundParams } from '@fedrad/protocol';
+import { createCampaign, startCampaign } from '../src/core/campaigns.js';
+import type { CoreContext } from '../src/core/context.js';
+import { acceptResult } from '../src/core/results.js';
+import { admitSite, recordHello } from '../src/core/sites.js';
+import { campaignStatus } from '../src/core/status.js';
+import { tick } from '../src/core/tick.js';
+import { unsupportedFields } from '../src/core/protocolSupport.js';
+import { verifyAuditLog } from '../src/store/auditLog.js';
+import { openStore } from '../src/store/openStore.js';
+import { glmFixture, makeSite, protocolFor, signResult, type FakeSite, type SiteData } from './fakeSites.js';
+
+// Campaigns under the protocol's secure aggregation, run through the coordinator's round runner
+// with ten sites that run the real secure-aggregation protocol (@fedrad/federation's
+// SecureAggregationSite, what apps/site-node's secureRounds.ts drives) and the real site step.
+// References: R glmnet's pooled fit (the fixture), and exact Newton's own aggregate over the
+// plain updates of the sites that survived a round, computed here.
+
+// The fixture's 240 patients dealt round-robin to ten sites: the pooled data, hence R's fit, is unchanged.
+const pooled = Object.values(glmFixture.sites).flatMap((s) => s.x.map((x, i) => ({ x, y: s.y[i] })));
+const siteIds = Array.from({ length: 10 }, (_, i) => `site-${String.fromCharCode(97 + i)}`);
+const data: Record<string, SiteData> = Object.fromEntries(siteIds.map((s, k) => {
+  const rows = pooled.filter((_, i) => i % 10 === k);
+  return [s, { x: rows.map((r) => r.x), y: rows.map((r) => r.y) }];
+}));
+const sites: Record<string, FakeSite> = Object.fromEntries(siteIds.map((s) => [s, makeSite(s)]));
+const fit = glmFixture.pooledFits.find((f) => f.family === 'elasticnet-logistic')!;
+
+function secureProtocol(campaignId: string, training: Partial<CampaignProtocol['training']> = {}): CampaignProtocol {
+  const base = protocolFor({ campaignId, model: { family: fit.family, alpha: fit.alpha, lambda: fit.lambda, standardize: true } });
+  return { ...base, trainingSites: siteIds, training: { ...base.training, rounds: 8, roundDeadlineSeconds: 60, secureAggregation: true, secureAggregationDropout: 0.3, ...training } };
+}
+
+function context(path = ':memory:', start = Date.parse('2026-11-26T12:00:00Z')) {
+  let t = start;
+  const ctx: CoreContext = { db: openStore(path), clock: () => new Date(t) };
+  for (const s of Object.values(sites)) expect(admitSite(ctx, s.peer).ok).toBe(true);
+  return { ctx, advance: (seconds: number) => (t += seconds * 1000), now: () => t };
+}
+
+/**
+ * Ten sites' side: each keeps its secrets per campaign and round, and answers a job it already
+ * answered with the same signed answer (as a site node's store does). The plain update it
+ * masks is kept beside, for the test's reference only.
+ */
+class SecureSites {
+  readonly secrets = new Map<string, SecureAggregationSite>();
+  readonly answers = new Map<string, JobResult>();
+  readonly plain = new Map<string, UpdateView>();
+
+  async answer(job: JobEnvelope): Promise<JobResult> {
+    const key = `${job.jobId}#${job.attempt}`;
+    const known = this.answers.get(key);
+    if (known) return known;
+    const site = sites[job.siteId];
+    const secretKey = `${job.campaignId}/${job.round}/${job.siteId}`;
+    let result: JobResult['result'];
+    if (job.kind === 'secure-aggregation') {
+      const params = job.params as SecureAggregationParams;
+      if (params.stage === 'keys') {
+        const secrets = new SecureAggregationSite(job.siteId, { campaignId: job.campaignId, round: params.round, threshold: params.threshold, scale: params.scale });
+        this.secrets.set(secretKey, secrets);
+        result = { kind: 'secure-aggregation', round: params.round, stage: 'keys', advertisement: secrets.advertiseKeys() };
+      } else if (params.stage === 'shares') {
+        const roster = (params.advertisements ?? []).map((a) => (JSON.parse(a.signed) as { result: { advertisement: KeyAdvertisement } }).result.advertisement);
+        result = { kind: 'secure-aggregation', round: params.round, stage: 'shares', shares: this.secrets.get(secretKey)!.shareKeys(roster) };
+      } else {
+        const { selfMask, maskingKey } = this.secrets.get(secretKey)!.unmask(params.survivors ?? []);
+        result = { kind: 'secure-aggregation', round: params.round, stage: 'unmask', selfMask, maskingKey };
+      }
+    } else {
+      const params = job.params as TrainRoundParams;
+      const rows = { featureNames: params.features, x: Float64Array.from(data[job.siteId].x.flat()), label: Float64Array.from(data[job.siteId].y) };
+      const update = await trainingSiteStep(params, rows);
+      this.plain.set(secretKey, update as unknown as UpdateView);
+      const secrets = this.secrets.get(secretKey)!;
+      secrets.receiveShares(params.secureAggregation!.inbound ?? []);
+      const masked = secrets.maskedInput(secureSummand(params.strategy, update as unknown as UpdateView));
+      let offset = 0;
+      const tensors = update.tensors.map((t) => ({ name: t.name, shape: t.shape, data: Array.from(masked.subarray(offset, (offset += t.data.length))) }));
+      const { loss: _withheld, ...rest } = update;
+      result = { ...rest, tensors, masked: true };
+    }
+    const signed = signResult(site, {
+      type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind,
+      attempt: job.attempt, round: job.round, nonce: job.nonce, completedAt: '2026-11-26T12:00:00Z', result,
+    });
+    this.answers.set(key, signed);
+    return signed;
+  }
+
+  /** Delivers jobs until none is left; `silent(job)` sites do not answer that job (they dropped out). */
+  async deliver(ctx: CoreContext, queue: JobEnvelope[], silent: (job: JobEnvelope) => boolean = () => false): Promise<void> {
+    while (queue.length > 0) {
+      const job = queue.shift()!;
+      if (silent(job)) continue;
+      const out = acceptResult(ctx, sites[job.siteId].peer, await this.answer(job));
+      // Past the round's deadline a stage closes as soon as t sites answered: the unmasking
+      // shares of the others come too late to count.
+      if (out.ack.status === 'refused') this.late.push(`${job.jobId}: ${out.ack.code}`);
+      else expect(out.ack).toMatchObject({ status: 'accepted' });
+      queue.push(...out.send);
+    }
+  }
+
+  readonly late: string[] = [];
+}
+
+const coefOf = (ctx: CoreContext, id: string) => (campaignStatus(ctx, id).model!.parameters as Array<{ data: number[] }>)[0].data;
+const SITE_STEPS_TIMEOUT = 300_000;
+
+describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites', () => {
+  it('0 % dropout: every round runs keys, shares, masked updates and unmasking; the model equals R glmnet on the pooled data', async () => {
+    const { ctx } = context();
+    createCampaign(ctx, secureProtocol('secure-0'));
+    const run = new SecureSites();
+    await run.deliver(ctx, startCampaign(ctx, 'secure-0'));
+    expect(run.late).toEqual([]);
+    const status = campaignStatus(ctx, 'secure-0');
+    expect(status.state).toBe('completed');
+    const round0 = status.jobs.filter((j) => j.round === 0).map((j) => j.jobId.replace('secure-0/r0/', ''));
+    expect(round0.filter((j) => j.startsWith('keys/'))).toHaveLength(10);
+    expect(round0.filter((j) => j.startsWith('unmask/'))).toHaveLength(10);
+    expect(status.rounds[0]).toMatchObject({ state: 'closed', sites: siteIds, sampleCount: 240 });
+    coefOf(ctx, 'secure-0').forEach((v, j) => expect(Math.abs(v - fit.coef[j])).toBeLessThan(1e-6));
+    expect(verifyAuditLog(ctx.db).ok).toBe(true);
+  }, SITE_STEPS_TIMEOUT);
+
+  it.each([
+    ['10 %', ['site-d']],
+    ['30 %', ['site-b', 'site-e', 'site-j']],
+  ])('%s dropout after the key exchange: the round aggregates exactly the survivors, as exact Newton on their plain updates does', async (_label, dropped) => {
+    const id = `secure-drop-${dropped.length}`;
+    const { ctx, advance } = context();
+    const protocol = secureProtocol(id);
+    createCampaign(ctx, protocol);
+    const run = new SecureSites();
+    // The dropped sites exchange keys and shares in round 0, then never send their masked update.
+    const silent = (job: JobEnvelope) => job.round === 0 && job.kind === 'train-round' && dropped.includes(job.siteId);
+    await run.deliver(ctx, startCampaign(ctx, id), silent);
+    expect(campaignStatus(ctx, id).rounds).toHaveLength(1);
+    // Past the round's deadline the masked stage closes with the 10 − dropped ≥ t = 7 updates in.
+    advance(61);
+    await run.deliver(ctx, tick(ctx), silent);
+    const status = campaignStatus(ctx, id);
+    const survivors = siteIds.filter((s) => !dropped.includes(s));
+    expect(status.rounds[0]).toMatchObject({ state: 'closed', sites: survivors });
+    // t = 7 unmasking answers rebuilt the sum; any beyond came after the stage closed.
+    expect(run.late).toEqual(survivors.slice(7).map((s) => `${id}/r0/unmask/${s}: STALE_ROUND`));
+    // Reference: exact Newton's aggregate of the survivors' plain round-0 updates.
+    const method = trainingMethod(protocol);
+    const plain: MethodResult<UpdateView>[] = survivors.map((s) => ({ siteId: s, update: run.plain.get(`${id}/0/${s}`)! }));
+    const expected = flatten(method.aggregate(method.initialState(), plain, []).state.parameters);
+    const round1 = JSON.parse((ctx.db.prepare('SELECT parameters_json FROM models WHERE campaign_id = ? AND round = 0').get(id) as { parameters_json: string }).parameters_json) as Array<{ data: number[] }>;
+    expected.forEach((v, j) => expect(Math.abs(round1[0].data[j] - v)).toBeLessThan(1e-6));
+    // Later rounds have every site again; Newton still ends at the pooled fit.
+    expect(status.state).toBe('completed');
+    coefOf(ctx, id).forEach((v, j) => expect(Math.abs(v - fit.coef[j])).toBeLessThan(1e-6));
+  }, SITE_STEPS_TIMEOUT);
+
+  it('resumes after a coordinator kill in the middle of a masked stage with the same model, bit for bit', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-secure-'));
+    const protocol = secureProtocol('secure-resume', { rounds: 3 });
+    // Uninterrupted. The unmasked sum is Σ round(x · scale) exactly, whatever the masks, so two runs agree to the bit.
+    const a = context(join(dir, 'a.sqlite'));
+    createCampaign(a.ctx, protocol);
+    await new SecureSites().deliver(a.ctx, startCampaign(a.ctx, 'secure-resume'));
+    const expected = campaignStatus(a.ctx, 'secure-resume').model!.modelHash;
+    // Interrupted: four masked updates of round 1 in, then the coordinator dies.
+    const path = join(dir, 'b.sqlite');
+    let b = context(path);
+    createCampaign(b.ctx, protocol);
+    const run = new SecureSites();
+    const queue = startCampaign(b.ctx, 'secure-resume');
+    let masked = 0;
+    while (masked < 4) {
+      const job = queue.shift()!;
+      const out = acceptResult(b.ctx, sites[job.siteId].peer, await run.answer(job));
+      queue.push(...out.send);
+      if (job.round === 1 && job.kind === 'train-round') masked++;
+    }
+    b.ctx.db.close();
+    // Restart: the sites say hello again and get their open jobs, which they answer as before.
+    b = context(path, b.now());
+    const resent = siteIds.flatMap((s) => recordHello(b.ctx, sites[s].peer, {
+      type: 'site-hello', siteId: s, softwareVersion: '0.1.0', protocolVersion: 1, capabilities: { jobKinds: ['train-round', 'secure-aggregation'], secureAggregation: true }, approvedProtocols: [], sentAt: '2026-11-26T12:00:00Z',
+    }).jobs);
+    expect(resent.map((j) => j.kind)).toEqual(Array(6).fill('train-round'));
+    await run.deliver(b.ctx, [...resent, ...queue.filter((j) => j.round !== 1 || j.kind !== 'train-round')]);
+    const status = campaignStatus(b.ctx, 'secure-resume');
+    expect(status.state).toBe('completed');
+    expect(status.model!.modelHash).toBe(expected);
+  }, SITE_STEPS_TIMEOUT);
+
+  it('refuses at creation what secure aggregation cannot carry out, naming why', () => {
+    const reasons = (training: Partial<CampaignProtocol['training']>, sitesList = siteIds) => unsupportedFields({ ...secureProtocol('x', training), trainingSites: sitesList }).map((f) => `${f.field}: ${f.reason}`).join('\n');
+    expect(reasons({ strategy: 'median' })).toMatch(/training.secureAggregation: median needs each site's update/);
+    expect(reasons({ strategy: 'trimmed-mean', trimFraction: 0.1 })).toMatch(/trimmed-mean needs each site's update/);
+    expect(reasons({}, ['site-a', 'site-b'])).toMatch(/at least 3 training sites/);
+    expect(reasons({ quorum: 5 })).toMatch(/quorum 5 is below the secure-aggregation threshold 7/);
+    expect(reasons({})).toBe('');
+    expect(unsupportedFields({ ...protocolFor(), training: { ...protocolFor().training, secureAggregationScale: 1000 } }).map((f) => f.field)).toEqual(['training.secureAggregationScale']);
+  });
+});

@@ -1,0 +1,102 @@
+import { flatten, MIN_SECURE_AGGREGATE_SITES, unflatten, unmaskSecureSum, type KeyAdvertisement, type MethodResult, type UnmaskingShares, type UpdateView } from '@fedrad/federation';
+import type { CampaignProtocol } from '@fedrad/protocol';
+
+/**
+ * What a campaign's secure aggregation (Bonawitz et al. 2017; federation's doubleMasking) needs
+ * from the training method: which strategies it can hide, the round's Shamir threshold and scale,
+ * each site's summand and the one update the coordinator rebuilds from the unmasked sum.
+ *
+ * A strategy qualifies when its aggregate is a function of Σ_k u_k: the exact strategies add the
+ * sites' gradient/Hessian sums (pooledSums), the FedAvg family takes the sample-weighted mean
+ * Σ_k n_k w_k / Σ_k n_k (McMahan et al. 2017, Algorithm 1), so a site sends n_k · w_k masked and
+ * its n_k in clear (a cohort size, which the extraction step reports anyway). The aggregate then
+ * runs on one update holding the survivors' sum (or weighted mean): it gives what it gives on the
+ * separate updates, to the ring's precision (tested in test/secureSums.test.ts).
+ */
+const SUMMED: ReadonlySet<string> = new Set(['exact-newton', 'exact-gradient']);
+const WEIGHTED_MEAN: ReadonlySet<string> = new Set(['fedavg', 'fedprox', 'fedadam', 'fedyogi']);
+
+export const DEFAULT_SECURE_DROPOUT = 0.3;
+export const DEFAULT_SECURE_SCALE = 2 ** 24;
+
+/** Why this protocol cannot run with secure aggregation, or undefined when it can (or does not ask). */
+export function secureAggregationRefusal(protocol: CampaignProtocol): string | undefined {
+  const t = protocol.training;
+  if (!t.secureAggregation) return undefined;
+  if (t.strategy === 'median' || t.strategy === 'trimmed-mean') {
+    return `${t.strategy} needs each site's update to sort the values of every coordinate; secure aggregation reveals only their sum`;
+  }
+  if (protocol.model.family === 'cox') return "a Cox model's sites send their Breslow baseline hazards to be averaged by patient counts, which this build does not mask yet";
+  if (t.clipNorm !== undefined) return "clipNorm clips each site's update at the coordinator, which sees only the masked sum";
+  if (protocol.model.classWeights === 'balanced') return "balanced class weights reweight each site's sums by class at the coordinator, which sees only the masked sum";
+  if (t.shareSiteUpdates) return "shareSiteUpdates sends each site the others' updates in clear, which secure aggregation exists to hide";
+  const n = protocol.trainingSites.length;
+  if (n < MIN_SECURE_AGGREGATE_SITES) return `secure aggregation needs at least ${MIN_SECURE_AGGREGATE_SITES} training sites so that no sum is one or two sites' values; the protocol has ${n}`;
+  const threshold = secureThreshold(protocol);
+  if (t.quorum !== undefined && t.quorum < threshold) return `training.quorum ${t.quorum} is below the secure-aggregation threshold ${threshold} (n − floor(dropout · n)): a round with fewer masked updates cannot be unmasked`;
+  if (!SUMMED.has(t.strategy) && !WEIGHTED_MEAN.has(t.strategy)) return `strategy ${t.strategy} is not a sum of the sites' updates`;
+  return undefined;
+}
+
+/** The round's Shamir threshold t = n − floor(dropout · n), never below three. */
+export function secureThreshold(protocol: CampaignProtocol): number {
+  const n = protocol.trainingSites.length;
+  const dropout = protocol.training.secureAggregationDropout ?? DEFAULT_SECURE_DROPOUT;
+  return Math.max(MIN_SECURE_AGGREGATE_SITES, n - Math.floor(dropout * n));
+}
+
+export function secureScale(protocol: CampaignProtocol): number {
+  return protocol.training.secureAggregationScale ?? DEFAULT_SECURE_SCALE;
+}
+
+/** The vector a site masks: its tensors flattened, times its sample count for the weighted-mean strategies. */
+export function secureSummand(strategy: string, update: Pick<UpdateView, 'tensors' | 'sampleCount'>): Float64Array {
+  const flat = flatten(update.tensors);
+  if (WEIGHTED_MEAN.has(strategy)) for (let i = 0; i < flat.length; i++) flat[i] *= update.sampleCount;
+  return flat;
+}
+
+/**
+ * The single update the aggregate runs on: the survivors' sum (exact strategies) or their
+ * sample-weighted mean (FedAvg family), shaped like `template`, with the pooled counts. The loss,
+ * a per-site scalar, is not sent under secure aggregation.
+ */
+export function updateFromSecureSum(
+  strategy: string,
+  template: Pick<UpdateView, 'kind' | 'round' | 'contents' | 'tensors'>,
+  sum: Float64Array,
+  counts: { sampleCount: number; eventCount?: number },
+): UpdateView {
+  const values = WEIGHTED_MEAN.has(strategy) ? sum.map((v) => v / counts.sampleCount) : sum;
+  return {
+    kind: template.kind,
+    round: template.round,
+    contents: template.contents,
+    sampleCount: counts.sampleCount,
+    ...(counts.eventCount !== undefined ? { eventCount: counts.eventCount } : {}),
+    tensors: unflatten(template.tensors, values),
+  };
+}
+
+/**
+ * The one update a secure round's aggregate runs on, from what the coordinator holds: the
+ * survivors' masked updates (sorted by site), the round's key roster, the sites whose shares were
+ * relayed (U2) and the unmasking answers (the first t are used). The coordinator computes it to
+ * aggregate; a site recomputes it from the same signed messages to check the next round's
+ * parameters (apps/site-node's secureRounds.ts), so both must read it alike.
+ */
+export function secureRoundUpdate(
+  protocol: CampaignProtocol,
+  round: number,
+  input: { advertisements: readonly KeyAdvertisement[]; exchanged: readonly string[]; masked: readonly MethodResult<UpdateView>[]; responses: readonly UnmaskingShares[] },
+): MethodResult<UpdateView> {
+  const { masked } = input;
+  const context = { campaignId: protocol.campaignId, round, threshold: secureThreshold(protocol), scale: secureScale(protocol) };
+  const sum = unmaskSecureSum({ context, advertisements: input.advertisements, exchanged: input.exchanged, masked: new Map(masked.map((r) => [r.siteId, flatten(r.update.tensors)])), responses: input.responses });
+  const events = masked.map((r) => r.update.eventCount);
+  const counts = {
+    sampleCount: masked.reduce((n, r) => n + r.update.sampleCount, 0),
+    ...(events.every((e) => typeof e === 'number') ? { eventCount: (events as number[]).reduce((n, e) => n + e, 0) } : {}),
+  };
+  return { siteId: masked.map((r) => r.siteId).join('+'), update: updateFromSecureSum(protocol.training.strategy, masked[0].update, sum, counts) };
+}

@@ -1,0 +1,57 @@
+import { describe, expect, it } from '@jest/globals';
+import { SecureAggregationSite, unmaskSecureSum, type MethodResult, type SecAggContext, type UpdateView } from '@fedrad/federation';
+import { secureAggregationRefusal, secureSummand, secureThreshold, trainingMethod, updateFromSecureSum } from '../src/index.js';
+import { fixture, partitions, protocolFor, siteIds } from './glmSites.js';
+
+// The campaign's secure-aggregation path (site summand → double masking → unmasked sum → one
+// update) against the strategy's own aggregate of the same updates in clear: equal to the ring's
+// precision (scale 2^24: each site's rounding errs by at most 2^-25 per value).
+const fit = fixture.pooledFits.find((f) => f.family === 'elasticnet-logistic')!;
+const model = { family: fit.family, alpha: fit.alpha, lambda: fit.lambda, standardize: true } as const;
+const scale = 2 ** 24;
+
+async function bothWays(strategy: 'exact-newton' | 'fedavg' | 'fedadam') {
+  const protocol = protocolFor(model, { strategy, rounds: 3, secureAggregation: true });
+  const method = trainingMethod(protocol);
+  const state = method.initialState();
+  const params = method.configure(state, siteIds);
+  const results: MethodResult<UpdateView>[] = [];
+  for (const s of siteIds) results.push({ siteId: s, update: (await method.siteStep(params[s], partitions.get(s)!)) as unknown as UpdateView });
+  const plain = method.aggregate(state, results, []);
+  // Three sites, threshold 3 (no dropout with three).
+  const context: SecAggContext = { campaignId: protocol.campaignId, round: 0, threshold: secureThreshold(protocol), scale };
+  const sites = siteIds.map((s) => new SecureAggregationSite(s, context));
+  const advertisements = sites.map((s) => s.advertiseKeys());
+  const outbox = sites.flatMap((s) => s.shareKeys(advertisements));
+  for (const s of sites) s.receiveShares(outbox.filter((m) => m.to === s.siteId));
+  const masked = new Map(sites.map((s, i) => [s.siteId, s.maskedInput(secureSummand(strategy, results[i].update))]));
+  // What the coordinator holds of one site is not that site's values.
+  expect(Array.from(masked.get(siteIds[0])!.slice(0, 3))).not.toEqual(Array.from(secureSummand(strategy, results[0].update).slice(0, 3)).map((v) => Math.round(v * scale)));
+  const responses = sites.map((s) => s.unmask(siteIds));
+  const sum = unmaskSecureSum({ context, advertisements, exchanged: siteIds, masked, responses });
+  const sampleCount = results.reduce((n, r) => n + r.update.sampleCount, 0);
+  const secure = method.aggregate(state, [{ siteId: siteIds.join('+'), update: updateFromSecureSum(strategy, results[0].update, sum, { sampleCount }) }], []);
+  return { plain: plain.state.parameters[0].data, secure: secure.state.parameters[0].data };
+}
+
+describe('secure aggregation of summed strategies (Bonawitz et al. 2017 on a campaign round)', () => {
+  it.each(['exact-newton', 'fedavg', 'fedadam'] as const)('%s: the aggregate of the unmasked sum equals the aggregate of the plain updates', async (strategy) => {
+    const { plain, secure } = await bothWays(strategy);
+    expect(secure.length).toBe(plain.length);
+    for (let i = 0; i < plain.length; i++) expect(Math.abs(secure[i] - plain[i])).toBeLessThan(1e-6);
+  });
+
+  it('refuses the strategies that need each site update, and sums of fewer than three sites, naming why', () => {
+    expect(secureAggregationRefusal(protocolFor(model, { strategy: 'median', rounds: 2, secureAggregation: true }))).toMatch(/each site's update/);
+    expect(secureAggregationRefusal(protocolFor(model, { strategy: 'trimmed-mean', trimFraction: 0.2, rounds: 2, secureAggregation: true }))).toMatch(/each site's update/);
+    expect(secureAggregationRefusal({ ...protocolFor(model, { secureAggregation: true }), trainingSites: ['site-a', 'site-b'] })).toMatch(/at least 3 training sites/);
+    expect(secureAggregationRefusal(protocolFor(model, { strategy: 'fedavg', clipNorm: 1, secureAggregation: true }))).toMatch(/clipNorm/);
+    expect(secureAggregationRefusal(protocolFor(model, { secureAggregation: true }))).toBeUndefined();
+  });
+
+  it('the threshold is n − floor(dropout · n), never below three', () => {
+    const ten = (dropout?: number) => secureThreshold({ ...protocolFor(model, { secureAggregation: true, secureAggregationDropout: dropout }), trainingSites: Array.from({ length: 10 }, (_, i) => `s${i}`) });
+    expect([ten(0), ten(0.1), ten(0.3), ten(), ten(0.49)]).toEqual([10, 9, 7, 7, 6]);
+    expect(secureThreshold(protocolFor(model, { secureAggregation: true, secureAggregationDropout: 0.4 }))).toBe(3);
+  });
+});
