@@ -7,3 +7,4 @@ export * from './tensorPacking.js';
 export * from './errors/index.js';
 export * from './updateLayout.js';
 export * from './jobBudget.js';
+export * from './stepSettings.js';

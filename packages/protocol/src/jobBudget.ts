@@ -10,6 +10,7 @@ import type { CampaignProtocol } from './generated/types.js';
 export function plannedSummaryJobs(protocol: CampaignProtocol): number {
   let jobs = 0;
   if (protocol.featureConfig !== undefined) jobs += 1; // extraction: one extract job
+  if (protocol.selection !== undefined) jobs += 1; // selection: one select job (sums and cross-products)
   return jobs;
 }
 

@@ -52,8 +52,16 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'model', carriedOut: 'the model the training method fits' },
   { field: 'model.family', carriedOut: 'the logistic families, and cox stratified by site (exact-newton); the training method refuses mlp (issue #17)' },
   { field: 'model.ties', carriedOut: "cox: Breslow's or Efron's ties in each site's partial likelihood", refuse: TRAINING_SETTING_RULES['model.ties'] },
-  { field: 'model.alpha', carriedOut: "the elastic net's mixing, in the site step and the exact aggregation" },
-  { field: 'model.lambda', carriedOut: "the elastic net's strength, in the site step and the exact aggregation" },
+  {
+    field: 'model.alpha',
+    carriedOut: "the elastic net's mixing, in the site step and the exact aggregation; with a tuning step and no tuning.alphas, the one α it cross-validates",
+    refuse: (p) => (p.tuning?.alphas !== undefined && p.model.alpha !== undefined ? 'the tuning step chooses α among tuning.alphas; a fixed model.alpha beside them would be overridden: give one or the other' : undefined),
+  },
+  {
+    field: 'model.lambda',
+    carriedOut: "the elastic net's strength, in the site step and the exact aggregation",
+    refuse: (p) => (p.tuning !== undefined && p.model.lambda !== undefined ? 'the tuning step chooses λ; a fixed model.lambda beside it would be overridden: remove it' : undefined),
+  },
   { field: 'model.hiddenLayers', carriedOut: '', refuse: TRAINING_SETTING_RULES['model.hiddenLayers'] },
   { field: 'model.activation', carriedOut: '', refuse: TRAINING_SETTING_RULES['model.activation'] },
   { field: 'model.standardize', carriedOut: "the exact strategies' penalty scale", refuse: TRAINING_SETTING_RULES['model.standardize'] },
@@ -73,6 +81,67 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   { field: 'jobBudget.summaries', carriedOut: 'summary jobs (extract, reproducibility, harmonize, select) a site answers; by default exactly what the plan sends (plannedSummaryJobs in @fedrad/protocol), at least 1' },
   { field: 'jobBudget.evaluations', carriedOut: 'evaluate jobs a test site answers, all of the one locked model; the evaluation phase needs one' },
+  {
+    field: 'selection',
+    carriedOut: "the selection step: one select job per training site (sums and cross-products of the candidate features: the reproducibility step's kept ones, else the protocol's features), the filters on the pooled moments (@fedrad/methods, as fedrad select --sites); training, the lock and evaluation use the features it keeps",
+  },
+  { field: 'selection.minSd', carriedOut: 'the near-zero-variance filter on the pooled standard deviation' },
+  { field: 'selection.fdr', carriedOut: 'the univariate filter: logistic score test of each feature on the pooled sums, Benjamini–Hochberg q' },
+  { field: 'selection.maxCorrelation', carriedOut: 'correlation pruning on the pooled Pearson correlation matrix' },
+  {
+    field: 'selection.prefer',
+    carriedOut: '"association": the feature with the larger score statistic stays',
+    refuse: (p) =>
+      p.selection?.prefer === undefined
+        ? undefined
+        : p.selection.maxCorrelation === undefined
+          ? 'prefer chooses which feature of a correlated cluster stays; without selection.maxCorrelation no cluster is pruned'
+          : p.selection.prefer === 'reproducibility'
+            ? "the reproducibility step's output gives the ICC of the features it dropped, not of those it kept, so the campaign cannot rank kept features by ICC; use \"association\""
+            : undefined,
+  },
+  {
+    field: 'selection.lasso',
+    carriedOut: '',
+    refuse: (p) =>
+      p.selection?.lasso !== undefined
+        ? "the LASSO step fits a regularisation path over many exchanges, which this build's selection step does not send; fit the penalised model itself (model.family lasso-logistic with a tuning step) or run fedrad select --lasso-lambda on the local twin"
+        : undefined,
+  },
+  { field: 'selection.lasso.alpha', carriedOut: '', refuse: (p) => (p.selection?.lasso?.alpha !== undefined ? 'see selection.lasso' : undefined) },
+  { field: 'selection.lasso.lambda', carriedOut: '', refuse: (p) => (p.selection?.lasso?.lambda !== undefined ? 'see selection.lasso' : undefined) },
+  { field: 'selection.lasso.maxFeatures', carriedOut: '', refuse: (p) => (p.selection?.lasso?.maxFeatures !== undefined ? 'see selection.lasso' : undefined) },
+  {
+    field: 'tuning',
+    carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",
+    refuse: (p) =>
+      p.tuning === undefined
+        ? undefined
+        : p.model.family !== 'lasso-logistic' && p.model.family !== 'elasticnet-logistic'
+          ? `the tuning step cross-validates the logistic elastic net (lasso-logistic, elasticnet-logistic), not ${p.model.family}: tuning a Cox model by C-index is not in this build`
+          : undefined,
+  },
+  {
+    field: 'tuning.cv',
+    carriedOut: 'leave-one-site-out (each training site is a fold) or kfold (folds drawn within each site)',
+    refuse: (p) => (p.tuning?.cv === 'leave-one-site-out' && p.trainingSites.length < 2 ? 'leave-one-site-out needs two or more training sites' : undefined),
+  },
+  { field: 'tuning.folds', carriedOut: 'K of kfold', refuse: (p) => (p.tuning?.folds !== undefined && p.tuning.cv !== 'kfold' ? 'folds is the K of kfold; with leave-one-site-out the sites are the folds' : undefined) },
+  { field: 'tuning.seed', carriedOut: 'the seed each site draws its kfold folds with', refuse: (p) => (p.tuning?.seed !== undefined && p.tuning.cv !== 'kfold' ? 'seed draws kfold folds; with leave-one-site-out the sites are the folds' : undefined) },
+  {
+    field: 'tuning.measure',
+    carriedOut: 'binomial deviance, or AUC with leave-one-site-out',
+    refuse: (p) => (p.tuning?.measure === 'auc' && p.tuning.cv !== 'leave-one-site-out' ? 'an AUC ranks the rows of one fold, which under kfold lie at several sites; use the deviance, or leave-one-site-out' : undefined),
+  },
+  { field: 'tuning.rule', carriedOut: 'lambda.min or lambda.1se is the λ training fits' },
+  {
+    field: 'tuning.alphas',
+    carriedOut: 'each α is cross-validated; the best at its lambda.min is trained',
+    refuse: (p) => (p.tuning?.alphas !== undefined && p.model.family === 'lasso-logistic' && p.tuning.alphas.some((a) => a !== 1) ? 'lasso-logistic has α 1; tune α with elasticnet-logistic' : undefined),
+  },
+  { field: 'tuning.lambdas', carriedOut: 'the λ grid' },
+  { field: 'tuning.nlambda', carriedOut: "the length of glmnet's λ grid", refuse: (p) => (p.tuning?.nlambda !== undefined && p.tuning.lambdas !== undefined ? 'nlambda makes a grid; tuning.lambdas gives one already' : undefined) },
+  { field: 'tuning.lambdaMinRatio', carriedOut: "the smallest λ of glmnet's grid over λ_max", refuse: (p) => (p.tuning?.lambdaMinRatio !== undefined && p.tuning.lambdas !== undefined ? 'lambdaMinRatio makes a grid; tuning.lambdas gives one already' : undefined) },
   { field: 'training', carriedOut: 'the round runner' },
   { field: 'training.strategy', carriedOut: 'the training method' },
   { field: 'training.rounds', carriedOut: 'the most rounds the training phase runs' },

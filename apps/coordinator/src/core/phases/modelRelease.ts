@@ -1,6 +1,7 @@
 import { assertValid, type CampaignProtocol, type ModelCard, type ModelSignature, type Tensor } from '@fedrad/protocol';
 import { signModel } from '@fedrad/pki';
 import type { CoreContext } from '../context.js';
+import { stepsOnCard } from './stepSettings.js';
 
 /** What a test site receives with the locked model: its card and the coordinator's signature of it. */
 export interface ModelRelease {
@@ -48,6 +49,7 @@ export function releaseModel(
       sites: [...p.trainingSites.map((siteId) => ({ siteId, role: 'training' as const })), ...p.testSites.map((siteId) => ({ siteId, role: 'test' as const }))],
       features: (p.features ?? []).map((name) => ({ name })),
       ...(p.model.classWeights !== undefined ? { classWeights: String(p.model.classWeights) } : {}),
+      ...stepsOnCard(ctx, campaign.campaignId),
       preprocessing: "each site's registered feature table, used as is (no extraction, harmonisation, selection or tuning step ran in this campaign)",
       trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) ? { finalLoss } : {}) },
       intendedUse: `Research: ${p.question ?? p.title} (outcome "${p.outcome.type === 'binary' ? p.outcome.label : p.outcome.event}"), on patients like those of the training sites.`,

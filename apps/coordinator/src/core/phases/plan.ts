@@ -5,13 +5,15 @@ import { extraction } from './extraction.js';
 import { lock } from './lock.js';
 import { metaAnalysis } from './metaAnalysis.js';
 import type { JobKind, Phase } from './phase.js';
+import { selection } from './selection.js';
 import { training } from './training.js';
+import { tuning } from './tuning.js';
 
 /**
  * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
  * file and one entry here.
  */
-const PHASES: readonly Phase[] = [extraction, training, lock, evaluation, metaAnalysis] as Phase[];
+const PHASES: readonly Phase[] = [extraction, selection, tuning, training, lock, evaluation, metaAnalysis] as Phase[];
 const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**

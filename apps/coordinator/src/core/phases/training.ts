@@ -1,10 +1,11 @@
-import { assertValid, canonicalHash, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { assertValid, canonicalHash, withStepSettings, type CampaignProtocol, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { appendAudit } from '../../store/auditLog.js';
 import { setCurrentRound, type CampaignRecord } from '../campaignStore.js';
 import { nowIso, type CoreContext } from '../context.js';
 import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams } from '../jobs.js';
 import { float64sOf } from '../resultWire.js';
 import type { JobKind, Phase } from './phase.js';
+import { effectiveProtocol } from './stepSettings.js';
 import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
 import { roundTranscript } from './transcript.js';
@@ -19,16 +20,22 @@ export interface TrainedModel {
 
 const KIND = 'train-round';
 
-// A locked protocol's method is built once (the store hands out one protocol object per hash).
+// A locked protocol's method is built once (the store hands out one protocol object per hash),
+// from the protocol with the selection's features and the tuning's λ and α (stepSettings.ts): from
+// the store when a round opens, from a round's own params (which the coordinator made from the same
+// store) when a result arrives first after a restart.
 const methods = new WeakMap<object, TrainingMethod>();
-function methodOf(campaign: CampaignRecord): TrainingMethod {
+function methodOf(campaign: CampaignRecord, effective: () => CampaignProtocol): TrainingMethod {
   let method = methods.get(campaign.protocol);
-  if (!method) methods.set(campaign.protocol, (method = trainingMethod(campaign.protocol)));
+  if (!method) methods.set(campaign.protocol, (method = trainingMethod(effective())));
   return method;
 }
+const fromStore = (ctx: CoreContext, campaign: CampaignRecord) => () => effectiveProtocol(ctx, campaign);
+const fromParams = (campaign: CampaignRecord, params: TrainRoundParams) => () =>
+  withStepSettings(campaign.protocol, { features: params.features, lambda: params.model.lambda, alpha: params.model.alpha });
 
 /** A stored model update for aggregation: the small shell parsed, tensor data as Float64 views of the blob (no number parsing). */
-function storedUpdate(shell: string, blob: Buffer | null): UpdateView {
+export function storedUpdate(shell: string, blob: Buffer | null): UpdateView {
   const update = (JSON.parse(shell) as { result: UpdateView }).result;
   if (!blob) return update; // a row written before tensors were stored as Float64 (schema v1)
   const values = float64sOf(blob);
@@ -77,7 +84,7 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
     .run(campaign.campaignId, round, now.toISOString(), deadline, JSON.stringify(parameters), JSON.stringify(server));
   setCurrentRound(ctx, campaign.campaignId, round);
   const sites = [...campaign.protocol.trainingSites].sort();
-  const configs = methodOf(campaign).configure(state, sites);
+  const configs = methodOf(campaign, fromStore(ctx, campaign)).configure(state, sites);
   if (campaign.protocol.training.shareSiteUpdates && round > 0) {
     // One object for every site: the envelopes below share one validated, serialised params.
     const transcript = roundTranscript(ctx, campaign, round - 1);
@@ -144,7 +151,7 @@ const trainRound: JobKind = {
     if (update.round !== job.round) {
       return { code: 'UPDATE_INVALID', message: `Update says round ${update.round} but job ${job.jobId} is round ${job.round}` };
     }
-    const layout = methodOf(campaign).layout(job.params as TrainRoundParams);
+    const layout = methodOf(campaign, fromParams(campaign, job.params as TrainRoundParams)).layout(job.params as TrainRoundParams);
     for (const [name, shape] of Object.entries(layout)) {
       const length = shape.reduce((a, b) => a * b, 1);
       const t = update.tensors.find((x) => x.name === name);
@@ -177,7 +184,7 @@ export const training: Phase<TrainingState, TrainedModel> = {
   validate(protocol) {
     trainingMethod(protocol).initialState();
   },
-  open: (ctx, campaign, state) => openRound(ctx, campaign, state ?? methodOf(campaign).initialState()),
+  open: (ctx, campaign, state) => openRound(ctx, campaign, state ?? methodOf(campaign, fromStore(ctx, campaign)).initialState()),
   ready(ctx, campaign) {
     const r = campaign.currentRound;
     if (r === null) return false;
@@ -225,7 +232,7 @@ export const training: Phase<TrainingState, TrainedModel> = {
     const state = { round: r, parameters: JSON.parse(full.parameters_json) as Tensor[], server: JSON.parse(full.server_json) as Json };
     let outcome;
     try {
-      outcome = methodOf(campaign).aggregate(state, results, failures);
+      outcome = methodOf(campaign, fromStore(ctx, campaign)).aggregate(state, results, failures);
     } catch (e) {
       const err = e as { code?: string; message: string };
       failRound(ctx, campaign.campaignId, r, now);
