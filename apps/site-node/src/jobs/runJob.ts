@@ -3,7 +3,9 @@ import type { JobInput } from '../jobTypes.js';
 import { runEvaluate } from './evaluate.js';
 import { runExtractImages } from './extractImages.js';
 import { runExtractSummaries } from './extractSummaries.js';
+import { runSelectSummary } from './selectSummary.js';
 import { runTrainRound } from './trainRound.js';
+import { runTuneRound } from './tuneRound.js';
 
 /** Dispatches a job to the module that does its kind; runs inside a worker thread. */
 export async function runJob(input: JobInput): Promise<Record<string, unknown>> {
@@ -15,7 +17,11 @@ export async function runJob(input: JobInput): Promise<Record<string, unknown>> 
     case 'extract':
       // An image cohort is extracted here; a feature table is summarised if it was made with the job's config.
       return (input.cohort.images ? await runExtractImages(input) : runExtractSummaries(input)) as unknown as Record<string, unknown>;
+    case 'select':
+      return runSelectSummary(input) as unknown as Promise<Record<string, unknown>>;
+    case 'tune-round':
+      return runTuneRound(input) as unknown as Promise<Record<string, unknown>>;
     default:
-      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate and extract).`, { field: 'kind' });
+      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate, extract, select and tune-round).`, { field: 'kind' });
   }
 }

@@ -184,7 +184,9 @@ export const training: Phase<TrainingState, TrainedModel> = {
   validate(protocol) {
     trainingMethod(protocol).initialState();
   },
-  open: (ctx, campaign, state) => openRound(ctx, campaign, state ?? methodOf(campaign, fromStore(ctx, campaign)).initialState()),
+  // The first round starts from the method's initial state, whatever the step before produced (the
+  // runner opens a step with the previous one's output: the tuning's, say); later rounds from the last.
+  open: (ctx, campaign, state) => openRound(ctx, campaign, campaign.currentRound !== null && state ? state : methodOf(campaign, fromStore(ctx, campaign)).initialState()),
   ready(ctx, campaign) {
     const r = campaign.currentRound;
     if (r === null) return false;

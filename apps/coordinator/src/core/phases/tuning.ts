@@ -106,7 +106,8 @@ export const tuning: Phase<TuneState, TuningStepOutput> = {
   campaignState: 'training',
   applies: (protocol) => protocol.tuning !== undefined,
   open(ctx, campaign, input) {
-    if (input) return openRound(ctx, campaign, input);
+    // The runner opens the step with the previous step's output first, then with each next state.
+    if (latestRound(ctx, campaign.campaignId) && input) return openRound(ctx, campaign, input);
     const { features } = featuresOf(ctx, campaign);
     return openRound(ctx, campaign, { round: 0, alphaIndex: 0, cv: methodAt(campaign.protocol, features, 0).method.initialState(), finished: [] });
   },
