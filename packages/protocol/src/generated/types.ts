@@ -1660,6 +1660,10 @@ export interface SelectParams {
    */
   minCohortSize: number;
   basedOn?: Sha256;
+  /**
+   * Name of the local cohort in the site's registry (default: the site's first).
+   */
+  cohort?: string;
 }
 /**
  * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients and the held-out rows' score.
@@ -1697,6 +1701,10 @@ export interface TuneRoundParams {
   train?: boolean[];
   heldOut?: boolean;
   basedOn?: Sha256;
+  /**
+   * Name of the local cohort in the site's registry (default: the site's first).
+   */
+  cohort?: string;
 }
 /**
  * One federated training round at a site: start from the global parameters, return an update.
