@@ -67,11 +67,16 @@ const tuneRound: JobKind = {
     if (result.round !== job.round) return { code: 'UPDATE_INVALID', message: `Result says tuning exchange ${result.round} but job ${job.jobId} is ${job.round}` };
     const params = job.params as TuneRoundParams;
     const layout = crossValidationMethod({ ...protocolTuningSettings(campaign.protocol, params.features, params.alpha) }).layout(params as unknown as CvStepParams);
+    // A fold's held-out score comes only from a site holding rows of that fold (leave-one-site-out: its own).
     for (const [name, shape] of Object.entries(layout)) {
       const length = shape.reduce((a, b) => a * b, 1);
       const t = result.tensors?.find((x) => x.name === name);
-      if (!t || t.data.length !== length) return { code: 'UPDATE_INVALID', message: `The tuning sums of job ${job.jobId} need tensor "${name}" with ${length} values; got ${t ? t.data.length : 'none'}` };
+      if ((!t && !name.endsWith('/held-out')) || (t && t.data.length !== length)) {
+        return { code: 'UPDATE_INVALID', message: `The tuning sums of job ${job.jobId} need tensor "${name}" with ${length} values; got ${t ? t.data.length : 'none'}` };
+      }
     }
+    const foreign = result.tensors?.find((t) => !(t.name in layout));
+    if (foreign) return { code: 'UPDATE_INVALID', message: `The tuning sums of job ${job.jobId} hold tensor "${foreign.name}", which this exchange does not ask for` };
     return undefined;
   },
   acceptedEvent: 'result-accepted',
