@@ -10,6 +10,9 @@ import { acceptResult } from '../src/core/results.js';
 import { campaignStatus } from '../src/core/status.js';
 import { stepOutput } from '../src/core/stepOutputs.js';
 import { openStore } from '../src/store/openStore.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { answerTrainJob, glmFixture, makeSite, protocolFor, signResult, type FakeSite } from './fakeSites.js';
 
 // Issue #12 items 3–4 as campaign steps: the coordinator's selection and tuning phases, with each
@@ -35,7 +38,7 @@ function signed(job: JobEnvelope, result: Record<string, unknown>) {
 }
 
 /** Every site answers every job with the site node's own site step, until no job is left. */
-async function run(ctx: CoreContext, queue: JobEnvelope[]): Promise<{ train: TrainRoundParams[]; tuneRounds: number }> {
+async function run(ctx: CoreContext, queue: JobEnvelope[], stopAfter?: (job: JobEnvelope) => boolean): Promise<{ train: TrainRoundParams[]; tuneRounds: number }> {
   const train: TrainRoundParams[] = [];
   let tuneRounds = 0;
   while (queue.length > 0) {
@@ -61,6 +64,7 @@ async function run(ctx: CoreContext, queue: JobEnvelope[]): Promise<{ train: Tra
     const out = acceptResult(ctx, sites[job.siteId].peer, answer);
     expect([job.jobId, out.ack.status]).toEqual([job.jobId, 'accepted']);
     queue.push(...out.send);
+    if (stopAfter?.(job)) break;
   }
   return { train, tuneRounds };
 }
@@ -115,5 +119,44 @@ describe('selection and tuning steps of a campaign', () => {
     const reference = twinTuning.coefficients[twinTuning.lambda.indexOf(twinTuning.lambda1se)];
     expect(coef).toHaveLength(selected.features.length + 1);
     coef.forEach((c, j) => expect(Math.abs(c - reference[j])).toBeLessThan(1e-6));
+  });
+
+  it('resumes tuning from the store after a restart mid-way, leave-one-site-out, and ends with the local twin\'s λ', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'select-tune-restart-'));
+    try {
+      const protocol: CampaignProtocol = {
+        ...protocolFor({ campaignId: 'tune-restart', model: { family: 'elasticnet-logistic', standardize: true }, training: { strategy: 'exact-newton', rounds: 40 } }),
+        tuning: { cv: 'leave-one-site-out', alphas: [0.5, 1], lambdas: [0.2, 0.1, 0.05, 0.02], rule: 'min' },
+      };
+      const file = join(dir, 'coordinator.sqlite');
+      const clock = () => new Date('2026-12-07T12:00:00Z');
+      let ctx: CoreContext = { db: openStore(file), clock };
+      createCampaign(ctx, protocol);
+      const queue = startCampaign(ctx, 'tune-restart');
+      // Stop once site-c answered tuning exchange 6, mid-way through the exchanges, as a crash would.
+      await run(ctx, queue, (job) => job.kind === 'tune-round' && job.round === 6 && job.siteId === 'site-c');
+      expect(campaignStatus(ctx, 'tune-restart').phase).toBe('tuning');
+      ctx.db.close();
+      ctx = { db: openStore(file), clock };
+      await run(ctx, queue);
+      expect(campaignStatus(ctx, 'tune-restart').state).toBe('completed');
+      const tuned = stepOutput<{ lambda: number; alpha: number; alphas: Array<{ alpha: number; lambdaMin: number; best: number }> }>(ctx, 'tune-restart', 'tuning')!.output;
+      // The local twin of `fedrad tune --sites --alpha 0.5,1`: each α's curve; the best at its lambda.min wins.
+      const twins = [];
+      for (const alpha of [0.5, 1]) {
+        const settings = protocolTuningSettings(protocol, ALL, alpha);
+        twins.push(crossValidationResult((await runLocalTwin(crossValidationMethod(settings), partitions(ALL), { patientCount: (r) => r.label.length })).state, settings));
+      }
+      tuned.alphas.forEach((a, i) => {
+        expect(a.alpha).toBe(twins[i].alpha);
+        expect(Math.abs(a.lambdaMin - twins[i].lambdaMin)).toBeLessThan(1e-10);
+        expect(Math.abs(a.best - twins[i].cvm[twins[i].lambda.indexOf(twins[i].lambdaMin)])).toBeLessThan(1e-10);
+      });
+      const best = twins[0].cvm[twins[0].lambda.indexOf(twins[0].lambdaMin)] <= twins[1].cvm[twins[1].lambda.indexOf(twins[1].lambdaMin)] ? twins[0] : twins[1];
+      expect([tuned.alpha, tuned.lambda]).toEqual([best.alpha, best.lambdaMin]);
+      ctx.db.close();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
