@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import {
   crossValidationMethod, crossValidationResult, cvSiteStep, protocolTuningSettings, runLocalTwin, selectionMethod, selectionSiteSummary,
-  type CvStepParams, type TrainingRows,
+  type CrossValidationResult, type CvStepParams, type TrainingRows,
 } from '@fedrad/methods';
 import type { CampaignProtocol, JobEnvelope, SelectParams, TrainRoundParams, TuneRoundParams } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
@@ -142,7 +142,7 @@ describe('selection and tuning steps of a campaign', () => {
       expect(campaignStatus(ctx, 'tune-restart').state).toBe('completed');
       const tuned = stepOutput<{ lambda: number; alpha: number; alphas: Array<{ alpha: number; lambdaMin: number; best: number }> }>(ctx, 'tune-restart', 'tuning')!.output;
       // The local twin of `fedrad tune --sites --alpha 0.5,1`: each α's curve; the best at its lambda.min wins.
-      const twins = [];
+      const twins: CrossValidationResult[] = [];
       for (const alpha of [0.5, 1]) {
         const settings = protocolTuningSettings(protocol, ALL, alpha);
         twins.push(crossValidationResult((await runLocalTwin(crossValidationMethod(settings), partitions(ALL), { patientCount: (r) => r.label.length })).state, settings));

@@ -29,6 +29,7 @@ export function releaseModel(
   at: string,
 ): ModelRelease {
   const p = campaign.protocol;
+  const steps = stepsOnCard(ctx, campaign.campaignId);
   const base = ctx.describeModel!(p, locked.parameters, locked.info, locked.onnx);
   // The pooled −log-likelihood of the last round, when the strategy computes one.
   const last = ctx.db.prepare('SELECT summary_json FROM rounds WHERE campaign_id = ? AND summary_json IS NOT NULL ORDER BY round DESC LIMIT 1').get(campaign.campaignId) as { summary_json: string } | undefined;
@@ -49,8 +50,10 @@ export function releaseModel(
       sites: [...p.trainingSites.map((siteId) => ({ siteId, role: 'training' as const })), ...p.testSites.map((siteId) => ({ siteId, role: 'test' as const }))],
       features: (p.features ?? []).map((name) => ({ name })),
       ...(p.model.classWeights !== undefined ? { classWeights: String(p.model.classWeights) } : {}),
-      ...stepsOnCard(ctx, campaign.campaignId),
-      preprocessing: "each site's registered feature table, used as is (no extraction, harmonisation, selection or tuning step ran in this campaign)",
+      ...steps,
+      preprocessing: steps.selection || steps.tuning
+        ? "each site's registered feature table, used as is (no extraction or harmonisation step ran in this campaign); the selection and tuning entries say how the features and the penalty were chosen"
+        : "each site's registered feature table, used as is (no extraction, harmonisation, selection or tuning step ran in this campaign)",
       trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) ? { finalLoss } : {}) },
       intendedUse: `Research: ${p.question ?? p.title} (outcome "${p.outcome.type === 'binary' ? p.outcome.label : p.outcome.event}"), on patients like those of the training sites.`,
       limitations: LIMITATIONS,
