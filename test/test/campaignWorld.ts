@@ -46,19 +46,23 @@ export class CampaignWorld {
   }
 
   /**
-   * A running world of feature-table sites in a fresh temporary folder: seeded cohorts of `sizes`
-   * (site=patients,…), the CA, the coordinator, and every site enrolled, started and connected.
+   * A world of feature-table sites in a fresh temporary folder, with seeded cohorts of `sizes`
+   * (site=patients,…); start() brings it up. Made before anything starts, so a test's afterAll can
+   * close() whatever did start even when the start ran out of time.
    */
-  static async ofFeatureTables(prefix: string, campaignId: string, sizes: string, features: number, seed: number): Promise<CampaignWorld> {
+  static ofFeatureTables(prefix: string, campaignId: string, sizes: string, features: number, seed: number): CampaignWorld {
     const dir = mkdtempSync(join(tmpdir(), prefix));
-    const world = new CampaignWorld(dir, campaignId, CampaignWorld.generateCohorts(join(dir, 'cohorts'), sizes, features, seed));
-    const sites = world.cohorts.sites.map((s) => s.siteId);
-    await world.initCa();
-    await world.startCoordinator();
-    await Promise.all(sites.map((site) => world.enrolSite(site)));
-    for (const site of sites) world.startSite(site);
-    await world.connected(sites);
-    return world;
+    return new CampaignWorld(dir, campaignId, CampaignWorld.generateCohorts(join(dir, 'cohorts'), sizes, features, seed));
+  }
+
+  /** The CA, the coordinator, and every site of the cohorts enrolled, started and connected. */
+  async start(): Promise<void> {
+    const sites = this.cohorts.sites.map((s) => s.siteId);
+    await this.initCa();
+    await this.startCoordinator();
+    await Promise.all(sites.map((site) => this.enrolSite(site)));
+    for (const site of sites) this.startSite(site);
+    await this.connected(sites);
   }
 
   /** Stops every process and removes the folder (kept, and named, with FEDRAD_E2E_KEEP set). */

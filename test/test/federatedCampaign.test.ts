@@ -14,8 +14,9 @@ let world: CampaignWorld;
 let dir: string;
 
 beforeAll(async () => {
-  world = await CampaignWorld.ofFeatureTables('fedrad-e2e-', CAMPAIGN, 'site-a=70,site-b=55,site-c=65,site-test=60', 6, 11);
+  world = CampaignWorld.ofFeatureTables('fedrad-e2e-', CAMPAIGN, 'site-a=70,site-b=55,site-c=65,site-test=60', 6, 11);
   dir = world.dir;
+  await world.start();
 }, 120000);
 
 afterAll(async () => {
