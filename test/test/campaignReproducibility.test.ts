@@ -41,7 +41,7 @@ afterAll(() => {
 
 describe('a campaign with a reproducibility step, from images with a second reader', () => {
   it("keeps exactly the features the local twin keeps, with the same ICC, then trains, locks and evaluates", async () => {
-    const protocol = { ...protocolFor('e2e-icc', ['stat_mean', 'morph_volume'], TRAINING, [TEST], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 120 }), featureConfig, reproducibility };
+    const protocol = { ...protocolFor('e2e-icc', ['stat_mean', 'morph_volume'], TRAINING, [TEST], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 120 }), featureConfig, reproducibility, selection: {} };
     const protocolFile = join(dir, 'protocol.json');
     writeFileSync(protocolFile, JSON.stringify(protocol));
     const simSites = join(dir, 'simulate-sites');
@@ -50,8 +50,8 @@ describe('a campaign with a reproducibility step, from images with a second read
     const printed = await runFedrad(['simulate', '--protocol', protocolFile, '--sites', simSites, '--out', join(dir, 'simulation')], logDir(), 'simulate');
     expect(printed).toContain('✓ reproducibility');
     expect(printed).toContain('campaign e2e-icc completed');
-    const status = JSON.parse(readFileSync(join(dir, 'simulation/results/status.json'), 'utf8')) as { plan: Array<{ phase: string; state: string; outputHash?: string }>; reproducibility: Output; jobs: Array<{ kind: string; siteId: string; state: string }> };
-    expect(status.plan.map((s) => [s.phase, s.state])).toEqual(['extraction', 'reproducibility', 'training', 'lock', 'evaluation'].map((p) => [p, 'done']));
+    const status = JSON.parse(readFileSync(join(dir, 'simulation/results/status.json'), 'utf8')) as { plan: Array<{ phase: string; state: string; outputHash?: string }>; reproducibility: Output; jobs: Array<{ kind: string; siteId: string; state: string }>; model: { parameters: Array<{ name: string; data: number[] }> } };
+    expect(status.plan.map((s) => [s.phase, s.state])).toEqual(['extraction', 'reproducibility', 'selection', 'training', 'lock', 'evaluation', 'report'].map((p) => [p, 'done']));
     // Only the training sites measure reproducibility; the test site's cohort is never asked.
     expect(status.jobs.filter((j) => j.kind === 'reproducibility').map((j) => [j.siteId, j.state])).toEqual(TRAINING.map((s) => [s, 'done']));
     const output = status.reproducibility;
@@ -104,5 +104,8 @@ describe('a campaign with a reproducibility step, from images with a second read
     }
     // A one-voxel outline moves the volume far more than the mean intensity: the readers agree on one, not the other.
     expect(output.kept).toContain('stat_mean');
+    // The model trains on the protocol's features the step kept (through the selection step): a dropped one never reaches it.
+    const coef = status.model.parameters.find((t) => t.name === 'coef')!.data;
+    expect(coef).toHaveLength(['stat_mean', 'morph_volume'].filter((f) => output.kept.includes(f)).length + 1);
   }, 600_000);
 });

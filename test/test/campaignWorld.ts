@@ -2,7 +2,8 @@
 // (`fedrad coordinator start`), and site nodes (`fedrad site enrol|approve|start`), each with
 // its own data folder and SQLite file, all under one temporary directory.
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCoordinatorClient, type CoordinatorClient } from '@fedrad/coordinator';
 import { canonicalHash } from '@fedrad/protocol';
@@ -42,6 +43,33 @@ export class CampaignWorld {
   static generateCohorts(outDir: string, sizes: string, features: number, seed: number): CohortSummary {
     const out = execFileSync(process.execPath, [join(repoRoot, 'scripts/generate-site-cohorts.mjs'), '--out', outDir, '--sizes', sizes, '--features', String(features), '--seed', String(seed)], { encoding: 'utf8' });
     return JSON.parse(out) as CohortSummary;
+  }
+
+  /**
+   * A world of feature-table sites in a fresh temporary folder, with seeded cohorts of `sizes`
+   * (site=patients,…); start() brings it up. Made before anything starts, so a test's afterAll can
+   * close() whatever did start even when the start ran out of time.
+   */
+  static ofFeatureTables(prefix: string, campaignId: string, sizes: string, features: number, seed: number): CampaignWorld {
+    const dir = mkdtempSync(join(tmpdir(), prefix));
+    return new CampaignWorld(dir, campaignId, CampaignWorld.generateCohorts(join(dir, 'cohorts'), sizes, features, seed));
+  }
+
+  /** The CA, the coordinator, and every site of the cohorts enrolled, started and connected. */
+  async start(): Promise<void> {
+    const sites = this.cohorts.sites.map((s) => s.siteId);
+    await this.initCa();
+    await this.startCoordinator();
+    await Promise.all(sites.map((site) => this.enrolSite(site)));
+    for (const site of sites) this.startSite(site);
+    await this.connected(sites);
+  }
+
+  /** Stops every process and removes the folder (kept, and named, with FEDRAD_E2E_KEEP set). */
+  async close(): Promise<void> {
+    await this.stopAll();
+    if (process.env.FEDRAD_E2E_KEEP) process.stdout.write(`e2e folder kept: ${this.dir}\n`);
+    else rmSync(this.dir, { recursive: true, force: true });
   }
 
   async initCa(): Promise<void> {

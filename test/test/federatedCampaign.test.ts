@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
 import { CampaignWorld, protocolFor } from './campaignWorld.js';
@@ -15,20 +14,13 @@ let world: CampaignWorld;
 let dir: string;
 
 beforeAll(async () => {
-  dir = mkdtempSync(join(tmpdir(), 'fedrad-e2e-'));
-  const cohorts = CampaignWorld.generateCohorts(join(dir, 'cohorts'), 'site-a=70,site-b=55,site-c=65,site-test=60', 6, 11);
-  world = new CampaignWorld(dir, CAMPAIGN, cohorts);
-  await world.initCa();
-  await world.startCoordinator();
-  await Promise.all([...TRAINING, 'site-test'].map((site) => world.enrolSite(site)));
-  for (const site of [...TRAINING, 'site-test']) world.startSite(site);
-  await world.connected([...TRAINING, 'site-test']);
+  world = CampaignWorld.ofFeatureTables('fedrad-e2e-', CAMPAIGN, 'site-a=70,site-b=55,site-c=65,site-test=60', 6, 11);
+  dir = world.dir;
+  await world.start();
 }, 120000);
 
 afterAll(async () => {
-  await world?.stopAll();
-  if (process.env.FEDRAD_E2E_KEEP) process.stdout.write(`e2e folder kept: ${dir}\n`);
-  else rmSync(dir, { recursive: true, force: true });
+  await world?.close();
 });
 
 /** Every training site's store holds the state it verified for that round of the campaign (its trajectory record). */

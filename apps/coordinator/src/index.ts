@@ -13,6 +13,7 @@ export { createEnrolmentCode, ENROLMENT_CODE_PATTERN, type EnrolmentCode } from 
 export { MAX_PENDING_ENROLMENTS } from './core/enrolment.js';
 export { getCampaign, listCampaigns } from './core/campaignStore.js';
 export { plan } from './core/phases/plan.js';
+export { stepOutput, type StepOutput } from './core/stepOutputs.js';
 export type { PlanStep } from './core/campaignRunner.js';
 export { campaignStatus, type CampaignStatus } from './core/status.js';
 export { acceptResult, acceptResults, signedResultOf } from './core/results.js';

@@ -6,6 +6,7 @@ import type { CampaignProtocol } from '@fedrad/protocol';
 import { createCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
 import { PROTOCOL_FIELDS } from '../src/core/protocolSupport.js';
+import { plan } from '../src/core/phases/plan.js';
 import { openStore } from '../src/store/openStore.js';
 import { protocolFor } from './fakeSites.js';
 
@@ -62,6 +63,21 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   reproducibility: (p) => ({ ...p, reproducibility: { source: 'segmentations', threshold: 0.75 } }),
   'reproducibility.perturbations': (p) => ({ ...p, featureConfig: {}, reproducibility: { source: 'perturbations', threshold: 0.75 } }),
   'reproducibility.seed': (p) => ({ ...p, featureConfig: {}, reproducibility: { source: 'segmentations', seed: 2, threshold: 0.75 } }),
+  'model.alpha': (p) => ({ ...p, model: { family: 'elasticnet-logistic', alpha: 0.5 }, tuning: { cv: 'leave-one-site-out', alphas: [0.5, 1] } }),
+  'model.lambda': (p) => ({ ...p, tuning: { cv: 'leave-one-site-out' } }),
+  'selection.prefer': (p) => ({ ...p, selection: { maxCorrelation: 0.9, prefer: 'reproducibility' } }),
+  'selection.lasso': (p) => ({ ...p, selection: { lasso: {} } }),
+  'selection.lasso.alpha': (p) => ({ ...p, selection: { lasso: { alpha: 1 } } }),
+  'selection.lasso.lambda': (p) => ({ ...p, selection: { lasso: { lambda: 0.1 } } }),
+  'selection.lasso.maxFeatures': (p) => ({ ...p, selection: { lasso: { maxFeatures: 3 } } }),
+  tuning: (p) => ({ ...p, model: { family: 'logistic' }, tuning: { cv: 'kfold' } }),
+  'tuning.cv': (p) => ({ ...p, model: { family: 'lasso-logistic' }, trainingSites: ['site-a'], tuning: { cv: 'leave-one-site-out' } }),
+  'tuning.folds': (p) => ({ ...p, model: { family: 'lasso-logistic' }, tuning: { cv: 'leave-one-site-out', folds: 5 } }),
+  'tuning.seed': (p) => ({ ...p, model: { family: 'lasso-logistic' }, tuning: { cv: 'leave-one-site-out', seed: 2 } }),
+  'tuning.measure': (p) => ({ ...p, model: { family: 'lasso-logistic' }, tuning: { cv: 'kfold', measure: 'auc' } }),
+  'tuning.alphas': (p) => ({ ...p, model: { family: 'lasso-logistic' }, tuning: { cv: 'kfold', alphas: [0.5] } }),
+  'tuning.nlambda': (p) => ({ ...p, model: { family: 'lasso-logistic' }, tuning: { cv: 'kfold', lambdas: [0.1, 0.01], nlambda: 20 } }),
+  'tuning.lambdaMinRatio': (p) => ({ ...p, model: { family: 'lasso-logistic' }, tuning: { cv: 'kfold', lambdas: [0.1, 0.01], lambdaMinRatio: 0.01 } }),
 };
 
 describe('every campaign-protocol field is carried out or refused', () => {
@@ -107,6 +123,18 @@ describe('every campaign-protocol field is carried out or refused', () => {
     const base = protocolFor({ campaignId: 'secure-carried-out' });
     const protocol: CampaignProtocol = { ...base, training: { ...base.training, strategy: 'fedavg', secureAggregation: true, secureAggregationDropout: 0.3, secureAggregationScale: 2 ** 20 }, model: { family: 'logistic' } };
     expect(createCampaign(ctx(), protocol).campaignId).toBe('secure-carried-out');
+  });
+
+  it('a protocol using every carried-out selection and tuning field is accepted, its plan running selection and tuning before training', () => {
+    const protocol: CampaignProtocol = {
+      ...protocolFor({ campaignId: 'steps-carried-out', model: { family: 'elasticnet-logistic', standardize: true } }),
+      selection: { minSd: 0.01, fdr: 0.2, maxCorrelation: 0.9, prefer: 'association' },
+      tuning: { cv: 'kfold', folds: 5, seed: 3, measure: 'deviance', rule: 'min', alphas: [0.5, 1], nlambda: 20, lambdaMinRatio: 0.01 },
+    };
+    expect(createCampaign(ctx(), protocol).campaignId).toBe('steps-carried-out');
+    expect(plan(protocol, {})).toEqual(['selection', 'tuning', 'training', 'lock', 'report']);
+    const grid: CampaignProtocol = { ...protocol, campaignId: 'steps-grid', tuning: { cv: 'leave-one-site-out', measure: 'auc', rule: '1se', lambdas: [0.2, 0.1, 0.05] } };
+    expect(createCampaign(ctx(), grid).campaignId).toBe('steps-grid');
   });
 
   it('refuses a summary budget of 0 when the protocol pins a feature config: its extraction step sends each site one extract job', () => {

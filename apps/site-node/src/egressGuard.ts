@@ -71,6 +71,7 @@ const RESULT_SCHEMA_BY_KIND: Record<string, SchemaName> = {
   harmonize: 'harmonize-result',
   select: 'select-result',
   'train-round': 'model-update',
+  'tune-round': 'tune-round-result',
   evaluate: 'evaluation-report',
   'secure-aggregation': 'secure-aggregation-result',
 };

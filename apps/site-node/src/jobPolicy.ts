@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { summaryJobBudget, type CampaignProtocol, type EvaluateParams, type JobEnvelope } from '@fedrad/protocol';
+import { plannedTuneRounds, summaryJobBudget, TUNING_MAX_ITERATIONS, type CampaignProtocol, type EvaluateParams, type JobEnvelope } from '@fedrad/protocol';
 import type { SiteStore } from './siteStore.js';
 
 /**
@@ -8,7 +8,8 @@ import type { SiteStore } from './siteStore.js';
  * patient out of aggregates:
  *
  * - training: one computation per round and rounds strictly increasing, so the coordinator cannot
- *   collect gradients of the same rows at as many crafted coefficients as it likes;
+ *   collect gradients of the same rows at as many crafted coefficients as it likes; the tuning
+ *   step's tune-round exchanges likewise, and no more of them than its grid can need;
  * - a budget of summary and evaluation jobs (protocol's jobBudget), since every answered aggregate
  *   is one more equation about the patients;
  * - evaluation of one model only, the first locked model hash the campaign named, so a crafted
@@ -42,12 +43,16 @@ const SUMMARY_KINDS: ReadonlySet<string> = new Set(['extract', 'reproducibility'
 export function admitJob(store: SiteStore, input: PolicyInput): PolicyRefusal | undefined {
   const { job, protocol } = input;
   const earlier = store.queriesOf(job.campaignId).filter((q) => q.jobId !== job.jobId);
-  if (job.kind === 'train-round') {
+  // Training rounds and the tuning step's exchanges: each its own sequence, one computation per number.
+  if (job.kind === 'train-round' || job.kind === 'tune-round') {
     const round = job.round ?? -1;
-    const later = earlier.find((q) => q.kind === 'train-round' && (q.round ?? -1) >= round);
+    const later = earlier.find((q) => q.kind === job.kind && (q.round ?? -1) >= round);
     if (later) {
-      return { code: 'ROUND_OUT_OF_ORDER', message: `This site already computed round ${later.round} of campaign ${job.campaignId} (job ${later.jobId}); it computes each round once and rounds only go forward, so round ${round} is refused.` };
+      return { code: 'ROUND_OUT_OF_ORDER', message: `This site already computed ${job.kind} ${later.round} of campaign ${job.campaignId} (job ${later.jobId}); it computes each round once and rounds only go forward, so round ${round} is refused.` };
     }
+  }
+  if (job.kind === 'tune-round' && (job.round ?? -1) >= plannedTuneRounds(protocol)) {
+    return { code: 'JOB_BUDGET_SPENT', message: `The approved protocol's tuning step needs at most ${plannedTuneRounds(protocol)} exchanges per site (its alphas × (2 + λ grid × ${TUNING_MAX_ITERATIONS} Newton steps)); tune-round ${job.round} of campaign ${job.campaignId} is beyond them.` };
   }
   if (job.kind === 'evaluate') {
     const modelHash = (job.params as EvaluateParams).modelHash;

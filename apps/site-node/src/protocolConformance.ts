@@ -1,5 +1,5 @@
-import { secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
-import { canonicalJson, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ReproducibilityParams, type SecureAggregationParams, type TrainRoundParams } from '@fedrad/protocol';
+import { protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
+import { canonicalJson, tuningAlphas, withStepSettings, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -33,6 +33,9 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
   if (role === undefined) problems.push(`the protocol does not list site ${job.siteId} as exactly one of its training or test sites; it runs nothing for it`);
   if (job.kind === 'train-round') {
     const params = job.params as TrainRoundParams;
+    problems.push(...stepSettingDeviations(params.features, params.model, protocol));
+    // Checked against the protocol with the selection's features and the tuning's penalty, once those are ones its steps could choose.
+    protocol = protocolForJob(job, protocol);
     if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; it trains nothing`);
     if (params.strategy !== protocol.training.strategy) problems.push(`strategy ${params.strategy} is not the protocol's ${protocol.training.strategy}`);
     if (canonicalJson(params.model) !== canonicalJson(protocol.model)) problems.push(`the model ${canonicalJson(params.model)} is not the protocol's ${canonicalJson(protocol.model)}`);
@@ -57,6 +60,14 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     else if (canonicalJson(params.featureConfig) !== canonicalJson(protocol.featureConfig)) problems.push("the feature config sent is not the protocol's");
   }
   if (job.kind === 'reproducibility') problems.push(...reproducibilityDeviations(job.params as ReproducibilityParams, protocol, role));
+  if (job.kind === 'select') {
+    const params = job.params as SelectParams;
+    if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only training sites take part in its selection`);
+    if (protocol.selection === undefined) problems.push('the protocol has no selection step');
+    problems.push(...candidateDeviations(params.features, protocol));
+    if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+  }
+  if (job.kind === 'tune-round') problems.push(...tuneRoundDeviations(job, protocol, role));
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
   problems.push(...harmonizationDeviations(job, protocol));
   return problems;
@@ -146,4 +157,63 @@ function initialParameterDeviations(params: TrainRoundParams, protocol: Campaign
     return [`the protocol's training method cannot be built here (${(e as Error).message})`];
   }
   return canonicalJson(params.globalParameters) === canonicalJson(initial) ? [] : ["round 0's global parameters are not the protocol's initial parameters"];
+}
+
+/**
+ * The protocol a job is checked and computed against: for a training job of a protocol with a
+ * selection or tuning step, the protocol with the job's features (selection) and its model's λ and
+ * α (tuning) in place of its own (withStepSettings, as the coordinator trains); else the protocol.
+ * protocolDeviations refuses first when those could not come from the protocol's steps.
+ */
+export function protocolForJob(job: JobEnvelope, protocol: CampaignProtocol): CampaignProtocol {
+  if (job.kind !== 'train-round') return protocol;
+  const params = job.params as TrainRoundParams;
+  return withStepSettings(protocol, {
+    ...(protocol.selection !== undefined ? { features: params.features } : {}),
+    ...(protocol.tuning !== undefined ? { lambda: params.model.lambda, alpha: params.model.alpha } : {}),
+  });
+}
+
+/**
+ * What the selection and tuning steps may change in a training job, and nothing more: features
+ * among the protocol's (selection), λ on the protocol's grid when it gives one and α among its
+ * tuning alphas (tuning). The site cannot recompute the coordinator's choice from its own sums
+ * alone, but it bounds it to what the approved plan allows.
+ */
+function stepSettingDeviations(features: string[], model: ModelSpec, protocol: CampaignProtocol): string[] {
+  const problems: string[] = [];
+  if (protocol.selection !== undefined) problems.push(...candidateDeviations(features, protocol));
+  const t = protocol.tuning;
+  if (t !== undefined) {
+    if (model.alpha === undefined || !tuningAlphas(protocol).includes(model.alpha)) problems.push(`the model's alpha ${model.alpha} is not one the protocol's tuning step tries (${tuningAlphas(protocol).join(', ')})`);
+    if (model.lambda === undefined || (t.lambdas !== undefined && !t.lambdas.includes(model.lambda))) problems.push(`the model's lambda ${model.lambda} is not on the protocol's tuning grid`);
+  }
+  return problems;
+}
+
+/** A step's features must be distinct features of the protocol (the reproducibility and selection steps only remove some). */
+function candidateDeviations(features: readonly string[], protocol: CampaignProtocol): string[] {
+  const allowed = new Set(protocol.features ?? []);
+  const foreign = features.filter((f) => !allowed.has(f));
+  if (foreign.length > 0) return [`the features ${foreign.map((f) => `"${f}"`).join(', ')} are not among the protocol's features`];
+  if (new Set(features).size !== features.length) return ['the job lists a feature twice'];
+  return [];
+}
+
+/** A tune-round job: a training site, the protocol's folds, criterion, minimum cohort and one of its alphas, on the protocol's features. */
+function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role: SiteRole | undefined): string[] {
+  const params = job.params as TuneRoundParams;
+  const problems: string[] = [];
+  if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only training sites take part in its tuning`);
+  if (protocol.tuning === undefined) return [...problems, 'the protocol has no tuning step'];
+  if (job.round !== params.round) problems.push(`the envelope says tuning exchange ${job.round} but its parameters ${params.round}`);
+  problems.push(...candidateDeviations(params.features, protocol));
+  if (!tuningAlphas(protocol).includes(params.alpha)) problems.push(`alpha ${params.alpha} is not one the protocol's tuning step tries (${tuningAlphas(protocol).join(', ')})`);
+  const settings = protocolTuningSettings(protocol, params.features, params.alpha);
+  const sites = [...protocol.trainingSites].sort();
+  const folds = settings.folds.scheme === 'leave-one-site-out' ? { scheme: 'leave-one-site-out', count: sites.length, fold: sites.indexOf(job.siteId) } : settings.folds;
+  if (canonicalJson(params.folds) !== canonicalJson(folds)) problems.push(`the folds ${canonicalJson(params.folds)} are not the protocol's ${canonicalJson(folds)} for this site`);
+  if (params.measure !== settings.measure) problems.push(`the criterion ${params.measure} is not the protocol's ${settings.measure}`);
+  if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+  return problems;
 }

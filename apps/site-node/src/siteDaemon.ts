@@ -29,7 +29,7 @@ import { extractedTables } from './extractedTables.js';
 import { JobExecutor } from './jobExecutor.js';
 import { jobIdProblem } from './jobIds.js';
 import { admitJob } from './jobPolicy.js';
-import { protocolDeviations, siteRole, type SiteRole } from './protocolConformance.js';
+import { protocolDeviations, protocolForJob, siteRole, type SiteRole } from './protocolConformance.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
 import { checkTrajectory, type VerifiedState } from './trajectory.js';
@@ -42,7 +42,7 @@ import { SOFTWARE_VERSION } from './version.js';
 
 export { SOFTWARE_VERSION };
 export const CHANNEL_PROTOCOL_VERSION = 1;
-export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'harmonize', 'train-round', 'evaluate', 'secure-aggregation'];
+export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'harmonize', 'select', 'tune-round', 'train-round', 'evaluate', 'secure-aggregation'];
 
 /** Refusals after which a result is dropped from the outbox (SITE_CHANNEL.md §3). */
 const FINAL_REFUSALS = new Set(['REPLAY', 'STALE_ROUND', 'JOB_CLOSED', 'BAD_SIGNATURE', 'PROTOCOL_INVALID', 'UNKNOWN_JOB', 'NONCE_MISMATCH', 'SITE_MISMATCH', 'UPDATE_INVALID']);
@@ -337,7 +337,7 @@ export class SiteDaemon {
       // stored as the job's answer, so a retry of the same job id gets the same refusal.
       const previous = job.round ? this.store.verifiedState(job.campaignId, job.round - 1) : undefined;
       const current = job.kind === 'train-round' && job.round ? this.store.verifiedState(job.campaignId, job.round) : undefined;
-      const trajectory = checkTrajectory(job, campaign.protocol, this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined, current ? (JSON.parse(current) as VerifiedState) : undefined);
+      const trajectory = checkTrajectory(job, protocolForJob(job, campaign.protocol), this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined, current ? (JSON.parse(current) as VerifiedState) : undefined);
       if (!trajectory.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${trajectory.problem}.`);
       const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: this.registry.refresh(input.cohort.name).patientIds, minCohortSize: input.minCohortSize });
       if (refusal) throw new JobRefusedError(refusal.code, refusal.message);

@@ -18,6 +18,8 @@ export { secureAggregationRefusal, secureThreshold, secureScale, secureSummand, 
 export { crossValidationMethod, type CrossValidationMethod, type CrossValidationSettings, type CvState } from './tuning/crossValidationMethod.js';
 export { crossValidationResult, pathResult, type CrossValidationResult, type PathResult } from './tuning/crossValidationResult.js';
 export { pooledRepeats } from './tuning/repeatedFolds.js';
+export { bestAlpha } from './tuning/bestAlpha.js';
+export { protocolTuningSettings } from './tuning/protocolTuning.js';
 export { cvSiteStep } from './tuning/cvSiteStep.js';
 export type { CvMeasure, CvStepParams, CvStepUpdate } from './tuning/cvStep.js';
 export { foldAssignment, type FoldScheme, type SiteFolds } from './tuning/foldScheme.js';

@@ -9,3 +9,4 @@ export * from './updateLayout.js';
 export { outcomeHorizons } from './outcomeHorizons.js';
 export * from './jobBudget.js';
 export * from './harmonizeBasis.js';
+export * from './stepSettings.js';

@@ -12,6 +12,7 @@ export function plannedSummaryJobs(protocol: CampaignProtocol): number {
   if (protocol.featureConfig !== undefined) jobs += 1; // extraction: one extract job
   if (protocol.reproducibility !== undefined) jobs += 1; // reproducibility: one job, the site's ANOVA sums (training sites)
   jobs += harmonizeJobs(protocol); // harmonisation: moments (ComBat, pooled z-scoring) and apply
+  if (protocol.selection !== undefined) jobs += 1; // selection: one select job (sums and cross-products)
   return jobs;
 }
 

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { alignOutcome, readFeatureTable, readOutcomeTable, type Resampling } from '@fedrad/learn';
-import { crossValidationMethod, crossValidationResult, pooledRepeats, runLocalTwin, type CrossValidationResult, type CrossValidationSettings, type TuningRows } from '@fedrad/methods';
+import { bestAlpha, crossValidationMethod, crossValidationResult, pooledRepeats, runLocalTwin, type CrossValidationResult, type CrossValidationSettings, type TuningRows } from '@fedrad/methods';
 import { readCsv, readSiteTable, type FeatureCsv } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { numberFlag } from '../numberFlags.js';
@@ -82,7 +82,7 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   const repeats = o.repeats ?? 1;
   const count = foldOf ? foldOf.count : o.folds ?? 10;
   const seed = o.seed ?? 1;
-  const perAlpha: Array<{ result: CrossValidationResult; best: number }> = [];
+  const perAlpha: CrossValidationResult[] = [];
   for (const alpha of alphas) {
     const runs: CrossValidationResult[] = [];
     for (let r = 0; r < repeats; r++) {
@@ -98,13 +98,10 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
       const run = await runLocalTwin(crossValidationMethod(settings), partitions, { patientCount: (rows) => rows.label.length });
       runs.push(crossValidationResult(run.state, settings));
     }
-    const result = repeats === 1 ? runs[0] : pooledRepeats(runs, o.measure ?? 'deviance');
-    const atMin = result.cvm[result.lambda.indexOf(result.lambdaMin)];
-    perAlpha.push({ result, best: atMin });
+    perAlpha.push(repeats === 1 ? runs[0] : pooledRepeats(runs, o.measure ?? 'deviance'));
   }
-  const larger = (o.measure ?? 'deviance') === 'auc';
-  const chosen = perAlpha.reduce((a, b) => ((larger ? b.best > a.best : b.best < a.best) ? b : a));
-  const { coefficients, ...curve } = chosen.result;
+  const { chosen, best } = bestAlpha(perAlpha);
+  const { coefficients, ...curve } = chosen;
   const named = (lambda: number) => {
     const c = coefficients[curve.lambda.indexOf(lambda)];
     return Object.fromEntries([['(intercept)', c[0]], ...features.featureNames.map((f, j) => [f, c[j + 1]])]);
@@ -118,7 +115,7 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
     repeats,
     coefficientsMin: named(curve.lambdaMin),
     coefficients1se: named(curve.lambda1se),
-    alphas: perAlpha.map((a) => ({ alpha: a.result.alpha, lambdaMin: a.result.lambdaMin, lambda1se: a.result.lambda1se, best: a.best })),
+    alphas: perAlpha.map((a, i) => ({ alpha: a.alpha, lambdaMin: a.lambdaMin, lambda1se: a.lambda1se, best: best[i] })),
   };
   writeFileSync(o.out, JSON.stringify(report, null, 2) + '\n');
   const provenance = provenanceOf(o.out, {

@@ -23,6 +23,11 @@ export interface FieldSupport {
 const unasked = (p: CampaignProtocol, field: 'secureAggregationDropout' | 'secureAggregationScale'): string | undefined =>
   p.training[field] !== undefined && !p.training.secureAggregation ? `${field} sets how secure aggregation runs; the protocol does not ask for it (training.secureAggregation)` : undefined;
 
+const harmonises = (p: CampaignProtocol): boolean => (p.analysisPlan?.harmonization ?? 'none') !== 'none';
+// Select and tune-round jobs of this build read the sites' rows as extracted; training and
+// evaluation would then use harmonised rows the selection and the λ were never chosen on.
+const UNHARMONISED_STEPS = "this build's select and tune-round jobs do not apply the harmonisation step's estimates to the sites' rows yet, so the selection and λ would be chosen on unharmonised features while the model trains on harmonised ones; run harmonisation without selection/tuning, or selection/tuning without harmonisation";
+
 export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'type', carriedOut: 'identifies the document' },
   { field: 'campaignId', carriedOut: 'the campaign id of every job, result and audit row' },
@@ -57,8 +62,16 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'model', carriedOut: 'the model the training method fits' },
   { field: 'model.family', carriedOut: 'the logistic families; cox stratified by site (exact-newton); mlp by the parameter-averaging strategies, with a standardisation round and early stopping (SITE_CHANNEL.md §6)' },
   { field: 'model.ties', carriedOut: "cox: Breslow's or Efron's ties in each site's partial likelihood", refuse: TRAINING_SETTING_RULES['model.ties'] },
-  { field: 'model.alpha', carriedOut: "the elastic net's mixing, in the site step and the exact aggregation" },
-  { field: 'model.lambda', carriedOut: "the elastic net's strength, in the site step and the exact aggregation" },
+  {
+    field: 'model.alpha',
+    carriedOut: "the elastic net's mixing, in the site step and the exact aggregation; with a tuning step and no tuning.alphas, the one α it cross-validates",
+    refuse: (p) => (p.tuning?.alphas !== undefined && p.model.alpha !== undefined ? 'the tuning step chooses α among tuning.alphas; a fixed model.alpha beside them would be overridden: give one or the other' : undefined),
+  },
+  {
+    field: 'model.lambda',
+    carriedOut: "the elastic net's strength, in the site step and the exact aggregation",
+    refuse: (p) => (p.tuning !== undefined && p.model.lambda !== undefined ? 'the tuning step chooses λ; a fixed model.lambda beside it would be overridden: remove it' : undefined),
+  },
   { field: 'model.hiddenLayers', carriedOut: "mlp: the hidden layers' widths of every site's network and of the locked model", refuse: TRAINING_SETTING_RULES['model.hiddenLayers'] },
   { field: 'model.activation', carriedOut: "mlp: the hidden layers' activation (relu or tanh)", refuse: TRAINING_SETTING_RULES['model.activation'] },
   { field: 'model.standardize', carriedOut: "the exact strategies' penalty scale", refuse: TRAINING_SETTING_RULES['model.standardize'] },
@@ -81,7 +94,12 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'reproducibility',
     carriedOut: "the reproducibility step after extraction: each training site sends the ANOVA sums of its patients measured k times, the coordinator pools them into every feature's ICC and keeps those reaching the threshold (its output's `kept`, where the selection step starts)",
-    refuse: (p) => (p.reproducibility !== undefined && p.featureConfig === undefined ? "the sites measure each patient again with the protocol's featureConfig; pin one (the extraction step)" : undefined),
+    refuse: (p) =>
+      p.reproducibility !== undefined && p.featureConfig === undefined
+        ? "the sites measure each patient again with the protocol's featureConfig; pin one (the extraction step)"
+        : p.reproducibility !== undefined && p.selection === undefined
+          ? "the features the reproducibility step keeps reach the model through the selection step; add a selection section (selection: {} drops only constant features), or the model would train on the protocol's features whatever their ICC"
+          : undefined,
   },
   { field: 'reproducibility.source', carriedOut: 'segmentations: the sites extract their manifests\' further segmentations (mask2, …) with the pinned config; perturbations: the sites re-extract each case under reproducibility.perturbations' },
   { field: 'reproducibility.form', carriedOut: 'the ICC form the filter judges (every form is computed from the pooled sums)' },
@@ -103,6 +121,70 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
     carriedOut: "the seed of the sites' noise perturbations",
     refuse: (p) => (p.reproducibility?.source === 'segmentations' && p.reproducibility.seed !== undefined ? 'the seed belongs to source perturbations (the noise of a perturbed re-extraction)' : undefined),
   },
+  {
+    field: 'selection',
+    carriedOut: "the selection step: one select job per training site (sums and cross-products of the candidate features: the reproducibility step's kept ones, else the protocol's features), the filters on the pooled moments (@fedrad/methods, as fedrad select --sites); training, the lock and evaluation use the features it keeps",
+    refuse: (p) => (p.selection !== undefined && harmonises(p) ? UNHARMONISED_STEPS : undefined),
+  },
+  { field: 'selection.minSd', carriedOut: 'the near-zero-variance filter on the pooled standard deviation' },
+  { field: 'selection.fdr', carriedOut: 'the univariate filter: logistic score test of each feature on the pooled sums, Benjamini–Hochberg q' },
+  { field: 'selection.maxCorrelation', carriedOut: 'correlation pruning on the pooled Pearson correlation matrix' },
+  {
+    field: 'selection.prefer',
+    carriedOut: '"association": the feature with the larger score statistic stays',
+    refuse: (p) =>
+      p.selection?.prefer === undefined
+        ? undefined
+        : p.selection.maxCorrelation === undefined
+          ? 'prefer chooses which feature of a correlated cluster stays; without selection.maxCorrelation no cluster is pruned'
+          : p.selection.prefer === 'reproducibility'
+            ? "the reproducibility step's output gives the ICC of the features it dropped, not of those it kept, so the campaign cannot rank kept features by ICC; use \"association\""
+            : undefined,
+  },
+  {
+    field: 'selection.lasso',
+    carriedOut: '',
+    refuse: (p) =>
+      p.selection?.lasso !== undefined
+        ? "the LASSO step fits a regularisation path over many exchanges, which this build's selection step does not send; fit the penalised model itself (model.family lasso-logistic with a tuning step) or run fedrad select --lasso-lambda on the local twin"
+        : undefined,
+  },
+  { field: 'selection.lasso.alpha', carriedOut: '', refuse: (p) => (p.selection?.lasso?.alpha !== undefined ? 'see selection.lasso' : undefined) },
+  { field: 'selection.lasso.lambda', carriedOut: '', refuse: (p) => (p.selection?.lasso?.lambda !== undefined ? 'see selection.lasso' : undefined) },
+  { field: 'selection.lasso.maxFeatures', carriedOut: '', refuse: (p) => (p.selection?.lasso?.maxFeatures !== undefined ? 'see selection.lasso' : undefined) },
+  {
+    field: 'tuning',
+    carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",
+    refuse: (p) =>
+      p.tuning === undefined
+        ? undefined
+        : p.model.family !== 'lasso-logistic' && p.model.family !== 'elasticnet-logistic'
+          ? `the tuning step cross-validates the logistic elastic net (lasso-logistic, elasticnet-logistic), not ${p.model.family}: tuning a Cox model by C-index is not in this build`
+          : harmonises(p)
+            ? UNHARMONISED_STEPS
+            : undefined,
+  },
+  {
+    field: 'tuning.cv',
+    carriedOut: 'leave-one-site-out (each training site is a fold) or kfold (folds drawn within each site)',
+    refuse: (p) => (p.tuning?.cv === 'leave-one-site-out' && p.trainingSites.length < 2 ? 'leave-one-site-out needs two or more training sites' : undefined),
+  },
+  { field: 'tuning.folds', carriedOut: 'K of kfold', refuse: (p) => (p.tuning?.folds !== undefined && p.tuning.cv !== 'kfold' ? 'folds is the K of kfold; with leave-one-site-out the sites are the folds' : undefined) },
+  { field: 'tuning.seed', carriedOut: 'the seed each site draws its kfold folds with', refuse: (p) => (p.tuning?.seed !== undefined && p.tuning.cv !== 'kfold' ? 'seed draws kfold folds; with leave-one-site-out the sites are the folds' : undefined) },
+  {
+    field: 'tuning.measure',
+    carriedOut: 'binomial deviance, or AUC with leave-one-site-out',
+    refuse: (p) => (p.tuning?.measure === 'auc' && p.tuning.cv !== 'leave-one-site-out' ? 'an AUC ranks the rows of one fold, which under kfold lie at several sites; use the deviance, or leave-one-site-out' : undefined),
+  },
+  { field: 'tuning.rule', carriedOut: 'lambda.min or lambda.1se is the λ training fits' },
+  {
+    field: 'tuning.alphas',
+    carriedOut: 'each α is cross-validated; the best at its lambda.min is trained',
+    refuse: (p) => (p.tuning?.alphas !== undefined && p.model.family === 'lasso-logistic' && p.tuning.alphas.some((a) => a !== 1) ? 'lasso-logistic has α 1; tune α with elasticnet-logistic' : undefined),
+  },
+  { field: 'tuning.lambdas', carriedOut: 'the λ grid' },
+  { field: 'tuning.nlambda', carriedOut: "the length of glmnet's λ grid", refuse: (p) => (p.tuning?.nlambda !== undefined && p.tuning.lambdas !== undefined ? 'nlambda makes a grid; tuning.lambdas gives one already' : undefined) },
+  { field: 'tuning.lambdaMinRatio', carriedOut: "the smallest λ of glmnet's grid over λ_max", refuse: (p) => (p.tuning?.lambdaMinRatio !== undefined && p.tuning.lambdas !== undefined ? 'lambdaMinRatio makes a grid; tuning.lambdas gives one already' : undefined) },
   { field: 'training', carriedOut: 'the round runner' },
   { field: 'training.strategy', carriedOut: 'the training method' },
   { field: 'training.rounds', carriedOut: 'the most rounds the training phase runs' },

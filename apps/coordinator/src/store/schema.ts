@@ -277,6 +277,17 @@ CREATE TABLE IF NOT EXISTS campaign_steps (
   PRIMARY KEY (campaign_id, phase)
 );
 
+-- The tuning phase's exchanges: the cross-validation state each tune-round was configured from
+-- (its next state follows from the round's results), so a restart resumes the round it was in.
+-- A new table: SCHEMA_SQL creates it in older files too, so no migration step is needed.
+CREATE TABLE IF NOT EXISTS tuning_rounds (
+  campaign_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  state_json TEXT NOT NULL,
+  opened_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, round)
+);
+
 -- The meta-analysis phase's pooled report of the test sites (NULL when there was nothing to pool, with notes saying why).
 -- A new table: SCHEMA_SQL creates it in older files too, so no migration step is needed.
 CREATE TABLE IF NOT EXISTS meta_analyses (

@@ -5,7 +5,9 @@ import { runExtractImages } from './extractImages.js';
 import { runExtractSummaries } from './extractSummaries.js';
 import { runHarmonize } from './harmonize.js';
 import { runReproducibility } from './reproducibility.js';
+import { runSelectSummary } from './selectSummary.js';
 import { runTrainRound } from './trainRound.js';
+import { runTuneRound } from './tuneRound.js';
 
 /** Dispatches a job to the module that does its kind; runs inside a worker thread. */
 export async function runJob(input: JobInput): Promise<Record<string, unknown>> {
@@ -21,7 +23,11 @@ export async function runJob(input: JobInput): Promise<Record<string, unknown>> 
       return runHarmonize(input) as unknown as Record<string, unknown>;
     case 'reproducibility':
       return runReproducibility(input) as unknown as Promise<Record<string, unknown>>;
+    case 'select':
+      return runSelectSummary(input) as unknown as Promise<Record<string, unknown>>;
+    case 'tune-round':
+      return runTuneRound(input) as unknown as Promise<Record<string, unknown>>;
     default:
-      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs train-round, evaluate, extract, reproducibility and harmonize).`, { field: 'kind' });
+      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs extract, reproducibility, harmonize, select, tune-round, train-round and evaluate).`, { field: 'kind' });
   }
 }

@@ -126,7 +126,8 @@ export type JobKind =
   | 'select'
   | 'train-round'
   | 'evaluate'
-  | 'secure-aggregation';
+  | 'secure-aggregation'
+  | 'tune-round';
 
 /**
  * Every protocol message and artifact, one property each (generation root only).
@@ -167,6 +168,8 @@ export interface FedRadProtocol {
   'select-result'?: SelectResult;
   'site-hello'?: SiteHello;
   'train-round-params'?: TrainRoundParams;
+  'tune-round-params'?: TuneRoundParams;
+  'tune-round-result'?: TuneRoundResult;
 }
 /**
  * The newest row of the coordinator's hash-chained audit log (its sequence number and chain hash), signed by the coordinator's server certificate. Sent to a site after its welcome and with every batch of jobs (so at every round); the site keeps every head it receives, and `fedrad audit verify --site-heads` checks the coordinator's log against them: a log rewritten after the fact no longer holds the hashes the sites were sent. The signature covers the canonical JSON of {type, campaign, seq, hash, at}.
@@ -473,6 +476,89 @@ export interface CampaignProtocol {
      */
     evidence?: string;
   }[];
+  /**
+   * The feature-selection step of the plan, on the training sites' pooled sums (one select job per training site: per-feature sums, sums of squares, sums of feature × outcome and cross-products; @fedrad/methods' selection, the same as `fedrad select --sites`). It starts from the reproducibility step's kept features when that step runs, otherwise from `features`; the model is then trained, locked and evaluated on the features it keeps. Steps run in this order: near-zero variance, univariate association, correlation pruning.
+   */
+  selection?: {
+    /**
+     * Near-zero variance: drop features whose pooled standard deviation is at most this (0: constant features only).
+     */
+    minSd?: number;
+    /**
+     * Univariate association: keep features whose score test of a univariate logistic model has a Benjamini–Hochberg q at most this. Absent: no univariate filter.
+     */
+    fdr?: number;
+    /**
+     * Correlation pruning: drop a feature whose pooled Pearson correlation with a kept one exceeds this in absolute value. Absent: no pruning.
+     */
+    maxCorrelation?: number;
+    /**
+     * With maxCorrelation: which feature of a correlated cluster is kept — the most associated (largest score statistic) or the most reproducible (largest ICC).
+     */
+    prefer?: 'association' | 'reproducibility';
+    /**
+     * A LASSO / elastic-net step after the filters: keep the features with a non-zero coefficient at `lambda`, or the first `maxFeatures` to enter glmnet's path.
+     */
+    lasso?: {
+      /**
+       * Elastic-net mixing of the LASSO step (1 = lasso).
+       */
+      alpha?: number;
+      /**
+       * Keep the features with a non-zero coefficient at this λ.
+       */
+      lambda?: number;
+      /**
+       * Keep the first this many features to enter the path.
+       */
+      maxFeatures?: number;
+    };
+  };
+  /**
+   * The tuning step of the plan: the elastic net's λ (and α among `alphas`) chosen by cross-validation over the training sites (@fedrad/methods' federated cross-validation, equal to glmnet::cv.glmnet with foldid; the same as `fedrad tune --sites`), on the selection's features when that step runs. Training then fits the model at the chosen λ and α. Each exchange is a tune-round job, bounded and ordered at the site like training rounds.
+   */
+  tuning?: {
+    /**
+     * leave-one-site-out: each training site is held out in turn; kfold: K folds drawn within each site (every fold's part at a site at least the minimum cohort).
+     */
+    cv: 'leave-one-site-out' | 'kfold';
+    /**
+     * kfold only: the number of folds K.
+     */
+    folds?: number;
+    /**
+     * kfold only: the seed each site draws its folds with.
+     */
+    seed?: number;
+    /**
+     * The criterion (cv.glmnet's type.measure): binomial deviance, or AUC (leave-one-site-out only: a fold's rows must be at one site to be ranked).
+     */
+    measure?: 'deviance' | 'auc';
+    /**
+     * Which λ training uses: lambda.min (best mean criterion) or lambda.1se (the largest λ within one standard error of it).
+     */
+    rule?: 'min' | '1se';
+    /**
+     * The α values tried (the best mean criterion at its lambda.min wins). Default: model.alpha, else 1 for lasso-logistic and 0.5 for elasticnet-logistic.
+     *
+     * @minItems 1
+     */
+    alphas?: number[];
+    /**
+     * A given λ grid (sorted decreasing). Absent: glmnet's grid of `nlambda` values from λ_max of the pooled data down to lambdaMinRatio · λ_max.
+     *
+     * @minItems 1
+     */
+    lambdas?: number[];
+    /**
+     * Without lambdas: the number of λ of glmnet's grid.
+     */
+    nlambda?: number;
+    /**
+     * Without lambdas: the smallest λ as a fraction of λ_max (glmnet's default: 1e-4, or 0.01 with fewer patients than features).
+     */
+    lambdaMinRatio?: number;
+  };
 }
 /**
  * Feature-extraction settings after IBSI chapter 1 (arXiv:1612.07003): interpolation, re-segmentation, discretisation, and the feature families with their texture parameters. Every field is optional; an empty object means the documented defaults (no interpolation, no re-segmentation, FBN 32 bins, IVH FBN 1000 bins, all families, texture 3D merged).
@@ -1697,6 +1783,7 @@ export interface JobEnvelope {
     | ReproducibilityParams
     | HarmonizeParams
     | SelectParams
+    | TuneRoundParams
     | TrainRoundParams
     | EvaluateParams
     | SecureAggregationParams;
@@ -1728,13 +1815,66 @@ export interface ReproducibilityParams {
   cohort?: string;
 }
 /**
- * Feature selection at a site: statistics for the coordinator's federated selection.
+ * The selection step's one exchange at a training site (@fedrad/methods' selectionSiteSummary): sums over the site's own patients of the listed features, from which every filter of the protocol's selection follows exactly.
  */
 export interface SelectParams {
   kind: 'select';
-  method: 'univariate-auc' | 'correlation' | 'icc-filter';
-  features?: string[];
-  threshold?: number;
+  /**
+   * The features selected from, in order: the reproducibility step's kept features when it ran, else the protocol's features.
+   *
+   * @minItems 1
+   */
+  features: string[];
+  /**
+   * The campaign's minimum cohort under any sum.
+   */
+  minCohortSize: number;
+  basedOn?: Sha256;
+  /**
+   * Name of the local cohort in the site's registry (default: the site's first).
+   */
+  cohort?: string;
+}
+/**
+ * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients and the held-out rows' score.
+ */
+export interface TuneRoundParams {
+  kind: 'tune-round';
+  /**
+   * The tuning step's exchange number, strictly increasing at each site.
+   */
+  round: number;
+  /**
+   * The elastic net's alpha this cross-validation runs at (one of the protocol's tuning.alphas).
+   */
+  alpha: number;
+  phase: 'grid' | 'path';
+  /**
+   * @minItems 1
+   */
+  features: string[];
+  folds: {
+    scheme: 'leave-one-site-out' | 'kfold';
+    count: number;
+    /**
+     * leave-one-site-out: this site's fold (its index among the sorted training sites).
+     */
+    fold?: number;
+    seed?: number;
+  };
+  measure: 'deviance' | 'auc';
+  minCohortSize: number;
+  /**
+   * Per fold, then the fit on every row: coefficients, intercept first, original feature scale.
+   */
+  coef?: number[][];
+  train?: boolean[];
+  heldOut?: boolean;
+  basedOn?: Sha256;
+  /**
+   * Name of the local cohort in the site's registry (default: the site's first).
+   */
+  cohort?: string;
 }
 /**
  * One federated training round at a site: start from the global parameters, return an update.
@@ -1919,6 +2059,7 @@ export interface JobResult {
     | ReproducibilityResult
     | HarmonizeResult
     | SelectResult
+    | TuneRoundResult
     | ModelUpdate
     | EvaluationReport
     | SecureAggregationResult
@@ -1965,16 +2106,23 @@ export interface ReproducibilityResult {
   }[];
 }
 /**
- * Per-feature selection statistics (aggregates only).
+ * A site's selection sums (aggregates only): feature-sum, feature-sumsq, feature-sumy [p] and cross-products [p, p] over at least the minimum cohort.
  */
 export interface SelectResult {
   kind: 'select';
   patientCount: PatientCount;
-  statistics: {
-    name: string;
-    value: number;
-  }[];
-  tensors?: Tensor[];
+  eventCount: number;
+  tensors: Tensor[];
+}
+/**
+ * A site's answer to one tuning exchange (aggregates only): the grid step's feature-sum, feature-sumsq, feature-sumy; or per fold k fold-k/count, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq and fold-k/held-out = [rows, deviance sum or AUC], each over at least the minimum cohort.
+ */
+export interface TuneRoundResult {
+  kind: 'tune-round';
+  round: number;
+  sampleCount: PatientCount;
+  eventCount: number;
+  tensors: Tensor[];
 }
 /**
  * What a training site returns from a round: parameter tensors (or gradient/Hessian sums for exact aggregation), the sample count, optionally masked for secure aggregation.

@@ -3,6 +3,7 @@ import { appendAudit } from '../../store/auditLog.js';
 import { nowIso, type CoreContext } from '../context.js';
 import { releaseModel } from './modelRelease.js';
 import type { Phase } from './phase.js';
+import { effectiveProtocol } from './stepSettings.js';
 import type { TrainedModel } from './training.js';
 
 /** The locked model document; its canonical hash is the campaign's model hash. */
@@ -38,7 +39,8 @@ export const lock: Phase<TrainedModel, LockedModelOutcome> = {
   recorded: ({ modelHash, onnxSha256 }) => ({ modelHash, onnxSha256 }),
   open(ctx, campaign, trained) {
     const info = trained!;
-    const p = campaign.protocol;
+    // The features and penalty the selection and tuning steps chose, when they ran.
+    const p = effectiveProtocol(ctx, campaign);
     const model: LockedModel = {
       type: 'locked-model',
       campaignId: campaign.campaignId,
@@ -58,7 +60,7 @@ export const lock: Phase<TrainedModel, LockedModelOutcome> = {
     // The card, signed: test sites evaluate only a model whose card the coordinator signed.
     const release =
       onnx && ctx.describeModel && ctx.modelSigner
-        ? releaseModel(ctx, campaign, { modelHash, onnx, parameters: info.parameters, info: { sampleCount: info.sampleCount, roundsRun: info.roundsRun, converged: info.converged } }, at)
+        ? releaseModel(ctx, { ...campaign, protocol: p }, { modelHash, onnx, parameters: info.parameters, info: { sampleCount: info.sampleCount, roundsRun: info.roundsRun, converged: info.converged } }, at)
         : undefined;
     appendAudit(
       ctx.db,

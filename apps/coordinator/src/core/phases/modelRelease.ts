@@ -4,6 +4,7 @@ import type { CoreContext } from '../context.js';
 import { stepOutput } from '../stepOutputs.js';
 import { harmonisationLine, type HarmonizationOutput } from './harmonizationEstimates.js';
 import { cardFeatures, cardSites } from './modelCardFacts.js';
+import { stepsOnCard } from './stepSettings.js';
 
 /** What a test site receives with the locked model: its card and the coordinator's signature of it. */
 export interface ModelRelease {
@@ -31,6 +32,7 @@ export function releaseModel(
   at: string,
 ): ModelRelease {
   const p = campaign.protocol;
+  const steps = stepsOnCard(ctx, campaign.campaignId);
   const base = ctx.describeModel!(p, locked.parameters, locked.info, locked.onnx);
   // The pooled −log-likelihood of the last round, when the strategy computes one.
   const last = ctx.db.prepare('SELECT summary_json FROM rounds WHERE campaign_id = ? AND summary_json IS NOT NULL ORDER BY round DESC LIMIT 1').get(campaign.campaignId) as { summary_json: string } | undefined;
@@ -52,9 +54,13 @@ export function releaseModel(
       sites: cardSites(ctx, campaign.campaignId, p),
       features: cardFeatures(p.features ?? []),
       ...(p.model.classWeights !== undefined ? { classWeights: String(p.model.classWeights) } : {}),
-      preprocessing: harmonised
-        ? "each site's features, harmonised at the site with its own estimate of the campaign's harmonisation (below) before training or scoring: a new site must be harmonised the same way before the model is applied"
-        : "each site's registered feature table, used as is (no extraction, harmonisation, selection or tuning step ran in this campaign)",
+      ...steps,
+      preprocessing: [
+        harmonised
+          ? "each site's features, harmonised at the site with its own estimate of the campaign's harmonisation (below) before training or scoring: a new site must be harmonised the same way before the model is applied"
+          : "each site's features used as is (no harmonisation step ran in this campaign)",
+        ...(steps.selection || steps.tuning ? ['the selection and tuning entries say how the features and the penalty were chosen'] : ['no selection or tuning step ran']),
+      ].join('; '),
       ...(harmonised ? { harmonisation: harmonisationLine(harmonised.output, harmonised.outputHash) } : {}),
       trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) ? { finalLoss } : {}) },
       intendedUse: `Research: ${p.question ?? p.title} (outcome "${p.outcome.type === 'binary' ? p.outcome.label : p.outcome.event}"), on patients like those of the training sites.`,

@@ -8,13 +8,15 @@ import { metaAnalysis } from './metaAnalysis.js';
 import type { JobKind, Phase } from './phase.js';
 import { report } from './report.js';
 import { reproducibility } from './reproducibility.js';
+import { selection } from './selection.js';
 import { training } from './training.js';
+import { tuning } from './tuning.js';
 
 /**
  * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
  * file and one entry here.
  */
-const PHASES: readonly Phase[] = [extraction, reproducibility, harmonization, training, lock, evaluation, metaAnalysis, report] as Phase[];
+const PHASES: readonly Phase[] = [extraction, reproducibility, harmonization, selection, tuning, training, lock, evaluation, metaAnalysis, report] as Phase[];
 const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**

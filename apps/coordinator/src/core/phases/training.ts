@@ -1,4 +1,4 @@
-import { assertValid, canonicalHash, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { assertValid, canonicalHash, withStepSettings, type CampaignProtocol, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { appendAudit } from '../../store/auditLog.js';
 import { setCurrentRound, type CampaignRecord } from '../campaignStore.js';
 import { nowIso, type CoreContext } from '../context.js';
@@ -6,6 +6,7 @@ import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams } from '.
 import { float64sOf } from '../resultWire.js';
 import { harmonizationHashOf } from './harmonization.js';
 import type { JobKind, Phase } from './phase.js';
+import { effectiveProtocol } from './stepSettings.js';
 import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
 import { roundTranscript } from './transcript.js';
@@ -21,16 +22,22 @@ export interface TrainedModel {
 
 const KIND = 'train-round';
 
-// A locked protocol's method is built once (the store hands out one protocol object per hash).
+// A locked protocol's method is built once (the store hands out one protocol object per hash),
+// from the protocol with the selection's features and the tuning's λ and α (stepSettings.ts): from
+// the store when a round opens, from a round's own params (which the coordinator made from the same
+// store) when a result arrives first after a restart.
 const methods = new WeakMap<object, TrainingMethod>();
-function methodOf(campaign: CampaignRecord): TrainingMethod {
+function methodOf(campaign: CampaignRecord, effective: () => CampaignProtocol): TrainingMethod {
   let method = methods.get(campaign.protocol);
-  if (!method) methods.set(campaign.protocol, (method = trainingMethod(campaign.protocol)));
+  if (!method) methods.set(campaign.protocol, (method = trainingMethod(effective())));
   return method;
 }
+const fromStore = (ctx: CoreContext, campaign: CampaignRecord) => () => effectiveProtocol(ctx, campaign);
+const fromParams = (campaign: CampaignRecord, params: TrainRoundParams) => () =>
+  withStepSettings(campaign.protocol, { features: params.features, lambda: params.model.lambda, alpha: params.model.alpha });
 
 /** A stored model update for aggregation: the small shell parsed, tensor data as Float64 views of the blob (no number parsing). */
-function storedUpdate(shell: string, blob: Buffer | null): UpdateView {
+export function storedUpdate(shell: string, blob: Buffer | null): UpdateView {
   const update = (JSON.parse(shell) as { result: UpdateView }).result;
   if (!blob) return update; // a row written before tensors were stored as Float64 (schema v1)
   const values = float64sOf(blob);
@@ -94,7 +101,7 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
 function trainJobs(ctx: CoreContext, campaign: CampaignRecord, state: TrainingState, sites: readonly string[], masking?: (siteId: string) => NonNullable<TrainRoundParams['secureAggregation']>): JobEnvelope[] {
   const { round } = state;
   const settings = trainingSettings(campaign.protocol);
-  const configs = methodOf(campaign).configure(state, [...campaign.protocol.trainingSites].sort());
+  const configs = methodOf(campaign, fromStore(ctx, campaign)).configure(state, [...campaign.protocol.trainingSites].sort());
   if (masking) for (const siteId of sites) configs[siteId] = { ...configs[siteId], secureAggregation: masking(siteId) };
   if (campaign.protocol.training.shareSiteUpdates && round > 0) {
     // One object for every site: the envelopes below share one validated, serialised params.
@@ -165,7 +172,7 @@ const trainRound: JobKind = {
     if (update.round !== job.round) {
       return { code: 'UPDATE_INVALID', message: `Update says round ${update.round} but job ${job.jobId} is round ${job.round}` };
     }
-    const layout = methodOf(campaign).layout(job.params as TrainRoundParams);
+    const layout = methodOf(campaign, fromParams(campaign, job.params as TrainRoundParams)).layout(job.params as TrainRoundParams);
     for (const [name, shape] of Object.entries(layout)) {
       const length = shape.reduce((a, b) => a * b, 1);
       const t = update.tensors.find((x) => x.name === name);
@@ -203,7 +210,7 @@ export const training: Phase<TrainingState | SecureStageInput, TrainedModel> = {
   // The input is training's own state only when it repeats (a round has opened); entered from an
   // earlier step (extraction, reproducibility, …) it gets that step's output, and starts afresh.
   open(ctx, campaign, input) {
-    if (!isSecureStageInput(input)) return openRound(ctx, campaign, campaign.currentRound !== null && input ? input : methodOf(campaign).initialState());
+    if (!isSecureStageInput(input)) return openRound(ctx, campaign, campaign.currentRound !== null && input ? input : methodOf(campaign, fromStore(ctx, campaign)).initialState());
     const round = campaign.currentRound!;
     return openStage(ctx, campaign, round, input.secureStage, (sites, masking) => trainJobs(ctx, campaign, startOf(ctx, campaign, round), sites, masking));
   },
@@ -265,7 +272,7 @@ export const training: Phase<TrainingState | SecureStageInput, TrainedModel> = {
       // Under secure aggregation the stored updates are masked: the aggregate reads their unmasked sum.
       const unmasked = secure ? unmaskedResults(ctx, campaign, r, results) : undefined;
       if (unmasked) results = unmasked.results;
-      outcome = methodOf(campaign).aggregate(state, results, failures);
+      outcome = methodOf(campaign, fromStore(ctx, campaign)).aggregate(state, results, failures);
       if (unmasked) outcome = { ...outcome, sites: unmasked.survivors };
     } catch (e) {
       const err = e as { code?: string; message: string };

@@ -1,0 +1,101 @@
+import { selectionMethod, type SelectionOptions, type SelectionSummary } from '@fedrad/methods';
+import type { CampaignProtocol, SelectParams } from '@fedrad/protocol';
+import type { CampaignRecord } from '../campaignStore.js';
+import type { CoreContext } from '../context.js';
+import { createJob, jobsOf } from '../jobs.js';
+import { stepOutput } from '../stepOutputs.js';
+import type { JobKind, Phase } from './phase.js';
+import type { SelectionOutput } from './stepSettings.js';
+import { storedUpdate } from './training.js';
+import { trainingSettings } from './trainingSettings.js';
+
+const KIND = 'select';
+
+/** The protocol's selection section as the selection method's options (steps it does not name do not run). */
+export function selectionOptions(protocol: CampaignProtocol): SelectionOptions {
+  const s = protocol.selection ?? {};
+  return {
+    ...(s.minSd !== undefined ? { minSd: s.minSd } : {}),
+    ...(s.fdr !== undefined ? { univariate: { fdr: s.fdr } } : {}),
+    ...(s.maxCorrelation !== undefined ? { correlation: { threshold: s.maxCorrelation, prefer: s.prefer ?? 'association' } } : {}),
+  };
+}
+
+/** The features the selection starts from: the reproducibility step's kept features when it ran, else the protocol's. */
+function candidates(ctx: CoreContext, campaign: CampaignRecord): { features: string[]; from: SelectionOutput['from']; basedOn?: string } {
+  const reproducibility = stepOutput<{ kept: string[] }>(ctx, campaign.campaignId, 'reproducibility');
+  if (reproducibility) return { features: reproducibility.output.kept, from: 'reproducibility', basedOn: reproducibility.outputHash };
+  return { features: campaign.protocol.features ?? [], from: 'protocol' };
+}
+
+function methodFor(protocol: CampaignProtocol, features: string[]) {
+  return selectionMethod({ features, minCohortSize: protocol.minCohortSize, ...selectionOptions(protocol) });
+}
+
+/** The select job: one per training site; its result is the site's sums and cross-products. */
+const select: JobKind = {
+  kind: KIND,
+  jobId: (campaignId, siteId) => `${campaignId}/select/${siteId}`,
+  attempts: (protocol) => trainingSettings(protocol),
+  check(campaign, job, body) {
+    const result = body as { kind?: string; tensors?: Array<{ name: string; data: ArrayLike<number> }> };
+    if (result.kind !== KIND) return undefined; // an error report: the job fails with it
+    const params = job.params as SelectParams;
+    const layout = methodFor(campaign.protocol, params.features).layout({ kind: 'select-summary', features: params.features, minCohortSize: params.minCohortSize });
+    for (const [name, shape] of Object.entries(layout)) {
+      const length = shape.reduce((a, b) => a * b, 1);
+      const t = result.tensors?.find((x) => x.name === name);
+      if (!t || t.data.length !== length) return { code: 'UPDATE_INVALID', message: `The selection sums of job ${job.jobId} need tensor "${name}" with ${length} values; got ${t ? t.data.length : 'none'}` };
+    }
+    return undefined;
+  },
+  acceptedEvent: 'result-accepted',
+};
+
+/**
+ * Feature selection (issue #12, item 3) on the training sites' pooled sums: one select job per
+ * training site (selectionSiteSummary at the site), then @fedrad/methods' selection steps on the
+ * pooled moments — the same computation as `fedrad select --sites`. Its output's `features` are
+ * the model's from here on (training, lock, evaluation: stepSettings.ts).
+ */
+export const selection: Phase<unknown, SelectionOutput & { statistics: unknown; sampleCount: number; sites: string[] }> = {
+  name: 'selection',
+  campaignState: 'training',
+  applies: (protocol) => protocol.selection !== undefined,
+  open(ctx, campaign) {
+    const from = candidates(ctx, campaign);
+    const params: SelectParams = { kind: KIND, features: from.features, minCohortSize: campaign.protocol.minCohortSize, ...(from.basedOn ? { basedOn: from.basedOn } : {}) };
+    const settings = trainingSettings(campaign.protocol);
+    return [...campaign.protocol.trainingSites]
+      .sort()
+      .map((siteId) => createJob(ctx, { jobId: select.jobId(campaign.campaignId, siteId), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, params }, settings.deadlineSeconds));
+  },
+  ready: (ctx, campaign) => !jobsOf(ctx, campaign.campaignId, { kind: KIND }).some((j) => j.state === 'open'),
+  close(ctx, campaign) {
+    const from = candidates(ctx, campaign);
+    if (from.features.length === 0) return { status: 'failed', code: 'SELECTION_FAILED', message: 'The reproducibility step kept no feature; there is nothing to select from.' };
+    const jobs = jobsOf(ctx, campaign.campaignId, { kind: KIND });
+    const failures = jobs.filter((j) => j.state === 'failed').map((j) => ({ siteId: j.siteId, code: j.failureCode ?? 'FAILED', message: j.failureMessage ?? '' }));
+    const results = (
+      ctx.db
+        .prepare('SELECT site_id, signed_json, tensor_data FROM results WHERE campaign_id = ? AND kind = ? AND is_error = 0 ORDER BY site_id')
+        .all(campaign.campaignId, KIND) as Array<{ site_id: string; signed_json: string; tensor_data: Buffer | null }>
+    ).map((r) => {
+      const body = storedUpdate(r.signed_json, r.tensor_data) as unknown as { patientCount: number; eventCount: number; tensors: SelectionSummary['tensors'] };
+      return { siteId: r.site_id, update: { sampleCount: body.patientCount, eventCount: body.eventCount, tensors: body.tensors } };
+    });
+    let state;
+    try {
+      state = methodFor(campaign.protocol, from.features).aggregate({}, results, failures).state;
+    } catch (e) {
+      return { status: 'failed', code: 'SELECTION_FAILED', message: (e as Error).message };
+    }
+    const features = state.kept!;
+    if (features.length === 0) return { status: 'failed', code: 'SELECTION_FAILED', message: `The selection kept no feature of ${from.features.length}: ${state.steps!.map((s) => `${s.step} removed ${s.removed.length}`).join(', ')}.` };
+    return {
+      status: 'done',
+      output: { features, steps: state.steps!, statistics: state.statistics!, sampleCount: state.moments!.n, sites: results.map((r) => r.siteId), from: from.from, ...(from.basedOn ? { basedOn: from.basedOn } : {}) },
+    };
+  },
+  jobKind: select,
+};

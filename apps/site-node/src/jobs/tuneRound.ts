@@ -1,0 +1,24 @@
+import { cvSiteStep, type CvStepParams } from '@fedrad/methods';
+import type { TuneRoundParams, TuneRoundResult } from '@fedrad/protocol';
+import { loadCohort } from '../cohortTables.js';
+import { CohortError, JobInputError } from '../errors.js';
+import type { JobInput } from '../jobTypes.js';
+
+/**
+ * One exchange of the tuning step's cross-validation at the site: @fedrad/methods' cvSiteStep
+ * (the function the local twin `fedrad tune --sites` runs) on the cohort's rows — the grid's
+ * moments, or per fold the logistic sums of the fold's training rows and the held-out rows' score,
+ * each part over at least the minimum cohort (the campaign's or this site's, whichever is higher).
+ */
+export async function runTuneRound(input: JobInput): Promise<TuneRoundResult> {
+  const params = input.envelope.params as TuneRoundParams;
+  if (params.kind !== 'tune-round') throw new JobInputError('A tune-round job must carry tune-round parameters.', { field: 'params/kind' });
+  const cohort = loadCohort(input.cohort, params.features);
+  if (cohort.outcome.kind !== 'binary') {
+    throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; the tuning step cross-validates a logistic model.`, { file: input.cohort.outcome, field: 'label' });
+  }
+  const { round: _round, alpha: _alpha, basedOn: _basedOn, ...step } = params;
+  const cvParams = { ...step, kind: 'cv-step', minCohortSize: Math.max(params.minCohortSize, input.minCohortSize) } as CvStepParams;
+  const update = await cvSiteStep(cvParams, { featureNames: cohort.featureNames, x: cohort.x, label: cohort.outcome.label }, { siteId: input.siteId });
+  return { kind: 'tune-round', round: params.round, sampleCount: update.sampleCount, eventCount: update.eventCount, tensors: update.tensors };
+}

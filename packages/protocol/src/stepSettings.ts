@@ -1,0 +1,44 @@
+import type { CampaignProtocol } from './generated/types.js';
+
+/** Newton steps the tuning step allows at one λ (@fedrad/methods' cross-validation default). */
+export const TUNING_MAX_ITERATIONS = 200;
+
+/** What the selection and tuning steps of a campaign decided: the model's features, and its λ and α. */
+export interface StepSettings {
+  features?: string[];
+  lambda?: number;
+  alpha?: number;
+}
+
+/**
+ * The protocol a campaign trains, locks and evaluates with once its selection and tuning steps
+ * ran: the protocol's features replaced by the selection's, its model's λ and α by the tuning's.
+ * The coordinator builds its training method from it, and a site checks a training job against
+ * the same document after checking the job's features and penalty are ones those steps could
+ * have chosen (apps/site-node's protocolConformance).
+ */
+export function withStepSettings(protocol: CampaignProtocol, settings: StepSettings): CampaignProtocol {
+  if (settings.features === undefined && settings.lambda === undefined && settings.alpha === undefined) return protocol;
+  return {
+    ...protocol,
+    ...(settings.features !== undefined ? { features: settings.features } : {}),
+    model: { ...protocol.model, ...(settings.lambda !== undefined ? { lambda: settings.lambda } : {}), ...(settings.alpha !== undefined ? { alpha: settings.alpha } : {}) },
+  };
+}
+
+/** The α values the protocol's tuning step tries: tuning.alphas, else model.alpha, else 1 for lasso-logistic and 0.5 for elasticnet-logistic. */
+export function tuningAlphas(protocol: CampaignProtocol): number[] {
+  return protocol.tuning?.alphas ?? [protocol.model.alpha ?? (protocol.model.family === 'lasso-logistic' ? 1 : 0.5)];
+}
+
+/**
+ * The most tune-round exchanges the tuning step sends a site: per α, the grid step, at most
+ * TUNING_MAX_ITERATIONS Newton steps per λ, and the last λ's held-out scores. A site refuses a
+ * tune-round job numbered beyond it (and any out of order), as it does training rounds.
+ */
+export function plannedTuneRounds(protocol: CampaignProtocol): number {
+  const t = protocol.tuning;
+  if (!t) return 0;
+  const lambdas = t.lambdas?.length ?? t.nlambda ?? 100;
+  return tuningAlphas(protocol).length * (2 + lambdas * TUNING_MAX_ITERATIONS);
+}
