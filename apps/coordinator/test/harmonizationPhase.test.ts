@@ -107,9 +107,9 @@ const training = () => new Map(['site-a', 'site-b'].map((s) => [s, rowsOf(s)]));
 
 describe('the harmonisation step', () => {
   it('comes after extraction and before training, only when the protocol harmonises', () => {
-    expect(plan(protocolWith('p', { harmonization: 'combat' }), {})).toEqual(['harmonization', 'training', 'lock']);
-    expect(plan({ ...protocolWith('p', { harmonization: 'zscore-site' }), featureConfig: {} }, { exportModel })).toEqual(['extraction', 'harmonization', 'training', 'lock', 'evaluation']);
-    expect(plan(protocolWith('p', { harmonization: 'none' }), {})).toEqual(['training', 'lock']);
+    expect(plan(protocolWith('p', { harmonization: 'combat' }), {})).toEqual(['harmonization', 'training', 'lock', 'report']);
+    expect(plan({ ...protocolWith('p', { harmonization: 'zscore-site' }), featureConfig: {} }, { exportModel })).toEqual(['extraction', 'harmonization', 'training', 'lock', 'evaluation', 'report']);
+    expect(plan(protocolWith('p', { harmonization: 'none' }), {})).toEqual(['training', 'lock', 'report']);
   });
 
   const combatCases: Array<{ name: string; options: NonNullable<CampaignProtocol['analysisPlan']>['harmonizationOptions']; twin: Parameters<typeof runCombatTwin>[1] }> = [

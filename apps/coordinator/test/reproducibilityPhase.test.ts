@@ -78,9 +78,9 @@ function throughExtraction(ctx: CoreContext, campaignId: string): JobEnvelope[] 
 describe('the reproducibility step of a campaign', () => {
   it('runs after extraction when the protocol has the section, and counts one summary job per site', () => {
     const p = protocolWith('plan', { source: 'segmentations', threshold: 0.75 });
-    expect(plan(p, {})).toEqual(['extraction', 'reproducibility', 'training', 'lock']);
+    expect(plan(p, {})).toEqual(['extraction', 'reproducibility', 'training', 'lock', 'report']);
     expect(plannedSummaryJobs(p)).toBe(2);
-    expect(plan({ ...p, reproducibility: undefined }, {})).toEqual(['extraction', 'training', 'lock']);
+    expect(plan({ ...p, reproducibility: undefined }, {})).toEqual(['extraction', 'training', 'lock', 'report']);
   });
 
   for (const [readers, form, on, threshold] of [[2, 'ICC(2,1)', 'lower', 0.75], [3, 'ICC(3,1)', 'estimate', 0.8]] as const) {
@@ -151,7 +151,7 @@ describe('the reproducibility step of a campaign', () => {
     const status = campaignStatus(ctx, 'refused');
     expect(status.state).toBe('failed');
     expect(status.failure).toMatchObject({ code: 'REPRODUCIBILITY_FAILED', message: expect.stringMatching(/Only 1 training site.*site-b JOB_INPUT_INVALID: no further segmentation; site-c COHORT_TOO_SMALL/) });
-    expect(status.plan.map((s) => s.state)).toEqual(['done', 'failed', 'skipped', 'skipped']);
+    expect(status.plan.map((s) => s.state)).toEqual(['done', 'failed', 'skipped', 'skipped', 'skipped']);
 
     const perturbed = context();
     createCampaign(perturbed, protocolWith('perturbed', { source: 'perturbations', perturbations: ['none', 'erode:1', 'dilate:1'], threshold: 0.5 }));
@@ -188,6 +188,6 @@ describe('the reproducibility step of a campaign', () => {
     // The committed example (perturbations, ICC(1,1) on the lower bound) is accepted as written.
     const example = JSON.parse(readFileSync(join(here, '../../../protocols/examples/campaign-protocol/valid-reproducibility.json'), 'utf8')) as CampaignProtocol;
     expect(unsupportedFields(example)).toEqual([]);
-    expect(plan(example, {})).toEqual(['extraction', 'reproducibility', 'training', 'lock']);
+    expect(plan(example, {})).toEqual(['extraction', 'reproducibility', 'selection', 'training', 'lock', 'report']);
   });
 });

@@ -66,7 +66,8 @@ const siteSummaries = ['site-a', 'site-b', 'site-c', 'site-t1', 'site-t2', 'site
   siteId,
   features: ['f1', 'f2'].map((name, f) => ({ name, n: 20 + s, before: { mean: 10 * s + f, sd: 1 + s / 10 }, after: { mean: 0.5 * f, sd: 1 } })),
 }));
-const harmonization = { method: 'combat', fittedOn: 'training-sites', siteSummaries };
+// The harmonisation step's own fields (core/phases/harmonizationEstimates.ts) and the per-site summaries the report draws.
+const harmonization = { method: 'combat', options: {}, features: ['f1', 'f2'], estimatedFrom: ['site-a', 'site-b', 'site-c'], sites: [], fittedOn: 'training-sites', siteSummaries };
 
 const rqsPoints = (rqs: { items: Array<{ item: number; points: number }> }) => Object.fromEntries(rqs.items.map((i) => [i.item, i.points]));
 

@@ -93,13 +93,8 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'jobBudget.evaluations', carriedOut: 'evaluate jobs a test site answers, all of the one locked model; the evaluation phase needs one' },
   {
     field: 'reproducibility',
-    carriedOut: "the reproducibility step after extraction: each training site sends the ANOVA sums of its patients measured k times, the coordinator pools them into every feature's ICC and keeps those reaching the threshold (its output's `kept`, where the selection step starts)",
-    refuse: (p) =>
-      p.reproducibility !== undefined && p.featureConfig === undefined
-        ? "the sites measure each patient again with the protocol's featureConfig; pin one (the extraction step)"
-        : p.reproducibility !== undefined && p.selection === undefined
-          ? "the features the reproducibility step keeps reach the model through the selection step; add a selection section (selection: {} drops only constant features), or the model would train on the protocol's features whatever their ICC"
-          : undefined,
+    carriedOut: "the reproducibility step after extraction: each training site sends the ANOVA sums of its patients measured k times, the coordinator pools them into every feature's ICC and keeps those reaching the threshold (its output's `kept`). The kept features reach the model through a selection step (which starts from the protocol's features the step kept; `selection: {}` drops only constant ones); without one, the pre-registered `features` are trained as written and the step is reported (and scored for RQS), not applied",
+    refuse: (p) => (p.reproducibility !== undefined && p.featureConfig === undefined ? "the sites measure each patient again with the protocol's featureConfig; pin one (the extraction step)" : undefined),
   },
   { field: 'reproducibility.source', carriedOut: 'segmentations: the sites extract their manifests\' further segmentations (mask2, …) with the pinned config; perturbations: the sites re-extract each case under reproducibility.perturbations' },
   { field: 'reproducibility.form', carriedOut: 'the ICC form the filter judges (every form is computed from the pooled sums)' },

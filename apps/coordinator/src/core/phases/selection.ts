@@ -21,10 +21,18 @@ export function selectionOptions(protocol: CampaignProtocol): SelectionOptions {
   };
 }
 
-/** The features the selection starts from: the reproducibility step's kept features when it ran, else the protocol's. */
+/**
+ * The features the selection starts from: the protocol's features the reproducibility step kept
+ * when it ran (the protocol's list is the pre-registered candidate set, and a site refuses any
+ * other feature), else the protocol's.
+ */
 function candidates(ctx: CoreContext, campaign: CampaignRecord): { features: string[]; from: SelectionOutput['from']; basedOn?: string } {
   const reproducibility = stepOutput<{ kept: string[] }>(ctx, campaign.campaignId, 'reproducibility');
-  if (reproducibility) return { features: reproducibility.output.kept, from: 'reproducibility', basedOn: reproducibility.outputHash };
+  if (reproducibility) {
+    const kept = new Set(reproducibility.output.kept);
+    const features = campaign.protocol.features ? campaign.protocol.features.filter((f) => kept.has(f)) : reproducibility.output.kept;
+    return { features, from: 'reproducibility', basedOn: reproducibility.outputHash };
+  }
   return { features: campaign.protocol.features ?? [], from: 'protocol' };
 }
 
