@@ -11,6 +11,7 @@ import { CampaignDetail } from './pages/CampaignDetail';
 import { Results } from './pages/Results';
 import { Sites } from './pages/Sites';
 import { Audit } from './pages/Audit';
+import { Operators } from './pages/Operators';
 
 function Page({ route }: { route: Route }) {
   switch (route.page) {
@@ -24,6 +25,8 @@ function Page({ route }: { route: Route }) {
       return <Sites />;
     case 'audit':
       return <Audit />;
+    case 'operators':
+      return <Operators />;
     default:
       return <Campaigns />;
   }
@@ -40,7 +43,7 @@ export function App() {
   }, [prefetchId, queryClient]);
   if (session.loading) return <Loading what="the session" />;
   if (!session.me) return <SignIn />;
-  const current = route.page === 'sites' ? 'sites' : route.page === 'audit' ? 'audit' : 'campaigns';
+  const current = route.page === 'sites' || route.page === 'audit' || route.page === 'operators' ? route.page : 'campaigns';
   return (
     <>
       <header className="top">
@@ -49,6 +52,7 @@ export function App() {
           <a href={href.campaigns} aria-current={current === 'campaigns' ? 'page' : undefined}>Campaigns</a>
           <a href={href.sites} aria-current={current === 'sites' ? 'page' : undefined}>Sites</a>
           <a href={href.audit} aria-current={current === 'audit' ? 'page' : undefined}>Audit log</a>
+          <a href={href.operators} aria-current={current === 'operators' ? 'page' : undefined}>Operators</a>
         </nav>
         <div className="who">
           <span data-testid="operator">{session.me.username}</span> <span className={`badge role-${session.me.role}`}>{session.me.role}</span>

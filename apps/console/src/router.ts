@@ -7,7 +7,8 @@ export type Route =
   | { page: 'campaign'; campaignId: string }
   | { page: 'results'; campaignId: string }
   | { page: 'sites' }
-  | { page: 'audit' };
+  | { page: 'audit' }
+  | { page: 'operators' };
 
 export function parseRoute(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map(decodeURIComponent);
@@ -16,6 +17,7 @@ export function parseRoute(hash: string): Route {
   if (parts[0] === 'campaigns' && parts[1]) return { page: 'campaign', campaignId: parts[1] };
   if (parts[0] === 'sites') return { page: 'sites' };
   if (parts[0] === 'audit') return { page: 'audit' };
+  if (parts[0] === 'operators') return { page: 'operators' };
   return { page: 'campaigns' };
 }
 
@@ -26,6 +28,7 @@ export const href = {
   results: (id: string) => `#/campaigns/${encodeURIComponent(id)}/results`,
   sites: '#/sites',
   audit: '#/audit',
+  operators: '#/operators',
 };
 
 export function useRoute(): Route {

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -17,7 +17,8 @@ import { formatInterval } from '../src/logic/results.js';
 // process, talking to the coordinator only over loopback mTLS) with seeded synthetic cohorts
 // (scripts/generate-site-cohorts.mjs): three training sites, two independent test sites. The
 // study lead creates the campaign in the editor and starts it in the console, then watches the
-// plan run through training, lock, evaluation and meta-analysis, and reads the results page.
+// plan run through training, lock, evaluation and meta-analysis, and reads the results page and
+// the study report's RQS and METRICS checklists.
 const root = fileURLToPath(new URL('../../../', import.meta.url));
 const SHOTS = join(root, 'docs/console/');
 const dir = mkdtempSync(join(tmpdir(), 'fedrad-console-run-'));
@@ -130,6 +131,30 @@ describe('a campaign with sites, watched in the console', () => {
     for (const figure of await page.getByTestId('charts').locator('figure').all()) await figure.locator('svg path').first().waitFor();
     await expect(page.getByTestId('charts').locator('.error-text').count()).resolves.toBe(0);
     await page.screenshot({ path: `${SHOTS}results.png`, fullPage: true });
+
+    // The study report the report step made (campaigns.report): the checklists show its scores, and the
+    // page the console saves is byte for byte the HTML the coordinator rendered.
+    const report = (await api.campaigns.report({ campaignId: 'console-run' }))!;
+    expect(report).not.toBeNull();
+    const rqs = report.rqs!;
+    const metrics = report.metrics!;
+    const studyReport = page.getByTestId('study-report');
+    await studyReport.getByTestId('rqs-total').getByText(`RQS ${rqs.total} of 36`).waitFor();
+    await expect(studyReport.getByTestId('rqs').locator('tbody tr').count()).resolves.toBe(rqs.items.length);
+    for (const item of rqs.items) {
+      await expect(studyReport.getByTestId('rqs').locator('tbody tr').nth(item.item - 1).locator('td').nth(2).textContent()).resolves.toMatch(new RegExp(`^${item.points}\\b`));
+    }
+    await studyReport.getByTestId('metrics-score').getByText(`METRICS ${metrics.score} %`).waitFor();
+    await expect(studyReport.getByTestId('metrics').locator('tbody tr').count()).resolves.toBe(metrics.items.length);
+    const [download] = await Promise.all([page.waitForEvent('download'), studyReport.getByRole('button', { name: 'Download report (HTML)' }).click()]);
+    expect(download.suggestedFilename()).toBe('console-run-report.html');
+    expect(readFileSync(await download.path(), 'utf8')).toBe(report.html);
+    const [opened] = await Promise.all([page.context().waitForEvent('page'), studyReport.getByRole('button', { name: 'Open report' }).click()]);
+    await opened.waitForLoadState();
+    expect(opened.url()).toMatch(/^blob:/);
+    await expect(opened.content()).resolves.toContain('</html>');
+    await opened.close();
+    await studyReport.screenshot({ path: `${SHOTS}checklists.png` });
     expect(violations).toEqual([]);
     expect(elsewhere).toEqual([]);
   });

@@ -211,6 +211,37 @@ describe('the console in chromium against a real coordinator', () => {
     await context.close();
   });
 
+  it('an admin adds an operator and creates a token for them; the password and the token work, the revoked token is refused', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await signIn(context, env.origin, env.admin);
+    page.on('dialog', (d) => void d.accept());
+    await page.getByRole('link', { name: 'Operators' }).click();
+    const names = page.getByTestId('operators').locator('tbody td:first-child');
+    await names.first().waitFor();
+    await expect(names.allTextContents()).resolves.toEqual([env.admin.username, env.auditor.username, env.studyLead.username].sort());
+    await page.getByLabel('Operator name').fill('oscar');
+    await page.getByLabel('Role').selectOption('study-lead');
+    await page.getByRole('button', { name: 'Add operator' }).click();
+    const password = (await page.getByTestId('operator-password').locator('code').textContent())!;
+    await names.filter({ hasText: /^oscar$/ }).waitFor();
+    // The shown password is the account's: it signs in over the API.
+    await expect(createCoordinatorClient(env.coordinator.apiUrl, { username: 'oscar', password }).auth.me()).resolves.toMatchObject({ username: 'oscar', role: 'study-lead' });
+
+    await page.getByLabel('Label').fill('ci runner');
+    await page.getByLabel(/For operator/).fill('oscar');
+    await page.getByRole('button', { name: 'Create token' }).click();
+    const token = (await page.getByTestId('api-token').locator('code').textContent())!;
+    const tokenId = token.split('_')[1]!;
+    await expect(createCoordinatorClient(env.coordinator.apiUrl, token).auth.me()).resolves.toMatchObject({ username: 'oscar', via: 'token' });
+    const row = page.getByTestId('tokens').getByRole('row', { name: new RegExp(tokenId) });
+    await row.getByText('live').waitFor();
+    await page.screenshot({ path: `${SHOTS}operators.png`, fullPage: true });
+    await row.getByRole('button', { name: 'Revoke' }).click();
+    await row.getByText('revoked').waitFor();
+    await expect(createCoordinatorClient(env.coordinator.apiUrl, token).auth.me()).rejects.toThrow(/revoked/);
+    await context.close();
+  });
+
   it('an auditor sees everything, every mutation control is disabled, and the coordinator refuses each mutation with 403', async () => {
     const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
     const page = await signIn(context, env.origin, env.auditor);
@@ -224,6 +255,11 @@ describe('the console in chromium against a real coordinator', () => {
     await page.goto(`${env.origin}/#/campaigns/new`);
     await page.getByTestId('no-refusals').or(page.getByTestId('refusals')).waitFor();
     await expect(page.getByRole('button', { name: 'Create and lock campaign' }).isDisabled()).resolves.toBe(true);
+    // Operators: no account list for a non-admin, only their own tokens.
+    await page.goto(`${env.origin}/#/operators`);
+    await page.getByText('Only an admin lists and adds operator accounts.').waitFor();
+    await expect(page.getByTestId('operators').count()).resolves.toBe(0);
+    await page.getByText('No API token.').waitFor();
     // The audit log and its verification are reads: open to the auditor.
     await page.goto(`${env.origin}/#/audit`);
     await page.getByRole('button', { name: 'Verify the chain' }).click();
@@ -238,6 +274,8 @@ describe('the console in chromium against a real coordinator', () => {
       ['enrolments.approve', { siteId: 'site-a', campaignId: 'console-e2e' }],
       ['enrolments.reject', { siteId: 'site-a', campaignId: 'console-e2e' }],
       ['users.add', { username: 'mallory', role: 'admin' }],
+      ['tokens.create', { username: env.admin.username, label: 'stolen' }],
+      ['tokens.revoke', { tokenId: env.token.split('_')[1] }],
     ];
     for (const [path, input] of mutations) {
       await expect(callFromPage(page, path, input, true)).resolves.toEqual({ status: 403, code: 'FORBIDDEN_ROLE' });

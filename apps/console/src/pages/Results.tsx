@@ -6,6 +6,7 @@ import { campaignStatusQuery } from '../queries';
 import { href } from '../router';
 import { Empty, ErrorBox, Loading, Signature } from '../components/ui';
 import { ModelDownload } from './ModelDownload';
+import { StudyReport } from './StudyReport';
 
 // Vega and the chart specifications load with the first Results page, not with the console.
 const ResultCharts = lazy(() => import('./ResultCharts'));
@@ -67,6 +68,8 @@ export function Results({ campaignId }: { campaignId: string }) {
           <ResultCharts reports={s.evaluations.map((e) => e.report as EvaluationReport)} meta={meta as MetaAnalysisSummary[]} />
         </Suspense>
       )}
+      <h2>Study report: RQS and METRICS</h2>
+      <StudyReport campaignId={campaignId} />
       <h2>Model card</h2>
       {!card ? <Empty>No signed model card yet: it comes with the locked model.</Empty> : (
         <div data-testid="model-card">
