@@ -1,5 +1,5 @@
 import { chiSquareSurvival, zCritical } from '@fedrad/numeric';
-import { InvalidParameterError } from './errors.js';
+import { InvalidParameterError, TooFewGroupsError } from './errors.js';
 import { checkLevel, splitByClass, toLabels, toScores, type Labels, type Scores } from './inputs.js';
 import { fitLogistic } from './logistic.js';
 import { lowess } from './lowess.js';
@@ -145,8 +145,10 @@ export function hosmerLemeshow(probabilities: Scores, labels: Labels, g = 10, mi
     statistic += (o1[k] - e1[k]) ** 2 / e1[k] + (o0 - e0) ** 2 / e0;
     bins.push({ patients: n[k], meanPredicted: e1[k] / n[k], observed: wilsonInterval(o1[k], n[k], level) });
   }
+  if (bins.length < 3) throw new TooFewGroupsError(p.length, minGroupSize, bins.length);
   const df = bins.length - 2;
-  return { statistic, df, pValue: chiSquareSurvival(statistic, df), groups: bins.length, bins };
+  // A survival probability: rounding in the incomplete gamma must not carry it past 1.
+  return { statistic, df, pValue: Math.min(1, Math.max(0, chiSquareSurvival(statistic, df))), groups: bins.length, bins };
 }
 
 /**

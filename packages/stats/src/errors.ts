@@ -81,3 +81,18 @@ export class UndefinedEstimateError extends StatsInputError {
     super('STATS_UNDEFINED_ESTIMATE', `${what} is undefined for this test set (NaN); the input is degenerate in a way the checks did not catch`);
   }
 }
+
+/**
+ * The Hosmer–Lemeshow test refers its statistic to χ² with g − 2 df, so it needs g ≥ 3 groups; a
+ * test set too small for three groups of the minimum size has no such test (its p-value would be
+ * meaningless, and a site would send a report its own schema check refuses).
+ */
+export class TooFewGroupsError extends StatsInputError {
+  constructor(patients: number, minGroupSize: number, groups: number) {
+    super(
+      'STATS_TOO_FEW_GROUPS',
+      `The Hosmer–Lemeshow test needs at least 3 risk groups; this test set of ${patients} patients, in groups of at least ${minGroupSize}, makes ${groups}. Evaluate on more patients (at least ${3 * Math.max(1, minGroupSize)}).`,
+      { field: 'hosmerLemeshow', value: String(groups), expected: 'at least 3 groups' },
+    );
+  }
+}

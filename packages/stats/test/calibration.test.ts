@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { calibration, decisionCurve, hosmerLemeshow, lowess, thresholdMetrics, wilsonInterval } from '../src/index.js';
+import { calibration, decisionCurve, hosmerLemeshow, lowess, thresholdMetrics, TooFewGroupsError, wilsonInterval } from '../src/index.js';
 import { fixture, type BinaryFixture } from './fixtures.js';
 
 const { datasets } = fixture<BinaryFixture>('binary.json');
@@ -74,5 +74,18 @@ describe('calibration agrees with R rms::val.prob and glm', () => {
     const z2 = 1.959963984540054 ** 2;
     close(wilsonInterval(0, 10).upper, z2 / (10 + z2), 1e-12);
     close(wilsonInterval(10, 10).lower, 1 - z2 / (10 + z2), 1e-12);
+  });
+
+  it('refuses the Hosmer–Lemeshow test with fewer than 3 groups (χ² on g − 2 df), naming the counts, instead of a p-value above 1', () => {
+    // 15 patients in groups of at least 10 make one group (⌊15 / 10⌋), and the test has −1 df.
+    const scores = Array.from({ length: 15 }, (_, i) => (i + 0.5) / 15);
+    const labels = scores.map((_, i) => (i % 3 === 0 ? 1 : 0));
+    expect(() => hosmerLemeshow(scores, labels, 10, 10)).toThrow(TooFewGroupsError);
+    expect(() => hosmerLemeshow(scores, labels, 10, 10)).toThrow('this test set of 15 patients, in groups of at least 10, makes 1');
+    // Five groups of three: defined, and its p-value a probability.
+    const five = hosmerLemeshow(scores, labels, 5, 3);
+    expect(five.df).toBe(3);
+    expect(five.pValue).toBeGreaterThanOrEqual(0);
+    expect(five.pValue).toBeLessThanOrEqual(1);
   });
 });
