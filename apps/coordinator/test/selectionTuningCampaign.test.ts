@@ -85,7 +85,7 @@ describe('selection and tuning steps of a campaign', () => {
     const { train, tuneRounds } = await run(ctx, first);
     const status = campaignStatus(ctx, 'select-tune');
     expect(status.state).toBe('completed');
-    expect(status.plan.map((s) => s.phase)).toEqual(['selection', 'tuning', 'training', 'lock']);
+    expect(status.plan.map((s) => s.phase)).toEqual(['selection', 'tuning', 'training', 'lock', 'report']);
 
     // The local twin of `fedrad select --sites` (apps/cli's select.ts runs exactly this).
     const twinSelection = await runLocalTwin(selectionMethod({ features: ALL, minCohortSize: 5, univariate: { fdr: 0.2 }, correlation: { threshold: 0.95, prefer: 'association' } }), partitions(ALL), { patientCount: (r) => r.label.length });
