@@ -43,7 +43,7 @@ describe('a campaign that harmonises with ComBat', () => {
     expect(printed).toContain('✓ harmonization');
     expect(printed).toContain(`campaign ${CAMPAIGN} completed`);
     const status = JSON.parse(readFileSync(join(dir, 'simulation/results/status.json'), 'utf8'));
-    expect(status.plan.map((s: { phase: string }) => s.phase)).toEqual(['extraction', 'harmonization', 'training', 'lock', 'evaluation']);
+    expect(status.plan.map((s: { phase: string }) => s.phase)).toEqual(['extraction', 'harmonization', 'training', 'lock', 'evaluation', 'report']);
     const step = status.plan.find((s: { phase: string }) => s.phase === 'harmonization');
     expect(step.outputHash).toMatch(/^[0-9a-f]{64}$/);
 

@@ -50,7 +50,7 @@ describe('selection and tuning steps across processes', () => {
     await Promise.all([...TRAINING, 'site-test'].map((site) => world.approve(site, hash)));
     await world.client.campaigns.start({ campaignId: CAMPAIGN });
     const status = await world.waitForState(CAMPAIGN, ['completed'], 150000);
-    expect(status.plan.map((s) => [s.phase, s.state])).toEqual(['selection', 'tuning', 'training', 'lock', 'evaluation'].map((p) => [p, 'done']));
+    expect(status.plan.map((s) => [s.phase, s.state])).toEqual(['selection', 'tuning', 'training', 'lock', 'evaluation', 'report'].map((p) => [p, 'done']));
 
     const db = openStore(join(dir, 'coordinator', 'coordinator.sqlite'), { readonly: true });
     const selection = stepOutput<{ features: string[] }>({ db } as never, CAMPAIGN, 'selection')!;

@@ -3,14 +3,11 @@ import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
-import {
-  applyStandardisation, combatSiteApply, combatSiteMoments, combatSiteResiduals, runCombatTwin, zscoreCombine, zscoreSite, zscoreSiteMoments,
-  type CombatRows,
-} from '@fedrad/harmonize';
+import { applyStandardisation, runCombatTwin, zscoreCombine, zscoreSite, zscoreSiteMoments } from '@fedrad/harmonize';
 import { trainingSiteStep } from '@fedrad/methods';
 import {
   harmonizeBasisHash, sha256Hex,
-  type CampaignProtocol, type EvaluateParams, type HarmonizeParams, type HarmonizeResult, type JobEnvelope, type JobResult, type ModelCard, type TrainRoundParams,
+  type CampaignProtocol, type EvaluateParams, type HarmonizeParams, type JobEnvelope, type JobResult, type ModelCard, type TrainRoundParams,
 } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext, ModelExporter } from '../src/core/context.js';
@@ -18,6 +15,7 @@ import { plan } from '../src/core/phases/plan.js';
 import { acceptResult } from '../src/core/results.js';
 import { campaignStatus } from '../src/core/status.js';
 import { openStore } from '../src/store/openStore.js';
+import { harmonizeAnswer, rowsOf } from './fakeHarmonizingSites.js';
 import { glmFixture, makeSite, protocolFor, refuseJob, signResult, type FakeSite } from './fakeSites.js';
 
 // The harmonisation step against the local twin: the fake sites run @fedrad/harmonize's site
@@ -27,12 +25,6 @@ import { glmFixture, makeSite, protocolFor, refuseJob, signResult, type FakeSite
 // fixtures). Training sites site-a and site-b; site-c's rows are the independent test site.
 const here = dirname(fileURLToPath(import.meta.url));
 const sites: Record<string, FakeSite> = Object.fromEntries(['site-a', 'site-b', 'site-c'].map((s) => [s, makeSite(s)]));
-const features = ['f1', 'f2', 'f3', 'f4', 'f5'];
-const rowsOf = (siteId: string): CombatRows => ({
-  ids: glmFixture.sites[siteId].x.map((_, i) => `${siteId}-${i}`),
-  featureNames: features,
-  values: Float64Array.from(glmFixture.sites[siteId].x.flat()),
-});
 const exportModel: ModelExporter = (_p, parameters) => new TextEncoder().encode(`onnx:${JSON.stringify(parameters)}`);
 
 function context(): CoreContext {
@@ -49,27 +41,6 @@ function answer(job: JobEnvelope, result: JobResult['result']): JobResult {
     type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind,
     attempt: job.attempt, nonce: job.nonce, completedAt: '2026-11-26T12:00:00Z', result,
   });
-}
-
-/** A site's harmonize job by @fedrad/harmonize's site functions; it keeps what an apply job hands it. */
-function harmonizeAnswer(job: JobEnvelope, kept: Map<string, Float64Array>): HarmonizeResult {
-  const params = job.params as HarmonizeParams;
-  const rows = rowsOf(job.siteId);
-  const context = { siteId: job.siteId, minCohortSize: 5 };
-  const n = rows.ids.length;
-  if (params.stage === 'moments') {
-    if (params.method === 'combat') {
-      const m = combatSiteMoments(rows, context);
-      return { kind: 'harmonize', stage: 'moments', patientCount: n, featureMean: m.featureMean, sumSq: combatSiteResiduals(rows, { featureNames: features, covariateNames: [], beta: [] }, context).residualSumSq };
-    }
-    const z = zscoreSiteMoments(rows, context);
-    return { kind: 'harmonize', stage: 'moments', patientCount: n, featureMean: z.mean, sumSq: z.sumSq };
-  }
-  const c = params.combat;
-  kept.set(job.siteId, c
-    ? combatSiteApply(rows, { featureNames: features, covariateNames: [], beta: [], ...c }, job.siteId)
-    : params.standardisation ? applyStandardisation(rows, { featureNames: features, ...params.standardisation }, job.siteId) : zscoreSite(rows, job.siteId));
-  return { kind: 'harmonize', stage: 'apply', patientCount: n, harmonizationHash: params.harmonizationHash };
 }
 
 /** Runs the campaign to its evaluate jobs: harmonize jobs answered by the sites, train rounds on the rows each site harmonised. */

@@ -137,6 +137,12 @@ describe('every campaign-protocol field is carried out or refused', () => {
     expect(plan(protocol, {})).toEqual(['selection', 'tuning', 'training', 'lock', 'report']);
     const grid: CampaignProtocol = { ...protocol, campaignId: 'steps-grid', tuning: { cv: 'leave-one-site-out', measure: 'auc', rule: '1se', lambdas: [0.2, 0.1, 0.05] } };
     expect(createCampaign(ctx(), grid).campaignId).toBe('steps-grid');
+    // Selection and tuning beside harmonisation: their jobs carry the harmonisation step's output hash.
+    for (const harmonization of ['combat', 'zscore-pooled', 'zscore-site'] as const) {
+      const harmonised: CampaignProtocol = { ...protocol, campaignId: `steps-${harmonization}`, analysisPlan: { harmonization } };
+      expect(createCampaign(ctx(), harmonised).campaignId).toBe(`steps-${harmonization}`);
+      expect(plan(harmonised, {})).toEqual(['harmonization', 'selection', 'tuning', 'training', 'lock', 'report']);
+    }
   });
 
   it('refuses a summary budget of 0 when the protocol pins a feature config: its extraction step sends each site one extract job', () => {

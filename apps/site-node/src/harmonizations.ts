@@ -8,7 +8,7 @@ import { SiteNodeError } from './errors.js';
 /**
  * The harmonisations a site keeps, per campaign, under the hash of the campaign step that made them
  * (issue #12: each site receives only its own batch estimates; issue #13: each step's output hash
- * feeds the next). The apply job writes one; train-round and evaluate jobs name it and the rows
+ * feeds the next). The apply job writes one; select, tune-round, train-round and evaluate jobs name it and the rows
  * are harmonised with exactly it before use. Also the hash of the moments this site sent, so an
  * apply job resting on other summaries is refused.
  *
@@ -90,7 +90,7 @@ export function harmonise(kept: KeptHarmonization, rows: FeatureRows, siteId: st
   return applyStandardisation(rows, { featureNames, mean: pick(s.mean), sd: pick(s.sd) }, siteId);
 }
 
-/** The rows a train-round or evaluate job uses: harmonised when the job names a harmonisation, else as they are. */
+/** The rows a select, tune-round, train-round or evaluate job uses: harmonised when the job names a harmonisation, else as they are. */
 export function rowsForJob(input: { workDir: string; siteId: string; envelope: { campaignId: string } }, harmonizationHash: string | undefined, rows: FeatureRows): Float64Array {
   if (harmonizationHash === undefined) return rows.values;
   return harmonise(keptHarmonization(input.workDir, input.envelope.campaignId, harmonizationHash), rows, input.siteId);

@@ -73,10 +73,13 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
   return problems;
 }
 
+/** The jobs that read the site's feature rows, so harmonised ones under a harmonising protocol. */
+const ROWS_HARMONISED: ReadonlySet<string> = new Set(['select', 'tune-round', 'train-round', 'evaluate']);
+
 /**
- * A protocol that harmonises has every training and evaluation job name the harmonisation the site
- * keeps (its rows are never used unharmonised), and a harmonize job runs the protocol's method; one
- * that does not harmonise asks for neither.
+ * A protocol that harmonises has every selection, tuning, training and evaluation job name the
+ * harmonisation the site keeps (its rows are never used unharmonised), and a harmonize job runs the
+ * protocol's method; one that does not harmonise asks for neither.
  */
 function harmonizationDeviations(job: JobEnvelope, protocol: CampaignProtocol): string[] {
   const named = protocol.analysisPlan?.harmonization ?? 'none';
@@ -85,8 +88,8 @@ function harmonizationDeviations(job: JobEnvelope, protocol: CampaignProtocol): 
     const asked = (job.params as HarmonizeParams).method;
     return method === 'none' ? ['the protocol harmonises nothing, so it asks for no harmonize job'] : asked !== method ? [`harmonisation ${asked} is not the protocol's ${named}`] : [];
   }
-  if (job.kind !== 'train-round' && job.kind !== 'evaluate') return [];
-  const hash = (job.params as TrainRoundParams | EvaluateParams).harmonizationHash;
+  if (!ROWS_HARMONISED.has(job.kind)) return [];
+  const hash = (job.params as SelectParams | TuneRoundParams | TrainRoundParams | EvaluateParams).harmonizationHash;
   if (method !== 'none' && hash === undefined) return [`the protocol harmonises the features (${named}) and the job names no harmonisation to apply`];
   if (method === 'none' && hash !== undefined) return ['the protocol harmonises nothing, and the job names a harmonisation'];
   return [];

@@ -12,7 +12,7 @@ import { envelope, generateCohorts, readCsv, repoRoot } from './helpers.js';
 
 // Real site harmonize jobs on three sites' generated cohorts (each with its own scanner distortion),
 // the coordinator half by @fedrad/harmonize's coordinator functions, then a real train-round job on
-// the kept harmonisation. Reference: runCombatTwin — what `fedrad harmonize --method combat --sites`
+// the kept harmonisation (and a real select job: its sums). Reference: runCombatTwin — what `fedrad harmonize --method combat --sites`
 // runs — over the same partitions read here from the CSV text, and the closed-form logistic gradient
 // of SITE_CHANNEL.md §6 on those rows (plain arithmetic, no learn).
 const SITES = ['site-a', 'site-b', 'site-c'];
@@ -101,6 +101,34 @@ describe('the harmonize job at a site', () => {
     }
   });
 
+  it('a select job naming it sends the sums of the rows the local twin harmonises (plain arithmetic), not of the rows as extracted', async () => {
+    const partitions = new Map(SITES.map((s): [string, CombatRows] => [s, { ids: csv[s].ids, featureNames: features, values: Float64Array.from(csv[s].x.flat()) }]));
+    const twin = runCombatTwin(partitions, {}, 5).harmonised;
+    const p = features.length;
+    for (const s of SITES) {
+      const result = (await runJob(jobAt(s, 'select', { kind: 'select', features, minCohortSize: 5, harmonizationHash: HASH }))) as { patientCount: number; tensors: Array<{ name: string; data: number[] }> };
+      const h = twin.get(s)!;
+      const expected: Record<string, number[]> = { 'feature-sum': new Array(p).fill(0), 'feature-sumsq': new Array(p).fill(0), 'feature-sumy': new Array(p).fill(0), 'cross-products': new Array(p * p).fill(0) };
+      csv[s].y.forEach((y, i) => {
+        for (let j = 0; j < p; j++) {
+          const v = h[i * p + j];
+          expected['feature-sum'][j] += v;
+          expected['feature-sumsq'][j] += v * v;
+          expected['feature-sumy'][j] += v * y;
+          for (let k = 0; k < p; k++) expected['cross-products'][j * p + k] += v * h[i * p + k];
+        }
+      });
+      expect(result.patientCount).toBe(csv[s].ids.length);
+      for (const [name, values] of Object.entries(expected)) {
+        const got = result.tensors.find((t) => t.name === name)!.data;
+        values.forEach((v, k) => expect(Math.abs(got[k] - v)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(v))));
+      }
+      // The harmonisation moved the sums: the comparison above could not pass on the rows as extracted.
+      const raw = csv[s].x.reduce((a, r) => a + r[0], 0);
+      expect(Math.abs(raw - expected['feature-sum'][0])).toBeGreaterThan(1e-3);
+    }
+  });
+
   describe('an attacking coordinator', () => {
     it('asking for the sums of a cohort below the minimum is refused before anything is computed', async () => {
       await expect(moments('site-c', 31)).rejects.toMatchObject({ code: 'COHORT_TOO_SMALL' });
@@ -126,6 +154,28 @@ describe('the harmonize job at a site', () => {
       const train = { kind: 'train-round', round: 0, strategy: 'exact-newton', model: { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05 }, features, globalParameters: [{ name: 'coef', shape: [5], data: [0, 0, 0, 0, 0] }] };
       await expect(runJob(jobAt('site-a', 'train-round', { ...train, harmonizationHash: 'f0'.repeat(32) }, 5, 0))).rejects.toMatchObject({ code: 'HARMONIZATION_UNKNOWN' });
       await expect(runJob(jobAt('site-a', 'train-round', { ...train, harmonizationHash: '../../x' }, 5, 0))).rejects.toMatchObject({ code: 'HARMONIZATION_UNKNOWN' });
+    });
+
+    it('a select or tune-round job naming a harmonisation the site does not hold is refused', async () => {
+      await expect(runJob(jobAt('site-a', 'select', { kind: 'select', features, minCohortSize: 5, harmonizationHash: 'f0'.repeat(32) }))).rejects.toMatchObject({ code: 'HARMONIZATION_UNKNOWN' });
+      const tune = {
+        kind: 'tune-round', round: 0, alpha: 1, phase: 'grid', features, folds: { scheme: 'leave-one-site-out', count: 3, fold: 0 }, measure: 'deviance', minCohortSize: 5,
+        harmonizationHash: 'f0'.repeat(32),
+      };
+      await expect(runJob(jobAt('site-a', 'tune-round', tune, 5, 0))).rejects.toMatchObject({ code: 'HARMONIZATION_UNKNOWN' });
+    });
+
+    it('a select or tune-round job under a harmonising protocol that names no harmonisation is refused, and one naming a harmonisation under a protocol that harmonises nothing', () => {
+      const protocol = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8')) as CampaignProtocol;
+      const harmonising = { ...protocol, features, analysisPlan: { ...protocol.analysisPlan, harmonization: 'zscore-pooled' as const } };
+      const plain = { ...harmonising, analysisPlan: { ...protocol.analysisPlan, harmonization: 'none' as const } };
+      for (const kind of ['select', 'tune-round'] as const) {
+        const job = { ...envelope(kind, { kind, features, minCohortSize: protocol.minCohortSize }, kind === 'tune-round' ? 0 : undefined), campaignId: protocol.campaignId };
+        const named = { ...job, params: { ...job.params, harmonizationHash: HASH } } as JobEnvelope;
+        expect([kind, protocolDeviations(job, harmonising, 'training')]).toEqual([kind, expect.arrayContaining(['the protocol harmonises the features (zscore-pooled) and the job names no harmonisation to apply'])]);
+        expect([kind, protocolDeviations(named, harmonising, 'training')]).not.toEqual([kind, expect.arrayContaining([expect.stringContaining('harmonis')])]);
+        expect([kind, protocolDeviations(named, plain, 'training')]).toEqual([kind, expect.arrayContaining(['the protocol harmonises nothing, and the job names a harmonisation'])]);
+      }
     });
 
     it('a protocol that harmonises has every training and evaluate job name the harmonisation, and harmonize jobs run its method', () => {

@@ -23,11 +23,6 @@ export interface FieldSupport {
 const unasked = (p: CampaignProtocol, field: 'secureAggregationDropout' | 'secureAggregationScale'): string | undefined =>
   p.training[field] !== undefined && !p.training.secureAggregation ? `${field} sets how secure aggregation runs; the protocol does not ask for it (training.secureAggregation)` : undefined;
 
-const harmonises = (p: CampaignProtocol): boolean => (p.analysisPlan?.harmonization ?? 'none') !== 'none';
-// Select and tune-round jobs of this build read the sites' rows as extracted; training and
-// evaluation would then use harmonised rows the selection and the λ were never chosen on.
-const UNHARMONISED_STEPS = "this build's select and tune-round jobs do not apply the harmonisation step's estimates to the sites' rows yet, so the selection and λ would be chosen on unharmonised features while the model trains on harmonised ones; run harmonisation without selection/tuning, or selection/tuning without harmonisation";
-
 export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'type', carriedOut: 'identifies the document' },
   { field: 'campaignId', carriedOut: 'the campaign id of every job, result and audit row' },
@@ -118,8 +113,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   {
     field: 'selection',
-    carriedOut: "the selection step: one select job per training site (sums and cross-products of the candidate features: the reproducibility step's kept ones, else the protocol's features), the filters on the pooled moments (@fedrad/methods, as fedrad select --sites); training, the lock and evaluation use the features it keeps",
-    refuse: (p) => (p.selection !== undefined && harmonises(p) ? UNHARMONISED_STEPS : undefined),
+    carriedOut: "the selection step: one select job per training site (sums and cross-products of the candidate features: the reproducibility step's kept ones, else the protocol's features; on the rows harmonised by the harmonisation step when it ran), the filters on the pooled moments (@fedrad/methods, as fedrad select --sites); training, the lock and evaluation use the features it keeps",
   },
   { field: 'selection.minSd', carriedOut: 'the near-zero-variance filter on the pooled standard deviation' },
   { field: 'selection.fdr', carriedOut: 'the univariate filter: logistic score test of each feature on the pooled sums, Benjamini–Hochberg q' },
@@ -149,15 +143,13 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'selection.lasso.maxFeatures', carriedOut: '', refuse: (p) => (p.selection?.lasso?.maxFeatures !== undefined ? 'see selection.lasso' : undefined) },
   {
     field: 'tuning',
-    carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",
+    carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",
     refuse: (p) =>
       p.tuning === undefined
         ? undefined
         : p.model.family !== 'lasso-logistic' && p.model.family !== 'elasticnet-logistic'
           ? `the tuning step cross-validates the logistic elastic net (lasso-logistic, elasticnet-logistic), not ${p.model.family}: tuning a Cox model by C-index is not in this build`
-          : harmonises(p)
-            ? UNHARMONISED_STEPS
-            : undefined,
+          : undefined,
   },
   {
     field: 'tuning.cv',
@@ -226,7 +218,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'analysisPlan.harmonization',
     carriedOut:
-      'the harmonisation step (core/phases/harmonization.ts) before selection and training: "combat" and "combat-federated" run distributed ComBat over the training sites (equal to sva::ComBat on their pooled rows) and bring each test site, as its own batch, to their standardisation without labels; "zscore-pooled" the training sites\' pooled mean and sd at every site; "zscore-site" each site its own; every site keeps only its own estimate, and training and evaluation jobs name it by the step\'s output hash',
+      'the harmonisation step (core/phases/harmonization.ts) before selection and training: "combat" and "combat-federated" run distributed ComBat over the training sites (equal to sva::ComBat on their pooled rows) and bring each test site, as its own batch, to their standardisation without labels; "zscore-pooled" the training sites\' pooled mean and sd at every site; "zscore-site" each site its own; every site keeps only its own estimate, and selection, tuning, training and evaluation jobs name it by the step\'s output hash',
   },
   { field: 'analysisPlan.harmonizationOptions', carriedOut: "ComBat's options, in the harmonisation step", refuse: (p) => (p.analysisPlan?.harmonizationOptions !== undefined && !isCombat(p) ? 'harmonizationOptions are ComBat\'s; give analysisPlan.harmonization "combat" or drop them' : undefined) },
   { field: 'analysisPlan.harmonizationOptions.prior', carriedOut: "ComBat's empirical-Bayes prior (parametric, or non-parametric: sva's par.prior)" },

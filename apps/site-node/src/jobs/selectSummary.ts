@@ -2,13 +2,15 @@ import { selectionSiteSummary } from '@fedrad/methods';
 import type { SelectParams, SelectResult } from '@fedrad/protocol';
 import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError } from '../errors.js';
+import { rowsForJob } from '../harmonizations.js';
 import type { JobInput } from '../jobTypes.js';
 
 /**
  * The selection step's exchange at the site: @fedrad/methods' selectionSiteSummary (the function
  * the local twin `fedrad select --sites` runs) on the cohort's rows of the job's features — sums,
  * sums of squares, sums of feature × label and cross-products, over at least the minimum cohort
- * (the campaign's or this site's, whichever is higher).
+ * (the campaign's or this site's, whichever is higher). Under a harmonising protocol the rows are
+ * first harmonised with the estimate the job names, as training's will be.
  */
 export async function runSelectSummary(input: JobInput): Promise<SelectResult> {
   const params = input.envelope.params as SelectParams;
@@ -18,6 +20,7 @@ export async function runSelectSummary(input: JobInput): Promise<SelectResult> {
     throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; the selection's univariate test is a logistic score test.`, { file: input.cohort.outcome, field: 'label' });
   }
   const minCohortSize = Math.max(params.minCohortSize, input.minCohortSize);
-  const sums = await selectionSiteSummary({ kind: 'select-summary', features: params.features, minCohortSize }, { featureNames: cohort.featureNames, x: cohort.x, label: cohort.outcome.label }, { siteId: input.siteId });
+  const x = rowsForJob(input, params.harmonizationHash, { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x });
+  const sums = await selectionSiteSummary({ kind: 'select-summary', features: params.features, minCohortSize }, { featureNames: cohort.featureNames, x, label: cohort.outcome.label }, { siteId: input.siteId });
   return { kind: 'select', patientCount: sums.sampleCount, eventCount: sums.eventCount, tensors: sums.tensors };
 }

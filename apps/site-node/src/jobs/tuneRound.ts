@@ -2,6 +2,7 @@ import { cvSiteStep, type CvStepParams } from '@fedrad/methods';
 import type { TuneRoundParams, TuneRoundResult } from '@fedrad/protocol';
 import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError } from '../errors.js';
+import { rowsForJob } from '../harmonizations.js';
 import type { JobInput } from '../jobTypes.js';
 
 /**
@@ -9,6 +10,7 @@ import type { JobInput } from '../jobTypes.js';
  * (the function the local twin `fedrad tune --sites` runs) on the cohort's rows — the grid's
  * moments, or per fold the logistic sums of the fold's training rows and the held-out rows' score,
  * each part over at least the minimum cohort (the campaign's or this site's, whichever is higher).
+ * Under a harmonising protocol the rows are first harmonised with the estimate the job names.
  */
 export async function runTuneRound(input: JobInput): Promise<TuneRoundResult> {
   const params = input.envelope.params as TuneRoundParams;
@@ -17,8 +19,9 @@ export async function runTuneRound(input: JobInput): Promise<TuneRoundResult> {
   if (cohort.outcome.kind !== 'binary') {
     throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; the tuning step cross-validates a logistic model.`, { file: input.cohort.outcome, field: 'label' });
   }
-  const { round: _round, alpha: _alpha, basedOn: _basedOn, ...step } = params;
+  const { round: _round, alpha: _alpha, basedOn: _basedOn, harmonizationHash, ...step } = params;
+  const x = rowsForJob(input, harmonizationHash, { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x });
   const cvParams = { ...step, kind: 'cv-step', minCohortSize: Math.max(params.minCohortSize, input.minCohortSize) } as CvStepParams;
-  const update = await cvSiteStep(cvParams, { featureNames: cohort.featureNames, x: cohort.x, label: cohort.outcome.label }, { siteId: input.siteId });
+  const update = await cvSiteStep(cvParams, { featureNames: cohort.featureNames, x, label: cohort.outcome.label }, { siteId: input.siteId });
   return { kind: 'tune-round', round: params.round, sampleCount: update.sampleCount, eventCount: update.eventCount, tensors: update.tensors };
 }

@@ -1830,6 +1830,7 @@ export interface SelectParams {
    */
   minCohortSize: number;
   basedOn?: Sha256;
+  harmonizationHash?: Sha256;
   /**
    * Name of the local cohort in the site's registry (default: the site's first).
    */
@@ -1871,6 +1872,7 @@ export interface TuneRoundParams {
   train?: boolean[];
   heldOut?: boolean;
   basedOn?: Sha256;
+  harmonizationHash?: Sha256;
   /**
    * Name of the local cohort in the site's registry (default: the site's first).
    */

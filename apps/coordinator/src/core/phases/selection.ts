@@ -4,6 +4,7 @@ import type { CampaignRecord } from '../campaignStore.js';
 import type { CoreContext } from '../context.js';
 import { createJob, jobsOf } from '../jobs.js';
 import { stepOutput } from '../stepOutputs.js';
+import { harmonizationHashOf } from './harmonization.js';
 import type { JobKind, Phase } from './phase.js';
 import type { SelectionOutput } from './stepSettings.js';
 import { storedUpdate } from './training.js';
@@ -72,7 +73,12 @@ export const selection: Phase<unknown, SelectionOutput & { statistics: unknown; 
   applies: (protocol) => protocol.selection !== undefined,
   open(ctx, campaign) {
     const from = candidates(ctx, campaign);
-    const params: SelectParams = { kind: KIND, features: from.features, minCohortSize: campaign.protocol.minCohortSize, ...(from.basedOn ? { basedOn: from.basedOn } : {}) };
+    // The harmonisation each site applies to its rows before its sums, by the hash of the step that made it.
+    const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
+    const params: SelectParams = {
+      kind: KIND, features: from.features, minCohortSize: campaign.protocol.minCohortSize,
+      ...(from.basedOn ? { basedOn: from.basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}),
+    };
     const settings = trainingSettings(campaign.protocol);
     return [...campaign.protocol.trainingSites]
       .sort()

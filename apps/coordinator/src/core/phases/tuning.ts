@@ -5,6 +5,7 @@ import type { CampaignRecord } from '../campaignStore.js';
 import { nowIso, type CoreContext } from '../context.js';
 import { createJob, jobsOf } from '../jobs.js';
 import { stepOutput } from '../stepOutputs.js';
+import { harmonizationHashOf } from './harmonization.js';
 import type { JobKind, Phase } from './phase.js';
 import type { SelectionOutput, TuningOutput } from './stepSettings.js';
 import { storedUpdate } from './training.js';
@@ -90,11 +91,13 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TuneState)
   const sites = [...campaign.protocol.trainingSites].sort();
   const configs = method.configure(state.cv, sites);
   const deadline = trainingSettings(campaign.protocol).deadlineSeconds;
+  // The harmonisation each site applies to its rows before the exchange, as training will before its rounds.
+  const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
   appendAudit(ctx.db, { event: 'tuning.round-opened', actor: 'coordinator', campaignId: campaign.campaignId, details: { round: state.round, alpha: settings.alpha, phase: state.cv.phase, lambdaIndex: state.cv.lambdaIndex, sites } }, now);
   return sites.map((siteId) => {
     const { kind: _cv, resampling: _none, ...step } = configs[siteId];
     // The protocol's schemes only ('none' is selection's LASSO path, which no campaign step asks for).
-    const params = { kind: KIND, round: state.round, alpha: settings.alpha, ...step, ...(basedOn ? { basedOn } : {}) } as TuneRoundParams;
+    const params = { kind: KIND, round: state.round, alpha: settings.alpha, ...step, ...(basedOn ? { basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}) } as TuneRoundParams;
     return createJob(ctx, { jobId: tuneRound.jobId(campaign.campaignId, siteId, state.round), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, round: state.round, params }, deadline);
   });
 }
