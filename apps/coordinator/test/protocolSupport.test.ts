@@ -65,8 +65,6 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'reproducibility.seed': (p) => ({ ...p, featureConfig: {}, reproducibility: { source: 'segmentations', seed: 2, threshold: 0.75 } }),
   'model.alpha': (p) => ({ ...p, model: { family: 'elasticnet-logistic', alpha: 0.5 }, tuning: { cv: 'leave-one-site-out', alphas: [0.5, 1] } }),
   'model.lambda': (p) => ({ ...p, tuning: { cv: 'leave-one-site-out' } }),
-  // Selection beside harmonisation waits for select jobs that apply the harmonisation.
-  selection: (p) => ({ ...p, analysisPlan: { harmonization: 'zscore-site' }, selection: {} }),
   'selection.prefer': (p) => ({ ...p, selection: { maxCorrelation: 0.9, prefer: 'reproducibility' } }),
   'selection.lasso': (p) => ({ ...p, selection: { lasso: {} } }),
   'selection.lasso.alpha': (p) => ({ ...p, selection: { lasso: { alpha: 1 } } }),
