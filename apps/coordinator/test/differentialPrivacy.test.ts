@@ -70,7 +70,7 @@ describe('a campaign with central differential privacy', () => {
       expect(params.clipNorm).toBe(CLIP);
       globals.set(job.round!, (params.globalParameters as Tensor[])[0].data);
       const result = await answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job);
-      updates.set(job.round!, [...(updates.get(job.round!) ?? []), (result.result as ModelUpdate).tensors[0].data as number[]]);
+      updates.set(job.round!, [...(updates.get(job.round!) ?? []), ((result.result as ModelUpdate).tensors[0] as Tensor).data]);
       const out = acceptResult(ctx, sites[job.siteId].peer, result);
       expect(out.ack.status).toBe('accepted');
       queue.push(...out.send);
