@@ -6,7 +6,7 @@ export * from './errors.js';
 export { flatten, unflatten, sortedBySite } from './tensors.js';
 export { clipByNorm } from './clipping.js';
 export { gaussianNoise, gaussianRdpEpsilon, privateMeanUpdate, type PrivacyOptions } from './differentialPrivacy.js';
-export { fedAvg, meanUpdateOf, type FedAvgOptions } from './fedAvg.js';
+export { fedAvg, type FedAvgOptions } from './fedAvg.js';
 export { fedProx } from './fedProx.js';
 export { fedAdam, fedYogi, type FedOptOptions } from './fedOpt.js';
 export { coordinateMedian, trimmedMean } from './robustMeans.js';
