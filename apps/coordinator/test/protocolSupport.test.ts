@@ -47,6 +47,8 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'training.learningRate': (p) => ({ ...p, training: { ...p.training, learningRate: 0.1 } }),
   'training.proximalMu': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', proximalMu: 0.1 } }),
   'training.clipNorm': (p) => ({ ...p, training: { ...p.training, clipNorm: 1 } }),
+  // The exact strategies send unclipped sums: no noise scale bounds one site's influence.
+  'training.differentialPrivacy': (p) => ({ ...p, training: { ...p.training, strategy: 'exact-newton', differentialPrivacy: { noiseMultiplier: 1, delta: 1e-5 } } }),
   'training.earlyStopping': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', earlyStopping: { patience: 3 } } }),
   'training.trimFraction': (p) => ({ ...p, training: { ...p.training, strategy: 'fedavg', trimFraction: 0.2 } }),
   // Secure aggregation runs with the summed strategies; the median needs each site's update.
@@ -123,6 +125,31 @@ describe('every campaign-protocol field is carried out or refused', () => {
     const base = protocolFor({ campaignId: 'secure-carried-out' });
     const protocol: CampaignProtocol = { ...base, training: { ...base.training, strategy: 'fedavg', secureAggregation: true, secureAggregationDropout: 0.3, secureAggregationScale: 2 ** 20 }, model: { family: 'logistic' } };
     expect(createCampaign(ctx(), protocol).campaignId).toBe('secure-carried-out');
+  });
+
+  it('a protocol with differential privacy is accepted with the FedAvg family and refused, with its reason, where its ε would not cover what the rounds release', () => {
+    const base = protocolFor({ campaignId: 'dp-carried-out', model: { family: 'logistic' } });
+    const dp = { noiseMultiplier: 1.1, delta: 1e-5, seed: 7 };
+    const fed = (patch: Partial<CampaignProtocol['training']>, model: CampaignProtocol['model'] = { family: 'logistic' }): CampaignProtocol => ({
+      ...base, campaignId: `dp-${Object.keys(patch).join('-')}-${model.family}`, model, training: { ...base.training, strategy: 'fedavg', clipNorm: 1, differentialPrivacy: dp, ...patch },
+    });
+    for (const strategy of ['fedavg', 'fedprox', 'fedadam', 'fedyogi'] as const) {
+      expect(createCampaign(ctx(), { ...fed({ strategy }), campaignId: `dp-${strategy}` }).campaignId).toBe(`dp-${strategy}`);
+    }
+    const refusal = (p: CampaignProtocol) => {
+      try {
+        createCampaign(ctx(), p);
+      } catch (e) {
+        return (e as Error).message;
+      }
+      return 'accepted';
+    };
+    expect(refusal(fed({ clipNorm: undefined }))).toMatch(/training.differentialPrivacy: .*set training.clipNorm/);
+    expect(refusal(fed({ strategy: 'median', clipNorm: 1 }))).toMatch(/training.differentialPrivacy: strategy median takes an order statistic/);
+    expect(refusal(fed({ strategy: 'exact-gradient', clipNorm: undefined }))).toMatch(/training.differentialPrivacy: strategy exact-gradient sends exact gradient and Hessian sums/);
+    expect(refusal(fed({ secureAggregation: true }))).toMatch(/training.differentialPrivacy: this build adds the noise to the unmasked aggregate/);
+    expect(refusal(fed({ shareSiteUpdates: true }))).toMatch(/training.differentialPrivacy: shareSiteUpdates sends the sites each other's updates without noise/);
+    expect(refusal(fed({}, { family: 'mlp', hiddenLayers: [3] }))).toMatch(/training.differentialPrivacy: an mlp campaign's standardisation round sends each site's feature moments/);
   });
 
   it('a protocol using every carried-out selection and tuning field is accepted, its plan running selection and tuning before training', () => {

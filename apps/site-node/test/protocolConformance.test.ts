@@ -61,4 +61,19 @@ describe('a training job\'s settings are the protocol method\'s, not the coordin
     expect(protocolDeviations(fedavgJob({ ...settings, learningRate: 50 }), fedavg, 'training')).toEqual([expect.stringMatching(/learningRate is not what the protocol's training method gives this site for round 1 \(learningRate 0.1\)/)]);
     expect(protocolDeviations(fedavgJob({ ...settings, localEpochs: 200, clipNorm: 1e9 }), fedavg, 'training')[0]).toMatch(/clipNorm, localEpochs are not/);
   });
+
+  // Attacker's test for central DP: the coordinator's noise is calibrated to the protocol's clip
+  // norm, so a job that raises it, or drops it, would let one site's update (and a patient in
+  // it) through with more weight than the ε reported accounts for. The site refuses both.
+  it('under differential privacy, refuses a train-round job whose clip norm is not the protocol\'s', async () => {
+    const { trainingMethod } = await import('@fedrad/methods');
+    const dp = { ...fedavg, training: { ...fedavg.training, clipNorm: 0.5, differentialPrivacy: { noiseMultiplier: 1.1, delta: 1e-5 } } } as CampaignProtocol;
+    const configured = trainingMethod(dp).configure({ round: 1, parameters: [{ name: 'coef', shape: [3], data: [0.1, 0.2, 0.3] }], server: null }, dp.trainingSites)['site-a'];
+    const { kind: _k, round: _r, strategy: _s, model: _m, features: _f, globalParameters: _g, ...settings } = configured;
+    expect(settings).toMatchObject({ clipNorm: 0.5 });
+    expect(protocolDeviations(fedavgJob(settings), dp, 'training')).toEqual([]);
+    expect(protocolDeviations(fedavgJob({ ...settings, clipNorm: 50 }), dp, 'training')).toEqual([expect.stringMatching(/clipNorm is not what the protocol's training method gives this site for round 1 \(clipNorm 0.5\)/)]);
+    const { clipNorm: _c, ...unclipped } = settings;
+    expect(protocolDeviations(fedavgJob(unclipped), dp, 'training')).toEqual([expect.stringMatching(/clipNorm is not what the protocol's training method gives this site/)]);
+  });
 });

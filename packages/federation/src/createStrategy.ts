@@ -17,7 +17,18 @@ export function strategyForProtocol(protocol: CampaignProtocol): Strategy {
     if (t.strategy !== 'exact-newton') throw new StrategyConfigError(`A Cox model is trained by exact-newton (stratified by site); strategy ${t.strategy} is not implemented for it`, 'training.strategy');
     return coxExactNewton({ model: protocol.model, features: protocol.features ?? [], horizonDays: outcomeHorizons(protocol.outcome), minCohortSize: protocol.minCohortSize });
   }
+  const dp = t.differentialPrivacy;
+  const privacy = dp ? { noiseMultiplier: dp.noiseMultiplier, ...(dp.seed !== undefined ? { seed: dp.seed } : {}) } : undefined;
   const common = { localEpochs: t.localEpochs, learningRate: t.learningRate, clipNorm: t.clipNorm, seed: t.seed };
+  if (privacy) {
+    // The noise is calibrated to a sum of clipped updates: only the FedAvg family aggregates one.
+    const withPrivacy = { ...common, privacy };
+    if (t.strategy === 'fedavg') return fedAvg(withPrivacy);
+    if (t.strategy === 'fedprox') return fedProx({ ...withPrivacy, proximalMu: t.proximalMu ?? 0.01 });
+    if (t.strategy === 'fedadam') return fedAdam(withPrivacy);
+    if (t.strategy === 'fedyogi') return fedYogi(withPrivacy);
+    throw new StrategyConfigError(`Differential privacy noises a sum of clipped updates; strategy ${t.strategy} does not aggregate one`, 'training.differentialPrivacy');
+  }
   switch (t.strategy) {
     case 'fedavg':
       return fedAvg(common);

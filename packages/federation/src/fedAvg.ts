@@ -1,12 +1,20 @@
-import { weightedMeanUpdate } from './siteDeltas.js';
+import { privateMeanUpdate, type PrivacyOptions } from './differentialPrivacy.js';
+import { weightedMeanUpdate, type MeanUpdate } from './siteDeltas.js';
 import { flatten, unflatten } from './tensors.js';
-import type { SiteRoundConfig, Strategy } from './types.js';
+import type { RoundState, SiteResult, SiteRoundConfig, Strategy } from './types.js';
 
 export interface FedAvgOptions {
   localEpochs?: number;
   learningRate?: number;
   clipNorm?: number;
   seed?: number;
+  /** Central DP: the mean becomes DP-FedAvg's noised mean of the clipped updates (differentialPrivacy.ts). */
+  privacy?: PrivacyOptions;
+}
+
+/** The round's mean update: sample-weighted, or DP-FedAvg's noised mean when the protocol asks for privacy. */
+export function meanUpdateOf(state: RoundState, results: readonly SiteResult[], strategy: string, options: FedAvgOptions): MeanUpdate {
+  return options.privacy ? privateMeanUpdate(state, results, strategy, options.clipNorm, options.privacy) : weightedMeanUpdate(state, results, strategy, options.clipNorm);
 }
 
 /** Same config for every site; the seed is offset by the round so local shuffles differ per round but are reproducible. */
@@ -42,7 +50,8 @@ export function localTrainingConfig(
 /**
  * FedAvg (McMahan et al. 2017, "Communication-efficient learning of deep networks from
  * decentralized data", Algorithm 1): w ← Σ_k (n_k / n) w_k, i.e. the global parameters plus the
- * sample-weighted mean of the site deltas (clipped first when clipNorm is set).
+ * sample-weighted mean of the site deltas (clipped first when clipNorm is set; with privacy,
+ * DP-FedAvg's noised mean).
  */
 export function fedAvg(options: FedAvgOptions = {}): Strategy {
   return {
@@ -51,7 +60,7 @@ export function fedAvg(options: FedAvgOptions = {}): Strategy {
       return localTrainingConfig(sites, state.round, options, { strategy: 'fedavg' });
     },
     aggregate(state, results) {
-      const { mean, sites, sampleCount, loss } = weightedMeanUpdate(state, results, 'fedavg', options.clipNorm);
+      const { mean, sites, sampleCount, loss } = meanUpdateOf(state, results, 'fedavg', options);
       const global = flatten(state.parameters);
       for (let i = 0; i < global.length; i++) global[i] += mean[i];
       return { parameters: unflatten(state.parameters, global), server: null, converged: false, sites, sampleCount, loss };

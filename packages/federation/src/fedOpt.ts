@@ -1,6 +1,5 @@
 import { AggregationError } from './errors.js';
-import { localTrainingConfig, type FedAvgOptions } from './fedAvg.js';
-import { weightedMeanUpdate } from './siteDeltas.js';
+import { localTrainingConfig, meanUpdateOf, type FedAvgOptions } from './fedAvg.js';
 import { flatten, unflatten } from './tensors.js';
 import type { Json, Strategy } from './types.js';
 
@@ -37,7 +36,7 @@ function fedOpt(kind: 'fedadam' | 'fedyogi', options: FedOptOptions): Strategy {
       return localTrainingConfig(sites, state.round, options, { strategy: kind });
     },
     aggregate(state, results) {
-      const { mean: g, sites, sampleCount, loss } = weightedMeanUpdate(state, results, kind, options.clipNorm);
+      const { mean: g, sites, sampleCount, loss } = meanUpdateOf(state, results, kind, options);
       const w = flatten(state.parameters);
       const prior = state.server as unknown as Moments | null;
       if (prior && (prior.m.length !== w.length || prior.v.length !== w.length)) {

@@ -5,6 +5,7 @@ export type * from './federatedMethod.js';
 export * from './errors.js';
 export { flatten, unflatten, sortedBySite } from './tensors.js';
 export { clipByNorm } from './clipping.js';
+export { gaussianNoise, gaussianRdpEpsilon, privateMeanUpdate, type PrivacyOptions } from './differentialPrivacy.js';
 export { fedAvg, type FedAvgOptions } from './fedAvg.js';
 export { fedProx } from './fedProx.js';
 export { fedAdam, fedYogi, type FedOptOptions } from './fedOpt.js';

@@ -43,6 +43,7 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
   if (status.isError) return <ErrorBox error={status.error} title={`Campaign ${campaignId}`} />;
   const s = status.data;
   const sites = siteProgress(s, connected.data?.connectedSites ?? []);
+  const private_ = s.rounds.some((r) => r.privacy !== undefined);
   return (
     <section aria-labelledby="campaign-title">
       <div className="title-row">
@@ -96,9 +97,10 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
       )}
 
       <h2>Rounds</h2>
+      {/* Central DP (training.differentialPrivacy): the ε spent once each round closed. */}
       {s.rounds.length === 0 ? <Empty>No round yet.</Empty> : (
         <table data-testid="rounds">
-          <thead><tr><th scope="col">Round</th><th scope="col">State</th><th scope="col">Sites</th><th scope="col">Samples</th><th scope="col">Loss</th><th scope="col">Parameters</th><th scope="col">Closed</th></tr></thead>
+          <thead><tr><th scope="col">Round</th><th scope="col">State</th><th scope="col">Sites</th><th scope="col">Samples</th><th scope="col">Loss</th>{private_ && <th scope="col">ε spent</th>}<th scope="col">Parameters</th><th scope="col">Closed</th></tr></thead>
           <tbody>
             {s.rounds.map((r) => (
               <tr key={r.round}>
@@ -107,6 +109,7 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
                 <td>{r.sites?.length ?? '—'}</td>
                 <td>{r.sampleCount ?? '—'}</td>
                 <td>{typeof r.loss === 'number' ? r.loss.toPrecision(6) : '—'}</td>
+                {private_ && <td>{r.privacy ? `${r.privacy.epsilon.toPrecision(4)} (δ ${r.privacy.delta})` : '—'}</td>}
                 <td><Hash value={r.parametersHash} /></td>
                 <td><When at={r.closedAt} /></td>
               </tr>

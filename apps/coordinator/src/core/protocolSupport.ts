@@ -183,6 +183,15 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'training.proximalMu', carriedOut: "FedProx's proximal weight", refuse: TRAINING_SETTING_RULES['training.proximalMu'] },
   { field: 'training.clipNorm', carriedOut: "clips each site's update (FedAvg family)", refuse: TRAINING_SETTING_RULES['training.clipNorm'] },
   {
+    field: 'training.differentialPrivacy',
+    carriedOut:
+      "central DP (DP-FedAvg, McMahan et al. 2018): each site clips its update to training.clipNorm (and refuses a job with another clip norm), the coordinator adds N(0, (noiseMultiplier · clipNorm)²) to the sum of the clipped updates and divides by the number of sites; the ε spent (RDP accountant, Mironov 2017) is in each round's summary and the model card",
+    refuse: TRAINING_SETTING_RULES['training.differentialPrivacy'],
+  },
+  { field: 'training.differentialPrivacy.noiseMultiplier', carriedOut: "σ: the noise's standard deviation is σ · clipNorm" },
+  { field: 'training.differentialPrivacy.delta', carriedOut: 'the δ the reported ε holds for' },
+  { field: 'training.differentialPrivacy.seed', carriedOut: 'round r draws its noise from seed + r (reproducible; whoever holds the seed can remove the noise, which the model card says); absent, the noise comes from the cryptographic generator' },
+  {
     field: 'training.earlyStopping',
     carriedOut: "mlp: each site's seeded validation split and the coordinator's stop on the pooled validation loss; the locked model is the best round's (defaults apply when absent)",
     refuse: TRAINING_SETTING_RULES['training.earlyStopping'],

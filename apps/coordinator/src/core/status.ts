@@ -4,6 +4,7 @@ import type { CoreContext } from './context.js';
 import { jobsOf } from './jobs.js';
 import { metaAnalysisOf, type MetaAnalysisRecord } from './phases/metaAnalysis.js';
 import { modelReleaseOf, type ModelRelease } from './phases/modelRelease.js';
+import type { PrivacySpent } from './phases/privacySpent.js';
 import type { ReproducibilityOutput } from './phases/reproducibility.js';
 import { stepOutput } from './stepOutputs.js';
 
@@ -18,7 +19,7 @@ export interface CampaignStatus {
   plan: PlanStep[];
   currentRound: number | null;
   failure?: { code: string; message: string };
-  rounds: Array<{ round: number; state: string; openedAt: string; closedAt: string | null; sites?: string[]; sampleCount?: number; loss?: number | null; parametersHash?: string }>;
+  rounds: Array<{ round: number; state: string; openedAt: string; closedAt: string | null; sites?: string[]; sampleCount?: number; loss?: number | null; parametersHash?: string; privacy?: PrivacySpent }>;
   jobs: Array<{ jobId: string; siteId: string; kind: string; round: number | null; state: string; attempt: number; failureCode: string | null; failureMessage: string | null }>;
   sites: Array<{ siteId: string; role: 'training' | 'test'; approved: boolean; lastSeenAt: string | null }>;
   model?: { modelHash: string; onnxSha256: string | null; lockedAt: string; parameters: unknown };
@@ -44,7 +45,7 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
     summary_json: string | null;
   }>).map((r) => {
     const s = r.summary_json ? JSON.parse(r.summary_json) : {};
-    return { round: r.round, state: r.state, openedAt: r.opened_at, closedAt: r.closed_at, sites: s.sites, sampleCount: s.sampleCount, loss: s.loss, parametersHash: s.parametersHash };
+    return { round: r.round, state: r.state, openedAt: r.opened_at, closedAt: r.closed_at, sites: s.sites, sampleCount: s.sampleCount, loss: s.loss, parametersHash: s.parametersHash, ...(s.privacy ? { privacy: s.privacy as PrivacySpent } : {}) };
   });
   const siteRow = ctx.db.prepare('SELECT approved_protocols, last_seen_at FROM sites WHERE site_id = ?');
   const sites = [

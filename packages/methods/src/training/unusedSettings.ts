@@ -28,9 +28,30 @@ export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtoco
   'training.proximalMu': (p) => onlyWith(p.training.proximalMu !== undefined, p.training.strategy === 'fedprox', 'fedprox', p.training.strategy),
   'training.clipNorm': (p) =>
     p.training.clipNorm !== undefined && EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} sends sums, which are not clipped` : undefined,
+  'training.differentialPrivacy': privacyRefusal,
   'training.earlyStopping': (p) => onlyWith(p.training.earlyStopping !== undefined, p.model.family === 'mlp', 'the mlp family', p.model.family),
   'training.trimFraction': (p) => onlyWith(p.training.trimFraction !== undefined, p.training.strategy === 'trimmed-mean', 'trimmed-mean', p.training.strategy),
 };
+
+const NOISED_MEAN = new Set(['fedavg', 'fedprox', 'fedadam', 'fedyogi']);
+
+/**
+ * Central DP (DP-FedAvg, McMahan et al. 2018) noises the sum of the sites' clipped updates at the
+ * coordinator; a protocol whose rounds release anything else about the sites' rows is refused,
+ * since the ε reported would not cover it.
+ */
+function privacyRefusal(p: CampaignProtocol): string | undefined {
+  const t = p.training;
+  if (t.differentialPrivacy === undefined) return undefined;
+  if (p.model.family === 'cox') return "a Cox model's sites send exact score sums and Breslow baseline hazards, which are neither clipped nor noised";
+  if (EXACT.has(t.strategy)) return `strategy ${t.strategy} sends exact gradient and Hessian sums, which are not clipped, so no noise scale bounds one site's influence`;
+  if (!NOISED_MEAN.has(t.strategy)) return `strategy ${t.strategy} takes an order statistic of the sites' updates, not their sum; the noise is calibrated to a sum of clipped updates`;
+  if (p.model.family === 'mlp') return "an mlp campaign's standardisation round sends each site's feature moments, and every round its validation loss, without noise; the ε would not cover them";
+  if (t.clipNorm === undefined) return 'the noise is N(0, (noiseMultiplier · clipNorm)²): set training.clipNorm, the bound each site clips its update to';
+  if (t.secureAggregation) return 'this build adds the noise to the unmasked aggregate; with secure aggregation the sites would have to add it (distributed DP), which is not built';
+  if (t.shareSiteUpdates) return "shareSiteUpdates sends the sites each other's updates without noise, and a site cannot recompute a noised step";
+  return undefined;
+}
 
 /** The settings of `protocol` its strategy would not use, each with its reason. */
 export function unusedTrainingSettings(protocol: CampaignProtocol): Array<{ field: string; reason: string }> {

@@ -397,6 +397,23 @@ export interface CampaignProtocol {
      */
     secureAggregation?: boolean;
     /**
+     * Central differential privacy of the released models (DP-FedAvg, McMahan et al. 2018, "Learning differentially private recurrent language models", with every training site in every round): each site clips its update to training.clipNorm C (required) and the coordinator adds Gaussian noise N(0, (noiseMultiplier · C)² I) to the sum of the clipped updates before dividing by the number of sites (each site counts once). The ε spent after each round, for this δ, is the Gaussian mechanism's Rényi DP α/(2σ²) per round (Mironov 2017, "Rényi differential privacy", Table 2) composed over the rounds (Proposition 1) and converted to (ε, δ) (Proposition 3), minimised over the order α; it is in each round's summary and the model card. Carried out for fedavg, fedprox, fedadam and fedyogi with a logistic family; refused with the exact strategies (they send unclipped sums), median and trimmed-mean (the noise is calibrated to a sum), the mlp family (its feature-moment round leaves the sites without noise), secure aggregation and shareSiteUpdates. The coordinator adds the noise: it protects the released models from outsiders, not the sites from the coordinator (SECURITY.md).
+     */
+    differentialPrivacy?: {
+      /**
+       * σ: the noise's standard deviation over the clip norm (McMahan et al. 2018, §2, z).
+       */
+      noiseMultiplier: number;
+      /**
+       * The δ of the (ε, δ) guarantee the ε is reported for; choose it below 1 / (number of patients).
+       */
+      delta: number;
+      /**
+       * Seeds the noise (round r draws from seed + r), so a campaign is reproducible. Anyone who holds the protocol and the seed can subtract the noise: the guarantee then holds only against those without it. Absent: the coordinator draws the noise from the operating system's cryptographic generator.
+       */
+      seed?: number;
+    };
+    /**
      * With secureAggregation: the fraction of training sites that may drop out of a round after the key exchange while its sum stays exact. The Shamir threshold is t = n − floor(fraction · n), at least 3; below one half, so two disjoint groups of sites can never both reveal t shares of one site. Default 0.3.
      */
     secureAggregationDropout?: number;
@@ -1283,6 +1300,7 @@ export interface ModelCardCampaign {
   selection?: string;
   tuning?: string;
   classWeights?: string;
+  differentialPrivacy?: ModelCardDifferentialPrivacy;
   trainingMetrics?: ModelCardTrainingMetrics;
   intendedUse: string;
   /**
@@ -1302,6 +1320,21 @@ export interface ModelCardFeature {
    * IBSI feature code, when the feature is an IBSI feature.
    */
   ibsiCode?: string;
+}
+/**
+ * The protocol's central differential privacy (training.differentialPrivacy): the (ε, δ) the released parameters satisfy after the rounds run.
+ */
+export interface ModelCardDifferentialPrivacy {
+  clipNorm: number;
+  noiseMultiplier: number;
+  delta: number;
+  epsilon: number;
+  rounds: number;
+  /**
+   * The noise was drawn from the protocol's seed: whoever holds it can remove the noise.
+   */
+  seeded?: boolean;
+  accountant: string;
 }
 export interface ModelCardTrainingMetrics {
   sampleCount?: number;

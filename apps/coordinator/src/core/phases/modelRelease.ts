@@ -4,6 +4,7 @@ import type { CoreContext } from '../context.js';
 import { stepOutput } from '../stepOutputs.js';
 import { harmonisationLine, type HarmonizationOutput } from './harmonizationEstimates.js';
 import { cardFeatures, cardSites } from './modelCardFacts.js';
+import { cardPrivacy } from './privacySpent.js';
 import { stepsOnCard } from './stepSettings.js';
 
 /** What a test site receives with the locked model: its card and the coordinator's signature of it. */
@@ -37,12 +38,13 @@ export function releaseModel(
   // The pooled −log-likelihood of the last round, when the strategy computes one.
   const last = ctx.db.prepare('SELECT summary_json FROM rounds WHERE campaign_id = ? AND summary_json IS NOT NULL ORDER BY round DESC LIMIT 1').get(campaign.campaignId) as { summary_json: string } | undefined;
   const finalLoss = last ? (JSON.parse(last.summary_json) as { loss?: number | null }).loss : undefined;
+  const privacy = cardPrivacy(p, locked.info.roundsRun);
   const { objective, ...training } = base.training;
   const harmonised = stepOutput<HarmonizationOutput>(ctx, campaign.campaignId, 'harmonization');
   const card: ModelCard = {
     ...base,
     // Fitted by the campaign's rounds, not by a local optimiser; its objective is the rounds' loss.
-    training: { ...training, optimizer: 'federated', sites: [...p.trainingSites], ...(Number.isFinite(objective) ? { objective } : {}) },
+    training: { ...training, optimizer: 'federated', sites: [...p.trainingSites], ...(Number.isFinite(objective) && !privacy ? { objective } : {}) },
     name: p.title,
     createdAt: at,
     campaign: {
@@ -62,7 +64,9 @@ export function releaseModel(
         ...(steps.selection || steps.tuning ? ['the selection and tuning entries say how the features and the penalty were chosen'] : ['no selection or tuning step ran']),
       ].join('; '),
       ...(harmonised ? { harmonisation: harmonisationLine(harmonised.output, harmonised.outputHash) } : {}),
-      trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) ? { finalLoss } : {}) },
+      // Under central DP the pooled loss is the sites' un-noised statistic: it stays out of the card.
+      trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) && !privacy ? { finalLoss } : {}) },
+      ...(privacy ? { differentialPrivacy: privacy } : {}),
       intendedUse: `Research: ${p.question ?? p.title} (outcome "${p.outcome.type === 'binary' ? p.outcome.label : p.outcome.event}"), on patients like those of the training sites.`,
       limitations: LIMITATIONS,
       software: { name: 'fedrad', version: ctx.modelSigner!.softwareVersion },

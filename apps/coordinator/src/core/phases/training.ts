@@ -6,6 +6,7 @@ import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams } from '.
 import { float64sOf } from '../resultWire.js';
 import { harmonizationHashOf } from './harmonization.js';
 import type { JobKind, Phase } from './phase.js';
+import { privacySpent } from './privacySpent.js';
 import { effectiveProtocol } from './stepSettings.js';
 import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
@@ -286,7 +287,9 @@ export const training: Phase<TrainingState | SecureStageInput, TrainedModel> = {
       return { status: 'failed', code: 'AGGREGATE_NOT_FINITE', message: `Round ${r}: the aggregate of ${outcome.sites.join(', ')} gives non-finite values in "${nonFinite.name}" (the fit diverged)` };
     }
     const parametersHash = canonicalHash(parameters);
-    const summary = { sites: outcome.sites, sampleCount: outcome.sampleCount, loss: outcome.loss ?? null, converged: outcome.converged, parametersHash, failures };
+    // Under central DP the ε spent so far (every closed round's parameters reach the sites).
+    const privacy = privacySpent(campaign.protocol, r + 1);
+    const summary = { sites: outcome.sites, sampleCount: outcome.sampleCount, loss: outcome.loss ?? null, converged: outcome.converged, parametersHash, failures, ...(privacy ? { privacy } : {}) };
     ctx.db
       .prepare("UPDATE rounds SET state = 'closed', closed_at = ?, summary_json = ? WHERE campaign_id = ? AND round = ?")
       .run(now, JSON.stringify(summary), campaign.campaignId, r);
