@@ -71,5 +71,15 @@ describe('simulation site folders', () => {
       "    cox-a  Harrell's C 0.640", "    cox-b  Harrell's C 0.610",
     ]);
     expect(comparisonLines([status('only', {})])).toEqual([]);
+    // With a meta-analysis, each campaign's pooled AUC and calibration slope follow.
+    const pooled = (campaignId: string, auc: number, slope: number) => ({
+      ...status(campaignId, { t1: auc, t2: auc }),
+      metaAnalysis: { report: { metaAnalyses: [{ measure: 'auc', pooled: { estimate: auc, lower: auc - 0.1, upper: auc + 0.05 } }, { measure: 'calibrationSlope', pooled: { estimate: slope } }, { measure: 'calibrationInTheLarge', pooled: { estimate: 0 } }] } },
+    }) as unknown as Status;
+    expect(comparisonLines([pooled('plain', 0.88, 3.03), pooled('combat', 0.912, 1.907)]).slice(-3)).toEqual([
+      '  pooled over the test sites (random effects)',
+      '    plain   AUC 0.880 (95% CI 0.780 to 0.930), calibration slope 3.030',
+      '    combat  AUC 0.912 (95% CI 0.812 to 0.962), calibration slope 1.907',
+    ]);
   });
 });

@@ -51,28 +51,41 @@ export async function enrolSite(config: SiteConfig, options: EnrolOptions = {}):
   const base = httpsBase(config.coordinatorUrl);
   const deadline = Date.now() + (options.waitSeconds ?? 0) * 1000;
   const poll = `${base}/enrol/${encodeURIComponent(config.siteId)}?campaignId=${encodeURIComponent(config.campaignId)}`;
-  // A request already submitted is polled, not re-submitted (which could reset its approval).
-  let answer = alreadyRequested ? await call(poll, 'GET', caPem) : { status: 404, body: '' };
-  if (answer.status === 404) {
-    if (!options.code) {
-      throw new EnrolmentError(`Enrolling ${config.siteId} needs the one-time enrolment code the coordinator's operator made for it (\`fedrad coordinator enrolments code\`): run \`fedrad site enrol --code XXXX-XXXX-XXXX-XXXX-XXXX\`.`);
+  // A request already submitted is polled, not re-submitted (which could reset its approval). A
+  // network failure (a connection reset under load, a coordinator restarting) is tried again until
+  // the wait runs out, polling first: a request that did arrive is never submitted twice.
+  let submitted = alreadyRequested;
+  let answer: { status: number; body: string };
+  for (;;) {
+    try {
+      answer = submitted ? await call(poll, 'GET', caPem) : { status: 404, body: '' };
+      if (answer.status === 404) {
+        if (!options.code) {
+          throw new EnrolmentError(`Enrolling ${config.siteId} needs the one-time enrolment code the coordinator's operator made for it (\`fedrad coordinator enrolments code\`): run \`fedrad site enrol --code XXXX-XXXX-XXXX-XXXX-XXXX\`.`);
+        }
+        const request: EnrolmentRequest = {
+          type: 'enrolment-request',
+          siteId: config.siteId,
+          campaignId: config.campaignId,
+          csrPem,
+          enrolmentCode: options.code.trim().toUpperCase(),
+          softwareVersion: SOFTWARE_VERSION,
+          ...(options.contact ? { contact: options.contact } : {}),
+        };
+        const verdict = checkEgress('enrolment-request', request, { localPatientCounts: [], minCohortSize: config.minCohortSize });
+        if (!verdict.allowed) throw new EnrolmentError(`The enrolment request was blocked by the egress guard: ${verdict.violations.map((v) => v.detail).join('; ')}`);
+        submitted = true;
+        answer = await call(`${base}/enrol`, 'POST', caPem, JSON.stringify(request));
+      }
+      while (answer.status === 202 && Date.now() < deadline) {
+        await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
+        answer = await call(poll, 'GET', caPem);
+      }
+      break;
+    } catch (e) {
+      if (!(e instanceof EnrolmentError && e.context.retryable) || Date.now() >= deadline) throw e;
+      await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
     }
-    const request: EnrolmentRequest = {
-      type: 'enrolment-request',
-      siteId: config.siteId,
-      campaignId: config.campaignId,
-      csrPem,
-      enrolmentCode: options.code.trim().toUpperCase(),
-      softwareVersion: SOFTWARE_VERSION,
-      ...(options.contact ? { contact: options.contact } : {}),
-    };
-    const verdict = checkEgress('enrolment-request', request, { localPatientCounts: [], minCohortSize: config.minCohortSize });
-    if (!verdict.allowed) throw new EnrolmentError(`The enrolment request was blocked by the egress guard: ${verdict.violations.map((v) => v.detail).join('; ')}`);
-    answer = await call(`${base}/enrol`, 'POST', caPem, JSON.stringify(request));
-  }
-  while (answer.status === 202 && Date.now() < deadline) {
-    await new Promise((r) => setTimeout(r, options.pollMs ?? 1000));
-    answer = await call(poll, 'GET', caPem);
   }
   if (answer.status === 202) return { status: 'pending', keyFingerprint };
   if (answer.status !== 200) {

@@ -70,6 +70,27 @@ describe('site enrolment against a lying coordinator', () => {
     expect(outcome).toEqual({ status: 'pending', keyFingerprint: createHash('sha256').update(spki).digest('hex') });
   });
 
+  it('tries again after a connection reset, polling first: a request that arrived is never sent twice', async () => {
+    // Lost before it arrived: the site polls (nothing there) and sends it again.
+    const other = loadSiteConfig(join(dir, 'site.yaml'));
+    const fresh = { ...other, siteId: 'site-retry', tls: { ...other.tls, key: join(dir, 'keys/retry.key.pem'), certificate: join(dir, 'keys/retry.cert.pem') } };
+    coordinator.resetNextEnrolment = 'before';
+    const posts = coordinator.enrolmentPosts.length;
+    await expect(enrolSite(fresh, { code: CODE, waitSeconds: 0.5, pollMs: 50 })).resolves.toMatchObject({ status: 'pending' });
+    expect(coordinator.enrolmentPosts.length - posts).toBe(2);
+    expect(coordinator.enrolments.has('site-retry')).toBe(true);
+    // Arrived, answer lost: the site polls, finds it pending, and does not send it again.
+    const late = { ...fresh, siteId: 'site-late', tls: { ...fresh.tls, key: join(dir, 'keys/late.key.pem'), certificate: join(dir, 'keys/late.cert.pem') } };
+    coordinator.resetNextEnrolment = 'after';
+    const before = coordinator.enrolmentPosts.length;
+    await expect(enrolSite(late, { code: CODE, waitSeconds: 0.5, pollMs: 50 })).resolves.toMatchObject({ status: 'pending' });
+    expect(coordinator.enrolmentPosts.length - before).toBe(1);
+    // Without a wait, a reset is reported, not retried.
+    const once = { ...fresh, siteId: 'site-once', tls: { ...fresh.tls, key: join(dir, 'keys/once.key.pem'), certificate: join(dir, 'keys/once.cert.pem') } };
+    coordinator.resetNextEnrolment = 'before';
+    await expect(enrolSite(once, { code: CODE })).rejects.toThrow(/Cannot reach the coordinator/);
+  });
+
   it("refuses a certificate for another key, even one the pinned CA issued with the site's name", async () => {
     const intruder = createSiteKeyAndCsr('site-new');
     answerWith(issueCertificate({ caCertPem: ca.certPem, caKeyPem: ca.keyPem, csrPem: intruder.csrPem, validityDays: 30 }));

@@ -59,6 +59,13 @@ export class FakeCoordinator {
 
   /** Enrolment (SITE_CHANNEL.md §7): requests by site id, and the certificate once "approved". */
   readonly enrolments = new Map<string, { request: Frame; issue?: object }>();
+  /** Every POST /enrol received, in order. */
+  readonly enrolmentPosts: Frame[] = [];
+  /**
+   * The next enrolment request's connection is reset: 'before' the request is kept (it never
+   * arrived), 'after' it is kept (only the answer is lost), as a loaded network would.
+   */
+  resetNextEnrolment?: 'before' | 'after';
 
   private onRequest(req: IncomingMessage, res: ServerResponse): void {
     const url = new URL(req.url ?? '/', 'https://localhost');
@@ -71,7 +78,11 @@ export class FakeCoordinator {
       req.on('data', (c: Buffer) => chunks.push(c));
       req.on('end', () => {
         const request = JSON.parse(Buffer.concat(chunks).toString()) as Frame;
-        this.enrolments.set(String(request.siteId), { request });
+        this.enrolmentPosts.push(request);
+        const reset = this.resetNextEnrolment;
+        this.resetNextEnrolment = undefined;
+        if (reset !== 'before') this.enrolments.set(String(request.siteId), { request });
+        if (reset) return void req.socket.destroy();
         reply(202, { status: 'pending' });
       });
       return;

@@ -222,8 +222,21 @@ export function comparisonLines(statuses: readonly CampaignStatus[]): string[] {
       lines.push(`    ${s.campaignId.padEnd(width)}  ${d ? `${d.name} ${d.value.estimate.toFixed(3)}${interval}` : `no evaluation (${s.state})`}`);
     }
   }
+  // The study-level answer: each campaign's random-effects pooled measures over its test sites.
+  const pooled = statuses.map((s) => ({ s, measures: s.metaAnalysis?.report?.metaAnalyses ?? [] }));
+  if (pooled.some((p) => p.measures.length > 0)) {
+    lines.push('  pooled over the test sites (random effects)');
+    for (const { s, measures } of pooled) {
+      const shown = measures
+        .filter((m) => m.measure === 'auc' || m.measure === 'harrellC' || m.measure === 'calibrationSlope')
+        .map((m) => `${POOLED_NAMES[m.measure] ?? m.measure} ${m.pooled.estimate.toFixed(3)}${m.pooled.lower !== undefined && m.pooled.upper !== undefined ? ` (95% CI ${m.pooled.lower.toFixed(3)} to ${m.pooled.upper.toFixed(3)})` : ''}`);
+      lines.push(`    ${s.campaignId.padEnd(width)}  ${shown.length > 0 ? shown.join(', ') : 'nothing pooled'}`);
+    }
+  }
   return lines;
 }
+
+const POOLED_NAMES: Record<string, string> = { auc: 'AUC', harrellC: "Harrell's C", calibrationSlope: 'calibration slope' };
 
 /** The result lines of a finished simulation. */
 export function resultLines(status: CampaignStatus): string[] {
