@@ -19,7 +19,7 @@ export interface EvaluationSummary {
     slope: IntervalValue;
     brier: IntervalValue;
     scaledBrier: IntervalValue;
-    hosmerLemeshow: { statistic: number; df: number; pValue: number };
+    hosmerLemeshow?: { statistic: number; df: number; pValue: number };
   };
 }
 
@@ -41,7 +41,7 @@ export function evaluationLines(siteId: string, r: EvaluationSummary): string[] 
       `  calibration slope         ${ci(r.calibration.slope)}  (ideal 1)`,
       `  Brier score               ${ci(r.calibration.brier)}  [bootstrap]`,
       `  scaled Brier              ${ci(r.calibration.scaledBrier)}`,
-      `  Hosmer–Lemeshow           χ² = ${hl.statistic.toFixed(2)} on ${hl.df} df, p = ${hl.pValue.toFixed(3)}`,
+      hl ? `  Hosmer–Lemeshow           χ² = ${hl.statistic.toFixed(2)} on ${hl.df} df, p = ${hl.pValue.toFixed(3)}` : '  Hosmer–Lemeshow           not reported (fewer than 3 risk groups: see the report\'s notes)',
     );
   }
   return lines;

@@ -42,7 +42,8 @@ export interface Calibration {
   brier: number;
   /** 1 − Brier / (ȳ(1 − ȳ)): Brier relative to a non-informative model predicting the prevalence. */
   scaledBrier: number;
-  hosmerLemeshow: HosmerLemeshow;
+  /** Absent when the patients make fewer than 3 risk groups (the test has g − 2 df). */
+  hosmerLemeshow?: HosmerLemeshow;
   bins: CalibrationBin[];
   smoothed: CalibrationCurvePoint[];
   /** Patients left out of the logistic fits because p is exactly 0 or 1 (logit infinite). */
@@ -117,10 +118,11 @@ function mergeSmallGroups(group: Int32Array, groups: number, minGroupSize: numbe
 }
 
 /**
- * Hosmer–Lemeshow C-hat (Hosmer & Lemeshow 1980): Σ over groups and both outcomes of
- * (O − E)²/E, referred to χ² with g − 2 df.
+ * The risk groups of the Hosmer–Lemeshow test (deciles of predicted risk, each at least
+ * `minGroupSize` patients) and its C-hat statistic (Hosmer & Lemeshow 1980): Σ over groups and
+ * both outcomes of (O − E)²/E.
  */
-export function hosmerLemeshow(probabilities: Scores, labels: Labels, g = 10, minGroupSize = 0, level = 0.95): HosmerLemeshow & { bins: CalibrationBin[] } {
+function riskGroups(probabilities: Scores, labels: Labels, g: number, minGroupSize: number, level: number): { statistic: number; bins: CalibrationBin[]; patients: number } {
   const p = toScores(probabilities);
   const y = toLabels(labels, p.length);
   checkProbabilities(p);
@@ -145,7 +147,15 @@ export function hosmerLemeshow(probabilities: Scores, labels: Labels, g = 10, mi
     statistic += (o1[k] - e1[k]) ** 2 / e1[k] + (o0 - e0) ** 2 / e0;
     bins.push({ patients: n[k], meanPredicted: e1[k] / n[k], observed: wilsonInterval(o1[k], n[k], level) });
   }
-  if (bins.length < 3) throw new TooFewGroupsError(p.length, minGroupSize, bins.length);
+  return { statistic, bins, patients: p.length };
+}
+
+/**
+ * Hosmer–Lemeshow test: C-hat referred to χ² with g − 2 df, so it needs g ≥ 3 groups.
+ */
+export function hosmerLemeshow(probabilities: Scores, labels: Labels, g = 10, minGroupSize = 0, level = 0.95): HosmerLemeshow & { bins: CalibrationBin[] } {
+  const { statistic, bins, patients } = riskGroups(probabilities, labels, g, minGroupSize, level);
+  if (bins.length < 3) throw new TooFewGroupsError(patients, minGroupSize, bins.length);
   const df = bins.length - 2;
   // A survival probability: rounding in the incomplete gamma must not carry it past 1.
   return { statistic, df, pValue: Math.min(1, Math.max(0, chiSquareSurvival(statistic, df))), groups: bins.length, bins };
@@ -199,15 +209,17 @@ export function calibration(probabilities: Scores, labels: Labels, options: { le
   let events = 0;
   for (let i = 0; i < p.length; i++) events += y[i];
   const prevalence = events / p.length;
-  const hl = hosmerLemeshow(p, y, options.groups ?? 10, options.minGroupSize ?? 0, level);
-  const { bins, ...hlStats } = hl;
+  const minGroupSize = options.minGroupSize ?? 0;
+  const { statistic, bins } = riskGroups(p, y, options.groups ?? 10, minGroupSize, level);
+  // Fewer than 3 groups leave the test without degrees of freedom: the groups are still shown.
+  const hlStats = bins.length >= 3 ? { statistic, df: bins.length - 2, pValue: Math.min(1, Math.max(0, chiSquareSurvival(statistic, bins.length - 2))), groups: bins.length } : undefined;
   return {
     calibrationInTheLarge: wald(citl.intercept, citl.interceptSe, level),
     slope: wald(recal.slope, recal.slopeSe, level),
     recalibrationIntercept: wald(recal.intercept, recal.interceptSe, level),
     brier,
     scaledBrier: 1 - brier / (prevalence * (1 - prevalence)),
-    hosmerLemeshow: hlStats,
+    ...(hlStats ? { hosmerLemeshow: hlStats } : {}),
     bins,
     smoothed: smoothedCalibration(p, y),
     excludedFromLogistic: p.length - keep.length,

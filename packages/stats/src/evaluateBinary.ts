@@ -152,11 +152,14 @@ export function evaluateBinary(scores: Scores, labels: Labels, options: Evaluate
       recalibrationIntercept: wald(c.recalibrationIntercept),
       brier: boot(1, c.brier),
       scaledBrier: boot(2, c.scaledBrier),
-      hosmerLemeshow: c.hosmerLemeshow,
+      ...(c.hosmerLemeshow ? { hosmerLemeshow: c.hosmerLemeshow } : {}),
       groups: groupRows,
       smoothed: avoidLengths(c.smoothed, forbidden),
       excludedFromLogistic: c.excludedFromLogistic,
     };
+    if (!c.hosmerLemeshow) {
+      notes.push(`The Hosmer–Lemeshow test needs at least 3 risk groups (χ² on g − 2 df); ${n} patients in groups of at least ${minGroupSize} make ${c.bins.length}: it is not reported.`);
+    }
     const curve = decisionCurve(s, y, thresholds);
     const baselineCurve = baseline && isProbability(baseline) ? decisionCurve(baseline, y, thresholds) : undefined;
     report.decisionCurve = {

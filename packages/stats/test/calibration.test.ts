@@ -82,6 +82,10 @@ describe('calibration agrees with R rms::val.prob and glm', () => {
     const labels = scores.map((_, i) => (i % 3 === 0 ? 1 : 0));
     expect(() => hosmerLemeshow(scores, labels, 10, 10)).toThrow(TooFewGroupsError);
     expect(() => hosmerLemeshow(scores, labels, 10, 10)).toThrow('this test set of 15 patients, in groups of at least 10, makes 1');
+    // The calibration summary keeps its one group and leaves the test out.
+    const summary = calibration(scores, labels, { groups: 10, minGroupSize: 10 });
+    expect(summary.bins.map((b) => b.patients)).toEqual([15]);
+    expect(summary.hosmerLemeshow).toBeUndefined();
     // Five groups of three: defined, and its p-value a probability.
     const five = hosmerLemeshow(scores, labels, 5, 3);
     expect(five.df).toBe(3);

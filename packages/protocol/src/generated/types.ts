@@ -1463,7 +1463,7 @@ export interface CalibrationSummary {
   recalibrationIntercept: Interval;
   brier: Interval;
   scaledBrier: Interval;
-  hosmerLemeshow: HosmerLemeshowTest;
+  hosmerLemeshow?: HosmerLemeshowTest;
   /**
    * @maxItems 50
    */
@@ -1479,6 +1479,9 @@ export interface CalibrationSummary {
    */
   excludedFromLogistic?: number;
 }
+/**
+ * Absent when the test patients make fewer than 3 risk groups of the minimum size (the test has g − 2 degrees of freedom); the report's notes say so.
+ */
 export interface HosmerLemeshowTest {
   statistic: number;
   df: number;
