@@ -15,6 +15,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { deliverFrames } from './deliverFrames.mjs';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const examples = join(here, '../../../protocols/examples');
@@ -98,18 +99,7 @@ async function runOnce() {
     const kind = envelopes[0].kind;
     const round = envelopes[0].round;
     const frames = envelopes.map(frameOf);
-    let next = [];
-    const [ms] = timed(() => {
-      for (let start = 0; start < frames.length; start += BATCH) {
-        const batch = frames.slice(start, start + BATCH).map((f) => ({ peer: peers.get(f.siteId), doc: JSON.parse(f.text) }));
-        for (const out of acceptResults(ctx, batch)) {
-          if (out.ack.status !== 'accepted') throw new Error(`bench result refused: ${out.ack.code} ${out.ack.message}`);
-          encodeOutgoing(out.ack);
-          for (const e of out.send) encodeOutgoing(e);
-          next = next.concat(out.send);
-        }
-      }
-    });
+    const [ms, next] = timed(() => deliverFrames({ ctx, acceptResults, encodeOutgoing, peers }, frames, BATCH));
     const opens = next.length > 0 ? `, then open ${next[0].kind}${next[0].round !== undefined ? ` round ${next[0].round}` : ''} (${next.length} jobs)` : ', then close the campaign';
     steps.push({ what: `${frames.length} ${kind}${round !== undefined ? ` round ${round}` : ''} results in${opens}`, jobs: frames.length + next.length, ms });
     envelopes = next;
@@ -134,7 +124,7 @@ const body = [
   `${new Date().toISOString().slice(0, 10)} · ${cpus()[0]?.model?.trim() ?? 'unknown CPU'} · ${cpus().length} cores · node ${process.version} · median of ${REPEATS} campaigns · 1-min load average ${loadavg()[0].toFixed(1)}`,
   '',
   `A campaign of ${TRAINING_SITES} training and ${TEST_SITES} test sites runs its whole plan — extraction, ${ROUNDS} FedAvg rounds of a`,
-  `${FEATURES + 1}-parameter logistic model, the lock, evaluation, the meta-analysis — against fake sites whose answers are signed`,
+  `${FEATURES + 1}-parameter logistic model, the lock, evaluation, the meta-analysis and the report step — against fake sites whose answers are signed`,
   'before the timer. Each row is one exchange: the results of a step (parsed, validated, signature-checked, checked and stored by',
   "the step's phase, committed with their audit rows) and the close of that step with the open of the next (its job envelopes",
   'created, committed and serialised). The ONNX export is a stand-in (the learn package\'s cost, benchmarked there).',
