@@ -88,7 +88,9 @@ describe('campaign plan', () => {
     expect(params.modelHash).toBe(status.model!.onnxSha256);
     // Each closed step shows the hash of what it produced: the lock's is the hash of the model it locked.
     expect(status.plan[1].outputHash).toBe(canonicalHash({ modelHash: status.model!.modelHash, onnxSha256: status.model!.onnxSha256 }));
-    expect(status.plan[0].outputHash).toMatch(/^[0-9a-f]{64}$/);
+    // Training's: its rounds, sample count, convergence and the hash of the parameters it handed the lock.
+    const trained = { roundsRun: status.rounds.length, sampleCount: status.rounds.at(-1)!.sampleCount, converged: true, parametersHash: canonicalHash(status.model!.parameters) };
+    expect(status.plan[0].outputHash).toBe(canonicalHash(trained));
     expect(status.plan[2].outputHash).toBeUndefined();
     expect(sha256Hex(Buffer.from(params.modelOnnxBase64, 'base64'))).toBe(status.model!.onnxSha256);
 

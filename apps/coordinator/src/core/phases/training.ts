@@ -205,6 +205,8 @@ const trainRound: JobKind = {
 export const training: Phase<TrainingState | SecureStageInput, TrainedModel> = {
   name: 'training',
   campaignState: 'training',
+  // The parameters are kept in the rounds and the locked model already: the step records their hash.
+  recorded: ({ parameters, ...rest }) => ({ ...rest, parametersHash: canonicalHash(parameters) }),
   validate(protocol) {
     trainingMethod(protocol).initialState();
   },
