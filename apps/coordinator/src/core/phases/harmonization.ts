@@ -10,12 +10,14 @@ import { trainingSettings } from './trainingSettings.js';
 const KIND = 'harmonize';
 
 /**
- * The features harmonised: the reproducibility step's kept features when it ran (selection then
- * chooses among harmonised ones), else the protocol's.
+ * The features harmonised: the protocol's (every later step chooses among them — selection from
+ * those the reproducibility step kept — and without a selection step training uses all of them, so
+ * each must have its estimate); the reproducibility step's kept features only for a protocol that
+ * lists none.
  */
 function harmonisedFeatures(ctx: CoreContext, campaign: CampaignRecord): string[] {
-  const kept = stepOutput<{ kept?: string[] }>(ctx, campaign.campaignId, 'reproducibility')?.output?.kept;
-  return [...(kept ?? campaign.protocol.features ?? [])];
+  if (campaign.protocol.features) return [...campaign.protocol.features];
+  return [...(stepOutput<{ kept?: string[] }>(ctx, campaign.campaignId, 'reproducibility')?.output?.kept ?? [])];
 }
 
 /** Every site of the campaign, training and test, sorted. */
