@@ -88,6 +88,7 @@ export function createCoordinatorClient(apiUrl: string, credential?: Coordinator
     campaigns: {
       create: (protocol: unknown) => m('campaigns.create')(protocol) as Promise<Outputs['campaigns']['create']>,
       start: (input: Inputs['campaigns']['start']) => m('campaigns.start')(input) as Promise<Outputs['campaigns']['start']>,
+      cancel: (input: Inputs['campaigns']['cancel']) => m('campaigns.cancel')(input) as Promise<Outputs['campaigns']['cancel']>,
       status: (input: Inputs['campaigns']['status']) => q('campaigns.status')(input) as Promise<Outputs['campaigns']['status']>,
       list: () => q('campaigns.list')() as Promise<Outputs['campaigns']['list']>,
       modelOnnx: (input: Inputs['campaigns']['modelOnnx']) => q('campaigns.modelOnnx')(input) as Promise<Outputs['campaigns']['modelOnnx']>,

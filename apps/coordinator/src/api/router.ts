@@ -3,7 +3,7 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { canonicalHash, isFedRadError, toApiError, type CampaignProtocol } from '@fedrad/protocol';
 import type { CampaignEvent, CoreContext } from '../core/context.js';
 import { listCampaigns } from '../core/campaignStore.js';
-import { createCampaign } from '../core/campaigns.js';
+import { cancelCampaign, createCampaign } from '../core/campaigns.js';
 import { checkProtocol } from '../core/protocolCheck.js';
 import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrolment.js';
 import { createEnrolmentCode } from '../core/enrolmentCodes.js';
@@ -141,6 +141,7 @@ const attestInput = (v: unknown) => {
   const evidence = o.evidence === undefined ? undefined : str('evidence', /^[\s\S]{1,1000}$/)(o.evidence);
   return { ...campaignIdInput(v), claim: str('claim', /^[a-z0-9.-]{1,40}$/)(o.claim), value: o.value, evidence };
 };
+const cancelInput = (v: unknown) => ({ ...campaignIdInput(v), reason: str('reason', /^(?=[\s\S]*\S)[\s\S]{1,500}$/)(obj(v).reason) });
 const REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
 const revokeInput = (v: unknown) => {
   const o = obj(v);
@@ -249,6 +250,8 @@ export const appRouter = t.router({
     /** Read-only: schema issues, canonical hash and every refusal `create` would raise for this document (the console's editor). */
     check: reader.input((v: unknown) => v).query(({ ctx, input }) => checkProtocol(ctx.deps.core, input)),
     start: studyLead.input(campaignIdInput).mutation(({ ctx, input }) => call(() => (ctx.deps.startCampaign(input.campaignId, ctx.principal.username), campaignStatus(ctx.deps.core, input.campaignId)))),
+    /** Stops a locked or running campaign for good: its open jobs close, nothing more is sent for it; the reason is audited. */
+    cancel: studyLead.input(cancelInput).mutation(({ ctx, input }) => call(() => cancelCampaign(ctx.deps.core, input.campaignId, input.reason, ctx.principal.username))),
     status: reader.input(campaignIdInput).query(({ ctx, input }) => call(() => campaignStatus(ctx.deps.core, input.campaignId))),
     list: reader.query(({ ctx }) => listCampaigns(ctx.deps.core).map((c) => ({ campaignId: c.campaignId, title: c.protocol.title, state: c.state, protocolHash: c.protocolHash, currentRound: c.currentRound }))),
     modelOnnx: reader.input(campaignIdInput).query(({ ctx, input }) => {
