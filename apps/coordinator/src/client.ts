@@ -93,6 +93,7 @@ export function createCoordinatorClient(apiUrl: string, credential?: Coordinator
       list: () => q('campaigns.list')() as Promise<Outputs['campaigns']['list']>,
       modelOnnx: (input: Inputs['campaigns']['modelOnnx']) => q('campaigns.modelOnnx')(input) as Promise<Outputs['campaigns']['modelOnnx']>,
       attest: (input: Inputs['campaigns']['attest']) => m('campaigns.attest')(input) as Promise<Outputs['campaigns']['attest']>,
+      attestations: (input: Inputs['campaigns']['attestations']) => q('campaigns.attestations')(input) as Promise<Outputs['campaigns']['attestations']>,
       report: (input: Inputs['campaigns']['report']) => q('campaigns.report')(input) as Promise<Outputs['campaigns']['report']>,
     },
     sites: {

@@ -8,7 +8,7 @@ export { verifyAuditLog, listAudit, appendAudit, auditHead, type AuditVerificati
 export { verifyAgainstHeads, type HeadsVerification } from './store/auditHeadCheck.js';
 export { AccessError, CoordinatorError, StoreError } from './errors.js';
 export type { CampaignEvent, CoreContext } from './core/context.js';
-export { createCampaign, startCampaign } from './core/campaigns.js';
+export { cancelCampaign, createCampaign, startCampaign, type Cancelled } from './core/campaigns.js';
 export { createEnrolmentCode, ENROLMENT_CODE_PATTERN, type EnrolmentCode } from './core/enrolmentCodes.js';
 export { MAX_PENDING_ENROLMENTS } from './core/enrolment.js';
 export { getCampaign, listCampaigns } from './core/campaignStore.js';

@@ -9,7 +9,7 @@ import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrol
 import { createEnrolmentCode } from '../core/enrolmentCodes.js';
 import { campaignStatus, lockedModelOnnx } from '../core/status.js';
 import { campaignReport } from '../core/report/campaignReport.js';
-import { attest } from '../core/report/attestations.js';
+import { attest, campaignAttestations } from '../core/report/attestations.js';
 import { listSites } from '../core/sites.js';
 import { listAudit, verifyAuditLog } from '../store/auditLog.js';
 import { countRefusal } from '../store/refusalCounts.js';
@@ -118,7 +118,7 @@ const str = (name: string, pattern?: RegExp) => (v: unknown): string => {
   if (typeof v !== 'string' || (pattern && !pattern.test(v))) throw new TRPCError({ code: 'BAD_REQUEST', message: `${name} must be a string${pattern ? ` matching ${pattern}` : ''}` });
   return v;
 };
-const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const SITE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const obj = (v: unknown): Record<string, unknown> => {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TRPCError({ code: 'BAD_REQUEST', message: 'expected an object' });
@@ -262,6 +262,8 @@ export const appRouter = t.router({
     attest: studyLead.input(attestInput).mutation(({ ctx, input }) =>
       call(() => ({ attestations: attest(ctx.deps.core, input.campaignId, { claim: input.claim, value: input.value, ...(input.evidence ? { evidence: input.evidence } : {}) }, ctx.principal.username) })),
     ),
+    /** The claims an operator may attest and the campaign's attestations so far (the console's form). */
+    attestations: reader.input(campaignIdInput).query(({ ctx, input }) => call(() => campaignAttestations(ctx.deps.core, input.campaignId))),
     /** The campaign's study report (the report phase's): the self-contained HTML page to download and its JSON twin; null before the phase ran. */
     report: reader.input(campaignIdInput).query(({ ctx, input }) => callAsync(() => campaignReport(ctx.deps.core, input.campaignId))),
     events: reader.input(campaignIdInput).subscription(async function* ({ ctx, input, signal }) {
