@@ -139,7 +139,7 @@ const attestInput = (v: unknown) => {
   const o = obj(v);
   if (typeof o.value !== 'boolean') throw new TRPCError({ code: 'BAD_REQUEST', message: 'value must be true or false' });
   const evidence = o.evidence === undefined ? undefined : str('evidence', /^[\s\S]{1,1000}$/)(o.evidence);
-  return { ...campaignIdInput(v), claim: str('claim', /^[a-z0-9.-]{1,40}$/)(o.claim), value: o.value, evidence };
+  return { ...campaignIdInput(v), claim: str('claim', /^[a-z0-9.-]{1,40}$/)(o.claim), value: o.value, ...(evidence !== undefined ? { evidence } : {}) };
 };
 const cancelInput = (v: unknown) => ({ ...campaignIdInput(v), reason: str('reason', /^(?=[\s\S]*\S)[\s\S]{1,500}$/)(obj(v).reason) });
 const REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
