@@ -15,7 +15,7 @@ export { getCampaign, listCampaigns } from './core/campaignStore.js';
 export { plan } from './core/phases/plan.js';
 export { stepOutput, type StepOutput } from './core/stepOutputs.js';
 export type { PlanStep } from './core/campaignRunner.js';
-export { campaignStatus, type CampaignStatus } from './core/status.js';
+export { campaignOverview, campaignStatus, type CampaignOverview, type CampaignStatus, type SiteJobs } from './core/status.js';
 export { acceptResult, acceptResults, signedResultOf } from './core/results.js';
 export { tick } from './core/tick.js';
 export { SITE_PATH, CLOSE } from './net/siteServer.js';

@@ -7,7 +7,7 @@ import { cancelCampaign, createCampaign } from '../core/campaigns.js';
 import { checkProtocol } from '../core/protocolCheck.js';
 import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrolment.js';
 import { createEnrolmentCode } from '../core/enrolmentCodes.js';
-import { campaignStatus, lockedModelOnnx } from '../core/status.js';
+import { campaignOverview, campaignStatus, lockedModelOnnx } from '../core/status.js';
 import { campaignReport } from '../core/report/campaignReport.js';
 import { attest, campaignAttestations } from '../core/report/attestations.js';
 import { listSites } from '../core/sites.js';
@@ -253,6 +253,8 @@ export const appRouter = t.router({
     /** Stops a locked or running campaign for good: its open jobs close, nothing more is sent for it; the reason is audited. */
     cancel: studyLead.input(cancelInput).mutation(({ ctx, input }) => call(() => cancelCampaign(ctx.deps.core, input.campaignId, input.reason, ctx.principal.username))),
     status: reader.input(campaignIdInput).query(({ ctx, input }) => call(() => campaignStatus(ctx.deps.core, input.campaignId))),
+    /** The status with each site's jobs counted rather than listed (the console's campaign and results pages). */
+    overview: reader.input(campaignIdInput).query(({ ctx, input }) => call(() => campaignOverview(ctx.deps.core, input.campaignId))),
     list: reader.query(({ ctx }) => listCampaigns(ctx.deps.core).map((c) => ({ campaignId: c.campaignId, title: c.protocol.title, state: c.state, protocolHash: c.protocolHash, currentRound: c.currentRound }))),
     modelOnnx: reader.input(campaignIdInput).query(({ ctx, input }) => {
       const bytes = call(() => lockedModelOnnx(ctx.deps.core, input.campaignId));
