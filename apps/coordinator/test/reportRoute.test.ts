@@ -8,7 +8,7 @@ import type { JobEnvelope, JobResult, RqsChecklist } from '@fedrad/protocol';
 import { DECLARABLE_CLAIMS } from '@fedrad/rqs';
 import { addOperator, createApiToken, createCampaign, createCoordinatorClient, initCaFolder, startCampaign, startCoordinator, type RunningCoordinator } from '../src/index.js';
 import { acceptResult } from '../src/core/results.js';
-import { answerTrainJob, glmFixture, makeSite, protocolFor, signResult, type FakeSite } from './fakeSites.js';
+import { answer, answerTrainJob, glmFixture, makeSite, protocolFor, type FakeSite } from './fakeSites.js';
 
 // GET /campaigns/<id>/report.html: the study report page for the console's "Open report", with
 // the operator's credentials, under its own CSP.
@@ -19,15 +19,11 @@ const example = JSON.parse(readFileSync(join(here, '../../../protocols/examples/
 let coordinator: RunningCoordinator;
 let token: string;
 
-/** The sites' answers, delivered to the running coordinator's core (as its site server would). */
+/** The sites' answers, delivered to the running coordinator's core (as its site server would): updates, then the example report. */
 async function run(queue: JobEnvelope[]): Promise<void> {
-  while (queue.length > 0) {
-    const job = queue.shift()!;
-    const answer =
-      job.kind === 'train-round'
-        ? await answerTrainJob(sites[job.siteId], glmFixture.sites[job.siteId], job)
-        : signResult(sites[job.siteId], { type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind, attempt: job.attempt, nonce: job.nonce, completedAt: '2026-12-06T12:00:00Z', result: example });
-    const out = acceptResult(coordinator.core, sites[job.siteId].peer, answer);
+  for (let job = queue.shift(); job; job = queue.shift()) {
+    const site = sites[job.siteId];
+    const out = acceptResult(coordinator.core, site.peer, job.kind === 'train-round' ? await answerTrainJob(site, glmFixture.sites[job.siteId], job) : answer(site, job, example));
     expect(out.ack.status).toBe('accepted');
     queue.push(...out.send);
   }
