@@ -1,11 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
+import { createServer, type Server } from 'node:http';
 import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Browser, Page } from 'playwright-core';
-import { CA_FILES, createCoordinatorClient, initCaFolder, startCoordinator, type RunningCoordinator } from '@fedrad/coordinator';
+import { addOperator, CA_FILES, createCoordinatorClient, initCaFolder, startCoordinator, type RunningCoordinator } from '@fedrad/coordinator';
 import { canonicalHash, type EvaluationReport, type MetaAnalysisSummary } from '@fedrad/protocol';
 import { calibrationRows, decisionRows } from '@fedrad/report/charts';
 import { enrolSite, loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
@@ -28,18 +29,23 @@ const TEST = ['site-t1', 'site-t2'];
 let coordinator: RunningCoordinator;
 let admin: { username: string; password: string };
 let browser: Browser;
+let evil: Server;
 const daemons: SiteDaemon[] = [];
 
 beforeAll(async () => {
   browser = await launchChromium();
   initCaFolder(join(dir, 'ca'), 'console-run', 30);
   coordinator = await startCoordinator({ dataDir: join(dir, 'coordinator'), caDir: join(dir, 'ca'), tickMs: 100, autoApproveEnrolment: true, consoleDir: CONSOLE_DIST, onFirstAdmin: (c) => (admin = c), log: () => undefined });
+  // A page of another origin the operator might have open: it must not read the report.
+  evil = createServer((_req, res) => res.end('<!doctype html><title>elsewhere</title>'));
+  await new Promise<void>((r) => evil.listen(0, '127.0.0.1', () => r()));
 });
 
 afterAll(async () => {
   await Promise.all(daemons.map((d) => d.stop()));
   await browser?.close();
   await coordinator?.close();
+  await new Promise((r) => evil?.close(r));
 });
 
 /** One site: its site.yaml over its cohort, enrolment with a one-time code, its own approval of the protocol, its daemon. */
@@ -149,13 +155,72 @@ describe('a campaign with sites, watched in the console', () => {
     const [download] = await Promise.all([page.waitForEvent('download'), studyReport.getByRole('button', { name: 'Download report (HTML)' }).click()]);
     expect(download.suggestedFilename()).toBe('console-run-report.html');
     expect(readFileSync(await download.path(), 'utf8')).toBe(report.html);
-    const [opened] = await Promise.all([page.context().waitForEvent('page'), studyReport.getByRole('button', { name: 'Open report' }).click()]);
+    // "Open report": the coordinator's own page for it, same origin, under its own CSP — styled by its stylesheet, no violation, no error.
+    const reportErrors: string[] = [];
+    page.context().on('page', (p) => p.on('console', (m) => (m.type() === 'error' || /Content Security Policy/i.test(m.text())) && reportErrors.push(m.text())));
+    const [opened] = await Promise.all([page.context().waitForEvent('page'), studyReport.getByRole('link', { name: 'Open report' }).click()]);
     await opened.waitForLoadState();
-    expect(opened.url()).toMatch(/^blob:/);
+    const origin = `http://127.0.0.1:${coordinator.apiPort}`;
+    expect(opened.url()).toBe(`${origin}/campaigns/console-run/report.html`);
+    await opened.getByRole('heading', { name: protocol.title }).waitFor();
+    // The report's stylesheet (packages/report/src/html.ts): th { background: #f3f3f3 }, h2 { border-bottom: 1px solid #ccc }, body { max-width: 60em }.
+    const applied = await opened.evaluate(() => {
+      const th = getComputedStyle(document.querySelector('th')!);
+      const h2 = getComputedStyle(document.querySelector('h2')!);
+      return { th: th.backgroundColor, h2: `${h2.borderBottomStyle} ${h2.borderBottomColor}`, body: getComputedStyle(document.body).maxWidth, fontSize: getComputedStyle(document.body).fontSize };
+    });
+    expect(applied).toEqual({ th: 'rgb(243, 243, 243)', h2: 'solid rgb(204, 204, 204)', body: `${60 * Number.parseFloat(applied.fontSize)}px`, fontSize: applied.fontSize });
     await expect(opened.content()).resolves.toContain('</html>');
+    await opened.screenshot({ path: `${SHOTS}report-page.png` });
     await opened.close();
+    expect(reportErrors).toEqual([]);
+    // Without the operator's session it is refused; a page of another origin, with the operator signed in, cannot read it.
+    expect((await fetch(`${origin}/campaigns/console-run/report.html`)).status).toBe(401);
+    const other = await page.context().newPage();
+    await other.goto(`http://127.0.0.1:${(evil.address() as { port: number }).port}/`);
+    const read = await other.evaluate(async (url) => {
+      try {
+        return (await (await fetch(url, { credentials: 'include' })).text()).length;
+      } catch {
+        return -1;
+      }
+    }, `${origin}/campaigns/console-run/report.html`);
+    expect(read).toBe(-1);
+    await other.close();
     await studyReport.screenshot({ path: `${SHOTS}checklists.png` });
+
+    // Attesting what no software can know: RQS item 15 (cost-effectiveness, +1; Lambin 2017, Table 1). The form
+    // checks the draft, the coordinator records who and when and scores the report again, the checklist follows.
+    const form = page.getByRole('form', { name: 'Attest a claim' });
+    await page.getByTestId('attestations').getByText('No attestation yet').waitFor();
+    await form.getByLabel('Claim').selectOption('rqs-15');
+    await form.getByLabel('yes').check();
+    await form.getByRole('button', { name: 'Attest' }).click();
+    await form.getByText('A "yes" needs evidence').waitFor();
+    await form.getByLabel(/Evidence/).fill('Cost-effectiveness analysis, doi:10.1000/fedrad.cea');
+    await form.getByRole('button', { name: 'Attest' }).click();
+    const attested = page.getByTestId('attestation-list').getByRole('row', { name: /rqs-15/ });
+    await attested.getByText(admin.username, { exact: true }).waitFor();
+    await attested.getByText('doi:10.1000/fedrad.cea', { exact: false }).waitFor();
+    const after = (await api.campaigns.report({ campaignId: 'console-run' }))!.rqs!;
+    expect(after.items.find((i) => i.item === 15)!.points).toBe(1);
+    expect(after.total).toBe(rqs.total + 1);
+    await studyReport.getByTestId('rqs-total').getByText(`RQS ${after.total} of 36`).waitFor();
+    await expect(studyReport.getByTestId('rqs').locator('tbody tr').nth(14).locator('td').nth(2).textContent()).resolves.toMatch(/^1\b/);
+    await expect(form.getByLabel('Claim').locator('option[value="rqs-15"]').count()).resolves.toBe(0);
+    await page.getByTestId('attestations').screenshot({ path: `${SHOTS}attestations.png` });
     expect(violations).toEqual([]);
     expect(elsewhere).toEqual([]);
+
+    // An auditor reads the attestations and the report page, and the form is read-only.
+    const auditor = await addOperator(coordinator.core.db, 'audrey', 'auditor', 'e2e-setup');
+    const auditorPage = await signIn(await browser.newContext({ viewport: { width: 1280, height: 800 } }), origin, { username: auditor.username, password: auditor.password });
+    await auditorPage.goto(`${origin}/#/campaigns/console-run/results`);
+    await auditorPage.getByTestId('attestation-list').getByRole('row', { name: /rqs-15/ }).getByText(admin.username, { exact: true }).waitFor();
+    await expect(auditorPage.getByRole('form', { name: 'Attest a claim' }).getByRole('button', { name: 'Attest' }).isDisabled()).resolves.toBe(true);
+    await expect(auditorPage.getByRole('form', { name: 'Attest a claim' }).getByLabel('Claim').isDisabled()).resolves.toBe(true);
+    const [auditorReport] = await Promise.all([auditorPage.context().waitForEvent('page'), auditorPage.getByRole('link', { name: 'Open report' }).click()]);
+    await auditorReport.getByRole('heading', { name: protocol.title }).waitFor();
+    await auditorPage.context().close();
   });
 });

@@ -248,6 +248,12 @@ describe('the console in chromium against a real coordinator', () => {
     await page.getByRole('link', { name: protocol.campaignId }).waitFor();
     await expect(page.getByRole('button', { name: 'New campaign' }).isDisabled()).resolves.toBe(true);
     await page.screenshot({ path: `${SHOTS}auditor-campaigns.png` });
+    // The running campaign: its cancel is there but disabled; so is the attestation form on its results.
+    await page.goto(`${env.origin}/#/campaigns/${protocol.campaignId}`);
+    await page.getByTestId('plan').locator('.step-running').first().waitFor();
+    await expect(page.getByRole('button', { name: 'Cancel campaign…' }).isDisabled()).resolves.toBe(true);
+    await page.goto(`${env.origin}/#/campaigns/${protocol.campaignId}/results`);
+    await expect(page.getByRole('form', { name: 'Attest a claim' }).getByRole('button', { name: 'Attest' }).isDisabled()).resolves.toBe(true);
     await page.goto(`${env.origin}/#/sites`);
     await page.getByTestId('sites').getByRole('cell', { name: 'site-a', exact: true }).waitFor();
     await expect(page.getByRole('button', { name: 'Create code' }).isDisabled()).resolves.toBe(true);
@@ -269,6 +275,8 @@ describe('the console in chromium against a real coordinator', () => {
     const mutations: Array<[string, unknown]> = [
       ['campaigns.create', { ...protocol, campaignId: 'auditor-try' }],
       ['campaigns.start', { campaignId: protocol.campaignId }],
+      ['campaigns.cancel', { campaignId: protocol.campaignId, reason: 'auditor try' }],
+      ['campaigns.attest', { campaignId: protocol.campaignId, claim: 'rqs-15', value: true }],
       ['sites.revoke', { siteId: 'site-b', reason: 'unspecified' }],
       ['enrolments.createCode', { siteId: 'site-b', campaignId: 'console-e2e' }],
       ['enrolments.approve', { siteId: 'site-a', campaignId: 'console-e2e' }],
@@ -281,6 +289,36 @@ describe('the console in chromium against a real coordinator', () => {
       await expect(callFromPage(page, path, input, true)).resolves.toEqual({ status: 403, code: 'FORBIDDEN_ROLE' });
     }
     expect((await createCoordinatorClient(env.coordinator.apiUrl, env.token).campaigns.list()).map((c) => c.campaignId)).toEqual([protocol.campaignId]);
+    await context.close();
+  });
+
+  it('a study lead cancels the running campaign after confirming it with a reason; the coordinator closes its jobs and audits who and why', async () => {
+    const context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+    const page = await signIn(context, env.origin, env.studyLead);
+    await page.goto(`${env.origin}/#/campaigns/${protocol.campaignId}`);
+    await page.getByTestId('plan').locator('.step-running').first().waitFor();
+    // A first click only asks: nothing is sent until the reason is given and confirmed; "Keep running" backs out.
+    await page.getByRole('button', { name: 'Cancel campaign…' }).click();
+    await expect(page.getByRole('button', { name: 'Confirm cancel' }).isDisabled()).resolves.toBe(true);
+    await page.getByRole('button', { name: 'Keep running' }).click();
+    await page.getByRole('button', { name: 'Cancel campaign…' }).click();
+    await page.getByLabel(/Why cancel/).fill('site-c withdrew its cohort');
+    await page.screenshot({ path: `${SHOTS}campaign-cancel-confirm.png` });
+    expect((await createCoordinatorClient(env.coordinator.apiUrl, env.token).campaigns.status({ campaignId: protocol.campaignId })).state).toBe('training');
+    await page.getByRole('button', { name: 'Confirm cancel' }).click();
+    // Live: the state, the plan step and the reason; no cancel offered any more.
+    await page.locator('.facts .badge', { hasText: 'cancelled' }).waitFor();
+    await page.getByTestId('plan').locator('.step-cancelled').waitFor();
+    await page.getByRole('alert').getByText('site-c withdrew its cohort').waitFor();
+    await expect(page.getByRole('button', { name: /Cancel campaign/ }).count()).resolves.toBe(0);
+    await page.screenshot({ path: `${SHOTS}campaign-cancelled.png`, fullPage: true });
+    const api = createCoordinatorClient(env.coordinator.apiUrl, env.token);
+    const status = await api.campaigns.status({ campaignId: protocol.campaignId });
+    expect(status.state).toBe('cancelled');
+    expect(status.jobs.filter((j) => j.state === 'open')).toEqual([]);
+    expect(await api.audit.list({ event: 'campaign.cancelled' })).toMatchObject([{ actor: env.studyLead.username, campaignId: protocol.campaignId, details: { reason: 'site-c withdrew its cohort', was: 'training' } }]);
+    // A second cancel (another tab, an old page) is refused naming the state.
+    await expect(api.campaigns.cancel({ campaignId: protocol.campaignId, reason: 'again' })).rejects.toMatchObject({ code: 'CAMPAIGN_STATE', message: expect.stringContaining('is cancelled') });
     await context.close();
   });
 

@@ -1,9 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { siteProgress, type CampaignStatus } from '../src/logic/siteProgress.js';
+import { siteProgress, type CampaignOverview as CampaignStatus } from '../src/logic/siteProgress.js';
 import { evaluationRows, formatInterval, metaAnalysisRows } from '../src/logic/results.js';
 
-const job = (siteId: string, kind: string, state: 'open' | 'done' | 'failed', round: number | null, failure?: [string, string]) => ({
-  jobId: `${siteId}-${kind}-${round}`, siteId, kind, round, state, attempt: 1, failureCode: failure?.[0] ?? null, failureMessage: failure?.[1] ?? null,
+// Each site's jobs as campaigns.overview counts them (its coordinator test checks the counts against the job list).
+const last = (siteId: string, kind: string, state: 'open' | 'done' | 'failed', round: number | null, failure?: [string, string]) => ({
+  jobId: `${siteId}-${kind}-${round}`, kind, round, state, failureCode: failure?.[0] ?? null, failureMessage: failure?.[1] ?? null,
 });
 
 const status = {
@@ -19,10 +20,10 @@ const status = {
     { round: 1, state: 'closed', openedAt: '', closedAt: '', sites: ['site-a', 'site-b'] },
     { round: 2, state: 'open', openedAt: '', closedAt: null },
   ],
-  jobs: [
-    job('site-a', 'train-round', 'done', 0), job('site-a', 'train-round', 'done', 1), job('site-a', 'train-round', 'open', 2),
-    job('site-b', 'train-round', 'done', 0), job('site-b', 'train-round', 'done', 1), job('site-b', 'train-round', 'done', 2),
-    job('site-c', 'train-round', 'done', 0), job('site-c', 'train-round', 'failed', 1, ['TIMEOUT', 'no answer in 60 s']),
+  siteJobs: [
+    { siteId: 'site-a', total: 3, done: 2, last: last('site-a', 'train-round', 'open', 2) },
+    { siteId: 'site-b', total: 3, done: 3, last: last('site-b', 'train-round', 'done', 2) },
+    { siteId: 'site-c', total: 2, done: 1, last: last('site-c', 'train-round', 'failed', 1, ['TIMEOUT', 'no answer in 60 s']) },
   ],
 } as unknown as CampaignStatus;
 

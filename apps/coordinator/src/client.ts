@@ -88,10 +88,13 @@ export function createCoordinatorClient(apiUrl: string, credential?: Coordinator
     campaigns: {
       create: (protocol: unknown) => m('campaigns.create')(protocol) as Promise<Outputs['campaigns']['create']>,
       start: (input: Inputs['campaigns']['start']) => m('campaigns.start')(input) as Promise<Outputs['campaigns']['start']>,
+      cancel: (input: Inputs['campaigns']['cancel']) => m('campaigns.cancel')(input) as Promise<Outputs['campaigns']['cancel']>,
       status: (input: Inputs['campaigns']['status']) => q('campaigns.status')(input) as Promise<Outputs['campaigns']['status']>,
+      overview: (input: Inputs['campaigns']['overview']) => q('campaigns.overview')(input) as Promise<Outputs['campaigns']['overview']>,
       list: () => q('campaigns.list')() as Promise<Outputs['campaigns']['list']>,
       modelOnnx: (input: Inputs['campaigns']['modelOnnx']) => q('campaigns.modelOnnx')(input) as Promise<Outputs['campaigns']['modelOnnx']>,
       attest: (input: Inputs['campaigns']['attest']) => m('campaigns.attest')(input) as Promise<Outputs['campaigns']['attest']>,
+      attestations: (input: Inputs['campaigns']['attestations']) => q('campaigns.attestations')(input) as Promise<Outputs['campaigns']['attestations']>,
       report: (input: Inputs['campaigns']['report']) => q('campaigns.report')(input) as Promise<Outputs['campaigns']['report']>,
     },
     sites: {

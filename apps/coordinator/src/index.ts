@@ -8,14 +8,14 @@ export { verifyAuditLog, listAudit, appendAudit, auditHead, type AuditVerificati
 export { verifyAgainstHeads, type HeadsVerification } from './store/auditHeadCheck.js';
 export { AccessError, CoordinatorError, StoreError } from './errors.js';
 export type { CampaignEvent, CoreContext } from './core/context.js';
-export { createCampaign, startCampaign } from './core/campaigns.js';
+export { cancelCampaign, createCampaign, startCampaign, type Cancelled } from './core/campaigns.js';
 export { createEnrolmentCode, ENROLMENT_CODE_PATTERN, type EnrolmentCode } from './core/enrolmentCodes.js';
 export { MAX_PENDING_ENROLMENTS } from './core/enrolment.js';
 export { getCampaign, listCampaigns } from './core/campaignStore.js';
 export { plan } from './core/phases/plan.js';
 export { stepOutput, type StepOutput } from './core/stepOutputs.js';
 export type { PlanStep } from './core/campaignRunner.js';
-export { campaignStatus, type CampaignStatus } from './core/status.js';
+export { campaignOverview, campaignStatus, type CampaignOverview, type CampaignStatus, type SiteJobs } from './core/status.js';
 export { acceptResult, acceptResults, signedResultOf } from './core/results.js';
 export { tick } from './core/tick.js';
 export { SITE_PATH, CLOSE } from './net/siteServer.js';

@@ -59,8 +59,8 @@ export function refuseJob(site: FakeSite, job: JobEnvelope, code: string, messag
   return answer(site, job, { type: 'error-report', code, message, retryable });
 }
 
-/** The signed job-result a site sends for `job` with this result body. */
-function answer(site: FakeSite, job: JobEnvelope, result: JobResult['result']): JobResult {
+/** The signed job-result a site sends for `job` with this result body (an evaluation report, a summary…). */
+export function answer(site: FakeSite, job: JobEnvelope, result: JobResult['result']): JobResult {
   return signResult(site, {
     type: 'job-result',
     jobId: job.jobId,

@@ -11,7 +11,7 @@ const DEFAULT_API = 'http://127.0.0.1:8788/trpc';
 
 /** Thrown (exit 5) when a waited-for campaign ends failed or the wait times out. */
 class CampaignWaitError extends CliError {
-  constructor(code: 'CAMPAIGN_FAILED' | 'CAMPAIGN_WAIT_TIMEOUT', message: string) {
+  constructor(code: 'CAMPAIGN_FAILED' | 'CAMPAIGN_CANCELLED' | 'CAMPAIGN_WAIT_TIMEOUT', message: string) {
     super(code, message, { kind: 'campaign-failed' });
   }
 }
@@ -105,9 +105,10 @@ export function register(program: Command): void {
     for (;;) {
       const s = await client.campaigns.status({ campaignId: o.campaign });
       if (s.state === 'completed') return o.json ? print(s) : void process.stdout.write(campaignSummary(s));
-      if (s.state === 'failed') {
+      if (s.state === 'failed' || s.state === 'cancelled') {
         if (!o.json) process.stdout.write(campaignSummary(s));
-        throw new CampaignWaitError('CAMPAIGN_FAILED', `Campaign ${o.campaign} failed: ${s.failure?.code} ${s.failure?.message}`);
+        // A cancelled campaign ends too (campaigns.cancel): waiting on would only time out.
+        throw new CampaignWaitError(s.state === 'failed' ? 'CAMPAIGN_FAILED' : 'CAMPAIGN_CANCELLED', `Campaign ${o.campaign} ${s.state === 'failed' ? 'failed' : 'was cancelled'}: ${s.failure?.code} ${s.failure?.message}`);
       }
       if (Date.now() > until) throw new CampaignWaitError('CAMPAIGN_WAIT_TIMEOUT', `Campaign ${o.campaign} is still ${s.state} (round ${s.currentRound}) after ${o.timeout} s`);
       await new Promise((r) => setTimeout(r, 200));

@@ -79,7 +79,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
       const status = await until(`campaign ${protocol.campaignId} to end`, o.timeoutSeconds, async () => {
         const s = await client.campaigns.status({ campaignId: protocol.campaignId });
         progress.show(s);
-        return s.state === 'completed' || s.state === 'failed' ? s : undefined;
+        return s.state === 'completed' || s.state === 'failed' || s.state === 'cancelled' ? s : undefined;
       });
       await writeResults(client, status, protocols.length > 1 ? join(resultsRoot, protocol.campaignId) : resultsRoot);
       statuses.push(status);

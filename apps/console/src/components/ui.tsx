@@ -34,9 +34,13 @@ export function Hash({ value }: { value: string | null | undefined }) {
   );
 }
 
+// One formatter for every timestamp (toLocaleString's default fields): Date#toLocaleString builds a
+// new one per call, which at 150 rows of a campaign page was a measurable part of its first render.
+const LOCAL_TIME = new Intl.DateTimeFormat(undefined, { year: 'numeric', month: 'numeric', day: 'numeric', hour: 'numeric', minute: 'numeric', second: 'numeric' });
+
 export function When({ at }: { at: string | null | undefined }) {
   if (!at) return <span className="muted">never</span>;
-  return <time dateTime={at} title={at}>{new Date(at).toLocaleString()}</time>;
+  return <time dateTime={at} title={at}>{LOCAL_TIME.format(new Date(at))}</time>;
 }
 
 export function StateBadge({ state }: { state: string }) {

@@ -1,4 +1,4 @@
-import type { CampaignStatus } from './siteProgress';
+import type { CampaignOverview as CampaignStatus } from './siteProgress';
 
 /** An estimate with its interval, as protocols/common.schema.json's Interval. */
 export interface Interval {

@@ -1,6 +1,7 @@
 import type { Outputs } from '../api';
 
-export type CampaignStatus = Outputs['campaigns']['status'];
+/** campaigns.overview: the status with each site's jobs counted (siteJobs) instead of listed. */
+export type CampaignOverview = Outputs['campaigns']['overview'];
 
 export interface SiteProgress {
   siteId: string;
@@ -16,28 +17,23 @@ export interface SiteProgress {
   roundsIn: number;
 }
 
-/** Each of the campaign's sites: connection, its jobs, and whether it dropped out of rounds. */
-export function siteProgress(status: CampaignStatus, connected: readonly string[]): SiteProgress[] {
-  const jobsBySite = new Map<string, CampaignStatus['jobs']>();
-  for (const j of status.jobs) {
-    const list = jobsBySite.get(j.siteId);
-    if (list) list.push(j);
-    else jobsBySite.set(j.siteId, [j]);
-  }
+/** Each of the campaign's sites: connection, its jobs, and whether it dropped out of rounds. One pass over each list (no per-site search). */
+export function siteProgress(status: Pick<CampaignOverview, 'sites' | 'rounds' | 'siteJobs'>, connected: readonly string[]): SiteProgress[] {
+  const jobsBySite = new Map(status.siteJobs.map((j) => [j.siteId, j]));
+  const online = new Set(connected);
   const roundsIn = new Map<string, number>();
   for (const r of status.rounds) for (const s of r.sites ?? []) roundsIn.set(s, (roundsIn.get(s) ?? 0) + 1);
   return status.sites.map((s) => {
-    const jobs = jobsBySite.get(s.siteId) ?? [];
-    const last = jobs[jobs.length - 1];
-    const done = jobs.filter((j) => j.state === 'done').length;
+    const jobs = jobsBySite.get(s.siteId);
+    const last = jobs?.last;
     const state: SiteProgress['state'] = !last ? 'waiting' : last.state === 'failed' ? 'failed' : last.state === 'open' ? 'working' : 'done';
     return {
       siteId: s.siteId,
       role: s.role,
-      connected: connected.includes(s.siteId),
+      connected: online.has(s.siteId),
       state,
-      jobsDone: done,
-      jobsTotal: jobs.length,
+      jobsDone: jobs?.done ?? 0,
+      jobsTotal: jobs?.total ?? 0,
       ...(state === 'failed' && last ? { failure: `${last.kind}: ${last.failureCode ?? 'failed'}${last.failureMessage ? ` — ${last.failureMessage}` : ''}` } : {}),
       lastSeenAt: s.lastSeenAt,
       roundsIn: roundsIn.get(s.siteId) ?? 0,

@@ -1,11 +1,12 @@
-import { useEffect, useState } from 'react';
+import { memo, useEffect, useMemo, useState } from 'react';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { apiError, trpc } from '../api';
-import { siteProgress } from '../logic/siteProgress';
-import { campaignStatusQuery } from '../queries';
+import { siteProgress, type CampaignOverview, type SiteProgress } from '../logic/siteProgress';
+import { campaignQuery, connectedSitesQuery } from '../queries';
 import { href } from '../router';
 import { useSession } from '../session';
 import { Empty, ErrorBox, Hash, Loading, READ_ONLY_TITLE, Signature, StateBadge, When } from '../components/ui';
+import { CancelCampaign, FINAL_STATES } from './CancelCampaign';
 import { ModelDownload } from './ModelDownload';
 
 /**
@@ -17,8 +18,8 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
   const { me } = useSession();
   const queryClient = useQueryClient();
   const [live, setLive] = useState<'connecting' | 'live' | 'offline'>('connecting');
-  const status = useQuery(campaignStatusQuery(campaignId));
-  const connected = useQuery({ queryKey: ['sites.connected'], queryFn: () => trpc.sites.connected.query(), refetchInterval: 15_000 });
+  const status = useQuery(campaignQuery(campaignId));
+  const connected = useQuery(connectedSitesQuery());
   useEffect(() => {
     const sub = trpc.campaigns.events.subscribe(
       { campaignId },
@@ -36,13 +37,15 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
   }, [campaignId, queryClient]);
   const start = useMutation({
     mutationFn: () => trpc.campaigns.start.mutate({ campaignId }),
-    onSuccess: (s) => queryClient.setQueryData(['campaign', campaignId], s),
+    onSuccess: () => queryClient.invalidateQueries({ queryKey: ['campaign', campaignId] }),
   });
+
+  // Derived once per answer, not on every render (the live badge, the cancel form).
+  const sites = useMemo(() => (status.data ? siteProgress(status.data, connected.data?.connectedSites ?? []) : []), [status.data, connected.data]);
 
   if (status.isPending) return <Loading what={`campaign ${campaignId}`} />;
   if (status.isError) return <ErrorBox error={status.error} title={`Campaign ${campaignId}`} />;
   const s = status.data;
-  const sites = siteProgress(s, connected.data?.connectedSites ?? []);
   const private_ = s.rounds.some((r) => r.privacy !== undefined);
   return (
     <section aria-labelledby="campaign-title">
@@ -63,6 +66,7 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
             Start campaign
           </button>
         ) : null}
+        {FINAL_STATES.includes(s.state) ? null : <CancelCampaign campaignId={campaignId} allowed={Boolean(me?.can.campaign)} />}
         <a href={href.results(campaignId)}>Results</a>
       </div>
       {start.isError ? <p className="error" role="alert">{apiError(start.error).message}</p> : null}
@@ -81,17 +85,7 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
         <table data-testid="campaign-sites">
           <thead><tr><th scope="col">Site</th><th scope="col">Role</th><th scope="col">Connected</th><th scope="col">Progress</th><th scope="col">Jobs done</th><th scope="col">Rounds in</th><th scope="col">Last seen</th></tr></thead>
           <tbody>
-            {sites.map((p) => (
-              <tr key={p.siteId}>
-                <td>{p.siteId}</td>
-                <td>{p.role}</td>
-                <td>{p.connected ? 'yes' : 'no'}</td>
-                <td><StateBadge state={p.state} />{p.failure ? <div className="small error-text">{p.failure}</div> : null}</td>
-                <td>{p.jobsDone} / {p.jobsTotal}</td>
-                <td>{p.role === 'training' ? `${p.roundsIn} / ${s.rounds.length}` : '—'}</td>
-                <td><When at={p.lastSeenAt} /></td>
-              </tr>
-            ))}
+            {sites.map((p) => <SiteRow key={p.siteId} p={p} rounds={s.rounds.length} />)}
           </tbody>
         </table>
       )}
@@ -102,18 +96,7 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
         <table data-testid="rounds">
           <thead><tr><th scope="col">Round</th><th scope="col">State</th><th scope="col">Sites</th><th scope="col">Samples</th><th scope="col">Loss</th>{private_ && <th scope="col">ε spent</th>}<th scope="col">Parameters</th><th scope="col">Closed</th></tr></thead>
           <tbody>
-            {s.rounds.map((r) => (
-              <tr key={r.round}>
-                <td>{r.round}</td>
-                <td><StateBadge state={r.state} /></td>
-                <td>{r.sites?.length ?? '—'}</td>
-                <td>{r.sampleCount ?? '—'}</td>
-                <td>{typeof r.loss === 'number' ? r.loss.toPrecision(6) : '—'}</td>
-                {private_ && <td>{r.privacy ? `${r.privacy.epsilon.toPrecision(4)} (δ ${r.privacy.delta})` : '—'}</td>}
-                <td><Hash value={r.parametersHash} /></td>
-                <td><When at={r.closedAt} /></td>
-              </tr>
-            ))}
+            {s.rounds.map((r) => <RoundRow key={r.round} r={r} private_={private_} />)}
           </tbody>
         </table>
       )}
@@ -131,3 +114,35 @@ export function CampaignDetail({ campaignId }: { campaignId: string }) {
     </section>
   );
 }
+
+// Rows are memoised: a refetch that changes one site or one round redraws that row only (the
+// rows' props are the same objects until their values change: siteProgress is memoised above,
+// and TanStack Query keeps unchanged parts of an answer referentially equal).
+const SiteRow = memo(function SiteRow({ p, rounds }: { p: SiteProgress; rounds: number }) {
+  return (
+    <tr>
+      <td>{p.siteId}</td>
+      <td>{p.role}</td>
+      <td>{p.connected ? 'yes' : 'no'}</td>
+      <td><StateBadge state={p.state} />{p.failure ? <div className="small error-text">{p.failure}</div> : null}</td>
+      <td>{p.jobsDone} / {p.jobsTotal}</td>
+      <td>{p.role === 'training' ? `${p.roundsIn} / ${rounds}` : '—'}</td>
+      <td><When at={p.lastSeenAt} /></td>
+    </tr>
+  );
+});
+
+const RoundRow = memo(function RoundRow({ r, private_ }: { r: CampaignOverview['rounds'][number]; private_: boolean }) {
+  return (
+    <tr>
+      <td>{r.round}</td>
+      <td><StateBadge state={r.state} /></td>
+      <td>{r.sites?.length ?? '—'}</td>
+      <td>{r.sampleCount ?? '—'}</td>
+      <td>{typeof r.loss === 'number' ? r.loss.toPrecision(6) : '—'}</td>
+      {private_ && <td>{r.privacy ? `${r.privacy.epsilon.toPrecision(4)} (δ ${r.privacy.delta})` : '—'}</td>}
+      <td><Hash value={r.parametersHash} /></td>
+      <td><When at={r.closedAt} /></td>
+    </tr>
+  );
+});

@@ -2,10 +2,11 @@ import { lazy, Suspense } from 'react';
 import { useQuery } from '@tanstack/react-query';
 import type { EvaluationReport, MetaAnalysisSummary } from '@fedrad/protocol';
 import { evaluationColumns, evaluationRows, formatInterval, metaAnalysisRows } from '../logic/results';
-import { campaignStatusQuery } from '../queries';
+import { campaignQuery } from '../queries';
 import { href } from '../router';
 import { Empty, ErrorBox, Loading, Signature } from '../components/ui';
 import { ModelDownload } from './ModelDownload';
+import { Attestations } from './Attestations';
 import { StudyReport } from './StudyReport';
 
 // Vega and the chart specifications load with the first Results page, not with the console.
@@ -13,7 +14,7 @@ const ResultCharts = lazy(() => import('./ResultCharts'));
 
 /** Per-site evaluation at the independent test sites, the pooled meta-analysis, the signed model card. */
 export function Results({ campaignId }: { campaignId: string }) {
-  const status = useQuery(campaignStatusQuery(campaignId));
+  const status = useQuery(campaignQuery(campaignId));
   if (status.isPending) return <Loading what="results" />;
   if (status.isError) return <ErrorBox error={status.error} title={`Campaign ${campaignId}`} />;
   const s = status.data;
@@ -70,6 +71,8 @@ export function Results({ campaignId }: { campaignId: string }) {
       )}
       <h2>Study report: RQS and METRICS</h2>
       <StudyReport campaignId={campaignId} />
+      <h2>Attestations: what no software can know</h2>
+      <Attestations campaignId={campaignId} />
       <h2>Model card</h2>
       {!card ? <Empty>No signed model card yet: it comes with the locked model.</Empty> : (
         <div data-testid="model-card">

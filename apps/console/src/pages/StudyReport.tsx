@@ -4,6 +4,9 @@ import { trpc } from '../api';
 import { metricsRows, metricsWeights, rqsRows, rqsSummary, RQS_MAX, type ChecklistRow } from '../logic/checklists';
 import { Empty, ErrorBox, Loading, When } from '../components/ui';
 
+/** The report page the coordinator serves (apiServer's reportRoute). */
+export const reportHref = (campaignId: string): string => `/campaigns/${encodeURIComponent(campaignId)}/report.html`;
+
 /** The campaign's study report (campaigns.report): its RQS and METRICS checklists with their evidence, and the HTML page. */
 export function StudyReport({ campaignId }: { campaignId: string }) {
   // Rendered by the coordinator on first request, then cached there; a running campaign answers null.
@@ -12,25 +15,20 @@ export function StudyReport({ campaignId }: { campaignId: string }) {
   if (report.isError) return <ErrorBox error={report.error} title="Study report" />;
   const r = report.data;
   if (!r) return <Empty>No study report yet: the report step runs after the meta-analysis, when the campaign completes.</Empty>;
-  const blobUrl = () => URL.createObjectURL(new Blob([r.html], { type: 'text/html;charset=utf-8' }));
   function download() {
-    const url = blobUrl();
+    const url = URL.createObjectURL(new Blob([r!.html], { type: 'text/html;charset=utf-8' }));
     const a = document.createElement('a');
     a.href = url;
     a.download = `${campaignId}-report.html`;
     a.click();
     setTimeout(() => URL.revokeObjectURL(url), 10_000);
   }
-  function open() {
-    const url = blobUrl();
-    window.open(url, '_blank', 'noopener');
-    setTimeout(() => URL.revokeObjectURL(url), 60_000);
-  }
   return (
     <div data-testid="study-report">
       <p>
         <button type="button" onClick={download}>Download report (HTML)</button>{' '}
-        <button type="button" onClick={open}>Open report</button>{' '}
+        {/* The coordinator serves the page with its own CSP (the console's would keep its stylesheet out); the session cookie goes along. */}
+        <a className="button secondary" href={reportHref(campaignId)} target="_blank" rel="noopener">Open report</a>{' '}
         <span className="muted">rendered <When at={r.renderedAt} /></span>
       </p>
       {r.rqs ? <RqsTable rqs={r.rqs as RqsChecklist} /> : <Empty>No RQS checklist in this report.</Empty>}

@@ -5,12 +5,12 @@ import { WebSocketServer } from 'ws';
 import { createExpressMiddleware } from '@trpc/server/adapters/express';
 import { applyWSSHandler } from '@trpc/server/adapters/ws';
 import type { TRPCError } from '@trpc/server';
-import { ACCESS_STATUS, AccessError } from '../errors.js';
-import type { Credentials } from '../auth/authenticator.js';
-import { cookieValue, CSRF_HEADER, SESSION_COOKIE } from '../auth/sessions.js';
+import { AccessError } from '../errors.js';
 import { consoleRoute, defaultConsoleDir } from './consoleRoute.js';
+import { clientKey, credentialsOf, refuse } from './httpAccess.js';
 import { OriginPolicy } from './originPolicy.js';
 import { RateLimiter, type RateLimit } from './rateLimiter.js';
+import { reportRoute } from './reportRoute.js';
 import { appRouter, type ApiContext, type ApiDeps } from './router.js';
 
 export const API_PATH = '/trpc';
@@ -24,8 +24,6 @@ export interface ApiLimits {
 }
 
 export const DEFAULT_API_LIMITS: ApiLimits = { maxBodyBytes: 1_000_000, rate: { perSecond: 50, burst: 200 } };
-
-const HTTP_STATUS = { UNAUTHORIZED: 401, FORBIDDEN: 403, TOO_MANY_REQUESTS: 429, PAYLOAD_TOO_LARGE: 413 } as const;
 
 /**
  * Operator API: express serving the tRPC router over HTTP at /trpc, and tRPC subscriptions over
@@ -80,6 +78,8 @@ export class ApiServer {
         }),
       }),
     );
+    // Each campaign's study report page, for the console's "Open report" (same origin, its own CSP).
+    app.use(reportRoute(deps));
     // The web console (apps/console), same origin: at / and /assets/*.
     app.use(consoleRoute(options.consoleDir === null ? undefined : (options.consoleDir ?? defaultConsoleDir())));
     app.use((req: Request, res: Response) => res.status(404).json({ error: { message: `No route ${req.method} ${req.path.slice(0, 200)}`, data: { code: 'NOT_FOUND', httpStatus: 404, fedradCode: 'NOT_FOUND' } } }));
@@ -133,26 +133,6 @@ export class ApiServer {
 /** The reply says only "internal error": the details go to the coordinator's own log. */
 function logInternalError({ error, path }: { error: TRPCError; path?: string }): void {
   if (error.code === 'INTERNAL_SERVER_ERROR') console.error(`coordinator: operator API ${path ?? '?'}: ${(error.cause as Error | undefined)?.stack ?? error.message}`);
-}
-
-function refuse(res: Response, e: AccessError): void {
-  const status = ACCESS_STATUS[e.code];
-  res.status(HTTP_STATUS[status]).json({ error: { message: e.message, data: { code: status, httpStatus: HTTP_STATUS[status], fedradCode: e.code } } });
-}
-
-function clientKey(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
-function credentialsOf(req: IncomingMessage, queryAuthorization?: string): Credentials {
-  const csrf = req.headers[CSRF_HEADER];
-  const cookie = cookieValue(req.headers.cookie, SESSION_COOKIE);
-  const authorization = req.headers.authorization ?? queryAuthorization;
-  return {
-    ...(authorization !== undefined ? { authorization } : {}),
-    ...(cookie !== undefined ? { sessionCookie: cookie } : {}),
-    ...(typeof csrf === 'string' ? { csrfHeader: csrf } : {}),
-  };
 }
 
 /** Browsers cannot set headers on a WebSocket: a script's token may come as ?token=… (a console uses its session cookie). */

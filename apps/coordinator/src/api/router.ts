@@ -3,13 +3,13 @@ import { initTRPC, TRPCError } from '@trpc/server';
 import { canonicalHash, isFedRadError, toApiError, type CampaignProtocol } from '@fedrad/protocol';
 import type { CampaignEvent, CoreContext } from '../core/context.js';
 import { listCampaigns } from '../core/campaignStore.js';
-import { createCampaign } from '../core/campaigns.js';
+import { cancelCampaign, createCampaign } from '../core/campaigns.js';
 import { checkProtocol } from '../core/protocolCheck.js';
 import { approveEnrolment, listEnrolments, rejectEnrolment } from '../core/enrolment.js';
 import { createEnrolmentCode } from '../core/enrolmentCodes.js';
-import { campaignStatus, lockedModelOnnx } from '../core/status.js';
+import { campaignOverview, campaignStatus, lockedModelOnnx } from '../core/status.js';
 import { campaignReport } from '../core/report/campaignReport.js';
-import { attest } from '../core/report/attestations.js';
+import { attest, campaignAttestations } from '../core/report/attestations.js';
 import { listSites } from '../core/sites.js';
 import { listAudit, verifyAuditLog } from '../store/auditLog.js';
 import { countRefusal } from '../store/refusalCounts.js';
@@ -118,7 +118,7 @@ const str = (name: string, pattern?: RegExp) => (v: unknown): string => {
   if (typeof v !== 'string' || (pattern && !pattern.test(v))) throw new TRPCError({ code: 'BAD_REQUEST', message: `${name} must be a string${pattern ? ` matching ${pattern}` : ''}` });
   return v;
 };
-const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+export const CAMPAIGN_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
 const SITE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 const obj = (v: unknown): Record<string, unknown> => {
   if (!v || typeof v !== 'object' || Array.isArray(v)) throw new TRPCError({ code: 'BAD_REQUEST', message: 'expected an object' });
@@ -139,8 +139,9 @@ const attestInput = (v: unknown) => {
   const o = obj(v);
   if (typeof o.value !== 'boolean') throw new TRPCError({ code: 'BAD_REQUEST', message: 'value must be true or false' });
   const evidence = o.evidence === undefined ? undefined : str('evidence', /^[\s\S]{1,1000}$/)(o.evidence);
-  return { ...campaignIdInput(v), claim: str('claim', /^[a-z0-9.-]{1,40}$/)(o.claim), value: o.value, evidence };
+  return { ...campaignIdInput(v), claim: str('claim', /^[a-z0-9.-]{1,40}$/)(o.claim), value: o.value, ...(evidence !== undefined ? { evidence } : {}) };
 };
+const cancelInput = (v: unknown) => ({ ...campaignIdInput(v), reason: str('reason', /^(?=[\s\S]*\S)[\s\S]{1,500}$/)(obj(v).reason) });
 const REASONS = ['unspecified', 'keyCompromise', 'affiliationChanged', 'superseded', 'cessationOfOperation'] as const;
 const revokeInput = (v: unknown) => {
   const o = obj(v);
@@ -249,7 +250,11 @@ export const appRouter = t.router({
     /** Read-only: schema issues, canonical hash and every refusal `create` would raise for this document (the console's editor). */
     check: reader.input((v: unknown) => v).query(({ ctx, input }) => checkProtocol(ctx.deps.core, input)),
     start: studyLead.input(campaignIdInput).mutation(({ ctx, input }) => call(() => (ctx.deps.startCampaign(input.campaignId, ctx.principal.username), campaignStatus(ctx.deps.core, input.campaignId)))),
+    /** Stops a locked or running campaign for good: its open jobs close, nothing more is sent for it; the reason is audited. */
+    cancel: studyLead.input(cancelInput).mutation(({ ctx, input }) => call(() => cancelCampaign(ctx.deps.core, input.campaignId, input.reason, ctx.principal.username))),
     status: reader.input(campaignIdInput).query(({ ctx, input }) => call(() => campaignStatus(ctx.deps.core, input.campaignId))),
+    /** The status with each site's jobs counted rather than listed (the console's campaign and results pages). */
+    overview: reader.input(campaignIdInput).query(({ ctx, input }) => call(() => campaignOverview(ctx.deps.core, input.campaignId))),
     list: reader.query(({ ctx }) => listCampaigns(ctx.deps.core).map((c) => ({ campaignId: c.campaignId, title: c.protocol.title, state: c.state, protocolHash: c.protocolHash, currentRound: c.currentRound }))),
     modelOnnx: reader.input(campaignIdInput).query(({ ctx, input }) => {
       const bytes = call(() => lockedModelOnnx(ctx.deps.core, input.campaignId));
@@ -259,6 +264,8 @@ export const appRouter = t.router({
     attest: studyLead.input(attestInput).mutation(({ ctx, input }) =>
       call(() => ({ attestations: attest(ctx.deps.core, input.campaignId, { claim: input.claim, value: input.value, ...(input.evidence ? { evidence: input.evidence } : {}) }, ctx.principal.username) })),
     ),
+    /** The claims an operator may attest and the campaign's attestations so far (the console's form). */
+    attestations: reader.input(campaignIdInput).query(({ ctx, input }) => call(() => campaignAttestations(ctx.deps.core, input.campaignId))),
     /** The campaign's study report (the report phase's): the self-contained HTML page to download and its JSON twin; null before the phase ran. */
     report: reader.input(campaignIdInput).query(({ ctx, input }) => callAsync(() => campaignReport(ctx.deps.core, input.campaignId))),
     events: reader.input(campaignIdInput).subscription(async function* ({ ctx, input, signal }) {

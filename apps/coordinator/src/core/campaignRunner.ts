@@ -1,5 +1,5 @@
 import type { JobEnvelope } from '@fedrad/protocol';
-import { getCampaign, listCampaigns, setCampaignPhase, setCampaignState, type CampaignRecord } from './campaignStore.js';
+import { FINAL_STATES, getCampaign, listCampaigns, setCampaignPhase, setCampaignState, type CampaignRecord } from './campaignStore.js';
 import { inTransaction, type CoreContext } from './context.js';
 import type { Phase } from './phases/phase.js';
 import { phaseNamed, plan } from './phases/plan.js';
@@ -8,12 +8,12 @@ import { recordStepOutput, stepOutputHashes } from './stepOutputs.js';
 /** A step of the campaign's plan as the operator sees it. */
 export interface PlanStep {
   phase: string;
-  state: 'pending' | 'running' | 'done' | 'failed' | 'skipped';
+  state: 'pending' | 'running' | 'done' | 'failed' | 'cancelled' | 'skipped';
   /** The canonical hash of what the step produced, once it closed (stepOutputs.ts). */
   outputHash?: string;
 }
 
-const isRunning = (c: CampaignRecord): boolean => c.phase !== null && c.state !== 'locked' && c.state !== 'completed' && c.state !== 'failed';
+const isRunning = (c: CampaignRecord): boolean => c.phase !== null && c.state !== 'locked' && !FINAL_STATES.includes(c.state);
 
 /** The campaign's plan; a step the campaign is in stays in it even if the coordinator's configuration changed since. */
 function stepsOf(ctx: CoreContext, campaign: CampaignRecord): string[] {
@@ -83,8 +83,8 @@ export function planStatus(ctx: CoreContext, campaign: CampaignRecord): PlanStep
   const hashes = stepOutputHashes(ctx, campaign.campaignId);
   const withHash = (step: PlanStep): PlanStep => (hashes.has(step.phase) ? { ...step, outputHash: hashes.get(step.phase) } : step);
   return steps.map((phase, i) => {
-    if (current < 0 || i > current) return { phase, state: campaign.state === 'failed' ? 'skipped' : 'pending' };
+    if (current < 0 || i > current) return { phase, state: campaign.state === 'failed' || campaign.state === 'cancelled' ? 'skipped' : 'pending' };
     if (i < current) return withHash({ phase, state: 'done' });
-    return withHash({ phase, state: campaign.state === 'completed' ? 'done' : campaign.state === 'failed' ? 'failed' : 'running' });
+    return withHash({ phase, state: campaign.state === 'completed' ? 'done' : campaign.state === 'failed' || campaign.state === 'cancelled' ? campaign.state : 'running' });
   });
 }

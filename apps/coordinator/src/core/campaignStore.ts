@@ -4,7 +4,10 @@ import { appendAudit } from '../store/auditLog.js';
 import { nowIso, type CoreContext } from './context.js';
 
 /** The campaign's coarse state, as the site channel's welcome shows it (coordinator-welcome.schema.json). */
-export type CampaignState = 'locked' | 'training' | 'evaluating' | 'completed' | 'failed';
+export type CampaignState = 'locked' | 'training' | 'evaluating' | 'completed' | 'failed' | 'cancelled';
+
+/** The states a campaign never leaves. */
+export const FINAL_STATES: readonly CampaignState[] = ['completed', 'failed', 'cancelled'];
 
 export interface CampaignRecord {
   campaignId: string;
@@ -87,13 +90,13 @@ export function insertCampaign(ctx: CoreContext, protocol: CampaignProtocol, pro
   appendAudit(ctx.db, { event: 'campaign.locked', actor, campaignId: protocol.campaignId, details: { protocolHash, title: protocol.title } }, at);
 }
 
-/** Moves a campaign to a new state, audited and announced. Call inside a transaction. */
-export function setCampaignState(ctx: CoreContext, campaignId: string, state: CampaignState, actor: string, failure?: { code: string; message: string }): void {
+/** Moves a campaign to a new state, audited (with `details` beyond the failure) and announced. Call inside a transaction. */
+export function setCampaignState(ctx: CoreContext, campaignId: string, state: CampaignState, actor: string, failure?: { code: string; message: string }, details: Record<string, unknown> = {}): void {
   const at = nowIso(ctx);
   ctx.db
     .prepare('UPDATE campaigns SET state = ?, updated_at = ?, failure_code = ?, failure_message = ? WHERE campaign_id = ?')
     .run(state, at, failure?.code ?? null, failure?.message ?? null, campaignId);
-  appendAudit(ctx.db, { event: `campaign.${state}`, actor, campaignId, details: failure ? { ...failure } : {} }, at);
+  appendAudit(ctx.db, { event: `campaign.${state}`, actor, campaignId, details: { ...(failure ?? {}), ...details } }, at);
   ctx.emit?.({ campaignId, type: 'campaign-state', at, detail: { state, ...(failure ?? {}) } });
 }
 

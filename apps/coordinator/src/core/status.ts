@@ -34,8 +34,62 @@ export interface CampaignStatus {
   metaAnalysis?: MetaAnalysisRecord;
 }
 
+/** One site's jobs in a campaign, counted: what the console's campaign page shows per site. */
+export interface SiteJobs {
+  siteId: string;
+  total: number;
+  done: number;
+  /** The site's latest job (the last created), with its failure when it failed. */
+  last: { jobId: string; kind: string; round: number | null; state: string; failureCode: string | null; failureMessage: string | null } | null;
+}
+
+/**
+ * The campaign's status with each site's jobs counted instead of listed (campaigns.overview): the
+ * console's campaign page. At 100 sites × 50 rounds the full list is 5,000 jobs and ~0.8 MB of
+ * JSON built, sent and parsed on every refetch; the page shows one line per site.
+ */
+export type CampaignOverview = Omit<CampaignStatus, 'jobs'> & { siteJobs: SiteJobs[] };
+
 /** Everything an operator needs to see about one campaign, read from the store. */
 export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignStatus {
+  const { head, tail } = statusParts(ctx, campaignId);
+  return {
+    ...head,
+    jobs: jobsOf(ctx, campaignId).map((j) => ({
+      jobId: j.jobId,
+      siteId: j.siteId,
+      kind: j.kind,
+      round: j.round,
+      state: j.state,
+      attempt: j.attempt,
+      failureCode: j.failureCode,
+      failureMessage: j.failureMessage,
+    })),
+    ...tail,
+  };
+}
+
+export function campaignOverview(ctx: CoreContext, campaignId: string): CampaignOverview {
+  const { head, tail } = statusParts(ctx, campaignId);
+  return { ...head, siteJobs: siteJobsOf(ctx, campaignId), ...tail };
+}
+
+/** Per site: how many jobs, how many done, and the latest (by creation: the highest rowid) — two grouped queries, no job list. */
+function siteJobsOf(ctx: CoreContext, campaignId: string): SiteJobs[] {
+  const counts = ctx.db.prepare("SELECT site_id, COUNT(*) AS total, SUM(state = 'done') AS done FROM jobs WHERE campaign_id = ? GROUP BY site_id ORDER BY site_id").all(campaignId) as Array<{ site_id: string; total: number; done: number }>;
+  const last = new Map(
+    (ctx.db
+      .prepare('SELECT job_id, site_id, kind, round, state, failure_code, failure_message FROM jobs WHERE rowid IN (SELECT MAX(rowid) FROM jobs WHERE campaign_id = ? GROUP BY site_id)')
+      .all(campaignId) as Array<{ job_id: string; site_id: string; kind: string; round: number | null; state: string; failure_code: string | null; failure_message: string | null }>).map((r) => [
+      r.site_id,
+      { jobId: r.job_id, kind: r.kind, round: r.round, state: r.state, failureCode: r.failure_code, failureMessage: r.failure_message },
+    ]),
+  );
+  return counts.map((c) => ({ siteId: c.site_id, total: c.total, done: c.done, last: last.get(c.site_id) ?? null }));
+}
+
+/** The status but its jobs: the fields before them and after them (campaignStatus keeps its field order). */
+function statusParts(ctx: CoreContext, campaignId: string) {
   const c = getCampaign(ctx, campaignId);
   const rounds = (ctx.db.prepare('SELECT * FROM rounds WHERE campaign_id = ? ORDER BY round').all(campaignId) as Array<{
     round: number;
@@ -70,34 +124,28 @@ export function campaignStatus(ctx: CoreContext, campaignId: string): CampaignSt
   const meta = metaAnalysisOf(ctx, campaignId);
   const release = modelReleaseOf(ctx, campaignId);
   return {
-    campaignId,
-    title: c.protocol.title,
-    protocolHash: c.protocolHash,
-    state: c.state,
-    phase: c.phase,
-    plan: planStatus(ctx, c),
-    currentRound: c.currentRound,
-    ...(c.failure ? { failure: c.failure } : {}),
-    rounds,
-    jobs: jobsOf(ctx, campaignId).map((j) => ({
-      jobId: j.jobId,
-      siteId: j.siteId,
-      kind: j.kind,
-      round: j.round,
-      state: j.state,
-      attempt: j.attempt,
-      failureCode: j.failureCode,
-      failureMessage: j.failureMessage,
-    })),
-    sites,
-    ...(locked
-      ? { model: { modelHash: locked.model_hash, onnxSha256: locked.onnx_sha256, lockedAt: locked.locked_at, parameters: JSON.parse(locked.model_json).parameters } }
-      : {}),
-    extractions,
-    ...(reproducibility ? { reproducibility } : {}),
-    evaluations,
-    ...(release ? { modelRelease: release } : {}),
-    ...(meta ? { metaAnalysis: meta } : {}),
+    head: {
+      campaignId,
+      title: c.protocol.title,
+      protocolHash: c.protocolHash,
+      state: c.state,
+      phase: c.phase,
+      plan: planStatus(ctx, c),
+      currentRound: c.currentRound,
+      ...(c.failure ? { failure: c.failure } : {}),
+      rounds,
+    },
+    tail: {
+      sites,
+      ...(locked
+        ? { model: { modelHash: locked.model_hash, onnxSha256: locked.onnx_sha256, lockedAt: locked.locked_at, parameters: JSON.parse(locked.model_json).parameters } }
+        : {}),
+      extractions,
+      ...(reproducibility ? { reproducibility } : {}),
+      evaluations,
+      ...(release ? { modelRelease: release } : {}),
+      ...(meta ? { metaAnalysis: meta } : {}),
+    },
   };
 }
 

@@ -2,7 +2,22 @@
  * The coordinator's SQLite schema. Every state change of a campaign is a row change here,
  * committed before anything is acknowledged, so a restart (even after kill -9) resumes exactly.
  */
-export const SCHEMA_VERSION = 5;
+export const SCHEMA_VERSION = 6;
+
+/** The campaigns table's columns (SCHEMA_SQL; migration 5 rebuilds the table with them). */
+const CAMPAIGNS_TABLE = `(
+  campaign_id TEXT PRIMARY KEY,
+  protocol_json TEXT NOT NULL,
+  protocol_hash TEXT NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('locked', 'training', 'evaluating', 'completed', 'failed', 'cancelled')),
+  -- The step of the campaign's plan (core/phases/plan.ts) it is in, or ended in; NULL while locked.
+  phase TEXT,
+  current_round INTEGER,
+  created_at TEXT NOT NULL,
+  updated_at TEXT NOT NULL,
+  failure_code TEXT,
+  failure_message TEXT
+)`;
 
 /** A column a migration adds, unless the table has it already (a file made by SCHEMA_SQL of a later version). */
 export interface AddColumn {
@@ -33,6 +48,12 @@ DROP INDEX IF EXISTS one_update_per_round_site;`,
   // v4's one-result index also held secure aggregation's three stage jobs of a round to one result.
   4: `DROP INDEX IF EXISTS one_result_per_round_site;
 CREATE UNIQUE INDEX one_result_per_round_site ON results (campaign_id, round, kind, site_id) WHERE is_error = 0 AND kind <> 'secure-aggregation';`,
+  // v5's campaign states had no 'cancelled' (campaigns.cancel): SQLite cannot alter a CHECK, so the table is rebuilt.
+  5: `CREATE TABLE campaigns_v6 ${CAMPAIGNS_TABLE};
+INSERT INTO campaigns_v6 (campaign_id, protocol_json, protocol_hash, state, phase, current_round, created_at, updated_at, failure_code, failure_message)
+  SELECT campaign_id, protocol_json, protocol_hash, state, phase, current_round, created_at, updated_at, failure_code, failure_message FROM campaigns;
+DROP TABLE campaigns;
+ALTER TABLE campaigns_v6 RENAME TO campaigns;`,
 };
 
 export const SCHEMA_SQL = `
@@ -120,19 +141,7 @@ CREATE TABLE IF NOT EXISTS operator_sessions (
   ended_at TEXT
 );
 
-CREATE TABLE IF NOT EXISTS campaigns (
-  campaign_id TEXT PRIMARY KEY,
-  protocol_json TEXT NOT NULL,
-  protocol_hash TEXT NOT NULL,
-  state TEXT NOT NULL CHECK (state IN ('locked', 'training', 'evaluating', 'completed', 'failed')),
-  -- The step of the campaign's plan (core/phases/plan.ts) it is in, or ended in; NULL while locked.
-  phase TEXT,
-  current_round INTEGER,
-  created_at TEXT NOT NULL,
-  updated_at TEXT NOT NULL,
-  failure_code TEXT,
-  failure_message TEXT
-);
+CREATE TABLE IF NOT EXISTS campaigns ${CAMPAIGNS_TABLE};
 
 CREATE TABLE IF NOT EXISTS rounds (
   campaign_id TEXT NOT NULL,

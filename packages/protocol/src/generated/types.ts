@@ -1092,7 +1092,7 @@ export interface CoordinatorWelcome {
     campaignId: CampaignId;
     protocolHash: Sha256;
     role: 'training' | 'test';
-    state: 'draft' | 'locked' | 'training' | 'evaluating' | 'completed' | 'failed';
+    state: 'draft' | 'locked' | 'training' | 'evaluating' | 'completed' | 'failed' | 'cancelled';
     protocol: CampaignProtocol;
   }[];
   sentAt: Timestamp;

@@ -1,8 +1,8 @@
 import type { Attestation } from '@fedrad/protocol';
-import { DECLARABLE_CLAIMS } from '@fedrad/rqs';
+import { DECLARABLE_CLAIMS, METRICS_CONDITIONS, METRICS_ITEMS, RQS_ITEMS } from '@fedrad/rqs';
 import { appendAudit } from '../../store/auditLog.js';
 import { CoordinatorError } from '../../errors.js';
-import { getCampaign } from '../campaignStore.js';
+import { getCampaign, type CampaignRecord } from '../campaignStore.js';
 import { inTransaction, nowIso, type CoreContext } from '../context.js';
 import { attestationsOf, protocolAttestations } from './campaignRecords.js';
 import { recordStudyReport } from './studyReport.js';
@@ -38,4 +38,32 @@ export function attest(ctx: CoreContext, campaignId: string, input: AttestationI
     if (ctx.db.prepare('SELECT 1 FROM study_reports WHERE campaign_id = ?').get(campaignId)) recordStudyReport(ctx, campaign);
     return attestationsOf(ctx, campaignId);
   });
+}
+
+/** A claim an operator may attest, with the checklist item it answers. */
+export interface AttestableClaim {
+  claim: string;
+  tool: 'RQS' | 'METRICS';
+  /** The item's number; absent for a METRICS condition. */
+  item?: number;
+  name: string;
+}
+
+/** Every attestable claim (DECLARABLE_CLAIMS), named after its RQS or METRICS item, in checklist order. */
+export function attestableClaims(): AttestableClaim[] {
+  const claims: AttestableClaim[] = [
+    ...RQS_ITEMS.flatMap((i) => i.claims.map((claim) => {
+      const part = claim.split('.')[1];
+      return { claim, tool: 'RQS' as const, item: i.item, name: part ? `${i.name}: ${part.replace(/-/g, ' ')}` : i.name };
+    })),
+    ...METRICS_ITEMS.map((i) => ({ claim: `metrics-${i.item}`, tool: 'METRICS' as const, item: i.item, name: `${i.category}: ${i.name}` })),
+    ...METRICS_CONDITIONS.map((c) => ({ claim: `metrics-condition-${c.condition}`, tool: 'METRICS' as const, name: `Condition ${c.condition}: ${c.question}` })),
+  ];
+  return claims.filter((c) => DECLARABLE_CLAIMS.has(c.claim));
+}
+
+/** What the console's attestation form shows: the claims, and every attestation so far (the protocol's and the operators'), with who and when. */
+export function campaignAttestations(ctx: CoreContext, campaignId: string): { claims: AttestableClaim[]; attestations: Attestation[] } {
+  const campaign: CampaignRecord = getCampaign(ctx, campaignId);
+  return { claims: attestableClaims(), attestations: [...protocolAttestations(campaign), ...attestationsOf(ctx, campaignId)] };
 }
