@@ -37,6 +37,7 @@ import { maskedTrainingUpdate, secureAggregationStage } from './secureRounds.js'
 import { SiteChannel } from './siteChannel.js';
 import type { CohortEntry, SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
+import { answeredFeatures } from './answeredFeatures.js';
 import { AuditHeadRecorder, auditHeadsFile } from './auditHeads.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -424,6 +425,8 @@ export class SiteDaemon {
    */
   private answer(job: JobEnvelope, body: object): object {
     const limits: JobEgressLimits = { minCohortSize: this.minimumFor(job.protocolHash) };
+    const featureNames = answeredFeatures(job, this.registry, this.campaigns.get(job.protocolHash)?.protocol.featureConfig);
+    if (featureNames) limits.featureNames = featureNames;
     if (job.kind === 'train-round') {
       const params = job.params as TrainRoundParams;
       limits.modelUpdateTensors = updateLayout(params);
