@@ -86,7 +86,7 @@ export function secureAggregationStage(store: SiteStore, siteId: string, job: Jo
  * @fedrad/methods) on the ring with the round's masks, in the update's own tensor layout, without
  * the loss. `update` is the plain update the job's worker computed; it does not leave the site.
  */
-export function maskedTrainingUpdate(store: SiteStore, siteId: string, job: JobEnvelope, update: ModelUpdate): ModelUpdate {
+export function maskedTrainingUpdate(store: SiteStore, siteId: string, job: JobEnvelope, update: ModelUpdate, protocol: CampaignProtocol): ModelUpdate {
   const params = job.params as TrainRoundParams;
   const masking = params.secureAggregation!;
   const stored = load(store, job);
@@ -99,7 +99,10 @@ export function maskedTrainingUpdate(store: SiteStore, siteId: string, job: JobE
     refuse(`Site ${siteId} already masked its round ${params.round} update for ${stored.maskedFor.join(', ')}; it masks it for no other set of sites`);
   }
   const tensors = update.tensors as Tensor[];
-  const masked = attempt(() => site.maskedInput(secureSummand(params.strategy, { tensors, sampleCount: update.sampleCount })));
+  // Central DP: this site clips its delta to the clip norm of the protocol its operator approved
+  // (not the job's say-so) before masking; the coordinator noises the unmasked sum.
+  const dp = protocol.training.differentialPrivacy && protocol.training.clipNorm !== undefined ? { globalParameters: params.globalParameters as Tensor[], clipNorm: protocol.training.clipNorm } : undefined;
+  const masked = attempt(() => site.maskedInput(secureSummand(params.strategy, { tensors, sampleCount: update.sampleCount, contents: update.contents }, dp)));
   save(store, job, { ...stored, site: site.saved(), maskedFor: peers });
   let offset = 0;
   const out = tensors.map((t) => {

@@ -350,7 +350,7 @@ export class SiteDaemon {
       const output = job.kind === 'secure-aggregation'
         ? { ok: true as const, result: secureAggregationStage(this.store, this.config.siteId, job, campaign.protocol, this.caPem) as unknown as Record<string, unknown> }
         : await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i, hardLimit)))(input);
-      body = output.ok ? this.maskedIfAsked(job, output.result) : output.report;
+      body = output.ok ? this.maskedIfAsked(job, output.result, campaign.protocol) : output.report;
       if (!output.ok) reason = output.localReason ?? output.report.message;
     } catch (error) {
       body = toErrorReport(error, { localRoots: this.localRoots() });
@@ -371,9 +371,9 @@ export class SiteDaemon {
   }
 
   /** A training update under secure aggregation leaves the site only masked (secureRounds.ts); any other result as it is. */
-  private maskedIfAsked(job: JobEnvelope, result: Record<string, unknown>): object {
+  private maskedIfAsked(job: JobEnvelope, result: Record<string, unknown>, protocol: CampaignProtocol): object {
     if (job.kind !== 'train-round' || !(job.params as TrainRoundParams).secureAggregation || result.type !== undefined) return result;
-    return maskedTrainingUpdate(this.store, this.config.siteId, job, result as unknown as ModelUpdate);
+    return maskedTrainingUpdate(this.store, this.config.siteId, job, result as unknown as ModelUpdate, protocol);
   }
 
   private jobInput(job: JobEnvelope): JobInput {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { SecureAggregationSite, unmaskSecureSum, type MethodResult, type SecAggContext, type UpdateView } from '@fedrad/federation';
-import { secureAggregationRefusal, secureSummand, secureThreshold, trainingMethod, updateFromSecureSum } from '../src/index.js';
+import { SecureAggregationSite, unflatten, unmaskSecureSum, type MethodResult, type SecAggContext, type UpdateView } from '@fedrad/federation';
+import { secureAggregationRefusal, secureRoundUpdate, secureScale, secureSummand, secureThreshold, trainingMethod, updateFromSecureSum } from '../src/index.js';
 import { fixture, partitions, protocolFor, siteIds } from './glmSites.js';
 
 // The campaign's secure-aggregation path (site summand → double masking → unmasked sum → one
@@ -53,5 +53,56 @@ describe('secure aggregation of summed strategies (Bonawitz et al. 2017 on a cam
     const ten = (dropout?: number) => secureThreshold({ ...protocolFor(model, { secureAggregation: true, secureAggregationDropout: dropout }), trainingSites: Array.from({ length: 10 }, (_, i) => `s${i}`) });
     expect([ten(0), ten(0.1), ten(0.3), ten(), ten(0.49)]).toEqual([10, 9, 7, 7, 6]);
     expect(secureThreshold(protocolFor(model, { secureAggregation: true, secureAggregationDropout: 0.4 }))).toBe(3);
+  });
+});
+
+describe('central DP with secure aggregation (McMahan et al. 2018 on the unmasked sum)', () => {
+  // A clip norm that bites (the round-0 deltas are longer), σ = 1, a seed so both ways draw the same noise.
+  const training = { strategy: 'fedavg' as const, rounds: 3, clipNorm: 0.05, differentialPrivacy: { noiseMultiplier: 1, delta: 1e-5, seed: 11 } };
+
+  it('sites clip before masking, the coordinator noises the unmasked sum: equal to the non-secure DP round with the same seed', async () => {
+    const plainProtocol = protocolFor(model, training);
+    const secureProtocol = protocolFor(model, { ...training, secureAggregation: true });
+    expect(secureAggregationRefusal(secureProtocol)).toBeUndefined();
+    // The non-secure DP round: each site's update in clear, DP-FedAvg's noised mean at the coordinator.
+    const plainMethod = trainingMethod(plainProtocol);
+    const state = plainMethod.initialState();
+    const plainParams = plainMethod.configure(state, siteIds);
+    const clear: MethodResult<UpdateView>[] = [];
+    for (const s of siteIds) clear.push({ siteId: s, update: (await plainMethod.siteStep(plainParams[s], partitions.get(s)!)) as unknown as UpdateView });
+    const plain = plainMethod.aggregate(state, clear, []);
+    // The secure round: the same sites, their clipped deltas masked on the ring.
+    const method = trainingMethod(secureProtocol);
+    const params = method.configure(method.initialState(), siteIds);
+    const context: SecAggContext = { campaignId: secureProtocol.campaignId, round: 0, threshold: secureThreshold(secureProtocol), scale: secureScale(secureProtocol) };
+    const sites = siteIds.map((s) => new SecureAggregationSite(s, context));
+    const advertisements = sites.map((s) => s.advertiseKeys());
+    const outbox = sites.flatMap((s) => s.shareKeys(advertisements));
+    for (const s of sites) s.receiveShares(outbox.filter((m) => m.to === s.siteId));
+    const masked: MethodResult<UpdateView>[] = [];
+    for (const [i, s] of siteIds.entries()) {
+      const update = (await method.siteStep(params[s], partitions.get(s)!)) as unknown as UpdateView;
+      const summand = secureSummand('fedavg', update, { globalParameters: params[s].globalParameters as UpdateView['tensors'], clipNorm: training.clipNorm });
+      // Each summand is that site's delta clipped to C (closed form: its norm is at most C, here exactly C).
+      expect(Math.hypot(...summand)).toBeCloseTo(training.clipNorm, 12);
+      masked.push({ siteId: s, update: { ...update, tensors: unflatten(update.tensors, sites[i].maskedInput(summand)) } });
+    }
+    const responses = sites.map((s) => s.unmask(siteIds));
+    const summed = secureRoundUpdate(secureProtocol, 0, { advertisements, exchanged: siteIds, masked, responses });
+    const secure = method.aggregate(method.initialState(), [summed], []);
+    const a = plain.state.parameters[0].data;
+    const b = secure.state.parameters[0].data;
+    expect(b.length).toBe(a.length);
+    // The ring's precision: 3 sites × 2^-25 per value, divided by n; the noise (σC = 0.05 per coordinate) is far larger.
+    for (let i = 0; i < a.length; i++) expect(Math.abs(b[i] - a[i])).toBeLessThan(1e-6);
+    // …and the noise is there: without it the step would be the plain mean of the clipped deltas.
+    const noiseless = trainingMethod(protocolFor(model, { strategy: 'fedavg', rounds: 3, clipNorm: training.clipNorm })).aggregate(state, clear, []).state.parameters[0].data;
+    expect(Math.max(...a.map((v, i) => Math.abs(v - noiseless[i])))).toBeGreaterThan(1e-3);
+  });
+
+  it('refuses the combination only when the noise could not be drawn again by the sites (no seed)', () => {
+    const { seed: _seed, ...unseeded } = training.differentialPrivacy;
+    expect(secureAggregationRefusal(protocolFor(model, { ...training, differentialPrivacy: unseeded, secureAggregation: true }))).toMatch(/differentialPrivacy\.seed/);
+    expect(() => trainingMethod(protocolFor(model, { ...training, secureAggregation: true }))).not.toThrow();
   });
 });

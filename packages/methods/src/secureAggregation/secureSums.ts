@@ -1,4 +1,4 @@
-import { flatten, MIN_SECURE_AGGREGATE_SITES, unflatten, unmaskSecureSum, type KeyAdvertisement, type MethodResult, type UnmaskingShares, type UpdateView } from '@fedrad/federation';
+import { clipByNorm, flatten, gaussianNoise, MIN_SECURE_AGGREGATE_SITES, unflatten, unmaskSecureSum, type KeyAdvertisement, type MethodResult, type UnmaskingShares, type UpdateView } from '@fedrad/federation';
 import type { CampaignProtocol } from '@fedrad/protocol';
 
 /**
@@ -27,7 +27,10 @@ export function secureAggregationRefusal(protocol: CampaignProtocol): string | u
     return `${t.strategy} needs each site's update to sort the values of every coordinate; secure aggregation reveals only their sum`;
   }
   if (protocol.model.family === 'cox') return "a Cox model's sites send their Breslow baseline hazards to be averaged by patient counts, which this build does not mask yet";
-  if (t.clipNorm !== undefined) return "clipNorm clips each site's update at the coordinator, which sees only the masked sum";
+  if (t.clipNorm !== undefined && !t.differentialPrivacy) return "clipNorm clips each site's update at the coordinator, which sees only the masked sum (with differentialPrivacy the sites clip before masking)";
+  if (t.differentialPrivacy && t.differentialPrivacy.seed === undefined) {
+    return "with secure aggregation every site recomputes each round's step from the masked forms (the trajectory check), so the noise added to the unmasked sum must be one it can draw again: set training.differentialPrivacy.seed";
+  }
   if (protocol.model.classWeights === 'balanced') return "balanced class weights reweight each site's sums by class at the coordinator, which sees only the masked sum";
   if (t.shareSiteUpdates) return "shareSiteUpdates sends each site the others' updates in clear, which secure aggregation exists to hide";
   const n = protocol.trainingSites.length;
@@ -49,11 +52,52 @@ export function secureScale(protocol: CampaignProtocol): number {
   return protocol.training.secureAggregationScale ?? DEFAULT_SECURE_SCALE;
 }
 
-/** The vector a site masks: its tensors flattened, times its sample count for the weighted-mean strategies. */
-export function secureSummand(strategy: string, update: Pick<UpdateView, 'tensors' | 'sampleCount'>): Float64Array {
+/**
+ * The vector a site masks: its tensors flattened, times its sample count for the weighted-mean
+ * strategies. With central DP (`privacy`: the round's global parameters and the protocol's clip
+ * norm C) it is instead the site's delta clipped to C, clip(w_k − w, C), unweighted: DP-FedAvg's
+ * summand (McMahan et al. 2018, Algorithm 1 with w_k = 1), so one site moves the sum by at most C.
+ */
+export function secureSummand(strategy: string, update: Pick<UpdateView, 'tensors' | 'sampleCount' | 'contents'>, privacy?: { globalParameters: UpdateView['tensors']; clipNorm: number }): Float64Array {
   const flat = flatten(update.tensors);
+  if (privacy) {
+    if (update.contents !== 'delta') {
+      const global = flatten(privacy.globalParameters);
+      if (global.length !== flat.length) throw new RangeError(`the update holds ${flat.length} values, the global parameters ${global.length}`);
+      for (let i = 0; i < flat.length; i++) flat[i] -= global[i];
+    }
+    return clipByNorm(flat, privacy.clipNorm);
+  }
   if (WEIGHTED_MEAN.has(strategy)) for (let i = 0; i < flat.length; i++) flat[i] *= update.sampleCount;
   return flat;
+}
+
+/**
+ * DP-FedAvg's noised mean from the unmasked sum S = Σ_k clip(Δ_k, C) of the n survivors:
+ * (S + N(0, (σC)² I)) / n (McMahan et al. 2018, Algorithm 1), the noise drawn as federation's
+ * privateMeanUpdate draws it (seed + round), added first as there, so the round equals the
+ * non-secure DP round to the ring's precision. The coordinator adds it; a site verifying the
+ * trajectory draws the same noise from the protocol's seed.
+ */
+function noisedMeanDelta(protocol: CampaignProtocol, round: number, sum: Float64Array, sites: number): Float64Array {
+  const dp = protocol.training.differentialPrivacy!;
+  const clipNorm = protocol.training.clipNorm!;
+  const noise = gaussianNoise(sum.length, dp.noiseMultiplier * clipNorm, dp.seed === undefined ? undefined : (dp.seed + round) >>> 0);
+  const mean = new Float64Array(sum.length);
+  for (let i = 0; i < mean.length; i++) mean[i] = (noise[i] + sum[i]) / sites;
+  return mean;
+}
+
+/**
+ * The protocol the strategy aggregates under: with secure aggregation and central DP the sites
+ * clip and the secure sum is already noised (secureRoundUpdate), so the strategy takes that one
+ * noised mean delta as it is — neither clipped nor noised again.
+ */
+export function aggregatedProtocol(protocol: CampaignProtocol): CampaignProtocol {
+  const t = protocol.training;
+  if (!t.secureAggregation || !t.differentialPrivacy) return protocol;
+  const { differentialPrivacy: _noisedInTheSum, clipNorm: _clippedAtTheSites, ...rest } = t;
+  return { ...protocol, training: rest };
 }
 
 /**
@@ -98,5 +142,12 @@ export function secureRoundUpdate(
     sampleCount: masked.reduce((n, r) => n + r.update.sampleCount, 0),
     ...(events.every((e) => typeof e === 'number') ? { eventCount: (events as number[]).reduce((n, e) => n + e, 0) } : {}),
   };
-  return { siteId: masked.map((r) => r.siteId).join('+'), update: updateFromSecureSum(protocol.training.strategy, masked[0].update, sum, counts) };
+  const siteId = masked.map((r) => r.siteId).join('+');
+  if (protocol.training.differentialPrivacy) {
+    // The one delta the strategy adds to the global parameters: the noised mean of the clipped deltas.
+    const mean = noisedMeanDelta(protocol, round, sum, masked.length);
+    const template = masked[0].update;
+    return { siteId, update: { kind: template.kind, round: template.round, contents: 'delta', ...counts, tensors: unflatten(template.tensors, mean) } };
+  }
+  return { siteId, update: updateFromSecureSum(protocol.training.strategy, masked[0].update, sum, counts) };
 }
