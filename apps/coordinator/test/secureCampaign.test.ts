@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flatten, SecureAggregationSite, type KeyAdvertisement, type MethodResult, type UpdateView } from '@fedrad/federation';
-import { secureSummand, trainingMethod, trainingSiteStep } from '@fedrad/methods';
+import { maskedModelUpdate, secureSummand, trainingMethod, trainingSiteStep } from '@fedrad/methods';
 import type { CampaignProtocol, JobEnvelope, JobResult, SecureAggregationParams, TrainRoundParams } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
@@ -86,10 +86,7 @@ class SecureSites {
       secrets.receiveShares(params.secureAggregation!.inbound ?? []);
       const privacy = this.clipNorm === undefined ? undefined : { globalParameters: params.globalParameters as UpdateView['tensors'], clipNorm: this.clipNorm };
       const masked = secrets.maskedInput(secureSummand(params.strategy, update as unknown as UpdateView, privacy));
-      let offset = 0;
-      const tensors = update.tensors.map((t) => ({ name: t.name, shape: t.shape, data: Array.from(masked.subarray(offset, (offset += t.data.length))) }));
-      const { loss: _withheld, ...rest } = update;
-      result = { ...rest, tensors, masked: true };
+      result = maskedModelUpdate(update, masked);
     }
     const signed = signResult(site, {
       type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind,

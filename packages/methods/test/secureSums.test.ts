@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { SecureAggregationSite, unflatten, unmaskSecureSum, type MethodResult, type SecAggContext, type UpdateView } from '@fedrad/federation';
-import { secureAggregationRefusal, secureRoundUpdate, secureScale, secureSummand, secureThreshold, trainingMethod, updateFromSecureSum } from '../src/index.js';
+import { SecureAggregationSite, unmaskSecureSum, type MethodResult, type SecAggContext, type UpdateView } from '@fedrad/federation';
+import { maskedModelUpdate, secureAggregationRefusal, secureRoundUpdate, type MaskedView, secureScale, secureSummand, secureThreshold, trainingMethod, updateFromSecureSum } from '../src/index.js';
 import { fixture, partitions, protocolFor, siteIds } from './glmSites.js';
 
 // The campaign's secure-aggregation path (site summand → double masking → unmasked sum → one
@@ -28,15 +28,19 @@ async function bothWays(strategy: 'exact-newton' | 'fedavg' | 'fedadam') {
   // What the coordinator holds of one site is not that site's values.
   expect(Array.from(masked.get(siteIds[0])!.slice(0, 3))).not.toEqual(Array.from(secureSummand(strategy, results[0].update).slice(0, 3)).map((v) => Math.round(v * scale)));
   const responses = sites.map((s) => s.unmask(siteIds));
-  const sum = unmaskSecureSum({ context, advertisements, exchanged: siteIds, masked, responses });
+  const whole = unmaskSecureSum({ context, advertisements, exchanged: siteIds, masked, responses });
+  // The counts rode masked at the end of the vector: the sum gives the pooled counts, to the ring's precision.
   const sampleCount = results.reduce((n, r) => n + r.update.sampleCount, 0);
+  const eventCount = results.reduce((n, r) => n + r.update.eventCount!, 0);
+  const sum = whole.subarray(0, whole.length - 2);
   const secure = method.aggregate(state, [{ siteId: siteIds.join('+'), update: updateFromSecureSum(strategy, results[0].update, sum, { sampleCount }) }], []);
-  return { plain: plain.state.parameters[0].data, secure: secure.state.parameters[0].data };
+  return { plain: plain.state.parameters[0].data, secure: secure.state.parameters[0].data, counts: Array.from(whole.subarray(whole.length - 2)), expectedCounts: [sampleCount, eventCount] };
 }
 
 describe('secure aggregation of summed strategies (Bonawitz et al. 2017 on a campaign round)', () => {
   it.each(['exact-newton', 'fedavg', 'fedadam'] as const)('%s: the aggregate of the unmasked sum equals the aggregate of the plain updates', async (strategy) => {
-    const { plain, secure } = await bothWays(strategy);
+    const { plain, secure, counts, expectedCounts } = await bothWays(strategy);
+    counts.forEach((c, i) => expect(Math.abs(c - expectedCounts[i])).toBeLessThan(1e-6));
     expect(secure.length).toBe(plain.length);
     for (let i = 0; i < plain.length; i++) expect(Math.abs(secure[i] - plain[i])).toBeLessThan(1e-6);
   });
@@ -79,13 +83,13 @@ describe('central DP with secure aggregation (McMahan et al. 2018 on the unmaske
     const advertisements = sites.map((s) => s.advertiseKeys());
     const outbox = sites.flatMap((s) => s.shareKeys(advertisements));
     for (const s of sites) s.receiveShares(outbox.filter((m) => m.to === s.siteId));
-    const masked: MethodResult<UpdateView>[] = [];
+    const masked: MethodResult<MaskedView>[] = [];
     for (const [i, s] of siteIds.entries()) {
       const update = (await method.siteStep(params[s], partitions.get(s)!)) as unknown as UpdateView;
       const summand = secureSummand('fedavg', update, { globalParameters: params[s].globalParameters as UpdateView['tensors'], clipNorm: training.clipNorm });
       // Each summand is that site's delta clipped to C (closed form: its norm is at most C, here exactly C).
-      expect(Math.hypot(...summand)).toBeCloseTo(training.clipNorm, 12);
-      masked.push({ siteId: s, update: { ...update, tensors: unflatten(update.tensors, sites[i].maskedInput(summand)) } });
+      expect(Math.hypot(...summand.subarray(0, summand.length - 2))).toBeCloseTo(training.clipNorm, 12);
+      masked.push({ siteId: s, update: maskedModelUpdate(update, sites[i].maskedInput(summand)) as unknown as MaskedView });
     }
     const responses = sites.map((s) => s.unmask(siteIds));
     const summed = secureRoundUpdate(secureProtocol, 0, { advertisements, exchanged: siteIds, masked, responses });

@@ -2163,12 +2163,15 @@ export interface TuneRoundResult {
   tensors: Tensor[];
 }
 /**
- * What a training site returns from a round: parameter tensors (or gradient/Hessian sums for exact aggregation), the sample count, optionally masked for secure aggregation.
+ * What a training site returns from a round: parameter tensors (or gradient/Hessian sums for exact aggregation) and the sample count, or, under secure aggregation, the masked form in which the sample and event counts travel inside the masked vector (the 'counts' tensor) so the coordinator learns only their sums.
  */
 export interface ModelUpdate {
   kind: 'train-round';
   round: number;
-  sampleCount: PatientCount;
+  sampleCount?: PatientCount;
+  /**
+   * Events (positive labels) among them. Absent from a masked update (see sampleCount).
+   */
   eventCount?: number;
   contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient' | 'feature-moments';
   /**
@@ -2177,6 +2180,9 @@ export interface ModelUpdate {
    * @minItems 1
    */
   tensors: (Tensor | PackedTensor)[];
+  /**
+   * The site's loss at the parameters it was sent. Absent from a masked update: a per-site scalar.
+   */
   loss?: number;
   /**
    * True when tensors carry pairwise secure-aggregation masks that cancel in the sum.
