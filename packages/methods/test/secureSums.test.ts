@@ -10,20 +10,30 @@ const fit = fixture.pooledFits.find((f) => f.family === 'elasticnet-logistic')!;
 const model = { family: fit.family, alpha: fit.alpha, lambda: fit.lambda, standardize: true } as const;
 const scale = 2 ** 24;
 
-async function bothWays(strategy: 'exact-newton' | 'fedavg' | 'fedadam') {
-  const protocol = protocolFor(model, { strategy, rounds: 3, secureAggregation: true });
+/** Three sites of round 0 that advertised their keys and exchanged their shares (threshold 3: no dropout with three). */
+function keyedSites(protocol: ReturnType<typeof protocolFor>, ringScale: number) {
+  const context: SecAggContext = { campaignId: protocol.campaignId, round: 0, threshold: secureThreshold(protocol), scale: ringScale };
+  const sites = siteIds.map((s) => new SecureAggregationSite(s, context));
+  const advertisements = sites.map((s) => s.advertiseKeys());
+  const outbox = sites.flatMap((s) => s.shareKeys(advertisements));
+  for (const s of sites) s.receiveShares(outbox.filter((m) => m.to === s.siteId));
+  return { context, sites, advertisements };
+}
+
+/** Round 0 of `protocol` in clear: each site's update, and the method's aggregate of them. */
+async function clearRound(protocol: ReturnType<typeof protocolFor>) {
   const method = trainingMethod(protocol);
   const state = method.initialState();
   const params = method.configure(state, siteIds);
   const results: MethodResult<UpdateView>[] = [];
   for (const s of siteIds) results.push({ siteId: s, update: (await method.siteStep(params[s], partitions.get(s)!)) as unknown as UpdateView });
-  const plain = method.aggregate(state, results, []);
-  // Three sites, threshold 3 (no dropout with three).
-  const context: SecAggContext = { campaignId: protocol.campaignId, round: 0, threshold: secureThreshold(protocol), scale };
-  const sites = siteIds.map((s) => new SecureAggregationSite(s, context));
-  const advertisements = sites.map((s) => s.advertiseKeys());
-  const outbox = sites.flatMap((s) => s.shareKeys(advertisements));
-  for (const s of sites) s.receiveShares(outbox.filter((m) => m.to === s.siteId));
+  return { method, state, results, plain: method.aggregate(state, results, []) };
+}
+
+async function bothWays(strategy: 'exact-newton' | 'fedavg' | 'fedadam') {
+  const protocol = protocolFor(model, { strategy, rounds: 3, secureAggregation: true });
+  const { method, state, results, plain } = await clearRound(protocol);
+  const { context, sites, advertisements } = keyedSites(protocol, scale);
   const masked = new Map(sites.map((s, i) => [s.siteId, s.maskedInput(secureSummand(strategy, results[i].update))]));
   // What the coordinator holds of one site is not that site's values.
   expect(Array.from(masked.get(siteIds[0])!.slice(0, 3))).not.toEqual(Array.from(secureSummand(strategy, results[0].update).slice(0, 3)).map((v) => Math.round(v * scale)));
@@ -69,20 +79,11 @@ describe('central DP with secure aggregation (McMahan et al. 2018 on the unmaske
     const secureProtocol = protocolFor(model, { ...training, secureAggregation: true });
     expect(secureAggregationRefusal(secureProtocol)).toBeUndefined();
     // The non-secure DP round: each site's update in clear, DP-FedAvg's noised mean at the coordinator.
-    const plainMethod = trainingMethod(plainProtocol);
-    const state = plainMethod.initialState();
-    const plainParams = plainMethod.configure(state, siteIds);
-    const clear: MethodResult<UpdateView>[] = [];
-    for (const s of siteIds) clear.push({ siteId: s, update: (await plainMethod.siteStep(plainParams[s], partitions.get(s)!)) as unknown as UpdateView });
-    const plain = plainMethod.aggregate(state, clear, []);
+    const { state, results: clear, plain } = await clearRound(plainProtocol);
     // The secure round: the same sites, their clipped deltas masked on the ring.
     const method = trainingMethod(secureProtocol);
     const params = method.configure(method.initialState(), siteIds);
-    const context: SecAggContext = { campaignId: secureProtocol.campaignId, round: 0, threshold: secureThreshold(secureProtocol), scale: secureScale(secureProtocol) };
-    const sites = siteIds.map((s) => new SecureAggregationSite(s, context));
-    const advertisements = sites.map((s) => s.advertiseKeys());
-    const outbox = sites.flatMap((s) => s.shareKeys(advertisements));
-    for (const s of sites) s.receiveShares(outbox.filter((m) => m.to === s.siteId));
+    const { sites, advertisements } = keyedSites(secureProtocol, secureScale(secureProtocol));
     const masked: MethodResult<MaskedView>[] = [];
     for (const [i, s] of siteIds.entries()) {
       const update = (await method.siteStep(params[s], partitions.get(s)!)) as unknown as UpdateView;
