@@ -37,7 +37,7 @@ const { admitSite } = await import('../dist/core/sites.js');
 const { canonicalJson, packTensor } = await import('@fedrad/protocol');
 const { encodeOutgoing } = await import('../dist/net/wire.js');
 const { SecureAggregationSite } = await import('@fedrad/federation');
-const { secureSummand } = await import('@fedrad/methods');
+const { maskedModelUpdate, secureSummand } = await import('@fedrad/methods');
 const { createCampaignCa, createSiteKeyAndCsr, issueCertificate } = await import('@fedrad/pki');
 const { peerFromDer } = await import('../dist/core/peer.js');
 
@@ -82,12 +82,11 @@ async function run(secure) {
       }
     } else {
       const data = p.globalParameters[0].data.map((v, j) => v + Math.sin(k + j + job.round) * 1e-3);
-      const update = { kind: 'train-round', round: job.round, sampleCount: 50 + (k % 17), contents: 'parameters', tensors: [{ name: 'coef', shape: [PARAMS], data }] };
+      let update = { kind: 'train-round', round: job.round, sampleCount: 50 + (k % 17), eventCount: 10 + (k % 7), contents: 'parameters', tensors: [{ name: 'coef', shape: [PARAMS], data }] };
       if (p.secureAggregation) {
         const s = secrets.get(`${job.round}/${job.siteId}`);
         s.receiveShares(p.secureAggregation.inbound);
-        update.tensors = [{ name: 'coef', shape: [PARAMS], data: Array.from(s.maskedInput(secureSummand('fedavg', update))) }];
-        update.masked = true;
+        update = maskedModelUpdate(update, s.maskedInput(secureSummand('fedavg', update)));
       }
       result = { ...update, tensors: update.tensors.map(packTensor) };
     }

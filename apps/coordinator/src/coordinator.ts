@@ -121,7 +121,7 @@ export async function startCoordinator(options: CoordinatorOptions): Promise<Run
     events,
     auth: new Authenticator(core.db, () => core.clock()),
     // Ten password attempts at once per address and per name, then one every 6 s.
-    loginLimiter: new RateLimiter({ perSecond: 1 / 6, burst: 10 }),
+    loginLimiter: new RateLimiter({ perSecond: 1 / 6, burst: 10 }, () => core.clock().getTime()),
     sessionTtlSeconds: options.sessionTtlSeconds ?? 8 * 3600,
     connectedSites: () => sites.connectedSites(),
     startCampaign(campaignId, actor) {

@@ -20,6 +20,7 @@ let adminToken: string;
 let leadToken: string;
 let auditorToken: string;
 let auditorPassword: string;
+let leadPassword: string;
 
 /** Every procedure of the router with its type, from the router itself (so a new one is covered). */
 const procedures = Object.entries((appRouter as unknown as { _def: { procedures: Record<string, { _def: { type: string } }> } })._def.procedures).map(([path, p]) => ({ path, type: p._def.type }));
@@ -85,7 +86,7 @@ beforeAll(async () => {
   coordinator = await startCoordinator({ dataDir: join(dir, 'data'), caDir, exportModel: null, tickMs: 100, onFirstAdmin: (c) => (admin = c) });
   const db = coordinator.core.db;
   adminToken = (await createApiToken(db, 'admin', 'tests', 'test-setup')).token;
-  await addOperator(db, 'lead', 'study-lead', 'test-setup');
+  leadPassword = (await addOperator(db, 'lead', 'study-lead', 'test-setup')).password;
   leadToken = (await createApiToken(db, 'lead', 'tests', 'test-setup')).token;
   auditorPassword = (await addOperator(db, 'auditor', 'auditor', 'test-setup')).password;
   auditorToken = (await createApiToken(db, 'auditor', 'tests', 'test-setup')).token;
@@ -248,18 +249,34 @@ describe('hostile client: console sessions, CSRF and sign-out', () => {
   });
 
   it('answers a wrong password and an unknown operator alike, and stops guessing after ten tries', async () => {
-    const wrong = await mutate('auth.login', { username: 'admin', password: 'guess' });
-    const unknown = await mutate('auth.login', { username: 'nobody', password: 'guess' });
-    expectRefused(wrong, 401, 'LOGIN_FAILED');
-    expectRefused(unknown, 401, 'LOGIN_FAILED');
-    expect(wrong.body.error!.message).toBe(unknown.body.error!.message);
-    const codes: string[] = [];
-    // Ten tries per name at once, then one per 6 s: three more guesses outrun any refill while they run.
-    for (let i = 0; i < 13; i++) codes.push(String(fedradCode(await mutate('auth.login', { username: 'lead', password: `guess-${i}` }))));
-    expect(codes[0]).toBe('LOGIN_FAILED');
-    expect(codes.slice(-1)).toEqual(['RATE_LIMITED']);
-    // Even the right password waits now: the name is locked for this while.
-    expectRefused(await mutate('auth.login', { username: 'lead', password: 'x' }), 429, 'RATE_LIMITED');
+    // The limiter reads the core clock: frozen here, so no refill can happen while the guesses run
+    // (on a loaded machine a wall-clock test could not tell a refill from a missing limit).
+    const clock = coordinator.core.clock;
+    let now = Date.parse('2040-01-01T00:00:00Z');
+    coordinator.core.clock = () => new Date(now);
+    try {
+      const wrong = await mutate('auth.login', { username: 'admin', password: 'guess' });
+      const unknown = await mutate('auth.login', { username: 'nobody', password: 'guess' });
+      expectRefused(wrong, 401, 'LOGIN_FAILED');
+      expectRefused(unknown, 401, 'LOGIN_FAILED');
+      expect(wrong.body.error!.message).toBe(unknown.body.error!.message);
+      // An hour later every bucket is full again (burst 10, one token per 6 s: full after 60 s).
+      now += 3600_000;
+      const codes: string[] = [];
+      for (let i = 0; i < 13; i++) codes.push(String(fedradCode(await mutate('auth.login', { username: 'lead', password: `guess-${i}` }))));
+      expect(codes).toEqual([...Array(10).fill('LOGIN_FAILED'), ...Array(3).fill('RATE_LIMITED')]);
+      // Even the right password waits now: the name is locked for this while.
+      expectRefused(await mutate('auth.login', { username: 'lead', password: leadPassword }), 429, 'RATE_LIMITED');
+      // 5.9 s later the bucket holds 0.98 of a token: still refused.
+      now += 5900;
+      expectRefused(await mutate('auth.login', { username: 'lead', password: leadPassword }), 429, 'RATE_LIMITED');
+      // One refill interval (6 s) after the last taken token: exactly one more try, and the right password is let in.
+      now += 100;
+      expect((await mutate('auth.login', { username: 'lead', password: leadPassword })).status).toBe(200);
+      expectRefused(await mutate('auth.login', { username: 'lead', password: leadPassword }), 429, 'RATE_LIMITED');
+    } finally {
+      coordinator.core.clock = clock;
+    }
   });
 });
 
@@ -277,13 +294,16 @@ describe('hostile client: oversized bodies and floods', () => {
     const small = await startCoordinator({ dataDir: join(dir, 'data-rate'), caDir, exportModel: null, tickMs: 1000, onFirstAdmin: () => undefined, apiLimits: { rate: { perSecond: 1, burst: 10 } } });
     try {
       const statuses: number[] = [];
+      // The core clock stands still during the flood: exactly the burst is served, then nothing.
+      let now = Date.parse('2040-01-01T00:00:00Z');
+      small.core.clock = () => new Date(now);
       for (let i = 0; i < 30; i++) statuses.push((await call('GET', 'health', { port: small.apiPort })).status);
-      expect(statuses.slice(0, 10)).toEqual(Array(10).fill(200));
-      expect(statuses.filter((s) => s === 429).length).toBeGreaterThanOrEqual(15);
+      expect(statuses).toEqual([...Array(10).fill(200), ...Array(20).fill(429)]);
       const flood = await call('GET', 'health', { port: small.apiPort });
       expectRefused(flood, 429, 'RATE_LIMITED');
-      await new Promise((r) => setTimeout(r, 1200));
+      now += 1000;
       expect((await call('GET', 'health', { port: small.apiPort })).status).toBe(200);
+      expect((await call('GET', 'health', { port: small.apiPort })).status).toBe(429);
     } finally {
       await small.close();
     }

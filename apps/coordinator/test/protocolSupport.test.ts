@@ -147,7 +147,10 @@ describe('every campaign-protocol field is carried out or refused', () => {
     expect(refusal(fed({ clipNorm: undefined }))).toMatch(/training.differentialPrivacy: .*set training.clipNorm/);
     expect(refusal(fed({ strategy: 'median', clipNorm: 1 }))).toMatch(/training.differentialPrivacy: strategy median takes an order statistic/);
     expect(refusal(fed({ strategy: 'exact-gradient', clipNorm: undefined }))).toMatch(/training.differentialPrivacy: strategy exact-gradient sends exact gradient and Hessian sums/);
-    expect(refusal(fed({ secureAggregation: true }))).toMatch(/training.differentialPrivacy: this build adds the noise to the unmasked aggregate/);
+    // With secure aggregation the sites clip before masking and the coordinator noises the unmasked sum;
+    // the noise must be one every site can draw again to check the next round's parameters.
+    expect(refusal(fed({ secureAggregation: true }))).toBe('accepted');
+    expect(refusal(fed({ secureAggregation: true, differentialPrivacy: { noiseMultiplier: 1.1, delta: 1e-5 } }))).toMatch(/training.secureAggregation: .*set training.differentialPrivacy.seed/);
     expect(refusal(fed({ shareSiteUpdates: true }))).toMatch(/training.differentialPrivacy: shareSiteUpdates sends the sites each other's updates without noise/);
     expect(refusal(fed({}, { family: 'mlp', hiddenLayers: [3] }))).toMatch(/training.differentialPrivacy: an mlp campaign's standardisation round sends each site's feature moments/);
   });

@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flatten, SecureAggregationSite, type KeyAdvertisement, type MethodResult, type UpdateView } from '@fedrad/federation';
-import { secureSummand, trainingMethod, trainingSiteStep } from '@fedrad/methods';
+import { maskedModelUpdate, secureSummand, trainingMethod, trainingSiteStep } from '@fedrad/methods';
 import type { CampaignProtocol, JobEnvelope, JobResult, SecureAggregationParams, TrainRoundParams } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
@@ -54,6 +54,9 @@ class SecureSites {
   readonly answers = new Map<string, JobResult>();
   readonly plain = new Map<string, UpdateView>();
 
+  /** With central DP: the approved protocol's clip norm, each site's delta clipped to it before masking. */
+  constructor(private readonly clipNorm?: number) {}
+
   async answer(job: JobEnvelope): Promise<JobResult> {
     const key = `${job.jobId}#${job.attempt}`;
     const known = this.answers.get(key);
@@ -81,11 +84,9 @@ class SecureSites {
       this.plain.set(secretKey, update as unknown as UpdateView);
       const secrets = this.secrets.get(secretKey)!;
       secrets.receiveShares(params.secureAggregation!.inbound ?? []);
-      const masked = secrets.maskedInput(secureSummand(params.strategy, update as unknown as UpdateView));
-      let offset = 0;
-      const tensors = update.tensors.map((t) => ({ name: t.name, shape: t.shape, data: Array.from(masked.subarray(offset, (offset += t.data.length))) }));
-      const { loss: _withheld, ...rest } = update;
-      result = { ...rest, tensors, masked: true };
+      const privacy = this.clipNorm === undefined ? undefined : { globalParameters: params.globalParameters as UpdateView['tensors'], clipNorm: this.clipNorm };
+      const masked = secrets.maskedInput(secureSummand(params.strategy, update as unknown as UpdateView, privacy));
+      result = maskedModelUpdate(update, masked);
     }
     const signed = signResult(site, {
       type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind,
@@ -130,6 +131,37 @@ describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites',
     expect(status.rounds[0]).toMatchObject({ state: 'closed', sites: siteIds, sampleCount: 240 });
     coefOf(ctx, 'secure-0').forEach((v, j) => expect(Math.abs(v - fit.coef[j])).toBeLessThan(1e-6));
     expect(verifyAuditLog(ctx.db).ok).toBe(true);
+  }, SITE_STEPS_TIMEOUT);
+
+  it('with central DP: sites clip before masking, the coordinator noises the unmasked sum; each round equals DP-FedAvg on the plain updates with the same seed, and ε is reported', async () => {
+    const dp = { noiseMultiplier: 1, delta: 1e-5, seed: 5 };
+    const training = { strategy: 'fedavg' as const, rounds: 3, clipNorm: 0.05, differentialPrivacy: dp };
+    const { ctx } = context();
+    const protocol = secureProtocol('secure-dp', training);
+    createCampaign(ctx, protocol);
+    const run = new SecureSites(training.clipNorm);
+    await run.deliver(ctx, startCampaign(ctx, 'secure-dp'));
+    expect(run.late).toEqual([]);
+    const status = campaignStatus(ctx, 'secure-dp');
+    expect(status.state).toBe('completed');
+    // Reference: the non-secure DP campaign's rounds (each site's clipped update in clear, DP-FedAvg's noised mean, seed + r).
+    const { secureAggregation: _s, secureAggregationDropout: _d, ...clear } = protocol.training;
+    const method = trainingMethod({ ...protocol, training: clear });
+    let state = method.initialState();
+    for (let r = 0; r < training.rounds; r++) {
+      const params = method.configure(state, siteIds);
+      const results: MethodResult<UpdateView>[] = [];
+      for (const s of siteIds) {
+        const rows = { featureNames: params[s].features, x: Float64Array.from(data[s].x.flat()), label: Float64Array.from(data[s].y) };
+        results.push({ siteId: s, update: (await trainingSiteStep(params[s], rows)) as unknown as UpdateView });
+      }
+      state = method.aggregate(state, results, []).state;
+    }
+    const expected = flatten(state.parameters);
+    coefOf(ctx, 'secure-dp').forEach((v, j) => expect(Math.abs(v - expected[j])).toBeLessThan(1e-6));
+    // The accountant's ε after the three noised rounds, as for the non-secure round.
+    expect(status.rounds.at(-1)!.privacy).toMatchObject({ rounds: 3, delta: dp.delta });
+    expect(status.rounds.at(-1)!.privacy!.epsilon).toBeGreaterThan(status.rounds[0].privacy!.epsilon);
   }, SITE_STEPS_TIMEOUT);
 
   it.each([

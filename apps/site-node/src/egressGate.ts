@@ -3,7 +3,7 @@ import { checkEgress, describeViolations, type EgressContext, type EgressVerdict
 import type { SiteStore } from './siteStore.js';
 
 /** What one job adds to the site's own egress context. */
-export type JobEgressLimits = Partial<Pick<EgressContext, 'minCohortSize' | 'modelUpdateTensors'>>;
+export type JobEgressLimits = Partial<Pick<EgressContext, 'minCohortSize' | 'modelUpdateTensors' | 'featureNames'>>;
 
 /**
  * The guard with a memory: every outgoing message passes through `admit`; a blocked one is
@@ -19,12 +19,14 @@ export class EgressGate {
 
   /**
    * `job.minCohortSize` raises the site's floor to the campaign's minimum for this message;
-   * `job.modelUpdateTensors` is the layout a train-round's update must have.
+   * `job.modelUpdateTensors` is the layout a train-round's update must have; `job.featureNames`
+   * the features a summary's per-feature arrays are aligned with.
    */
   admit(schema: string, message: unknown, jobId?: string, job: JobEgressLimits = {}): EgressVerdict {
     const site = this.context();
     const context: EgressContext = { ...site, minCohortSize: Math.max(site.minCohortSize, job.minCohortSize ?? 0) };
     if (job.modelUpdateTensors) context.modelUpdateTensors = job.modelUpdateTensors;
+    if (job.featureNames) context.featureNames = job.featureNames;
     const verdict = checkEgress(schema, message, context);
     if (!verdict.allowed) {
       const reasons = truncate(describeViolations(verdict), 4000);

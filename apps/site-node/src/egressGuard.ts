@@ -10,6 +10,10 @@ import { egressOf, isPackedTensor as hasPackedValues, packedValueCount, schemas,
  *  2. per-patient arrays: no array anywhere in it has a length equal to one of the site's
  *     local patient counts (a list with one entry per patient is a per-patient row, whatever
  *     it holds), and no tensor has such a dimension. Arrays of length < 2 are never counted.
+ *     The one exception is an array the schema declares one entry per feature (PER_FEATURE_ARRAYS)
+ *     that is shown to be one: numbers exactly as many as the job's features, or entries each
+ *     named by a distinct feature of the job. A site whose feature count equals its patient count
+ *     can then send its summaries, while a per-patient list at the same place is still blocked.
  *  3. identifiers: no property named like a row identifier (`id`, `ids`, `patientId`,
  *     `patientIds`, `caseIds`, `rows`, `mrn`), and no string equal to a local patient id —
  *     except the error report's single `caseId`, which the protocol allows so that an
@@ -29,6 +33,12 @@ export interface EgressContext {
   minCohortSize: number;
   /** The tensors a model update may hold (@fedrad/protocol's updateLayout); unset for messages that carry none. */
   modelUpdateTensors?: TensorLayout;
+  /**
+   * The features the message is about, in the job's order: a harmonize job's `params.features`,
+   * or the columns of the feature table an extract or reproducibility job read. Unset: no array
+   * is taken as per-feature, and rule 2 judges them all by length.
+   */
+  featureNames?: readonly string[];
 }
 
 export type EgressRule = 'schema-not-allowed' | 'schema-invalid' | 'per-patient-array' | 'identifier' | 'count-below-minimum' | 'tensor-layout';
@@ -62,6 +72,16 @@ export const NON_PATIENT_ARRAYS: Readonly<Record<string, readonly string[]>> = {
   heartbeat: ['/runningJobs'],
   // One encrypted message per peer site of a secure-aggregation round, not per patient.
   'job-result': ['/result/shares'],
+};
+
+/**
+ * Arrays the schema defines as one entry per feature: plain numbers in the job's feature order
+ * ('values'), or objects each naming its feature ('named'). Paths are within the result document.
+ */
+export const PER_FEATURE_ARRAYS: Readonly<Record<string, Readonly<Record<string, 'values' | 'named'>>>> = {
+  'extract-result': { '/summaries': 'named' },
+  'harmonize-result': { '/featureMean': 'values', '/sumSq': 'values' },
+  'reproducibility-result': { '/features': 'named' },
 };
 
 /** The nested result document of a job-result, by the job kind it answers. */
@@ -108,12 +128,18 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
   const update = name === 'model-update' ? { doc: message, path: '' } : name === 'job-result' && isObject(message) && isObject(message.result) && nestedResultSchema(message.result, String(message.kind)) === 'model-update' ? { doc: message.result, path: '/result' } : undefined;
   if (update && context.modelUpdateTensors) violations.push(...layoutViolations(update.doc, update.path, context.modelUpdateTensors));
   const perPatient = new Set(context.localPatientCounts.filter((n) => n >= 2));
+  // Where a per-feature array sits: in the document itself, or in a job-result's nested result.
+  const resultDoc = name === 'job-result' && isObject(message) && isObject(message.result) ? { schema: nestedResultSchema(message.result, String(message.kind)), prefix: '/result' } : { schema: name, prefix: '' };
+  const perFeature = (value: unknown[], path: string): boolean => {
+    const form = path.startsWith(resultDoc.prefix) ? PER_FEATURE_ARRAYS[resultDoc.schema]?.[path.slice(resultDoc.prefix.length)] : undefined;
+    return form !== undefined && context.featureNames !== undefined && isPerFeature(value, form, context.featureNames);
+  };
   const errorReportCaseIdPath = name === 'error-report' ? '/caseId' : name === 'job-result' ? '/result/caseId' : undefined;
   walk(message, '', (value, path, key) => {
     if (key !== undefined && IDENTIFIER_KEYS.has(key.toLowerCase())) {
       violations.push({ rule: 'identifier', path, detail: `field "${key}" holds row identifiers or rows` });
     }
-    if (Array.isArray(value) && perPatient.has(value.length) && !NON_PATIENT_ARRAYS[name]?.includes(path)) {
+    if (Array.isArray(value) && perPatient.has(value.length) && !NON_PATIENT_ARRAYS[name]?.includes(path) && !perFeature(value, path)) {
       violations.push({ rule: 'per-patient-array', path, detail: `array of ${value.length} entries, one per patient of a local cohort` });
     }
     if (isTensor(value) || isPackedTensor(value)) {
@@ -136,6 +162,22 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
     }
   });
   return violations.length === 0 ? { allowed: true, schema } : { allowed: false, schema, violations };
+}
+
+/**
+ * Whether an array is one entry per feature of the job: as many numbers as features, or entries
+ * whose names are distinct features of the job (a summary left out for too few values makes it
+ * shorter, never longer). Length alone never decides it.
+ */
+function isPerFeature(value: unknown[], form: 'values' | 'named', featureNames: readonly string[]): boolean {
+  if (form === 'values') return value.length === featureNames.length && value.every((v) => typeof v === 'number');
+  const features = new Set(featureNames);
+  const seen = new Set<string>();
+  for (const item of value) {
+    if (!isObject(item) || typeof item.name !== 'string' || !features.has(item.name) || seen.has(item.name)) return false;
+    seen.add(item.name);
+  }
+  return true;
 }
 
 /** An update's tensors against the layout of its strategy: nothing extra, missing, repeated or reshaped. */

@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { SecureAggregationSite, type EncryptedShares, type KeyAdvertisement, type SecAggContext, type SecureAggregationSiteState } from '@fedrad/federation';
-import { secureRoundUpdate, secureSummand, trainingMethod } from '@fedrad/methods';
+import { maskedModelUpdate, secureRoundUpdate, secureSummand, trainingMethod } from '@fedrad/methods';
 import { canonicalJson, isPackedTensor, unpackTensor, type CampaignProtocol, type JobEnvelope, type ModelUpdate, type PackedTensor, type SecureAggregationParams, type SecureAggregationResult, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { JobRefusedError } from './errors.js';
 import { relayedResultSigner, type RelayedResult } from './signedResults.js';
@@ -83,10 +83,11 @@ export function secureAggregationStage(store: SiteStore, siteId: string, job: Jo
 
 /**
  * The masked form of this site's training update: the strategy's summand (secureSums in
- * @fedrad/methods) on the ring with the round's masks, in the update's own tensor layout, without
- * the loss. `update` is the plain update the job's worker computed; it does not leave the site.
+ * @fedrad/methods) with its sample and event counts appended, on the ring with the round's masks,
+ * in the update's own tensor layout plus the masked 'counts' tensor; no count and no loss in clear.
+ * `update` is the plain update the job's worker computed; it does not leave the site.
  */
-export function maskedTrainingUpdate(store: SiteStore, siteId: string, job: JobEnvelope, update: ModelUpdate): ModelUpdate {
+export function maskedTrainingUpdate(store: SiteStore, siteId: string, job: JobEnvelope, update: ModelUpdate, protocol: CampaignProtocol): ModelUpdate {
   const params = job.params as TrainRoundParams;
   const masking = params.secureAggregation!;
   const stored = load(store, job);
@@ -99,16 +100,13 @@ export function maskedTrainingUpdate(store: SiteStore, siteId: string, job: JobE
     refuse(`Site ${siteId} already masked its round ${params.round} update for ${stored.maskedFor.join(', ')}; it masks it for no other set of sites`);
   }
   const tensors = update.tensors as Tensor[];
-  const masked = attempt(() => site.maskedInput(secureSummand(params.strategy, { tensors, sampleCount: update.sampleCount })));
+  // Central DP: this site clips its delta to the clip norm of the protocol its operator approved
+  // (not the job's say-so) before masking; the coordinator noises the unmasked sum.
+  const dp = protocol.training.differentialPrivacy && protocol.training.clipNorm !== undefined ? { globalParameters: params.globalParameters as Tensor[], clipNorm: protocol.training.clipNorm } : undefined;
+  const masked = attempt(() => site.maskedInput(secureSummand(params.strategy, { tensors, sampleCount: update.sampleCount!, eventCount: update.eventCount, contents: update.contents }, dp)));
   save(store, job, { ...stored, site: site.saved(), maskedFor: peers });
-  let offset = 0;
-  const out = tensors.map((t) => {
-    const data = Array.from(masked.subarray(offset, offset + t.data.length));
-    offset += t.data.length;
-    return { name: t.name, shape: t.shape, data };
-  });
-  const { loss: _withheld, ...rest } = update;
-  return { ...rest, tensors: out, masked: true };
+  // Names, shapes and masked values only: the counts ride masked in its 'counts' tensor, the loss stays here.
+  return maskedModelUpdate(update, masked);
 }
 
 /** The round's key roster from the advertisements as their sites signed them; refuses any it cannot trace to a training site. */

@@ -37,6 +37,7 @@ import { maskedTrainingUpdate, secureAggregationStage } from './secureRounds.js'
 import { SiteChannel } from './siteChannel.js';
 import type { CohortEntry, SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
+import { answeredFeatures } from './answeredFeatures.js';
 import { AuditHeadRecorder, auditHeadsFile } from './auditHeads.js';
 import { SOFTWARE_VERSION } from './version.js';
 
@@ -349,7 +350,7 @@ export class SiteDaemon {
       const output = job.kind === 'secure-aggregation'
         ? { ok: true as const, result: secureAggregationStage(this.store, this.config.siteId, job, campaign.protocol, this.caPem) as unknown as Record<string, unknown> }
         : await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i, hardLimit)))(input);
-      body = output.ok ? this.maskedIfAsked(job, output.result) : output.report;
+      body = output.ok ? this.maskedIfAsked(job, output.result, campaign.protocol) : output.report;
       if (!output.ok) reason = output.localReason ?? output.report.message;
     } catch (error) {
       body = toErrorReport(error, { localRoots: this.localRoots() });
@@ -370,9 +371,9 @@ export class SiteDaemon {
   }
 
   /** A training update under secure aggregation leaves the site only masked (secureRounds.ts); any other result as it is. */
-  private maskedIfAsked(job: JobEnvelope, result: Record<string, unknown>): object {
+  private maskedIfAsked(job: JobEnvelope, result: Record<string, unknown>, protocol: CampaignProtocol): object {
     if (job.kind !== 'train-round' || !(job.params as TrainRoundParams).secureAggregation || result.type !== undefined) return result;
-    return maskedTrainingUpdate(this.store, this.config.siteId, job, result as unknown as ModelUpdate);
+    return maskedTrainingUpdate(this.store, this.config.siteId, job, result as unknown as ModelUpdate, protocol);
   }
 
   private jobInput(job: JobEnvelope): JobInput {
@@ -424,6 +425,8 @@ export class SiteDaemon {
    */
   private answer(job: JobEnvelope, body: object): object {
     const limits: JobEgressLimits = { minCohortSize: this.minimumFor(job.protocolHash) };
+    const featureNames = answeredFeatures(job, this.registry, this.campaigns.get(job.protocolHash)?.protocol.featureConfig);
+    if (featureNames) limits.featureNames = featureNames;
     if (job.kind === 'train-round') {
       const params = job.params as TrainRoundParams;
       limits.modelUpdateTensors = updateLayout(params);

@@ -4,9 +4,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flatten, SecureAggregationSite, unmaskSecureSum, type EncryptedShares, type KeyAdvertisement, type SecAggContext, type UnmaskingShares } from '@fedrad/federation';
-import { secureSummand, trainingMethod, trainingSiteStep } from '@fedrad/methods';
+import { maskedModelUpdate, secureSummand, trainingMethod, trainingSiteStep } from '@fedrad/methods';
 import { createCampaignCa } from '@fedrad/pki';
-import { canonicalHash, canonicalJson, packTensor, unpackTensor, type CampaignProtocol, type PackedTensor, type Tensor } from '@fedrad/protocol';
+import { canonicalHash, canonicalJson, packTensor, unpackTensor, updateLayout, type CampaignProtocol, type PackedTensor, type Tensor } from '@fedrad/protocol';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
@@ -139,14 +139,22 @@ describe('secure aggregation at a real site daemon', () => {
     const c = 'secure-site';
     const { others, roster, inbound, advertisements } = await exchange(c, 0);
     const masked = await coordinator.ask(trainJob(c, 0, { peers: ['site-a', ...Object.keys(peers)], scale: SCALE, threshold: THRESHOLD, inbound }));
-    const update = masked.result as { masked: boolean; loss?: number; sampleCount: number; tensors: PackedTensor[] };
-    expect(update).toMatchObject({ masked: true, sampleCount: 60 });
-    expect(update.loss).toBeUndefined();
+    const update = masked.result as { masked: boolean; loss?: number; sampleCount?: number; eventCount?: number; tensors: PackedTensor[] };
+    // Attacker (the coordinator holding site-a's masked message): no clear field says anything of
+    // site-a's cohort. Its only fields are the ones the protocol fixes for every site (kind, round,
+    // contents, masked, and the tensor names and shapes of the job's layout, the counts included);
+    // no sample count, event count or loss.
+    expect(Object.keys(update).sort()).toEqual(['contents', 'kind', 'masked', 'round', 'tensors']);
+    expect(update).toMatchObject({ kind: 'train-round', round: 0, contents: 'gradient-hessian', masked: true });
+    const layout = updateLayout({ ...trainParams(c, 0, zeros()), secureAggregation: { peers: [], scale: SCALE, threshold: THRESHOLD } } as never);
+    expect(update.tensors.map((t) => [t.name, t.shape])).toEqual(Object.entries(layout));
     const y = flatten(update.tensors.map(unpackTensor));
     // Reference: site-a's plain update, computed here by the site step on its rows; each peer
     // sends the same sums (a cohort like site-a's), so the plain total is 4 × site-a's.
     const plain = await trainingSiteStep(trainParams(c, 0, zeros()) as never, rows);
     const x = secureSummand('exact-newton', plain);
+    // The summand ends with site-a's counts (60 patients, its events); masked, they are ring elements like the rest.
+    expect(Array.from(x.subarray(x.length - 2))).toEqual([60, plain.eventCount]);
     expect(y.every((v, i) => Number.isInteger(v) && v >= 0 && v < 2 ** 48 && v !== Math.round(x[i] * SCALE))).toBe(true);
     const inputs = new Map<string, ArrayLike<number>>([['site-a', y], ...others.map((p) => [p.siteId, p.maskedInput(x)] as const)]);
     const survivors = [...inputs.keys()].sort();
@@ -155,16 +163,15 @@ describe('secure aggregation at a real site daemon', () => {
     const responses: UnmaskingShares[] = [{ from: 'site-a', ...(unmask.result as Omit<UnmaskingShares, 'from'>) }, ...peerUnmask];
     const sum = unmaskSecureSum({ context: { campaignId: c, round: 0, threshold: THRESHOLD, scale: SCALE }, advertisements: roster, exchanged: survivors, masked: inputs, responses: responses.slice(0, THRESHOLD) });
     sum.forEach((v, i) => expect(Math.abs(v - 4 * x[i])).toBeLessThan(4 * 2 ** -24));
+    // The coordinator learns the counts' sum over the four sites, and only that.
+    expect(Array.from(sum.subarray(sum.length - 2)).map(Math.round)).toEqual([240, 4 * plain.eventCount!]);
     // Asked again (a coordinator restart, another survivor list): the stored answer, nothing new.
     const again = await coordinator.ask(stage(c, 0, 'unmask', { survivors: survivors.slice(1) }, 2));
     expect(again.result).toEqual(unmask.result);
 
     // Round 1's keys job carries round 0 as signed; the site rebuilds the sum and the Newton step.
-    const packed = (data: ArrayLike<number>) => {
-      let offset = 0;
-      return plain.tensors.map((t) => packTensor({ name: t.name, shape: t.shape, data: Array.from(data).slice(offset, (offset += t.data.length)) }));
-    };
-    const maskedOf = (p: SecureAggregationSite) => peerAnswer(c, p.siteId, 0, `${c}/r0/${p.siteId}`, 'train-round', { kind: 'train-round', round: 0, sampleCount: 60, eventCount: plain.eventCount, contents: 'gradient-hessian', tensors: packed(inputs.get(p.siteId)!), masked: true });
+    const packed = (data: ArrayLike<number>) => (maskedModelUpdate(plain, Float64Array.from(data)).tensors as Tensor[]).map(packTensor);
+    const maskedOf = (p: SecureAggregationSite) => peerAnswer(c, p.siteId, 0, `${c}/r0/${p.siteId}`, 'train-round', { kind: 'train-round', round: 0, contents: 'gradient-hessian', tensors: packed(inputs.get(p.siteId)!), masked: true });
     const unmaskOf = (p: SecureAggregationSite, r: UnmaskingShares) => peerAnswer(c, p.siteId, 0, `${c}/r0/unmask/${p.siteId}`, 'secure-aggregation', { kind: 'secure-aggregation', round: 0, stage: 'unmask', selfMask: r.selfMask, maskingKey: r.maskingKey });
     const transcript = {
       round: 0, advertisements, exchanged: survivors, failures: [],
@@ -176,7 +183,7 @@ describe('secure aggregation at a real site daemon', () => {
     const plainResults = ['site-a', ...Object.keys(peers)].map((siteId) => ({ siteId, update: plain as never }));
     const next = method.aggregate(method.initialState(), plainResults, []).state.parameters as Tensor[];
     // A forged transcript (one masked update altered) is refused, and nothing is recorded for round 1.
-    const forged = { ...transcript, masked: [transcript.masked[0], { ...transcript.masked[1], signed: transcript.masked[1].signed.replace('"sampleCount":60', '"sampleCount":61') }, ...transcript.masked.slice(2)] };
+    const forged = { ...transcript, masked: [transcript.masked[0], { ...transcript.masked[1], signed: transcript.masked[1].signed.replace('"round":0', '"round":1') }, ...transcript.masked.slice(2)] };
     const bad = await coordinator.ask(stage(c, 1, 'keys', { transcript: forged }));
     expect(refusal(bad)).toMatchObject({ code: 'TRAJECTORY_MISMATCH' });
     expect(refusal(bad).message).toMatch(/signature of site-b's masked update does not verify/);

@@ -24,8 +24,12 @@ export interface TensorView {
   data: ArrayLike<number>;
 }
 
-/** A model update whose tensor data may be any array-like of numbers (a ModelUpdate is one). */
-export type UpdateView = Omit<ModelUpdate, 'tensors'> & { tensors: TensorView[] };
+/**
+ * A model update whose tensor data may be any array-like of numbers, with its sample count: a
+ * plain ModelUpdate, or the one update rebuilt from a secure round's unmasked sum (whose masked
+ * parts carry their counts masked, not in clear).
+ */
+export type UpdateView = Omit<ModelUpdate, 'tensors' | 'sampleCount'> & { sampleCount: number; tensors: TensorView[] };
 
 export interface SiteResult {
   siteId: string;

@@ -14,7 +14,7 @@ export { validationSplit } from './mlp/validationSplit.js';
 export { runLocalTwin, type LocalTwinOptions, type LocalTwinRun } from './localTwin.js';
 export { withSecureAggregation, type PairwiseSeeds, type SecureAggregationOptions } from './secureAggregation/maskedSums.js';
 export { localPairwiseSeeds } from './secureAggregation/localSeeds.js';
-export { secureAggregationRefusal, secureThreshold, secureScale, secureSummand, updateFromSecureSum, secureRoundUpdate, DEFAULT_SECURE_DROPOUT, DEFAULT_SECURE_SCALE } from './secureAggregation/secureSums.js';
+export { secureAggregationRefusal, secureThreshold, secureScale, secureSummand, maskedModelUpdate, updateFromSecureSum, secureRoundUpdate, DEFAULT_SECURE_DROPOUT, DEFAULT_SECURE_SCALE, type MaskedView } from './secureAggregation/secureSums.js';
 export { crossValidationMethod, type CrossValidationMethod, type CrossValidationSettings, type CvState } from './tuning/crossValidationMethod.js';
 export { crossValidationResult, pathResult, type CrossValidationResult, type PathResult } from './tuning/crossValidationResult.js';
 export { pooledRepeats } from './tuning/repeatedFolds.js';

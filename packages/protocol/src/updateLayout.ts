@@ -8,7 +8,13 @@ export type TensorLayout = Readonly<Record<string, readonly number[]>>;
  * tensors; a later job kind that does (harmonise, select) adds its params to this union and a
  * case to `updateLayout`.
  */
-export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'> & Partial<Pick<TrainRoundParams, 'model' | 'horizonDays' | 'round'>>;
+export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'features'> & Partial<Pick<TrainRoundParams, 'model' | 'horizonDays' | 'round' | 'secureAggregation'>>;
+
+/**
+ * Under secure aggregation a masked update also holds its counts, masked like the rest:
+ * [sampleCount, eventCount], so the coordinator learns only their sums over the survivors.
+ */
+export const MASKED_COUNTS_TENSOR = 'counts';
 
 /**
  * The tensors a site's update to a job may hold: the one source of truth for the site's egress
@@ -18,6 +24,11 @@ export type LayoutParams = Pick<TrainRoundParams, 'kind' | 'strategy' | 'feature
  * place where per-patient values could ride along with n + 1 entries — fits no layout.
  */
 export function updateLayout(params: LayoutParams): TensorLayout {
+  const layout = plainUpdateLayout(params);
+  return params.secureAggregation ? { ...layout, [MASKED_COUNTS_TENSOR]: [2] } : layout;
+}
+
+function plainUpdateLayout(params: LayoutParams): TensorLayout {
   switch (params.kind) {
     case 'train-round': {
       if (params.model?.family === 'cox') return coxStratifiedLayout(params.features.length, params.horizonDays?.length ?? 0);

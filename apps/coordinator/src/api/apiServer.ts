@@ -46,7 +46,7 @@ export class ApiServer {
   ) {
     const limits = { ...DEFAULT_API_LIMITS, ...options.limits };
     this.origins = new OriginPolicy(options.allowedOrigins);
-    const limiter = new RateLimiter(limits.rate);
+    const limiter = new RateLimiter(limits.rate, () => deps.core.clock().getTime());
     const app = express();
     app.disable('x-powered-by');
     app.use((req: Request, res: Response, next: NextFunction) => {

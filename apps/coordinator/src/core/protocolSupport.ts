@@ -203,7 +203,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'training.shareSiteUpdates', carriedOut: "each training job after round 0 carries the previous round's signed updates; each site recomputes the step and refuses parameters that do not follow (apps/site-node's trajectory.ts)" },
   {
     field: 'training.secureAggregation',
-    carriedOut: "every round runs Bonawitz et al.'s double masking (keys, shares, masked updates, unmasking; phases/secureRound.ts), so the coordinator reads only the sum over at least three sites; the strategies whose aggregate is a (weighted) sum",
+    carriedOut: "every round runs Bonawitz et al.'s double masking (keys, shares, masked updates, unmasking; phases/secureRound.ts), so the coordinator reads only the sum over at least three sites; the strategies whose aggregate is a (weighted) sum; with differentialPrivacy each site clips its delta before masking and the coordinator noises the unmasked sum",
     refuse: secureAggregationRefusal,
   },
   { field: 'training.secureAggregationDropout', carriedOut: "the Shamir threshold t = n − floor(fraction · n) (at least 3); each stage of a round goes on once its deadline passed with t answers", refuse: (p) => unasked(p, 'secureAggregationDropout') },

@@ -54,7 +54,7 @@ export class SiteServer {
   private readonly pendingResults: Array<{ peer: PeerIdentity; doc: unknown }> = [];
   private silenceTimer?: NodeJS.Timeout;
   // Twenty requests at once per address, then one every 3 s.
-  private readonly enrolLimiter = new RateLimiter({ perSecond: 1 / 3, burst: 20 });
+  private readonly enrolLimiter = new RateLimiter({ perSecond: 1 / 3, burst: 20 }, () => this.options.core.clock().getTime());
 
   constructor(private readonly options: SiteServerOptions) {
     this.server = createServer(this.tlsOptions(options.crlPem), (req, res) => this.handleHttp(req, res));

@@ -1,5 +1,5 @@
-import { flatten, MIN_SECURE_AGGREGATE_SITES, unflatten, unmaskSecureSum, type KeyAdvertisement, type MethodResult, type UnmaskingShares, type UpdateView } from '@fedrad/federation';
-import type { CampaignProtocol } from '@fedrad/protocol';
+import { clipByNorm, flatten, gaussianNoise, MIN_SECURE_AGGREGATE_SITES, unflatten, unmaskSecureSum, type KeyAdvertisement, type MethodResult, type UnmaskingShares, type UpdateView } from '@fedrad/federation';
+import { MASKED_COUNTS_TENSOR, type CampaignProtocol, type ModelUpdate, type Tensor } from '@fedrad/protocol';
 
 /**
  * What a campaign's secure aggregation (Bonawitz et al. 2017; federation's doubleMasking) needs
@@ -8,8 +8,9 @@ import type { CampaignProtocol } from '@fedrad/protocol';
  *
  * A strategy qualifies when its aggregate is a function of Σ_k u_k: the exact strategies add the
  * sites' gradient/Hessian sums (pooledSums), the FedAvg family takes the sample-weighted mean
- * Σ_k n_k w_k / Σ_k n_k (McMahan et al. 2017, Algorithm 1), so a site sends n_k · w_k masked and
- * its n_k in clear (a cohort size, which the extraction step reports anyway). The aggregate then
+ * Σ_k n_k w_k / Σ_k n_k (McMahan et al. 2017, Algorithm 1), so a site sends n_k · w_k masked.
+ * Its counts (n_k and its events) travel masked too, at the end of the same vector (the 'counts'
+ * tensor), so the coordinator learns Σ n_k and Σ events, never one site's. The aggregate then
  * runs on one update holding the survivors' sum (or weighted mean): it gives what it gives on the
  * separate updates, to the ring's precision (tested in test/secureSums.test.ts).
  */
@@ -27,7 +28,10 @@ export function secureAggregationRefusal(protocol: CampaignProtocol): string | u
     return `${t.strategy} needs each site's update to sort the values of every coordinate; secure aggregation reveals only their sum`;
   }
   if (protocol.model.family === 'cox') return "a Cox model's sites send their Breslow baseline hazards to be averaged by patient counts, which this build does not mask yet";
-  if (t.clipNorm !== undefined) return "clipNorm clips each site's update at the coordinator, which sees only the masked sum";
+  if (t.clipNorm !== undefined && !t.differentialPrivacy) return "clipNorm clips each site's update at the coordinator, which sees only the masked sum (with differentialPrivacy the sites clip before masking)";
+  if (t.differentialPrivacy && t.differentialPrivacy.seed === undefined) {
+    return "with secure aggregation every site recomputes each round's step from the masked forms (the trajectory check), so the noise added to the unmasked sum must be one it can draw again: set training.differentialPrivacy.seed";
+  }
   if (protocol.model.classWeights === 'balanced') return "balanced class weights reweight each site's sums by class at the coordinator, which sees only the masked sum";
   if (t.shareSiteUpdates) return "shareSiteUpdates sends each site the others' updates in clear, which secure aggregation exists to hide";
   const n = protocol.trainingSites.length;
@@ -49,11 +53,82 @@ export function secureScale(protocol: CampaignProtocol): number {
   return protocol.training.secureAggregationScale ?? DEFAULT_SECURE_SCALE;
 }
 
-/** The vector a site masks: its tensors flattened, times its sample count for the weighted-mean strategies. */
-export function secureSummand(strategy: string, update: Pick<UpdateView, 'tensors' | 'sampleCount'>): Float64Array {
+/**
+ * The vector a site masks: its tensors flattened, times its sample count for the weighted-mean
+ * strategies. With central DP (`privacy`: the round's global parameters and the protocol's clip
+ * norm C) it is instead the site's delta clipped to C, clip(w_k − w, C), unweighted: DP-FedAvg's
+ * summand (McMahan et al. 2018, Algorithm 1 with w_k = 1), so one site moves the sum by at most C.
+ */
+export function secureSummand(strategy: string, update: Pick<UpdateView, 'tensors' | 'sampleCount' | 'eventCount' | 'contents'>, privacy?: { globalParameters: UpdateView['tensors']; clipNorm: number }): Float64Array {
+  return withCounts(summandValues(strategy, update, privacy), update);
+}
+
+function summandValues(strategy: string, update: Pick<UpdateView, 'tensors' | 'sampleCount' | 'contents'>, privacy?: { globalParameters: UpdateView['tensors']; clipNorm: number }): Float64Array {
   const flat = flatten(update.tensors);
+  if (privacy) {
+    if (update.contents !== 'delta') {
+      const global = flatten(privacy.globalParameters);
+      if (global.length !== flat.length) throw new RangeError(`the update holds ${flat.length} values, the global parameters ${global.length}`);
+      for (let i = 0; i < flat.length; i++) flat[i] -= global[i];
+    }
+    return clipByNorm(flat, privacy.clipNorm);
+  }
   if (WEIGHTED_MEAN.has(strategy)) for (let i = 0; i < flat.length; i++) flat[i] *= update.sampleCount;
   return flat;
+}
+
+/** The summand with the site's [sampleCount, eventCount] appended: masked with it, summed with it. */
+function withCounts(values: Float64Array, update: Pick<UpdateView, 'sampleCount' | 'eventCount'>): Float64Array {
+  if (typeof update.eventCount !== 'number') throw new RangeError('the update carries no event count to mask beside its sample count');
+  const out = new Float64Array(values.length + 2);
+  out.set(values);
+  out[values.length] = update.sampleCount;
+  out[values.length + 1] = update.eventCount;
+  return out;
+}
+
+/**
+ * The message a site sends for its masked summand: its tensors' names and shapes with the masked
+ * values, then the masked counts as the 'counts' tensor [2]; no sample count, event count or loss
+ * in clear (the schema refuses them beside `masked: true`).
+ */
+export function maskedModelUpdate(update: Pick<ModelUpdate, 'kind' | 'round' | 'contents'> & { tensors: readonly Pick<Tensor, 'name' | 'shape'>[] }, masked: Float64Array): ModelUpdate {
+  let offset = 0;
+  const tensors: Tensor[] = update.tensors.map((t) => {
+    const length = t.shape.reduce((a, b) => a * b, 1);
+    return { name: t.name, shape: [...t.shape], data: Array.from(masked.subarray(offset, (offset += length))) };
+  });
+  if (masked.length !== offset + 2) throw new RangeError(`a masked summand of ${masked.length} values for tensors of ${offset} values and 2 counts`);
+  tensors.push({ name: MASKED_COUNTS_TENSOR, shape: [2], data: Array.from(masked.subarray(offset)) });
+  return { kind: update.kind, round: update.round, contents: update.contents, tensors: tensors as ModelUpdate['tensors'], masked: true };
+}
+
+/**
+ * DP-FedAvg's noised mean from the unmasked sum S = Σ_k clip(Δ_k, C) of the n survivors:
+ * (S + N(0, (σC)² I)) / n (McMahan et al. 2018, Algorithm 1), the noise drawn as federation's
+ * privateMeanUpdate draws it (seed + round), added first as there, so the round equals the
+ * non-secure DP round to the ring's precision. The coordinator adds it; a site verifying the
+ * trajectory draws the same noise from the protocol's seed.
+ */
+function noisedMeanDelta(protocol: CampaignProtocol, round: number, sum: Float64Array, sites: number): Float64Array {
+  const dp = protocol.training.differentialPrivacy!;
+  const clipNorm = protocol.training.clipNorm!;
+  const noise = gaussianNoise(sum.length, dp.noiseMultiplier * clipNorm, dp.seed === undefined ? undefined : (dp.seed + round) >>> 0);
+  const mean = new Float64Array(sum.length);
+  for (let i = 0; i < mean.length; i++) mean[i] = (noise[i] + sum[i]) / sites;
+  return mean;
+}
+
+/**
+ * The protocol the strategy aggregates under: with secure aggregation and central DP the sites
+ * clip and the secure sum is already noised (secureRoundUpdate), so the strategy takes that one
+ * noised mean delta as it is — neither clipped nor noised again.
+ */
+export function aggregatedProtocol(protocol: CampaignProtocol): CampaignProtocol {
+  const t = protocol.training;
+  if (!t.secureAggregation || !t.differentialPrivacy) return protocol;
+  const { differentialPrivacy: _noisedInTheSum, clipNorm: _clippedAtTheSites, ...rest } = t;
+  return { ...protocol, training: rest };
 }
 
 /**
@@ -78,6 +153,9 @@ export function updateFromSecureSum(
   };
 }
 
+/** A masked update as the coordinator holds it: no counts in clear (they are in its 'counts' tensor). */
+export type MaskedView = Omit<UpdateView, 'sampleCount' | 'eventCount' | 'loss'>;
+
 /**
  * The one update a secure round's aggregate runs on, from what the coordinator holds: the
  * survivors' masked updates (sorted by site), the round's key roster, the sites whose shares were
@@ -88,15 +166,22 @@ export function updateFromSecureSum(
 export function secureRoundUpdate(
   protocol: CampaignProtocol,
   round: number,
-  input: { advertisements: readonly KeyAdvertisement[]; exchanged: readonly string[]; masked: readonly MethodResult<UpdateView>[]; responses: readonly UnmaskingShares[] },
+  input: { advertisements: readonly KeyAdvertisement[]; exchanged: readonly string[]; masked: readonly MethodResult<MaskedView>[]; responses: readonly UnmaskingShares[] },
 ): MethodResult<UpdateView> {
   const { masked } = input;
   const context = { campaignId: protocol.campaignId, round, threshold: secureThreshold(protocol), scale: secureScale(protocol) };
-  const sum = unmaskSecureSum({ context, advertisements: input.advertisements, exchanged: input.exchanged, masked: new Map(masked.map((r) => [r.siteId, flatten(r.update.tensors)])), responses: input.responses });
-  const events = masked.map((r) => r.update.eventCount);
-  const counts = {
-    sampleCount: masked.reduce((n, r) => n + r.update.sampleCount, 0),
-    ...(events.every((e) => typeof e === 'number') ? { eventCount: (events as number[]).reduce((n, e) => n + e, 0) } : {}),
-  };
-  return { siteId: masked.map((r) => r.siteId).join('+'), update: updateFromSecureSum(protocol.training.strategy, masked[0].update, sum, counts) };
+  // Each masked update's values in its layout's order, its masked counts last (maskedModelUpdate).
+  const ordered = (u: MaskedView) => flatten([...u.tensors.filter((t) => t.name !== MASKED_COUNTS_TENSOR), ...u.tensors.filter((t) => t.name === MASKED_COUNTS_TENSOR)]);
+  const whole = unmaskSecureSum({ context, advertisements: input.advertisements, exchanged: input.exchanged, masked: new Map(masked.map((r) => [r.siteId, ordered(r.update)])), responses: input.responses });
+  // The counts are whole numbers: the ring's rounding (< 2^-24 per site) goes with Math.round.
+  const counts = { sampleCount: Math.round(whole[whole.length - 2]), eventCount: Math.round(whole[whole.length - 1]) };
+  const sum = whole.subarray(0, whole.length - 2);
+  const template = { ...masked[0].update, tensors: masked[0].update.tensors.filter((t) => t.name !== MASKED_COUNTS_TENSOR) };
+  const siteId = masked.map((r) => r.siteId).join('+');
+  if (protocol.training.differentialPrivacy) {
+    // The one delta the strategy adds to the global parameters: the noised mean of the clipped deltas.
+    const mean = noisedMeanDelta(protocol, round, sum, masked.length);
+    return { siteId, update: { kind: template.kind, round: template.round, contents: 'delta', ...counts, tensors: unflatten(template.tensors, mean) } };
+  }
+  return { siteId, update: updateFromSecureSum(protocol.training.strategy, template, sum, counts) };
 }

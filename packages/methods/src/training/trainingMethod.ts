@@ -16,6 +16,7 @@ import { classWeightedResults } from './classWeighting.js';
 import { unusedTrainingSettings } from './unusedSettings.js';
 import { mlpTrainingMethod } from '../mlp/mlpMethod.js';
 import { trainingSiteStep, type PlainModelUpdate } from './trainingSiteStep.js';
+import { aggregatedProtocol } from '../secureAggregation/secureSums.js';
 import type { TrainingRows } from './trainingRows.js';
 
 /**
@@ -50,7 +51,7 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   try {
     // Balanced class weights are applied to the sites' sums before the strategy sees them
     // (classWeighting.ts), so the strategy aggregates weighted sums as it does plain ones.
-    strategy = strategyForProtocol(protocol.model.classWeights === 'balanced' ? { ...protocol, model: { ...protocol.model, classWeights: 'none' } } : protocol);
+    strategy = strategyForProtocol(aggregatedProtocol(protocol.model.classWeights === 'balanced' ? { ...protocol, model: { ...protocol.model, classWeights: 'none' } } : protocol));
     initialParameters = initialGlmParameters(protocol);
   } catch (e) {
     if (e instanceof StrategyConfigError) throw new MethodConfigError(e.message, { field: e.field }, { cause: e });

@@ -11,7 +11,7 @@ import { coxSiteStep } from '../cox/coxSiteStep.js';
 import type { TrainingRows } from './trainingRows.js';
 
 /** A model update whose tensors are plain number arrays (the site node packs them before sending). */
-export type PlainModelUpdate = Omit<ModelUpdate, 'tensors'> & { tensors: [Tensor, ...Tensor[]] };
+export type PlainModelUpdate = Omit<ModelUpdate, 'tensors' | 'sampleCount'> & { sampleCount: number; tensors: [Tensor, ...Tensor[]] };
 
 /**
  * One training round at a site (SITE_CHANNEL.md §6): the update `params` asks for, from the

@@ -48,7 +48,6 @@ function privacyRefusal(p: CampaignProtocol): string | undefined {
   if (!NOISED_MEAN.has(t.strategy)) return `strategy ${t.strategy} takes an order statistic of the sites' updates, not their sum; the noise is calibrated to a sum of clipped updates`;
   if (p.model.family === 'mlp') return "an mlp campaign's standardisation round sends each site's feature moments, and every round its validation loss, without noise; the ε would not cover them";
   if (t.clipNorm === undefined) return 'the noise is N(0, (noiseMultiplier · clipNorm)²): set training.clipNorm, the bound each site clips its update to';
-  if (t.secureAggregation) return 'this build adds the noise to the unmasked aggregate; with secure aggregation the sites would have to add it (distributed DP), which is not built';
   if (t.shareSiteUpdates) return "shareSiteUpdates sends the sites each other's updates without noise, and a site cannot recompute a noised step";
   return undefined;
 }

@@ -393,11 +393,11 @@ export interface CampaignProtocol {
      */
     shareSiteUpdates?: boolean;
     /**
-     * Secure aggregation of the sites' updates (Bonawitz et al. 2017, double masking with Shamir-shared seeds): each round the sites exchange keys and encrypted shares through the coordinator, send fixed-point updates masked on the ring Z/2^48, and the coordinator learns only the sum over at least three sites. Carried out for the strategies whose aggregate is a (weighted) sum (exact-newton, exact-gradient, fedavg, fedprox, fedadam, fedyogi); refused with median and trimmed-mean (they need each site's update), with clipNorm (clipping is per site), with balanced class weights, with shareSiteUpdates (the masked forms are not checked yet) and with fewer than three training sites.
+     * Secure aggregation of the sites' updates (Bonawitz et al. 2017, double masking with Shamir-shared seeds): each round the sites exchange keys and encrypted shares through the coordinator, send fixed-point updates masked on the ring Z/2^48, and the coordinator learns only the sum over at least three sites. Carried out for the strategies whose aggregate is a (weighted) sum (exact-newton, exact-gradient, fedavg, fedprox, fedadam, fedyogi); refused with median and trimmed-mean (they need each site's update), with clipNorm unless differentialPrivacy is set (clipping is per site; with differentialPrivacy each site clips its delta before masking and the coordinator noises the unmasked sum), with balanced class weights, with shareSiteUpdates (the masked forms are not checked yet) and with fewer than three training sites.
      */
     secureAggregation?: boolean;
     /**
-     * Central differential privacy of the released models (DP-FedAvg, McMahan et al. 2018, "Learning differentially private recurrent language models", with every training site in every round): each site clips its update to training.clipNorm C (required) and the coordinator adds Gaussian noise N(0, (noiseMultiplier · C)² I) to the sum of the clipped updates before dividing by the number of sites (each site counts once). The ε spent after each round, for this δ, is the Gaussian mechanism's Rényi DP α/(2σ²) per round (Mironov 2017, "Rényi differential privacy", Table 2) composed over the rounds (Proposition 1) and converted to (ε, δ) (Proposition 3), minimised over the order α; it is in each round's summary and the model card. Carried out for fedavg, fedprox, fedadam and fedyogi with a logistic family; refused with the exact strategies (they send unclipped sums), median and trimmed-mean (the noise is calibrated to a sum), the mlp family (its feature-moment round leaves the sites without noise), secure aggregation and shareSiteUpdates. The coordinator adds the noise: it protects the released models from outsiders, not the sites from the coordinator (SECURITY.md).
+     * Central differential privacy of the released models (DP-FedAvg, McMahan et al. 2018, "Learning differentially private recurrent language models", with every training site in every round): each site clips its update to training.clipNorm C (required) and the coordinator adds Gaussian noise N(0, (noiseMultiplier · C)² I) to the sum of the clipped updates before dividing by the number of sites (each site counts once). The ε spent after each round, for this δ, is the Gaussian mechanism's Rényi DP α/(2σ²) per round (Mironov 2017, "Rényi differential privacy", Table 2) composed over the rounds (Proposition 1) and converted to (ε, δ) (Proposition 3), minimised over the order α; it is in each round's summary and the model card. Carried out for fedavg, fedprox, fedadam and fedyogi with a logistic family; refused with the exact strategies (they send unclipped sums), median and trimmed-mean (the noise is calibrated to a sum), the mlp family (its feature-moment round leaves the sites without noise) and shareSiteUpdates. With secureAggregation each site clips its delta to C before masking and the coordinator adds the noise to the unmasked sum (the same round, to the ring's precision); the seed is then required, since every site draws the noise again to check the next round's parameters. The coordinator adds the noise: it protects the released models from outsiders, not the sites from the coordinator (SECURITY.md).
      */
     differentialPrivacy?: {
       /**
@@ -2163,12 +2163,15 @@ export interface TuneRoundResult {
   tensors: Tensor[];
 }
 /**
- * What a training site returns from a round: parameter tensors (or gradient/Hessian sums for exact aggregation), the sample count, optionally masked for secure aggregation.
+ * What a training site returns from a round: parameter tensors (or gradient/Hessian sums for exact aggregation) and the sample count, or, under secure aggregation, the masked form in which the sample and event counts travel inside the masked vector (the 'counts' tensor) so the coordinator learns only their sums.
  */
 export interface ModelUpdate {
   kind: 'train-round';
   round: number;
-  sampleCount: PatientCount;
+  sampleCount?: PatientCount;
+  /**
+   * Events (positive labels) among them. Absent from a masked update (see sampleCount).
+   */
   eventCount?: number;
   contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient' | 'feature-moments';
   /**
@@ -2177,6 +2180,9 @@ export interface ModelUpdate {
    * @minItems 1
    */
   tensors: (Tensor | PackedTensor)[];
+  /**
+   * The site's loss at the parameters it was sent. Absent from a masked update: a per-site scalar.
+   */
   loss?: number;
   /**
    * True when tensors carry pairwise secure-aggregation masks that cancel in the sum.
