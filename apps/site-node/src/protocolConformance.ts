@@ -112,8 +112,11 @@ function reproducibilityDeviations(params: ReproducibilityParams, protocol: Camp
   return problems;
 }
 
-/** Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's. */
-const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript', 'secureAggregation', 'harmonizationHash']);
+/**
+ * Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's,
+ * balancedWeights the training site step's (against the site's own class counts, @fedrad/methods' pooledClassWeights.ts).
+ */
+const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript', 'secureAggregation', 'harmonizationHash', 'balancedWeights']);
 
 /**
  * Secure aggregation runs exactly as the protocol sets it, or not at all: the coordinator can

@@ -6,6 +6,7 @@ export { trainingMethod, type TrainingMethod } from './training/trainingMethod.j
 export { TRAINING_SETTING_RULES, unusedTrainingSettings } from './training/unusedSettings.js';
 export { trainingSiteStep, type PlainModelUpdate } from './training/trainingSiteStep.js';
 export type { TrainingRows } from './training/trainingRows.js';
+export { siteCaseWeights, withPooledClassCounts, type PooledClassCounts } from './training/pooledClassWeights.js';
 export { mlpTrainingMethod, EARLY_STOPPING_DEFAULTS } from './mlp/mlpMethod.js';
 export { mlpSiteStep, MLP_LOCAL_DEFAULTS } from './mlp/mlpSiteStep.js';
 export { INPUT_MEAN, INPUT_SCALE, splitMlpParameters } from './mlp/mlpParameters.js';

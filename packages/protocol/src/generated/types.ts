@@ -808,7 +808,7 @@ export interface ModelSpec {
    */
   standardize?: boolean;
   /**
-   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and refused at creation with the FedAvg family, whose local steps would need the pooled counts first.
+   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and by the FedAvg family (fedavg, fedprox, fedadam, fedyogi: round 0 trains nothing and sums the sites' class counts; every later job carries the pooled counts and their weights, and each site weights its local loss per patient, refusing weights that do not follow from the counts); refused with median and trimmed-mean, the mlp family, secure aggregation and central DP.
    */
   classWeights?: 'none' | 'balanced';
   /**
@@ -1988,6 +1988,15 @@ export interface TrainRoundParams {
   validationSplit?: {
     fraction: number;
     seed: number;
+  };
+  /**
+   * Balanced class weights in the FedAvg family (model.classWeights "balanced" with fedavg, fedprox, fedadam, fedyogi), in every round after round 0 (which trains nothing and counts the classes): the training sites' pooled patient and positive counts, summed from round 0's updates, and the case weights they give, N / (2 N_c) per class. The site weights its local loss per patient with them and refuses weights that do not follow from the counts, or counts below its own patients of a class.
+   */
+  balancedWeights?: {
+    sampleCount: number;
+    positiveCount: number;
+    negative: number;
+    positive: number;
   };
 }
 /**
