@@ -494,7 +494,7 @@ export interface CampaignProtocol {
     evidence?: string;
   }[];
   /**
-   * The feature-selection step of the plan, on the training sites' pooled sums (one select job per training site: per-feature sums, sums of squares, sums of feature × outcome and cross-products; @fedrad/methods' selection, the same as `fedrad select --sites`). It starts from the reproducibility step's kept features when that step runs, otherwise from `features`; the model is then trained, locked and evaluated on the features it keeps. Steps run in this order: near-zero variance, univariate association, correlation pruning.
+   * The feature-selection step of the plan, on the training sites' pooled sums (one select job per training site: per-feature sums, sums of squares, sums of feature × outcome and cross-products; @fedrad/methods' selection, the same as `fedrad select --sites`). It starts from the protocol's `features` that the reproducibility step kept when that step runs, otherwise from `features`; the model is then trained, locked and evaluated on the features it keeps. Steps run in this order: near-zero variance, univariate association, correlation pruning.
    */
   selection?: {
     /**
@@ -1856,7 +1856,7 @@ export interface ReproducibilityParams {
 export interface SelectParams {
   kind: 'select';
   /**
-   * The features selected from, in order: the reproducibility step's kept features when it ran, else the protocol's features.
+   * The features selected from, in order: the protocol's features that the reproducibility step kept (in the protocol's order) when it ran, else the protocol's features.
    *
    * @minItems 1
    */
