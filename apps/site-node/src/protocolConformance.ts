@@ -1,5 +1,5 @@
 import { protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
-import { canonicalJson, tuningAlphas, withStepSettings, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
+import { canonicalJson, plannedLassoRounds, tuningAlphas, withStepSettings, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -211,6 +211,7 @@ function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role:
   const params = job.params as TuneRoundParams;
   const problems: string[] = [];
   if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only training sites take part in its tuning`);
+  if (params.folds.scheme === 'none') return [...problems, ...lassoPathDeviations(job, protocol)];
   if (protocol.tuning === undefined) return [...problems, 'the protocol has no tuning step'];
   if (job.round !== params.round) problems.push(`the envelope says tuning exchange ${job.round} but its parameters ${params.round}`);
   problems.push(...candidateDeviations(params.features, protocol));
@@ -221,5 +222,24 @@ function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role:
   if (canonicalJson(params.folds) !== canonicalJson(folds)) problems.push(`the folds ${canonicalJson(params.folds)} are not the protocol's ${canonicalJson(folds)} for this site`);
   if (params.measure !== settings.measure) problems.push(`the criterion ${params.measure} is not the protocol's ${settings.measure}`);
   if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+  return problems;
+}
+
+/**
+ * An exchange of the selection step's LASSO path (a tune-round without folds): the protocol's
+ * selection.lasso α, the deviance, the protocol's minimum cohort, the protocol's features, and no
+ * more exchanges than its path can need (they come before the tuning step's).
+ */
+function lassoPathDeviations(job: JobEnvelope, protocol: CampaignProtocol): string[] {
+  const params = job.params as TuneRoundParams;
+  const lasso = protocol.selection?.lasso;
+  if (!lasso) return ["the protocol's selection has no LASSO step, so it asks for no exchange without folds"];
+  const problems = candidateDeviations(params.features, protocol);
+  if (job.round !== params.round) problems.push(`the envelope says exchange ${job.round} but its parameters ${params.round}`);
+  if (params.alpha !== (lasso.alpha ?? 1)) problems.push(`alpha ${params.alpha} is not the protocol's LASSO step's ${lasso.alpha ?? 1}`);
+  if (canonicalJson(params.folds) !== canonicalJson({ scheme: 'none', count: 0 })) problems.push(`the folds ${canonicalJson(params.folds)} are not the LASSO path's (none)`);
+  if (params.measure !== 'deviance') problems.push(`the criterion ${params.measure} is not the LASSO path's deviance`);
+  if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+  if (params.round >= plannedLassoRounds(protocol)) problems.push(`LASSO path exchange ${params.round} is beyond the ${plannedLassoRounds(protocol)} its path can need`);
   return problems;
 }

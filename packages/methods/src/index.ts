@@ -31,7 +31,7 @@ export { selectionSiteSummary, type SelectionSummary, type SelectionSummaryParam
 export { selectionSteps, type FeatureStatistics, type SelectionOptions, type SelectionStep } from './selection/selectionSteps.js';
 export { pooledMoments, pooledCorrelation, momentsStandardization, type PooledMoments } from './selection/pooledMoments.js';
 export { reproducibilityValues, type ReproducibilityChoice, type ReproducibilityReport } from './selection/reproducibilityReport.js';
-export { lassoStep } from './selection/lassoStep.js';
+export { lassoPathSettings, lassoStep, type LassoChoice } from './selection/lassoStep.js';
 export type { SurvivalRows } from './cox/survivalRows.js';
 export { coxSiteStep, coxBinObjections, type PlainCoxUpdate } from './cox/coxSiteStep.js';
 export { coxMethod, type CoxMethod, type CoxMethodOptions } from './cox/coxMethod.js';

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { alignOutcome, readFeatureTable, readOutcomeTable } from '@fedrad/learn';
 import {
-  crossValidationMethod, lassoStep, pathResult, reproducibilityValues, runLocalTwin, selectionMethod,
+  crossValidationMethod, lassoPathSettings, lassoStep, pathResult, reproducibilityValues, runLocalTwin, selectionMethod,
   type FeatureStatistics, type SelectionOptions, type SelectionStep, type TrainingRows,
 } from '@fedrad/methods';
 import { readSiteTable } from '@fedrad/protocol';
@@ -89,12 +89,9 @@ export async function runSelect(o: SelectOptions): Promise<SelectReport> {
     const alpha = o.alpha ?? 1;
     // The site applies the filters' selection to its rows; the path is fitted on what is left.
     const applied = new Map(await Promise.all([...partitions].map(async ([s, rows]) => [s, await method.apply!(run.state, rows, { siteId: s })] as const)));
-    const path = await runLocalTwin(
-      crossValidationMethod({ features: kept, alpha, ...(o.lassoLambda !== undefined ? { lambdas: [o.lassoLambda] } : { nlambda: 100 }), folds: { scheme: 'none' }, measure: 'deviance', minCohortSize }),
-      applied,
-      { patientCount },
-    );
-    const lasso = lassoStep(pathResult(path.state), kept, { alpha, ...(o.lassoLambda !== undefined ? { lambda: o.lassoLambda } : { maxFeatures: o.lassoMaxFeatures }) }, statistics);
+    const choice = { alpha, ...(o.lassoLambda !== undefined ? { lambda: o.lassoLambda } : { maxFeatures: o.lassoMaxFeatures }) };
+    const path = await runLocalTwin(crossValidationMethod(lassoPathSettings(kept, choice, minCohortSize)), applied, { patientCount });
+    const lasso = lassoStep(pathResult(path.state), kept, choice, statistics);
     kept = lasso.kept;
     steps.push(lasso.step);
   }

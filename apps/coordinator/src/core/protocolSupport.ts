@@ -132,15 +132,19 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   {
     field: 'selection.lasso',
-    carriedOut: '',
-    refuse: (p) =>
-      p.selection?.lasso !== undefined
-        ? "the LASSO step fits a regularisation path over many exchanges, which this build's selection step does not send; fit the penalised model itself (model.family lasso-logistic with a tuning step) or run fedrad select --lasso-lambda on the local twin"
-        : undefined,
+    carriedOut:
+      "after the filters, the LASSO / elastic-net path on the features they kept, fitted by the tuning step's federated exchanges without folds (tune-round jobs with folds none, numbered before the tuning step's; proximal Newton steps on the pooled sums, equal to glmnet on the pooled rows); the features with a non-zero coefficient are kept (@fedrad/methods' lassoStep, as fedrad select --sites --lasso-lambda / --lasso-max-features)",
+    refuse: (p) => {
+      const l = p.selection?.lasso;
+      if (l === undefined) return undefined;
+      if ((l.lambda === undefined) === (l.maxFeatures === undefined)) return 'the LASSO step keeps the features at one λ (lambda) or the first maxFeatures to enter the path: give exactly one of them';
+      if (p.outcome.type !== 'binary') return 'the LASSO path fits a logistic model; a survival outcome has no logistic path';
+      return undefined;
+    },
   },
-  { field: 'selection.lasso.alpha', carriedOut: '', refuse: (p) => (p.selection?.lasso?.alpha !== undefined ? 'see selection.lasso' : undefined) },
-  { field: 'selection.lasso.lambda', carriedOut: '', refuse: (p) => (p.selection?.lasso?.lambda !== undefined ? 'see selection.lasso' : undefined) },
-  { field: 'selection.lasso.maxFeatures', carriedOut: '', refuse: (p) => (p.selection?.lasso?.maxFeatures !== undefined ? 'see selection.lasso' : undefined) },
+  { field: 'selection.lasso.alpha', carriedOut: "the path's elastic-net mixing (default 1, the lasso); each site refuses an exchange at another α" },
+  { field: 'selection.lasso.lambda', carriedOut: 'the path is fitted at this one λ and the features with a non-zero coefficient there are kept' },
+  { field: 'selection.lasso.maxFeatures', carriedOut: "the path runs along glmnet's grid of 100 λ from the pooled λ_max; the features non-zero at the smallest λ with at most this many are kept (the first to enter)" },
   {
     field: 'tuning',
     carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",

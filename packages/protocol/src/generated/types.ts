@@ -514,7 +514,7 @@ export interface CampaignProtocol {
      */
     prefer?: 'association' | 'reproducibility';
     /**
-     * A LASSO / elastic-net step after the filters: keep the features with a non-zero coefficient at `lambda`, or the first `maxFeatures` to enter glmnet's path.
+     * A LASSO / elastic-net step after the filters: keep the features with a non-zero coefficient at `lambda`, or the first `maxFeatures` to enter glmnet's path (give exactly one). The path is fitted on the features the filters kept by federated exchanges like the tuning step's (tune-round jobs without folds, numbered before the tuning step's), equal to glmnet on the training sites' pooled rows; logistic outcomes only.
      */
     lasso?: {
       /**
@@ -1873,16 +1873,16 @@ export interface SelectParams {
   cohort?: string;
 }
 /**
- * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients and the held-out rows' score.
+ * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients and the held-out rows' score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
  */
 export interface TuneRoundParams {
   kind: 'tune-round';
   /**
-   * The tuning step's exchange number, strictly increasing at each site.
+   * The exchange number, strictly increasing at each site: the selection step's LASSO path first (from 0), then the tuning step's exchanges after it.
    */
   round: number;
   /**
-   * The elastic net's alpha this cross-validation runs at (one of the protocol's tuning.alphas).
+   * The elastic net's alpha this cross-validation runs at (one of the protocol's tuning.alphas; the LASSO path's: selection.lasso.alpha, default 1).
    */
   alpha: number;
   phase: 'grid' | 'path';
@@ -1891,7 +1891,10 @@ export interface TuneRoundParams {
    */
   features: string[];
   folds: {
-    scheme: 'leave-one-site-out' | 'kfold';
+    /**
+     * leave-one-site-out or kfold: the tuning step's folds; none (count 0): the selection step's LASSO path, fitted on all the site's rows.
+     */
+    scheme: 'leave-one-site-out' | 'kfold' | 'none';
     count: number;
     /**
      * leave-one-site-out: this site's fold (its index among the sorted training sites).

@@ -5,7 +5,8 @@ import type { CoreContext } from '../context.js';
 import { createJob, jobsOf } from '../jobs.js';
 import { stepOutput } from '../stepOutputs.js';
 import { harmonizationHashOf } from './harmonization.js';
-import type { JobKind, Phase } from './phase.js';
+import type { JobKind, Phase, PhaseOutcome } from './phase.js';
+import { closeLassoRound, firstLassoRound, lassoChoice, lassoRoundOpen, latestLassoRound, openLassoRound, type FilteredSelection, type LassoRoundState } from './selectionLasso.js';
 import type { SelectionOutput } from './stepSettings.js';
 import { storedUpdate } from './training.js';
 import { trainingSettings } from './trainingSettings.js';
@@ -61,17 +62,31 @@ const select: JobKind = {
   acceptedEvent: 'result-accepted',
 };
 
+type SelectionStepOutput = SelectionOutput & { statistics: unknown; sampleCount: number; sites: string[] };
+
+/** The step's output from what the filters (and the LASSO path, when it ran) kept. */
+function finished(filtered: FilteredSelection): PhaseOutcome<unknown, SelectionStepOutput> {
+  const { kept: features, steps, statistics, sampleCount, sites, from, basedOn } = filtered;
+  if (features.length === 0) return { status: 'failed', code: 'SELECTION_FAILED', message: `The selection kept no feature: ${steps.map((s) => `${s.step} removed ${s.removed.length}`).join(', ')}.` };
+  return { status: 'done', output: { features, steps, statistics, sampleCount, sites, from, ...(basedOn ? { basedOn } : {}) } };
+}
+
 /**
  * Feature selection (issue #12, item 3) on the training sites' pooled sums: one select job per
  * training site (selectionSiteSummary at the site), then @fedrad/methods' selection steps on the
  * pooled moments — the same computation as `fedrad select --sites`. Its output's `features` are
  * the model's from here on (training, lock, evaluation: stepSettings.ts).
+ * With selection.lasso, the step goes on after the filters with the LASSO path on the features
+ * they kept (selectionLasso.ts): tune-round exchanges without folds, as many as the path needs,
+ * then glmnet's non-zero coefficients at the protocol's λ or the first maxFeatures to enter.
  */
-export const selection: Phase<unknown, SelectionOutput & { statistics: unknown; sampleCount: number; sites: string[] }> = {
+export const selection: Phase<unknown, SelectionStepOutput> = {
   name: 'selection',
   campaignState: 'training',
   applies: (protocol) => protocol.selection !== undefined,
-  open(ctx, campaign) {
+  open(ctx, campaign, input) {
+    const lasso = (input as { lasso?: LassoRoundState } | undefined)?.lasso;
+    if (lasso) return openLassoRound(ctx, campaign, lasso);
     const from = candidates(ctx, campaign);
     // The harmonisation each site applies to its rows before its sums, by the hash of the step that made it.
     const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
@@ -84,8 +99,16 @@ export const selection: Phase<unknown, SelectionOutput & { statistics: unknown; 
       .sort()
       .map((siteId) => createJob(ctx, { jobId: select.jobId(campaign.campaignId, siteId), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, params }, settings.deadlineSeconds));
   },
-  ready: (ctx, campaign) => !jobsOf(ctx, campaign.campaignId, { kind: KIND }).some((j) => j.state === 'open'),
+  ready(ctx, campaign) {
+    const lasso = latestLassoRound(ctx, campaign.campaignId);
+    return lasso ? !lassoRoundOpen(ctx, campaign.campaignId, lasso.round) : !jobsOf(ctx, campaign.campaignId, { kind: KIND }).some((j) => j.state === 'open');
+  },
   close(ctx, campaign) {
+    if (latestLassoRound(ctx, campaign.campaignId)) {
+      const outcome = closeLassoRound(ctx, campaign);
+      if ('failed' in outcome) return { status: 'failed', code: 'SELECTION_FAILED', message: outcome.failed };
+      return 'next' in outcome ? { status: 'again', input: { lasso: outcome.next } } : finished(outcome.done);
+    }
     const from = candidates(ctx, campaign);
     if (from.features.length === 0) return { status: 'failed', code: 'SELECTION_FAILED', message: 'The reproducibility step kept no feature; there is nothing to select from.' };
     const jobs = jobsOf(ctx, campaign.campaignId, { kind: KIND });
@@ -104,12 +127,13 @@ export const selection: Phase<unknown, SelectionOutput & { statistics: unknown; 
     } catch (e) {
       return { status: 'failed', code: 'SELECTION_FAILED', message: (e as Error).message };
     }
-    const features = state.kept!;
-    if (features.length === 0) return { status: 'failed', code: 'SELECTION_FAILED', message: `The selection kept no feature of ${from.features.length}: ${state.steps!.map((s) => `${s.step} removed ${s.removed.length}`).join(', ')}.` };
-    return {
-      status: 'done',
-      output: { features, steps: state.steps!, statistics: state.statistics!, sampleCount: state.moments!.n, sites: results.map((r) => r.siteId), from: from.from, ...(from.basedOn ? { basedOn: from.basedOn } : {}) },
+    const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
+    const filtered: FilteredSelection = {
+      kept: state.kept!, steps: state.steps!, statistics: state.statistics!, sampleCount: state.moments!.n, sites: results.map((r) => r.siteId), from: from.from,
+      ...(from.basedOn ? { basedOn: from.basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}),
     };
+    if (lassoChoice(campaign.protocol) === undefined || filtered.kept.length === 0) return finished(filtered);
+    return { status: 'again', input: { lasso: firstLassoRound(campaign.protocol, filtered) } };
   },
   jobKind: select,
 };
