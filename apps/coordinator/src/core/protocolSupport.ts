@@ -120,14 +120,14 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'selection.maxCorrelation', carriedOut: 'correlation pruning on the pooled Pearson correlation matrix' },
   {
     field: 'selection.prefer',
-    carriedOut: '"association": the feature with the larger score statistic stays',
+    carriedOut: '"association": the feature with the larger score statistic stays; "reproducibility": the one with the larger ICC of the reproducibility step (its form, on its estimate or lower bound as it judged them; the output\'s keptIcc)',
     refuse: (p) =>
       p.selection?.prefer === undefined
         ? undefined
         : p.selection.maxCorrelation === undefined
           ? 'prefer chooses which feature of a correlated cluster stays; without selection.maxCorrelation no cluster is pruned'
-          : p.selection.prefer === 'reproducibility'
-            ? "the reproducibility step's output gives the ICC of the features it dropped, not of those it kept, so the campaign cannot rank kept features by ICC; use \"association\""
+          : p.selection.prefer === 'reproducibility' && p.reproducibility === undefined
+            ? 'the most reproducible feature of a cluster is the one with the largest ICC, which only a reproducibility step in the plan measures; add a reproducibility section or use "association"'
             : undefined,
   },
   {

@@ -510,7 +510,7 @@ export interface CampaignProtocol {
      */
     maxCorrelation?: number;
     /**
-     * With maxCorrelation: which feature of a correlated cluster is kept — the most associated (largest score statistic) or the most reproducible (largest ICC).
+     * With maxCorrelation: which feature of a correlated cluster is kept — the most associated (largest score statistic) or the most reproducible (largest ICC of the plan's reproducibility step, in its form and on its estimate or lower bound as it judged them; refused without a reproducibility section).
      */
     prefer?: 'association' | 'reproducibility';
     /**

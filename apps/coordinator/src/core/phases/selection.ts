@@ -13,11 +13,26 @@ import { trainingSettings } from './trainingSettings.js';
 
 const KIND = 'select';
 
-/** The protocol's selection section as the selection method's options (steps it does not name do not run). */
-export function selectionOptions(protocol: CampaignProtocol): SelectionOptions {
+/** The reproducibility step's output as far as selection reads it. */
+interface ReproducibilityStep {
+  kept: string[];
+  keptIcc: Array<{ feature: string; icc: number; lower: number }>;
+  form: string;
+  on: 'estimate' | 'lower';
+}
+
+/**
+ * The protocol's selection section as the selection method's options (steps it does not name do
+ * not run). `prefer: reproducibility` ranks a correlated cluster by the reproducibility step's ICC
+ * of each kept feature, compared as that step compared them (its form, estimate or lower bound),
+ * as `fedrad select --reproducibility icc.json --prefer reproducibility` does with the twin's report.
+ */
+export function selectionOptions(protocol: CampaignProtocol, reproducibility?: ReproducibilityStep): SelectionOptions {
   const s = protocol.selection ?? {};
+  const byIcc = s.maxCorrelation !== undefined && s.prefer === 'reproducibility' && reproducibility !== undefined;
   return {
     ...(s.minSd !== undefined ? { minSd: s.minSd } : {}),
+    ...(byIcc ? { icc: { values: new Map(reproducibility.keptIcc.map((k) => [k.feature, reproducibility.on === 'lower' ? k.lower : k.icc])), form: reproducibility.form, on: reproducibility.on } } : {}),
     ...(s.fdr !== undefined ? { univariate: { fdr: s.fdr } } : {}),
     ...(s.maxCorrelation !== undefined ? { correlation: { threshold: s.maxCorrelation, prefer: s.prefer ?? 'association' } } : {}),
   };
@@ -38,8 +53,9 @@ function candidates(ctx: CoreContext, campaign: CampaignRecord): { features: str
   return { features: campaign.protocol.features ?? [], from: 'protocol' };
 }
 
-function methodFor(protocol: CampaignProtocol, features: string[]) {
-  return selectionMethod({ features, minCohortSize: protocol.minCohortSize, ...selectionOptions(protocol) });
+function methodFor(ctx: CoreContext, campaign: CampaignRecord, features: string[]) {
+  const reproducibility = stepOutput<ReproducibilityStep>(ctx, campaign.campaignId, 'reproducibility')?.output;
+  return selectionMethod({ features, minCohortSize: campaign.protocol.minCohortSize, ...selectionOptions(campaign.protocol, reproducibility) });
 }
 
 /** The select job: one per training site; its result is the site's sums and cross-products. */
@@ -51,7 +67,8 @@ const select: JobKind = {
     const result = body as { kind?: string; tensors?: Array<{ name: string; data: ArrayLike<number> }> };
     if (result.kind !== KIND) return undefined; // an error report: the job fails with it
     const params = job.params as SelectParams;
-    const layout = methodFor(campaign.protocol, params.features).layout({ kind: 'select-summary', features: params.features, minCohortSize: params.minCohortSize });
+    // The sums a select job returns do not depend on the filters run on them.
+    const layout = selectionMethod({ features: params.features, minCohortSize: campaign.protocol.minCohortSize }).layout({ kind: 'select-summary', features: params.features, minCohortSize: params.minCohortSize });
     for (const [name, shape] of Object.entries(layout)) {
       const length = shape.reduce((a, b) => a * b, 1);
       const t = result.tensors?.find((x) => x.name === name);
@@ -123,7 +140,7 @@ export const selection: Phase<unknown, SelectionStepOutput> = {
     });
     let state;
     try {
-      state = methodFor(campaign.protocol, from.features).aggregate({}, results, failures).state;
+      state = methodFor(ctx, campaign, from.features).aggregate({}, results, failures).state;
     } catch (e) {
       return { status: 'failed', code: 'SELECTION_FAILED', message: (e as Error).message };
     }
