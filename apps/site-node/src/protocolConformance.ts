@@ -66,6 +66,9 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     if (protocol.selection === undefined) problems.push('the protocol has no selection step');
     problems.push(...candidateDeviations(params.features, protocol));
     if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+    // A survival outcome is tested by the Cox score with the protocol's ties; a binary one sends no Cox sums.
+    const survival = protocol.outcome.type === 'survival' ? { ties: protocol.model.ties ?? 'breslow' } : undefined;
+    if (canonicalJson(params.survival ?? null) !== canonicalJson(survival ?? null)) problems.push(`the job's survival test ${canonicalJson(params.survival ?? null)} is not the protocol's ${canonicalJson(survival ?? null)}`);
   }
   if (job.kind === 'tune-round') problems.push(...tuneRoundDeviations(job, protocol, role));
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);

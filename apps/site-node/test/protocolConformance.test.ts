@@ -98,3 +98,18 @@ describe('an exchange of the selection step\'s LASSO path is the protocol\'s sel
     expect(protocolDeviations(path({ features: ['f1', 'mrn'] }), withLasso, 'training')[0]).toMatch(/"mrn" are not among/);
   });
 });
+
+describe('a select job of a survival campaign asks for the Cox score sums with the protocol\'s ties, and only then', () => {
+  const cox = { ...withFeatures, model: { family: 'cox', ties: 'efron' }, outcome: { type: 'survival', time: 'time', event: 'event' }, selection: { fdr: 0.1 } } as CampaignProtocol;
+  const binary = { ...withFeatures, selection: { fdr: 0.1 } } as CampaignProtocol;
+  const select = (params: Record<string, unknown>) => ({ ...example, kind: 'select', round: undefined, params: { kind: 'select', features: ['f1', 'f2'], minCohortSize: withFeatures.minCohortSize, ...params } }) as JobEnvelope;
+  it('accepts the protocol\'s test', () => {
+    expect(protocolDeviations(select({ survival: { ties: 'efron' } }), cox, 'training')).toEqual([]);
+    expect(protocolDeviations(select({}), binary, 'training')).toEqual([]);
+  });
+  it('refuses other ties, Cox sums of a binary campaign, and a survival campaign\'s job without them', () => {
+    expect(protocolDeviations(select({ survival: { ties: 'breslow' } }), cox, 'training')[0]).toMatch(/survival test \{"ties":"breslow"\} is not the protocol's \{"ties":"efron"\}/);
+    expect(protocolDeviations(select({ survival: { ties: 'breslow' } }), binary, 'training')[0]).toMatch(/is not the protocol's null/);
+    expect(protocolDeviations(select({}), cox, 'training')[0]).toMatch(/survival test null/);
+  });
+});

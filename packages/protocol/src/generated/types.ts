@@ -502,7 +502,7 @@ export interface CampaignProtocol {
      */
     minSd?: number;
     /**
-     * Univariate association: keep features whose score test of a univariate logistic model has a Benjamini–Hochberg q at most this. Absent: no univariate filter.
+     * Univariate association: keep features whose score test of a univariate logistic model (for a survival outcome: of a univariate Cox model stratified by site, with model.ties) has a Benjamini–Hochberg q at most this. Absent: no univariate filter.
      */
     fdr?: number;
     /**
@@ -1871,6 +1871,12 @@ export interface SelectParams {
    * Name of the local cohort in the site's registry (default: the site's first).
    */
   cohort?: string;
+  /**
+   * A survival outcome (the protocol's cox model): the site also sends each feature's Cox score and information at β = 0 over its own risk sets (cox-score, cox-information [p]), with the protocol's ties (model.ties), and refuses when its events are under the minimum cohort. Summed over the sites they are the score test of the univariate Cox model stratified by site.
+   */
+  survival?: {
+    ties: 'breslow' | 'efron';
+  };
 }
 /**
  * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients and the held-out rows' score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
@@ -2156,7 +2162,7 @@ export interface ReproducibilityResult {
   }[];
 }
 /**
- * A site's selection sums (aggregates only): feature-sum, feature-sumsq, feature-sumy [p] and cross-products [p, p] over at least the minimum cohort.
+ * A site's selection sums (aggregates only): feature-sum, feature-sumsq, feature-sumy [p] and cross-products [p, p] over at least the minimum cohort; for a survival outcome also cox-score and cox-information [p] (the univariate Cox score and information at β = 0 over the site's own risk sets, its events at least the minimum cohort).
  */
 export interface SelectResult {
   kind: 'select';

@@ -31,6 +31,8 @@ export function selectionOptions(protocol: CampaignProtocol, reproducibility?: R
   const s = protocol.selection ?? {};
   const byIcc = s.maxCorrelation !== undefined && s.prefer === 'reproducibility' && reproducibility !== undefined;
   return {
+    // A survival outcome's univariate test is the Cox score test stratified by site, with the model's ties.
+    ...(protocol.outcome.type === 'survival' ? { survival: { ties: protocol.model.ties ?? 'breslow' } } : {}),
     ...(s.minSd !== undefined ? { minSd: s.minSd } : {}),
     ...(byIcc ? { icc: { values: new Map(reproducibility.keptIcc.map((k) => [k.feature, reproducibility.on === 'lower' ? k.lower : k.icc])), form: reproducibility.form, on: reproducibility.on } } : {}),
     ...(s.fdr !== undefined ? { univariate: { fdr: s.fdr } } : {}),
@@ -68,7 +70,7 @@ const select: JobKind = {
     if (result.kind !== KIND) return undefined; // an error report: the job fails with it
     const params = job.params as SelectParams;
     // The sums a select job returns do not depend on the filters run on them.
-    const layout = selectionMethod({ features: params.features, minCohortSize: campaign.protocol.minCohortSize }).layout({ kind: 'select-summary', features: params.features, minCohortSize: params.minCohortSize });
+    const layout = selectionMethod({ features: params.features, minCohortSize: campaign.protocol.minCohortSize, ...(params.survival ? { survival: params.survival } : {}) }).layout({ kind: 'select-summary', features: params.features, minCohortSize: params.minCohortSize });
     for (const [name, shape] of Object.entries(layout)) {
       const length = shape.reduce((a, b) => a * b, 1);
       const t = result.tensors?.find((x) => x.name === name);
@@ -109,6 +111,7 @@ export const selection: Phase<unknown, SelectionStepOutput> = {
     const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
     const params: SelectParams = {
       kind: KIND, features: from.features, minCohortSize: campaign.protocol.minCohortSize,
+      ...(campaign.protocol.outcome.type === 'survival' ? { survival: { ties: campaign.protocol.model.ties ?? 'breslow' } } : {}),
       ...(from.basedOn ? { basedOn: from.basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}),
     };
     const settings = trainingSettings(campaign.protocol);
