@@ -147,6 +147,10 @@ describe('every campaign-protocol field is carried out or refused', () => {
     expect(refusal(fed({ secureAggregation: true }))).toMatch(/training.differentialPrivacy: this build adds the noise to the unmasked aggregate/);
     expect(refusal(fed({ shareSiteUpdates: true }))).toMatch(/training.differentialPrivacy: shareSiteUpdates sends the sites each other's updates without noise/);
     expect(refusal(fed({}, { family: 'mlp', hiddenLayers: [3] }))).toMatch(/training.differentialPrivacy: an mlp campaign's standardisation round sends each site's feature moments/);
+    // The steps before training choose the released model's features and λ from un-noised sums.
+    expect(refusal({ ...fed({}), campaignId: 'dp-selection', selection: { fdr: 0.2 } })).toMatch(/training.differentialPrivacy: the selection step chooses the released model's features from the sites' sums without noise/);
+    expect(refusal({ ...fed({}, { family: 'lasso-logistic' }), campaignId: 'dp-tuning', tuning: { cv: 'leave-one-site-out' } })).toMatch(/training.differentialPrivacy: the tuning step chooses the released model's λ/);
+    expect(refusal({ ...fed({}), campaignId: 'dp-balanced', model: { family: 'logistic', classWeights: 'balanced' } })).toMatch(/training.differentialPrivacy: balanced class weights send every site the training sites' pooled class counts/);
   });
 
   it('a protocol using every carried-out selection and tuning field is accepted, its plan running selection and tuning before training', () => {

@@ -53,6 +53,10 @@ function privacyRefusal(p: CampaignProtocol): string | undefined {
   if (EXACT.has(t.strategy)) return `strategy ${t.strategy} sends exact gradient and Hessian sums, which are not clipped, so no noise scale bounds one site's influence`;
   if (!AVERAGED.has(t.strategy)) return `strategy ${t.strategy} takes an order statistic of the sites' updates, not their sum; the noise is calibrated to a sum of clipped updates`;
   if (p.model.family === 'mlp') return "an mlp campaign's standardisation round sends each site's feature moments, and every round its validation loss, without noise; the ε would not cover them";
+  // The steps before training choose the released model's features and λ from un-noised sums of the sites' rows.
+  if (p.selection !== undefined || p.tuning !== undefined) {
+    return `the ${p.selection !== undefined ? 'selection' : 'tuning'} step chooses the released model's ${p.selection !== undefined ? 'features' : 'λ'} from the sites' sums without noise; the ε would not cover that choice (fix the features and λ in the protocol instead)`;
+  }
   if (p.model.classWeights === 'balanced') return "balanced class weights send every site the training sites' pooled class counts, without noise; the ε would not cover them";
   if (t.clipNorm === undefined) return 'the noise is N(0, (noiseMultiplier · clipNorm)²): set training.clipNorm, the bound each site clips its update to';
   if (t.secureAggregation) return 'this build adds the noise to the unmasked aggregate; with secure aggregation the sites would have to add it (distributed DP), which is not built';
