@@ -214,7 +214,7 @@ function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role:
   const params = job.params as TuneRoundParams;
   const problems: string[] = [];
   if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only training sites take part in its tuning`);
-  if (params.folds.scheme === 'none') return [...problems, ...lassoPathDeviations(job, protocol)];
+  if (params.folds?.scheme === 'none') return [...problems, ...lassoPathDeviations(job, protocol)];
   if (protocol.tuning === undefined) return [...problems, 'the protocol has no tuning step'];
   if (job.round !== params.round) problems.push(`the envelope says tuning exchange ${job.round} but its parameters ${params.round}`);
   problems.push(...candidateDeviations(params.features, protocol));
