@@ -11,7 +11,7 @@ import { acceptResult } from '../src/core/results.js';
 import { campaignStatus } from '../src/core/status.js';
 import { stepOutput } from '../src/core/stepOutputs.js';
 import { openStore } from '../src/store/openStore.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answerTrainJob, glmFixture, makeSite, protocolFor, signResult, type FakeSite } from './fakeSites.js';
@@ -152,6 +152,29 @@ describe('selection and tuning steps of a campaign', () => {
     expect(Math.min(...rounds(true))).toBe(Math.max(...rounds(false)) + 1);
     for (const params of train) expect(params.features).toEqual(selected.features);
   });
+
+  it('the LASSO step with maxFeatures keeps the first features to enter glmnet\'s path, as R and the local twin', async () => {
+    // glmnet's default lasso path on the pooled rows (scripts/fixtures/methods/lasso-path.R).
+    const path = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/lasso-path.json', import.meta.url), 'utf8')) as { first: Array<{ maxFeatures: number; lambda: number; features: string[] }> };
+    const r = path.first.find((f) => f.maxFeatures === 3)!;
+    const protocol: CampaignProtocol = {
+      ...protocolFor({ campaignId: 'select-first', model: { family: 'lasso-logistic', lambda: 0.02, standardize: true }, training: { strategy: 'exact-newton', rounds: 40 } }),
+      selection: { lasso: { maxFeatures: 3 } },
+    };
+    const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-12-07T12:00:00Z') };
+    createCampaign(ctx, protocol);
+    await run(ctx, startCampaign(ctx, 'select-first'));
+    expect(campaignStatus(ctx, 'select-first').state).toBe('completed');
+    const selected = stepOutput<{ features: string[]; steps: Array<{ step: string; settings: { lambda: number; maxFeatures: number } }> }>(ctx, 'select-first', 'selection')!.output;
+    expect(selected.features).toEqual(r.features);
+    const lasso = selected.steps.at(-1)!;
+    expect(lasso.settings.maxFeatures).toBe(3);
+    expect(Math.abs(lasso.settings.lambda - r.lambda) / r.lambda).toBeLessThan(1e-9);
+    // The local twin of `fedrad select --sites --lasso-max-features 3`.
+    const twinPath = await runLocalTwin(crossValidationMethod(lassoPathSettings(ALL, { alpha: 1, maxFeatures: 3 }, 5)), partitions(ALL), { patientCount: (x) => x.label.length });
+    const statistics = Object.fromEntries(ALL.map((f) => [f, { sd: 0 }]));
+    expect(lassoStep(pathResult(twinPath.state), ALL, { alpha: 1, maxFeatures: 3 }, statistics).kept).toEqual(selected.features);
+  }, 120_000);
 
   it('resumes tuning from the store after a restart mid-way, leave-one-site-out, and ends with the local twin\'s λ', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'select-tune-restart-'));
