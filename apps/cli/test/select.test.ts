@@ -46,9 +46,27 @@ describe('fedrad select (the local twin of federated selection)', () => {
     features.forEach((f, j) => expect(Math.abs(report.statistics[f].coefficient! - ref.lasso.coef[j + 1])).toBeLessThan(1e-6));
   });
 
-  it('refuses a survival outcome and flags that need another, with the reason', async () => {
+  it("a survival outcome is tested by the Cox score test stratified by site: R's coxph score test per feature (scripts/fixtures/methods/cox-score.R)", async () => {
+    const cox = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/cox-score.json', import.meta.url), 'utf8')) as {
+      sites: Record<string, { x: number[][]; time: number[]; event: number[] }>;
+      efron: { score: number[]; q: number[] };
+    };
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-select-cox-'));
+    const names = cox.sites['site-a'].x[0].map((_, j) => `g${j + 1}`);
+    const cases = Object.entries(cox.sites).flatMap(([site, d]) => d.x.map((x, i) => ({ id: `${site}-${i + 1}`, site, x, time: d.time[i], event: d.event[i] })));
+    writeFileSync(join(dir, 'features.csv'), ['id,' + names.join(','), ...cases.map((c) => [c.id, ...c.x.map(String)].join(','))].join('\n') + '\n');
+    writeFileSync(join(dir, 'outcome.csv'), ['id,time,event', ...cases.map((c) => `${c.id},${c.time},${c.event}`)].join('\n') + '\n');
+    writeFileSync(join(dir, 'sites.csv'), ['id,site', ...cases.map((c) => `${c.id},${c.site}`)].join('\n') + '\n');
+    const report = await select.runSelect({ features: join(dir, 'features.csv'), outcome: join(dir, 'outcome.csv'), sites: join(dir, 'sites.csv'), fdr: 0.05, ties: 'efron', out: join(dir, 's.json') });
+    names.forEach((f, j) => expect(Math.abs(report.statistics[f].score! - cox.efron.score[j]) / cox.efron.score[j]).toBeLessThan(1e-9));
+    expect(report.features).toEqual(names.filter((_, j) => cox.efron.q[j] <= 0.05));
+    expect(report.steps.find((s) => s.step === 'univariate')!.settings.test).toBe('Cox score, stratified by site (efron ties)');
+  });
+
+  it('refuses the LASSO step on a survival outcome, --ties on a binary one, and flags that need another, with the reason', async () => {
     const file = writeTables();
-    await expect(select.runSelect({ features: file('features.csv'), outcome: file('survival.csv'), fdr: 0.05, out: file('s.json') })).rejects.toThrow(/survival table.*issue #17/);
+    await expect(select.runSelect({ features: file('features.csv'), outcome: file('survival.csv'), lassoLambda: 0.05, out: file('s.json') })).rejects.toThrow(/survival table.*logistic path/);
+    await expect(select.runSelect({ features: file('features.csv'), outcome: file('outcome.csv'), ties: 'efron', out: file('s.json') })).rejects.toThrow('--ties');
     await expect(select.runSelect({ features: file('features.csv'), outcome: file('outcome.csv'), iccThreshold: 0.5, out: file('s.json') })).rejects.toThrow('give it too');
     await expect(select.runSelect({ features: file('features.csv'), outcome: file('outcome.csv'), prefer: 'reproducibility', out: file('s.json') })).rejects.toThrow('give --max-correlation too');
   });

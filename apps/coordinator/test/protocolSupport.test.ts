@@ -40,7 +40,7 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'model.ties': (p) => ({ ...p, model: { ...p.model, ties: 'efron' } }),
   'model.activation': (p) => ({ ...p, model: { ...p.model, activation: 'tanh' } }),
   'model.standardize': (p) => ({ ...p, model: { ...p.model, standardize: false }, training: { ...p.training, strategy: 'fedavg' } }),
-  'model.classWeights': (p) => ({ ...p, model: { ...p.model, classWeights: 'balanced' }, training: { ...p.training, strategy: 'fedavg' } }),
+  'model.classWeights': (p) => ({ ...p, model: { ...p.model, classWeights: 'balanced' }, training: { ...p.training, strategy: 'median' } }),
   jobBudget: (p) => ({ ...p, testSites: ['site-t'], jobBudget: { evaluations: 0 } }),
   attestations: (p) => ({ ...p, attestations: [{ claim: 'rqs-12', value: true, by: 'study lead' }] }),
   'training.localEpochs': (p) => ({ ...p, training: { ...p.training, localEpochs: 2 } }),
@@ -67,11 +67,8 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'reproducibility.seed': (p) => ({ ...p, featureConfig: {}, reproducibility: { source: 'segmentations', seed: 2, threshold: 0.75 } }),
   'model.alpha': (p) => ({ ...p, model: { family: 'elasticnet-logistic', alpha: 0.5 }, tuning: { cv: 'leave-one-site-out', alphas: [0.5, 1] } }),
   'model.lambda': (p) => ({ ...p, tuning: { cv: 'leave-one-site-out' } }),
-  'selection.prefer': (p) => ({ ...p, selection: { maxCorrelation: 0.9, prefer: 'reproducibility' } }),
+  'selection.prefer': (p) => ({ ...p, selection: { maxCorrelation: 0.9, prefer: 'reproducibility' } }), // no reproducibility step in the plan
   'selection.lasso': (p) => ({ ...p, selection: { lasso: {} } }),
-  'selection.lasso.alpha': (p) => ({ ...p, selection: { lasso: { alpha: 1 } } }),
-  'selection.lasso.lambda': (p) => ({ ...p, selection: { lasso: { lambda: 0.1 } } }),
-  'selection.lasso.maxFeatures': (p) => ({ ...p, selection: { lasso: { maxFeatures: 3 } } }),
   tuning: (p) => ({ ...p, model: { family: 'logistic' }, tuning: { cv: 'kfold' } }),
   'tuning.cv': (p) => ({ ...p, model: { family: 'lasso-logistic' }, trainingSites: ['site-a'], tuning: { cv: 'leave-one-site-out' } }),
   'tuning.folds': (p) => ({ ...p, model: { family: 'lasso-logistic' }, tuning: { cv: 'leave-one-site-out', folds: 5 } }),
@@ -153,6 +150,10 @@ describe('every campaign-protocol field is carried out or refused', () => {
     expect(refusal(fed({ secureAggregation: true, differentialPrivacy: { noiseMultiplier: 1.1, delta: 1e-5 } }))).toMatch(/training.secureAggregation: .*set training.differentialPrivacy.seed/);
     expect(refusal(fed({ shareSiteUpdates: true }))).toMatch(/training.differentialPrivacy: shareSiteUpdates sends the sites each other's updates without noise/);
     expect(refusal(fed({}, { family: 'mlp', hiddenLayers: [3] }))).toMatch(/training.differentialPrivacy: an mlp campaign's standardisation round sends each site's feature moments/);
+    // The steps before training choose the released model's features and λ from un-noised sums.
+    expect(refusal({ ...fed({}), campaignId: 'dp-selection', selection: { fdr: 0.2 } })).toMatch(/training.differentialPrivacy: the selection step chooses the released model's features from the sites' sums without noise/);
+    expect(refusal({ ...fed({}, { family: 'lasso-logistic' }), campaignId: 'dp-tuning', tuning: { cv: 'leave-one-site-out' } })).toMatch(/training.differentialPrivacy: the tuning step chooses the released model's λ/);
+    expect(refusal({ ...fed({}), campaignId: 'dp-balanced', model: { family: 'logistic', classWeights: 'balanced' } })).toMatch(/training.differentialPrivacy: balanced class weights send every site the training sites' pooled class counts/);
   });
 
   it('a protocol using every carried-out selection and tuning field is accepted, its plan running selection and tuning before training', () => {

@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { iccSiteSummary, type FeatureRows } from '@fedrad/harmonize';
-import { canonicalHash, plannedSummaryJobs, type CampaignProtocol, type JobEnvelope, type JobResult, type ReproducibilityParams } from '@fedrad/protocol';
+import { runLocalTwin, selectionMethod, selectionSiteSummary, type TrainingRows } from '@fedrad/methods';
+import { canonicalHash, plannedSummaryJobs, type CampaignProtocol, type JobEnvelope, type JobResult, type ReproducibilityParams, type SelectParams } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
 import { plan } from '../src/core/phases/plan.js';
@@ -176,6 +177,44 @@ describe('the reproducibility step of a campaign', () => {
     expect(output.constant).toEqual(['flat']);
     expect([...output.kept, ...output.dropped.map((d) => d.feature)].sort()).toEqual(set.features.map((f) => f.name));
     expect(campaignStatus(ctx, 'none-kept').failure).toMatchObject({ code: 'REPRODUCIBILITY_FAILED', message: expect.stringContaining('No feature reaches ICC(2,1) ≥ 0.99') });
+  });
+
+  it('selection.prefer reproducibility keeps, in each correlated cluster, the feature with the larger ICC of the step: as the local twin given psych::ICC\'s values', async () => {
+    const set = fixture.sets.find((s) => s.readers === 3)!;
+    const names = set.features.map((f) => f.name);
+    const protocol: CampaignProtocol = {
+      ...protocolWith('prefer-icc', { source: 'segmentations', form: 'ICC(3,1)', on: 'estimate', threshold: 0.5 }),
+      features: names,
+      selection: { maxCorrelation: 0.15, prefer: 'reproducibility' },
+    };
+    // Each site's rows for selection: the first reader's values of its cases, and a label alternating by case.
+    const rowsOf = (siteId: string, features: readonly string[]): TrainingRows => {
+      const cases = fixture.site.flatMap((s, i) => (s === siteId ? [i] : []));
+      const columns = features.map((f) => set.features.find((x) => x.name === f)!);
+      return { featureNames: [...features], x: Float64Array.from(cases.flatMap((i) => columns.map((f) => f.readers[i][0]))), label: Float64Array.from(cases, (i) => i % 2) };
+    };
+    const ctx = context();
+    createCampaign(ctx, protocol);
+    const selectJobs = throughExtraction(ctx, 'prefer-icc').flatMap((job) => acceptResult(ctx, sites[job.siteId].peer, answer(job, siteResult(set, job.siteId))).send);
+    expect(selectJobs.map((j) => j.kind)).toEqual(['select', 'select', 'select']);
+    for (const job of selectJobs) {
+      const p = job.params as SelectParams;
+      const s = await selectionSiteSummary({ kind: 'select-summary', features: p.features, minCohortSize: p.minCohortSize }, rowsOf(job.siteId, p.features), { siteId: job.siteId });
+      expect(acceptResult(ctx, sites[job.siteId].peer, answer(job, { kind: 'select', patientCount: s.sampleCount, eventCount: s.eventCount, tensors: s.tensors })).ack.status).toBe('accepted');
+    }
+    const repro = stepOutput<ReproducibilityOutput>(ctx, 'prefer-icc', 'reproducibility')!.output;
+    const selected = stepOutput<{ features: string[]; steps: Array<{ step: string; removed: Array<{ feature: string }> }>; statistics: Record<string, { icc?: number }> }>(ctx, 'prefer-icc', 'selection')!.output;
+    // The local twin (`fedrad select --sites --reproducibility icc.json --prefer reproducibility --max-correlation 0.15`) with psych::ICC's ICC3 estimates.
+    const psych = new Map(repro.kept.map((n) => [n, set.features.find((f) => f.name === n)!.icc.find((r) => r.type === 'ICC3')!.estimate]));
+    const partitions = new Map(['site-a', 'site-b', 'site-c'].map((s) => [s, rowsOf(s, repro.kept)]));
+    const twin = await runLocalTwin(selectionMethod({ features: repro.kept, minCohortSize: 5, icc: { values: psych, form: 'ICC(3,1)', on: 'estimate' }, correlation: { threshold: 0.15, prefer: 'reproducibility' } }), partitions, { patientCount: (r) => r.label.length });
+    expect(selected.features).toEqual(twin.state.kept);
+    expect(selected.steps).toEqual(JSON.parse(JSON.stringify(twin.state.steps)));
+    // The pruning chose something, and by ICC: each removed feature has a kept correlate with a larger ICC.
+    const removed = selected.steps.find((s) => s.step === 'correlation')!.removed.map((r) => r.feature);
+    expect(removed.length).toBeGreaterThan(0);
+    for (const n of repro.kept) expect(Math.abs(selected.statistics[n].icc! - psych.get(n)!)).toBeLessThan(1e-10);
+    expect(repro.keptIcc.map((k) => k.feature)).toEqual(repro.kept);
   });
 
   it('is refused at creation without a feature config, or with perturbation settings that do not match its source', () => {

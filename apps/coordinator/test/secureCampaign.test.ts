@@ -3,13 +3,14 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flatten, SecureAggregationSite, type KeyAdvertisement, type MethodResult, type UpdateView } from '@fedrad/federation';
-import { maskedModelUpdate, secureSummand, trainingMethod, trainingSiteStep } from '@fedrad/methods';
-import type { CampaignProtocol, JobEnvelope, JobResult, SecureAggregationParams, TrainRoundParams } from '@fedrad/protocol';
+import { cvSiteStep, maskedModelUpdate, secureSummand, selectionSiteSummary, trainingMethod, trainingSiteStep, type CvStepParams, type TrainingRows } from '@fedrad/methods';
+import type { CampaignProtocol, JobEnvelope, JobResult, SecureAggregationParams, SelectParams, TrainRoundParams, TuneRoundParams } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
 import { acceptResult } from '../src/core/results.js';
 import { admitSite, recordHello } from '../src/core/sites.js';
 import { campaignStatus } from '../src/core/status.js';
+import { stepOutput } from '../src/core/stepOutputs.js';
 import { tick } from '../src/core/tick.js';
 import { unsupportedFields } from '../src/core/protocolSupport.js';
 import { verifyAuditLog } from '../src/store/auditLog.js';
@@ -35,6 +36,12 @@ const fit = glmFixture.pooledFits.find((f) => f.family === 'elasticnet-logistic'
 function secureProtocol(campaignId: string, training: Partial<CampaignProtocol['training']> = {}): CampaignProtocol {
   const base = protocolFor({ campaignId, model: { family: fit.family, alpha: fit.alpha, lambda: fit.lambda, standardize: true } });
   return { ...base, trainingSites: siteIds, training: { ...base.training, rounds: 8, roundDeadlineSeconds: 60, secureAggregation: true, secureAggregationDropout: 0.3, ...training } };
+}
+
+/** A site's rows of the job's features (the fixture holds f1 … f5; a selection step asks for some of them). */
+function rowsOf(siteId: string, features: readonly string[]): TrainingRows {
+  const columns = features.map((f) => Number(f.slice(1)) - 1);
+  return { featureNames: [...features], x: Float64Array.from(data[siteId].x.flatMap((r) => columns.map((j) => r[j]))), label: Float64Array.from(data[siteId].y) };
 }
 
 function context(path = ':memory:', start = Date.parse('2026-11-26T12:00:00Z')) {
@@ -77,10 +84,17 @@ class SecureSites {
         const { selfMask, maskingKey } = this.secrets.get(secretKey)!.unmask(params.survivors ?? []);
         result = { kind: 'secure-aggregation', round: params.round, stage: 'unmask', selfMask, maskingKey };
       }
+    } else if (job.kind === 'select') {
+      const params = job.params as SelectParams;
+      const sums = await selectionSiteSummary({ kind: 'select-summary', features: params.features, minCohortSize: params.minCohortSize }, rowsOf(job.siteId, params.features), { siteId: job.siteId });
+      result = { kind: 'select', patientCount: sums.sampleCount, eventCount: sums.eventCount, tensors: sums.tensors };
+    } else if (job.kind === 'tune-round') {
+      const { round, alpha: _alpha, basedOn: _basedOn, ...step } = job.params as TuneRoundParams;
+      const u = await cvSiteStep({ ...step, kind: 'cv-step' } as CvStepParams, rowsOf(job.siteId, step.features), { siteId: job.siteId });
+      result = { kind: 'tune-round', round, sampleCount: u.sampleCount, eventCount: u.eventCount, tensors: u.tensors };
     } else {
       const params = job.params as TrainRoundParams;
-      const rows = { featureNames: params.features, x: Float64Array.from(data[job.siteId].x.flat()), label: Float64Array.from(data[job.siteId].y) };
-      const update = await trainingSiteStep(params, rows);
+      const update = await trainingSiteStep(params, rowsOf(job.siteId, params.features));
       this.plain.set(secretKey, update as unknown as UpdateView);
       const secrets = this.secrets.get(secretKey)!;
       secrets.receiveShares(params.secureAggregation!.inbound ?? []);
@@ -228,6 +242,33 @@ describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites',
     const status = campaignStatus(b.ctx, 'secure-resume');
     expect(status.state).toBe('completed');
     expect(status.model!.modelHash).toBe(expected);
+  }, SITE_STEPS_TIMEOUT);
+
+  it('with selection (its LASSO path) and tuning steps before it, the masked rounds train the selected features at the tuned λ to R glmnet on the pooled data', async () => {
+    // glmnet's elastic net (α 0.5, λ 0.05) on the pooled rows: the LASSO step at the same α and λ keeps its non-zero
+    // features, and the fit on those alone is the same fit (a zero coefficient's feature leaves the optimum unchanged);
+    // the tuning step's one-λ grid hands training that λ after its leave-one-site-out exchanges.
+    const { ctx } = context();
+    const base = secureProtocol('secure-select');
+    createCampaign(ctx, {
+      ...base, model: { family: fit.family, alpha: fit.alpha, standardize: true },
+      selection: { minSd: 0, lasso: { alpha: fit.alpha, lambda: fit.lambda } }, tuning: { cv: 'leave-one-site-out', lambdas: [fit.lambda], rule: 'min' },
+    });
+    const run = new SecureSites();
+    await run.deliver(ctx, startCampaign(ctx, 'secure-select'));
+    expect(run.late).toEqual([]);
+    const status = campaignStatus(ctx, 'secure-select');
+    expect(status.state).toBe('completed');
+    expect(status.plan.map((s) => s.phase)).toEqual(['selection', 'tuning', 'training', 'lock', 'report']);
+    expect(stepOutput<{ lambda: number; alpha: number }>(ctx, 'secure-select', 'tuning')!.output).toMatchObject({ lambda: fit.lambda, alpha: fit.alpha });
+    const all = ['f1', 'f2', 'f3', 'f4', 'f5'];
+    const kept = stepOutput<{ features: string[] }>(ctx, 'secure-select', 'selection')!.output.features;
+    expect(kept).toEqual(all.filter((_, j) => fit.coef[j + 1] !== 0));
+    expect(kept.length).toBeLessThan(all.length);
+    // Every training round ran masked (keys, shares, unmasking) on the selected features.
+    expect(status.jobs.filter((j) => j.jobId.includes('/unmask/')).length).toBe(10 * status.rounds.length);
+    const expected = [fit.coef[0], ...kept.map((f) => fit.coef[all.indexOf(f) + 1])];
+    coefOf(ctx, 'secure-select').forEach((v, j) => expect(Math.abs(v - expected[j])).toBeLessThan(1e-6));
   }, SITE_STEPS_TIMEOUT);
 
   it('refuses at creation what secure aggregation cannot carry out, naming why', () => {

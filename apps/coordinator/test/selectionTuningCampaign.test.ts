@@ -1,16 +1,17 @@
 import { describe, expect, it } from '@jest/globals';
 import {
-  crossValidationMethod, crossValidationResult, cvSiteStep, protocolTuningSettings, runLocalTwin, selectionMethod, selectionSiteSummary,
+  crossValidationMethod, crossValidationResult, cvSiteStep, lassoPathSettings, lassoStep, pathResult, protocolTuningSettings, runLocalTwin, selectionMethod, selectionSiteSummary,
   type CrossValidationResult, type CvStepParams, type TrainingRows,
 } from '@fedrad/methods';
 import type { CampaignProtocol, JobEnvelope, SelectParams, TrainRoundParams, TuneRoundParams } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
+import { jobsOf } from '../src/core/jobs.js';
 import { acceptResult } from '../src/core/results.js';
 import { campaignStatus } from '../src/core/status.js';
 import { stepOutput } from '../src/core/stepOutputs.js';
 import { openStore } from '../src/store/openStore.js';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { answerTrainJob, glmFixture, makeSite, protocolFor, signResult, type FakeSite } from './fakeSites.js';
@@ -120,6 +121,60 @@ describe('selection and tuning steps of a campaign', () => {
     expect(coef).toHaveLength(selected.features.length + 1);
     coef.forEach((c, j) => expect(Math.abs(c - reference[j])).toBeLessThan(1e-6));
   });
+
+  it('the LASSO step keeps the features of glmnet on the pooled rows (1e-6) and of the local twin (1e-10); tuning numbers its exchanges after the path', async () => {
+    const protocol: CampaignProtocol = {
+      ...protocolFor({ campaignId: 'select-lasso', model: { family: 'lasso-logistic', standardize: true }, training: { strategy: 'exact-newton', rounds: 40 } }),
+      selection: { lasso: { lambda: 0.02 } },
+      tuning: { cv: 'leave-one-site-out', lambdas: [0.1, 0.05, 0.02], rule: 'min' },
+    };
+    const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-12-07T12:00:00Z') };
+    createCampaign(ctx, protocol);
+    const { train } = await run(ctx, startCampaign(ctx, 'select-lasso'));
+    expect(campaignStatus(ctx, 'select-lasso').state).toBe('completed');
+    const selected = stepOutput<{ features: string[]; steps: Array<{ step: string; settings: { lambda: number } }>; statistics: Record<string, { coefficient?: number }> }>(ctx, 'select-lasso', 'selection')!.output;
+    // R's glmnet(alpha = 1, lambda = 0.02) on the three sites' pooled rows (scripts/fixtures/methods/glm-sites.R).
+    const glmnet = glmFixture.pooledFits.find((f) => f.family === 'lasso-logistic' && f.lambda === 0.02)!.coef;
+    expect(selected.features).toEqual(ALL.filter((_, j) => glmnet[j + 1] !== 0));
+    expect(selected.features.length).toBeLessThan(ALL.length);
+    ALL.forEach((f, j) => expect(Math.abs(selected.statistics[f].coefficient! - glmnet[j + 1])).toBeLessThan(1e-6));
+    expect(selected.steps.at(-1)).toMatchObject({ step: 'lasso', settings: { lambda: 0.02, alpha: 1 } });
+    // The local twin of `fedrad select --sites --lasso-lambda 0.02` (apps/cli's select.ts).
+    const twinFilters = await runLocalTwin(selectionMethod({ features: ALL, minCohortSize: 5 }), partitions(ALL), { patientCount: (r) => r.label.length });
+    const path = await runLocalTwin(crossValidationMethod(lassoPathSettings(twinFilters.state.kept!, { alpha: 1, lambda: 0.02 }, 5)), partitions(twinFilters.state.kept!), { patientCount: (r) => r.label.length });
+    const statistics = twinFilters.state.statistics!;
+    const twin = lassoStep(pathResult(path.state), twinFilters.state.kept!, { alpha: 1, lambda: 0.02 }, statistics);
+    expect(selected.features).toEqual(twin.kept);
+    ALL.forEach((f) => expect(Math.abs(selected.statistics[f].coefficient! - statistics[f].coefficient!)).toBeLessThan(1e-10));
+    // One increasing sequence of tune-rounds at each site: the path's exchanges, then the tuning step's.
+    const rounds = (folded: boolean) => jobsOf(ctx, 'select-lasso', { kind: 'tune-round' }).filter((j) => j.siteId === 'site-a' && ((j.params as TuneRoundParams).folds.scheme !== 'none') === folded).map((j) => j.round!);
+    expect(rounds(false).length).toBeGreaterThan(1);
+    expect(Math.min(...rounds(true))).toBe(Math.max(...rounds(false)) + 1);
+    for (const params of train) expect(params.features).toEqual(selected.features);
+  });
+
+  it('the LASSO step with maxFeatures keeps the first features to enter glmnet\'s path, as R and the local twin', async () => {
+    // glmnet's default lasso path on the pooled rows (scripts/fixtures/methods/lasso-path.R).
+    const path = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/lasso-path.json', import.meta.url), 'utf8')) as { first: Array<{ maxFeatures: number; lambda: number; features: string[] }> };
+    const r = path.first.find((f) => f.maxFeatures === 3)!;
+    const protocol: CampaignProtocol = {
+      ...protocolFor({ campaignId: 'select-first', model: { family: 'lasso-logistic', lambda: 0.02, standardize: true }, training: { strategy: 'exact-newton', rounds: 40 } }),
+      selection: { lasso: { maxFeatures: 3 } },
+    };
+    const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-12-07T12:00:00Z') };
+    createCampaign(ctx, protocol);
+    await run(ctx, startCampaign(ctx, 'select-first'));
+    expect(campaignStatus(ctx, 'select-first').state).toBe('completed');
+    const selected = stepOutput<{ features: string[]; steps: Array<{ step: string; settings: { lambda: number; maxFeatures: number } }> }>(ctx, 'select-first', 'selection')!.output;
+    expect(selected.features).toEqual(r.features);
+    const lasso = selected.steps.at(-1)!;
+    expect(lasso.settings.maxFeatures).toBe(3);
+    expect(Math.abs(lasso.settings.lambda - r.lambda) / r.lambda).toBeLessThan(1e-9);
+    // The local twin of `fedrad select --sites --lasso-max-features 3`.
+    const twinPath = await runLocalTwin(crossValidationMethod(lassoPathSettings(ALL, { alpha: 1, maxFeatures: 3 }, 5)), partitions(ALL), { patientCount: (x) => x.label.length });
+    const statistics = Object.fromEntries(ALL.map((f) => [f, { sd: 0 }]));
+    expect(lassoStep(pathResult(twinPath.state), ALL, { alpha: 1, maxFeatures: 3 }, statistics).kept).toEqual(selected.features);
+  }, 120_000);
 
   it('resumes tuning from the store after a restart mid-way, leave-one-site-out, and ends with the local twin\'s λ', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'select-tune-restart-'));

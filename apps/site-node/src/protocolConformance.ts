@@ -1,5 +1,5 @@
 import { protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
-import { canonicalJson, tuningAlphas, withStepSettings, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
+import { canonicalJson, plannedLassoRounds, tuningAlphas, withStepSettings, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -66,6 +66,9 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     if (protocol.selection === undefined) problems.push('the protocol has no selection step');
     problems.push(...candidateDeviations(params.features, protocol));
     if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+    // A survival outcome is tested by the Cox score with the protocol's ties; a binary one sends no Cox sums.
+    const survival = protocol.outcome.type === 'survival' ? { ties: protocol.model.ties ?? 'breslow' } : undefined;
+    if (canonicalJson(params.survival ?? null) !== canonicalJson(survival ?? null)) problems.push(`the job's survival test ${canonicalJson(params.survival ?? null)} is not the protocol's ${canonicalJson(survival ?? null)}`);
   }
   if (job.kind === 'tune-round') problems.push(...tuneRoundDeviations(job, protocol, role));
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
@@ -112,8 +115,11 @@ function reproducibilityDeviations(params: ReproducibilityParams, protocol: Camp
   return problems;
 }
 
-/** Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's. */
-const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript', 'secureAggregation', 'harmonizationHash']);
+/**
+ * Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's,
+ * balancedWeights the training site step's (against the site's own class counts, @fedrad/methods' pooledClassWeights.ts).
+ */
+const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript', 'secureAggregation', 'harmonizationHash', 'balancedWeights']);
 
 /**
  * Secure aggregation runs exactly as the protocol sets it, or not at all: the coordinator can
@@ -208,6 +214,7 @@ function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role:
   const params = job.params as TuneRoundParams;
   const problems: string[] = [];
   if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only training sites take part in its tuning`);
+  if (params.folds?.scheme === 'none') return [...problems, ...lassoPathDeviations(job, protocol)];
   if (protocol.tuning === undefined) return [...problems, 'the protocol has no tuning step'];
   if (job.round !== params.round) problems.push(`the envelope says tuning exchange ${job.round} but its parameters ${params.round}`);
   problems.push(...candidateDeviations(params.features, protocol));
@@ -218,5 +225,24 @@ function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role:
   if (canonicalJson(params.folds) !== canonicalJson(folds)) problems.push(`the folds ${canonicalJson(params.folds)} are not the protocol's ${canonicalJson(folds)} for this site`);
   if (params.measure !== settings.measure) problems.push(`the criterion ${params.measure} is not the protocol's ${settings.measure}`);
   if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+  return problems;
+}
+
+/**
+ * An exchange of the selection step's LASSO path (a tune-round without folds): the protocol's
+ * selection.lasso α, the deviance, the protocol's minimum cohort, the protocol's features, and no
+ * more exchanges than its path can need (they come before the tuning step's).
+ */
+function lassoPathDeviations(job: JobEnvelope, protocol: CampaignProtocol): string[] {
+  const params = job.params as TuneRoundParams;
+  const lasso = protocol.selection?.lasso;
+  if (!lasso) return ["the protocol's selection has no LASSO step, so it asks for no exchange without folds"];
+  const problems = candidateDeviations(params.features, protocol);
+  if (job.round !== params.round) problems.push(`the envelope says exchange ${job.round} but its parameters ${params.round}`);
+  if (params.alpha !== (lasso.alpha ?? 1)) problems.push(`alpha ${params.alpha} is not the protocol's LASSO step's ${lasso.alpha ?? 1}`);
+  if (canonicalJson(params.folds) !== canonicalJson({ scheme: 'none', count: 0 })) problems.push(`the folds ${canonicalJson(params.folds)} are not the LASSO path's (none)`);
+  if (params.measure !== 'deviance') problems.push(`the criterion ${params.measure} is not the LASSO path's deviance`);
+  if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+  if (params.round >= plannedLassoRounds(protocol)) problems.push(`LASSO path exchange ${params.round} is beyond the ${plannedLassoRounds(protocol)} its path can need`);
   return problems;
 }

@@ -77,3 +77,39 @@ describe('a training job\'s settings are the protocol method\'s, not the coordin
     expect(protocolDeviations(fedavgJob(unclipped), dp, 'training')).toEqual([expect.stringMatching(/clipNorm is not what the protocol's training method gives this site/)]);
   });
 });
+
+describe('an exchange of the selection step\'s LASSO path is the protocol\'s selection.lasso (#12 item 3)', () => {
+  const withLasso = { ...withFeatures, model: { family: 'lasso-logistic' }, selection: { lasso: { lambda: 0.05 } } } as CampaignProtocol;
+  const path = (params: Record<string, unknown>, round = 0) =>
+    ({
+      ...example, kind: 'tune-round', round,
+      params: { kind: 'tune-round', round, alpha: 1, phase: 'path', features: ['f1', 'f2'], folds: { scheme: 'none', count: 0 }, measure: 'deviance', minCohortSize: withLasso.minCohortSize, ...params },
+    }) as JobEnvelope;
+  it('accepts the path\'s exchange at a training site, without a tuning step', () => {
+    expect(protocolDeviations(path({}), withLasso, 'training')).toEqual([]);
+  });
+  it('refuses it without the LASSO step, at another α, criterion or minimum cohort, or beyond the exchanges its path can need', () => {
+    expect(protocolDeviations(path({}), withFeatures, 'training')).toEqual(["the protocol's selection has no LASSO step, so it asks for no exchange without folds"]);
+    expect(protocolDeviations(path({ alpha: 0.5 }), withLasso, 'training')[0]).toMatch(/alpha 0.5 is not the protocol's LASSO step's 1/);
+    expect(protocolDeviations(path({ measure: 'auc' }), withLasso, 'training')[0]).toMatch(/criterion auc/);
+    expect(protocolDeviations(path({ minCohortSize: 1 }), withLasso, 'training')[0]).toMatch(/minCohortSize 1/);
+    // One λ: the grid step, at most 200 Newton steps and a last step.
+    expect(protocolDeviations(path({ round: 202 }, 202), withLasso, 'training')[0]).toMatch(/beyond the 202/);
+    expect(protocolDeviations(path({ features: ['f1', 'mrn'] }), withLasso, 'training')[0]).toMatch(/"mrn" are not among/);
+  });
+});
+
+describe('a select job of a survival campaign asks for the Cox score sums with the protocol\'s ties, and only then', () => {
+  const cox = { ...withFeatures, model: { family: 'cox', ties: 'efron' }, outcome: { type: 'survival', time: 'time', event: 'event' }, selection: { fdr: 0.1 } } as CampaignProtocol;
+  const binary = { ...withFeatures, selection: { fdr: 0.1 } } as CampaignProtocol;
+  const select = (params: Record<string, unknown>) => ({ ...example, kind: 'select', round: undefined, params: { kind: 'select', features: ['f1', 'f2'], minCohortSize: withFeatures.minCohortSize, ...params } }) as JobEnvelope;
+  it('accepts the protocol\'s test', () => {
+    expect(protocolDeviations(select({ survival: { ties: 'efron' } }), cox, 'training')).toEqual([]);
+    expect(protocolDeviations(select({}), binary, 'training')).toEqual([]);
+  });
+  it('refuses other ties, Cox sums of a binary campaign, and a survival campaign\'s job without them', () => {
+    expect(protocolDeviations(select({ survival: { ties: 'breslow' } }), cox, 'training')[0]).toMatch(/survival test \{"ties":"breslow"\} is not the protocol's \{"ties":"efron"\}/);
+    expect(protocolDeviations(select({ survival: { ties: 'breslow' } }), binary, 'training')[0]).toMatch(/is not the protocol's null/);
+    expect(protocolDeviations(select({}), cox, 'training')[0]).toMatch(/survival test null/);
+  });
+});

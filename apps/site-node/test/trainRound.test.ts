@@ -34,6 +34,27 @@ const input = (params: Record<string, unknown>) => ({
   workDir: dir,
 });
 
+/**
+ * One full-batch gradient step of (1/n) Σ wᵢ ℓᵢ on locally standardised features (1/n SD), from and back to the
+ * original-scale coefficients: θ* = (b + Σ βⱼ mⱼ, βⱼ sⱼ); step; βⱼ = β*ⱼ / sⱼ, b = b* − Σ βⱼ mⱼ.
+ */
+function localStep(coef: number[], lr: number, weight: number[]): number[] {
+  const n = x.length;
+  const p = features.length;
+  const mean = features.map((_, j) => x.reduce((a, r) => a + r[j], 0) / n);
+  const sd = features.map((_, j) => Math.sqrt(x.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / n));
+  const thetaStar = [coef[0] + coef.slice(1).reduce((a, b, j) => a + b * mean[j], 0), ...coef.slice(1).map((b, j) => b * sd[j])];
+  const grad = new Array(p + 1).fill(0);
+  for (let i = 0; i < n; i++) {
+    const xs = [1, ...x[i].map((v, j) => (v - mean[j]) / sd[j])];
+    const mu = sigmoid(xs.reduce((a, v, k) => a + v * thetaStar[k], 0));
+    for (let k = 0; k <= p; k++) grad[k] += (weight[i] * (mu - y[i]) * xs[k]) / n;
+  }
+  const next = thetaStar.map((v, k) => v - lr * grad[k]);
+  const beta = next.slice(1).map((v, j) => v / sd[j]);
+  return [next[0] - beta.reduce((a, b, j) => a + b * mean[j], 0), ...beta];
+}
+
 describe('train-round job', () => {
   it('exact-newton returns the closed-form gradient, Hessian and feature sums (to 1e-9 relative)', async () => {
     const coef = [0.3, 0.02, -0.01, 0.005, 0.001];
@@ -74,23 +95,29 @@ describe('train-round job', () => {
       kind: 'train-round', round: 2, strategy: 'fedavg', model: { family: 'logistic' }, features, localEpochs: 1, learningRate: lr,
       globalParameters: [{ name: 'coef', shape: [5], data: coef }],
     }))) as { contents: string; tensors: Array<{ name: string; data: number[] }> };
-    const n = x.length;
-    const p = features.length;
-    const mean = features.map((_, j) => x.reduce((a, r) => a + r[j], 0) / n);
-    const sd = features.map((_, j) => Math.sqrt(x.reduce((a, r) => a + (r[j] - mean[j]) ** 2, 0) / n));
-    // θ* = (b + Σ βⱼ mⱼ, βⱼ sⱼ); step; back: βⱼ = β*ⱼ / sⱼ, b = b* − Σ βⱼ mⱼ.
-    const thetaStar = [coef[0] + coef.slice(1).reduce((a, b, j) => a + b * mean[j], 0), ...coef.slice(1).map((b, j) => b * sd[j])];
-    const grad = new Array(p + 1).fill(0);
-    for (let i = 0; i < n; i++) {
-      const xs = [1, ...x[i].map((v, j) => (v - mean[j]) / sd[j])];
-      const mu = sigmoid(xs.reduce((a, v, k) => a + v * thetaStar[k], 0));
-      for (let k = 0; k <= p; k++) grad[k] += ((mu - y[i]) * xs[k]) / n;
-    }
-    const next = thetaStar.map((v, k) => v - lr * grad[k]);
-    const beta = next.slice(1).map((v, j) => v / sd[j]);
-    const want = [next[0] - beta.reduce((a, b, j) => a + b * mean[j], 0), ...beta];
+    const want = localStep(coef, lr, y.map(() => 1));
     expect(update.contents).toBe('parameters');
     update.tensors[0].data.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThan(1e-10));
+  });
+
+  it('fedavg with balanced class weights: round 0 counts, later rounds step on (1/n) Σ wᵢ ℓᵢ with w = N / (2 N_c) of the pooled counts, forged weights refused', async () => {
+    const coef = [-0.2, 0.01, 0, -0.02, 0.003];
+    const lr = 0.4;
+    const round = (r: number, balancedWeights?: Record<string, number>) => input({
+      kind: 'train-round', round: r, strategy: 'fedavg', model: { family: 'logistic', classWeights: 'balanced' }, features, localEpochs: 1, learningRate: lr,
+      globalParameters: [{ name: 'coef', shape: [5], data: coef }], ...(balancedWeights ? { balancedWeights } : {}),
+    });
+    const counted = (await runJob(round(0))) as { sampleCount: number; eventCount: number; tensors: Array<{ data: number[] }> };
+    expect(counted).toMatchObject({ sampleCount: 37, eventCount: y.reduce((a, b) => a + b, 0) });
+    expect(counted.tensors[0].data).toEqual(coef);
+    // The pooled counts of this site and two others: 100 patients, 30 positive.
+    const weights = { sampleCount: 100, positiveCount: 30, negative: 100 / 140, positive: 100 / 60 };
+    const update = (await runJob(round(1, weights))) as { tensors: Array<{ data: number[] }> };
+    const want = localStep(coef, lr, y.map((v) => (v === 1 ? weights.positive : weights.negative)));
+    update.tensors[0].data.forEach((v, k) => expect(Math.abs(v - want[k])).toBeLessThan(1e-10));
+    // The attacker: positives weighted ten times what the counts give, or no weights after round 0.
+    await expect(runJob(round(1, { ...weights, positive: 10 * weights.positive }))).rejects.toMatchObject({ code: 'JOB_INPUT_INVALID', context: { field: 'params/balancedWeights' } });
+    await expect(runJob(round(1))).rejects.toMatchObject({ code: 'JOB_INPUT_INVALID', context: { field: 'params/balancedWeights' } });
   });
 
   it('fedprox adds (μ/2)‖w − w_global‖² on the original-scale parameters (its gradient checked by central differences)', async () => {

@@ -6,6 +6,7 @@ export { trainingMethod, type TrainingMethod } from './training/trainingMethod.j
 export { TRAINING_SETTING_RULES, unusedTrainingSettings } from './training/unusedSettings.js';
 export { trainingSiteStep, type PlainModelUpdate } from './training/trainingSiteStep.js';
 export type { TrainingRows } from './training/trainingRows.js';
+export { siteCaseWeights, withPooledClassCounts, type PooledClassCounts } from './training/pooledClassWeights.js';
 export { mlpTrainingMethod, EARLY_STOPPING_DEFAULTS } from './mlp/mlpMethod.js';
 export { mlpSiteStep, MLP_LOCAL_DEFAULTS } from './mlp/mlpSiteStep.js';
 export { INPUT_MEAN, INPUT_SCALE, splitMlpParameters } from './mlp/mlpParameters.js';
@@ -30,7 +31,7 @@ export { selectionSiteSummary, type SelectionSummary, type SelectionSummaryParam
 export { selectionSteps, type FeatureStatistics, type SelectionOptions, type SelectionStep } from './selection/selectionSteps.js';
 export { pooledMoments, pooledCorrelation, momentsStandardization, type PooledMoments } from './selection/pooledMoments.js';
 export { reproducibilityValues, type ReproducibilityChoice, type ReproducibilityReport } from './selection/reproducibilityReport.js';
-export { lassoStep } from './selection/lassoStep.js';
+export { lassoPathSettings, lassoStep, type LassoChoice } from './selection/lassoStep.js';
 export type { SurvivalRows } from './cox/survivalRows.js';
 export { coxSiteStep, coxBinObjections, type PlainCoxUpdate } from './cox/coxSiteStep.js';
 export { coxMethod, type CoxMethod, type CoxMethodOptions } from './cox/coxMethod.js';

@@ -16,3 +16,15 @@ export function logisticScoreTest(n: number, events: number, sumX: number, sumXX
   const statistic = (u * u) / info;
   return { statistic, p: chiSquareSurvival(statistic, 1) };
 }
+
+/**
+ * The score test of a univariate Cox model at β = 0 (Cox 1972; Therneau & Grambsch 2000, §3.4):
+ * U²/I, χ²₁ under H₀, from the score U and information I summed over the strata (R:
+ * summary(coxph(Surv(t, d) ~ x + strata(s)))$sctest). NaN without information (a feature constant
+ * over every risk set, or no event).
+ */
+export function coxScoreTest(score: number, information: number): { statistic: number; p: number } {
+  if (!(information > 0)) return { statistic: Number.NaN, p: Number.NaN };
+  const statistic = (score * score) / information;
+  return { statistic, p: chiSquareSurvival(statistic, 1) };
+}

@@ -32,13 +32,23 @@ export function tuningAlphas(protocol: CampaignProtocol): number[] {
 }
 
 /**
- * The most tune-round exchanges the tuning step sends a site: per α, the grid step, at most
+ * The most tune-round exchanges a site answers: the selection step's LASSO path's, then the tuning step's: per α, the grid step, at most
  * TUNING_MAX_ITERATIONS Newton steps per λ, and the last λ's held-out scores. A site refuses a
  * tune-round job numbered beyond it (and any out of order), as it does training rounds.
  */
 export function plannedTuneRounds(protocol: CampaignProtocol): number {
   const t = protocol.tuning;
-  if (!t) return 0;
-  const lambdas = t.lambdas?.length ?? t.nlambda ?? 100;
-  return tuningAlphas(protocol).length * (2 + lambdas * TUNING_MAX_ITERATIONS);
+  const lambdas = t?.lambdas?.length ?? t?.nlambda ?? 100;
+  return plannedLassoRounds(protocol) + (t ? tuningAlphas(protocol).length * (2 + lambdas * TUNING_MAX_ITERATIONS) : 0);
+}
+
+/**
+ * The most tune-round exchanges the selection step's LASSO path (selection.lasso) sends a site,
+ * numbered from 0 before the tuning step's: the grid step, at most TUNING_MAX_ITERATIONS Newton
+ * steps at each λ of the path (its one λ, or glmnet's 100 for maxFeatures) and a last step.
+ */
+export function plannedLassoRounds(protocol: CampaignProtocol): number {
+  const lasso = protocol.selection?.lasso;
+  if (!lasso) return 0;
+  return 2 + (lasso.lambda !== undefined ? 1 : 100) * TUNING_MAX_ITERATIONS;
 }

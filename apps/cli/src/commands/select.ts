@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { Option } from 'commander';
 import { alignOutcome, readFeatureTable, readOutcomeTable } from '@fedrad/learn';
 import {
-  crossValidationMethod, lassoStep, pathResult, reproducibilityValues, runLocalTwin, selectionMethod,
+  crossValidationMethod, lassoPathSettings, lassoStep, pathResult, reproducibilityValues, runLocalTwin, selectionMethod,
   type FeatureStatistics, type SelectionOptions, type SelectionStep, type TrainingRows,
 } from '@fedrad/methods';
 import { readSiteTable } from '@fedrad/protocol';
@@ -29,6 +29,8 @@ export interface SelectOptions {
   lassoLambda?: number;
   lassoMaxFeatures?: number;
   alpha?: number;
+  /** Survival outcomes: the Cox score test's ties (default breslow). */
+  ties?: 'breslow' | 'efron';
   out: string;
 }
 
@@ -59,9 +61,11 @@ export async function runSelect(o: SelectOptions): Promise<SelectReport> {
   if (o.prefer !== undefined && o.maxCorrelation === undefined) throw new CliUsageError('--prefer chooses which feature of a correlated cluster --max-correlation keeps; give --max-correlation too');
   const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
   const outcome = alignOutcome(features, readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome), o.outcome);
-  if (outcome.kind !== 'binary') {
-    throw new CliUsageError(`${o.outcome} is a survival table; this build's univariate and LASSO steps test and fit logistic models (id,label): the Cox score test (a log-rank statistic) comes with federated Cox (issue #17)`);
+  const survival = outcome.kind === 'survival' ? { ties: o.ties ?? 'breslow' } : undefined;
+  if (survival && (o.lassoLambda !== undefined || o.lassoMaxFeatures !== undefined)) {
+    throw new CliUsageError(`${o.outcome} is a survival table; the LASSO step fits a logistic path (id,label): select survival features with --fdr (the Cox score test) and the other filters`);
   }
+  if (!survival && o.ties !== undefined) throw new CliUsageError(`--ties sets the Cox score test's ties; ${o.outcome} is a binary table (id,label), tested by the logistic score test`);
   checkOutputPath(o.out, 'selection report');
   const form = o.iccForm ?? 'ICC(2,1)';
   const on = o.iccOn ?? 'lower';
@@ -75,11 +79,18 @@ export async function runSelect(o: SelectOptions): Promise<SelectReport> {
   };
   const indices = o.sites !== undefined ? partitionBySite(features.ids, readSiteTable(readInputText(o.sites, 'sites'), o.sites), { table: o.features, sites: o.sites }) : new Map([['local', features.ids.map((_, i) => i)]]);
   const partitions = new Map<string, TrainingRows>(
-    [...indices].map(([site, rows]) => [site, { featureNames: features.featureNames, x: selectRows(features.values, features.featureNames.length, rows), label: Float64Array.from(rows, (i) => outcome.label[i]) }]),
+    [...indices].map(([site, rows]) => {
+      const x = selectRows(features.values, features.featureNames.length, rows);
+      // A survival table's rows carry time and event (the Cox score test), a binary one's the label.
+      const y = outcome.kind === 'survival'
+        ? { label: new Float64Array(0), time: Float64Array.from(rows, (i) => outcome.time[i]), event: Float64Array.from(rows, (i) => outcome.event[i]) }
+        : { label: Float64Array.from(rows, (i) => outcome.label[i]) };
+      return [site, { featureNames: features.featureNames, x, ...y }];
+    }),
   );
   const minCohortSize = o.minCohort ?? 5;
-  const patientCount = (rows: TrainingRows) => rows.label.length;
-  const method = selectionMethod({ features: features.featureNames, minCohortSize, ...options });
+  const patientCount = (rows: TrainingRows) => rows.time?.length ?? rows.label.length;
+  const method = selectionMethod({ features: features.featureNames, minCohortSize, ...options, ...(survival ? { survival } : {}) });
   const run = await runLocalTwin(method, partitions, { patientCount });
   let kept = run.state.kept!;
   const steps = run.state.steps!;
@@ -89,12 +100,9 @@ export async function runSelect(o: SelectOptions): Promise<SelectReport> {
     const alpha = o.alpha ?? 1;
     // The site applies the filters' selection to its rows; the path is fitted on what is left.
     const applied = new Map(await Promise.all([...partitions].map(async ([s, rows]) => [s, await method.apply!(run.state, rows, { siteId: s })] as const)));
-    const path = await runLocalTwin(
-      crossValidationMethod({ features: kept, alpha, ...(o.lassoLambda !== undefined ? { lambdas: [o.lassoLambda] } : { nlambda: 100 }), folds: { scheme: 'none' }, measure: 'deviance', minCohortSize }),
-      applied,
-      { patientCount },
-    );
-    const lasso = lassoStep(pathResult(path.state), kept, { alpha, ...(o.lassoLambda !== undefined ? { lambda: o.lassoLambda } : { maxFeatures: o.lassoMaxFeatures }) }, statistics);
+    const choice = { alpha, ...(o.lassoLambda !== undefined ? { lambda: o.lassoLambda } : { maxFeatures: o.lassoMaxFeatures }) };
+    const path = await runLocalTwin(crossValidationMethod(lassoPathSettings(kept, choice, minCohortSize)), applied, { patientCount });
+    const lasso = lassoStep(pathResult(path.state), kept, choice, statistics);
     kept = lasso.kept;
     steps.push(lasso.step);
   }
@@ -108,7 +116,7 @@ export async function runSelect(o: SelectOptions): Promise<SelectReport> {
       ...(o.sites !== undefined ? [{ role: 'sites', path: o.sites }] : []),
       ...(o.reproducibility !== undefined ? [{ role: 'reproducibility', path: o.reproducibility }] : []),
     ],
-    config: { value: { minCohortSize, minSd: o.minSd ?? 0, icc: o.reproducibility !== undefined ? { form, on, threshold: o.iccThreshold ?? null } : null, fdr: o.fdr ?? null, maxCorrelation: o.maxCorrelation ?? null, prefer: o.maxCorrelation !== undefined ? o.prefer ?? 'association' : null, lasso: o.lassoLambda !== undefined || o.lassoMaxFeatures !== undefined ? { alpha: o.alpha ?? 1, lambda: o.lassoLambda ?? null, maxFeatures: o.lassoMaxFeatures ?? null } : null } },
+    config: { value: { minCohortSize, ...(survival ? { survival } : {}), minSd: o.minSd ?? 0, icc: o.reproducibility !== undefined ? { form, on, threshold: o.iccThreshold ?? null } : null, fdr: o.fdr ?? null, maxCorrelation: o.maxCorrelation ?? null, prefer: o.maxCorrelation !== undefined ? o.prefer ?? 'association' : null, lasso: o.lassoLambda !== undefined || o.lassoMaxFeatures !== undefined ? { alpha: o.alpha ?? 1, lambda: o.lassoLambda ?? null, maxFeatures: o.lassoMaxFeatures ?? null } : null } },
   });
   writeFileSync(provenancePath(o.out), JSON.stringify(provenance, null, 2) + '\n');
   return report;
@@ -121,7 +129,7 @@ export function register(program: Command): void {
     .command('select')
     .description('Select features as a campaign would (near-zero variance, ICC, univariate score test with FDR, correlation pruning, LASSO), federated over --sites; writes --out (selected.json) and --out + .provenance.json')
     .requiredOption('--features <csv>', 'features CSV (id + one numeric column per feature)')
-    .requiredOption('--outcome <csv>', 'outcome CSV: id,label (0/1)')
+    .requiredOption('--outcome <csv>', 'outcome CSV: id,label (0/1), or id,time,event (survival: the univariate test is the Cox score test, stratified by site)')
     .option('--sites <csv>', 'id,site: compute each site\'s sums on its own cases and select on the pooled ones (the local twin of a campaign)')
     .option('--min-cohort <n>', 'the fewest cases under any sum a site sends (default 5, as a campaign)', number('min-cohort'))
     .option('--min-sd <s>', 'near-zero variance: drop features whose pooled standard deviation is at most this (default 0: constant features only)', number('min-sd'))
@@ -129,7 +137,8 @@ export function register(program: Command): void {
     .option('--icc-threshold <t>', 'keep features whose ICC reaches this (Koo & Li 2016: 0.5 moderate, 0.75 good, 0.9 excellent)', number('icc-threshold'))
     .option('--icc-form <form>', 'the ICC form compared (default ICC(2,1))')
     .addOption(new Option('--icc-on <what>', 'compare the estimate or its lower 95 % limit (default lower)').choices(['estimate', 'lower']))
-    .option('--fdr <q>', 'keep features whose univariate logistic score test has Benjamini–Hochberg q at most this', number('fdr'))
+    .option('--fdr <q>', 'keep features whose univariate score test (logistic, or Cox for a survival outcome) has Benjamini–Hochberg q at most this', number('fdr'))
+    .addOption(new Option('--ties <method>', "survival outcomes: the Cox score test's tied event times (default breslow)").choices(['breslow', 'efron']))
     .option('--max-correlation <r>', 'prune features correlated above |r| with a kept one (pooled Pearson correlation)', number('max-correlation'))
     .addOption(new Option('--prefer <what>', 'with --max-correlation: keep the most associated (score statistic) or most reproducible (ICC) feature of a cluster (default association)').choices(['association', 'reproducibility']))
     .option('--lasso-lambda <l>', "keep the features with a non-zero elastic-net coefficient at this λ (e.g. lambda_1se of fedrad tune's cv.json)", number('lasso-lambda'))

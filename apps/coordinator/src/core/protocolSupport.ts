@@ -70,7 +70,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'model.hiddenLayers', carriedOut: "mlp: the hidden layers' widths of every site's network and of the locked model", refuse: TRAINING_SETTING_RULES['model.hiddenLayers'] },
   { field: 'model.activation', carriedOut: "mlp: the hidden layers' activation (relu or tanh)", refuse: TRAINING_SETTING_RULES['model.activation'] },
   { field: 'model.standardize', carriedOut: "the exact strategies' penalty scale", refuse: TRAINING_SETTING_RULES['model.standardize'] },
-  { field: 'model.classWeights', carriedOut: '"none", and "balanced" with the exact strategies (sums split by class, weighted by the pooled counts)', refuse: TRAINING_SETTING_RULES['model.classWeights'] },
+  { field: 'model.classWeights', carriedOut: '"none", and "balanced" with the exact strategies (sums split by class, weighted by the pooled counts) and the FedAvg family (a counting round 0, then each site weights its local loss by the pooled counts the jobs carry)', refuse: TRAINING_SETTING_RULES['model.classWeights'] },
   { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
   { field: 'testSites', carriedOut: 'the sites that evaluate the locked model (binary: AUC, calibration, decision curves; survival: C-indices, and at the horizon time-dependent AUC, Brier score, calibration)' },
   { field: 'minCohortSize', carriedOut: "enforced by each site's egress guard" },
@@ -116,31 +116,35 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
     carriedOut: "the selection step: one select job per training site (sums and cross-products of the candidate features: the reproducibility step's kept ones, else the protocol's features; on the rows harmonised by the harmonisation step when it ran), the filters on the pooled moments (@fedrad/methods, as fedrad select --sites); training, the lock and evaluation use the features it keeps",
   },
   { field: 'selection.minSd', carriedOut: 'the near-zero-variance filter on the pooled standard deviation' },
-  { field: 'selection.fdr', carriedOut: 'the univariate filter: logistic score test of each feature on the pooled sums, Benjamini–Hochberg q' },
+  { field: 'selection.fdr', carriedOut: "the univariate filter, Benjamini–Hochberg q: the logistic score test of each feature on the pooled sums, or for a survival outcome the Cox score test stratified by site with the model's ties (each site sends its features' score and information at β = 0 over its own risk sets, its events at least the minimum cohort)" },
   { field: 'selection.maxCorrelation', carriedOut: 'correlation pruning on the pooled Pearson correlation matrix' },
   {
     field: 'selection.prefer',
-    carriedOut: '"association": the feature with the larger score statistic stays',
+    carriedOut: '"association": the feature with the larger score statistic stays; "reproducibility": the one with the larger ICC of the reproducibility step (its form, on its estimate or lower bound as it judged them; the output\'s keptIcc)',
     refuse: (p) =>
       p.selection?.prefer === undefined
         ? undefined
         : p.selection.maxCorrelation === undefined
           ? 'prefer chooses which feature of a correlated cluster stays; without selection.maxCorrelation no cluster is pruned'
-          : p.selection.prefer === 'reproducibility'
-            ? "the reproducibility step's output gives the ICC of the features it dropped, not of those it kept, so the campaign cannot rank kept features by ICC; use \"association\""
+          : p.selection.prefer === 'reproducibility' && p.reproducibility === undefined
+            ? 'the most reproducible feature of a cluster is the one with the largest ICC, which only a reproducibility step in the plan measures; add a reproducibility section or use "association"'
             : undefined,
   },
   {
     field: 'selection.lasso',
-    carriedOut: '',
-    refuse: (p) =>
-      p.selection?.lasso !== undefined
-        ? "the LASSO step fits a regularisation path over many exchanges, which this build's selection step does not send; fit the penalised model itself (model.family lasso-logistic with a tuning step) or run fedrad select --lasso-lambda on the local twin"
-        : undefined,
+    carriedOut:
+      "after the filters, the LASSO / elastic-net path on the features they kept, fitted by the tuning step's federated exchanges without folds (tune-round jobs with folds none, numbered before the tuning step's; proximal Newton steps on the pooled sums, equal to glmnet on the pooled rows); the features with a non-zero coefficient are kept (@fedrad/methods' lassoStep, as fedrad select --sites --lasso-lambda / --lasso-max-features)",
+    refuse: (p) => {
+      const l = p.selection?.lasso;
+      if (l === undefined) return undefined;
+      if ((l.lambda === undefined) === (l.maxFeatures === undefined)) return 'the LASSO step keeps the features at one λ (lambda) or the first maxFeatures to enter the path: give exactly one of them';
+      if (p.outcome.type !== 'binary') return 'the LASSO path fits a logistic model; a survival outcome has no logistic path';
+      return undefined;
+    },
   },
-  { field: 'selection.lasso.alpha', carriedOut: '', refuse: (p) => (p.selection?.lasso?.alpha !== undefined ? 'see selection.lasso' : undefined) },
-  { field: 'selection.lasso.lambda', carriedOut: '', refuse: (p) => (p.selection?.lasso?.lambda !== undefined ? 'see selection.lasso' : undefined) },
-  { field: 'selection.lasso.maxFeatures', carriedOut: '', refuse: (p) => (p.selection?.lasso?.maxFeatures !== undefined ? 'see selection.lasso' : undefined) },
+  { field: 'selection.lasso.alpha', carriedOut: "the path's elastic-net mixing (default 1, the lasso); each site refuses an exchange at another α" },
+  { field: 'selection.lasso.lambda', carriedOut: 'the path is fitted at this one λ and the features with a non-zero coefficient there are kept' },
+  { field: 'selection.lasso.maxFeatures', carriedOut: "the path runs along glmnet's grid of 100 λ from the pooled λ_max; the features non-zero at the smallest λ with at most this many are kept (the first to enter)" },
   {
     field: 'tuning',
     carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",

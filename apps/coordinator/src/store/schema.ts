@@ -297,6 +297,16 @@ CREATE TABLE IF NOT EXISTS tuning_rounds (
   PRIMARY KEY (campaign_id, round)
 );
 
+-- The selection step's LASSO path exchanges (selection.lasso): the path's state each was configured
+-- from and what the filters kept, so a restart resumes the exchange it was in. SCHEMA_SQL creates it.
+CREATE TABLE IF NOT EXISTS selection_lasso_rounds (
+  campaign_id TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  state_json TEXT NOT NULL,
+  opened_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, round)
+);
+
 -- The meta-analysis phase's pooled report of the test sites (NULL when there was nothing to pool, with notes saying why).
 -- A new table: SCHEMA_SQL creates it in older files too, so no migration step is needed.
 CREATE TABLE IF NOT EXISTS meta_analyses (

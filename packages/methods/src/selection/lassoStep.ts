@@ -1,4 +1,5 @@
 import { MethodConfigError } from '../errors.js';
+import type { CrossValidationSettings } from '../tuning/crossValidationMethod.js';
 import type { PathResult } from '../tuning/crossValidationResult.js';
 import type { FeatureStatistics, SelectionStep } from './selectionSteps.js';
 
@@ -11,7 +12,7 @@ import type { FeatureStatistics, SelectionStep } from './selectionSteps.js';
 export function lassoStep(
   path: PathResult,
   features: readonly string[],
-  choice: { alpha: number; lambda?: number; maxFeatures?: number },
+  choice: LassoChoice,
   statistics: Record<string, FeatureStatistics>,
 ): { kept: string[]; step: SelectionStep } {
   let at: number;
@@ -27,4 +28,23 @@ export function lassoStep(
   const removed = features.flatMap((f, j) => (coef[j + 1] === 0 ? [{ feature: f, reason: `coefficient 0 at λ = ${lambda.toPrecision(4)} (alpha ${choice.alpha})` }] : []));
   const kept = features.filter((_, j) => coef[j + 1] !== 0);
   return { kept, step: { step: 'lasso', settings: { alpha: choice.alpha, lambda, ...(choice.maxFeatures !== undefined ? { maxFeatures: choice.maxFeatures } : {}), standardize: true }, kept, removed } };
+}
+
+/** The LASSO step's choice: the protocol's selection.lasso or `fedrad select`'s --alpha, --lasso-lambda, --lasso-max-features. */
+export interface LassoChoice {
+  alpha: number;
+  lambda?: number;
+  maxFeatures?: number;
+}
+
+/**
+ * The path the LASSO step reads, as federated cross-validation settings without folds: at the one
+ * λ given, or along glmnet's grid of 100 λ from the pooled λ_max (maxFeatures). The campaign's
+ * selection step and `fedrad select --sites` both fit it with these settings.
+ */
+export function lassoPathSettings(features: string[], choice: LassoChoice, minCohortSize: number): CrossValidationSettings {
+  if ((choice.lambda === undefined) === (choice.maxFeatures === undefined)) {
+    throw new MethodConfigError('The LASSO step keeps the features at one λ or the first maxFeatures to enter the path: give exactly one of them.', { field: 'lasso' });
+  }
+  return { features, alpha: choice.alpha, ...(choice.lambda !== undefined ? { lambdas: [choice.lambda] } : { nlambda: 100 }), folds: { scheme: 'none' }, measure: 'deviance', minCohortSize };
 }

@@ -12,6 +12,9 @@ export interface PooledMoments {
   sumY: number[];
   /** Σ xⱼ xₖ, row-major p × p. */
   cross: number[];
+  /** Survival outcomes: each feature's Cox score and information at β = 0, summed over the sites (stratified by site). */
+  coxScore?: number[];
+  coxInformation?: number[];
 }
 
 /** Adds the sites' summaries (in site-id order, so the result does not depend on who answered first). */
@@ -19,6 +22,11 @@ export function pooledMoments(features: string[], results: readonly MethodResult
   const p = features.length;
   const m: PooledMoments = { features, n: 0, events: 0, sum: new Array(p).fill(0), sumSq: new Array(p).fill(0), sumY: new Array(p).fill(0), cross: new Array(p * p).fill(0) };
   const into: Record<string, number[]> = { 'feature-sum': m.sum, 'feature-sumsq': m.sumSq, 'feature-sumy': m.sumY, 'cross-products': m.cross };
+  if (results.some((r) => r.update.tensors.some((t) => t.name === 'cox-score'))) {
+    m.coxScore = new Array(p).fill(0);
+    m.coxInformation = new Array(p).fill(0);
+    Object.assign(into, { 'cox-score': m.coxScore, 'cox-information': m.coxInformation });
+  }
   for (const r of [...results].sort((a, b) => (a.siteId < b.siteId ? -1 : 1))) {
     m.n += r.update.sampleCount;
     m.events += r.update.eventCount;

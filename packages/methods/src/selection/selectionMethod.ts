@@ -23,10 +23,13 @@ export type SelectionMethod = FederatedMethod<SelectionState, SelectionSummaryPa
 export function selectionMethod(settings: { features: string[]; minCohortSize: number } & SelectionOptions): SelectionMethod {
   const p = settings.features.length;
   if (p === 0) throw new MethodConfigError('Selection needs at least one feature.', { field: 'features' });
+  const survival = settings.survival;
+  const tensors = { 'feature-sum': [p], 'feature-sumsq': [p], 'feature-sumy': [p], 'cross-products': [p, p], ...(survival ? { 'cox-score': [p], 'cox-information': [p] } : {}) };
   return {
     name: 'select',
     initialState: () => ({}),
-    configure: (_state, sites) => Object.fromEntries(sites.map((s) => [s, { kind: 'select-summary' as const, features: settings.features, minCohortSize: settings.minCohortSize }])),
+    configure: (_state, sites) =>
+      Object.fromEntries(sites.map((s) => [s, { kind: 'select-summary' as const, features: settings.features, minCohortSize: settings.minCohortSize, ...(survival ? { survival } : {}) }])),
     siteStep: (params, rows, site) => selectionSiteSummary(params, rows, site),
     aggregate(_state, results, failures: readonly SiteFailure[]): MethodOutcome<SelectionState> {
       if (failures.length > 0) throw new MethodConfigError(`Site ${failures[0].siteId} did not send its selection sums (${failures[0].message}); the selection needs every site's rows.`, { field: 'trainingSites' });
@@ -35,13 +38,15 @@ export function selectionMethod(settings: { features: string[]; minCohortSize: n
       return { state: { moments, kept, steps, statistics }, converged: true, done: true, sites: results.map((r) => r.siteId).sort(), sampleCount: moments.n };
     },
     apply: async (state, rows) => applySelection(state.kept ?? [], rows),
-    layout: () => ({ 'feature-sum': [p], 'feature-sumsq': [p], 'feature-sumy': [p], 'cross-products': [p, p] }),
+    layout: () => tensors,
     egress: () => ({
-      tensors: { 'feature-sum': [p], 'feature-sumsq': [p], 'feature-sumy': [p], 'cross-products': [p, p] },
+      tensors,
       counts: ['sampleCount', 'eventCount'],
       scalars: [],
       minCohortSize: settings.minCohortSize,
-      summary: "Per-feature sums, sums of squares, sums of feature × outcome and the feature cross-products over the site's patients.",
+      summary:
+        "Per-feature sums, sums of squares, sums of feature × outcome and the feature cross-products over the site's patients" +
+        (survival ? "; and each feature's Cox score and information at β = 0 over the site's own risk sets." : '.'),
     }),
   };
 }
@@ -54,8 +59,8 @@ export function applySelection(selected: readonly string[], rows: TrainingRows):
     if (j < 0) throw new MethodConfigError(`The selection keeps "${f}", which the site's rows do not have.`, { field: 'features' });
     return j;
   });
-  const n = rows.label.length;
+  const n = p > 0 ? rows.x.length / p : rows.label.length;
   const x = new Float64Array(n * columns.length);
   for (let i = 0; i < n; i++) columns.forEach((j, c) => (x[i * columns.length + c] = rows.x[i * p + j]));
-  return { featureNames: [...selected], x, label: rows.label };
+  return { ...rows, featureNames: [...selected], x };
 }

@@ -1,4 +1,4 @@
-import { benjaminiHochberg, logisticScoreTest } from '@fedrad/numeric';
+import { benjaminiHochberg, coxScoreTest, logisticScoreTest } from '@fedrad/numeric';
 import { MethodConfigError } from '../errors.js';
 import { momentsStandardization, pooledCorrelation, type PooledMoments } from './pooledMoments.js';
 
@@ -29,6 +29,8 @@ export interface SelectionOptions {
   reproducibility?: { threshold: number };
   /** Keep features whose univariate score test has Benjamini–Hochberg q ≤ fdr. */
   univariate?: { fdr: number };
+  /** A survival outcome: the univariate test is the Cox score test, stratified by site, with these ties (the sites send its sums). */
+  survival?: { ties: 'breslow' | 'efron' };
   /** Prune pairs with |r| above the threshold, keeping the most associated (or reproducible) feature. */
   correlation?: { threshold: number; prefer: 'association' | 'reproducibility' };
 }
@@ -78,18 +80,27 @@ export function selectionSteps(m: PooledMoments, o: SelectionOptions): { kept: s
     });
   }
 
-  // 3. Univariate association: score test of each feature's logistic model, BH over those tested.
+  // 3. Univariate association: score test of each feature's logistic model (or, for a survival
+  // outcome, its Cox model stratified by site), BH over those tested.
   const tested = kept;
+  const cox = o.survival;
+  if (cox && (!m.coxScore || !m.coxInformation)) throw new MethodConfigError('A survival outcome is tested by the Cox score test; the sites sent no Cox score sums.', { field: 'survival' });
   const tests = tested.map((f) => {
     const j = index.get(f)!;
-    return logisticScoreTest(m.n, m.events, m.sum[j], m.sumSq[j], m.sumY[j]);
+    return cox ? coxScoreTest(m.coxScore![j], m.coxInformation![j]) : logisticScoreTest(m.n, m.events, m.sum[j], m.sumSq[j], m.sumY[j]);
   });
-  if (tests.some((t) => Number.isNaN(t.p))) throw new MethodConfigError(`The outcome has one class over all sites (${m.events} of ${m.n}); no association can be tested.`, { field: 'outcome' });
+  if (tests.some((t) => Number.isNaN(t.p))) {
+    throw new MethodConfigError(
+      cox ? `A feature has no Cox score information (constant within every risk set, or no event: ${m.events} of ${m.n}); no association can be tested.` : `The outcome has one class over all sites (${m.events} of ${m.n}); no association can be tested.`,
+      { field: 'outcome' },
+    );
+  }
   const q = benjaminiHochberg(tests.map((t) => t.p));
   tested.forEach((f, i) => Object.assign(statistics[f], { score: tests[i].statistic, p: tests[i].p, q: q[i] }));
   if (o.univariate) {
     const fdr = o.univariate.fdr;
-    kept = run('univariate', { test: 'logistic score (Rao)', correction: 'Benjamini-Hochberg', fdr }, kept, (f) =>
+    const test = cox ? `Cox score, stratified by site (${cox.ties} ties)` : 'logistic score (Rao)';
+    kept = run('univariate', { test, correction: 'Benjamini-Hochberg', fdr }, kept, (f) =>
       statistics[f].q! > fdr ? `q = ${statistics[f].q!.toPrecision(3)} > ${fdr} (score ${statistics[f].score!.toPrecision(4)}, p = ${statistics[f].p!.toPrecision(3)})` : undefined,
     );
   }

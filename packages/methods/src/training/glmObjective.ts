@@ -1,7 +1,7 @@
 import { buildModel, LocalTrainer, type LocalData } from '@fedrad/learn';
 
 /**
- * Sums over one site's rows of the unpenalised, unweighted logistic negative log-likelihood and
+ * Sums over one site's rows of the unpenalised (case-weighted, by default unweighted) logistic negative log-likelihood and
  * its derivatives, evaluated by the learning engine's ONNX graphs. Coefficients are intercept
  * first, as the wire orders them (SITE_CHANNEL.md §6).
  */
@@ -12,8 +12,9 @@ export interface GlmObjective {
   release(): Promise<void>;
 }
 
-export async function glmObjective(x: Float64Array, n: number, p: number, label: Float64Array): Promise<GlmObjective> {
-  const data: LocalData = { n, p, x, weight: new Float64Array(n).fill(1), label };
+/** `weight`: each row's case weight in the sums (balanced class weights); every row 1 when absent. */
+export async function glmObjective(x: Float64Array, n: number, p: number, label: Float64Array, weight?: Float64Array): Promise<GlmObjective> {
+  const data: LocalData = { n, p, x, weight: weight ?? new Float64Array(n).fill(1), label };
   const trainer = await LocalTrainer.create(buildModel({ family: 'logistic', standardize: false }, p), data);
   // learn's θ is the wire's order, [intercept, β₁ … βₚ]: its sums travel as the graphs return them.
   return {

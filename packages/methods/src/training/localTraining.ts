@@ -11,6 +11,13 @@ export interface LocalTrainingOptions {
   /** glmnet's λ and α of the model's elastic net. */
   lambda: number;
   alpha: number;
+  /**
+   * Balanced class weights (pooledClassWeights.ts): each row's case weight, from the POOLED class
+   * counts. The local gradient is still divided by the site's row count, so one local step
+   * averaged by FedAvg's sample weights is a step on the pooled (1/N) Σ wᵢ ℓᵢ — glmnet's weighted
+   * objective, whose weights sum to N.
+   */
+  caseWeight?: Float64Array;
 }
 
 /**
@@ -26,7 +33,7 @@ export async function localTraining(rows: TrainingRows, coef: readonly number[],
   // coefficients go in and come out on the original scale.
   const s = standardization(rows.x, n, p, new Float64Array(n).fill(1), [...rows.featureNames]);
   const xs = applyStandardization(rows.x, n, p, s);
-  const objective = await glmObjective(xs, n, p, rows.label);
+  const objective = await glmObjective(xs, n, p, rows.label, o.caseWeight);
   try {
     // θ* on the standardised scale, intercept first: b* = b + Σ βⱼ mⱼ, β*ⱼ = βⱼ sⱼ.
     const theta = new Float64Array(p + 1);

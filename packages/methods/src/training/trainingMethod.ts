@@ -14,6 +14,7 @@ import { outcomeHorizons, updateLayout, type CampaignProtocol, type Tensor, type
 import { MethodConfigError } from '../errors.js';
 import { classWeightedResults } from './classWeighting.js';
 import { unusedTrainingSettings } from './unusedSettings.js';
+import { withPooledClassCounts } from './pooledClassWeights.js';
 import { mlpTrainingMethod } from '../mlp/mlpMethod.js';
 import { trainingSiteStep, type PlainModelUpdate } from './trainingSiteStep.js';
 import { aggregatedProtocol } from '../secureAggregation/secureSums.js';
@@ -36,7 +37,7 @@ export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundPa
  * initialGlmParameters for callers). Throws MethodConfigError naming the protocol field when the
  * protocol asks for something not implemented (no features, an MLP with an exact strategy) or a setting its
  * strategy would not use (unusedSettings.ts; balanced class weights are carried out by the exact
- * strategies, classWeighting.ts).
+ * strategies, classWeighting.ts, and by the FedAvg family after a counting round, pooledClassWeights.ts).
  */
 export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   const unused = unusedTrainingSettings(protocol);
@@ -63,7 +64,7 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   const horizons = outcomeHorizons(protocol.outcome);
   const horizonDays = horizons.length > 0 ? horizons : undefined;
   const exact = strategy.name === 'exact-newton' || strategy.name === 'exact-gradient';
-  return {
+  const method: TrainingMethod = {
     name: `train-round/${strategy.name}`,
     strategy,
     initialState: () => ({ round: 0, parameters: initialParameters, server: null }),
@@ -105,4 +106,6 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
         : 'The model coefficients after local training from the global ones.',
     }),
   };
+  // The FedAvg family's local steps need the pooled class counts first: a counting round 0 (pooledClassWeights.ts).
+  return protocol.model.classWeights === 'balanced' && !exact ? withPooledClassCounts(method, protocol) : method;
 }

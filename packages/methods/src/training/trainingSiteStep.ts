@@ -5,6 +5,7 @@ import { positiveClassTensors } from './classWeighting.js';
 import { exactSums } from './exactSums.js';
 import { localTraining } from './localTraining.js';
 import { clippedFrom } from './clippedUpdate.js';
+import { siteCaseWeights } from './pooledClassWeights.js';
 import { assertJobFeatures } from './trainingRows.js';
 import { mlpSiteStep } from '../mlp/mlpSiteStep.js';
 import { coxSiteStep } from '../cox/coxSiteStep.js';
@@ -21,7 +22,9 @@ export type PlainModelUpdate = Omit<ModelUpdate, 'tensors' | 'sampleCount'> & { 
  * - exact-newton / exact-gradient: the sums of exactSums, nothing trained; with balanced class
  *   weights also their positive-class parts (classWeighting.ts), each class at least `minCohortSize`.
  * - fedavg, fedprox, fedadam, fedyogi, median, trimmed-mean: `localEpochs` of localTraining from
- *   the global coefficients, the delta clipped to `clipNorm` when set (the coordinator clips again).
+ *   the global coefficients, the delta clipped to `clipNorm` when set (the coordinator clips again);
+ *   with balanced class weights round 0 sends the coefficients back untrained (the class counts
+ *   ride on every update) and later rounds weight each patient by the job's pooled-count weights.
  * - family mlp: mlpSiteStep (its own parameters, validation split and standardisation round).
  */
 export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingRows, site: { minCohortSize?: number } = {}): Promise<PlainModelUpdate> {
@@ -47,12 +50,16 @@ export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingR
     return { ...base, contents: withHessian ? 'gradient-hessian' : 'gradient', tensors, loss: sums.loss };
   }
 
+  // Balanced class weights (FedAvg family): round 0 only counts, later rounds weight each patient by the pooled counts.
+  const caseWeight = params.model.classWeights === 'balanced' ? siteCaseWeights(params, rows) : undefined;
+  if (caseWeight === 'count') return { ...base, contents: 'parameters', tensors: [{ name: 'coef', shape: [p + 1], data: [...coef] }] };
   const trained = await localTraining(rows, coef, {
     epochs: params.localEpochs ?? 1,
     learningRate: params.learningRate ?? 0.5,
     proximalMu: params.strategy === 'fedprox' ? params.proximalMu ?? 0.01 : 0,
     lambda: spec.lambda,
     alpha: spec.alpha,
+    ...(caseWeight ? { caseWeight } : {}),
   });
   const out = params.clipNorm === undefined ? trained.coef : clippedFrom(coef, trained.coef, params.clipNorm);
   return { ...base, contents: 'parameters', tensors: [{ name: 'coef', shape: [p + 1], data: out }], loss: trained.loss };

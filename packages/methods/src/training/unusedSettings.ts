@@ -6,6 +6,8 @@ import type { CampaignProtocol } from '@fedrad/protocol';
  * twin refuse the same protocols. Keyed by the protocol field they name.
  */
 const EXACT = new Set(['exact-newton', 'exact-gradient']);
+/** The strategies whose aggregate is the sample-weighted mean of the sites' local fits (pooledClassWeights.ts weights their local loss). */
+const AVERAGED = new Set(['fedavg', 'fedprox', 'fedadam', 'fedyogi']);
 
 /** A setting that only one strategy (or family) carries out. */
 const onlyWith = (present: boolean, allowed: boolean, what: string, actual: string) =>
@@ -20,7 +22,13 @@ export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtoco
       ? `strategy ${p.training.strategy} trains on locally standardised features whatever this says; use an exact strategy for an unstandardised penalty`
       : undefined,
   'model.classWeights': (p) =>
-    p.model.classWeights === 'balanced' && !EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} trains locally, and balanced weights need the pooled class counts before the first local step; use exact-newton or exact-gradient, which weight the classes exactly` : undefined,
+    p.model.classWeights !== 'balanced' || EXACT.has(p.training.strategy)
+      ? undefined
+      : p.model.family === 'mlp'
+        ? 'the mlp family trains unweighted; balanced class weights are carried out for the logistic families'
+        : !AVERAGED.has(p.training.strategy)
+          ? `strategy ${p.training.strategy} takes an order statistic of the sites' updates, so weighting each site's local loss does not make it the weighted pooled fit; use exact-newton, exact-gradient or the FedAvg family`
+          : undefined,
   'training.localEpochs': (p) =>
     p.training.localEpochs !== undefined && EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} sends sums and trains nothing locally` : undefined,
   'training.learningRate': (p) =>
@@ -33,8 +41,6 @@ export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtoco
   'training.trimFraction': (p) => onlyWith(p.training.trimFraction !== undefined, p.training.strategy === 'trimmed-mean', 'trimmed-mean', p.training.strategy),
 };
 
-const NOISED_MEAN = new Set(['fedavg', 'fedprox', 'fedadam', 'fedyogi']);
-
 /**
  * Central DP (DP-FedAvg, McMahan et al. 2018) noises the sum of the sites' clipped updates at the
  * coordinator; a protocol whose rounds release anything else about the sites' rows is refused,
@@ -45,8 +51,13 @@ function privacyRefusal(p: CampaignProtocol): string | undefined {
   if (t.differentialPrivacy === undefined) return undefined;
   if (p.model.family === 'cox') return "a Cox model's sites send exact score sums and Breslow baseline hazards, which are neither clipped nor noised";
   if (EXACT.has(t.strategy)) return `strategy ${t.strategy} sends exact gradient and Hessian sums, which are not clipped, so no noise scale bounds one site's influence`;
-  if (!NOISED_MEAN.has(t.strategy)) return `strategy ${t.strategy} takes an order statistic of the sites' updates, not their sum; the noise is calibrated to a sum of clipped updates`;
+  if (!AVERAGED.has(t.strategy)) return `strategy ${t.strategy} takes an order statistic of the sites' updates, not their sum; the noise is calibrated to a sum of clipped updates`;
   if (p.model.family === 'mlp') return "an mlp campaign's standardisation round sends each site's feature moments, and every round its validation loss, without noise; the ε would not cover them";
+  // The steps before training choose the released model's features and λ from un-noised sums of the sites' rows.
+  if (p.selection !== undefined || p.tuning !== undefined) {
+    return `the ${p.selection !== undefined ? 'selection' : 'tuning'} step chooses the released model's ${p.selection !== undefined ? 'features' : 'λ'} from the sites' sums without noise; the ε would not cover that choice (fix the features and λ in the protocol instead)`;
+  }
+  if (p.model.classWeights === 'balanced') return "balanced class weights send every site the training sites' pooled class counts, without noise; the ε would not cover them";
   if (t.clipNorm === undefined) return 'the noise is N(0, (noiseMultiplier · clipNorm)²): set training.clipNorm, the bound each site clips its update to';
   if (t.shareSiteUpdates) return "shareSiteUpdates sends the sites each other's updates without noise, and a site cannot recompute a noised step";
   return undefined;

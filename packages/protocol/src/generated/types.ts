@@ -397,7 +397,7 @@ export interface CampaignProtocol {
      */
     secureAggregation?: boolean;
     /**
-     * Central differential privacy of the released models (DP-FedAvg, McMahan et al. 2018, "Learning differentially private recurrent language models", with every training site in every round): each site clips its update to training.clipNorm C (required) and the coordinator adds Gaussian noise N(0, (noiseMultiplier · C)² I) to the sum of the clipped updates before dividing by the number of sites (each site counts once). The ε spent after each round, for this δ, is the Gaussian mechanism's Rényi DP α/(2σ²) per round (Mironov 2017, "Rényi differential privacy", Table 2) composed over the rounds (Proposition 1) and converted to (ε, δ) (Proposition 3), minimised over the order α; it is in each round's summary and the model card. Carried out for fedavg, fedprox, fedadam and fedyogi with a logistic family; refused with the exact strategies (they send unclipped sums), median and trimmed-mean (the noise is calibrated to a sum), the mlp family (its feature-moment round leaves the sites without noise) and shareSiteUpdates. With secureAggregation each site clips its delta to C before masking and the coordinator adds the noise to the unmasked sum (the same round, to the ring's precision); the seed is then required, since every site draws the noise again to check the next round's parameters. The coordinator adds the noise: it protects the released models from outsiders, not the sites from the coordinator (SECURITY.md).
+     * Central differential privacy of the released models (DP-FedAvg, McMahan et al. 2018, "Learning differentially private recurrent language models", with every training site in every round): each site clips its update to training.clipNorm C (required) and the coordinator adds Gaussian noise N(0, (noiseMultiplier · C)² I) to the sum of the clipped updates before dividing by the number of sites (each site counts once). The ε spent after each round, for this δ, is the Gaussian mechanism's Rényi DP α/(2σ²) per round (Mironov 2017, "Rényi differential privacy", Table 2) composed over the rounds (Proposition 1) and converted to (ε, δ) (Proposition 3), minimised over the order α; it is in each round's summary and the model card. Carried out for fedavg, fedprox, fedadam and fedyogi with a logistic family; refused with the exact strategies (they send unclipped sums), median and trimmed-mean (the noise is calibrated to a sum), the mlp family (its feature-moment round leaves the sites without noise), balanced class weights (the pooled class counts reach the sites without noise), a selection or tuning step (they choose the released model's features and λ from un-noised sums) and shareSiteUpdates. With secureAggregation each site clips its delta to C before masking and the coordinator adds the noise to the unmasked sum (the same round, to the ring's precision); the seed is then required, since every site draws the noise again to check the next round's parameters. The coordinator adds the noise: it protects the released models from outsiders, not the sites from the coordinator (SECURITY.md).
      */
     differentialPrivacy?: {
       /**
@@ -494,7 +494,7 @@ export interface CampaignProtocol {
     evidence?: string;
   }[];
   /**
-   * The feature-selection step of the plan, on the training sites' pooled sums (one select job per training site: per-feature sums, sums of squares, sums of feature × outcome and cross-products; @fedrad/methods' selection, the same as `fedrad select --sites`). It starts from the reproducibility step's kept features when that step runs, otherwise from `features`; the model is then trained, locked and evaluated on the features it keeps. Steps run in this order: near-zero variance, univariate association, correlation pruning.
+   * The feature-selection step of the plan, on the training sites' pooled sums (one select job per training site: per-feature sums, sums of squares, sums of feature × outcome and cross-products; @fedrad/methods' selection, the same as `fedrad select --sites`). It starts from the protocol's `features` that the reproducibility step kept when that step runs, otherwise from `features`; the model is then trained, locked and evaluated on the features it keeps. Steps run in this order: near-zero variance, univariate association, correlation pruning.
    */
   selection?: {
     /**
@@ -502,7 +502,7 @@ export interface CampaignProtocol {
      */
     minSd?: number;
     /**
-     * Univariate association: keep features whose score test of a univariate logistic model has a Benjamini–Hochberg q at most this. Absent: no univariate filter.
+     * Univariate association: keep features whose score test of a univariate logistic model (for a survival outcome: of a univariate Cox model stratified by site, with model.ties) has a Benjamini–Hochberg q at most this. Absent: no univariate filter.
      */
     fdr?: number;
     /**
@@ -510,11 +510,11 @@ export interface CampaignProtocol {
      */
     maxCorrelation?: number;
     /**
-     * With maxCorrelation: which feature of a correlated cluster is kept — the most associated (largest score statistic) or the most reproducible (largest ICC).
+     * With maxCorrelation: which feature of a correlated cluster is kept — the most associated (largest score statistic) or the most reproducible (largest ICC of the plan's reproducibility step, in its form and on its estimate or lower bound as it judged them; refused without a reproducibility section).
      */
     prefer?: 'association' | 'reproducibility';
     /**
-     * A LASSO / elastic-net step after the filters: keep the features with a non-zero coefficient at `lambda`, or the first `maxFeatures` to enter glmnet's path.
+     * A LASSO / elastic-net step after the filters: keep the features with a non-zero coefficient at `lambda`, or the first `maxFeatures` to enter glmnet's path (give exactly one). The path is fitted on the features the filters kept by federated exchanges like the tuning step's (tune-round jobs without folds, numbered before the tuning step's), equal to glmnet on the training sites' pooled rows; logistic outcomes only.
      */
     lasso?: {
       /**
@@ -808,7 +808,7 @@ export interface ModelSpec {
    */
   standardize?: boolean;
   /**
-   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and refused at creation with the FedAvg family, whose local steps would need the pooled counts first.
+   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and by the FedAvg family (fedavg, fedprox, fedadam, fedyogi: round 0 trains nothing and sums the sites' class counts; every later job carries the pooled counts and their weights, and each site weights its local loss per patient, refusing weights that do not follow from the counts); refused with median and trimmed-mean, the mlp family, secure aggregation and central DP.
    */
   classWeights?: 'none' | 'balanced';
   /**
@@ -1856,7 +1856,7 @@ export interface ReproducibilityParams {
 export interface SelectParams {
   kind: 'select';
   /**
-   * The features selected from, in order: the reproducibility step's kept features when it ran, else the protocol's features.
+   * The features selected from, in order: the protocol's features that the reproducibility step kept (in the protocol's order) when it ran, else the protocol's features.
    *
    * @minItems 1
    */
@@ -1871,18 +1871,24 @@ export interface SelectParams {
    * Name of the local cohort in the site's registry (default: the site's first).
    */
   cohort?: string;
+  /**
+   * A survival outcome (the protocol's cox model): the site also sends each feature's Cox score and information at β = 0 over its own risk sets (cox-score, cox-information [p]), with the protocol's ties (model.ties), and refuses when its events are under the minimum cohort. Summed over the sites they are the score test of the univariate Cox model stratified by site.
+   */
+  survival?: {
+    ties: 'breslow' | 'efron';
+  };
 }
 /**
- * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients and the held-out rows' score.
+ * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients and the held-out rows' score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
  */
 export interface TuneRoundParams {
   kind: 'tune-round';
   /**
-   * The tuning step's exchange number, strictly increasing at each site.
+   * The exchange number, strictly increasing at each site: the selection step's LASSO path first (from 0), then the tuning step's exchanges after it.
    */
   round: number;
   /**
-   * The elastic net's alpha this cross-validation runs at (one of the protocol's tuning.alphas).
+   * The elastic net's alpha this cross-validation runs at (one of the protocol's tuning.alphas; the LASSO path's: selection.lasso.alpha, default 1).
    */
   alpha: number;
   phase: 'grid' | 'path';
@@ -1891,7 +1897,10 @@ export interface TuneRoundParams {
    */
   features: string[];
   folds: {
-    scheme: 'leave-one-site-out' | 'kfold';
+    /**
+     * leave-one-site-out or kfold: the tuning step's folds; none (count 0): the selection step's LASSO path, fitted on all the site's rows.
+     */
+    scheme: 'leave-one-site-out' | 'kfold' | 'none';
     count: number;
     /**
      * leave-one-site-out: this site's fold (its index among the sorted training sites).
@@ -1988,6 +1997,15 @@ export interface TrainRoundParams {
   validationSplit?: {
     fraction: number;
     seed: number;
+  };
+  /**
+   * Balanced class weights in the FedAvg family (model.classWeights "balanced" with fedavg, fedprox, fedadam, fedyogi), in every round after round 0 (which trains nothing and counts the classes): the training sites' pooled patient and positive counts, summed from round 0's updates, and the case weights they give, N / (2 N_c) per class. The site weights its local loss per patient with them and refuses weights that do not follow from the counts, or counts below its own patients of a class.
+   */
+  balancedWeights?: {
+    sampleCount: number;
+    positiveCount: number;
+    negative: number;
+    positive: number;
   };
 }
 /**
@@ -2144,7 +2162,7 @@ export interface ReproducibilityResult {
   }[];
 }
 /**
- * A site's selection sums (aggregates only): feature-sum, feature-sumsq, feature-sumy [p] and cross-products [p, p] over at least the minimum cohort.
+ * A site's selection sums (aggregates only): feature-sum, feature-sumsq, feature-sumy [p] and cross-products [p, p] over at least the minimum cohort; for a survival outcome also cox-score and cox-information [p] (the univariate Cox score and information at β = 0 over the site's own risk sets, its events at least the minimum cohort).
  */
 export interface SelectResult {
   kind: 'select';

@@ -10,7 +10,7 @@ const KIND = 'reproducibility';
 
 /**
  * What the reproducibility step produced (the shared contract: `kept`, `dropped`, `form`,
- * `threshold`, `on`; the selection step starts from `kept`), and how it was made: what RQS item 2
+ * `threshold`, `on`; the selection step starts from `kept` and ranks by `keptIcc`), and how it was made: what RQS item 2
  * ("multiple segmentations") and the report read — how many measurements per patient, of what kind,
  * on how many patients at which sites.
  */
@@ -18,6 +18,8 @@ export interface ReproducibilityOutput {
   kept: string[];
   /** Each feature below the threshold with its ICC (the form's estimate) and the CI's lower bound. */
   dropped: Array<{ feature: string; icc: number; lower: number }>;
+  /** Each kept feature's ICC and lower bound likewise: the selection step's `prefer: reproducibility` ranks by them. */
+  keptIcc: Array<{ feature: string; icc: number; lower: number }>;
   form: IccForm;
   threshold: number;
   on: 'estimate' | 'lower';
@@ -167,6 +169,7 @@ export const reproducibility: Phase<void, ReproducibilityOutput> = {
       output = {
         kept: decisions.filter((d) => d.kept).map((d) => d.feature),
         dropped: iccs.filter((_, i) => !decisions[i].kept).map((r) => ({ feature: r.feature, icc: r.forms[plan.form].estimate, lower: r.forms[plan.form].lower })),
+        keptIcc: iccs.filter((_, i) => decisions[i].kept).map((r) => ({ feature: r.feature, icc: r.forms[plan.form].estimate, lower: r.forms[plan.form].lower })),
         form: plan.form,
         threshold: plan.threshold,
         on: plan.on,

@@ -6,6 +6,7 @@ import { nowIso, type CoreContext } from '../context.js';
 import { createJob, jobsOf } from '../jobs.js';
 import { stepOutput } from '../stepOutputs.js';
 import { harmonizationHashOf } from './harmonization.js';
+import { isLassoPathJob, lassoJobCheck, lassoJobStale } from './selectionLasso.js';
 import type { JobKind, Phase } from './phase.js';
 import type { SelectionOutput, TuningOutput } from './stepSettings.js';
 import { storedUpdate } from './training.js';
@@ -56,6 +57,8 @@ const tuneRound: JobKind = {
   jobId: (campaignId, siteId, round) => `${campaignId}/tune/r${round}/${siteId}`,
   attempts: (protocol) => trainingSettings(protocol),
   stale(ctx, campaign, job) {
+    // The selection step's LASSO path sends tune-round exchanges too (without folds).
+    if (isLassoPathJob(job.params)) return lassoJobStale(ctx, campaign, job);
     const latest = latestRound(ctx, campaign.campaignId);
     if (campaign.phase !== 'tuning' || !latest || latest.round !== job.round) {
       return { code: 'STALE_ROUND', message: `Tuning exchange ${job.round} of ${job.campaignId} is closed; its results can no longer count` };
@@ -66,6 +69,7 @@ const tuneRound: JobKind = {
     const result = body as { kind?: string; round?: number; tensors?: Array<{ name: string; data: ArrayLike<number> }> };
     if (result.kind !== KIND) return undefined; // an error report: the job fails with it
     if (result.round !== job.round) return { code: 'UPDATE_INVALID', message: `Result says tuning exchange ${result.round} but job ${job.jobId} is ${job.round}` };
+    if (isLassoPathJob(job.params)) return lassoJobCheck(campaign, job, result);
     const params = job.params as TuneRoundParams;
     const layout = crossValidationMethod({ ...protocolTuningSettings(campaign.protocol, params.features, params.alpha) }).layout(params as unknown as CvStepParams);
     // A fold's held-out score comes only from a site holding rows of that fold (leave-one-site-out: its own).
@@ -117,7 +121,9 @@ export const tuning: Phase<TuneState, TuningStepOutput> = {
     // The runner opens the step with the previous step's output first, then with each next state.
     if (latestRound(ctx, campaign.campaignId) && input) return openRound(ctx, campaign, input);
     const { features } = featuresOf(ctx, campaign);
-    return openRound(ctx, campaign, { round: 0, alphaIndex: 0, cv: methodAt(campaign.protocol, features, 0).method.initialState(), finished: [] });
+    // Exchanges go on from the selection step's LASSO path, when it sent any: a site's tune-rounds only go forward.
+    const first = Math.max(-1, ...jobsOf(ctx, campaign.campaignId, { kind: KIND }).map((j) => j.round ?? -1)) + 1;
+    return openRound(ctx, campaign, { round: first, alphaIndex: 0, cv: methodAt(campaign.protocol, features, 0).method.initialState(), finished: [] });
   },
   ready(ctx, campaign) {
     const latest = latestRound(ctx, campaign.campaignId);
