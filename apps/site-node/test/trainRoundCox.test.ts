@@ -15,7 +15,7 @@ import { envelope } from './helpers.js';
 const fixture = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/cox-sites.json', import.meta.url), 'utf8')) as {
   sites: Record<string, { x: number[][]; time: number[]; event: number[] }>;
   stratifiedBreslow: { loglik0: number };
-  coarsened: { minEvents: number; edges: number[]; breslow: { loglik0: number } };
+  coarsened: { minEvents: number; edges: number[]; loneEventGrid: number[]; breslow: { loglik0: number } };
 };
 const features = ['f1', 'f2', 'f3', 'f4'];
 const dir = mkdtempSync(join(tmpdir(), 'train-round-cox-'));
@@ -94,16 +94,14 @@ describe('train-round job for a pooled Cox model (model.strata "none", the proto
   });
 
   it('the attacker: a coordinator asking for finer bins than the protocol\'s is refused as outside it; a protocol bin with a single event of this site is refused at the site and nothing is sent', async () => {
-    const rows = fixture.sites['site-a'];
-    const count = (t: number) => rows.time.filter((u) => u === t).length;
-    const lone = rows.time.find((t, i) => rows.event[i] === 1 && count(t) === 1 && rows.time.some((u) => u > t))!;
-    const next = Math.min(...rows.time.filter((u) => u > lone));
-    const fine = [...new Set([...c.edges, lone, next])].sort((a, b) => a - b);
+    // The fixture's grid with a bin of its own at an event time only one of site-a's patients has.
+    const fine = c.loneEventGrid;
     // The approved protocol has c.edges: a job with the fine grid is another model, refused before any row is read.
     const finer = { ...roundZero(protocol), model: { ...protocol.model, timeGridDays: fine } };
     expect(protocolDeviations(jobOf(finer), protocol, 'training')).toEqual([expect.stringMatching(/the model .* is not the protocol's/)]);
     // Every event time its own bin (exact times) is no better.
-    const exact = [...new Set(rows.time.filter((_, i) => rows.event[i] === 1))].sort((a, b) => a - b);
+    const a = fixture.sites['site-a'];
+    const exact = [...new Set(a.time.filter((_, i) => a.event[i] === 1))].sort((x, y) => x - y);
     expect(protocolDeviations(jobOf({ ...roundZero(protocol), model: { ...protocol.model, timeGridDays: exact } }), protocol, 'training')).toHaveLength(1);
     // A pre-registered grid that gives this site a bin with one event: the site's own step refuses it.
     const lonely = protocolWith(fine);

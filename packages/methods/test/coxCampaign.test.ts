@@ -114,13 +114,8 @@ describe('a pooled Cox campaign (model.strata "none", one baseline hazard in the
   });
 
   it('a site refuses a bin holding 1 … minimum − 1 of its events and sends nothing; the protocol must give ascending bins', async () => {
-    // A grid with a bin of its own at an event time only one of site-a's patients has.
-    const rows = coxFixture.sites['site-a'];
-    const count = (t: number) => rows.time.filter((u) => u === t).length;
-    const lone = rows.time.find((t, i) => rows.event[i] === 1 && count(t) === 1 && rows.time.some((u) => u > t))!;
-    const next = Math.min(...rows.time.filter((u) => u > lone));
-    const grid = [...new Set([...c.edges, lone, next])].sort((a, b) => a - b);
-    const method = trainingMethod(pooled('breslow', grid));
+    // The fixture's grid with a bin of its own at an event time only one of site-a's patients has.
+    const method = trainingMethod(pooled('breslow', c.loneEventGrid));
     const params = method.configure(method.initialState(), coxSiteIds)['site-a'];
     await expect(method.siteStep(params, partitions.get('site-a')!)).rejects.toThrow(EgressRefusedError);
     await expect(method.siteStep(params, partitions.get('site-a')!)).rejects.toThrow(/holds 1 event\(s\) at this site/);
