@@ -2,7 +2,8 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { validate } from '@fedrad/protocol';
+import { runLocalTwin, trainingMethod } from '@fedrad/methods';
+import { validate, type CampaignProtocol } from '@fedrad/protocol';
 import { runTrain, type TrainOptions } from '../src/commands/train.js';
 
 // The three-site survival fixture and R's fits on the pooled rows, written by
@@ -15,6 +16,7 @@ const fixture = JSON.parse(readFileSync(new URL('../../../packages/methods/test/
   stratifiedEfron: Fit;
   stratifiedBreslow: Fit;
   pooledBreslow: Fit;
+  coarsened: { minEvents: number; edges: number[]; loneEventGrid: number[]; breslow: Fit; efron: Fit };
 };
 const featureNames = ['f1', 'f2', 'f3', 'f4'];
 
@@ -63,6 +65,35 @@ describe('fedrad train --model cox --sites (the local twin of a federated Cox ca
     expect(r.federation!.minEventsPerTimeBin).toBe(5);
     expect(r.federation!.timeEdges!.length).toBeGreaterThan(1);
     expect(r.training.converged).toBe(true);
+  });
+
+  it("--time-grid (a pooled campaign's model.timeGridDays) equals coxph on the times coarsened to those bins, and the campaign's training method in the same bins to 1e-9", async () => {
+    const t = writeTables();
+    const c = fixture.coarsened;
+    const r = await runTrain(t.options({ sites: t.file('sites.csv'), timeGrid: c.edges, minEventsPerTimeBin: c.minEvents, ties: 'efron' }));
+    const card = JSON.parse(readFileSync(r.cardPath, 'utf8'));
+    expect(validate('model-card', card).valid).toBe(true);
+    expect(maxDiff(betaOf(card), c.efron.coef)).toBeLessThan(1e-7);
+    expect(card.survival).toMatchObject({ variant: 'pooled', ties: 'efron', strata: [], timeBins: c.edges });
+    expect(r.federation).toEqual({ variant: 'pooled', ties: 'efron', strata: 'none', minEventsPerTimeBin: c.minEvents, timeEdges: c.edges });
+    // The campaign's path: the training method of a protocol with model.strata "none" and these bins, over the same sites.
+    const protocol: CampaignProtocol = {
+      type: 'campaign-protocol', campaignId: 'twin', title: 'twin', version: 1, outcome: { type: 'survival', time: 'time', event: 'event' }, features: featureNames,
+      model: { family: 'cox', ties: 'efron', strata: 'none', timeGridDays: c.edges }, trainingSites: Object.keys(fixture.sites), testSites: [], minCohortSize: c.minEvents,
+      training: { strategy: 'exact-newton', rounds: 50 },
+    };
+    const partitions = new Map(Object.entries(fixture.sites).map(([s, d]) => [s, { featureNames, x: Float64Array.from(d.x.flat()), label: new Float64Array(0), time: Float64Array.from(d.time), event: Float64Array.from(d.event) }]));
+    const campaign = (await runLocalTwin(trainingMethod(protocol), partitions)).state.parameters.find((p) => p.name === 'coef')!.data;
+    expect(maxDiff(betaOf(card), campaign)).toBeLessThan(1e-9);
+  });
+
+  it('--time-grid: refused unordered or beside --stratify-by-site; a bin holding one event of a site is refused by that site', async () => {
+    const t = writeTables();
+    await expect(runTrain(t.options({ sites: t.file('sites.csv'), timeGrid: [1, 8, 4] }))).rejects.toMatchObject({ code: 'CLI_USAGE', message: expect.stringContaining('4 follows 8') });
+    await expect(runTrain(t.options({ sites: t.file('sites.csv'), timeGrid: [1, 8], stratifyBySite: true }))).rejects.toMatchObject({ code: 'CLI_USAGE', message: expect.stringContaining('sends no times') });
+    await expect(runTrain(t.options({ timeGrid: [1, 8] }))).rejects.toMatchObject({ code: 'CLI_USAGE', message: expect.stringContaining('--time-grid sets how a Cox model is trained federated') });
+    // The fixture's grid with a bin of its own at an event time only one of site-a's patients has.
+    await expect(runTrain(t.options({ sites: t.file('sites.csv'), timeGrid: fixture.coarsened.loneEventGrid, minEventsPerTimeBin: 3 }))).rejects.toMatchObject({ code: 'EGRESS_REFUSED' });
   });
 
   it('refuses the Cox federation flags without --sites or with a contradiction, instead of ignoring them', async () => {

@@ -35,9 +35,11 @@ function federatedGlm(learn: Learn, protocol: CampaignProtocol, parameters: Tens
 }
 
 /**
- * A campaign's Cox model (stratified by site): β on the original scale (identity standardisation,
- * no intercept) and, at each of the protocol's horizons, the baseline survival S0 = exp(−H0) from the
- * sites' patient-weighted Breslow H0 (SITE_CHANNEL.md §6), so the graph also outputs S(t | x).
+ * A campaign's Cox model: β on the original scale (identity standardisation, no intercept) and, at
+ * each of the protocol's horizons, the baseline survival S0 = exp(−H0) (SITE_CHANNEL.md §6), so the
+ * graph also outputs S(t | x). Stratified by site, H0 is the sites' patient-weighted Breslow H0;
+ * pooled (model.strata "none"), Breslow's H0 of the one baseline hazard from the pooled risk sets in
+ * the protocol's time bins, which the card names.
  */
 function federatedCox(learn: Learn, protocol: CampaignProtocol, parameters: Tensor[], info: RoundInfo): TrainedModel {
   const beta = parameters.find((t) => t.name === 'coef')!.data;
@@ -53,9 +55,10 @@ function federatedCox(learn: Learn, protocol: CampaignProtocol, parameters: Tens
     standardization: learn.identityStandardization(beta.length),
     params: [{ name: 'beta', shape: [beta.length, 1], data: beta }],
     survival: {
-      variant: 'stratified',
+      ...(protocol.model.strata === 'none'
+        ? { variant: 'pooled' as const, strata: [], timeBins: [...(protocol.model.timeGridDays ?? [])] }
+        : { variant: 'stratified' as const, strata: [...protocol.trainingSites].sort() }),
       ties: spec.ties ?? 'breslow',
-      strata: [...protocol.trainingSites].sort(),
       horizonsDays: withHorizons ? horizons : [],
       baselineSurvival: withHorizons ? Array.from(hazard, (h) => Math.exp(-h)) : [],
     },

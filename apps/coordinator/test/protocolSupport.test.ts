@@ -38,6 +38,8 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'outcome.positive': (p) => ({ ...p, outcome: { type: 'binary', label: 'grade', positive: 'high' } }),
   'model.hiddenLayers': (p) => ({ ...p, model: { ...p.model, hiddenLayers: [8] } }),
   'model.ties': (p) => ({ ...p, model: { ...p.model, ties: 'efron' } }),
+  'model.strata': (p) => ({ ...p, model: { ...p.model, strata: 'none' } }),
+  'model.timeGridDays': (p) => ({ ...p, model: { ...p.model, timeGridDays: [0, 30, 90] } }),
   'model.activation': (p) => ({ ...p, model: { ...p.model, activation: 'tanh' } }),
   'model.standardize': (p) => ({ ...p, model: { ...p.model, standardize: false }, training: { ...p.training, strategy: 'fedavg' } }),
   'model.classWeights': (p) => ({ ...p, model: { ...p.model, classWeights: 'balanced' }, training: { ...p.training, strategy: 'median' } }),
@@ -189,5 +191,8 @@ describe('every campaign-protocol field is carried out or refused', () => {
       analysisPlan: { primaryMetric: 'c-index' },
     };
     expect(createCampaign(ctx(), protocol).campaignId).toBe('cox-carried-out');
+    // One pooled baseline hazard in pre-registered time bins.
+    const pooled: CampaignProtocol = { ...protocol, campaignId: 'cox-pooled-carried-out', model: { family: 'cox', ties: 'breslow', strata: 'none', timeGridDays: [0, 30, 90, 180, 365] } };
+    expect(createCampaign(ctx(), pooled).campaignId).toBe('cox-pooled-carried-out');
   });
 });

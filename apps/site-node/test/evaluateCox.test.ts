@@ -22,11 +22,13 @@ const coordinator = { keyPem: coordinatorKey.keyPem, certPem: issueCertificate({
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 /** The locked model of this fixture (β = 1 on the one feature lp) with the given horizons and S0 at each, evaluated by the site. */
-async function evaluateWith(horizonsDays: number[], baselineSurvival: number[]): Promise<EvaluationReport> {
+async function evaluateWith(horizonsDays: number[], baselineSurvival: number[], pooledBins?: number[]): Promise<EvaluationReport> {
+  // A pooled campaign's model (one baseline hazard over the protocol's time bins) differs only in its card's survival block.
+  const variant = pooledBins ? { variant: 'pooled' as const, strata: [], timeBins: pooledBins } : { variant: 'stratified' as const, strata: ['site-a', 'site-b'] };
   const model: TrainedModel = {
     spec: resolveSpec({ family: 'cox' }), featureNames: ['lp'], outcome: 'survival', standardization: identityStandardization(1),
     params: [{ name: 'beta', shape: [1, 1], data: [1] }],
-    survival: { variant: 'stratified', ties: 'breslow', strata: ['site-a', 'site-b'], horizonsDays, baselineSurvival },
+    survival: { ...variant, ties: 'breslow', horizonsDays, baselineSurvival },
     training: { n: 300, events: 100, optimizer: 'federated', iterations: 5, converged: true, objective: 1, lastChange: 0 },
   };
   const bytes = exportInferenceModel(model);
@@ -43,6 +45,13 @@ async function evaluateWith(horizonsDays: number[], baselineSurvival: number[]):
 }
 
 describe('evaluate job for a Cox model', () => {
+  it("evaluates a pooled campaign's model (card: variant pooled, its time bins) with R's Brier score at the horizon, as a stratified one with the same β and S0", async () => {
+    const report = await evaluateWith([f.horizon], [f.baselineSurvival], [0, 2, 4, 6]);
+    expect(validate('evaluation-report', report).valid).toBe(true);
+    expect(report.survival!.brierScore!.estimate).toBeCloseTo(f.brier, 6);
+    expect(report.survival).toEqual((await evaluateWith([f.horizon], [f.baselineSurvival])).survival);
+  });
+
   it('with several horizons reports the measures at each (byHorizon); the first is the primary horizon, R\'s at the fixture horizon', async () => {
     const later = { horizon: f.horizon * 0.75, s0: 0.8 };
     const report = await evaluateWith([f.horizon, later.horizon], [f.baselineSurvival, later.s0]);

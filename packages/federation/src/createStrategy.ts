@@ -13,8 +13,8 @@ import type { Strategy } from './types.js';
 export function strategyForProtocol(protocol: CampaignProtocol): Strategy {
   const t = protocol.training;
   if (protocol.model.family === 'cox') {
-    // A campaign's Cox model is stratified by site and fitted by exact Newton (SITE_CHANNEL.md §6).
-    if (t.strategy !== 'exact-newton') throw new StrategyConfigError(`A Cox model is trained by exact-newton (stratified by site); strategy ${t.strategy} is not implemented for it`, 'training.strategy');
+    // A campaign's Cox model, stratified by site or pooled, is fitted by exact Newton (SITE_CHANNEL.md §6).
+    if (t.strategy !== 'exact-newton') throw new StrategyConfigError(`A Cox model is trained by exact-newton; strategy ${t.strategy} is not implemented for it`, 'training.strategy');
     return coxExactNewton({ model: protocol.model, features: protocol.features ?? [], horizonDays: outcomeHorizons(protocol.outcome), minCohortSize: protocol.minCohortSize });
   }
   const dp = t.differentialPrivacy;

@@ -16,7 +16,7 @@ export const coxFixture = JSON.parse(readFileSync(new URL('./fixtures/cox-sites.
   stratifiedEfron: Fit;
   pooledBreslow: Fit;
   pooledEfron: Fit;
-  coarsened: { minEvents: number; edges: number[]; breslow: Fit; efron: Fit };
+  coarsened: { minEvents: number; edges: number[]; loneEventGrid: number[]; breslow: Fit; efron: Fit };
   stratifiedGlmnet: Array<{ alpha: number; lambda: number; coef: number[] }>;
 };
 

@@ -31,7 +31,11 @@ export function updateLayout(params: LayoutParams): TensorLayout {
 function plainUpdateLayout(params: LayoutParams): TensorLayout {
   switch (params.kind) {
     case 'train-round': {
-      if (params.model?.family === 'cox') return coxStratifiedLayout(params.features.length, params.horizonDays?.length ?? 0);
+      if (params.model?.family === 'cox') {
+        return params.model.strata === 'none'
+          ? coxPooledLayout(params.features.length, params.model.timeGridDays?.length ?? 0, params.model.ties ?? 'breslow')
+          : coxStratifiedLayout(params.features.length, params.horizonDays?.length ?? 0);
+      }
       if (params.model?.family === 'mlp') return mlpRoundLayout(params.features.length, params.model.hiddenLayers ?? [16], params.round ?? 0);
       const layout = trainRoundLayout(params.strategy, params.features.length);
       return params.model?.classWeights === 'balanced' ? withPositiveClassParts(layout) : layout;
@@ -71,6 +75,20 @@ export function trainRoundLayout(strategy: TrainRoundParams['strategy'], feature
 export function coxStratifiedLayout(featureCount: number, horizonCount: number): TensorLayout {
   const p = featureCount;
   return { gradient: [p], hessian: [p, p], 'feature-sum': [p], 'feature-sumsq': [p], ...(horizonCount > 0 ? { 'baseline-hazard': [horizonCount] } : {}) };
+}
+
+/**
+ * §6 for pooled Cox (model.strata "none"): per time bin k of the protocol's K bins, the site's
+ * risk-set sums over its patients still at risk, S0 = Σ e^(xβ) [K], S1 = Σ x e^(xβ) [K, p],
+ * S2 = Σ x xᵀ e^(xβ) [K, p, p], its events there [K] (with Efron ties the same three sums over
+ * those events), Σ x over its events [p] and the feature moments. The coordinator adds them into
+ * the pooled risk sets (Therneau & Grambsch 2000, §3.2).
+ */
+export function coxPooledLayout(featureCount: number, binCount: number, ties: 'breslow' | 'efron'): TensorLayout {
+  const p = featureCount;
+  const K = binCount;
+  const events: Record<string, number[]> = ties === 'efron' ? { 'event-s0': [K], 'event-s1': [K, p], 'event-s2': [K, p, p] } : {};
+  return { 'risk-s0': [K], 'risk-s1': [K, p], 'risk-s2': [K, p, p], 'event-count': [K], ...events, 'event-x-sum': [p], 'feature-sum': [p], 'feature-sumsq': [p] };
 }
 
 /**

@@ -12,6 +12,8 @@ export interface FederatedCoxTrainOptions extends FederatedRunOptions {
   ties: 'breslow' | 'efron';
   /** Pooled only: the fewest events (and patients leaving the risk set) per time bin at each site; default the minimum cohort; 1 keeps exact times. */
   minEventsPerTimeBin?: number;
+  /** Pooled only: the bins' lower edges, fixed (a campaign's model.timeGridDays); otherwise found from the event times. */
+  timeGrid?: number[];
 }
 
 /** What the federated Cox fit was, for the provenance: variant, ties, strata and the time bins of a pooled fit. */
@@ -27,7 +29,8 @@ export interface CoxFederation {
  * `fedrad train --model cox --sites S.csv`: the local twin of a federated Cox campaign. The cases
  * are split into the sites of S.csv and @fedrad/methods' Cox method runs over them (each site's
  * step on its own rows, the coordinator's Newton step on the sums), stratified by site with
- * `--stratify-by-site`, else pooled in time bins that hold at least `--min-events-per-time-bin`
+ * `--stratify-by-site`, else pooled in the time bins of `--time-grid` (a campaign's
+ * model.timeGridDays) or, without it, in bins found to hold at least `--min-events-per-time-bin`
  * events at every site. Writes the ONNX model (linear predictor out) and its card.
  */
 export async function runFederatedCoxTrain(o: FederatedCoxTrainOptions): Promise<FederatedTrainResult & { federation: CoxFederation }> {
@@ -36,6 +39,10 @@ export async function runFederatedCoxTrain(o: FederatedCoxTrainOptions): Promise
   if (outcome.kind !== 'survival') throw new CliUsageError(`${o.outcome} has no time and event columns; a Cox model needs id,time,event`);
   if (outcome.stratum) throw new CliUsageError(`${o.outcome} has a stratum column; with --sites the strata are the sites (--stratify-by-site), so remove the column or train without --sites`);
   if (o.stratifyBySite && o.minEventsPerTimeBin !== undefined) throw new CliUsageError('--min-events-per-time-bin bins the event times of a pooled Cox fit; a fit stratified by site sends no times');
+  if (o.stratifyBySite && o.timeGrid !== undefined) throw new CliUsageError('--time-grid bins the event times of a pooled Cox fit; a fit stratified by site sends no times');
+  const grid = o.timeGrid;
+  const unordered = grid?.findIndex((e, k) => k > 0 && !(e > grid[k - 1])) ?? -1;
+  if (grid && unordered > 0) throw new CliUsageError(`--time-grid takes the bins' lower edges in ascending order; ${grid[unordered]} follows ${grid[unordered - 1]}`);
   const siteTable = readSiteTable(readInputText(o.sites, 'sites'), o.sites);
   checkOutputPath(o.out, 'model');
   const q = features.featureNames.length;
@@ -55,6 +62,7 @@ export async function runFederatedCoxTrain(o: FederatedCoxTrainOptions): Promise
       minCohortSize: o.minCohortSize,
       maxRounds: o.rounds,
       ...(o.minEventsPerTimeBin !== undefined ? { minEventsPerTimeBin: o.minEventsPerTimeBin } : {}),
+      ...(grid !== undefined ? { timeEdges: grid } : {}),
     },
     partitions,
   );

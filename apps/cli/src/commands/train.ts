@@ -54,6 +54,8 @@ export interface TrainOptions {
   ties?: 'breslow' | 'efron';
   /** Pooled Cox with --sites: fewest events per time bin at each site (default --min-cohort; 1 keeps exact times). */
   minEventsPerTimeBin?: number;
+  /** Pooled Cox with --sites: the time bins' lower edges, fixed (a campaign's model.timeGridDays) instead of found by the bin step. */
+  timeGrid?: number[];
   /** MLP with --sites: early stopping's validation share of each site's rows and its patience in rounds. */
   validationFraction?: number;
   patience?: number;
@@ -93,7 +95,7 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
   const spec = modelSpecOf(o);
   const featureTable = trainingTable(o);
   const resampling = resamplingOf(o);
-  const coxFlags = ([['--stratify-by-site', o.stratifyBySite], ['--ties', o.ties], ['--min-events-per-time-bin', o.minEventsPerTimeBin]] as const).filter(([, v]) => v !== undefined);
+  const coxFlags = ([['--stratify-by-site', o.stratifyBySite], ['--ties', o.ties], ['--min-events-per-time-bin', o.minEventsPerTimeBin], ['--time-grid', o.timeGrid]] as const).filter(([, v]) => v !== undefined);
   if (coxFlags.length > 0 && (o.sites === undefined || spec.family !== 'cox')) {
     throw new CliUsageError(`${coxFlags.map(([f]) => f).join(', ')} set${coxFlags.length > 1 ? '' : 's'} how a Cox model is trained federated; give --model cox and --sites S.csv too`);
   }
@@ -118,6 +120,7 @@ async function trainModel(o: TrainOptions): Promise<TrainResult> {
         stratifyBySite: o.stratifyBySite ?? false,
         ties: o.ties ?? 'breslow',
         ...(o.minEventsPerTimeBin !== undefined ? { minEventsPerTimeBin: o.minEventsPerTimeBin } : {}),
+        ...(o.timeGrid !== undefined ? { timeGrid: o.timeGrid } : {}),
       });
     }
     return runFederatedTrain({
@@ -225,6 +228,7 @@ export function register(program: Command): void {
     .option('--stratify-by-site', "with --sites and --model cox: a baseline hazard per site, coxph's strata(site) (default: one pooled baseline hazard)")
     .addOption(new Option('--ties <method>', 'with --sites and --model cox: how tied event times are handled (default breslow, as the pooled fit)').choices(['breslow', 'efron']))
     .option('--min-events-per-time-bin <n>', 'with --sites and a pooled cox model: event times are coarsened to bins holding 0 or at least n events and patients leaving the risk set at every site (default --min-cohort; 1 keeps the exact times)', number('min-events-per-time-bin'))
+    .option('--time-grid <edges>', "with --sites and a pooled cox model: the time bins' lower edges, ascending (e.g. 0,90,180,365), as a campaign's model.timeGridDays: each time is coarsened to its bin's lower edge, and a site with 1 … n − 1 events or patients leaving in a bin refuses (n: --min-events-per-time-bin); without it the bins are found from the event times", (v: string) => v.split(',').map(number('time-grid')))
     .addHelpText(
       'after',
       '\nExample:\n  fedrad train --features features.csv --outcome outcome.csv --model lasso-logistic --lambda 0.02 --out model.onnx\n' +
@@ -235,6 +239,8 @@ export function register(program: Command): void {
         '  trains on the features and the clinical covariates; --model-set clinical on the covariates alone (the baseline).\n' +
         '  fedrad train --features features.csv --outcome survival.csv --model cox --sites sites.csv --stratify-by-site --ties efron --out model.onnx\n' +
         '  fits coxph(Surv(time, event) ~ x + strata(site)) federated: each site sends only its gradient and Hessian.\n' +
+        '  fedrad train --features features.csv --outcome survival.csv --model cox --sites sites.csv --time-grid 0,90,180,365,730 --out model.onnx\n' +
+        '  fits one baseline hazard over the sites (a pooled Cox campaign\'s local twin), equal to coxph on the times coarsened to those bins.\n' +
         '  fedrad train --features features.csv --outcome outcome.csv --model mlp --hidden 8 --sites sites.csv --strategy fedadam --patience 8 --out mlp.onnx\n' +
         '  trains an MLP federated: each site trains locally and holds out a validation split; the best round by pooled validation loss is kept.',
     )

@@ -55,8 +55,19 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'outcome.event', carriedOut: "the outcome's name in the locked record; sites read their event (or status) column" },
   { field: 'outcome.horizonDays', carriedOut: "the horizon(s), one number or a list, at which the sites send their baseline hazard, the locked Cox model outputs S(t | x) and each test site reports the time-dependent measures (survival.byHorizon); the first is the primary horizon" },
   { field: 'model', carriedOut: 'the model the training method fits' },
-  { field: 'model.family', carriedOut: 'the logistic families; cox stratified by site (exact-newton); mlp by the parameter-averaging strategies, with a standardisation round and early stopping (SITE_CHANNEL.md §6)' },
+  { field: 'model.family', carriedOut: 'the logistic families; cox stratified by site or pooled in the protocol\'s time bins (exact-newton, model.strata); mlp by the parameter-averaging strategies, with a standardisation round and early stopping (SITE_CHANNEL.md §6)' },
   { field: 'model.ties', carriedOut: "cox: Breslow's or Efron's ties in each site's partial likelihood", refuse: TRAINING_SETTING_RULES['model.ties'] },
+  {
+    field: 'model.strata',
+    carriedOut:
+      'cox: "site" a baseline hazard per training site (each sends its own partial likelihood\'s gradient and Hessian); "none" one baseline hazard, from the sites\' risk-set sums in the bins of model.timeGridDays added at the coordinator (equal to coxph on the pooled rows with the times coarsened to those bins); the model card names the variant',
+    refuse: TRAINING_SETTING_RULES['model.strata'],
+  },
+  {
+    field: 'model.timeGridDays',
+    carriedOut: "pooled cox: the pre-registered time bins every site coarsens its times to; a site refuses a job whose bins differ from the approved protocol's, or in which one of its bins holds 1 … minCohortSize − 1 of its events or patients leaving the risk set; the card lists them",
+    refuse: TRAINING_SETTING_RULES['model.timeGridDays'],
+  },
   {
     field: 'model.alpha',
     carriedOut: "the elastic net's mixing, in the site step and the exact aggregation; with a tuning step and no tuning.alphas, the one α it cross-validates",

@@ -1,4 +1,4 @@
-import { coxStratifiedLayout, type ModelSpec, type TensorLayout } from '@fedrad/protocol';
+import { coxPooledLayout, coxStratifiedLayout, type ModelSpec, type TensorLayout } from '@fedrad/protocol';
 import type { CoxTies } from '@fedrad/numeric';
 import type { TensorView } from '../types.js';
 
@@ -23,7 +23,7 @@ export interface CoxRoundParams {
   timeEdges?: number[];
   /** Pooled only: a bin with 1 … n−1 of the site's events, or of its patients leaving the risk set, is refused. */
   minEventsPerTimeBin?: number;
-  /** Stratified only: horizons (days) at which the site adds its Breslow baseline cumulative hazard. */
+  /** Stratified: horizons (days) at which the site adds its Breslow baseline cumulative hazard; pooled: where the coordinator takes it from the pooled sums. */
   horizonDays?: number[];
   minCohortSize: number;
 }
@@ -51,11 +51,8 @@ export interface CoxState {
 
 /** Every tensor a Cox update may hold, by name and shape: nothing else may leave a site. */
 export function coxLayout(params: Pick<CoxRoundParams, 'variant' | 'ties' | 'features' | 'timeEdges' | 'horizonDays'>): TensorLayout {
+  // A campaign's layouts are protocol's (SITE_CHANNEL.md §6), the local twin's the same.
   const p = params.features.length;
-  // Stratified Cox is what a campaign runs: its layout is protocol's (SITE_CHANNEL.md §6).
   if (params.variant === 'stratified') return coxStratifiedLayout(p, params.horizonDays?.length ?? 0);
-  const moments = { 'feature-sum': [p], 'feature-sumsq': [p] };
-  const K = params.timeEdges?.length ?? 0;
-  const events: Record<string, number[]> = params.ties === 'efron' ? { 'event-s0': [K], 'event-s1': [K, p], 'event-s2': [K, p, p] } : {};
-  return { 'risk-s0': [K], 'risk-s1': [K, p], 'risk-s2': [K, p, p], 'event-count': [K], ...events, 'event-x-sum': [p], ...moments };
+  return coxPooledLayout(p, params.timeEdges?.length ?? 0, params.ties);
 }

@@ -1,4 +1,4 @@
-import { addCoxRiskSetSums, coxPartialLikelihood, type CoxRiskSetSums } from '@fedrad/numeric';
+import { addCoxRiskSetSums, breslowCumulativeHazard, coxPartialLikelihood, type CoxRiskSetSums } from '@fedrad/numeric';
 import type { TensorLayout } from '@fedrad/protocol';
 import { AggregationError } from '../errors.js';
 import { sortedBySite } from '../tensors.js';
@@ -39,7 +39,8 @@ const sum = (into: Float64Array, from: Float64Array) => from.forEach((v, i) => (
  * The pooled derivatives of one Cox round from the sites' updates, in site-id order.
  * Stratified: the partial likelihood is a sum over strata, so the sites' gradients, Hessians and
  * losses add up to the pooled ones. Pooled: the sites' risk-set sums add up to the pooled risk
- * sets, from which numeric's coxPartialLikelihood takes −ℓ and its derivatives.
+ * sets, from which numeric's coxPartialLikelihood takes −ℓ and its derivatives, and, with
+ * horizons, Breslow's baseline cumulative hazard.
  */
 export function coxPooledDerivatives(
   params: CoxRoundParams,
@@ -97,6 +98,10 @@ export function coxPooledDerivatives(
     eventS2: t.get('event-s2'),
     eventXSum: t.get('event-x-sum')!,
   }));
-  const { loss, gradient, hessian } = coxPartialLikelihood(addCoxRiskSetSums(riskSets), params.beta, params.ties);
-  return { ...common, loss, gradient, hessian };
+  const pooled = addCoxRiskSetSums(riskSets);
+  const { loss, gradient, hessian } = coxPartialLikelihood(pooled, params.beta, params.ties);
+  // The one baseline hazard: Breslow's estimator on the pooled risk sets, each bin's events at its lower edge.
+  const horizons = params.horizonDays ?? [];
+  const baselineHazard = horizons.length > 0 ? breslowCumulativeHazard(pooled, params.timeEdges ?? [], horizons) : undefined;
+  return { ...common, loss, gradient, hessian, ...(baselineHazard ? { baselineHazard } : {}) };
 }

@@ -5,8 +5,12 @@ import { ModelSpecError } from '../errors.js';
 export type { ModelSpec };
 export type ModelFamily = ModelSpec['family'];
 
-/** A ModelSpec with every default filled in (ties: for cox only). */
-export type ResolvedSpec = Required<Omit<ModelSpec, 'ties'>> & Pick<ModelSpec, 'ties'>;
+/**
+ * A ModelSpec with every default filled in (ties: for cox only). A federated Cox model's strata and
+ * time grid say how the sites' sums are formed (@fedrad/methods), not how a table is fitted: the card
+ * carries them as its survival block, not in the spec.
+ */
+export type ResolvedSpec = Required<Omit<ModelSpec, 'ties' | 'strata' | 'timeGridDays'>> & Pick<ModelSpec, 'ties'>;
 
 /** Fills in defaults and refuses inconsistent hyper-parameters. */
 export function resolveSpec(spec: ModelSpec): ResolvedSpec {

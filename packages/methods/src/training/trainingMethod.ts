@@ -63,6 +63,8 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   // Cox: the sites add their baseline hazard at each of the protocol's horizons (SITE_CHANNEL.md §6, the cox row).
   const horizons = outcomeHorizons(protocol.outcome);
   const horizonDays = horizons.length > 0 ? horizons : undefined;
+  // Pooled Cox: the sites send risk-set sums in the protocol's bins and the coordinator takes H0 from their sum.
+  const pooledCox = cox && protocol.model.strata === 'none';
   const exact = strategy.name === 'exact-newton' || strategy.name === 'exact-gradient';
   const method: TrainingMethod = {
     name: `train-round/${strategy.name}`,
@@ -72,7 +74,7 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
       const configs = strategy.configureRound(state, sites);
       const out: Record<string, TrainRoundParams> = {};
       for (const siteId of sites) {
-        out[siteId] = { kind: 'train-round', round: state.round, model: protocol.model, features, globalParameters: state.parameters, ...configs[siteId], ...(cox && horizonDays ? { horizonDays } : {}) };
+        out[siteId] = { kind: 'train-round', round: state.round, model: protocol.model, features, globalParameters: state.parameters, ...configs[siteId], ...(cox && horizonDays && !pooledCox ? { horizonDays } : {}) };
       }
       return out;
     },
@@ -93,9 +95,11 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
     egress: (params) => ({
       tensors: updateLayout(params),
       counts: ['sampleCount', 'eventCount'],
-      scalars: ['loss'],
+      scalars: pooledCox ? [] : ['loss'],
       minCohortSize: protocol.minCohortSize,
-      summary: cox
+      summary: pooledCox
+        ? `Per time bin of the protocol's ${protocol.model.timeGridDays?.length ?? 0}, sums over the site's patients still at risk of e^(xβ), x·e^(xβ) and x xᵀ·e^(xβ)${protocol.model.ties === 'efron' ? ', the same over its events in the bin' : ''} and its number of events (every bin 0 or at least ${protocol.minCohortSize} events and patients leaving), Σx over its events, and per-feature sums and sums of squares; no times.`
+        : cox
         ? "The gradient and Hessian of the site's own Cox partial likelihood at the global coefficients, its value, per-feature sums and sums of squares" +
           (horizonDays ? `, and the site's Breslow baseline cumulative hazard at the protocol's horizon${horizonDays.length > 1 ? 's' : ''}; no times.` : '; no times.')
         : exact

@@ -75,8 +75,11 @@ function globalCoefficients(tensors: Tensor[], p: number): number[] {
 }
 
 /**
- * A campaign's Cox round (SITE_CHANNEL.md §6, the cox row): the site is one stratum, and the
- * update is coxSiteStep's stratified sums at the global `coef` [p], sent as gradient-hessian.
+ * A campaign's Cox round (SITE_CHANNEL.md §6, the cox rows) at the global `coef` [p]: stratified
+ * by site (model.strata "site"), the site is one stratum and sends coxSiteStep's gradient and
+ * Hessian; pooled (model.strata "none"), it sends its risk-set sums in the protocol's time bins
+ * (model.timeGridDays, which protocolConformance holds to the approved protocol), and refuses the
+ * job when a bin holds between 1 and minCohortSize − 1 of its events or patients leaving.
  */
 function coxTrainingStep(params: TrainRoundParams, rows: TrainingRows, ties: 'breslow' | 'efron', minCohortSize: number): PlainModelUpdate {
   if (!rows.time || !rows.event) throw new MethodInputError('A Cox model needs the cohort\'s follow-up time and event; this cohort has a binary label only.', { field: 'params/model/family' });
@@ -84,9 +87,17 @@ function coxTrainingStep(params: TrainRoundParams, rows: TrainingRows, ties: 'br
   const p = params.features.length;
   const coef = params.globalParameters.find((t) => t.name === 'coef');
   if (!coef || coef.data.length !== p) throw new MethodInputError(`The global "coef" tensor must hold ${p} values for a Cox model (no intercept).`, { field: 'params/globalParameters' });
+  const pooled = params.model.strata === 'none';
+  if (pooled && params.horizonDays !== undefined) throw new MethodInputError('A pooled Cox round sends no baseline hazard (the coordinator takes it from the pooled sums); the job asks for one at params.horizonDays.', { field: 'params/horizonDays' });
   const update = coxSiteStep(
-    { kind: 'cox-round', round: params.round, variant: 'stratified', ties, model: params.model, features: params.features, beta: coef.data, horizonDays: params.horizonDays ?? [], minCohortSize },
+    {
+      kind: 'cox-round', round: params.round, variant: pooled ? 'pooled' : 'stratified', ties, model: params.model, features: params.features, beta: coef.data, minCohortSize,
+      ...(pooled ? { timeEdges: params.model.timeGridDays ?? [], minEventsPerTimeBin: minCohortSize } : { horizonDays: params.horizonDays ?? [] }),
+    },
     { featureNames: rows.featureNames, x: rows.x, time: rows.time, event: rows.event },
   );
-  return { kind: 'train-round', round: params.round, sampleCount: update.sampleCount, eventCount: update.eventCount, contents: 'gradient-hessian', tensors: update.tensors as [Tensor, ...Tensor[]], loss: update.loss };
+  return {
+    kind: 'train-round', round: params.round, sampleCount: update.sampleCount, eventCount: update.eventCount,
+    contents: pooled ? 'risk-set-sums' : 'gradient-hessian', tensors: update.tensors as [Tensor, ...Tensor[]], ...(update.loss !== undefined ? { loss: update.loss } : {}),
+  };
 }

@@ -16,6 +16,19 @@ const onlyWith = (present: boolean, allowed: boolean, what: string, actual: stri
 export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtocol) => string | undefined>> = {
   'model.hiddenLayers': (p) => onlyWith(p.model.hiddenLayers !== undefined, p.model.family === 'mlp', 'the mlp family', p.model.family),
   'model.ties': (p) => onlyWith(p.model.ties !== undefined, p.model.family === 'cox', 'the cox family', p.model.family),
+  'model.strata': (p) =>
+    onlyWith(p.model.strata !== undefined, p.model.family === 'cox', 'the cox family', p.model.family) ??
+    (p.model.strata === 'none' && p.model.timeGridDays === undefined
+      ? 'one pooled baseline hazard needs the time bins the sites coarsen their times to, fixed in the protocol: give model.timeGridDays (their lower edges, days)'
+      : undefined),
+  'model.timeGridDays': (p) => {
+    const grid = p.model.timeGridDays;
+    if (p.model.family === 'cox' && p.model.strata === 'none' && grid === undefined) return undefined; // the rule below names the missing grid under model.strata
+    if (grid === undefined) return undefined;
+    if (p.model.family !== 'cox' || p.model.strata !== 'none') return 'the time grid coarsens the event times of a pooled Cox model (model.family "cox" with model.strata "none"); a stratified fit sends no times';
+    const k = grid.findIndex((e, i) => i > 0 && !(e > grid[i - 1]));
+    return k > 0 ? `the lower edges must ascend; ${grid[k]} follows ${grid[k - 1]}` : undefined;
+  },
   'model.activation': (p) => onlyWith(p.model.activation !== undefined, p.model.family === 'mlp', 'the mlp family', p.model.family),
   'model.standardize': (p) =>
     p.model.standardize === false && !EXACT.has(p.training.strategy)
@@ -49,7 +62,7 @@ export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtoco
 function privacyRefusal(p: CampaignProtocol): string | undefined {
   const t = p.training;
   if (t.differentialPrivacy === undefined) return undefined;
-  if (p.model.family === 'cox') return "a Cox model's sites send exact score sums and Breslow baseline hazards, which are neither clipped nor noised";
+  if (p.model.family === 'cox') return "a Cox model's sites send exact score sums (or risk-set sums) and Breslow baseline hazards, which are neither clipped nor noised";
   if (EXACT.has(t.strategy)) return `strategy ${t.strategy} sends exact gradient and Hessian sums, which are not clipped, so no noise scale bounds one site's influence`;
   if (!AVERAGED.has(t.strategy)) return `strategy ${t.strategy} takes an order statistic of the sites' updates, not their sum; the noise is calibrated to a sum of clipped updates`;
   if (p.model.family === 'mlp') return "an mlp campaign's standardisation round sends each site's feature moments, and every round its validation loss, without noise; the ε would not cover them";

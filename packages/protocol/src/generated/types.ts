@@ -784,7 +784,7 @@ export interface Filter {
  */
 export interface ModelSpec {
   /**
-   * lasso-logistic, elasticnet-logistic and logistic are penalised/unpenalised logistic regression (binary outcome); cox is the Cox proportional-hazards model (survival); mlp a small neural network. Federated campaigns of this build train the logistic families and cox (stratified by site, exact-newton); mlp comes with issue #17.
+   * lasso-logistic, elasticnet-logistic and logistic are penalised/unpenalised logistic regression (binary outcome); cox is the Cox proportional-hazards model (survival); mlp a small neural network. Federated campaigns of this build train the logistic families, cox (exact-newton; stratified by site, or one pooled baseline hazard in the protocol's time bins: model.strata) and mlp (the parameter-averaging strategies).
    */
   family: 'lasso-logistic' | 'elasticnet-logistic' | 'logistic' | 'cox' | 'mlp';
   /**
@@ -815,6 +815,17 @@ export interface ModelSpec {
    * Cox only: how tied event times enter the partial likelihood: Breslow's approximation (default, as glmnet) or Efron's (coxph's default).
    */
   ties?: 'breslow' | 'efron';
+  /**
+   * Cox only: "site" (default) gives each training site its own baseline hazard (coxph's strata(site)): a site sends the gradient and Hessian of its own partial likelihood and no times. "none" fits one baseline hazard over all sites (coxph without strata, the pooled rows) from each site's risk-set sums (Σ e^(xβ), x·e^(xβ), x xᵀ·e^(xβ) over its patients at risk) in the bins of timeGridDays, which it then requires.
+   */
+  strata?: 'site' | 'none';
+  /**
+   * Cox with strata "none" only: the lower edges (days, ascending) of the time bins, fixed in the pre-registered protocol. Each patient's time is coarsened to the lower edge of its bin [edge_k, edge_k+1) (no event may lie before the first edge), so the fit equals coxph on the coarsened times. No site's exact times leave it: a site refuses a training job in which one of its bins holds between 1 and minCohortSize − 1 of its events, or of its patients leaving the risk set.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  timeGridDays?: number[];
 }
 /**
  * What a campaign actually did, as the coordinator recorded it: the facts the Radiomics Quality Score and METRICS are scored from (packages/rqs). Every field is a record of a step that ran (or its absence); what no software can know is in `attestations`, each with who stated it, where and when. Absent blocks mean the step did not run.
@@ -2191,7 +2202,8 @@ export interface ModelUpdate {
    * Events (positive labels) among them. Absent from a masked update (see sampleCount).
    */
   eventCount?: number;
-  contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient' | 'feature-moments';
+  contents:
+    'parameters' | 'delta' | 'gradient-hessian' | 'gradient' | 'feature-moments' | 'risk-set-sums';
   /**
    * Each tensor either as a JSON number array (data) or packed as base64 Float64 (f64le); site nodes send packed tensors.
    *
