@@ -72,4 +72,25 @@ describe('the campaign provenance from the store', () => {
     const harmonised = studyReportInput(records({ harmonization: { method: 'combat' } }), undefined, '2026-12-06T12:00:00Z', '1.0.0');
     expect(harmonised.notes).toContain('Feature distributions after harmonisation: not drawn, the harmonisation step (combat) recorded no per-site summaries (siteSummaries).');
   });
+
+  // RQS item 3: each extracting site's declaration of the record `fedrad verify-ibsi` wrote (the IBSI 1
+  // digital phantom's 482 reference values), as its extract result carries it.
+  it('item 3 (phantom study): earned only when every extracting site declared a passed IBSI verification made by the engine that extracted; the evidence names each site', () => {
+    const verified = (siteId: string, over: Partial<NonNullable<ExtractResult['ibsiVerification']>> = {}) => ({
+      siteId,
+      result: { ...extract(30, mr), ibsiVerification: { recordSha256: 'cd'.repeat(32), softwareVersion: '1.0.0', engineSha256: 'ab'.repeat(32), featuresChecked: 482, featuresMatched: 482, passed: true, ranThisEngine: true, ...over } },
+    });
+    const sites = ['site-a', 'site-b', 'site-c', 'site-t1'];
+    const earns = records({ extractions: sites.map((s) => verified(s)) });
+    expect(campaignProvenance(earns, '1.0.0').phantomVerification).toMatchObject({ phantom: 'IBSI 1 digital phantom', softwareVersion: '1.0.0', passed: true, featuresChecked: 482 });
+    expect(item(earns, 3)).toMatchObject({ points: 1, evidence: expect.stringContaining(`site-t1: fedrad 1.0.0, 482 of 482 reference values matched (record ${'cd'.repeat(32)})`) });
+    const undeclared = records({ extractions: [...sites.slice(0, 3).map((s) => verified(s)), { siteId: 'site-t1', result: extract(30, mr) }] });
+    expect(item(undeclared, 3)).toMatchObject({ points: 0, evidence: expect.stringContaining('site-t1 declared no IBSI verification') });
+    const otherBuild = records({ extractions: sites.map((s) => verified(s, s === 'site-b' ? { ranThisEngine: false } : {})) });
+    expect(item(otherBuild, 3)).toMatchObject({ points: 0, evidence: expect.stringContaining('site-b: fedrad 1.0.0, 482 of 482 reference values matched, made by another version or engine than the one that extracted') });
+    const failed = records({ extractions: sites.map((s) => verified(s, s === 'site-a' ? { passed: false, featuresMatched: 470 } : {})) });
+    expect(item(failed, 3)).toMatchObject({ points: 0, evidence: expect.stringContaining('site-a: fedrad 1.0.0, 470 of 482') });
+    // Without extraction there is no phantom to verify: the item says so.
+    expect(item(records({ extractions: [] }), 3)).toMatchObject({ points: 0, evidence: 'no phantom verification recorded' });
+  });
 });

@@ -11,7 +11,8 @@ import { isIbsiFeature } from './ibsiCodes.js';
  * scores as absent and says so), never assumed:
  * - institutions: the protocol names sites, not hospitals, so each site counts as its own institution;
  * - a public code repository and the code's hash are not recorded by the coordinator;
- * - the IBSI phantom verification is not reported by the sites to the coordinator.
+ * - the IBSI phantom verification is each extracting site's own declaration (its extract result's
+ *   summary of the record `fedrad verify-ibsi` wrote), recorded per site.
  * What no software can know comes from the operators' attestations (attestations.ts), with who and when.
  */
 export function campaignProvenance(records: CampaignRecords, softwareVersion: string): CampaignProvenance {
@@ -47,6 +48,7 @@ export function campaignProvenance(records: CampaignRecords, softwareVersion: st
     ...(p.featureConfig
       ? { extraction: { featureConfigSha256: featureConfigHashOf(p), featureCount: featureCount ?? modelFeatures.length, ibsiCompliant: modelFeatures.length > 0 && modelFeatures.every(isIbsiFeature) } }
       : {}),
+    ...(extractions.length ? { phantomVerification: phantomVerificationOf(extractions, softwareVersion) } : {}),
     ...(records.reproducibility ? { reproducibility: reproducibilityOf(records.reproducibility) } : {}),
     ...(records.harmonization ? { harmonization: harmonizationOf(records) } : {}),
     ...(records.selection ? { selection: selectionOf(records) } : {}),
@@ -80,6 +82,24 @@ export function campaignProvenance(records: CampaignRecords, softwareVersion: st
     ...(records.attestations.length ? { attestations: records.attestations } : {}),
   };
   return assertValid<CampaignProvenance>('campaign-provenance', provenance, `provenance of campaign ${campaign.campaignId}`);
+}
+
+/**
+ * The IBSI phantom verification as every extracting site declared it in its extract result: passed
+ * only when each declared a record that passed and was made by the software version and engine
+ * that ran its extraction (RQS item 3 names them site by site).
+ */
+function phantomVerificationOf(extractions: CampaignRecords['extractions'], softwareVersion: string): NonNullable<CampaignProvenance['phantomVerification']> {
+  const sites = extractions.map(({ siteId, result }) => (result.ibsiVerification ? { siteId, declared: true, ...result.ibsiVerification } : { siteId, declared: false }));
+  const declared = sites.flatMap((s) => ('softwareVersion' in s ? [s] : []));
+  const versions = [...new Set(declared.map((s) => s.softwareVersion))];
+  return {
+    phantom: 'IBSI 1 digital phantom',
+    softwareVersion: (versions.length ? versions.join(', ') : softwareVersion).slice(0, 64),
+    passed: declared.length === sites.length && declared.every((s) => s.passed && s.ranThisEngine),
+    featuresChecked: declared.length ? Math.min(...declared.map((s) => s.featuresChecked)) : 0,
+    sites,
+  };
 }
 
 function reproducibilityOf(r: NonNullable<CampaignRecords['reproducibility']>): NonNullable<CampaignProvenance['reproducibility']> {
