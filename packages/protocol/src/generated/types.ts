@@ -227,6 +227,10 @@ export interface CampaignProtocol {
    * The clinical question in words (e.g. "high vs low FNCLCC grade from T1 contrast MRI"), for the record and the report.
    */
   question?: string;
+  /**
+   * Public repository (an https URL) of the code the campaign runs, declared before the campaign (RQS item 16, open-source code). The campaign's provenance and report record it beside the SHA-256 of the code the coordinator ran (its built files and those of every fedrad package it loads), the protocol's hash and the locked model's: the code point of RQS item 16 is earned only with all four.
+   */
+  codeRepository?: string;
   featureConfig?: FeatureConfig;
   /**
    * The feature columns the model uses, in model order (after selection, when fixed in advance). Each training and test site's feature table must have every one; this build requires the list for the logistic families.
