@@ -1484,8 +1484,8 @@ export interface ThresholdMetrics {
 }
 export interface CalibrationSummary {
   calibrationInTheLarge: Interval;
-  slope: Interval;
-  recalibrationIntercept: Interval;
+  slope?: Interval;
+  recalibrationIntercept?: Interval;
   brier: Interval;
   scaledBrier: Interval;
   hosmerLemeshow?: HosmerLemeshowTest;
