@@ -73,7 +73,7 @@ describe('extract job (summaries of the registered feature table)', () => {
     const record = verifyIbsiPhantom(join(repoRoot, '../shared/ibsi'), '0.1.0');
     const file = join(dir, 'ibsi.json');
     writeFileSync(file, JSON.stringify(record));
-    const result = (await runJob({ ...job({}), ibsiVerification: file })) as ExtractResult;
+    const result = (await runJob({ ...job({}), ibsiVerification: file })) as unknown as ExtractResult;
     expect(validate('extract-result', result)).toEqual({ valid: true });
     expect(result.ibsiVerification).toEqual({
       recordSha256: createHash('sha256').update(readFileSync(file)).digest('hex'), softwareVersion: '0.1.0', engineSha256: radiomicsEngineSha256(),
@@ -81,10 +81,10 @@ describe('extract job (summaries of the registered feature table)', () => {
     });
     // A record of another build (its engine hash differs) or one claiming a pass it does not show earns nothing here.
     writeFileSync(file, JSON.stringify({ ...record, engineSha256: 'ab'.repeat(32), featuresMatched: 481 }));
-    const other = (await runJob({ ...job({}), ibsiVerification: file })) as ExtractResult;
+    const other = (await runJob({ ...job({}), ibsiVerification: file })) as unknown as ExtractResult;
     expect(other.ibsiVerification).toMatchObject({ passed: false, ranThisEngine: false });
     // No declaration, no field; a declared file that is not a record is refused by name.
-    expect((await runJob(job({})) as ExtractResult).ibsiVerification).toBeUndefined();
+    expect((await runJob(job({})) as unknown as ExtractResult).ibsiVerification).toBeUndefined();
     writeFileSync(file, JSON.stringify({ passed: true }));
     await expect(runJob({ ...job({}), ibsiVerification: file })).rejects.toMatchObject({ code: 'SITE_CONFIG', message: expect.stringContaining('not one `fedrad verify-ibsi` writes') });
   });
