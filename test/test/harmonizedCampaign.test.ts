@@ -85,5 +85,38 @@ describe('a campaign that harmonises with ComBat', () => {
     expect(jobs.filter((j) => j.kind === 'harmonize' && j.siteId === IMAGE_TEST)).toHaveLength(2);
     expect(status.evaluations).toHaveLength(1);
     expect(status.evaluations[0].report).toMatchObject({ siteId: IMAGE_TEST, patientCount: IMAGE_PATIENTS });
+
+    // Issue #14: the report draws each site's distributions before and after harmonisation, from the
+    // sites' aggregate answers. Reference: mean and 1/(n−1) SD of each training site's rows in the
+    // by-hand extraction (before) and in the twin's harmonised table (after), computed here.
+    const report = JSON.parse(readFileSync(join(dir, 'simulation/results/report.json'), 'utf8'));
+    const drawn = report.sections.find((x: { id: string }) => x.id === 'distributions').data as Array<{ siteId: string; feature: string; stage: string; n: number; mean: number; sd: number }>;
+    const siteOf = new Map(siteRows.slice(1).map((l) => l.split(',') as [string, string]));
+    const columnStats = (file: string, siteId: string, feature: string) => {
+      const [header, ...lines] = readFileSync(file, 'utf8').trim().split('\n');
+      const j = header.split(',').indexOf(feature);
+      const v = lines.map((l) => l.split(',')).filter((c) => siteOf.get(c[0]) === siteId).map((c) => Number(c[j]));
+      const mean = v.reduce((a, b) => a + b, 0) / v.length;
+      return { n: v.length, mean, sd: Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1)) };
+    };
+    const close = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(b)));
+    for (const siteId of IMAGE_TRAINING) {
+      for (const feature of IMAGE_FEATURES) {
+        for (const [stage, file] of [['before', pooledFeatures], ['after', harmonised]] as const) {
+          const row = drawn.find((d) => d.siteId === siteId && d.feature === feature && d.stage === stage)!;
+          const want = columnStats(file, siteId, feature);
+          expect(row.n).toBe(want.n);
+          close(row.mean, want.mean);
+          close(row.sd, want.sd);
+        }
+      }
+    }
+    // The test site is harmonised as its own batch: both stages drawn for it too; the plot has both series.
+    expect(drawn.filter((d) => d.siteId === IMAGE_TEST).map((d) => d.stage).sort()).toEqual([...IMAGE_FEATURES.map(() => 'after'), ...IMAGE_FEATURES.map(() => 'before')]);
+    const html = readFileSync(join(dir, 'simulation/results/report.html'), 'utf8');
+    const plot = html.slice(html.indexOf('<section id="distributions">'), html.indexOf('</section>', html.indexOf('<section id="distributions">')));
+    expect(plot).toContain('before and after harmonisation');
+    expect(plot).toMatch(/<svg[\s\S]*>before<[\s\S]*>after</);
+    expect(report.notes ?? []).not.toEqual(expect.arrayContaining([expect.stringContaining('recorded no per-site summaries')]));
   }, 400000);
 });

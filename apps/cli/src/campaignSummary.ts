@@ -16,7 +16,8 @@ export interface EvaluationSummary {
   discrimination: { auc: IntervalValue };
   calibration?: {
     calibrationInTheLarge: IntervalValue;
-    slope: IntervalValue;
+    /** Absent when not estimable at the site (its predictions separate the outcome; the report's notes say so). */
+    slope?: IntervalValue;
     brier: IntervalValue;
     scaledBrier: IntervalValue;
     hosmerLemeshow?: { statistic: number; df: number; pValue: number };
@@ -38,7 +39,7 @@ export function evaluationLines(siteId: string, r: EvaluationSummary): string[] 
     const hl = r.calibration.hosmerLemeshow;
     lines.push(
       `  calibration-in-the-large  ${ci(r.calibration.calibrationInTheLarge)}  (ideal 0)`,
-      `  calibration slope         ${ci(r.calibration.slope)}  (ideal 1)`,
+      `  calibration slope         ${r.calibration.slope ? `${ci(r.calibration.slope)}  (ideal 1)` : "not estimable at this site (see the report's notes)"}`,
       `  Brier score               ${ci(r.calibration.brier)}  [bootstrap]`,
       `  scaled Brier              ${ci(r.calibration.scaledBrier)}`,
       hl ? `  Hosmer–Lemeshow           χ² = ${hl.statistic.toFixed(2)} on ${hl.df} df, p = ${hl.pValue.toFixed(3)}` : '  Hosmer–Lemeshow           not reported (fewer than 3 risk groups: see the report\'s notes)',

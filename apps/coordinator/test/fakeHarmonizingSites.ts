@@ -28,9 +28,17 @@ export function harmonizeAnswer(job: JobEnvelope, kept: Map<string, Float64Array
     return { kind: 'harmonize', stage: 'moments', patientCount: n, featureMean: z.mean, sumSq: z.sumSq };
   }
   const c = params.combat;
-  kept.set(job.siteId, c
+  const harmonised = c
     ? combatSiteApply(rows, { featureNames: features, covariateNames: [], beta: [], ...c }, job.siteId)
-    : params.standardisation ? applyStandardisation(rows, { featureNames: features, ...params.standardisation }, job.siteId) : zscoreSite(rows, job.siteId));
-  return { kind: 'harmonize', stage: 'apply', patientCount: n, harmonizationHash: params.harmonizationHash };
+    : params.standardisation ? applyStandardisation(rows, { featureNames: features, ...params.standardisation }, job.siteId) : zscoreSite(rows, job.siteId);
+  kept.set(job.siteId, harmonised);
+  return { kind: 'harmonize', stage: 'apply', patientCount: n, harmonizationHash: params.harmonizationHash, summaries: features.map((name, j) => ({ name, n, before: meanSd(rows.values, j), after: meanSd(harmonised, j) })) };
+}
+
+/** Column j's mean and 1/(n−1) SD of a row-major table of the fixture's features. */
+export function meanSd(values: Float64Array, j: number): { mean: number; sd: number } {
+  const column = Array.from({ length: values.length / features.length }, (_, i) => values[i * features.length + j]);
+  const mean = column.reduce((a, b) => a + b, 0) / column.length;
+  return { mean, sd: Math.sqrt(column.reduce((a, v) => a + (v - mean) ** 2, 0) / (column.length - 1)) };
 }
 

@@ -12,6 +12,8 @@ export interface JobInput {
   workDir: string;
   /** The campaign CA certificate (PEM): an evaluate job's model must be signed by the campaign's coordinator under it. */
   caCertPem?: string;
+  /** The IBSI phantom verification record the site declares (site.yaml ibsiVerification): extract results carry its summary. */
+  ibsiVerification?: string;
   /** Folders whose paths an error report must not carry out (toErrorReport's localRoots). */
   localRoots?: string[];
 }

@@ -55,6 +55,8 @@ export interface SiteConfig {
   jobTimeoutSeconds: number;
   /** Heartbeat period; reconnect backoff bounds. */
   heartbeatSeconds: number;
+  /** The IBSI phantom verification record this installation declares (`fedrad verify-ibsi --out`), when it declares one (RQS item 3). */
+  ibsiVerification?: string;
   reconnect: { initialMs: number; maxMs: number };
 }
 
@@ -62,7 +64,7 @@ const SITE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 /** Every key site.yaml may hold, at each level: anything else is refused by name, never ignored. */
 const KNOWN_KEYS = {
-  top: ['siteId', 'campaignId', 'coordinatorUrl', 'dataRoot', 'database', 'minCohortSize', 'workers', 'jobTimeoutSeconds', 'heartbeatSeconds', 'reconnect', 'tls', 'cohorts', 'cohortManifest'],
+  top: ['siteId', 'campaignId', 'coordinatorUrl', 'dataRoot', 'database', 'minCohortSize', 'workers', 'jobTimeoutSeconds', 'heartbeatSeconds', 'reconnect', 'tls', 'cohorts', 'cohortManifest', 'ibsiVerification'],
   tls: ['key', 'certificate', 'ca'],
   reconnect: ['initialMs', 'maxMs'],
   cohort: ['name', 'features', 'images', 'outcome'],
@@ -167,9 +169,19 @@ export function parseSiteConfig(raw: unknown, configFile: string): SiteConfig {
     cohorts,
     jobTimeoutSeconds: number('jobTimeoutSeconds', 3600, 1),
     heartbeatSeconds: number('heartbeatSeconds', 10, 0.1),
+    ...(ibsiVerificationOf(doc.ibsiVerification, at, configFile)),
     reconnect: {
       initialMs: typeof reconnectRaw.initialMs === 'number' ? reconnectRaw.initialMs : 250,
       maxMs: typeof reconnectRaw.maxMs === 'number' ? reconnectRaw.maxMs : 15000,
     },
   };
+}
+
+/** The declared IBSI verification record's path (resolved like the other paths), refused by name when it is not a file that exists. */
+function ibsiVerificationOf(value: unknown, at: (p: string) => string, configFile: string): { ibsiVerification?: string } {
+  if (value === undefined) return {};
+  if (typeof value !== 'string') throw new SiteConfigError(`${configFile}: "ibsiVerification" must be the path of the record \`fedrad verify-ibsi --out\` wrote.`, { file: configFile, field: 'ibsiVerification' });
+  const file = at(value);
+  if (!existsSync(file)) throw new SiteConfigError(`The IBSI verification record ${file} (named in ${configFile}) does not exist: write it with \`fedrad verify-ibsi --ibsi DIR --out ${value}\`.`, { file, field: 'ibsiVerification' });
+  return { ibsiVerification: file };
 }

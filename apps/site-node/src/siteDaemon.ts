@@ -389,6 +389,7 @@ export class SiteDaemon {
       workDir: join(this.config.dataRoot, 'jobs'),
       caCertPem: this.caPem,
       localRoots: this.localRoots(),
+      ...(this.config.ibsiVerification ? { ibsiVerification: this.config.ibsiVerification } : {}),
     };
   }
 

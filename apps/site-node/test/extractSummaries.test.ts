@@ -3,10 +3,11 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { canonicalHash, validate } from '@fedrad/protocol';
+import { canonicalHash, validate, type ExtractResult } from '@fedrad/protocol';
+import { radiomicsEngineSha256, verifyIbsiPhantom } from '@fedrad/extraction';
 import { recordedFeatureConfig } from '@fedrad/radiomics';
 import { runJob } from '../src/jobs/runJob.js';
-import { envelope, generateCohorts, readCsv } from './helpers.js';
+import { envelope, generateCohorts, readCsv, repoRoot } from './helpers.js';
 
 let dir: string;
 let site: { featuresCsv: string; outcomeCsv: string };
@@ -63,5 +64,28 @@ describe('extract job (summaries of the registered feature table)', () => {
       expect(s.min).toBeUndefined();
       expect(s.max).toBeUndefined();
     });
+  });
+
+  // RQS item 3: the site declares the record `fedrad verify-ibsi` wrote (here by the same function,
+  // on ../shared/ibsi); the result carries its hash and counts, and whether this engine made it.
+  it('carries the declared IBSI verification: the record file\'s hash and counts, and that this node\'s version and engine made it', async () => {
+    writeProvenance(site.featuresCsv, canonicalHash(recordedFeatureConfig({})));
+    const record = verifyIbsiPhantom(join(repoRoot, '../shared/ibsi'), '0.1.0');
+    const file = join(dir, 'ibsi.json');
+    writeFileSync(file, JSON.stringify(record));
+    const result = (await runJob({ ...job({}), ibsiVerification: file })) as unknown as ExtractResult;
+    expect(validate('extract-result', result)).toEqual({ valid: true });
+    expect(result.ibsiVerification).toEqual({
+      recordSha256: createHash('sha256').update(readFileSync(file)).digest('hex'), softwareVersion: '0.1.0', engineSha256: radiomicsEngineSha256(),
+      featuresChecked: 482, featuresMatched: 482, passed: true, ranThisEngine: true,
+    });
+    // A record of another build (its engine hash differs) or one claiming a pass it does not show earns nothing here.
+    writeFileSync(file, JSON.stringify({ ...record, engineSha256: 'ab'.repeat(32), featuresMatched: 481 }));
+    const other = (await runJob({ ...job({}), ibsiVerification: file })) as unknown as ExtractResult;
+    expect(other.ibsiVerification).toMatchObject({ passed: false, ranThisEngine: false });
+    // No declaration, no field; a declared file that is not a record is refused by name.
+    expect((await runJob(job({})) as unknown as ExtractResult).ibsiVerification).toBeUndefined();
+    writeFileSync(file, JSON.stringify({ passed: true }));
+    await expect(runJob({ ...job({}), ibsiVerification: file })).rejects.toMatchObject({ code: 'SITE_CONFIG', message: expect.stringContaining('not one `fedrad verify-ibsi` writes') });
   });
 });

@@ -6,6 +6,7 @@ import { combatCovariateFit, combatEstimate, runCombatTwin, type CombatRows } fr
 import { harmonizeBasisHash, type CampaignProtocol, type HarmonizeResult, type JobEnvelope } from '@fedrad/protocol';
 import { runJob } from '../src/jobs/runJob.js';
 import { admitJob } from '../src/jobPolicy.js';
+import { checkEgress } from '../src/egressGuard.js';
 import { protocolDeviations } from '../src/protocolConformance.js';
 import { SiteStore } from '../src/siteStore.js';
 import { envelope, generateCohorts, readCsv, repoRoot } from './helpers.js';
@@ -58,7 +59,14 @@ const applyParams = (siteId: string, adjustment: ReturnType<typeof estimate> ext
 });
 const sigmoid = (z: number) => 1 / (1 + Math.exp(-z));
 
+/** Mean and 1/(n−1) SD, by hand. */
+function meanSd(v: number[]): { mean: number; sd: number } {
+  const mean = v.reduce((a, b) => a + b, 0) / v.length;
+  return { mean, sd: Math.sqrt(v.reduce((a, x) => a + (x - mean) ** 2, 0) / (v.length - 1)) };
+}
+
 describe('the harmonize job at a site', () => {
+  const applied = new Map<string, HarmonizeResult>();
   let results: Map<string, HarmonizeResult>;
   let adjustments: ReturnType<typeof estimate>;
   beforeAll(async () => {
@@ -76,12 +84,25 @@ describe('the harmonize job at a site', () => {
   });
 
   it('keeps its own estimate, and a train-round job naming it trains on the rows the local twin harmonises (closed-form gradient)', async () => {
-    for (const s of SITES) {
-      const kept = await runJob(jobAt(s, 'harmonize', applyParams(s, adjustments.get(s)!, harmonizeBasisHash(results.get(s)!))));
-      expect(kept).toEqual({ kind: 'harmonize', stage: 'apply', patientCount: csv[s].ids.length, harmonizationHash: HASH });
-    }
     const partitions = new Map(SITES.map((s): [string, CombatRows] => [s, { ids: csv[s].ids, featureNames: features, values: Float64Array.from(csv[s].x.flat()) }]));
     const twin = runCombatTwin(partitions, {}, 5).harmonised;
+    for (const s of SITES) {
+      const kept = (await runJob(jobAt(s, 'harmonize', applyParams(s, adjustments.get(s)!, harmonizeBasisHash(results.get(s)!))))) as unknown as HarmonizeResult;
+      applied.set(s, kept);
+      expect(kept).toEqual({ kind: 'harmonize', stage: 'apply', patientCount: csv[s].ids.length, harmonizationHash: HASH, summaries: expect.any(Array) });
+      // Issue #14: each feature's n, mean and SD before (the CSV's rows) and after (the twin's harmonised rows), computed here.
+      const n = csv[s].ids.length;
+      features.forEach((name, j) => {
+        const before = meanSd(csv[s].x.map((r) => r[j]));
+        const after = meanSd(Array.from({ length: n }, (_, i) => twin.get(s)![i * features.length + j]));
+        const got = kept.summaries![j];
+        expect([got.name, got.n]).toEqual([name, n]);
+        for (const [x, want] of [[got.before, before], [got.after, after]] as const) {
+          expect(Math.abs(x.mean - want.mean)).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(want.mean)));
+          expect(Math.abs(x.sd - want.sd)).toBeLessThanOrEqual(1e-9 * Math.max(1, want.sd));
+        }
+      });
+    }
     const coef = [0.2, 0.1, -0.05, 0.03, 0.01];
     for (const s of SITES) {
       const update = (await runJob(jobAt(s, 'train-round', {
@@ -132,6 +153,23 @@ describe('the harmonize job at a site', () => {
   describe('an attacking coordinator', () => {
     it('asking for the sums of a cohort below the minimum is refused before anything is computed', async () => {
       await expect(moments('site-c', 31)).rejects.toMatchObject({ code: 'COHORT_TOO_SMALL' });
+    });
+
+    it('the summaries an apply job answers with hold no patient value: they pass the egress guard, no number in them is one of a patient\'s values before or after, and below the minimum cohort none are sent', async () => {
+      for (const s of SITES) {
+        const result = applied.get(s)!;
+        const n = csv[s].ids.length;
+        const { round: _round, ...frame } = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/job-result/valid-1.json'), 'utf8'));
+        const verdict = checkEgress('job-result', { ...frame, siteId: s, kind: 'harmonize', result }, { localPatientCounts: [n], patientIds: new Set(csv[s].ids), minCohortSize: 5 });
+        expect(verdict).toEqual({ allowed: true, schema: 'job-result' });
+        const patientValues = new Set(csv[s].x.flat());
+        const numbers = result.summaries!.flatMap((x) => [x.before.mean, x.before.sd, x.after.mean, x.after.sd]);
+        expect(numbers.filter((v) => patientValues.has(v))).toEqual([]);
+        expect(Object.keys(result.summaries![0]).sort()).toEqual(['after', 'before', 'n', 'name']);
+      }
+      // Per-site z-scoring needs no moments: the apply job alone must refuse a cohort below the minimum.
+      const zscore = { kind: 'harmonize', stage: 'apply', method: 'zscore-site', features, batch: 'site-c', harmonizationHash: 'a1'.repeat(32) };
+      await expect(runJob(jobAt('site-c', 'harmonize', zscore, csv['site-c'].ids.length + 1))).rejects.toMatchObject({ code: 'COHORT_TOO_SMALL' });
     });
 
     it('asking for the sums of a cohort differing by one patient from one already answered is refused (differencing)', () => {

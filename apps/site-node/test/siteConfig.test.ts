@@ -29,6 +29,20 @@ describe('site.yaml', () => {
     }
   });
 
+  it('takes the IBSI verification record it declares (ibsiVerification), resolved like its other paths; a record that is not there is refused by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'site-config-'));
+    try {
+      const yaml = (record: string) => ['siteId: site-a', 'coordinatorUrl: https://127.0.0.1:9443', 'cohorts:', '  - { name: training, features: f.csv, outcome: o.csv }', `ibsiVerification: ${record}`].join('\n');
+      writeFileSync(join(dir, 'ibsi.json'), '{}');
+      writeFileSync(join(dir, 'site.yaml'), yaml('ibsi.json'));
+      expect(loadSiteConfig(join(dir, 'site.yaml')).ibsiVerification).toBe(join(dir, 'ibsi.json'));
+      writeFileSync(join(dir, 'site.yaml'), yaml('gone.json'));
+      expect(() => loadSiteConfig(join(dir, 'site.yaml'))).toThrow(expect.objectContaining({ code: 'SITE_CONFIG', message: expect.stringContaining('fedrad verify-ibsi --ibsi DIR --out gone.json') }) as unknown as Error);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the file and the field when something is wrong', () => {
     const dir = mkdtempSync(join(tmpdir(), 'site-config-'));
     try {

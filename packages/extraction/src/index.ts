@@ -15,3 +15,4 @@ export { dilateMask, erodeMask } from './perturbation/roiMorphology.js';
 export { rigidResample } from './perturbation/rigidResample.js';
 export { addNoise, estimateNoiseSd } from './perturbation/imageNoise.js';
 export { extractPerturbed, extractPerturbedCase, type PerturbedTables } from './perturbation/perturbedExtraction.js';
+export { matchesIbsi, phantomReferenceValues, radiomicsEngineSha256, verifyIbsiPhantom, type IbsiReferenceValue } from './ibsiVerification.js';

@@ -111,7 +111,8 @@ export const METRICS_ITEMS: readonly MetricsItemDefinition[] = [
     declared: false,
     derive: (p) => {
       const v = p.phantomVerification;
-      const ok = !!v && v.passed && v.softwareVersion === p.software.version;
+      // Per-site records name each site's own version; the summary's pass already requires each to be the one that extracted.
+      const ok = !!v && v.passed && (v.sites !== undefined || v.softwareVersion === p.software.version);
       return yes(ok, `${p.software.name} ${p.software.version} verified on ${v?.phantom} against the IBSI reference values`, v ? `the IBSI verification ${v.passed ? `ran ${v.softwareVersion}, not ${p.software.version}` : 'failed'}` : 'no IBSI verification recorded');
     },
   },

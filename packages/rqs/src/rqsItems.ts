@@ -67,6 +67,7 @@ export const RQS_ITEMS: readonly RqsItemDefinition[] = [
     score(p) {
       const v = p.phantomVerification;
       if (!v) return [derived(0, 'no phantom verification recorded')];
+      if (v.sites) return [phantomAtEverySite(v.phantom, v.sites)];
       if (v.softwareVersion !== p.software.version) return [derived(0, `the phantom verification ran ${p.software.name} ${v.softwareVersion}, not the version that ran the campaign (${p.software.version})`)];
       return [v.passed ? derived(1, `${v.phantom}: ${v.featuresChecked} features match the reference with ${p.software.name} ${v.softwareVersion}${v.onScanners ? '; a physical phantom was imaged on every scanner' : ''}`) : derived(0, `${v.phantom} verification failed with ${v.softwareVersion}`)];
     },
@@ -234,3 +235,18 @@ export const RQS_ITEMS: readonly RqsItemDefinition[] = [
     },
   },
 ];
+
+/**
+ * RQS item 3 from the extracting sites' own declarations: the point only when every site declared
+ * an IBSI verification record that passed and was made by the software version and radiomics
+ * engine that ran its extraction; the evidence names each site's version, counts and record.
+ */
+function phantomAtEverySite(phantom: string, sites: NonNullable<NonNullable<CampaignProvenance['phantomVerification']>['sites']>): ScoredPart {
+  if (!sites.length) return derived(0, 'no site extracted features, so no phantom verification applies');
+  const line = (s: (typeof sites)[number]) =>
+    !s.declared
+      ? `${s.siteId} declared no IBSI verification`
+      : `${s.siteId}: fedrad ${s.softwareVersion}, ${s.featuresMatched} of ${s.featuresChecked} reference values matched${s.ranThisEngine ? '' : ', made by another version or engine than the one that extracted'} (record ${s.recordSha256})`;
+  const ok = sites.every((s) => s.declared && s.passed && s.ranThisEngine);
+  return derived(ok ? 1 : 0, `${phantom}${ok ? ' verified by the engine that extracted at every site' : ' not verified at every extracting site'}: ${sites.map(line).join('; ')}`);
+}

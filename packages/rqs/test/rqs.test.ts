@@ -7,10 +7,25 @@ import { campaign, unattest } from './provenance.js';
 // numbers below are the table's, not the code's). For each item, a campaign that earns its points
 // (the full campaign, possibly changed) and one that loses them.
 type Edit = (p: CampaignProvenance) => void;
+/** Two extracting sites' declared IBSI verifications, each passed by the engine that extracted (482 reference values of the IBSI 1 digital phantom). */
+const phantomSites = () =>
+  ['site-a', 'site-b'].map((siteId) => ({ siteId, declared: true, softwareVersion: '0.1.0', engineSha256: 'ab'.repeat(32), recordSha256: 'cd'.repeat(32), featuresChecked: 482, featuresMatched: 482, passed: true, ranThisEngine: true }));
 const CASES: Array<{ item: number; earns: [Edit, number]; loses: [Edit, number]; more?: Array<[string, Edit, number]> }> = [
   { item: 1, earns: [() => {}, 2], loses: [(p) => (delete p.sites[1].acquisition, unattest('rqs-1.public-protocol')(p)), 0], more: [['pinned config and summaries, no public protocol', unattest('rqs-1.public-protocol'), 1]] },
   { item: 2, earns: [() => {}, 1], loses: [(p) => (p.reproducibility!.segmentations = 1), 0] },
-  { item: 3, earns: [() => {}, 1], loses: [(p) => (p.phantomVerification!.softwareVersion = '0.0.9'), 0], more: [['failed verification', (p) => (p.phantomVerification!.passed = false), 0]] },
+  {
+    item: 3,
+    earns: [() => {}, 1],
+    loses: [(p) => (p.phantomVerification!.softwareVersion = '0.0.9'), 0],
+    more: [
+      ['failed verification', (p) => (p.phantomVerification!.passed = false), 0],
+      // Each extracting site's own declaration (its extract result): the point needs every one passed by the engine that extracted.
+      ['every extracting site verified by the engine that ran', (p) => (p.phantomVerification!.sites = phantomSites()), 1],
+      ['one extracting site declared no verification', (p) => (p.phantomVerification!.sites = [...phantomSites().slice(1), { siteId: 'site-a', declared: false }]), 0],
+      ['one site\'s record made by another build', (p) => (p.phantomVerification!.sites = phantomSites().map((s, i) => (i === 0 ? { ...s, ranThisEngine: false } : s))), 0],
+      ['one site\'s record failed', (p) => (p.phantomVerification!.sites = phantomSites().map((s, i) => (i === 1 ? { ...s, passed: false, featuresMatched: 481 } : s))), 0],
+    ],
+  },
   { item: 4, earns: [() => {}, 1], loses: [(p) => (p.extraction!.timePoints = 1), 0] },
   {
     item: 5,

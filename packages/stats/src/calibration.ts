@@ -35,10 +35,12 @@ export interface CalibrationCurvePoint {
 export interface Calibration {
   /** Calibration-in-the-large: α of logit P(y) = α + offset(logit p) (ideal 0). */
   calibrationInTheLarge: Estimate;
-  /** Calibration slope β of logit P(y) = a + β·logit p (ideal 1). */
-  slope: Estimate;
-  /** The intercept a of that joint recalibration fit (what rms::val.prob reports as "Intercept"). */
-  recalibrationIntercept: Estimate;
+  /** Calibration slope β of logit P(y) = a + β·logit p (ideal 1); absent when not estimable (`slopeNotEstimable` says why). */
+  slope?: Estimate;
+  /** The intercept a of that joint recalibration fit (what rms::val.prob reports as "Intercept"); absent with the slope. */
+  recalibrationIntercept?: Estimate;
+  /** Why the joint recalibration fit has no estimate (e.g. the predictions separate the outcome). */
+  slopeNotEstimable?: string;
   brier: number;
   /** 1 − Brier / (ȳ(1 − ȳ)): Brier relative to a non-informative model predicting the prevalence. */
   scaledBrier: number;
@@ -189,6 +191,24 @@ export function smoothedCalibration(probabilities: Scores, labels: Labels, gridS
 }
 
 /**
+ * Why y ~ a + β·x has no maximum-likelihood estimate, or undefined when it has one: with one
+ * covariate the MLE exists iff the classes overlap — no complete or quasi-complete separation,
+ * i.e. not (max x | y=0 ≤ min x | y=1) and not (max x | y=1 ≤ min x | y=0) (Albert & Anderson 1984,
+ * Biometrika 71:1, Theorems 1–3). R's glm then stops at its iteration limit with a huge slope and a
+ * larger standard error, and warns "fitted probabilities numerically 0 or 1 occurred".
+ */
+function separation(x: Float64Array, y: Uint8Array): string | undefined {
+  let min0 = Infinity, max0 = -Infinity, min1 = Infinity, max1 = -Infinity;
+  for (let i = 0; i < x.length; i++) {
+    if (y[i]) { min1 = Math.min(min1, x[i]); max1 = Math.max(max1, x[i]); }
+    else { min0 = Math.min(min0, x[i]); max0 = Math.max(max0, x[i]); }
+  }
+  if (max0 === -Infinity || max1 === -Infinity) return 'the patients with a finite logit are all of one class';
+  if (max0 <= min1 || max1 <= min0) return `the predictions separate the outcome (every ${max0 <= min1 ? 'event' : 'non-event'} is predicted at least as high as every ${max0 <= min1 ? 'non-event' : 'event'}), so the slope's maximum-likelihood estimate is infinite (Albert & Anderson 1984)`;
+  return undefined;
+}
+
+/**
  * Full calibration assessment of predicted probabilities on an independent test set
  * (Van Calster et al. 2016, "A calibration hierarchy", J Clin Epidemiol 74:167).
  */
@@ -204,7 +224,9 @@ export function calibration(probabilities: Scores, labels: Labels, options: { le
   const lp = Float64Array.from(keep, (i) => Math.log(p[i] / (1 - p[i])));
   const yk = Uint8Array.from(keep, (i) => y[i]);
   const citl = fitLogistic(lp, yk, true);
-  const recal = fitLogistic(lp, yk, false);
+  const notEstimable = separation(lp, yk);
+  const recal = notEstimable ? undefined : fitLogistic(lp, yk, false);
+  const finite = recal && [recal.slope, recal.slopeSe, recal.intercept, recal.interceptSe].every(Number.isFinite);
   const brier = brierScore(p, y);
   let events = 0;
   for (let i = 0; i < p.length; i++) events += y[i];
@@ -215,8 +237,9 @@ export function calibration(probabilities: Scores, labels: Labels, options: { le
   const hlStats = bins.length >= 3 ? { statistic, df: bins.length - 2, pValue: Math.min(1, Math.max(0, chiSquareSurvival(statistic, bins.length - 2))), groups: bins.length } : undefined;
   return {
     calibrationInTheLarge: wald(citl.intercept, citl.interceptSe, level),
-    slope: wald(recal.slope, recal.slopeSe, level),
-    recalibrationIntercept: wald(recal.intercept, recal.interceptSe, level),
+    ...(finite
+      ? { slope: wald(recal.slope, recal.slopeSe, level), recalibrationIntercept: wald(recal.intercept, recal.interceptSe, level) }
+      : { slopeNotEstimable: notEstimable ?? 'the recalibration fit logit P(y) = a + β·logit p has no finite estimate (the predictions do not vary enough)' }),
     brier,
     scaledBrier: 1 - brier / (prevalence * (1 - prevalence)),
     ...(hlStats ? { hosmerLemeshow: hlStats } : {}),

@@ -148,8 +148,7 @@ export function evaluateBinary(scores: Scores, labels: Labels, options: Evaluate
     }));
     report.calibration = {
       calibrationInTheLarge: wald(c.calibrationInTheLarge),
-      slope: wald(c.slope),
-      recalibrationIntercept: wald(c.recalibrationIntercept),
+      ...(c.slope && c.recalibrationIntercept ? { slope: wald(c.slope), recalibrationIntercept: wald(c.recalibrationIntercept) } : {}),
       brier: boot(1, c.brier),
       scaledBrier: boot(2, c.scaledBrier),
       ...(c.hosmerLemeshow ? { hosmerLemeshow: c.hosmerLemeshow } : {}),
@@ -157,6 +156,9 @@ export function evaluateBinary(scores: Scores, labels: Labels, options: Evaluate
       smoothed: avoidLengths(c.smoothed, forbidden),
       excludedFromLogistic: c.excludedFromLogistic,
     };
+    if (c.slopeNotEstimable) {
+      notes.push(`The calibration slope and its intercept are not estimable at this site and are not reported: ${c.slopeNotEstimable}. A meta-analysis leaves this site out of the pooled slope.`.slice(0, 500));
+    }
     if (!c.hosmerLemeshow) {
       notes.push(`The Hosmer–Lemeshow test needs at least 3 risk groups (χ² on g − 2 df); ${n} patients in groups of at least ${minGroupSize} make ${c.bins.length}: it is not reported.`);
     }

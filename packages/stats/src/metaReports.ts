@@ -20,7 +20,7 @@ function waldVariance(i: { estimate: number; lower?: number; upper?: number }, l
 }
 
 /** Each measure: how a site's value and variance are read from its report, and the scale it pools on. */
-const MEASURES: ReadonlyArray<{ measure: Measure; scale: 'logit' | 'identity'; value(r: EvaluationReport): SiteValue | undefined }> = [
+const MEASURES: ReadonlyArray<{ measure: Measure; scale: 'logit' | 'identity'; value(r: EvaluationReport): SiteValue | undefined; notEstimable?(r: EvaluationReport): boolean }> = [
   {
     measure: 'auc',
     scale: 'logit',
@@ -37,7 +37,8 @@ const MEASURES: ReadonlyArray<{ measure: Measure; scale: 'logit' | 'identity'; v
     value: (r) => (r.survival?.unoCVariance !== undefined ? { ...r.survival.unoC, variance: r.survival.unoCVariance } : undefined),
   },
   // The calibration slope and intercept carry Wald CIs (evaluation-report schema): their variance is the CI's.
-  { measure: 'calibrationSlope', scale: 'identity', value: (r) => r.calibration && waldVariance(r.calibration.slope, r.level) },
+  // A site whose predictions separate its outcome reports calibration without a slope (not estimable).
+  { measure: 'calibrationSlope', scale: 'identity', value: (r) => r.calibration?.slope && waldVariance(r.calibration.slope, r.level), notEstimable: (r) => !!r.calibration && !r.calibration.slope },
   { measure: 'calibrationInTheLarge', scale: 'identity', value: (r) => r.calibration && waldVariance(r.calibration.calibrationInTheLarge, r.level) },
 ];
 
@@ -64,10 +65,11 @@ export function metaAnalyzeReports(reports: readonly EvaluationReport[], options
   const level = options.level ?? reports[0]?.level ?? 0.95;
   const analyses: MetaAnalysisSummary[] = [];
   const notes: string[] = [];
-  for (const { measure, scale, value } of MEASURES) {
-    const reporting = reports
-      .map((r, i) => ({ report: r, label: r.siteId ?? `site-${i + 1}`, value: value(r) }))
-      .filter((x): x is typeof x & { value: SiteValue } => x.value !== undefined);
+  for (const { measure, scale, value, notEstimable } of MEASURES) {
+    const labelled = reports.map((r, i) => ({ report: r, label: r.siteId ?? `site-${i + 1}`, value: value(r) }));
+    const unestimable = notEstimable ? labelled.filter((x) => notEstimable(x.report)) : [];
+    if (unestimable.length) notes.push(`${measure}: ${unestimable.map((x) => x.label).join(', ')} left out of the pooling: not estimable at that site (its report's notes say why)`);
+    const reporting = labelled.filter((x): x is typeof x & { value: SiteValue } => x.value !== undefined);
     const poolable = (v: SiteValue) => v.variance > 0 && Number.isFinite(v.variance) && (scale === 'identity' || (v.estimate > 0 && v.estimate < 1));
     const rows = reporting.filter((x) => poolable(x.value));
     const left = reporting.filter((x) => !rows.includes(x));
@@ -76,7 +78,7 @@ export function metaAnalyzeReports(reports: readonly EvaluationReport[], options
       notes.push(`${measure}: ${left.map((x) => `${x.label} (${x.value.estimate} with variance ${x.value.variance})`).join(', ')} left out of the pooling: ${why}`);
     }
     if (rows.length < 2) {
-      if (reporting.length) notes.push(`${measure}: ${rows.length} site(s) can be pooled; a meta-analysis needs at least 2`);
+      if (reporting.length || unestimable.length) notes.push(`${measure}: ${rows.length} site(s) can be pooled; a meta-analysis needs at least 2`);
       continue;
     }
     const studies = rows.map((x) => ({ label: x.label, estimate: x.value.estimate, variance: x.value.variance }));

@@ -9,15 +9,15 @@ describe('calibration agrees with R rms::val.prob and glm', () => {
   for (const d of datasets) {
     it(`${d.name}: intercept and slope (val.prob), calibration-in-the-large (glm offset), Wald CIs`, () => {
       const c = calibration(d.scores, d.labels);
-      close(c.recalibrationIntercept.estimate, d.valProb.intercept, 1e-4);
-      close(c.slope.estimate, d.valProb.slope, 1e-4);
+      close(c.recalibrationIntercept!.estimate, d.valProb.intercept, 1e-4);
+      close(c.slope!.estimate, d.valProb.slope, 1e-4);
       close(c.calibrationInTheLarge.estimate, d.calibrationInTheLarge.estimate, 1e-6);
       close(c.calibrationInTheLarge.lower, d.calibrationInTheLarge.lower, 1e-6);
       close(c.calibrationInTheLarge.upper, d.calibrationInTheLarge.upper, 1e-6);
-      close(c.slope.estimate, d.calibrationSlope.estimate, 1e-6);
-      close(c.slope.lower, d.calibrationSlope.lower, 1e-6);
-      close(c.slope.upper, d.calibrationSlope.upper, 1e-6);
-      close(c.recalibrationIntercept.lower, d.recalibrationIntercept.lower, 1e-6);
+      close(c.slope!.estimate, d.calibrationSlope.estimate, 1e-6);
+      close(c.slope!.lower, d.calibrationSlope.lower, 1e-6);
+      close(c.slope!.upper, d.calibrationSlope.upper, 1e-6);
+      close(c.recalibrationIntercept!.lower, d.recalibrationIntercept.lower, 1e-6);
       close(c.brier, d.valProb.brier, 1e-12);
       close(c.scaledBrier, d.scaledBrier, 1e-12);
     });

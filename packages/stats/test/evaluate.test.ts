@@ -44,8 +44,8 @@ describe('evaluateBinary builds a valid report whose numbers are the R reference
       close(tm.sensitivity!.lower, d.sensitivity.lower, 1e-9);
       close(tm.specificity!.upper, d.specificity.upper, 1e-9);
       const cal = report.calibration!;
-      close(cal.slope.estimate, d.valProb.slope, 1e-4);
-      close(cal.recalibrationIntercept.estimate, d.valProb.intercept, 1e-4);
+      close(cal.slope!.estimate, d.valProb.slope, 1e-4);
+      close(cal.recalibrationIntercept!.estimate, d.valProb.intercept, 1e-4);
       close(cal.calibrationInTheLarge.estimate, d.calibrationInTheLarge.estimate);
       close(cal.brier.estimate, d.brier, 1e-12);
       close(cal.scaledBrier.estimate, d.scaledBrier, 1e-12);

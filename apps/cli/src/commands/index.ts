@@ -15,6 +15,7 @@ const MODULES: Record<string, () => Promise<{ register(program: Command): void }
   'meta-analyze': () => import('./metaAnalyze.js'),
   rqs: () => import('./rqs.js'),
   'verify-model': () => import('./verifyModel.js'),
+  'verify-ibsi': () => import('./verifyIbsi.js'),
   report: () => import('./report.js'),
   site: () => import('./site.js'),
   coordinator: () => import('./coordinator.js'),

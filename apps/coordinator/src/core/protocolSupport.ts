@@ -29,6 +29,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'title', carriedOut: 'shown in listings and summaries' },
   { field: 'version', carriedOut: 'part of the locked document and its hash' },
   { field: 'question', carriedOut: 'recorded in the locked document' },
+  { field: 'codeRepository', carriedOut: "recorded in the campaign's provenance and report with the hash of the code the coordinator ran (RQS item 16's code point, TRIPOD+AI's code availability)" },
   {
     field: 'featureConfig',
     carriedOut: "the extraction step: every site extracts its image cohort with it, pinned by its hash (a feature-table site shows by its table's provenance that it was made with it); its QC is in the campaign status",

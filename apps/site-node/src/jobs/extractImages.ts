@@ -6,6 +6,7 @@ import { formatCsvRow, readCsv, readOutcomeTable, type ExtractParams, type Extra
 import { CohortError, CohortTooSmallError } from '../errors.js';
 import { extractedTables } from '../extractedTables.js';
 import type { JobInput } from '../jobTypes.js';
+import { ibsiDeclaration } from './ibsiDeclaration.js';
 import { SOFTWARE_VERSION } from '../version.js';
 import { pinnedConfigHash } from './pinnedConfig.js';
 import { acquisitionCounts, failureCounts, featureSummaries } from './extractionQc.js';
@@ -93,6 +94,7 @@ export async function runExtractImages(input: JobInput): Promise<ExtractResult> 
     outcomeWithoutImages: outcomeWithoutImages.length,
     suppressedSummaries: suppressed,
     acquisition: acquisitionCounts(usableCases, input.minCohortSize),
+    ...ibsiDeclaration(input.ibsiVerification),
   };
 }
 

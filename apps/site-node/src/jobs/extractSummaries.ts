@@ -4,6 +4,7 @@ import type { ExtractParams, ExtractResult, FeatureConfig } from '@fedrad/protoc
 import { loadCohort } from '../cohortTables.js';
 import { CohortError } from '../errors.js';
 import type { JobInput } from '../jobTypes.js';
+import { ibsiDeclaration } from './ibsiDeclaration.js';
 import { pinnedConfigHash, resolvedConfigHash } from './pinnedConfig.js';
 
 /**
@@ -38,6 +39,7 @@ export function runExtractSummaries(input: JobInput): ExtractResult {
     summaries,
     featureConfigHash,
     featureTableHash: createHash('sha256').update(readFileSync(input.cohort.features)).digest('hex'),
+    ...ibsiDeclaration(input.ibsiVerification),
   };
 }
 

@@ -1,9 +1,10 @@
 import { combatSiteMoments, combatSiteResiduals, standardisationOf, zscoreSiteMoments, type FeatureRows, type SiteStepContext } from '@fedrad/harmonize';
 import { harmonizeBasisHash, type HarmonizeParams, type HarmonizeResult } from '@fedrad/protocol';
 import { loadCohort } from '../cohortTables.js';
-import { JobInputError, SiteNodeError } from '../errors.js';
+import { CohortTooSmallError, JobInputError, SiteNodeError } from '../errors.js';
 import { harmonise, keepBasis, keepHarmonization, keptBasis, type KeptHarmonization } from '../harmonizations.js';
 import type { JobInput } from '../jobTypes.js';
+import { featureSummaries } from './extractionQc.js';
 
 /**
  * A `harmonize` job (issue #12 item 2, the campaign's harmonisation step) on the site's cohort for
@@ -11,7 +12,9 @@ import type { JobInput } from '../jobTypes.js';
  * by @fedrad/harmonize's site functions, the ones `fedrad harmonize --sites` runs, refused below the
  * minimum cohort. 'apply': the site takes the estimate it is handed only if it is for this site's
  * batch and rests on the moments this site sent, checks it harmonises its rows to finite values,
- * and keeps it under the step's output hash for the train-round and evaluate jobs that name it.
+ * and keeps it under the step's output hash for the train-round and evaluate jobs that name it. It
+ * answers with each feature's count, mean and SD before and after (issue #14: the report's per-site
+ * distributions) — the extraction QC's aggregate, refused below the minimum cohort.
  */
 export function runHarmonize(input: JobInput): HarmonizeResult {
   const params = input.envelope.params as HarmonizeParams;
@@ -44,8 +47,25 @@ export function runHarmonize(input: JobInput): HarmonizeResult {
   const harmonised = harmonise(kept, rows, input.siteId);
   const bad = harmonised.findIndex((v) => !Number.isFinite(v));
   if (bad >= 0) throw new SiteNodeError('HARMONIZATION_REFUSED', `The estimates sent give feature "${rows.featureNames[bad % rows.featureNames.length]}" a non-finite value at this site; they were not kept.`, { field: 'params' });
+  if (rows.ids.length < input.minCohortSize) throw new CohortTooSmallError(rows.ids.length, input.minCohortSize, input.cohort.name, 'patients with features');
+  const summaries = beforeAndAfter(rows, harmonised, input.minCohortSize);
   keepHarmonization(input.workDir, kept);
-  return { kind: 'harmonize', stage: 'apply', patientCount: rows.ids.length, harmonizationHash: params.harmonizationHash };
+  return { kind: 'harmonize', stage: 'apply', patientCount: rows.ids.length, harmonizationHash: params.harmonizationHash, summaries };
+}
+
+/** Each feature's n, mean and SD over the site's rows as extracted and as harmonised: the extraction QC's summaries of both tables. */
+function beforeAndAfter(rows: FeatureRows, harmonised: Float64Array, minimum: number): NonNullable<HarmonizeResult['summaries']> {
+  const p = rows.featureNames.length;
+  const records = (values: ArrayLike<number>) => rows.ids.map((_, i) => Object.fromEntries(rows.featureNames.map((f, j) => [f, values[i * p + j]])));
+  const before = new Map(featureSummaries(rows.featureNames, records(rows.values), minimum).summaries.map((s) => [s.name, s]));
+  const after = new Map(featureSummaries(rows.featureNames, records(harmonised), minimum).summaries.map((s) => [s.name, s]));
+  return rows.featureNames.map((name) => {
+    const b = before.get(name);
+    const a = after.get(name);
+    // A feature table holds finite values only and the harmonised ones were checked finite: both exist unless values are missing.
+    if (!b || !a) throw new SiteNodeError('HARMONIZATION_REFUSED', `Feature "${name}" has fewer than ${minimum} finite values at this site, before or after harmonisation: its summary may not leave.`, { field: name });
+    return { name, n: b.n, before: { mean: b.mean, sd: b.sd }, after: { mean: a.mean, sd: a.sd } };
+  });
 }
 
 /** ComBat's round (moments and, without covariates, the residual sums about the site's own mean) or pooled z-scoring's. */

@@ -153,6 +153,7 @@ export interface FedRadProtocol {
   'harmonize-params'?: HarmonizeParams;
   'harmonize-result'?: HarmonizeResult;
   heartbeat?: Heartbeat;
+  'ibsi-verification'?: IbsiVerification;
   'job-envelope'?: JobEnvelope;
   'job-result'?: JobResult;
   'metrics-score'?: MetricsScore;
@@ -226,6 +227,10 @@ export interface CampaignProtocol {
    * The clinical question in words (e.g. "high vs low FNCLCC grade from T1 contrast MRI"), for the record and the report.
    */
   question?: string;
+  /**
+   * Public repository (an https URL) of the code the campaign runs, declared before the campaign (RQS item 16, open-source code). The campaign's provenance and report record it beside the SHA-256 of the code the coordinator ran (its built files and those of every fedrad package it loads), the protocol's hash and the locked model's: the code point of RQS item 16 is earned only with all four.
+   */
+  codeRepository?: string;
   featureConfig?: FeatureConfig;
   /**
    * The feature columns the model uses, in model order (after selection, when fixed in advance). Each training and test site's feature table must have every one; this build requires the list for the logistic families.
@@ -925,6 +930,26 @@ export interface PhantomVerification {
    * A physical phantom was imaged on every scanner of the campaign.
    */
   onScanners?: boolean;
+  /**
+   * Each extracting site's verification as its extract result declared it: the point is earned only when every one passed with the engine that ran its extraction.
+   *
+   * @maxItems 500
+   */
+  sites?: SitePhantomVerification[];
+}
+export interface SitePhantomVerification {
+  siteId: SiteId;
+  /**
+   * The site declared an IBSI verification record.
+   */
+  declared: boolean;
+  softwareVersion?: string;
+  engineSha256?: Sha256;
+  recordSha256?: Sha256;
+  featuresChecked?: number;
+  featuresMatched?: number;
+  passed?: boolean;
+  ranThisEngine?: boolean;
 }
 export interface ReproducibilityProvenance {
   /**
@@ -1470,8 +1495,8 @@ export interface ThresholdMetrics {
 }
 export interface CalibrationSummary {
   calibrationInTheLarge: Interval;
-  slope: Interval;
-  recalibrationIntercept: Interval;
+  slope?: Interval;
+  recalibrationIntercept?: Interval;
   brier: Interval;
   scaledBrier: Interval;
   hosmerLemeshow?: HosmerLemeshowTest;
@@ -1726,6 +1751,21 @@ export interface ExtractResult {
    * Features whose summary is left out because fewer cases than the campaign minimum have a value for them (the summary would rest on too few patients).
    */
   suppressedSummaries?: number;
+  /**
+   * The IBSI phantom verification the site declared (site.yaml ibsiVerification, written by `fedrad verify-ibsi`): its hash and counts, and whether the engine that ran this extraction is the one it verified. Absent when the site declared none.
+   */
+  ibsiVerification?: {
+    recordSha256: Sha256;
+    softwareVersion: string;
+    engineSha256: Sha256;
+    featuresChecked: number;
+    featuresMatched: number;
+    passed: boolean;
+    /**
+     * The record's software version and engine hash are those of the site node that ran this extraction.
+     */
+    ranThisEngine: boolean;
+  };
 }
 /**
  * Per-patient feature rows. Exists so the egress guard can name it: it must never leave a site.
@@ -1800,6 +1840,19 @@ export interface HarmonizeResult {
    */
   sumSq?: number[];
   harmonizationHash?: Sha256;
+  /**
+   * 'apply': each harmonised feature's count, mean and 1/(n−1) SD over the site's rows, before and after applying the site's own estimate, for the report's per-site distributions (aggregates only, as the extraction QC's summaries: never a patient's value, never a minimum or maximum; refused below the minimum cohort).
+   */
+  summaries?: {
+    name: string;
+    n: PatientCount;
+    before: MeanSd;
+    after: MeanSd;
+  }[];
+}
+export interface MeanSd {
+  mean: number;
+  sd: number;
 }
 /**
  * Periodic liveness from a site, with what it is busy with.
@@ -1810,6 +1863,51 @@ export interface Heartbeat {
   sentAt: Timestamp;
   runningJobs: JobId[];
   load?: number;
+}
+/**
+ * The record `fedrad verify-ibsi` writes: the IBSI 1 digital phantom run through the extraction engine of one software version, each feature with an IBSI reference value compared with it within the IBSI tolerance (RQS item 3). A site declares it in site.yaml (ibsiVerification); its extract results carry a summary of it (extract-result's ibsiVerification), never the file.
+ */
+export interface IbsiVerification {
+  type: 'ibsi-verification';
+  /**
+   * Which phantom ran ("IBSI 1 digital phantom").
+   */
+  phantom: string;
+  /**
+   * fedrad's version that ran it.
+   */
+  softwareVersion: string;
+  engineSha256: Sha256;
+  featureConfigSha256: Sha256;
+  referenceSha256: Sha256;
+  /**
+   * Features with an IBSI reference value for the phantom.
+   */
+  featuresChecked: number;
+  /**
+   * Of those, the ones whose value matches within the IBSI tolerance.
+   */
+  featuresMatched: number;
+  /**
+   * Every checked feature matched, and at least one was checked.
+   */
+  passed: boolean;
+  /**
+   * The features that did not match (or were not computed), with the value computed and the reference.
+   *
+   * @maxItems 1000
+   */
+  mismatched: {
+    tag: string;
+    ibsiCode?: string;
+    /**
+     * null when the engine computed no value.
+     */
+    value?: number | null;
+    reference: number;
+    tolerance: number;
+  }[];
+  createdAt: string;
 }
 /**
  * A job sent from the coordinator to one site over the site's connection. Retries reuse jobId with attempt + 1, so a site runs a job at most once.

@@ -45,6 +45,9 @@ const harmonize: JobKind = {
     if (params.stage === 'apply' && result.harmonizationHash !== params.harmonizationHash) {
       return { code: 'UPDATE_INVALID', message: `The site kept harmonisation ${String(result.harmonizationHash)}, not the ${params.harmonizationHash} it was sent.` };
     }
+    if (params.stage === 'apply' && (result.summaries?.length !== p || result.summaries.some((s, j) => s.name !== params.features[j]))) {
+      return { code: 'UPDATE_INVALID', message: `A harmonize apply result must summarise each of the ${p} features asked for, in their order, before and after harmonisation.` };
+    }
     return undefined;
   },
   store(ctx, job, body, at) {
@@ -56,9 +59,22 @@ const harmonize: JobKind = {
   acceptedEvent: 'harmonization-received',
 };
 
-function momentsOf(ctx: CoreContext, campaignId: string): Map<string, HarmonizeResult> {
-  const rows = ctx.db.prepare("SELECT site_id, result_json FROM harmonizations WHERE campaign_id = ? AND stage = 'moments' ORDER BY site_id").all(campaignId) as Array<{ site_id: string; result_json: string }>;
+/** The stored answers of one exchange, by site. */
+function resultsOf(ctx: CoreContext, campaignId: string, stage: HarmonizeParams['stage']): Map<string, HarmonizeResult> {
+  const rows = ctx.db.prepare('SELECT site_id, result_json FROM harmonizations WHERE campaign_id = ? AND stage = ? ORDER BY site_id').all(campaignId, stage) as Array<{ site_id: string; result_json: string }>;
   return new Map(rows.map((r) => [r.site_id, JSON.parse(r.result_json) as HarmonizeResult]));
+}
+
+const momentsOf = (ctx: CoreContext, campaignId: string) => resultsOf(ctx, campaignId, 'moments');
+
+/**
+ * Each site's feature summaries before and after it applied its estimate (issue #14: the report's
+ * per-site distributions; counts, means and SDs only), from its stored apply answer. They stay
+ * beside the step's output, not in it: the output's hash is what each site keeps its estimate
+ * under, sent before any site answered, so it cannot cover their answers.
+ */
+export function harmonizedSiteSummaries(ctx: CoreContext, campaignId: string): Array<{ siteId: string; features: NonNullable<HarmonizeResult['summaries']> }> {
+  return [...resultsOf(ctx, campaignId, 'apply')].filter(([, r]) => r.summaries).map(([siteId, r]) => ({ siteId, features: r.summaries! }));
 }
 
 /** The sites that get an apply job, and so keep a harmonisation: each that sent its moments, or every site when none are asked for. */

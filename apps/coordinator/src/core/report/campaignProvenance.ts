@@ -10,11 +10,13 @@ import { isIbsiFeature } from './ibsiCodes.js';
  * model, and each test site's evaluation report. What it cannot know is left out (each item then
  * scores as absent and says so), never assumed:
  * - institutions: the protocol names sites, not hospitals, so each site counts as its own institution;
- * - a public code repository and the code's hash are not recorded by the coordinator;
- * - the IBSI phantom verification is not reported by the sites to the coordinator.
+ * - the code's public repository is the one the protocol declares (codeRepository), beside the
+ *   hash of the code the coordinator ran (`sourceSha256`, given by the caller);
+ * - the IBSI phantom verification is each extracting site's own declaration (its extract result's
+ *   summary of the record `fedrad verify-ibsi` wrote), recorded per site.
  * What no software can know comes from the operators' attestations (attestations.ts), with who and when.
  */
-export function campaignProvenance(records: CampaignRecords, softwareVersion: string): CampaignProvenance {
+export function campaignProvenance(records: CampaignRecords, softwareVersion: string, sourceSha256?: string): CampaignProvenance {
   const { campaign, evaluations, extractions, release, locked } = records;
   const p = campaign.protocol;
   const extractionOf = new Map(extractions.map((e) => [e.siteId, e.result]));
@@ -42,11 +44,12 @@ export function campaignProvenance(records: CampaignRecords, softwareVersion: st
     type: 'campaign-provenance',
     campaignId: campaign.campaignId,
     protocolHash: campaign.protocolHash,
-    software: { name: 'fedrad', version: softwareVersion },
+    software: { name: 'fedrad', version: softwareVersion, ...(p.codeRepository ? { codeRepository: p.codeRepository } : {}), ...(sourceSha256 ? { sourceSha256 } : {}) },
     sites,
     ...(p.featureConfig
       ? { extraction: { featureConfigSha256: featureConfigHashOf(p), featureCount: featureCount ?? modelFeatures.length, ibsiCompliant: modelFeatures.length > 0 && modelFeatures.every(isIbsiFeature) } }
       : {}),
+    ...(extractions.length ? { phantomVerification: phantomVerificationOf(extractions, softwareVersion) } : {}),
     ...(records.reproducibility ? { reproducibility: reproducibilityOf(records.reproducibility) } : {}),
     ...(records.harmonization ? { harmonization: harmonizationOf(records) } : {}),
     ...(records.selection ? { selection: selectionOf(records) } : {}),
@@ -76,10 +79,29 @@ export function campaignProvenance(records: CampaignRecords, softwareVersion: st
           },
         }
       : {}),
-    published: { protocolSha256: campaign.protocolHash, ...(locked?.onnxSha256 ? { modelSha256: locked.onnxSha256 } : {}) },
+    // Published with the study: in its provenance and its report (the code's hash beside its public repository).
+    published: { protocolSha256: campaign.protocolHash, ...(locked?.onnxSha256 ? { modelSha256: locked.onnxSha256 } : {}), ...(sourceSha256 ? { codeSha256: sourceSha256 } : {}) },
     ...(records.attestations.length ? { attestations: records.attestations } : {}),
   };
   return assertValid<CampaignProvenance>('campaign-provenance', provenance, `provenance of campaign ${campaign.campaignId}`);
+}
+
+/**
+ * The IBSI phantom verification as every extracting site declared it in its extract result: passed
+ * only when each declared a record that passed and was made by the software version and engine
+ * that ran its extraction (RQS item 3 names them site by site).
+ */
+function phantomVerificationOf(extractions: CampaignRecords['extractions'], softwareVersion: string): NonNullable<CampaignProvenance['phantomVerification']> {
+  const sites = extractions.map(({ siteId, result }) => (result.ibsiVerification ? { siteId, declared: true, ...result.ibsiVerification } : { siteId, declared: false }));
+  const declared = sites.flatMap((s) => ('softwareVersion' in s ? [s] : []));
+  const versions = [...new Set(declared.map((s) => s.softwareVersion))];
+  return {
+    phantom: 'IBSI 1 digital phantom',
+    softwareVersion: (versions.length ? versions.join(', ') : softwareVersion).slice(0, 64),
+    passed: declared.length === sites.length && declared.every((s) => s.passed && s.ranThisEngine),
+    featuresChecked: declared.length ? Math.min(...declared.map((s) => s.featuresChecked)) : 0,
+    sites,
+  };
 }
 
 function reproducibilityOf(r: NonNullable<CampaignRecords['reproducibility']>): NonNullable<CampaignProvenance['reproducibility']> {

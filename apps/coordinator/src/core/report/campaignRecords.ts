@@ -1,6 +1,7 @@
 import type { Attestation, EvaluationReport, ExtractResult } from '@fedrad/protocol';
 import type { CampaignRecord } from '../campaignStore.js';
 import type { CoreContext } from '../context.js';
+import { harmonizedSiteSummaries } from '../phases/harmonization.js';
 import { metaAnalysisOf, type MetaAnalysisRecord } from '../phases/metaAnalysis.js';
 import { modelReleaseOf, type ModelRelease } from '../phases/modelRelease.js';
 import { stepOutput } from '../stepOutputs.js';
@@ -18,8 +19,8 @@ export interface ReproducibilityOutput {
 }
 
 /**
- * One site's aggregate summaries of its features before and after harmonisation, as the
- * 'harmonization' step's output may carry them (`siteSummaries`): counts, means and SDs only.
+ * One site's aggregate summaries of its features before and after harmonisation, as each site
+ * answered the step's apply job (kept beside the step's output): counts, means and SDs only.
  */
 export interface HarmonizedSiteSummary {
   siteId: string;
@@ -76,10 +77,18 @@ export function campaignRecords(ctx: CoreContext, campaign: CampaignRecord): Cam
     ...(lockedRow ? { locked: { modelHash: lockedRow.model_hash, onnxSha256: lockedRow.onnx_sha256, features: (JSON.parse(lockedRow.model_json) as { features: string[] }).features } } : {}),
     trainingCounts: trainingCounts(ctx, id),
     reproducibility: stepOutput<ReproducibilityOutput>(ctx, id, 'reproducibility')?.output,
-    harmonization: stepOutput<HarmonizationOutput>(ctx, id, 'harmonization')?.output,
+    harmonization: harmonizationOf(ctx, id),
     selection: stepOutput<SelectionOutput>(ctx, id, 'selection')?.output,
     attestations: [...protocolAttestations(campaign), ...attestationsOf(ctx, id)],
   };
+}
+
+/** The harmonisation step's output with the summaries each site sent beside it (its apply answer), when the step ran. */
+function harmonizationOf(ctx: CoreContext, campaignId: string): HarmonizationOutput | undefined {
+  const output = stepOutput<HarmonizationOutput>(ctx, campaignId, 'harmonization')?.output;
+  if (!output) return undefined;
+  const siteSummaries = harmonizedSiteSummaries(ctx, campaignId);
+  return { ...output, ...(siteSummaries.length ? { siteSummaries } : {}) };
 }
 
 /**

@@ -5,6 +5,7 @@ import type { CampaignRecord } from '../campaignStore.js';
 import { COORDINATOR_VERSION } from '../../version.js';
 import { nowIso, type CoreContext } from '../context.js';
 import { campaignRecords } from './campaignRecords.js';
+import { coordinatorSourceSha256 } from './sourceHash.js';
 import { campaignProvenance } from './campaignProvenance.js';
 import { studyReportInput } from './studyReportInput.js';
 
@@ -44,7 +45,7 @@ export function recordStudyReport(ctx: CoreContext, campaign: CampaignRecord): {
   let provenance: CampaignProvenance | null = null;
   let scores: { rqs: RqsChecklist; metrics: MetricsScore } | undefined;
   try {
-    provenance = campaignProvenance(records, softwareVersion);
+    provenance = campaignProvenance(records, softwareVersion, coordinatorSourceSha256());
     scores = { rqs: scoreRqs(provenance, { computedAt: at }), metrics: scoreMetrics(provenance) };
   } catch (e) {
     extra.push(`RQS and METRICS: not scored, the campaign's provenance could not be built (${(e as Error).message.slice(0, 500)}).`);

@@ -70,6 +70,7 @@ export function studyReportInput(records: CampaignRecords, scores: { rqs: RqsChe
     }),
     ...(p.featureConfig ? { featureConfigSha256: featureConfigHashOf(p) } : {}),
     ...(records.harmonization ? { harmonisation: String(records.harmonization.method) } : {}),
+    ...(p.codeRepository ? { codeRepository: p.codeRepository } : {}),
     ...(records.selection ? { selection: `${records.selection.features.length} features selected` } : {}),
   };
   const distributions = distributionsOf(records, notes);
