@@ -222,8 +222,10 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'analysisPlan.baseline',
     carriedOut: '',
-    refuse: (p) => (p.analysisPlan?.baseline !== undefined ? 'campaigns do not compare with a clinical baseline yet (issue #14); `fedrad evaluate --baseline` does it for one site' : undefined),
+    refuse: (p) => (p.analysisPlan?.baseline !== undefined ? 'campaigns do not train and evaluate the clinical baseline yet (issue #13: sites declare their clinical tables; the baseline step is not built); `fedrad train --clinical` and `fedrad evaluate --baseline` do it for one machine' : undefined),
   },
+  { field: 'analysisPlan.baseline.covariates', carriedOut: '' },
+  { field: 'analysisPlan.baseline.models', carriedOut: '' },
   {
     field: 'analysisPlan.harmonization',
     carriedOut:

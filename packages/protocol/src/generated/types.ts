@@ -431,9 +431,22 @@ export interface CampaignProtocol {
      */
     primaryMetric?: 'auc' | 'c-index' | 'brier' | 'calibration-slope';
     /**
-     * Clinical baseline model the radiomics model must beat or add to. Refused at creation by this build (issue #14); `fedrad evaluate --baseline` compares with a baseline at one site.
+     * The clinical baseline the radiomics model must beat or add to (DESIGN.md; RQS item 'multivariable analysis with non-radiomics features'). After training, the baseline step trains at the training sites, federated by exact Newton steps (unpenalised logistic regression, equal to R's glm on the training sites' pooled rows), a clinical model on these covariates and a combined model on the radiomics model's features (after selection) and these covariates; each is locked, exported and signed like the radiomics model, whose card lists them. Each test site scores the radiomics, clinical and combined models on the same patients (those with every covariate; the others are counted) and reports the paired DeLong test of the radiomics model and of the combined model against the clinical one. Sites read the covariates from the clinical table their site.yaml declares and refuse any covariate it does not offer. Binary outcomes only in this build.
      */
-    baseline?: string;
+    baseline?: {
+      /**
+       * The clinical or semantic covariates (columns of each site's clinical table, numeric, categories coded as numbers), in the order the baseline models take them. None may share a name with a radiomics feature.
+       *
+       * @minItems 1
+       */
+      covariates: string[];
+      /**
+       * Which baseline models to train and evaluate: the clinical model (covariates alone) and the combined model (radiomics features + covariates). Default both. The combined model is compared with the clinical one, so it needs it.
+       *
+       * @minItems 1
+       */
+      models?: ('clinical' | 'combined')[];
+    };
     /**
      * Harmonisation of the features across sites (scanners) before selection and training, at every site, training and test: none; ComBat ("combat" and "combat-federated" are the same federated ComBat, equal to sva::ComBat on the training sites' pooled rows; each test site is its own batch brought to the training sites' standardisation, without labels); per-site z-scoring (each site its own mean and sd); or pooled z-scoring (the training sites' pooled mean and sd, at every site).
      */
