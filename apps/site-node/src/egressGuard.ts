@@ -72,6 +72,7 @@ const RESULT_SCHEMA_BY_KIND: Record<string, SchemaName> = {
   select: 'select-result',
   'train-round': 'model-update',
   'tune-round': 'tune-round-result',
+  'baseline-round': 'baseline-round-result',
   evaluate: 'evaluation-report',
   'secure-aggregation': 'secure-aggregation-result',
 };

@@ -1,5 +1,5 @@
 import { protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
-import { canonicalJson, tuningAlphas, withStepSettings, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
+import { baselineModels, baselineProtocol, canonicalJson, tuningAlphas, withStepSettings, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -68,6 +68,7 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
   }
   if (job.kind === 'tune-round') problems.push(...tuneRoundDeviations(job, protocol, role));
+  if (job.kind === 'baseline-round') problems.push(...baselineRoundDeviations(job, protocol, role));
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
   problems.push(...harmonizationDeviations(job, protocol));
   return problems;
@@ -219,4 +220,34 @@ function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role:
   if (params.measure !== settings.measure) problems.push(`the criterion ${params.measure} is not the protocol's ${settings.measure}`);
   if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
   return problems;
+}
+
+/**
+ * A baseline round trains a model the protocol declares (analysisPlan.baseline.models), on exactly
+ * its covariates — the coordinator cannot ask for a covariate the approved protocol does not name —
+ * and, for the combined model, the radiomics model's features (the protocol's, or among them when a
+ * selection step chose). The round itself must be what the baseline model's training method
+ * (baselineProtocol: unpenalised logistic, exact Newton) gives this site: checked as a train-round
+ * of that protocol, so its strategy, model, inputs, round bound, initial parameters, settings and
+ * harmonisation are all the protocol's.
+ */
+function baselineRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role: SiteRole | undefined): string[] {
+  const params = job.params as BaselineRoundParams;
+  const plan = protocol.analysisPlan?.baseline;
+  if (!plan) return ['the protocol has no clinical baseline (analysisPlan.baseline), so it asks for no baseline round'];
+  const problems: string[] = [];
+  const declared = baselineModels(protocol);
+  if (!declared.includes(params.model)) problems.push(`the protocol's baseline declares the ${declared.join(' and ')} model${declared.length > 1 ? 's' : ''}, not a ${params.model} model`);
+  if (!job.jobId.includes(`/baseline/${params.model}/`)) problems.push(`job ${job.jobId} is not a round of the ${params.model} model`);
+  if (canonicalJson(params.covariates) !== canonicalJson(plan.covariates)) {
+    const foreign = params.covariates.filter((c) => !plan.covariates.includes(c));
+    problems.push(`the covariates asked for (${params.covariates.join(', ')}) are not the protocol's baseline covariates (${plan.covariates.join(', ')})${foreign.length ? `: ${foreign.map((c) => `"${c}"`).join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not in the approved protocol` : ''}`);
+  }
+  if (params.model === 'clinical' && params.radiomicsFeatures.length > 0) problems.push('the clinical model takes no radiomics feature');
+  if (params.model === 'combined') {
+    problems.push(...candidateDeviations(params.radiomicsFeatures, protocol));
+    if (protocol.selection === undefined && canonicalJson(params.radiomicsFeatures) !== canonicalJson(protocol.features ?? [])) problems.push("the combined model's radiomics features are not the protocol's features");
+  }
+  if (problems.length > 0) return problems;
+  return protocolDeviations({ ...job, kind: 'train-round', params: params.step }, baselineProtocol(protocol, params.model, params.radiomicsFeatures), role);
 }

@@ -42,7 +42,7 @@ import { SOFTWARE_VERSION } from './version.js';
 
 export { SOFTWARE_VERSION };
 export const CHANNEL_PROTOCOL_VERSION = 1;
-export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'harmonize', 'select', 'tune-round', 'train-round', 'evaluate', 'secure-aggregation'];
+export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'harmonize', 'select', 'tune-round', 'train-round', 'evaluate', 'secure-aggregation', 'baseline-round'];
 
 /** Refusals after which a result is dropped from the outbox (SITE_CHANNEL.md §3). */
 const FINAL_REFUSALS = new Set(['REPLAY', 'STALE_ROUND', 'JOB_CLOSED', 'BAD_SIGNATURE', 'PROTOCOL_INVALID', 'UNKNOWN_JOB', 'NONCE_MISMATCH', 'SITE_MISMATCH', 'UPDATE_INVALID']);
@@ -444,7 +444,7 @@ export class SiteDaemon {
       if (job.round !== undefined) unsigned.round = job.round;
       return unsigned;
     };
-    if (job.kind === 'train-round') {
+    if (job.kind === 'train-round' || job.kind === 'baseline-round') {
       const bad = nonFiniteValue(body);
       if (bad) body = { type: 'error-report', code: 'UPDATE_NOT_FINITE', message: `This site's update holds ${bad}; it is not sent (the local fit diverged, or a feature value is not finite).`, retryable: false } satisfies ErrorReport;
       body = packedUpdate(body);
