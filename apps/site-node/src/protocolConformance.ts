@@ -1,5 +1,5 @@
 import { protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
-import { baselineModels, baselineProtocol, canonicalJson, tuningAlphas, withStepSettings, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
+import { baselineJobRound, baselineModels, baselineProtocol, canonicalJson, tuningAlphas, withStepSettings, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -70,6 +70,7 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
   if (job.kind === 'tune-round') problems.push(...tuneRoundDeviations(job, protocol, role));
   if (job.kind === 'baseline-round') problems.push(...baselineRoundDeviations(job, protocol, role));
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
+  if (job.kind === 'evaluate') problems.push(...evaluateBaselineDeviations(job.params as EvaluateParams, protocol));
   problems.push(...harmonizationDeviations(job, protocol));
   return problems;
 }
@@ -248,6 +249,22 @@ function baselineRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, r
     problems.push(...candidateDeviations(params.radiomicsFeatures, protocol));
     if (protocol.selection === undefined && canonicalJson(params.radiomicsFeatures) !== canonicalJson(protocol.features ?? [])) problems.push("the combined model's radiomics features are not the protocol's features");
   }
+  if (job.round !== baselineJobRound(params.model, params.step.round)) problems.push(`the envelope's round ${job.round} is not the ${params.model} model's round ${params.step.round} (${baselineJobRound(params.model, params.step.round)})`);
   if (problems.length > 0) return problems;
-  return protocolDeviations({ ...job, kind: 'train-round', params: params.step }, baselineProtocol(protocol, params.model, params.radiomicsFeatures), role);
+  return protocolDeviations({ ...job, kind: 'train-round', round: params.step.round, params: params.step }, baselineProtocol(protocol, params.model, params.radiomicsFeatures), role);
+}
+
+/** Baseline models come with an evaluation only when the protocol declares them, each once, on exactly its covariates. */
+function evaluateBaselineDeviations(params: EvaluateParams, protocol: CampaignProtocol): string[] {
+  if (!params.baselineModels?.length && params.covariates === undefined) return [];
+  const plan = protocol.analysisPlan?.baseline;
+  if (!plan) return ['the protocol has no clinical baseline (analysisPlan.baseline), and the job sends baseline models or covariates'];
+  const problems: string[] = [];
+  const declared = baselineModels(protocol);
+  const sent = (params.baselineModels ?? []).map((b) => b.model);
+  const foreign = sent.filter((m) => !declared.includes(m));
+  if (foreign.length > 0) problems.push(`the protocol's baseline declares no ${foreign.join(' or ')} model`);
+  if (new Set(sent).size !== sent.length) problems.push('the job sends a baseline model twice');
+  if (canonicalJson(params.covariates ?? []) !== canonicalJson(plan.covariates)) problems.push(`the covariates asked for (${(params.covariates ?? []).join(', ')}) are not the protocol's baseline covariates (${plan.covariates.join(', ')})`);
+  return problems;
 }

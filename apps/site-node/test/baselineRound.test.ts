@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainingMethod } from '@fedrad/methods';
-import { baselineProtocol, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
+import { baselineJobRound, baselineProtocol, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
 import { checkEgress } from '../src/egressGuard.js';
 import { jobIdProblem } from '../src/jobIds.js';
 import { runJob } from '../src/jobs/runJob.js';
@@ -95,8 +95,8 @@ describe('a baseline round must be the approved protocol\'s baseline (attacker t
     const state = trainingMethod(arm).initialState();
     const step = trainingMethod(arm).configure(state, [...arm.trainingSites].sort())['site-a'];
     return {
-      ...envelope('baseline-round', { kind: 'baseline-round', model, covariates: ['size_cm', 'deep'], radiomicsFeatures, step: { ...step, ...stepPatch }, ...patch }, 0),
-      jobId: `${p.campaignId}/baseline/${model}/r0/site-a`,
+      ...envelope('baseline-round', { kind: 'baseline-round', model, covariates: ['size_cm', 'deep'], radiomicsFeatures, step: { ...step, ...stepPatch }, ...patch }, baselineJobRound(model, 0)),
+      jobId: `${p.campaignId}/baseline/${model}/r${baselineJobRound(model, 0)}/site-a`,
       campaignId: p.campaignId,
     };
   };
@@ -105,7 +105,9 @@ describe('a baseline round must be the approved protocol\'s baseline (attacker t
     expect(protocolDeviations(job(protocol, 'clinical'), protocol, 'training')).toEqual([]);
     expect(protocolDeviations(job(both, 'combined'), both, 'training')).toEqual([]);
     expect(jobIdProblem(job(both, 'combined'))).toBeUndefined();
-    expect(jobIdProblem({ ...job(both, 'combined'), jobId: `${both.campaignId}/baseline/other/r0/site-a` })).toMatch(/is not the baseline-round job id/);
+    expect(jobIdProblem({ ...job(both, 'combined'), jobId: `${both.campaignId}/baseline/other/r25/site-a` })).toMatch(/is not the baseline-round job id/);
+    // The combined model's round 0 travels as envelope round 25: the clinical model's range comes first.
+    expect(protocolDeviations({ ...job(both, 'combined'), round: 0 }, both, 'training')[0]).toMatch(/the envelope's round 0 is not the combined model's round 0 \(25\)/);
   });
 
   it('refuses a covariate not in the approved protocol, naming it', () => {

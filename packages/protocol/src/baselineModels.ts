@@ -47,3 +47,12 @@ export function baselineProtocol(protocol: CampaignProtocol, model: BaselineMode
     },
   };
 }
+
+/**
+ * The envelope round of a baseline model's round: the combined model's rounds follow the clinical
+ * model's range (offset BASELINE_MAX_ROUNDS), so the two models' rounds, which run side by side,
+ * never share a (round, site) and each names one result.
+ */
+export function baselineJobRound(model: BaselineModelName, round: number): number {
+  return (model === 'clinical' ? 0 : BASELINE_MAX_ROUNDS) + round;
+}

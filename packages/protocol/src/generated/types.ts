@@ -1304,6 +1304,22 @@ export interface EvaluateParams {
   bootstrapReplicates?: number;
   seed?: number;
   modelSignature?: ModelSignature;
+  /**
+   * The campaign's locked baseline models (analysisPlan.baseline), each with its signed card: the site verifies each like the model, checks that the model's own signed card lists it (baselineModels) and that it takes the protocol's covariates, scores every model on the patients with every covariate, and reports the paired DeLong tests (evaluation-report baselineModels).
+   *
+   * @maxItems 2
+   */
+  baselineModels?: {
+    model: 'clinical' | 'combined';
+    modelHash: Sha256;
+    modelOnnxBase64: string;
+    modelCard: ModelCard;
+    modelSignature: ModelSignature;
+  }[];
+  /**
+   * With baselineModels: the protocol's baseline covariates, read from the site's clinical table.
+   */
+  covariates?: string[];
   harmonizationHash?: Sha256;
 }
 /**
@@ -1456,6 +1472,34 @@ export interface ModelCardCampaign {
    */
   features: ModelCardFeature[];
   featureConfigSha256?: Sha256;
+  /**
+   * On a baseline model's own card (analysisPlan.baseline): which one it is and the clinical covariates it takes (after the radiomics features, for the combined model). Such a model is trained on the training sites' patients with every covariate, by exact Newton steps (unpenalised logistic regression).
+   */
+  baselineModel?: {
+    model: 'clinical' | 'combined';
+    /**
+     * @maxItems 200
+     */
+    covariates: string[];
+    /**
+     * Training patients left out for lacking a covariate, summed over the training sites.
+     */
+    missingCovariates?: number;
+  };
+  /**
+   * On the radiomics model's card: the campaign's baseline models, locked and signed beside it, that each test site evaluates on the same patients (the paired DeLong test of added value).
+   *
+   * @maxItems 2
+   */
+  baselineModels?: {
+    model: 'clinical' | 'combined';
+    lockedModelHash: Sha256;
+    onnxSha256: Sha256;
+    /**
+     * @maxItems 5000
+     */
+    features: string[];
+  }[];
   preprocessing?: string;
   harmonisation?: string;
   selection?: string;
@@ -1548,6 +1592,16 @@ export interface EvaluationReport {
   calibration?: CalibrationSummary;
   decisionCurve?: DecisionCurve;
   baselineComparison?: BaselineComparison;
+  /**
+   * The campaign's baseline models (analysisPlan.baseline) scored on the same patients as the model: the clinical model, and the combined model (radiomics features + covariates) with its paired DeLong test against the clinical model. The model's own baselineComparison is then its paired DeLong test against the clinical model. Every model here and the model itself are evaluated on the patients with every covariate (missingCovariates says how many were left out).
+   *
+   * @maxItems 2
+   */
+  baselineModels?: BaselineModelEvaluation[];
+  /**
+   * With baselineModels: the site's patients left out of every model's evaluation for lacking a covariate (a count, never who).
+   */
+  missingCovariates?: number;
   survival?: SurvivalSummary;
   /**
    * Pooled reports only: one random-effects meta-analysis per measure.
@@ -1687,6 +1741,15 @@ export interface BaselineComparison {
    */
   pValue: number;
   method: 'delong-paired' | 'bootstrap-paired';
+}
+export interface BaselineModelEvaluation {
+  model: 'clinical' | 'combined';
+  modelSha256: Sha256;
+  patientCount: PatientCount;
+  eventCount: number;
+  discrimination: BinaryDiscrimination;
+  calibration?: CalibrationSummary;
+  baselineComparison?: BaselineComparison;
 }
 export interface SurvivalSummary {
   harrellC: Interval;
