@@ -397,7 +397,9 @@ export class SiteDaemon {
    * feature config (extractedTables.ts) — refused, naming the step, when it has not run here.
    */
   private cohortTablesFor(job: JobEnvelope, cohort: CohortEntry): CohortEntry {
-    if (!cohort.images) return { name: cohort.name, features: cohort.features, outcome: cohort.outcome };
+    // The clinical table (site.yaml `clinical:`) goes with every job: the baseline jobs read it.
+    const clinical = cohort.clinical ? { clinical: cohort.clinical } : {};
+    if (!cohort.images) return { name: cohort.name, features: cohort.features, outcome: cohort.outcome, ...clinical };
     if (job.kind === 'extract') return { name: cohort.name, features: cohort.features, outcome: cohort.outcome, images: cohort.images };
     const featureConfig = this.campaigns.get(job.protocolHash)?.protocol.featureConfig;
     if (!featureConfig) {
@@ -408,13 +410,13 @@ export class SiteDaemon {
       throw new JobInputError(`Cohort "${cohort.name}" has not been extracted with campaign ${job.campaignId}'s feature config yet (its extract step makes ${basename(tables.features)}).`, { field: 'cohort' });
     }
     // The reproducibility step measures the extracted patients again from the manifest (further segmentations, perturbations).
-    return { name: cohort.name, features: tables.features, outcome: tables.outcome, ...(job.kind === 'reproducibility' ? { images: cohort.images } : {}) };
+    return { name: cohort.name, features: tables.features, outcome: tables.outcome, ...(job.kind === 'reproducibility' ? { images: cohort.images } : {}), ...clinical };
   }
 
   /** The folders whose paths an error report must not carry out: data root, config folder, cohort folders, home, temp. */
   private localRoots(): string[] {
     const c = this.config;
-    return [c.dataRoot, dirname(c.configFile), dirname(c.database), ...c.cohorts.flatMap((k) => [dirname(k.features), dirname(k.outcome), ...(k.images ? [dirname(k.images)] : [])]), homedir(), tmpdir()];
+    return [c.dataRoot, dirname(c.configFile), dirname(c.database), ...c.cohorts.flatMap((k) => [dirname(k.features), dirname(k.outcome), ...(k.images ? [dirname(k.images)] : []), ...(k.clinical ? [dirname(k.clinical.table)] : [])]), homedir(), tmpdir()];
   }
 
   /**
