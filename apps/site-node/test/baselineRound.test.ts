@@ -122,6 +122,16 @@ describe('a baseline round must be the approved protocol\'s baseline (attacker t
     expect(protocolDeviations(job(protocol, 'clinical'), protocol, 'test')[0]).toMatch(/trains nothing/);
   });
 
+  it('refuses an evaluate job that sends a baseline model or covariates the protocol does not declare', () => {
+    const evaluate = (p: CampaignProtocol, params: Record<string, unknown>) => ({ ...envelope('evaluate', { kind: 'evaluate', modelHash: 'ab'.repeat(32), modelOnnxBase64: '', ...params }), campaignId: p.campaignId });
+    const entry = (model: string) => ({ model, modelHash: 'cd'.repeat(32), modelOnnxBase64: '', modelCard: {}, modelSignature: {} });
+    expect(protocolDeviations(evaluate(both, { baselineModels: [entry('clinical'), entry('combined')], covariates: ['size_cm', 'deep'] }), both, 'test')).toEqual([]);
+    expect(protocolDeviations(evaluate(both, { baselineModels: [entry('clinical')], covariates: ['size_cm', 'hiv_status'] }), both, 'test')[0]).toMatch(/covariates asked for \(size_cm, hiv_status\) are not the protocol's/);
+    expect(protocolDeviations(evaluate(protocol, { baselineModels: [entry('combined')], covariates: ['size_cm', 'deep'] }), protocol, 'test')[0]).toMatch(/declares no combined model/);
+    const without = { ...protocol, analysisPlan: { harmonization: 'none' } } as CampaignProtocol;
+    expect(protocolDeviations(evaluate(without, { baselineModels: [entry('clinical')], covariates: ['size_cm'] }), without, 'test')[0]).toMatch(/has no clinical baseline/);
+  });
+
   it('refuses radiomics features the protocol does not have, another model or strategy, and crafted initial coefficients', () => {
     expect(protocolDeviations(job(both, 'combined', { radiomicsFeatures: ['f1', 'mrn'] }, { features: ['f1', 'mrn', 'size_cm', 'deep'] }), both, 'training')[0]).toMatch(/"mrn" are not among the protocol's features/);
     expect(protocolDeviations(job(protocol, 'clinical', {}, { model: { family: 'lasso-logistic', lambda: 0.1 } }), protocol, 'training').join('; ')).toMatch(/model .* is not the protocol's/);
