@@ -22,6 +22,7 @@ import {
   toErrorReport,
 } from '@fedrad/protocol';
 import { CohortRegistry } from './cohortRegistry.js';
+import { queriedPatients } from './queriedPatients.js';
 import { EgressGate, type JobEgressLimits } from './egressGate.js';
 import { describeViolationsForCoordinator } from './egressGuard.js';
 import { CohortTooSmallError, JobInputError, JobRefusedError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
@@ -339,7 +340,7 @@ export class SiteDaemon {
       const current = job.kind === 'train-round' && job.round ? this.store.verifiedState(job.campaignId, job.round) : undefined;
       const trajectory = checkTrajectory(job, protocolForJob(job, campaign.protocol), this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined, current ? (JSON.parse(current) as VerifiedState) : undefined);
       if (!trajectory.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${trajectory.problem}.`);
-      const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: this.registry.refresh(input.cohort.name).patientIds, minCohortSize: input.minCohortSize });
+      const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: queriedPatients(job, input.cohort, this.registry.refresh(input.cohort.name).patientIds), minCohortSize: input.minCohortSize });
       if (refusal) throw new JobRefusedError(refusal.code, refusal.message);
       if (trajectory.state) this.store.recordVerifiedState(job.campaignId, trajectory.state.round, JSON.stringify(trajectory.state));
       // Not the attempt's deadline: a late answer to an open job still counts (SITE_CHANNEL.md §3);

@@ -7,7 +7,10 @@ import { baselineJobRound, baselineProtocol, type CampaignProtocol, type JobEnve
 import { checkEgress } from '../src/egressGuard.js';
 import { jobIdProblem } from '../src/jobIds.js';
 import { runJob } from '../src/jobs/runJob.js';
+import { admitJob } from '../src/jobPolicy.js';
 import { protocolDeviations } from '../src/protocolConformance.js';
+import { queriedPatients } from '../src/queriedPatients.js';
+import { SiteStore } from '../src/siteStore.js';
 import { envelope, generateCohorts, readCsv, repoRoot } from './helpers.js';
 
 // A baseline round (analysisPlan.baseline, issue #13): the combined model's update over the
@@ -82,6 +85,26 @@ describe('baseline-round job', () => {
       step: { kind: 'train-round', round: 0, strategy: 'exact-newton', model: { family: 'logistic' }, features: ['age', 'hiv'], globalParameters: [{ name: 'coef', shape: [3], data: [0, 0, 0] }] },
     };
     await expect(runJob({ envelope: envelope('baseline-round', params, 0), siteId: 'site-a', cohort, minCohortSize: 5, workDir: dir })).rejects.toThrow(/covariate "hiv" is not among the clinical columns this site offers \(age, size\)/);
+  });
+});
+
+describe('the cohort-differencing rule over a baseline round\'s complete cases', () => {
+  it('counts only the patients with every covariate, so 3 left out next to a training round over all 37 is refused', () => {
+    const example = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8')) as CampaignProtocol;
+    const round = (kind: JobEnvelope['kind'], jobId: string, params: Record<string, unknown>) => ({ ...envelope(kind, params, 0), jobId, campaignId: example.campaignId });
+    const baselineJob = round('baseline-round', `${example.campaignId}/baseline/combined/r25/site-a`, { kind: 'baseline-round', model: 'combined', covariates: ['age', 'size'], radiomicsFeatures: [], step: {} });
+    const complete = queriedPatients(baselineJob, cohort, ids);
+    expect(complete).toEqual(ids.filter((_, i) => i !== 3 && i !== 8 && i !== 20));
+    // Any other job rests on the whole cohort.
+    expect(queriedPatients(round('train-round', `${example.campaignId}/r0/site-a`, { kind: 'train-round' }), cohort, ids)).toBe(ids);
+    const store = new SiteStore(join(dir, 'policy.sqlite'));
+    try {
+      expect(admitJob(store, { job: round('train-round', `${example.campaignId}/r0/site-a`, { kind: 'train-round' }), protocol: example, patientIds: ids, minCohortSize: 5 })).toBeUndefined();
+      // The combined model's round-0 sums minus the training round's would be the 3 left-out patients' own.
+      expect(admitJob(store, { job: baselineJob, protocol: example, patientIds: complete, minCohortSize: 5 })?.code).toBe('COHORT_DIFFERENCE_TOO_SMALL');
+    } finally {
+      store.close();
+    }
   });
 });
 
