@@ -431,6 +431,7 @@ export class SiteDaemon {
       const params = job.params as TrainRoundParams;
       limits.modelUpdateTensors = updateLayout(params);
     }
+    if (job.kind === 'baseline-round') limits.modelUpdateTensors = updateLayout((job.params as { step: TrainRoundParams }).step);
     const wrap = (result: object) => {
       const unsigned: Record<string, unknown> = {
         type: 'job-result',

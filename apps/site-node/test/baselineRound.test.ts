@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainingMethod } from '@fedrad/methods';
-import { baselineJobRound, baselineProtocol, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
+import { baselineJobRound, baselineProtocol, updateLayout, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
 import { checkEgress } from '../src/egressGuard.js';
 import { jobIdProblem } from '../src/jobIds.js';
 import { runJob } from '../src/jobs/runJob.js';
@@ -75,7 +75,11 @@ describe('baseline-round job', () => {
     t.gradient.forEach((v, k) => expect(v).toBeCloseTo(g[k], 8));
     t.hessian.forEach((v, k) => expect(v).toBeCloseTo(h[k], 6));
     // What leaves: aggregates only — no per-patient array, no identifier (the egress guard's own verdict).
-    expect(checkEgress('baseline-round-result', update, { localPatientCounts: [37, kept], patientIds: new Set(ids), minCohortSize: 5 })).toMatchObject({ allowed: true });
+    const layout = updateLayout(params.step as never);
+    expect(checkEgress('baseline-round-result', update, { localPatientCounts: [37, kept], patientIds: new Set(ids), minCohortSize: 5, modelUpdateTensors: layout })).toMatchObject({ allowed: true });
+    // A tensor the round's layout does not define would not leave (rule 5, as for a training update).
+    const extra = { ...update, tensors: [...update.tensors, { name: 'rows', shape: [3], data: [1, 2, 3] }] };
+    expect(checkEgress('baseline-round-result', extra, { localPatientCounts: [37, kept], minCohortSize: 5, modelUpdateTensors: layout })).toMatchObject({ allowed: false, violations: [expect.objectContaining({ rule: 'tensor-layout' })] });
     expect(JSON.stringify(update)).not.toMatch(new RegExp(ids.slice(0, 5).join('|')));
   });
 
