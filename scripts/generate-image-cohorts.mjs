@@ -18,6 +18,10 @@
 //   masks<r>/<id>.nii.gz, the lesion mask eroded or dilated by one voxel (6-connected; which one
 //   drawn per patient and reader from a stream of its own, so the default output is unchanged),
 //   and manifest columns mask2 … mask<R>.
+//   --clinical yes also writes clinical.csv (id,age,size_cm,deep): covariates related to the label
+//   (a high-grade lesion tends to be larger and deep, its patient older), drawn from a stream of
+//   their own so the default output is unchanged; about 1 in 20 values is left empty (NA), as
+//   a real registry has gaps.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -173,14 +177,16 @@ function siteSeed(seed, siteId) {
 }
 
 /** Writes every site's cohort under `out`; returns the summary. */
-export function generateImageCohorts({ out, seed = 2026, patients = 30, readers = 1, sites = IMAGE_SITES }) {
+export function generateImageCohorts({ out, seed = 2026, patients = 30, readers = 1, clinical = false, sites = IMAGE_SITES }) {
   const root = resolve(out);
-  const summary = { generator: 'scripts/generate-image-cohorts.mjs', seed, patientsPerSite: patients, ...(readers > 1 ? { readers } : {}), sites: [] };
+  const summary = { generator: 'scripts/generate-image-cohorts.mjs', seed, patientsPerSite: patients, ...(readers > 1 ? { readers } : {}), ...(clinical ? { clinical: true } : {}), sites: [] };
   const further = Array.from({ length: readers - 1 }, (_, r) => r + 2);
   for (const site of sites) {
     const rand = mulberry32(siteSeed(seed, site.siteId));
     // The further readers draw from their own stream: the images and first masks stay byte-identical.
     const readerRand = mulberry32(siteSeed(seed, `${site.siteId}/readers`));
+    const clinicalRand = mulberry32(siteSeed(seed, `${site.siteId}/clinical`));
+    const clinicalRows = ['id,age,size_cm,deep'];
     const dir = join(root, site.siteId);
     mkdirSync(join(dir, 'images'), { recursive: true });
     mkdirSync(join(dir, 'masks'), { recursive: true });
@@ -198,7 +204,9 @@ export function generateImageCohorts({ out, seed = 2026, patients = 30, readers 
       for (const r of further) writeNifti(oneVoxelOutline(mask, readerRand() < 0.5), join(dir, `masks${r}`, `${id}.nii.gz`), `fedrad synthetic mask ${id} reader ${r}`);
       manifest.push([`${id},images/${id}.nii.gz,masks/${id}.nii.gz`, ...further.map((r) => `masks${r}/${id}.nii.gz`)].join(','));
       outcome.push(`${id},${label}`);
+      if (clinical) clinicalRows.push(clinicalRow(clinicalRand, id, label));
     }
+    if (clinical) writeFileSync(join(dir, 'clinical.csv'), clinicalRows.join('\n') + '\n');
     writeFileSync(join(dir, 'manifest.csv'), manifest.join('\n') + '\n');
     writeFileSync(join(dir, 'outcome.csv'), outcome.join('\n') + '\n');
     summary.sites.push({ ...site, dir, patients, events });
@@ -206,8 +214,17 @@ export function generateImageCohorts({ out, seed = 2026, patients = 30, readers 
   return summary;
 }
 
+/** One patient's covariates: age (years), lesion size (cm) and depth (1 deep, 0 superficial), each shifted by the label; ~5 % of cells empty. */
+function clinicalRow(rand, id, label) {
+  const age = Math.round(52 + 6 * label + 12 * normal(rand));
+  const size = Math.max(1, 6 + 2.5 * label + 2.5 * normal(rand)).toFixed(1);
+  const deep = rand() < (label === 1 ? 0.75 : 0.4) ? 1 : 0;
+  const gap = (v) => (rand() < 0.05 ? '' : String(v));
+  return [id, gap(age), gap(size), gap(deep)].join(',');
+}
+
 function parseArgs(argv) {
-  const args = { seed: 2026, patients: 30, readers: 1 };
+  const args = { seed: 2026, patients: 30, readers: 1, clinical: false };
   for (let i = 0; i < argv.length; i += 2) {
     const [flag, value] = [argv[i], argv[i + 1]];
     if (value === undefined) throw new Error(`${flag} needs a value`);
@@ -215,7 +232,8 @@ function parseArgs(argv) {
     else if (flag === '--seed') args.seed = Number(value);
     else if (flag === '--patients') args.patients = Number(value);
     else if (flag === '--readers') args.readers = Number(value);
-    else throw new Error(`unknown option ${flag} (known: --out, --seed, --patients, --readers)`);
+    else if (flag === '--clinical') args.clinical = value === 'yes' ? true : value === 'no' ? false : (() => { throw new Error('--clinical takes yes or no'); })();
+    else throw new Error(`unknown option ${flag} (known: --out, --seed, --patients, --readers, --clinical)`);
   }
   if (!args.out) throw new Error('--out DIR is required');
   if (!Number.isInteger(args.patients) || args.patients < 1) throw new Error('--patients must be a positive integer');

@@ -133,6 +133,36 @@ describe('generate-image-cohorts', () => {
     expect(dilated).toBeGreaterThan(3);
   });
 
+  it('writes a clinical table per --clinical yes whose covariates relate to the label, the rest byte-identical to the default output', () => {
+    // Compared with the label test's run above (same seed and size, no clinical table).
+    const withTable = run('--out', join(dir, 'clinical-yes'), '--patients', '24', '--seed', '11', '--clinical', 'yes');
+    expect(withTable.status).toBe(0);
+    expect(JSON.parse(withTable.stdout).clinical).toBe(true);
+    const rows: Array<{ label: number; age?: number; size?: number; deep?: number }> = [];
+    let empty = 0;
+    for (const s of summary.sites) {
+      const yes = join(dir, 'clinical-yes', s.siteId);
+      for (const f of ['manifest.csv', 'outcome.csv', `images/${s.siteId}-p007.nii.gz`]) expect(readFileSync(join(yes, f))).toEqual(readFileSync(join(dir, 'big', s.siteId, f)));
+      const labels = new Map(readFileSync(join(yes, 'outcome.csv'), 'utf8').trim().split('\n').slice(1).map((l) => l.split(',') as [string, string]));
+      const table = readFileSync(join(yes, 'clinical.csv'), 'utf8').trim().split('\n');
+      expect(table[0]).toBe('id,age,size_cm,deep');
+      expect(table.map((l) => l.split(',')[0]).slice(1)).toEqual([...labels.keys()]);
+      for (const line of table.slice(1)) {
+        const [id, age, size, deep] = line.split(',');
+        empty += [age, size, deep].filter((c) => c === '').length;
+        const num = (c: string) => (c === '' ? undefined : Number(c));
+        rows.push({ label: Number(labels.get(id)), age: num(age), size: num(size), deep: num(deep) });
+      }
+    }
+    // 120 patients: the gaps are there (~5 % of 360 cells) and each covariate's class means differ the way the generator draws them.
+    expect(empty).toBeGreaterThan(5);
+    expect(empty).toBeLessThan(30);
+    const classMean = (k: 'age' | 'size' | 'deep', label: number) => mean(rows.filter((r) => r.label === label && r[k] !== undefined).map((r) => r[k]!));
+    expect(classMean('size', 1) - classMean('size', 0)).toBeGreaterThan(1.2);
+    expect(classMean('age', 1) - classMean('age', 0)).toBeGreaterThan(2);
+    expect(classMean('deep', 1) - classMean('deep', 0)).toBeGreaterThan(0.15);
+  });
+
   it('refuses an unknown flag or a patient count that is not one', () => {
     expect(run('--out', join(dir, 'bad'), '--patient', '3').stderr).toContain('unknown option --patient');
     const zero = run('--out', join(dir, 'bad'), '--patients', '0');

@@ -22,6 +22,10 @@ export interface EvaluationSummary {
     scaledBrier: IntervalValue;
     hosmerLemeshow?: { statistic: number; df: number; pValue: number };
   };
+  /** The paired DeLong test against the clinical baseline model (analysisPlan.baseline). */
+  baselineComparison?: { baseline: IntervalValue; difference: IntervalValue; pValue: number };
+  baselineModels?: Array<{ model: string; discrimination: { auc: IntervalValue }; baselineComparison?: { difference: IntervalValue; pValue: number } }>;
+  missingCovariates?: number;
 }
 
 // "−0.181 to 0.494", not "-0.181–0.494": a dash between bounds reads as a minus sign.
@@ -35,6 +39,14 @@ export function evaluationLines(siteId: string, r: EvaluationSummary): string[] 
     `independent test site ${siteId}: ${r.patientCount} patients, ${r.eventCount} events`,
     `  AUC                       ${ci(r.discrimination.auc)}  [DeLong]`,
   ];
+  if (r.baselineModels?.length) {
+    lines.push(`  baseline models on the same patients${r.missingCovariates ? ` (${r.missingCovariates} without every covariate left out)` : ''}:`);
+    for (const b of r.baselineModels) {
+      const vs = b.baselineComparison ? `  vs clinical Δ ${ci(b.baselineComparison.difference)}, p = ${b.baselineComparison.pValue.toPrecision(3)}  [paired DeLong]` : '';
+      lines.push(`    ${b.model.padEnd(8)} AUC ${ci(b.discrimination.auc)}${vs}`);
+    }
+    if (r.baselineComparison) lines.push(`    radiomics vs clinical Δ ${ci(r.baselineComparison.difference)}, p = ${r.baselineComparison.pValue.toPrecision(3)}  [paired DeLong]`);
+  }
   if (r.calibration) {
     const hl = r.calibration.hosmerLemeshow;
     lines.push(

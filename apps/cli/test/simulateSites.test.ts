@@ -36,6 +36,19 @@ describe('simulation site folders', () => {
     expect(cohortYaml(read[2].cohorts)).toEqual(['cohorts:', `  - { name: "scans", images: ${JSON.stringify(join(root, 'site-t/m/manifest.csv'))}, outcome: ${JSON.stringify(join(root, 'site-t/o.csv'))} }`]);
   });
 
+  it('gives a cohort its clinical table: clinical.csv beside it, or clinical: in site.yaml (with the columns it offers)', () => {
+    const root = sites('clinical', {
+      'site-a': { 'features.csv': 'id,f\n', 'outcome.csv': 'id,label\n', 'clinical.csv': 'id,age\n' },
+      'site-b': { 'site.yaml': 'cohorts:\n  - { name: c, features: f.csv, outcome: o.csv, clinical: { table: t/clin.csv, columns: [age] } }\n' },
+      'site-t': { 'manifest.csv': 'id,image,mask\n', 'outcome.csv': 'id,label\n' },
+    });
+    const read = readSiteFolders(root, protocol);
+    expect(read[0].cohorts[0].clinical).toEqual({ table: join(root, 'site-a/clinical.csv') });
+    expect(read[1].cohorts[0].clinical).toEqual({ table: join(root, 'site-b/t/clin.csv'), columns: ['age'] });
+    expect(read[2].cohorts[0].clinical).toBeUndefined();
+    expect(cohortYaml(read[1].cohorts)[1]).toBe(`  - { name: "c", features: ${JSON.stringify(join(root, 'site-b/f.csv'))}, outcome: ${JSON.stringify(join(root, 'site-b/o.csv'))}, clinical: { table: ${JSON.stringify(join(root, 'site-b/t/clin.csv'))}, columns: ["age"] } }`);
+  });
+
   it('refuses a folder that is not a site, a site without a folder, a folder with nothing usable, and a site.yaml setting what the simulation sets', () => {
     const cases: Array<[Record<string, Record<string, string>>, string]> = [
       [{ 'site-a': {}, 'site-b': {}, 'site-t': {}, 'site-x': {} }, 'folder "site-x" is not a site of the protocol'],

@@ -58,7 +58,8 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'training.secureAggregationDropout': (p) => ({ ...p, training: { ...p.training, secureAggregationDropout: 0.2 } }),
   'training.secureAggregationScale': (p) => ({ ...p, training: { ...p.training, secureAggregationScale: 1000 } }),
   'analysisPlan.primaryMetric': (p) => ({ ...p, analysisPlan: { primaryMetric: 'c-index' } }),
-  'analysisPlan.baseline': (p) => ({ ...p, analysisPlan: { baseline: 'size + depth' } }),
+  // A Cox campaign's baseline is not built: the baseline models are logistic.
+  'analysisPlan.baseline': (p) => ({ ...p, testSites: ['site-t'], outcome: { type: 'survival', time: 'days', event: 'died' }, model: { family: 'cox' }, training: { ...p.training, strategy: 'exact-newton' }, analysisPlan: { baseline: { covariates: ['size_cm'] } } }),
   'analysisPlan.harmonizationOptions': (p) => ({ ...p, analysisPlan: { harmonization: 'zscore-site', harmonizationOptions: { meanOnly: true } } }),
   'analysisPlan.harmonizationOptions.referenceSite': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { referenceSite: 'site-z' } } }),
   'analysisPlan.harmonizationOptions.covariates': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { covariates: ['age'] } } }),

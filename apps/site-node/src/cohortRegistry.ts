@@ -4,6 +4,7 @@ import { isFedRadError, readCsv } from '@fedrad/protocol';
 import { CohortError } from './errors.js';
 import type { CohortEntry } from './siteConfig.js';
 import { readCohortIds } from './cohortTables.js';
+import { coverageLine, loadClinical } from './clinicalTable.js';
 
 /**
  * The site's local cohorts, as site.yaml lists them. At start-up the registry reads each
@@ -38,7 +39,9 @@ export class CohortRegistry {
     const registered = entries.map((entry): RegisteredCohort => {
       if (seen.has(entry.name)) throw new CohortError(`Cohort "${entry.name}" is listed twice in the site configuration.`, { field: 'cohorts' });
       seen.add(entry.name);
-      return register(entry, warn);
+      const cohort = register(entry, warn);
+      checkClinical(cohort, warn);
+      return cohort;
     });
     return new CohortRegistry(registered, warn);
   }
@@ -77,6 +80,20 @@ export class CohortRegistry {
   patientIds(): Set<string> {
     this.ids ??= new Set(this.list().flatMap((c) => c.patientIds));
     return this.ids;
+  }
+}
+
+/**
+ * Reads a cohort's clinical table at start-up so its operator sees at once what it holds: how many
+ * patients lack which covariate, or why the table cannot be used (the jobs that need it then fail
+ * with that error; the cohort's other jobs are not affected).
+ */
+function checkClinical(cohort: RegisteredCohort, warn: (line: string) => void): void {
+  if (!cohort.clinical) return;
+  try {
+    warn(coverageLine(cohort.name, loadClinical(cohort, cohort.patientIds).coverage));
+  } catch (error) {
+    warn(`cohort "${cohort.name}": its clinical table cannot be used: ${error instanceof Error ? error.message : String(error)}; jobs that need it will fail with this error`);
   }
 }
 

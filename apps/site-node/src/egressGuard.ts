@@ -92,6 +92,7 @@ const RESULT_SCHEMA_BY_KIND: Record<string, SchemaName> = {
   select: 'select-result',
   'train-round': 'model-update',
   'tune-round': 'tune-round-result',
+  'baseline-round': 'baseline-round-result',
   evaluate: 'evaluation-report',
   'secure-aggregation': 'secure-aggregation-result',
 };
@@ -125,7 +126,9 @@ export function checkEgress(schema: string, message: unknown, context: EgressCon
       if (!inner.valid) violations.push({ rule: 'schema-invalid', path: '/result', detail: inner.message });
     }
   }
-  const update = name === 'model-update' ? { doc: message, path: '' } : name === 'job-result' && isObject(message) && isObject(message.result) && nestedResultSchema(message.result, String(message.kind)) === 'model-update' ? { doc: message.result, path: '/result' } : undefined;
+  // A baseline round's answer is a model update too (baseline-round-result): the same layout rule holds for it.
+  const isUpdate = (schema: SchemaName) => schema === 'model-update' || schema === 'baseline-round-result';
+  const update = isUpdate(name) ? { doc: message, path: '' } : name === 'job-result' && isObject(message) && isObject(message.result) && isUpdate(nestedResultSchema(message.result, String(message.kind))) ? { doc: message.result, path: '/result' } : undefined;
   if (update && context.modelUpdateTensors) violations.push(...layoutViolations(update.doc, update.path, context.modelUpdateTensors));
   const perPatient = new Set(context.localPatientCounts.filter((n) => n >= 2));
   // Where a per-feature array sits: in the document itself, or in a job-result's nested result.

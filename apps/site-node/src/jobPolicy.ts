@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { plannedTuneRounds, summaryJobBudget, TUNING_MAX_ITERATIONS, type CampaignProtocol, type EvaluateParams, type JobEnvelope } from '@fedrad/protocol';
+import { plannedTuneRounds, summaryJobBudget, TUNING_MAX_ITERATIONS, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type JobEnvelope } from '@fedrad/protocol';
 import type { SiteStore } from './siteStore.js';
 
 /**
@@ -49,6 +49,15 @@ export function admitJob(store: SiteStore, input: PolicyInput): PolicyRefusal | 
     const later = earlier.find((q) => q.kind === job.kind && (q.round ?? -1) >= round);
     if (later) {
       return { code: 'ROUND_OUT_OF_ORDER', message: `This site already computed ${job.kind} ${later.round} of campaign ${job.campaignId} (job ${later.jobId}); it computes each round once and rounds only go forward, so round ${round} is refused.` };
+    }
+  }
+  // A baseline model's rounds likewise, each model its own sequence (the clinical and the combined model train side by side).
+  if (job.kind === 'baseline-round') {
+    const round = job.round ?? -1;
+    const model = `/baseline/${(job.params as BaselineRoundParams).model}/`;
+    const later = earlier.find((q) => q.kind === job.kind && q.jobId.includes(model) && (q.round ?? -1) >= round);
+    if (later) {
+      return { code: 'ROUND_OUT_OF_ORDER', message: `This site already computed round ${later.round} of this baseline model of campaign ${job.campaignId} (job ${later.jobId}); it computes each round once and rounds only go forward, so round ${round} is refused.` };
     }
   }
   if (job.kind === 'tune-round' && (job.round ?? -1) >= plannedTuneRounds(protocol)) {

@@ -1,5 +1,5 @@
 import { protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
-import { canonicalJson, plannedLassoRounds, tuningAlphas, withStepSettings, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
+import { baselineJobRound, baselineModels, baselineProtocol, canonicalJson, plannedLassoRounds, tuningAlphas, withStepSettings, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
 
@@ -71,7 +71,9 @@ export function protocolDeviations(job: JobEnvelope, protocol: CampaignProtocol,
     if (canonicalJson(params.survival ?? null) !== canonicalJson(survival ?? null)) problems.push(`the job's survival test ${canonicalJson(params.survival ?? null)} is not the protocol's ${canonicalJson(survival ?? null)}`);
   }
   if (job.kind === 'tune-round') problems.push(...tuneRoundDeviations(job, protocol, role));
+  if (job.kind === 'baseline-round') problems.push(...baselineRoundDeviations(job, protocol, role));
   if (job.kind === 'evaluate' && role !== 'test') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only independent test sites evaluate`);
+  if (job.kind === 'evaluate') problems.push(...evaluateBaselineDeviations(job.params as EvaluateParams, protocol));
   problems.push(...harmonizationDeviations(job, protocol));
   return problems;
 }
@@ -244,5 +246,51 @@ function lassoPathDeviations(job: JobEnvelope, protocol: CampaignProtocol): stri
   if (params.measure !== 'deviance') problems.push(`the criterion ${params.measure} is not the LASSO path's deviance`);
   if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
   if (params.round >= plannedLassoRounds(protocol)) problems.push(`LASSO path exchange ${params.round} is beyond the ${plannedLassoRounds(protocol)} its path can need`);
+  return problems;
+}
+
+/**
+ * A baseline round trains a model the protocol declares (analysisPlan.baseline.models), on exactly
+ * its covariates — the coordinator cannot ask for a covariate the approved protocol does not name —
+ * and, for the combined model, the radiomics model's features (the protocol's, or among them when a
+ * selection step chose). The round itself must be what the baseline model's training method
+ * (baselineProtocol: unpenalised logistic, exact Newton) gives this site: checked as a train-round
+ * of that protocol, so its strategy, model, inputs, round bound, initial parameters, settings and
+ * harmonisation are all the protocol's.
+ */
+function baselineRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role: SiteRole | undefined): string[] {
+  const params = job.params as BaselineRoundParams;
+  const plan = protocol.analysisPlan?.baseline;
+  if (!plan) return ['the protocol has no clinical baseline (analysisPlan.baseline), so it asks for no baseline round'];
+  const problems: string[] = [];
+  const declared = baselineModels(protocol);
+  if (!declared.includes(params.model)) problems.push(`the protocol's baseline declares the ${declared.join(' and ')} model${declared.length > 1 ? 's' : ''}, not a ${params.model} model`);
+  if (!job.jobId.includes(`/baseline/${params.model}/`)) problems.push(`job ${job.jobId} is not a round of the ${params.model} model`);
+  if (canonicalJson(params.covariates) !== canonicalJson(plan.covariates)) {
+    const foreign = params.covariates.filter((c) => !plan.covariates.includes(c));
+    problems.push(`the covariates asked for (${params.covariates.join(', ')}) are not the protocol's baseline covariates (${plan.covariates.join(', ')})${foreign.length ? `: ${foreign.map((c) => `"${c}"`).join(', ')} ${foreign.length > 1 ? 'are' : 'is'} not in the approved protocol` : ''}`);
+  }
+  if (params.model === 'clinical' && params.radiomicsFeatures.length > 0) problems.push('the clinical model takes no radiomics feature');
+  if (params.model === 'combined') {
+    problems.push(...candidateDeviations(params.radiomicsFeatures, protocol));
+    if (protocol.selection === undefined && canonicalJson(params.radiomicsFeatures) !== canonicalJson(protocol.features ?? [])) problems.push("the combined model's radiomics features are not the protocol's features");
+  }
+  if (job.round !== baselineJobRound(params.model, params.step.round)) problems.push(`the envelope's round ${job.round} is not the ${params.model} model's round ${params.step.round} (${baselineJobRound(params.model, params.step.round)})`);
+  if (problems.length > 0) return problems;
+  return protocolDeviations({ ...job, kind: 'train-round', round: params.step.round, params: params.step }, baselineProtocol(protocol, params.model, params.radiomicsFeatures), role);
+}
+
+/** Baseline models come with an evaluation only when the protocol declares them, each once, on exactly its covariates. */
+function evaluateBaselineDeviations(params: EvaluateParams, protocol: CampaignProtocol): string[] {
+  if (!params.baselineModels?.length && params.covariates === undefined) return [];
+  const plan = protocol.analysisPlan?.baseline;
+  if (!plan) return ['the protocol has no clinical baseline (analysisPlan.baseline), and the job sends baseline models or covariates'];
+  const problems: string[] = [];
+  const declared = baselineModels(protocol);
+  const sent = (params.baselineModels ?? []).map((b) => b.model);
+  const foreign = sent.filter((m) => !declared.includes(m));
+  if (foreign.length > 0) problems.push(`the protocol's baseline declares no ${foreign.join(' or ')} model`);
+  if (new Set(sent).size !== sent.length) problems.push('the job sends a baseline model twice');
+  if (canonicalJson(params.covariates ?? []) !== canonicalJson(plan.covariates)) problems.push(`the covariates asked for (${(params.covariates ?? []).join(', ')}) are not the protocol's baseline covariates (${plan.covariates.join(', ')})`);
   return problems;
 }

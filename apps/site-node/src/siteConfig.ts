@@ -21,12 +21,18 @@ import { DEFAULT_MIN_COHORT_SIZE } from './egressGuard.js';
  *   cohorts:
  *     - { name: training, features: features.csv, outcome: outcome.csv }   # features extracted by hand
  *     - { name: scans, images: manifest.csv, outcome: outcome.csv }        # or images: the campaign extracts
+ *       clinical: { table: clinical.csv, columns: [age, size_cm, depth] }  # optional covariates table
  *
  * An image cohort's manifest is `fedrad extract`'s (id,image,mask[,roi]); the campaign's extract
  * job extracts it with the protocol's feature config and keeps the tables under
  * `<dataRoot>/features/` (extractedTables.ts), where the later jobs read them. Further
  * segmentations of each case (other readers, algorithms or software) go in columns mask2, mask3, …:
  * a campaign's reproducibility step extracts them with the same config and compares them with mask.
+ *
+ * A cohort's clinical table (`id` + numeric covariates, categories coded as numbers, a missing
+ * value empty or NA) is what a campaign's clinical baseline and combined models use. `columns`
+ * lists the covariates this site offers (default: every column of the table); a campaign asking
+ * for any other is refused.
  */
 export interface CohortEntry {
   name: string;
@@ -38,6 +44,13 @@ export interface CohortEntry {
   outcome: string;
   /** An image cohort's manifest (id,image,mask[,roi]); absent for a feature-table cohort. */
   images?: string;
+  /** The cohort's clinical covariates table and the covariates it offers (every column when not listed). */
+  clinical?: ClinicalTableEntry;
+}
+
+export interface ClinicalTableEntry {
+  table: string;
+  columns?: string[];
 }
 
 export interface SiteConfig {
@@ -67,7 +80,8 @@ const KNOWN_KEYS = {
   top: ['siteId', 'campaignId', 'coordinatorUrl', 'dataRoot', 'database', 'minCohortSize', 'workers', 'jobTimeoutSeconds', 'heartbeatSeconds', 'reconnect', 'tls', 'cohorts', 'cohortManifest', 'ibsiVerification'],
   tls: ['key', 'certificate', 'ca'],
   reconnect: ['initialMs', 'maxMs'],
-  cohort: ['name', 'features', 'images', 'outcome'],
+  cohort: ['name', 'features', 'images', 'outcome', 'clinical'],
+  clinical: ['table', 'columns'],
 } as const;
 
 function refuseUnknownKeys(value: unknown, known: readonly string[], where: string, configFile: string, fieldPrefix = ''): void {
@@ -146,9 +160,13 @@ export function parseSiteConfig(raw: unknown, configFile: string): SiteConfig {
       throw new SiteConfigError(`${configFile}: cohort name "${String(entry.name)}" must be letters, digits, dots, dashes or underscores (it names files under the data root).`, { file: configFile, field: `cohorts/${i}/name` });
     }
     const file = (p: string) => (isAbsolute(p) ? p : resolve(cohortBase, p));
-    return hasImages
-      ? { name: entry.name as string, images: file(entry.images as string), features: resolve(dataRoot, 'features', `${entry.name as string}.csv`), outcome: file(entry.outcome as string) }
-      : { name: entry.name as string, features: file(entry.features as string), outcome: file(entry.outcome as string) };
+    const clinical = entry.clinical === undefined ? undefined : clinicalEntry(entry.clinical, i, String(entry.name), configFile, file);
+    return {
+      ...(hasImages
+        ? { name: entry.name as string, images: file(entry.images as string), features: resolve(dataRoot, 'features', `${entry.name as string}.csv`), outcome: file(entry.outcome as string) }
+        : { name: entry.name as string, features: file(entry.features as string), outcome: file(entry.outcome as string) }),
+      ...(clinical ? { clinical } : {}),
+    };
   });
   const number = (field: string, fallback: number, min: number): number => {
     const v = doc[field] ?? fallback;
@@ -184,4 +202,23 @@ function ibsiVerificationOf(value: unknown, at: (p: string) => string, configFil
   const file = at(value);
   if (!existsSync(file)) throw new SiteConfigError(`The IBSI verification record ${file} (named in ${configFile}) does not exist: write it with \`fedrad verify-ibsi --ibsi DIR --out ${value}\`.`, { file, field: 'ibsiVerification' });
   return { ibsiVerification: file };
+}
+
+/** A cohort's `clinical` key: `{ table, columns? }` (a path alone stands for `{ table }`). */
+function clinicalEntry(raw: unknown, i: number, cohort: string, configFile: string, file: (p: string) => string): ClinicalTableEntry {
+  const field = `cohorts/${i}/clinical`;
+  const value = typeof raw === 'string' ? { table: raw } : raw;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new SiteConfigError(`${configFile}: cohort "${cohort}": "clinical" must be a table path or { table, columns }.`, { file: configFile, field });
+  }
+  refuseUnknownKeys(value, KNOWN_KEYS.clinical, `${configFile} (cohort "${cohort}", clinical)`, configFile, `${field}/`);
+  const { table, columns } = value as Record<string, unknown>;
+  if (typeof table !== 'string' || table.length === 0) throw new SiteConfigError(`${configFile}: cohort "${cohort}": clinical needs "table" (the covariates CSV, id first).`, { file: configFile, field: `${field}/table` });
+  if (columns === undefined) return { table: file(table) };
+  if (!Array.isArray(columns) || columns.length === 0 || !columns.every((c) => typeof c === 'string' && c.length > 0)) {
+    throw new SiteConfigError(`${configFile}: cohort "${cohort}": clinical "columns" must be a non-empty list of column names.`, { file: configFile, field: `${field}/columns` });
+  }
+  const twice = columns.find((c, k) => columns.indexOf(c) !== k);
+  if (twice !== undefined) throw new SiteConfigError(`${configFile}: cohort "${cohort}": clinical column "${twice}" is listed twice.`, { file: configFile, field: `${field}/columns` });
+  return { table: file(table), columns: columns as string[] };
 }

@@ -22,6 +22,7 @@ import {
   toErrorReport,
 } from '@fedrad/protocol';
 import { CohortRegistry } from './cohortRegistry.js';
+import { queriedPatients } from './queriedPatients.js';
 import { EgressGate, type JobEgressLimits } from './egressGate.js';
 import { describeViolationsForCoordinator } from './egressGuard.js';
 import { CohortTooSmallError, JobInputError, JobRefusedError, SiteConfigError, UnapprovedProtocolError } from './errors.js';
@@ -43,7 +44,7 @@ import { SOFTWARE_VERSION } from './version.js';
 
 export { SOFTWARE_VERSION };
 export const CHANNEL_PROTOCOL_VERSION = 1;
-export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'harmonize', 'select', 'tune-round', 'train-round', 'evaluate', 'secure-aggregation'];
+export const SUPPORTED_JOB_KINDS: JobEnvelope['kind'][] = ['extract', 'reproducibility', 'harmonize', 'select', 'tune-round', 'train-round', 'evaluate', 'secure-aggregation', 'baseline-round'];
 
 /** Refusals after which a result is dropped from the outbox (SITE_CHANNEL.md §3). */
 const FINAL_REFUSALS = new Set(['REPLAY', 'STALE_ROUND', 'JOB_CLOSED', 'BAD_SIGNATURE', 'PROTOCOL_INVALID', 'UNKNOWN_JOB', 'NONCE_MISMATCH', 'SITE_MISMATCH', 'UPDATE_INVALID']);
@@ -340,7 +341,7 @@ export class SiteDaemon {
       const current = job.kind === 'train-round' && job.round ? this.store.verifiedState(job.campaignId, job.round) : undefined;
       const trajectory = checkTrajectory(job, protocolForJob(job, campaign.protocol), this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined, current ? (JSON.parse(current) as VerifiedState) : undefined);
       if (!trajectory.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${trajectory.problem}.`);
-      const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: this.registry.refresh(input.cohort.name).patientIds, minCohortSize: input.minCohortSize });
+      const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: queriedPatients(job, input.cohort, this.registry.refresh(input.cohort.name).patientIds), minCohortSize: input.minCohortSize });
       if (refusal) throw new JobRefusedError(refusal.code, refusal.message);
       if (trajectory.state) this.store.recordVerifiedState(job.campaignId, trajectory.state.round, JSON.stringify(trajectory.state));
       // Not the attempt's deadline: a late answer to an open job still counts (SITE_CHANNEL.md §3);
@@ -399,7 +400,9 @@ export class SiteDaemon {
    * feature config (extractedTables.ts) — refused, naming the step, when it has not run here.
    */
   private cohortTablesFor(job: JobEnvelope, cohort: CohortEntry): CohortEntry {
-    if (!cohort.images) return { name: cohort.name, features: cohort.features, outcome: cohort.outcome };
+    // The clinical table (site.yaml `clinical:`) goes with every job: the baseline jobs read it.
+    const clinical = cohort.clinical ? { clinical: cohort.clinical } : {};
+    if (!cohort.images) return { name: cohort.name, features: cohort.features, outcome: cohort.outcome, ...clinical };
     if (job.kind === 'extract') return { name: cohort.name, features: cohort.features, outcome: cohort.outcome, images: cohort.images };
     const featureConfig = this.campaigns.get(job.protocolHash)?.protocol.featureConfig;
     if (!featureConfig) {
@@ -410,13 +413,13 @@ export class SiteDaemon {
       throw new JobInputError(`Cohort "${cohort.name}" has not been extracted with campaign ${job.campaignId}'s feature config yet (its extract step makes ${basename(tables.features)}).`, { field: 'cohort' });
     }
     // The reproducibility step measures the extracted patients again from the manifest (further segmentations, perturbations).
-    return { name: cohort.name, features: tables.features, outcome: tables.outcome, ...(job.kind === 'reproducibility' ? { images: cohort.images } : {}) };
+    return { name: cohort.name, features: tables.features, outcome: tables.outcome, ...(job.kind === 'reproducibility' ? { images: cohort.images } : {}), ...clinical };
   }
 
   /** The folders whose paths an error report must not carry out: data root, config folder, cohort folders, home, temp. */
   private localRoots(): string[] {
     const c = this.config;
-    return [c.dataRoot, dirname(c.configFile), dirname(c.database), ...c.cohorts.flatMap((k) => [dirname(k.features), dirname(k.outcome), ...(k.images ? [dirname(k.images)] : [])]), homedir(), tmpdir()];
+    return [c.dataRoot, dirname(c.configFile), dirname(c.database), ...c.cohorts.flatMap((k) => [dirname(k.features), dirname(k.outcome), ...(k.images ? [dirname(k.images)] : []), ...(k.clinical ? [dirname(k.clinical.table)] : [])]), homedir(), tmpdir()];
   }
 
   /**
@@ -432,6 +435,7 @@ export class SiteDaemon {
       const params = job.params as TrainRoundParams;
       limits.modelUpdateTensors = updateLayout(params);
     }
+    if (job.kind === 'baseline-round') limits.modelUpdateTensors = updateLayout((job.params as { step: TrainRoundParams }).step);
     const wrap = (result: object) => {
       const unsigned: Record<string, unknown> = {
         type: 'job-result',
@@ -448,7 +452,7 @@ export class SiteDaemon {
       if (job.round !== undefined) unsigned.round = job.round;
       return unsigned;
     };
-    if (job.kind === 'train-round') {
+    if (job.kind === 'train-round' || job.kind === 'baseline-round') {
       const bad = nonFiniteValue(body);
       if (bad) body = { type: 'error-report', code: 'UPDATE_NOT_FINITE', message: `This site's update holds ${bad}; it is not sent (the local fit diverged, or a feature value is not finite).`, retryable: false } satisfies ErrorReport;
       body = packedUpdate(body);

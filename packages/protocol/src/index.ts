@@ -10,3 +10,4 @@ export { outcomeHorizons } from './outcomeHorizons.js';
 export * from './jobBudget.js';
 export * from './harmonizeBasis.js';
 export * from './stepSettings.js';
+export * from './baselineModels.js';

@@ -4,7 +4,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import {
   LabelValueError, MissingValueError, ScoreValueError, SurvivalValueError, TableError, TableFormatError,
-  formatCsvRow, readCsv, readFeatureTable, readOutcomeTable, readPredictionTable, readSiteTable,
+  formatCsvRow, readCovariateTable, readCsv, readFeatureTable, readOutcomeTable, readPredictionTable, readSiteTable,
 } from '../src/index.js';
 
 const fixtures = join(dirname(fileURLToPath(import.meta.url)), 'fixtures');
@@ -156,5 +156,40 @@ describe('readSiteTable', () => {
     expect(errorOf(() => readSiteTable('id,site\na,x\nb,\n', 'S.csv'))).toMatchObject({ code: 'TABLE_FORMAT', row: 3, caseId: 'b', message: 'S.csv line 3: case "b" has no site; every case belongs to one site' });
     expect(errorOf(() => readSiteTable('id,centre\na,x\n', 'S.csv'))?.message).toBe('S.csv: no "site" column in the header "id,centre"; expected columns id,site');
     expect(errorOf(() => readSiteTable('id,site\na,x\na,y\n'))?.code).toBe('TABLE_FORMAT');
+  });
+});
+
+describe('readCovariateTable', () => {
+  const text = 'id,age,size_cm,grade\nP1,54,7.5,2\nP2,NA,12,3\nP3,61,,1\n';
+
+  it('reads every covariate, a missing cell (NA, empty) as NaN', () => {
+    const t = readCovariateTable(text, 'clinical.csv');
+    expect(t.ids).toEqual(['P1', 'P2', 'P3']);
+    expect(t.covariateNames).toEqual(['age', 'size_cm', 'grade']);
+    expect(Array.from(t.values)).toEqual([54, 7.5, 2, NaN, 12, 3, 61, NaN, 1]);
+  });
+
+  it('keeps the declared columns only, in the declared order', () => {
+    const t = readCovariateTable(text, 'clinical.csv', ['grade', 'age']);
+    expect(t.covariateNames).toEqual(['grade', 'age']);
+    expect(Array.from(t.values)).toEqual([2, 54, 3, NaN, 1, 61]);
+  });
+
+  it('refuses a declared column the file lacks, naming the file and the column', () => {
+    const e = errorOf(() => readCovariateTable(text, 'clinical.csv', ['age', 'depth']));
+    expect(e).toBeInstanceOf(TableFormatError);
+    expect(e).toMatchObject({ source: 'clinical.csv', column: 'depth' });
+    expect(e!.message).toMatch(/clinical\.csv: no column "depth" \(it has: age, size_cm, grade\)/);
+  });
+
+  it('refuses text in a covariate cell, naming the line, the case and the column', () => {
+    const e = errorOf(() => readCovariateTable('id,age,depth\nP1,54,deep\n', 'clinical.csv'));
+    expect(e).toMatchObject({ code: 'TABLE_FORMAT', source: 'clinical.csv', row: 2, column: 'depth', caseId: 'P1', value: 'deep' });
+    expect(e!.message).toMatch(/line 2: case "P1", column "depth": "deep" is not a number/);
+  });
+
+  it('refuses a case listed twice and a first column other than id', () => {
+    expect(errorOf(() => readCovariateTable('id,age\nP1,1\nP1,2\n', 'c.csv'))!.message).toMatch(/case id "P1" appears twice/);
+    expect(errorOf(() => readCovariateTable('patient,age\nP1,1\n', 'c.csv'))!.message).toMatch(/first column must be "id"/);
   });
 });

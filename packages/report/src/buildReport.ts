@@ -6,6 +6,7 @@ import { forestRows, forestSpec } from './charts/forest.js';
 import { iccSpec } from './charts/icc.js';
 import { kaplanMeierRows, kaplanMeierSpec } from './charts/kaplanMeier.js';
 import { rocRows, rocSpec } from './charts/roc.js';
+import { baselineTable } from './baselineTable.js';
 import { esc, interval, page, table } from './html.js';
 import { figureMaker, type NotDrawn } from './figure.js';
 import type { ReportInput } from './reportInput.js';
@@ -84,6 +85,8 @@ export async function buildReport(input: ReportInput): Promise<StudyReport> {
   const pooledAuc = meta.find((m) => m.measure === 'auc')?.pooled.estimate;
 
   sections.push({ id: 'sites', title: 'Independent test sites', html: discriminationTable(input), data: input.siteReports });
+  const baseline = baselineTable(input.siteReports);
+  if (baseline) sections.push({ id: 'baseline', title: 'Added value over the clinical baseline', html: baseline, data: input.siteReports.map((r) => ({ siteId: r.siteId, baselineComparison: r.baselineComparison, baselineModels: r.baselineModels, missingCovariates: r.missingCovariates })) });
   if (binary.length) {
     const roc = rocRows(binary, pooledAuc);
     const cal = calibrationRows(binary);

@@ -24,7 +24,7 @@ export function register(program: Command): void {
     .command('simulate')
     .description('Run a whole campaign on this machine: the real coordinator and one real site daemon per site folder, over loopback mTLS')
     .requiredOption('--protocol <file>', 'the campaign protocol (JSON or YAML, protocols/campaign-protocol.schema.json); repeat to run several campaigns in turn on the same sites and compare them', (v: string, prev: string[] = []) => [...prev, v])
-    .requiredOption('--sites <folder>', 'one sub-folder per site of the protocol: site.yaml with cohorts, or manifest.csv (images) or features.csv, with outcome.csv')
+    .requiredOption('--sites <folder>', 'one sub-folder per site of the protocol: site.yaml with cohorts, or manifest.csv (images) or features.csv, with outcome.csv (and clinical.csv for a campaign with a clinical baseline)')
     .option('--out <folder>', 'the run folder (new or empty): CA, SQLite files, keys, results (default: a new temporary folder)')
     .option('--timeout <seconds>', 'give up after', (v) => Number(v), 900)
     .addHelpText('after', '\nWrites <out>/results: status.json (the campaign as the coordinator holds it), locked-model.json, model.onnx,\n' +

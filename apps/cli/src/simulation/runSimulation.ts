@@ -167,7 +167,7 @@ class Progress {
 
 /** The plan step whose jobs are of this kind. */
 function phaseOfJob(kind: string): string {
-  return kind === 'extract' ? 'extraction' : kind === 'train-round' ? 'training' : kind === 'evaluate' ? 'evaluation' : kind;
+  return kind === 'extract' ? 'extraction' : kind === 'train-round' ? 'training' : kind === 'baseline-round' ? 'baseline' : kind === 'evaluate' ? 'evaluation' : kind;
 }
 
 async function writeResults(client: CoordinatorClient, status: CampaignStatus, out: string): Promise<string> {

@@ -5,7 +5,7 @@ import type { CampaignProtocol } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 
 /** One cohort of a simulated site, paths absolute. */
-export type SimulatedCohort = { name: string; outcome: string } & ({ features: string } | { images: string });
+export type SimulatedCohort = { name: string; outcome: string; clinical?: { table: string; columns?: string[] } } & ({ features: string } | { images: string });
 
 /** A site of a simulation: its folder and what site.yaml would list. */
 export interface SimulatedSite {
@@ -28,7 +28,9 @@ const ALLOWED_KEYS = ['siteId', 'cohorts', 'minCohortSize'];
  * its site id, holding either
  *   - a site.yaml with `cohorts:` (as a real site lists them; paths relative to the folder), or
  *   - manifest.csv + outcome.csv: an image cohort (id,image,mask[,roi][,timepoint]), or
- *   - features.csv + outcome.csv: a feature-table cohort.
+ *   - features.csv + outcome.csv: a feature-table cohort;
+ * and, for a campaign with a clinical baseline, clinical.csv beside them (its clinical table, every
+ * column offered) or a cohort's `clinical:` in site.yaml (as a real site declares it).
  * Every site of the protocol must have its folder, and every folder must be a site of the protocol.
  */
 export function readSiteFolders(dir: string, protocol: CampaignProtocol): SimulatedSite[] {
@@ -60,26 +62,37 @@ function siteCohorts(folder: string, siteId: string): { cohorts: SimulatedCohort
       if (typeof c?.name !== 'string' || typeof c.outcome !== 'string' || (typeof c.images === 'string') === (typeof c.features === 'string')) {
         throw new CliUsageError(`${yamlFile}: cohort #${i + 1} needs a name, an outcome and exactly one of images or features`);
       }
+      const clinical = clinicalOf(c.clinical, yamlFile, i, at);
       return typeof c.images === 'string'
-        ? { name: c.name, images: at(c.images), outcome: at(c.outcome) }
-        : { name: c.name, features: at(c.features as string), outcome: at(c.outcome) };
+        ? { name: c.name, images: at(c.images), outcome: at(c.outcome), ...clinical }
+        : { name: c.name, features: at(c.features as string), outcome: at(c.outcome), ...clinical };
     });
     if (doc.minCohortSize !== undefined && (typeof doc.minCohortSize !== 'number' || doc.minCohortSize < 1)) throw new CliUsageError(`${yamlFile}: minCohortSize must be a number ≥ 1`);
     return { cohorts, ...(typeof doc.minCohortSize === 'number' ? { minCohortSize: doc.minCohortSize } : {}) };
   }
   const has = (f: string) => existsSync(join(folder, f));
   if (!has('outcome.csv')) throw new CliUsageError(`site folder ${folder} has no site.yaml and no outcome.csv (expected manifest.csv or features.csv, and outcome.csv)`);
-  if (has('manifest.csv')) return { cohorts: [{ name: 'local', images: join(folder, 'manifest.csv'), outcome: join(folder, 'outcome.csv') }] };
-  if (has('features.csv')) return { cohorts: [{ name: 'local', features: join(folder, 'features.csv'), outcome: join(folder, 'outcome.csv') }] };
+  const clinical = has('clinical.csv') ? { clinical: { table: join(folder, 'clinical.csv') } } : {};
+  if (has('manifest.csv')) return { cohorts: [{ name: 'local', images: join(folder, 'manifest.csv'), outcome: join(folder, 'outcome.csv'), ...clinical }] };
+  if (has('features.csv')) return { cohorts: [{ name: 'local', features: join(folder, 'features.csv'), outcome: join(folder, 'outcome.csv'), ...clinical }] };
   throw new CliUsageError(`site folder ${folder} has outcome.csv but neither manifest.csv (images) nor features.csv (a feature table)`);
+}
+
+/** A cohort's `clinical:` in a site folder's site.yaml: a path, or { table, columns? } (the site daemon checks the rest). */
+function clinicalOf(raw: unknown, yamlFile: string, i: number, at: (p: string) => string): { clinical?: { table: string; columns?: string[] } } {
+  if (raw === undefined) return {};
+  const value = typeof raw === 'string' ? { table: raw } : (raw as { table?: unknown; columns?: unknown });
+  if (typeof value?.table !== 'string') throw new CliUsageError(`${yamlFile}: cohort #${i + 1}'s clinical needs a table (a path, or { table, columns })`);
+  return { clinical: { table: at(value.table), ...(Array.isArray(value.columns) ? { columns: value.columns as string[] } : {}) } };
 }
 
 /** The lines of the cohorts in a generated site.yaml. */
 export function cohortYaml(cohorts: readonly SimulatedCohort[]): string[] {
   const quote = (s: string) => JSON.stringify(s);
+  const clinical = (c: SimulatedCohort) => (c.clinical ? `, clinical: { table: ${quote(c.clinical.table)}${c.clinical.columns ? `, columns: ${JSON.stringify(c.clinical.columns)}` : ''} }` : '');
   return [
     'cohorts:',
-    ...cohorts.map((c) => `  - { name: ${quote(c.name)}, ${'images' in c ? `images: ${quote(c.images)}` : `features: ${quote(c.features)}`}, outcome: ${quote(c.outcome)} }`),
+    ...cohorts.map((c) => `  - { name: ${quote(c.name)}, ${'images' in c ? `images: ${quote(c.images)}` : `features: ${quote(c.features)}`}, outcome: ${quote(c.outcome)}${clinical(c)} }`),
   ];
 }
 

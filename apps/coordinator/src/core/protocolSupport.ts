@@ -19,6 +19,21 @@ export interface FieldSupport {
   refuse?: (p: CampaignProtocol) => string | undefined;
 }
 
+/** Why this build cannot carry out the protocol's clinical baseline, or undefined. */
+function baselineRefusal(p: CampaignProtocol): string | undefined {
+  const plan = p.analysisPlan?.baseline;
+  if (!plan) return undefined;
+  if (p.outcome.type !== 'binary') return 'the baseline models are logistic: a survival campaign\'s baseline (Cox) is not built yet';
+  if (p.training.secureAggregation) return 'the baseline rounds send their Newton sums unmasked; with training.secureAggregation they would bypass it';
+  if (p.training.differentialPrivacy) return 'the baseline rounds send un-noised Newton sums; with training.differentialPrivacy they would bypass it';
+  const models = plan.models ?? ['clinical', 'combined'];
+  if (!models.includes('clinical')) return 'the combined model is compared with the clinical model: list "clinical" in analysisPlan.baseline.models too';
+  const clash = plan.covariates.find((c) => (p.features ?? []).includes(c));
+  if (clash !== undefined) return `covariate "${clash}" is also a radiomics feature of the protocol; rename one`;
+  if (p.testSites.length === 0) return 'the baseline models are compared at the independent test sites, and the protocol names none';
+  return undefined;
+}
+
 /** A secure-aggregation setting in a protocol that does not ask for secure aggregation would be ignored. */
 const unasked = (p: CampaignProtocol, field: 'secureAggregationDropout' | 'secureAggregationScale'): string | undefined =>
   p.training[field] !== undefined && !p.training.secureAggregation ? `${field} sets how secure aggregation runs; the protocol does not ask for it (training.secureAggregation)` : undefined;
@@ -237,9 +252,12 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   {
     field: 'analysisPlan.baseline',
-    carriedOut: '',
-    refuse: (p) => (p.analysisPlan?.baseline !== undefined ? 'campaigns do not compare with a clinical baseline yet (issue #14); `fedrad evaluate --baseline` does it for one site' : undefined),
+    carriedOut:
+      "the baseline step (core/phases/baseline.ts) after training: the clinical and the combined model trained at the training sites by exact Newton rounds (unpenalised logistic regression, R's glm on the pooled complete cases), each locked, exported and signed like the radiomics model, whose card lists them; each test site scores all three on the patients with every covariate and reports the paired DeLong tests (radiomics vs clinical, combined vs clinical); each model's evaluations are kept per site and pooled by the meta-analysis",
+    refuse: baselineRefusal,
   },
+  { field: 'analysisPlan.baseline.covariates', carriedOut: "read by every site from the clinical table its site.yaml declares (a site refuses any covariate it does not offer); the baseline models' inputs, in this order" },
+  { field: 'analysisPlan.baseline.models', carriedOut: 'which baseline models the baseline step trains and the test sites evaluate (default both)' },
   {
     field: 'analysisPlan.harmonization',
     carriedOut:

@@ -3,6 +3,7 @@ import { getCampaign, type CampaignState } from './campaignStore.js';
 import type { CoreContext } from './context.js';
 import { jobsOf } from './jobs.js';
 import { metaAnalysisOf, type MetaAnalysisRecord } from './phases/metaAnalysis.js';
+import { baselineStatus, type BaselineStatus } from './phases/baselineStatus.js';
 import { modelReleaseOf, type ModelRelease } from './phases/modelRelease.js';
 import type { PrivacySpent } from './phases/privacySpent.js';
 import type { ReproducibilityOutput } from './phases/reproducibility.js';
@@ -32,6 +33,8 @@ export interface CampaignStatus {
   modelRelease?: ModelRelease;
   /** The pooled report of the test sites, once the meta-analysis step has run. */
   metaAnalysis?: MetaAnalysisRecord;
+  /** The clinical baseline (analysisPlan.baseline): each baseline model's rounds, locked model and meta-analysis. */
+  baseline?: BaselineStatus;
 }
 
 /** One site's jobs in a campaign, counted: what the console's campaign page shows per site. */
@@ -145,6 +148,7 @@ function statusParts(ctx: CoreContext, campaignId: string) {
       evaluations,
       ...(release ? { modelRelease: release } : {}),
       ...(meta ? { metaAnalysis: meta } : {}),
+      ...(c.protocol.analysisPlan?.baseline ? { baseline: baselineStatus(ctx, campaignId) } : {}),
     },
   };
 }

@@ -307,6 +307,49 @@ CREATE TABLE IF NOT EXISTS selection_lasso_rounds (
   PRIMARY KEY (campaign_id, round)
 );
 
+-- The baseline step (analysisPlan.baseline): each baseline model's rounds (its state at the round's
+-- start; the summary once closed) and each locked baseline model with its export and signed card.
+-- New tables: SCHEMA_SQL creates them in older files too, so no migration step is needed.
+CREATE TABLE IF NOT EXISTS baseline_rounds (
+  campaign_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  round INTEGER NOT NULL,
+  state TEXT NOT NULL CHECK (state IN ('open', 'closed')),
+  parameters_json TEXT NOT NULL,
+  server_json TEXT NOT NULL,
+  summary_json TEXT,
+  PRIMARY KEY (campaign_id, model, round)
+);
+CREATE TABLE IF NOT EXISTS baseline_models (
+  campaign_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  model_hash TEXT NOT NULL,
+  model_json TEXT NOT NULL,
+  onnx BLOB,
+  onnx_sha256 TEXT,
+  card_json TEXT,
+  signature_json TEXT,
+  locked_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, model)
+);
+-- Each test site's evaluation of each baseline model (beside the radiomics model's in evaluations).
+CREATE TABLE IF NOT EXISTS baseline_evaluations (
+  campaign_id TEXT NOT NULL,
+  site_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  report_json TEXT NOT NULL,
+  received_at TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, site_id, model)
+);
+-- Each baseline model's meta-analysis across the test sites (NULL report with notes when nothing was pooled).
+CREATE TABLE IF NOT EXISTS baseline_meta_analyses (
+  campaign_id TEXT NOT NULL,
+  model TEXT NOT NULL,
+  report_json TEXT,
+  notes_json TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, model)
+);
+
 -- The meta-analysis phase's pooled report of the test sites (NULL when there was nothing to pool, with notes saying why).
 -- A new table: SCHEMA_SQL creates it in older files too, so no migration step is needed.
 CREATE TABLE IF NOT EXISTS meta_analyses (

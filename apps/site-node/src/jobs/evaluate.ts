@@ -8,6 +8,7 @@ import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
 import { rowsForJob } from '../harmonizations.js';
 import type { JobInput } from '../jobTypes.js';
+import { evaluateWithBaselines } from './evaluateBaselines.js';
 
 /**
  * An `evaluate` job at an independent test site: check the locked model's bytes against its
@@ -29,10 +30,17 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
   verifyModel(bytes, params.modelCard, params.modelSignature, { caCertPem: input.caCertPem });
   const model = await loadInferenceModel(bytes, `locked model ${params.modelHash.slice(0, 12)}`);
   try {
-    if (model.score === 'linear-predictor') return await evaluateCox(input, params, model);
+    if (model.score === 'linear-predictor') {
+      if (params.baselineModels?.length) throw new JobInputError('Baseline models are compared with binary models only in this build; this locked model is a Cox model.', { field: 'params/baselineModels' });
+      return await evaluateCox(input, params, model);
+    }
     const cohort = harmonisedCohort(input, params, model.featureNames);
     if (cohort.outcome.kind !== 'binary') {
       throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no binary label column; this model predicts a binary outcome.`, { file: input.cohort.outcome, field: 'label' });
+    }
+    if (params.baselineModels?.length) {
+      const rows = { ids: cohort.ids, featureNames: cohort.featureNames, x: cohort.x, label: cohort.outcome.label };
+      return await evaluateWithBaselines(input, params, model, rows, (ids, scores) => writeLocalPredictions(input, ids, scores));
     }
     const scores = await predict(model, { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x }, input.cohort.features);
     writeLocalPredictions(input, cohort.ids, scores);

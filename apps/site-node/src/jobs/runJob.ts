@@ -1,4 +1,5 @@
 import { JobInputError } from '../errors.js';
+import { runBaselineRound } from './baselineRound.js';
 import type { JobInput } from '../jobTypes.js';
 import { runEvaluate } from './evaluate.js';
 import { runExtractImages } from './extractImages.js';
@@ -27,7 +28,9 @@ export async function runJob(input: JobInput): Promise<Record<string, unknown>> 
       return runSelectSummary(input) as unknown as Promise<Record<string, unknown>>;
     case 'tune-round':
       return runTuneRound(input) as unknown as Promise<Record<string, unknown>>;
+    case 'baseline-round':
+      return runBaselineRound(input) as unknown as Promise<Record<string, unknown>>;
     default:
-      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs extract, reproducibility, harmonize, select, tune-round, train-round and evaluate).`, { field: 'kind' });
+      throw new JobInputError(`This site node does not run "${input.envelope.kind}" jobs (it runs extract, reproducibility, harmonize, select, tune-round, train-round, baseline-round and evaluate).`, { field: 'kind' });
   }
 }

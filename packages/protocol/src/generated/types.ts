@@ -10,6 +10,26 @@ export type Sha256 = string;
  */
 export type Timestamp = string;
 export type Pem = string;
+/**
+ * Federated aggregation strategy (packages/federation).
+ */
+export type StrategyName =
+  | 'fedavg'
+  | 'fedprox'
+  | 'fedadam'
+  | 'fedyogi'
+  | 'median'
+  | 'trimmed-mean'
+  | 'exact-newton'
+  | 'exact-gradient';
+/**
+ * Site identifier, also the certificate subject CN.
+ */
+export type SiteId = string;
+/**
+ * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
+ */
+export type PatientCount = number;
 export type CampaignId = string;
 export type FamilyName =
   | 'morphology'
@@ -84,26 +104,6 @@ export type ChebyshevDistance = number;
  */
 export type ZoneAggregations = ('2D' | '2_5D' | '3D')[];
 /**
- * Site identifier, also the certificate subject CN.
- */
-export type SiteId = string;
-/**
- * Federated aggregation strategy (packages/federation).
- */
-export type StrategyName =
-  | 'fedavg'
-  | 'fedprox'
-  | 'fedadam'
-  | 'fedyogi'
-  | 'median'
-  | 'trimmed-mean'
-  | 'exact-newton'
-  | 'exact-gradient';
-/**
- * How many patients an aggregate rests on; the egress guard refuses counts below the campaign minimum.
- */
-export type PatientCount = number;
-/**
  * Idempotent job id: a retry carries the same id with attempt + 1.
  */
 export type JobId = string;
@@ -127,13 +127,16 @@ export type JobKind =
   | 'train-round'
   | 'evaluate'
   | 'secure-aggregation'
-  | 'tune-round';
+  | 'tune-round'
+  | 'baseline-round';
 
 /**
  * Every protocol message and artifact, one property each (generation root only).
  */
 export interface FedRadProtocol {
   'audit-head'?: AuditHead;
+  'baseline-round-params'?: BaselineRoundParams;
+  'baseline-round-result'?: BaselineRoundResult;
   'campaign-protocol'?: CampaignProtocol;
   'campaign-provenance'?: CampaignProvenance;
   'certificate-issue'?: CertificateIssue;
@@ -205,6 +208,208 @@ export interface DetachedSignature {
   signerCertificateSha256: Sha256;
   documentSha256: Sha256;
   signedAt: Timestamp;
+}
+/**
+ * One round of the baseline step (analysisPlan.baseline) at a training site: the training round `step` of the clinical or the combined model, on the patients with every covariate. `step` is exactly what the protocol's baseline model (unpenalised logistic regression by exact Newton steps, on `radiomicsFeatures` followed by `covariates`) configures for this site and round; the site checks it, reads `covariates` from its clinical table and the radiomics features from its feature table (harmonised when the job names the harmonisation), and answers with a baseline-round result.
+ */
+export interface BaselineRoundParams {
+  kind: 'baseline-round';
+  /**
+   * Which baseline model this round trains.
+   */
+  model: 'clinical' | 'combined';
+  /**
+   * The protocol's baseline covariates, in its order.
+   *
+   * @minItems 1
+   */
+  covariates: string[];
+  /**
+   * The radiomics model's features the combined model also takes (the selection's when that step ran); empty for the clinical model.
+   */
+  radiomicsFeatures: string[];
+  step: TrainRoundParams;
+}
+/**
+ * One federated training round at a site: start from the global parameters, return an update.
+ */
+export interface TrainRoundParams {
+  kind: 'train-round';
+  round: number;
+  strategy: StrategyName;
+  model: ModelSpec;
+  /**
+   * @minItems 1
+   */
+  features: string[];
+  globalParameters: Tensor[];
+  localEpochs?: number;
+  learningRate?: number;
+  proximalMu?: number;
+  clipNorm?: number;
+  seed?: number;
+  /**
+   * Mask this round's update for secure aggregation. peers and scale: the pairwise-masking form the local twin runs; threshold and inbound: the campaign round's double masking (the site masks with the keys it exchanged in this round's secure-aggregation jobs).
+   */
+  secureAggregation?: {
+    peers: SiteId[];
+    scale: number;
+    /**
+     * The round's Shamir threshold (training.secureAggregationDropout).
+     */
+    threshold?: number;
+    /**
+     * The encrypted shares the other sites of the round sent this site, as relayed by the coordinator.
+     */
+    inbound?: EncryptedShares[];
+  };
+  /**
+   * The previous round as the coordinator aggregated it (issue #16, trajectory check): every update it took, exactly as its site signed it, and the sites it counted as failed. A site recomputes the strategy's step from it and refuses parameters that do not follow. Sent only when the protocol's training.shareSiteUpdates is true.
+   */
+  transcript?: {
+    /**
+     * The round these updates answered (this job's round − 1).
+     */
+    round: number;
+    /**
+     * Each update that entered the aggregate, sorted by site id.
+     */
+    results: {
+      /**
+       * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
+       */
+      signed: string;
+      /**
+       * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed` (SITE_CHANNEL.md §3).
+       */
+      signature: string;
+      /**
+       * The site's certificate, issued by the campaign CA, whose key made the signature.
+       */
+      certificatePem: string;
+    }[];
+    /**
+     * Training sites whose job of that round failed.
+     */
+    failures: SiteId[];
+  };
+  /**
+   * Cox only: the protocol's horizons (days); the site adds its baseline cumulative hazard at each (Breslow's estimator at the global coefficients) so the locked model can give S(t | x).
+   */
+  horizonDays?: number[];
+  harmonizationHash?: Sha256;
+  /**
+   * MLP only: the site holds out this fraction of its rows (per class, shuffled with this seed, the same split every round) and reports the summed log-loss of the global parameters on them (the 'validation' tensor: [loss sum, row count]) for the coordinator's early stopping.
+   */
+  validationSplit?: {
+    fraction: number;
+    seed: number;
+  };
+  /**
+   * Balanced class weights in the FedAvg family (model.classWeights "balanced" with fedavg, fedprox, fedadam, fedyogi), in every round after round 0 (which trains nothing and counts the classes): the training sites' pooled patient and positive counts, summed from round 0's updates, and the case weights they give, N / (2 N_c) per class. The site weights its local loss per patient with them and refuses weights that do not follow from the counts, or counts below its own patients of a class.
+   */
+  balancedWeights?: {
+    sampleCount: number;
+    positiveCount: number;
+    negative: number;
+    positive: number;
+  };
+}
+/**
+ * The model to train.
+ */
+export interface ModelSpec {
+  /**
+   * lasso-logistic, elasticnet-logistic and logistic are penalised/unpenalised logistic regression (binary outcome); cox is the Cox proportional-hazards model (survival); mlp a small neural network. Federated campaigns of this build train the logistic families, cox (exact-newton; stratified by site, or one pooled baseline hazard in the protocol's time bins: model.strata) and mlp (the parameter-averaging strategies).
+   */
+  family: 'lasso-logistic' | 'elasticnet-logistic' | 'logistic' | 'cox' | 'mlp';
+  /**
+   * Elastic-net mixing (glmnet's alpha): 1 = lasso.
+   */
+  alpha?: number;
+  /**
+   * Penalty strength λ of the elastic net, on glmnet's scale (mean log-likelihood + λ penalty).
+   */
+  lambda?: number;
+  /**
+   * MLP only: the width of each hidden layer.
+   */
+  hiddenLayers?: number[];
+  /**
+   * MLP only: the hidden layers' activation function.
+   */
+  activation?: 'relu' | 'tanh';
+  /**
+   * Fit on standardised features (glmnet's default); coefficients are reported on the original scale either way. false is carried out by the exact strategies and refused at creation with the FedAvg family, whose local steps always standardise.
+   */
+  standardize?: boolean;
+  /**
+   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and by the FedAvg family (fedavg, fedprox, fedadam, fedyogi: round 0 trains nothing and sums the sites' class counts; every later job carries the pooled counts and their weights, and each site weights its local loss per patient, refusing weights that do not follow from the counts); refused with median and trimmed-mean, the mlp family, secure aggregation and central DP.
+   */
+  classWeights?: 'none' | 'balanced';
+  /**
+   * Cox only: how tied event times enter the partial likelihood: Breslow's approximation (default, as glmnet) or Efron's (coxph's default).
+   */
+  ties?: 'breslow' | 'efron';
+  /**
+   * Cox only: "site" (default) gives each training site its own baseline hazard (coxph's strata(site)): a site sends the gradient and Hessian of its own partial likelihood and no times. "none" fits one baseline hazard over all sites (coxph without strata, the pooled rows) from each site's risk-set sums (Σ e^(xβ), x·e^(xβ), x xᵀ·e^(xβ) over its patients at risk) in the bins of timeGridDays, which it then requires.
+   */
+  strata?: 'site' | 'none';
+  /**
+   * Cox with strata "none" only: the lower edges (days, ascending) of the time bins, fixed in the pre-registered protocol. Each patient's time is coarsened to the lower edge of its bin [edge_k, edge_k+1) (no event may lie before the first edge), so the fit equals coxph on the coarsened times. No site's exact times leave it: a site refuses a training job in which one of its bins holds between 1 and minCohortSize − 1 of its events, or of its patients leaving the risk set.
+   *
+   * @minItems 1
+   * @maxItems 1000
+   */
+  timeGridDays?: number[];
+}
+/**
+ * A named Float64 tensor in row-major order.
+ */
+export interface Tensor {
+  name: string;
+  shape: number[];
+  data: number[];
+}
+/**
+ * One site's Shamir shares of its self-mask seed and masking key for one peer, AES-256-GCM under the pair's X25519-agreed key: the coordinator relays it and cannot read it.
+ */
+export interface EncryptedShares {
+  from: SiteId;
+  to: SiteId;
+  iv: string;
+  ciphertext: string;
+  tag: string;
+}
+/**
+ * A training site's answer to one baseline round: the model update of its patients with every covariate (the gradient and Hessian sums of exact Newton), and how many of its patients were left out for lacking a covariate (a count, never who). Aggregates only, over at least the minimum cohort.
+ */
+export interface BaselineRoundResult {
+  kind: 'baseline-round';
+  model: 'clinical' | 'combined';
+  round: number;
+  sampleCount: PatientCount;
+  eventCount?: number;
+  contents: 'parameters' | 'delta' | 'gradient-hessian' | 'gradient' | 'feature-moments';
+  /**
+   * As a model update's: JSON numbers or packed base64 Float64.
+   *
+   * @minItems 1
+   */
+  tensors: (Tensor | PackedTensor)[];
+  loss?: number;
+  /**
+   * Patients of the cohort (with an outcome) left out because they lack at least one covariate.
+   */
+  missingCovariates: number;
+}
+/**
+ * A named Float64 tensor in row-major order whose values travel as little-endian IEEE 754 doubles, base64-encoded (RFC 4648, with padding): 8 bytes per value instead of ~20 characters of decimal text, and parsed, hashed and signed without converting a number. The coordinator refuses one whose decoded length is not 8 × the product of its shape or whose base64 is not canonical.
+ */
+export interface PackedTensor {
+  name: string;
+  shape: number[];
+  f64le: string;
 }
 /**
  * The pre-registered study: locked by the SHA-256 of its canonical JSON before any site sees data.
@@ -436,9 +641,22 @@ export interface CampaignProtocol {
      */
     primaryMetric?: 'auc' | 'c-index' | 'brier' | 'calibration-slope';
     /**
-     * Clinical baseline model the radiomics model must beat or add to. Refused at creation by this build (issue #14); `fedrad evaluate --baseline` compares with a baseline at one site.
+     * The clinical baseline the radiomics model must beat or add to (DESIGN.md; RQS item 'multivariable analysis with non-radiomics features'). After training, the baseline step trains at the training sites, federated by exact Newton steps (unpenalised logistic regression, equal to R's glm on the training sites' pooled rows), a clinical model on these covariates and a combined model on the radiomics model's features (after selection) and these covariates; each is locked, exported and signed like the radiomics model, whose card lists them. Each test site scores the radiomics, clinical and combined models on the same patients (those with every covariate; the others are counted) and reports the paired DeLong test of the radiomics model and of the combined model against the clinical one. Sites read the covariates from the clinical table their site.yaml declares and refuse any covariate it does not offer. Binary outcomes only in this build.
      */
-    baseline?: string;
+    baseline?: {
+      /**
+       * The clinical or semantic covariates (columns of each site's clinical table, numeric, categories coded as numbers), in the order the baseline models take them. None may share a name with a radiomics feature.
+       *
+       * @minItems 1
+       */
+      covariates: string[];
+      /**
+       * Which baseline models to train and evaluate: the clinical model (covariates alone) and the combined model (radiomics features + covariates). Default both. The combined model is compared with the clinical one, so it needs it.
+       *
+       * @minItems 1
+       */
+      models?: ('clinical' | 'combined')[];
+    };
     /**
      * Harmonisation of the features across sites (scanners) before selection and training, at every site, training and test: none; ComBat ("combat" and "combat-federated" are the same federated ComBat, equal to sva::ComBat on the training sites' pooled rows; each test site is its own batch brought to the training sites' standardisation, without labels); per-site z-scoring (each site its own mean and sd); or pooled z-scoring (the training sites' pooled mean and sd, at every site).
      */
@@ -783,54 +1001,6 @@ export interface Filter {
    * @maxItems 3
    */
   riesz?: number[];
-}
-/**
- * The model to train.
- */
-export interface ModelSpec {
-  /**
-   * lasso-logistic, elasticnet-logistic and logistic are penalised/unpenalised logistic regression (binary outcome); cox is the Cox proportional-hazards model (survival); mlp a small neural network. Federated campaigns of this build train the logistic families, cox (exact-newton; stratified by site, or one pooled baseline hazard in the protocol's time bins: model.strata) and mlp (the parameter-averaging strategies).
-   */
-  family: 'lasso-logistic' | 'elasticnet-logistic' | 'logistic' | 'cox' | 'mlp';
-  /**
-   * Elastic-net mixing (glmnet's alpha): 1 = lasso.
-   */
-  alpha?: number;
-  /**
-   * Penalty strength λ of the elastic net, on glmnet's scale (mean log-likelihood + λ penalty).
-   */
-  lambda?: number;
-  /**
-   * MLP only: the width of each hidden layer.
-   */
-  hiddenLayers?: number[];
-  /**
-   * MLP only: the hidden layers' activation function.
-   */
-  activation?: 'relu' | 'tanh';
-  /**
-   * Fit on standardised features (glmnet's default); coefficients are reported on the original scale either way. false is carried out by the exact strategies and refused at creation with the FedAvg family, whose local steps always standardise.
-   */
-  standardize?: boolean;
-  /**
-   * "balanced" weights each class by n / (2 n_class) so a rare outcome counts as much as a common one; "none" (default) weights every patient 1. In federated campaigns of this build "balanced" is carried out by the exact strategies (each site sends its sums over all and over its positive patients; the coordinator weights them by the pooled class counts) and by the FedAvg family (fedavg, fedprox, fedadam, fedyogi: round 0 trains nothing and sums the sites' class counts; every later job carries the pooled counts and their weights, and each site weights its local loss per patient, refusing weights that do not follow from the counts); refused with median and trimmed-mean, the mlp family, secure aggregation and central DP.
-   */
-  classWeights?: 'none' | 'balanced';
-  /**
-   * Cox only: how tied event times enter the partial likelihood: Breslow's approximation (default, as glmnet) or Efron's (coxph's default).
-   */
-  ties?: 'breslow' | 'efron';
-  /**
-   * Cox only: "site" (default) gives each training site its own baseline hazard (coxph's strata(site)): a site sends the gradient and Hessian of its own partial likelihood and no times. "none" fits one baseline hazard over all sites (coxph without strata, the pooled rows) from each site's risk-set sums (Σ e^(xβ), x·e^(xβ), x xᵀ·e^(xβ) over its patients at risk) in the bins of timeGridDays, which it then requires.
-   */
-  strata?: 'site' | 'none';
-  /**
-   * Cox with strata "none" only: the lower edges (days, ascending) of the time bins, fixed in the pre-registered protocol. Each patient's time is coarsened to the lower edge of its bin [edge_k, edge_k+1) (no event may lie before the first edge), so the fit equals coxph on the coarsened times. No site's exact times leave it: a site refuses a training job in which one of its bins holds between 1 and minCohortSize − 1 of its events, or of its patients leaving the risk set.
-   *
-   * @minItems 1
-   * @maxItems 1000
-   */
-  timeGridDays?: number[];
 }
 /**
  * What a campaign actually did, as the coordinator recorded it: the facts the Radiomics Quality Score and METRICS are scored from (packages/rqs). Every field is a record of a step that ran (or its absence); what no software can know is in `attestations`, each with who stated it, where and when. Absent blocks mean the step did not run.
@@ -1179,6 +1349,22 @@ export interface EvaluateParams {
   bootstrapReplicates?: number;
   seed?: number;
   modelSignature?: ModelSignature;
+  /**
+   * The campaign's locked baseline models (analysisPlan.baseline), each with its signed card: the site verifies each like the model, checks that the model's own signed card lists it (baselineModels) and that it takes the protocol's covariates, scores every model on the patients with every covariate, and reports the paired DeLong tests (evaluation-report baselineModels).
+   *
+   * @maxItems 2
+   */
+  baselineModels?: {
+    model: 'clinical' | 'combined';
+    modelHash: Sha256;
+    modelOnnxBase64: string;
+    modelCard: ModelCard;
+    modelSignature: ModelSignature;
+  }[];
+  /**
+   * With baselineModels: the protocol's baseline covariates, read from the site's clinical table.
+   */
+  covariates?: string[];
   harmonizationHash?: Sha256;
 }
 /**
@@ -1331,6 +1517,34 @@ export interface ModelCardCampaign {
    */
   features: ModelCardFeature[];
   featureConfigSha256?: Sha256;
+  /**
+   * On a baseline model's own card (analysisPlan.baseline): which one it is and the clinical covariates it takes (after the radiomics features, for the combined model). Such a model is trained on the training sites' patients with every covariate, by exact Newton steps (unpenalised logistic regression).
+   */
+  baselineModel?: {
+    model: 'clinical' | 'combined';
+    /**
+     * @maxItems 200
+     */
+    covariates: string[];
+    /**
+     * Training patients left out for lacking a covariate, summed over the training sites.
+     */
+    missingCovariates?: number;
+  };
+  /**
+   * On the radiomics model's card: the campaign's baseline models, locked and signed beside it, that each test site evaluates on the same patients (the paired DeLong test of added value).
+   *
+   * @maxItems 2
+   */
+  baselineModels?: {
+    model: 'clinical' | 'combined';
+    lockedModelHash: Sha256;
+    onnxSha256: Sha256;
+    /**
+     * @maxItems 5000
+     */
+    features: string[];
+  }[];
   preprocessing?: string;
   harmonisation?: string;
   selection?: string;
@@ -1423,6 +1637,16 @@ export interface EvaluationReport {
   calibration?: CalibrationSummary;
   decisionCurve?: DecisionCurve;
   baselineComparison?: BaselineComparison;
+  /**
+   * The campaign's baseline models (analysisPlan.baseline) scored on the same patients as the model: the clinical model, and the combined model (radiomics features + covariates) with its paired DeLong test against the clinical model. The model's own baselineComparison is then its paired DeLong test against the clinical model. Every model here and the model itself are evaluated on the patients with every covariate (missingCovariates says how many were left out).
+   *
+   * @maxItems 2
+   */
+  baselineModels?: BaselineModelEvaluation[];
+  /**
+   * With baselineModels: the site's patients left out of every model's evaluation for lacking a covariate (a count, never who).
+   */
+  missingCovariates?: number;
   survival?: SurvivalSummary;
   /**
    * Pooled reports only: one random-effects meta-analysis per measure.
@@ -1562,6 +1786,15 @@ export interface BaselineComparison {
    */
   pValue: number;
   method: 'delong-paired' | 'bootstrap-paired';
+}
+export interface BaselineModelEvaluation {
+  model: 'clinical' | 'combined';
+  modelSha256: Sha256;
+  patientCount: PatientCount;
+  eventCount: number;
+  discrimination: BinaryDiscrimination;
+  calibration?: CalibrationSummary;
+  baselineComparison?: BaselineComparison;
 }
 export interface SurvivalSummary {
   harrellC: Interval;
@@ -1931,7 +2164,8 @@ export interface JobEnvelope {
     | TuneRoundParams
     | TrainRoundParams
     | EvaluateParams
-    | SecureAggregationParams;
+    | SecureAggregationParams
+    | BaselineRoundParams;
 }
 /**
  * Measure every patient of the site's extracted cohort k ≥ 2 times (its further segmentations, or perturbations) with the campaign's pinned feature config, and return the two-way ANOVA sums of squares per feature (the campaign's reproducibility step).
@@ -2033,109 +2267,6 @@ export interface TuneRoundParams {
   cohort?: string;
 }
 /**
- * One federated training round at a site: start from the global parameters, return an update.
- */
-export interface TrainRoundParams {
-  kind: 'train-round';
-  round: number;
-  strategy: StrategyName;
-  model: ModelSpec;
-  /**
-   * @minItems 1
-   */
-  features: string[];
-  globalParameters: Tensor[];
-  localEpochs?: number;
-  learningRate?: number;
-  proximalMu?: number;
-  clipNorm?: number;
-  seed?: number;
-  /**
-   * Mask this round's update for secure aggregation. peers and scale: the pairwise-masking form the local twin runs; threshold and inbound: the campaign round's double masking (the site masks with the keys it exchanged in this round's secure-aggregation jobs).
-   */
-  secureAggregation?: {
-    peers: SiteId[];
-    scale: number;
-    /**
-     * The round's Shamir threshold (training.secureAggregationDropout).
-     */
-    threshold?: number;
-    /**
-     * The encrypted shares the other sites of the round sent this site, as relayed by the coordinator.
-     */
-    inbound?: EncryptedShares[];
-  };
-  /**
-   * The previous round as the coordinator aggregated it (issue #16, trajectory check): every update it took, exactly as its site signed it, and the sites it counted as failed. A site recomputes the strategy's step from it and refuses parameters that do not follow. Sent only when the protocol's training.shareSiteUpdates is true.
-   */
-  transcript?: {
-    /**
-     * The round these updates answered (this job's round − 1).
-     */
-    round: number;
-    /**
-     * Each update that entered the aggregate, sorted by site id.
-     */
-    results: {
-      /**
-       * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
-       */
-      signed: string;
-      /**
-       * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed` (SITE_CHANNEL.md §3).
-       */
-      signature: string;
-      /**
-       * The site's certificate, issued by the campaign CA, whose key made the signature.
-       */
-      certificatePem: string;
-    }[];
-    /**
-     * Training sites whose job of that round failed.
-     */
-    failures: SiteId[];
-  };
-  /**
-   * Cox only: the protocol's horizons (days); the site adds its baseline cumulative hazard at each (Breslow's estimator at the global coefficients) so the locked model can give S(t | x).
-   */
-  horizonDays?: number[];
-  harmonizationHash?: Sha256;
-  /**
-   * MLP only: the site holds out this fraction of its rows (per class, shuffled with this seed, the same split every round) and reports the summed log-loss of the global parameters on them (the 'validation' tensor: [loss sum, row count]) for the coordinator's early stopping.
-   */
-  validationSplit?: {
-    fraction: number;
-    seed: number;
-  };
-  /**
-   * Balanced class weights in the FedAvg family (model.classWeights "balanced" with fedavg, fedprox, fedadam, fedyogi), in every round after round 0 (which trains nothing and counts the classes): the training sites' pooled patient and positive counts, summed from round 0's updates, and the case weights they give, N / (2 N_c) per class. The site weights its local loss per patient with them and refuses weights that do not follow from the counts, or counts below its own patients of a class.
-   */
-  balancedWeights?: {
-    sampleCount: number;
-    positiveCount: number;
-    negative: number;
-    positive: number;
-  };
-}
-/**
- * A named Float64 tensor in row-major order.
- */
-export interface Tensor {
-  name: string;
-  shape: number[];
-  data: number[];
-}
-/**
- * One site's Shamir shares of its self-mask seed and masking key for one peer, AES-256-GCM under the pair's X25519-agreed key: the coordinator relays it and cannot read it.
- */
-export interface EncryptedShares {
-  from: SiteId;
-  to: SiteId;
-  iv: string;
-  ciphertext: string;
-  tag: string;
-}
-/**
  * One stage of a training round's secure aggregation (Bonawitz et al. 2017, §4): 'keys' (advertise two public keys), 'shares' (Shamir-share the self-mask seed and masking key among the advertised sites, each share encrypted to its holder), 'unmask' (reveal, once per round, the shares that remove the masks of the survivors' sum). The masked update itself is the round's train-round job.
  */
 export interface SecureAggregationParams {
@@ -2228,6 +2359,7 @@ export interface JobResult {
     | ModelUpdate
     | EvaluationReport
     | SecureAggregationResult
+    | BaselineRoundResult
     | ErrorReport;
   /**
    * Detached signature over the canonical JSON of this message without the signature field.
@@ -2317,14 +2449,6 @@ export interface ModelUpdate {
    */
   masked?: boolean;
   maskSeedCommitments?: Sha256[];
-}
-/**
- * A named Float64 tensor in row-major order whose values travel as little-endian IEEE 754 doubles, base64-encoded (RFC 4648, with padding): 8 bytes per value instead of ~20 characters of decimal text, and parsed, hashed and signed without converting a number. The coordinator refuses one whose decoded length is not 8 × the product of its shape or whose base64 is not canonical.
- */
-export interface PackedTensor {
-  name: string;
-  shape: number[];
-  f64le: string;
 }
 /**
  * A site's answer to one stage of secure aggregation: its public keys, its encrypted shares for each peer, or its unmasking shares. Nothing in it is a patient value: keys, ciphertexts and shares of random seeds.

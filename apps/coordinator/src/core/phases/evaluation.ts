@@ -1,4 +1,5 @@
-import type { EvaluateParams } from '@fedrad/protocol';
+import type { EvaluateParams, EvaluationReport } from '@fedrad/protocol';
+import { lockedBaselineModels } from './baseline.js';
 import { createJob, jobsOf } from '../jobs.js';
 import { harmonizationHashOf } from './harmonization.js';
 import { exportsModel, type LockedModelOutcome } from './lock.js';
@@ -22,6 +23,10 @@ const evaluate: JobKind = {
   attempts: (protocol) => trainingSettings(protocol),
   store(ctx, job, body, at) {
     ctx.db.prepare('INSERT INTO evaluations (campaign_id, site_id, report_json, received_at) VALUES (?, ?, ?, ?)').run(job.campaignId, job.siteId, JSON.stringify(body), at);
+    // Each baseline model's evaluation at the site, kept per model too (its meta-analysis pools them).
+    for (const b of (body as unknown as EvaluationReport).baselineModels ?? []) {
+      ctx.db.prepare('INSERT INTO baseline_evaluations (campaign_id, site_id, model, report_json, received_at) VALUES (?, ?, ?, ?, ?)').run(job.campaignId, job.siteId, b.model, JSON.stringify(b), at);
+    }
   },
   acceptedEvent: 'evaluation-received',
 };
@@ -41,6 +46,8 @@ export const evaluation: Phase<LockedModelOutcome, EvaluationOutcome> = {
     const settings = trainingSettings(p);
     const release = modelReleaseOf(ctx, campaign.campaignId);
     const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
+    // The baseline models (the baseline step), each with its signed card: scored beside the model on the same patients.
+    const baselines = lockedBaselineModels(ctx, campaign.campaignId).filter((m) => m.onnx && m.card && m.signature);
     const params: EvaluateParams = {
       kind: KIND,
       modelHash: onnxSha256!,
@@ -50,6 +57,12 @@ export const evaluation: Phase<LockedModelOutcome, EvaluationOutcome> = {
       ...(p.analysisPlan?.bootstrapReplicates !== undefined ? { bootstrapReplicates: p.analysisPlan.bootstrapReplicates } : {}),
       ...(p.training.seed !== undefined ? { seed: p.training.seed } : {}),
       ...(harmonizationHash !== undefined ? { harmonizationHash } : {}),
+      ...(baselines.length > 0
+        ? {
+            baselineModels: baselines.map((m) => ({ model: m.model, modelHash: m.onnxSha256!, modelOnnxBase64: m.onnx!.toString('base64'), modelCard: m.card, modelSignature: m.signature }) as NonNullable<EvaluateParams['baselineModels']>[number]),
+            covariates: p.analysisPlan!.baseline!.covariates,
+          }
+        : {}),
     };
     return [...p.testSites]
       .sort()

@@ -3,6 +3,7 @@ import { pooledReport } from '@fedrad/stats';
 import { appendAudit } from '../../store/auditLog.js';
 import { nowIso, type CoreContext } from '../context.js';
 import { evaluation, type EvaluationOutcome } from './evaluation.js';
+import { poolBaselineModels } from './baselineMetaAnalysis.js';
 import type { Phase } from './phase.js';
 
 /** What the campaign's meta-analysis produced: the pooled report, or why there is none. */
@@ -48,6 +49,8 @@ export const metaAnalysis: Phase<EvaluationOutcome, MetaAnalysisRecord> = {
     ctx.db
       .prepare('INSERT INTO meta_analyses (campaign_id, report_json, sites_json, notes_json, created_at) VALUES (?, ?, ?, ?, ?)')
       .run(campaign.campaignId, record.report ? JSON.stringify(record.report) : null, JSON.stringify(record.sites), JSON.stringify(record.notes), at);
+    // The baseline models' evaluations (analysisPlan.baseline), each pooled the same way.
+    poolBaselineModels(ctx, campaign.campaignId, reports);
     appendAudit(ctx.db, { event: 'meta-analysis.done', actor: 'coordinator', campaignId: campaign.campaignId, details: { sites: record.sites, pooled: record.report !== null } }, at);
     return [];
   },

@@ -1,7 +1,8 @@
-import { assertValid, type CampaignProtocol, type ModelCard, type ModelSignature, type Tensor } from '@fedrad/protocol';
+import { assertValid, type BaselineModelName, type CampaignProtocol, type ModelCard, type ModelSignature, type Tensor } from '@fedrad/protocol';
 import { signModel } from '@fedrad/pki';
 import type { CoreContext } from '../context.js';
 import { stepOutput } from '../stepOutputs.js';
+import { baselineModelsOnCard } from './baselineModelsOnCard.js';
 import { harmonisationLine, type HarmonizationOutput } from './harmonizationEstimates.js';
 import { cardFeatures, cardSites } from './modelCardFacts.js';
 import { cardPrivacy } from './privacySpent.js';
@@ -25,19 +26,23 @@ const LIMITATIONS = [
  * the campaign's block (sites, features, strategy, training metrics, intended use and limits,
  * software) — signed with the coordinator's key (pki signModel), and stored beside the locked
  * model. Called by the lock inside its transaction, only when the coordinator describes and signs.
+ * A baseline model (`baseline`, the baseline step) gets its own card the same way, with its final
+ * loss given and not stored here (the baseline step keeps it beside its model).
  */
 export function releaseModel(
   ctx: CoreContext,
   campaign: { campaignId: string; protocolHash: string; protocol: CampaignProtocol },
   locked: { modelHash: string; onnx: Uint8Array; parameters: Tensor[]; info: { sampleCount: number; roundsRun: number; converged: boolean } },
   at: string,
+  baseline?: { model: BaselineModelName; covariates: string[]; missingCovariates: number; finalLoss: number | null },
 ): ModelRelease {
   const p = campaign.protocol;
-  const steps = stepsOnCard(ctx, campaign.campaignId);
+  const steps = baseline ? {} : stepsOnCard(ctx, campaign.campaignId);
   const base = ctx.describeModel!(p, locked.parameters, locked.info, locked.onnx);
   // The pooled −log-likelihood of the last round, when the strategy computes one.
-  const last = ctx.db.prepare('SELECT summary_json FROM rounds WHERE campaign_id = ? AND summary_json IS NOT NULL ORDER BY round DESC LIMIT 1').get(campaign.campaignId) as { summary_json: string } | undefined;
-  const finalLoss = last ? (JSON.parse(last.summary_json) as { loss?: number | null }).loss : undefined;
+  const last = baseline ? undefined : (ctx.db.prepare('SELECT summary_json FROM rounds WHERE campaign_id = ? AND summary_json IS NOT NULL ORDER BY round DESC LIMIT 1').get(campaign.campaignId) as { summary_json: string } | undefined);
+  const finalLoss = baseline ? baseline.finalLoss : last ? (JSON.parse(last.summary_json) as { loss?: number | null }).loss : undefined;
+  const baselineModels = baseline ? [] : baselineModelsOnCard(ctx, campaign.campaignId);
   const privacy = cardPrivacy(p, locked.info.roundsRun);
   const { objective, ...training } = base.training;
   const harmonised = stepOutput<HarmonizationOutput>(ctx, campaign.campaignId, 'harmonization');
@@ -61,19 +66,24 @@ export function releaseModel(
         harmonised
           ? "each site's features, harmonised at the site with its own estimate of the campaign's harmonisation (below) before training or scoring: a new site must be harmonised the same way before the model is applied"
           : "each site's features used as is (no harmonisation step ran in this campaign)",
-        ...(steps.selection || steps.tuning ? ['the selection and tuning entries say how the features and the penalty were chosen'] : ['no selection or tuning step ran']),
+        ...(baseline
+          ? ["covariates from each site's clinical table as recorded (not harmonised), radiomics features (combined model) as the radiomics model takes them"]
+          : steps.selection || steps.tuning ? ['the selection and tuning entries say how the features and the penalty were chosen'] : ['no selection or tuning step ran']),
       ].join('; '),
       ...(harmonised ? { harmonisation: harmonisationLine(harmonised.output, harmonised.outputHash) } : {}),
       // Under central DP the pooled loss is the sites' un-noised statistic: it stays out of the card.
       trainingMetrics: { sampleCount: locked.info.sampleCount, converged: locked.info.converged, ...(typeof finalLoss === 'number' && Number.isFinite(finalLoss) && !privacy ? { finalLoss } : {}) },
       ...(privacy ? { differentialPrivacy: privacy } : {}),
-      intendedUse: `Research: ${p.question ?? p.title} (outcome "${p.outcome.type === 'binary' ? p.outcome.label : p.outcome.event}"), on patients like those of the training sites.`,
+      ...(baseline ? { baselineModel: { model: baseline.model, covariates: baseline.covariates, missingCovariates: baseline.missingCovariates } } : {}),
+      ...(baselineModels.length > 0 ? { baselineModels } : {}),
+      intendedUse: `${baseline ? `The campaign's ${baseline.model} baseline model, to compare the radiomics model with; research` : 'Research'}: ${p.question ?? p.title} (outcome "${p.outcome.type === 'binary' ? p.outcome.label : p.outcome.event}"), on patients like those of the training sites.`,
       limitations: LIMITATIONS,
       software: { name: 'fedrad', version: ctx.modelSigner!.softwareVersion },
     },
   };
   assertValid<ModelCard>('model-card', card, `model card of campaign ${campaign.campaignId}`);
   const signature = signModel(locked.onnx, card, ctx.modelSigner!.keyPem, ctx.modelSigner!.certPem, { signedAt: new Date(at) });
+  if (baseline) return { card, signature };
   ctx.db
     .prepare('INSERT INTO model_releases (campaign_id, card_json, signature_json, created_at) VALUES (?, ?, ?, ?)')
     .run(campaign.campaignId, JSON.stringify(card), JSON.stringify(signature), at);

@@ -1,5 +1,6 @@
 import type { CampaignProtocol, JobEnvelope } from '@fedrad/protocol';
 import type { CoreContext } from '../context.js';
+import { baseline } from './baseline.js';
 import { evaluation } from './evaluation.js';
 import { extraction } from './extraction.js';
 import { harmonization } from './harmonization.js';
@@ -16,7 +17,7 @@ import { tuning } from './tuning.js';
  * Every phase the coordinator can run, in the order a campaign runs them. A new phase is one
  * file and one entry here.
  */
-const PHASES: readonly Phase[] = [extraction, reproducibility, harmonization, selection, tuning, training, lock, evaluation, metaAnalysis, report] as Phase[];
+const PHASES: readonly Phase[] = [extraction, reproducibility, harmonization, selection, tuning, training, baseline, lock, evaluation, metaAnalysis, report] as Phase[];
 const BY_NAME = new Map(PHASES.map((p) => [p.name, p]));
 
 /**

@@ -5,7 +5,7 @@ import { appendAudit } from '../../store/auditLog.js';
 import type { CampaignRecord } from '../campaignStore.js';
 import { nowIso, type CoreContext } from '../context.js';
 import { createJob, finishJob, jobsOf, prevalidatedParams, storeParams, type JobRecord } from '../jobs.js';
-import { signedResultOf } from '../results.js';
+import { signedResultOf } from '../storedResults.js';
 import type { JobKind } from './phase.js';
 import type { SiteResult } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';

@@ -1,7 +1,7 @@
 import type { CampaignRecord } from '../campaignStore.js';
 import type { CoreContext } from '../context.js';
 import { jobsOf } from '../jobs.js';
-import { signedResultOf } from '../results.js';
+import { signedResultOf } from '../storedResults.js';
 import { StoreError } from '../../errors.js';
 import type { TrainRoundParams } from '@fedrad/protocol';
 

@@ -56,8 +56,8 @@ export function campaignProvenance(records: CampaignRecords, softwareVersion: st
     model: {
       family: p.model.family,
       radiomicFeatures: modelFeatures.length,
-      // The campaigns of this build train on radiomic features only (a clinical baseline is compared, not combined).
-      clinicalFeatures: [],
+      // A combined model (analysisPlan.baseline: radiomic features with the clinical covariates), once the test sites evaluated it.
+      clinicalFeatures: evaluations.some((r) => r.baselineModels?.some((b) => b.model === 'combined')) ? [...(p.analysisPlan?.baseline?.covariates ?? [])] : [],
       ...(locked?.onnxSha256 ? { modelSha256: locked.onnxSha256 } : {}),
       signed: release !== undefined,
     },
