@@ -132,7 +132,7 @@ function trainJobs(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
       const json = JSON.stringify(configs[siteId]);
       const params = assertValid<TrainRoundParams>('train-round-params', JSON.parse(json), `Round ${round} parameters for ${siteId}`);
       prevalidatedParams.add(params);
-      built.set(configKey, (entry = { params, hash: storeParams(ctx, json) }));
+      built.set(configKey, (entry = { params, hash: storeParams(ctx, json, params) }));
     }
     envelopes.push(
       createJob(
