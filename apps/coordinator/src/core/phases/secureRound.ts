@@ -159,7 +159,11 @@ export function openStage(
     const messages = shared.flatMap((j) => answerOf<SecureAggregationResult>(ctx, id, j).body.shares ?? []);
     const threshold = secureThreshold(campaign.protocol);
     const scale = secureScale(campaign.protocol);
-    return trainJobs(exchanged, (siteId) => ({ peers: exchanged, scale, threshold, inbound: messages.filter((m) => m.to === siteId && exchanged.includes(m.from)) }));
+    // Each site's inbound messages, gathered in one pass (a filter per site read all n (n − 1) messages n times).
+    const senders = new Set(exchanged);
+    const inbound = new Map<string, EncryptedShares[]>(exchanged.map((siteId) => [siteId, []]));
+    for (const m of messages) if (senders.has(m.from)) inbound.get(m.to)?.push(m);
+    return trainJobs(exchanged, (siteId) => ({ peers: exchanged, scale, threshold, inbound: inbound.get(siteId)! }));
   }
   const survivors = stageJobs(ctx, id, round, 'masked').filter((j) => j.state === 'done').map((j) => j.siteId);
   return createStageJobs(ctx, campaign, round, 'unmask', survivors, stageParams(campaign, round, 'unmask', { survivors }));
