@@ -29,18 +29,31 @@ interface JobRow {
   failure_message: string | null;
 }
 
-// Parsed params by hash (immutable once stored); a round's sites share one entry.
-const paramsCache = new Map<string, JobEnvelope['params']>();
-const PARAMS_CACHE_SIZE = 32;
+// Parsed params by hash (immutable once stored); a round's sites share one entry. Bounded by the
+// size of the params' JSON, not by a count: a secure round's masked stage gives each of its n sites
+// distinct params (the shares addressed to it), and a count of 32 made every result of that stage
+// parse its params again. 64 MiB of JSON holds a 100-site masked stage (about 5 MB) many times over.
+const paramsCache = new Map<string, { params: JobEnvelope['params']; bytes: number }>();
+const PARAMS_CACHE_BYTES = 64 * 1024 * 1024;
+let paramsCacheBytes = 0;
+
+function rememberParams(hash: string, params: JobEnvelope['params'], bytes: number): void {
+  if (paramsCache.has(hash) || bytes > PARAMS_CACHE_BYTES) return;
+  for (const [oldest, entry] of paramsCache) {
+    if (paramsCacheBytes + bytes <= PARAMS_CACHE_BYTES) break;
+    paramsCache.delete(oldest);
+    paramsCacheBytes -= entry.bytes;
+  }
+  paramsCache.set(hash, { params, bytes });
+  paramsCacheBytes += bytes;
+}
 
 function paramsByHash(ctx: CoreContext, hash: string): JobEnvelope['params'] {
-  let params = paramsCache.get(hash);
-  if (!params) {
-    const row = ctx.db.prepare('SELECT params_json FROM job_params WHERE params_hash = ?').get(hash) as { params_json: string };
-    params = JSON.parse(row.params_json) as JobEnvelope['params'];
-    if (paramsCache.size >= PARAMS_CACHE_SIZE) paramsCache.delete(paramsCache.keys().next().value as string);
-    paramsCache.set(hash, params);
-  }
+  const cached = paramsCache.get(hash);
+  if (cached) return cached.params;
+  const row = ctx.db.prepare('SELECT params_json FROM job_params WHERE params_hash = ?').get(hash) as { params_json: string };
+  const params = JSON.parse(row.params_json) as JobEnvelope['params'];
+  rememberParams(hash, params, row.params_json.length);
   return params;
 }
 
@@ -101,11 +114,27 @@ function newAttempt(ctx: CoreContext, jobId: string, attempt: number, deadlineSe
   return { nonce, deadline };
 }
 
-/** Stores a params document once under its SHA-256 and returns the hash. Call inside a transaction. */
-export function storeParams(ctx: CoreContext, paramsJson: string): string {
+/**
+ * Stores a params document once under its SHA-256 and returns the hash. Call inside a transaction.
+ * `parsed`, when given, is JSON.parse(paramsJson) already in hand: the jobs' checks read it from the
+ * cache instead of parsing the stored text again.
+ */
+export function storeParams(ctx: CoreContext, paramsJson: string, parsed?: JobEnvelope['params']): string {
   const paramsHash = sha256Hex(paramsJson);
   ctx.db.prepare('INSERT INTO job_params (params_hash, params_json) VALUES (?, ?) ON CONFLICT(params_hash) DO NOTHING').run(paramsHash, paramsJson);
+  if (parsed) rememberParams(paramsHash, parsed, paramsJson.length);
   return paramsHash;
+}
+
+/** The jobs whose id starts with `prefix` (a phase's ids name their stage: a primary-key range, no scan), by site. */
+export function jobsWithIdPrefix(ctx: CoreContext, prefix: string): JobRecord[] {
+  return (ctx.db.prepare('SELECT * FROM jobs WHERE job_id >= ? AND job_id < ? ORDER BY site_id').all(...idRange(prefix)) as JobRow[]).map((r) => toJob(ctx, r));
+}
+
+/** [prefix, the first string after every string that starts with prefix) in SQLite's binary text order. */
+export function idRange(prefix: string): [string, string] {
+  const last = prefix.charCodeAt(prefix.length - 1);
+  return [prefix, prefix.slice(0, -1) + String.fromCharCode(last + 1)];
 }
 
 /**

@@ -125,14 +125,25 @@ function trainJobs(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
   };
   const fieldKey = ([name, value]: [string, unknown]) => (value !== null && typeof value === 'object' ? `${name}#${idOf(value)}` : `${name}=${JSON.stringify(value)}`);
   const built = new Map<string, { params: TrainRoundParams; hash: string }>();
+  // Under secure aggregation every site's params differ (the shares addressed to it) but share the
+  // rest: each shared field is printed and parsed once, and a site's params are assembled from them.
+  const printed = new Map<object, { json: string; copy: unknown }>();
+  const field = (value: object) => {
+    let p = printed.get(value);
+    if (!p) {
+      const json = JSON.stringify(value);
+      printed.set(value, (p = { json, copy: JSON.parse(json) }));
+    }
+    return p;
+  };
   for (const siteId of sites) {
     const configKey = Object.entries(configs[siteId]).map(fieldKey).join(',');
     let entry = built.get(configKey);
     if (!entry) {
-      const json = JSON.stringify(configs[siteId]);
-      const params = assertValid<TrainRoundParams>('train-round-params', JSON.parse(json), `Round ${round} parameters for ${siteId}`);
+      const { json, copy } = jsonOf(configs[siteId], field);
+      const params = assertValid<TrainRoundParams>('train-round-params', copy, `Round ${round} parameters for ${siteId}`);
       prevalidatedParams.add(params);
-      built.set(configKey, (entry = { params, hash: storeParams(ctx, json) }));
+      built.set(configKey, (entry = { params, hash: storeParams(ctx, json, params) }));
     }
     envelopes.push(
       createJob(
@@ -143,6 +154,23 @@ function trainJobs(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
     );
   }
   return envelopes;
+}
+
+/**
+ * JSON.stringify(config) and JSON.parse of it, made from each field's own (shared) text and copy:
+ * the same text JSON.stringify prints for a plain object (its keys in order, undefined and function
+ * values left out), and a copy equal to parsing that text.
+ */
+function jsonOf(config: object, field: (value: object) => { json: string; copy: unknown }): { json: string; copy: Record<string, unknown> } {
+  const parts: string[] = [];
+  const copy: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    if (value === undefined || typeof value === 'function' || typeof value === 'symbol') continue;
+    const printed = value !== null && typeof value === 'object' ? field(value) : { json: JSON.stringify(value), copy: JSON.parse(JSON.stringify(value)) as unknown };
+    parts.push(`${JSON.stringify(key)}:${printed.json}`);
+    copy[key] = printed.copy;
+  }
+  return { json: `{${parts.join(',')}}`, copy };
 }
 
 /** The state a round started from (its stored parameters and strategy state). */
