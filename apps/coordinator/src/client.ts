@@ -27,6 +27,9 @@ export type CoordinatorCredential = string | { username: string; password: strin
  * tRPC client at run time. With a password it signs in once (auth.login), then sends the
  * session cookie and, on mutations, the session's CSRF token, exactly as the console does.
  */
+/** Waits before each retry of a query that failed on the network (not on an HTTP answer). */
+export const QUERY_RETRY_WAITS_MS = [250, 1000, 3000];
+
 export function createCoordinatorClient(apiUrl: string, credential?: CoordinatorCredential) {
   const base = apiUrl.replace(/\/$/, '');
   let session: Promise<{ cookie: string; csrfToken: string }> | undefined;
@@ -50,11 +53,23 @@ export function createCoordinatorClient(apiUrl: string, credential?: Coordinator
   async function send(kind: 'query' | 'mutation', path: string, input: unknown): Promise<{ body: unknown; res: Response }> {
     const url = kind === 'query' ? `${base}/${path}${input === undefined ? '' : `?input=${encodeURIComponent(JSON.stringify(input))}`}` : `${base}/${path}`;
     const h = await headers(kind, path);
-    let res: Response;
-    try {
-      res = await fetch(url, kind === 'query' ? { headers: h } : { method: 'POST', headers: h, body: JSON.stringify(input ?? null) });
-    } catch (e) {
-      throw new CoordinatorApiError('COORDINATOR_UNREACHABLE', `Cannot reach the coordinator API at ${base}: ${(e as Error).message}`, path, undefined, e);
+    let res: Response | undefined;
+    // A query reads and changes nothing, so a network failure (a kept-alive socket the server closed
+    // at its keep-alive timeout, a reset under load) is retried; a mutation is not, since it may have
+    // been carried out before its answer was lost.
+    const waits = kind === 'query' ? QUERY_RETRY_WAITS_MS : [];
+    for (let attempt = 0; res === undefined; attempt++) {
+      try {
+        res = await fetch(url, kind === 'query' ? { headers: h } : { method: 'POST', headers: h, body: JSON.stringify(input ?? null) });
+      } catch (e) {
+        if (attempt < waits.length) {
+          await new Promise((r) => setTimeout(r, waits[attempt]));
+          continue;
+        }
+        const cause = (e as { cause?: { code?: string; message?: string } }).cause;
+        const detail = cause ? ` (${cause.code ?? cause.message})` : '';
+        throw new CoordinatorApiError('COORDINATOR_UNREACHABLE', `Cannot reach the coordinator API at ${base}: ${(e as Error).message}${detail}${waits.length ? ` after ${waits.length + 1} tries` : ''}`, path, undefined, e);
+      }
     }
     const body = (await res.json().catch(() => ({}))) as { result?: { data?: unknown }; error?: { message?: string; data?: { fedradCode?: string; code?: string } } };
     if (body.error || !res.ok) {

@@ -120,7 +120,9 @@ export class FakeCoordinator {
   }
 
   /** Resolves with the first recorded frame (from index `from`) that matches. */
-  async waitFor(match: (f: Frame) => boolean, from = 0, timeoutMs = 15000): Promise<Frame> {
+  // The waits end as soon as the frame comes; the default bound is wide because a first job starts
+  // the worker pool and ONNX, which on a loaded machine took more than 15 s (hostileSelection in CI).
+  async waitFor(match: (f: Frame) => boolean, from = 0, timeoutMs = 60000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
       const found = this.frames.slice(from).find(match);
@@ -139,7 +141,7 @@ export class FakeCoordinator {
    * again (a new connection, and its hello) before answering: under CPU load a late pong makes the daemon drop and re-dial (pings
    * every second in these tests), and a job written to the dropped connection is gone.
    */
-  ask(job: { nonce: string }, timeoutMs = 15000): Promise<Frame> {
+  ask(job: { nonce: string }, timeoutMs = 60000): Promise<Frame> {
     const from = this.frames.length;
     return this.deliver(job, () => this.frames.slice(from).find((f) => f.type === 'job-result' && f.nonce === job.nonce), `a job-result for nonce ${job.nonce}`, timeoutMs);
   }
@@ -148,7 +150,7 @@ export class FakeCoordinator {
    * Sends a job, and sends it again on each new connection the site says hello on (see `ask`),
    * until `done` gives a value, which it resolves with.
    */
-  async deliver<T>(job: object, done: () => T | undefined, what: string, timeoutMs = 15000): Promise<T> {
+  async deliver<T>(job: object, done: () => T | undefined, what: string, timeoutMs = 60000): Promise<T> {
     const deadline = Date.now() + timeoutMs;
     let connection = this.connections;
     let resendAfter = this.frames.length;
