@@ -119,9 +119,9 @@ export class FakeCoordinator {
     this.socket?.close(1001, 'going away');
   }
 
-  /** Resolves with the first recorded frame (from index `from`) that matches. */
   // The waits end as soon as the frame comes; the default bound is wide because a first job starts
   // the worker pool and ONNX, which on a loaded machine took more than 15 s (hostileSelection in CI).
+  /** Resolves with the first recorded frame (from index `from`) that matches. */
   async waitFor(match: (f: Frame) => boolean, from = 0, timeoutMs = 60000): Promise<Frame> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
