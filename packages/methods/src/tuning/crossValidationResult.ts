@@ -1,11 +1,13 @@
 import { crossValidationCurve } from '@fedrad/numeric';
 import { MethodConfigError } from '../errors.js';
+import type { CoxCvMeasure } from './coxCvStep.js';
 import type { CrossValidationSettings, CvState } from './crossValidationMethod.js';
 
 /** What `fedrad tune` writes: cv.glmnet's curve and choices, and the fit on every row at each λ. */
 export interface CrossValidationResult extends PathResult {
   alpha: number;
-  measure: CrossValidationSettings['measure'];
+  /** deviance or auc (logistic); C or deviance (Cox). */
+  measure: CrossValidationSettings['measure'] | CoxCvMeasure;
   folds: { scheme: CrossValidationSettings['folds']['scheme']; count: number; sizes: number[] };
   /** foldValues[k][l]: fold k's held-out mean deviance (or AUC) at λ_l. */
   foldValues: number[][];
