@@ -1,10 +1,12 @@
 import { coxNewtonStep, type CoxState, type FederatedMethod, type MethodOutcome, type MethodResult } from '@fedrad/federation';
-import { crossValidationCurve, lambdaGrid, lambdaMax, pooledStandardization } from '@fedrad/numeric';
+import { lambdaGrid, lambdaMax, pooledStandardization } from '@fedrad/numeric';
 import type { SurvivalRows } from '../cox/survivalRows.js';
 import { MethodConfigError } from '../errors.js';
 import type { CoxCvMeasure, CoxCvStepParams, CoxCvStepUpdate } from './coxCvStep.js';
 import { coxCvSiteStep } from './coxCvSiteStep.js';
+import type { CvState } from './crossValidationMethod.js';
 import type { CrossValidationResult } from './crossValidationResult.js';
+import { checkGridSettings, curveChoices, refuseConstantFeature, summedTensor } from './cvChecks.js';
 import { CrossValidationError } from './tuningErrors.js';
 
 /** What to cross-validate: glmnet's Cox elastic net stratified by site, leave-one-site-out, over a λ grid. */
@@ -20,22 +22,13 @@ export interface CoxCrossValidationSettings {
   maxIterations?: number;
 }
 
-export interface CoxCvState {
-  phase: 'grid' | 'path' | 'done';
-  lambdas: number[];
-  /** K: the number of sites (each a fold); fit K is on every site. */
-  folds: number;
-  lambdaIndex: number;
+/** The logistic cross-validation's state (K folds, then the fit on every site), with Cox fits in place of coefficients. */
+export type CoxCvState = Omit<CvState, 'coef' | 'foldSize'> & {
+  /** Per fold, then the fit on every site: federation's Cox Newton state (β and its step-halving record). */
   fits: CoxState[];
-  converged: boolean[];
-  iterations: number;
-  evaluating: number | null;
-  /** heldOut[k][l]: site k's C-index (or deviance per event) at λ_l; foldWeight[k]: its rows (or events). */
-  heldOut: number[][];
+  /** foldWeight[k]: site k's rows (C) or events (deviance), cv.glmnet's fold weights. */
   foldWeight: number[];
-  path: number[][];
-  sampleCount: number;
-}
+};
 
 export type CoxCrossValidationMethod = FederatedMethod<CoxCvState, CoxCvStepParams, CoxCvStepUpdate, SurvivalRows>;
 
@@ -56,12 +49,8 @@ const tensorOf = (u: CoxCvStepUpdate, name: string) => u.tensors.find((t) => t.n
  */
 export function coxCrossValidationMethod(settings: CoxCrossValidationSettings): CoxCrossValidationMethod {
   const p = settings.features.length;
-  if (p === 0) throw new MethodConfigError('Cross-validation needs at least one feature.', { field: 'features' });
-  if (!(settings.alpha >= 0 && settings.alpha <= 1)) throw new MethodConfigError(`alpha must be in [0, 1]; got ${settings.alpha}.`, { field: 'alpha' });
+  checkGridSettings(settings);
   if (settings.measure !== 'C' && settings.measure !== 'deviance') throw new MethodConfigError(`A Cox model is tuned by the C-index or the partial-likelihood deviance, not ${String(settings.measure)}.`, { field: 'measure' });
-  if (settings.lambdas && (settings.lambdas.length === 0 || settings.lambdas.some((l) => !(l >= 0)))) {
-    throw new MethodConfigError('The λ grid must hold one or more non-negative numbers.', { field: 'lambdas' });
-  }
   const tolerance = settings.tolerance ?? 1e-10;
   const maxIterations = settings.maxIterations ?? 200;
   const strategy = 'cox-cross-validation';
@@ -193,36 +182,24 @@ export function coxCrossValidationMethod(settings: CoxCrossValidationSettings): 
   }
 
   function refuseConstant(scale: ArrayLike<number>, where: string) {
-    const j = Array.from(scale).findIndex((v) => v === 0);
-    if (j >= 0) throw new CrossValidationError('CV_CONSTANT_FEATURE', `Feature "${settings.features[j]}" is constant on ${where}; remove it first (fedrad select's near-zero-variance step).`, { field: settings.features[j] });
+    refuseConstantFeature(scale, settings.features, where);
   }
+
 }
 
 /** The summary of a finished Cox cross-validation (numeric's crossValidationCurve: cv.glmnet's rules; C is maximised). */
 export function coxCrossValidationResult(state: CoxCvState, settings: CoxCrossValidationSettings): CrossValidationResult {
-  const curve = crossValidationCurve(state.heldOut, state.foldWeight, state.lambdas, settings.measure === 'C');
   return {
     alpha: settings.alpha,
     measure: settings.measure,
     folds: { scheme: 'leave-one-site-out', count: state.folds, sizes: state.foldWeight },
     foldValues: state.heldOut,
     sampleCount: state.sampleCount,
-    cvm: curve.cvm,
-    cvsd: curve.cvsd,
-    lambdaMin: state.lambdas[curve.indexMin],
-    lambda1se: state.lambdas[curve.index1se],
+    ...curveChoices(state.heldOut, state.foldWeight, state.lambdas, settings.measure === 'C'),
     lambda: state.lambdas,
     nonzero: state.path.map((c) => c.filter((v) => v !== 0).length),
     coefficients: state.path,
   };
 }
 
-/** The element-wise sum of the sites' tensor `name`, in site-id order (zeros for a site that did not send it). */
-function summed(results: readonly MethodResult<CoxCvStepUpdate>[], name: string, size: number): number[] {
-  const out = new Array<number>(size).fill(0);
-  for (const r of results) {
-    const t = tensorOf(r.update, name);
-    if (t) for (let i = 0; i < size; i++) out[i] += t.data[i];
-  }
-  return out;
-}
+const summed = summedTensor;
