@@ -3,7 +3,16 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as tune from '../src/commands/tune.js';
+import { coxCrossValidationMethod, coxCrossValidationResult, runLocalTwin } from '@fedrad/methods';
 import { runCommands } from './commandRunner.js';
+
+// Three sites' survival rows and cv.glmnet(family = "cox", foldid = site) on them (scripts/fixtures/methods/cox-cv-sites.R).
+const coxFixture = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/cox-cv-sites.json', import.meta.url), 'utf8')) as {
+  nlambda: number;
+  lambdaMinRatio: number;
+  sites: Record<string, { x: number[][]; time: number[]; event: number[] }>;
+  cv: Array<{ alpha: number; measure: 'C' | 'deviance'; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number }>;
+};
 
 // Three sites' rows and glmnet::cv.glmnet's curves on them (scripts/fixtures/methods/cv-sites.R).
 const fixture = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/cv-sites.json', import.meta.url), 'utf8')) as {
@@ -60,12 +69,45 @@ describe('fedrad tune (the local twin of federated cross-validation)', () => {
     two.alphas.forEach((a) => expect(a.best).toBeCloseTo(best(refs.find((r) => r.alpha === a.alpha)!), 8));
   });
 
-  it('refuses cox, leave-one-site-out without --sites, and AUC with K-fold, each with its reason', async () => {
+  it('refuses cox on a binary outcome or with K-fold, leave-one-site-out without --sites, and AUC with K-fold, each with its reason', async () => {
     const file = writeTables();
     const base = { features: file('features.csv'), outcome: file('outcome.csv'), out: file('x.json') };
-    await expect(tune.runTune({ ...base, sites: file('sites.csv'), model: 'cox', cv: 'leave-one-site-out' })).rejects.toThrow(/C-index needs federated Cox fits, which this build does not have yet \(issue #17\)/);
+    await expect(tune.runTune({ ...base, sites: file('sites.csv'), model: 'cox', cv: 'leave-one-site-out' })).rejects.toThrow(/needs a survival outcome \(id,time,event\)/);
+    await expect(tune.runTune({ ...base, sites: file('sites.csv'), model: 'cox', cv: 'kfold' })).rejects.toThrow(/--model cox is tuned leave-one-site-out/);
+    await expect(tune.runTune({ ...base, sites: file('sites.csv'), model: 'lasso-logistic', cv: 'leave-one-site-out', measure: 'C' })).rejects.toThrow(/C-index of a Cox model/);
     await expect(tune.runTune({ ...base, model: 'lasso-logistic', cv: 'leave-one-site-out' })).rejects.toThrow('give --sites');
     await expect(tune.runTune({ ...base, sites: file('sites.csv'), model: 'lasso-logistic', cv: 'kfold', folds: 3, measure: 'auc', nlambda: 5 })).rejects.toMatchObject({ code: 'METHOD_UNSUPPORTED' });
     expect(existsSync(file('x.json'))).toBe(false);
+  });
+
+  it('--model cox over --sites equals cv.glmnet(family = "cox", foldid = site) and the method run directly (1e-9)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'fedrad-tune-cox-'));
+    const file = (f: string) => join(dir, f);
+    const cases = Object.entries(coxFixture.sites).flatMap(([site, d]) => d.x.map((x, i) => ({ id: `${site}-${i + 1}`, site, x, time: d.time[i], event: d.event[i] })));
+    cases.reverse();
+    const coxFeatures = cases[0].x.map((_, j) => `f${j + 1}`);
+    writeFileSync(file('features.csv'), ['id,' + coxFeatures.join(','), ...cases.map((c) => [c.id, ...c.x.map(String)].join(','))].join('\n') + '\n');
+    writeFileSync(file('outcome.csv'), ['id,time,event', ...cases.map((c) => `${c.id},${c.time},${c.event}`)].join('\n') + '\n');
+    writeFileSync(file('sites.csv'), ['id,site', ...cases.map((c) => `${c.id},${c.site}`)].join('\n') + '\n');
+    for (const ref of coxFixture.cv.filter((c) => c.alpha === 1)) {
+      const out = await runCommands([tune], ['tune', '--features', file('features.csv'), '--outcome', file('outcome.csv'), '--sites', file('sites.csv'), '--model', 'cox', '--cv', 'leave-one-site-out', '--measure', ref.measure, '--nlambda', String(coxFixture.nlambda), '--lambda-min-ratio', String(coxFixture.lambdaMinRatio), '--out', file(`cv-${ref.measure}.json`)]);
+      expect(out).toContain('lambda_min');
+      const cv = JSON.parse(readFileSync(file(`cv-${ref.measure}.json`), 'utf8'));
+      expect(cv).toMatchObject({ type: 'fedrad-cv', model: 'cox', alpha: 1, measure: ref.measure, sites: ['site-a', 'site-b', 'site-c'], folds: { scheme: 'leave-one-site-out', count: 3 } });
+      close(cv.lambda, ref.lambda, 1e-10);
+      close(cv.cvm, ref.cvm, 1e-8);
+      close(cv.cvsd, ref.cvsd, 1e-7);
+      expect(cv.lambdaMin).toBeCloseTo(ref.lambdaMin, 12);
+      expect(cv.lambda1se).toBeCloseTo(ref.lambda1se, 12);
+      expect(Object.keys(cv.coefficientsMin)).toEqual(coxFeatures);
+      // The local twin is the method run over the same partitions: equal to 1e-9.
+      const settings = { features: coxFeatures, alpha: 1, nlambda: coxFixture.nlambda, lambdaMinRatio: coxFixture.lambdaMinRatio, measure: ref.measure, minCohortSize: 5 };
+      const partitions = new Map(Object.entries(coxFixture.sites).map(([s, d]) => [s, { featureNames: coxFeatures, x: Float64Array.from(d.x.flat()), time: Float64Array.from(d.time), event: Float64Array.from(d.event) }]));
+      const direct = coxCrossValidationResult((await runLocalTwin(coxCrossValidationMethod(settings), partitions, { patientCount: (r) => r.time.length })).state, settings);
+      close(cv.cvm, direct.cvm, 1e-9);
+      close(cv.foldValues.flat(), direct.foldValues.flat(), 1e-9);
+      const provenance = JSON.parse(readFileSync(file(`cv-${ref.measure}.json.provenance.json`), 'utf8'));
+      expect(provenance.command).toBe('fedrad tune');
+    }
   });
 });

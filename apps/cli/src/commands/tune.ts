@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { alignOutcome, readFeatureTable, readOutcomeTable, type Resampling } from '@fedrad/learn';
-import { bestAlpha, crossValidationMethod, crossValidationResult, pooledRepeats, runLocalTwin, type CrossValidationResult, type CrossValidationSettings, type TuningRows } from '@fedrad/methods';
+import { bestAlpha, coxCrossValidationMethod, coxCrossValidationResult, crossValidationMethod, crossValidationResult, pooledRepeats, runLocalTwin, type CoxCrossValidationSettings, type CrossValidationResult, type CrossValidationSettings, type SurvivalRows, type TuningRows } from '@fedrad/methods';
 import { readCsv, readSiteTable, type FeatureCsv } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { numberFlag } from '../numberFlags.js';
@@ -25,7 +25,7 @@ export interface TuneOptions {
   repeats?: number;
   seed?: number;
   foldid?: string;
-  measure?: 'deviance' | 'auc';
+  measure?: 'deviance' | 'auc' | 'C';
   minCohort?: number;
   resample?: Resampling['method'];
   resampleSeed?: number;
@@ -40,7 +40,7 @@ export interface TuneReport extends Omit<CrossValidationResult, 'coefficients'> 
   features: string[];
   sites: string[];
   repeats: number;
-  /** The fit on every row at lambda.min and lambda.1se, intercept first (original scale). */
+  /** The fit on every row at lambda.min and lambda.1se, intercept first (original scale; a Cox model has no intercept). */
   coefficientsMin: Record<string, number>;
   coefficients1se: Record<string, number>;
   /** Per α tried: its λ.min and best mean CV criterion (the chosen α is the best). */
@@ -54,10 +54,7 @@ export interface TuneReport extends Omit<CrossValidationResult, 'coefficients'> 
  * λ, lambda_min, lambda_1se) with its provenance.
  */
 export async function runTune(o: TuneOptions): Promise<TuneReport> {
-  if (o.model === 'cox') {
-    throw new CliUsageError('--model cox: tuning a Cox model by C-index needs federated Cox fits, which this build does not have yet (issue #17); tune lasso-logistic or elasticnet-logistic');
-  }
-  const alphas = o.alpha ?? [o.model === 'lasso-logistic' ? 1 : 0.5];
+  const alphas = o.alpha ?? [o.model === 'elasticnet-logistic' ? 0.5 : 1];
   if (o.model === 'lasso-logistic' && alphas.some((a) => a !== 1)) throw new CliUsageError('--alpha: lasso-logistic has alpha 1; use --model elasticnet-logistic to tune alpha');
   if (o.lambdas !== undefined && (o.nlambda !== undefined || o.lambdaMinRatio !== undefined)) throw new CliUsageError('give either --lambdas L.txt or --nlambda/--lambda-min-ratio, not both');
   if (o.cv === 'leave-one-site-out' && o.sites === undefined) throw new CliUsageError('--cv leave-one-site-out holds out each site of --sites S.csv in turn; give --sites');
@@ -65,6 +62,8 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
     throw new CliUsageError('--folds, --repeats, --seed and --foldid set K-fold splits; with --cv leave-one-site-out the sites are the folds');
   }
   if (o.foldid !== undefined && (o.folds !== undefined || o.repeats !== undefined || o.seed !== undefined)) throw new CliUsageError('--foldid fixes the folds; --folds, --repeats and --seed draw them instead');
+  if (o.model === 'cox') return runCoxTune(o, alphas);
+  if (o.measure === 'C') throw new CliUsageError('--measure C is the C-index of a Cox model; a logistic model is tuned by deviance or auc');
   const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
   const outcome = alignOutcome(features, readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome), o.outcome);
   if (outcome.kind !== 'binary') throw new CliUsageError(`${o.outcome} has no label column; tune fits logistic models (id,label)`);
@@ -117,6 +116,63 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
     coefficients1se: named(curve.lambda1se),
     alphas: perAlpha.map((a, i) => ({ alpha: a.alpha, lambdaMin: a.lambdaMin, lambda1se: a.lambda1se, best: best[i] })),
   };
+  writeReport(o, report, { model: o.model, alphas, cv: o.cv, measure: o.measure ?? 'deviance', folds: o.cv === 'kfold' ? count : undefined, repeats, seed: o.cv === 'kfold' && !foldOf ? seed : undefined, lambdas: lambdas ?? { nlambda: o.nlambda ?? 100, lambdaMinRatio: o.lambdaMinRatio ?? 'glmnet default' }, minCohortSize: o.minCohort ?? 5, resampling: resampling ?? null });
+  return report;
+}
+
+/**
+ * `fedrad tune --model cox`: glmnet's Cox elastic net (Breslow ties, each site its own stratum)
+ * cross-validated leave-one-site-out by @fedrad/methods' coxCrossValidationMethod, the criterion
+ * Harrell's C of each held-out site (cv.glmnet type.measure "C", the default) or its
+ * partial-likelihood deviance ("deviance", grouped).
+ */
+async function runCoxTune(o: TuneOptions, alphas: number[]): Promise<TuneReport> {
+  if (o.cv !== 'leave-one-site-out') throw new CliUsageError('--model cox is tuned leave-one-site-out (each site a fold and its own stratum); K-fold within sites is not in this build for Cox');
+  if (o.measure === 'auc') throw new CliUsageError('--measure auc is for logistic models; a Cox model is tuned by C (the default) or deviance');
+  if (o.resample !== undefined || o.resampleSeed !== undefined || o.smoteNeighbours !== undefined) throw new CliUsageError('--resample rebalances classes; a Cox model has none');
+  const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
+  const outcome = alignOutcome(features, readOutcomeTable(readInputText(o.outcome, 'outcome'), o.outcome), o.outcome);
+  if (outcome.kind !== 'survival') throw new CliUsageError(`${o.outcome} has no time and event columns; --model cox needs a survival outcome (id,time,event)`);
+  if (outcome.stratum) throw new CliUsageError(`${o.outcome} has a stratum column; Cox tuning stratifies by site only`);
+  const lambdas = o.lambdas !== undefined ? readLambdas(o.lambdas) : undefined;
+  checkOutputPath(o.out, 'cross-validation report');
+  const indices = partitionBySite(features.ids, readSiteTable(readInputText(o.sites!, 'sites'), o.sites!), { table: o.features, sites: o.sites! });
+  const partitions = new Map<string, SurvivalRows>(
+    [...indices].map(([site, rows]) => [site, { featureNames: features.featureNames, x: selectRows(features.values, features.featureNames.length, rows), time: Float64Array.from(rows, (i) => outcome.time[i]), event: Float64Array.from(rows, (i) => outcome.event[i]) }]),
+  );
+  const measure = o.measure ?? 'C';
+  const perAlpha = [];
+  for (const alpha of alphas) {
+    const settings: CoxCrossValidationSettings = {
+      features: features.featureNames,
+      alpha,
+      ...(lambdas ? { lambdas } : { nlambda: o.nlambda ?? 100, ...(o.lambdaMinRatio !== undefined ? { lambdaMinRatio: o.lambdaMinRatio } : {}) }),
+      measure,
+      minCohortSize: o.minCohort ?? 5,
+    };
+    const run = await runLocalTwin(coxCrossValidationMethod(settings), partitions, { patientCount: (rows) => rows.time.length });
+    perAlpha.push(coxCrossValidationResult(run.state, settings));
+  }
+  const { chosen, best } = bestAlpha(perAlpha);
+  const { coefficients, ...curve } = chosen;
+  const named = (lambda: number) => Object.fromEntries(features.featureNames.map((f, j) => [f, coefficients[curve.lambda.indexOf(lambda)][j]]));
+  const report: TuneReport = {
+    type: 'fedrad-cv',
+    model: 'cox',
+    ...curve,
+    features: features.featureNames,
+    sites: [...partitions.keys()],
+    repeats: 1,
+    coefficientsMin: named(curve.lambdaMin),
+    coefficients1se: named(curve.lambda1se),
+    alphas: perAlpha.map((a, i) => ({ alpha: a.alpha, lambdaMin: a.lambdaMin, lambda1se: a.lambda1se, best: best[i] })),
+  };
+  writeReport(o, report, { model: 'cox', ties: 'breslow', strata: 'site', alphas, cv: o.cv, measure, lambdas: lambdas ?? { nlambda: o.nlambda ?? 100, lambdaMinRatio: o.lambdaMinRatio ?? 'glmnet default' }, minCohortSize: o.minCohort ?? 5 });
+  return report;
+}
+
+/** cv.json and its provenance. */
+function writeReport(o: TuneOptions, report: TuneReport, config: Record<string, unknown>): void {
   writeFileSync(o.out, JSON.stringify(report, null, 2) + '\n');
   const provenance = provenanceOf(o.out, {
     command: 'fedrad tune',
@@ -127,10 +183,9 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
       ...(o.lambdas !== undefined ? [{ role: 'lambdas', path: o.lambdas }] : []),
       ...(o.foldid !== undefined ? [{ role: 'foldid', path: o.foldid }] : []),
     ],
-    config: { value: { model: o.model, alphas, cv: o.cv, measure: o.measure ?? 'deviance', folds: o.cv === 'kfold' ? count : undefined, repeats, seed: o.cv === 'kfold' && !foldOf ? seed : undefined, lambdas: lambdas ?? { nlambda: o.nlambda ?? 100, lambdaMinRatio: o.lambdaMinRatio ?? 'glmnet default' }, minCohortSize: o.minCohort ?? 5, resampling: resampling ?? null } },
+    config: { value: config },
   });
   writeFileSync(provenancePath(o.out), JSON.stringify(provenance, null, 2) + '\n');
-  return report;
 }
 
 /** A λ grid file: numbers separated by line breaks, commas or spaces. */
@@ -168,10 +223,10 @@ export function register(program: Command): void {
     .command('tune')
     .description("Choose the elastic net's lambda (and alpha) by cross-validation, federated over --sites as a campaign would; writes --out (cv.json) and --out + .provenance.json")
     .requiredOption('--features <csv>', 'features CSV (id + one numeric column per feature)')
-    .requiredOption('--outcome <csv>', 'outcome CSV: id,label (0/1)')
+    .requiredOption('--outcome <csv>', 'outcome CSV: id,label (0/1), or id,time,event for --model cox')
     .option('--sites <csv>', 'id,site: run the federated cross-validation over these sites in one process (the local twin of a campaign); without it every case is one site')
-    .addOption(new Option('--model <family>', 'model family (cox is refused: C-index tuning needs federated Cox, issue #17)').choices(['lasso-logistic', 'elasticnet-logistic', 'cox']).makeOptionMandatory())
-    .option('--alpha <a>', "glmnet's alpha, or several separated by commas to tune it too (default 1 for lasso-logistic, 0.5 for elasticnet-logistic)", (v: string) => v.split(',').map(number('alpha')))
+    .addOption(new Option('--model <family>', "model family; cox is glmnet's Cox (Breslow ties, stratified by site), tuned leave-one-site-out").choices(['lasso-logistic', 'elasticnet-logistic', 'cox']).makeOptionMandatory())
+    .option('--alpha <a>', "glmnet's alpha, or several separated by commas to tune it too (default 1 for lasso-logistic and cox, 0.5 for elasticnet-logistic)", (v: string) => v.split(',').map(number('alpha')))
     .option('--lambdas <txt>', 'the lambda grid: a file of numbers, one per line')
     .option('--nlambda <n>', "the number of lambdas of glmnet's grid from lambda_max (default 100)", number('nlambda'))
     .option('--lambda-min-ratio <r>', "smallest lambda of the grid as a fraction of lambda_max (glmnet's default: 1e-4, or 0.01 when there are fewer cases than features)", number('lambda-min-ratio'))
@@ -180,7 +235,7 @@ export function register(program: Command): void {
     .option('--repeats <r>', 'with --cv kfold: repeat with seeds seed, seed + 1, …; the curves pool all R·K folds (default 1)', number('repeats'))
     .option('--seed <n>', 'with --cv kfold: seed of the folds each site draws (default 1)', number('seed'))
     .option('--foldid <csv>', "with --cv kfold: id,fold (1…K) fixing each case's fold, as cv.glmnet's foldid")
-    .addOption(new Option('--measure <m>', 'the criterion: binomial deviance, or AUC (leave-one-site-out only) (default deviance)').choices(['deviance', 'auc']))
+    .addOption(new Option('--measure <m>', "the criterion: binomial deviance, or AUC (leave-one-site-out only) (default deviance); for cox Harrell's C of each held-out site (default) or its partial-likelihood deviance, as cv.glmnet's type.measure").choices(['deviance', 'auc', 'C']))
     .option('--min-cohort <n>', 'the fewest cases under any sum a site sends (default 5, as a campaign)', number('min-cohort'))
     .addOption(new Option('--resample <method>', "rebalance each fold's training rows at each site (never its held-out rows): random oversampling, undersampling or SMOTE").choices(['oversample', 'undersample', 'smote']))
     .option('--resample-seed <n>', 'with --resample: the seed (fold k uses seed + k; default 1)', number('resample-seed'))

@@ -179,7 +179,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
       p.tuning === undefined
         ? undefined
         : p.model.family !== 'lasso-logistic' && p.model.family !== 'elasticnet-logistic'
-          ? `the tuning step cross-validates the logistic elastic net (lasso-logistic, elasticnet-logistic), not ${p.model.family}: tuning a Cox model by C-index is not in this build`
+          ? `the tuning step cross-validates the logistic elastic net (lasso-logistic, elasticnet-logistic), not ${p.model.family}: a campaign's tuning step does not yet cross-validate a Cox model (no tune-round for Cox at the sites); tune it on one machine with fedrad tune --model cox --sites S.csv (leave-one-site-out, C-index or deviance, equal to cv.glmnet) and set model.lambda and model.alpha`
           : undefined,
   },
   {

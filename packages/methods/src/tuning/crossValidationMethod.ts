@@ -7,6 +7,7 @@ import type { CvMeasure, CvStepParams, CvStepUpdate } from './cvStep.js';
 import { cvSiteStep } from './cvSiteStep.js';
 import { foldNewtonStep } from './foldNewtonStep.js';
 import type { FoldScheme } from './foldScheme.js';
+import { checkGridSettings, refuseConstantFeature, summedTensor } from './cvChecks.js';
 import { CrossValidationError } from './tuningErrors.js';
 import type { TuningRows } from './tuningRows.js';
 
@@ -67,8 +68,7 @@ const tensor = (u: CvStepUpdate, name: string): Tensor | undefined => u.tensors.
  */
 export function crossValidationMethod(settings: CrossValidationSettings): CrossValidationMethod {
   const p = settings.features.length;
-  if (p === 0) throw new MethodConfigError('Cross-validation needs at least one feature.', { field: 'features' });
-  if (!(settings.alpha >= 0 && settings.alpha <= 1)) throw new MethodConfigError(`alpha must be in [0, 1]; got ${settings.alpha}.`, { field: 'alpha' });
+  checkGridSettings(settings);
   if (settings.folds.scheme === 'kfold' && !(Number.isInteger(settings.folds.count) && settings.folds.count >= 2)) {
     throw new MethodConfigError(`K-fold cross-validation needs at least 2 folds; got ${settings.folds.count}.`, { field: 'folds.count' });
   }
@@ -77,9 +77,6 @@ export function crossValidationMethod(settings: CrossValidationSettings): CrossV
       'AUC as the criterion needs each held-out fold at one site (leave-one-site-out): a fold spread over sites would need patient-level scores from several sites to rank. Use the deviance with K-fold within sites.',
       { field: 'measure' },
     );
-  }
-  if (settings.lambdas && (settings.lambdas.length === 0 || settings.lambdas.some((l) => !(l >= 0)))) {
-    throw new MethodConfigError('The λ grid must hold one or more non-negative numbers.', { field: 'lambdas' });
   }
   const tolerance = settings.tolerance ?? 1e-10;
   const maxIterations = settings.maxIterations ?? 200;
@@ -219,19 +216,9 @@ export function crossValidationMethod(settings: CrossValidationSettings): CrossV
   }
 
   function refuseConstant(std: Standardization, where: string) {
-    const j = std.scale.findIndex((v) => v === 0);
-    if (j >= 0) {
-      throw new CrossValidationError('CV_CONSTANT_FEATURE', `Feature "${settings.features[j]}" is constant on ${where}; remove it first (fedrad select's near-zero-variance step).`, { field: settings.features[j] });
-    }
+    refuseConstantFeature(std.scale, settings.features, where);
   }
+
 }
 
-/** The element-wise sum of the sites' tensor `name` (zeros for a site that did not send it). */
-function summed(results: readonly MethodResult<CvStepUpdate>[], name: string, size: number): number[] {
-  const out = new Array<number>(size).fill(0);
-  for (const r of [...results].sort((a, b) => (a.siteId < b.siteId ? -1 : 1))) {
-    const t = tensor(r.update, name);
-    if (t) for (let i = 0; i < size; i++) out[i] += t.data[i];
-  }
-  return out;
-}
+const summed = summedTensor;

@@ -1,11 +1,13 @@
-import { crossValidationCurve } from '@fedrad/numeric';
 import { MethodConfigError } from '../errors.js';
+import type { CoxCvMeasure } from './coxCvStep.js';
+import { curveChoices } from './cvChecks.js';
 import type { CrossValidationSettings, CvState } from './crossValidationMethod.js';
 
 /** What `fedrad tune` writes: cv.glmnet's curve and choices, and the fit on every row at each λ. */
 export interface CrossValidationResult extends PathResult {
   alpha: number;
-  measure: CrossValidationSettings['measure'];
+  /** deviance or auc (logistic); C or deviance (Cox). */
+  measure: CrossValidationSettings['measure'] | CoxCvMeasure;
   folds: { scheme: CrossValidationSettings['folds']['scheme']; count: number; sizes: number[] };
   /** foldValues[k][l]: fold k's held-out mean deviance (or AUC) at λ_l. */
   foldValues: number[][];
@@ -33,17 +35,13 @@ export function pathResult(state: CvState): PathResult {
 /** The summary of a finished cross-validation (numeric's crossValidationCurve: cv.glmnet's rules). */
 export function crossValidationResult(state: CvState, settings: CrossValidationSettings): CrossValidationResult {
   if (settings.folds.scheme === 'none') throw new MethodConfigError('A run without folds has a path, not a cross-validation curve: read it with pathResult.', { field: 'folds' });
-  const curve = crossValidationCurve(state.heldOut, state.foldSize, state.lambdas, settings.measure === 'auc');
   return {
     alpha: settings.alpha,
     measure: settings.measure,
     folds: { scheme: settings.folds.scheme, count: state.folds, sizes: state.foldSize },
     foldValues: state.heldOut,
     sampleCount: state.sampleCount,
-    cvm: curve.cvm,
-    cvsd: curve.cvsd,
-    lambdaMin: state.lambdas[curve.indexMin],
-    lambda1se: state.lambdas[curve.index1se],
+    ...curveChoices(state.heldOut, state.foldSize, state.lambdas, settings.measure === 'auc'),
     ...pathResult(state),
   };
 }
