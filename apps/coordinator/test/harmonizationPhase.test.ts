@@ -15,7 +15,7 @@ import { plan } from '../src/core/phases/plan.js';
 import { acceptResult } from '../src/core/results.js';
 import { campaignStatus } from '../src/core/status.js';
 import { openStore } from '../src/store/openStore.js';
-import { harmonizeAnswer, rowsOf } from './fakeHarmonizingSites.js';
+import { clinicalRowsOf, combatCovariateFixture, harmonizeAnswer, rowsOf } from './fakeHarmonizingSites.js';
 import { glmFixture, makeSite, protocolFor, refuseJob, signResult, type FakeSite } from './fakeSites.js';
 
 // The harmonisation step against the local twin: the fake sites run @fedrad/harmonize's site
@@ -125,6 +125,60 @@ describe('the harmonisation step', () => {
     });
   }
 
+  it('ComBat with covariates: the training sites\' rows equal sva::ComBat(mod = model.matrix(~age + smoker)) on their pooled rows and the local twin; the test site is its own batch with their β', async () => {
+    const ctx = context();
+    const covariates = combatCovariateFixture.covariates;
+    createCampaign(ctx, protocolWith('combat-cov', { harmonization: 'combat-federated', harmonizationOptions: { covariates } }));
+    const { kept, sent, evaluate } = await run(ctx, 'combat-cov');
+    const close = (actual: Float64Array, expected: number[][]) => {
+      const flat = expected.flat();
+      expect(actual.length).toBe(flat.length);
+      actual.forEach((v, k) => expect(Math.abs(v - flat[k])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(flat[k]))));
+    };
+    // sva::ComBat on the training sites' pooled rows; the test site by sva's standardisation and EB solver (the fixture's script).
+    for (const s of ['site-a', 'site-b', 'site-c']) close(kept.get(s)!, combatCovariateFixture.harmonised[s]);
+    // `fedrad harmonize --sites --covariates` runs this twin.
+    const twin = runCombatTwin(new Map(['site-a', 'site-b'].map((s) => [s, clinicalRowsOf(s, covariates)])), {}, 5);
+    for (const s of ['site-a', 'site-b']) expectSame(kept.get(s)!, twin.harmonised.get(s)!);
+
+    const step = campaignStatus(ctx, 'combat-cov').plan.find((s) => s.phase === 'harmonization')!;
+    expect(step.state).toBe('done');
+    const harmonize = sent.filter((j) => j.kind === 'harmonize');
+    expect(harmonize.map((j) => [j.jobId, (j.params as HarmonizeParams).stage])).toEqual([
+      ...['site-a', 'site-b', 'site-c'].map((s) => [`combat-cov/harmonize/${s}`, 'moments']),
+      ...['site-a', 'site-b', 'site-c'].map((s) => [`combat-cov/harmonize/${s}/2`, 'residuals']),
+      ...['site-a', 'site-b', 'site-c'].map((s) => [`combat-cov/harmonize/${s}/3`, 'apply']),
+    ]);
+    for (const job of harmonize) expect((job.params as HarmonizeParams).covariates).toEqual(covariates);
+    // β: the training sites' fit, the same for every site (R's B.hat rows of the covariates).
+    const beta = combatCovariateFixture.beta.flat();
+    for (const job of harmonize.filter((j) => (j.params as HarmonizeParams).stage !== 'moments')) {
+      const params = job.params as HarmonizeParams;
+      const sentBeta = params.stage === 'residuals' ? params.beta! : params.combat!.beta!;
+      sentBeta.forEach((b, k) => expect(Math.abs(b - beta[k])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(beta[k]))));
+      // Each job rests on what this site sent last: its moments before the residuals, its residuals before the apply.
+      const previous = { ...job, params: { ...params, stage: params.stage === 'residuals' ? 'moments' : 'residuals', beta: sentBeta } } as JobEnvelope;
+      expect(params.basisHash).toBe(harmonizeBasisHash(harmonizeAnswer(previous, new Map())));
+    }
+    for (const j of sent.filter((j) => j.kind === 'train-round')) expect((j.params as TrainRoundParams).harmonizationHash).toBe(step.outputHash);
+    expect(evaluate.map((j) => [j.siteId, (j.params as EvaluateParams).harmonizationHash])).toEqual([['site-c', step.outputHash]]);
+  });
+
+  it('ComBat with covariates fails, naming the site, when a training site that sent moments sends no residual sums', async () => {
+    const ctx = context();
+    createCampaign(ctx, protocolWith('cov-lost', { harmonization: 'combat', harmonizationOptions: { covariates: ['age'] } }));
+    const queue = startCampaign(ctx, 'cov-lost');
+    while (queue.length > 0) {
+      const job = queue.shift()!;
+      const lost = job.siteId === 'site-b' && (job.params as HarmonizeParams).stage === 'residuals';
+      const result = lost ? refuseJob(sites[job.siteId], job, 'HARMONIZATION_REFUSED', 'no residuals') : answer(job, harmonizeAnswer(job, new Map()));
+      queue.push(...acceptResult(ctx, sites[job.siteId].peer, result).send);
+    }
+    const status = campaignStatus(ctx, 'cov-lost');
+    expect(status.failure).toMatchObject({ code: 'HARMONIZATION_FAILED' });
+    expect(status.failure!.message).toContain('site-b sent moments, which the covariate coefficients pooled, but no residual sums: site-b HARMONIZATION_REFUSED: no residuals');
+  });
+
   it('pooled z-scoring: every site (the test site too) gets the training sites\' pooled mean and sd, equal to the twin; a test site sends no moments', async () => {
     const ctx = context();
     createCampaign(ctx, protocolWith('zpooled', { harmonization: 'zscore-pooled' }));
@@ -160,6 +214,7 @@ describe('the harmonisation step', () => {
     expect(card.campaign!.harmonisation).toContain('non-parametric prior, location only');
     expect(card.campaign!.harmonisation).toContain('estimated from site-a, site-b');
     expect(card.campaign!.harmonisation).toContain(`harmonisation ${hash}`);
+    expect(card.campaign!.harmonisation).toContain('no covariates');
   });
 
   it('fails, naming the site, when too few training sites send their moments', async () => {

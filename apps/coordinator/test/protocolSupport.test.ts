@@ -62,7 +62,8 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'analysisPlan.baseline': (p) => ({ ...p, testSites: ['site-t'], outcome: { type: 'survival', time: 'days', event: 'died' }, model: { family: 'cox' }, training: { ...p.training, strategy: 'exact-newton' }, analysisPlan: { baseline: { covariates: ['size_cm'] } } }),
   'analysisPlan.harmonizationOptions': (p) => ({ ...p, analysisPlan: { harmonization: 'zscore-site', harmonizationOptions: { meanOnly: true } } }),
   'analysisPlan.harmonizationOptions.referenceSite': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { referenceSite: 'site-z' } } }),
-  'analysisPlan.harmonizationOptions.covariates': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { covariates: ['age'] } } }),
+  // The outcome as a ComBat covariate: a test site holds no label to harmonise with.
+  'analysisPlan.harmonizationOptions.covariates': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { covariates: ['age', p.outcome.type === 'binary' ? p.outcome.label : 'event'] } } }),
   'analysisPlan.alpha': (p) => ({ ...p, analysisPlan: { alpha: 0.1 } }),
   'analysisPlan.metaAnalysis': (p) => ({ ...p, analysisPlan: { metaAnalysis: 'fixed-effect' } }),
   reproducibility: (p) => ({ ...p, reproducibility: { source: 'segmentations', threshold: 0.75 } }),
@@ -175,6 +176,17 @@ describe('every campaign-protocol field is carried out or refused', () => {
       expect(createCampaign(ctx(), harmonised).campaignId).toBe(`steps-${harmonization}`);
       expect(plan(harmonised, {})).toEqual(['harmonization', 'selection', 'tuning', 'training', 'lock', 'report']);
     }
+  });
+
+  it('ComBat covariates are carried out with ComBat and refused, with their reason, as the outcome, a radiomics feature, twice, or with z-scoring', () => {
+    const base = protocolFor({ campaignId: 'cov' });
+    const withCovariates = (covariates: string[], harmonization: 'combat' | 'combat-federated' | 'zscore-pooled' = 'combat-federated', id = 'cov'): CampaignProtocol => ({ ...base, campaignId: id, features: ['f1', 'f2'], analysisPlan: { harmonization, harmonizationOptions: { covariates } } });
+    expect(createCampaign(ctx(), withCovariates(['age', 'smoker'], 'combat-federated', 'cov-ok')).campaignId).toBe('cov-ok');
+    const label = base.outcome.type === 'binary' ? base.outcome.label : '';
+    expect(() => createCampaign(ctx(), withCovariates(['age', label]))).toThrow(`covariate "${label}" is the outcome: a test site holds no label to harmonise with`);
+    expect(() => createCampaign(ctx(), withCovariates(['f2']))).toThrow('covariate "f2" is also a radiomics feature of the protocol');
+    expect(() => createCampaign(ctx(), withCovariates(['age', 'age']))).toThrow('covariate "age" is listed twice');
+    expect(() => createCampaign(ctx(), withCovariates(['age'], 'zscore-pooled'))).toThrow('only ComBat preserves covariates; the protocol\'s harmonisation is zscore-pooled');
   });
 
   it('refuses a summary budget of 0 when the protocol pins a feature config: its extraction step sends each site one extract job', () => {

@@ -91,7 +91,16 @@ function harmonizationDeviations(job: JobEnvelope, protocol: CampaignProtocol): 
   const method = named === 'combat-federated' ? 'combat' : named;
   if (job.kind === 'harmonize') {
     const asked = (job.params as HarmonizeParams).method;
-    return method === 'none' ? ['the protocol harmonises nothing, so it asks for no harmonize job'] : asked !== method ? [`harmonisation ${asked} is not the protocol's ${named}`] : [];
+    if (method === 'none') return ['the protocol harmonises nothing, so it asks for no harmonize job'];
+    if (asked !== method) return [`harmonisation ${asked} is not the protocol's ${named}`];
+    // ComBat's covariates are exactly the approved protocol's: the coordinator cannot ask a site for other clinical columns.
+    const approved = protocol.analysisPlan?.harmonizationOptions?.covariates ?? [];
+    const covariates = (job.params as HarmonizeParams).covariates ?? [];
+    if (canonicalJson(covariates) !== canonicalJson(approved)) {
+      const foreign = covariates.filter((c) => !approved.includes(c));
+      return [`the ComBat covariates asked for (${covariates.join(', ') || 'none'}) are not the protocol's (${approved.join(', ') || 'none'})${foreign.length ? `: ${foreign.map((c) => `"${c}"`).join(', ')} not in the approved protocol` : ''}`];
+    }
+    return [];
   }
   if (!ROWS_HARMONISED.has(job.kind)) return [];
   const hash = (job.params as SelectParams | TuneRoundParams | TrainRoundParams | EvaluateParams).harmonizationHash;

@@ -21,8 +21,9 @@ export function summaryJobBudget(protocol: CampaignProtocol): number {
   return protocol.jobBudget?.summaries ?? Math.max(1, plannedSummaryJobs(protocol));
 }
 
-/** The harmonize jobs the harmonisation step sends a site: its moments (ComBat, pooled z-scoring) and the apply job; none without harmonisation. */
+/** The harmonize jobs the harmonisation step sends a site: its moments (ComBat, pooled z-scoring), with ComBat covariates its residual sums, and the apply job; none without harmonisation. */
 function harmonizeJobs(protocol: CampaignProtocol): number {
   const method = protocol.analysisPlan?.harmonization ?? 'none';
-  return method === 'none' ? 0 : method === 'zscore-site' ? 1 : 2;
+  const residuals = (method === 'combat' || method === 'combat-federated') && (protocol.analysisPlan?.harmonizationOptions?.covariates ?? []).length > 0 ? 1 : 0;
+  return method === 'none' ? 0 : method === 'zscore-site' ? 1 : 2 + residuals;
 }

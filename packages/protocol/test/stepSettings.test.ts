@@ -13,6 +13,9 @@ describe('the selection and tuning steps in a protocol', () => {
     expect(plannedSummaryJobs(base)).toBe(0);
     expect(plannedSummaryJobs({ ...base, featureConfig: {}, selection: {} })).toBe(2);
     expect(summaryJobBudget({ ...base, selection: { fdr: 0.1 } })).toBe(1);
+    // ComBat: moments and apply; with covariates the residual sums between them.
+    expect(plannedSummaryJobs({ ...base, analysisPlan: { harmonization: 'combat' } })).toBe(2);
+    expect(plannedSummaryJobs({ ...base, analysisPlan: { harmonization: 'combat-federated', harmonizationOptions: { covariates: ['age'] } } })).toBe(3);
     expect(plannedTuneRounds(base)).toBe(0);
     expect(plannedTuneRounds({ ...base, tuning: { cv: 'kfold' } })).toBe(1 * (2 + 100 * 200));
     expect(plannedTuneRounds({ ...base, tuning: { cv: 'kfold', alphas: [0.2, 0.5, 1], lambdas: [0.1, 0.01] } })).toBe(3 * (2 + 2 * 200));

@@ -34,6 +34,26 @@ function baselineRefusal(p: CampaignProtocol): string | undefined {
   return undefined;
 }
 
+/**
+ * Why ComBat cannot preserve the protocol's covariates, or undefined: only ComBat takes them; the
+ * outcome may not be one (a test site holds no label to harmonise with, and the label is what its
+ * evaluation tests), nor may a radiomics feature or a name listed twice.
+ */
+function harmonizationCovariateRefusal(p: CampaignProtocol): string | undefined {
+  const covariates = p.analysisPlan?.harmonizationOptions?.covariates ?? [];
+  if (covariates.length === 0) return undefined;
+  const named = p.analysisPlan?.harmonization ?? 'none';
+  if (named !== 'combat' && named !== 'combat-federated') return `only ComBat preserves covariates; the protocol's harmonisation is ${named}`;
+  const outcome = p.outcome.type === 'binary' ? [p.outcome.label, 'label'] : [p.outcome.time, p.outcome.event, 'time', 'event', 'status'];
+  const label = covariates.find((c) => outcome.includes(c));
+  if (label !== undefined) return `covariate "${label}" is the outcome: a test site holds no label to harmonise with (its labels are what the evaluation tests); preserve clinical covariates only`;
+  const clash = covariates.find((c) => (p.features ?? []).includes(c));
+  if (clash !== undefined) return `covariate "${clash}" is also a radiomics feature of the protocol; rename one`;
+  const twice = covariates.find((c, k) => covariates.indexOf(c) !== k);
+  if (twice !== undefined) return `covariate "${twice}" is listed twice`;
+  return undefined;
+}
+
 /** A secure-aggregation setting in a protocol that does not ask for secure aggregation would be ignored. */
 const unasked = (p: CampaignProtocol, field: 'secureAggregationDropout' | 'secureAggregationScale'): string | undefined =>
   p.training[field] !== undefined && !p.training.secureAggregation ? `${field} sets how secure aggregation runs; the protocol does not ask for it (training.secureAggregation)` : undefined;
@@ -276,11 +296,8 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   {
     field: 'analysisPlan.harmonizationOptions.covariates',
-    carriedOut: '',
-    refuse: (p) =>
-      (p.analysisPlan?.harmonizationOptions?.covariates ?? []).length > 0
-        ? "a site holds no covariate table beside its outcome in this build, and the outcome may not be used at test sites (their labels are what the evaluation tests); ComBat runs without covariates (`fedrad harmonize --covariates` preserves them locally)"
-        : undefined,
+    carriedOut: "ComBat's preserved covariates (sva's mod), read by every site from the clinical table its site.yaml declares (a site refuses a covariate it does not offer, or a cohort with a patient missing one, counted): the training sites' cross-products give their β, sent to every site for its residual sums, then each site's own γ and δ",
+    refuse: harmonizationCovariateRefusal,
   },
   { field: 'analysisPlan.bootstrapReplicates', carriedOut: "the test sites' bootstrap confidence intervals" },
   {

@@ -675,7 +675,7 @@ export interface CampaignProtocol {
       meanOnly?: boolean;
       referenceSite?: SiteId;
       /**
-       * Covariates whose effect ComBat preserves. Refused at creation by this build: a site holds no covariate table beside its outcome, and the outcome may not be used at test sites.
+       * Clinical covariates whose effect ComBat preserves (sva::ComBat's mod = model.matrix(~covariates)): columns of each site's clinical table (site.yaml clinical), numeric. Federated as in distributed ComBat (Chen et al. 2022): the training sites' centred cross-products give the covariates' pooled coefficients β, then their residual sums each batch's γ and δ; each test site is its own batch against the training sites' standardisation and β. Not the outcome (test sites hold no label to use) nor a radiomics feature. A site refuses a covariate its table does not offer, and a cohort where a patient lacks one (it counts them): no patient is left unharmonised.
        */
       covariates?: string[];
     };
@@ -2012,14 +2012,14 @@ export interface FeatureTable {
   }[];
 }
 /**
- * A step of the campaign's harmonisation (analysisPlan.harmonization) at one site. 'moments': the site's count, feature means and centred sums of squares (ComBat, Chen et al. 2022's distributed form without covariates; pooled z-scoring). 'apply': the site is handed its own batch's estimates (ComBat) or the pooled standardisation (z-scoring), or for per-site z-scoring computes its own, and keeps them under the step's output hash.
+ * A step of the campaign's harmonisation (analysisPlan.harmonization) at one site. 'moments': the site's count, feature means and centred sums of squares (ComBat, Chen et al. 2022's distributed form; with covariates also the covariates' means and centred cross-products with each other and with the features; pooled z-scoring). 'residuals' (ComBat with covariates only): the site is sent the covariates' pooled coefficients β, fitted from the training sites' moments, and answers with its residual sums of squares. 'apply': the site is handed its own batch's estimates (ComBat) or the pooled standardisation (z-scoring), or for per-site z-scoring computes its own, and keeps them under the step's output hash.
  */
 export interface HarmonizeParams {
   kind: 'harmonize';
   /**
    * Which exchange of the harmonisation this job is.
    */
-  stage: 'moments' | 'apply';
+  stage: 'moments' | 'residuals' | 'apply';
   /**
    * The harmonisation the protocol's analysisPlan.harmonization names (combat and combat-federated are both the federated ComBat, equal to sva::ComBat on the pooled rows).
    */
@@ -2031,13 +2031,23 @@ export interface HarmonizeParams {
    */
   features: string[];
   /**
+   * ComBat with covariates: the protocol's analysisPlan.harmonizationOptions.covariates, in order, read by the site from the clinical table its site.yaml declares; a site refuses a covariate the approved protocol does not name or its table does not offer, and a cohort with a patient missing one (counted by covariate).
+   *
+   * @minItems 1
+   */
+  covariates?: string[];
+  /**
+   * 'residuals': the covariates' pooled coefficients β (covariates × features, row-major), fitted by the coordinator from the training sites' moments (the normal equations with the batch indicators partialled out).
+   */
+  beta?: number[];
+  /**
    * 'apply': the site whose batch the estimates are; a site refuses another site's.
    */
   batch?: string;
   basisHash?: Sha256;
   harmonizationHash?: Sha256;
   /**
-   * ComBat 'apply': the pooled standardisation and this batch's own shrunken effects (γ*, δ*), per feature.
+   * ComBat 'apply': the pooled standardisation, the covariates' coefficients β (with covariates) and this batch's own shrunken effects (γ*, δ*), per feature.
    */
   combat?: {
     grandMean: number[];
@@ -2048,6 +2058,10 @@ export interface HarmonizeParams {
      * The reference batch keeps its values.
      */
     reference: boolean;
+    /**
+     * With covariates: the covariates' pooled coefficients (covariates × features, row-major), the ones the site was sent in 'residuals'.
+     */
+    beta?: number[];
   };
   /**
    * Pooled z-scoring 'apply': the training sites' pooled mean and sample sd, per feature.
@@ -2062,16 +2076,28 @@ export interface HarmonizeParams {
  */
 export interface HarmonizeResult {
   kind: 'harmonize';
-  stage: 'moments' | 'apply';
+  stage: 'moments' | 'residuals' | 'apply';
   patientCount: PatientCount;
   /**
    * 'moments': the site's mean of each feature.
    */
   featureMean?: number[];
   /**
-   * 'moments': Σ(x − x̄)² of each feature about the site's own mean.
+   * 'moments': Σ(x − x̄)² of each feature about the site's own mean. 'residuals': Σ(r − r̄)² of each feature's residual r = x − cᵀβ about the site's own mean.
    */
   sumSq?: number[];
+  /**
+   * 'moments' with covariates: the site's mean of each covariate.
+   */
+  covariateMean?: number[];
+  /**
+   * 'moments' with covariates: Σ(c − c̄)(c − c̄)ᵀ over the site's patients (covariates × covariates, row-major).
+   */
+  covariateScatter?: number[];
+  /**
+   * 'moments' with covariates: Σ(c − c̄)(x − x̄)ᵀ over the site's patients (covariates × features, row-major).
+   */
+  crossScatter?: number[];
   harmonizationHash?: Sha256;
   /**
    * 'apply': each harmonised feature's count, mean and 1/(n−1) SD over the site's rows, before and after applying the site's own estimate, for the report's per-site distributions (aggregates only, as the extraction QC's summaries: never a patient's value, never a minimum or maximum; refused below the minimum cohort).

@@ -1,9 +1,9 @@
-import { canonicalHash, type CampaignProtocol, type HarmonizeParams, type HarmonizeResult } from '@fedrad/protocol';
+import { canonicalHash, harmonizeBasisHash, type CampaignProtocol, type HarmonizeParams, type HarmonizeResult } from '@fedrad/protocol';
 import type { CampaignRecord } from '../campaignStore.js';
 import type { CoreContext } from '../context.js';
 import { createJob, jobsOf } from '../jobs.js';
 import { stepOutput } from '../stepOutputs.js';
-import { harmonizationEstimates, harmonizationMethodOf, type HarmonizationOutput } from './harmonizationEstimates.js';
+import { combatCovariateBeta, combatCovariatesOf, harmonizationEstimates, harmonizationMethodOf, type HarmonizationOutput } from './harmonizationEstimates.js';
 import type { JobKind, Phase } from './phase.js';
 import { trainingSettings } from './trainingSettings.js';
 
@@ -42,6 +42,13 @@ const harmonize: JobKind = {
     if (params.stage === 'moments' && (result.featureMean?.length !== p || result.sumSq?.length !== p)) {
       return { code: 'UPDATE_INVALID', message: `A harmonize moments result must hold a mean and a sum of squares for each of the ${p} features.` };
     }
+    const q = params.covariates?.length ?? 0;
+    if (params.stage === 'moments' && q > 0 && (result.covariateMean?.length !== q || result.covariateScatter?.length !== q * q || result.crossScatter?.length !== q * p)) {
+      return { code: 'UPDATE_INVALID', message: `A ComBat moments result with ${q} covariates must hold their means, their ${q} × ${q} scatter and their ${q} × ${p} cross-products with the features.` };
+    }
+    if (params.stage === 'residuals' && result.sumSq?.length !== p) {
+      return { code: 'UPDATE_INVALID', message: `A harmonize residuals result must hold a residual sum of squares for each of the ${p} features.` };
+    }
     if (params.stage === 'apply' && result.harmonizationHash !== params.harmonizationHash) {
       return { code: 'UPDATE_INVALID', message: `The site kept harmonisation ${String(result.harmonizationHash)}, not the ${params.harmonizationHash} it was sent.` };
     }
@@ -66,6 +73,7 @@ function resultsOf(ctx: CoreContext, campaignId: string, stage: HarmonizeParams[
 }
 
 const momentsOf = (ctx: CoreContext, campaignId: string) => resultsOf(ctx, campaignId, 'moments');
+const residualsOf = (ctx: CoreContext, campaignId: string) => resultsOf(ctx, campaignId, 'residuals');
 
 /**
  * Each site's feature summaries before and after it applied its estimate (issue #14: the report's
@@ -81,7 +89,8 @@ export function harmonizedSiteSummaries(ctx: CoreContext, campaignId: string): A
 function applySites(ctx: CoreContext, campaign: CampaignRecord): string[] {
   const p = campaign.protocol;
   const method = harmonizationMethodOf(p);
-  const moments = momentsOf(ctx, campaign.campaignId);
+  // With ComBat covariates, the sites that sent their residual sums for β (each sent its moments first).
+  const moments = combatCovariatesOf(p).length > 0 ? residualsOf(ctx, campaign.campaignId) : momentsOf(ctx, campaign.campaignId);
   if (method === 'zscore-site') return allSites(p);
   // Pooled z-scoring needs no moments of a test site: it is handed the training sites' standardisation.
   return allSites(p).filter((s) => moments.has(s) || (method === 'zscore-pooled' && p.testSites.includes(s)));
@@ -89,7 +98,7 @@ function applySites(ctx: CoreContext, campaign: CampaignRecord): string[] {
 
 /** The step's output and every site's estimate, recomputed from the stored moments (deterministic, so open and close agree). */
 function estimatesOf(ctx: CoreContext, campaign: CampaignRecord) {
-  return harmonizationEstimates(campaign.protocol, harmonisedFeatures(ctx, campaign), momentsOf(ctx, campaign.campaignId), applySites(ctx, campaign));
+  return harmonizationEstimates(campaign.protocol, harmonisedFeatures(ctx, campaign), momentsOf(ctx, campaign.campaignId), applySites(ctx, campaign), residualsOf(ctx, campaign.campaignId));
 }
 
 /** Sites whose jobs of this exchange failed, with the reason each gave. */
@@ -108,7 +117,10 @@ function failures(ctx: CoreContext, campaignId: string, stage: HarmonizeParams['
  * job alone. Independent test sites are harmonised without labels and without taking part in the
  * estimate: ComBat makes each its own batch against the training sites' standardisation, pooled
  * z-scoring hands it the training sites' mean and sd. Training, the lock and evaluation name the
- * step's output hash in their jobs; a site refuses a hash it does not hold.
+ * step's output hash in their jobs; a site refuses a hash it does not hold. ComBat with covariates
+ * (from each site's clinical table) has a middle exchange, distributed ComBat's second round (Chen
+ * et al. 2022, Algorithm 1): β fitted from the training sites' moments is sent to every site that
+ * sent moments, which answers with its residual sums; a test site's own batch then uses that β.
  */
 export const harmonization: Phase<unknown, HarmonizationOutput> = {
   name: 'harmonization',
@@ -122,15 +134,22 @@ export const harmonization: Phase<unknown, HarmonizationOutput> = {
     const job = (siteId: string, exchange: number, params: HarmonizeParams) =>
       createJob(ctx, { jobId: harmonize.jobId(campaign.campaignId, siteId, exchange), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, params }, settings.deadlineSeconds);
     const asked = jobsOf(ctx, campaign.campaignId, { kind: KIND });
+    const covariates = combatCovariatesOf(p);
+    const withCovariates = covariates.length > 0 ? { covariates } : {};
     if (asked.length === 0 && method !== 'zscore-site') {
       // Pooled z-scoring asks only the training sites: a test site's moments would not be used.
       const sites = method === 'combat' ? allSites(p) : [...p.trainingSites].sort();
-      return sites.map((siteId) => job(siteId, 1, { kind: KIND, stage: 'moments', method, features }));
+      return sites.map((siteId) => job(siteId, 1, { kind: KIND, stage: 'moments', method, features, ...withCovariates }));
+    }
+    if (covariates.length > 0 && !asked.some((j) => (j.params as HarmonizeParams).stage === 'residuals')) {
+      const moments = momentsOf(ctx, campaign.campaignId);
+      const beta = combatCovariateBeta(p, features, moments);
+      return [...moments.keys()].sort().map((siteId) => job(siteId, 2, { kind: KIND, stage: 'residuals', method, features, covariates, beta, basisHash: harmonizeBasisHash(moments.get(siteId)!) }));
     }
     const { output, estimates } = estimatesOf(ctx, campaign);
     const harmonizationHash = canonicalHash(output);
-    const exchange = method === 'zscore-site' ? 1 : 2;
-    return [...estimates].map(([siteId, estimate]) => job(siteId, exchange, { kind: KIND, stage: 'apply', method, features, ...estimate, harmonizationHash }));
+    const exchange = method === 'zscore-site' ? 1 : covariates.length > 0 ? 3 : 2;
+    return [...estimates].map(([siteId, estimate]) => job(siteId, exchange, { kind: KIND, stage: 'apply', method, features, ...withCovariates, ...estimate, harmonizationHash }));
   },
   ready: (ctx, campaign) => !jobsOf(ctx, campaign.campaignId, { kind: KIND }).some((j) => j.state === 'open'),
   close(ctx, campaign) {
@@ -147,8 +166,18 @@ export const harmonization: Phase<unknown, HarmonizationOutput> = {
       if (trained < needed) {
         return { status: 'failed', code: 'HARMONIZATION_FAILED', message: `Only ${trained} training site(s) sent their harmonisation moments, fewer than the ${needed} the estimate needs: ${failures(ctx, campaign.campaignId, 'moments').join('; ')}` };
       }
+      const covariates = combatCovariatesOf(p);
+      const residualsAsked = jobs.some((j) => (j.params as HarmonizeParams).stage === 'residuals');
+      if (covariates.length > 0 && residualsAsked) {
+        const residuals = residualsOf(ctx, campaign.campaignId);
+        const lost = p.trainingSites.filter((s) => moments.has(s) && !residuals.has(s));
+        if (lost.length > 0) {
+          return { status: 'failed', code: 'HARMONIZATION_FAILED', message: `Training site(s) ${lost.join(', ')} sent moments, which the covariate coefficients pooled, but no residual sums: ${failures(ctx, campaign.campaignId, 'residuals').join('; ')}` };
+        }
+      }
       try {
-        estimatesOf(ctx, campaign);
+        if (covariates.length > 0 && !residualsAsked) combatCovariateBeta(p, harmonisedFeatures(ctx, campaign), moments);
+        else estimatesOf(ctx, campaign);
       } catch (error) {
         return { status: 'failed', code: 'HARMONIZATION_FAILED', message: `The harmonisation could not be estimated: ${(error as Error).message}` };
       }

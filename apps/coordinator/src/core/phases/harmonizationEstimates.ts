@@ -1,5 +1,5 @@
 import {
-  combatBatchAdjustment, combatCovariateFit, combatEstimate, zscoreCombine,
+  HarmonizeInputError, combatBatchAdjustment, combatCovariateFit, combatEstimate, zscoreCombine,
   type CombatSiteMoments, type CombatSiteResiduals, type CombatSiteAdjustment, type CombatStandardisation, type Standardisation,
 } from '@fedrad/harmonize';
 import { canonicalHash, harmonizeBasisHash, type CampaignProtocol, type HarmonizeParams, type HarmonizeResult } from '@fedrad/protocol';
@@ -18,6 +18,32 @@ export function combatOptionsOf(protocol: CampaignProtocol): { prior: 'parametri
   return { prior: o.prior ?? 'parametric', meanOnly: o.meanOnly ?? false, referenceSite: o.referenceSite ?? null };
 }
 
+/** ComBat's covariates to preserve (analysisPlan.harmonizationOptions.covariates; none when absent). */
+export function combatCovariatesOf(protocol: CampaignProtocol): string[] {
+  return harmonizationMethodOf(protocol) === 'combat' ? [...(protocol.analysisPlan?.harmonizationOptions?.covariates ?? [])] : [];
+}
+
+/** The training sites whose moments a ComBat estimate pools, sorted. */
+const trainingWith = (protocol: CampaignProtocol, moments: ReadonlyMap<string, HarmonizeResult>) => protocol.trainingSites.filter((s) => moments.has(s)).sort();
+
+/** A site's ComBat moments as @fedrad/harmonize takes them (its covariate cross-products when the protocol has covariates). */
+function combatMomentsOf(result: HarmonizeResult, features: string[], covariates: string[]): CombatSiteMoments {
+  return {
+    patientCount: result.patientCount, featureNames: features, covariateNames: covariates, featureMean: result.featureMean!,
+    covariateMean: result.covariateMean ?? [], covariateScatter: result.covariateScatter ?? [], crossScatter: result.crossScatter ?? [],
+  };
+}
+
+/**
+ * ComBat's covariate coefficients β (covariates × features, row-major) from the training sites'
+ * moments: the normal equations with the batch indicators (Chen et al. 2022, Algorithm 1, step 1;
+ * combatCovariateFit). Sent to every site, test sites included, for its residual sums.
+ */
+export function combatCovariateBeta(protocol: CampaignProtocol, features: string[], moments: ReadonlyMap<string, HarmonizeResult>): number[] {
+  const covariates = combatCovariatesOf(protocol);
+  return combatCovariateFit(new Map(trainingWith(protocol, moments).map((s) => [s, combatMomentsOf(moments.get(s)!, features, covariates)]))).beta;
+}
+
 /** What one site is handed in its apply job (its own batch only), before the step's hash is added. */
 export type SiteEstimate = Pick<HarmonizeParams, 'batch' | 'basisHash' | 'combat' | 'standardisation'>;
 
@@ -33,6 +59,8 @@ export interface HarmonizationOutput {
   features: string[];
   /** The training sites whose moments made the pooled estimate (none for per-site z-scoring). */
   estimatedFrom: string[];
+  /** ComBat's preserved covariates, when the protocol has any. */
+  covariates?: string[];
   sites: Array<{ siteId: string; role: 'training' | 'test'; estimateHash: string }>;
 }
 
@@ -42,26 +70,33 @@ export interface HarmonizationOutput {
  * twin's order, so the campaign equals `fedrad harmonize --sites` — and each test site as its own
  * batch against the training sites' standardisation (combatBatchAdjustment; no label, no part in
  * the estimate). Pooled z-scoring: the training sites' pooled mean and sd, for every site. Per-site
- * z-scoring: nothing to estimate; each site computes its own.
+ * z-scoring: nothing to estimate; each site computes its own. With ComBat covariates, `residuals`
+ * holds each site's residual sums for the training sites' β, and every training site that sent
+ * moments must have sent them (β pooled all of them).
  */
 export function harmonizationEstimates(
   protocol: CampaignProtocol,
   features: string[],
   moments: ReadonlyMap<string, HarmonizeResult>,
   sites: readonly string[],
+  residuals: ReadonlyMap<string, HarmonizeResult> = new Map(),
 ): { output: HarmonizationOutput; estimates: Map<string, SiteEstimate> } {
   const method = harmonizationMethodOf(protocol)!;
   const roleOf = (s: string): 'training' | 'test' => (protocol.trainingSites.includes(s) ? 'training' : 'test');
-  const training = protocol.trainingSites.filter((s) => moments.has(s)).sort();
+  const training = trainingWith(protocol, moments);
   const estimates = new Map<string, SiteEstimate>();
-  const basis = (s: string) => (moments.has(s) ? { basisHash: harmonizeBasisHash(moments.get(s)!) } : {});
+  const covariates = combatCovariatesOf(protocol);
+  // The summaries each site last sent: its residuals with covariates, else its moments.
+  const last = covariates.length > 0 ? residuals : moments;
+  const basis = (s: string) => (last.has(s) ? { basisHash: harmonizeBasisHash(last.get(s)!) } : {});
   if (method === 'combat') {
     const options = combatOptionsOf(protocol);
-    const siteMoments = (s: string): CombatSiteMoments => ({
-      patientCount: moments.get(s)!.patientCount, featureNames: features, covariateNames: [], featureMean: moments.get(s)!.featureMean!,
-      covariateMean: [], covariateScatter: [], crossScatter: [],
-    });
-    const siteResiduals = (s: string): CombatSiteResiduals => ({ patientCount: moments.get(s)!.patientCount, residualSumSq: moments.get(s)!.sumSq! });
+    const siteMoments = (s: string): CombatSiteMoments => combatMomentsOf(moments.get(s)!, features, covariates);
+    const siteResiduals = (s: string): CombatSiteResiduals => {
+      const r = last.get(s);
+      if (!r) throw new HarmonizeInputError(`Site ${s} sent its moments but not its residual sums for the covariate coefficients; β pooled its moments, so the estimate cannot go on without it.`, { siteId: s });
+      return { patientCount: r.patientCount, residualSumSq: r.sumSq! };
+    };
     const trainingMoments = new Map(training.map((s) => [s, siteMoments(s)]));
     const fit = combatCovariateFit(trainingMoments);
     const combatOptions = { meanOnly: options.meanOnly, nonParametric: options.prior === 'non-parametric', ...(options.referenceSite !== null ? { referenceBatch: options.referenceSite } : {}) };
@@ -69,9 +104,11 @@ export function harmonizationEstimates(
     const { gammaStar: _g, deltaStar: _d, reference: _r, ...standardisation }: CombatSiteAdjustment = adjustments.get(training[0])!;
     for (const s of sites) {
       const a = adjustments.get(s) ?? combatBatchAdjustment(standardisation as CombatStandardisation, siteMoments(s), siteResiduals(s), combatOptions);
-      estimates.set(s, { batch: s, ...basis(s), combat: { grandMean: a.grandMean, varPooled: a.varPooled, gammaStar: a.gammaStar, deltaStar: a.deltaStar, reference: a.reference } });
+      const beta = covariates.length > 0 ? { beta: a.beta } : {};
+      estimates.set(s, { batch: s, ...basis(s), combat: { grandMean: a.grandMean, varPooled: a.varPooled, gammaStar: a.gammaStar, deltaStar: a.deltaStar, reference: a.reference, ...beta } });
     }
-    return { output: outputOf(method, options, features, training, sites, estimates, roleOf), estimates };
+    const output = outputOf(method, options, features, training, sites, estimates, roleOf);
+    return { output: covariates.length > 0 ? { ...output, covariates } : output, estimates };
   }
   if (method === 'zscore-pooled') {
     const pooled: Standardisation = zscoreCombine(new Map(training.map((s) => [s, { patientCount: moments.get(s)!.patientCount, featureNames: features, mean: moments.get(s)!.featureMean!, sumSq: moments.get(s)!.sumSq! }])));
@@ -100,7 +137,7 @@ function outputOf(
 /** The model card's line on the harmonisation (method, options, output hash). */
 export function harmonisationLine(output: HarmonizationOutput, outputHash: string): string {
   const what = {
-    combat: `federated ComBat (Johnson et al. 2007; distributed as in Chen et al. 2022, equal to sva::ComBat on the training sites' pooled rows) with a ${'prior' in output.options ? output.options.prior : 'parametric'} prior${'meanOnly' in output.options && output.options.meanOnly ? ', location only' : ''}${'referenceSite' in output.options && output.options.referenceSite ? `, reference site ${output.options.referenceSite}` : ''}, no covariates, estimated from ${output.estimatedFrom.join(', ')}; each test site its own batch against that standardisation`,
+    combat: `federated ComBat (Johnson et al. 2007; distributed as in Chen et al. 2022, equal to sva::ComBat on the training sites' pooled rows) with a ${'prior' in output.options ? output.options.prior : 'parametric'} prior${'meanOnly' in output.options && output.options.meanOnly ? ', location only' : ''}${'referenceSite' in output.options && output.options.referenceSite ? `, reference site ${output.options.referenceSite}` : ''}, ${output.covariates?.length ? `preserving the covariates ${output.covariates.join(', ')} (their β from the training sites, used at every site)` : 'no covariates'}, estimated from ${output.estimatedFrom.join(', ')}; each test site its own batch against that standardisation`,
     'zscore-pooled': `pooled z-scoring (mean and sd of ${output.estimatedFrom.join(', ')}, applied at every site)`,
     'zscore-site': 'per-site z-scoring (each site its own mean and sd)',
   }[output.method];
