@@ -72,7 +72,7 @@ function evaluate(listed: typeof baselines): Promise<unknown> {
   // The fixture's first left-out patient lacks c1; the second has no clinical row at all.
   const [lacking, absent] = f.test.missing;
   writeFileSync(clinical, ['id,c1,c2', ...rows.flatMap((r, i) => (i === absent ? [] : [`${r.id},${i === lacking ? 'NA' : r.c1},${r.c2}`]))].join('\n') + '\n');
-  const card: ModelCard = { ...radiomics.card, campaign: campaignBlock({ baselineModels: listed.map((b) => ({ model: b.model, lockedModelHash: 'ef'.repeat(32), onnxSha256: b.modelHash, features: b.modelCard.featureNames ?? [] })) }) };
+  const card: ModelCard = { ...radiomics.card, campaign: campaignBlock({ baselineModels: listed.map((b) => ({ model: b.model, lockedModelHash: 'ef'.repeat(32), onnxSha256: b.modelHash, features: b.model === 'clinical' ? COVARIATES : ['f1', 'f2', ...COVARIATES] })) }) };
   const params = {
     kind: 'evaluate', modelHash: sha256Hex(radiomics.bytes), modelOnnxBase64: Buffer.from(radiomics.bytes).toString('base64'), modelCard: card,
     modelSignature: signModel(radiomics.bytes, card, coordinator.keyPem, coordinator.certPem), bootstrapReplicates: f.test.replicates, seed: f.test.seed, baselineModels: baselines, covariates: COVARIATES,
