@@ -210,7 +210,7 @@ export interface DetachedSignature {
   signedAt: Timestamp;
 }
 /**
- * One round of the baseline step (analysisPlan.baseline) at a training site: the training round `step` of the clinical or the combined model, on the patients with every covariate. `step` is exactly what the protocol's baseline model (unpenalised logistic regression by exact Newton steps, on `radiomicsFeatures` followed by `covariates`) configures for this site and round; the site checks it, reads `covariates` from its clinical table and the radiomics features from its feature table (harmonised when the job names the harmonisation), and answers with a baseline-round result.
+ * One round of the baseline step (analysisPlan.baseline) at a training site: the training round `step` of the clinical or the combined model, on the patients with every covariate. `step` is exactly what the protocol's baseline model (unpenalised logistic regression by exact Newton steps, or for a survival outcome the unpenalised Cox model stratified by site with the campaign's ties, on `radiomicsFeatures` followed by `covariates`) configures for this site and round; the site checks it, reads `covariates` from its clinical table and the radiomics features from its feature table (harmonised when the job names the harmonisation), and answers with a baseline-round result.
  */
 export interface BaselineRoundParams {
   kind: 'baseline-round';
@@ -382,7 +382,7 @@ export interface EncryptedShares {
   tag: string;
 }
 /**
- * A training site's answer to one baseline round: the model update of its patients with every covariate (the gradient and Hessian sums of exact Newton), and how many of its patients were left out for lacking a covariate (a count, never who). Aggregates only, over at least the minimum cohort.
+ * A training site's answer to one baseline round: the model update of its patients with every covariate (the gradient and Hessian sums of exact Newton; for a Cox model those of the site's own partial likelihood and its Breslow baseline cumulative hazard at the protocol's horizons), and how many of its patients were left out for lacking a covariate (a count, never who). Aggregates only, over at least the minimum cohort.
  */
 export interface BaselineRoundResult {
   kind: 'baseline-round';
