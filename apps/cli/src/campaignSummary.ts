@@ -13,7 +13,10 @@ interface IntervalValue {
 export interface EvaluationSummary {
   patientCount: number;
   eventCount: number;
-  discrimination: { auc: IntervalValue };
+  /** Binary outcome: the AUC. */
+  discrimination?: { auc: IntervalValue };
+  /** Survival outcome: the C-indices. */
+  survival?: { harrellC: IntervalValue };
   calibration?: {
     calibrationInTheLarge: IntervalValue;
     /** Absent when not estimable at the site (its predictions separate the outcome; the report's notes say so). */
@@ -22,9 +25,9 @@ export interface EvaluationSummary {
     scaledBrier: IntervalValue;
     hosmerLemeshow?: { statistic: number; df: number; pValue: number };
   };
-  /** The paired DeLong test against the clinical baseline model (analysisPlan.baseline). */
-  baselineComparison?: { baseline: IntervalValue; difference: IntervalValue; pValue: number };
-  baselineModels?: Array<{ model: string; discrimination: { auc: IntervalValue }; baselineComparison?: { difference: IntervalValue; pValue: number } }>;
+  /** The paired test against the clinical baseline model (analysisPlan.baseline): DeLong's of the AUCs, or the paired bootstrap of Harrell's C. */
+  baselineComparison?: { baseline: IntervalValue; difference: IntervalValue; pValue: number; method?: string };
+  baselineModels?: Array<{ model: string; discrimination?: { auc: IntervalValue }; survival?: { harrellC: IntervalValue }; baselineComparison?: { difference: IntervalValue; pValue: number; method?: string } }>;
   missingCovariates?: number;
 }
 
@@ -35,17 +38,19 @@ const ci = (v: IntervalValue, digits = 3) =>
 
 /** One test site's evaluation in the lines the demo and `campaign wait` print. */
 export function evaluationLines(siteId: string, r: EvaluationSummary): string[] {
-  const lines = [
-    `independent test site ${siteId}: ${r.patientCount} patients, ${r.eventCount} events`,
-    `  AUC                       ${ci(r.discrimination.auc)}  [DeLong]`,
-  ];
+  // A binary model is read by its AUC, a Cox model by Harrell's C; the paired tests say which they are.
+  const measure = (m: { discrimination?: { auc: IntervalValue }; survival?: { harrellC: IntervalValue } }) => (m.discrimination ? `AUC ${ci(m.discrimination.auc)}` : m.survival ? `Harrell's C ${ci(m.survival.harrellC)}` : 'not evaluated');
+  const paired = (c: { method?: string }) => (c.method === 'bootstrap-paired' ? 'paired bootstrap' : 'paired DeLong');
+  const lines = [`independent test site ${siteId}: ${r.patientCount} patients, ${r.eventCount} events`];
+  if (r.discrimination) lines.push(`  AUC                       ${ci(r.discrimination.auc)}  [DeLong]`);
+  if (r.survival) lines.push(`  Harrell's C               ${ci(r.survival.harrellC)}  [bootstrap]`);
   if (r.baselineModels?.length) {
     lines.push(`  baseline models on the same patients${r.missingCovariates ? ` (${r.missingCovariates} without every covariate left out)` : ''}:`);
     for (const b of r.baselineModels) {
-      const vs = b.baselineComparison ? `  vs clinical Δ ${ci(b.baselineComparison.difference)}, p = ${b.baselineComparison.pValue.toPrecision(3)}  [paired DeLong]` : '';
-      lines.push(`    ${b.model.padEnd(8)} AUC ${ci(b.discrimination.auc)}${vs}`);
+      const vs = b.baselineComparison ? `  vs clinical Δ ${ci(b.baselineComparison.difference)}, p = ${b.baselineComparison.pValue.toPrecision(3)}  [${paired(b.baselineComparison)}]` : '';
+      lines.push(`    ${b.model.padEnd(8)} ${measure(b)}${vs}`);
     }
-    if (r.baselineComparison) lines.push(`    radiomics vs clinical Δ ${ci(r.baselineComparison.difference)}, p = ${r.baselineComparison.pValue.toPrecision(3)}  [paired DeLong]`);
+    if (r.baselineComparison) lines.push(`    radiomics vs clinical Δ ${ci(r.baselineComparison.difference)}, p = ${r.baselineComparison.pValue.toPrecision(3)}  [${paired(r.baselineComparison)}]`);
   }
   if (r.calibration) {
     const hl = r.calibration.hosmerLemeshow;

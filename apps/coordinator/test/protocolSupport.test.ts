@@ -58,8 +58,8 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'training.secureAggregationDropout': (p) => ({ ...p, training: { ...p.training, secureAggregationDropout: 0.2 } }),
   'training.secureAggregationScale': (p) => ({ ...p, training: { ...p.training, secureAggregationScale: 1000 } }),
   'analysisPlan.primaryMetric': (p) => ({ ...p, analysisPlan: { primaryMetric: 'c-index' } }),
-  // A Cox campaign's baseline is not built: the baseline models are logistic.
-  'analysisPlan.baseline': (p) => ({ ...p, testSites: ['site-t'], outcome: { type: 'survival', time: 'days', event: 'died' }, model: { family: 'cox' }, training: { ...p.training, strategy: 'exact-newton' }, analysisPlan: { baseline: { covariates: ['size_cm'] } } }),
+  // A Cox campaign's baseline models are stratified by site: with one pooled baseline hazard it is refused.
+  'analysisPlan.baseline': (p) => ({ ...p, testSites: ['site-t'], outcome: { type: 'survival', time: 'days', event: 'died' }, model: { family: 'cox', strata: 'none', timeGridDays: [0, 30] }, training: { ...p.training, strategy: 'exact-newton' }, analysisPlan: { baseline: { covariates: ['size_cm'] } } }),
   'analysisPlan.harmonizationOptions': (p) => ({ ...p, analysisPlan: { harmonization: 'zscore-site', harmonizationOptions: { meanOnly: true } } }),
   'analysisPlan.harmonizationOptions.referenceSite': (p) => ({ ...p, analysisPlan: { harmonization: 'combat', harmonizationOptions: { referenceSite: 'site-z' } } }),
   // The outcome as a ComBat covariate: a test site holds no label to harmonise with.

@@ -25,9 +25,27 @@ export function baselineInputs(protocol: CampaignProtocol, model: BaselineModelN
 }
 
 /**
+ * The baseline models' family: for a binary outcome unpenalised logistic regression (R's
+ * glm(family = binomial)); for a survival outcome the unpenalised Cox model set up as the
+ * campaign's is — its ties, and stratified by site (coxph's strata(site)) unless model.strata says
+ * "none", then one baseline hazard in the campaign's time bins — so the three models differ only
+ * in their inputs.
+ */
+function baselineModelSpec(protocol: CampaignProtocol): CampaignProtocol['model'] {
+  if (protocol.outcome.type !== 'survival') return { family: 'logistic' };
+  const m = protocol.model;
+  return {
+    family: 'cox',
+    ...(m.ties !== undefined ? { ties: m.ties } : {}),
+    ...(m.strata !== undefined ? { strata: m.strata } : {}),
+    ...(m.timeGridDays !== undefined ? { timeGridDays: [...m.timeGridDays] } : {}),
+  };
+}
+
+/**
  * The protocol a baseline model is trained and checked with, by the coordinator and by each site
- * alike: the campaign's, with the model's inputs as features, unpenalised logistic regression
- * (whose maximum-likelihood fit is R's glm(family = binomial)) and exact Newton steps over every
+ * alike: the campaign's, with the model's inputs as features, the unpenalised model of
+ * baselineModelSpec (logistic, or Cox for a survival outcome) and exact Newton steps over every
  * training site (the pooled fit exactly), at most BASELINE_MAX_ROUNDS rounds. Selection and tuning
  * made the radiomics model's features and penalty; they do not apply to these models again.
  */
@@ -37,7 +55,7 @@ export function baselineProtocol(protocol: CampaignProtocol, model: BaselineMode
   return {
     ...rest,
     features: baselineInputs(protocol, model, radiomicsFeatures),
-    model: { family: 'logistic' },
+    model: baselineModelSpec(protocol),
     training: {
       strategy: 'exact-newton',
       rounds: BASELINE_MAX_ROUNDS,

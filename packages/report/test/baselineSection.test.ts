@@ -29,6 +29,24 @@ describe('the clinical baseline in the study report', () => {
     expect((html.match(/<td>combined<\/td>/g) ?? []).length).toBe(2);
   });
 
+  it("shows a survival campaign's models by Harrell's C with the paired bootstrap against the clinical model", async () => {
+    const c = (e: number) => ({ harrellC: iv(e, e - 0.1, e + 0.1), unoC: iv(e, e - 0.1, e + 0.1) }) as unknown as NonNullable<EvaluationReport['survival']>;
+    const bootstrap = (difference: number, pValue: number) => ({ measure: 'harrellC', baseline: iv(0.661, 0.6, 0.72), difference: iv(difference, difference - 0.1, difference + 0.1), pValue, method: 'bootstrap-paired' }) as NonNullable<EvaluationReport['baselineComparison']>;
+    const report: EvaluationReport = {
+      type: 'evaluation-report', reportVersion: 1, outcome: 'survival', level: 0.95, siteId: 'site-t', patientCount: 88, eventCount: 60, survival: c(0.729), baselineComparison: bootstrap(0.068, 0.2126),
+      baselineModels: [
+        { model: 'clinical', modelSha256: 'a'.repeat(64), patientCount: 88, eventCount: 60, survival: c(0.661) },
+        { model: 'combined', modelSha256: 'b'.repeat(64), patientCount: 88, eventCount: 60, survival: c(0.784), baselineComparison: bootstrap(0.124, 0.0016) },
+      ],
+      missingCovariates: 2,
+    };
+    const { html } = await buildReport({ title: 't', siteReports: [report], generatedAt: 'now', softwareVersion: '0' });
+    expect(html).toContain("Harrell&#39;s C [95 % CI]");
+    expect(html).toContain('<td>0.784 [0.684, 0.884]</td>');
+    expect(html).toContain('p = 0.0016');
+    expect(html).not.toContain('paired DeLong');
+  });
+
   it('has no such section when no site evaluated a baseline model', async () => {
     const { baselineModels: _b, missingCovariates: _m, ...plain } = site('site-d', 0);
     const { json } = await buildReport({ title: 't', siteReports: [plain], generatedAt: 'now', softwareVersion: '0' });

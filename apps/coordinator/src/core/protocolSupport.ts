@@ -23,7 +23,7 @@ export interface FieldSupport {
 function baselineRefusal(p: CampaignProtocol): string | undefined {
   const plan = p.analysisPlan?.baseline;
   if (!plan) return undefined;
-  if (p.outcome.type !== 'binary') return 'the baseline models are logistic: a survival campaign\'s baseline (Cox) is not built yet';
+  if (p.outcome.type === 'survival' && p.model.strata === 'none') return 'the Cox baseline models are stratified by site: a pooled baseline hazard (model.strata "none") sends risk-set sums, which a baseline round does not carry yet';
   if (p.training.secureAggregation) return 'the baseline rounds send their Newton sums unmasked; with training.secureAggregation they would bypass it';
   if (p.training.differentialPrivacy) return 'the baseline rounds send un-noised Newton sums; with training.differentialPrivacy they would bypass it';
   const models = plan.models ?? ['clinical', 'combined'];
@@ -273,7 +273,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'analysisPlan.baseline',
     carriedOut:
-      "the baseline step (core/phases/baseline.ts) after training: the clinical and the combined model trained at the training sites by exact Newton rounds (unpenalised logistic regression, R's glm on the pooled complete cases), each locked, exported and signed like the radiomics model, whose card lists them; each test site scores all three on the patients with every covariate and reports the paired DeLong tests (radiomics vs clinical, combined vs clinical); each model's evaluations are kept per site and pooled by the meta-analysis",
+      "the baseline step (core/phases/baseline.ts) after training: the clinical and the combined model trained at the training sites by exact Newton rounds (unpenalised logistic regression, R's glm on the pooled complete cases; for a survival outcome the unpenalised Cox model stratified by site with the campaign's model.ties, R's coxph(... + strata(site)), locked with its baseline survival at the protocol's horizons), each locked, exported and signed like the radiomics model, whose card lists them; each test site scores all three on the patients with every covariate and reports the paired tests (radiomics vs clinical, combined vs clinical): DeLong's of the AUCs, or for survival the paired bootstrap of the difference in Harrell's C with the campaign's seed; each model's evaluations are kept per site and pooled by the meta-analysis",
     refuse: baselineRefusal,
   },
   { field: 'analysisPlan.baseline.covariates', carriedOut: "read by every site from the clinical table its site.yaml declares (a site refuses any covariate it does not offer); the baseline models' inputs, in this order" },

@@ -8,7 +8,7 @@ import { loadCohort } from '../cohortTables.js';
 import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
 import { rowsForJob } from '../harmonizations.js';
 import type { JobInput } from '../jobTypes.js';
-import { evaluateWithBaselines } from './evaluateBaselines.js';
+import { evaluateCoxWithBaselines, evaluateWithBaselines } from './evaluateBaselines.js';
 
 /**
  * An `evaluate` job at an independent test site: check the locked model's bytes against its
@@ -31,7 +31,6 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
   const model = await loadInferenceModel(bytes, `locked model ${params.modelHash.slice(0, 12)}`);
   try {
     if (model.score === 'linear-predictor') {
-      if (params.baselineModels?.length) throw new JobInputError('Baseline models are compared with binary models only in this build; this locked model is a Cox model.', { field: 'params/baselineModels' });
       return await evaluateCox(input, params, model);
     }
     const cohort = harmonisedCohort(input, params, model.featureNames);
@@ -66,18 +65,24 @@ export async function runEvaluate(input: JobInput): Promise<EvaluationReport> {
  * high risk when the predicted S(horizon | x) is at most ½ (a predicted median survival within the
  * horizon), i.e. η ≥ log(log ½ / log S0(horizon)), since S = S0^exp(η) and log S0 < 0; stats
  * puts η ≥ cut-off in the high-risk group, so S(horizon | x) = ½ exactly counts as high risk.
+ * With the campaign's baseline models, every model is evaluated on the patients with every
+ * covariate (evaluateCoxWithBaselines).
  */
 async function evaluateCox(input: JobInput, params: EvaluateParams, model: InferenceModel): Promise<EvaluationReport> {
   const cohort = harmonisedCohort(input, params, model.featureNames);
   if (cohort.outcome.kind !== 'survival') {
     throw new CohortError(`Cohort "${input.cohort.name}": ${input.cohort.outcome} has no time and event columns; this Cox model predicts survival.`, { file: input.cohort.outcome, field: 'time' });
   }
-  const out = await predictOutputs(model, { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x }, input.cohort.features);
-  writeLocalPredictions(input, cohort.ids, out.score);
   const horizons = model.horizonsDays ?? [];
   const h = horizons.length;
   const s0 = model.baselineSurvival?.[0];
   const cutoff = params.threshold ?? (s0 !== undefined && s0 > 0 && s0 < 1 ? Math.log(Math.log(0.5) / Math.log(s0)) : undefined);
+  if (params.baselineModels?.length) {
+    const rows = { ids: cohort.ids, featureNames: cohort.featureNames, x: cohort.x, time: cohort.outcome.time, event: cohort.outcome.event };
+    return evaluateCoxWithBaselines(input, params, model, rows, cutoff, (ids, scores) => writeLocalPredictions(input, ids, scores));
+  }
+  const out = await predictOutputs(model, { ids: cohort.ids, featureNames: cohort.featureNames, values: cohort.x }, input.cohort.features);
+  writeLocalPredictions(input, cohort.ids, out.score);
   // The first horizon is the primary one: the report's top-level horizon measures and the cut-off's S0;
   // with several, stats adds the measures at each (survival.byHorizon).
   const survivalAt = horizons.map((_, k) => Float64Array.from(cohort.ids, (_, i) => out.survival![i * h + k]));

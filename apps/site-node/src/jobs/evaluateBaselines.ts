@@ -1,7 +1,7 @@
 import { canonicalJson, type BaselineModelEvaluation, type EvaluateParams, type EvaluationReport } from '@fedrad/protocol';
-import { loadInferenceModel, predict, sha256Hex, type InferenceModel } from '@fedrad/learn';
+import { loadInferenceModel, predictOutputs, sha256Hex, type InferenceModel } from '@fedrad/learn';
 import { verifyModel } from '@fedrad/pki';
-import { evaluateBinary } from '@fedrad/stats';
+import { evaluateBinary, evaluateSurvivalAtHorizons } from '@fedrad/stats';
 import { loadClinical } from '../clinicalTable.js';
 import { CohortError, JobInputError, SiteNodeError } from '../errors.js';
 import type { JobInput } from '../jobTypes.js';
@@ -33,19 +33,21 @@ async function verifiedBaselines(input: JobInput, params: EvaluateParams, covari
   return out;
 }
 
+/** A model's outputs on the kept patients: its score (probability, or a Cox model's linear predictor) and a Cox model's S(t | x) at its horizons. */
+type Outputs = { score: Float64Array; survival?: Float64Array };
+
 /**
- * The locked model and the campaign's baseline models on the same patients — those with every
- * covariate; the others are counted — with the paired DeLong tests of added value: the model's own
- * baselineComparison is against the clinical model, and so is the combined model's
- * (@fedrad/stats' evaluateBinary, DeLong et al. 1988). `rows` gives the cohort's harmonised radiomics
- * rows for the features the models take.
+ * The locked model and each verified baseline model scored on the same patients — those with
+ * every covariate; `keep` are their positions in the cohort — each model's inputs being a
+ * covariate of the clinical table or a (harmonised) radiomics feature of `cohort`'s rows.
  */
-export async function evaluateWithBaselines(
+async function scoreOnCompleteCases(
   input: JobInput,
   params: EvaluateParams,
   model: InferenceModel,
-  cohort: { ids: string[]; featureNames: string[]; x: Float64Array; label: Float64Array },
+  cohort: { ids: string[]; featureNames: string[]; x: Float64Array },
   write: (ids: string[], scores: Float64Array) => void,
+  run: (baselines: Array<{ entry: BaselineEntry; model: InferenceModel; outputs: Outputs }>, own: Outputs, keep: number[]) => EvaluationReport,
 ): Promise<EvaluationReport> {
   const covariates = params.covariates ?? [];
   if (covariates.length === 0) throw new JobInputError('An evaluate job with baseline models must name the covariates they take.', { field: 'params/covariates' });
@@ -61,7 +63,7 @@ export async function evaluateWithBaselines(
     const p = cohort.featureNames.length;
     const q = covariates.length;
     /** A model's inputs for the kept patients: each a covariate of the clinical table or a (harmonised) radiomics feature. */
-    const restrict = (m: InferenceModel): Promise<Float64Array> => {
+    const restrict = (m: InferenceModel): Promise<Outputs> => {
       const names = m.featureNames;
       const absent = names.find((f) => !covariate.has(f) && !column.has(f));
       if (absent !== undefined) throw new CohortError(`Cohort "${input.cohort.name}": a baseline model takes "${absent}", neither a covariate of the campaign nor a feature of the locked model.`, { field: absent });
@@ -72,29 +74,55 @@ export async function evaluateWithBaselines(
           values[r * names.length + j] = k !== undefined ? clinical.values[i * q + k] : cohort.x[i * p + column.get(f)!];
         }),
       );
-      return predict(m, { ids, featureNames: names, values }, input.cohort.features);
+      return predictOutputs(m, { ids, featureNames: names, values }, input.cohort.features);
     };
+    const own = await restrict(model);
+    write(ids, own.score);
+    const scored = await Promise.all(baselines.map(async (b) => ({ ...b, outputs: await restrict(b.model) })));
+    return { ...run(scored, own, keep), missingCovariates: cohort.ids.length - keep.length };
+  } finally {
+    for (const b of baselines) await b.model.session.release();
+  }
+}
+
+/** The report options shared by the model and its baseline models (the clinical model's scores, when there is one, as the paired comparison's baseline). */
+const sharedOptions = (input: JobInput, params: EvaluateParams, clinicalScores: Float64Array | undefined) => (modelSha256: string) => ({
+  siteId: input.siteId,
+  modelSha256,
+  bootstrapReplicates: params.bootstrapReplicates ?? 1000,
+  ...(params.seed !== undefined ? { seed: params.seed } : {}),
+  minGroupSize: input.minCohortSize,
+  ...(clinicalScores ? { baseline: clinicalScores } : {}),
+});
+
+/**
+ * The locked model and the campaign's baseline models on the same patients — those with every
+ * covariate; the others are counted — with the paired DeLong tests of added value: the model's own
+ * baselineComparison is against the clinical model, and so is the combined model's
+ * (@fedrad/stats' evaluateBinary, DeLong et al. 1988). `rows` gives the cohort's harmonised radiomics
+ * rows for the features the models take.
+ */
+export function evaluateWithBaselines(
+  input: JobInput,
+  params: EvaluateParams,
+  model: InferenceModel,
+  cohort: { ids: string[]; featureNames: string[]; x: Float64Array; label: Float64Array },
+  write: (ids: string[], scores: Float64Array) => void,
+): Promise<EvaluationReport> {
+  return scoreOnCompleteCases(input, params, model, cohort, write, (scored, own, keep) => {
     const labels = Float64Array.from(keep, (i) => cohort.label[i]);
-    const radiomicsScores = await restrict(model);
-    write(ids, radiomicsScores);
-    const scored = await Promise.all(baselines.map(async (b) => ({ ...b, scores: await restrict(b.model) })));
-    const clinicalScores = scored.find((b) => b.entry.model === 'clinical')?.scores;
-    const options = (modelSha256: string) => ({
-      siteId: input.siteId,
-      modelSha256,
-      bootstrapReplicates: params.bootstrapReplicates ?? 1000,
-      ...(params.seed !== undefined ? { seed: params.seed } : {}),
-      minGroupSize: input.minCohortSize,
-      ...(clinicalScores ? { baselineScores: clinicalScores } : {}),
-    });
+    const options = sharedOptions(input, params, scored.find((b) => b.entry.model === 'clinical')?.outputs.score);
+    const binary = (modelSha256: string, withBaseline: boolean) => {
+      const { baseline, ...rest } = options(modelSha256);
+      return withBaseline && baseline ? { ...rest, baselineScores: baseline } : rest;
+    };
     const threshold = params.threshold ?? model.youdenThreshold;
-    const report = evaluateBinary(radiomicsScores, labels, {
-      ...options(params.modelHash),
+    const report = evaluateBinary(own.score, labels, {
+      ...binary(params.modelHash, true),
       ...(threshold !== undefined ? { threshold, thresholdSource: params.threshold !== undefined ? 'campaign' : 'model-card' } : {}),
     });
     const baselineModels: BaselineModelEvaluation[] = scored.map((b) => {
-      const { baselineScores, ...own } = options(b.entry.modelHash);
-      const r = evaluateBinary(b.scores, labels, b.entry.model === 'combined' && baselineScores ? { ...own, baselineScores } : own);
+      const r = evaluateBinary(b.outputs.score, labels, binary(b.entry.modelHash, b.entry.model === 'combined'));
       return {
         model: b.entry.model,
         modelSha256: b.entry.modelHash,
@@ -105,8 +133,49 @@ export async function evaluateWithBaselines(
         ...(r.baselineComparison ? { baselineComparison: r.baselineComparison } : {}),
       };
     });
-    return { ...report, baselineModels, missingCovariates: cohort.ids.length - keep.length };
-  } finally {
-    for (const b of baselines) await b.model.session.release();
-  }
+    return { ...report, baselineModels };
+  });
+}
+
+/**
+ * A survival outcome: the locked Cox model and the campaign's Cox baseline models on the same
+ * patients, each scored by its linear predictor (Harrell's and Uno's C) and its S(t | x) at its
+ * horizons (evaluateSurvivalAtHorizons). The added value is the paired bootstrap of the difference
+ * in Harrell's C (@fedrad/stats' evaluateSurvival: the same resamples for both models, with the
+ * campaign's seed; Harrell et al. 1996 for C): the model's own baselineComparison and the combined
+ * model's are against the clinical model. The risk groups (`cutoff`) are the locked model's only.
+ */
+export function evaluateCoxWithBaselines(
+  input: JobInput,
+  params: EvaluateParams,
+  model: InferenceModel,
+  cohort: { ids: string[]; featureNames: string[]; x: Float64Array; time: Float64Array; event: Float64Array },
+  cutoff: number | undefined,
+  write: (ids: string[], scores: Float64Array) => void,
+): Promise<EvaluationReport> {
+  return scoreOnCompleteCases(input, params, model, cohort, write, (scored, own, keep) => {
+    const time = Float64Array.from(keep, (i) => cohort.time[i]);
+    const event = Float64Array.from(keep, (i) => cohort.event[i]);
+    const options = sharedOptions(input, params, scored.find((b) => b.entry.model === 'clinical')?.outputs.score);
+    const cox = (m: InferenceModel, outputs: Outputs, modelSha256: string, withBaseline: boolean, extra: { riskCutoff?: number } = {}) => {
+      const { baseline, ...rest } = options(modelSha256);
+      const horizons = m.horizonsDays ?? [];
+      const h = horizons.length;
+      const survivalAt = horizons.map((_, k) => Float64Array.from(keep, (_, i) => outputs.survival![i * h + k]));
+      return evaluateSurvivalAtHorizons(time, event, outputs.score, horizons, survivalAt, { ...rest, ...extra, ...(withBaseline && baseline ? { baselineRisk: baseline } : {}) });
+    };
+    const report = cox(model, own, params.modelHash, true, cutoff !== undefined ? { riskCutoff: cutoff } : {});
+    const baselineModels: BaselineModelEvaluation[] = scored.map((b) => {
+      const r = cox(b.model, b.outputs, b.entry.modelHash, b.entry.model === 'combined');
+      return {
+        model: b.entry.model,
+        modelSha256: b.entry.modelHash,
+        patientCount: r.patientCount,
+        eventCount: r.eventCount,
+        survival: r.survival!,
+        ...(r.baselineComparison ? { baselineComparison: r.baselineComparison } : {}),
+      };
+    });
+    return { ...report, baselineModels };
+  });
 }

@@ -210,7 +210,7 @@ export interface DetachedSignature {
   signedAt: Timestamp;
 }
 /**
- * One round of the baseline step (analysisPlan.baseline) at a training site: the training round `step` of the clinical or the combined model, on the patients with every covariate. `step` is exactly what the protocol's baseline model (unpenalised logistic regression by exact Newton steps, on `radiomicsFeatures` followed by `covariates`) configures for this site and round; the site checks it, reads `covariates` from its clinical table and the radiomics features from its feature table (harmonised when the job names the harmonisation), and answers with a baseline-round result.
+ * One round of the baseline step (analysisPlan.baseline) at a training site: the training round `step` of the clinical or the combined model, on the patients with every covariate. `step` is exactly what the protocol's baseline model (unpenalised logistic regression by exact Newton steps, or for a survival outcome the unpenalised Cox model stratified by site with the campaign's ties, on `radiomicsFeatures` followed by `covariates`) configures for this site and round; the site checks it, reads `covariates` from its clinical table and the radiomics features from its feature table (harmonised when the job names the harmonisation), and answers with a baseline-round result.
  */
 export interface BaselineRoundParams {
   kind: 'baseline-round';
@@ -382,7 +382,7 @@ export interface EncryptedShares {
   tag: string;
 }
 /**
- * A training site's answer to one baseline round: the model update of its patients with every covariate (the gradient and Hessian sums of exact Newton), and how many of its patients were left out for lacking a covariate (a count, never who). Aggregates only, over at least the minimum cohort.
+ * A training site's answer to one baseline round: the model update of its patients with every covariate (the gradient and Hessian sums of exact Newton; for a Cox model those of the site's own partial likelihood and its Breslow baseline cumulative hazard at the protocol's horizons), and how many of its patients were left out for lacking a covariate (a count, never who). Aggregates only, over at least the minimum cohort.
  */
 export interface BaselineRoundResult {
   kind: 'baseline-round';
@@ -641,7 +641,7 @@ export interface CampaignProtocol {
      */
     primaryMetric?: 'auc' | 'c-index' | 'brier' | 'calibration-slope';
     /**
-     * The clinical baseline the radiomics model must beat or add to (DESIGN.md; RQS item 'multivariable analysis with non-radiomics features'). After training, the baseline step trains at the training sites, federated by exact Newton steps (unpenalised logistic regression, equal to R's glm on the training sites' pooled rows), a clinical model on these covariates and a combined model on the radiomics model's features (after selection) and these covariates; each is locked, exported and signed like the radiomics model, whose card lists them. Each test site scores the radiomics, clinical and combined models on the same patients (those with every covariate; the others are counted) and reports the paired DeLong test of the radiomics model and of the combined model against the clinical one. Sites read the covariates from the clinical table their site.yaml declares and refuse any covariate it does not offer. Binary outcomes only in this build.
+     * The clinical baseline the radiomics model must beat or add to (DESIGN.md; RQS item 'multivariable analysis with non-radiomics features'). After training, the baseline step trains at the training sites, federated by exact Newton steps (unpenalised logistic regression, equal to R's glm on the training sites' pooled rows; for a survival outcome the unpenalised Cox model stratified by site with the campaign's model.ties, equal to R's coxph(... + strata(site)), locked with its baseline survival at outcome.horizonDays like the radiomics Cox model), a clinical model on these covariates and a combined model on the radiomics model's features (after selection) and these covariates; each is locked, exported and signed like the radiomics model, whose card lists them. Each test site scores the radiomics, clinical and combined models on the same patients (those with every covariate; the others are counted) and reports the paired test of the radiomics model and of the combined model against the clinical one: DeLong's test of the AUCs, or for a survival outcome the paired bootstrap (the campaign's seed) of the difference in Harrell's C. Sites read the covariates from the clinical table their site.yaml declares and refuse any covariate it does not offer. A survival campaign with a pooled baseline hazard (model.strata "none") is refused with a baseline in this build.
      */
     baseline?: {
       /**
@@ -1638,7 +1638,7 @@ export interface EvaluationReport {
   decisionCurve?: DecisionCurve;
   baselineComparison?: BaselineComparison;
   /**
-   * The campaign's baseline models (analysisPlan.baseline) scored on the same patients as the model: the clinical model, and the combined model (radiomics features + covariates) with its paired DeLong test against the clinical model. The model's own baselineComparison is then its paired DeLong test against the clinical model. Every model here and the model itself are evaluated on the patients with every covariate (missingCovariates says how many were left out).
+   * The campaign's baseline models (analysisPlan.baseline) scored on the same patients as the model: the clinical model, and the combined model (radiomics features + covariates) with its paired test against the clinical model. The model's own baselineComparison is then its paired test against the clinical model: for a binary outcome DeLong's test of the AUCs (discrimination), for a survival outcome the paired bootstrap of the difference in Harrell's C (survival). Every model here and the model itself are evaluated on the patients with every covariate (missingCovariates says how many were left out).
    *
    * @maxItems 2
    */
@@ -1778,7 +1778,7 @@ export interface BaselineComparison {
   baseline: Interval;
   difference: Interval;
   /**
-   * Z of the paired DeLong test.
+   * Z of the paired test: DeLong's, or the bootstrap difference over its standard error.
    */
   statistic?: number;
   /**
@@ -1792,8 +1792,9 @@ export interface BaselineModelEvaluation {
   modelSha256: Sha256;
   patientCount: PatientCount;
   eventCount: number;
-  discrimination: BinaryDiscrimination;
+  discrimination?: BinaryDiscrimination;
   calibration?: CalibrationSummary;
+  survival?: SurvivalSummary;
   baselineComparison?: BaselineComparison;
 }
 export interface SurvivalSummary {

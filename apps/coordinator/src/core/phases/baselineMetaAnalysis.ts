@@ -12,7 +12,7 @@ export interface BaselineMetaAnalysis {
 /**
  * Pools each baseline model's evaluations across the test sites as the meta-analysis step pools
  * the model's (REML random effects, @fedrad/stats' pooledReport): each site's entry of the model,
- * read as that site's evaluation report of it (its own AUC, calibration and model hash), into
+ * read as that site's evaluation report of it (its own AUC and calibration, or its C-indices, and model hash), into
  * table baseline_meta_analyses. Never fails the campaign: what could not be pooled is a note.
  */
 export function poolBaselineModels(ctx: CoreContext, campaignId: string, radiomics: ReadonlyArray<EvaluationReport & { siteId: string }>): void {
@@ -22,7 +22,7 @@ export function poolBaselineModels(ctx: CoreContext, campaignId: string, radiomi
     const reports = own.map((r): EvaluationReport => {
       const b = JSON.parse(r.report_json) as BaselineModelEvaluation;
       const site = radiomics.find((x) => x.siteId === r.site_id)!;
-      return { type: 'evaluation-report', reportVersion: site.reportVersion, outcome: site.outcome, level: site.level, siteId: r.site_id, modelSha256: b.modelSha256, patientCount: b.patientCount, eventCount: b.eventCount, discrimination: b.discrimination, ...(b.calibration ? { calibration: b.calibration } : {}) };
+      return { type: 'evaluation-report', reportVersion: site.reportVersion, outcome: site.outcome, level: site.level, siteId: r.site_id, modelSha256: b.modelSha256, patientCount: b.patientCount, eventCount: b.eventCount, ...(b.discrimination ? { discrimination: b.discrimination } : {}), ...(b.survival ? { survival: b.survival } : {}), ...(b.calibration ? { calibration: b.calibration } : {}) };
     });
     let record: BaselineMetaAnalysis;
     try {
