@@ -87,6 +87,14 @@ describe('balanced class weights in the FedAvg family (local twin)', () => {
     await refused({ ...honest, balancedWeights: { sampleCount: ref.counts.sampleCount, positiveCount: 1, negative: 0, positive: 0 } }, `(${positives} positive`);
     await refused({ ...honest, balancedWeights: undefined }, 'carries none');
     await refused({ ...honest, round: 0 }, 'Round 0 counts the classes');
+    // Counts inflated around a site's few positives (N = 10⁹, N₊ = its own 2): the weights follow from the
+    // counts, but the update would be an aggregate of 2 patients — refused below the minimum cohort (5).
+    let kept = 0;
+    const fewPositives: TrainingRows = { ...rows, label: Float64Array.from(rows.label, (y) => (y === 1 && kept++ < 2 ? 1 : 0)) };
+    const inflated = { sampleCount: 1e9, positiveCount: 2, negative: 1e9 / (2 * (1e9 - 2)), positive: 1e9 / 4 };
+    const e = await method.siteStep({ ...honest, balancedWeights: inflated }, fewPositives).then(() => undefined, (err: unknown) => err);
+    expect(e).toBeInstanceOf(MethodInputError);
+    expect((e as Error).message).toContain('holds 2 positive patient(s), fewer than the minimum cohort 5');
   });
 
   it('is refused where it would not be carried out', () => {

@@ -75,7 +75,7 @@ export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignP
  * it carries, or whose counts are fewer than this site's own patients of a class — weights a
  * coordinator chose to make one class dominate an update.
  */
-export function siteCaseWeights(params: TrainRoundParams, rows: TrainingRows): Float64Array | 'count' {
+export function siteCaseWeights(params: TrainRoundParams, rows: TrainingRows, minCohortSize = 5): Float64Array | 'count' {
   const sent = params.balancedWeights;
   if (params.round === 0) {
     if (sent !== undefined) throw new MethodInputError('Round 0 counts the classes for balanced class weights; a round-0 job carrying weights did not take them from the pooled counts.', { field: 'params/balancedWeights' });
@@ -84,6 +84,17 @@ export function siteCaseWeights(params: TrainRoundParams, rows: TrainingRows): F
   if (sent === undefined) throw new MethodInputError(`Round ${params.round} of balanced class weights must carry the pooled class counts and their weights; the job carries none.`, { field: 'params/balancedWeights' });
   const positives = rows.label.reduce((a, y) => a + y, 0);
   const negatives = rows.label.length - positives;
+  // A weighted local update is dominated by its heavier class: pooled counts a coordinator inflated
+  // (N huge, N_c this site's own few) would make it an aggregate of those few patients. As the exact
+  // strategies' per-class sums, each class present at the site holds at least the minimum cohort.
+  for (const [name, count] of [['positive', positives], ['negative', negatives]] as const) {
+    if (count > 0 && count < minCohortSize) {
+      throw new MethodInputError(
+        `Balanced class weights: this site holds ${count} ${name} patient(s), fewer than the minimum cohort ${minCohortSize}; weighted by the pooled counts its update would be an aggregate of those few.`,
+        { field: 'params/balancedWeights' },
+      );
+    }
+  }
   const { sampleCount, positiveCount } = sent;
   if (positives > positiveCount || negatives > sampleCount - positiveCount) {
     throw new MethodInputError(

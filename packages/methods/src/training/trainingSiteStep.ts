@@ -51,7 +51,7 @@ export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingR
   }
 
   // Balanced class weights (FedAvg family): round 0 only counts, later rounds weight each patient by the pooled counts.
-  const caseWeight = params.model.classWeights === 'balanced' ? siteCaseWeights(params, rows) : undefined;
+  const caseWeight = params.model.classWeights === 'balanced' ? siteCaseWeights(params, rows, site.minCohortSize ?? 5) : undefined;
   if (caseWeight === 'count') return { ...base, contents: 'parameters', tensors: [{ name: 'coef', shape: [p + 1], data: [...coef] }] };
   const trained = await localTraining(rows, coef, {
     epochs: params.localEpochs ?? 1,
