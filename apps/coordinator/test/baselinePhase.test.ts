@@ -150,6 +150,7 @@ describe('the baseline step', () => {
     expect(refused({ ...p, testSites: [] })).toMatch(/compared at the independent test sites, and the protocol names none/);
     expect(refused({ ...p, training: { ...p.training, secureAggregation: true } })).toMatch(/analysisPlan\.baseline|secureAggregation/);
     expect(refused({ ...p, training: { strategy: 'fedavg', rounds: 5, clipNorm: 1, differentialPrivacy: { noiseMultiplier: 1, delta: 1e-5 } }, model: { family: 'logistic' } })).toMatch(/un-noised Newton sums/);
+    expect(refused({ ...p, training: { ...p.training, shareSiteUpdates: true } })).toMatch(/not checked against the previous round's signed updates/);
     expect(refused(p)).toBe('accepted');
   });
 });

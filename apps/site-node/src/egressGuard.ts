@@ -80,7 +80,7 @@ export const NON_PATIENT_ARRAYS: Readonly<Record<string, readonly string[]>> = {
  */
 export const PER_FEATURE_ARRAYS: Readonly<Record<string, Readonly<Record<string, 'values' | 'named'>>>> = {
   'extract-result': { '/summaries': 'named' },
-  'harmonize-result': { '/featureMean': 'values', '/sumSq': 'values' },
+  'harmonize-result': { '/featureMean': 'values', '/sumSq': 'values', '/summaries': 'named' },
   'reproducibility-result': { '/features': 'named' },
 };
 

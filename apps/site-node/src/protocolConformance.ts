@@ -93,6 +93,10 @@ function harmonizationDeviations(job: JobEnvelope, protocol: CampaignProtocol): 
     const asked = (job.params as HarmonizeParams).method;
     if (method === 'none') return ['the protocol harmonises nothing, so it asks for no harmonize job'];
     if (asked !== method) return [`harmonisation ${asked} is not the protocol's ${named}`];
+    // The features harmonised are the protocol's (never a column it does not name, never one twice): the
+    // egress guard also takes the job's feature list as what a per-feature answer may number.
+    const featureProblems = candidateDeviations((job.params as HarmonizeParams).features, protocol);
+    if (featureProblems.length > 0) return featureProblems;
     // ComBat's covariates are exactly the approved protocol's: the coordinator cannot ask a site for other clinical columns.
     const approved = protocol.analysisPlan?.harmonizationOptions?.covariates ?? [];
     const covariates = (job.params as HarmonizeParams).covariates ?? [];
@@ -272,6 +276,12 @@ function baselineRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, r
   const plan = protocol.analysisPlan?.baseline;
   if (!plan) return ['the protocol has no clinical baseline (analysisPlan.baseline), so it asks for no baseline round'];
   const problems: string[] = [];
+  // A baseline round is answered unmasked, un-noised and without a trajectory check: under an approved
+  // protocol that asks for any of those protections, answering it would bypass them (coefficients the
+  // coordinator picks, sums in clear).
+  const t = protocol.training;
+  const bypassed = [t.secureAggregation && 'training.secureAggregation', t.differentialPrivacy && 'training.differentialPrivacy', t.shareSiteUpdates && 'training.shareSiteUpdates'].filter((x): x is string => Boolean(x));
+  if (bypassed.length > 0) return [`the approved protocol sets ${bypassed.join(', ')}, which a baseline round (unmasked Newton sums at the coordinator's coefficients) would bypass`];
   const declared = baselineModels(protocol);
   if (!declared.includes(params.model)) problems.push(`the protocol's baseline declares the ${declared.join(' and ')} model${declared.length > 1 ? 's' : ''}, not a ${params.model} model`);
   if (!job.jobId.includes(`/baseline/${params.model}/`)) problems.push(`job ${job.jobId} is not a round of the ${params.model} model`);

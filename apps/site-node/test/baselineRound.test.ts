@@ -159,6 +159,16 @@ describe('a baseline round must be the approved protocol\'s baseline (attacker t
     expect(protocolDeviations(evaluate(without, { baselineModels: [entry('clinical')], covariates: ['size_cm'] }), without, 'test')[0]).toMatch(/has no clinical baseline/);
   });
 
+  it('refuses every baseline round when the approved protocol asks for masking, noise or trajectory checks the baseline rounds do not carry', () => {
+    // A coordinator that signed a baseline into such a protocol would get unmasked Newton sums at coefficients it picks.
+    for (const [setting, value] of [['secureAggregation', true], ['differentialPrivacy', { noiseMultiplier: 1, delta: 1e-5 }], ['shareSiteUpdates', true]] as const) {
+      const guarded = { ...protocol, training: { ...protocol.training, [setting]: value } } as CampaignProtocol;
+      expect(protocolDeviations(job(protocol, 'clinical'), guarded, 'training')).toEqual([
+        `the approved protocol sets training.${setting}, which a baseline round (unmasked Newton sums at the coordinator's coefficients) would bypass`,
+      ]);
+    }
+  });
+
   it('refuses radiomics features the protocol does not have, another model or strategy, and crafted initial coefficients', () => {
     expect(protocolDeviations(job(both, 'combined', { radiomicsFeatures: ['f1', 'mrn'] }, { features: ['f1', 'mrn', 'size_cm', 'deep'] }), both, 'training')[0]).toMatch(/"mrn" are not among the protocol's features/);
     expect(protocolDeviations(job(protocol, 'clinical', {}, { model: { family: 'lasso-logistic', lambda: 0.1 } }), protocol, 'training').join('; ')).toMatch(/model .* is not the protocol's/);

@@ -67,6 +67,14 @@ describe('egress guard: a site with as many features as patients', () => {
     }
   });
 
+  it("lets the harmonisation apply stage's before/after summaries leave, one per feature, and blocks them named by patients", () => {
+    const job = envelope('harmonize', { kind: 'harmonize', stage: 'apply', method: 'combat', features, cohort: 'local' });
+    const summary = (name: string) => ({ name, n: N, before: { mean: 1, sd: 1 }, after: { mean: 0, sd: 1 } });
+    const apply = (names: string[]) => jobResult(job, { kind: 'harmonize', stage: 'apply', patientCount: N, harmonizationHash: 'ab'.repeat(32), summaries: names.map(summary) });
+    expect(rules(checkEgress('job-result', apply(features), contextFor(job)))).toEqual([]);
+    expect(rules(checkEgress('job-result', apply(patientIds), contextFor(job))).length).toBeGreaterThan(0);
+  });
+
   it('attacker: still blocks a per-patient list of the same length at, or beside, a per-feature field', async () => {
     const job = extractJob();
     const context = contextFor(job);

@@ -127,12 +127,15 @@ describe('the harmonize job with ComBat covariates', () => {
   describe('attacks and gaps', () => {
     const protocol = (): CampaignProtocol => {
       const example = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8')) as CampaignProtocol;
-      return { ...example, analysisPlan: { ...example.analysisPlan, harmonization: 'combat', harmonizationOptions: { covariates: COVARIATES } } };
+      return { ...example, features, analysisPlan: { ...example.analysisPlan, harmonization: 'combat', harmonizationOptions: { covariates: COVARIATES } } };
     };
     const harmonizeJob = (params: Record<string, unknown>) => ({ ...envelope('harmonize', { kind: 'harmonize', stage: 'moments', method: 'combat', features, ...params }), campaignId: protocol().campaignId }) as JobEnvelope;
 
     it('a harmonize job asking for a covariate the approved protocol does not name is refused (the site checks its own copy)', () => {
       expect(protocolDeviations(harmonizeJob({ covariates: COVARIATES }), protocol(), 'training')).toEqual([]);
+      // Nor other features: a column the protocol does not name, or one listed twice (the egress guard counts per-feature answers by this list).
+      expect(protocolDeviations(harmonizeJob({ covariates: COVARIATES, features: [...features, 'mrn'] }), protocol(), 'training')).toEqual(['the features "mrn" are not among the protocol\'s features']);
+      expect(protocolDeviations(harmonizeJob({ covariates: COVARIATES, features: [...features, features[0]] }), protocol(), 'training')).toEqual(['the job lists a feature twice']);
       expect(protocolDeviations(harmonizeJob({ covariates: ['age', 'hiv'] }), protocol(), 'training')).toEqual([
         'the ComBat covariates asked for (age, hiv) are not the protocol\'s (age, smoker): "hiv" not in the approved protocol',
       ]);

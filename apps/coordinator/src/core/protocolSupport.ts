@@ -26,6 +26,7 @@ function baselineRefusal(p: CampaignProtocol): string | undefined {
   if (p.outcome.type === 'survival' && p.model.strata === 'none') return 'the Cox baseline models are stratified by site: a pooled baseline hazard (model.strata "none") sends risk-set sums, which a baseline round does not carry yet';
   if (p.training.secureAggregation) return 'the baseline rounds send their Newton sums unmasked; with training.secureAggregation they would bypass it';
   if (p.training.differentialPrivacy) return 'the baseline rounds send un-noised Newton sums; with training.differentialPrivacy they would bypass it';
+  if (p.training.shareSiteUpdates) return "the baseline rounds are not checked against the previous round's signed updates; with training.shareSiteUpdates they would bypass that check";
   const models = plan.models ?? ['clinical', 'combined'];
   if (!models.includes('clinical')) return 'the combined model is compared with the clinical model: list "clinical" in analysisPlan.baseline.models too';
   const clash = plan.covariates.find((c) => (p.features ?? []).includes(c));
