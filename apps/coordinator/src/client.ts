@@ -21,15 +21,15 @@ export class CoordinatorApiError extends FedRadError {
 /** How the client signs in: a bearer token (scripts, CLI), or an operator name and password (a session, as the console does). */
 export type CoordinatorCredential = string | { username: string; password: string };
 
+/** Waits before each retry of a query that failed on the network (not on an HTTP answer). */
+export const QUERY_RETRY_WAITS_MS = [250, 1000, 3000];
+
 /**
  * A small typed client for the operator API over tRPC's HTTP wire format (GET ?input= for
  * queries, POST JSON for mutations, `{result: {data}}` back). Plain fetch, so the CLI needs no
  * tRPC client at run time. With a password it signs in once (auth.login), then sends the
  * session cookie and, on mutations, the session's CSRF token, exactly as the console does.
  */
-/** Waits before each retry of a query that failed on the network (not on an HTTP answer). */
-export const QUERY_RETRY_WAITS_MS = [250, 1000, 3000];
-
 export function createCoordinatorClient(apiUrl: string, credential?: CoordinatorCredential) {
   const base = apiUrl.replace(/\/$/, '');
   let session: Promise<{ cookie: string; csrfToken: string }> | undefined;
