@@ -161,7 +161,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   {
     field: 'selection',
-    carriedOut: "the selection step: one select job per training site (sums and cross-products of the candidate features: the reproducibility step's kept ones, else the protocol's features; on the rows harmonised by the harmonisation step when it ran), the filters on the pooled moments (@fedrad/methods, as fedrad select --sites); training, the lock and evaluation use the features it keeps",
+    carriedOut: "the selection step: one select job per training site (sums and cross-products of the candidate features: the protocol's features, those the reproducibility step kept when it ran; on the rows harmonised by the harmonisation step when it ran), the filters on the pooled moments (@fedrad/methods, as fedrad select --sites); training, the lock and evaluation use the features it keeps",
   },
   { field: 'selection.minSd', carriedOut: 'the near-zero-variance filter on the pooled standard deviation' },
   { field: 'selection.fdr', carriedOut: "the univariate filter, Benjamini–Hochberg q: the logistic score test of each feature on the pooled sums, or for a survival outcome the Cox score test stratified by site with the model's ties (each site sends its features' score and information at β = 0 over its own risk sets, its events at least the minimum cohort)" },
