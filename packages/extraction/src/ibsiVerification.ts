@@ -21,11 +21,14 @@ function radiomicsPackageDir(): string {
  * features; an IBSI verification holds for an extraction only when the hashes agree.
  */
 export function radiomicsEngineSha256(): string {
+  // Hashed once per process: the engine loaded cannot change under it, and each extract job asks.
+  if (engineSha256 !== undefined) return engineSha256;
   const root = radiomicsPackageDir();
   const native = join(root, 'build', 'Release', 'fedrad_radiomics.node');
   const parts = [contentHash(join(root, 'dist')).sha256, existsSync(native) ? contentHash(native).sha256 : 'no native kernels'];
-  return createHash('sha256').update(parts.join('\n')).digest('hex');
+  return (engineSha256 = createHash('sha256').update(parts.join('\n')).digest('hex'));
 }
+let engineSha256: string | undefined;
 
 /** One IBSI reference value of the digital phantom. */
 export interface IbsiReferenceValue {
