@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { plannedTuneRounds, summaryJobBudget, TUNING_MAX_ITERATIONS, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type JobEnvelope } from '@fedrad/protocol';
+import { plannedTuneRounds, summaryJobBudget, TUNING_MAX_ITERATIONS, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type JobEnvelope, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 import type { SiteStore } from './siteStore.js';
 
 /**
@@ -24,7 +24,7 @@ import type { SiteStore } from './siteStore.js';
  * the same computation and is never counted twice.
  */
 export interface PolicyRefusal {
-  code: 'ROUND_OUT_OF_ORDER' | 'JOB_BUDGET_SPENT' | 'MODEL_NOT_LOCKED' | 'COHORT_DIFFERENCE_TOO_SMALL';
+  code: 'ROUND_OUT_OF_ORDER' | 'JOB_BUDGET_SPENT' | 'MODEL_NOT_LOCKED' | 'COHORT_DIFFERENCE_TOO_SMALL' | 'COEFFICIENTS_UNVERIFIABLE';
   message: string;
 }
 
@@ -91,6 +91,47 @@ export function admitJob(store: SiteStore, input: PolicyInput): PolicyRefusal | 
   }
   if (job.kind === 'evaluate') store.rememberLockedModel(job.campaignId, (job.params as EvaluateParams).modelHash, job.jobId);
   store.recordQuery({ jobId: job.jobId, campaignId: job.campaignId, protocolHash: job.protocolHash, kind: job.kind, round: job.round ?? null, cohortSet, patientCount: hashes.length }, hashes);
+  return undefined;
+}
+
+/**
+ * The jobs computed at coefficients the coordinator chose, which the site can check only against
+ * the transcript of the exchange before (training.shareSiteUpdates: signed updates, trajectory.ts;
+ * training.secureAggregation: masked forms, secureRounds.ts): training rounds after round 0, the
+ * path exchanges of the tuning step and of the selection's LASSO path (tune-round phase "path":
+ * per-fold coefficients), and baseline-model rounds after round 0. Round 0 and the grid exchanges
+ * start where the protocol says (protocolConformance checks them). Under a protocol that sets
+ * neither setting nothing checks the others, and two of them at crafted coefficients give one
+ * patient's feature vector from the gradient difference (issue #16, "Sites verify the model
+ * trajectory"). So a site refuses them unless its site.yaml sets trustCoordinatorCoefficients
+ * (the daemon asks this only then). Returns the refusal, or undefined when the job is not one of
+ * them or the protocol lets the site verify it.
+ */
+export function unverifiableCoefficients(job: JobEnvelope, protocol: CampaignProtocol, siteId: string): PolicyRefusal | undefined {
+  if (protocol.training.shareSiteUpdates === true || protocol.training.secureAggregation === true) return undefined;
+  const what = coordinatorCoefficients(job);
+  if (!what) return undefined;
+  return {
+    code: 'COEFFICIENTS_UNVERIFIABLE',
+    message: `Site ${siteId} refuses ${what} of campaign ${job.campaignId}: its coefficients come from the coordinator, and the approved protocol sets neither training.shareSiteUpdates (the site would check them against the signed updates of the exchange before) nor training.secureAggregation (against their masked forms), so nothing lets the site check them — two jobs at crafted coefficients give one patient's features from the gradient difference. Run the campaign under a protocol that sets one of them, or, to trust the coordinator with these coefficients, set \`trustCoordinatorCoefficients: true\` in this site's site.yaml.`,
+  };
+}
+
+/** What the job is, when it is computed at coefficients the coordinator chose; undefined otherwise. */
+function coordinatorCoefficients(job: JobEnvelope): string | undefined {
+  if (job.kind === 'train-round') {
+    const round = (job.params as TrainRoundParams).round;
+    return round >= 1 ? `train-round ${round}` : undefined;
+  }
+  if (job.kind === 'tune-round') {
+    const params = job.params as TuneRoundParams;
+    if (params.phase === 'grid') return undefined;
+    return `${params.folds?.scheme === 'none' ? 'LASSO path' : 'tuning'} exchange ${params.round} (tune-round, phase ${params.phase})`;
+  }
+  if (job.kind === 'baseline-round') {
+    const params = job.params as BaselineRoundParams;
+    return params.step.round >= 1 ? `round ${params.step.round} of the ${params.model} baseline model` : undefined;
+  }
   return undefined;
 }
 

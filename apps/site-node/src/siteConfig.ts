@@ -22,6 +22,7 @@ import { DEFAULT_MIN_COHORT_SIZE } from './egressGuard.js';
  *     - { name: training, features: features.csv, outcome: outcome.csv }   # features extracted by hand
  *     - { name: scans, images: manifest.csv, outcome: outcome.csv }        # or images: the campaign extracts
  *       clinical: { table: clinical.csv, columns: [age, size_cm, depth] }  # optional covariates table
+ *   trustCoordinatorCoefficients: false    # see below; default false
  *
  * An image cohort's manifest is `fedrad extract`'s (id,image,mask[,roi]); the campaign's extract
  * job extracts it with the protocol's feature config and keeps the tables under
@@ -33,6 +34,13 @@ import { DEFAULT_MIN_COHORT_SIZE } from './egressGuard.js';
  * value empty or NA) is what a campaign's clinical baseline and combined models use. `columns`
  * lists the covariates this site offers (default: every column of the table); a campaign asking
  * for any other is refused.
+ *
+ * `trustCoordinatorCoefficients: true` lets the site answer training rounds after round 0 (and the
+ * later exchanges of tuning, the LASSO path and baseline models) under a protocol that sets neither
+ * training.shareSiteUpdates nor training.secureAggregation: their coefficients then come from the
+ * coordinator with nothing for the site to check them against, and two of them crafted can give one
+ * patient's features from the gradient difference. By default such jobs are refused
+ * (jobPolicy.ts, unverifiableCoefficients); the daemon warns at start when the key is set.
  */
 export interface CohortEntry {
   name: string;
@@ -70,6 +78,11 @@ export interface SiteConfig {
   heartbeatSeconds: number;
   /** The IBSI phantom verification record this installation declares (`fedrad verify-ibsi --out`), when it declares one (RQS item 3). */
   ibsiVerification?: string;
+  /**
+   * Answer jobs at coordinator-chosen coefficients the site cannot verify (a protocol with neither
+   * training.shareSiteUpdates nor training.secureAggregation): trusts the coordinator with them. Default false.
+   */
+  trustCoordinatorCoefficients: boolean;
   reconnect: { initialMs: number; maxMs: number };
 }
 
@@ -77,7 +90,7 @@ const SITE_ID = /^[a-z0-9][a-z0-9-]{1,62}$/;
 
 /** Every key site.yaml may hold, at each level: anything else is refused by name, never ignored. */
 const KNOWN_KEYS = {
-  top: ['siteId', 'campaignId', 'coordinatorUrl', 'dataRoot', 'database', 'minCohortSize', 'workers', 'jobTimeoutSeconds', 'heartbeatSeconds', 'reconnect', 'tls', 'cohorts', 'cohortManifest', 'ibsiVerification'],
+  top: ['siteId', 'campaignId', 'coordinatorUrl', 'dataRoot', 'database', 'minCohortSize', 'workers', 'jobTimeoutSeconds', 'heartbeatSeconds', 'reconnect', 'tls', 'cohorts', 'cohortManifest', 'ibsiVerification', 'trustCoordinatorCoefficients'],
   tls: ['key', 'certificate', 'ca'],
   reconnect: ['initialMs', 'maxMs'],
   cohort: ['name', 'features', 'images', 'outcome', 'clinical'],
@@ -188,11 +201,19 @@ export function parseSiteConfig(raw: unknown, configFile: string): SiteConfig {
     jobTimeoutSeconds: number('jobTimeoutSeconds', 3600, 1),
     heartbeatSeconds: number('heartbeatSeconds', 10, 0.1),
     ...(ibsiVerificationOf(doc.ibsiVerification, at, configFile)),
+    trustCoordinatorCoefficients: booleanOf(doc, 'trustCoordinatorCoefficients', configFile),
     reconnect: {
       initialMs: typeof reconnectRaw.initialMs === 'number' ? reconnectRaw.initialMs : 250,
       maxMs: typeof reconnectRaw.maxMs === 'number' ? reconnectRaw.maxMs : 15000,
     },
   };
+}
+
+/** A yes/no key, false when absent; anything but true or false is refused by name (a quoted "false" would read as set). */
+function booleanOf(doc: Record<string, unknown>, field: string, configFile: string): boolean {
+  const v = doc[field] ?? false;
+  if (typeof v !== 'boolean') throw new SiteConfigError(`${configFile}: "${field}" must be true or false.`, { file: configFile, field });
+  return v;
 }
 
 /** The declared IBSI verification record's path (resolved like the other paths), refused by name when it is not a file that exists. */

@@ -29,7 +29,7 @@ import { CohortTooSmallError, JobInputError, JobRefusedError, SiteConfigError, U
 import { extractedTables } from './extractedTables.js';
 import { JobExecutor } from './jobExecutor.js';
 import { jobIdProblem } from './jobIds.js';
-import { admitJob } from './jobPolicy.js';
+import { admitJob, unverifiableCoefficients } from './jobPolicy.js';
 import { protocolDeviations, protocolForJob, siteRole, type SiteRole } from './protocolConformance.js';
 import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
@@ -142,6 +142,9 @@ export class SiteDaemon {
   }
 
   start(): void {
+    if (this.config.trustCoordinatorCoefficients) {
+      this.log(`WARNING: ${this.config.configFile} sets trustCoordinatorCoefficients: this site answers training rounds after round 0, and tuning, LASSO-path and baseline exchanges, at coefficients the coordinator chooses under protocols that set neither training.shareSiteUpdates nor training.secureAggregation — a coordinator that crafts them can read one patient's features from two answers`);
+    }
     this.channel.start();
   }
 
@@ -325,6 +328,16 @@ export class SiteDaemon {
         : { type: 'error-report', code: 'PROTOCOL_UNKNOWN', message: `Site ${this.config.siteId} has not received the locked protocol ${job.protocolHash} from the coordinator, so it cannot check the job against it.`, retryable: true };
       this.log(`refused job ${job.jobId}: [${refusal.code}] ${refusal.message}`);
       this.answer(this.running.get(job.jobId) ?? job, refusal);
+      return;
+    }
+    // Coefficients the site cannot check (jobPolicy.ts), unless site.yaml trusts the coordinator with
+    // them. Not stored, as a refusal against the protocol is not: a re-sent job meets the site.yaml of then.
+    const unverifiable = this.config.trustCoordinatorCoefficients ? undefined : unverifiableCoefficients(job, campaign.protocol, this.config.siteId);
+    if (unverifiable) {
+      const latest = this.running.get(job.jobId) ?? job;
+      this.running.delete(job.jobId);
+      this.log(`refused job ${job.jobId}: [${unverifiable.code}] ${unverifiable.message}`);
+      this.answer(latest, { type: 'error-report', code: unverifiable.code, message: unverifiable.message, retryable: false });
       return;
     }
     if (stored) this.store.forgetJob(job.jobId);

@@ -38,8 +38,8 @@ export function envelope(kind: JobEnvelope['kind'], params: Record<string, unkno
   } as unknown as JobEnvelope;
 }
 
-/** site.yaml of site-a against a stand-in coordinator on 127.0.0.1:port, quick to re-dial, with these cohorts. */
-export function siteYaml(port: number, cohorts: Array<{ name: string; features: string; outcome: string }>): string {
+/** site.yaml of site-a against a stand-in coordinator on 127.0.0.1:port, quick to re-dial, with these cohorts (and any further lines). */
+export function siteYaml(port: number, cohorts: Array<{ name: string; features: string; outcome: string }>, extra: string[] = []): string {
   return [
     'siteId: site-a',
     `coordinatorUrl: https://127.0.0.1:${port}`,
@@ -48,6 +48,7 @@ export function siteYaml(port: number, cohorts: Array<{ name: string; features: 
     'reconnect: { initialMs: 100, maxMs: 400 }',
     'cohorts:',
     ...cohorts.map((c) => `  - { name: ${c.name}, features: ${c.features}, outcome: ${c.outcome} }`),
+    ...extra,
   ].join('\n');
 }
 

@@ -104,11 +104,15 @@ beforeAll(async () => {
       { campaignId: verified.campaignId, protocolHash: hashOf(verified), role: 'training', state: 'training', protocol: verified },
     ],
   });
+  // This suite tries the rules that hold whatever the coefficients (one computation per round, rounds
+  // forward, budgets, differencing, the locked model) on a plain protocol's later rounds, so its site
+  // trusts the coordinator with those coefficients, as an operator may choose in site.yaml.
+  // hostileCoefficients.test.ts is the attack on the default, which refuses them.
   writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [
     { name: 'all', features: site.featuresCsv, outcome: site.outcomeCsv },
     { name: 'minus-one', features: join(minus1, 'features.csv'), outcome: join(minus1, 'outcome.csv') },
     { name: 'minus-five', features: join(minus5, 'features.csv'), outcome: join(minus5, 'outcome.csv') },
-  ]));
+  ], ['trustCoordinatorCoefficients: true']));
   const config = loadSiteConfig(join(dir, 'site.yaml'));
   const store = new SiteStore(config.database);
   store.approve(hashOf(training), 'site-a operator');

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CampaignProtocol, JobEnvelope } from '@fedrad/protocol';
 import { jobIdProblem } from '../src/jobIds.js';
-import { admitJob } from '../src/jobPolicy.js';
+import { admitJob, unverifiableCoefficients } from '../src/jobPolicy.js';
 import { siteRole } from '../src/protocolConformance.js';
 import { SiteStore } from '../src/siteStore.js';
 import { repoRoot } from './helpers.js';
@@ -97,5 +97,32 @@ describe('the site\'s job policy (persisted query audit)', () => {
     expect(admit(job('reproducibility', 'sts-grade-2026/reproducibility/site-a/2'))).toBe('JOB_BUDGET_SPENT');
     expect(admit(job('reproducibility', 'sts-grade-2026/reproducibility/site-a'))).toBeUndefined(); // its own id again: a retry
     store.close();
+  });
+});
+
+describe('coefficients the site cannot verify (issue #16)', () => {
+  const plain = { ...protocol, training: { strategy: 'exact-newton', rounds: 10 } } as CampaignProtocol;
+  const step = (round: number) => ({ kind: 'train-round', round, strategy: 'exact-newton', model: { family: 'logistic' }, features: ['f1'], globalParameters: [] });
+  const jobs: Array<[string, JobEnvelope, boolean]> = [
+    ['train-round 0', job('train-round', 'x/r0/site-a', { round: 0 }, step(0)), false],
+    ['train-round 1', job('train-round', 'x/r1/site-a', { round: 1 }, step(1)), true],
+    ['a grid exchange', job('tune-round', 'x/tune/r4/site-a', { round: 4 }, { round: 4, phase: 'grid', folds: { scheme: 'kfold', count: 5 } }), false],
+    ['a LASSO-path exchange', job('tune-round', 'x/tune/r1/site-a', { round: 1 }, { round: 1, phase: 'path', folds: { scheme: 'none', count: 0 }, coef: [[0, 1]] }), true],
+    ['a tuning exchange', job('tune-round', 'x/tune/r9/site-a', { round: 9 }, { round: 9, phase: 'path', folds: { scheme: 'kfold', count: 5 }, coef: [[0, 1]] }), true],
+    ['baseline round 0', job('baseline-round', 'x/baseline/combined/r25/site-a', { round: 25 }, { model: 'combined', step: step(0) }), false],
+    ['baseline round 1', job('baseline-round', 'x/baseline/clinical/r1/site-a', { round: 1 }, { model: 'clinical', step: step(1) }), true],
+    ['an evaluation', job('evaluate', 'x/eval/site-a', {}, { modelHash: 'ab'.repeat(32) }), false],
+  ];
+  it('refuses, under a protocol with neither training.shareSiteUpdates nor training.secureAggregation, exactly the jobs at the coordinator\'s coefficients', () => {
+    for (const [what, j, refused] of jobs) {
+      const refusal = unverifiableCoefficients(j, plain, 'site-a');
+      expect([what, refusal?.code]).toEqual([what, refused ? 'COEFFICIENTS_UNVERIFIABLE' : undefined]);
+    }
+  });
+  it('leaves every job to the checks of a protocol that sets either setting', () => {
+    for (const setting of ['shareSiteUpdates', 'secureAggregation']) {
+      const checked = { ...plain, training: { ...plain.training, [setting]: true } } as CampaignProtocol;
+      for (const [, j] of jobs) expect(unverifiableCoefficients(j, checked, 'site-a')).toBeUndefined();
+    }
   });
 });

@@ -43,6 +43,22 @@ describe('site.yaml', () => {
     }
   });
 
+  it('trusts the coordinator with coefficients it cannot verify only when trustCoordinatorCoefficients is true; off by default, anything but a boolean refused by name', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'site-config-'));
+    try {
+      const yaml = (extra: string[]) => ['siteId: site-a', 'coordinatorUrl: https://127.0.0.1:9443', 'cohorts:', '  - { name: training, features: f.csv, outcome: o.csv }', ...extra].join('\n');
+      writeFileSync(join(dir, 'site.yaml'), yaml([]));
+      expect(loadSiteConfig(join(dir, 'site.yaml')).trustCoordinatorCoefficients).toBe(false);
+      writeFileSync(join(dir, 'site.yaml'), yaml(['trustCoordinatorCoefficients: true']));
+      expect(loadSiteConfig(join(dir, 'site.yaml')).trustCoordinatorCoefficients).toBe(true);
+      // A quoted "false" is a string, which a truthiness test would read as set: refused, naming the key.
+      writeFileSync(join(dir, 'site.yaml'), yaml(['trustCoordinatorCoefficients: "false"']));
+      expect(() => loadSiteConfig(join(dir, 'site.yaml'))).toThrow(expect.objectContaining({ code: 'SITE_CONFIG', message: expect.stringContaining('"trustCoordinatorCoefficients" must be true or false') }) as unknown as Error);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('names the file and the field when something is wrong', () => {
     const dir = mkdtempSync(join(tmpdir(), 'site-config-'));
     try {

@@ -48,7 +48,9 @@ beforeAll(async () => {
     type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
     campaigns: [{ campaignId: protocol.campaignId, protocolHash, role: 'training', state: 'training', protocol }],
   });
-  writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [{ name: 'training', features: summary.sites[0].featuresCsv, outcome: summary.sites[0].outcomeCsv }]));
+  // The tests' rounds after 0 (egress, non-finite updates, restarts) are of a plain protocol: this site
+  // trusts the coordinator with their coefficients (site.yaml's opt-in; hostileCoefficients.test.ts tries the default).
+  writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [{ name: 'training', features: summary.sites[0].featuresCsv, outcome: summary.sites[0].outcomeCsv }], ['trustCoordinatorCoefficients: true']));
 });
 afterAll(async () => {
   await coordinator.close();
