@@ -68,12 +68,19 @@ describe('console static route', () => {
 
 describe('campaigns.check', () => {
   const check = async (doc: unknown, who = token) =>
-    ((await (await fetch(`${coordinator.apiUrl}/campaigns.check`, { method: 'POST', headers: { authorization: `Bearer ${who}`, 'content-type': 'application/json', 'x-trpc-method-override': 'query' } as Record<string, string>, body: JSON.stringify(doc) })).json()) as { result: { data: { valid: boolean; issues: unknown[]; protocolHash: string | null; refused: Array<{ field: string; reason: string }> } } }).result.data;
+    ((await (await fetch(`${coordinator.apiUrl}/campaigns.check`, { method: 'POST', headers: { authorization: `Bearer ${who}`, 'content-type': 'application/json', 'x-trpc-method-override': 'query' } as Record<string, string>, body: JSON.stringify(doc) })).json()) as { result: { data: { valid: boolean; issues: unknown[]; protocolHash: string | null; refused: Array<{ field: string; reason: string }>; notices: Array<{ field: string; notice: string }> } } }).result.data;
 
   it('gives the canonical hash create would lock and no refusal for a protocol this coordinator runs (any role may ask)', async () => {
-    const p = protocolFor({ campaignId: 'check-ok' });
-    expect(await check(p, auditorToken)).toEqual({ valid: true, issues: [], protocolHash: canonicalHash(p), refused: [] });
-    expect(await createCoordinatorClient(coordinator.apiUrl, token).campaigns.create(p)).toEqual({ campaignId: 'check-ok', protocolHash: canonicalHash(p) });
+    const p = protocolFor({ campaignId: 'check-ok', training: { shareSiteUpdates: true } });
+    expect(await check(p, auditorToken)).toEqual({ valid: true, issues: [], protocolHash: canonicalHash(p), refused: [], notices: [] });
+    expect(await createCoordinatorClient(coordinator.apiUrl, token).campaigns.create(p)).toEqual({ campaignId: 'check-ok', protocolHash: canonicalHash(p), notices: [] });
+  });
+
+  it('gives, with no refusal, the notice of rounds the sites cannot verify, and create returns it with the hash', async () => {
+    const p = protocolFor({ campaignId: 'check-plain' });
+    const notice = { field: 'training.shareSiteUpdates', notice: expect.stringContaining('a site refuses those jobs unless its site.yaml sets trustCoordinatorCoefficients: true') };
+    expect(await check(p)).toEqual({ valid: true, issues: [], protocolHash: canonicalHash(p), refused: [], notices: [notice] });
+    expect(await createCoordinatorClient(coordinator.apiUrl, token).campaigns.create(p)).toEqual({ campaignId: 'check-plain', protocolHash: canonicalHash(p), notices: [notice] });
   });
 
   it('lists every refusal, each of which create refuses naming that field', async () => {

@@ -209,3 +209,21 @@ describe('every campaign-protocol field is carried out or refused', () => {
     expect(createCampaign(ctx(), pooled).campaignId).toBe('cox-pooled-carried-out');
   });
 });
+
+describe('the operator hears at creation of exchanges the sites cannot verify (issue #16)', () => {
+  const notices = (p: CampaignProtocol) => createCampaign(ctx(), p).notices;
+  it('a protocol with neither training.shareSiteUpdates nor training.secureAggregation and more than one round is created, with a notice naming both and the sites\' opt-in', () => {
+    const [notice] = notices(protocolFor({ campaignId: 'plain-rounds' }));
+    expect(notice.field).toBe('training.shareSiteUpdates');
+    for (const named of ['training.shareSiteUpdates', 'training.secureAggregation', 'trustCoordinatorCoefficients: true', 'training rounds 1 to 29']) expect(notice.notice).toContain(named);
+    // One round: every job starts from the protocol's own parameters, which each site checks.
+    expect(notices(protocolFor({ campaignId: 'plain-one-round', training: { rounds: 1 } }))).toEqual([]);
+    // …unless a tuning step exchanges at the coordinator's coefficients before it.
+    const tuned: CampaignProtocol = { ...protocolFor({ campaignId: 'plain-tuned', model: { family: 'lasso-logistic', standardize: true }, training: { rounds: 1 } }), tuning: { cv: 'leave-one-site-out' } };
+    expect(notices(tuned).map((n) => n.notice)).toEqual([expect.stringContaining("the tuning step's cross-validation")]);
+  });
+  it('no notice where every site verifies the rounds: shared site updates or secure aggregation', () => {
+    expect(notices(protocolFor({ campaignId: 'shared', training: { shareSiteUpdates: true } }))).toEqual([]);
+    expect(notices({ ...protocolFor({ campaignId: 'masked', training: { strategy: 'fedavg', secureAggregation: true } }), model: { family: 'logistic' } })).toEqual([]);
+  });
+});

@@ -18,8 +18,8 @@ function useDebounced<T>(value: T, ms: number): T {
 
 /**
  * A campaign protocol as JSON: checked against the schema on every keystroke in the browser,
- * and (debounced) by the coordinator's campaigns.check for its canonical hash and every field
- * it would refuse. Create stays disabled until both are clean.
+ * and (debounced) by the coordinator's campaigns.check for its canonical hash, every field
+ * it would refuse and its notices. Create stays disabled until both are clean (notices do not block it).
  */
 export function ProtocolEditor() {
   const { me } = useSession();
@@ -106,6 +106,14 @@ export function ProtocolEditor() {
                 ))}
               </ul>
             )}
+            {/* Not refusals: what the operator should know before locking it (e.g. rounds the sites cannot verify, which they refuse unless they opt in). */}
+            {server.data && !stale && server.data.notices.length > 0 ? (
+              <ul className="warnings" data-testid="notices">
+                {server.data.notices.map((n, i) => (
+                  <li key={i}><code>{n.field}</code> {n.notice}</li>
+                ))}
+              </ul>
+            ) : null}
           </div>
           <div className="actions">
             <button type="button" disabled={!canCreate || create.isPending} title={me?.can.campaign ? undefined : READ_ONLY_TITLE} onClick={() => create.mutate(local.doc)}>

@@ -4,13 +4,15 @@ import { startPlan } from './campaignRunner.js';
 import { FINAL_STATES, getCampaign, insertCampaign, setCampaignState, type CampaignState } from './campaignStore.js';
 import { inTransaction, nowIso, type CoreContext } from './context.js';
 import { finishJob, jobsOf } from './jobs.js';
-import { campaignRefusals } from './protocolCheck.js';
+import { campaignRefusals, protocolNotices } from './protocolCheck.js';
+import type { ProtocolNotice } from './protocolSupport.js';
 
 /**
  * Pre-registers a campaign: validates its protocol and locks it by the SHA-256 of its canonical
- * JSON before any site sees data. The hash never changes afterwards.
+ * JSON before any site sees data. The hash never changes afterwards. Returns, with the hash, what the
+ * operator should know about the protocol it locked (protocolNotices).
  */
-export function createCampaign(ctx: CoreContext, protocolDoc: unknown, actor = 'operator'): { campaignId: string; protocolHash: string } {
+export function createCampaign(ctx: CoreContext, protocolDoc: unknown, actor = 'operator'): { campaignId: string; protocolHash: string; notices: ProtocolNotice[] } {
   const protocol = assertValid<CampaignProtocol>('campaign-protocol', protocolDoc, 'Campaign protocol');
   const refused = campaignRefusals(ctx, protocol);
   if (refused.phase) throw new CoordinatorError('PROTOCOL_UNSUPPORTED', refused.phase.reason, { campaignId: protocol.campaignId, field: refused.phase.field }, refused.phase.cause);
@@ -26,7 +28,7 @@ export function createCampaign(ctx: CoreContext, protocolDoc: unknown, actor = '
   const protocolHash = canonicalHash(protocol);
   return inTransaction(ctx, () => {
     insertCampaign(ctx, protocol, protocolHash, actor);
-    return { campaignId: protocol.campaignId, protocolHash };
+    return { campaignId: protocol.campaignId, protocolHash, notices: protocolNotices(protocol) };
   });
 }
 

@@ -1,7 +1,7 @@
 import { canonicalHash, isFedRadError, validate, type CampaignProtocol, type ValidationIssue } from '@fedrad/protocol';
 import type { CoreContext } from './context.js';
 import { phaseNamed, plan } from './phases/plan.js';
-import { unsupportedFields } from './protocolSupport.js';
+import { unsupportedFields, unverifiedCoefficientsNotice, type ProtocolNotice } from './protocolSupport.js';
 
 export interface Refusal {
   field: string;
@@ -39,6 +39,14 @@ export interface ProtocolCheck {
   protocolHash: string | null;
   /** Every refusal createCampaign would raise for this document (checked only when it is schema-valid). */
   refused: Refusal[];
+  /** What the operator should know before locking it (not refusals; protocolSupport.ts). */
+  notices: ProtocolNotice[];
+}
+
+/** The notices for a schema-valid protocol: create returns them, the editor shows them. */
+export function protocolNotices(protocol: CampaignProtocol): ProtocolNotice[] {
+  const notice = unverifiedCoefficientsNotice(protocol);
+  return notice ? [notice] : [];
 }
 
 /** What creating a campaign from this document would do, without creating it (the console's editor). */
@@ -50,7 +58,7 @@ export function checkProtocol(ctx: CoreContext, doc: unknown): ProtocolCheck {
     protocolHash = null;
   }
   const result = validate('campaign-protocol', doc);
-  if (!result.valid) return { valid: false, issues: result.issues, protocolHash, refused: [] };
+  if (!result.valid) return { valid: false, issues: result.issues, protocolHash, refused: [], notices: [] };
   const r = campaignRefusals(ctx, doc as CampaignProtocol);
-  return { valid: true, issues: [], protocolHash, refused: [...(r.phase ? [{ field: r.phase.field ?? '', reason: r.phase.reason }] : []), ...r.unsupported, ...(r.overlap ? [r.overlap] : [])] };
+  return { valid: true, issues: [], protocolHash, refused: [...(r.phase ? [{ field: r.phase.field ?? '', reason: r.phase.reason }] : []), ...r.unsupported, ...(r.overlap ? [r.overlap] : [])], notices: protocolNotices(doc as CampaignProtocol) };
 }

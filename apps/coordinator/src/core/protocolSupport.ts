@@ -326,6 +326,35 @@ function isCombat(p: CampaignProtocol): boolean {
   return p.analysisPlan?.harmonization === 'combat' || p.analysisPlan?.harmonization === 'combat-federated';
 }
 
+/** Something the operator should know before locking a protocol this coordinator would run. */
+export interface ProtocolNotice {
+  field: string;
+  notice: string;
+}
+
+/**
+ * A notice, not a refusal (issue #16, "Sites verify the model trajectory"): under a protocol that sets
+ * neither training.shareSiteUpdates nor training.secureAggregation, every exchange after the first of
+ * training, the selection's LASSO path, tuning and the baseline models is computed at coefficients the
+ * sites cannot check, and a site refuses those jobs unless its site.yaml sets
+ * trustCoordinatorCoefficients (apps/site-node's jobPolicy.ts). Such a campaign runs only where its
+ * training sites opt in, which a consortium may choose; its operator hears of it at creation.
+ */
+export function unverifiedCoefficientsNotice(p: CampaignProtocol): ProtocolNotice | undefined {
+  if (p.training.shareSiteUpdates === true || p.training.secureAggregation === true) return undefined;
+  const steps = [
+    p.training.rounds > 1 ? `training rounds 1 to ${p.training.rounds - 1}` : undefined,
+    p.selection?.lasso ? "the selection's LASSO path" : undefined,
+    p.tuning ? "the tuning step's cross-validation" : undefined,
+    p.analysisPlan?.baseline ? "the baseline models' rounds after round 0" : undefined,
+  ].filter((s): s is string => s !== undefined);
+  if (steps.length === 0) return undefined;
+  return {
+    field: 'training.shareSiteUpdates',
+    notice: `the protocol sets neither training.shareSiteUpdates nor training.secureAggregation, so the sites cannot check the coefficients of ${steps.join(', ')}: a site refuses those jobs unless its site.yaml sets trustCoordinatorCoefficients: true, so this campaign runs only if its training sites opt in (set training.shareSiteUpdates or training.secureAggregation for rounds every site verifies)`,
+  };
+}
+
 /** The fields of `protocol` that this build cannot carry out, each with its reason. */
 export function unsupportedFields(protocol: CampaignProtocol): Array<{ field: string; reason: string }> {
   const out: Array<{ field: string; reason: string }> = [];
