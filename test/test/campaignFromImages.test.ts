@@ -4,7 +4,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalHash } from '@fedrad/protocol';
-import { CampaignWorld, protocolFor } from './campaignWorld.js';
+import { CampaignWorld, protocolFor, TRUST_COORDINATOR_COEFFICIENTS } from './campaignWorld.js';
 import { IMAGE_FEATURES, IMAGE_PATIENTS, IMAGE_TEST, IMAGE_TRAINING, concatTables, imageFeatureConfig } from './imageCampaign.js';
 import { originalScaleCoefficients } from './onnxCoefficients.js';
 import { repoRoot, runFedrad, waitUntil } from './processes.js';
@@ -34,7 +34,8 @@ beforeAll(async () => {
   world = new CampaignWorld(dir, CAMPAIGN, { features: [], sites: [] });
   await world.initCa();
   await world.startCoordinator();
-  for (const s of sites) await world.enrolSite(s.siteId, [], { images: join(s.dir, 'manifest.csv'), outcome: join(s.dir, 'outcome.csv') });
+  // About campaigns from images (and their simulation): the training is a plain protocol's, whose later rounds the sites opt in to.
+  for (const s of sites) await world.enrolSite(s.siteId, TRUST_COORDINATOR_COEFFICIENTS, { images: join(s.dir, 'manifest.csv'), outcome: join(s.dir, 'outcome.csv') });
   for (const s of sites) world.startSite(s.siteId);
   await world.connected(sites.map((s) => s.siteId));
 }, 180000);
@@ -103,7 +104,7 @@ describe('a campaign from the sites\' images', () => {
     const again = { ...protocol, campaignId: `${CAMPAIGN}-again` };
     const againFile = join(dir, 'protocol-again.json');
     writeFileSync(againFile, JSON.stringify(again));
-    const printed = await runFedrad(['simulate', '--protocol', protocolFile, '--protocol', againFile, '--sites', simSites, '--out', join(dir, 'simulation')], world.logDir, 'simulate');
+    const printed = await runFedrad(['simulate', '--trust-coordinator-coefficients', '--protocol', protocolFile, '--protocol', againFile, '--sites', simSites, '--out', join(dir, 'simulation')], world.logDir, 'simulate');
     expect(printed).toContain('✓ extraction');
     expect(printed).toContain(`campaign ${CAMPAIGN} completed`);
     expect(printed).toContain(`campaign ${again.campaignId} completed`);

@@ -47,7 +47,8 @@ describe('a campaign with a reproducibility step, from images with a second read
     const simSites = join(dir, 'simulate-sites');
     mkdirSync(simSites);
     for (const s of sites) symlinkSync(s.dir, join(simSites, s.siteId));
-    const printed = await runFedrad(['simulate', '--protocol', protocolFile, '--sites', simSites, '--out', join(dir, 'simulation')], logDir(), 'simulate');
+    // About the reproducibility step: its training is a plain protocol's, whose later rounds the sites opt in to.
+    const printed = await runFedrad(['simulate', '--trust-coordinator-coefficients', '--protocol', protocolFile, '--sites', simSites, '--out', join(dir, 'simulation')], logDir(), 'simulate');
     expect(printed).toContain('✓ reproducibility');
     expect(printed).toContain('campaign e2e-icc completed');
     const status = JSON.parse(readFileSync(join(dir, 'simulation/results/status.json'), 'utf8')) as { plan: Array<{ phase: string; state: string; outputHash?: string }>; reproducibility: Output; jobs: Array<{ kind: string; siteId: string; state: string }>; model: { parameters: Array<{ name: string; data: number[] }> } };

@@ -55,12 +55,12 @@ export class CampaignWorld {
     return new CampaignWorld(dir, campaignId, CampaignWorld.generateCohorts(join(dir, 'cohorts'), sizes, features, seed));
   }
 
-  /** The CA, the coordinator, and every site of the cohorts enrolled, started and connected. */
-  async start(): Promise<void> {
+  /** The CA, the coordinator, and every site of the cohorts enrolled (site.yaml with extraYaml), started and connected. */
+  async start(extraYaml: string[] = []): Promise<void> {
     const sites = this.cohorts.sites.map((s) => s.siteId);
     await this.initCa();
     await this.startCoordinator();
-    await Promise.all(sites.map((site) => this.enrolSite(site)));
+    await Promise.all(sites.map((site) => this.enrolSite(site, extraYaml)));
     for (const site of sites) this.startSite(site);
     await this.connected(sites);
   }
@@ -173,6 +173,13 @@ export class CampaignWorld {
     await this.coordinator?.stop();
   }
 }
+
+/**
+ * site.yaml's opt-in to rounds at coefficients a site cannot verify (a protocol with neither
+ * training.shareSiteUpdates nor training.secureAggregation; apps/site-node's jobPolicy.ts): for the
+ * tests about something else that deliberately run such a protocol, each saying why where it passes it.
+ */
+export const TRUST_COORDINATOR_COEFFICIENTS = ['trustCoordinatorCoefficients: true'];
 
 /** A campaign protocol for the synthetic cohorts (validated by the coordinator when created). */
 export function protocolFor(campaignId: string, features: string[], trainingSites: string[], testSites: string[], training: Record<string, unknown>, model: Record<string, unknown> = { family: 'elasticnet-logistic', alpha: 0.5, lambda: 0.05, standardize: true }): Record<string, unknown> {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadSiteConfig, SiteDaemon, SiteStore } from '@fedrad/site-node';
-import { CampaignWorld, protocolFor } from './campaignWorld.js';
+import { CampaignWorld, protocolFor, TRUST_COORDINATOR_COEFFICIENTS } from './campaignWorld.js';
 import { originalScaleCoefficients } from './onnxCoefficients.js';
 import { runFedrad, spawnFedrad, waitUntil } from './processes.js';
 
@@ -16,7 +16,8 @@ let dir: string;
 beforeAll(async () => {
   world = CampaignWorld.ofFeatureTables('fedrad-e2e-', CAMPAIGN, 'site-a=70,site-b=55,site-c=65,site-test=60', 6, 11);
   dir = world.dir;
-  await world.start();
+  // The plain protocols here are the reference the verified and masked campaigns must match: the sites opt in to their later rounds.
+  await world.start(TRUST_COORDINATOR_COEFFICIENTS);
 }, 120000);
 
 afterAll(async () => {

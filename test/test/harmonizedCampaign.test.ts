@@ -39,7 +39,8 @@ describe('a campaign that harmonises with ComBat', () => {
     for (const s of sites) symlinkSync(s.dir, join(simSites, s.siteId));
     const protocolFile = join(dir, 'protocol.json');
     writeFileSync(protocolFile, JSON.stringify(protocol));
-    const printed = await runFedrad(['simulate', '--protocol', protocolFile, '--sites', simSites, '--out', join(dir, 'simulation')], logs, 'simulate');
+    // About harmonisation: its training is a plain protocol's, whose later rounds the sites opt in to.
+    const printed = await runFedrad(['simulate', '--trust-coordinator-coefficients', '--protocol', protocolFile, '--sites', simSites, '--out', join(dir, 'simulation')], logs, 'simulate');
     expect(printed).toContain('✓ harmonization');
     expect(printed).toContain(`campaign ${CAMPAIGN} completed`);
     const status = JSON.parse(readFileSync(join(dir, 'simulation/results/status.json'), 'utf8'));

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, stepOutput } from '@fedrad/coordinator';
-import { CampaignWorld, protocolFor } from './campaignWorld.js';
+import { CampaignWorld, protocolFor, TRUST_COORDINATOR_COEFFICIENTS } from './campaignWorld.js';
 import { originalScaleCoefficients } from './onnxCoefficients.js';
 import { runFedrad } from './processes.js';
 
@@ -21,7 +21,8 @@ let dir: string;
 beforeAll(async () => {
   world = CampaignWorld.ofFeatureTables('fedrad-e2e-select-', CAMPAIGN, 'site-a=70,site-b=55,site-c=65,site-test=60', 6, 11);
   dir = world.dir;
-  await world.start();
+  // About the selection and tuning steps against their local twins, on a plain protocol: the sites opt in to its path exchanges and later rounds.
+  await world.start(TRUST_COORDINATOR_COEFFICIENTS);
 }, 120000);
 
 afterAll(async () => {

@@ -53,7 +53,8 @@ async function startSite(siteId: string, featuresCsv: string, outcomeCsv: string
   const siteDir = join(dir, 'sites', siteId);
   mkdirSync(join(siteDir, 'keys'), { recursive: true });
   copyFileSync(join(dir, 'ca', CA_FILES.cert), join(siteDir, 'keys/ca.cert.pem'));
-  const yaml = { siteId, campaignId: 'console-run', coordinatorUrl: `https://127.0.0.1:${coordinator.sitePort}`, dataRoot: '.', minCohortSize: 10, reconnect: { initialMs: 100, maxMs: 1000 }, cohorts: [{ name: 'local', features: featuresCsv, outcome: outcomeCsv }] };
+  // About the console, on a plain protocol: the sites opt in to its rounds after 0, at coefficients they cannot verify (site.yaml's trustCoordinatorCoefficients).
+  const yaml = { siteId, campaignId: 'console-run', coordinatorUrl: `https://127.0.0.1:${coordinator.sitePort}`, dataRoot: '.', minCohortSize: 10, reconnect: { initialMs: 100, maxMs: 1000 }, trustCoordinatorCoefficients: true, cohorts: [{ name: 'local', features: featuresCsv, outcome: outcomeCsv }] };
   writeFileSync(join(siteDir, 'site.yaml'), JSON.stringify(yaml)); // JSON is YAML
   const config = loadSiteConfig(join(siteDir, 'site.yaml'));
   expect((await enrolSite(config, { code, waitSeconds: 20, pollMs: 100 })).status).toBe('issued');

@@ -16,7 +16,9 @@ import { readSiteFolders } from '../simulation/siteFolders.js';
  * noise and slice thickness); then `fedrad simulate` runs two campaigns of the same study on them
  * — the real coordinator and five real site daemons over loopback mTLS — one without
  * harmonisation and one with federated ComBat, and prints each held-out test site's AUC under
- * both: what harmonisation does for external validity, on the same patients.
+ * both: what harmonisation does for external validity, on the same patients. Both protocols share
+ * site updates, so every site checks each round's coefficients against the signed updates of the
+ * round before (a site refuses rounds it cannot verify unless its site.yaml opts in).
  */
 const here = fileURLToPath(new URL('.', import.meta.url));
 const repoRoot = resolve(here, '../../../..');
@@ -63,7 +65,8 @@ function protocolOf(campaignId: string, title: string, harmonization: 'none' | '
     trainingSites: training,
     testSites: test,
     minCohortSize: 10,
-    training: { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 120 },
+    // Shared site updates: every site checks each round's coefficients against the signed updates of the round before (issue #16).
+    training: { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 120, shareSiteUpdates: true },
     analysisPlan: { primaryMetric: 'auc', bootstrapReplicates: 500, harmonization },
     // Fixed, so that the same seed gives the same protocol hashes and the same locked models.
     createdAt: '2026-01-01T00:00:00Z',
@@ -96,6 +99,7 @@ async function runDemo(o: DemoOptions): Promise<void> {
     protocolOf('demo-combat', 'Demo: grade from images, federated ComBat', 'combat-federated', training, test),
   ];
   for (const p of protocols) writeFileSync(join(dir, `${p.campaignId}.json`), JSON.stringify(p, null, 2) + '\n');
+  say('both protocols share site updates (training.shareSiteUpdates): every training site checks each round\'s coefficients against the signed updates of the round before');
   const sites = readSiteFolders(join(dir, 'sites'), protocols[0]);
 
   // 3. Both campaigns through `fedrad simulate`'s engine: real coordinator, real site daemons, loopback mTLS.

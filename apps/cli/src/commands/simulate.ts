@@ -13,6 +13,7 @@ interface SimulateOptions {
   sites: string;
   out?: string;
   timeout: number;
+  trustCoordinatorCoefficients?: boolean;
 }
 
 /**
@@ -27,6 +28,7 @@ export function register(program: Command): void {
     .requiredOption('--sites <folder>', 'one sub-folder per site of the protocol: site.yaml with cohorts, or manifest.csv (images) or features.csv, with outcome.csv (and clinical.csv for a campaign with a clinical baseline)')
     .option('--out <folder>', 'the run folder (new or empty): CA, SQLite files, keys, results (default: a new temporary folder)')
     .option('--timeout <seconds>', 'give up after', (v) => Number(v), 900)
+    .option('--trust-coordinator-coefficients', "every simulated site's site.yaml sets trustCoordinatorCoefficients: true, so it answers rounds at coefficients it cannot verify (a protocol with neither training.shareSiteUpdates nor training.secureAggregation); without it such rounds are refused, as at a real site by default")
     .addHelpText('after', '\nWrites <out>/results: status.json (the campaign as the coordinator holds it), locked-model.json, model.onnx,\n' +
       'evaluations/<site>.json and the study report (report.html, report.json, rqs.json, metrics.json); with several --protocol,\n' +
       "one such folder per campaign, <out>/results/<campaignId>, and each test site's discrimination under each campaign side by\n" +
@@ -51,7 +53,7 @@ export function register(program: Command): void {
       const started = Date.now();
       let result;
       try {
-        result = await runSimulation({ protocols, sites, runDir, timeoutSeconds: o.timeout, say, log: (line) => logs.push(line) });
+        result = await runSimulation({ protocols, sites, runDir, timeoutSeconds: o.timeout, say, log: (line) => logs.push(line), trustCoordinatorCoefficients: o.trustCoordinatorCoefficients === true });
       } catch (error) {
         process.stderr.write(logs.slice(-40).join('\n') + '\n');
         throw error;

@@ -18,6 +18,11 @@ export interface SimulationOptions {
   say: (line: string) => void;
   /** Each daemon's log lines, prefixed with its name (printed by the command when the run fails). */
   log: (line: string) => void;
+  /**
+   * Every site's site.yaml sets trustCoordinatorCoefficients: the sites answer rounds at coefficients
+   * they cannot verify (a protocol with neither training.shareSiteUpdates nor training.secureAggregation), as real sites only do when their operators opt in.
+   */
+  trustCoordinatorCoefficients?: boolean;
 }
 
 export interface SimulationResult {
@@ -56,14 +61,15 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
     const client = createCoordinatorClient(coordinator.apiUrl, admin);
     const hashes: string[] = [];
     for (const protocol of protocols) {
-      await client.campaigns.create(protocol);
+      const created = await client.campaigns.create(protocol);
       hashes.push(canonicalHash(protocol));
       say(`campaign ${protocol.campaignId} locked: protocol SHA-256 ${hashes[hashes.length - 1]}`);
+      for (const n of created.notices) say(`  notice (${n.field}): ${n.notice}${o.trustCoordinatorCoefficients ? ' — the simulated sites opt in (--trust-coordinator-coefficients)' : ''}`);
     }
     for (const site of o.sites) {
       // The operator's one-time enrolment code for the site (handed over out of band in a real consortium).
       const { code } = await client.enrolments.createCode({ siteId: site.siteId, campaignId: first.campaignId });
-      daemons.push(await startSite(site, o.runDir, caDir, coordinator.sitePort, first.campaignId, hashes, code, o.log));
+      daemons.push(await startSite(site, o.runDir, caDir, coordinator.sitePort, first.campaignId, hashes, code, o.log, o.trustCoordinatorCoefficients === true));
     }
     await until('every site to connect', o.timeoutSeconds, async () => {
       const { connectedSites: connected } = await client.sites.connected();
@@ -92,7 +98,7 @@ export async function runSimulation(o: SimulationOptions): Promise<SimulationRes
 }
 
 /** site.yaml in the run folder (cohorts from the site's folder), enrolment, approval, the daemon. */
-async function startSite(site: SimulatedSite, runDir: string, caDir: string, sitePort: number, campaignId: string, protocolHashes: readonly string[], code: string, log: (line: string) => void): Promise<SiteDaemon> {
+async function startSite(site: SimulatedSite, runDir: string, caDir: string, sitePort: number, campaignId: string, protocolHashes: readonly string[], code: string, log: (line: string) => void, trustCoordinatorCoefficients: boolean): Promise<SiteDaemon> {
   const dir = join(runDir, 'sites', site.siteId);
   mkdirSync(join(dir, 'keys'), { recursive: true });
   copyFileSync(join(caDir, CA_FILES.cert), join(dir, 'keys/ca.cert.pem'));
@@ -104,6 +110,7 @@ async function startSite(site: SimulatedSite, runDir: string, caDir: string, sit
     'dataRoot: .',
     ...(site.minCohortSize !== undefined ? [`minCohortSize: ${site.minCohortSize}`] : []),
     'reconnect: { initialMs: 100, maxMs: 1000 }',
+    ...(trustCoordinatorCoefficients ? ['trustCoordinatorCoefficients: true'] : []),
     ...cohortYaml(site.cohorts),
   ].join('\n') + '\n');
   const config = loadSiteConfig(configFile);
