@@ -1,3 +1,4 @@
+import type { CampaignProtocol } from '@fedrad/protocol';
 import { MethodConfigError } from '../errors.js';
 import type { CrossValidationSettings } from '../tuning/crossValidationMethod.js';
 import type { PathResult } from '../tuning/crossValidationResult.js';
@@ -47,4 +48,23 @@ export function lassoPathSettings(features: string[], choice: LassoChoice, minCo
     throw new MethodConfigError('The LASSO step keeps the features at one λ or the first maxFeatures to enter the path: give exactly one of them.', { field: 'lasso' });
   }
   return { features, alpha: choice.alpha, ...(choice.lambda !== undefined ? { lambdas: [choice.lambda] } : { nlambda: 100 }), folds: { scheme: 'none' }, measure: 'deviance', minCohortSize };
+}
+
+/** The protocol's selection.lasso as the LASSO step's choice (α defaults to 1, the lasso); undefined without one. */
+export function protocolLassoChoice(protocol: CampaignProtocol): LassoChoice | undefined {
+  const l = protocol.selection?.lasso;
+  if (!l) return undefined;
+  return { alpha: l.alpha ?? 1, ...(l.lambda !== undefined ? { lambda: l.lambda } : {}), ...(l.maxFeatures !== undefined ? { maxFeatures: l.maxFeatures } : {}) };
+}
+
+/**
+ * The LASSO path a campaign's selection step fits on `features` (lassoPathSettings from the
+ * protocol's selection.lasso): the coordinator runs its exchanges with crossValidationMethod of
+ * these settings, and a site recomputes each step of the path with the same pure aggregate when
+ * it checks the coefficients an exchange asks at (apps/site-node's exchangeTrajectory.ts).
+ */
+export function protocolLassoSettings(protocol: CampaignProtocol, features: string[]): CrossValidationSettings {
+  const choice = protocolLassoChoice(protocol);
+  if (!choice) throw new MethodConfigError('The protocol has no selection.lasso step.', { field: 'selection.lasso' });
+  return lassoPathSettings(features, choice, protocol.minCohortSize);
 }
