@@ -64,7 +64,7 @@ function lassoExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
   } else {
     const before = params.round - 1;
     const previous = lookup('lasso', before) as LassoState | undefined;
-    const answers = previousAnswers(params.transcript, previous, params.round, 'LASSO path exchange', caPem, job, protocol, {
+    const answers = previousAnswers(params.transcript, previous, params.round, (n) => `LASSO path exchange ${n}`, caPem, job, protocol, {
       kind: 'tune-round', round: before, jobId: (siteId) => `${job.campaignId}/select/lasso/r${before}/${siteId}`,
       isAnswer: (r) => r.kind === 'tune-round' && r.round === before,
     });
@@ -113,7 +113,7 @@ function baselineRound(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
   const before = step.round - 1;
   const jobRound = baselineJobRound(params.model, before);
   const previous = lookup(stream, before) as BaselineState | undefined;
-  const answers = previousAnswers(step.transcript, previous, step.round, `round of the ${params.model} baseline model`, caPem, job, protocol, {
+  const answers = previousAnswers(step.transcript, previous, step.round, (n) => `round ${n} of the ${params.model} baseline model`, caPem, job, protocol, {
     kind: 'baseline-round', round: jobRound, jobId: (siteId) => `${job.campaignId}/baseline/${params.model}/r${jobRound}/${siteId}`,
     isAnswer: (r) => r.kind === 'baseline-round' && r.model === params.model && r.round === before,
   });
@@ -152,16 +152,16 @@ function previousAnswers(
   transcript: Transcript | undefined,
   previous: unknown,
   round: number,
-  what: string,
+  what: (round: number) => string,
   caPem: string,
   job: JobEnvelope,
   protocol: CampaignProtocol,
   expected: Expected,
 ): { results: Array<{ siteId: string; update: Record<string, unknown> }> } | { problem: string } {
   const before = round - 1;
-  if (!transcript || transcript.round !== expected.round) return { problem: `${what} ${round} carries no transcript of ${before}, so its coefficients cannot be checked` };
-  if (previous === undefined) return { problem: `this site has not verified ${what} ${before} (it took no part in it), so it cannot check ${round}'s coefficients` };
-  if (transcript.failures.length > 0) return { problem: `the transcript lists ${transcript.failures.join(', ')} as failed, and ${what} ${before} needs every training site's answer to go on` };
+  if (!transcript || transcript.round !== expected.round) return { problem: `${what(round)} carries no transcript of ${what(before)}, so its coefficients cannot be checked` };
+  if (previous === undefined) return { problem: `this site has not verified ${what(before)} (it took no part in it), so it cannot check the coefficients of ${what(round)}` };
+  if (transcript.failures.length > 0) return { problem: `the transcript lists ${transcript.failures.join(', ')} as failed, and ${what(before)} needs every training site's answer to go on` };
   const ca = new X509Certificate(caPem);
   const results: Array<{ siteId: string; update: Record<string, unknown> }> = [];
   for (const [i, entry] of transcript.results.entries()) {
@@ -174,12 +174,12 @@ function previousAnswers(
       return { problem: `${siteId}'s signed result is not its answer to job ${jobId} under this protocol` };
     }
     const result = doc.result;
-    if (!result || !expected.isAnswer(result) || !Array.isArray(result.tensors)) return { problem: `${siteId}'s signed result for ${what} ${before} is not that exchange's answer` };
+    if (!result || !expected.isAnswer(result) || !Array.isArray(result.tensors)) return { problem: `${siteId}'s signed result is not its answer to ${what(before)}` };
     if (results.some((r) => r.siteId === siteId)) return { problem: `the transcript holds two answers of ${siteId}` };
     if (results.length > 0 && results[results.length - 1].siteId > siteId) return { problem: "the transcript's answers are not sorted by site id, as the coordinator aggregates them" };
     results.push({ siteId, update: { ...result, tensors: result.tensors.map((t) => (isPackedTensor(t) ? unpackTensor(t) : t)) } });
   }
   const missing = protocol.trainingSites.filter((s) => !results.some((r) => r.siteId === s)).sort();
-  if (missing.length > 0) return { problem: `the transcript holds no answer of ${missing.join(', ')}, and ${what} ${before} needs every training site's answer` };
+  if (missing.length > 0) return { problem: `the transcript holds no answer of ${missing.join(', ')}, and ${what(before)} needs every training site's answer` };
   return { results };
 }
