@@ -192,6 +192,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'selection.lasso.alpha', carriedOut: "the path's elastic-net mixing (default 1, the lasso); each site refuses an exchange at another α" },
   { field: 'selection.lasso.lambda', carriedOut: 'the path is fitted at this one λ and the features with a non-zero coefficient there are kept' },
   { field: 'selection.lasso.maxFeatures', carriedOut: "the path runs along glmnet's grid of 100 λ from the pooled λ_max; the features non-zero at the smallest λ with at most this many are kept (the first to enter)" },
+  { field: 'selection.lasso.maxIterations', carriedOut: "the most Newton steps at one λ of the path (default 25; the path fails as not converged beyond them); each site answers at most 2 + (1 or 100 λ) × maxIterations of the path's exchanges (protocol's plannedLassoRounds)" },
   {
     field: 'tuning',
     carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",

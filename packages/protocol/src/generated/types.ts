@@ -752,6 +752,10 @@ export interface CampaignProtocol {
        * Keep the first this many features to enter the path.
        */
       maxFeatures?: number;
+      /**
+       * The most proximal Newton steps (exchanges) the path takes at one λ before it stops as not converged (warm-started steps converge in a handful). Each site answers at most 2 + (the path's λ: 1 with lambda, 100 with maxFeatures) × maxIterations exchanges of the path: default 27 with lambda, 2,502 with maxFeatures.
+       */
+      maxIterations?: number;
     };
   };
   /**
