@@ -150,7 +150,8 @@ describe('the baseline step', () => {
     expect(refused({ ...p, testSites: [] })).toMatch(/compared at the independent test sites, and the protocol names none/);
     expect(refused({ ...p, training: { ...p.training, secureAggregation: true } })).toMatch(/analysisPlan\.baseline|secureAggregation/);
     expect(refused({ ...p, training: { strategy: 'fedavg', rounds: 5, clipNorm: 1, differentialPrivacy: { noiseMultiplier: 1, delta: 1e-5 } }, model: { family: 'logistic' } })).toMatch(/un-noised Newton sums/);
-    expect(refused({ ...p, training: { ...p.training, shareSiteUpdates: true } })).toMatch(/not checked against the previous round's signed updates/);
+    // Under shareSiteUpdates the baseline rounds carry the previous round's signed updates (exchangeTranscripts.test.ts): accepted.
+    expect(refused({ ...p, campaignId: 'refuse-shared', training: { ...p.training, shareSiteUpdates: true } })).toBe('accepted');
     expect(refused(p)).toBe('accepted');
   });
 });

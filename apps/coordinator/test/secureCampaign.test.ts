@@ -244,32 +244,19 @@ describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites',
     expect(status.model!.modelHash).toBe(expected);
   }, SITE_STEPS_TIMEOUT);
 
-  it('with selection (its LASSO path) and tuning steps before it, the masked rounds train the selected features at the tuned λ to R glmnet on the pooled data', async () => {
-    // glmnet's elastic net (α 0.5, λ 0.05) on the pooled rows: the LASSO step at the same α and λ keeps its non-zero
-    // features, and the fit on those alone is the same fit (a zero coefficient's feature leaves the optimum unchanged);
-    // the tuning step's one-λ grid hands training that λ after its leave-one-site-out exchanges.
-    const { ctx } = context();
+  it('refuses a LASSO path or a tuning step beside it at creation, naming both fields: their exchanges would send per-site sums in clear', () => {
+    // Their tune-round exchanges answer each site's own gradient and Hessian sums unmasked. Leave-one-site-out
+    // tuning reveals a site's sums by difference (total − fold), which no masking could hide.
     const base = secureProtocol('secure-select');
-    createCampaign(ctx, {
-      ...base, model: { family: fit.family, alpha: fit.alpha, standardize: true },
-      selection: { minSd: 0, lasso: { alpha: fit.alpha, lambda: fit.lambda } }, tuning: { cv: 'leave-one-site-out', lambdas: [fit.lambda], rule: 'min' },
-    });
-    const run = new SecureSites();
-    await run.deliver(ctx, startCampaign(ctx, 'secure-select'));
-    expect(run.late).toEqual([]);
-    const status = campaignStatus(ctx, 'secure-select');
-    expect(status.state).toBe('completed');
-    expect(status.plan.map((s) => s.phase)).toEqual(['selection', 'tuning', 'training', 'lock', 'report']);
-    expect(stepOutput<{ lambda: number; alpha: number }>(ctx, 'secure-select', 'tuning')!.output).toMatchObject({ lambda: fit.lambda, alpha: fit.alpha });
-    const all = ['f1', 'f2', 'f3', 'f4', 'f5'];
-    const kept = stepOutput<{ features: string[] }>(ctx, 'secure-select', 'selection')!.output.features;
-    expect(kept).toEqual(all.filter((_, j) => fit.coef[j + 1] !== 0));
-    expect(kept.length).toBeLessThan(all.length);
-    // Every training round ran masked (keys, shares, unmasking) on the selected features.
-    expect(status.jobs.filter((j) => j.jobId.includes('/unmask/')).length).toBe(10 * status.rounds.length);
-    const expected = [fit.coef[0], ...kept.map((f) => fit.coef[all.indexOf(f) + 1])];
-    coefOf(ctx, 'secure-select').forEach((v, j) => expect(Math.abs(v - expected[j])).toBeLessThan(1e-6));
-  }, SITE_STEPS_TIMEOUT);
+    const reasons = (extra: Partial<CampaignProtocol>) => unsupportedFields({ ...base, model: { family: fit.family, alpha: fit.alpha, standardize: true }, ...extra }).map((f) => `${f.field}: ${f.reason}`).join('\n');
+    const { ctx } = context();
+    expect(() => createCampaign(ctx, { ...base, selection: { minSd: 0, lasso: { alpha: fit.alpha, lambda: fit.lambda } } })).toThrow(/selection\.lasso.*training\.secureAggregation/);
+    expect(reasons({ selection: { minSd: 0, lasso: { alpha: fit.alpha, lambda: fit.lambda } } })).toMatch(/^selection\.lasso: selection\.lasso with training\.secureAggregation: the LASSO path's exchanges send each site's gradient and Hessian sums in clear/);
+    expect(reasons({ tuning: { cv: 'leave-one-site-out', lambdas: [fit.lambda], rule: 'min' } })).toMatch(/^tuning\.cv: tuning\.cv leave-one-site-out with training\.secureAggregation: .*total less the held-out site's.*no masking can hide/);
+    expect(reasons({ tuning: { cv: 'kfold', folds: 3, lambdas: [fit.lambda] } })).toMatch(/^tuning\.cv: the tuning step with training\.secureAggregation: its exchanges send each site's fold sums in clear/);
+    // The selection's filters (one select job of pooled moments, a summary job under the site's budget) still run beside it.
+    expect(reasons({ selection: { minSd: 0 } })).toBe('');
+  });
 
   it('refuses at creation what secure aggregation cannot carry out, naming why', () => {
     const reasons = (training: Partial<CampaignProtocol['training']>, sitesList = siteIds) => unsupportedFields({ ...secureProtocol('x', training), trainingSites: sitesList }).map((f) => `${f.field}: ${f.reason}`).join('\n');

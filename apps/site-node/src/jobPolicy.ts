@@ -61,7 +61,7 @@ export function admitJob(store: SiteStore, input: PolicyInput): PolicyRefusal | 
     }
   }
   if (job.kind === 'tune-round' && (job.round ?? -1) >= plannedTuneRounds(protocol)) {
-    return { code: 'JOB_BUDGET_SPENT', message: `The approved protocol's LASSO path and tuning step need at most ${plannedTuneRounds(protocol)} exchanges per site (each path 2 + λ grid × ${TUNING_MAX_ITERATIONS} Newton steps); tune-round ${job.round} of campaign ${job.campaignId} is beyond them.` };
+    return { code: 'JOB_BUDGET_SPENT', message: `The approved protocol's LASSO path and tuning step need at most ${plannedTuneRounds(protocol)} exchanges per site (the LASSO path 2 + its λ × selection.lasso.maxIterations, each tuning α 2 + λ grid × ${TUNING_MAX_ITERATIONS} Newton steps); tune-round ${job.round} of campaign ${job.campaignId} is beyond them.` };
   }
   if (job.kind === 'evaluate') {
     const modelHash = (job.params as EvaluateParams).modelHash;

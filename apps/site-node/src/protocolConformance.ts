@@ -1,4 +1,4 @@
-import { protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
+import { exchangeMaskingRefusal, protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
 import { baselineJobRound, baselineModels, baselineProtocol, canonicalJson, plannedLassoRounds, tuningAlphas, withStepSettings, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
@@ -229,6 +229,9 @@ function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role:
   const params = job.params as TuneRoundParams;
   const problems: string[] = [];
   if (role !== 'training') problems.push(`this site is a ${role ?? 'non-participating'} site of the campaign; only training sites take part in its tuning`);
+  // Under secure aggregation an exchange's per-site sums would travel in clear (exchangesInClear.ts in @fedrad/methods).
+  const inClear = exchangeMaskingRefusal(protocol, params.folds?.scheme === 'none' ? 'selection.lasso' : 'tuning');
+  if (inClear) problems.push(inClear);
   if (params.folds?.scheme === 'none') return [...problems, ...lassoPathDeviations(job, protocol)];
   if (protocol.tuning === undefined) return [...problems, 'the protocol has no tuning step'];
   if (job.round !== params.round) problems.push(`the envelope says tuning exchange ${job.round} but its parameters ${params.round}`);
@@ -276,12 +279,12 @@ function baselineRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, r
   const plan = protocol.analysisPlan?.baseline;
   if (!plan) return ['the protocol has no clinical baseline (analysisPlan.baseline), so it asks for no baseline round'];
   const problems: string[] = [];
-  // A baseline round is answered unmasked, un-noised and without a trajectory check: under an approved
-  // protocol that asks for any of those protections, answering it would bypass them (coefficients the
-  // coordinator picks, sums in clear).
+  // A baseline round is answered unmasked and un-noised: under an approved protocol that asks for either
+  // protection, answering it would bypass it (sums in clear). Under shareSiteUpdates its parameters are
+  // checked against the previous round's signed updates (exchangeTrajectory.ts).
   const t = protocol.training;
-  const bypassed = [t.secureAggregation && 'training.secureAggregation', t.differentialPrivacy && 'training.differentialPrivacy', t.shareSiteUpdates && 'training.shareSiteUpdates'].filter((x): x is string => Boolean(x));
-  if (bypassed.length > 0) return [`the approved protocol sets ${bypassed.join(', ')}, which a baseline round (unmasked Newton sums at the coordinator's coefficients) would bypass`];
+  const bypassed = [t.secureAggregation && 'training.secureAggregation', t.differentialPrivacy && 'training.differentialPrivacy'].filter((x): x is string => Boolean(x));
+  if (bypassed.length > 0) return [`the approved protocol sets ${bypassed.join(', ')}, which a baseline round (unmasked, un-noised Newton sums) would bypass`];
   const declared = baselineModels(protocol);
   if (!declared.includes(params.model)) problems.push(`the protocol's baseline declares the ${declared.join(' and ')} model${declared.length > 1 ? 's' : ''}, not a ${params.model} model`);
   if (!job.jobId.includes(`/baseline/${params.model}/`)) problems.push(`job ${job.jobId} is not a round of the ${params.model} model`);

@@ -34,6 +34,7 @@ import { protocolDeviations, protocolForJob, siteRole, type SiteRole } from './p
 import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
 import { checkTrajectory, type VerifiedState } from './trajectory.js';
+import { checkExchange } from './exchangeTrajectory.js';
 import { maskedTrainingUpdate, secureAggregationStage } from './secureRounds.js';
 import { SiteChannel } from './siteChannel.js';
 import type { CohortEntry, SiteConfig } from './siteConfig.js';
@@ -354,9 +355,13 @@ export class SiteDaemon {
       const current = job.kind === 'train-round' && job.round ? this.store.verifiedState(job.campaignId, job.round) : undefined;
       const trajectory = checkTrajectory(job, protocolForJob(job, campaign.protocol), this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined, current ? (JSON.parse(current) as VerifiedState) : undefined);
       if (!trajectory.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${trajectory.problem}.`);
+      // The LASSO path's exchanges and the baseline rounds, checked against their own chains the same way.
+      const exchange = checkExchange(job, campaign.protocol, this.caPem, (stream, round) => this.store.verifiedExchange(job.campaignId, stream, round));
+      if (!exchange.ok) throw new JobRefusedError('TRAJECTORY_MISMATCH', `Site ${this.config.siteId} refuses this job: ${exchange.problem}.`);
       const refusal = admitJob(this.store, { job, protocol: campaign.protocol, patientIds: queriedPatients(job, input.cohort, this.registry.refresh(input.cohort.name).patientIds), minCohortSize: input.minCohortSize });
       if (refusal) throw new JobRefusedError(refusal.code, refusal.message);
       if (trajectory.state) this.store.recordVerifiedState(job.campaignId, trajectory.state.round, JSON.stringify(trajectory.state));
+      if (exchange.verified) this.store.recordVerifiedExchange(job.campaignId, exchange.verified);
       // Not the attempt's deadline: a late answer to an open job still counts (SITE_CHANNEL.md §3);
       // only a job that runs far longer than any should is abandoned.
       const hardLimit = new Date(Date.now() + this.config.jobTimeoutSeconds * 1000);

@@ -94,6 +94,13 @@ CREATE TABLE IF NOT EXISTS trajectory (
   state_json  TEXT NOT NULL,
   PRIMARY KEY (campaign_id, round)
 );
+CREATE TABLE IF NOT EXISTS exchange_trajectory (
+  campaign_id TEXT NOT NULL,
+  stream      TEXT NOT NULL,
+  round       INTEGER NOT NULL,
+  state_json  TEXT NOT NULL,
+  PRIMARY KEY (campaign_id, stream, round)
+);
 CREATE TABLE IF NOT EXISTS secure_rounds (
   campaign_id TEXT NOT NULL,
   round       INTEGER NOT NULL,
@@ -225,6 +232,16 @@ export class SiteStore {
 
   recordVerifiedState(campaignId: string, round: number, stateJson: string): void {
     this.db.prepare('INSERT OR REPLACE INTO trajectory (campaign_id, round, state_json) VALUES (?, ?, ?)').run(campaignId, round, stateJson);
+  }
+
+  /** The state this site verified after an exchange of a chain (the LASSO path, a baseline model's rounds; exchangeTrajectory.ts). */
+  verifiedExchange(campaignId: string, stream: string, round: number): unknown {
+    const row = this.db.prepare('SELECT state_json FROM exchange_trajectory WHERE campaign_id = ? AND stream = ? AND round = ?').get(campaignId, stream, round) as { state_json: string } | undefined;
+    return row && (JSON.parse(row.state_json) as unknown);
+  }
+
+  recordVerifiedExchange(campaignId: string, verified: { stream: string; round: number; state: unknown }): void {
+    this.db.prepare('INSERT OR REPLACE INTO exchange_trajectory (campaign_id, stream, round, state_json) VALUES (?, ?, ?, ?)').run(campaignId, verified.stream, verified.round, JSON.stringify(verified.state));
   }
 
   /** This site's secrets and progress in one round's secure aggregation (secureRounds.ts), as JSON; they never leave the site. */

@@ -159,14 +159,17 @@ describe('a baseline round must be the approved protocol\'s baseline (attacker t
     expect(protocolDeviations(evaluate(without, { baselineModels: [entry('clinical')], covariates: ['size_cm'] }), without, 'test')[0]).toMatch(/has no clinical baseline/);
   });
 
-  it('refuses every baseline round when the approved protocol asks for masking, noise or trajectory checks the baseline rounds do not carry', () => {
-    // A coordinator that signed a baseline into such a protocol would get unmasked Newton sums at coefficients it picks.
-    for (const [setting, value] of [['secureAggregation', true], ['differentialPrivacy', { noiseMultiplier: 1, delta: 1e-5 }], ['shareSiteUpdates', true]] as const) {
+  it('refuses every baseline round when the approved protocol asks for masking or noise the baseline rounds do not carry', () => {
+    // A coordinator that signed a baseline into such a protocol would get unmasked, un-noised Newton sums.
+    for (const [setting, value] of [['secureAggregation', true], ['differentialPrivacy', { noiseMultiplier: 1, delta: 1e-5 }]] as const) {
       const guarded = { ...protocol, training: { ...protocol.training, [setting]: value } } as CampaignProtocol;
       expect(protocolDeviations(job(protocol, 'clinical'), guarded, 'training')).toEqual([
-        `the approved protocol sets training.${setting}, which a baseline round (unmasked Newton sums at the coordinator's coefficients) would bypass`,
+        `the approved protocol sets training.${setting}, which a baseline round (unmasked, un-noised Newton sums) would bypass`,
       ]);
     }
+    // Under shareSiteUpdates the round conforms; its parameters are checked against the previous round's signed updates (exchangeTrajectory.test.ts).
+    const shared = { ...protocol, training: { ...protocol.training, shareSiteUpdates: true } } as CampaignProtocol;
+    expect(protocolDeviations(job(protocol, 'clinical'), shared, 'training')).toEqual([]);
   });
 
   it('refuses radiomics features the protocol does not have, another model or strategy, and crafted initial coefficients', () => {

@@ -21,6 +21,7 @@ export { crossValidationResult, pathResult, type CrossValidationResult, type Pat
 export { pooledRepeats } from './tuning/repeatedFolds.js';
 export { bestAlpha } from './tuning/bestAlpha.js';
 export { protocolTuningSettings } from './tuning/protocolTuning.js';
+export { exchangeMaskingRefusal } from './tuning/exchangesInClear.js';
 export { cvSiteStep } from './tuning/cvSiteStep.js';
 export { coxCrossValidationMethod, coxCrossValidationResult, type CoxCrossValidationMethod, type CoxCrossValidationSettings, type CoxCvState } from './tuning/coxCrossValidationMethod.js';
 export { coxCvSiteStep } from './tuning/coxCvSiteStep.js';
@@ -34,7 +35,7 @@ export { selectionSiteSummary, type SelectionSummary, type SelectionSummaryParam
 export { selectionSteps, type FeatureStatistics, type SelectionOptions, type SelectionStep } from './selection/selectionSteps.js';
 export { pooledMoments, pooledCorrelation, momentsStandardization, type PooledMoments } from './selection/pooledMoments.js';
 export { reproducibilityValues, type ReproducibilityChoice, type ReproducibilityReport } from './selection/reproducibilityReport.js';
-export { lassoPathSettings, lassoStep, type LassoChoice } from './selection/lassoStep.js';
+export { lassoPathSettings, lassoStep, protocolLassoChoice, protocolLassoSettings, type LassoChoice } from './selection/lassoStep.js';
 export type { SurvivalRows } from './cox/survivalRows.js';
 export { coxSiteStep, coxBinObjections, type PlainCoxUpdate } from './cox/coxSiteStep.js';
 export { coxMethod, type CoxMethod, type CoxMethodOptions } from './cox/coxMethod.js';

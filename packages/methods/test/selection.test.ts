@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import {
-  applySelection, crossValidationMethod, lassoStep, MethodConfigError, MethodInputError, pathResult, pooledCorrelation, momentsStandardization,
+  applySelection, crossValidationMethod, lassoPathSettings, lassoStep, MethodConfigError, MethodInputError, pathResult, pooledCorrelation, momentsStandardization,
   reproducibilityValues, runLocalTwin, selectionMethod, type FeatureStatistics, type TrainingRows,
 } from '../src/index.js';
 
@@ -61,6 +61,14 @@ describe('federated selection (local twin) equals the pooled statistics of R', (
     expect(kept).toEqual(features.filter((_, j) => ref.lasso.coef[j + 1] !== 0));
     features.forEach((f, j) => expect(Math.abs(statistics[f].coefficient! - ref.lasso.coef[j + 1])).toBeLessThan(1e-6));
     expect(step.removed.map((r) => r.feature)).toEqual(features.filter((_, j) => ref.lasso.coef[j + 1] === 0));
+  });
+
+  it("the campaign's path (lassoPathSettings: at most 25 Newton steps per λ by default) reaches glmnet's fit, and stops as not converged within fewer steps than it needs", async () => {
+    const settings = lassoPathSettings(features, { alpha: 1, lambda: ref.lasso.lambda }, 5);
+    expect(settings.maxIterations).toBe(25);
+    const path = await runLocalTwin(crossValidationMethod(settings), partitions());
+    features.forEach((_, j) => expect(Math.abs(path.state.path[0][j + 1] - ref.lasso.coef[j + 1])).toBeLessThan(1e-6));
+    await expect(runLocalTwin(crossValidationMethod(lassoPathSettings(features, { alpha: 1, lambda: ref.lasso.lambda, maxIterations: 2 }, 5)), partitions())).rejects.toThrow(/did not converge in 2 Newton steps/);
   });
 
   it('the site applies the selection to its own rows', () => {

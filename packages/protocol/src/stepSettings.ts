@@ -43,12 +43,26 @@ export function plannedTuneRounds(protocol: CampaignProtocol): number {
 }
 
 /**
+ * Newton steps the selection step's LASSO path allows at one λ by default (selection.lasso.maxIterations):
+ * warm-started proximal Newton steps converge in a handful (at most 6 per λ on glm-sites.json's paths, 1e-10 tolerance).
+ */
+export const LASSO_MAX_ITERATIONS = 25;
+
+/** The λ values of the LASSO path for maxFeatures: glmnet's grid of 100 from the pooled λ_max. */
+export const LASSO_PATH_LAMBDAS = 100;
+
+/** The Newton steps the protocol's LASSO path allows at one λ (selection.lasso.maxIterations, default LASSO_MAX_ITERATIONS). */
+export function lassoMaxIterations(protocol: CampaignProtocol): number {
+  return protocol.selection?.lasso?.maxIterations ?? LASSO_MAX_ITERATIONS;
+}
+
+/**
  * The most tune-round exchanges the selection step's LASSO path (selection.lasso) sends a site,
- * numbered from 0 before the tuning step's: the grid step, at most TUNING_MAX_ITERATIONS Newton
- * steps at each λ of the path (its one λ, or glmnet's 100 for maxFeatures) and a last step.
+ * numbered from 0 before the tuning step's: the grid step, at most maxIterations Newton steps at
+ * each λ of the path (its one λ, or glmnet's LASSO_PATH_LAMBDAS for maxFeatures) and a last step.
  */
 export function plannedLassoRounds(protocol: CampaignProtocol): number {
   const lasso = protocol.selection?.lasso;
   if (!lasso) return 0;
-  return 2 + (lasso.lambda !== undefined ? 1 : 100) * TUNING_MAX_ITERATIONS;
+  return 2 + (lasso.lambda !== undefined ? 1 : LASSO_PATH_LAMBDAS) * lassoMaxIterations(protocol);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { plannedSummaryJobs, plannedTuneRounds, summaryJobBudget, tuningAlphas, withStepSettings, type CampaignProtocol } from '../src/index.js';
+import { plannedLassoRounds, plannedSummaryJobs, plannedTuneRounds, summaryJobBudget, tuningAlphas, withStepSettings, type CampaignProtocol } from '../src/index.js';
 
 // The counts a site derives from its approved protocol, by hand: one extract job, one select job;
 // per α tried, a grid exchange, 200 Newton steps at most per λ and the last λ's held-out scores.
@@ -19,6 +19,15 @@ describe('the selection and tuning steps in a protocol', () => {
     expect(plannedTuneRounds(base)).toBe(0);
     expect(plannedTuneRounds({ ...base, tuning: { cv: 'kfold' } })).toBe(1 * (2 + 100 * 200));
     expect(plannedTuneRounds({ ...base, tuning: { cv: 'kfold', alphas: [0.2, 0.5, 1], lambdas: [0.1, 0.01] } })).toBe(3 * (2 + 2 * 200));
+  });
+
+  it("bound the LASSO path's exchanges by its λ count and selection.lasso.maxIterations (default 25), before the tuning step's", () => {
+    // The grid step, at most maxIterations Newton steps at each λ (one, or glmnet's 100 for maxFeatures), the last step.
+    expect(plannedLassoRounds(base)).toBe(0);
+    expect(plannedLassoRounds({ ...base, selection: { lasso: { lambda: 0.1 } } })).toBe(2 + 1 * 25);
+    expect(plannedLassoRounds({ ...base, selection: { lasso: { maxFeatures: 3 } } })).toBe(2 + 100 * 25);
+    expect(plannedLassoRounds({ ...base, selection: { lasso: { maxFeatures: 3, maxIterations: 8 } } })).toBe(2 + 100 * 8);
+    expect(plannedTuneRounds({ ...base, selection: { lasso: { lambda: 0.1 } }, tuning: { cv: 'kfold', lambdas: [0.1, 0.01] } })).toBe(2 + 25 + (2 + 2 * 200));
   });
 
   it('try model.alpha, else the family\'s default α, unless tuning.alphas lists them', () => {

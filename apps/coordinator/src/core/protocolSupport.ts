@@ -1,4 +1,4 @@
-import { secureAggregationRefusal, TRAINING_SETTING_RULES } from '@fedrad/methods';
+import { exchangeMaskingRefusal, secureAggregationRefusal, TRAINING_SETTING_RULES } from '@fedrad/methods';
 import { plannedSummaryJobs, summaryJobBudget, type CampaignProtocol } from '@fedrad/protocol';
 import { DECLARABLE_CLAIMS } from '@fedrad/rqs';
 
@@ -26,7 +26,6 @@ function baselineRefusal(p: CampaignProtocol): string | undefined {
   if (p.outcome.type === 'survival' && p.model.strata === 'none') return 'the Cox baseline models are stratified by site: a pooled baseline hazard (model.strata "none") sends risk-set sums, which a baseline round does not carry yet';
   if (p.training.secureAggregation) return 'the baseline rounds send their Newton sums unmasked; with training.secureAggregation they would bypass it';
   if (p.training.differentialPrivacy) return 'the baseline rounds send un-noised Newton sums; with training.differentialPrivacy they would bypass it';
-  if (p.training.shareSiteUpdates) return "the baseline rounds are not checked against the previous round's signed updates; with training.shareSiteUpdates they would bypass that check";
   const models = plan.models ?? ['clinical', 'combined'];
   if (!models.includes('clinical')) return 'the combined model is compared with the clinical model: list "clinical" in analysisPlan.baseline.models too';
   const clash = plan.covariates.find((c) => (p.features ?? []).includes(c));
@@ -181,18 +180,19 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'selection.lasso',
     carriedOut:
-      "after the filters, the LASSO / elastic-net path on the features they kept, fitted by the tuning step's federated exchanges without folds (tune-round jobs with folds none, numbered before the tuning step's; proximal Newton steps on the pooled sums, equal to glmnet on the pooled rows); the features with a non-zero coefficient are kept (@fedrad/methods' lassoStep, as fedrad select --sites --lasso-lambda / --lasso-max-features)",
+      "after the filters, the LASSO / elastic-net path on the features they kept, fitted by the tuning step's federated exchanges without folds (tune-round jobs with folds none, numbered before the tuning step's; proximal Newton steps on the pooled sums, equal to glmnet on the pooled rows); the features with a non-zero coefficient are kept (@fedrad/methods' lassoStep, as fedrad select --sites --lasso-lambda / --lasso-max-features). With training.shareSiteUpdates each exchange after the first carries the previous one's signed answers and every site recomputes the path's step and refuses coefficients that do not follow (apps/site-node's exchangeTrajectory.ts); refused with training.secureAggregation (its per-site sums travel unmasked)",
     refuse: (p) => {
       const l = p.selection?.lasso;
       if (l === undefined) return undefined;
       if ((l.lambda === undefined) === (l.maxFeatures === undefined)) return 'the LASSO step keeps the features at one λ (lambda) or the first maxFeatures to enter the path: give exactly one of them';
       if (p.outcome.type !== 'binary') return 'the LASSO path fits a logistic model; a survival outcome has no logistic path';
-      return undefined;
+      return exchangeMaskingRefusal(p, 'selection.lasso');
     },
   },
   { field: 'selection.lasso.alpha', carriedOut: "the path's elastic-net mixing (default 1, the lasso); each site refuses an exchange at another α" },
   { field: 'selection.lasso.lambda', carriedOut: 'the path is fitted at this one λ and the features with a non-zero coefficient there are kept' },
   { field: 'selection.lasso.maxFeatures', carriedOut: "the path runs along glmnet's grid of 100 λ from the pooled λ_max; the features non-zero at the smallest λ with at most this many are kept (the first to enter)" },
+  { field: 'selection.lasso.maxIterations', carriedOut: "the most Newton steps at one λ of the path (default 25; the path fails as not converged beyond them); each site answers at most 2 + (1 or 100 λ) × maxIterations of the path's exchanges (protocol's plannedLassoRounds)" },
   {
     field: 'tuning',
     carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",
@@ -205,8 +205,8 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   },
   {
     field: 'tuning.cv',
-    carriedOut: 'leave-one-site-out (each training site is a fold) or kfold (folds drawn within each site)',
-    refuse: (p) => (p.tuning?.cv === 'leave-one-site-out' && p.trainingSites.length < 2 ? 'leave-one-site-out needs two or more training sites' : undefined),
+    carriedOut: 'leave-one-site-out (each training site is a fold) or kfold (folds drawn within each site); refused with training.secureAggregation, whose masking the exchanges would bypass (leave-one-site-out reveals each site\'s sums by difference, so no masking could hide them)',
+    refuse: (p) => (p.tuning?.cv === 'leave-one-site-out' && p.trainingSites.length < 2 ? 'leave-one-site-out needs two or more training sites' : exchangeMaskingRefusal(p, 'tuning')),
   },
   { field: 'tuning.folds', carriedOut: 'K of kfold', refuse: (p) => (p.tuning?.folds !== undefined && p.tuning.cv !== 'kfold' ? 'folds is the K of kfold; with leave-one-site-out the sites are the folds' : undefined) },
   { field: 'tuning.seed', carriedOut: 'the seed each site draws its kfold folds with', refuse: (p) => (p.tuning?.seed !== undefined && p.tuning.cv !== 'kfold' ? 'seed draws kfold folds; with leave-one-site-out the sites are the folds' : undefined) },
@@ -252,7 +252,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'training.earlyStopping.patience', carriedOut: 'mlp: rounds without a lower pooled validation loss before training stops (default 5)' },
   { field: 'training.trimFraction', carriedOut: 'the trimmed mean', refuse: TRAINING_SETTING_RULES['training.trimFraction'] },
   { field: 'training.seed', carriedOut: "local shuffles, the test sites' bootstrap, and for mlp the initial weights and each site's validation split" },
-  { field: 'training.shareSiteUpdates', carriedOut: "each training job after round 0 carries the previous round's signed updates; each site recomputes the step and refuses parameters that do not follow (apps/site-node's trajectory.ts)" },
+  { field: 'training.shareSiteUpdates', carriedOut: "each training job after round 0, each LASSO path exchange after the first and each baseline round after the first carries the previous round's signed updates; each site recomputes the step and refuses parameters that do not follow (apps/site-node's trajectory.ts, exchangeTrajectory.ts)" },
   {
     field: 'training.secureAggregation',
     carriedOut: "every round runs Bonawitz et al.'s double masking (keys, shares, masked updates, unmasking; phases/secureRound.ts), so the coordinator reads only the sum over at least three sites; the strategies whose aggregate is a (weighted) sum; with differentialPrivacy each site clips its delta before masking and the coordinator noises the unmasked sum",
@@ -274,7 +274,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'analysisPlan.baseline',
     carriedOut:
-      "the baseline step (core/phases/baseline.ts) after training: the clinical and the combined model trained at the training sites by exact Newton rounds (unpenalised logistic regression, R's glm on the pooled complete cases; for a survival outcome the unpenalised Cox model stratified by site with the campaign's model.ties, R's coxph(... + strata(site)), locked with its baseline survival at the protocol's horizons), each locked, exported and signed like the radiomics model, whose card lists them; each test site scores all three on the patients with every covariate and reports the paired tests (radiomics vs clinical, combined vs clinical): DeLong's of the AUCs, or for survival the paired bootstrap of the difference in Harrell's C with the campaign's seed; each model's evaluations are kept per site and pooled by the meta-analysis",
+      "the baseline step (core/phases/baseline.ts) after training: the clinical and the combined model trained at the training sites by exact Newton rounds (unpenalised logistic regression, R's glm on the pooled complete cases; for a survival outcome the unpenalised Cox model stratified by site with the campaign's model.ties, R's coxph(... + strata(site)), locked with its baseline survival at the protocol's horizons), each locked, exported and signed like the radiomics model, whose card lists them; each test site scores all three on the patients with every covariate and reports the paired tests (radiomics vs clinical, combined vs clinical): DeLong's of the AUCs, or for survival the paired bootstrap of the difference in Harrell's C with the campaign's seed; each model's evaluations are kept per site and pooled by the meta-analysis; with training.shareSiteUpdates each round after the first carries the previous round's signed updates and every site recomputes the Newton step (apps/site-node's exchangeTrajectory.ts); refused with secureAggregation and differentialPrivacy, which its unmasked, un-noised sums would bypass",
     refuse: baselineRefusal,
   },
   { field: 'analysisPlan.baseline.covariates', carriedOut: "read by every site from the clinical table its site.yaml declares (a site refuses any covariate it does not offer); the baseline models' inputs, in this order" },

@@ -1,3 +1,4 @@
+import { LASSO_MAX_ITERATIONS, LASSO_PATH_LAMBDAS, type CampaignProtocol } from '@fedrad/protocol';
 import { MethodConfigError } from '../errors.js';
 import type { CrossValidationSettings } from '../tuning/crossValidationMethod.js';
 import type { PathResult } from '../tuning/crossValidationResult.js';
@@ -35,16 +36,38 @@ export interface LassoChoice {
   alpha: number;
   lambda?: number;
   maxFeatures?: number;
+  /** Newton steps allowed at one λ (default LASSO_MAX_ITERATIONS): bounds the exchanges a site answers. */
+  maxIterations?: number;
 }
 
 /**
  * The path the LASSO step reads, as federated cross-validation settings without folds: at the one
- * λ given, or along glmnet's grid of 100 λ from the pooled λ_max (maxFeatures). The campaign's
+ * λ given, or along glmnet's grid of 100 λ from the pooled λ_max (maxFeatures), at most
+ * maxIterations Newton steps at each (protocol's plannedLassoRounds counts them). The campaign's
  * selection step and `fedrad select --sites` both fit it with these settings.
  */
 export function lassoPathSettings(features: string[], choice: LassoChoice, minCohortSize: number): CrossValidationSettings {
   if ((choice.lambda === undefined) === (choice.maxFeatures === undefined)) {
     throw new MethodConfigError('The LASSO step keeps the features at one λ or the first maxFeatures to enter the path: give exactly one of them.', { field: 'lasso' });
   }
-  return { features, alpha: choice.alpha, ...(choice.lambda !== undefined ? { lambdas: [choice.lambda] } : { nlambda: 100 }), folds: { scheme: 'none' }, measure: 'deviance', minCohortSize };
+  return { features, alpha: choice.alpha, ...(choice.lambda !== undefined ? { lambdas: [choice.lambda] } : { nlambda: LASSO_PATH_LAMBDAS }), folds: { scheme: 'none' }, measure: 'deviance', minCohortSize, maxIterations: choice.maxIterations ?? LASSO_MAX_ITERATIONS };
+}
+
+/** The protocol's selection.lasso as the LASSO step's choice (α defaults to 1, the lasso); undefined without one. */
+export function protocolLassoChoice(protocol: CampaignProtocol): LassoChoice | undefined {
+  const l = protocol.selection?.lasso;
+  if (!l) return undefined;
+  return { alpha: l.alpha ?? 1, ...(l.lambda !== undefined ? { lambda: l.lambda } : {}), ...(l.maxFeatures !== undefined ? { maxFeatures: l.maxFeatures } : {}), ...(l.maxIterations !== undefined ? { maxIterations: l.maxIterations } : {}) };
+}
+
+/**
+ * The LASSO path a campaign's selection step fits on `features` (lassoPathSettings from the
+ * protocol's selection.lasso): the coordinator runs its exchanges with crossValidationMethod of
+ * these settings, and a site recomputes each step of the path with the same pure aggregate when
+ * it checks the coefficients an exchange asks at (apps/site-node's exchangeTrajectory.ts).
+ */
+export function protocolLassoSettings(protocol: CampaignProtocol, features: string[]): CrossValidationSettings {
+  const choice = protocolLassoChoice(protocol);
+  if (!choice) throw new MethodConfigError('The protocol has no selection.lasso step.', { field: 'selection.lasso' });
+  return lassoPathSettings(features, choice, protocol.minCohortSize);
 }

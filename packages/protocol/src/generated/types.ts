@@ -752,6 +752,10 @@ export interface CampaignProtocol {
        * Keep the first this many features to enter the path.
        */
       maxFeatures?: number;
+      /**
+       * The most proximal Newton steps (exchanges) the path takes at one λ before it stops as not converged (warm-started steps converge in a handful). Each site answers at most 2 + (the path's λ: 1 with lambda, 100 with maxFeatures) × maxIterations exchanges of the path: default 27 with lambda, 2,502 with maxFeatures.
+       */
+      maxIterations?: number;
     };
   };
   /**
@@ -2292,6 +2296,40 @@ export interface TuneRoundParams {
    * Name of the local cohort in the site's registry (default: the site's first).
    */
   cohort?: string;
+  /**
+   * The previous exchange as the coordinator aggregated it (issue #16, trajectory check), sent with every exchange of the selection step's LASSO path after the first when the protocol's training.shareSiteUpdates is true: every training site's answer, exactly as its site signed it. The site recomputes the path's step from it (the same pure aggregate the coordinator runs) and refuses coefficients that do not follow.
+   */
+  transcript?: {
+    /**
+     * The exchange these answers answered (this job's round − 1).
+     */
+    round: number;
+    /**
+     * Each answer that entered the aggregate, sorted by site id.
+     */
+    results: RelayedResult[];
+    /**
+     * Training sites whose job of that exchange failed (the path needs every site, so a site refuses a transcript that lists any).
+     */
+    failures: SiteId[];
+  };
+}
+/**
+ * A job-result of one site, relayed by the coordinator to another exactly as its site signed it: the receiver checks the certificate under the campaign CA and the signature over the exact bytes.
+ */
+export interface RelayedResult {
+  /**
+   * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
+   */
+  signed: string;
+  /**
+   * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed`.
+   */
+  signature: string;
+  /**
+   * The site's certificate, issued by the campaign CA.
+   */
+  certificatePem: string;
 }
 /**
  * One stage of a training round's secure aggregation (Bonawitz et al. 2017, §4): 'keys' (advertise two public keys), 'shares' (Shamir-share the self-mask seed and masking key among the advertised sites, each share encrypted to its holder), 'unmask' (reveal, once per round, the shares that remove the masks of the survivors' sum). The masked update itself is the round's train-round job.
@@ -2345,23 +2383,6 @@ export interface SecureAggregationParams {
      */
     failures: SiteId[];
   };
-}
-/**
- * A job-result of one site, relayed by the coordinator to another exactly as its site signed it: the receiver checks the certificate under the campaign CA and the signature over the exact bytes.
- */
-export interface RelayedResult {
-  /**
-   * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
-   */
-  signed: string;
-  /**
-   * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed`.
-   */
-  signature: string;
-  /**
-   * The site's certificate, issued by the campaign CA.
-   */
-  certificatePem: string;
 }
 /**
  * A site's answer to a job: exactly one result document of the job's kind, or an error report. Carries the job's nonce back (replay protection) and is signed by the site.

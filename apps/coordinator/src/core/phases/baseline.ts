@@ -25,6 +25,7 @@ import { effectiveProtocol } from './stepSettings.js';
 import { storedUpdate, type TrainedModel } from './training.js';
 import { trainingMethod, type Json, type TrainingState } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
+import { exchangeTranscript } from './transcript.js';
 
 const KIND = 'baseline-round';
 
@@ -76,8 +77,11 @@ function openRounds(ctx: CoreContext, campaign: CampaignRecord, states: Partial<
       .prepare("INSERT INTO baseline_rounds (campaign_id, model, round, state, parameters_json, server_json) VALUES (?, ?, ?, 'open', ?, ?)")
       .run(campaign.campaignId, model, state.round, JSON.stringify(state.parameters), JSON.stringify(state.server));
     const round = baselineJobRound(model, state.round);
+    // Under shareSiteUpdates each round after the first carries the previous round's signed updates, from
+    // which every site recomputes the Newton step and refuses parameters that do not follow (apps/site-node's exchangeTrajectory.ts).
+    const transcript = campaign.protocol.training.shareSiteUpdates && state.round > 0 ? { transcript: exchangeTranscript(ctx, campaign, KIND, round - 1) } : {};
     for (const siteId of sites) {
-      const step = { ...configs[siteId], ...(harmonizationHash !== undefined ? { harmonizationHash } : {}) };
+      const step = { ...configs[siteId], ...(harmonizationHash !== undefined ? { harmonizationHash } : {}), ...transcript };
       const params = assertValid<BaselineRoundParams>('baseline-round-params', JSON.parse(JSON.stringify({ kind: KIND, model, covariates, radiomicsFeatures, step })), `Baseline ${model} round ${state.round} for ${siteId}`);
       envelopes.push(
         createJob(ctx, { jobId: baselineRound.jobId(campaign.campaignId, siteId, round), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, round, params }, settings.deadlineSeconds),

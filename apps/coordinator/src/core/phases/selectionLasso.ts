@@ -1,5 +1,5 @@
 import {
-  crossValidationMethod, lassoPathSettings, lassoStep, pathResult,
+  crossValidationMethod, lassoStep, pathResult, protocolLassoChoice, protocolLassoSettings,
   type CvState, type CvStepParams, type CvStepUpdate, type FeatureStatistics, type LassoChoice, type SelectionStep,
 } from '@fedrad/methods';
 import type { CampaignProtocol, JobEnvelope, TuneRoundParams } from '@fedrad/protocol';
@@ -9,6 +9,7 @@ import { createJob, jobsOf, type JobRecord } from '../jobs.js';
 import type { Refused } from './phase.js';
 import { storedUpdate } from './training.js';
 import { trainingSettings } from './trainingSettings.js';
+import { exchangeTranscript } from './transcript.js';
 
 const KIND = 'tune-round';
 
@@ -31,18 +32,15 @@ export interface LassoRoundState {
   filtered: FilteredSelection;
 }
 
-/** The protocol's selection.lasso as the LASSO step's choice (α defaults to 1, the lasso); undefined without one. */
-export function lassoChoice(protocol: CampaignProtocol): LassoChoice | undefined {
-  const l = protocol.selection?.lasso;
-  if (!l) return undefined;
-  return { alpha: l.alpha ?? 1, ...(l.lambda !== undefined ? { lambda: l.lambda } : {}), ...(l.maxFeatures !== undefined ? { maxFeatures: l.maxFeatures } : {}) };
-}
+/** The protocol's selection.lasso as the LASSO step's choice (@fedrad/methods' protocolLassoChoice, which a site reads too); undefined without one. */
+export const lassoChoice = (protocol: CampaignProtocol): LassoChoice | undefined => protocolLassoChoice(protocol);
 
 /** A tune-round job of the LASSO path rather than of the tuning step: it has no folds. */
 export const isLassoPathJob = (params: unknown): boolean => (params as TuneRoundParams | undefined)?.folds?.scheme === 'none';
 
+/** The path's method: the pure step a site recomputes to check each exchange's coefficients under shareSiteUpdates. */
 function methodOf(protocol: CampaignProtocol, features: string[]) {
-  return crossValidationMethod(lassoPathSettings(features, lassoChoice(protocol)!, protocol.minCohortSize));
+  return crossValidationMethod(protocolLassoSettings(protocol, features));
 }
 
 export function latestLassoRound(ctx: CoreContext, campaignId: string): LassoRoundState | undefined {
@@ -58,7 +56,9 @@ export function firstLassoRound(protocol: CampaignProtocol, filtered: FilteredSe
 /**
  * Sends one exchange of the path: a tune-round job per training site without folds (the sums
  * over all its rows at the path's coefficients, @fedrad/methods' cvSiteStep), numbered before
- * the tuning step's exchanges so a site sees one increasing sequence.
+ * the tuning step's exchanges so a site sees one increasing sequence. Under training.shareSiteUpdates
+ * every exchange after the first carries the previous one's signed answers, from which each site
+ * recomputes this exchange's coefficients (apps/site-node's exchangeTrajectory.ts).
  */
 export function openLassoRound(ctx: CoreContext, campaign: CampaignRecord, state: LassoRoundState): JobEnvelope[] {
   ctx.db.prepare('INSERT INTO selection_lasso_rounds (campaign_id, round, state_json, opened_at) VALUES (?, ?, ?, ?)').run(campaign.campaignId, state.round, JSON.stringify(state), nowIso(ctx));
@@ -67,9 +67,10 @@ export function openLassoRound(ctx: CoreContext, campaign: CampaignRecord, state
   const configs = methodOf(campaign.protocol, state.filtered.kept).configure(state.cv, sites);
   const { basedOn, harmonizationHash } = state.filtered;
   const deadline = trainingSettings(campaign.protocol).deadlineSeconds;
+  const transcript = campaign.protocol.training.shareSiteUpdates && state.round > 0 ? { transcript: exchangeTranscript(ctx, campaign, KIND, state.round - 1) } : {};
   return sites.map((siteId) => {
     const { kind: _cv, resampling: _none, ...step } = configs[siteId];
-    const params = { kind: KIND, round: state.round, alpha: choice.alpha, ...step, ...(basedOn ? { basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}) } as TuneRoundParams;
+    const params = { kind: KIND, round: state.round, alpha: choice.alpha, ...step, ...(basedOn ? { basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}), ...transcript } as TuneRoundParams;
     return createJob(ctx, { jobId: `${campaign.campaignId}/select/lasso/r${state.round}/${siteId}`, campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, round: state.round, params }, deadline);
   });
 }

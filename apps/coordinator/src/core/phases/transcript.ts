@@ -3,7 +3,7 @@ import type { CoreContext } from '../context.js';
 import { jobsOf } from '../jobs.js';
 import { signedResultOf } from '../storedResults.js';
 import { StoreError } from '../../errors.js';
-import type { TrainRoundParams } from '@fedrad/protocol';
+import type { JobEnvelope, TrainRoundParams } from '@fedrad/protocol';
 
 /**
  * The transcript a training job of round r carries when the protocol shares site updates
@@ -13,14 +13,23 @@ import type { TrainRoundParams } from '@fedrad/protocol';
  * order the aggregate read them in, so a site recomputes exactly the coordinator's step.
  */
 export function roundTranscript(ctx: CoreContext, campaign: CampaignRecord, round: number): NonNullable<TrainRoundParams['transcript']> {
+  return exchangeTranscript(ctx, campaign, 'train-round', round);
+}
+
+/**
+ * The same transcript for any exchange whose next parameters the coordinator computes from the
+ * sites' answers: the answers of `kind`'s job round `round` as their sites signed them, and the
+ * failed sites (a LASSO path exchange, a baseline round; apps/site-node's exchangeTrajectory.ts).
+ */
+export function exchangeTranscript(ctx: CoreContext, campaign: CampaignRecord, kind: JobEnvelope['kind'], round: number): NonNullable<TrainRoundParams['transcript']> {
   const rows = ctx.db
-    .prepare("SELECT site_id, nonce FROM results WHERE campaign_id = ? AND round = ? AND kind = 'train-round' AND is_error = 0 ORDER BY site_id")
-    .all(campaign.campaignId, round) as Array<{ site_id: string; nonce: string }>;
+    .prepare('SELECT site_id, nonce FROM results WHERE campaign_id = ? AND round = ? AND kind = ? AND is_error = 0 ORDER BY site_id')
+    .all(campaign.campaignId, round, kind) as Array<{ site_id: string; nonce: string }>;
   const results = rows.map(({ site_id: siteId, nonce }) => {
     const stored = signedResultOf(ctx, nonce)!;
-    return { signed: stored.signed, signature: stored.signature, certificatePem: siteCertificate(ctx, siteId, `its signed update of round ${round} in the transcript`) };
+    return { signed: stored.signed, signature: stored.signature, certificatePem: siteCertificate(ctx, siteId, `its signed ${kind} answer of round ${round} in the transcript`) };
   });
-  const failures = jobsOf(ctx, campaign.campaignId, { round, kind: 'train-round' }).filter((j) => j.state === 'failed').map((j) => j.siteId).sort();
+  const failures = jobsOf(ctx, campaign.campaignId, { round, kind }).filter((j) => j.state === 'failed').map((j) => j.siteId).sort();
   return { round, results, failures };
 }
 
