@@ -208,6 +208,26 @@ describe('every campaign-protocol field is carried out or refused', () => {
     const pooled: CampaignProtocol = { ...protocol, campaignId: 'cox-pooled-carried-out', model: { family: 'cox', ties: 'breslow', strata: 'none', timeGridDays: [0, 30, 90, 180, 365] } };
     expect(createCampaign(ctx(), pooled).campaignId).toBe('cox-pooled-carried-out');
   });
+
+  it("a Cox protocol's tuning step is carried out as glmnet's Cox cross-validation, and what that is not is refused by name", () => {
+    const protocol: CampaignProtocol = {
+      ...protocolFor({ campaignId: 'cox-tuning' }),
+      outcome: { type: 'survival', time: 'days', event: 'died' },
+      model: { family: 'cox', ties: 'breslow', standardize: true },
+      tuning: { cv: 'leave-one-site-out', measure: 'C', rule: 'min', alphas: [0.5, 1], nlambda: 20, lambdaMinRatio: 0.05 },
+    };
+    expect(createCampaign(ctx(), protocol).campaignId).toBe('cox-tuning');
+    expect(plan(protocol, {})).toEqual(['tuning', 'training', 'lock', 'report']);
+    expect(createCampaign(ctx(), { ...protocol, campaignId: 'cox-tuning-deviance', tuning: { cv: 'leave-one-site-out', measure: 'deviance', lambdas: [0.1, 0.05] } }).campaignId).toBe('cox-tuning-deviance');
+    const refused = (change: Partial<CampaignProtocol>) => () => createCampaign(ctx(), { ...protocol, campaignId: 'cox-tuning-refused', ...change });
+    expect(refused({ tuning: { cv: 'kfold', folds: 3 } })).toThrow(/tuning: tuning.cv kfold: a Cox model is cross-validated leave-one-site-out/);
+    expect(refused({ tuning: { cv: 'leave-one-site-out', measure: 'auc' } })).toThrow(/tuning.measure auc: a Cox model is tuned by C/);
+    expect(refused({ model: { family: 'cox', ties: 'efron' } })).toThrow(/model.ties efron: Cox tuning is glmnet's Cox, with Breslow's ties/);
+    expect(refused({ model: { family: 'cox', strata: 'none', timeGridDays: [0, 30] } })).toThrow(/model.strata none: Cox tuning stratifies by site/);
+    expect(refused({ model: { family: 'cox', standardize: false } })).toThrow(/model.standardize false: the Cox tuning penalises standardised coefficients/);
+    // C is a Cox model's criterion.
+    expect(() => createCampaign(ctx(), { ...protocolFor({ campaignId: 'logistic-c', model: { family: 'lasso-logistic' } }), tuning: { cv: 'leave-one-site-out', measure: 'C' } })).toThrow(/tuning.measure: C is Harrell's C-index of a Cox model/);
+  });
 });
 
 describe('the operator hears at creation of exchanges the sites cannot verify (issue #16)', () => {

@@ -1,4 +1,4 @@
-import { exchangeMaskingRefusal, protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod } from '@fedrad/methods';
+import { coxTuningRefusal, exchangeMaskingRefusal, protocolTuningSettings, secureAggregationRefusal, secureScale, secureThreshold, trainingMethod, tuningGridDeviation } from '@fedrad/methods';
 import { baselineJobRound, baselineModels, baselineProtocol, canonicalJson, plannedLassoRounds, tuningAlphas, withStepSettings, type BaselineRoundParams, type CampaignProtocol, type EvaluateParams, type ExtractParams, type HarmonizeParams, type JobEnvelope, type ModelSpec, type ReproducibilityParams, type SecureAggregationParams, type SelectParams, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
 
 export type SiteRole = 'training' | 'test';
@@ -224,7 +224,11 @@ function candidateDeviations(features: readonly string[], protocol: CampaignProt
   return [];
 }
 
-/** A tune-round job: a training site, the protocol's folds, criterion, minimum cohort and one of its alphas, on the protocol's features. */
+/**
+ * A tune-round job: a training site, the protocol's folds, criterion, minimum cohort and one of its
+ * alphas, on the protocol's features; a path exchange names the protocol's λ grid; a Cox protocol's
+ * exchanges are Cox ones (Breslow's ties, coefficients per fold as beta), a logistic one's are not.
+ */
 function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role: SiteRole | undefined): string[] {
   const params = job.params as TuneRoundParams;
   const problems: string[] = [];
@@ -243,6 +247,24 @@ function tuneRoundDeviations(job: JobEnvelope, protocol: CampaignProtocol, role:
   if (canonicalJson(params.folds) !== canonicalJson(folds)) problems.push(`the folds ${canonicalJson(params.folds)} are not the protocol's ${canonicalJson(folds)} for this site`);
   if (params.measure !== settings.measure) problems.push(`the criterion ${params.measure} is not the protocol's ${settings.measure}`);
   if (params.minCohortSize !== protocol.minCohortSize) problems.push(`the job's minCohortSize ${params.minCohortSize} is not the protocol's ${protocol.minCohortSize}`);
+  if (params.phase === 'path') {
+    const grid = tuningGridDeviation(protocol, params.lambdas);
+    if (grid) problems.push(grid);
+  } else if (params.lambdas !== undefined) problems.push('the grid exchange comes before any λ grid, and the job names one');
+  problems.push(...coxExchangeDeviations(params, protocol));
+  return problems;
+}
+
+/** A Cox protocol's tuning exchanges are glmnet's Cox (Breslow's ties, beta per fold); a logistic protocol's carry neither ties nor beta. */
+function coxExchangeDeviations(params: TuneRoundParams, protocol: CampaignProtocol): string[] {
+  if (protocol.model.family !== 'cox') {
+    return params.ties !== undefined || params.beta !== undefined ? ["the protocol's model is not a Cox model, and the job asks for a Cox exchange (ties, beta)"] : [];
+  }
+  const refusal = coxTuningRefusal(protocol);
+  if (refusal) return [`the approved protocol's tuning step cannot cross-validate its Cox model: ${refusal}`];
+  const problems: string[] = [];
+  if (params.ties !== 'breslow') problems.push(`the ties ${params.ties ?? 'absent'} are not the Cox tuning's Breslow ties of the protocol's model`);
+  if (params.coef !== undefined) problems.push("the protocol's model is a Cox model, and the job sends logistic coefficients (coef)");
   return problems;
 }
 

@@ -113,3 +113,27 @@ describe('a select job of a survival campaign asks for the Cox score sums with t
     expect(protocolDeviations(select({}), cox, 'training')[0]).toMatch(/survival test null/);
   });
 });
+
+describe('a tuning exchange names the protocol\'s λ grid, and a Cox protocol\'s exchanges are glmnet\'s Cox (#12 item 4)', () => {
+  const cox = { ...withFeatures, trainingSites: ['site-a', 'site-b'], model: { family: 'cox', ties: 'breslow' }, outcome: { type: 'survival', time: 'time', event: 'event' }, tuning: { cv: 'leave-one-site-out', lambdas: [0.05, 0.2, 0.1] } } as CampaignProtocol;
+  const logistic = { ...cox, model: { family: 'lasso-logistic' }, outcome: { type: 'binary', label: 'y' } } as CampaignProtocol;
+  const exchange = (params: Record<string, unknown>) =>
+    ({
+      ...example, kind: 'tune-round', round: 1, siteId: 'site-a',
+      params: { kind: 'tune-round', round: 1, alpha: 1, phase: 'path', features: ['f1', 'f2'], folds: { scheme: 'leave-one-site-out', count: 2, fold: 0 }, measure: 'deviance', minCohortSize: withFeatures.minCohortSize, lambdas: [0.2, 0.1, 0.05], ...params },
+    }) as JobEnvelope;
+  it('accepts the protocol\'s grid (sorted decreasing) with Breslow\'s ties under a Cox protocol, and without under a logistic one', () => {
+    expect(protocolDeviations(exchange({ ties: 'breslow', beta: [[0, 0], [0, 0], [0, 0]] }), cox, 'training')).toEqual([]);
+    expect(protocolDeviations(exchange({ coef: [[0, 0, 0], [0, 0, 0], [0, 0, 0]] }), logistic, 'training')).toEqual([]);
+    expect(protocolDeviations(exchange({ phase: 'grid', lambdas: undefined, ties: 'breslow' }), cox, 'training')).toEqual([]);
+  });
+  it('refuses another grid, a grid on the grid exchange, a logistic exchange under a Cox protocol and a Cox one under a logistic protocol', () => {
+    expect(protocolDeviations(exchange({ ties: 'breslow', lambdas: [0.2, 0.1, 0.01] }), cox, 'training')).toEqual(["the λ grid [0.2,0.1,0.01] is not the protocol's tuning.lambdas [0.2,0.1,0.05]"]);
+    expect(protocolDeviations(exchange({ ties: 'breslow', phase: 'grid' }), cox, 'training')).toEqual(['the grid exchange comes before any λ grid, and the job names one']);
+    expect(protocolDeviations(exchange({ coef: [[0, 0, 0]] }), cox, 'training')).toEqual(["the ties absent are not the Cox tuning's Breslow ties of the protocol's model", "the protocol's model is a Cox model, and the job sends logistic coefficients (coef)"]);
+    expect(protocolDeviations(exchange({ ties: 'efron' }), cox, 'training')).toEqual(["the ties efron are not the Cox tuning's Breslow ties of the protocol's model"]);
+    expect(protocolDeviations(exchange({ ties: 'breslow', beta: [[0, 0]] }), logistic, 'training')).toEqual(["the protocol's model is not a Cox model, and the job asks for a Cox exchange (ties, beta)"]);
+    // An approved Cox protocol whose tuning this build cannot carry out (creation refuses it; a site holding one refuses its exchanges too).
+    expect(protocolDeviations(exchange({ ties: 'breslow' }), { ...cox, model: { family: 'cox', ties: 'efron' } } as CampaignProtocol, 'training')[0]).toMatch(/cannot cross-validate its Cox model: model.ties efron/);
+  });
+});

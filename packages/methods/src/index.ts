@@ -20,7 +20,7 @@ export { crossValidationMethod, type CrossValidationMethod, type CrossValidation
 export { crossValidationResult, pathResult, type CrossValidationResult, type PathResult } from './tuning/crossValidationResult.js';
 export { pooledRepeats } from './tuning/repeatedFolds.js';
 export { bestAlpha } from './tuning/bestAlpha.js';
-export { protocolTuningSettings } from './tuning/protocolTuning.js';
+export { coxTuningRefusal, protocolCoxTuningSettings, protocolTuningSettings, tuningGridDeviation } from './tuning/protocolTuning.js';
 export { exchangeMaskingRefusal } from './tuning/exchangesInClear.js';
 export { cvSiteStep } from './tuning/cvSiteStep.js';
 export { coxCrossValidationMethod, coxCrossValidationResult, type CoxCrossValidationMethod, type CoxCrossValidationSettings, type CoxCvState } from './tuning/coxCrossValidationMethod.js';

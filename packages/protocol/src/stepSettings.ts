@@ -26,9 +26,9 @@ export function withStepSettings(protocol: CampaignProtocol, settings: StepSetti
   };
 }
 
-/** The α values the protocol's tuning step tries: tuning.alphas, else model.alpha, else 1 for lasso-logistic and 0.5 for elasticnet-logistic. */
+/** The α values the protocol's tuning step tries: tuning.alphas, else model.alpha, else 0.5 for elasticnet-logistic and 1 (glmnet's lasso) for lasso-logistic and cox, as fedrad tune. */
 export function tuningAlphas(protocol: CampaignProtocol): number[] {
-  return protocol.tuning?.alphas ?? [protocol.model.alpha ?? (protocol.model.family === 'lasso-logistic' ? 1 : 0.5)];
+  return protocol.tuning?.alphas ?? [protocol.model.alpha ?? (protocol.model.family === 'elasticnet-logistic' ? 0.5 : 1)];
 }
 
 /**

@@ -33,6 +33,8 @@ describe('the selection and tuning steps in a protocol', () => {
   it('try model.alpha, else the family\'s default α, unless tuning.alphas lists them', () => {
     expect(tuningAlphas({ ...base, tuning: { cv: 'kfold' } })).toEqual([0.5]);
     expect(tuningAlphas({ ...base, model: { family: 'lasso-logistic' }, tuning: { cv: 'kfold' } })).toEqual([1]);
+    // glmnet's lasso for a Cox model, as fedrad tune --model cox.
+    expect(tuningAlphas({ ...base, model: { family: 'cox' }, tuning: { cv: 'leave-one-site-out' } })).toEqual([1]);
     expect(tuningAlphas({ ...base, model: { family: 'elasticnet-logistic', alpha: 0.3 }, tuning: { cv: 'kfold' } })).toEqual([0.3]);
     expect(tuningAlphas({ ...base, tuning: { cv: 'kfold', alphas: [0.1, 0.9] } })).toEqual([0.1, 0.9]);
   });

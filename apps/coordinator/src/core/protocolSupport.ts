@@ -1,4 +1,4 @@
-import { exchangeMaskingRefusal, secureAggregationRefusal, TRAINING_SETTING_RULES } from '@fedrad/methods';
+import { coxTuningRefusal, exchangeMaskingRefusal, secureAggregationRefusal, TRAINING_SETTING_RULES } from '@fedrad/methods';
 import { plannedSummaryJobs, summaryJobBudget, type CampaignProtocol } from '@fedrad/protocol';
 import { DECLARABLE_CLAIMS } from '@fedrad/rqs';
 
@@ -195,13 +195,14 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'selection.lasso.maxIterations', carriedOut: "the most Newton steps at one λ of the path (default 25; the path fails as not converged beyond them); each site answers at most 2 + (1 or 100 λ) × maxIterations of the path's exchanges (protocol's plannedLassoRounds)" },
   {
     field: 'tuning',
-    carriedOut: "the tuning step: federated cross-validation of the logistic elastic net over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites); training fits the chosen λ and α",
+    carriedOut:
+      "the tuning step: federated cross-validation of the logistic elastic net, or of glmnet's Cox elastic net (model.family cox: stratified by site, Breslow's ties, leave-one-site-out), over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites and fedrad tune --model cox --sites); training fits the chosen λ and α",
     refuse: (p) =>
       p.tuning === undefined
         ? undefined
-        : p.model.family !== 'lasso-logistic' && p.model.family !== 'elasticnet-logistic'
-          ? `the tuning step cross-validates the logistic elastic net (lasso-logistic, elasticnet-logistic), not ${p.model.family}: a campaign's tuning step does not yet cross-validate a Cox model (no tune-round for Cox at the sites); tune it on one machine with fedrad tune --model cox --sites S.csv (leave-one-site-out, C-index or deviance, equal to cv.glmnet) and set model.lambda and model.alpha`
-          : undefined,
+        : p.model.family !== 'lasso-logistic' && p.model.family !== 'elasticnet-logistic' && p.model.family !== 'cox'
+          ? `the tuning step cross-validates the elastic net of the logistic families (lasso-logistic, elasticnet-logistic) or of a Cox model, not ${p.model.family}`
+          : coxTuningRefusal(p),
   },
   {
     field: 'tuning.cv',
@@ -212,8 +213,13 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'tuning.seed', carriedOut: 'the seed each site draws its kfold folds with', refuse: (p) => (p.tuning?.seed !== undefined && p.tuning.cv !== 'kfold' ? 'seed draws kfold folds; with leave-one-site-out the sites are the folds' : undefined) },
   {
     field: 'tuning.measure',
-    carriedOut: 'binomial deviance, or AUC with leave-one-site-out',
-    refuse: (p) => (p.tuning?.measure === 'auc' && p.tuning.cv !== 'leave-one-site-out' ? 'an AUC ranks the rows of one fold, which under kfold lie at several sites; use the deviance, or leave-one-site-out' : undefined),
+    carriedOut: "binomial deviance, or AUC with leave-one-site-out; for a Cox model the held-out sites' partial-likelihood deviance or Harrell's C (C)",
+    refuse: (p) =>
+      p.tuning?.measure === 'auc' && p.tuning.cv !== 'leave-one-site-out'
+        ? 'an AUC ranks the rows of one fold, which under kfold lie at several sites; use the deviance, or leave-one-site-out'
+        : p.tuning?.measure === 'C' && p.model.family !== 'cox'
+          ? "C is Harrell's C-index of a Cox model; a logistic model is tuned by the deviance or the AUC"
+          : undefined,
   },
   { field: 'tuning.rule', carriedOut: 'lambda.min or lambda.1se is the λ training fits' },
   {

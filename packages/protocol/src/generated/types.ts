@@ -759,7 +759,7 @@ export interface CampaignProtocol {
     };
   };
   /**
-   * The tuning step of the plan: the elastic net's λ (and α among `alphas`) chosen by cross-validation over the training sites (@fedrad/methods' federated cross-validation, equal to glmnet::cv.glmnet with foldid; the same as `fedrad tune --sites`), on the selection's features when that step runs. Training then fits the model at the chosen λ and α. Each exchange is a tune-round job, bounded and ordered at the site like training rounds.
+   * The tuning step of the plan: the elastic net's λ (and α among `alphas`) chosen by cross-validation over the training sites (@fedrad/methods' federated cross-validation, equal to glmnet::cv.glmnet with foldid; the same as `fedrad tune --sites`), on the selection's features when that step runs. A Cox model (model.family cox) is cross-validated as glmnet's Cox: stratified by site, Breslow's ties, leave-one-site-out (`fedrad tune --model cox --sites`). Training then fits the model at the chosen λ and α. Each exchange is a tune-round job, bounded and ordered at the site like training rounds.
    */
   tuning?: {
     /**
@@ -775,15 +775,15 @@ export interface CampaignProtocol {
      */
     seed?: number;
     /**
-     * The criterion (cv.glmnet's type.measure): binomial deviance, or AUC (leave-one-site-out only: a fold's rows must be at one site to be ranked).
+     * The criterion (cv.glmnet's type.measure): for the logistic families the binomial deviance, or AUC (leave-one-site-out only: a fold's rows must be at one site to be ranked); for a Cox model the partial-likelihood deviance of each held-out site (grouped, folds weighted by their events), or C, Harrell's C-index of each held-out site (folds weighted by their patients; maximised).
      */
-    measure?: 'deviance' | 'auc';
+    measure?: 'deviance' | 'auc' | 'C';
     /**
      * Which λ training uses: lambda.min (best mean criterion) or lambda.1se (the largest λ within one standard error of it).
      */
     rule?: 'min' | '1se';
     /**
-     * The α values tried (the best mean criterion at its lambda.min wins). Default: model.alpha, else 1 for lasso-logistic and 0.5 for elasticnet-logistic.
+     * The α values tried (the best mean criterion at its lambda.min wins). Default: model.alpha, else 0.5 for elasticnet-logistic and 1 for lasso-logistic and cox (as fedrad tune).
      *
      * @minItems 1
      */
@@ -2253,7 +2253,7 @@ export interface SelectParams {
   };
 }
 /**
- * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients and the held-out rows' score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
+ * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep, or coxCvSiteStep for a Cox model): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients (coef) and the held-out rows' score; for a Cox model (ties set) the site's own partial likelihood's value, gradient and Hessian at each fold's coefficients (beta) it trains and its own held-out score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
  */
 export interface TuneRoundParams {
   kind: 'tune-round';
@@ -2282,7 +2282,24 @@ export interface TuneRoundParams {
     fold?: number;
     seed?: number;
   };
-  measure: 'deviance' | 'auc';
+  /**
+   * The held-out criterion: deviance or auc (logistic); deviance or C, Harrell's concordance counts (Cox).
+   */
+  measure: 'deviance' | 'auc' | 'C';
+  /**
+   * Present for a Cox model only (its presence makes the exchange a Cox one): the partial likelihood's ties, Breslow's as glmnet's Cox.
+   */
+  ties?: 'breslow';
+  /**
+   * Path exchanges of the tuning step: the λ grid the coordinator fits along (decreasing), which the site checks against the approved protocol's tuning.lambdas, or against glmnet's grid of tuning.nlambda values down to tuning.lambdaMinRatio.
+   *
+   * @minItems 1
+   */
+  lambdas?: number[];
+  /**
+   * Cox only: per fold, then the fit on every site, the coefficients (original feature scale, no intercept).
+   */
+  beta?: number[][];
   minCohortSize: number;
   /**
    * Per fold, then the fit on every row: coefficients, intercept first, original feature scale.
@@ -2460,7 +2477,7 @@ export interface SelectResult {
   tensors: Tensor[];
 }
 /**
- * A site's answer to one tuning exchange (aggregates only): the grid step's feature-sum, feature-sumsq, feature-sumy; or per fold k fold-k/count, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq and fold-k/held-out = [rows, deviance sum or AUC], each over at least the minimum cohort.
+ * A site's answer to one tuning exchange (aggregates only): the grid step's feature-sum, feature-sumsq, feature-sumy; or per fold k fold-k/count, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq and fold-k/held-out = [rows, deviance sum or AUC], each over at least the minimum cohort. A Cox exchange: the grid step's score, feature-sum, feature-sumsq; per fold k the site trains fold-k/loss, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq over all its patients, and for its own fold fold-k/held-out = [comparable pairs, concordant, discordant, tied] (C) or [events, deviance].
  */
 export interface TuneRoundResult {
   kind: 'tune-round';

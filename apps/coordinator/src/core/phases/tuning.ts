@@ -1,4 +1,7 @@
-import { bestAlpha, crossValidationMethod, crossValidationResult, protocolTuningSettings, type CrossValidationResult, type CvState, type CvStepParams, type CvStepUpdate } from '@fedrad/methods';
+import {
+  bestAlpha, coxCrossValidationMethod, coxCrossValidationResult, crossValidationMethod, crossValidationResult, protocolCoxTuningSettings, protocolTuningSettings,
+  type CoxCvState, type CrossValidationResult, type CvState,
+} from '@fedrad/methods';
 import { tuningAlphas, type CampaignProtocol, type JobEnvelope, type TuneRoundParams } from '@fedrad/protocol';
 import { appendAudit } from '../../store/auditLog.js';
 import type { CampaignRecord } from '../campaignStore.js';
@@ -18,7 +21,8 @@ const KIND = 'tune-round';
 export interface TuneState {
   round: number;
   alphaIndex: number;
-  cv: CvState;
+  /** The logistic cross-validation's state, or the Cox one's (model.family cox). */
+  cv: CvState | CoxCvState;
   finished: Array<Omit<CrossValidationResult, 'coefficients' | 'nonzero' | 'foldValues'>>;
 }
 
@@ -41,9 +45,30 @@ function featuresOf(ctx: CoreContext, campaign: CampaignRecord): { features: str
   return selection ? { features: selection.output.features, basedOn: selection.outputHash } : { features: campaign.protocol.features ?? [] };
 }
 
-function methodAt(protocol: CampaignProtocol, features: string[], alphaIndex: number) {
-  const settings = protocolTuningSettings(protocol, features, tuningAlphas(protocol)[alphaIndex]);
-  return { settings, method: crossValidationMethod(settings) };
+/** One α's cross-validation as the step runs it: its settings, @fedrad/methods' method and its summary of a finished state. */
+interface TuningRun {
+  settings: { alpha: number };
+  method: {
+    initialState(): CvState | CoxCvState;
+    configure(state: CvState | CoxCvState, sites: readonly string[]): Record<string, object>;
+    aggregate(state: CvState | CoxCvState, results: Array<{ siteId: string; update: unknown }>, failures: Array<{ siteId: string; code: string; message: string }>): { state: CvState | CoxCvState };
+  };
+  result(state: CvState | CoxCvState): CrossValidationResult;
+}
+
+/**
+ * The cross-validation of the protocol's model at its alphaIndex-th α: glmnet's Cox, stratified by
+ * site and leave-one-site-out, for model.family cox (as `fedrad tune --model cox --sites`); the
+ * logistic elastic net otherwise (as `fedrad tune --sites`).
+ */
+function methodAt(protocol: CampaignProtocol, features: string[], alphaIndex: number): TuningRun {
+  const alpha = tuningAlphas(protocol)[alphaIndex];
+  if (protocol.model.family === 'cox') {
+    const settings = protocolCoxTuningSettings(protocol, features, alpha);
+    return { settings, method: coxCrossValidationMethod(settings) as unknown as TuningRun['method'], result: (state) => coxCrossValidationResult(state as CoxCvState, settings) };
+  }
+  const settings = protocolTuningSettings(protocol, features, alpha);
+  return { settings, method: crossValidationMethod(settings) as unknown as TuningRun['method'], result: (state) => crossValidationResult(state as CvState, settings) };
 }
 
 function latestRound(ctx: CoreContext, campaignId: string): { round: number; state: TuneState } | undefined {
@@ -71,7 +96,9 @@ const tuneRound: JobKind = {
     if (result.round !== job.round) return { code: 'UPDATE_INVALID', message: `Result says tuning exchange ${result.round} but job ${job.jobId} is ${job.round}` };
     if (isLassoPathJob(job.params)) return lassoJobCheck(campaign, job, result);
     const params = job.params as TuneRoundParams;
-    const layout = crossValidationMethod({ ...protocolTuningSettings(campaign.protocol, params.features, params.alpha) }).layout(params as unknown as CvStepParams);
+    const cox = campaign.protocol.model.family === 'cox';
+    const method = cox ? coxCrossValidationMethod(protocolCoxTuningSettings(campaign.protocol, params.features, params.alpha)) : crossValidationMethod(protocolTuningSettings(campaign.protocol, params.features, params.alpha));
+    const layout = (method.layout as (p: unknown) => Record<string, number[]>)({ ...params, kind: cox ? 'cox-cv-step' : 'cv-step' });
     // A fold's held-out score comes only from a site holding rows of that fold (leave-one-site-out: its own).
     for (const [name, shape] of Object.entries(layout)) {
       const length = shape.reduce((a, b) => a * b, 1);
@@ -99,9 +126,11 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TuneState)
   const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
   appendAudit(ctx.db, { event: 'tuning.round-opened', actor: 'coordinator', campaignId: campaign.campaignId, details: { round: state.round, alpha: settings.alpha, phase: state.cv.phase, lambdaIndex: state.cv.lambdaIndex, sites } }, now);
   return sites.map((siteId) => {
-    const { kind: _cv, resampling: _none, ...step } = configs[siteId];
+    const { kind: _cv, resampling: _none, ...step } = configs[siteId] as Record<string, unknown>;
     // The protocol's schemes only ('none' is selection's LASSO path, which no campaign step asks for).
-    const params = { kind: KIND, round: state.round, alpha: settings.alpha, ...step, ...(basedOn ? { basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}) } as TuneRoundParams;
+    // A path exchange names its λ grid, which the site checks against the approved protocol's.
+    const grid = state.cv.phase === 'path' ? { lambdas: state.cv.lambdas } : {};
+    const params = { kind: KIND, round: state.round, alpha: settings.alpha, ...step, ...grid, ...(basedOn ? { basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}) } as TuneRoundParams;
     return createJob(ctx, { jobId: tuneRound.jobId(campaign.campaignId, siteId, state.round), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, round: state.round, params }, deadline);
   });
 }
@@ -110,7 +139,8 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TuneState)
  * Tuning by cross-validation (issue #12, item 4): for each α of the protocol, @fedrad/methods'
  * federated cross-validation of the elastic net — a grid exchange, then per λ proximal Newton
  * steps on every fold's pooled sums, each exchange a round of tune-round jobs — the same
- * computation as `fedrad tune --sites`, so equal to cv.glmnet with the same folds. The best α
+ * computation as `fedrad tune --sites` (logistic) or `fedrad tune --model cox --sites` (Cox:
+ * each site its own stratum and its own fold), so equal to cv.glmnet with the same folds. The best α
  * and its lambda.min or lambda.1se (tuning.rule) are what training fits (stepSettings.ts).
  */
 export const tuning: Phase<TuneState, TuningStepOutput> = {
@@ -132,7 +162,7 @@ export const tuning: Phase<TuneState, TuningStepOutput> = {
   close(ctx, campaign) {
     const { round, state } = latestRound(ctx, campaign.campaignId)!;
     const { features, basedOn } = featuresOf(ctx, campaign);
-    const { settings, method } = methodAt(campaign.protocol, features, state.alphaIndex);
+    const { settings, method, result } = methodAt(campaign.protocol, features, state.alphaIndex);
     const failures = jobsOf(ctx, campaign.campaignId, { kind: KIND, round })
       .filter((j) => j.state === 'failed')
       .map((j) => ({ siteId: j.siteId, code: j.failureCode ?? 'FAILED', message: j.failureMessage ?? '' }));
@@ -140,8 +170,8 @@ export const tuning: Phase<TuneState, TuningStepOutput> = {
       ctx.db
         .prepare('SELECT site_id, signed_json, tensor_data FROM results WHERE campaign_id = ? AND kind = ? AND round = ? AND is_error = 0 ORDER BY site_id')
         .all(campaign.campaignId, KIND, round) as Array<{ site_id: string; signed_json: string; tensor_data: Buffer | null }>
-    ).map((r) => ({ siteId: r.site_id, update: storedUpdate(r.signed_json, r.tensor_data) as unknown as CvStepUpdate }));
-    let cv: CvState;
+    ).map((r) => ({ siteId: r.site_id, update: storedUpdate(r.signed_json, r.tensor_data) as unknown }));
+    let cv: CvState | CoxCvState;
     try {
       cv = method.aggregate(state.cv, results, failures).state;
     } catch (e) {
@@ -149,7 +179,7 @@ export const tuning: Phase<TuneState, TuningStepOutput> = {
       return { status: 'failed', code: err.code ?? 'TUNING_FAILED', message: `Tuning exchange ${round} (alpha ${settings.alpha}): ${err.message}` };
     }
     if (cv.phase !== 'done') return { status: 'again', input: { ...state, round: round + 1, cv } };
-    const { coefficients: _c, nonzero: _n, foldValues: _f, ...curve } = crossValidationResult(cv, settings);
+    const { coefficients: _c, nonzero: _n, foldValues: _f, ...curve } = result(cv);
     const finished = [...state.finished, curve];
     if (state.alphaIndex + 1 < tuningAlphas(campaign.protocol).length) {
       return { status: 'again', input: { round: round + 1, alphaIndex: state.alphaIndex + 1, cv: methodAt(campaign.protocol, features, state.alphaIndex + 1).method.initialState(), finished } };

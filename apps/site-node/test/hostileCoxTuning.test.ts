@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createCampaignCa } from '@fedrad/pki';
+import { canonicalHash, type CampaignProtocol } from '@fedrad/protocol';
+import { loadSiteConfig } from '../src/siteConfig.js';
+import { SiteDaemon } from '../src/siteDaemon.js';
+import { SiteStore } from '../src/siteStore.js';
+import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
+import { certificateIssuer, repoRoot, siteYaml, writeSiteKeys } from './helpers.js';
+
+// Issue #12 item 4 for survival campaigns at a real site daemon over mTLS: the tuning step of a Cox
+// campaign. The site answers an honest tune-round job on its survival cohort (site-a's rows of
+// scripts/fixtures/methods/cox-cv-sites.R) with sums checked here against the rows by hand, and
+// refuses, by itself, an exchange that leaves the approved protocol: another λ grid, other folds,
+// another criterion, Efron's ties, logistic coefficients. Nothing per patient leaves.
+const fixture = JSON.parse(readFileSync(join(repoRoot, 'packages/methods/test/fixtures/cox-cv-sites.json'), 'utf8')) as { sites: Record<string, { x: number[][]; time: number[]; event: number[] }> };
+const rows = fixture.sites['site-a'];
+const ids = rows.time.map((_, i) => `cox-${String(i + 1).padStart(3, '0')}`);
+const features = ['f1', 'f2', 'f3', 'f4', 'f5'];
+let dir: string;
+let coordinator: FakeCoordinator;
+let daemon: SiteDaemon;
+let nonce = 0;
+const base = JSON.parse(readFileSync(join(repoRoot, 'protocols/examples/campaign-protocol/valid-1.json'), 'utf8')) as CampaignProtocol;
+delete base.analysisPlan;
+const protocol: CampaignProtocol = {
+  ...base, campaignId: 'hostile-cox-tune', features, trainingSites: ['site-a', 'site-b', 'site-c'], testSites: [], minCohortSize: 5,
+  outcome: { type: 'survival', time: 'time', event: 'event' },
+  model: { family: 'cox', ties: 'breslow', standardize: true }, training: { strategy: 'exact-newton', rounds: 10 },
+  tuning: { cv: 'leave-one-site-out', measure: 'C', nlambda: 15, lambdaMinRatio: 0.05 },
+};
+delete protocol.jobBudget;
+delete protocol.featureConfig;
+// glmnet's grid by hand (λ_max · ratio^(k/(n − 1))), from a λ_max the coordinator says the pooled scores gave.
+const grid = (max: number, count: number, ratio: number) => Array.from({ length: count }, (_, k) => max * Math.pow(ratio, k / (count - 1)));
+const honestGrid = grid(0.31, 15, 0.05);
+const beta = [[0.1, -0.4, 0.01, 0.3, 0], [0.2, -0.5, 0.02, 0.2, 0.05], [0.15, -0.45, 0.015, 0.25, 0], [0.12, -0.42, 0.012, 0.27, 0.01]];
+
+beforeAll(async () => {
+  dir = mkdtempSync(join(tmpdir(), 'hostile-cox-tune-'));
+  mkdirSync(join(dir, 'data'));
+  writeFileSync(join(dir, 'data/features.csv'), ['id,' + features.join(','), ...rows.x.map((r, i) => `${ids[i]},${r.join(',')}`)].join('\n') + '\n');
+  writeFileSync(join(dir, 'data/outcome.csv'), ['id,time,event', ...rows.time.map((t, i) => `${ids[i]},${t},${rows.event[i]}`)].join('\n') + '\n');
+  const ca = createCampaignCa({ campaignId: 'hostile-cox-tune', validityDays: 30 });
+  const issue = certificateIssuer(ca);
+  const server = issue('coordinator', ['127.0.0.1', 'localhost']);
+  writeSiteKeys(dir, issue('site-a'), ca.certPem);
+  coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
+  const port = await coordinator.listen();
+  coordinator.onHello = () => coordinator.send({
+    type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
+    campaigns: [{ campaignId: protocol.campaignId, protocolHash: canonicalHash(protocol), role: 'training', state: 'training', protocol }],
+  });
+  writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [{ name: 'survival', features: join(dir, 'data/features.csv'), outcome: join(dir, 'data/outcome.csv') }]));
+  const config = loadSiteConfig(join(dir, 'site.yaml'));
+  const store = new SiteStore(config.database);
+  store.approve(canonicalHash(protocol), 'site-a operator');
+  store.close();
+  daemon = new SiteDaemon(config, { log: () => {} });
+  daemon.start();
+  await coordinator.waitFor((fr) => fr.type === 'site-hello');
+}, 60_000);
+
+afterAll(async () => {
+  await daemon?.stop();
+  await coordinator.close();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+function tuneJob(round: number, params: Record<string, unknown>) {
+  return {
+    type: 'job', jobId: `hostile-cox-tune/tune/r${round}/site-a`, campaignId: protocol.campaignId, protocolHash: canonicalHash(protocol), siteId: 'site-a', kind: 'tune-round', attempt: 1, round,
+    deadline: new Date(Date.now() + 60000).toISOString(), nonce: (++nonce).toString(16).padStart(64, '0'),
+    params: { kind: 'tune-round', round, alpha: 1, features, folds: { scheme: 'leave-one-site-out', count: 3, fold: 0 }, measure: 'C', ties: 'breslow', minCohortSize: 5, ...params },
+  };
+}
+const path = (round: number, extra: Record<string, unknown> = {}) => tuneJob(round, { phase: 'path', lambdas: honestGrid, beta, train: [true, true, true, true], heldOut: true, ...extra });
+const refusal = (frame: Frame) => frame.result as { type: string; code: string; message: string };
+type Answer = { kind: string; round: number; sampleCount: number; eventCount: number; tensors: Array<{ name: string; shape: number[]; data: number[] }> };
+
+describe('Cox tuning jobs against a real site daemon', () => {
+  it('refuses a Cox tune-round outside the approved protocol: another λ grid, other folds, another criterion, no ties, logistic coefficients', async () => {
+    const expectRefused = async (job: ReturnType<typeof tuneJob>, message: string) => {
+      const r = refusal(await coordinator.ask(job));
+      expect(r).toMatchObject({ type: 'error-report', code: 'JOB_OUTSIDE_PROTOCOL' });
+      expect(r.message).toContain(message);
+    };
+    // The protocol's grid has 15 values down to 0.05 · λ_max: one with ratio 0.01, or one λ slipped in, is not it.
+    await expectRefused(path(0, { lambdas: grid(0.31, 15, 0.01) }), 'is not glmnet\'s grid of the protocol\'s 15 values from λ_max down to 0.05');
+    await expectRefused(path(0, { lambdas: [...honestGrid.slice(0, 7), 0.02, ...honestGrid.slice(8)] }), 'is not glmnet\'s grid');
+    await expectRefused(path(0, { lambdas: undefined }), 'is not glmnet\'s grid');
+    // site-a is fold 0 of the three sorted training sites; K-fold within sites is not the protocol's.
+    await expectRefused(path(0, { folds: { scheme: 'leave-one-site-out', count: 3, fold: 1 } }), 'are not the protocol\'s {"count":3,"fold":0,"scheme":"leave-one-site-out"} for this site');
+    await expectRefused(path(0, { folds: { scheme: 'kfold', count: 3, seed: 1 } }), 'are not the protocol\'s');
+    await expectRefused(path(0, { measure: 'deviance' }), 'the criterion deviance is not the protocol\'s C');
+    // (Efron's ties are not even a valid tune-round: the schema holds the Cox exchange to Breslow's, and the daemon drops it.)
+    await expectRefused(path(0, { ties: undefined }), 'the ties absent are not the Cox tuning\'s Breslow ties');
+    await expectRefused(path(0, { coef: beta.map((b) => [0, ...b]) }), 'the job sends logistic coefficients (coef)');
+  });
+
+  it('answers the grid exchange with its score at β = 0 and feature sums over all its patients', async () => {
+    const answer = (await coordinator.ask(tuneJob(0, { phase: 'grid' }))).result as Answer;
+    const events = rows.event.reduce((a, e) => a + e, 0);
+    expect(answer).toMatchObject({ kind: 'tune-round', round: 0, sampleCount: rows.time.length, eventCount: events });
+    const sum = answer.tensors.find((t) => t.name === 'feature-sum')!.data;
+    features.forEach((_, j) => expect(sum[j]).toBeCloseTo(rows.x.reduce((a, r) => a + r[j], 0), 9));
+    // The gradient of −ℓ at β = 0 (Breslow): minus Σ over events of x_i − the mean of x over its risk set, by hand.
+    const score = answer.tensors.find((t) => t.name === 'score')!.data;
+    features.forEach((_, j) => {
+      let s = 0;
+      rows.time.forEach((t, i) => {
+        if (!rows.event[i]) return;
+        const risk = rows.time.map((u, k) => k).filter((k) => rows.time[k] >= t);
+        s += rows.x[i][j] - risk.reduce((a, k) => a + rows.x[k][j], 0) / risk.length;
+      });
+      expect(score[j]).toBeCloseTo(-s, 8);
+    });
+  });
+
+  it('answers a path exchange with the other folds\' sums and its own held-out concordance counts, which equal the pairs counted by hand', async () => {
+    const answer = (await coordinator.ask(path(1))).result as Answer;
+    expect(answer).toMatchObject({ kind: 'tune-round', round: 1 });
+    // Its own fold (0) is held out: no training sums for it; folds 1, 2 and the fit on every site are trained.
+    expect(answer.tensors.map((t) => t.name).filter((n) => n.startsWith('fold-0/'))).toEqual(['fold-0/held-out']);
+    for (const k of [1, 2, 3]) expect(answer.tensors.find((t) => t.name === `fold-${k}/hessian`)!.data).toHaveLength(25);
+    const eta = rows.x.map((r) => r.reduce((a, v, j) => a + v * beta[0][j], 0));
+    let concordant = 0;
+    let discordant = 0;
+    let tied = 0;
+    for (let i = 0; i < eta.length; i++)
+      for (let j = 0; j < eta.length; j++) {
+        if (!rows.event[i] || !(rows.time[j] > rows.time[i] || (rows.time[j] === rows.time[i] && !rows.event[j]))) continue;
+        if (eta[i] > eta[j]) concordant++;
+        else if (eta[i] < eta[j]) discordant++;
+        else tied++;
+      }
+    expect(answer.tensors.find((t) => t.name === 'fold-0/held-out')!.data).toEqual([concordant + discordant + tied, concordant, discordant, tied]);
+  });
+
+  it('sent nothing that names a patient or is one patient\'s value', () => {
+    const sent = JSON.stringify(coordinator.frames.filter((f) => f.type === 'job-result'));
+    for (const id of ids) expect(sent).not.toContain(id);
+    for (const v of rows.x[rows.x.length - 1].filter((v) => !Number.isInteger(v))) expect(sent).not.toContain(String(v));
+  });
+});
