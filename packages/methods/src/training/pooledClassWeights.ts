@@ -18,7 +18,8 @@ interface CountingServer {
 }
 
 /**
- * Balanced class weights in the FedAvg family (fedavg, fedprox, fedadam, fedyogi). A patient of
+ * Balanced class weights in the strategies that train locally (the FedAvg family — fedavg, fedprox,
+ * fedadam, fedyogi — and the coordinate-wise median and trimmed mean). A patient of
  * class c weighs w_c = N / (2 N_c) with N and N_c POOLED over the sites, as in the exact
  * strategies (classWeighting.ts) and glmnet's `weights`; but a site trains locally and needs the
  * weights before its first step, and only the coordinator can sum the counts. So round 0 trains
@@ -26,7 +27,9 @@ interface CountingServer {
  * every round's update carries), the coordinator sums them, and every later round's job carries
  * the pooled counts and the weights they give (`balancedWeights`). The site weights its local loss
  * per patient with them (localTraining's caseWeight) after checking that they follow from the
- * counts and that the counts can hold its own patients (siteCaseWeights below).
+ * counts and that the counts can hold its own patients (siteCaseWeights below). The robust
+ * strategies then combine the weighted local fits by their order statistics: the local step is
+ * FedAvg's, only the combination differs (a median of weighted fits, not the weighted pooled fit).
  */
 export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignProtocol): TrainingMethod {
   if (protocol.training.rounds < 2) {
