@@ -44,8 +44,8 @@ export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignP
       const counts = serverOf(state).classCounts;
       // Without counts (round 0, or a site's protocol check, which configures from no server) the job carries no weights.
       if (state.round === 0 || counts === null) return configs;
-      const balancedWeightsParam = { ...counts, ...balancedWeights(counts.sampleCount, counts.positiveCount) };
-      return Object.fromEntries(Object.entries(configs).map(([site, params]) => [site, { ...params, balancedWeights: balancedWeightsParam }]));
+      const weights = balancedWeightsParam(counts);
+      return Object.fromEntries(Object.entries(configs).map(([site, params]) => [site, { ...params, balancedWeights: weights }]));
     },
     aggregate(state: RoundState, results: readonly MethodResult<UpdateView>[], failures: readonly SiteFailure[]) {
       const server = serverOf(state);
@@ -53,14 +53,11 @@ export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignP
         const outcome = inner.aggregate(innerState(state), results, failures);
         return { ...outcome, state: { ...outcome.state, server: { classCounts: server.classCounts, strategy: outcome.state.server } as unknown as Json } };
       }
-      const sampleCount = results.reduce((a, r) => a + r.update.sampleCount, 0);
-      const positiveCount = results.reduce((a, r) => a + (r.update.eventCount ?? 0), 0);
       if (results.length === 0) throw new MethodInputError('Round 0 (class counts): no site sent an update', { field: 'results' });
-      if (positiveCount === 0 || positiveCount === sampleCount) {
-        throw new MethodInputError(`Balanced class weights need both classes: the training sites hold ${positiveCount} positive patients of ${sampleCount}`, { field: 'model.classWeights' });
-      }
+      const classCounts = pooledClassCounts(results);
+      const { sampleCount } = classCounts;
       const sites = results.map((r) => r.siteId).sort();
-      const next: CountingServer = { classCounts: { sampleCount, positiveCount }, strategy: null };
+      const next: CountingServer = { classCounts, strategy: null };
       return { state: { round: 1, parameters: state.parameters, server: next as unknown as Json }, converged: false, done: false, sites, sampleCount };
     },
     egress(params) {
@@ -71,6 +68,19 @@ export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignP
     },
   };
 }
+
+/** The pooled counts of round 0's updates (each carries its sampleCount and eventCount); both classes must be present. */
+export function pooledClassCounts(results: readonly MethodResult<UpdateView>[]): PooledClassCounts {
+  const sampleCount = results.reduce((a, r) => a + r.update.sampleCount, 0);
+  const positiveCount = results.reduce((a, r) => a + (r.update.eventCount ?? 0), 0);
+  if (positiveCount === 0 || positiveCount === sampleCount) {
+    throw new MethodInputError(`Balanced class weights need both classes: the training sites hold ${positiveCount} positive patients of ${sampleCount}`, { field: 'model.classWeights' });
+  }
+  return { sampleCount, positiveCount };
+}
+
+/** A job's `balancedWeights`: the pooled counts and the weights N / (2 N_c) they give. */
+export const balancedWeightsParam = (counts: PooledClassCounts) => ({ ...counts, ...balancedWeights(counts.sampleCount, counts.positiveCount) });
 
 /**
  * The site half: each row's case weight for this round's local training, or 'count' for round 0

@@ -41,9 +41,7 @@ export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtoco
   'model.classWeights': (p) =>
     p.model.classWeights === 'balanced' && p.model.family === 'cox'
       ? "balanced class weights weigh the two classes of a binary outcome by their counts; a Cox model's outcome is a time to event, which has no such classes"
-      : p.model.classWeights === 'balanced' && p.model.family === 'mlp'
-        ? 'the mlp family trains unweighted; balanced class weights are carried out for the logistic families'
-        : undefined,
+      : undefined,
   'training.localEpochs': (p) =>
     p.training.localEpochs !== undefined && EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} sends sums and trains nothing locally` : undefined,
   'training.learningRate': (p) =>
