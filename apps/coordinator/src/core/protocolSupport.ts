@@ -121,7 +121,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'model.classWeights',
     carriedOut:
-      '"none", and "balanced" with the binary families: the exact strategies (sums split by class, weighted by the pooled counts), the FedAvg family, median and trimmed mean (a counting round 0, then each site weights its local loss by the pooled counts the jobs carry)',
+      '"none", and "balanced" with every strategy of the binary families: the exact strategies (sums split by class, weighted by the pooled counts), the FedAvg family, median and trimmed mean (a counting round 0, then each site weights its local loss by the pooled counts the jobs carry), the mlp family (its standardisation round counts the training rows, later rounds weight each row\'s log-loss); under secure aggregation the counts come from the masked sum, and with shareSiteUpdates or secureAggregation each site checks them against round 0\'s signed counts or unmasked sum',
     refuse: TRAINING_SETTING_RULES['model.classWeights'],
   },
   { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
