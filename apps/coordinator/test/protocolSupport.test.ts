@@ -42,7 +42,8 @@ const refusedExamples: Record<string, (p: CampaignProtocol) => CampaignProtocol>
   'model.timeGridDays': (p) => ({ ...p, model: { ...p.model, timeGridDays: [0, 30, 90] } }),
   'model.activation': (p) => ({ ...p, model: { ...p.model, activation: 'tanh' } }),
   'model.standardize': (p) => ({ ...p, model: { ...p.model, standardize: false }, training: { ...p.training, strategy: 'fedavg' } }),
-  'model.classWeights': (p) => ({ ...p, model: { ...p.model, classWeights: 'balanced' }, training: { ...p.training, strategy: 'median' } }),
+  // Every strategy weighs the classes of a binary outcome; a time to event has none.
+  'model.classWeights': (p) => ({ ...p, outcome: { type: 'survival', time: 'days', event: 'died' }, model: { family: 'cox', classWeights: 'balanced' } }),
   jobBudget: (p) => ({ ...p, testSites: ['site-t'], jobBudget: { evaluations: 0 } }),
   attestations: (p) => ({ ...p, attestations: [{ claim: 'rqs-12', value: true, by: 'study lead' }] }),
   'training.localEpochs': (p) => ({ ...p, training: { ...p.training, localEpochs: 2 } }),

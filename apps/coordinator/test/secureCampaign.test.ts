@@ -258,6 +258,47 @@ describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites',
     expect(reasons({ selection: { minSd: 0 } })).toBe('');
   });
 
+  it.each([
+    ['fedavg', { strategy: 'fedavg' as const, rounds: 3, localEpochs: 2, learningRate: 0.5 }],
+    ['exact-newton', { rounds: 8 }],
+  ])('balanced class weights (%s): round 0\'s class counts come from the masked sum, and the rounds equal the clear ones', async (_label, training) => {
+    // The sites holding at least the minimum cohort (5) of each class: the other two would refuse the weights.
+    const balancedSites = siteIds.filter((s) => data[s].y.filter((y) => y === 0).length >= 5 && data[s].y.filter((y) => y === 1).length >= 5);
+    expect(balancedSites.length).toBeGreaterThanOrEqual(7);
+    const id = `secure-weights-${training.strategy ?? 'exact-newton'}`;
+    const { ctx } = context();
+    const base = secureProtocol(id, training);
+    const protocol: CampaignProtocol = { ...base, trainingSites: balancedSites, model: { ...base.model, classWeights: 'balanced' } };
+    expect(unsupportedFields(protocol)).toEqual([]);
+    createCampaign(ctx, protocol);
+    const run = new SecureSites();
+    await run.deliver(ctx, startCampaign(ctx, id));
+    expect(run.late).toEqual([]);
+    const status = campaignStatus(ctx, id);
+    expect(status.state).toBe('completed');
+    // The pooled counts the round-1 jobs carry (FedAvg) are the sites' own counts, summed here.
+    const pooledCount = { sampleCount: balancedSites.reduce((a, s) => a + data[s].y.length, 0), positiveCount: balancedSites.reduce((a, s) => a + data[s].y.filter((y) => y === 1).length, 0) };
+    if (training.strategy === 'fedavg') {
+      const round1 = ctx.db.prepare("SELECT p.params_json FROM jobs j JOIN job_params p ON p.params_hash = j.params_hash WHERE j.campaign_id = ? AND j.round = 1 AND j.kind = 'train-round'").all(id) as Array<{ params_json: string }>;
+      expect(round1.length).toBeGreaterThan(0);
+      for (const r of round1) expect(JSON.parse(r.params_json).balancedWeights).toMatchObject(pooledCount);
+    }
+    // Reference: the same campaign in clear (every site's plain update, the method's own aggregate).
+    const { secureAggregation: _s, secureAggregationDropout: _d, ...clear } = protocol.training;
+    const method = trainingMethod({ ...protocol, training: clear });
+    let state = method.initialState();
+    for (let done = false; !done; ) {
+      const params = method.configure(state, balancedSites);
+      const results: MethodResult<UpdateView>[] = [];
+      for (const s of balancedSites) results.push({ siteId: s, update: (await trainingSiteStep(params[s], rowsOf(s, params[s].features))) as unknown as UpdateView });
+      const outcome = method.aggregate(state, results, []);
+      ({ state, done } = outcome);
+    }
+    // (Exact Newton in clear may stop earlier on its loss, which a masked round does not send: the fit is the same.)
+    const expected = flatten(state.parameters);
+    coefOf(ctx, id).forEach((v, j) => expect(Math.abs(v - expected[j])).toBeLessThan(1e-6));
+  }, SITE_STEPS_TIMEOUT);
+
   it('refuses at creation what secure aggregation cannot carry out, naming why', () => {
     const reasons = (training: Partial<CampaignProtocol['training']>, sitesList = siteIds) => unsupportedFields({ ...secureProtocol('x', training), trainingSites: sitesList }).map((f) => `${f.field}: ${f.reason}`).join('\n');
     expect(reasons({ strategy: 'median' })).toMatch(/training.secureAggregation: median needs each site's update/);

@@ -132,7 +132,8 @@ function reproducibilityDeviations(params: ReproducibilityParams, protocol: Camp
 
 /**
  * Fields checked one by one above with their own message; globalParameters are the round's to set (after round 0), the transcript is trajectory.ts's,
- * balancedWeights the training site step's (against the site's own class counts, @fedrad/methods' pooledClassWeights.ts).
+ * balancedWeights the training site step's (against the site's own class counts, @fedrad/methods' pooledClassWeights.ts) and, under
+ * shareSiteUpdates or secure aggregation, trajectory.ts's (against round 0's signed counts or unmasked sum).
  */
 const CHECKED_APART: ReadonlySet<string> = new Set(['strategy', 'model', 'features', 'round', 'globalParameters', 'transcript', 'secureAggregation', 'harmonizationHash', 'balancedWeights']);
 

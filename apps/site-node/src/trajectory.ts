@@ -26,7 +26,7 @@ export type TrajectoryCheck = { ok: true; state?: VerifiedState } | { ok: false;
  * round r − 1 has nothing to check round r against and refuses it.
  */
 export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, caPem: string, previous: VerifiedState | undefined, current?: VerifiedState): TrajectoryCheck {
-  if (job.kind === 'train-round' && protocol.training.secureAggregation === true && protocol.training.shareSiteUpdates !== true) return maskedRoundCheck(job, current);
+  if (job.kind === 'train-round' && protocol.training.secureAggregation === true && protocol.training.shareSiteUpdates !== true) return maskedRoundCheck(job, protocol, current);
   if (job.kind !== 'train-round' || protocol.training.shareSiteUpdates !== true) return { ok: true };
   const params = job.params as TrainRoundParams;
   const method = trainingMethod(protocol);
@@ -60,7 +60,9 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
   if (canonicalJson(parameters) !== canonicalJson(params.globalParameters)) {
     return { ok: false, problem: `the parameters of round ${params.round} do not follow from round ${before}'s signed updates by the protocol's ${protocol.training.strategy} step` };
   }
-  return { ok: true, state: { round: params.round, parameters, server: outcome.state.server } };
+  const state = { round: params.round, parameters, server: outcome.state.server };
+  const weights = classWeightsProblem(method, job, state, `round 0's signed updates`);
+  return weights ? { ok: false, problem: weights } : { ok: true, state };
 }
 
 /**
@@ -68,14 +70,31 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
  * site verified round r's parameters from them (secureRounds.ts, `current`): the train-round job
  * must carry exactly those. Round 0's are checked by protocolConformance.
  */
-function maskedRoundCheck(job: JobEnvelope, current: VerifiedState | undefined): TrajectoryCheck {
+function maskedRoundCheck(job: JobEnvelope, protocol: CampaignProtocol, current: VerifiedState | undefined): TrajectoryCheck {
   const params = job.params as TrainRoundParams;
   if (params.round === 0) return { ok: true };
   if (!current || current.round !== params.round) return { ok: false, problem: `this site has not verified round ${params.round}'s parameters (its keys job carried round ${params.round - 1}'s masked forms), so it does not train at them` };
   if (canonicalJson(current.parameters) !== canonicalJson(params.globalParameters)) {
     return { ok: false, problem: `the parameters of round ${params.round} do not follow from round ${params.round - 1}'s unmasked sum by the protocol's step` };
   }
-  return { ok: true };
+  const weights = classWeightsProblem(trainingMethod(protocol), job, current, "round 0's unmasked sum");
+  return weights ? { ok: false, problem: weights } : { ok: true };
+}
+
+/**
+ * Balanced class weights (model.classWeights "balanced"): the pooled counts a job carries must be
+ * those the verified state holds — the sum of the counts round 0's signed answers report (or their
+ * unmasked sum), carried from round to round by the training method's own state — so a coordinator
+ * cannot inflate them around this site's patients of one class (N = 10⁹ around its few positives),
+ * which the site's own check (at least its own counts, each class at least the minimum cohort)
+ * cannot see. The expected weights are what the method's configure gives from that state.
+ */
+function classWeightsProblem(method: ReturnType<typeof trainingMethod>, job: JobEnvelope, state: VerifiedState, source: string): string | undefined {
+  const sent = (job.params as TrainRoundParams).balancedWeights;
+  const expected = method.configure({ round: state.round, parameters: state.parameters, server: state.server as never }, [job.siteId])[job.siteId]?.balancedWeights;
+  if (canonicalJson(sent ?? null) === canonicalJson(expected ?? null)) return undefined;
+  const counts = (w: typeof sent) => (w ? `${w.positiveCount} positive of ${w.sampleCount}` : 'none');
+  return `the job's pooled class counts (${counts(sent)}) and weights are not those of ${source} (${counts(expected)}), from which balanced class weights are taken`;
 }
 
 /** Checks one signed update of the transcript; pushes it (decoded, as the aggregate reads it) when sound. */

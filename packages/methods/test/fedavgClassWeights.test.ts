@@ -108,8 +108,10 @@ describe('balanced class weights in the FedAvg family (local twin)', () => {
       }
     };
     expect(field(protocol('fedyogi', 'balanced'))).toBeUndefined();
-    expect(field(protocol('median', 'balanced'))).toBe('model.classWeights');
-    expect(field({ ...protocol('fedavg', 'balanced'), model: { family: 'mlp', classWeights: 'balanced' } })).toBe('model.classWeights');
+    // Median and trimmed mean weight the local loss as FedAvg does (robustClassWeights.test.ts); a Cox outcome has no classes.
+    expect(field(protocol('median', 'balanced'))).toBeUndefined();
+    expect(field({ ...protocol('fedavg', 'balanced'), model: { family: 'cox', classWeights: 'balanced' }, outcome: { type: 'survival' } } as never)).toBe('model.classWeights');
+    expect(field({ ...protocol('fedavg', 'balanced'), model: { family: 'mlp', classWeights: 'balanced' } })).toBeUndefined();
     expect(field(protocol('fedavg', 'balanced', { rounds: 1 }))).toBe('training.rounds');
     expect(field(protocol('fedavg', 'balanced', { clipNorm: 1, differentialPrivacy: { noiseMultiplier: 1, delta: 1e-5 } }))).toBe('training.differentialPrivacy');
   });

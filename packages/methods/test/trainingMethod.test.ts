@@ -47,7 +47,8 @@ describe('trainingMethod', () => {
     expect(attempt(() => trainingMethod(protocolFor({ family: 'logistic' }, { strategy: 'fedavg', earlyStopping: { patience: 3 } })))).toMatchObject({ context: { field: 'training.earlyStopping' } });
     expect(attempt(() => trainingMethod(protocolFor({ family: 'cox' })))).toMatchObject({ code: 'METHOD_UNSUPPORTED', context: { field: 'outcome' } });
     expect(attempt(() => trainingMethod({ ...protocolFor({ family: 'logistic' }), features: [] }))).toMatchObject({ context: { field: 'features' } });
-    // Balanced class weights are carried out by the exact strategies (classWeights.test.ts) and the FedAvg family (fedavgClassWeights.test.ts), refused by median (below).
+    // Balanced class weights are carried out by the exact strategies (classWeights.test.ts), the FedAvg family (fedavgClassWeights.test.ts)
+    // and median / trimmed mean (robustClassWeights.test.ts); refused for a Cox outcome, which has no classes (below).
     expect(attempt(() => trainingMethod(protocolFor({ family: 'logistic', classWeights: 'balanced' })))).toBeUndefined();
 
     // A setting the strategy would not use is refused here, so the coordinator and the local twin refuse it alike.
@@ -60,7 +61,8 @@ describe('trainingMethod', () => {
       expect(e).toMatchObject({ code: 'METHOD_UNSUPPORTED', context: { field } });
       expect((e as Error).message).toContain(`${field}: `);
     }
-    expect(attempt(() => trainingMethod(protocolFor({ family: 'logistic', classWeights: 'balanced' }, { strategy: 'median' })))).toMatchObject({ context: { field: 'model.classWeights' } });
+    expect(attempt(() => trainingMethod(protocolFor({ family: 'logistic', classWeights: 'balanced' }, { strategy: 'median' })))).toBeUndefined();
+    expect(attempt(() => trainingMethod({ ...protocolFor({ family: 'cox', classWeights: 'balanced' }), outcome: { type: 'survival' } } as never))).toMatchObject({ context: { field: 'model.classWeights' } });
   });
 
   it('refuses a site step whose rows do not hold the model features in order (the job-input error code)', async () => {

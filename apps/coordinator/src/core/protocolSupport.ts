@@ -117,7 +117,12 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'model.hiddenLayers', carriedOut: "mlp: the hidden layers' widths of every site's network and of the locked model", refuse: TRAINING_SETTING_RULES['model.hiddenLayers'] },
   { field: 'model.activation', carriedOut: "mlp: the hidden layers' activation (relu or tanh)", refuse: TRAINING_SETTING_RULES['model.activation'] },
   { field: 'model.standardize', carriedOut: "the exact strategies' penalty scale", refuse: TRAINING_SETTING_RULES['model.standardize'] },
-  { field: 'model.classWeights', carriedOut: '"none", and "balanced" with the exact strategies (sums split by class, weighted by the pooled counts) and the FedAvg family (a counting round 0, then each site weights its local loss by the pooled counts the jobs carry)', refuse: TRAINING_SETTING_RULES['model.classWeights'] },
+  {
+    field: 'model.classWeights',
+    carriedOut:
+      '"none", and "balanced" with every strategy of the binary families: the exact strategies (sums split by class, weighted by the pooled counts), the FedAvg family, median and trimmed mean (a counting round 0, then each site weights its local loss by the pooled counts the jobs carry), the mlp family (its standardisation round counts the training rows, later rounds weight each row\'s log-loss); under secure aggregation the counts come from the masked sum, and with shareSiteUpdates or secureAggregation each site checks them against round 0\'s signed counts or unmasked sum',
+    refuse: TRAINING_SETTING_RULES['model.classWeights'],
+  },
   { field: 'trainingSites', carriedOut: 'the sites that get training jobs' },
   { field: 'testSites', carriedOut: 'the sites that evaluate the locked model (binary: AUC, calibration, decision curves; survival: C-indices, and at the horizon time-dependent AUC, Brier score, calibration)' },
   { field: 'minCohortSize', carriedOut: "enforced by each site's egress guard" },

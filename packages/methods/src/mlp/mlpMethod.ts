@@ -4,6 +4,7 @@ import { constantFeatures, pooledStandardization } from '@fedrad/numeric';
 import { updateLayout, type CampaignProtocol, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { MethodConfigError, MethodInputError } from '../errors.js';
 import type { TrainingMethod } from '../training/trainingMethod.js';
+import { balancedWeightsParam, pooledClassCounts, type PooledClassCounts } from '../training/pooledClassWeights.js';
 import { mlpSiteStep } from './mlpSiteStep.js';
 import { INPUT_MEAN, INPUT_SCALE, mlpInitialParameters, splitMlpParameters } from './mlpParameters.js';
 
@@ -17,6 +18,8 @@ interface MlpServer {
   roundsSinceBest: number;
   /** The pooled validation loss (mean log-loss) of the last round's global model. */
   validationLoss: number | null;
+  /** Balanced class weights: the training rows' pooled counts, from round 0's updates (absent without weights). */
+  classCounts?: PooledClassCounts;
 }
 
 /**
@@ -32,6 +35,11 @@ interface MlpServer {
  *   rounds, and the method ends on the global model of the round with the lowest pooled
  *   validation loss (a patience rule, as in Prechelt 1998, "Early stopping — but when?"), so the
  *   locked model is one the validation rows have scored.
+ *
+ * Balanced class weights (model.classWeights "balanced"): round 0's updates carry each site's
+ * training-row and positive counts, so the standardisation round also counts the classes; every
+ * later job carries the pooled counts and N / (2 N_c), as in the FedAvg family
+ * (pooledClassWeights.ts), and the sites weight their local log-loss with them (mlpSiteStep.ts).
  */
 export function mlpTrainingMethod(protocol: CampaignProtocol): TrainingMethod {
   const t = protocol.training;
@@ -63,8 +71,10 @@ export function mlpTrainingMethod(protocol: CampaignProtocol): TrainingMethod {
     configure(state, sites) {
       const configs = state.round === 0 ? undefined : strategy.configureRound(weightsState(state), sites);
       const out: Record<string, TrainRoundParams> = {};
+      const counts = (state.server as unknown as MlpServer | null)?.classCounts;
+      const weights = state.round > 0 && counts ? { balancedWeights: balancedWeightsParam(counts) } : {};
       for (const siteId of sites) {
-        out[siteId] = { kind: 'train-round', round: state.round, model: protocol.model, features, globalParameters: state.parameters, ...(configs ? configs[siteId] : { strategy: strategy.name }), validationSplit };
+        out[siteId] = { kind: 'train-round', round: state.round, model: protocol.model, features, globalParameters: state.parameters, ...(configs ? configs[siteId] : { strategy: strategy.name }), validationSplit, ...weights };
       }
       return out;
     },
@@ -76,7 +86,8 @@ export function mlpTrainingMethod(protocol: CampaignProtocol): TrainingMethod {
       const sampleCount = sorted.reduce((a, r) => a + r.update.sampleCount, 0);
       if (sorted.length === 0) throw new MethodInputError(`Round ${state.round}: no site sent an update`, { field: 'results' });
       if (state.round === 0) {
-        return { state: { round: 1, parameters: standardisedStart(state.parameters, sorted, sampleCount, features), server: server as unknown as Json }, converged: false, done: false, sites, sampleCount };
+        const counted: MlpServer = protocol.model.classWeights === 'balanced' ? { ...server, classCounts: pooledClassCounts(sorted) } : server;
+        return { state: { round: 1, parameters: standardisedStart(state.parameters, sorted, sampleCount, features), server: counted as unknown as Json }, converged: false, done: false, sites, sampleCount };
       }
       let validationSum = 0;
       let validationRows = 0;
@@ -96,7 +107,7 @@ export function mlpTrainingMethod(protocol: CampaignProtocol): TrainingMethod {
       const roundsSinceBest = improved ? 0 : server.roundsSinceBest + 1;
       const stopped = roundsSinceBest >= patience;
       const done = stopped || state.round + 1 >= t.rounds;
-      const next: MlpServer = { strategy: outcome.server, best, roundsSinceBest, validationLoss };
+      const next: MlpServer = { strategy: outcome.server, best, roundsSinceBest, validationLoss, ...(server.classCounts ? { classCounts: server.classCounts } : {}) };
       return {
         // Done: the best round's global model, the one the validation rows scored lowest.
         state: { round: state.round + 1, parameters: done ? best.parameters : parameters, server: next as unknown as Json },
@@ -115,9 +126,14 @@ export function mlpTrainingMethod(protocol: CampaignProtocol): TrainingMethod {
       scalars: ['loss'],
       minCohortSize,
       summary:
-        params.round === 0
+        (params.round === 0
           ? "Per-feature sums and sums of squares over the site's training rows (for the pooled standardisation); nothing trained."
-          : "The MLP's weights after local training from the global ones, the training rows' summed log-loss at the global weights, and the validation rows' summed log-loss and count.",
+          : "The MLP's weights after local training from the global ones, the training rows' summed log-loss at the global weights, and the validation rows' summed log-loss and count.") +
+        (protocol.model.classWeights === 'balanced'
+          ? params.round === 0
+            ? " Its training rows' patient and positive counts give the pooled balanced class weights."
+            : ' Trained and scored with balanced class weights from the pooled class counts.'
+          : ''),
     }),
   };
 }

@@ -13,6 +13,11 @@ import { MASKED_COUNTS_TENSOR, type CampaignProtocol, type ModelUpdate, type Ten
  * tensor), so the coordinator learns Σ n_k and Σ events, never one site's. The aggregate then
  * runs on one update holding the survivors' sum (or weighted mean): it gives what it gives on the
  * separate updates, to the ring's precision (tested in test/secureSums.test.ts).
+ *
+ * Balanced class weights ride on the same sum: their counting round 0 (pooledClassWeights.ts) reads
+ * the pooled counts from the unmasked 'counts' tensor, and the exact strategies' class weighting
+ * w₀ (T − T₊) + w₁ T₊ (classWeighting.ts) is linear in the sums, so weighting the survivors' summed
+ * class parts by the pooled counts equals summing each site's weighted parts.
  */
 const SUMMED: ReadonlySet<string> = new Set(['exact-newton', 'exact-gradient']);
 const WEIGHTED_MEAN: ReadonlySet<string> = new Set(['fedavg', 'fedprox', 'fedadam', 'fedyogi']);
@@ -32,7 +37,6 @@ export function secureAggregationRefusal(protocol: CampaignProtocol): string | u
   if (t.differentialPrivacy && t.differentialPrivacy.seed === undefined) {
     return "with secure aggregation every site recomputes each round's step from the masked forms (the trajectory check), so the noise added to the unmasked sum must be one it can draw again: set training.differentialPrivacy.seed";
   }
-  if (protocol.model.classWeights === 'balanced') return "balanced class weights reweight each site's sums by class at the coordinator, which sees only the masked sum";
   if (t.shareSiteUpdates) return "shareSiteUpdates sends each site the others' updates in clear, which secure aggregation exists to hide";
   const n = protocol.trainingSites.length;
   if (n < MIN_SECURE_AGGREGATE_SITES) return `secure aggregation needs at least ${MIN_SECURE_AGGREGATE_SITES} training sites so that no sum is one or two sites' values; the protocol has ${n}`;

@@ -18,7 +18,8 @@ interface CountingServer {
 }
 
 /**
- * Balanced class weights in the FedAvg family (fedavg, fedprox, fedadam, fedyogi). A patient of
+ * Balanced class weights in the strategies that train locally (the FedAvg family — fedavg, fedprox,
+ * fedadam, fedyogi — and the coordinate-wise median and trimmed mean). A patient of
  * class c weighs w_c = N / (2 N_c) with N and N_c POOLED over the sites, as in the exact
  * strategies (classWeighting.ts) and glmnet's `weights`; but a site trains locally and needs the
  * weights before its first step, and only the coordinator can sum the counts. So round 0 trains
@@ -26,7 +27,9 @@ interface CountingServer {
  * every round's update carries), the coordinator sums them, and every later round's job carries
  * the pooled counts and the weights they give (`balancedWeights`). The site weights its local loss
  * per patient with them (localTraining's caseWeight) after checking that they follow from the
- * counts and that the counts can hold its own patients (siteCaseWeights below).
+ * counts and that the counts can hold its own patients (siteCaseWeights below). The robust
+ * strategies then combine the weighted local fits by their order statistics: the local step is
+ * FedAvg's, only the combination differs (a median of weighted fits, not the weighted pooled fit).
  */
 export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignProtocol): TrainingMethod {
   if (protocol.training.rounds < 2) {
@@ -41,8 +44,8 @@ export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignP
       const counts = serverOf(state).classCounts;
       // Without counts (round 0, or a site's protocol check, which configures from no server) the job carries no weights.
       if (state.round === 0 || counts === null) return configs;
-      const balancedWeightsParam = { ...counts, ...balancedWeights(counts.sampleCount, counts.positiveCount) };
-      return Object.fromEntries(Object.entries(configs).map(([site, params]) => [site, { ...params, balancedWeights: balancedWeightsParam }]));
+      const weights = balancedWeightsParam(counts);
+      return Object.fromEntries(Object.entries(configs).map(([site, params]) => [site, { ...params, balancedWeights: weights }]));
     },
     aggregate(state: RoundState, results: readonly MethodResult<UpdateView>[], failures: readonly SiteFailure[]) {
       const server = serverOf(state);
@@ -50,14 +53,11 @@ export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignP
         const outcome = inner.aggregate(innerState(state), results, failures);
         return { ...outcome, state: { ...outcome.state, server: { classCounts: server.classCounts, strategy: outcome.state.server } as unknown as Json } };
       }
-      const sampleCount = results.reduce((a, r) => a + r.update.sampleCount, 0);
-      const positiveCount = results.reduce((a, r) => a + (r.update.eventCount ?? 0), 0);
       if (results.length === 0) throw new MethodInputError('Round 0 (class counts): no site sent an update', { field: 'results' });
-      if (positiveCount === 0 || positiveCount === sampleCount) {
-        throw new MethodInputError(`Balanced class weights need both classes: the training sites hold ${positiveCount} positive patients of ${sampleCount}`, { field: 'model.classWeights' });
-      }
+      const classCounts = pooledClassCounts(results);
+      const { sampleCount } = classCounts;
       const sites = results.map((r) => r.siteId).sort();
-      const next: CountingServer = { classCounts: { sampleCount, positiveCount }, strategy: null };
+      const next: CountingServer = { classCounts, strategy: null };
       return { state: { round: 1, parameters: state.parameters, server: next as unknown as Json }, converged: false, done: false, sites, sampleCount };
     },
     egress(params) {
@@ -68,6 +68,19 @@ export function withPooledClassCounts(inner: TrainingMethod, protocol: CampaignP
     },
   };
 }
+
+/** The pooled counts of round 0's updates (each carries its sampleCount and eventCount); both classes must be present. */
+export function pooledClassCounts(results: readonly MethodResult<UpdateView>[]): PooledClassCounts {
+  const sampleCount = results.reduce((a, r) => a + r.update.sampleCount, 0);
+  const positiveCount = results.reduce((a, r) => a + (r.update.eventCount ?? 0), 0);
+  if (positiveCount === 0 || positiveCount === sampleCount) {
+    throw new MethodInputError(`Balanced class weights need both classes: the training sites hold ${positiveCount} positive patients of ${sampleCount}`, { field: 'model.classWeights' });
+  }
+  return { sampleCount, positiveCount };
+}
+
+/** A job's `balancedWeights`: the pooled counts and the weights N / (2 N_c) they give. */
+export const balancedWeightsParam = (counts: PooledClassCounts) => ({ ...counts, ...balancedWeights(counts.sampleCount, counts.positiveCount) });
 
 /**
  * The site half: each row's case weight for this round's local training, or 'count' for round 0

@@ -37,7 +37,7 @@ export interface TrainingMethod extends FederatedMethod<RoundState, TrainRoundPa
  * initialGlmParameters for callers). Throws MethodConfigError naming the protocol field when the
  * protocol asks for something not implemented (no features, an MLP with an exact strategy) or a setting its
  * strategy would not use (unusedSettings.ts; balanced class weights are carried out by the exact
- * strategies, classWeighting.ts, and by the FedAvg family after a counting round, pooledClassWeights.ts).
+ * strategies, classWeighting.ts, and by the strategies that train locally after a counting round, pooledClassWeights.ts).
  */
 export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
   const unused = unusedTrainingSettings(protocol);
@@ -110,6 +110,6 @@ export function trainingMethod(protocol: CampaignProtocol): TrainingMethod {
         : 'The model coefficients after local training from the global ones.',
     }),
   };
-  // The FedAvg family's local steps need the pooled class counts first: a counting round 0 (pooledClassWeights.ts).
+  // Local steps (FedAvg family, median, trimmed mean) need the pooled class counts first: a counting round 0 (pooledClassWeights.ts).
   return protocol.model.classWeights === 'balanced' && !exact ? withPooledClassCounts(method, protocol) : method;
 }

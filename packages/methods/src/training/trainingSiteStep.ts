@@ -50,7 +50,7 @@ export async function trainingSiteStep(params: TrainRoundParams, rows: TrainingR
     return { ...base, contents: withHessian ? 'gradient-hessian' : 'gradient', tensors, loss: sums.loss };
   }
 
-  // Balanced class weights (FedAvg family): round 0 only counts, later rounds weight each patient by the pooled counts.
+  // Balanced class weights (FedAvg family, median, trimmed mean): round 0 only counts, later rounds weight each patient by the pooled counts.
   const caseWeight = params.model.classWeights === 'balanced' ? siteCaseWeights(params, rows, site.minCohortSize ?? 5) : undefined;
   if (caseWeight === 'count') return { ...base, contents: 'parameters', tensors: [{ name: 'coef', shape: [p + 1], data: [...coef] }] };
   const trained = await localTraining(rows, coef, {

@@ -6,7 +6,7 @@ import type { CampaignProtocol } from '@fedrad/protocol';
  * twin refuse the same protocols. Keyed by the protocol field they name.
  */
 const EXACT = new Set(['exact-newton', 'exact-gradient']);
-/** The strategies whose aggregate is the sample-weighted mean of the sites' local fits (pooledClassWeights.ts weights their local loss). */
+/** The strategies whose aggregate is the sample-weighted mean of the sites' local fits (central DP's noise is calibrated to that sum). */
 const AVERAGED = new Set(['fedavg', 'fedprox', 'fedadam', 'fedyogi']);
 
 /** A setting that only one strategy (or family) carries out. */
@@ -34,14 +34,14 @@ export const TRAINING_SETTING_RULES: Readonly<Record<string, (p: CampaignProtoco
     p.model.standardize === false && !EXACT.has(p.training.strategy)
       ? `strategy ${p.training.strategy} trains on locally standardised features whatever this says; use an exact strategy for an unstandardised penalty`
       : undefined,
+  // Balanced weights are carried out by every strategy of the binary families: the exact ones weight
+  // the sites' class-split sums (classWeighting.ts), the parameter-averaging ones (FedAvg family,
+  // median, trimmed mean) each site's local loss after a counting round (pooledClassWeights.ts), the
+  // mlp family its local loss from its standardisation round's counts (mlpMethod.ts).
   'model.classWeights': (p) =>
-    p.model.classWeights !== 'balanced' || EXACT.has(p.training.strategy)
-      ? undefined
-      : p.model.family === 'mlp'
-        ? 'the mlp family trains unweighted; balanced class weights are carried out for the logistic families'
-        : !AVERAGED.has(p.training.strategy)
-          ? `strategy ${p.training.strategy} takes an order statistic of the sites' updates, so weighting each site's local loss does not make it the weighted pooled fit; use exact-newton, exact-gradient or the FedAvg family`
-          : undefined,
+    p.model.classWeights === 'balanced' && p.model.family === 'cox'
+      ? "balanced class weights weigh the two classes of a binary outcome by their counts; a Cox model's outcome is a time to event, which has no such classes"
+      : undefined,
   'training.localEpochs': (p) =>
     p.training.localEpochs !== undefined && EXACT.has(p.training.strategy) ? `strategy ${p.training.strategy} sends sums and trains nothing locally` : undefined,
   'training.learningRate': (p) =>
