@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { flatten, SecureAggregationSite, type KeyAdvertisement, type MethodResult, type UpdateView } from '@fedrad/federation';
 import { cvSiteStep, maskedModelUpdate, secureSummand, selectionSiteSummary, trainingMethod, trainingSiteStep, type CvStepParams, type TrainingRows } from '@fedrad/methods';
-import type { CampaignProtocol, JobEnvelope, JobResult, SecureAggregationParams, SelectParams, TrainRoundParams, TuneRoundParams } from '@fedrad/protocol';
+import type { CampaignProtocol, JobEnvelope, JobResult, ModelUpdate, SecureAggregationParams, SelectParams, TrainRoundParams, TuneRoundParams } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
 import { acceptResult } from '../src/core/results.js';
@@ -81,6 +81,8 @@ class SecureSites {
         const roster = (params.advertisements ?? []).map((a) => (JSON.parse(a.signed) as { result: { advertisement: KeyAdvertisement } }).result.advertisement);
         result = { kind: 'secure-aggregation', round: params.round, stage: 'shares', shares: this.secrets.get(secretKey)!.shareKeys(roster) };
       } else {
+        // The next round's shares the others sent with their masked updates, relayed here (pipelined key setup).
+        if (params.inbound) this.secrets.get(`${job.campaignId}/${params.round + 1}/${job.siteId}`)!.receiveShares(params.inbound);
         const { selfMask, maskingKey } = this.secrets.get(secretKey)!.unmask(params.survivors ?? []);
         result = { kind: 'secure-aggregation', round: params.round, stage: 'unmask', selfMask, maskingKey };
       }
@@ -97,10 +99,15 @@ class SecureSites {
       const update = await trainingSiteStep(params, rowsOf(job.siteId, params.features));
       this.plain.set(secretKey, update as unknown as UpdateView);
       const secrets = this.secrets.get(secretKey)!;
-      secrets.receiveShares(params.secureAggregation!.inbound ?? []);
+      const transcript = params.secureAggregation!.transcript;
+      // A pipelined round: the roster is the sites whose round r − 1 masked updates sent keys for round r.
+      if (transcript) secrets.adoptRoster(transcript.masked.map((m) => (JSON.parse(m.signed) as { siteId: string; result: ModelUpdate }).result).map((u, i) => ({ siteId: (JSON.parse(transcript.masked[i].signed) as { siteId: string }).siteId, maskingKey: u.nextRound!.maskingKey })));
+      else secrets.receiveShares(params.secureAggregation!.inbound ?? []);
       const privacy = this.clipNorm === undefined ? undefined : { globalParameters: params.globalParameters as UpdateView['tensors'], clipNorm: this.clipNorm };
       const masked = secrets.maskedInput(secureSummand(params.strategy, update as unknown as UpdateView, privacy));
-      result = maskedModelUpdate(update, masked);
+      const next = secrets.prepareNextRound();
+      this.secrets.set(`${job.campaignId}/${params.round + 1}/${job.siteId}`, next.next);
+      result = { ...maskedModelUpdate(update, masked), nextRound: { maskingKey: next.maskingKey, shares: next.shares } };
     }
     const signed = signResult(site, {
       type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash: job.protocolHash, kind: job.kind,
@@ -131,7 +138,7 @@ const coefOf = (ctx: CoreContext, id: string) => (campaignStatus(ctx, id).model!
 const SITE_STEPS_TIMEOUT = 300_000;
 
 describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites', () => {
-  it('0 % dropout: every round runs keys, shares, masked updates and unmasking; the model equals R glmnet on the pooled data', async () => {
+  it('0 % dropout: round 0 sets up keys (keys, shares, masked updates, unmasking), every later round is pipelined (masked updates, unmasking); the model equals R glmnet on the pooled data', async () => {
     const { ctx } = context();
     createCampaign(ctx, secureProtocol('secure-0'));
     const run = new SecureSites();
@@ -142,6 +149,12 @@ describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites',
     const round0 = status.jobs.filter((j) => j.round === 0).map((j) => j.jobId.replace('secure-0/r0/', ''));
     expect(round0.filter((j) => j.startsWith('keys/'))).toHaveLength(10);
     expect(round0.filter((j) => j.startsWith('unmask/'))).toHaveLength(10);
+    // Rounds 1 on: two exchanges, their keys and shares sent with the round before's masked updates and unmask jobs.
+    expect(status.rounds.length).toBeGreaterThan(1);
+    for (const r of status.rounds.slice(1)) {
+      const jobs = status.jobs.filter((j) => j.round === r.round);
+      expect(jobs.map((j) => (j.kind === 'train-round' ? 'masked' : j.jobId.split('/').at(-2))).sort()).toEqual([...Array(10).fill('masked'), ...Array(10).fill('unmask')]);
+    }
     expect(status.rounds[0]).toMatchObject({ state: 'closed', sites: siteIds, sampleCount: 240 });
     coefOf(ctx, 'secure-0').forEach((v, j) => expect(Math.abs(v - fit.coef[j])).toBeLessThan(1e-6));
     expect(verifyAuditLog(ctx.db).ok).toBe(true);
@@ -205,7 +218,52 @@ describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites',
     const expected = flatten(method.aggregate(method.initialState(), plain, []).state.parameters);
     const round1 = JSON.parse((ctx.db.prepare('SELECT parameters_json FROM models WHERE campaign_id = ? AND round = 0').get(id) as { parameters_json: string }).parameters_json) as Array<{ data: number[] }>;
     expected.forEach((v, j) => expect(Math.abs(round1[0].data[j] - v)).toBeLessThan(1e-6));
+    // Round 1 sets up keys again, so the sites that dropped out rejoin; round 2 is pipelined again.
+    const stages = (r: number) => [...new Set(status.jobs.filter((j) => j.round === r).map((j) => (j.kind === 'train-round' ? 'masked' : j.jobId.split('/').at(-2))))].sort();
+    expect(stages(1)).toEqual(['keys', 'masked', 'shares', 'unmask']);
+    expect(status.rounds[1]).toMatchObject({ state: 'closed', sites: siteIds });
+    if (status.rounds.length > 2) expect(stages(2)).toEqual(['masked', 'unmask']);
     // Later rounds have every site again; Newton still ends at the pooled fit.
+    expect(status.state).toBe('completed');
+    coefOf(ctx, id).forEach((v, j) => expect(Math.abs(v - fit.coef[j])).toBeLessThan(1e-6));
+  }, SITE_STEPS_TIMEOUT);
+
+  it('30 % dropout in a pipelined round: their round-1 masking keys (sent with round 0) are rebuilt, the round aggregates exactly the survivors, and round 2 sets up fresh keys', async () => {
+    const id = 'secure-drop-pipelined';
+    const dropped = ['site-c', 'site-f', 'site-i'];
+    const { ctx, advance } = context();
+    const protocol = secureProtocol(id);
+    createCampaign(ctx, protocol);
+    const run = new SecureSites();
+    const silent = (job: JobEnvelope) => job.round === 1 && job.kind === 'train-round' && dropped.includes(job.siteId);
+    await run.deliver(ctx, startCampaign(ctx, id), silent);
+    advance(61);
+    await run.deliver(ctx, tick(ctx), silent);
+    const status = campaignStatus(ctx, id);
+    const stages = (r: number) => [...new Set(status.jobs.filter((j) => j.round === r).map((j) => (j.kind === 'train-round' ? 'masked' : j.jobId.split('/').at(-2))))].sort();
+    expect(stages(1)).toEqual(['masked', 'unmask']);
+    const survivors = siteIds.filter((s) => !dropped.includes(s));
+    expect(status.rounds[1]).toMatchObject({ state: 'closed', sites: survivors });
+    // The unmask answers revealed the dropped sites' round-1 masking keys, never their self-mask seeds.
+    const unmasking = status.jobs.filter((j) => j.round === 1 && j.jobId.includes('/unmask/') && j.state === 'done');
+    for (const j of unmasking) {
+      const row = ctx.db.prepare('SELECT signed_json FROM results WHERE job_id = ? AND is_error = 0').get(j.jobId) as { signed_json: string };
+      const answer = (JSON.parse(row.signed_json) as { result: { selfMask: Record<string, unknown>; maskingKey: Record<string, unknown> } }).result;
+      expect(Object.keys(answer.maskingKey).sort()).toEqual(dropped);
+      expect(Object.keys(answer.selfMask).sort()).toEqual(survivors);
+    }
+    // Reference: exact Newton's step from round 1's parameters over the survivors' plain round-1 updates.
+    const method = trainingMethod(protocol);
+    const row = ctx.db.prepare('SELECT parameters_json, server_json FROM rounds WHERE campaign_id = ? AND round = 1').get(id) as { parameters_json: string; server_json: string };
+    const plain: MethodResult<UpdateView>[] = survivors.map((s) => ({ siteId: s, update: run.plain.get(`${id}/1/${s}`)! }));
+    const expected = flatten(method.aggregate({ round: 1, parameters: JSON.parse(row.parameters_json), server: JSON.parse(row.server_json) }, plain, []).state.parameters);
+    const model1 = JSON.parse((ctx.db.prepare('SELECT parameters_json FROM models WHERE campaign_id = ? AND round = 1').get(id) as { parameters_json: string }).parameters_json) as Array<{ data: number[] }>;
+    expected.forEach((v, j) => expect(Math.abs(model1[0].data[j] - v)).toBeLessThan(1e-6));
+    // A revealed key is never used again: round 2 is a key setup with fresh keys, which the dropped sites can join.
+    expect(stages(2)).toEqual(['keys', 'masked', 'shares', 'unmask']);
+    expect(status.rounds[2]).toMatchObject({ state: 'closed', sites: siteIds });
+    const keysOf = (r: number, s: string) => run.secrets.get(`${id}/${r}/${s}`)!.advertiseKeys().maskingKey;
+    for (const s of dropped) expect(keysOf(2, s)).not.toBe(keysOf(1, s));
     expect(status.state).toBe('completed');
     coefOf(ctx, id).forEach((v, j) => expect(Math.abs(v - fit.coef[j])).toBeLessThan(1e-6));
   }, SITE_STEPS_TIMEOUT);

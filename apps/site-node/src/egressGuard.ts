@@ -70,8 +70,8 @@ export const IDENTIFIER_KEYS: ReadonlySet<string> = new Set(['id', 'ids', 'patie
 export const NON_PATIENT_ARRAYS: Readonly<Record<string, readonly string[]>> = {
   'site-hello': ['/approvedProtocols', '/capabilities/jobKinds'],
   heartbeat: ['/runningJobs'],
-  // One encrypted message per peer site of a secure-aggregation round, not per patient.
-  'job-result': ['/result/shares'],
+  // One encrypted message per peer site of a secure-aggregation round (or of the next one, sent with a masked update), not per patient.
+  'job-result': ['/result/shares', '/result/nextRound/shares'],
 };
 
 /**

@@ -35,7 +35,7 @@ import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
 import { checkTrajectory, type VerifiedState } from './trajectory.js';
 import { checkExchange } from './exchangeTrajectory.js';
-import { maskedTrainingUpdate, secureAggregationStage } from './secureRounds.js';
+import { maskedTrainingUpdate, secureAggregationStage, startPipelinedRound } from './secureRounds.js';
 import { SiteChannel } from './siteChannel.js';
 import type { CohortEntry, SiteConfig } from './siteConfig.js';
 import { SiteStore } from './siteStore.js';
@@ -351,6 +351,8 @@ export class SiteDaemon {
       const input = this.jobInput(job);
       // The site's own limits on what may be asked under the protocol (jobPolicy.ts); a refusal is
       // stored as the job's answer, so a retry of the same job id gets the same refusal.
+      // A pipelined secure round's train-round job checks the previous round's masked forms itself (no keys job did).
+      startPipelinedRound(this.store, this.config.siteId, job, campaign.protocol, this.caPem);
       const previous = job.round ? this.store.verifiedState(job.campaignId, job.round - 1) : undefined;
       const current = job.kind === 'train-round' && job.round ? this.store.verifiedState(job.campaignId, job.round) : undefined;
       const trajectory = checkTrajectory(job, protocolForJob(job, campaign.protocol), this.caPem, previous ? (JSON.parse(previous) as VerifiedState) : undefined, current ? (JSON.parse(current) as VerifiedState) : undefined);

@@ -28,7 +28,7 @@ let rows: { featureNames: string[]; x: Float64Array; label: Float64Array };
 let patientIds: string[];
 let peers: Record<string, { keyPem: string; certPem: string }>;
 let coordinatorKeys: { keyPem: string; certPem: string };
-const CAMPAIGNS = ['secure-site', 'secure-roster-a', 'secure-roster-b', 'secure-early', 'secure-left-out', 'secure-alone'] as const;
+const CAMPAIGNS = ['secure-site', 'secure-roster-a', 'secure-roster-b', 'secure-early', 'secure-left-out', 'secure-alone', 'secure-pipelined'] as const;
 type CampaignId = (typeof CAMPAIGNS)[number];
 const protocols = new Map<string, CampaignProtocol>();
 const hashes = new Map<string, string>();
@@ -143,8 +143,11 @@ describe('secure aggregation at a real site daemon', () => {
     // Attacker (the coordinator holding site-a's masked message): no clear field says anything of
     // site-a's cohort. Its only fields are the ones the protocol fixes for every site (kind, round,
     // contents, masked, and the tensor names and shapes of the job's layout, the counts included);
-    // no sample count, event count or loss.
-    expect(Object.keys(update).sort()).toEqual(['contents', 'kind', 'masked', 'round', 'tensors']);
+    // no sample count, event count or loss. Its nextRound is a fresh public key and one ciphertext per peer.
+    expect(Object.keys(update).sort()).toEqual(['contents', 'kind', 'masked', 'nextRound', 'round', 'tensors']);
+    const nextRound = (update as unknown as { nextRound: { maskingKey: string; shares: EncryptedShares[] } }).nextRound;
+    expect(Object.keys(nextRound).sort()).toEqual(['maskingKey', 'shares']);
+    expect(nextRound.shares.map((m) => [m.from, m.to])).toEqual(Object.keys(peers).map((p) => ['site-a', p]));
     expect(update).toMatchObject({ kind: 'train-round', round: 0, contents: 'gradient-hessian', masked: true });
     const layout = updateLayout({ ...trainParams(c, 0, zeros()), secureAggregation: { peers: [], scale: SCALE, threshold: THRESHOLD } } as never);
     expect(update.tensors.map((t) => [t.name, t.shape])).toEqual(Object.entries(layout));
@@ -199,6 +202,64 @@ describe('secure aggregation at a real site daemon', () => {
     verified.parameters[0].data.forEach((v, j) => expect(Math.abs(v - next[0].data[j])).toBeLessThan(1e-5));
     const honest = await coordinator.ask(trainJob(c, 1, { peers: ['site-a', ...Object.keys(peers)], scale: SCALE, threshold: THRESHOLD, inbound: inbound1 }, verified.parameters));
     expect(honest.result).toMatchObject({ masked: true, round: 1 });
+    noPatientIdLeft();
+  }, 120_000);
+
+  it('a pipelined round (its keys and shares sent with round 0): the site checks round 1 from round 0\'s masked forms, masks with the keys they carried, and the sum is exact; it refuses altered shares and a second key setup', async () => {
+    const c = 'secure-pipelined';
+    const all = ['site-a', ...Object.keys(peers)];
+    const { others, roster, inbound, advertisements } = await exchange(c, 0);
+    const masked0 = await coordinator.ask(trainJob(c, 0, { peers: all, scale: SCALE, threshold: THRESHOLD, inbound }));
+    const fromA = (masked0.result as { nextRound: { maskingKey: string; shares: EncryptedShares[] } }).nextRound;
+    const plain0 = await trainingSiteStep(trainParams(c, 0, zeros()) as never, rows);
+    const x0 = secureSummand('exact-newton', plain0);
+    const inputs0 = new Map(others.map((p) => [p.siteId, p.maskedInput(x0)] as const));
+    const prepared = others.map((p) => p.prepareNextRound());
+    const toA = prepared.flatMap((p) => p.shares.filter((m) => m.to === 'site-a'));
+    // Round 0's unmask job relays the others' round-1 shares.
+    const unmask0 = await coordinator.ask(stage(c, 0, 'unmask', { survivors: all, inbound: toA }));
+    const peerUnmask0 = others.map((p) => p.unmask(all));
+    prepared.forEach((p, i) => p.next.receiveShares([...fromA.shares, ...prepared.filter((_, k) => k !== i).flatMap((q) => q.shares)].filter((m) => m.to === others[i].siteId)));
+    // Round 1's train-round job carries round 0's signed masked forms: each masked update carries its site's round-1 key.
+    const packed = (data: ArrayLike<number>) => (maskedModelUpdate(plain0, Float64Array.from(data)).tensors as Tensor[]).map(packTensor);
+    const transcript = {
+      round: 0, advertisements, exchanged: all, failures: [],
+      masked: [relayed(masked0, siteCertPem), ...others.map((p, i) => peerAnswer(c, p.siteId, 0, `${c}/r0/${p.siteId}`, 'train-round', { kind: 'train-round', round: 0, contents: 'gradient-hessian', tensors: packed(inputs0.get(p.siteId)!), masked: true, nextRound: { maskingKey: prepared[i].maskingKey, shares: prepared[i].shares } }))],
+      unmasking: [relayed(unmask0, siteCertPem), ...others.map((p, i) => peerAnswer(c, p.siteId, 0, `${c}/r0/unmask/${p.siteId}`, 'secure-aggregation', { kind: 'secure-aggregation', round: 0, stage: 'unmask', selfMask: peerUnmask0[i].selfMask, maskingKey: peerUnmask0[i].maskingKey }))],
+    };
+    const method = trainingMethod(protocols.get(c)!);
+    const next = method.aggregate(method.initialState(), all.map((siteId) => ({ siteId, update: plain0 as never })), []).state.parameters as Tensor[];
+    const masking = { peers: all, scale: SCALE, threshold: THRESHOLD, transcript };
+    const crafted = next.map((t) => ({ ...t, data: t.data.map((v, j) => (j === 1 ? v + 0.5 : v)) }));
+    const refused = await coordinator.ask(trainJob(c, 1, masking, crafted));
+    expect(refusal(refused)).toMatchObject({ code: 'TRAJECTORY_MISMATCH' });
+    expect(refusal(refused).message).toMatch(/do not follow from round 0's unmasked sum/);
+    const verified = JSON.parse(daemon.store.verifiedState(c, 1)!) as { parameters: Tensor[] };
+    verified.parameters[0].data.forEach((v, j) => expect(Math.abs(v - next[0].data[j])).toBeLessThan(1e-5));
+    const masked1 = await coordinator.ask(trainJob(c, 1, masking, verified.parameters));
+    const update1 = masked1.result as { masked: boolean; round: number; tensors: PackedTensor[] };
+    expect(update1).toMatchObject({ masked: true, round: 1 });
+    // A key setup for round 1 after the site masked it with the keys it sent in round 0 is refused.
+    const rekey = await coordinator.ask(stage(c, 1, 'keys', { transcript }));
+    expect(refusal(rekey)).toMatchObject({ code: 'SECURE_AGGREGATION_REFUSED' });
+    expect(refusal(rekey).message).toMatch(/already masked its round 1 update with the keys it sent in round 0/);
+    // The coordinator's sum of round 1: the peers mask with the same roster; t answers unmask it.
+    const roster1 = [{ siteId: 'site-a', maskingKey: fromA.maskingKey }, ...others.map((p, i) => ({ siteId: p.siteId, maskingKey: prepared[i].maskingKey }))];
+    const peers1 = prepared.map((p) => p.next);
+    for (const p of peers1) p.adoptRoster(roster1);
+    const plain1 = await trainingSiteStep(trainParams(c, 1, verified.parameters) as never, rows);
+    const x1 = secureSummand('exact-newton', plain1);
+    const inputs1 = new Map<string, ArrayLike<number>>([['site-a', flatten(update1.tensors.map(unpackTensor))], ...peers1.map((p) => [p.siteId, p.maskedInput(x1)] as const)]);
+    const responses: UnmaskingShares[] = peers1.map((p) => p.unmask(all));
+    const sum = unmaskSecureSum({ context: { campaignId: c, round: 1, threshold: THRESHOLD, scale: SCALE }, advertisements: roster1, exchanged: all, masked: inputs1, responses });
+    sum.forEach((v, i) => expect(Math.abs(v - 4 * x1[i])).toBeLessThan(4 * 2 ** -24));
+    // Round 1's unmask job relays the others' round-2 shares; one altered in transit is refused, with nothing revealed.
+    const toA2 = peers1.flatMap((p) => p.prepareNextRound().shares.filter((m) => m.to === 'site-a'));
+    const altered = toA2.map((m, i) => (i === 0 ? { ...m, ciphertext: Buffer.from(Buffer.from(m.ciphertext, 'base64').map((b, j) => (j === 0 ? b ^ 1 : b))).toString('base64') } : m));
+    const bad = await coordinator.ask(stage(c, 1, 'unmask', { survivors: all, inbound: altered }));
+    expect(refusal(bad)).toMatchObject({ code: 'SECURE_AGGREGATION_REFUSED' });
+    expect(refusal(bad).message).toMatch(/Shares from site-b do not decrypt/);
+    expect(roster.find((a) => a.siteId === 'site-a')!.maskingKey).not.toBe(fromA.maskingKey);
     noPatientIdLeft();
   }, 120_000);
 

@@ -1,16 +1,22 @@
 import { describe, expect, it } from '@jest/globals';
+import { createPrivateKey, createPublicKey } from 'node:crypto';
 import {
   combineShares,
+  decodeFixedPoint,
   exactNewton,
+  pairwiseSeed,
   perSiteBound,
   SecureAggregationSite,
   SHAMIR_PRIME,
   splitSecret,
   unmaskSecureSum,
+  type KeyAdvertisement,
   type MethodResult,
   type SecAggContext,
   type UpdateView,
 } from '../src/index.js';
+import { addMod } from '../src/secureAggregation/fixedPoint.js';
+import { ringMask } from '../src/secureAggregation/maskPrg.js';
 
 // Bonawitz et al. 2017 with dropouts, checked against plain arithmetic done here, independently of
 // the code under test: Float64 sums of the same vectors, Shamir shares built by hand from a known
@@ -146,5 +152,110 @@ describe('secure aggregation with dropouts, 10 sites (Bonawitz et al. 2017)', ()
       const masked = strategy.aggregate(state, [{ siteId: survivors.join('+'), update: summed }], []);
       masked.parameters[0].data.forEach((v, j) => expect(Math.abs(v - plain.parameters[0].data[j])).toBeLessThan(1e-6));
     }
+  });
+});
+
+describe('pipelined rounds: round r + 1\'s keys and shares sent with round r (two exchanges a round)', () => {
+  const scale = 2 ** 20;
+  const length = 40;
+  const random = lcg(2020);
+  const valuesOf = () => Object.fromEntries(siteIds.map((s) => [s, Float64Array.from({ length }, () => (random() - 0.5) * 2000)]));
+
+  /**
+   * Round 0 sets up keys (stages 0–1); each masked input carries the next round's masking key and
+   * shares, relayed with the unmask stage to the survivors; round 1 masks with them. `dropped[r]`
+   * sites send no masked input in round r. Returns each round's masked inputs, unmasking answers,
+   * roster and sum, so the tests can also play the coordinator's attacks.
+   */
+  function twoRounds(values: Array<Record<string, Float64Array>>, dropped: string[][]) {
+    const context: SecAggContext = { campaignId: 'secagg-pipelined', round: 0, threshold: 7, scale };
+    let sites = siteIds.map((s) => new SecureAggregationSite(s, context));
+    let roster: Array<Pick<KeyAdvertisement, 'siteId' | 'maskingKey'>> = sites.map((s) => s.advertiseKeys());
+    const outbox = sites.flatMap((s) => s.shareKeys(roster as KeyAdvertisement[]));
+    for (const s of sites) s.receiveShares(outbox.filter((m) => m.to === s.siteId));
+    const rounds = [];
+    for (let r = 0; r < values.length; r++) {
+      const ctx = { ...context, round: r };
+      const alive = sites.filter((s) => !dropped[r].includes(s.siteId));
+      const masked = new Map(alive.map((s) => [s.siteId, s.maskedInput(values[r][s.siteId])]));
+      const prepared = new Map(alive.map((s) => [s.siteId, s.prepareNextRound()]));
+      const relayed = [...prepared.values()].flatMap((p) => p.shares);
+      const responses = alive.map((s) => {
+        const answer = s.unmask([...masked.keys()]);
+        prepared.get(s.siteId)!.next.receiveShares(relayed.filter((m) => m.to === s.siteId));
+        return answer;
+      });
+      const exchanged = sites.map((s) => s.siteId);
+      const sum = unmaskSecureSum({ context: ctx, advertisements: roster, exchanged, masked, responses });
+      rounds.push({ masked, responses, roster, exchanged, sum });
+      // Round r + 1's roster: the survivors, with the masking keys their masked inputs carried.
+      roster = alive.map((s) => ({ siteId: s.siteId, maskingKey: prepared.get(s.siteId)!.maskingKey }));
+      sites = alive.map((s) => prepared.get(s.siteId)!.next);
+      for (const s of sites) s.adoptRoster(roster);
+    }
+    return rounds;
+  }
+
+  it.each([
+    ['0 %', [[], []]],
+    ['10 % in round 1', [[], ['site-d']]],
+    ['30 % in round 1', [[], ['site-b', 'site-e', 'site-j']]],
+    ['10 % in round 0, 20 % more in round 1', [['site-d'], ['site-a', 'site-h']]],
+  ])('the coordinator reads each round\'s exact sum of the survivors at %s dropout, to the ring precision', (_label, dropped) => {
+    const values = [valuesOf(), valuesOf()];
+    const rounds = twoRounds(values, dropped);
+    rounds.forEach(({ sum }, r) => {
+      const survivors = siteIds.filter((s) => !dropped.slice(0, r + 1).flat().includes(s));
+      for (let i = 0; i < length; i++) {
+        const plain = survivors.reduce((a, s) => a + values[r][s][i], 0);
+        expect(Math.abs(sum[i] - plain)).toBeLessThanOrEqual(survivors.length / (2 * scale));
+      }
+    });
+  });
+
+  it('a site that dropped out of round 1 had its round-1 masking key rebuilt; that key does not unmask its round-0 update (keys are fresh per round)', () => {
+    const values = [valuesOf(), valuesOf()];
+    const rounds = twoRounds(values, [[], ['site-c']]);
+    // The coordinator's attack: site-c survived round 0 (its self-mask seed was rebuilt there) and
+    // dropped out of round 1 (its round-1 masking key was rebuilt there). Remove both from c's round-0 input.
+    const [r0, r1] = rounds;
+    const keyShares = r1.responses.slice(0, 7).map((r) => r.maskingKey['site-c']);
+    const selfShares = r0.responses.slice(0, 7).map((r) => r.selfMask['site-c']);
+    const round1Key = combineShares(keyShares, 32);
+    const selfSeed = combineShares(selfShares, 32);
+    const y = Float64Array.from(r0.masked.get('site-c')!);
+    addMod(y, ringMask(selfSeed, length), -1);
+    const key = createPrivateKey({ key: { kty: 'OKP', crv: 'X25519', x: r1.roster.find((a) => a.siteId === 'site-c')!.maskingKey, d: Buffer.from(round1Key).toString('base64url') }, format: 'jwk' });
+    for (const peer of r0.roster.filter((a) => a.siteId !== 'site-c')) {
+      const peerKey = createPublicKey({ key: { kty: 'OKP', crv: 'X25519', x: peer.maskingKey }, format: 'jwk' });
+      addMod(y, ringMask(pairwiseSeed(key, peerKey, { campaignId: 'secagg-pipelined', round: 0 }), length), 'site-c' < peer.siteId ? -1 : 1);
+    }
+    // Had round 0 used the same key, this would be c's round-0 values; with a fresh key it is noise on the ring.
+    const decoded = decodeFixedPoint(y, scale);
+    expect(Array.from(decoded).some((v, i) => Math.abs(v - values[0]['site-c'][i]) < 1)).toBe(false);
+    // The rebuilt key is round 1's, not round 0's: its public half differs from the one c masked round 0 with.
+    expect(r1.roster.find((a) => a.siteId === 'site-c')!.maskingKey).not.toBe(r0.roster.find((a) => a.siteId === 'site-c')!.maskingKey);
+  });
+
+  it('a site masks a pipelined round only for sites that sent it their shares, with its own key, once', () => {
+    const context: SecAggContext = { campaignId: 'secagg-roster', round: 0, threshold: 7, scale };
+    const sites = siteIds.map((s) => new SecureAggregationSite(s, context));
+    const ads = sites.map((s) => s.advertiseKeys());
+    const outbox = sites.flatMap((s) => s.shareKeys(ads));
+    for (const s of sites) s.receiveShares(outbox.filter((m) => m.to === s.siteId));
+    const prepared = sites.map((s) => s.prepareNextRound());
+    const roster = sites.map((s, i) => ({ siteId: s.siteId, maskingKey: prepared[i].maskingKey }));
+    const a = prepared[0].next;
+    // Before its roster is fixed it masks nothing.
+    expect(() => a.maskedInput(new Float64Array(3))).toThrow(/not fixed the roster/);
+    // No shares from the others reached it (its unmask job carried none): it refuses the roster.
+    expect(() => a.adoptRoster(roster)).toThrow(/holds no shares of site-b/);
+    a.receiveShares(prepared.slice(1).flatMap((p) => p.shares.filter((m) => m.to === 'site-a')));
+    // A coordinator's own key in site-a's place, or a site that was never in the key setup, is refused.
+    expect(() => a.adoptRoster(roster.map((x) => (x.siteId === 'site-a' ? { ...x, maskingKey: prepared[1].maskingKey } : x)))).toThrow(/own masking key/);
+    expect(() => a.adoptRoster([...roster, { siteId: 'site-z', maskingKey: prepared[1].maskingKey }])).toThrow(/each a site this one exchanged keys with/);
+    a.adoptRoster(roster);
+    expect(() => a.adoptRoster(roster.slice(0, 9))).toThrow(/already fixed the roster/);
+    expect(a.maskedInput(new Float64Array(3))).toHaveLength(3);
   });
 });

@@ -170,7 +170,7 @@ export type MaskedView = Omit<UpdateView, 'sampleCount' | 'eventCount' | 'loss'>
 export function secureRoundUpdate(
   protocol: CampaignProtocol,
   round: number,
-  input: { advertisements: readonly KeyAdvertisement[]; exchanged: readonly string[]; masked: readonly MethodResult<MaskedView>[]; responses: readonly UnmaskingShares[] },
+  input: { advertisements: readonly Pick<KeyAdvertisement, 'siteId' | 'maskingKey'>[]; exchanged: readonly string[]; masked: readonly MethodResult<MaskedView>[]; responses: readonly UnmaskingShares[] },
 ): MethodResult<UpdateView> {
   const { masked } = input;
   const context = { campaignId: protocol.campaignId, round, threshold: secureThreshold(protocol), scale: secureScale(protocol) };

@@ -259,9 +259,10 @@ export interface TrainRoundParams {
      */
     threshold?: number;
     /**
-     * The encrypted shares the other sites of the round sent this site, as relayed by the coordinator.
+     * The encrypted shares the other sites of the round sent this site, as relayed by the coordinator. Only in a key-setup round; a pipelined round's shares came with the previous round's unmask job.
      */
     inbound?: EncryptedShares[];
+    transcript?: MaskedTranscript;
   };
   /**
    * The previous round as the coordinator aggregated it (issue #16, trajectory check): every update it took, exactly as its site signed it, and the sites it counted as failed. A site recomputes the strategy's step from it and refuses parameters that do not follow. Sent only when the protocol's training.shareSiteUpdates is true.
@@ -380,6 +381,52 @@ export interface EncryptedShares {
   iv: string;
   ciphertext: string;
   tag: string;
+}
+/**
+ * What the coordinator computed a secure round's aggregate from (issue #16, trajectory check on masked forms), relayed to each site with the next round's first job (a key-setup round's 'keys' job, a pipelined round's train-round job). The site rebuilds the unmasked sum from these signed messages, runs the strategy's step from the state it verified for that round, and refuses the next round's train-round job unless its parameters are exactly that step's. Nothing in it is more than the sum the coordinator reads.
+ */
+export interface MaskedTranscript {
+  /**
+   * The round these messages belong to (this job's round − 1).
+   */
+  round: number;
+  /**
+   * Every key advertisement of that round, as signed, when that round set up its keys; empty for a pipelined round, whose masking keys came with the round before's masked updates (each site checks them against the roster it masked with).
+   */
+  advertisements: RelayedResult[];
+  /**
+   * The sites whose shares were relayed (U2): a key-setup round's sites that answered the shares stage, a pipelined round's roster.
+   */
+  exchanged: SiteId[];
+  /**
+   * The survivors' masked updates, as signed, sorted by site id.
+   */
+  masked: RelayedResult[];
+  /**
+   * The unmasking answers, as signed, sorted by site id (the first t are used).
+   */
+  unmasking: RelayedResult[];
+  /**
+   * Training sites whose train-round job of that round failed.
+   */
+  failures: SiteId[];
+}
+/**
+ * A job-result of one site, relayed by the coordinator to another exactly as its site signed it: the receiver checks the certificate under the campaign CA and the signature over the exact bytes.
+ */
+export interface RelayedResult {
+  /**
+   * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
+   */
+  signed: string;
+  /**
+   * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed`.
+   */
+  signature: string;
+  /**
+   * The site's certificate, issued by the campaign CA.
+   */
+  certificatePem: string;
 }
 /**
  * A training site's answer to one baseline round: the model update of its patients with every covariate (the gradient and Hessian sums of exact Newton; for a Cox model those of the site's own partial likelihood and its Breslow baseline cumulative hazard at the protocol's horizons), and how many of its patients were left out for lacking a covariate (a count, never who). Aggregates only, over at least the minimum cohort.
@@ -2332,24 +2379,7 @@ export interface TuneRoundParams {
   };
 }
 /**
- * A job-result of one site, relayed by the coordinator to another exactly as its site signed it: the receiver checks the certificate under the campaign CA and the signature over the exact bytes.
- */
-export interface RelayedResult {
-  /**
-   * The job-result without its signature, as canonical JSON: the exact bytes its site signed.
-   */
-  signed: string;
-  /**
-   * The site's RSASSA-PKCS1-v1_5 SHA-256 signature over `signed`.
-   */
-  signature: string;
-  /**
-   * The site's certificate, issued by the campaign CA.
-   */
-  certificatePem: string;
-}
-/**
- * One stage of a training round's secure aggregation (Bonawitz et al. 2017, §4): 'keys' (advertise two public keys), 'shares' (Shamir-share the self-mask seed and masking key among the advertised sites, each share encrypted to its holder), 'unmask' (reveal, once per round, the shares that remove the masks of the survivors' sum). The masked update itself is the round's train-round job.
+ * One stage of a training round's secure aggregation (Bonawitz et al. 2017, §4): 'keys' (advertise two public keys), 'shares' (Shamir-share the self-mask seed and masking key among the advertised sites, each share encrypted to its holder), 'unmask' (reveal, once per round, the shares that remove the masks of the survivors' sum). The masked update itself is the round's train-round job. 'keys' and 'shares' run only in a key-setup round (the campaign's first secure round, and a round after one where a site dropped out); otherwise the round is pipelined: its keys and shares came with the previous round's masked updates and unmask jobs.
  */
 export interface SecureAggregationParams {
   kind: 'secure-aggregation';
@@ -2371,35 +2401,11 @@ export interface SecureAggregationParams {
    * 'unmask': the sites whose masked updates the coordinator holds (U3).
    */
   survivors?: SiteId[];
+  transcript?: MaskedTranscript;
   /**
-   * 'keys' of round r ≥ 1: what the coordinator computed round r − 1's aggregate from (issue #16, trajectory check on masked forms). The site rebuilds the unmasked sum from these signed messages, runs the strategy's step from the state it verified for round r − 1, and refuses round r's train-round job unless its parameters are exactly that step's. Nothing in it is more than the sum the coordinator reads.
+   * 'unmask': the next round's encrypted shares the other survivors sent this site with their masked updates (their nextRound), relayed; the site keeps them for that round. Absent when the next round sets up its keys again (a site dropped out).
    */
-  transcript?: {
-    /**
-     * The round these messages belong to (this job's round − 1).
-     */
-    round: number;
-    /**
-     * Every key advertisement of that round, as signed.
-     */
-    advertisements: RelayedResult[];
-    /**
-     * The sites whose shares were relayed (U2).
-     */
-    exchanged: SiteId[];
-    /**
-     * The survivors' masked updates, as signed, sorted by site id.
-     */
-    masked: RelayedResult[];
-    /**
-     * The unmasking answers, as signed, sorted by site id (the first t are used).
-     */
-    unmasking: RelayedResult[];
-    /**
-     * Training sites whose train-round job of that round failed.
-     */
-    failures: SiteId[];
-  };
+  inbound?: EncryptedShares[];
 }
 /**
  * A site's answer to a job: exactly one result document of the job's kind, or an error report. Carries the job's nonce back (replay protection) and is signed by the site.
@@ -2514,6 +2520,14 @@ export interface ModelUpdate {
    */
   masked?: boolean;
   maskSeedCommitments?: Sha256[];
+  nextRound?: NextRoundSecrets;
+}
+/**
+ * Under secure aggregation, what a masked update carries for the campaign's next round (pipelined key setup, Bell et al. 2020 §3 / Bonawitz et al. 2017 §4 with each stage's messages sent with the previous round's): the site's fresh X25519 masking public key for round r + 1 and, for each other site of round r's roster, its Shamir shares of that key and of its round r + 1 self-mask seed, encrypted to the peer. The coordinator relays the shares with round r's unmask jobs and cannot read them.
+ */
+export interface NextRoundSecrets {
+  maskingKey: string;
+  shares: EncryptedShares[];
 }
 /**
  * A site's answer to one stage of secure aggregation: its public keys, its encrypted shares for each peer, or its unmasking shares. Nothing in it is a patient value: keys, ciphertexts and shares of random seeds.

@@ -1,4 +1,5 @@
 import { RING, type EncryptedShares, type KeyAdvertisement, type UnmaskingShares } from '@fedrad/federation';
+import type { NextRoundSecrets } from '@fedrad/protocol';
 import { secureRoundUpdate, secureScale, secureThreshold } from '@fedrad/methods';
 import { assertValid, type JobEnvelope, type JobResult, type SecureAggregationParams, type SecureAggregationResult, type TrainRoundParams } from '@fedrad/protocol';
 import { appendAudit } from '../../store/auditLog.js';
@@ -24,6 +25,16 @@ import { siteCertificate } from './transcript.js';
  *            addressed to it, and answers with its update masked on the ring;
  *   unmask   each site whose masked update came (U3) reveals its shares of the survivors' self
  *            masks and of the dropped sites' keys; t answers rebuild the sum of U3's updates.
+ *
+ * Pipelined rounds: each masked update also carries its site's masking key and encrypted shares
+ * for round r + 1 (nextRound; federation's prepareNextRound), and when every site of the round's
+ * roster sent one, the unmask stage relays to each survivor the shares addressed to it. When every
+ * one of them also answered the unmask stage, round r + 1 skips keys and shares: it opens at its
+ * masked stage, the train-round jobs carrying round r's signed masked forms (the trajectory check,
+ * which also gives each site round r + 1's roster and keys). A round is then two exchanges, not four;
+ * the keys and shares stages run at the campaign's first secure round and after any round where a
+ * site dropped out or did not answer its unmask job (a fresh key setup, which the dropped site can
+ * rejoin). Masking keys and self-mask seeds stay fresh per round (doubleMasking.ts says why).
  *
  * Everything a stage needs is read from the store (the jobs and their signed results), so a
  * coordinator killed at any point resumes the round where its last commit left it; the sites keep
@@ -107,12 +118,58 @@ function createStageJobs(ctx: CoreContext, campaign: CampaignRecord, round: numb
   );
 }
 
+type TrainJobs = (sites: readonly string[], masking: (siteId: string) => NonNullable<TrainRoundParams['secureAggregation']>) => JobEnvelope[];
+
 /**
- * Stage 'keys' of a new round: one job per training site. From round 1 on it carries what round
- * r − 1's aggregate was computed from, as signed, so each site checks round r's parameters.
+ * Opens a secure round: pipelined (its masked stage at once, for round r − 1's roster, each job
+ * carrying round r − 1's signed masked forms) when round r − 1 prepared it, else stage 'keys', one
+ * job per training site, which from round 1 on carries the same transcript. Either way each site
+ * checks round r's parameters from it.
  */
-export function openKeys(ctx: CoreContext, campaign: CampaignRecord, round: number, sites: readonly string[]): JobEnvelope[] {
-  return createStageJobs(ctx, campaign, round, 'keys', sites, stageParams(campaign, round, 'keys', round > 0 ? { transcript: maskedTranscript(ctx, campaign, round - 1) } : {}));
+export function openSecureRound(ctx: CoreContext, campaign: CampaignRecord, round: number, sites: readonly string[], trainJobs: TrainJobs): JobEnvelope[] {
+  const transcript = round > 0 ? maskedTranscript(ctx, campaign, round - 1) : undefined;
+  const roster = round > 0 ? pipelinedRoster(ctx, campaign, round - 1) : undefined;
+  if (roster && transcript) {
+    const masking = { peers: roster, scale: secureScale(campaign.protocol), threshold: secureThreshold(campaign.protocol), transcript };
+    return trainJobs(roster, () => masking);
+  }
+  return createStageJobs(ctx, campaign, round, 'keys', sites, stageParams(campaign, round, 'keys', transcript ? { transcript } : {}));
+}
+
+/**
+ * Round `round`'s survivors when they prepared round + 1 together: every site of its roster sent
+ * its masked update (with its next-round keys, relayed with the unmask stage) and answered its
+ * unmask job, so each holds every other's shares for round + 1. Undefined otherwise.
+ */
+function pipelinedRoster(ctx: CoreContext, campaign: CampaignRecord, round: number): string[] | undefined {
+  const id = campaign.campaignId;
+  const unmask = stageJobs(ctx, id, round, 'unmask');
+  if (unmask.length === 0 || unmask.some((j) => j.state !== 'done' || (j.params as SecureAggregationParams).inbound === undefined)) return undefined;
+  const roster = maskRoster(ctx, id, round);
+  const sites = unmask.map((j) => j.siteId).sort();
+  return sites.length === roster.length && sites.every((s, i) => s === roster[i]) ? sites : undefined;
+}
+
+/** The sites a round's masks were made for (U2): a key-setup round's sites that answered the shares stage, a pipelined round's train-round jobs. */
+function maskRoster(ctx: CoreContext, campaignId: string, round: number): string[] {
+  const keyed = stageJobs(ctx, campaignId, round, 'keys').length > 0;
+  return (keyed ? stageJobs(ctx, campaignId, round, 'shares').filter((j) => j.state === 'done') : stageJobs(ctx, campaignId, round, 'masked')).map((j) => j.siteId).sort();
+}
+
+/** The masking key of each site of a round's roster: its keys answer, or (a pipelined round) the nextRound of its masked update of the round before. */
+function maskingKeysOf(ctx: CoreContext, campaignId: string, round: number): Array<Pick<KeyAdvertisement, 'siteId' | 'maskingKey'>> {
+  const keyed = stageJobs(ctx, campaignId, round, 'keys').filter((j) => j.state === 'done');
+  if (keyed.length > 0) return keyed.map((j) => answerOf<SecureAggregationResult>(ctx, campaignId, j).body.advertisement!);
+  const roster = new Set(maskRoster(ctx, campaignId, round));
+  return stageJobs(ctx, campaignId, round - 1, 'masked')
+    .filter((j) => j.state === 'done' && roster.has(j.siteId))
+    .map((j) => ({ siteId: j.siteId, maskingKey: nextRoundOf(ctx, j)!.maskingKey }));
+}
+
+/** What a done masked update sent for the next round, read from its stored signed shell (not its tensors). */
+function nextRoundOf(ctx: CoreContext, job: JobRecord): NextRoundSecrets | undefined {
+  const row = ctx.db.prepare('SELECT signed_json FROM results WHERE job_id = ? AND is_error = 0 ORDER BY seq DESC LIMIT 1').get(job.jobId) as { signed_json: string } | undefined;
+  return row ? (JSON.parse(row.signed_json) as { result?: { nextRound?: NextRoundSecrets } }).result?.nextRound : undefined;
 }
 
 /** Round `round`'s signed key advertisements, masked updates and unmasking answers, and who exchanged shares and who failed. */
@@ -126,7 +183,7 @@ function maskedTranscript(ctx: CoreContext, campaign: CampaignRecord, round: num
   return {
     round,
     advertisements: done('keys').map((j) => relayed(j, `its key advertisement of round ${round}`)),
-    exchanged: done('shares').map((j) => j.siteId),
+    exchanged: maskRoster(ctx, id, round),
     masked: done('masked').map((j) => relayed(j, `its masked update of round ${round}`)),
     unmasking: done('unmask').map((j) => relayed(j, `its unmasking shares of round ${round}`)),
     failures: stageJobs(ctx, id, round, 'masked').filter((j) => j.state === 'failed').map((j) => j.siteId),
@@ -142,7 +199,7 @@ export function openStage(
   campaign: CampaignRecord,
   round: number,
   stage: SecureStageInput['secureStage'],
-  trainJobs: (sites: readonly string[], masking: (siteId: string) => NonNullable<TrainRoundParams['secureAggregation']>) => JobEnvelope[],
+  trainJobs: TrainJobs,
 ): JobEnvelope[] {
   const id = campaign.campaignId;
   if (stage === 'shares') {
@@ -165,8 +222,32 @@ export function openStage(
     for (const m of messages) if (senders.has(m.from)) inbound.get(m.to)?.push(m);
     return trainJobs(exchanged, (siteId) => ({ peers: exchanged, scale, threshold, inbound: inbound.get(siteId)! }));
   }
-  const survivors = stageJobs(ctx, id, round, 'masked').filter((j) => j.state === 'done').map((j) => j.siteId);
-  return createStageJobs(ctx, campaign, round, 'unmask', survivors, stageParams(campaign, round, 'unmask', { survivors }));
+  const maskedJobs = stageJobs(ctx, id, round, 'masked').filter((j) => j.state === 'done');
+  const survivors = maskedJobs.map((j) => j.siteId);
+  const inbound = nextRoundInbound(ctx, maskRoster(ctx, id, round), maskedJobs);
+  if (!inbound) return createStageJobs(ctx, campaign, round, 'unmask', survivors, stageParams(campaign, round, 'unmask', { survivors }));
+  return survivors.flatMap((siteId) => createStageJobs(ctx, campaign, round, 'unmask', [siteId], stageParams(campaign, round, 'unmask', { survivors, inbound: inbound.get(siteId)! })));
+}
+
+/**
+ * Each survivor's share messages for the next round (the others' nextRound shares addressed to
+ * it), when the next round can be pipelined: every site of the roster sent its masked update, each
+ * with one message from it to every other site of the roster. Undefined otherwise: the next round
+ * sets up its keys again, so nothing is relayed.
+ */
+function nextRoundInbound(ctx: CoreContext, roster: readonly string[], maskedJobs: readonly JobRecord[]): Map<string, EncryptedShares[]> | undefined {
+  if (maskedJobs.length !== roster.length) return undefined;
+  const inbound = new Map<string, EncryptedShares[]>(roster.map((s) => [s, []]));
+  for (const j of maskedJobs) {
+    const shares = nextRoundOf(ctx, j)?.shares;
+    if (!shares || shares.length !== roster.length - 1) return undefined;
+    for (const m of shares) {
+      const box = inbound.get(m.to);
+      if (m.from !== j.siteId || m.to === j.siteId || !box) return undefined;
+      box.push(m);
+    }
+  }
+  return [...inbound.values()].every((box) => box.length === roster.length - 1) ? inbound : undefined;
 }
 
 /** Whether the round's current stage can close: no job of it open, or the deadline passed with t answers in. */
@@ -210,8 +291,8 @@ export function unmaskedResults(ctx: CoreContext, campaign: CampaignRecord, roun
   const id = campaign.campaignId;
   const unmaskJobs = stageJobs(ctx, id, round, 'unmask');
   dropStragglers(ctx, campaign, round, unmaskJobs);
-  const advertisements: KeyAdvertisement[] = stageJobs(ctx, id, round, 'keys').filter((j) => j.state === 'done').map((j) => answerOf<SecureAggregationResult>(ctx, id, j).body.advertisement!);
-  const exchanged = stageJobs(ctx, id, round, 'shares').filter((j) => j.state === 'done').map((j) => j.siteId);
+  const advertisements = maskingKeysOf(ctx, id, round);
+  const exchanged = maskRoster(ctx, id, round);
   const responses: UnmaskingShares[] = unmaskJobs.filter((j) => j.state === 'done').map((j) => {
     const body = answerOf<SecureAggregationResult>(ctx, id, j).body;
     return { from: j.siteId, selfMask: body.selfMask ?? {}, maskingKey: body.maskingKey ?? {} };

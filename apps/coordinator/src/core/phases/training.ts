@@ -11,7 +11,7 @@ import { effectiveProtocol } from './stepSettings.js';
 import { trainingMethod, type Json, type SiteFailure, type SiteResult, type TensorView, type TrainingMethod, type TrainingState, type UpdateView } from './trainingMethod.js';
 import { trainingSettings } from './trainingSettings.js';
 import { roundTranscript } from './transcript.js';
-import { closeStage, currentStage, isSecureStageInput, maskedUpdateProblem, openKeys, openStage, secureAggregationJob, stageReady, unmaskedResults, type SecureStageInput } from './secureRound.js';
+import { closeStage, currentStage, isSecureStageInput, maskedUpdateProblem, openSecureRound, openStage, secureAggregationJob, stageReady, unmaskedResults, type SecureStageInput } from './secureRound.js';
 
 /** What training hands to the next step: the final parameters and how they were reached. */
 export interface TrainedModel {
@@ -88,7 +88,7 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TrainingSt
     .run(campaign.campaignId, round, now.toISOString(), deadline, JSON.stringify(parameters), JSON.stringify(server));
   setCurrentRound(ctx, campaign.campaignId, round);
   const sites = [...campaign.protocol.trainingSites].sort();
-  const envelopes = campaign.protocol.training.secureAggregation ? openKeys(ctx, campaign, round, sites) : trainJobs(ctx, campaign, state, sites);
+  const envelopes = campaign.protocol.training.secureAggregation ? openSecureRound(ctx, campaign, round, sites, (s, masking) => trainJobs(ctx, campaign, state, s, masking)) : trainJobs(ctx, campaign, state, sites);
   appendAudit(
     ctx.db,
     { event: 'round.opened', actor: 'coordinator', campaignId: campaign.campaignId, details: { round, deadline, sites, parametersHash: canonicalHash(parameters) } },
