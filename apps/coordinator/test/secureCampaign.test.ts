@@ -316,8 +316,8 @@ describe('campaigns under secure aggregation (Bonawitz et al. 2017), ten sites',
     expect(reasons({ selection: { minSd: 0 } })).toBe('');
   });
 
-  it.each([
-    ['fedavg', { strategy: 'fedavg' as const, rounds: 3, localEpochs: 2, learningRate: 0.5 }],
+  it.each<[string, Partial<CampaignProtocol['training']>]>([
+    ['fedavg', { strategy: 'fedavg', rounds: 3, localEpochs: 2, learningRate: 0.5 }],
     ['exact-newton', { rounds: 8 }],
   ])('balanced class weights (%s): round 0\'s class counts come from the masked sum, and the rounds equal the clear ones', async (_label, training) => {
     // The sites holding at least the minimum cohort (5) of each class: the other two would refuse the weights.

@@ -129,7 +129,7 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
 
   it('checks nothing without shareSiteUpdates (secure aggregation refuses these exchanges in protocolConformance instead)', () => {
     const plain = { ...protocol, training: { strategy: 'exact-newton' as const, rounds: 10 } };
-    const crafted = { ...lassoJob('site-a', 3, method.initialState()), params: { ...(lassoJob('site-a', 3, method.initialState()).params as object), coef: [[9, 9, 9, 9, 9, 9]] } };
+    const crafted = { ...lassoJob('site-a', 3, method.initialState()), params: { ...(lassoJob('site-a', 3, method.initialState()).params as TuneRoundParams), coef: [[9, 9, 9, 9, 9, 9]] } };
     expect(checkExchange(crafted, plain, ca.certPem, () => undefined)).toEqual({ ok: true });
   });
 });

@@ -115,7 +115,7 @@ function baselineRound(round: number, data: number[]) {
 const report = (frame: Frame) => frame.result as { type: string; code: string; message: string; retryable: boolean; tensors?: unknown };
 
 /** Refused by this rule, with a message naming both protocol fields and the site.yaml key; nothing computed or recorded. */
-async function expectRefused(sent: { jobId: string; campaignId: string }): Promise<void> {
+async function expectRefused(sent: { jobId: string; campaignId: string; nonce: string }): Promise<void> {
   const answer = await coordinator.ask(sent);
   expect(report(answer)).toMatchObject({ type: 'error-report', code: 'COEFFICIENTS_UNVERIFIABLE', retryable: false });
   expect(report(answer).tensors).toBeUndefined();
@@ -186,7 +186,8 @@ describe('the same jobs at a site whose site.yaml sets trustCoordinatorCoefficie
     const b1 = await coordinator.ask(baselineRound(1, [0.5, 30, -30]));
     expect(b1.result).toMatchObject({ kind: 'baseline-round', round: 1, sampleCount: 60 });
     // The site's other rules still hold: round 1 re-sent at other coefficients gets the stored answer, not a second computation.
-    const back = await coordinator.ask({ ...trainRound(1, [0, 1, 1, 1].slice(0, features.length + 1)), attempt: 2 });
+    const resent = { ...trainRound(1, [0, 1, 1, 1].slice(0, features.length + 1)), attempt: 2 };
+    const back = await coordinator.ask(resent);
     expect(back.result).toEqual(r1.result);
   });
 });
