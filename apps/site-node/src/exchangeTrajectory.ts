@@ -65,7 +65,7 @@ function lassoExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
     const before = params.round - 1;
     const previous = lookup('lasso', before) as LassoState | undefined;
     const answers = previousAnswers(params.transcript, previous, params.round, (n) => `LASSO path exchange ${n}`, caPem, job, protocol, {
-      kind: 'tune-round', round: before, jobId: (siteId) => `${job.campaignId}/select/lasso/r${before}/${siteId}`,
+      kind: 'tune-round', round: before, jobId: (siteId) => `${job.campaignId}/tune/r${before}/${siteId}`,
       isAnswer: (r) => r.kind === 'tune-round' && r.round === before,
     });
     if ('problem' in answers) return { ok: false, problem: answers.problem };

@@ -60,7 +60,7 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
   /** Exchange `round`'s job for a site at this path state, as selectionLasso.ts's openLassoRound builds it. */
   const lassoJob = (siteId: string, round: number, state: CvState, transcript?: Transcript, features = ALL) => {
     const { kind: _k, resampling: _r, ...step } = crossValidationMethod(protocolLassoSettings(protocol, features)).configure(state, SITES)[siteId];
-    return envelope(`exchanges/select/lasso/r${round}/${siteId}`, siteId, 'tune-round', round, roundTrip({ kind: 'tune-round', round, alpha: 1, ...step, ...(transcript ? { transcript } : {}) }));
+    return envelope(`exchanges/tune/r${round}/${siteId}`, siteId, 'tune-round', round, roundTrip({ kind: 'tune-round', round, alpha: 1, ...step, ...(transcript ? { transcript } : {}) }));
   };
 
   it("accepts every exchange of the honest path, which ends at glmnet's fit on the pooled rows, and refuses crafted coefficients and broken transcripts", async () => {
@@ -115,7 +115,7 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
     expect(at(2, {}, { ...t1, results: t1.results.slice(0, 2), failures: ['site-c'] })).toMatch(/lists site-c as failed/);
     const altered = { ...t1.results[1], signed: t1.results[1].signed.replace(/"sampleCount":(\d+)/, (_, n) => `"sampleCount":${Number(n) + 1}`) };
     expect(at(2, {}, { ...t1, results: [t1.results[0], altered, t1.results[2]] })).toMatch(/signature of site-b's answer does not verify/);
-    expect(at(2, {}, { ...transcripts[0], round: 1 })).toMatch(/site-a's signed result is not its answer to job exchanges\/select\/lasso\/r1\/site-a/);
+    expect(at(2, {}, { ...transcripts[0], round: 1 })).toMatch(/site-a's signed result is not its answer to job exchanges\/tune\/r1\/site-a/);
     expect(at(2, {}, { ...t1, results: [t1.results[1], t1.results[0], t1.results[2]] })).toMatch(/not sorted by site id/);
     expect(problem(checkExchange(lassoJob('site-a', 2, states[2]), protocol, ca.certPem, lookup2))).toMatch(/LASSO path exchange 2 carries no transcript of LASSO path exchange 1/);
     // A site that did not verify exchange 1 (it took no part) cannot check exchange 2.

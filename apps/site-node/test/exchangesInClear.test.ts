@@ -19,7 +19,7 @@ const masked: CampaignProtocol = {
 };
 const exchange = (folds: object, alpha = 1) =>
   ({
-    type: 'job', jobId: 'masked/select/lasso/r0/site-a', campaignId: 'masked', protocolHash: 'ab'.repeat(32), siteId: 'site-a', kind: 'tune-round', attempt: 1, round: 0,
+    type: 'job', jobId: 'masked/tune/r0/site-a', campaignId: 'masked', protocolHash: 'ab'.repeat(32), siteId: 'site-a', kind: 'tune-round', attempt: 1, round: 0,
     deadline: '2026-12-07T12:00:00Z', nonce: 'ef'.repeat(32), params: { kind: 'tune-round', round: 0, alpha, phase: 'grid', features: ['f1', 'f2'], folds, measure: 'deviance', minCohortSize: 5 },
   }) as unknown as JobEnvelope;
 

@@ -104,7 +104,7 @@ const exchange = (round: number, extra: Record<string, unknown>) =>
   job('tune-round', `coef-plain/tune/r${round}/site-a`, round, { round, alpha: 1, features, measure: 'deviance', minCohortSize: 5, ...extra });
 const lassoGrid = (round: number) => exchange(round, { phase: 'grid', folds: { scheme: 'none', count: 0 } });
 const lassoPath = (round: number) => exchange(round, { phase: 'path', folds: { scheme: 'none', count: 0 }, coef: [crafted()], train: [true], heldOut: false });
-const tuningPath = (round: number) => exchange(round, { phase: 'path', folds: { scheme: 'leave-one-site-out', count: 2, fold: 0 }, coef: [crafted(), crafted(), crafted()], train: [false, true, true], heldOut: false });
+const tuningPath = (round: number) => exchange(round, { phase: 'path', folds: { scheme: 'leave-one-site-out', count: 2, fold: 0 }, lambdas: [0.2, LAMBDA], coef: [crafted(), crafted(), crafted()], train: [false, true, true], heldOut: false });
 /** A clinical-model round as the baseline's training method configures it, at the given coefficients. */
 function baselineRound(round: number, data: number[]) {
   const arm = baselineProtocol(plain, 'clinical', []);

@@ -53,7 +53,10 @@ beforeAll(async () => {
     type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
     campaigns: [{ campaignId: protocol.campaignId, protocolHash: canonicalHash(protocol), role: 'training', state: 'training', protocol }],
   });
-  writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [{ name: 'survival', features: join(dir, 'data/features.csv'), outcome: join(dir, 'data/outcome.csv') }]));
+  // The protocol shares no site updates, so the site's operator opts in to path exchanges at the
+  // coordinator's coefficients (jobPolicy's COEFFICIENTS_UNVERIFIABLE, tested in hostileCoefficients.test.ts):
+  // this test is about what the Cox tuning job itself must be.
+  writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [{ name: 'survival', features: join(dir, 'data/features.csv'), outcome: join(dir, 'data/outcome.csv') }], ['trustCoordinatorCoefficients: true']));
   const config = loadSiteConfig(join(dir, 'site.yaml'));
   const store = new SiteStore(config.database);
   store.approve(canonicalHash(protocol), 'site-a operator');

@@ -93,8 +93,11 @@ describe('an exchange of the selection step\'s LASSO path is the protocol\'s sel
     expect(protocolDeviations(path({ alpha: 0.5 }), withLasso, 'training')[0]).toMatch(/alpha 0.5 is not the protocol's LASSO step's 1/);
     expect(protocolDeviations(path({ measure: 'auc' }), withLasso, 'training')[0]).toMatch(/criterion auc/);
     expect(protocolDeviations(path({ minCohortSize: 1 }), withLasso, 'training')[0]).toMatch(/minCohortSize 1/);
-    // One λ: the grid step, at most 200 Newton steps and a last step.
-    expect(protocolDeviations(path({ round: 202 }, 202), withLasso, 'training')[0]).toMatch(/beyond the 202/);
+    // One λ: the grid step, at most selection.lasso.maxIterations (default 25) Newton steps and a last step: 27 exchanges, 0 … 26.
+    expect(protocolDeviations(path({ round: 26 }, 26), withLasso, 'training')).toEqual([]);
+    expect(protocolDeviations(path({ round: 27 }, 27), withLasso, 'training')[0]).toMatch(/beyond the 27/);
+    const fewer = { ...withLasso, selection: { ...withLasso.selection, lasso: { ...withLasso.selection!.lasso, maxIterations: 5 } } };
+    expect(protocolDeviations(path({ round: 7 }, 7), fewer, 'training')[0]).toMatch(/beyond the 7/);
     expect(protocolDeviations(path({ features: ['f1', 'mrn'] }), withLasso, 'training')[0]).toMatch(/"mrn" are not among/);
   });
 });

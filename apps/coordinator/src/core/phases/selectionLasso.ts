@@ -71,7 +71,7 @@ export function openLassoRound(ctx: CoreContext, campaign: CampaignRecord, state
   return sites.map((siteId) => {
     const { kind: _cv, resampling: _none, ...step } = configs[siteId];
     const params = { kind: KIND, round: state.round, alpha: choice.alpha, ...step, ...(basedOn ? { basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}), ...transcript } as TuneRoundParams;
-    return createJob(ctx, { jobId: `${campaign.campaignId}/select/lasso/r${state.round}/${siteId}`, campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, round: state.round, params }, deadline);
+    return createJob(ctx, { jobId: `${campaign.campaignId}/tune/r${state.round}/${siteId}`, campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, round: state.round, params }, deadline);
   });
 }
 
