@@ -23,7 +23,8 @@
 // unmasking answers). SecAgg+ (Bell et al. 2020: each site shares with O(log n) neighbours) would
 // make the first two O(n log n); not done here.
 // After the cheap wins (stage queries by id range, params cache by bytes, per-site params from shared
-// fields), 3 runs on 2026-12-07: median 5.75× (648 ms vs 113 ms); see BENCHMARKS.md.
+// fields), 3 runs on 2026-12-07: median 5.75× (648 ms vs 113 ms); pipelined rounds and json_extract reads,
+// 8 runs the same day: median 2.56× (BENCHMARKS.md, secure aggregation, third pass).
 import { sign, X509Certificate } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -2,6 +2,7 @@ import { RING, type EncryptedShares, type KeyAdvertisement, type UnmaskingShares
 import type { NextRoundSecrets } from '@fedrad/protocol';
 import { secureRoundUpdate, secureScale, secureThreshold } from '@fedrad/methods';
 import { assertValid, type JobEnvelope, type JobResult, type SecureAggregationParams, type SecureAggregationResult, type TrainRoundParams } from '@fedrad/protocol';
+import { CoordinatorError } from '../../errors.js';
 import { appendAudit } from '../../store/auditLog.js';
 import type { CampaignRecord } from '../campaignStore.js';
 import { nowIso, type CoreContext } from '../context.js';
@@ -163,7 +164,14 @@ function maskingKeysOf(ctx: CoreContext, campaignId: string, round: number): Arr
   const roster = new Set(maskRoster(ctx, campaignId, round));
   return stageJobs(ctx, campaignId, round - 1, 'masked')
     .filter((j) => j.state === 'done' && roster.has(j.siteId))
-    .map((j) => ({ siteId: j.siteId, maskingKey: nextRoundOf(ctx, j)!.maskingKey }));
+    .map((j) => ({ siteId: j.siteId, maskingKey: nextMaskingKeyOf(ctx, j) }));
+}
+
+/** The next-round masking key a done masked update sent: SQLite reads the one field, not the n − 1 shares beside it. */
+function nextMaskingKeyOf(ctx: CoreContext, job: JobRecord): string {
+  const row = ctx.db.prepare("SELECT json_extract(signed_json, '$.result.nextRound.maskingKey') AS key FROM results WHERE job_id = ? AND is_error = 0 ORDER BY seq DESC LIMIT 1").get(job.jobId) as { key: unknown } | undefined;
+  if (typeof row?.key !== 'string') throw new CoordinatorError('CAMPAIGN_STATE', `The masked update of job ${job.jobId} carries no next-round masking key, which its round's pipelined roster needs`, { campaignId: job.campaignId, siteId: job.siteId });
+  return row.key;
 }
 
 /** What a done masked update sent for the next round, read from its stored signed shell (not its tensors). */

@@ -96,13 +96,13 @@ function harmonizationOf(ctx: CoreContext, campaignId: string): HarmonizationOut
  * (what the site itself signed; the coordinator never sees the rows).
  */
 export function trainingCounts(ctx: CoreContext, campaignId: string): Map<string, number> {
+  // SQLite reads the one field: a masked update's shell also holds its next-round key shares (n − 1 of them).
   const rows = ctx.db
-    .prepare("SELECT site_id, signed_json FROM results WHERE campaign_id = ? AND kind = 'train-round' AND is_error = 0 ORDER BY round")
-    .all(campaignId) as Array<{ site_id: string; signed_json: string }>;
+    .prepare("SELECT site_id, json_extract(signed_json, '$.result.sampleCount') AS n FROM results WHERE campaign_id = ? AND kind = 'train-round' AND is_error = 0 ORDER BY round")
+    .all(campaignId) as Array<{ site_id: string; n: unknown }>;
   const counts = new Map<string, number>();
   for (const r of rows) {
-    const n = (JSON.parse(r.signed_json) as { result?: { sampleCount?: unknown } }).result?.sampleCount;
-    if (typeof n === 'number' && Number.isInteger(n)) counts.set(r.site_id, n);
+    if (typeof r.n === 'number' && Number.isInteger(r.n)) counts.set(r.site_id, r.n);
   }
   return counts;
 }
