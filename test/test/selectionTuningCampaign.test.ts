@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openStore, stepOutput } from '@fedrad/coordinator';
-import { CampaignWorld, protocolFor, TRUST_COORDINATOR_COEFFICIENTS } from './campaignWorld.js';
+import { loadSiteConfig, SiteStore } from '@fedrad/site-node';
+import { CampaignWorld, protocolFor } from './campaignWorld.js';
 import { originalScaleCoefficients } from './onnxCoefficients.js';
 import { runFedrad } from './processes.js';
 
@@ -12,7 +13,9 @@ import { runFedrad } from './processes.js';
 // kept and the λ chosen must be those of `fedrad select --sites` and `fedrad tune --sites` run by
 // hand on the pooled rows with the same partitions (the local twins, checked against R's glmnet in
 // their own tests), and the model trained, locked and evaluated must be `fedrad train`'s central
-// fit of those features at that λ.
+// fit of those features at that λ. The protocol shares site updates (issue #16): every training site
+// checks each tuning exchange after an α's grid step against the previous exchange's signed answers
+// (apps/site-node's exchangeTrajectory.ts), so the honest campaign runs through with every one verified.
 const CAMPAIGN = 'e2e-select-tune';
 const TRAINING = ['site-a', 'site-b', 'site-c'];
 let world: CampaignWorld;
@@ -21,8 +24,8 @@ let dir: string;
 beforeAll(async () => {
   world = CampaignWorld.ofFeatureTables('fedrad-e2e-select-', CAMPAIGN, 'site-a=70,site-b=55,site-c=65,site-test=60', 6, 11);
   dir = world.dir;
-  // About the selection and tuning steps against their local twins, on a plain protocol: the sites opt in to its path exchanges and later rounds.
-  await world.start(TRUST_COORDINATOR_COEFFICIENTS);
+  // Every round and exchange of the protocol is checked at the sites (shareSiteUpdates): no site opts in to trusting the coordinator.
+  await world.start();
 }, 120000);
 
 afterAll(async () => {
@@ -43,7 +46,7 @@ describe('selection and tuning steps across processes', () => {
   it('keep the features and choose the λ of the local twins (to 1e-10); training, lock and evaluation use them', async () => {
     const features = world.cohorts.features;
     const protocol = {
-      ...protocolFor(CAMPAIGN, features, TRAINING, ['site-test'], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 30 }, { family: 'lasso-logistic', standardize: true }),
+      ...protocolFor(CAMPAIGN, features, TRAINING, ['site-test'], { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 30, shareSiteUpdates: true }, { family: 'lasso-logistic', standardize: true }),
       selection: { fdr: 0.05, maxCorrelation: 0.8 },
       tuning: { cv: 'leave-one-site-out', nlambda: 10, lambdaMinRatio: 0.05, rule: 'min' },
     };
@@ -56,7 +59,18 @@ describe('selection and tuning steps across processes', () => {
     const db = openStore(join(dir, 'coordinator', 'coordinator.sqlite'), { readonly: true });
     const selection = stepOutput<{ features: string[] }>({ db } as never, CAMPAIGN, 'selection')!;
     const tuning = stepOutput<{ lambda: number; lambdaMin: number; lambda1se: number; cvm: number[] }>({ db } as never, CAMPAIGN, 'tuning')!;
+    const tuneRounds = (db.prepare('SELECT round FROM tuning_rounds WHERE campaign_id = ? ORDER BY round').all(CAMPAIGN) as Array<{ round: number }>).map((r) => r.round);
     db.close();
+    // Each training site's own record of the cross-validation states it verified: one per tuning exchange (the one α's chain).
+    expect(tuneRounds.length).toBeGreaterThan(10);
+    for (const siteId of TRAINING) {
+      const store = new SiteStore(loadSiteConfig(world.sites.get(siteId)!.config).database);
+      try {
+        for (const r of tuneRounds) expect([siteId, r, store.verifiedExchange(CAMPAIGN, 'tuning/0', r) !== undefined]).toEqual([siteId, r, true]);
+      } finally {
+        store.close();
+      }
+    }
     expect(status.plan[0].outputHash).toBe(selection.outputHash);
 
     // The local twins, by hand, on the pooled rows partitioned by site.

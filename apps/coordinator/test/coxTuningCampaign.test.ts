@@ -1,4 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
+import { verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   coxCrossValidationMethod, coxCrossValidationResult, coxCvSiteStep, protocolCoxTuningSettings, runLocalTwin, trainingSiteStep,
@@ -8,6 +9,7 @@ import type { CampaignProtocol, JobEnvelope, TrainRoundParams, TuneRoundParams }
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
 import type { CoreContext } from '../src/core/context.js';
 import { acceptResult } from '../src/core/results.js';
+import { admitSite } from '../src/core/sites.js';
 import { campaignStatus } from '../src/core/status.js';
 import { stepOutput } from '../src/core/stepOutputs.js';
 import { openStore } from '../src/store/openStore.js';
@@ -118,6 +120,35 @@ describe('the tuning step of a Cox campaign', () => {
     const glmnet = ref.coefficients[ref.lambda.findIndex((l) => Math.abs(l - ref.lambda1se) < 1e-12 * l)];
     expect(coef).toHaveLength(features.length);
     coef.forEach((c, j) => expect(Math.abs(c - glmnet[j])).toBeLessThan(1e-6));
+  }, 120_000);
+
+  it("under training.shareSiteUpdates sends each exchange after the grid step with the previous one's answers as the sites signed them, and ends at the same curve", async () => {
+    // Issue #16: what each site recomputes the cross-validation's step from (apps/site-node's exchangeTrajectory.ts, tested there against a hostile coordinator).
+    const protocol = { ...coxProtocol('cox-tune-shared', { cv: 'leave-one-site-out', measure: 'C', nlambda: fixture.nlambda, lambdaMinRatio: fixture.lambdaMinRatio, rule: '1se' }), training: { strategy: 'exact-newton' as const, rounds: 50, roundDeadlineSeconds: 60, shareSiteUpdates: true } };
+    const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-12-07T12:00:00Z') };
+    // The sites' certificates, recorded as the site channel does when they connect: each relayed answer carries its signer's.
+    for (const s of Object.values(sites)) expect(admitSite(ctx, s.peer).ok).toBe(true);
+    createCampaign(ctx, protocol);
+    const { tune } = await run(ctx, startCampaign(ctx, 'cox-tune-shared'));
+    expect(campaignStatus(ctx, 'cox-tune-shared').state).toBe('completed');
+    expect(tune.filter((p) => p.phase === 'grid')).toHaveLength(3); // one grid step, to each site
+    for (const p of tune) {
+      if (p.phase === 'grid') {
+        expect(p.transcript).toBeUndefined();
+        continue;
+      }
+      expect([p.round, p.transcript?.round, p.transcript?.failures]).toEqual([p.round, p.round - 1, []]);
+      const docs = p.transcript!.results.map((r) => {
+        expect(verify('sha256', Buffer.from(r.signed, 'utf8'), r.certificatePem, Buffer.from(r.signature, 'base64'))).toBe(true);
+        return JSON.parse(r.signed) as { jobId: string; siteId: string; round: number };
+      });
+      expect(docs.map((d) => [d.jobId, d.round])).toEqual(siteIds.map((s) => [`cox-tune-shared/tune/r${p.round - 1}/${s}`, p.round - 1]));
+    }
+    // R: the same cv.glmnet curve and choice as without the transcripts.
+    const ref = fixture.cv.find((c) => c.alpha === 1 && c.measure === 'C')!;
+    const tuned = stepOutput<{ lambda: number; cvm: number[] }>(ctx, 'cox-tune-shared', 'tuning')!.output;
+    tuned.cvm.forEach((v, k) => close(v, ref.cvm[k], 1e-8));
+    close(tuned.lambda, ref.lambda1se, 1e-10);
   }, 120_000);
 
   it("tries each α of tuning.alphas by the partial-likelihood deviance and trains the best at its lambda.min, as cv.glmnet", async () => {

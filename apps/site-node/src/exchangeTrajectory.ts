@@ -1,12 +1,15 @@
 import { X509Certificate } from 'node:crypto';
-import { crossValidationMethod, protocolLassoSettings, trainingMethod, type CvState } from '@fedrad/methods';
 import {
-  baselineJobRound, baselineProtocol, canonicalJson, isPackedTensor, unpackTensor,
+  coxCrossValidationMethod, crossValidationMethod, protocolCoxTuningSettings, protocolLassoSettings, protocolTuningSettings, trainingMethod,
+  type CoxCvState, type CvState,
+} from '@fedrad/methods';
+import {
+  baselineJobRound, baselineProtocol, canonicalJson, isPackedTensor, tuningAlphas, unpackTensor,
   type BaselineRoundParams, type CampaignProtocol, type JobEnvelope, type PackedTensor, type Tensor, type TuneRoundParams,
 } from '@fedrad/protocol';
 import { relayedResultSigner, type RelayedResult } from './signedResults.js';
 
-/** What this site verified after one exchange of a chain (the LASSO path, one baseline model's rounds): its store keeps it by stream and round. */
+/** What this site verified after one exchange of a chain (the LASSO path, one α of the tuning step, one baseline model's rounds): its store keeps it by stream and round. */
 export interface VerifiedExchange {
   stream: string;
   round: number;
@@ -27,19 +30,20 @@ interface Transcript {
 /**
  * The trajectory check of the exchanges whose next coefficients the coordinator computes from the
  * sites' answers (issue #16; trajectory.ts does the training rounds): with the protocol's
- * training.shareSiteUpdates, each exchange of the selection step's LASSO path and each baseline round
- * after the first carries the previous one's answers as their sites signed them. The site checks
+ * training.shareSiteUpdates, each exchange of the selection step's LASSO path, of the tuning step's
+ * cross-validation at one α and each baseline round after the first carries the previous one's
+ * answers as their sites signed them. The site checks
  * every signature against the campaign CA, that every training site answered that exchange of this
  * campaign and protocol (the path and exact Newton need all of them, so no failure may be listed),
  * recomputes the coordinator's step with the method's own pure aggregate from the state it verified
  * for the previous exchange, and refuses coefficients that do not follow bit for bit. A site that
  * took no part in the previous exchange has nothing to check against and refuses. The first
- * exchange starts from the method's initial state (the LASSO path's grid step asks at no
- * coefficients; protocolConformance checks a baseline model's round 0 parameters).
+ * exchange starts from the method's initial state (the LASSO path's and each α's grid step ask at
+ * no coefficients; protocolConformance checks a baseline model's round 0 parameters).
  */
 export function checkExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: string, lookup: VerifiedLookup): ExchangeCheck {
   if (protocol.training.shareSiteUpdates !== true) return { ok: true };
-  if (job.kind === 'tune-round' && (job.params as TuneRoundParams).folds?.scheme === 'none') return lassoExchange(job, protocol, caPem, lookup);
+  if (job.kind === 'tune-round') return (job.params as TuneRoundParams).folds?.scheme === 'none' ? lassoExchange(job, protocol, caPem, lookup) : tuningExchange(job, protocol, caPem, lookup);
   if (job.kind === 'baseline-round') return baselineRound(job, protocol, caPem, lookup);
   return { ok: true };
 }
@@ -79,14 +83,89 @@ function lassoExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
       return { ok: false, problem: `exchange ${before}'s signed answers do not give a step of the path: ${(e as Error).message}` };
     }
   }
-  const sites = [...protocol.trainingSites].sort();
-  const { kind: _kind, resampling: _resampling, ...expected } = method.configure(cv, sites)[job.siteId] as unknown as Record<string, unknown>;
-  const sent = params as unknown as Record<string, unknown>;
-  const differing = [...new Set([...Object.keys(expected), 'phase', 'coef', 'train', 'heldOut'])].filter((k) => canonicalJson(sent[k] ?? null) !== canonicalJson(expected[k] ?? null)).sort();
+  const differing = differingFields(job, method.configure(cv, [...protocol.trainingSites].sort())[job.siteId], {});
   if (differing.length > 0) {
     return { ok: false, problem: `the ${differing.join(', ')} of LASSO path exchange ${params.round} ${differing.length === 1 ? 'does' : 'do'} not follow from ${params.round === 0 ? "the path's start" : `exchange ${params.round - 1}'s signed answers`} by the protocol's path step` };
   }
   return { ok: true, verified: { stream: 'lasso', round: params.round, state: { features: params.features, cv } satisfies LassoState } };
+}
+
+/**
+ * The fields of a tune-round's parameters that are not what the method configures for this site
+ * from the verified state (its step's own fields, and the coefficients, phase and fold flags even
+ * when the method leaves them out), nor `also` (fields the coordinator adds, as the λ grid).
+ */
+function differingFields(job: JobEnvelope, configured: object, also: Record<string, unknown>): string[] {
+  const { kind: _kind, resampling: _resampling, ...step } = configured as Record<string, unknown>;
+  const expected = { ...step, ...also };
+  const sent = job.params as unknown as Record<string, unknown>;
+  return [...new Set([...Object.keys(expected), 'phase', 'coef', 'beta', 'train', 'heldOut'])].filter((k) => canonicalJson(sent[k] ?? null) !== canonicalJson(expected[k] ?? null)).sort();
+}
+
+interface TuningState {
+  features: string[];
+  cv: CvState | CoxCvState;
+}
+
+/** The part of @fedrad/methods' cross-validation methods the check runs; the logistic and the Cox one share it. */
+interface TuningMethod {
+  initialState(): CvState | CoxCvState;
+  configure(state: CvState | CoxCvState, sites: readonly string[]): Record<string, object>;
+  aggregate(state: CvState | CoxCvState, results: unknown[], failures: []): { state: CvState | CoxCvState; done: boolean };
+}
+
+/**
+ * An exchange of the tuning step (a tune-round with folds): the cross-validation at its α, as the
+ * coordinator's tuning phase runs it — glmnet's Cox for model.family cox, the logistic elastic net
+ * otherwise — on the features the job names (the selection step's output, fixed along the α's
+ * exchanges). Each α is a chain of its own (stream tuning/<α's index in the protocol>): its grid
+ * step is the method's start, which asks at no coefficients; every later exchange carries the one
+ * before it (round − 1, job ids <campaign>/tune/r<round>/<site>) and must be the method's step from it.
+ */
+function tuningExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: string, lookup: VerifiedLookup): ExchangeCheck {
+  const params = job.params as TuneRoundParams;
+  const alphaIndex = tuningAlphas(protocol).indexOf(params.alpha);
+  if (alphaIndex < 0) return { ok: false, problem: `alpha ${params.alpha} is not one the protocol's tuning step tries` };
+  const stream = `tuning/${alphaIndex}`;
+  const what = (n: number) => `tuning exchange ${n} (alpha ${params.alpha})`;
+  let method: TuningMethod;
+  try {
+    method = (protocol.model.family === 'cox'
+      ? coxCrossValidationMethod(protocolCoxTuningSettings(protocol, params.features, params.alpha))
+      : crossValidationMethod(protocolTuningSettings(protocol, params.features, params.alpha))) as unknown as TuningMethod;
+  } catch (e) {
+    return { ok: false, problem: `the protocol's tuning step cannot be built here (${(e as Error).message})` };
+  }
+  let cv: CvState | CoxCvState;
+  const first = params.phase === 'grid';
+  if (first) {
+    // The α's first exchange: no exchange of this α came before it, so no transcript can belong to it.
+    if (params.transcript) return { ok: false, problem: `${what(params.round)} is the grid step that starts its alpha, and carries a transcript of an exchange before it` };
+    cv = method.initialState();
+  } else {
+    const before = params.round - 1;
+    const previous = lookup(stream, before) as TuningState | undefined;
+    const answers = previousAnswers(params.transcript, previous, params.round, what, caPem, job, protocol, {
+      kind: 'tune-round', round: before, jobId: (siteId) => `${job.campaignId}/tune/r${before}/${siteId}`,
+      isAnswer: (r) => r.kind === 'tune-round' && r.round === before,
+    });
+    if ('problem' in answers) return { ok: false, problem: answers.problem };
+    if (canonicalJson(previous!.features) !== canonicalJson(params.features)) return { ok: false, problem: `${what(params.round)} asks for other features than exchange ${before} (an alpha's cross-validation runs on one feature set)` };
+    try {
+      const outcome = method.aggregate(previous!.cv, answers.results, []);
+      // The coordinator goes on to the next α (a grid step) when this one is done: no exchange of this α follows.
+      if (outcome.done) return { ok: false, problem: `the cross-validation at alpha ${params.alpha} finished after exchange ${before}; there is no exchange ${params.round} of it` };
+      cv = JSON.parse(JSON.stringify(outcome.state)) as CvState | CoxCvState;
+    } catch (e) {
+      return { ok: false, problem: `exchange ${before}'s signed answers do not give a step of the cross-validation at alpha ${params.alpha}: ${(e as Error).message}` };
+    }
+  }
+  // A path exchange names the grid it runs on (tuning.ts); the grid step names none.
+  const differing = differingFields(job, method.configure(cv, [...protocol.trainingSites].sort())[job.siteId], { lambdas: cv.phase === 'path' ? cv.lambdas : undefined });
+  if (differing.length > 0) {
+    return { ok: false, problem: `the ${differing.join(', ')} of ${what(params.round)} ${differing.length === 1 ? 'does' : 'do'} not follow from ${first ? "the start of its alpha's cross-validation" : `exchange ${params.round - 1}'s signed answers`} by the protocol's cross-validation step` };
+  }
+  return { ok: true, verified: { stream, round: params.round, state: { features: params.features, cv } satisfies TuningState } };
 }
 
 interface BaselineState {

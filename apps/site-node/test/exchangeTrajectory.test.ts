@@ -1,12 +1,11 @@
 import { describe, expect, it } from '@jest/globals';
-import { sign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crossValidationMethod, cvSiteStep, lassoStep, pathResult, protocolLassoChoice, protocolLassoSettings, trainingMethod, trainingSiteStep, type CvState, type CvStepParams, type TrainingRows } from '@fedrad/methods';
-import { createCampaignCa } from '@fedrad/pki';
-import { baselineJobRound, baselineProtocol, canonicalJson, packTensor, unpackTensor, type BaselineRoundParams, type CampaignProtocol, type JobEnvelope, type Tensor, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
-import { checkExchange, type ExchangeCheck } from '../src/exchangeTrajectory.js';
-import { certificateIssuer, repoRoot } from './helpers.js';
+import { baselineJobRound, baselineProtocol, unpackTensor, type BaselineRoundParams, type CampaignProtocol, type Tensor, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
+import { checkExchange } from '../src/exchangeTrajectory.js';
+import { repoRoot } from './helpers.js';
+import { problem, roundTrip, signedExchanges, type Transcript } from './signedExchanges.js';
 
 // The trajectory check of the LASSO path's exchanges and of the baseline rounds (issue #16) under
 // training.shareSiteUpdates, at the site's own code: an honest coordinator's chain — every exchange
@@ -28,32 +27,13 @@ const protocol: CampaignProtocol = {
   model: { family: 'lasso-logistic', standardize: true }, training: { strategy: 'exact-newton', rounds: 10, shareSiteUpdates: true },
   selection: { lasso: { lambda: 0.02 } },
 };
-const protocolHash = 'ab'.repeat(32);
-const ca = createCampaignCa({ campaignId: 'exchanges', validityDays: 30 });
-const keys = Object.fromEntries(SITES.map((s) => [s, certificateIssuer(ca)(s)]));
+const { ca, signedAnswer, envelope } = signedExchanges('exchanges', SITES);
 
 function rowsOf(siteId: string, features: readonly string[]): TrainingRows {
   const { x, y } = fixture.sites[siteId];
   const columns = features.map((f) => ALL.indexOf(f));
   return { featureNames: [...features], x: Float64Array.from(x.flatMap((r) => columns.map((j) => r[j]))), label: Float64Array.from(y) };
 }
-
-/** A site's signed job-result for `job` with this body, tensors packed, as a site node sends it. */
-function signedAnswer(job: JobEnvelope, result: Record<string, unknown> & { tensors: Tensor[] }) {
-  const unsigned = {
-    type: 'job-result', jobId: job.jobId, campaignId: job.campaignId, siteId: job.siteId, protocolHash, kind: job.kind, attempt: 1, round: job.round, nonce: 'cd'.repeat(32),
-    completedAt: '2026-12-07T12:00:00Z', result: { ...result, tensors: result.tensors.map((t) => packTensor(t)) },
-  };
-  const signed = canonicalJson(unsigned);
-  return { signed, signature: sign('sha256', Buffer.from(signed, 'utf8'), keys[job.siteId].keyPem).toString('base64'), certificatePem: keys[job.siteId].certPem };
-}
-
-const envelope = (jobId: string, siteId: string, kind: string, round: number, params: unknown) =>
-  ({ type: 'job', jobId, campaignId: protocol.campaignId, protocolHash, siteId, kind, attempt: 1, round, deadline: '2026-12-07T12:00:00Z', nonce: 'ef'.repeat(32), params }) as unknown as JobEnvelope;
-
-type Transcript = { round: number; results: Array<ReturnType<typeof signedAnswer>>; failures: string[] };
-const problem = (check: ExchangeCheck) => (check.ok ? 'accepted' : check.problem);
-const roundTrip = <T>(v: T): T => JSON.parse(JSON.stringify(v)) as T;
 
 describe('the LASSO path exchanges under shareSiteUpdates', () => {
   const method = crossValidationMethod(protocolLassoSettings(protocol, ALL));

@@ -2361,7 +2361,7 @@ export interface TuneRoundParams {
    */
   cohort?: string;
   /**
-   * The previous exchange as the coordinator aggregated it (issue #16, trajectory check), sent with every exchange of the selection step's LASSO path after the first when the protocol's training.shareSiteUpdates is true: every training site's answer, exactly as its site signed it. The site recomputes the path's step from it (the same pure aggregate the coordinator runs) and refuses coefficients that do not follow.
+   * The previous exchange as the coordinator aggregated it (issue #16, trajectory check), sent when the protocol's training.shareSiteUpdates is true with every exchange of the selection step's LASSO path after the first, and with every exchange of the tuning step's cross-validation at one alpha after that alpha's grid step: every training site's answer, exactly as its site signed it. The site recomputes the path's or the cross-validation's step from it (the same pure aggregate the coordinator runs) and refuses coefficients, phase and fold flags that do not follow.
    */
   transcript?: {
     /**
@@ -2373,7 +2373,7 @@ export interface TuneRoundParams {
      */
     results: RelayedResult[];
     /**
-     * Training sites whose job of that exchange failed (the path needs every site, so a site refuses a transcript that lists any).
+     * Training sites whose job of that exchange failed (the path and the cross-validation need every site, so a site refuses a transcript that lists any).
      */
     failures: SiteId[];
   };

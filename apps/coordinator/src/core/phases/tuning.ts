@@ -14,6 +14,7 @@ import type { JobKind, Phase } from './phase.js';
 import type { SelectionOutput, TuningOutput } from './stepSettings.js';
 import { storedUpdate } from './training.js';
 import { trainingSettings } from './trainingSettings.js';
+import { exchangeTranscript } from './transcript.js';
 
 const KIND = 'tune-round';
 
@@ -124,13 +125,16 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TuneState)
   const deadline = trainingSettings(campaign.protocol).deadlineSeconds;
   // The harmonisation each site applies to its rows before the exchange, as training will before its rounds.
   const harmonizationHash = harmonizationHashOf(ctx, campaign.campaignId);
+  // Under shareSiteUpdates every exchange of an α after its grid step carries the one before it as the
+  // sites signed it, from which each site recomputes this exchange (apps/site-node's exchangeTrajectory.ts).
+  const transcript = campaign.protocol.training.shareSiteUpdates && state.cv.phase !== 'grid' ? { transcript: exchangeTranscript(ctx, campaign, KIND, state.round - 1) } : {};
   appendAudit(ctx.db, { event: 'tuning.round-opened', actor: 'coordinator', campaignId: campaign.campaignId, details: { round: state.round, alpha: settings.alpha, phase: state.cv.phase, lambdaIndex: state.cv.lambdaIndex, sites } }, now);
   return sites.map((siteId) => {
     const { kind: _cv, resampling: _none, ...step } = configs[siteId] as Record<string, unknown>;
     // The protocol's schemes only ('none' is selection's LASSO path, which no campaign step asks for).
     // A path exchange names its λ grid, which the site checks against the approved protocol's.
     const grid = state.cv.phase === 'path' ? { lambdas: state.cv.lambdas } : {};
-    const params = { kind: KIND, round: state.round, alpha: settings.alpha, ...step, ...grid, ...(basedOn ? { basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}) } as TuneRoundParams;
+    const params = { kind: KIND, round: state.round, alpha: settings.alpha, ...step, ...grid, ...(basedOn ? { basedOn } : {}), ...(harmonizationHash !== undefined ? { harmonizationHash } : {}), ...transcript } as TuneRoundParams;
     return createJob(ctx, { jobId: tuneRound.jobId(campaign.campaignId, siteId, state.round), campaignId: campaign.campaignId, protocolHash: campaign.protocolHash, siteId, kind: KIND, round: state.round, params }, deadline);
   });
 }
@@ -141,7 +145,9 @@ function openRound(ctx: CoreContext, campaign: CampaignRecord, state: TuneState)
  * steps on every fold's pooled sums, each exchange a round of tune-round jobs — the same
  * computation as `fedrad tune --sites` (logistic) or `fedrad tune --model cox --sites` (Cox:
  * each site its own stratum and its own fold), so equal to cv.glmnet with the same folds. The best α
- * and its lambda.min or lambda.1se (tuning.rule) are what training fits (stepSettings.ts).
+ * and its lambda.min or lambda.1se (tuning.rule) are what training fits (stepSettings.ts). Under
+ * training.shareSiteUpdates each site checks every exchange after an α's grid step against the
+ * previous exchange's signed answers (openRound's transcript).
  */
 export const tuning: Phase<TuneState, TuningStepOutput> = {
   name: 'tuning',
