@@ -201,7 +201,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'tuning',
     carriedOut:
-      "the tuning step: federated cross-validation of the logistic elastic net, or of glmnet's Cox elastic net (model.family cox: stratified by site, Breslow's ties, leave-one-site-out), over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites and fedrad tune --model cox --sites); training fits the chosen λ and α",
+      "the tuning step: federated cross-validation of the logistic elastic net, or of glmnet's Cox elastic net (model.family cox: stratified by site, Breslow's ties, leave-one-site-out, or K folds within sites scored by the deviance), over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites and fedrad tune --model cox --sites [--cv kfold]); training fits the chosen λ and α",
     refuse: (p) =>
       p.tuning === undefined
         ? undefined

@@ -806,7 +806,7 @@ export interface CampaignProtocol {
     };
   };
   /**
-   * The tuning step of the plan: the elastic net's λ (and α among `alphas`) chosen by cross-validation over the training sites (@fedrad/methods' federated cross-validation, equal to glmnet::cv.glmnet with foldid; the same as `fedrad tune --sites`), on the selection's features when that step runs. A Cox model (model.family cox) is cross-validated as glmnet's Cox: stratified by site, Breslow's ties, leave-one-site-out (`fedrad tune --model cox --sites`). Training then fits the model at the chosen λ and α. Each exchange is a tune-round job, bounded and ordered at the site like training rounds.
+   * The tuning step of the plan: the elastic net's λ (and α among `alphas`) chosen by cross-validation over the training sites (@fedrad/methods' federated cross-validation, equal to glmnet::cv.glmnet with foldid; the same as `fedrad tune --sites`), on the selection's features when that step runs. A Cox model (model.family cox) is cross-validated as glmnet's Cox: stratified by site, Breslow's ties, leave-one-site-out or K folds within sites (kfold: scored by the deviance only) (`fedrad tune --model cox --sites`). Training then fits the model at the chosen λ and α. Each exchange is a tune-round job, bounded and ordered at the site like training rounds.
    */
   tuning?: {
     /**
@@ -822,7 +822,7 @@ export interface CampaignProtocol {
      */
     seed?: number;
     /**
-     * The criterion (cv.glmnet's type.measure): for the logistic families the binomial deviance, or AUC (leave-one-site-out only: a fold's rows must be at one site to be ranked); for a Cox model the partial-likelihood deviance of each held-out site (grouped, folds weighted by their events), or C, Harrell's C-index of each held-out site (folds weighted by their patients; maximised).
+     * The criterion (cv.glmnet's type.measure): for the logistic families the binomial deviance, or AUC (leave-one-site-out only: a fold's rows must be at one site to be ranked); for a Cox model the partial-likelihood deviance of each held-out fold (grouped: all rows' stratified deviance minus the training rows', folds weighted by their events), or C, Harrell's C-index of each held-out site (leave-one-site-out only: cv.glmnet ranks a kfold fold's pairs across sites; folds weighted by their patients; maximised).
      */
     measure?: 'deviance' | 'auc' | 'C';
     /**
