@@ -36,6 +36,8 @@ delete protocol.featureConfig;
 // A second campaign at the same site tunes with ten folds within sites (deviance) and a minimum cohort of
 // 8: site-a's 70 rows give held-out parts of 7, so the site must refuse the honest path exchange itself.
 const kfoldProtocol: CampaignProtocol = { ...protocol, campaignId: 'hostile-cox-kfold', minCohortSize: 8, tuning: { cv: 'kfold', folds: 10, seed: 1, nlambda: 15, lambdaMinRatio: 0.05 } };
+// A third tunes with three folds within sites, which site-a can answer.
+const threeFolds: CampaignProtocol = { ...protocol, campaignId: 'honest-cox-kfold', tuning: { cv: 'kfold', folds: 3, seed: 2, nlambda: 15, lambdaMinRatio: 0.05 } };
 // glmnet's grid by hand (λ_max · ratio^(k/(n − 1))), from a λ_max the coordinator says the pooled scores gave.
 const grid = (max: number, count: number, ratio: number) => Array.from({ length: count }, (_, k) => max * Math.pow(ratio, k / (count - 1)));
 const honestGrid = grid(0.31, 15, 0.05);
@@ -54,7 +56,7 @@ beforeAll(async () => {
   const port = await coordinator.listen();
   coordinator.onHello = () => coordinator.send({
     type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
-    campaigns: [protocol, kfoldProtocol].map((p) => ({ campaignId: p.campaignId, protocolHash: canonicalHash(p), role: 'training' as const, state: 'training', protocol: p })),
+    campaigns: [protocol, kfoldProtocol, threeFolds].map((p) => ({ campaignId: p.campaignId, protocolHash: canonicalHash(p), role: 'training' as const, state: 'training', protocol: p })),
   });
   // The protocol shares no site updates, so the site's operator opts in to path exchanges at the
   // coordinator's coefficients (jobPolicy's COEFFICIENTS_UNVERIFIABLE, tested in hostileCoefficients.test.ts):
@@ -64,6 +66,7 @@ beforeAll(async () => {
   const store = new SiteStore(config.database);
   store.approve(canonicalHash(protocol), 'site-a operator');
   store.approve(canonicalHash(kfoldProtocol), 'site-a operator');
+  store.approve(canonicalHash(threeFolds), 'site-a operator');
   store.close();
   daemon = new SiteDaemon(config, { log: () => {} });
   daemon.start();
@@ -171,5 +174,21 @@ describe('Cox tuning jobs against a real site daemon', () => {
     expect(r.type).toBe('error-report');
     expect(r.message).toContain('Site site-a has 7 patients in the held-out part of fold 1; a sum over fewer than 8 may not leave the site');
     expect(coordinator.frames.filter((f) => f.type === 'job-result' && (f.result as { kind?: string }).kind === 'tune-round' && JSON.stringify(f).includes('hostile-cox-kfold'))).toHaveLength(0);
+  });
+
+  it("answers the protocol's K-fold exchange with sums over each fold's training rows and each held-out part's events and deviance difference", async () => {
+    const job = tuneJob(0, { phase: 'path', lambdas: honestGrid, folds: { scheme: 'kfold', count: 3, seed: 2 }, measure: 'deviance', beta, train: [true, true, true, true], heldOut: true }, threeFolds);
+    const answer = (await coordinator.ask(job)).result as Answer;
+    const n = rows.time.length;
+    const events = rows.event.reduce((a, e) => a + e, 0);
+    expect(answer).toMatchObject({ kind: 'tune-round', round: 0, sampleCount: n, eventCount: events });
+    const data = (name: string) => answer.tensors.find((t) => t.name === name)!.data;
+    // Each row is held out once: the three training parts hold 2n rows, the held-out parts every event; fold 3 is the fit on all rows.
+    expect([0, 1, 2].reduce((a, k) => a + data(`fold-${k}/count`)[0], 0)).toBe(2 * n);
+    expect([0, 1, 2].reduce((a, k) => a + data(`fold-${k}/held-out`)[0], 0)).toBe(events);
+    expect(data('fold-3/count')).toEqual([n]);
+    for (const k of [0, 1, 2]) expect(Math.min(data(`fold-${k}/count`)[0], n - data(`fold-${k}/count`)[0])).toBeGreaterThanOrEqual(5);
+    const sent = JSON.stringify(answer);
+    for (const id of ids) expect(sent).not.toContain(id);
   });
 });

@@ -2300,7 +2300,7 @@ export interface SelectParams {
   };
 }
 /**
- * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep, or coxCvSiteStep for a Cox model): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients (coef) and the held-out rows' score; for a Cox model (ties set) the site's own partial likelihood's value, gradient and Hessian at each fold's coefficients (beta) it trains and its own held-out score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
+ * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep, or coxCvSiteStep for a Cox model): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients (coef) and the held-out rows' score; for a Cox model (ties set) the site's own partial likelihood's value, gradient and Hessian at each fold's coefficients (beta) it trains (over its rows outside the fold with kfold) and its held-out score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
  */
 export interface TuneRoundParams {
   kind: 'tune-round';
@@ -2483,7 +2483,7 @@ export interface SelectResult {
   tensors: Tensor[];
 }
 /**
- * A site's answer to one tuning exchange (aggregates only): the grid step's feature-sum, feature-sumsq, feature-sumy; or per fold k fold-k/count, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq and fold-k/held-out = [rows, deviance sum or AUC], each over at least the minimum cohort. A Cox exchange: the grid step's score, feature-sum, feature-sumsq; per fold k the site trains fold-k/loss, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq over all its patients, and for its own fold fold-k/held-out = [comparable pairs, concordant, discordant, tied] (C) or [events, deviance].
+ * A site's answer to one tuning exchange (aggregates only): the grid step's feature-sum, feature-sumsq, feature-sumy; or per fold k fold-k/count, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq and fold-k/held-out = [rows, deviance sum or AUC], each over at least the minimum cohort. A Cox exchange: the grid step's score, feature-sum, feature-sumsq; per fold k the site trains fold-k/loss, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq over all its patients, and for its own fold fold-k/held-out = [comparable pairs, concordant, discordant, tied] (C) or [events, deviance]; with K folds within sites (folds.scheme kfold) per fold k it trains fold-k/count and those sums over its rows outside fold k, and per fold it holds rows of fold-k/held-out = [held-out events, deviance of all its rows − deviance of its training rows].
  */
 export interface TuneRoundResult {
   kind: 'tune-round';
