@@ -14,13 +14,8 @@ const coxFixture = JSON.parse(readFileSync(new URL('../../../packages/methods/te
   cv: Array<{ alpha: number; measure: 'C' | 'deviance'; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number }>;
 };
 
-// The same sites with three folds drawn within each, and cv.glmnet(family = "cox", foldid, type.measure = "deviance") (scripts/fixtures/methods/cox-cv-kfold.R).
-const coxKfold = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/cox-cv-kfold.json', import.meta.url), 'utf8')) as {
-  nlambda: number;
-  lambdaMinRatio: number;
-  sites: Record<string, { x: number[][]; time: number[]; event: number[]; fold: number[] }>;
-  cv: Array<{ alpha: number; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number; foldEvents: number[] }>;
-};
+// The same sites with three folds drawn within each, and cv.glmnet(family = "cox", foldid, type.measure = "deviance") (the fixture's kfold).
+const coxKfold = (coxFixture as unknown as { kfold: { fold: Record<string, number[]>; cv: Array<{ alpha: number; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number; foldEvents: number[] }> } }).kfold;
 
 // Three sites' rows and glmnet::cv.glmnet's curves on them (scripts/fixtures/methods/cv-sites.R).
 const fixture = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/cv-sites.json', import.meta.url), 'utf8')) as {
@@ -123,7 +118,7 @@ describe('fedrad tune (the local twin of federated cross-validation)', () => {
     const dir = mkdtempSync(join(tmpdir(), 'fedrad-tune-cox-kfold-'));
     const file = (f: string) => join(dir, f);
     // In each site's order: a site draws its folds over its rows in the order it holds them.
-    const cases = Object.entries(coxKfold.sites).flatMap(([site, d]) => d.x.map((x, i) => ({ id: `${site}-${i + 1}`, site, x, time: d.time[i], event: d.event[i], fold: d.fold[i] })));
+    const cases = Object.entries(coxFixture.sites).flatMap(([site, d]) => d.x.map((x, i) => ({ id: `${site}-${i + 1}`, site, x, time: d.time[i], event: d.event[i], fold: coxKfold.fold[site][i] })));
     const coxFeatures = cases[0].x.map((_, j) => `f${j + 1}`);
     writeFileSync(file('features.csv'), ['id,' + coxFeatures.join(','), ...cases.map((c) => [c.id, ...c.x.map(String)].join(','))].join('\n') + '\n');
     writeFileSync(file('outcome.csv'), ['id,time,event', ...cases.map((c) => `${c.id},${c.time},${c.event}`)].join('\n') + '\n');
@@ -131,7 +126,7 @@ describe('fedrad tune (the local twin of federated cross-validation)', () => {
     writeFileSync(file('foldid.csv'), ['id,fold', ...cases.map((c) => `${c.id},${c.fold}`)].join('\n') + '\n');
     const common = ['tune', '--features', file('features.csv'), '--outcome', file('outcome.csv'), '--sites', file('sites.csv'), '--model', 'cox', '--cv', 'kfold'];
     for (const ref of coxKfold.cv) {
-      await runCommands([tune], [...common, '--alpha', String(ref.alpha), '--foldid', file('foldid.csv'), '--nlambda', String(coxKfold.nlambda), '--lambda-min-ratio', String(coxKfold.lambdaMinRatio), '--out', file(`cv-${ref.alpha}.json`)]);
+      await runCommands([tune], [...common, '--alpha', String(ref.alpha), '--foldid', file('foldid.csv'), '--nlambda', String(coxFixture.nlambda), '--lambda-min-ratio', String(coxFixture.lambdaMinRatio), '--out', file(`cv-${ref.alpha}.json`)]);
       const cv = JSON.parse(readFileSync(file(`cv-${ref.alpha}.json`), 'utf8'));
       expect(cv).toMatchObject({ type: 'fedrad-cv', model: 'cox', alpha: ref.alpha, measure: 'deviance', sites: ['site-a', 'site-b', 'site-c'], folds: { scheme: 'kfold', count: 3, sizes: ref.foldEvents } });
       close(cv.lambda, ref.lambda, 1e-10);
@@ -144,12 +139,12 @@ describe('fedrad tune (the local twin of federated cross-validation)', () => {
     writeFileSync(file('lambdas.txt'), coxKfold.cv[0].lambda.slice(0, 6).join('\n') + '\n');
     await runCommands([tune], [...common, '--folds', '3', '--seed', '5', '--repeats', '2', '--lambdas', file('lambdas.txt'), '--out', file('cv-seeded.json')]);
     const seeded = JSON.parse(readFileSync(file('cv-seeded.json'), 'utf8'));
-    const rowsOf = (d: (typeof coxKfold.sites)[string]) => ({ featureNames: coxFeatures, x: Float64Array.from(d.x.flat()), time: Float64Array.from(d.time), event: Float64Array.from(d.event) });
+    const rowsOf = (d: (typeof coxFixture.sites)[string]) => ({ featureNames: coxFeatures, x: Float64Array.from(d.x.flat()), time: Float64Array.from(d.time), event: Float64Array.from(d.event) });
     const runs = [];
     for (const seed of [5, 6]) {
       const settings: CoxCrossValidationSettings = { features: coxFeatures, alpha: 1, lambdas: coxKfold.cv[0].lambda.slice(0, 6), folds: { scheme: 'kfold', count: 3, seed: 0 }, measure: 'deviance', minCohortSize: 5 };
       // The folds handed over as rows' folds (a foldid table), so the seeded draw is what is checked.
-      const partitions = new Map(Object.entries(coxKfold.sites).map(([s, d]) => [s, { ...rowsOf(d), fold: foldAssignment(rowsOf(d), { scheme: 'kfold', count: 3, seed }) }]));
+      const partitions = new Map(Object.entries(coxFixture.sites).map(([s, d]) => [s, { ...rowsOf(d), fold: foldAssignment(rowsOf(d), { scheme: 'kfold', count: 3, seed }) }]));
       runs.push(coxCrossValidationResult((await runLocalTwin(coxCrossValidationMethod(settings), partitions, { patientCount: (r) => r.time.length })).state, settings));
     }
     const pooled = pooledRepeats(runs, 'deviance');

@@ -38,12 +38,8 @@ function signed(job: JobEnvelope, result: Record<string, unknown>) {
   });
 }
 
-// The same sites with three folds R drew within each (scripts/fixtures/methods/cox-cv-kfold.R) and
-// cv.glmnet(family = "cox", foldid, type.measure = "deviance") on them.
-const kfoldFixture = JSON.parse(readFileSync(new URL('../../../packages/methods/test/fixtures/cox-cv-kfold.json', import.meta.url), 'utf8')) as {
-  sites: Record<string, { fold: number[] }>;
-  cv: Array<{ alpha: number; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number; foldEvents: number[]; coefficients: number[][] }>;
-};
+// The same sites with three folds R drew within each and cv.glmnet(family = "cox", foldid, type.measure = "deviance") on them (the fixture's kfold).
+const kfoldFixture = (fixture as unknown as { kfold: { fold: Record<string, number[]>; cv: Array<{ alpha: number; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number; foldEvents: number[]; coefficients: number[][] }> } }).kfold;
 
 /** Every site answers every job with the site's own step (tune-round: as tuneRound.ts does), until no job is left. */
 async function run(ctx: CoreContext, queue: JobEnvelope[], tuningRows: (site: string) => CoxTuningRows = rowsOf): Promise<{ train: TrainRoundParams[]; tune: TuneRoundParams[] }> {
@@ -170,7 +166,7 @@ describe('the tuning step of a Cox campaign', () => {
     // The same campaign whose sites hold R's folds (as a foldid table): cv.glmnet's curve and choices.
     const withR = coxProtocol('cox-tune-kfold-r', { cv: 'kfold', folds: 3, seed: 7, nlambda: fixture.nlambda, lambdaMinRatio: fixture.lambdaMinRatio, rule: 'min' });
     createCampaign(ctx, withR);
-    const rFolds = (s: string): CoxTuningRows => ({ ...rowsOf(s), fold: Int32Array.from(kfoldFixture.sites[s].fold, (f) => f - 1) });
+    const rFolds = (s: string): CoxTuningRows => ({ ...rowsOf(s), fold: Int32Array.from(kfoldFixture.fold[s], (f) => f - 1) });
     const second = await run(ctx, startCampaign(ctx, 'cox-tune-kfold-r'), rFolds);
     const r = stepOutput<Tuned>(ctx, 'cox-tune-kfold-r', 'tuning')!.output;
     r.lambdas.forEach((l, k) => close(l, ref.lambda[k], 1e-10));

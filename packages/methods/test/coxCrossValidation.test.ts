@@ -4,12 +4,15 @@ import { coxCrossValidationMethod, coxCrossValidationResult, coxCvSiteStep, fold
 
 // Three sites' survival rows and glmnet::cv.glmnet(family = "cox", foldid = site) on them, each site a
 // stratum (scripts/fixtures/methods/cox-cv-sites.R): the federated leave-one-site-out tuning, run by the
-// local twin over the sites, must equal the pooled one, fold by fold.
+// local twin over the sites, must equal the pooled one, fold by fold. `kfold`: the same sites with three
+// folds drawn within each site and cv.glmnet(family = "cox", foldid, type.measure = "deviance").
+type Curve = { alpha: number; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number; foldValues: number[][]; coefficients: number[][] };
 const fixture = JSON.parse(readFileSync(new URL('./fixtures/cox-cv-sites.json', import.meta.url), 'utf8')) as {
   nlambda: number;
   lambdaMinRatio: number;
   sites: Record<string, { x: number[][]; time: number[]; event: number[] }>;
-  cv: Array<{ alpha: number; measure: 'C' | 'deviance'; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number; foldValues: number[][]; nonzero: number[]; coefficients: number[][] }>;
+  cv: Array<Curve & { measure: 'C' | 'deviance'; nonzero: number[] }>;
+  kfold: { folds: number; fold: Record<string, number[]>; cv: Array<Curve & { foldEvents: number[] }> };
 };
 const siteIds = Object.keys(fixture.sites);
 const features = fixture.sites[siteIds[0]].x[0].map((_, j) => `f${j + 1}`);
@@ -26,19 +29,24 @@ const close = (got: number[], want: number[], tol: number) => {
   got.forEach((v, i) => expect(Math.abs(v - want[i])).toBeLessThan(tol * Math.max(1, Math.abs(want[i]))));
 };
 
+/** glmnet's grid and path on every site, each fold's held-out value (R's by-hand refits), and cv.glmnet's curve and choices. */
+function expectCurve(result: Awaited<ReturnType<typeof tune>>, ref: Curve) {
+  close(result.lambda, ref.lambda, 1e-10);
+  result.coefficients.forEach((c, l) => close(c, ref.coefficients[l], 1e-6));
+  result.foldValues.forEach((v, k) => close(v, ref.foldValues[k], 1e-8));
+  close(result.cvm, ref.cvm, 1e-8);
+  close(result.cvsd, ref.cvsd, 1e-7);
+  expect(result.lambdaMin).toBeCloseTo(ref.lambdaMin, 12);
+  expect(result.lambda1se).toBeCloseTo(ref.lambda1se, 12);
+}
+
 describe('federated Cox tuning (local twin) equals glmnet::cv.glmnet(family = "cox", foldid = site)', () => {
   for (const ref of fixture.cv) {
     it(`${ref.measure}, alpha ${ref.alpha}`, async () => {
       const result = await tune({ features, alpha: ref.alpha, nlambda: fixture.nlambda, lambdaMinRatio: fixture.lambdaMinRatio, measure: ref.measure, minCohortSize: 5 });
       // glmnet's grid from the sites' scores at β = 0, and its path on every site.
-      close(result.lambda, ref.lambda, 1e-10);
+      expectCurve(result, ref);
       expect(result.nonzero).toEqual(ref.nonzero);
-      result.coefficients.forEach((c, l) => close(c, ref.coefficients[l], 1e-6));
-      result.foldValues.forEach((v, k) => close(v, ref.foldValues[k], 1e-8));
-      close(result.cvm, ref.cvm, 1e-8);
-      close(result.cvsd, ref.cvsd, 1e-7);
-      expect(result.lambdaMin).toBeCloseTo(ref.lambdaMin, 12);
-      expect(result.lambda1se).toBeCloseTo(ref.lambda1se, 12);
       expect(result.folds.sizes).toEqual(siteIds.map((s) => (ref.measure === 'C' ? fixture.sites[s].time.length : fixture.sites[s].event.reduce((a, e) => a + e, 0))));
     });
   }
@@ -89,35 +97,19 @@ describe("the site's half of Cox tuning (attacker's view)", () => {
   });
 });
 
-// The same three sites with three folds drawn within each site, and glmnet::cv.glmnet(family = "cox",
-// foldid, type.measure = "deviance") on them (scripts/fixtures/methods/cox-cv-kfold.R): the federated
-// K-fold Cox tuning, each site splitting its own rows and its own stratum, must equal the pooled one.
-const kfoldFixture = JSON.parse(readFileSync(new URL('./fixtures/cox-cv-kfold.json', import.meta.url), 'utf8')) as {
-  nlambda: number;
-  lambdaMinRatio: number;
-  folds: number;
-  sites: Record<string, { x: number[][]; time: number[]; event: number[]; fold: number[] }>;
-  cv: Array<{ alpha: number; measure: 'deviance'; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number; foldValues: number[][]; foldEvents: number[]; nonzero: number[]; coefficients: number[][] }>;
-};
-const withFolds = (s: string): CoxTuningRows => ({ ...rowsOf(s), fold: Int32Array.from(kfoldFixture.sites[s].fold, (f) => f - 1) });
+// The federated K-fold Cox tuning, each site splitting its own rows and its own stratum, must equal the pooled one.
+const kfoldFixture = fixture.kfold;
+const withFolds = (s: string): CoxTuningRows => ({ ...rowsOf(s), fold: Int32Array.from(kfoldFixture.fold[s], (f) => f - 1) });
 
 describe('federated K-fold Cox tuning within sites (local twin) equals glmnet::cv.glmnet(family = "cox", foldid, type.measure = "deviance")', () => {
   const kfold = { scheme: 'kfold', count: kfoldFixture.folds, seed: 1 } as const;
   for (const ref of kfoldFixture.cv) {
     it(`alpha ${ref.alpha}`, async () => {
-      const settings: CoxCrossValidationSettings = { features, alpha: ref.alpha, nlambda: kfoldFixture.nlambda, lambdaMinRatio: kfoldFixture.lambdaMinRatio, folds: kfold, measure: 'deviance', minCohortSize: 5 };
+      const settings: CoxCrossValidationSettings = { features, alpha: ref.alpha, nlambda: fixture.nlambda, lambdaMinRatio: fixture.lambdaMinRatio, folds: kfold, measure: 'deviance', minCohortSize: 5 };
       const run = await runLocalTwin(coxCrossValidationMethod(settings), new Map(siteIds.map((s) => [s, withFolds(s)])), { patientCount: (r) => r.time.length });
-      const result = coxCrossValidationResult(run.state, settings);
-      close(result.lambda, ref.lambda, 1e-10);
-      expect(result.nonzero).toEqual(ref.nonzero);
-      result.coefficients.forEach((c, l) => close(c, ref.coefficients[l], 1e-6));
       // Fold by fold against the by-hand refits (glmnet on each fold's training rows, coxnet.deviance difference).
-      result.foldValues.forEach((v, k) => close(v, ref.foldValues[k], 1e-8));
-      close(result.cvm, ref.cvm, 1e-8);
-      close(result.cvsd, ref.cvsd, 1e-7);
-      expect(result.lambdaMin).toBeCloseTo(ref.lambdaMin, 12);
-      expect(result.lambda1se).toBeCloseTo(ref.lambda1se, 12);
-      expect(result.folds).toMatchObject({ scheme: 'kfold', count: 3, sizes: ref.foldEvents });
+      expectCurve(coxCrossValidationResult(run.state, settings), ref);
+      expect(coxCrossValidationResult(run.state, settings).folds).toMatchObject({ scheme: 'kfold', count: 3, sizes: ref.foldEvents });
     });
   }
 

@@ -81,24 +81,20 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   const repeats = o.repeats ?? 1;
   const count = foldOf ? foldOf.count : o.folds ?? 10;
   const seed = o.seed ?? 1;
-  const perAlpha: CrossValidationResult[] = [];
-  for (const alpha of alphas) {
-    const runs: CrossValidationResult[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const settings: CrossValidationSettings = {
-        features: features.featureNames,
-        alpha,
-        ...(lambdas ? { lambdas } : { nlambda: o.nlambda ?? 100, ...(o.lambdaMinRatio !== undefined ? { lambdaMinRatio: o.lambdaMinRatio } : {}) }),
-        folds: o.cv === 'leave-one-site-out' ? { scheme: 'leave-one-site-out' } : { scheme: 'kfold', count, seed: seed + r },
-        measure: o.measure ?? 'deviance',
-        minCohortSize: o.minCohort ?? 5,
-        ...(resampling ? { resampling } : {}),
-      };
-      const run = await runLocalTwin(crossValidationMethod(settings), partitions, { patientCount: (rows) => rows.label.length });
-      runs.push(crossValidationResult(run.state, settings));
-    }
-    perAlpha.push(repeats === 1 ? runs[0] : pooledRepeats(runs, o.measure ?? 'deviance'));
-  }
+  const measure = o.measure === 'auc' ? 'auc' : 'deviance';
+  const perAlpha = await curvesPerAlpha(alphas, repeats, measure, async (alpha, r) => {
+    const settings: CrossValidationSettings = {
+      features: features.featureNames,
+      alpha,
+      ...gridOf(o, lambdas),
+      folds: o.cv === 'leave-one-site-out' ? { scheme: 'leave-one-site-out' } : { scheme: 'kfold', count, seed: seed + r },
+      measure,
+      minCohortSize: o.minCohort ?? 5,
+      ...(resampling ? { resampling } : {}),
+    };
+    const run = await runLocalTwin(crossValidationMethod(settings), partitions, { patientCount: (rows) => rows.label.length });
+    return crossValidationResult(run.state, settings);
+  });
   const { chosen, best } = bestAlpha(perAlpha);
   const { coefficients, ...curve } = chosen;
   const named = (lambda: number) => {
@@ -150,23 +146,19 @@ async function runCoxTune(o: TuneOptions, alphas: number[]): Promise<TuneReport>
   const repeats = o.repeats ?? 1;
   const count = foldOf ? foldOf.count : o.folds ?? 10;
   const seed = o.seed ?? 1;
-  const perAlpha: CrossValidationResult[] = [];
-  for (const alpha of alphas) {
-    const runs: CrossValidationResult[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const settings: CoxCrossValidationSettings = {
-        features: features.featureNames,
-        alpha,
-        ...(lambdas ? { lambdas } : { nlambda: o.nlambda ?? 100, ...(o.lambdaMinRatio !== undefined ? { lambdaMinRatio: o.lambdaMinRatio } : {}) }),
-        ...(o.cv === 'kfold' ? { folds: { scheme: 'kfold' as const, count, seed: seed + r } } : {}),
-        measure,
-        minCohortSize: o.minCohort ?? 5,
-      };
-      const run = await runLocalTwin(coxCrossValidationMethod(settings), partitions, { patientCount: (rows) => rows.time.length });
-      runs.push(coxCrossValidationResult(run.state, settings));
-    }
-    perAlpha.push(repeats === 1 ? runs[0] : pooledRepeats(runs, 'deviance'));
-  }
+  // A Cox curve's repeats pool as deviances (C, maximised, is leave-one-site-out only: no repeats).
+  const perAlpha = await curvesPerAlpha(alphas, repeats, 'deviance', async (alpha, r) => {
+    const settings: CoxCrossValidationSettings = {
+      features: features.featureNames,
+      alpha,
+      ...gridOf(o, lambdas),
+      ...(o.cv === 'kfold' ? { folds: { scheme: 'kfold' as const, count, seed: seed + r } } : {}),
+      measure,
+      minCohortSize: o.minCohort ?? 5,
+    };
+    const run = await runLocalTwin(coxCrossValidationMethod(settings), partitions, { patientCount: (rows) => rows.time.length });
+    return coxCrossValidationResult(run.state, settings);
+  });
   const { chosen, best } = bestAlpha(perAlpha);
   const { coefficients, ...curve } = chosen;
   const named = (lambda: number) => Object.fromEntries(features.featureNames.map((f, j) => [f, coefficients[curve.lambda.indexOf(lambda)][j]]));
@@ -183,6 +175,22 @@ async function runCoxTune(o: TuneOptions, alphas: number[]): Promise<TuneReport>
   };
   writeReport(o, report, { model: 'cox', ties: 'breslow', strata: 'site', alphas, cv: o.cv, measure, folds: o.cv === 'kfold' ? count : undefined, repeats, seed: o.cv === 'kfold' && !foldOf ? seed : undefined, lambdas: lambdas ?? { nlambda: o.nlambda ?? 100, lambdaMinRatio: o.lambdaMinRatio ?? 'glmnet default' }, minCohortSize: o.minCohort ?? 5 });
   return report;
+}
+
+/** Each α's curve; with repeats, the R·K folds of its R runs (seed, seed + 1, …) pooled. */
+async function curvesPerAlpha(alphas: number[], repeats: number, measure: 'deviance' | 'auc', once: (alpha: number, repeat: number) => Promise<CrossValidationResult>): Promise<CrossValidationResult[]> {
+  const out: CrossValidationResult[] = [];
+  for (const alpha of alphas) {
+    const runs: CrossValidationResult[] = [];
+    for (let r = 0; r < repeats; r++) runs.push(await once(alpha, r));
+    out.push(repeats === 1 ? runs[0] : pooledRepeats(runs, measure));
+  }
+  return out;
+}
+
+/** The λ grid of the flags: the given one, or glmnet's of --nlambda values down to --lambda-min-ratio. */
+function gridOf(o: TuneOptions, lambdas: number[] | undefined): Pick<CrossValidationSettings, 'lambdas' | 'nlambda' | 'lambdaMinRatio'> {
+  return lambdas ? { lambdas } : { nlambda: o.nlambda ?? 100, ...(o.lambdaMinRatio !== undefined ? { lambdaMinRatio: o.lambdaMinRatio } : {}) };
 }
 
 /** cv.json and its provenance. */
