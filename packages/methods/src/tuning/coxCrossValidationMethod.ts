@@ -40,8 +40,8 @@ const tensorOf = (u: CoxCvStepUpdate, name: string) => u.tensors.find((t) => t.n
 /**
  * Federated cross-validation of glmnet's Cox elastic net (Breslow ties, each site its own stratum),
  * equal to glmnet::cv.glmnet(x, stratifySurv(y, site), family = "cox", foldid) on the pooled rows,
- * foldid = site (leave-one-site-out) or the folds each site draws within its rows (kfold): a grid step (the sites' scores at β = 0 give glmnet's λ_max),
- * then the path — at each λ, from the previous λ's solution, every fold's fit (on the other sites)
+ * foldid = site (leave-one-site-out) or the folds each site draws within its rows (kfold): a grid
+ * step (the sites' scores at β = 0 give glmnet's λ_max), then the path — at each λ, from the previous λ's solution, every fold's fit (on the other sites)
  * and the fit on every site take federation's proximal Newton steps (coxNewtonStep, with coxph's
  * step halving) on the sum of the training sites' partial-likelihood derivatives until no
  * standardised coefficient moves more than `tolerance`; then each site scores its own rows at its
