@@ -218,7 +218,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'tuning.seed', carriedOut: 'the seed each site draws its kfold folds with', refuse: (p) => (p.tuning?.seed !== undefined && p.tuning.cv !== 'kfold' ? 'seed draws kfold folds; with leave-one-site-out the sites are the folds' : undefined) },
   {
     field: 'tuning.measure',
-    carriedOut: "binomial deviance, or AUC with leave-one-site-out; for a Cox model the held-out sites' partial-likelihood deviance or Harrell's C (C)",
+    carriedOut: "binomial deviance, or AUC with leave-one-site-out; for a Cox model the held-out folds' partial-likelihood deviance or, with leave-one-site-out, Harrell's C (C)",
     refuse: (p) =>
       p.tuning?.measure === 'auc' && p.tuning.cv !== 'leave-one-site-out'
         ? 'an AUC ranks the rows of one fold, which under kfold lie at several sites; use the deviance, or leave-one-site-out'
