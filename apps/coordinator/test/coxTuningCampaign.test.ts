@@ -3,7 +3,7 @@ import { verify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
   coxCrossValidationMethod, coxCrossValidationResult, coxCvSiteStep, protocolCoxTuningSettings, runLocalTwin, trainingSiteStep,
-  type CoxCvStepParams, type SurvivalRows,
+  foldAssignment, type CoxCvStepParams, type CoxTuningRows, type SurvivalRows,
 } from '@fedrad/methods';
 import type { CampaignProtocol, JobEnvelope, TrainRoundParams, TuneRoundParams } from '@fedrad/protocol';
 import { createCampaign, startCampaign } from '../src/core/campaigns.js';
@@ -40,8 +40,11 @@ function signed(job: JobEnvelope, result: Record<string, unknown>) {
   });
 }
 
+// The same sites with three folds R drew within each and cv.glmnet(family = "cox", foldid, type.measure = "deviance") on them (the fixture's kfold).
+const kfoldFixture = (fixture as unknown as { kfold: { fold: Record<string, number[]>; cv: Array<{ alpha: number; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number; foldEvents: number[]; coefficients: number[][] }> } }).kfold;
+
 /** Every site answers every job with the site's own step (tune-round: as tuneRound.ts does), until no job is left. */
-async function run(ctx: CoreContext, queue: JobEnvelope[]): Promise<{ train: TrainRoundParams[]; tune: TuneRoundParams[] }> {
+async function run(ctx: CoreContext, queue: JobEnvelope[], tuningRows: (site: string) => CoxTuningRows = rowsOf): Promise<{ train: TrainRoundParams[]; tune: TuneRoundParams[] }> {
   const train: TrainRoundParams[] = [];
   const tune: TuneRoundParams[] = [];
   while (queue.length > 0) {
@@ -51,7 +54,7 @@ async function run(ctx: CoreContext, queue: JobEnvelope[]): Promise<{ train: Tra
       const params = job.params as TuneRoundParams;
       tune.push(params);
       const { round, alpha: _a, basedOn: _b, lambdas: _l, harmonizationHash: _h, ...step } = params;
-      const u = coxCvSiteStep({ ...step, kind: 'cox-cv-step' } as CoxCvStepParams, rowsOf(job.siteId), { siteId: job.siteId });
+      const u = coxCvSiteStep({ ...step, kind: 'cox-cv-step' } as CoxCvStepParams, tuningRows(job.siteId), { siteId: job.siteId });
       answer = signed(job, { kind: 'tune-round', round, sampleCount: u.sampleCount, eventCount: u.eventCount, tensors: u.tensors });
     } else {
       const params = job.params as TrainRoundParams;
@@ -170,5 +173,42 @@ describe('the tuning step of a Cox campaign', () => {
     expect(tuned.alpha).toBe(best.alpha);
     close(tuned.lambda, best.lambdaMin, 1e-10);
     for (const params of train) expect([params.model.lambda, params.model.alpha]).toEqual([tuned.lambda, tuned.alpha]);
+  }, 180_000);
+
+  it('with tuning.cv kfold: each site draws the protocol\'s folds within its rows, the curve is the local twin\'s, and with R\'s folds it is cv.glmnet\'s (deviance)', async () => {
+    const ref = kfoldFixture.cv.find((c) => c.alpha === 1)!;
+    const protocol = coxProtocol('cox-tune-kfold', { cv: 'kfold', folds: 3, seed: 7, nlambda: fixture.nlambda, lambdaMinRatio: fixture.lambdaMinRatio, rule: 'min' });
+    const ctx: CoreContext = { db: openStore(':memory:'), clock: () => new Date('2026-12-07T12:00:00Z') };
+    createCampaign(ctx, protocol);
+    const { train, tune } = await run(ctx, startCampaign(ctx, 'cox-tune-kfold'));
+    expect(campaignStatus(ctx, 'cox-tune-kfold').state).toBe('completed');
+    for (const p of tune) expect(p).toMatchObject({ ties: 'breslow', measure: 'deviance', folds: { scheme: 'kfold', count: 3, seed: 7 } });
+    type Tuned = { lambda: number; lambdaMin: number; lambdas: number[]; cvm: number[]; cvsd: number[]; folds: { scheme: string; sizes: number[] } };
+    const tuned = stepOutput<Tuned>(ctx, 'cox-tune-kfold', 'tuning')!.output;
+    // The local twin of `fedrad tune --model cox --cv kfold --folds 3 --seed 7 --sites`, given the folds each site draws (foldAssignment) as its rows' folds.
+    const settings = protocolCoxTuningSettings(protocol, features, 1);
+    const drawn = new Map(siteIds.map((s) => [s, { ...rowsOf(s), fold: foldAssignment(rowsOf(s), { scheme: 'kfold', count: 3, seed: 7 }) }]));
+    const twin = coxCrossValidationResult((await runLocalTwin(coxCrossValidationMethod({ ...settings, folds: { scheme: 'kfold', count: 3, seed: 0 } }), drawn, { patientCount: (r) => r.time.length })).state, settings);
+    tuned.cvm.forEach((v, k) => close(v, twin.cvm[k], 1e-12));
+    expect(tuned.folds).toMatchObject({ scheme: 'kfold', sizes: twin.folds.sizes });
+    expect(tuned.lambdaMin).toBe(twin.lambdaMin);
+    for (const params of train) expect(params.model.lambda).toBe(tuned.lambda);
+
+    // The same campaign whose sites hold R's folds (as a foldid table): cv.glmnet's curve and choices.
+    const withR = coxProtocol('cox-tune-kfold-r', { cv: 'kfold', folds: 3, seed: 7, nlambda: fixture.nlambda, lambdaMinRatio: fixture.lambdaMinRatio, rule: 'min' });
+    createCampaign(ctx, withR);
+    const rFolds = (s: string): CoxTuningRows => ({ ...rowsOf(s), fold: Int32Array.from(kfoldFixture.fold[s], (f) => f - 1) });
+    const second = await run(ctx, startCampaign(ctx, 'cox-tune-kfold-r'), rFolds);
+    const r = stepOutput<Tuned>(ctx, 'cox-tune-kfold-r', 'tuning')!.output;
+    r.lambdas.forEach((l, k) => close(l, ref.lambda[k], 1e-10));
+    r.cvm.forEach((v, k) => close(v, ref.cvm[k], 1e-8));
+    r.cvsd.forEach((v, k) => close(v, ref.cvsd[k], 1e-7));
+    close(r.lambdaMin, ref.lambdaMin, 1e-10);
+    expect(r.folds.sizes).toEqual(ref.foldEvents);
+    // Training fits lambda.min; the locked coefficients are glmnet's path on every site there.
+    for (const params of second.train) expect(params.model.lambda).toBe(r.lambda);
+    const coef = (campaignStatus(ctx, 'cox-tune-kfold-r').model!.parameters as Array<{ name: string; data: number[] }>)[0].data;
+    const glmnet = ref.coefficients[ref.lambda.findIndex((l) => Math.abs(l - ref.lambdaMin) < 1e-12 * l)];
+    coef.forEach((c, j) => expect(Math.abs(c - glmnet[j])).toBeLessThan(1e-6));
   }, 180_000);
 });

@@ -221,7 +221,9 @@ describe('every campaign-protocol field is carried out or refused', () => {
     expect(plan(protocol, {})).toEqual(['tuning', 'training', 'lock', 'report']);
     expect(createCampaign(ctx(), { ...protocol, campaignId: 'cox-tuning-deviance', tuning: { cv: 'leave-one-site-out', measure: 'deviance', lambdas: [0.1, 0.05] } }).campaignId).toBe('cox-tuning-deviance');
     const refused = (change: Partial<CampaignProtocol>) => () => createCampaign(ctx(), { ...protocol, campaignId: 'cox-tuning-refused', ...change });
-    expect(refused({ tuning: { cv: 'kfold', folds: 3 } })).toThrow(/tuning: tuning.cv kfold: a Cox model is cross-validated leave-one-site-out/);
+    // K folds within sites, scored by the deviance (the default); the C-index with K folds is refused by name.
+    expect(createCampaign(ctx(), { ...protocol, campaignId: 'cox-tuning-kfold', tuning: { cv: 'kfold', folds: 3, seed: 2 } }).campaignId).toBe('cox-tuning-kfold');
+    expect(refused({ tuning: { cv: 'kfold', folds: 3, measure: 'C' } })).toThrow(/tuning: tuning.measure C with tuning.cv kfold: cv.glmnet's C-index ranks a held-out fold's pairs across sites/);
     expect(refused({ tuning: { cv: 'leave-one-site-out', measure: 'auc' } })).toThrow(/tuning.measure auc: a Cox model is tuned by C/);
     expect(refused({ model: { family: 'cox', ties: 'efron' } })).toThrow(/model.ties efron: Cox tuning is glmnet's Cox, with Breslow's ties/);
     expect(refused({ model: { family: 'cox', strata: 'none', timeGridDays: [0, 30] } })).toThrow(/model.strata none: Cox tuning stratifies by site/);

@@ -33,6 +33,11 @@ const protocol: CampaignProtocol = {
 };
 delete protocol.jobBudget;
 delete protocol.featureConfig;
+// A second campaign at the same site tunes with ten folds within sites (deviance) and a minimum cohort of
+// 8: site-a's 70 rows give held-out parts of 7, so the site must refuse the honest path exchange itself.
+const kfoldProtocol: CampaignProtocol = { ...protocol, campaignId: 'hostile-cox-kfold', minCohortSize: 8, tuning: { cv: 'kfold', folds: 10, seed: 1, nlambda: 15, lambdaMinRatio: 0.05 } };
+// A third tunes with three folds within sites, which site-a can answer.
+const threeFolds: CampaignProtocol = { ...protocol, campaignId: 'honest-cox-kfold', tuning: { cv: 'kfold', folds: 3, seed: 2, nlambda: 15, lambdaMinRatio: 0.05 } };
 // glmnet's grid by hand (λ_max · ratio^(k/(n − 1))), from a λ_max the coordinator says the pooled scores gave.
 const grid = (max: number, count: number, ratio: number) => Array.from({ length: count }, (_, k) => max * Math.pow(ratio, k / (count - 1)));
 const honestGrid = grid(0.31, 15, 0.05);
@@ -51,7 +56,7 @@ beforeAll(async () => {
   const port = await coordinator.listen();
   coordinator.onHello = () => coordinator.send({
     type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
-    campaigns: [{ campaignId: protocol.campaignId, protocolHash: canonicalHash(protocol), role: 'training', state: 'training', protocol }],
+    campaigns: [protocol, kfoldProtocol, threeFolds].map((p) => ({ campaignId: p.campaignId, protocolHash: canonicalHash(p), role: 'training' as const, state: 'training', protocol: p })),
   });
   // The protocol shares no site updates, so the site's operator opts in to path exchanges at the
   // coordinator's coefficients (jobPolicy's COEFFICIENTS_UNVERIFIABLE, tested in hostileCoefficients.test.ts):
@@ -60,6 +65,8 @@ beforeAll(async () => {
   const config = loadSiteConfig(join(dir, 'site.yaml'));
   const store = new SiteStore(config.database);
   store.approve(canonicalHash(protocol), 'site-a operator');
+  store.approve(canonicalHash(kfoldProtocol), 'site-a operator');
+  store.approve(canonicalHash(threeFolds), 'site-a operator');
   store.close();
   daemon = new SiteDaemon(config, { log: () => {} });
   daemon.start();
@@ -72,9 +79,9 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true });
 });
 
-function tuneJob(round: number, params: Record<string, unknown>) {
+function tuneJob(round: number, params: Record<string, unknown>, campaign: CampaignProtocol = protocol) {
   return {
-    type: 'job', jobId: `hostile-cox-tune/tune/r${round}/site-a`, campaignId: protocol.campaignId, protocolHash: canonicalHash(protocol), siteId: 'site-a', kind: 'tune-round', attempt: 1, round,
+    type: 'job', jobId: `${campaign.campaignId}/tune/r${round}/site-a`, campaignId: campaign.campaignId, protocolHash: canonicalHash(campaign), siteId: 'site-a', kind: 'tune-round', attempt: 1, round,
     deadline: new Date(Date.now() + 60000).toISOString(), nonce: (++nonce).toString(16).padStart(64, '0'),
     params: { kind: 'tune-round', round, alpha: 1, features, folds: { scheme: 'leave-one-site-out', count: 3, fold: 0 }, measure: 'C', ties: 'breslow', minCohortSize: 5, ...params },
   };
@@ -146,5 +153,42 @@ describe('Cox tuning jobs against a real site daemon', () => {
     const sent = JSON.stringify(coordinator.frames.filter((f) => f.type === 'job-result'));
     for (const id of ids) expect(sent).not.toContain(id);
     for (const v of rows.x[rows.x.length - 1].filter((v) => !Number.isInteger(v))) expect(sent).not.toContain(String(v));
+  });
+
+  it('refuses a Cox K-fold exchange whose folds or criterion are not the protocol\'s, and a fold whose held-out part is under the minimum cohort', async () => {
+    const kfoldJob = (round: number, extra: Record<string, unknown>) =>
+      tuneJob(round, { phase: 'path', lambdas: honestGrid, folds: { scheme: 'kfold', count: 10, seed: 1 }, measure: 'deviance', minCohortSize: 8, beta: Array.from({ length: 11 }, () => beta[0]), train: new Array(11).fill(true), heldOut: true, ...extra }, kfoldProtocol);
+    const refused = async (job: ReturnType<typeof tuneJob>, code: string, message: string) => {
+      const r = refusal(await coordinator.ask(job));
+      expect(r).toMatchObject({ type: 'error-report', code });
+      expect(r.message).toContain(message);
+    };
+    // Other folds (another seed, another K, the sites as folds) would hold out other rows: not the protocol's.
+    await refused(kfoldJob(0, { folds: { scheme: 'kfold', count: 10, seed: 2 } }), 'JOB_OUTSIDE_PROTOCOL', 'are not the protocol\'s {"count":10,"scheme":"kfold","seed":1} for this site');
+    await refused(kfoldJob(0, { folds: { scheme: 'kfold', count: 3, seed: 1 } }), 'JOB_OUTSIDE_PROTOCOL', 'are not the protocol\'s');
+    await refused(kfoldJob(0, { folds: { scheme: 'leave-one-site-out', count: 3, fold: 0 } }), 'JOB_OUTSIDE_PROTOCOL', 'are not the protocol\'s');
+    // Harrell's C of a fold spread over sites is not what the protocol scores by (the deviance).
+    await refused(kfoldJob(0, { measure: 'C' }), 'JOB_OUTSIDE_PROTOCOL', 'the criterion C is not the protocol\'s deviance');
+    // The protocol's own folds: site-a's 70 rows in ten folds leave 7 in each held-out part, under the minimum of 8.
+    const r = refusal(await coordinator.ask(kfoldJob(0, {})));
+    expect(r.type).toBe('error-report');
+    expect(r.message).toContain('Site site-a has 7 patients in the held-out part of fold 1; a sum over fewer than 8 may not leave the site');
+    expect(coordinator.frames.filter((f) => f.type === 'job-result' && (f.result as { kind?: string }).kind === 'tune-round' && JSON.stringify(f).includes('hostile-cox-kfold'))).toHaveLength(0);
+  });
+
+  it("answers the protocol's K-fold exchange with sums over each fold's training rows and each held-out part's events and deviance difference", async () => {
+    const job = tuneJob(0, { phase: 'path', lambdas: honestGrid, folds: { scheme: 'kfold', count: 3, seed: 2 }, measure: 'deviance', beta, train: [true, true, true, true], heldOut: true }, threeFolds);
+    const answer = (await coordinator.ask(job)).result as Answer;
+    const n = rows.time.length;
+    const events = rows.event.reduce((a, e) => a + e, 0);
+    expect(answer).toMatchObject({ kind: 'tune-round', round: 0, sampleCount: n, eventCount: events });
+    const data = (name: string) => answer.tensors.find((t) => t.name === name)!.data;
+    // Each row is held out once: the three training parts hold 2n rows, the held-out parts every event; fold 3 is the fit on all rows.
+    expect([0, 1, 2].reduce((a, k) => a + data(`fold-${k}/count`)[0], 0)).toBe(2 * n);
+    expect([0, 1, 2].reduce((a, k) => a + data(`fold-${k}/held-out`)[0], 0)).toBe(events);
+    expect(data('fold-3/count')).toEqual([n]);
+    for (const k of [0, 1, 2]) expect(Math.min(data(`fold-${k}/count`)[0], n - data(`fold-${k}/count`)[0])).toBeGreaterThanOrEqual(5);
+    const sent = JSON.stringify(answer);
+    for (const id of ids) expect(sent).not.toContain(id);
   });
 });

@@ -29,7 +29,7 @@ export type { CoxCvMeasure, CoxCvStepParams, CoxCvStepUpdate } from './tuning/co
 export type { CvMeasure, CvStepParams, CvStepUpdate } from './tuning/cvStep.js';
 export { foldAssignment, type FoldScheme, type SiteFolds } from './tuning/foldScheme.js';
 export { CrossValidationError } from './tuning/tuningErrors.js';
-export type { TuningRows } from './tuning/tuningRows.js';
+export type { CoxTuningRows, TuningRows } from './tuning/tuningRows.js';
 export { selectionMethod, applySelection, type SelectionMethod, type SelectionState } from './selection/selectionMethod.js';
 export { selectionSiteSummary, type SelectionSummary, type SelectionSummaryParams } from './selection/selectionSummary.js';
 export { selectionSteps, type FeatureStatistics, type SelectionOptions, type SelectionStep } from './selection/selectionSteps.js';

@@ -2,7 +2,7 @@ import { writeFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { alignOutcome, readFeatureTable, readOutcomeTable, type Resampling } from '@fedrad/learn';
-import { bestAlpha, coxCrossValidationMethod, coxCrossValidationResult, crossValidationMethod, crossValidationResult, pooledRepeats, runLocalTwin, type CoxCrossValidationSettings, type CrossValidationResult, type CrossValidationSettings, type SurvivalRows, type TuningRows } from '@fedrad/methods';
+import { bestAlpha, coxCrossValidationMethod, coxCrossValidationResult, crossValidationMethod, crossValidationResult, pooledRepeats, runLocalTwin, type CoxCrossValidationSettings, type CrossValidationResult, type CrossValidationSettings, type CoxTuningRows, type TuningRows } from '@fedrad/methods';
 import { readCsv, readSiteTable, type FeatureCsv } from '@fedrad/protocol';
 import { CliUsageError } from '../errors.js';
 import { numberFlag } from '../numberFlags.js';
@@ -81,24 +81,20 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
   const repeats = o.repeats ?? 1;
   const count = foldOf ? foldOf.count : o.folds ?? 10;
   const seed = o.seed ?? 1;
-  const perAlpha: CrossValidationResult[] = [];
-  for (const alpha of alphas) {
-    const runs: CrossValidationResult[] = [];
-    for (let r = 0; r < repeats; r++) {
-      const settings: CrossValidationSettings = {
-        features: features.featureNames,
-        alpha,
-        ...(lambdas ? { lambdas } : { nlambda: o.nlambda ?? 100, ...(o.lambdaMinRatio !== undefined ? { lambdaMinRatio: o.lambdaMinRatio } : {}) }),
-        folds: o.cv === 'leave-one-site-out' ? { scheme: 'leave-one-site-out' } : { scheme: 'kfold', count, seed: seed + r },
-        measure: o.measure ?? 'deviance',
-        minCohortSize: o.minCohort ?? 5,
-        ...(resampling ? { resampling } : {}),
-      };
-      const run = await runLocalTwin(crossValidationMethod(settings), partitions, { patientCount: (rows) => rows.label.length });
-      runs.push(crossValidationResult(run.state, settings));
-    }
-    perAlpha.push(repeats === 1 ? runs[0] : pooledRepeats(runs, o.measure ?? 'deviance'));
-  }
+  const measure = o.measure === 'auc' ? 'auc' : 'deviance';
+  const perAlpha = await curvesPerAlpha(alphas, repeats, measure, async (alpha, r) => {
+    const settings: CrossValidationSettings = {
+      features: features.featureNames,
+      alpha,
+      ...gridOf(o, lambdas),
+      folds: o.cv === 'leave-one-site-out' ? { scheme: 'leave-one-site-out' } : { scheme: 'kfold', count, seed: seed + r },
+      measure,
+      minCohortSize: o.minCohort ?? 5,
+      ...(resampling ? { resampling } : {}),
+    };
+    const run = await runLocalTwin(crossValidationMethod(settings), partitions, { patientCount: (rows) => rows.label.length });
+    return crossValidationResult(run.state, settings);
+  });
   const { chosen, best } = bestAlpha(perAlpha);
   const { coefficients, ...curve } = chosen;
   const named = (lambda: number) => {
@@ -122,12 +118,13 @@ export async function runTune(o: TuneOptions): Promise<TuneReport> {
 
 /**
  * `fedrad tune --model cox`: glmnet's Cox elastic net (Breslow ties, each site its own stratum)
- * cross-validated leave-one-site-out by @fedrad/methods' coxCrossValidationMethod, the criterion
+ * cross-validated by @fedrad/methods' coxCrossValidationMethod — leave-one-site-out, the criterion
  * Harrell's C of each held-out site (cv.glmnet type.measure "C", the default) or its
- * partial-likelihood deviance ("deviance", grouped).
+ * partial-likelihood deviance ("deviance", grouped); or K folds within sites (drawn as for a
+ * logistic model, or given by --foldid; repeatable), the grouped deviance only.
  */
 async function runCoxTune(o: TuneOptions, alphas: number[]): Promise<TuneReport> {
-  if (o.cv !== 'leave-one-site-out') throw new CliUsageError('--model cox is tuned leave-one-site-out (each site a fold and its own stratum); K-fold within sites is not in this build for Cox');
+  if (o.cv === 'kfold' && o.measure === 'C') throw new CliUsageError("--measure C with --cv kfold: cv.glmnet's C ranks a held-out fold's pairs across sites (ignoring the strata), which needs patient-level scores from several sites; use --measure deviance (the default with kfold) or --cv leave-one-site-out");
   if (o.measure === 'auc') throw new CliUsageError('--measure auc is for logistic models; a Cox model is tuned by C (the default) or deviance');
   if (o.resample !== undefined || o.resampleSeed !== undefined || o.smoteNeighbours !== undefined) throw new CliUsageError('--resample rebalances classes; a Cox model has none');
   const features = readFeatureTable(readInputText(o.features, 'features'), o.features);
@@ -135,24 +132,33 @@ async function runCoxTune(o: TuneOptions, alphas: number[]): Promise<TuneReport>
   if (outcome.kind !== 'survival') throw new CliUsageError(`${o.outcome} has no time and event columns; --model cox needs a survival outcome (id,time,event)`);
   if (outcome.stratum) throw new CliUsageError(`${o.outcome} has a stratum column; Cox tuning stratifies by site only`);
   const lambdas = o.lambdas !== undefined ? readLambdas(o.lambdas) : undefined;
+  const foldOf = o.foldid !== undefined ? readFoldIds(o.foldid, features) : undefined;
   checkOutputPath(o.out, 'cross-validation report');
-  const indices = partitionBySite(features.ids, readSiteTable(readInputText(o.sites!, 'sites'), o.sites!), { table: o.features, sites: o.sites! });
-  const partitions = new Map<string, SurvivalRows>(
-    [...indices].map(([site, rows]) => [site, { featureNames: features.featureNames, x: selectRows(features.values, features.featureNames.length, rows), time: Float64Array.from(rows, (i) => outcome.time[i]), event: Float64Array.from(rows, (i) => outcome.event[i]) }]),
+  // Each site its own stratum; without --sites every case is one site "local" (one stratum).
+  const indices = o.sites !== undefined ? partitionBySite(features.ids, readSiteTable(readInputText(o.sites, 'sites'), o.sites), { table: o.features, sites: o.sites }) : new Map([['local', features.ids.map((_, i) => i)]]);
+  const partitions = new Map<string, CoxTuningRows>(
+    [...indices].map(([site, rows]) => [
+      site,
+      { featureNames: features.featureNames, x: selectRows(features.values, features.featureNames.length, rows), time: Float64Array.from(rows, (i) => outcome.time[i]), event: Float64Array.from(rows, (i) => outcome.event[i]), ...(foldOf ? { fold: Int32Array.from(rows, (i) => foldOf.fold[i]) } : {}) },
+    ]),
   );
-  const measure = o.measure ?? 'C';
-  const perAlpha = [];
-  for (const alpha of alphas) {
+  const measure = o.measure ?? (o.cv === 'kfold' ? 'deviance' : 'C');
+  const repeats = o.repeats ?? 1;
+  const count = foldOf ? foldOf.count : o.folds ?? 10;
+  const seed = o.seed ?? 1;
+  // A Cox curve's repeats pool as deviances (C, maximised, is leave-one-site-out only: no repeats).
+  const perAlpha = await curvesPerAlpha(alphas, repeats, 'deviance', async (alpha, r) => {
     const settings: CoxCrossValidationSettings = {
       features: features.featureNames,
       alpha,
-      ...(lambdas ? { lambdas } : { nlambda: o.nlambda ?? 100, ...(o.lambdaMinRatio !== undefined ? { lambdaMinRatio: o.lambdaMinRatio } : {}) }),
+      ...gridOf(o, lambdas),
+      ...(o.cv === 'kfold' ? { folds: { scheme: 'kfold' as const, count, seed: seed + r } } : {}),
       measure,
       minCohortSize: o.minCohort ?? 5,
     };
     const run = await runLocalTwin(coxCrossValidationMethod(settings), partitions, { patientCount: (rows) => rows.time.length });
-    perAlpha.push(coxCrossValidationResult(run.state, settings));
-  }
+    return coxCrossValidationResult(run.state, settings);
+  });
   const { chosen, best } = bestAlpha(perAlpha);
   const { coefficients, ...curve } = chosen;
   const named = (lambda: number) => Object.fromEntries(features.featureNames.map((f, j) => [f, coefficients[curve.lambda.indexOf(lambda)][j]]));
@@ -162,13 +168,29 @@ async function runCoxTune(o: TuneOptions, alphas: number[]): Promise<TuneReport>
     ...curve,
     features: features.featureNames,
     sites: [...partitions.keys()],
-    repeats: 1,
+    repeats,
     coefficientsMin: named(curve.lambdaMin),
     coefficients1se: named(curve.lambda1se),
     alphas: perAlpha.map((a, i) => ({ alpha: a.alpha, lambdaMin: a.lambdaMin, lambda1se: a.lambda1se, best: best[i] })),
   };
-  writeReport(o, report, { model: 'cox', ties: 'breslow', strata: 'site', alphas, cv: o.cv, measure, lambdas: lambdas ?? { nlambda: o.nlambda ?? 100, lambdaMinRatio: o.lambdaMinRatio ?? 'glmnet default' }, minCohortSize: o.minCohort ?? 5 });
+  writeReport(o, report, { model: 'cox', ties: 'breslow', strata: 'site', alphas, cv: o.cv, measure, folds: o.cv === 'kfold' ? count : undefined, repeats, seed: o.cv === 'kfold' && !foldOf ? seed : undefined, lambdas: lambdas ?? { nlambda: o.nlambda ?? 100, lambdaMinRatio: o.lambdaMinRatio ?? 'glmnet default' }, minCohortSize: o.minCohort ?? 5 });
   return report;
+}
+
+/** Each α's curve; with repeats, the R·K folds of its R runs (seed, seed + 1, …) pooled. */
+async function curvesPerAlpha(alphas: number[], repeats: number, measure: 'deviance' | 'auc', once: (alpha: number, repeat: number) => Promise<CrossValidationResult>): Promise<CrossValidationResult[]> {
+  const out: CrossValidationResult[] = [];
+  for (const alpha of alphas) {
+    const runs: CrossValidationResult[] = [];
+    for (let r = 0; r < repeats; r++) runs.push(await once(alpha, r));
+    out.push(repeats === 1 ? runs[0] : pooledRepeats(runs, measure));
+  }
+  return out;
+}
+
+/** The λ grid of the flags: the given one, or glmnet's of --nlambda values down to --lambda-min-ratio. */
+function gridOf(o: TuneOptions, lambdas: number[] | undefined): Pick<CrossValidationSettings, 'lambdas' | 'nlambda' | 'lambdaMinRatio'> {
+  return lambdas ? { lambdas } : { nlambda: o.nlambda ?? 100, ...(o.lambdaMinRatio !== undefined ? { lambdaMinRatio: o.lambdaMinRatio } : {}) };
 }
 
 /** cv.json and its provenance. */
@@ -225,7 +247,7 @@ export function register(program: Command): void {
     .requiredOption('--features <csv>', 'features CSV (id + one numeric column per feature)')
     .requiredOption('--outcome <csv>', 'outcome CSV: id,label (0/1), or id,time,event for --model cox')
     .option('--sites <csv>', 'id,site: run the federated cross-validation over these sites in one process (the local twin of a campaign); without it every case is one site')
-    .addOption(new Option('--model <family>', "model family; cox is glmnet's Cox (Breslow ties, stratified by site), tuned leave-one-site-out").choices(['lasso-logistic', 'elasticnet-logistic', 'cox']).makeOptionMandatory())
+    .addOption(new Option('--model <family>', "model family; cox is glmnet's Cox (Breslow ties, stratified by site), tuned leave-one-site-out (C or deviance) or with K folds within sites (deviance)").choices(['lasso-logistic', 'elasticnet-logistic', 'cox']).makeOptionMandatory())
     .option('--alpha <a>', "glmnet's alpha, or several separated by commas to tune it too (default 1 for lasso-logistic and cox, 0.5 for elasticnet-logistic)", (v: string) => v.split(',').map(number('alpha')))
     .option('--lambdas <txt>', 'the lambda grid: a file of numbers, one per line')
     .option('--nlambda <n>', "the number of lambdas of glmnet's grid from lambda_max (default 100)", number('nlambda'))
@@ -235,7 +257,7 @@ export function register(program: Command): void {
     .option('--repeats <r>', 'with --cv kfold: repeat with seeds seed, seed + 1, …; the curves pool all R·K folds (default 1)', number('repeats'))
     .option('--seed <n>', 'with --cv kfold: seed of the folds each site draws (default 1)', number('seed'))
     .option('--foldid <csv>', "with --cv kfold: id,fold (1…K) fixing each case's fold, as cv.glmnet's foldid")
-    .addOption(new Option('--measure <m>', "the criterion: binomial deviance, or AUC (leave-one-site-out only) (default deviance); for cox Harrell's C of each held-out site (default) or its partial-likelihood deviance, as cv.glmnet's type.measure").choices(['deviance', 'auc', 'C']))
+    .addOption(new Option('--measure <m>', "the criterion: binomial deviance, or AUC (leave-one-site-out only) (default deviance); for cox Harrell's C of each held-out site (leave-one-site-out only; its default) or the partial-likelihood deviance (grouped; the default with kfold), as cv.glmnet's type.measure").choices(['deviance', 'auc', 'C']))
     .option('--min-cohort <n>', 'the fewest cases under any sum a site sends (default 5, as a campaign)', number('min-cohort'))
     .addOption(new Option('--resample <method>', "rebalance each fold's training rows at each site (never its held-out rows): random oversampling, undersampling or SMOTE").choices(['oversample', 'undersample', 'smote']))
     .option('--resample-seed <n>', 'with --resample: the seed (fold k uses seed + k; default 1)', number('resample-seed'))

@@ -201,7 +201,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   {
     field: 'tuning',
     carriedOut:
-      "the tuning step: federated cross-validation of the logistic elastic net, or of glmnet's Cox elastic net (model.family cox: stratified by site, Breslow's ties, leave-one-site-out), over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites and fedrad tune --model cox --sites); training fits the chosen λ and α",
+      "the tuning step: federated cross-validation of the logistic elastic net, or of glmnet's Cox elastic net (model.family cox: stratified by site, Breslow's ties, leave-one-site-out, or K folds within sites scored by the deviance), over the training sites (tune-round jobs, on the rows harmonised by the harmonisation step when it ran; @fedrad/methods, as fedrad tune --sites and fedrad tune --model cox --sites [--cv kfold]); training fits the chosen λ and α",
     refuse: (p) =>
       p.tuning === undefined
         ? undefined
@@ -218,7 +218,7 @@ export const PROTOCOL_FIELDS: readonly FieldSupport[] = [
   { field: 'tuning.seed', carriedOut: 'the seed each site draws its kfold folds with', refuse: (p) => (p.tuning?.seed !== undefined && p.tuning.cv !== 'kfold' ? 'seed draws kfold folds; with leave-one-site-out the sites are the folds' : undefined) },
   {
     field: 'tuning.measure',
-    carriedOut: "binomial deviance, or AUC with leave-one-site-out; for a Cox model the held-out sites' partial-likelihood deviance or Harrell's C (C)",
+    carriedOut: "binomial deviance, or AUC with leave-one-site-out; for a Cox model the held-out folds' partial-likelihood deviance or, with leave-one-site-out, Harrell's C (C)",
     refuse: (p) =>
       p.tuning?.measure === 'auc' && p.tuning.cv !== 'leave-one-site-out'
         ? 'an AUC ranks the rows of one fold, which under kfold lie at several sites; use the deviance, or leave-one-site-out'

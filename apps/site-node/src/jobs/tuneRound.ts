@@ -12,7 +12,7 @@ import type { JobInput } from '../jobTypes.js';
  * each part over at least the minimum cohort (the campaign's or this site's, whichever is higher).
  * A Cox exchange (the job names its ties) runs coxCvSiteStep (`fedrad tune --model cox --sites`) on
  * the cohort's times and events instead: its own partial likelihood's sums at each fold's
- * coefficients and its own held-out score. Under a harmonising protocol the rows are first
+ * coefficients and its own held-out score (with K folds, over the rows it draws outside and in each fold). Under a harmonising protocol the rows are first
  * harmonised with the estimate the job names.
  */
 export async function runTuneRound(input: JobInput): Promise<TuneRoundResult> {

@@ -15,12 +15,12 @@ export type FoldScheme = { scheme: 'leave-one-site-out' } | { scheme: 'kfold'; c
 export type SiteFolds = { scheme: 'leave-one-site-out'; count: number; fold: number } | { scheme: 'kfold'; count: number; seed: number } | { scheme: 'none'; count: 0 };
 
 /**
- * The fold of each of the site's rows: the rows' own when they carry them (a foldid table), else
+ * The fold of each of the site's rows (logistic or survival; Cox tuning splits as the logistic does): the rows' own when they carry them (a foldid table), else
  * the site's fold (leave-one-site-out) or a seeded shuffle of 0, 1, …, K − 1, 0, 1, … (as
  * cv.glmnet's sample(rep(seq(nfolds), length = N)), with FedRad's seeded generator).
  */
-export function foldAssignment(rows: TuningRows, folds: SiteFolds): Int32Array {
-  const n = rows.label.length;
+export function foldAssignment(rows: Pick<TuningRows, 'fold'> & ({ label: ArrayLike<number> } | { time: ArrayLike<number> }), folds: SiteFolds): Int32Array {
+  const n = 'label' in rows ? rows.label.length : rows.time.length;
   if (folds.scheme === 'none') return new Int32Array(n).fill(-1);
   if (rows.fold) {
     const bad = rows.fold.findIndex((f) => !(f >= 0 && f < folds.count));

@@ -24,14 +24,15 @@ export function protocolTuningSettings(protocol: CampaignProtocol, features: str
 
 /**
  * Why a Cox protocol's tuning step cannot run, or undefined: the federated Cox cross-validation is
- * glmnet's (cv.glmnet family "cox"), stratified by site with Breslow's ties, one site per fold, on
- * standardised features — a protocol that trains another Cox model would tune one model and fit
- * another, so it is refused, naming the field.
+ * glmnet's (cv.glmnet family "cox"), stratified by site with Breslow's ties, one site per fold or
+ * K folds within sites (scored by the deviance: cv.glmnet's C for a fold spread over sites ranks
+ * pairs across them), on standardised features — a protocol that trains another Cox model would
+ * tune one model and fit another, so it is refused, naming the field.
  */
 export function coxTuningRefusal(protocol: CampaignProtocol): string | undefined {
   const t = protocol.tuning;
   if (!t || protocol.model.family !== 'cox') return undefined;
-  if (t.cv !== 'leave-one-site-out') return `tuning.cv ${t.cv}: a Cox model is cross-validated leave-one-site-out (each site a fold and its own stratum); K folds within sites are not in this build for Cox`;
+  if (t.cv === 'kfold' && t.measure === 'C') return "tuning.measure C with tuning.cv kfold: cv.glmnet's C-index ranks a held-out fold's pairs across sites (ignoring the strata), which needs patient-level scores from several sites; use the deviance, or leave-one-site-out";
   if (t.measure === 'auc') return 'tuning.measure auc: a Cox model is tuned by C (Harrell\'s C-index) or the partial-likelihood deviance';
   if ((protocol.model.ties ?? 'breslow') !== 'breslow') return `model.ties ${protocol.model.ties}: Cox tuning is glmnet's Cox, with Breslow's ties; training with Efron's would fit another model than the one tuned`;
   if ((protocol.model.strata ?? 'site') !== 'site') return `model.strata ${protocol.model.strata}: Cox tuning stratifies by site (each held-out site its own stratum); a pooled baseline hazard would fit another model than the one tuned`;
@@ -45,7 +46,11 @@ export function protocolCoxTuningSettings(protocol: CampaignProtocol, features: 
   if (!t) throw new MethodConfigError('The protocol has no tuning section.', { field: 'tuning' });
   const refusal = coxTuningRefusal(protocol);
   if (refusal) throw new MethodConfigError(`The tuning step cannot cross-validate this Cox model: ${refusal}.`, { field: 'tuning' });
-  return { features, alpha, ...gridOf(t), measure: t.measure === 'C' ? 'C' : 'deviance', minCohortSize: protocol.minCohortSize };
+  return {
+    features, alpha, ...gridOf(t),
+    ...(t.cv === 'kfold' ? { folds: { scheme: 'kfold' as const, count: t.folds ?? 10, seed: t.seed ?? 1 } } : {}),
+    measure: t.measure === 'C' ? 'C' : 'deviance', minCohortSize: protocol.minCohortSize,
+  };
 }
 
 /**

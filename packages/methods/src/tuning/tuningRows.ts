@@ -1,3 +1,4 @@
+import type { SurvivalRows } from '../cox/survivalRows.js';
 import type { TrainingRows } from '../training/trainingRows.js';
 
 /**
@@ -6,5 +7,10 @@ import type { TrainingRows } from '../training/trainingRows.js';
  * job's seed (foldAssignment.ts). Only the site holds them.
  */
 export interface TuningRows extends TrainingRows {
+  fold?: Int32Array;
+}
+
+/** One site's survival rows for Cox tuning, optionally with each row's fold (0-based), as TuningRows. */
+export interface CoxTuningRows extends SurvivalRows {
   fold?: Int32Array;
 }

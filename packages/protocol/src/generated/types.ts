@@ -806,7 +806,7 @@ export interface CampaignProtocol {
     };
   };
   /**
-   * The tuning step of the plan: the elastic net's λ (and α among `alphas`) chosen by cross-validation over the training sites (@fedrad/methods' federated cross-validation, equal to glmnet::cv.glmnet with foldid; the same as `fedrad tune --sites`), on the selection's features when that step runs. A Cox model (model.family cox) is cross-validated as glmnet's Cox: stratified by site, Breslow's ties, leave-one-site-out (`fedrad tune --model cox --sites`). Training then fits the model at the chosen λ and α. Each exchange is a tune-round job, bounded and ordered at the site like training rounds.
+   * The tuning step of the plan: the elastic net's λ (and α among `alphas`) chosen by cross-validation over the training sites (@fedrad/methods' federated cross-validation, equal to glmnet::cv.glmnet with foldid; the same as `fedrad tune --sites`), on the selection's features when that step runs. A Cox model (model.family cox) is cross-validated as glmnet's Cox: stratified by site, Breslow's ties, leave-one-site-out or K folds within sites (kfold: scored by the deviance only) (`fedrad tune --model cox --sites`). Training then fits the model at the chosen λ and α. Each exchange is a tune-round job, bounded and ordered at the site like training rounds.
    */
   tuning?: {
     /**
@@ -822,7 +822,7 @@ export interface CampaignProtocol {
      */
     seed?: number;
     /**
-     * The criterion (cv.glmnet's type.measure): for the logistic families the binomial deviance, or AUC (leave-one-site-out only: a fold's rows must be at one site to be ranked); for a Cox model the partial-likelihood deviance of each held-out site (grouped, folds weighted by their events), or C, Harrell's C-index of each held-out site (folds weighted by their patients; maximised).
+     * The criterion (cv.glmnet's type.measure): for the logistic families the binomial deviance, or AUC (leave-one-site-out only: a fold's rows must be at one site to be ranked); for a Cox model the partial-likelihood deviance of each held-out fold (grouped: all rows' stratified deviance minus the training rows', folds weighted by their events), or C, Harrell's C-index of each held-out site (leave-one-site-out only: cv.glmnet ranks a kfold fold's pairs across sites; folds weighted by their patients; maximised).
      */
     measure?: 'deviance' | 'auc' | 'C';
     /**
@@ -2300,7 +2300,7 @@ export interface SelectParams {
   };
 }
 /**
- * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep, or coxCvSiteStep for a Cox model): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients (coef) and the held-out rows' score; for a Cox model (ties set) the site's own partial likelihood's value, gradient and Hessian at each fold's coefficients (beta) it trains and its own held-out score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
+ * One exchange of the tuning step's federated cross-validation at a training site (@fedrad/methods' cvSiteStep, or coxCvSiteStep for a Cox model): the grid step's moments, or per fold the logistic sums of the fold's training rows at the fold's coefficients (coef) and the held-out rows' score; for a Cox model (ties set) the site's own partial likelihood's value, gradient and Hessian at each fold's coefficients (beta) it trains (over its rows outside the fold with kfold) and its held-out score. The selection step's LASSO path (selection.lasso) sends the same exchanges without folds (folds.scheme none): the sums over all the site's rows at the path's coefficients.
  */
 export interface TuneRoundParams {
   kind: 'tune-round';
@@ -2483,7 +2483,7 @@ export interface SelectResult {
   tensors: Tensor[];
 }
 /**
- * A site's answer to one tuning exchange (aggregates only): the grid step's feature-sum, feature-sumsq, feature-sumy; or per fold k fold-k/count, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq and fold-k/held-out = [rows, deviance sum or AUC], each over at least the minimum cohort. A Cox exchange: the grid step's score, feature-sum, feature-sumsq; per fold k the site trains fold-k/loss, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq over all its patients, and for its own fold fold-k/held-out = [comparable pairs, concordant, discordant, tied] (C) or [events, deviance].
+ * A site's answer to one tuning exchange (aggregates only): the grid step's feature-sum, feature-sumsq, feature-sumy; or per fold k fold-k/count, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq and fold-k/held-out = [rows, deviance sum or AUC], each over at least the minimum cohort. A Cox exchange: the grid step's score, feature-sum, feature-sumsq; per fold k the site trains fold-k/loss, fold-k/gradient, fold-k/hessian, fold-k/feature-sum, fold-k/feature-sumsq over all its patients, and for its own fold fold-k/held-out = [comparable pairs, concordant, discordant, tied] (C) or [events, deviance]; with K folds within sites (folds.scheme kfold) per fold k it trains fold-k/count and those sums over its rows outside fold k, and per fold it holds rows of fold-k/held-out = [held-out events, deviance of all its rows − deviance of its training rows].
  */
 export interface TuneRoundResult {
   kind: 'tune-round';

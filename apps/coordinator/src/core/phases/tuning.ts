@@ -59,7 +59,7 @@ interface TuningRun {
 
 /**
  * The cross-validation of the protocol's model at its alphaIndex-th α: glmnet's Cox, stratified by
- * site and leave-one-site-out, for model.family cox (as `fedrad tune --model cox --sites`); the
+ * site (leave-one-site-out or K folds within sites), for model.family cox (as `fedrad tune --model cox --sites`); the
  * logistic elastic net otherwise (as `fedrad tune --sites`).
  */
 function methodAt(protocol: CampaignProtocol, features: string[], alphaIndex: number): TuningRun {
