@@ -239,4 +239,29 @@ describe('the tuning step exchanges (Cox) under shareSiteUpdates', () => {
     const t = transcripts.get(r - 1)!;
     expect(check({}, { ...t, results: t.results.slice(1) })).toMatch(/holds no answer of site-a/);
   }, 120_000);
+
+  it("checks the K-fold Cox exchanges too: the chain on R's folds ends at cv.glmnet's grouped deviance curve, and a nudged β is refused", async () => {
+    const kfold = (fixture as unknown as { kfold: { folds: number; fold: Record<string, number[]>; cv: Array<{ alpha: number; lambda: number[]; cvm: number[]; cvsd: number[]; lambdaMin: number; lambda1se: number }> } }).kfold;
+    const byFolds: CampaignProtocol = { ...protocol, campaignId: 'cox-kfold-exchanges', tuning: { cv: 'kfold', folds: kfold.folds, seed: 1, measure: 'deviance', nlambda: fixture.nlambda, lambdaMinRatio: fixture.lambdaMinRatio } };
+    // Each site's rows carry R's fold ids (1-based in the fixture), as a site whose rows name their fold.
+    const foldStep = async (params: TuneRoundParams, siteId: string) => {
+      const { round: _r, alpha: _a, lambdas: _l, transcript: _t, coef: _c, ...step } = params;
+      const s = fixture.sites[siteId];
+      return coxCvSiteStep({ ...step, kind: 'cox-cv-step' } as CoxCvStepParams, { featureNames: features, x: Float64Array.from(s.x.flat()), time: Float64Array.from(s.time), event: Float64Array.from(s.event), fold: Int32Array.from(kfold.fold[siteId], (f) => f - 1) } as never, { siteId });
+    };
+    const { alphas, verified } = await honestChain(byFolds, features, foldStep);
+    const ref = kfold.cv.find((c) => c.alpha === 1)!;
+    const { result, jobs, states, transcripts, first } = alphas[0];
+    close(result.lambda, ref.lambda, 1e-10);
+    close(result.cvm, ref.cvm, 1e-8);
+    close(result.cvsd, ref.cvsd, 1e-7);
+    expect(result.lambdaMin).toBeCloseTo(ref.lambdaMin, 10);
+    const { ca } = harness(byFolds);
+    const k = 2;
+    const r = first + k;
+    const { transcript: _t, ...honest } = jobs[k].params as TuneRoundParams;
+    const beta = (states[k] as CoxCvState).fits.map((f, i) => f.beta.map((v, j) => (i === 1 && j === 0 ? v - 1e-9 : v)));
+    const sent = { ...jobs[k], params: { ...honest, transcript: transcripts.get(r - 1)!, beta } };
+    expect(problem(checkExchange(sent, byFolds, ca.certPem, (stream, n) => verified.get(`site-a/${stream}/${n}`)))).toMatch(new RegExp(`the beta of tuning exchange ${r} \\(alpha 1\\) does not follow`));
+  }, 120_000);
 });
