@@ -100,7 +100,8 @@ describe('balanced class weights against the signed transcript (shareSiteUpdates
     const secure = { ...protocol, training: { ...protocol.training, shareSiteUpdates: false, secureAggregation: true } } as CampaignProtocol;
     const secureMethod = trainingMethod(secure);
     const parameters: Tensor[] = [{ name: 'coef', shape: [3], data: [0.1, 0.2, 0.3] }];
-    const current: VerifiedState = { round: 1, parameters, server: { classCounts: signedCounts, strategy: null } };
+    // As secureRounds.ts records it: round 1's parameters from the unmasked sum, with the settings round 0's job pinned.
+    const current: VerifiedState = { round: 1, parameters, server: { classCounts: signedCounts, strategy: null }, pinned: { features, model: protocol.model, harmonizationHash: null, cohort: null } };
     const params = secureMethod.configure({ round: 1, parameters, server: current.server as never }, siteIds)['site-a'];
     const check = (p: TrainRoundParams) => checkTrajectory(job(p), secure, ca.certPem, undefined, current);
     expect(check(params)).toEqual({ ok: true });
