@@ -79,6 +79,8 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
   const counted = new Set(results.map((r) => r.siteId));
   const stray = failures.find((s) => counted.has(s) || !protocol.trainingSites.includes(s));
   if (stray) return { ok: false, problem: `the transcript lists ${stray} as failed, but it is not a training site without an update` };
+  const uncounted = countingRoundProblem(protocol, before, counted, failures);
+  if (uncounted) return { ok: false, problem: uncounted };
   let outcome;
   try {
     outcome = method.aggregate({ round: before, parameters: previous.parameters, server: previous.server as never }, results, failures.map((siteId) => ({ siteId, code: 'FAILED', message: '' })));
@@ -132,6 +134,20 @@ function classWeightsProblem(method: ReturnType<typeof trainingMethod>, job: Job
   if (canonicalJson(sent ?? null) === canonicalJson(expected ?? null)) return undefined;
   const counts = (w: typeof sent) => (w ? `${w.positiveCount} positive of ${w.sampleCount}` : 'none');
   return `the job's pooled class counts (${counts(sent)}) and weights are not those of ${source} (${counts(expected)}), from which balanced class weights are taken`;
+}
+
+/**
+ * Balanced class weights take N / (2 N_c) from the counts round 0's answers report, summed over
+ * the answers the coordinator includes: with failures allowed it could count only sites of its
+ * choosing and skew the weights. So under model.classWeights "balanced" the counting round's
+ * transcript (round 1's job) must hold every training site's answer and list none as failed.
+ */
+function countingRoundProblem(protocol: CampaignProtocol, before: number, counted: ReadonlySet<string>, failures: readonly string[]): string | undefined {
+  if (before !== 0 || protocol.model.classWeights !== 'balanced') return undefined;
+  const missing = protocol.trainingSites.filter((s) => !counted.has(s) && !failures.includes(s)).sort();
+  if (failures.length > 0) return `round 0 counts the classes for balanced class weights, and its transcript lists ${[...failures].sort().join(', ')} as failed: the pooled counts must hold every training site's`;
+  if (missing.length > 0) return `round 0 counts the classes for balanced class weights, and its transcript holds no update of ${missing.join(', ')}: the pooled counts must hold every training site's`;
+  return undefined;
 }
 
 /** Checks one signed update of the transcript; pushes it (decoded, as the aggregate reads it) when sound. */
