@@ -51,6 +51,29 @@ export function checkExchange(job: JobEnvelope, protocol: CampaignProtocol, caPe
 interface LassoState {
   features: string[];
   cv: CvState;
+  pins: ChainPins;
+}
+
+/**
+ * What a chain's first exchange fixes about the rows every later answer comes from: the
+ * harmonisation the site applies (harmonizationHash) and the step output the job rests on
+ * (basedOn), null when the job names none. A coordinator holding two harmonisations could
+ * otherwise switch a chain to the second mid-way and rescale the coefficients the site verified.
+ */
+interface ChainPins {
+  harmonizationHash: string | null;
+  basedOn: string | null;
+}
+
+function chainPins(params: { harmonizationHash?: string; basedOn?: string }): ChainPins {
+  return { harmonizationHash: params.harmonizationHash ?? null, basedOn: params.basedOn ?? null };
+}
+
+/** Which pin an exchange changes from its chain's first exchange, with both values; undefined when it changes none. */
+function chainPinsProblem(sent: ChainPins, pinned: ChainPins | undefined, what: string, first: string): string | undefined {
+  if (!pinned) return `this site holds no harmonisation pinned at ${first} (its record predates pinning), so it cannot check that ${what} uses the same rows`;
+  const changed = (['harmonizationHash', 'basedOn'] as const).find((k) => sent[k] !== pinned[k]);
+  return changed === undefined ? undefined : `${what} changes the ${changed} pinned at ${first}: it sends ${JSON.stringify(sent[changed])}, ${first} set ${JSON.stringify(pinned[changed])}`;
 }
 
 /** A LASSO path exchange: its coefficients (and phase, folds' flags) are what crossValidationMethod configures from the verified path. */
@@ -74,6 +97,8 @@ function lassoExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
     });
     if ('problem' in answers) return { ok: false, problem: answers.problem };
     if (canonicalJson(previous!.features) !== canonicalJson(params.features)) return { ok: false, problem: `LASSO path exchange ${params.round} asks for other features than exchange ${before} (a path runs on one feature set)` };
+    const repinned = chainPinsProblem(chainPins(params), previous!.pins, `LASSO path exchange ${params.round}`, 'exchange 0 of the path');
+    if (repinned) return { ok: false, problem: repinned };
     try {
       const outcome = method.aggregate(previous!.cv, answers.results as never, []);
       // The coordinator ends the path when the method is done: no exchange follows.
@@ -87,7 +112,7 @@ function lassoExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
   if (differing.length > 0) {
     return { ok: false, problem: `the ${differing.join(', ')} of LASSO path exchange ${params.round} ${differing.length === 1 ? 'does' : 'do'} not follow from ${params.round === 0 ? "the path's start" : `exchange ${params.round - 1}'s signed answers`} by the protocol's path step` };
   }
-  return { ok: true, verified: { stream: 'lasso', round: params.round, state: { features: params.features, cv } satisfies LassoState } };
+  return { ok: true, verified: { stream: 'lasso', round: params.round, state: { features: params.features, cv, pins: chainPins(params) } satisfies LassoState } };
 }
 
 /**
@@ -105,6 +130,7 @@ function differingFields(job: JobEnvelope, configured: object, also: Record<stri
 interface TuningState {
   features: string[];
   cv: CvState | CoxCvState;
+  pins: ChainPins;
 }
 
 /** The part of @fedrad/methods' cross-validation methods the check runs; the logistic and the Cox one share it. */
@@ -151,6 +177,8 @@ function tuningExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: str
     });
     if ('problem' in answers) return { ok: false, problem: answers.problem };
     if (canonicalJson(previous!.features) !== canonicalJson(params.features)) return { ok: false, problem: `${what(params.round)} asks for other features than exchange ${before} (an alpha's cross-validation runs on one feature set)` };
+    const repinned = chainPinsProblem(chainPins(params), previous!.pins, what(params.round), `the grid step of alpha ${params.alpha}`);
+    if (repinned) return { ok: false, problem: repinned };
     try {
       const outcome = method.aggregate(previous!.cv, answers.results, []);
       // The coordinator goes on to the next α (a grid step) when this one is done: no exchange of this α follows.
@@ -165,13 +193,14 @@ function tuningExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: str
   if (differing.length > 0) {
     return { ok: false, problem: `the ${differing.join(', ')} of ${what(params.round)} ${differing.length === 1 ? 'does' : 'do'} not follow from ${first ? "the start of its alpha's cross-validation" : `exchange ${params.round - 1}'s signed answers`} by the protocol's cross-validation step` };
   }
-  return { ok: true, verified: { stream, round: params.round, state: { features: params.features, cv } satisfies TuningState } };
+  return { ok: true, verified: { stream, round: params.round, state: { features: params.features, cv, pins: chainPins(params) } satisfies TuningState } };
 }
 
 interface BaselineState {
   radiomicsFeatures: string[];
   parameters: Tensor[];
   server: unknown;
+  pins: ChainPins;
 }
 
 /** A baseline round: its global parameters are the baseline model's exact Newton step (trainingMethod of baselineProtocol) from the verified round before. */
@@ -179,6 +208,8 @@ function baselineRound(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
   const params = job.params as BaselineRoundParams;
   const step = params.step;
   const stream = `baseline/${params.model}`;
+  // The harmonisation is the step's (its radiomics rows'); a basedOn, if a job ever carries one, the envelope params'.
+  const pins = chainPins({ harmonizationHash: step.harmonizationHash, basedOn: (params as { basedOn?: string }).basedOn });
   let method;
   try {
     method = trainingMethod(baselineProtocol(protocol, params.model, params.radiomicsFeatures));
@@ -187,7 +218,7 @@ function baselineRound(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
   }
   if (step.round === 0) {
     const initial = method.initialState();
-    return { ok: true, verified: { stream, round: 0, state: { radiomicsFeatures: params.radiomicsFeatures, parameters: initial.parameters, server: initial.server } satisfies BaselineState } };
+    return { ok: true, verified: { stream, round: 0, state: { radiomicsFeatures: params.radiomicsFeatures, parameters: initial.parameters, server: initial.server, pins } satisfies BaselineState } };
   }
   const before = step.round - 1;
   const jobRound = baselineJobRound(params.model, before);
@@ -198,6 +229,8 @@ function baselineRound(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
   });
   if ('problem' in answers) return { ok: false, problem: answers.problem };
   if (canonicalJson(previous!.radiomicsFeatures) !== canonicalJson(params.radiomicsFeatures)) return { ok: false, problem: `round ${step.round} of the ${params.model} baseline model asks for other radiomics features than round ${before}` };
+  const repinned = chainPinsProblem(pins, previous!.pins, `round ${step.round} of the ${params.model} baseline model`, 'its round 0');
+  if (repinned) return { ok: false, problem: repinned };
   let outcome;
   try {
     outcome = method.aggregate({ round: before, parameters: previous!.parameters, server: previous!.server as never }, answers.results as never, []);
@@ -210,7 +243,7 @@ function baselineRound(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
   if (canonicalJson(parameters) !== canonicalJson(step.globalParameters)) {
     return { ok: false, problem: `the parameters of round ${step.round} of the ${params.model} baseline model do not follow from round ${before}'s signed updates by its exact Newton step` };
   }
-  return { ok: true, verified: { stream, round: step.round, state: { radiomicsFeatures: params.radiomicsFeatures, parameters, server: outcome.state.server } satisfies BaselineState } };
+  return { ok: true, verified: { stream, round: step.round, state: { radiomicsFeatures: params.radiomicsFeatures, parameters, server: outcome.state.server, pins } satisfies BaselineState } };
 }
 
 interface Expected {

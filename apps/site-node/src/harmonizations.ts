@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { applyStandardisation, combatSiteApply, type CombatRows, type FeatureRows } from '@fedrad/harmonize';
-import type { HarmonizeParams } from '@fedrad/protocol';
+import { canonicalJson, type HarmonizeParams } from '@fedrad/protocol';
 import { coverageLine, loadClinical } from './clinicalTable.js';
 import { SiteNodeError } from './errors.js';
 import type { CohortEntry } from './siteConfig.js';
@@ -42,10 +42,24 @@ function writeAtomic(file: string, text: string): void {
   renameSync(`${file}.tmp`, file);
 }
 
+/**
+ * Keeps the campaign's one harmonisation. A site keeps at most one estimate per campaign: a
+ * coordinator holding a second (its own per-feature scale and shift) could otherwise switch a chain
+ * of verified exchanges to it and rescale the coefficients the site checked. The same estimate
+ * under the same hash is kept again (a re-sent apply job); any other is refused, naming both.
+ */
 export function keepHarmonization(workDir: string, kept: KeptHarmonization): void {
   if (!HASH.test(kept.harmonizationHash)) throw new SiteNodeError('HARMONIZATION_REFUSED', 'A harmonisation is kept under a SHA-256 hash; the job gave none.', { field: 'params/harmonizationHash' });
   const dir = campaignDir(workDir, kept.campaignId);
   mkdirSync(dir, { recursive: true });
+  const held = readdirSync(dir).filter((f) => /^[0-9a-f]{64}\.json$/.test(f)).map((f) => f.slice(0, 64));
+  const other = held.find((h) => h !== kept.harmonizationHash);
+  if (other !== undefined) {
+    throw new SiteNodeError('HARMONIZATION_REFUSED', `This site already keeps harmonisation ${other} for campaign ${kept.campaignId}; it keeps one per campaign and refuses a second (${kept.harmonizationHash}).`, { field: 'params/harmonizationHash' });
+  }
+  if (held.length > 0 && canonicalJson(keptHarmonization(workDir, kept.campaignId, kept.harmonizationHash)) !== canonicalJson(JSON.parse(JSON.stringify(kept)))) {
+    throw new SiteNodeError('HARMONIZATION_REFUSED', `This site keeps harmonisation ${kept.harmonizationHash} for campaign ${kept.campaignId} with another estimate; it does not replace it.`, { field: 'params' });
+  }
   writeAtomic(join(dir, `${kept.harmonizationHash}.json`), JSON.stringify(kept) + '\n');
 }
 

@@ -214,7 +214,9 @@ function verifyPreviousRound(store: SiteStore, job: JobEnvelope, protocol: Campa
   const method = trainingMethod(protocol);
   if (round === 0) {
     const initial = method.initialState();
-    store.recordVerifiedState(job.campaignId, 0, JSON.stringify({ round: 0, parameters: initial.parameters, server: initial.server }));
+    // A keys job re-sent after round 0's train-round job keeps the settings that job pinned (trajectory.ts).
+    const pinned = (JSON.parse(store.verifiedState(job.campaignId, 0) ?? '{}') as { pinned?: unknown }).pinned;
+    store.recordVerifiedState(job.campaignId, 0, JSON.stringify({ round: 0, parameters: initial.parameters, server: initial.server, ...(pinned ? { pinned } : {}) }));
     return [];
   }
   const mismatch = (problem: string): never => {
@@ -223,7 +225,7 @@ function verifyPreviousRound(store: SiteStore, job: JobEnvelope, protocol: Campa
   if (!t || t.round !== round - 1) return mismatch(`its keys job carries no transcript of round ${round - 1}, so round ${round}'s parameters cannot be checked`);
   const previousJson = store.verifiedState(job.campaignId, round - 1);
   if (!previousJson) return mismatch(`this site has not verified round ${round - 1} (it took no part in it)`);
-  const previous = JSON.parse(previousJson) as { parameters: Tensor[]; server: unknown };
+  const previous = JSON.parse(previousJson) as { parameters: Tensor[]; server: unknown; pinned?: unknown };
   const ca = new X509Certificate(caPem);
   const before = round - 1;
   let outcome;
@@ -247,7 +249,8 @@ function verifyPreviousRound(store: SiteStore, job: JobEnvelope, protocol: Campa
   }
   if (outcome.done) return mismatch(`the protocol's training method finished after round ${before}; there is no round ${round}`);
   const parameters = JSON.parse(JSON.stringify(outcome.state.parameters)) as Tensor[];
-  store.recordVerifiedState(job.campaignId, round, JSON.stringify({ round, parameters, server: outcome.state.server }));
+  // Round 0's train-round job pinned the features, model and harmonisation (trajectory.ts): carried on, so round r's job is held to them.
+  store.recordVerifiedState(job.campaignId, round, JSON.stringify({ round, parameters, server: outcome.state.server, pinned: previous.pinned }));
   return nextKeys;
 }
 

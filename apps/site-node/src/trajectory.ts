@@ -3,11 +3,40 @@ import { trainingMethod } from '@fedrad/methods';
 import { relayedResultSigner } from './signedResults.js';
 import { canonicalJson, isPackedTensor, unpackTensor, type CampaignProtocol, type JobEnvelope, type PackedTensor, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 
-/** Where training stood after a round this site checked: the parameters and the strategy's own state. */
+/** Where training stood after a round this site checked: the parameters, the strategy's own state, and what round 0 pinned. */
 export interface VerifiedState {
   round: number;
   parameters: Tensor[];
   server: unknown;
+  /** The settings round 0's job carried; every later round must carry exactly these (undefined only in a state no train-round job set). */
+  pinned?: PinnedSettings;
+}
+
+/**
+ * What a training job says the coefficients mean: the features in their order (coefficient i is
+ * feature i's), the model settings (λ, α, …), the harmonisation its rows pass through and the cohort
+ * (null when the job names none). Round 0 fixes them for the campaign: a coordinator that changed
+ * them later could reassign the verified coefficients to other features or rescale them, and still
+ * pass the step check, which it computes on the job's own settings.
+ */
+export interface PinnedSettings {
+  features: string[];
+  model: unknown;
+  harmonizationHash: string | null;
+  cohort: string | null;
+}
+
+export function pinnedSettings(params: TrainRoundParams): PinnedSettings {
+  return { features: [...params.features], model: params.model, harmonizationHash: params.harmonizationHash ?? null, cohort: (params as { cohort?: string }).cohort ?? null };
+}
+
+/** Which pinned setting a round's job changes, with what round 0 set; undefined when it changes none. */
+export function pinnedSettingsProblem(params: TrainRoundParams, pinned: PinnedSettings | undefined): string | undefined {
+  if (!pinned) return `this site holds no settings pinned at round 0 (it took no part in round 0's training job), so it cannot check that round ${params.round} trains the same model`;
+  const sent = pinnedSettings(params);
+  const changed = (Object.keys(pinned) as Array<keyof PinnedSettings>).find((k) => canonicalJson(sent[k]) !== canonicalJson(pinned[k]));
+  if (changed === undefined) return undefined;
+  return `round ${params.round} changes the ${changed} pinned at round 0: it sends ${canonicalJson(sent[changed])}, round 0 set ${canonicalJson(pinned[changed])}`;
 }
 
 export type TrajectoryCheck = { ok: true; state?: VerifiedState } | { ok: false; problem: string };
@@ -32,12 +61,14 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
   const method = trainingMethod(protocol);
   if (params.round === 0) {
     const initial = method.initialState();
-    return { ok: true, state: { round: 0, parameters: initial.parameters, server: initial.server } };
+    return { ok: true, state: { round: 0, parameters: initial.parameters, server: initial.server, pinned: pinnedSettings(params) } };
   }
   const before = params.round - 1;
   const transcript = params.transcript;
   if (!transcript || transcript.round !== before) return { ok: false, problem: `round ${params.round} carries no transcript of round ${before}, so its parameters cannot be checked` };
   if (!previous || previous.round !== before) return { ok: false, problem: `this site has not verified round ${before} (it took no part in it), so it cannot check round ${params.round}'s parameters` };
+  const repinned = pinnedSettingsProblem(params, previous.pinned);
+  if (repinned) return { ok: false, problem: repinned };
   const ca = new X509Certificate(caPem);
   const results: Array<{ siteId: string; update: never }> = [];
   for (const [i, entry] of transcript.results.entries()) {
@@ -48,6 +79,8 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
   const counted = new Set(results.map((r) => r.siteId));
   const stray = failures.find((s) => counted.has(s) || !protocol.trainingSites.includes(s));
   if (stray) return { ok: false, problem: `the transcript lists ${stray} as failed, but it is not a training site without an update` };
+  const uncounted = countingRoundProblem(protocol, before, counted, failures);
+  if (uncounted) return { ok: false, problem: uncounted };
   let outcome;
   try {
     outcome = method.aggregate({ round: before, parameters: previous.parameters, server: previous.server as never }, results, failures.map((siteId) => ({ siteId, code: 'FAILED', message: '' })));
@@ -60,7 +93,7 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
   if (canonicalJson(parameters) !== canonicalJson(params.globalParameters)) {
     return { ok: false, problem: `the parameters of round ${params.round} do not follow from round ${before}'s signed updates by the protocol's ${protocol.training.strategy} step` };
   }
-  const state = { round: params.round, parameters, server: outcome.state.server };
+  const state = { round: params.round, parameters, server: outcome.state.server, pinned: previous.pinned };
   const weights = classWeightsProblem(method, job, state, `round 0's signed updates`);
   return weights ? { ok: false, problem: weights } : { ok: true, state };
 }
@@ -72,8 +105,14 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
  */
 function maskedRoundCheck(job: JobEnvelope, protocol: CampaignProtocol, current: VerifiedState | undefined): TrajectoryCheck {
   const params = job.params as TrainRoundParams;
-  if (params.round === 0) return { ok: true };
+  // Round 0's parameters are the method's start (protocolConformance); its job pins the settings, which secureRounds.ts carries from round to round.
+  if (params.round === 0) {
+    const initial = trainingMethod(protocol).initialState();
+    return { ok: true, state: { round: 0, parameters: initial.parameters, server: initial.server, pinned: pinnedSettings(params) } };
+  }
   if (!current || current.round !== params.round) return { ok: false, problem: `this site has not verified round ${params.round}'s parameters (its keys job carried round ${params.round - 1}'s masked forms), so it does not train at them` };
+  const repinned = pinnedSettingsProblem(params, current.pinned);
+  if (repinned) return { ok: false, problem: repinned };
   if (canonicalJson(current.parameters) !== canonicalJson(params.globalParameters)) {
     return { ok: false, problem: `the parameters of round ${params.round} do not follow from round ${params.round - 1}'s unmasked sum by the protocol's step` };
   }
@@ -95,6 +134,20 @@ function classWeightsProblem(method: ReturnType<typeof trainingMethod>, job: Job
   if (canonicalJson(sent ?? null) === canonicalJson(expected ?? null)) return undefined;
   const counts = (w: typeof sent) => (w ? `${w.positiveCount} positive of ${w.sampleCount}` : 'none');
   return `the job's pooled class counts (${counts(sent)}) and weights are not those of ${source} (${counts(expected)}), from which balanced class weights are taken`;
+}
+
+/**
+ * Balanced class weights take N / (2 N_c) from the counts round 0's answers report, summed over
+ * the answers the coordinator includes: with failures allowed it could count only sites of its
+ * choosing and skew the weights. So under model.classWeights "balanced" the counting round's
+ * transcript (round 1's job) must hold every training site's answer and list none as failed.
+ */
+function countingRoundProblem(protocol: CampaignProtocol, before: number, counted: ReadonlySet<string>, failures: readonly string[]): string | undefined {
+  if (before !== 0 || protocol.model.classWeights !== 'balanced') return undefined;
+  const missing = protocol.trainingSites.filter((s) => !counted.has(s) && !failures.includes(s)).sort();
+  if (failures.length > 0) return `round 0 counts the classes for balanced class weights, and its transcript lists ${[...failures].sort().join(', ')} as failed: the pooled counts must hold every training site's`;
+  if (missing.length > 0) return `round 0 counts the classes for balanced class weights, and its transcript holds no update of ${missing.join(', ')}: the pooled counts must hold every training site's`;
+  return undefined;
 }
 
 /** Checks one signed update of the transcript; pushes it (decoded, as the aggregate reads it) when sound. */

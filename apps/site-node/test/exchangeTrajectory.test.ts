@@ -28,6 +28,10 @@ const protocol: CampaignProtocol = {
   selection: { lasso: { lambda: 0.02 } },
 };
 const { ca, signedAnswer, envelope } = signedExchanges('exchanges', SITES);
+// Two harmonisations a hostile coordinator holds (the honest one and a crafted one), and a selection output hash.
+const H1 = '11'.repeat(32);
+const H2 = '22'.repeat(32);
+const B1 = '33'.repeat(32);
 
 function rowsOf(siteId: string, features: readonly string[]): TrainingRows {
   const { x, y } = fixture.sites[siteId];
@@ -43,6 +47,21 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
     return envelope(`exchanges/tune/r${round}/${siteId}`, siteId, 'tune-round', round, roundTrip({ kind: 'tune-round', round, alpha: 1, ...step, ...(transcript ? { transcript } : {}) }));
   };
 
+  /** Every site's signed answer to exchange `round` at this path state, and the coordinator's next state from them. */
+  const answerExchange = async (round: number, state: CvState) => {
+    const answers = await Promise.all(SITES.map(async (siteId) => {
+      const { round: r, alpha: _a, transcript: _t, ...step } = lassoJob(siteId, round, state).params as TuneRoundParams;
+      const u = await cvSiteStep({ ...step, kind: 'cv-step' } as CvStepParams, rowsOf(siteId, step.features), { siteId });
+      return { siteId, signed: signedAnswer(lassoJob(siteId, round, state), { kind: 'tune-round', round: r, sampleCount: u.sampleCount, eventCount: u.eventCount, tensors: u.tensors }) };
+    }));
+    const results = answers.map(({ siteId, signed }) => {
+      const update = JSON.parse(signed.signed).result;
+      return { siteId, update: { ...update, tensors: update.tensors.map(unpackTensor) } };
+    });
+    const outcome = method.aggregate(roundTrip(state), results, []);
+    return { transcript: { round, results: answers.map((a) => a.signed), failures: [] } as Transcript, next: roundTrip(outcome.state), done: outcome.done };
+  };
+
   it("accepts every exchange of the honest path, which ends at glmnet's fit on the pooled rows, and refuses crafted coefficients and broken transcripts", async () => {
     const verified = new Map<string, unknown>();
     const lookup = (stream: string, round: number) => verified.get(`${stream}/${round}`);
@@ -55,19 +74,10 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
       const check = checkExchange(job, protocol, ca.certPem, lookup);
       expect([round, problem(check)]).toEqual([round, 'accepted']);
       verified.set(`lasso/${round}`, roundTrip((check as { verified: { state: unknown } }).verified.state));
-      const answers = await Promise.all(SITES.map(async (siteId) => {
-        const { round: r, alpha: _a, transcript: _t, ...step } = lassoJob(siteId, round, state).params as TuneRoundParams;
-        const u = await cvSiteStep({ ...step, kind: 'cv-step' } as CvStepParams, rowsOf(siteId, step.features), { siteId });
-        return { siteId, signed: signedAnswer(lassoJob(siteId, round, state), { kind: 'tune-round', round: r, sampleCount: u.sampleCount, eventCount: u.eventCount, tensors: u.tensors }) };
-      }));
-      transcripts.push({ round, results: answers.map((a) => a.signed), failures: [] });
-      const results = answers.map(({ siteId, signed }) => {
-        const update = JSON.parse(signed.signed).result;
-        return { siteId, update: { ...update, tensors: update.tensors.map(unpackTensor) } };
-      });
-      const outcome = method.aggregate(roundTrip(state), results, []);
-      states.push(roundTrip(outcome.state));
-      if (outcome.done) break;
+      const answered = await answerExchange(round, state);
+      transcripts.push(answered.transcript);
+      states.push(answered.next);
+      if (answered.done) break;
     }
     const last = states.length - 1;
     expect(last).toBeGreaterThan(3); // the grid step, Newton steps at λ 0.02, and the last step
@@ -107,6 +117,32 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
     expect(problem(checkExchange(lassoJob('site-a', last, states[last], transcripts[last - 1]), protocol, ca.certPem, lookup2))).toMatch(new RegExp(`LASSO path finished after exchange ${last - 1}; there is no exchange ${last}`));
   });
 
+  it('pins the harmonisation and the selection output the path runs on at exchange 0, and refuses a switch mid-path (a second harmonisation H2)', async () => {
+    const verified = new Map<string, unknown>();
+    const lookup = (stream: string, round: number) => verified.get(`${stream}/${round}`);
+    const pinned = (round: number, state: CvState, transcript: Transcript | undefined, pins: Record<string, string>) => {
+      const job = lassoJob('site-a', round, state, transcript);
+      return { ...job, params: { ...(job.params as TuneRoundParams), ...pins } };
+    };
+    const honest = { harmonizationHash: H1, basedOn: B1 };
+    const states: CvState[] = [method.initialState()];
+    const transcripts: Transcript[] = [];
+    for (let round = 0; round < 3; round++) {
+      const check = checkExchange(pinned(round, states[round], transcripts[round - 1], honest), protocol, ca.certPem, lookup);
+      expect([round, problem(check)]).toEqual([round, 'accepted']);
+      verified.set(`lasso/${round}`, roundTrip((check as { verified: { state: unknown } }).verified.state));
+      const answered = await answerExchange(round, states[round]);
+      transcripts.push(answered.transcript);
+      states.push(answered.next);
+      expect(answered.done).toBe(false);
+    }
+    const at3 = (pins: Record<string, string>) => problem(checkExchange(pinned(3, states[3], transcripts[2], pins), protocol, ca.certPem, lookup));
+    expect(at3(honest)).toBe('accepted');
+    expect(at3({ ...honest, harmonizationHash: H2 })).toBe(`LASSO path exchange 3 changes the harmonizationHash pinned at exchange 0 of the path: it sends "${H2}", exchange 0 of the path set "${H1}"`);
+    expect(at3({ basedOn: B1 })).toMatch(/LASSO path exchange 3 changes the harmonizationHash pinned at exchange 0 of the path: it sends null/);
+    expect(at3({ ...honest, basedOn: H2 })).toMatch(/LASSO path exchange 3 changes the basedOn pinned at exchange 0 of the path/);
+  });
+
   it('checks nothing without shareSiteUpdates (secure aggregation refuses these exchanges in protocolConformance instead)', () => {
     const plain = { ...protocol, training: { strategy: 'exact-newton' as const, rounds: 10 } };
     const crafted = { ...lassoJob('site-a', 3, method.initialState()), params: { ...(lassoJob('site-a', 3, method.initialState()).params as TuneRoundParams), coef: [[9, 9, 9, 9, 9, 9]] } };
@@ -126,28 +162,59 @@ describe('the baseline rounds under shareSiteUpdates', () => {
     return envelope(`exchanges/baseline/combined/r${jobRound}/${siteId}`, siteId, 'baseline-round', jobRound, roundTrip({ kind: 'baseline-round', model: 'combined', covariates: ['f3', 'f4', 'f5'], radiomicsFeatures: ['f1', 'f2'], step } satisfies BaselineRoundParams));
   };
 
+  type BaselineState = { round: number; parameters: Tensor[]; server: unknown };
+  /** Every site's signed update for round `round` at this state, and the coordinator's next state from them. */
+  const answerRound = async (round: number, state: BaselineState) => {
+    const answers = await Promise.all(SITES.map(async (siteId) => {
+      const job = baselineJob(siteId, round, state);
+      const update = await trainingSiteStep((job.params as BaselineRoundParams).step, rowsOf(siteId, ALL));
+      return { siteId, signed: signedAnswer(job, { ...update, kind: 'baseline-round', model: 'combined', missingCovariates: 0 }) };
+    }));
+    const results = answers.map(({ siteId, signed }) => {
+      const update = JSON.parse(signed.signed).result;
+      return { siteId, update: { ...update, tensors: update.tensors.map(unpackTensor) } };
+    });
+    const outcome = method.aggregate(state as never, results, []);
+    return { transcript: { round: baselineJobRound('combined', round), results: answers.map((a) => a.signed), failures: [] } as Transcript, next: roundTrip(outcome.state) as BaselineState, done: outcome.done };
+  };
+
+  it('pins the harmonisation of its radiomics rows at round 0, and refuses a switch to another at round 2', async () => {
+    const verified = new Map<string, unknown>();
+    const lookup = (stream: string, round: number) => verified.get(`${stream}/${round}`);
+    const harmonised = (round: number, state: BaselineState, transcript: Transcript | undefined, hash: string | undefined) => {
+      const job = baselineJob('site-a', round, state, transcript);
+      const params = job.params as BaselineRoundParams;
+      return { ...job, params: { ...params, step: { ...params.step, ...(hash ? { harmonizationHash: hash } : {}) } } };
+    };
+    const states: BaselineState[] = [roundTrip(method.initialState())];
+    const transcripts: Transcript[] = [];
+    for (let round = 0; round < 2; round++) {
+      const check = checkExchange(harmonised(round, states[round], transcripts[round - 1], H1), withBaseline, ca.certPem, lookup);
+      expect([round, problem(check)]).toEqual([round, 'accepted']);
+      verified.set(`baseline/combined/${round}`, roundTrip((check as { verified: { state: unknown } }).verified.state));
+      const answered = await answerRound(round, states[round]);
+      transcripts.push(answered.transcript);
+      states.push(answered.next);
+    }
+    const at2 = (hash: string | undefined) => problem(checkExchange(harmonised(2, states[2], transcripts[1], hash), withBaseline, ca.certPem, lookup));
+    expect(at2(H1)).toBe('accepted');
+    expect(at2(H2)).toBe(`round 2 of the combined baseline model changes the harmonizationHash pinned at its round 0: it sends "${H2}", its round 0 set "${H1}"`);
+    expect(at2(undefined)).toMatch(/round 2 of the combined baseline model changes the harmonizationHash pinned at its round 0: it sends null/);
+  });
+
   it("accepts the honest exact Newton rounds, which end at R's glm on the pooled rows, and refuses crafted parameters", async () => {
     const verified = new Map<string, unknown>();
     const lookup = (stream: string, round: number) => verified.get(`${stream}/${round}`);
-    const states = [roundTrip(method.initialState())];
+    const states: BaselineState[] = [roundTrip(method.initialState())];
     const transcripts: Transcript[] = [];
     for (let round = 0; ; round++) {
       const check = checkExchange(baselineJob('site-a', round, states[round], transcripts[round - 1]), withBaseline, ca.certPem, lookup);
       expect([round, problem(check)]).toEqual([round, 'accepted']);
       verified.set(`baseline/combined/${round}`, roundTrip((check as { verified: { state: unknown } }).verified.state));
-      const answers = await Promise.all(SITES.map(async (siteId) => {
-        const job = baselineJob(siteId, round, states[round]);
-        const update = await trainingSiteStep((job.params as BaselineRoundParams).step, rowsOf(siteId, ALL));
-        return { siteId, signed: signedAnswer(job, { ...update, kind: 'baseline-round', model: 'combined', missingCovariates: 0 }) };
-      }));
-      transcripts.push({ round: baselineJobRound('combined', round), results: answers.map((a) => a.signed), failures: [] });
-      const results = answers.map(({ siteId, signed }) => {
-        const update = JSON.parse(signed.signed).result;
-        return { siteId, update: { ...update, tensors: update.tensors.map(unpackTensor) } };
-      });
-      const outcome = method.aggregate(states[round] as never, results, []);
-      states.push(roundTrip(outcome.state));
-      if (outcome.done) break;
+      const answered = await answerRound(round, states[round]);
+      transcripts.push(answered.transcript);
+      states.push(answered.next);
+      if (answered.done) break;
     }
     const glm = fixture.pooledFits.find((f) => f.family === 'logistic')!.coef;
     const coef = states[states.length - 1].parameters.find((t) => t.name === 'coef')!.data;

@@ -9,6 +9,7 @@ import { admitJob } from '../src/jobPolicy.js';
 import { checkEgress } from '../src/egressGuard.js';
 import { protocolDeviations } from '../src/protocolConformance.js';
 import { SiteStore } from '../src/siteStore.js';
+import { keptHarmonization } from '../src/harmonizations.js';
 import { envelope, generateCohorts, readCsv, repoRoot } from './helpers.js';
 
 // Real site harmonize jobs on three sites' generated cohorts (each with its own scanner distortion),
@@ -120,6 +121,27 @@ describe('the harmonize job at a site', () => {
       const gradient = update.tensors.find((t) => t.name === 'gradient')!.data;
       gradient.forEach((v, k) => expect(Math.abs(v - g[k])).toBeLessThanOrEqual(1e-9 * Math.max(1, Math.abs(g[k]))));
     }
+  });
+
+  it('keeps one harmonisation per campaign: a second estimate H2 (crafted scale and shift) is refused, under its own hash or the kept one; the same one re-sent is kept again', async () => {
+    const s = 'site-a';
+    const basis = harmonizeBasisHash(results.get(s)!);
+    const honest = applyParams(s, adjustments.get(s)!, basis);
+    const campaignId = jobAt(s, 'harmonize', honest).envelope.campaignId;
+    const kept = () => JSON.stringify(keptHarmonization(join(dir, 'work', s), campaignId, HASH));
+    const before = kept();
+    // The coordinator's H2: this site's batch estimate with every feature's shift and scale of its choosing.
+    const crafted = { ...honest.combat, gammaStar: honest.combat.gammaStar.map((g, j) => g + 3 * (j + 1)), deltaStar: honest.combat.deltaStar.map((d) => d * 40) };
+    const H2 = 'd2'.repeat(32);
+    const second = (params: Record<string, unknown>) => runJob({ ...jobAt(s, 'harmonize', params), envelope: { ...jobAt(s, 'harmonize', params).envelope, jobId: `test/harmonize/${s}/2` } });
+    await expect(second({ ...honest, harmonizationHash: H2, combat: crafted })).rejects.toMatchObject({ code: 'HARMONIZATION_REFUSED', message: expect.stringContaining(`already keeps harmonisation ${HASH} for campaign`) });
+    await expect(second({ ...honest, combat: crafted })).rejects.toMatchObject({ code: 'HARMONIZATION_REFUSED', message: expect.stringContaining(`keeps harmonisation ${HASH} for campaign ${campaignId} with another estimate`) });
+    // Nothing was replaced, and no job can name H2.
+    expect(kept()).toBe(before);
+    await expect(runJob(jobAt(s, 'select', { kind: 'select', features, minCohortSize: 5, harmonizationHash: H2 }))).rejects.toMatchObject({ code: 'HARMONIZATION_UNKNOWN' });
+    // The honest estimate re-sent (a coordinator retrying its apply job) is answered as before.
+    await expect(second(honest)).resolves.toEqual(applied.get(s));
+    expect(kept()).toBe(before);
   });
 
   it('a select job naming it sends the sums of the rows the local twin harmonises (plain arithmetic), not of the rows as extracted', async () => {

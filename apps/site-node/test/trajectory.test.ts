@@ -54,7 +54,8 @@ describe('the trajectory check (training.shareSiteUpdates)', () => {
   it('accepts the coordinator\'s own step and refuses crafted parameters, forged or foreign updates, and a chain it did not see', async () => {
     const start = method.initialState();
     const zero = checkTrajectory(job(0, start.parameters), protocol, ca.certPem, undefined);
-    expect(zero).toEqual({ ok: true, state: { round: 0, parameters: start.parameters, server: start.server } });
+    // Round 0 also pins what the coefficients mean: the job's features in order, its model settings, no harmonisation, no cohort.
+    expect(zero).toEqual({ ok: true, state: { round: 0, parameters: start.parameters, server: start.server, pinned: { features, model: protocol.model, harmonizationHash: null, cohort: null } } });
     const previous = (zero as { state: VerifiedState }).state;
     const updates = await Promise.all(['site-a', 'site-b', 'site-c'].map((s, k) => signedUpdate(s, k, 0, start.parameters)));
     // The reference: the aggregate the coordinator computes from the same three updates.

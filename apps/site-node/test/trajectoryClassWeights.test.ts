@@ -96,11 +96,32 @@ describe('balanced class weights against the signed transcript (shareSiteUpdates
     expect(problem(job({ ...honest2, balancedWeights: inflated }), verified1)).toMatch(/are not those of round 0's signed updates/);
   });
 
+  it('refuses a counting round whose transcript lists training sites as failed or leaves one out, though the weights follow from the sites it counted', async () => {
+    const start = method.initialState();
+    const zero = checkTrajectory(job(method.configure(start, siteIds)['site-a']), protocol, ca.certPem, undefined) as { ok: true; state: VerifiedState };
+    const params0 = method.configure(start, siteIds);
+    const answers = await Promise.all(siteIds.map((s, k) => signedUpdate(k, params0[s])));
+    // The coordinator counts site-a alone, calling site-b and site-c failed: N / (2 N₊) from site-a's counts only.
+    const skewed = method.aggregate(start, [{ siteId: 'site-a', update: answers[0].update as never }], ['site-b', 'site-c'].map((siteId) => ({ siteId, code: 'FAILED', message: '' }))).state;
+    const attack = { ...method.configure(skewed, siteIds)['site-a'], transcript: { round: 0, results: [answers[0].entry], failures: ['site-b', 'site-c'] } };
+    const siteA = { sampleCount: rows[0].label.length, positiveCount: rows[0].label.reduce((a, y) => a + y, 0) };
+    expect({ sampleCount: attack.balancedWeights!.sampleCount, positiveCount: attack.balancedWeights!.positiveCount }).toEqual(siteA);
+    expect(problem(job(attack), zero.state)).toBe("round 0 counts the classes for balanced class weights, and its transcript lists site-b, site-c as failed: the pooled counts must hold every training site's");
+    // Leaving site-c out without calling it failed.
+    const two = method.aggregate(start, [0, 1].map((k) => ({ siteId: siteIds[k], update: answers[k].update as never })), []).state;
+    const omitted = { ...method.configure(two, siteIds)['site-a'], transcript: { round: 0, results: [answers[0].entry, answers[1].entry], failures: [] } };
+    expect(problem(job(omitted), zero.state)).toMatch(/its transcript holds no update of site-c: the pooled counts must hold every training site's/);
+    // The honest counting round, from the same signed answers.
+    const all = method.aggregate(start, siteIds.map((siteId, k) => ({ siteId, update: answers[k].update as never })), []).state;
+    expect(problem(job({ ...method.configure(all, siteIds)['site-a'], transcript: { round: 0, results: answers.map((a) => a.entry), failures: [] } }), zero.state)).toBe('accepted');
+  });
+
   it('under secure aggregation the counts must be those of the verified unmasked sum', () => {
     const secure = { ...protocol, training: { ...protocol.training, shareSiteUpdates: false, secureAggregation: true } } as CampaignProtocol;
     const secureMethod = trainingMethod(secure);
     const parameters: Tensor[] = [{ name: 'coef', shape: [3], data: [0.1, 0.2, 0.3] }];
-    const current: VerifiedState = { round: 1, parameters, server: { classCounts: signedCounts, strategy: null } };
+    // As secureRounds.ts records it: round 1's parameters from the unmasked sum, with the settings round 0's job pinned.
+    const current: VerifiedState = { round: 1, parameters, server: { classCounts: signedCounts, strategy: null }, pinned: { features, model: protocol.model, harmonizationHash: null, cohort: null } };
     const params = secureMethod.configure({ round: 1, parameters, server: current.server as never }, siteIds)['site-a'];
     const check = (p: TrainRoundParams) => checkTrajectory(job(p), secure, ca.certPem, undefined, current);
     expect(check(params)).toEqual({ ok: true });

@@ -179,6 +179,10 @@ describe('the tuning step exchanges (logistic) under shareSiteUpdates', () => {
     // Another α's chain: α 0.5's exchange cannot go on from α 1's; other features mid-chain.
     expect(at(k, { alpha: 0.5 })).toMatch(new RegExp(`has not verified tuning exchange ${r - 1} \\(alpha 0.5\\)`));
     expect(at(k, { features: features.slice(1) })).toMatch(/other features than exchange/);
+    // A harmonisation (or a selection output) named mid-chain that its grid step did not name: the rows would change under the verified coefficients.
+    const H2 = '22'.repeat(32);
+    expect(at(k, { harmonizationHash: H2 })).toBe(`tuning exchange ${r} (alpha 1) changes the harmonizationHash pinned at the grid step of alpha 1: it sends "${H2}", the grid step of alpha 1 set null`);
+    expect(at(k, { basedOn: H2 })).toMatch(new RegExp(`tuning exchange ${r} \\(alpha 1\\) changes the basedOn pinned at the grid step of alpha 1`));
     // An exchange after α 1's cross-validation ended (its last exchange's aggregate is done): refused.
     const last = one.first + one.jobs.length - 1;
     const after = one.jobs[one.jobs.length - 1];
