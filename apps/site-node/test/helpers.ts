@@ -2,8 +2,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
-import type { JobEnvelope } from '@fedrad/protocol';
+import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
+import { canonicalHash, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
+import { FakeCoordinator } from './fakeCoordinator.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
 
@@ -73,4 +74,22 @@ export async function tearDown(daemon: { stop(): Promise<void> } | undefined, co
   await daemon?.stop();
   await coordinator.close();
   rmSync(dir, { recursive: true, force: true });
+}
+
+/**
+ * A stand-in coordinator under a fresh campaign CA (site-a's keys written under dir) that welcomes
+ * site-a as a training site of these protocols: what the hostile-coordinator tests drive a real daemon with.
+ */
+export async function welcomingCoordinator(dir: string, caName: string, protocols: readonly CampaignProtocol[]): Promise<{ coordinator: FakeCoordinator; port: number }> {
+  const ca = createCampaignCa({ campaignId: caName, validityDays: 30 });
+  const issue = certificateIssuer(ca);
+  const server = issue('coordinator', ['127.0.0.1', 'localhost']);
+  writeSiteKeys(dir, issue('site-a'), ca.certPem);
+  const coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
+  const port = await coordinator.listen();
+  coordinator.onHello = () => coordinator.send({
+    type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
+    campaigns: protocols.map((p) => ({ campaignId: p.campaignId, protocolHash: canonicalHash(p), role: 'training' as const, state: 'training', protocol: p })),
+  });
+  return { coordinator, port };
 }

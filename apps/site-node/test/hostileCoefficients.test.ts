@@ -3,13 +3,12 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { trainingMethod } from '@fedrad/methods';
-import { createCampaignCa } from '@fedrad/pki';
 import { baselineJobRound, baselineProtocol, canonicalHash, type CampaignProtocol, type Tensor } from '@fedrad/protocol';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
-import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { certificateIssuer, generateCohorts, readCsv, repoRoot, tearDown, writeSiteKeys } from './helpers.js';
+import type { FakeCoordinator, Frame } from './fakeCoordinator.js';
+import { generateCohorts, readCsv, repoRoot, tearDown, welcomingCoordinator } from './helpers.js';
 
 // Issue #16, "Sites verify the model trajectory", at a real site daemon over mTLS: under a protocol
 // that sets neither training.shareSiteUpdates nor training.secureAggregation, nothing lets a site
@@ -52,16 +51,9 @@ beforeAll(async () => {
   delete plain.jobBudget;
   shared = { ...plain, campaignId: 'coef-shared', training: { ...plain.training, shareSiteUpdates: true }, analysisPlan: undefined } as CampaignProtocol;
   delete shared.analysisPlan;
-  const ca = createCampaignCa({ campaignId: 'coef', validityDays: 30 });
-  const issue = certificateIssuer(ca);
-  const server = issue('coordinator', ['127.0.0.1', 'localhost']);
-  writeSiteKeys(dir, issue('site-a'), ca.certPem);
-  coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
-  const port = await coordinator.listen();
-  coordinator.onHello = () => coordinator.send({
-    type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
-    campaigns: [plain, shared].map((p) => ({ campaignId: p.campaignId, protocolHash: canonicalHash(p), role: 'training', state: 'training', protocol: p })),
-  });
+  const welcoming = await welcomingCoordinator(dir, 'coef', [plain, shared]);
+  coordinator = welcoming.coordinator;
+  const port = welcoming.port;
   siteYamlText = [
     'siteId: site-a',
     `coordinatorUrl: https://127.0.0.1:${port}`,

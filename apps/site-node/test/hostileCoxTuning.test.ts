@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCampaignCa } from '@fedrad/pki';
 import { canonicalHash, type CampaignProtocol } from '@fedrad/protocol';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
-import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { certificateIssuer, repoRoot, siteYaml, writeSiteKeys } from './helpers.js';
+import type { FakeCoordinator, Frame } from './fakeCoordinator.js';
+import { repoRoot, siteYaml, welcomingCoordinator } from './helpers.js';
 
 // Issue #12 item 4 for survival campaigns at a real site daemon over mTLS: the tuning step of a Cox
 // campaign. The site answers an honest tune-round job on its survival cohort (site-a's rows of
@@ -48,16 +47,9 @@ beforeAll(async () => {
   mkdirSync(join(dir, 'data'));
   writeFileSync(join(dir, 'data/features.csv'), ['id,' + features.join(','), ...rows.x.map((r, i) => `${ids[i]},${r.join(',')}`)].join('\n') + '\n');
   writeFileSync(join(dir, 'data/outcome.csv'), ['id,time,event', ...rows.time.map((t, i) => `${ids[i]},${t},${rows.event[i]}`)].join('\n') + '\n');
-  const ca = createCampaignCa({ campaignId: 'hostile-cox-tune', validityDays: 30 });
-  const issue = certificateIssuer(ca);
-  const server = issue('coordinator', ['127.0.0.1', 'localhost']);
-  writeSiteKeys(dir, issue('site-a'), ca.certPem);
-  coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
-  const port = await coordinator.listen();
-  coordinator.onHello = () => coordinator.send({
-    type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
-    campaigns: [protocol, kfoldProtocol, threeFolds].map((p) => ({ campaignId: p.campaignId, protocolHash: canonicalHash(p), role: 'training' as const, state: 'training', protocol: p })),
-  });
+  const welcoming = await welcomingCoordinator(dir, 'hostile-cox-tune', [protocol, kfoldProtocol, threeFolds]);
+  coordinator = welcoming.coordinator;
+  const port = welcoming.port;
   // The protocol shares no site updates, so the site's operator opts in to path exchanges at the
   // coordinator's coefficients (jobPolicy's COEFFICIENTS_UNVERIFIABLE, tested in hostileCoefficients.test.ts):
   // this test is about what the Cox tuning job itself must be.

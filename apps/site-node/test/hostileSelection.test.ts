@@ -2,13 +2,12 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCampaignCa } from '@fedrad/pki';
 import { canonicalHash, plannedTuneRounds, type CampaignProtocol } from '@fedrad/protocol';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
-import { FakeCoordinator, type Frame } from './fakeCoordinator.js';
-import { certificateIssuer, generateCohorts, readCsv, repoRoot, siteYaml, writeSiteKeys } from './helpers.js';
+import type { FakeCoordinator, Frame } from './fakeCoordinator.js';
+import { generateCohorts, readCsv, repoRoot, siteYaml, welcomingCoordinator } from './helpers.js';
 
 // Issue #12 items 3–4 at a real site daemon over mTLS: a campaign's selection (select jobs) and
 // tuning (tune-round jobs) steps. An honest select job is answered with sums checked here against
@@ -47,16 +46,9 @@ beforeAll(async () => {
   };
   delete protocol.jobBudget;
   second = { ...protocol, campaignId: 'hostile-select-b' };
-  const ca = createCampaignCa({ campaignId: 'hostile-select', validityDays: 30 });
-  const issue = certificateIssuer(ca);
-  const server = issue('coordinator', ['127.0.0.1', 'localhost']);
-  writeSiteKeys(dir, issue('site-a'), ca.certPem);
-  coordinator = new FakeCoordinator({ certPem: server.certPem, keyPem: server.keyPem, caPem: ca.certPem });
-  const port = await coordinator.listen();
-  coordinator.onHello = () => coordinator.send({
-    type: 'coordinator-welcome', siteId: 'site-a', coordinatorVersion: '0.1.0', heartbeatSeconds: 0.5, sentAt: new Date().toISOString(),
-    campaigns: [protocol, second].map((p) => ({ campaignId: p.campaignId, protocolHash: canonicalHash(p), role: 'training', state: 'training', protocol: p })),
-  });
+  const welcoming = await welcomingCoordinator(dir, 'hostile-select', [protocol, second]);
+  coordinator = welcoming.coordinator;
+  const port = welcoming.port;
   writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [
     { name: 'all', features: site.featuresCsv, outcome: site.outcomeCsv },
     { name: 'minus-one', features: join(minus1, 'features.csv'), outcome: join(minus1, 'outcome.csv') },
