@@ -7,6 +7,7 @@ import {
   baselineJobRound, baselineProtocol, canonicalJson, isPackedTensor, tuningAlphas, unpackTensor,
   type BaselineRoundParams, type CampaignProtocol, type JobEnvelope, type PackedTensor, type Tensor, type TuneRoundParams,
 } from '@fedrad/protocol';
+import { basisProblem, exchangeBasis } from './answerBasis.js';
 import { relayedResultSigner, type RelayedResult } from './signedResults.js';
 
 /** What this site verified after one exchange of a chain (the LASSO path, one α of the tuning step, one baseline model's rounds): its store keeps it by stream and round. */
@@ -92,7 +93,7 @@ function lassoExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
     const before = params.round - 1;
     const previous = lookup('lasso', before) as LassoState | undefined;
     const answers = previousAnswers(params.transcript, previous, params.round, (n) => `LASSO path exchange ${n}`, caPem, job, protocol, {
-      kind: 'tune-round', round: before, jobId: (siteId) => `${job.campaignId}/tune/r${before}/${siteId}`,
+      stream: 'lasso', kind: 'tune-round', round: before, jobId: (siteId) => `${job.campaignId}/tune/r${before}/${siteId}`,
       isAnswer: (r) => r.kind === 'tune-round' && r.round === before,
     });
     if ('problem' in answers) return { ok: false, problem: answers.problem };
@@ -172,7 +173,7 @@ function tuningExchange(job: JobEnvelope, protocol: CampaignProtocol, caPem: str
     const before = params.round - 1;
     const previous = lookup(stream, before) as TuningState | undefined;
     const answers = previousAnswers(params.transcript, previous, params.round, what, caPem, job, protocol, {
-      kind: 'tune-round', round: before, jobId: (siteId) => `${job.campaignId}/tune/r${before}/${siteId}`,
+      stream, kind: 'tune-round', round: before, jobId: (siteId) => `${job.campaignId}/tune/r${before}/${siteId}`,
       isAnswer: (r) => r.kind === 'tune-round' && r.round === before,
     });
     if ('problem' in answers) return { ok: false, problem: answers.problem };
@@ -224,7 +225,7 @@ function baselineRound(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
   const jobRound = baselineJobRound(params.model, before);
   const previous = lookup(stream, before) as BaselineState | undefined;
   const answers = previousAnswers(step.transcript, previous, step.round, (n) => `round ${n} of the ${params.model} baseline model`, caPem, job, protocol, {
-    kind: 'baseline-round', round: jobRound, jobId: (siteId) => `${job.campaignId}/baseline/${params.model}/r${jobRound}/${siteId}`,
+    stream, kind: 'baseline-round', round: jobRound, jobId: (siteId) => `${job.campaignId}/baseline/${params.model}/r${jobRound}/${siteId}`,
     isAnswer: (r) => r.kind === 'baseline-round' && r.model === params.model && r.round === before,
   });
   if ('problem' in answers) return { ok: false, problem: answers.problem };
@@ -247,6 +248,8 @@ function baselineRound(job: JobEnvelope, protocol: CampaignProtocol, caPem: stri
 }
 
 interface Expected {
+  /** The chain: every answer's basis must be the hash of this site's verified state of it at the previous exchange (answerBasis.ts). */
+  stream: string;
   kind: string;
   /** The envelope round of the answers (the transcript's round). */
   round: number;
@@ -275,6 +278,7 @@ function previousAnswers(
   if (previous === undefined) return { problem: `this site has not verified ${what(before)} (it took no part in it), so it cannot check the coefficients of ${what(round)}` };
   if (transcript.failures.length > 0) return { problem: `the transcript lists ${transcript.failures.join(', ')} as failed, and ${what(before)} needs every training site's answer to go on` };
   const ca = new X509Certificate(caPem);
+  const basis = exchangeBasis({ stream: expected.stream, round: before, state: previous });
   const results: Array<{ siteId: string; update: Record<string, unknown> }> = [];
   for (const [i, entry] of transcript.results.entries()) {
     const signer = relayedResultSigner(entry, ca, protocol.trainingSites, `answer ${i} of the transcript`, 'answer');
@@ -287,6 +291,8 @@ function previousAnswers(
     }
     const result = doc.result;
     if (!result || !expected.isAnswer(result) || !Array.isArray(result.tensors)) return { problem: `${siteId}'s signed result is not its answer to ${what(before)}` };
+    const unbound = basisProblem(result, basis, siteId, what(before));
+    if (unbound) return { problem: unbound };
     if (results.some((r) => r.siteId === siteId)) return { problem: `the transcript holds two answers of ${siteId}` };
     if (results.length > 0 && results[results.length - 1].siteId > siteId) return { problem: "the transcript's answers are not sorted by site id, as the coordinator aggregates them" };
     results.push({ siteId, update: { ...result, tensors: result.tensors.map((t) => (isPackedTensor(t) ? unpackTensor(t) : t)) } });

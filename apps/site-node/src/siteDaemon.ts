@@ -35,6 +35,7 @@ import type { JobInput, JobOutput } from './jobTypes.js';
 import { ResultSigner } from './resultSigner.js';
 import { checkTrajectory, type VerifiedState } from './trajectory.js';
 import { checkExchange } from './exchangeTrajectory.js';
+import { exchangeBasis, trainingBasis } from './answerBasis.js';
 import { maskedTrainingUpdate, secureAggregationStage, startPipelinedRound } from './secureRounds.js';
 import { SiteChannel } from './siteChannel.js';
 import type { CohortEntry, SiteConfig } from './siteConfig.js';
@@ -372,6 +373,9 @@ export class SiteDaemon {
         ? { ok: true as const, result: secureAggregationStage(this.store, this.config.siteId, job, campaign.protocol, this.caPem) as unknown as Record<string, unknown> }
         : await (this.options.runJob ?? ((i: JobInput) => this.executor.run(i, hardLimit)))(input);
       body = output.ok ? this.maskedIfAsked(job, output.result, campaign.protocol) : output.report;
+      // Under shared updates the answer names the verified state it was computed at (answerBasis.ts), so no other site's check takes it for another job's.
+      const basis = campaign.protocol.training.shareSiteUpdates !== true ? undefined : exchange.verified ? exchangeBasis(exchange.verified) : trajectory.state ? trainingBasis(trajectory.state) : undefined;
+      if (output.ok && basis) body = { ...body, basis };
       if (!output.ok) reason = output.localReason ?? output.report.message;
     } catch (error) {
       body = toErrorReport(error, { localRoots: this.localRoots() });

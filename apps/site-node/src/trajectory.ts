@@ -1,5 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { trainingMethod } from '@fedrad/methods';
+import { basisProblem, trainingBasis } from './answerBasis.js';
 import { relayedResultSigner } from './signedResults.js';
 import { canonicalJson, isPackedTensor, unpackTensor, type CampaignProtocol, type JobEnvelope, type PackedTensor, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 
@@ -71,8 +72,10 @@ export function checkTrajectory(job: JobEnvelope, protocol: CampaignProtocol, ca
   if (repinned) return { ok: false, problem: repinned };
   const ca = new X509Certificate(caPem);
   const results: Array<{ siteId: string; update: never }> = [];
+  // Every update must have been computed at the state this site verified for round r − 1 (answerBasis.ts).
+  const basis = trainingBasis(previous);
   for (const [i, entry] of transcript.results.entries()) {
-    const problem = signedUpdateProblem(entry, i, ca, job, protocol, before, results);
+    const problem = signedUpdateProblem(entry, i, ca, job, protocol, before, basis, results);
     if (problem) return { ok: false, problem };
   }
   const failures = transcript.failures;
@@ -158,18 +161,21 @@ function signedUpdateProblem(
   job: JobEnvelope,
   protocol: CampaignProtocol,
   round: number,
+  basis: string,
   results: Array<{ siteId: string; update: never }>,
 ): string | undefined {
   const signer = relayedResultSigner(entry, ca, protocol.trainingSites, `update ${index} of the transcript`, 'update');
   if ('problem' in signer) return signer.problem;
   const siteId = signer.siteId;
-  const doc = signer.doc as { type?: string; jobId?: string; campaignId?: string; siteId?: string; protocolHash?: string; kind?: string; round?: number; result?: { type?: string; round?: number; tensors?: Array<Tensor | PackedTensor> } };
+  const doc = signer.doc as { type?: string; jobId?: string; campaignId?: string; siteId?: string; protocolHash?: string; kind?: string; round?: number; result?: { type?: string; round?: number; basis?: string; tensors?: Array<Tensor | PackedTensor> } };
   const expectedId = `${job.campaignId}/r${round}/${siteId}`;
   if (doc.type !== 'job-result' || doc.jobId !== expectedId || doc.campaignId !== job.campaignId || doc.siteId !== siteId || doc.protocolHash !== job.protocolHash || doc.kind !== 'train-round' || doc.round !== round) {
     return `${siteId}'s signed result is not its answer to job ${expectedId} under this protocol`;
   }
   const update = doc.result;
   if (!update || update.type !== undefined || update.round !== round || !Array.isArray(update.tensors)) return `${siteId}'s signed result for round ${round} is not a model update`;
+  const unbound = basisProblem(update, basis, siteId, `round ${round}`);
+  if (unbound) return unbound;
   if (results.some((r) => r.siteId === siteId)) return `the transcript holds two updates of ${siteId}`;
   if (results.length > 0 && results[results.length - 1].siteId > siteId) return 'the transcript\'s updates are not sorted by site id, as the coordinator aggregates them';
   const tensors = update.tensors.map((t) => (isPackedTensor(t) ? unpackTensor(t) : t));

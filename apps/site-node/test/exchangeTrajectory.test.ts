@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { crossValidationMethod, cvSiteStep, lassoStep, pathResult, protocolLassoChoice, protocolLassoSettings, trainingMethod, trainingSiteStep, type CvState, type CvStepParams, type TrainingRows } from '@fedrad/methods';
 import { baselineJobRound, baselineProtocol, unpackTensor, type BaselineRoundParams, type CampaignProtocol, type Tensor, type TrainRoundParams, type TuneRoundParams } from '@fedrad/protocol';
+import { exchangeBasis } from '../src/answerBasis.js';
 import { checkExchange } from '../src/exchangeTrajectory.js';
 import { repoRoot } from './helpers.js';
 import { problem, roundTrip, signedExchanges, type Transcript } from './signedExchanges.js';
@@ -27,7 +28,9 @@ const protocol: CampaignProtocol = {
   model: { family: 'lasso-logistic', standardize: true }, training: { strategy: 'exact-newton', rounds: 10, shareSiteUpdates: true },
   selection: { lasso: { lambda: 0.02 } },
 };
-const { ca, signedAnswer, envelope } = signedExchanges('exchanges', SITES);
+const { ca, signedAnswer, rebased, envelope } = signedExchanges('exchanges', SITES);
+/** What an honest site puts in its answer to an exchange: the hash of the state it verified for it (every site verifies the same). */
+const basisOf = (verified: Map<string, unknown>, stream: string, round: number) => exchangeBasis({ stream, round, state: verified.get(`${stream}/${round}`) });
 // Two harmonisations a hostile coordinator holds (the honest one and a crafted one), and a selection output hash.
 const H1 = '11'.repeat(32);
 const H2 = '22'.repeat(32);
@@ -48,11 +51,11 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
   };
 
   /** Every site's signed answer to exchange `round` at this path state, and the coordinator's next state from them. */
-  const answerExchange = async (round: number, state: CvState) => {
+  const answerExchange = async (round: number, state: CvState, basis: string) => {
     const answers = await Promise.all(SITES.map(async (siteId) => {
       const { round: r, alpha: _a, transcript: _t, ...step } = lassoJob(siteId, round, state).params as TuneRoundParams;
       const u = await cvSiteStep({ ...step, kind: 'cv-step' } as CvStepParams, rowsOf(siteId, step.features), { siteId });
-      return { siteId, signed: signedAnswer(lassoJob(siteId, round, state), { kind: 'tune-round', round: r, sampleCount: u.sampleCount, eventCount: u.eventCount, tensors: u.tensors }) };
+      return { siteId, signed: signedAnswer(lassoJob(siteId, round, state), { kind: 'tune-round', round: r, sampleCount: u.sampleCount, eventCount: u.eventCount, tensors: u.tensors, basis }) };
     }));
     const results = answers.map(({ siteId, signed }) => {
       const update = JSON.parse(signed.signed).result;
@@ -74,7 +77,7 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
       const check = checkExchange(job, protocol, ca.certPem, lookup);
       expect([round, problem(check)]).toEqual([round, 'accepted']);
       verified.set(`lasso/${round}`, roundTrip((check as { verified: { state: unknown } }).verified.state));
-      const answered = await answerExchange(round, state);
+      const answered = await answerExchange(round, state, basisOf(verified, 'lasso', round));
       transcripts.push(answered.transcript);
       states.push(answered.next);
       if (answered.done) break;
@@ -115,6 +118,23 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
     expect(problem(checkExchange(lassoJob('site-a', 2, states[2], t1, fewer), protocol, ca.certPem, lookup2))).toMatch(/other features than exchange 1/);
     // The path ended with exchange last − 1 (the coordinator's aggregate of it is done): no exchange follows it.
     expect(problem(checkExchange(lassoJob('site-a', last, states[last], transcripts[last - 1]), protocol, ca.certPem, lookup2))).toMatch(new RegExp(`LASSO path finished after exchange ${last - 1}; there is no exchange ${last}`));
+
+    // Answers bound to what they were computed at: site-b shown exchange 1 of a path on the same
+    // features permuted (a chain its own checks accept), or of a chain restarted at exchange 1, signs
+    // the basis of that state; relayed into site-a's transcript it is refused, as is an answer with none.
+    const mine = basisOf(verified, 'lasso', 1);
+    const state1 = verified.get('lasso/1') as { features: string[] };
+    const elsewhere = {
+      'permuted features': exchangeBasis({ stream: 'lasso', round: 1, state: { ...state1, features: [...state1.features].reverse() } }),
+      'a restarted path': exchangeBasis({ stream: 'lasso', round: 1, state: verified.get('lasso/0') }),
+    };
+    for (const basis of Object.values(elsewhere)) {
+      expect(at(2, {}, { ...t1, results: [t1.results[0], rebased(t1.results[1], basis), t1.results[2]] })).toBe(
+        `site-b's answer to LASSO path exchange 1 was computed at basis ${basis}, not at the state this site verified for it (basis ${mine}); it answered another job than this site's`);
+    }
+    expect(at(2, {}, { ...t1, results: [t1.results[0], rebased(t1.results[1], undefined), t1.results[2]] })).toMatch(/site-b's answer to LASSO path exchange 1 was computed at no basis, not at the state this site verified/);
+    // Re-signed with its own basis, the same answer is accepted: the refusals above are the basis's.
+    expect(at(2, {}, { ...t1, results: [t1.results[0], rebased(t1.results[1], mine), t1.results[2]] })).toBe('accepted');
   });
 
   it('pins the harmonisation and the selection output the path runs on at exchange 0, and refuses a switch mid-path (a second harmonisation H2)', async () => {
@@ -131,7 +151,7 @@ describe('the LASSO path exchanges under shareSiteUpdates', () => {
       const check = checkExchange(pinned(round, states[round], transcripts[round - 1], honest), protocol, ca.certPem, lookup);
       expect([round, problem(check)]).toEqual([round, 'accepted']);
       verified.set(`lasso/${round}`, roundTrip((check as { verified: { state: unknown } }).verified.state));
-      const answered = await answerExchange(round, states[round]);
+      const answered = await answerExchange(round, states[round], basisOf(verified, 'lasso', round));
       transcripts.push(answered.transcript);
       states.push(answered.next);
       expect(answered.done).toBe(false);
@@ -164,11 +184,11 @@ describe('the baseline rounds under shareSiteUpdates', () => {
 
   type BaselineState = { round: number; parameters: Tensor[]; server: unknown };
   /** Every site's signed update for round `round` at this state, and the coordinator's next state from them. */
-  const answerRound = async (round: number, state: BaselineState) => {
+  const answerRound = async (round: number, state: BaselineState, basis: string) => {
     const answers = await Promise.all(SITES.map(async (siteId) => {
       const job = baselineJob(siteId, round, state);
       const update = await trainingSiteStep((job.params as BaselineRoundParams).step, rowsOf(siteId, ALL));
-      return { siteId, signed: signedAnswer(job, { ...update, kind: 'baseline-round', model: 'combined', missingCovariates: 0 }) };
+      return { siteId, signed: signedAnswer(job, { ...update, kind: 'baseline-round', model: 'combined', missingCovariates: 0, basis }) };
     }));
     const results = answers.map(({ siteId, signed }) => {
       const update = JSON.parse(signed.signed).result;
@@ -192,7 +212,7 @@ describe('the baseline rounds under shareSiteUpdates', () => {
       const check = checkExchange(harmonised(round, states[round], transcripts[round - 1], H1), withBaseline, ca.certPem, lookup);
       expect([round, problem(check)]).toEqual([round, 'accepted']);
       verified.set(`baseline/combined/${round}`, roundTrip((check as { verified: { state: unknown } }).verified.state));
-      const answered = await answerRound(round, states[round]);
+      const answered = await answerRound(round, states[round], basisOf(verified, 'baseline/combined', round));
       transcripts.push(answered.transcript);
       states.push(answered.next);
     }
@@ -211,7 +231,7 @@ describe('the baseline rounds under shareSiteUpdates', () => {
       const check = checkExchange(baselineJob('site-a', round, states[round], transcripts[round - 1]), withBaseline, ca.certPem, lookup);
       expect([round, problem(check)]).toEqual([round, 'accepted']);
       verified.set(`baseline/combined/${round}`, roundTrip((check as { verified: { state: unknown } }).verified.state));
-      const answered = await answerRound(round, states[round]);
+      const answered = await answerRound(round, states[round], basisOf(verified, 'baseline/combined', round));
       transcripts.push(answered.transcript);
       states.push(answered.next);
       if (answered.done) break;
@@ -233,5 +253,11 @@ describe('the baseline rounds under shareSiteUpdates', () => {
     expect(at(2, undefined, { ...transcripts[0], round: transcripts[1].round })).toMatch(/not its answer to job exchanges\/baseline\/combined\/r26\/site-a/);
     expect(at(2, undefined, transcripts[1], () => undefined)).toMatch(/has not verified round 1 of the combined baseline model/);
     expect(at(2, undefined)).toBe('accepted');
+    // site-c's round 1 answer computed at the clinical model's round 1, or with no basis: refused by name.
+    const t1 = transcripts[1];
+    const clinical = exchangeBasis({ stream: 'baseline/clinical', round: 1, state: verified.get('baseline/combined/1') });
+    expect(at(2, undefined, { ...t1, results: [t1.results[0], t1.results[1], rebased(t1.results[2], clinical)] })).toMatch(
+      new RegExp(`site-c's answer to round 1 of the combined baseline model was computed at basis ${clinical}, not at the state this site verified for it \\(basis ${basisOf(verified, 'baseline/combined', 1)}\\)`));
+    expect(at(2, undefined, { ...t1, results: [t1.results[0], t1.results[1], rebased(t1.results[2], undefined)] })).toMatch(/site-c's answer to round 1 of the combined baseline model was computed at no basis/);
   });
 });

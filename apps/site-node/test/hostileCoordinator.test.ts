@@ -8,6 +8,7 @@ import { trainingMethod, trainingSiteStep } from '@fedrad/methods';
 import { createCampaignCa, signModel } from '@fedrad/pki';
 import { recordedFeatureConfig } from '@fedrad/radiomics';
 import { canonicalHash, canonicalJson, packTensor, unpackTensor, type CampaignProtocol, type ModelCard, type PackedTensor, type Tensor } from '@fedrad/protocol';
+import { trainingBasis } from '../src/answerBasis.js';
 import { loadSiteConfig } from '../src/siteConfig.js';
 import { SiteDaemon } from '../src/siteDaemon.js';
 import { SiteStore } from '../src/siteStore.js';
@@ -280,16 +281,22 @@ describe('a hostile coordinator against a real site daemon', () => {
     const start = trainingMethod(verified).initialState();
     const r0 = await coordinator.ask(trainJob(0, null, { protocol: verified }));
     expect(r0.result).toMatchObject({ round: 0, contents: 'gradient-hessian' });
+    // The daemon's answer names the state it verified for round 0 (answerBasis.ts); the other sites verify the same one.
+    const basis = (r0.result as { basis?: string }).basis;
+    expect(basis).toBe(trainingBasis({ round: 0, parameters: start.parameters, server: start.server, pinned: { features, model: verified.model, harmonizationHash: null, cohort: null } }));
     // Round 0's transcript: site-a's update as it signed it, and site-b's and site-c's, signed by their keys.
     const { signature, ...unsigned } = r0 as Frame & { signature: { value: string } };
     const own = { signed: canonicalJson(unsigned), signature: signature.value, certificatePem: siteCertPem };
     const updates: Record<string, unknown> = { 'site-a': r0.result };
+    const signedPeer = (siteId: string, update: { tensors: Tensor[] }, at: string | undefined) => {
+      const body = { type: 'job-result', jobId: `hostile-verified/r0/${siteId}`, campaignId: 'hostile-verified', siteId, protocolHash: hashOf(verified), kind: 'train-round', attempt: 1, round: 0, nonce: 'ab'.repeat(32), completedAt: new Date().toISOString(), result: { ...update, tensors: update.tensors.map((t) => packTensor(t)), ...(at ? { basis: at } : {}) } };
+      const text = canonicalJson(body);
+      return { signed: text, signature: sign('sha256', Buffer.from(text, 'utf8'), peerSigners[siteId].keyPem).toString('base64'), certificatePem: peerSigners[siteId].certPem };
+    };
     const peers = await Promise.all(['site-b', 'site-c'].map(async (siteId) => {
       const update = await trainingSiteStep({ kind: 'train-round', round: 0, strategy: 'exact-newton', model: verified.model, features, globalParameters: start.parameters }, peerRows[siteId]);
       updates[siteId] = update;
-      const body = { type: 'job-result', jobId: `hostile-verified/r0/${siteId}`, campaignId: 'hostile-verified', siteId, protocolHash: hashOf(verified), kind: 'train-round', attempt: 1, round: 0, nonce: 'ab'.repeat(32), completedAt: new Date().toISOString(), result: { ...update, tensors: update.tensors.map((t) => packTensor(t)) } };
-      const text = canonicalJson(body);
-      return { signed: text, signature: sign('sha256', Buffer.from(text, 'utf8'), peerSigners[siteId].keyPem).toString('base64'), certificatePem: peerSigners[siteId].certPem };
+      return signedPeer(siteId, update, basis);
     }));
     const transcript = { round: 0, results: [own, ...peers], failures: [] };
     // The honest step, as the coordinator computes it.
@@ -308,6 +315,15 @@ describe('a hostile coordinator against a real site daemon', () => {
     partialJob.params.transcript = { ...transcript, results: [own, peers[1]] };
     const partial = await coordinator.ask(partialJob);
     expect(refusal(partial)).toMatchObject({ code: 'TRAJECTORY_MISMATCH' });
+    // site-b's update as it would sign it had it been shown round 0 under another λ (its own checks pass that job), or with no basis: refused by name.
+    const elsewhere = trainingBasis({ round: 0, parameters: start.parameters, server: start.server, pinned: { features, model: { ...verified.model, lambda: 0.5 }, harmonizationHash: null, cohort: null } });
+    for (const at of [elsewhere, undefined]) {
+      const rebasedJob = withTranscript(next[0].data);
+      rebasedJob.params.transcript = { ...transcript, results: [own, signedPeer('site-b', updates['site-b'] as { tensors: Tensor[] }, at), peers[1]] };
+      const rebased = await coordinator.ask(rebasedJob);
+      expect(refusal(rebased)).toMatchObject({ code: 'TRAJECTORY_MISMATCH' });
+      expect(refusal(rebased).message).toContain(`site-b's answer to round 0 was computed at ${at ? `basis ${at}` : 'no basis'}, not at the state this site verified for it (basis ${basis})`);
+    }
     // The honest step runs.
     const honest = await coordinator.ask(withTranscript(next[0].data));
     expect(honest.result).toMatchObject({ round: 1, contents: 'gradient-hessian', sampleCount: 60 });

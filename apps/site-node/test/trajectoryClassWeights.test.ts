@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { trainingMethod, trainingSiteStep, type TrainingRows } from '@fedrad/methods';
 import { createCampaignCa } from '@fedrad/pki';
 import { canonicalJson, packTensor, type CampaignProtocol, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { trainingBasis } from '../src/answerBasis.js';
 import { checkTrajectory, type VerifiedState } from '../src/trajectory.js';
 import { certificateIssuer, repoRoot } from './helpers.js';
 
@@ -34,12 +35,12 @@ const protocolHash = 'ab'.repeat(32);
 const method = trainingMethod(protocol);
 
 /** Site k's signed answer to `params`, as a site node sends it. */
-async function signedUpdate(k: number, params: TrainRoundParams) {
+async function signedUpdate(k: number, params: TrainRoundParams, verified: VerifiedState) {
   const siteId = siteIds[k];
   const update = await trainingSiteStep(params, rows[k]);
   const unsigned = {
     type: 'job-result', jobId: `${protocol.campaignId}/r${params.round}/${siteId}`, campaignId: protocol.campaignId, siteId, protocolHash, kind: 'train-round', attempt: 1, round: params.round, nonce: 'cd'.repeat(32),
-    completedAt: '2026-12-06T12:00:00Z', result: { ...update, tensors: update.tensors.map((t) => packTensor(t)) },
+    completedAt: '2026-12-06T12:00:00Z', result: { ...update, tensors: update.tensors.map((t) => packTensor(t)), basis: trainingBasis(verified) },
   };
   const signed = canonicalJson(unsigned);
   return { entry: { signed, signature: sign('sha256', Buffer.from(signed, 'utf8'), keys[siteId].keyPem).toString('base64'), certificatePem: keys[siteId].certPem }, update };
@@ -51,9 +52,9 @@ const job = (params: TrainRoundParams) => ({
 }) as unknown as JobEnvelope;
 
 /** One honest round: every site's signed answer to the coordinator's params, and the state the coordinator moves to. */
-async function round(state: ReturnType<typeof method.initialState>) {
+async function round(state: ReturnType<typeof method.initialState>, verified: VerifiedState) {
   const params = method.configure(state, siteIds);
-  const answers = await Promise.all(siteIds.map((s, k) => signedUpdate(k, params[s])));
+  const answers = await Promise.all(siteIds.map((s, k) => signedUpdate(k, params[s], verified)));
   const next = method.aggregate(state, siteIds.map((siteId, k) => ({ siteId, update: answers[k].update as never })), []).state;
   return { params: params['site-a'], transcript: { round: state.round, results: answers.map((a) => a.entry), failures: [] }, next };
 }
@@ -67,7 +68,7 @@ describe('balanced class weights against the signed transcript (shareSiteUpdates
   it('round 1 must carry the sum of round 0\'s signed counts, later rounds the same; inflated counts the site itself would accept are refused', async () => {
     const start = method.initialState();
     const zero = checkTrajectory(job(method.configure(start, siteIds)['site-a']), protocol, ca.certPem, undefined) as { ok: true; state: VerifiedState };
-    const r0 = await round(start);
+    const r0 = await round(start, zero.state);
     const honest1 = { ...method.configure(r0.next, siteIds)['site-a'], transcript: r0.transcript };
     // The honest job: the pooled counts are the three sites' signed counts.
     expect({ sampleCount: honest1.balancedWeights!.sampleCount, positiveCount: honest1.balancedWeights!.positiveCount }).toEqual(signedCounts);
@@ -89,7 +90,7 @@ describe('balanced class weights against the signed transcript (shareSiteUpdates
     expect(problem(job({ ...honest1, balancedWeights: undefined }), zero.state)).toMatch(/pooled class counts \(none\)/);
 
     // Round 2: the counts come from the verified state (round 0's), not from round 1's updates.
-    const r1 = await round(r0.next);
+    const r1 = await round(r0.next, verified1);
     const honest2 = { ...method.configure(r1.next, siteIds)['site-a'], transcript: r1.transcript };
     expect(honest2.balancedWeights).toEqual(honest1.balancedWeights);
     expect(checkTrajectory(job(honest2), protocol, ca.certPem, verified1)).toMatchObject({ ok: true, state: { round: 2 } });
@@ -100,7 +101,7 @@ describe('balanced class weights against the signed transcript (shareSiteUpdates
     const start = method.initialState();
     const zero = checkTrajectory(job(method.configure(start, siteIds)['site-a']), protocol, ca.certPem, undefined) as { ok: true; state: VerifiedState };
     const params0 = method.configure(start, siteIds);
-    const answers = await Promise.all(siteIds.map((s, k) => signedUpdate(k, params0[s])));
+    const answers = await Promise.all(siteIds.map((s, k) => signedUpdate(k, params0[s], zero.state)));
     // The coordinator counts site-a alone, calling site-b and site-c failed: N / (2 N₊) from site-a's counts only.
     const skewed = method.aggregate(start, [{ siteId: 'site-a', update: answers[0].update as never }], ['site-b', 'site-c'].map((siteId) => ({ siteId, code: 'FAILED', message: '' }))).state;
     const attack = { ...method.configure(skewed, siteIds)['site-a'], transcript: { round: 0, results: [answers[0].entry], failures: ['site-b', 'site-c'] } };

@@ -4,6 +4,7 @@ import { readFileSync } from 'node:fs';
 import { trainingMethod, trainingSiteStep, type PlainModelUpdate } from '@fedrad/methods';
 import { createCampaignCa } from '@fedrad/pki';
 import { canonicalJson, packTensor, type CampaignProtocol, type JobEnvelope, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
+import { trainingBasis } from '../src/answerBasis.js';
 import { checkTrajectory, type VerifiedState } from '../src/trajectory.js';
 import { certificateIssuer } from './helpers.js';
 
@@ -34,13 +35,13 @@ const protocolHash = 'ab'.repeat(32);
 const paramsAt = (state: ReturnType<typeof method.initialState>, siteId: string) => JSON.parse(JSON.stringify(method.configure(state, sites)[siteId])) as TrainRoundParams;
 
 /** Each site's honest update at `state`, and its signed form as the transcript carries it. */
-async function roundUpdates(state: ReturnType<typeof method.initialState>) {
+async function roundUpdates(state: ReturnType<typeof method.initialState>, basis: string) {
   const out: Array<{ siteId: string; update: PlainModelUpdate; signed: { signed: string; signature: string; certificatePem: string } }> = [];
   for (const siteId of sites) {
     const update = await trainingSiteStep(paramsAt(state, siteId), rowsOf(siteId), { minCohortSize: 5 });
     const unsigned = {
       type: 'job-result', jobId: `${protocol.campaignId}/r${state.round}/${siteId}`, campaignId: protocol.campaignId, siteId, protocolHash, kind: 'train-round', attempt: 1, round: state.round,
-      nonce: 'cd'.repeat(32), completedAt: '2026-12-07T04:00:00Z', result: { ...update, tensors: update.tensors.map((t) => packTensor({ name: t.name, shape: t.shape, data: Float64Array.from(t.data) })) },
+      nonce: 'cd'.repeat(32), completedAt: '2026-12-07T04:00:00Z', result: { ...update, tensors: update.tensors.map((t) => packTensor({ name: t.name, shape: t.shape, data: Float64Array.from(t.data) })), basis },
     };
     const signed = canonicalJson(unsigned);
     out.push({ siteId, update, signed: { signed, signature: sign('sha256', Buffer.from(signed, 'utf8'), keys[siteId].keyPem).toString('base64'), certificatePem: keys[siteId].certPem } });
@@ -64,7 +65,8 @@ describe('the trajectory check for an MLP (FedAdam over locally trained weights)
     const honest: TrainRoundParams[] = [paramsAt(start, 'site-a')];
     let state = start;
     for (const round of [1, 2]) {
-      const updates = await roundUpdates(state);
+      // Each site's answer names the state it verified for the round (the same at every site).
+      const updates = await roundUpdates(state, trainingBasis(verified[round - 1]));
       // The coordinator's step: the method's aggregate of the updates it stored (training.ts close).
       const next = method.aggregate(state, updates.map((u) => ({ siteId: u.siteId, update: u.update as never })), []).state;
       expect(next.round).toBe(round);

@@ -6,6 +6,7 @@ import { trainingMethod, trainingSiteStep } from '@fedrad/methods';
 import { createCampaignCa } from '@fedrad/pki';
 import { canonicalJson, packTensor, type CampaignProtocol, type JobEnvelope, type ModelSpec, type Tensor, type TrainRoundParams } from '@fedrad/protocol';
 import { protocolDeviations, protocolForJob } from '../src/protocolConformance.js';
+import { trainingBasis } from '../src/answerBasis.js';
 import { checkTrajectory, type VerifiedState } from '../src/trajectory.js';
 import { certificateIssuer, repoRoot } from './helpers.js';
 
@@ -65,7 +66,7 @@ async function roundAt(round: number, s: Settings, state: VerifiedState, next: S
     const update = await trainingSiteStep(params(round, s, state.parameters), rowsOf(k, s.features));
     const unsigned = {
       type: 'job-result', jobId: `${protocol.campaignId}/r${round}/${siteId}`, campaignId: protocol.campaignId, siteId, protocolHash, kind: 'train-round', attempt: 1, round, nonce: 'cd'.repeat(32),
-      completedAt: '2026-12-06T12:00:00Z', result: { ...update, tensors: update.tensors.map((t) => packTensor(t)) },
+      completedAt: '2026-12-06T12:00:00Z', result: { ...update, tensors: update.tensors.map((t) => packTensor(t)), basis: trainingBasis(state) },
     };
     const text = canonicalJson(unsigned);
     return { entry: { signed: text, signature: sign('sha256', Buffer.from(text, 'utf8'), keys[siteId].keyPem).toString('base64'), certificatePem: keys[siteId].certPem }, result: { siteId, update: update as never } };

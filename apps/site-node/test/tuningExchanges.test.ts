@@ -6,6 +6,7 @@ import {
   type CoxCvState, type CoxCvStepParams, type CrossValidationResult, type CvState, type CvStepParams,
 } from '@fedrad/methods';
 import { tuningAlphas, unpackTensor, type CampaignProtocol, type JobEnvelope, type Tensor, type TuneRoundParams } from '@fedrad/protocol';
+import { exchangeBasis } from '../src/answerBasis.js';
 import { checkExchange } from '../src/exchangeTrajectory.js';
 import { repoRoot } from './helpers.js';
 import { problem, roundTrip, signedExchanges, type Transcript } from './signedExchanges.js';
@@ -60,8 +61,10 @@ async function honestChain(protocol: CampaignProtocol, features: string[], answe
         store.set(`${siteId}/${v.stream}/${v.round}`, roundTrip(v.state));
         if (siteId === 'site-a') jobs.push(job);
         const params = job.params as TuneRoundParams;
-        answers.push({ siteId, signed: signedAnswer(job, { kind: 'tune-round', round, ...(await answer(params, siteId)) }) });
+        // Its answer names the state it verified (answerBasis.ts): the same at every site.
+        answers.push({ siteId, signed: signedAnswer(job, { kind: 'tune-round', round, ...(await answer(params, siteId)), basis: exchangeBasis(v) }) });
       }
+      expect(new Set(answers.map((a) => JSON.parse(a.signed.signed).result.basis)).size).toBe(1);
       transcripts.set(round, { round, results: answers.map((a) => a.signed), failures: [] });
       const results = answers.map(({ siteId, signed }) => {
         const update = JSON.parse(signed.signed).result;
@@ -179,6 +182,21 @@ describe('the tuning step exchanges (logistic) under shareSiteUpdates', () => {
     // Another α's chain: α 0.5's exchange cannot go on from α 1's; other features mid-chain.
     expect(at(k, { alpha: 0.5 })).toMatch(new RegExp(`has not verified tuning exchange ${r - 1} \\(alpha 0.5\\)`));
     expect(at(k, { features: features.slice(1) })).toMatch(/other features than exchange/);
+    // Answers bound to what they were computed at: site-b shown α 0.5's exchange r − 1 under the same
+    // job id, or an α 1 chain restarted at r − 1 (a grid step, which its checks accept), signed that
+    // state's basis; relayed into site-a's transcript it is refused naming both hashes, as is one with none.
+    const { rebased } = harness(protocol);
+    const mine = exchangeBasis({ stream: 'tuning/0', round: r - 1, state: lookup('tuning/0', r - 1) });
+    const seen = lookup('tuning/0', r - 1) as { cv: CvState };
+    const elsewhere = [
+      exchangeBasis({ stream: 'tuning/1', round: r - 1, state: seen }),
+      exchangeBasis({ stream: 'tuning/0', round: r - 1, state: { ...seen, cv: methodOf(protocol, features, 1).initialState() } }),
+    ];
+    for (const basis of elsewhere) {
+      expect(at(k, {}, { ...t, results: [t.results[0], rebased(t.results[1], basis), t.results[2]] })).toBe(
+        `site-b's answer to tuning exchange ${r - 1} (alpha 1) was computed at basis ${basis}, not at the state this site verified for it (basis ${mine}); it answered another job than this site's`);
+    }
+    expect(at(k, {}, { ...t, results: [t.results[0], t.results[1], rebased(t.results[2], undefined)] })).toMatch(new RegExp(`site-c's answer to tuning exchange ${r - 1} \\(alpha 1\\) was computed at no basis`));
     // A harmonisation (or a selection output) named mid-chain that its grid step did not name: the rows would change under the verified coefficients.
     const H2 = '22'.repeat(32);
     expect(at(k, { harmonizationHash: H2 })).toBe(`tuning exchange ${r} (alpha 1) changes the harmonizationHash pinned at the grid step of alpha 1: it sends "${H2}", the grid step of alpha 1 set null`);

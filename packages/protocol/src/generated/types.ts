@@ -449,6 +449,7 @@ export interface BaselineRoundResult {
    * Patients of the cohort (with an outcome) left out because they lack at least one covariate.
    */
   missingCovariates: number;
+  basis?: Sha256;
 }
 /**
  * A named Float64 tensor in row-major order whose values travel as little-endian IEEE 754 doubles, base64-encoded (RFC 4648, with padding): 8 bytes per value instead of ~20 characters of decimal text, and parsed, hashed and signed without converting a number. The coordinator refuses one whose decoded length is not 8 × the product of its shape or whose base64 is not canonical.
@@ -2491,6 +2492,7 @@ export interface TuneRoundResult {
   sampleCount: PatientCount;
   eventCount: number;
   tensors: Tensor[];
+  basis?: Sha256;
 }
 /**
  * What a training site returns from a round: parameter tensors (or gradient/Hessian sums for exact aggregation) and the sample count, or, under secure aggregation, the masked form in which the sample and event counts travel inside the masked vector (the 'counts' tensor) so the coordinator learns only their sums.
@@ -2521,6 +2523,7 @@ export interface ModelUpdate {
   masked?: boolean;
   maskSeedCommitments?: Sha256[];
   nextRound?: NextRoundSecrets;
+  basis?: Sha256;
 }
 /**
  * Under secure aggregation, what a masked update carries for the campaign's next round (pipelined key setup, Bell et al. 2020 §3 / Bonawitz et al. 2017 §4 with each stage's messages sent with the previous round's): the site's fresh X25519 masking public key for round r + 1 and, for each other site of round r's roster, its Shamir shares of that key and of its round r + 1 self-mask seed, encrypted to the peer. The coordinator relays the shares with round r's unmask jobs and cannot read them.
