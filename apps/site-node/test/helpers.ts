@@ -4,6 +4,9 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createCampaignCa, createSiteKeyAndCsr, issueCertificate } from '@fedrad/pki';
 import { canonicalHash, type CampaignProtocol, type JobEnvelope } from '@fedrad/protocol';
+import { loadSiteConfig } from '../src/siteConfig.js';
+import { SiteDaemon } from '../src/siteDaemon.js';
+import { SiteStore } from '../src/siteStore.js';
 import { FakeCoordinator } from './fakeCoordinator.js';
 
 export const repoRoot = join(dirname(fileURLToPath(import.meta.url)), '../../..');
@@ -92,4 +95,16 @@ export async function welcomingCoordinator(dir: string, caName: string, protocol
     campaigns: protocols.map((p) => ({ campaignId: p.campaignId, protocolHash: canonicalHash(p), role: 'training' as const, state: 'training', protocol: p })),
   });
   return { coordinator, port };
+}
+
+/** The site daemon of this site.yaml, its operator having approved these protocols, started and connected to the stand-in coordinator. */
+export async function approvedDaemon(siteYamlFile: string, protocols: readonly CampaignProtocol[], coordinator: FakeCoordinator): Promise<SiteDaemon> {
+  const config = loadSiteConfig(siteYamlFile);
+  const store = new SiteStore(config.database);
+  for (const p of protocols) store.approve(canonicalHash(p), 'site-a operator');
+  store.close();
+  const daemon = new SiteDaemon(config, { log: () => {} });
+  daemon.start();
+  await coordinator.waitFor((fr) => fr.type === 'site-hello');
+  return daemon;
 }

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalHash, type CampaignProtocol } from '@fedrad/protocol';
-import { loadSiteConfig } from '../src/siteConfig.js';
-import { SiteDaemon } from '../src/siteDaemon.js';
-import { SiteStore } from '../src/siteStore.js';
+import type { SiteDaemon } from '../src/siteDaemon.js';
 import type { FakeCoordinator, Frame } from './fakeCoordinator.js';
-import { repoRoot, siteYaml, welcomingCoordinator } from './helpers.js';
+import { approvedDaemon, repoRoot, siteYaml, tearDown, welcomingCoordinator } from './helpers.js';
 
 // Issue #12 item 4 for survival campaigns at a real site daemon over mTLS: the tuning step of a Cox
 // campaign. The site answers an honest tune-round job on its survival cohort (site-a's rows of
@@ -54,22 +52,10 @@ beforeAll(async () => {
   // coordinator's coefficients (jobPolicy's COEFFICIENTS_UNVERIFIABLE, tested in hostileCoefficients.test.ts):
   // this test is about what the Cox tuning job itself must be.
   writeFileSync(join(dir, 'site.yaml'), siteYaml(port, [{ name: 'survival', features: join(dir, 'data/features.csv'), outcome: join(dir, 'data/outcome.csv') }], ['trustCoordinatorCoefficients: true']));
-  const config = loadSiteConfig(join(dir, 'site.yaml'));
-  const store = new SiteStore(config.database);
-  store.approve(canonicalHash(protocol), 'site-a operator');
-  store.approve(canonicalHash(kfoldProtocol), 'site-a operator');
-  store.approve(canonicalHash(threeFolds), 'site-a operator');
-  store.close();
-  daemon = new SiteDaemon(config, { log: () => {} });
-  daemon.start();
-  await coordinator.waitFor((fr) => fr.type === 'site-hello');
+  daemon = await approvedDaemon(join(dir, 'site.yaml'), [protocol, kfoldProtocol, threeFolds], coordinator);
 }, 60_000);
 
-afterAll(async () => {
-  await daemon?.stop();
-  await coordinator.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(daemon, coordinator, dir));
 
 function tuneJob(round: number, params: Record<string, unknown>, campaign: CampaignProtocol = protocol) {
   return {

@@ -1,13 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { canonicalHash, plannedTuneRounds, type CampaignProtocol } from '@fedrad/protocol';
-import { loadSiteConfig } from '../src/siteConfig.js';
-import { SiteDaemon } from '../src/siteDaemon.js';
-import { SiteStore } from '../src/siteStore.js';
+import type { SiteDaemon } from '../src/siteDaemon.js';
 import type { FakeCoordinator, Frame } from './fakeCoordinator.js';
-import { generateCohorts, readCsv, repoRoot, siteYaml, welcomingCoordinator } from './helpers.js';
+import { approvedDaemon, generateCohorts, readCsv, repoRoot, siteYaml, tearDown, welcomingCoordinator } from './helpers.js';
 
 // Issue #12 items 3–4 at a real site daemon over mTLS: a campaign's selection (select jobs) and
 // tuning (tune-round jobs) steps. An honest select job is answered with sums checked here against
@@ -53,21 +51,10 @@ beforeAll(async () => {
     { name: 'all', features: site.featuresCsv, outcome: site.outcomeCsv },
     { name: 'minus-one', features: join(minus1, 'features.csv'), outcome: join(minus1, 'outcome.csv') },
   ]));
-  const config = loadSiteConfig(join(dir, 'site.yaml'));
-  const store = new SiteStore(config.database);
-  store.approve(canonicalHash(protocol), 'site-a operator');
-  store.approve(canonicalHash(second), 'site-a operator');
-  store.close();
-  daemon = new SiteDaemon(config, { log: () => {} });
-  daemon.start();
-  await coordinator.waitFor((fr) => fr.type === 'site-hello');
+  daemon = await approvedDaemon(join(dir, 'site.yaml'), [protocol, second], coordinator);
 }, 60_000);
 
-afterAll(async () => {
-  await daemon?.stop();
-  await coordinator.close();
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(() => tearDown(daemon, coordinator, dir));
 
 function job(kind: 'select' | 'tune-round' | 'train-round', jobId: string, params: Record<string, unknown>, round?: number, p = protocol) {
   return {
