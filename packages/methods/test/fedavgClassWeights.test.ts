@@ -1,20 +1,10 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import { assertValid, type TrainRoundParams } from '@fedrad/protocol';
 import { MethodConfigError, MethodInputError, runLocalTwin, trainingMethod, type TrainingRows } from '../src/index.js';
+import { featureNames, partitions, ref } from './classWeightsFixture.js';
 import { protocolFor } from './glmSites.js';
 
-// One imbalanced cohort split at random over three sites, with R's pooled logistic fits with the balanced case
-// weights n / (2 n_class) and without them (scripts/fixtures/methods/fedavg-class-weights.R).
-const ref = JSON.parse(readFileSync(new URL('./fixtures/fedavg-class-weights.json', import.meta.url), 'utf8')) as {
-  sites: Record<string, { x: number[][]; y: number[] }>;
-  counts: { sampleCount: number; positiveCount: number };
-  weights: { positive: number; negative: number };
-  balanced: number[];
-  unweighted: number[];
-};
-const featureNames = ['f1', 'f2', 'f3'];
-const partitions = new Map<string, TrainingRows>(Object.entries(ref.sites).map(([s, d]) => [s, { featureNames, x: Float64Array.from(d.x.flat()), label: Float64Array.from(d.y) }]));
+// The reference: classWeightsFixture.ts (R's pooled logistic fits with and without balanced weights).
 const siteIds = [...partitions.keys()];
 
 const protocol = (strategy: 'fedavg' | 'fedprox' | 'fedadam' | 'fedyogi' | 'median', classWeights: 'none' | 'balanced', extra: Record<string, unknown> = {}) => ({

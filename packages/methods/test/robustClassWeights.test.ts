@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { readFileSync } from 'node:fs';
 import type { TrainRoundParams } from '@fedrad/protocol';
 import { runLocalTwin, trainingMethod, type TrainingRows } from '../src/index.js';
+import { featureNames, partitions, ref, rowsOf } from './classWeightsFixture.js';
 import { protocolFor } from './glmSites.js';
 
 // Balanced class weights with the coordinate-wise robust strategies (median, trimmed mean; Yin et
@@ -9,16 +9,6 @@ import { protocolFor } from './glmSites.js';
 // pooled glm (scripts/fixtures/methods/fedavg-class-weights.R) for one site holding every patient,
 // and, for one round at three sites, each site's weighted local fit and the coordinate-wise median
 // or trimmed mean written out here.
-const ref = JSON.parse(readFileSync(new URL('./fixtures/fedavg-class-weights.json', import.meta.url), 'utf8')) as {
-  sites: Record<string, { x: number[][]; y: number[] }>;
-  counts: { sampleCount: number; positiveCount: number };
-  weights: { positive: number; negative: number };
-  balanced: number[];
-  unweighted: number[];
-};
-const featureNames = ['f1', 'f2', 'f3'];
-const rowsOf = (d: { x: number[][]; y: number[] }): TrainingRows => ({ featureNames, x: Float64Array.from(d.x.flat()), label: Float64Array.from(d.y) });
-const partitions = new Map<string, TrainingRows>(Object.entries(ref.sites).map(([s, d]) => [s, rowsOf(d)]));
 const siteIds = [...partitions.keys()];
 
 type Robust = 'median' | 'trimmed-mean';
