@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
+import { BASELINE_TEST, BASELINE_TRAINING, baselineFixture, writeBaselineSites } from './baselineFixture.js';
 import { protocolFor } from './campaignWorld.js';
 import { runFedrad } from './processes.js';
 
@@ -12,16 +12,10 @@ import { runFedrad } from './processes.js';
 // the training sites' pooled rows (the clinical and combined models on the complete cases) and,
 // at each test site, pROC's roc.test(paired = TRUE, method = "delong") of the radiomics and of the
 // combined model against the clinical model, on the patients with every covariate.
-const here = dirname(fileURLToPath(import.meta.url));
-interface Comparison { auc: number; baselineAuc: number; z: number; pValue: number }
-const fixture = JSON.parse(readFileSync(join(here, 'fixtures/baseline-campaign.json'), 'utf8')) as {
-  sites: Array<{ siteId: string; role: 'training' | 'test'; features: string; outcome: string; clinical: string }>;
-  glm: Record<'radiomics' | 'clinical' | 'combined', { coefficients: number[]; n: number; missingCovariates?: number }>;
-  tests: Array<{ siteId: string; patients: number; missingCovariates: number; radiomicsVsClinical: Comparison; combinedVsClinical: Comparison }>;
-};
+const fixture = baselineFixture;
 const CAMPAIGN = 'e2e-baseline';
-const TRAINING = fixture.sites.filter((s) => s.role === 'training').map((s) => s.siteId);
-const TEST = fixture.sites.filter((s) => s.role === 'test').map((s) => s.siteId);
+const TRAINING = BASELINE_TRAINING;
+const TEST = BASELINE_TEST;
 
 let dir: string;
 let status: {
@@ -38,12 +32,7 @@ const close = (actual: number, expected: number, tolerance: number) => expect(Ma
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fedrad-e2e-baseline-'));
-  for (const s of fixture.sites) {
-    mkdirSync(join(dir, 'sites', s.siteId), { recursive: true });
-    writeFileSync(join(dir, 'sites', s.siteId, 'features.csv'), s.features + '\n');
-    writeFileSync(join(dir, 'sites', s.siteId, 'outcome.csv'), s.outcome + '\n');
-    writeFileSync(join(dir, 'sites', s.siteId, 'clinical.csv'), s.clinical + '\n');
-  }
+  writeBaselineSites(dir);
   const protocol = {
     ...protocolFor(CAMPAIGN, ['f1', 'f2'], TRAINING, TEST, { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 60, seed: 3 }, { family: 'logistic' }),
     analysisPlan: { bootstrapReplicates: 50, baseline: { covariates: ['age', 'size'] } },

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { openStore, stepOutput } from '@fedrad/coordinator';
 import { crossValidationMethod, lassoPathSettings, pathResult, runLocalTwin, type TrainingRows } from '@fedrad/methods';
 import { SiteStore } from '@fedrad/site-node';
+import { BASELINE_TEST, BASELINE_TRAINING, baselineFixture, writeBaselineSites } from './baselineFixture.js';
 import { protocolFor } from './campaignWorld.js';
 import { runFedrad } from './processes.js';
 
@@ -17,26 +17,17 @@ import { runFedrad } from './processes.js';
 // its LASSO coefficients those of the local twin of `fedrad select --sites` (1e-10), and the
 // radiomics, clinical and combined models those of R's glm on the pooled training rows
 // (scripts/fixtures/baseline/baseline.R).
-const here = dirname(fileURLToPath(import.meta.url));
-const fixture = JSON.parse(readFileSync(join(here, 'fixtures/baseline-campaign.json'), 'utf8')) as {
-  sites: Array<{ siteId: string; role: 'training' | 'test'; features: string; outcome: string; clinical: string }>;
-  glm: Record<'radiomics' | 'clinical' | 'combined', { coefficients: number[]; n: number }>;
-};
+const fixture = baselineFixture;
 const CAMPAIGN = 'e2e-exchanges';
-const TRAINING = fixture.sites.filter((s) => s.role === 'training').map((s) => s.siteId);
-const TEST = fixture.sites.filter((s) => s.role === 'test').map((s) => s.siteId);
+const TRAINING = BASELINE_TRAINING;
+const TEST = BASELINE_TEST;
 const LAMBDA = 0.001;
 let dir: string;
 let status: { state: string; plan: Array<{ phase: string; state: string }>; model: { parameters: Array<{ name: string; data: number[] }> }; baseline: { models: Array<{ model: string; features: string[]; parameters: Array<{ name: string; data: number[] }> }> } };
 
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'fedrad-e2e-exchanges-'));
-  for (const s of fixture.sites) {
-    mkdirSync(join(dir, 'sites', s.siteId), { recursive: true });
-    writeFileSync(join(dir, 'sites', s.siteId, 'features.csv'), s.features + '\n');
-    writeFileSync(join(dir, 'sites', s.siteId, 'outcome.csv'), s.outcome + '\n');
-    writeFileSync(join(dir, 'sites', s.siteId, 'clinical.csv'), s.clinical + '\n');
-  }
+  writeBaselineSites(dir);
   const protocol = {
     ...protocolFor(CAMPAIGN, ['f1', 'f2'], TRAINING, TEST, { strategy: 'exact-newton', rounds: 30, roundDeadlineSeconds: 60, seed: 3, shareSiteUpdates: true }, { family: 'logistic' }),
     selection: { lasso: { lambda: LAMBDA } },
